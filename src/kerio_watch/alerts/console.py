@@ -1,0 +1,78 @@
+"""Alerts on the terminal: JSON lines for machines, grouped colour text for people."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import IO
+
+from rich.console import Console
+from rich.markup import escape
+from rich.text import Text
+
+from kerio_watch.alerts.model import Alert
+from kerio_watch.severity import Severity
+from kerio_watch.textsafe import printable
+
+SEVERITY_STYLES = {
+    Severity.INFO: "dim",
+    Severity.LOW: "cyan",
+    Severity.MEDIUM: "yellow",
+    Severity.HIGH: "bold red",
+    Severity.CRITICAL: "bold white on red",
+}
+
+
+def alert_json(alert: Alert) -> str:
+    """One JSON line (non-ASCII kept, control characters escaped by JSON)."""
+    return json.dumps(alert.to_dict(), ensure_ascii=False)
+
+
+class JsonLinesPrinter:
+    """Prints each reported alert as it happens."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
+
+    def __call__(self, alert: Alert, reported: bool) -> None:
+        """Listener for the pipeline."""
+        if reported:
+            self.stream.write(alert_json(alert) + "\n")
+            self.stream.flush()
+
+
+def safe(text: str | None) -> str:
+    """Log text made printable and free of rich markup."""
+    return escape(printable(text))
+
+
+def render_alerts(console: Console, alerts: Sequence[Alert], evidence: int = 3) -> None:
+    """Alerts grouped by incident: the latest state first line, then its history."""
+    by_incident: dict[int, list[Alert]] = {}
+    for alert in alerts:
+        by_incident.setdefault(alert.incident_id, []).append(alert)
+    order = sorted(
+        by_incident.values(), key=lambda group: (-max(a.severity for a in group), group[0].ts)
+    )
+    for group in order:
+        last = max(group, key=lambda a: (a.severity, a.ts))
+        style = SEVERITY_STYLES[last.severity]
+        who = last.user or (f"IP {last.source_ip}" if last.source_ip else "server")
+        head = Text()
+        head.append(f"{last.severity.label.upper():8}", style=style)
+        head.append(f" #{last.incident_id} ", style="bold")
+        head.append(printable(who), style="bold")
+        head.append(f"  score {last.score}  first alert {group[0].time}")
+        console.print(head)
+        for reason in last.reasons:
+            console.print(Text("  - " + printable(reason)))
+        if len(group) > 1:
+            steps = ", ".join(f"{a.severity.label} at {a.time[11:19]}" for a in group)
+            console.print(Text(f"  escalation: {steps}", style="dim"))
+        for line in last.evidence[:evidence]:
+            console.print(Text("  > " + printable(line)[:300], style="dim"))
+        if len(last.evidence) > evidence:
+            console.print(
+                Text(f"  > ... {len(last.evidence) - evidence} more evidence lines", style="dim")
+            )
+        console.print()

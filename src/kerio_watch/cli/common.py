@@ -1,0 +1,50 @@
+"""What several commands share: loading config, finding logs, the time base."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from kerio_watch.config import Config, load_config
+from kerio_watch.errors import ConfigError
+from kerio_watch.sources.files import LogFile, discover, infer_initial_delta
+from kerio_watch.timebase import Timebase
+
+
+def load(config_path: Path | None) -> Config:
+    """The configuration (or the defaults)."""
+    return load_config(config_path)
+
+
+def find_logs(paths: tuple[str, ...]) -> list[LogFile]:
+    """Discover the logs among the paths given on the command line."""
+    return discover(list(paths) or ["-"])
+
+
+def make_timebase(config: Config, files: list[LogFile]) -> Timebase:
+    """The configured zone, or Queue-ID inference seeded from the mail logs."""
+    zone = config.site.zone()
+    if zone is not None:
+        return Timebase(zone)
+    return Timebase(None, infer_initial_delta(files))
+
+
+def parse_time(text: str, timebase: Timebase, option: str = "--since") -> int:
+    """ISO 8601 -> UTC epoch; without an offset it is the server's local time.
+
+    Raises:
+        ConfigError: not an ISO 8601 time.
+    """
+    try:
+        value = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ConfigError(
+            [
+                f"{option}: expected an ISO 8601 time like 2026-03-23T00:00 or "
+                f"2026-03-23T00:00+01:00, got {text!r}"
+            ]
+        ) from None
+    if value.tzinfo is not None:
+        return int(value.timestamp())
+    local = int(value.replace(tzinfo=dt.UTC).timestamp())
+    return timebase.to_utc(local)

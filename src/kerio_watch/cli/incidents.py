@@ -1,0 +1,125 @@
+"""``kerio-watch incidents`` and ``kerio-watch ack``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from kerio_watch.alerts.console import SEVERITY_STYLES
+from kerio_watch.cli.options import db_option, severity_choice
+from kerio_watch.errors import KerioWatchError
+from kerio_watch.incidents.teach import teach
+from kerio_watch.severity import Severity
+from kerio_watch.store import open_store
+from kerio_watch.textsafe import printable
+
+
+def _when(ts: int) -> str:
+    return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+@click.command()
+@db_option
+@click.option(
+    "--status",
+    type=click.Choice(["open", "closed", "benign", "resolved", "all"]),
+    default="all",
+    show_default=True,
+    help="Which incidents.",
+)
+@click.option("--min-severity", type=severity_choice(), default="info", show_default=True)
+@click.option(
+    "--format",
+    "-f",
+    "output_format",
+    type=click.Choice(["text", "jsonl"]),
+    default="text",
+    show_default=True,
+)
+@click.option("--limit", type=int, default=100, show_default=True)
+def incidents(
+    db_path: Path | None, status: str, min_severity: str, output_format: str, limit: int
+) -> None:
+    """List incidents from the state database, newest first."""
+    store = open_store(db_path, readonly=True)
+    try:
+        rows = store.incidents(
+            status=None if status == "all" else status,
+            min_severity=int(Severity.parse(min_severity)),
+            limit=limit,
+        )
+    finally:
+        store.close()
+    out = sys.stdout
+    if output_format == "jsonl":
+        for inc in rows:
+            out.write(json.dumps(inc.to_dict(), ensure_ascii=False) + "\n")
+        return
+    console = Console(file=out, highlight=False)
+    if not rows:
+        console.print("No incidents.")
+        return
+    table = Table(
+        "id", "severity", "score", "status", "account / IP", "opened", "last signal", "why"
+    )
+    for inc in rows:
+        table.add_row(
+            str(inc.id),
+            f"[{SEVERITY_STYLES[inc.severity]}]{inc.severity.label}[/]",
+            str(inc.score),
+            inc.status,
+            printable(inc.key),
+            _when(inc.opened),
+            _when(inc.updated),
+            printable(inc.summary())[:160],
+        )
+    console.print(table)
+
+
+@click.command()
+@db_option
+@click.argument("incident_id", type=int)
+@click.option(
+    "--benign",
+    "decision",
+    flag_value="benign",
+    help="A false alarm: teach the account's baseline so it does not alert again.",
+)
+@click.option(
+    "--resolve",
+    "decision",
+    flag_value="resolved",
+    help="Handled (password changed, machine cleaned): close it.",
+)
+def ack(db_path: Path | None, incident_id: int, decision: str | None) -> None:
+    """Acknowledge an incident as benign (teaches the baseline) or resolved."""
+    if decision is None:
+        raise click.UsageError("say --benign or --resolve")
+    store = open_store(db_path)
+    try:
+        inc = store.incident(incident_id)
+        if inc is None:
+            raise KerioWatchError(f"no incident {incident_id} in {store.path}")
+        taught: list[str] = []
+        with store.transaction():
+            if decision == "benign" and inc.user:
+                profile = store.load_profile(inc.user)
+                if profile is not None:
+                    taught = teach(profile, inc)
+                    store.save_profiles([profile])
+            inc.status = decision
+            store.save_incidents([inc])
+    finally:
+        store.close()
+    click.echo(f"incident {incident_id} ({printable(inc.key)}) marked {decision}")
+    for line in taught:
+        click.echo(f"  learned as normal: {printable(line)}")
+
+
+COMMANDS = [incidents, ack]

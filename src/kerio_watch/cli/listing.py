@@ -1,0 +1,36 @@
+"""``kerio-watch list``: the formats, detectors, rules and sinks this version has."""
+
+from __future__ import annotations
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from kerio_watch.alerts import SINKS
+from kerio_watch.detect import DETECTORS
+from kerio_watch.formats import FORMATS
+
+
+@click.command("list")
+@click.argument("what", type=click.Choice(["formats", "detectors", "rules", "sinks"]))
+def list_cmd(what: str) -> None:
+    """List log formats, detectors, rules (with what/why/false positives) or sinks."""
+    console = Console(highlight=False)
+    if what == "formats":
+        for name in FORMATS:
+            console.print(name)
+    elif what == "detectors":
+        for name, cls in DETECTORS.items():
+            console.print(f"{name}: {', '.join(r.id for r in cls.rules)}")
+    elif what == "sinks":
+        for name in SINKS:
+            console.print(name)
+    else:
+        table = Table("rule", "what", "why", "false positives", show_lines=True)
+        for cls in DETECTORS.values():
+            for r in cls.rules:
+                table.add_row(r.id, r.what, r.why, r.false_positives)
+        console.print(table)
+
+
+COMMANDS = [list_cmd]

@@ -1,0 +1,167 @@
+"""``kerio-watch scan``: read logs once, detect, print alerts."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from kerio_watch.alerts.console import JsonLinesPrinter, render_alerts
+from kerio_watch.alerts.model import Alert
+from kerio_watch.cli.common import find_logs, load, make_timebase, parse_time
+from kerio_watch.cli.options import config_option, db_option, format_option, severity_choice
+from kerio_watch.exitcodes import ExitStatus
+from kerio_watch.pipeline import Pipeline, RunStats
+from kerio_watch.severity import Severity
+from kerio_watch.sources.files import LogFile, merged_records
+from kerio_watch.store import open_store
+from kerio_watch.textsafe import printable
+
+
+def _estimate_lines(files: list[LogFile]) -> int | None:
+    total = 0
+    for f in files:
+        if f.data is not None or f.compressed:
+            return None
+        try:
+            total += Path(f.path).stat().st_size
+        except OSError:
+            return None
+    return max(1, total // 200)
+
+
+def run_scan(
+    paths: tuple[str, ...],
+    config_path: Path | None,
+    db_path: Path | None,
+    since: str | None,
+    show_progress: bool,
+    listeners: list[object] | None = None,
+) -> tuple[Pipeline, list[LogFile], RunStats]:
+    """Shared by ``scan`` and ``demo``: discover, run the pipeline, save."""
+    config = load(config_path)
+    files = find_logs(paths)
+    timebase = make_timebase(config, files)
+    since_ts = parse_time(since, timebase) if since else None
+    store = open_store(db_path)
+    try:
+        pipeline = Pipeline(config, store, timebase, since=since_ts)
+        for listener in listeners or []:
+            pipeline.listeners.append(listener)  # type: ignore[arg-type]
+        records = merged_records(files)
+        if show_progress:
+            stderr = Console(stderr=True)
+            total = _estimate_lines(files)
+            with Progress(
+                TextColumn("[bold]scanning"),
+                BarColumn(),
+                TextColumn("{task.completed:,} lines"),
+                TimeElapsedColumn(),
+                console=stderr,
+                transient=True,
+            ) as progress:
+                task = progress.add_task("scan", total=total)
+                stats = pipeline.run(records, lambda n: progress.update(task, completed=n))
+        else:
+            stats = pipeline.run(records)
+        pipeline.save()
+    finally:
+        store.close()
+    return pipeline, files, stats
+
+
+def print_summary(
+    console: Console, files: list[LogFile], stats: RunStats, pipeline: Pipeline, show_unparsed: bool
+) -> None:
+    """The per-run summary on stderr."""
+    for f in files:
+        kinds = ", ".join(f"{n:,} {k}" for k, n in f.events.most_common())
+        extra = f", {f.unparsed_total:,} unparsed" if f.unparsed_total else ""
+        dec = f", {f.decode_errors:,} not UTF-8" if f.decode_errors else ""
+        console.print(
+            f"[dim]{printable(f.path)} ({f.log or 'mixed'}): {f.lines:,} lines"
+            f"{': ' + kinds if kinds else ''}{extra}{dec}[/dim]",
+            highlight=False,
+        )
+        if show_unparsed:
+            for u in f.unparsed_samples:
+                console.print(
+                    f"  [yellow]unparsed[/yellow] line {u.lineno}: {u.reason}: "
+                    f"{printable(u.raw)[:300]}",
+                    highlight=False,
+                    markup=True,
+                )
+    console.print(f"[dim]{pipeline.timebase.describe()}[/dim]", highlight=False)
+    if stats.already_seen:
+        console.print(
+            f"[dim]{stats.already_seen:,} lines were already processed by an earlier "
+            "run and were skipped[/dim]"
+        )
+    console.print(
+        f"[dim]{stats.alerts} alerts ({stats.reported} reported), "
+        f"{len(pipeline.engine.open)} open incidents, state in {pipeline.store.path}[/dim]"
+    )
+
+
+@click.command()
+@config_option
+@db_option
+@format_option
+@click.option(
+    "--since",
+    help="Report only alerts at or after this log time (ISO 8601; "
+    "without an offset, the server's local time). Earlier lines are still read.",
+)
+@click.option(
+    "--fail-on",
+    type=severity_choice(),
+    help="Exit with status 4 if any reported alert is at or above this severity.",
+)
+@click.option("--show-unparsed", is_flag=True, help="List the lines no parser understood.")
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Progress bar on stderr (default: when stderr is a terminal).",
+)
+@click.argument("paths", nargs=-1)
+def scan(
+    config_path: Path | None,
+    db_path: Path | None,
+    output_format: str,
+    since: str | None,
+    fail_on: str | None,
+    show_unparsed: bool,
+    progress: bool | None,
+    paths: tuple[str, ...],
+) -> None:
+    """Read Kerio logs (files, a log directory, or - for stdin) and report suspicious accounts.
+
+    Example: kerio-watch scan /opt/kerio/mailserver/store/logs
+    """
+    stdout = sys.stdout
+    reported: list[Alert] = []
+
+    def collect(alert: Alert, is_reported: bool) -> None:
+        if is_reported:
+            reported.append(alert)
+
+    listeners: list[object] = [collect]
+    if output_format == "jsonl":
+        listeners.append(JsonLinesPrinter(stdout))
+    show = progress if progress is not None else sys.stderr.isatty()
+    pipeline, files, stats = run_scan(paths, config_path, db_path, since, show, listeners)
+    if output_format == "text":
+        console = Console(file=stdout, highlight=False)
+        if reported:
+            render_alerts(console, reported)
+        else:
+            console.print("No alerts.")
+    print_summary(Console(stderr=True, highlight=False), files, stats, pipeline, show_unparsed)
+    if fail_on and any(a.severity >= Severity.parse(fail_on) for a in reported):
+        sys.exit(int(ExitStatus.FINDINGS))
+
+
+COMMANDS = [scan]

@@ -1,0 +1,343 @@
+"""Configuration: TOML -> frozen dataclasses, validated at load with every error at once.
+
+Each section is a dataclass whose fields are the schema: name, type, default, and a
+``help`` string in the field metadata (used by ``config check`` and the reference in
+``docs/configuration.md``). Unknown keys are errors. Every problem names the file, the
+key and what was expected. kerio-watch works with no configuration at all.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import os
+import re
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from kerio_watch.errors import ConfigError
+
+T = TypeVar("T")
+
+DEFAULT_TRUSTED = (
+    "10.0.0.0/8",
+    "172.16.0.0/12",
+    "192.168.0.0/16",
+    "127.0.0.0/8",
+    "169.254.0.0/16",
+    "::1/128",
+    "fc00::/7",
+    "fe80::/10",
+)
+"""Private and loopback ranges: the trusted networks when none are configured."""
+
+
+def _help(text: str) -> dict[str, str]:
+    return {"help": text}
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    """``[site]``: the mail server's domains, networks and clock."""
+
+    local_domains: tuple[str, ...] = field(
+        default=(),
+        metadata=_help(
+            "Mail domains this server hosts. Default: the domains of authenticated users "
+            "seen in the logs."
+        ),
+    )
+    domain_aliases: dict[str, str] = field(
+        default_factory=dict,
+        metadata=_help(
+            'Kerio alias domains: {"example.net" = "example.com"} makes alice@example.net '
+            "a From address of alice@example.com."
+        ),
+    )
+    trusted_networks: tuple[str, ...] = field(
+        default=DEFAULT_TRUSTED,
+        metadata=_help("LAN, VPN and known servers (CIDR). Default: private and loopback."),
+    )
+    timezone: str | None = field(
+        default=None,
+        metadata=_help("The server's IANA time zone. Default: inferred from Queue-IDs."),
+    )
+    office_hours: str | None = field(
+        default=None,
+        metadata=_help(
+            'Office hours, e.g. "Mon-Fri 07:00-19:00"; mail outside them adds weight to '
+            "other signals. Default: none (only each account's learned hours count)."
+        ),
+    )
+
+    def zone(self) -> ZoneInfo | None:
+        """The configured zone (validated at load), or None."""
+        return ZoneInfo(self.timezone) if self.timezone else None
+
+
+@dataclass(frozen=True)
+class UserConfig:
+    """``[users."addr"]``: what is known about one account."""
+
+    aliases: tuple[str, ...] = field(
+        default=(), metadata=_help("From addresses this account may use.")
+    )
+    bulk: bool = field(
+        default=False,
+        metadata=_help("This account sends in bulk by design (newsletter, invoicing, help desk)."),
+    )
+    ignore: bool = field(default=False, metadata=_help("Never raise incidents for this account."))
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole configuration."""
+
+    site: SiteConfig = field(default_factory=SiteConfig, metadata=_help("The site."))
+    users: dict[str, UserConfig] = field(
+        default_factory=dict, metadata=_help("Per-account settings, keyed by address.")
+    )
+    detectors: dict[str, dict[str, Any]] = field(
+        default_factory=dict,
+        metadata=_help("Per-detector options: [detectors.<name>] enabled = false, ..."),
+    )
+    sinks: tuple[dict[str, Any], ...] = field(
+        default=(), metadata=_help("Alert destinations: [[sinks]] tables with a type.")
+    )
+    web: dict[str, Any] = field(default_factory=dict, metadata=_help("The dashboard."))
+    source: str = field(default="<defaults>", metadata=_help("Where this came from."))
+
+    def user(self, address: str) -> UserConfig | None:
+        """The settings for an account, if any."""
+        return self.users.get(address.lower())
+
+
+# -- validation -----------------------------------------------------------------------
+class _Problems:
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.items: list[str] = []
+
+    def add(self, key: str, message: str) -> None:
+        self.items.append(f"{self.source}: {key}: {message}")
+
+
+def _type_name(tp: Any) -> str:
+    origin = typing.get_origin(tp)
+    if origin in (tuple, list):
+        return "a list of strings"
+    if origin is dict:
+        return "a table"
+    if origin in (typing.Union, types.UnionType):
+        names = [_type_name(a) for a in typing.get_args(tp) if a is not type(None)]
+        return " or ".join(names)
+    if dataclasses.is_dataclass(tp):
+        return "a table"
+    return {str: "a string", int: "an integer", float: "a number", bool: "true or false"}.get(
+        tp, str(tp)
+    )
+
+
+def _convert(value: Any, tp: Any, key: str, problems: _Problems) -> Any:
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        return _convert(value, args[0], key, problems)
+    if origin is tuple:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            problems.add(key, f"expected a list of strings, got {value!r}")
+            return ()
+        return tuple(value)
+    if origin is dict:
+        if not isinstance(value, dict):
+            problems.add(key, f"expected a table, got {value!r}")
+            return {}
+        _kt, vt = typing.get_args(tp)
+        out: dict[str, Any] = {}
+        for k, v in value.items():
+            out[k.lower() if dataclasses.is_dataclass(vt) else k] = _convert(
+                v, vt, f"{key}.{_quote(k)}", problems
+            )
+        return out
+    if dataclasses.is_dataclass(tp) and isinstance(tp, type):
+        return _build(tp, value, key, problems)
+    if tp is Any:
+        return value
+    ok = {
+        str: isinstance(value, str),
+        bool: isinstance(value, bool),
+        int: isinstance(value, int) and not isinstance(value, bool),
+        float: isinstance(value, int | float) and not isinstance(value, bool),
+    }.get(tp, True)
+    if not ok:
+        problems.add(key, f"expected {_type_name(tp)}, got {value!r}")
+    return float(value) if tp is float and ok else value
+
+
+def _quote(key: str) -> str:
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else f'"{key}"'
+
+
+def _build(cls: type[T], data: Any, key: str, problems: _Problems) -> T:
+    if not isinstance(data, dict):
+        problems.add(key or "(top level)", f"expected a table, got {data!r}")
+        return cls()
+    hints = typing.get_type_hints(cls)
+    known = {f.name: f for f in dataclasses.fields(cls) if f.init and f.name != "source"}  # type: ignore[arg-type]
+    kwargs: dict[str, Any] = {}
+    for name, value in data.items():
+        where = f"{key}.{_quote(name)}" if key else _quote(name)
+        if name not in known:
+            valid = ", ".join(sorted(known))
+            problems.add(where, f"unknown key (valid keys here: {valid})")
+            continue
+        kwargs[name] = _convert(value, hints[name], where, problems)
+    return cls(**kwargs)
+
+
+def _check_site(site: SiteConfig, problems: _Problems) -> SiteConfig:
+    for i, net in enumerate(site.trusted_networks):
+        try:
+            ipaddress.ip_network(net, strict=False)
+        except ValueError:
+            problems.add(
+                f"site.trusted_networks[{i}]",
+                f"expected a network like 192.168.0.0/16, got {net!r}",
+            )
+    if site.timezone:
+        try:
+            ZoneInfo(site.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            problems.add(
+                "site.timezone",
+                f'expected an IANA time zone name like "Europe/Berlin", got {site.timezone!r}',
+            )
+    if site.office_hours:
+        try:
+            parse_office_hours(site.office_hours)
+        except ValueError as exc:
+            problems.add("site.office_hours", str(exc))
+    lowered = tuple(d.lower().strip() for d in site.local_domains)
+    aliases = {k.lower(): v.lower() for k, v in site.domain_aliases.items()}
+    return dataclasses.replace(site, local_domains=lowered, domain_aliases=aliases)
+
+
+def _check_users(users: dict[str, UserConfig], problems: _Problems) -> dict[str, UserConfig]:
+    out: dict[str, UserConfig] = {}
+    for address, user in users.items():
+        if "@" not in address:
+            problems.add(f'users."{address}"', "expected an e-mail address as the table name")
+        aliases = tuple(a.lower() for a in user.aliases)
+        for i, alias in enumerate(aliases):
+            if "@" not in alias:
+                problems.add(
+                    f'users."{address}".aliases[{i}]', f"expected an e-mail address, got {alias!r}"
+                )
+        out[address.lower()] = dataclasses.replace(user, aliases=aliases)
+    return out
+
+
+def config_from_dict(data: dict[str, Any], source: str = "<dict>") -> Config:
+    """Validate a parsed TOML document.
+
+    Raises:
+        ConfigError: listing every problem found.
+    """
+    problems = _Problems(source)
+    raw_sinks = data.get("sinks", [])
+    body = {k: v for k, v in data.items() if k != "sinks"}
+    config = _build(Config, body, "", problems)
+    site = _check_site(config.site, problems)
+    users = _check_users(config.users, problems)
+    sinks: list[dict[str, Any]] = []
+    if not isinstance(raw_sinks, list) or not all(isinstance(s, dict) for s in raw_sinks):
+        problems.add("sinks", "expected [[sinks]] tables")
+    else:
+        from kerio_watch.alerts import validate_sink  # noqa: PLC0415 (registry imports config)
+
+        for i, sink in enumerate(raw_sinks):
+            for message in validate_sink(sink):
+                problems.add(f"sinks[{i}]", message)
+            sinks.append(sink)
+    if problems.items:
+        raise ConfigError(problems.items)
+    return dataclasses.replace(config, site=site, users=users, sinks=tuple(sinks), source=source)
+
+
+def load_config(path: Path | None) -> Config:
+    """Load and validate a TOML file, or the defaults when ``path`` is None.
+
+    Raises:
+        ConfigError: the file is missing, unreadable, not TOML, or invalid.
+    """
+    if path is None:
+        env = os.environ.get("KERIO_WATCH_CONFIG")
+        if not env:
+            return Config()
+        path = Path(env)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError([f"{path}: no such file"]) from None
+    except PermissionError:
+        raise ConfigError([f"{path}: permission denied"]) from None
+    except IsADirectoryError:
+        raise ConfigError([f"{path}: is a directory, expected a TOML file"]) from None
+    except UnicodeDecodeError:
+        raise ConfigError([f"{path}: not UTF-8 text"]) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([f"{path}: not valid TOML: {exc}"]) from None
+    return config_from_dict(data, str(path))
+
+
+# -- office hours ---------------------------------------------------------------------
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def parse_office_hours(text: str) -> tuple[frozenset[int], int, int]:
+    """``"Mon-Fri 07:00-19:00"`` -> (weekdays 0-6, start minute, end minute).
+
+    >>> parse_office_hours("Mon-Fri 07:00-19:00")
+    (frozenset({0, 1, 2, 3, 4}), 420, 1140)
+    """
+    m = re.fullmatch(
+        r"\s*([A-Za-z]{3})(?:\s*-\s*([A-Za-z]{3}))?\s+(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*",
+        text,
+    )
+    if not m or m.group(1).lower() not in _DAYS or (m.group(2) and m.group(2).lower() not in _DAYS):
+        raise ValueError(f'expected "Mon-Fri 07:00-19:00", got {text!r}')
+    first = _DAYS.index(m.group(1).lower())
+    last = _DAYS.index(m.group(2).lower()) if m.group(2) else first
+    days = frozenset((first + i) % 7 for i in range((last - first) % 7 + 1))
+    start = int(m.group(3)) * 60 + int(m.group(4))
+    end = int(m.group(5)) * 60 + int(m.group(6))
+    if start >= end or end > 24 * 60:
+        raise ValueError(f"office hours must start before they end, got {text!r}")
+    return days, start, end
+
+
+SECRET_KEYS = frozenset(("password", "token", "url", "webhook_url", "password_hash", "secret"))
+
+
+def redacted(value: Any, key: str = "") -> Any:
+    """A copy of a config value with secrets masked, for display."""
+    if isinstance(value, dict):
+        return {k: redacted(v, k) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [redacted(v, key) for v in value]
+    if key in SECRET_KEYS and isinstance(value, str) and value:
+        return "********"
+    return value
+
+
+def config_as_dict(config: Config) -> dict[str, Any]:
+    """The resolved configuration as plain data, secrets masked."""
+    data = dataclasses.asdict(config)
+    return typing.cast(dict[str, Any], redacted(data))

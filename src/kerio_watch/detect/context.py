@@ -1,0 +1,117 @@
+"""What every detector may consult: configuration, networks, clock, profiles, sessions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from kerio_watch.config import Config, UserConfig, parse_office_hours
+from kerio_watch.detect.profile import Profile
+from kerio_watch.enrich.messages import MessageTracker, SessionTracker
+from kerio_watch.enrich.network import Networks
+from kerio_watch.timebase import Timebase
+
+
+class Context:
+    """Shared, read-mostly state for one run of the pipeline.
+
+    Profiles are loaded lazily through ``load_profile`` (the store) and kept in memory
+    for the run; ``dirty`` lists the accounts whose profile changed since the last save.
+    """
+
+    def __init__(
+        self,
+        config: Config,
+        timebase: Timebase,
+        load_profile: Callable[[str], Profile | None] | None = None,
+    ) -> None:
+        self.config = config
+        self.timebase = timebase
+        self.networks = Networks(config.site.trusted_networks)
+        self.local_domains: set[str] = set(config.site.local_domains)
+        self.learn_domains = not config.site.local_domains
+        self.domain_aliases = dict(config.site.domain_aliases)
+        self.profiles: dict[str, Profile] = {}
+        self.dirty: set[str] = set()
+        self.messages = MessageTracker()
+        self.sessions = SessionTracker()
+        self.open_incident: Callable[[str], int] = lambda _key: 0
+        """Severity (as int) of the key's open incident, 0 if none; set by the pipeline."""
+        self._load_profile = load_profile
+        self._how_cache: dict[int, int] = {}
+        self.office = (
+            parse_office_hours(config.site.office_hours) if config.site.office_hours else None
+        )
+
+    # -- accounts -----------------------------------------------------------------------
+    def profile(self, account: str) -> Profile:
+        """The account's profile, loaded or created."""
+        prof = self.profiles.get(account)
+        if prof is None:
+            prof = self._load_profile(account) if self._load_profile else None
+            if prof is None:
+                prof = Profile(account)
+                user = self.config.user(account)
+                prof.bulk = bool(user and user.bulk)
+            self.profiles[account] = prof
+        return prof
+
+    def user_config(self, account: str) -> UserConfig | None:
+        """The configured settings of an account."""
+        return self.config.user(account)
+
+    def note_local_domain(self, address: str) -> None:
+        """Learn a local domain from an authenticated user (when none are configured)."""
+        if self.learn_domains:
+            domain = address.rpartition("@")[2]
+            if domain:
+                self.local_domains.add(domain)
+
+    def is_local(self, address: str) -> bool:
+        """An address in a domain this server hosts (or an alias domain of one)."""
+        domain = address.rpartition("@")[2]
+        return domain in self.local_domains or domain in self.domain_aliases
+
+    def canonical(self, address: str) -> str:
+        """Map an alias-domain address to its primary domain."""
+        local, _, domain = address.rpartition("@")
+        target = self.domain_aliases.get(domain)
+        return f"{local}@{target}" if target else address
+
+    def is_own_address(self, account: str, address: str) -> bool:
+        """The address is the account itself, a configured alias, or via an alias domain."""
+        if address == account or self.canonical(address) == account:
+            return True
+        user = self.config.user(account)
+        return bool(user and address in user.aliases)
+
+    # -- time ---------------------------------------------------------------------------
+    def hour_of_week(self, ts: int) -> int:
+        """0..167: Monday 00:00-00:59 local time is 0."""
+        hour = ts // 3600
+        cached = self._how_cache.get(hour)
+        if cached is None:
+            local = self.timebase.localize(ts)
+            cached = local.weekday() * 24 + local.hour
+            if len(self._how_cache) > 50_000:
+                self._how_cache.clear()
+            self._how_cache[hour] = cached
+        return cached
+
+    def week_index(self, ts: int) -> int:
+        """Weeks since the epoch (local Monday boundaries are close enough for buckets)."""
+        return (ts + 3 * 86400) // (7 * 86400)
+
+    def in_office_hours(self, ts: int) -> bool | None:
+        """Inside the configured office hours; None when none are configured."""
+        if self.office is None:
+            return None
+        days, start, end = self.office
+        local = self.timebase.localize(ts)
+        minute = local.hour * 60 + local.minute
+        return local.weekday() in days and start <= minute < end
+
+    @staticmethod
+    def describe_how(how: int) -> str:
+        """``"Mondays at 02:00"`` for an hour-of-week."""
+        days = ("Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays", "Sundays")
+        return f"{days[how // 24]} at {how % 24:02d}:00"

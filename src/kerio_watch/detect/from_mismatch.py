@@ -1,0 +1,110 @@
+"""From/User mismatch: an account sends as an address that is not its own.
+
+The seed article's check, done right: addresses are compared as addresses (not
+substrings, case-insensitive), the account's configured aliases, the server's alias
+domains and From addresses the account has long used are fine, DSNs (``From: <>``)
+are not senders, and a From in a domain the server does not host weighs more than
+another local address.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from kerio_watch.detect.base import RuleDoc, Signal, option
+from kerio_watch.detect.context import Context
+from kerio_watch.enrich.messages import Submission
+from kerio_watch.severity import Severity
+
+RULE_EXTERNAL = "kerio.mail.from_external"
+RULE_LOCAL = "kerio.mail.from_other_local"
+
+
+class FromMismatchDetector:
+    """Flags messages whose From is neither the authenticated account nor its own."""
+
+    name: ClassVar[str] = "from_mismatch"
+    wants: ClassVar[frozenset[str]] = frozenset({"submission"})
+    rules: ClassVar[tuple[RuleDoc, ...]] = (
+        RuleDoc(
+            RULE_EXTERNAL,
+            "Sent as an outside address",
+            "An authenticated account sent a message whose From is in a domain this server "
+            "does not host, and which the account has not long used.",
+            "Spammers who steal a password send as whatever address suits the campaign; "
+            "Kerio's own KB names a changing From with one authenticated sender as the "
+            "mark of a compromised account.",
+            "Users who legitimately send as a private or partner address (add it to "
+            '[users."x"] aliases, or it is learned after regular use); forwarding rules '
+            "that keep the original sender.",
+        ),
+        RuleDoc(
+            RULE_LOCAL,
+            "Sent as another local address",
+            "An authenticated account sent as another address of this server that is not "
+            "one of its aliases.",
+            "Hijackers also impersonate colleagues (CEO fraud) from a stolen account.",
+            "Shared mailboxes and role addresses (sales@, info@) used by several people: "
+            "configure them as aliases, or they are learned after regular use.",
+        ),
+    )
+
+    defaults: ClassVar[dict[str, Any]] = {
+        "learned_uses": 3,
+        "learned_days": 1.0,
+        "score_external": 45,
+        "score_local": 30,
+    }
+
+    def __init__(self, ctx: Context, options: dict[str, Any]) -> None:
+        self.ctx = ctx
+        d = self.defaults
+        self.learned_uses = option(options, "learned_uses", d["learned_uses"])
+        self.learned_days = option(options, "learned_days", d["learned_days"])
+        self.score_external = option(options, "score_external", d["score_external"])
+        self.score_local = option(options, "score_local", d["score_local"])
+
+    def _long_used(self, account: str, sender: str, ts: int) -> bool:
+        entry = self.ctx.profile(account).froms.get(sender)
+        return (
+            entry is not None
+            and entry[0] >= self.learned_uses
+            and ts - entry[1] >= self.learned_days * 86400
+        )
+
+    def observe(self, item: Submission) -> Sequence[Signal] | None:
+        """Check one submission."""
+        if not item.new_message or not item.sender:
+            return None
+        ctx = self.ctx
+        account, sender = item.account, item.sender
+        if ctx.is_own_address(account, sender) or self._long_used(account, sender, item.ts):
+            return None
+        if ctx.profile(account).is_accepted("froms", sender):
+            return None
+        external = not ctx.is_local(sender)
+        where = f" from {item.host}" if item.host else ""
+        usual = ctx.profile(account).top(ctx.profile(account).froms, 1)
+        habit = f" (usually as {usual[0]})" if usual and usual[0] != sender else ""
+        kind = "an outside address" if external else "another local address"
+        summary = (
+            f"{account} sent as {sender}, {kind}{habit}{where} via {item.service or 'unknown'}"
+        )
+        return (
+            Signal(
+                RULE_EXTERNAL if external else RULE_LOCAL,
+                account,
+                item.ts,
+                self.score_external if external else self.score_local,
+                summary,
+                item.host,
+                (item.event.raw,),
+                Severity.MEDIUM if external else Severity.LOW,
+                {"froms": [sender]},
+            ),
+        )
+
+    def flush(self, now: int) -> Sequence[Signal]:
+        """Nothing time-driven."""
+        return ()

@@ -1,0 +1,285 @@
+"""What is normal for one account: its learned profile, and the site's.
+
+A profile grows with what the account does differently, not with how much it does:
+counters keyed by host, service, From address, correspondent and hour-of-week bucket.
+Volume is kept per hour-of-week and per week (the last :data:`WEEKS` weeks), so the norm
+for "Monday 02:00" is the median of what this account sent on recent Mondays at 02:00,
+zeros included, with the median absolute deviation as its spread (robust to the odd
+busy hour, unlike a mean).
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from typing import Any
+
+WEEKS = 8
+"""Weeks of hourly volume history kept per hour-of-week bucket."""
+
+MAX_CORRESPONDENTS = 5000
+"""Addresses remembered per account (least recently seen are forgotten first)."""
+
+WEEK = 7 * 24 * 3600
+
+
+def _bump(table: dict[str, list[int]], key: str, ts: int, n: int = 1) -> None:
+    entry = table.get(key)
+    if entry is None:
+        table[key] = [n, ts, ts]
+    else:
+        entry[0] += n
+        entry[2] = ts
+
+
+def _trim(table: dict[str, int], limit: int) -> None:
+    if len(table) > limit:
+        keep = sorted(table.items(), key=lambda kv: kv[1], reverse=True)[: limit * 3 // 4]
+        table.clear()
+        table.update(keep)
+
+
+@dataclass(slots=True)
+class HourlyVolume:
+    """Messages and recipients per hour-of-week bucket, per week."""
+
+    messages: dict[int, dict[int, int]] = field(default_factory=dict)
+    recipients: dict[int, dict[int, int]] = field(default_factory=dict)
+
+    def add(self, how: int, week: int, messages: int, recipients: int) -> None:
+        """Record one finished hour."""
+        for table, n in ((self.messages, messages), (self.recipients, recipients)):
+            weeks = table.setdefault(how, {})
+            weeks[week] = weeks.get(week, 0) + n
+            if len(weeks) > WEEKS:
+                del weeks[min(weeks)]
+
+    def norm(self, how: int, weeks_known: int, recipients: bool = False) -> tuple[float, float]:
+        """(median, MAD) of the hour's count over the known weeks, zeros included."""
+        table = self.recipients if recipients else self.messages
+        counts = list(table.get(how, {}).values())
+        span = max(min(weeks_known, WEEKS), len(counts))
+        counts.extend([0] * (span - len(counts)))
+        if not counts:
+            return 0.0, 0.0
+        med = statistics.median(counts)
+        mad = statistics.median(abs(c - med) for c in counts)
+        return float(med), float(mad)
+
+    def peak(self, recipients: bool = False) -> int:
+        """The largest hourly count ever recorded."""
+        table = self.recipients if recipients else self.messages
+        return max((c for weeks in table.values() for c in weeks.values()), default=0)
+
+    def peak_around(self, how: int, recipients: bool = False, spread: int = 1) -> int:
+        """The largest count recorded within ``spread`` hours of this hour-of-week."""
+        table = self.recipients if recipients else self.messages
+        best = 0
+        for h in range(how - spread, how + spread + 1):
+            for c in table.get(h % 168, {}).values():
+                best = max(best, c)
+        return best
+
+
+@dataclass(slots=True)
+class Profile:
+    """The learned behaviour of one account.
+
+    Tables of ``key -> [count, first_ts, last_ts]``: ``hosts`` (sending client IPs,
+    webmail sends attributed to the session IP), ``networks`` (their /24),
+    ``login_ips``, ``user_agents``, ``services`` (mail.log ``Service:`` and audit
+    protocols), ``froms`` (From addresses). ``correspondents`` (who wrote to the
+    account) and ``recipients`` (whom it wrote to) map address -> last seen;
+    ``rcpt_domains`` counts recipient domains. ``how`` counts messages per
+    hour-of-week (0 = Monday 00:00 local).
+    """
+
+    account: str
+    first_ts: int = 0
+    last_ts: int = 0
+    messages: int = 0
+    recipient_total: int = 0
+    new_recipient_total: int = 0
+    hosts: dict[str, list[int]] = field(default_factory=dict)
+    networks: dict[str, list[int]] = field(default_factory=dict)
+    login_ips: dict[str, list[int]] = field(default_factory=dict)
+    user_agents: dict[str, list[int]] = field(default_factory=dict)
+    services: dict[str, list[int]] = field(default_factory=dict)
+    froms: dict[str, list[int]] = field(default_factory=dict)
+    correspondents: dict[str, int] = field(default_factory=dict)
+    recipients: dict[str, int] = field(default_factory=dict)
+    rcpt_domains: dict[str, int] = field(default_factory=dict)
+    how: list[int] = field(default_factory=lambda: [0] * 168)
+    volume: HourlyVolume = field(default_factory=HourlyVolume)
+    delivered: int = 0
+    failed: int = 0
+    delayed: int = 0
+    bounces: int = 0
+    bulk: bool = False
+    accepted: dict[str, list[Any]] = field(default_factory=dict)
+    """Facts an administrator marked benign (``ack --benign``): never alert on them."""
+
+    # -- questions detectors ask ------------------------------------------------------
+    def days_known(self, now: int) -> float:
+        """How long this account has been observed, in days."""
+        return 0.0 if not self.first_ts else max(0.0, (now - self.first_ts) / 86400)
+
+    def weeks_known(self, now: int) -> int:
+        """Whole weeks of history (at least 1 once anything was seen)."""
+        return max(1, int(self.days_known(now) // 7)) if self.first_ts else 0
+
+    def knows_host(self, host: str) -> bool:
+        """The account has sent or logged in from this address before."""
+        return host in self.hosts or host in self.login_ips
+
+    def knows_network(self, network: str) -> bool:
+        """The account has used an address in this /24 before."""
+        return network in self.networks
+
+    def knows_address(self, address: str) -> bool:
+        """A correspondent or an earlier recipient."""
+        return address in self.correspondents or address in self.recipients
+
+    def usual(self, table: dict[str, list[int]], key: str, share: float = 0.02) -> bool:
+        """Whether ``key`` makes up at least ``share`` of a table's counts."""
+        entry = table.get(key)
+        if entry is None:
+            return False
+        total = sum(e[0] for e in table.values())
+        return total == 0 or entry[0] >= max(1.0, share * total)
+
+    def top(self, table: dict[str, list[int]], n: int = 3) -> list[str]:
+        """The ``n`` most used keys of a table."""
+        return [k for k, _ in sorted(table.items(), key=lambda kv: -kv[1][0])[:n]]
+
+    def activity_share(self, how: int, spread: int = 1) -> float:
+        """Share of the account's messages sent within ``spread`` hours of this hour."""
+        total = sum(self.how)
+        if not total:
+            return 0.0
+        near = sum(self.how[(how + d) % 168] for d in range(-spread, spread + 1))
+        return near / total
+
+    def novelty_rate(self) -> float:
+        """Share of recipients that were new to the account, over its history."""
+        if self.recipient_total == 0:
+            return 0.0
+        return self.new_recipient_total / self.recipient_total
+
+    def is_accepted(self, fact: str, value: Any) -> bool:
+        """Whether an administrator accepted this value (e.g. a host) for the account."""
+        return value in self.accepted.get(fact, ())
+
+    def accept(self, fact: str, values: list[Any]) -> None:
+        """Record values an administrator accepted."""
+        known = self.accepted.setdefault(fact, [])
+        for v in values:
+            if v not in known:
+                known.append(v)
+
+    # -- learning (called by the learner only) ------------------------------------------
+    def touch(self, ts: int) -> None:
+        """Note activity at ``ts``."""
+        if not self.first_ts or ts < self.first_ts:
+            self.first_ts = ts
+        self.last_ts = max(self.last_ts, ts)
+
+    def learn_host(self, host: str, network: str, ts: int) -> None:
+        """A sending host."""
+        _bump(self.hosts, host, ts)
+        _bump(self.networks, network, ts)
+
+    def learn_login(self, ip: str, network: str, protocol: str, agent: str | None, ts: int) -> None:
+        """A successful login."""
+        _bump(self.login_ips, ip, ts)
+        _bump(self.networks, network, ts)
+        _bump(self.services, protocol, ts)
+        if agent:
+            _bump(self.user_agents, agent[:200], ts)
+
+    def learn_send(
+        self,
+        service: str,
+        sender: str,
+        recipients: tuple[str, ...],
+        how: int,
+        ts: int,
+        new_message: bool,
+    ) -> None:
+        """An outbound message (or more recipients of one)."""
+        self.touch(ts)
+        if new_message:
+            self.messages += 1
+            self.how[how] += 1
+            _bump(self.services, service, ts)
+            if sender:
+                _bump(self.froms, sender, ts)
+        for r in recipients:
+            self.recipient_total += 1
+            if r not in self.recipients and r not in self.correspondents:
+                self.new_recipient_total += 1
+            self.recipients[r] = ts
+            domain = r.rpartition("@")[2]
+            self.rcpt_domains[domain] = self.rcpt_domains.get(domain, 0) + 1
+        _trim(self.recipients, MAX_CORRESPONDENTS)
+        _trim(self.rcpt_domains, MAX_CORRESPONDENTS)
+
+    def learn_correspondent(self, address: str, ts: int) -> None:
+        """Someone wrote to this account."""
+        self.correspondents[address] = ts
+        _trim(self.correspondents, MAX_CORRESPONDENTS)
+
+    # -- storage ------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready data."""
+        return {
+            "account": self.account,
+            "first_ts": self.first_ts,
+            "last_ts": self.last_ts,
+            "messages": self.messages,
+            "recipient_total": self.recipient_total,
+            "new_recipient_total": self.new_recipient_total,
+            "hosts": self.hosts,
+            "networks": self.networks,
+            "login_ips": self.login_ips,
+            "user_agents": self.user_agents,
+            "services": self.services,
+            "froms": self.froms,
+            "correspondents": self.correspondents,
+            "recipients": self.recipients,
+            "rcpt_domains": self.rcpt_domains,
+            "how": self.how,
+            "volume": {
+                "messages": {
+                    str(k): {str(w): c for w, c in v.items()}
+                    for k, v in self.volume.messages.items()
+                },
+                "recipients": {
+                    str(k): {str(w): c for w, c in v.items()}
+                    for k, v in self.volume.recipients.items()
+                },
+            },
+            "delivered": self.delivered,
+            "failed": self.failed,
+            "delayed": self.delayed,
+            "bounces": self.bounces,
+            "bulk": self.bulk,
+            "accepted": self.accepted,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Profile:
+        """Inverse of :meth:`to_dict`."""
+        volume = data.get("volume", {})
+        hv = HourlyVolume(
+            {
+                int(k): {int(w): c for w, c in v.items()}
+                for k, v in volume.get("messages", {}).items()
+            },
+            {
+                int(k): {int(w): c for w, c in v.items()}
+                for k, v in volume.get("recipients", {}).items()
+            },
+        )
+        plain = {k: v for k, v in data.items() if k != "volume"}
+        return cls(**plain, volume=hv)

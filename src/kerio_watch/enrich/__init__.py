@@ -1,0 +1,1 @@
+"""Enrichment: what a line means beyond its fields (networks, messages, sessions)."""

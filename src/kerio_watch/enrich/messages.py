@@ -1,0 +1,151 @@
+"""Messages and sessions: outbound submissions, the Recv/Sent join, webmail sessions.
+
+- :class:`Submission`: an authenticated account put a message (or more recipients of
+  one) into the queue. Built from a ``Recv:`` line with a ``User:``.
+- :class:`MessageTracker`: joins each message's ``Recv:`` and ``Sent:`` lines by Queue-ID
+  with bounded memory (oldest messages are forgotten first), so that deliveries,
+  delays and failures are attributed to the account that sent the message.
+- :class:`SessionTracker`: webmail sends are logged with ``Sender-Host: 0.0.0.0``; they
+  are attributed to the IP of the account's live webmail session from audit.log.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from kerio_watch.events import LoginSucceeded, MessageDelivery, MessageReceived
+
+WEBMAIL_HOSTS = frozenset(("0.0.0.0", "::", ""))  # noqa: S104 (a logged value, not a bind)
+WEBMAIL_PROTOCOLS = (
+    "HTTP/WebMail",
+    "HTTP/KOFF",
+    "HTTP",
+    "HTTPS",
+    "HTTP/WebDAV",
+    "HTTP/EWS",
+    "HTTP/ActiveSync",
+)
+SESSION_TTL = 12 * 3600
+"""A webmail login is assumed live this long after its last use."""
+
+
+@dataclass(slots=True)
+class Submission:
+    """An outbound message submitted by an authenticated account.
+
+    ``host`` is the effective client address: the logged ``Sender-Host`` or, for webmail
+    sends logged as ``0.0.0.0``, the IP of the account's webmail session (``via_session``
+    is then true). ``new_message`` is false for a further ``Recv:`` line of a Queue-ID
+    already seen (one line per recipient).
+    """
+
+    ts: int
+    account: str
+    queue_id: str
+    new_message: bool
+    sender: str
+    recipients: tuple[str, ...]
+    service: str
+    host: str | None
+    logged_host: str | None
+    via_session: bool
+    event: MessageReceived
+
+    kind = "submission"
+
+
+@dataclass(slots=True)
+class MessageState:
+    """What is known about one queued message."""
+
+    ts: int
+    account: str | None
+    sender: str
+    accepted: int = 0
+    delivered: int = 0
+    failed: int = 0
+    delayed: int = 0
+    final: set[str] = field(default_factory=set)
+
+
+class MessageTracker:
+    """Queue-ID -> :class:`MessageState`, bounded to ``limit`` messages."""
+
+    def __init__(self, limit: int = 100_000) -> None:
+        self.limit = limit
+        self.messages: OrderedDict[str, MessageState] = OrderedDict()
+        self.evicted = 0
+
+    def received(self, event: MessageReceived, account: str | None) -> bool:
+        """Record a Recv line; True when it is the message's first."""
+        state = self.messages.get(event.queue_id)
+        new = state is None
+        if state is None:
+            state = MessageState(event.ts, account, event.sender)
+            self.messages[event.queue_id] = state
+            if len(self.messages) > self.limit:
+                self.messages.popitem(last=False)
+                self.evicted += 1
+        state.accepted += len(event.recipients)
+        return new
+
+    def delivered(self, event: MessageDelivery) -> MessageState | None:
+        """Record a Sent line; returns the message it belongs to, if known."""
+        state = self.messages.get(event.queue_id)
+        if state is None:
+            return None
+        result = event.result
+        if result == "delayed" or ((event.status or "").startswith("4") and result != "delivered"):
+            state.delayed += 1
+        elif event.is_failure:
+            state.failed += 1
+            state.final.add(event.recipient)
+        else:
+            state.delivered += 1
+            state.final.add(event.recipient)
+        return state
+
+    def pending(self, older_than: int) -> list[tuple[str, MessageState]]:
+        """Messages accepted before ``older_than`` with recipients still not delivered."""
+        out = []
+        for qid, state in self.messages.items():
+            if state.ts >= older_than:
+                break
+            if state.accepted > len(state.final):
+                out.append((qid, state))
+        return out
+
+    def forget_before(self, ts: int) -> None:
+        """Drop messages older than ``ts``."""
+        while self.messages:
+            qid, state = next(iter(self.messages.items()))
+            if state.ts >= ts:
+                break
+            del self.messages[qid]
+
+
+class SessionTracker:
+    """The last webmail login of each account: (ip, ts, user agent)."""
+
+    def __init__(self) -> None:
+        self.sessions: dict[str, tuple[str, int, str | None]] = {}
+
+    def login(self, event: LoginSucceeded) -> None:
+        """Remember a webmail login."""
+        if event.protocol.startswith("HTTP"):
+            self.sessions[event.user] = (event.source, event.ts, event.user_agent)
+
+    def ip_for(self, account: str, ts: int) -> str | None:
+        """The webmail session IP in force for ``account`` at ``ts``, if any."""
+        session = self.sessions.get(account)
+        if session is None or ts - session[1] > SESSION_TTL or ts < session[1] - 60:
+            return None
+        # Each use keeps the session alive.
+        self.sessions[account] = (session[0], max(session[1], ts), session[2])
+        return session[0]
+
+
+def is_webmail_host(host: str | None) -> bool:
+    """The ``Sender-Host`` Kerio logs for webmail submissions."""
+    return host is None or host in WEBMAIL_HOSTS

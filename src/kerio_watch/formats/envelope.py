@@ -1,0 +1,203 @@
+"""The part of a line around the message: Kerio's ``[date]`` prefix or a syslog header.
+
+On disk, Kerio writes ``[DD/Mon/YYYY HH:MM:SS] message`` in the server's local time with
+no offset. Forwarded to syslog, the same message arrives in an RFC 5424 or RFC 3164
+record whose app-name or tag names the log; a syslog server may also write it to a
+file without the ``<PRI>`` part (rsyslog's traditional and high-precision file
+formats). :func:`split_line` handles all of them and returns a :class:`Framed` line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import NamedTuple
+
+MONTHS: dict[str, int] = {
+    m: i + 1
+    for i, m in enumerate(
+        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+    )
+}
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+
+APP_LOGS: dict[str, str] = {
+    "mail": "mail",
+    "audit": "audit",
+    "security": "security",
+    "warn": "warning",
+    "warning": "warning",
+    "operations": "operations",
+    "spam": "spam",
+    "config": "config",
+    "error": "error",
+    "debug": "debug",
+}
+"""Syslog app-names/tags that name a Kerio log. Others (``kerio``) are sniffed."""
+
+
+class Framed(NamedTuple):
+    """A line split into time and message.
+
+    ``ts`` is epoch seconds: UTC when ``utc`` is true, otherwise the server's local wall
+    time counted as if it were UTC (the time base converts it). ``log`` is the log named
+    by a syslog header, or None.
+    """
+
+    ts: int
+    utc: bool
+    log: str | None
+    message: str
+
+
+class StampParser:
+    """Parses ``[DD/Mon/YYYY HH:MM:SS]`` prefixes fast, caching the day part."""
+
+    __slots__ = ("_days",)
+
+    def __init__(self) -> None:
+        self._days: dict[str, int] = {}
+
+    def day_seconds(self, day: str) -> int | None:
+        """``"24/Aug/2022"`` -> local epoch seconds of that midnight, or None."""
+        cached = self._days.get(day)
+        if cached is not None:
+            return cached
+        month = MONTHS.get(day[3:6])
+        if month is None or day[2] != "/" or day[6] != "/":
+            return None
+        try:
+            ordinal = dt.date(int(day[7:11]), month, int(day[0:2])).toordinal()
+        except ValueError:
+            return None
+        if len(self._days) > 4096:
+            self._days.clear()
+        seconds = (ordinal - _EPOCH_ORDINAL) * 86400
+        self._days[day] = seconds
+        return seconds
+
+    def split(self, text: str) -> Framed | None:
+        """Split an on-disk line; None when it has no valid Kerio prefix."""
+        if len(text) < 22 or text[0] != "[" or text[21] != "]":
+            return None
+        base = self.day_seconds(text[1:12])
+        clock = text[13:21]
+        if base is None or text[12] != " " or clock[2] != ":" or clock[5] != ":":
+            return None
+        hh, mm, ss = clock[0:2], clock[3:5], clock[6:8]
+        # isascii: str.isdigit() is true for "²", which int() rejects.
+        if not (clock.isascii() and hh.isdigit() and mm.isdigit() and ss.isdigit()):
+            return None
+        h, m, s = int(hh), int(mm), int(ss)
+        if h > 23 or m > 59 or s > 60:
+            return None
+        return Framed(base + h * 3600 + m * 60 + s, False, None, text[23:])
+
+
+def parse_iso(stamp: str) -> tuple[int, bool] | None:
+    """An RFC 3339 time -> (epoch seconds, has_offset); fractions are dropped."""
+    try:
+        value = dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if value.tzinfo is None:
+        return int(value.replace(tzinfo=dt.UTC).timestamp()), False
+    return int(value.timestamp()), True
+
+
+def _app_log(app: str) -> str | None:
+    app = app.split("[", 1)[0].rstrip(":").lower()
+    return APP_LOGS.get(app)
+
+
+def split_syslog(text: str, year: int) -> Framed | None:
+    """Split a syslog record (RFC 5424, RFC 3164, or a syslog server's file line).
+
+    Args:
+        text: the line.
+        year: the year for RFC 3164 stamps, which carry none.
+    """
+    rest = text
+    if rest.startswith("<"):
+        end = rest.find(">", 1, 6)
+        if end < 0 or not rest[1:end].isdigit():
+            return None
+        rest = rest[end + 1 :]
+        if rest.startswith("1 "):
+            return _split_5424(rest[2:])
+    if rest[:4].isdigit() and rest[4:5] == "-":
+        # rsyslog high-precision file format: "2026-04-01T14:59:31+07:00 host tag: msg"
+        parts = rest.split(" ", 3)
+        if len(parts) < 4:
+            return None
+        stamp = parse_iso(parts[0])
+        if stamp is None:
+            return None
+        tag, sep, message = parts[3].partition(": ")
+        if not sep:
+            # Not a tag: an RFC 5424-like file line "time host app procid msgid sd msg".
+            return _split_5424(rest)
+        return Framed(stamp[0], stamp[1], _app_log(parts[2] if tag == "" else tag), message)
+    return _split_3164(rest, year)
+
+
+def _split_5424(rest: str) -> Framed | None:
+    parts = rest.split(" ", 5)
+    if len(parts) < 6:
+        return None
+    stamp_text, _host, app, _procid, _msgid, tail = parts
+    stamp = parse_iso(stamp_text)
+    if stamp is None:
+        return None
+    if tail.startswith("- "):
+        message = tail[2:]
+    elif tail == "-":
+        message = ""
+    elif tail.startswith("["):
+        end = _structured_data_end(tail)
+        message = tail[end:].lstrip(" ")
+    else:
+        message = tail
+    if message.startswith("\ufeff"):
+        message = message[1:]
+    return Framed(stamp[0], stamp[1], _app_log(app), message)
+
+
+def _structured_data_end(tail: str) -> int:
+    """Index just past the structured-data elements at the start of ``tail``."""
+    i, depth, quoted = 0, 0, False
+    while i < len(tail):
+        c = tail[i]
+        if quoted:
+            if c == "\\":
+                i += 1
+            elif c == '"':
+                quoted = False
+        elif c == '"':
+            quoted = True
+        elif c == "[":
+            depth += 1
+        elif c == "]":
+            depth -= 1
+            if depth == 0 and (i + 1 >= len(tail) or tail[i + 1] != "["):
+                return i + 1
+        i += 1
+    return len(tail)
+
+
+def _split_3164(rest: str, year: int) -> Framed | None:
+    # "Apr  1 14:59:31 host tag[pid]: message"
+    if len(rest) < 16 or rest[3] != " " or rest[:3] not in MONTHS:
+        return None
+    try:
+        day = int(rest[4:6])
+        h, m, s = int(rest[7:9]), int(rest[10:12]), int(rest[13:15])
+        when = dt.datetime(year, MONTHS[rest[:3]], day, h, m, s, tzinfo=dt.UTC)
+    except ValueError:
+        return None
+    host_and_rest = rest[16:].split(" ", 1)
+    if len(host_and_rest) < 2:
+        return None
+    tag, sep, message = host_and_rest[1].partition(": ")
+    if not sep:
+        return None
+    return Framed(int(when.timestamp()), False, _app_log(tag), message)

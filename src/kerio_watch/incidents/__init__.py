@@ -1,0 +1,1 @@
+"""Incidents: correlated signals per account, their lifecycle and what admins decide."""

@@ -1,0 +1,261 @@
+"""Incidents: signals about one account become one incident, not an alert storm.
+
+Each rule counts once per incident, at its highest score; the incident's score is the
+sum, plus a corroboration bonus when several independent rules agree. Its severity
+follows the score (and the floors some strong signals carry). A new alert goes out
+only when the incident opens or its severity rises. An incident closes by itself
+after a quiet period in log time; later signals open a new one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from kerio_watch.alerts.model import Alert
+from kerio_watch.detect.base import Signal
+from kerio_watch.severity import Severity
+
+THRESHOLDS: tuple[tuple[int, Severity], ...] = (
+    (90, Severity.CRITICAL),
+    (65, Severity.HIGH),
+    (40, Severity.MEDIUM),
+    (20, Severity.LOW),
+)
+"""Score -> severity (the first threshold reached)."""
+
+CORROBORATION_RULES = 3
+CORROBORATION_BONUS = 15
+QUIET_SECONDS = 24 * 3600
+MAX_EVIDENCE = 50
+
+
+def severity_for(score: int) -> Severity:
+    """The severity a score reaches on its own.
+
+    >>> severity_for(70).label
+    'high'
+    """
+    for threshold, severity in THRESHOLDS:
+        if score >= threshold:
+            return severity
+    return Severity.INFO
+
+
+@dataclass(slots=True)
+class Incident:
+    """One incident about one key (an account, or ``ip:<addr>``)."""
+
+    id: int
+    key: str
+    opened: int
+    updated: int
+    status: str = "open"
+    """``open``, ``closed`` (quiet), ``benign`` or ``resolved`` (by an administrator)."""
+    severity: Severity = Severity.INFO
+    score: int = 0
+    alerted: int = -1
+    """The severity last alerted, -1 before the first alert."""
+    best: dict[str, Signal] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+    evidence: list[str] = field(default_factory=list)
+    facts: dict[str, list[Any]] = field(default_factory=dict)
+    source_ips: list[str] = field(default_factory=list)
+    first_signal: int = 0
+
+    @property
+    def user(self) -> str | None:
+        """The account, or None for an IP-only incident."""
+        return None if self.key.startswith("ip:") else self.key
+
+    def reasons(self) -> list[Signal]:
+        """The best signal of each rule, strongest first."""
+        return sorted(self.best.values(), key=lambda s: (-s.score, s.ts))
+
+    def summary(self) -> str:
+        """One explanation joining the reasons."""
+        parts = []
+        for s in self.reasons():
+            count = self.counts.get(s.rule, 1)
+            parts.append(s.summary + (f" (x{count})" if count > 1 else ""))
+        return "; ".join(parts)
+
+    def add(self, signal: Signal) -> None:
+        """Fold a signal in and recompute the score and severity."""
+        current = self.best.get(signal.rule)
+        if current is None or signal.score > current.score:
+            self.best[signal.rule] = signal
+        self.counts[signal.rule] = self.counts.get(signal.rule, 0) + 1
+        self.updated = max(self.updated, signal.ts)
+        for line in signal.evidence:
+            if len(self.evidence) < MAX_EVIDENCE and line not in self.evidence:
+                self.evidence.append(line)
+        for name, values in signal.facts.items():
+            known = self.facts.setdefault(name, [])
+            for v in values:
+                if v not in known and len(known) < 1000:
+                    known.append(v)
+        if signal.source_ip and signal.source_ip not in self.source_ips:
+            self.source_ips.append(signal.source_ip)
+        score = sum(s.score for s in self.best.values())
+        if len(self.best) >= CORROBORATION_RULES:
+            score += CORROBORATION_BONUS
+        self.score = score
+        floor = max((s.min_severity for s in self.best.values()), default=Severity.INFO)
+        self.severity = max(severity_for(score), floor, self.severity)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready data (stored; shown by ``incidents`` and the dashboard)."""
+        return {
+            "id": self.id,
+            "key": self.key,
+            "user": self.user,
+            "opened": self.opened,
+            "updated": self.updated,
+            "status": self.status,
+            "severity": self.severity.label,
+            "score": self.score,
+            "alerted": self.alerted,
+            "summary": self.summary(),
+            "signals": [
+                {
+                    "rule": s.rule,
+                    "ts": s.ts,
+                    "score": s.score,
+                    "summary": s.summary,
+                    "source_ip": s.source_ip,
+                    "count": self.counts.get(s.rule, 1),
+                    "min_severity": s.min_severity.label,
+                    "evidence": list(s.evidence),
+                }
+                for s in self.reasons()
+            ],
+            "evidence": self.evidence,
+            "facts": self.facts,
+            "source_ips": self.source_ips,
+            "first_signal": self.first_signal,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Incident:
+        """Inverse of :meth:`to_dict`."""
+        inc = cls(
+            id=int(data["id"]),
+            key=data["key"],
+            opened=int(data["opened"]),
+            updated=int(data["updated"]),
+            status=data["status"],
+            severity=Severity.parse(data["severity"]),
+            score=int(data["score"]),
+            alerted=int(data.get("alerted", -1)),
+            evidence=list(data.get("evidence", [])),
+            facts={k: list(v) for k, v in data.get("facts", {}).items()},
+            source_ips=list(data.get("source_ips", [])),
+            first_signal=int(data.get("first_signal", data["opened"])),
+        )
+        for s in data.get("signals", []):
+            sig = Signal(
+                s["rule"],
+                inc.key,
+                int(s["ts"]),
+                int(s["score"]),
+                s["summary"],
+                s.get("source_ip"),
+                tuple(s.get("evidence", ())),
+                Severity.parse(s.get("min_severity", "info")),
+            )
+            inc.best[sig.rule] = sig
+            inc.counts[sig.rule] = int(s.get("count", 1))
+        return inc
+
+
+class IncidentEngine:
+    """Keeps the open incident of each key and turns signals into alerts.
+
+    Args:
+        next_id: allocates incident ids (the store's sequence).
+        format_time: UTC epoch -> ISO 8601 in the server's offset.
+        quiet: seconds without signals after which an incident closes.
+    """
+
+    def __init__(
+        self,
+        next_id: Callable[[], int],
+        format_time: Callable[[int], str],
+        quiet: int = QUIET_SECONDS,
+        suppressed: Callable[[str, Signal], bool] | None = None,
+    ) -> None:
+        self.next_id = next_id
+        self.format_time = format_time
+        self.quiet = quiet
+        self.open: dict[str, Incident] = {}
+        self.changed: dict[int, Incident] = {}
+        self.suppressed = suppressed
+        self.alert_count = 0
+
+    def severity_of(self, key: str) -> int:
+        """The open incident's severity for ``key`` (0 = info or none)."""
+        inc = self.open.get(key)
+        return int(inc.severity) if inc is not None else 0
+
+    def ingest(self, signal: Signal) -> Alert | None:
+        """Fold one signal into its key's incident; an alert if it opened or escalated."""
+        if self.suppressed is not None and self.suppressed(signal.key, signal):
+            return None
+        inc = self.open.get(signal.key)
+        if inc is not None and signal.ts - inc.updated > self.quiet:
+            self._close(inc)
+            inc = None
+        if inc is None:
+            inc = Incident(self.next_id(), signal.key, signal.ts, signal.ts, first_signal=signal.ts)
+            self.open[signal.key] = inc
+        inc.add(signal)
+        self.changed[inc.id] = inc
+        if int(inc.severity) > inc.alerted:
+            status = "opened" if inc.alerted < 0 else "escalated"
+            inc.alerted = int(inc.severity)
+            return self._alert(inc, signal, status)
+        return None
+
+    def _alert(self, inc: Incident, trigger: Signal, status: str) -> Alert:
+        self.alert_count += 1
+        reasons = inc.reasons()
+        return Alert(
+            id=f"{inc.id}-{inc.alerted}",
+            incident_id=inc.id,
+            ts=trigger.ts,
+            time=self.format_time(trigger.ts),
+            user=inc.user,
+            rule=trigger.rule,
+            severity=inc.severity,
+            score=inc.score,
+            summary=inc.summary(),
+            source_ip=trigger.source_ip or (inc.source_ips[0] if inc.source_ips else None),
+            evidence=tuple(inc.evidence[:20]),
+            reasons=tuple(s.summary for s in reasons),
+            rules=tuple(s.rule for s in reasons),
+            status=status,
+        )
+
+    def _close(self, inc: Incident) -> None:
+        inc.status = "closed"
+        self.changed[inc.id] = inc
+        self.open.pop(inc.key, None)
+
+    def expire(self, now: int) -> None:
+        """Close incidents quiet for longer than the quiet period (log time)."""
+        for inc in [i for i in self.open.values() if now - i.updated > self.quiet]:
+            self._close(inc)
+
+    def restore(self, incidents: list[Incident]) -> None:
+        """Load the open incidents of an earlier run."""
+        for inc in incidents:
+            if inc.status == "open":
+                self.open[inc.key] = inc
+
+    def take_changed(self) -> list[Incident]:
+        """Incidents changed since the last call (to be saved)."""
+        out = list(self.changed.values())
+        self.changed.clear()
+        return out

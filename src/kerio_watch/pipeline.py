@@ -1,0 +1,350 @@
+"""The pipeline: sources -> parse -> events -> enrich -> detect -> incidents -> alerts.
+
+This is the only module that knows every stage. ``scan`` and ``follow`` both feed it
+:class:`~kerio_watch.sources.files.Record` objects; it parses them, puts them on the UTC
+time line, skips lines an earlier run already processed (watermarks), builds outbound
+submissions, runs the detectors (score), folds signals into incidents, lets the learner
+update profiles (learn), records hourly activity, and hands alerts to its listeners.
+Everything uses the time written in the log; nothing here reads the wall clock.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from kerio_watch.alerts.model import Alert
+from kerio_watch.config import Config
+from kerio_watch.detect import build_detectors
+from kerio_watch.detect.base import Signal
+from kerio_watch.detect.context import Context
+from kerio_watch.detect.learner import Learner
+from kerio_watch.enrich.messages import Submission, is_webmail_host
+from kerio_watch.events import (
+    Event,
+    HostBlocked,
+    LoginFailed,
+    LoginSucceeded,
+    MessageDelivery,
+    MessageReceived,
+    Unparsed,
+)
+from kerio_watch.formats import build_parsers
+from kerio_watch.incidents.engine import IncidentEngine
+from kerio_watch.sources.files import Record
+from kerio_watch.store.activity import ActivityRecorder
+from kerio_watch.store.base import Store
+from kerio_watch.timebase import Timebase
+
+AlertListener = Callable[[Alert, bool], None]
+"""Called with each alert and whether it is reported (at or after ``--since``)."""
+
+
+@dataclass
+class RunStats:
+    """What one run processed."""
+
+    records: int = 0
+    events: Counter[str] = field(default_factory=Counter)
+    unparsed: int = 0
+    already_seen: int = 0
+    alerts: int = 0
+    reported: int = 0
+    first_ts: int | None = None
+    last_ts: int | None = None
+
+
+class Pipeline:
+    """One configured pipeline over one state store.
+
+    Args:
+        config: the validated configuration.
+        store: the state database.
+        timebase: local time -> UTC for this server.
+        since: UTC epoch; alerts before it are not reported (still stored and learned).
+    """
+
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        timebase: Timebase,
+        since: int | None = None,
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.timebase = timebase
+        self.since = since
+        self.ctx = Context(config, timebase, store.load_profile)
+        self.parsers = build_parsers()
+        self.detectors = build_detectors(self.ctx)
+        self.dispatch: dict[str, list[Callable[[Any], Sequence[Signal] | None]]] = {}
+        for det in self.detectors:
+            for kind in det.wants:
+                self.dispatch.setdefault(kind, []).append(det.observe)
+        self.learner = Learner(self.ctx)
+        self._last_id = store.next_incident_id()
+        self.engine = IncidentEngine(self._next_id, self.format_time, suppressed=self._ignored)
+        self.engine.restore(store.open_incidents())
+        self.ctx.open_incident = self.engine.severity_of
+        self.activity = ActivityRecorder()
+        self.marks = store.watermarks()
+        self._seen_at_mark: dict[str, int] = {}
+        self.new_marks: dict[str, tuple[int, int]] = {}
+        self.listeners: list[AlertListener] = []
+        self.alerts: list[tuple[Alert, bool]] = []
+        self.stats = RunStats()
+        self._minute = 0
+        self._now = 0
+
+    # -- helpers --------------------------------------------------------------------
+    def _next_id(self) -> int:
+        self._last_id += 1
+        return self._last_id
+
+    def format_time(self, ts: int) -> str:
+        """UTC epoch -> ISO 8601 in the server's offset."""
+        return self.timebase.localize(ts).isoformat()
+
+    def _ignored(self, key: str, _signal: Signal) -> bool:
+        user = self.config.user(key)
+        return bool(user and user.ignore)
+
+    def _already_seen(self, log: str, ts: int) -> bool:
+        """Whether an earlier run processed this line (by log time)."""
+        mark = self.marks.get(log)
+        new = self.new_marks.get(log)
+        if new is None or ts > new[0]:
+            self.new_marks[log] = (ts, 1)
+        elif ts == new[0]:
+            self.new_marks[log] = (ts, new[1] + 1)
+        if mark is None:
+            return False
+        if ts < mark[0]:
+            return True
+        if ts == mark[0]:
+            seen = self._seen_at_mark.get(log, 0) + 1
+            self._seen_at_mark[log] = seen
+            return seen <= mark[1]
+        return False
+
+    # -- the loop -------------------------------------------------------------------
+    def run(
+        self, records: Iterable[Record], progress: Callable[[int], None] | None = None
+    ) -> RunStats:
+        """Process every record."""
+        parsers = self.parsers
+        stats = self.stats
+        counts = stats.events
+        timebase = self.timebase
+        to_utc = timebase.to_utc
+        observe_qid = timebase.observe_queue_id
+        n = 0
+        for rec in records:
+            n += 1
+            if progress is not None and not n & 0x3FFF:
+                progress(n)
+            log = rec.log
+            parser = parsers.get(log) if log is not None else None
+            event = None
+            if parser is not None:
+                event = parser.parse(rec.message, rec.ts, rec.raw)
+            if event is None:
+                event = self._sniff_parse(rec)
+            if event is None or isinstance(event, Unparsed):
+                stats.unparsed += 1
+                reason = event.reason if event is not None else "unknown line"
+                rec.source.note_unparsed(
+                    Unparsed(log or "unknown", rec.raw, reason, rec.source.path, rec.lineno)
+                )
+                continue
+            if not rec.utc:
+                if event.__class__ is MessageReceived:
+                    observe_qid(event.queue_id, rec.ts)
+                event.ts = to_utc(rec.ts)
+            if self._already_seen(event.log, event.ts):
+                stats.already_seen += 1
+                continue
+            counts[event.kind] += 1
+            rec.source.events[event.kind] += 1
+            self.process(event)
+        if progress is not None:
+            progress(n)
+        stats.records += n
+        return stats
+
+    def _sniff_parse(self, rec: Record) -> Event | Unparsed | None:
+        """A line of a mixed stream (syslog ``kerio`` app-name): try every parser."""
+        for name, parser in self.parsers.items():
+            if name != rec.log and parser.sniff(rec.message):
+                return parser.parse(rec.message, rec.ts, rec.raw)
+        return None
+
+    def process(self, event: Event) -> None:
+        """Enrich, detect, learn and record one event (already on UTC time)."""
+        ts = event.ts
+        stats = self.stats
+        if stats.first_ts is None:
+            stats.first_ts = ts
+        if ts > self._now:
+            self._now = ts
+            stats.last_ts = ts
+            minute = ts // 60
+            if minute != self._minute:
+                self._minute = minute
+                self.tick(ts)
+        ctx = self.ctx
+        dispatch = self.dispatch
+        kind = event.kind
+        sub: Submission | None = None
+        if kind == "message_received":
+            msg: MessageReceived = event  # type: ignore[assignment]
+            user = msg.user
+            new = ctx.messages.received(msg, user)
+            if user is not None and not msg.is_dsn:
+                ctx.note_local_domain(user)
+                sub = self._submission(msg, user, new)
+                self._record_send(sub)
+            else:
+                self._record_inbound(msg)
+        elif kind == "message_delivery":
+            self._record_delivery(event)  # type: ignore[arg-type]
+        elif kind == "login_succeeded":
+            login: LoginSucceeded = event  # type: ignore[assignment]
+            ctx.sessions.login(login)
+            ctx.note_local_domain(login.user)
+            self.activity.add(
+                ts,
+                login.user,
+                "login",
+                f"{login.protocol}|{login.source}|{login.user_agent or ''}",
+            )
+        elif kind == "login_failed":
+            fail: LoginFailed = event  # type: ignore[assignment]
+            self.activity.add(
+                ts, fail.user or "", "fail", f"{fail.protocol}|{fail.source}|{fail.reason}"
+            )
+        elif kind == "host_blocked":
+            blocked: HostBlocked = event  # type: ignore[assignment]
+            if blocked.action == "block":
+                self.activity.add(ts, "", "blocked", blocked.source)
+        # Score first ...
+        handlers = dispatch.get(kind)
+        if handlers:
+            for observe in handlers:
+                signals = observe(event)
+                if signals:
+                    self._signals(signals)
+        if sub is not None:
+            handlers = dispatch.get("submission")
+            if handlers:
+                for observe in handlers:
+                    signals = observe(sub)
+                    if signals:
+                        self._signals(signals)
+            # ... then learn.
+            self.learner.submission(sub)
+        else:
+            self.learner.event(event)
+        if self.activity.full:
+            with self.store.transaction():
+                self.activity.write(self.store)
+
+    def _submission(self, msg: MessageReceived, user: str, new: bool) -> Submission:
+        host = msg.sender_host
+        via = False
+        if is_webmail_host(host):
+            session_ip = self.ctx.sessions.ip_for(user, msg.ts)
+            host = session_ip
+            via = session_ip is not None
+        return Submission(
+            msg.ts,
+            user,
+            msg.queue_id,
+            new,
+            msg.sender,
+            msg.recipients,
+            msg.service,
+            host,
+            msg.sender_host,
+            via,
+            msg,
+        )
+
+    def _record_send(self, sub: Submission) -> None:
+        if sub.new_message:
+            self.activity.add(
+                sub.ts, sub.account, "send", f"{sub.service}|{sub.host or ''}|{sub.sender}"
+            )
+        for r in sub.recipients:
+            self.activity.add(sub.ts, sub.account, "rcpt", r.rpartition("@")[2])
+
+    def _record_inbound(self, msg: MessageReceived) -> None:
+        if msg.is_dsn:
+            for r in msg.recipients:
+                if self.ctx.is_local(r):
+                    self.activity.add(msg.ts, r, "bounce", "dsn")
+        else:
+            self.activity.add(msg.ts, "", "inbound", "", max(1, len(msg.recipients)))
+
+    def _record_delivery(self, event: MessageDelivery) -> None:
+        state = self.ctx.messages.delivered(event)
+        if state is None or state.account is None:
+            return
+        if event.result == "delayed":
+            self.activity.add(event.ts, state.account, "bounce", "delayed")
+        elif event.is_failure:
+            self.activity.add(event.ts, state.account, "bounce", "failed")
+
+    def _signals(self, signals: Sequence[Signal]) -> None:
+        for signal in signals:
+            alert = self.engine.ingest(signal)
+            if alert is not None:
+                self._emit(alert)
+
+    def _emit(self, alert: Alert) -> None:
+        reported = self.since is None or alert.ts >= self.since
+        self.alerts.append((alert, reported))
+        self.stats.alerts += 1
+        if reported:
+            self.stats.reported += 1
+        for listener in self.listeners:
+            listener(alert, reported)
+
+    def tick(self, now: int) -> None:
+        """Time-driven work at log time ``now``: windows, hours, quiet incidents."""
+        for det in self.detectors:
+            signals = det.flush(now)
+            if signals:
+                self._signals(signals)
+        self.learner.flush(now)
+        self.engine.expire(now)
+
+    # -- persistence ----------------------------------------------------------------
+    def save(self, final: bool = True) -> None:
+        """Write state, incidents, alerts and watermarks in one transaction."""
+        if final and self._now:
+            self.tick(self._now)
+        store = self.store
+        with store.transaction():
+            self.activity.write(store)
+            store.save_incidents(self.engine.take_changed())
+            if self.alerts:
+                store.save_alerts(self.alerts)
+                self.alerts = []
+            dirty = [self.ctx.profiles[a] for a in self.ctx.dirty if a in self.ctx.profiles]
+            store.save_profiles(dirty)
+            self.ctx.dirty.clear()
+            merged = dict(self.marks)
+            for log, mark in self.new_marks.items():
+                old = merged.get(log)
+                if old is None or mark[0] > old[0]:
+                    merged[log] = mark
+            store.save_watermarks(merged)
+            for det in self.detectors:
+                save = getattr(det, "save", None)
+                if save is not None:
+                    save(store)
+            store.set_meta("timebase", self.timebase.describe())

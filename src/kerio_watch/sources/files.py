@@ -1,0 +1,332 @@
+"""Reading log files: discovery, sniffing, decoding and merging into time order.
+
+A path may be a file, a Kerio log directory, or ``-`` for standard input. In a
+directory, logs are found by name (``mail.log``) and by content, so rotated and
+gzip-compressed files (whatever their names) are found too. Every line is read as
+bytes and decoded leniently (invalid UTF-8 is replaced and counted; a BOM, CR and NUL
+bytes are dropped), so no input can stop a scan.
+"""
+
+from __future__ import annotations
+
+import gzip
+import heapq
+import io
+import sys
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, NamedTuple
+
+from kerio_watch.errors import SourceError
+from kerio_watch.events import Unparsed
+from kerio_watch.formats import FORMATS, sniff_log
+from kerio_watch.formats.envelope import StampParser, split_syslog
+
+MAX_LINE = 65536
+"""Characters of one line that are processed; the rest is cut (and counted)."""
+
+SNIFF_LINES = 50
+UNPARSED_SAMPLES = 200
+"""How many unparsed lines are kept per file for ``--show-unparsed``."""
+
+_GZIP_MAGIC = b"\x1f\x8b"
+_NAME_HINTS = {
+    "mail": "mail",
+    "security": "security",
+    "audit": "audit",
+    "operations": "operations",
+    "spam": "spam",
+    "warning": "warning",
+    "warn": "warning",
+    "config": "config",
+}
+
+
+class Record(NamedTuple):
+    """One framed line from a source.
+
+    ``ts`` is local wall-clock seconds unless ``utc``; ``log`` is the log name the line
+    belongs to (None: sniff the message); ``source`` is the file it came from.
+    """
+
+    ts: int
+    utc: bool
+    log: str | None
+    message: str
+    raw: str
+    source: LogFile
+    lineno: int
+
+
+@dataclass(eq=False)
+class LogFile:
+    """A log file (or stdin) and what reading it found."""
+
+    path: str
+    log: str | None
+    syslog: bool = False
+    compressed: bool = False
+    year: int = 1970
+    lines: int = 0
+    events: Counter[str] = field(default_factory=Counter)
+    unparsed: Counter[str] = field(default_factory=Counter)
+    unparsed_samples: list[Unparsed] = field(default_factory=list)
+    decode_errors: int = 0
+    cut_lines: int = 0
+    first_ts: int | None = None
+    data: bytes | None = None
+    """Buffered content (standard input), read once."""
+
+    def note_unparsed(self, record: Unparsed) -> None:
+        """Count an unparsed line and keep it for inspection (up to a limit)."""
+        self.unparsed[record.reason] += 1
+        if len(self.unparsed_samples) < UNPARSED_SAMPLES:
+            self.unparsed_samples.append(record)
+
+    @property
+    def unparsed_total(self) -> int:
+        """Lines of this file no parser understood."""
+        return sum(self.unparsed.values())
+
+
+def _open_binary(log_file: LogFile) -> IO[bytes]:
+    if log_file.data is not None:
+        raw: IO[bytes] = io.BytesIO(log_file.data)
+    else:
+        raw = Path(log_file.path).open("rb")  # noqa: SIM115 (closed by the caller)
+    if log_file.compressed:
+        return gzip.GzipFile(fileobj=raw)  # type: ignore[return-value]
+    return raw
+
+
+def decode_line(data: bytes, log_file: LogFile) -> str:
+    """Bytes of one line -> text without line ending, BOM or NUL; never raises."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        log_file.decode_errors += 1
+        text = data.decode("utf-8", "replace")
+    if text.endswith("\n"):
+        text = text[:-1]
+    if text.endswith("\r"):
+        text = text[:-1]
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    if len(text) > MAX_LINE:
+        log_file.cut_lines += 1
+        text = text[:MAX_LINE]
+    return text
+
+
+def _head_lines(log_file: LogFile, count: int = SNIFF_LINES) -> list[str]:
+    lines: list[str] = []
+    try:
+        with _open_binary(log_file) as handle:
+            for data in handle:
+                text = decode_line(data[: MAX_LINE * 4], LogFile(log_file.path, None))
+                if text.strip():
+                    lines.append(text)
+                if len(lines) >= count:
+                    break
+    except (OSError, EOFError, gzip.BadGzipFile):
+        return lines
+    return lines
+
+
+def _inspect(log_file: LogFile, name_hint: str | None) -> LogFile | None:
+    """Decide whether a file is a Kerio log, which one, and in which envelope."""
+    head = _head_lines(log_file)
+    if not head:
+        log_file.log = name_hint
+        return log_file if name_hint else None
+    stamp = StampParser()
+    framed = [stamp.split(line) for line in head]
+    on_disk = [f for f in framed if f is not None]
+    if len(on_disk) * 2 >= len(head):
+        log_file.first_ts = on_disk[0].ts
+        sniffed = sniff_log([f.message for f in on_disk])
+        log_file.log = name_hint or sniffed
+        return log_file if log_file.log else None
+    syslog = [s for s in (split_syslog(line, log_file.year) for line in head) if s is not None]
+    if len(syslog) * 2 >= len(head):
+        log_file.syslog = True
+        log_file.first_ts = syslog[0].ts
+        named = {s.log for s in syslog if s.log}
+        if len(named) == 1 and not any(s.log is None for s in syslog):
+            log_file.log = named.pop()
+        else:
+            log_file.log = None  # mixed: each record names or is sniffed for its log
+        return log_file
+    return None
+
+
+def _name_hint(path: Path) -> str | None:
+    stem = path.name.lower().split(".", 1)[0].split("_", 1)[0].split("-", 1)[0]
+    return _NAME_HINTS.get(stem)
+
+
+def _is_gzip(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(2) == _GZIP_MAGIC
+    except OSError:
+        return False
+
+
+def _file_year(path: Path) -> int:
+    import datetime as dt  # noqa: PLC0415
+
+    try:
+        return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).year
+    except OSError:
+        return 1970
+
+
+def _check_readable(path: Path) -> None:
+    if not path.exists():
+        raise SourceError(f"{path}: no such file or directory")
+    try:
+        if path.is_dir():
+            next(path.iterdir(), None)
+        else:
+            with path.open("rb") as handle:
+                handle.read(1)
+    except PermissionError:
+        raise SourceError(
+            f"{path}: permission denied (run as a user who can read Kerio's logs, "
+            "e.g. a member of their group, or copy them)"
+        ) from None
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot read: {exc.strerror or exc}") from None
+
+
+def discover(paths: Iterable[str], stdin: IO[bytes] | None = None) -> list[LogFile]:
+    """Find the Kerio logs among ``paths`` (files, directories, ``-``).
+
+    Raises:
+        SourceError: a path is missing or unreadable, or nothing readable is a Kerio log.
+    """
+    found: list[LogFile] = []
+    skipped: list[str] = []
+    for text in paths:
+        if text == "-":
+            stream = stdin if stdin is not None else sys.stdin.buffer
+            data = stream.read()
+            log_file = LogFile("<stdin>", None, data=data, compressed=data[:2] == _GZIP_MAGIC)
+            inspected = _inspect(log_file, None)
+            if inspected is None:
+                skipped.append("<stdin>")
+            else:
+                found.append(inspected)
+            continue
+        path = Path(text)
+        _check_readable(path)
+        candidates = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
+        for candidate in candidates:
+            log_file = LogFile(
+                str(candidate), None, compressed=_is_gzip(candidate), year=_file_year(candidate)
+            )
+            inspected = _inspect(log_file, _name_hint(candidate))
+            if inspected is None:
+                skipped.append(str(candidate))
+            else:
+                found.append(inspected)
+    if not found:
+        listed = ", ".join(paths) or "(nothing)"
+        raise SourceError(
+            f"no Kerio Connect logs found in {listed}"
+            + (f" (not logs: {', '.join(skipped[:5])})" if skipped else "")
+        )
+    # Oldest first within each log, so rotated files are read before the live one.
+    found.sort(key=lambda f: (f.log or "", f.first_ts if f.first_ts is not None else 0))
+    return found
+
+
+def read_records(log_file: LogFile) -> Iterator[Record]:
+    """Every line of one file as a framed :class:`Record`; bad lines become Unparsed."""
+    stamp = StampParser()
+    split = stamp.split
+    year = log_file.year
+    syslog = log_file.syslog
+    log = log_file.log
+    lineno = 0
+    with _open_binary(log_file) as handle:
+        try:
+            for data in handle:
+                lineno += 1
+                raw = decode_line(data, log_file)
+                if not raw:
+                    continue
+                framed = split_syslog(raw, year) if syslog else split(raw)
+                if framed is None:
+                    framed = split_syslog(raw, year) if not syslog else split(raw)
+                if framed is None:
+                    log_file.lines += 1
+                    log_file.note_unparsed(
+                        Unparsed(log or "unknown", raw, "no timestamp", log_file.path, lineno)
+                    )
+                    continue
+                log_file.lines += 1
+                yield Record(
+                    framed.ts, framed.utc, framed.log or log, framed.message, raw, log_file, lineno
+                )
+        except (OSError, EOFError, gzip.BadGzipFile) as exc:
+            log_file.note_unparsed(
+                Unparsed(log or "unknown", "", f"read error: {exc}", log_file.path, lineno)
+            )
+
+
+def merged_records(files: list[LogFile]) -> Iterator[Record]:
+    """All records of all files in time order (files of one log are concatenated)."""
+    by_log: dict[str | None, list[LogFile]] = {}
+    for f in files:
+        by_log.setdefault(f.log, []).append(f)
+    streams = [_chain(group) for group in by_log.values()]
+    if len(streams) == 1:
+        return streams[0]
+    return heapq.merge(*streams, key=_record_time)
+
+
+def _record_time(record: Record) -> int:
+    return record.ts
+
+
+def _chain(group: list[LogFile]) -> Iterator[Record]:
+    for log_file in group:
+        yield from read_records(log_file)
+
+
+def infer_initial_delta(files: list[LogFile], max_lines: int = 5000) -> int | None:
+    """``UTC - local`` from the first Queue-IDs of the mail logs (None if none found)."""
+    from kerio_watch.timebase import offset_from_queue_id  # noqa: PLC0415
+
+    for log_file in files:
+        if log_file.log != "mail" or log_file.syslog:
+            continue
+        stamp = StampParser()
+        checked = 0
+        with _open_binary(log_file) as handle:
+            try:
+                for data in handle:
+                    checked += 1
+                    if checked > max_lines:
+                        break
+                    text = decode_line(data, LogFile(log_file.path, None))
+                    framed = stamp.split(text)
+                    if framed is None or not framed.message.startswith("Recv: Queue-ID: "):
+                        continue
+                    delta = offset_from_queue_id(framed.message[16:33], framed.ts)
+                    if delta is not None:
+                        return delta
+            except (OSError, EOFError, gzip.BadGzipFile):
+                continue
+    return None
+
+
+def known_logs() -> list[str]:
+    """Names of the logs kerio-watch can parse."""
+    return list(FORMATS)

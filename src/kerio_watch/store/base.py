@@ -1,0 +1,116 @@
+"""The narrow store interface every backend implements (SQLite now, PostgreSQL later)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Any, Protocol
+
+from kerio_watch.alerts.model import Alert
+from kerio_watch.detect.profile import Profile
+from kerio_watch.incidents.engine import Incident
+
+
+class Store(Protocol):
+    """What the pipeline, the CLI and the dashboard need from the state database."""
+
+    path: Path
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """Group writes into one atomic transaction."""
+        ...
+
+    def close(self) -> None:
+        """Release the database."""
+        ...
+
+    def get_meta(self, key: str) -> str | None:
+        """A metadata value."""
+        ...
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Set a metadata value."""
+        ...
+
+    def schema_version(self) -> int:
+        """The applied schema version."""
+        ...
+
+    def load_profile(self, account: str) -> Profile | None:
+        """One account's profile."""
+        ...
+
+    def save_profiles(self, profiles: Iterable[Profile]) -> None:
+        """Insert or replace profiles."""
+        ...
+
+    def accounts(self) -> list[str]:
+        """Every account with a profile."""
+        ...
+
+    def next_incident_id(self) -> int:
+        """The highest incident id so far."""
+        ...
+
+    def save_incidents(self, incidents: Iterable[Incident]) -> None:
+        """Insert or replace incidents."""
+        ...
+
+    def open_incidents(self) -> list[Incident]:
+        """Incidents still open."""
+        ...
+
+    def incidents(
+        self,
+        status: str | None = None,
+        since: int | None = None,
+        until: int | None = None,
+        key: str | None = None,
+        min_severity: int = 0,
+        limit: int = 1000,
+    ) -> list[Incident]:
+        """Incidents, newest first."""
+        ...
+
+    def incident(self, incident_id: int) -> Incident | None:
+        """One incident."""
+        ...
+
+    def save_alerts(self, alerts: Iterable[tuple[Alert, bool]]) -> None:
+        """Record alerts and whether each was reported."""
+        ...
+
+    def alerts(self, since: int | None = None, limit: int = 1000) -> list[Alert]:
+        """Alerts, newest first."""
+        ...
+
+    def watermarks(self) -> dict[str, tuple[int, int]]:
+        """log -> (last UTC second processed, lines at that second)."""
+        ...
+
+    def save_watermarks(self, marks: dict[str, tuple[int, int]]) -> None:
+        """Store watermarks."""
+        ...
+
+    def add_activity(self, rows: dict[tuple[int, str, str, str], int]) -> None:
+        """Add hourly activity counts."""
+        ...
+
+    def activity(
+        self,
+        since: int | None = None,
+        until: int | None = None,
+        account: str | None = None,
+        kinds: Iterable[str] | None = None,
+    ) -> list[tuple[int, str, str, str, int]]:
+        """Hourly activity rows."""
+        ...
+
+    def load_ip_state(self, since: int) -> dict[str, dict[str, Any]]:
+        """Per-IP detector state."""
+        ...
+
+    def save_ip_state(self, states: dict[str, dict[str, Any]]) -> None:
+        """Save per-IP detector state."""
+        ...

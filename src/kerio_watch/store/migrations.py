@@ -1,0 +1,102 @@
+"""Numbered schema migrations, applied in order and recorded in ``schema_migrations``.
+
+To change the schema, append a function to :data:`MIGRATIONS`; never edit one that has
+shipped.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+Migration = Callable[[sqlite3.Connection], None]
+
+
+def m001_initial(db: sqlite3.Connection) -> None:
+    """Profiles, incidents, alerts, watermarks, hourly activity, IP state, metadata."""
+    db.executescript(
+        """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE profiles (
+            account TEXT PRIMARY KEY,
+            data TEXT NOT NULL,
+            updated INTEGER NOT NULL
+        );
+        CREATE TABLE incidents (
+            id INTEGER PRIMARY KEY,
+            key TEXT NOT NULL,
+            user TEXT,
+            opened INTEGER NOT NULL,
+            updated INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            severity INTEGER NOT NULL,
+            score INTEGER NOT NULL,
+            summary TEXT NOT NULL,
+            data TEXT NOT NULL
+        );
+        CREATE INDEX incidents_key ON incidents (key, status);
+        CREATE INDEX incidents_updated ON incidents (updated);
+        CREATE TABLE alerts (
+            id TEXT PRIMARY KEY,
+            incident_id INTEGER NOT NULL,
+            ts INTEGER NOT NULL,
+            severity INTEGER NOT NULL,
+            user TEXT,
+            rule TEXT NOT NULL,
+            reported INTEGER NOT NULL DEFAULT 1,
+            data TEXT NOT NULL
+        );
+        CREATE INDEX alerts_ts ON alerts (ts);
+        CREATE TABLE watermarks (
+            log TEXT PRIMARY KEY,
+            ts INTEGER NOT NULL,
+            count INTEGER NOT NULL
+        );
+        CREATE TABLE activity (
+            hour INTEGER NOT NULL,
+            account TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            key TEXT NOT NULL,
+            count INTEGER NOT NULL,
+            PRIMARY KEY (hour, account, kind, key)
+        ) WITHOUT ROWID;
+        CREATE INDEX activity_account ON activity (account, hour);
+        CREATE TABLE ip_state (
+            ip TEXT PRIMARY KEY,
+            data TEXT NOT NULL,
+            updated INTEGER NOT NULL
+        );
+        """
+    )
+
+
+MIGRATIONS: list[tuple[int, str, Migration]] = [
+    (1, "initial", m001_initial),
+]
+"""(version, name, function), in order."""
+
+
+def apply_migrations(db: sqlite3.Connection) -> list[int]:
+    """Bring the schema up to date; returns the versions applied now."""
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied TEXT NOT NULL)"
+    )
+    done = {row[0] for row in db.execute("SELECT version FROM schema_migrations")}
+    applied = []
+    for version, name, migrate in MIGRATIONS:
+        if version in done:
+            continue
+        with db:
+            migrate(db)
+            db.execute(
+                "INSERT INTO schema_migrations VALUES (?, ?, datetime('now'))", (version, name)
+            )
+        applied.append(version)
+    return applied
+
+
+def schema_version(db: sqlite3.Connection) -> int:
+    """The highest applied migration."""
+    row = db.execute("SELECT max(version) FROM schema_migrations").fetchone()
+    return int(row[0] or 0)

@@ -1,0 +1,299 @@
+"""The SQLite state store (the default backend).
+
+WAL journal so the dashboard can read while ``follow`` writes; writes are batched in
+the caller's transaction (:meth:`SQLiteStore.transaction`). No SQL leaves this module.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from kerio_watch.alerts.model import Alert
+from kerio_watch.detect.profile import Profile
+from kerio_watch.errors import StoreError
+from kerio_watch.incidents.engine import Incident
+from kerio_watch.store.migrations import apply_migrations, schema_version
+
+
+def default_db_path() -> Path:
+    """``$KERIO_WATCH_DB``, else ``$XDG_DATA_HOME/kerio-watch/state.db``."""
+    env = os.environ.get("KERIO_WATCH_DB")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "kerio-watch" / "state.db"
+
+
+def _dumps(data: Any) -> str:
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+
+
+class SQLiteStore:
+    """State in one SQLite file.
+
+    Raises:
+        StoreError: the file cannot be created, opened or is not a kerio-watch database.
+    """
+
+    def __init__(self, path: Path | str, readonly: bool = False) -> None:
+        self.path = Path(path) if str(path) != ":memory:" else Path(":memory:")
+        self.readonly = readonly
+        try:
+            if str(path) != ":memory:" and not readonly:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            if readonly:
+                if not self.path.exists():
+                    raise StoreError(f"{self.path}: no such database (run a scan first)")
+                uri = f"file:{self.path}?mode=ro"
+                self.db = sqlite3.connect(uri, uri=True, timeout=10, isolation_level=None)
+            else:
+                self.db = sqlite3.connect(str(path), timeout=10, isolation_level=None)
+                self.db.execute("PRAGMA journal_mode=WAL")
+                self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute("PRAGMA busy_timeout=10000")
+            if not readonly:
+                apply_migrations(self.db)
+            else:
+                schema_version(self.db)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path}: cannot open the state database: {exc}") from None
+        except OSError as exc:
+            raise StoreError(f"{self.path}: cannot create the state database: {exc}") from None
+        self._in_tx = False
+
+    # -- transactions ---------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Group writes into one transaction (nested calls join the outer one)."""
+        if self._in_tx:
+            yield
+            return
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"{self.path}: cannot write: {exc}") from None
+        self._in_tx = True
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        else:
+            try:
+                self.db.execute("COMMIT")
+            except sqlite3.OperationalError as exc:
+                self.db.execute("ROLLBACK")
+                raise StoreError(f"{self.path}: cannot write: {exc}") from None
+        finally:
+            self._in_tx = False
+
+    def _write(self, sql: str, params: Iterable[Any] = ()) -> None:
+        try:
+            self.db.execute(sql, tuple(params))
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"{self.path}: cannot write: {exc}") from None
+
+    def _write_many(self, sql: str, rows: Iterable[tuple[Any, ...]]) -> None:
+        try:
+            self.db.executemany(sql, rows)
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"{self.path}: cannot write: {exc}") from None
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.db.close()
+
+    # -- metadata -----------------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        """A metadata value."""
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Set a metadata value."""
+        self._write("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    def schema_version(self) -> int:
+        """The applied schema version."""
+        return schema_version(self.db)
+
+    # -- profiles -----------------------------------------------------------------------
+    def load_profile(self, account: str) -> Profile | None:
+        """One account's profile."""
+        row = self.db.execute("SELECT data FROM profiles WHERE account = ?", (account,)).fetchone()
+        return None if row is None else Profile.from_dict(json.loads(row[0]))
+
+    def save_profiles(self, profiles: Iterable[Profile]) -> None:
+        """Insert or replace profiles."""
+        self._write_many(
+            "INSERT OR REPLACE INTO profiles VALUES (?, ?, ?)",
+            ((p.account, _dumps(p.to_dict()), p.last_ts) for p in profiles),
+        )
+
+    def accounts(self) -> list[str]:
+        """Every account with a profile."""
+        return [r[0] for r in self.db.execute("SELECT account FROM profiles ORDER BY account")]
+
+    # -- incidents ------------------------------------------------------------------------
+    def next_incident_id(self) -> int:
+        """The highest incident id so far (callers add one)."""
+        row = self.db.execute("SELECT max(id) FROM incidents").fetchone()
+        return int(row[0] or 0)
+
+    def save_incidents(self, incidents: Iterable[Incident]) -> None:
+        """Insert or replace incidents."""
+        self._write_many(
+            "INSERT OR REPLACE INTO incidents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                (
+                    i.id,
+                    i.key,
+                    i.user,
+                    i.opened,
+                    i.updated,
+                    i.status,
+                    int(i.severity),
+                    i.score,
+                    i.summary(),
+                    _dumps(i.to_dict()),
+                )
+                for i in incidents
+            ),
+        )
+
+    def open_incidents(self) -> list[Incident]:
+        """Incidents still open."""
+        rows = self.db.execute("SELECT data FROM incidents WHERE status = 'open'")
+        return [Incident.from_dict(json.loads(r[0])) for r in rows]
+
+    def incidents(
+        self,
+        status: str | None = None,
+        since: int | None = None,
+        until: int | None = None,
+        key: str | None = None,
+        min_severity: int = 0,
+        limit: int = 1000,
+    ) -> list[Incident]:
+        """Incidents, newest first, filtered."""
+        sql = "SELECT data FROM incidents WHERE severity >= ?"
+        params: list[Any] = [min_severity]
+        if status:
+            sql += " AND status = ?"
+            params.append(status)
+        if since is not None:
+            sql += " AND updated >= ?"
+            params.append(since)
+        if until is not None:
+            sql += " AND opened < ?"
+            params.append(until)
+        if key:
+            sql += " AND key = ?"
+            params.append(key)
+        sql += " ORDER BY updated DESC LIMIT ?"
+        params.append(limit)
+        return [Incident.from_dict(json.loads(r[0])) for r in self.db.execute(sql, params)]
+
+    def incident(self, incident_id: int) -> Incident | None:
+        """One incident by id."""
+        row = self.db.execute("SELECT data FROM incidents WHERE id = ?", (incident_id,)).fetchone()
+        return None if row is None else Incident.from_dict(json.loads(row[0]))
+
+    # -- alerts -------------------------------------------------------------------------
+    def save_alerts(self, alerts: Iterable[tuple[Alert, bool]]) -> None:
+        """Record alerts (with whether they were reported, i.e. after ``--since``)."""
+        self._write_many(
+            "INSERT OR REPLACE INTO alerts VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                (
+                    a.id,
+                    a.incident_id,
+                    a.ts,
+                    int(a.severity),
+                    a.user,
+                    a.rule,
+                    int(reported),
+                    _dumps(a.to_dict()),
+                )
+                for a, reported in alerts
+            ),
+        )
+
+    def alerts(self, since: int | None = None, limit: int = 1000) -> list[Alert]:
+        """Alerts, newest first."""
+        sql = "SELECT data FROM alerts"
+        params: list[Any] = []
+        if since is not None:
+            sql += " WHERE ts >= ?"
+            params.append(since)
+        sql += " ORDER BY ts DESC LIMIT ?"
+        params.append(limit)
+        return [Alert.from_dict(json.loads(r[0])) for r in self.db.execute(sql, params)]
+
+    # -- watermarks ---------------------------------------------------------------------
+    def watermarks(self) -> dict[str, tuple[int, int]]:
+        """log -> (last processed UTC second, lines processed at that second)."""
+        return {
+            r[0]: (r[1], r[2]) for r in self.db.execute("SELECT log, ts, count FROM watermarks")
+        }
+
+    def save_watermarks(self, marks: dict[str, tuple[int, int]]) -> None:
+        """Store watermarks."""
+        self._write_many(
+            "INSERT OR REPLACE INTO watermarks VALUES (?, ?, ?)",
+            ((log, ts, n) for log, (ts, n) in marks.items()),
+        )
+
+    # -- activity -----------------------------------------------------------------------
+    def add_activity(self, rows: dict[tuple[int, str, str, str], int]) -> None:
+        """Add hourly counts: (hour, account, kind, key) -> count."""
+        self._write_many(
+            "INSERT INTO activity VALUES (?, ?, ?, ?, ?) ON CONFLICT (hour, account, kind, key) "
+            "DO UPDATE SET count = count + excluded.count",
+            ((h, a, k, key, n) for (h, a, k, key), n in rows.items()),
+        )
+
+    def activity(
+        self,
+        since: int | None = None,
+        until: int | None = None,
+        account: str | None = None,
+        kinds: Iterable[str] | None = None,
+    ) -> list[tuple[int, str, str, str, int]]:
+        """(hour_ts, account, kind, key, count) rows, oldest first."""
+        sql = "SELECT hour, account, kind, key, count FROM activity WHERE 1 = 1"
+        params: list[Any] = []
+        if since is not None:
+            sql += " AND hour >= ?"
+            params.append(since // 3600)
+        if until is not None:
+            sql += " AND hour < ?"
+            params.append((until + 3599) // 3600)
+        if account is not None:
+            sql += " AND account = ?"
+            params.append(account)
+        if kinds is not None:
+            kinds = list(kinds)
+            sql += f" AND kind IN ({','.join('?' * len(kinds))})"
+            params.extend(kinds)
+        sql += " ORDER BY hour"
+        return [(h * 3600, a, k, key, n) for h, a, k, key, n in self.db.execute(sql, params)]
+
+    # -- IP state -----------------------------------------------------------------------
+    def load_ip_state(self, since: int) -> dict[str, dict[str, Any]]:
+        """IP -> state saved by detectors, updated at or after ``since``."""
+        rows = self.db.execute("SELECT ip, data FROM ip_state WHERE updated >= ?", (since,))
+        return {ip: json.loads(data) for ip, data in rows}
+
+    def save_ip_state(self, states: dict[str, dict[str, Any]]) -> None:
+        """Save IP state (each dict needs an ``updated`` key)."""
+        self._write_many(
+            "INSERT OR REPLACE INTO ip_state VALUES (?, ?, ?)",
+            ((ip, _dumps(s), int(s.get("updated", 0))) for ip, s in states.items()),
+        )
