@@ -94,6 +94,8 @@ class Pipeline:
         self._seen_at_mark: dict[str, int] = {}
         self.new_marks: dict[str, tuple[int, int]] = {}
         self.listeners: list[AlertListener] = []
+        self.on_save: list[Callable[[Store], None]] = []
+        """Called inside :meth:`save`'s transaction (follow checkpoints, delivery queue)."""
         self.alerts: list[tuple[Alert, bool]] = []
         self.stats = RunStats()
         self._minute = 0
@@ -348,3 +350,5 @@ class Pipeline:
                 if save is not None:
                     save(store)
             store.set_meta("timebase", self.timebase.describe())
+            for hook in self.on_save:
+                hook(store)

@@ -1,0 +1,1 @@
+"""Sources: where log lines come from (files, directories, stdin, followed files)."""
