@@ -13,6 +13,7 @@ from rich.table import Table
 
 from kerio_watch.alerts.console import SEVERITY_STYLES
 from kerio_watch.cli.options import db_option, severity_choice
+from kerio_watch.detect.profile import Profile
 from kerio_watch.errors import KerioWatchError
 from kerio_watch.incidents.teach import teach
 from kerio_watch.severity import Severity
@@ -109,10 +110,9 @@ def ack(db_path: Path | None, incident_id: int, decision: str | None) -> None:
         taught: list[str] = []
         with store.transaction():
             if decision == "benign" and inc.user:
-                profile = store.load_profile(inc.user)
-                if profile is not None:
-                    taught = teach(profile, inc)
-                    store.save_profiles([profile])
+                profile = store.load_profile(inc.user) or Profile(inc.user)
+                taught = teach(profile, inc)
+                store.save_profiles([profile])
             inc.status = decision
             store.save_incidents([inc])
     finally:

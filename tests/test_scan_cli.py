@@ -1,0 +1,322 @@
+"""End-to-end: ``kerio-watch scan`` and the From/User check, through the real CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from click.testing import Result
+
+from kerio_watch.exitcodes import ExitStatus
+from logtools import recv_line
+
+T0 = dt.datetime(2026, 3, 10, 10, 0, 0)  # local time, site at UTC+1
+
+
+def line(minutes: int, n: int, **kw: str) -> str:
+    """A Recv line ``minutes`` after T0 at a UTC+1 site."""
+    return recv_line(T0 + dt.timedelta(minutes=minutes), 1, n, **kw)
+
+
+def alerts_of(result: Result) -> list[dict[str, object]]:
+    """The JSON objects printed by ``--format jsonl``."""
+    return [json.loads(x) for x in result.stdout.splitlines() if x.startswith("{")]
+
+
+class TestFromUser:
+    """The seed's check done right: addresses, aliases, DSNs, domains."""
+
+    def test_outside_from_is_medium_with_who_what_where(
+        self, write_log: Callable[..., Path], cli: Callable[..., Result]
+    ) -> None:
+        """An account sending as an outside address raises one explained alert."""
+        path = write_log(
+            "mail.log",
+            [
+                line(
+                    0,
+                    1,
+                    sender="alice@example.com",
+                    to="bob@partner.test",
+                    user="alice@example.com",
+                ),
+                line(
+                    5,
+                    2,
+                    sender="ceo@evil.test",
+                    to="x@victim.test",
+                    user="alice@example.com",
+                    host="203.0.113.9",
+                ),
+            ],
+        )
+        result = cli("scan", "--format", "jsonl", str(path))
+        assert result.exit_code == 0, result.output
+        alerts = alerts_of(result)
+        assert len(alerts) == 1
+        alert = alerts[0]
+        assert {"time", "user", "rule", "severity", "summary", "source_ip", "evidence"} <= set(
+            alert
+        )
+        assert alert["user"] == "alice@example.com"
+        assert alert["rule"] == "kerio.mail.from_external"
+        assert alert["severity"] == "medium"
+        assert alert["source_ip"] == "203.0.113.9"
+        assert alert["time"] == "2026-03-10T10:05:00+01:00"
+        summary = str(alert["summary"])
+        assert "ceo@evil.test" in summary and "203.0.113.9" in summary and "SMTP" in summary
+        assert any("ceo@evil.test" in str(e) for e in alert["evidence"])  # type: ignore[union-attr]
+
+    def test_other_local_address_is_less_serious(
+        self, write_log: Callable[..., Path], cli: Callable[..., Result]
+    ) -> None:
+        """Sending as a colleague is flagged lower than sending as an outsider."""
+        path = write_log(
+            "mail.log",
+            [
+                line(
+                    0, 1, sender="alice@example.com", to="a@partner.test", user="alice@example.com"
+                ),
+                line(1, 2, sender="bob@example.com", to="b@partner.test", user="alice@example.com"),
+            ],
+        )
+        alerts = alerts_of(cli("scan", "--format", "jsonl", str(path)))
+        assert [a["severity"] for a in alerts] == ["low"]
+        assert alerts[0]["rule"] == "kerio.mail.from_other_local"
+
+    def test_aliases_case_and_alias_domains_are_fine(
+        self, write_log: Callable[..., Path], cli: Callable[..., Result], tmp_path: Path
+    ) -> None:
+        """Configured aliases, case differences and alias domains raise nothing."""
+        config = tmp_path / "kw.toml"
+        config.write_text(
+            '[site]\nlocal_domains = ["example.com"]\n'
+            'domain_aliases = { "example.net" = "example.com" }\n'
+            '[users."alice@example.com"]\naliases = ["sales@example.com"]\n'
+        )
+        path = write_log(
+            "mail.log",
+            [
+                line(0, 1, sender="Alice@Example.COM", to="a@p.test", user="alice@example.com"),
+                line(1, 2, sender="sales@example.com", to="b@p.test", user="ALICE@example.com"),
+                line(2, 3, sender="alice@example.net", to="c@p.test", user="alice@example.com"),
+            ],
+        )
+        result = cli("scan", "--config", str(config), "--format", "jsonl", str(path))
+        assert result.exit_code == 0, result.output
+        assert alerts_of(result) == []
+
+    def test_substring_is_not_a_match(
+        self, write_log: Callable[..., Path], cli: Callable[..., Result]
+    ) -> None:
+        """The seed's substring test would accept this From; an address compare does not."""
+        path = write_log(
+            "mail.log",
+            [
+                line(0, 1, sender="al@example.com.evil.test", to="a@p.test", user="al@example.com"),
+            ],
+        )
+        alerts = alerts_of(cli("scan", "--format", "jsonl", str(path)))
+        assert [a["rule"] for a in alerts] == ["kerio.mail.from_external"]
+
+    def test_dsn_is_not_a_sender(
+        self, write_log: Callable[..., Path], cli: Callable[..., Result]
+    ) -> None:
+        """``From: <>`` bounces and unauthenticated inbound mail raise nothing."""
+        path = write_log(
+            "mail.log",
+            [
+                "[10/Mar/2026 10:00:00] Recv: Queue-ID: 69afdd20-00000001, Service: DSN, From: <>, "
+                "To: <alice@example.com>, Size: 2764, Report: failed, Subject: Undeliverable: hi",
+                line(1, 2, sender="news@shop.test", to="alice@example.com", host="198.51.100.7"),
+            ],
+        )
+        result = cli("scan", "--format", "jsonl", str(path))
+        assert result.exit_code == 0
+        assert alerts_of(result) == []
+
+    def test_long_used_from_becomes_normal(
+        self, write_log: Callable[..., Path], cli: Callable[..., Result]
+    ) -> None:
+        """A From the account has used for days is learned; the first uses still count."""
+        lines = [
+            line(day * 24 * 60, day, sender="me@private.test", to="x@p.test", user="al@example.com")
+            for day in range(5)
+        ]
+        path = write_log("mail.log", lines)
+        result = cli("scan", "--format", "jsonl", str(path))
+        alerts = alerts_of(result)
+        # One incident opened early; later uses after learning do not re-alert.
+        assert len(alerts) == 1
+        assert alerts[0]["time"] == "2026-03-10T10:00:00+01:00"
+
+
+class TestScanBehaviour:
+    """Options, exit codes, output hygiene and state across runs."""
+
+    def _mismatch_log(self, write_log: Callable[..., Path]) -> Path:
+        return write_log(
+            "mail.log",
+            [
+                line(0, 1, sender="x@evil.test", to="a@p.test", user="alice@example.com"),
+                line(
+                    60 * 24,
+                    2,
+                    sender="y@evil.test",
+                    to="b@p.test",
+                    user="bob@example.com",
+                    subject="\x1b[31mred\x1b]0;title\x07 <b>bold</b>",
+                ),
+            ],
+        )
+
+    def test_fail_on(self, write_log: Callable[..., Path], cli: Callable[..., Result]) -> None:
+        """--fail-on makes the exit code say whether anything serious was found."""
+        path = self._mismatch_log(write_log)
+        assert cli("scan", "--fail-on", "medium", str(path)).exit_code == ExitStatus.FINDINGS
+        path2 = write_log(
+            "mail.log",
+            [line(0, 1, sender="a@example.com", to="b@p.test", user="a@example.com")],
+            directory="clean",
+        )
+        assert cli("scan", "--fail-on", "low", str(path2)).exit_code == ExitStatus.OK
+
+    def test_since_reports_only_later_alerts(
+        self, write_log: Callable[..., Path], cli: Callable[..., Result]
+    ) -> None:
+        """--since (local time without offset) hides earlier alerts but still reads the lines."""
+        path = self._mismatch_log(write_log)
+        alerts = alerts_of(
+            cli("scan", "--format", "jsonl", "--since", "2026-03-11T00:00", str(path))
+        )
+        assert [a["user"] for a in alerts] == ["bob@example.com"]
+
+    def test_text_output_is_inert(
+        self, write_log: Callable[..., Path], cli: Callable[..., Result]
+    ) -> None:
+        """No terminal control characters from the log reach the output."""
+        path = self._mismatch_log(write_log)
+        result = cli("scan", str(path))
+        assert result.exit_code == 0
+        assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+        assert "alice@example.com" in result.stdout and "MEDIUM" in result.stdout
+
+    def test_rescan_changes_nothing(
+        self, write_log: Callable[..., Path], cli: Callable[..., Result]
+    ) -> None:
+        """Re-reading lines an earlier run processed raises nothing new."""
+        path = self._mismatch_log(write_log)
+        first = alerts_of(cli("scan", "--format", "jsonl", str(path)))
+        second = cli("scan", "--format", "jsonl", str(path))
+        assert len(first) == 2
+        assert alerts_of(second) == []
+        assert "already processed" in second.stderr
+
+    def test_second_scan_continues_learning(
+        self, write_log: Callable[..., Path], cli: Callable[..., Result]
+    ) -> None:
+        """A later scan of newer lines builds on the first run's profiles."""
+        old = write_log(
+            "mail.log",
+            [
+                line(
+                    d * 24 * 60, d, sender="info@example.com", to="x@p.test", user="al@example.com"
+                )
+                for d in range(4)
+            ],
+            directory="old",
+        )
+        assert [a["severity"] for a in alerts_of(cli("scan", "--format", "jsonl", str(old)))] == [
+            "low"
+        ]
+        new = write_log(
+            "mail.log",
+            [
+                line(
+                    10 * 24 * 60, 9, sender="info@example.com", to="y@p.test", user="al@example.com"
+                )
+            ],
+            directory="new",
+        )
+        assert alerts_of(cli("scan", "--format", "jsonl", str(new))) == []
+
+    def test_ack_benign_teaches_the_baseline(
+        self, write_log: Callable[..., Path], cli: Callable[..., Result]
+    ) -> None:
+        """After ``ack --benign`` the same behaviour does not alert again."""
+        old = write_log(
+            "mail.log",
+            [line(0, 1, sender="me@private.test", to="x@p.test", user="al@example.com")],
+            directory="old",
+        )
+        first = alerts_of(cli("scan", "--format", "jsonl", str(old)))
+        assert [a["severity"] for a in first] == ["medium"]
+        db = str(Path(old).parents[1] / "state.db")
+        listed = cli("incidents", "--db", db, "--format", "jsonl")
+        incident = json.loads(listed.stdout.splitlines()[0])
+        assert incident["status"] == "open" and incident["user"] == "al@example.com"
+        acked = cli("ack", "--db", db, str(incident["id"]), "--benign")
+        assert acked.exit_code == 0, acked.output
+        assert "me@private.test" in acked.stdout
+        new = write_log(
+            "mail.log",
+            [line(10 * 24 * 60, 9, sender="me@private.test", to="y@p.test", user="al@example.com")],
+            directory="new",
+        )
+        assert alerts_of(cli("scan", "--format", "jsonl", str(new))) == []
+        status = json.loads(
+            cli("incidents", "--db", db, "--format", "jsonl").stdout.splitlines()[-1]
+        )
+        assert status["status"] == "benign"
+
+    def test_stdin(self, cli: Callable[..., Result]) -> None:
+        """``-`` reads the log from standard input."""
+        text = line(0, 1, sender="x@evil.test", to="a@p.test", user="al@example.com") + "\n"
+        result = cli("scan", "--format", "jsonl", "-", input=text)
+        assert [a["user"] for a in alerts_of(result)] == ["al@example.com"]
+
+    def test_missing_path(self, cli: Callable[..., Result], tmp_path: Path) -> None:
+        """A missing path is named, with no traceback."""
+        result = cli("scan", str(tmp_path / "nope"))
+        assert result.exit_code == ExitStatus.INPUT_ERROR
+        assert "nope: no such file or directory" in result.stderr
+        assert "Traceback" not in result.output
+
+    def test_not_a_log(self, cli: Callable[..., Result], tmp_path: Path) -> None:
+        """A folder with no Kerio log says so."""
+        (tmp_path / "d").mkdir()
+        (tmp_path / "d" / "notes.txt").write_text("hello\nworld\n")
+        result = cli("scan", str(tmp_path / "d"))
+        assert result.exit_code == ExitStatus.INPUT_ERROR
+        assert "no Kerio Connect logs found" in result.stderr
+
+    def test_bad_config(
+        self, write_log: Callable[..., Path], cli: Callable[..., Result], tmp_path: Path
+    ) -> None:
+        """Every config problem is listed with file and key; exit status 3."""
+        config = tmp_path / "bad.toml"
+        config.write_text(
+            '[site]\ntrusted_networks = ["10.0.0.0/33"]\ntimezone = "Mars/Olympus"\n'
+            'colour = "blue"\n[users."bob"]\naliases = "x"\n'
+        )
+        path = write_log("mail.log", [line(0, 1, sender="a@b.c", to="d@e.f")])
+        result = cli("scan", "--config", str(config), str(path))
+        assert result.exit_code == ExitStatus.CONFIG_ERROR
+        err = result.stderr
+        assert f"{config}: site.trusted_networks[0]" in err
+        assert f"{config}: site.timezone" in err
+        assert f"{config}: site.colour: unknown key" in err
+        assert "users.bob.aliases: expected a list of strings" in err
+        assert "Traceback" not in result.output
+
+
+from logtools import SHARED_SAMPLES  # noqa: E402
+
+
+def test_shared_samples_scan_cleanly(cli: Callable[..., Result]) -> None:
+    """Every public sample log is read with nothing left unparsed."""
+    result = cli("scan", str(SHARED_SAMPLES))
+    assert result.exit_code == 0, result.output
+    assert "unparsed" not in result.stderr
