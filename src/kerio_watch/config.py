@@ -176,7 +176,12 @@ def _convert(value: Any, tp: Any, key: str, problems: _Problems) -> Any:
     }.get(tp, True)
     if not ok:
         problems.add(key, f"expected {_type_name(tp)}, got {value!r}")
-    return float(value) if tp is float and ok else value
+        return _INVALID
+    return float(value) if tp is float else value
+
+
+_INVALID = object()
+"""A value that failed validation: the default is kept and the problem reported."""
 
 
 def _quote(key: str) -> str:
@@ -196,7 +201,9 @@ def _build(cls: type[T], data: Any, key: str, problems: _Problems) -> T:
             valid = ", ".join(sorted(known))
             problems.add(where, f"unknown key (valid keys here: {valid})")
             continue
-        kwargs[name] = _convert(value, hints[name], where, problems)
+        converted = _convert(value, hints[name], where, problems)
+        if converted is not _INVALID:
+            kwargs[name] = converted
     return cls(**kwargs)
 
 
@@ -264,6 +271,11 @@ def config_from_dict(data: dict[str, Any], source: str = "<dict>") -> Config:
             for message in validate_sink(sink):
                 problems.add(f"sinks[{i}]", message)
             sinks.append(sink)
+    from kerio_watch.detect import detector_problems  # noqa: PLC0415 (registry imports config)
+
+    for message in detector_problems(config.detectors):
+        key, _, rest = message.partition(": ")
+        problems.add(key, rest)
     if problems.items:
         raise ConfigError(problems.items)
     return dataclasses.replace(config, site=site, users=users, sinks=tuple(sinks), source=source)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kerio_watch.detect.base import Detector, RuleDoc
+from kerio_watch.detect.base import Detector, RuleDoc, option
 from kerio_watch.detect.context import Context
 from kerio_watch.detect.from_mismatch import FromMismatchDetector
 from kerio_watch.errors import ConfigError
@@ -24,6 +24,35 @@ def all_rules() -> list[RuleDoc]:
     return [rule for cls in DETECTORS.values() for rule in cls.rules]
 
 
+def detector_problems(options: dict[str, Any]) -> list[str]:
+    """Problems with ``[detectors.<name>]`` tables: unknown names, options or types."""
+    problems: list[str] = []
+    for name, opts in options.items():
+        cls = DETECTORS.get(name)
+        if cls is None:
+            valid = ", ".join(sorted(DETECTORS))
+            problems.append(f"detectors.{name}: unknown detector (valid: {valid})")
+            continue
+        if not isinstance(opts, dict):
+            problems.append(f"detectors.{name}: expected a table")
+            continue
+        enabled = opts.get("enabled", True)
+        if not isinstance(enabled, bool):
+            problems.append(f"detectors.{name}.enabled: expected true or false, got {enabled!r}")
+        for key, value in opts.items():
+            if key == "enabled":
+                continue
+            if key not in cls.defaults:
+                valid = ", ".join(["enabled", *sorted(cls.defaults)])
+                problems.append(f"detectors.{name}.{key}: unknown option (valid: {valid})")
+                continue
+            try:
+                option({key: value}, key, cls.defaults[key])
+            except ValueError as exc:
+                problems.append(f"detectors.{name}.{exc}")
+    return problems
+
+
 def build_detectors(ctx: Context) -> list[Detector]:
     """Instantiate the enabled detectors with their ``[detectors.<name>]`` options.
 
@@ -31,37 +60,11 @@ def build_detectors(ctx: Context) -> list[Detector]:
         ConfigError: an unknown detector name or a bad option.
     """
     options = ctx.config.detectors
-    problems: list[str] = []
-    for name in options:
-        if name not in DETECTORS:
-            valid = ", ".join(sorted(DETECTORS))
-            problems.append(
-                f"{ctx.config.source}: detectors.{name}: unknown detector (valid: {valid})"
-            )
-    built: list[Detector] = []
-    for name, cls in DETECTORS.items():
-        opts = dict(options.get(name, {}))
-        enabled = opts.pop("enabled", True)
-        if not isinstance(enabled, bool):
-            problems.append(
-                f"{ctx.config.source}: detectors.{name}.enabled: expected true or "
-                f"false, got {enabled!r}"
-            )
-            continue
-        if not enabled:
-            continue
-        unknown = sorted(set(opts) - set(cls.defaults))
-        for key in unknown:
-            valid = ", ".join(["enabled", *sorted(cls.defaults)])
-            problems.append(
-                f"{ctx.config.source}: detectors.{name}.{key}: unknown option (valid: {valid})"
-            )
-        if unknown:
-            continue
-        try:
-            built.append(cls(ctx, opts))
-        except ValueError as exc:
-            problems.append(f"{ctx.config.source}: detectors.{name}.{exc}")
+    problems = [f"{ctx.config.source}: {p}" for p in detector_problems(options)]
     if problems:
         raise ConfigError(problems)
-    return built
+    return [
+        cls(ctx, {k: v for k, v in options.get(name, {}).items() if k != "enabled"})
+        for name, cls in DETECTORS.items()
+        if options.get(name, {}).get("enabled", True)
+    ]

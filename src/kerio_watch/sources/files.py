@@ -146,20 +146,26 @@ def _inspect(log_file: LogFile, name_hint: str | None) -> LogFile | None:
     stamp = StampParser()
     framed = [stamp.split(line) for line in head]
     on_disk = [f for f in framed if f is not None]
-    if len(on_disk) * 2 >= len(head):
+    syslog = [s for s in (split_syslog(line, log_file.year) for line in head) if s is not None]
+    # A file named like a Kerio log is read whatever its first lines hold; anything else
+    # must look like one (most of its first lines framed).
+    majority = (len(head) + 1) // 2
+    if len(on_disk) >= majority or (name_hint and on_disk and len(on_disk) >= len(syslog)):
         log_file.first_ts = on_disk[0].ts
         sniffed = sniff_log([f.message for f in on_disk])
         log_file.log = name_hint or sniffed
         return log_file if log_file.log else None
-    syslog = [s for s in (split_syslog(line, log_file.year) for line in head) if s is not None]
-    if len(syslog) * 2 >= len(head):
+    if len(syslog) >= majority or (name_hint and syslog):
         log_file.syslog = True
         log_file.first_ts = syslog[0].ts
         named = {s.log for s in syslog if s.log}
         if len(named) == 1 and not any(s.log is None for s in syslog):
             log_file.log = named.pop()
         else:
-            log_file.log = None  # mixed: each record names or is sniffed for its log
+            log_file.log = name_hint  # mixed: each record names or is sniffed for its log
+        return log_file
+    if name_hint:
+        log_file.log = name_hint
         return log_file
     return None
 

@@ -1,0 +1,136 @@
+"""Configuration: defaults, the documented keys, and errors that say where and what."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+
+from kerio_watch.config import DEFAULT_TRUSTED, Config, load_config, parse_office_hours
+from kerio_watch.errors import ConfigError
+from kerio_watch.exitcodes import ExitStatus
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    """A config file."""
+    path = tmp_path / "kerio-watch.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_no_config_means_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without a file: private ranges trusted, domains learned, zone inferred."""
+    monkeypatch.delenv("KERIO_WATCH_CONFIG", raising=False)
+    config = load_config(None)
+    assert config == Config()
+    assert config.site.trusted_networks == DEFAULT_TRUSTED
+    assert config.site.local_domains == ()
+    assert config.site.timezone is None
+
+
+def test_the_documented_keys(tmp_path: Path) -> None:
+    """The keys users and tests rely on, with exactly these names."""
+    config = load_config(
+        write(
+            tmp_path,
+            """
+[site]
+local_domains = ["Example.com", "example.org"]
+trusted_networks = ["192.168.0.0/16"]
+timezone = "America/New_York"
+office_hours = "Mon-Fri 07:00-19:00"
+[users."Alice@example.com"]
+aliases = ["Sales@example.com"]
+bulk = true
+""",
+        )
+    )
+    assert config.site.local_domains == ("example.com", "example.org")
+    assert config.site.trusted_networks == ("192.168.0.0/16",)
+    assert config.site.zone() is not None
+    alice = config.user("alice@EXAMPLE.com")
+    assert alice is not None
+    assert alice.aliases == ("sales@example.com",)
+    assert alice.bulk
+
+
+def test_every_problem_at_once(tmp_path: Path) -> None:
+    """All errors are reported together, each with file, key and expectation."""
+    path = write(
+        tmp_path,
+        """
+[site]
+local_domains = "example.com"
+timezone = 5
+office_hours = "weekdays"
+[users."carol@example.com"]
+aliases = ["not-an-address"]
+nickname = "c"
+[unknown]
+x = 1
+""",
+    )
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    problems = info.value.problems
+    text = "\n".join(problems)
+    assert all(p.startswith(f"{path}: ") for p in problems)
+    assert "site.local_domains: expected a list of strings" in text
+    assert "site.timezone: expected a string" in text
+    assert "site.office_hours: expected" in text
+    assert 'users."carol@example.com".aliases[0]: expected an e-mail address' in text
+    assert 'users."carol@example.com".nickname: unknown key' in text
+    assert "unknown: unknown key" in text
+    assert len(problems) == 6
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[site\n", "not valid TOML"),
+        ("\udcff", None),
+    ],
+)
+def test_unreadable_files(tmp_path: Path, text: str, message: str | None) -> None:
+    """Broken TOML and non-UTF-8 files are named, not tracebacks."""
+    path = tmp_path / "c.toml"
+    path.write_bytes(text.encode("utf-8", "surrogateescape"))
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert str(path) in str(info.value)
+    if message:
+        assert message in str(info.value)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    """A missing file says so."""
+    with pytest.raises(ConfigError, match="no such file"):
+        load_config(tmp_path / "absent.toml")
+
+
+def test_office_hours() -> None:
+    """Day ranges wrap; bad ranges are rejected."""
+    days, start, end = parse_office_hours("Sat-Mon 08:30-12:00")
+    assert days == frozenset({5, 6, 0}) and (start, end) == (510, 720)
+    with pytest.raises(ValueError, match="start before"):
+        parse_office_hours("Mon-Fri 19:00-07:00")
+
+
+def test_config_check_masks_secrets(tmp_path: Path, cli: Callable[..., Result]) -> None:
+    """``config check`` prints the resolved config with secrets masked."""
+    path = write(tmp_path, '[web]\ntoken = "s3cret-token"\n[site]\nlocal_domains = ["a.test"]\n')
+    result = cli("config", "check", "--config", str(path))
+    assert result.exit_code == 0, result.output
+    assert "s3cret-token" not in result.stdout
+    assert "********" in result.stdout
+    assert '"from_mismatch"' in result.stdout
+
+
+def test_config_check_reports_errors(tmp_path: Path, cli: Callable[..., Result]) -> None:
+    """An invalid config exits 3 with the problems on stderr."""
+    path = write(tmp_path, "[detectors.nonexistent]\nx = 1\n")
+    result = cli("config", "check", "--config", str(path))
+    assert result.exit_code == ExitStatus.CONFIG_ERROR
+    assert "detectors.nonexistent: unknown detector" in result.stderr

@@ -1,0 +1,135 @@
+"""Reading logs: discovery by name and content, gzip, hostile bytes, merge order."""
+
+from __future__ import annotations
+
+import gzip
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kerio_watch.errors import SourceError
+from kerio_watch.sources.files import MAX_LINE, LogFile, decode_line, discover, merged_records
+
+SEC = (
+    "[17/May/2017 19:43:42] SMTP: User printer@verinion.com doesn't exist. "
+    "Attempt from IP address 185.140.108.26."
+)
+MAIL = (
+    "[17/May/2017 19:43:40] Sent: Queue-ID: 591c8e4c-00000001, Recipient: <a@b.test>, "
+    "Result: delivered, Status: 2.0.0 , Remote-Host: 127.0.0.1, Msg-Id: <x@y>"
+)
+AUDIT = "[17/May/2017 19:43:41] IMAP: User a@b.test authenticated  from IP address 10.0.0.5"
+
+
+def test_directory_finds_rotated_and_gzipped_logs_by_content(tmp_path: Path) -> None:
+    """Rotated files with unknown names and gzip are found by sniffing; others are skipped."""
+    (tmp_path / "security.log").write_text(SEC + "\n")
+    with gzip.open(tmp_path / "archive-2017-05-16.bin", "wt") as handle:
+        handle.write(MAIL + "\n")
+    (tmp_path / "x.idx").write_bytes(b"\x00\x01\x02binary")
+    (tmp_path / "notes.txt").write_text("just text\n")
+    files = discover([str(tmp_path)])
+    kinds = {Path(f.path).name: (f.log, f.compressed) for f in files}
+    assert kinds == {"security.log": ("security", False), "archive-2017-05-16.bin": ("mail", True)}
+
+
+def test_merge_is_in_time_order(tmp_path: Path) -> None:
+    """Lines from several logs come out in log-time order."""
+    (tmp_path / "security.log").write_text(SEC + "\n")
+    (tmp_path / "mail.log").write_text(MAIL + "\n")
+    (tmp_path / "audit.log").write_text(AUDIT + "\n")
+    files = discover([str(tmp_path)])
+    assert [r.log for r in merged_records(files)] == ["mail", "audit", "security"]
+
+
+def test_hostile_bytes_never_stop_a_read(tmp_path: Path) -> None:
+    """Invalid UTF-8, CRLF, BOM, NUL, huge and binary lines are read, counted, kept."""
+    huge = "[17/May/2017 19:43:44] " + "A" * 100_000
+    data = (
+        b"\xef\xbb\xbf"
+        + SEC.encode()
+        + b"\r\n"
+        + SEC.encode().replace(b"printer", b"pr\xffnter\x00")
+        + b"\n"
+        + huge.encode()
+        + b"\n"
+        + bytes(range(11, 256))
+        + b"\n"
+        + b"[17/May/2017 19:43:45] Failed SMTP login from 212.92.127.112 with SASL method"
+    )
+    path = tmp_path / "security.log"
+    path.write_bytes(data)
+    files = discover([str(path)])
+    records = list(merged_records(files))
+    log_file = files[0]
+    assert log_file.decode_errors >= 2
+    assert log_file.cut_lines == 1
+    assert records[0].raw == SEC, "BOM and CR are removed"
+    assert "\x00" not in records[1].raw and "\ufffd" in records[1].raw
+    assert log_file.unparsed_total == 1, "the binary line is kept as unparsed"
+    assert log_file.lines == 5
+
+
+def test_missing_path_is_named(tmp_path: Path) -> None:
+    """A missing path raises a SourceError that names it."""
+    with pytest.raises(SourceError, match=r"absent\.log: no such file"):
+        discover([str(tmp_path / "absent.log")])
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can read files without permission bits")
+def test_unreadable_path_is_named(tmp_path: Path) -> None:
+    """A file without read permission says so and suggests what to do."""
+    path = tmp_path / "mail.log"
+    path.write_text(MAIL + "\n")
+    path.chmod(0)
+    with pytest.raises(SourceError, match="permission denied"):
+        discover([str(path)])
+
+
+def test_stdin_is_sniffed(cli: Callable[..., Result]) -> None:
+    """``parse -`` reads stdin and recognises the log by content."""
+    result = cli("parse", "--output", "jsonl", "-", input=AUDIT + "\n")
+    assert result.exit_code == 0, result.output
+    assert '"kind": "login_succeeded"' in result.stdout
+    assert "login_succeeded" in result.stderr
+
+
+def test_parse_shows_unparsed(tmp_path: Path, cli: Callable[..., Result]) -> None:
+    """``parse --show-unparsed`` lists what was not understood, with line numbers."""
+    path = tmp_path / "security.log"
+    path.write_text(SEC + "\n[17/May/2017 19:43:43] Something new happened\n")
+    result = cli("parse", "--show-unparsed", str(path))
+    assert result.exit_code == 0
+    assert "unparsed: 1" in result.stderr
+    assert "line 2" in result.stderr and "Something new happened" in result.stderr
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=2000))
+def test_decode_line_never_raises(data: bytes) -> None:
+    """Any bytes decode to one bounded line without NUL or line breaks at the end."""
+    text = decode_line(data, LogFile("x", None))
+    assert "\x00" not in text
+    assert len(text) <= MAX_LINE
+    assert not text.endswith("\n")
+
+
+@settings(
+    max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(st.binary(max_size=300), max_size=20))
+def test_scan_never_crashes_on_garbage(
+    tmp_path_factory: pytest.TempPathFactory, chunks: list[bytes]
+) -> None:
+    """A security.log with arbitrary garbage after a valid line is read without errors."""
+    folder = tmp_path_factory.mktemp("garbage")
+    path = folder / "security.log"
+    path.write_bytes(SEC.encode() + b"\n" + b"\n".join(chunks))
+    files = discover([str(path)])
+    records = list(merged_records(files))
+    assert records and records[0].raw == SEC
