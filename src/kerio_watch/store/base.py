@@ -107,6 +107,32 @@ class Store(Protocol):
         """Hourly activity rows."""
         ...
 
+    def activity_span(self) -> tuple[int, int] | None:
+        """(first, last) hour start with any activity, or None when there is none."""
+        ...
+
+    def hourly_totals(
+        self, since: int, until: int, kinds: Iterable[str]
+    ) -> list[tuple[int, str, int]]:
+        """(hour_ts, kind, count summed over accounts and keys), oldest first."""
+        ...
+
+    def account_totals(
+        self, since: int, until: int, kinds: Iterable[str]
+    ) -> list[tuple[str, str, int]]:
+        """(account, kind, count summed over hours and keys)."""
+        ...
+
+    def activity_containing(
+        self, text: str, kinds: Iterable[str], limit: int = 500
+    ) -> list[tuple[int, str, str, str, int]]:
+        """Activity rows whose key contains ``text`` (case-insensitive), newest first."""
+        ...
+
+    def incidents_containing(self, text: str, limit: int = 100) -> list[Incident]:
+        """Incidents whose stored data (evidence, facts, IPs) contains ``text``, newest first."""
+        ...
+
     def load_ip_state(self, since: int) -> dict[str, dict[str, Any]]:
         """Per-IP detector state."""
         ...

@@ -285,6 +285,65 @@ class SQLiteStore:
         sql += " ORDER BY hour"
         return [(h * 3600, a, k, key, n) for h, a, k, key, n in self.db.execute(sql, params)]
 
+    def activity_span(self) -> tuple[int, int] | None:
+        """(first, last) hour start with any activity, or None when there is none."""
+        row = self.db.execute("SELECT min(hour), max(hour) FROM activity").fetchone()
+        if row is None or row[0] is None:
+            return None
+        return int(row[0]) * 3600, int(row[1]) * 3600
+
+    def _kinds_clause(self, kinds: Iterable[str], params: list[Any]) -> str:
+        names = list(kinds)
+        params.extend(names)
+        return f"kind IN ({','.join('?' * len(names))})"
+
+    def hourly_totals(
+        self, since: int, until: int, kinds: Iterable[str]
+    ) -> list[tuple[int, str, int]]:
+        """(hour_ts, kind, count summed over accounts and keys), oldest first."""
+        params: list[Any] = [since // 3600, (until + 3599) // 3600]
+        sql = (
+            "SELECT hour, kind, sum(count) FROM activity WHERE hour >= ? AND hour < ? AND "
+            + self._kinds_clause(kinds, params)
+            + " GROUP BY hour, kind ORDER BY hour"
+        )
+        return [(h * 3600, k, int(n)) for h, k, n in self.db.execute(sql, params)]
+
+    def account_totals(
+        self, since: int, until: int, kinds: Iterable[str]
+    ) -> list[tuple[str, str, int]]:
+        """(account, kind, count summed over hours and keys)."""
+        params: list[Any] = [since // 3600, (until + 3599) // 3600]
+        sql = (
+            "SELECT account, kind, sum(count) FROM activity WHERE hour >= ? AND hour < ? AND "
+            + self._kinds_clause(kinds, params)
+            + " GROUP BY account, kind"
+        )
+        return [(a, k, int(n)) for a, k, n in self.db.execute(sql, params)]
+
+    def activity_containing(
+        self, text: str, kinds: Iterable[str], limit: int = 500
+    ) -> list[tuple[int, str, str, str, int]]:
+        """Activity rows whose key contains ``text`` (case-insensitive), newest first."""
+        params: list[Any] = [text.lower()]
+        sql = (
+            "SELECT hour, account, kind, key, count FROM activity "
+            "WHERE instr(lower(key), ?) > 0 AND "
+            + self._kinds_clause(kinds, params)
+            + " ORDER BY hour DESC LIMIT ?"
+        )
+        params.append(limit)
+        return [(h * 3600, a, k, key, n) for h, a, k, key, n in self.db.execute(sql, params)]
+
+    def incidents_containing(self, text: str, limit: int = 100) -> list[Incident]:
+        """Incidents whose stored data (evidence, facts, IPs) contains ``text``, newest first."""
+        rows = self.db.execute(
+            "SELECT data FROM incidents WHERE instr(lower(data), ?) > 0 "
+            "ORDER BY updated DESC LIMIT ?",
+            (text.lower(), limit),
+        )
+        return [Incident.from_dict(json.loads(r[0])) for r in rows]
+
     # -- IP state -----------------------------------------------------------------------
     def load_ip_state(self, since: int) -> dict[str, dict[str, Any]]:
         """IP -> state saved by detectors, updated at or after ``since``."""
