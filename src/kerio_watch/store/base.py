@@ -4,12 +4,38 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 from kerio_watch.alerts.model import Alert
 from kerio_watch.detect.profile import Profile
 from kerio_watch.incidents.engine import Incident
+
+
+@dataclass(frozen=True, slots=True)
+class FileCheckpoint:
+    """Where ``follow`` is in one log file.
+
+    The identity is ``(dev, ino, first_hash)``: the inode and the SHA-256 of the file's
+    first complete line (fail2ban's rule), so a reused inode or a rewritten file is not
+    mistaken for the one read before. ``offset`` is the byte after the last line handed
+    to the pipeline; ``gone`` marks a file that was rotated away or deleted (kept for a
+    while so a compressed or copied twin of it is not read twice).
+    """
+
+    dev: int
+    ino: int
+    first_hash: str
+    path: str
+    log: str | None
+    offset: int
+    lineno: int
+    size: int
+    compressed: bool = False
+    gone: bool = False
+    updated: int = 0
+    """Wall-clock epoch seconds when this was recorded (for display and pruning only)."""
 
 
 class Store(Protocol):
@@ -139,4 +165,12 @@ class Store(Protocol):
 
     def save_ip_state(self, states: dict[str, dict[str, Any]]) -> None:
         """Save per-IP detector state."""
+        ...
+
+    def follow_checkpoints(self) -> list[FileCheckpoint]:
+        """Every file position ``follow`` recorded."""
+        ...
+
+    def replace_follow_checkpoints(self, checkpoints: Iterable[FileCheckpoint]) -> None:
+        """Replace the recorded file positions (inside the caller's transaction)."""
         ...

@@ -70,8 +70,31 @@ def m001_initial(db: sqlite3.Connection) -> None:
     )
 
 
+def m002_follow_files(db: sqlite3.Connection) -> None:
+    """Where ``follow`` is in each log file: identity (device, inode, first-line hash)."""
+    db.executescript(
+        """
+        CREATE TABLE follow_files (
+            dev INTEGER NOT NULL,
+            ino INTEGER NOT NULL,
+            first_hash TEXT NOT NULL,
+            path TEXT NOT NULL,
+            log TEXT,
+            offset INTEGER NOT NULL,
+            lineno INTEGER NOT NULL,
+            size INTEGER NOT NULL,
+            compressed INTEGER NOT NULL DEFAULT 0,
+            gone INTEGER NOT NULL DEFAULT 0,
+            updated INTEGER NOT NULL,
+            PRIMARY KEY (dev, ino, first_hash)
+        );
+        """
+    )
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "initial", m001_initial),
+    (2, "follow_files", m002_follow_files),
 ]
 """(version, name, function), in order."""
 

@@ -18,6 +18,7 @@ from kerio_watch.alerts.model import Alert
 from kerio_watch.detect.profile import Profile
 from kerio_watch.errors import StoreError
 from kerio_watch.incidents.engine import Incident
+from kerio_watch.store.base import FileCheckpoint
 from kerio_watch.store.migrations import apply_migrations, schema_version
 
 
@@ -355,4 +356,39 @@ class SQLiteStore:
         self._write_many(
             "INSERT OR REPLACE INTO ip_state VALUES (?, ?, ?)",
             ((ip, _dumps(s), int(s.get("updated", 0))) for ip, s in states.items()),
+        )
+
+    # -- follow checkpoints -------------------------------------------------------------
+    def follow_checkpoints(self) -> list[FileCheckpoint]:
+        """Every file position ``follow`` recorded."""
+        rows = self.db.execute(
+            "SELECT dev, ino, first_hash, path, log, offset, lineno, size, compressed, gone, "
+            "updated FROM follow_files"
+        )
+        return [
+            FileCheckpoint(d, i, h, p, log, o, n, s, bool(c), bool(g), u)
+            for d, i, h, p, log, o, n, s, c, g, u in rows
+        ]
+
+    def replace_follow_checkpoints(self, checkpoints: Iterable[FileCheckpoint]) -> None:
+        """Replace the recorded file positions (call inside :meth:`transaction`)."""
+        self._write("DELETE FROM follow_files")
+        self._write_many(
+            "INSERT OR REPLACE INTO follow_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                (
+                    c.dev,
+                    c.ino,
+                    c.first_hash,
+                    c.path,
+                    c.log,
+                    c.offset,
+                    c.lineno,
+                    c.size,
+                    int(c.compressed),
+                    int(c.gone),
+                    c.updated,
+                )
+                for c in checkpoints
+            ),
         )
