@@ -50,12 +50,30 @@ class Framed(NamedTuple):
 
 
 class StampParser:
-    """Parses ``[DD/Mon/YYYY HH:MM:SS]`` prefixes fast, caching the day part."""
+    """Parses ``[DD/Mon/YYYY HH:MM:SS]`` prefixes fast, caching days and times of day."""
 
-    __slots__ = ("_days",)
+    __slots__ = ("_days", "_tods")
 
     def __init__(self) -> None:
         self._days: dict[str, int] = {}
+        self._tods: dict[str, int] = {}
+
+    def time_of_day(self, clock: str) -> int | None:
+        """``"16:28:11"`` -> seconds since midnight, or None (cached: at most 86,401)."""
+        cached = self._tods.get(clock)
+        if cached is not None:
+            return cached
+        if len(clock) != 8 or clock[2] != ":" or clock[5] != ":":
+            return None
+        hh, mm, ss = clock[0:2], clock[3:5], clock[6:8]
+        if not (clock.isascii() and hh.isdigit() and mm.isdigit() and ss.isdigit()):
+            return None
+        h, m, s = int(hh), int(mm), int(ss)
+        if h > 23 or m > 59 or s > 60:
+            return None
+        seconds = h * 3600 + m * 60 + s
+        self._tods[clock] = seconds
+        return seconds
 
     def day_seconds(self, day: str) -> int | None:
         """``"24/Aug/2022"`` -> local epoch seconds of that midnight, or None."""
@@ -64,6 +82,8 @@ class StampParser:
             return cached
         month = MONTHS.get(day[3:6])
         if month is None or day[2] != "/" or day[6] != "/":
+            return None
+        if not (day[7:11].isdigit() and day[0:2].isdigit() and day.isascii()):
             return None
         try:
             ordinal = dt.date(int(day[7:11]), month, int(day[0:2])).toordinal()
@@ -75,22 +95,28 @@ class StampParser:
         self._days[day] = seconds
         return seconds
 
+    def stamp(self, text: str) -> int | None:
+        """Local wall seconds of an on-disk line's prefix, or None."""
+        if len(text) < 22 or text[0] != "[" or text[21] != "]" or text[12] != " ":
+            return None
+        base = self._days.get(text[1:12])
+        if base is None:
+            base = self.day_seconds(text[1:12])
+            if base is None:
+                return None
+        tod = self._tods.get(text[13:21])
+        if tod is None:
+            tod = self.time_of_day(text[13:21])
+            if tod is None:
+                return None
+        return base + tod
+
     def split(self, text: str) -> Framed | None:
         """Split an on-disk line; None when it has no valid Kerio prefix."""
-        if len(text) < 22 or text[0] != "[" or text[21] != "]":
+        ts = self.stamp(text)
+        if ts is None:
             return None
-        base = self.day_seconds(text[1:12])
-        clock = text[13:21]
-        if base is None or text[12] != " " or clock[2] != ":" or clock[5] != ":":
-            return None
-        hh, mm, ss = clock[0:2], clock[3:5], clock[6:8]
-        # isascii: str.isdigit() is true for "²", which int() rejects.
-        if not (clock.isascii() and hh.isdigit() and mm.isdigit() and ss.isdigit()):
-            return None
-        h, m, s = int(hh), int(mm), int(ss)
-        if h > 23 or m > 59 or s > 60:
-            return None
-        return Framed(base + h * 3600 + m * 60 + s, False, None, text[23:])
+        return Framed(ts, False, None, text[23:])
 
 
 def parse_iso(stamp: str) -> tuple[int, bool] | None:
