@@ -23,6 +23,7 @@ class Learner:
         self.ctx = ctx
         # account -> [hour, messages, recipients] of the hour being counted
         self.current: dict[str, list[int]] = {}
+        self._flushed_hour = 0
 
     def _holding(self, account: str) -> bool:
         return self.ctx.open_incident(account) >= HOLD_LEARNING_AT
@@ -119,6 +120,9 @@ class Learner:
     def flush(self, now: int) -> None:
         """Close every counted hour that ended before ``now``."""
         hour = now // 3600
+        if hour == self._flushed_hour:
+            return
+        self._flushed_hour = hour
         for account, cur in self.current.items():
             if cur[0] < hour and (cur[1] or cur[2]):
                 self._close(account, cur)

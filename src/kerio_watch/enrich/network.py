@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Iterable
 
@@ -40,6 +41,7 @@ class Networks:
         return self.is_trusted(host) is False
 
 
+@functools.lru_cache(maxsize=65536)
 def network_of(host: str) -> str:
     """The /24 (IPv4) or /48 (IPv6) around an address, for "same network" checks.
 

@@ -252,38 +252,62 @@ def discover(paths: Iterable[str], stdin: IO[bytes] | None = None) -> list[LogFi
     return found
 
 
+_new_record = tuple.__new__
+
+
 def read_records(log_file: LogFile) -> Iterator[Record]:
-    """Every line of one file as a framed :class:`Record`; bad lines become Unparsed."""
-    stamp = StampParser()
-    split = stamp.split
+    """Every line of one file as a framed :class:`Record`; bad lines become Unparsed.
+
+    This is the hot loop of ``scan``: on-disk lines are framed inline, and records are
+    built without the NamedTuple constructor's Python-level overhead.
+    """
+    stamp_parser = StampParser()
+    stamp = stamp_parser.stamp
     year = log_file.year
     syslog = log_file.syslog
     log = log_file.log
     lineno = 0
+    lines = 0
     with _open_binary(log_file) as handle:
         try:
             for data in handle:
                 lineno += 1
-                raw = decode_line(data, log_file)
+                try:
+                    raw = data.decode("utf-8")
+                except UnicodeDecodeError:
+                    raw = decode_line(data, log_file)
+                else:
+                    if raw[-1:] == "\n":
+                        raw = raw[:-2] if raw[-2:-1] == "\r" else raw[:-1]
+                    if len(raw) > MAX_LINE or "\x00" in raw or raw[:1] == "\ufeff":
+                        raw = decode_line(data, log_file)
                 if not raw:
                     continue
-                framed = split_syslog(raw, year) if syslog else split(raw)
+                lines += 1
+                if not syslog:
+                    ts = stamp(raw)
+                    if ts is not None:
+                        yield _new_record(Record, (ts, False, log, raw[23:], raw, log_file, lineno))
+                        continue
+                framed = split_syslog(raw, year) if syslog else None
                 if framed is None:
-                    framed = split_syslog(raw, year) if not syslog else split(raw)
+                    framed = stamp_parser.split(raw) if syslog else split_syslog(raw, year)
                 if framed is None:
-                    log_file.lines += 1
                     log_file.note_unparsed(
                         Unparsed(log or "unknown", raw, "no timestamp", log_file.path, lineno)
                     )
                     continue
-                log_file.lines += 1
-                yield Record(
-                    framed.ts, framed.utc, framed.log or log, framed.message, raw, log_file, lineno
+                yield _new_record(
+                    Record,
+                    (framed.ts, framed.utc, framed.log or log, framed.message, raw, log_file,
+                     lineno),
                 )
         except (OSError, EOFError, gzip.BadGzipFile) as exc:
             log_file.note_unparsed(
                 Unparsed(log or "unknown", "", f"read error: {exc}", log_file.path, lineno)
             )
+        finally:
+            log_file.lines += lines
 
 
 def merged_records(files: list[LogFile]) -> Iterator[Record]:
