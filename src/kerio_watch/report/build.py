@@ -1,0 +1,448 @@
+"""Building a report from the state database: hourly activity, profiles and incidents.
+
+The default period is the last seven days of *log* time in the database (up to the
+newest activity), not of the wall clock, so a report on last month's logs shows last
+month. Each account is compared with its own norm: its sending in windows of the same
+length over the weeks before the period, and the volume its profile learned for each
+hour of the week.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from kerio_watch.config import Config
+from kerio_watch.detect.profile import Profile
+from kerio_watch.enrich.network import Networks
+from kerio_watch.report import hardening
+from kerio_watch.report.model import (
+    BounceRow,
+    GuessSource,
+    Hardening,
+    Heatmap,
+    HostRow,
+    HourCount,
+    IncidentRow,
+    OffHoursRow,
+    Period,
+    Report,
+    SenderRow,
+    TargetRow,
+    Totals,
+    TrafficBin,
+    split_key,
+)
+from kerio_watch.report.servertime import ServerTime, describe_active_hours
+from kerio_watch.store.base import Store
+
+DAY = 86400
+DEFAULT_DAYS = 7
+HISTORY_WINDOWS = 8
+"""Earlier windows (of the period's length) that make an account's usual volume."""
+TOP = 10
+MAX_TRAFFIC_BINS = 240
+HEATMAP_ACCOUNTS = 8
+QUIET_SHARE = 0.01
+"""An hour of the week holding less than this share of an account's mail is unusual."""
+MIN_MESSAGES_FOR_HOURS = 20
+"""Learned hours count only once the account has sent this many messages."""
+
+ActivityRow = tuple[int, str, str, str, int]
+
+
+def default_period(store: Store, days: int = DEFAULT_DAYS) -> Period:
+    """The last ``days`` of log time in the database (ending after its newest hour)."""
+    span = store.activity_span()
+    if span is None:
+        return Period(0, days * DAY)
+    until = span[1] + 3600
+    return Period(until - days * DAY, until)
+
+
+def resolve_period(store: Store, since: int | None, until: int | None) -> Period:
+    """Fill in whatever ``--since``/``--until`` left open."""
+    if since is None and until is None:
+        return default_period(store)
+    if until is None:
+        span = store.activity_span()
+        until = max(span[1] + 3600, (since or 0) + 3600) if span else (since or 0) + 7 * DAY
+    if since is None:
+        since = until - DEFAULT_DAYS * DAY
+    if since >= until:
+        raise ValueError("--since must be before --until")
+    return Period(since, until)
+
+
+@dataclass
+class _HostSeen:
+    first: int
+    last: int
+    count: int = 0
+    via: set[str] = field(default_factory=set)
+    agents: set[str] = field(default_factory=set)
+
+
+class ReportBuilder:
+    """Gathers one period's data once and derives every section from it."""
+
+    def __init__(
+        self,
+        store: Store,
+        config: Config,
+        period: Period,
+        st: ServerTime,
+        mail_server: str | None = None,
+    ) -> None:
+        self.store = store
+        self.config = config
+        self.period = period
+        self.st = st
+        self.mail_server = mail_server
+        self.networks = Networks(config.site.trusted_networks)
+        self.rows = store.activity(period.since, period.until)
+        self.by_kind: dict[str, list[ActivityRow]] = defaultdict(list)
+        for row in self.rows:
+            if period.since <= row[0] < period.until:
+                self.by_kind[row[2]].append(row)
+        self._profiles: dict[str, Profile | None] = {}
+
+    def profile(self, account: str) -> Profile | None:
+        """An account's profile (cached)."""
+        if account not in self._profiles:
+            self._profiles[account] = self.store.load_profile(account)
+        return self._profiles[account]
+
+    # -- the whole report ---------------------------------------------------------
+    def build(self) -> Report:
+        """Every section."""
+        incidents = self.incidents()
+        off_basis = (
+            f"outside office hours ({self.st.office_text})"
+            if self.st.office is not None
+            else "outside each account's learned hours"
+        )
+        by_messages, by_recipients = self.senders()
+        sources, targets = self.guessing()
+        return Report(
+            period=self.period,
+            time_note=self.st.note,
+            off_hours_basis=off_basis,
+            totals=self.totals(),
+            incidents=incidents,
+            top_by_messages=by_messages,
+            top_by_recipients=by_recipients,
+            external_hosts=self.external_hosts(),
+            off_hours=self.off_hours(),
+            bounces=self.bounces(),
+            guess_sources=sources,
+            targets=targets,
+            traffic=self.traffic(),
+            heatmaps=self.heatmaps(incidents),
+            hardening=self.hardening(),
+            empty=not self.rows,
+        )
+
+    def totals(self) -> Totals:
+        """Counts over the period."""
+        t = Totals()
+        k = self.by_kind
+        t.sent = sum(r[4] for r in k["send"])
+        t.recipients = sum(r[4] for r in k["rcpt"])
+        t.inbound = sum(r[4] for r in k["inbound"])
+        t.failed_logins = sum(r[4] for r in k["fail"])
+        t.bounces = sum(r[4] for r in k["bounce"] if r[3] != "delayed")
+        t.active_accounts = len({r[1] for r in k["send"]} | {r[1] for r in k["login"]})
+        return t
+
+    def incidents(self) -> list[IncidentRow]:
+        """Incidents active in the period, the most severe first."""
+        found = self.store.incidents(since=self.period.since, until=self.period.until, limit=200)
+        rows = [IncidentRow.of(i) for i in found]
+        order = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
+        return sorted(rows, key=lambda r: (order.get(r.severity, 5), -r.score, -r.updated))
+
+    # -- senders ------------------------------------------------------------------
+    def _usual(self) -> dict[str, tuple[float, float]]:
+        """account -> (median messages, median recipients) per earlier window."""
+        length = self.period.seconds
+        span = self.store.activity_span()
+        first_hour = span[0] if span else self.period.since
+        windows: list[tuple[int, dict[str, list[int]]]] = []
+        for k in range(1, HISTORY_WINDOWS + 1):
+            since = self.period.since - k * length
+            if since < first_hour - length // 2:
+                break
+            totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+            for account, kind, n in self.store.account_totals(
+                since, since + length, ("send", "rcpt")
+            ):
+                totals[account][0 if kind == "send" else 1] += n
+            windows.append((since, totals))
+        accounts = {a for _, totals in windows for a in totals}
+        out: dict[str, tuple[float, float]] = {}
+        for account in accounts:
+            prof = self.profile(account)
+            first = prof.first_ts if prof is not None and prof.first_ts else first_hour
+            # Windows before the account existed do not count as quiet ones.
+            values = [
+                totals.get(account, [0, 0])
+                for since, totals in windows
+                if since >= first - length // 2
+            ] or [totals.get(account, [0, 0]) for _, totals in windows]
+            out[account] = (
+                float(statistics.median(v[0] for v in values)),
+                float(statistics.median(v[1] for v in values)),
+            )
+        return out
+
+    def senders(self) -> tuple[list[SenderRow], list[SenderRow]]:
+        """Top senders by messages and by recipients, against their norms."""
+        messages: Counter[str] = Counter()
+        recipients: Counter[str] = Counter()
+        hourly: dict[str, Counter[int]] = defaultdict(Counter)
+        for hour, account, _k, _key, n in self.by_kind["send"]:
+            messages[account] += n
+            hourly[account][hour] += n
+        for _hour, account, _k, _key, n in self.by_kind["rcpt"]:
+            recipients[account] += n
+        usual = self._usual()
+        rows: dict[str, SenderRow] = {}
+        for account in set(messages) | set(recipients):
+            prof = self.profile(account)
+            peak_hour, peak = (None, 0)
+            if hourly[account]:
+                peak_hour, peak = hourly[account].most_common(1)[0]
+            med, mad = 0.0, 0.0
+            if prof is not None and peak_hour is not None:
+                med, mad = prof.volume.norm(
+                    self.st.how(peak_hour), prof.weeks_known(self.period.until)
+                )
+            u = usual.get(account)
+            um = u[0] if u else None
+            ur = u[1] if u else None
+            above = (um is not None and messages[account] >= 2 * max(um, 1.0) + 10) or (
+                ur is not None and recipients[account] >= 2 * max(ur, 1.0) + 30
+            )
+            above = above or (peak_hour is not None and peak >= med + max(10.0, 5 * mad))
+            rows[account] = SenderRow(
+                account,
+                messages[account],
+                recipients[account],
+                um,
+                ur,
+                peak_hour,
+                peak,
+                med,
+                mad,
+                above,
+            )
+        by_messages = sorted(rows.values(), key=lambda r: (-r.messages, r.account))[:TOP]
+        by_recipients = sorted(rows.values(), key=lambda r: (-r.recipients, r.account))[:TOP]
+        return by_messages, by_recipients
+
+    # -- hosts --------------------------------------------------------------------
+    def external_hosts(self) -> list[HostRow]:
+        """Sending and login addresses outside the trusted networks, per account."""
+        found: dict[tuple[str, str, str], _HostSeen] = {}
+        for kind in ("send", "login"):
+            for hour, account, _k, key, n in self.by_kind[kind]:
+                first_part, host, rest = split_key(key)
+                if not self.networks.is_external(host):
+                    continue
+                seen = found.get((account, host, kind))
+                if seen is None:
+                    seen = found[(account, host, kind)] = _HostSeen(hour, hour)
+                seen.via.add(first_part)
+                seen.count += n
+                seen.first = min(seen.first, hour)
+                seen.last = max(seen.last, hour)
+                if kind == "login" and rest:
+                    seen.agents.add(rest)
+        rows = []
+        for (account, host, kind), e in found.items():
+            prof = self.profile(account)
+            table = None if prof is None else (prof.hosts if kind == "send" else prof.login_ips)
+            known = table.get(host) if table is not None else None
+            new = known is None or known[1] >= self.period.since
+            rows.append(
+                HostRow(
+                    account,
+                    host,
+                    kind,
+                    sorted(e.via),
+                    e.count,
+                    e.first,
+                    e.last,
+                    new,
+                    sorted(e.agents),
+                )
+            )
+        return sorted(rows, key=lambda r: (not r.new, -r.count, r.account, r.address))
+
+    # -- hours --------------------------------------------------------------------
+    def _off_hours(self, account: str, hour: int) -> bool:
+        inside = self.st.in_office_hours(hour)
+        if inside is not None:
+            return not inside
+        prof = self.profile(account)
+        if prof is None or sum(prof.how) < MIN_MESSAGES_FOR_HOURS:
+            return False
+        return prof.activity_share(self.st.how(hour)) < QUIET_SHARE
+
+    def off_hours(self) -> list[OffHoursRow]:
+        """Accounts that sent outside office hours (or their own usual hours)."""
+        per: dict[str, Counter[int]] = defaultdict(Counter)
+        for hour, account, _k, _key, n in self.by_kind["send"]:
+            if self._off_hours(account, hour):
+                per[account][hour] += n
+        rows = []
+        for account, hours in per.items():
+            prof = self.profile(account)
+            rows.append(
+                OffHoursRow(
+                    account,
+                    sum(hours.values()),
+                    [HourCount(h, c) for h, c in hours.most_common(5)],
+                    describe_active_hours(prof.how) if prof else "unknown",
+                )
+            )
+        return sorted(rows, key=lambda r: (-r.messages, r.account))[: TOP * 2]
+
+    # -- bounces ------------------------------------------------------------------
+    def bounces(self) -> list[BounceRow]:
+        """Accounts whose mail bounced most."""
+        counts: dict[str, Counter[str]] = defaultdict(Counter)
+        for _h, account, _k, key, n in self.by_kind["bounce"]:
+            counts[account][key] += n
+        recipients: Counter[str] = Counter()
+        for _h, account, _k, _key, n in self.by_kind["rcpt"]:
+            recipients[account] += n
+        rows = [
+            BounceRow(account, c["dsn"], c["failed"], c["delayed"], recipients[account])
+            for account, c in counts.items()
+        ]
+        return sorted(rows, key=lambda r: (-r.total, -r.delayed, r.account))[:TOP]
+
+    # -- password guessing --------------------------------------------------------
+    def guessing(self) -> tuple[list[GuessSource], list[TargetRow]]:
+        """Sources of failed logins and the accounts they tried."""
+        logins: dict[str, set[str]] = defaultdict(set)
+        for _h, account, _k, key, _n in self.by_kind["login"]:
+            logins[split_key(key)[1]].add(account)
+        blocked: Counter[str] = Counter()
+        for _h, _a, _k, key, n in self.by_kind["blocked"]:
+            blocked[key] += n
+        src_fail: Counter[str] = Counter()
+        src_accounts: dict[str, Counter[str]] = defaultdict(Counter)
+        src_unknown: Counter[str] = Counter()
+        src_protocols: dict[str, set[str]] = defaultdict(set)
+        acct_fail: Counter[str] = Counter()
+        acct_sources: dict[str, Counter[str]] = defaultdict(Counter)
+        for _h, account, _k, key, n in self.by_kind["fail"]:
+            protocol, source, reason = split_key(key)
+            src_fail[source] += n
+            src_protocols[source].add(protocol)
+            if account and reason != "unknown_user":
+                src_accounts[source][account] += n
+                acct_fail[account] += n
+                acct_sources[account][source] += n
+            else:
+                src_unknown[source] += n
+        sources = [
+            GuessSource(
+                source,
+                n,
+                src_accounts[source].most_common(5),
+                src_unknown[source],
+                sorted(src_protocols[source]),
+                blocked[source],
+                sorted(set(src_accounts[source]) & logins.get(source, set())),
+            )
+            for source, n in src_fail.items()
+        ]
+        sources.sort(key=lambda s: (not s.logged_in, -s.failures, s.source))
+        targets = [
+            TargetRow(
+                account,
+                n,
+                len(acct_sources[account]),
+                acct_sources[account].most_common(3),
+                sorted(s for s in acct_sources[account] if account in logins.get(s, set())),
+            )
+            for account, n in acct_fail.items()
+        ]
+        targets.sort(key=lambda t: (not t.compromised_from, -t.failures, t.account))
+        return sources[: TOP * 2], targets[: TOP * 2]
+
+    # -- traffic ------------------------------------------------------------------
+    def traffic(self) -> list[TrafficBin]:
+        """The server's traffic per hour (wider bins for long periods)."""
+        hours = max(1, self.period.seconds // 3600)
+        width = 3600 * max(1, -(-hours // MAX_TRAFFIC_BINS))
+        start = self.period.since - self.period.since % 3600
+        n_bins = -(-(self.period.until - start) // width)
+        acc = [[0, 0, 0, 0, 0] for _ in range(n_bins)]
+        slot = {"send": 0, "rcpt": 1, "inbound": 2, "fail": 3, "bounce": 4}
+        for hour, kind, n in self.store.hourly_totals(
+            self.period.since, self.period.until, tuple(slot)
+        ):
+            i = (hour - start) // width
+            if 0 <= i < n_bins:
+                acc[i][slot[kind]] += n
+        return [
+            TrafficBin(start + i * width, width, v[0], v[1], v[2], v[3], v[4])
+            for i, v in enumerate(acc)
+        ]
+
+    def heatmaps(self, incidents: Iterable[IncidentRow]) -> list[Heatmap]:
+        """Hour-of-week sending of the accounts with incidents."""
+        accounts: list[str] = []
+        for inc in incidents:
+            if inc.user and inc.user not in accounts:
+                accounts.append(inc.user)
+        out = []
+        for account in accounts[:HEATMAP_ACCOUNTS]:
+            period = [0] * 168
+            for hour, acct, _k, _key, n in self.by_kind["send"]:
+                if acct == account:
+                    period[self.st.how(hour)] += n
+            prof = self.profile(account)
+            usual = list(prof.how) if prof is not None else [0] * 168
+            out.append(Heatmap(account, usual, period, describe_active_hours(usual)))
+        return out
+
+    # -- hardening ----------------------------------------------------------------
+    def hardening(self) -> Hardening:
+        """Services per account, outside access, the egress rule."""
+        seen: dict[str, dict[str, int]] = defaultdict(dict)
+        for kind in ("login", "send"):
+            for _h, account, _k, key, n in self.by_kind[kind]:
+                name = split_key(key)[0]
+                if name:
+                    seen[account][name] = seen[account].get(name, 0) + n
+        profiles = [p for p in (self.profile(a) for a in self.store.accounts()) if p is not None]
+        spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for inc in self.store.incidents(limit=5000):
+            if inc.user and inc.status != "benign":
+                spans[inc.user].append((inc.first_signal or inc.opened, inc.updated))
+        uses = hardening.service_use(profiles, seen, spans)
+        return Hardening(
+            uses,
+            hardening.policy_groups(uses),
+            hardening.external_access(self.by_kind["login"], self.networks),
+            hardening.egress_rule(self.mail_server),
+        )
+
+
+def build_report(
+    store: Store,
+    config: Config,
+    period: Period,
+    st: ServerTime,
+    mail_server: str | None = None,
+) -> Report:
+    """The report for one period."""
+    return ReportBuilder(store, config, period, st, mail_server).build()

@@ -1,0 +1,315 @@
+"""One account's timeline, from hourly activity and incidents, beside what is normal for it.
+
+Entries are hourly (the store keeps hourly counts, not messages): "12 messages sent via
+SMTP from 203.0.113.66 as x@evil.test" at 02:00. Each is flagged against the account's
+profile: an address, user agent, service or From address seen for the first time, an
+address outside the trusted networks, mail outside office hours (or the account's own
+hours).
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from kerio_watch.config import Config
+from kerio_watch.detect.profile import Profile
+from kerio_watch.enrich.network import Networks
+from kerio_watch.report.build import MIN_MESSAGES_FOR_HOURS, QUIET_SHARE
+from kerio_watch.report.model import IncidentRow, Period, split_key
+from kerio_watch.report.servertime import ServerTime, describe_active_hours
+from kerio_watch.store.base import Store
+
+TOP_VALUES = 6
+
+
+@dataclass(frozen=True)
+class Known:
+    """A value the profile knows, with how often and when it was used."""
+
+    value: str
+    count: int
+    first: int
+    last: int
+    trusted: bool | None = None
+    """For addresses: inside the trusted networks (None: not an IP address)."""
+
+
+@dataclass(frozen=True)
+class Normal:
+    """What is normal for the account (its learned profile)."""
+
+    account: str
+    known_since: int
+    last_seen: int
+    messages: int
+    active_hours: str
+    hosts: list[Known]
+    login_ips: list[Known]
+    services: list[Known]
+    froms: list[Known]
+    user_agents: list[Known]
+    typical_hour: float
+    """Median messages in the hours of the week the account usually sends."""
+    peak_hour: int
+    """The largest hourly count learned."""
+    recipients_per_message: float
+    bulk: bool
+    accepted: dict[str, list[str]]
+    how: list[int]
+
+
+@dataclass
+class Entry:
+    """One line of the timeline (one hour, one kind, one key)."""
+
+    ts: int
+    kind: str
+    """``login``, ``send``, ``recipients``, ``bounce``, ``fail`` or ``incident``."""
+    count: int
+    text: str
+    details: dict[str, str] = field(default_factory=dict)
+    flags: list[str] = field(default_factory=list)
+    severity: str | None = None
+    incident_id: int | None = None
+
+
+@dataclass(frozen=True)
+class HourVolume:
+    """Messages the account sent in one hour and its norm for that hour of the week."""
+
+    ts: int
+    messages: int
+    recipients: int
+    norm: float
+    mad: float
+
+
+@dataclass
+class AccountView:
+    """Everything about one account in one period."""
+
+    account: str
+    period: Period
+    time_note: str
+    normal: Normal | None
+    entries: list[Entry]
+    incidents: list[IncidentRow]
+    hourly: list[HourVolume]
+    period_how: list[int]
+    totals: dict[str, int]
+
+
+def _known(table: dict[str, list[int]], networks: Networks | None = None) -> list[Known]:
+    top = sorted(table.items(), key=lambda kv: (-kv[1][0], kv[0]))[:TOP_VALUES]
+    return [
+        Known(k, v[0], v[1], v[2], networks.is_trusted(k) if networks is not None else None)
+        for k, v in top
+    ]
+
+
+def normal_of(profile: Profile, networks: Networks) -> Normal:
+    """The profile, summarised for people."""
+    busy = [
+        statistics.median(weeks.values())
+        for weeks in profile.volume.messages.values()
+        if weeks and statistics.median(weeks.values()) > 0
+    ]
+    return Normal(
+        profile.account,
+        profile.first_ts,
+        profile.last_ts,
+        profile.messages,
+        describe_active_hours(profile.how),
+        _known(profile.hosts, networks),
+        _known(profile.login_ips, networks),
+        _known(profile.services),
+        _known(profile.froms),
+        _known(profile.user_agents),
+        float(statistics.median(busy)) if busy else 0.0,
+        profile.volume.peak(),
+        profile.recipient_total / profile.messages if profile.messages else 0.0,
+        profile.bulk,
+        {k: [str(v) for v in values] for k, values in profile.accepted.items()},
+        list(profile.how),
+    )
+
+
+def _first_seen(table: dict[str, list[int]] | None, value: str, hour: int) -> bool:
+    """Not in the profile, or first learned within this hour."""
+    if table is None:
+        return False
+    entry = table.get(value)
+    return entry is None or hour <= entry[1] < hour + 3600
+
+
+class TimelineBuilder:
+    """Builds an :class:`AccountView`."""
+
+    def __init__(self, store: Store, config: Config, st: ServerTime) -> None:
+        self.store = store
+        self.config = config
+        self.st = st
+        self.networks = Networks(config.site.trusted_networks)
+
+    def default_period(self, account: str, days: int = 7) -> Period:
+        """The last ``days`` before the account's newest activity (or the store's)."""
+        rows = self.store.activity(account=account)
+        last = rows[-1][0] if rows else None
+        if last is None:
+            span = self.store.activity_span()
+            last = span[1] if span else 0
+        return Period(last + 3600 - days * 86400, last + 3600)
+
+    def _off_hours(self, profile: Profile | None, hour: int) -> bool:
+        inside = self.st.in_office_hours(hour)
+        if inside is not None:
+            return not inside
+        if profile is None or sum(profile.how) < MIN_MESSAGES_FOR_HOURS:
+            return False
+        return profile.activity_share(self.st.how(hour)) < QUIET_SHARE
+
+    def build(self, account: str, period: Period) -> AccountView:
+        """The account's timeline over the period."""
+        account = account.strip().lower()
+        profile = self.store.load_profile(account)
+        rows = self.store.activity(period.since, period.until, account=account)
+        rows = [r for r in rows if period.since <= r[0] < period.until]
+        entries: list[Entry] = []
+        totals: Counter[str] = Counter()
+        sent: Counter[int] = Counter()
+        rcpts: Counter[int] = Counter()
+        domains: dict[int, Counter[str]] = defaultdict(Counter)
+        for hour, _a, kind, key, n in rows:
+            totals[kind] += n
+            if kind == "login":
+                entries.append(self._login(profile, hour, key, n))
+            elif kind == "send":
+                sent[hour] += n
+                entries.append(self._send(profile, account, hour, key, n))
+            elif kind == "rcpt":
+                rcpts[hour] += n
+                domains[hour][key] += n
+            elif kind == "bounce":
+                label = {"dsn": "bounce (DSN) received", "failed": "delivery failed"}.get(
+                    key, "delivery delayed"
+                )
+                entries.append(Entry(hour, "bounce", n, f"{n} x {label}", {"result": key}))
+            elif kind == "fail":
+                entries.append(self._fail(profile, hour, key, n))
+        for hour, n in rcpts.items():
+            top = ", ".join(f"{d} {c}" for d, c in domains[hour].most_common(4))
+            more = len(domains[hour]) - 4
+            text = f"{n} recipients in {len(domains[hour])} domains: {top}"
+            if more > 0:
+                text += f" (+{more} more)"
+            entries.append(Entry(hour, "recipients", n, text, {"domains": top}))
+        incidents = [
+            IncidentRow.of(i)
+            for i in self.store.incidents(
+                key=account, since=period.since, until=period.until, limit=100
+            )
+        ]
+        for inc in incidents:
+            entries.append(
+                Entry(
+                    inc.opened,
+                    "incident",
+                    1,
+                    f"incident #{inc.id} opened ({inc.severity}, score {inc.score}, "
+                    f"{inc.status}): {inc.summary}",
+                    {"status": inc.status},
+                    severity=inc.severity,
+                    incident_id=inc.id,
+                )
+            )
+        order = {"incident": 0, "login": 1, "fail": 2, "send": 3, "recipients": 4, "bounce": 5}
+        entries.sort(key=lambda e: (e.ts, order.get(e.kind, 9), -e.count))
+        weeks = profile.weeks_known(period.until) if profile is not None else 0
+        hourly = []
+        for hour in sorted(set(sent) | set(rcpts)):
+            med, mad = (
+                profile.volume.norm(self.st.how(hour), weeks) if profile is not None else (0, 0)
+            )
+            hourly.append(HourVolume(hour, sent[hour], rcpts[hour], med, mad))
+        period_how = [0] * 168
+        for hour, n in sent.items():
+            period_how[self.st.how(hour)] += n
+        return AccountView(
+            account,
+            period,
+            self.st.note,
+            normal_of(profile, self.networks) if profile is not None else None,
+            entries,
+            incidents,
+            hourly,
+            period_how,
+            dict(totals),
+        )
+
+    def _login(self, profile: Profile | None, hour: int, key: str, n: int) -> Entry:
+        protocol, ip, agent = split_key(key)
+        flags = []
+        if self.networks.is_external(ip):
+            flags.append("outside LAN")
+        if profile is not None:
+            if _first_seen(profile.login_ips, ip, hour) and not (
+                ip in profile.hosts and profile.hosts[ip][1] < hour
+            ):
+                flags.append("new address")
+            if agent and _first_seen(profile.user_agents, agent[:200], hour):
+                flags.append("new user agent")
+            if _first_seen(profile.services, protocol, hour):
+                flags.append("new service")
+        text = f"{n} x login via {protocol} from {ip}"
+        if agent:
+            text += f" ({agent})"
+        return Entry(
+            hour, "login", n, text, {"protocol": protocol, "ip": ip, "agent": agent}, flags
+        )
+
+    def _send(self, profile: Profile | None, account: str, hour: int, key: str, n: int) -> Entry:
+        service, host, sender = split_key(key)
+        flags = []
+        if host and self.networks.is_external(host):
+            flags.append("outside LAN")
+        if self._off_hours(profile, hour):
+            flags.append("off hours")
+        if profile is not None:
+            if (
+                host
+                and _first_seen(profile.hosts, host, hour)
+                and not (host in profile.login_ips and profile.login_ips[host][1] < hour)
+            ):
+                flags.append("new address")
+            if sender and sender != account and _first_seen(profile.froms, sender, hour):
+                flags.append("new From")
+            if _first_seen(profile.services, service, hour):
+                flags.append("new service")
+        text = f"{n} message{'s' if n != 1 else ''} sent via {service or 'unknown'}"
+        if host:
+            text += f" from {host}"
+        if sender and sender != account:
+            text += f" as {sender}"
+        details = {"service": service, "host": host, "from": sender}
+        return Entry(hour, "send", n, text, details, flags)
+
+    def _fail(self, profile: Profile | None, hour: int, key: str, n: int) -> Entry:
+        protocol, source, reason = split_key(key)
+        flags = []
+        if n >= 5:
+            flags.append("password guessing")
+        if profile is not None and (source in profile.login_ips or source in profile.hosts):
+            flags.append("known address")
+        text = f"{n} x failed login via {protocol} from {source} ({reason.replace('_', ' ')})"
+        details = {"protocol": protocol, "source": source, "reason": reason}
+        return Entry(hour, "fail", n, text, details, flags)
+
+
+def account_view(
+    store: Store, config: Config, st: ServerTime, account: str, period: Period | None = None
+) -> AccountView:
+    """One account's timeline and norm (default period: its last 7 days of activity)."""
+    builder = TimelineBuilder(store, config, st)
+    return builder.build(account, period or builder.default_period(account.strip().lower()))
