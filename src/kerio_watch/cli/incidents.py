@@ -13,9 +13,7 @@ from rich.table import Table
 
 from kerio_watch.alerts.console import SEVERITY_STYLES
 from kerio_watch.cli.options import db_option, severity_choice
-from kerio_watch.detect.profile import Profile
-from kerio_watch.errors import KerioWatchError
-from kerio_watch.incidents.teach import teach
+from kerio_watch.incidents.ack import acknowledge
 from kerio_watch.severity import Severity
 from kerio_watch.store import open_store
 from kerio_watch.textsafe import printable
@@ -104,21 +102,11 @@ def ack(db_path: Path | None, incident_id: int, decision: str | None) -> None:
         raise click.UsageError("say --benign or --resolve")
     store = open_store(db_path)
     try:
-        inc = store.incident(incident_id)
-        if inc is None:
-            raise KerioWatchError(f"no incident {incident_id} in {store.path}")
-        taught: list[str] = []
-        with store.transaction():
-            if decision == "benign" and inc.user:
-                profile = store.load_profile(inc.user) or Profile(inc.user)
-                taught = teach(profile, inc)
-                store.save_profiles([profile])
-            inc.status = decision
-            store.save_incidents([inc])
+        result = acknowledge(store, incident_id, decision)
     finally:
         store.close()
-    click.echo(f"incident {incident_id} ({printable(inc.key)}) marked {decision}")
-    for line in taught:
+    click.echo(f"incident {incident_id} ({printable(result.incident.key)}) marked {decision}")
+    for line in result.taught:
         click.echo(f"  learned as normal: {printable(line)}")
 
 
