@@ -12,11 +12,13 @@ contain commas and ``Status`` may carry server text with commas. Accepted varian
 - Kerio MailServer 6.0: ``SMTP: From: ..., To: ..., Size: ...``, ``DSN: From: <>, ...``,
   ``List: From: ...`` (no Queue-ID).
 
-This is the hot path of ``scan``: it uses ``str`` methods, not regular expressions.
+The current layout is matched by one regular expression (the hot path of ``scan``); the
+other layouts are split on the known keys.
 """
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar
 
 from kerio_watch.events import Event, MessageDelivery, MessageReceived, ServerNotice, Unparsed
@@ -24,6 +26,22 @@ from kerio_watch.formats.base import split_addresses, strip_brackets
 
 _RECV_KEYS = frozenset(
     ("Queue-ID", "Service", "From", "To", "Size", "Sender-Host", "User", "SSL", "Report", "Msg-Id")
+)
+# The current layout, matched in one pass (the fast path). Addresses are matched inside
+# their angle brackets, so a quoted local part full of ", User: ..." cannot forge fields;
+# the Subject ends where a final ", Msg-Id: <...>" closes the line. Lines in other
+# layouts (6.7 order, Msg-Id before Subject, DSN variants) fall back to field splitting.
+_RECV_RE = re.compile(
+    r"Queue-ID: ([^,]*), Service: ([^,]*), From: <([^>]*)>, "
+    r"To: (<[^>]*>(?:, <[^>]*>)*|[^,<]*), Size: (\d*)"
+    r"(?:, Sender-Host: ([^,]*))?(?:, User: ([^,]*))?(?:, SSL: (yes|no))?"
+    r"(?:, Report: ([^,]*))?"
+    r"(?:, Subject: (.*?))?(?:, Msg-Id: <([^<>]*)>)?$"
+)
+_SENT_RE = re.compile(
+    r"Queue-ID: ([^,]*), Recipient: <([^>]*)>, Result: ([^,]*)"
+    r"(?:, Status: ([^ ,]*)(?: (.*?))? ?)?"
+    r"(?:, Remote-Host: ([^,]*))?(?:, Msg-Id: <([^<>]*)>)?$"
 )
 _OLD_PREFIXES = (("SMTP: From: ", "SMTP"), ("DSN: From: ", "DSN"), ("List: From: ", "List"))
 
@@ -50,8 +68,26 @@ class MailParser:
         """Parse one mail.log message."""
         head = message[:6]
         if head == "Recv: ":
+            m = _RECV_RE.match(message, 6)
+            if m is not None:
+                return _recv_from_match(m.groups(), ts, raw)
             return _parse_recv(message[6:], ts, raw)
         if head == "Sent: ":
+            m = _SENT_RE.match(message, 6)
+            if m is not None:
+                qid, rcpt, result, status, text, remote, msg_id = m.groups()
+                return MessageDelivery(
+                    ts,
+                    "mail",
+                    raw,
+                    qid,
+                    rcpt.strip().lower(),
+                    result,
+                    status or None,
+                    text.strip() or None if text else None,
+                    remote,
+                    msg_id,
+                )
             return _parse_sent(message[6:], ts, raw)
         if message.startswith("SMTP Send: "):
             return ServerNotice(ts, "mail", raw, "queue_run", None, message[11:])
@@ -61,6 +97,30 @@ class MailParser:
                     message[len(prefix) - 6 :], ts, raw, service=service, queue_id=""
                 )
         return None
+
+
+def _recv_from_match(groups: tuple[str | None, ...], ts: int, raw: str) -> MessageReceived:
+    qid, service, sender, to, size, host, user, ssl, report, subject, msg_id = groups
+    if to is None or "," not in to:
+        recipients: tuple[str, ...] = split_addresses(to) if to else ()
+    else:
+        recipients = tuple(a.strip().lower() for a in to[1:-1].split(">, <"))
+    return MessageReceived(
+        ts,
+        "mail",
+        raw,
+        qid or "",
+        service or "",
+        (sender or "").strip().lower(),
+        recipients,
+        int(size) if size else None,
+        host,
+        user.lower() if user else None,
+        None if ssl is None else ssl == "yes",
+        subject,
+        msg_id,
+        report,
+    )
 
 
 def _parse_recv(
