@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from kerio_watch.alerts.model import Alert
+from kerio_watch.alerts.queue import Delivery
 from kerio_watch.detect.profile import Profile
 from kerio_watch.incidents.engine import Incident
 
@@ -173,4 +174,38 @@ class Store(Protocol):
 
     def replace_follow_checkpoints(self, checkpoints: Iterable[FileCheckpoint]) -> None:
         """Replace the recorded file positions (inside the caller's transaction)."""
+        ...
+
+    def add_delivery(self, delivery: Delivery) -> int:
+        """Queue a delivery; returns its id."""
+        ...
+
+    def update_delivery(self, delivery: Delivery) -> None:
+        """Write back a delivery's mutable fields (by id)."""
+        ...
+
+    def delivery(self, delivery_id: int) -> Delivery | None:
+        """One delivery."""
+        ...
+
+    def deliveries(
+        self,
+        sink: str | None = None,
+        status: str | Iterable[str] | None = None,
+        kind: str | None = None,
+        incident_id: int | None = None,
+        due_before: float | None = None,
+        sent_since: float | None = None,
+        order: str = "id",
+        limit: int = 10000,
+    ) -> list[Delivery]:
+        """Deliveries, filtered; ``order`` is id, priority, sent (newest) or tried (newest)."""
+        ...
+
+    def delivery_counts(self) -> dict[str, dict[str, int]]:
+        """sink -> status -> number of deliveries."""
+        ...
+
+    def prune_deliveries(self, before: float) -> int:
+        """Delete finished deliveries created before ``before``; returns how many."""
         ...

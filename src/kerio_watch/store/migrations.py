@@ -92,9 +92,38 @@ def m002_follow_files(db: sqlite3.Connection) -> None:
     )
 
 
+def m003_deliveries(db: sqlite3.Connection) -> None:
+    """The alert delivery queue: one row per (message, sink), retried until sent."""
+    db.executescript(
+        """
+        CREATE TABLE deliveries (
+            id INTEGER PRIMARY KEY,
+            sink TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            status TEXT NOT NULL,
+            incident_id INTEGER NOT NULL DEFAULT 0,
+            alert_id TEXT NOT NULL DEFAULT '',
+            severity INTEGER NOT NULL DEFAULT 0,
+            created REAL NOT NULL,
+            due REAL NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            last_try REAL,
+            sent_at REAL,
+            hour INTEGER,
+            merged INTEGER NOT NULL DEFAULT 0,
+            data TEXT NOT NULL
+        );
+        CREATE INDEX deliveries_status_due ON deliveries (status, due);
+        CREATE INDEX deliveries_sink_incident ON deliveries (sink, incident_id, status);
+        """
+    )
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "initial", m001_initial),
     (2, "follow_files", m002_follow_files),
+    (3, "deliveries", m003_deliveries),
 ]
 """(version, name, function), in order."""
 
