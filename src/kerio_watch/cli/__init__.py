@@ -60,9 +60,17 @@ def main(ctx: click.Context, debug: bool) -> None:
 
 
 def _register() -> None:
-    from kerio_watch.cli import config_cmd, demo, incidents, listing, parse, scan  # noqa: PLC0415
+    from kerio_watch.cli import (  # noqa: PLC0415
+        config_cmd,
+        demo,
+        incidents,
+        listing,
+        parse,
+        report,
+        scan,
+    )
 
-    for module in (scan, parse, demo, config_cmd, incidents, listing):
+    for module in (scan, parse, demo, config_cmd, incidents, listing, report):
         for command in module.COMMANDS:
             main.add_command(command)
 

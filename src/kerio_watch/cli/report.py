@@ -1,0 +1,316 @@
+"""``kerio-watch report``, ``kerio-watch user`` and ``kerio-watch serve``."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import secrets
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from kerio_watch.cli.common import load, parse_time
+from kerio_watch.cli.options import config_option, db_option
+from kerio_watch.errors import ConfigError, KerioWatchError
+from kerio_watch.report.build import DAY, build_report, resolve_period
+from kerio_watch.report.model import Period, jsonable
+from kerio_watch.report.servertime import ServerTime
+from kerio_watch.store import open_store
+from kerio_watch.store.base import Store
+from kerio_watch.store.sqlite import default_db_path
+from kerio_watch.textsafe import printable
+
+
+def since_until(f: click.decorators.FC) -> click.decorators.FC:
+    """``--since`` and ``--until`` (server local time unless an offset is given)."""
+    f = click.option(
+        "--until",
+        help="End of the period, ISO 8601 (server time unless an offset is given). "
+        "Default: after the newest activity in the database.",
+    )(f)
+    return click.option(
+        "--since",
+        help="Start of the period, ISO 8601, e.g. 2026-03-16 or 2026-03-16T08:00. "
+        "Default: 7 days before --until.",
+    )(f)
+
+
+def mail_server_option(f: click.decorators.FC) -> click.decorators.FC:
+    """``--mail-server IP``."""
+    return click.option(
+        "--mail-server",
+        metavar="IP",
+        help="The mail server's LAN address, written into the egress firewall rule "
+        "(default: a MAIL_SERVER_IP placeholder).",
+    )(f)
+
+
+def _check_ip(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        raise click.BadParameter(
+            f"expected an IP address, got {value!r}", param_hint="--mail-server"
+        ) from None
+
+
+def _period(
+    store: Store, st: ServerTime, since: str | None, until: str | None, days: int | None = None
+) -> Period:
+    tb = st.timebase()
+    since_ts = parse_time(since, tb, "--since") if since else None
+    until_ts = parse_time(until, tb, "--until") if until else None
+    if days is not None and since_ts is None:
+        base = resolve_period(store, None, until_ts)
+        return Period(base.until - days * DAY, base.until)
+    try:
+        return resolve_period(store, since_ts, until_ts)
+    except ValueError as exc:
+        raise ConfigError([str(exc)]) from None
+
+
+def _format_for(output_format: str | None, output: Path | None) -> str:
+    if output_format:
+        return output_format
+    if output is not None:
+        suffix = output.suffix.lower()
+        if suffix in (".html", ".htm"):
+            return "html"
+        if suffix == ".json":
+            return "json"
+    return "text"
+
+
+def _write(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise KerioWatchError(f"cannot write {output}: {exc.strerror or exc}") from None
+
+
+@click.command()
+@db_option
+@config_option
+@since_until
+@click.option("--days", type=click.IntRange(1, 366), help="Length of the period (default 7).")
+@click.option(
+    "--format",
+    "-f",
+    "output_format",
+    type=click.Choice(["html", "text", "json"]),
+    help="html (one offline file with charts), text (terminal) or json. "
+    "Default: from the -o file name, else text.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write to this file instead of standard output.",
+)
+@mail_server_option
+def report(
+    db_path: Path | None,
+    config_path: Path | None,
+    since: str | None,
+    until: str | None,
+    days: int | None,
+    output_format: str | None,
+    output: Path | None,
+    mail_server: str | None,
+) -> None:
+    """A digest of a period: incidents, senders against their norms, outside hosts,
+    off-hours mail, bounces, password guessing, traffic, hardening advice.
+
+    The default period is the last 7 days of log time in the database.
+    """
+    config = load(config_path)
+    server = _check_ip(mail_server)
+    fmt = _format_for(output_format, output)
+    store = open_store(db_path, readonly=True)
+    try:
+        st = ServerTime.for_store(config, store)
+        period = _period(store, st, since, until, days)
+        r = build_report(store, config, period, st, server)
+    finally:
+        store.close()
+    if fmt == "json":
+        _write(json.dumps(jsonable(r, st.iso), ensure_ascii=False, indent=2) + "\n", output)
+    elif fmt == "html":
+        from kerio_watch.report.html import render_html  # noqa: PLC0415 (only html needs Jinja)
+
+        _write(render_html(r, st), output)
+    else:
+        from kerio_watch.report.text import render_report_text  # noqa: PLC0415
+
+        if output is None:
+            render_report_text(Console(highlight=False), r, st)
+        else:
+            with output.open("w", encoding="utf-8") as fh:
+                render_report_text(Console(file=fh, highlight=False, width=160), r, st)
+    if output is not None:
+        click.echo(f"report written to {output}", err=True)
+
+
+@click.command()
+@click.argument("address")
+@db_option
+@config_option
+@since_until
+@click.option("--days", type=click.IntRange(1, 366), help="Length of the period (default 7).")
+@click.option(
+    "--format",
+    "-f",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+)
+@click.option(
+    "--limit", type=int, default=200, show_default=True, help="Timeline lines shown (0: all)."
+)
+def user(
+    address: str,
+    db_path: Path | None,
+    config_path: Path | None,
+    since: str | None,
+    until: str | None,
+    days: int | None,
+    output_format: str,
+    limit: int,
+) -> None:
+    """One account's timeline (logins, sends, bounces, failed logins, incidents) beside
+    what is normal for it.
+
+    The default period is the account's last 7 days of activity.
+    """
+    from kerio_watch.report.timeline import TimelineBuilder  # noqa: PLC0415
+
+    config = load(config_path)
+    account = address.strip().lower()
+    store = open_store(db_path, readonly=True)
+    try:
+        st = ServerTime.for_store(config, store)
+        builder = TimelineBuilder(store, config, st)
+        if since or until or days:
+            tb = st.timebase()
+            until_ts = parse_time(until, tb, "--until") if until else None
+            since_ts = parse_time(since, tb, "--since") if since else None
+            if until_ts is None:
+                until_ts = builder.default_period(account).until
+            if since_ts is None:
+                since_ts = until_ts - (days or 7) * DAY
+            if since_ts >= until_ts:
+                raise ConfigError(["--since must be before --until"])
+            period = Period(since_ts, until_ts)
+        else:
+            period = builder.default_period(account)
+        view = builder.build(account, period)
+    finally:
+        store.close()
+    if view.normal is None and not view.entries and not view.incidents:
+        raise KerioWatchError(
+            f"{printable(account)}: no such account in the state database "
+            "(check the address, or scan the logs first)"
+        )
+    if output_format == "json":
+        sys.stdout.write(json.dumps(jsonable(view, st.iso), ensure_ascii=False, indent=2) + "\n")
+        return
+    from kerio_watch.report.text import render_account_text  # noqa: PLC0415
+
+    render_account_text(Console(highlight=False), view, st, limit)
+
+
+@click.command()
+@db_option
+@config_option
+@click.option("--host", help="Address to listen on (default: [web] host, else 127.0.0.1).")
+@click.option(
+    "--port", type=click.IntRange(0, 65535), help="Port (default: [web] port, else 8025)."
+)
+@mail_server_option
+@click.option(
+    "--hash-password",
+    is_flag=True,
+    help="Ask for a password and print the [web] password_hash line for it; do not serve.",
+)
+def serve(
+    db_path: Path | None,
+    config_path: Path | None,
+    host: str | None,
+    port: int | None,
+    mail_server: str | None,
+    hash_password: bool,
+) -> None:
+    """The web dashboard: incidents with their evidence, acknowledge or resolve, account
+    pages with charts and timelines, search, reports.
+
+    Listens on 127.0.0.1:8025 by default. Every page needs a login: the [web]
+    password, a configured token, or a token generated now and printed with the
+    login URL. Refuses a non-loopback address without a configured password or token.
+    """
+    try:
+        from kerio_watch.web import security  # noqa: PLC0415
+        from kerio_watch.web.app import create_app  # noqa: PLC0415
+        from kerio_watch.web.server import make_server  # noqa: PLC0415
+        from kerio_watch.web.settings import is_loopback, web_settings  # noqa: PLC0415
+    except ImportError as exc:
+        raise KerioWatchError(
+            f"the dashboard needs the web extra ({exc.name} is missing): "
+            "pip install 'kerio-watch[web]'"
+        ) from None
+    if hash_password:
+        password = click.prompt(
+            "Password for the dashboard", hide_input=True, confirmation_prompt=True
+        )
+        if len(password) < 10:
+            raise KerioWatchError("use at least 10 characters")
+        click.echo("[web]")
+        click.echo(f'password_hash = "{security.hash_password(password)}"')
+        return
+    config = load(config_path)
+    settings = web_settings(config)
+    bind_host = host or settings.host
+    bind_port = settings.port if port is None else port
+    if not is_loopback(bind_host) and not settings.has_login:
+        raise ConfigError(
+            [
+                f"refusing to listen on {bind_host}, which is not a loopback address, without "
+                f"a password or token: set [web] password_hash (kerio-watch serve "
+                f"--hash-password) or token_file in {config.source}, or use --host 127.0.0.1"
+            ]
+        )
+    db = db_path if db_path is not None else default_db_path()
+    open_store(db, readonly=True).close()  # fail now, clearly, if there is no database
+    start_token = None if settings.has_login else secrets.token_urlsafe(32)
+    app = create_app(settings, db, config, _check_ip(mail_server), start_token)
+    try:
+        server = make_server(app, bind_host, bind_port)
+    except OSError as exc:
+        raise KerioWatchError(
+            f"cannot listen on {bind_host}:{bind_port}: {exc.strerror or exc}"
+        ) from None
+    shown = f"[{bind_host}]" if ":" in bind_host else bind_host
+    url = f"http://{shown}:{server.effective_port}"
+    err = Console(stderr=True, highlight=False)
+    err.print(f"kerio-watch dashboard on {url} (state: {db})")
+    if start_token:
+        click.echo(f"Log in at {url}/login?token={start_token}")
+        err.print(
+            "  (a token for this run only: set [web] password_hash to log in with a password)"
+        )
+    if not is_loopback(bind_host):
+        err.print("  [yellow]plain HTTP on the network: put a TLS reverse proxy in front of it[/]")
+    try:
+        server.run()
+    finally:
+        server.close()
+
+
+COMMANDS = [report, user, serve]

@@ -1,0 +1,417 @@
+"""The dashboard: a Flask application over the state database.
+
+Pages: open incidents (the home page), one incident with its evidence, explanation and
+the benign/resolve buttons, accounts and one account's charts and timeline, search by
+account, IP or Queue-ID, and the period report (also as an offline HTML file or JSON).
+Every page needs a login (see :mod:`kerio_watch.web.security`). The store is opened
+read-only per request; only an acknowledgement writes, through
+:func:`kerio_watch.incidents.ack.acknowledge`, exactly like ``kerio-watch ack``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import json
+import re
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import (
+    Flask,
+    Response,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, StrictUndefined
+from markupsafe import Markup
+from werkzeug.wrappers import Response as BaseResponse
+
+from kerio_watch import __version__
+from kerio_watch.config import Config
+from kerio_watch.errors import KerioWatchError
+from kerio_watch.incidents.ack import DECISIONS, acknowledge
+from kerio_watch.report.build import DAY, build_report, default_period, resolve_period
+from kerio_watch.report.charts import heatmap, traffic_chart, volume_chart
+from kerio_watch.report.html import render_html, report_charts, stylesheet
+from kerio_watch.report.model import IncidentRow, Period, jsonable
+from kerio_watch.report.servertime import ServerTime
+from kerio_watch.report.timeline import AccountView, account_view
+from kerio_watch.store import open_store
+from kerio_watch.store.base import Store
+from kerio_watch.web import security
+from kerio_watch.web.settings import WebSettings
+
+PUBLIC_ENDPOINTS = frozenset(("login", "static", "report_css"))
+STATUSES = ("open", "closed", "benign", "resolved", "all")
+_QUEUE_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{8}$", re.IGNORECASE)
+
+
+def create_app(
+    settings: WebSettings,
+    db_path: Path,
+    config: Config,
+    mail_server: str | None = None,
+    start_token: str | None = None,
+) -> Flask:
+    """The dashboard application.
+
+    Args:
+        settings: validated ``[web]`` settings.
+        db_path: the state database.
+        config: the configuration (time zone, trusted networks, office hours).
+        mail_server: the mail server's address for the egress rule.
+        start_token: a token generated at start, when no password or token is configured.
+    """
+    here = Path(__file__).parent
+    app = Flask("kerio_watch.web", static_folder=str(here / "static"), static_url_path="/static")
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader(str(here / "templates")),
+            PackageLoader("kerio_watch.report", "templates"),
+        ]
+    )
+    app.jinja_env.undefined = StrictUndefined
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    app.config.update(
+        SECRET_KEY=settings.secret_key or secrets.token_bytes(32),
+        SESSION_COOKIE_NAME="kerio_watch_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=security.SESSION_HOURS),
+        MAX_CONTENT_LENGTH=64 * 1024,
+        TEMPLATES_AUTO_RELOAD=False,
+    )
+    token = settings.token or start_token
+    throttle = security.LoginThrottle()
+    css = stylesheet()
+
+    def store() -> Store:
+        if "store" not in g:
+            g.store = open_store(db_path, readonly=True)
+        s: Store = g.store
+        return s
+
+    def server_time() -> ServerTime:
+        if "st" not in g:
+            g.st = ServerTime.for_store(config, store())
+        st: ServerTime = g.st
+        return st
+
+    @app.teardown_appcontext
+    def close_store(_exc: BaseException | None) -> None:
+        s = g.pop("store", None)
+        if s is not None:
+            s.close()
+
+    @app.before_request
+    def require_login() -> BaseResponse | None:
+        if request.method == "POST":
+            security.check_csrf()
+        if request.endpoint in PUBLIC_ENDPOINTS or session.get("auth") is True:
+            return None
+        return redirect(url_for("login", next=request.full_path.rstrip("?")))
+
+    @app.after_request
+    def headers(response: Response) -> Response:
+        return security.add_headers(response)
+
+    @app.context_processor
+    def helpers() -> dict[str, Any]:
+        return {
+            "csrf_token": security.csrf_token,
+            "version": __version__,
+            "account_url": account_url,
+            "severity_order": ("critical", "high", "medium", "low", "info"),
+        }
+
+    def account_url(account: str) -> str:
+        if account.startswith("#"):
+            return url_for("incident", incident_id=int(account[1:]))
+        return url_for("account", address=account)
+
+    def login_session() -> BaseResponse:
+        session.clear()
+        session.permanent = True
+        session["auth"] = True
+        security.csrf_token()
+        throttle.succeeded(request.remote_addr or "?")
+        return redirect(security.safe_next(request.values.get("next")))
+
+    # -- login ------------------------------------------------------------------
+    @app.route("/login", methods=["GET", "POST"])
+    def login() -> BaseResponse | str | tuple[str, int]:
+        client = request.remote_addr or "?"
+        error = None
+        given_token = request.values.get("token")
+        if request.method == "POST" or given_token:
+            if throttle.blocked(client):
+                return render_template(
+                    "login.html",
+                    error="Too many failed attempts: wait five minutes.",
+                    password=bool(settings.password_hash),
+                    token=bool(token),
+                ), 429
+            if security.token_ok(token, given_token):
+                return login_session()
+            if request.method == "POST" and security.password_ok(
+                settings.password_hash, request.form.get("password", "")
+            ):
+                return login_session()
+            throttle.failed(client)
+            error = "Wrong password or token."
+        return render_template(
+            "login.html", error=error, password=bool(settings.password_hash), token=bool(token)
+        ), (403 if error else 200)
+
+    @app.post("/logout")
+    def logout() -> BaseResponse:
+        session.clear()
+        return redirect(url_for("login"))
+
+    @app.get("/assets/report.css")
+    def report_css() -> Response:
+        return Response(css, mimetype="text/css", headers={"Cache-Control": "max-age=3600"})
+
+    # -- incidents --------------------------------------------------------------
+    @app.get("/")
+    def index() -> str:
+        s = store()
+        st = server_time()
+        open_incidents = [IncidentRow.of(i) for i in s.incidents(status="open", limit=500)]
+        period = default_period(s)
+        report = build_report(s, config, period, st, mail_server)
+        return render_template(
+            "index.html",
+            st=st,
+            incidents=_by_severity(open_incidents),
+            report=report,
+            traffic=traffic_chart(report.traffic, report.incidents, st),
+        )
+
+    @app.get("/incidents")
+    def incidents() -> str:
+        status = request.args.get("status", "open")
+        if status not in STATUSES:
+            abort(400, "unknown status")
+        rows = store().incidents(status=None if status == "all" else status, limit=500)
+        return render_template(
+            "incidents.html",
+            st=server_time(),
+            status=status,
+            statuses=STATUSES,
+            incidents=[IncidentRow.of(i) for i in rows],
+        )
+
+    @app.get("/incidents/<int:incident_id>")
+    def incident(incident_id: int) -> str:
+        s = store()
+        st = server_time()
+        inc = s.incident(incident_id)
+        if inc is None:
+            abort(404, f"no incident {incident_id}")
+        view: AccountView | None = None
+        charts: dict[str, Markup] = {}
+        if inc.user:
+            end = inc.updated - inc.updated % 3600 + 3600
+            view = account_view(s, config, st, inc.user, Period(end - 7 * DAY, end))
+            charts = _account_charts(view, st)
+        return render_template(
+            "incident.html",
+            st=st,
+            inc=inc,
+            row=IncidentRow.of(inc),
+            data=inc.to_dict(),
+            view=view,
+            charts=charts,
+            decisions=DECISIONS,
+            nearby=_nearby(view, inc.first_signal or inc.opened, inc.updated) if view else [],
+        )
+
+    @app.post("/incidents/<int:incident_id>/ack")
+    def ack(incident_id: int) -> BaseResponse:
+        decision = request.form.get("decision", "")
+        if decision not in DECISIONS:
+            abort(400, "decision must be benign or resolved")
+        writer = open_store(db_path)
+        try:
+            result = acknowledge(writer, incident_id, decision)
+        except KerioWatchError:
+            abort(404, f"no incident {incident_id}")
+        finally:
+            writer.close()
+        message = f"Incident #{incident_id} marked {decision}."
+        if result.taught:
+            message += " Learned as normal: " + "; ".join(result.taught)
+        flash(message)
+        return redirect(url_for("incident", incident_id=incident_id))
+
+    # -- accounts ---------------------------------------------------------------
+    @app.get("/accounts")
+    def accounts() -> str:
+        s = store()
+        period = default_period(s)
+        totals: dict[str, dict[str, int]] = {}
+        for account, kind, n in s.account_totals(
+            period.since, period.until, ("send", "rcpt", "login", "fail", "bounce")
+        ):
+            totals.setdefault(account, {})[kind] = n
+        open_by: dict[str, list[IncidentRow]] = {}
+        for i in s.incidents(status="open", limit=1000):
+            if i.user:
+                open_by.setdefault(i.user, []).append(IncidentRow.of(i))
+        names = sorted(set(s.accounts()) | {a for a in totals if a})
+        rows = [(a, totals.get(a, {}), open_by.get(a, [])) for a in names]
+        rows.sort(key=lambda r: (not r[2], -r[1].get("send", 0), r[0]))
+        return render_template("accounts.html", st=server_time(), rows=rows, period=period)
+
+    @app.get("/accounts/<path:address>")
+    def account(address: str) -> str:
+        s = store()
+        st = server_time()
+        days = request.args.get("days", "7")
+        if not days.isdigit() or not 1 <= int(days) <= 90:
+            abort(400, "days must be 1-90")
+        base = account_view(s, config, st, address)
+        end = base.period.until
+        view = account_view(s, config, st, address, Period(end - int(days) * DAY, end))
+        if view.normal is None and not view.entries:
+            abort(404, "no such account in the state database")
+        return render_template(
+            "account.html",
+            st=st,
+            view=view,
+            charts=_account_charts(view, st),
+            days=int(days),
+            entries=list(reversed(view.entries))[:1000],
+        )
+
+    # -- search -----------------------------------------------------------------
+    @app.get("/search")
+    def search() -> str:
+        q = request.args.get("q", "").strip()[:200]
+        results: dict[str, Any] = {"accounts": [], "incidents": [], "activity": []}
+        if q:
+            results = _search(store(), q)
+        return render_template("search.html", st=server_time(), q=q, **results)
+
+    # -- report -----------------------------------------------------------------
+    def _period_from_args() -> Period:
+        st = server_time()
+        tb = st.timebase()
+        try:
+            since = _parse_local(request.args.get("since"), tb)
+            until = _parse_local(request.args.get("until"), tb)
+            return resolve_period(store(), since, until)
+        except ValueError as exc:
+            abort(400, str(exc))
+
+    @app.get("/report")
+    def report() -> str:
+        st = server_time()
+        period = _period_from_args()
+        r = build_report(store(), config, period, st, mail_server)
+        return render_template(
+            "report.html",
+            st=st,
+            r=r,
+            charts=report_charts(r, st),
+            since=st.local(period.since).strftime("%Y-%m-%dT%H:%M"),
+            until=st.local(period.until).strftime("%Y-%m-%dT%H:%M"),
+        )
+
+    @app.get("/report.html")
+    def report_file() -> Response:
+        st = server_time()
+        period = _period_from_args()
+        r = build_report(store(), config, period, st, mail_server)
+        name = f"kerio-watch-report-{st.local(period.until).strftime('%Y-%m-%d')}.html"
+        return Response(
+            render_html(r, st),
+            mimetype="text/html",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+
+    @app.get("/report.json")
+    def report_json() -> Response:
+        st = server_time()
+        period = _period_from_args()
+        r = build_report(store(), config, period, st, mail_server)
+        return Response(
+            json.dumps(jsonable(r, st.iso), ensure_ascii=False), mimetype="application/json"
+        )
+
+    @app.errorhandler(400)
+    @app.errorhandler(403)
+    @app.errorhandler(404)
+    @app.errorhandler(405)
+    def error_page(exc: Any) -> tuple[str, int]:
+        code = int(getattr(exc, "code", 500) or 500)
+        return render_template(
+            "error.html", code=code, message=str(getattr(exc, "description", "") or "")
+        ), code
+
+    return app
+
+
+def _parse_local(text: str | None, tb: Any) -> int | None:
+    if not text:
+        return None
+    try:
+        value = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"expected a time like 2026-03-23T00:00, got {text[:40]!r}") from None
+    if value.tzinfo is not None:
+        return int(value.timestamp())
+    result: int = tb.to_utc(int(value.replace(tzinfo=dt.UTC).timestamp()))
+    return result
+
+
+def _by_severity(rows: list[IncidentRow]) -> list[IncidentRow]:
+    order = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
+    return sorted(rows, key=lambda r: (order.get(r.severity, 5), -r.updated))
+
+
+def _account_charts(view: AccountView, st: ServerTime) -> dict[str, Markup]:
+    usual = view.normal.how if view.normal is not None else [0] * 168
+    return {
+        "usual": heatmap(usual, "Usually (learned)"),
+        "period": heatmap(view.period_how, "This period", usual=usual),
+        "volume": volume_chart(
+            [(h.ts, h.messages, h.norm, h.mad) for h in view.hourly],
+            view.period.since,
+            view.period.until,
+            st,
+        ),
+    }
+
+
+def _nearby(view: AccountView, start: int, end: int) -> list[Any]:
+    """Timeline entries from a day before an incident to its last signal."""
+    return [e for e in view.entries if start - DAY <= e.ts <= end + 3600]
+
+
+def _search(s: Store, q: str) -> dict[str, Any]:
+    lowered = q.lower()
+    accounts = [a for a in s.accounts() if lowered in a][:100]
+    incidents = []
+    for inc in s.incidents_containing(q, limit=100):
+        lines = [line for line in inc.evidence if lowered in line.lower()][:10]
+        incidents.append((IncidentRow.of(inc), lines))
+    activity: list[tuple[int, str, str, str, int]] = []
+    is_ip = True
+    try:
+        ipaddress.ip_address(q)
+    except ValueError:
+        is_ip = False
+    if is_ip or (not _QUEUE_ID.match(q) and len(q) >= 3):
+        activity = s.activity_containing(q, ("login", "send", "fail", "blocked"), limit=300)
+    return {"accounts": accounts, "incidents": incidents, "activity": activity}
