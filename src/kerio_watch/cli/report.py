@@ -298,15 +298,16 @@ def serve(
         ) from None
     shown = f"[{bind_host}]" if ":" in bind_host else bind_host
     url = f"http://{shown}:{server.effective_port}"
-    err = Console(stderr=True, highlight=False)
-    err.print(f"kerio-watch dashboard on {url} (state: {db})")
+    click.echo(f"kerio-watch dashboard on {url} (state: {db})", err=True)
     if start_token:
         click.echo(f"Log in at {url}/login?token={start_token}")
-        err.print(
-            "  (a token for this run only: set [web] password_hash to log in with a password)"
+        click.echo(
+            "  (a token for this run only; set [web] password_hash to log in with a password)",
+            err=True,
         )
     if not is_loopback(bind_host):
-        err.print("  [yellow]plain HTTP on the network: put a TLS reverse proxy in front of it[/]")
+        click.echo("  plain HTTP on the network: put a TLS reverse proxy in front of it", err=True)
+    sys.stdout.flush()
     try:
         server.run()
     finally:

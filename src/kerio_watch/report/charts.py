@@ -66,12 +66,12 @@ def _text(
     )
 
 
-def _svg(width: int, height: int, label: str, body: list[str]) -> Markup:
+def _svg(width: int, height: int, label: str, body: list[str], cls: str = "chart") -> Markup:
     # Every text part was escaped where it was built (_text, escape() around titles).
     return Markup(  # noqa: S704
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
         f'width="100%" role="img" aria-label="{escape(label)}" {FONT} '
-        f'preserveAspectRatio="xMidYMid meet" class="chart">'
+        f'preserveAspectRatio="xMidYMid meet" class="{cls}">'
         f"<title>{escape(label)}</title>{''.join(body)}</svg>"
     )
 
@@ -172,14 +172,15 @@ def traffic_chart(
                 f'<line x1="{_num(x)}" x2="{_num(x)}" y1="{top}" y2="{low_base}" '
                 f'stroke="{GRID}" stroke-dasharray="2,3"/>'
             )
-            body.append(
-                _text(
-                    x + 3,
-                    low_base + 16,
-                    f"{DAY_NAMES[local.weekday()]} {local.strftime('%d %b')}",
-                    10,
+            if x < width - right - 60:
+                body.append(
+                    _text(
+                        x + 3,
+                        low_base + 16,
+                        f"{DAY_NAMES[local.weekday()]} {local.strftime('%d %b')}",
+                        10,
+                    )
                 )
-            )
         tick += 86400
     # incidents
     for inc in incidents:
@@ -252,7 +253,7 @@ def heatmap(
                 f'fill="{_cell_colour(v, vmax)}"{stroke}><title>{escape(tip)}'
                 f"{' - unusual hour' if odd else ''}</title></rect>"
             )
-    return _svg(width, height, label, body)
+    return _svg(width, height, label, body, "chart heatmap")
 
 
 def volume_chart(
@@ -314,8 +315,11 @@ def volume_chart(
             f'<line x1="{_num(x)}" x2="{_num(x)}" y1="{top}" y2="{base}" '
             f'stroke="{GRID}" stroke-dasharray="2,3"/>'
         )
-        body.append(
-            _text(x + 3, base + 16, f"{DAY_NAMES[local.weekday()]} {local.strftime('%d %b')}", 10)
-        )
+        if x < width - right - 60:
+            body.append(
+                _text(
+                    x + 3, base + 16, f"{DAY_NAMES[local.weekday()]} {local.strftime('%d %b')}", 10
+                )
+            )
         tick += 86400
     return _svg(width, height, "Hourly sending against the account's norm", body)

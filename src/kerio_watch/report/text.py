@@ -314,7 +314,7 @@ def render_account_text(console: Console, view: AccountView, st: ServerTime, lim
         table.add_row("usually sends", n.active_hours)
         table.add_row(
             "typical volume",
-            f"{n.typical_hour:g} messages in a busy hour, peak {n.peak_hour}; "
+            f"a busy hour: {n.typical_hour:g}, peak {n.peak_hour} messages; "
             f"{n.recipients_per_message:.1f} recipients per message; {n.messages} learned"
             + (" (bulk sender)" if n.bulk else ""),
         )
