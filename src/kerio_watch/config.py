@@ -265,12 +265,18 @@ def config_from_dict(data: dict[str, Any], source: str = "<dict>") -> Config:
     if not isinstance(raw_sinks, list) or not all(isinstance(s, dict) for s in raw_sinks):
         problems.add("sinks", "expected [[sinks]] tables")
     else:
-        from kerio_watch.alerts import validate_sink  # noqa: PLC0415 (registry imports config)
+        from kerio_watch.alerts import (  # noqa: PLC0415 (registry imports config)
+            validate_sink,
+            validate_sink_names,
+        )
 
         for i, sink in enumerate(raw_sinks):
             for message in validate_sink(sink):
                 problems.add(f"sinks[{i}]", message)
             sinks.append(sink)
+        for message in validate_sink_names(raw_sinks):
+            key, _, rest = message.partition(": ")
+            problems.add(key, rest)
     from kerio_watch.detect import detector_problems  # noqa: PLC0415 (registry imports config)
 
     for message in detector_problems(config.detectors):
@@ -335,11 +341,15 @@ def parse_office_hours(text: str) -> tuple[frozenset[int], int, int]:
     return days, start, end
 
 
-SECRET_KEYS = frozenset(("password", "token", "url", "webhook_url", "password_hash", "secret"))
+SECRET_KEYS = frozenset(
+    ("password", "token", "url", "webhook_url", "password_hash", "secret", "headers")
+)
 
 
 def redacted(value: Any, key: str = "") -> Any:
     """A copy of a config value with secrets masked, for display."""
+    if key in SECRET_KEYS and isinstance(value, dict):  # e.g. webhook headers: mask values
+        return dict.fromkeys(value, "********")
     if isinstance(value, dict):
         return {k: redacted(v, k) for k, v in value.items()}
     if isinstance(value, list | tuple):
