@@ -68,9 +68,10 @@ def _register() -> None:
         parse,
         report,
         scan,
+        sinks,
     )
 
-    for module in (scan, parse, demo, config_cmd, incidents, listing, report):
+    for module in (scan, parse, demo, config_cmd, incidents, listing, report, sinks):
         for command in module.COMMANDS:
             main.add_command(command)
 

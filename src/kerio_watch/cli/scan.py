@@ -11,6 +11,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from kerio_watch.alerts.console import JsonLinesPrinter, render_alerts
 from kerio_watch.alerts.model import Alert
+from kerio_watch.alerts.router import Router, delivery_report
 from kerio_watch.cli.common import find_logs, load, make_timebase, parse_time
 from kerio_watch.cli.options import config_option, db_option, format_option, severity_choice
 from kerio_watch.exitcodes import ExitStatus
@@ -40,17 +41,29 @@ def run_scan(
     since: str | None,
     show_progress: bool,
     listeners: list[object] | None = None,
+    delivery: list[str] | None = None,
 ) -> tuple[Pipeline, list[LogFile], RunStats]:
-    """Shared by ``scan`` and ``demo``: discover, run the pipeline, save."""
+    """Shared by ``scan`` and ``demo``: discover, run the pipeline, save.
+
+    With a ``delivery`` list, reported alerts also go to the configured ``[[sinks]]``
+    (queued in the save's transaction, sent after it) and one line per sink is
+    appended to the list.
+    """
     config = load(config_path)
     files = find_logs(paths)
     timebase = make_timebase(config, files)
     since_ts = parse_time(since, timebase) if since else None
     store = open_store(db_path)
+    router: Router | None = None
     try:
         pipeline = Pipeline(config, store, timebase, since=since_ts)
         for listener in listeners or []:
             pipeline.listeners.append(listener)  # type: ignore[arg-type]
+        if delivery is not None and config.sinks:
+            router = Router(config, store)
+            before = router.health()
+            pipeline.listeners.append(router.listener)
+            pipeline.on_save.append(router.on_save)
         records = merged_records(files)
         if show_progress:
             stderr = Console(stderr=True)
@@ -68,7 +81,13 @@ def run_scan(
         else:
             stats = pipeline.run(records)
         pipeline.save()
+        if router is not None and delivery is not None:
+            router.deliver_pending()
+            router.close()
+            delivery.extend(delivery_report(before, router.health()))
     finally:
+        if router is not None:
+            router.close()
         store.close()
     return pipeline, files, stats
 
@@ -122,6 +141,11 @@ def print_summary(
 )
 @click.option("--show-unparsed", is_flag=True, help="List the lines no parser understood.")
 @click.option(
+    "--no-sinks",
+    is_flag=True,
+    help="Do not deliver alerts to the [[sinks]] of the configuration (they are still stored).",
+)
+@click.option(
     "--progress/--no-progress",
     default=None,
     help="Progress bar on stderr (default: when stderr is a terminal).",
@@ -134,6 +158,7 @@ def scan(
     since: str | None,
     fail_on: str | None,
     show_unparsed: bool,
+    no_sinks: bool,
     progress: bool | None,
     paths: tuple[str, ...],
 ) -> None:
@@ -152,7 +177,8 @@ def scan(
     if output_format == "jsonl":
         listeners.append(JsonLinesPrinter(stdout))
     show = progress if progress is not None else sys.stderr.isatty()
-    pipeline, files, stats = run_scan(paths, config_path, db_path, since, show, listeners)
+    delivery: list[str] | None = None if no_sinks else []
+    pipeline, files, stats = run_scan(paths, config_path, db_path, since, show, listeners, delivery)
     if output_format == "text":
         console = Console(file=stdout, highlight=False)
         if reported:
@@ -160,6 +186,8 @@ def scan(
         else:
             console.print("No alerts.")
     print_summary(Console(stderr=True, highlight=False), files, stats, pipeline, show_unparsed)
+    for line in delivery or []:
+        click.echo(line, err=True)
     if fail_on and any(a.severity >= Severity.parse(fail_on) for a in reported):
         sys.exit(int(ExitStatus.FINDINGS))
 
