@@ -37,6 +37,8 @@ class FileCheckpoint:
     gone: bool = False
     updated: int = 0
     """Wall-clock epoch seconds when this was recorded (for display and pruning only)."""
+    first_ts: int | None = None
+    """Log time (local seconds) of the first line, to tell an old copy from a new file."""
 
 
 class Store(Protocol):

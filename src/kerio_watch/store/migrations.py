@@ -86,6 +86,7 @@ def m002_follow_files(db: sqlite3.Connection) -> None:
             compressed INTEGER NOT NULL DEFAULT 0,
             gone INTEGER NOT NULL DEFAULT 0,
             updated INTEGER NOT NULL,
+            first_ts INTEGER,
             PRIMARY KEY (dev, ino, first_hash)
         );
         """

@@ -364,18 +364,18 @@ class SQLiteStore:
         """Every file position ``follow`` recorded."""
         rows = self.db.execute(
             "SELECT dev, ino, first_hash, path, log, offset, lineno, size, compressed, gone, "
-            "updated FROM follow_files"
+            "updated, first_ts FROM follow_files"
         )
         return [
-            FileCheckpoint(d, i, h, p, log, o, n, s, bool(c), bool(g), u)
-            for d, i, h, p, log, o, n, s, c, g, u in rows
+            FileCheckpoint(d, i, h, p, log, o, n, s, bool(c), bool(g), u, t)
+            for d, i, h, p, log, o, n, s, c, g, u, t in rows
         ]
 
     def replace_follow_checkpoints(self, checkpoints: Iterable[FileCheckpoint]) -> None:
         """Replace the recorded file positions (call inside :meth:`transaction`)."""
         self._write("DELETE FROM follow_files")
         self._write_many(
-            "INSERT OR REPLACE INTO follow_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO follow_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 (
                     c.dev,
@@ -389,6 +389,7 @@ class SQLiteStore:
                     int(c.compressed),
                     int(c.gone),
                     c.updated,
+                    c.first_ts,
                 )
                 for c in checkpoints
             ),
