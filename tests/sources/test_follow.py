@@ -1,0 +1,548 @@
+"""The follower across every kind of rotation, driven step by step (no sleeps).
+
+Each test writes real files in ``tmp_path``, calls :meth:`Follower.poll` and consumes
+the batch, as the service does. "Checkpoint and restart" means: take
+``follower.checkpoints()`` (what the service saves with the batch's state) and build a
+new follower from it; lines consumed after the last checkpoint count as lost with the
+crash and must be read again.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+
+from kerio_watch.errors import SourceError
+from kerio_watch.sources.follow import Follower, FollowOptions, State
+from kerio_watch.store.base import FileCheckpoint
+
+
+class FakeClock:
+    """Monotonic time that moves only when told."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def mail(n: int, text: str = "") -> str:
+    """A mail.log line numbered ``n`` (its time grows with ``n``)."""
+    minutes, seconds = divmod(n, 60)
+    hours, minutes = divmod(minutes, 60)
+    return (
+        f"[10/Mar/2026 {10 + hours:02d}:{minutes:02d}:{seconds:02d}] Sent: Queue-ID: "
+        f"69b00000-{n:08x}, Recipient: <u{n}@example.com>, Result: delivered, "
+        f"Status: 2.0.0 {text}"
+    )
+
+
+def sec(n: int) -> str:
+    """A security.log line at the same time as :func:`mail` ``n``."""
+    minutes, seconds = divmod(n, 60)
+    hours, minutes = divmod(minutes, 60)
+    return (
+        f"[10/Mar/2026 {10 + hours:02d}:{minutes:02d}:{seconds:02d}] Failed SMTP login from "
+        f"203.0.113.{n % 250}, missing username"
+    )
+
+
+def append(path: Path, lines: list[str] | str, end: str = "\n") -> None:
+    """Append lines (each ending with ``end``) as a writer would."""
+    items = [lines] if isinstance(lines, str) else lines
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write("".join(x + end for x in items))
+
+
+class Harness:
+    """A follower plus what it read, with checkpoints and simulated crashes."""
+
+    def __init__(self, paths: list[Path], **options: object) -> None:
+        self.paths = [str(p) for p in paths]
+        self.clock = FakeClock()
+        self.options = FollowOptions(**options)  # type: ignore[arg-type]
+        self.saved: list[FileCheckpoint] = []
+        self.first = True
+        self.committed: list[str] = []
+        self.pending: list[str] = []
+        self.follower = self._new()
+
+    def _new(self) -> Follower:
+        follower = Follower(
+            self.paths, self.saved, first_start=self.first, options=self.options, clock=self.clock
+        )
+        self.first = False
+        return follower
+
+    def read(self) -> list[str]:
+        """One poll; the raw lines it yields (also kept as pending)."""
+        got = [r.raw for r in self.follower.poll()]
+        self.pending.extend(got)
+        return got
+
+    def checkpoint(self) -> None:
+        """What the service does after a batch: commit state and positions together."""
+        self.committed.extend(self.pending)
+        self.pending = []
+        self.saved = self.follower.checkpoints()
+
+    def crash(self) -> None:
+        """kill -9: what was not checkpointed is lost; restart from the checkpoints."""
+        self.follower.close()
+        self.pending = []
+        self.follower = self._new()
+
+    def restart(self) -> None:
+        """A clean stop (final checkpoint) and a start."""
+        self.checkpoint()
+        self.crash()
+
+    def settle(self) -> None:
+        """Let vanished files go quiet and read everything left."""
+        for _ in range(3):
+            self.read()
+            self.clock.now += 10
+        self.read()
+        self.checkpoint()
+
+
+@pytest.fixture
+def logs(tmp_path: Path) -> Path:
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    return folder
+
+
+class TestBasics:
+    """Backfill, appends, partial lines."""
+
+    def test_backfill_reads_existing_lines_once(self, logs: Path) -> None:
+        """With backfill, the first poll reads what is there; the next reads only new lines."""
+        append(logs / "mail.log", [mail(1), mail(2)])
+        h = Harness([logs])
+        assert h.read() == [mail(1), mail(2)]
+        assert h.read() == []
+        append(logs / "mail.log", mail(3))
+        assert h.read() == [mail(3)]
+
+    def test_no_backfill_starts_at_the_end(self, logs: Path) -> None:
+        """Without backfill, existing lines are skipped; lines written later are read."""
+        append(logs / "mail.log", [mail(1), mail(2)])
+        append(logs / "mail.log", "[10/Mar/2026 10:00:0", end="")  # partial
+        h = Harness([logs], backfill=False)
+        assert h.read() == []
+        append(logs / "mail.log", ["3] Sent: rest of it", mail(4)])
+        assert h.read() == ["[10/Mar/2026 10:00:03] Sent: rest of it", mail(4)]
+
+    def test_partial_last_line_waits_for_its_newline(self, logs: Path) -> None:
+        """An unterminated line is not read until its newline arrives."""
+        path = logs / "mail.log"
+        append(path, mail(1))
+        append(path, mail(2)[:30], end="")
+        h = Harness([logs])
+        assert h.read() == [mail(1)]
+        append(path, mail(2)[30:60], end="")
+        assert h.read() == []
+        append(path, mail(2)[60:])
+        assert h.read() == [mail(2)]
+
+    def test_new_logs_in_the_directory_are_picked_up(self, logs: Path) -> None:
+        """Dated and numbered names that appear later are read from their start."""
+        append(logs / "mail_2026-03-10.log", mail(1))
+        h = Harness([logs])
+        assert h.read() == [mail(1)]
+        append(logs / "mail_2026-03-11.log", mail(2))
+        append(logs / "security.log.3", sec(3))
+        assert sorted(h.read()) == sorted([mail(2), sec(3)])
+
+    def test_files_that_are_not_logs_are_ignored(self, logs: Path) -> None:
+        """A README or a config next to the logs is not read."""
+        (logs / "notes.txt").write_text("just some notes\nnothing to see\n")
+        append(logs / "mail.log", mail(1))
+        h = Harness([logs])
+        assert h.read() == [mail(1)]
+        statuses = {s.path for s in h.follower.status()}
+        assert str(logs / "notes.txt") not in statuses
+
+    def test_logs_are_merged_by_time_and_rotated_files_read_first(self, logs: Path) -> None:
+        """Backfill reads like scan: older files of a log first, logs merged by time."""
+        append(logs / "mail.log.1", [mail(1), mail(3)])
+        append(logs / "mail.log", [mail(5), mail(7)])
+        append(logs / "security.log", [sec(2), sec(6)])
+        h = Harness([logs])
+        assert h.read() == [mail(1), sec(2), mail(3), mail(5), sec(6), mail(7)]
+
+    def test_missing_path_is_a_clear_error(self, tmp_path: Path) -> None:
+        """A path that does not exist is reported, not followed silently."""
+        with pytest.raises(SourceError, match="no such file"):
+            Follower([str(tmp_path / "nope")])
+
+
+class TestRotation:
+    """Every way a log is rotated: nothing lost, nothing read twice."""
+
+    def test_rename_and_create_drains_the_old_file(self, logs: Path) -> None:
+        """Lines written to the old file after the rename are read, then the new file."""
+        path = logs / "mail.log"
+        append(path, mail(1))
+        h = Harness([logs])
+        assert h.read() == [mail(1)]
+        with path.open("a", encoding="utf-8") as writer:  # Kerio keeps its handle
+            writer.write(mail(2) + "\n")
+            writer.flush()
+            path.rename(logs / "mail.log.0")
+            writer.write(mail(3) + "\n")  # straggler after the rename
+        append(path, mail(4))
+        assert h.read() == [mail(2), mail(3), mail(4)]
+        assert h.read() == []
+
+    def test_rename_out_of_a_followed_file_drains_through_the_descriptor(
+        self, logs: Path
+    ) -> None:
+        """Following one file: the renamed file is read to its end, then closed."""
+        path = logs / "mail.log"
+        append(path, mail(1))
+        h = Harness([path], linger=5.0)
+        assert h.read() == [mail(1)]
+        with path.open("a", encoding="utf-8") as writer:
+            path.rename(logs / "old.log")
+            writer.write(mail(2) + "\n")
+            writer.flush()
+            append(path, mail(3))
+            assert h.read() == [mail(2), mail(3)]
+            writer.write(mail(4) + "\n")
+            writer.write("[10/Mar/2026 11:00:00] Sent: unterminated")
+        assert h.read() == [mail(4)]
+        h.clock.now += 6  # quiet for linger: its unterminated last line is read, then closed
+        assert h.read() == ["[10/Mar/2026 11:00:00] Sent: unterminated"]
+        h.read()
+        assert [s.path for s in h.follower.status()] == [str(path)]
+
+    def test_copytruncate_smaller(self, logs: Path) -> None:
+        """Lines written between the last poll and the truncation are read from the copy."""
+        path = logs / "mail.log"
+        append(path, [mail(i) for i in range(1, 6)])
+        h = Harness([logs])
+        assert len(h.read()) == 5
+        append(path, [mail(6), mail(7)])
+        shutil.copyfile(path, logs / "mail.log.1")
+        with path.open("r+b") as handle:
+            handle.truncate(0)
+        append(path, mail(8))
+        assert h.read() == [mail(6), mail(7), mail(8)]
+        assert h.read() == []
+
+    def test_copytruncate_larger(self, logs: Path) -> None:
+        """Truncated then refilled past the old position: the changed first line tells."""
+        path = logs / "mail.log"
+        append(path, [mail(1), mail(2)])
+        h = Harness([logs])
+        assert h.read() == [mail(1), mail(2)]
+        append(path, mail(3))
+        shutil.copyfile(path, logs / "mail.log.1")
+        with path.open("r+b") as handle:
+            handle.truncate(0)
+        later = [mail(i, "x" * 50) for i in range(10, 20)]
+        append(path, later)
+        assert (logs / "mail.log").stat().st_size > (logs / "mail.log.1").stat().st_size
+        assert h.read() == [mail(3), *later]
+
+    def test_copy_seen_before_the_truncation_is_not_read_twice(self, logs: Path) -> None:
+        """A copy seen while the original lives is held back, then continues it."""
+        path = logs / "mail.log"
+        append(path, [mail(1), mail(2)])
+        h = Harness([logs])
+        h.read()
+        append(path, mail(3))
+        shutil.copyfile(path, logs / "mail.log.1")
+        assert h.read() == [mail(3)]  # from the original; the copy waits
+        append(path, mail(4))
+        shutil.copyfile(path, logs / "mail.log.1")
+        with path.open("r+b") as handle:
+            handle.truncate(0)
+        append(path, mail(5))
+        assert h.read() == [mail(4), mail(5)]
+
+    def test_truncation_in_place(self, logs: Path) -> None:
+        """A log emptied in place is read again from its start."""
+        path = logs / "mail.log"
+        append(path, [mail(1), mail(2)])
+        h = Harness([logs])
+        h.read()
+        with path.open("r+b") as handle:
+            handle.truncate(0)
+        assert h.read() == []
+        append(path, mail(3))
+        assert h.read() == [mail(3)]
+
+    def test_delete_and_recreate(self, logs: Path) -> None:
+        """Unread lines of a deleted file are drained; the new file is read from its start."""
+        path = logs / "mail.log"
+        append(path, mail(1))
+        h = Harness([logs])
+        h.read()
+        append(path, mail(2))
+        path.unlink()
+        append(path, mail(3))
+        assert h.read() == [mail(2), mail(3)]
+
+    def test_compressed_rotated_file_is_not_read_again(self, logs: Path) -> None:
+        """mail.log -> mail.log.1 -> mail.log.1.gz: nothing is read twice, even after a restart."""
+        path = logs / "mail.log"
+        append(path, [mail(1), mail(2)])
+        h = Harness([logs])
+        h.read()
+        path.rename(logs / "mail.log.1")
+        append(path, mail(3))
+        assert h.read() == [mail(3)]
+        gzip_file(logs / "mail.log.1")
+        assert h.read() == []
+        h.clock.now += 10
+        assert h.read() == []
+        h.restart()
+        assert h.read() == []
+        append(path, mail(4))
+        assert h.read() == [mail(4)]
+
+    def test_lines_compressed_while_stopped_are_read_from_the_archive(self, logs: Path) -> None:
+        """Rotated and gzipped while kerio-watch was down: only the unread tail is read."""
+        path = logs / "mail.log"
+        append(path, [mail(1), mail(2)])
+        h = Harness([logs])
+        h.read()
+        h.restart()
+        h.follower.close()
+        append(path, [mail(3), mail(4)])
+        path.rename(logs / "mail.log.1")
+        gzip_file(logs / "mail.log.1")
+        append(path, mail(5))
+        h.follower = h._new()  # noqa: SLF001
+        assert h.read() == [mail(3), mail(4), mail(5)]
+        h.restart()
+        assert h.read() == []
+
+    def test_old_archives_are_read_by_the_first_backfill_only(self, logs: Path) -> None:
+        """A .gz present at the first start is backfilled; an old one copied in later is not."""
+        append(logs / "mail.log.2", [mail(1)])
+        gzip_file(logs / "mail.log.2")
+        append(logs / "mail.log", [mail(2)])
+        h = Harness([logs])
+        assert h.read() == [mail(1), mail(2)]
+        old = mail(0).replace("10/Mar/2026", "01/Mar/2026")
+        append(logs / "mail.log.9", [old])
+        gzip_file(logs / "mail.log.9")
+        append(logs / "mail-copy.log", [old])
+        assert h.read() == []
+        h.restart()
+        assert h.read() == []
+
+    def test_a_file_filled_and_compressed_between_polls_is_read(self, logs: Path) -> None:
+        """Rotated, copied and compressed before kerio-watch saw it: read from the archive."""
+        path = logs / "mail.log"
+        append(path, mail(1))
+        h = Harness([logs])
+        h.read()
+        path.rename(logs / "mail.log.1")
+        append(path, [mail(2), mail(3)])
+        shutil.copyfile(path, logs / "mail.log.2")
+        with path.open("r+b") as handle:
+            handle.truncate(0)
+        gzip_file(logs / "mail.log.2")
+        append(path, mail(4))
+        assert h.read() == [mail(2), mail(3), mail(4)]
+
+
+class TestRestart:
+    """Checkpoints: resume exactly where the committed state ends."""
+
+    def test_restart_resumes_from_the_checkpoint(self, logs: Path) -> None:
+        """Lines checkpointed are not read again; lines after it are."""
+        path = logs / "mail.log"
+        append(path, [mail(1), mail(2)])
+        h = Harness([logs])
+        h.read()
+        h.checkpoint()
+        append(path, mail(3))
+        assert h.read() == [mail(3)]
+        h.crash()  # mail(3) was read but not checkpointed
+        append(path, mail(4))
+        assert h.read() == [mail(3), mail(4)]
+        h.checkpoint()
+        assert h.committed == [mail(i) for i in range(1, 5)]
+
+    def test_restart_after_rename_rotation(self, logs: Path) -> None:
+        """Rotated while stopped: the old inode resumes under its new name, the new file from 0."""
+        path = logs / "mail.log"
+        append(path, [mail(1)])
+        h = Harness([logs])
+        h.read()
+        h.checkpoint()
+        h.follower.close()
+        append(path, mail(2))
+        path.rename(logs / "mail.log.1")
+        append(path, mail(3))
+        h.follower = h._new()  # noqa: SLF001
+        assert h.read() == [mail(2), mail(3)]
+
+    def test_restart_after_copytruncate(self, logs: Path) -> None:
+        """Copied and truncated while stopped: the copy continues, the original restarts."""
+        path = logs / "mail.log"
+        append(path, [mail(1)])
+        h = Harness([logs])
+        h.read()
+        h.checkpoint()
+        h.follower.close()
+        append(path, mail(2))
+        shutil.copyfile(path, logs / "mail.log.1")
+        with path.open("r+b") as handle:
+            handle.truncate(0)
+        append(path, mail(3))
+        h.follower = h._new()  # noqa: SLF001
+        assert h.read() == [mail(2), mail(3)]
+
+    def test_rewritten_file_starts_over(self, logs: Path) -> None:
+        """Same inode, different first line (rewritten while stopped): read from the start."""
+        path = logs / "mail.log"
+        append(path, [mail(1), mail(2), mail(3)])
+        h = Harness([logs])
+        h.read()
+        h.checkpoint()
+        h.follower.close()
+        with path.open("r+b") as handle:
+            handle.seek(0)
+            handle.write((mail(50, "rewritten-and-longer") + "\n").encode() * 4)
+        h.follower = h._new()  # noqa: SLF001
+        assert h.read() == [mail(50, "rewritten-and-longer")] * 4
+
+    def test_new_file_while_stopped_is_read_in_full(self, logs: Path) -> None:
+        """A log that appeared while kerio-watch was stopped is read from its start."""
+        append(logs / "mail.log", mail(1))
+        h = Harness([logs], backfill=False)
+        h.read()
+        h.checkpoint()
+        h.follower.close()
+        append(logs / "security.log", [sec(2), sec(3)])
+        h.follower = h._new()  # noqa: SLF001
+        assert h.read() == [sec(2), sec(3)]
+
+
+class TestBadInput:
+    """Garbage never stops the follower."""
+
+    def test_garbage_huge_lines_and_invalid_utf8(self, logs: Path) -> None:
+        """Binary junk, an 3 MB line and invalid UTF-8 are counted; good lines still read."""
+        path = logs / "mail.log"
+        append(path, mail(1))
+        h = Harness([logs])
+        h.read()
+        with path.open("ab") as handle:
+            handle.write(b"\x00\xff\xfe garbage \x01\x02\n")
+            handle.write(b"[10/Mar/2026 10:00:02] Sent: " + b"A" * (3 << 20) + b"\n")
+            handle.write(b"[10/Mar/2026 10:00:03] Sent: caf\xe9 latin-1\n")
+            handle.write((mail(4) + "\n").encode())
+        got = h.read()
+        assert got[0].startswith("[10/Mar/2026 10:00:02] Sent: AAAA")
+        assert len(got[0]) <= 65536
+        assert got[1] == "[10/Mar/2026 10:00:03] Sent: caf\ufffd latin-1"
+        assert got[2] == mail(4)
+        assert h.follower.no_timestamp == 1
+        source = next(f.source for f in h.follower.files.values())
+        assert source.decode_errors >= 1
+
+    def test_huge_line_arriving_in_pieces_is_cut_without_buffering(self, logs: Path) -> None:
+        """A line still growing past the limit is cut when its newline comes."""
+        path = logs / "mail.log"
+        append(path, mail(1))
+        h = Harness([logs])
+        h.read()
+        with path.open("ab") as handle:
+            handle.write(b"[10/Mar/2026 10:00:02] Sent: " + b"B" * (2 << 20))
+        assert h.read() == []
+        with path.open("ab") as handle:
+            handle.write(b"C" * (2 << 20))
+        assert h.read() == []
+        append(path, ["tail", mail(3)])
+        got = h.read()
+        assert len(got) == 2
+        assert got[0].startswith("[10/Mar/2026 10:00:02] Sent: BBB")
+        assert got[1] == mail(3)
+        h.checkpoint()
+        h.crash()
+        assert h.read() == []
+
+
+class TestExactlyOnce:
+    """Random interleavings of writes, rotations, polls, checkpoints and crashes."""
+
+    @pytest.mark.parametrize("seed", range(12))
+    def test_random_interleaving(self, logs: Path, seed: int) -> None:
+        """Every line written is committed exactly once, in order within its file."""
+        rng = random.Random(seed)
+        path = logs / "mail.log"
+        written: list[str] = []
+        n = 0
+        rotated = 0
+        h = Harness([logs])
+        for _ in range(120):
+            op = rng.choices(
+                ["write", "poll", "checkpoint", "crash", "rename", "copytruncate", "gzip", "time"],
+                weights=[30, 20, 10, 4, 4, 4, 4, 4],
+            )[0]
+            if op == "write":
+                batch = [mail(n + i) for i in range(rng.randint(1, 5))]
+                n += len(batch)
+                append(path, batch)
+                written.extend(batch)
+            elif op == "poll":
+                h.read()
+            elif op == "checkpoint":
+                h.checkpoint()
+            elif op == "crash":
+                h.crash()
+            elif op == "rename" and path.exists():
+                rotated += 1
+                path.rename(logs / f"mail.log.{rotated}")
+                path.touch()
+            elif op == "copytruncate" and path.exists():
+                rotated += 1
+                shutil.copyfile(path, logs / f"mail.log.{rotated}")
+                with path.open("r+b") as handle:
+                    handle.truncate(0)
+            elif op == "gzip":
+                plain = [p for p in logs.iterdir() if p.name[len("mail.log.") :].isdigit()]
+                if plain:
+                    gzip_file(rng.choice(plain))
+            elif op == "time":
+                h.clock.now += rng.choice([1, 10])
+        h.settle()
+        assert sorted(h.committed, key=_num) == sorted(written, key=_num)
+        assert len(set(h.committed)) == len(h.committed)
+
+
+def _num(line: str) -> int:
+    return int(line.split("Queue-ID: 69b00000-")[1][:8], 16)
+
+
+def gzip_file(path: Path) -> Path:
+    """Compress like logrotate: write ``path.gz``, delete ``path``."""
+    target = path.with_name(path.name + ".gz")
+    with path.open("rb") as src, gzip.open(target, "wb") as dst:
+        shutil.copyfileobj(src, dst)
+    os.unlink(path)
+    return target
+
+
+def test_states_are_reported(logs: Path) -> None:
+    """status() lists followed files with their position."""
+    append(logs / "mail.log", [mail(1)])
+    h = Harness([logs])
+    h.read()
+    (entry,) = h.follower.status()
+    assert entry.state == State.LIVE.value
+    assert entry.offset == entry.size == (logs / "mail.log").stat().st_size
