@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import click
 
 from kerio_watch.cli.common import load
 from kerio_watch.cli.options import config_option
-from kerio_watch.config import config_as_dict
+from kerio_watch.config import config_as_dict, reference_markdown
 from kerio_watch.detect import DETECTORS
 
 
@@ -32,6 +33,12 @@ def check(config_path: Path | None) -> None:
     }
     click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
     click.echo(f"configuration OK ({config.source})", err=True)
+
+
+@config_group.command("reference")
+def reference() -> None:
+    """Print the configuration reference (Markdown, as in docs/configuration.md)."""
+    sys.stdout.write(reference_markdown())
 
 
 COMMANDS = [config_group]

@@ -14,7 +14,7 @@ import heapq
 import io
 import sys
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, NamedTuple
@@ -255,11 +255,18 @@ def discover(paths: Iterable[str], stdin: IO[bytes] | None = None) -> list[LogFi
 _new_record = tuple.__new__
 
 
-def read_records(log_file: LogFile) -> Iterator[Record]:
+def read_records(
+    log_file: LogFile, skip: Callable[[str], str | None] | None = None
+) -> Iterator[Record]:
     """Every line of one file as a framed :class:`Record`; bad lines become Unparsed.
 
     This is the hot loop of ``scan``: on-disk lines are framed inline, and records are
     built without the NamedTuple constructor's Python-level overhead.
+
+    Args:
+        log_file: the file.
+        skip: a pre-parse filter; when it returns an event kind for a raw line, the line
+            is counted as that kind and not yielded (see ``Pipeline.skip_line``).
     """
     stamp_parser = StampParser()
     stamp = stamp_parser.stamp
@@ -284,6 +291,11 @@ def read_records(log_file: LogFile) -> Iterator[Record]:
                 if not raw:
                     continue
                 lines += 1
+                if skip is not None:
+                    skipped = skip(raw)
+                    if skipped is not None:
+                        log_file.events[skipped] += 1
+                        continue
                 if not syslog:
                     ts = stamp(raw)
                     if ts is not None:
@@ -299,8 +311,15 @@ def read_records(log_file: LogFile) -> Iterator[Record]:
                     continue
                 yield _new_record(
                     Record,
-                    (framed.ts, framed.utc, framed.log or log, framed.message, raw, log_file,
-                     lineno),
+                    (
+                        framed.ts,
+                        framed.utc,
+                        framed.log or log,
+                        framed.message,
+                        raw,
+                        log_file,
+                        lineno,
+                    ),
                 )
         except (OSError, EOFError, gzip.BadGzipFile) as exc:
             log_file.note_unparsed(
@@ -310,12 +329,14 @@ def read_records(log_file: LogFile) -> Iterator[Record]:
             log_file.lines += lines
 
 
-def merged_records(files: list[LogFile]) -> Iterator[Record]:
+def merged_records(
+    files: list[LogFile], skip: Callable[[str], str | None] | None = None
+) -> Iterator[Record]:
     """All records of all files in time order (files of one log are concatenated)."""
     by_log: dict[str | None, list[LogFile]] = {}
     for f in files:
         by_log.setdefault(f.log, []).append(f)
-    streams = [_chain(group) for group in by_log.values()]
+    streams = [_chain(group, skip) for group in by_log.values()]
     if len(streams) == 1:
         return streams[0]
     return heapq.merge(*streams, key=_record_time)
@@ -325,9 +346,9 @@ def _record_time(record: Record) -> int:
     return record.ts
 
 
-def _chain(group: list[LogFile]) -> Iterator[Record]:
+def _chain(group: list[LogFile], skip: Callable[[str], str | None] | None) -> Iterator[Record]:
     for log_file in group:
-        yield from read_records(log_file)
+        yield from read_records(log_file, skip)
 
 
 def infer_initial_delta(files: list[LogFile], max_lines: int = 5000) -> int | None:
