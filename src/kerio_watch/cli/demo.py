@@ -95,6 +95,7 @@ def scenario_table(result: SimResult, db_path: Path) -> Table:
     type=click.Choice(["text", "jsonl"]),
     default="text",
     show_default=True,
+    help="text for people, jsonl (one JSON object per alert) for tools.",
 )
 def demo(
     directory: Path | None, seed: int, days: int, users: int, min_severity: str, output_format: str

@@ -32,7 +32,13 @@ def _when(ts: int) -> str:
     show_default=True,
     help="Which incidents.",
 )
-@click.option("--min-severity", type=severity_choice(), default="info", show_default=True)
+@click.option(
+    "--min-severity",
+    type=severity_choice(),
+    default="info",
+    show_default=True,
+    help="Only incidents at or above this severity.",
+)
 @click.option(
     "--format",
     "-f",
@@ -40,8 +46,11 @@ def _when(ts: int) -> str:
     type=click.Choice(["text", "jsonl"]),
     default="text",
     show_default=True,
+    help="A table for people or JSON lines for tools.",
 )
-@click.option("--limit", type=int, default=100, show_default=True)
+@click.option(
+    "--limit", type=int, default=100, show_default=True, help="At most this many, newest first."
+)
 def incidents(
     db_path: Path | None, status: str, min_severity: str, output_format: str, limit: int
 ) -> None:
