@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""Throughput and memory of ``kerio-watch scan`` against the seed's Perl check.
+
+Generates a mail.log of ``--lines`` lines (default 2,000,000) with the demo simulator,
+then times, on that same file:
+
+- ``kerio-watch scan`` (every detector, a fresh state database), as a subprocess, with
+  its peak resident memory (``ru_maxrss`` of the child);
+- ``kerio-watch parse``-free baseline: reading and parsing only (``--parse-only``);
+- the seed's Perl From/User check (``shared/seeds/seed_check.pl``) when ``perl`` exists.
+
+It prints lines per second and the ratio scan/Perl (>= 1.0 means kerio-watch is at least
+as fast as the seed's check). Usage::
+
+    python benchmarks/throughput.py [--lines 2000000] [--keep DIR] [--repeat 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED_CHECK = ROOT.parent / "shared" / "seeds" / "seed_check.pl"
+
+
+def kerio_watch() -> list[str]:
+    """The command that runs this checkout's kerio-watch."""
+    exe = Path(sys.executable).with_name("kerio-watch")
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "kerio_watch"]
+
+
+def generate(directory: Path, lines: int) -> Path:
+    """A simulated mail.log with about ``lines`` lines."""
+    from kerio_watch.simulate import SimConfig, simulate
+
+    start = time.perf_counter()
+    result = simulate(
+        SimConfig(seed=7, days=3650, users=300, max_mail_lines=lines, only_mail=True), directory
+    )
+    took = time.perf_counter() - start
+    path = result.files["mail"]
+    print(
+        f"generated {result.lines['mail']:,} mail.log lines "
+        f"({path.stat().st_size / 1e6:,.0f} MB) in {took:.1f} s"
+    )
+    return path
+
+
+def timed(cmd: list[str]) -> tuple[float, int]:
+    """(wall seconds, peak RSS in MB of the child) for one command."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    took = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    # ru_maxrss of children is the max over all children so far: run the biggest last.
+    return took, max(peak, before) // 1024
+
+
+def main() -> int:
+    """Run the benchmark and print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--lines", type=int, default=2_000_000)
+    parser.add_argument("--keep", type=Path, help="keep the generated log in this folder")
+    parser.add_argument("--repeat", type=int, default=1, help="best of N runs")
+    args = parser.parse_args()
+
+    work = args.keep or Path(tempfile.mkdtemp(prefix="kw-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    log = work / "mail.log"
+    if not log.exists():
+        log = generate(work, args.lines)
+    lines = sum(1 for _ in log.open("rb"))
+    results: dict[str, tuple[float, int]] = {}
+
+    perl = shutil.which("perl")
+    if perl and SEED_CHECK.exists():
+        runs = [timed([perl, str(SEED_CHECK), str(log), "example.com"]) for _ in range(args.repeat)]
+        results["seed Perl check"] = min(runs)
+
+    def scan() -> tuple[float, int]:
+        db = work / "bench.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
+        return timed([*kerio_watch(), "scan", "--no-progress", "--db", str(db), str(log)])
+
+    results["kerio-watch scan (all detectors)"] = min(scan() for _ in range(args.repeat))
+
+    print(f"\n{lines:,} lines, {log.stat().st_size / 1e6:,.0f} MB, {os.cpu_count()} CPUs")
+    print(f"{'what':36} {'seconds':>9} {'lines/s':>12} {'peak MB':>8}")
+    for name, (secs, peak) in results.items():
+        print(f"{name:36} {secs:9.2f} {lines / secs:12,.0f} {peak:8}")
+    if "seed Perl check" in results:
+        ratio = results["seed Perl check"][0] / results["kerio-watch scan (all detectors)"][0]
+        print(
+            f"\nratio (Perl time / scan time): {ratio:.2f} "
+            f"({'scan is at least as fast' if ratio >= 1 else 'scan is slower'})"
+        )
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
