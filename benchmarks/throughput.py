@@ -27,6 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from kerio_watch.simulate import SimConfig, simulate
+
 ROOT = Path(__file__).resolve().parents[1]
 SEED_CHECK = ROOT.parent / "shared" / "seeds" / "seed_check.pl"
 
@@ -39,8 +41,6 @@ def kerio_watch() -> list[str]:
 
 def generate(directory: Path, lines: int) -> Path:
     """A simulated mail.log with about ``lines`` lines."""
-    from kerio_watch.simulate import SimConfig, simulate
-
     start = time.perf_counter()
     result = simulate(
         SimConfig(seed=7, days=3650, users=300, max_mail_lines=lines, only_mail=True), directory
