@@ -1,0 +1,163 @@
+"""End to end in a real headless Chromium: login, incidents, an account, acknowledging.
+
+Hostile log content (a ``<script>`` subject and From, an ``onerror=`` user agent) must
+stay inert: no dialog may open, and the text must show as text. Uses Debian's
+``/usr/bin/chromium`` through Playwright (no browser download).
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kerio_watch.config import load_config
+from kerio_watch.store import open_store
+from kerio_watch.web.app import create_app
+from kerio_watch.web.security import hash_password
+from kerio_watch.web.server import make_server
+from kerio_watch.web.settings import WebSettings
+
+CHROMIUM = Path("/usr/bin/chromium")
+PASSWORD = "correct horse battery"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium"
+    ),
+]
+sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright package")
+
+
+@pytest.fixture
+def server(site) -> Iterator[str]:
+    """The dashboard on a free loopback port, served by waitress in a thread."""
+    settings = WebSettings(password_hash=hash_password(PASSWORD))
+    app = create_app(settings, site.db, load_config(site.config), "192.168.1.5")
+    srv = make_server(app, "127.0.0.1", 0)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{srv.effective_port}"
+    srv.close()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def page(tmp_path: Path) -> Iterator[tuple[Any, list[str]]]:
+    """A fresh Chromium profile; every dialog that opens is recorded (and dismissed)."""
+    dialogs: list[str] = []
+    with sync_api.sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            str(tmp_path / "profile"),
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=ARGS,
+            viewport={"width": 1366, "height": 900},
+        )
+        try:
+            pg = context.new_page()
+            pg.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+            pg.set_default_timeout(10_000)
+            yield pg, dialogs
+        finally:
+            context.close()
+    shutil.rmtree(tmp_path / "profile", ignore_errors=True)
+
+
+def test_login_investigate_and_acknowledge(server: str, page, site, tmp_path: Path) -> None:
+    """The whole investigation in a browser; hostile content never runs."""
+    pg, dialogs = page
+    pg.goto(f"{server}/incidents")
+    assert "/login" in pg.url  # every page needs a login
+    pg.fill("input[name=password]", "wrong password")
+    pg.click("button[type=submit]")
+    assert pg.locator(".flash.error").inner_text() == "Wrong password or token."
+    pg.fill("input[name=password]", PASSWORD)
+    pg.click("button[type=submit]")
+    assert pg.url == f"{server}/incidents"
+
+    # The incident list, then alice's incident.
+    pg.click("text=all")
+    row = pg.locator("table.incidents tr", has_text="alice@example.com").first
+    assert "x<script>alert(3)</script>@evil.test" in row.inner_text()
+    row.locator("a", has_text="#").click()
+    assert pg.title().startswith("Incident #")
+    why = pg.locator(".explain .summary").inner_text()
+    assert "sent as x<script>alert(3)</script>@evil.test" in why
+    evidence = "\n".join(pg.locator(".evidence").all_inner_texts())
+    assert "Subject: <script>alert(1)</script>" in evidence
+    around = pg.locator("table.timeline").inner_text()
+    assert '<img src=x onerror="alert(2)">Mozilla/5.0' in around
+    assert pg.locator("script").count() == 0
+    assert pg.locator("img").count() == 0
+    pg.screenshot(path=str(tmp_path / "incident.png"), full_page=True)
+
+    # The account page: charts and timeline.
+    pg.locator("h1 a", has_text="alice@example.com").click()
+    assert pg.locator("h1").inner_text() == "alice@example.com"
+    assert pg.locator("svg.chart").count() == 3
+    assert "new From" in pg.locator("table.timeline").inner_text()
+    pg.click("text=28 days")
+    assert "days=28" in pg.url
+
+    # Back to the incident, acknowledge it as benign.
+    pg.go_back()
+    pg.go_back()
+    incident_url = pg.url
+    pg.click("button.benign")
+    flash = pg.locator(".flash").inner_text()
+    assert "marked benign" in flash
+    assert "x<script>alert(3)</script>@evil.test" in flash
+    assert pg.url == incident_url
+    assert "This incident is benign." in pg.locator(".decide").inner_text()
+
+    # Search by the attacker's IP.
+    pg.fill("input[name=q]", "203.0.113.66")
+    pg.press("input[name=q]", "Enter")
+    assert "alice@example.com" in pg.locator("main").inner_text()
+
+    # The report page renders its charts.
+    pg.click("nav.top >> text=Report")
+    assert pg.locator("#hardening pre").first.inner_text().startswith("# /etc/nftables.d")
+
+    assert dialogs == []
+    incident_id = int(incident_url.rsplit("/", 1)[1])
+    store = open_store(site.db, readonly=True)
+    try:
+        inc = store.incident(incident_id)
+    finally:
+        store.close()
+    assert inc is not None and inc.status == "benign"
+
+
+def test_logout_and_csrf_in_the_browser(server: str, page) -> None:
+    """Logging out ends the session; a forged cross-site form post is refused."""
+    pg, dialogs = page
+    pg.goto(f"{server}/login")
+    pg.fill("input[name=password]", PASSWORD)
+    pg.click("button[type=submit]")
+    assert pg.url == f"{server}/"
+    forged = pg.request.post(
+        f"{server}/logout", form={"csrf": "forged"}, headers={"Origin": "http://evil.test"}
+    )
+    assert forged.status == 403
+    pg.click("text=Log out")
+    assert "/login" in pg.url
+    pg.goto(f"{server}/accounts")
+    assert "/login" in pg.url
+    assert dialogs == []

@@ -1,0 +1,160 @@
+"""``[web]`` validation and ``kerio-watch serve``: refusals, password hashes, a real start."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kerio_watch.cli import main
+from kerio_watch.config import config_from_dict
+from kerio_watch.errors import ConfigError
+from kerio_watch.web.security import password_ok
+from kerio_watch.web.settings import is_loopback, web_settings
+
+
+def _settings(web: dict[str, object], environ: dict[str, str] | None = None):
+    return web_settings(config_from_dict({"web": web}, "kw.toml"), environ or {})
+
+
+class TestSettings:
+    def test_defaults(self) -> None:
+        """Loopback port 8025, no login configured."""
+        s = _settings({})
+        assert (s.host, s.port, s.has_login) == ("127.0.0.1", 8025, False)
+
+    def test_token_sources(self, tmp_path: Path) -> None:
+        """A token from the file, the environment or the config."""
+        f = tmp_path / "token"
+        f.write_text("t" * 20 + "\n", encoding="utf-8")
+        assert _settings({"token_file": str(f)}).token == "t" * 20
+        assert _settings({"token_env": "KW"}, {"KW": "e" * 20}).token == "e" * 20
+        assert _settings({"token": "c" * 20}).token == "c" * 20
+
+    def test_secret_key_file(self, tmp_path: Path) -> None:
+        """A configured secret keeps sessions valid across restarts."""
+        f = tmp_path / "secret"
+        f.write_text("s" * 40, encoding="utf-8")
+        assert _settings({"secret_key_file": str(f)}).secret_key == b"s" * 40
+
+    @pytest.mark.parametrize(
+        ("web", "message"),
+        [
+            ({"bind": "x"}, "kw.toml: web.bind: unknown key"),
+            ({"port": 99999}, "kw.toml: web.port: expected a port number"),
+            ({"port": "80"}, "kw.toml: web.port: expected a port number"),
+            ({"password_hash": "hunter2"}, "kw.toml: web.password_hash: expected a hash"),
+            ({"token": "short"}, "kw.toml: web.token: the token must be at least 16"),
+            ({"token_env": "KW_NOT_SET"}, "kw.toml: web.token_env: environment variable"),
+            ({"token_file": "/nonexistent/t"}, "kw.toml: web.token_file: /nonexistent/t: no such"),
+            ({"token": "a" * 20, "token_env": "X"}, "kw.toml: web: set only one of"),
+            ({"secret_key_file": "/nonexistent/s"}, "kw.toml: web.secret_key_file: "),
+            ({"host": 5}, "kw.toml: web.host: expected a non-empty string"),
+        ],
+    )
+    def test_problems_name_file_and_key(self, web: dict[str, object], message: str) -> None:
+        """Each problem names the file and the key."""
+        with pytest.raises(ConfigError) as err:
+            _settings(web)
+        assert any(p.startswith(message) for p in err.value.problems), err.value.problems
+
+    def test_is_loopback(self) -> None:
+        """Loopback addresses and localhost; anything else is not."""
+        assert is_loopback("127.0.0.2") and is_loopback("::1") and is_loopback("[::1]")
+        assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.5")
+        assert not is_loopback("example.com")
+
+
+class TestServeCommand:
+    def test_refuses_a_network_address_without_a_login(self, scanned_site) -> None:
+        """Non-loopback without password or token: a clear error and exit 3."""
+        result = CliRunner().invoke(
+            main, ["serve", "--db", str(scanned_site.db), "--host", "0.0.0.0"]
+        )
+        assert result.exit_code == 3
+        assert "refusing to listen on 0.0.0.0" in result.stderr
+        assert "--hash-password" in result.stderr
+
+    def test_bad_web_config(self, scanned_site, tmp_path: Path) -> None:
+        """An invalid [web] section stops serve before it binds."""
+        cfg = tmp_path / "kw.toml"
+        cfg.write_text('[web]\npassword_hash = "plain"\n', encoding="utf-8")
+        result = CliRunner().invoke(
+            main, ["serve", "--db", str(scanned_site.db), "--config", str(cfg)]
+        )
+        assert result.exit_code == 3
+        assert f"{cfg}: web.password_hash" in result.stderr
+
+    def test_missing_database(self, tmp_path: Path) -> None:
+        """No database: an error before listening."""
+        result = CliRunner().invoke(main, ["serve", "--db", str(tmp_path / "none.db")])
+        assert result.exit_code == 1
+        assert "no such database" in result.stderr
+
+    def test_hash_password(self) -> None:
+        """--hash-password prints a [web] line whose hash checks the password."""
+        result = CliRunner().invoke(
+            main, ["serve", "--hash-password"], input="long enough pw\nlong enough pw\n"
+        )
+        assert result.exit_code == 0
+        m = re.search(r'password_hash = "([^"]+)"', result.stdout)
+        assert m and m.group(1).startswith("scrypt:")
+        assert password_ok(m.group(1), "long enough pw")
+        assert not password_ok(m.group(1), "wrong")
+
+    def test_serves_with_a_start_token(self, scanned_site) -> None:
+        """The real command: prints the login URL; the token logs in; a bad one does not."""
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "kerio_watch",
+                "serve",
+                "--db",
+                str(scanned_site.db),
+                "--config",
+                str(scanned_site.config),
+                "--port",
+                "0",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        try:
+            assert proc.stdout is not None
+            line = proc.stdout.readline()
+            m = re.match(r"Log in at (http://127\.0\.0\.1:\d+)/login\?token=(\S+)", line)
+            assert m, line
+            base, token = m.groups()
+            opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+            deadline = time.monotonic() + 10
+            while True:
+                try:
+                    page = opener.open(f"{base}/login?token={token}", timeout=5)
+                    break
+                except urllib.error.URLError:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.1)
+            assert page.url == f"{base}/"
+            body = page.read().decode()
+            assert "Open incidents" in body
+            assert page.headers["Server"] == "kerio-watch"
+            with pytest.raises(urllib.error.HTTPError) as err:
+                urllib.request.urlopen(f"{base}/login?token=wrong", timeout=5)
+            assert err.value.code == 403
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
