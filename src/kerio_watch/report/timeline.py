@@ -201,7 +201,11 @@ class TimelineBuilder:
         for hour, n in rcpts.items():
             top = ", ".join(f"{d} {c}" for d, c in domains[hour].most_common(4))
             more = len(domains[hour]) - 4
-            text = f"{n} recipients in {len(domains[hour])} domains: {top}"
+            nd = len(domains[hour])
+            text = (
+                f"{n} recipient{'s' if n != 1 else ''} in {nd} domain{'s' if nd != 1 else ''}: "
+                f"{top}"
+            )
             if more > 0:
                 text += f" (+{more} more)"
             entries.append(Entry(hour, "recipients", n, text, {"domains": top}))
