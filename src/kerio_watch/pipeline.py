@@ -89,6 +89,12 @@ class Pipeline:
         self.engine = IncidentEngine(self._next_id, self.format_time, suppressed=self._ignored)
         self.engine.restore(store.open_incidents())
         self.ctx.open_incident = self.engine.severity_of
+        self.ctx.incident_opened = self.engine.opened_at
+        self.learner.load(store)
+        for det in self.detectors:
+            load = getattr(det, "load", None)
+            if load is not None:
+                load(store)
         self.activity = ActivityRecorder()
         self.marks = store.watermarks()
         self._seen_at_mark: dict[str, int] = {}
@@ -349,6 +355,7 @@ class Pipeline:
                 save = getattr(det, "save", None)
                 if save is not None:
                     save(store)
+            self.learner.save(store)
             store.set_meta("timebase", self.timebase.describe())
             for hook in self.on_save:
                 hook(store)

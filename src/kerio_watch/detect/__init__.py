@@ -8,13 +8,29 @@ from __future__ import annotations
 
 from typing import Any
 
+from kerio_watch.detect.auth import AuthDetector
 from kerio_watch.detect.base import Detector, RuleDoc, option
+from kerio_watch.detect.bounces import BouncesDetector
 from kerio_watch.detect.context import Context
 from kerio_watch.detect.from_mismatch import FromMismatchDetector
+from kerio_watch.detect.new_host import NewHostDetector
+from kerio_watch.detect.new_recipients import NewRecipientsDetector
+from kerio_watch.detect.odd_hours import OddHoursDetector
+from kerio_watch.detect.queue_backlog import QueueBacklogDetector
+from kerio_watch.detect.unusual_service import UnusualServiceDetector
+from kerio_watch.detect.volume import VolumeDetector
 from kerio_watch.errors import ConfigError
 
 DETECTORS: dict[str, Any] = {
     "from_mismatch": FromMismatchDetector,
+    "auth": AuthDetector,
+    "new_host": NewHostDetector,
+    "unusual_service": UnusualServiceDetector,
+    "odd_hours": OddHoursDetector,
+    "new_recipients": NewRecipientsDetector,
+    "volume": VolumeDetector,
+    "bounces": BouncesDetector,
+    "queue_backlog": QueueBacklogDetector,
 }
 """Detector name -> class (called as ``cls(ctx, options)``)."""
 

@@ -6,8 +6,9 @@ from collections.abc import Callable
 
 from kerio_watch.config import Config, UserConfig, parse_office_hours
 from kerio_watch.detect.profile import Profile
+from kerio_watch.detect.site import SiteProfile
 from kerio_watch.enrich.messages import MessageTracker, SessionTracker
-from kerio_watch.enrich.network import Networks
+from kerio_watch.enrich.network import Networks, network_of
 from kerio_watch.timebase import Timebase
 
 
@@ -36,6 +37,11 @@ class Context:
         self.sessions = SessionTracker()
         self.open_incident: Callable[[str], int] = lambda _key: 0
         """Severity (as int) of the key's open incident, 0 if none; set by the pipeline."""
+        self.incident_opened: Callable[[str], int | None] = lambda _key: None
+        """Log time the key's open incident opened, None if none; set by the pipeline."""
+        self.site = SiteProfile()
+        """Site-wide norms: the warm-up baseline for accounts with little history."""
+        self._net_cache: dict[str, str] = {}
         self._load_profile = load_profile
         self._how_cache: dict[int, int] = {}
         self.office = (
@@ -83,6 +89,16 @@ class Context:
             return True
         user = self.config.user(account)
         return bool(user and address in user.aliases)
+
+    def network_of(self, host: str) -> str:
+        """The /24 (IPv4) or /48 (IPv6) around an address, cached."""
+        net = self._net_cache.get(host)
+        if net is None:
+            net = network_of(host)
+            if len(self._net_cache) > 200_000:
+                self._net_cache.clear()
+            self._net_cache[host] = net
+        return net
 
     # -- time ---------------------------------------------------------------------------
     def hour_of_week(self, ts: int) -> int:

@@ -1,19 +1,63 @@
 """The learner: updates account profiles after every detector has scored an event.
 
-Learning hygiene: what an account does while it has an open incident at ``medium`` or
-above does not become normal (a hijacker must not teach the baseline); ``ack --benign``
-teaches it explicitly afterwards.
+Learning hygiene (a hijacker must not teach the baseline):
+
+- While an account has an open incident at ``medium``, what it does is *on probation*:
+  kept aside (up to :data:`MAX_HELD` items) instead of learned. If the incident is still
+  below ``high`` :data:`PROBATION` seconds later, or closes without reaching it, the
+  held activity is learned after all: an unconfirmed ``medium`` is unusual but
+  legitimate (a new phone, an undeclared alias), and holding it forever would make the
+  same benign activity alarm again every week.
+- Once the incident reaches ``high``, the held activity is discarded, nothing more is
+  learned until the incident closes, and what the account did *for the first time*
+  since the incident opened (hosts, networks, services, From addresses, user agents)
+  is forgotten again: the first message of a hijack is often learned before the
+  second signal makes the incident serious. Only ``ack --benign`` teaches it then.
+- Delivery failures and bounces of held accounts are not counted, so a spam run does
+  not raise the account's normal failure rate; held accounts do not feed the
+  site-wide norms (:mod:`.site`) either.
 """
 
 from __future__ import annotations
 
+import json
+import logging
+from typing import TYPE_CHECKING
+
 from kerio_watch.detect.context import Context
+from kerio_watch.detect.site import SiteProfile
 from kerio_watch.enrich.messages import Submission
-from kerio_watch.enrich.network import network_of
 from kerio_watch.events import Event, LoginSucceeded, MessageDelivery, MessageReceived
 from kerio_watch.severity import Severity
 
+if TYPE_CHECKING:
+    from kerio_watch.store.base import Store
+
+log = logging.getLogger(__name__)
+
 HOLD_LEARNING_AT = Severity.MEDIUM
+DISCARD_AT = Severity.HIGH
+PROBATION = 24 * 3600
+MAX_HELD = 500
+SITE_META_KEY = "site_profile"
+BULK_HOUR_MESSAGES = 100
+BULK_HOUR_RECIPIENTS = 300
+DAY = 86400
+
+Held = Submission | LoginSucceeded
+
+
+class _Hold:
+    """Learning held for one account during one incident."""
+
+    __slots__ = ("forgot", "items", "opened", "since", "worst")
+
+    def __init__(self, opened: int | None, since: int) -> None:
+        self.opened = opened
+        self.since = since
+        self.worst = 0
+        self.forgot = False
+        self.items: list[Held] = []
 
 
 class Learner:
@@ -23,23 +67,96 @@ class Learner:
         self.ctx = ctx
         # account -> [hour, messages, recipients] of the hour being counted
         self.current: dict[str, list[int]] = {}
-        self._flushed_hour = 0
+        self.holds: dict[str, _Hold] = {}
+        # account -> (day, distinct outside login addresses that day)
+        self.day_ips: dict[str, tuple[int, set[str]]] = {}
+        self._day = 0
+        self._hour = 0
 
-    def _holding(self, account: str) -> bool:
-        return self.ctx.open_incident(account) >= HOLD_LEARNING_AT
+    # -- hygiene ------------------------------------------------------------------------
+    def _holding(self, account: str, ts: int, item: Held | None = None) -> bool:
+        """Whether learning about ``account`` is held now (keeping ``item`` aside)."""
+        ctx = self.ctx
+        severity = ctx.open_incident(account)
+        hold = self.holds.get(account)
+        if severity < HOLD_LEARNING_AT:
+            if hold is not None:
+                self._end_hold(account, hold)
+            return False
+        opened = ctx.incident_opened(account)
+        if hold is None or hold.opened != opened:
+            if hold is not None:
+                self._end_hold(account, hold)
+            hold = self.holds[account] = _Hold(opened, ts)
+        hold.worst = max(hold.worst, severity)
+        if hold.worst >= DISCARD_AT:
+            hold.items.clear()
+            if not hold.forgot and opened is not None:
+                hold.forgot = True
+                self._forget(account, opened)
+            return True
+        if ts - hold.since >= PROBATION:
+            self._release(hold)
+            hold.since = ts
+        if item is not None and len(hold.items) < MAX_HELD:
+            hold.items.append(item)
+        return True
 
+    def _forget(self, account: str, opened: int) -> None:
+        prof = self.ctx.profile(account)
+        for network, entry in prof.networks.items():
+            if entry[1] >= opened:
+                self.ctx.site.forget_network(network, account)
+        if prof.forget_since(opened):
+            self.ctx.dirty.add(account)
+
+    def _release(self, hold: _Hold) -> None:
+        """Learn what was held: the incident stayed below high."""
+        items, hold.items = hold.items, []
+        for item in items:
+            if isinstance(item, Submission):
+                self._learn_submission(item)
+            else:
+                self._learn_login(item)
+
+    def _end_hold(self, account: str, hold: _Hold) -> None:
+        del self.holds[account]
+        if hold.worst < DISCARD_AT:
+            self._release(hold)
+
+    # -- what is learned ----------------------------------------------------------------
     def submission(self, sub: Submission) -> None:
         """An outbound message: hosts, service, From, recipients, hour, volume."""
+        self._count_hour(sub.account, sub.ts, 1 if sub.new_message else 0, len(sub.recipients))
+        if not self._holding(sub.account, sub.ts, sub):
+            self._learn_submission(sub)
+
+    def _learn_submission(self, sub: Submission) -> None:
         account = sub.account
-        self._count_hour(account, sub.ts, 1 if sub.new_message else 0, len(sub.recipients))
-        if self._holding(account):
-            return
         ctx = self.ctx
+        site = ctx.site
         prof = ctx.profile(account)
         how = ctx.hour_of_week(sub.ts)
+        day = sub.ts // DAY
+        outside = new = 0
+        for r in sub.recipients:
+            if ctx.is_local(r):
+                continue
+            outside += 1
+            known = r in prof.recipients or r in prof.correspondents
+            if not known:
+                new += 1
+            site.learn_recipient(r.rpartition("@")[2], not known, day)
+        if outside:
+            prof.learn_novelty(outside, new, day)
         prof.learn_send(sub.service, sub.sender, sub.recipients, how, sub.ts, sub.new_message)
-        if sub.host and sub.new_message:
-            prof.learn_host(sub.host, network_of(sub.host), sub.ts)
+        if sub.new_message:
+            prof.learn_mail_service(sub.service, sub.ts)
+            site.learn_send(sub.service, how)
+            if sub.host:
+                network = ctx.network_of(sub.host)
+                prof.learn_host(sub.host, network, sub.ts)
+                site.learn_network(network, account)
         ctx.dirty.add(account)
 
     def event(self, event: Event) -> None:
@@ -50,7 +167,7 @@ class Learner:
                 return
             if event.is_dsn:
                 for rcpt in event.recipients:
-                    if ctx.is_local(rcpt):
+                    if ctx.is_local(rcpt) and not self._holding(rcpt, event.ts):
                         ctx.profile(rcpt).bounces += 1
                         ctx.dirty.add(rcpt)
                 return
@@ -62,17 +179,13 @@ class Learner:
                     ctx.profile(rcpt).learn_correspondent(sender, event.ts)
                     ctx.dirty.add(rcpt)
         elif isinstance(event, LoginSucceeded):
-            if self._holding(event.user):
-                return
-            prof = ctx.profile(event.user)
-            prof.touch(event.ts)
-            prof.learn_login(
-                event.source, network_of(event.source), event.protocol, event.user_agent, event.ts
-            )
-            ctx.dirty.add(event.user)
+            if not self._holding(event.user, event.ts, event):
+                self._learn_login(event)
         elif isinstance(event, MessageDelivery):
             state = ctx.messages.messages.get(event.queue_id)
             if state is None or state.account is None:
+                return
+            if self._holding(state.account, event.ts):
                 return
             prof = ctx.profile(state.account)
             if event.result == "delayed":
@@ -83,6 +196,27 @@ class Learner:
                 prof.delivered += 1
             ctx.dirty.add(state.account)
 
+    def _learn_login(self, event: LoginSucceeded) -> None:
+        ctx = self.ctx
+        user = event.user
+        prof = ctx.profile(user)
+        prof.touch(event.ts)
+        network = ctx.network_of(event.source)
+        prof.learn_login(event.source, network, event.protocol, event.user_agent, event.ts)
+        ctx.site.learn_network(network, user)
+        ctx.site.learn_protocol(event.protocol)
+        ctx.dirty.add(user)
+        if ctx.networks.is_external(event.source):
+            day = event.ts // DAY
+            entry = self.day_ips.get(user)
+            if entry is None or entry[0] != day:
+                if entry is not None:
+                    prof.learn_ip_day(len(entry[1]))
+                entry = (day, set())
+                self.day_ips[user] = entry
+            entry[1].add(event.source)
+
+    # -- hourly volume ------------------------------------------------------------------
     def _count_hour(self, account: str, ts: int, messages: int, recipients: int) -> None:
         hour = ts // 3600
         cur = self.current.get(account)
@@ -96,19 +230,23 @@ class Learner:
         cur[2] += recipients
 
     def _close(self, account: str, cur: list[int]) -> None:
-        if self._holding(account):
+        if self._holding(account, cur[0] * 3600):
             return
         ts = cur[0] * 3600
-        prof = self.ctx.profile(account)
-        prof.volume.add(self.ctx.hour_of_week(ts), self.ctx.week_index(ts), cur[1], cur[2])
-        if cur[1] >= 100 or cur[2] >= 300:
+        ctx = self.ctx
+        prof = ctx.profile(account)
+        how = ctx.hour_of_week(ts)
+        prof.volume.add(how, ctx.week_index(ts), cur[1], cur[2])
+        if cur[1] >= BULK_HOUR_MESSAGES or cur[2] >= BULK_HOUR_RECIPIENTS:
             # Repeatedly large hours that were not incidents: a bulk sender by habit.
             peaks = sum(
                 1 for weeks in prof.volume.messages.values() for c in weeks.values() if c >= 50
             )
             if peaks >= 2:
                 prof.bulk = True
-        self.ctx.dirty.add(account)
+        if not prof.bulk and cur[1]:
+            ctx.site.learn_hour(how % 24, cur[1])
+        ctx.dirty.add(account)
 
     def hour_count(self, account: str, ts: int) -> tuple[int, int]:
         """(messages, recipients) the account sent so far in the clock hour of ``ts``."""
@@ -118,12 +256,38 @@ class Learner:
         return cur[1], cur[2]
 
     def flush(self, now: int) -> None:
-        """Close every counted hour that ended before ``now``."""
+        """Close every counted hour that ended before ``now``; finish days of logins."""
         hour = now // 3600
-        if hour == self._flushed_hour:
+        if hour == self._hour:
             return
-        self._flushed_hour = hour
+        self._hour = hour
         for account, cur in self.current.items():
             if cur[0] < hour and (cur[1] or cur[2]):
                 self._close(account, cur)
                 cur[1], cur[2] = 0, 0
+        for account in list(self.holds):
+            self._holding(account, now)
+        day = now // DAY
+        if day != self._day:
+            self._day = day
+            for account, (seen, ips) in list(self.day_ips.items()):
+                if seen < day:
+                    del self.day_ips[account]
+                    if not self._holding(account, now):
+                        self.ctx.profile(account).learn_ip_day(len(ips))
+                        self.ctx.dirty.add(account)
+
+    # -- persistence --------------------------------------------------------------------
+    def load(self, store: Store) -> None:
+        """Read the site-wide norms of earlier runs."""
+        text = store.get_meta(SITE_META_KEY)
+        if not text:
+            return
+        try:
+            self.ctx.site = SiteProfile.from_dict(json.loads(text))
+        except (ValueError, TypeError, AttributeError) as exc:
+            log.warning("ignoring unreadable site norms in the state database: %s", exc)
+
+    def save(self, store: Store) -> None:
+        """Write the site-wide norms (inside the caller's transaction)."""
+        store.set_meta(SITE_META_KEY, json.dumps(self.ctx.site.to_dict(), separators=(",", ":")))

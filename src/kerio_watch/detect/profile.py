@@ -22,6 +22,12 @@ MAX_CORRESPONDENTS = 5000
 
 WEEK = 7 * 24 * 3600
 
+IP_DAYS = 14
+"""Days of distinct-login-address counts kept per account."""
+
+DECAY = 0.95
+"""Daily decay of the recent-recipient counters (half-life about two weeks)."""
+
 
 def _bump(table: dict[str, list[int]], key: str, ts: int, n: int = 1) -> None:
     entry = table.get(key)
@@ -71,6 +77,17 @@ class HourlyVolume:
         table = self.recipients if recipients else self.messages
         return max((c for weeks in table.values() for c in weeks.values()), default=0)
 
+    def peak_at_hour(self, hour: int, recipients: bool = False, spread: int = 1) -> int:
+        """The largest count recorded within ``spread`` hours of this hour of the day,
+        on any day of the week (a daily schedule: invoices every morning at 06:30)."""
+        table = self.recipients if recipients else self.messages
+        best = 0
+        for day in range(7):
+            for d in range(-spread, spread + 1):
+                for c in table.get((day * 24 + hour + d) % 168, {}).values():
+                    best = max(best, c)
+        return best
+
     def peak_around(self, how: int, recipients: bool = False, spread: int = 1) -> int:
         """The largest count recorded within ``spread`` hours of this hour-of-week."""
         table = self.recipients if recipients else self.messages
@@ -91,7 +108,11 @@ class Profile:
     protocols), ``froms`` (From addresses). ``correspondents`` (who wrote to the
     account) and ``recipients`` (whom it wrote to) map address -> last seen;
     ``rcpt_domains`` counts recipient domains. ``how`` counts messages per
-    hour-of-week (0 = Monday 00:00 local).
+    hour-of-week (0 = Monday 00:00 local). ``mail_services`` counts the ``Service:`` of
+    sent messages only. ``rcpt_recent``/``novel_recent`` are outside recipients and the
+    new ones among them, decayed daily (the recent novelty rate). ``ip_days`` holds the
+    number of distinct outside login addresses per day, for the last
+    :data:`IP_DAYS` days with any.
     """
 
     account: str
@@ -116,6 +137,11 @@ class Profile:
     delayed: int = 0
     bounces: int = 0
     bulk: bool = False
+    mail_services: dict[str, list[int]] = field(default_factory=dict)
+    rcpt_recent: float = 0.0
+    novel_recent: float = 0.0
+    recent_day: int = 0
+    ip_days: list[int] = field(default_factory=list)
     accepted: dict[str, list[Any]] = field(default_factory=dict)
     """Facts an administrator marked benign (``ack --benign``): never alert on them."""
 
@@ -165,6 +191,15 @@ class Profile:
         if self.recipient_total == 0:
             return 0.0
         return self.new_recipient_total / self.recipient_total
+
+    def recent_novelty(self) -> float:
+        """Share of outside recipients that were new, over the last weeks (decayed)."""
+        return self.novel_recent / self.rcpt_recent if self.rcpt_recent >= 1 else 0.0
+
+    def failure_rate(self) -> float:
+        """Share of delivery attempts of this account's mail that failed or were delayed."""
+        total = self.delivered + self.failed + self.delayed
+        return (self.failed + self.delayed) / total if total else 0.0
 
     def is_accepted(self, fact: str, value: Any) -> bool:
         """Whether an administrator accepted this value (e.g. a host) for the account."""
@@ -224,6 +259,48 @@ class Profile:
         _trim(self.recipients, MAX_CORRESPONDENTS)
         _trim(self.rcpt_domains, MAX_CORRESPONDENTS)
 
+    def learn_novelty(self, outside: int, new: int, day: int) -> None:
+        """Outside recipients of one submission, ``new`` of them new to the account."""
+        if day != self.recent_day:
+            if self.recent_day:
+                factor = DECAY ** max(0, min(60, day - self.recent_day))
+                self.rcpt_recent *= factor
+                self.novel_recent *= factor
+            self.recent_day = day
+        self.rcpt_recent += outside
+        self.novel_recent += new
+
+    def learn_mail_service(self, service: str, ts: int) -> None:
+        """The ``Service:`` of a sent message."""
+        _bump(self.mail_services, service, ts)
+
+    def learn_ip_day(self, count: int) -> None:
+        """Distinct outside login addresses of one finished day."""
+        self.ip_days.append(count)
+        if len(self.ip_days) > IP_DAYS:
+            del self.ip_days[: len(self.ip_days) - IP_DAYS]
+
+    def forget_since(self, ts: int) -> list[str]:
+        """Unlearn hosts, networks, services, From addresses and user agents first seen
+        at or after ``ts`` (what an account first did during an incident is not normal).
+
+        Returns the forgotten values (for tests and logs).
+        """
+        forgotten: list[str] = []
+        for table in (
+            self.hosts,
+            self.networks,
+            self.login_ips,
+            self.user_agents,
+            self.services,
+            self.mail_services,
+            self.froms,
+        ):
+            for key in [k for k, e in table.items() if e[1] >= ts]:
+                del table[key]
+                forgotten.append(key)
+        return forgotten
+
     def learn_correspondent(self, address: str, ts: int) -> None:
         """Someone wrote to this account."""
         self.correspondents[address] = ts
@@ -264,6 +341,11 @@ class Profile:
             "delayed": self.delayed,
             "bounces": self.bounces,
             "bulk": self.bulk,
+            "mail_services": self.mail_services,
+            "rcpt_recent": self.rcpt_recent,
+            "novel_recent": self.novel_recent,
+            "recent_day": self.recent_day,
+            "ip_days": self.ip_days,
             "accepted": self.accepted,
         }
 

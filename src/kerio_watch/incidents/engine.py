@@ -27,6 +27,16 @@ THRESHOLDS: tuple[tuple[int, Severity], ...] = (
 
 CORROBORATION_RULES = 3
 CORROBORATION_BONUS = 15
+CORROBORATION_MIN_SCORE = 20
+"""Only rules scoring at least this much count as independent corroboration (weak
+context such as "failed logins for this account from the internet" does not)."""
+IP_CEILING = Severity.LOW
+"""Incidents about an IP alone (``ip:<addr>``) never go above this: internet noise is
+constant, and what matters is whether an account was used, which raises the account's
+own incident."""
+ALERT_FROM = Severity.LOW
+"""Incidents below this severity are kept (their signals corroborate later ones) but
+raise no alert."""
 QUIET_SECONDS = 24 * 3600
 MAX_EVIDENCE = 50
 
@@ -99,11 +109,15 @@ class Incident:
         if signal.source_ip and signal.source_ip not in self.source_ips:
             self.source_ips.append(signal.source_ip)
         score = sum(s.score for s in self.best.values())
-        if len(self.best) >= CORROBORATION_RULES:
+        strong = sum(1 for s in self.best.values() if s.score >= CORROBORATION_MIN_SCORE)
+        if strong >= CORROBORATION_RULES:
             score += CORROBORATION_BONUS
         self.score = score
         floor = max((s.min_severity for s in self.best.values()), default=Severity.INFO)
-        self.severity = max(severity_for(score), floor, self.severity)
+        severity = max(severity_for(score), floor, self.severity)
+        if self.key.startswith("ip:"):
+            severity = min(severity, IP_CEILING)
+        self.severity = severity
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready data (stored; shown by ``incidents`` and the dashboard)."""
@@ -199,6 +213,11 @@ class IncidentEngine:
         inc = self.open.get(key)
         return int(inc.severity) if inc is not None else 0
 
+    def opened_at(self, key: str) -> int | None:
+        """When the open incident for ``key`` opened (log time), None if none is open."""
+        inc = self.open.get(key)
+        return inc.opened if inc is not None else None
+
     def ingest(self, signal: Signal) -> Alert | None:
         """Fold one signal into its key's incident; an alert if it opened or escalated."""
         if self.suppressed is not None and self.suppressed(signal.key, signal):
@@ -212,7 +231,7 @@ class IncidentEngine:
             self.open[signal.key] = inc
         inc.add(signal)
         self.changed[inc.id] = inc
-        if int(inc.severity) > inc.alerted:
+        if int(inc.severity) > inc.alerted and inc.severity >= ALERT_FROM:
             status = "opened" if inc.alerted < 0 else "escalated"
             inc.alerted = int(inc.severity)
             return self._alert(inc, signal, status)

@@ -1,0 +1,500 @@
+"""Authentication: password guessing, and the successful login that follows it.
+
+Failed logins are internet background noise; what matters is the moment a guess works.
+The detector keeps, per outside IP, its failed logins of the last day (which accounts
+it tried, whether AntiHammering blocked it), across runs in the state database. Rules:
+
+- about an IP alone (key ``ip:<addr>``, never above ``low``): many failures in an hour
+  (brute force), failures for many accounts (password spraying), an AntiHammering
+  block;
+- about an account: many failed logins for it in an hour (weak: attackers pick real
+  names from the web); a **successful login from an IP that was guessing passwords**
+  (the compromise itself: at least ``medium``); **mail sent after it** (``high``); and
+  logins from far more distinct outside addresses in a day than the account ever uses.
+
+Failures from the trusted networks (typos in the office) never count.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from kerio_watch.detect.base import RuleDoc, Signal, option
+from kerio_watch.detect.context import Context
+from kerio_watch.detect.window import Recent, count
+from kerio_watch.enrich.messages import Submission
+from kerio_watch.events import Event, HostBlocked, LoginFailed, LoginSucceeded
+from kerio_watch.severity import Severity
+from kerio_watch.textsafe import printable
+
+if TYPE_CHECKING:
+    from kerio_watch.store.base import Store
+
+RULE_BRUTE = "kerio.auth.bruteforce"
+RULE_SPRAY = "kerio.auth.spray"
+RULE_BLOCKED = "kerio.auth.blocked"
+RULE_ACCOUNT = "kerio.auth.account_failures"
+RULE_GUESSED = "kerio.auth.login_after_guessing"
+RULE_SENT = "kerio.auth.guessed_then_sent"
+RULE_MANY_IPS = "kerio.auth.many_ips"
+
+HOUR = 3600
+DAY = 86400
+MAX_FAILS = 512
+MAX_ACCOUNTS = 200
+
+
+class IpState:
+    """What one outside address did in the last day."""
+
+    __slots__ = ("accounts", "blocked", "dirty", "fails", "first", "last_block", "lines", "updated")
+
+    def __init__(self, ts: int) -> None:
+        self.fails: deque[int] = deque(maxlen=MAX_FAILS)
+        self.accounts: dict[str, int] = {}
+        self.blocked = 0
+        self.last_block = 0
+        self.first = ts
+        self.updated = ts
+        self.lines: deque[str] = deque(maxlen=5)
+        self.dirty = True
+
+    def failures_since(self, since: int) -> int:
+        """Failed logins at or after ``since`` (the deque is in time order)."""
+        n = 0
+        for t in reversed(self.fails):
+            if t < since:
+                break
+            n += 1
+        return n
+
+    def to_dict(self, now: int) -> dict[str, Any]:
+        """The persisted form (only the last day of failures)."""
+        return {
+            "fails": [t for t in self.fails if t >= now - DAY],
+            "accounts": self.accounts,
+            "blocked": self.blocked,
+            "last_block": self.last_block,
+            "first": self.first,
+            "updated": self.updated,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> IpState:
+        """Inverse of :meth:`to_dict`."""
+        state = cls(int(data.get("first", 0)))
+        state.fails.extend(int(t) for t in data.get("fails", ()))
+        state.accounts = {str(k): int(v) for k, v in data.get("accounts", {}).items()}
+        state.blocked = int(data.get("blocked", 0))
+        state.last_block = int(data.get("last_block", 0))
+        state.updated = int(data.get("updated", state.first))
+        state.dirty = False
+        return state
+
+
+class AuthDetector:
+    """Failed logins per IP and account, and logins that follow password guessing."""
+
+    name: ClassVar[str] = "auth"
+    wants: ClassVar[frozenset[str]] = frozenset(
+        {"login_failed", "login_succeeded", "host_blocked", "submission"}
+    )
+    rules: ClassVar[tuple[RuleDoc, ...]] = (
+        RuleDoc(
+            RULE_BRUTE,
+            "Password guessing from an address",
+            "An outside address failed to log in many times within an hour (10 by default).",
+            "Brute force against the server's logins; on its own it is background noise, "
+            "kept at low severity, but it marks the address for the rules below.",
+            "A misconfigured phone or mail program with an old password (then the "
+            "failures name one account and come from one of the user's usual networks).",
+        ),
+        RuleDoc(
+            RULE_SPRAY,
+            "Password spraying",
+            "An outside address failed to log in for many different accounts within a "
+            "day (5 by default).",
+            "Spraying tries a few common passwords against every account, staying under "
+            "per-account lockouts; low on its own.",
+            "A shared NAT address (a hotel, a carrier) where several users mistype.",
+        ),
+        RuleDoc(
+            RULE_BLOCKED,
+            "Address blocked by AntiHammering",
+            "Kerio's AntiHammering blocked an outside address for too many failed logins.",
+            "Kerio itself saw an attack; low on its own, it marks the address.",
+            "Clients stuck with an old password.",
+        ),
+        RuleDoc(
+            RULE_ACCOUNT,
+            "Failed logins for an account",
+            "Many failed logins (10 by default) for one account within an hour, from "
+            "outside addresses.",
+            "Someone is guessing this account's password. Weak on its own (attackers "
+            "take names from the web), it adds context to the account's other signals.",
+            "The owner's phone with an old password after a password change.",
+        ),
+        RuleDoc(
+            RULE_GUESSED,
+            "Login after password guessing",
+            "A successful login for an account from an outside address that was failing "
+            "logins (5 failures within a day, several accounts, or an AntiHammering block).",
+            "This is the compromise itself: the guess worked. At least medium on its own.",
+            "A user who mistyped five times from a hotel and then got it right; the "
+            "address is then one the user also uses.",
+        ),
+        RuleDoc(
+            RULE_SENT,
+            "Mail sent after a guessed login",
+            "An account sent mail within a day after a login from a guessing address, or "
+            "sent mail from such an address.",
+            "The stolen account is being used: high severity.",
+            "As for the login rule.",
+        ),
+        RuleDoc(
+            RULE_MANY_IPS,
+            "Account used from many addresses",
+            "Successful logins from more distinct outside addresses within a day than "
+            "the account's daily usual (at least 5, and 3 times its busiest day).",
+            "A sold or shared password is used by several parties, or a botnet spreads its logins.",
+            "A user moving between phone networks, Wi-Fi and travel in one day.",
+        ),
+    )
+    defaults: ClassVar[dict[str, Any]] = {
+        "ip_failures": 10,
+        "spray_accounts": 5,
+        "account_failures": 10,
+        "guess_failures": 5,
+        "guess_accounts": 3,
+        "min_ips": 5,
+        "ips_factor": 3.0,
+        "score_bruteforce": 20,
+        "score_spray": 25,
+        "score_blocked": 20,
+        "score_account": 10,
+        "score_guessed": 45,
+        "score_guessed_same_account": 55,
+        "score_sent": 70,
+        "score_many_ips": 30,
+    }
+
+    def __init__(self, ctx: Context, options: dict[str, Any]) -> None:
+        self.ctx = ctx
+        d = self.defaults
+        get = option
+        self.ip_failures = get(options, "ip_failures", d["ip_failures"])
+        self.spray_accounts = get(options, "spray_accounts", d["spray_accounts"])
+        self.account_failures = get(options, "account_failures", d["account_failures"])
+        self.guess_failures = get(options, "guess_failures", d["guess_failures"])
+        self.guess_accounts = get(options, "guess_accounts", d["guess_accounts"])
+        self.min_ips = get(options, "min_ips", d["min_ips"])
+        self.ips_factor = get(options, "ips_factor", d["ips_factor"])
+        self.score_brute = get(options, "score_bruteforce", d["score_bruteforce"])
+        self.score_spray = get(options, "score_spray", d["score_spray"])
+        self.score_blocked = get(options, "score_blocked", d["score_blocked"])
+        self.score_account = get(options, "score_account", d["score_account"])
+        self.score_guessed = get(options, "score_guessed", d["score_guessed"])
+        self.score_guessed_same = get(
+            options, "score_guessed_same_account", d["score_guessed_same_account"]
+        )
+        self.score_sent = get(options, "score_sent", d["score_sent"])
+        self.score_many = get(options, "score_many_ips", d["score_many_ips"])
+        self.ips: dict[str, IpState] = {}
+        self.account_fails: dict[str, deque[int]] = {}
+        self.guessed: dict[str, tuple[str, int, str]] = {}
+        """account -> (guessing IP, login time, summary) of a login after guessing."""
+        self.logins: dict[str, dict[str, int]] = {}
+        """account -> outside login address -> last login time (for many_ips)."""
+        self.recent = Recent(DAY)
+        self._store: Store | None = None
+        self._hour = 0
+
+    # -- persistence --------------------------------------------------------------------
+    def load(self, store: Store) -> None:
+        """Remember the store; IP state is read at the first event (its log time)."""
+        self._store = store
+
+    def _load(self, ts: int) -> None:
+        store, self._store = self._store, None
+        if store is None:
+            return
+        for ip, data in store.load_ip_state(ts - DAY).items():
+            if ip not in self.ips and isinstance(data, dict):
+                self.ips[ip] = IpState.from_dict(data)
+
+    def save(self, store: Store) -> None:
+        """Save the IP state changed since the last save."""
+        now = max((s.updated for s in self.ips.values()), default=0)
+        changed = {ip: s.to_dict(now) for ip, s in self.ips.items() if s.dirty}
+        if changed:
+            store.save_ip_state(changed)
+        for s in self.ips.values():
+            s.dirty = False
+
+    # -- events -------------------------------------------------------------------------
+    def observe(self, item: Event | Submission) -> Sequence[Signal] | None:
+        """Dispatch on the event kind."""
+        if self._store is not None:
+            self._load(item.ts)
+        kind = item.kind
+        if kind == "login_failed":
+            return self._failed(item)  # type: ignore[arg-type]
+        if kind == "submission":
+            return self._sent(item)  # type: ignore[arg-type]
+        if kind == "login_succeeded":
+            return self._login(item)  # type: ignore[arg-type]
+        return self._blocked(item)  # type: ignore[arg-type]
+
+    def _state(self, ip: str, ts: int) -> IpState:
+        state = self.ips.get(ip)
+        if state is None:
+            state = self.ips[ip] = IpState(ts)
+        state.updated = ts
+        state.dirty = True
+        return state
+
+    def _failed(self, ev: LoginFailed) -> Sequence[Signal] | None:
+        ip = ev.source
+        if self.ctx.networks.is_trusted(ip):
+            return None
+        ts = ev.ts
+        state = self._state(ip, ts)
+        state.fails.append(ts)
+        state.lines.append(ev.raw)
+        user = ev.user
+        if user:
+            if user in state.accounts:
+                state.accounts[user] += 1
+            elif len(state.accounts) < MAX_ACCOUNTS:
+                state.accounts[user] = 1
+        out: list[Signal] = []
+        hourly = state.failures_since(ts - HOUR + 1)
+        if hourly >= self.ip_failures and self.recent.due(
+            (RULE_BRUTE, ip), ts, hourly.bit_length()
+        ):
+            out.append(
+                self._ip_signal(
+                    RULE_BRUTE,
+                    ip,
+                    ts,
+                    self.score_brute,
+                    f"{ip} failed {count(hourly, 'login')} within an hour" + self._tried(state),
+                    state,
+                )
+            )
+        tried = len(state.accounts)
+        if tried >= self.spray_accounts and self.recent.due(
+            (RULE_SPRAY, ip), ts, tried.bit_length()
+        ):
+            out.append(
+                self._ip_signal(
+                    RULE_SPRAY,
+                    ip,
+                    ts,
+                    self.score_spray,
+                    f"{ip} tried the passwords of {count(tried, 'account')}" + self._tried(state),
+                    state,
+                )
+            )
+        if user and ev.reason != "unknown_user" and self.ctx.is_local(user):
+            out.extend(self._account_failed(user, ev))
+        return out or None
+
+    def _account_failed(self, user: str, ev: LoginFailed) -> list[Signal]:
+        fails = self.account_fails.get(user)
+        if fails is None:
+            fails = self.account_fails[user] = deque(maxlen=1000)
+        ts = ev.ts
+        fails.append(ts)
+        while fails and fails[0] <= ts - HOUR:
+            fails.popleft()
+        n = len(fails)
+        if n < self.account_failures or not self.recent.due(
+            (RULE_ACCOUNT, user), ts, n.bit_length()
+        ):
+            return []
+        summary = f"{count(n, 'failed login')} for {user} within an hour (last from {ev.source})"
+        return [
+            Signal(
+                RULE_ACCOUNT, user, ts, self.score_account, printable(summary), ev.source, (ev.raw,)
+            )
+        ]
+
+    def _blocked(self, ev: HostBlocked) -> Sequence[Signal] | None:
+        if ev.action != "block" or self.ctx.networks.is_trusted(ev.source):
+            return None
+        state = self._state(ev.source, ev.ts)
+        state.blocked += 1
+        state.last_block = ev.ts
+        state.lines.append(ev.raw)
+        if not self.recent.due((RULE_BLOCKED, ev.source), ev.ts, state.blocked.bit_length()):
+            return None
+        minutes = f" for {ev.minutes} minutes" if ev.minutes else ""
+        summary = f"AntiHammering blocked {ev.source} ({ev.protocol}){minutes}" + self._tried(state)
+        return (
+            self._ip_signal(RULE_BLOCKED, ev.source, ev.ts, self.score_blocked, summary, state),
+        )
+
+    def _ip_signal(
+        self, rule: str, ip: str, ts: int, score: int, summary: str, state: IpState
+    ) -> Signal:
+        return Signal(
+            rule,
+            f"ip:{ip}",
+            ts,
+            score,
+            printable(summary),
+            ip,
+            tuple(state.lines),
+            facts={"hosts": [ip]},
+        )
+
+    @staticmethod
+    def _tried(state: IpState) -> str:
+        if not state.accounts:
+            return ""
+        names = sorted(state.accounts, key=lambda a: -state.accounts[a])[:3]
+        more = len(state.accounts) - len(names)
+        return f" (accounts tried: {', '.join(names)}" + (f" and {more:,} more)" if more else ")")
+
+    # -- the compromise -----------------------------------------------------------------
+    def _guessing(self, ip: str, ts: int) -> IpState | None:
+        """The address's state when it was guessing passwords within the last day."""
+        state = self.ips.get(ip)
+        if state is None:
+            return None
+        if (
+            state.failures_since(ts - DAY) >= self.guess_failures
+            or (state.last_block and ts - state.last_block <= DAY)
+            or (len(state.accounts) >= self.guess_accounts and ts - state.updated <= DAY)
+        ):
+            return state
+        return None
+
+    def _login(self, ev: LoginSucceeded) -> Sequence[Signal] | None:
+        ip, user, ts = ev.source, ev.user, ev.ts
+        if not self.ctx.networks.is_external(ip):
+            return None
+        out: list[Signal] = []
+        state = self._guessing(ip, ts) if self.ips else None
+        if state is not None and not self.ctx.profile(user).is_accepted("hosts", ip):
+            mine = state.accounts.get(user, 0)
+            score = self.score_guessed_same if mine >= 3 else self.score_guessed
+            if self.recent.due((RULE_GUESSED, user, ip), ts, score):
+                fails = state.failures_since(ts - DAY)
+                about = f", {mine:,} of them for {user}" if mine else ""
+                block = ", blocked by AntiHammering" if state.last_block else ""
+                summary = printable(
+                    f"{user} logged in via {ev.protocol} from {ip} after "
+                    f"{count(fails, 'failed login')} from it within a day{about}{block}"
+                )
+                self.guessed[user] = (ip, ts, summary)
+                evidence = (*tuple(state.lines)[-3:], ev.raw)
+                out.append(
+                    Signal(
+                        RULE_GUESSED,
+                        user,
+                        ts,
+                        score,
+                        summary,
+                        ip,
+                        evidence,
+                        Severity.MEDIUM,
+                        {"hosts": [ip], "networks": [self.ctx.network_of(ip)]},
+                    )
+                )
+        many = self._many_ips(ev)
+        if many is not None:
+            out.append(many)
+        return out or None
+
+    def _sent(self, sub: Submission) -> Sequence[Signal] | None:
+        if not sub.new_message:
+            return None
+        account, ts = sub.account, sub.ts
+        guessed = self.guessed.get(account)
+        if guessed is not None and ts - guessed[1] > DAY:
+            del self.guessed[account]
+            guessed = None
+        if guessed is None and sub.host is not None and self.ips:
+            state = self._guessing(sub.host, ts)
+            if state is not None and self.ctx.networks.is_external(sub.host):
+                fails = state.failures_since(ts - DAY)
+                guessed = (
+                    sub.host,
+                    ts,
+                    f"{sub.host} failed {count(fails, 'login')} within a day before",
+                )
+        if guessed is None or not self.recent.due((RULE_SENT, account), ts, 1):
+            return None
+        ip, _login_ts, why = guessed
+        if self.ctx.profile(account).is_accepted("hosts", ip):
+            return None
+        where = f" from {sub.host}" if sub.host else ""
+        summary = printable(f"{account} sent mail{where} via {sub.service} after this: {why}")
+        return (
+            Signal(
+                RULE_SENT,
+                account,
+                ts,
+                self.score_sent,
+                summary,
+                ip,
+                (sub.event.raw,),
+                Severity.HIGH,
+                {"hosts": [ip]},
+            ),
+        )
+
+    def _many_ips(self, ev: LoginSucceeded) -> Signal | None:
+        user, ts = ev.user, ev.ts
+        seen = self.logins.get(user)
+        if seen is None:
+            seen = self.logins[user] = {}
+        seen[ev.source] = ts
+        if len(seen) < self.min_ips:
+            return None
+        for ip in [ip for ip, t in seen.items() if t <= ts - DAY]:
+            del seen[ip]
+        n = len(seen)
+        prof = self.ctx.profile(user)
+        usual = max(prof.ip_days, default=0)
+        if n < max(self.min_ips, self.ips_factor * usual):
+            return None
+        if not self.recent.due((RULE_MANY_IPS, user), ts, n.bit_length()):
+            return None
+        summary = printable(
+            f"{user} logged in from {count(n, 'outside address', 'outside addresses')} "
+            f"within a day (latest {ev.source} via {ev.protocol}); at most {usual:,} a day "
+            "before"
+        )
+        return Signal(
+            RULE_MANY_IPS,
+            user,
+            ts,
+            self.score_many,
+            summary,
+            ev.source,
+            (ev.raw,),
+            facts={"hosts": sorted(seen)},
+        )
+
+    # -- housekeeping -------------------------------------------------------------------
+    def flush(self, now: int) -> Sequence[Signal]:
+        """Hourly: forget addresses and accounts quiet for a day."""
+        hour = now // HOUR
+        if hour == self._hour:
+            return ()
+        self._hour = hour
+        edge = now - DAY
+        for ip in [ip for ip, s in self.ips.items() if s.updated < edge]:
+            del self.ips[ip]
+        for user in [u for u, f in self.account_fails.items() if not f or f[-1] < edge]:
+            del self.account_fails[user]
+        for user in [u for u, seen in self.logins.items() if max(seen.values()) < edge]:
+            del self.logins[user]
+        if len(self.recent.fired) > 10_000:
+            self.recent.prune(now)
+        return ()

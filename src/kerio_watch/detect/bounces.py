@@ -1,0 +1,123 @@
+"""Bounces: an account's mail fails, is delayed or bounces far more than it usually does.
+
+Spam lists are full of dead and trap addresses, and receiving servers defer and refuse
+mail from a server that suddenly sends spam. Delivery results (``Sent:`` lines, joined to
+the sending account by Queue-ID) and the server's bounces back to the account (``Recv:``
+with ``Service: DSN``) are counted over a sliding window and compared with the account's
+usual failure rate. Local deliveries are ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from kerio_watch.detect.base import RuleDoc, Signal, option
+from kerio_watch.detect.context import Context
+from kerio_watch.detect.window import Recent, Window, count, percent
+from kerio_watch.events import MessageDelivery, MessageReceived
+from kerio_watch.textsafe import printable
+
+RULE = "kerio.mail.bounces"
+
+
+class BouncesDetector:
+    """Flags failed and delayed deliveries and DSNs far above the account's rate."""
+
+    name: ClassVar[str] = "bounces"
+    wants: ClassVar[frozenset[str]] = frozenset({"message_delivery", "message_received"})
+    rules: ClassVar[tuple[RuleDoc, ...]] = (
+        RuleDoc(
+            RULE,
+            "Many failed deliveries",
+            "Within a sliding window (60 minutes), at least 10 remote deliveries of an "
+            "account's mail failed or were delayed (or bounces came back to it), a share "
+            "far above its usual failure rate.",
+            "Spam goes to harvested lists full of dead addresses and is deferred by "
+            "receiving servers; the owner's mail to real correspondents gets through.",
+            "A mailing to an old address list; a partner's mail server down for hours "
+            "(many delays to one domain).",
+        ),
+    )
+    defaults: ClassVar[dict[str, Any]] = {
+        "window_minutes": 60,
+        "min_failures": 10,
+        "min_share": 0.1,
+        "rate_factor": 4.0,
+        "min_history": 100,
+        "site_rate": 0.03,
+        "score": 25,
+        "score_high_share": 10,
+    }
+
+    def __init__(self, ctx: Context, options: dict[str, Any]) -> None:
+        self.ctx = ctx
+        d = self.defaults
+        self.span = int(option(options, "window_minutes", d["window_minutes"]) * 60)
+        self.min_failures = option(options, "min_failures", d["min_failures"])
+        self.min_share = option(options, "min_share", d["min_share"])
+        self.rate_factor = option(options, "rate_factor", d["rate_factor"])
+        self.min_history = option(options, "min_history", d["min_history"])
+        self.site_rate = option(options, "site_rate", d["site_rate"])
+        self.score = option(options, "score", d["score"])
+        self.score_high = option(options, "score_high_share", d["score_high_share"])
+        self.windows: dict[str, Window] = {}
+        """account -> (remote delivery results, failed or delayed, DSNs back)."""
+        self.recent = Recent(self.span)
+
+    def observe(self, item: MessageDelivery | MessageReceived) -> Sequence[Signal] | None:
+        """Count a delivery result or a DSN."""
+        if item.__class__ is MessageDelivery:
+            sent: MessageDelivery = item
+            if sent.is_local:
+                return None
+            state = self.ctx.messages.messages.get(sent.queue_id)
+            if state is None or state.account is None:
+                return None
+            bad = 1 if sent.result == "delayed" or sent.is_failure else 0
+            return self._count(state.account, sent.ts, 1, bad, 0, sent.raw if bad else None)
+        recv: MessageReceived = item  # type: ignore[assignment]
+        if not recv.is_dsn:
+            return None
+        out: list[Signal] = []
+        for rcpt in recv.recipients:
+            if self.ctx.is_local(rcpt):
+                out.extend(self._count(rcpt, recv.ts, 0, 0, 1, recv.raw) or ())
+        return out or None
+
+    def _count(
+        self, account: str, ts: int, attempts: int, bad: int, dsn: int, raw: str | None
+    ) -> Sequence[Signal] | None:
+        window = self.windows.get(account)
+        if window is None:
+            window = self.windows[account] = Window(self.span)
+        window.add(ts, attempts, bad, dsn)
+        if raw is None or window.b + window.c < self.min_failures:
+            return None
+        prof = self.ctx.profile(account)
+        history = prof.delivered + prof.failed + prof.delayed
+        rate = prof.failure_rate() if history >= self.min_history else self.site_rate
+        share = window.b / window.a if window.a else 1.0
+        if share < max(self.min_share, self.rate_factor * rate) and window.c < self.min_failures:
+            return None
+        score = self.score + (self.score_high if share >= 0.3 else 0)
+        if not self.recent.due(account, ts, score * 100 + (window.b + window.c).bit_length()):
+            return None
+        parts = []
+        if window.b:
+            parts.append(
+                f"{window.b:,} of {count(window.a, 'remote delivery', 'remote deliveries')} of "
+                f"its mail failed or were delayed ({percent(share)})"
+            )
+        if window.c:
+            parts.append(f"{count(window.c, 'bounce')} came back to it")
+        usual = "usually" if history >= self.min_history else "a typical account"
+        summary = (
+            f"{account}: {' and '.join(parts)} within {self.span // 60} minutes; "
+            f"{usual} {percent(rate)}"
+        )
+        return (Signal(RULE, account, ts, score, printable(summary), None, (raw,)),)
+
+    def flush(self, now: int) -> Sequence[Signal]:
+        """Nothing time-driven (windows expire as results arrive)."""
+        return ()

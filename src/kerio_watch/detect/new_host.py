@@ -1,0 +1,174 @@
+"""New host: an account sends or logs in from an outside address it has never used.
+
+Most people use their mail from a handful of places: the office LAN, a VPN, a home line,
+a phone carrier. A hijacker uses whatever address the botnet hands out. Addresses in
+the trusted networks never fire; an outside address fires when neither it nor its /24
+is one the account has used (a new address in the account's usual /24 is a DHCP lease
+renewal, not news). Sending weighs more than logging in, a /24 nobody on the site has
+used weighs more than one other accounts share, and an account with little history is
+judged against the site's networks only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from kerio_watch.detect.base import RuleDoc, Signal, option
+from kerio_watch.detect.context import Context
+from kerio_watch.detect.profile import Profile
+from kerio_watch.detect.window import Recent
+from kerio_watch.enrich.messages import Submission
+from kerio_watch.events import LoginSucceeded
+from kerio_watch.textsafe import printable
+
+RULE = "kerio.net.new_host"
+DAY = 86400
+
+
+class NewHostDetector:
+    """Flags sends and logins from outside addresses new to the account."""
+
+    name: ClassVar[str] = "new_host"
+    wants: ClassVar[frozenset[str]] = frozenset({"submission", "login_succeeded"})
+    rules: ClassVar[tuple[RuleDoc, ...]] = (
+        RuleDoc(
+            RULE,
+            "New outside address",
+            "An account sent mail from, or logged in from, an address outside the trusted "
+            "networks that it has never used, in a /24 it does not usually use. Sending "
+            "counts more than a login; a network no account of the site has used counts "
+            "more than one other accounts share, and a new /24 in the /16 of the account's "
+            "provider (mobile carriers rotate addresses) counts little.",
+            "A stolen password is used from the attacker's address, not the owner's; the "
+            "first message or login from it is the earliest sign of a takeover.",
+            "Travel (hotel and conference networks), a new home line or phone carrier, a "
+            "new branch office not yet in [site] trusted_networks. Each fires once, at "
+            "low severity on its own; ack --benign teaches the address and its network.",
+        ),
+    )
+    defaults: ClassVar[dict[str, Any]] = {
+        "score_send": 35,
+        "score_login": 20,
+        "score_rare_network": 15,
+        "score_shared_network": 15,
+        "score_provider_range": 10,
+        "usual_network_uses": 3,
+        "warmup_days": 2.0,
+    }
+
+    def __init__(self, ctx: Context, options: dict[str, Any]) -> None:
+        self.ctx = ctx
+        d = self.defaults
+        self.score_send = option(options, "score_send", d["score_send"])
+        self.score_login = option(options, "score_login", d["score_login"])
+        self.score_rare = option(options, "score_rare_network", d["score_rare_network"])
+        self.score_shared = option(options, "score_shared_network", d["score_shared_network"])
+        self.score_provider = option(options, "score_provider_range", d["score_provider_range"])
+        self.usual_uses = option(options, "usual_network_uses", d["usual_network_uses"])
+        self.warmup_days = option(options, "warmup_days", d["warmup_days"])
+        self.recent = Recent(DAY)
+        self.episodes: dict[tuple[str, str], tuple[int, str]] = {}
+
+    def observe(self, item: Submission | LoginSucceeded) -> Sequence[Signal] | None:
+        """Check one submission or login."""
+        if item.__class__ is Submission:
+            sub: Submission = item
+            if not sub.new_message or sub.host is None:
+                return None
+            return self._check(sub.account, sub.host, sub.ts, True, sub.service, sub.event.raw)
+        login: LoginSucceeded = item  # type: ignore[assignment]
+        return self._check(login.user, login.source, login.ts, False, login.protocol, login.raw)
+
+    def _check(
+        self, account: str, host: str, ts: int, send: bool, how: str, raw: str
+    ) -> Sequence[Signal] | None:
+        ctx = self.ctx
+        if not ctx.networks.is_external(host):
+            return None
+        prof = ctx.profile(account)
+        key = (account, host)
+        # A host flagged earlier today is judged as it was then: the login that was
+        # flagged has been learned since, but the send that follows it is still news.
+        known = self.episodes.get(key) if self.recent.seen(key, ts) else None
+        if known is None and prof.knows_host(host):
+            return None
+        network = ctx.network_of(host)
+        if prof.is_accepted("hosts", host) or prof.is_accepted("networks", network):
+            return None
+        cap, why = known or self._classify(prof, account, network, ts)
+        score = min(self.score_send if send else self.score_login, cap)
+        if score <= 0 or not self.recent.due(key, ts, score):
+            return None
+        if len(self.episodes) > 10_000:
+            self.episodes = {k: v for k, v in self.episodes.items() if self.recent.seen(k, ts)}
+        self.episodes[key] = (cap, why)
+        usual = _usual_host(prof)
+        usual_text = f"; usually {usual}" if usual and usual != host else ""
+        verb = f"sent mail via {how}" if send else f"logged in via {how}"
+        summary = printable(f"{account} {verb} from {host}, never seen ({why}{usual_text})")
+        return (
+            Signal(
+                RULE,
+                account,
+                ts,
+                score,
+                summary,
+                host,
+                (raw,),
+                facts={"hosts": [host], "networks": [network]},
+            ),
+        )
+
+    def _classify(self, prof: Profile, account: str, network: str, ts: int) -> tuple[int, str]:
+        """(the most this host may score, why it is new)."""
+        others = [a for a in self.ctx.site.network_accounts(network) if a != account]
+        warmup = not prof.first_ts or prof.days_known(ts) < self.warmup_days
+        if warmup:
+            if others:
+                return 0, ""
+            return self.score_rare, f"new account; network {network} new to the site"
+        entry = prof.networks.get(network)
+        if entry is not None:
+            if entry[0] >= self.usual_uses:
+                return 0, ""
+            return self.score_rare, f"network {network} used {entry[0]}x before"
+        prefix = _provider_prefix(network)
+        uses = sum(e[0] for n, e in prof.networks.items() if n.startswith(prefix)) if prefix else 0
+        if uses >= self.usual_uses:
+            return self.score_provider, (
+                f"new network {network}, in its provider's range {prefix}* used {uses:,}x"
+            )
+        if others:
+            n = len(others)
+            return self.score_shared, f"new network {network}, used by {n} other account" + (
+                "s" if n > 1 else ""
+            )
+        return self.score_send, f"new network {network}"
+
+    def flush(self, now: int) -> Sequence[Signal]:
+        """Nothing time-driven."""
+        return ()
+
+
+def _provider_prefix(network: str) -> str | None:
+    """The text prefix of the provider-sized range around a network: the /16 of an IPv4
+    /24 (``"203.0."``), the /32 of an IPv6 /48. Mobile carriers and large ISPs hand
+    their customers addresses from all over such a range.
+
+    >>> _provider_prefix("203.0.113.0/24"), _provider_prefix("2001:db8:1::/48")
+    ('203.0.', '2001:db8:')
+    """
+    if "." in network:
+        parts = network.split(".")
+        return f"{parts[0]}.{parts[1]}." if len(parts) == 4 else None
+    parts = network.split(":")
+    return f"{parts[0]}:{parts[1]}:" if len(parts) >= 3 and parts[0] and parts[1] else None
+
+
+def _usual_host(prof: Profile) -> str | None:
+    """The account's most used sending address (or login address)."""
+    for table in (prof.hosts, prof.login_ips):
+        if table:
+            return max(table.items(), key=lambda kv: kv[1][0])[0]
+    return None

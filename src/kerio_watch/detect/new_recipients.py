@@ -1,0 +1,236 @@
+"""New recipients: an account writes to people and domains it has never written to.
+
+People mostly write to those who wrote to them and to those they wrote to before; a
+hijacker writes to a purchased list. Each outside recipient is new (neither a
+correspondent nor an earlier recipient) or not, and its domain is new to the account or
+not. Two views, both against the account's own recent novelty rate (so a sales account
+that gains a few customers a week stays quiet):
+
+- the account over a sliding window (24 hours by default): at least ``min_new`` new
+  recipients, making up a share of its outside recipients well above its usual rate;
+- one sending address the account had never sent from: ``min_new_host`` recipients,
+  nearly all new. A hijacker's address writes only to strangers, so this catches a slow
+  campaign by its third message while the owner keeps mailing colleagues as usual.
+
+A new account is judged against the site: a recipient counts as new when nobody on the
+site has written to its domain.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from kerio_watch.detect.base import RuleDoc, Signal, option
+from kerio_watch.detect.context import Context
+from kerio_watch.detect.profile import Profile
+from kerio_watch.detect.window import Recent, Window, count, percent
+from kerio_watch.enrich.messages import Submission
+from kerio_watch.textsafe import printable
+
+RULE = "kerio.mail.new_recipients"
+MAX_FACTS = 50
+
+
+class _Samples:
+    """The latest new recipients, their domains and lines (evidence, facts)."""
+
+    __slots__ = ("domains", "lines", "recipients")
+
+    def __init__(self) -> None:
+        self.recipients: deque[str] = deque(maxlen=MAX_FACTS)
+        self.domains: deque[str] = deque(maxlen=MAX_FACTS)
+        self.lines: deque[str] = deque(maxlen=5)
+
+
+class NewRecipientsDetector:
+    """Flags bursts of never-seen recipients against the account's novelty rate."""
+
+    name: ClassVar[str] = "new_recipients"
+    wants: ClassVar[frozenset[str]] = frozenset({"submission"})
+    rules: ClassVar[tuple[RuleDoc, ...]] = (
+        RuleDoc(
+            RULE,
+            "Mail to people it never wrote to",
+            "Within a sliding window, an account wrote to several outside recipients that "
+            "are neither its correspondents nor earlier recipients, a share far above its "
+            "own recent rate of new recipients; or a sending address it never used wrote "
+            "almost only to such strangers. New accounts are compared with the domains "
+            "the whole site writes to.",
+            "Hijacked accounts mail bought or harvested lists; the owner writes to people "
+            "it knows. It is the signal that separates a hijack from a trip abroad.",
+            "A new project or mailing to new customers, a first mass mailing. Accounts "
+            "that gain customers every week learn a higher rate; configure real mailing "
+            'accounts with [users."x"] bulk = true or ack --benign the incident.',
+        ),
+    )
+    defaults: ClassVar[dict[str, Any]] = {
+        "window_hours": 24.0,
+        "min_new": 5,
+        "min_new_host": 3,
+        "min_share": 0.3,
+        "host_share": 0.6,
+        "rate_factor": 3.0,
+        "min_history": 50,
+        "min_days": 7.0,
+        "score": 25,
+        "score_share": 10,
+        "score_domains": 10,
+    }
+
+    def __init__(self, ctx: Context, options: dict[str, Any]) -> None:
+        self.ctx = ctx
+        d = self.defaults
+        self.span = int(option(options, "window_hours", d["window_hours"]) * 3600)
+        self.min_new = option(options, "min_new", d["min_new"])
+        self.min_new_host = option(options, "min_new_host", d["min_new_host"])
+        self.min_share = option(options, "min_share", d["min_share"])
+        self.host_share = option(options, "host_share", d["host_share"])
+        self.rate_factor = option(options, "rate_factor", d["rate_factor"])
+        self.min_history: int = option(options, "min_history", d["min_history"])
+        self.min_days: float = option(options, "min_days", d["min_days"])
+        self.score = option(options, "score", d["score"])
+        self.score_share = option(options, "score_share", d["score_share"])
+        self.score_domains = option(options, "score_domains", d["score_domains"])
+        self.windows: dict[str, Window] = {}
+        self.hosts: dict[tuple[str, str], Window] = {}
+        self.samples: dict[str, _Samples] = {}
+        self.recent = Recent(self.span)
+
+    def _warmup(self, prof: Profile, ts: int) -> bool:
+        return prof.rcpt_recent < self.min_history or prof.days_known(ts) < self.min_days
+
+    def observe(self, item: Submission) -> Sequence[Signal] | None:
+        """Count one submission's recipients; fire when the novelty is unusual."""
+        ctx = self.ctx
+        account = item.account
+        prof = ctx.profile(account)
+        warmup = self._warmup(prof, item.ts)
+        site_domains = ctx.site.domains
+        known_rcpts = prof.recipients
+        correspondents = prof.correspondents
+        domains = prof.rcpt_domains
+        accepted = prof.accepted
+        outside = new = new_domains = 0
+        samples: _Samples | None = None
+        for r in item.recipients:
+            if ctx.is_local(r):
+                continue
+            outside += 1
+            if r in known_rcpts or r in correspondents:
+                continue
+            domain = r.rpartition("@")[2]
+            if warmup:
+                if domain in site_domains:
+                    continue
+                fresh_domain = True
+            else:
+                fresh_domain = domain not in domains
+            if accepted and (
+                prof.is_accepted("recipients", r) or prof.is_accepted("domains", domain)
+            ):
+                continue
+            new += 1
+            if fresh_domain:
+                new_domains += 1
+            if samples is None:
+                samples = self.samples.get(account)
+                if samples is None:
+                    samples = self.samples[account] = _Samples()
+                samples.lines.append(item.event.raw)
+            samples.recipients.append(r)
+            if fresh_domain and domain not in samples.domains:
+                samples.domains.append(domain)
+        if not outside:
+            return None
+        ts = item.ts
+        window = self.windows.get(account)
+        if window is None:
+            window = self.windows[account] = Window(self.span)
+        window.add(ts, outside, new, new_domains)
+        tally = self._host_tally(item, prof, outside, new, new_domains)
+        if not new:
+            return None
+        out: list[Signal] = []
+        if window.b >= self.min_new:
+            out.extend(self._judge(account, prof, window, ts, warmup, None, item))
+        if tally is not None and tally.b >= self.min_new_host:
+            out.extend(self._judge(account, prof, tally, ts, warmup, item.host, item))
+        return out or None
+
+    def _host_tally(
+        self, item: Submission, prof: Profile, outside: int, new: int, new_domains: int
+    ) -> Window | None:
+        """Counts per sending address the account had never sent from."""
+        host = item.host
+        if host is None or not self.ctx.networks.is_external(host):
+            return None
+        key = (item.account, host)
+        tally = self.hosts.get(key)
+        if tally is None:
+            if host in prof.hosts:
+                return None
+            if len(self.hosts) > 20_000:
+                self._prune(item.ts)
+            tally = self.hosts[key] = Window(self.span)
+        tally.add(item.ts, outside, new, new_domains)
+        return tally
+
+    def _prune(self, now: int) -> None:
+        for key, tally in list(self.hosts.items()):
+            tally.expire(now)
+            if not tally.entries:
+                del self.hosts[key]
+
+    def _judge(
+        self,
+        account: str,
+        prof: Profile,
+        window: Window,
+        ts: int,
+        warmup: bool,
+        host: str | None,
+        item: Submission,
+    ) -> list[Signal]:
+        total, new, new_domains = window.a, window.b, window.c
+        share = new / total
+        rate = self.ctx.site.novelty_rate() if warmup else prof.recent_novelty()
+        floor = self.host_share if host is not None else self.min_share
+        if share < max(floor, self.rate_factor * rate):
+            return []
+        score = self.score
+        if share >= 0.6:
+            score += self.score_share
+        if new_domains >= 3 and new_domains * 2 >= new:
+            score += self.score_domains
+        level = score * 100 + new.bit_length()
+        if not self.recent.due((account, host), ts, level):
+            return []
+        samples = self.samples.get(account) or _Samples()
+        first = window.first_ts() or ts
+        hours = max(1, -(-(ts - first) // 3600))
+        scope = f"from {host}, an address it never sent from" if host else f"in {hours} h"
+        usual = "site" if warmup else "usually"
+        summary = (
+            f"{new:,} of {count(total, 'outside recipient')} {account} wrote to {scope} "
+            f"were new to it ({percent(share)}), {new_domains:,} in "
+            f"{'domains nobody here writes to' if warmup else 'domains it never wrote to'}; "
+            f"{usual} {percent(rate)} new"
+        )
+        return [
+            Signal(
+                RULE,
+                account,
+                ts,
+                score,
+                printable(summary),
+                item.host,
+                tuple(samples.lines),
+                facts={"recipients": list(samples.recipients), "domains": list(samples.domains)},
+            )
+        ]
+
+    def flush(self, now: int) -> Sequence[Signal]:
+        """Nothing time-driven (windows expire as mail arrives)."""
+        return ()

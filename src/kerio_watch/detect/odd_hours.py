@@ -1,0 +1,158 @@
+"""Odd hours: an account sends at a time of day it is not active.
+
+Each account's hour-of-week histogram (what share of its mail it sends at each hour of
+each weekday) is learned. Mail at an hour of the day when the account has sent almost
+nothing before is flagged; mail on a weekday it never uses (a weekend, for a Monday to
+Friday account) only corroborates. ``[site] office_hours``, when set, adds weight
+outside them and judges accounts that have too little history of their own; it never
+flags an account whose own history says it works then (the ERP that sends at 06:30).
+
+Weak on purpose: a late worker sending a handful of replies at 22:00 stays ``low``. What
+makes the 02:00 spam run serious is the same hour *plus* a new host, new recipients and
+the volume, which other rules see.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from kerio_watch.detect.base import RuleDoc, Signal, option
+from kerio_watch.detect.context import Context
+from kerio_watch.detect.profile import Profile
+from kerio_watch.detect.window import count
+from kerio_watch.enrich.messages import Submission
+from kerio_watch.textsafe import printable
+
+RULE = "kerio.time.odd_hours"
+DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+class OddHoursDetector:
+    """Flags mail sent at hours this account (or, for a new account, the site) is idle."""
+
+    name: ClassVar[str] = "odd_hours"
+    wants: ClassVar[frozenset[str]] = frozenset({"submission"})
+    rules: ClassVar[tuple[RuleDoc, ...]] = (
+        RuleDoc(
+            RULE,
+            "Mail at an unusual hour",
+            "An account sent mail at an hour of the day when it has sent (almost) none of "
+            "its earlier mail, or on a weekday it does not use; outside [site] "
+            "office_hours this weighs a little more. Accounts with little history are "
+            "compared with the whole site.",
+            "Spam runs from stolen accounts often start at night, when nobody watches "
+            "the queue; the owner's habits are regular.",
+            "Late workers, travellers in other time zones, a deadline weekend. It stays "
+            "low on its own; ack --benign teaches the hour.",
+        ),
+    )
+    defaults: ClassVar[dict[str, Any]] = {
+        "min_days": 14.0,
+        "min_messages": 30,
+        "rare_share": 0.005,
+        "site_rare_share": 0.002,
+        "score": 25,
+        "score_weekday": 10,
+        "score_warmup": 12,
+        "office_bonus": 8,
+    }
+
+    def __init__(self, ctx: Context, options: dict[str, Any]) -> None:
+        self.ctx = ctx
+        d = self.defaults
+        self.min_days: float = option(options, "min_days", d["min_days"])
+        self.min_messages: int = option(options, "min_messages", d["min_messages"])
+        self.rare_share = option(options, "rare_share", d["rare_share"])
+        self.site_rare = option(options, "site_rare_share", d["site_rare_share"])
+        self.score = option(options, "score", d["score"])
+        self.score_weekday = option(options, "score_weekday", d["score_weekday"])
+        self.score_warmup = option(options, "score_warmup", d["score_warmup"])
+        self.office_bonus = option(options, "office_bonus", d["office_bonus"])
+        self.checked: dict[str, int] = {}
+        """account -> the clock hour last judged (each account-hour is judged once)."""
+
+    def observe(self, item: Submission) -> Sequence[Signal] | None:
+        """Check one submission (once per account and clock hour)."""
+        if not item.new_message:
+            return None
+        hour = item.ts // 3600
+        account = item.account
+        if self.checked.get(account) == hour:
+            return None
+        self.checked[account] = hour
+        return self._judge(item)
+
+    def _judge(self, sub: Submission) -> Sequence[Signal] | None:
+        ctx = self.ctx
+        prof = ctx.profile(sub.account)
+        how = ctx.hour_of_week(sub.ts)
+        hour = how % 24
+        if prof.is_accepted("hours", hour):
+            return None
+        score, why = self._by_history(prof, how, sub.ts)
+        office = ctx.in_office_hours(sub.ts)
+        if office is False and score >= 0:
+            if score:
+                score += self.office_bonus
+                why += ", outside office hours"
+            elif not self._enough(prof, sub.ts):
+                score, why = self.score_warmup, "outside office hours; too little history yet"
+        if score <= 0:
+            return None
+        local = ctx.timebase.localize(sub.ts)
+        when = f"{local:%H:%M} on a {DAYS[local.weekday()]}"
+        return (
+            Signal(
+                RULE,
+                sub.account,
+                sub.ts,
+                score,
+                printable(f"{sub.account} sent mail at {when}, {why}"),
+                sub.host,
+                (sub.event.raw,),
+                facts={"hours": [hour]},
+            ),
+        )
+
+    def _enough(self, prof: Profile, ts: int) -> bool:
+        return prof.messages >= self.min_messages and prof.days_known(ts) >= self.min_days
+
+    def _by_history(self, prof: Profile, how: int, ts: int) -> tuple[int, str]:
+        """(score, why); score -1 means the account's own history says it is active."""
+        hour = how % 24
+        if not self._enough(prof, ts):
+            site = self.ctx.site
+            if site.messages >= 500 and _hour_share(site.how, site.messages, hour) < self.site_rare:
+                return self.score_warmup, "an hour when this site sends almost no mail"
+            return 0, ""
+        near = _hour_count(prof.how, hour)
+        if near < self.rare_share * prof.messages:
+            span = f"{(hour - 1) % 24:02d}:00-{(hour + 2) % 24:02d}:00"
+            return self.score, (
+                f"an hour it is not usually active ({count(near, 'message')} of "
+                f"{prof.messages:,} between {span})"
+            )
+        day = how // 24
+        day_total = sum(prof.how[day * 24 : day * 24 + 24])
+        if day_total < 2 * self.rare_share * prof.messages:
+            return self.score_weekday, (
+                f"a day it is not usually active ({count(day_total, 'message')} of "
+                f"{prof.messages:,} on {DAYS[day]}s)"
+            )
+        return -1, ""
+
+    def flush(self, now: int) -> Sequence[Signal]:
+        """Nothing time-driven."""
+        return ()
+
+
+def _hour_count(how: list[int], hour: int, spread: int = 1) -> int:
+    """Messages within ``spread`` hours of this hour of the day, on any weekday."""
+    return sum(
+        how[(day * 24 + hour + d) % 168] for day in range(7) for d in range(-spread, spread + 1)
+    )
+
+
+def _hour_share(how: list[int], total: int, hour: int) -> float:
+    return _hour_count(how, hour) / total if total else 0.0

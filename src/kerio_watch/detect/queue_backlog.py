@@ -1,0 +1,121 @@
+"""Queue backlog: an account's accepted mail is still not delivered after a while.
+
+The Kerio forum's "50,000 emails in the outgoing queue by morning" starts as a backlog
+per sending account: receiving servers defer the spam, so recipients stay queued. Each
+message an authenticated account submits is looked up again ``after_minutes`` later (in
+log time) in the Queue-ID tracker; recipients without a final delivery or failure by
+then count as pending. Pending recipients over a sliding window, against the share the
+account usually has delayed, raise the signal.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from kerio_watch.detect.base import RuleDoc, Signal, option
+from kerio_watch.detect.context import Context
+from kerio_watch.detect.window import Recent, Window, count, percent
+from kerio_watch.enrich.messages import Submission
+from kerio_watch.textsafe import printable
+
+RULE = "kerio.queue.backlog"
+
+
+class QueueBacklogDetector:
+    """Flags accounts whose mail piles up undelivered in the queue."""
+
+    name: ClassVar[str] = "queue_backlog"
+    wants: ClassVar[frozenset[str]] = frozenset({"submission"})
+    rules: ClassVar[tuple[RuleDoc, ...]] = (
+        RuleDoc(
+            RULE,
+            "Mail stuck in the queue",
+            "Recipients of an account's messages that had no final delivery or failure "
+            "in mail.log 30 minutes after the message was accepted: at least 20 within "
+            "an hour, a share far above what the account usually has delayed.",
+            "Receiving servers defer mail from a server that suddenly sends spam; the "
+            "queue fills with the hijacked account's messages long before anyone looks.",
+            "A partner's mail server down for hours, a mailing to a slow domain; the "
+            "server's own queue problems (then every account is affected).",
+        ),
+    )
+    defaults: ClassVar[dict[str, Any]] = {
+        "after_minutes": 30,
+        "window_minutes": 60,
+        "min_pending": 20,
+        "min_share": 0.2,
+        "rate_factor": 5.0,
+        "min_history": 100,
+        "score": 25,
+    }
+
+    def __init__(self, ctx: Context, options: dict[str, Any]) -> None:
+        self.ctx = ctx
+        d = self.defaults
+        self.after = int(option(options, "after_minutes", d["after_minutes"]) * 60)
+        self.span = int(option(options, "window_minutes", d["window_minutes"]) * 60)
+        self.min_pending = option(options, "min_pending", d["min_pending"])
+        self.min_share = option(options, "min_share", d["min_share"])
+        self.rate_factor = option(options, "rate_factor", d["rate_factor"])
+        self.min_history = option(options, "min_history", d["min_history"])
+        self.score = option(options, "score", d["score"])
+        self.queue: deque[tuple[int, str, str, str]] = deque()
+        """(accepted at, Queue-ID, account, raw line) waiting to be checked."""
+        self.windows: dict[str, Window] = {}
+        """account -> (recipients checked, pending) over the window."""
+        self.recent = Recent(self.span)
+
+    def observe(self, item: Submission) -> Sequence[Signal] | None:
+        """Remember a new message to check later."""
+        if item.new_message:
+            self.queue.append((item.ts, item.queue_id, item.account, item.event.raw))
+        return None
+
+    def flush(self, now: int) -> Sequence[Signal]:
+        """Check the messages accepted ``after_minutes`` ago."""
+        queue = self.queue
+        edge = now - self.after
+        if not queue or queue[0][0] > edge:
+            return ()
+        messages = self.ctx.messages.messages
+        touched: dict[str, str] = {}
+        while queue and queue[0][0] <= edge:
+            ts, qid, account, raw = queue.popleft()
+            state = messages.get(qid)
+            if state is None:
+                continue
+            pending = max(0, state.accepted - len(state.final))
+            window = self.windows.get(account)
+            if window is None:
+                window = self.windows[account] = Window(self.span)
+            window.add(ts, state.accepted, pending)
+            if pending:
+                touched[account] = raw
+        out: list[Signal] = []
+        for account, raw in touched.items():
+            signal = self._judge(account, now, raw)
+            if signal is not None:
+                out.append(signal)
+        return out
+
+    def _judge(self, account: str, now: int, raw: str) -> Signal | None:
+        window = self.windows[account]
+        if window.b < self.min_pending:
+            return None
+        prof = self.ctx.profile(account)
+        history = prof.delivered + prof.failed + prof.delayed
+        rate = prof.delayed / history if history >= self.min_history else 0.02
+        share = window.b / window.a if window.a else 1.0
+        if share < max(self.min_share, self.rate_factor * rate):
+            return None
+        if not self.recent.due(account, now, window.b.bit_length()):
+            return None
+        usual = "usually" if history >= self.min_history else "typically"
+        summary = (
+            f"{window.b:,} of {count(window.a, 'recipient')} of {account}'s mail "
+            f"({percent(share)}) still had no final delivery {self.after // 60} minutes after "
+            f"it was accepted; {usual} {percent(rate)} are delayed"
+        )
+        return Signal(RULE, account, now, self.score, printable(summary), None, (raw,))

@@ -1,0 +1,165 @@
+"""What is normal for the whole site: the warm-up norm for accounts with little history.
+
+A new account is neither a blind spot nor a noise source: until it has its own history,
+detectors judge it against what accounts on this site usually do. The site profile
+aggregates, from every account the learner learns from (never from accounts under an
+incident):
+
+- ``hour_counts``: messages per active account-hour, per hour of the day (the last
+  :data:`HOUR_SAMPLES` non-bulk account-hours each), for a warm-up volume norm;
+- ``how``: messages per hour-of-week, site-wide (is anybody active at this hour?);
+- ``services`` and ``protocols``: mail ``Service:`` values and login protocols in use;
+- ``networks``: client /24s (sends and successful logins) and the accounts using them;
+- ``domains``: recipient domains written to, and a decayed share of new recipients.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+HOUR_SAMPLES = 400
+"""Account-hours remembered per hour of the day."""
+
+MAX_DOMAINS = 50_000
+MAX_NETWORKS = 20_000
+NETWORK_ACCOUNTS = 5
+"""Accounts remembered per network (enough to say "shared by several accounts")."""
+
+DECAY = 0.95
+"""Daily decay of the recent-recipient counters (half-life about two weeks)."""
+
+
+@dataclass(slots=True)
+class SiteProfile:
+    """Site-wide norms (see the module docstring)."""
+
+    hour_counts: list[list[int]] = field(default_factory=lambda: [[] for _ in range(24)])
+    how: list[int] = field(default_factory=lambda: [0] * 168)
+    messages: int = 0
+    services: dict[str, int] = field(default_factory=dict)
+    protocols: dict[str, int] = field(default_factory=dict)
+    networks: dict[str, list[str]] = field(default_factory=dict)
+    domains: dict[str, int] = field(default_factory=dict)
+    rcpt_recent: float = 0.0
+    novel_recent: float = 0.0
+    recent_day: int = 0
+    _p95: dict[int, int] = field(default_factory=dict)
+
+    # -- questions ----------------------------------------------------------------------
+    def busy_hour(self, hour: int) -> int:
+        """The 95th percentile of messages per active account-hour at this hour of day.
+
+        Zero until a few account-hours were seen; cached until the next sample arrives.
+        """
+        cached = self._p95.get(hour)
+        if cached is not None:
+            return cached
+        samples = sorted(self.hour_counts[hour % 24])
+        value = samples[min(len(samples) - 1, int(len(samples) * 0.95))] if samples else 0
+        self._p95[hour] = value
+        return value
+
+    def activity_share(self, how: int, spread: int = 1) -> float:
+        """Share of the site's messages sent within ``spread`` hours of this hour-of-week."""
+        if not self.messages:
+            return 0.0
+        near = sum(self.how[(how + d) % 168] for d in range(-spread, spread + 1))
+        return near / self.messages
+
+    def network_accounts(self, network: str) -> list[str]:
+        """Accounts seen using this /24 (up to :data:`NETWORK_ACCOUNTS`)."""
+        return self.networks.get(network, [])
+
+    def novelty_rate(self) -> float:
+        """Recent share of outside recipients that were new to their sender."""
+        return self.novel_recent / self.rcpt_recent if self.rcpt_recent >= 1 else 0.0
+
+    # -- learning (the learner only) ----------------------------------------------------
+    def learn_hour(self, hour: int, messages: int) -> None:
+        """One finished account-hour of a non-bulk account."""
+        samples = self.hour_counts[hour % 24]
+        samples.append(messages)
+        if len(samples) > HOUR_SAMPLES:
+            del samples[: len(samples) - HOUR_SAMPLES]
+        self._p95.pop(hour % 24, None)
+
+    def learn_send(self, service: str, how: int) -> None:
+        """One outbound message."""
+        self.messages += 1
+        self.how[how] += 1
+        self.services[service] = self.services.get(service, 0) + 1
+
+    def learn_network(self, network: str, account: str) -> None:
+        """An account used a client address in this network."""
+        accounts = self.networks.get(network)
+        if accounts is None:
+            if len(self.networks) >= MAX_NETWORKS:
+                return
+            self.networks[network] = [account]
+        elif account not in accounts and len(accounts) < NETWORK_ACCOUNTS:
+            accounts.append(account)
+
+    def forget_network(self, network: str, account: str) -> None:
+        """Undo :meth:`learn_network` (the account was hijacked when it used it)."""
+        accounts = self.networks.get(network)
+        if accounts is not None and account in accounts:
+            accounts.remove(account)
+            if not accounts:
+                del self.networks[network]
+
+    def learn_protocol(self, protocol: str) -> None:
+        """A successful login."""
+        self.protocols[protocol] = self.protocols.get(protocol, 0) + 1
+
+    def learn_recipient(self, domain: str, new: bool, day: int) -> None:
+        """An outside recipient (``new`` when new to its sender)."""
+        if day != self.recent_day:
+            factor = DECAY ** max(0, min(60, day - self.recent_day)) if self.recent_day else 1.0
+            self.rcpt_recent *= factor
+            self.novel_recent *= factor
+            self.recent_day = day
+        self.rcpt_recent += 1
+        if new:
+            self.novel_recent += 1
+        count = self.domains.get(domain)
+        if count is not None:
+            self.domains[domain] = count + 1
+        elif len(self.domains) < MAX_DOMAINS:
+            self.domains[domain] = 1
+
+    # -- storage ------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready data."""
+        return {
+            "hour_counts": self.hour_counts,
+            "how": self.how,
+            "messages": self.messages,
+            "services": self.services,
+            "protocols": self.protocols,
+            "networks": self.networks,
+            "domains": self.domains,
+            "rcpt_recent": self.rcpt_recent,
+            "novel_recent": self.novel_recent,
+            "recent_day": self.recent_day,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SiteProfile:
+        """Inverse of :meth:`to_dict` (unknown keys are ignored, missing ones default)."""
+        site = cls()
+        counts = data.get("hour_counts")
+        if isinstance(counts, list) and len(counts) == 24:
+            site.hour_counts = [[int(c) for c in hour] for hour in counts]
+        how = data.get("how")
+        if isinstance(how, list) and len(how) == 168:
+            site.how = [int(c) for c in how]
+        site.messages = int(data.get("messages", 0))
+        site.services = {str(k): int(v) for k, v in data.get("services", {}).items()}
+        site.protocols = {str(k): int(v) for k, v in data.get("protocols", {}).items()}
+        site.networks = {str(k): list(v) for k, v in data.get("networks", {}).items()}
+        site.domains = {str(k): int(v) for k, v in data.get("domains", {}).items()}
+        site.rcpt_recent = float(data.get("rcpt_recent", 0.0))
+        site.novel_recent = float(data.get("novel_recent", 0.0))
+        site.recent_day = int(data.get("recent_day", 0))
+        return site

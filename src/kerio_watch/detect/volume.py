@@ -1,0 +1,232 @@
+"""Volume: an account sends far more than it does at this hour of the week.
+
+Messages and recipients are counted over a short and a long sliding window (10 and 60
+minutes by default) and compared with the account's own norm for this hour of the week:
+the median of what it sent in this hour on recent weeks (zeros included) plus ``k``
+median absolute deviations, never below the floors (20 messages or 50 recipients an
+hour). Scheduled senders are normal at their times: the threshold is at least half as
+much again as the most the account ever sent around this time of day, and for bulk
+accounts (``[users."x"] bulk = true``, or learned: repeatedly hundreds an hour outside
+any incident) as its overall peak. Accounts with less than a week of history are
+compared with the busiest accounts of the site at this hour, and score ``low`` at most
+on volume alone (their first newsletter is not an incident; a hijack of a new account
+shows in the other rules too).
+
+The score grows with each doubling above the threshold.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from kerio_watch.detect.base import RuleDoc, Signal, option
+from kerio_watch.detect.context import Context
+from kerio_watch.detect.profile import Profile
+from kerio_watch.detect.window import Recent, Window, count, number
+from kerio_watch.enrich.messages import Submission
+from kerio_watch.textsafe import printable
+
+RULE = "kerio.mail.volume"
+
+
+class _Limits:
+    """Thresholds of one account for one clock hour, and how to explain them."""
+
+    __slots__ = ("hour", "long_m", "long_r", "norm", "short_m", "short_r", "warmup")
+
+    def __init__(
+        self,
+        hour: int,
+        long_m: float,
+        long_r: float,
+        short_m: float,
+        short_r: float,
+        norm: str,
+        warmup: bool,
+    ) -> None:
+        self.hour = hour
+        self.long_m = long_m
+        self.long_r = long_r
+        self.short_m = short_m
+        self.short_r = short_r
+        self.norm = norm
+        self.warmup = warmup
+
+
+class _Account:
+    __slots__ = ("limits", "long", "short")
+
+    def __init__(self, short: int, long: int) -> None:
+        self.short = Window(short)
+        self.long = Window(long)
+        self.limits: _Limits | None = None
+
+
+class VolumeDetector:
+    """Flags message and recipient counts far above the account's norm for the hour."""
+
+    name: ClassVar[str] = "volume"
+    wants: ClassVar[frozenset[str]] = frozenset({"submission"})
+    rules: ClassVar[tuple[RuleDoc, ...]] = (
+        RuleDoc(
+            RULE,
+            "Unusual volume",
+            "Messages or recipients in the last 10 or 60 minutes far above what this "
+            "account sends at this hour of the week (median + k x MAD over recent weeks, "
+            "never below 20 messages / 50 recipients an hour), and above its own peaks "
+            "around this time of day (its overall peak for bulk senders).",
+            "A hijacked account is used to send as much spam as possible before it is "
+            "stopped: hundreds or thousands of messages an hour where the owner sends a "
+            "handful.",
+            "A one-off mass mailing from a normal account, a newly scheduled job. Bulk "
+            "senders are learned after two large hours outside incidents, or set "
+            '[users."x"] bulk = true; ack --benign accepts the volume as a new peak.',
+        ),
+    )
+    defaults: ClassVar[dict[str, Any]] = {
+        "short_minutes": 10,
+        "long_minutes": 60,
+        "min_messages": 20,
+        "min_recipients": 50,
+        "min_messages_short": 10,
+        "min_recipients_short": 30,
+        "mad_factor": 5.0,
+        "median_factor": 3.0,
+        "peak_factor": 1.5,
+        "short_share": 0.5,
+        "warmup_days": 7.0,
+        "site_factor": 3.0,
+        "score": 35,
+        "score_step": 10,
+        "score_max": 75,
+        "warmup_score_max": 35,
+    }
+
+    def __init__(self, ctx: Context, options: dict[str, Any]) -> None:
+        self.ctx = ctx
+        d = self.defaults
+        self.short_span = int(option(options, "short_minutes", d["short_minutes"]) * 60)
+        self.long_span = int(option(options, "long_minutes", d["long_minutes"]) * 60)
+        if not 0 < self.short_span < self.long_span:
+            raise ValueError("short_minutes: must be positive and shorter than long_minutes")
+        self.min_m = option(options, "min_messages", d["min_messages"])
+        self.min_r = option(options, "min_recipients", d["min_recipients"])
+        self.min_sm = option(options, "min_messages_short", d["min_messages_short"])
+        self.min_sr = option(options, "min_recipients_short", d["min_recipients_short"])
+        self.mad_factor = option(options, "mad_factor", d["mad_factor"])
+        self.median_factor = option(options, "median_factor", d["median_factor"])
+        self.peak_factor = option(options, "peak_factor", d["peak_factor"])
+        self.short_share = option(options, "short_share", d["short_share"])
+        self.warmup_days = option(options, "warmup_days", d["warmup_days"])
+        self.site_factor = option(options, "site_factor", d["site_factor"])
+        self.score = option(options, "score", d["score"])
+        self.score_step = option(options, "score_step", d["score_step"])
+        self.score_max = option(options, "score_max", d["score_max"])
+        self.warmup_max = option(options, "warmup_score_max", d["warmup_score_max"])
+        self.accounts: dict[str, _Account] = {}
+        self.recent = Recent(self.long_span)
+
+    def observe(self, item: Submission) -> Sequence[Signal] | None:
+        """Count one submission; fire when a window passes the account's threshold."""
+        account = item.account
+        acc = self.accounts.get(account)
+        if acc is None:
+            acc = self.accounts[account] = _Account(self.short_span, self.long_span)
+        ts = item.ts
+        m = 1 if item.new_message else 0
+        r = len(item.recipients)
+        short, long = acc.short, acc.long
+        short.add(ts, m, r)
+        long.add(ts, m, r)
+        if (
+            long.a < self.min_m
+            and long.b < self.min_r
+            and short.a < self.min_sm
+            and short.b < self.min_sr
+        ):
+            return None
+        limits = acc.limits
+        if limits is None or limits.hour != ts // 3600:
+            limits = acc.limits = self._limits(account, ts)
+        ratio_long = max(long.a / limits.long_m, long.b / limits.long_r)
+        ratio_short = max(short.a / limits.short_m, short.b / limits.short_r)
+        ratio = max(ratio_long, ratio_short)
+        if ratio < 1:
+            return None
+        level = int(math.log2(ratio))
+        if not self.recent.due(account, ts, level):
+            return None
+        score = min(self.score_max, self.score + self.score_step * level)
+        if limits.warmup:
+            score = min(score, self.warmup_max)
+        window = long if ratio_long >= ratio_short else short
+        minutes = max(1, -(-(ts - (window.first_ts() or ts)) // 60))
+        summary = (
+            f"{account} sent {count(window.a, 'message')} to {count(window.b, 'recipient')} "
+            f"in {count(minutes, 'minute')}, {limits.norm}"
+        )
+        return (
+            Signal(
+                RULE,
+                account,
+                ts,
+                score,
+                printable(summary),
+                item.host,
+                (item.event.raw,),
+                facts={"peak": [long.a, long.b]},
+            ),
+        )
+
+    def _limits(self, account: str, ts: int) -> _Limits:
+        ctx = self.ctx
+        prof = ctx.profile(account)
+        how = ctx.hour_of_week(ts)
+        hour = how % 24
+        weeks = prof.weeks_known(ts)
+        vol = prof.volume
+        med_m, mad_m = vol.norm(how, weeks)
+        med_r, mad_r = vol.norm(how, weeks, recipients=True)
+        k, f = self.mad_factor, self.median_factor
+        long_m = max(float(self.min_m), med_m + k * mad_m, f * med_m)
+        long_r = max(float(self.min_r), med_r + k * mad_r, f * med_r)
+        peak_m = vol.peak_at_hour(hour)
+        peak_r = vol.peak_at_hour(hour, recipients=True)
+        user = ctx.user_config(account)
+        bulk = prof.bulk or bool(user and user.bulk)
+        if bulk:
+            peak_m = max(peak_m, vol.peak())
+            peak_r = max(peak_r, vol.peak(recipients=True))
+        accepted = _accepted_peak(prof)
+        peak_m, peak_r = max(peak_m, accepted), max(peak_r, accepted)
+        p = self.peak_factor
+        long_m, long_r = max(long_m, p * peak_m), max(long_r, p * peak_r)
+        warmup = not prof.first_ts or prof.days_known(ts) < self.warmup_days
+        when = ctx.describe_how(how)
+        if warmup:
+            busy = ctx.site.busy_hour(hour)
+            long_m = max(long_m, self.site_factor * busy)
+            long_r = max(long_r, self.site_factor * busy * 2)
+            norm = (
+                f"a new account (the busiest accounts here send up to {busy:,} an hour "
+                f"around {hour:02d}:00)"
+            )
+        elif bulk:
+            norm = f"a bulk sender whose peak is {count(peak_m, 'message')} an hour"
+        else:
+            norm = f"usually {number(med_m)} on {when}"
+        share = self.short_share
+        short_m = max(float(self.min_sm), share * long_m, 1.25 * peak_m)
+        short_r = max(float(self.min_sr), share * long_r, 1.25 * peak_r)
+        return _Limits(ts // 3600, long_m, long_r, short_m, short_r, norm, warmup)
+
+    def flush(self, now: int) -> Sequence[Signal]:
+        """Nothing time-driven (windows expire as mail arrives)."""
+        return ()
+
+
+def _accepted_peak(prof: Profile) -> int:
+    values = prof.accepted.get("peak")
+    return max((int(v) for v in values), default=0) if values else 0

@@ -1,0 +1,112 @@
+"""Small building blocks shared by detectors: sliding windows, repeat suppression, text.
+
+Everything here is O(1) amortised per event: detectors call it for every message.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+
+class Window:
+    """Up to three running sums over a sliding window of log time.
+
+    >>> w = Window(600)
+    >>> w.add(0, 1, 5); w.add(300, 1, 2); w.add(700, 1, 1)
+    >>> (w.a, w.b)
+    (2, 3)
+    """
+
+    __slots__ = ("a", "b", "c", "entries", "span")
+
+    def __init__(self, span: int) -> None:
+        self.span = span
+        self.entries: deque[tuple[int, int, int, int]] = deque()
+        self.a = 0
+        self.b = 0
+        self.c = 0
+
+    def add(self, ts: int, a: int, b: int = 0, c: int = 0) -> None:
+        """Add values at ``ts`` and drop what fell out of the window."""
+        self.entries.append((ts, a, b, c))
+        self.a += a
+        self.b += b
+        self.c += c
+        self.expire(ts)
+
+    def expire(self, now: int) -> None:
+        """Drop entries at or before ``now - span``."""
+        entries = self.entries
+        edge = now - self.span
+        while entries and entries[0][0] <= edge:
+            _, a, b, c = entries.popleft()
+            self.a -= a
+            self.b -= b
+            self.c -= c
+
+    def first_ts(self) -> int | None:
+        """Log time of the oldest entry still in the window."""
+        return self.entries[0][0] if self.entries else None
+
+
+class Recent:
+    """Remembers when something fired and at what level, to fire again only when it
+    gets worse or after ``quiet`` seconds (bounded memory)."""
+
+    __slots__ = ("fired", "limit", "quiet")
+
+    def __init__(self, quiet: int, limit: int = 50_000) -> None:
+        self.quiet = quiet
+        self.limit = limit
+        self.fired: dict[object, tuple[int, float]] = {}
+
+    def due(self, key: object, ts: int, level: float) -> bool:
+        """Whether to fire ``key`` at ``level`` now; records it when so."""
+        last = self.fired.get(key)
+        if last is not None and ts - last[0] < self.quiet and level <= last[1]:
+            return False
+        if len(self.fired) >= self.limit:
+            self.prune(ts)
+        self.fired[key] = (ts, level)
+        return True
+
+    def seen(self, key: object, ts: int) -> bool:
+        """Whether ``key`` fired within the quiet period before ``ts``."""
+        last = self.fired.get(key)
+        return last is not None and ts - last[0] < self.quiet
+
+    def prune(self, now: int) -> None:
+        """Forget what fired before the quiet period (or everything, when still full)."""
+        keep = {k: v for k, v in self.fired.items() if now - v[0] < self.quiet}
+        self.fired = keep if len(keep) < self.limit else {}
+
+
+def count(n: float, word: str, plural: str | None = None) -> str:
+    """``"3,980 recipients"``, ``"1 message"``.
+
+    >>> count(3980, "recipient"), count(1, "message")
+    ('3,980 recipients', '1 message')
+    """
+    n = round(n)
+    return f"{n:,} {word if n == 1 else plural or word + 's'}"
+
+
+def number(x: float) -> str:
+    """A norm for people: whole numbers without decimals, small ones with one.
+
+    >>> number(0.0), number(2.5), number(12.4)
+    ('0', '2.5', '12')
+    """
+    if x >= 10 or x == int(x):
+        return f"{round(x):,}"
+    return f"{x:.1f}"
+
+
+def percent(x: float) -> str:
+    """``0.034`` -> ``"3%"``, small shares with one decimal.
+
+    >>> percent(0.034), percent(0.004)
+    ('3%', '0.4%')
+    """
+    p = 100 * x
+    return f"{p:.0f}%" if p >= 1 or p == 0 else f"{p:.1f}%"
