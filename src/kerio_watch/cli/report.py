@@ -171,6 +171,7 @@ def report(
     type=click.Choice(["text", "json"]),
     default="text",
     show_default=True,
+    help="text for people, json for tools.",
 )
 @click.option(
     "--limit", type=int, default=200, show_default=True, help="Timeline lines shown (0: all)."
