@@ -182,8 +182,9 @@ def traffic_chart(
                     )
                 )
         tick += 86400
-    # incidents
-    for inc in incidents:
+    # incidents: medium and above get a line and a label; the rest a tick on the axis
+    last_label = -1e9
+    for inc in sorted(incidents, key=lambda i: i.opened):
         if not start <= inc.opened < end:
             continue
         x = x_of(inc.opened)
@@ -191,18 +192,27 @@ def traffic_chart(
         tip = escape(
             f"#{inc.id} {inc.severity} {inc.key} at {st.fmt(inc.opened)}: {inc.summary[:300]}"
         )
+        if inc.severity in ("low", "info"):
+            body.append(
+                f'<g class="incident-marker"><title>{tip}</title>'
+                f'<rect x="{_num(x - 1)}" y="{low_base - 6}" width="2" height="10" '
+                f'fill="{colour}"/></g>'
+            )
+            continue
+        label = ""
+        if x - last_label >= 34:
+            last_label = x
+            label = (
+                _text(x + 8, top + 10, f"#{inc.id}", 11, fill=colour, weight="bold")
+                if x < width - right - 40
+                else _text(x - 8, top + 10, f"#{inc.id}", 11, "end", colour, "bold")
+            )
         body.append(
             f'<g class="incident-marker"><title>{tip}</title>'
             f'<line x1="{_num(x)}" x2="{_num(x)}" y1="{top}" y2="{low_base}" stroke="{colour}" '
             f'stroke-width="1.5" stroke-dasharray="4,2"/>'
             f'<path d="M{_num(x - 6)},{top - 10} L{_num(x + 6)},{top - 10} L{_num(x)},{top} Z" '
-            f'fill="{colour}"/>'
-            + (
-                _text(x + 8, top + 10, f"#{inc.id}", 11, fill=colour, weight="bold")
-                if x < width - right - 40
-                else _text(x - 8, top + 10, f"#{inc.id}", 11, "end", colour, "bold")
-            )
-            + "</g>"
+            f'fill="{colour}"/>{label}</g>'
         )
     return _svg(width, height, "Mail traffic with incidents", body)
 

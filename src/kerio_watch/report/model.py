@@ -53,6 +53,13 @@ class IncidentRow:
     summary: str
     source_ips: list[str]
     rules: list[str]
+    reasons: list[str] = field(default_factory=list)
+    """Each rule's explanation, strongest first (the summary joins them)."""
+
+    @property
+    def headline(self) -> str:
+        """The strongest reason, for tables."""
+        return self.reasons[0] if self.reasons else self.summary
 
     @classmethod
     def of(cls, inc: Incident) -> IncidentRow:
@@ -69,6 +76,10 @@ class IncidentRow:
             inc.summary(),
             list(inc.source_ips),
             [s.rule for s in inc.reasons()],
+            [
+                s.summary + (f" (x{inc.counts[s.rule]})" if inc.counts.get(s.rule, 1) > 1 else "")
+                for s in inc.reasons()
+            ],
         )
 
 

@@ -111,7 +111,7 @@ def _incidents(console: Console, r: Report, st: ServerTime) -> None:
             str(i.score),
             i.status,
             st.fmt(i.opened),
-            t(i.summary[:300]),
+            t(i.headline[:300] + (f" (+{len(i.reasons) - 1} more)" if len(i.reasons) > 1 else "")),
         )
     console.print(table)
 

@@ -222,7 +222,8 @@ class TimelineBuilder:
                     "incident",
                     1,
                     f"incident #{inc.id} opened ({inc.severity}, score {inc.score}, "
-                    f"{inc.status}): {inc.summary}",
+                    f"{inc.status}): {inc.headline}"
+                    + (f" (+{len(inc.reasons) - 1} more reasons)" if len(inc.reasons) > 1 else ""),
                     {"status": inc.status},
                     severity=inc.severity,
                     incident_id=inc.id,
