@@ -97,8 +97,9 @@ def test_login_investigate_and_acknowledge(server: str, page, site, tmp_path: Pa
     assert "and " in row.inner_text()  # the strongest reason, then how many more
     row.locator("a", has_text="#").click()
     assert pg.title().startswith("Incident #")
-    why = pg.locator(".explain .summary").inner_text()
+    why = pg.locator(".explain").inner_text()
     assert "sent as x<script>alert(3)</script>@evil.test" in why
+    pg.click("text=more lines")
     evidence = "\n".join(pg.locator(".evidence").all_inner_texts())
     assert "Subject: <script>alert(1)</script>" in evidence
     around = pg.locator("table.timeline").inner_text()
