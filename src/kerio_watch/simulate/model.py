@@ -1,0 +1,104 @@
+"""Public values of the demo simulator: its configuration, the planted scenarios and the result."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+#: Every scenario kind the simulator can plant, hijacks first.
+HIJACK_KINDS: tuple[str, ...] = (
+    "night_burst",
+    "spoofed_from",
+    "webmail_takeover",
+    "guess_then_spam",
+    "low_and_slow",
+)
+BENIGN_KINDS: tuple[str, ...] = (
+    "traveller",
+    "late_worker",
+    "newsletter",
+    "erp_invoices",
+    "helpdesk",
+)
+SCENARIO_KINDS: tuple[str, ...] = HIJACK_KINDS + BENIGN_KINDS
+
+#: Log name -> file name, in the order the files are listed in a result.
+LOG_FILES: dict[str, str] = {
+    "mail": "mail.log",
+    "security": "security.log",
+    "audit": "audit.log",
+    "operations": "operations.log",
+    "spam": "spam.log",
+    "warning": "warning.log",
+    "config": "config.log",
+}
+
+
+@dataclass(frozen=True)
+class SimConfig:
+    """What to simulate.
+
+    The defaults cover four weeks from Monday 2 March 2026 plus Monday 30 March, so the run
+    crosses the Europe/Berlin change to summer time on Sunday 29 March 2026 (02:00 local does
+    not exist that night) and ends with one working day at the new offset.
+    """
+
+    seed: int = 1
+    start: date = date(2026, 3, 2)  # a Monday
+    days: int = 29
+    users: int = 40  # ordinary mailbox accounts
+    domain: str = "example.com"  # primary local domain; a second one (example.org) is derived
+    timezone: str = "Europe/Berlin"  # site zone: lines carry local time, Queue-IDs UTC epoch
+    scenarios: bool = True  # plant hijacks and benign look-alikes
+    max_mail_lines: int | None = None  # stop when mail.log reaches this many lines
+    only_mail: bool = False  # write only mail.log (benchmarks)
+
+    def __post_init__(self) -> None:
+        if self.days < 1:
+            raise ValueError(f"days must be at least 1, got {self.days}")
+        if self.users < 1:
+            raise ValueError(f"users must be at least 1, got {self.users}")
+        if self.max_mail_lines is not None and self.max_mail_lines < 0:
+            raise ValueError(f"max_mail_lines must not be negative, got {self.max_mail_lines}")
+        if "@" in self.domain or "." not in self.domain:
+            raise ValueError(f"domain must be a bare domain name, got {self.domain!r}")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One planted hijack (``malicious=True``) or benign look-alike, as ground truth."""
+
+    kind: str
+    account: str
+    malicious: bool
+    start: datetime  # aware UTC: the first bad (or odd) message
+    end: datetime  # aware UTC: the last line the scenario wrote to mail.log
+    source_ip: str | None
+    description: str
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form, times as ISO 8601 UTC."""
+        return {
+            "kind": self.kind,
+            "account": self.account,
+            "malicious": self.malicious,
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "source_ip": self.source_ip,
+            "description": self.description,
+        }
+
+
+@dataclass(frozen=True)
+class SimResult:
+    """What :func:`kerio_watch.simulate.simulate` wrote."""
+
+    directory: Path
+    files: dict[str, Path]  # log name -> path
+    lines: dict[str, int]  # log name -> lines written
+    scenarios: tuple[Scenario, ...]
+    accounts: tuple[str, ...]  # all local accounts
+    aliases: dict[str, tuple[str, ...]]  # account -> From aliases it legitimately uses
+    trusted_networks: tuple[str, ...]  # the LAN/VPN CIDRs of the site
+    config_toml: str  # a kerio-watch TOML config for this site

@@ -1,0 +1,419 @@
+"""Planted hijacks and benign look-alikes, and their ground truth."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from kerio_watch.simulate import data
+from kerio_watch.simulate.clock import Day, SiteClock
+from kerio_watch.simulate.internet import Guesser, named_failure, sasl_failure
+from kerio_watch.simulate.mail import NORMAL, MailLog, TagStats, burst_profile
+from kerio_watch.simulate.model import HIJACK_KINDS, Scenario
+from kerio_watch.simulate.services import Services
+from kerio_watch.simulate.sink import LogSink
+from kerio_watch.simulate.site import ERP_IP, HELPDESK_IPS, NEWSLETTER_IP, Peer, Persona, Site
+from kerio_watch.simulate.text import Text
+from kerio_watch.simulate.users import HOUR, WEBMAIL_HOST, WEBMAIL_SERVICE, UserTraffic, quoted
+
+Hook = Callable[[Day], None]
+
+
+@dataclass
+class Plan:
+    kind: str
+    account: str
+    source_ip: str | None
+    notes: dict[str, str] = field(default_factory=dict)
+
+
+class Scenarios:
+    """Chooses victims, days and attacker addresses; runs the hooks; reports the truth."""
+
+    def __init__(
+        self,
+        site: Site,
+        mail: MailLog,
+        traffic: UserTraffic,
+        services: Services,
+        security: LogSink,
+        clock: SiteClock,
+        rng: random.Random,
+        text: Text,
+    ) -> None:
+        self.site = site
+        self.mail = mail
+        self.traffic = traffic
+        self.services = services
+        self.security = security
+        self.audit = traffic.logs.audit
+        self.ops = traffic.logs.operations
+        self.clock = clock
+        self.rng = rng
+        self.text = text
+        self.plans: list[Plan] = []
+        self.slow_days: list[Day] = []
+        self.spoof_as: Persona | None = None
+        self.hooks: dict[int, list[Hook]] = {}
+
+    # -- planning ---------------------------------------------------------------------------
+
+    def plan(self, days: list[Day]) -> None:
+        rng = self.rng
+        first = (2 * len(days) + 2) // 3  # the last third; earlier weeks are clean history
+        window = days[first:] or days[-1:]
+        work = [d for d in window if d.workday]
+        if not work:  # a short period ending on a weekend: use its last working days
+            work = [d for d in days if d.workday][-3:] or window
+        pool = self.site.users[:]
+        rng.shuffle(pool)
+        used: list[Persona] = []
+
+        def take(wanted: Callable[[Persona], bool]) -> Persona:
+            for p in pool:
+                if p not in used and wanted(p):
+                    used.append(p)
+                    return p
+            for p in pool:
+                if p not in used:
+                    used.append(p)
+                    return p
+            return rng.choice(pool)
+
+        takeover = take(lambda p: not p.webmail)
+        takeover.client, takeover.reader = "outlook", "IMAP"
+        slow = take(lambda p: p.webmail)
+        slow.client = "webmail"
+        traveller = take(lambda p: not p.webmail)
+        late = take(lambda p: p.evening_prob < 0.1)
+        night, spoofed, guessed = take(bool), take(bool), take(bool)
+        ips = self.site.ips
+
+        self._hook(rng.choice(work), night, "night_burst", ips.fresh("185."), self._night_burst)
+        self._hook(rng.choice(work), spoofed, "spoofed_from", ips.attacker(), self._spoofed_from)
+        self._hook(rng.choice(work), takeover, "webmail_takeover", ips.attacker(), self._takeover)
+        self._hook(
+            rng.choice(work), guessed, "guess_then_spam", ips.attacker(), self._guess_then_spam
+        )
+        i = rng.randrange(max(1, len(work) - 1))
+        slow_days = work[i : i + 2]
+        self.slow_days = slow_days
+        self._hook(slow_days[0], slow, "low_and_slow", ips.public(), self._low_and_slow)
+
+        i = rng.randrange(max(1, len(work) - 2))
+        hotel = ips.public()
+        traveller.travel = {d.index: hotel for d in work[i : i + 3]}
+        self.plans.append(Plan("traveller", traveller.address, hotel))
+        late.late_days = frozenset(d.index for d in rng.sample(work, min(3, len(work))))
+        self.plans.append(Plan("late_worker", late.address, late.vpn_ip or late.lan_ip))
+        self.spoof_as = rng.choice([p for p in self.site.users if p is not spoofed] or [spoofed])
+        svc = self.services
+        self.plans += [
+            Plan("newsletter", svc.newsletter, NEWSLETTER_IP),
+            Plan("erp_invoices", svc.billing, ERP_IP),
+            Plan("helpdesk", svc.support.address, HELPDESK_IPS[0]),
+        ]
+
+    def _hook(
+        self,
+        day: Day,
+        victim: Persona,
+        kind: str,
+        ip: str,
+        fn: Callable[[Day, Persona, Plan], None],
+    ) -> Plan:
+        plan = Plan(kind, victim.address, ip)
+        self.plans.append(plan)
+        self.hooks.setdefault(day.index, []).append(lambda d: fn(d, victim, plan))
+        return plan
+
+    def run(self, day: Day) -> None:
+        for hook in self.hooks.get(day.index, ()):
+            hook(day)
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    def _login(self, t: int, proto: str, account: str, ip: str, agent: str | None = None) -> None:
+        suffix = f"; {agent}" if agent else ""
+        self.audit.add(t, f"{proto}: User {account} authenticated  from IP address {ip}{suffix}\n")
+
+    def _stranger(self, domains: tuple[str, ...] = data.BURST_DOMAINS) -> Peer:
+        rng = self.rng
+        local = rng.choice(
+            (
+                self.text.token(rng.randrange(5, 10)),
+                f"{data.ascii_name(rng.choice(data.FIRST_NAMES))}{rng.randrange(1, 9999)}",
+                f"{data.ascii_name(rng.choice(data.FIRST_NAMES))}.{data.ascii_name(rng.choice(data.LAST_NAMES))}",
+            )
+        )
+        return self.site.domains.peer(f"{local}@{rng.choice(domains)}", "")
+
+    def _times(self, t0: int, n: int, span: int) -> list[int]:
+        rnd = self.rng.random
+        return [t0, *sorted(t0 + 1 + int(rnd() * span) for _ in range(n - 1))]
+
+    # -- hijacks ----------------------------------------------------------------------------
+
+    def _night_burst(self, day: Day, v: Persona, plan: Plan) -> None:
+        rng = self.rng
+        ip = plan.source_ip or ""
+        t0 = day.at(2 * HOUR + rng.randrange(60, 900))
+        span = day.at(3 * HOUR) - t0 - rng.randrange(60, 400)
+        self._login(t0 - rng.randrange(4, 40), "SMTP", v.address, ip)
+        for i, t in enumerate(self._times(t0, rng.randrange(300, 501), span)):
+            if i and i % 40 == 0:
+                self._login(t - 1, "SMTP", v.address, ip)
+            rcpts = [self._stranger() for _ in range(rng.randrange(3, 21))]
+            subj = self.text.pick(self.text.spam)
+            mid = self.text.mid("bot", rcpts[0][0].rpartition("@")[2])
+            self.mail.emit(
+                t,
+                "SMTP",
+                v.address,
+                ip,
+                v.address,
+                "no",
+                rcpts,
+                subj,
+                self.text.small_size(),
+                mid,
+                burst_profile(0.2, 0.18),
+                "night_burst",
+                rng.random() < 0.2,
+            )
+
+    def _spoofed_from(self, day: Day, v: Persona, plan: Plan) -> None:
+        rng, text = self.rng, self.text
+        ip = plan.source_ip or ""
+        t0 = day.at(rng.uniform(9.5, 15.0) * HOUR)
+        times = self._times(t0, rng.randrange(55, 66), 3400)
+        local_at = set(rng.sample(range(1, len(times)), 2))
+        self._login(t0 - rng.randrange(3, 30), "SMTP", v.address, ip)
+        spoof_as = self.spoof_as or v
+        plan.notes["local_from"] = spoof_as.address
+        for i, t in enumerate(times):
+            if i and i % 20 == 0:
+                self._login(t - 1, "SMTP", v.address, ip)
+            if i in local_at:
+                frm = spoof_as.address
+            else:
+                word = rng.choice(("billing", "accounts", "payment", "ceo", "office", "service"))
+                kind, tld = rng.choice(data.PARTNER_KINDS), rng.choice(data.PARTNER_TLDS)
+                frm = f"{word}@{text.token(6)}-{kind}{tld}"
+            rcpts = [self._stranger() for _ in range(rng.randrange(1, 6))]
+            mid = text.mid("generic", frm.rpartition("@")[2])
+            self.mail.emit(
+                t,
+                "SMTP",
+                frm,
+                ip,
+                v.address,
+                "yes",
+                rcpts,
+                text.pick(text.phish),
+                text.size(),
+                mid,
+                (0.05, 0.06, data.FAIL_TEXTS),
+                "spoofed_from",
+                rng.random() < 0.2,
+            )
+
+    def _takeover(self, day: Day, v: Persona, plan: Plan) -> None:
+        rng, text = self.rng, self.text
+        ip = plan.source_ip or ""
+        agent = rng.choice(data.ATTACKER_AGENTS)
+        plan.notes["agent"] = agent
+        login = day.at(rng.uniform(9.0, 15.5) * HOUR)
+        self._login(login, "HTTP/WebMail", v.address, ip, agent)
+        times = self._times(login + rng.randrange(60, 240), rng.randrange(90, 111), 2300)
+        sent: list[tuple[int, str, str, int]] = []
+        for t in times:
+            rcpts = [self._stranger() for _ in range(rng.randrange(1, 4))]
+            subj = text.pick(text.phish)
+            mid = text.mid("webmail", self.site.domain)
+            size = text.size()
+            self.mail.emit(
+                t,
+                WEBMAIL_SERVICE,
+                v.address,
+                WEBMAIL_HOST,
+                v.address,
+                "yes",
+                rcpts,
+                subj,
+                size,
+                mid,
+                (0.04, 0.08, data.FAIL_TEXTS),
+                "webmail_takeover",
+                rng.random() < 0.2,
+            )
+            self.traffic.sent_item(t, v, ip, v.address, subj, mid, size)
+            sent.append((t, subj, mid, size))
+        t = times[-1] + rng.randrange(60, 300)
+        a = v.address
+        for when, subj, mid, size in rng.sample(sent, min(len(sent), 25)):
+            t += rng.randrange(1, 4)
+            self.ops.add(
+                t,
+                f"{{MOVE}} Protocol: HTTP/WebMail, User: {a}, IP: {ip}, Folder: ~{a}/Sent Items, "
+                f'Destination Folder: ~{a}/Deleted Items, From: "{v.name}" <{a}>, '
+                f'Subject: "{quoted(subj)}", Msg-Id: <<{mid}>>, '
+                f"Delivered: {self.clock.wall(when)}, Size: {size}\n",
+            )
+
+    def _guess_then_spam(self, day: Day, v: Persona, plan: Plan) -> None:
+        rng, text = self.rng, self.text
+        ip = plan.source_ip or ""
+        rnd = rng.random
+        g0 = day.at(rng.uniform(10.0, 14.5) * HOUR)
+        guesser = Guesser(self.security, ip, "SMTP")
+        n_victim = rng.randrange(15, 41)
+        others = [p.address for p in self.site.users if p is not v]
+        attempts: list[tuple[int, str]] = []
+        burst = g0 + rng.randrange(300, 500)
+        step = 1200 / n_victim  # at most ~3 a minute: only the SASL burst trips AntiHammering
+        for i in range(n_victim):
+            t = g0 + int(i * step + rnd() * step / 2)
+            if t >= burst - 5:  # after the burst, wait out the five-minute block
+                t += 340
+            attempts.append((t, named_failure("IMAP", ip, v.address, exists=True)))
+        for _ in range(rng.randrange(3, 9)):
+            t = g0 + int(rnd() * 280)
+            if others:
+                attempts.append((t, named_failure("IMAP", ip, rng.choice(others), exists=True)))
+            ghost = f"{rng.choice(data.GUESSED_LOCALS)}@{self.site.domain}"
+            attempts.append((t + 2, named_failure("IMAP", ip, ghost, exists=False)))
+        attempts += [(burst + 3 * k, sasl_failure(ip, rng)) for k in range(11)]
+        attempts += [(burst + 40, ""), (burst + 120, "")]  # refused while blocked
+        attempts.sort(key=lambda item: item[0])
+        logged = 0
+        for t, line in attempts:
+            if guesser.fail(t, line or sasl_failure(ip, rng)) and v.address in line:
+                logged += 1
+        last = attempts[-1][0]
+        plan.notes["failures"] = str(logged)
+        success = last + rng.randrange(30, 120)
+        self._login(success, "IMAP", v.address, ip)
+        smtp = success + rng.randrange(60, 300)
+        self._login(smtp, "SMTP", v.address, ip)
+        for i, t in enumerate(
+            self._times(smtp + rng.randrange(5, 30), rng.randrange(180, 221), 1750)
+        ):
+            if i and i % 50 == 0:
+                self._login(t - 1, "SMTP", v.address, ip)
+            rcpts = [self._stranger(data.FREEMAIL) for _ in range(rng.randrange(1, 11))]
+            mid = text.mid("bot", rcpts[0][0].rpartition("@")[2])
+            self.mail.emit(
+                t,
+                "SMTP",
+                v.address,
+                ip,
+                v.address,
+                "no",
+                rcpts,
+                text.pick(text.spam),
+                text.small_size(),
+                mid,
+                burst_profile(0.12, 0.12),
+                "guess_then_spam",
+                rng.random() < 0.2,
+            )
+
+    def _low_and_slow(self, day: Day, v: Persona, plan: Plan) -> None:
+        rng, text = self.rng, self.text
+        ip = plan.source_ip or ""
+        days = self.slow_days
+        picks = sorted(
+            (rng.randrange(len(days)), rng.uniform(9.0, 17.0) * HOUR)
+            for _ in range(rng.randrange(6, 10))
+        )
+        new_domains = tuple(
+            f"{rng.choice(data.PARTNER_STEMS)}{rng.randrange(2, 99)}-"
+            f"{rng.choice(data.PARTNER_KINDS)}.com"
+            for _ in range(4)
+        )
+        for index, sec in picks:
+            t = days[index].at(sec)
+            self._login(t - rng.randrange(2, 6), "SMTP", v.address, ip)
+            rcpts = [
+                self._stranger(new_domains + data.FREEMAIL) for _ in range(rng.randrange(1, 4))
+            ]
+            mid = text.mid("thunderbird", v.address.rpartition("@")[2])
+            self.mail.emit(
+                t,
+                "SMTP",
+                v.address,
+                ip,
+                v.address,
+                "yes",
+                rcpts,
+                text.pick(text.phish),
+                text.size(),
+                mid,
+                NORMAL,
+                "low_and_slow",
+            )
+
+    # -- truth ------------------------------------------------------------------------------
+
+    def results(self, until: int | None) -> list[Scenario]:
+        out = []
+        for plan in self.plans:
+            st = self.mail.stats.get(plan.kind)
+            if st is None or (until is not None and st.first > until):
+                continue
+            out.append(
+                Scenario(
+                    kind=plan.kind,
+                    account=plan.account,
+                    malicious=plan.kind in HIJACK_KINDS,
+                    start=self.clock.utc(st.first),
+                    end=self.clock.utc(min(st.last, until) if until is not None else st.last),
+                    source_ip=plan.source_ip,
+                    description=self._describe(plan, st),
+                )
+            )
+        return out
+
+    def _describe(self, plan: Plan, st: TagStats) -> str:
+        c = self.clock
+        a, ip, n = plan.account, plan.source_ip, st.messages
+        first, last = c.local_text(st.first), c.local_text(st.last_recv)
+        span = f"{first}–{last[11:] if first[:10] == last[:10] else last} local"
+        bounces = (
+            f"{st.failed} deliveries failed, {st.delayed} were delayed "
+            f"and {st.dsns} bounces came back"
+        )
+        texts = {
+            "night_burst": f"Hijack: {a} sent {n} spam messages to {st.recipients} recipients at "
+            f"night ({span}) over SMTP from {ip}, an address it never used before, right after "
+            f"an SMTP login from it; {bounces}.",
+            "spoofed_from": f"Hijack: {a} authenticated from {ip} and sent {n} phishing messages "
+            f"({span}) with From addresses that are not its own: external senders and the "
+            f"colleague {plan.notes.get('local_from')}.",
+            "webmail_takeover": f"Hijack: a webmail login for {a} from {ip} with the unusual "
+            f"browser '{plan.notes.get('agent')}' was followed by {n} messages to "
+            f"{st.recipients} unknown external recipients ({span}) via Kerio Connect Client, "
+            "although the user normally sends with Outlook over SMTP from the LAN; the attacker "
+            "then deleted sent items.",
+            "guess_then_spam": f"Hijack: {ip} failed {plan.notes.get('failures')} logins for "
+            f"{a} (plus others, and an AntiHammering block), then logged in successfully and "
+            f"sent {n} spam messages to {st.recipients} recipients ({span}); {bounces}.",
+            "low_and_slow": f"Hijack: {a}, normally a webmail user, sent {n} messages to "
+            f"{st.recipients} never-seen external recipients over two office days ({span}) "
+            f"over SMTP from the new address {ip} with a different mail client.",
+            "traveller": f"Benign: {a} travelled and worked from the hotel network {ip} for "
+            f"three days ({span}), sending {n} ordinary messages to usual correspondents with "
+            "the usual client.",
+            "late_worker": f"Benign: {a} answered {n} messages to usual correspondents late in "
+            f"the evening (22:00–23:30) on a few days ({span}) from the usual address {ip}.",
+            "newsletter": f"Benign: {a} sends the weekly newsletter every Tuesday at 10:00 to "
+            f"the same ~{len(self.services.subscribers)} subscribers over SMTP from "
+            f"{NEWSLETTER_IP}; {n} messages in the period.",
+            "erp_invoices": f"Benign: {a} sends 80–150 invoices every weekday 06:30–07:00 from "
+            f"the ERP host {ERP_IP} to a stable customer pool; {n} messages in the period.",
+            "helpdesk": f"Benign: {a} answers 150–250 customer requests a day via webmail, "
+            f"mostly replies to people who wrote first; {n} replies in the period.",
+        }
+        return texts[plan.kind]

@@ -1,0 +1,432 @@
+"""Ordinary mailbox users: a working day of mail, logins and mailbox housekeeping each.
+
+This is the simulator's hot path (most of mail.log), so the per-message code indexes
+pre-expanded pools and appends spec tuples directly instead of calling helpers.
+"""
+
+from __future__ import annotations
+
+import random
+from bisect import bisect_left
+from math import exp, sqrt
+from typing import NamedTuple
+
+from kerio_watch.simulate import data
+from kerio_watch.simulate.clock import Day, SiteClock
+from kerio_watch.simulate.mail import NORMAL, MailLog
+from kerio_watch.simulate.sink import LogSink
+from kerio_watch.simulate.site import Peer, Persona, Site, make_person
+from kerio_watch.simulate.text import Text
+
+HOUR = 3600
+WEBMAIL_SERVICE = "Kerio Connect Client"
+WEBMAIL_HOST = "0.0.0.0"  # noqa: S104 - what Kerio logs as Sender-Host for webmail
+
+#: Today's mail from people to one user: (time, sender, subject)
+Inbound = list[tuple[int, Peer, str]]
+
+
+class Channel(NamedTuple):
+    """How a message is submitted: SMTP from a client address, or webmail (0.0.0.0)."""
+
+    kind: str  # "smtp" | "web"
+    ip: str  # where the client connects from (audit.log, operations.log)
+    svc: str  # mail.log Service
+    host: str  # mail.log Sender-Host
+    style: str  # Message-ID style
+
+
+def poisson(rng: random.Random, mean: float) -> int:
+    """A Poisson draw (normal approximation for large means)."""
+    if mean <= 0:
+        return 0
+    if mean > 20:
+        return max(0, round(rng.gauss(mean, sqrt(mean))))
+    limit, k, prod = exp(-mean), 0, rng.random()
+    while prod > limit:
+        k += 1
+        prod *= rng.random()
+    return k
+
+
+def channel(p: Persona, ip: str) -> Channel:
+    if p.webmail:
+        return Channel("web", ip, WEBMAIL_SERVICE, WEBMAIL_HOST, "webmail")
+    return Channel("smtp", ip, "SMTP", ip, p.client)
+
+
+def phone_channel(ip: str) -> Channel:
+    return Channel("smtp", ip, "SMTP", ip, "iphone")
+
+
+class Logs(NamedTuple):
+    audit: LogSink
+    operations: LogSink
+    spam: LogSink
+
+
+def quoted(value: str) -> str:
+    """A value inside double quotes in operations.log (embedded quotes are doubled)."""
+    return value.replace('"', '""')
+
+
+class UserTraffic:
+    """Generates each ordinary user's day."""
+
+    def __init__(
+        self,
+        site: Site,
+        mail: MailLog,
+        logs: Logs,
+        clock: SiteClock,
+        rng: random.Random,
+        text: Text,
+        full: bool,
+    ) -> None:
+        self.site = site
+        self.mail = mail
+        self.logs = logs
+        self.clock = clock
+        self.rng = rng
+        self.text = text
+        self.full = full
+        self.notifiers = [site.domains.peer(a, n) for a, n in data.NOTIFIERS]
+        self.spam_hosts = [site.ips.attacker() for _ in range(300)]
+        self.spam_senders = [self._spam_sender() for _ in range(400)]
+
+    def _spam_sender(self) -> str:
+        rng = self.rng
+        word = rng.choice(data.SPAM_WORDS)
+        domain = f"{word}-{self.text.token(5)}{rng.choice(data.SPAM_TLDS)}"
+        return f"{rng.choice((word, 'info', 'noreply', self.text.token(8)))}@{domain}"
+
+    # -- one user, one day ------------------------------------------------------------------
+
+    def day(self, p: Persona, day: Day) -> None:
+        rng = self.rng
+        rnd = rng.random
+        hotel = p.travel.get(day.index)
+        inbound = self._inbound(p, day)
+        phone = phone_channel(rng.choice(p.phone_ips)) if p.phone_ips else None
+        sends: list[tuple[int, Channel, str | None]] = []
+        if day.workday and (rnd() > 0.03 or hotel is not None or day.index in p.late_days):
+            if hotel:
+                main = channel(p, hotel)
+            elif p.vpn_ip and day.weekday in p.home_days:
+                main = channel(p, p.vpn_ip)
+            else:
+                main = channel(p, p.lan_ip)
+            tag = "traveller" if hotel else None
+            span, first = p.end - p.start - 600, p.start + 600
+            at, base = day.at, day.base
+            for _ in range(poisson(rng, p.out_mean)):
+                t = (
+                    base + int(first + rnd() * span)
+                    if base is not None
+                    else at(first + rnd() * span)
+                )
+                if phone is not None and rnd() < 0.07:
+                    sends.append((t, phone, None))
+                else:
+                    sends.append((t, main, tag))
+            if self.full:
+                self._reader_logins(p, day, main)
+            if day.index in p.late_days:
+                usual = channel(p, p.vpn_ip or p.lan_ip)
+                for _ in range(rng.randrange(3, 7)):
+                    sends.append((day.at(22 * HOUR + rnd() * 5400), usual, "late_worker"))
+        away = phone or (channel(p, p.vpn_ip) if p.vpn_ip else None)
+        if away is not None:
+            if day.workday and rnd() < p.evening_prob:
+                for _ in range(rng.randrange(1, 4)):
+                    sends.append((day.at(19 * HOUR + rnd() * 12600), away, None))
+            if not day.workday and rnd() < p.weekend_prob:
+                for _ in range(rng.randrange(1, 5)):
+                    sends.append((day.at(10 * HOUR + rnd() * 10 * HOUR), away, None))
+        if phone is not None and self.full:
+            self._phone_logins(p, day, phone.ip)
+        sends.sort(key=lambda item: item[0])
+        times = [item[0] for item in inbound]
+        for t, ch, tag in sends:
+            self._send(p, t, ch, inbound, bisect_left(times, t), tag)
+        if inbound:
+            p.repliable.extend((peer, subj) for _, peer, subj in inbound)
+            if len(p.repliable) > 400:
+                del p.repliable[:200]
+        if self.full and day.workday:
+            self._housekeeping(p, day, hotel)
+
+    def _send(
+        self, p: Persona, t: int, ch: Channel, today: Inbound, arrived: int, tag: str | None
+    ) -> None:
+        """One outbound message; ``today[:arrived]`` is the mail that came in before ``t``."""
+        rng, text = self.rng, self.text
+        rnd = rng.random
+        if self.full:
+            self._login(p, t, ch)
+        u = rnd()
+        k = (
+            1
+            if u < 0.7
+            else 2
+            if u < 0.85
+            else 3 + int(rnd() * 3)
+            if u < 0.96
+            else 6 + int(rnd() * 5)
+        )
+        rcpts: list[Peer] = []
+        subj = ""
+        repliable = p.repliable
+        if arrived and rnd() < 0.5:
+            _, peer, about = today[int(rnd() * arrived)]
+            rcpts.append(peer)
+            subj = text.replies[int(rnd() * 6)] + about
+        elif repliable and rnd() < 0.8:
+            peer, about = repliable[int(rnd() * len(repliable))]
+            rcpts.append(peer)
+            if rnd() < 0.6:
+                subj = text.replies[int(rnd() * 6)] + about
+        usual_only = tag == "late_worker"
+        while len(rcpts) < k:
+            rcpts.append(self._recipient(p, usual_only))
+        if k > 1:
+            rcpts = list({r[0]: r for r in rcpts if r[0] != p.address}.values()) or [
+                p.colleagues[0]
+            ]
+        if not subj:
+            subj = text.business[int(rnd() * len(text.business))]
+        frm = p.address
+        if p.aliases and rnd() < p.alias_prob:
+            frm = p.aliases[int(rnd() * len(p.aliases))]
+        size = text.sizes[int(rnd() * 4096)]
+        mid = text.mid(ch.style, p.domain)
+        combine = k > 1 and len(rcpts) > 1 and rnd() < 0.2
+        self.mail.today.append(
+            (
+                t,
+                self.mail.seq(),
+                ch.svc,
+                frm,
+                ch.host,
+                p.user_field,
+                "yes",
+                rcpts,
+                subj,
+                size,
+                mid,
+                NORMAL,
+                tag,
+                combine,
+            )
+        )
+        if ch.kind == "web" and self.full:
+            self.sent_item(t, p, ch.ip, frm, subj, mid, size)
+
+    def _recipient(self, p: Persona, usual_only: bool) -> Peer:
+        rnd = self.rng.random
+        if rnd() < p.p_internal:
+            return p.colleagues[int(rnd() * len(p.colleagues))]
+        if p.repliable and rnd() < 0.75:
+            return p.repliable[int(rnd() * len(p.repliable))][0]
+        if usual_only or rnd() < 0.97:
+            return p.contacts[int(rnd() * len(p.contacts))]
+        peer = self.new_peer()
+        p.contacts.append(peer)
+        return peer
+
+    def new_peer(self) -> Peer:
+        rng = self.rng
+        domain = rng.choice(data.FREEMAIL) if rng.random() < 0.3 else rng.choice(self.site.partners)
+        return self.site.domains.peer(*make_person(rng, domain))
+
+    # -- inbound ----------------------------------------------------------------------------
+
+    def _inbound(self, p: Persona, day: Day) -> Inbound:
+        """Mail from the internet to ``p`` today; returns what people (not robots) sent."""
+        rng, text, mail = self.rng, self.text, self.mail
+        rnd, bits = rng.random, rng.getrandbits
+        at, workday, base = day.at, day.workday, day.base
+        app, seq = mail.today.append, mail.seq
+        business, sizes, contacts, notifiers = text.business, text.sizes, p.contacts, self.notifiers
+        me, full, inbox = p.me, self.full, p.inbox
+        people: Inbound = []
+        n_business, n_contacts = len(business) / 0.97, len(contacts)
+        for _ in range(poisson(rng, p.in_mean * (1.0 if workday else 0.15))):
+            u = rnd()  # what kind of mail: spam, robot or person (new or known)
+            if u < 0.07:
+                self._spam(p, at(rnd() * 86399))
+                continue
+            if u < 0.25:
+                peer = notifiers[int(rnd() * len(notifiers))]
+                t = base + int(rnd() * 86399) if base is not None else at(rnd() * 86399)
+                subj = text.notify[int(rnd() * len(text.notify))]
+            else:
+                if u < 0.2875:
+                    peer = self.new_peer()
+                    contacts.append(peer)
+                    n_contacts += 1
+                else:
+                    peer = contacts[int(rnd() * n_contacts)]
+                sec = (6.5 + rnd() * 13) * HOUR if workday else (8 + rnd() * 14) * HOUR
+                t = base + int(sec) if base is not None else at(sec)
+                v = rnd()
+                if v > 0.03:
+                    subj = business[int((v - 0.03) * n_business)]
+                elif v > 0.0007:
+                    subj = text.foreign[int(rnd() * len(text.foreign))]
+                else:
+                    subj = rng.choice(data.HOSTILE_SUBJECTS)
+                people.append((t, peer, subj))
+            w = rnd()  # copied to a colleague? (a fifth of those in one Recv line)
+            if w < 0.08:
+                rcpts = [me, p.colleagues[int(rnd() * len(p.colleagues))]]
+                if rcpts[1][0] == p.address:
+                    del rcpts[1]
+            else:
+                rcpts = [me]
+            if peer[5] == "gmail.com":
+                mid = f"CA{bits(160):040X}@mail.gmail.com"
+            else:
+                mid = f"{bits(88):022x}@{peer[5]}"
+            size = sizes[int(rnd() * 4096)]
+            combine = w < 0.016 and len(rcpts) > 1
+            app(
+                (
+                    t,
+                    seq(),
+                    "SMTP",
+                    peer[0],
+                    peer[3],
+                    "",
+                    peer[4],
+                    rcpts,
+                    subj,
+                    size,
+                    mid,
+                    NORMAL,
+                    None,
+                    combine,
+                )
+            )
+            if full:
+                inbox.append((t, peer[1] or peer[0].partition("@")[0], peer[0], subj, mid, size))
+        if len(inbox) > 80:
+            del inbox[:40]
+        people.sort(key=lambda item: item[0])
+        return people
+
+    def _spam(self, p: Persona, t: int) -> None:
+        rng, text = self.rng, self.text
+        sender = self.spam_senders[int(rng.random() * len(self.spam_senders))]
+        host = self.spam_hosts[int(rng.random() * len(self.spam_hosts))]
+        subj = text.pick(text.spam)
+        size = text.small_size()
+        mid = text.mid("bot", sender.rpartition("@")[2])
+        self.mail.today.append(
+            (
+                t,
+                self.mail.seq(),
+                "SMTP",
+                sender,
+                host,
+                "",
+                "no",
+                [p.me],
+                subj,
+                size,
+                mid,
+                NORMAL,
+                None,
+                False,
+            )
+        )
+        if self.full:
+            score = rng.uniform(5.2, 16.0)
+            self.logs.spam.add(
+                t + 1,
+                f"Message marked as spam with score: {score:.2f}, To: {p.address}, "
+                f"Message size: {size}, From: {sender}, Subject: {subj}\n",
+            )
+
+    # -- logins and housekeeping ----------------------------------------------------------
+
+    def _login(self, p: Persona, t: int, ch: Channel) -> None:
+        rnd = self.rng.random
+        if ch.kind == "smtp":
+            last_t, last_ip = p.last_smtp
+            if last_ip != ch.ip or t - last_t > 600:
+                self.logs.audit.add(
+                    t - 1 - int(rnd() * 3),
+                    f"SMTP: User {p.address} authenticated  from IP address {ch.ip}\n",
+                )
+            p.last_smtp = (t, ch.ip)
+        else:
+            last_t, last_ip = p.last_web
+            if last_ip != ch.ip or t - last_t > 4 * HOUR:
+                self.webmail_login(p, t - 20 - int(rnd() * 300), ch.ip, p.agent)
+            p.last_web = (t, ch.ip)
+
+    def webmail_login(self, p: Persona, t: int, ip: str, agent: str) -> None:
+        self.logs.audit.add(
+            t, f"HTTP/WebMail: User {p.address} authenticated  from IP address {ip}; {agent}\n"
+        )
+
+    def _reader_logins(self, p: Persona, day: Day, main: Channel) -> None:
+        """The mail client's logins through the working day (webmail: the morning login)."""
+        rnd = self.rng.random
+        t = day.at(p.start - rnd() * 900)
+        end = day.at(p.end)
+        if p.webmail:
+            self.webmail_login(p, t, main.ip, p.agent)
+            p.last_web = (t, main.ip)
+            return
+        low, high = (600, 900) if p.reader == "POP3" else (3600, 9000)
+        while t < end:
+            self.logs.audit.add(
+                t, f"{p.reader}: User {p.address} authenticated  from IP address {main.ip}\n"
+            )
+            t += low + int(rnd() * (high - low))
+
+    def _phone_logins(self, p: Persona, day: Day, ip: str) -> None:
+        rnd = self.rng.random
+        for _ in range(self.rng.randrange(3, 9)):
+            t = day.at((7 + rnd() * 15.5) * HOUR)
+            self.logs.audit.add(t, f"IMAP: User {p.address} authenticated  from IP address {ip}\n")
+
+    def sent_item(
+        self, t: int, p: Persona, ip: str, frm: str, subj: str, mid: str, size: int
+    ) -> None:
+        """operations.log: webmail moves a sent message from Drafts to Sent Items."""
+        a = p.address
+        self.logs.operations.add(
+            t,
+            f"{{MOVE}} Protocol: HTTP/WebMail, User: {a}, IP: {ip}, Folder: ~{a}/Drafts, "
+            f'Destination Folder: ~{a}/Sent Items, From: "{quoted(p.name)}" <{frm}>, '
+            f'Subject: "{quoted(subj)}", Msg-Id: <<{mid}>>, Delivered: {self.clock.wall(t)}, '
+            f"Size: {size}\n",
+        )
+
+    def _housekeeping(self, p: Persona, day: Day, hotel: str | None) -> None:
+        """operations.log: the user deletes or files a few received messages."""
+        rng = self.rng
+        if p.reader == "POP3" and not p.webmail:
+            return
+        proto = "HTTP/WebMail" if p.webmail else p.reader
+        ip = hotel or (p.vpn_ip if p.vpn_ip and day.weekday in p.home_days else p.lan_ip)
+        a = p.address
+        for _ in range(rng.choice((0, 0, 1, 1, 2, 3))):
+            t = day.at(p.start + rng.random() * (p.end - p.start))
+            candidates = [m for m in p.inbox if m[0] < t]
+            if not candidates:
+                continue
+            item = rng.choice(candidates)
+            p.inbox.remove(item)
+            delivered, name, sender, subj, mid, size = item
+            dest = "Deleted Items" if rng.random() < 0.75 else f"Archiv/{day.date.year}"
+            self.logs.operations.add(
+                t,
+                f"{{MOVE}} Protocol: {proto}, User: {a}, IP: {ip}, Folder: ~{a}/INBOX, "
+                f'Destination Folder: ~{a}/{dest}, From: "{quoted(name)}" <{sender}>, '
+                f'Subject: "{quoted(subj)}", Msg-Id: <<{mid}>>, '
+                f"Delivered: {self.clock.wall(delivered)}, Size: {size}\n",
+            )
