@@ -68,7 +68,7 @@ def build_digest(
     if incidents:
         subject = (
             f"daily digest {end:%Y-%m-%d}: {len(incidents)} incident"
-            f"{'s' if len(incidents) != 1 else ''} ({_counts([a.severity for a in incidents])})"
+            f"{'s' if len(incidents) != 1 else ''}: {_counts([a.severity for a in incidents])}"
         )
     else:
         subject = f"daily digest {end:%Y-%m-%d}: no new incidents"

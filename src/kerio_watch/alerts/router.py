@@ -326,11 +326,10 @@ class Router:
                 self._summarize_held(now)
                 self._prune(now)
             started = self._dispatch(now)
-            if started:
-                budget = max(w.sink.options.timeout for w in started) + 1.0
-                deadline = time.monotonic() + budget
-                for worker in started:
-                    worker.join(max(0.0, deadline - time.monotonic()))
+            begin = time.monotonic()
+            for worker in started:  # each sink gets its own time box, in parallel
+                budget = float(worker.sink.options.timeout) + 1.0
+                worker.join(max(0.0, begin + budget - time.monotonic()))
             self._collect(now)
         except Exception:
             log.exception("alert delivery failed (detection is not affected)")
