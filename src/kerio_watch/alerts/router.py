@@ -341,10 +341,10 @@ class Router:
 
     def _dispatch(self, now: float) -> list[_Worker]:
         """Claim due deliveries and start one worker per sink that has some."""
-        due = self.store.deliveries(status=(PENDING, SENDING), due_before=now, order="priority")
         plans: dict[str, list[_Job]] = {}
         hour = int(now // 3600)
-        with self.store.transaction():
+        with self.store.transaction():  # read and claim under one write lock
+            due = self.store.deliveries(status=(PENDING, SENDING), due_before=now, order="priority")
             sent_this_hour: dict[str, int] = {}
             for row in due:
                 sink = self.sinks.get(row.sink)
