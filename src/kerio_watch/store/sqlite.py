@@ -10,7 +10,7 @@ import json
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -84,16 +84,23 @@ class SQLiteStore:
         try:
             yield
         except BaseException:
-            self.db.execute("ROLLBACK")
+            self._rollback()
             raise
         else:
             try:
                 self.db.execute("COMMIT")
             except sqlite3.OperationalError as exc:
-                self.db.execute("ROLLBACK")
+                self._rollback()
                 raise StoreError(f"{self.path}: cannot write: {exc}") from None
         finally:
             self._in_tx = False
+
+    def _rollback(self) -> None:
+        """Undo the open transaction, if SQLite has not already (it does on I/O errors
+        and a full disk); never hides the error that caused it."""
+        if self.db.in_transaction:
+            with suppress(sqlite3.Error):
+                self.db.execute("ROLLBACK")
 
     def _write(self, sql: str, params: Iterable[Any] = ()) -> None:
         try:
