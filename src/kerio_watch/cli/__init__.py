@@ -63,6 +63,7 @@ def _register() -> None:
     from kerio_watch.cli import (  # noqa: PLC0415
         config_cmd,
         demo,
+        follow,
         incidents,
         listing,
         parse,
@@ -71,7 +72,7 @@ def _register() -> None:
         sinks,
     )
 
-    for module in (scan, parse, demo, config_cmd, incidents, listing, report, sinks):
+    for module in (scan, parse, demo, config_cmd, incidents, listing, report, sinks, follow):
         for command in module.COMMANDS:
             main.add_command(command)
 

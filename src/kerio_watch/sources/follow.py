@@ -583,19 +583,25 @@ class Follower:
 
     # -- reading -----------------------------------------------------------------------
     def _streams(self) -> list[Iterator[_Item]]:
-        """One stream per log: its readable files oldest first (as ``scan`` reads them)."""
-        by_log: dict[str, list[FollowedFile]] = {}
+        """One stream per log: its readable files oldest first (as ``scan`` reads them).
+
+        The sizes of all files are taken first, together, so lines written while the
+        batch is read wait for the next poll instead of overtaking other logs' lines.
+        """
+        by_log: dict[str, list[tuple[FollowedFile, int]]] = {}
         for f in self.files.values():
             if f.state not in (State.LIVE, State.GONE):
                 continue
-            if f.compressed and f.tried == f.size:
-                continue  # stopped short last time and unchanged since
-            if not f.compressed and _size_of(f) <= f.offset:
+            if f.compressed:
+                if f.tried != f.size:  # else: stopped short last time, unchanged since
+                    by_log.setdefault(f.log, []).append((f, 0))
                 continue
-            by_log.setdefault(f.log, []).append(f)
+            if _size_of(f) <= f.offset or self.descriptor(f) is None:
+                continue
+            by_log.setdefault(f.log, []).append((f, _size_of(f)))
         streams: list[Iterator[_Item]] = []
         for log in sorted(by_log):
-            group = sorted(by_log[log], key=lambda f: (f.first_ts or 0, f.seq))
+            group = sorted(by_log[log], key=lambda item: (item[0].first_ts or 0, item[0].seq))
             streams.append(_chain(self, group))
         return streams
 
@@ -743,10 +749,10 @@ class Batch:
         raise StopIteration
 
 
-def _chain(follower: Follower, group: list[FollowedFile]) -> Iterator[_Item]:
+def _chain(follower: Follower, group: list[tuple[FollowedFile, int]]) -> Iterator[_Item]:
     last = _NO_TS
-    for f in group:
-        lines = _gz_lines(f) if f.compressed else _file_lines(follower, f)
+    for f, end in group:
+        lines = _gz_lines(f) if f.compressed else _file_lines(f, end)
         lineno = max(f.lineno, 0)
         for data, end in lines:
             lineno += 1
@@ -756,14 +762,10 @@ def _chain(follower: Follower, group: list[FollowedFile]) -> Iterator[_Item]:
             yield _Item(last, record, f, end, lineno)
 
 
-def _file_lines(follower: Follower, f: FollowedFile) -> Iterator[tuple[bytes, int]]:
-    """Complete lines of a plain file from its checkpoint: (bytes, end offset)."""
-    fd = follower.descriptor(f)
+def _file_lines(f: FollowedFile, end: int) -> Iterator[tuple[bytes, int]]:
+    """Complete lines of a plain file from its checkpoint up to ``end``: (bytes, end offset)."""
+    fd = f.fd
     if fd is None:
-        return
-    try:
-        end = os.fstat(fd).st_size
-    except OSError:
         return
     pos = f.offset
     read_at = pos

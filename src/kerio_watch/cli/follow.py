@@ -1,0 +1,270 @@
+"""``kerio-watch follow`` (the service) and ``kerio-watch status`` (how it is doing)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+
+from kerio_watch.alerts.console import alert_json, render_alerts
+from kerio_watch.alerts.model import Alert
+from kerio_watch.alerts.router import Router
+from kerio_watch.cli.common import load
+from kerio_watch.cli.options import config_option, db_option, format_option
+from kerio_watch.errors import ConfigError
+from kerio_watch.service import (
+    META_PREFIX,
+    FollowService,
+    ServiceOptions,
+    Totals,
+    configure_logging,
+    follower_running,
+)
+from kerio_watch.severity import Severity
+from kerio_watch.sources.follow import FollowOptions
+from kerio_watch.store import default_db_path, open_store
+from kerio_watch.store.base import Store
+from kerio_watch.textsafe import printable
+
+
+def _positive(_ctx: click.Context, _param: click.Parameter, value: float) -> float:
+    if not 0.01 <= value <= 60:
+        raise click.BadParameter(f"expected seconds between 0.01 and 60, got {value:g}")
+    return value
+
+
+@click.command()
+@config_option
+@db_option
+@format_option
+@click.option(
+    "--poll",
+    type=float,
+    default=0.5,
+    show_default=True,
+    callback=_positive,
+    help="Seconds between looks at the logs when nothing is new.",
+)
+@click.option(
+    "--backfill/--no-backfill",
+    default=True,
+    show_default=True,
+    help="On the first start, read what the logs already hold (else start at their end). "
+    "Later starts always resume where the last one stopped.",
+)
+@click.option(
+    "--log-format",
+    type=click.Choice(["kv", "json"]),
+    default="kv",
+    show_default=True,
+    help="The service log on stderr: key=value or JSON lines.",
+)
+@click.option("--verbose", "-v", is_flag=True, help="Log every checkpoint (batches) too.")
+@click.argument("paths", nargs=-1, required=True)
+@click.pass_context
+def follow(
+    ctx: click.Context,
+    config_path: Path | None,
+    db_path: Path | None,
+    output_format: str,
+    poll: float,
+    backfill: bool,
+    log_format: str,
+    verbose: bool,
+    paths: tuple[str, ...],
+) -> None:
+    """Follow Kerio's live logs (a log directory or files) and report alerts as they happen.
+
+    Survives log rotation and restarts: positions are saved with the state, so every
+    line counts once. Alerts go to stdout and the configured [[sinks]]; what it is doing
+    goes to stderr. SIGHUP reloads the configuration; SIGTERM stops cleanly.
+
+    Example: kerio-watch follow --db /var/lib/kerio-watch/state.db
+    /opt/kerio/mailserver/store/logs
+    """
+    debug = bool(ctx.obj and ctx.obj.get("debug"))
+    configure_logging(
+        sys.stderr, as_json=log_format == "json", level=10 if verbose or debug else 20
+    )
+    stdout = sys.stdout
+    console = Console(file=stdout, highlight=False)
+
+    def show(alert: Alert) -> None:
+        if output_format == "jsonl":
+            stdout.write(alert_json(alert) + "\n")
+        else:
+            render_alerts(console, [alert])
+        stdout.flush()
+
+    options = ServiceOptions(poll=poll, follow=FollowOptions(backfill=backfill))
+    service = FollowService(paths, config_path, db_path or default_db_path(), show, options)
+    service.install_signals()
+    sys.exit(service.run())
+
+
+@click.command()
+@db_option
+@config_option
+@click.option(
+    "--format",
+    "-f",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for monitoring.",
+)
+def status(db_path: Path | None, config_path: Path | None, output_format: str) -> None:
+    """How the follower is doing: files and lag, last event, checkpoints, incidents, sinks.
+
+    Works whether `kerio-watch follow` is running or not (it only reads the database).
+    """
+    path = db_path or default_db_path()
+    store = open_store(path, readonly=True)
+    try:
+        report = status_report(store, path, config_path)
+    finally:
+        store.close()
+    if output_format == "json":
+        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+    else:
+        print_status(Console(highlight=False), report)
+
+
+def status_report(store: Store, db_path: Path, config_path: Path | None) -> dict[str, Any]:
+    """Everything ``status`` shows, as plain data."""
+    meta = {
+        key: store.get_meta(META_PREFIX + key)
+        for key in ("heartbeat", "checkpoint_at", "last_event", "pid", "paths", "stats")
+    }
+    running, pid = follower_running(db_path)
+    heartbeat = meta["heartbeat"]
+    age = None
+    if heartbeat:
+        with_tz = dt.datetime.fromisoformat(heartbeat)
+        age = round((dt.datetime.now(dt.UTC) - with_tz).total_seconds(), 1)
+    files = [
+        _file_status(cp.path, cp.dev, cp.ino, cp.offset, cp.compressed, cp.log)
+        for cp in store.follow_checkpoints()
+        if not cp.gone
+    ]
+    files.sort(key=lambda f: f["path"])
+    by_severity = Counter(inc.severity.label for inc in store.open_incidents())
+    totals = Totals.from_json(meta["stats"])
+    return {
+        "db": str(db_path),
+        "running": running,
+        "pid": pid if running else None,
+        "heartbeat": heartbeat,
+        "heartbeat_age_seconds": age,
+        "last_checkpoint": meta["checkpoint_at"],
+        "last_event": meta["last_event"],
+        "paths": json.loads(meta["paths"]) if meta["paths"] else [],
+        "files": files,
+        "lag_bytes": sum(f["lag_bytes"] or 0 for f in files),
+        "totals": json.loads(totals.to_json()),
+        "open_incidents": {
+            s.label: by_severity.get(s.label, 0) for s in sorted(Severity, reverse=True)
+        },
+        "sinks": _sink_health(store, config_path),
+    }
+
+
+def _file_status(
+    path: str, dev: int, ino: int, offset: int, compressed: bool, log: str | None
+) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "path": path,
+        "log": log,
+        "offset": offset,
+        "size": None,
+        "lag_bytes": None,
+        "state": "missing",
+        "compressed": compressed,
+    }
+    try:
+        st = Path(path).stat()
+    except OSError:
+        return entry
+    entry["size"] = st.st_size
+    if (st.st_dev, st.st_ino) != (dev, ino):
+        entry["state"] = "replaced (rotated since the last checkpoint)"
+        return entry
+    entry["state"] = "ok"
+    if not compressed:
+        entry["lag_bytes"] = max(0, st.st_size - offset)
+    return entry
+
+
+def _sink_health(store: Store, config_path: Path | None) -> list[dict[str, object]]:
+    try:
+        config = load(config_path)
+    except ConfigError:
+        config = None
+    if config is not None and config.sinks:
+        return Router(config, store).health()
+    out: list[dict[str, object]] = []
+    for name, counts in sorted(store.delivery_counts().items()):
+        last = store.deliveries(sink=name, order="tried", limit=1)
+        error = last[0].last_error if last and last[0].last_try is not None else None
+        out.append(
+            {
+                "name": name,
+                "ok": error is None,
+                "last_error": error,
+                "pending": counts.get("pending", 0) + counts.get("sending", 0),
+                "sent": counts.get("sent", 0),
+                "failed": counts.get("failed", 0),
+            }
+        )
+    return out
+
+
+def print_status(console: Console, report: dict[str, Any]) -> None:
+    """The human-readable status."""
+    running = report["running"]
+    state = {True: "[green]running[/green]", False: "[yellow]not running[/yellow]"}.get(
+        running, "unknown (cannot read the lock file)"
+    )
+    pid = f" (pid {report['pid']})" if report["pid"] else ""
+    console.print(f"follower: {state}{pid}   state: {printable(report['db'])}")
+    age = report["heartbeat_age_seconds"]
+    beat = f"{report['heartbeat']} ({age:g} s ago)" if age is not None else "never"
+    console.print(f"last heartbeat: {beat}")
+    console.print(f"last checkpoint: {report['last_checkpoint'] or 'never'}")
+    console.print(f"last event (log time): {report['last_event'] or 'none yet'}")
+    totals = report["totals"]
+    console.print(
+        f"processed: {totals['lines']:,} lines, {sum(totals['events'].values()):,} events, "
+        f"{totals['unparsed']:,} unparsed, {totals['alerts']:,} alerts"
+    )
+    if report["files"]:
+        console.print("files:")
+        for f in report["files"]:
+            size = "?" if f["size"] is None else f"{f['size']:,}"
+            lag = "" if f["lag_bytes"] is None else f", lag {f['lag_bytes']:,} bytes"
+            console.print(
+                f"  {printable(f['path'])} ({f['log'] or 'mixed'}): offset {f['offset']:,} "
+                f"of {size}{lag} [{f['state']}]",
+                markup=False,
+                soft_wrap=True,
+            )
+    else:
+        console.print("files: none followed yet")
+    counts = ", ".join(f"{n} {label}" for label, n in report["open_incidents"].items() if n)
+    console.print(f"open incidents: {counts or 'none'}")
+    for sink in report["sinks"]:
+        ok = "[green]ok[/green]" if sink["ok"] else f"[red]failing[/red]: {sink['last_error']}"
+        console.print(
+            f"sink {printable(str(sink['name']))}: {ok}; {sink['pending']} pending, "
+            f"{sink['sent']} sent, {sink['failed']} failed"
+        )
+
+
+COMMANDS = [follow, status]

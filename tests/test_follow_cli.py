@@ -1,0 +1,489 @@
+"""``kerio-watch follow`` and ``status`` as real processes: latency, kill -9, bad databases.
+
+Each test runs the installed CLI as a subprocess on a temporary log directory with a
+real SQLite database, writes lines the way Kerio does, and looks at stdout (alerts),
+stderr (the service log) and the database. Waits are bounded polls, never fixed sleeps
+longer than a fraction of a second.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import resource
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import IO
+
+import pytest
+
+from kerio_watch.service import Totals
+from logtools import kerio_stamp, recv_line
+
+T0 = dt.datetime(2026, 3, 10, 8, 0, 0)  # local time at a UTC+1 site
+USERS = [f"user{i}@example.com" for i in range(8)]
+
+
+def line(n: int, bad: bool = False) -> str:
+    """The ``n``-th mail.log line: a user's normal send, or (bad) a send as an outsider."""
+    user = USERS[n % len(USERS)]
+    when = T0 + dt.timedelta(seconds=7 * n)
+    if bad:
+        return recv_line(
+            when,
+            1,
+            n,
+            sender=f"boss{n}@evil.test",
+            to="x@victim.test",
+            user=user,
+            host="203.0.113.9",
+        )
+    return recv_line(when, 1, n, sender=user, to=f"p{n % 5}@partner.test", user=user)
+
+
+def dataset(messages: int, every: int = 150) -> list[str]:
+    """A quiet site's mail.log: ``messages`` sends (each with its delivery line), one
+    every 50 s, and a send as an outsider every ``every`` messages (from the 100th)."""
+    lines = []
+    for n in range(messages):
+        user = USERS[n % len(USERS)]
+        when = T0 + dt.timedelta(seconds=50 * n)
+        bad = n >= 100 and n % every == 100 % every
+        sender = f"boss{n}@evil.test" if bad else user
+        host = "203.0.113.9" if bad else f"192.168.1.{10 + n % len(USERS)}"
+        recv = recv_line(
+            when, 1, n, sender=sender, to=f"p{n % 5}@partner.test", user=user, host=host
+        )
+        qid = recv.split("Queue-ID: ")[1][:17]
+        sent = (
+            f"{kerio_stamp(when + dt.timedelta(seconds=2))} Sent: Queue-ID: {qid}, "
+            f"Recipient: <p{n % 5}@partner.test>, Result: delivered, Status: 2.0.0 , "
+            f"Remote-Host: 198.51.100.25, Msg-Id: <{n}@mail.example.com>"
+        )
+        lines += [recv, sent]
+    return lines
+
+
+class Follow:
+    """One ``kerio-watch follow`` process (and its restarts) on one database."""
+
+    def __init__(self, tmp: Path, logs: Path, *extra: str) -> None:
+        self.tmp = tmp
+        self.logs = logs
+        self.db = tmp / "state.db"
+        self.extra = extra
+        self.runs = 0
+        self.proc: subprocess.Popen[str] | None = None
+
+    def start(self, *more: str) -> subprocess.Popen[str]:
+        """Start a run; its stdout and stderr are copied to out-N.txt and err-N.txt.
+
+        Through pipes, not files, so a file size limit set on the child (the full-disk
+        test) does not silence its log.
+        """
+        n = self.runs
+        self.runs += 1
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "kerio_watch",
+                "follow",
+                "--db",
+                str(self.db),
+                "--format",
+                "jsonl",
+                "--poll",
+                "0.05",
+                *self.extra,
+                *more,
+                str(self.logs),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for stream, name in ((self.proc.stdout, "out"), (self.proc.stderr, "err")):
+            target = self.tmp / f"{name}-{n}.txt"
+            target.write_text("")
+            threading.Thread(target=_copy, args=(stream, target), daemon=True).start()
+        return self.proc
+
+    def err(self, n: int | None = None) -> str:
+        return (self.tmp / f"err-{self.runs - 1 if n is None else n}.txt").read_text()
+
+    def printed(self) -> list[dict[str, object]]:
+        """Alerts printed on stdout by every run so far."""
+        found = []
+        for n in range(self.runs):
+            for text in (self.tmp / f"out-{n}.txt").read_text().splitlines():
+                if text.startswith("{"):
+                    found.append(json.loads(text))
+        return found
+
+    def totals(self) -> Totals:
+        if not self.db.exists():
+            return Totals()
+        try:
+            with sqlite3.connect(f"file:{self.db}?mode=ro", uri=True, timeout=5) as db:
+                row = db.execute("SELECT value FROM meta WHERE key = 'follow.stats'").fetchone()
+        except sqlite3.Error:
+            return Totals()
+        return Totals.from_json(row[0] if row else None)
+
+    def kill9(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(5)
+
+    def stop(self) -> int:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(10)
+
+
+@contextlib.contextmanager
+def read_only(path: Path) -> Iterator[None]:
+    """Make a file unwritable for this user (root ignores modes: the immutable flag)."""
+    if os.geteuid() != 0:
+        path.chmod(0o444)
+        try:
+            yield
+        finally:
+            path.chmod(0o644)
+        return
+    if shutil.which("chattr") is None:
+        pytest.skip("running as root without chattr: cannot make a file read-only")
+    done = subprocess.run(["chattr", "+i", str(path)], capture_output=True, check=False)
+    if done.returncode != 0:
+        pytest.skip(f"chattr +i is not supported here: {done.stderr!r}")
+    try:
+        yield
+    finally:
+        subprocess.run(["chattr", "-i", str(path)], check=True)
+
+
+def _copy(stream: IO[str] | None, target: Path) -> None:
+    assert stream is not None
+    with target.open("a") as out:
+        for text in stream:
+            out.write(text)
+            out.flush()
+
+
+def wait_for(predicate: Callable[[], object], timeout: float = 10.0) -> float:
+    """Poll until true; the seconds it took (fails after ``timeout``)."""
+    start = time.monotonic()
+    while True:
+        if predicate():
+            return time.monotonic() - start
+        if time.monotonic() - start > timeout:
+            raise AssertionError(f"not true within {timeout} s: {predicate}")
+        time.sleep(0.02)
+
+
+def append(path: Path, lines: list[str]) -> None:
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write("".join(x + "\n" for x in lines))
+
+
+def scan_alerts(tmp: Path, lines: list[str]) -> list[dict[str, object]]:
+    """What ``kerio-watch scan`` reports for the same lines (one file, fresh database)."""
+    ref = tmp / "ref"
+    ref.mkdir(exist_ok=True)
+    (ref / "mail.log").write_text("".join(x + "\n" for x in lines))
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "kerio_watch",
+            "scan",
+            "--db",
+            str(tmp / "scan.db"),
+            "--format",
+            "jsonl",
+            str(ref),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return [json.loads(x) for x in result.stdout.splitlines() if x.startswith("{")]
+
+
+@pytest.fixture
+def logs(tmp_path: Path) -> Path:
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def follow(tmp_path: Path, logs: Path) -> Iterator[Follow]:
+    f = Follow(tmp_path, logs)
+    yield f
+    if f.proc is not None and f.proc.poll() is None:
+        f.proc.kill()
+        f.proc.wait()
+
+
+def started(f: Follow) -> Callable[[], bool]:
+    return lambda: "event=started" in f.err()
+
+
+class TestLive:
+    """Alerts as they happen, clean stops and reloads."""
+
+    def test_alert_is_out_within_two_seconds(self, follow: Follow, logs: Path) -> None:
+        """The alert for a line is on stdout well within 2 s of the line being written."""
+        append(logs / "mail.log", [line(0), line(1)])
+        follow.start()
+        wait_for(started(follow))
+        wait_for(lambda: follow.totals().lines == 2)
+        append(logs / "mail.log", [line(2, bad=True)])
+        latency = wait_for(follow.printed, timeout=5)
+        assert latency < 2.0
+        (alert,) = follow.printed()
+        assert alert["rule"] == "kerio.mail.from_external"
+        assert "event=alert" in follow.err()
+        assert follow.stop() == 0
+        assert "event=stopped status=0" in follow.err()
+
+    def test_sighup_reloads_and_keeps_a_good_config(
+        self, follow: Follow, logs: Path, tmp_path: Path
+    ) -> None:
+        """A broken config on SIGHUP is refused (logged); a good one is applied."""
+        config = tmp_path / "kw.toml"
+        config.write_text('[site]\ntimezone = "Europe/Berlin"\n')
+        append(logs / "mail.log", [line(0)])
+        proc = follow.start("--config", str(config))
+        wait_for(started(follow))
+        config.write_text("[site\nthis is not toml")
+        proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: "event=reload_failed" in follow.err())
+        assert "keeping the old configuration" in follow.err()
+        assert proc.poll() is None
+        config.write_text(
+            '[site]\ntimezone = "Europe/Berlin"\n[users."user2@example.com"]\n'
+            'aliases = ["boss2@evil.test"]\n'
+        )
+        proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: "event=reloaded" in follow.err())
+        append(logs / "mail.log", [line(2, bad=True), line(3, bad=True)])
+        wait_for(lambda: follow.totals().lines == 3)
+        # user2's new alias is fine now; user3 sending as an outsider is not.
+        wait_for(lambda: len(follow.printed()) == 1)
+        assert follow.printed()[0]["user"] == "user3@example.com"
+        assert follow.stop() == 0
+
+    def test_status_while_running_and_after(self, follow: Follow, logs: Path) -> None:
+        """status shows files, lag, totals and whether the follower runs."""
+        append(logs / "mail.log", [line(0), line(1)])
+        follow.start()
+        wait_for(lambda: follow.totals().lines == 2)
+
+        def status() -> dict[str, object]:
+            result = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "kerio_watch",
+                    "status",
+                    "--db",
+                    str(follow.db),
+                    "--format",
+                    "json",
+                ],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            return json.loads(result.stdout)  # type: ignore[no-any-return]
+
+        running = status()
+        assert running["running"] is True
+        assert running["pid"] == follow.proc.pid  # type: ignore[union-attr]
+        (entry,) = running["files"]  # type: ignore[misc]
+        assert entry["lag_bytes"] == 0 and entry["offset"] == (logs / "mail.log").stat().st_size
+        assert running["totals"]["lines"] == 2  # type: ignore[index]
+        assert running["last_event"] == "2026-03-10T08:00:07+01:00"
+        follow.stop()
+        append(logs / "mail.log", [line(2)])
+        stopped = status()
+        assert stopped["running"] is False
+        assert stopped["lag_bytes"] == len(line(2)) + 1
+        text = subprocess.run(
+            [sys.executable, "-m", "kerio_watch", "status", "--db", str(follow.db)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        assert "not running" in text and "mail.log" in text
+
+    def test_one_follower_per_database(self, follow: Follow, logs: Path, tmp_path: Path) -> None:
+        """A second follower on the same database is refused with a clear message."""
+        append(logs / "mail.log", [line(0)])
+        follow.start()
+        wait_for(started(follow))
+        second = Follow(tmp_path, logs)
+        second.runs = 10
+        proc = second.start()
+        assert proc.wait(10) == 1
+        err = second.err()
+        assert "already using" in err and "Traceback" not in err
+
+
+class TestExactlyOnce:
+    """kill -9 anywhere, restart: every line once, every alert once."""
+
+    def test_kill_9_mid_stream(self, follow: Follow, logs: Path, tmp_path: Path) -> None:
+        """Killed three times while lines stream in (and rotated while down): same as scan."""
+        lines = dataset(1200)
+        path = logs / "mail.log"
+        follow.start()
+        wait_for(started(follow))
+        kills = {6, 12, 19}
+        for chunk in range(24):
+            append(path, lines[chunk * 100 : (chunk + 1) * 100])
+            time.sleep(0.03)
+            if chunk in kills:
+                follow.kill9()
+                if chunk == 12:
+                    path.rename(logs / "mail.log.1")  # rotated while kerio-watch is down
+                follow.start()
+        wait_for(lambda: follow.totals().lines == len(lines), timeout=20)
+        assert follow.stop() == 0
+        totals = follow.totals()
+        assert totals.lines == 2400
+        assert totals.events == Counter({"message_received": 1200, "message_delivery": 1200})
+        expected = scan_alerts(tmp_path, lines)
+        assert len(expected) == 4
+        printed = follow.printed()
+        assert sorted(a["id"] for a in printed) == sorted(a["id"] for a in expected)  # type: ignore[type-var]
+        key = ("user", "rule", "severity", "time")
+        assert sorted(tuple(a[k] for k in key) for a in printed) == sorted(  # type: ignore[misc]
+            tuple(a[k] for k in key) for a in expected
+        )
+        with sqlite3.connect(follow.db) as db:
+            assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+            assert db.execute("SELECT count(*) FROM alerts").fetchone() == (4,)
+
+
+class TestBadDatabase:
+    """Locked, read-only and full: clear messages, no tracebacks, no damage."""
+
+    def test_locked_database_waits_then_continues(self, follow: Follow, logs: Path) -> None:
+        """Another writer holding the lock delays the follower; nothing is lost or doubled."""
+        append(logs / "mail.log", [line(0)])
+        follow.start()
+        wait_for(lambda: follow.totals().lines == 1)
+        other = sqlite3.connect(follow.db, isolation_level=None, timeout=5)
+        other.execute("BEGIN IMMEDIATE")
+        append(logs / "mail.log", [line(1), line(2, bad=True)])
+        time.sleep(1.5)
+        assert follow.printed() == []  # waiting for the lock, nothing half-done
+        other.execute("ROLLBACK")
+        other.close()
+        wait_for(lambda: len(follow.printed()) == 1)
+        assert follow.totals().lines == 3
+        assert follow.stop() == 0
+        assert "Traceback" not in follow.err()
+
+    def test_read_only_database_is_a_clear_error(
+        self, follow: Follow, logs: Path, tmp_path: Path
+    ) -> None:
+        """A state database the user cannot write: exit 1, one clear line, no traceback."""
+        append(logs / "mail.log", [line(0)])
+        subprocess.run(
+            [sys.executable, "-m", "kerio_watch", "scan", "--db", str(follow.db), str(logs)],
+            capture_output=True,
+            check=True,
+        )
+        with read_only(follow.db):
+            proc = follow.start()
+            assert proc.wait(10) == 1
+        err = follow.err()
+        assert "read-only" in err and "state.db" in err
+        assert "Traceback" not in err
+        with sqlite3.connect(f"file:{follow.db}?mode=ro", uri=True) as db:
+            assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+    def test_full_disk_is_survived(self, follow: Follow, logs: Path) -> None:
+        """Writes fail (file size limit): logged clearly, retried, then nothing lost."""
+        append(logs / "mail.log", [line(0)])
+        proc = follow.start()
+        wait_for(lambda: follow.totals().lines == 1)
+        soft, hard = resource.prlimit(proc.pid, resource.RLIMIT_FSIZE)
+        resource.prlimit(proc.pid, resource.RLIMIT_FSIZE, (1, hard))
+        append(logs / "mail.log", [line(1), line(2, bad=True), line(3)])
+        wait_for(lambda: "event=state_write_failed" in follow.err())
+        assert follow.printed() == []
+        assert proc.poll() is None
+        resource.prlimit(proc.pid, resource.RLIMIT_FSIZE, (soft, hard))
+        wait_for(lambda: "event=state_write_recovered" in follow.err(), timeout=15)
+        wait_for(lambda: len(follow.printed()) == 1)
+        assert follow.totals().lines == 4
+        assert follow.stop() == 0
+        err = follow.err()
+        assert "Traceback" not in err and "disk may be full" in err
+        with sqlite3.connect(follow.db) as db:
+            assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+class TestBadInput:
+    """Mistakes on the command line get one clear line and an exit status."""
+
+    def test_missing_path(self, tmp_path: Path) -> None:
+        """A log directory that does not exist."""
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "kerio_watch",
+                "follow",
+                "--db",
+                str(tmp_path / "s.db"),
+                str(tmp_path / "nowhere"),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=20,
+        )
+        assert result.returncode == 5
+        assert "no such file or directory" in result.stderr
+        assert "Traceback" not in result.stderr
+
+    def test_bad_config(self, tmp_path: Path, logs: Path) -> None:
+        """An invalid configuration stops the start."""
+        config = tmp_path / "bad.toml"
+        config.write_text("[site]\ntimezone = 'Mars/Olympus'\n")
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "kerio_watch",
+                "follow",
+                "--config",
+                str(config),
+                "--db",
+                str(tmp_path / "s.db"),
+                str(logs),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=20,
+        )
+        assert result.returncode == 3
+        assert "timezone" in result.stderr and "Traceback" not in result.stderr
