@@ -343,6 +343,55 @@ class TestLive:
         assert "already using" in err and "Traceback" not in err
 
 
+class TestSinks:
+    """Alerts also go to the configured sinks; status shows their health."""
+
+    def test_alert_reaches_the_sinks_and_failures_are_reported(
+        self, follow: Follow, logs: Path, tmp_path: Path
+    ) -> None:
+        """A working file sink gets the alert once; a broken one is reported failing."""
+        config = tmp_path / "kw.toml"
+        config.write_text(
+            f'[[sinks]]\ntype = "jsonl"\nname = "file"\npath = "{tmp_path / "alerts.jsonl"}"\n'
+            f'[[sinks]]\ntype = "jsonl"\nname = "broken"\npath = "{tmp_path / "no" / "a.jsonl"}"\n'
+        )
+        append(logs / "mail.log", [line(0)])
+        follow.start("--config", str(config))
+        wait_for(lambda: follow.totals().lines == 1)
+        append(logs / "mail.log", [line(1, bad=True)])
+        wait_for((tmp_path / "alerts.jsonl").exists, timeout=5)
+        (delivered,) = (tmp_path / "alerts.jsonl").read_text().splitlines()
+        assert json.loads(delivered)["id"] == follow.printed()[0]["id"]
+        wait_for(lambda: "broken" in follow.err() and "directory does not exist" in follow.err())
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "kerio_watch",
+                "status",
+                "--db",
+                str(follow.db),
+                "--config",
+                str(config),
+                "--format",
+                "json",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        sinks = {s["name"]: s for s in json.loads(result.stdout)["sinks"]}
+        assert sinks["file"]["ok"] is True and sinks["file"]["sent"] == 1
+        assert sinks["broken"]["ok"] is False and sinks["broken"]["pending"] == 1
+        assert "directory does not exist" in sinks["broken"]["last_error"]
+        follow.kill9()
+        follow.start("--config", str(config))
+        wait_for(started(follow))
+        time.sleep(0.3)
+        assert len((tmp_path / "alerts.jsonl").read_text().splitlines()) == 1
+        assert follow.stop() == 0
+
+
 class TestExactlyOnce:
     """kill -9 anywhere, restart: every line once, every alert once."""
 

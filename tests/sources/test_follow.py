@@ -322,7 +322,7 @@ class TestRotation:
         path.rename(logs / "mail.log.1")
         gzip_file(logs / "mail.log.1")
         append(path, mail(5))
-        h.follower = h._new()  # noqa: SLF001
+        h.follower = h._new()
         assert h.read() == [mail(3), mail(4), mail(5)]
         h.restart()
         assert h.read() == []
@@ -387,7 +387,7 @@ class TestRestart:
         append(path, mail(2))
         path.rename(logs / "mail.log.1")
         append(path, mail(3))
-        h.follower = h._new()  # noqa: SLF001
+        h.follower = h._new()
         assert h.read() == [mail(2), mail(3)]
 
     def test_restart_after_copytruncate(self, logs: Path) -> None:
@@ -403,7 +403,7 @@ class TestRestart:
         with path.open("r+b") as handle:
             handle.truncate(0)
         append(path, mail(3))
-        h.follower = h._new()  # noqa: SLF001
+        h.follower = h._new()
         assert h.read() == [mail(2), mail(3)]
 
     def test_rewritten_file_starts_over(self, logs: Path) -> None:
@@ -417,7 +417,7 @@ class TestRestart:
         with path.open("r+b") as handle:
             handle.seek(0)
             handle.write((mail(50, "rewritten-and-longer") + "\n").encode() * 4)
-        h.follower = h._new()  # noqa: SLF001
+        h.follower = h._new()
         assert h.read() == [mail(50, "rewritten-and-longer")] * 4
 
     def test_new_file_while_stopped_is_read_in_full(self, logs: Path) -> None:
@@ -428,7 +428,7 @@ class TestRestart:
         h.checkpoint()
         h.follower.close()
         append(logs / "security.log", [sec(2), sec(3)])
-        h.follower = h._new()  # noqa: SLF001
+        h.follower = h._new()
         assert h.read() == [sec(2), sec(3)]
 
 
