@@ -29,7 +29,7 @@ from kerio_watch.service import (
 from kerio_watch.severity import Severity
 from kerio_watch.sources.follow import FollowOptions
 from kerio_watch.store import default_db_path, open_store
-from kerio_watch.store.base import Store
+from kerio_watch.store.base import FileCheckpoint, Store
 from kerio_watch.textsafe import printable
 
 
@@ -149,11 +149,7 @@ def status_report(store: Store, db_path: Path, config_path: Path | None) -> dict
     if heartbeat:
         with_tz = dt.datetime.fromisoformat(heartbeat)
         age = round((dt.datetime.now(dt.UTC) - with_tz).total_seconds(), 1)
-    files = [
-        _file_status(cp.path, cp.dev, cp.ino, cp.offset, cp.compressed, cp.log)
-        for cp in store.follow_checkpoints()
-        if not cp.gone
-    ]
+    files = [_file_status(cp) for cp in store.follow_checkpoints() if not cp.gone]
     files.sort(key=lambda f: f["path"])
     by_severity = Counter(inc.severity.label for inc in store.open_incidents())
     totals = Totals.from_json(meta["stats"])
@@ -176,29 +172,31 @@ def status_report(store: Store, db_path: Path, config_path: Path | None) -> dict
     }
 
 
-def _file_status(
-    path: str, dev: int, ino: int, offset: int, compressed: bool, log: str | None
-) -> dict[str, Any]:
+def _file_status(cp: FileCheckpoint) -> dict[str, Any]:
     entry: dict[str, Any] = {
-        "path": path,
-        "log": log,
-        "offset": offset,
+        "path": cp.path,
+        "log": cp.log,
+        "offset": cp.offset,
         "size": None,
         "lag_bytes": None,
         "state": "missing",
-        "compressed": compressed,
+        "compressed": cp.compressed,
     }
     try:
-        st = Path(path).stat()
+        st = Path(cp.path).stat()
     except OSError:
         return entry
     entry["size"] = st.st_size
-    if (st.st_dev, st.st_ino) != (dev, ino):
+    if (st.st_dev, st.st_ino) != (cp.dev, cp.ino):
         entry["state"] = "replaced (rotated since the last checkpoint)"
-        return entry
-    entry["state"] = "ok"
-    if not compressed:
-        entry["lag_bytes"] = max(0, st.st_size - offset)
+    elif cp.size < 0:
+        entry["state"] = "not read (a copy of a file already read, or an old archive)"
+    elif cp.compressed:
+        done = cp.size and cp.offset >= cp.size
+        entry["state"] = "archive read" if done else "archive being read"
+    else:
+        entry["state"] = "ok"
+        entry["lag_bytes"] = max(0, st.st_size - cp.offset)
     return entry
 
 
@@ -248,10 +246,13 @@ def print_status(console: Console, report: dict[str, Any]) -> None:
         console.print("files:")
         for f in report["files"]:
             size = "?" if f["size"] is None else f"{f['size']:,}"
-            lag = "" if f["lag_bytes"] is None else f", lag {f['lag_bytes']:,} bytes"
+            where = (
+                f"offset {f['offset']:,} of {size}, lag {f['lag_bytes']:,} bytes"
+                if f["lag_bytes"] is not None
+                else f"{size} bytes"
+            )
             console.print(
-                f"  {printable(f['path'])} ({f['log'] or 'mixed'}): offset {f['offset']:,} "
-                f"of {size}{lag} [{f['state']}]",
+                f"  {printable(f['path'])} ({f['log'] or 'mixed'}): {where} [{f['state']}]",
                 markup=False,
                 soft_wrap=True,
             )
