@@ -37,110 +37,40 @@ label checkpoints; nothing here looks at log time except to order lines.
 
 from __future__ import annotations
 
-import contextlib
-import gzip
 import hashlib
 import heapq
 import logging
 import os
 import stat
 import time
-import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
-from enum import Enum
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from kerio_watch.errors import SourceError
 from kerio_watch.events import Unparsed
-from kerio_watch.formats.envelope import StampParser, split_syslog
-from kerio_watch.sources.files import MAX_LINE, LogFile, Record, decode_line, discover
+from kerio_watch.formats.envelope import split_syslog
+from kerio_watch.sources.files import LogFile, Record, decode_line, discover
+from kerio_watch.sources.tail import (
+    FollowedFile,
+    State,
+    complete_end,
+    is_gzip,
+    note,
+    read_gz_lines,
+    read_head,
+    read_lines,
+    size_of,
+)
 from kerio_watch.store.base import FileCheckpoint
 
-logger = logging.getLogger(__name__)
+__all__ = ["Batch", "FileStatus", "FollowOptions", "Follower", "State", "note"]
 
-HEAD_BYTES = 4096
-"""The identity hash covers the first line, or its first this many bytes."""
-CHUNK = 256 * 1024
-"""Bytes read from a file at a time."""
-LONG_LINE = 1 << 20
-"""A line longer than this is cut to its first :data:`KEEP_BYTES` while it is read."""
-KEEP_BYTES = MAX_LINE * 4
 OLD_COPY_MARGIN = 3 * 3600
 """Seconds of log time a new file may start before the newest followed one (DST)."""
 SNIFF_LIMIT = 64 * 1024
 """A file that is not a log is sniffed again when it changes, up to this size."""
-_GZIP_MAGIC = b"\x1f\x8b"
 _NO_TS = -(2**62)
-
-
-def note(level: int, event: str, **fields: Any) -> None:
-    """Log a structured event (``event`` plus key=value fields) for the service log."""
-    logger.log(level, event, extra={"kv": fields})
-
-
-class State(Enum):
-    """Where a followed file stands."""
-
-    PENDING = "pending"
-    """No complete first line yet: identity unknown, nothing to read."""
-    LIVE = "live"
-    """At a watched path: read as it grows."""
-    GONE = "gone"
-    """Renamed out of the watched paths or deleted: drained through the open descriptor."""
-    TWIN = "twin"
-    """A copy of a file being read (same first line): not read while that one lives."""
-    DONE = "done"
-    """A compressed file already handled: never read again."""
-    IGNORED = "ignored"
-    """Not a Kerio log (sniffed again if it changes while small)."""
-
-
-@dataclass(eq=False)
-class FollowedFile:
-    """One file (inode) the follower knows about."""
-
-    path: str
-    dev: int
-    ino: int
-    source: LogFile
-    seq: int
-    state: State = State.PENDING
-    first_hash: str = ""
-    first_ts: int | None = None
-    offset: int = 0
-    """The byte after the last line handed over (the checkpoint)."""
-    lineno: int = 0
-    size: int = 0
-    mtime_ns: int = 0
-    fd: int | None = None
-    compressed: bool = False
-    total: int = 0
-    """Compressed files: decompressed size once read to the end (0: not yet, -1: skipped)."""
-    tried: int = -1
-    """Compressed files: their size when a read stopped short (being written)."""
-    changed_at: float = 0.0
-    """Monotonic time of the last change seen (growth, rename, discovery)."""
-    twin_of: str = ""
-    final: bool = False
-    """Vanished and quiet: read its last line even without a newline, then close."""
-    partial: tuple[int, int] | None = None
-    """(start, scanned up to) of a long line still waiting for its newline."""
-    stamp: StampParser = field(default_factory=StampParser)
-    warned_decode: bool = False
-
-    @property
-    def log(self) -> str:
-        """The log this file belongs to ("" for a mixed syslog stream)."""
-        return self.source.log or ""
-
-    def close(self) -> None:
-        """Close the descriptor, if open."""
-        if self.fd is not None:
-            with contextlib.suppress(OSError):
-                os.close(self.fd)
-            self.fd = None
 
 
 @dataclass
@@ -283,7 +213,7 @@ class Follower:
     def _adopt(self, path: str, st: os.stat_result) -> FollowedFile:
         """A file seen for the first time: classify it and learn its identity."""
         self._seq += 1
-        compressed = _is_gzip(path)
+        compressed = is_gzip(path)
         source = _classify(path)
         f = FollowedFile(
             path=path,
@@ -304,7 +234,7 @@ class Follower:
 
     def _identify(self, f: FollowedFile) -> None:
         """Hash the first complete line (None yet: the file stays PENDING)."""
-        head = _read_head(f)
+        head = read_head(f)
         if head is None:
             return
         f.first_hash = hashlib.sha256(head).hexdigest()
@@ -359,7 +289,7 @@ class Follower:
                 if f.compressed:
                     self._done(f, "no backfill")
                     return
-                f.offset = _complete_end(f)
+                f.offset = complete_end(f)
                 f.lineno = -1  # unknown
         elif self._is_old_copy(f):
             self._done(
@@ -483,7 +413,7 @@ class Follower:
 
     def _vanished(self, key: tuple[int, int], f: FollowedFile, now: float) -> None:
         if f.state is State.GONE:
-            size = _size_of(f)
+            size = size_of(f)
             if size != f.size:  # still written to: keep draining
                 f.size = size
                 f.changed_at = now
@@ -541,11 +471,11 @@ class Follower:
 
     def _same(self, f: FollowedFile, path: str, st: os.stat_result) -> bool:
         """Whether the inode still holds the file read so far (not rewritten, not reused)."""
-        if _is_gzip(path) != f.compressed:
+        if is_gzip(path) != f.compressed:
             return False
         if not f.compressed and st.st_size < f.offset:
             return False
-        head = _read_head(f, path)
+        head = read_head(f, path)
         return head is not None and hashlib.sha256(head).hexdigest() == f.first_hash
 
     def _replace(
@@ -572,7 +502,7 @@ class Follower:
         for key, f in list(self.files.items()):
             idle = now - f.changed_at
             if f.state is State.GONE and idle >= self.options.linger:
-                if _size_of(f) > f.offset and not f.final:
+                if size_of(f) > f.offset and not f.final:
                     f.final = True  # read the unterminated last line, then close
                     continue
                 note(logging.INFO, "file_closed", path=f.path, offset=f.offset)
@@ -596,9 +526,9 @@ class Follower:
                 if f.tried != f.size:  # else: stopped short last time, unchanged since
                     by_log.setdefault(f.log, []).append((f, 0))
                 continue
-            if _size_of(f) <= f.offset or self.descriptor(f) is None:
+            if size_of(f) <= f.offset or self.descriptor(f) is None:
                 continue
-            by_log.setdefault(f.log, []).append((f, _size_of(f)))
+            by_log.setdefault(f.log, []).append((f, size_of(f)))
         streams: list[Iterator[_Item]] = []
         for log in sorted(by_log):
             group = sorted(by_log[log], key=lambda item: (item[0].first_ts or 0, item[0].seq))
@@ -752,7 +682,7 @@ class Batch:
 def _chain(follower: Follower, group: list[tuple[FollowedFile, int]]) -> Iterator[_Item]:
     last = _NO_TS
     for f, end in group:
-        lines = _gz_lines(f) if f.compressed else _file_lines(f, end)
+        lines = read_gz_lines(f) if f.compressed else read_lines(f, end)
         lineno = max(f.lineno, 0)
         for data, end in lines:
             lineno += 1
@@ -762,155 +692,10 @@ def _chain(follower: Follower, group: list[tuple[FollowedFile, int]]) -> Iterato
             yield _Item(last, record, f, end, lineno)
 
 
-def _file_lines(f: FollowedFile, end: int) -> Iterator[tuple[bytes, int]]:
-    """Complete lines of a plain file from its checkpoint up to ``end``: (bytes, end offset)."""
-    fd = f.fd
-    if fd is None:
-        return
-    pos = f.offset
-    read_at = pos
-    head = b""  # the start of a long line being skipped
-    long_start: int | None = None
-    if f.partial is not None and f.partial[0] == pos:
-        long_start, read_at = f.partial
-        head = _pread(fd, KEEP_BYTES, pos)
-    buf = b""
-    while read_at < end:
-        chunk = _pread(fd, min(CHUNK, end - read_at), read_at)
-        if not chunk:
-            break
-        read_at += len(chunk)
-        if long_start is not None:
-            cut = chunk.find(b"\n")
-            if cut < 0:
-                continue
-            pos = read_at - len(chunk) + cut + 1
-            yield head, pos
-            head = b""
-            long_start = None
-            chunk = chunk[cut + 1 :]
-        buf += chunk
-        parts = buf.split(b"\n")
-        buf = parts.pop()
-        for part in parts:
-            pos += len(part) + 1
-            yield part, pos
-        if len(buf) > LONG_LINE:
-            long_start = pos
-            head = buf[:KEEP_BYTES]
-            buf = b""
-    if long_start is not None:
-        f.partial = (long_start, read_at)
-        return
-    f.partial = None
-    if f.final and buf and pos + len(buf) == end:
-        yield buf, end  # a vanished file's unterminated last line
-
-
-def _gz_lines(f: FollowedFile) -> Iterator[tuple[bytes, int]]:
-    """Lines of a compressed file after its checkpoint (decompressed offsets)."""
-    pos = 0
-    try:
-        with gzip.open(f.path, "rb") as handle:
-            skip = f.offset
-            while skip > 0:
-                block = handle.read(min(CHUNK, skip))
-                if not block:
-                    break
-                skip -= len(block)
-                pos += len(block)
-            tail = b""
-            for data in handle:
-                if not data.endswith(b"\n"):
-                    tail = data
-                    break
-                pos += len(data)
-                yield data, pos
-            if tail and not handle.read(1):  # complete stream, unterminated last line
-                pos += len(tail)
-                yield tail, pos
-    except (OSError, EOFError, zlib.error) as exc:
-        f.tried = f.size  # being written (or damaged): again when it changes
-        if not isinstance(exc, EOFError):
-            note(logging.WARNING, "cannot_read", path=f.path, error=str(exc))
-        return
-    f.total = pos
-    f.state = State.DONE
-    note(logging.INFO, "file_done", path=f.path, offset=pos, compressed=True)
-
-
 def _continues(f: FollowedFile, cp: FileCheckpoint) -> bool:
     """A file with a retired identity's first line continues it (unless it is the same
     inode cut below the old position: that is a truncation, read from the start)."""
     return (cp.dev, cp.ino) != (f.dev, f.ino) or f.compressed or f.size >= cp.offset
-
-
-def _pread(fd: int, size: int, offset: int) -> bytes:
-    try:
-        return os.pread(fd, size, offset)
-    except OSError:
-        return b""
-
-
-def _size_of(f: FollowedFile) -> int:
-    if f.fd is not None:
-        try:
-            return os.fstat(f.fd).st_size
-        except OSError:
-            return f.size
-    return f.size
-
-
-def _read_head(f: FollowedFile, path: str | None = None) -> bytes | None:
-    """The first complete line (or first HEAD_BYTES bytes), None if not there yet."""
-    path = path or f.path
-    try:
-        if f.fd is not None and not f.compressed:
-            data = os.pread(f.fd, HEAD_BYTES, 0)
-        elif f.compressed:
-            with gzip.open(path, "rb") as handle:
-                data = handle.read(HEAD_BYTES)
-        else:
-            with Path(path).open("rb") as handle:
-                st = os.fstat(handle.fileno())
-                if (st.st_dev, st.st_ino) != (f.dev, f.ino):
-                    return None
-                data = handle.read(HEAD_BYTES)
-    except (OSError, EOFError, zlib.error):
-        return None
-    cut = data.find(b"\n")
-    if cut >= 0:
-        return data[: cut + 1]
-    return data if len(data) >= HEAD_BYTES else None
-
-
-def _complete_end(f: FollowedFile) -> int:
-    """The offset after the last complete line (start at the end: ``--no-backfill``)."""
-    size = f.size
-    if size == 0:
-        return 0
-    try:
-        with Path(f.path).open("rb") as handle:
-            pos = size
-            while pos > 0:
-                start = max(0, pos - CHUNK)
-                handle.seek(start)
-                data = handle.read(pos - start)
-                cut = data.rfind(b"\n")
-                if cut >= 0:
-                    return start + cut + 1
-                pos = start
-    except OSError:
-        return 0
-    return 0
-
-
-def _is_gzip(path: str) -> bool:
-    try:
-        with Path(path).open("rb") as handle:
-            return handle.read(2) == _GZIP_MAGIC
-    except OSError:
-        return False
 
 
 def _classify(path: str) -> LogFile | None:
