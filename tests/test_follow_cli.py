@@ -488,6 +488,22 @@ class TestBadDatabase:
         with sqlite3.connect(follow.db) as db:
             assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
 
+    def test_stop_while_the_disk_is_full(self, follow: Follow, logs: Path) -> None:
+        """SIGTERM while writes fail: exit 1, said clearly; the last commit stays intact."""
+        append(logs / "mail.log", [line(0)])
+        proc = follow.start()
+        wait_for(lambda: follow.totals().lines == 1)
+        _soft, hard = resource.prlimit(proc.pid, resource.RLIMIT_FSIZE)
+        resource.prlimit(proc.pid, resource.RLIMIT_FSIZE, (1, hard))
+        append(logs / "mail.log", [line(1)])
+        wait_for(lambda: "event=state_write_failed" in follow.err())
+        assert follow.stop() == 1
+        err = follow.err()
+        assert "event=stopped status=1" in err and "Traceback" not in err
+        assert follow.totals().lines == 1
+        with sqlite3.connect(follow.db) as db:
+            assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
 
 class TestBadInput:
     """Mistakes on the command line get one clear line and an exit status."""

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import fcntl
 import json
 import logging
 import os
@@ -139,6 +138,8 @@ class FollowLock:
         Raises:
             StoreError: another follower holds it, or the file cannot be created.
         """
+        import fcntl  # noqa: PLC0415 - POSIX only; the CLI must still import on Windows
+
         try:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         except OSError as exc:
@@ -172,6 +173,10 @@ def lock_path(db_path: Path) -> Path:
 
 def follower_running(db_path: Path) -> tuple[bool | None, int | None]:
     """(running?, pid) from the lock file (None: cannot tell)."""
+    try:
+        import fcntl  # noqa: PLC0415 - POSIX only
+    except ImportError:
+        return None, None
     try:
         fd = os.open(lock_path(db_path), os.O_RDONLY | os.O_CLOEXEC)
     except FileNotFoundError:
@@ -492,6 +497,8 @@ class FollowService:
             self.router.deliver_pending()
 
     def _final_save(self) -> None:
+        if self.pipeline is None:  # stopped while waiting to retry a failed write
+            return
         try:
             self._save(final=True)
         except (StoreError, sqlite3.Error) as exc:

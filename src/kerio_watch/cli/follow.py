@@ -88,6 +88,11 @@ def follow(
     Example: kerio-watch follow --db /var/lib/kerio-watch/state.db
     /opt/kerio/mailserver/store/logs
     """
+    if sys.platform == "win32":
+        raise click.ClickException(
+            "follow runs on Linux, macOS and the BSDs; on Windows, run "
+            "`kerio-watch scan` on a schedule (it skips what it read before)"
+        )
     debug = bool(ctx.obj and ctx.obj.get("debug"))
     configure_logging(
         sys.stderr, as_json=log_format == "json", level=10 if verbose or debug else 20
