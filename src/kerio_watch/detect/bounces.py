@@ -1,10 +1,12 @@
 """Bounces: an account's mail fails, is delayed or bounces far more than it usually does.
 
 Spam lists are full of dead and trap addresses, and receiving servers defer and refuse
-mail from a server that suddenly sends spam. Delivery results (``Sent:`` lines, joined to
-the sending account by Queue-ID) and the server's bounces back to the account (``Recv:``
-with ``Service: DSN``) are counted over a sliding window and compared with the account's
-usual failure rate. Local deliveries are ignored.
+mail from a server that suddenly sends spam. Failed and delayed deliveries (``Sent:``
+lines, joined to the sending account by Queue-ID; local deliveries ignored) and the
+server's bounces back to the account (``Recv:`` with ``Service: DSN``) are counted over
+a sliding window against the recipients the account submitted in it, and compared with
+the account's usual failure rate. Successful deliveries cost nothing: most lines of a
+mail.log are those.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from kerio_watch.events import MessageDelivery, MessageReceived
 from kerio_watch.textsafe import printable
 
 RULE = "kerio.mail.bounces"
+LOCAL_HOSTS = frozenset(("127.0.0.1", "::1"))
 
 
 class BouncesDetector:
@@ -62,22 +65,33 @@ class BouncesDetector:
         self.score = option(options, "score", d["score"])
         self.score_high = option(options, "score_high_share", d["score_high_share"])
         self.windows: dict[str, Window] = {}
-        """account -> (remote delivery results, failed or delayed, DSNs back)."""
+        """account -> (recipients submitted, failed or delayed deliveries, DSNs back)."""
         self.recent = Recent(self.span)
 
     def observe(self, item: MessageDelivery | MessageReceived) -> Sequence[Signal] | None:
-        """Count a delivery result or a DSN."""
+        """Count recipients an account submitted, its failed deliveries and its DSNs."""
         if item.__class__ is MessageDelivery:
             sent: MessageDelivery = item
-            if sent.is_local:
+            result = sent.result
+            if result == "delivered" or result == "relayed":  # noqa: PLR1714 (hot path)
                 return None
             state = self.ctx.messages.messages.get(sent.queue_id)
-            if state is None or state.account is None:
+            if state is None or state.account is None or sent.remote_host in LOCAL_HOSTS:
                 return None
-            bad = 1 if sent.result == "delayed" or sent.is_failure else 0
-            return self._count(state.account, sent.ts, 1, bad, 0, sent.raw if bad else None)
+            if result != "delayed" and not sent.is_failure:
+                return None
+            return self._count(state.account, sent.ts, 0, 1, 0, sent.raw)
         recv: MessageReceived = item  # type: ignore[assignment]
-        if not recv.is_dsn:
+        user = recv.user
+        if user is not None:
+            if recv.service != "DSN":
+                # The denominator: recipients the account handed to the server.
+                window = self.windows.get(user)
+                if window is None:
+                    window = self.windows[user] = Window(self.span)
+                window.add(recv.ts, len(recv.recipients))
+            return None
+        if recv.service != "DSN" and (recv.sender or recv.report is None):
             return None
         out: list[Signal] = []
         for rcpt in recv.recipients:
@@ -94,10 +108,16 @@ class BouncesDetector:
         window.add(ts, attempts, bad, dsn)
         if raw is None or window.b + window.c < self.min_failures:
             return None
+        window.expire(ts)
+        if window.b + window.c < self.min_failures:
+            return None
         prof = self.ctx.profile(account)
-        history = prof.delivered + prof.failed + prof.delayed
-        rate = prof.failure_rate() if history >= self.min_history else self.site_rate
-        share = window.b / window.a if window.a else 1.0
+        # The window's own failures may already be learned (before any incident held
+        # learning): the norm is the history without them.
+        history = prof.delivered + prof.failed + prof.delayed - window.a
+        bad = max(0, prof.failed + prof.delayed - window.b)
+        rate = bad / history if history >= self.min_history else self.site_rate
+        share = min(1.0, window.b / window.a) if window.a else 1.0
         if share < max(self.min_share, self.rate_factor * rate) and window.c < self.min_failures:
             return None
         score = self.score + (self.score_high if share >= 0.3 else 0)
@@ -106,8 +126,8 @@ class BouncesDetector:
         parts = []
         if window.b:
             parts.append(
-                f"{window.b:,} of {count(window.a, 'remote delivery', 'remote deliveries')} of "
-                f"its mail failed or were delayed ({percent(share)})"
+                f"{count(window.b, 'delivery', 'deliveries')} of its mail to "
+                f"{count(window.a, 'recipient')} failed or were delayed ({percent(share)})"
             )
         if window.c:
             parts.append(f"{count(window.c, 'bounce')} came back to it")

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from kerio_watch.detect.context import Context
 from kerio_watch.detect.site import SiteProfile
@@ -44,7 +44,16 @@ BULK_HOUR_MESSAGES = 100
 BULK_HOUR_RECIPIENTS = 300
 DAY = 86400
 
-Held = Submission | LoginSucceeded
+
+class HeldHour(NamedTuple):
+    """A finished hour of sending kept aside: (clock hour, messages, recipients)."""
+
+    hour: int
+    messages: int
+    recipients: int
+
+
+Held = Submission | LoginSucceeded | HeldHour
 
 
 class _Hold:
@@ -78,11 +87,13 @@ class Learner:
         """Whether learning about ``account`` is held now (keeping ``item`` aside)."""
         ctx = self.ctx
         severity = ctx.open_incident(account)
-        hold = self.holds.get(account)
         if severity < HOLD_LEARNING_AT:
-            if hold is not None:
-                self._end_hold(account, hold)
+            if self.holds:
+                hold = self.holds.get(account)
+                if hold is not None:
+                    self._end_hold(account, hold)
             return False
+        hold = self.holds.get(account)
         opened = ctx.incident_opened(account)
         if hold is None or hold.opened != opened:
             if hold is not None:
@@ -96,7 +107,7 @@ class Learner:
                 self._forget(account, opened)
             return True
         if ts - hold.since >= PROBATION:
-            self._release(hold)
+            self._release(hold, account)
             hold.since = ts
         if item is not None and len(hold.items) < MAX_HELD:
             hold.items.append(item)
@@ -110,19 +121,21 @@ class Learner:
         if prof.forget_since(opened):
             self.ctx.dirty.add(account)
 
-    def _release(self, hold: _Hold) -> None:
+    def _release(self, hold: _Hold, account: str) -> None:
         """Learn what was held: the incident stayed below high."""
         items, hold.items = hold.items, []
         for item in items:
             if isinstance(item, Submission):
                 self._learn_submission(item)
+            elif isinstance(item, HeldHour):
+                self._learn_hour(item.hour, item.messages, item.recipients, account)
             else:
                 self._learn_login(item)
 
     def _end_hold(self, account: str, hold: _Hold) -> None:
         del self.holds[account]
         if hold.worst < DISCARD_AT:
-            self._release(hold)
+            self._release(hold, account)
 
     # -- what is learned ----------------------------------------------------------------
     def submission(self, sub: Submission) -> None:
@@ -136,65 +149,73 @@ class Learner:
         ctx = self.ctx
         site = ctx.site
         prof = ctx.profile(account)
-        how = ctx.hour_of_week(sub.ts)
-        day = sub.ts // DAY
-        outside = new = 0
-        for r in sub.recipients:
-            if ctx.is_local(r):
-                continue
-            outside += 1
-            known = r in prof.recipients or r in prof.correspondents
-            if not known:
-                new += 1
-            site.learn_recipient(r.rpartition("@")[2], not known, day)
-        if outside:
-            prof.learn_novelty(outside, new, day)
-        prof.learn_send(sub.service, sub.sender, sub.recipients, how, sub.ts, sub.new_message)
+        ts = sub.ts
+        how = ctx.hour_of_week(ts)
+        new, domains = prof.learn_send(
+            sub.service,
+            sub.sender,
+            sub.recipients,
+            how,
+            ts,
+            sub.new_message,
+            ctx.local_domains,
+            ctx.domain_aliases,
+        )
+        if domains:
+            day = ts // DAY
+            prof.learn_novelty(len(domains), new, day)
+            site.learn_recipients(domains, new, day)
         if sub.new_message:
-            prof.learn_mail_service(sub.service, sub.ts)
+            prof.learn_mail_service(sub.service, ts)
             site.learn_send(sub.service, how)
             if sub.host:
                 network = ctx.network_of(sub.host)
-                prof.learn_host(sub.host, network, sub.ts)
+                prof.learn_host(sub.host, network, ts)
                 site.learn_network(network, account)
         ctx.dirty.add(account)
 
     def event(self, event: Event) -> None:
         """Logins, inbound mail (correspondents), DSNs and delivery results."""
         ctx = self.ctx
-        if isinstance(event, MessageReceived):
-            if event.user is not None:
-                return
-            if event.is_dsn:
-                for rcpt in event.recipients:
-                    if ctx.is_local(rcpt) and not self._holding(rcpt, event.ts):
-                        ctx.profile(rcpt).bounces += 1
-                        ctx.dirty.add(rcpt)
-                return
-            sender = event.sender
-            if not sender:
-                return
-            for rcpt in event.recipients:
-                if ctx.is_local(rcpt):
-                    ctx.profile(rcpt).learn_correspondent(sender, event.ts)
-                    ctx.dirty.add(rcpt)
-        elif isinstance(event, LoginSucceeded):
-            if not self._holding(event.user, event.ts, event):
-                self._learn_login(event)
-        elif isinstance(event, MessageDelivery):
-            state = ctx.messages.messages.get(event.queue_id)
+        cls = event.__class__
+        if cls is MessageDelivery:
+            sent: MessageDelivery = event  # type: ignore[assignment]
+            state = ctx.messages.messages.get(sent.queue_id)
             if state is None or state.account is None:
                 return
-            if self._holding(state.account, event.ts):
+            account = state.account
+            if self._holding(account, sent.ts):
                 return
-            prof = ctx.profile(state.account)
-            if event.result == "delayed":
+            prof = ctx.profile(account)
+            result = sent.result
+            if result == "delayed":
                 prof.delayed += 1
-            elif event.is_failure:
+            elif result != "delivered" and sent.is_failure:
                 prof.failed += 1
             else:
                 prof.delivered += 1
-            ctx.dirty.add(state.account)
+            ctx.dirty.add(account)
+        elif cls is MessageReceived:
+            msg: MessageReceived = event  # type: ignore[assignment]
+            if msg.user is not None:
+                return
+            if msg.is_dsn:
+                for rcpt in msg.recipients:
+                    if ctx.is_local(rcpt) and not self._holding(rcpt, msg.ts):
+                        ctx.profile(rcpt).bounces += 1
+                        ctx.dirty.add(rcpt)
+                return
+            sender = msg.sender
+            if not sender:
+                return
+            for rcpt in msg.recipients:
+                if ctx.is_local(rcpt):
+                    ctx.profile(rcpt).learn_correspondent(sender, msg.ts)
+                    ctx.dirty.add(rcpt)
+        elif cls is LoginSucceeded:
+            login: LoginSucceeded = event  # type: ignore[assignment]
+            if not self._holding(login.user, login.ts, login):
+                self._learn_login(login)
 
     def _learn_login(self, event: LoginSucceeded) -> None:
         ctx = self.ctx
@@ -230,22 +251,25 @@ class Learner:
         cur[2] += recipients
 
     def _close(self, account: str, cur: list[int]) -> None:
-        if self._holding(account, cur[0] * 3600):
-            return
-        ts = cur[0] * 3600
+        held = HeldHour(cur[0], cur[1], cur[2])
+        if not self._holding(account, cur[0] * 3600, held):
+            self._learn_hour(cur[0], cur[1], cur[2], account)
+
+    def _learn_hour(self, hour: int, messages: int, recipients: int, account: str) -> None:
+        ts = hour * 3600
         ctx = self.ctx
         prof = ctx.profile(account)
         how = ctx.hour_of_week(ts)
-        prof.volume.add(how, ctx.week_index(ts), cur[1], cur[2])
-        if cur[1] >= BULK_HOUR_MESSAGES or cur[2] >= BULK_HOUR_RECIPIENTS:
+        prof.volume.add(how, ctx.week_index(ts), messages, recipients)
+        if messages >= BULK_HOUR_MESSAGES or recipients >= BULK_HOUR_RECIPIENTS:
             # Repeatedly large hours that were not incidents: a bulk sender by habit.
             peaks = sum(
                 1 for weeks in prof.volume.messages.values() for c in weeks.values() if c >= 50
             )
             if peaks >= 2:
                 prof.bulk = True
-        if not prof.bulk and cur[1]:
-            ctx.site.learn_hour(how % 24, cur[1])
+        if not prof.bulk and messages:
+            ctx.site.learn_hour(how % 24, messages)
         ctx.dirty.add(account)
 
     def hour_count(self, account: str, ts: int) -> tuple[int, int]:
@@ -266,7 +290,7 @@ class Learner:
                 self._close(account, cur)
                 cur[1], cur[2] = 0, 0
         for account in list(self.holds):
-            self._holding(account, now)
+            self._holding(account, now)  # releases probation, ends holds of closed incidents
         day = now // DAY
         if day != self._day:
             self._day = day

@@ -74,24 +74,33 @@ class NewHostDetector:
         """Check one submission or login."""
         if item.__class__ is Submission:
             sub: Submission = item
-            if not sub.new_message or sub.host is None:
+            host = sub.host
+            if not sub.new_message or host is None:
                 return None
-            return self._check(sub.account, sub.host, sub.ts, True, sub.service, sub.event.raw)
+            account = sub.account
+            prof = self.ctx.profile(account)
+            if (host in prof.hosts or host in prof.login_ips) and not self.episodes:
+                return None
+            return self._check(account, prof, host, sub.ts, True, sub.service, sub.event.raw)
         login: LoginSucceeded = item  # type: ignore[assignment]
-        return self._check(login.user, login.source, login.ts, False, login.protocol, login.raw)
+        prof = self.ctx.profile(login.user)
+        return self._check(
+            login.user, prof, login.source, login.ts, False, login.protocol, login.raw
+        )
 
     def _check(
-        self, account: str, host: str, ts: int, send: bool, how: str, raw: str
+        self, account: str, prof: Profile, host: str, ts: int, send: bool, how: str, raw: str
     ) -> Sequence[Signal] | None:
         ctx = self.ctx
-        if not ctx.networks.is_external(host):
-            return None
-        prof = ctx.profile(account)
         key = (account, host)
-        # A host flagged earlier today is judged as it was then: the login that was
-        # flagged has been learned since, but the send that follows it is still news.
-        known = self.episodes.get(key) if self.recent.seen(key, ts) else None
-        if known is None and prof.knows_host(host):
+        known: tuple[int, str] | None = None
+        if host in prof.hosts or host in prof.login_ips:
+            # A host flagged earlier today is judged as it was then: the login that was
+            # flagged has been learned since, but the send that follows it is still news.
+            known = self.episodes.get(key) if self.episodes else None
+            if known is None or not self.recent.seen(key, ts):
+                return None
+        if not ctx.networks.is_external(host):
             return None
         network = ctx.network_of(host)
         if prof.is_accepted("hosts", host) or prof.is_accepted("networks", network):

@@ -97,6 +97,7 @@ class NewRecipientsDetector:
         self.hosts: dict[tuple[str, str], Window] = {}
         self.samples: dict[str, _Samples] = {}
         self.recent = Recent(self.span)
+        self._hour = 0
 
     def _warmup(self, prof: Profile, ts: int) -> bool:
         return prof.rcpt_recent < self.min_history or prof.days_known(ts) < self.min_days
@@ -106,7 +107,7 @@ class NewRecipientsDetector:
         ctx = self.ctx
         account = item.account
         prof = ctx.profile(account)
-        warmup = self._warmup(prof, item.ts)
+        warmup: bool | None = None
         site_domains = ctx.site.domains
         known_rcpts = prof.recipients
         correspondents = prof.correspondents
@@ -114,13 +115,16 @@ class NewRecipientsDetector:
         accepted = prof.accepted
         outside = new = new_domains = 0
         samples: _Samples | None = None
+        local_domains, alias_domains = ctx.local_domains, ctx.domain_aliases
         for r in item.recipients:
-            if ctx.is_local(r):
+            domain = r.rpartition("@")[2]
+            if domain in local_domains or domain in alias_domains:
                 continue
             outside += 1
             if r in known_rcpts or r in correspondents:
                 continue
-            domain = r.rpartition("@")[2]
+            if warmup is None:
+                warmup = self._warmup(prof, item.ts)
             if warmup:
                 if domain in site_domains:
                     continue
@@ -150,7 +154,7 @@ class NewRecipientsDetector:
             window = self.windows[account] = Window(self.span)
         window.add(ts, outside, new, new_domains)
         tally = self._host_tally(item, prof, outside, new, new_domains)
-        if not new:
+        if not new or warmup is None:
             return None
         out: list[Signal] = []
         if window.b >= self.min_new:
@@ -164,16 +168,17 @@ class NewRecipientsDetector:
     ) -> Window | None:
         """Counts per sending address the account had never sent from."""
         host = item.host
-        if host is None or not self.ctx.networks.is_external(host):
+        if host is None:
             return None
+        tallies = self.hosts
         key = (item.account, host)
-        tally = self.hosts.get(key)
+        tally = tallies.get(key) if tallies else None
         if tally is None:
-            if host in prof.hosts:
+            if host in prof.hosts or not self.ctx.networks.is_external(host):
                 return None
-            if len(self.hosts) > 20_000:
+            if len(tallies) > 20_000:
                 self._prune(item.ts)
-            tally = self.hosts[key] = Window(self.span)
+            tally = tallies[key] = Window(self.span)
         tally.add(item.ts, outside, new, new_domains)
         return tally
 
@@ -193,9 +198,12 @@ class NewRecipientsDetector:
         host: str | None,
         item: Submission,
     ) -> list[Signal]:
+        window.expire(ts)
         total, new, new_domains = window.a, window.b, window.c
+        if new < (self.min_new_host if host is not None else self.min_new):
+            return []
         share = new / total
-        rate = self.ctx.site.novelty_rate() if warmup else prof.recent_novelty()
+        rate = self.ctx.site.novelty_rate() if warmup else self._usual_rate(prof, window)
         floor = self.host_share if host is not None else self.min_share
         if share < max(floor, self.rate_factor * rate):
             return []
@@ -231,6 +239,19 @@ class NewRecipientsDetector:
             )
         ]
 
+    def _usual_rate(self, prof: Profile, window: Window) -> float:
+        """The account's recent novelty rate without this window (whose first recipients
+        may already be learned, before any incident held learning)."""
+        own = self.windows.get(prof.account, window)
+        total = prof.rcpt_recent - own.a
+        new = max(0.0, prof.novel_recent - own.b)
+        return new / total if total >= 1 else 0.0
+
     def flush(self, now: int) -> Sequence[Signal]:
-        """Nothing time-driven (windows expire as mail arrives)."""
+        """Hourly: forget per-address tallies that ran out of their window."""
+        hour = now // 3600
+        if hour != self._hour:
+            self._hour = hour
+            if self.hosts:
+                self._prune(now)
         return ()

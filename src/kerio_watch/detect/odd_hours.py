@@ -69,6 +69,8 @@ class OddHoursDetector:
         self.score_weekday = option(options, "score_weekday", d["score_weekday"])
         self.score_warmup = option(options, "score_warmup", d["score_warmup"])
         self.office_bonus = option(options, "office_bonus", d["office_bonus"])
+        self._site_day = 0
+        self._site_cache: dict[int, bool] = {}
         self.checked: dict[str, int] = {}
         """account -> the clock hour last judged (each account-hour is judged once)."""
 
@@ -122,8 +124,7 @@ class OddHoursDetector:
         """(score, why); score -1 means the account's own history says it is active."""
         hour = how % 24
         if not self._enough(prof, ts):
-            site = self.ctx.site
-            if site.messages >= 500 and _hour_share(site.how, site.messages, hour) < self.site_rare:
+            if self._site_rare(hour, ts):
                 return self.score_warmup, "an hour when this site sends almost no mail"
             return 0, ""
         near = _hour_count(prof.how, hour)
@@ -142,6 +143,21 @@ class OddHoursDetector:
             )
         return -1, ""
 
+    def _site_rare(self, hour: int, ts: int) -> bool:
+        """Whether the site as a whole sends almost nothing at this hour (cached a day)."""
+        day = ts // 86400
+        if day != self._site_day:
+            self._site_day = day
+            self._site_cache.clear()
+        rare = self._site_cache.get(hour)
+        if rare is None:
+            site = self.ctx.site
+            rare = site.messages >= 500 and (
+                _hour_count(site.how, hour) < self.site_rare * site.messages
+            )
+            self._site_cache[hour] = rare
+        return rare
+
     def flush(self, now: int) -> Sequence[Signal]:
         """Nothing time-driven."""
         return ()
@@ -152,7 +168,3 @@ def _hour_count(how: list[int], hour: int, spread: int = 1) -> int:
     return sum(
         how[(day * 24 + hour + d) % 168] for day in range(7) for d in range(-spread, spread + 1)
     )
-
-
-def _hour_share(how: list[int], total: int, hour: int) -> float:
-    return _hour_count(how, hour) / total if total else 0.0

@@ -11,6 +11,7 @@ busy hour, unlike a mean).
 from __future__ import annotations
 
 import statistics
+from collections.abc import Container
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -240,24 +241,45 @@ class Profile:
         how: int,
         ts: int,
         new_message: bool,
-    ) -> None:
-        """An outbound message (or more recipients of one)."""
-        self.touch(ts)
+        local: Container[str] = (),
+        aliases: Container[str] = (),
+    ) -> tuple[int, list[str]]:
+        """An outbound message (or more recipients of one).
+
+        Returns the number of outside recipients that were new to the account and the
+        domains of all outside recipients (outside = a domain in neither ``local`` nor
+        ``aliases``), for the novelty counters.
+        """
+        if not self.first_ts or ts < self.first_ts:
+            self.first_ts = ts
+        self.last_ts = max(self.last_ts, ts)
         if new_message:
             self.messages += 1
             self.how[how] += 1
             _bump(self.services, service, ts)
             if sender:
                 _bump(self.froms, sender, ts)
+        known, correspondents, domains = self.recipients, self.correspondents, self.rcpt_domains
+        new = new_outside = 0
+        outside: list[str] = []
         for r in recipients:
-            self.recipient_total += 1
-            if r not in self.recipients and r not in self.correspondents:
-                self.new_recipient_total += 1
-            self.recipients[r] = ts
+            fresh = r not in known and r not in correspondents
+            if fresh:
+                new += 1
+            known[r] = ts
             domain = r.rpartition("@")[2]
-            self.rcpt_domains[domain] = self.rcpt_domains.get(domain, 0) + 1
-        _trim(self.recipients, MAX_CORRESPONDENTS)
-        _trim(self.rcpt_domains, MAX_CORRESPONDENTS)
+            domains[domain] = domains.get(domain, 0) + 1
+            if domain not in local and domain not in aliases:
+                outside.append(domain)
+                if fresh:
+                    new_outside += 1
+        self.recipient_total += len(recipients)
+        self.new_recipient_total += new
+        if len(known) > MAX_CORRESPONDENTS:
+            _trim(known, MAX_CORRESPONDENTS)
+        if len(domains) > MAX_CORRESPONDENTS:
+            _trim(domains, MAX_CORRESPONDENTS)
+        return new_outside, outside
 
     def learn_novelty(self, outside: int, new: int, day: int) -> None:
         """Outside recipients of one submission, ``new`` of them new to the account."""
@@ -303,8 +325,10 @@ class Profile:
 
     def learn_correspondent(self, address: str, ts: int) -> None:
         """Someone wrote to this account."""
-        self.correspondents[address] = ts
-        _trim(self.correspondents, MAX_CORRESPONDENTS)
+        table = self.correspondents
+        table[address] = ts
+        if len(table) > MAX_CORRESPONDENTS:
+            _trim(table, MAX_CORRESPONDENTS)
 
     # -- storage ------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:

@@ -112,21 +112,23 @@ class SiteProfile:
         """A successful login."""
         self.protocols[protocol] = self.protocols.get(protocol, 0) + 1
 
-    def learn_recipient(self, domain: str, new: bool, day: int) -> None:
-        """An outside recipient (``new`` when new to its sender)."""
+    def learn_recipients(self, domains: list[str], new: int, day: int) -> None:
+        """Outside recipients of one message (their domains), ``new`` of them new to
+        their sender."""
         if day != self.recent_day:
             factor = DECAY ** max(0, min(60, day - self.recent_day)) if self.recent_day else 1.0
             self.rcpt_recent *= factor
             self.novel_recent *= factor
             self.recent_day = day
-        self.rcpt_recent += 1
-        if new:
-            self.novel_recent += 1
-        count = self.domains.get(domain)
-        if count is not None:
-            self.domains[domain] = count + 1
-        elif len(self.domains) < MAX_DOMAINS:
-            self.domains[domain] = 1
+        self.rcpt_recent += len(domains)
+        self.novel_recent += new
+        table = self.domains
+        for domain in domains:
+            count = table.get(domain)
+            if count is not None:
+                table[domain] = count + 1
+            elif len(table) < MAX_DOMAINS:
+                table[domain] = 1
 
     # -- storage ------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:

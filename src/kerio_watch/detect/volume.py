@@ -24,7 +24,7 @@ from typing import Any, ClassVar
 from kerio_watch.detect.base import RuleDoc, Signal, option
 from kerio_watch.detect.context import Context
 from kerio_watch.detect.profile import Profile
-from kerio_watch.detect.window import Recent, Window, count, number
+from kerio_watch.detect.window import DualWindow, Recent, count, number
 from kerio_watch.enrich.messages import Submission
 from kerio_watch.textsafe import printable
 
@@ -56,11 +56,10 @@ class _Limits:
 
 
 class _Account:
-    __slots__ = ("limits", "long", "short")
+    __slots__ = ("limits", "window")
 
     def __init__(self, short: int, long: int) -> None:
-        self.short = Window(short)
-        self.long = Window(long)
+        self.window = DualWindow(short, long)
         self.limits: _Limits | None = None
 
 
@@ -137,21 +136,25 @@ class VolumeDetector:
         ts = item.ts
         m = 1 if item.new_message else 0
         r = len(item.recipients)
-        short, long = acc.short, acc.long
-        short.add(ts, m, r)
-        long.add(ts, m, r)
+        w = acc.window
+        w.add(ts, m, r)
+        # Sums over-estimate until expired; the long sums bound the short ones, and the
+        # short floors are the lower ones: below them there is nothing to do.
+        if w.long_a < self.min_sm and w.long_b < self.min_sr:
+            return None
+        w.expire(ts)
         if (
-            long.a < self.min_m
-            and long.b < self.min_r
-            and short.a < self.min_sm
-            and short.b < self.min_sr
+            w.short_a < self.min_sm
+            and w.short_b < self.min_sr
+            and w.long_a < self.min_m
+            and w.long_b < self.min_r
         ):
             return None
         limits = acc.limits
         if limits is None or limits.hour != ts // 3600:
             limits = acc.limits = self._limits(account, ts)
-        ratio_long = max(long.a / limits.long_m, long.b / limits.long_r)
-        ratio_short = max(short.a / limits.short_m, short.b / limits.short_r)
+        ratio_long = max(w.long_a / limits.long_m, w.long_b / limits.long_r)
+        ratio_short = max(w.short_a / limits.short_m, w.short_b / limits.short_r)
         ratio = max(ratio_long, ratio_short)
         if ratio < 1:
             return None
@@ -161,10 +164,11 @@ class VolumeDetector:
         score = min(self.score_max, self.score + self.score_step * level)
         if limits.warmup:
             score = min(score, self.warmup_max)
-        window = long if ratio_long >= ratio_short else short
-        minutes = max(1, -(-(ts - (window.first_ts() or ts)) // 60))
+        short = ratio_short > ratio_long
+        n_m, n_r = (w.short_a, w.short_b) if short else (w.long_a, w.long_b)
+        minutes = max(1, -(-(ts - (w.first_ts(short) or ts)) // 60))
         summary = (
-            f"{account} sent {count(window.a, 'message')} to {count(window.b, 'recipient')} "
+            f"{account} sent {count(n_m, 'message')} to {count(n_r, 'recipient')} "
             f"in {count(minutes, 'minute')}, {limits.norm}"
         )
         return (
@@ -176,7 +180,7 @@ class VolumeDetector:
                 printable(summary),
                 item.host,
                 (item.event.raw,),
-                facts={"peak": [long.a, long.b]},
+                facts={"peak": [w.long_a, w.long_b]},
             ),
         )
 
@@ -205,7 +209,12 @@ class VolumeDetector:
         long_m, long_r = max(long_m, p * peak_m), max(long_r, p * peak_r)
         warmup = not prof.first_ts or prof.days_known(ts) < self.warmup_days
         when = ctx.describe_how(how)
-        if warmup:
+        if bulk and peak_m < self.min_m and not warmup:
+            # Declared a bulk sender but no large hour learned yet: its first mailing
+            # is what it is for; capped like a new account until its peak is known.
+            warmup = True
+            norm = "a bulk sender whose peak is not known yet"
+        elif warmup:
             busy = ctx.site.busy_hour(hour)
             long_m = max(long_m, self.site_factor * busy)
             long_r = max(long_r, self.site_factor * busy * 2)

@@ -11,9 +11,16 @@ from collections import deque
 class Window:
     """Up to three running sums over a sliding window of log time.
 
+    Expiry is lazy: :meth:`add` only appends (and expires every 64 entries to bound
+    memory), so between expiries the sums can only *over*-estimate the window. A
+    detector tests the cheap over-estimate against its floor first and calls
+    :meth:`expire` only when that passes.
+
     >>> w = Window(600)
     >>> w.add(0, 1, 5); w.add(300, 1, 2); w.add(700, 1, 1)
     >>> (w.a, w.b)
+    (3, 8)
+    >>> w.expire(700); (w.a, w.b)
     (2, 3)
     """
 
@@ -27,15 +34,17 @@ class Window:
         self.c = 0
 
     def add(self, ts: int, a: int, b: int = 0, c: int = 0) -> None:
-        """Add values at ``ts`` and drop what fell out of the window."""
-        self.entries.append((ts, a, b, c))
+        """Add values at ``ts`` (the sums may still include expired entries)."""
+        entries = self.entries
+        entries.append((ts, a, b, c))
         self.a += a
         self.b += b
         self.c += c
-        self.expire(ts)
+        if not len(entries) & 63:
+            self.expire(ts)
 
     def expire(self, now: int) -> None:
-        """Drop entries at or before ``now - span``."""
+        """Drop entries at or before ``now - span``: the sums are exact afterwards."""
         entries = self.entries
         edge = now - self.span
         while entries and entries[0][0] <= edge:
@@ -47,6 +56,90 @@ class Window:
     def first_ts(self) -> int | None:
         """Log time of the oldest entry still in the window."""
         return self.entries[0][0] if self.entries else None
+
+
+class DualWindow:
+    """Two running sums (``a``, ``b``) over a short and a long window of log time, kept
+    on one list with two heads (one append per event).
+
+    Like :class:`Window`, expiry is lazy: the long sums over-estimate until
+    :meth:`expire`; the short sums are only meaningful after it.
+
+    >>> w = DualWindow(600, 3600)
+    >>> for t in (0, 100, 3000, 3300): w.add(t, 1, 2)
+    >>> w.expire(3300); (w.long_a, w.long_b, w.short_a, w.short_b)
+    (4, 8, 2, 4)
+    >>> w.expire(3700); (w.long_a, w.short_a)
+    (2, 1)
+    """
+
+    __slots__ = (
+        "entries",
+        "long_a",
+        "long_b",
+        "long_head",
+        "long_span",
+        "short_a",
+        "short_b",
+        "short_head",
+        "short_span",
+    )
+
+    def __init__(self, short_span: int, long_span: int) -> None:
+        self.short_span = short_span
+        self.long_span = long_span
+        self.entries: list[tuple[int, int, int]] = []
+        self.long_head = 0
+        self.short_head = 0
+        self.long_a = self.long_b = 0
+        self.short_a = self.short_b = 0
+
+    def add(self, ts: int, a: int, b: int) -> None:
+        """Add values at ``ts`` (call :meth:`expire` before trusting the sums)."""
+        entries = self.entries
+        entries.append((ts, a, b))
+        self.long_a += a
+        self.long_b += b
+        self.short_a += a
+        self.short_b += b
+        if not len(entries) & 63:
+            self.expire(ts)
+
+    def expire(self, now: int) -> None:
+        """Drop what fell out of each window: the sums are exact afterwards."""
+        entries = self.entries
+        n = len(entries)
+        i = self.long_head
+        edge = now - self.long_span
+        while i < n and entries[i][0] <= edge:
+            _, a, b = entries[i]
+            self.long_a -= a
+            self.long_b -= b
+            i += 1
+        j = max(self.short_head, i)
+        if j > self.short_head:
+            # entries that left the long window had already left the short one
+            for k in range(self.short_head, j):
+                _, a, b = entries[k]
+                self.short_a -= a
+                self.short_b -= b
+        edge = now - self.short_span
+        while j < n and entries[j][0] <= edge:
+            _, a, b = entries[j]
+            self.short_a -= a
+            self.short_b -= b
+            j += 1
+        if i > 1024 and i * 2 > n:
+            del entries[:i]
+            j -= i
+            i = 0
+        self.long_head = i
+        self.short_head = j
+
+    def first_ts(self, short: bool = False) -> int | None:
+        """Log time of the oldest entry in the (short or long) window."""
+        head = self.short_head if short else self.long_head
+        return self.entries[head][0] if head < len(self.entries) else None
 
 
 class Recent:

@@ -38,6 +38,7 @@ ALERT_FROM = Severity.LOW
 """Incidents below this severity are kept (their signals corroborate later ones) but
 raise no alert."""
 QUIET_SECONDS = 24 * 3600
+EXPIRE_EVERY = 300
 MAX_EVIDENCE = 50
 
 
@@ -207,6 +208,7 @@ class IncidentEngine:
         self.changed: dict[int, Incident] = {}
         self.suppressed = suppressed
         self.alert_count = 0
+        self._next_expire = 0
 
     def severity_of(self, key: str) -> int:
         """The open incident's severity for ``key`` (0 = info or none)."""
@@ -263,7 +265,14 @@ class IncidentEngine:
         self.open.pop(inc.key, None)
 
     def expire(self, now: int) -> None:
-        """Close incidents quiet for longer than the quiet period (log time)."""
+        """Close incidents quiet for longer than the quiet period (log time).
+
+        Checked at most every :data:`EXPIRE_EVERY` seconds of log time (a signal for a
+        stale incident closes it on arrival anyway).
+        """
+        if now < self._next_expire:
+            return
+        self._next_expire = now + EXPIRE_EVERY
         for inc in [i for i in self.open.values() if now - i.updated > self.quiet]:
             self._close(inc)
 

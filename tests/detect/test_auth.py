@@ -1,0 +1,127 @@
+"""auth: guessing per IP and account, and the login that follows it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from factories import (
+    ALICE,
+    BOB,
+    at,
+    blocked,
+    failed,
+    feed,
+    login,
+    office_history,
+    pipeline,
+    recv,
+    rules,
+    severity,
+)
+from kerio_watch.detect.auth import (
+    RULE_ACCOUNT,
+    RULE_BLOCKED,
+    RULE_BRUTE,
+    RULE_GUESSED,
+    RULE_MANY_IPS,
+    RULE_SENT,
+    RULE_SPRAY,
+)
+from kerio_watch.severity import Severity
+from kerio_watch.store.sqlite import SQLiteStore
+
+BOT = "203.0.113.66"
+
+
+def _guessing(day: int = 22, n: int = 12, user: str = ALICE) -> list:
+    return [failed(at(day, "10:00") + 20 * i, BOT, user) for i in range(n)]
+
+
+class TestInternetNoise:
+    """Rules about an address alone stay low."""
+
+    def test_bruteforce_spray_and_block_stay_low(self) -> None:
+        """All three IP rules together are still a low incident keyed by the IP."""
+        p = pipeline("auth")
+        victims = [f"user{i}@example.com" for i in range(6)]
+        events = [failed(at(1, "03:00") + 5 * i, BOT, victims[i % 6]) for i in range(30)]
+        events.append(blocked(at(1, "03:03"), BOT))
+        signals = feed(p, events)
+        assert rules(signals) >= {RULE_BRUTE, RULE_SPRAY, RULE_BLOCKED}
+        assert {s.key for s in signals if s.rule != RULE_ACCOUNT} == {f"ip:{BOT}"}
+        assert severity(p, f"ip:{BOT}") == Severity.LOW
+        spray = next(s for s in signals if s.rule == RULE_SPRAY)
+        assert "tried the passwords of 5 accounts" in spray.summary
+
+    def test_office_typos_are_ignored(self) -> None:
+        """Failures from the trusted networks never count."""
+        p = pipeline("auth")
+        events = [failed(at(1, "09:00") + i, "192.168.1.10") for i in range(20)]
+        assert feed(p, events) == []
+
+    def test_many_failures_for_one_account_are_weak(self) -> None:
+        """Guessing one account's password adds context to it, not an alert."""
+        p = pipeline("auth")
+        signals = feed(p, _guessing())
+        (acct,) = [s for s in signals if s.rule == RULE_ACCOUNT]
+        assert acct.key == ALICE and acct.score < 20
+        assert severity(p, ALICE) == Severity.INFO
+
+
+class TestCompromise:
+    """A guess that worked."""
+
+    def test_login_after_guessing_is_at_least_medium(self) -> None:
+        """The successful login from the guessing address is the compromise itself."""
+        p = pipeline("auth")
+        feed(p, office_history(ALICE, days=21))
+        feed(p, _guessing())
+        (s,) = feed(p, [login(at(22, "10:30"), ALICE, BOT, "IMAP")])
+        assert s.rule == RULE_GUESSED and s.min_severity == Severity.MEDIUM
+        assert "after 12 failed logins from it within a day, 12 of them for" in s.summary
+        assert severity(p) >= Severity.MEDIUM
+
+    def test_mail_after_it_is_high(self) -> None:
+        """Sending after that login makes the incident high."""
+        p = pipeline("auth")
+        feed(p, office_history(ALICE, days=21))
+        feed(p, [*_guessing(), login(at(22, "10:30"), ALICE, BOT, "SMTP")])
+        signals = feed(p, [recv(at(22, "10:31"), host=BOT)])
+        assert rules(signals) == {RULE_SENT}
+        assert severity(p) >= Severity.HIGH
+
+    def test_typo_then_login_is_quiet(self) -> None:
+        """Two wrong passwords from a hotel, then the right one: not guessing."""
+        p = pipeline("auth")
+        events = [failed(at(22, "10:00") + i, BOT) for i in range(2)]
+        events.append(login(at(22, "10:01"), ALICE, BOT))
+        assert [s for s in feed(p, events) if s.rule == RULE_GUESSED] == []
+
+    def test_guessing_state_survives_a_restart(self, tmp_path: Path) -> None:
+        """Failures seen by one scan count for a login seen by the next."""
+        store = SQLiteStore(tmp_path / "state.db")
+        first = pipeline("auth", store=store)
+        feed(first, _guessing())
+        first.save()
+        second = pipeline("auth", store=SQLiteStore(tmp_path / "state.db"))
+        signals = feed(second, [login(at(22, "11:00"), ALICE, BOT)])
+        assert RULE_GUESSED in rules(signals)
+
+
+class TestManyAddresses:
+    """One account, many addresses."""
+
+    def test_many_outside_addresses_in_a_day(self) -> None:
+        """Logins from six outside addresses in a day, for an account that uses one."""
+        p = pipeline("auth")
+        ips = [f"198.51.100.{i}" for i in range(1, 7)]
+        signals = feed(p, [login(at(2, "09:00") + 600 * i, BOB, ip) for i, ip in enumerate(ips)])
+        (s,) = signals  # fires at the fifth, once
+        assert s.rule == RULE_MANY_IPS and "5 outside addresses within a day" in s.summary
+        assert s.facts["hosts"] == ips[:5]
+
+    def test_a_phone_moving_around_is_quiet(self) -> None:
+        """Three addresses in a day (phone, home, hotel) is life."""
+        p = pipeline("auth")
+        ips = ["198.51.100.1", "198.51.100.2", "203.0.113.7"]
+        assert feed(p, [login(at(2, "09:00") + 600 * i, BOB, ip) for i, ip in enumerate(ips)]) == []

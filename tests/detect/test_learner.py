@@ -1,0 +1,70 @@
+"""Learning hygiene: what happens during an incident, the site norms, persistence."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from factories import ALICE, at, feed, office_history, pipeline, recv
+from kerio_watch.detect.base import Signal
+from kerio_watch.severity import Severity
+from kerio_watch.store.sqlite import SQLiteStore
+
+
+def _raise(p: object, score: int, ts: int) -> None:
+    """Put Alice's incident at a score (a stand-in for other detectors' signals)."""
+    p._signals([Signal(f"test.rule{score}", ALICE, ts, score, "test")])  # type: ignore[attr-defined]
+
+
+class TestHygiene:
+    """Learning is held, released or discarded with the incident's severity."""
+
+    def test_low_incident_learns(self) -> None:
+        """Below medium, an address is learned as usual."""
+        p = pipeline("from_mismatch")
+        feed(p, office_history(ALICE, days=14))
+        _raise(p, 25, at(15, "09:00"))
+        feed(p, [recv(at(15, "09:01"), host="203.0.113.9")])
+        assert "203.0.113.9" in p.ctx.profile(ALICE).hosts
+
+    def test_medium_incident_is_probation(self) -> None:
+        """At medium, activity is held; a day later, still below high, it is learned."""
+        p = pipeline("from_mismatch")
+        feed(p, office_history(ALICE, days=14))
+        _raise(p, 45, at(15, "09:00"))
+        feed(p, [recv(at(15, "09:01"), host="203.0.113.9")])
+        assert "203.0.113.9" not in p.ctx.profile(ALICE).hosts
+        feed(p, [recv(at(16, "09:30"))])  # log time moves on past the probation
+        p.tick(at(16, "10:00"))
+        assert "203.0.113.9" in p.ctx.profile(ALICE).hosts
+
+    def test_high_incident_forgets_what_it_first_did(self) -> None:
+        """At high, what the account first did since the incident opened is unlearned."""
+        p = pipeline("from_mismatch")
+        feed(p, office_history(ALICE, days=14))
+        _raise(p, 25, at(15, "09:00"))
+        feed(p, [recv(at(15, "09:01"), host="203.0.113.9")])  # learned at low
+        _raise(p, 70, at(15, "09:02"))
+        assert Severity(p.engine.severity_of(ALICE)) >= Severity.HIGH
+        feed(p, [recv(at(15, "09:03"), host="198.51.100.4")])
+        prof = p.ctx.profile(ALICE)
+        assert "203.0.113.9" not in prof.hosts and "198.51.100.4" not in prof.hosts
+        assert "192.168.1.10" in prof.hosts
+        p.tick(at(17, "12:00"))  # the incident closes after a quiet day
+        assert p.engine.severity_of(ALICE) == 0
+        assert "198.51.100.4" not in prof.hosts, "held activity of a high incident is dropped"
+
+
+class TestSiteNorms:
+    """The warm-up norms persist across runs."""
+
+    def test_site_profile_survives_a_restart(self, tmp_path: Path) -> None:
+        """Services, networks and hourly volume of the site are saved with the state."""
+        p = pipeline("from_mismatch", store=SQLiteStore(tmp_path / "s.db"))
+        feed(p, office_history(ALICE, days=14, host="203.0.113.20"))
+        p.save()
+        again = pipeline("from_mismatch", store=SQLiteStore(tmp_path / "s.db"))
+        site = again.ctx.site
+        assert site.services.get("SMTP", 0) > 0
+        assert site.network_accounts("203.0.113.0/24") == [ALICE]
+        assert sum(len(h) for h in site.hour_counts) > 0
+        assert site.busy_hour(10) >= 1

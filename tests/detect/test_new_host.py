@@ -1,0 +1,83 @@
+"""new_host: outside addresses an account never used."""
+
+from __future__ import annotations
+
+from factories import ALICE, BOB, at, feed, login, office_history, pipeline, recv, rules
+from kerio_watch.detect.new_host import RULE
+
+
+def _settled(**kw: object) -> object:
+    p = pipeline("new_host", **kw)  # type: ignore[arg-type]
+    feed(p, office_history(ALICE, days=14))
+    return p
+
+
+class TestNewHost:
+    """Sends and logins from new outside addresses."""
+
+    def test_lan_hosts_never_fire(self) -> None:
+        """An address in the trusted networks is never news, even a new one."""
+        p = _settled()
+        assert feed(p, [recv(at(15, "10:00"), host="192.168.1.77")]) == []
+
+    def test_send_from_new_outside_address(self) -> None:
+        """The first message from a new network says where, and what is usual."""
+        p = _settled()
+        signals = feed(p, [recv(at(15, "10:00"), host="203.0.113.9")])
+        assert rules(signals) == {RULE}
+        (s,) = signals
+        assert s.score == 35
+        assert s.source_ip == "203.0.113.9"
+        assert "from 203.0.113.9, never seen" in s.summary
+        assert "new network 203.0.113.0/24" in s.summary
+        assert "usually 192.168.1.10" in s.summary
+        assert s.facts == {"hosts": ["203.0.113.9"], "networks": ["203.0.113.0/24"]}
+
+    def test_once_known_it_is_quiet(self) -> None:
+        """The second message from the same address raises nothing new."""
+        p = _settled()
+        feed(p, [recv(at(15, "10:00"), host="203.0.113.9")])
+        assert feed(p, [recv(at(15, "10:05"), host="203.0.113.9")]) == []
+
+    def test_usual_network_is_quiet(self) -> None:
+        """A new address in a /24 the account uses regularly is a DHCP renewal."""
+        p = _settled()
+        feed(p, [recv(at(15, f"10:0{i}"), host="203.0.113.9") for i in range(3)])
+        assert feed(p, [recv(at(16, "10:00"), host="203.0.113.50")]) == []
+
+    def test_login_scores_less_and_a_send_raises_it(self) -> None:
+        """A login alone is weaker; mail sent from the same address right after counts."""
+        p = _settled()
+        (first,) = feed(p, [login(at(15, "10:00"), ALICE, "203.0.113.9", "SMTP")])
+        assert first.score == 20 and "logged in via SMTP" in first.summary
+        (second,) = feed(p, [recv(at(15, "10:01"), host="203.0.113.9")])
+        assert second.score == 35 and "sent mail" in second.summary
+
+    def test_provider_range_counts_little(self) -> None:
+        """Mobile carriers rotate addresses across their range: a new /24 there is weak."""
+        p = _settled()
+        phone = [login(at(15, f"1{i}:00"), ALICE, f"198.51.{i}.7", "IMAP") for i in range(3)]
+        feed(p, phone)
+        (s,) = feed(p, [login(at(16, "10:00"), ALICE, "198.51.77.7", "IMAP")])
+        assert s.score == 10 and "provider's range 198.51.*" in s.summary
+
+    def test_network_other_accounts_use_counts_less(self) -> None:
+        """A /24 colleagues already use (a branch office) is less surprising."""
+        p = _settled()
+        feed(p, office_history(BOB, days=3, first_day=10, host="203.0.113.20"))
+        (s,) = feed(p, [recv(at(15, "10:00"), host="203.0.113.9")])
+        assert s.score == 15 and "used by 1 other account" in s.summary
+
+    def test_new_account_is_judged_against_the_site(self) -> None:
+        """With no history, only a network nobody on the site used fires, and weakly."""
+        p = pipeline("new_host")
+        feed(p, office_history(BOB, days=3, host="203.0.113.20"))
+        assert feed(p, [recv(at(4, "10:00"), user=ALICE, host="203.0.113.21")]) == []
+        (s,) = feed(p, [recv(at(4, "10:05"), user=ALICE, host="198.51.100.9")])
+        assert s.score == 15 and "new account" in s.summary
+
+    def test_accepted_host_is_quiet(self) -> None:
+        """What ack --benign accepted never fires again."""
+        p = _settled()
+        p.ctx.profile(ALICE).accept("hosts", ["203.0.113.9"])
+        assert feed(p, [recv(at(15, "10:00"), host="203.0.113.9")]) == []

@@ -1,0 +1,97 @@
+"""new_recipients: strangers against the account's own novelty rate."""
+
+from __future__ import annotations
+
+import random
+
+from factories import ALICE, BOB, at, feed, inbound, office_history, pipeline, recv, rules
+from kerio_watch.detect.new_recipients import RULE
+
+
+def _settled() -> object:
+    p = pipeline("new_recipients")
+    feed(p, office_history(ALICE, days=21))
+    return p
+
+
+def _strangers(day: int, n: int, host: str = "192.168.1.10", step: int = 1800) -> list:
+    return [
+        recv(at(day, "09:00") + step * i, to=(f"buyer{i}@shop{i}.test",), host=host)
+        for i in range(n)
+    ]
+
+
+class TestNewRecipients:
+    """Never-seen recipients and domains."""
+
+    def test_strangers_fire_with_the_usual_rate(self) -> None:
+        """Six strangers in a day, for an account that writes to the people it knows."""
+        p = _settled()
+        signals = feed(p, _strangers(22, 6))
+        assert rules(signals) == {RULE}
+        s = signals[-1]
+        assert "6 new" in s.summary or "new to it" in s.summary
+        assert "domains it never wrote to" in s.summary and "usually 0% new" in s.summary
+        assert "buyer0@shop0.test" in s.facts["recipients"]
+        assert "shop0.test" in s.facts["domains"]
+        assert s.score == 45
+
+    def test_below_the_floor_is_quiet(self) -> None:
+        """Four new people in a day is ordinary life."""
+        p = _settled()
+        assert feed(p, _strangers(22, 4)) == []
+
+    def test_correspondents_and_colleagues_are_not_new(self) -> None:
+        """Replies to people who wrote first, and mail to colleagues, are never novelty."""
+        p = _settled()
+        events = []
+        for i in range(8):
+            events.append(inbound(at(22, "08:00") + i, f"lead{i}@prospect.test"))
+            events.append(recv(at(22, "09:00") + 60 * i, to=(f"lead{i}@prospect.test",)))
+            events.append(recv(at(22, "10:00") + 60 * i, to=(f"colleague{i}@example.com",)))
+        assert feed(p, events) == []
+
+    def test_steady_new_customers_are_quiet(self) -> None:
+        """An invoicing account that gains customers every week learns that rate."""
+        rng = random.Random(3)
+        p = pipeline("new_recipients")
+        customers = [f"c{i}@firm{i % 40}.test" for i in range(60)]
+        events = []
+        for day in range(35):
+            if day % 7 >= 5:
+                continue
+            if day % 7 == 0:
+                customers += [f"n{day}-{k}@firm{k}.test" for k in range(8)]
+            for k in range(25):
+                events.append(
+                    recv(at(day, "06:30") + 40 * k, user=BOB, to=(rng.choice(customers),))
+                )
+        signals = feed(p, events)
+        assert [s for s in signals if s.ts > at(14)] == []
+
+    def test_a_new_address_writing_only_to_strangers(self) -> None:
+        """Three strangers from an address the account never sent from: the slow hijack."""
+        p = _settled()
+        colleagues = [recv(at(22, "09:30") + 600 * i, to=(BOB,)) for i in range(10)]
+        signals = feed(p, colleagues + _strangers(22, 3, host="198.51.100.23", step=7200))
+        assert rules(signals) == {RULE}
+        s = signals[-1]
+        assert s.ts == at(22, "13:00")
+        assert "from 198.51.100.23, an address it never sent from" in s.summary
+        assert s.facts["recipients"][:3] == [
+            "buyer0@shop0.test",
+            "buyer1@shop1.test",
+            "buyer2@shop2.test",
+        ]
+
+    def test_a_trip_writing_to_known_people_is_quiet(self) -> None:
+        """A traveller's hotel address writing to the usual contacts is not this rule."""
+        p = _settled()
+        trip = office_history(ALICE, days=3, first_day=22, host="198.51.100.23", seed=9)
+        assert feed(p, trip) == []
+
+    def test_accepted_recipients_are_quiet(self) -> None:
+        """ack --benign accepts the recipients."""
+        p = _settled()
+        p.ctx.profile(ALICE).accept("domains", [f"shop{i}.test" for i in range(6)])
+        assert feed(p, _strangers(22, 6)) == []

@@ -1,0 +1,81 @@
+"""volume: messages and recipients against the account's norm for the hour."""
+
+from __future__ import annotations
+
+from factories import ALICE, at, feed, office_history, pipeline, recv, rules
+from kerio_watch.detect.volume import RULE
+
+
+def _burst(day: int, clock: str, n: int, every: int = 20, rcpts: int = 1, **kw: object) -> list:
+    t0 = at(day, clock)
+    to = tuple(f"x{i}@list.test" for i in range(rcpts))
+    return [recv(t0 + every * i, to=to, **kw) for i in range(n)]  # type: ignore[arg-type]
+
+
+def _settled() -> object:
+    p = pipeline("volume")
+    feed(p, office_history(ALICE, days=21))
+    return p
+
+
+class TestVolume:
+    """Windows against the hour-of-week norm."""
+
+    def test_night_burst_reads_like_a_sentence(self) -> None:
+        """Hundreds at 02:00 where the account sends none: explained in numbers."""
+        p = _settled()
+        signals = feed(p, _burst(21, "02:00", 120, every=15, rcpts=8))
+        assert rules(signals) == {RULE}
+        last = signals[-1]
+        assert "messages to" in last.summary and "recipients in" in last.summary
+        assert "usually 0 on Mondays at 02:00" in last.summary
+        assert last.score > signals[0].score, "the score grows with the volume"
+        assert last.facts["peak"][0] >= 100
+
+    def test_first_signal_comes_within_minutes(self) -> None:
+        """The short window fires long before the hour is over."""
+        p = _settled()
+        signals = feed(p, _burst(21, "02:00", 40, every=15))
+        assert signals and signals[0].ts - at(21, "02:00") <= 5 * 60
+
+    def test_below_the_floors_is_quiet(self) -> None:
+        """Fifteen messages in an hour never fire, whatever the norm."""
+        p = _settled()
+        assert feed(p, _burst(21, "02:00", 15, every=240)) == []
+
+    def test_learned_bulk_sender_at_its_time(self) -> None:
+        """A weekly newsletter (Tuesdays 10:00) is normal on Tuesdays at 10:00."""
+        p = pipeline("volume")
+        events = office_history(ALICE, days=28)
+        for week in range(4):
+            events += _burst(1 + 7 * week, "10:00", 300, every=2)
+        signals = feed(p, events)
+        late = [s for s in signals if s.ts >= at(14, "00:00")]
+        assert late == [], [s.summary for s in late]
+        assert p.ctx.profile(ALICE).bulk
+
+    def test_same_volume_from_a_normal_account_fires(self) -> None:
+        """Without that history, 300 messages at 10:00 are far above the norm."""
+        p = _settled()
+        signals = feed(p, _burst(22, "10:00", 300, every=2))
+        assert signals and max(s.score for s in signals) >= 55
+
+    def test_configured_bulk_uses_the_peak(self) -> None:
+        """[users."x"] bulk = true: judged against its own peak at any hour."""
+        p = pipeline("volume", users={ALICE: {"bulk": True}})
+        events = office_history(ALICE, days=21) + _burst(8, "10:00", 200, every=3)
+        feed(p, events)
+        assert feed(p, _burst(22, "15:00", 200, every=3)) == []
+
+    def test_new_account_stays_low_on_volume_alone(self) -> None:
+        """Warm-up: a new account's first mailing is compared with the site, and capped."""
+        p = pipeline("volume")
+        signals = feed(p, _burst(1, "10:00", 300, every=2))
+        assert signals and max(s.score for s in signals) <= 35
+        assert "a new account" in signals[-1].summary
+
+    def test_accepted_peak_is_quiet(self) -> None:
+        """ack --benign accepts the volume as a new peak."""
+        p = _settled()
+        p.ctx.profile(ALICE).accept("peak", [300, 300])
+        assert feed(p, _burst(22, "10:00", 250, every=2)) == []
