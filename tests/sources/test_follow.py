@@ -202,9 +202,7 @@ class TestRotation:
         assert h.read() == [mail(2), mail(3), mail(4)]
         assert h.read() == []
 
-    def test_rename_out_of_a_followed_file_drains_through_the_descriptor(
-        self, logs: Path
-    ) -> None:
+    def test_rename_out_of_a_followed_file_drains_through_the_descriptor(self, logs: Path) -> None:
         """Following one file: the renamed file is read to its end, then closed."""
         path = logs / "mail.log"
         append(path, mail(1))
