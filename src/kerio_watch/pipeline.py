@@ -50,6 +50,8 @@ class RunStats:
     events: Counter[str] = field(default_factory=Counter)
     unparsed: int = 0
     already_seen: int = 0
+    skipped: int = 0
+    """Lines counted but not parsed because no detector needs them."""
     alerts: int = 0
     reported: int = 0
     first_ts: int | None = None
@@ -98,7 +100,8 @@ class Pipeline:
         self.activity = ActivityRecorder()
         self.marks = store.watermarks()
         self._seen_at_mark: dict[str, int] = {}
-        self.new_marks: dict[str, tuple[int, int]] = {}
+        self._last: dict[str, list[int]] = {}
+        """log -> [latest UTC second processed, lines at that second]."""
         self.listeners: list[AlertListener] = []
         self.on_save: list[Callable[[Store], None]] = []
         """Called inside :meth:`save`'s transaction (follow checkpoints, delivery queue)."""
@@ -122,21 +125,21 @@ class Pipeline:
 
     def _already_seen(self, log: str, ts: int) -> bool:
         """Whether an earlier run processed this line (by log time)."""
+        last = self._last.get(log)
+        if last is None:
+            self._last[log] = [ts, 1]
+        elif ts == last[0]:
+            last[1] += 1
+        elif ts > last[0]:
+            last[0], last[1] = ts, 1
         mark = self.marks.get(log)
-        new = self.new_marks.get(log)
-        if new is None or ts > new[0]:
-            self.new_marks[log] = (ts, 1)
-        elif ts == new[0]:
-            self.new_marks[log] = (ts, new[1] + 1)
-        if mark is None:
+        if mark is None or ts > mark[0]:
             return False
         if ts < mark[0]:
             return True
-        if ts == mark[0]:
-            seen = self._seen_at_mark.get(log, 0) + 1
-            self._seen_at_mark[log] = seen
-            return seen <= mark[1]
-        return False
+        seen = self._seen_at_mark.get(log, 0) + 1
+        self._seen_at_mark[log] = seen
+        return seen <= mark[1]
 
     # -- the loop -------------------------------------------------------------------
     def run(
@@ -149,7 +152,10 @@ class Pipeline:
         timebase = self.timebase
         to_utc = timebase.to_utc
         observe_qid = timebase.observe_queue_id
+        already_seen = self._already_seen
+        process = self.process
         n = 0
+        next_qid_check = 0
         for rec in records:
             n += 1
             if progress is not None and not n & 0x3FFF:
@@ -169,19 +175,41 @@ class Pipeline:
                 )
                 continue
             if not rec.utc:
-                if event.__class__ is MessageReceived:
+                # The offset can only change at a DST switch: one Queue-ID a minute suffices.
+                if rec.ts >= next_qid_check and event.__class__ is MessageReceived:
                     observe_qid(event.queue_id, rec.ts)
+                    next_qid_check = rec.ts + 60
                 event.ts = to_utc(rec.ts)
-            if self._already_seen(event.log, event.ts):
+            # Deliveries are not counted: they follow their message's Recv line, and the
+            # pre-filter drops those of messages an earlier run already processed.
+            if event.__class__ is not MessageDelivery and already_seen(event.log, event.ts):
                 stats.already_seen += 1
                 continue
-            counts[event.kind] += 1
-            rec.source.events[event.kind] += 1
-            self.process(event)
+            kind = event.kind
+            counts[kind] += 1
+            rec.source.events[kind] += 1
+            process(event)
         if progress is not None:
             progress(n)
         stats.records += n
         return stats
+
+    def skip_line(self, raw: str) -> str | None:
+        """A pre-parse filter for sources: the kind of a line no detector needs, or None.
+
+        ``Sent:`` lines of messages no account sent (inbound mail delivered to local
+        mailboxes, about half of a mail.log) feed no detector; they are counted and not
+        parsed. Lines of messages sent by accounts are always processed.
+        """
+        if (
+            raw[23:29] == "Sent: "
+            and raw[29:39] == "Queue-ID: "
+            and raw[39:56] not in self.ctx.messages.messages
+        ):
+            self.stats.events["message_delivery"] += 1
+            self.stats.skipped += 1
+            return "message_delivery"
+        return None
 
     def _sniff_parse(self, rec: Record) -> Event | Unparsed | None:
         """A line of a mixed stream (syslog ``kerio`` app-name): try every parser."""
@@ -210,8 +238,8 @@ class Pipeline:
         if kind == "message_received":
             msg: MessageReceived = event  # type: ignore[assignment]
             user = msg.user
-            new = ctx.messages.received(msg, user)
             if user is not None and not msg.is_dsn:
+                new = ctx.messages.received(msg, user)
                 ctx.note_local_domain(user)
                 sub = self._submission(msg, user, new)
                 self._record_send(sub)
@@ -346,10 +374,10 @@ class Pipeline:
             store.save_profiles(dirty)
             self.ctx.dirty.clear()
             merged = dict(self.marks)
-            for log, mark in self.new_marks.items():
+            for log, (ts, count) in self._last.items():
                 old = merged.get(log)
-                if old is None or mark[0] > old[0]:
-                    merged[log] = mark
+                if old is None or ts > old[0]:
+                    merged[log] = (ts, count)
             store.save_watermarks(merged)
             for det in self.detectors:
                 save = getattr(det, "save", None)
