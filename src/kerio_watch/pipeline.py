@@ -143,9 +143,18 @@ class Pipeline:
 
     # -- the loop -------------------------------------------------------------------
     def run(
-        self, records: Iterable[Record], progress: Callable[[int], None] | None = None
+        self,
+        records: Iterable[Record],
+        progress: Callable[[int], None] | None = None,
+        prefilter: bool = False,
     ) -> RunStats:
-        """Process every record."""
+        """Process every record.
+
+        Args:
+            records: framed lines, in time order.
+            progress: called with the number of records read so far.
+            prefilter: apply :meth:`skip_line` here (when the source did not).
+        """
         parsers = self.parsers
         stats = self.stats
         counts = stats.events
@@ -156,10 +165,14 @@ class Pipeline:
         process = self.process
         n = 0
         next_qid_check = 0
+        skip_line = self.skip_line if prefilter else None
         for rec in records:
             n += 1
             if progress is not None and not n & 0x3FFF:
                 progress(n)
+            if skip_line is not None and skip_line(rec.raw) is not None:
+                rec.source.events["message_delivery"] += 1
+                continue
             log = rec.log
             parser = parsers.get(log) if log is not None else None
             event = None

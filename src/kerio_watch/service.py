@@ -328,7 +328,7 @@ class FollowService:
         batch = follower.poll()
         while batch and not self._stop and not self._reload:
             before = follower.lines
-            pipeline.run(islice(batch, 2000))
+            pipeline.run(islice(batch, 2000), prefilter=True)
             self._unsaved += follower.lines - before
             if self._save_due():
                 self._save()
