@@ -47,4 +47,7 @@ def acknowledge(store: Store, incident_id: int, decision: str) -> AckResult:
             store.save_profiles([profile])
         inc.status = decision
         store.save_incidents([inc])
+        # A running follower holds incidents and profiles in memory: it applies this
+        # at its next save instead of overwriting it.
+        store.record_ack(incident_id, decision)
     return AckResult(inc, decision, taught)

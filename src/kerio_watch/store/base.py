@@ -211,3 +211,15 @@ class Store(Protocol):
     def prune_deliveries(self, before: float) -> int:
         """Delete finished deliveries created before ``before``; returns how many."""
         ...
+
+    def record_ack(self, incident_id: int, decision: str) -> None:
+        """Queue an administrator's decision for running pipelines to apply."""
+        ...
+
+    def last_ack_seq(self) -> int:
+        """The newest acknowledgement's sequence number."""
+        ...
+
+    def acks_after(self, seq: int) -> list[tuple[int, int, str]]:
+        """Acknowledgements newer than ``seq``."""
+        ...

@@ -121,10 +121,25 @@ def m003_deliveries(db: sqlite3.Connection) -> None:
     )
 
 
+def m004_acks(db: sqlite3.Connection) -> None:
+    """Acknowledgements, queued so that a running follower applies them to its memory."""
+    db.executescript(
+        """
+        CREATE TABLE acks (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            incident_id INTEGER NOT NULL,
+            decision TEXT NOT NULL,
+            at TEXT NOT NULL
+        );
+        """
+    )
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "initial", m001_initial),
     (2, "follow_files", m002_follow_files),
     (3, "deliveries", m003_deliveries),
+    (4, "acks", m004_acks),
 ]
 """(version, name, function), in order."""
 

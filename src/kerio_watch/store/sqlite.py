@@ -532,3 +532,23 @@ class SQLiteStore:
         except sqlite3.OperationalError as exc:
             raise StoreError(f"{self.path}: cannot write: {exc}") from None
         return cur.rowcount
+
+    # -- acknowledgements -------------------------------------------------------------
+    def record_ack(self, incident_id: int, decision: str) -> None:
+        """Queue an administrator's decision for running pipelines to apply."""
+        self._write(
+            "INSERT INTO acks (incident_id, decision, at) VALUES (?, ?, datetime('now'))",
+            (incident_id, decision),
+        )
+
+    def last_ack_seq(self) -> int:
+        """The newest acknowledgement's sequence number (0 if none)."""
+        row = self.db.execute("SELECT max(seq) FROM acks").fetchone()
+        return int(row[0] or 0)
+
+    def acks_after(self, seq: int) -> list[tuple[int, int, str]]:
+        """(seq, incident id, decision) of acknowledgements newer than ``seq``."""
+        rows = self.db.execute(
+            "SELECT seq, incident_id, decision FROM acks WHERE seq > ? ORDER BY seq", (seq,)
+        )
+        return [(int(a), int(b), str(c)) for a, b, c in rows]

@@ -1,0 +1,80 @@
+"""The pipeline with a real SQLite state file: persistence and administrators' decisions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from logtools import recv_line
+
+from kerio_watch.config import Config
+from kerio_watch.incidents.ack import acknowledge
+from kerio_watch.pipeline import Pipeline
+from kerio_watch.sources.files import discover, merged_records
+from kerio_watch.store import open_store
+from kerio_watch.timebase import Timebase
+
+T0 = dt.datetime(2026, 3, 10, 10, 0, 0)
+
+
+def _log(tmp_path: Path, lines: list[str], name: str = "mail.log") -> list[str]:
+    path = tmp_path / name
+    path.write_text("\n".join(lines) + "\n")
+    return [str(path)]
+
+
+def _spoof(minute: int, n: int) -> str:
+    return recv_line(
+        T0 + dt.timedelta(minutes=minute),
+        1,
+        n,
+        sender="boss@evil.test",
+        to=f"v{n}@victim.test",
+        user="al@example.com",
+        host="203.0.113.9",
+    )
+
+
+def test_ack_while_running_is_not_overwritten(tmp_path: Path) -> None:
+    """An ``ack`` made while a pipeline holds the incident in memory survives its saves."""
+    db = tmp_path / "state.db"
+    store = open_store(db)
+    pipeline = Pipeline(Config(), store, Timebase(None, -3600))
+    files = discover(_log(tmp_path, [_spoof(0, 1)]))
+    pipeline.run(merged_records(files, pipeline.skip_line))
+    pipeline.save()
+    (incident,) = store.incidents()
+    assert incident.status == "open"
+
+    other = open_store(db)  # the CLI or the dashboard, in another process
+    acknowledge(other, incident.id, "benign")
+    other.close()
+
+    files = discover(_log(tmp_path, [_spoof(5, 2)], name="mail2.log"))
+    pipeline.run(merged_records(files, pipeline.skip_line))
+    pipeline.save()
+    saved = store.incident(incident.id)
+    assert saved is not None and saved.status == "benign"
+    profile = store.load_profile("al@example.com")
+    assert profile is not None and profile.is_accepted("froms", "boss@evil.test")
+    store.close()
+
+
+def test_state_survives_a_new_pipeline(tmp_path: Path) -> None:
+    """Profiles and open incidents are reloaded by the next run."""
+    db = tmp_path / "state.db"
+    store = open_store(db)
+    pipeline = Pipeline(Config(), store, Timebase(None, -3600))
+    normal = recv_line(T0, 1, 7, sender="bo@example.com", to="x@p.test", user="bo@example.com")
+    pipeline.run(merged_records(discover(_log(tmp_path, [_spoof(0, 1), normal]))))
+    pipeline.save()
+    store.close()
+
+    store = open_store(db)
+    again = Pipeline(Config(), store, Timebase(None, -3600))
+    assert "al@example.com" in again.engine.open
+    profile = store.load_profile("bo@example.com")
+    assert profile is not None and profile.messages == 1
+    assert store.load_profile("al@example.com") is None, "nothing learned under an incident"
+    assert store.schema_version() >= 4
+    store.close()
