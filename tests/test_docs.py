@@ -38,7 +38,7 @@ def test_every_command_has_help(name: str, command: click.Command) -> None:
     assert command.help, f"{name} has no help"
     for param in command.params:
         if isinstance(param, click.Option) and not param.hidden:
-            assert param.help or param.is_flag and param.flag_value, f"{name} {param.opts}"
+            assert param.help or (param.is_flag and param.flag_value), f"{name} {param.opts}"
 
 
 def test_readme_names_every_command() -> None:

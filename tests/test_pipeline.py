@@ -5,14 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from logtools import recv_line
-
 from kerio_watch.config import Config
 from kerio_watch.incidents.ack import acknowledge
 from kerio_watch.pipeline import Pipeline
 from kerio_watch.sources.files import discover, merged_records
 from kerio_watch.store import open_store
 from kerio_watch.timebase import Timebase
+from logtools import recv_line
 
 T0 = dt.datetime(2026, 3, 10, 10, 0, 0)
 
