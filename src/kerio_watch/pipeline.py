@@ -299,9 +299,6 @@ class Pipeline:
             self.learner.submission(sub)
         else:
             self.learner.event(event)
-        if self.activity.full:
-            with self.store.transaction():
-                self.activity.write(self.store)
 
     def _submission(self, msg: MessageReceived, user: str, new: bool) -> Submission:
         host = msg.sender_host
@@ -372,6 +369,9 @@ class Pipeline:
                 self._signals(signals)
         self.learner.flush(now)
         self.engine.expire(now)
+        if self.activity.full:
+            with self.store.transaction():
+                self.activity.write(self.store)
 
     # -- persistence ----------------------------------------------------------------
     def _apply_acks(self) -> None:

@@ -101,8 +101,11 @@ class MailParser:
 
 def _recv_from_match(groups: tuple[str | None, ...], ts: int, raw: str) -> MessageReceived:
     qid, service, sender, to, size, host, user, ssl, report, subject, msg_id = groups
-    if to is None or "," not in to:
-        recipients: tuple[str, ...] = split_addresses(to) if to else ()
+    if not to:
+        recipients: tuple[str, ...] = ()
+    elif "," not in to:
+        one = (to[1:-1] if to[0] == "<" else to).strip().lower()
+        recipients = (one,) if one else ()
     else:
         recipients = tuple(a.strip().lower() for a in to[1:-1].split(">, <"))
     return MessageReceived(
