@@ -30,7 +30,7 @@ class TestNewRecipients:
         signals = feed(p, _strangers(22, 6))
         assert rules(signals) == {RULE}
         s = signals[-1]
-        assert "6 new" in s.summary or "new to it" in s.summary
+        assert "wrote to 5 outside recipients within 2 hours: all new to it (100%)" in s.summary
         assert "domains it never wrote to" in s.summary and "usually 0% new" in s.summary
         assert "buyer0@shop0.test" in s.facts["recipients"]
         assert "shop0.test" in s.facts["domains"]
@@ -77,7 +77,7 @@ class TestNewRecipients:
         assert rules(signals) == {RULE}
         s = signals[-1]
         assert s.ts == at(22, "13:00")
-        assert "from 198.51.100.23, an address it never sent from" in s.summary
+        assert "from 198.51.100.23 (an address it never sent from): all new" in s.summary
         assert s.facts["recipients"][:3] == [
             "buyer0@shop0.test",
             "buyer1@shop1.test",

@@ -112,11 +112,8 @@ class BouncesDetector:
         if window.b + window.c < self.min_failures:
             return None
         prof = self.ctx.profile(account)
-        # The window's own failures may already be learned (before any incident held
-        # learning): the norm is the history without them.
-        history = prof.delivered + prof.failed + prof.delayed - window.a
-        bad = max(0, prof.failed + prof.delayed - window.b)
-        rate = bad / history if history >= self.min_history else self.site_rate
+        history = prof.delivered + prof.failed + prof.delayed
+        rate = prof.failure_rate() if history >= self.min_history else self.site_rate
         share = min(1.0, window.b / window.a) if window.a else 1.0
         if share < max(self.min_share, self.rate_factor * rate) and window.c < self.min_failures:
             return None

@@ -14,17 +14,20 @@ Learning hygiene (a hijacker must not teach the baseline):
   is forgotten again: the first message of a hijack is often learned before the
   second signal makes the incident serious. Only ``ack --benign`` teaches it then.
 - Delivery failures and bounces of held accounts are not counted, so a spam run does
-  not raise the account's normal failure rate; held accounts do not feed the
-  site-wide norms (:mod:`.site`) either.
+  not raise the account's normal failure rate; they are learned per message two hours
+  after it was accepted, so a burst is never judged against its own failures. Held
+  accounts do not feed the site-wide norms (:mod:`.site`) either.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from collections import deque
 from typing import TYPE_CHECKING, NamedTuple
 
 from kerio_watch.detect.context import Context
+from kerio_watch.detect.profile import MAX_CORRESPONDENTS
 from kerio_watch.detect.site import SiteProfile
 from kerio_watch.enrich.messages import Submission
 from kerio_watch.events import Event, LoginSucceeded, MessageDelivery, MessageReceived
@@ -43,6 +46,8 @@ SITE_META_KEY = "site_profile"
 BULK_HOUR_MESSAGES = 100
 BULK_HOUR_RECIPIENTS = 300
 DAY = 86400
+DELIVERY_DELAY = 2 * 3600
+"""How long after a message was accepted its delivery results are learned."""
 
 
 class HeldHour(NamedTuple):
@@ -79,6 +84,8 @@ class Learner:
         self.holds: dict[str, _Hold] = {}
         # account -> (day, distinct outside login addresses that day)
         self.day_ips: dict[str, tuple[int, set[str]]] = {}
+        self.sent: deque[tuple[int, str, str]] = deque()
+        """(accepted at, Queue-ID, account) of sent messages whose results are pending."""
         self._day = 0
         self._hour = 0
 
@@ -141,6 +148,8 @@ class Learner:
     def submission(self, sub: Submission) -> None:
         """An outbound message: hosts, service, From, recipients, hour, volume."""
         self._count_hour(sub.account, sub.ts, 1 if sub.new_message else 0, len(sub.recipients))
+        if sub.new_message:
+            self.sent.append((sub.ts, sub.queue_id, sub.account))
         if not self._holding(sub.account, sub.ts, sub):
             self._learn_submission(sub)
 
@@ -175,27 +184,17 @@ class Learner:
         ctx.dirty.add(account)
 
     def event(self, event: Event) -> None:
-        """Logins, inbound mail (correspondents), DSNs and delivery results."""
+        """Logins, inbound mail (correspondents) and DSNs.
+
+        Delivery results are not learned line by line: each sent message's final counts
+        are folded in once, :data:`DELIVERY_DELAY` after it was accepted (see
+        :meth:`_learn_deliveries`).
+        """
         ctx = self.ctx
         cls = event.__class__
         if cls is MessageDelivery:
-            sent: MessageDelivery = event  # type: ignore[assignment]
-            state = ctx.messages.messages.get(sent.queue_id)
-            if state is None or state.account is None:
-                return
-            account = state.account
-            if self._holding(account, sent.ts):
-                return
-            prof = ctx.profile(account)
-            result = sent.result
-            if result == "delayed":
-                prof.delayed += 1
-            elif result != "delivered" and sent.is_failure:
-                prof.failed += 1
-            else:
-                prof.delivered += 1
-            ctx.dirty.add(account)
-        elif cls is MessageReceived:
+            return
+        if cls is MessageReceived:
             msg: MessageReceived = event  # type: ignore[assignment]
             if msg.user is not None:
                 return
@@ -208,9 +207,15 @@ class Learner:
             sender = msg.sender
             if not sender:
                 return
+            local, aliases, profiles = ctx.local_domains, ctx.domain_aliases, ctx.profiles
             for rcpt in msg.recipients:
-                if ctx.is_local(rcpt):
-                    ctx.profile(rcpt).learn_correspondent(sender, msg.ts)
+                domain = rcpt.rpartition("@")[2]
+                if domain in local or domain in aliases:
+                    prof = profiles.get(rcpt) or ctx.profile(rcpt)
+                    table = prof.correspondents
+                    table[sender] = msg.ts
+                    if len(table) > MAX_CORRESPONDENTS:
+                        prof.learn_correspondent(sender, msg.ts)  # trims
                     ctx.dirty.add(rcpt)
         elif cls is LoginSucceeded:
             login: LoginSucceeded = event  # type: ignore[assignment]
@@ -251,6 +256,9 @@ class Learner:
         cur[2] += recipients
 
     def _close(self, account: str, cur: list[int]) -> None:
+        if self.ctx.open_incident(account) < HOLD_LEARNING_AT and not self.holds:
+            self._learn_hour(cur[0], cur[1], cur[2], account)
+            return
         held = HeldHour(cur[0], cur[1], cur[2])
         if not self._holding(account, cur[0] * 3600, held):
             self._learn_hour(cur[0], cur[1], cur[2], account)
@@ -272,6 +280,24 @@ class Learner:
             ctx.site.learn_hour(how % 24, messages)
         ctx.dirty.add(account)
 
+    def _learn_deliveries(self, now: int) -> None:
+        """Fold the delivery results of messages accepted long enough ago into their
+        accounts' failure rates (after the windows of the delivery rules have passed,
+        so a burst is never judged against its own failures)."""
+        sent = self.sent
+        edge = now - DELIVERY_DELAY
+        messages = self.ctx.messages.messages
+        while sent and sent[0][0] <= edge:
+            ts, queue_id, account = sent.popleft()
+            state = messages.get(queue_id)
+            if state is None or self._holding(account, ts):
+                continue
+            prof = self.ctx.profile(account)
+            prof.delivered += state.delivered
+            prof.failed += state.failed
+            prof.delayed += state.delayed
+            self.ctx.dirty.add(account)
+
     def hour_count(self, account: str, ts: int) -> tuple[int, int]:
         """(messages, recipients) the account sent so far in the clock hour of ``ts``."""
         cur = self.current.get(account)
@@ -289,6 +315,7 @@ class Learner:
             if cur[0] < hour and (cur[1] or cur[2]):
                 self._close(account, cur)
                 cur[1], cur[2] = 0, 0
+        self._learn_deliveries(now)
         for account in list(self.holds):
             self._holding(account, now)  # releases probation, ends holds of closed incidents
         day = now // DAY

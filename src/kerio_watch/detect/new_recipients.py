@@ -218,13 +218,18 @@ class NewRecipientsDetector:
         samples = self.samples.get(account) or _Samples()
         first = window.first_ts() or ts
         hours = max(1, -(-(ts - first) // 3600))
-        scope = f"from {host}, an address it never sent from" if host else f"in {hours} h"
-        usual = "site" if warmup else "usually"
+        scope = (
+            f"from {host} (an address it never sent from)"
+            if host
+            else f"within {count(hours, 'hour')}"
+        )
+        everyone = "all" if new == total else f"{new:,} of"
+        where = "domains nobody here writes to" if warmup else "domains it never wrote to"
+        usual = "this site's accounts usually write to" if warmup else "usually"
         summary = (
-            f"{new:,} of {count(total, 'outside recipient')} {account} wrote to {scope} "
-            f"were new to it ({percent(share)}), {new_domains:,} in "
-            f"{'domains nobody here writes to' if warmup else 'domains it never wrote to'}; "
-            f"{usual} {percent(rate)} new"
+            f"{account} wrote to {count(total, 'outside recipient')} {scope}: {everyone} "
+            f"new to it ({percent(share)}), {new_domains:,} in {where}; {usual} "
+            f"{percent(rate)} new"
         )
         return [
             Signal(

@@ -127,7 +127,8 @@ class OddHoursDetector:
             if self._site_rare(hour, ts):
                 return self.score_warmup, "an hour when this site sends almost no mail"
             return 0, ""
-        near = _hour_count(prof.how, hour)
+        hod = prof.hod
+        near = hod[(hour - 1) % 24] + hod[hour] + hod[(hour + 1) % 24]
         if near < self.rare_share * prof.messages:
             span = f"{(hour - 1) % 24:02d}:00-{(hour + 2) % 24:02d}:00"
             return self.score, (
@@ -135,7 +136,7 @@ class OddHoursDetector:
                 f"{prof.messages:,} between {span})"
             )
         day = how // 24
-        day_total = sum(prof.how[day * 24 : day * 24 + 24])
+        day_total = prof.dow[day]
         if day_total < 2 * self.rare_share * prof.messages:
             return self.score_weekday, (
                 f"a day it is not usually active ({count(day_total, 'message')} of "

@@ -55,11 +55,18 @@ class HourlyVolume:
 
     def add(self, how: int, week: int, messages: int, recipients: int) -> None:
         """Record one finished hour."""
-        for table, n in ((self.messages, messages), (self.recipients, recipients)):
-            weeks = table.setdefault(how, {})
-            weeks[week] = weeks.get(week, 0) + n
-            if len(weeks) > WEEKS:
-                del weeks[min(weeks)]
+        weeks = self.messages.get(how)
+        if weeks is None:
+            weeks = self.messages[how] = {}
+        weeks[week] = weeks.get(week, 0) + messages
+        if len(weeks) > WEEKS:
+            del weeks[min(weeks)]
+        weeks = self.recipients.get(how)
+        if weeks is None:
+            weeks = self.recipients[how] = {}
+        weeks[week] = weeks.get(week, 0) + recipients
+        if len(weeks) > WEEKS:
+            del weeks[min(weeks)]
 
     def norm(self, how: int, weeks_known: int, recipients: bool = False) -> tuple[float, float]:
         """(median, MAD) of the hour's count over the known weeks, zeros included."""
@@ -145,6 +152,15 @@ class Profile:
     ip_days: list[int] = field(default_factory=list)
     accepted: dict[str, list[Any]] = field(default_factory=dict)
     """Facts an administrator marked benign (``ack --benign``): never alert on them."""
+    hod: list[int] = field(default_factory=list, repr=False, compare=False)
+    """Messages per hour of the day (derived from ``how``; not stored)."""
+    dow: list[int] = field(default_factory=list, repr=False, compare=False)
+    """Messages per day of the week (derived from ``how``; not stored)."""
+
+    def __post_init__(self) -> None:
+        how = self.how
+        self.hod = [sum(how[d * 24 + h] for d in range(7)) for h in range(24)]
+        self.dow = [sum(how[d * 24 : d * 24 + 24]) for d in range(7)]
 
     # -- questions detectors ask ------------------------------------------------------
     def days_known(self, now: int) -> float:
@@ -256,6 +272,8 @@ class Profile:
         if new_message:
             self.messages += 1
             self.how[how] += 1
+            self.hod[how % 24] += 1
+            self.dow[how // 24] += 1
             _bump(self.services, service, ts)
             if sender:
                 _bump(self.froms, sender, ts)
@@ -387,5 +405,5 @@ class Profile:
                 for k, v in volume.get("recipients", {}).items()
             },
         )
-        plain = {k: v for k, v in data.items() if k != "volume"}
+        plain = {k: v for k, v in data.items() if k not in ("volume", "hod", "dow")}
         return cls(**plain, volume=hv)

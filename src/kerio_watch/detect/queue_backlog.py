@@ -108,11 +108,9 @@ class QueueBacklogDetector:
         if window.b < self.min_pending:
             return None
         prof = self.ctx.profile(account)
-        # The window's own delays may already be learned (before any incident held
-        # learning): the norm is the history without them.
-        history = prof.delivered + prof.failed + prof.delayed - window.a
-        delayed = max(0, prof.delayed - window.b)
-        rate = delayed / history if history >= self.min_history else 0.02
+        # Delivery results are learned two hours after acceptance: not this window's.
+        history = prof.delivered + prof.failed + prof.delayed
+        rate = prof.delayed / history if history >= self.min_history else 0.02
         share = window.b / window.a if window.a else 1.0
         if share < max(self.min_share, self.rate_factor * rate):
             return None
