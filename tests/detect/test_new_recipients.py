@@ -84,6 +84,16 @@ class TestNewRecipients:
             "buyer2@shop2.test",
         ]
 
+    def test_evidence_comes_from_the_judged_window_and_address(self) -> None:
+        """Strangers written to weeks earlier, or from the office, are not this signal's."""
+        p = _settled()
+        feed(p, [recv(at(21, "09:00"), to=("old@elsewhere.test",))])
+        feed(p, [recv(at(22, "09:00"), to=("office@stranger.test",))])
+        signals = feed(p, _strangers(22, 3, host="198.51.100.23", step=600))
+        (s,) = signals
+        assert s.facts["recipients"] == [f"buyer{i}@shop{i}.test" for i in range(3)]
+        assert len(s.evidence) == 3 and all("198.51.100.23" in line for line in s.evidence)
+
     def test_a_trip_writing_to_known_people_is_quiet(self) -> None:
         """A traveller's hotel address writing to the usual contacts is not this rule."""
         p = _settled()

@@ -46,7 +46,9 @@ class FromMismatchDetector:
             "one of its aliases.",
             "Hijackers also impersonate colleagues (CEO fraud) from a stolen account.",
             "Shared mailboxes and role addresses (sales@, info@) used by several people: "
-            "configure them as aliases, or they are learned after regular use.",
+            "configure them as aliases, or they are learned after regular use. The "
+            "account's own name in another local domain scores less (an alias domain "
+            "that is not configured).",
         ),
     )
 
@@ -55,6 +57,7 @@ class FromMismatchDetector:
         "learned_days": 1.0,
         "score_external": 45,
         "score_local": 30,
+        "score_same_name": 15,
     }
 
     def __init__(self, ctx: Context, options: dict[str, Any]) -> None:
@@ -64,6 +67,7 @@ class FromMismatchDetector:
         self.learned_days = option(options, "learned_days", d["learned_days"])
         self.score_external = option(options, "score_external", d["score_external"])
         self.score_local = option(options, "score_local", d["score_local"])
+        self.score_same_name = option(options, "score_same_name", d["score_same_name"])
 
     def _long_used(self, account: str, sender: str, ts: int) -> bool:
         entry = self.ctx.profile(account).froms.get(sender)
@@ -88,6 +92,13 @@ class FromMismatchDetector:
         usual = ctx.profile(account).top(ctx.profile(account).froms, 1)
         habit = f" (usually as {usual[0]})" if usual and usual[0] != sender else ""
         kind = "an outside address" if external else "another local address"
+        score = self.score_external if external else self.score_local
+        floor = Severity.MEDIUM if external else Severity.LOW
+        if not external and sender.rpartition("@")[0] == account.rpartition("@")[0]:
+            # Its own name in another domain this server hosts: almost always the same
+            # person (a domain alias not configured), rarely an impersonation.
+            kind = "its own name in another local domain (set [site] domain_aliases?)"
+            score, floor = self.score_same_name, Severity.INFO
         summary = (
             f"{account} sent as {sender}, {kind}{habit}{where} via {item.service or 'unknown'}"
         )
@@ -96,11 +107,11 @@ class FromMismatchDetector:
                 RULE_EXTERNAL if external else RULE_LOCAL,
                 account,
                 item.ts,
-                self.score_external if external else self.score_local,
+                score,
                 summary,
                 item.host,
                 (item.event.raw,),
-                Severity.MEDIUM if external else Severity.LOW,
+                floor,
                 {"froms": [sender]},
             ),
         )

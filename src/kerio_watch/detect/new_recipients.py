@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from kerio_watch.detect.base import RuleDoc, Signal, option
 from kerio_watch.detect.context import Context
@@ -31,17 +31,19 @@ from kerio_watch.textsafe import printable
 
 RULE = "kerio.mail.new_recipients"
 MAX_FACTS = 50
+MAX_SAMPLES = 500
+"""New recipients remembered per account (evidence and facts of a signal)."""
 
 
-class _Samples:
-    """The latest new recipients, their domains and lines (evidence, facts)."""
+class _Sample(NamedTuple):
+    """One new recipient: when, from which address, in which line."""
 
-    __slots__ = ("domains", "lines", "recipients")
-
-    def __init__(self) -> None:
-        self.recipients: deque[str] = deque(maxlen=MAX_FACTS)
-        self.domains: deque[str] = deque(maxlen=MAX_FACTS)
-        self.lines: deque[str] = deque(maxlen=5)
+    ts: int
+    host: str | None
+    recipient: str
+    domain: str
+    fresh_domain: bool
+    raw: str
 
 
 class NewRecipientsDetector:
@@ -95,7 +97,7 @@ class NewRecipientsDetector:
         self.score_domains = option(options, "score_domains", d["score_domains"])
         self.windows: dict[str, Window] = {}
         self.hosts: dict[tuple[str, str], Window] = {}
-        self.samples: dict[str, _Samples] = {}
+        self.samples: dict[str, deque[_Sample]] = {}
         self.recent = Recent(self.span)
         self._hour = 0
 
@@ -114,7 +116,7 @@ class NewRecipientsDetector:
         domains = prof.rcpt_domains
         accepted = prof.accepted
         outside = new = new_domains = 0
-        samples: _Samples | None = None
+        samples: deque[_Sample] | None = None
         local_domains, alias_domains = ctx.local_domains, ctx.domain_aliases
         for r in item.recipients:
             domain = r.rpartition("@")[2]
@@ -141,11 +143,8 @@ class NewRecipientsDetector:
             if samples is None:
                 samples = self.samples.get(account)
                 if samples is None:
-                    samples = self.samples[account] = _Samples()
-                samples.lines.append(item.event.raw)
-            samples.recipients.append(r)
-            if fresh_domain and domain not in samples.domains:
-                samples.domains.append(domain)
+                    samples = self.samples[account] = deque(maxlen=MAX_SAMPLES)
+            samples.append(_Sample(item.ts, item.host, r, domain, fresh_domain, item.event.raw))
         if not outside:
             return None
         ts = item.ts
@@ -215,8 +214,8 @@ class NewRecipientsDetector:
         level = score * 100 + new.bit_length()
         if not self.recent.due((account, host), ts, level):
             return []
-        samples = self.samples.get(account) or _Samples()
         first = window.first_ts() or ts
+        recipients, domains, lines = self._evidence(account, first, host)
         hours = max(1, -(-(ts - first) // 3600))
         scope = (
             f"from {host} (an address it never sent from)"
@@ -239,10 +238,29 @@ class NewRecipientsDetector:
                 score,
                 printable(summary),
                 item.host,
-                tuple(samples.lines),
-                facts={"recipients": list(samples.recipients), "domains": list(samples.domains)},
+                lines,
+                facts={"recipients": recipients, "domains": domains},
             )
         ]
+
+    def _evidence(
+        self, account: str, since: int, host: str | None
+    ) -> tuple[list[str], list[str], tuple[str, ...]]:
+        """New recipients, their new domains and lines within the judged window (and
+        from the judged address)."""
+        recipients: list[str] = []
+        domains: list[str] = []
+        lines: list[str] = []
+        for sample in self.samples.get(account, ()):
+            if sample.ts < since or (host is not None and sample.host != host):
+                continue
+            if len(recipients) < MAX_FACTS and sample.recipient not in recipients:
+                recipients.append(sample.recipient)
+            if sample.fresh_domain and sample.domain not in domains and len(domains) < MAX_FACTS:
+                domains.append(sample.domain)
+            if len(lines) < 5 and sample.raw not in lines:
+                lines.append(sample.raw)
+        return recipients, domains, tuple(lines)
 
     def _usual_rate(self, prof: Profile, window: Window) -> float:
         """The account's recent novelty rate without this window (whose first recipients
