@@ -322,3 +322,35 @@ def test_shared_samples_scan_cleanly(cli: Callable[..., Result]) -> None:
     result = cli("scan", str(SHARED_SAMPLES))
     assert result.exit_code == 0, result.output
     assert "unparsed" not in result.stderr
+
+
+def test_syslog_server_file(tmp_path: Path, cli: Callable[..., Result]) -> None:
+    """A syslog server's file mixing several Kerio logs (RFC 3164 and rsyslog formats)."""
+    path = tmp_path / "kerio.log"
+    path.write_text(
+        "Mar 10 09:59:00 mx01 audit: SMTP: User al@example.com authenticated  from IP address"
+        " 203.0.113.9\n"
+        "2026-03-10T10:00:00+01:00 mx01 mail: Recv: Queue-ID: 69afdd20-00000001, Service: SMTP,"
+        " From: <boss@evil.test>, To: <v@victim.test>, Size: 10, Sender-Host: 203.0.113.9,"
+        " User: al@example.com, SSL: yes, Subject: hi, Msg-Id: <1@x>\n"
+        "<38>Mar 10 10:00:05 mx01 security: Failed SMTP login from 198.51.100.7 with SASL"
+        " method LOGIN.\n"
+    )
+    result = cli("scan", "--format", "jsonl", str(path))
+    assert result.exit_code == 0, result.output
+    assert [a["user"] for a in alerts_of(result)] == ["al@example.com"]
+    assert "1 login_succeeded" in result.stderr and "1 login_failed" in result.stderr
+    assert "unparsed" not in result.stderr
+
+
+def test_unparsed_lines_are_shown_inert(tmp_path: Path, cli: Callable[..., Result]) -> None:
+    """--show-unparsed prints hostile lines as text: no markup, no control characters."""
+    path = tmp_path / "security.log"
+    path.write_text(
+        "[17/May/2017 19:43:42] Failed SMTP login from 212.92.127.112 with SASL method LOGIN.\n"
+        "[17/May/2017 19:43:43] [bold red]pwned[/] \x1b[2J [link=http://evil.test]x[/link]\n"
+    )
+    result = cli("scan", "--show-unparsed", str(path))
+    assert result.exit_code == 0
+    assert "[bold red]pwned[/]" in result.stderr.replace("\n", "")
+    assert "\x1b" not in result.stderr

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from kerio_watch.alerts.console import JsonLinesPrinter, render_alerts
+from kerio_watch.alerts.console import JsonLinesPrinter, render_alerts, safe
 from kerio_watch.alerts.model import Alert
 from kerio_watch.alerts.router import Router, delivery_report
 from kerio_watch.cli.common import find_logs, load, make_timebase, parse_time
@@ -19,7 +20,6 @@ from kerio_watch.pipeline import Pipeline, RunStats
 from kerio_watch.severity import Severity
 from kerio_watch.sources.files import LogFile, merged_records
 from kerio_watch.store import open_store
-from kerio_watch.textsafe import printable
 
 
 def _estimate_lines(files: list[LogFile]) -> int | None:
@@ -101,19 +101,19 @@ def print_summary(
         extra = f", {f.unparsed_total:,} unparsed" if f.unparsed_total else ""
         dec = f", {f.decode_errors:,} not UTF-8" if f.decode_errors else ""
         console.print(
-            f"[dim]{printable(f.path)} ({f.log or 'mixed'}): {f.lines:,} lines"
+            f"[dim]{safe(f.path)} ({f.log or 'mixed'}): {f.lines:,} lines"
             f"{': ' + kinds if kinds else ''}{extra}{dec}[/dim]",
             highlight=False,
         )
         if show_unparsed:
             for u in f.unparsed_samples:
                 console.print(
-                    f"  [yellow]unparsed[/yellow] line {u.lineno}: {u.reason}: "
-                    f"{printable(u.raw)[:300]}",
+                    f"  [yellow]unparsed[/yellow] line {u.lineno}: {safe(u.reason)}: "
+                    f"{safe(u.raw[:300])}",
                     highlight=False,
                     markup=True,
                 )
-    console.print(f"[dim]{pipeline.timebase.describe()}[/dim]", highlight=False)
+    console.print(f"[dim]{escape(pipeline.timebase.describe())}[/dim]", highlight=False)
     if stats.already_seen:
         console.print(
             f"[dim]{stats.already_seen:,} lines were already processed by an earlier "
@@ -121,7 +121,8 @@ def print_summary(
         )
     console.print(
         f"[dim]{stats.alerts} alerts ({stats.reported} reported), "
-        f"{len(pipeline.engine.open)} open incidents, state in {pipeline.store.path}[/dim]"
+        f"{len(pipeline.engine.open)} open incidents, state in {safe(str(pipeline.store.path))}"
+        "[/dim]"
     )
 
 

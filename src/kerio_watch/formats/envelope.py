@@ -155,14 +155,13 @@ def split_syslog(text: str, year: int) -> Framed | None:
         parts = rest.split(" ", 3)
         if len(parts) < 4:
             return None
+        if not parts[2].endswith(":"):
+            # Not a tag: an RFC 5424 layout without <PRI> ("time host app procid msgid sd msg").
+            return _split_5424(rest)
         stamp = parse_iso(parts[0])
         if stamp is None:
             return None
-        tag, sep, message = parts[3].partition(": ")
-        if not sep:
-            # Not a tag: an RFC 5424-like file line "time host app procid msgid sd msg".
-            return _split_5424(rest)
-        return Framed(stamp[0], stamp[1], _app_log(parts[2] if tag == "" else tag), message)
+        return Framed(stamp[0], stamp[1], _app_log(parts[2]), parts[3])
     return _split_3164(rest, year)
 
 
