@@ -133,3 +133,16 @@ def test_scan_never_crashes_on_garbage(
     files = discover([str(path)])
     records = list(merged_records(files))
     assert records and records[0].raw == SEC
+
+
+def test_parse_table_is_inert(tmp_path: Path, cli: Callable[..., Result]) -> None:
+    """Rich markup in a log field is shown literally in the parse table."""
+    path = tmp_path / "audit.log"
+    path.write_text(
+        "[17/May/2017 19:43:41] HTTP/WebMail: User a@b.test authenticated  from IP address "
+        "10.0.0.5; [red]Mozilla[/red] \x1b[31m\n"
+    )
+    result = cli("parse", str(path))
+    assert result.exit_code == 0
+    assert "[red]Mozilla[/red]" in result.stdout.replace("\n", "")
+    assert "\x1b" not in result.stdout

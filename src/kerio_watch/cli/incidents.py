@@ -11,7 +11,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from kerio_watch.alerts.console import SEVERITY_STYLES
+from kerio_watch.alerts.console import SEVERITY_STYLES, safe
 from kerio_watch.cli.options import db_option, severity_choice
 from kerio_watch.incidents.ack import acknowledge
 from kerio_watch.severity import Severity
@@ -82,10 +82,10 @@ def incidents(
             f"[{SEVERITY_STYLES[inc.severity]}]{inc.severity.label}[/]",
             str(inc.score),
             inc.status,
-            printable(inc.key),
+            safe(inc.key),
             _when(inc.opened),
             _when(inc.updated),
-            printable(inc.summary())[:160],
+            safe(inc.summary()[:160]),
         )
     console.print(table)
 

@@ -10,6 +10,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from kerio_watch.alerts.console import safe
 from kerio_watch.cli.common import find_logs, load, make_timebase
 from kerio_watch.cli.options import config_option
 from kerio_watch.events import Event, MessageReceived, Unparsed
@@ -89,7 +90,7 @@ def parse(
                 timebase.localize(event.ts).isoformat(),
                 event.log,
                 event.kind,
-                printable(_fields(event)),
+                safe(_fields(event)),
             )
     if output == "table":
         console.print(table)
