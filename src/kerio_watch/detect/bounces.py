@@ -89,7 +89,15 @@ class BouncesDetector:
                 window = self.windows.get(user)
                 if window is None:
                     window = self.windows[user] = Window(self.span)
-                window.add(recv.ts, len(recv.recipients))
+                n = len(recv.recipients)
+                entries = window.entries
+                last = entries[-1] if entries else None
+                if last is not None and last[0] == recv.ts:
+                    # one Recv line per recipient at the same second: one entry
+                    entries[-1] = (last[0], last[1] + n, last[2], last[3])
+                    window.a += n
+                else:
+                    window.add(recv.ts, n)
             return None
         if recv.service != "DSN" and (recv.sender or recv.report is None):
             return None

@@ -79,7 +79,9 @@ class NewHostDetector:
                 return None
             account = sub.account
             prof = self.ctx.profile(account)
-            if (host in prof.hosts or host in prof.login_ips) and not self.episodes:
+            if (host in prof.hosts or host in prof.login_ips) and (
+                not self.episodes or (account, host) not in self.episodes
+            ):
                 return None
             return self._check(account, prof, host, sub.ts, True, sub.service, sub.event.raw)
         login: LoginSucceeded = item  # type: ignore[assignment]
