@@ -7,6 +7,7 @@ import ipaddress
 from collections.abc import Iterable
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+_MISSING = object()
 
 
 class Networks:
@@ -16,19 +17,25 @@ class Networks:
         self.networks: tuple[IPNetwork, ...] = tuple(
             ipaddress.ip_network(c, strict=False) for c in cidrs
         )
-        self._cache: dict[str, bool | None] = {}
+        self._cache: dict[str, object] = {}
 
     def is_trusted(self, host: str | None) -> bool | None:
-        """True inside a trusted network, False outside, None when not an IP address."""
+        """True inside a trusted network, False outside, None when not an address at all.
+
+        Host names (logged when Kerio resolves client addresses) count as trusted when
+        they have no dot or end in a LAN suffix (``.local``, ``.lan``...), else outside.
+        """
         if host is None:
             return None
-        cached = self._cache.get(host, 0)
-        if cached != 0:
+        cached = self._cache.get(host, _MISSING)
+        if cached is not _MISSING:
             return cached  # type: ignore[return-value]
         try:
             address = ipaddress.ip_address(host)
         except ValueError:
-            result: bool | None = None
+            # Kerio logs a host name instead of an IP when reverse DNS is on: a bare or
+            # LAN-suffixed name is internal, any other name is on the internet.
+            result: bool | None = _host_name_trusted(host)
         else:
             result = any(address in net for net in self.networks)
         if len(self._cache) > 200_000:
@@ -37,8 +44,18 @@ class Networks:
         return result
 
     def is_external(self, host: str | None) -> bool:
-        """An IP address outside every trusted network (host names are not)."""
+        """An address (IP or internet host name) outside every trusted network."""
         return self.is_trusted(host) is False
+
+
+_LAN_SUFFIXES = (".local", ".lan", ".internal", ".localdomain", ".home.arpa", ".intranet", ".corp")
+
+
+def _host_name_trusted(host: str) -> bool | None:
+    name = host.strip().rstrip(".").lower()
+    if not name or any(c in name for c in " /@<>,;"):
+        return None
+    return "." not in name or name.endswith(_LAN_SUFFIXES)
 
 
 @functools.lru_cache(maxsize=65536)
