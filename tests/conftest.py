@@ -1,15 +1,18 @@
-"""Shared fixtures: writing Kerio log files and running the CLI."""
+"""Shared fixtures: writing Kerio log files, running the CLI, a small scanned site."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 
+import sitelogs
 from kerio_watch.cli import main
 from logtools import SAMPLES, SHARED_SAMPLES  # noqa: F401 (re-exported for tests)
+from sitelogs import Site
 
 
 @pytest.fixture
@@ -37,3 +40,20 @@ def cli(tmp_path: Path) -> Callable[..., Result]:
         return CliRunner().invoke(main, argv, input=input, catch_exceptions=False)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def scanned_site(tmp_path_factory: pytest.TempPathFactory) -> Site:
+    """Built once per session; tests that write use :func:`site` instead."""
+    return Site(*sitelogs.build_site(tmp_path_factory.mktemp("site")))
+
+
+@pytest.fixture
+def site(scanned_site: Site, tmp_path: Path) -> Site:
+    """A private copy of the scanned site (safe to modify, e.g. acknowledgements)."""
+    db = tmp_path / "state.db"
+    for suffix in ("", "-wal", "-shm"):
+        src = Path(str(scanned_site.db) + suffix)
+        if src.exists():
+            shutil.copy(src, str(db) + suffix)
+    return Site(scanned_site.logs, scanned_site.config, db)

@@ -80,7 +80,7 @@ def test_external_access() -> None:
         (3600, "a@x.test", "login", "IMAP|203.0.113.1|", 2),
         (7200, "a@x.test", "login", "IMAP|203.0.113.2|Thunderbird", 1),
         (7200, "a@x.test", "login", "IMAP|192.168.1.9|", 50),
-        (7200, "b@x.test", "login", "HTTP/WebMail|host.example|", 1),
+        (7200, "b@x.test", "login", "HTTP/WebMail|pc-anna.lan|", 1),
     ]
     found = external_access(rows, Networks(["192.168.0.0/16"]))
     assert len(found) == 1

@@ -2,68 +2,21 @@
 
 from __future__ import annotations
 
-import importlib.util
-import shutil
-import sys
 from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
-from types import ModuleType
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+import sitelogs
 from kerio_watch.config import load_config
 from kerio_watch.store import open_store
 from kerio_watch.web.app import create_app
 from kerio_watch.web.settings import WebSettings
+from sitelogs import Site
 
 TOKEN = "test-token-" + "x" * 24
 MAIL_SERVER = "192.168.1.5"
-
-
-def load_sitelogs() -> ModuleType:
-    """``tests/report/sitelogs.py`` (test folders are not packages under importlib mode)."""
-    name = "kerio_watch_test_sitelogs"
-    if name in sys.modules:
-        return sys.modules[name]
-    path = Path(__file__).resolve().parents[1] / "report" / "sitelogs.py"
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-sitelogs = load_sitelogs()
-
-
-@dataclass(frozen=True)
-class Site:
-    """A scanned site: its logs folder, config file and state database."""
-
-    logs: Path
-    config: Path
-    db: Path
-
-
-@pytest.fixture(scope="session")
-def scanned_site(tmp_path_factory: pytest.TempPathFactory) -> Site:
-    """Built once per session."""
-    return Site(*sitelogs.build_site(tmp_path_factory.mktemp("website")))
-
-
-@pytest.fixture
-def site(scanned_site: Site, tmp_path: Path) -> Site:
-    """A private copy of the scanned site (acknowledgements write to it)."""
-    db = tmp_path / "state.db"
-    for suffix in ("", "-wal", "-shm"):
-        src = Path(str(scanned_site.db) + suffix)
-        if src.exists():
-            shutil.copy(src, str(db) + suffix)
-    return Site(scanned_site.logs, scanned_site.config, db)
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ pipeline gives a state database with profiles, hourly activity and incidents.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -33,6 +34,15 @@ local_domains = ["example.com"]
 trusted_networks = ["192.168.1.0/24", "127.0.0.0/8"]
 office_hours = "Mon-Fri 07:00-19:00"
 """
+
+
+@dataclass(frozen=True)
+class Site:
+    """A scanned site (``tests/sitelogs.py``): its logs folder, config file and database."""
+
+    logs: Path
+    config: Path
+    db: Path
 
 
 def _stamp(local: dt.datetime) -> str:
