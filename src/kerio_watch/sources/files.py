@@ -192,7 +192,16 @@ def _file_year(path: Path) -> int:
         return 1970
 
 
-def _check_readable(path: Path) -> None:
+READ_HINT = "run as a user who can read Kerio's logs, e.g. a member of their group, or copy them"
+
+
+def check_readable(path: Path, hint: str = READ_HINT) -> None:
+    """Raise a :class:`SourceError` that says why ``path`` cannot be read, if it cannot.
+
+    Args:
+        path: a log file or directory.
+        hint: what to do about a permission problem.
+    """
     if not path.exists():
         raise SourceError(f"{path}: no such file or directory")
     try:
@@ -202,10 +211,7 @@ def _check_readable(path: Path) -> None:
             with path.open("rb") as handle:
                 handle.read(1)
     except PermissionError:
-        raise SourceError(
-            f"{path}: permission denied (run as a user who can read Kerio's logs, "
-            "e.g. a member of their group, or copy them)"
-        ) from None
+        raise SourceError(f"{path}: permission denied ({hint})") from None
     except OSError as exc:
         raise SourceError(f"{path}: cannot read: {exc.strerror or exc}") from None
 
@@ -230,7 +236,7 @@ def discover(paths: Iterable[str], stdin: IO[bytes] | None = None) -> list[LogFi
                 found.append(inspected)
             continue
         path = Path(text)
-        _check_readable(path)
+        check_readable(path)
         candidates = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
         for candidate in candidates:
             log_file = LogFile(

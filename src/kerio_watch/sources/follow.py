@@ -50,7 +50,7 @@ from pathlib import Path
 from kerio_watch.errors import SourceError
 from kerio_watch.events import Unparsed
 from kerio_watch.formats.envelope import split_syslog
-from kerio_watch.sources.files import LogFile, Record, decode_line, discover
+from kerio_watch.sources.files import LogFile, Record, check_readable, decode_line, discover
 from kerio_watch.sources.tail import (
     FollowedFile,
     State,
@@ -139,7 +139,11 @@ class Follower:
         self.wall = wall
         self.paths = [str(p) for p in paths]
         for text in self.paths:
-            _check_path(Path(text))
+            check_readable(
+                Path(text),
+                "run kerio-watch as a user who can read Kerio's logs: see docs/service.md "
+                "for a read-only ACL",
+            )
         self.files: dict[tuple[int, int], FollowedFile] = {}
         self.retired: dict[str, _Retired] = {}
         self._saved: dict[tuple[int, int, str], FileCheckpoint] = {}
@@ -707,21 +711,3 @@ def _classify(path: str) -> LogFile | None:
             note(logging.WARNING, "cannot_read", path=path, error="permission denied")
         return None
     return found[0] if found else None
-
-
-def _check_path(path: Path) -> None:
-    if not path.exists():
-        raise SourceError(f"{path}: no such file or directory")
-    try:
-        if path.is_dir():
-            next(path.iterdir(), None)
-        else:
-            with path.open("rb") as handle:
-                handle.read(1)
-    except PermissionError:
-        raise SourceError(
-            f"{path}: permission denied (run kerio-watch as a user who can read Kerio's "
-            "logs: see docs/service.md for a read-only ACL)"
-        ) from None
-    except OSError as exc:
-        raise SourceError(f"{path}: cannot read: {exc.strerror or exc}") from None
