@@ -14,7 +14,7 @@ from rich.table import Table
 
 from kerio_watch.alerts.console import JsonLinesPrinter, render_alerts
 from kerio_watch.alerts.model import Alert
-from kerio_watch.cli.options import severity_choice
+from kerio_watch.cli.options import min_severity_option, output_option
 from kerio_watch.cli.scan import print_summary, run_scan
 from kerio_watch.severity import Severity
 from kerio_watch.store import open_store
@@ -81,21 +81,9 @@ def scenario_table(result: SimResult, db_path: Path) -> Table:
 @click.option("--seed", type=int, default=1, show_default=True, help="Simulation seed.")
 @click.option("--days", type=int, default=28, show_default=True, help="Days of logs.")
 @click.option("--users", type=int, default=40, show_default=True, help="Mailbox accounts.")
-@click.option(
-    "--min-severity",
-    type=severity_choice(),
-    default="medium",
-    show_default=True,
-    help="Show alerts at or above this severity.",
-)
-@click.option(
-    "--format",
-    "-f",
-    "output_format",
-    type=click.Choice(["text", "jsonl"]),
-    default="text",
-    show_default=True,
-    help="text for people, jsonl (one JSON object per alert) for tools.",
+@min_severity_option("medium", "Show alerts at or above this severity.")
+@output_option(
+    "text", "jsonl", help="text for people, jsonl (one JSON object per alert) for tools."
 )
 def demo(
     directory: Path | None, seed: int, days: int, users: int, min_severity: str, output_format: str

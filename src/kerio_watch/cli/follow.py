@@ -16,7 +16,7 @@ from kerio_watch.alerts.console import alert_json, render_alerts
 from kerio_watch.alerts.model import Alert
 from kerio_watch.alerts.router import Router
 from kerio_watch.cli.common import load
-from kerio_watch.cli.options import config_option, db_option, format_option
+from kerio_watch.cli.options import config_option, db_option, format_option, output_option
 from kerio_watch.errors import ConfigError
 from kerio_watch.service import (
     META_PREFIX,
@@ -116,15 +116,7 @@ def follow(
 @click.command()
 @db_option
 @config_option
-@click.option(
-    "--format",
-    "-f",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text for people, json for monitoring.",
-)
+@output_option("text", "json", help="text for people, json for monitoring.")
 def status(db_path: Path | None, config_path: Path | None, output_format: str) -> None:
     """How the follower is doing: files and lag, last event, checkpoints, incidents, sinks.
 

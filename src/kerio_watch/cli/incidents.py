@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from kerio_watch.alerts.console import SEVERITY_STYLES, safe
-from kerio_watch.cli.options import db_option, severity_choice
+from kerio_watch.cli.options import db_option, min_severity_option, output_option
 from kerio_watch.incidents.ack import acknowledge
 from kerio_watch.severity import Severity
 from kerio_watch.store import open_store
@@ -32,22 +32,8 @@ def _when(ts: int) -> str:
     show_default=True,
     help="Which incidents.",
 )
-@click.option(
-    "--min-severity",
-    type=severity_choice(),
-    default="info",
-    show_default=True,
-    help="Only incidents at or above this severity.",
-)
-@click.option(
-    "--format",
-    "-f",
-    "output_format",
-    type=click.Choice(["text", "jsonl"]),
-    default="text",
-    show_default=True,
-    help="A table for people or JSON lines for tools.",
-)
+@min_severity_option("info", "Only incidents at or above this severity.")
+@output_option("text", "jsonl", help="A table for people or JSON lines for tools.")
 @click.option(
     "--limit", type=int, default=100, show_default=True, help="At most this many, newest first."
 )

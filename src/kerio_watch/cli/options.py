@@ -50,3 +50,23 @@ def format_option(f: F) -> F:
 def severity_choice() -> click.Choice[str]:
     """A choice of severity names."""
     return click.Choice(SEVERITY_NAMES, case_sensitive=False)
+
+
+def output_option(*choices: str, default: str | None = "text", help: str) -> Callable[[F], F]:
+    """``--format/-f`` with the given choices (the value arrives as ``output_format``)."""
+    return click.option(
+        "--format",
+        "-f",
+        "output_format",
+        type=click.Choice(list(choices)),
+        default=default,
+        show_default=default is not None,
+        help=help,
+    )
+
+
+def min_severity_option(default: str, help: str) -> Callable[[F], F]:
+    """``--min-severity`` with a default."""
+    return click.option(
+        "--min-severity", type=severity_choice(), default=default, show_default=True, help=help
+    )

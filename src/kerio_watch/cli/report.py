@@ -12,7 +12,7 @@ import click
 from rich.console import Console
 
 from kerio_watch.cli.common import load, parse_time
-from kerio_watch.cli.options import config_option, db_option
+from kerio_watch.cli.options import config_option, db_option, output_option
 from kerio_watch.errors import ConfigError, KerioWatchError
 from kerio_watch.report.build import DAY, build_report, resolve_period
 from kerio_watch.report.model import Period, jsonable
@@ -164,15 +164,7 @@ def report(
 @config_option
 @since_until
 @click.option("--days", type=click.IntRange(1, 366), help="Length of the period (default 7).")
-@click.option(
-    "--format",
-    "-f",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text for people, json for tools.",
-)
+@output_option("text", "json", help="text for people, json for tools.")
 @click.option(
     "--limit", type=int, default=200, show_default=True, help="Timeline lines shown (0: all)."
 )
