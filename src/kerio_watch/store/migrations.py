@@ -12,9 +12,21 @@ from collections.abc import Callable
 Migration = Callable[[sqlite3.Connection], None]
 
 
+def _script(db: sqlite3.Connection, sql: str) -> None:
+    """Run DDL statements one by one inside the caller's transaction.
+
+    ``executescript`` would commit first, so a migration interrupted half-way could
+    leave a half-built schema; statements here contain no semicolons in literals.
+    """
+    for statement in sql.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
 def m001_initial(db: sqlite3.Connection) -> None:
     """Profiles, incidents, alerts, watermarks, hourly activity, IP state, metadata."""
-    db.executescript(
+    _script(
+        db,
         """
         CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
         CREATE TABLE profiles (
@@ -66,13 +78,14 @@ def m001_initial(db: sqlite3.Connection) -> None:
             data TEXT NOT NULL,
             updated INTEGER NOT NULL
         );
-        """
+        """,
     )
 
 
 def m002_follow_files(db: sqlite3.Connection) -> None:
     """Where ``follow`` is in each log file: identity (device, inode, first-line hash)."""
-    db.executescript(
+    _script(
+        db,
         """
         CREATE TABLE follow_files (
             dev INTEGER NOT NULL,
@@ -89,13 +102,14 @@ def m002_follow_files(db: sqlite3.Connection) -> None:
             first_ts INTEGER,
             PRIMARY KEY (dev, ino, first_hash)
         );
-        """
+        """,
     )
 
 
 def m003_deliveries(db: sqlite3.Connection) -> None:
     """The alert delivery queue: one row per (message, sink), retried until sent."""
-    db.executescript(
+    _script(
+        db,
         """
         CREATE TABLE deliveries (
             id INTEGER PRIMARY KEY,
@@ -117,13 +131,14 @@ def m003_deliveries(db: sqlite3.Connection) -> None:
         );
         CREATE INDEX deliveries_status_due ON deliveries (status, due);
         CREATE INDEX deliveries_sink_incident ON deliveries (sink, incident_id, status);
-        """
+        """,
     )
 
 
 def m004_acks(db: sqlite3.Connection) -> None:
     """Acknowledgements, queued so that a running follower applies them to its memory."""
-    db.executescript(
+    _script(
+        db,
         """
         CREATE TABLE acks (
             seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -131,7 +146,7 @@ def m004_acks(db: sqlite3.Connection) -> None:
             decision TEXT NOT NULL,
             at TEXT NOT NULL
         );
-        """
+        """,
     )
 
 
@@ -150,17 +165,29 @@ def apply_migrations(db: sqlite3.Connection) -> list[int]:
         "CREATE TABLE IF NOT EXISTS schema_migrations ("
         "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied TEXT NOT NULL)"
     )
-    done = {row[0] for row in db.execute("SELECT version FROM schema_migrations")}
+    have = {row[0] for row in db.execute("SELECT version FROM schema_migrations")}
+    if all(version in have for version, _, _ in MIGRATIONS):
+        return []
     applied = []
     for version, name, migrate in MIGRATIONS:
-        if version in done:
-            continue
-        with db:
-            migrate(db)
-            db.execute(
-                "INSERT INTO schema_migrations VALUES (?, ?, datetime('now'))", (version, name)
-            )
-        applied.append(version)
+        # One transaction per migration (BEGIN IMMEDIATE also serialises two processes
+        # opening a new database at once: the second sees the first one's work).
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            done = db.execute(
+                "SELECT 1 FROM schema_migrations WHERE version = ?", (version,)
+            ).fetchone()
+            if done is None:
+                migrate(db)
+                db.execute(
+                    "INSERT INTO schema_migrations VALUES (?, ?, datetime('now'))",
+                    (version, name),
+                )
+                applied.append(version)
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
     return applied
 
 
