@@ -354,3 +354,14 @@ def test_unparsed_lines_are_shown_inert(tmp_path: Path, cli: Callable[..., Resul
     assert result.exit_code == 0
     assert "[bold red]pwned[/]" in result.stderr.replace("\n", "")
     assert "\x1b" not in result.stderr
+
+
+def test_demo_end_to_end(tmp_path: Path, cli: Callable[..., Result]) -> None:
+    """``kerio-watch demo`` simulates, scans and reports every planted scenario."""
+    result = cli("demo", "--dir", str(tmp_path / "demo"), "--days", "21", "--users", "12")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "Planted scenarios" in out
+    assert out.count("caught (") == 5, out
+    assert "false alarm" not in out and "missed" not in out
+    assert (tmp_path / "demo" / "state.db").exists()

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -27,14 +28,10 @@ def scenario_table(result: SimResult, db_path: Path) -> Table:
     """Each planted scenario against what kerio-watch raised for its account."""
     store = open_store(db_path, readonly=True)
     try:
-        table = Table(
-            "scenario",
-            "account",
-            "planted",
-            "kerio-watch found",
-            "first alert",
-            title="Planted scenarios",
-        )
+        table = Table(title="Planted scenarios", title_justify="left", box=box.SIMPLE_HEAD)
+        table.add_column("planted", no_wrap=True)
+        table.add_column("account", no_wrap=True)
+        table.add_column("kerio-watch found")
         for sc in result.scenarios:
             start = int(sc.start.timestamp())
             end = int(sc.end.timestamp())
@@ -52,20 +49,22 @@ def scenario_table(result: SimResult, db_path: Path) -> Table:
                 key=lambda a: a.ts,
             )
             best = max((i.severity for i in found), default=None)
-            planted = "[red]hijack[/red]" if sc.malicious else "[green]benign look-alike[/green]"
-            if best is None:
-                verdict = "nothing" if not sc.malicious else "[red]missed[/red]"
-            else:
-                style = "red" if best >= Severity.HIGH else "yellow"
-                verdict = f"[{style}]{best.label}[/{style}] incident"
+            label = best.label if best is not None else "nothing"
+            high = best is not None and best >= Severity.HIGH
             first_high = next((a for a in alerts if a.severity >= Severity.HIGH), None)
-            delay = ""
-            if first_high is not None:
-                minutes = max(0, first_high.ts - start) / 60
-                delay = f"high after {minutes:.0f} min"
-            elif alerts:
-                delay = f"{alerts[0].severity.label} at {alerts[0].time[:16]}"
-            table.add_row(sc.kind, sc.account, planted, verdict, delay)
+            kind = sc.kind.replace("_", " ")
+            if sc.malicious:
+                planted = f"[red]hijack[/red] {kind}"
+                if high and first_high is not None:
+                    minutes = max(0, first_high.ts - start) / 60
+                    verdict = f"[green]caught ({label})[/green], high after {minutes:.0f} min"
+                else:
+                    verdict = f"[red]missed ({label})[/red]"
+            else:
+                planted = f"[cyan]benign[/cyan] {kind}"
+                quiet = "quiet" if best is None else f"{label} only"
+                verdict = f"[red]false alarm: {label}[/red]" if high else f"[green]{quiet}[/green]"
+            table.add_row(planted, sc.account, verdict)
         return table
     finally:
         store.close()
@@ -137,9 +136,11 @@ def demo(
         console.print("No alerts.")
     console.print(scenario_table(result, db_path))
     console.print(
-        f"\nLogs, configuration and state are in {directory}.\n"
-        f"Next: kerio-watch incidents --db {db_path}\n"
-        f"      kerio-watch scan --db {directory / 'again.db'} --config {config_path} {directory}"
+        f"\nLogs, configuration and state are in {directory}. Next:\n"
+        f"  kerio-watch incidents --db {db_path}\n"
+        f"  kerio-watch user --db {db_path} ACCOUNT\n"
+        f"  kerio-watch report --db {db_path} -o report.html\n"
+        f"  kerio-watch serve --db {db_path}"
     )
 
 
