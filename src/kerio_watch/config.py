@@ -168,16 +168,27 @@ def _convert(value: Any, tp: Any, key: str, problems: _Problems) -> Any:
         return _build(tp, value, key, problems)
     if tp is Any:
         return value
-    ok = {
-        str: isinstance(value, str),
-        bool: isinstance(value, bool),
-        int: isinstance(value, int) and not isinstance(value, bool),
-        float: isinstance(value, int | float) and not isinstance(value, bool),
-    }.get(tp, True)
-    if not ok:
+    if not scalar_matches(value, tp):
         problems.add(key, f"expected {_type_name(tp)}, got {value!r}")
         return _INVALID
     return float(value) if tp is float else value
+
+
+def scalar_matches(value: Any, tp: Any) -> bool:
+    """Whether a TOML value fits a str/bool/int/float field (an int fits a float).
+
+    >>> scalar_matches(True, int), scalar_matches(3, float)
+    (False, True)
+    """
+    if tp is str:
+        return isinstance(value, str)
+    if tp is bool:
+        return isinstance(value, bool)
+    if tp is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if tp is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    return True
 
 
 _INVALID = object()

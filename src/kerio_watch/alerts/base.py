@@ -24,6 +24,7 @@ from typing import Any, ClassVar, Generic, Protocol, TypeVar, runtime_checkable
 
 from kerio_watch.alerts.model import Alert
 from kerio_watch.alerts.timing import format_duration, parse_clock, parse_duration
+from kerio_watch.config import scalar_matches
 from kerio_watch.errors import ConfigError, SinkError
 from kerio_watch.severity import SEVERITY_NAMES, Severity
 from kerio_watch.textsafe import printable
@@ -171,13 +172,7 @@ def _convert(key: str, value: Any, tp: Any, meta: typing.Mapping[str, Any]) -> A
         if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
             raise ValueError(f"expected {expected}, got {value!r}")
         return dict(value)
-    ok = {
-        str: isinstance(value, str),
-        bool: isinstance(value, bool),
-        int: isinstance(value, int) and not isinstance(value, bool),
-        float: isinstance(value, int | float) and not isinstance(value, bool),
-    }.get(tp, True)
-    if not ok:
+    if not scalar_matches(value, tp):
         raise ValueError(f"expected {expected}, got {value!r}")
     choices = meta.get("choices")
     if choices and value not in choices:
