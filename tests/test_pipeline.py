@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from kerio_watch.config import Config
 from kerio_watch.incidents.ack import acknowledge
 from kerio_watch.pipeline import Pipeline
+from kerio_watch.report.servertime import ServerTime
 from kerio_watch.sources.files import discover, merged_records
 from kerio_watch.store import open_store
 from kerio_watch.timebase import Timebase
@@ -77,3 +79,20 @@ def test_state_survives_a_new_pipeline(tmp_path: Path) -> None:
     assert store.load_profile("al@example.com") is None, "nothing learned under an incident"
     assert store.schema_version() >= 4
     store.close()
+
+
+def test_time_zone_is_remembered_for_reports(tmp_path: Path) -> None:
+    """Commands run without a config (user, report) show times in the scan's zone."""
+    store = open_store(tmp_path / "z.db")
+    pipeline = Pipeline(Config(), store, Timebase(ZoneInfo("Europe/Berlin")))
+    pipeline.run(merged_records(discover(_log(tmp_path, [_spoof(0, 1)]))))
+    pipeline.save()
+    zone = ServerTime.for_store(Config(), store).zone
+    assert zone is not None and zone.key == "Europe/Berlin"
+
+    inferred = open_store(tmp_path / "i.db")
+    pipeline = Pipeline(Config(), inferred, Timebase(None, None))
+    pipeline.run(merged_records(discover(_log(tmp_path, [_spoof(0, 2)], "m3.log"))))
+    pipeline.save()
+    st = ServerTime.for_store(Config(), inferred)
+    assert st.zone is None and st.offset == 3600

@@ -422,6 +422,10 @@ class Pipeline:
                 if save is not None:
                     save(store)
             self.learner.save(store)
-            store.set_meta("timebase", self.timebase.describe())
+            timebase = self.timebase
+            store.set_meta("timebase", timebase.describe())
+            store.set_meta("timezone", timebase.zone.key if timebase.zone is not None else "")
+            if timebase.inferred and timebase.had_hint:
+                store.set_meta("utc_offsets", ",".join(str(o) for o in timebase.offsets()))
             for hook in self.on_save:
                 hook(store)

@@ -147,6 +147,14 @@ class Timebase:
         tz = dt.timezone(dt.timedelta(seconds=self.offset_at(utc_ts)))
         return dt.datetime.fromtimestamp(utc_ts, tz)
 
+    def offsets(self) -> list[int]:
+        """The UTC offsets (seconds east) seen so far in inferred mode, in time order."""
+        out: list[int] = []
+        for delta in self._changes_delta:
+            if not out or out[-1] != -delta:
+                out.append(-delta)
+        return out
+
     def describe(self) -> str:
         """One sentence for the user: where the time zone came from."""
         if self.zone is not None:

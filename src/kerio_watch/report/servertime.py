@@ -1,29 +1,21 @@
 """The server's local time for reports: office hours, hour-of-week and the times shown.
 
-The store keeps UTC. The zone comes from ``[site] timezone``; without it, from the UTC
-offset the last scan inferred from Queue-IDs (the ``timebase`` metadata it saved);
-without that, UTC, and the report says so.
+The store keeps UTC. The zone comes from ``[site] timezone`` (this command's config, else
+the one the last scan ran with); without it, from the UTC offsets the last scan inferred
+from Queue-IDs; without those, UTC, and the report says so.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kerio_watch.config import Config, parse_office_hours
 from kerio_watch.store.base import Store
 from kerio_watch.timebase import Timebase
 
-_OFFSET = re.compile(r"UTC offset ((?:[+-]\d\d:\d\d(?:, )?)+) inferred")
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
-
-def _parse_offset(text: str) -> int:
-    sign = -1 if text[0] == "-" else 1
-    hours, minutes = text[1:].split(":")
-    return sign * (int(hours) * 3600 + int(minutes) * 60)
 
 
 @dataclass(frozen=True)
@@ -48,12 +40,16 @@ class ServerTime:
         """The zone from the configuration, else from the last scan, else UTC."""
         office = parse_office_hours(config.site.office_hours) if config.site.office_hours else None
         zone = config.site.zone()
+        if zone is None and store.get_meta("timezone"):
+            # The zone the scan was configured with, when this command has no config.
+            try:
+                zone = ZoneInfo(store.get_meta("timezone") or "")
+            except (ZoneInfoNotFoundError, ValueError):
+                zone = None
         if zone is not None:
             return cls(zone, 0, f"times in {zone.key}", office, config.site.office_hours)
-        described = store.get_meta("timebase") or ""
-        m = _OFFSET.search(described)
-        if m:
-            offsets = [_parse_offset(o) for o in m.group(1).split(", ")]
+        offsets = [int(o) for o in (store.get_meta("utc_offsets") or "").split(",") if o]
+        if offsets:
             offset = offsets[-1]
             note = f"times at UTC{_format_offset(offset)} (inferred from Queue-IDs)"
             if len(offsets) > 1:
