@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from pathlib import Path
+
+import click
 
 from kerio_watch.config import Config, load_config
 from kerio_watch.errors import ConfigError
@@ -17,7 +20,16 @@ def load(config_path: Path | None) -> Config:
 
 
 def find_logs(paths: tuple[str, ...]) -> list[LogFile]:
-    """Discover the logs among the paths given on the command line."""
+    """Discover the logs among the paths given on the command line.
+
+    Raises:
+        click.UsageError: no path was given and standard input is a terminal.
+    """
+    if not paths and sys.stdin.isatty():
+        raise click.UsageError(
+            "give a log file or folder (e.g. /opt/kerio/mailserver/store/logs), "
+            "or - to read standard input"
+        )
     return discover(list(paths) or ["-"])
 
 
