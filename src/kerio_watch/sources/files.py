@@ -108,14 +108,14 @@ def decode_line(data: bytes, log_file: LogFile) -> str:
     except UnicodeDecodeError:
         log_file.decode_errors += 1
         text = data.decode("utf-8", "replace")
+    if "\x00" in text:
+        text = text.replace("\x00", "")
     if text.endswith("\n"):
         text = text[:-1]
     if text.endswith("\r"):
         text = text[:-1]
     if text.startswith("\ufeff"):
         text = text[1:]
-    if "\x00" in text:
-        text = text.replace("\x00", "")
     if len(text) > MAX_LINE:
         log_file.cut_lines += 1
         text = text[:MAX_LINE]
