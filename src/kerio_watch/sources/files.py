@@ -110,10 +110,7 @@ def decode_line(data: bytes, log_file: LogFile) -> str:
         text = data.decode("utf-8", "replace")
     if "\x00" in text:
         text = text.replace("\x00", "")
-    if text.endswith("\n"):
-        text = text[:-1]
-    if text.endswith("\r"):
-        text = text[:-1]
+    text = text.rstrip("\r\n")
     if text.startswith("\ufeff"):
         text = text[1:]
     if len(text) > MAX_LINE:
