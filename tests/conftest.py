@@ -13,14 +13,14 @@ from hypothesis import settings
 
 import sitelogs
 from kerio_watch.cli import main
+from logtools import SAMPLES, SHARED_SAMPLES  # noqa: F401 (re-exported for tests)
+from sitelogs import Site
 
 # CI runs the property tests on a fixed seed so that a run is reproducible; locally
 # they explore new examples every time.
 settings.register_profile("ci", derandomize=True, deadline=None)
 if os.environ.get("CI"):
     settings.load_profile("ci")
-from logtools import SAMPLES, SHARED_SAMPLES  # noqa: F401 (re-exported for tests)
-from sitelogs import Site
 
 
 @pytest.fixture
