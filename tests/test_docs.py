@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 
 import click
 import pytest
 
 from kerio_watch.cli import main
-from kerio_watch.config import reference_markdown
+from kerio_watch.config import config_from_dict, reference_markdown
 from kerio_watch.detect import DETECTORS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -65,3 +66,12 @@ def test_every_rule_is_documented() -> None:
         for rule in cls.rules:
             assert rule.id.startswith("kerio."), rule.id
             assert rule.what and rule.why and rule.false_positives, rule.id
+
+
+def test_readme_config_example_is_valid() -> None:
+    """The configuration shown in the README loads without errors."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    (example,) = re.findall(r"```toml\n(\[site\].*?)```", readme, re.S)
+    config = config_from_dict(tomllib.loads(example), "README.md")
+    assert config.site.office_hours == "Mon-Fri 07:00-19:00"
+    assert config.detectors["volume"]["min_messages"] == 30

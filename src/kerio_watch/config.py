@@ -9,6 +9,7 @@ key and what was expected. kerio-watch works with no configuration at all.
 from __future__ import annotations
 
 import dataclasses
+import enum
 import ipaddress
 import os
 import re
@@ -379,6 +380,7 @@ def config_as_dict(config: Config) -> dict[str, Any]:
 def reference_markdown() -> str:
     """The configuration reference (``docs/configuration.md`` is this text; a test checks)."""
     from kerio_watch.alerts import SINKS  # noqa: PLC0415 (registries import config)
+    from kerio_watch.alerts.timing import format_duration  # noqa: PLC0415
     from kerio_watch.detect import DETECTORS  # noqa: PLC0415
 
     out = [
@@ -442,11 +444,22 @@ def reference_markdown() -> str:
         ]
     )
     for name, sink in SINKS.items():
-        options = getattr(sink, "options_doc", None)
-        out.append(f'### `type = "{name}"`')
-        out.append("")
-        if callable(options):
-            out.extend(options())
+        out.extend([f'### `type = "{name}"`', "", "| key | default | meaning |", "|---|---|---|"])
+        for f in dataclasses.fields(sink.options_class):
+            key = f.metadata.get("key") or f.name
+            if f.default is not dataclasses.MISSING:
+                value = f.default
+                if isinstance(value, enum.Enum):
+                    value = value.name.lower()
+                elif f.metadata.get("kind") == "duration" and isinstance(value, int | float):
+                    value = format_duration(value)
+                shown = "none" if value in (None, (), "") else f"`{_toml_value(value)}`"
+            elif f.default_factory is not dataclasses.MISSING:
+                value = f.default_factory()
+                shown = "none" if not value else f"`{_toml_value(value)}`"
+            else:
+                shown = "required"
+            out.append(f"| `{key}` | {shown} | {f.metadata.get('help', '')} |")
         out.append("")
     return "\n".join(out).rstrip() + "\n"
 
