@@ -21,6 +21,7 @@ from kerio_watch.detect import build_detectors
 from kerio_watch.detect.base import Signal
 from kerio_watch.detect.context import Context
 from kerio_watch.detect.learner import Learner
+from kerio_watch.detect.window import RESTORE_ERRORS, STATE_VERSION, load_state, restore_failed
 from kerio_watch.enrich.messages import Submission, is_webmail_host
 from kerio_watch.events import (
     Event,
@@ -38,6 +39,11 @@ from kerio_watch.sources.files import Record
 from kerio_watch.store.activity import ActivityRecorder
 from kerio_watch.store.base import Store
 from kerio_watch.timebase import Timebase
+
+MESSAGES_MAX_AGE = 2 * 3600
+"""Messages younger than this (log time) are saved between runs ..."""
+MESSAGES_MAX_SAVED = 20_000
+"""... at most this many (the newest)."""
 
 AlertListener = Callable[[Alert, bool], None]
 """Called with each alert and whether it is reported (at or after ``--since``)."""
@@ -94,6 +100,7 @@ class Pipeline:
         self.ctx.open_incident = self.engine.severity_of
         self.ctx.incident_opened = self.engine.opened_at
         self.learner.load(store)
+        self._load_context(store)
         for det in self.detectors:
             load = getattr(det, "load", None)
             if load is not None:
@@ -374,6 +381,37 @@ class Pipeline:
                 self.activity.write(self.store)
 
     # -- persistence ----------------------------------------------------------------
+    def _load_context(self, store: Store) -> None:
+        """Restore the message and session trackers and the clock of an earlier run."""
+        try:
+            data = load_state(store, "pipeline")
+            if data is not None:
+                self._minute = int(data["minute"])
+            data = load_state(store, "messages")
+            if data is not None:
+                self.ctx.messages.restore(data["messages"])
+            data = load_state(store, "sessions")
+            if data is not None:
+                self.ctx.sessions.restore(data["sessions"])
+        except RESTORE_ERRORS as exc:
+            self._minute = 0
+            self.ctx.messages.messages.clear()
+            self.ctx.sessions.sessions.clear()
+            restore_failed("pipeline", exc)
+
+    def _save_context(self, store: Store) -> None:
+        """Save the trackers (recent messages, live sessions) and the clock."""
+        now = self._now
+        self.ctx.now = now
+        if not now:
+            return
+        v = STATE_VERSION
+        store.save_detector_state("pipeline", {"v": v, "now": now, "minute": self._minute})
+        messages = self.ctx.messages.dump(now, MESSAGES_MAX_AGE, MESSAGES_MAX_SAVED)
+        store.save_detector_state("messages", {"v": v, "now": now, "messages": messages})
+        sessions = self.ctx.sessions.dump(now)
+        store.save_detector_state("sessions", {"v": v, "now": now, "sessions": sessions})
+
     def _apply_acks(self) -> None:
         """Apply acknowledgements made (CLI, dashboard) since this pipeline started.
 
@@ -417,6 +455,7 @@ class Pipeline:
                 if old is None or ts > old[0]:
                     merged[log] = (ts, count)
             store.save_watermarks(merged)
+            self._save_context(store)
             for det in self.detectors:
                 save = getattr(det, "save", None)
                 if save is not None:

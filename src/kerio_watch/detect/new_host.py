@@ -12,15 +12,24 @@ judged against the site's networks only.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from kerio_watch.detect.base import RuleDoc, Signal, option
 from kerio_watch.detect.context import Context
 from kerio_watch.detect.profile import Profile
-from kerio_watch.detect.window import Recent
+from kerio_watch.detect.window import (
+    RESTORE_ERRORS,
+    STATE_VERSION,
+    Recent,
+    load_state,
+    restore_failed,
+)
 from kerio_watch.enrich.messages import Submission
 from kerio_watch.events import LoginSucceeded
 from kerio_watch.textsafe import printable
+
+if TYPE_CHECKING:
+    from kerio_watch.store.base import Store
 
 RULE = "kerio.net.new_host"
 DAY = 86400
@@ -160,6 +169,35 @@ class NewHostDetector:
     def flush(self, now: int) -> Sequence[Signal]:
         """Nothing time-driven."""
         return ()
+
+    # -- persistence --------------------------------------------------------------------
+    def save(self, store: Store) -> None:
+        """Save what fired within the day and how each flagged host was judged."""
+        now = self.ctx.now
+        if not now:
+            return
+        seen = self.recent.seen
+        episodes = [
+            [a, h, cap, why] for (a, h), (cap, why) in self.episodes.items() if seen((a, h), now)
+        ]
+        store.save_detector_state(
+            self.name,
+            {"v": STATE_VERSION, "now": now, "episodes": episodes, "recent": self.recent.dump(now)},
+        )
+
+    def load(self, store: Store) -> None:
+        """Restore what :meth:`save` saved."""
+        data = load_state(store, self.name)
+        if data is None:
+            return
+        try:
+            for account, host, cap, why in data["episodes"]:
+                self.episodes[(str(account), str(host))] = (int(cap), str(why))
+            self.recent.restore(data["recent"])
+        except RESTORE_ERRORS as exc:
+            self.episodes.clear()
+            self.recent.fired.clear()
+            restore_failed(self.name, exc)
 
 
 def _provider_prefix(network: str) -> str | None:

@@ -20,14 +20,26 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Sequence
-from typing import Any, ClassVar, NamedTuple
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from kerio_watch.detect.base import RuleDoc, Signal, option
 from kerio_watch.detect.context import Context
 from kerio_watch.detect.profile import Profile
-from kerio_watch.detect.window import Recent, Window, count, percent
+from kerio_watch.detect.window import (
+    RESTORE_ERRORS,
+    STATE_VERSION,
+    Recent,
+    Window,
+    count,
+    load_state,
+    percent,
+    restore_failed,
+)
 from kerio_watch.enrich.messages import Submission
 from kerio_watch.textsafe import printable
+
+if TYPE_CHECKING:
+    from kerio_watch.store.base import Store
 
 RULE = "kerio.mail.new_recipients"
 MAX_FACTS = 50
@@ -278,3 +290,72 @@ class NewRecipientsDetector:
             if self.hosts:
                 self._prune(now)
         return ()
+
+    # -- persistence --------------------------------------------------------------------
+    def save(self, store: Store) -> None:
+        """Save the windows, per-address tallies, new-recipient samples (lines stored
+        once) and what fired, all within the window."""
+        now = self.ctx.now
+        if not now:
+            return
+        edge = now - self.span
+        windows = {a: rows for a, w in self.windows.items() if (rows := w.dump(now))}
+        hosts = [[a, h, rows] for (a, h), w in self.hosts.items() if (rows := w.dump(now))]
+        lines: dict[str, int] = {}
+        samples: dict[str, list[list[Any]]] = {}
+        for account, queue in self.samples.items():
+            kept = [
+                [
+                    s.ts,
+                    s.host,
+                    s.recipient,
+                    int(s.fresh_domain),
+                    lines.setdefault(s.raw, len(lines)),
+                ]
+                for s in queue
+                if s.ts > edge
+            ]
+            if kept:
+                samples[account] = kept
+        store.save_detector_state(
+            self.name,
+            {
+                "v": STATE_VERSION,
+                "now": now,
+                "windows": windows,
+                "hosts": hosts,
+                "samples": samples,
+                "lines": list(lines),
+                "recent": self.recent.dump(now),
+            },
+        )
+
+    def load(self, store: Store) -> None:
+        """Restore what :meth:`save` saved."""
+        data = load_state(store, self.name)
+        if data is None:
+            return
+        try:
+            span = self.span
+            for account, rows in data["windows"].items():
+                self.windows[account] = Window.restore(span, rows)
+            for account, host, rows in data["hosts"]:
+                self.hosts[(account, host)] = Window.restore(span, rows)
+            lines = data["lines"]
+            for account, rows in data["samples"].items():
+                queue: deque[_Sample] = deque(maxlen=MAX_SAMPLES)
+                for ts, host, rcpt, fresh, line in rows:
+                    queue.append(
+                        _Sample(
+                            int(ts), host, rcpt, rcpt.rpartition("@")[2], bool(fresh), lines[line]
+                        )
+                    )
+                self.samples[account] = queue
+            self.recent.restore(data["recent"])
+            self._hour = int(data["now"]) // 3600
+        except RESTORE_ERRORS as exc:
+            self.windows.clear()
+            self.hosts.clear()
+            self.samples.clear()
+            self.recent.fired.clear()
+            restore_failed(self.name, exc)

@@ -19,14 +19,26 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from kerio_watch.detect.base import RuleDoc, Signal, option
 from kerio_watch.detect.context import Context
 from kerio_watch.detect.profile import Profile
-from kerio_watch.detect.window import DualWindow, Recent, count, number
+from kerio_watch.detect.window import (
+    RESTORE_ERRORS,
+    STATE_VERSION,
+    DualWindow,
+    Recent,
+    count,
+    load_state,
+    number,
+    restore_failed,
+)
 from kerio_watch.enrich.messages import Submission
 from kerio_watch.textsafe import printable
+
+if TYPE_CHECKING:
+    from kerio_watch.store.base import Store
 
 RULE = "kerio.mail.volume"
 
@@ -234,6 +246,65 @@ class VolumeDetector:
     def flush(self, now: int) -> Sequence[Signal]:
         """Nothing time-driven (windows expire as mail arrives)."""
         return ()
+
+    # -- persistence --------------------------------------------------------------------
+    def save(self, store: Store) -> None:
+        """Save the windows (entries within the long window) and what fired recently."""
+        now = self.ctx.now
+        if not now:
+            return
+        hour = now // 3600
+        accounts: dict[str, Any] = {}
+        for account, acc in self.accounts.items():
+            rows = acc.window.dump(now)
+            if not rows:
+                continue
+            lim = acc.limits
+            accounts[account] = {
+                "w": rows,
+                "l": None
+                if lim is None or lim.hour != hour
+                else [
+                    lim.hour,
+                    lim.long_m,
+                    lim.long_r,
+                    lim.short_m,
+                    lim.short_r,
+                    lim.norm,
+                    lim.warmup,
+                ],
+            }
+        store.save_detector_state(
+            self.name,
+            {"v": STATE_VERSION, "now": now, "accounts": accounts, "recent": self.recent.dump(now)},
+        )
+
+    def load(self, store: Store) -> None:
+        """Restore what :meth:`save` saved."""
+        data = load_state(store, self.name)
+        if data is None:
+            return
+        try:
+            for account, saved in data["accounts"].items():
+                acc = _Account(self.short_span, self.long_span)
+                acc.window = DualWindow.restore(self.short_span, self.long_span, saved["w"])
+                lim = saved.get("l")
+                if lim:
+                    acc.limits = _Limits(
+                        int(lim[0]),
+                        float(lim[1]),
+                        float(lim[2]),
+                        float(lim[3]),
+                        float(lim[4]),
+                        str(lim[5]),
+                        bool(lim[6]),
+                    )
+                self.accounts[account] = acc
+            self.recent.restore(data["recent"])
+        except RESTORE_ERRORS as exc:
+            self.accounts.clear()
+            self.recent.fired.clear()
+            restore_failed(self.name, exc)
 
 
 def _accepted_peak(prof: Profile) -> int:

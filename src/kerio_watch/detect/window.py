@@ -5,7 +5,14 @@ Everything here is O(1) amortised per event: detectors call it for every message
 
 from __future__ import annotations
 
+import logging
 from collections import deque
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+STATE_VERSION = 1
+"""Version of the JSON detectors save between runs (other versions are ignored)."""
 
 
 class Window:
@@ -56,6 +63,22 @@ class Window:
     def first_ts(self) -> int | None:
         """Log time of the oldest entry still in the window."""
         return self.entries[0][0] if self.entries else None
+
+    def dump(self, now: int) -> list[list[int]]:
+        """The entries still inside the window at ``now`` (compact, for saving)."""
+        edge = now - self.span
+        return [[t, a, b, c] for t, a, b, c in self.entries if t > edge]
+
+    @classmethod
+    def restore(cls, span: int, rows: list[list[int]]) -> Window:
+        """A window holding saved entries (see :meth:`dump`)."""
+        w = cls(span)
+        for t, a, b, c in rows:
+            w.entries.append((int(t), int(a), int(b), int(c)))
+            w.a += a
+            w.b += b
+            w.c += c
+        return w
 
 
 class DualWindow:
@@ -141,6 +164,22 @@ class DualWindow:
         head = self.short_head if short else self.long_head
         return self.entries[head][0] if head < len(self.entries) else None
 
+    def dump(self, now: int) -> list[list[int]]:
+        """The entries still inside the long window at ``now`` (compact, for saving)."""
+        edge = now - self.long_span
+        return [[t, a, b] for t, a, b in self.entries[self.long_head :] if t > edge]
+
+    @classmethod
+    def restore(cls, short_span: int, long_span: int, rows: list[list[int]]) -> DualWindow:
+        """A window holding saved entries (see :meth:`dump`); sums are lazy as usual."""
+        w = cls(short_span, long_span)
+        for t, a, b in rows:
+            w.entries.append((int(t), int(a), int(b)))
+            w.long_a += a
+            w.long_b += b
+        w.short_a, w.short_b = w.long_a, w.long_b
+        return w
+
 
 class Recent:
     """Remembers when something fired and at what level, to fire again only when it
@@ -172,6 +211,41 @@ class Recent:
         """Forget what fired before the quiet period (or everything, when still full)."""
         keep = {k: v for k, v in self.fired.items() if now - v[0] < self.quiet}
         self.fired = keep if len(keep) < self.limit else {}
+
+    def dump(self, now: int) -> list[list[Any]]:
+        """``[key, ts, level]`` of what fired within the quiet period (tuple keys become
+        lists)."""
+        return [
+            [list(k) if isinstance(k, tuple) else k, ts, level]
+            for k, (ts, level) in self.fired.items()
+            if now - ts < self.quiet
+        ]
+
+    def restore(self, rows: list[list[Any]]) -> None:
+        """Add what :meth:`dump` saved (list keys become tuples again)."""
+        for key, ts, level in rows:
+            k = tuple(key) if isinstance(key, list) else key
+            self.fired[k] = (int(ts), level)
+
+
+def load_state(store: Any, name: str) -> dict[str, Any] | None:
+    """A detector's saved state, None when there is none, or it has another version."""
+    loader = getattr(store, "load_detector_state", None)
+    if loader is None:
+        return None
+    data = loader(name)
+    if not isinstance(data, dict) or data.get("v") != STATE_VERSION:
+        return None
+    return data
+
+
+def restore_failed(name: str, exc: Exception) -> None:
+    """Log that saved state could not be used (the detector starts empty)."""
+    log.warning("ignoring unreadable %s state in the state database: %s", name, exc)
+
+
+RESTORE_ERRORS = (ValueError, TypeError, KeyError, IndexError, AttributeError)
+"""What reading malformed saved state can raise."""
 
 
 def count(n: float, word: str, plural: str | None = None) -> str:

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any
 
 from kerio_watch.events import LoginSucceeded, MessageDelivery, MessageReceived
 
@@ -116,6 +118,48 @@ class MessageTracker:
                 out.append((qid, state))
         return out
 
+    def dump(self, now: int, max_age: int = 7200, limit: int = 20_000) -> list[list[Any]]:
+        """The newest messages (at most ``limit``, younger than ``max_age`` seconds of
+        log time at ``now``), oldest first, compact for saving."""
+        edge = now - max_age
+        newest: list[list[Any]] = []
+        for qid in islice(reversed(self.messages), limit):
+            st = self.messages[qid]
+            if st.ts < edge:
+                break
+            newest.append(
+                [
+                    qid,
+                    st.ts,
+                    st.account,
+                    st.sender,
+                    st.accepted,
+                    st.delivered,
+                    st.failed,
+                    st.delayed,
+                    sorted(st.final),
+                ]
+            )
+        newest.reverse()
+        return newest
+
+    def restore(self, rows: list[list[Any]]) -> None:
+        """Add the messages :meth:`dump` saved (in their order)."""
+        messages = self.messages
+        for qid, ts, account, sender, accepted, delivered, failed, delayed, final in rows:
+            messages[str(qid)] = MessageState(
+                int(ts),
+                account,
+                sender,
+                int(accepted),
+                int(delivered),
+                int(failed),
+                int(delayed),
+                set(final),
+            )
+        while len(messages) > self.limit:
+            messages.popitem(last=False)
+
     def forget_before(self, ts: int) -> None:
         """Drop messages older than ``ts``."""
         while self.messages:
@@ -135,6 +179,19 @@ class SessionTracker:
         """Remember a webmail login."""
         if event.protocol.startswith("HTTP"):
             self.sessions[event.user] = (event.source, event.ts, event.user_agent)
+
+    def dump(self, now: int) -> list[list[Any]]:
+        """``[account, ip, ts, user agent]`` of the sessions still live at ``now``."""
+        return [
+            [account, ip, ts, agent]
+            for account, (ip, ts, agent) in self.sessions.items()
+            if now - ts <= SESSION_TTL
+        ]
+
+    def restore(self, rows: list[list[Any]]) -> None:
+        """Add the sessions :meth:`dump` saved."""
+        for account, ip, ts, agent in rows:
+            self.sessions[str(account)] = (str(ip), int(ts), agent)
 
     def ip_for(self, account: str, ts: int) -> str | None:
         """The webmail session IP in force for ``account`` at ``ts``, if any."""

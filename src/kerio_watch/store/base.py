@@ -170,6 +170,14 @@ class Store(Protocol):
         """Save per-IP detector state."""
         ...
 
+    def load_detector_state(self, name: str) -> dict[str, Any] | None:
+        """The state a detector (or tracker) saved under ``name``, None if none."""
+        ...
+
+    def save_detector_state(self, name: str, data: dict[str, Any]) -> None:
+        """Save a detector's state (JSON-serialisable; ``now``: its log time)."""
+        ...
+
     def follow_checkpoints(self) -> list[FileCheckpoint]:
         """Every file position ``follow`` recorded."""
         ...

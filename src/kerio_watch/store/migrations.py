@@ -150,11 +150,26 @@ def m004_acks(db: sqlite3.Connection) -> None:
     )
 
 
+def m005_detector_state(db: sqlite3.Connection) -> None:
+    """Detectors' sliding windows and trackers, so that a run resumes where one ended."""
+    _script(
+        db,
+        """
+        CREATE TABLE detector_state (
+            name TEXT PRIMARY KEY,
+            data TEXT NOT NULL,
+            updated INTEGER NOT NULL
+        );
+        """,
+    )
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "initial", m001_initial),
     (2, "follow_files", m002_follow_files),
     (3, "deliveries", m003_deliveries),
     (4, "acks", m004_acks),
+    (5, "detector_state", m005_detector_state),
 ]
 """(version, name, function), in order."""
 

@@ -366,6 +366,25 @@ class SQLiteStore:
             ((ip, _dumps(s), int(s.get("updated", 0))) for ip, s in states.items()),
         )
 
+    # -- detector state -----------------------------------------------------------------
+    def load_detector_state(self, name: str) -> dict[str, Any] | None:
+        """The state a detector (or tracker) saved under ``name``, None if none."""
+        row = self.db.execute("SELECT data FROM detector_state WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            return None
+        try:
+            data = json.loads(row[0])
+        except ValueError:
+            return None
+        return data if isinstance(data, dict) else None
+
+    def save_detector_state(self, name: str, data: dict[str, Any]) -> None:
+        """Save a detector's state (JSON-serialisable; ``now``: its log time)."""
+        self._write(
+            "INSERT OR REPLACE INTO detector_state VALUES (?, ?, ?)",
+            (name, _dumps(data), int(data.get("now", 0) or 0)),
+        )
+
     # -- follow checkpoints -------------------------------------------------------------
     def follow_checkpoints(self) -> list[FileCheckpoint]:
         """Every file position ``follow`` recorded."""
