@@ -94,6 +94,8 @@ class Pipeline:
             for kind in det.wants:
                 self.dispatch.setdefault(kind, []).append(det.observe)
         self.learner = Learner(self.ctx)
+        self._minute = 0
+        self._now = 0
         self._last_id = store.next_incident_id()
         self.engine = IncidentEngine(self._next_id, self.format_time, suppressed=self._ignored)
         self.engine.restore(store.open_incidents())
@@ -116,8 +118,6 @@ class Pipeline:
         """Called inside :meth:`save`'s transaction (follow checkpoints, delivery queue)."""
         self.alerts: list[tuple[Alert, bool]] = []
         self.stats = RunStats()
-        self._minute = 0
-        self._now = 0
 
     # -- helpers --------------------------------------------------------------------
     def _next_id(self) -> int:

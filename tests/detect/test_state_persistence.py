@@ -16,6 +16,7 @@ from factories import (
     BOB,
     Recorder,
     at,
+    failed,
     feed,
     inbound,
     login,
@@ -24,11 +25,14 @@ from factories import (
     recv,
     sent,
 )
+from kerio_watch.detect.auth import RULE_ACCOUNT, RULE_GUESSED, RULE_MANY_IPS, RULE_SENT
 from kerio_watch.detect.base import Signal
 from kerio_watch.detect.bounces import RULE as BOUNCES
 from kerio_watch.detect.new_host import RULE as NEW_HOST
 from kerio_watch.detect.new_recipients import RULE as NEW_RECIPIENTS
+from kerio_watch.detect.odd_hours import RULE as ODD_HOURS
 from kerio_watch.detect.queue_backlog import RULE as BACKLOG
+from kerio_watch.detect.unusual_service import RULE_SERVICE
 from kerio_watch.detect.volume import RULE as VOLUME
 from kerio_watch.events import Event
 from kerio_watch.store.sqlite import SQLiteStore
@@ -73,6 +77,25 @@ def split_run(
         keys(warm.signals + cold.signals),
         second,
     )
+
+
+def without_state(
+    tmp_path: Path, names: Sequence[str], events: list[Event], split: int, drop: Sequence[str]
+) -> list[Key]:
+    """Signals of a run stopped at ``split`` and resumed on its database after the saved
+    state of ``drop`` (detector_state names) was deleted: what resuming was before."""
+    events = sorted(events, key=lambda e: e.ts)
+    store = SQLiteStore(tmp_path / "dropped.db")
+    first = pipeline(*names, store=store)
+    feed(first, [e for e in events if e.ts < split])
+    first.save(final=False)
+    with store.transaction():
+        for name in drop:
+            assert store.load_detector_state(name) is not None
+            store.db.execute("DELETE FROM detector_state WHERE name = ?", (name,))
+    second = pipeline(*names, store=store)
+    feed(second, [e for e in events if e.ts >= split])
+    return keys(first.signals + second.signals)
 
 
 def of(rule: str, signals: list[Key]) -> list[Key]:
@@ -128,6 +151,114 @@ class TestDetectors:
         assert of(BACKLOG, whole)
         assert resumed == whole
         assert cold != whole
+
+
+class TestPerAccountState:
+    """Failures, logins and what fired, per account, in auth, unusual_service, odd_hours."""
+
+    def test_auth(self, tmp_path: Path) -> None:
+        start = at(22, "10:00")
+        # failed logins for Alice from twelve addresses (one each: no IP rule applies)
+        events: list[Event] = [failed(start + 60 * i, f"198.51.100.{i + 1}") for i in range(12)]
+        # Bob from six outside addresses within a day
+        events += [login(start + 120 * i, BOB, f"203.0.113.{i + 1}") for i in range(6)]
+        # a guessed login for carol, then mail from the office and the same login again
+        carol = "carol@example.com"
+        bot = "192.0.2.66"
+        events += [failed(start + 5 * i, bot, carol) for i in range(6)]
+        events.append(login(start + 300, carol, bot))
+        events.append(recv(start + 1800, user=carol))
+        events.append(login(start + 1900, carol, bot))
+        split = start + 330
+        whole, resumed, _, _ = split_run(tmp_path, ["auth"], events, split)
+        assert of(RULE_ACCOUNT, whole) and of(RULE_MANY_IPS, whole) and of(RULE_SENT, whole)
+        assert len(of(RULE_GUESSED, whole)) == 1
+        assert resumed == whole
+        dropped = without_state(tmp_path, ["auth"], events, split, ["auth"])
+        assert not of(RULE_ACCOUNT, dropped)
+        assert not of(RULE_MANY_IPS, dropped)
+        assert not of(RULE_SENT, dropped)
+        assert len(of(RULE_GUESSED, dropped)) == 2
+
+    def test_unusual_service(self, tmp_path: Path) -> None:
+        webmail = "Kerio Connect Client"
+        events = office_history(ALICE, days=14)
+        events += [
+            recv(at(15, "10:00") + 3600 * i, host="0.0.0.0", service=webmail) for i in (0, 1)
+        ]
+        split = at(15, "10:30")
+        whole, resumed, _, _ = split_run(tmp_path, ["unusual_service"], events, split)
+        assert len(of(RULE_SERVICE, whole)) == 1
+        assert resumed == whole
+        dropped = without_state(tmp_path, ["unusual_service"], events, split, ["unusual_service"])
+        assert len(of(RULE_SERVICE, dropped)) == 2
+
+    def test_odd_hours(self, tmp_path: Path) -> None:
+        events = office_history(ALICE, days=21, per_day=20) + [
+            recv(at(22, "02:00") + 60 * i) for i in range(20)
+        ]
+        split = at(22, "02:01")
+        whole, resumed, _, _ = split_run(tmp_path, ["odd_hours"], events, split)
+        assert len(of(ODD_HOURS, whole)) == 1
+        assert resumed == whole
+        dropped = without_state(tmp_path, ["odd_hours"], events, split, ["odd_hours"])
+        assert len(of(ODD_HOURS, dropped)) == 2
+
+
+def _raise(p: Recorder, score: int, ts: int) -> None:
+    """Put Alice's incident at a score (a stand-in for other detectors' signals)."""
+    p._signals([Signal(f"test.rule{score}", ALICE, ts, score, "test")])
+
+
+class TestLearner:
+    """Held activity, this hour's counts, today's login addresses and pending delivery
+    results are learned after a restart as they would have been without it."""
+
+    def _run(self, tmp_path: Path, name: str, stop: bool, drop: bool = False) -> dict[str, Any]:
+        start = at(15, "09:00")
+        before: list[Event] = office_history(ALICE, days=14)
+        before += [login(start + 60, ALICE, "203.0.113.9", "IMAP")]
+        msgs = [
+            recv(start + 120 + 60 * i, host="203.0.113.9", to=(f"n{i}@new.test",)) for i in range(3)
+        ]
+        before += msgs + [sent(m.ts + 5, m.queue_id, m.recipients[0]) for m in msgs]
+        before += [login(start + 600 + 60 * i, ALICE, f"198.51.100.{i + 1}") for i in range(3)]
+        after: list[Event] = [
+            login(start + 1500 + 60 * i, ALICE, f"198.51.100.{i + 10}") for i in range(3)
+        ]
+        after += [recv(start + 1800, host="203.0.113.9")]
+        after += [recv(at(16, "09:30") + 60 * i) for i in range(3)]
+        store = SQLiteStore(tmp_path / f"{name}.db")
+        p = pipeline("from_mismatch", store=store)
+        feed(p, before)
+        _raise(p, 45, start)  # medium: learning is held
+        feed(p, [recv(start + 1200, host="203.0.113.9")])
+        if stop:
+            p.save(final=False)
+            if drop:
+                with store.transaction():
+                    store.db.execute("DELETE FROM detector_state WHERE name = 'learner'")
+            p = pipeline("from_mismatch", store=store)
+        feed(p, after)
+        p.tick(at(17, "10:00"))  # past the probation, the day and the delivery delay
+        prof = p.ctx.profile(ALICE).to_dict()
+        assert "203.0.113.9" in prof["hosts"] or drop
+        return prof
+
+    def test_resume(self, tmp_path: Path) -> None:
+        whole = self._run(tmp_path, "whole", stop=False)
+        assert self._run(tmp_path, "resumed", stop=True) == whole
+        assert self._run(tmp_path, "dropped", stop=True, drop=True) != whole
+
+    def test_unreadable_state_is_ignored(self, tmp_path: Path) -> None:
+        store = SQLiteStore(tmp_path / "state.db")
+        with store.transaction():
+            store.save_detector_state(
+                "learner",
+                {"v": 1, "now": 5, "hour": 0, "day": 0, "current": {}, "holds": {"a": [1]}},
+            )
+        p = pipeline("auth", store=store)
+        assert not p.learner.holds and not p.learner.current
 
 
 class TestTrackers:

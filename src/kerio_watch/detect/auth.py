@@ -23,7 +23,14 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from kerio_watch.detect.base import RuleDoc, Signal, option
 from kerio_watch.detect.context import Context
-from kerio_watch.detect.window import Recent, count
+from kerio_watch.detect.window import (
+    RESTORE_ERRORS,
+    STATE_VERSION,
+    Recent,
+    count,
+    load_state,
+    restore_failed,
+)
 from kerio_watch.enrich.messages import Submission
 from kerio_watch.events import Event, HostBlocked, LoginFailed, LoginSucceeded
 from kerio_watch.severity import Severity
@@ -213,8 +220,26 @@ class AuthDetector:
 
     # -- persistence --------------------------------------------------------------------
     def load(self, store: Store) -> None:
-        """Remember the store; IP state is read at the first event (its log time)."""
+        """Restore the per-account state; remember the store, as IP state is read at the
+        first event (its log time)."""
         self._store = store
+        data = load_state(store, self.name)
+        if data is None:
+            return
+        try:
+            for user, times in data["fails"].items():
+                self.account_fails[str(user)] = deque((int(t) for t in times), maxlen=1000)
+            for user, (ip, ts, summary) in data["guessed"].items():
+                self.guessed[str(user)] = (str(ip), int(ts), str(summary))
+            for user, seen in data["logins"].items():
+                self.logins[str(user)] = {str(ip): int(t) for ip, t in seen.items()}
+            self.recent.restore(data["recent"])
+        except RESTORE_ERRORS as exc:
+            self.account_fails.clear()
+            self.guessed.clear()
+            self.logins.clear()
+            self.recent.fired.clear()
+            restore_failed(self.name, exc)
 
     def _load(self, ts: int) -> None:
         store, self._store = self._store, None
@@ -232,6 +257,28 @@ class AuthDetector:
             store.save_ip_state(changed)
         for s in self.ips.values():
             s.dirty = False
+        now = self.ctx.now
+        if not now:
+            return
+        # what the rules still look at: failures of the last hour, logins after guessing
+        # and login addresses of the last day, what fired within its quiet period
+        hour_edge, day_edge = now - HOUR, now - DAY
+        fails = {u: [t for t in f if t > hour_edge] for u, f in self.account_fails.items()}
+        guessed = {u: list(g) for u, g in self.guessed.items() if now - g[1] <= DAY}
+        logins = {
+            u: {ip: t for ip, t in seen.items() if t > day_edge} for u, seen in self.logins.items()
+        }
+        store.save_detector_state(
+            self.name,
+            {
+                "v": STATE_VERSION,
+                "now": now,
+                "fails": {u: f for u, f in fails.items() if f},
+                "guessed": guessed,
+                "logins": {u: seen for u, seen in logins.items() if seen},
+                "recent": self.recent.dump(now),
+            },
+        )
 
     # -- events -------------------------------------------------------------------------
     def observe(self, item: Event | Submission) -> Sequence[Signal] | None:

@@ -24,11 +24,12 @@ from __future__ import annotations
 import json
 import logging
 from collections import deque
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kerio_watch.detect.context import Context
 from kerio_watch.detect.profile import MAX_CORRESPONDENTS
 from kerio_watch.detect.site import SiteProfile
+from kerio_watch.detect.window import RESTORE_ERRORS, STATE_VERSION, load_state, restore_failed
 from kerio_watch.enrich.messages import Submission
 from kerio_watch.events import Event, LoginSucceeded, MessageDelivery, MessageReceived
 from kerio_watch.severity import Severity
@@ -86,6 +87,9 @@ class Learner:
         self.day_ips: dict[str, tuple[int, set[str]]] = {}
         self.sent: deque[tuple[int, str, str]] = deque()
         """(accepted at, Queue-ID, account) of sent messages whose results are pending."""
+        self.sent_counts: dict[str, tuple[int, int, int]] = {}
+        """Queue-ID -> (delivered, failed, delayed) saved by an earlier run for pending
+        messages the restored message tracker no longer holds."""
         self._day = 0
         self._hour = 0
 
@@ -250,7 +254,8 @@ class Learner:
             self.current[account] = [hour, messages, recipients]
             return
         if cur[0] != hour:
-            self._close(account, cur)
+            if cur[1] or cur[2]:  # an hour :meth:`flush` closed already is not learned twice
+                self._close(account, cur)
             cur[0], cur[1], cur[2] = hour, 0, 0
         cur[1] += messages
         cur[2] += recipients
@@ -290,12 +295,19 @@ class Learner:
         while sent and sent[0][0] <= edge:
             ts, queue_id, account = sent.popleft()
             state = messages.get(queue_id)
-            if state is None or self._holding(account, ts):
+            saved = self.sent_counts.pop(queue_id, None) if self.sent_counts else None
+            if state is not None:
+                counts = (state.delivered, state.failed, state.delayed)
+            elif saved is not None:
+                counts = saved
+            else:
+                continue
+            if self._holding(account, ts):
                 continue
             prof = self.ctx.profile(account)
-            prof.delivered += state.delivered
-            prof.failed += state.failed
-            prof.delayed += state.delayed
+            prof.delivered += counts[0]
+            prof.failed += counts[1]
+            prof.delayed += counts[2]
             self.ctx.dirty.add(account)
 
     def hour_count(self, account: str, ts: int) -> tuple[int, int]:
@@ -330,15 +342,146 @@ class Learner:
 
     # -- persistence --------------------------------------------------------------------
     def load(self, store: Store) -> None:
-        """Read the site-wide norms of earlier runs."""
+        """Read the site-wide norms and the learning state of earlier runs."""
         text = store.get_meta(SITE_META_KEY)
-        if not text:
+        if text:
+            try:
+                self.ctx.site = SiteProfile.from_dict(json.loads(text))
+            except (ValueError, TypeError, AttributeError) as exc:
+                log.warning("ignoring unreadable site norms in the state database: %s", exc)
+        data = load_state(store, STATE_NAME)
+        if data is None:
             return
         try:
-            self.ctx.site = SiteProfile.from_dict(json.loads(text))
-        except (ValueError, TypeError, AttributeError) as exc:
-            log.warning("ignoring unreadable site norms in the state database: %s", exc)
+            self._restore(data)
+        except RESTORE_ERRORS as exc:
+            self.current.clear()
+            self.holds.clear()
+            self.day_ips.clear()
+            self.sent.clear()
+            self.sent_counts.clear()
+            self._day = self._hour = 0
+            restore_failed(STATE_NAME, exc)
+
+    def _restore(self, data: dict[str, Any]) -> None:
+        self._hour = int(data["hour"])
+        self._day = int(data["day"])
+        for account, (hour, messages, recipients) in data["current"].items():
+            self.current[str(account)] = [int(hour), int(messages), int(recipients)]
+        for account, (opened, since, worst, forgot, items) in data["holds"].items():
+            hold = _Hold(None if opened is None else int(opened), int(since))
+            hold.worst = int(worst)
+            hold.forgot = bool(forgot)
+            hold.items = [_held_from(row) for row in items]
+            self.holds[str(account)] = hold
+        for account, (day, ips) in data["day_ips"].items():
+            self.day_ips[str(account)] = (int(day), {str(ip) for ip in ips})
+        for row in data["sent"]:
+            ts, queue_id, account = int(row[0]), str(row[1]), str(row[2])
+            self.sent.append((ts, queue_id, account))
+            if len(row) > 3:
+                self.sent_counts[queue_id] = (int(row[3]), int(row[4]), int(row[5]))
 
     def save(self, store: Store) -> None:
-        """Write the site-wide norms (inside the caller's transaction)."""
+        """Write the site-wide norms and what is being learned (this hour's counts, held
+        activity, today's login addresses, messages whose results are pending) inside
+        the caller's transaction."""
         store.set_meta(SITE_META_KEY, json.dumps(self.ctx.site.to_dict(), separators=(",", ":")))
+        now = self.ctx.now
+        if not now:
+            return
+        hour = now // 3600
+        # an hour already closed and not counted since needs nothing more
+        current = {a: c for a, c in self.current.items() if c[0] >= hour or c[1] or c[2]}
+        holds = {
+            a: [h.opened, h.since, h.worst, h.forgot, [_held_row(i) for i in h.items]]
+            for a, h in self.holds.items()
+        }
+        day_ips = {a: [day, sorted(ips)] for a, (day, ips) in self.day_ips.items()}
+        messages = self.ctx.messages.messages
+        sent: list[list[Any]] = []
+        for ts, queue_id, account in self.sent:
+            state = messages.get(queue_id)
+            if state is not None:
+                sent.append([ts, queue_id, account, state.delivered, state.failed, state.delayed])
+            elif queue_id in self.sent_counts:
+                sent.append([ts, queue_id, account, *self.sent_counts[queue_id]])
+            else:
+                sent.append([ts, queue_id, account])
+        store.save_detector_state(
+            STATE_NAME,
+            {
+                "v": STATE_VERSION,
+                "now": now,
+                "hour": self._hour,
+                "day": self._day,
+                "current": current,
+                "holds": holds,
+                "day_ips": day_ips,
+                "sent": sent,
+            },
+        )
+
+
+STATE_NAME = "learner"
+
+
+def _held_row(item: Held) -> list[Any]:
+    """A held item in compact saved form (see :func:`_held_from`)."""
+    if isinstance(item, HeldHour):
+        return ["h", item.hour, item.messages, item.recipients]
+    if isinstance(item, Submission):
+        return [
+            "s",
+            item.ts,
+            item.account,
+            item.queue_id,
+            item.new_message,
+            item.sender,
+            list(item.recipients),
+            item.service,
+            item.host,
+            item.logged_host,
+            item.via_session,
+        ]
+    return ["l", item.ts, item.log, item.protocol, item.user, item.source, item.user_agent]
+
+
+def _held_from(row: list[Any]) -> Held:
+    """Inverse of :func:`_held_row` (a submission's event keeps only what learning reads)."""
+    tag = row[0]
+    if tag == "h":
+        return HeldHour(int(row[1]), int(row[2]), int(row[3]))
+    if tag == "s":
+        _, ts, account, queue_id, new, sender, rcpts, service, host, logged, via = row
+        recipients = tuple(str(r) for r in rcpts)
+        event = MessageReceived(
+            int(ts),
+            "mail",
+            "",
+            str(queue_id),
+            str(service),
+            str(sender),
+            recipients,
+            sender_host=logged,
+            user=str(account),
+        )
+        return Submission(
+            int(ts),
+            str(account),
+            str(queue_id),
+            bool(new),
+            str(sender),
+            recipients,
+            str(service),
+            host,
+            logged,
+            bool(via),
+            event,
+        )
+    if tag == "l":
+        _, ts, log_name, protocol, user, source, agent = row
+        return LoginSucceeded(
+            int(ts), str(log_name), "", str(protocol), str(user), str(source), agent
+        )
+    raise ValueError(f"unknown held item {tag!r}")

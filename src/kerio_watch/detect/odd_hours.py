@@ -15,14 +15,23 @@ the volume, which other rules see.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from kerio_watch.detect.base import RuleDoc, Signal, option
 from kerio_watch.detect.context import Context
 from kerio_watch.detect.profile import Profile
-from kerio_watch.detect.window import count
+from kerio_watch.detect.window import (
+    RESTORE_ERRORS,
+    STATE_VERSION,
+    count,
+    load_state,
+    restore_failed,
+)
 from kerio_watch.enrich.messages import Submission
 from kerio_watch.textsafe import printable
+
+if TYPE_CHECKING:
+    from kerio_watch.store.base import Store
 
 RULE = "kerio.time.odd_hours"
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -162,6 +171,43 @@ class OddHoursDetector:
     def flush(self, now: int) -> Sequence[Signal]:
         """Nothing time-driven."""
         return ()
+
+    # -- persistence --------------------------------------------------------------------
+    def save(self, store: Store) -> None:
+        """Save which accounts were judged this clock hour, and today's site cache."""
+        now = self.ctx.now
+        if not now:
+            return
+        hour = now // 3600
+        checked = {a: h for a, h in self.checked.items() if h >= hour}
+        site = {str(h): rare for h, rare in self._site_cache.items()}
+        store.save_detector_state(
+            self.name,
+            {
+                "v": STATE_VERSION,
+                "now": now,
+                "checked": checked,
+                "site_day": self._site_day,
+                "site": site,
+            },
+        )
+
+    def load(self, store: Store) -> None:
+        """Restore what :meth:`save` saved."""
+        data = load_state(store, self.name)
+        if data is None:
+            return
+        try:
+            for account, hour in data["checked"].items():
+                self.checked[str(account)] = int(hour)
+            self._site_day = int(data["site_day"])
+            for hour, rare in data["site"].items():
+                self._site_cache[int(hour)] = bool(rare)
+        except RESTORE_ERRORS as exc:
+            self.checked.clear()
+            self._site_day = 0
+            self._site_cache.clear()
+            restore_failed(self.name, exc)
 
 
 def _hour_count(how: list[int], hour: int, spread: int = 1) -> int:
