@@ -19,9 +19,8 @@ fresh database, and the script checks:
 - lines processed by the follower (``kerio-watch status`` totals) = lines written;
 - events per kind = those of the scan;
 - alerts in the follower's database = the scan's, as (user, rule, severity); whether
-  their ids (incident numbers) match too is printed for information: incidents that
-  stay below alert level can differ after a kill -9, because detector state kept only
-  in memory starts empty (runs without kills match exactly, ids included);
+  their ids (incident numbers) and the incidents themselves match too is printed for
+  information (detector state is saved with every checkpoint, so they should);
 - alerts printed on stdout across all runs: none twice, none missing.
 
 Usage::
@@ -416,8 +415,7 @@ def main() -> int:
         f"  info alert ids identical to the scan's: {'yes' if f_ids == s_ids else 'no'}; "
         f"incidents {len(f_inc)} vs {len(s_inc)}, {len(f_inc ^ s_inc)} differ"
         + (
-            " (ids are incident numbers: an incident opened or not below alert level "
-            "shifts them; detector state kept only in memory restarts empty after kill -9)"
+            " (ids are incident numbers: one incident opened or not below alert level shifts them)"
             if f_ids != s_ids
             else ""
         )
