@@ -21,7 +21,7 @@ from kerio_watch.detect import build_detectors
 from kerio_watch.detect.base import Signal
 from kerio_watch.detect.context import Context
 from kerio_watch.detect.learner import Learner
-from kerio_watch.detect.window import RESTORE_ERRORS, STATE_VERSION, load_state, restore_failed
+from kerio_watch.detect.state import RESTORE_ERRORS, STATE_VERSION, load_state, restore_failed
 from kerio_watch.enrich.messages import Submission, is_webmail_host
 from kerio_watch.events import (
     Event,

@@ -23,13 +23,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from kerio_watch.detect.base import RuleDoc, Signal, option
 from kerio_watch.detect.context import Context
+from kerio_watch.detect.state import SavedState
 from kerio_watch.detect.window import (
-    RESTORE_ERRORS,
-    STATE_VERSION,
     Recent,
     count,
-    load_state,
-    restore_failed,
 )
 from kerio_watch.enrich.messages import Submission
 from kerio_watch.events import Event, HostBlocked, LoginFailed, LoginSucceeded
@@ -101,7 +98,7 @@ class IpState:
         return state
 
 
-class AuthDetector:
+class AuthDetector(SavedState):
     """Failed logins per IP and account, and logins that follow password guessing."""
 
     name: ClassVar[str] = "auth"
@@ -218,28 +215,27 @@ class AuthDetector:
         self._store: Store | None = None
         self._hour = 0
 
-    # -- persistence --------------------------------------------------------------------
+    # -- persistence (SavedState, plus per-IP state in its own table) -----------------
     def load(self, store: Store) -> None:
         """Restore the per-account state; remember the store, as IP state is read at the
         first event (its log time)."""
         self._store = store
-        data = load_state(store, self.name)
-        if data is None:
-            return
-        try:
-            for user, times in data["fails"].items():
-                self.account_fails[str(user)] = deque((int(t) for t in times), maxlen=1000)
-            for user, (ip, ts, summary) in data["guessed"].items():
-                self.guessed[str(user)] = (str(ip), int(ts), str(summary))
-            for user, seen in data["logins"].items():
-                self.logins[str(user)] = {str(ip): int(t) for ip, t in seen.items()}
-            self.recent.restore(data["recent"])
-        except RESTORE_ERRORS as exc:
-            self.account_fails.clear()
-            self.guessed.clear()
-            self.logins.clear()
-            self.recent.fired.clear()
-            restore_failed(self.name, exc)
+        super().load(store)
+
+    def restore_state(self, data: dict[str, Any]) -> None:
+        """Take back :meth:`dump_state`."""
+        for user, times in data["fails"].items():
+            self.account_fails[str(user)] = deque((int(t) for t in times), maxlen=1000)
+        for user, (ip, ts, summary) in data["guessed"].items():
+            self.guessed[str(user)] = (str(ip), int(ts), str(summary))
+        for user, seen in data["logins"].items():
+            self.logins[str(user)] = {str(ip): int(t) for ip, t in seen.items()}
+
+    def reset_state(self) -> None:
+        """Forget the per-account state."""
+        self.account_fails.clear()
+        self.guessed.clear()
+        self.logins.clear()
 
     def _load(self, ts: int) -> None:
         store, self._store = self._store, None
@@ -250,35 +246,29 @@ class AuthDetector:
                 self.ips[ip] = IpState.from_dict(data)
 
     def save(self, store: Store) -> None:
-        """Save the IP state changed since the last save."""
+        """Save the IP state changed since the last save, then the per-account state."""
         now = max((s.updated for s in self.ips.values()), default=0)
         changed = {ip: s.to_dict(now) for ip, s in self.ips.items() if s.dirty}
         if changed:
             store.save_ip_state(changed)
         for s in self.ips.values():
             s.dirty = False
-        now = self.ctx.now
-        if not now:
-            return
-        # what the rules still look at: failures of the last hour, logins after guessing
-        # and login addresses of the last day, what fired within its quiet period
+        super().save(store)
+
+    def dump_state(self, now: int) -> dict[str, Any]:
+        """What the rules still look at: failures of the last hour, logins after guessing
+        and login addresses of the last day."""
         hour_edge, day_edge = now - HOUR, now - DAY
         fails = {u: [t for t in f if t > hour_edge] for u, f in self.account_fails.items()}
         guessed = {u: list(g) for u, g in self.guessed.items() if now - g[1] <= DAY}
         logins = {
             u: {ip: t for ip, t in seen.items() if t > day_edge} for u, seen in self.logins.items()
         }
-        store.save_detector_state(
-            self.name,
-            {
-                "v": STATE_VERSION,
-                "now": now,
-                "fails": {u: f for u, f in fails.items() if f},
-                "guessed": guessed,
-                "logins": {u: seen for u, seen in logins.items() if seen},
-                "recent": self.recent.dump(now),
-            },
-        )
+        return {
+            "fails": {u: f for u, f in fails.items() if f},
+            "guessed": guessed,
+            "logins": {u: seen for u, seen in logins.items() if seen},
+        }
 
     # -- events -------------------------------------------------------------------------
     def observe(self, item: Event | Submission) -> Sequence[Signal] | None:

@@ -8,7 +8,9 @@ write it; the learner updates profiles after every detector has seen the event.
 
 To add a detector: write ``detect/<name>.py`` with a class implementing
 :class:`Detector`, add one line to ``DETECTORS`` in ``detect/__init__.py``, and test it
-with events built by the factories in ``tests/factories.py``.
+with events built by the factories in ``tests/factories.py``. A detector with windows or
+other state that must survive a restart subclasses
+:class:`~kerio_watch.detect.state.SavedState` and says what its state is.
 """
 
 from __future__ import annotations

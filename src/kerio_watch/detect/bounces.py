@@ -16,27 +16,24 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from kerio_watch.detect.base import RuleDoc, Signal, option
 from kerio_watch.detect.context import Context
+from kerio_watch.detect.state import SavedState
 from kerio_watch.detect.window import (
-    RESTORE_ERRORS,
-    STATE_VERSION,
     Recent,
     Window,
     count,
-    load_state,
     percent,
-    restore_failed,
 )
 from kerio_watch.events import MessageDelivery, MessageReceived
 from kerio_watch.textsafe import printable
 
 if TYPE_CHECKING:
-    from kerio_watch.store.base import Store
+    pass
 
 RULE = "kerio.mail.bounces"
 LOCAL_HOSTS = frozenset(("127.0.0.1", "::1"))
 
 
-class BouncesDetector:
+class BouncesDetector(SavedState):
     """Flags failed and delayed deliveries and DSNs far above the account's rate."""
 
     name: ClassVar[str] = "bounces"
@@ -159,28 +156,16 @@ class BouncesDetector:
         """Nothing time-driven (windows expire as results arrive)."""
         return ()
 
-    # -- persistence --------------------------------------------------------------------
-    def save(self, store: Store) -> None:
-        """Save the windows (entries within the window) and what fired recently."""
-        now = self.ctx.now
-        if not now:
-            return
-        windows = {a: rows for a, w in self.windows.items() if (rows := w.dump(now))}
-        store.save_detector_state(
-            self.name,
-            {"v": STATE_VERSION, "now": now, "windows": windows, "recent": self.recent.dump(now)},
-        )
+    # -- persistence (SavedState) -------------------------------------------------------
+    def dump_state(self, now: int) -> dict[str, Any]:
+        """The windows (entries within the window)."""
+        return {"windows": {a: rows for a, w in self.windows.items() if (rows := w.dump(now))}}
 
-    def load(self, store: Store) -> None:
-        """Restore what :meth:`save` saved."""
-        data = load_state(store, self.name)
-        if data is None:
-            return
-        try:
-            for account, rows in data["windows"].items():
-                self.windows[account] = Window.restore(self.span, rows)
-            self.recent.restore(data["recent"])
-        except RESTORE_ERRORS as exc:
-            self.windows.clear()
-            self.recent.fired.clear()
-            restore_failed(self.name, exc)
+    def restore_state(self, data: dict[str, Any]) -> None:
+        """Take back :meth:`dump_state`."""
+        for account, rows in data["windows"].items():
+            self.windows[account] = Window.restore(self.span, rows)
+
+    def reset_state(self) -> None:
+        """Forget the windows."""
+        self.windows.clear()

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from kerio_watch.detect.context import Context
 from kerio_watch.detect.profile import MAX_CORRESPONDENTS
 from kerio_watch.detect.site import SiteProfile
-from kerio_watch.detect.window import RESTORE_ERRORS, STATE_VERSION, load_state, restore_failed
+from kerio_watch.detect.state import RESTORE_ERRORS, STATE_VERSION, load_state, restore_failed
 from kerio_watch.enrich.messages import Submission
 from kerio_watch.events import Event, LoginSucceeded, MessageDelivery, MessageReceived
 from kerio_watch.severity import Severity

@@ -17,25 +17,22 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from kerio_watch.detect.base import RuleDoc, Signal, option
 from kerio_watch.detect.context import Context
 from kerio_watch.detect.profile import Profile
+from kerio_watch.detect.state import SavedState
 from kerio_watch.detect.window import (
-    RESTORE_ERRORS,
-    STATE_VERSION,
     Recent,
-    load_state,
-    restore_failed,
 )
 from kerio_watch.enrich.messages import Submission
 from kerio_watch.events import LoginSucceeded
 from kerio_watch.textsafe import printable
 
 if TYPE_CHECKING:
-    from kerio_watch.store.base import Store
+    pass
 
 RULE = "kerio.net.new_host"
 DAY = 86400
 
 
-class NewHostDetector:
+class NewHostDetector(SavedState):
     """Flags sends and logins from outside addresses new to the account."""
 
     name: ClassVar[str] = "new_host"
@@ -170,34 +167,26 @@ class NewHostDetector:
         """Nothing time-driven."""
         return ()
 
-    # -- persistence --------------------------------------------------------------------
-    def save(self, store: Store) -> None:
-        """Save what fired within the day and how each flagged host was judged."""
-        now = self.ctx.now
-        if not now:
-            return
+    # -- persistence (SavedState) -------------------------------------------------------
+    def dump_state(self, now: int) -> dict[str, Any]:
+        """How each host flagged within the day was judged."""
         seen = self.recent.seen
-        episodes = [
-            [a, h, cap, why] for (a, h), (cap, why) in self.episodes.items() if seen((a, h), now)
-        ]
-        store.save_detector_state(
-            self.name,
-            {"v": STATE_VERSION, "now": now, "episodes": episodes, "recent": self.recent.dump(now)},
-        )
+        return {
+            "episodes": [
+                [a, h, cap, why]
+                for (a, h), (cap, why) in self.episodes.items()
+                if seen((a, h), now)
+            ]
+        }
 
-    def load(self, store: Store) -> None:
-        """Restore what :meth:`save` saved."""
-        data = load_state(store, self.name)
-        if data is None:
-            return
-        try:
-            for account, host, cap, why in data["episodes"]:
-                self.episodes[(str(account), str(host))] = (int(cap), str(why))
-            self.recent.restore(data["recent"])
-        except RESTORE_ERRORS as exc:
-            self.episodes.clear()
-            self.recent.fired.clear()
-            restore_failed(self.name, exc)
+    def restore_state(self, data: dict[str, Any]) -> None:
+        """Take back :meth:`dump_state`."""
+        for account, host, cap, why in data["episodes"]:
+            self.episodes[(str(account), str(host))] = (int(cap), str(why))
+
+    def reset_state(self) -> None:
+        """Forget the judged hosts."""
+        self.episodes.clear()
 
 
 def _provider_prefix(network: str) -> str | None:

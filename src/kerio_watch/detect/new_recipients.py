@@ -25,21 +25,18 @@ from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 from kerio_watch.detect.base import RuleDoc, Signal, option
 from kerio_watch.detect.context import Context
 from kerio_watch.detect.profile import Profile
+from kerio_watch.detect.state import SavedState
 from kerio_watch.detect.window import (
-    RESTORE_ERRORS,
-    STATE_VERSION,
     Recent,
     Window,
     count,
-    load_state,
     percent,
-    restore_failed,
 )
 from kerio_watch.enrich.messages import Submission
 from kerio_watch.textsafe import printable
 
 if TYPE_CHECKING:
-    from kerio_watch.store.base import Store
+    pass
 
 RULE = "kerio.mail.new_recipients"
 MAX_FACTS = 50
@@ -58,7 +55,7 @@ class _Sample(NamedTuple):
     raw: str
 
 
-class NewRecipientsDetector:
+class NewRecipientsDetector(SavedState):
     """Flags bursts of never-seen recipients against the account's novelty rate."""
 
     name: ClassVar[str] = "new_recipients"
@@ -291,13 +288,10 @@ class NewRecipientsDetector:
                 self._prune(now)
         return ()
 
-    # -- persistence --------------------------------------------------------------------
-    def save(self, store: Store) -> None:
-        """Save the windows, per-address tallies, new-recipient samples (lines stored
-        once) and what fired, all within the window."""
-        now = self.ctx.now
-        if not now:
-            return
+    # -- persistence (SavedState) -------------------------------------------------------
+    def dump_state(self, now: int) -> dict[str, Any]:
+        """The windows, per-address tallies and new-recipient samples (lines stored once),
+        all within the window."""
         edge = now - self.span
         windows = {a: rows for a, w in self.windows.items() if (rows := w.dump(now))}
         hosts = [[a, h, rows] for (a, h), w in self.hosts.items() if (rows := w.dump(now))]
@@ -317,45 +311,27 @@ class NewRecipientsDetector:
             ]
             if kept:
                 samples[account] = kept
-        store.save_detector_state(
-            self.name,
-            {
-                "v": STATE_VERSION,
-                "now": now,
-                "windows": windows,
-                "hosts": hosts,
-                "samples": samples,
-                "lines": list(lines),
-                "recent": self.recent.dump(now),
-            },
-        )
+        return {"windows": windows, "hosts": hosts, "samples": samples, "lines": list(lines)}
 
-    def load(self, store: Store) -> None:
-        """Restore what :meth:`save` saved."""
-        data = load_state(store, self.name)
-        if data is None:
-            return
-        try:
-            span = self.span
-            for account, rows in data["windows"].items():
-                self.windows[account] = Window.restore(span, rows)
-            for account, host, rows in data["hosts"]:
-                self.hosts[(account, host)] = Window.restore(span, rows)
-            lines = data["lines"]
-            for account, rows in data["samples"].items():
-                queue: deque[_Sample] = deque(maxlen=MAX_SAMPLES)
-                for ts, host, rcpt, fresh, line in rows:
-                    queue.append(
-                        _Sample(
-                            int(ts), host, rcpt, rcpt.rpartition("@")[2], bool(fresh), lines[line]
-                        )
-                    )
-                self.samples[account] = queue
-            self.recent.restore(data["recent"])
-            self._hour = int(data["now"]) // 3600
-        except RESTORE_ERRORS as exc:
-            self.windows.clear()
-            self.hosts.clear()
-            self.samples.clear()
-            self.recent.fired.clear()
-            restore_failed(self.name, exc)
+    def restore_state(self, data: dict[str, Any]) -> None:
+        """Take back :meth:`dump_state`."""
+        span = self.span
+        for account, rows in data["windows"].items():
+            self.windows[account] = Window.restore(span, rows)
+        for account, host, rows in data["hosts"]:
+            self.hosts[(account, host)] = Window.restore(span, rows)
+        lines = data["lines"]
+        for account, rows in data["samples"].items():
+            queue: deque[_Sample] = deque(maxlen=MAX_SAMPLES)
+            for ts, host, rcpt, fresh, line in rows:
+                queue.append(
+                    _Sample(int(ts), host, rcpt, rcpt.rpartition("@")[2], bool(fresh), lines[line])
+                )
+            self.samples[account] = queue
+        self._hour = int(data["now"]) // 3600
+
+    def reset_state(self) -> None:
+        """Forget the windows, tallies and samples."""
+        self.windows.clear()
+        self.hosts.clear()
+        self.samples.clear()

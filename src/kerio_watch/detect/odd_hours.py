@@ -20,24 +20,21 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from kerio_watch.detect.base import RuleDoc, Signal, option
 from kerio_watch.detect.context import Context
 from kerio_watch.detect.profile import Profile
+from kerio_watch.detect.state import SavedState
 from kerio_watch.detect.window import (
-    RESTORE_ERRORS,
-    STATE_VERSION,
     count,
-    load_state,
-    restore_failed,
 )
 from kerio_watch.enrich.messages import Submission
 from kerio_watch.textsafe import printable
 
 if TYPE_CHECKING:
-    from kerio_watch.store.base import Store
+    pass
 
 RULE = "kerio.time.odd_hours"
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
-class OddHoursDetector:
+class OddHoursDetector(SavedState):
     """Flags mail sent at hours this account (or, for a new account, the site) is idle."""
 
     name: ClassVar[str] = "odd_hours"
@@ -172,42 +169,29 @@ class OddHoursDetector:
         """Nothing time-driven."""
         return ()
 
-    # -- persistence --------------------------------------------------------------------
-    def save(self, store: Store) -> None:
-        """Save which accounts were judged this clock hour, and today's site cache."""
-        now = self.ctx.now
-        if not now:
-            return
+    # -- persistence (SavedState) -------------------------------------------------------
+    def dump_state(self, now: int) -> dict[str, Any]:
+        """Which accounts were judged this clock hour, and today's site cache."""
         hour = now // 3600
-        checked = {a: h for a, h in self.checked.items() if h >= hour}
-        site = {str(h): rare for h, rare in self._site_cache.items()}
-        store.save_detector_state(
-            self.name,
-            {
-                "v": STATE_VERSION,
-                "now": now,
-                "checked": checked,
-                "site_day": self._site_day,
-                "site": site,
-            },
-        )
+        return {
+            "checked": {a: h for a, h in self.checked.items() if h >= hour},
+            "site_day": self._site_day,
+            "site": {str(h): rare for h, rare in self._site_cache.items()},
+        }
 
-    def load(self, store: Store) -> None:
-        """Restore what :meth:`save` saved."""
-        data = load_state(store, self.name)
-        if data is None:
-            return
-        try:
-            for account, hour in data["checked"].items():
-                self.checked[str(account)] = int(hour)
-            self._site_day = int(data["site_day"])
-            for hour, rare in data["site"].items():
-                self._site_cache[int(hour)] = bool(rare)
-        except RESTORE_ERRORS as exc:
-            self.checked.clear()
-            self._site_day = 0
-            self._site_cache.clear()
-            restore_failed(self.name, exc)
+    def restore_state(self, data: dict[str, Any]) -> None:
+        """Take back :meth:`dump_state`."""
+        for account, hour in data["checked"].items():
+            self.checked[str(account)] = int(hour)
+        self._site_day = int(data["site_day"])
+        for hour, rare in data["site"].items():
+            self._site_cache[int(hour)] = bool(rare)
+
+    def reset_state(self) -> None:
+        """Forget the judged accounts and the site cache."""
+        self.checked.clear()
+        self._site_day = 0
+        self._site_cache.clear()
 
 
 def _hour_count(how: list[int], hour: int, spread: int = 1) -> int:

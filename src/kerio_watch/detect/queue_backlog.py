@@ -16,28 +16,25 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from kerio_watch.detect.base import RuleDoc, Signal, option
 from kerio_watch.detect.context import Context
+from kerio_watch.detect.state import SavedState
 from kerio_watch.detect.window import (
-    RESTORE_ERRORS,
-    STATE_VERSION,
     Recent,
     Window,
     count,
-    load_state,
     percent,
-    restore_failed,
 )
 from kerio_watch.enrich.messages import Submission
 from kerio_watch.textsafe import printable
 
 if TYPE_CHECKING:
-    from kerio_watch.store.base import Store
+    pass
 
 RULE = "kerio.queue.backlog"
 MAX_SAVED = 50_000
 """Messages waiting to be checked that are saved between runs (the newest)."""
 
 
-class QueueBacklogDetector:
+class QueueBacklogDetector(SavedState):
     """Flags accounts whose mail piles up undelivered in the queue."""
 
     name: ClassVar[str] = "queue_backlog"
@@ -138,13 +135,9 @@ class QueueBacklogDetector:
         )
         return Signal(RULE, account, now, self.score, printable(summary), None, (raw,))
 
-    # -- persistence --------------------------------------------------------------------
-    def save(self, store: Store) -> None:
-        """Save the messages waiting to be checked (lines stored once), the windows and
-        what fired recently."""
-        now = self.ctx.now
-        if not now:
-            return
+    # -- persistence (SavedState) -------------------------------------------------------
+    def dump_state(self, now: int) -> dict[str, Any]:
+        """The messages waiting to be checked (lines stored once) and the windows."""
         lines: dict[str, int] = {}
         queue = self.queue
         start = max(0, len(queue) - MAX_SAVED)
@@ -156,32 +149,17 @@ class QueueBacklogDetector:
         # Windows run on acceptance times, which lag ``now``: keep a margin.
         edge = now - self.after - 3600
         windows = {a: rows for a, w in self.windows.items() if (rows := w.dump(edge))}
-        store.save_detector_state(
-            self.name,
-            {
-                "v": STATE_VERSION,
-                "now": now,
-                "queue": waiting,
-                "lines": list(lines),
-                "windows": windows,
-                "recent": self.recent.dump(now),
-            },
-        )
+        return {"queue": waiting, "lines": list(lines), "windows": windows}
 
-    def load(self, store: Store) -> None:
-        """Restore what :meth:`save` saved."""
-        data = load_state(store, self.name)
-        if data is None:
-            return
-        try:
-            lines = data["lines"]
-            for ts, qid, account, line in data["queue"]:
-                self.queue.append((int(ts), str(qid), str(account), lines[line]))
-            for account, rows in data["windows"].items():
-                self.windows[account] = Window.restore(self.span, rows)
-            self.recent.restore(data["recent"])
-        except RESTORE_ERRORS as exc:
-            self.queue.clear()
-            self.windows.clear()
-            self.recent.fired.clear()
-            restore_failed(self.name, exc)
+    def restore_state(self, data: dict[str, Any]) -> None:
+        """Take back :meth:`dump_state`."""
+        lines = data["lines"]
+        for ts, qid, account, line in data["queue"]:
+            self.queue.append((int(ts), str(qid), str(account), lines[line]))
+        for account, rows in data["windows"].items():
+            self.windows[account] = Window.restore(self.span, rows)
+
+    def reset_state(self) -> None:
+        """Forget the waiting messages and the windows."""
+        self.queue.clear()
+        self.windows.clear()

@@ -19,20 +19,17 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from kerio_watch.detect.base import RuleDoc, Signal, option
 from kerio_watch.detect.context import Context
 from kerio_watch.detect.profile import Profile
+from kerio_watch.detect.state import SavedState
 from kerio_watch.detect.window import (
-    RESTORE_ERRORS,
-    STATE_VERSION,
     Recent,
-    load_state,
     percent,
-    restore_failed,
 )
 from kerio_watch.enrich.messages import Submission
 from kerio_watch.events import LoginSucceeded
 from kerio_watch.textsafe import printable
 
 if TYPE_CHECKING:
-    from kerio_watch.store.base import Store
+    pass
 
 RULE_SERVICE = "kerio.mail.unusual_service"
 RULE_PROTOCOL = "kerio.login.unusual_protocol"
@@ -48,7 +45,7 @@ def _top(table: dict[str, list[int]]) -> str | None:
     return max(table.items(), key=lambda kv: kv[1][0])[0] if table else None
 
 
-class UnusualServiceDetector:
+class UnusualServiceDetector(SavedState):
     """Flags mail services, login protocols and browsers new to the account."""
 
     name: ClassVar[str] = "unusual_service"
@@ -233,24 +230,3 @@ class UnusualServiceDetector:
     def flush(self, now: int) -> Sequence[Signal]:
         """Nothing time-driven."""
         return ()
-
-    # -- persistence --------------------------------------------------------------------
-    def save(self, store: Store) -> None:
-        """Save what fired within the day."""
-        now = self.ctx.now
-        if not now:
-            return
-        store.save_detector_state(
-            self.name, {"v": STATE_VERSION, "now": now, "recent": self.recent.dump(now)}
-        )
-
-    def load(self, store: Store) -> None:
-        """Restore what :meth:`save` saved."""
-        data = load_state(store, self.name)
-        if data is None:
-            return
-        try:
-            self.recent.restore(data["recent"])
-        except RESTORE_ERRORS as exc:
-            self.recent.fired.clear()
-            restore_failed(self.name, exc)

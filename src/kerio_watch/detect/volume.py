@@ -24,21 +24,18 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from kerio_watch.detect.base import RuleDoc, Signal, option
 from kerio_watch.detect.context import Context
 from kerio_watch.detect.profile import Profile
+from kerio_watch.detect.state import SavedState
 from kerio_watch.detect.window import (
-    RESTORE_ERRORS,
-    STATE_VERSION,
     DualWindow,
     Recent,
     count,
-    load_state,
     number,
-    restore_failed,
 )
 from kerio_watch.enrich.messages import Submission
 from kerio_watch.textsafe import printable
 
 if TYPE_CHECKING:
-    from kerio_watch.store.base import Store
+    pass
 
 RULE = "kerio.mail.volume"
 
@@ -75,7 +72,7 @@ class _Account:
         self.limits: _Limits | None = None
 
 
-class VolumeDetector:
+class VolumeDetector(SavedState):
     """Flags message and recipient counts far above the account's norm for the hour."""
 
     name: ClassVar[str] = "volume"
@@ -247,12 +244,9 @@ class VolumeDetector:
         """Nothing time-driven (windows expire as mail arrives)."""
         return ()
 
-    # -- persistence --------------------------------------------------------------------
-    def save(self, store: Store) -> None:
-        """Save the windows (entries within the long window) and what fired recently."""
-        now = self.ctx.now
-        if not now:
-            return
+    # -- persistence (SavedState) -------------------------------------------------------
+    def dump_state(self, now: int) -> dict[str, Any]:
+        """The windows (entries within the long window) and this hour's limits."""
         hour = now // 3600
         accounts: dict[str, Any] = {}
         for account, acc in self.accounts.items():
@@ -274,37 +268,29 @@ class VolumeDetector:
                     lim.warmup,
                 ],
             }
-        store.save_detector_state(
-            self.name,
-            {"v": STATE_VERSION, "now": now, "accounts": accounts, "recent": self.recent.dump(now)},
-        )
+        return {"accounts": accounts}
 
-    def load(self, store: Store) -> None:
-        """Restore what :meth:`save` saved."""
-        data = load_state(store, self.name)
-        if data is None:
-            return
-        try:
-            for account, saved in data["accounts"].items():
-                acc = _Account(self.short_span, self.long_span)
-                acc.window = DualWindow.restore(self.short_span, self.long_span, saved["w"])
-                lim = saved.get("l")
-                if lim:
-                    acc.limits = _Limits(
-                        int(lim[0]),
-                        float(lim[1]),
-                        float(lim[2]),
-                        float(lim[3]),
-                        float(lim[4]),
-                        str(lim[5]),
-                        bool(lim[6]),
-                    )
-                self.accounts[account] = acc
-            self.recent.restore(data["recent"])
-        except RESTORE_ERRORS as exc:
-            self.accounts.clear()
-            self.recent.fired.clear()
-            restore_failed(self.name, exc)
+    def restore_state(self, data: dict[str, Any]) -> None:
+        """Take back :meth:`dump_state`."""
+        for account, saved in data["accounts"].items():
+            acc = _Account(self.short_span, self.long_span)
+            acc.window = DualWindow.restore(self.short_span, self.long_span, saved["w"])
+            lim = saved.get("l")
+            if lim:
+                acc.limits = _Limits(
+                    int(lim[0]),
+                    float(lim[1]),
+                    float(lim[2]),
+                    float(lim[3]),
+                    float(lim[4]),
+                    str(lim[5]),
+                    bool(lim[6]),
+                )
+            self.accounts[account] = acc
+
+    def reset_state(self) -> None:
+        """Forget the windows."""
+        self.accounts.clear()
 
 
 def _accepted_peak(prof: Profile) -> int:

@@ -5,14 +5,8 @@ Everything here is O(1) amortised per event: detectors call it for every message
 
 from __future__ import annotations
 
-import logging
 from collections import deque
 from typing import Any
-
-log = logging.getLogger(__name__)
-
-STATE_VERSION = 1
-"""Version of the JSON detectors save between runs (other versions are ignored)."""
 
 
 class Window:
@@ -226,26 +220,6 @@ class Recent:
         for key, ts, level in rows:
             k = tuple(key) if isinstance(key, list) else key
             self.fired[k] = (int(ts), level)
-
-
-def load_state(store: Any, name: str) -> dict[str, Any] | None:
-    """A detector's saved state, None when there is none, or it has another version."""
-    loader = getattr(store, "load_detector_state", None)
-    if loader is None:
-        return None
-    data = loader(name)
-    if not isinstance(data, dict) or data.get("v") != STATE_VERSION:
-        return None
-    return data
-
-
-def restore_failed(name: str, exc: Exception) -> None:
-    """Log that saved state could not be used (the detector starts empty)."""
-    log.warning("ignoring unreadable %s state in the state database: %s", name, exc)
-
-
-RESTORE_ERRORS = (ValueError, TypeError, KeyError, IndexError, AttributeError)
-"""What reading malformed saved state can raise."""
 
 
 def count(n: float, word: str, plural: str | None = None) -> str:

@@ -1,0 +1,99 @@
+"""Detector state that outlives a run: what a detector saves in the state database.
+
+A ``scan`` followed by a ``follow``, or a follower restarted after a crash, must judge
+the next line exactly as one long run would have. Every stateful detector therefore
+saves its windows and what it fired recently at each checkpoint, as one JSON mapping
+per detector (``detector_state`` table), and restores it when the next run starts.
+
+:class:`SavedState` holds the part every detector shares: the version stamp, the log
+time of the save, the repeat suppression (``recent``), and what to do when the saved
+state cannot be read (log it and start empty: never crash a run over stale state). A
+detector only says what its own state is::
+
+    class MyDetector(SavedState):
+        def dump_state(self, now: int) -> dict[str, Any]: ...
+        def restore_state(self, data: dict[str, Any]) -> None: ...
+        def reset_state(self) -> None: ...
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from kerio_watch.detect.context import Context
+
+log = logging.getLogger(__name__)
+
+STATE_VERSION = 1
+"""Version of the JSON detectors save between runs (other versions are ignored)."""
+
+RESTORE_ERRORS = (ValueError, TypeError, KeyError, IndexError, AttributeError)
+"""What reading malformed saved state can raise."""
+
+
+def load_state(store: Any, name: str) -> dict[str, Any] | None:
+    """A detector's saved state, None when there is none, or it has another version."""
+    loader = getattr(store, "load_detector_state", None)
+    if loader is None:
+        return None
+    data = loader(name)
+    if not isinstance(data, dict) or data.get("v") != STATE_VERSION:
+        return None
+    return data
+
+
+def restore_failed(name: str, exc: Exception) -> None:
+    """Log that saved state could not be used (the detector starts empty)."""
+    log.warning("ignoring unreadable %s state in the state database: %s", name, exc)
+
+
+class SavedState:
+    """``save`` and ``load`` for a detector, around its own three methods.
+
+    The saved mapping holds ``v`` (:data:`STATE_VERSION`), ``now`` (log time of the
+    save), ``recent`` (when the detector has a ``recent``
+    :class:`~kerio_watch.detect.window.Recent`) and whatever :meth:`dump_state` returns.
+    Nothing is saved before the first event (``ctx.now`` is 0).
+    """
+
+    name: ClassVar[str]
+    ctx: Context
+
+    def dump_state(self, now: int) -> dict[str, Any]:
+        """This detector's own state at log time ``now`` (JSON-ready); none by default."""
+        return {}
+
+    def restore_state(self, data: dict[str, Any]) -> None:
+        """Take back what :meth:`dump_state` returned (may raise RESTORE_ERRORS)."""
+
+    def reset_state(self) -> None:
+        """Forget this detector's own state (after a failed restore)."""
+
+    def save(self, store: Any) -> None:
+        """Save the state (a checkpoint)."""
+        now = self.ctx.now
+        if not now:
+            return
+        data = {"v": STATE_VERSION, "now": now, **self.dump_state(now)}
+        recent = getattr(self, "recent", None)
+        if recent is not None:
+            data["recent"] = recent.dump(now)
+        store.save_detector_state(self.name, data)
+
+    def load(self, store: Any) -> None:
+        """Restore what :meth:`save` saved; start empty (and say so) if it is unreadable."""
+        data = load_state(store, self.name)
+        if data is None:
+            return
+        recent = getattr(self, "recent", None)
+        try:
+            self.restore_state(data)
+            if recent is not None:
+                recent.restore(data["recent"])
+        except RESTORE_ERRORS as exc:
+            self.reset_state()
+            if recent is not None:
+                recent.fired.clear()
+            restore_failed(self.name, exc)
