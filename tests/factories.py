@@ -151,6 +151,7 @@ def pipeline(
     site: dict[str, Any] | None = None,
     users: dict[str, dict[str, Any]] | None = None,
     store: SQLiteStore | None = None,
+    state: dict[str, Any] | None = None,
 ) -> Recorder:
     """A pipeline running only the named detectors (all of them when none are named)."""
     detectors: dict[str, dict[str, Any]] = {
@@ -163,6 +164,7 @@ def pipeline(
             "site": {"local_domains": ["example.com"], "trusted_networks": [LAN], **(site or {})},
             "detectors": detectors,
             "users": users or {},
+            "state": state or {},
         }
     )
     p = Recorder(config, store or SQLiteStore(":memory:"), Timebase(ZoneInfo("UTC")))

@@ -96,10 +96,25 @@ class UserConfig:
 
 
 @dataclass(frozen=True)
+class StateConfig:
+    """``[state]``: how long the state database keeps history."""
+
+    activity_days: int = field(
+        default=400,
+        metadata=_help(
+            "Days of hourly activity (what reports, timelines and the dashboard show) to "
+            "keep, counted back from the newest log time; 0 keeps it forever. Profiles, "
+            "incidents and alerts are kept regardless."
+        ),
+    )
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole configuration."""
 
     site: SiteConfig = field(default_factory=SiteConfig, metadata=_help("The site."))
+    state: StateConfig = field(default_factory=StateConfig, metadata=_help("The state database."))
     users: dict[str, UserConfig] = field(
         default_factory=dict, metadata=_help("Per-account settings, keyed by address.")
     )
@@ -273,6 +288,11 @@ def config_from_dict(data: dict[str, Any], source: str = "<dict>") -> Config:
     config = _build(Config, body, "", problems)
     site = _check_site(config.site, problems)
     users = _check_users(config.users, problems)
+    if config.state.activity_days < 0:
+        problems.add(
+            "state.activity_days",
+            f"expected 0 (keep forever) or a number of days, got {config.state.activity_days}",
+        )
     sinks: list[dict[str, Any]] = []
     if not isinstance(raw_sinks, list) or not all(isinstance(s, dict) for s in raw_sinks):
         problems.add("sinks", "expected [[sinks]] tables")
@@ -414,6 +434,7 @@ def reference_markdown() -> str:
 
     table("[site]", SiteConfig)
     table('[users."ADDRESS"]', UserConfig)
+    table("[state]", StateConfig)
     out.extend(
         [
             "## `[detectors.NAME]`",

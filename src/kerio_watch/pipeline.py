@@ -44,6 +44,9 @@ MESSAGES_MAX_AGE = 2 * 3600
 """Messages younger than this (log time) are saved between runs ..."""
 MESSAGES_MAX_SAVED = 20_000
 """... at most this many (the newest)."""
+DAY = 86400
+IP_STATE_DAYS = 7
+"""Per-IP state (password guessing) quiet this long is deleted; the detector reads a day."""
 
 AlertListener = Callable[[Alert, bool], None]
 """Called with each alert and whether it is reported (at or after ``--since``)."""
@@ -96,6 +99,7 @@ class Pipeline:
         self.learner = Learner(self.ctx)
         self._minute = 0
         self._now = 0
+        self._pruned_day = 0
         self._last_id = store.next_incident_id()
         self.engine = IncidentEngine(self._next_id, self.format_time, suppressed=self._ignored)
         self.engine.restore(store.open_incidents())
@@ -399,6 +403,19 @@ class Pipeline:
             self.ctx.sessions.sessions.clear()
             restore_failed("pipeline", exc)
 
+    def _prune(self, store: Store) -> None:
+        """Once a log day, keep the database from growing without end: delete hourly
+        activity older than ``[state] activity_days`` and the state of addresses quiet for
+        :data:`IP_STATE_DAYS` (log time, so a replay prunes as the live run did)."""
+        now = self._now
+        if not now or now // DAY == self._pruned_day:
+            return
+        self._pruned_day = now // DAY
+        days = self.config.state.activity_days
+        if days:
+            store.prune_activity(now - days * DAY)
+        store.prune_ip_state(now - IP_STATE_DAYS * DAY)
+
     def _save_context(self, store: Store) -> None:
         """Save the trackers (recent messages, live sessions) and the clock."""
         now = self._now
@@ -442,6 +459,7 @@ class Pipeline:
         with store.transaction():
             self._apply_acks()
             self.activity.write(store)
+            self._prune(store)
             store.save_incidents(self.engine.take_changed())
             if self.alerts:
                 store.save_alerts(self.alerts)

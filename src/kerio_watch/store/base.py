@@ -126,6 +126,10 @@ class Store(Protocol):
         """Add hourly activity counts."""
         ...
 
+    def prune_activity(self, before: int) -> int:
+        """Delete activity of hours before log time ``before``; returns how many rows."""
+        ...
+
     def activity(
         self,
         since: int | None = None,
@@ -168,6 +172,10 @@ class Store(Protocol):
 
     def save_ip_state(self, states: dict[str, dict[str, Any]]) -> None:
         """Save per-IP detector state."""
+        ...
+
+    def prune_ip_state(self, before: int) -> int:
+        """Delete the state of addresses last seen before log time ``before``."""
         ...
 
     def load_detector_state(self, name: str) -> dict[str, Any] | None:

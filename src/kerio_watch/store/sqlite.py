@@ -108,6 +108,12 @@ class SQLiteStore:
         except sqlite3.OperationalError as exc:
             raise StoreError(f"{self.path}: cannot write: {exc}") from None
 
+    def _delete(self, sql: str, params: tuple[Any, ...]) -> int:
+        try:
+            return self.db.execute(sql, params).rowcount
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"{self.path}: cannot write: {exc}") from None
+
     def _write_many(self, sql: str, rows: Iterable[tuple[Any, ...]]) -> None:
         try:
             self.db.executemany(sql, rows)
@@ -268,6 +274,11 @@ class SQLiteStore:
             ((h, a, k, key, n) for (h, a, k, key), n in rows.items()),
         )
 
+    def prune_activity(self, before: int) -> int:
+        """Delete the activity of hours that ended by log time ``before``; returns how many
+        rows."""
+        return self._delete("DELETE FROM activity WHERE hour < ?", (before // 3600,))
+
     def activity(
         self,
         since: int | None = None,
@@ -365,6 +376,10 @@ class SQLiteStore:
             "INSERT OR REPLACE INTO ip_state VALUES (?, ?, ?)",
             ((ip, _dumps(s), int(s.get("updated", 0))) for ip, s in states.items()),
         )
+
+    def prune_ip_state(self, before: int) -> int:
+        """Delete the state of addresses last seen before log time ``before``."""
+        return self._delete("DELETE FROM ip_state WHERE updated < ?", (before,))
 
     # -- detector state -----------------------------------------------------------------
     def load_detector_state(self, name: str) -> dict[str, Any] | None:
@@ -542,15 +557,11 @@ class SQLiteStore:
 
     def prune_deliveries(self, before: float) -> int:
         """Delete finished deliveries created before ``before``; returns how many."""
-        try:
-            cur = self.db.execute(
-                "DELETE FROM deliveries WHERE created < ? AND status IN "
-                "('sent', 'failed', 'summarized', 'digested')",
-                (before,),
-            )
-        except sqlite3.OperationalError as exc:
-            raise StoreError(f"{self.path}: cannot write: {exc}") from None
-        return cur.rowcount
+        return self._delete(
+            "DELETE FROM deliveries WHERE created < ? AND status IN "
+            "('sent', 'failed', 'summarized', 'digested')",
+            (before,),
+        )
 
     # -- acknowledgements -------------------------------------------------------------
     def record_ack(self, incident_id: int, decision: str) -> None:
