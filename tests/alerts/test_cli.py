@@ -102,7 +102,7 @@ class TestTestSink:
     def test_config_errors_name_sink_and_key(self, tmp_path: Path) -> None:
         """Invalid sink options fail config check with file, sink index and key."""
         cfg = write_config(
-            tmp_path, '[[sinks]]\ntype = "syslog"\nprotocol = "tls"\ncooldown = "soon"\n'
+            tmp_path, '[[sinks]]\ntype = "syslog"\nprotocol = "relp"\ncooldown = "soon"\n'
         )
         result = run("config", "check", "-c", str(cfg))
         assert result.exit_code == ExitStatus.CONFIG_ERROR

@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 import socket
-from collections.abc import Callable
+import ssl
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +18,7 @@ from kerio_watch.alerts.syslog import BOM, SyslogSink
 from kerio_watch.errors import SinkError
 from kerio_watch.severity import Severity
 
-from .conftest import HOSTILE_USER, free_port
+from .conftest import HOSTILE_USER, free_port, server_context
 
 HEADER = re.compile(
     rb"<(?P<pri>\d{1,3})>1 (?P<ts>\S+) (?P<host>[!-~]{1,255}) (?P<app>[!-~]{1,48}) "
@@ -163,6 +165,158 @@ class TestTransports:
             sink(protocol="unix", socket=str(tmp_path / "nope")).send(alert())
 
 
+class TlsReceiver:
+    """A real RFC 5425 receiver on 127.0.0.1: TLS, then octet-counted frames until the
+    sender closes. ``require_client`` admits only senders with a certificate signed by
+    the test CA (the test certificate itself)."""
+
+    def __init__(self, tls_files: tuple[Path, Path], require_client: bool = False) -> None:
+        self.ctx = server_context(tls_files)
+        if require_client:
+            self.ctx.verify_mode = ssl.CERT_REQUIRED
+            self.ctx.load_verify_locations(str(tls_files[0]))
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(5)
+        self.sock.settimeout(5)
+        self.port = self.sock.getsockname()[1]
+        self.frames: list[bytes] = []
+        self.errors: list[str] = []
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                raw, _ = self.sock.accept()
+            except OSError:
+                return
+            try:
+                with self.ctx.wrap_socket(raw, server_side=True) as conn:
+                    stream = b""
+                    while chunk := conn.recv(65535):
+                        stream += chunk
+            except (OSError, ssl.SSLError) as exc:
+                self.errors.append(str(exc))
+                continue
+            while stream:
+                length, _, rest = stream.partition(b" ")
+                self.frames.append(rest[: int(length)])
+                stream = rest[int(length) :]
+
+    def close(self) -> None:
+        self.sock.close()
+        self.thread.join(5)
+
+
+@pytest.fixture
+def tls_receiver(tls_files: tuple[Path, Path]) -> Iterator[Callable[..., TlsReceiver]]:
+    made: list[TlsReceiver] = []
+
+    def start(require_client: bool = False) -> TlsReceiver:
+        made.append(TlsReceiver(tls_files, require_client))
+        return made[-1]
+
+    yield start
+    for receiver in made:
+        receiver.close()
+
+
+class TestTls:
+    """``protocol = "tls"`` (RFC 5425) against a real TLS receiver."""
+
+    def test_delivers_octet_counted_frames(
+        self,
+        tls_receiver: Callable[..., TlsReceiver],
+        tls_files: tuple[Path, Path],
+        hostile: Callable[..., Alert],
+    ) -> None:
+        server = tls_receiver()
+        s = sink(protocol="tls", port=server.port, host="localhost", ca_file=str(tls_files[0]))
+        s.send(hostile())
+        s.send(hostile(id="12-4", severity=Severity.CRITICAL))
+        server.close()
+        assert len(server.frames) == 2, server.errors
+        got = [parse(f) for f in server.frames]
+        assert [g["sd"]["severity"] for g in got] == ["high", "critical"]
+        assert all(no_control_bytes(f.replace(BOM, b"")) for f in server.frames)
+
+    def test_untrusted_certificate_is_refused(
+        self, tls_receiver: Callable[..., TlsReceiver], alert: Callable[..., Alert]
+    ) -> None:
+        server = tls_receiver()
+        with pytest.raises(SinkError, match=r"tls://127\.0\.0\.1:\d+: the TLS certificate is "
+                                            r"not trusted .*set ca_file"):  # fmt: skip
+            sink(protocol="tls", port=server.port).send(alert())
+        server.close()
+        assert server.frames == []
+
+    def test_verify_off(
+        self, tls_receiver: Callable[..., TlsReceiver], alert: Callable[..., Alert]
+    ) -> None:
+        server = tls_receiver()
+        sink(protocol="tls", port=server.port, verify=False).send(alert())
+        server.close()
+        assert len(server.frames) == 1
+
+    def test_client_certificate(
+        self,
+        tls_receiver: Callable[..., TlsReceiver],
+        tls_files: tuple[Path, Path],
+        alert: Callable[..., Alert],
+    ) -> None:
+        """A collector that admits only known senders: refused without the client
+        certificate, delivered with it (key in its own file)."""
+        cert, key = (str(f) for f in tls_files)
+        server = tls_receiver(require_client=True)
+        with pytest.raises(SinkError, match="syslog tls://"):
+            sink(protocol="tls", port=server.port, ca_file=cert).send(alert())
+        s = sink(protocol="tls", port=server.port, ca_file=cert, client_cert=cert, client_key=key)
+        s.send(alert())
+        server.close()
+        assert len(server.frames) == 1
+        assert parse(server.frames[0])["sd"]["incident"] == "12"
+
+    def test_missing_files_are_named(self, tmp_path: Path, alert: Callable[..., Alert]) -> None:
+        missing = tmp_path / "nope.pem"
+        with pytest.raises(SinkError, match=f"ca_file {missing}: no such file"):
+            sink(protocol="tls", port=free_port(), ca_file=str(missing)).send(alert())
+        garbage = tmp_path / "garbage.pem"
+        garbage.write_text("not a certificate", encoding="utf-8")
+        with pytest.raises(SinkError, match="cannot use ca_file, client_cert or client_key"):
+            sink(protocol="tls", port=free_port(), client_cert=str(garbage)).send(alert())
+
+    def test_plain_tcp_port_is_explained(
+        self, tcp_receiver: socket.socket, alert: Callable[..., Alert]
+    ) -> None:
+        """Speaking TLS to a plain TCP receiver fails with a hint, not a hang."""
+        port = tcp_receiver.getsockname()[1]
+
+        def answer_plain() -> None:
+            conn, _ = tcp_receiver.accept()
+            with conn:
+                conn.recv(65535)
+                conn.sendall(b"not tls\n")
+
+        t = threading.Thread(target=answer_plain, daemon=True)
+        t.start()
+        with pytest.raises(SinkError, match=r"TLS failed .*is it a TLS syslog port"):
+            sink(protocol="tls", port=port, verify=False).send(alert())
+        t.join(5)
+
+    def test_default_ports(self) -> None:
+        assert sink(protocol="tls").port == 6514
+        assert sink(protocol="tcp").port == 514
+        assert sink(protocol="udp", port=1514).port == 1514
+
+    def test_tls_options_need_tls(self) -> None:
+        problems = SyslogSink.validate(
+            {"type": "syslog", "protocol": "tcp", "ca_file": "/x.pem", "client_key": "/k.pem"}
+        )
+        keys = {p.split(":", 1)[0] for p in problems}
+        assert keys == {"ca_file", "client_key"}
+
+
 class TestContent:
     """Log text cannot break the format or add control characters."""
 
@@ -211,7 +365,7 @@ class TestValidation:
     def test_bad_values(self) -> None:
         """Facility, protocol, port and SD-ID are checked; unknown keys are refused."""
         problems = SyslogSink.validate(
-            {"type": "syslog", "facility": "local9", "protocol": "tls", "port": 70000,
+            {"type": "syslog", "facility": "local9", "protocol": "relp", "port": 70000,
              "sd_id": "bad id", "address": "x:514"}
         )  # fmt: skip
         keys = {p.split(":", 1)[0] for p in problems}

@@ -1,4 +1,5 @@
-"""``type = "syslog"``: RFC 5424 messages over UDP, TCP (octet counting) or a Unix socket.
+"""``type = "syslog"``: RFC 5424 messages over UDP, TCP or TLS (octet counting, RFC 6587
+and RFC 5425) or a Unix socket.
 
 A message looks like::
 
@@ -15,12 +16,15 @@ a pure ASCII one has none.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import errno
 import os
 import re
 import socket
+import ssl
 from dataclasses import dataclass
+from pathlib import Path
 
 from kerio_watch.alerts.base import Sink, SinkOptions, option
 from kerio_watch.alerts.model import Alert
@@ -50,6 +54,7 @@ APP_NAME = "kerio-watch"
 BOM = b"\xef\xbb\xbf"
 _SD_ID = re.compile(r"[!#-<>-\\^-~]{1,32}")  # printusascii except = ] " and space
 _DATAGRAM_MIN = 480  # RFC 5426: every receiver takes at least this
+DEFAULT_PORTS = {"udp": 514, "tcp": 514, "tls": 6514}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -58,12 +63,13 @@ class SyslogOptions(SinkOptions):
 
     protocol: str = option(
         "udp",
-        "How to reach the syslog server: udp, tcp (RFC 6587 octet counting) or unix "
-        "(a local datagram socket such as /dev/log).",
-        choices=("udp", "tcp", "unix"),
+        "How to reach the syslog server: udp, tcp (RFC 6587 octet counting), tls (RFC "
+        "5425: TCP with TLS, for a collector across the internet) or unix (a local "
+        "datagram socket such as /dev/log).",
+        choices=("udp", "tcp", "tls", "unix"),
     )
-    host: str = option("127.0.0.1", "Syslog server (udp, tcp).", example='"siem.example.com"')
-    port: int = option(514, "Syslog server port (udp, tcp).")
+    host: str = option("127.0.0.1", "Syslog server (udp, tcp, tls).", example='"siem.example.com"')
+    port: int = option(0, "Syslog server port. Default: 514 for udp and tcp, 6514 for tls.")
     socket: str = option("/dev/log", "Unix socket path (unix).")
     facility: str = option(
         "user", "Syslog facility.", choices=tuple(FACILITIES), example='"local4"'
@@ -78,12 +84,31 @@ class SyslogOptions(SinkOptions):
         2048,
         "Longest datagram in bytes (udp, unix); longer messages are truncated.",
     )
+    ca_file: str = option(
+        "", "CA certificate(s) to trust for the server (tls, PEM), e.g. the collector's own CA."
+    )
+    verify: bool = option(
+        True,
+        "Check the server's certificate and name (tls). Prefer ca_file to turning this off.",
+    )
+    client_cert: str = option(
+        "",
+        "Client certificate (tls, PEM) for a collector that admits only known senders "
+        "(rsyslog StreamDriverAuthMode x509/name). May hold the key too.",
+    )
+    client_key: str = option("", "Private key of client_cert, if it is in its own file (tls).")
 
     def check(self) -> list[str]:
-        """Port range, SD-ID syntax, datagram size."""
+        """Port range, SD-ID syntax, datagram size, TLS files."""
         problems = super().check()
-        if not 0 < self.port < 65536:
+        if not 0 <= self.port < 65536:
             problems.append(f"port: expected 1-65535, got {self.port}")
+        if self.client_key and not self.client_cert:
+            problems.append("client_key: set client_cert too (the certificate of this key)")
+        if self.protocol != "tls":
+            for key in ("ca_file", "client_cert", "client_key"):
+                if getattr(self, key):
+                    problems.append(f'{key}: only used with protocol = "tls"')
         if not _SD_ID.fullmatch(self.sd_id) or "@" not in self.sd_id:
             problems.append(
                 f'sd_id: expected name@number of printable ASCII without =, ], " or '
@@ -185,25 +210,43 @@ class SyslogSink(Sink[SyslogOptions]):
                 self._send_udp(data)
             elif o.protocol == "tcp":
                 self._send_tcp(data)
+            elif o.protocol == "tls":
+                self._send_tls(data)
             else:
                 self._send_unix(data)
         except TimeoutError:
             raise SinkError(f"{self._where()}: no answer within {o.timeout:g} s") from None
+        except ssl.SSLCertVerificationError as exc:
+            raise SinkError(
+                f"{self._where()}: the TLS certificate is not trusted ({exc.verify_message}); "
+                "set ca_file to the CA that signed it"
+            ) from None
+        except ssl.SSLError as exc:
+            raise SinkError(
+                f"{self._where()}: TLS failed ({exc.reason or exc}); is it a TLS syslog port, "
+                "and does it want a client certificate?"
+            ) from None
         except socket.gaierror as exc:
             raise SinkError(f"cannot resolve {o.host}: {exc.strerror or exc}") from None
         except OSError as exc:
             raise SinkError(f"{self._where()}: {exc.strerror or exc}") from None
 
+    @property
+    def port(self) -> int:
+        """The configured port, or the protocol's usual one."""
+        o = self.options
+        return o.port or DEFAULT_PORTS.get(o.protocol, 514)
+
     def _where(self) -> str:
         o = self.options
         if o.protocol == "unix":
             return f"syslog socket {o.socket}"
-        return f"syslog {o.protocol}://{o.host}:{o.port}"
+        return f"syslog {o.protocol}://{o.host}:{self.port}"
 
     def _send_udp(self, data: bytes) -> None:
         o = self.options
         family, kind, proto, _name, addr = socket.getaddrinfo(
-            o.host, o.port, type=socket.SOCK_DGRAM
+            o.host, self.port, type=socket.SOCK_DGRAM
         )[0]
         with socket.socket(family, kind, proto) as sock:
             sock.settimeout(o.timeout)
@@ -212,9 +255,49 @@ class SyslogSink(Sink[SyslogOptions]):
     def _send_tcp(self, data: bytes) -> None:
         o = self.options
         frame = str(len(data)).encode("ascii") + b" " + data
-        with socket.create_connection((o.host, o.port), timeout=o.timeout) as sock:
+        with socket.create_connection((o.host, self.port), timeout=o.timeout) as sock:
             sock.sendall(frame)
             sock.shutdown(socket.SHUT_WR)
+
+    def _context(self) -> ssl.SSLContext:
+        """The client TLS context; a missing or unusable file is named.
+
+        Raises:
+            SinkError: ca_file, client_cert or client_key cannot be read or used.
+        """
+        o = self.options
+        for key in ("ca_file", "client_cert", "client_key"):
+            path = getattr(o, key)
+            if path and not os.access(path, os.R_OK):
+                why = "permission denied" if Path(path).exists() else "no such file"
+                raise SinkError(f"syslog sink: {key} {path}: {why}")
+        try:
+            ctx = ssl.create_default_context(cafile=o.ca_file or None)
+            if o.client_cert:
+                ctx.load_cert_chain(o.client_cert, o.client_key or None)
+        except (OSError, ValueError) as exc:
+            detail = getattr(exc, "reason", None) or exc
+            raise SinkError(
+                f"syslog sink: cannot use ca_file, client_cert or client_key ({detail}); "
+                "expected PEM certificates and an unencrypted PEM key"
+            ) from None
+        if not o.verify:
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+        return ctx
+
+    def _send_tls(self, data: bytes) -> None:
+        """RFC 5425: octet-counted frames over TLS, closed with a TLS close_notify."""
+        o = self.options
+        ctx = self._context()
+        frame = str(len(data)).encode("ascii") + b" " + data
+        with (
+            socket.create_connection((o.host, self.port), timeout=o.timeout) as raw,
+            ctx.wrap_socket(raw, server_hostname=o.host) as sock,
+        ):
+            sock.sendall(frame)
+            with contextlib.suppress(OSError):  # sent; a collector may just hang up
+                sock.unwrap()
 
     def _send_unix(self, data: bytes) -> None:
         o = self.options
