@@ -41,12 +41,13 @@ from kerio_watch.incidents.ack import DECISIONS, acknowledge
 from kerio_watch.report.build import DAY, build_report, default_period, resolve_period
 from kerio_watch.report.charts import heatmap, traffic_chart, volume_chart
 from kerio_watch.report.html import render_html, report_charts, stylesheet
-from kerio_watch.report.model import IncidentRow, Period, jsonable
+from kerio_watch.report.model import IncidentRow, Period, Report, jsonable
 from kerio_watch.report.servertime import ServerTime
 from kerio_watch.report.timeline import AccountView, account_view
 from kerio_watch.store import open_store
 from kerio_watch.store.base import Store
 from kerio_watch.web import security
+from kerio_watch.web.cache import ReportCache
 from kerio_watch.web.settings import WebSettings
 
 PUBLIC_ENDPOINTS = frozenset(("login", "static", "report_css"))
@@ -93,12 +94,21 @@ def create_app(
     token = settings.token or start_token
     throttle = security.LoginThrottle()
     css = stylesheet()
+    reports = ReportCache(db_path)
+    app.extensions["kerio_watch.reports"] = reports
 
     def store() -> Store:
         if "store" not in g:
             g.store = open_store(db_path, readonly=True)
         s: Store = g.store
         return s
+
+    def period_report(period: Period) -> Report:
+        """The report of a period, reused until the database changes."""
+        return reports.get(
+            (period.since, period.until),
+            lambda: build_report(store(), config, period, server_time(), mail_server),
+        )
 
     def server_time() -> ServerTime:
         if "st" not in g:
@@ -188,7 +198,7 @@ def create_app(
         st = server_time()
         open_incidents = [IncidentRow.of(i) for i in s.incidents(status="open", limit=500)]
         period = default_period(s)
-        report = build_report(s, config, period, st, mail_server)
+        report = period_report(period)
         return render_template(
             "index.html",
             st=st,
@@ -318,7 +328,7 @@ def create_app(
     def report() -> str:
         st = server_time()
         period = _period_from_args()
-        r = build_report(store(), config, period, st, mail_server)
+        r = period_report(period)
         return render_template(
             "report.html",
             st=st,
@@ -332,7 +342,7 @@ def create_app(
     def report_file() -> Response:
         st = server_time()
         period = _period_from_args()
-        r = build_report(store(), config, period, st, mail_server)
+        r = period_report(period)
         name = f"kerio-watch-report-{st.local(period.until).strftime('%Y-%m-%d')}.html"
         return Response(
             render_html(r, st),
@@ -344,7 +354,7 @@ def create_app(
     def report_json() -> Response:
         st = server_time()
         period = _period_from_args()
-        r = build_report(store(), config, period, st, mail_server)
+        r = period_report(period)
         return Response(
             json.dumps(jsonable(r, st.iso), ensure_ascii=False), mimetype="application/json"
         )
