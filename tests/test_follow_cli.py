@@ -322,6 +322,11 @@ class TestLive:
         stopped = status()
         assert stopped["running"] is False
         assert stopped["lag_bytes"] == len(line(2)) + 1
+        assert stopped["db_bytes"] >= follow.db.stat().st_size > 0  # type: ignore[operator]
+        assert stopped["activity"] == {
+            "first_hour": "2026-03-10T07:00:00+00:00",
+            "last_hour": "2026-03-10T07:00:00+00:00",
+        }
         text = subprocess.run(
             [sys.executable, "-m", "kerio_watch", "status", "--db", str(follow.db)],
             capture_output=True,
@@ -329,6 +334,7 @@ class TestLive:
             check=True,
         ).stdout
         assert "not running" in text and "mail.log" in text
+        assert "hourly activity 2026-03-10 to 2026-03-10 (UTC)" in text
 
     def test_one_follower_per_database(self, follow: Follow, logs: Path, tmp_path: Path) -> None:
         """A second follower on the same database is refused with a clear message."""

@@ -150,8 +150,16 @@ def status_report(store: Store, db_path: Path, config_path: Path | None) -> dict
     files.sort(key=lambda f: f["path"])
     by_severity = Counter(inc.severity.label for inc in store.open_incidents())
     totals = Totals.from_json(meta["stats"])
+    span = store.activity_span()
     return {
         "db": str(db_path),
+        "db_bytes": _db_bytes(db_path),
+        "activity": None
+        if span is None
+        else {
+            "first_hour": dt.datetime.fromtimestamp(span[0], dt.UTC).isoformat(),
+            "last_hour": dt.datetime.fromtimestamp(span[1], dt.UTC).isoformat(),
+        },
         "running": running,
         "pid": pid if running else None,
         "heartbeat": heartbeat,
@@ -167,6 +175,17 @@ def status_report(store: Store, db_path: Path, config_path: Path | None) -> dict
         },
         "sinks": _sink_health(store, config_path),
     }
+
+
+def _db_bytes(db_path: Path) -> int:
+    """Size of the state database with its write-ahead log."""
+    total = 0
+    for path in (db_path, Path(f"{db_path}-wal")):
+        try:
+            total += path.stat().st_size
+        except OSError:
+            continue
+    return total
 
 
 def _file_status(cp: FileCheckpoint) -> dict[str, Any]:
@@ -229,6 +248,13 @@ def print_status(console: Console, report: dict[str, Any]) -> None:
     )
     pid = f" (pid {report['pid']})" if report["pid"] else ""
     console.print(f"follower: {state}{pid}   state: {printable(report['db'])}")
+    activity = report["activity"]
+    history = (
+        f"hourly activity {activity['first_hour'][:10]} to {activity['last_hour'][:10]} (UTC)"
+        if activity
+        else "no activity yet"
+    )
+    console.print(f"database: {report['db_bytes'] / 1e6:,.1f} MB, {history}")
     age = report["heartbeat_age_seconds"]
     beat = f"{report['heartbeat']} ({age:g} s ago)" if age is not None else "never"
     console.print(f"last heartbeat: {beat}")
