@@ -23,7 +23,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 import pytest
 
@@ -313,7 +313,7 @@ class TestLive:
         running = status()
         assert running["running"] is True
         assert running["pid"] == follow.proc.pid  # type: ignore[union-attr]
-        (entry,) = running["files"]  # type: ignore[misc]
+        (entry,) = cast(list[dict[str, object]], running["files"])
         assert entry["lag_bytes"] == 0 and entry["offset"] == (logs / "mail.log").stat().st_size
         assert running["totals"]["lines"] == 2  # type: ignore[index]
         assert running["last_event"] == "2026-03-10T08:00:07+01:00"
@@ -426,7 +426,7 @@ class TestExactlyOnce:
         printed = follow.printed()
         assert sorted(a["id"] for a in printed) == sorted(a["id"] for a in expected)  # type: ignore[type-var]
         key = ("user", "rule", "severity", "time")
-        assert sorted(tuple(a[k] for k in key) for a in printed) == sorted(  # type: ignore[misc]
+        assert sorted(tuple(a[k] for k in key) for a in printed) == sorted(
             tuple(a[k] for k in key) for a in expected
         )
         with sqlite3.connect(follow.db) as db:

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import cast
 
 import pytest
 from click.testing import Result
@@ -68,7 +69,7 @@ class TestFromUser:
         assert alert["time"] == "2026-03-10T10:05:00+01:00"
         summary = str(alert["summary"])
         assert "ceo@evil.test" in summary and "203.0.113.9" in summary and "SMTP" in summary
-        assert any("ceo@evil.test" in str(e) for e in alert["evidence"])  # type: ignore[union-attr]
+        assert any("ceo@evil.test" in str(e) for e in cast(list[object], alert["evidence"]))
 
     def test_other_local_address_is_less_serious(
         self, write_log: Callable[..., Path], cli: Callable[..., Result]

@@ -27,13 +27,14 @@ from kerio_watch.detect.auth import (
     RULE_SENT,
     RULE_SPRAY,
 )
+from kerio_watch.events import Event, LoginFailed
 from kerio_watch.severity import Severity
 from kerio_watch.store.sqlite import SQLiteStore
 
 BOT = "203.0.113.66"
 
 
-def _guessing(day: int = 22, n: int = 12, user: str = ALICE) -> list:
+def _guessing(day: int = 22, n: int = 12, user: str = ALICE) -> list[LoginFailed]:
     return [failed(at(day, "10:00") + 20 * i, BOT, user) for i in range(n)]
 
 
@@ -44,7 +45,9 @@ class TestInternetNoise:
         """All three IP rules together are still a low incident keyed by the IP."""
         p = pipeline("auth")
         victims = [f"user{i}@example.com" for i in range(6)]
-        events = [failed(at(1, "03:00") + 5 * i, BOT, victims[i % 6]) for i in range(30)]
+        events: list[Event] = [
+            failed(at(1, "03:00") + 5 * i, BOT, victims[i % 6]) for i in range(30)
+        ]
         events.append(blocked(at(1, "03:03"), BOT))
         signals = feed(p, events)
         assert rules(signals) >= {RULE_BRUTE, RULE_SPRAY, RULE_BLOCKED}
@@ -93,7 +96,7 @@ class TestCompromise:
     def test_typo_then_login_is_quiet(self) -> None:
         """Two wrong passwords from a hotel, then the right one: not guessing."""
         p = pipeline("auth")
-        events = [failed(at(22, "10:00") + i, BOT) for i in range(2)]
+        events: list[Event] = [failed(at(22, "10:00") + i, BOT) for i in range(2)]
         events.append(login(at(22, "10:01"), ALICE, BOT))
         assert [s for s in feed(p, events) if s.rule == RULE_GUESSED] == []
 

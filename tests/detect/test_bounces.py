@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from factories import ALICE, at, dsn, feed, office_history, pipeline, recv, rules, sent
 from kerio_watch.detect.bounces import RULE
+from kerio_watch.events import Event
 
 
-def _spam(day: int, n: int, fail_every: int) -> list:
-    events = []
+def _spam(day: int, n: int, fail_every: int) -> list[Event]:
+    events: list[Event] = []
     for i in range(n):
         ts = at(day, "02:00") + 20 * i
         rcpt = f"x{i}@list.test"

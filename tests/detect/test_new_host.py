@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from factories import ALICE, BOB, at, feed, login, office_history, pipeline, recv, rules
+from factories import ALICE, BOB, Recorder, at, feed, login, office_history, pipeline, recv, rules
 from kerio_watch.detect.new_host import RULE
 
 
-def _settled(**kw: object) -> object:
+def _settled(**kw: object) -> Recorder:
     p = pipeline("new_host", **kw)  # type: ignore[arg-type]
     feed(p, office_history(ALICE, days=14))
     return p

@@ -4,17 +4,31 @@ from __future__ import annotations
 
 import random
 
-from factories import ALICE, BOB, at, feed, inbound, office_history, pipeline, recv, rules
+from factories import (
+    ALICE,
+    BOB,
+    Recorder,
+    at,
+    feed,
+    inbound,
+    office_history,
+    pipeline,
+    recv,
+    rules,
+)
 from kerio_watch.detect.new_recipients import RULE
+from kerio_watch.events import MessageReceived
 
 
-def _settled() -> object:
+def _settled() -> Recorder:
     p = pipeline("new_recipients")
     feed(p, office_history(ALICE, days=21))
     return p
 
 
-def _strangers(day: int, n: int, host: str = "192.168.1.10", step: int = 1800) -> list:
+def _strangers(
+    day: int, n: int, host: str = "192.168.1.10", step: int = 1800
+) -> list[MessageReceived]:
     return [
         recv(at(day, "09:00") + step * i, to=(f"buyer{i}@shop{i}.test",), host=host)
         for i in range(n)

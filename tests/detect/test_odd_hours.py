@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from factories import ALICE, BOB, at, feed, office_history, pipeline, recv, severity
+from factories import ALICE, BOB, Recorder, at, feed, office_history, pipeline, recv, severity
 from kerio_watch.detect.odd_hours import RULE
 from kerio_watch.severity import Severity
 
 
-def _worker(**kw: object) -> object:
+def _worker(**kw: object) -> Recorder:
     p = pipeline("odd_hours", **kw)  # type: ignore[arg-type]
     feed(p, office_history(ALICE, days=21))
     return p

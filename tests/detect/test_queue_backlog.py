@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from factories import ALICE, at, feed, office_history, pipeline, recv, rules, sent
 from kerio_watch.detect.queue_backlog import RULE
+from kerio_watch.events import Event
 
 
-def _run(day: int, n: int, delivered: bool) -> list:
-    events = []
+def _run(day: int, n: int, delivered: bool) -> list[Event]:
+    events: list[Event] = []
     for i in range(n):
         ts = at(day, "02:00") + 10 * i
         rcpts = (f"a{i}@list.test", f"b{i}@list.test")

@@ -25,7 +25,7 @@ def test_stateful_detectors_use_saved_state() -> None:
 def test_save_stamps_version_time_and_recent(tmp_path: Path, name: str) -> None:
     store = SQLiteStore(tmp_path / "state.db")
     p = pipeline(name, store=store)
-    assert p.detectors[0].name == name  # type: ignore[attr-defined]
+    assert p.detectors[0].name == name
     p.save(final=False)
     assert store.load_detector_state(name) is None  # nothing before the first event
     feed(p, [recv(at(1, "09:00"))])
@@ -69,4 +69,4 @@ def test_other_version_is_ignored(tmp_path: Path, name: str) -> None:
     with store.transaction():
         store.save_detector_state(name, {"v": STATE_VERSION + 1, "now": 5, "recent": 7})
     q = pipeline(name, store=store)  # no error: another version is simply not read
-    assert q.detectors[0].name == name  # type: ignore[attr-defined]
+    assert q.detectors[0].name == name

@@ -2,22 +2,34 @@
 
 from __future__ import annotations
 
-from factories import ALICE, BOB, at, feed, login, office_history, pipeline, recv, rules
+from factories import (
+    ALICE,
+    BOB,
+    Recorder,
+    at,
+    feed,
+    login,
+    office_history,
+    pipeline,
+    recv,
+    rules,
+)
 from kerio_watch.detect.unusual_service import RULE_AGENT, RULE_PROTOCOL, RULE_SERVICE
+from kerio_watch.events import Event
 
 WEBMAIL = "Kerio Connect Client"
 FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 
 
-def _smtp_user() -> object:
+def _smtp_user() -> Recorder:
     p = pipeline("unusual_service")
     feed(p, office_history(ALICE, days=14))
     return p
 
 
-def _webmail_user() -> object:
+def _webmail_user() -> Recorder:
     p = pipeline("unusual_service")
-    events = []
+    events: list[Event] = []
     for day in range(14):
         if day % 7 < 5:
             events.append(login(at(day, "08:00"), ALICE, "203.0.113.50", "HTTP/WebMail", FIREFOX))

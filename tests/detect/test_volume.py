@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from factories import ALICE, at, feed, office_history, pipeline, recv, rules
+from factories import ALICE, Recorder, at, feed, office_history, pipeline, recv, rules
 from kerio_watch.detect.volume import RULE
+from kerio_watch.events import MessageReceived
 
 
-def _burst(day: int, clock: str, n: int, every: int = 20, rcpts: int = 1, **kw: object) -> list:
+def _burst(
+    day: int, clock: str, n: int, every: int = 20, rcpts: int = 1, **kw: object
+) -> list[MessageReceived]:
     t0 = at(day, clock)
     to = tuple(f"x{i}@list.test" for i in range(rcpts))
     return [recv(t0 + every * i, to=to, **kw) for i in range(n)]  # type: ignore[arg-type]
 
 
-def _settled() -> object:
+def _settled() -> Recorder:
     p = pipeline("volume")
     feed(p, office_history(ALICE, days=21))
     return p

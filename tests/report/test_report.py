@@ -13,9 +13,10 @@ from kerio_watch.report.build import build_report, default_period, resolve_perio
 from kerio_watch.report.model import Report
 from kerio_watch.report.servertime import ServerTime
 from kerio_watch.store import open_store
+from sitelogs import Site
 
 
-def _build(site, mail_server: str | None = "192.168.1.5") -> tuple[Report, ServerTime]:
+def _build(site: Site, mail_server: str | None = "192.168.1.5") -> tuple[Report, ServerTime]:
     config = load_config(site.config)
     store = open_store(site.db, readonly=True)
     try:
@@ -31,7 +32,7 @@ def _run(*args: str) -> tuple[int, str, str]:
 
 
 class TestPeriod:
-    def test_default_is_the_last_seven_days_of_log_time(self, scanned_site) -> None:
+    def test_default_is_the_last_seven_days_of_log_time(self, scanned_site: Site) -> None:
         """The period ends after the newest activity (log time, not the wall clock)."""
         store = open_store(scanned_site.db, readonly=True)
         try:
@@ -43,7 +44,7 @@ class TestPeriod:
         assert period.until == span[1] + 3600
         assert period.seconds == 7 * 86400
 
-    def test_since_alone_runs_to_the_newest_activity(self, scanned_site) -> None:
+    def test_since_alone_runs_to_the_newest_activity(self, scanned_site: Site) -> None:
         """--since without --until ends after the newest hour."""
         store = open_store(scanned_site.db, readonly=True)
         try:
@@ -54,7 +55,7 @@ class TestPeriod:
             store.close()
         assert period.until == span[1] + 3600
 
-    def test_times_use_the_inferred_offset(self, scanned_site) -> None:
+    def test_times_use_the_inferred_offset(self, scanned_site: Site) -> None:
         """Without [site] timezone the offset comes from the scan's Queue-IDs."""
         store = open_store(scanned_site.db, readonly=True)
         try:
@@ -66,14 +67,14 @@ class TestPeriod:
 
 
 class TestSections:
-    def test_the_hijack_is_an_incident(self, scanned_site) -> None:
+    def test_the_hijack_is_an_incident(self, scanned_site: Site) -> None:
         """The From/User mismatch of the hijack is listed with its source IP."""
         r, _ = _build(scanned_site)
         alice = [i for i in r.incidents if i.user == "alice@example.com"]
         assert alice
         assert "203.0.113.66" in alice[0].source_ips
 
-    def test_top_sender_against_its_norm(self, scanned_site) -> None:
+    def test_top_sender_against_its_norm(self, scanned_site: Site) -> None:
         """alice sent more than her usual week and her busiest hour is far above its norm."""
         r, st = _build(scanned_site)
         top = r.top_by_messages[0]
@@ -87,7 +88,7 @@ class TestSections:
         bob = next(s for s in r.top_by_messages if s.account == "bob@example.com")
         assert not bob.above_norm
 
-    def test_outside_hosts_are_new_for_the_account(self, scanned_site) -> None:
+    def test_outside_hosts_are_new_for_the_account(self, scanned_site: Site) -> None:
         """The attacker's address shows for sending and login, with its user agent."""
         r, _ = _build(scanned_site)
         rows = {(h.account, h.address, h.kind): h for h in r.external_hosts}
@@ -97,19 +98,19 @@ class TestSections:
         assert login.agents == ['<img src=x onerror="alert(2)">Mozilla/5.0']
         assert all(h.address != "192.168.1.10" for h in r.external_hosts)
 
-    def test_off_hours_against_office_hours(self, scanned_site) -> None:
+    def test_off_hours_against_office_hours(self, scanned_site: Site) -> None:
         """Office hours are configured: the Sunday-night burst is off hours."""
         r, _ = _build(scanned_site)
         assert r.off_hours_basis.startswith("outside office hours")
         assert [(o.account, o.messages) for o in r.off_hours] == [("alice@example.com", 12)]
 
-    def test_bounces(self, scanned_site) -> None:
+    def test_bounces(self, scanned_site: Site) -> None:
         """carol's failed delivery to a dead address is a bounce."""
         r, _ = _build(scanned_site)
         carol = next(b for b in r.bounces if b.account == "carol@example.com")
         assert carol.failed >= 1
 
-    def test_password_guessing(self, scanned_site) -> None:
+    def test_password_guessing(self, scanned_site: Site) -> None:
         """The guessing source and the account it tried."""
         r, _ = _build(scanned_site)
         source = next(g for g in r.guess_sources if g.source == "198.51.100.77")
@@ -118,14 +119,14 @@ class TestSections:
         assert source.logged_in == []
         assert r.targets[0].account == "carol@example.com"
 
-    def test_traffic_adds_up(self, scanned_site) -> None:
+    def test_traffic_adds_up(self, scanned_site: Site) -> None:
         """Hourly bins cover the period and sum to the totals."""
         r, _ = _build(scanned_site)
         assert len(r.traffic) == 7 * 24
         assert sum(b.sent for b in r.traffic) == r.totals.sent
         assert sum(b.failed_logins for b in r.traffic) == r.totals.failed_logins == 35
 
-    def test_heatmap_of_the_account_with_an_incident(self, scanned_site) -> None:
+    def test_heatmap_of_the_account_with_an_incident(self, scanned_site: Site) -> None:
         """alice's period heatmap has the 12 messages on Sunday 02:00; her usual one none."""
         r, _ = _build(scanned_site)
         heat = next(h for h in r.heatmaps if h.account == "alice@example.com")
@@ -133,7 +134,7 @@ class TestSections:
         assert heat.usual[6 * 24 + 2] == 0
         assert "Mon-Fri" in heat.active_hours
 
-    def test_hardening(self, scanned_site) -> None:
+    def test_hardening(self, scanned_site: Site) -> None:
         """Services per account, grouped into policies; the egress rule names the server."""
         r, _ = _build(scanned_site)
         groups = {tuple(g.accounts): g for g in r.hardening.groups}
@@ -182,7 +183,7 @@ class TestSections:
 
 
 class TestRendering:
-    def test_json(self, scanned_site) -> None:
+    def test_json(self, scanned_site: Site) -> None:
         """JSON for tools: ISO times with the server offset."""
         code, out, _ = _run(
             "report",
@@ -200,7 +201,7 @@ class TestRendering:
         assert data["hardening"]["egress"]["mail_server"] is None
         assert "MAIL_SERVER_IP" in data["hardening"]["egress"]["nftables"]
 
-    def test_html_is_self_contained_and_inert(self, scanned_site, tmp_path: Path) -> None:
+    def test_html_is_self_contained_and_inert(self, scanned_site: Site, tmp_path: Path) -> None:
         """One file: inline CSS and SVG, no script, hostile log text escaped."""
         out = tmp_path / "report.html"
         code, _, err = _run(
@@ -230,7 +231,7 @@ class TestRendering:
         assert "iptables -A MAIL_EGRESS -s 192.168.1.5 -j RETURN" in html
         assert "font-family: -apple-system" in html  # the stylesheet is not escaped
 
-    def test_text(self, scanned_site) -> None:
+    def test_text(self, scanned_site: Site) -> None:
         """Rich tables for the terminal."""
         code, out, _ = _run(
             "report", "--db", str(scanned_site.db), "--config", str(scanned_site.config)
@@ -275,7 +276,7 @@ class TestRendering:
         assert code == 0
         assert json.loads(out)["empty"] is True
 
-    def test_bad_options(self, scanned_site) -> None:
+    def test_bad_options(self, scanned_site: Site) -> None:
         """A bad time is a configuration error (3), a bad address a usage error (2)."""
         code, _, err = _run("report", "--db", str(scanned_site.db), "--since", "yesterday")
         assert code == 3 and "--since" in err

@@ -9,8 +9,9 @@ from click.testing import CliRunner
 from kerio_watch.cli import main
 from kerio_watch.config import load_config
 from kerio_watch.report.servertime import ServerTime
-from kerio_watch.report.timeline import account_view
+from kerio_watch.report.timeline import AccountView, account_view
 from kerio_watch.store import open_store
+from sitelogs import Site
 
 
 def _run(*args: str) -> tuple[int, str, str]:
@@ -18,7 +19,7 @@ def _run(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-def _view(site, account: str):
+def _view(site: Site, account: str) -> tuple[AccountView, ServerTime]:
     config = load_config(site.config)
     store = open_store(site.db, readonly=True)
     try:
@@ -29,7 +30,7 @@ def _view(site, account: str):
 
 
 class TestAccountView:
-    def test_hijack_hour_is_flagged_against_the_norm(self, scanned_site) -> None:
+    def test_hijack_hour_is_flagged_against_the_norm(self, scanned_site: Site) -> None:
         """The attacker's hour: outside the LAN, new address, new From, off hours."""
         view, _st = _view(scanned_site, "Alice@Example.com ")
         assert view.account == "alice@example.com"
@@ -47,7 +48,7 @@ class TestAccountView:
         assert office and all("outside LAN" not in e.flags for e in office)
         assert all("new address" not in e.flags for e in office[1:])
 
-    def test_login_failures_bounces_and_incidents(self, scanned_site) -> None:
+    def test_login_failures_bounces_and_incidents(self, scanned_site: Site) -> None:
         """carol: failed logins flagged as guessing; her bounce; alice: her incident."""
         carol, _ = _view(scanned_site, "carol@example.com")
         fails = [e for e in carol.entries if e.kind == "fail"]
@@ -57,7 +58,7 @@ class TestAccountView:
         assert any(e.kind == "incident" for e in alice.entries)
         assert alice.incidents
 
-    def test_normal_profile(self, scanned_site) -> None:
+    def test_normal_profile(self, scanned_site: Site) -> None:
         """The usual hosts, services, From addresses and hours."""
         view, _ = _view(scanned_site, "alice@example.com")
         n = view.normal
@@ -67,7 +68,7 @@ class TestAccountView:
         assert n.active_hours == "Mon-Fri 09:00-12:00, 14:00-17:00"
         assert {k.value for k in n.services} >= {"SMTP", "IMAP"}
 
-    def test_hourly_volume_against_norm(self, scanned_site) -> None:
+    def test_hourly_volume_against_norm(self, scanned_site: Site) -> None:
         """Each hour with mail carries the profile's median for that hour of the week."""
         view, st = _view(scanned_site, "alice@example.com")
         night = next(h for h in view.hourly if h.messages == 12)
@@ -76,7 +77,7 @@ class TestAccountView:
 
 
 class TestUserCommand:
-    def test_text(self, scanned_site) -> None:
+    def test_text(self, scanned_site: Site) -> None:
         """Norm panel, incidents and the timeline, hostile values as text."""
         code, out, err = _run(
             "user",
@@ -97,7 +98,7 @@ class TestUserCommand:
         assert "new From" in out and "outside LAN" in out
         assert "\x1b" not in out
 
-    def test_json_and_since(self, scanned_site) -> None:
+    def test_json_and_since(self, scanned_site: Site) -> None:
         """JSON for tools; --since narrows the timeline."""
         code, out, _ = _run(
             "user",
@@ -119,13 +120,13 @@ class TestUserCommand:
         assert {"login", "send", "recipients", "incident"} <= kinds
         assert data["normal"]["froms"][0]["value"] == "alice@example.com"
 
-    def test_limit(self, scanned_site) -> None:
+    def test_limit(self, scanned_site: Site) -> None:
         """--limit keeps the newest lines and says so."""
         code, out, _ = _run("user", "bob@example.com", "--db", str(scanned_site.db), "--limit", "3")
         assert code == 0
         assert "the last 3 of" in out
 
-    def test_unknown_account(self, scanned_site) -> None:
+    def test_unknown_account(self, scanned_site: Site) -> None:
         """An address the database never saw is an error, not an empty page."""
         code, _, err = _run("user", "nobody@example.com", "--db", str(scanned_site.db))
         assert code == 1

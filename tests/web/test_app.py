@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import pytest
 from flask import Flask
@@ -11,6 +12,7 @@ from flask.testing import FlaskClient
 from kerio_watch.store import open_store
 from kerio_watch.web.security import hash_password
 from kerio_watch.web.settings import WebSettings
+from sitelogs import Site
 
 TOKEN = "test-token-" + "x" * 24
 PAGES = (
@@ -59,7 +61,7 @@ class TestLogin:
         response = app.test_client().get(f"/login?token={TOKEN}&next=//evil.test/x")
         assert response.headers["Location"] == "/"
 
-    def test_password_login_with_csrf_and_throttle(self, make_app) -> None:
+    def test_password_login_with_csrf_and_throttle(self, make_app: Callable[..., Flask]) -> None:
         """The password form needs its CSRF token; five failures block the client."""
         app = make_app(WebSettings(password_hash=hash_password("correct horse")), None)
         c = app.test_client()
@@ -115,7 +117,9 @@ class TestHeaders:
 
 
 class TestAcknowledge:
-    def test_ack_without_csrf_is_refused(self, client: FlaskClient, site, hijack_id: int) -> None:
+    def test_ack_without_csrf_is_refused(
+        self, client: FlaskClient, site: Site, hijack_id: int
+    ) -> None:
         """No token, a wrong token, or another site's Origin: nothing changes."""
         assert (
             client.post(f"/incidents/{hijack_id}/ack", data={"decision": "benign"}).status_code
@@ -141,7 +145,7 @@ class TestAcknowledge:
         assert inc is not None and inc.status == "open"
 
     def test_benign_teaches_the_baseline(
-        self, client: FlaskClient, csrf: str, site, hijack_id: int
+        self, client: FlaskClient, csrf: str, site: Site, hijack_id: int
     ) -> None:
         """Benign marks the incident and accepts its facts into the account's profile."""
         response = client.post(
@@ -165,7 +169,7 @@ class TestAcknowledge:
         assert profile.is_accepted("froms", "x<script>alert(3)</script>@evil.test")
 
     def test_resolve_and_bad_requests(
-        self, client: FlaskClient, csrf: str, site, hijack_id: int
+        self, client: FlaskClient, csrf: str, site: Site, hijack_id: int
     ) -> None:
         """Resolve closes without teaching; unknown decisions and incidents are refused."""
         assert (

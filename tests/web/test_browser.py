@@ -11,7 +11,7 @@ import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -21,6 +21,10 @@ from kerio_watch.web.app import create_app
 from kerio_watch.web.security import hash_password
 from kerio_watch.web.server import make_server
 from kerio_watch.web.settings import WebSettings
+from sitelogs import Site
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Dialog, Page
 
 CHROMIUM = Path("/usr/bin/chromium")
 PASSWORD = "correct horse battery"
@@ -45,7 +49,7 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwrig
 
 
 @pytest.fixture
-def server(site) -> Iterator[str]:
+def server(site: Site) -> Iterator[str]:
     """The dashboard on a free loopback port, served by waitress in a thread."""
     settings = WebSettings(password_hash=hash_password(PASSWORD))
     app = create_app(settings, site.db, load_config(site.config), "192.168.1.5")
@@ -58,7 +62,7 @@ def server(site) -> Iterator[str]:
 
 
 @pytest.fixture
-def page(tmp_path: Path) -> Iterator[tuple[Any, list[str]]]:
+def page(tmp_path: Path) -> Iterator[tuple[Page, list[str]]]:
     """A fresh Chromium profile; every dialog that opens is recorded (and dismissed)."""
     dialogs: list[str] = []
     with sync_api.sync_playwright() as p:
@@ -71,7 +75,12 @@ def page(tmp_path: Path) -> Iterator[tuple[Any, list[str]]]:
         )
         try:
             pg = context.new_page()
-            pg.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+
+            def record_and_dismiss(dialog: Dialog) -> None:
+                dialogs.append(dialog.message)
+                dialog.dismiss()
+
+            pg.on("dialog", record_and_dismiss)
             pg.set_default_timeout(10_000)
             yield pg, dialogs
         finally:
@@ -79,7 +88,9 @@ def page(tmp_path: Path) -> Iterator[tuple[Any, list[str]]]:
     shutil.rmtree(tmp_path / "profile", ignore_errors=True)
 
 
-def test_login_investigate_and_acknowledge(server: str, page, site, tmp_path: Path) -> None:
+def test_login_investigate_and_acknowledge(
+    server: str, page: tuple[Page, list[str]], site: Site, tmp_path: Path
+) -> None:
     """The whole investigation in a browser; hostile content never runs."""
     pg, dialogs = page
     pg.goto(f"{server}/incidents")
@@ -146,7 +157,7 @@ def test_login_investigate_and_acknowledge(server: str, page, site, tmp_path: Pa
     assert inc is not None and inc.status == "benign"
 
 
-def test_logout_and_csrf_in_the_browser(server: str, page) -> None:
+def test_logout_and_csrf_in_the_browser(server: str, page: tuple[Page, list[str]]) -> None:
     """Logging out ends the session; a forged cross-site form post is refused."""
     pg, dialogs = page
     pg.goto(f"{server}/login")

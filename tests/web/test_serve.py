@@ -19,10 +19,11 @@ from kerio_watch.cli import main
 from kerio_watch.config import config_from_dict
 from kerio_watch.errors import ConfigError
 from kerio_watch.web.security import password_ok
-from kerio_watch.web.settings import is_loopback, web_settings
+from kerio_watch.web.settings import WebSettings, is_loopback, web_settings
+from sitelogs import Site
 
 
-def _settings(web: dict[str, object], environ: dict[str, str] | None = None):
+def _settings(web: dict[str, object], environ: dict[str, str] | None = None) -> WebSettings:
     return web_settings(config_from_dict({"web": web}, "kw.toml"), environ or {})
 
 
@@ -75,7 +76,7 @@ class TestSettings:
 
 
 class TestServeCommand:
-    def test_refuses_a_network_address_without_a_login(self, scanned_site) -> None:
+    def test_refuses_a_network_address_without_a_login(self, scanned_site: Site) -> None:
         """Non-loopback without password or token: a clear error and exit 3."""
         result = CliRunner().invoke(
             main, ["serve", "--db", str(scanned_site.db), "--host", "0.0.0.0"]
@@ -84,7 +85,7 @@ class TestServeCommand:
         assert "refusing to listen on 0.0.0.0" in result.stderr
         assert "--hash-password" in result.stderr
 
-    def test_bad_web_config(self, scanned_site, tmp_path: Path) -> None:
+    def test_bad_web_config(self, scanned_site: Site, tmp_path: Path) -> None:
         """An invalid [web] section stops serve before it binds."""
         cfg = tmp_path / "kw.toml"
         cfg.write_text('[web]\npassword_hash = "plain"\n', encoding="utf-8")
@@ -111,7 +112,7 @@ class TestServeCommand:
         assert password_ok(m.group(1), "long enough pw")
         assert not password_ok(m.group(1), "wrong")
 
-    def test_serves_with_a_start_token(self, scanned_site) -> None:
+    def test_serves_with_a_start_token(self, scanned_site: Site) -> None:
         """The real command: prints the login URL; the token logs in; a bad one does not."""
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         proc = subprocess.Popen(
