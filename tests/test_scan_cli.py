@@ -273,6 +273,23 @@ class TestScanBehaviour:
         )
         assert status["status"] == "benign"
 
+    def test_incidents_table_is_on_the_server_clock(
+        self, write_log: Callable[..., Path], cli: Callable[..., Result], tmp_path: Path
+    ) -> None:
+        """The table shows the same local times as the alert text, and says which clock."""
+        path = write_log(
+            "mail.log", [line(0, 1, sender="x@evil.test", to="a@p.test", user="al@example.com")]
+        )
+        db = str(tmp_path / "clock.db")
+        assert cli("scan", "--db", db, str(path)).exit_code == 0
+        inferred = cli("incidents", "--db", db)
+        assert "2026-03-10 10:00" in inferred.stdout
+        assert "times at UTC+01:00 (inferred from Queue-IDs)" in inferred.stdout
+        config = tmp_path / "kw.toml"
+        config.write_text('[site]\ntimezone = "Asia/Tokyo"\n', encoding="utf-8")
+        tokyo = cli("incidents", "--db", db, "--config", str(config))
+        assert "2026-03-10 18:00" in tokyo.stdout and "times in Asia/Tokyo" in tokyo.stdout
+
     def test_stdin(self, cli: Callable[..., Result]) -> None:
         """``-`` reads the log from standard input."""
         text = line(0, 1, sender="x@evil.test", to="a@p.test", user="al@example.com") + "\n"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import sys
 from pathlib import Path
@@ -10,21 +9,21 @@ from pathlib import Path
 import click
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from kerio_watch.alerts.console import SEVERITY_STYLES, safe
-from kerio_watch.cli.options import db_option, min_severity_option, output_option
+from kerio_watch.cli.common import load
+from kerio_watch.cli.options import config_option, db_option, min_severity_option, output_option
 from kerio_watch.incidents.ack import acknowledge
+from kerio_watch.report.servertime import ServerTime
 from kerio_watch.severity import Severity
 from kerio_watch.store import open_store
 from kerio_watch.textsafe import printable
 
 
-def _when(ts: int) -> str:
-    return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
 @click.command()
 @db_option
+@config_option
 @click.option(
     "--status",
     type=click.Choice(["open", "closed", "benign", "resolved", "all"]),
@@ -38,11 +37,21 @@ def _when(ts: int) -> str:
     "--limit", type=int, default=100, show_default=True, help="At most this many, newest first."
 )
 def incidents(
-    db_path: Path | None, status: str, min_severity: str, output_format: str, limit: int
+    db_path: Path | None,
+    config_path: Path | None,
+    status: str,
+    min_severity: str,
+    output_format: str,
+    limit: int,
 ) -> None:
-    """List incidents from the state database, newest first."""
+    """List incidents from the state database, newest first.
+
+    Times are on the server's clock, as in alerts, reports and the dashboard.
+    """
+    config = load(config_path)
     store = open_store(db_path, readonly=True)
     try:
+        st = ServerTime.for_store(config, store)
         rows = store.incidents(
             status=None if status == "all" else status,
             min_severity=int(Severity.parse(min_severity)),
@@ -59,9 +68,12 @@ def incidents(
     if not rows:
         console.print("No incidents.")
         return
-    table = Table(
-        "id", "severity", "score", "status", "account / IP", "opened", "last signal", "why"
-    )
+    table = Table(caption=Text(st.note), collapse_padding=True)
+    for name in ("id", "severity", "score", "status"):
+        table.add_column(name, no_wrap=True)
+    table.add_column("account / IP", overflow="fold", min_width=12)
+    table.add_column("opened\nlast signal", no_wrap=True)
+    table.add_column("why", min_width=12, ratio=1)
     for inc in rows:
         table.add_row(
             str(inc.id),
@@ -69,8 +81,7 @@ def incidents(
             str(inc.score),
             inc.status,
             safe(inc.key),
-            _when(inc.opened),
-            _when(inc.updated),
+            f"{st.local(inc.opened):%Y-%m-%d %H:%M}\n{st.local(inc.updated):%Y-%m-%d %H:%M}",
             safe(inc.summary()[:160]),
         )
     console.print(table)
