@@ -55,6 +55,8 @@ BOM = b"\xef\xbb\xbf"
 _SD_ID = re.compile(r"[!#-<>-\\^-~]{1,32}")  # printusascii except = ] " and space
 _DATAGRAM_MIN = 480  # RFC 5426: every receiver takes at least this
 DEFAULT_PORTS = {"udp": 514, "tcp": 514, "tls": 6514}
+TLS_REFUSAL_WAIT = 0.3
+"""Seconds to wait after a TLS handshake for a collector's refusal of the client."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -287,7 +289,13 @@ class SyslogSink(Sink[SyslogOptions]):
         return ctx
 
     def _send_tls(self, data: bytes) -> None:
-        """RFC 5425: octet-counted frames over TLS, closed with a TLS close_notify."""
+        """RFC 5425: octet-counted frames over TLS, closed with a TLS close_notify.
+
+        With TLS 1.3 the client's handshake ends before the server has checked the client
+        certificate: a collector that refuses it (or wants one) says so in an alert just
+        after. A short read before sending catches that alert, so a refused alert is
+        reported as a failure instead of being lost.
+        """
         o = self.options
         ctx = self._context()
         frame = str(len(data)).encode("ascii") + b" " + data
@@ -295,6 +303,13 @@ class SyslogSink(Sink[SyslogOptions]):
             socket.create_connection((o.host, self.port), timeout=o.timeout) as raw,
             ctx.wrap_socket(raw, server_hostname=o.host) as sock,
         ):
+            sock.settimeout(min(TLS_REFUSAL_WAIT, o.timeout))
+            try:
+                if sock.recv(1) == b"":
+                    raise SinkError(f"{self._where()}: the collector closed the connection")
+            except TimeoutError:
+                pass  # nothing to read: accepted
+            sock.settimeout(o.timeout)
             sock.sendall(frame)
             with contextlib.suppress(OSError):  # sent; a collector may just hang up
                 sock.unwrap()
