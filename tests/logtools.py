@@ -39,3 +39,16 @@ def recv_line(
         f"From: <{sender}>, To: <{to}>, Size: 1200, Sender-Host: {host}{user_part}, SSL: yes, "
         f"Subject: {subject}, Msg-Id: <{counter}@mail.example.com>"
     )
+
+
+def sent_line(
+    local: dt.datetime, utc_offset_hours: int, counter: int, *, to: str, remote: str = "127.0.0.1"
+) -> str:
+    """A ``Sent:`` line delivering the message ``recv_line(...)`` made with the same time
+    and counter (``127.0.0.1``: to a local mailbox)."""
+    utc = (local - dt.timedelta(hours=utc_offset_hours)).replace(tzinfo=dt.UTC)
+    return (
+        f"{kerio_stamp(local)} Sent: Queue-ID: {queue_id(utc, counter)}, Recipient: <{to}>, "
+        f"Result: delivered, Status: 2.0.0 , Remote-Host: {remote}, "
+        f"Msg-Id: <{counter}@mail.example.com>"
+    )

@@ -12,7 +12,7 @@ import pytest
 from click.testing import Result
 
 from kerio_watch.exitcodes import ExitStatus
-from logtools import recv_line
+from logtools import recv_line, sent_line
 
 T0 = dt.datetime(2026, 3, 10, 10, 0, 0)  # local time, site at UTC+1
 
@@ -215,6 +215,36 @@ class TestScanBehaviour:
         assert len(first) == 2
         assert alerts_of(second) == []
         assert "already processed" in second.stderr
+
+    def test_rescan_says_every_line_was_already_processed(
+        self, write_log: Callable[..., Path], cli: Callable[..., Result]
+    ) -> None:
+        """The delivery lines the pre-filter drops unparsed count as already processed on a
+        re-scan, not as new deliveries; new lines after them count as new."""
+        lines = []
+        for i in range(10):
+            when = T0 + dt.timedelta(minutes=i)
+            lines.append(recv_line(when, 1, i, sender=f"p{i}@p.test", to="al@example.com"))
+            lines.append(sent_line(when + dt.timedelta(seconds=1), 1, i, to="al@example.com"))
+        path = write_log("mail.log", lines)
+
+        def summary(result: Result) -> str:
+            return " ".join(result.stderr.split())
+
+        first = summary(cli("scan", str(path)))
+        assert "10 message_received" in first and "10 message_delivery" in first
+        second = summary(cli("scan", str(path)))
+        assert "message_delivery" not in second and "message_received" not in second
+        assert "20 lines were already processed" in second
+        later = T0 + dt.timedelta(hours=1)
+        lines += [
+            recv_line(later, 1, 99, sender="q@p.test", to="al@example.com"),
+            sent_line(later, 1, 99, to="al@example.com"),
+        ]
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        third = summary(cli("scan", str(path)))
+        assert "1 message_received" in third and "1 message_delivery" in third
+        assert "20 lines were already processed" in third
 
     def test_second_scan_continues_learning(
         self, write_log: Callable[..., Path], cli: Callable[..., Result]

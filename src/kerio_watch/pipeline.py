@@ -33,6 +33,7 @@ from kerio_watch.events import (
     Unparsed,
 )
 from kerio_watch.formats import build_parsers
+from kerio_watch.formats.envelope import StampParser
 from kerio_watch.incidents.engine import IncidentEngine
 from kerio_watch.incidents.teach import teach
 from kerio_watch.sources.files import Record
@@ -44,6 +45,12 @@ MESSAGES_MAX_AGE = 2 * 3600
 """Messages younger than this (log time) are saved between runs ..."""
 MESSAGES_MAX_SAVED = 20_000
 """... at most this many (the newest)."""
+SENT_MARK = "mail/sent"
+"""Watermark of the on-disk ``Sent:`` lines read (parsed or dropped by the pre-filter).
+Deliveries are not in the ``mail`` watermark (they follow their message's ``Recv:``
+line), but on a re-scan the Sent lines of messages still tracked from the last run would
+be processed twice, and the pre-filter's dropped lines would count as new: those at or
+before this mark count as already processed."""
 DAY = 86400
 IP_STATE_DAYS = 7
 """Per-IP state (password guessing) quiet this long is deleted; the detector reads a day."""
@@ -114,6 +121,14 @@ class Pipeline:
         self._ack_seq = store.last_ack_seq()
         self.activity = ActivityRecorder()
         self.marks = store.watermarks()
+        self._stamp = StampParser().stamp
+        self._sent_stamp = ""
+        """Time prefix of the newest ``Sent:`` line read, and how many were read with that
+        prefix: the :data:`SENT_MARK` watermark saved at checkpoints."""
+        self._sent_n = 0
+        self._sent_mark: tuple[int, int] | None = None
+        self._sent_mark_read = False
+        self._sent_seen = 0
         self._seen_at_mark: dict[str, int] = {}
         self._last: dict[str, list[int]] = {}
         """log -> [latest UTC second processed, lines at that second]."""
@@ -183,9 +198,12 @@ class Pipeline:
             n += 1
             if progress is not None and not n & 0x3FFF:
                 progress(n)
-            if skip_line is not None and skip_line(rec.raw) is not None:
-                rec.source.events["message_delivery"] += 1
-                continue
+            if skip_line is not None:
+                skipped = skip_line(rec.raw)
+                if skipped is not None:
+                    if skipped:
+                        rec.source.events[skipped] += 1
+                    continue
             log = rec.log
             parser = parsers.get(log) if log is not None else None
             event = None
@@ -208,7 +226,12 @@ class Pipeline:
                 event.ts = to_utc(rec.ts)
             # Deliveries are not counted: they follow their message's Recv line, and the
             # pre-filter drops those of messages an earlier run already processed.
-            if event.__class__ is not MessageDelivery and already_seen(event.log, event.ts):
+            if event.__class__ is MessageDelivery:
+                # A re-scan: the Sent lines of messages still tracked from the last run.
+                if rec.raw[:1] == "[" and self._sent_read_before(rec.raw, event.ts):
+                    stats.already_seen += 1
+                    continue
+            elif already_seen(event.log, event.ts):
                 stats.already_seen += 1
                 continue
             kind = event.kind
@@ -226,16 +249,57 @@ class Pipeline:
         ``Sent:`` lines of messages no account sent (inbound mail delivered to local
         mailboxes, about half of a mail.log) feed no detector; they are counted and not
         parsed. Lines of messages sent by accounts are always processed.
+
+        Returns:
+            None to process the line; else the event kind to count it as, or ``""`` when
+            an earlier run already processed it (a re-scan: counted as already seen).
         """
         if (
             raw[23:29] == "Sent: "
             and raw[29:39] == "Queue-ID: "
             and raw[39:56] not in self.ctx.messages.messages
         ):
-            self.stats.events["message_delivery"] += 1
-            self.stats.skipped += 1
+            stats = self.stats
+            stats.skipped += 1
+            if self._sent_read_before(raw, None):
+                stats.already_seen += 1
+                return ""
+            stats.events["message_delivery"] += 1
             return "message_delivery"
         return None
+
+    def _sent_read_before(self, raw: str, ts: int | None) -> bool:
+        """Note an on-disk ``Sent:`` line (parsed, or dropped by the pre-filter) toward
+        :data:`SENT_MARK`, and tell whether an earlier run read it: as
+        :meth:`_already_seen`, by that mark (second, ``Sent:`` lines read at it).
+
+        Args:
+            raw: the line.
+            ts: its UTC time when known (parsed); else read from the line if needed.
+        """
+        stamp = raw[:22]
+        if stamp == self._sent_stamp:
+            self._sent_n += 1
+        else:
+            self._sent_stamp, self._sent_n = stamp, 1
+        if not self._sent_mark_read:
+            # read here, not in __init__: ``follow`` replaces ``marks`` after that
+            self._sent_mark, self._sent_mark_read = self.marks.get(SENT_MARK), True
+        mark = self._sent_mark
+        if mark is None:
+            return False
+        if ts is None:
+            local = self._stamp(raw)
+            if local is None:
+                return False
+            ts = self.timebase.to_utc(local)
+        if ts < mark[0]:
+            return True
+        if ts == mark[0]:
+            self._sent_seen += 1
+            return self._sent_seen <= mark[1]
+        self._sent_mark = None  # lines come in time order: every later one is newer
+        return False
 
     def _sniff_parse(self, rec: Record) -> Event | Unparsed | None:
         """A line of a mixed stream (syslog ``kerio`` app-name): try every parser."""
@@ -468,7 +532,11 @@ class Pipeline:
             store.save_profiles(dirty)
             self.ctx.dirty.clear()
             merged = dict(self.marks)
-            for log, (ts, count) in self._last.items():
+            last = dict(self._last)
+            sent = self._stamp(self._sent_stamp)
+            if sent is not None:
+                last[SENT_MARK] = [self.timebase.to_utc(sent), self._sent_n]
+            for log, (ts, count) in last.items():
                 old = merged.get(log)
                 if old is None or ts > old[0]:
                     merged[log] = (ts, count)

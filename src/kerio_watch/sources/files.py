@@ -269,7 +269,8 @@ def read_records(
     Args:
         log_file: the file.
         skip: a pre-parse filter; when it returns an event kind for a raw line, the line
-            is counted as that kind and not yielded (see ``Pipeline.skip_line``).
+            is counted as that kind and not yielded; ``""`` drops it uncounted (see
+            ``Pipeline.skip_line``).
     """
     stamp_parser = StampParser()
     stamp = stamp_parser.stamp
@@ -297,7 +298,8 @@ def read_records(
                 if skip is not None:
                     skipped = skip(raw)
                     if skipped is not None:
-                        log_file.events[skipped] += 1
+                        if skipped:  # "": an earlier run processed it
+                            log_file.events[skipped] += 1
                         continue
                 if not syslog:
                     ts = stamp(raw)
