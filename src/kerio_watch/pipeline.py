@@ -46,11 +46,11 @@ MESSAGES_MAX_AGE = 2 * 3600
 MESSAGES_MAX_SAVED = 20_000
 """... at most this many (the newest)."""
 SENT_MARK = "mail/sent"
-"""Watermark of the on-disk ``Sent:`` lines read (parsed or dropped by the pre-filter).
-Deliveries are not in the ``mail`` watermark (they follow their message's ``Recv:``
-line), but on a re-scan the Sent lines of messages still tracked from the last run would
-be processed twice, and the pre-filter's dropped lines would count as new: those at or
-before this mark count as already processed."""
+"""The watermark of ``Sent:`` lines (parsed, or dropped by :meth:`Pipeline.skip_line`).
+They are kept out of the ``mail`` watermark, whose count at its last second is of the
+other mail.log lines; on a re-scan this one keeps the Sent lines of messages still
+tracked from the last run from being processed twice, and the dropped ones from being
+counted as new."""
 DAY = 86400
 IP_STATE_DAYS = 7
 """Per-IP state (password guessing) quiet this long is deleted; the detector reads a day."""
@@ -122,13 +122,6 @@ class Pipeline:
         self.activity = ActivityRecorder()
         self.marks = store.watermarks()
         self._stamp = StampParser().stamp
-        self._sent_stamp = ""
-        """Time prefix of the newest ``Sent:`` line read, and how many were read with that
-        prefix: the :data:`SENT_MARK` watermark saved at checkpoints."""
-        self._sent_n = 0
-        self._sent_mark: tuple[int, int] | None = None
-        self._sent_mark_read = False
-        self._sent_seen = 0
         self._seen_at_mark: dict[str, int] = {}
         self._last: dict[str, list[int]] = {}
         """log -> [latest UTC second processed, lines at that second]."""
@@ -224,14 +217,10 @@ class Pipeline:
                     observe_qid(event.queue_id, rec.ts)
                     next_qid_check = rec.ts + 60
                 event.ts = to_utc(rec.ts)
-            # Deliveries are not counted: they follow their message's Recv line, and the
-            # pre-filter drops those of messages an earlier run already processed.
-            if event.__class__ is MessageDelivery:
-                # A re-scan: the Sent lines of messages still tracked from the last run.
-                if rec.raw[:1] == "[" and self._sent_read_before(rec.raw, event.ts):
-                    stats.already_seen += 1
-                    continue
-            elif already_seen(event.log, event.ts):
+            # Deliveries have their own watermark (see SENT_MARK).
+            if already_seen(
+                SENT_MARK if event.__class__ is MessageDelivery else event.log, event.ts
+            ):
                 stats.already_seen += 1
                 continue
             kind = event.kind
@@ -261,45 +250,13 @@ class Pipeline:
         ):
             stats = self.stats
             stats.skipped += 1
-            if self._sent_read_before(raw, None):
+            local = self._stamp(raw)
+            if local is not None and self._already_seen(SENT_MARK, self.timebase.to_utc(local)):
                 stats.already_seen += 1
                 return ""
             stats.events["message_delivery"] += 1
             return "message_delivery"
         return None
-
-    def _sent_read_before(self, raw: str, ts: int | None) -> bool:
-        """Note an on-disk ``Sent:`` line (parsed, or dropped by the pre-filter) toward
-        :data:`SENT_MARK`, and tell whether an earlier run read it: as
-        :meth:`_already_seen`, by that mark (second, ``Sent:`` lines read at it).
-
-        Args:
-            raw: the line.
-            ts: its UTC time when known (parsed); else read from the line if needed.
-        """
-        stamp = raw[:22]
-        if stamp == self._sent_stamp:
-            self._sent_n += 1
-        else:
-            self._sent_stamp, self._sent_n = stamp, 1
-        if not self._sent_mark_read:
-            # read here, not in __init__: ``follow`` replaces ``marks`` after that
-            self._sent_mark, self._sent_mark_read = self.marks.get(SENT_MARK), True
-        mark = self._sent_mark
-        if mark is None:
-            return False
-        if ts is None:
-            local = self._stamp(raw)
-            if local is None:
-                return False
-            ts = self.timebase.to_utc(local)
-        if ts < mark[0]:
-            return True
-        if ts == mark[0]:
-            self._sent_seen += 1
-            return self._sent_seen <= mark[1]
-        self._sent_mark = None  # lines come in time order: every later one is newer
-        return False
 
     def _sniff_parse(self, rec: Record) -> Event | Unparsed | None:
         """A line of a mixed stream (syslog ``kerio`` app-name): try every parser."""
@@ -532,11 +489,7 @@ class Pipeline:
             store.save_profiles(dirty)
             self.ctx.dirty.clear()
             merged = dict(self.marks)
-            last = dict(self._last)
-            sent = self._stamp(self._sent_stamp)
-            if sent is not None:
-                last[SENT_MARK] = [self.timebase.to_utc(sent), self._sent_n]
-            for log, (ts, count) in last.items():
+            for log, (ts, count) in self._last.items():
                 old = merged.get(log)
                 if old is None or ts > old[0]:
                     merged[log] = (ts, count)
