@@ -227,6 +227,19 @@ class TestFailures:
             email_sink(server.port).send(alert())
         assert server.messages == []
 
+    def test_missing_ca_file_is_named(
+        self,
+        smtp_server: Callable[[str], SMTPServer],
+        alert: Callable[..., Alert],
+        tmp_path: Path,
+    ) -> None:
+        """A ca_file that is not there fails the delivery naming the key and the path."""
+        server = smtp_server("starttls")
+        missing = tmp_path / "ca.pem"
+        with pytest.raises(SinkError, match=f"email sink: ca_file {missing}: no such file"):
+            email_sink(server.port, missing).send(alert())
+        assert server.messages == []
+
     def test_no_starttls_offered_is_not_downgraded(
         self, smtp_server: Callable[[str], SMTPServer], alert: Callable[..., Alert]
     ) -> None:

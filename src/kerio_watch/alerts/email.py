@@ -20,7 +20,15 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import default as default_policy
 
-from kerio_watch.alerts.base import Digest, Sink, SinkOptions, exactly_one, option, read_secret
+from kerio_watch.alerts.base import (
+    Digest,
+    Sink,
+    SinkOptions,
+    exactly_one,
+    option,
+    read_secret,
+    tls_context,
+)
 from kerio_watch.alerts.model import Alert
 from kerio_watch.alerts.render import subject, text_body
 from kerio_watch.errors import SinkError
@@ -180,14 +188,6 @@ class EmailSink(Sink[EmailOptions]):
         msg.set_content(body)
         return msg
 
-    def _context(self) -> ssl.SSLContext:
-        o = self.options
-        ctx = ssl.create_default_context(cafile=o.ca_file or None)
-        if not o.verify:
-            ctx.check_hostname = False
-            ctx.verify_mode = ssl.CERT_NONE
-        return ctx
-
     def deliver(self, msg: EmailMessage) -> None:
         """Connect, secure, log in and send.
 
@@ -202,7 +202,11 @@ class EmailSink(Sink[EmailOptions]):
             else ""
         )
         try:
-            ctx = self._context() if o.security != "none" else None
+            ctx = (
+                tls_context("email", {"ca_file": o.ca_file}, o.verify)
+                if o.security != "none"
+                else None
+            )
             if o.security == "tls":
                 smtp: smtplib.SMTP = smtplib.SMTP_SSL(
                     o.host, self.port, timeout=o.timeout, context=ctx

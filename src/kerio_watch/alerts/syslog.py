@@ -24,9 +24,8 @@ import re
 import socket
 import ssl
 from dataclasses import dataclass
-from pathlib import Path
 
-from kerio_watch.alerts.base import Sink, SinkOptions, option
+from kerio_watch.alerts.base import Sink, SinkOptions, option, tls_context
 from kerio_watch.alerts.model import Alert
 from kerio_watch.alerts.render import HELD_RULE, TEST_RULE, hostname, one_line
 from kerio_watch.errors import SinkError
@@ -261,33 +260,6 @@ class SyslogSink(Sink[SyslogOptions]):
             sock.sendall(frame)
             sock.shutdown(socket.SHUT_WR)
 
-    def _context(self) -> ssl.SSLContext:
-        """The client TLS context; a missing or unusable file is named.
-
-        Raises:
-            SinkError: ca_file, client_cert or client_key cannot be read or used.
-        """
-        o = self.options
-        for key in ("ca_file", "client_cert", "client_key"):
-            path = getattr(o, key)
-            if path and not os.access(path, os.R_OK):
-                why = "permission denied" if Path(path).exists() else "no such file"
-                raise SinkError(f"syslog sink: {key} {path}: {why}")
-        try:
-            ctx = ssl.create_default_context(cafile=o.ca_file or None)
-            if o.client_cert:
-                ctx.load_cert_chain(o.client_cert, o.client_key or None)
-        except (OSError, ValueError) as exc:
-            detail = getattr(exc, "reason", None) or exc
-            raise SinkError(
-                f"syslog sink: cannot use ca_file, client_cert or client_key ({detail}); "
-                "expected PEM certificates and an unencrypted PEM key"
-            ) from None
-        if not o.verify:
-            ctx.check_hostname = False
-            ctx.verify_mode = ssl.CERT_NONE
-        return ctx
-
     def _send_tls(self, data: bytes) -> None:
         """RFC 5425: octet-counted frames over TLS, closed with a TLS close_notify.
 
@@ -297,7 +269,8 @@ class SyslogSink(Sink[SyslogOptions]):
         reported as a failure instead of being lost.
         """
         o = self.options
-        ctx = self._context()
+        files = {"ca_file": o.ca_file, "client_cert": o.client_cert, "client_key": o.client_key}
+        ctx = tls_context("syslog", files, o.verify)
         frame = str(len(data)).encode("ascii") + b" " + data
         with (
             socket.create_connection((o.host, self.port), timeout=o.timeout) as raw,

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kerio_watch import __version__
-from kerio_watch.alerts.base import Sink, SinkOptions, exactly_one, option, read_secret
+from kerio_watch.alerts.base import Sink, SinkOptions, exactly_one, option, read_secret, tls_context
 from kerio_watch.alerts.jsonl import alert_record
 from kerio_watch.alerts.model import Alert
 from kerio_watch.alerts.render import evidence_lines, is_notice, next_steps, one_line, who
@@ -286,7 +286,7 @@ class WebhookSink(Sink[WebhookOptions]):
             **o.headers,
         }
         request = urllib.request.Request(url, data=data, method="POST", headers=headers)  # noqa: S310 (scheme checked)
-        ctx = ssl.create_default_context(cafile=o.ca_file or None)
+        ctx = tls_context("webhook", {"ca_file": o.ca_file})
         opener = urllib.request.build_opener(
             _NoRedirect(), urllib.request.HTTPSHandler(context=ctx)
         )
