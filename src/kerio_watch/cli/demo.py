@@ -19,6 +19,7 @@ from kerio_watch.cli.options import min_severity_option, output_option
 from kerio_watch.cli.scan import print_summary, run_scan
 from kerio_watch.severity import Severity
 from kerio_watch.store import open_store
+from kerio_watch.store.sqlite import db_files
 
 if TYPE_CHECKING:
     from kerio_watch.simulate import SimResult
@@ -108,7 +109,7 @@ def demo(
         f"{sum(not s.malicious for s in result.scenarios)} benign look-alikes planted"
     )
     db_path = directory / "state.db"
-    for stale in (db_path, db_path.with_name("state.db-wal"), db_path.with_name("state.db-shm")):
+    for stale in db_files(db_path):
         stale.unlink(missing_ok=True)
     since = dt.datetime.combine(sim.start + dt.timedelta(days=7), dt.time()).isoformat()
     floor = Severity.parse(min_severity)

@@ -30,6 +30,7 @@ from kerio_watch.severity import Severity
 from kerio_watch.sources.follow import FollowOptions
 from kerio_watch.store import default_db_path, open_store
 from kerio_watch.store.base import FileCheckpoint, Store
+from kerio_watch.store.sqlite import db_stat
 from kerio_watch.textsafe import printable
 
 
@@ -153,7 +154,7 @@ def status_report(store: Store, db_path: Path, config_path: Path | None) -> dict
     span = store.activity_span()
     return {
         "db": str(db_path),
-        "db_bytes": _db_bytes(db_path),
+        "db_bytes": sum(db_stat(db_path)[::2]),  # the sizes of the database and its WAL
         "activity": None
         if span is None
         else {
@@ -175,17 +176,6 @@ def status_report(store: Store, db_path: Path, config_path: Path | None) -> dict
         },
         "sinks": _sink_health(store, config_path),
     }
-
-
-def _db_bytes(db_path: Path) -> int:
-    """Size of the state database with its write-ahead log."""
-    total = 0
-    for path in (db_path, Path(f"{db_path}-wal")):
-        try:
-            total += path.stat().st_size
-        except OSError:
-            continue
-    return total
 
 
 def _file_status(cp: FileCheckpoint) -> dict[str, Any]:

@@ -32,6 +32,25 @@ def default_db_path() -> Path:
     return Path(base) / "kerio-watch" / "state.db"
 
 
+def db_files(path: Path) -> tuple[Path, Path, Path]:
+    """The database file, its write-ahead log and its shared-memory index (WAL mode)."""
+    return path, Path(f"{path}-wal"), Path(f"{path}-shm")
+
+
+def db_stat(path: Path) -> tuple[int, ...]:
+    """(size, mtime in ns) of the database and of its write-ahead log, 0 when absent.
+    Every commit, by any process, changes one of them."""
+    out: list[int] = []
+    for file in db_files(path)[:2]:
+        try:
+            st = file.stat()
+        except OSError:
+            out += [0, 0]
+        else:
+            out += [st.st_size, st.st_mtime_ns]
+    return tuple(out)
+
+
 def _dumps(data: Any) -> str:
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 

@@ -20,6 +20,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
+from kerio_watch.store.sqlite import db_stat
+
 T = TypeVar("T")
 
 
@@ -27,7 +29,7 @@ class ReportCache:
     """Up to ``size`` values keyed by (database version, what was asked)."""
 
     def __init__(self, db_path: Path, size: int = 8) -> None:
-        self.paths = (db_path, Path(f"{db_path}-wal"))
+        self.db_path = db_path
         self.size = size
         self.items: OrderedDict[tuple[object, ...], object] = OrderedDict()
         self.lock = threading.Lock()
@@ -36,15 +38,7 @@ class ReportCache:
 
     def version(self) -> tuple[int, ...]:
         """Sizes and modification times of the database and its WAL (0 when absent)."""
-        out: list[int] = []
-        for path in self.paths:
-            try:
-                st = path.stat()
-            except OSError:
-                out += [0, 0]
-            else:
-                out += [st.st_size, st.st_mtime_ns]
-        return tuple(out)
+        return db_stat(self.db_path)
 
     def get(self, key: tuple[object, ...], build: Callable[[], T]) -> T:
         """The value for ``key`` at the current database version, built when needed."""
