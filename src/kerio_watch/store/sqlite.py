@@ -336,29 +336,29 @@ class SQLiteStore:
         params.extend(names)
         return f"kind IN ({','.join('?' * len(names))})"
 
+    def _sums(
+        self, by: str, since: int, until: int, kinds: Iterable[str]
+    ) -> list[tuple[Any, str, int]]:
+        """(``by`` column, kind, count summed over the rest) over ``[since, until)``."""
+        params: list[Any] = [since // 3600, (until + 3599) // 3600]
+        sql = (
+            f"SELECT {by}, kind, sum(count) FROM activity WHERE hour >= ? AND hour < ? AND "
+            + self._kinds_clause(kinds, params)
+            + f" GROUP BY {by}, kind ORDER BY {by}"
+        )
+        return [(v, k, int(n)) for v, k, n in self.db.execute(sql, params)]
+
     def hourly_totals(
         self, since: int, until: int, kinds: Iterable[str]
     ) -> list[tuple[int, str, int]]:
         """(hour_ts, kind, count summed over accounts and keys), oldest first."""
-        params: list[Any] = [since // 3600, (until + 3599) // 3600]
-        sql = (
-            "SELECT hour, kind, sum(count) FROM activity WHERE hour >= ? AND hour < ? AND "
-            + self._kinds_clause(kinds, params)
-            + " GROUP BY hour, kind ORDER BY hour"
-        )
-        return [(h * 3600, k, int(n)) for h, k, n in self.db.execute(sql, params)]
+        return [(h * 3600, k, n) for h, k, n in self._sums("hour", since, until, kinds)]
 
     def account_totals(
         self, since: int, until: int, kinds: Iterable[str]
     ) -> list[tuple[str, str, int]]:
-        """(account, kind, count summed over hours and keys)."""
-        params: list[Any] = [since // 3600, (until + 3599) // 3600]
-        sql = (
-            "SELECT account, kind, sum(count) FROM activity WHERE hour >= ? AND hour < ? AND "
-            + self._kinds_clause(kinds, params)
-            + " GROUP BY account, kind"
-        )
-        return [(a, k, int(n)) for a, k, n in self.db.execute(sql, params)]
+        """(account, kind, count summed over hours and keys), by account."""
+        return [(str(a), k, n) for a, k, n in self._sums("account", since, until, kinds)]
 
     def activity_containing(
         self, text: str, kinds: Iterable[str], limit: int = 500
