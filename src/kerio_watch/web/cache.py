@@ -1,9 +1,9 @@
 """Reports reused until the state database changes.
 
 The home page shows the last 7 days' report, and building it reads every hourly
-activity row of the period: about 0.6 s on a 300-account site with two months of
-history, on every page load. The dashboard keeps the reports it built in memory and
-serves them again until the database changes.
+activity row of the period: 0.8 s on a 300-account site with two months of history
+(``benchmarks/dashboard.py``), on every page load. The dashboard keeps the reports it
+built in memory and serves them again until the database changes.
 
 A change is any commit by any process: a follower's checkpoint or heartbeat, a
 ``scan``, an acknowledgement. In WAL mode SQLite appends every commit to the ``-wal``
