@@ -33,7 +33,6 @@ from kerio_watch.events import (
     Unparsed,
 )
 from kerio_watch.formats import build_parsers
-from kerio_watch.formats.envelope import StampParser
 from kerio_watch.incidents.engine import IncidentEngine
 from kerio_watch.incidents.teach import teach
 from kerio_watch.sources.files import Record
@@ -121,7 +120,6 @@ class Pipeline:
         self._ack_seq = store.last_ack_seq()
         self.activity = ActivityRecorder()
         self.marks = store.watermarks()
-        self._stamp = StampParser().stamp
         self._seen_at_mark: dict[str, int] = {}
         self._last: dict[str, list[int]] = {}
         """log -> [latest UTC second processed, lines at that second]."""
@@ -192,7 +190,7 @@ class Pipeline:
             if progress is not None and not n & 0x3FFF:
                 progress(n)
             if skip_line is not None:
-                skipped = skip_line(rec.raw)
+                skipped = skip_line(rec.raw, rec.ts) if not rec.utc else None
                 if skipped is not None:
                     if skipped:
                         rec.source.events[skipped] += 1
@@ -232,12 +230,16 @@ class Pipeline:
         stats.records += n
         return stats
 
-    def skip_line(self, raw: str) -> str | None:
+    def skip_line(self, raw: str, local_ts: int) -> str | None:
         """A pre-parse filter for sources: the kind of a line no detector needs, or None.
 
         ``Sent:`` lines of messages no account sent (inbound mail delivered to local
         mailboxes, about half of a mail.log) feed no detector; they are counted and not
         parsed. Lines of messages sent by accounts are always processed.
+
+        Args:
+            raw: an on-disk line.
+            local_ts: its time as written (server's clock), already read by the source.
 
         Returns:
             None to process the line; else the event kind to count it as, or ``""`` when
@@ -250,8 +252,7 @@ class Pipeline:
         ):
             stats = self.stats
             stats.skipped += 1
-            local = self._stamp(raw)
-            if local is not None and self._already_seen(SENT_MARK, self.timebase.to_utc(local)):
+            if self._already_seen(SENT_MARK, self.timebase.to_utc(local_ts)):
                 stats.already_seen += 1
                 return ""
             stats.events["message_delivery"] += 1

@@ -280,7 +280,7 @@ class TestTrackers:
         assert tracked[msgs[0].queue_id].final == {"r0@partner.test"}
         # Sent lines of a restored message are not skipped by the pre-filter.
         line = f"[02/Mar/2026 09:02:00] Sent: Queue-ID: {msgs[1].queue_id}, Recipient: <r1@x>"
-        assert q.skip_line(line) is None
+        assert q.skip_line(line, at(1, "09:02")) is None
 
     def test_message_tracker_is_bounded(self) -> None:
         p = pipeline("bounces")

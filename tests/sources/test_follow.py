@@ -404,6 +404,30 @@ class TestRestart:
         h.follower = h._new()
         assert h.read() == [mail(2), mail(3)]
 
+    def test_rename_then_copytruncate_while_stopped(self, logs: Path) -> None:
+        """Two rotations while stopped: the log is renamed, and the next one is copied and
+        truncated more than OLD_COPY_MARGIN of log time later. The copy holds lines never
+        read and is read in full, though its first line is older than the new log's (what
+        a soak run with kills during rotations lost)."""
+        path = logs / "mail.log"
+        append(path, [mail(1)])
+        h = Harness([logs])
+        h.read()
+        h.checkpoint()
+        h.follower.close()
+        append(path, mail(2))
+        path.rename(logs / "mail.log.1")
+        append(path, [mail(3), mail(3600 * 4)])
+        shutil.copyfile(path, logs / "mail.log.2")
+        with path.open("r+b") as handle:
+            handle.truncate(0)
+        append(path, mail(3600 * 8))
+        h.follower = h._new()
+        h.settle()
+        assert sorted(h.committed, key=_num) == [
+            mail(1), mail(2), mail(3), mail(3600 * 4), mail(3600 * 8)
+        ]  # fmt: skip
+
     def test_rewritten_file_starts_over(self, logs: Path) -> None:
         """Same inode, different first line (rewritten while stopped): read from the start."""
         path = logs / "mail.log"

@@ -257,10 +257,12 @@ def discover(paths: Iterable[str], stdin: IO[bytes] | None = None) -> list[LogFi
 
 _new_record = tuple.__new__
 
+SkipLine = Callable[[str, int], str | None]
+"""A pre-parse filter: (on-disk line, its local time) -> the kind to count it as, ``""``
+to drop it uncounted, or None to process it (``Pipeline.skip_line``)."""
 
-def read_records(
-    log_file: LogFile, skip: Callable[[str], str | None] | None = None
-) -> Iterator[Record]:
+
+def read_records(log_file: LogFile, skip: SkipLine | None = None) -> Iterator[Record]:
     """Every line of one file as a framed :class:`Record`; bad lines become Unparsed.
 
     This is the hot loop of ``scan``: on-disk lines are framed inline, and records are
@@ -268,9 +270,7 @@ def read_records(
 
     Args:
         log_file: the file.
-        skip: a pre-parse filter; when it returns an event kind for a raw line, the line
-            is counted as that kind and not yielded; ``""`` drops it uncounted (see
-            ``Pipeline.skip_line``).
+        skip: a pre-parse filter for on-disk lines (see :data:`SkipLine`).
     """
     stamp_parser = StampParser()
     stamp = stamp_parser.stamp
@@ -295,15 +295,15 @@ def read_records(
                 if not raw:
                     continue
                 lines += 1
-                if skip is not None:
-                    skipped = skip(raw)
-                    if skipped is not None:
-                        if skipped:  # "": an earlier run processed it
-                            log_file.events[skipped] += 1
-                        continue
                 if not syslog:
                     ts = stamp(raw)
                     if ts is not None:
+                        if skip is not None:
+                            skipped = skip(raw, ts)
+                            if skipped is not None:
+                                if skipped:  # "": an earlier run processed it
+                                    log_file.events[skipped] += 1
+                                continue
                         yield _new_record(Record, (ts, False, log, raw[23:], raw, log_file, lineno))
                         continue
                 framed = split_syslog(raw, year) if syslog else None
@@ -334,9 +334,7 @@ def read_records(
             log_file.lines += lines
 
 
-def merged_records(
-    files: list[LogFile], skip: Callable[[str], str | None] | None = None
-) -> Iterator[Record]:
+def merged_records(files: list[LogFile], skip: SkipLine | None = None) -> Iterator[Record]:
     """All records of all files in time order (files of one log are concatenated)."""
     by_log: dict[str | None, list[LogFile]] = {}
     for f in files:
@@ -351,7 +349,7 @@ def _record_time(record: Record) -> int:
     return record.ts
 
 
-def _chain(group: list[LogFile], skip: Callable[[str], str | None] | None) -> Iterator[Record]:
+def _chain(group: list[LogFile], skip: SkipLine | None) -> Iterator[Record]:
     for log_file in group:
         yield from read_records(log_file, skip)
 

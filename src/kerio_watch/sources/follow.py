@@ -183,9 +183,7 @@ class Follower:
         for cp in self._saved.values():
             self._retire_checkpoint(cp, now_wall)
         self._saved.clear()
-        rest.sort(key=lambda f: (f.compressed, f.seq))
-        for f in rest:
-            self._place(f)
+        self._place_new(rest)
         if not self.files:
             note(logging.WARNING, "no_logs_yet", paths=",".join(self.paths))
 
@@ -256,6 +254,16 @@ class Follower:
             ):
                 return g
         return None
+
+    def _place_new(self, new: list[FollowedFile]) -> None:
+        """Place files seen for the first time together, plain files before compressed
+        ones (so a compressed copy finds its original) and oldest first line first: each
+        is then judged by :meth:`_is_old_copy` against files whose lines come before its
+        own, never against a newer file found in the same look (a log renamed and the next
+        one copied and truncated while kerio-watch was stopped)."""
+        new.sort(key=lambda f: (f.compressed, f.first_ts is None, f.first_ts or 0, f.seq))
+        for f in new:
+            self._place(f)
 
     def _place(self, f: FollowedFile) -> None:
         """Decide where a file with a known identity starts."""
@@ -406,11 +414,13 @@ class Follower:
                 self._vanished(key, f, now)
             else:
                 self._check(key, f, seen[0], seen[1], now)
+        new: list[FollowedFile] = []
         for key, (path, st) in listing.items():
             f = self._adopt(path, st)
             self.files[key] = f
             if f.state is State.PENDING and f.first_hash:
-                self._place(f)
+                new.append(f)
+        self._place_new(new)
         self._revisit()
         self._expire(now)
         return Batch(self, self._streams())
