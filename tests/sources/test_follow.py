@@ -428,6 +428,50 @@ class TestRestart:
             mail(1), mail(2), mail(3), mail(3600 * 4), mail(3600 * 8)
         ]  # fmt: skip
 
+    def test_compressed_rotation_while_stopped_is_read_whatever_its_name(
+        self, logs: Path
+    ) -> None:
+        """Issue 9, defect 1, step by step: 100 lines in mail.log are read; while stopped,
+        mail.log becomes mail.log.2, 100 later lines go to mail.log.1 (then gzipped), 100
+        still later lines to a new mail.log. Files are placed by their first line's time,
+        not by name or compression: the archive is not judged against the newer live
+        file found in the same look, and all 200 new lines are read (main read 100)."""
+        path = logs / "mail.log"
+        first = [mail(160 * i) for i in range(100)]  # 4.4 hours of log time per file
+        archived = [mail(160 * i) for i in range(100, 200)]
+        live = [mail(160 * i) for i in range(200, 300)]
+        append(path, first)
+        h = Harness([logs])
+        assert h.read() == first
+        h.restart()
+        h.follower.close()
+        path.rename(logs / "mail.log.2")
+        append(logs / "mail.log.1", archived)
+        gzip_file(logs / "mail.log.1")
+        append(path, live)
+        h.follower = h._new()
+        h.settle()
+        assert h.committed == first + archived + live
+
+    @pytest.mark.parametrize("names", [("mail.log.1.gz", "mail.log"), ("z.gz", "a-mail.log")])
+    def test_files_found_together_are_placed_by_content(
+        self, logs: Path, names: tuple[str, str]
+    ) -> None:
+        """An archive and a newer plain file that appear in one poll are both read, in
+        time order, whatever their names sort as."""
+        append(logs / "mail.log", mail(0))
+        h = Harness([logs])
+        h.read()
+        older, newer = names
+        (logs / "mail.log").rename(logs / "mail.log.2")
+        append(logs / "tmp", [mail(4 * 3600 + i) for i in range(3)])
+        gzip_file(logs / "tmp").rename(logs / older)
+        append(logs / newer, [mail(9 * 3600 + i) for i in range(3)])
+        h.settle()
+        assert h.committed == [mail(0)] + [mail(4 * 3600 + i) for i in range(3)] + [
+            mail(9 * 3600 + i) for i in range(3)
+        ]
+
     def test_rewritten_file_starts_over(self, logs: Path) -> None:
         """Same inode, different first line (rewritten while stopped): read from the start."""
         path = logs / "mail.log"

@@ -51,6 +51,7 @@ from kerio_watch.errors import SourceError
 from kerio_watch.events import Unparsed
 from kerio_watch.formats.envelope import split_syslog
 from kerio_watch.sources.files import LogFile, Record, check_readable, decode_line, discover
+from kerio_watch.sources.identity import all_older, placement_order, stamp_of
 from kerio_watch.sources.tail import (
     FollowedFile,
     State,
@@ -240,9 +241,7 @@ class Follower:
         if head is None:
             return
         f.first_hash = hashlib.sha256(head).hexdigest()
-        text = decode_line(head, LogFile(f.path, None))
-        framed = split_syslog(text, f.source.year) if f.source.syslog else f.stamp.split(text)
-        f.first_ts = framed.ts if framed is not None else None
+        f.first_ts = stamp_of(f, head)
 
     def _live_with_hash(self, digest: str, other: FollowedFile) -> FollowedFile | None:
         for g in self.files.values():
@@ -256,12 +255,13 @@ class Follower:
         return None
 
     def _place_new(self, new: list[FollowedFile]) -> None:
-        """Place files seen for the first time together, plain files before compressed
-        ones (so a compressed copy finds its original) and oldest first line first: each
-        is then judged by :meth:`_is_old_copy` against files whose lines come before its
-        own, never against a newer file found in the same look (a log renamed and the next
-        one copied and truncated while kerio-watch was stopped)."""
-        new.sort(key=lambda f: (f.compressed, f.first_ts is None, f.first_ts or 0, f.seq))
+        """Place files seen for the first time together in content order (oldest first
+        line first, see :func:`placement_order`): each is then judged by
+        :meth:`_is_old_copy` against files whose lines come before its own, never against
+        a newer file found in the same look, whatever the names or compression (a log
+        renamed, the next one filled and gzipped, and a new one started, all while
+        kerio-watch was stopped)."""
+        new.sort(key=placement_order)
         for f in new:
             self._place(f)
 
@@ -321,11 +321,13 @@ class Follower:
         )
 
     def _is_old_copy(self, f: FollowedFile) -> bool:
-        """A file never seen whose first line is older than a file already followed.
+        """A file never seen whose lines are all older than a file already followed.
 
         New files (rotated, dated, or filled and compressed between two polls or while
-        kerio-watch was stopped) start after what was read; a copy of an old log does
-        not. The margin covers the hour repeated when daylight saving time ends.
+        kerio-watch was stopped) hold lines after what was read; a copy of an old log or
+        an old archive does not (a scan of this database would skip all its lines as
+        already processed). The margin covers the hour repeated when daylight saving
+        time ends.
         """
         if f.first_ts is None:
             return False
@@ -346,7 +348,7 @@ class Follower:
             cp = r.checkpoint
             if (cp.log or "") == log and cp.first_ts is not None:
                 newest = cp.first_ts if newest is None else max(newest, cp.first_ts)
-        return newest is not None and f.first_ts < newest - OLD_COPY_MARGIN
+        return newest is not None and all_older(f, newest - OLD_COPY_MARGIN)
 
     def _resume(self, f: FollowedFile, cp: FileCheckpoint) -> None:
         if cp.size < 0:  # skipped before: still skipped
