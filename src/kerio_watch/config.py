@@ -107,6 +107,27 @@ class StateConfig:
             "incidents and alerts are kept regardless."
         ),
     )
+    future_hours: int = field(
+        default=24,
+        metadata=_help(
+            "A line dated more than this many hours ahead of its log's recent lines, and "
+            "after its file was last written, is implausible (a clock glitch, a corrupted "
+            "line): counted and shown by scan and status, never processed, so it moves no "
+            "watermark, pruning or report period (docs/service.md)."
+        ),
+    )
+    past_days: int = field(
+        default=0,
+        metadata=_help(
+            "A line dated more than this many days behind its log's recent lines is "
+            "implausible; 0: activity_days (400 when that is 0)."
+        ),
+    )
+
+    def time_limits(self) -> tuple[int, int]:
+        """(future, past) seconds for the plausibility of log times."""
+        past = self.past_days or self.activity_days or 400
+        return self.future_hours * 3600, past * 86400
 
 
 @dataclass(frozen=True)
@@ -276,6 +297,20 @@ def _check_users(users: dict[str, UserConfig], problems: _Problems) -> dict[str,
     return out
 
 
+def _check_state(state: StateConfig, problems: _Problems) -> None:
+    if state.activity_days < 0:
+        problems.add(
+            "state.activity_days",
+            f"expected 0 (keep forever) or a number of days, got {state.activity_days}",
+        )
+    if state.future_hours < 1:
+        problems.add("state.future_hours", f"expected 1 or more, got {state.future_hours}")
+    if state.past_days < 0:
+        problems.add(
+            "state.past_days", f"expected 0 (activity_days) or more, got {state.past_days}"
+        )
+
+
 def config_from_dict(data: dict[str, Any], source: str = "<dict>") -> Config:
     """Validate a parsed TOML document.
 
@@ -288,11 +323,7 @@ def config_from_dict(data: dict[str, Any], source: str = "<dict>") -> Config:
     config = _build(Config, body, "", problems)
     site = _check_site(config.site, problems)
     users = _check_users(config.users, problems)
-    if config.state.activity_days < 0:
-        problems.add(
-            "state.activity_days",
-            f"expected 0 (keep forever) or a number of days, got {config.state.activity_days}",
-        )
+    _check_state(config.state, problems)
     sinks: list[dict[str, Any]] = []
     if not isinstance(raw_sinks, list) or not all(isinstance(s, dict) for s in raw_sinks):
         problems.add("sinks", "expected [[sinks]] tables")

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, ClassVar
+
+from kerio_watch.timerange import utc
 
 
 @dataclass(slots=True)
@@ -30,7 +31,7 @@ class Event:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready mapping: ``kind``, ISO ``time`` and every field."""
         data: dict[str, Any] = {"kind": self.kind}
-        data["time"] = datetime.fromtimestamp(self.ts, UTC).isoformat()
+        data["time"] = utc(self.ts).isoformat()
         for f in dataclasses.fields(self):
             if f.name == "ts":
                 continue

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
 from kerio_watch.alerts.model import Alert
@@ -39,6 +40,7 @@ from kerio_watch.sources.files import Record
 from kerio_watch.store.activity import ActivityRecorder
 from kerio_watch.store.base import Store
 from kerio_watch.timebase import Timebase
+from kerio_watch.timeguard import TimeGuard
 
 MESSAGES_MAX_AGE = 2 * 3600
 """Messages younger than this (log time) are saved between runs ..."""
@@ -70,6 +72,10 @@ class RunStats:
     """Lines counted but not parsed because no detector needs them."""
     alerts: int = 0
     reported: int = 0
+    implausible: int = 0
+    """Lines whose time was implausible (:mod:`kerio_watch.timeguard`): not processed."""
+    held: int = 0
+    """Lines still waiting for the next lines to confirm their time (at the last save)."""
     first_ts: int | None = None
     last_ts: int | None = None
 
@@ -82,6 +88,8 @@ class Pipeline:
         store: the state database.
         timebase: local time -> UTC for this server.
         since: UTC epoch; alerts before it are not reported (still stored and learned).
+        hold: keep lines whose time waits for confirmation with the saved state (``follow``,
+            which never reads a line twice); else they are read again by the next run.
     """
 
     def __init__(
@@ -90,11 +98,14 @@ class Pipeline:
         store: Store,
         timebase: Timebase,
         since: int | None = None,
+        hold: bool = False,
     ) -> None:
         self.config = config
         self.store = store
         self.timebase = timebase
         self.since = since
+        self.hold = hold
+        self._ack_seq = store.last_ack_seq()  # first: an ack made while loading is applied
         self.ctx = Context(config, timebase, store.load_profile)
         self.parsers = build_parsers()
         self.detectors = build_detectors(self.ctx)
@@ -117,9 +128,11 @@ class Pipeline:
             load = getattr(det, "load", None)
             if load is not None:
                 load(store)
-        self._ack_seq = store.last_ack_seq()
         self.activity = ActivityRecorder()
         self.marks = store.watermarks()
+        self.guard = TimeGuard(*config.state.time_limits())
+        self.replay: list[Record] = self._load_guard(store)
+        """Lines held for confirmation by the last run, judged again first."""
         self._seen_at_mark: dict[str, int] = {}
         self._last: dict[str, list[int]] = {}
         """log -> [latest UTC second processed, lines at that second]."""
@@ -176,15 +189,16 @@ class Pipeline:
         """
         parsers = self.parsers
         stats = self.stats
-        counts = stats.events
         timebase = self.timebase
         to_utc = timebase.to_utc
         observe_qid = timebase.observe_queue_id
-        already_seen = self._already_seen
-        process = self.process
         n = 0
         next_qid_check = 0
         skip_line = self.skip_line if prefilter else None
+        fits = self.guard.fits
+        admit = self._admit
+        if self.replay:
+            records, self.replay = chain(self.replay, records), []
         for rec in records:
             n += 1
             if progress is not None and not n & 0x3FFF:
@@ -210,25 +224,38 @@ class Pipeline:
                 )
                 continue
             if not rec.utc:
-                # The offset can only change at a DST switch: one Queue-ID a minute suffices.
-                if rec.ts >= next_qid_check and event.__class__ is MessageReceived:
+                # The offset can only change at a DST switch: one Queue-ID a minute suffices
+                # (and again when the clock went back: an implausible line passed).
+                if (
+                    rec.ts >= next_qid_check or rec.ts < next_qid_check - 120
+                ) and event.__class__ is MessageReceived:
                     observe_qid(event.queue_id, rec.ts)
                     next_qid_check = rec.ts + 60
                 event.ts = to_utc(rec.ts)
-            # Deliveries have their own watermark (see SENT_MARK).
-            if already_seen(
-                SENT_MARK if event.__class__ is MessageDelivery else event.log, event.ts
-            ):
-                stats.already_seen += 1
-                continue
-            kind = event.kind
-            counts[kind] += 1
-            rec.source.events[kind] += 1
-            process(event)
+            if fits(event.ts):
+                admit(event, rec)
+            else:
+                for held, held_rec in self.guard.judge(event, rec):
+                    admit(held, held_rec)
         if progress is not None:
             progress(n)
         stats.records += n
+        stats.implausible = self.guard.implausible
         return stats
+
+    def _admit(self, event: Event, rec: Record) -> None:
+        """Process a line whose time is trusted, unless an earlier run did."""
+        stats = self.stats
+        # Deliveries have their own watermark (see SENT_MARK).
+        if self._already_seen(
+            SENT_MARK if event.__class__ is MessageDelivery else event.log, event.ts
+        ):
+            stats.already_seen += 1
+            return
+        kind = event.kind
+        stats.events[kind] += 1
+        rec.source.events[kind] += 1
+        self.process(event)
 
     def skip_line(self, raw: str, local_ts: int) -> str | None:
         """A pre-parse filter for sources: the kind of a line no detector needs, or None.
@@ -252,7 +279,11 @@ class Pipeline:
         ):
             stats = self.stats
             stats.skipped += 1
-            if self._already_seen(SENT_MARK, self.timebase.to_utc(local_ts)):
+            utc = self.timebase.to_utc(local_ts)
+            if not self.guard.near(utc):
+                stats.skipped -= 1
+                return None  # parsed and judged like any other line (kerio_watch.timeguard)
+            if self._already_seen(SENT_MARK, utc):
                 stats.already_seen += 1
                 return ""
             stats.events["message_delivery"] += 1
@@ -425,6 +456,18 @@ class Pipeline:
             self.ctx.sessions.sessions.clear()
             restore_failed("pipeline", exc)
 
+    def _load_guard(self, store: Store) -> list[Record]:
+        """The time guard's reference (else the watermarks); held lines if ``hold``."""
+        try:
+            data = load_state(store, "timeguard")
+            if data is not None:
+                held = self.guard.restore(data)
+                return held if self.hold else []
+        except RESTORE_ERRORS as exc:
+            restore_failed("timeguard", exc)
+        self.guard.ref = max((ts for ts, _ in self.marks.values()), default=None)
+        return []
+
     def _prune(self, store: Store) -> None:
         """Once a log day, keep the database from growing without end: delete hourly
         activity older than ``[state] activity_days`` and the state of addresses quiet for
@@ -475,6 +518,10 @@ class Pipeline:
 
     def save(self, final: bool = True) -> None:
         """Write state, incidents, alerts and watermarks in one transaction."""
+        for event, rec in self.guard.flush(final=final and not self.hold):
+            self._admit(event, rec)
+        self.stats.implausible = self.guard.implausible
+        self.stats.held = len(self.guard.waiting)
         if final and self._now:
             self.tick(self._now)
         store = self.store
@@ -495,6 +542,10 @@ class Pipeline:
                 if old is None or ts > old[0]:
                     merged[log] = (ts, count)
             store.save_watermarks(merged)
+            store.save_detector_state(
+                "timeguard",
+                {"v": STATE_VERSION, "now": self._now, **self.guard.dump(keep_held=self.hold)},
+            )
             self._save_context(store)
             for det in self.detectors:
                 save = getattr(det, "save", None)

@@ -88,6 +88,8 @@ class Totals:
     already_seen: int = 0
     """Lines a ``scan`` of the same database had processed before the first start."""
     alerts: int = 0
+    implausible: int = 0
+    """Lines set aside for an implausible time (:mod:`kerio_watch.timeguard`)."""
 
     def to_json(self) -> str:
         """The stored form."""
@@ -98,6 +100,7 @@ class Totals:
                 "unparsed": self.unparsed,
                 "already_seen": self.already_seen,
                 "alerts": self.alerts,
+                "implausible": self.implausible,
             },
             separators=(",", ":"),
         )
@@ -118,6 +121,7 @@ class Totals:
             unparsed=int(data.get("unparsed", 0)),
             already_seen=int(data.get("already_seen", 0)),
             alerts=int(data.get("alerts", 0)),
+            implausible=int(data.get("implausible", 0)),
         )
 
 
@@ -245,7 +249,7 @@ class FollowService:
         self._mark_events: Counter[str] = Counter()
         self._mark_unparsed = 0
         self._mark_seen = 0
-        self._mark_alerts = 0
+        self._mark_alerts = self._mark_doubts = 0
         self._unsaved = 0
         self._last_save = 0.0
         self._last_beat = 0.0
@@ -404,7 +408,7 @@ class FollowService:
         """
         store, timebase = self.store, self.timebase
         assert store is not None and timebase is not None  # noqa: S101
-        pipeline = Pipeline(config, store, timebase)
+        pipeline = Pipeline(config, store, timebase, hold=True)
         # Checkpoints make every line count once. Log-time watermarks only skip what a
         # ``scan`` of this database processed before follow first started: follow's own
         # progress must not be used, as lines after a checkpoint may share its second.
@@ -423,7 +427,7 @@ class FollowService:
             pipeline.on_save.append(router.on_save)
         self.pipeline, self.router, self.config = pipeline, router, config
         self._mark_events = Counter()
-        self._mark_unparsed = self._mark_seen = self._mark_alerts = 0
+        self._mark_unparsed = self._mark_seen = self._mark_alerts = self._mark_doubts = 0
 
     def _on_alert(self, alert: Alert, reported: bool) -> None:
         if reported:
@@ -441,6 +445,8 @@ class FollowService:
         totals.unparsed += stats.unparsed + follower.no_timestamp - self._mark_unparsed
         totals.already_seen += stats.already_seen - self._mark_seen
         totals.alerts += stats.alerts - self._mark_alerts
+        totals.implausible += stats.implausible - self._mark_doubts
+        self._mark_doubts = stats.implausible
         self._mark_lines = follower.lines
         self._mark_events = Counter(stats.events)
         self._mark_unparsed = stats.unparsed + follower.no_timestamp

@@ -18,6 +18,8 @@ import bisect
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from kerio_watch.timerange import aware
+
 _QUARTER_HOUR = 900
 _MAX_OFFSET = 14 * 3600
 
@@ -135,7 +137,7 @@ class Timebase:
     def offset_at(self, utc_ts: int) -> int:
         """The server's UTC offset (seconds east) in force at a UTC instant."""
         if self.zone is not None:
-            off = dt.datetime.fromtimestamp(utc_ts, self.zone).utcoffset()
+            off = aware(utc_ts, self.zone).utcoffset()
             return int(off.total_seconds()) if off else 0
         i = bisect.bisect_right(self._changes_at, utc_ts) - 1
         return -self._changes_delta[max(i, 0)]
@@ -143,9 +145,9 @@ class Timebase:
     def localize(self, utc_ts: int) -> dt.datetime:
         """A UTC epoch as an aware datetime in the server's offset."""
         if self.zone is not None:
-            return dt.datetime.fromtimestamp(utc_ts, self.zone)
+            return aware(utc_ts, self.zone)
         tz = dt.timezone(dt.timedelta(seconds=self.offset_at(utc_ts)))
-        return dt.datetime.fromtimestamp(utc_ts, tz)
+        return aware(utc_ts, tz)
 
     def offsets(self) -> list[int]:
         """The UTC offsets (seconds east) seen so far in inferred mode, in time order."""

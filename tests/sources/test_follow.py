@@ -428,9 +428,7 @@ class TestRestart:
             mail(1), mail(2), mail(3), mail(3600 * 4), mail(3600 * 8)
         ]  # fmt: skip
 
-    def test_compressed_rotation_while_stopped_is_read_whatever_its_name(
-        self, logs: Path
-    ) -> None:
+    def test_compressed_rotation_while_stopped_is_read_whatever_its_name(self, logs: Path) -> None:
         """Issue 9, defect 1, step by step: 100 lines in mail.log are read; while stopped,
         mail.log becomes mail.log.2, 100 later lines go to mail.log.1 (then gzipped), 100
         still later lines to a new mail.log. Files are placed by their first line's time,

@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from kerio_watch.timerange import utc
+
 BACKOFF: tuple[int, ...] = (5, 30, 120, 600, 3600)
 """Seconds to wait after the 1st, 2nd, 3rd... failed attempt; the last step repeats."""
 
@@ -84,7 +86,7 @@ def backoff(attempts: int) -> int:
 
 def local_time(ts: float, zone: dt.tzinfo | None) -> dt.datetime:
     """Epoch seconds -> an aware datetime in ``zone`` (None: this machine's local time)."""
-    return dt.datetime.fromtimestamp(ts, dt.UTC).astimezone(zone)
+    return utc(ts).astimezone(zone)
 
 
 def last_slot(now: float, at: dt.time, zone: dt.tzinfo | None) -> float:

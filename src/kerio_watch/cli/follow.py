@@ -32,6 +32,7 @@ from kerio_watch.store import default_db_path, open_store
 from kerio_watch.store.base import FileCheckpoint, Store
 from kerio_watch.store.sqlite import db_stat
 from kerio_watch.textsafe import printable
+from kerio_watch.timerange import utc
 
 
 def _positive(_ctx: click.Context, _param: click.Parameter, value: float) -> float:
@@ -158,8 +159,8 @@ def status_report(store: Store, db_path: Path, config_path: Path | None) -> dict
         "activity": None
         if span is None
         else {
-            "first_hour": dt.datetime.fromtimestamp(span[0], dt.UTC).isoformat(),
-            "last_hour": dt.datetime.fromtimestamp(span[1], dt.UTC).isoformat(),
+            "first_hour": utc(span[0]).isoformat(),
+            "last_hour": utc(span[1]).isoformat(),
         },
         "running": running,
         "pid": pid if running else None,
@@ -171,11 +172,19 @@ def status_report(store: Store, db_path: Path, config_path: Path | None) -> dict
         "files": files,
         "lag_bytes": sum(f["lag_bytes"] or 0 for f in files),
         "totals": json.loads(totals.to_json()),
+        "implausible_lines": _implausible(store),
         "open_incidents": {
             s.label: by_severity.get(s.label, 0) for s in sorted(Severity, reverse=True)
         },
         "sinks": _sink_health(store, config_path),
     }
+
+
+def _implausible(store: Store) -> list[dict[str, Any]]:
+    """The last lines set aside for an implausible time (by follow or scan)."""
+    data = store.load_detector_state("timeguard") or {}
+    samples = data.get("samples")
+    return [s for s in samples if isinstance(s, dict)] if isinstance(samples, list) else []
 
 
 def _file_status(cp: FileCheckpoint) -> dict[str, Any]:
@@ -253,8 +262,16 @@ def print_status(console: Console, report: dict[str, Any]) -> None:
     totals = report["totals"]
     console.print(
         f"processed: {totals['lines']:,} lines, {sum(totals['events'].values()):,} events, "
-        f"{totals['unparsed']:,} unparsed, {totals['alerts']:,} alerts"
+        f"{totals['unparsed']:,} unparsed, {totals['implausible']:,} with an implausible time "
+        f"(set aside), {totals['alerts']:,} alerts"
     )
+    for d in report["implausible_lines"][-3:]:
+        console.print(
+            f"  implausible: {printable(str(d.get('path')))} line {d.get('lineno')}: "
+            f"{printable(str(d.get('reason')))}: {printable(str(d.get('raw')))[:200]}",
+            markup=False,
+            soft_wrap=True,
+        )
     if report["files"]:
         console.print("files:")
         for f in report["files"]:

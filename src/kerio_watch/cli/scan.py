@@ -99,6 +99,8 @@ def print_summary(
     for f in files:
         kinds = ", ".join(f"{n:,} {k}" for k, n in f.events.most_common())
         extra = f", {f.unparsed_total:,} unparsed" if f.unparsed_total else ""
+        doubts = pipeline.guard.by_path.get(f.path)
+        extra += f", {doubts:,} with an implausible time" if doubts else ""
         dec = f", {f.decode_errors:,} not UTF-8" if f.decode_errors else ""
         console.print(
             f"[dim]{safe(f.path)} ({f.log or 'mixed'}): {f.lines:,} lines"
@@ -114,6 +116,18 @@ def print_summary(
                     markup=True,
                 )
     console.print(f"[dim]{escape(pipeline.timebase.describe())}[/dim]", highlight=False)
+    if stats.implausible:
+        console.print(
+            f"[yellow]{stats.implausible:,} lines had an implausible time and were set aside: "
+            "not processed, so they move no watermark, pruning or report period "
+            "(a clock glitch or a damaged line; see \\[state] future_hours)[/yellow]"
+        )
+        for d in pipeline.guard.found[: None if show_unparsed else 3]:
+            console.print(
+                f"  [yellow]implausible[/yellow] {safe(d.path)} line {d.lineno}: {safe(d.reason)}: "
+                f"{safe(d.raw[:300])}",
+                highlight=False,
+            )
     if stats.already_seen:
         console.print(
             f"[dim]{stats.already_seen:,} lines were already processed by an earlier "

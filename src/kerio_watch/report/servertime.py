@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from kerio_watch.config import Config, parse_office_hours
 from kerio_watch.store.base import Store
 from kerio_watch.timebase import Timebase
+from kerio_watch.timerange import aware
 
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -66,8 +67,8 @@ class ServerTime:
     def local(self, ts: int) -> dt.datetime:
         """An aware datetime on the server's clock."""
         if self.zone is not None:
-            return dt.datetime.fromtimestamp(ts, self.zone)
-        return dt.datetime.fromtimestamp(ts, dt.timezone(dt.timedelta(seconds=self.offset)))
+            return aware(ts, self.zone)
+        return aware(ts, dt.timezone(dt.timedelta(seconds=self.offset)))
 
     def timebase(self) -> Timebase:
         """A :class:`Timebase` that reads ``--since`` values on this clock."""

@@ -10,7 +10,6 @@ bytes are dropped), so no input can stop a scan.
 from __future__ import annotations
 
 import gzip
-import heapq
 import io
 import sys
 from collections import Counter
@@ -23,6 +22,7 @@ from kerio_watch.errors import SourceError
 from kerio_watch.events import Unparsed
 from kerio_watch.formats import FORMATS, sniff_log
 from kerio_watch.formats.envelope import StampParser, split_syslog
+from kerio_watch.sources.order import merge_by_time
 
 MAX_LINE = 65536
 """Characters of one line that are processed; the rest is cut (and counted)."""
@@ -76,6 +76,8 @@ class LogFile:
     decode_errors: int = 0
     cut_lines: int = 0
     first_ts: int | None = None
+    written: float | None = None
+    """The file's modification time when it was found (None: standard input)."""
     data: bytes | None = None
     """Buffered content (standard input), read once."""
 
@@ -180,13 +182,15 @@ def _is_gzip(path: Path) -> bool:
         return False
 
 
-def _file_year(path: Path) -> int:
+def _file_time(path: Path) -> tuple[int, float | None]:
+    """(year, modification time) of a file (1970 and None when it cannot be told)."""
     import datetime as dt  # noqa: PLC0415
 
     try:
-        return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).year
-    except OSError:
-        return 1970
+        mtime = path.stat().st_mtime
+        return dt.datetime.fromtimestamp(mtime, dt.UTC).year, mtime
+    except (OSError, OverflowError, ValueError):
+        return 1970, None
 
 
 READ_HINT = "run as a user who can read Kerio's logs, e.g. a member of their group, or copy them"
@@ -236,8 +240,9 @@ def discover(paths: Iterable[str], stdin: IO[bytes] | None = None) -> list[LogFi
         check_readable(path)
         candidates = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
         for candidate in candidates:
+            year, written = _file_time(candidate)
             log_file = LogFile(
-                str(candidate), None, compressed=_is_gzip(candidate), year=_file_year(candidate)
+                str(candidate), None, compressed=_is_gzip(candidate), year=year, written=written
             )
             inspected = _inspect(log_file, _name_hint(candidate))
             if inspected is None:
@@ -335,14 +340,12 @@ def read_records(log_file: LogFile, skip: SkipLine | None = None) -> Iterator[Re
 
 
 def merged_records(files: list[LogFile], skip: SkipLine | None = None) -> Iterator[Record]:
-    """All records of all files in time order (files of one log are concatenated)."""
+    """All records of all files in time order (files of one log are concatenated; see
+    :mod:`kerio_watch.sources.order`)."""
     by_log: dict[str | None, list[LogFile]] = {}
     for f in files:
         by_log.setdefault(f.log, []).append(f)
-    streams = [_chain(group, skip) for group in by_log.values()]
-    if len(streams) == 1:
-        return streams[0]
-    return heapq.merge(*streams, key=_record_time)
+    return merge_by_time([_chain(group, skip) for group in by_log.values()], _record_time)
 
 
 def _record_time(record: Record) -> int:

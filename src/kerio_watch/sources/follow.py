@@ -52,10 +52,12 @@ from kerio_watch.events import Unparsed
 from kerio_watch.formats.envelope import split_syslog
 from kerio_watch.sources.files import LogFile, Record, check_readable, decode_line, discover
 from kerio_watch.sources.identity import all_older, placement_order, stamp_of
+from kerio_watch.sources.order import smoothed
 from kerio_watch.sources.tail import (
     FollowedFile,
     State,
     complete_end,
+    gz_done,
     is_gzip,
     note,
     read_gz_lines,
@@ -528,7 +530,7 @@ class Follower:
                 f.close()
 
     # -- reading -----------------------------------------------------------------------
-    def _streams(self) -> list[Iterator[_Item]]:
+    def _streams(self) -> list[Iterator[tuple[int, _Item]]]:
         """One stream per log: its readable files oldest first (as ``scan`` reads them).
 
         The sizes of all files are taken first, together, so lines written while the
@@ -545,10 +547,10 @@ class Follower:
             if size_of(f) <= f.offset or self.descriptor(f) is None:
                 continue
             by_log.setdefault(f.log, []).append((f, size_of(f)))
-        streams: list[Iterator[_Item]] = []
+        streams: list[Iterator[tuple[int, _Item]]] = []
         for log in sorted(by_log):
             group = sorted(by_log[log], key=lambda item: (item[0].first_ts or 0, item[0].seq))
-            streams.append(_chain(self, group))
+            streams.append(smoothed(_chain(self, group), _item_time))
         return streams
 
     def descriptor(self, f: FollowedFile) -> int | None:
@@ -650,13 +652,13 @@ class Batch:
     again by the next poll.
     """
 
-    def __init__(self, follower: Follower, streams: list[Iterator[_Item]]) -> None:
+    def __init__(self, follower: Follower, streams: list[Iterator[tuple[int, _Item]]]) -> None:
         self.follower = follower
-        self._heap: list[tuple[int, int, _Item, Iterator[_Item]]] = []
+        self._heap: list[tuple[int, int, _Item, Iterator[tuple[int, _Item]]]] = []
         for order, stream in enumerate(streams):
-            item = next(stream, None)
-            if item is not None:
-                self._heap.append((item.ts, order, item, stream))
+            first = next(stream, None)
+            if first is not None:
+                self._heap.append((first[0], order, first[1], stream))
         heapq.heapify(self._heap)
 
     def __bool__(self) -> bool:
@@ -676,11 +678,13 @@ class Batch:
             f = item.file
             f.offset = item.end
             f.lineno = item.lineno
+            if f.compressed and 0 < f.total <= f.offset and f.state is State.LIVE:
+                gz_done(f)
             nxt = next(stream, None)
             if nxt is None:
                 heapq.heappop(heap)
             else:
-                heapq.heapreplace(heap, (nxt.ts, order, nxt, stream))
+                heapq.heapreplace(heap, (nxt[0], order, nxt[1], stream))
             record = item.record
             if record is None:
                 continue
@@ -706,6 +710,10 @@ def _chain(follower: Follower, group: list[tuple[FollowedFile, int]]) -> Iterato
             if isinstance(record, Record):
                 last = record.ts
             yield _Item(last, record, f, end, lineno)
+
+
+def _item_time(item: _Item) -> int:
+    return item.ts
 
 
 def _continues(f: FollowedFile, cp: FileCheckpoint) -> bool:

@@ -174,8 +174,14 @@ def read_gz_lines(f: FollowedFile) -> Iterator[tuple[bytes, int]]:
             note(logging.WARNING, "cannot_read", path=f.path, error=str(exc))
         return
     f.total = pos
+    if f.offset >= pos:  # else once its last line is handed over (lines may be read ahead)
+        gz_done(f)
+
+
+def gz_done(f: FollowedFile) -> None:
+    """A compressed file read and handed over to its end: never read again."""
     f.state = State.DONE
-    note(logging.INFO, "file_done", path=f.path, offset=pos, compressed=True)
+    note(logging.INFO, "file_done", path=f.path, offset=f.total, compressed=True)
 
 
 def _pread(fd: int, size: int, offset: int) -> bytes:

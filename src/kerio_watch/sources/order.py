@@ -1,0 +1,66 @@
+"""Merging the lines of several logs into one time order, robust to a line's bad time.
+
+Each log's lines are read in file order and the logs are merged by time. Merged on each
+line's own time, one line dated 2099 would hold its whole log back until every other log
+is read to its end, and the lines after it would come in far out of order. So a line's
+merge time is, when it jumps ahead of the line before, the earliest time of it and the
+next :data:`LOOKAHEAD` - 1 lines of its log: a lone far-future line takes its place
+among its neighbours (and is then judged by :mod:`kerio_watch.timeguard`), while a real
+jump, which the next lines share, is kept.
+
+>>> [k for k, _ in smoothed([1, 2, 9999, 3, 4], int)]
+[1, 2, 3, 3, 4]
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
+from typing import TypeVar
+
+T = TypeVar("T")
+
+LOOKAHEAD = 3
+"""Lines (this one and the next ones of its log) whose earliest time orders a line."""
+JUMP = 3600
+"""Seconds a line may be ahead of the one before it before the next ones are looked at."""
+
+
+def smoothed(items: Iterable[T], time: Callable[[T], int]) -> Iterator[tuple[int, T]]:
+    """(merge time, item) for each item of one log, in its order.
+
+    The next lines are read ahead only at a jump of more than :data:`JUMP` seconds, so
+    that otherwise each line is read only once the one before it has been processed
+    (``scan``'s pre-parse filter depends on that).
+    """
+    source = iter(items)
+    ahead: deque[T] = deque()
+    prev: int | None = None
+    while True:
+        if ahead:
+            item = ahead.popleft()
+        else:
+            try:
+                item = next(source)
+            except StopIteration:
+                return
+        key = time(item)
+        if prev is not None and key > prev + JUMP:
+            ahead.extend(islice(source, LOOKAHEAD - 1 - len(ahead)))
+            key = min([key, *(time(a) for a in ahead)])
+        prev = key
+        yield key, item
+
+
+def merge_by_time(streams: list[Iterator[T]], time: Callable[[T], int]) -> Iterator[T]:
+    """The items of every stream, merged by their smoothed time (one stream: as is)."""
+    if len(streams) == 1:
+        return streams[0]
+    keyed = [
+        ((key, order, item) for key, item in smoothed(stream, time))
+        for order, stream in enumerate(streams)
+    ]
+    # Only one entry per stream is in the heap at a time: (key, order) never ties.
+    return (item for _, _, item in heapq.merge(*keyed))
