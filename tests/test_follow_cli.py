@@ -344,7 +344,7 @@ class TestLive:
         second = Follow(tmp_path, logs)
         second.runs = 10
         proc = second.start()
-        assert proc.wait(10) == 1
+        assert proc.wait(10) == 6
         err = second.err()
         assert "already using" in err and "Traceback" not in err
 
@@ -457,7 +457,7 @@ class TestBadDatabase:
     def test_read_only_database_is_a_clear_error(
         self, follow: Follow, logs: Path, tmp_path: Path
     ) -> None:
-        """A state database the user cannot write: exit 1, one clear line, no traceback."""
+        """A state database the user cannot write: exit 7, one clear line, no traceback."""
         append(logs / "mail.log", [line(0)])
         subprocess.run(
             [sys.executable, "-m", "kerio_watch", "scan", "--db", str(follow.db), str(logs)],
@@ -466,9 +466,9 @@ class TestBadDatabase:
         )
         with read_only(follow.db):
             proc = follow.start()
-            assert proc.wait(10) == 1
+            assert proc.wait(10) == 7
         err = follow.err()
-        assert "read-only" in err and "state.db" in err
+        assert "cannot write the state database" in err and "state.db" in err
         assert "Traceback" not in err
         with sqlite3.connect(f"file:{follow.db}?mode=ro", uri=True) as db:
             assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)

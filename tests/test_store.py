@@ -52,5 +52,5 @@ def test_not_a_database(tmp_path: Path) -> None:
     """A file that is not SQLite is named, not a traceback."""
     path = tmp_path / "junk.db"
     path.write_bytes(b"this is not a database" * 100)
-    with pytest.raises(StoreError, match="cannot open the state database"):
+    with pytest.raises(StoreError, match="the state database is damaged"):
         open_store(path)

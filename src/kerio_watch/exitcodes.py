@@ -6,7 +6,11 @@ import enum
 
 
 class ExitStatus(enum.IntEnum):
-    """Exit codes; ``FINDINGS`` only with ``--fail-on``."""
+    """Exit codes; ``FINDINGS`` only with ``--fail-on``.
+
+    ``DB_BUSY``: another ``scan`` or ``follow`` is writing to the state database.
+    ``DB_UNUSABLE``: the state database is damaged, or cannot be created or written.
+    """
 
     OK = 0
     ERROR = 1
@@ -14,4 +18,6 @@ class ExitStatus(enum.IntEnum):
     CONFIG_ERROR = 3
     FINDINGS = 4
     INPUT_ERROR = 5
+    DB_BUSY = 6
+    DB_UNUSABLE = 7
     ERROR_CTRL_C = 130

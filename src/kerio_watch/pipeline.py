@@ -39,6 +39,7 @@ from kerio_watch.incidents.teach import teach
 from kerio_watch.sources.files import Record
 from kerio_watch.store.activity import ActivityRecorder
 from kerio_watch.store.base import Store
+from kerio_watch.store.journal import Journal
 from kerio_watch.timebase import Timebase
 from kerio_watch.timeguard import TimeGuard
 
@@ -141,6 +142,10 @@ class Pipeline:
         """Called inside :meth:`save`'s transaction (follow checkpoints, delivery queue)."""
         self.alerts: list[tuple[Alert, bool]] = []
         self.stats = RunStats()
+        self.journal = Journal.beside(store.path)
+        self._unjournaled: list[Alert] = []
+        self.already_sent: Callable[[Alert], bool] | None = None
+        """Alerts the sinks already had (``db recover``): recorded, not reported."""
 
     # -- helpers --------------------------------------------------------------------
     def _next_id(self) -> int:
@@ -418,6 +423,8 @@ class Pipeline:
 
     def _emit(self, alert: Alert) -> None:
         reported = self.since is None or alert.ts >= self.since
+        if reported and self.already_sent is not None and self.already_sent(alert):
+            reported = False
         self.alerts.append((alert, reported))
         self.stats.alerts += 1
         if reported:
@@ -517,45 +524,66 @@ class Pipeline:
                 self.ctx.dirty.add(user)
 
     def save(self, final: bool = True) -> None:
-        """Write state, incidents, alerts and watermarks in one transaction."""
+        """Write state, incidents, alerts and watermarks in one transaction; then (at
+        once if ``final``, else at :meth:`flush_journal`) note the alerts it recorded in
+        the journal beside the database (:mod:`kerio_watch.store.journal`)."""
         for event, rec in self.guard.flush(final=final and not self.hold):
             self._admit(event, rec)
         self.stats.implausible = self.guard.implausible
         self.stats.held = len(self.guard.waiting)
         if final and self._now:
             self.tick(self._now)
-        store = self.store
-        with store.transaction():
-            self._apply_acks()
-            self.activity.write(store)
-            self._prune(store)
-            store.save_incidents(self.engine.take_changed())
-            if self.alerts:
-                store.save_alerts(self.alerts)
-                self.alerts = []
-            dirty = [self.ctx.profiles[a] for a in self.ctx.dirty if a in self.ctx.profiles]
-            store.save_profiles(dirty)
-            self.ctx.dirty.clear()
-            merged = dict(self.marks)
-            for log, (ts, count) in self._last.items():
-                old = merged.get(log)
-                if old is None or ts > old[0]:
-                    merged[log] = (ts, count)
-            store.save_watermarks(merged)
-            store.save_detector_state(
-                "timeguard",
-                {"v": STATE_VERSION, "now": self._now, **self.guard.dump(keep_held=self.hold)},
-            )
-            self._save_context(store)
-            for det in self.detectors:
-                save = getattr(det, "save", None)
-                if save is not None:
-                    save(store)
-            self.learner.save(store)
-            timebase = self.timebase
-            store.set_meta("timebase", timebase.describe())
-            store.set_meta("timezone", timebase.zone.key if timebase.zone is not None else "")
-            if timebase.inferred and timebase.had_hint:
-                store.set_meta("utc_offsets", ",".join(str(o) for o in timebase.offsets()))
-            for hook in self.on_save:
-                hook(store)
+        committed, self.alerts = self.alerts, []
+        try:
+            with self.store.transaction():
+                self._write(self.store, committed)
+        except BaseException:
+            self.alerts = committed + self.alerts
+            raise
+        self._unjournaled.extend(alert for alert, _ in committed)
+        if final:
+            self.flush_journal(final=True)
+
+    def flush_journal(self, final: bool = False) -> None:
+        """Note the alerts committed since the last call in the journal (done by a final
+        :meth:`save`; ``follow`` calls it once it has printed them)."""
+        if self.journal is not None:
+            if self._unjournaled:
+                self.journal.alerts(self._unjournaled, self._now)
+            self.journal.mark(self._now, force=final)
+        self._unjournaled = []
+
+    def _write(self, store: Store, alerts: list[tuple[Alert, bool]]) -> None:
+        """The body of :meth:`save`'s transaction."""
+        self._apply_acks()
+        self.activity.write(store)
+        self._prune(store)
+        store.save_incidents(self.engine.take_changed())
+        if alerts:
+            store.save_alerts(alerts)
+        dirty = [self.ctx.profiles[a] for a in self.ctx.dirty if a in self.ctx.profiles]
+        store.save_profiles(dirty)
+        self.ctx.dirty.clear()
+        merged = dict(self.marks)
+        for log, (ts, count) in self._last.items():
+            old = merged.get(log)
+            if old is None or ts > old[0]:
+                merged[log] = (ts, count)
+        store.save_watermarks(merged)
+        store.save_detector_state(
+            "timeguard",
+            {"v": STATE_VERSION, "now": self._now, **self.guard.dump(keep_held=self.hold)},
+        )
+        self._save_context(store)
+        for det in self.detectors:
+            save = getattr(det, "save", None)
+            if save is not None:
+                save(store)
+        self.learner.save(store)
+        timebase = self.timebase
+        store.set_meta("timebase", timebase.describe())
+        store.set_meta("timezone", timebase.zone.key if timebase.zone is not None else "")
+        if timebase.inferred and timebase.had_hint:
+            store.set_meta("utc_offsets", ",".join(str(o) for o in timebase.offsets()))
+        for hook in self.on_save:
+            hook(store)

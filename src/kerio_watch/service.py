@@ -43,17 +43,23 @@ from kerio_watch.alerts.model import Alert
 from kerio_watch.alerts.router import Router
 from kerio_watch.config import Config, load_config
 from kerio_watch.errors import ConfigError, KerioWatchError, StoreError
+from kerio_watch.exitcodes import ExitStatus
 from kerio_watch.pipeline import Pipeline
 from kerio_watch.sources.files import infer_initial_delta
 from kerio_watch.sources.follow import Follower, FollowOptions, note
 from kerio_watch.store import open_store
-from kerio_watch.store.base import Store
+from kerio_watch.store.base import FileCheckpoint, Store
+from kerio_watch.store.diagnose import DatabaseUnusable, is_damage, is_readonly, unusable
+from kerio_watch.store.journal import Journal
+from kerio_watch.store.lock import WriterLock, lock_holder
 from kerio_watch.timebase import Timebase
 
 logger = logging.getLogger("kerio_watch.service")
 
 META_PREFIX = "follow."
 """Metadata keys the service writes (read by ``kerio-watch status``)."""
+DAMAGE_TRIES = 2
+"""Attempts to reopen a damaged database (a passing I/O error) before giving up."""
 
 
 @dataclass
@@ -74,6 +80,9 @@ class ServiceOptions:
     """Seconds between progress lines in the service log."""
     retry_max: float = 60.0
     """Longest pause between attempts to write after a failure."""
+    give_up_after: float = 600.0
+    """Seconds of failing writes after which the service exits (status 7) so that its
+    supervisor restarts it (a damaged database: after :data:`DAMAGE_TRIES` attempts)."""
     follow: FollowOptions = field(default_factory=FollowOptions)
 
 
@@ -125,85 +134,23 @@ class Totals:
         )
 
 
-class FollowLock:
-    """One follower per state database: an exclusive ``flock`` on ``<db>.lock``.
+class FollowLock(WriterLock):
+    """One follower per state database (the writer's lock: :mod:`kerio_watch.store.lock`).
 
     The kernel drops the lock when the process dies (even by ``kill -9``), so ``status``
     can tell a running follower from a stale heartbeat.
     """
 
     def __init__(self, db_path: Path) -> None:
-        self.path = lock_path(db_path)
-        self.fd: int | None = None
-
-    def acquire(self) -> None:
-        """Take the lock.
-
-        Raises:
-            StoreError: another follower holds it, or the file cannot be created.
-        """
-        import fcntl  # noqa: PLC0415 - POSIX only; the CLI must still import on Windows
-
-        try:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
-        except OSError as exc:
-            raise StoreError(f"{self.path}: cannot create the lock file: {exc.strerror}") from None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            owner = _read_pid(fd)
-            os.close(fd)
-            raise StoreError(
-                f"another kerio-watch follow (pid {owner or '?'}) is already using "
-                f"{self.path.with_suffix('')}; stop it first, or use another --db"
-            ) from None
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
-        self.fd = fd
-
-    def release(self) -> None:
-        """Drop the lock."""
-        if self.fd is not None:
-            with contextlib.suppress(OSError):
-                os.ftruncate(self.fd, 0)
-            os.close(self.fd)
-            self.fd = None
-
-
-def lock_path(db_path: Path) -> Path:
-    """Where the follower's lock lives for a database."""
-    return db_path.with_name(db_path.name + ".lock")
+        super().__init__(db_path, "follow")
 
 
 def follower_running(db_path: Path) -> tuple[bool | None, int | None]:
-    """(running?, pid) from the lock file (None: cannot tell)."""
-    try:
-        import fcntl  # noqa: PLC0415 - POSIX only
-    except ImportError:
-        return None, None
-    try:
-        fd = os.open(lock_path(db_path), os.O_RDONLY | os.O_CLOEXEC)
-    except FileNotFoundError:
+    """(running?, pid) of a follower from the lock file (None: cannot tell)."""
+    held, pid, role = lock_holder(db_path)
+    if held and role != "follow":
         return False, None
-    except OSError:
-        return None, None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return True, _read_pid(fd)
-    except OSError:
-        return None, None
-    finally:
-        os.close(fd)
-    return False, None
-
-
-def _read_pid(fd: int) -> int | None:
-    try:
-        text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
-    except OSError:
-        return None
-    return int(text) if text.isdigit() else None
+    return held, pid
 
 
 AlertOutput = Callable[[Alert], None]
@@ -257,6 +204,10 @@ class FollowService:
         self._last_progress = 0.0
         self.exit_status = 0
         self._scan_marks = "{}"
+        self._pending: list[FileCheckpoint] = []
+        self._committed: list[FileCheckpoint] = []
+        """The file positions of the last commit (what a failure leaves unprocessed)."""
+        self._initialized = False
 
     # -- control ------------------------------------------------------------------------
     def stop(self) -> None:
@@ -292,6 +243,7 @@ class FollowService:
             KerioWatchError: the service cannot start (database, lock, logs, config).
         """
         self._open()
+        Journal(self.db_path).run("follow", [str(Path(p).absolute()) for p in self.paths])
         note(
             logging.INFO,
             "started",
@@ -316,7 +268,7 @@ class FollowService:
                     self._step()
                 except (StoreError, sqlite3.Error) as exc:
                     if _is_readonly(exc):
-                        raise _readonly_error(self.db_path) from None
+                        raise unusable(self.db_path, exc) from None
                     self._recover(exc)
             self._final_save()
         finally:
@@ -359,16 +311,10 @@ class FollowService:
 
     # -- state --------------------------------------------------------------------------
     def _open(self) -> None:
-        """Open the database, take the lock, build the pipeline (errors are fatal here)."""
+        """Take the lock, open the database, build the pipeline (errors are fatal here)."""
+        self.lock.acquire()
         try:
-            store = open_store(self.db_path)
-        except StoreError as exc:
-            if _is_readonly(exc):
-                raise _readonly_error(self.db_path) from None
-            raise
-        self.store = store
-        try:
-            self.lock.acquire()
+            self.store = open_store(self.db_path)
             self._build()
         except BaseException:
             self._close()
@@ -437,7 +383,8 @@ class FollowService:
         """Inside the pipeline's transaction: checkpoints, totals, status metadata."""
         follower, pipeline, timebase = self.follower, self.pipeline, self.timebase
         assert follower is not None and pipeline is not None and timebase is not None  # noqa: S101
-        store.replace_follow_checkpoints(follower.checkpoints())
+        self._pending = follower.checkpoints()
+        store.replace_follow_checkpoints(self._pending)
         stats = pipeline.stats
         totals = self.totals
         totals.lines += follower.lines - self._mark_lines
@@ -475,6 +422,7 @@ class FollowService:
         assert pipeline is not None  # noqa: S101
         started = time.monotonic()
         pipeline.save(final=final)
+        self._committed, self._initialized = self._pending, True
         lines, self._unsaved = self._unsaved, 0
         self._last_save = self._last_beat = time.monotonic()
         alerts, self._new_alerts = self._new_alerts, []
@@ -498,6 +446,7 @@ class FollowService:
             )
             if self.output is not None:
                 self.output(alert)
+        pipeline.flush_journal(final=final)
         if alerts and self.router is not None:
             self._last_deliver = time.monotonic()
             self.router.deliver_pending()
@@ -537,37 +486,104 @@ class FollowService:
 
     # -- failures and reloads -----------------------------------------------------------
     def _recover(self, exc: BaseException) -> None:
-        """Write failed: drop uncommitted work, wait, reopen from the last commit."""
+        """Write failed: drop uncommitted work, wait, reopen from the last commit.
+
+        Raises:
+            DatabaseUnusable: the file is damaged (after :data:`DAMAGE_TRIES` attempts to
+                reopen it), or writing failed for ``give_up_after`` seconds: the service
+                exits (status 7) and its supervisor restarts it.
+        """
         pause = 1.0
         error = _one_line(exc)
+        began = time.monotonic()
+        tries = 0
         while not self._stop:
-            note(
-                logging.ERROR,
-                "state_write_failed",
-                error=error,
-                db=str(self.db_path),
-                hint=_hint(error),
-                retry_in=pause,
-                lost="nothing (reading resumes from the last checkpoint)",
-            )
+            damaged = is_damage(error)
+            if (damaged and tries >= DAMAGE_TRIES) or (
+                time.monotonic() - began >= self.options.give_up_after
+            ):
+                self._give_up(exc, damaged)
+            self._failed(error, damaged, pause)
             self._close()
             self._wake.wait(pause)
             self._wake.clear()
             if self._stop:
                 self.exit_status = 1
                 return
+            tries += 1
             try:
-                self.store = open_store(self.db_path)
-                self._build()
-                self._save()
+                self._reopen()
             except (StoreError, sqlite3.Error) as again:
                 if _is_readonly(again):
-                    raise _readonly_error(self.db_path) from None
-                error = _one_line(again)
+                    raise unusable(self.db_path, again) from None
+                exc, error = again, _one_line(again)
                 pause = min(pause * 2, self.options.retry_max)
                 continue
             note(logging.INFO, "state_write_recovered", db=str(self.db_path))
             return
+
+    def _failed(self, error: str, damaged: bool, pause: float) -> None:
+        """Log a failed write: what happened, and what is (not) lost."""
+        if damaged:
+            note(
+                logging.ERROR,
+                "state_damaged",
+                error=error,
+                db=str(self.db_path),
+                hint=_hint(error),
+                retry_in=pause,
+                not_processed=self._unprocessed(),
+                lost="the state in the damaged file; the logs are intact (db recover)",
+            )
+            return
+        note(
+            logging.ERROR,
+            "state_write_failed",
+            error=error,
+            db=str(self.db_path),
+            hint=_hint(error),
+            retry_in=pause,
+            not_processed=self._unprocessed(),
+            lost="nothing yet (reading resumes from the last checkpoint once writing works)",
+        )
+
+    def _reopen(self) -> None:
+        """Open the database again, rebuild the pipeline from it and save."""
+        self.store = open_store(self.db_path)
+        if self._initialized and self.store.get_meta(META_PREFIX + "initialized") is None:
+            raise StoreError("the database holds no tables any more (emptied while running)")
+        self._build()
+        self._save()
+
+    def _give_up(self, exc: BaseException, damaged: bool) -> None:
+        note(
+            logging.ERROR,
+            "giving_up",
+            db=str(self.db_path),
+            reason="the state database is damaged"
+            if damaged
+            else f"writing failed for {self.options.give_up_after:g} s",
+            not_processed=self._unprocessed(),
+            next=f"kerio-watch db check --db {self.db_path}"
+            if damaged
+            else "free the disk or the database, then start again (status 7)",
+        )
+        self.exit_status = int(ExitStatus.DB_UNUSABLE)
+        raise exc if isinstance(exc, DatabaseUnusable) else unusable(self.db_path, exc)
+
+    def _unprocessed(self) -> str:
+        """What the last commit does not cover: each followed file from its position."""
+        parts = []
+        for cp in self._committed:
+            if cp.gone or cp.compressed:
+                continue
+            try:
+                size = Path(cp.path).stat().st_size
+            except OSError:
+                continue
+            if size > cp.offset:
+                parts.append(f"{cp.path} from byte {cp.offset} ({size - cp.offset} bytes)")
+        return "; ".join(parts) or "nothing"
 
     def _reconfigure(self) -> None:
         """SIGHUP: load the configuration again; keep the old one if the new one is bad."""
@@ -683,31 +699,22 @@ def _one_line(exc: BaseException) -> str:
 
 
 def _is_readonly(exc: BaseException) -> bool:
-    text = str(exc).lower()
-    return "readonly" in text or "read-only" in text
-
-
-def _readonly_error(db_path: Path) -> KerioWatchError:
-    return StoreError(
-        f"{db_path}: the state database is read-only for this user; follow must write "
-        "its checkpoints and state there (give the service user write access to the "
-        "file and its directory, or use another --db)"
-    )
+    return is_readonly(exc) and not is_damage(exc)
 
 
 def _write_error(db_path: Path, exc: BaseException) -> KerioWatchError:
     """A failed first write, as one clear error."""
-    if _is_readonly(exc):
-        return _readonly_error(db_path)
-    if isinstance(exc, StoreError):
-        return StoreError(f"{exc} ({_hint(str(exc))})")
-    return StoreError(f"{db_path}: cannot write the state database: {_one_line(exc)}")
+    if isinstance(exc, StoreError) and not (is_damage(exc) or is_readonly(exc)):
+        return unusable(db_path, f"{exc} ({_hint(str(exc))})")
+    return unusable(db_path, exc)
 
 
 def _hint(error: str) -> str:
     low = error.lower()
+    if is_damage(low):
+        return "the database file is damaged: kerio-watch db check, then db recover"
     if "locked" in low or "busy" in low:
         return "another program holds a write lock on the database"
-    if "full" in low or "i/o" in low or "disk" in low:
+    if "full" in low or "i/o" in low:
         return "the disk may be full (or a file size limit reached)"
     return "see the error"

@@ -62,6 +62,7 @@ def main(ctx: click.Context, debug: bool) -> None:
 def _register() -> None:
     from kerio_watch.cli import (  # noqa: PLC0415
         config_cmd,
+        db,
         demo,
         follow,
         incidents,
@@ -72,7 +73,7 @@ def _register() -> None:
         sinks,
     )
 
-    for module in (scan, parse, demo, config_cmd, incidents, listing, report, sinks, follow):
+    for module in (scan, parse, demo, config_cmd, incidents, listing, report, sinks, follow, db):
         for command in module.COMMANDS:
             main.add_command(command)
 

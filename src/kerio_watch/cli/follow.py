@@ -30,6 +30,7 @@ from kerio_watch.severity import Severity
 from kerio_watch.sources.follow import FollowOptions
 from kerio_watch.store import default_db_path, open_store
 from kerio_watch.store.base import FileCheckpoint, Store
+from kerio_watch.store.lock import lock_holder
 from kerio_watch.store.sqlite import db_stat
 from kerio_watch.textsafe import printable
 from kerio_watch.timerange import utc
@@ -68,6 +69,15 @@ def _positive(_ctx: click.Context, _param: click.Parameter, value: float) -> flo
     help="The service log on stderr: key=value or JSON lines.",
 )
 @click.option("--verbose", "-v", is_flag=True, help="Log every checkpoint (batches) too.")
+@click.option(
+    "--give-up-after",
+    type=click.FloatRange(min=1),
+    default=600,
+    show_default=True,
+    help="Exit with status 7 when the state database cannot be written for this many "
+    "seconds (a full disk...), so that the supervisor restarts the service; a damaged "
+    "database gives up within seconds.",
+)
 @click.argument("paths", nargs=-1, required=True)
 @click.pass_context
 def follow(
@@ -79,6 +89,7 @@ def follow(
     backfill: bool,
     log_format: str,
     verbose: bool,
+    give_up_after: float,
     paths: tuple[str, ...],
 ) -> None:
     """Follow Kerio's live logs (a log directory or files) and report alerts as they happen.
@@ -109,7 +120,9 @@ def follow(
             render_alerts(console, [alert])
         stdout.flush()
 
-    options = ServiceOptions(poll=poll, follow=FollowOptions(backfill=backfill))
+    options = ServiceOptions(
+        poll=poll, give_up_after=give_up_after, follow=FollowOptions(backfill=backfill)
+    )
     service = FollowService(paths, config_path, db_path or default_db_path(), show, options)
     service.install_signals()
     sys.exit(service.run())
@@ -143,6 +156,7 @@ def status_report(store: Store, db_path: Path, config_path: Path | None) -> dict
         for key in ("heartbeat", "checkpoint_at", "last_event", "pid", "paths", "stats")
     }
     running, pid = follower_running(db_path)
+    held, writer_pid, role = lock_holder(db_path)
     heartbeat = meta["heartbeat"]
     age = None
     if heartbeat:
@@ -164,6 +178,7 @@ def status_report(store: Store, db_path: Path, config_path: Path | None) -> dict
         },
         "running": running,
         "pid": pid if running else None,
+        "writer": {"role": role, "pid": writer_pid} if held else None,
         "heartbeat": heartbeat,
         "heartbeat_age_seconds": age,
         "last_checkpoint": meta["checkpoint_at"],
@@ -246,6 +261,9 @@ def print_status(console: Console, report: dict[str, Any]) -> None:
         running, "unknown (cannot read the lock file)"
     )
     pid = f" (pid {report['pid']})" if report["pid"] else ""
+    writer = report["writer"]
+    if writer and writer["role"] != "follow":
+        pid += f"; kerio-watch {writer['role']} (pid {writer['pid']}) is writing"
     console.print(f"follower: {state}{pid}   state: {printable(report['db'])}")
     activity = report["activity"]
     history = (
@@ -265,13 +283,7 @@ def print_status(console: Console, report: dict[str, Any]) -> None:
         f"{totals['unparsed']:,} unparsed, {totals['implausible']:,} with an implausible time "
         f"(set aside), {totals['alerts']:,} alerts"
     )
-    for d in report["implausible_lines"][-3:]:
-        console.print(
-            f"  implausible: {printable(str(d.get('path')))} line {d.get('lineno')}: "
-            f"{printable(str(d.get('reason')))}: {printable(str(d.get('raw')))[:200]}",
-            markup=False,
-            soft_wrap=True,
-        )
+    _print_implausible(console, report["implausible_lines"][-3:])
     if report["files"]:
         console.print("files:")
         for f in report["files"]:
@@ -295,6 +307,16 @@ def print_status(console: Console, report: dict[str, Any]) -> None:
         console.print(
             f"sink {printable(str(sink['name']))}: {ok}; {sink['pending']} pending, "
             f"{sink['sent']} sent, {sink['failed']} failed"
+        )
+
+
+def _print_implausible(console: Console, samples: list[dict[str, Any]]) -> None:
+    for d in samples:
+        console.print(
+            f"  implausible: {printable(str(d.get('path')))} line {d.get('lineno')}: "
+            f"{printable(str(d.get('reason')))}: {printable(str(d.get('raw')))[:200]}",
+            markup=False,
+            soft_wrap=True,
         )
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -19,7 +21,9 @@ from kerio_watch.exitcodes import ExitStatus
 from kerio_watch.pipeline import Pipeline, RunStats
 from kerio_watch.severity import Severity
 from kerio_watch.sources.files import LogFile, merged_records
-from kerio_watch.store import open_store
+from kerio_watch.store import default_db_path, open_store
+from kerio_watch.store.journal import Journal
+from kerio_watch.store.lock import WriterLock
 
 
 def _estimate_lines(files: list[LogFile]) -> int | None:
@@ -42,21 +46,45 @@ def run_scan(
     show_progress: bool,
     listeners: list[object] | None = None,
     delivery: list[str] | None = None,
+    already_sent: Callable[[Alert], bool] | None = None,
+    locked: bool = False,
 ) -> tuple[Pipeline, list[LogFile], RunStats]:
-    """Shared by ``scan`` and ``demo``: discover, run the pipeline, save.
+    """Shared by ``scan``, ``demo`` and ``db recover``: discover, run the pipeline, save.
 
     With a ``delivery`` list, reported alerts also go to the configured ``[[sinks]]``
     (queued in the save's transaction, sent after it) and one line per sink is
-    appended to the list.
+    appended to the list. The database's writer lock is held throughout
+    (:mod:`kerio_watch.store.lock`; ``locked``: the caller holds it): a scan never runs
+    beside a follower. ``already_sent`` alerts are recorded but not reported.
     """
     config = load(config_path)
     files = find_logs(paths)
     timebase = make_timebase(config, files)
     since_ts = parse_time(since, timebase) if since else None
-    store = open_store(db_path)
+    db = db_path or default_db_path()
+    with contextlib.nullcontext() if locked else WriterLock(db, "scan"):
+        if paths and "-" not in paths:
+            Journal(db).run("scan", [str(Path(p).absolute()) for p in paths])
+        store = open_store(db)
+        try:
+            pipeline = Pipeline(config, store, timebase, since=since_ts)
+        except BaseException:
+            store.close()
+            raise
+        pipeline.already_sent = already_sent
+        return _scan(pipeline, files, show_progress, listeners, delivery)
+
+
+def _scan(
+    pipeline: Pipeline,
+    files: list[LogFile],
+    show_progress: bool,
+    listeners: list[object] | None,
+    delivery: list[str] | None,
+) -> tuple[Pipeline, list[LogFile], RunStats]:
+    store, config = pipeline.store, pipeline.config
     router: Router | None = None
     try:
-        pipeline = Pipeline(config, store, timebase, since=since_ts)
         for listener in listeners or []:
             pipeline.listeners.append(listener)  # type: ignore[arg-type]
         if delivery is not None and config.sinks:

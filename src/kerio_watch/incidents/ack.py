@@ -14,6 +14,7 @@ from kerio_watch.errors import KerioWatchError
 from kerio_watch.incidents.engine import Incident
 from kerio_watch.incidents.teach import teach
 from kerio_watch.store.base import Store
+from kerio_watch.store.journal import Journal
 
 DECISIONS = ("benign", "resolved")
 
@@ -50,4 +51,7 @@ def acknowledge(store: Store, incident_id: int, decision: str) -> AckResult:
         # A running follower holds incidents and profiles in memory: it applies this
         # at its next save instead of overwriting it.
         store.record_ack(incident_id, decision)
+    journal = Journal.beside(store.path)
+    if journal is not None:
+        journal.ack(inc.key, inc.opened, decision)
     return AckResult(inc, decision, taught)

@@ -20,6 +20,7 @@ from kerio_watch.detect.profile import Profile
 from kerio_watch.errors import StoreError
 from kerio_watch.incidents.engine import Incident
 from kerio_watch.store.base import FileCheckpoint
+from kerio_watch.store.diagnose import ensure_not_emptied, once_held_data, unusable
 from kerio_watch.store.migrations import apply_migrations, schema_version
 
 
@@ -66,6 +67,7 @@ class SQLiteStore:
         self.path = Path(path) if str(path) != ":memory:" else Path(":memory:")
         self.readonly = readonly
         try:
+            grown = str(path) != ":memory:" and once_held_data(self.path)
             if str(path) != ":memory:" and not readonly:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             if readonly:
@@ -78,14 +80,14 @@ class SQLiteStore:
                 self.db.execute("PRAGMA journal_mode=WAL")
                 self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.execute("PRAGMA busy_timeout=10000")
+            if str(path) != ":memory:" and not readonly:
+                ensure_not_emptied(self.db, self.path, grown)
             if not readonly:
                 apply_migrations(self.db)
             else:
                 schema_version(self.db)
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{self.path}: cannot open the state database: {exc}") from None
-        except OSError as exc:
-            raise StoreError(f"{self.path}: cannot create the state database: {exc}") from None
+        except (sqlite3.DatabaseError, OSError) as exc:
+            raise unusable(self.path, exc) from None
         self._in_tx = False
 
     # -- transactions ---------------------------------------------------------------
