@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 import traceback
+from pathlib import Path
 from typing import Any
 
 import click
@@ -11,6 +13,7 @@ import click
 from kerio_watch import __version__
 from kerio_watch.errors import KerioWatchError
 from kerio_watch.exitcodes import ExitStatus
+from kerio_watch.store.diagnose import unusable
 
 
 class KerioWatchGroup(click.Group):
@@ -33,6 +36,11 @@ class KerioWatchGroup(click.Group):
         except BrokenPipeError:
             sys.stderr.close()
             ctx.exit(int(ExitStatus.OK))
+        except sqlite3.DatabaseError as exc:  # read from a database damaged since it opened
+            if debug:
+                traceback.print_exc()
+            click.echo(f"kerio-watch: error: {unusable(Path('the state database'), exc)}", err=True)
+            ctx.exit(int(ExitStatus.DB_UNUSABLE))
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except Exception as exc:

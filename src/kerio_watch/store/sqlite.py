@@ -20,7 +20,13 @@ from kerio_watch.detect.profile import Profile
 from kerio_watch.errors import StoreError
 from kerio_watch.incidents.engine import Incident
 from kerio_watch.store.base import FileCheckpoint
-from kerio_watch.store.diagnose import ensure_not_emptied, once_held_data, unusable
+from kerio_watch.store.diagnose import (
+    ensure_not_emptied,
+    is_damage,
+    is_readonly,
+    once_held_data,
+    unusable,
+)
 from kerio_watch.store.migrations import apply_migrations, schema_version
 
 
@@ -99,8 +105,8 @@ class SQLiteStore:
             return
         try:
             self.db.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            raise StoreError(f"{self.path}: cannot write: {exc}") from None
+        except sqlite3.DatabaseError as exc:
+            raise self._failed(exc) from None
         self._in_tx = True
         try:
             yield
@@ -110,11 +116,18 @@ class SQLiteStore:
         else:
             try:
                 self.db.execute("COMMIT")
-            except sqlite3.OperationalError as exc:
+            except sqlite3.DatabaseError as exc:
                 self._rollback()
-                raise StoreError(f"{self.path}: cannot write: {exc}") from None
+                raise self._failed(exc) from None
         finally:
             self._in_tx = False
+
+    def _failed(self, exc: sqlite3.Error) -> StoreError:
+        """A failed write: damaged or unwritable (:func:`unusable`), else a plain error
+        the caller may retry (locked, disk full)."""
+        if is_damage(exc) or is_readonly(exc):
+            return unusable(self.path, exc)
+        return StoreError(f"{self.path}: cannot write: {exc}")
 
     def _rollback(self) -> None:
         """Undo the open transaction, if SQLite has not already (it does on I/O errors
@@ -126,20 +139,20 @@ class SQLiteStore:
     def _write(self, sql: str, params: Iterable[Any] = ()) -> None:
         try:
             self.db.execute(sql, tuple(params))
-        except sqlite3.OperationalError as exc:
-            raise StoreError(f"{self.path}: cannot write: {exc}") from None
+        except sqlite3.DatabaseError as exc:
+            raise self._failed(exc) from None
 
     def _delete(self, sql: str, params: tuple[Any, ...]) -> int:
         try:
             return self.db.execute(sql, params).rowcount
-        except sqlite3.OperationalError as exc:
-            raise StoreError(f"{self.path}: cannot write: {exc}") from None
+        except sqlite3.DatabaseError as exc:
+            raise self._failed(exc) from None
 
     def _write_many(self, sql: str, rows: Iterable[tuple[Any, ...]]) -> None:
         try:
             self.db.executemany(sql, rows)
-        except sqlite3.OperationalError as exc:
-            raise StoreError(f"{self.path}: cannot write: {exc}") from None
+        except sqlite3.DatabaseError as exc:
+            raise self._failed(exc) from None
 
     def close(self) -> None:
         """Close the connection."""
@@ -498,8 +511,8 @@ class SQLiteStore:
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 self._delivery_row(delivery),
             )
-        except sqlite3.OperationalError as exc:
-            raise StoreError(f"{self.path}: cannot write: {exc}") from None
+        except sqlite3.DatabaseError as exc:
+            raise self._failed(exc) from None
         delivery.id = int(cur.lastrowid or 0)
         return delivery.id
 
