@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from flask.testing import FlaskClient
 
+from faultlib import poison
 from sitelogs import Site
-from test_timestamps import poison
 
 
 @pytest.fixture

@@ -15,11 +15,9 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pytest
 from click.testing import CliRunner, Result
 
 if TYPE_CHECKING:
@@ -47,22 +45,6 @@ def cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 def run(*args: str) -> Result:
     return CliRunner().invoke(main, list(args), catch_exceptions=False)
-
-
-@pytest.fixture
-def logs(tmp_path: Path) -> Path:
-    folder = tmp_path / "logs"
-    folder.mkdir()
-    return folder
-
-
-@pytest.fixture
-def follow(tmp_path: Path, logs: Path) -> Iterator[Follow]:
-    f = Follow(tmp_path, logs)
-    yield f
-    if f.proc is not None and f.proc.poll() is None:
-        f.proc.kill()
-        f.proc.wait()
 
 
 class TestOneWriter:

@@ -8,93 +8,19 @@ from the logs, raising what was never raised and re-sending nothing the sinks ha
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import json
 import os
 import resource
 import shutil
 import subprocess
-import sys
 import time
-from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from logtools import kerio_stamp, recv_line
+from faultlib import cli, delivered, scanned, sink_config, site_lines
 from test_follow_cli import Follow, append, read_only, wait_for
-
-T0 = dt.datetime(2026, 3, 10, 8, 0, 0)
-USERS = [f"u{i}@example.com" for i in range(16)]
-
-
-def site_lines(messages: int) -> list[str]:
-    """A mail.log of ``messages`` sends (with their delivery lines), one every 50 s; from
-    the 40th, every 40th is sent by a hijacked account (another one each time), so alerts
-    are spread over the whole log."""
-    lines = []
-    for n in range(messages):
-        bad = n >= 40 and n % 40 == 20
-        user = USERS[(n // 40) % len(USERS)] if bad else USERS[n % len(USERS)]
-        when = T0 + dt.timedelta(seconds=50 * n)
-        recv = recv_line(
-            when,
-            1,
-            n,
-            sender=f"boss{n}@evil.test" if bad else user,
-            to=f"p{n % 5}@partner.test",
-            user=user,
-            host="203.0.113.9" if bad else f"192.168.1.{10 + n % 16}",
-        )
-        qid = recv.split("Queue-ID: ")[1][:17]
-        lines += [
-            recv,
-            f"{kerio_stamp(when + dt.timedelta(seconds=2))} Sent: Queue-ID: {qid}, Recipient: "
-            f"<p{n % 5}@partner.test>, Result: delivered, Status: 2.0.0 , Remote-Host: "
-            f"198.51.100.25, Msg-Id: <{n}@mail.example.com>",
-        ]
-    return lines
-
-
-def cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "kerio_watch", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=timeout,
-    )
-
-
-def sink_config(tmp_path: Path) -> Path:
-    """A file sink that gets every alert at once (no merging, no cap)."""
-    config = tmp_path / "kw.toml"
-    config.write_text(
-        f'[[sinks]]\ntype = "jsonl"\nname = "file"\npath = "{tmp_path / "sink.jsonl"}"\n'
-        'min_severity = "info"\ncooldown = "0"\nmax_per_hour = 0\n',
-        encoding="utf-8",
-    )
-    return config
-
-
-def delivered(tmp_path: Path) -> Counter[tuple[str, str, str]]:
-    """(user, rule, time) of every alert the file sink received, with repeats."""
-    path = tmp_path / "sink.jsonl"
-    if not path.exists():
-        return Counter()
-    rows = [json.loads(x) for x in path.read_text().splitlines() if x.strip()]
-    return Counter((r["user"], r["rule"], r["time"]) for r in rows)
-
-
-def scanned(tmp_path: Path, lines: list[str]) -> Counter[tuple[str, str, str]]:
-    """What one scan of all the lines into a fresh database raises."""
-    folder = tmp_path / "reference"
-    folder.mkdir()
-    (folder / "mail.log").write_text("\n".join(lines) + "\n")
-    result = cli("scan", "--db", str(tmp_path / "ref.db"), "--format", "jsonl", str(folder))
-    rows = [json.loads(x) for x in result.stdout.splitlines() if x.startswith("{")]
-    return Counter((r["user"], r["rule"], r["time"]) for r in rows)
 
 
 def lose_contents(db: Path) -> None:
@@ -119,22 +45,6 @@ def overwrite(db: Path) -> None:
             with part.open("r+b") as handle:
                 handle.seek(min(4096, size // 2))
                 handle.write(b"\xa5" * max(0, size - min(4096, size // 2) - 1024))
-
-
-@pytest.fixture
-def logs(tmp_path: Path) -> Path:
-    folder = tmp_path / "logs"
-    folder.mkdir()
-    return folder
-
-
-@pytest.fixture
-def follow(tmp_path: Path, logs: Path) -> Iterator[Follow]:
-    f = Follow(tmp_path, logs)
-    yield f
-    if f.proc is not None and f.proc.poll() is None:
-        f.proc.kill()
-        f.proc.wait()
 
 
 class TestDamagedWhileRunning:

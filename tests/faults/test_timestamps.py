@@ -22,7 +22,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import sitelogs
-from kerio_watch.alerts.model import Alert
+from faultlib import cli, poison, site_lines
 from kerio_watch.cli import main
 from kerio_watch.config import Config, load_config
 from kerio_watch.events import MessageReceived
@@ -33,10 +33,10 @@ from kerio_watch.store import open_store
 from kerio_watch.timebase import Timebase
 from logtools import recv_line
 from sitelogs import Site
+from test_follow_cli import Follow, append, wait_for
 
 FUTURE = "[01/Jan/2099 00:00:00]"
 YEAR_9999 = "[31/Dec/9999 23:59:59]"
-MAX_HOUR = int(dt.datetime(9999, 12, 31, 23, tzinfo=dt.UTC).timestamp())
 
 
 def run(*args: str) -> Result:
@@ -131,24 +131,6 @@ class TestOneFarFutureLine:
         assert run("user", "--db", db, "alice@example.com").exit_code == 0
         assert run("incidents", "--db", db).exit_code == 0
         assert run("status", "--db", db).exit_code == 0
-
-
-def poison(db: Path) -> None:
-    """What a database holds after a year-9999 clock (or an older version's scan): an
-    hour of activity, an incident and an alert at the very end of the range."""
-    store = open_store(db)
-    try:
-        with store.transaction():
-            store.add_activity({(MAX_HOUR, "alice@example.com", "send", "SMTP|1.2.3.4|x"): 3})
-            (inc,) = store.incidents(key="alice@example.com", limit=1)
-            inc.updated = MAX_HOUR + 3599
-            store.save_incidents([inc])
-            (alert,) = store.alerts(limit=1)
-            data = alert.to_dict()
-            data["ts"], data["id"] = MAX_HOUR + 3599, "9999-1"
-            store.save_alerts([(Alert.from_dict(data), True)])
-    finally:
-        store.close()
 
 
 class TestFullRange:
@@ -336,3 +318,35 @@ def test_copy_keeps_working(tmp_path: Path) -> None:
     db = str(tmp_path / "s.db")
     result = run("scan", "--db", db, str(copy))
     assert "1 lines had an implausible time" in result.stderr
+
+
+def test_follow_sets_the_line_aside_and_goes_on(tmp_path: Path) -> None:
+    """The live case: a 2099 line among lines being followed is set aside, status shows
+    it, the lines after it raise their alerts, and a later scan of the same files skips
+    exactly the lines processed (the watermark did not move to 2099)."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    lines = site_lines(200)
+    follow = Follow(tmp_path, logs)
+    append(logs / "mail.log", lines[:150])
+    follow.start()
+    wait_for(lambda: follow.totals().lines == 150)
+    append(logs / "mail.log", [FUTURE + lines[150][22:], *lines[150:]])
+    wait_for(lambda: follow.totals().lines == 401)
+    assert follow.stop() == 0
+    totals = follow.totals()
+    assert totals.implausible == 1 and sum(totals.events.values()) == 400
+    status = json.loads(cli("status", "--db", str(follow.db), "--format", "json").stdout)
+    assert status["implausible_lines"][-1]["raw"].startswith(FUTURE)
+    assert len(follow.printed()) == len(cli_alerts(tmp_path, lines))
+    again = cli("scan", "--db", str(follow.db), str(logs))
+    assert "400 lines were already processed" in " ".join(again.stderr.split())
+
+
+def cli_alerts(tmp_path: Path, lines: list[str]) -> list[dict[str, object]]:
+    """The alerts of one scan of ``lines`` into a fresh database."""
+    folder = tmp_path / "clean"
+    folder.mkdir()
+    (folder / "mail.log").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = cli("scan", "--db", str(tmp_path / "clean.db"), "--format", "jsonl", str(folder))
+    return [json.loads(x) for x in out.stdout.splitlines() if x.startswith("{")]

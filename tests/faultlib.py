@@ -1,0 +1,110 @@
+"""Helpers for the fault-injection tests (``tests/faults``): data, the CLI, sinks.
+
+Everything runs the real ``kerio-watch`` (as a subprocess where a process matters) on
+real files and a real SQLite database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+from kerio_watch.alerts.model import Alert
+from kerio_watch.store import open_store
+from logtools import kerio_stamp, recv_line
+
+MAX_HOUR = int(dt.datetime(9999, 12, 31, 23, tzinfo=dt.UTC).timestamp())
+"""The last whole hour datetime can hold (UTC)."""
+
+T0 = dt.datetime(2026, 3, 10, 8, 0, 0)
+USERS = [f"u{i}@example.com" for i in range(16)]
+
+
+def site_lines(messages: int, spacing: int = 50) -> list[str]:
+    """A mail.log of ``messages`` sends (with their delivery lines), one every ``spacing``
+    seconds; from the 40th, every 40th is sent by a hijacked account (another one each
+    time), so alerts are spread over the whole log."""
+    lines = []
+    for n in range(messages):
+        bad = n >= 40 and n % 40 == 20
+        user = USERS[(n // 40) % len(USERS)] if bad else USERS[n % len(USERS)]
+        when = T0 + dt.timedelta(seconds=spacing * n)
+        recv = recv_line(
+            when,
+            1,
+            n,
+            sender=f"boss{n}@evil.test" if bad else user,
+            to=f"p{n % 5}@partner.test",
+            user=user,
+            host="203.0.113.9" if bad else f"192.168.1.{10 + n % 16}",
+        )
+        qid = recv.split("Queue-ID: ")[1][:17]
+        lines += [
+            recv,
+            f"{kerio_stamp(when + dt.timedelta(seconds=2))} Sent: Queue-ID: {qid}, Recipient: "
+            f"<p{n % 5}@partner.test>, Result: delivered, Status: 2.0.0 , Remote-Host: "
+            f"198.51.100.25, Msg-Id: <{n}@mail.example.com>",
+        ]
+    return lines
+
+
+def cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "kerio_watch", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=timeout,
+    )
+
+
+def sink_config(tmp_path: Path) -> Path:
+    """A file sink that gets every alert at once (no merging, no cap)."""
+    config = tmp_path / "kw.toml"
+    config.write_text(
+        f'[[sinks]]\ntype = "jsonl"\nname = "file"\npath = "{tmp_path / "sink.jsonl"}"\n'
+        'min_severity = "info"\ncooldown = "0"\nmax_per_hour = 0\n',
+        encoding="utf-8",
+    )
+    return config
+
+
+def delivered(tmp_path: Path) -> Counter[tuple[str, str, str]]:
+    """(user, rule, time) of every alert the file sink received, with repeats."""
+    path = tmp_path / "sink.jsonl"
+    if not path.exists():
+        return Counter()
+    rows = [json.loads(x) for x in path.read_text().splitlines() if x.strip()]
+    return Counter((r["user"], r["rule"], r["time"]) for r in rows)
+
+
+def scanned(tmp_path: Path, lines: list[str]) -> Counter[tuple[str, str, str]]:
+    """What one scan of all the lines into a fresh database raises."""
+    folder = tmp_path / "reference"
+    folder.mkdir()
+    (folder / "mail.log").write_text("\n".join(lines) + "\n")
+    result = cli("scan", "--db", str(tmp_path / "ref.db"), "--format", "jsonl", str(folder))
+    rows = [json.loads(x) for x in result.stdout.splitlines() if x.startswith("{")]
+    return Counter((r["user"], r["rule"], r["time"]) for r in rows)
+
+
+def poison(db: Path) -> None:
+    """What a database holds after a year-9999 clock (or an older version's scan): an
+    hour of activity, an incident and an alert at the very end of the range."""
+    store = open_store(db)
+    try:
+        with store.transaction():
+            store.add_activity({(MAX_HOUR, "alice@example.com", "send", "SMTP|1.2.3.4|x"): 3})
+            (inc,) = store.incidents(key="alice@example.com", limit=1)
+            inc.updated = MAX_HOUR + 3599
+            store.save_incidents([inc])
+            (alert,) = store.alerts(limit=1)
+            data = alert.to_dict()
+            data["ts"], data["id"] = MAX_HOUR + 3599, "9999-1"
+            store.save_alerts([(Alert.from_dict(data), True)])
+    finally:
+        store.close()
