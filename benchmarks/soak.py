@@ -26,6 +26,12 @@ fresh database, and the script checks:
 Usage::
 
     python benchmarks/soak.py [--minutes 3] [--rate 2000] [--seed 1] [--keep DIR]
+    python benchmarks/soak.py --matrix [--minutes 10] [--rate 1000] [--seeds 1 2 3]
+
+``--matrix`` runs every logrotate style in turn (``copytruncate``, ``create``,
+``compress``, ``delaycompress``, dated names), kills the follower at random steps of the
+rotations too, and adds sink deliveries to the checks, once per seed
+(``benchmarks/soakmatrix.py``).
 
 Exit status 1 when a check fails.
 """
@@ -289,7 +295,17 @@ def main() -> int:
     parser.add_argument("--kill-every", type=float, nargs=2, default=(5.0, 20.0))
     parser.add_argument("--rotate-every", type=float, nargs=2, default=(1.0, 6.0))
     parser.add_argument("--keep", type=Path, help="work in this directory and keep it")
+    parser.add_argument(
+        "--matrix",
+        action="store_true",
+        help="every logrotate style in turn, kills at rotation steps, one run per --seeds",
+    )
+    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     args = parser.parse_args()
+    if args.matrix:
+        from soakmatrix import matrix_main  # noqa: PLC0415 (the matrix mode's own module)
+
+        return matrix_main(args)
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="kerio-watch-soak-"))
     if args.keep:
