@@ -21,17 +21,16 @@ MAX_HOUR = int(dt.datetime(9999, 12, 31, 23, tzinfo=dt.UTC).timestamp())
 """The last whole hour datetime can hold (UTC)."""
 
 T0 = dt.datetime(2026, 3, 10, 8, 0, 0)
-USERS = [f"u{i}@example.com" for i in range(16)]
 
 
-def site_lines(messages: int, spacing: int = 50) -> list[str]:
-    """A mail.log of ``messages`` sends (with their delivery lines), one every ``spacing``
-    seconds; from the 40th, every 40th is sent by a hijacked account (another one each
-    time), so alerts are spread over the whole log."""
+def site_lines(messages: int, spacing: int = 50, users: int = 16) -> list[str]:
+    """A mail.log of ``messages`` sends (with their delivery lines) by ``users`` accounts,
+    one every ``spacing`` seconds; from the 40th, every 40th is sent by a hijacked account
+    (another one each time), so alerts are spread over the whole log."""
     lines = []
     for n in range(messages):
         bad = n >= 40 and n % 40 == 20
-        user = USERS[(n // 40) % len(USERS)] if bad else USERS[n % len(USERS)]
+        user = f"u{(n // 40) % users if bad else n % users}@example.com"
         when = T0 + dt.timedelta(seconds=spacing * n)
         recv = recv_line(
             when,

@@ -527,6 +527,8 @@ class Pipeline:
         """Write state, incidents, alerts and watermarks in one transaction; then (at
         once if ``final``, else at :meth:`flush_journal`) note the alerts it recorded in
         the journal beside the database (:mod:`kerio_watch.store.journal`)."""
+        if self.replay:  # judged again before their state is saved anew
+            self.run(())
         for event, rec in self.guard.flush(final=final and not self.hold):
             self._admit(event, rec)
         self.stats.implausible = self.guard.implausible
