@@ -311,6 +311,8 @@ def print_status(console: Console, report: dict[str, Any]) -> None:
 
 
 def _print_implausible(console: Console, samples: list[dict[str, Any]]) -> None:
+    if samples:
+        console.print("last lines set aside for an implausible time (by follow or scan):")
     for d in samples:
         console.print(
             f"  implausible: {printable(str(d.get('path')))} line {d.get('lineno')}: "
