@@ -25,8 +25,9 @@ A file's identity is ``(device, inode, SHA-256 of its first complete line)``
   descriptor for a while (``linger``) before they are closed.
 - **compressed old files**: a ``.gz`` whose first line belongs to a file already read
   is not read again; only what was never read (the file was compressed while kerio-watch
-  was stopped) is read from it. Other compressed files are read only by the first
-  backfill.
+  was stopped) is read from it. Other new files, compressed or not, are placed by the
+  time of their first line (:mod:`kerio_watch.sources.identity`) and read unless all
+  their lines are older than what was read (an old copy or archive).
 - **partial last line**: waits for its newline (a vanished file's last partial line is
   read when the file is closed). Lines longer than a megabyte are cut, without keeping
   them in memory.
