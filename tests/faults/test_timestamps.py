@@ -352,3 +352,45 @@ def cli_alerts(tmp_path: Path, lines: list[str]) -> list[dict[str, object]]:
     (folder / "mail.log").write_text("\n".join(lines) + "\n", encoding="utf-8")
     out = cli("scan", "--db", str(tmp_path / "clean.db"), "--format", "jsonl", str(folder))
     return [json.loads(x) for x in out.stdout.splitlines() if x.startswith("{")]
+
+
+def _guard_run(times: list[int]) -> tuple[list[int], int]:
+    """Times through a TimeGuard (as the pipeline feeds it, then a final save): the
+    times processed, in order, and how many were set aside."""
+    from kerio_watch.timeguard import TimeGuard  # noqa: PLC0415 (new in issue 9)
+
+    guard = TimeGuard(86400, 400 * 86400)
+    source = LogFile("<stdin>", "mail")
+    out: list[int] = []
+    for n, ts in enumerate(times):
+        event = MessageReceived(ts, "mail", "raw", "q", "SMTP", "a", ("b",), 1, "h")
+        if guard.fits(ts):
+            out.append(ts)
+        else:
+            out += [
+                e.ts for e, _ in guard.judge(event, Record(ts, True, "mail", "", "", source, n))
+            ]
+    out += [e.ts for e, _ in guard.flush(final=True)]
+    return out, guard.implausible
+
+
+@given(st.lists(st.integers(min_value=0, max_value=20 * 3600), min_size=1, max_size=60))
+def test_ordinary_times_all_pass_in_order(steps: list[int]) -> None:
+    """Lines whose times move on by less than a day each (and never back) are all
+    processed, in their order, whatever the gaps."""
+    times = [1_770_000_000 + sum(steps[: i + 1]) for i in range(len(steps))]
+    assert _guard_run(times) == (times, 0)
+
+
+@given(
+    st.lists(st.integers(min_value=0, max_value=3600), min_size=6, max_size=40),
+    st.data(),
+    st.sampled_from([3 * 86400, 5 * 365 * 86400, -(500 * 86400)]),
+)
+def test_one_outlier_is_set_aside(steps: list[int], data: st.DataObject, jump: int) -> None:
+    """One line days or years off, with at least three ordinary lines before and after
+    it: it alone is set aside; every other line is processed, in order."""
+    times = [1_770_000_000 + sum(steps[: i + 1]) for i in range(len(steps))]
+    at = data.draw(st.integers(min_value=3, max_value=len(times) - 3))
+    processed, doubted = _guard_run([*times[:at], times[at - 1] + jump, *times[at:]])
+    assert (processed, doubted) == (times, 1)
