@@ -23,6 +23,7 @@ from kerio_watch.cli.scan import run_scan
 from kerio_watch.errors import StoreError
 from kerio_watch.exitcodes import ExitStatus
 from kerio_watch.incidents.ack import acknowledge
+from kerio_watch.sources.files import discover
 from kerio_watch.store import default_db_path, open_store
 from kerio_watch.store.journal import Journal, fingerprint
 from kerio_watch.store.lock import WriterLock
@@ -111,6 +112,7 @@ def recover_command(
                 f"{path}: which logs should be read again? Give their paths, e.g. "
                 "kerio-watch db recover /opt/kerio/mailserver/store/logs"
             )
+        discover(logs)  # a missing log path fails now, before anything is moved
         moved = set_aside(path)
         Journal(path).rebuilding()
         for kept in moved:
