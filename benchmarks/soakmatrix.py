@@ -61,6 +61,7 @@ class Outcome:
     figures: Figures
     kills_in_rotation: int = 0
     processed: int = 0
+    implausible: int = 0
     event_diff: dict[str, int] = field(default_factory=dict)
     only_follow: Counter[tuple[str, str, str, int]] = field(default_factory=Counter)
     only_scan: Counter[tuple[str, str, str, int]] = field(default_factory=Counter)
@@ -240,6 +241,7 @@ def _finish(matrix: Matrix, config: Path, seed: int) -> Outcome:
     scan_db = work / "scan.db"
     _p, _f, stats = run_scan((str(work / "ref"),), config, scan_db, None, False)
     outcome = Outcome(seed, figures, matrix.kills_in_rotation, int(totals.get("lines", 0)))
+    outcome.implausible = int(totals.get("implausible", 0))
     follow_events = Counter(totals.get("events", {}))
     outcome.event_diff = {
         k: follow_events[k] - stats.events[k]
@@ -339,7 +341,8 @@ def report(outcomes: list[Outcome]) -> bool:
             f"{f.starts} starts; caught up in {f.catch_up:.0f} s"
         )
         print(
-            f"  lines lost {o.lost}, lines read twice {o.read_twice}; follow vs scan: "
+            f"  lines lost {o.lost}, lines read twice {o.read_twice}, set aside as "
+            f"implausible {o.implausible}; follow vs scan: "
             f"{o.differences} differences (events {o.event_diff or 'equal'}, alerts only in "
             f"follow {sum(o.only_follow.values())}, only in scan {sum(o.only_scan.values())})"
         )

@@ -60,10 +60,10 @@ def alerts_in(db: Path) -> Counter[tuple[str, str, str, int]]:
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("style", "kill_at"), SCENARIOS)
-def test_kill_before_every_step(style: str, kill_at: int, tmp_path: Path, logs: Path) -> None:
+def test_kill_before_every_step(style: str, kill_at: int, tmp_path: Path, follow: Follow) -> None:
     """Killed (once it has caught up) right before one step; the rest while it is down."""
     lines = site_lines(280, spacing=SPACING)
-    writer, rotator, follow = _start(tmp_path, logs, style, lines)
+    writer, rotator = _start(tmp_path, follow, style, lines)
     steps = rotator.steps()
     for n, (name, step) in enumerate(steps):
         if n == kill_at:
@@ -85,11 +85,11 @@ def test_kill_before_every_step(style: str, kill_at: int, tmp_path: Path, logs: 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("style", STYLES)
-def test_killed_while_busy_at_each_step(style: str, tmp_path: Path, logs: Path) -> None:
+def test_killed_while_busy_at_each_step(style: str, tmp_path: Path, follow: Follow) -> None:
     """Killed right before every step of a rotation, whatever it is doing, and started
     again after it. Lines, events and alerts: exactly once; deliveries: at least once."""
     lines = site_lines(280, spacing=SPACING)
-    writer, rotator, follow = _start(tmp_path, logs, style, lines)
+    writer, rotator = _start(tmp_path, follow, style, lines)
     for name, step in rotator.steps():
         wait_for(lambda: "event=started" in follow.err())  # running, maybe reading
         if name != "truncate":  # copy and truncate come together (what comes between
@@ -108,11 +108,11 @@ def test_killed_while_busy_at_each_step(style: str, tmp_path: Path, logs: Path) 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("style", STYLES)
-def test_down_across_two_rotations(style: str, tmp_path: Path, logs: Path) -> None:
+def test_down_across_two_rotations(style: str, tmp_path: Path, follow: Follow) -> None:
     """Stopped while the log is rotated twice, hours of lines in between (the issue: the
     middle file, gzipped, was skipped as older than the live one)."""
     lines = site_lines(280, spacing=SPACING)
-    writer, rotator, follow = _start(tmp_path, logs, style, lines)
+    writer, rotator = _start(tmp_path, follow, style, lines)
     _idle(follow, writer, tmp_path)
     follow.kill9()
     for _ in range(2):
@@ -128,20 +128,20 @@ def test_down_across_two_rotations(style: str, tmp_path: Path, logs: Path) -> No
 
 
 def _start(
-    tmp_path: Path, logs: Path, style: str, lines: list[str]
-) -> tuple[LogWriter, Rotator, Follow]:
-    """A follower on a log that was written and rotated once while it ran."""
-    config = sink_config(tmp_path)
+    tmp_path: Path, follow: Follow, style: str, lines: list[str]
+) -> tuple[LogWriter, Rotator]:
+    """The follower (the fixture: killed if a test fails) on a log that was written and
+    rotated once while it ran."""
+    follow.extra = ("--config", str(sink_config(tmp_path)))
     (tmp_path / "ref").mkdir()
-    writer = LogWriter(logs, "mail.log", tmp_path / "ref" / "mail.log")
+    writer = LogWriter(follow.logs, "mail.log", tmp_path / "ref" / "mail.log")
     rotator = Rotator(writer, style)
-    follow = Follow(tmp_path, logs, "--config", str(config))
     writer.write(_take(lines, 160))
     follow.start()
     for _name, step in rotator.steps():
         step()
     writer.write(_take(lines, 60))
-    return writer, rotator, follow
+    return writer, rotator
 
 
 def _idle(follow: Follow, writer: LogWriter, tmp_path: Path, deliveries: bool = True) -> None:

@@ -322,14 +322,11 @@ def test_copy_keeps_working(tmp_path: Path) -> None:
     assert "1 lines had an implausible time" in result.stderr
 
 
-def test_follow_sets_the_line_aside_and_goes_on(tmp_path: Path) -> None:
+def test_follow_sets_the_line_aside_and_goes_on(tmp_path: Path, logs: Path, follow: Follow) -> None:
     """The live case: a 2099 line among lines being followed is set aside, status shows
     it, the lines after it raise their alerts, and a later scan of the same files skips
     exactly the lines processed (the watermark did not move to 2099)."""
-    logs = tmp_path / "logs"
-    logs.mkdir()
     lines = site_lines(200)
-    follow = Follow(tmp_path, logs)
     append(logs / "mail.log", lines[:150])
     follow.start()
     wait_for(lambda: follow.totals().lines == 150)

@@ -610,3 +610,29 @@ def test_states_are_reported(logs: Path) -> None:
     (entry,) = h.follower.status()
     assert entry.state == State.LIVE.value
     assert entry.offset == entry.size == (logs / "mail.log").stat().st_size
+
+
+def test_copytruncate_under_the_reader(logs: Path) -> None:
+    """Copied, truncated and refilled past the position while a backlog of more than one
+    read's worth is being read (the soak matrix lost a line so): the reader notices that
+    the file starts with another line and reads nothing of the new content from the old
+    position; the copy continues where the reading stopped and the new content is read
+    from its start. Every line once."""
+    path = logs / "mail.log"
+    append(path, [mail(1), mail(2)])
+    h = Harness([logs])
+    h.read()
+    h.checkpoint()
+    backlog = [mail(3 + i, "x" * 100) for i in range(3000)]  # several reads' worth
+    append(path, backlog)
+    batch = h.follower.poll()  # the first read is done now, the others as it is consumed
+    shutil.copyfile(path, logs / "mail.log.1")
+    with path.open("r+b") as handle:
+        handle.truncate(0)
+    refill = [mail(5000 + i, "refilled") for i in range(4000)]
+    append(path, refill)
+    got = [r.raw for r in batch]
+    assert set(got) <= set(backlog)
+    h.pending.extend(got)
+    h.settle()
+    assert sorted(h.committed, key=_num) == [mail(1), mail(2), *backlog, *refill]

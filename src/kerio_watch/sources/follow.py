@@ -244,6 +244,7 @@ class Follower:
         if head is None:
             return
         f.first_hash = hashlib.sha256(head).hexdigest()
+        f.head_len = len(head)
         f.first_ts = stamp_of(f, head)
 
     def _live_with_hash(self, digest: str, other: FollowedFile) -> FollowedFile | None:

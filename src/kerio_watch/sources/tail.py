@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import hashlib
 import logging
 import os
 import zlib
@@ -66,6 +67,8 @@ class FollowedFile:
     seq: int
     state: State = State.PENDING
     first_hash: str = ""
+    head_len: int = 0
+    """Bytes the identity hash covers (the first line)."""
     first_ts: int | None = None
     offset: int = 0
     """The byte after the last line handed over (the checkpoint)."""
@@ -118,6 +121,8 @@ def read_lines(f: FollowedFile, end: int) -> Iterator[tuple[bytes, int]]:
         chunk = _pread(fd, min(CHUNK, end - read_at), read_at)
         if not chunk:
             break
+        if not still_same(f, fd):  # truncated and refilled under the reader: none of it
+            return
         read_at += len(chunk)
         if long_start is not None:
             cut = chunk.find(b"\n")
@@ -182,6 +187,19 @@ def gz_done(f: FollowedFile) -> None:
     """A compressed file read and handed over to its end: never read again."""
     f.state = State.DONE
     note(logging.INFO, "file_done", path=f.path, offset=f.total, compressed=True)
+
+
+def still_same(f: FollowedFile, fd: int) -> bool:
+    """Whether the file still starts with the line that identifies it.
+
+    Checked after each read, so bytes read from a file copied, truncated and refilled
+    past the position in the meantime (copy-and-truncate rotation) are never handed
+    over as lines: the next look notices the new first line, and the copy continues
+    from the last line handed over.
+    """
+    if not f.first_hash or not f.head_len:
+        return True
+    return hashlib.sha256(_pread(fd, f.head_len, 0)).hexdigest() == f.first_hash
 
 
 def _pread(fd: int, size: int, offset: int) -> bytes:
