@@ -132,7 +132,8 @@ class Pipeline:
         self.activity = ActivityRecorder()
         self.marks = store.watermarks()
         self.guard = TimeGuard(*config.state.time_limits())
-        self.replay: list[Record] = self._load_guard(store)
+        held = self.guard.load(store, max((ts for ts, _ in self.marks.values()), default=None))
+        self.replay: list[Record] = held if hold else []
         """Lines held for confirmation by the last run, judged again first."""
         self._seen_at_mark: dict[str, int] = {}
         self._last: dict[str, list[int]] = {}
@@ -462,18 +463,6 @@ class Pipeline:
             self.ctx.messages.messages.clear()
             self.ctx.sessions.sessions.clear()
             restore_failed("pipeline", exc)
-
-    def _load_guard(self, store: Store) -> list[Record]:
-        """The time guard's reference (else the watermarks); held lines if ``hold``."""
-        try:
-            data = load_state(store, "timeguard")
-            if data is not None:
-                held = self.guard.restore(data)
-                return held if self.hold else []
-        except RESTORE_ERRORS as exc:
-            restore_failed("timeguard", exc)
-        self.guard.ref = max((ts for ts, _ in self.marks.values()), default=None)
-        return []
 
     def _prune(self, store: Store) -> None:
         """Once a log day, keep the database from growing without end: delete hourly

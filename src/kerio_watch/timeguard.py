@@ -38,8 +38,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kerio_watch.detect.state import RESTORE_ERRORS, load_state, restore_failed
 from kerio_watch.events import Event
 from kerio_watch.sources.files import LogFile, Record
+from kerio_watch.store.base import Store
 
 CONFIRM = 3
 """Waiting lines that agree on a new time make it the reference."""
@@ -226,6 +228,18 @@ class TimeGuard:
         if keep_held:
             data["held"] = [_record_dict(rec) for _, rec in self.waiting]
         return data
+
+    def load(self, store: Store, newest: int | None) -> list[Record]:
+        """Take back what the last run saved (else start from ``newest``, the watermarks'
+        newest time); the lines it held, to be judged again."""
+        try:
+            data = load_state(store, "timeguard")
+            if data is not None:
+                return self.restore(data)
+        except RESTORE_ERRORS as exc:
+            restore_failed("timeguard", exc)
+        self.ref = newest
+        return []
 
     def restore(self, data: dict[str, Any]) -> list[Record]:
         """Take back :meth:`dump`; the waiting lines, to be judged again.
