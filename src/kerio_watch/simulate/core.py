@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
+from kerio_watch.simulate.away import Away
 from kerio_watch.simulate.clock import Day, SiteClock
 from kerio_watch.simulate.internet import Internet, NoiseLogs
 from kerio_watch.simulate.mail import MailLog
@@ -66,12 +67,14 @@ def _simulate(config: SimConfig, directory: Path) -> SimResult:
     try:
         mail = MailLog(sinks["mail"], rng, site.domains, site.hostname)
         logs = Logs(sinks["audit"], sinks["operations"], sinks["spam"])
-        traffic = UserTraffic(site, mail, logs, clock, rng, text, full)
+        away = Away(site, sinks["audit"], rng, full)
+        traffic = UserTraffic(site, mail, logs, clock, rng, text, full, away)
         noise = NoiseLogs(
             sinks["security"], sinks["audit"], sinks["spam"], sinks["warning"], sinks["config"]
         )
         internet = Internet(site, noise, rng, text)
         days = [Day(clock, i, config.start + timedelta(days=i)) for i in range(config.days)]
+        away.plan(days)
         services = scenarios = None
         if config.scenarios:
             services = Services(site, builder, mail, traffic, clock, rng, text)

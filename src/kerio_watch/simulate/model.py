@@ -13,6 +13,11 @@ HIJACK_KINDS: tuple[str, ...] = (
     "webmail_takeover",
     "guess_then_spam",
     "low_and_slow",
+    "proxy_drip",
+    "reply_chain",
+    "aitm_session",
+    "stuffing_spam",
+    "botnet_spam",
 )
 BENIGN_KINDS: tuple[str, ...] = (
     "traveller",
@@ -20,6 +25,13 @@ BENIGN_KINDS: tuple[str, ...] = (
     "newsletter",
     "erp_invoices",
     "helpdesk",
+    "mass_mailing",
+    "catch_up",
+    "new_phone",
+    "conference",
+    "shared_mailbox",
+    "assistant_alias",
+    "erp_month_end",
 )
 SCENARIO_KINDS: tuple[str, ...] = HIJACK_KINDS + BENIGN_KINDS
 
