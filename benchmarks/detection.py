@@ -366,11 +366,15 @@ def main() -> int:
         if args.verbose:
             for r in results:
                 for o in r.outcomes:
-                    print(f"  seed {r.seed} {o.kind:<17} {o.account:<34} {o.best:<9} "
-                          f"{'-' if o.minutes is None else f'{o.minutes:.1f}'} {verdict(o)[0]}")
+                    print(
+                        f"  seed {r.seed} {o.kind:<17} {o.account:<34} {o.best:<9} "
+                        f"{'-' if o.minutes is None else f'{o.minutes:.1f}'} {verdict(o)[0]}"
+                    )
                 for a in r.false_alarms:
-                    print(f"  seed {r.seed} {a.when:%m-%d %H:%M} {a.user} {a.severity:<8} "
-                          f"{a.summary[:300]}")
+                    print(
+                        f"  seed {r.seed} {a.when:%m-%d %H:%M} {a.user} {a.severity:<8} "
+                        f"{a.summary[:300]}"
+                    )
     print("\nall targets met" if ok_all else "\nSOME TARGETS MISSED")
     return 0 if ok_all else 1
 

@@ -110,10 +110,42 @@ class StateConfig:
 
 
 @dataclass(frozen=True)
+class EnrichConfig:
+    """``[enrich]``: the country and network owner of outside addresses, offline."""
+
+    geo: str = field(
+        default="auto",
+        metadata=_help(
+            'Where country and AS come from: "maxmind" (the databases below), "geoip2fast" '
+            '(the data file of the geoip2fast package), "off", or "auto": maxmind when a '
+            "database is set, else geoip2fast when installed, else off."
+        ),
+    )
+    country_db: str | None = field(
+        default=None, metadata=_help("A MaxMind Country or City database (.mmdb).")
+    )
+    asn_db: str | None = field(default=None, metadata=_help("A MaxMind ASN database (.mmdb)."))
+    anonymous_db: str | None = field(
+        default=None,
+        metadata=_help("A MaxMind Anonymous-IP database (.mmdb): its hosting-provider flag."),
+    )
+    hosting: tuple[str, ...] = field(
+        default=(),
+        metadata=_help(
+            'More hosting networks: AS numbers ("AS64500") or words of AS names, besides the '
+            "well-known cloud and hosting providers."
+        ),
+    )
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole configuration."""
 
     site: SiteConfig = field(default_factory=SiteConfig, metadata=_help("The site."))
+    enrich: EnrichConfig = field(
+        default_factory=EnrichConfig, metadata=_help("Network identity of addresses.")
+    )
     state: StateConfig = field(default_factory=StateConfig, metadata=_help("The state database."))
     users: dict[str, UserConfig] = field(
         default_factory=dict, metadata=_help("Per-account settings, keyed by address.")
@@ -310,6 +342,9 @@ def config_from_dict(data: dict[str, Any], source: str = "<dict>") -> Config:
             key, _, rest = message.partition(": ")
             problems.add(key, rest)
     from kerio_watch.detect import detector_problems  # noqa: PLC0415 (registry imports config)
+    from kerio_watch.enrich.geo import enrich_problems  # noqa: PLC0415
+
+    enrich_problems(config.enrich, problems.add)
 
     for message in detector_problems(config.detectors):
         key, _, rest = message.partition(": ")
@@ -435,6 +470,7 @@ def reference_markdown() -> str:
     table("[site]", SiteConfig)
     table('[users."ADDRESS"]', UserConfig)
     table("[state]", StateConfig)
+    table("[enrich]", EnrichConfig)
     out.extend(
         [
             "## `[detectors.NAME]`",

@@ -17,7 +17,7 @@ from typing import Any
 
 from kerio_watch.alerts.model import Alert
 from kerio_watch.config import Config
-from kerio_watch.detect import build_detectors
+from kerio_watch.detect import all_rules, build_detectors
 from kerio_watch.detect.base import Signal
 from kerio_watch.detect.context import Context
 from kerio_watch.detect.learner import Learner
@@ -103,6 +103,7 @@ class Pipeline:
             for kind in det.wants:
                 self.dispatch.setdefault(kind, []).append(det.observe)
         self.learner = Learner(self.ctx)
+        self.sides = {rule.id: rule.side for rule in all_rules()}
         self._minute = 0
         self._now = 0
         self._pruned_day = 0
@@ -381,6 +382,7 @@ class Pipeline:
 
     def _signals(self, signals: Sequence[Signal]) -> None:
         for signal in signals:
+            signal.side = signal.side or self.sides.get(signal.rule, "")
             alert = self.engine.ingest(signal)
             if alert is not None:
                 self._emit(alert)

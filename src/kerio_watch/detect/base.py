@@ -37,6 +37,9 @@ class RuleDoc:
     what: str
     why: str
     false_positives: str
+    side: str = "context"
+    """``access`` (is this the owner?), ``use`` (is this abuse?), ``decisive`` or
+    ``context``: see :mod:`kerio_watch.incidents.verdict`."""
 
 
 @dataclass(slots=True)
@@ -55,6 +58,10 @@ class Signal:
         min_severity: a floor for the incident's severity (strong single signals).
         facts: learnable facts (hosts, services, From addresses, recipients...) that
             ``ack --benign`` teaches the baseline.
+        side: ``access``, ``use``, ``decisive`` or ``context`` (see
+            :mod:`kerio_watch.incidents.verdict`); empty counts as context.
+        who: for a use signal, where the use came from in words (the alert says it
+            when no access signal names a stranger).
     """
 
     rule: str
@@ -66,6 +73,8 @@ class Signal:
     evidence: tuple[str, ...] = ()
     min_severity: Severity = Severity.INFO
     facts: dict[str, Any] = field(default_factory=dict)
+    side: str = ""
+    who: str = ""
 
 
 class Detector(Protocol):

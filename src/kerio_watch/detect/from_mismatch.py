@@ -38,6 +38,7 @@ class FromMismatchDetector:
             "Users who legitimately send as a private or partner address (add it to "
             '[users."x"] aliases, or it is learned after regular use); forwarding rules '
             "that keep the original sender.",
+            side="use",
         ),
         RuleDoc(
             RULE_LOCAL,
@@ -49,6 +50,7 @@ class FromMismatchDetector:
             "configure them as aliases, or they are learned after regular use. The "
             "account's own name in another local domain scores less (an alias domain "
             "that is not configured).",
+            side="use",
         ),
     )
 
@@ -102,6 +104,13 @@ class FromMismatchDetector:
         summary = (
             f"{account} sent as {sender}, {kind}{habit}{where} via {item.service or 'unknown'}"
         )
+        side = "use"
+        if external and ctx.networks.is_external(item.host):
+            domain = sender.rpartition("@")[2]
+            froms = ctx.profile(account).froms
+            if not any(f.endswith("@" + domain) for f in froms):
+                side = "decisive"
+                summary += f", from outside the trusted networks ({ctx.describe_host(item.host)})"
         return (
             Signal(
                 RULE_EXTERNAL if external else RULE_LOCAL,
@@ -113,6 +122,8 @@ class FromMismatchDetector:
                 (item.event.raw,),
                 floor,
                 {"froms": [sender]},
+                side,
+                ctx.describe_host(item.host),
             ),
         )
 

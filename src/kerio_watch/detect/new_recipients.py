@@ -74,6 +74,7 @@ class NewRecipientsDetector(SavedState):
             "A new project or mailing to new customers, a first mass mailing. Accounts "
             "that gain customers every week learn a higher rate; configure real mailing "
             'accounts with [users."x"] bulk = true or ack --benign the incident.',
+            side="use",
         ),
     )
     defaults: ClassVar[dict[str, Any]] = {
@@ -106,6 +107,8 @@ class NewRecipientsDetector(SavedState):
         self.score_domains = option(options, "score_domains", d["score_domains"])
         self.windows: dict[str, Window] = {}
         self.hosts: dict[tuple[str, str], Window] = {}
+        self.pooled: dict[str, Window] = {}
+        """account -> recipients sent from all the addresses it never sent from."""
         self.samples: dict[str, deque[_Sample]] = {}
         self.recent = Recent(self.span)
         self._hour = 0
@@ -188,13 +191,23 @@ class NewRecipientsDetector(SavedState):
                 self._prune(item.ts)
             tally = tallies[key] = Window(self.span)
         tally.add(item.ts, outside, new, new_domains)
-        return tally
+        # Every address it never sent from counts as one place together: a hijacker
+        # behind rotating proxies never sends twice from the same address.
+        pooled = self.pooled.get(item.account)
+        if pooled is None:
+            pooled = self.pooled[item.account] = Window(self.span)
+        pooled.add(item.ts, outside, new, new_domains)
+        return pooled
 
     def _prune(self, now: int) -> None:
         for key, tally in list(self.hosts.items()):
             tally.expire(now)
             if not tally.entries:
                 del self.hosts[key]
+        for account, pooled in list(self.pooled.items()):
+            pooled.expire(now)
+            if not pooled.entries:
+                del self.pooled[account]
 
     def _judge(
         self,
@@ -227,7 +240,7 @@ class NewRecipientsDetector(SavedState):
         recipients, domains, lines = self._evidence(account, first, host)
         hours = max(1, -(-(ts - first) // 3600))
         scope = (
-            f"from {host} (an address it never sent from)"
+            f"from addresses it never sent from (latest {self.ctx.describe_host(host)})"
             if host
             else f"within {count(hours, 'hour')}"
         )
@@ -249,6 +262,7 @@ class NewRecipientsDetector(SavedState):
                 item.host,
                 lines,
                 facts={"recipients": recipients, "domains": domains},
+                who=self.ctx.describe_host(item.host),
             )
         ]
 
@@ -261,7 +275,7 @@ class NewRecipientsDetector(SavedState):
         domains: list[str] = []
         lines: list[str] = []
         for sample in self.samples.get(account, ()):
-            if sample.ts < since or (host is not None and sample.host != host):
+            if sample.ts < since or (host is not None and (account, sample.host) not in self.hosts):
                 continue
             if len(recipients) < MAX_FACTS and sample.recipient not in recipients:
                 recipients.append(sample.recipient)
@@ -320,6 +334,9 @@ class NewRecipientsDetector(SavedState):
             self.windows[account] = Window.restore(span, rows)
         for account, host, rows in data["hosts"]:
             self.hosts[(account, host)] = Window.restore(span, rows)
+            before = self.pooled.get(account)
+            merged = sorted([*(list(e) for e in (before.entries if before else ())), *rows])
+            self.pooled[account] = Window.restore(span, merged)
         lines = data["lines"]
         for account, rows in data["samples"].items():
             queue: deque[_Sample] = deque(maxlen=MAX_SAMPLES)
@@ -334,4 +351,5 @@ class NewRecipientsDetector(SavedState):
         """Forget the windows, tallies and samples."""
         self.windows.clear()
         self.hosts.clear()
+        self.pooled.clear()
         self.samples.clear()

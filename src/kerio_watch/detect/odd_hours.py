@@ -51,6 +51,7 @@ class OddHoursDetector(SavedState):
             "the queue; the owner's habits are regular.",
             "Late workers, travellers in other time zones, a deadline weekend. It stays "
             "low on its own; ack --benign teaches the hour.",
+            side="access",
         ),
     )
     defaults: ClassVar[dict[str, Any]] = {

@@ -61,6 +61,7 @@ class UnusualServiceDetector(SavedState):
             "to the mail program they always use.",
             "A new phone or mail program, a switch from Outlook to webmail; fires once "
             "per service and day; ack --benign teaches the service.",
+            side="access",
         ),
         RuleDoc(
             RULE_PROTOCOL,
@@ -70,6 +71,7 @@ class UnusualServiceDetector(SavedState):
             "An attacker tries the stolen password wherever it works; the owner's "
             "programs use the same protocols every day.",
             "A user setting up a phone or reading mail in a browser while travelling.",
+            side="access",
         ),
         RuleDoc(
             RULE_AGENT,
@@ -79,6 +81,7 @@ class UnusualServiceDetector(SavedState):
             "Phishing kits and session-stealing proxies log in with their own browser "
             "string; weak on its own, it corroborates other signals.",
             "Browser updates change the string; a new computer.",
+            side="access",
         ),
     )
     defaults: ClassVar[dict[str, Any]] = {

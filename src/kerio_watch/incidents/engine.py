@@ -1,20 +1,21 @@
 """Incidents: signals about one account become one incident, not an alert storm.
 
 Each rule counts once per incident, at its highest score; the incident's score is the
-sum, plus a corroboration bonus when several independent rules agree. Its severity
-follows the score (and the floors some strong signals carry). A new alert goes out
-only when the incident opens or its severity rises. An incident closes by itself
-after a quiet period in log time; later signals open a new one.
+sum. Its severity is the verdict of :mod:`.verdict`: a stranger (access) doing harm
+(use), or one decisive fact. A new alert goes out only when the incident opens or its
+severity rises, at ``medium`` or above. An incident closes by itself after a quiet
+period in log time; later signals open a new one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from kerio_watch.alerts.model import Alert
 from kerio_watch.detect.base import Signal
+from kerio_watch.incidents.verdict import explain, judge
 from kerio_watch.severity import Severity
 
 THRESHOLDS: tuple[tuple[int, Severity], ...] = (
@@ -25,18 +26,13 @@ THRESHOLDS: tuple[tuple[int, Severity], ...] = (
 )
 """Score -> severity (the first threshold reached)."""
 
-CORROBORATION_RULES = 3
-CORROBORATION_BONUS = 15
-CORROBORATION_MIN_SCORE = 20
-"""Only rules scoring at least this much count as independent corroboration (weak
-context such as "failed logins for this account from the internet" does not)."""
 IP_CEILING = Severity.LOW
 """Incidents about an IP alone (``ip:<addr>``) never go above this: internet noise is
 constant, and what matters is whether an account was used, which raises the account's
 own incident."""
-ALERT_FROM = Severity.LOW
+ALERT_FROM = Severity.MEDIUM
 """Incidents below this severity are kept (their signals corroborate later ones) but
-raise no alert."""
+raise no alert: one side alone, weakly, is not worth an administrator's attention."""
 QUIET_SECONDS = 24 * 3600
 EXPIRE_EVERY = 300
 MAX_EVIDENCE = 50
@@ -85,12 +81,16 @@ class Incident:
         return sorted(self.best.values(), key=lambda s: (-s.score, s.ts))
 
     def summary(self) -> str:
-        """One explanation joining the reasons."""
-        parts = []
+        """One explanation: who (access) and what (use), or the decisive fact."""
+        reasons = []
         for s in self.reasons():
             count = self.counts.get(s.rule, 1)
-            parts.append(s.summary + (f" (x{count})" if count > 1 else ""))
-        return "; ".join(parts)
+            if count > 1:
+                s = replace(s, summary=f"{s.summary} (x{count})")
+            reasons.append(s)
+        if self.key.startswith("ip:"):
+            return "; ".join(s.summary for s in reasons)
+        return explain(reasons)
 
     def add(self, signal: Signal) -> None:
         """Fold a signal in and recompute the score and severity."""
@@ -109,15 +109,12 @@ class Incident:
                     known.append(v)
         if signal.source_ip and signal.source_ip not in self.source_ips:
             self.source_ips.append(signal.source_ip)
-        score = sum(s.score for s in self.best.values())
-        strong = sum(1 for s in self.best.values() if s.score >= CORROBORATION_MIN_SCORE)
-        if strong >= CORROBORATION_RULES:
-            score += CORROBORATION_BONUS
-        self.score = score
-        floor = max((s.min_severity for s in self.best.values()), default=Severity.INFO)
-        severity = max(severity_for(score), floor, self.severity)
+        self.score = sum(s.score for s in self.best.values())
         if self.key.startswith("ip:"):
-            severity = min(severity, IP_CEILING)
+            floor = max((s.min_severity for s in self.best.values()), default=Severity.INFO)
+            severity = min(max(severity_for(self.score), floor, self.severity), IP_CEILING)
+        else:
+            severity = max(judge(self.best.values()), self.severity)
         self.severity = severity
 
     def to_dict(self) -> dict[str, Any]:
@@ -143,6 +140,8 @@ class Incident:
                     "count": self.counts.get(s.rule, 1),
                     "min_severity": s.min_severity.label,
                     "evidence": list(s.evidence),
+                    "side": s.side,
+                    "who": s.who,
                 }
                 for s in self.reasons()
             ],
@@ -179,6 +178,8 @@ class Incident:
                 s.get("source_ip"),
                 tuple(s.get("evidence", ())),
                 Severity.parse(s.get("min_severity", "info")),
+                side=str(s.get("side", "")),
+                who=str(s.get("who", "")),
             )
             inc.best[sig.rule] = sig
             inc.counts[sig.rule] = int(s.get("count", 1))

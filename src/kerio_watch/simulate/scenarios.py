@@ -9,14 +9,14 @@ from dataclasses import dataclass, field
 from kerio_watch.simulate import data, netplan
 from kerio_watch.simulate.clock import Day, SiteClock
 from kerio_watch.simulate.internet import Guesser, named_failure, sasl_failure
+from kerio_watch.simulate.mail import NORMAL, MailLog, burst_profile
 from kerio_watch.simulate.mailbox import quoted
-from kerio_watch.simulate.mail import NORMAL, MailLog, TagStats, burst_profile
 from kerio_watch.simulate.model import HIJACK_KINDS, Scenario
+from kerio_watch.simulate.more import plan_more
 from kerio_watch.simulate.services import Services
 from kerio_watch.simulate.sink import LogSink
 from kerio_watch.simulate.site import ERP_IP, HELPDESK_IPS, NEWSLETTER_IP, Peer, Persona, Site
 from kerio_watch.simulate.text import Text
-from kerio_watch.simulate.more import plan_more
 from kerio_watch.simulate.truth import describe
 from kerio_watch.simulate.users import HOUR, WEBMAIL_HOST, WEBMAIL_SERVICE, UserTraffic
 
@@ -99,7 +99,9 @@ class Scenarios:
 
         self._hook(rng.choice(work), night, "night_burst", ips.in_net(far()), self._night_burst)
         self._hook(rng.choice(work), spoofed, "spoofed_from", ips.in_net(far()), self._spoofed_from)
-        self._hook(rng.choice(work), takeover, "webmail_takeover", ips.in_net(far()), self._takeover)
+        self._hook(
+            rng.choice(work), takeover, "webmail_takeover", ips.in_net(far()), self._takeover
+        )
         self._hook(
             rng.choice(work), guessed, "guess_then_spam", ips.in_net(far()), self._guess_then_spam
         )

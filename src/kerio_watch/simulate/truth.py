@@ -18,8 +18,7 @@ def describe(plan: Plan, st: TagStats, c: SiteClock, subscribers: int) -> str:
     first, last = c.local_text(st.first), c.local_text(st.last_recv)
     span = f"{first}–{last[11:] if first[:10] == last[:10] else last} local"
     bounces = (
-        f"{st.failed} deliveries failed, {st.delayed} were delayed "
-        f"and {st.dsns} bounces came back"
+        f"{st.failed} deliveries failed, {st.delayed} were delayed and {st.dsns} bounces came back"
     )
     if "describe" in plan.notes:
         return plan.notes["describe"].format(

@@ -1,0 +1,115 @@
+"""The verdict: a hijack is a stranger (access) doing harm (use).
+
+Every signal says which side of that question it answers (``Signal.side``):
+
+- **access**, *is this the owner?*: a place (network, AS, country) the account never
+  used, a hosting network, a client or service it never uses, a login from an address
+  that was guessing passwords, an hour at which it is never active;
+- **use**, *is this abuse?*: volume above the account's own norm, recipients nobody
+  here knows, bounces and a filling queue, one message to many, a From not its own;
+- **decisive**: one fact that is a hijack on its own (mail after a login from an address
+  that was just guessing this account's password; a From in an outside domain the
+  account never used, sent from outside the trusted networks);
+- **context**: weak evidence that only adds to the picture (failed logins for the
+  account from the internet).
+
+Within an incident each rule counts once, at its best score; the access side's
+strength is the sum of its rules' scores, and so is the use side's. Then:
+
+=====================================================  ==========
+both sides at least moderate (>= 20 points each)         high
+both sides strong (>= 45 each), or decisive + another    critical
+a decisive fact                                          high
+one side alone, strong (>= 45)                           medium
+one side alone, moderate (>= 20)                         low
+weaker                                                   info
+=====================================================  ==========
+
+Low and info raise no alert by default (they are kept, and corroborate later signals).
+A signal's ``min_severity`` floor counts up to ``medium`` only: above it, the sides
+decide. Signals of detectors that do not say their side count as context.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from kerio_watch.detect.base import Signal
+from kerio_watch.severity import Severity
+
+ACCESS = "access"
+USE = "use"
+DECISIVE = "decisive"
+CONTEXT = "context"
+SIDES = (DECISIVE, ACCESS, USE, CONTEXT)
+
+MODERATE = 20
+"""Points from which a side is present."""
+STRONG = 45
+"""Points from which a side is strong."""
+FLOOR_CAP = Severity.MEDIUM
+"""The highest severity a signal's own floor can give."""
+
+
+def side_of(signal: Signal) -> str:
+    """The signal's side (context when it does not say)."""
+    return signal.side if signal.side in SIDES else CONTEXT
+
+
+def strengths(signals: Iterable[Signal]) -> dict[str, int]:
+    """Points per side (each rule counted once, at its best score, by the caller)."""
+    out = dict.fromkeys(SIDES, 0)
+    for s in signals:
+        out[side_of(s)] += s.score
+    return out
+
+
+def judge(signals: Iterable[Signal]) -> Severity:
+    """The severity the best signals of an incident reach together.
+
+    >>> from kerio_watch.detect.base import Signal
+    >>> def sig(side, score): return Signal("r." + side, "a@x", 0, score, "", side=side)
+    >>> judge([sig("access", 25)]).label, judge([sig("access", 25), sig("use", 25)]).label
+    ('low', 'high')
+    >>> judge([sig("use", 80)]).label, judge([sig("decisive", 70), sig("access", 25)]).label
+    ('medium', 'critical')
+    """
+    signals = list(signals)
+    points = strengths(signals)
+    access, use = points[ACCESS], points[USE]
+    if points[DECISIVE]:
+        severity = Severity.CRITICAL if access >= MODERATE or use >= STRONG else Severity.HIGH
+    elif access >= MODERATE and use >= MODERATE:
+        severity = Severity.CRITICAL if min(access, use) >= STRONG else Severity.HIGH
+    elif max(access, use) >= STRONG:
+        severity = Severity.MEDIUM
+    elif max(access, use) >= MODERATE or access + use + points[CONTEXT] >= MODERATE:
+        severity = Severity.LOW
+    else:
+        severity = Severity.INFO
+    floor = max((s.min_severity for s in signals), default=Severity.INFO)
+    return max(severity, min(floor, FLOOR_CAP))
+
+
+def explain(signals: list[Signal]) -> str:
+    """Both sides in words: ``Access: ... Use: ...`` (and ``Decisive:`` first, if any)."""
+    groups: dict[str, list[str]] = {side: [] for side in SIDES}
+    who = ""
+    for s in signals:
+        groups[side_of(s)].append(s.summary)
+        who = who or s.who
+    parts = []
+    if groups[DECISIVE]:
+        parts.append("Decisive: " + "; ".join(groups[DECISIVE]) + ".")
+    if groups[ACCESS]:
+        parts.append("Access: " + "; ".join(groups[ACCESS]) + ".")
+    else:
+        where = f" ({who})" if who else ""
+        parts.append(f"Access: no sign of a stranger{where}.")
+    if groups[USE]:
+        parts.append("Use: " + "; ".join(groups[USE]) + ".")
+    else:
+        parts.append("Use: nothing unusual sent so far.")
+    if groups[CONTEXT]:
+        parts.append("Also: " + "; ".join(groups[CONTEXT]) + ".")
+    return " ".join(parts)
