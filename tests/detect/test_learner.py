@@ -11,8 +11,11 @@ from kerio_watch.store.sqlite import SQLiteStore
 
 
 def _raise(p: object, score: int, ts: int) -> None:
-    """Put Alice's incident at a score (a stand-in for other detectors' signals)."""
-    p._signals([Signal(f"test.rule{score}", ALICE, ts, score, "test")])  # type: ignore[attr-defined]
+    """Put Alice's incident at a score (a stand-in for other detectors' signals): one
+    access signal (low at 25, medium at 45), or a decisive one from 70 (high)."""
+    side = "decisive" if score >= 70 else "access"
+    signal = Signal(f"test.rule{score}", ALICE, ts, score, "test", side=side)
+    p._signals([signal])  # type: ignore[attr-defined]
 
 
 class TestHygiene:

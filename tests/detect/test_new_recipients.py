@@ -91,7 +91,7 @@ class TestNewRecipients:
         assert rules(signals) == {RULE}
         s = signals[-1]
         assert s.ts == at(22, "13:00")
-        assert "from 198.51.100.23 (an address it never sent from): all new" in s.summary
+        assert "from addresses it never sent from (latest 198.51.100.23): all new" in s.summary
         assert s.facts["recipients"][:3] == [
             "buyer0@shop0.test",
             "buyer1@shop1.test",

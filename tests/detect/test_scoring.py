@@ -20,21 +20,32 @@ def test_ip_incidents_never_pass_low() -> None:
     assert eng.severity_of("ip:203.0.113.9") == Severity.LOW
 
 
-def test_weak_rules_do_not_corroborate() -> None:
-    """The +15 bonus needs three rules that each carry weight."""
+def test_one_side_alone_is_at_most_medium() -> None:
+    """Strong evidence of a stranger without any harm is medium; with harm it is high."""
     eng = _engine()
-    for rule, score in (("a", 35), ("b", 10), ("c", 10)):
-        eng.ingest(Signal(f"kerio.{rule}", "alice@example.com", 100, score, rule))
-    assert eng.open["alice@example.com"].score == 55
-    eng.ingest(Signal("kerio.d", "alice@example.com", 101, 20, "d"))
-    assert eng.open["alice@example.com"].score == 35 + 10 + 10 + 20
-    eng.ingest(Signal("kerio.e", "alice@example.com", 102, 25, "e"))
-    assert eng.open["alice@example.com"].score == 35 + 10 + 10 + 20 + 25 + 15
+    alice = "alice@example.com"
+    eng.ingest(Signal("kerio.a", alice, 100, 30, "a", side="access"))
+    eng.ingest(Signal("kerio.b", alice, 101, 30, "b", side="access"))
+    assert eng.open[alice].severity == Severity.MEDIUM
+    eng.ingest(Signal("kerio.c", alice, 102, 25, "c", side="use"))
+    assert eng.open[alice].severity == Severity.HIGH
+    summary = eng.open[alice].summary()
+    assert summary.startswith("Access: a; b.") and "Use: c." in summary
 
 
-def test_info_incidents_raise_no_alert() -> None:
-    """A weak signal is kept as context but is not an alert."""
+def test_a_decisive_fact_is_high_alone() -> None:
+    """Mail after a guessed login is high on its own, critical with a stranger's access."""
     eng = _engine()
-    assert eng.ingest(Signal("kerio.x", "alice@example.com", 100, 10, "x")) is None
-    alert = eng.ingest(Signal("kerio.y", "alice@example.com", 101, 15, "y"))
-    assert alert is not None and alert.severity == Severity.LOW and alert.status == "opened"
+    eng.ingest(Signal("kerio.d", "bob@example.com", 100, 70, "d", side="decisive"))
+    assert eng.open["bob@example.com"].severity == Severity.HIGH
+    eng.ingest(Signal("kerio.e", "bob@example.com", 101, 25, "e", side="access"))
+    assert eng.open["bob@example.com"].severity == Severity.CRITICAL
+
+
+def test_low_incidents_raise_no_alert() -> None:
+    """A single weak signal is low: kept as context, no alert; medium alerts."""
+    eng = _engine()
+    assert eng.ingest(Signal("kerio.x", "alice@example.com", 100, 25, "x", side="access")) is None
+    assert eng.open["alice@example.com"].severity == Severity.LOW
+    alert = eng.ingest(Signal("kerio.y", "alice@example.com", 101, 25, "y", side="access"))
+    assert alert is not None and alert.severity == Severity.MEDIUM and alert.status == "opened"

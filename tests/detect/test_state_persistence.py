@@ -160,8 +160,8 @@ class TestPerAccountState:
         start = at(22, "10:00")
         # failed logins for Alice from twelve addresses (one each: no IP rule applies)
         events: list[Event] = [failed(start + 60 * i, f"198.51.100.{i + 1}") for i in range(12)]
-        # Bob from six outside addresses within a day
-        events += [login(start + 120 * i, BOB, f"203.0.113.{i + 1}") for i in range(6)]
+        # Bob from six outside networks within a day
+        events += [login(start + 120 * i, BOB, f"203.0.{i + 1}.9") for i in range(6)]
         # a guessed login for carol, then mail from the office and the same login again
         carol = "carol@example.com"
         bot = "192.0.2.66"

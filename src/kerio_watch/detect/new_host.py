@@ -122,7 +122,8 @@ class NewHostDetector(SavedState):
         if prof.is_accepted("hosts", host) or prof.is_accepted("networks", network):
             return None
         cap, why = known or self._classify(prof, account, network, ts, host)
-        score = cap if send else max(0, cap - (self.score_send - self.score_login))
+        login = min(cap, max(self.score_login, cap - (self.score_send - self.score_login)))
+        score = cap if send else login
         if score <= 0 or not self.recent.due(key, ts, score):
             return None
         if len(self.episodes) > 10_000:
