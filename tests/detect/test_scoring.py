@@ -39,7 +39,8 @@ def test_a_decisive_fact_is_high_alone() -> None:
     eng.ingest(Signal("kerio.d", "bob@example.com", 100, 70, "d", side="decisive"))
     assert eng.open["bob@example.com"].severity == Severity.HIGH
     eng.ingest(Signal("kerio.e", "bob@example.com", 101, 25, "e", side="access"))
-    assert eng.open["bob@example.com"].severity == Severity.CRITICAL
+    after: Severity = eng.open["bob@example.com"].severity
+    assert after == Severity.CRITICAL
 
 
 def test_low_incidents_raise_no_alert() -> None:
