@@ -112,6 +112,7 @@ class Pipeline:
         self.engine.restore(store.open_incidents())
         self.ctx.open_incident = self.engine.severity_of
         self.ctx.incident_opened = self.engine.opened_at
+        self.ctx.incident_evidence = self.engine.evidence_since
         self.learner.load(store)
         self._load_context(store)
         for det in self.detectors:
@@ -383,6 +384,8 @@ class Pipeline:
     def _signals(self, signals: Sequence[Signal]) -> None:
         for signal in signals:
             signal.side = signal.side or self.sides.get(signal.rule, "")
+            if signal.inside is None:
+                signal.inside = self.ctx.networks.is_trusted(signal.source_ip) is True
             alert = self.engine.ingest(signal)
             if alert is not None:
                 self._emit(alert)

@@ -62,6 +62,9 @@ class Signal:
             :mod:`kerio_watch.incidents.verdict`); empty counts as context.
         who: for a use signal, where the use came from in words (the alert says it
             when no access signal names a stranger).
+        inside: it happened inside the trusted networks (set by the pipeline from
+            ``source_ip`` unless the detector says so): use from the office does not
+            corroborate a stranger's access from outside.
     """
 
     rule: str
@@ -75,6 +78,7 @@ class Signal:
     facts: dict[str, Any] = field(default_factory=dict)
     side: str = ""
     who: str = ""
+    inside: bool | None = None
 
 
 class Detector(Protocol):

@@ -42,6 +42,8 @@ class Context:
         """Severity (as int) of the key's open incident, 0 if none; set by the pipeline."""
         self.incident_opened: Callable[[str], int | None] = lambda _key: None
         """Log time the key's open incident opened, None if none; set by the pipeline."""
+        self.incident_evidence: Callable[[str], int | None] = lambda _key: None
+        """Log time the evidence of the key's open verdict began; set by the pipeline."""
         self.now = 0
         """Latest log time processed; set by the pipeline before it saves state."""
         self.site = SiteProfile()

@@ -10,8 +10,8 @@ Learning hygiene (a hijacker must not teach the baseline):
   same benign activity alarm again every week.
 - Once the incident reaches ``high``, the held activity is discarded, nothing more is
   learned until the incident closes, and what the account did *for the first time*
-  since the incident opened (hosts, networks, services, From addresses, user agents)
-  is forgotten again: the first message of a hijack is often learned before the
+  since the evidence of the incident's verdict began (hosts, networks, services, From
+  addresses, user agents) is forgotten again: the first message of a hijack is often learned before the
   second signal makes the incident serious. Only ``ack --benign`` teaches it then.
 - Delivery failures and bounces of held accounts are not counted, so a spam run does
   not raise the account's normal failure rate; they are learned per message two hours
@@ -106,7 +106,7 @@ class Learner:
             hold.items.clear()
             if not hold.forgot and opened is not None:
                 hold.forgot = True
-                self._forget(account, opened)
+                self._forget(account, ctx.incident_evidence(account) or opened)
             return True
         if ts - hold.since >= PROBATION:
             self._release(hold, account)

@@ -1,10 +1,12 @@
 """Incidents: signals about one account become one incident, not an alert storm.
 
 Each rule counts once per incident, at its highest score; the incident's score is the
-sum. Its severity is the verdict of :mod:`.verdict`: a stranger (access) doing harm
-(use), or one decisive fact. A new alert goes out only when the incident opens or its
-severity rises, at ``medium`` or above. An incident closes by itself after a quiet
-period in log time; later signals open a new one.
+sum. Its severity is the verdict of :mod:`.verdict` over the signals of the last day (a
+stranger doing harm, or one decisive fact): each rule at its best score within
+:data:`~kerio_watch.incidents.verdict.COMBINE` of the latest signal, so that weak
+signals weeks apart never add up. A new alert goes out only when the incident opens or
+its severity rises, at ``medium`` or above; it explains the signals that decided it. An
+incident closes by itself after a quiet period in log time; later signals open a new one.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 
 from kerio_watch.alerts.model import Alert
 from kerio_watch.detect.base import Signal
-from kerio_watch.incidents.verdict import explain, judge
+from kerio_watch.incidents.verdict import COMBINE, explain, judge
 from kerio_watch.severity import Severity
 
 THRESHOLDS: tuple[tuple[int, Severity], ...] = (
@@ -70,6 +72,9 @@ class Incident:
     facts: dict[str, list[Any]] = field(default_factory=dict)
     source_ips: list[str] = field(default_factory=list)
     first_signal: int = 0
+    window: dict[str, list[Signal]] = field(default_factory=dict)
+    """Per rule, the signals that may still decide the verdict: the strongest of the last
+    :data:`COMBINE` seconds first, then weaker later ones (a monotone queue)."""
 
     @property
     def user(self) -> str | None:
@@ -80,10 +85,25 @@ class Incident:
         """The best signal of each rule, strongest first."""
         return sorted(self.best.values(), key=lambda s: (-s.score, s.ts))
 
-    def summary(self) -> str:
+    def current(self) -> list[Signal]:
+        """The best signal of each rule within the last day (what decides the verdict)."""
+        edge = self.updated - COMBINE
+        out = []
+        for queue in self.window.values():
+            while queue and queue[0].ts < edge:
+                queue.pop(0)
+            if queue:
+                out.append(queue[0])
+        return sorted(out, key=lambda s: (-s.score, s.ts))
+
+    def evidence_since(self) -> int:
+        """When the evidence of the current verdict began (log time)."""
+        return min((s.ts for s in self.current()), default=self.opened)
+
+    def summary(self, signals: list[Signal] | None = None) -> str:
         """One explanation: who (access) and what (use), or the decisive fact."""
         reasons = []
-        for s in self.reasons():
+        for s in self.reasons() if signals is None else signals:
             count = self.counts.get(s.rule, 1)
             if count > 1:
                 s = replace(s, summary=f"{s.summary} (x{count})")
@@ -99,6 +119,10 @@ class Incident:
             self.best[signal.rule] = signal
         self.counts[signal.rule] = self.counts.get(signal.rule, 0) + 1
         self.updated = max(self.updated, signal.ts)
+        queue = self.window.setdefault(signal.rule, [])
+        while queue and queue[-1].score <= signal.score:
+            queue.pop()
+        queue.append(signal)
         for line in signal.evidence:
             if len(self.evidence) < MAX_EVIDENCE and line not in self.evidence:
                 self.evidence.append(line)
@@ -114,7 +138,7 @@ class Incident:
             floor = max((s.min_severity for s in self.best.values()), default=Severity.INFO)
             severity = min(max(severity_for(self.score), floor, self.severity), IP_CEILING)
         else:
-            severity = max(judge(self.best.values()), self.severity)
+            severity = max(judge(self.current()), self.severity)
         self.severity = severity
 
     def to_dict(self) -> dict[str, Any]:
@@ -130,21 +154,8 @@ class Incident:
             "score": self.score,
             "alerted": self.alerted,
             "summary": self.summary(),
-            "signals": [
-                {
-                    "rule": s.rule,
-                    "ts": s.ts,
-                    "score": s.score,
-                    "summary": s.summary,
-                    "source_ip": s.source_ip,
-                    "count": self.counts.get(s.rule, 1),
-                    "min_severity": s.min_severity.label,
-                    "evidence": list(s.evidence),
-                    "side": s.side,
-                    "who": s.who,
-                }
-                for s in self.reasons()
-            ],
+            "signals": [_signal_dict(s, self.counts.get(s.rule, 1)) for s in self.reasons()],
+            "window": [_signal_dict(s, 1) for q in self.window.values() for s in q],
             "evidence": self.evidence,
             "facts": self.facts,
             "source_ips": self.source_ips,
@@ -169,21 +180,47 @@ class Incident:
             first_signal=int(data.get("first_signal", data["opened"])),
         )
         for s in data.get("signals", []):
-            sig = Signal(
-                s["rule"],
-                inc.key,
-                int(s["ts"]),
-                int(s["score"]),
-                s["summary"],
-                s.get("source_ip"),
-                tuple(s.get("evidence", ())),
-                Severity.parse(s.get("min_severity", "info")),
-                side=str(s.get("side", "")),
-                who=str(s.get("who", "")),
-            )
+            sig = _signal_from(s, inc.key)
             inc.best[sig.rule] = sig
             inc.counts[sig.rule] = int(s.get("count", 1))
+        saved = data.get("window")
+        for s in data.get("signals", []) if saved is None else saved:
+            sig = _signal_from(s, inc.key)
+            inc.window.setdefault(sig.rule, []).append(sig)
         return inc
+
+
+def _signal_dict(s: Signal, count: int) -> dict[str, Any]:
+    return {
+        "rule": s.rule,
+        "ts": s.ts,
+        "score": s.score,
+        "summary": s.summary,
+        "source_ip": s.source_ip,
+        "count": count,
+        "min_severity": s.min_severity.label,
+        "evidence": list(s.evidence),
+        "side": s.side,
+        "who": s.who,
+        "inside": s.inside,
+    }
+
+
+def _signal_from(s: dict[str, Any], key: str) -> Signal:
+    inside = s.get("inside")
+    return Signal(
+        s["rule"],
+        key,
+        int(s["ts"]),
+        int(s["score"]),
+        s["summary"],
+        s.get("source_ip"),
+        tuple(s.get("evidence", ())),
+        Severity.parse(s.get("min_severity", "info")),
+        side=str(s.get("side", "")),
+        who=str(s.get("who", "")),
+        inside=None if inside is None else bool(inside),
+    )
 
 
 class IncidentEngine:
@@ -221,6 +258,11 @@ class IncidentEngine:
         inc = self.open.get(key)
         return inc.opened if inc is not None else None
 
+    def evidence_since(self, key: str) -> int | None:
+        """When the evidence of the open incident's verdict began, None if none is open."""
+        inc = self.open.get(key)
+        return inc.evidence_since() if inc is not None else None
+
     def ingest(self, signal: Signal) -> Alert | None:
         """Fold one signal into its key's incident; an alert if it opened or escalated."""
         if self.suppressed is not None and self.suppressed(signal.key, signal):
@@ -242,7 +284,7 @@ class IncidentEngine:
 
     def _alert(self, inc: Incident, trigger: Signal, status: str) -> Alert:
         self.alert_count += 1
-        reasons = inc.reasons()
+        reasons = inc.current() if inc.user is not None else inc.reasons()
         return Alert(
             id=f"{inc.id}-{inc.alerted}",
             incident_id=inc.id,
@@ -252,7 +294,7 @@ class IncidentEngine:
             rule=trigger.rule,
             severity=inc.severity,
             score=inc.score,
-            summary=inc.summary(),
+            summary=inc.summary(reasons),
             source_ip=trigger.source_ip or (inc.source_ips[0] if inc.source_ips else None),
             evidence=tuple(inc.evidence[:20]),
             reasons=tuple(s.summary for s in reasons),

@@ -13,8 +13,11 @@ Every signal says which side of that question it answers (``Signal.side``):
 - **context**: weak evidence that only adds to the picture (failed logins for the
   account from the internet).
 
-Within an incident each rule counts once, at its best score; the access side's
-strength is the sum of its rules' scores, and so is the use side's. Then:
+Within an incident each rule counts once, at its best score among the signals of the
+last :data:`COMBINE` seconds (evidence a day apart is not one stranger's work); the access
+side's strength is the sum of its rules' scores, and so is the use side's. Use sent from
+inside the trusted networks (the office, the VPN) pairs only with access evidence from
+inside too: the owner at their desk is not the stranger at a foreign address. Then:
 
 =====================================================  ==========
 both sides at least moderate (>= 20 points each)         high
@@ -49,6 +52,8 @@ STRONG = 45
 """Points from which a side is strong."""
 FLOOR_CAP = Severity.MEDIUM
 """The highest severity a signal's own floor can give."""
+COMBINE = 24 * 3600
+"""Signals combine into one verdict only within this many seconds of each other."""
 
 
 def side_of(signal: Signal) -> str:
@@ -68,19 +73,27 @@ def judge(signals: Iterable[Signal]) -> Severity:
     """The severity the best signals of an incident reach together.
 
     >>> from kerio_watch.detect.base import Signal
-    >>> def sig(side, score): return Signal("r." + side, "a@x", 0, score, "", side=side)
+    >>> def sig(side, score, inside=False):
+    ...     return Signal("r." + side, "a@x", 0, score, "", side=side, inside=inside)
     >>> judge([sig("access", 25)]).label, judge([sig("access", 25), sig("use", 25)]).label
     ('low', 'high')
     >>> judge([sig("use", 80)]).label, judge([sig("decisive", 70), sig("access", 25)]).label
     ('medium', 'critical')
+    >>> judge([sig("access", 25), sig("use", 25, inside=True)]).label
+    'low'
     """
     signals = list(signals)
     points = strengths(signals)
     access, use = points[ACCESS], points[USE]
+    # Use from inside the trusted networks pairs only with access from inside.
+    use_in = sum(s.score for s in signals if s.inside and side_of(s) == USE)
+    access_in = sum(s.score for s in signals if s.inside and side_of(s) == ACCESS)
+    pairs = ((access, use - use_in), (access_in, use_in))
     if points[DECISIVE]:
         severity = Severity.CRITICAL if access >= MODERATE or use >= STRONG else Severity.HIGH
-    elif access >= MODERATE and use >= MODERATE:
-        severity = Severity.CRITICAL if min(access, use) >= STRONG else Severity.HIGH
+    elif any(a >= MODERATE and u >= MODERATE for a, u in pairs):
+        strong = any(min(a, u) >= STRONG for a, u in pairs)
+        severity = Severity.CRITICAL if strong else Severity.HIGH
     elif max(access, use) >= STRONG:
         severity = Severity.MEDIUM
     elif max(access, use) >= MODERATE or access + use + points[CONTEXT] >= MODERATE:
