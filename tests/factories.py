@@ -60,6 +60,9 @@ def recv(
     service: str = "SMTP",
     queue_id: str | None = None,
     report: str | None = None,
+    subject: str = "hello",
+    size: int = 1000,
+    msg_id: str | None = None,
 ) -> MessageReceived:
     """A ``Recv:`` line: by default Alice sends from the LAN over SMTP."""
     frm = sender if sender is not None else (user or "someone@outside.test")
@@ -72,12 +75,12 @@ def recv(
         service,
         frm,
         tuple(to),
-        1000,
+        size,
         host,
         user,
         True,
-        "hello",
-        None,
+        subject,
+        msg_id,
         report,
     )
 

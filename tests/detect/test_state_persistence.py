@@ -31,6 +31,7 @@ from kerio_watch.detect.bounces import RULE as BOUNCES
 from kerio_watch.detect.new_host import RULE as NEW_HOST
 from kerio_watch.detect.new_recipients import RULE as NEW_RECIPIENTS
 from kerio_watch.detect.odd_hours import RULE as ODD_HOURS
+from kerio_watch.detect.one_to_many import RULE as ONE_TO_MANY
 from kerio_watch.detect.queue_backlog import RULE as BACKLOG
 from kerio_watch.detect.unusual_service import RULE_SERVICE
 from kerio_watch.detect.volume import RULE as VOLUME
@@ -118,6 +119,17 @@ class TestDetectors:
         events = office_history(ALICE, days=21) + burst
         whole, resumed, cold, _ = split_run(tmp_path, ["new_recipients"], events, burst[3].ts)
         assert of(NEW_RECIPIENTS, whole)
+        assert resumed == whole
+        assert cold != whole
+
+    def test_one_to_many(self, tmp_path: Path) -> None:
+        lure = [
+            recv(at(22, "10:00") + 60 * i, to=(f"contact{i}@partner{i % 5}.test",), subject="Doc")
+            for i in range(14)
+        ]
+        events = office_history(ALICE, days=21) + lure
+        whole, resumed, cold, _ = split_run(tmp_path, ["one_to_many"], events, lure[5].ts)
+        assert of(ONE_TO_MANY, whole)
         assert resumed == whole
         assert cold != whole
 

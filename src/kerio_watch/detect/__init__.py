@@ -16,6 +16,7 @@ from kerio_watch.detect.from_mismatch import FromMismatchDetector
 from kerio_watch.detect.new_host import NewHostDetector
 from kerio_watch.detect.new_recipients import NewRecipientsDetector
 from kerio_watch.detect.odd_hours import OddHoursDetector
+from kerio_watch.detect.one_to_many import OneToManyDetector
 from kerio_watch.detect.queue_backlog import QueueBacklogDetector
 from kerio_watch.detect.unusual_service import UnusualServiceDetector
 from kerio_watch.detect.volume import VolumeDetector
@@ -28,6 +29,7 @@ DETECTORS: dict[str, Any] = {
     "unusual_service": UnusualServiceDetector,
     "odd_hours": OddHoursDetector,
     "new_recipients": NewRecipientsDetector,
+    "one_to_many": OneToManyDetector,
     "volume": VolumeDetector,
     "bounces": BouncesDetector,
     "queue_backlog": QueueBacklogDetector,

@@ -11,8 +11,9 @@ Learning hygiene (a hijacker must not teach the baseline):
 - Once the incident reaches ``high``, the held activity is discarded, nothing more is
   learned until the incident closes, and what the account did *for the first time*
   since the evidence of the incident's verdict began (hosts, networks, services, From
-  addresses, user agents) is forgotten again: the first message of a hijack is often learned before the
-  second signal makes the incident serious. Only ``ack --benign`` teaches it then.
+  addresses, user agents) is forgotten again: the first message of a hijack is often
+  learned before the second signal makes the incident serious. Only ``ack --benign``
+  teaches it then.
 - Delivery failures and bounces of held accounts are not counted, so a spam run does
   not raise the account's normal failure rate; they are learned per message two hours
   after it was accepted, so a burst is never judged against its own failures. Held
@@ -171,7 +172,9 @@ class Learner:
             site.learn_recipients(domains, new, day)
         if sub.new_message:
             prof.learn_mail_service(sub.service, ts)
-            prof.learn_client(client_of(sub.event.msg_id), ts)
+            client = client_of(sub.event.msg_id)
+            if client:
+                prof.learn_client(client, ts)
             site.learn_send(sub.service, how)
             if sub.host:
                 network = ctx.network_of(sub.host)

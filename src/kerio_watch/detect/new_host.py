@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     pass
 
 RULE = "kerio.net.new_host"
+RULE_HOSTING = "kerio.net.hosting"
 DAY = 86400
 
 
@@ -54,12 +55,25 @@ class NewHostDetector(SavedState):
             "low severity on its own; ack --benign teaches the address and its network.",
             side="access",
         ),
+        RuleDoc(
+            RULE_HOSTING,
+            "Used from a hosting network",
+            "An account sent mail or logged in from an address of a hosting, cloud or "
+            "data-centre network (by its AS, see [enrich]) that it does not regularly use.",
+            "People read their mail at home, in the office and on the phone; rented "
+            "servers, cloud regions and VPN exits are where spam tools and phishing "
+            "proxies run. A trip does not explain it.",
+            "A commercial VPN or a company proxy in a cloud: after a few uses it is the "
+            "account's own network; ack --benign or [enrich] hosting teaches it. Never "
+            "for bulk senders.",
+            side="access",
+        ),
     )
     defaults: ClassVar[dict[str, Any]] = {
         "score_send": 25,
         "score_login": 15,
         "score_country": 15,
-        "score_hosting": 15,
+        "score_hosting": 20,
         "score_same_as": 10,
         "score_rare_network": 15,
         "score_shared_network": 15,
@@ -121,11 +135,12 @@ class NewHostDetector(SavedState):
         network = ctx.network_of(host)
         if prof.is_accepted("hosts", host) or prof.is_accepted("networks", network):
             return None
+        out = self._hosting(account, prof, host, ts, how, raw)
         cap, why = known or self._classify(prof, account, network, ts, host)
         login = min(cap, max(self.score_login, cap - (self.score_send - self.score_login)))
         score = cap if send else login
         if score <= 0 or not self.recent.due(key, ts, score):
-            return None
+            return out
         if len(self.episodes) > 10_000:
             self.episodes = {k: v for k, v in self.episodes.items() if self.recent.seen(k, ts)}
         self.episodes[key] = (cap, why)
@@ -135,18 +150,33 @@ class NewHostDetector(SavedState):
         label = ctx.net_info(host).label()
         where = f" in {label}" if label else ""
         summary = printable(f"{account} {verb} from {host}, never seen ({why}{where}{usual_text})")
-        return (
-            Signal(
-                RULE,
-                account,
-                ts,
-                score,
-                summary,
-                host,
-                (raw,),
-                facts={"hosts": [host], "networks": [network, *_owner(ctx.net_info(host))]},
-            ),
+        facts = {"hosts": [host], "networks": [network, *_owner(ctx.net_info(host))]}
+        out.append(Signal(RULE, account, ts, score, summary, host, (raw,), facts=facts))
+        return out
+
+    def _hosting(
+        self, account: str, prof: Profile, host: str, ts: int, how: str, raw: str
+    ) -> list[Signal]:
+        """A hosting network the account does not regularly use (once a day per AS)."""
+        info = self.ctx.net_info(host)
+        if not info.hosting or prof.bulk or prof.is_accepted("networks", info.as_key):
+            return []
+        user = self.ctx.user_config(account)
+        used = prof.asns.get(info.as_key)
+        if (user and user.bulk) or (used is not None and used[0] >= self.usual_uses):
+            return []
+        if not self.recent.due((account, info.as_key), ts, self.score_hosting):
+            return []
+        summary = printable(
+            f"{account} used {how} from {host}, a hosting network ({info.label()}), "
+            "not where people read their mail"
         )
+        facts = {"hosts": [host], "networks": _owner(info)}
+        return [
+            Signal(
+                RULE_HOSTING, account, ts, self.score_hosting, summary, host, (raw,), facts=facts
+            )
+        ]
 
     def _classify(
         self, prof: Profile, account: str, network: str, ts: int, host: str
@@ -191,9 +221,6 @@ class NewHostDetector(SavedState):
             score += self.score_country
             usual = ", ".join(prof.top(prof.countries, 2))
             reasons.append(f"first time from {info.country} (usually {usual})")
-        if info.hosting and not prof.bulk:
-            score += self.score_hosting
-            reasons.append("a hosting network, not where people read mail")
         return score, "; ".join(reasons)
 
     def flush(self, now: int) -> Sequence[Signal]:

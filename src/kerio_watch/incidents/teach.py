@@ -14,6 +14,7 @@ TEACHABLE = (
     "domains",
     "hours",
     "user_agents",
+    "clients",
     "peak",
 )
 

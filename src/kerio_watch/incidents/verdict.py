@@ -14,13 +14,23 @@ Every signal says which side of that question it answers (``Signal.side``):
   account from the internet).
 
 Within an incident each rule counts once, at its best score among the signals of the
-last :data:`COMBINE` seconds (evidence a day apart is not one stranger's work); the access
-side's strength is the sum of its rules' scores, and so is the use side's. Use sent from
-inside the trusted networks (the office, the VPN) pairs only with access evidence from
-inside too: the owner at their desk is not the stranger at a foreign address. Then:
+last :data:`COMBINE` seconds (evidence a day apart is not one stranger's work); a side's
+strength is the sum of its rules' scores, with two limits:
+
+- **Travel explains place and time.** A new network, a new country, an odd hour and many
+  addresses in a day (:data:`PLACE_RULES`) together count at most :data:`PLACE_CAP`
+  points: a trip explains them all, so they never make the access side strong without
+  evidence a trip does not explain (a program or service the account never uses, a
+  hosting network, an address that was guessing passwords).
+- **The stranger must be where the harm is.** Use sent from inside the trusted networks
+  (the office, the VPN) pairs only with access evidence from inside too: the owner at
+  their desk is not the stranger at a foreign address.
+
+Then:
 
 =====================================================  ==========
 both sides at least moderate (>= 20 points each)         high
+strong access (>= 45) and any use (>= 10)                high
 both sides strong (>= 45 each), or decisive + another    critical
 a decisive fact                                          high
 one side alone, strong (>= 45)                           medium
@@ -46,6 +56,8 @@ DECISIVE = "decisive"
 CONTEXT = "context"
 SIDES = (DECISIVE, ACCESS, USE, CONTEXT)
 
+WEAK = 10
+"""Points from which use corroborates strong access."""
 MODERATE = 20
 """Points from which a side is present."""
 STRONG = 45
@@ -54,6 +66,12 @@ FLOOR_CAP = Severity.MEDIUM
 """The highest severity a signal's own floor can give."""
 COMBINE = 24 * 3600
 """Signals combine into one verdict only within this many seconds of each other."""
+PLACE_RULES = frozenset(
+    ("kerio.net.new_host", "kerio.time.odd_hours", "kerio.auth.many_ips")
+)
+"""Access rules about where and when: a trip explains them."""
+PLACE_CAP = 40
+"""The most the place rules count together (below :data:`STRONG`)."""
 
 
 def side_of(signal: Signal) -> str:
@@ -62,38 +80,54 @@ def side_of(signal: Signal) -> str:
 
 
 def strengths(signals: Iterable[Signal]) -> dict[str, int]:
-    """Points per side (each rule counted once, at its best score, by the caller)."""
+    """Points per side (each rule counted once, at its best score, by the caller); the
+    place rules count at most :data:`PLACE_CAP` together."""
     out = dict.fromkeys(SIDES, 0)
+    place = 0
     for s in signals:
-        out[side_of(s)] += s.score
+        if s.rule in PLACE_RULES and side_of(s) == ACCESS:
+            place += s.score
+        else:
+            out[side_of(s)] += s.score
+    out[ACCESS] += min(place, PLACE_CAP)
     return out
+
+
+def _pairs(signals: list[Signal]) -> tuple[tuple[int, int], tuple[int, int]]:
+    """(access, use) that may pair: all access with use from outside, and access from
+    inside the trusted networks with use from inside."""
+    outside = strengths(s for s in signals if not (s.inside and side_of(s) == USE))
+    inside = strengths(s for s in signals if s.inside)
+    return (outside[ACCESS], outside[USE]), (inside[ACCESS], inside[USE])
 
 
 def judge(signals: Iterable[Signal]) -> Severity:
     """The severity the best signals of an incident reach together.
 
     >>> from kerio_watch.detect.base import Signal
-    >>> def sig(side, score, inside=False):
-    ...     return Signal("r." + side, "a@x", 0, score, "", side=side, inside=inside)
+    >>> def sig(side, score, inside=False, rule=""):
+    ...     return Signal(rule or "r." + side, "a@x", 0, score, "", side=side, inside=inside)
     >>> judge([sig("access", 25)]).label, judge([sig("access", 25), sig("use", 25)]).label
     ('low', 'high')
     >>> judge([sig("use", 80)]).label, judge([sig("decisive", 70), sig("access", 25)]).label
     ('medium', 'critical')
     >>> judge([sig("access", 25), sig("use", 25, inside=True)]).label
     'low'
+    >>> judge([sig("access", 50), sig("use", 10)]).label
+    'high'
+    >>> judge([sig("access", 50, rule="kerio.net.new_host"), sig("use", 10)]).label
+    'low'
     """
     signals = list(signals)
     points = strengths(signals)
     access, use = points[ACCESS], points[USE]
-    # Use from inside the trusted networks pairs only with access from inside.
-    use_in = sum(s.score for s in signals if s.inside and side_of(s) == USE)
-    access_in = sum(s.score for s in signals if s.inside and side_of(s) == ACCESS)
-    pairs = ((access, use - use_in), (access_in, use_in))
+    pairs = _pairs(signals)
     if points[DECISIVE]:
         severity = Severity.CRITICAL if access >= MODERATE or use >= STRONG else Severity.HIGH
-    elif any(a >= MODERATE and u >= MODERATE for a, u in pairs):
-        strong = any(min(a, u) >= STRONG for a, u in pairs)
-        severity = Severity.CRITICAL if strong else Severity.HIGH
+    elif any(min(a, u) >= STRONG for a, u in pairs):
+        severity = Severity.CRITICAL
+    elif any((a >= MODERATE and u >= MODERATE) or (a >= STRONG and u >= WEAK) for a, u in pairs):
+        severity = Severity.HIGH
     elif max(access, use) >= STRONG:
         severity = Severity.MEDIUM
     elif max(access, use) >= MODERATE or access + use + points[CONTEXT] >= MODERATE:
