@@ -19,7 +19,7 @@ or a decisive fact (``Decisive:``).
 Usage::
 
     python benchmarks/detection.py [--seeds 1 2 ... 10] [--sizes 40 300] [--days 28]
-                                   [--keep DIR] [--verbose]
+                                   [--geo auto|off] [--keep DIR] [--verbose]
 
 Exit status 1 when a target is missed. Run it with ``nice`` on a shared machine.
 """
@@ -189,11 +189,14 @@ def _outcome(
     return out
 
 
-def judge(seed: int, users: int, days: int, workdir: Path) -> SeedResult:
+def judge(seed: int, users: int, days: int, workdir: Path, geo: str = "auto") -> SeedResult:
     """Simulate one site, scan it, compare with the truth."""
     directory = workdir / f"u{users}-seed{seed}"
     result = simulate(SimConfig(seed=seed, users=users, days=days), directory)
     config = directory / "kerio-watch.toml"
+    if geo != "auto":
+        with config.open("a", encoding="utf-8") as f:
+            f.write(f'\n[enrich]\ngeo = "{geo}"\n')
     zone = ZoneInfo(SimConfig().timezone)
     start_day = datetime.combine(SimConfig().start, datetime.min.time(), zone)
     window_start = min(s.start for s in result.scenarios if s.malicious)
@@ -335,6 +338,13 @@ def main() -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[40, 300])
     parser.add_argument("--days", type=int, default=28)
     parser.add_argument("--keep", type=Path, help="keep the simulated logs and databases here")
+    parser.add_argument(
+        "--geo",
+        choices=("auto", "off"),
+        default="auto",
+        help="network identity: as installed (auto), or none (prefixes only, like a site "
+        "without the geo extra or whose addresses resolve to nothing)",
+    )
     parser.add_argument("--verbose", action="store_true", help="every outcome and false alarm")
     args = parser.parse_args()
 
@@ -344,7 +354,7 @@ def main() -> int:
     try:
         for users in args.sizes:
             for seed in args.seeds:
-                res = judge(seed, users, args.days, workdir)
+                res = judge(seed, users, args.days, workdir, args.geo)
                 by_size[users].append(res)
                 print(
                     f"{users} accounts, seed {seed}: {res.lines:,} lines scanned in "
@@ -360,7 +370,7 @@ def main() -> int:
     ok_all = True
     for users, results in by_size.items():
         seeds = " ".join(str(r.seed) for r in results)
-        print(f"\n== {users} accounts, {args.days} days, seeds {seeds}")
+        print(f"\n== {users} accounts, {args.days} days, geo {args.geo}, seeds {seeds}")
         ok_all &= print_kinds(results)
         ok_all &= print_benign(results)
         if args.verbose:

@@ -155,8 +155,10 @@ def pipeline(
     users: dict[str, dict[str, Any]] | None = None,
     store: SQLiteStore | None = None,
     state: dict[str, Any] | None = None,
+    enrich: dict[str, Any] | None = None,
 ) -> Recorder:
-    """A pipeline running only the named detectors (all of them when none are named)."""
+    """A pipeline running only the named detectors (all of them when none are named);
+    network identity is off unless ``enrich`` says otherwise."""
     detectors: dict[str, dict[str, Any]] = {
         n: {"enabled": False} for n in DETECTORS if names and n not in names
     }
@@ -168,6 +170,7 @@ def pipeline(
             "detectors": detectors,
             "users": users or {},
             "state": state or {},
+            "enrich": enrich or {"geo": "off"},
         }
     )
     p = Recorder(config, store or SQLiteStore(":memory:"), Timebase(ZoneInfo("UTC")))

@@ -218,13 +218,14 @@ def open_geo(settings: Any) -> GeoIndex:
     hosting = HostingList(settings.hosting)
     dbs = (settings.country_db, settings.asn_db, settings.anonymous_db)
     source = choose(settings.geo, any(dbs))
-    reader: Reader
-    if source == "maxmind":
-        reader = MaxMindReader(*dbs, hosting)
-    elif source == "geoip2fast":
-        reader = Geoip2FastReader(hosting)
-    else:
-        reader = NoGeo()
+    reader: Reader = NoGeo()
+    try:
+        if source == "maxmind":
+            reader = MaxMindReader(*dbs, hosting)
+        elif source == "geoip2fast":
+            reader = Geoip2FastReader(hosting)
+    except Exception as exc:  # a broken data file must not stop detection
+        log.warning("network identity is off: %s could not be opened: %s", source, exc)
     return GeoIndex(reader)
 
 
