@@ -4,17 +4,22 @@ data file that ships with geoip2fast."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import logging
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from factories import ALICE, at, feed, login, office_history, pipeline, recv, rules
+from kerio_watch.cli import main
 from kerio_watch.config import EnrichConfig, config_from_dict
 from kerio_watch.detect.new_host import RULE, RULE_HOSTING
 from kerio_watch.enrich.geo import UNKNOWN, NetInfo, open_geo
 from kerio_watch.enrich.hosting import HostingList
 from kerio_watch.errors import ConfigError
+from logtools import recv_line
 
 mmdb_writer = pytest.importorskip("mmdb_writer")
 netaddr = pytest.importorskip("netaddr")
@@ -50,7 +55,7 @@ def mmdb(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 def test_maxmind_databases(mmdb: dict[str, str]) -> None:
     """Country, AS and the hosting flag of public addresses; nothing for private ones."""
-    geo = open_geo(EnrichConfig(geo="auto", **mmdb))
+    geo = open_geo(EnrichConfig(country_db=mmdb["country_db"], asn_db=mmdb["asn_db"]))
     assert geo.source == "maxmind"
     choopa = geo.lookup("45.77.3.4")
     assert choopa == NetInfo("US", 20473, "AS-CHOOPA", True)
@@ -150,3 +155,55 @@ class TestNewHostWithIdentity:
         p = pipeline("new_host", enrich=dict(mmdb), users={ALICE: {"bulk": True}})
         feed(p, office_history(ALICE, days=14))
         assert RULE_HOSTING not in rules(feed(p, [login(at(15, "11:00"), ALICE, "45.77.3.4")]))
+
+
+HOSTILE_AS = '<img src=x onerror="alert(4)">Evil\x1b[31mHosting'
+
+
+def test_country_and_network_in_user_and_report(tmp_path: Path) -> None:
+    """``user`` and ``report`` name the network and country of outside addresses, with
+    the AS name (it comes from a data file) escaped like log content."""
+    asn = mmdb_writer.MMDBWriter(ip_version=4, database_type="GeoLite2-ASN")
+    asn.insert_network(
+        netaddr.IPSet(["45.77.0.0/16"]),
+        {"autonomous_system_number": 64512, "autonomous_system_organization": HOSTILE_AS},
+    )
+    asn.to_db_file(str(tmp_path / "asn.mmdb"))
+    config = tmp_path / "kw.toml"
+    config.write_text(
+        '[site]\nlocal_domains = ["example.com"]\ntrusted_networks = ["192.168.1.0/24"]\n'
+        f'timezone = "UTC"\n\n[enrich]\nasn_db = "{tmp_path / "asn.mmdb"}"\n'
+    )
+    lines = []
+    start = dt.datetime(2026, 3, 2, 9, 0)
+    for day in range(10):
+        for k, host in enumerate(("192.168.1.10", "192.168.1.10", "45.77.3.4")):
+            when = start + dt.timedelta(days=day, hours=k)
+            lines.append(
+                recv_line(when, 0, day * 10 + k, sender=ALICE, to="bob@partner.test",
+                          user=ALICE, host=host)
+            )  # fmt: skip
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "mail.log").write_text("\n".join(lines) + "\n")
+    db = str(tmp_path / "state.db")
+    runner = CliRunner(env={"COLUMNS": "250"})
+    scan = runner.invoke(
+        main, ["scan", "--db", db, "--config", str(config), "--no-progress", str(logs)]
+    )
+    assert scan.exit_code in (0, 4), scan.output
+    user = runner.invoke(main, ["user", ALICE, "--db", db, "--config", str(config)])
+    assert user.exit_code == 0, user.output
+    assert "45.77.3.4  10x outside LAN (AS64512 <img" in user.stdout
+    assert "\x1b[31m" not in user.stdout and "\\x1b[31mHosting" in user.stdout
+    data = runner.invoke(main, ["user", ALICE, "--db", db, "--config", str(config), "-f", "json"])
+    places = json.loads(data.stdout)["normal"]["places"]
+    assert {p["value"] for p in places} == {"AS64512"}
+    html = tmp_path / "report.html"
+    report = runner.invoke(
+        main, ["report", "--db", db, "--config", str(config), "--days", "30", "-o", str(html)]
+    )
+    assert report.exit_code == 0, report.output
+    page = html.read_text()
+    assert "AS64512" in page and HOSTILE_AS not in page
+    assert "&lt;img src=x onerror=" in page

@@ -58,7 +58,7 @@ class NetInfo:
         """The AS as one place: ``AS3320``, else its name, else ``""``."""
         if self.asn:
             return f"AS{self.asn}"
-        return f"AS:{self.as_name.lower()}" if self.as_name else ""
+        return f"AS:{self.as_name}" if self.as_name else ""
 
     def label(self) -> str:
         """``AS3320 Deutsche Telekom AG, DE`` (what is known of it), ``""`` if nothing."""
@@ -80,6 +80,15 @@ class Reader(Protocol):
     def lookup(self, ip: str) -> NetInfo:
         """The identity of one public address (UNKNOWN when the data has none)."""
         ...
+
+
+def owner_label(key: str) -> str:
+    """A learned network owner key for people: ``AS3320``, or the AS name.
+
+    >>> owner_label("AS3320"), owner_label("AS:Deutsche Telekom AG")
+    ('AS3320', 'Deutsche Telekom AG')
+    """
+    return key[3:] if key.startswith("AS:") else key
 
 
 class NoGeo:

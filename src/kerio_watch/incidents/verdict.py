@@ -66,9 +66,7 @@ FLOOR_CAP = Severity.MEDIUM
 """The highest severity a signal's own floor can give."""
 COMBINE = 24 * 3600
 """Signals combine into one verdict only within this many seconds of each other."""
-PLACE_RULES = frozenset(
-    ("kerio.net.new_host", "kerio.time.odd_hours", "kerio.auth.many_ips")
-)
+PLACE_RULES = frozenset(("kerio.net.new_host", "kerio.time.odd_hours", "kerio.auth.many_ips"))
 """Access rules about where and when: a trip explains them."""
 PLACE_CAP = 40
 """The most the place rules count together (below :data:`STRONG`)."""

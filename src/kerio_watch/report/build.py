@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from kerio_watch.config import Config
 from kerio_watch.detect.profile import Profile
+from kerio_watch.enrich.geo import open_geo
 from kerio_watch.enrich.network import Networks
 from kerio_watch.report import hardening
 from kerio_watch.report.model import (
@@ -102,6 +103,7 @@ class ReportBuilder:
         self.st = st
         self.mail_server = mail_server
         self.networks = Networks(config.site.trusted_networks)
+        self.geo = open_geo(config.enrich)
         self.rows = store.activity(period.since, period.until)
         self.by_kind: dict[str, list[ActivityRow]] = defaultdict(list)
         for row in self.rows:
@@ -278,6 +280,7 @@ class ReportBuilder:
                     e.last,
                     new,
                     sorted(e.agents),
+                    self.geo.lookup(host).label(),
                 )
             )
         return sorted(rows, key=lambda r: (not r.new, -r.count, r.account, r.address))

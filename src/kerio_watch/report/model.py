@@ -123,6 +123,8 @@ class HostRow:
     new: bool
     """Not known to the account's profile before the period."""
     agents: list[str] = field(default_factory=list)
+    where: str = ""
+    """The address's network owner and country (``[enrich]``), if known."""
 
 
 @dataclass(frozen=True)

@@ -163,7 +163,7 @@ def _outside(console: Console, r: Report, st: ServerTime) -> None:
         via = _join(h.via) + ("".join(f"\n{printable(a)}" for a in h.agents[:3]))
         table.add_row(
             t(h.account),
-            t(h.address),
+            Text(printable(h.address) + (f"\n{printable(h.where)}" if h.where else "")),
             "sent mail" if h.kind == "send" else "logged in",
             Text(via),
             str(h.count),
@@ -290,6 +290,8 @@ def _known_lines(items: list[Known], tag_trust: bool = False) -> Text:
         out.append(f"  {k.count}x", style="dim")
         if tag_trust and k.trusted is False:
             out.append(" outside LAN", style="yellow")
+        if k.where:
+            out.append(f" ({printable(k.where)})", style="dim")
     return out or Text("-", style="dim")
 
 
@@ -320,6 +322,7 @@ def render_account_text(console: Console, view: AccountView, st: ServerTime, lim
         )
         table.add_row("sending hosts", _known_lines(n.hosts, True))
         table.add_row("login addresses", _known_lines(n.login_ips, True))
+        table.add_row("countries, networks", _known_lines(n.places))
         table.add_row("services", _known_lines(n.services))
         table.add_row("From addresses", _known_lines(n.froms))
         table.add_row("user agents", _known_lines(n.user_agents))

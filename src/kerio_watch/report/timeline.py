@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from kerio_watch.config import Config
 from kerio_watch.detect.profile import Profile
+from kerio_watch.enrich.geo import GeoIndex, open_geo, owner_label
 from kerio_watch.enrich.network import Networks
 from kerio_watch.report.build import MIN_MESSAGES_FOR_HOURS, QUIET_SHARE
 from kerio_watch.report.model import IncidentRow, Period, split_key
@@ -34,6 +35,8 @@ class Known:
     last: int
     trusted: bool | None = None
     """For addresses: inside the trusted networks (None: not an IP address)."""
+    where: str = ""
+    """For outside addresses: their network owner and country (``[enrich]``)."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,8 @@ class Normal:
     services: list[Known]
     froms: list[Known]
     user_agents: list[Known]
+    places: list[Known]
+    """Countries and network owners (AS) it used from outside."""
     typical_hour: float
     """Median messages in the hours of the week the account usually sends."""
     peak_hour: int
@@ -101,15 +106,25 @@ class AccountView:
     totals: dict[str, int]
 
 
-def _known(table: dict[str, list[int]], networks: Networks | None = None) -> list[Known]:
+def _known(
+    table: dict[str, list[int]], networks: Networks | None = None, geo: GeoIndex | None = None
+) -> list[Known]:
     top = sorted(table.items(), key=lambda kv: (-kv[1][0], kv[0]))[:TOP_VALUES]
-    return [
-        Known(k, v[0], v[1], v[2], networks.is_trusted(k) if networks is not None else None)
-        for k, v in top
-    ]
+    out = []
+    for k, v in top:
+        trusted = networks.is_trusted(k) if networks is not None else None
+        where = geo.lookup(k).label() if geo is not None and trusted is False else ""
+        out.append(Known(k, v[0], v[1], v[2], trusted, where))
+    return out
 
 
-def normal_of(profile: Profile, networks: Networks) -> Normal:
+def _places(profile: Profile) -> list[Known]:
+    countries = _known(profile.countries)
+    owners = [replace(k, value=owner_label(k.value)) for k in _known(profile.asns)]
+    return countries + owners
+
+
+def normal_of(profile: Profile, networks: Networks, geo: GeoIndex | None = None) -> Normal:
     """The profile, summarised for people."""
     busy = [
         statistics.median(weeks.values())
@@ -122,11 +137,12 @@ def normal_of(profile: Profile, networks: Networks) -> Normal:
         profile.last_ts,
         profile.messages,
         describe_active_hours(profile.how),
-        _known(profile.hosts, networks),
-        _known(profile.login_ips, networks),
+        _known(profile.hosts, networks, geo),
+        _known(profile.login_ips, networks, geo),
         _known(profile.services),
         _known(profile.froms),
         _known(profile.user_agents),
+        _places(profile),
         float(statistics.median(busy)) if busy else 0.0,
         profile.volume.peak(),
         profile.recipient_total / profile.messages if profile.messages else 0.0,
@@ -152,6 +168,7 @@ class TimelineBuilder:
         self.config = config
         self.st = st
         self.networks = Networks(config.site.trusted_networks)
+        self.geo = open_geo(config.enrich)
 
     def default_period(self, account: str, days: int = 7) -> Period:
         """The last ``days`` before the account's newest activity (or the store's)."""
@@ -245,7 +262,7 @@ class TimelineBuilder:
             account,
             period,
             self.st.note,
-            normal_of(profile, self.networks) if profile is not None else None,
+            normal_of(profile, self.networks, self.geo) if profile is not None else None,
             entries,
             incidents,
             hourly,
