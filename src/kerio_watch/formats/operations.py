@@ -82,23 +82,36 @@ def address_of(value: str) -> str | None:
     return value.lower() or None
 
 
-def _read_value(text: str, start: int, key: str) -> tuple[str, int, bool]:
-    """(value text, end index, quoted) for the value starting at ``start``."""
+def _read_value(text: str, start: int, key: str, failed: dict[bool, int]) -> tuple[str, int, bool]:
+    """(value text, end index, quoted) for the value starting at ``start``.
+
+    ``failed`` remembers, per kind of key (From or not), the earliest start from which a
+    quoted value found no end: past the run of quotes at its own start, a later value's
+    scan would see the same quotes the same way, so it stops there (a hostile line full
+    of unclosed quotes costs linear time, not quadratic).
+    """
     n = len(text)
     if text.startswith('"', start):
+        is_from = key == "From"
+        stop = n
+        if failed.get(is_from, n) < start:
+            stop = start + 1
+            while stop < n and text[stop] == '"':
+                stop += 1
         j = start + 1
         while True:
             close = quoted_close(text, j)
-            if close < 0:
+            if close < 0 or close > stop:
                 break
             after = close + 1
-            if key == "From" and text.startswith(" <", after):
+            if is_from and text.startswith(" <", after):
                 gt = text.find(">", after + 2)
                 if gt > 0:
                     after = gt + 1
             if after == n or _NEXT_KEY.match(text, after):
                 return text[start:after], after, True
             j = close + 1
+        failed[is_from] = min(failed.get(is_from, n), start)
     m = _NEXT_KEY.search(text, start)
     end = m.start() if m else n
     return text[start:end], end, False
@@ -107,13 +120,14 @@ def _read_value(text: str, start: int, key: str) -> tuple[str, int, bool]:
 def parse_fields(text: str) -> dict[str, tuple[str, bool]] | None:
     """``Key: value, ...`` -> {key: (value, quoted)}; None when no key opens the text."""
     fields: dict[str, tuple[str, bool]] = {}
+    failed: dict[bool, int] = {}
     pos, n = 0, len(text)
     key_match = _FIRST_KEY.match(text)
     if key_match is None:
         return None
     while True:
         key = key_match.group(1)
-        value, pos, quoted = _read_value(text, key_match.end(), key)
+        value, pos, quoted = _read_value(text, key_match.end(), key, failed)
         fields.setdefault(key, (value, quoted))
         if pos >= n:
             return fields
