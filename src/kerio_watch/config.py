@@ -471,27 +471,7 @@ def reference_markdown() -> str:
     table('[users."ADDRESS"]', UserConfig)
     table("[state]", StateConfig)
     table("[enrich]", EnrichConfig)
-    out.extend(
-        [
-            "## `[detectors.NAME]`",
-            "",
-            "Every detector can be switched off with `enabled = false`; its other options:",
-            "",
-        ]
-    )
-    for name, det in DETECTORS.items():
-        out.extend(
-            [
-                f"### `[detectors.{name}]`",
-                "",
-                "| option | default |",
-                "|---|---|",
-                "| `enabled` | `true` |",
-            ]
-        )
-        for key, value in det.defaults.items():
-            out.append(f"| `{key}` | `{_toml_value(value)}` |")
-        out.append("")
+    out.extend(_detector_tables(DETECTORS))
     out.extend(
         [
             "## `[[sinks]]`",
@@ -519,6 +499,29 @@ def reference_markdown() -> str:
             out.append(f"| `{key}` | {shown} | {f.metadata.get('help', '')} |")
         out.append("")
     return "\n".join(out).rstrip() + "\n"
+
+
+def _detector_tables(detectors: dict[str, Any]) -> list[str]:
+    """The ``[detectors.NAME]`` part of the reference."""
+    out = [
+        "## `[detectors.NAME]`",
+        "",
+        "Every detector can be switched off with `enabled = false`; its other options:",
+        "",
+    ]
+    for name, det in detectors.items():
+        out.extend(
+            [
+                f"### `[detectors.{name}]`",
+                "",
+                "| option | default |",
+                "|---|---|",
+                "| `enabled` | `true` |",
+            ]
+        )
+        out.extend(f"| `{key}` | `{_toml_value(value)}` |" for key, value in det.defaults.items())
+        out.append("")
+    return out
 
 
 def _toml_value(value: Any) -> str:

@@ -180,15 +180,12 @@ class NewRecipientsDetector(SavedState):
         tallies = self._host_tally(item, prof, outside, new, new_domains)
         if not new or warmup is None:
             return None
-        out: list[Signal] = []
-        if window.b >= self.min_new:
-            out.extend(self._judge(account, prof, window, ts, warmup, None, item))
+        out = self._judge(account, prof, window, ts, warmup, None, item)
+        # this address alone, else all the addresses it never sent from together
         for pooled, tally in enumerate(tallies):
-            if tally.b >= self.min_new_host:
-                found = self._judge(account, prof, tally, ts, warmup, item.host, item, pooled)
-                out.extend(found)
-                if found:
-                    break
+            found = self._judge(account, prof, tally, ts, warmup, item.host, item, pooled)
+            if found:
+                return out + found
         return out or None
 
     def _host_tally(
@@ -238,26 +235,19 @@ class NewRecipientsDetector(SavedState):
         item: Submission,
         pooled: int = 1,
     ) -> list[Signal]:
+        floor = self.min_new_host if host is not None else self.min_new
+        if window.b < floor:
+            return []
         window.expire(ts)
         total, new, new_domains = window.a, window.b, window.c
-        if new < (self.min_new_host if host is not None else self.min_new):
+        if new < floor:
             return []
         share = new / total
         rate = self.ctx.site.novelty_rate() if warmup else self._usual_rate(prof, window)
-        floor = self.host_share if host is not None else self.min_share
-        if share < max(floor, self.rate_factor * rate):
+        least = self.host_share if host is not None else self.min_share
+        if share < max(least, self.rate_factor * rate):
             return []
-        if new < self.many_new:
-            # A handful of new people is weak, unless addresses it never sent from wrote
-            # (almost) only to strangers: the owner writes to people it knows.
-            only = host is not None and share >= self.strangers_share
-            score = self.score_strangers if only else self.score_few
-        else:
-            score = self.score
-            if share >= 0.6:
-                score += self.score_share
-            if new_domains >= 3 and new_domains * 2 >= new:
-                score += self.score_domains
+        score = self._score(new, share, new_domains, host is not None)
         level = score * 100 + new.bit_length()
         if not self.recent.due((account, host), ts, level):
             return []
@@ -291,6 +281,19 @@ class NewRecipientsDetector(SavedState):
                 who=self.ctx.describe_host(item.host),
             )
         ]
+
+    def _score(self, new: int, share: float, new_domains: int, by_address: bool) -> int:
+        """A handful of new people is weak, unless addresses it never sent from wrote
+        (almost) only to strangers: the owner writes to people it knows."""
+        if new < self.many_new:
+            only = by_address and share >= self.strangers_share
+            return int(self.score_strangers if only else self.score_few)
+        score = int(self.score)
+        if share >= 0.6:
+            score += self.score_share
+        if new_domains >= 3 and new_domains * 2 >= new:
+            score += self.score_domains
+        return score
 
     def _evidence(
         self, account: str, since: int, host: str | None

@@ -185,6 +185,14 @@ class VolumeDetector(SavedState):
         level = int(math.log2(ratio))
         if not self.recent.due(account, ts, level):
             return None
+        return (self._signal(item, acc, limits, level, ratio_short > ratio_long),)
+
+    def _signal(
+        self, item: Submission, acc: _Account, limits: _Limits, level: int, short: bool
+    ) -> Signal:
+        """The volume signal: its score (weaker when the recipients are people the account
+        knows) and what it says."""
+        account, ts, w = item.account, item.ts, acc.window
         score = min(self.score_max, self.score + self.score_step * level)
         if limits.warmup:
             score = min(score, self.warmup_max)
@@ -195,25 +203,22 @@ class VolumeDetector(SavedState):
             # Mostly people it knows: a busy day, weak evidence of abuse on its own.
             score = round(score * self.known_factor)
             busy = f"; {percent(1 - strangers)} of the recipients are people it knows"
-        short = ratio_short > ratio_long
         n_m, n_r = (w.short_a, w.short_b) if short else (w.long_a, w.long_b)
         minutes = max(1, -(-(ts - (w.first_ts(short) or ts)) // 60))
         summary = (
             f"{account} sent {count(n_m, 'message')} to {count(n_r, 'recipient')} "
             f"in {count(minutes, 'minute')}, {limits.norm}{busy}"
         )
-        return (
-            Signal(
-                RULE,
-                account,
-                ts,
-                score,
-                printable(summary),
-                item.host,
-                (item.event.raw,),
-                facts={"peak": [w.long_a, w.long_b]},
-                who=self.ctx.describe_host(item.host),
-            ),
+        return Signal(
+            RULE,
+            account,
+            ts,
+            score,
+            printable(summary),
+            item.host,
+            (item.event.raw,),
+            facts={"peak": [w.long_a, w.long_b]},
+            who=self.ctx.describe_host(item.host),
         )
 
     def _limits(self, account: str, ts: int) -> _Limits:

@@ -17,7 +17,7 @@ from rich.text import Text
 from kerio_watch.alerts.console import SEVERITY_STYLES
 from kerio_watch.report.model import Report, SenderRow
 from kerio_watch.report.servertime import ServerTime
-from kerio_watch.report.timeline import AccountView, Known
+from kerio_watch.report.timeline import AccountView, Known, Normal
 from kerio_watch.severity import Severity
 from kerio_watch.textsafe import printable
 
@@ -295,6 +295,33 @@ def _known_lines(items: list[Known], tag_trust: bool = False) -> Text:
     return out or Text("-", style="dim")
 
 
+def _normal_table(n: Normal, st: ServerTime) -> Table:
+    """What is normal for an account, as a two-column table."""
+    table = Table(show_header=False, box=None, padding=(0, 2))
+    table.add_column(style="bold")
+    table.add_column()
+    table.add_row("known since", f"{st.fmt(n.known_since)} (last seen {st.fmt(n.last_seen)})")
+    table.add_row("usually sends", n.active_hours)
+    table.add_row(
+        "typical volume",
+        f"a busy hour: {n.typical_hour:g}, peak {n.peak_hour} messages; "
+        f"{n.recipients_per_message:.1f} recipients per message; {n.messages} learned"
+        + (" (bulk sender)" if n.bulk else ""),
+    )
+    for label, items, trust in (
+        ("sending hosts", n.hosts, True),
+        ("login addresses", n.login_ips, True),
+        ("countries, networks", n.places, False),
+        ("services", n.services, False),
+        ("From addresses", n.froms, False),
+        ("user agents", n.user_agents, False),
+    ):
+        table.add_row(label, _known_lines(items, trust))
+    for fact, values in n.accepted.items():
+        table.add_row(f"accepted {fact}", Text(_join(values)))
+    return table
+
+
 def render_account_text(console: Console, view: AccountView, st: ServerTime, limit: int) -> None:
     """An account's norm, then its timeline."""
     console.rule(
@@ -309,25 +336,7 @@ def render_account_text(console: Console, view: AccountView, st: ServerTime, lim
             )
         )
     else:
-        table = Table(show_header=False, box=None, padding=(0, 2))
-        table.add_column(style="bold")
-        table.add_column()
-        table.add_row("known since", f"{st.fmt(n.known_since)} (last seen {st.fmt(n.last_seen)})")
-        table.add_row("usually sends", n.active_hours)
-        table.add_row(
-            "typical volume",
-            f"a busy hour: {n.typical_hour:g}, peak {n.peak_hour} messages; "
-            f"{n.recipients_per_message:.1f} recipients per message; {n.messages} learned"
-            + (" (bulk sender)" if n.bulk else ""),
-        )
-        table.add_row("sending hosts", _known_lines(n.hosts, True))
-        table.add_row("login addresses", _known_lines(n.login_ips, True))
-        table.add_row("countries, networks", _known_lines(n.places))
-        table.add_row("services", _known_lines(n.services))
-        table.add_row("From addresses", _known_lines(n.froms))
-        table.add_row("user agents", _known_lines(n.user_agents))
-        for fact, values in n.accepted.items():
-            table.add_row(f"accepted {fact}", Text(_join(values)))
+        table = _normal_table(n, st)
         console.print(Panel(table, title="What is normal for this account", title_align="left"))
     if view.incidents:
         inc = Table(

@@ -111,13 +111,7 @@ class Scenarios:
         slow_ip = ips.in_net(rng.choice(netplan.HOME_DE).cidr)
         self._hook(slow_days[0], slow, "low_and_slow", slow_ip, self._low_and_slow)
 
-        i = rng.randrange(max(1, len(work) - 2))
-        hotel = ips.block(netplan.HOTEL_DE)
-        traveller.travel = {d.index: hotel for d in work[i : i + 3]}
-        traveller.travel_tag = "traveller"
-        self.plans.append(Plan("traveller", traveller.address, f"{hotel}0/24"))
-        late.late_days = frozenset(d.index for d in rng.sample(work, min(3, len(work))))
-        self.plans.append(Plan("late_worker", late.address, late.vpn_ip or late.lan_ip))
+        self._plan_lookalikes(work, traveller, late)
         self.spoof_as = rng.choice([p for p in self.site.users if p is not spoofed] or [spoofed])
         svc = self.services
         self.plans += [
@@ -126,6 +120,17 @@ class Scenarios:
             Plan("helpdesk", svc.support.address, HELPDESK_IPS[0]),
         ]
         plan_more(self, days, work, fresh)
+
+    def _plan_lookalikes(self, work: list[Day], traveller: Persona, late: Persona) -> None:
+        """The traveller's three hotel days and the late worker's three evenings."""
+        rng = self.rng
+        i = rng.randrange(max(1, len(work) - 2))
+        hotel = self.site.ips.block(netplan.HOTEL_DE)
+        traveller.travel = {d.index: hotel for d in work[i : i + 3]}
+        traveller.travel_tag = "traveller"
+        self.plans.append(Plan("traveller", traveller.address, f"{hotel}0/24"))
+        late.late_days = frozenset(d.index for d in rng.sample(work, min(3, len(work))))
+        self.plans.append(Plan("late_worker", late.address, late.vpn_ip or late.lan_ip))
 
     def _hook(
         self,
