@@ -8,7 +8,9 @@ account is counted under its subject (``Re:``/``AW:``/``Fwd:`` stripped, case an
 folded) and its size (1% steps; a neighbouring step counts too, so that a longer
 address or subject line does not split a campaign). The rule fires when one subject or
 one size makes up most of the account's mail in the window and at least 10 separate
-messages. Bulk senders (newsletters, invoicing) do this by design and are not judged;
+messages. Bulk senders (newsletters, invoicing) do this by design and are not judged,
+nor are accounts with less than a week of history (their first mailing may be what they
+are for; a hijack of a new account shows in the other rules);
 an account that already sent a large hour (50+ messages) outside incidents is judged
 against half as much again as its peak hour, and so is an accepted peak (``ack
 --benign``).
@@ -151,6 +153,7 @@ class OneToManyDetector(SavedState):
         "min_share": 0.5,
         "large_hour": 50,
         "peak_factor": 1.5,
+        "warmup_days": 7.0,
         "score": 25,
         "score_step": 10,
         "score_max": 45,
@@ -164,6 +167,7 @@ class OneToManyDetector(SavedState):
         self.min_share = option(options, "min_share", d["min_share"])
         self.large_hour = option(options, "large_hour", d["large_hour"])
         self.peak_factor = option(options, "peak_factor", d["peak_factor"])
+        self.warmup_days = option(options, "warmup_days", d["warmup_days"])
         self.score = option(options, "score", d["score"])
         self.score_step = option(options, "score_step", d["score_step"])
         self.score_max = option(options, "score_max", d["score_max"])
@@ -202,7 +206,7 @@ class OneToManyDetector(SavedState):
             return None
         prof = self.ctx.profile(item.account)
         user = self.ctx.user_config(item.account)
-        if prof.bulk or (user and user.bulk):
+        if prof.bulk or (user and user.bulk) or prof.days_known(item.ts) < self.warmup_days:
             return None
         threshold = max(float(self.min_messages), self._accepted(item.account))
         peak = prof.volume.peak()
