@@ -68,6 +68,16 @@ class Context:
             self.profiles[account] = prof
         return prof
 
+    def is_account(self, address: str) -> bool:
+        """Whether someone logs in as this address (it sent mail or logged in as itself):
+        a colleague's account, not a role or alias address."""
+        prof = self.profiles.get(address)
+        if prof is None and self._load_profile is not None:
+            prof = self._load_profile(address)
+            if prof is not None:
+                self.profiles[address] = prof
+        return prof is not None and (prof.messages > 0 or bool(prof.login_ips))
+
     def user_config(self, account: str) -> UserConfig | None:
         """The configured settings of an account."""
         return self.config.user(account)
