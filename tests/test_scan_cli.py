@@ -92,7 +92,8 @@ class TestFromUser:
         assert alerts_of(cli("scan", "--db", db, "--format", "jsonl", str(path))) == []
         (incident,) = alerts_of(cli("incidents", "--db", db, "-f", "jsonl"))
         assert incident["severity"] == "low"
-        assert [s["rule"] for s in incident["signals"]] == ["kerio.mail.from_other_local"]
+        signals = cast(list[dict[str, object]], incident["signals"])
+        assert [s["rule"] for s in signals] == ["kerio.mail.from_other_local"]
 
     def test_aliases_case_and_alias_domains_are_fine(
         self, write_log: Callable[..., Path], cli: Callable[..., Result], tmp_path: Path
