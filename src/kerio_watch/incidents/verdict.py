@@ -19,9 +19,10 @@ strength is the sum of its rules' scores, with two limits:
 
 - **Travel explains place and time.** A new network, a new country, an odd hour and many
   addresses in a day (:data:`PLACE_RULES`) together count at most :data:`PLACE_CAP`
-  points: a trip explains them all, so they never make the access side strong without
-  evidence a trip does not explain (a program or service the account never uses, a
-  hosting network, an address that was guessing passwords).
+  points: a trip explains them all, so alone they are never strong access (one side
+  alone is then at most low) without evidence a trip does not explain (a program or
+  service the account never uses, a hosting network, an address that was guessing
+  passwords).
 - **The stranger must be where the harm is.** Use sent from inside the trusted networks
   (the office, the VPN) pairs only with access evidence from inside too: the owner at
   their desk is not the stranger at a foreign address.
@@ -30,7 +31,6 @@ Then:
 
 =====================================================  ==========
 both sides at least moderate (>= 20 points each)         high
-strong access (>= 45) and any use (>= 10)                high
 both sides strong (>= 45 each), or decisive + another    critical
 a decisive fact                                          high
 one side alone, strong (>= 45)                           medium
@@ -56,8 +56,6 @@ DECISIVE = "decisive"
 CONTEXT = "context"
 SIDES = (DECISIVE, ACCESS, USE, CONTEXT)
 
-WEAK = 10
-"""Points from which use corroborates strong access."""
 MODERATE = 20
 """Points from which a side is present."""
 STRONG = 45
@@ -111,9 +109,9 @@ def judge(signals: Iterable[Signal]) -> Severity:
     ('medium', 'critical')
     >>> judge([sig("access", 25), sig("use", 25, inside=True)]).label
     'low'
-    >>> judge([sig("access", 50), sig("use", 10)]).label
-    'high'
-    >>> judge([sig("access", 50, rule="kerio.net.new_host"), sig("use", 10)]).label
+    >>> judge([sig("access", 50), sig("use", 15)]).label
+    'medium'
+    >>> judge([sig("access", 60, rule="kerio.net.new_host")]).label
     'low'
     """
     signals = list(signals)
@@ -124,7 +122,7 @@ def judge(signals: Iterable[Signal]) -> Severity:
         severity = Severity.CRITICAL if access >= MODERATE or use >= STRONG else Severity.HIGH
     elif any(min(a, u) >= STRONG for a, u in pairs):
         severity = Severity.CRITICAL
-    elif any((a >= MODERATE and u >= MODERATE) or (a >= STRONG and u >= WEAK) for a, u in pairs):
+    elif any(a >= MODERATE and u >= MODERATE for a, u in pairs):
         severity = Severity.HIGH
     elif max(access, use) >= STRONG:
         severity = Severity.MEDIUM
