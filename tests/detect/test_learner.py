@@ -56,6 +56,21 @@ class TestHygiene:
         assert p.engine.severity_of(ALICE) == 0
         assert "198.51.100.4" not in prof.hosts, "held activity of a high incident is dropped"
 
+    def test_high_forgets_only_since_its_evidence_began(self) -> None:
+        """An incident kept open for days by weak signals forgets only what was first done
+        since the evidence of its verdict began, not the learning of the days before."""
+        p = pipeline("from_mismatch")
+        feed(p, office_history(ALICE, days=14))
+        for day in (15, 16, 17):  # a new home address now and then keeps a low incident open
+            _raise(p, 25, at(day, "20:00"))
+            feed(p, [recv(at(day, "20:01"), host=f"203.0.113.{day}")])
+        _raise(p, 70, at(18, "10:00"))
+        feed(p, [recv(at(18, "10:01"))])  # the next thing it does: learning is discarded
+        assert p.engine.open[ALICE].opened == at(15, "20:00")
+        hosts = p.ctx.profile(ALICE).hosts
+        assert "203.0.113.15" in hosts and "203.0.113.16" in hosts
+        assert "203.0.113.17" not in hosts  # within the day of the verdict's evidence
+
 
 class TestSiteNorms:
     """The warm-up norms persist across runs."""
