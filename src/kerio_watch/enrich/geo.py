@@ -177,10 +177,12 @@ class GeoIndex:
         self.source = reader.source
         self._cache: dict[str, NetInfo] = {}
         self.failed = False
+        self.off = isinstance(reader, NoGeo)
+        """No data: every address is unknown, without parsing or caching it."""
 
     def lookup(self, host: str | None) -> NetInfo:
         """The identity of ``host`` (an IP address), UNKNOWN for anything else."""
-        if not host:
+        if not host or self.off:
             return UNKNOWN
         info = self._cache.get(host)
         if info is not None:
