@@ -277,18 +277,18 @@ class TestRendering:
         assert json.loads(out)["empty"] is True
 
     def test_bad_options(self, scanned_site: Site) -> None:
-        """A bad time is a configuration error (3), a bad address a usage error (2)."""
+        """A bad time and a bad address are usage errors (2)."""
         code, _, err = _run("report", "--db", str(scanned_site.db), "--since", "yesterday")
-        assert code == 3 and "--since" in err
+        assert code == 2 and "--since" in err
         code, _, err = _run("report", "--db", str(scanned_site.db), "--mail-server", "mail")
         assert code == 2 and "--mail-server" in err
         code, _, err = _run(
             "report", "--db", str(scanned_site.db), "--since", "2026-03-20", "--until", "2026-03-19"
         )
-        assert code == 3
+        assert code == 2
 
     def test_missing_database(self, tmp_path: Path) -> None:
         """No database: one clear error."""
         code, _, err = _run("report", "--db", str(tmp_path / "none.db"))
-        assert code == 1
+        assert code == 5
         assert "no such database" in err

@@ -96,9 +96,9 @@ class TestServeCommand:
         assert f"{cfg}: web.password_hash" in result.stderr
 
     def test_missing_database(self, tmp_path: Path) -> None:
-        """No database: an error before listening."""
+        """No database: an error before listening (5: a path that cannot be used)."""
         result = CliRunner().invoke(main, ["serve", "--db", str(tmp_path / "none.db")])
-        assert result.exit_code == 1
+        assert result.exit_code == 5
         assert "no such database" in result.stderr
 
     def test_hash_password(self) -> None:

@@ -9,8 +9,9 @@ from pathlib import Path
 import click
 
 from kerio_watch.config import Config, load_config
-from kerio_watch.errors import ConfigError
+from kerio_watch.errors import StoreMissing, UsageError
 from kerio_watch.sources.files import LogFile, discover, infer_initial_delta
+from kerio_watch.store import Store, default_db_path, open_store
 from kerio_watch.timebase import Timebase
 
 
@@ -45,18 +46,29 @@ def parse_time(text: str, timebase: Timebase, option: str = "--since") -> int:
     """ISO 8601 -> UTC epoch; without an offset it is the server's local time.
 
     Raises:
-        ConfigError: not an ISO 8601 time.
+        UsageError: not an ISO 8601 time.
     """
     try:
         value = dt.datetime.fromisoformat(text.strip())
     except ValueError:
-        raise ConfigError(
-            [
-                f"{option}: expected an ISO 8601 time like 2026-03-23T00:00 or "
-                f"2026-03-23T00:00+01:00, got {text!r}"
-            ]
+        raise UsageError(
+            f"{option}: expected an ISO 8601 time like 2026-03-23T00:00 or "
+            f"2026-03-23T00:00+01:00, got {text!r}"
         ) from None
     if value.tzinfo is not None:
         return int(value.timestamp())
     local = int(value.replace(tzinfo=dt.UTC).timestamp())
     return timebase.to_utc(local)
+
+
+def open_existing(db_path: Path | None) -> Store:
+    """The state database for writing, which must exist already (``ack``): a mistyped
+    ``--db`` is reported instead of creating an empty database there.
+
+    Raises:
+        StoreMissing: there is no database at that path.
+    """
+    path = db_path if db_path is not None else default_db_path()
+    if not path.exists():
+        raise StoreMissing(f"{path}: no such database (run a scan first)")
+    return open_store(path)

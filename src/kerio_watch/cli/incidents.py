@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from kerio_watch.alerts.console import SEVERITY_STYLES, safe
-from kerio_watch.cli.common import load
+from kerio_watch.cli.common import load, open_existing
 from kerio_watch.cli.options import config_option, db_option, min_severity_option, output_option
 from kerio_watch.incidents.ack import acknowledge
 from kerio_watch.report.servertime import ServerTime
@@ -106,7 +106,7 @@ def ack(db_path: Path | None, incident_id: int, decision: str | None) -> None:
     """Acknowledge an incident as benign (teaches the baseline) or resolved."""
     if decision is None:
         raise click.UsageError("say --benign or --resolve")
-    store = open_store(db_path)
+    store = open_existing(db_path)
     try:
         result = acknowledge(store, incident_id, decision)
     finally:

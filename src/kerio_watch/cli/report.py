@@ -6,19 +6,26 @@ import ipaddress
 import json
 import secrets
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 from rich.console import Console
 
 from kerio_watch.cli.common import load, parse_time
+from kerio_watch.cli.hints import pip_install
 from kerio_watch.cli.options import config_option, db_option, output_option
-from kerio_watch.errors import ConfigError, KerioWatchError
-from kerio_watch.report.build import DAY, build_report, resolve_period
+from kerio_watch.errors import (
+    ConfigError,
+    InstallError,
+    OutputError,
+    UsageError,
+)
+from kerio_watch.report.build import build_report
 from kerio_watch.report.model import Period, jsonable
+from kerio_watch.report.periods import combine, newest_until
 from kerio_watch.report.servertime import ServerTime
 from kerio_watch.store import open_store
-from kerio_watch.store.base import Store
 from kerio_watch.store.sqlite import default_db_path
 from kerio_watch.textsafe import printable
 
@@ -59,18 +66,24 @@ def _check_ip(value: str | None) -> str | None:
 
 
 def _period(
-    store: Store, st: ServerTime, since: str | None, until: str | None, days: int | None = None
+    st: ServerTime,
+    since: str | None,
+    until: str | None,
+    days: int | None,
+    default_until: Callable[[], int | None],
 ) -> Period:
+    """The period the options describe (see :mod:`kerio_watch.report.periods`).
+
+    Raises:
+        UsageError: a bad time, three contradicting options, or an empty period.
+    """
     tb = st.timebase()
     since_ts = parse_time(since, tb, "--since") if since else None
     until_ts = parse_time(until, tb, "--until") if until else None
-    if days is not None and since_ts is None:
-        base = resolve_period(store, None, until_ts)
-        return Period(base.until - days * DAY, base.until)
     try:
-        return resolve_period(store, since_ts, until_ts)
+        return combine(since_ts, until_ts, days, default_until, st)
     except ValueError as exc:
-        raise ConfigError([str(exc)]) from None
+        raise UsageError(str(exc)) from None
 
 
 def _format_for(output_format: str | None, output: Path | None) -> str:
@@ -92,7 +105,7 @@ def _write(text: str, output: Path | None) -> None:
     try:
         output.write_text(text, encoding="utf-8")
     except OSError as exc:
-        raise KerioWatchError(f"cannot write {output}: {exc.strerror or exc}") from None
+        raise OutputError(f"cannot write {output}: {exc.strerror or exc}") from None
 
 
 @click.command()
@@ -136,7 +149,7 @@ def report(
     store = open_store(db_path, readonly=True)
     try:
         st = ServerTime.for_store(config, store)
-        period = _period(store, st, since, until, days)
+        period = _period(st, since, until, days, lambda: newest_until(store))
         r = build_report(store, config, period, st, server)
     finally:
         store.close()
@@ -191,24 +204,12 @@ def user(
     try:
         st = ServerTime.for_store(config, store)
         builder = TimelineBuilder(store, config, st)
-        if since or until or days:
-            tb = st.timebase()
-            until_ts = parse_time(until, tb, "--until") if until else None
-            since_ts = parse_time(since, tb, "--since") if since else None
-            if until_ts is None:
-                until_ts = builder.default_period(account).until
-            if since_ts is None:
-                since_ts = until_ts - (days or 7) * DAY
-            if since_ts >= until_ts:
-                raise ConfigError(["--since must be before --until"])
-            period = Period(since_ts, until_ts)
-        else:
-            period = builder.default_period(account)
+        period = _period(st, since, until, days, lambda: builder.default_period(account).until)
         view = builder.build(account, period)
     finally:
         store.close()
     if view.normal is None and not view.entries and not view.incidents:
-        raise KerioWatchError(
+        raise UsageError(
             f"{printable(account)}: no such account in the state database "
             "(check the address, or scan the logs first)"
         )
@@ -254,16 +255,16 @@ def serve(
         from kerio_watch.web.server import make_server  # noqa: PLC0415
         from kerio_watch.web.settings import is_loopback, web_settings  # noqa: PLC0415
     except ImportError as exc:
-        raise KerioWatchError(
-            f"the dashboard needs the web extra ({exc.name} is missing): "
-            "pip install 'kerio-watch[web]'"
+        raise InstallError(
+            f"the dashboard cannot start: {exc.name} is missing from this installation; "
+            f"install it with: {pip_install('web')}"
         ) from None
     if hash_password:
         password = click.prompt(
             "Password for the dashboard", hide_input=True, confirmation_prompt=True
         )
         if len(password) < 10:
-            raise KerioWatchError("use at least 10 characters")
+            raise UsageError("use at least 10 characters")
         click.echo("[web]")
         click.echo(f'password_hash = "{security.hash_password(password)}"')
         return
@@ -286,7 +287,7 @@ def serve(
     try:
         server = make_server(app, bind_host, bind_port)
     except OSError as exc:
-        raise KerioWatchError(
+        raise UsageError(
             f"cannot listen on {bind_host}:{bind_port}: {exc.strerror or exc}"
         ) from None
     shown = f"[{bind_host}]" if ":" in bind_host else bind_host

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kerio_watch.detect.profile import Profile
-from kerio_watch.errors import KerioWatchError
+from kerio_watch.errors import UsageError
 from kerio_watch.incidents.engine import Incident
 from kerio_watch.incidents.teach import teach
 from kerio_watch.store.base import Store
@@ -32,13 +32,13 @@ def acknowledge(store: Store, incident_id: int, decision: str) -> AckResult:
 
     Raises:
         ValueError: ``decision`` is not ``benign`` or ``resolved``.
-        KerioWatchError: there is no such incident.
+        UsageError: there is no such incident.
     """
     if decision not in DECISIONS:
         raise ValueError(f"decision must be one of {', '.join(DECISIONS)}, got {decision!r}")
     inc = store.incident(incident_id)
     if inc is None:
-        raise KerioWatchError(f"no incident {incident_id} in {store.path}")
+        raise UsageError(f"no incident {incident_id} in {store.path}")
     taught: list[str] = []
     with store.transaction():
         if decision == "benign" and inc.user:

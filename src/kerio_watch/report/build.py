@@ -35,11 +35,11 @@ from kerio_watch.report.model import (
     TrafficBin,
     split_key,
 )
+from kerio_watch.report.periods import DEFAULT_DAYS, default_period, resolve_period
 from kerio_watch.report.servertime import ServerTime, describe_active_hours
 from kerio_watch.store.base import Store
 
 DAY = 86400
-DEFAULT_DAYS = 7
 HISTORY_WINDOWS = 8
 """Earlier windows (of the period's length) that make an account's usual volume."""
 TOP = 10
@@ -51,29 +51,7 @@ MIN_MESSAGES_FOR_HOURS = 20
 """Learned hours count only once the account has sent this many messages."""
 
 ActivityRow = tuple[int, str, str, str, int]
-
-
-def default_period(store: Store, days: int = DEFAULT_DAYS) -> Period:
-    """The last ``days`` of log time in the database (ending after its newest hour)."""
-    span = store.activity_span()
-    if span is None:
-        return Period(0, days * DAY)
-    until = span[1] + 3600
-    return Period(until - days * DAY, until)
-
-
-def resolve_period(store: Store, since: int | None, until: int | None) -> Period:
-    """Fill in whatever ``--since``/``--until`` left open."""
-    if since is None and until is None:
-        return default_period(store)
-    if until is None:
-        span = store.activity_span()
-        until = max(span[1] + 3600, (since or 0) + 3600) if span else (since or 0) + 7 * DAY
-    if since is None:
-        since = until - DEFAULT_DAYS * DAY
-    if since >= until:
-        raise ValueError("--since must be before --until")
-    return Period(since, until)
+__all__ = ["DEFAULT_DAYS", "ReportBuilder", "build_report", "default_period", "resolve_period"]
 
 
 @dataclass

@@ -75,6 +75,19 @@ class ServerTime:
             return Timebase(self.zone)
         return Timebase(None, -self.offset)
 
+    def shift_days(self, ts: int, days: int) -> int:
+        """The same wall-clock time ``days`` calendar days later (earlier if negative):
+        a week before Monday 00:00 is Monday 00:00, across a daylight-saving change too.
+        """
+        naive = self.local(ts).replace(tzinfo=None) + dt.timedelta(days=days)
+        if self.zone is not None:
+            return int(naive.replace(tzinfo=self.zone).timestamp())
+        guess = int(naive.replace(tzinfo=dt.UTC).timestamp())
+        offset = self.local(guess).utcoffset() or dt.timedelta()
+        utc = guess - int(offset.total_seconds())
+        again = self.local(utc).utcoffset() or dt.timedelta()
+        return guess - int(again.total_seconds())
+
     def how(self, ts: int) -> int:
         """Hour of week, 0 = Monday 00:00 local."""
         local = self.local(ts)

@@ -18,6 +18,7 @@ from kerio_watch.detect.profile import Profile
 from kerio_watch.enrich.network import Networks
 from kerio_watch.report.build import MIN_MESSAGES_FOR_HOURS, QUIET_SHARE
 from kerio_watch.report.model import IncidentRow, Period, split_key
+from kerio_watch.report.periods import days_before
 from kerio_watch.report.servertime import ServerTime, describe_active_hours
 from kerio_watch.store.base import Store
 
@@ -160,7 +161,7 @@ class TimelineBuilder:
         if last is None:
             span = self.store.activity_span()
             last = span[1] if span else 0
-        return Period(last + 3600 - days * 86400, last + 3600)
+        return days_before(last + 3600, days, self.st)
 
     def _off_hours(self, profile: Profile | None, hour: int) -> bool:
         inside = self.st.in_office_hours(hour)
