@@ -6,6 +6,7 @@ from pathlib import Path
 
 from factories import ALICE, at, feed, office_history, pipeline, recv
 from kerio_watch.detect.base import Signal
+from kerio_watch.incidents.ack import acknowledge
 from kerio_watch.severity import Severity
 from kerio_watch.store.sqlite import SQLiteStore
 
@@ -49,7 +50,14 @@ class TestHygiene:
         prof = p.ctx.profile(ALICE)
         assert "203.0.113.9" not in prof.hosts and "198.51.100.4" not in prof.hosts
         assert "192.168.1.10" in prof.hosts
-        p.tick(at(17, "12:00"))  # the incident closes after a quiet day
+        p.tick(at(17, "12:00"))  # a quiet day: a high incident waits for a decision
+        assert Severity(p.engine.severity_of(ALICE)) >= Severity.HIGH
+        inc = p.engine.open[ALICE]
+        assert inc.quiet_since == inc.updated
+        p.save()
+        acknowledge(p.store, inc.id, "resolved")  # the administrator decides
+        p.save()
+        p.tick(at(17, "13:00"))
         assert p.engine.severity_of(ALICE) == 0
         assert "198.51.100.4" not in prof.hosts, "held activity of a high incident is dropped"
 

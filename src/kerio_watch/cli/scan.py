@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from pathlib import Path
 
 import click
@@ -121,9 +122,18 @@ def print_summary(
         )
     console.print(
         f"[dim]{stats.alerts} alerts ({stats.reported} reported), "
-        f"{len(pipeline.engine.open)} open incidents, state in {safe(str(pipeline.store.path))}"
-        "[/dim]"
+        f"{open_incidents(pipeline)}, state in {safe(str(pipeline.store.path))}[/dim]"
     )
+
+
+def open_incidents(pipeline: Pipeline) -> str:
+    """``7 open incidents (4 critical, 1 high, 2 low)``."""
+    counts = Counter(inc.severity for inc in pipeline.engine.open.values())
+    total = sum(counts.values())
+    if not total:
+        return "no open incidents"
+    parts = ", ".join(f"{counts[s]} {s.label}" for s in sorted(counts, reverse=True))
+    return f"{total} open incident{'s' if total != 1 else ''} ({parts})"
 
 
 @click.command()

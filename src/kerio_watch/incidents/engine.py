@@ -3,8 +3,9 @@
 Each rule counts once per incident, at its highest score; the incident's score is the
 sum, plus a corroboration bonus when several independent rules agree. Its severity
 follows the score (and the floors some strong signals carry). A new alert goes out
-only when the incident opens or its severity rises. An incident closes by itself
-after a quiet period in log time; later signals open a new one.
+only when the incident opens or its severity rises. What happens after a quiet
+period in log time is the lifecycle's (:mod:`kerio_watch.incidents.lifecycle`): low and
+medium incidents close, high and critical ones wait for a decision.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 from kerio_watch.alerts.model import Alert
 from kerio_watch.detect.base import Signal
+from kerio_watch.incidents import lifecycle
 from kerio_watch.severity import Severity
 
 THRESHOLDS: tuple[tuple[int, Severity], ...] = (
@@ -63,7 +65,7 @@ class Incident:
     opened: int
     updated: int
     status: str = "open"
-    """``open``, ``closed`` (quiet), ``benign`` or ``resolved`` (by an administrator)."""
+    """``open``, ``closed`` (expired), ``benign`` or ``resolved`` (by an administrator)."""
     severity: Severity = Severity.INFO
     score: int = 0
     alerted: int = -1
@@ -74,6 +76,9 @@ class Incident:
     facts: dict[str, list[Any]] = field(default_factory=dict)
     source_ips: list[str] = field(default_factory=list)
     first_signal: int = 0
+    quiet_since: int | None = None
+    """Set while an open incident that waits for a decision has had no signals for the
+    quiet period: the log time of its last signal."""
 
     @property
     def user(self) -> str | None:
@@ -150,6 +155,7 @@ class Incident:
             "facts": self.facts,
             "source_ips": self.source_ips,
             "first_signal": self.first_signal,
+            "quiet_since": self.quiet_since,
         }
 
     @classmethod
@@ -168,6 +174,7 @@ class Incident:
             facts={k: list(v) for k, v in data.get("facts", {}).items()},
             source_ips=list(data.get("source_ips", [])),
             first_signal=int(data.get("first_signal", data["opened"])),
+            quiet_since=data.get("quiet_since"),
         )
         for s in data.get("signals", []):
             sig = Signal(
@@ -225,9 +232,13 @@ class IncidentEngine:
         if self.suppressed is not None and self.suppressed(signal.key, signal):
             return None
         inc = self.open.get(signal.key)
-        if inc is not None and signal.ts - inc.updated > self.quiet:
-            self._close(inc)
-            inc = None
+        back = False
+        if inc is not None and lifecycle.stale(inc, signal.ts, self.quiet):
+            if lifecycle.expires(inc):
+                self._close(inc)
+                inc = None
+            else:
+                back, inc.quiet_since = True, None
         if inc is None:
             inc = Incident(self.next_id(), signal.key, signal.ts, signal.ts, first_signal=signal.ts)
             self.open[signal.key] = inc
@@ -237,13 +248,15 @@ class IncidentEngine:
             status = "opened" if inc.alerted < 0 else "escalated"
             inc.alerted = int(inc.severity)
             return self._alert(inc, signal, status)
+        if back and inc.severity >= ALERT_FROM:
+            return self._alert(inc, signal, lifecycle.REACTIVATED, f"-{signal.ts}")
         return None
 
-    def _alert(self, inc: Incident, trigger: Signal, status: str) -> Alert:
+    def _alert(self, inc: Incident, trigger: Signal, status: str, suffix: str = "") -> Alert:
         self.alert_count += 1
         reasons = inc.reasons()
         return Alert(
-            id=f"{inc.id}-{inc.alerted}",
+            id=f"{inc.id}-{inc.alerted}{suffix}",
             incident_id=inc.id,
             ts=trigger.ts,
             time=self.format_time(trigger.ts),
@@ -265,7 +278,8 @@ class IncidentEngine:
         self.open.pop(inc.key, None)
 
     def expire(self, now: int) -> None:
-        """Close incidents quiet for longer than the quiet period (log time).
+        """Close low and medium incidents quiet for longer than the quiet period (log
+        time); mark high and critical ones quiet instead (they wait for a decision).
 
         Checked at most every :data:`EXPIRE_EVERY` seconds of log time (a signal for a
         stale incident closes it on arrival anyway).
@@ -273,8 +287,11 @@ class IncidentEngine:
         if now < self._next_expire:
             return
         self._next_expire = now + EXPIRE_EVERY
-        for inc in [i for i in self.open.values() if now - i.updated > self.quiet]:
-            self._close(inc)
+        for inc in [i for i in self.open.values() if lifecycle.stale(i, now, self.quiet)]:
+            if lifecycle.expires(inc):
+                self._close(inc)
+            elif lifecycle.mark_quiet(inc):
+                self.changed[inc.id] = inc
 
     def restore(self, incidents: list[Incident]) -> None:
         """Load the open incidents of an earlier run."""

@@ -1,0 +1,115 @@
+"""The incident lifecycle (issue 12, finding 1): serious incidents wait for a decision.
+
+On today's main an incident closed itself after 24 hours of log time without signals,
+whatever its severity: after the demo the dashboard showed 0 critical and 0 high, and
+``incidents --status open`` only two IP incidents. High and critical incidents now stay
+open until someone decides ("quiet since ..."); low and medium ones may expire.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from kerio_watch.cli import main
+from kerio_watch.detect.base import Signal
+from kerio_watch.incidents.engine import QUIET_SECONDS, Incident, IncidentEngine
+from kerio_watch.severity import Severity
+from kerio_watch.store import open_store
+
+ALICE = "alice@example.com"
+DAY = 86400
+
+
+def _engine() -> IncidentEngine:
+    ids = iter(range(1, 100))
+    return IncidentEngine(lambda: next(ids), str)
+
+
+def _critical(ts: int, rule: str = "kerio.mail.from_mismatch") -> Signal:
+    return Signal(rule, ALICE, ts, 95, "sent as ceo@evil.test", "203.0.113.9")
+
+
+class TestEngine:
+    def test_a_quiet_critical_incident_stays_open(self) -> None:
+        """A day and more without signals: still open, marked quiet since its last signal."""
+        eng = _engine()
+        assert eng.ingest(_critical(1000)) is not None
+        eng.expire(1000 + QUIET_SECONDS + 600)
+        inc = eng.open[ALICE]
+        assert inc.status == "open"
+        assert inc.quiet_since == 1000
+        assert inc in eng.take_changed()
+        eng.expire(1000 + 30 * DAY)
+        assert eng.open[ALICE].status == "open"
+
+    def test_a_quiet_low_incident_expires(self) -> None:
+        """Low and medium incidents close themselves after the quiet period."""
+        eng = _engine()
+        eng.ingest(Signal("kerio.auth.guessing", ALICE, 1000, 25, "3 failed logins"))
+        eng.expire(1000 + QUIET_SECONDS + 600)
+        assert ALICE not in eng.open
+        (closed,) = eng.take_changed()
+        assert closed.status == "closed" and closed.severity == Severity.LOW
+
+    def test_the_intruder_coming_back_raises_an_alert_again(self) -> None:
+        """Signals after the quiet period join the same incident, and alert again:
+        nobody would otherwise hear that a critical hijack is active again."""
+        eng = _engine()
+        eng.ingest(_critical(1000))
+        eng.expire(1000 + 2 * DAY)
+        again = eng.ingest(_critical(1000 + 3 * DAY, "kerio.mail.volume"))
+        assert again is not None
+        assert again.incident_id == eng.open[ALICE].id == 1
+        assert again.status == "reactivated"
+        assert eng.open[ALICE].quiet_since is None
+        # the first alert of the incident keeps its id
+        assert again.id != "1-4"
+
+    def test_quiet_since_is_stored(self) -> None:
+        """The marker survives the JSON the store keeps."""
+        inc = Incident(7, ALICE, 10, 20, severity=Severity.HIGH, quiet_since=20)
+        assert Incident.from_dict(json.loads(json.dumps(inc.to_dict()))).quiet_since == 20
+        assert Incident.from_dict({**inc.to_dict(), "quiet_since": None}).quiet_since is None
+
+
+class TestAfterTheDemo:
+    def test_every_hijack_is_still_open(self, demo_site: Path) -> None:
+        """The caught hijacks (critical or high) wait for a decision after the demo."""
+        db = demo_site / "state.db"
+        truth = json.loads((demo_site / "truth.json").read_text(encoding="utf-8"))
+        hijacked = {s["account"] for s in truth["scenarios"] if s["malicious"]}
+        result = CliRunner().invoke(
+            main, ["incidents", "--db", str(db), "--status", "open", "-f", "jsonl"]
+        )
+        assert result.exit_code == 0, result.output
+        rows = [json.loads(line) for line in result.stdout.splitlines()]
+        serious = {r["key"] for r in rows if r["severity"] in ("high", "critical")}
+        assert hijacked <= serious
+        assert all(r["status"] == "open" for r in rows)
+        quiet = [r for r in rows if r["quiet_since"]]
+        assert quiet, "four weeks of logs: some hijacks have been quiet for days"
+
+    def test_the_summary_counts_open_incidents_by_severity(self, demo_output: str) -> None:
+        """It said "2 open incidents" right after five critical or high hijacks."""
+        line = next(x for x in demo_output.splitlines() if "open incidents" in x)
+        assert "critical" in line and "high" in line, line
+
+    def test_status_counts_them(self, demo_site: Path) -> None:
+        """``status -f json`` counts the open critical and high incidents."""
+        result = CliRunner().invoke(
+            main, ["status", "--db", str(demo_site / "state.db"), "-f", "json"]
+        )
+        counts = json.loads(result.stdout)["open_incidents"]
+        assert counts["critical"] >= 4 and counts["high"] + counts["critical"] >= 5
+
+    def test_the_store_lists_them_as_open(self, demo_site: Path) -> None:
+        """What the dashboard's home page and Accounts page read."""
+        store = open_store(demo_site / "state.db", readonly=True)
+        try:
+            open_serious = store.incidents(status="open", min_severity=int(Severity.HIGH))
+        finally:
+            store.close()
+        assert len(open_serious) >= 5
