@@ -39,12 +39,19 @@ class TestNotFound:
         assert result.exit_code == ExitStatus.USAGE, result.output
         assert "no such account" in result.stderr
 
+    def test_incidents_show_of_an_unknown_incident(self, scanned_site: Site) -> None:
+        """``incidents show 999`` is the same mistake as ``ack 999``."""
+        result = run("incidents", "show", "999", "--db", str(scanned_site.db))
+        assert result.exit_code == ExitStatus.USAGE, result.output
+        assert "no incident 999" in result.stderr
+
 
 class TestMissingDatabase:
     @pytest.mark.parametrize(
         "command",
         [
             ["incidents"],
+            ["incidents", "show", "1"],
             ["report"],
             ["user", "alice@example.com"],
             ["status"],

@@ -54,3 +54,27 @@ def test_not_a_database(tmp_path: Path) -> None:
     path.write_bytes(b"this is not a database" * 100)
     with pytest.raises(StoreError, match="cannot open the state database"):
         open_store(path)
+
+
+def test_acknowledgements_before_the_history_are_kept(tmp_path: Path) -> None:
+    """Migration 6 copies the earlier acknowledgements into the decision history (what
+    they taught is unknown: undoing one removes what teaching the incident would add)."""
+    path = tmp_path / "old.db"
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute(
+        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT, applied TEXT)"
+    )
+    for version, name, migrate in mig.MIGRATIONS[:5]:
+        migrate(db)
+        db.execute("INSERT INTO schema_migrations VALUES (?, ?, datetime('now'))", (version, name))
+    db.execute(
+        "INSERT INTO acks (incident_id, decision, at) VALUES (3, 'benign', '2026-03-30 10:00:00')"
+    )
+    db.close()
+    store = open_store(path)
+    try:
+        (decision,) = store.decisions(3)
+    finally:
+        store.close()
+    assert decision.decision == "benign" and decision.taught is None
+    assert decision.at == 1774864800.0

@@ -34,7 +34,7 @@ from kerio_watch.events import (
 )
 from kerio_watch.formats import build_parsers
 from kerio_watch.incidents.engine import IncidentEngine
-from kerio_watch.incidents.teach import teach
+from kerio_watch.incidents.sync import Memory, apply_decisions
 from kerio_watch.sources.files import Record
 from kerio_watch.store.activity import ActivityRecorder
 from kerio_watch.store.base import Store
@@ -452,26 +452,13 @@ class Pipeline:
         store.save_detector_state("sessions", {"v": v, "now": now, "sessions": sessions})
 
     def _apply_acks(self) -> None:
-        """Apply acknowledgements made (CLI, dashboard) since this pipeline started.
+        """Apply decisions made (CLI, dashboard) since this pipeline started.
 
         Without this, a long-running follower would write back its in-memory copy of an
         incident and profile and undo the administrator's decision.
         """
-        for seq, incident_id, decision in self.store.acks_after(self._ack_seq):
-            self._ack_seq = seq
-            engine = self.engine
-            inc = engine.changed.get(incident_id) or next(
-                (i for i in engine.open.values() if i.id == incident_id), None
-            )
-            if inc is None:
-                continue
-            inc.status = decision
-            engine.open.pop(inc.key, None)
-            engine.changed[inc.id] = inc
-            user = inc.user
-            if decision == "benign" and user and user in self.ctx.profiles:
-                teach(self.ctx.profiles[user], inc)
-                self.ctx.dirty.add(user)
+        memory = Memory(self.engine, self.ctx.profiles, self.ctx.dirty)
+        self._ack_seq = apply_decisions(self.store, memory, self._ack_seq)
 
     def save(self, final: bool = True) -> None:
         """Write state, incidents, alerts and watermarks in one transaction."""

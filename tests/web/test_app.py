@@ -150,14 +150,14 @@ class TestAcknowledge:
         """Benign marks the incident and accepts its facts into the account's profile."""
         response = client.post(
             f"/incidents/{hijack_id}/ack",
-            data={"decision": "benign", "csrf": csrf},
+            data={"decision": "benign", "csrf": csrf, "override": "1"},
             headers={"Origin": "http://localhost"},
         )
         assert response.status_code == 302
         page = client.get(response.headers["Location"]).data.decode()
         assert f"Incident #{hijack_id} marked benign." in page
         assert "Learned as normal: " in page
-        assert "froms: x&lt;script&gt;alert(3)&lt;/script&gt;@evil.test" in page
+        assert "From addresses: x&lt;script&gt;alert(3)&lt;/script&gt;@evil.test" in page
         store = open_store(site.db, readonly=True)
         try:
             inc = store.incident(hijack_id)

@@ -127,16 +127,14 @@ def test_login_investigate_and_acknowledge(
     pg.click("text=28 days")
     assert "days=28" in pg.url
 
-    # Back to the incident, acknowledge it as benign.
+    # Back to the incident: teaching a critical hijack as benign is refused.
     pg.go_back()
     pg.go_back()
     incident_url = pg.url
     pg.click("button.benign")
     flash = pg.locator(".flash").inner_text()
-    assert "marked benign" in flash
-    assert "x<script>alert(3)</script>@evil.test" in flash
+    assert "is critical" in flash
     assert pg.url == incident_url
-    assert "This incident is benign." in pg.locator(".decide").inner_text()
 
     # Search by the attacker's IP.
     pg.fill("input[name=q]", "203.0.113.66")
@@ -154,7 +152,7 @@ def test_login_investigate_and_acknowledge(
         inc = store.incident(incident_id)
     finally:
         store.close()
-    assert inc is not None and inc.status == "benign"
+    assert inc is not None and inc.status == "open"
 
 
 def test_logout_and_csrf_in_the_browser(server: str, page: tuple[Page, list[str]]) -> None:

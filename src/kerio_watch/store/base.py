@@ -11,6 +11,7 @@ from typing import Any, Protocol
 from kerio_watch.alerts.model import Alert
 from kerio_watch.alerts.queue import Delivery
 from kerio_watch.detect.profile import Profile
+from kerio_watch.incidents.decision import Decision
 from kerio_watch.incidents.engine import Incident
 
 
@@ -226,6 +227,18 @@ class Store(Protocol):
 
     def prune_deliveries(self, before: float) -> int:
         """Delete finished deliveries created before ``before``; returns how many."""
+        ...
+
+    def add_decision(self, decision: Decision) -> int:
+        """Record a decision in the history; returns its id."""
+        ...
+
+    def mark_undone(self, decision_id: int, undo_id: int) -> None:
+        """Note that a decision was undone."""
+        ...
+
+    def decisions(self, incident_id: int | None = None, limit: int = 1000) -> list[Decision]:
+        """Decisions about one incident (or all), oldest first."""
         ...
 
     def record_ack(self, incident_id: int, decision: str) -> None:

@@ -164,12 +164,40 @@ def m005_detector_state(db: sqlite3.Connection) -> None:
     )
 
 
+def m006_decisions(db: sqlite3.Connection) -> None:
+    """The decision history: every acknowledgement with when, who, why, notes and what
+    teaching added (so that it can be undone exactly). Earlier acknowledgements are
+    copied in, with what they taught unknown."""
+    _script(
+        db,
+        """
+        CREATE TABLE decisions (
+            id INTEGER PRIMARY KEY,
+            incident_id INTEGER NOT NULL,
+            decision TEXT NOT NULL,
+            at REAL NOT NULL,
+            by TEXT,
+            why TEXT NOT NULL DEFAULT '',
+            notes TEXT NOT NULL DEFAULT '',
+            data TEXT NOT NULL,
+            undone_by INTEGER
+        );
+        CREATE INDEX decisions_incident ON decisions (incident_id, id);
+        INSERT INTO decisions (incident_id, decision, at, why, data)
+            SELECT incident_id, decision, CAST(strftime('%s', at) AS REAL),
+                   'recorded before the decision history', '{"taught": null}'
+            FROM acks ORDER BY seq
+        """,
+    )
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "initial", m001_initial),
     (2, "follow_files", m002_follow_files),
     (3, "deliveries", m003_deliveries),
     (4, "acks", m004_acks),
     (5, "detector_state", m005_detector_state),
+    (6, "decisions", m006_decisions),
 ]
 """(version, name, function), in order."""
 

@@ -37,7 +37,8 @@ from werkzeug.wrappers import Response as BaseResponse
 from kerio_watch import __version__
 from kerio_watch.config import Config
 from kerio_watch.errors import KerioWatchError
-from kerio_watch.incidents.ack import DECISIONS, acknowledge
+from kerio_watch.incidents.ack import DECISIONS, CriticalRefused, acknowledge
+from kerio_watch.incidents.teach import describe
 from kerio_watch.report.build import DAY, build_report, default_period, resolve_period
 from kerio_watch.report.charts import heatmap, traffic_chart, volume_chart
 from kerio_watch.report.html import render_html, report_charts, stylesheet
@@ -253,14 +254,23 @@ def create_app(
             abort(400, "decision must be benign or resolved")
         writer = open_store(db_path)
         try:
-            result = acknowledge(writer, incident_id, decision)
+            result = acknowledge(
+                writer,
+                incident_id,
+                decision,
+                by=f"dashboard ({request.remote_addr})",
+                override_critical=request.form.get("override") == "1",
+            )
+        except CriticalRefused as exc:
+            flash(str(exc))
+            return redirect(url_for("incident", incident_id=incident_id))
         except KerioWatchError:
             abort(404, f"no incident {incident_id}")
         finally:
             writer.close()
         message = f"Incident #{incident_id} marked {decision}."
         if result.taught:
-            message += " Learned as normal: " + "; ".join(result.taught)
+            message += " Learned as normal: " + "; ".join(describe(result.taught))
         flash(message)
         return redirect(url_for("incident", incident_id=incident_id))
 
