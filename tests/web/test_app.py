@@ -150,7 +150,7 @@ class TestAcknowledge:
         """Benign marks the incident and accepts its facts into the account's profile."""
         response = client.post(
             f"/incidents/{hijack_id}/ack",
-            data={"decision": "benign", "csrf": csrf, "override": "1"},
+            data={"decision": "benign", "csrf": csrf, "confirm": "yes", "override": "yes"},
             headers={"Origin": "http://localhost"},
         )
         assert response.status_code == 302

@@ -55,6 +55,8 @@ class IncidentRow:
     rules: list[str]
     reasons: list[str] = field(default_factory=list)
     """Each rule's explanation, strongest first (the summary joins them)."""
+    quiet_since: int | None = None
+    """An open incident waiting for a decision without signals since then."""
 
     @property
     def headline(self) -> str:
@@ -80,6 +82,7 @@ class IncidentRow:
                 s.summary + (f" (x{inc.counts[s.rule]})" if inc.counts.get(s.rule, 1) > 1 else "")
                 for s in inc.reasons()
             ],
+            inc.quiet_since,
         )
 
 
@@ -304,7 +307,10 @@ class Report:
 
 def jsonable(value: Any, iso: Any) -> Any:
     """Dataclasses to plain data; ``iso`` turns epoch fields into ISO 8601 text."""
-    time_fields = {"since", "until", "opened", "updated", "first", "last", "ts", "peak_hour"}
+    time_fields = {
+        "since", "until", "opened", "updated", "first", "last", "ts", "peak_hour",
+        "quiet_since", "known_since", "last_seen",
+    }  # fmt: skip
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         out: dict[str, Any] = {}
         for f in dataclasses.fields(value):

@@ -13,6 +13,7 @@ from kerio_watch.alerts.queue import Delivery
 from kerio_watch.detect.profile import Profile
 from kerio_watch.incidents.decision import Decision
 from kerio_watch.incidents.engine import Incident
+from kerio_watch.store.query import IncidentQuery
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +106,14 @@ class Store(Protocol):
 
     def incident(self, incident_id: int) -> Incident | None:
         """One incident."""
+        ...
+
+    def incident_page(self, query: IncidentQuery) -> list[Incident]:
+        """One page of incidents, filtered and sorted."""
+        ...
+
+    def count_incidents(self, query: IncidentQuery) -> int:
+        """How many incidents the query's filters match."""
         ...
 
     def save_alerts(self, alerts: Iterable[tuple[Alert, bool]]) -> None:

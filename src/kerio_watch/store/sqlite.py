@@ -21,6 +21,7 @@ from kerio_watch.errors import StoreError, StoreMissing
 from kerio_watch.incidents.engine import Incident
 from kerio_watch.store.base import FileCheckpoint
 from kerio_watch.store.decisions import DecisionTable
+from kerio_watch.store.incident_list import IncidentListTable
 from kerio_watch.store.migrations import apply_migrations, schema_version
 
 
@@ -56,7 +57,7 @@ def _dumps(data: Any) -> str:
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
 
-class SQLiteStore(DecisionTable):
+class SQLiteStore(DecisionTable, IncidentListTable):
     """State in one SQLite file.
 
     Raises:
