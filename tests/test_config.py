@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from kerio_watch.config import DEFAULT_TRUSTED, Config, load_config, parse_office_hours
+from kerio_watch.config import Config, load_config, parse_office_hours
+from kerio_watch.enrich.network import DEFAULT_TRUSTED
 from kerio_watch.errors import ConfigError
 from kerio_watch.exitcodes import ExitStatus
 

@@ -21,21 +21,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from kerio_watch.enrich.network import DEFAULT_TRUSTED
 from kerio_watch.errors import ConfigError
 
 T = TypeVar("T")
-
-DEFAULT_TRUSTED = (
-    "10.0.0.0/8",
-    "172.16.0.0/12",
-    "192.168.0.0/16",
-    "127.0.0.0/8",
-    "169.254.0.0/16",
-    "::1/128",
-    "fc00::/7",
-    "fe80::/10",
-)
-"""Private and loopback ranges: the trusted networks when none are configured."""
 
 
 def _help(text: str) -> dict[str, str]:

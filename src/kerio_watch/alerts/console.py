@@ -11,6 +11,7 @@ from rich.markup import escape
 from rich.text import Text
 
 from kerio_watch.alerts.model import Alert
+from kerio_watch.incidents import playbook
 from kerio_watch.severity import Severity
 from kerio_watch.textsafe import printable
 
@@ -66,6 +67,11 @@ def render_alerts(console: Console, alerts: Sequence[Alert], evidence: int = 3) 
         console.print(head)
         for reason in last.reasons:
             console.print(Text("  - " + printable(reason)))
+        if playbook.applies(last.severity):
+            console.print(Text("  What to do now:", style="bold"))
+            addresses = [last.source_ip] if last.source_ip else []
+            for i, step in enumerate(playbook.steps(last.user, addresses), 1):
+                console.print(Text(f"    {i}. {step.line()}"))
         if len(group) > 1:
             steps = ", ".join(f"{a.severity.label} at {a.time[11:19]}" for a in group)
             console.print(Text(f"  escalation: {steps}", style="dim"))

@@ -10,14 +10,15 @@ versions. Shown in the text output, ``incidents show``, e-mail alerts and the da
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from kerio_watch.enrich.network import DEFAULT_TRUSTED, Networks
 from kerio_watch.severity import Severity
 from kerio_watch.textsafe import printable
 
 SHOWN_FROM = Severity.HIGH
+_DEFAULT = Networks(DEFAULT_TRUSTED)
 WEBMAIL_HOST = "0.0.0.0"  # noqa: S104 (how Kerio logs webmail sends, not an address to use)
 
 
@@ -34,12 +35,9 @@ class Step:
 
 
 def private_address(address: str) -> bool:
-    """Loopback, private or link-local: the default meaning of "your own network"."""
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    return ip.is_private or ip.is_loopback or ip.is_link_local
+    """In the default trusted networks (private and loopback ranges): the meaning of
+    "your own network" when the site's configuration is not at hand (e-mail alerts)."""
+    return bool(_DEFAULT.is_trusted(address))
 
 
 def _addresses(addresses: Sequence[str]) -> list[str]:
