@@ -36,6 +36,7 @@ from kerio_watch.formats import build_parsers
 from kerio_watch.incidents.engine import IncidentEngine
 from kerio_watch.incidents.sync import Memory, apply_decisions
 from kerio_watch.sources.files import Record
+from kerio_watch.store import timezone
 from kerio_watch.store.activity import ActivityRecorder
 from kerio_watch.store.base import Store
 from kerio_watch.timebase import Timebase
@@ -488,10 +489,6 @@ class Pipeline:
                 if save is not None:
                     save(store)
             self.learner.save(store)
-            timebase = self.timebase
-            store.set_meta("timebase", timebase.describe())
-            store.set_meta("timezone", timebase.zone.key if timebase.zone is not None else "")
-            if timebase.inferred and timebase.had_hint:
-                store.set_meta("utc_offsets", ",".join(str(o) for o in timebase.offsets()))
+            timezone.record(store, self.timebase, self.stats.first_ts)
             for hook in self.on_save:
                 hook(store)

@@ -48,6 +48,7 @@ from kerio_watch.sources.files import infer_initial_delta
 from kerio_watch.sources.follow import Follower, FollowOptions, note
 from kerio_watch.store import open_store
 from kerio_watch.store.base import Store
+from kerio_watch.store.timezone import initial_timebase
 from kerio_watch.timebase import Timebase
 
 logger = logging.getLogger("kerio_watch.service")
@@ -394,7 +395,7 @@ class FollowService:
         follower = self.follower
         assert follower is not None  # noqa: S101
         sources = [f.source for f in follower.files.values() if not f.compressed]
-        return Timebase(None, infer_initial_delta(sources))
+        return initial_timebase(store, infer_initial_delta(sources))
 
     def _make_pipeline(self, config: Config) -> None:
         """A pipeline (and router) for ``config`` over the open store.

@@ -12,6 +12,7 @@ from kerio_watch.config import Config, load_config
 from kerio_watch.errors import StoreMissing, UsageError
 from kerio_watch.sources.files import LogFile, discover, infer_initial_delta
 from kerio_watch.store import Store, default_db_path, open_store
+from kerio_watch.store.timezone import initial_timebase
 from kerio_watch.timebase import Timebase
 
 
@@ -34,12 +35,13 @@ def find_logs(paths: tuple[str, ...]) -> list[LogFile]:
     return discover(list(paths) or ["-"])
 
 
-def make_timebase(config: Config, files: list[LogFile]) -> Timebase:
-    """The configured zone, or Queue-ID inference seeded from the mail logs."""
+def make_timebase(config: Config, files: list[LogFile], store: Store | None = None) -> Timebase:
+    """The configured zone; else Queue-ID inference seeded from the mail logs; else, for
+    logs without Queue-IDs, what the state database recorded from earlier scans."""
     zone = config.site.zone()
     if zone is not None:
         return Timebase(zone)
-    return Timebase(None, infer_initial_delta(files))
+    return initial_timebase(store, infer_initial_delta(files))
 
 
 def parse_time(text: str, timebase: Timebase, option: str = "--since") -> int:

@@ -52,11 +52,11 @@ def run_scan(
     """
     config = load(config_path)
     files = find_logs(paths)
-    timebase = make_timebase(config, files)
-    since_ts = parse_time(since, timebase) if since else None
     store = open_store(db_path)
     router: Router | None = None
     try:
+        timebase = make_timebase(config, files, store)
+        since_ts = parse_time(since, timebase) if since else None
         pipeline = Pipeline(config, store, timebase, since=since_ts)
         for listener in listeners or []:
             pipeline.listeners.append(listener)  # type: ignore[arg-type]
