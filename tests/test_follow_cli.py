@@ -323,9 +323,9 @@ class TestLive:
         assert stopped["running"] is False
         assert stopped["lag_bytes"] == len(line(2)) + 1
         assert stopped["db_bytes"] >= follow.db.stat().st_size > 0  # type: ignore[operator]
-        assert stopped["activity"] == {
-            "first_hour": "2026-03-10T07:00:00+00:00",
-            "last_hour": "2026-03-10T07:00:00+00:00",
+        assert stopped["activity"] == {  # on the server's clock, like every time
+            "first_hour": "2026-03-10T08:00:00+01:00",
+            "last_hour": "2026-03-10T08:00:00+01:00",
         }
         text = subprocess.run(
             [sys.executable, "-m", "kerio_watch", "status", "--db", str(follow.db)],
@@ -334,7 +334,7 @@ class TestLive:
             check=True,
         ).stdout
         assert "not running" in text and "mail.log" in text
-        assert "hourly activity 2026-03-10 to 2026-03-10 (UTC)" in text
+        assert "hourly activity 2026-03-10 to 2026-03-10" in text
 
     def test_one_follower_per_database(self, follow: Follow, logs: Path, tmp_path: Path) -> None:
         """A second follower on the same database is refused with a clear message."""
@@ -347,6 +347,35 @@ class TestLive:
         assert proc.wait(10) == 1
         err = second.err()
         assert "already using" in err and "Traceback" not in err
+
+
+class TestOutput:
+    """What follow prints: --min-severity and -o (issue 12)."""
+
+    def test_min_severity_and_an_output_file(
+        self, follow: Follow, logs: Path, tmp_path: Path
+    ) -> None:
+        """A medium alert is stored but not printed under --min-severity high; printed
+        alerts are appended to the -o file, not to stdout."""
+        out = tmp_path / "alerts.jsonl"
+        out.write_text('{"kept": "what was there before"}\n')
+        append(logs / "mail.log", [line(0)])
+        follow.start("--min-severity", "high", "-o", str(out))
+        wait_for(lambda: follow.totals().lines == 1)
+        append(logs / "mail.log", [line(1, bad=True)])
+        wait_for(lambda: follow.totals().alerts >= 1)
+        assert follow.stop() == 0
+        assert follow.printed() == []
+        assert out.read_text().splitlines() == ['{"kept": "what was there before"}']
+        with sqlite3.connect(follow.db) as db:
+            (severity,) = db.execute("SELECT severity FROM alerts").fetchone()
+        assert severity == 2  # medium: stored, not printed
+        follow.start("--min-severity", "medium", "-o", str(out))
+        append(logs / "mail.log", [line(2, bad=True)])
+        wait_for(lambda: len(out.read_text().splitlines()) == 2)
+        assert follow.stop() == 0
+        assert json.loads(out.read_text().splitlines()[1])["severity"] == "medium"
+        assert follow.printed() == []
 
 
 class TestSinks:

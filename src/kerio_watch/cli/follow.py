@@ -16,8 +16,18 @@ from kerio_watch.alerts.console import alert_json, render_alerts
 from kerio_watch.alerts.model import Alert
 from kerio_watch.alerts.router import Router
 from kerio_watch.cli.common import load
-from kerio_watch.cli.options import config_option, db_option, format_option, output_option
-from kerio_watch.errors import ConfigError
+from kerio_watch.cli.options import (
+    config_option,
+    db_option,
+    deprecated_option,
+    format_option,
+    min_severity_option,
+    output_option,
+)
+from kerio_watch.cli.output import make_console, open_output, output_file_option
+from kerio_watch.config import Config
+from kerio_watch.errors import ConfigError, UsageError
+from kerio_watch.report.servertime import ServerTime
 from kerio_watch.service import (
     META_PREFIX,
     FollowService,
@@ -60,12 +70,15 @@ def _positive(_ctx: click.Context, _param: click.Parameter, value: float) -> flo
     "Later starts always resume where the last one stopped.",
 )
 @click.option(
-    "--log-format",
+    "--service-log",
     type=click.Choice(["kv", "json"]),
     default="kv",
     show_default=True,
-    help="The service log on stderr: key=value or JSON lines.",
+    help="How follow logs what it does on stderr: key=value or JSON lines.",
 )
+@deprecated_option("--log-format", type=click.Choice(["kv", "json"]), replacement="--service-log")
+@min_severity_option("low", "Print alerts at or above this severity ([[sinks]] have their own).")
+@output_file_option("Append the alerts to this file instead of printing them.")
 @click.option("--verbose", "-v", is_flag=True, help="Log every checkpoint (batches) too.")
 @click.argument("paths", nargs=-1, required=True)
 @click.pass_context
@@ -76,7 +89,10 @@ def follow(
     output_format: str,
     poll: float,
     backfill: bool,
-    log_format: str,
+    service_log: str,
+    log_format: str | None,
+    min_severity: str,
+    output: Path | None,
     verbose: bool,
     paths: tuple[str, ...],
 ) -> None:
@@ -90,35 +106,41 @@ def follow(
     /opt/kerio/mailserver/store/logs
     """
     if sys.platform == "win32":
-        raise click.ClickException(
+        raise UsageError(
             "follow runs on Linux, macOS and the BSDs; on Windows, run "
             "`kerio-watch scan` on a schedule (it skips what it read before)"
         )
     debug = bool(ctx.obj and ctx.obj.get("debug"))
-    configure_logging(
-        sys.stderr, as_json=log_format == "json", level=10 if verbose or debug else 20
-    )
-    stdout = sys.stdout
-    console = Console(file=stdout, highlight=False)
+    style = log_format or service_log
+    configure_logging(sys.stderr, as_json=style == "json", level=10 if verbose or debug else 20)
+    floor = Severity.parse(min_severity)
+    with open_output(output, append=True) as stdout:
+        console = make_console(stdout)
 
-    def show(alert: Alert) -> None:
-        if output_format == "jsonl":
-            stdout.write(alert_json(alert) + "\n")
-        else:
-            render_alerts(console, [alert])
-        stdout.flush()
+        def show(alert: Alert) -> None:
+            if alert.severity < floor:
+                return
+            if output_format == "jsonl":
+                stdout.write(alert_json(alert) + "\n")
+            else:
+                render_alerts(console, [alert])
+            stdout.flush()
 
-    options = ServiceOptions(poll=poll, follow=FollowOptions(backfill=backfill))
-    service = FollowService(paths, config_path, db_path or default_db_path(), show, options)
-    service.install_signals()
-    sys.exit(service.run())
+        options = ServiceOptions(poll=poll, follow=FollowOptions(backfill=backfill))
+        service = FollowService(paths, config_path, db_path or default_db_path(), show, options)
+        service.install_signals()
+        code = service.run()
+    sys.exit(code)
 
 
 @click.command()
 @db_option
 @config_option
 @output_option("text", "json", help="text for people, json for monitoring.")
-def status(db_path: Path | None, config_path: Path | None, output_format: str) -> None:
+@output_file_option()
+def status(
+    db_path: Path | None, config_path: Path | None, output_format: str, output: Path | None
+) -> None:
     """How the follower is doing: files and lag, last event, checkpoints, incidents, sinks.
 
     Works whether `kerio-watch follow` is running or not (it only reads the database).
@@ -129,10 +151,11 @@ def status(db_path: Path | None, config_path: Path | None, output_format: str) -
         report = status_report(store, path, config_path)
     finally:
         store.close()
-    if output_format == "json":
-        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
-    else:
-        print_status(Console(highlight=False), report)
+    with open_output(output) as out:
+        if output_format == "json":
+            out.write(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+        else:
+            print_status(make_console(out), report)
 
 
 def status_report(store: Store, db_path: Path, config_path: Path | None) -> dict[str, Any]:
@@ -142,7 +165,8 @@ def status_report(store: Store, db_path: Path, config_path: Path | None) -> dict
         for key in ("heartbeat", "checkpoint_at", "last_event", "pid", "paths", "stats")
     }
     running, pid = follower_running(db_path)
-    heartbeat = meta["heartbeat"]
+    st = ServerTime.for_store(_config(config_path), store)
+    heartbeat = _on_server_clock(meta["heartbeat"], st)
     age = None
     if heartbeat:
         with_tz = dt.datetime.fromisoformat(heartbeat)
@@ -157,15 +181,12 @@ def status_report(store: Store, db_path: Path, config_path: Path | None) -> dict
         "db_bytes": sum(db_stat(db_path)[::2]),  # the sizes of the database and its WAL
         "activity": None
         if span is None
-        else {
-            "first_hour": dt.datetime.fromtimestamp(span[0], dt.UTC).isoformat(),
-            "last_hour": dt.datetime.fromtimestamp(span[1], dt.UTC).isoformat(),
-        },
+        else {"first_hour": st.iso(span[0]), "last_hour": st.iso(span[1])},
         "running": running,
         "pid": pid if running else None,
         "heartbeat": heartbeat,
         "heartbeat_age_seconds": age,
-        "last_checkpoint": meta["checkpoint_at"],
+        "last_checkpoint": _on_server_clock(meta["checkpoint_at"], st),
         "last_event": meta["last_event"],
         "paths": json.loads(meta["paths"]) if meta["paths"] else [],
         "files": files,
@@ -176,6 +197,24 @@ def status_report(store: Store, db_path: Path, config_path: Path | None) -> dict
         },
         "sinks": _sink_health(store, config_path),
     }
+
+
+def _config(config_path: Path | None) -> Config:
+    """The configuration, or the defaults when it cannot be loaded (status still works)."""
+    try:
+        return load(config_path)
+    except ConfigError:
+        return load(None)
+
+
+def _on_server_clock(text: str | None, st: ServerTime) -> str | None:
+    """A wall-clock ISO 8601 time (kept in UTC) on the server's clock, like every time."""
+    if not text:
+        return text
+    try:
+        return st.iso(int(dt.datetime.fromisoformat(text).timestamp()))
+    except ValueError:
+        return text
 
 
 def _file_status(cp: FileCheckpoint) -> dict[str, Any]:
@@ -240,7 +279,7 @@ def print_status(console: Console, report: dict[str, Any]) -> None:
     console.print(f"follower: {state}{pid}   state: {printable(report['db'])}")
     activity = report["activity"]
     history = (
-        f"hourly activity {activity['first_hour'][:10]} to {activity['last_hour'][:10]} (UTC)"
+        f"hourly activity {activity['first_hour'][:10]} to {activity['last_hour'][:10]}"
         if activity
         else "no activity yet"
     )

@@ -10,15 +10,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import click
-from rich.console import Console
 
 from kerio_watch.cli.common import load, parse_time
 from kerio_watch.cli.hints import pip_install
 from kerio_watch.cli.options import config_option, db_option, output_option
+from kerio_watch.cli.output import make_console, open_output, output_file_option
 from kerio_watch.errors import (
     ConfigError,
     InstallError,
-    OutputError,
     UsageError,
 )
 from kerio_watch.report.build import build_report
@@ -99,13 +98,8 @@ def _format_for(output_format: str | None, output: Path | None) -> str:
 
 
 def _write(text: str, output: Path | None) -> None:
-    if output is None:
-        sys.stdout.write(text)
-        return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise OutputError(f"cannot write {output}: {exc.strerror or exc}") from None
+    with open_output(output) as out:
+        out.write(text)
 
 
 @click.command()
@@ -121,12 +115,7 @@ def _write(text: str, output: Path | None) -> None:
     help="html (one offline file with charts), text (terminal) or json. "
     "Default: from the -o file name, else text.",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Write to this file instead of standard output.",
-)
+@output_file_option()
 @mail_server_option
 def report(
     db_path: Path | None,
@@ -162,11 +151,8 @@ def report(
     else:
         from kerio_watch.report.text import render_report_text  # noqa: PLC0415
 
-        if output is None:
-            render_report_text(Console(highlight=False), r, st)
-        else:
-            with output.open("w", encoding="utf-8") as fh:
-                render_report_text(Console(file=fh, highlight=False, width=160), r, st)
+        with open_output(output) as out:
+            render_report_text(make_console(out), r, st)
     if output is not None:
         click.echo(f"report written to {output}", err=True)
 
@@ -178,6 +164,7 @@ def report(
 @since_until
 @click.option("--days", type=click.IntRange(1, 366), help="Length of the period (default 7).")
 @output_option("text", "json", help="text for people, json for tools.")
+@output_file_option()
 @click.option(
     "--limit", type=int, default=200, show_default=True, help="Timeline lines shown (0: all)."
 )
@@ -189,6 +176,7 @@ def user(
     until: str | None,
     days: int | None,
     output_format: str,
+    output: Path | None,
     limit: int,
 ) -> None:
     """One account's timeline (logins, sends, bounces, failed logins, incidents) beside
@@ -214,11 +202,12 @@ def user(
             "(check the address, or scan the logs first)"
         )
     if output_format == "json":
-        sys.stdout.write(json.dumps(jsonable(view, st.iso), ensure_ascii=False, indent=2) + "\n")
+        _write(json.dumps(jsonable(view, st.iso), ensure_ascii=False, indent=2) + "\n", output)
         return
     from kerio_watch.report.text import render_account_text  # noqa: PLC0415
 
-    render_account_text(Console(highlight=False), view, st, limit)
+    with open_output(output) as out:
+        render_account_text(make_console(out), view, st, limit)
 
 
 @click.command()

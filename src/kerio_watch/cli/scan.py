@@ -15,7 +15,14 @@ from kerio_watch.alerts.console import JsonLinesPrinter, render_alerts, safe
 from kerio_watch.alerts.model import Alert
 from kerio_watch.alerts.router import Router, delivery_report
 from kerio_watch.cli.common import find_logs, load, make_timebase, parse_time
-from kerio_watch.cli.options import config_option, db_option, format_option, severity_choice
+from kerio_watch.cli.options import (
+    config_option,
+    db_option,
+    format_option,
+    min_severity_option,
+    severity_choice,
+)
+from kerio_watch.cli.output import make_console, open_output, output_file_option
 from kerio_watch.exitcodes import ExitStatus
 from kerio_watch.pipeline import Pipeline, RunStats
 from kerio_watch.severity import Severity
@@ -161,6 +168,10 @@ def open_incidents(pipeline: Pipeline) -> str:
     default=None,
     help="Progress bar on stderr (default: when stderr is a terminal).",
 )
+@min_severity_option(
+    "low", "Print alerts at or above this severity (--fail-on and [[sinks]] see every alert)."
+)
+@output_file_option("Write the alerts to this file instead of standard output.")
 @click.argument("paths", nargs=-1)
 def scan(
     config_path: Path | None,
@@ -171,32 +182,45 @@ def scan(
     show_unparsed: bool,
     no_sinks: bool,
     progress: bool | None,
+    min_severity: str,
+    output: Path | None,
     paths: tuple[str, ...],
 ) -> None:
     """Read Kerio logs (files, a log directory, or - for stdin) and report suspicious accounts.
 
     Example: kerio-watch scan /opt/kerio/mailserver/store/logs
     """
-    stdout = sys.stdout
+    floor = Severity.parse(min_severity)
     reported: list[Alert] = []
 
     def collect(alert: Alert, is_reported: bool) -> None:
         if is_reported:
             reported.append(alert)
 
-    listeners: list[object] = [collect]
-    if output_format == "jsonl":
-        listeners.append(JsonLinesPrinter(stdout))
-    show = progress if progress is not None else sys.stderr.isatty()
-    delivery: list[str] | None = None if no_sinks else []
-    pipeline, files, stats = run_scan(paths, config_path, db_path, since, show, listeners, delivery)
-    if output_format == "text":
-        console = Console(file=stdout, highlight=False)
-        if reported:
-            render_alerts(console, reported)
-        else:
-            console.print("No alerts.")
-    print_summary(Console(stderr=True, highlight=False), files, stats, pipeline, show_unparsed)
+    with open_output(output) as stdout:
+        listeners: list[object] = [collect]
+        if output_format == "jsonl":
+            printer = JsonLinesPrinter(stdout)
+            listeners.append(lambda a, r: printer(a, r and a.severity >= floor))
+        show = progress if progress is not None else sys.stderr.isatty()
+        delivery: list[str] | None = None if no_sinks else []
+        pipeline, files, stats = run_scan(
+            paths, config_path, db_path, since, show, listeners, delivery
+        )
+        shown = [a for a in reported if a.severity >= floor]
+        if output_format == "text":
+            console = make_console(stdout)
+            if shown:
+                render_alerts(console, shown)
+            else:
+                console.print(
+                    "No alerts." if not reported else f"No alerts at {floor.label} or above."
+                )
+    err = make_console(stderr=True)
+    print_summary(err, files, stats, pipeline, show_unparsed)
+    hidden = len(reported) - len(shown)
+    if hidden:
+        err.print(f"[dim]{hidden} alerts below {floor.label} not shown (--min-severity)[/dim]")
     for line in delivery or []:
         click.echo(line, err=True)
     if fail_on and any(a.severity >= Severity.parse(fail_on) for a in reported):

@@ -277,8 +277,12 @@ def _hardening(console: Console, r: Report, st: ServerTime) -> None:
     console.print(Text(h.egress.why))
     if not h.egress.mail_server:
         console.print(Text("Replace MAIL_SERVER_IP (or pass --mail-server).", style="yellow"))
-    console.print(Panel(Text(h.egress.nftables.rstrip()), title="nftables", title_align="left"))
-    console.print(Panel(Text(h.egress.iptables.rstrip()), title="iptables", title_align="left"))
+    console.print(
+        Panel(Text(h.egress.nftables.rstrip()), title="nftables", title_align="left", expand=False)
+    )
+    console.print(
+        Panel(Text(h.egress.iptables.rstrip()), title="iptables", title_align="left", expand=False)
+    )
 
 
 def _known_lines(items: list[Known], tag_trust: bool = False) -> Text:
@@ -325,7 +329,9 @@ def render_account_text(console: Console, view: AccountView, st: ServerTime, lim
         table.add_row("user agents", _known_lines(n.user_agents))
         for fact, values in n.accepted.items():
             table.add_row(f"accepted {fact}", Text(_join(values)))
-        console.print(Panel(table, title="What is normal for this account", title_align="left"))
+        console.print(
+            Panel(table, title="What is normal for this account", title_align="left", expand=False)
+        )
     if view.incidents:
         inc = Table(
             "severity",
