@@ -404,7 +404,7 @@ class ReportBuilder:
         profiles = [p for p in (self.profile(a) for a in self.store.accounts()) if p is not None]
         spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
         for inc in self.store.incidents(limit=5000):
-            if inc.user and inc.status != "benign":
+            if inc.user and inc.status != "benign" and inc.severity >= hardening.SUSPECT_FROM:
                 spans[inc.user].append((inc.first_signal or inc.opened, inc.updated))
         uses = hardening.service_use(profiles, seen, spans)
         return Hardening(

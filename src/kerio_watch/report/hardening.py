@@ -23,6 +23,7 @@ from kerio_watch.report.model import (
     ServiceUse,
     split_key,
 )
+from kerio_watch.severity import Severity
 
 ACCESS_SERVICES: tuple[tuple[str, str], ...] = (
     ("SMTP", "sending with a mail client (authenticated SMTP)"),
@@ -38,6 +39,10 @@ ACCESS_SERVICES: tuple[tuple[str, str], ...] = (
 """Services of a Kerio Connect access policy, in the order its dialog lists them."""
 
 MAIL_PORTS = (25, 465, 587)
+SUSPECT_FROM = Severity.HIGH
+"""Services first used around an incident at least this severe may be the intruder's. A
+weaker incident (an info one on the first day of learning, say) says nothing about the
+services the account went on using every day."""
 
 _MATCHES: tuple[tuple[str, str], ...] = (
     ("ACTIVESYNC", "ActiveSync"),
@@ -83,8 +88,9 @@ def service_use(
     Args:
         profiles: the accounts' profiles.
         seen: account -> logged name -> uses in the period (logins and sends).
-        incident_spans: account -> (opened, updated) of its incidents that were not
-            found benign; a service first used around one may be the intruder's.
+        incident_spans: account -> (opened, updated) of its incidents that reached
+            :data:`SUSPECT_FROM` and were not found benign; a service first used around
+            one may be the intruder's.
     """
     names = [name for name, _ in ACCESS_SERVICES]
     spans = incident_spans or {}

@@ -110,6 +110,13 @@ class SenderRow:
             return None
         return self.messages / max(self.usual_messages, 1.0)
 
+    @property
+    def recipient_ratio(self) -> float | None:
+        """Recipients against the usual amount (None without history)."""
+        if self.usual_recipients is None:
+            return None
+        return self.recipients / max(self.usual_recipients, 1.0)
+
 
 @dataclass(frozen=True)
 class HostRow:
@@ -318,7 +325,7 @@ def jsonable(value: Any, iso: Any) -> Any:
             out[f.name] = (
                 iso(v) if f.name in time_fields and isinstance(v, int) else jsonable(v, iso)
             )
-        for prop in ("ratio", "rate", "total", "days"):
+        for prop in ("ratio", "recipient_ratio", "rate", "total", "days"):
             if hasattr(type(value), prop) and isinstance(getattr(type(value), prop), property):
                 out[prop] = getattr(value, prop)
         return out

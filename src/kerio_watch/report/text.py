@@ -47,10 +47,11 @@ def _join(values: Iterable[object]) -> str:
     return ", ".join(printable(str(v)) for v in values)
 
 
-def _ratio(row: SenderRow) -> Text:
-    if row.ratio is None:
+def _ratio(row: SenderRow, recipients: bool = False) -> Text:
+    ratio = row.recipient_ratio if recipients else row.ratio
+    if ratio is None:
         return Text("no history", style="dim")
-    return Text(f"x{row.ratio:.1f}", style="bold red" if row.above_norm else "")
+    return Text(f"x{ratio:.1f}", style="bold red" if row.above_norm else "")
 
 
 def render_report_text(console: Console, r: Report, st: ServerTime) -> None:
@@ -139,7 +140,7 @@ def _senders(console: Console, r: Report, st: ServerTime) -> None:
                 str(s.messages),
                 str(s.recipients),
                 "-" if base is None else f"{base:g}",
-                _ratio(s),
+                _ratio(s, recipients="messages" not in title),
                 peak,
             )
         console.print(table)
