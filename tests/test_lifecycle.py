@@ -68,6 +68,19 @@ class TestEngine:
         # the first alert of the incident keeps its id
         assert again.id != "1-4"
 
+    def test_a_weak_signal_does_not_wake_it(self) -> None:
+        """The owner mailing in the evening after a hijack joins the quiet incident
+        without an alert; the intruder's next burst wakes it."""
+        eng = _engine()
+        eng.ingest(_critical(1000))
+        eng.expire(1000 + 2 * DAY)
+        weak = Signal("kerio.time.odd_hours", ALICE, 1000 + 2 * DAY + 60, 25, "at 21:21")
+        assert eng.ingest(weak) is None
+        assert eng.open[ALICE].quiet_since == 1000
+        again = eng.ingest(_critical(1000 + 2 * DAY + 3600, "kerio.mail.volume"))
+        assert again is not None and again.status == "reactivated"
+        assert eng.open[ALICE].quiet_since is None
+
     def test_quiet_since_is_stored(self) -> None:
         """The marker survives the JSON the store keeps."""
         inc = Incident(7, ALICE, 10, 20, severity=Severity.HIGH, quiet_since=20)

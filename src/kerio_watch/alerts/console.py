@@ -12,6 +12,7 @@ from rich.text import Text
 
 from kerio_watch.alerts.model import Alert
 from kerio_watch.incidents import playbook
+from kerio_watch.incidents.lifecycle import REACTIVATED
 from kerio_watch.severity import Severity
 from kerio_watch.textsafe import printable
 
@@ -47,6 +48,16 @@ def safe(text: str | None) -> str:
     return escape(printable(text))
 
 
+def _history(group: Sequence[Alert]) -> str:
+    """``medium at 02:01:48, critical at 02:01:48, active again 2026-03-26 21:21:02``."""
+    return ", ".join(
+        f"active again {a.time[:10]} {a.time[11:19]}"
+        if a.status == REACTIVATED
+        else f"{a.severity.label} at {a.time[11:19]}"
+        for a in group
+    )
+
+
 def render_alerts(console: Console, alerts: Sequence[Alert], evidence: int = 3) -> None:
     """Alerts grouped by incident: the latest state first line, then its history."""
     by_incident: dict[int, list[Alert]] = {}
@@ -69,12 +80,11 @@ def render_alerts(console: Console, alerts: Sequence[Alert], evidence: int = 3) 
             console.print(Text("  - " + printable(reason)))
         if playbook.applies(last.severity):
             console.print(Text("  What to do now:", style="bold"))
-            addresses = [last.source_ip] if last.source_ip else []
+            addresses = [a.source_ip for a in group if a.source_ip]
             for i, step in enumerate(playbook.steps(last.user, addresses), 1):
                 console.print(Text(f"    {i}. {step.line()}"))
         if len(group) > 1:
-            steps = ", ".join(f"{a.severity.label} at {a.time[11:19]}" for a in group)
-            console.print(Text(f"  escalation: {steps}", style="dim"))
+            console.print(Text(f"  escalation: {_history(group)}", style="dim"))
         for line in last.evidence[:evidence]:
             console.print(Text("  > " + printable(line)[:300], style="dim"))
         if len(last.evidence) > evidence:

@@ -232,13 +232,14 @@ class IncidentEngine:
         if self.suppressed is not None and self.suppressed(signal.key, signal):
             return None
         inc = self.open.get(signal.key)
-        back = False
         if inc is not None and lifecycle.stale(inc, signal.ts, self.quiet):
             if lifecycle.expires(inc):
                 self._close(inc)
                 inc = None
             else:
-                back, inc.quiet_since = True, None
+                lifecycle.mark_quiet(inc)
+        strength = max(severity_for(signal.score), signal.min_severity)
+        back = inc is not None and lifecycle.wakes(inc, strength)
         if inc is None:
             inc = Incident(self.next_id(), signal.key, signal.ts, signal.ts, first_signal=signal.ts)
             self.open[signal.key] = inc

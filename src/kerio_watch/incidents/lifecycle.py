@@ -4,8 +4,9 @@
 - A **high** or **critical** incident stays open until someone decides. When it has had
   no signal for the quiet period (24 hours of log time) it is marked *quiet since* its
   last signal, and stays open: a hijack nobody looked at must not drop out of every
-  "open" view because the intruder paused. If signals come again, it is active again
-  and an alert says so.
+  "open" view because the intruder paused. Weak signals (that would not make a medium
+  incident on their own: the owner mailing in the evening) join it quietly; a strong
+  one makes it active again, and an alert says so.
 - A **low** or **medium** incident may expire: after the quiet period it is ``closed``,
   and later signals open a new one.
 - ``benign`` and ``resolved`` are decisions (:mod:`kerio_watch.incidents.ack`); they can
@@ -52,6 +53,19 @@ def mark_quiet(inc: HasLifecycle) -> bool:
     if inc.quiet_since is not None:
         return False
     inc.quiet_since = inc.updated
+    return True
+
+
+WAKES_FROM = Severity.MEDIUM
+"""A quiet incident becomes active again (and alerts) on a signal this strong on its own."""
+
+
+def wakes(inc: HasLifecycle, strength: Severity) -> bool:
+    """Whether a signal of this strength makes a quiet incident active again (and
+    clears its quiet mark); weaker signals join it without waking it."""
+    if inc.quiet_since is None or strength < WAKES_FROM:
+        return False
+    inc.quiet_since = None
     return True
 
 
