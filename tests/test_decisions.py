@@ -19,7 +19,6 @@ from factories import ALICE, at, feed, office_history, pipeline, recv
 from kerio_watch.cli import main
 from kerio_watch.detect.base import Signal
 from kerio_watch.exitcodes import ExitStatus
-from kerio_watch.incidents.ack import acknowledge, undo
 from kerio_watch.incidents.engine import Incident
 from kerio_watch.severity import Severity
 from kerio_watch.store import open_store
@@ -194,6 +193,8 @@ class TestARunningFollower:
     def test_decisions_reach_the_profiles_and_incidents_in_memory(self, tmp_path: Path) -> None:
         """A follower applies a benign decision and its undo to what it holds in memory,
         so its next checkpoint neither loses the decision nor brings back the lesson."""
+        from kerio_watch.incidents.ack import acknowledge, undo  # noqa: PLC0415 (new in issue 12)
+
         store = SQLiteStore(tmp_path / "s.db")
         p = pipeline("from_mismatch", store=store)
         feed(p, office_history(ALICE, days=14))

@@ -13,14 +13,17 @@ from click.testing import CliRunner
 
 from kerio_watch.cli import main
 from kerio_watch.enrich.network import Networks
-from kerio_watch.incidents.playbook import applies, steps
 from kerio_watch.severity import Severity
 from sitelogs import ATTACKER_IP, Site
 
 
 class TestSteps:
+    """The steps themselves (:mod:`kerio_watch.incidents.playbook`, new in issue 12)."""
+
     def test_an_outside_address(self) -> None:
         """Password and sessions, forwarding and filters, queue, block, the owner's devices."""
+        from kerio_watch.incidents.playbook import steps  # noqa: PLC0415
+
         todo = steps("alice@example.com", ["203.0.113.9"])
         titles = [s.title for s in todo]
         assert titles == [
@@ -37,6 +40,8 @@ class TestSteps:
 
     def test_a_machine_on_the_lan(self) -> None:
         """Mail from inside: no address to block, the machine to clean."""
+        from kerio_watch.incidents.playbook import steps  # noqa: PLC0415
+
         lan = Networks(["192.168.1.0/24"])
         todo = steps("bob@example.com", ["192.168.1.23"], lan.is_trusted)
         assert "Block the address" not in [s.title for s in todo]
@@ -44,6 +49,8 @@ class TestSteps:
 
     def test_webmail_placeholder_and_hostile_text(self) -> None:
         """0.0.0.0 (a webmail send) is not an address; log text is made printable."""
+        from kerio_watch.incidents.playbook import steps  # noqa: PLC0415
+
         todo = steps("x\x1b[31m@example.com", ["0.0.0.0", "203.0.113.9\r\nX: 1"])
         text = "\n".join(s.line() for s in todo)
         assert "0.0.0.0" not in text
@@ -51,6 +58,8 @@ class TestSteps:
 
     def test_only_high_and_critical(self) -> None:
         """Medium and below get no playbook."""
+        from kerio_watch.incidents.playbook import applies  # noqa: PLC0415
+
         assert applies(Severity.HIGH) and applies(Severity.CRITICAL)
         assert not applies(Severity.MEDIUM)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from kerio_watch.cli.common import load, parse_time
-from kerio_watch.cli.hints import pip_install
+from kerio_watch.cli.hints import invocation, pip_install
 from kerio_watch.cli.options import config_option, db_option, output_option
 from kerio_watch.cli.output import make_console, open_output, output_file_option
 from kerio_watch.errors import (
@@ -265,7 +265,7 @@ def serve(
         raise ConfigError(
             [
                 f"refusing to listen on {bind_host}, which is not a loopback address, without "
-                f"a password or token: set [web] password_hash (kerio-watch serve "
+                f"a password or token: set [web] password_hash ({invocation()} serve "
                 f"--hash-password) or token_file in {config.source}, or use --host 127.0.0.1"
             ]
         )

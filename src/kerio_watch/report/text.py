@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from rich.console import Console, Group
+from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -41,6 +41,11 @@ def t(value: object, style: str = "") -> Text:
 def sev(label: str) -> Text:
     """A severity in its colour."""
     return Text(label, style=SEVERITY_STYLES[Severity.parse(label)])
+
+
+def _boxed(body: RenderableType, title: str) -> Panel:
+    """A titled box as wide as its content (never as wide as a pipe's console)."""
+    return Panel(body, title=title, title_align="left", expand=False)
 
 
 def _join(values: Iterable[object]) -> str:
@@ -278,12 +283,8 @@ def _hardening(console: Console, r: Report, st: ServerTime) -> None:
     console.print(Text(h.egress.why))
     if not h.egress.mail_server:
         console.print(Text("Replace MAIL_SERVER_IP (or pass --mail-server).", style="yellow"))
-    console.print(
-        Panel(Text(h.egress.nftables.rstrip()), title="nftables", title_align="left", expand=False)
-    )
-    console.print(
-        Panel(Text(h.egress.iptables.rstrip()), title="iptables", title_align="left", expand=False)
-    )
+    console.print(_boxed(Text(h.egress.nftables.rstrip()), "nftables"))
+    console.print(_boxed(Text(h.egress.iptables.rstrip()), "iptables"))
 
 
 def _known_lines(items: list[Known], tag_trust: bool = False) -> Text:
@@ -330,9 +331,7 @@ def render_account_text(console: Console, view: AccountView, st: ServerTime, lim
         table.add_row("user agents", _known_lines(n.user_agents))
         for fact, values in n.accepted.items():
             table.add_row(f"accepted {fact}", Text(_join(values)))
-        console.print(
-            Panel(table, title="What is normal for this account", title_align="left", expand=False)
-        )
+        console.print(_boxed(table, "What is normal for this account"))
     if view.incidents:
         inc = Table(
             "severity",
