@@ -25,7 +25,7 @@ from kerio_watch.web.settings import WebSettings
 
 if TYPE_CHECKING:
     from playwright._impl._api_structures import FloatRect
-    from playwright.sync_api import Dialog, Locator, Page
+    from playwright.sync_api import Browser, Dialog, Locator, Page
 
 CHROMIUM = Path("/usr/bin/chromium")
 PASSWORD = "correct horse battery"
@@ -125,3 +125,35 @@ def shot_of(pg: Page, selectors: list[str], name: str, fallback: Path) -> Path:
     clip: FloatRect = {"x": left, "y": top, "width": right - left, "height": bottom - top}
     pg.screenshot(path=str(path), clip=clip, full_page=True)
     return path
+
+
+@contextmanager
+def chromium() -> Iterator[Browser]:
+    """One headless Chromium, for a module of tests that each open their own context."""
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415 (optional)
+
+    with sync_playwright() as p:
+        found = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        try:
+            yield found
+        finally:
+            found.close()
+
+
+@contextmanager
+def tab(found: Browser, width: int = 1366, height: int = 900) -> Iterator[tuple[Page, list[str]]]:
+    """A fresh context (no cookies) and page; every dialog is recorded (and dismissed)."""
+    context = found.new_context(viewport={"width": width, "height": height})
+    dialogs: list[str] = []
+    try:
+        pg = context.new_page()
+
+        def record_and_dismiss(dialog: Dialog) -> None:
+            dialogs.append(dialog.message)
+            dialog.dismiss()
+
+        pg.on("dialog", record_and_dismiss)
+        pg.set_default_timeout(10_000)
+        yield pg, dialogs
+    finally:
+        context.close()

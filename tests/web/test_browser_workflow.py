@@ -16,21 +16,28 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from browsing import MARKS, browser, log_in, serving, shot, shot_of
+from browsing import MARKS, chromium, log_in, serving, shot, shot_of, tab
 from kerio_watch.store import open_store
 from sitelogs import ATTACKER_IP, Site
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Page
+    from playwright.sync_api import Browser, Page
 
 pytestmark = MARKS
 sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright package")
 
 
+@pytest.fixture(scope="module")
+def one_chromium() -> Iterator[Browser]:
+    """One Chromium for the module's tests."""
+    with chromium() as found:
+        yield found
+
+
 @pytest.fixture
-def page(tmp_path: Path) -> Iterator[tuple[Page, list[str]]]:
-    """A fresh Chromium; the dialogs that opened."""
-    with browser(tmp_path / "profile", width=1200, height=860) as found:
+def page(one_chromium: Browser) -> Iterator[tuple[Page, list[str]]]:
+    """A fresh context and page; the dialogs that opened."""
+    with tab(one_chromium, width=1200, height=860) as found:
         yield found
 
 
