@@ -77,8 +77,8 @@ class Incident:
     source_ips: list[str] = field(default_factory=list)
     first_signal: int = 0
     quiet_since: int | None = None
-    """Set while an open incident that waits for a decision has had no signals for the
-    quiet period: the log time of its last signal."""
+    """Set while an open incident that waits for a decision is quiet: the log time of its
+    last signal before the quiet period (weak signals since then do not clear it)."""
 
     @property
     def user(self) -> str | None:
@@ -297,7 +297,9 @@ class IncidentEngine:
     def restore(self, incidents: list[Incident]) -> None:
         """Load the open incidents of an earlier run."""
         for inc in incidents:
-            if inc.status == "open":
+            current = self.open.get(inc.key)
+            # Two open for one key after an undo: the newest takes the new signals.
+            if inc.status == "open" and (current is None or inc.updated > current.updated):
                 self.open[inc.key] = inc
 
     def take_changed(self) -> list[Incident]:
