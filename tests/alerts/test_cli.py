@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -144,6 +145,30 @@ class TestScanDelivers:
         assert (
             "sink hook (webhook): 0 sent, 1 waiting (cooldown or retry); last error: "
             in result.stderr
+        )
+
+    def test_scan_with_a_hanging_webhook_reports_and_exits(
+        self, tmp_path: Path, http_server: Callable[..., HTTPServer]
+    ) -> None:
+        """A webhook that answers after 30 s (timeout 1 s): scan still delivers the file,
+        waits a bounded time for the webhook, reports both sinks and exits 0."""
+        hanging = http_server((200,), delay=30)
+        out = tmp_path / "alerts.jsonl"
+        cfg = write_config(
+            tmp_path,
+            f'[[sinks]]\ntype = "jsonl"\nname = "file"\npath = "{out}"\n'
+            f'[[sinks]]\ntype = "webhook"\nname = "hook"\nurl = "{hanging.url}"\ntimeout = "1s"\n',
+        )
+        start = time.monotonic()
+        result = run("scan", "--db", str(tmp_path / "s.db"), "-c", str(cfg),
+                     str(self.logs(tmp_path)))  # fmt: skip
+        assert time.monotonic() - start < 1 + 5 + 3
+        assert result.exit_code == 0, result.output
+        assert len(out.read_text().splitlines()) == 1
+        assert "sink file (jsonl): 1 sent" in result.stderr
+        assert (
+            "sink hook (webhook): 0 sent, 1 waiting (cooldown or retry); last error: "
+            "127.0.0.1: no answer within 1 s" in result.stderr
         )
 
     def test_no_sinks(self, tmp_path: Path) -> None:
