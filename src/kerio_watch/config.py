@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kerio_watch.errors import ConfigError
+from kerio_watch.masking import redacted
 
 T = TypeVar("T")
 
@@ -371,24 +372,6 @@ def parse_office_hours(text: str) -> tuple[frozenset[int], int, int]:
     if start >= end or end > 24 * 60:
         raise ValueError(f"office hours must start before they end, got {text!r}")
     return days, start, end
-
-
-SECRET_KEYS = frozenset(
-    ("password", "token", "url", "webhook_url", "password_hash", "secret", "headers")
-)
-
-
-def redacted(value: Any, key: str = "") -> Any:
-    """A copy of a config value with secrets masked, for display."""
-    if key in SECRET_KEYS and isinstance(value, dict):  # e.g. webhook headers: mask values
-        return dict.fromkeys(value, "********")
-    if isinstance(value, dict):
-        return {k: redacted(v, k) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [redacted(v, key) for v in value]
-    if key in SECRET_KEYS and isinstance(value, str) and value:
-        return "********"
-    return value
 
 
 def config_as_dict(config: Config) -> dict[str, Any]:

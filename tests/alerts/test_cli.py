@@ -100,6 +100,32 @@ class TestTestSink:
         assert sinks[0]["headers"] == {"Authorization": "********"}
         assert sinks[1]["password_env"] == "KW_SMTP"
 
+    def test_command_secrets_are_masked(self, tmp_path: Path) -> None:
+        """A command sink's env values and the secrets in its argv never print: not in
+        the list, not while sending, not in config check. Names stay visible."""
+        cfg = write_config(
+            tmp_path,
+            '[[sinks]]\ntype = "command"\nname = "pager"\n'
+            'command = ["/bin/true", "--token=SECRET1", "-p", "SECRET2", "--team", "mail", '
+            '"https://bob:SECRET3@pager.example.com/send?token=SECRET4"]\n'
+            'env = { PAGER_TOKEN = "SECRET5", PAGER_TEAM = "SECRET6" }\n',
+        )
+        listed = run("test-sink", "-c", str(cfg))
+        sent = run("test-sink", "-c", str(cfg), "pager")
+        checked = run("config", "check", "-c", str(cfg))
+        assert sent.exit_code == 0, sent.output
+        for result in (listed, sent, checked):
+            text = result.stdout + result.stderr
+            assert "SECRET" not in text, text
+        assert listed.stdout.strip() == (
+            "pager (command): command=[/bin/true, --token=********, -p, ********, --team, mail, "
+            "https://bob:********@pager.example.com/send?token=********], "
+            "env={PAGER_TOKEN: ********, PAGER_TEAM: ********}"
+        )
+        sink = json.loads(checked.stdout)["sinks"][0]
+        assert sink["env"] == {"PAGER_TOKEN": "********", "PAGER_TEAM": "********"}
+        assert sink["command"][:4] == ["/bin/true", "--token=********", "-p", "********"]
+
     def test_config_errors_name_sink_and_key(self, tmp_path: Path) -> None:
         """Invalid sink options fail config check with file, sink index and key."""
         cfg = write_config(

@@ -19,6 +19,7 @@ from kerio_watch.alerts.base import Sink, SinkOptions, option
 from kerio_watch.alerts.jsonl import alert_record
 from kerio_watch.alerts.model import Alert
 from kerio_watch.errors import SinkError
+from kerio_watch.masking import mask_argv
 from kerio_watch.textsafe import printable
 
 
@@ -27,11 +28,16 @@ class CommandOptions(SinkOptions):
     """Options of the command sink."""
 
     command: tuple[str, ...] = option(
-        help="The program and its arguments as a list (run directly, no shell).",
+        help="The program and its arguments as a list (run directly, no shell; secrets in "
+        "it, like --token=..., are masked on display).",
         example='["/usr/local/bin/notify-pager", "--team", "mail"]',
+        mask=mask_argv,
     )
     env: dict[str, str] = option(  # noqa: RUF009 (option() returns a dataclasses.Field)
-        {}, "Extra environment variables for the program.", example='{ PAGER_TEAM = "mail" }'
+        {},
+        "Extra environment variables for the program (values are masked on display).",
+        secret=True,
+        example='{ PAGER_TEAM = "mail" }',
     )
     timeout: float = option(
         30.0,
