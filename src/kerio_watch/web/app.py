@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
-import json
 import re
 import secrets
 from pathlib import Path
@@ -39,12 +38,13 @@ from kerio_watch.errors import KerioWatchError
 from kerio_watch.incidents.ack import DECISIONS, acknowledge
 from kerio_watch.report.build import DAY, build_report, default_period, resolve_period
 from kerio_watch.report.charts import heatmap, traffic_chart, volume_chart
-from kerio_watch.report.html import render_html, report_charts, stylesheet
+from kerio_watch.report.html import inert_value, render_html, report_charts, stylesheet
 from kerio_watch.report.model import IncidentRow, Period, Report, jsonable
 from kerio_watch.report.servertime import ServerTime
 from kerio_watch.report.timeline import AccountView, account_view
 from kerio_watch.store import open_store
 from kerio_watch.store.base import Store
+from kerio_watch.textsafe import json_text
 from kerio_watch.web import security
 from kerio_watch.web.cache import ReportCache
 from kerio_watch.web.login import logged_in, register_login
@@ -81,6 +81,7 @@ def create_app(
         ]
     )
     app.jinja_env.undefined = StrictUndefined
+    app.jinja_env.finalize = inert_value
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.config.update(
@@ -319,9 +320,7 @@ def create_app(
         st = server_time()
         period = _period_from_args()
         r = period_report(period)
-        return Response(
-            json.dumps(jsonable(r, st.iso), ensure_ascii=False), mimetype="application/json"
-        )
+        return Response(json_text(jsonable(r, st.iso)), mimetype="application/json")
 
     @app.errorhandler(400)
     @app.errorhandler(403)
