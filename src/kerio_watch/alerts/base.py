@@ -416,12 +416,6 @@ class Sink(Generic[OptionsT]):
             return value.label
         if isinstance(value, tuple | list):
             return "[" + ", ".join(printable(_url(v, redact)) for v in value) + "]"
-        if isinstance(value, dict):
-            return (
-                "{"
-                + ", ".join(f"{k}: {printable(_url(v, redact))}" for k, v in value.items())
-                + "}"
-            )
         return printable(_url(value, redact))
 
 
