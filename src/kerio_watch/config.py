@@ -22,6 +22,8 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kerio_watch.errors import ConfigError
+from kerio_watch.masking import redacted
+from kerio_watch.web.keys import web_reference
 
 T = TypeVar("T")
 
@@ -373,24 +375,6 @@ def parse_office_hours(text: str) -> tuple[frozenset[int], int, int]:
     return days, start, end
 
 
-SECRET_KEYS = frozenset(
-    ("password", "token", "url", "webhook_url", "password_hash", "secret", "headers")
-)
-
-
-def redacted(value: Any, key: str = "") -> Any:
-    """A copy of a config value with secrets masked, for display."""
-    if key in SECRET_KEYS and isinstance(value, dict):  # e.g. webhook headers: mask values
-        return dict.fromkeys(value, "********")
-    if isinstance(value, dict):
-        return {k: redacted(v, k) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [redacted(v, key) for v in value]
-    if key in SECRET_KEYS and isinstance(value, str) and value:
-        return "********"
-    return value
-
-
 def config_as_dict(config: Config) -> dict[str, Any]:
     """The resolved configuration as plain data, secrets masked."""
     data = dataclasses.asdict(config)
@@ -466,23 +450,32 @@ def reference_markdown() -> str:
     )
     for name, sink in SINKS.items():
         out.extend([f'### `type = "{name}"`', "", "| key | default | meaning |", "|---|---|---|"])
-        for f in dataclasses.fields(sink.options_class):
-            key = f.metadata.get("key") or f.name
-            if f.default is not dataclasses.MISSING:
-                value = f.default
-                if isinstance(value, enum.Enum):
-                    value = value.name.lower()
-                elif f.metadata.get("kind") == "duration" and isinstance(value, int | float):
-                    value = format_duration(value)
-                shown = "none" if value in (None, (), "") else f"`{_toml_value(value)}`"
-            elif f.default_factory is not dataclasses.MISSING:
-                value = f.default_factory()
-                shown = "none" if not value else f"`{_toml_value(value)}`"
-            else:
-                shown = "required"
-            out.append(f"| `{key}` | {shown} | {f.metadata.get('help', '')} |")
+        out.extend(
+            _sink_option_row(f, format_duration) for f in dataclasses.fields(sink.options_class)
+        )
         out.append("")
+    out.extend(web_reference())
     return "\n".join(out).rstrip() + "\n"
+
+
+def _sink_option_row(
+    f: dataclasses.Field[Any], format_duration: typing.Callable[[float], str]
+) -> str:
+    """One sink option as a row of the reference's table."""
+    key = f.metadata.get("key") or f.name
+    if f.default is not dataclasses.MISSING:
+        value = f.default
+        if isinstance(value, enum.Enum):
+            value = value.name.lower()
+        elif f.metadata.get("kind") == "duration" and isinstance(value, int | float):
+            value = format_duration(value)
+        shown = "none" if value in (None, (), "") else f"`{_toml_value(value)}`"
+    elif f.default_factory is not dataclasses.MISSING:
+        value = f.default_factory()
+        shown = "none" if not value else f"`{_toml_value(value)}`"
+    else:
+        shown = "required"
+    return f"| `{key}` | {shown} | {f.metadata.get('help', '')} |"
 
 
 def _toml_value(value: Any) -> str:

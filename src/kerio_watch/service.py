@@ -8,6 +8,9 @@ and handed to the sinks only after their save commits.
 
 - Saves happen at most every ``save_every`` seconds or ``save_lines`` lines, and at
   once when a batch raised an alert, so an alert is out within about a poll interval.
+- Each sink is sent to from its own worker thread (see :mod:`kerio_watch.alerts.router`):
+  the loop never waits on the network, so a hanging sink delays neither reading nor
+  the other sinks.
 - SIGHUP reloads the configuration (an invalid one is refused and the old one kept);
   SIGTERM and SIGINT stop after a final save.
 - A failed write at run time (database locked past its timeout, disk full) is logged
@@ -340,6 +343,8 @@ class FollowService:
         if self.router is not None and now - self._last_deliver >= opts.deliver_every:
             self._last_deliver = now
             self.router.deliver_pending()
+        elif self.router is not None:
+            self.router.poll()  # a sink's worker finished: record it, hand out what is next
         if now - self._last_progress >= opts.progress_every:
             self._progress(now)
         if not batch and not self._stop and not self._reload:
@@ -415,7 +420,7 @@ class FollowService:
         else:
             self._scan_marks = scan_marks
             pipeline.marks = {k: (int(v[0]), int(v[1])) for k, v in json.loads(scan_marks).items()}
-        router = Router(config, store) if config.sinks else None
+        router = Router(config, store, notify=self._wake.set) if config.sinks else None
         pipeline.listeners.append(self._on_alert)
         pipeline.on_save.append(self._on_save)
         if router is not None:
@@ -593,8 +598,10 @@ class FollowService:
                 action="keeping the old configuration",
             )
             return
-        if old[1] is not None:
-            old[1].close()
+        if old[1] is not None and self.router is not None:
+            self.router.adopt(old[1])  # its sends in progress finish without blocking us
+        elif old[1] is not None:
+            old[1].close(wait=False)
         note(
             logging.INFO,
             "reloaded",

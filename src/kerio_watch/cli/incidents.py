@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from kerio_watch.incidents.ack import acknowledge
 from kerio_watch.report.servertime import ServerTime
 from kerio_watch.severity import Severity
 from kerio_watch.store import open_store
-from kerio_watch.textsafe import printable
+from kerio_watch.textsafe import json_text, printable
 
 
 @click.command()
@@ -62,7 +61,7 @@ def incidents(
     out = sys.stdout
     if output_format == "jsonl":
         for inc in rows:
-            out.write(json.dumps(inc.to_dict(), ensure_ascii=False) + "\n")
+            out.write(json_text(inc.to_dict()) + "\n")
         return
     console = Console(file=out, highlight=False)
     if not rows:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-import json
 import secrets
 import sys
 from pathlib import Path
@@ -20,7 +19,7 @@ from kerio_watch.report.servertime import ServerTime
 from kerio_watch.store import open_store
 from kerio_watch.store.base import Store
 from kerio_watch.store.sqlite import default_db_path
-from kerio_watch.textsafe import printable
+from kerio_watch.textsafe import json_text, printable
 
 
 def since_until(f: click.decorators.FC) -> click.decorators.FC:
@@ -141,7 +140,7 @@ def report(
     finally:
         store.close()
     if fmt == "json":
-        _write(json.dumps(jsonable(r, st.iso), ensure_ascii=False, indent=2) + "\n", output)
+        _write(json_text(jsonable(r, st.iso), indent=2) + "\n", output)
     elif fmt == "html":
         from kerio_watch.report.html import render_html  # noqa: PLC0415 (only html needs Jinja)
 
@@ -213,7 +212,7 @@ def user(
             "(check the address, or scan the logs first)"
         )
     if output_format == "json":
-        sys.stdout.write(json.dumps(jsonable(view, st.iso), ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(json_text(jsonable(view, st.iso), indent=2) + "\n")
         return
     from kerio_watch.report.text import render_account_text  # noqa: PLC0415
 

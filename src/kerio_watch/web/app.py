@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
-import json
 import re
 import secrets
 from pathlib import Path
@@ -27,7 +26,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, StrictUndefined
@@ -40,14 +38,17 @@ from kerio_watch.errors import KerioWatchError
 from kerio_watch.incidents.ack import DECISIONS, acknowledge
 from kerio_watch.report.build import DAY, build_report, default_period, resolve_period
 from kerio_watch.report.charts import heatmap, traffic_chart, volume_chart
-from kerio_watch.report.html import render_html, report_charts, stylesheet
+from kerio_watch.report.html import inert_value, render_html, report_charts, stylesheet
 from kerio_watch.report.model import IncidentRow, Period, Report, jsonable
 from kerio_watch.report.servertime import ServerTime
 from kerio_watch.report.timeline import AccountView, account_view
 from kerio_watch.store import open_store
 from kerio_watch.store.base import Store
+from kerio_watch.textsafe import json_text
 from kerio_watch.web import security
 from kerio_watch.web.cache import ReportCache
+from kerio_watch.web.login import logged_in, register_login
+from kerio_watch.web.sessions import Sessions
 from kerio_watch.web.settings import WebSettings
 
 PUBLIC_ENDPOINTS = frozenset(("login", "static", "report_css"))
@@ -80,6 +81,7 @@ def create_app(
         ]
     )
     app.jinja_env.undefined = StrictUndefined
+    app.jinja_env.finalize = inert_value
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.config.update(
@@ -87,12 +89,14 @@ def create_app(
         SESSION_COOKIE_NAME="kerio_watch_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_SECURE=settings.secure_cookie,
         PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=security.SESSION_HOURS),
         MAX_CONTENT_LENGTH=64 * 1024,
         TEMPLATES_AUTO_RELOAD=False,
     )
     token = settings.token or start_token
-    throttle = security.LoginThrottle()
+    sessions = Sessions(db_path, security.SESSION_HOURS * 3600)
+    register_login(app, settings, token, sessions)
     css = stylesheet()
     reports = ReportCache(db_path)
     app.extensions["kerio_watch.reports"] = reports
@@ -125,8 +129,8 @@ def create_app(
     @app.before_request
     def require_login() -> BaseResponse | None:
         if request.method == "POST":
-            security.check_csrf()
-        if request.endpoint in PUBLIC_ENDPOINTS or session.get("auth") is True:
+            security.check_csrf(https=settings.secure_cookie)
+        if request.endpoint in PUBLIC_ENDPOINTS or logged_in(sessions):
             return None
         return redirect(url_for("login", next=request.full_path.rstrip("?")))
 
@@ -147,45 +151,6 @@ def create_app(
         if account.startswith("#"):
             return url_for("incident", incident_id=int(account[1:]))
         return url_for("account", address=account)
-
-    def login_session() -> BaseResponse:
-        session.clear()
-        session.permanent = True
-        session["auth"] = True
-        security.csrf_token()
-        throttle.succeeded(request.remote_addr or "?")
-        return redirect(security.safe_next(request.values.get("next")))
-
-    # -- login ------------------------------------------------------------------
-    @app.route("/login", methods=["GET", "POST"])
-    def login() -> BaseResponse | str | tuple[str, int]:
-        client = request.remote_addr or "?"
-        error = None
-        given_token = request.values.get("token")
-        if request.method == "POST" or given_token:
-            if throttle.blocked(client):
-                return render_template(
-                    "login.html",
-                    error="Too many failed attempts: wait five minutes.",
-                    password=bool(settings.password_hash),
-                    token=bool(token),
-                ), 429
-            if security.token_ok(token, given_token):
-                return login_session()
-            if request.method == "POST" and security.password_ok(
-                settings.password_hash, request.form.get("password", "")
-            ):
-                return login_session()
-            throttle.failed(client)
-            error = "Wrong password or token."
-        return render_template(
-            "login.html", error=error, password=bool(settings.password_hash), token=bool(token)
-        ), (403 if error else 200)
-
-    @app.post("/logout")
-    def logout() -> BaseResponse:
-        session.clear()
-        return redirect(url_for("login"))
 
     @app.get("/assets/report.css")
     def report_css() -> Response:
@@ -355,9 +320,7 @@ def create_app(
         st = server_time()
         period = _period_from_args()
         r = period_report(period)
-        return Response(
-            json.dumps(jsonable(r, st.iso), ensure_ascii=False), mimetype="application/json"
-        )
+        return Response(json_text(jsonable(r, st.iso)), mimetype="application/json")
 
     @app.errorhandler(400)
     @app.errorhandler(403)
