@@ -51,6 +51,7 @@ from kerio_watch.errors import SourceError
 from kerio_watch.events import Unparsed
 from kerio_watch.formats.envelope import split_syslog
 from kerio_watch.sources.files import LogFile, Record, check_readable, decode_line, discover
+from kerio_watch.sources.firewall import is_header
 from kerio_watch.sources.tail import (
     FollowedFile,
     State,
@@ -686,6 +687,9 @@ class Batch:
             f.source.lines += 1
             if isinstance(record, Record):
                 return record
+            if is_header(record, f.source.log):
+                f.source.events["header"] += 1
+                continue
             follower.no_timestamp += 1
             f.source.note_unparsed(
                 Unparsed(f.source.log or "unknown", record, "no timestamp", f.path, item.lineno)
