@@ -24,6 +24,7 @@ from kerio_watch.detect.learner import Learner
 from kerio_watch.detect.state import RESTORE_ERRORS, STATE_VERSION, load_state, restore_failed
 from kerio_watch.enrich.messages import Submission, is_webmail_host
 from kerio_watch.events import (
+    Connection,
     Event,
     HostBlocked,
     LoginFailed,
@@ -94,6 +95,9 @@ class Pipeline:
         self.config = config
         self.store = store
         self.timebase = timebase
+        fw_zone = config.firewall.zone()
+        self.firewall_time = Timebase(fw_zone) if fw_zone is not None else None
+        """The firewall's own zone for its local-time lines (``[firewall] timezone``)."""
         self.since = since
         self.ctx = Context(config, timebase, store.load_profile)
         self.parsers = build_parsers()
@@ -180,6 +184,7 @@ class Pipeline:
         timebase = self.timebase
         to_utc = timebase.to_utc
         observe_qid = timebase.observe_queue_id
+        fw_to_utc = self.firewall_time.to_utc if self.firewall_time is not None else None
         already_seen = self._already_seen
         process = self.process
         n = 0
@@ -214,7 +219,10 @@ class Pipeline:
                 if rec.ts >= next_qid_check and event.__class__ is MessageReceived:
                     observe_qid(event.queue_id, rec.ts)
                     next_qid_check = rec.ts + 60
-                event.ts = to_utc(rec.ts)
+                if fw_to_utc is not None and event.__class__ is Connection:
+                    event.ts = fw_to_utc(rec.ts)
+                else:
+                    event.ts = to_utc(rec.ts)
             # Deliveries have their own watermark (see SENT_MARK).
             if already_seen(
                 SENT_MARK if event.__class__ is MessageDelivery else event.log, event.ts
