@@ -20,6 +20,7 @@ from kerio_watch.config import Config
 from kerio_watch.detect import build_detectors
 from kerio_watch.detect.base import Signal
 from kerio_watch.detect.context import Context
+from kerio_watch.detect.direct_smtp import MAIL_PORTS
 from kerio_watch.detect.learner import Learner
 from kerio_watch.detect.state import RESTORE_ERRORS, STATE_VERSION, load_state, restore_failed
 from kerio_watch.enrich.messages import Submission, is_webmail_host
@@ -322,6 +323,11 @@ class Pipeline:
             blocked: HostBlocked = event  # type: ignore[assignment]
             if blocked.action == "block":
                 self.activity.add(ts, "", "blocked", blocked.source)
+        elif kind == "connection":
+            conn: Connection = event  # type: ignore[assignment]
+            if conn.destination_port in MAIL_PORTS:  # hourly SMTP per machine, for reports
+                key = f"{conn.source}|{conn.destination_port}|{conn.action}"
+                self.activity.add(ts, "", "smtp", key)
         # Score first ...
         handlers = dispatch.get(kind)
         if handlers:

@@ -133,6 +133,8 @@ class DirectSmtpDetector(SavedState):
         self.mail = MailServers(int(o["infer_matches"]), float(o["infer_share"]))
         self.recent = Recent(DAY)
         self.benign: set[str] = set()
+        self.seen = 0
+        """Firewall connections seen, ever (the report says when there were none)."""
         self._store: Store | None = None
         self._hour = 0
 
@@ -141,6 +143,7 @@ class DirectSmtpDetector(SavedState):
         """Take in one event; judge the connections that have settled."""
         kind = item.kind
         if kind == "connection":
+            self.seen += 1
             self._connection(item)
         elif kind == "message_delivery":
             remote = item.remote_host
@@ -311,6 +314,7 @@ class DirectSmtpDetector(SavedState):
             "hosts": {h: a.dump() for h, a in self.hosts.items() if a.last > edge},
             "users": self.users.dump(),
             "mail": self.mail.dump(now),
+            "seen": self.seen,
         }
 
     def restore_state(self, data: dict[str, Any]) -> None:
@@ -324,6 +328,7 @@ class DirectSmtpDetector(SavedState):
             self.hosts[str(host)] = activity
         self.users.restore(data["users"])
         self.mail.restore(data["mail"])
+        self.seen = int(data.get("seen", 0))
 
     def reset_state(self) -> None:
         """Start empty."""
