@@ -35,6 +35,7 @@ from kerio_watch.events import (
     Unparsed,
 )
 from kerio_watch.formats import build_parsers
+from kerio_watch.formats.connection import FIREWALL_LOGS
 from kerio_watch.incidents.engine import IncidentEngine
 from kerio_watch.incidents.teach import teach
 from kerio_watch.sources.files import Record
@@ -238,6 +239,21 @@ class Pipeline:
             progress(n)
         stats.records += n
         return stats
+
+    def merge_time(self, rec: Record) -> int:
+        """A record's time on the server's wall clock, the order sources merge logs in.
+
+        Kerio's own lines are local time; lines framed in UTC (RFC 5424 and ISO stamps
+        with an offset, the journal) and firewall lines in the firewall's own zone
+        (``[firewall] timezone``) are moved onto the same clock, so that a firewall log
+        with offsets is not read hours before (or after) the mail log of the same moment.
+        """
+        if rec.utc:
+            return self.timebase.wall(rec.ts)
+        fw = self.firewall_time
+        if fw is not None and rec.log in FIREWALL_LOGS:
+            return self.timebase.wall(fw.to_utc(rec.ts))
+        return rec.ts
 
     def skip_line(self, raw: str, local_ts: int) -> str | None:
         """A pre-parse filter for sources: the kind of a line no detector needs, or None.

@@ -344,15 +344,18 @@ def read_records(log_file: LogFile, skip: SkipLine | None = None) -> Iterator[Re
             log_file.lines += lines
 
 
-def merged_records(files: list[LogFile], skip: SkipLine | None = None) -> Iterator[Record]:
-    """All records of all files in time order (files of one log are concatenated)."""
+def merged_records(
+    files: list[LogFile], skip: SkipLine | None = None, when: Callable[[Record], int] | None = None
+) -> Iterator[Record]:
+    """All records of all files in time order (files of one log are concatenated);
+    ``when`` puts records framed in UTC on the local clock (``Pipeline.merge_time``)."""
     by_log: dict[str | None, list[LogFile]] = {}
     for f in files:
         by_log.setdefault(f.log, []).append(f)
     streams = [_chain(group, skip) for group in by_log.values()]
     if len(streams) == 1:
         return streams[0]
-    return heapq.merge(*streams, key=_record_time)
+    return heapq.merge(*streams, key=when or _record_time)
 
 
 def _record_time(record: Record) -> int:

@@ -159,6 +159,8 @@ class Follower:
         self.lines = 0
         """Lines handed over (records and lines without a time stamp)."""
         self.no_timestamp = 0
+        self.when: Callable[[Record], int] | None = None
+        """Where a record sorts among other logs' (``Pipeline.merge_time``; None: its ts)."""
         self._start()
         self._initial = False
 
@@ -706,7 +708,7 @@ def _chain(follower: Follower, group: list[tuple[FollowedFile, int]]) -> Iterato
             lineno += 1
             record = follower.frame(f, data, lineno)
             if isinstance(record, Record):
-                last = record.ts
+                last = record.ts if follower.when is None else follower.when(record)
             yield _Item(last, record, f, end, lineno)
 
 
