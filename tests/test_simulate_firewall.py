@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from kerio_watch.cli import main
+from kerio_watch.events import Connection
 from kerio_watch.formats import build_parsers
 from kerio_watch.simulate import (
     CONFIG_FILE,
@@ -27,12 +28,16 @@ from kerio_watch.simulate import (
 from kerio_watch.sources.files import discover, read_records
 
 RANK = {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
-SMALL = {"users": 8, "days": 10}
+
+
+def small(seed: int, firewall: str | None = "auto", only_mail: bool = False) -> SimConfig:
+    """A small site: 8 users, 10 days."""
+    return SimConfig(seed=seed, users=8, days=10, firewall=firewall, only_mail=only_mail)
 
 
 @pytest.mark.parametrize("fmt", FIREWALL_FORMATS)
 def test_each_format_is_found_and_read_without_unparsed_lines(tmp_path: Path, fmt: str) -> None:
-    result = simulate(SimConfig(seed=5, firewall=fmt, **SMALL), tmp_path)
+    result = simulate(small(5, fmt), tmp_path)
     assert result.firewall_file is not None and result.firewall_lines > 100
     (found,) = [f for f in discover([str(tmp_path)]) if f.path == str(result.firewall_file)]
     assert found.log == fmt
@@ -40,28 +45,28 @@ def test_each_format_is_found_and_read_without_unparsed_lines(tmp_path: Path, fm
     records = list(read_records(found))
     assert len(records) == result.firewall_lines
     events = [parser.parse(r.message, r.ts, r.raw) for r in records]
-    assert all(e is not None and e.kind == "connection" for e in events)
+    assert all(isinstance(e, Connection) for e in events)
     assert not found.unparsed_total
 
 
 def test_the_same_seed_gives_the_same_firewall_log(tmp_path: Path) -> None:
-    one = simulate(SimConfig(seed=6, **SMALL), tmp_path / "one")
-    two = simulate(SimConfig(seed=6, **SMALL), tmp_path / "two")
+    one = simulate(small(6), tmp_path / "one")
+    two = simulate(small(6), tmp_path / "two")
     assert one.firewall_file is not None and two.firewall_file is not None
     assert one.firewall_file.read_bytes() == two.firewall_file.read_bytes()
     assert one.hosts == two.hosts
 
 
 def test_no_firewall_log_when_asked_or_for_mail_only(tmp_path: Path) -> None:
-    assert simulate(SimConfig(seed=7, firewall=None, **SMALL), tmp_path / "a").firewall_file is None
-    only = simulate(SimConfig(seed=7, only_mail=True, **SMALL), tmp_path / "b")
+    assert simulate(small(7, None), tmp_path / "a").firewall_file is None
+    only = simulate(small(7, only_mail=True), tmp_path / "b")
     assert only.firewall_file is None and only.hosts == ()
     with pytest.raises(ValueError, match="firewall must be one of"):
         SimConfig(firewall="cisco")
 
 
 def test_truth_names_the_machines_and_the_infected_pcs_users(tmp_path: Path) -> None:
-    result = simulate(SimConfig(seed=8, **SMALL), tmp_path)
+    result = simulate(small(8), tmp_path)
     assert [h.kind for h in result.hosts] == ["mail_server", *HOST_KINDS[:1], *HOST_KINDS[2:]]
     (pc,) = [h for h in result.hosts if h.malicious]
     assert pc.users and all(u.endswith(("@example.com", "@example.org")) for u in pc.users)

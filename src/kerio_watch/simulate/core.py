@@ -18,7 +18,7 @@ from kerio_watch.simulate.model import LOG_FILES, Scenario, SimConfig, SimResult
 from kerio_watch.simulate.scenarios import Scenarios
 from kerio_watch.simulate.services import Services
 from kerio_watch.simulate.sink import LogSink, NullSink
-from kerio_watch.simulate.site import TRUSTED_NETWORKS, Site, SiteBuilder
+from kerio_watch.simulate.site import ADMIN_IP, LAN_PREFIX, TRUSTED_NETWORKS, Site, SiteBuilder
 from kerio_watch.simulate.text import Text
 from kerio_watch.simulate.users import Logs, UserTraffic
 
@@ -61,7 +61,7 @@ def _simulate(config: SimConfig, directory: Path) -> SimResult:
     clock = SiteClock(config.timezone)
     builder = SiteBuilder(rng, config.domain, config.users)
     site = builder.build()
-    firewall = plan_firewall(config, site, clock)  # may seat two users at one PC
+    firewall = plan_firewall(config, site, clock, (LAN_PREFIX, ADMIN_IP))  # may seat 2 at 1 PC
     text = Text(rng, site.hostname)
     full = not config.only_mail
     sinks = _open_sinks(config, directory, clock)

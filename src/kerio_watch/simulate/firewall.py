@@ -26,30 +26,62 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
+from typing import Protocol
 
 from kerio_watch.formats.envelope import StampParser
-from kerio_watch.simulate import data
 from kerio_watch.simulate.clock import Day, SiteClock
+from kerio_watch.simulate.data import FREEMAIL, PUBLIC_OCTETS
 from kerio_watch.simulate.fwformats import FirewallWriter
 from kerio_watch.simulate.model import HostScenario, SimConfig
-from kerio_watch.simulate.site import ADMIN_IP, LAN_PREFIX, Site
 
-MAIL_LAN = LAN_PREFIX + "2"
-PROBE_IP = LAN_PREFIX + "9"
-APP_IP = LAN_PREFIX + "241"
 HOUR = 3600
 PROBE_EVERY = 900
 _SENT = re.compile(r"\] Sent: .*, Remote-Host: (?P<host>[0-9a-fA-F.:]+),")
 
 
-class FirewallSim:
-    """The planted machines and the firewall log of one simulated site."""
+class _Persona(Protocol):
+    address: str
+    lan_ip: str
 
-    def __init__(self, config: SimConfig, fmt: str, site: Site, clock: SiteClock) -> None:
+
+class _Registry(Protocol):
+    used: set[str]
+
+
+class _Domains(Protocol):
+    mx: dict[str, str]
+
+
+class Site(Protocol):
+    """What the firewall needs of :class:`kerio_watch.simulate.site.Site`."""
+
+    @property
+    def users(self) -> Sequence[_Persona]: ...
+    @property
+    def ips(self) -> _Registry: ...
+    @property
+    def domains(self) -> _Domains: ...
+    @property
+    def admin(self) -> str: ...
+
+
+class FirewallSim:
+    """The planted machines and the firewall log of one simulated site.
+
+    Args:
+        lan: the site's LAN prefix (``192.168.10.``) and the administrator's address.
+    """
+
+    def __init__(
+        self, config: SimConfig, fmt: str, site: Site, clock: SiteClock, lan: tuple[str, str]
+    ) -> None:
         self.fmt = fmt
         self.site = site
+        self.mail_lan, self.probe, self.app = lan[0] + "2", lan[0] + "9", lan[0] + "241"
+        self.admin_ip = lan[1]
         self.clock = clock
         self.rng = random.Random(config.seed * 7919 + 17)
         self.days = [Day(clock, i, config.start + timedelta(days=i)) for i in range(config.days)]
@@ -67,7 +99,7 @@ class FirewallSim:
         """An outside address never handed out before (a random public one by default)."""
         used = self.site.ips.used
         rnd = self.rng.randrange
-        prefix = prefix or f"{self.rng.choice(data.PUBLIC_OCTETS)}."
+        prefix = prefix or f"{self.rng.choice(PUBLIC_OCTETS)}."
         while True:
             octets = 4 - prefix.count(".")
             ip = prefix + ".".join(str(rnd(1, 255)) for _ in range(octets))
@@ -95,7 +127,7 @@ class FirewallSim:
             "# The mail server's LAN address is left for kerio-watch to infer.\n"
             f'mail_servers = ["{self.public}"]\n'
             f'relays = ["{self.smarthost}", "{self.backup_mx}"]\n'
-            f'allowed_hosts = ["{PROBE_IP}"]\n'
+            f'allowed_hosts = ["{self.probe}"]\n'
         )
 
     def _port(self) -> int:
@@ -119,12 +151,12 @@ class FirewallSim:
                     continue
                 t = self.clock.local_to_utc(local) - self.rng.choice((1, 1, 2, 3))
                 if self.rng.random() < 0.01:  # a first MX that did not answer
-                    self._conn(t - 30, MAIL_LAN, self._fresh())
-                self._conn(t, MAIL_LAN, m["host"])
+                    self._conn(t - 30, self.mail_lan, self._fresh())
+                self._conn(t, self.mail_lan, m["host"])
                 first = t if first is None else first
                 last = t
         if first is not None and last is not None:
-            self._truth("mail_server", MAIL_LAN, False, first, last, (),
+            self._truth("mail_server", self.mail_lan, False, first, last, (),
                         "the mail server delivering Kerio's mail")  # fmt: skip
 
     def _infected_pc(self) -> None:
@@ -136,7 +168,7 @@ class FirewallSim:
         allowed = rng.random() < 0.5
         t = day.at(rng.uniform(9.0, 16.0) * HOUR)
         start, bursts = t, rng.choice((1, 2, 3))
-        freemail = [self.site.domains.mx[d] for d in data.FREEMAIL if d in self.site.domains.mx]
+        freemail = [self.site.domains.mx[d] for d in FREEMAIL if d in self.site.domains.mx]
         for _ in range(bursts):
             rate = rng.uniform(4.0, 40.0)  # connections a minute
             for _ in range(int(rate * rng.uniform(15, 60))):
@@ -158,10 +190,10 @@ class FirewallSim:
             t = day.at(rng.uniform(17.0, 19.0) * HOUR)  # the nightly report run
             for _ in range(rng.randrange(20, 60)):
                 times.append(t)
-                self._conn(t, APP_IP, self.smarthost, 587)
+                self._conn(t, self.app, self.smarthost, 587)
                 t += rng.randrange(5, 40)
         if times:
-            self._truth("smarthost", APP_IP, False, times[0], times[-1], (),
+            self._truth("smarthost", self.app, False, times[0], times[-1], (),
                         "an application server sending through the ISP's smarthost")  # fmt: skip
 
     def _swaks(self) -> None:
@@ -171,20 +203,20 @@ class FirewallSim:
         t = first = rng.choice(work).at(rng.uniform(13.0, 16.0) * HOUR)
         targets = [self.public, *(self._fresh("213.") for _ in range(rng.randrange(1, 3)))]
         for _ in range(rng.randrange(3, 7)):
-            self._conn(t, ADMIN_IP, rng.choice(targets), rng.choice((25, 587)))
+            self._conn(t, self.admin_ip, rng.choice(targets), rng.choice((25, 587)))
             t += rng.randrange(30, 400)
-        self._truth("swaks_test", ADMIN_IP, False, first, t, (self.site.admin,),
+        self._truth("swaks_test", self.admin_ip, False, first, t, (self.site.admin,),
                     "the administrator testing delivery with swaks")  # fmt: skip
 
     def _probe(self) -> None:
         first = self.days[0].start + 120
         last = self.days[-1].end
         for t in range(first, last, PROBE_EVERY):
-            self._conn(t, PROBE_IP, self.public)
-            self._conn(t + 1, PROBE_IP, self.backup_mx)
+            self._conn(t, self.probe, self.public)
+            self._conn(t + 1, self.probe, self.backup_mx)
             if (t - first) % HOUR < PROBE_EVERY:  # is port 25 to the internet still closed?
-                self._conn(t + 2, PROBE_IP, self.canary, allowed=False)
-        self._truth("monitoring_probe", PROBE_IP, False, first, last, (),
+                self._conn(t + 2, self.probe, self.canary, allowed=False)
+        self._truth("monitoring_probe", self.probe, False, first, last, (),
                     "monitoring: the server, the backup MX, the egress rule")  # fmt: skip
 
     def _truth(
@@ -206,7 +238,9 @@ class FirewallSim:
         return self.writer.write(directory)
 
 
-def plan_firewall(config: SimConfig, site: Site, clock: SiteClock) -> FirewallSim | None:
+def plan_firewall(
+    config: SimConfig, site: Site, clock: SiteClock, lan: tuple[str, str]
+) -> FirewallSim | None:
     """The site's firewall, or None when the configuration asks for no firewall log."""
     fmt = config.firewall_format
-    return None if fmt is None else FirewallSim(config, fmt, site, clock)
+    return None if fmt is None else FirewallSim(config, fmt, site, clock, lan)
