@@ -273,3 +273,16 @@ def test_ports_465_587_and_2525_count() -> None:
     p = run(events)
     assert severity(p, key()) == Severity.HIGH
     assert p.engine.open[key()].facts["ports"] == [465, 587, 2525]
+
+
+def test_a_machine_that_never_carried_kerio_mail_is_judged_at_once() -> None:
+    """After three connections none of which were Kerio's, no wait for Sent: lines."""
+    t0 = at(10, "10:00")
+    p = pipeline("direct_smtp")
+    feed(p, burst(t0, 3, per_minute=60))
+    feed(p, [conn(t0 + 30, dst=outside(50))])  # waits: three are not judged yet
+    feed(p, [login(t0 + 100, ALICE, "192.168.1.10")])  # the first four settle
+    assert severity(p, key()) == Severity.LOW
+    feed(p, [conn(t0 + 101 + i, dst=outside(100 + i)) for i in range(6)])
+    assert severity(p, key()) == Severity.HIGH  # at once, not 90 s later
+    assert p.engine.open[key()].updated == t0 + 106

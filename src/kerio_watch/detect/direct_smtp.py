@@ -21,7 +21,8 @@ Not counted:
   benign (``kerio-watch ack --benign``).
 
 A connection is judged ``settle_seconds`` after it was logged, so that Kerio's ``Sent:``
-line for the same delivery has arrived. The level rises with the distinct destinations
+line for the same delivery has arrived; once three connections of a machine carried none
+of Kerio's deliveries, its further connections are judged at once. The level rises with the distinct destinations
 and the connections in a short window (``window_minutes``) and the destinations in an
 hour; the incident names the accounts that use the machine (mail.log ``Sender-Host``,
 webmail sessions and audit.log logins of the last ``users_days``).
@@ -128,6 +129,8 @@ class DirectSmtpDetector(SavedState):
         self.allowed = Networks(fw.allowed_hosts)
         self.infer = fw.infer_mail_server
         self.pending: deque[Pending] = deque()
+        self.waiting: dict[str, int] = {}
+        """LAN address -> its connections in ``pending``."""
         self.hosts: dict[str, HostActivity] = {}
         self.users = HostUsers(int(o["users_days"]) * DAY)
         self.mail = MailServers(int(o["infer_matches"]), float(o["infer_share"]))
@@ -142,9 +145,10 @@ class DirectSmtpDetector(SavedState):
     def observe(self, item: Any) -> Sequence[Signal] | None:
         """Take in one event; judge the connections that have settled."""
         kind = item.kind
+        signals: list[Signal] = []
         if kind == "connection":
             self.seen += 1
-            self._connection(item)
+            signals = self._connection(item)
         elif kind == "message_delivery":
             remote = item.remote_host
             if remote and not item.is_local and self.ctx.networks.is_external(remote):
@@ -160,20 +164,27 @@ class DirectSmtpDetector(SavedState):
         ):
             self.users.saw(item.source, item.user, item.ts)
         if self.pending and self.pending[0][0] <= item.ts - self.settle:
-            return self._settle(item.ts)
-        return None
+            signals += self._settle(item.ts)
+        return signals or None
 
-    def _connection(self, ev: Connection) -> None:
+    def _connection(self, ev: Connection) -> list[Signal]:
         dport = ev.destination_port
         if dport not in MAIL_PORTS or ev.action == "close" or ev.protocol not in (None, "tcp"):
-            return
+            return []
         src, dst = ev.source, ev.destination
         nets = self.ctx.networks
         if is_ip(src) and nets.is_trusted(src):
-            if nets.is_external(dst):
-                self.pending.append((ev.ts, src, dst, ev.source_port, dport, ev.action, ev.raw))
-                if len(self.pending) > MAX_PENDING:
-                    self._settle(1 << 62, limit=len(self.pending) - MAX_PENDING)
+            if not nets.is_external(dst):
+                return []
+            conn = (ev.ts, src, dst, ev.source_port, dport, ev.action, ev.raw)
+            if self.mail.carries_no_kerio_mail(src):  # no need to wait for Sent: lines
+                out = self._drain(src) if self.waiting.get(src) else []
+                signal = self._count(conn)
+                return [*out, signal] if signal is not None else out
+            self.pending.append(conn)
+            self.waiting[src] = self.waiting.get(src, 0) + 1
+            if len(self.pending) > MAX_PENDING:
+                return self._settle(1 << 62, limit=len(self.pending) - MAX_PENDING)
         elif (
             self.infer
             and dport == 25
@@ -183,17 +194,42 @@ class DirectSmtpDetector(SavedState):
             and nets.is_trusted(dst)
         ):
             self.mail.received(dst, src, ev.ts)
+        return []
 
     def _settle(self, now: int, limit: int | None = None) -> list[Signal]:
         out: list[Signal] = []
         edge = now - self.settle
         pending = self.pending
         while pending and pending[0][0] <= edge and (limit is None or limit > 0):
-            signal = self._count(pending.popleft())
+            conn = pending.popleft()
+            self._unwait(conn[1])
+            signal = self._count(conn)
             if signal is not None:
                 out.append(signal)
             if limit is not None:
                 limit -= 1
+        return out
+
+    def _unwait(self, host: str) -> None:
+        left = self.waiting[host] - 1
+        if left:
+            self.waiting[host] = left
+        else:
+            del self.waiting[host]
+
+    def _drain(self, host: str) -> list[Signal]:
+        """Judge the waiting connections of one machine now, in order."""
+        out: list[Signal] = []
+        keep: deque[Pending] = deque()
+        for conn in self.pending:
+            if conn[1] != host:
+                keep.append(conn)
+                continue
+            signal = self._count(conn)
+            if signal is not None:
+                out.append(signal)
+        self.pending = keep
+        self.waiting.pop(host, None)
         return out
 
     # -- judging one connection -----------------------------------------------------------
@@ -210,7 +246,7 @@ class DirectSmtpDetector(SavedState):
         if self._excluded(host, dst):
             return None
         matched = self.mail.kerio_delivered(dst, ts - SLACK, ts + self.settle)
-        if self.infer and self.mail.outbound(host, matched, ts):
+        if self.mail.outbound(host, matched, ts, self.infer):
             return None
         if matched:
             return None
@@ -322,6 +358,7 @@ class DirectSmtpDetector(SavedState):
         for row in data["pending"]:
             ts, host, dst, sport, dport, action, raw = row
             self.pending.append((int(ts), str(host), str(dst), sport, dport, str(action), str(raw)))
+            self.waiting[str(host)] = self.waiting.get(str(host), 0) + 1
         for host, saved in data["hosts"].items():
             activity = HostActivity(self.window, int(saved["first"]))
             activity.restore(saved)
@@ -333,6 +370,7 @@ class DirectSmtpDetector(SavedState):
     def reset_state(self) -> None:
         """Start empty."""
         self.pending.clear()
+        self.waiting.clear()
         self.hosts.clear()
         self.users = HostUsers(self.users.keep)
         self.mail = MailServers(self.mail.need_matches, self.mail.need_share)

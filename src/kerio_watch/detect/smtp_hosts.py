@@ -25,6 +25,8 @@ MAX_WINDOW = 20_000
 MAX_DESTINATIONS = 10_000
 MAX_DELIVERY_HOSTS = 50_000
 INBOUND_SOURCES = 3
+PROVEN = 3
+"""Outbound SMTP connections, none of them Kerio's, after which a machine is judged at once."""
 """Outside addresses that must reach a LAN machine on port 25 before it counts as an MX."""
 
 Pending = tuple[int, str, str, int | None, int | None, str, str]
@@ -175,13 +177,15 @@ class MailServers:
         return i < len(times) and times[i] <= end
 
     # -- inference ------------------------------------------------------------------------
-    def outbound(self, host: str, matched: bool, ts: int) -> bool:
+    def outbound(self, host: str, matched: bool, ts: int, infer: bool = True) -> bool:
         """Count one outbound SMTP connection of ``host``; True once it is inferred."""
         tally = self.tally.get(host)
         if tally is None:
             tally = self.tally[host] = [0, 0]
         tally[0] += matched
         tally[1] += 1
+        if not infer:
+            return False
         if host in self.inferred:
             return True
         hits, total = tally
@@ -192,6 +196,12 @@ class MailServers:
             }
             return True
         return False
+
+    def carries_no_kerio_mail(self, host: str) -> bool:
+        """``host`` made :data:`PROVEN` outbound SMTP connections and none carried Kerio's
+        deliveries: its next ones need not wait for Kerio's ``Sent:`` lines."""
+        tally = self.tally.get(host)
+        return tally is not None and tally[0] == 0 and tally[1] >= PROVEN
 
     def received(self, host: str, source: str, ts: int) -> bool:
         """An outside address connected to ``host`` on port 25; True once it is inferred."""
