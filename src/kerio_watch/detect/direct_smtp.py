@@ -85,7 +85,7 @@ class DirectSmtpDetector(SavedState):
             "An infected PC sends spam straight to the internet, bypassing Kerio, so no "
             "Kerio log shows it while the site's address lands on blocklists. Low for a "
             "single server, medium from 5 servers (or 20 connections) in 10 minutes, high "
-            "from 10 servers (or 60 connections; or 25 servers in an hour), critical from "
+            "from 8 servers (or 60 connections; or 25 servers in an hour), critical from "
             "50 servers (or 300 connections).",
             "An administrator testing with swaks or telnet (a few connections: low); a "
             "monitoring probe or an application that sends through an outside service "
@@ -97,7 +97,7 @@ class DirectSmtpDetector(SavedState):
         "settle_seconds": 90,
         "window_minutes": 10,
         "medium_destinations": 5,
-        "high_destinations": 10,
+        "high_destinations": 8,
         "critical_destinations": 50,
         "medium_connections": 20,
         "high_connections": 60,
