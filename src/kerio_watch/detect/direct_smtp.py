@@ -22,10 +22,11 @@ Not counted:
 
 A connection is judged ``settle_seconds`` after it was logged, so that Kerio's ``Sent:``
 line for the same delivery has arrived; once three connections of a machine carried none
-of Kerio's deliveries, its further connections are judged at once. The level rises with the distinct destinations
-and the connections in a short window (``window_minutes``) and the destinations in an
-hour; the incident names the accounts that use the machine (mail.log ``Sender-Host``,
-webmail sessions and audit.log logins of the last ``users_days``).
+of Kerio's deliveries, its further connections are judged at once. The level rises with
+the distinct destinations and the connections in a short window (``window_minutes``) and
+the destinations in an hour; the incident names the accounts that use the machine
+(mail.log ``Sender-Host``, webmail sessions and audit.log logins of the last
+``users_days``).
 """
 
 from __future__ import annotations
