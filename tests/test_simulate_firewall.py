@@ -126,3 +126,16 @@ def test_no_benign_machine_reaches_medium(
             default=0,
         )
         assert worst < RANK["medium"], host.kind
+
+
+def test_the_demo_lists_the_planted_machines(tmp_path: Path) -> None:
+    result = CliRunner(env={"COLUMNS": "200"}).invoke(
+        main, ["demo", "--dir", str(tmp_path / "demo"), "--days", "14", "--users", "10"],
+        catch_exceptions=False,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "host infected pc" in out and "users named" in out
+    for kind in ("mail server", "smarthost", "swaks test", "monitoring probe"):
+        line = next(x for x in out.splitlines() if f"host {kind}" in x)
+        assert "quiet" in line or "low only" in line, line
