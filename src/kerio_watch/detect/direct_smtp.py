@@ -130,6 +130,7 @@ class DirectSmtpDetector(SavedState):
         self.allowed = Networks(fw.allowed_hosts)
         self.infer = fw.infer_mail_server
         self.pending: deque[Pending] = deque()
+        self._inside: dict[str, bool] = {}
         self.waiting: dict[str, int] = {}
         """LAN address -> its connections in ``pending``."""
         self.hosts: dict[str, HostActivity] = {}
@@ -156,13 +157,9 @@ class DirectSmtpDetector(SavedState):
                 self.mail.delivered(remote, item.ts)
         elif kind == "submission":
             host = item.host
-            if host and is_ip(host) and self.ctx.networks.is_trusted(host):
+            if host and self._lan(host):
                 self.users.saw(host, item.account, item.ts)
-        elif (
-            kind == "login_succeeded"
-            and is_ip(item.source)
-            and self.ctx.networks.is_trusted(item.source)
-        ):
+        elif kind == "login_succeeded" and self._lan(item.source):
             self.users.saw(item.source, item.user, item.ts)
         if self.pending and self.pending[0][0] <= item.ts - self.settle:
             signals += self._settle(item.ts)
@@ -174,7 +171,7 @@ class DirectSmtpDetector(SavedState):
             return []
         src, dst = ev.source, ev.destination
         nets = self.ctx.networks
-        if is_ip(src) and nets.is_trusted(src):
+        if self._lan(src):
             if not nets.is_external(dst):
                 return []
             conn = (ev.ts, src, dst, ev.source_port, dport, ev.action, ev.raw)
@@ -196,6 +193,16 @@ class DirectSmtpDetector(SavedState):
         ):
             self.mail.received(dst, src, ev.ts)
         return []
+
+    def _lan(self, host: str) -> bool:
+        """An IP address inside the trusted networks (cached: the same hosts recur)."""
+        inside = self._inside.get(host)
+        if inside is None:
+            inside = bool(self.ctx.networks.is_trusted(host)) and is_ip(host)
+            if len(self._inside) > 100_000:
+                self._inside.clear()
+            self._inside[host] = inside
+        return inside
 
     def _settle(self, now: int, limit: int | None = None) -> list[Signal]:
         out: list[Signal] = []
