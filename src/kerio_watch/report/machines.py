@@ -18,7 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from kerio_watch.config import Config
-from kerio_watch.detect.direct_smtp import KEY_PREFIX, NAME
+from kerio_watch.detect.direct_smtp import KEY_PREFIX, NAME, RULE
 from kerio_watch.detect.state import load_state
 from kerio_watch.incidents.engine import Incident
 from kerio_watch.report.model import DirectSmtp, MachineRow, Period, split_key
@@ -30,7 +30,9 @@ _ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
 
 
 def _machine_incidents(store: Store) -> list[Incident]:
-    return [i for i in store.incidents_containing(KEY_PREFIX, 5000) if i.key.startswith(KEY_PREFIX)]
+    """Every incident about a LAN machine (found by its rule, newest first)."""
+    found = store.incidents_containing(RULE, 5000)
+    return [i for i in found if i.key.startswith(KEY_PREFIX)]
 
 
 def machine_incidents(store: Store, account: str, since: int, until: int) -> list[Incident]:
