@@ -111,16 +111,13 @@ class StateConfig:
 
 @dataclass(frozen=True)
 class FirewallConfig:
-    """``[firewall]``: firewall logs, and the machines that may send mail directly.
-
-    Addresses are IP addresses or networks (CIDR). See docs/firewall.md.
-    """
+    """``[firewall]``: firewall logs and the machines that may send mail (docs/firewall.md)."""
 
     mail_servers: tuple[str, ...] = field(
         default=(),
         metadata=_help(
-            "The mail server's addresses, LAN and public (and any other server that "
-            "delivers mail itself): their SMTP is expected, and connections to them are "
+            "The mail server's addresses (IP or CIDR), LAN and public, and any other server "
+            "that delivers mail itself: their SMTP is expected, and connections to them are "
             "not direct sending. Default: inferred (infer_mail_server)."
         ),
     )
