@@ -112,11 +112,60 @@ class StateConfig:
 
 
 @dataclass(frozen=True)
+class FirewallConfig:
+    """``[firewall]``: firewall logs and the machines that may send mail (docs/firewall.md)."""
+
+    mail_servers: tuple[str, ...] = field(
+        default=(),
+        metadata=_help(
+            "The mail server's addresses (IP or CIDR), LAN and public, and any other server "
+            "that delivers mail itself: their SMTP is expected, and connections to them are "
+            "not direct sending. Default: inferred (infer_mail_server)."
+        ),
+    )
+    infer_mail_server: bool = field(
+        default=True,
+        metadata=_help(
+            "Take as a mail server the LAN address whose outbound SMTP matches Kerio's own "
+            "deliveries (mail.log Remote-Host), or that receives SMTP from the internet."
+        ),
+    )
+    relays: tuple[str, ...] = field(
+        default=(),
+        metadata=_help(
+            "Outside servers LAN machines may reach on mail ports by design: the ISP's "
+            "smarthost, a backup MX, a mail service an application uses."
+        ),
+    )
+    allowed_hosts: tuple[str, ...] = field(
+        default=(),
+        metadata=_help(
+            "LAN machines allowed to speak SMTP to the internet: monitoring probes, an "
+            "application server that sends its own mail."
+        ),
+    )
+    timezone: str | None = field(
+        default=None,
+        metadata=_help(
+            "The firewall's IANA time zone, when its logs are in local time and it differs "
+            "from the mail server's. Default: the mail server's (see [site] timezone)."
+        ),
+    )
+
+    def zone(self) -> ZoneInfo | None:
+        """The configured zone (validated at load), or None."""
+        return ZoneInfo(self.timezone) if self.timezone else None
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole configuration."""
 
     site: SiteConfig = field(default_factory=SiteConfig, metadata=_help("The site."))
     state: StateConfig = field(default_factory=StateConfig, metadata=_help("The state database."))
+    firewall: FirewallConfig = field(
+        default_factory=FirewallConfig, metadata=_help("Firewall logs and direct SMTP.")
+    )
     users: dict[str, UserConfig] = field(
         default_factory=dict, metadata=_help("Per-account settings, keyed by address.")
     )
@@ -263,6 +312,27 @@ def _check_site(site: SiteConfig, problems: _Problems) -> SiteConfig:
     return dataclasses.replace(site, local_domains=lowered, domain_aliases=aliases)
 
 
+def _check_firewall(firewall: FirewallConfig, problems: _Problems) -> None:
+    for key in ("mail_servers", "relays", "allowed_hosts"):
+        for i, net in enumerate(getattr(firewall, key)):
+            try:
+                ipaddress.ip_network(net.strip(), strict=False)
+            except ValueError:
+                problems.add(
+                    f"firewall.{key}[{i}]",
+                    f"expected an address or network like 192.168.1.5 or 203.0.113.0/28, "
+                    f"got {net!r}",
+                )
+    if firewall.timezone:
+        try:
+            ZoneInfo(firewall.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            problems.add(
+                "firewall.timezone",
+                f'expected an IANA time zone name like "UTC", got {firewall.timezone!r}',
+            )
+
+
 def _check_users(users: dict[str, UserConfig], problems: _Problems) -> dict[str, UserConfig]:
     out: dict[str, UserConfig] = {}
     for address, user in users.items():
@@ -289,6 +359,7 @@ def config_from_dict(data: dict[str, Any], source: str = "<dict>") -> Config:
     body = {k: v for k, v in data.items() if k != "sinks"}
     config = _build(Config, body, "", problems)
     site = _check_site(config.site, problems)
+    _check_firewall(config.firewall, problems)
     users = _check_users(config.users, problems)
     if config.state.activity_days < 0:
         problems.add(
@@ -419,6 +490,7 @@ def reference_markdown() -> str:
     table("[site]", SiteConfig)
     table('[users."ADDRESS"]', UserConfig)
     table("[state]", StateConfig)
+    table("[firewall]", FirewallConfig)
     out.extend(
         [
             "## `[detectors.NAME]`",

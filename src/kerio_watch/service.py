@@ -427,6 +427,8 @@ class FollowService:
             pipeline.listeners.append(router.listener)
             pipeline.on_save.append(router.on_save)
         self.pipeline, self.router, self.config = pipeline, router, config
+        if self.follower is not None:
+            self.follower.when = pipeline.merge_time
         self._mark_events = Counter()
         self._mark_unparsed = self._mark_seen = self._mark_alerts = 0
 

@@ -36,12 +36,18 @@ def is_notice(alert: Alert) -> bool:
     return alert.rule == HELD_RULE
 
 
+MACHINE_RULE = "kerio.firewall.direct_smtp"
+"""The rule of incidents about a LAN machine (its key is ``host:<addr>``)."""
+
+
 def who(alert: Alert) -> str:
-    """The account, ``IP <addr>`` for IP-only incidents, or ``server``."""
+    """The account, ``machine <addr>`` for a LAN machine, ``IP <addr>`` for IP-only
+    incidents, or ``server``."""
     if alert.user:
         return printable(alert.user)
     if alert.source_ip:
-        return f"IP {printable(alert.source_ip)}"
+        kind = "machine" if MACHINE_RULE in alert.rules else "IP"
+        return f"{kind} {printable(alert.source_ip)}"
     return "server"
 
 
@@ -100,6 +106,13 @@ def next_steps(alert: Alert) -> list[str]:
             f"If {printable(alert.user)} did not do this, treat the account as hijacked: "
             "change its password, end its sessions (webmail, mobile devices), and check its "
             "forwarding rules and the mail queue."
+        )
+    elif MACHINE_RULE in alert.rules:
+        first = (
+            "Take the machine off the network and check it for malware; change the passwords "
+            "of the accounts used on it (the incident names them). To stop this for good, "
+            "let only the mail server reach ports 25, 465, 587 and 2525 (kerio-watch report "
+            "prints the firewall rule)."
         )
     else:
         first = "If this traffic is not expected, block the address and check the accounts it used."

@@ -12,6 +12,7 @@ from kerio_watch.detect.auth import AuthDetector
 from kerio_watch.detect.base import Detector, RuleDoc, option
 from kerio_watch.detect.bounces import BouncesDetector
 from kerio_watch.detect.context import Context
+from kerio_watch.detect.direct_smtp import DirectSmtpDetector
 from kerio_watch.detect.from_mismatch import FromMismatchDetector
 from kerio_watch.detect.new_host import NewHostDetector
 from kerio_watch.detect.new_recipients import NewRecipientsDetector
@@ -31,6 +32,7 @@ DETECTORS: dict[str, Any] = {
     "volume": VolumeDetector,
     "bounces": BouncesDetector,
     "queue_backlog": QueueBacklogDetector,
+    "direct_smtp": DirectSmtpDetector,
 }
 """Detector name -> class (called as ``cls(ctx, options)``)."""
 

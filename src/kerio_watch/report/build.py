@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from kerio_watch.config import Config
 from kerio_watch.detect.profile import Profile
 from kerio_watch.enrich.network import Networks
-from kerio_watch.report import hardening
+from kerio_watch.report import hardening, machines
 from kerio_watch.report.model import (
     BounceRow,
     GuessSource,
@@ -445,4 +445,7 @@ def build_report(
     mail_server: str | None = None,
 ) -> Report:
     """The report for one period."""
-    return ReportBuilder(store, config, period, st, mail_server).build()
+    server = mail_server or machines.known_mail_server(store, config)
+    report = ReportBuilder(store, config, period, st, server).build()
+    report.direct_smtp = machines.direct_smtp_section(store, config, period)
+    return report

@@ -256,6 +256,41 @@ class EgressRule:
     nftables: str
     iptables: str
     why: str
+    pfsense: str = ""
+    """pfSense/OPNsense: the alias and the two LAN rules, as steps."""
+    kerio_control: str = ""
+    """Kerio Control: the service group and the two traffic rules, as steps."""
+
+
+@dataclass(frozen=True)
+class MachineRow:
+    """A LAN machine that opened SMTP connections to the internet itself."""
+
+    host: str
+    incident_id: int
+    severity: str
+    status: str
+    opened: int
+    updated: int
+    accounts: list[str]
+    """The accounts that used the machine (mail.log Sender-Host, audit.log logins)."""
+    ports: list[int]
+    headline: str
+    connections: int = 0
+    """SMTP connections the firewall logged from the machine in the period."""
+    blocked: int = 0
+    """...of which it blocked."""
+
+
+@dataclass(frozen=True)
+class DirectSmtp:
+    """The section "Machines that spoke SMTP directly" (from the firewall logs)."""
+
+    machines: list[MachineRow]
+    mail_servers: list[str]
+    """The mail server's addresses, each with where it comes from."""
+    firewall_seen: bool
+    """Whether any firewall log was ever read (else the section cannot say anything)."""
 
 
 @dataclass(frozen=True)
@@ -300,6 +335,7 @@ class Report:
     heatmaps: list[Heatmap]
     hardening: Hardening
     empty: bool = False
+    direct_smtp: DirectSmtp | None = None
 
 
 def jsonable(value: Any, iso: Any) -> Any:

@@ -15,6 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from kerio_watch.alerts.console import SEVERITY_STYLES
+from kerio_watch.report.machines import render_machines_text
 from kerio_watch.report.model import Report, SenderRow
 from kerio_watch.report.servertime import ServerTime
 from kerio_watch.report.timeline import AccountView, Known
@@ -68,6 +69,7 @@ def render_report_text(console: Console, r: Report, st: ServerTime) -> None:
         f"{tot.failed_logins:,} failed logins; {tot.bounces:,} bounces."
     )
     _incidents(console, r, st)
+    render_machines_text(console, r.direct_smtp, st)
     _senders(console, r, st)
     _outside(console, r, st)
     _off_hours(console, r, st)
@@ -279,6 +281,11 @@ def _hardening(console: Console, r: Report, st: ServerTime) -> None:
         console.print(Text("Replace MAIL_SERVER_IP (or pass --mail-server).", style="yellow"))
     console.print(Panel(Text(h.egress.nftables.rstrip()), title="nftables", title_align="left"))
     console.print(Panel(Text(h.egress.iptables.rstrip()), title="iptables", title_align="left"))
+    for title, text in (
+        ("pfSense, OPNsense", h.egress.pfsense),
+        ("Kerio Control", h.egress.kerio_control),
+    ):
+        console.print(Panel(Text(text.rstrip()), title=title, title_align="left"))
 
 
 def _known_lines(items: list[Known], tag_trust: bool = False) -> Text:
