@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kerio_watch.errors import ConfigError
+from kerio_watch.respond.settings import ContainConfig, KerioApiConfig, check_kerio_api
 
 T = TypeVar("T")
 
@@ -126,6 +127,10 @@ class Config:
         default=(), metadata=_help("Alert destinations: [[sinks]] tables with a type.")
     )
     web: dict[str, Any] = field(default_factory=dict, metadata=_help("The dashboard."))
+    kerio_api: KerioApiConfig = field(
+        default_factory=KerioApiConfig,
+        metadata=_help("Kerio Connect's Administration API: queue watch and containment."),
+    )
     source: str = field(default="<defaults>", metadata=_help("Where this came from."))
 
     def user(self, address: str) -> UserConfig | None:
@@ -288,6 +293,9 @@ def config_from_dict(data: dict[str, Any], source: str = "<dict>") -> Config:
     config = _build(Config, body, "", problems)
     site = _check_site(config.site, problems)
     users = _check_users(config.users, problems)
+    kerio_api, api_problems = check_kerio_api(config.kerio_api)
+    for key, message in api_problems:
+        problems.add(f"kerio_api.{key}", message)
     if config.state.activity_days < 0:
         problems.add(
             "state.activity_days",
@@ -316,7 +324,9 @@ def config_from_dict(data: dict[str, Any], source: str = "<dict>") -> Config:
         problems.add(key, rest)
     if problems.items:
         raise ConfigError(problems.items)
-    return dataclasses.replace(config, site=site, users=users, sinks=tuple(sinks), source=source)
+    return dataclasses.replace(
+        config, site=site, users=users, sinks=tuple(sinks), kerio_api=kerio_api, source=source
+    )
 
 
 def load_config(path: Path | None) -> Config:
@@ -427,7 +437,10 @@ def reference_markdown() -> str:
                 default = f.default_factory()
             else:
                 default = ""
-            shown = "none" if default in (None, (), {}, "") else f"`{_toml_value(default)}`"
+            if dataclasses.is_dataclass(default):
+                shown = "a table (below)"
+            else:
+                shown = "none" if default in (None, (), {}, "") else f"`{_toml_value(default)}`"
             text = f.metadata.get("help", "")
             out.append(f"| `{f.name}` | {shown} | {text} |")
         out.append("")
@@ -435,6 +448,8 @@ def reference_markdown() -> str:
     table("[site]", SiteConfig)
     table('[users."ADDRESS"]', UserConfig)
     table("[state]", StateConfig)
+    table("[kerio_api]", KerioApiConfig)
+    table("[kerio_api.contain]", ContainConfig)
     out.extend(
         [
             "## `[detectors.NAME]`",

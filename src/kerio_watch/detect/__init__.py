@@ -16,6 +16,7 @@ from kerio_watch.detect.from_mismatch import FromMismatchDetector
 from kerio_watch.detect.new_host import NewHostDetector
 from kerio_watch.detect.new_recipients import NewRecipientsDetector
 from kerio_watch.detect.odd_hours import OddHoursDetector
+from kerio_watch.detect.queue_api import QueueApiDetector
 from kerio_watch.detect.queue_backlog import QueueBacklogDetector
 from kerio_watch.detect.unusual_service import UnusualServiceDetector
 from kerio_watch.detect.volume import VolumeDetector
@@ -31,6 +32,7 @@ DETECTORS: dict[str, Any] = {
     "volume": VolumeDetector,
     "bounces": BouncesDetector,
     "queue_backlog": QueueBacklogDetector,
+    "queue_api": QueueApiDetector,
 }
 """Detector name -> class (called as ``cls(ctx, options)``)."""
 
