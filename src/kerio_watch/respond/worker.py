@@ -32,13 +32,12 @@ from kerio_watch.respond.client import ApiClient, ApiError, Endpoint
 from kerio_watch.respond.contain import Containment, note
 from kerio_watch.respond.queue import QueueSnapshot, ToUtc, poll_queue
 from kerio_watch.respond.settings import ApiConfigError, KerioApiConfig, read_password
+from kerio_watch.respond.views import QUEUE_KEY, STATUS_KEY
 from kerio_watch.store import open_store
 from kerio_watch.store.base import Store
 from kerio_watch.store.responses import ResponseStore
 from kerio_watch.timebase import Timebase
 
-STATUS_KEY = "kerio_api.status"
-QUEUE_KEY = "kerio_api.queue"
 CONTAIN_MAX_AGE = 3600
 """Alerts older than this (log time against the clock) are not contained."""
 RETRY_SECONDS = 15.0

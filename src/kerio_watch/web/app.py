@@ -46,7 +46,7 @@ from kerio_watch.report.servertime import ServerTime
 from kerio_watch.report.timeline import AccountView, account_view
 from kerio_watch.store import open_store
 from kerio_watch.store.base import Store
-from kerio_watch.web import security
+from kerio_watch.web import respond, security
 from kerio_watch.web.cache import ReportCache
 from kerio_watch.web.settings import WebSettings
 
@@ -205,6 +205,7 @@ def create_app(
             incidents=_by_severity(open_incidents),
             report=report,
             traffic=traffic_chart(report.traffic, report.incidents, st),
+            **respond.home_context(s),
         )
 
     @app.get("/incidents")
@@ -244,6 +245,7 @@ def create_app(
             charts=charts,
             decisions=DECISIONS,
             nearby=_nearby(view, inc.first_signal or inc.opened, inc.updated) if view else [],
+            **respond.incident_context(s, incident_id),
         )
 
     @app.post("/incidents/<int:incident_id>/ack")
@@ -302,6 +304,7 @@ def create_app(
             charts=_account_charts(view, st),
             days=int(days),
             entries=list(reversed(view.entries))[:1000],
+            **respond.account_context(s, view.account),
         )
 
     # -- search -----------------------------------------------------------------
@@ -358,6 +361,8 @@ def create_app(
         return Response(
             json.dumps(jsonable(r, st.iso), ensure_ascii=False), mimetype="application/json"
         )
+
+    respond.add_routes(app, db_path, config)
 
     @app.errorhandler(400)
     @app.errorhandler(403)
