@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,3 +110,88 @@ def queue_message(kerio: Kerio) -> Callable[..., None]:
             kerio.state.deliver(qid, to, "delayed", "4.4.1 Cannot connect to host", created + 5)
 
     return put
+
+
+class Follower:
+    """``kerio-watch follow`` as a real process on a log folder, with a configuration."""
+
+    def __init__(self, tmp: Path, logs: Path, config: Path) -> None:
+        self.tmp, self.logs, self.config = tmp, logs, config
+        self.db = tmp / "state.db"
+        self.runs = 0
+        self.proc: subprocess.Popen[str] | None = None
+
+    def start(self) -> None:
+        n = self.runs
+        self.runs += 1
+        out = (self.tmp / f"out-{n}.txt").open("w")
+        err = (self.tmp / f"err-{n}.txt").open("w")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "kerio_watch", "follow", "-c", str(self.config), "--db",
+             str(self.db), "--format", "jsonl", "--poll", "0.05", str(self.logs)],
+            stdout=out, stderr=err, text=True,
+        )  # fmt: skip
+
+    def alerts(self) -> list[dict[str, Any]]:
+        """Alerts printed by every run so far."""
+        found = []
+        for n in range(self.runs):
+            for text in (self.tmp / f"out-{n}.txt").read_text().splitlines():
+                if text.startswith("{"):
+                    found.append(json.loads(text))
+        return found
+
+    def err(self) -> str:
+        return "".join((self.tmp / f"err-{n}.txt").read_text() for n in range(self.runs))
+
+    def journal(self) -> list[dict[str, Any]]:
+        """The containment journal, read from the database."""
+        if not self.db.exists():
+            return []
+        try:
+            with sqlite3.connect(f"file:{self.db}?mode=ro", uri=True, timeout=5) as db:
+                db.row_factory = sqlite3.Row
+                rows = db.execute("SELECT * FROM response_actions ORDER BY id").fetchall()
+        except sqlite3.Error:
+            return []
+        return [dict(r) for r in rows]
+
+    def kill9(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(5)
+
+    def stop(self) -> int:
+        if self.proc is None or self.proc.poll() is not None:
+            return self.proc.returncode if self.proc else 0
+        self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(15)
+
+
+@pytest.fixture
+def follower(tmp_path: Path) -> Iterator[Callable[[str], Follower]]:
+    """Start followers on ``tmp_path/logs`` with a configuration text; stopped at the end."""
+    made: list[Follower] = []
+
+    def make(config_text: str) -> Follower:
+        logs = tmp_path / "logs"
+        logs.mkdir(exist_ok=True)
+        config = tmp_path / "kerio-watch.toml"
+        config.write_text(config_text, encoding="utf-8")
+        f = Follower(tmp_path, logs, config)
+        made.append(f)
+        return f
+
+    yield make
+    for f in made:
+        f.stop()
+
+
+def wait_for(predicate: Callable[[], object], timeout: float = 20.0) -> float:
+    """Poll until true; the seconds it took."""
+    start = time.monotonic()
+    while not predicate():
+        if time.monotonic() - start > timeout:
+            raise AssertionError(f"not true within {timeout} s: {predicate}")
+        time.sleep(0.05)
+    return time.monotonic() - start

@@ -34,6 +34,8 @@ from kerio_watch.store.responses import ActionRecord, ResponseStore
 
 logger = logging.getLogger("kerio_watch.respond")
 HOUR = 3600.0
+STALE_RELEASE = 300.0
+"""A release still under way after this long was interrupted (it is finished on reconcile)."""
 
 
 def note(level: int, event: str, **fields: Any) -> None:
@@ -224,8 +226,11 @@ class Containment:
             ApiError: the API cannot be reached (try again later).
         """
         out = []
+        stale = self.clock() - STALE_RELEASE
         for record in self.journal.actions(statuses=("pending", "unknown", "releasing")):
             if record.status == "releasing":
+                if record.updated > stale:  # another process may be releasing it right now
+                    continue
                 self._release_one(record, record.released_by or "reconcile", record.release_reason)
             elif act.in_effect(self.client, self.api, self.to_utc, record):
                 record.calls.append({"reconciled": "in effect", "at": self.clock()})

@@ -146,14 +146,13 @@ class Responder:
         journal = ResponseStore(store)
         client = connect(self.api)
         contain = Containment(self.config, journal, lambda: client, self.to_utc)
-        reconciled = False
         next_poll = next_release = next_reconcile = 0.0
         try:
             while not self._stopping:
                 now = time.monotonic()
-                if not reconciled and now >= next_reconcile:
+                if now >= next_reconcile:  # what a crash or a lost answer left pending
                     next_reconcile = now + RETRY_SECONDS
-                    reconciled = self._guard(store, contain.reconcile) is not None
+                    self._guard(store, contain.reconcile)
                 if now >= next_poll:
                     next_poll = now + self.api.poll_seconds
                     self._poll(store, journal, client)

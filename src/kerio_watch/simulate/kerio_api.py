@@ -123,8 +123,9 @@ class KerioEmulator:
         self.faults = Faults()
         self.sessions: dict[str, Session] = {}
         self.calls: Counter[str] = Counter()
+        """Requests received per method (including those a fault refused)."""
         self.log: list[tuple[float, str]] = []
-        """(wall time, method) of every call answered."""
+        """(wall time, method) of every request received."""
         self.fingerprint = fingerprint_of(cert)
         self._ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         self._ctx.load_cert_chain(str(cert), str(key))
@@ -181,8 +182,6 @@ class KerioEmulator:
         params = request.get("params") or {}
         if not isinstance(method, str) or not isinstance(params, dict):
             return _error(rid, -32600, "Invalid request."), None
-        self.calls[method] += 1
-        self.log.append((time.time(), method))
         if method == "Session.login":
             return self._login(rid, params)
         session = self.sessions.get(cookie or "")
@@ -243,8 +242,10 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             self._send(200, json.dumps(_error(None, -32700, "Parse error.")).encode())
             return
-        method = request.get("method", "") if isinstance(request, dict) else ""
-        failure = faults.next_failure(str(method))
+        method = str(request.get("method", "")) if isinstance(request, dict) else ""
+        owner.calls[method] += 1
+        owner.log.append((time.time(), method))
+        failure = faults.next_failure(method)
         if failure is not None and failure[0] == "drop":
             self.close_connection = True
             return
@@ -256,7 +257,7 @@ class _Handler(BaseHTTPRequestHandler):
             cookie = None
         else:
             answer, cookie = owner.handle(request, self._cookie(), self.headers.get("X-Token"))
-        delay = faults.delay.get(str(method), faults.delay.get("*", 0.0))
+        delay = faults.delay.get(method, faults.delay.get("*", 0.0))
         if delay:
             time.sleep(delay)
         self._send(200, json.dumps(answer).encode(), cookie)
