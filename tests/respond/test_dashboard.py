@@ -103,4 +103,5 @@ def test_the_report_has_a_kerio_api_section(contained: Path, fmt: str) -> None:
     assert result.exit_code == 0, result.output
     out = result.output
     assert "41 messages" in out or '"queue_total": 41' in out
-    assert "stop sending" in out and "block address" in out and "Kerio API" in out
+    assert "stop sending" in out and "block address" in out
+    assert "Kerio API" in out or '"response": {' in out

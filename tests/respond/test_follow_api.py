@@ -10,6 +10,7 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -17,24 +18,25 @@ import pytest
 from click.testing import CliRunner
 
 from kerio_watch.cli import main
-from kerio_watch.simulate import SimConfig, simulate
+from kerio_watch.simulate import SimConfig, SimResult, simulate
 from kerio_watch.simulate.replay import Replay
 from logtools import recv_line
 
 from .conftest import Follower, Kerio, wait_for
 
+MakeFollower = Callable[[str], Follower]
 SITE = '[site]\nlocal_domains = ["example.com"]\ntimezone = "UTC"\n'
 EVERYTHING = 'actions = { critical = ["stop_sending", "remove_queued", "block_ip"] }'
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Any:
+def site(tmp_path_factory: pytest.TempPathFactory) -> SimResult:
     """A small simulated site with planted hijacks (written once for the module)."""
     return simulate(SimConfig(seed=3, users=10, days=8), tmp_path_factory.mktemp("site"))
 
 
 @pytest.fixture
-def replay(site: Any, kerio: Kerio, tmp_path: Path) -> Iterator[Callable[..., Replay]]:
+def replay(site: SimResult, kerio: Kerio, tmp_path: Path) -> Iterator[Callable[..., Replay]]:
     """Replay the site's night burst into tmp_path/logs, its accounts known to Kerio."""
     stop = threading.Event()
     threads: list[threading.Thread] = []
@@ -57,7 +59,7 @@ def replay(site: Any, kerio: Kerio, tmp_path: Path) -> Iterator[Callable[..., Re
         thread.join()
 
 
-def site_config(site: Any, kerio: Kerio, contain: str, **api: Any) -> str:
+def site_config(site: SimResult, kerio: Kerio, contain: str, **api: Any) -> str:
     return site.config_toml + "\n" + kerio.toml(contain, poll_seconds=1, **api)
 
 
@@ -67,7 +69,10 @@ def hijack_rows(f: Follower, account: str) -> list[dict[str, Any]]:
 
 @pytest.mark.slow
 def test_a_burst_is_dry_run_contained_and_the_queue_watched(
-    site: Any, kerio: Kerio, follower: Callable[[str], Follower], replay: Callable[..., Replay]
+    site: SimResult,
+    kerio: Kerio,
+    follower: MakeFollower,
+    replay: Callable[..., Replay],
 ) -> None:
     f = follower(site_config(site, kerio, EVERYTHING))
     r = replay()
@@ -95,7 +100,10 @@ def test_a_burst_is_dry_run_contained_and_the_queue_watched(
 
 @pytest.mark.slow
 def test_real_containment_stops_the_burst_and_release_undoes_it(
-    site: Any, kerio: Kerio, follower: Callable[[str], Follower], replay: Callable[..., Replay]
+    site: SimResult,
+    kerio: Kerio,
+    follower: MakeFollower,
+    replay: Callable[..., Replay],
 ) -> None:
     f = follower(site_config(site, kerio, EVERYTHING + "\ndry_run = false"))
     r = replay()
@@ -121,6 +129,10 @@ def test_real_containment_stops_the_burst_and_release_undoes_it(
     assert statuses["stop_sending"] == statuses["block_ip"] == "released"
 
 
+def journaled(f: Follower, account: str) -> bool:
+    return any(r["account"] == account for r in f.journal())
+
+
 def now_line(n: int, user: str, sender: str | None = None, host: str = "185.1.2.3") -> str:
     when = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
     return recv_line(when, 0, n, sender=sender or f"boss{n}@evil.test", to="v@victim.test",
@@ -133,7 +145,7 @@ def append(path: Path, *lines: str) -> None:
 
 
 def test_the_queue_signal_reaches_detection(
-    kerio: Kerio, follower: Callable[[str], Follower], queue_message: Callable[..., None]
+    kerio: Kerio, follower: MakeFollower, queue_message: Callable[..., None]
 ) -> None:
     for i in range(30):
         queue_message("alice@example.com", f"r{i}@d{i % 8}.test", int(time.time()) - 300,
@@ -149,9 +161,7 @@ def test_the_queue_signal_reaches_detection(
     assert "Kerio queue (API): 30 queued (30 deferred) to 8 domains" in user.output
 
 
-def test_the_allowlist_and_the_hourly_cap(
-    kerio: Kerio, follower: Callable[[str], Follower]
-) -> None:
+def test_the_allowlist_and_the_hourly_cap(kerio: Kerio, follower: MakeFollower) -> None:
     contain = ('actions = { medium = ["stop_sending"] }\ndry_run = false\nmax_per_hour = 1\n'
                'allow_accounts = ["carol@*"]')  # fmt: skip
     f = follower(SITE + kerio.toml(contain))
@@ -159,7 +169,7 @@ def test_the_allowlist_and_the_hourly_cap(
     log = f.logs / "mail.log"
     for n, user in enumerate(("carol@example.com", "alice@example.com", "bob@example.com"), 1):
         append(log, now_line(n, user))
-        wait_for(lambda user=user: any(r["account"] == user for r in f.journal()))
+        wait_for(partial(journaled, f, user))
     rows = {r["account"]: (r["status"], r["reason"]) for r in f.journal()}
     assert (
         rows["carol@example.com"][0] == "skipped"
@@ -172,7 +182,7 @@ def test_the_allowlist_and_the_hourly_cap(
 
 @pytest.mark.parametrize("fault", ["answer lost", "call lost"])
 def test_a_restart_in_the_middle_of_an_action(
-    kerio: Kerio, follower: Callable[[str], Follower], fault: str
+    kerio: Kerio, follower: MakeFollower, fault: str
 ) -> None:
     """kill -9 while the write is under way: after the restart it is neither repeated
     (the server had applied it) nor lost (the server never got it)."""
@@ -201,7 +211,7 @@ def test_a_restart_in_the_middle_of_an_action(
 
 
 def test_an_unreachable_api_is_reported_and_detection_goes_on(
-    kerio: Kerio, follower: Callable[[str], Follower]
+    kerio: Kerio, follower: MakeFollower
 ) -> None:
     f = follower(SITE + kerio.toml(poll_seconds=1))
     kerio.emulator.stop()
