@@ -55,7 +55,7 @@ class ReplayStats:
     """What the hijack's account did in the replay, in shifted UTC times."""
 
     accepted: int = 0
-    """Hijack messages accepted (Recv lines written)."""
+    """Hijack messages accepted (distinct Queue-IDs whose Recv lines were written)."""
     refused: int = 0
     """Hijack messages the server refused after containment (not written)."""
     delivered: int = 0
@@ -65,6 +65,8 @@ class ReplayStats:
     first_bad: int = 0
     first_bounce: int | None = None
     """The first failed delivery or DSN of the hijack written."""
+    first_written: float | None = None
+    """Wall-clock time the hijack's first message was written (paced replays)."""
 
 
 class Replay:
@@ -103,6 +105,7 @@ class Replay:
         self.stats = ReplayStats(first_bad=start + self.shift)
         self.first_bad = start + self.shift
         """Wall-clock (and shifted log) time of the hijack's first message."""
+        self.last_bad = int(hijack.end.timestamp()) + self.shift
         self._qids: set[str] = set()
         self._dropped: set[str] = set()
         self._pos = 0
@@ -186,6 +189,8 @@ class Replay:
             if self._admit(line):
                 with (self.out / LOG_FILES[line.log]).open("a", encoding="utf-8") as handle:
                     handle.write(self.stamp(line))
+                if self.stats.first_written is None and self.stats.accepted:
+                    self.stats.first_written = time.time()
 
     def finish(self) -> None:
         """Play the rest at once (in memory, nothing written): the counts of what the
@@ -212,16 +217,16 @@ class Replay:
             return True
         qid, service, sender, rcpts, size, host, user = m.groups()
         to = [r.strip() for r in rcpts.split(">, <")]
-        ours = (user or "").lower() == self.account and line.t >= self.first_bad
+        ours = (user or "").lower() == self.account and self.first_bad <= line.t <= self.last_bad
         if service == "DSN" and to[0].lower() == self.account and line.t >= self.first_bad:
             self._bounce(line.t)
         if user and not all(self.state.may_send(user, r, host) for r in to):
-            self._dropped.add(qid)
-            if ours:
+            if ours and qid not in self._dropped:
                 self.stats.refused += 1
+            self._dropped.add(qid)
             return False
         self.state.accept(qid, line.t, sender, user or "", host or "", to, int(size))
-        if ours:
+        if ours and qid not in self._qids:
             self._qids.add(qid)
             self.stats.accepted += 1
         return True
