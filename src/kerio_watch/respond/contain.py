@@ -34,6 +34,7 @@ from kerio_watch.store.responses import ActionRecord, ResponseStore
 
 logger = logging.getLogger("kerio_watch.respond")
 HOUR = 3600.0
+CAPPED = "hourly cap reached"
 STALE_RELEASE = 300.0
 """A release still under way after this long was interrupted (it is finished on reconcile)."""
 
@@ -90,11 +91,14 @@ class Containment:
         if not wanted or not inc.user:
             return []
         existing = self.journal.actions(incident_id=inc.id)
-        if any(r.status == "skipped" and r.action == "all" for r in existing):
-            return []
+        refused = [r.reason for r in existing if r.status == "skipped" and r.action == "all"]
+        if any(not why.startswith(CAPPED) for why in refused):
+            return []  # allowlisted: for good
         done = {(r.action, r.target) for r in existing}
         reason = self._refusal(inc, {r.action for r in existing if r.status != "skipped"})
         if reason is not None:
+            if reason.startswith(CAPPED) and refused:
+                return []  # still capped, and already said so
             return [self._skip(inc, "all", inc.user, reason)]
         out = []
         for plan in self._plans(inc, wanted):
@@ -116,7 +120,7 @@ class Containment:
             recent = self.journal.contained_since(self.clock() - HOUR)
             recent.discard(inc.id)
             if len(recent) >= cap:
-                return f"hourly cap reached: {len(recent)} incidents contained in the last hour"
+                return f"{CAPPED}: {len(recent)} incidents contained in the last hour"
         return None
 
     def _plans(self, inc: Incident, wanted: tuple[str, ...]) -> list[act.Plan]:
