@@ -94,7 +94,9 @@ class Live:
         return json.loads(row[0]) if row else None
 
 
-def start_live(sim: SimResult, hijack: Scenario, folder: Path, contain: str, poll: float) -> Live:
+def start_live(
+    sim: SimResult, hijack: Scenario, folder: Path, contain: str, poll: float, before: int = 60
+) -> Live:
     """Emulator, replay history, follower, paced replay thread."""
     folder.mkdir(parents=True)
     state = KerioState(ZoneInfo(ZONE))
@@ -107,7 +109,7 @@ def start_live(sim: SimResult, hijack: Scenario, folder: Path, contain: str, pol
     secret = folder / "password"
     secret.write_text(PASSWORD)
     secret.chmod(0o600)
-    replay = Replay(sim.directory, folder / "logs", ZONE, hijack, state, lead=15.0, before=60)
+    replay = Replay(sim.directory, folder / "logs", ZONE, hijack, state, lead=15.0, before=before)
     replay.write_history()
     config = folder / "kerio-watch.toml"
     config.write_text(
@@ -139,11 +141,16 @@ def iso_ts(text: str) -> float:
     return datetime.fromisoformat(text).timestamp()
 
 
-def containment_run(sim: SimResult, hijack: Scenario, work: Path, args: Any) -> dict[str, Any]:
-    """Seconds to containment and what left before it."""
+def containment_run(
+    sim: SimResult, hijack: Scenario, work: Path, args: Any, evidence: float | None
+) -> dict[str, Any]:
+    """Seconds to containment and what left before it. The paced part starts a minute
+    before the line the scan found alerting (the login, for a guessed password)."""
     actions = '["stop_sending", "remove_queued", "block_ip"]'
     contain = f"actions = {{ {args.severity} = {actions} }}\ndry_run = false"
-    live = start_live(sim, hijack, work / f"{hijack.kind}-contain", contain, args.poll_seconds)
+    before = 60 + int(max(0.0, -(evidence or 0.0)))
+    folder = work / f"{hijack.kind}-contain"
+    live = start_live(sim, hijack, folder, contain, args.poll_seconds, before)
     r, emulator = live.replay, live.emulator
     try:
         ok = wait(lambda: emulator.state.writes, r.start_wall - time.time() + args.contain_timeout)
@@ -157,7 +164,7 @@ def containment_run(sim: SimResult, hijack: Scenario, work: Path, args: Any) -> 
                             and SEVERITIES.index(a["severity"]) >= rank), None)  # fmt: skip
             if trigger is not None:
                 out["evidence_s"] = iso_ts(trigger["time"]) - r.first_bad
-                out["reaction_s"] = writes[0] - max(first, iso_ts(trigger["time"]))
+                out["reaction_s"] = writes[0] - iso_ts(trigger["time"])
                 out["rules"] = trigger["rules"]
         out["local_time"] = datetime.fromtimestamp(r.first_bad, ZoneInfo(ZONE)).strftime("%a %H:%M")
     finally:
@@ -250,6 +257,8 @@ def report(kind: str, c: dict[str, Any], w: dict[str, Any], scan: dict[str, Any]
     print(f"recipient deliveries that left: {c['delivered']} with containment, "
           f"{c['delivered_without']} without ({c['accepted_without']} spam messages planted; "
           f"{c['refused']} refused, {c['not_sent']} queued deliveries removed)")  # fmt: skip
+    if not w:
+        return
     print(f"queue signal {fmt(w.get('queue_signal_s'))} after the first message; first bounce "
           f"{fmt(w.get('first_bounce_s'))}; lead over it "
           f"{fmt(_lead(w.get('first_bounce_s'), w.get('queue_signal_s')))}")  # fmt: skip
@@ -282,7 +291,7 @@ def main() -> int:
         scan = scan_original(sim, work, args.severity)
         for kind in args.kinds:
             hijack = next(s for s in sim.scenarios if s.kind == kind)
-            c = containment_run(sim, hijack, work, args)
+            c = containment_run(sim, hijack, work, args, scan.get(kind, {}).get("evidence"))
             w = {} if args.skip_watch else watch_run(sim, hijack, work, args)
             report(kind, c, w, scan.get(kind, {}))
     finally:

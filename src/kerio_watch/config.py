@@ -407,6 +407,16 @@ def config_as_dict(config: Config) -> dict[str, Any]:
     return typing.cast(dict[str, Any], redacted(data))
 
 
+REFERENCE_SECTIONS: tuple[tuple[str, type], ...] = (
+    ("[site]", SiteConfig),
+    ('[users."ADDRESS"]', UserConfig),
+    ("[state]", StateConfig),
+    ("[kerio_api]", KerioApiConfig),
+    ("[kerio_api.contain]", ContainConfig),
+)
+"""The plain sections of the configuration reference, in order."""
+
+
 def reference_markdown() -> str:
     """The configuration reference (``docs/configuration.md`` is this text; a test checks)."""
     from kerio_watch.alerts import SINKS  # noqa: PLC0415 (registries import config)
@@ -437,19 +447,13 @@ def reference_markdown() -> str:
                 default = f.default_factory()
             else:
                 default = ""
-            if dataclasses.is_dataclass(default):
-                shown = "a table (below)"
-            else:
-                shown = "none" if default in (None, (), {}, "") else f"`{_toml_value(default)}`"
+            shown = _shown_default(default)
             text = f.metadata.get("help", "")
             out.append(f"| `{f.name}` | {shown} | {text} |")
         out.append("")
 
-    table("[site]", SiteConfig)
-    table('[users."ADDRESS"]', UserConfig)
-    table("[state]", StateConfig)
-    table("[kerio_api]", KerioApiConfig)
-    table("[kerio_api.contain]", ContainConfig)
+    for title, cls in REFERENCE_SECTIONS:
+        table(title, cls)
     out.extend(
         [
             "## `[detectors.NAME]`",
@@ -498,6 +502,13 @@ def reference_markdown() -> str:
             out.append(f"| `{key}` | {shown} | {f.metadata.get('help', '')} |")
         out.append("")
     return "\n".join(out).rstrip() + "\n"
+
+
+def _shown_default(default: Any) -> str:
+    """A default as the reference shows it (a nested section is a table of its own)."""
+    if dataclasses.is_dataclass(default):
+        return "a table (below)"
+    return "none" if default in (None, (), {}, "") else f"`{_toml_value(default)}`"
 
 
 def _toml_value(value: Any) -> str:

@@ -205,7 +205,6 @@ def create_app(
             incidents=_by_severity(open_incidents),
             report=report,
             traffic=traffic_chart(report.traffic, report.incidents, st),
-            **respond.home_context(s),
         )
 
     @app.get("/incidents")
@@ -245,7 +244,6 @@ def create_app(
             charts=charts,
             decisions=DECISIONS,
             nearby=_nearby(view, inc.first_signal or inc.opened, inc.updated) if view else [],
-            **respond.incident_context(s, incident_id),
         )
 
     @app.post("/incidents/<int:incident_id>/ack")
@@ -304,7 +302,6 @@ def create_app(
             charts=_account_charts(view, st),
             days=int(days),
             entries=list(reversed(view.entries))[:1000],
-            **respond.account_context(s, view.account),
         )
 
     # -- search -----------------------------------------------------------------
@@ -362,17 +359,15 @@ def create_app(
             json.dumps(jsonable(r, st.iso), ensure_ascii=False), mimetype="application/json"
         )
 
-    respond.add_routes(app, db_path, config)
-
-    @app.errorhandler(400)
-    @app.errorhandler(403)
-    @app.errorhandler(404)
-    @app.errorhandler(405)
     def error_page(exc: Any) -> tuple[str, int]:
         code = int(getattr(exc, "code", 500) or 500)
         return render_template(
             "error.html", code=code, message=str(getattr(exc, "description", "") or "")
         ), code
+
+    for code in (400, 403, 404, 405):
+        app.register_error_handler(code, error_page)
+    respond.add_routes(app, db_path, config)
 
     return app
 

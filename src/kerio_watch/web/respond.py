@@ -58,8 +58,26 @@ def account_context(store: Store, account: str) -> dict[str, Any]:
     return {"queue_text": queue_line(row) if row else None}
 
 
+def page_context(db_path: Path) -> dict[str, Any]:
+    """The containment and queue data of the page being rendered (by its endpoint)."""
+    endpoint, args = request.endpoint, request.view_args or {}
+    if endpoint not in ("index", "incident", "account"):
+        return {}
+    store = open_store(db_path, readonly=True)
+    try:
+        if endpoint == "incident":
+            return incident_context(store, int(args["incident_id"]))
+        if endpoint == "account":
+            return account_context(store, str(args["address"]).strip().lower())
+        return home_context(store)
+    finally:
+        store.close()
+
+
 def add_routes(app: Flask, db_path: Path, config: Config) -> None:
-    """``POST /incidents/<id>/release`` (CSRF-checked by the app, like every POST)."""
+    """The pages' containment data, and ``POST /incidents/<id>/release`` (CSRF-checked by
+    the app, like every POST)."""
+    app.context_processor(lambda: page_context(db_path))
 
     @app.post("/incidents/<int:incident_id>/release")
     def release(incident_id: int) -> BaseResponse:
