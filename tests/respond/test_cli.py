@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from click.testing import CliRunner
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from kerio_watch.cli import main
@@ -16,11 +16,12 @@ from kerio_watch.config import config_from_dict
 from kerio_watch.incidents.engine import Incident
 from kerio_watch.respond.contain import Containment
 from kerio_watch.respond.queue import parse_item, parse_time
+from kerio_watch.respond.worker import Responder
 from kerio_watch.severity import Severity
 from kerio_watch.store import open_store
 from kerio_watch.store.responses import ResponseStore
 
-from .conftest import Kerio
+from .conftest import Kerio, wait_for
 
 
 def contained_db(kerio: Kerio, tmp_path: Path, dry_run: bool) -> Path:
@@ -89,6 +90,28 @@ def test_any_queue_item_is_taken_or_left_never_a_crash(item: dict[str, Any]) -> 
 
 
 @given(JSON)
+@example(float("inf"))
+@example(float("nan"))
+@example({"date": {"year": float("inf"), "month": 1, "day": 1}})
+@example(10**40)
 def test_any_time_value_is_a_time_or_nothing(value: Any) -> None:
     ts = parse_time(value, lambda t: t)
     assert ts is None or isinstance(ts, int)
+
+
+def test_a_refused_login_is_reported_clearly(kerio: Kerio, tmp_path: Path) -> None:
+    """The worker thread records the refusal; status says so, never the password."""
+    kerio.password_file.write_text("not-the-password")
+    db = tmp_path / "state.db"
+    open_store(db).close()
+    responder = Responder(kerio.config(poll_seconds=1), db, lambda t: t)
+    responder.start()
+    try:
+        wait_for(
+            lambda: "LOGIN REFUSED" in CliRunner().invoke(main, ["status", "--db", str(db)]).output
+        )
+    finally:
+        responder.stop()
+    out = CliRunner().invoke(main, ["status", "--db", str(db)]).output
+    assert "login as admin refused" in out and "detection goes on" in out
+    assert "not-the-password" not in out

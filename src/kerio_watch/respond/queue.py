@@ -25,6 +25,8 @@ from kerio_watch.respond.client import ApiClient
 from kerio_watch.respond.settings import KerioApiConfig
 
 PAGE = 1000
+MAX_EPOCH = 1 << 35
+"""Times beyond this (year 3058) are not times."""
 SAMPLE_IDS = 50
 ToUtc = Callable[[int], int]
 """Server local time (epoch seconds as if UTC) -> UTC epoch seconds."""
@@ -142,7 +144,7 @@ def parse_time(value: Any, to_utc: ToUtc) -> int | None:
         return None
     if isinstance(value, int | float):
         seconds = value / 1000 if value > 1e11 else value
-        return int(seconds) if seconds > 0 else None
+        return int(seconds) if 0 < seconds < MAX_EPOCH else None  # also NaN and infinity
     if isinstance(value, dict):
         return _struct_time(value, to_utc)
     text = str(value).strip()
@@ -170,7 +172,7 @@ def _struct_time(value: dict[str, Any], to_utc: ToUtc) -> int | None:
             int(time_.get("min", 0)),
             tzinfo=dt.UTC,
         )
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, OverflowError):
         return None
     return to_utc(int(when.timestamp()))
 
