@@ -30,6 +30,8 @@ def contained_db(kerio: Kerio, tmp_path: Path, dry_run: bool) -> Path:
     now = int(time.time())
     inc = Incident(9, "bob@example.com", now, now, severity=Severity.CRITICAL, first_signal=now)
     inc.source_ips = ["185.9.9.9"]
+    with store.transaction():
+        store.save_incidents([inc])
     config = kerio.config(contain={"actions": {"critical": ["stop_sending", "block_ip"]},
                                    "dry_run": dry_run})  # fmt: skip
     client = kerio.client()
@@ -44,6 +46,8 @@ def test_release_from_the_command_line(kerio: Kerio, tmp_path: Path) -> None:
     config.write_text(kerio.toml())
     listed = CliRunner().invoke(main, ["actions", "9", "--db", str(db), "--format", "jsonl"])
     rows = [json.loads(x) for x in listed.output.splitlines()]
+    table = CliRunner().invoke(main, ["incidents", "--db", str(db)]).output
+    assert "contained" in table
     assert [(r["action"], r["status"]) for r in rows] == [("stop_sending", "done"),
                                                           ("block_ip", "done")]  # fmt: skip
     assert rows[0]["calls"][-1]["answer"] == {"errors": []}
@@ -52,6 +56,8 @@ def test_release_from_the_command_line(kerio: Kerio, tmp_path: Path) -> None:
     assert done.output.count("released by") == 2
     again = CliRunner().invoke(main, ["release", "9", "--db", str(db), "-c", str(config)])
     assert "nothing in effect to release" in again.output
+    listed = CliRunner().invoke(main, ["incidents", "--db", str(db), "--format", "jsonl"])
+    assert json.loads(listed.output)["containment"] == "released"
     assert kerio.state.may_send("bob@example.com", "x@spam.test", "185.9.9.9")
 
 

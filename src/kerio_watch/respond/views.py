@@ -101,6 +101,23 @@ def account_queue(store: Store, account: str) -> dict[str, Any] | None:
     return rows[0] if rows else None
 
 
+def containment_states(store: Store) -> dict[int, str]:
+    """Incident id -> one word for its containment (``contained``, ``dry run``,
+    ``released``, ``failed``, ``skipped``), for incident lists."""
+    order = ("contained", "failed", "dry run", "released", "skipped")
+    word = {"done": "contained", "kept": "contained", "pending": "contained",
+            "unknown": "contained", "releasing": "contained", "failed": "failed",
+            "release_failed": "failed", "dry_run": "dry run", "released": "released",
+            "skipped": "skipped"}  # fmt: skip
+    out: dict[int, str] = {}
+    for r in ResponseStore(store).actions(limit=100_000):
+        state = word.get(r.status, r.status)
+        known = out.get(r.incident_id)
+        if known is None or order.index(state) < order.index(known):
+            out[r.incident_id] = state
+    return out
+
+
 def incident_actions(store: Store, incident_id: int) -> list[ActionRecord]:
     """The containment journal of one incident."""
     return ResponseStore(store).actions(incident_id=incident_id)
