@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kerio_watch.errors import ConfigError
 from kerio_watch.masking import redacted
+from kerio_watch.respond.settings import ContainConfig, KerioApiConfig, check_kerio_api
 from kerio_watch.web.keys import web_reference
 
 T = TypeVar("T")
@@ -177,6 +178,10 @@ class Config:
         default=(), metadata=_help("Alert destinations: [[sinks]] tables with a type.")
     )
     web: dict[str, Any] = field(default_factory=dict, metadata=_help("The dashboard."))
+    kerio_api: KerioApiConfig = field(
+        default_factory=KerioApiConfig,
+        metadata=_help("Kerio Connect's Administration API: queue watch and containment."),
+    )
     source: str = field(default="<defaults>", metadata=_help("Where this came from."))
 
     def user(self, address: str) -> UserConfig | None:
@@ -361,6 +366,9 @@ def config_from_dict(data: dict[str, Any], source: str = "<dict>") -> Config:
     site = _check_site(config.site, problems)
     _check_firewall(config.firewall, problems)
     users = _check_users(config.users, problems)
+    kerio_api, api_problems = check_kerio_api(config.kerio_api)
+    for key, message in api_problems:
+        problems.add(f"kerio_api.{key}", message)
     if config.state.activity_days < 0:
         problems.add(
             "state.activity_days",
@@ -389,7 +397,9 @@ def config_from_dict(data: dict[str, Any], source: str = "<dict>") -> Config:
         problems.add(key, rest)
     if problems.items:
         raise ConfigError(problems.items)
-    return dataclasses.replace(config, site=site, users=users, sinks=tuple(sinks), source=source)
+    return dataclasses.replace(
+        config, site=site, users=users, sinks=tuple(sinks), kerio_api=kerio_api, source=source
+    )
 
 
 def load_config(path: Path | None) -> Config:
@@ -452,6 +462,17 @@ def config_as_dict(config: Config) -> dict[str, Any]:
     return typing.cast(dict[str, Any], redacted(data))
 
 
+REFERENCE_SECTIONS: tuple[tuple[str, type], ...] = (
+    ("[site]", SiteConfig),
+    ('[users."ADDRESS"]', UserConfig),
+    ("[state]", StateConfig),
+    ("[firewall]", FirewallConfig),
+    ("[kerio_api]", KerioApiConfig),
+    ("[kerio_api.contain]", ContainConfig),
+)
+"""The plain sections of the configuration reference, in order."""
+
+
 def reference_markdown() -> str:
     """The configuration reference (``docs/configuration.md`` is this text; a test checks)."""
     from kerio_watch.alerts import SINKS  # noqa: PLC0415 (registries import config)
@@ -482,15 +503,13 @@ def reference_markdown() -> str:
                 default = f.default_factory()
             else:
                 default = ""
-            shown = "none" if default in (None, (), {}, "") else f"`{_toml_value(default)}`"
+            shown = _shown_default(default)
             text = f.metadata.get("help", "")
             out.append(f"| `{f.name}` | {shown} | {text} |")
         out.append("")
 
-    table("[site]", SiteConfig)
-    table('[users."ADDRESS"]', UserConfig)
-    table("[state]", StateConfig)
-    table("[firewall]", FirewallConfig)
+    for title, cls in REFERENCE_SECTIONS:
+        table(title, cls)
     out.extend(
         [
             "## `[detectors.NAME]`",
@@ -548,6 +567,13 @@ def _sink_option_row(
     else:
         shown = "required"
     return f"| `{key}` | {shown} | {f.metadata.get('help', '')} |"
+
+
+def _shown_default(default: Any) -> str:
+    """A default as the reference shows it (a nested section is a table of its own)."""
+    if dataclasses.is_dataclass(default):
+        return "a table (below)"
+    return "none" if default in (None, (), {}, "") else f"`{_toml_value(default)}`"
 
 
 def _toml_value(value: Any) -> str:

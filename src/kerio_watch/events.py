@@ -283,6 +283,27 @@ class Connection(Event):
 
 
 @dataclass(slots=True)
+class QueueSender(Event):
+    """Event kind: ``queue_sender``. One sender's messages in Kerio's queue, as read
+    through the Administration API (not a log line; ``log`` is ``kerio_api``).
+
+    ``ts`` is the time of the poll on kerio-watch's clock: the queue has no log time.
+    Fields: ``account`` (the authenticated sender, else the envelope sender),
+    ``queued``, ``deferred`` (already tried and waiting for a retry), ``domains``
+    (distinct recipient domains), ``oldest_age`` (seconds the oldest has waited),
+    ``ips`` (the addresses the messages came from).
+    """
+
+    kind: ClassVar[str] = "queue_sender"
+    account: str
+    queued: int
+    deferred: int = 0
+    domains: int = 0
+    oldest_age: int = 0
+    ips: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
 class Unparsed:
     """A line no parser understood; counted per file and kind, kept for inspection."""
 
@@ -306,6 +327,7 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     ConfigChange,
     ServerNotice,
     Connection,
+    QueueSender,
 )
 """Every concrete event type, for docs and tests."""
 

@@ -363,6 +363,18 @@ class Pipeline:
         else:
             self.learner.event(event)
 
+    def external(self, event: Event) -> None:
+        """An event from outside the logs (Kerio's queue, read through the API).
+
+        Detectors that want its kind see it and their signals join the incidents; the
+        clock, the learner and the activity do not: it carries the time of the poll,
+        not a log time.
+        """
+        for observe in self.dispatch.get(event.kind, ()):
+            signals = observe(event)
+            if signals:
+                self._signals(signals)
+
     def _submission(self, msg: MessageReceived, user: str, new: bool) -> Submission:
         host = msg.sender_host
         via = False

@@ -68,11 +68,23 @@ def _register() -> None:
         listing,
         parse,
         report,
+        respond,
         scan,
         sinks,
     )
 
-    for module in (scan, parse, demo, config_cmd, incidents, listing, report, sinks, follow):
+    for module in (
+        scan,
+        parse,
+        demo,
+        config_cmd,
+        incidents,
+        listing,
+        report,
+        sinks,
+        follow,
+        respond,
+    ):
         for command in module.COMMANDS:
             main.add_command(command)
 

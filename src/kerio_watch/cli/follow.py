@@ -18,6 +18,7 @@ from kerio_watch.alerts.router import Router
 from kerio_watch.cli.common import load
 from kerio_watch.cli.options import config_option, db_option, format_option, output_option
 from kerio_watch.errors import ConfigError
+from kerio_watch.respond.views import api_status, status_lines
 from kerio_watch.service import (
     META_PREFIX,
     FollowService,
@@ -175,6 +176,7 @@ def status_report(store: Store, db_path: Path, config_path: Path | None) -> dict
             s.label: by_severity.get(s.label, 0) for s in sorted(Severity, reverse=True)
         },
         "sinks": _sink_health(store, config_path),
+        "kerio_api": api_status(store),
     }
 
 
@@ -279,6 +281,8 @@ def print_status(console: Console, report: dict[str, Any]) -> None:
             f"sink {printable(str(sink['name']))}: {ok}; {sink['pending']} pending, "
             f"{sink['sent']} sent, {sink['failed']} failed"
         )
+    for line in status_lines(report["kerio_api"]) if report["kerio_api"] else ():
+        console.print(line, markup=False, soft_wrap=True)
 
 
 COMMANDS = [follow, status]

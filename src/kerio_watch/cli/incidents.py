@@ -15,6 +15,7 @@ from kerio_watch.cli.common import load
 from kerio_watch.cli.options import config_option, db_option, min_severity_option, output_option
 from kerio_watch.incidents.ack import acknowledge
 from kerio_watch.report.servertime import ServerTime
+from kerio_watch.respond.views import containment_states
 from kerio_watch.severity import Severity
 from kerio_watch.store import open_store
 from kerio_watch.textsafe import json_text, printable
@@ -56,12 +57,14 @@ def incidents(
             min_severity=int(Severity.parse(min_severity)),
             limit=limit,
         )
+        contained = containment_states(store)
     finally:
         store.close()
     out = sys.stdout
     if output_format == "jsonl":
         for inc in rows:
-            out.write(json_text(inc.to_dict()) + "\n")
+            data = {**inc.to_dict(), "containment": contained.get(inc.id)}
+            out.write(json_text(data) + "\n")
         return
     console = Console(file=out, highlight=False)
     if not rows:
@@ -78,7 +81,7 @@ def incidents(
             str(inc.id),
             f"[{SEVERITY_STYLES[inc.severity]}]{inc.severity.label}[/]",
             str(inc.score),
-            inc.status,
+            inc.status + (f"\n{contained[inc.id]}" if inc.id in contained else ""),
             safe(inc.key),
             f"{st.local(inc.opened):%Y-%m-%d %H:%M}\n{st.local(inc.updated):%Y-%m-%d %H:%M}",
             safe(inc.summary()[:160]),

@@ -16,6 +16,7 @@ from kerio_watch.errors import ConfigError, KerioWatchError
 from kerio_watch.report.build import DAY, build_report, resolve_period
 from kerio_watch.report.model import Period, jsonable
 from kerio_watch.report.servertime import ServerTime
+from kerio_watch.respond.views import account_queue, incident_actions, print_actions, queue_line
 from kerio_watch.store import open_store
 from kerio_watch.store.base import Store
 from kerio_watch.store.sqlite import default_db_path
@@ -204,6 +205,8 @@ def user(
         else:
             period = builder.default_period(account)
         view = builder.build(account, period)
+        queue = account_queue(store, account)
+        contained = [r for i in view.incidents for r in incident_actions(store, i.id)]
     finally:
         store.close()
     if view.normal is None and not view.entries and not view.incidents:
@@ -212,11 +215,19 @@ def user(
             "(check the address, or scan the logs first)"
         )
     if output_format == "json":
-        sys.stdout.write(json_text(jsonable(view, st.iso), indent=2) + "\n")
+        data = jsonable(view, st.iso)
+        data["queue"] = queue
+        data["containment"] = [r.to_dict() for r in contained]
+        sys.stdout.write(json_text(data, indent=2) + "\n")
         return
     from kerio_watch.report.text import render_account_text  # noqa: PLC0415
 
-    render_account_text(Console(highlight=False), view, st, limit)
+    console = Console(highlight=False)
+    render_account_text(console, view, st, limit)
+    if queue:
+        console.print(f"Kerio queue (API): {queue_line(queue)}", markup=False)
+    if contained:
+        print_actions(console, contained)
 
 
 @click.command()

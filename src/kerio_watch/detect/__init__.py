@@ -17,6 +17,7 @@ from kerio_watch.detect.from_mismatch import FromMismatchDetector
 from kerio_watch.detect.new_host import NewHostDetector
 from kerio_watch.detect.new_recipients import NewRecipientsDetector
 from kerio_watch.detect.odd_hours import OddHoursDetector
+from kerio_watch.detect.queue_api import QueueApiDetector
 from kerio_watch.detect.queue_backlog import QueueBacklogDetector
 from kerio_watch.detect.unusual_service import UnusualServiceDetector
 from kerio_watch.detect.volume import VolumeDetector
@@ -33,6 +34,7 @@ DETECTORS: dict[str, Any] = {
     "bounces": BouncesDetector,
     "queue_backlog": QueueBacklogDetector,
     "direct_smtp": DirectSmtpDetector,
+    "queue_api": QueueApiDetector,
 }
 """Detector name -> class (called as ``cls(ctx, options)``)."""
 

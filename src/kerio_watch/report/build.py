@@ -36,6 +36,7 @@ from kerio_watch.report.model import (
     split_key,
 )
 from kerio_watch.report.servertime import ServerTime, describe_active_hours
+from kerio_watch.respond.views import response_section
 from kerio_watch.store.base import Store
 
 DAY = 86400
@@ -143,6 +144,7 @@ class ReportBuilder:
             heatmaps=self.heatmaps(incidents),
             hardening=self.hardening(),
             empty=not self.rows,
+            response=response_section(self.store, self.period.since, self.period.until),
         )
 
     def totals(self) -> Totals:

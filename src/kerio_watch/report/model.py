@@ -316,6 +316,19 @@ class Totals:
 
 
 @dataclass
+class ResponseSection:
+    """Kerio's Administration API: the queue at the last poll and the containment journal."""
+
+    state: str
+    error: str | None
+    queue_total: int | None
+    queue_deferred: int | None
+    polled: str | None
+    senders: list[dict[str, Any]]
+    actions: list[dict[str, Any]]
+
+
+@dataclass
 class Report:
     """A digest of one period."""
 
@@ -336,6 +349,8 @@ class Report:
     hardening: Hardening
     empty: bool = False
     direct_smtp: DirectSmtp | None = None
+    response: ResponseSection | None = None
+    """Only when a follower has used Kerio's API."""
 
 
 def jsonable(value: Any, iso: Any) -> Any:

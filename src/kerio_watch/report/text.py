@@ -70,6 +70,7 @@ def render_report_text(console: Console, r: Report, st: ServerTime) -> None:
     )
     _incidents(console, r, st)
     render_machines_text(console, r.direct_smtp, st)
+    _response(console, r)
     _senders(console, r, st)
     _outside(console, r, st)
     _off_hours(console, r, st)
@@ -116,6 +117,27 @@ def _incidents(console: Console, r: Report, st: ServerTime) -> None:
             t(i.headline[:300] + (f" (+{len(i.reasons) - 1} more)" if len(i.reasons) > 1 else "")),
         )
     console.print(table)
+
+
+def _response(console: Console, r: Report) -> None:
+    resp = r.response
+    if resp is None:
+        return
+    head = f"\nKerio API: {resp.state}" + (f" ({t(resp.error or '')})" if resp.error else "")
+    if resp.polled:
+        head += f"; queue at {resp.polled} UTC: {resp.queue_total} messages"
+        head += f", {resp.queue_deferred} deferred"
+    console.print(Text(head))
+    if resp.senders:
+        table = _table("Queue by sender (last poll)", "account", "queue")
+        for row in resp.senders:
+            table.add_row(t(row["account"]), t(row["text"]))
+        console.print(table)
+    if resp.actions:
+        table = _table("Containment", "incident", "when (UTC)", "account", "action")
+        for a in resp.actions:
+            table.add_row(f"#{a['incident']}", a["when"], t(a["account"] or ""), t(a["what"]))
+        console.print(table)
 
 
 def _senders(console: Console, r: Report, st: ServerTime) -> None:

@@ -164,12 +164,52 @@ def m005_detector_state(db: sqlite3.Connection) -> None:
     )
 
 
+def m006_responses(db: sqlite3.Connection) -> None:
+    """Containment actions through Kerio's API (the journal) and the queue per sender."""
+    _script(
+        db,
+        """
+        CREATE TABLE response_actions (
+            id INTEGER PRIMARY KEY,
+            incident_id INTEGER NOT NULL,
+            account TEXT,
+            action TEXT NOT NULL,
+            target TEXT NOT NULL,
+            severity TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            dry_run INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            created REAL NOT NULL,
+            updated REAL NOT NULL,
+            expires REAL,
+            calls TEXT NOT NULL,
+            undo TEXT NOT NULL,
+            error TEXT,
+            released_by TEXT,
+            release_reason TEXT
+        );
+        CREATE INDEX response_actions_incident ON response_actions (incident_id);
+        CREATE INDEX response_actions_status ON response_actions (status, expires);
+        CREATE TABLE queue_senders (
+            account TEXT PRIMARY KEY,
+            polled INTEGER NOT NULL,
+            queued INTEGER NOT NULL,
+            deferred INTEGER NOT NULL,
+            domains INTEGER NOT NULL,
+            oldest_age INTEGER NOT NULL,
+            ips TEXT NOT NULL
+        );
+        """,
+    )
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "initial", m001_initial),
     (2, "follow_files", m002_follow_files),
     (3, "deliveries", m003_deliveries),
     (4, "acks", m004_acks),
     (5, "detector_state", m005_detector_state),
+    (6, "responses", m006_responses),
 ]
 """(version, name, function), in order."""
 

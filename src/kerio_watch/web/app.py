@@ -45,7 +45,7 @@ from kerio_watch.report.timeline import AccountView, account_view
 from kerio_watch.store import open_store
 from kerio_watch.store.base import Store
 from kerio_watch.textsafe import json_text
-from kerio_watch.web import security
+from kerio_watch.web import respond, security
 from kerio_watch.web.cache import ReportCache
 from kerio_watch.web.login import logged_in, register_login
 from kerio_watch.web.sessions import Sessions
@@ -322,15 +322,15 @@ def create_app(
         r = period_report(period)
         return Response(json_text(jsonable(r, st.iso)), mimetype="application/json")
 
-    @app.errorhandler(400)
-    @app.errorhandler(403)
-    @app.errorhandler(404)
-    @app.errorhandler(405)
     def error_page(exc: Any) -> tuple[str, int]:
         code = int(getattr(exc, "code", 500) or 500)
         return render_template(
             "error.html", code=code, message=str(getattr(exc, "description", "") or "")
         ), code
+
+    for code in (400, 403, 404, 405):
+        app.register_error_handler(code, error_page)
+    respond.add_routes(app, db_path, config)
 
     return app
 
