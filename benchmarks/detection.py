@@ -14,6 +14,11 @@ third message, whose time is read back from mail.log). False alarms: benign look
 accounts reaching high (target 0), and alerts of medium or above outside the hijacks
 per 100 accounts per day of reported traffic (target <= 3).
 
+Machines (the firewall log the simulator writes, one format per seed): every infected PC
+at high or above within 5 minutes of its first SMTP connection, naming exactly the
+accounts that use it; no benign machine (the mail server, an application server using a
+smarthost, an administrator testing with swaks, a monitoring probe) at medium or above.
+
 Usage::
 
     python benchmarks/detection.py [--seeds 1 2 3 4 5] [--users 40] [--days 28] [--keep DIR]
@@ -37,7 +42,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from kerio_watch.simulate import BENIGN_KINDS, HIJACK_KINDS, Scenario, SimConfig, simulate
+from kerio_watch.simulate import (
+    BENIGN_KINDS,
+    HIJACK_KINDS,
+    HOST_KINDS,
+    TRUTH_FILE,
+    Scenario,
+    SimConfig,
+    simulate,
+)
+from kerio_watch.store import open_store
 
 SEVERITIES = ("info", "low", "medium", "high", "critical")
 RANK = {name: i for i, name in enumerate(SEVERITIES)}
@@ -239,6 +253,93 @@ def verdict(out: Outcome) -> tuple[str, bool]:
     return "caught", True
 
 
+@dataclass
+class HostOutcome:
+    """What happened to one planted machine (firewall log) in one seed."""
+
+    seed: int
+    kind: str
+    host: str
+    malicious: bool
+    fmt: str
+    best: str = "-"
+    minutes: float | None = None
+    users: tuple[str, ...] = ()
+    named: tuple[str, ...] = ()
+
+    def verdict(self) -> tuple[str, bool]:
+        """(text, meets the target)."""
+        if not self.malicious:
+            ok = RANK.get(self.best, -1) < RANK["medium"]
+            return ("quiet" if ok else "FALSE MEDIUM+"), ok
+        if RANK.get(self.best, -1) < RANK["high"]:
+            return "MISSED", False
+        if self.minutes is None or self.minutes > BURST_MINUTES:
+            return "LATE", False
+        if self.named != self.users:
+            return "WRONG USERS", False
+        return "caught", True
+
+
+def judge_hosts(seed: int, workdir: Path) -> list[HostOutcome]:
+    """The planted machines of a seed ``judge`` has scanned, against its state database."""
+    truth = json.loads((workdir / f"seed{seed}" / TRUTH_FILE).read_text(encoding="utf-8"))
+    store = open_store(workdir / f"seed{seed}.db", readonly=True)
+    try:
+        incidents = [i for i in store.incidents(limit=100_000) if i.key.startswith("host:")]
+        alerts = store.alerts(limit=100_000)
+    finally:
+        store.close()
+    fmt = SimConfig(seed=seed).firewall_format or "-"
+    out = []
+    for h in truth.get("hosts", []):
+        mine = [i for i in incidents if i.key == f"host:{h['host']}"]
+        ids = {i.id for i in mine}
+        o = HostOutcome(seed, h["kind"], h["host"], h["malicious"], fmt, users=tuple(h["users"]))
+        if mine:
+            o.best = max(i.severity for i in mine).label
+            o.named = tuple(sorted({a for i in mine for a in i.facts.get("accounts", [])}))
+        start = datetime.fromisoformat(h["start"])
+        highs = [a.ts for a in alerts if a.incident_id in ids and a.severity >= RANK["high"]]
+        if highs:
+            o.minutes = (min(highs) - start.timestamp()) / 60
+        out.append(o)
+    return out
+
+
+def report_hosts(outcomes: list[HostOutcome]) -> bool:
+    """Print the machines' table and summary; whether every target was met."""
+    print(f"\nMachines (firewall log): {'seed':>4}  {'format':<9} {'machine':<15} {'kind':<17} "
+          f"{'best':<9} {'min':>6}  verdict")  # fmt: skip
+    ok_all = True
+    for o in outcomes:
+        text, ok = o.verdict()
+        ok_all &= ok
+        print(f"{'':24}{o.seed:>5}  {o.fmt:<9} {o.host:<15} {o.kind:<17} {o.best:<9} "
+              f"{fmt_minutes(o.minutes)}  {text}")  # fmt: skip
+        if o.malicious and o.named != o.users:
+            print(f"{'':30}named {', '.join(o.named) or '-'}; uses {', '.join(o.users)}")
+    print("\nBy machine kind (all seeds):")
+    for kind in HOST_KINDS:
+        outs = [o for o in outcomes if o.kind == kind]
+        if not outs:
+            continue
+        worst = min((o.best for o in outs), key=lambda s: RANK.get(s, -1))
+        best = max((o.best for o in outs), key=lambda s: RANK.get(s, -1))
+        mins = [o.minutes for o in outs if o.minutes is not None]
+        target = (
+            f"high within {BURST_MINUTES:g} min, users exact"
+            if outs[0].malicious
+            else "never medium"
+        )
+        met = all(o.verdict()[1] for o in outs)
+        print(
+            f"  {kind:<17} {len(outs):>2} seeds  severity {worst}..{best}  max min "
+            f"{(max(mins) if mins else float('nan')):5.1f}  {target}: {'ok' if met else 'MISSED'}"
+        )
+    return ok_all
+
+
 def main() -> int:
     """Run the benchmark and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -252,10 +353,12 @@ def main() -> int:
     workdir = args.keep or Path(tempfile.mkdtemp(prefix="kw-detect-"))
     workdir.mkdir(parents=True, exist_ok=True)
     results = []
+    hosts: list[HostOutcome] = []
     try:
         for seed in args.seeds:
             res = judge(seed, args.users, args.days, workdir)
             results.append(res)
+            hosts += judge_hosts(seed, workdir)
             print(
                 f"seed {seed}: {res.lines:,} log lines scanned in {res.scan_seconds:.1f} s, "
                 f"{len(res.false_alarms)} false alarms",
@@ -310,6 +413,7 @@ def main() -> int:
         for r in results:
             for a in r.false_alarms:
                 print(f"  seed {r.seed} {a.when:%m-%d %H:%M} {a.severity:<8} {a.summary[:240]}")
+    ok_all &= report_hosts(hosts)
     print("\nall targets met" if ok_all else "\nSOME TARGETS MISSED")
     return 0 if ok_all else 1
 

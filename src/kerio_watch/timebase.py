@@ -70,6 +70,7 @@ class Timebase:
         self._hour_cache: dict[int, tuple[int, int]] = {}
         self._fold_hours: set[int] = set()
         self._max_in_hour: dict[int, int] = {}
+        self._wall_cache: dict[int, int] = {}
         self.stored = False
         """Seeded from the offsets an earlier scan recorded (no Queue-ID seen yet)."""
 
@@ -177,6 +178,18 @@ class Timebase:
             return int(off.total_seconds()) if off else 0
         i = bisect.bisect_right(self._changes_at, utc_ts) - 1
         return -self._changes_delta[max(i, 0)]
+
+    def wall(self, utc_ts: int) -> int:
+        """A UTC instant as the server's local wall-clock seconds (the inverse of
+        :meth:`to_utc`, up to the repeated hour); cached per hour."""
+        hour = utc_ts // 3600
+        off = self._wall_cache.get(hour)
+        if off is None:
+            off = self.offset_at(hour * 3600)
+            if len(self._wall_cache) > 100_000:
+                self._wall_cache.clear()
+            self._wall_cache[hour] = off
+        return utc_ts + off
 
     def localize(self, utc_ts: int) -> dt.datetime:
         """A UTC epoch as an aware datetime in the server's offset."""

@@ -227,7 +227,7 @@ class TestRendering:
         assert "default-src 'none'" in html
         for attr in ('src="http', "src='http", 'href="http', "@import", "url("):
             assert attr not in html
-        assert "ip saddr 192.168.1.5 tcp dport { 25, 465, 587 } accept" in html
+        assert "ip saddr 192.168.1.5 tcp dport { 25, 465, 587, 2525 } accept" in html
         assert "iptables -A MAIL_EGRESS -s 192.168.1.5 -j RETURN" in html
         assert "font-family: -apple-system" in html  # the stylesheet is not escaped
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import IO
 
@@ -14,7 +13,7 @@ from kerio_watch.alerts.model import Alert
 from kerio_watch.incidents import playbook
 from kerio_watch.incidents.lifecycle import REACTIVATED
 from kerio_watch.severity import Severity
-from kerio_watch.textsafe import printable
+from kerio_watch.textsafe import json_text, printable
 
 SEVERITY_STYLES = {
     Severity.INFO: "dim",
@@ -26,8 +25,8 @@ SEVERITY_STYLES = {
 
 
 def alert_json(alert: Alert) -> str:
-    """One JSON line (non-ASCII kept, control characters escaped by JSON)."""
-    return json.dumps(alert.to_dict(), ensure_ascii=False)
+    """One JSON line (non-ASCII kept, every control character escaped)."""
+    return json_text(alert.to_dict())
 
 
 class JsonLinesPrinter:

@@ -37,12 +37,18 @@ def is_notice(alert: Alert) -> bool:
     return alert.rule == HELD_RULE
 
 
+MACHINE_RULE = "kerio.firewall.direct_smtp"
+"""The rule of incidents about a LAN machine (its key is ``host:<addr>``)."""
+
+
 def who(alert: Alert) -> str:
-    """The account, ``IP <addr>`` for IP-only incidents, or ``server``."""
+    """The account, ``machine <addr>`` for a LAN machine, ``IP <addr>`` for IP-only
+    incidents, or ``server``."""
     if alert.user:
         return printable(alert.user)
     if alert.source_ip:
-        return f"IP {printable(alert.source_ip)}"
+        kind = "machine" if MACHINE_RULE in alert.rules else "IP"
+        return f"{kind} {printable(alert.source_ip)}"
     return "server"
 
 
@@ -99,7 +105,14 @@ def next_steps(alert: Alert) -> list[str]:
         ]
     inc = alert.incident_id
     addresses = [alert.source_ip] if alert.source_ip else []
-    if playbook.applies(alert.severity):
+    if MACHINE_RULE in alert.rules and not alert.user:
+        first = [
+            "Take the machine off the network and check it for malware; change the passwords "
+            "of the accounts used on it (the incident names them). To stop this for good, "
+            "let only the mail server reach ports 25, 465, 587 and 2525 (kerio-watch report "
+            "prints the firewall rule)."
+        ]
+    elif playbook.applies(alert.severity):
         first = [step.line() for step in playbook.steps(alert.user, addresses)]
     elif alert.user:
         first = [

@@ -69,11 +69,24 @@ def _register() -> None:
         listing,
         parse,
         report,
+        respond,
         scan,
         sinks,
     )
 
-    modules = (scan, parse, demo, config_cmd, incidents, ack, listing, report, sinks, follow)
+    modules = (
+        scan,
+        parse,
+        demo,
+        config_cmd,
+        incidents,
+        ack,
+        listing,
+        report,
+        sinks,
+        follow,
+        respond,
+    )
     for module in modules:
         for command in module.COMMANDS:
             main.add_command(command)

@@ -16,6 +16,7 @@ from rich.text import Text
 
 from kerio_watch.alerts.console import JsonLinesPrinter, render_alerts
 from kerio_watch.alerts.model import Alert
+from kerio_watch.cli.demo_machines import machine_rows
 from kerio_watch.cli.hints import invocation
 from kerio_watch.cli.options import min_severity_option, output_option
 from kerio_watch.cli.output import make_console, open_output, output_file_option
@@ -71,6 +72,8 @@ def scenario_table(result: SimResult, db_path: Path) -> Table:
                 quiet = "quiet" if best is None else f"{label} only"
                 verdict = f"[red]false alarm: {label}[/red]" if high else f"[green]{quiet}[/green]"
             table.add_row(planted, sc.account, verdict)
+        for row in machine_rows(result, store):  # the simulated firewall log's machines
+            table.add_row(*row)
         return table
     finally:
         store.close()

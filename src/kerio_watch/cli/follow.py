@@ -28,6 +28,7 @@ from kerio_watch.cli.output import make_console, open_output, output_file_option
 from kerio_watch.config import Config
 from kerio_watch.errors import ConfigError, UsageError
 from kerio_watch.report.servertime import ServerTime
+from kerio_watch.respond.views import api_status, status_lines
 from kerio_watch.service import (
     META_PREFIX,
     FollowService,
@@ -196,6 +197,7 @@ def status_report(store: Store, db_path: Path, config_path: Path | None) -> dict
             s.label: by_severity.get(s.label, 0) for s in sorted(Severity, reverse=True)
         },
         "sinks": _sink_health(store, config_path),
+        "kerio_api": api_status(store),
     }
 
 
@@ -318,6 +320,8 @@ def print_status(console: Console, report: dict[str, Any]) -> None:
             f"sink {printable(str(sink['name']))}: {ok}; {sink['pending']} pending, "
             f"{sink['sent']} sent, {sink['failed']} failed"
         )
+    for line in status_lines(report["kerio_api"]) if report["kerio_api"] else ():
+        console.print(line, markup=False, soft_wrap=True)
 
 
 COMMANDS = [follow, status]

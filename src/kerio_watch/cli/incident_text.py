@@ -23,6 +23,8 @@ from kerio_watch.incidents.lifecycle import status_text
 from kerio_watch.incidents.playbook import Step
 from kerio_watch.incidents.teach import describe
 from kerio_watch.report.servertime import ServerTime
+from kerio_watch.respond.views import RELEASABLE, print_actions
+from kerio_watch.store.responses import ActionRecord
 from kerio_watch.textsafe import printable
 
 EVIDENCE = 12
@@ -65,8 +67,10 @@ def render_incident(
     st: ServerTime,
     decisions: Sequence[Decision],
     todo: Sequence[Step],
+    contained: Sequence[ActionRecord] = (),
 ) -> None:
-    """The incident, why, the evidence, what to do now, the decisions, and what next."""
+    """The incident, why, the evidence, what to do now, the decisions, its containment
+    through Kerio's API (if any), and what next."""
     head = Text()
     head.append(f"{inc.severity.label.upper()}", style=SEVERITY_STYLES[inc.severity])
     head.append(f"  #{inc.id}  ", style="bold")
@@ -101,12 +105,17 @@ def render_incident(
         console.print(Text("  none yet", style="dim"))
     for d in decisions:
         console.print(decision_line(d, st))
-    _next(console, inc)
+    if contained:
+        console.print()
+        print_actions(console, list(contained))
+    _next(console, inc, contained)
 
 
-def _next(console: Console, inc: Incident) -> None:
+def _next(console: Console, inc: Incident, contained: Sequence[ActionRecord]) -> None:
     me = invocation()
     _heading(console, "Next")
+    if any(r.status in RELEASABLE for r in contained):
+        console.print(Text(f"  undo containment:   {me} release {inc.id} --reason '...'"))
     if inc.status in ("benign", "resolved"):
         console.print(Text(f"  undo the decision:  {me} ack {inc.id} --undo"))
         return

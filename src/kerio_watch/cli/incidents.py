@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -18,9 +17,10 @@ from kerio_watch.incidents.ack import find
 from kerio_watch.incidents.export import incident_detail, incident_record
 from kerio_watch.incidents.lifecycle import status_text
 from kerio_watch.report.servertime import ServerTime
+from kerio_watch.respond.views import containment_states, incident_actions
 from kerio_watch.severity import Severity
 from kerio_watch.store import open_store
-from kerio_watch.textsafe import printable
+from kerio_watch.textsafe import json_text, printable
 
 
 @click.group(invoke_without_command=True)
@@ -67,12 +67,14 @@ def incidents(
             min_severity=int(Severity.parse(min_severity)),
             limit=limit,
         )
+        contained = containment_states(store)
     finally:
         store.close()
     with open_output(output) as out:
         if output_format == "jsonl":
             for inc in rows:
-                out.write(json.dumps(incident_record(inc, st.iso), ensure_ascii=False) + "\n")
+                data = {**incident_record(inc, st.iso), "containment": contained.get(inc.id)}
+                out.write(json_text(data) + "\n")
             return
         console = make_console(out)
         if not rows:
@@ -89,7 +91,8 @@ def incidents(
                 str(inc.id),
                 Text(inc.severity.label, style=SEVERITY_STYLES[inc.severity]),
                 str(inc.score),
-                status_text(inc, st.fmt).replace(", ", "\n"),
+                status_text(inc, st.fmt).replace(", ", "\n")
+                + (f"\n{contained[inc.id]}" if inc.id in contained else ""),
                 Text(printable(inc.key)),
                 f"{st.local(inc.opened):%Y-%m-%d %H:%M}\n{st.local(inc.updated):%Y-%m-%d %H:%M}",
                 Text(printable(inc.summary())),
@@ -112,7 +115,8 @@ def show(
     output_format: str,
     output: Path | None,
 ) -> None:
-    """One incident: why, the evidence, what to do now, and every decision about it."""
+    """One incident: why, the evidence, what to do now, every decision about it and its
+    containment through Kerio's API."""
     parent = ctx.parent.params if ctx.parent is not None else {}
     db_path = db_path or parent.get("db_path")
     config = load(config_path or parent.get("config_path"))
@@ -121,15 +125,17 @@ def show(
         st = ServerTime.for_store(config, store)
         inc = find(store, incident_id)
         decisions = store.decisions(incident_id)
+        contained = incident_actions(store, incident_id)
     finally:
         store.close()
     todo = incident_steps(inc, config)
     with open_output(output) as out:
         if output_format == "json":
             data = incident_detail(inc, st.iso, decisions, todo)
-            out.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+            data["containment"] = [r.to_dict(st.iso) for r in contained]
+            out.write(json_text(data, indent=2) + "\n")
             return
-        render_incident(make_console(out), inc, st, decisions, todo)
+        render_incident(make_console(out), inc, st, decisions, todo, contained)
 
 
 COMMANDS = [incidents]

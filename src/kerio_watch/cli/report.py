@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-import json
 import secrets
 import sys
 from collections.abc import Callable
@@ -24,9 +23,10 @@ from kerio_watch.report.build import build_report
 from kerio_watch.report.model import Period, jsonable
 from kerio_watch.report.periods import combine, newest_until
 from kerio_watch.report.servertime import ServerTime
+from kerio_watch.respond.views import account_queue, incident_actions, print_actions, queue_line
 from kerio_watch.store import open_store
 from kerio_watch.store.sqlite import default_db_path
-from kerio_watch.textsafe import printable
+from kerio_watch.textsafe import json_text, printable
 
 
 def since_until(f: click.decorators.FC) -> click.decorators.FC:
@@ -143,7 +143,7 @@ def report(
     finally:
         store.close()
     if fmt == "json":
-        _write(json.dumps(jsonable(r, st.iso), ensure_ascii=False, indent=2) + "\n", output)
+        _write(json_text(jsonable(r, st.iso), indent=2) + "\n", output)
     elif fmt == "html":
         from kerio_watch.report.html import render_html  # noqa: PLC0415 (only html needs Jinja)
 
@@ -194,6 +194,8 @@ def user(
         builder = TimelineBuilder(store, config, st)
         period = _period(st, since, until, days, lambda: builder.default_period(account).until)
         view = builder.build(account, period)
+        queue = account_queue(store, account)
+        contained = [r for i in view.incidents for r in incident_actions(store, i.id)]
     finally:
         store.close()
     if view.normal is None and not view.entries and not view.incidents:
@@ -202,12 +204,20 @@ def user(
             "(check the address, or scan the logs first)"
         )
     if output_format == "json":
-        _write(json.dumps(jsonable(view, st.iso), ensure_ascii=False, indent=2) + "\n", output)
+        data = jsonable(view, st.iso)
+        data["queue"] = queue and {**queue, "polled": st.iso(int(queue["polled"]))}
+        data["containment"] = [r.to_dict(st.iso) for r in contained]
+        _write(json_text(data, indent=2) + "\n", output)
         return
     from kerio_watch.report.text import render_account_text  # noqa: PLC0415
 
     with open_output(output) as out:
-        render_account_text(make_console(out), view, st, limit)
+        console = make_console(out)
+        render_account_text(console, view, st, limit)
+        if queue:
+            console.print(f"Kerio queue (API): {queue_line(queue)}", markup=False)
+        if contained:
+            print_actions(console, contained)
 
 
 @click.command()

@@ -72,7 +72,7 @@ def run_scan(
             before = router.health()
             pipeline.listeners.append(router.listener)
             pipeline.on_save.append(router.on_save)
-        records = merged_records(files, pipeline.skip_line)
+        records = merged_records(files, pipeline.skip_line, pipeline.merge_time)
         if show_progress:
             stderr = Console(stderr=True)
             total = _estimate_lines(files)

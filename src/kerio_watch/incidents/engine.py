@@ -35,7 +35,10 @@ context such as "failed logins for this account from the internet" does not)."""
 IP_CEILING = Severity.LOW
 """Incidents about an IP alone (``ip:<addr>``) never go above this: internet noise is
 constant, and what matters is whether an account was used, which raises the account's
-own incident."""
+own incident. Incidents about a machine on the LAN (``host:<addr>``, from the firewall
+logs) have no ceiling: a PC that sends mail itself is the compromise."""
+MACHINE_KEYS = ("ip:", "host:")
+"""Key prefixes of incidents that are about no account."""
 ALERT_FROM = Severity.LOW
 """Incidents below this severity are kept (their signals corroborate later ones) but
 raise no alert."""
@@ -82,8 +85,8 @@ class Incident:
 
     @property
     def user(self) -> str | None:
-        """The account, or None for an IP-only incident."""
-        return None if self.key.startswith("ip:") else self.key
+        """The account, or None for an incident about an IP or a LAN machine."""
+        return None if self.key.startswith(MACHINE_KEYS) else self.key
 
     def reasons(self) -> list[Signal]:
         """The best signal of each rule, strongest first."""

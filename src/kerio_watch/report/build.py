@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from kerio_watch.config import Config
 from kerio_watch.detect.profile import Profile
 from kerio_watch.enrich.network import Networks
-from kerio_watch.report import hardening
+from kerio_watch.report import hardening, machines
 from kerio_watch.report.model import (
     BounceRow,
     GuessSource,
@@ -37,6 +37,7 @@ from kerio_watch.report.model import (
 )
 from kerio_watch.report.periods import DEFAULT_DAYS, default_period, resolve_period
 from kerio_watch.report.servertime import ServerTime, describe_active_hours
+from kerio_watch.respond.views import response_section
 from kerio_watch.store.base import Store
 
 DAY = 86400
@@ -121,6 +122,7 @@ class ReportBuilder:
             heatmaps=self.heatmaps(incidents),
             hardening=self.hardening(),
             empty=not self.rows,
+            response=response_section(self.store, self.period.since, self.period.until),
         )
 
     def totals(self) -> Totals:
@@ -423,4 +425,7 @@ def build_report(
     mail_server: str | None = None,
 ) -> Report:
     """The report for one period."""
-    return ReportBuilder(store, config, period, st, mail_server).build()
+    server = mail_server or machines.known_mail_server(store, config)
+    report = ReportBuilder(store, config, period, st, server).build()
+    report.direct_smtp = machines.direct_smtp_section(store, config, period)
+    return report

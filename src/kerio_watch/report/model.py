@@ -266,6 +266,41 @@ class EgressRule:
     nftables: str
     iptables: str
     why: str
+    pfsense: str = ""
+    """pfSense/OPNsense: the alias and the two LAN rules, as steps."""
+    kerio_control: str = ""
+    """Kerio Control: the service group and the two traffic rules, as steps."""
+
+
+@dataclass(frozen=True)
+class MachineRow:
+    """A LAN machine that opened SMTP connections to the internet itself."""
+
+    host: str
+    incident_id: int
+    severity: str
+    status: str
+    opened: int
+    updated: int
+    accounts: list[str]
+    """The accounts that used the machine (mail.log Sender-Host, audit.log logins)."""
+    ports: list[int]
+    headline: str
+    connections: int = 0
+    """SMTP connections the firewall logged from the machine in the period."""
+    blocked: int = 0
+    """...of which it blocked."""
+
+
+@dataclass(frozen=True)
+class DirectSmtp:
+    """The section "Machines that spoke SMTP directly" (from the firewall logs)."""
+
+    machines: list[MachineRow]
+    mail_servers: list[str]
+    """The mail server's addresses, each with where it comes from."""
+    firewall_seen: bool
+    """Whether any firewall log was ever read (else the section cannot say anything)."""
 
 
 @dataclass(frozen=True)
@@ -291,6 +326,19 @@ class Totals:
 
 
 @dataclass
+class ResponseSection:
+    """Kerio's Administration API: the queue at the last poll and the containment journal."""
+
+    state: str
+    error: str | None
+    queue_total: int | None
+    queue_deferred: int | None
+    polled: str | None
+    senders: list[dict[str, Any]]
+    actions: list[dict[str, Any]]
+
+
+@dataclass
 class Report:
     """A digest of one period."""
 
@@ -310,6 +358,9 @@ class Report:
     heatmaps: list[Heatmap]
     hardening: Hardening
     empty: bool = False
+    direct_smtp: DirectSmtp | None = None
+    response: ResponseSection | None = None
+    """Only when a follower has used Kerio's API."""
 
 
 def jsonable(value: Any, iso: Any) -> Any:

@@ -15,6 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from kerio_watch.alerts.console import SEVERITY_STYLES
+from kerio_watch.report.machines import render_machines_text
 from kerio_watch.report.model import Report, SenderRow
 from kerio_watch.report.servertime import ServerTime
 from kerio_watch.report.timeline import AccountView, Known
@@ -74,6 +75,8 @@ def render_report_text(console: Console, r: Report, st: ServerTime) -> None:
         f"{tot.failed_logins:,} failed logins; {tot.bounces:,} bounces."
     )
     _incidents(console, r, st)
+    render_machines_text(console, r.direct_smtp, st)
+    _response(console, r)
     _senders(console, r, st)
     _outside(console, r, st)
     _off_hours(console, r, st)
@@ -120,6 +123,27 @@ def _incidents(console: Console, r: Report, st: ServerTime) -> None:
             t(i.headline[:300] + (f" (+{len(i.reasons) - 1} more)" if len(i.reasons) > 1 else "")),
         )
     console.print(table)
+
+
+def _response(console: Console, r: Report) -> None:
+    resp = r.response
+    if resp is None:
+        return
+    head = f"\nKerio API: {resp.state}" + (f" ({t(resp.error or '')})" if resp.error else "")
+    if resp.polled:
+        head += f"; queue at {resp.polled} UTC: {resp.queue_total} messages"
+        head += f", {resp.queue_deferred} deferred"
+    console.print(Text(head))
+    if resp.senders:
+        table = _table("Queue by sender (last poll)", "account", "queue")
+        for row in resp.senders:
+            table.add_row(t(row["account"]), t(row["text"]))
+        console.print(table)
+    if resp.actions:
+        table = _table("Containment", "incident", "when (UTC)", "account", "action")
+        for a in resp.actions:
+            table.add_row(f"#{a['incident']}", a["when"], t(a["account"] or ""), t(a["what"]))
+        console.print(table)
 
 
 def _senders(console: Console, r: Report, st: ServerTime) -> None:
@@ -285,6 +309,11 @@ def _hardening(console: Console, r: Report, st: ServerTime) -> None:
         console.print(Text("Replace MAIL_SERVER_IP (or pass --mail-server).", style="yellow"))
     console.print(_boxed(Text(h.egress.nftables.rstrip()), "nftables"))
     console.print(_boxed(Text(h.egress.iptables.rstrip()), "iptables"))
+    for title, text in (
+        ("pfSense, OPNsense", h.egress.pfsense),
+        ("Kerio Control", h.egress.kerio_control),
+    ):
+        console.print(_boxed(Text(text.rstrip()), title))
 
 
 def _known_lines(items: list[Known], tag_trust: bool = False) -> Text:

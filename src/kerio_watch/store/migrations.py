@@ -164,7 +164,46 @@ def m005_detector_state(db: sqlite3.Connection) -> None:
     )
 
 
-def m006_decisions(db: sqlite3.Connection) -> None:
+def m006_responses(db: sqlite3.Connection) -> None:
+    """Containment actions through Kerio's API (the journal) and the queue per sender."""
+    _script(
+        db,
+        """
+        CREATE TABLE response_actions (
+            id INTEGER PRIMARY KEY,
+            incident_id INTEGER NOT NULL,
+            account TEXT,
+            action TEXT NOT NULL,
+            target TEXT NOT NULL,
+            severity TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            dry_run INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            created REAL NOT NULL,
+            updated REAL NOT NULL,
+            expires REAL,
+            calls TEXT NOT NULL,
+            undo TEXT NOT NULL,
+            error TEXT,
+            released_by TEXT,
+            release_reason TEXT
+        );
+        CREATE INDEX response_actions_incident ON response_actions (incident_id);
+        CREATE INDEX response_actions_status ON response_actions (status, expires);
+        CREATE TABLE queue_senders (
+            account TEXT PRIMARY KEY,
+            polled INTEGER NOT NULL,
+            queued INTEGER NOT NULL,
+            deferred INTEGER NOT NULL,
+            domains INTEGER NOT NULL,
+            oldest_age INTEGER NOT NULL,
+            ips TEXT NOT NULL
+        );
+        """,
+    )
+
+
+def m007_decisions(db: sqlite3.Connection) -> None:
     """The decision history: every acknowledgement with when, who, why, notes and what
     teaching added (so that it can be undone exactly). Earlier acknowledgements are
     copied in, with what they taught unknown."""
@@ -197,7 +236,8 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (3, "deliveries", m003_deliveries),
     (4, "acks", m004_acks),
     (5, "detector_state", m005_detector_state),
-    (6, "decisions", m006_decisions),
+    (6, "responses", m006_responses),
+    (7, "decisions", m007_decisions),
 ]
 """(version, name, function), in order."""
 

@@ -3,17 +3,18 @@
 Pages: the incident pages (:mod:`kerio_watch.web.incident_views`), deciding and undoing
 (:mod:`kerio_watch.web.decide_views`), an outside address (:mod:`kerio_watch.web.address_views`),
 accounts and one account's charts and timeline, search by account, IP or Queue-ID, and
-the period report (also as an offline HTML file or JSON). Every page needs a login (see
+the period report (also as an offline HTML file or JSON), and releasing a containment
+(:mod:`kerio_watch.web.respond`). Every page needs a login (:mod:`kerio_watch.web.login`,
 :mod:`kerio_watch.web.security`). The store is opened read-only per request
 (:mod:`kerio_watch.web.context`); only a decision writes, through
-:mod:`kerio_watch.incidents.ack`, exactly like ``kerio-watch ack``.
+:mod:`kerio_watch.incidents.ack`, exactly like ``kerio-watch ack``, and a release,
+through :mod:`kerio_watch.respond`, exactly like ``kerio-watch release``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import ipaddress
-import json
 import re
 import secrets
 from pathlib import Path
@@ -27,7 +28,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, StrictUndefined
@@ -36,14 +36,17 @@ from werkzeug.wrappers import Response as BaseResponse
 from kerio_watch import __version__
 from kerio_watch.config import Config
 from kerio_watch.report.build import DAY, default_period, resolve_period
-from kerio_watch.report.html import render_html, report_charts, stylesheet
+from kerio_watch.report.html import inert_value, render_html, report_charts, stylesheet
 from kerio_watch.report.model import IncidentRow, Period, jsonable
 from kerio_watch.report.timeline import account_view
 from kerio_watch.store.base import Store
-from kerio_watch.web import address_views, context, decide_views, incident_views, security
+from kerio_watch.textsafe import json_text
+from kerio_watch.web import address_views, context, decide_views, incident_views, respond, security
 from kerio_watch.web.cache import ReportCache
 from kerio_watch.web.context import period_report, server_time, store
 from kerio_watch.web.incident_views import account_charts, parse_local
+from kerio_watch.web.login import logged_in, register_login
+from kerio_watch.web.sessions import Sessions
 from kerio_watch.web.settings import WebSettings
 
 PUBLIC_ENDPOINTS = frozenset(("login", "static", "report_css"))
@@ -75,6 +78,7 @@ def create_app(
         ]
     )
     app.jinja_env.undefined = StrictUndefined
+    app.jinja_env.finalize = inert_value
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.config.update(
@@ -82,12 +86,14 @@ def create_app(
         SESSION_COOKIE_NAME="kerio_watch_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_SECURE=settings.secure_cookie,
         PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=security.SESSION_HOURS),
         MAX_CONTENT_LENGTH=64 * 1024,
         TEMPLATES_AUTO_RELOAD=False,
     )
     token = settings.token or start_token
-    throttle = security.LoginThrottle()
+    sessions = Sessions(db_path, security.SESSION_HOURS * 3600)
+    register_login(app, settings, token, sessions)
     css = stylesheet()
     reports = ReportCache(db_path)
     app.extensions["kerio_watch.reports"] = reports
@@ -105,8 +111,8 @@ def create_app(
     @app.before_request
     def require_login() -> BaseResponse | None:
         if request.method == "POST":
-            security.check_csrf()
-        if request.endpoint in PUBLIC_ENDPOINTS or session.get("auth") is True:
+            security.check_csrf(https=settings.secure_cookie)
+        if request.endpoint in PUBLIC_ENDPOINTS or logged_in(sessions):
             return None
         return redirect(url_for("login", next=request.full_path.rstrip("?")))
 
@@ -127,45 +133,6 @@ def create_app(
         if account.startswith("#"):
             return url_for("incident", incident_id=int(account[1:]))
         return url_for("account", address=account)
-
-    def login_session() -> BaseResponse:
-        session.clear()
-        session.permanent = True
-        session["auth"] = True
-        security.csrf_token()
-        throttle.succeeded(request.remote_addr or "?")
-        return redirect(security.safe_next(request.values.get("next")))
-
-    # -- login ------------------------------------------------------------------
-    @app.route("/login", methods=["GET", "POST"])
-    def login() -> BaseResponse | str | tuple[str, int]:
-        client = request.remote_addr or "?"
-        error = None
-        given_token = request.values.get("token")
-        if request.method == "POST" or given_token:
-            if throttle.blocked(client):
-                return render_template(
-                    "login.html",
-                    error="Too many failed attempts: wait five minutes.",
-                    password=bool(settings.password_hash),
-                    token=bool(token),
-                ), 429
-            if security.token_ok(token, given_token):
-                return login_session()
-            if request.method == "POST" and security.password_ok(
-                settings.password_hash, request.form.get("password", "")
-            ):
-                return login_session()
-            throttle.failed(client)
-            error = "Wrong password or token."
-        return render_template(
-            "login.html", error=error, password=bool(settings.password_hash), token=bool(token)
-        ), (403 if error else 200)
-
-    @app.post("/logout")
-    def logout() -> BaseResponse:
-        session.clear()
-        return redirect(url_for("login"))
 
     @app.get("/assets/report.css")
     def report_css() -> Response:
@@ -261,20 +228,17 @@ def create_app(
         st = server_time()
         period = _period_from_args()
         r = period_report(period)
-        return Response(
-            json.dumps(jsonable(r, st.iso), ensure_ascii=False), mimetype="application/json"
-        )
+        return Response(json_text(jsonable(r, st.iso)), mimetype="application/json")
 
-    @app.errorhandler(400)
-    @app.errorhandler(403)
-    @app.errorhandler(404)
-    @app.errorhandler(405)
-    @app.errorhandler(409)
     def error_page(exc: Any) -> tuple[str, int]:
         code = int(getattr(exc, "code", 500) or 500)
         return render_template(
             "error.html", code=code, message=str(getattr(exc, "description", "") or "")
         ), code
+
+    for code in (400, 403, 404, 405, 409):
+        app.register_error_handler(code, error_page)
+    respond.add_routes(app, db_path, config)
 
     return app
 
