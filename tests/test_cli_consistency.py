@@ -41,6 +41,7 @@ PRINTING = [
     ["user"],
     ["report"],
     ["parse"],
+    ["actions"],
     ["list"],
 ]
 WITH_FORMATS = [c for c in PRINTING if c != ["list"]]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 from pathlib import Path
@@ -16,6 +17,7 @@ from kerio_watch.config import config_from_dict
 from kerio_watch.incidents.engine import Incident
 from kerio_watch.respond.contain import Containment
 from kerio_watch.respond.queue import parse_item, parse_time
+from kerio_watch.respond.views import QUEUE_KEY, STATUS_KEY
 from kerio_watch.respond.worker import Responder
 from kerio_watch.severity import Severity
 from kerio_watch.store import open_store
@@ -70,10 +72,64 @@ def test_release_refuses_without_the_api_or_anything_to_release(
     config = tmp_path / "kw.toml"
     config.write_text(kerio.toml())
     none = CliRunner().invoke(main, ["release", "7", "--db", str(db), "-c", str(config)])
-    assert none.exit_code == 1 and "has no containment to release" in none.output
+    assert none.exit_code == 2 and "no incident 7" in none.output  # as everywhere
     dry = CliRunner().invoke(main, ["release", "9", "--db", str(db), "-c", str(config)])
     assert dry.exit_code == 0 and "dry run" in dry.output
     assert kerio.state.writes == []
+
+
+def _recent_iso(text: str) -> bool:
+    """ISO 8601 with an offset, within a few minutes of now."""
+    when = dt.datetime.fromisoformat(text)
+    return when.tzinfo is not None and abs(when.timestamp() - time.time()) < 600
+
+
+def test_the_journal_reads_like_every_other_output(kerio: Kerio, tmp_path: Path) -> None:
+    """``actions`` writes to -o with ISO times; ``incidents show`` lists the incident's
+    containment (text and json) and says how to release it."""
+    db = contained_db(kerio, tmp_path, dry_run=True)
+    out = tmp_path / "journal.jsonl"
+    done = CliRunner().invoke(main, ["actions", "--db", str(db), "-f", "jsonl", "-o", str(out)])
+    assert done.exit_code == 0 and done.output == ""
+    rows = [json.loads(x) for x in out.read_text().splitlines()]
+    assert [r["status"] for r in rows] == ["dry_run", "dry_run"]
+    assert all(_recent_iso(r["created"]) and _recent_iso(r["updated"]) for r in rows)
+    assert all(_recent_iso(c["at"]) for r in rows for c in r["calls"] if "at" in c)
+    text = CliRunner().invoke(main, ["incidents", "show", "9", "--db", str(db)])
+    assert text.exit_code == 0, text.output
+    assert "Containment" in text.output and "stop sending bob@example.com (dry run)" in text.output
+    assert "release 9" in text.output
+    shown = CliRunner().invoke(main, ["incidents", "show", "9", "--db", str(db), "-f", "json"])
+    detail = json.loads(shown.output)
+    assert [(c["action"], c["status"]) for c in detail["containment"]] == [
+        ("stop_sending", "dry_run"),
+        ("block_ip", "dry_run"),
+    ]
+    assert _recent_iso(detail["containment"][0]["created"])
+
+
+def test_status_json_gives_the_api_times_on_the_server_clock(tmp_path: Path) -> None:
+    """The API's part of ``status -f json`` has ISO times on the server's clock, like the
+    rest; the text still says how long ago the queue was polled."""
+    db = tmp_path / "state.db"
+    store = open_store(db)
+    now = int(time.time())
+    status = {"state": "ok", "last_ok": "2026-03-30T10:00:00+00:00", "polls": 3}
+    status["at"] = status["last_ok"]
+    sender = {"account": "bob@example.com", "queued": 4, "deferred": 1, "domains": 3}
+    with store.transaction():
+        store.set_meta(STATUS_KEY, json.dumps(status))
+        store.set_meta(QUEUE_KEY, json.dumps({"polled": now, "total": 4, "deferred": 1}))
+        ResponseStore(store).replace_queue([{**sender, "oldest_age": 60, "ips": []}], now)
+    store.close()
+    config = tmp_path / "kw.toml"
+    config.write_text('[site]\ntimezone = "Europe/Prague"\n')
+    shown = CliRunner().invoke(main, ["status", "--db", str(db), "-c", str(config), "-f", "json"])
+    api = json.loads(shown.output)["kerio_api"]
+    assert api["last_ok"] == api["at"] == "2026-03-30T12:00:00+02:00"
+    assert _recent_iso(api["queue"]["polled"]) and _recent_iso(api["senders"][0]["polled"])
+    text = CliRunner().invoke(main, ["status", "--db", str(db)]).output
+    assert "bob@example.com: 4 queued (1 deferred) to 3 domains" in text
 
 
 JSON = st.recursive(

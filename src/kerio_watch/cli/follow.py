@@ -42,7 +42,7 @@ from kerio_watch.sources.follow import FollowOptions
 from kerio_watch.store import default_db_path, open_store
 from kerio_watch.store.base import FileCheckpoint, Store
 from kerio_watch.store.sqlite import db_stat
-from kerio_watch.textsafe import printable
+from kerio_watch.textsafe import json_text, printable
 
 
 def _positive(_ctx: click.Context, _param: click.Parameter, value: float) -> float:
@@ -150,11 +150,13 @@ def status(
     store = open_store(path, readonly=True)
     try:
         report = status_report(store, path, config_path)
+        st = ServerTime.for_store(_config(config_path), store)
     finally:
         store.close()
     with open_output(output) as out:
         if output_format == "json":
-            out.write(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+            data = {**report, "kerio_api": _api_json(report["kerio_api"], st)}
+            out.write(json_text(data, indent=2) + "\n")
         else:
             print_status(make_console(out), report)
 
@@ -217,6 +219,20 @@ def _on_server_clock(text: str | None, st: ServerTime) -> str | None:
         return st.iso(int(dt.datetime.fromisoformat(text).timestamp()))
     except ValueError:
         return text
+
+
+def _api_json(info: dict[str, Any] | None, st: ServerTime) -> dict[str, Any] | None:
+    """The API's part of ``status -f json`` with its times on the server's clock."""
+    if info is None:
+        return None
+    data: dict[str, Any] = {
+        k: _on_server_clock(info[k], st) for k in ("since", "last_ok", "at") if k in info
+    }
+    queue = info.get("queue")
+    if queue:
+        data["queue"] = {**queue, "polled": st.iso(int(queue["polled"]))}
+    senders = [{**row, "polled": st.iso(int(row["polled"]))} for row in info.get("senders") or []]
+    return {**info, **data, "senders": senders}
 
 
 def _file_status(cp: FileCheckpoint) -> dict[str, Any]:
