@@ -47,6 +47,15 @@ class TestSteps:
         assert "Block the address" not in [s.title for s in todo]
         assert "192.168.1.23 is on your own network" in todo[-1].text
 
+    def test_a_machine_without_an_account(self) -> None:
+        """An incident about a LAN machine alone (no account): clean the machine."""
+        from kerio_watch.incidents.playbook import steps  # noqa: PLC0415
+
+        lan = Networks(["192.168.1.0/24"])
+        (todo,) = steps(None, ["192.168.1.23"], lan.is_trusted)
+        assert todo.title == "Check the machine"
+        assert "192.168.1.23 is on your own network" in todo.text
+
     def test_webmail_placeholder_and_hostile_text(self) -> None:
         """0.0.0.0 (a webmail send) is not an address; log text is made printable."""
         from kerio_watch.incidents.playbook import steps  # noqa: PLC0415

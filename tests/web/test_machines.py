@@ -161,6 +161,29 @@ def test_the_incident_page_names_the_users_and_escapes_the_lines(
     assert HOSTILE not in html and "&lt;script&gt;alert(7)&lt;/script&gt;" in html
 
 
+def test_a_machine_incident_says_what_to_do_and_what_benign_means(
+    client: FlaskClient, scanned: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """High, with no account: the machine is the step; benign lets it send (not teach)."""
+    number = machine_incident(scanned[1])
+    html = page(client, f"/incidents/{number}")
+    assert "What to do now" in html and "Check the machine" in html
+    assert "this machine may speak SMTP to the internet" in html
+    assert "This machine may speak SMTP to the internet" in page(
+        client, f"/incidents/{number}/benign"
+    )
+    shown = cli(scanned, "incidents", "show", str(number))
+    assert shown.exit_code == 0, shown.output
+    assert f"1. Check the machine: {PC} is on your own network" in shown.stdout
+    copy = tmp_path / "copy.db"
+    copy.write_bytes(scanned[1].read_bytes())
+    benign = CliRunner().invoke(main, ["ack", str(number), "--benign", "--yes",
+                                       "--db", str(copy)])  # fmt: skip
+    assert benign.exit_code == 0, benign.output
+    assert "lets this machine speak SMTP to the internet" in benign.output
+    assert "teaches nothing new" not in benign.output
+
+
 def test_the_dashboard_report_has_the_section(client: FlaskClient) -> None:
     html = page(client, "/report?since=2026-03-09T00:00&until=2026-03-11T00:00")
     assert "Machines that spoke SMTP directly" in html

@@ -17,6 +17,7 @@ import click
 from kerio_watch.cli.common import open_existing
 from kerio_watch.cli.hints import invocation
 from kerio_watch.cli.options import db_option
+from kerio_watch.detect.direct_smtp import KEY_PREFIX as MACHINE_KEY
 from kerio_watch.errors import UsageError
 from kerio_watch.incidents.ack import (
     AckResult,
@@ -69,6 +70,12 @@ def _show_lesson(inc: Incident, taught: Lesson) -> None:
         f"Incident #{inc.id} ({inc.severity.label}, {inc.status}) "
         f"{printable(inc.key)}: {printable(inc.reasons()[0].summary if inc.best else '')}"
     )
+    if inc.key.startswith(MACHINE_KEY):
+        click.echo(
+            "Marking it benign lets this machine speak SMTP to the internet: it is not "
+            "reported again ([firewall] allowed_hosts makes that permanent)."
+        )
+        return
     if not taught:
         click.echo("Marking it benign teaches nothing new: what it found is already accepted.")
         return

@@ -66,6 +66,45 @@ def _machine(inside: list[str], outside: list[str], user: str) -> Step:
     )
 
 
+def _account_steps(user: str) -> list[Step]:
+    """Password and sessions, forwarding and filters, the queue."""
+    return [
+        Step(
+            "Change the password and end its sessions",
+            f"in Kerio Connect's administration, Accounts > Users, edit {user} and set "
+            "a new password (tell the owner by phone, not by e-mail). A new password "
+            "does not close what is already logged in: look for its connections and "
+            "WebMail sessions in Status > Active Connections, and deactivate the "
+            "account until the owner has the new password if they stay; remove "
+            "mobile devices of the account that the owner does not recognise.",
+        ),
+        Step(
+            "Check its forwarding and filter rules",
+            f"look in {user}'s settings (Accounts > Users) for a forwarding address the "
+            "owner did not set, and in its own message filter rules for rules that "
+            "forward, redirect or delete mail: intruders hide replies and bounces "
+            "this way.",
+        ),
+        Step(
+            "Remove its queued messages",
+            "in Status > Message Queue, show the Authenticated Sender and Sender IP "
+            "columns (right-click a column header, Columns), then use Remove messages "
+            f"for the messages of {user} that the owner did not write, before they are "
+            "retried.",
+        ),
+    ]
+
+
+def _lone_machine(inside: list[str]) -> Step:
+    return Step(
+        "Check the machine",
+        f"{', '.join(inside)} is on your own network: find that machine and take it off "
+        "the network, scan it for malware, and change the passwords of the accounts used "
+        "on it once it is clean (a new password typed on an infected machine is stolen "
+        "again).",
+    )
+
+
 def steps(
     account: str | None,
     addresses: Sequence[str],
@@ -85,32 +124,7 @@ def steps(
     outside = [a for a in shown if a not in inside]
     out: list[Step] = []
     if account:
-        user = printable(account)
-        out += [
-            Step(
-                "Change the password and end its sessions",
-                f"in Kerio Connect's administration, Accounts > Users, edit {user} and set "
-                "a new password (tell the owner by phone, not by e-mail). A new password "
-                "does not close what is already logged in: look for its connections and "
-                "WebMail sessions in Status > Active Connections, and deactivate the "
-                "account until the owner has the new password if they stay; remove "
-                "mobile devices of the account that the owner does not recognise.",
-            ),
-            Step(
-                "Check its forwarding and filter rules",
-                f"look in {user}'s settings (Accounts > Users) for a forwarding address the "
-                "owner did not set, and in its own message filter rules for rules that "
-                "forward, redirect or delete mail: intruders hide replies and bounces "
-                "this way.",
-            ),
-            Step(
-                "Remove its queued messages",
-                "in Status > Message Queue, show the Authenticated Sender and Sender IP "
-                "columns (right-click a column header, Columns), then use Remove messages "
-                f"for the messages of {user} that the owner did not write, before they are "
-                "retried.",
-            ),
-        ]
+        out += _account_steps(printable(account))
     if outside:
         where = ", ".join(outside)
         out.append(
@@ -124,6 +138,8 @@ def steps(
         )
     if account:
         out.append(_machine(inside, outside, printable(account)))
+    elif inside:  # an incident about a machine of the LAN alone (direct SMTP, say)
+        out.append(_lone_machine(inside))
     return out
 
 
