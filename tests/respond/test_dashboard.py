@@ -3,6 +3,7 @@ the release button behind its confirmation (CSRF-checked), through the emulator.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 from pathlib import Path
@@ -105,3 +106,10 @@ def test_the_report_has_a_kerio_api_section(contained: Path, fmt: str) -> None:
     assert "41 messages" in out or '"queue_total": 41' in out
     assert "stop sending" in out and "block address" in out
     assert "Kerio API" in out or '"response": {' in out
+    if fmt == "json":  # times in ISO 8601 with the server's offset, like every JSON time
+        section = json.loads(out)["response"]
+        times = [section["polled"], section["senders"][0]["polled"]]
+        times += [a["when"] for a in section["actions"]]
+        assert all(dt.datetime.fromisoformat(x).utcoffset() is not None for x in times)
+    else:
+        assert "(UTC)" not in out  # the report's own clock, as for every time in it

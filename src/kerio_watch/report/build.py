@@ -122,7 +122,9 @@ class ReportBuilder:
             heatmaps=self.heatmaps(incidents),
             hardening=self.hardening(),
             empty=not self.rows,
-            response=response_section(self.store, self.period.since, self.period.until),
+            response=response_section(
+                self.store, self.period.since, self.period.until, self.st.iso
+            ),
         )
 
     def totals(self) -> Totals:

@@ -326,6 +326,16 @@ class Totals:
 
 
 @dataclass
+class ResponseAction:
+    """One containment action of the period (``when``: its wall-clock time)."""
+
+    incident: int
+    account: str | None
+    when: int
+    what: str
+
+
+@dataclass
 class ResponseSection:
     """Kerio's Administration API: the queue at the last poll and the containment journal."""
 
@@ -333,9 +343,9 @@ class ResponseSection:
     error: str | None
     queue_total: int | None
     queue_deferred: int | None
-    polled: str | None
+    polled: int | None
     senders: list[dict[str, Any]]
-    actions: list[dict[str, Any]]
+    actions: list[ResponseAction]
 
 
 @dataclass
@@ -367,7 +377,7 @@ def jsonable(value: Any, iso: Any) -> Any:
     """Dataclasses to plain data; ``iso`` turns epoch fields into ISO 8601 text."""
     time_fields = {
         "since", "until", "opened", "updated", "first", "last", "ts", "peak_hour",
-        "quiet_since", "known_since", "last_seen",
+        "quiet_since", "known_since", "last_seen", "when", "polled",
     }  # fmt: skip
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         out: dict[str, Any] = {}

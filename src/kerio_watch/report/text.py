@@ -76,7 +76,7 @@ def render_report_text(console: Console, r: Report, st: ServerTime) -> None:
     )
     _incidents(console, r, st)
     render_machines_text(console, r.direct_smtp, st)
-    _response(console, r)
+    _response(console, r, st)
     _senders(console, r, st)
     _outside(console, r, st)
     _off_hours(console, r, st)
@@ -125,13 +125,13 @@ def _incidents(console: Console, r: Report, st: ServerTime) -> None:
     console.print(table)
 
 
-def _response(console: Console, r: Report) -> None:
+def _response(console: Console, r: Report, st: ServerTime) -> None:
     resp = r.response
     if resp is None:
         return
     head = f"\nKerio API: {resp.state}" + (f" ({t(resp.error or '')})" if resp.error else "")
     if resp.polled:
-        head += f"; queue at {resp.polled} UTC: {resp.queue_total} messages"
+        head += f"; queue at {st.fmt(resp.polled)}: {resp.queue_total} messages"
         head += f", {resp.queue_deferred} deferred"
     console.print(Text(head))
     if resp.senders:
@@ -140,9 +140,9 @@ def _response(console: Console, r: Report) -> None:
             table.add_row(t(row["account"]), t(row["text"]))
         console.print(table)
     if resp.actions:
-        table = _table("Containment", "incident", "when (UTC)", "account", "action")
+        table = _table("Containment", "incident", "when", "account", "action")
         for a in resp.actions:
-            table.add_row(f"#{a['incident']}", a["when"], t(a["account"] or ""), t(a["what"]))
+            table.add_row(f"#{a.incident}", st.fmt(a.when), t(a.account or ""), t(a.what))
         console.print(table)
 
 

@@ -12,13 +12,14 @@ import datetime as dt
 import json
 import time
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from kerio_watch.report.model import ResponseSection
+from kerio_watch.report.model import ResponseAction, ResponseSection
 from kerio_watch.store.base import Store
 from kerio_watch.store.responses import ActionRecord, ResponseStore
 from kerio_watch.textsafe import printable
@@ -72,8 +73,11 @@ def api_status(store: Store) -> dict[str, Any] | None:
     }
 
 
-def response_section(store: Store, since: int, until: int) -> ResponseSection | None:
-    """The report's section: the API's state, the queue, the period's containment."""
+def response_section(
+    store: Store, since: int, until: int, iso: Callable[[int], str]
+) -> ResponseSection | None:
+    """The report's section: the API's state, the queue, the period's containment
+    (``iso`` writes the senders' poll times, as every JSON time, in ISO 8601)."""
     info = api_status(store)
     if info is None:
         return None
@@ -81,18 +85,21 @@ def response_section(store: Store, since: int, until: int) -> ResponseSection | 
     polled = queue.get("polled")
     rows = ResponseStore(store).actions()
     actions = [
-        {"incident": r.incident_id, "account": r.account, "when": _iso(r.created),
-         "what": action_summary(r)}
+        ResponseAction(r.incident_id, r.account, int(r.created), action_summary(r))
         for r in rows
         if since - 86400 <= r.created < until + 86400
-    ]  # fmt: skip
+    ]
+    senders = [
+        {**row, "polled": iso(int(row["polled"])), "text": queue_line(row)}
+        for row in info.get("senders") or []
+    ]
     return ResponseSection(
         state=STATUS_TEXT.get(str(info.get("state")), str(info.get("state"))),
         error=info.get("error"),
         queue_total=queue.get("total"),
         queue_deferred=queue.get("deferred"),
-        polled=_iso(polled) if polled else None,
-        senders=[{**row, "text": queue_line(row)} for row in info.get("senders") or []],
+        polled=int(polled) if polled else None,
+        senders=senders,
         actions=actions,
     )
 
