@@ -16,6 +16,11 @@ hijacks per 100 accounts per day of reported traffic (target <= 1), what each lo
 kind reached, and the share of alerts that name both sides (``Access:`` and ``Use:``)
 or a decisive fact (``Decisive:``).
 
+Machines (the firewall log the simulator writes, one format per seed): every infected PC
+at high or above within 5 minutes of its first SMTP connection, naming exactly the
+accounts that use it; no benign machine (the mail server, an application server using a
+smarthost, an administrator testing with swaks, a monitoring probe) at medium or above.
+
 Usage::
 
     python benchmarks/detection.py [--seeds 1 2 ... 10] [--sizes 40 300] [--days 28]
@@ -41,16 +46,28 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from kerio_watch.simulate import BENIGN_KINDS, HIJACK_KINDS, Scenario, SimConfig, simulate
+from kerio_watch.simulate import (
+    BENIGN_KINDS,
+    HIJACK_KINDS,
+    HOST_KINDS,
+    TRUTH_FILE,
+    Scenario,
+    SimConfig,
+    simulate,
+)
+from kerio_watch.store import open_store
 
 SEVERITIES = ("info", "low", "medium", "high", "critical")
 RANK = {name: i for i, name in enumerate(SEVERITIES)}
 MEDIAN_MINUTES = 2.0
+BURST_MINUTES = 5.0
+"""An infected PC (firewall log) must be at high within this many minutes."""
 MAX_FALSE_RATE = 1.0
 SLOW = "low_and_slow"
 EARLY = timedelta(hours=1)
 """Alerts this long before a hijack's first message belong to it (the login comes first)."""
 LATE = timedelta(hours=24)
+DB_NAME = "state.db"
 
 
 def kerio_watch() -> list[str]:
@@ -106,6 +123,8 @@ class SeedResult:
     account_days: float
     lines: int
     scan_seconds: float
+    hosts: list[HostOutcome] = field(default_factory=list)
+    """The planted machines of the site's firewall log."""
 
 
 def third_message(directory: Path, scenario: Scenario, zone: ZoneInfo) -> datetime | None:
@@ -201,8 +220,7 @@ def judge(seed: int, users: int, days: int, workdir: Path, geo: str = "auto") ->
     start_day = datetime.combine(SimConfig().start, datetime.min.time(), zone)
     window_start = min(s.start for s in result.scenarios if s.malicious)
     since = min(start_day + timedelta(days=7), window_start.astimezone(zone))
-    db = directory / "state.db"
-    alerts, took = scan(directory, config, since, db)
+    alerts, took = scan(directory, config, since, directory / DB_NAME)
     since_utc = since.astimezone(UTC)
     end = start_day + timedelta(days=days)
     by_user: dict[str | None, list[Alert]] = defaultdict(list)
@@ -242,6 +260,7 @@ def judge(seed: int, users: int, days: int, workdir: Path, geo: str = "auto") ->
         len(result.accounts) * reported_days,
         lines,
         took,
+        judge_hosts(seed, directory),
     )
 
 
@@ -258,10 +277,102 @@ def verdict(out: Outcome) -> tuple[str, bool]:
     return "caught", True
 
 
+def fmt_minutes(m: float | None) -> str:
+    """Minutes to the first high alert, for the table."""
+    return "-" if m is None else f"{m:6.1f}"
+
+
 def _minutes(values: list[float]) -> str:
     if not values:
         return f"{'-':>7} {'-':>7}"
     return f"{statistics.median(values):7.1f} {max(values):7.1f}"
+
+
+@dataclass
+class HostOutcome:
+    """What happened to one planted machine (firewall log) in one seed."""
+
+    seed: int
+    kind: str
+    host: str
+    malicious: bool
+    fmt: str
+    best: str = "-"
+    minutes: float | None = None
+    users: tuple[str, ...] = ()
+    named: tuple[str, ...] = ()
+
+    def verdict(self) -> tuple[str, bool]:
+        """(text, meets the target)."""
+        if not self.malicious:
+            ok = RANK.get(self.best, -1) < RANK["medium"]
+            return ("quiet" if ok else "FALSE MEDIUM+"), ok
+        if RANK.get(self.best, -1) < RANK["high"]:
+            return "MISSED", False
+        if self.minutes is None or self.minutes > BURST_MINUTES:
+            return "LATE", False
+        if self.named != self.users:
+            return "WRONG USERS", False
+        return "caught", True
+
+
+def judge_hosts(seed: int, directory: Path) -> list[HostOutcome]:
+    """The planted machines of a site ``judge`` has scanned, against its state database."""
+    truth = json.loads((directory / TRUTH_FILE).read_text(encoding="utf-8"))
+    store = open_store(directory / DB_NAME, readonly=True)
+    try:
+        incidents = [i for i in store.incidents(limit=100_000) if i.key.startswith("host:")]
+        alerts = store.alerts(limit=100_000)
+    finally:
+        store.close()
+    fmt = SimConfig(seed=seed).firewall_format or "-"
+    out = []
+    for h in truth.get("hosts", []):
+        mine = [i for i in incidents if i.key == f"host:{h['host']}"]
+        ids = {i.id for i in mine}
+        o = HostOutcome(seed, h["kind"], h["host"], h["malicious"], fmt, users=tuple(h["users"]))
+        if mine:
+            o.best = max(i.severity for i in mine).label
+            o.named = tuple(sorted({a for i in mine for a in i.facts.get("accounts", [])}))
+        start = datetime.fromisoformat(h["start"])
+        highs = [a.ts for a in alerts if a.incident_id in ids and a.severity >= RANK["high"]]
+        if highs:
+            o.minutes = (min(highs) - start.timestamp()) / 60
+        out.append(o)
+    return out
+
+
+def report_hosts(outcomes: list[HostOutcome]) -> bool:
+    """Print the machines' table and summary; whether every target was met."""
+    print(f"\nMachines (firewall log): {'seed':>4}  {'format':<9} {'machine':<15} {'kind':<17} "
+          f"{'best':<9} {'min':>6}  verdict")  # fmt: skip
+    ok_all = True
+    for o in outcomes:
+        text, ok = o.verdict()
+        ok_all &= ok
+        print(f"{'':24}{o.seed:>5}  {o.fmt:<9} {o.host:<15} {o.kind:<17} {o.best:<9} "
+              f"{fmt_minutes(o.minutes)}  {text}")  # fmt: skip
+        if o.malicious and o.named != o.users:
+            print(f"{'':30}named {', '.join(o.named) or '-'}; uses {', '.join(o.users)}")
+    print("\nBy machine kind (all seeds):")
+    for kind in HOST_KINDS:
+        outs = [o for o in outcomes if o.kind == kind]
+        if not outs:
+            continue
+        worst = min((o.best for o in outs), key=lambda s: RANK.get(s, -1))
+        best = max((o.best for o in outs), key=lambda s: RANK.get(s, -1))
+        mins = [o.minutes for o in outs if o.minutes is not None]
+        target = (
+            f"high within {BURST_MINUTES:g} min, users exact"
+            if outs[0].malicious
+            else "never medium"
+        )
+        met = all(o.verdict()[1] for o in outs)
+        print(
+            f"  {kind:<17} {len(outs):>2} seeds  severity {worst}..{best}  max min "
+            f"{(max(mins) if mins else float('nan')):5.1f}  {target}: {'ok' if met else 'MISSED'}"
+        )
+    return ok_all
 
 
 def print_kinds(results: list[SeedResult]) -> bool:
@@ -373,6 +484,7 @@ def main() -> int:
         print(f"\n== {users} accounts, {args.days} days, geo {args.geo}, seeds {seeds}")
         ok_all &= print_kinds(results)
         ok_all &= print_benign(results)
+        ok_all &= report_hosts([h for r in results for h in r.hosts])
         if args.verbose:
             for r in results:
                 for o in r.outcomes:

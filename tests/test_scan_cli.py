@@ -298,7 +298,7 @@ class TestScanBehaviour:
         listed = cli("incidents", "--db", db, "--format", "jsonl")
         incident = json.loads(listed.stdout.splitlines()[0])
         assert incident["status"] == "open" and incident["user"] == "al@example.com"
-        acked = cli("ack", "--db", db, str(incident["id"]), "--benign")
+        acked = cli("ack", "--db", db, str(incident["id"]), "--benign", "--yes")
         assert acked.exit_code == 0, acked.output
         assert "me@private.test" in acked.stdout
         new = write_log(

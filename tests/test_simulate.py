@@ -272,7 +272,7 @@ def test_config_toml_is_valid_and_matches_the_site(result: SimResult) -> None:
     assert len(declared) < len(result.aliases), "some aliases are left to be learned"
     for account, table in declared.items():
         assert tuple(table["aliases"]) == result.aliases[account]
-    assert set(config) <= {"site", "users"}
+    assert set(config) <= {"site", "users", "firewall"}
 
 
 def test_aliases_are_used_in_mail(result: SimResult) -> None:

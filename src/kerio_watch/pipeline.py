@@ -20,10 +20,12 @@ from kerio_watch.config import Config
 from kerio_watch.detect import all_rules, build_detectors
 from kerio_watch.detect.base import Signal
 from kerio_watch.detect.context import Context
+from kerio_watch.detect.direct_smtp import MAIL_PORTS
 from kerio_watch.detect.learner import Learner
 from kerio_watch.detect.state import RESTORE_ERRORS, STATE_VERSION, load_state, restore_failed
 from kerio_watch.enrich.messages import Submission, is_webmail_host
 from kerio_watch.events import (
+    Connection,
     Event,
     HostBlocked,
     LoginFailed,
@@ -33,9 +35,11 @@ from kerio_watch.events import (
     Unparsed,
 )
 from kerio_watch.formats import build_parsers
+from kerio_watch.formats.connection import FIREWALL_LOGS
 from kerio_watch.incidents.engine import IncidentEngine
-from kerio_watch.incidents.teach import teach
+from kerio_watch.incidents.sync import Memory, apply_decisions
 from kerio_watch.sources.files import Record
+from kerio_watch.store import timezone
 from kerio_watch.store.activity import ActivityRecorder
 from kerio_watch.store.base import Store
 from kerio_watch.timebase import Timebase
@@ -94,6 +98,9 @@ class Pipeline:
         self.config = config
         self.store = store
         self.timebase = timebase
+        fw_zone = config.firewall.zone()
+        self.firewall_time = Timebase(fw_zone) if fw_zone is not None else None
+        """The firewall's own zone for its local-time lines (``[firewall] timezone``)."""
         self.since = since
         self.ctx = Context(config, timebase, store.load_profile)
         self.parsers = build_parsers()
@@ -182,6 +189,7 @@ class Pipeline:
         timebase = self.timebase
         to_utc = timebase.to_utc
         observe_qid = timebase.observe_queue_id
+        fw_to_utc = self.firewall_time.to_utc if self.firewall_time is not None else None
         already_seen = self._already_seen
         process = self.process
         n = 0
@@ -216,7 +224,10 @@ class Pipeline:
                 if rec.ts >= next_qid_check and event.__class__ is MessageReceived:
                     observe_qid(event.queue_id, rec.ts)
                     next_qid_check = rec.ts + 60
-                event.ts = to_utc(rec.ts)
+                if fw_to_utc is not None and event.__class__ is Connection:
+                    event.ts = fw_to_utc(rec.ts)
+                else:
+                    event.ts = to_utc(rec.ts)
             # Deliveries have their own watermark (see SENT_MARK).
             if already_seen(
                 SENT_MARK if event.__class__ is MessageDelivery else event.log, event.ts
@@ -231,6 +242,21 @@ class Pipeline:
             progress(n)
         stats.records += n
         return stats
+
+    def merge_time(self, rec: Record) -> int:
+        """A record's time on the server's wall clock, the order sources merge logs in.
+
+        Kerio's own lines are local time; lines framed in UTC (RFC 5424 and ISO stamps
+        with an offset, the journal) and firewall lines in the firewall's own zone
+        (``[firewall] timezone``) are moved onto the same clock, so that a firewall log
+        with offsets is not read hours before (or after) the mail log of the same moment.
+        """
+        if rec.utc:
+            return self.timebase.wall(rec.ts)
+        fw = self.firewall_time
+        if fw is not None and rec.log in FIREWALL_LOGS:
+            return self.timebase.wall(fw.to_utc(rec.ts))
+        return rec.ts
 
     def skip_line(self, raw: str, local_ts: int) -> str | None:
         """A pre-parse filter for sources: the kind of a line no detector needs, or None.
@@ -316,6 +342,11 @@ class Pipeline:
             blocked: HostBlocked = event  # type: ignore[assignment]
             if blocked.action == "block":
                 self.activity.add(ts, "", "blocked", blocked.source)
+        elif kind == "connection":
+            conn: Connection = event  # type: ignore[assignment]
+            if conn.destination_port in MAIL_PORTS:  # hourly SMTP per machine, for reports
+                key = f"{conn.source}|{conn.destination_port}|{conn.action}"
+                self.activity.add(ts, "", "smtp", key)
         # Score first ...
         handlers = dispatch.get(kind)
         if handlers:
@@ -334,6 +365,18 @@ class Pipeline:
             self.learner.submission(sub)
         else:
             self.learner.event(event)
+
+    def external(self, event: Event) -> None:
+        """An event from outside the logs (Kerio's queue, read through the API).
+
+        Detectors that want its kind see it and their signals join the incidents; the
+        clock, the learner and the activity do not: it carries the time of the poll,
+        not a log time.
+        """
+        for observe in self.dispatch.get(event.kind, ()):
+            signals = observe(event)
+            if signals:
+                self._signals(signals)
 
     def _submission(self, msg: MessageReceived, user: str, new: bool) -> Submission:
         host = msg.sender_host
@@ -457,26 +500,13 @@ class Pipeline:
         store.save_detector_state("sessions", {"v": v, "now": now, "sessions": sessions})
 
     def _apply_acks(self) -> None:
-        """Apply acknowledgements made (CLI, dashboard) since this pipeline started.
+        """Apply decisions made (CLI, dashboard) since this pipeline started.
 
         Without this, a long-running follower would write back its in-memory copy of an
         incident and profile and undo the administrator's decision.
         """
-        for seq, incident_id, decision in self.store.acks_after(self._ack_seq):
-            self._ack_seq = seq
-            engine = self.engine
-            inc = engine.changed.get(incident_id) or next(
-                (i for i in engine.open.values() if i.id == incident_id), None
-            )
-            if inc is None:
-                continue
-            inc.status = decision
-            engine.open.pop(inc.key, None)
-            engine.changed[inc.id] = inc
-            user = inc.user
-            if decision == "benign" and user and user in self.ctx.profiles:
-                teach(self.ctx.profiles[user], inc)
-                self.ctx.dirty.add(user)
+        memory = Memory(self.engine, self.ctx.profiles, self.ctx.dirty)
+        self._ack_seq = apply_decisions(self.store, memory, self._ack_seq)
 
     def save(self, final: bool = True) -> None:
         """Write state, incidents, alerts and watermarks in one transaction."""
@@ -506,10 +536,6 @@ class Pipeline:
                 if save is not None:
                     save(store)
             self.learner.save(store)
-            timebase = self.timebase
-            store.set_meta("timebase", timebase.describe())
-            store.set_meta("timezone", timebase.zone.key if timebase.zone is not None else "")
-            if timebase.inferred and timebase.had_hint:
-                store.set_meta("utc_offsets", ",".join(str(o) for o in timebase.offsets()))
+            timezone.record(store, self.timebase, self.stats.first_ts)
             for hook in self.on_save:
                 hook(store)

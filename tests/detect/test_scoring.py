@@ -88,3 +88,42 @@ def test_the_verdict_window_survives_a_restart() -> None:
     assert [s.summary for q in saved.window.values() for s in q] == ["a", "a-weaker"]
     saved.add(Signal("kerio.u", carol, 300, 25, "u", side="use"))
     assert saved.severity == Severity.HIGH
+
+
+def _direct_smtp(host: str, ts: int, score: int, level: Severity, text: str) -> Signal:
+    key = f"host:{host}"
+    rule = "kerio.firewall.direct_smtp"
+    return Signal(rule, key, ts, score, text, host, min_severity=level, side="use")
+
+
+def test_a_machine_is_judged_by_its_own_levels_not_the_two_sides() -> None:
+    """Direct SMTP from a LAN machine (``host:``) has no owner to impersonate: its level
+    is its severity, up to critical (an IP alone stays at most low)."""
+    eng = _engine()
+    pc = "192.168.10.60"
+    alert = eng.ingest(_direct_smtp(pc, 100, 70, Severity.HIGH, "8 servers"))
+    assert alert is not None and alert.severity == Severity.HIGH and alert.user is None
+    assert alert.summary == "8 servers"  # no "Access: no sign of a stranger" for a machine
+    eng.ingest(_direct_smtp(pc, 200, 95, Severity.CRITICAL, "50 servers"))
+    assert eng.open[f"host:{pc}"].severity == Severity.CRITICAL
+    assert eng.ingest(_direct_smtp("192.168.10.5", 100, 25, Severity.LOW, "1 server")) is None
+    assert eng.open["host:192.168.10.5"].severity == Severity.LOW
+
+
+def test_what_to_block_is_the_evidence_of_the_verdict() -> None:
+    """A long incident kept open by the owner's phone, then a hijack: the addresses to
+    block are those of the last day's deciding signals, not the phone's of days before."""
+    eng = _engine()
+    alice = "alice@example.com"
+    for day in range(5):  # the owner's phone, a new carrier address a day: low
+        phone = f"109.43.0.{day}"
+        eng.ingest(
+            Signal("kerio.net.new_host", alice, day * 72000, 10, "phone", phone, side="access")
+        )
+    hijack = 100 * 3600
+    eng.ingest(Signal("kerio.net.new_host", alice, hijack, 25, "x", "185.1.2.3", side="access"))
+    eng.ingest(Signal("kerio.mail.volume", alice, hijack + 60, 60, "v", "185.1.2.3", side="use"))
+    inc = eng.open[alice]
+    assert inc.severity == Severity.HIGH and inc.opened == 0
+    assert "109.43.0.0" in inc.source_ips
+    assert inc.suspect_ips() == ["185.1.2.3"]

@@ -61,6 +61,7 @@ def main(ctx: click.Context, debug: bool) -> None:
 
 def _register() -> None:
     from kerio_watch.cli import (  # noqa: PLC0415
+        ack,
         config_cmd,
         demo,
         follow,
@@ -68,11 +69,25 @@ def _register() -> None:
         listing,
         parse,
         report,
+        respond,
         scan,
         sinks,
     )
 
-    for module in (scan, parse, demo, config_cmd, incidents, listing, report, sinks, follow):
+    modules = (
+        scan,
+        parse,
+        demo,
+        config_cmd,
+        incidents,
+        ack,
+        listing,
+        report,
+        sinks,
+        follow,
+        respond,
+    )
+    for module in modules:
         for command in module.COMMANDS:
             main.add_command(command)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from pathlib import Path
 
 import click
@@ -14,7 +15,14 @@ from kerio_watch.alerts.console import JsonLinesPrinter, render_alerts, safe
 from kerio_watch.alerts.model import Alert
 from kerio_watch.alerts.router import Router, delivery_report
 from kerio_watch.cli.common import find_logs, load, make_timebase, parse_time
-from kerio_watch.cli.options import config_option, db_option, format_option, severity_choice
+from kerio_watch.cli.options import (
+    config_option,
+    db_option,
+    format_option,
+    min_severity_option,
+    severity_choice,
+)
+from kerio_watch.cli.output import make_console, open_output, output_file_option
 from kerio_watch.exitcodes import ExitStatus
 from kerio_watch.pipeline import Pipeline, RunStats
 from kerio_watch.severity import Severity
@@ -51,11 +59,11 @@ def run_scan(
     """
     config = load(config_path)
     files = find_logs(paths)
-    timebase = make_timebase(config, files)
-    since_ts = parse_time(since, timebase) if since else None
     store = open_store(db_path)
     router: Router | None = None
     try:
+        timebase = make_timebase(config, files, store)
+        since_ts = parse_time(since, timebase) if since else None
         pipeline = Pipeline(config, store, timebase, since=since_ts)
         for listener in listeners or []:
             pipeline.listeners.append(listener)  # type: ignore[arg-type]
@@ -64,7 +72,7 @@ def run_scan(
             before = router.health()
             pipeline.listeners.append(router.listener)
             pipeline.on_save.append(router.on_save)
-        records = merged_records(files, pipeline.skip_line)
+        records = merged_records(files, pipeline.skip_line, pipeline.merge_time)
         if show_progress:
             stderr = Console(stderr=True)
             total = _estimate_lines(files)
@@ -121,9 +129,18 @@ def print_summary(
         )
     console.print(
         f"[dim]{stats.alerts} alerts ({stats.reported} reported), "
-        f"{len(pipeline.engine.open)} open incidents, state in {safe(str(pipeline.store.path))}"
-        "[/dim]"
+        f"{open_incidents(pipeline)}, state in {safe(str(pipeline.store.path))}[/dim]"
     )
+
+
+def open_incidents(pipeline: Pipeline) -> str:
+    """``7 open incidents (4 critical, 1 high, 2 low)``."""
+    counts = Counter(inc.severity for inc in pipeline.engine.open.values())
+    total = sum(counts.values())
+    if not total:
+        return "no open incidents"
+    parts = ", ".join(f"{counts[s]} {s.label}" for s in sorted(counts, reverse=True))
+    return f"{total} open incident{'s' if total != 1 else ''} ({parts})"
 
 
 @click.command()
@@ -151,6 +168,12 @@ def print_summary(
     default=None,
     help="Progress bar on stderr (default: when stderr is a terminal).",
 )
+@min_severity_option(
+    "medium",
+    "Print alerts at or above this severity (alerts start at medium: low incidents are "
+    "kept without an alert; --fail-on and [[sinks]] see every alert).",
+)
+@output_file_option("Write the alerts to this file instead of standard output.")
 @click.argument("paths", nargs=-1)
 def scan(
     config_path: Path | None,
@@ -161,32 +184,45 @@ def scan(
     show_unparsed: bool,
     no_sinks: bool,
     progress: bool | None,
+    min_severity: str,
+    output: Path | None,
     paths: tuple[str, ...],
 ) -> None:
     """Read Kerio logs (files, a log directory, or - for stdin) and report suspicious accounts.
 
     Example: kerio-watch scan /opt/kerio/mailserver/store/logs
     """
-    stdout = sys.stdout
+    floor = Severity.parse(min_severity)
     reported: list[Alert] = []
 
     def collect(alert: Alert, is_reported: bool) -> None:
         if is_reported:
             reported.append(alert)
 
-    listeners: list[object] = [collect]
-    if output_format == "jsonl":
-        listeners.append(JsonLinesPrinter(stdout))
-    show = progress if progress is not None else sys.stderr.isatty()
-    delivery: list[str] | None = None if no_sinks else []
-    pipeline, files, stats = run_scan(paths, config_path, db_path, since, show, listeners, delivery)
-    if output_format == "text":
-        console = Console(file=stdout, highlight=False)
-        if reported:
-            render_alerts(console, reported)
-        else:
-            console.print("No alerts.")
-    print_summary(Console(stderr=True, highlight=False), files, stats, pipeline, show_unparsed)
+    with open_output(output) as stdout:
+        listeners: list[object] = [collect]
+        if output_format == "jsonl":
+            printer = JsonLinesPrinter(stdout)
+            listeners.append(lambda a, r: printer(a, r and a.severity >= floor))
+        show = progress if progress is not None else sys.stderr.isatty()
+        delivery: list[str] | None = None if no_sinks else []
+        pipeline, files, stats = run_scan(
+            paths, config_path, db_path, since, show, listeners, delivery
+        )
+        shown = [a for a in reported if a.severity >= floor]
+        if output_format == "text":
+            console = make_console(stdout)
+            if shown:
+                render_alerts(console, shown)
+            else:
+                console.print(
+                    "No alerts." if not reported else f"No alerts at {floor.label} or above."
+                )
+    err = make_console(stderr=True)
+    print_summary(err, files, stats, pipeline, show_unparsed)
+    hidden = len(reported) - len(shown)
+    if hidden:
+        err.print(f"[dim]{hidden} alerts below {floor.label} not shown (--min-severity)[/dim]")
     for line in delivery or []:
         click.echo(line, err=True)
     if fail_on and any(a.severity >= Severity.parse(fail_on) for a in reported):

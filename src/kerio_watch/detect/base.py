@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
+from kerio_watch.enrich.network import ip_or_none
 from kerio_watch.severity import Severity
 
 if TYPE_CHECKING:
@@ -53,7 +54,8 @@ class Signal:
         score: points added to the account's incident (a rule counts once per
             incident, at its highest score).
         summary: one sentence that says what happened against what is normal.
-        source_ip: the client address involved, if any.
+        source_ip: the client address involved, if any (anything that is not an IP
+            address is dropped).
         evidence: raw log lines (or Queue-IDs) that support it.
         min_severity: a floor for the incident's severity (strong single signals).
         facts: learnable facts (hosts, services, From addresses, recipients...) that
@@ -79,6 +81,11 @@ class Signal:
     side: str = ""
     who: str = ""
     inside: bool | None = None
+
+    def __post_init__(self) -> None:
+        # Detectors pass the logged client (Sender-Host may be a host name, or any text
+        # an attacker put there): only an IP address may become a source_ip.
+        self.source_ip = ip_or_none(self.source_ip)
 
 
 class Detector(Protocol):

@@ -9,10 +9,12 @@ Learning hygiene (a hijacker must not teach the baseline):
   legitimate (a new phone, an undeclared alias), and holding it forever would make the
   same benign activity alarm again every week.
 - Once the incident reaches ``high``, the held activity is discarded, nothing more is
-  learned until the incident closes, and what the account did *for the first time*
-  since the evidence of the incident's verdict began (hosts, networks, services, From
-  addresses, user agents) is forgotten again: the first message of a hijack is often
-  learned before the second signal makes the incident serious. Only ``ack --benign``
+  learned while it is undecided (a high or critical incident stays open, quiet or
+  active again, until an administrator decides: :mod:`kerio_watch.incidents.lifecycle`),
+  and what the account did *for the first time* since the evidence of the incident's
+  verdict began (hosts, networks, services, From addresses, user agents) is forgotten
+  again, once: the first message of a hijack is often learned before the second signal
+  makes the incident serious, and nothing was learned after that. Only ``ack --benign``
   teaches it then.
 - Delivery failures and bounces of held accounts are not counted, so a spam run does
   not raise the account's normal failure rate; they are learned per message two hours

@@ -44,6 +44,11 @@ KNOWN_KEYS: tuple[str, ...] = (
     "Recipient",
 )
 
+MAX_FIELDS = 32
+"""Fields read from one line at most. Real lines have about ten; each value is found by a
+scan to the next key, so a hostile line of thousands of ``Key: "value`` pairs would
+otherwise cost time quadratic in its length. The rest of such a line is ignored."""
+
 _ACTION = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}(?: |\Z)")
 _FIRST_KEY = re.compile(r"([A-Za-z][A-Za-z0-9 _-]{0,40}?): ")
 _NEXT_KEY = re.compile(
@@ -82,36 +87,23 @@ def address_of(value: str) -> str | None:
     return value.lower() or None
 
 
-def _read_value(text: str, start: int, key: str, failed: dict[bool, int]) -> tuple[str, int, bool]:
-    """(value text, end index, quoted) for the value starting at ``start``.
-
-    ``failed`` remembers, per kind of key (From or not), the earliest start from which a
-    quoted value found no end: past the run of quotes at its own start, a later value's
-    scan would see the same quotes the same way, so it stops there (a hostile line full
-    of unclosed quotes costs linear time, not quadratic).
-    """
+def _read_value(text: str, start: int, key: str) -> tuple[str, int, bool]:
+    """(value text, end index, quoted) for the value starting at ``start``."""
     n = len(text)
     if text.startswith('"', start):
-        is_from = key == "From"
-        stop = n
-        if failed.get(is_from, n) < start:
-            stop = start + 1
-            while stop < n and text[stop] == '"':
-                stop += 1
         j = start + 1
         while True:
             close = quoted_close(text, j)
-            if close < 0 or close > stop:
+            if close < 0:
                 break
             after = close + 1
-            if is_from and text.startswith(" <", after):
+            if key == "From" and text.startswith(" <", after):
                 gt = text.find(">", after + 2)
                 if gt > 0:
                     after = gt + 1
             if after == n or _NEXT_KEY.match(text, after):
                 return text[start:after], after, True
             j = close + 1
-        failed[is_from] = min(failed.get(is_from, n), start)
     m = _NEXT_KEY.search(text, start)
     end = m.start() if m else n
     return text[start:end], end, False
@@ -120,20 +112,20 @@ def _read_value(text: str, start: int, key: str, failed: dict[bool, int]) -> tup
 def parse_fields(text: str) -> dict[str, tuple[str, bool]] | None:
     """``Key: value, ...`` -> {key: (value, quoted)}; None when no key opens the text."""
     fields: dict[str, tuple[str, bool]] = {}
-    failed: dict[bool, int] = {}
     pos, n = 0, len(text)
     key_match = _FIRST_KEY.match(text)
     if key_match is None:
         return None
-    while True:
+    for _ in range(MAX_FIELDS):
         key = key_match.group(1)
-        value, pos, quoted = _read_value(text, key_match.end(), key, failed)
+        value, pos, quoted = _read_value(text, key_match.end(), key)
         fields.setdefault(key, (value, quoted))
         if pos >= n:
             return fields
         key_match = _FIRST_KEY.match(text, pos + 2)
         if key_match is None:  # pragma: no cover - _NEXT_KEY guarantees a key here
             return fields
+    return fields
 
 
 def _msg_id(value: str) -> str | None:

@@ -4,9 +4,14 @@ Each rule counts once per incident, at its highest score; the incident's score i
 sum. Its severity is the verdict of :mod:`.verdict` over the signals of the last day (a
 stranger doing harm, or one decisive fact): each rule at its best score within
 :data:`~kerio_watch.incidents.verdict.COMBINE` of the latest signal, so that weak
-signals weeks apart never add up. A new alert goes out only when the incident opens or
-its severity rises, at ``medium`` or above; it explains the signals that decided it. An
-incident closes by itself after a quiet period in log time; later signals open a new one.
+signals weeks apart never add up. Incidents about no account (an outside IP alone, a
+LAN machine) are judged by their score and their signals' floors instead: the verdict's
+question, *is this the account's owner?*, has no meaning for them. A new alert goes out
+only when the incident opens or its severity rises, at ``medium`` or above; it explains
+the signals that decided it. What happens after a quiet period in log time is the
+lifecycle's (:mod:`kerio_watch.incidents.lifecycle`): low and medium incidents close,
+high and critical ones wait for a decision, and a quiet one becomes active again (and
+alerts) when the evidence of the last day would make a ``medium`` incident by itself.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from typing import Any
 
 from kerio_watch.alerts.model import Alert
 from kerio_watch.detect.base import Signal
+from kerio_watch.incidents import lifecycle
 from kerio_watch.incidents.verdict import COMBINE, explain, judge
 from kerio_watch.severity import Severity
 
@@ -31,7 +37,11 @@ THRESHOLDS: tuple[tuple[int, Severity], ...] = (
 IP_CEILING = Severity.LOW
 """Incidents about an IP alone (``ip:<addr>``) never go above this: internet noise is
 constant, and what matters is whether an account was used, which raises the account's
-own incident."""
+own incident. Incidents about a machine on the LAN (``host:<addr>``, from the firewall
+logs) have no ceiling: a PC that sends mail itself is the compromise."""
+MACHINE_KEYS = ("ip:", "host:")
+"""Key prefixes of incidents that are about no account (judged by score, not by the
+verdict's two sides)."""
 ALERT_FROM = Severity.MEDIUM
 """Incidents below this severity are kept (their signals corroborate later ones) but
 raise no alert: one side alone, weakly, is not worth an administrator's attention."""
@@ -54,14 +64,14 @@ def severity_for(score: int) -> Severity:
 
 @dataclass(slots=True)
 class Incident:
-    """One incident about one key (an account, or ``ip:<addr>``)."""
+    """One incident about one key (an account, ``ip:<addr>`` or ``host:<addr>``)."""
 
     id: int
     key: str
     opened: int
     updated: int
     status: str = "open"
-    """``open``, ``closed`` (quiet), ``benign`` or ``resolved`` (by an administrator)."""
+    """``open``, ``closed`` (expired), ``benign`` or ``resolved`` (by an administrator)."""
     severity: Severity = Severity.INFO
     score: int = 0
     alerted: int = -1
@@ -75,11 +85,14 @@ class Incident:
     window: dict[str, list[Signal]] = field(default_factory=dict)
     """Per rule, the signals that may still decide the verdict: the strongest of the last
     :data:`COMBINE` seconds first, then weaker later ones (a monotone queue)."""
+    quiet_since: int | None = None
+    """Set while an open incident that waits for a decision is quiet: the log time of its
+    last signal before the quiet period (weak signals since then do not clear it)."""
 
     @property
     def user(self) -> str | None:
-        """The account, or None for an IP-only incident."""
-        return None if self.key.startswith("ip:") else self.key
+        """The account, or None for an incident about an IP or a LAN machine."""
+        return None if self.key.startswith(MACHINE_KEYS) else self.key
 
     def reasons(self) -> list[Signal]:
         """The best signal of each rule, strongest first."""
@@ -96,6 +109,19 @@ class Incident:
                 out.append(queue[0])
         return sorted(out, key=lambda s: (-s.score, s.ts))
 
+    def suspect_ips(self) -> list[str]:
+        """The addresses to act on (block, name in what to do now): for an account, those
+        of the signals that decide the verdict now (the last day's, strongest first), not
+        every address the incident ever saw (the owner's phone a week before the hijack);
+        for an IP or a machine, its addresses."""
+        if self.user is None:
+            return list(self.source_ips)
+        out: list[str] = []
+        for s in self.current():
+            if s.source_ip and s.source_ip not in out:
+                out.append(s.source_ip)
+        return out or list(self.source_ips)
+
     def evidence_since(self) -> int:
         """When the evidence of the current verdict began (log time)."""
         return min((s.ts for s in self.current()), default=self.opened)
@@ -108,7 +134,7 @@ class Incident:
             if count > 1:
                 s = replace(s, summary=f"{s.summary} (x{count})")
             reasons.append(s)
-        if self.key.startswith("ip:"):
+        if self.user is None:
             return "; ".join(s.summary for s in reasons)
         return explain(reasons)
 
@@ -134,12 +160,20 @@ class Incident:
         if signal.source_ip and signal.source_ip not in self.source_ips:
             self.source_ips.append(signal.source_ip)
         self.score = sum(s.score for s in self.best.values())
-        if self.key.startswith("ip:"):
-            floor = max((s.min_severity for s in self.best.values()), default=Severity.INFO)
-            severity = min(max(severity_for(self.score), floor, self.severity), IP_CEILING)
-        else:
-            severity = max(judge(self.current()), self.severity)
-        self.severity = severity
+        if self.user is not None:
+            self.severity = max(judge(self.current()), self.severity)
+            return
+        floor = max((s.min_severity for s in self.best.values()), default=Severity.INFO)
+        severity = max(severity_for(self.score), floor, self.severity)
+        self.severity = min(severity, IP_CEILING) if self.key.startswith("ip:") else severity
+
+    def strength(self, signal: Signal) -> Severity:
+        """How strong the evidence is now, for the lifecycle (after :meth:`add`): for an
+        account, the verdict over the last day (after a quiet day, only the signals since;
+        not the whole incident); for an IP or a machine, the signal alone."""
+        if self.user is not None:
+            return judge(self.current())
+        return max(severity_for(signal.score), signal.min_severity)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready data (stored; shown by ``incidents`` and the dashboard)."""
@@ -160,6 +194,7 @@ class Incident:
             "facts": self.facts,
             "source_ips": self.source_ips,
             "first_signal": self.first_signal,
+            "quiet_since": self.quiet_since,
         }
 
     @classmethod
@@ -178,6 +213,7 @@ class Incident:
             facts={k: list(v) for k, v in data.get("facts", {}).items()},
             source_ips=list(data.get("source_ips", [])),
             first_signal=int(data.get("first_signal", data["opened"])),
+            quiet_since=data.get("quiet_since"),
         )
         for s in data.get("signals", []):
             sig = _signal_from(s, inc.key)
@@ -264,29 +300,36 @@ class IncidentEngine:
         return inc.evidence_since() if inc is not None else None
 
     def ingest(self, signal: Signal) -> Alert | None:
-        """Fold one signal into its key's incident; an alert if it opened or escalated."""
+        """Fold one signal into its key's incident; an alert if it opened, escalated, or
+        (quiet, waiting for a decision) became active again."""
         if self.suppressed is not None and self.suppressed(signal.key, signal):
             return None
         inc = self.open.get(signal.key)
-        if inc is not None and signal.ts - inc.updated > self.quiet:
-            self._close(inc)
-            inc = None
+        if inc is not None and lifecycle.stale(inc, signal.ts, self.quiet):
+            if lifecycle.expires(inc):
+                self._close(inc)
+                inc = None
+            else:
+                lifecycle.mark_quiet(inc)
         if inc is None:
             inc = Incident(self.next_id(), signal.key, signal.ts, signal.ts, first_signal=signal.ts)
             self.open[signal.key] = inc
         inc.add(signal)
         self.changed[inc.id] = inc
+        back = inc.quiet_since is not None and lifecycle.wakes(inc, inc.strength(signal))
         if int(inc.severity) > inc.alerted and inc.severity >= ALERT_FROM:
             status = "opened" if inc.alerted < 0 else "escalated"
             inc.alerted = int(inc.severity)
             return self._alert(inc, signal, status)
+        if back and inc.severity >= ALERT_FROM:
+            return self._alert(inc, signal, lifecycle.REACTIVATED, f"-{signal.ts}")
         return None
 
-    def _alert(self, inc: Incident, trigger: Signal, status: str) -> Alert:
+    def _alert(self, inc: Incident, trigger: Signal, status: str, suffix: str = "") -> Alert:
         self.alert_count += 1
         reasons = inc.current() if inc.user is not None else inc.reasons()
         return Alert(
-            id=f"{inc.id}-{inc.alerted}",
+            id=f"{inc.id}-{inc.alerted}{suffix}",
             incident_id=inc.id,
             ts=trigger.ts,
             time=self.format_time(trigger.ts),
@@ -308,7 +351,8 @@ class IncidentEngine:
         self.open.pop(inc.key, None)
 
     def expire(self, now: int) -> None:
-        """Close incidents quiet for longer than the quiet period (log time).
+        """Close low and medium incidents quiet for longer than the quiet period (log
+        time); mark high and critical ones quiet instead (they wait for a decision).
 
         Checked at most every :data:`EXPIRE_EVERY` seconds of log time (a signal for a
         stale incident closes it on arrival anyway).
@@ -316,13 +360,18 @@ class IncidentEngine:
         if now < self._next_expire:
             return
         self._next_expire = now + EXPIRE_EVERY
-        for inc in [i for i in self.open.values() if now - i.updated > self.quiet]:
-            self._close(inc)
+        for inc in [i for i in self.open.values() if lifecycle.stale(i, now, self.quiet)]:
+            if lifecycle.expires(inc):
+                self._close(inc)
+            elif lifecycle.mark_quiet(inc):
+                self.changed[inc.id] = inc
 
     def restore(self, incidents: list[Incident]) -> None:
         """Load the open incidents of an earlier run."""
         for inc in incidents:
-            if inc.status == "open":
+            current = self.open.get(inc.key)
+            # Two open for one key after an undo: the newest takes the new signals.
+            if inc.status == "open" and (current is None or inc.updated > current.updated):
                 self.open[inc.key] = inc
 
     def take_changed(self) -> list[Incident]:

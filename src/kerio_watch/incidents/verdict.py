@@ -39,6 +39,9 @@ weaker                                                   info
 =====================================================  ==========
 
 Low and info raise no alert by default (they are kept, and corroborate later signals).
+The verdict judges accounts: incidents about an outside IP alone (``ip:``) or a LAN
+machine (``host:``, direct SMTP from the firewall's log) have no owner to impersonate,
+and the engine judges them by score and their signals' floors instead.
 A signal's ``min_severity`` floor counts up to ``medium`` only: above it, the sides
 decide. Signals of detectors that do not say their side count as context.
 """

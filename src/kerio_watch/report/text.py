@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from rich.console import Console, Group
+from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
 from kerio_watch.alerts.console import SEVERITY_STYLES
+from kerio_watch.report.machines import render_machines_text
 from kerio_watch.report.model import Report, SenderRow
 from kerio_watch.report.servertime import ServerTime
 from kerio_watch.report.timeline import AccountView, Known, Normal
@@ -43,14 +44,20 @@ def sev(label: str) -> Text:
     return Text(label, style=SEVERITY_STYLES[Severity.parse(label)])
 
 
+def _boxed(body: RenderableType, title: str) -> Panel:
+    """A titled box as wide as its content (never as wide as a pipe's console)."""
+    return Panel(body, title=title, title_align="left", expand=False)
+
+
 def _join(values: Iterable[object]) -> str:
     return ", ".join(printable(str(v)) for v in values)
 
 
-def _ratio(row: SenderRow) -> Text:
-    if row.ratio is None:
+def _ratio(row: SenderRow, recipients: bool = False) -> Text:
+    ratio = row.recipient_ratio if recipients else row.ratio
+    if ratio is None:
         return Text("no history", style="dim")
-    return Text(f"x{row.ratio:.1f}", style="bold red" if row.above_norm else "")
+    return Text(f"x{ratio:.1f}", style="bold red" if row.above_norm else "")
 
 
 def render_report_text(console: Console, r: Report, st: ServerTime) -> None:
@@ -68,6 +75,8 @@ def render_report_text(console: Console, r: Report, st: ServerTime) -> None:
         f"{tot.failed_logins:,} failed logins; {tot.bounces:,} bounces."
     )
     _incidents(console, r, st)
+    render_machines_text(console, r.direct_smtp, st)
+    _response(console, r, st)
     _senders(console, r, st)
     _outside(console, r, st)
     _off_hours(console, r, st)
@@ -116,6 +125,27 @@ def _incidents(console: Console, r: Report, st: ServerTime) -> None:
     console.print(table)
 
 
+def _response(console: Console, r: Report, st: ServerTime) -> None:
+    resp = r.response
+    if resp is None:
+        return
+    head = f"\nKerio API: {resp.state}" + (f" ({t(resp.error or '')})" if resp.error else "")
+    if resp.polled:
+        head += f"; queue at {st.fmt(resp.polled)}: {resp.queue_total} messages"
+        head += f", {resp.queue_deferred} deferred"
+    console.print(Text(head))
+    if resp.senders:
+        table = _table("Queue by sender (last poll)", "account", "queue")
+        for row in resp.senders:
+            table.add_row(t(row["account"]), t(row["text"]))
+        console.print(table)
+    if resp.actions:
+        table = _table("Containment", "incident", "when", "account", "action")
+        for a in resp.actions:
+            table.add_row(f"#{a.incident}", st.fmt(a.when), t(a.account or ""), t(a.what))
+        console.print(table)
+
+
 def _senders(console: Console, r: Report, st: ServerTime) -> None:
     for title, rows in (
         ("Top senders by messages", r.top_by_messages),
@@ -139,7 +169,7 @@ def _senders(console: Console, r: Report, st: ServerTime) -> None:
                 str(s.messages),
                 str(s.recipients),
                 "-" if base is None else f"{base:g}",
-                _ratio(s),
+                _ratio(s, recipients="messages" not in title),
                 peak,
             )
         console.print(table)
@@ -277,8 +307,13 @@ def _hardening(console: Console, r: Report, st: ServerTime) -> None:
     console.print(Text(h.egress.why))
     if not h.egress.mail_server:
         console.print(Text("Replace MAIL_SERVER_IP (or pass --mail-server).", style="yellow"))
-    console.print(Panel(Text(h.egress.nftables.rstrip()), title="nftables", title_align="left"))
-    console.print(Panel(Text(h.egress.iptables.rstrip()), title="iptables", title_align="left"))
+    console.print(_boxed(Text(h.egress.nftables.rstrip()), "nftables"))
+    console.print(_boxed(Text(h.egress.iptables.rstrip()), "iptables"))
+    for title, text in (
+        ("pfSense, OPNsense", h.egress.pfsense),
+        ("Kerio Control", h.egress.kerio_control),
+    ):
+        console.print(_boxed(Text(text.rstrip()), title))
 
 
 def _known_lines(items: list[Known], tag_trust: bool = False) -> Text:
@@ -337,7 +372,7 @@ def render_account_text(console: Console, view: AccountView, st: ServerTime, lim
         )
     else:
         table = _normal_table(n, st)
-        console.print(Panel(table, title="What is normal for this account", title_align="left"))
+        console.print(_boxed(table, "What is normal for this account"))
     if view.incidents:
         inc = Table(
             "severity",

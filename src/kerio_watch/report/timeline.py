@@ -18,7 +18,9 @@ from kerio_watch.detect.profile import Profile
 from kerio_watch.enrich.geo import GeoIndex, open_geo, owner_label
 from kerio_watch.enrich.network import Networks
 from kerio_watch.report.build import MIN_MESSAGES_FOR_HOURS, QUIET_SHARE
+from kerio_watch.report.machines import machine_incidents
 from kerio_watch.report.model import IncidentRow, Period, split_key
+from kerio_watch.report.periods import days_before
 from kerio_watch.report.servertime import ServerTime, describe_active_hours
 from kerio_watch.store.base import Store
 
@@ -174,10 +176,14 @@ class TimelineBuilder:
         """The last ``days`` before the account's newest activity (or the store's)."""
         rows = self.store.activity(account=account)
         last = rows[-1][0] if rows else None
+        machines = machine_incidents(self.store, account, 0, 2**62)
+        if machines:  # a machine the account uses sent mail itself after its last activity
+            newest = max(i.updated for i in machines)
+            last = max(last or 0, newest - newest % 3600)
         if last is None:
             span = self.store.activity_span()
             last = span[1] if span else 0
-        return Period(last + 3600 - days * 86400, last + 3600)
+        return days_before(last + 3600, days, self.st)
 
     def _off_hours(self, profile: Profile | None, hour: int) -> bool:
         inside = self.st.in_office_hours(hour)
@@ -231,6 +237,10 @@ class TimelineBuilder:
             for i in self.store.incidents(
                 key=account, since=period.since, until=period.until, limit=100
             )
+        ]
+        incidents += [  # the machines the account uses that sent mail themselves
+            IncidentRow.of(i)
+            for i in machine_incidents(self.store, account, period.since, period.until)
         ]
         for inc in incidents:
             entries.append(

@@ -23,6 +23,7 @@ from kerio_watch.errors import SourceError
 from kerio_watch.events import Unparsed
 from kerio_watch.formats import FORMATS, sniff_log
 from kerio_watch.formats.envelope import StampParser, split_syslog
+from kerio_watch.sources import firewall
 
 MAX_LINE = 65536
 """Characters of one line that are processed; the rest is cut (and counted)."""
@@ -41,6 +42,7 @@ _NAME_HINTS = {
     "warning": "warning",
     "warn": "warning",
     "config": "config",
+    **firewall.NAME_HINTS,
 }
 
 
@@ -136,7 +138,7 @@ def _head_lines(log_file: LogFile, count: int = SNIFF_LINES) -> list[str]:
 
 def _inspect(log_file: LogFile, name_hint: str | None) -> LogFile | None:
     """Decide whether a file is a Kerio log, which one, and in which envelope."""
-    head = _head_lines(log_file)
+    head, name_hint = firewall.refine_head(_head_lines(log_file), name_hint)
     if not head:
         log_file.log = name_hint
         return log_file if name_hint else None
@@ -160,6 +162,8 @@ def _inspect(log_file: LogFile, name_hint: str | None) -> LogFile | None:
             log_file.log = named.pop()
         else:
             log_file.log = name_hint  # mixed: each record names or is sniffed for its log
+        if log_file.log is None and not named:
+            log_file.log = firewall.firewall_log([s.message for s in syslog])
         return log_file
     if name_hint:
         log_file.log = name_hint
@@ -277,6 +281,7 @@ def read_records(log_file: LogFile, skip: SkipLine | None = None) -> Iterator[Re
     year = log_file.year
     syslog = log_file.syslog
     log = log_file.log
+    newest = firewall.newest_time(log_file.path) if syslog and log_file.data is None else None
     lineno = 0
     lines = 0
     with _open_binary(log_file) as handle:
@@ -310,10 +315,15 @@ def read_records(log_file: LogFile, skip: SkipLine | None = None) -> Iterator[Re
                 if framed is None:
                     framed = stamp_parser.split(raw) if syslog else split_syslog(raw, year)
                 if framed is None:
+                    if firewall.is_header(raw, log):
+                        log_file.events["header"] += 1
+                        continue
                     log_file.note_unparsed(
                         Unparsed(log or "unknown", raw, "no timestamp", log_file.path, lineno)
                     )
                     continue
+                if newest is not None and framed.ts > newest:
+                    framed = firewall.last_year(framed, raw)
                 yield _new_record(
                     Record,
                     (
@@ -334,15 +344,18 @@ def read_records(log_file: LogFile, skip: SkipLine | None = None) -> Iterator[Re
             log_file.lines += lines
 
 
-def merged_records(files: list[LogFile], skip: SkipLine | None = None) -> Iterator[Record]:
-    """All records of all files in time order (files of one log are concatenated)."""
+def merged_records(
+    files: list[LogFile], skip: SkipLine | None = None, when: Callable[[Record], int] | None = None
+) -> Iterator[Record]:
+    """All records of all files in time order (files of one log are concatenated);
+    ``when`` puts records framed in UTC on the local clock (``Pipeline.merge_time``)."""
     by_log: dict[str | None, list[LogFile]] = {}
     for f in files:
         by_log.setdefault(f.log, []).append(f)
     streams = [_chain(group, skip) for group in by_log.values()]
     if len(streams) == 1:
         return streams[0]
-    return heapq.merge(*streams, key=_record_time)
+    return heapq.merge(*streams, key=when or _record_time)
 
 
 def _record_time(record: Record) -> int:
