@@ -127,3 +127,29 @@ def test_what_to_block_is_the_evidence_of_the_verdict() -> None:
     assert inc.severity == Severity.HIGH and inc.opened == 0
     assert "109.43.0.0" in inc.source_ips
     assert inc.suspect_ips() == ["185.1.2.3"]
+
+
+def test_an_alert_shows_the_lines_that_decided_it() -> None:
+    """The incident already holds 50 lines of the owner's phone when the hijack comes:
+    the alert's evidence starts with the hijack's own lines, and its address is the
+    hijacker's."""
+    eng = _engine()
+    alice = "alice@example.com"
+    for i in range(99):  # an hour apart: one long low incident
+        phone = f"109.43.{i // 250}.{i % 250}"
+        line = f"IMAP: User {alice} authenticated from IP address {phone}"
+        eng.ingest(
+            Signal("kerio.net.new_host", alice, i * 3600, 10, "p", phone, (line,), side="access")
+        )
+    assert len(eng.open[alice].evidence) == 50
+    t = 100 * 3600
+    new = Signal(
+        "kerio.net.new_host", alice, t, 25, "x", "185.1.2.3", ("login 185",), side="access"
+    )
+    eng.ingest(new)
+    burst = Signal("kerio.mail.volume", alice, t + 60, 60, "v", None, ("Recv 185",), side="use")
+    alert = eng.ingest(burst)
+    assert alert is not None and alert.severity == Severity.HIGH and alert.incident_id == 1
+    assert alert.evidence[:2] == ("login 185", "Recv 185")
+    assert len(alert.evidence) == 20
+    assert alert.source_ip == "185.1.2.3"

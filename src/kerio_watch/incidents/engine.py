@@ -259,6 +259,18 @@ def _signal_from(s: dict[str, Any], key: str) -> Signal:
     )
 
 
+def _alert_evidence(inc: Incident, trigger: Signal, reasons: list[Signal]) -> tuple[str, ...]:
+    """At most 20 raw lines: those of the signals that decided the alert first (in log
+    order), then the incident's: a long incident's first lines may be the owner's."""
+    deciding = sorted([trigger, *reasons], key=lambda s: s.ts)
+    lines = dict.fromkeys(line for s in deciding for line in s.evidence)
+    for line in inc.evidence:
+        if len(lines) >= 20:
+            break
+        lines.setdefault(line, None)
+    return tuple(lines)[:20]
+
+
 class IncidentEngine:
     """Keeps the open incident of each key and turns signals into alerts.
 
@@ -338,8 +350,8 @@ class IncidentEngine:
             severity=inc.severity,
             score=inc.score,
             summary=inc.summary(reasons),
-            source_ip=trigger.source_ip or (inc.source_ips[0] if inc.source_ips else None),
-            evidence=tuple(inc.evidence[:20]),
+            source_ip=trigger.source_ip or next(iter(inc.suspect_ips()), None),
+            evidence=_alert_evidence(inc, trigger, reasons),
             reasons=tuple(s.summary for s in reasons),
             rules=tuple(s.rule for s in reasons),
             status=status,
