@@ -7,6 +7,7 @@ measures the same on full-size sites and several seeds.
 from __future__ import annotations
 
 import json
+import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -25,6 +26,9 @@ from kerio_watch.simulate import (
     SimResult,
     simulate,
 )
+from kerio_watch.simulate.clock import SiteClock
+from kerio_watch.simulate.firewall import plan_firewall
+from kerio_watch.simulate.site import ADMIN_IP, LAN_PREFIX, SiteBuilder
 from kerio_watch.sources.files import discover, read_records
 
 RANK = {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
@@ -139,3 +143,15 @@ def test_the_demo_lists_the_planted_machines(tmp_path: Path) -> None:
     for kind in ("mail server", "smarthost", "swaks test", "monitoring probe"):
         line = next(x for x in out.splitlines() if f"host {kind}" in x)
         assert "quiet" in line or "low only" in line, line
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_everyone_seated_at_the_infected_pc_is_among_its_users(seed: int) -> None:
+    """A site of 300 has more people than desks: whoever shares the infected PC's
+    address uses it, and the truth says so (the detector names them from the logs)."""
+    config = SimConfig(seed=seed, users=300, days=2)
+    site = SiteBuilder(random.Random(seed), config.domain, config.users).build()
+    fw = plan_firewall(config, site, SiteClock(config.timezone), (LAN_PREFIX, ADMIN_IP))
+    assert fw is not None and fw.infected is not None
+    seated = {p.address for p in site.users if p.lan_ip == fw.infected}
+    assert set(fw.users) == seated

@@ -115,16 +115,16 @@ class FirewallSim:
                 return ip
 
     def _choose_pc(self, scenarios: bool) -> tuple[str | None, tuple[str, ...]]:
-        """The workstation that will be infected, and its users (maybe two share it)."""
+        """The workstation that will be infected, and its users (maybe two share it; on
+        a site with more people than desks, whoever else sits at it too)."""
         if not scenarios or not self.site.users:
             return None, ()
         pool = sorted(self.site.users, key=lambda p: p.address)
         first = self.rng.choice(pool)
-        users = [first]
         if len(pool) > 1 and self.rng.random() < 0.6:
             second = self.rng.choice([p for p in pool if p is not first])
             second.lan_ip = first.lan_ip  # a shared PC (reception, a shift workstation)
-            users.append(second)
+        users = [p for p in pool if p.lan_ip == first.lan_ip]
         return first.lan_ip, tuple(sorted(p.address for p in users))
 
     def config_toml(self) -> str:
