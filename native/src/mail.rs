@@ -133,7 +133,7 @@ fn msgid_start(t: &str) -> Option<usize> {
     }
     let last_angle = memchr::memchr2_iter(b'<', b'>', &b[..b.len() - 1]).next_back()?;
     let i = last_angle.checked_sub(10)?;
-    t[i..].starts_with(", Msg-Id: <").then_some(i)
+    b[i..].starts_with(b", Msg-Id: <").then_some(i)
 }
 
 fn msgid_at(t: &str, i: usize, start: Option<usize>) -> Option<&str> {
@@ -587,6 +587,12 @@ mod tests {
             Mail::Defer
         );
         assert_eq!(parse("SMTP Send: x"), Mail::Other);
+    }
+
+    #[test]
+    fn msgid_after_wide_characters() {
+        assert_eq!(msgid_start("\u{58a70}a, x>"), None);
+        assert_eq!(msgid_start("ab, Msg-Id: <x>"), Some(2));
     }
 
     #[test]

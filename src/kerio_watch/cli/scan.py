@@ -16,9 +16,10 @@ from kerio_watch.alerts.router import Router, delivery_report
 from kerio_watch.cli.common import find_logs, load, make_timebase, parse_time
 from kerio_watch.cli.options import config_option, db_option, format_option, severity_choice
 from kerio_watch.exitcodes import ExitStatus
+from kerio_watch.native.reader import scan_records
 from kerio_watch.pipeline import Pipeline, RunStats
 from kerio_watch.severity import Severity
-from kerio_watch.sources.files import LogFile, merged_records
+from kerio_watch.sources.files import LogFile
 from kerio_watch.store import open_store
 
 
@@ -64,7 +65,7 @@ def run_scan(
             before = router.health()
             pipeline.listeners.append(router.listener)
             pipeline.on_save.append(router.on_save)
-        records = merged_records(files, pipeline.skip_line)
+        records = scan_records(files, pipeline)
         if show_progress:
             stderr = Console(stderr=True)
             total = _estimate_lines(files)
