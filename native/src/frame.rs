@@ -5,7 +5,7 @@
 
 use std::borrow::Cow;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufReader, Read};
 
 use crate::text::{char_len, take_chars};
 
@@ -148,42 +148,49 @@ pub fn message_of(raw: &str) -> &str {
 }
 
 /// Lines of a file (plain or gzip), with their line numbers and end offsets.
+///
+/// Lines are handed out as slices of one large buffer (no copy per line); a line
+/// longer than the buffer grows it.
 pub struct LineSource {
-    reader: Box<dyn BufRead + Send>,
+    reader: Box<dyn Read + Send>,
     buf: Vec<u8>,
+    /// Start and end of the unread bytes in `buf`.
+    start: usize,
+    end: usize,
+    eof: bool,
     /// Lines read so far (`lineno` of the last line, counting empty ones).
     pub lineno: u64,
     /// Bytes (decompressed) consumed so far: the end offset of the last line.
     pub offset: u64,
     /// A read error that ended the file (`"read error: ..."` in Python).
     pub error: Option<String>,
-    done: bool,
 }
 
 impl LineSource {
     /// Open a file; `compressed` files are read through a gzip decoder (all members).
     pub fn open(path: &str, compressed: bool) -> io::Result<Self> {
         let file = File::open(path)?;
-        let reader: Box<dyn BufRead + Send> = if compressed {
-            Box::new(BufReader::with_capacity(
-                BUFFER,
-                flate2::read::MultiGzDecoder::new(BufReader::with_capacity(BUFFER, file)),
-            ))
+        let reader: Box<dyn Read + Send> = if compressed {
+            Box::new(flate2::read::MultiGzDecoder::new(BufReader::with_capacity(
+                BUFFER, file,
+            )))
         } else {
-            Box::new(BufReader::with_capacity(BUFFER, file))
+            Box::new(file)
         };
         Ok(Self::new(reader))
     }
 
     /// Lines of any reader.
-    pub fn new(reader: Box<dyn BufRead + Send>) -> Self {
+    pub fn new(reader: Box<dyn Read + Send>) -> Self {
         Self {
             reader,
-            buf: Vec::new(),
+            buf: vec![0; BUFFER * 4],
+            start: 0,
+            end: 0,
+            eof: false,
             lineno: 0,
             offset: 0,
             error: None,
-            done: false,
         }
     }
 
@@ -192,28 +199,62 @@ impl LineSource {
         Self::new(Box::new(io::Cursor::new(data)))
     }
 
+    /// Read more bytes after the unread ones; false at the end (or on an error).
+    fn fill(&mut self) -> bool {
+        if self.eof {
+            return false;
+        }
+        if self.start > 0 {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        }
+        if self.end == self.buf.len() {
+            let grown = self.buf.len() * 2;
+            self.buf.resize(grown, 0);
+        }
+        loop {
+            match self.reader.read(&mut self.buf[self.end..]) {
+                Ok(0) => {
+                    self.eof = true;
+                    return false;
+                }
+                Ok(n) => {
+                    self.end += n;
+                    return true;
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    self.eof = true;
+                    self.error = Some(e.to_string());
+                    return false;
+                }
+            }
+        }
+    }
+
     /// The next line's number and bytes (with its `\n` if it has one); `None` at the end.
     pub fn next_line(&mut self) -> Option<(u64, &[u8])> {
-        if self.done {
-            return None;
-        }
-        self.buf.clear();
-        match self.reader.read_until(b'\n', &mut self.buf) {
-            Ok(0) => {
-                self.done = true;
-                None
+        let mut scanned = self.start;
+        let line_end = loop {
+            if let Some(i) = memchr::memchr(b'\n', &self.buf[scanned..self.end]) {
+                break scanned + i + 1;
             }
-            Ok(n) => {
-                self.lineno += 1;
-                self.offset += n as u64;
-                Some((self.lineno, &self.buf))
+            scanned = self.end;
+            let before = self.start;
+            if !self.fill() {
+                if self.start == self.end {
+                    return None;
+                }
+                break self.end; // an unterminated last line
             }
-            Err(e) => {
-                self.done = true;
-                self.error = Some(e.to_string());
-                None
-            }
-        }
+            scanned -= before - self.start;
+        };
+        let line = &self.buf[self.start..line_end];
+        self.start = line_end;
+        self.lineno += 1;
+        self.offset += line.len() as u64;
+        Some((self.lineno, line))
     }
 }
 
@@ -260,6 +301,19 @@ mod tests {
         let long = "é".repeat(MAX_LINE + 1);
         assert_eq!(decode(long.as_bytes(), &mut c).chars().count(), MAX_LINE);
         assert_eq!(c.cut_lines, 1);
+    }
+
+    #[test]
+    fn long_lines_grow_the_buffer() {
+        let mut data = vec![b'x'; BUFFER * 9];
+        data.extend_from_slice(b"\nshort\n");
+        let mut src = LineSource::from_bytes(data);
+        assert_eq!(
+            src.next_line().map(|(n, l)| (n, l.len())),
+            Some((1, BUFFER * 9 + 1))
+        );
+        assert_eq!(src.next_line(), Some((2, &b"short\n"[..])));
+        assert_eq!(src.next_line(), None);
     }
 
     #[test]
