@@ -80,7 +80,8 @@ class NativeBuildHook(BuildHookInterface):  # type: ignore[type-arg]
         elif library_name is None:
             why = f"no native build for {sys.platform} yet"
         if why is not None or cargo is None or library_name is None:
-            return self._skip(f"{why}: building the pure-Python engine only", required)
+            self._skip(f"{why}: building the pure-Python engine only", required)
+            return None
         env = dict(os.environ)
         env["PYO3_PYTHON"] = sys.executable
         env["PYO3_BUILD_EXTENSION_MODULE"] = "1"
@@ -91,10 +92,12 @@ class NativeBuildHook(BuildHookInterface):  # type: ignore[type-arg]
         try:
             subprocess.run(command, check=True, env=env, cwd=root / CRATE)  # noqa: S603
         except (OSError, subprocess.CalledProcessError) as exc:
-            return self._skip(f"cargo failed ({exc}): building the pure-Python engine only", required)
+            self._skip(f"cargo failed ({exc}): building the pure-Python engine only", required)
+            return None
         library = root / CRATE / "target" / "release" / library_name
         if not library.exists():
-            return self._skip(f"{library} was not built: pure-Python engine only", required)
+            self._skip(f"{library} was not built: pure-Python engine only", required)
+            return None
         _note(f"native core built in {time.monotonic() - start:.0f} s")
         return library
 
@@ -103,4 +106,3 @@ class NativeBuildHook(BuildHookInterface):  # type: ignore[type-arg]
         _note(message)
         if required:
             raise RuntimeError(f"KERIO_WATCH_NATIVE=1 but {message}")
-        return None
