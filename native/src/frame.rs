@@ -182,9 +182,14 @@ impl LineSource {
 
     /// Lines of any reader.
     pub fn new(reader: Box<dyn Read + Send>) -> Self {
+        Self::with_buffer(reader, BUFFER * 4)
+    }
+
+    /// Lines of any reader, starting with a buffer of `size` bytes (it grows for long lines).
+    pub fn with_buffer(reader: Box<dyn Read + Send>, size: usize) -> Self {
         Self {
             reader,
-            buf: vec![0; BUFFER * 4],
+            buf: vec![0; size.max(64)],
             start: 0,
             end: 0,
             eof: false,
@@ -196,7 +201,8 @@ impl LineSource {
 
     /// Lines of a byte buffer (tests, standard input).
     pub fn from_bytes(data: Vec<u8>) -> Self {
-        Self::new(Box::new(io::Cursor::new(data)))
+        let size = (data.len() + 1).min(BUFFER * 4);
+        Self::with_buffer(Box::new(io::Cursor::new(data)), size)
     }
 
     /// Read more bytes after the unread ones; false at the end (or on an error).
@@ -301,6 +307,17 @@ mod tests {
         let long = "é".repeat(MAX_LINE + 1);
         assert_eq!(decode(long.as_bytes(), &mut c).chars().count(), MAX_LINE);
         assert_eq!(c.cut_lines, 1);
+    }
+
+    #[test]
+    fn tiny_buffers_grow() {
+        let mut src = LineSource::with_buffer(Box::new(io::Cursor::new(b"abc\n".repeat(100))), 0);
+        let mut n = 0;
+        while let Some((_, line)) = src.next_line() {
+            assert_eq!(line, b"abc\n");
+            n += 1;
+        }
+        assert_eq!(n, 100);
     }
 
     #[test]

@@ -214,7 +214,7 @@ impl Emit {
 impl Reader {
     #[new]
     #[allow(clippy::too_many_arguments)]
-    #[pyo3(signature = (path, compressed, log, parse_mail, source, record_cls, recv_cls, sent_cls, tracked, batch=2048))]
+    #[pyo3(signature = (path, compressed, log, parse_mail, source, record_cls, recv_cls, sent_cls, tracked, batch=256))]
     fn new(
         py: Python<'_>,
         path: &str,

@@ -23,7 +23,7 @@ from kerio_watch.formats.envelope import split_syslog
 from kerio_watch.pipeline import Pipeline
 from kerio_watch.sources.files import LogFile, Record, SkipLine, merged_records, read_records
 
-BATCH = 2048
+BATCH = 256
 """Records per batch (a batch also ends early, see the module docstring)."""
 
 
