@@ -11,13 +11,20 @@ from __future__ import annotations
 import gzip
 import shutil
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from kerio_watch.alerts.console import alert_json
+from kerio_watch.alerts.model import Alert
 from kerio_watch.cli import main
+from kerio_watch.cli.common import load, make_timebase
+from kerio_watch.pipeline import Pipeline
 from kerio_watch.simulate import SimConfig, simulate
+from kerio_watch.sources.files import discover, merged_records
+from kerio_watch.store import open_store
 from nativediff import extension
 
 ENGINES = ("python", "native")
@@ -120,3 +127,42 @@ def test_odd_lines_in_mail_log_agree(tmp_path: Path) -> None:
     (folder / "mail.log").write_bytes(b"".join(mixed))
     outputs = _both(tmp_path, [[folder / "mail.log"]], None)
     assert "unparsed" in outputs[0][1]
+
+
+def _collect(out: list[str]) -> Callable[[Alert, bool], None]:
+    def listen(alert: Alert, _reported: bool) -> None:
+        out.append(alert_json(alert))
+
+    return listen
+
+
+def test_follow_style_runs_agree(site: Path, tmp_path: Path) -> None:
+    """``follow`` feeds the pipeline Python-framed records in chunks with the pre-filter
+    on (``prefilter=True``): with the native engine its mail parser and mirrored tracker
+    run there; the alerts and the saved state must match, restarts included."""
+    extension()
+    config = load(site / "kerio-watch.toml")
+    files = discover([str(site)])
+    outputs: dict[str, list[str]] = {}
+    states = {}
+    for engine in ENGINES:
+        db = tmp_path / f"{engine}.db"
+        alerts: list[str] = []
+        records = list(merged_records(discover([str(site)])))
+        for chunk in (records[: len(records) // 2], records[len(records) // 2 :]):
+            store = open_store(db)  # a restart between the chunks
+            try:
+                timebase = make_timebase(config, files)
+                pipeline = Pipeline(config, store, timebase, engine=engine)
+                pipeline.listeners.append(
+                    lambda alert, _r, out=alerts: out.append(alert_json(alert))
+                )
+                pipeline.run(iter(chunk), prefilter=True)
+                pipeline.save()
+            finally:
+                store.close()
+        outputs[engine] = alerts
+        states[engine] = _state(db)
+    assert outputs["native"] == outputs["python"]
+    assert outputs["native"]
+    assert states["native"] == states["python"]
