@@ -154,9 +154,7 @@ def test_follow_style_runs_agree(site: Path, tmp_path: Path) -> None:
             try:
                 timebase = make_timebase(config, files)
                 pipeline = Pipeline(config, store, timebase, engine=engine)
-                pipeline.listeners.append(
-                    lambda alert, _r, out=alerts: out.append(alert_json(alert))
-                )
+                pipeline.listeners.append(_collect(alerts))
                 pipeline.run(iter(chunk), prefilter=True)
                 pipeline.save()
             finally:
