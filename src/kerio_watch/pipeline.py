@@ -38,6 +38,8 @@ from kerio_watch.formats import build_parsers
 from kerio_watch.formats.connection import FIREWALL_LOGS
 from kerio_watch.incidents.engine import IncidentEngine
 from kerio_watch.incidents.sync import Memory, apply_decisions
+from kerio_watch.native import resolve as resolve_engine
+from kerio_watch.native.seam import attach as attach_native
 from kerio_watch.sources.files import Record
 from kerio_watch.store import timezone
 from kerio_watch.store.activity import ActivityRecorder
@@ -86,6 +88,8 @@ class Pipeline:
         store: the state database.
         timebase: local time -> UTC for this server.
         since: UTC epoch; alerts before it are not reported (still stored and learned).
+        engine: ``python``, ``native`` or ``auto`` (default: the process's choice, see
+            :mod:`kerio_watch.native`).
     """
 
     def __init__(
@@ -94,6 +98,7 @@ class Pipeline:
         store: Store,
         timebase: Timebase,
         since: int | None = None,
+        engine: str | None = None,
     ) -> None:
         self.config = config
         self.store = store
@@ -104,6 +109,11 @@ class Pipeline:
         self.since = since
         self.ctx = Context(config, timebase, store.load_profile)
         self.parsers = build_parsers()
+        # The native engine's seam: its mail parser, and the tracker's Queue-IDs mirrored.
+        self.core = resolve_engine(engine)
+        self.native_ids: Any = None
+        if self.core.module is not None:
+            self.native_ids = attach_native(self.ctx.messages, self.parsers, self.core.module)
         self.detectors = build_detectors(self.ctx)
         self.dispatch: dict[str, list[Callable[[Any], Sequence[Signal] | None]]] = {}
         for det in self.detectors:
@@ -207,8 +217,8 @@ class Pipeline:
                     continue
             log = rec.log
             parser = parsers.get(log) if log is not None else None
-            event = None
-            if parser is not None:
+            event: Event | Unparsed | None = rec.event  # parsed by the native reader?
+            if event is None and parser is not None:
                 event = parser.parse(rec.message, rec.ts, rec.raw)
             if event is None:
                 event = self._sniff_parse(rec)
@@ -278,14 +288,38 @@ class Pipeline:
             and raw[29:39] == "Queue-ID: "
             and raw[39:56] not in self.ctx.messages.messages
         ):
-            stats = self.stats
-            stats.skipped += 1
-            if self._already_seen(SENT_MARK, self.timebase.to_utc(local_ts)):
-                stats.already_seen += 1
-                return ""
-            stats.events["message_delivery"] += 1
-            return "message_delivery"
+            return self.count_skipped_delivery(local_ts)
         return None
+
+    def count_skipped_delivery(self, local_ts: int) -> str:
+        """Count one ``Sent:`` line :meth:`skip_line` drops; what it returns for it."""
+        stats = self.stats
+        stats.skipped += 1
+        if self._already_seen(SENT_MARK, self.timebase.to_utc(local_ts)):
+            stats.already_seen += 1
+            return ""
+        stats.events["message_delivery"] += 1
+        return "message_delivery"
+
+    def count_dropped_deliveries(self, n: int, first: int, last: int, at_last: int) -> bool:
+        """Count ``n`` dropped ``Sent:`` lines at once (the native reader), if exact.
+
+        ``first`` and ``last`` are their lowest and highest UTC times, ``at_last`` how
+        many are at ``last``. Exactly what ``n`` calls of :meth:`count_skipped_delivery`
+        do when none is at or before the watermark; False (nothing counted) otherwise.
+        """
+        mark = self.marks.get(SENT_MARK)
+        if mark is not None and first <= mark[0]:
+            return False
+        stats = self.stats
+        stats.skipped += n
+        stats.events["message_delivery"] += n
+        seen = self._last.get(SENT_MARK)
+        if seen is None or last > seen[0]:
+            self._last[SENT_MARK] = [last, at_last]
+        elif last == seen[0]:
+            seen[1] += at_last
+        return True
 
     def _sniff_parse(self, rec: Record) -> Event | Unparsed | None:
         """A line of a mixed stream (syslog ``kerio`` app-name): try every parser."""
@@ -537,5 +571,6 @@ class Pipeline:
                     save(store)
             self.learner.save(store)
             timezone.record(store, self.timebase, self.stats.first_ts)
+            store.set_meta("engine", self.core.name)
             for hook in self.on_save:
                 hook(store)

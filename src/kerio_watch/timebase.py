@@ -155,6 +155,30 @@ class Timebase:
                 return local_ts + delta
         return local_ts + self._changes_delta[0]
 
+    def shift_between(self, first: int, last: int) -> int | None:
+        """``UTC - local`` if :meth:`to_utc` maps every local time in ``[first, last]`` by
+        that one constant (and changes no state doing so); None when it does not (a
+        daylight-saving change or an ambiguous hour in between, or a span over a day)."""
+        if self.zone is None:
+            if not self.stored:
+                return self.delta
+            lo = self._stored_utc(first) - first
+            hi = self._stored_utc(last) - last
+            if lo != hi or any(first + lo < at <= last + hi for at in self._changes_at):
+                return None
+            return lo
+        if last - first > 86400:
+            return None
+        offset: int | None = None
+        for hour in range(first // 3600, last // 3600 + 1):
+            pair = self._hour_cache.get(hour)
+            if pair is None:
+                pair = self._offsets_for_hour(hour)
+            if pair[0] != pair[1] or (offset is not None and pair[0] != offset):
+                return None
+            offset = pair[0]
+        return None if offset is None else -offset
+
     def _offsets_for_hour(self, hour: int) -> tuple[int, int]:
         zone = self.zone
         if zone is None:

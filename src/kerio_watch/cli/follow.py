@@ -12,6 +12,7 @@ from typing import Any
 import click
 from rich.console import Console
 
+from kerio_watch import native
 from kerio_watch.alerts.console import alert_json, render_alerts
 from kerio_watch.alerts.model import Alert
 from kerio_watch.alerts.router import Router
@@ -204,6 +205,8 @@ def status_report(store: Store, db_path: Path, config_path: Path | None) -> dict
         },
         "sinks": _sink_health(store, config_path),
         "kerio_api": api_status(store),
+        "engine": native.describe(),
+        "last_engine": store.get_meta("engine"),
     }
 
 
@@ -299,6 +302,11 @@ def print_status(console: Console, report: dict[str, Any]) -> None:
     )
     pid = f" (pid {report['pid']})" if report["pid"] else ""
     console.print(f"follower: {state}{pid}   state: {printable(report['db'])}")
+    last = report["last_engine"]
+    console.print(
+        f"engine: {report['engine']}" + (f"; the last run used {last}" if last else ""),
+        markup=False,
+    )
     activity = report["activity"]
     history = (
         f"hourly activity {activity['first_hour'][:10]} to {activity['last_hour'][:10]}"

@@ -24,9 +24,10 @@ from kerio_watch.cli.options import (
 )
 from kerio_watch.cli.output import make_console, open_output, output_file_option
 from kerio_watch.exitcodes import ExitStatus
+from kerio_watch.native.reader import scan_records
 from kerio_watch.pipeline import Pipeline, RunStats
 from kerio_watch.severity import Severity
-from kerio_watch.sources.files import LogFile, merged_records
+from kerio_watch.sources.files import LogFile
 from kerio_watch.store import open_store
 
 
@@ -72,7 +73,7 @@ def run_scan(
             before = router.health()
             pipeline.listeners.append(router.listener)
             pipeline.on_save.append(router.on_save)
-        records = merged_records(files, pipeline.skip_line, pipeline.merge_time)
+        records = scan_records(files, pipeline)
         if show_progress:
             stderr = Console(stderr=True)
             total = _estimate_lines(files)

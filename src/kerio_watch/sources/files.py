@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import IO, NamedTuple
 
 from kerio_watch.errors import SourceError
-from kerio_watch.events import Unparsed
+from kerio_watch.events import Event, Unparsed
 from kerio_watch.formats import FORMATS, sniff_log
 from kerio_watch.formats.envelope import StampParser, split_syslog
 from kerio_watch.sources import firewall
@@ -50,7 +50,8 @@ class Record(NamedTuple):
     """One framed line from a source.
 
     ``ts`` is local wall-clock seconds unless ``utc``; ``log`` is the log name the line
-    belongs to (None: sniff the message); ``source`` is the file it came from.
+    belongs to (None: sniff the message); ``source`` is the file it came from;
+    ``event`` is the line already parsed (by the native reader), or None.
     """
 
     ts: int
@@ -60,6 +61,7 @@ class Record(NamedTuple):
     raw: str
     source: LogFile
     lineno: int
+    event: Event | None = None
 
 
 @dataclass(eq=False)
@@ -309,7 +311,9 @@ def read_records(log_file: LogFile, skip: SkipLine | None = None) -> Iterator[Re
                                 if skipped:  # "": an earlier run processed it
                                     log_file.events[skipped] += 1
                                 continue
-                        yield _new_record(Record, (ts, False, log, raw[23:], raw, log_file, lineno))
+                        yield _new_record(
+                            Record, (ts, False, log, raw[23:], raw, log_file, lineno, None)
+                        )
                         continue
                 framed = split_syslog(raw, year) if syslog else None
                 if framed is None:
@@ -334,6 +338,7 @@ def read_records(log_file: LogFile, skip: SkipLine | None = None) -> Iterator[Re
                         raw,
                         log_file,
                         lineno,
+                        None,
                     ),
                 )
         except (OSError, EOFError, gzip.BadGzipFile) as exc:
@@ -344,15 +349,22 @@ def read_records(log_file: LogFile, skip: SkipLine | None = None) -> Iterator[Re
             log_file.lines += lines
 
 
+FileReader = Callable[[LogFile, SkipLine | None], Iterator[Record]]
+"""Reads one file's records (:func:`read_records`, or the native engine's reader)."""
+
+
 def merged_records(
-    files: list[LogFile], skip: SkipLine | None = None, when: Callable[[Record], int] | None = None
+    files: list[LogFile],
+    skip: SkipLine | None = None,
+    when: Callable[[Record], int] | None = None,
+    read: FileReader = read_records,
 ) -> Iterator[Record]:
     """All records of all files in time order (files of one log are concatenated);
     ``when`` puts records framed in UTC on the local clock (``Pipeline.merge_time``)."""
     by_log: dict[str | None, list[LogFile]] = {}
     for f in files:
         by_log.setdefault(f.log, []).append(f)
-    streams = [_chain(group, skip) for group in by_log.values()]
+    streams = [_chain(group, skip, read) for group in by_log.values()]
     if len(streams) == 1:
         return streams[0]
     return heapq.merge(*streams, key=when or _record_time)
@@ -362,9 +374,9 @@ def _record_time(record: Record) -> int:
     return record.ts
 
 
-def _chain(group: list[LogFile], skip: SkipLine | None) -> Iterator[Record]:
+def _chain(group: list[LogFile], skip: SkipLine | None, read: FileReader) -> Iterator[Record]:
     for log_file in group:
-        yield from read_records(log_file, skip)
+        yield from read(log_file, skip)
 
 
 def infer_initial_delta(files: list[LogFile], max_lines: int = 5000) -> int | None:
