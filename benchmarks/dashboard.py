@@ -57,6 +57,8 @@ def main() -> int:
     try:
         span = store.activity_span()
         accounts = store.accounts()
+        serious = store.incidents(min_severity=3, limit=1)
+        first_incident = serious[0] if serious else None
     finally:
         store.close()
     hours = 0 if span is None else (span[1] - span[0]) // 3600 + 1
@@ -83,9 +85,19 @@ def main() -> int:
     print(f"{'/ (again: the report from the cache)':44} {again:8.3f}")
     if reports.builds != built:
         raise SystemExit("the second load rebuilt the report")
-    pages = ["/incidents", "/incidents?status=all", "/accounts", "/report"]
+    pages = [
+        "/incidents",
+        "/incidents?status=all",
+        "/incidents?status=all&sort=score&order=asc&page=2",
+        "/accounts",
+        "/report",
+    ]
     if accounts:
         pages.append(f"/accounts/{accounts[0]}")
+    if first_incident is not None:
+        pages.append(f"/incidents/{first_incident.id}")
+        if first_incident.source_ips:
+            pages.append(f"/addresses/{first_incident.source_ips[0]}")
     for page in pages:
         print(f"{page[:44]:44} {min(timed(page) for _ in range(args.repeat)):8.3f}")
     return 0

@@ -1,24 +1,32 @@
 #!/usr/bin/env python3
 """How well ``kerio-watch scan`` catches the simulator's planted hijacks, and how quietly.
 
-For each seed, the demo simulator writes a site's logs (40 users, 28 days by default)
-with five planted hijacks and five benign look-alikes into a temporary directory; the
-real CLI then scans them as a subprocess::
+For each site size and seed, the demo simulator writes a site's logs (28 days by
+default) with planted hijacks and benign look-alikes into a temporary directory; the real
+CLI then scans them as a subprocess::
 
     kerio-watch scan --since <start of week 2> --format jsonl --db <fresh> --config <sim> <dir>
 
 and the alerts are compared with the ground truth. Per hijack kind: caught (at high or
-critical), the best severity, and the minutes from its first bad message to the first
-high alert for the account (for ``low_and_slow`` also whether that alert came by its
-third message, whose time is read back from mail.log). False alarms: benign look-alike
-accounts reaching high (target 0), and alerts of medium or above outside the hijacks
-per 100 accounts per day of reported traffic (target <= 3).
+critical), the worst best-severity over the seeds, and the minutes from its first bad
+message to the first high alert for the account (for ``low_and_slow`` also whether that
+alert came by its third message, read back from mail.log). The benign summary: accounts
+that reached high outside the hijacks (target 0), alerts of medium or above outside the
+hijacks per 100 accounts per day of reported traffic (target <= 1), what each look-alike
+kind reached, and the share of alerts that name both sides (``Access:`` and ``Use:``)
+or a decisive fact (``Decisive:``).
+
+Machines (the firewall log the simulator writes, one format per seed): every infected PC
+at high or above within 5 minutes of its first SMTP connection, naming exactly the
+accounts that use it; no benign machine (the mail server, an application server using a
+smarthost, an administrator testing with swaks, a monitoring probe) at medium or above.
 
 Usage::
 
-    python benchmarks/detection.py [--seeds 1 2 3 4 5] [--users 40] [--days 28] [--keep DIR]
+    python benchmarks/detection.py [--seeds 1 2 ... 10] [--sizes 40 300] [--days 28]
+                                   [--geo auto|off] [--keep DIR] [--verbose]
 
-Exit status 1 when a target is missed.
+Exit status 1 when a target is missed. Run it with ``nice`` on a shared machine.
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ import argparse
 import json
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -37,16 +46,28 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from kerio_watch.simulate import BENIGN_KINDS, HIJACK_KINDS, Scenario, SimConfig, simulate
+from kerio_watch.simulate import (
+    BENIGN_KINDS,
+    HIJACK_KINDS,
+    HOST_KINDS,
+    TRUTH_FILE,
+    Scenario,
+    SimConfig,
+    simulate,
+)
+from kerio_watch.store import open_store
 
 SEVERITIES = ("info", "low", "medium", "high", "critical")
 RANK = {name: i for i, name in enumerate(SEVERITIES)}
-BURSTS = ("night_burst", "webmail_takeover", "guess_then_spam", "spoofed_from")
+MEDIAN_MINUTES = 2.0
 BURST_MINUTES = 5.0
-MAX_FALSE_RATE = 3.0
+"""An infected PC (firewall log) must be at high within this many minutes."""
+MAX_FALSE_RATE = 1.0
+SLOW = "low_and_slow"
 EARLY = timedelta(hours=1)
 """Alerts this long before a hijack's first message belong to it (the login comes first)."""
 LATE = timedelta(hours=24)
+DB_NAME = "state.db"
 
 
 def kerio_watch() -> list[str]:
@@ -63,6 +84,12 @@ class Alert:
     user: str | None
     severity: str
     summary: str
+
+    @property
+    def explained(self) -> bool:
+        """Names both sides (who and what) or the decisive fact."""
+        s = self.summary
+        return "Decisive:" in s or ("Access:" in s and "Use:" in s)
 
 
 @dataclass
@@ -85,19 +112,24 @@ class Outcome:
 
 @dataclass
 class SeedResult:
-    """One seed's outcomes and false alarms."""
+    """One site's outcomes and false alarms."""
 
+    size: int
     seed: int
     outcomes: list[Outcome]
     false_alarms: list[Alert]
+    benign_high: set[str]
+    alerts: list[Alert]
     account_days: float
     lines: int
     scan_seconds: float
+    hosts: list[HostOutcome] = field(default_factory=list)
+    """The planted machines of the site's firewall log."""
 
 
 def third_message(directory: Path, scenario: Scenario, zone: ZoneInfo) -> datetime | None:
     """UTC time of the scenario's third message (Recv lines by the account from its IP)."""
-    if not scenario.source_ip:
+    if not scenario.source_ip or "/" in scenario.source_ip:
         return None
     pattern = re.compile(
         r"^\[(\d\d/\w{3}/\d{4} \d\d:\d\d:\d\d)\] Recv: Queue-ID: ([0-9a-f-]+), .*Sender-Host: "
@@ -138,7 +170,7 @@ def scan(directory: Path, config: Path, since: datetime, db: Path) -> tuple[list
     start = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     took = time.perf_counter() - start
-    if proc.returncode != 0:
+    if proc.returncode not in (0, 4):
         raise SystemExit(f"scan failed ({proc.returncode}):\n{proc.stderr}")
     alerts = []
     for line in proc.stdout.splitlines():
@@ -156,19 +188,39 @@ def scan(directory: Path, config: Path, since: datetime, db: Path) -> tuple[list
     return alerts, took
 
 
-def judge(seed: int, users: int, days: int, workdir: Path) -> SeedResult:
+def _outcome(
+    seed: int, sc: Scenario, mine: list[Alert], directory: Path, zone: ZoneInfo
+) -> Outcome:
+    out = Outcome(seed, sc.kind, sc.account)
+    if mine:
+        out.best = max(mine, key=lambda a: RANK[a.severity]).severity
+    highs = [a for a in mine if RANK[a.severity] >= RANK["high"]]
+    if sc.malicious and highs:
+        first = min(a.when for a in highs)
+        out.minutes = (first - sc.start).total_seconds() / 60
+        if sc.kind == SLOW:
+            third = third_message(directory, sc, zone)
+            out.third_ok = third is not None and first <= third
+            if third is None:
+                out.notes.append("fewer than three messages")
+    elif not sc.malicious and highs:
+        out.notes.extend(a.summary[:300] for a in highs[:2])
+    return out
+
+
+def judge(seed: int, users: int, days: int, workdir: Path, geo: str = "auto") -> SeedResult:
     """Simulate one site, scan it, compare with the truth."""
-    directory = workdir / f"seed{seed}"
+    directory = workdir / f"u{users}-seed{seed}"
     result = simulate(SimConfig(seed=seed, users=users, days=days), directory)
     config = directory / "kerio-watch.toml"
+    if geo != "auto":
+        with config.open("a", encoding="utf-8") as f:
+            f.write(f'\n[enrich]\ngeo = "{geo}"\n')
     zone = ZoneInfo(SimConfig().timezone)
     start_day = datetime.combine(SimConfig().start, datetime.min.time(), zone)
     window_start = min(s.start for s in result.scenarios if s.malicious)
     since = min(start_day + timedelta(days=7), window_start.astimezone(zone))
-    db = workdir / f"seed{seed}.db"
-    for stale in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
-        stale.unlink(missing_ok=True)
-    alerts, took = scan(directory, config, since, db)
+    alerts, took = scan(directory, config, since, directory / DB_NAME)
     since_utc = since.astimezone(UTC)
     end = start_day + timedelta(days=days)
     by_user: dict[str | None, list[Alert]] = defaultdict(list)
@@ -178,49 +230,38 @@ def judge(seed: int, users: int, days: int, workdir: Path) -> SeedResult:
     outcomes = []
     hijack_windows: dict[str, list[tuple[datetime, datetime]]] = defaultdict(list)
     for sc in result.scenarios:
-        out = Outcome(seed, sc.kind, sc.account)
+        if sc.malicious:
+            hijack_windows[sc.account].append((sc.start - EARLY, sc.end + LATE))
+    for sc in result.scenarios:
         lo, hi = sc.start - EARLY, sc.end + LATE
         if sc.malicious:
-            hijack_windows[sc.account].append((lo, hi))
-        mine = [a for a in by_user.get(sc.account, []) if lo <= a.when <= hi]
-        if not sc.malicious:
+            mine = [a for a in by_user.get(sc.account, []) if lo <= a.when <= hi]
+        else:
             mine = [a for a in by_user.get(sc.account, []) if a.when >= since_utc]
-        if mine:
-            out.best = max(mine, key=lambda a: RANK[a.severity]).severity
-        highs = [a for a in mine if RANK[a.severity] >= RANK["high"]]
-        if sc.malicious and highs:
-            first = min(a.when for a in highs)
-            out.minutes = (first - sc.start).total_seconds() / 60
-            if sc.kind == "low_and_slow":
-                third = third_message(directory, sc, zone)
-                out.third_ok = third is not None and first <= third
-                if third is None:
-                    out.notes.append("fewer than three messages")
-        elif not sc.malicious and highs:
-            out.notes.extend(a.summary[:300] for a in highs[:2])
-        outcomes.append(out)
+        outcomes.append(_outcome(seed, sc, mine, directory, zone))
 
     def in_hijack(a: Alert) -> bool:
         return any(lo <= a.when <= hi for lo, hi in hijack_windows.get(a.user or "", ()))
 
-    false_alarms = [
-        a
-        for a in alerts
-        if a.user is not None
-        and a.when >= since_utc
-        and RANK[a.severity] >= RANK["medium"]
-        and not in_hijack(a)
-    ]
+    reported = [a for a in alerts if a.user is not None and a.when >= since_utc]
+    false_alarms = [a for a in reported if RANK[a.severity] >= RANK["medium"] and not in_hijack(a)]
+    benign_high = {
+        a.user or "" for a in false_alarms if RANK[a.severity] >= RANK["high"] and a.user
+    }
     reported_days = (end.astimezone(UTC) - since_utc).total_seconds() / 86400
     lines = sum(result.lines.values())
     return SeedResult(
-        seed, outcomes, false_alarms, len(result.accounts) * reported_days, lines, took
+        users,
+        seed,
+        outcomes,
+        false_alarms,
+        benign_high,
+        reported,
+        len(result.accounts) * reported_days,
+        lines,
+        took,
+        judge_hosts(seed, directory),
     )
-
-
-def fmt_minutes(m: float | None) -> str:
-    """Minutes to the first high alert, for the table."""
-    return "-" if m is None else f"{m:6.1f}"
 
 
 def verdict(out: Outcome) -> tuple[str, bool]:
@@ -230,86 +271,232 @@ def verdict(out: Outcome) -> tuple[str, bool]:
         return ("quiet" if ok else "FALSE HIGH"), ok
     if not out.caught:
         return "MISSED", False
-    if out.kind in BURSTS:
-        ok = out.minutes is not None and out.minutes <= BURST_MINUTES
-        return ("caught" if ok else "LATE"), ok
-    if out.kind == "low_and_slow":
+    if out.kind == SLOW:
         ok = bool(out.third_ok)
         return ("caught by 3rd msg" if ok else "LATE (after 3rd)"), ok
     return "caught", True
 
 
-def main() -> int:
-    """Run the benchmark and print the table."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4, 5])
-    parser.add_argument("--users", type=int, default=40)
-    parser.add_argument("--days", type=int, default=28)
-    parser.add_argument("--keep", type=Path, help="keep the simulated logs and databases here")
-    parser.add_argument("--verbose", action="store_true", help="print each false alarm")
-    args = parser.parse_args()
+def fmt_minutes(m: float | None) -> str:
+    """Minutes to the first high alert, for the table."""
+    return "-" if m is None else f"{m:6.1f}"
 
-    workdir = args.keep or Path(tempfile.mkdtemp(prefix="kw-detect-"))
-    workdir.mkdir(parents=True, exist_ok=True)
-    results = []
+
+def _minutes(values: list[float]) -> str:
+    if not values:
+        return f"{'-':>7} {'-':>7}"
+    return f"{statistics.median(values):7.1f} {max(values):7.1f}"
+
+
+@dataclass
+class HostOutcome:
+    """What happened to one planted machine (firewall log) in one seed."""
+
+    seed: int
+    kind: str
+    host: str
+    malicious: bool
+    fmt: str
+    best: str = "-"
+    minutes: float | None = None
+    users: tuple[str, ...] = ()
+    named: tuple[str, ...] = ()
+
+    def verdict(self) -> tuple[str, bool]:
+        """(text, meets the target)."""
+        if not self.malicious:
+            ok = RANK.get(self.best, -1) < RANK["medium"]
+            return ("quiet" if ok else "FALSE MEDIUM+"), ok
+        if RANK.get(self.best, -1) < RANK["high"]:
+            return "MISSED", False
+        if self.minutes is None or self.minutes > BURST_MINUTES:
+            return "LATE", False
+        if self.named != self.users:
+            return "WRONG USERS", False
+        return "caught", True
+
+
+def judge_hosts(seed: int, directory: Path) -> list[HostOutcome]:
+    """The planted machines of a site ``judge`` has scanned, against its state database."""
+    truth = json.loads((directory / TRUTH_FILE).read_text(encoding="utf-8"))
+    store = open_store(directory / DB_NAME, readonly=True)
     try:
-        for seed in args.seeds:
-            res = judge(seed, args.users, args.days, workdir)
-            results.append(res)
-            print(
-                f"seed {seed}: {res.lines:,} log lines scanned in {res.scan_seconds:.1f} s, "
-                f"{len(res.false_alarms)} false alarms",
-                file=sys.stderr,
-            )
+        incidents = [i for i in store.incidents(limit=100_000) if i.key.startswith("host:")]
+        alerts = store.alerts(limit=100_000)
     finally:
-        if args.keep is None:
-            shutil.rmtree(workdir, ignore_errors=True)
+        store.close()
+    fmt = SimConfig(seed=seed).firewall_format or "-"
+    out = []
+    for h in truth.get("hosts", []):
+        mine = [i for i in incidents if i.key == f"host:{h['host']}"]
+        ids = {i.id for i in mine}
+        o = HostOutcome(seed, h["kind"], h["host"], h["malicious"], fmt, users=tuple(h["users"]))
+        if mine:
+            o.best = max(i.severity for i in mine).label
+            o.named = tuple(sorted({a for i in mine for a in i.facts.get("accounts", [])}))
+        start = datetime.fromisoformat(h["start"])
+        highs = [a.ts for a in alerts if a.incident_id in ids and a.severity >= RANK["high"]]
+        if highs:
+            o.minutes = (min(highs) - start.timestamp()) / 60
+        out.append(o)
+    return out
 
+
+def report_hosts(outcomes: list[HostOutcome]) -> bool:
+    """Print the machines' table and summary; whether every target was met."""
+    print(f"\nMachines (firewall log): {'seed':>4}  {'format':<9} {'machine':<15} {'kind':<17} "
+          f"{'best':<9} {'min':>6}  verdict")  # fmt: skip
     ok_all = True
-    print(f"\n{'seed':>4}  {'scenario':<17} {'account':<34} {'best':<9} {'min':>6}  verdict")
-    print("-" * 90)
-    for res in results:
-        for out in res.outcomes:
-            text, ok = verdict(out)
-            ok_all &= ok
-            print(
-                f"{res.seed:>4}  {out.kind:<17} {out.account:<34} {out.best:<9} "
-                f"{fmt_minutes(out.minutes)}  {text}"
-            )
-            for note in out.notes:
-                print(f"{'':6}{note}")
-    print("\nBy scenario kind (all seeds):")
-    print(f"  {'scenario':<17} {'caught':>7} {'best (worst seed)':>18} {'max min':>8}  target")
+    for o in outcomes:
+        text, ok = o.verdict()
+        ok_all &= ok
+        print(f"{'':24}{o.seed:>5}  {o.fmt:<9} {o.host:<15} {o.kind:<17} {o.best:<9} "
+              f"{fmt_minutes(o.minutes)}  {text}")  # fmt: skip
+        if o.malicious and o.named != o.users:
+            print(f"{'':30}named {', '.join(o.named) or '-'}; uses {', '.join(o.users)}")
+    print("\nBy machine kind (all seeds):")
+    for kind in HOST_KINDS:
+        outs = [o for o in outcomes if o.kind == kind]
+        if not outs:
+            continue
+        worst = min((o.best for o in outs), key=lambda s: RANK.get(s, -1))
+        best = max((o.best for o in outs), key=lambda s: RANK.get(s, -1))
+        mins = [o.minutes for o in outs if o.minutes is not None]
+        target = (
+            f"high within {BURST_MINUTES:g} min, users exact"
+            if outs[0].malicious
+            else "never medium"
+        )
+        met = all(o.verdict()[1] for o in outs)
+        print(
+            f"  {kind:<17} {len(outs):>2} seeds  severity {worst}..{best}  max min "
+            f"{(max(mins) if mins else float('nan')):5.1f}  {target}: {'ok' if met else 'MISSED'}"
+        )
+    return ok_all
+
+
+def print_kinds(results: list[SeedResult]) -> bool:
+    """The per-scenario table of one site size; whether every target was met."""
+    ok_all = True
+    print(f"  {'scenario':<17} {'high+':>7} {'worst':>9} {'med min':>7} {'max min':>7}  target")
     for kind in (*HIJACK_KINDS, *BENIGN_KINDS):
         outs = [o for r in results for o in r.outcomes if o.kind == kind]
         if not outs:
             continue
         caught = sum(o.caught for o in outs)
-        worst = min((o.best for o in outs), key=lambda s: RANK.get(s, -1))
+        if kind in HIJACK_KINDS:
+            worst = min((o.best for o in outs), key=lambda s: RANK.get(s, -1))
+            target = "high by 3rd message" if kind == SLOW else "high or above"
+        else:
+            worst = max((o.best for o in outs), key=lambda s: RANK.get(s, -1))
+            target = "never high"
         mins = [o.minutes for o in outs if o.minutes is not None]
-        target = {
-            "low_and_slow": "high by 3rd message",
-            **dict.fromkeys(BURSTS, f"high within {BURST_MINUTES:g} min"),
-        }.get(kind, "never high")
         met = all(verdict(o)[1] for o in outs)
+        ok_all &= met
         print(
-            f"  {kind:<17} {caught:>3}/{len(outs):<3} {worst:>18} "
-            f"{(max(mins) if mins else float('nan')):8.1f}  {target}: {'ok' if met else 'MISSED'}"
+            f"  {kind:<17} {caught:>3}/{len(outs):<3} {worst:>9} {_minutes(mins)}  "
+            f"{target}: {'ok' if met else 'MISSED'}"
         )
+    return ok_all
+
+
+def print_benign(results: list[SeedResult]) -> bool:
+    """The benign summary of one site size; whether its targets were met."""
     alarms = sum(len(r.false_alarms) for r in results)
     account_days = sum(r.account_days for r in results)
     rate = 100 * alarms / account_days if account_days else 0.0
-    rate_ok = rate <= MAX_FALSE_RATE
-    ok_all &= rate_ok
+    high = sum(len(r.benign_high) for r in results)
+    reported = [a for r in results for a in r.alerts if RANK[a.severity] >= RANK["medium"]]
+    explained = sum(a.explained for a in reported)
+    share = 100 * explained / len(reported) if reported else 100.0
+    hijack_mins = [
+        o.minutes
+        for r in results
+        for o in r.outcomes
+        if o.kind in HIJACK_KINDS and o.minutes is not None
+    ]
+    median = statistics.median(hijack_mins) if hijack_mins else float("nan")
+    print(f"  benign accounts at high or above: {high} (target 0)")
     print(
-        f"\nFalse alarms (medium+ outside hijacks): {alarms} over {account_days:,.0f} "
-        f"account-days = {rate:.2f} per 100 account-days (target <= {MAX_FALSE_RATE:g}): "
-        f"{'ok' if rate_ok else 'MISSED'}"
+        f"  alerts of medium or above outside hijacks: {alarms} over {account_days:,.0f} "
+        f"account-days = {rate:.2f} per 100 accounts per day (target <= {MAX_FALSE_RATE:g})"
     )
-    if args.verbose:
-        for r in results:
-            for a in r.false_alarms:
-                print(f"  seed {r.seed} {a.when:%m-%d %H:%M} {a.severity:<8} {a.summary[:240]}")
+    print(
+        f"  median minutes from first bad message to high: {median:.1f} "
+        f"(target <= {MEDIAN_MINUTES:g})"
+    )
+    print(f"  alerts (medium+) naming both sides or the decisive fact: {share:.0f}% (target 100%)")
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for r in results:
+        for o in r.outcomes:
+            if o.kind in BENIGN_KINDS:
+                c = counts[o.kind]
+                c[0] += RANK.get(o.best, -1) >= RANK["medium"]
+                c[1] += o.caught
+                c[2] += 1
+    print(f"  {'look-alike':<17} {'medium+':>8} {'high+':>6} of")
+    for kind in BENIGN_KINDS:
+        if kind in counts:
+            m, h, n = counts[kind]
+            print(f"  {kind:<17} {m:>8} {h:>6} {n:>3}")
+    return high == 0 and rate <= MAX_FALSE_RATE and median <= MEDIAN_MINUTES and share >= 100
+
+
+def main() -> int:
+    """Run the benchmark and print the tables."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seeds", type=int, nargs="+", default=list(range(1, 11)))
+    parser.add_argument("--sizes", type=int, nargs="+", default=[40, 300])
+    parser.add_argument("--days", type=int, default=28)
+    parser.add_argument("--keep", type=Path, help="keep the simulated logs and databases here")
+    parser.add_argument(
+        "--geo",
+        choices=("auto", "off"),
+        default="auto",
+        help="network identity: as installed (auto), or none (prefixes only, like a site "
+        "without the geo extra or whose addresses resolve to nothing)",
+    )
+    parser.add_argument("--verbose", action="store_true", help="every outcome and false alarm")
+    args = parser.parse_args()
+
+    workdir = args.keep or Path(tempfile.mkdtemp(prefix="kw-detect-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    by_size: dict[int, list[SeedResult]] = defaultdict(list)
+    try:
+        for users in args.sizes:
+            for seed in args.seeds:
+                res = judge(seed, users, args.days, workdir, args.geo)
+                by_size[users].append(res)
+                print(
+                    f"{users} accounts, seed {seed}: {res.lines:,} lines scanned in "
+                    f"{res.scan_seconds:.1f} s, {len(res.false_alarms)} false alarms",
+                    file=sys.stderr,
+                )
+                if args.keep is None:
+                    shutil.rmtree(workdir / f"u{users}-seed{seed}", ignore_errors=True)
+    finally:
+        if args.keep is None:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    ok_all = True
+    for users, results in by_size.items():
+        seeds = " ".join(str(r.seed) for r in results)
+        print(f"\n== {users} accounts, {args.days} days, geo {args.geo}, seeds {seeds}")
+        ok_all &= print_kinds(results)
+        ok_all &= print_benign(results)
+        ok_all &= report_hosts([h for r in results for h in r.hosts])
+        if args.verbose:
+            for r in results:
+                for o in r.outcomes:
+                    print(
+                        f"  seed {r.seed} {o.kind:<17} {o.account:<34} {o.best:<9} "
+                        f"{'-' if o.minutes is None else f'{o.minutes:.1f}'} {verdict(o)[0]}"
+                    )
+                for a in r.false_alarms:
+                    print(
+                        f"  seed {r.seed} {a.when:%m-%d %H:%M} {a.user} {a.severity:<8} "
+                        f"{a.summary[:300]}"
+                    )
     print("\nall targets met" if ok_all else "\nSOME TARGETS MISSED")
     return 0 if ok_all else 1
 

@@ -1,26 +1,42 @@
 #!/usr/bin/env python3
-"""Alert latency and idle CPU of ``kerio-watch follow``.
+"""Alert latency, idle CPU and (under load) lag of ``kerio-watch follow``.
 
-Starts a real follower on an empty log folder, appends lines that each open an incident
-(an account sending as an outside address), and measures the time from writing a line to
-its alert on the follower's stdout. Then leaves the follower idle and reads its CPU time
-from ``/proc`` (Linux). Usage::
+Default mode: starts a real follower on an empty log folder, appends lines that each
+open an incident (an account sending as an outside address), and measures the time
+from writing a line to its alert on the follower's stdout. Then leaves the follower idle
+and reads its CPU time from ``/proc`` (Linux).
+
+``--load SECONDS``: the follower delivers to a ``jsonl`` file sink (and, with
+``--slow-webhook S``, also to a local webhook that answers only after S seconds) while
+``--rate`` lines per second of ordinary inbound mail are written, with one line that
+raises an alert every ``--alert-every`` seconds. It prints when each alert reached the
+file after its line was written, and the follower's peak lag: bytes written to the log
+but not yet checkpointed as read (sampled 4 times a second from its state database).
+
+Usage::
 
     python benchmarks/follow_latency.py [--alerts 20] [--idle 30] [--poll 0.5]
+    python benchmarks/follow_latency.py --load 30 [--rate 2000] [--slow-webhook 60]
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import selectors
+import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 
 def kerio_watch() -> list[str]:
@@ -29,14 +45,31 @@ def kerio_watch() -> list[str]:
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "kerio_watch"]
 
 
-def recv_line(n: int) -> str:
+def stamp(n: int) -> dt.datetime:
+    """Log time of the ``n``-th benchmark minute."""
+    return dt.datetime(2026, 3, 10, 10, 0, tzinfo=dt.UTC) + dt.timedelta(minutes=n)
+
+
+def recv_line(n: int, when: dt.datetime | None = None, user: str | None = None) -> str:
     """A Recv line at a UTC site whose From is outside the server's domains."""
-    when = dt.datetime(2026, 3, 10, 10, 0, tzinfo=dt.UTC) + dt.timedelta(minutes=n)
+    when = when or stamp(n)
+    user = user or f"user{n}@example.com"
     qid = f"{int(when.timestamp()):08x}-{n:08x}"
     return (
         f"{when:[%d/%b/%Y %H:%M:%S]} Recv: Queue-ID: {qid}, Service: SMTP, "
         f"From: <boss@evil.test>, To: <v{n}@victim.test>, Size: 900, Sender-Host: 203.0.113.9, "
-        f"User: user{n}@example.com, SSL: yes, Subject: invoice, Msg-Id: <{n}@x>\n"
+        f"User: {user}, SSL: yes, Subject: invoice, Msg-Id: <{n}@x>\n"
+    )
+
+
+def inbound_line(n: int, when: dt.datetime) -> str:
+    """Ordinary inbound mail (no login): read and parsed, never an alert."""
+    qid = f"{int(when.timestamp()):08x}-{n:08x}"
+    return (
+        f"{when:[%d/%b/%Y %H:%M:%S]} Recv: Queue-ID: {qid}, Service: SMTP, "
+        f"From: <news{n % 97}@partner.test>, To: <user{n % 300}@example.com>, Size: 4100, "
+        f"Sender-Host: 198.51.100.{n % 200 + 1}, SSL: yes, Subject: newsletter {n}, "
+        f"Msg-Id: <in{n}@partner.test>\n"
     )
 
 
@@ -46,33 +79,18 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def main() -> int:
-    """Run the measurement and print the figures."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--alerts", type=int, default=20)
-    parser.add_argument("--idle", type=float, default=30.0, help="idle seconds to measure")
-    parser.add_argument("--poll", type=float, default=0.5)
-    args = parser.parse_args()
-
+def latency_mode(args: argparse.Namespace) -> int:
+    """Alert latency on stdout, then idle CPU."""
     work = Path(tempfile.mkdtemp(prefix="kw-latency-"))
     log = work / "mail.log"
     log.write_text(recv_line(0).replace("boss@evil.test", "user0@example.com"))
     proc = subprocess.Popen(
-        [
-            *kerio_watch(),
-            "follow",
-            "--db",
-            str(work / "state.db"),
-            "--format",
-            "jsonl",
-            "--poll",
-            str(args.poll),
-            str(work),
-        ],
+        [*kerio_watch(), "follow", "--db", str(work / "state.db"), "--format", "jsonl",
+         "--poll", str(args.poll), str(work)],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
-    )
+    )  # fmt: skip
     if proc.stdout is None:
         return 1
     sel = selectors.DefaultSelector()
@@ -97,12 +115,187 @@ def main() -> int:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+        shutil.rmtree(work, ignore_errors=True)
     print(
         f"alert latency over {len(latencies)} alerts (poll {args.poll} s): "
         f"median {statistics.median(latencies):.2f} s, max {max(latencies):.2f} s"
     )
     print(f"idle CPU: {idle_cpu:.2f} s over {args.idle:.0f} s")
     return 0
+
+
+# -- under load, with a slow webhook --------------------------------------------------------
+def slow_webhook(delay: float) -> tuple[ThreadingHTTPServer, list[float]]:
+    """A local webhook answering 200 after ``delay`` seconds; the list gets request times."""
+    received: list[float] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            received.append(time.monotonic())
+            time.sleep(delay)
+            try:
+                self.send_response(200)
+                self.end_headers()
+            except OSError:
+                pass  # the follower gave up waiting (its timeout)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, args=(0.1,), daemon=True).start()
+    return server, received
+
+
+def load_config(work: Path, webhook: str | None) -> Path:
+    """A UTC site with a jsonl sink (and the webhook), every alert sent at once."""
+    text = (
+        '[site]\ntimezone = "UTC"\nlocal_domains = ["example.com"]\n'
+        f'[[sinks]]\ntype = "jsonl"\nname = "file"\npath = "{work / "alerts.jsonl"}"\n'
+        'cooldown = "0"\nmax_per_hour = 0\n'
+    )
+    if webhook:
+        text += (
+            f'[[sinks]]\ntype = "webhook"\nname = "hook"\nurl = "{webhook}"\n'
+            'cooldown = "0"\nmax_per_hour = 0\n'
+        )
+    path = work / "kerio-watch.toml"
+    path.write_text(text)
+    return path
+
+
+class Sampler(threading.Thread):
+    """Peak lag (log size minus the follower's checkpoint) and when alerts hit the file."""
+
+    def __init__(self, work: Path) -> None:
+        super().__init__(daemon=True)
+        self.work = work
+        self.peak_lag = 0
+        self.seen: dict[str, float] = {}
+        self.done = threading.Event()
+
+    def lag(self) -> int | None:
+        try:
+            with sqlite3.connect(f"file:{self.work / 'state.db'}?mode=ro", uri=True) as db:
+                row = db.execute(
+                    "SELECT offset FROM follow_files WHERE path = ?", (str(self.work / "mail.log"),)
+                ).fetchone()
+        except sqlite3.Error:
+            return None
+        if row is None:
+            return None
+        return (self.work / "mail.log").stat().st_size - int(row[0])
+
+    def run(self) -> None:
+        next_lag = 0.0
+        alerts = self.work / "alerts.jsonl"
+        while not self.done.is_set():
+            now = time.monotonic()
+            if alerts.exists():
+                for text in alerts.read_text().splitlines():
+                    user = json.loads(text)["user"]
+                    self.seen.setdefault(user, now)
+            if now >= next_lag:
+                next_lag = now + 0.25
+                lag = self.lag()
+                if lag is not None:
+                    self.peak_lag = max(self.peak_lag, lag)
+            time.sleep(0.02)
+
+
+def write_load(log: Path, args: argparse.Namespace) -> dict[str, float]:
+    """Write ``args.rate`` lines/s for ``args.load`` seconds; returns alert user -> written."""
+    written: dict[str, float] = {}
+    start = time.monotonic()
+    n = k = 0
+    with log.open("a", encoding="utf-8") as handle:
+        while (elapsed := time.monotonic() - start) < args.load:
+            when = stamp(0) + dt.timedelta(seconds=10 + elapsed)
+            due = int(elapsed * args.rate)
+            handle.write("".join(inbound_line(i, when) for i in range(n, due)))
+            n = due
+            if elapsed >= (k + 1) * args.alert_every:
+                k += 1
+                user = f"hijack{k}@example.com"
+                handle.write(recv_line(100_000 + k, when, user))
+                handle.flush()
+                written[user] = time.monotonic()
+            handle.flush()
+            time.sleep(0.01)
+    return written
+
+
+def load_mode(args: argparse.Namespace) -> int:
+    """Latency of the file sink and the follower's lag under load."""
+    work = Path(tempfile.mkdtemp(prefix="kw-load-"))
+    server = None
+    url = None
+    if args.slow_webhook is not None:
+        server, _received = slow_webhook(args.slow_webhook)
+        url = f"http://127.0.0.1:{server.server_port}/hook"
+    log = work / "mail.log"
+    log.write_text(recv_line(0, stamp(0)).replace("boss@evil.test", "user0@example.com"))
+    config = load_config(work, url)
+    proc = subprocess.Popen(
+        [*kerio_watch(), "follow", "--db", str(work / "state.db"), "--config", str(config),
+         "--poll", str(args.poll), str(work)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    sampler = Sampler(work)
+    try:
+        time.sleep(2.0)
+        sampler.start()
+        written = write_load(log, args)
+        deadline = time.monotonic() + 120
+        while set(written) - set(sampler.seen) and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        sampler.done.set()
+        proc.terminate()
+        proc.wait(timeout=30)
+        if server is not None:
+            server.shutdown()
+        sampler.join(5)
+        shutil.rmtree(work, ignore_errors=True)
+    late = [sampler.seen[u] - t for u, t in written.items() if u in sampler.seen]
+    hook = f"webhook answering after {args.slow_webhook:g} s" if url else "no webhook"
+    print(f"{args.rate} lines/s for {args.load:g} s, {hook}, poll {args.poll} s:")
+    if late:
+        print(
+            f"  jsonl alerts: {len(late)} of {len(written)} arrived; after their line was "
+            f"written: median {statistics.median(late):.2f} s, max {max(late):.2f} s"
+        )
+    else:
+        print(f"  jsonl alerts: 0 of {len(written)} arrived")
+    print(f"  follower's peak lag: {sampler.peak_lag / 1e6:.2f} MB")
+    other = set(sampler.seen) - set(written)
+    if other:
+        print(f"  (also {len(other)} alerts about other accounts: {', '.join(sorted(other))})")
+    return 0 if len(late) == len(written) else 1
+
+
+def main() -> int:
+    """Run the measurement and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--alerts", type=int, default=20)
+    parser.add_argument("--idle", type=float, default=30.0, help="idle seconds to measure")
+    parser.add_argument("--poll", type=float, default=0.5)
+    parser.add_argument("--load", type=float, help="seconds of writing under load (load mode)")
+    parser.add_argument("--rate", type=int, default=2000, help="lines per second (load mode)")
+    parser.add_argument(
+        "--alert-every", type=float, default=2.0, help="seconds between alerts (load mode)"
+    )
+    parser.add_argument(
+        "--slow-webhook",
+        type=float,
+        metavar="SECONDS",
+        help="also deliver to a webhook that answers after SECONDS (load mode)",
+    )
+    args = parser.parse_args()
+    return load_mode(args) if args.load else latency_mode(args)
 
 
 if __name__ == "__main__":

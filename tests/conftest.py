@@ -65,3 +65,38 @@ def site(scanned_site: Site, tmp_path: Path) -> Site:
         if src.exists():
             shutil.copy(src, str(db) + suffix)
     return Site(scanned_site.logs, scanned_site.config, db)
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """``kerio-watch demo`` once per session (about 5 s): its folder and its output.
+
+    Read-only: tests that change the database copy it with :func:`demo_copy`.
+    """
+    folder = tmp_path_factory.mktemp("demo")
+    result = CliRunner().invoke(main, ["demo", "--dir", str(folder)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return folder, result.output
+
+
+@pytest.fixture(scope="session")
+def demo_site(demo_run: tuple[Path, str]) -> Path:
+    """The demo's folder: logs, kerio-watch.toml, truth.json and state.db."""
+    return demo_run[0]
+
+
+@pytest.fixture(scope="session")
+def demo_output(demo_run: tuple[Path, str]) -> str:
+    """What ``kerio-watch demo`` printed (stdout and stderr)."""
+    return demo_run[1]
+
+
+@pytest.fixture
+def demo_copy(demo_site: Path, tmp_path: Path) -> Path:
+    """A private copy of the demo's database (safe to acknowledge in)."""
+    db = tmp_path / "demo.db"
+    for suffix in ("", "-wal", "-shm"):
+        src = Path(str(demo_site / "state.db") + suffix)
+        if src.exists():
+            shutil.copy(src, str(db) + suffix)
+    return db

@@ -60,6 +60,9 @@ def recv(
     service: str = "SMTP",
     queue_id: str | None = None,
     report: str | None = None,
+    subject: str = "hello",
+    size: int = 1000,
+    msg_id: str | None = None,
 ) -> MessageReceived:
     """A ``Recv:`` line: by default Alice sends from the LAN over SMTP."""
     frm = sender if sender is not None else (user or "someone@outside.test")
@@ -72,12 +75,12 @@ def recv(
         service,
         frm,
         tuple(to),
-        1000,
+        size,
         host,
         user,
         True,
-        "hello",
-        None,
+        subject,
+        msg_id,
         report,
     )
 
@@ -152,8 +155,10 @@ def pipeline(
     users: dict[str, dict[str, Any]] | None = None,
     store: SQLiteStore | None = None,
     state: dict[str, Any] | None = None,
+    enrich: dict[str, Any] | None = None,
 ) -> Recorder:
-    """A pipeline running only the named detectors (all of them when none are named)."""
+    """A pipeline running only the named detectors (all of them when none are named);
+    network identity is off unless ``enrich`` says otherwise."""
     detectors: dict[str, dict[str, Any]] = {
         n: {"enabled": False} for n in DETECTORS if names and n not in names
     }
@@ -165,6 +170,7 @@ def pipeline(
             "detectors": detectors,
             "users": users or {},
             "state": state or {},
+            "enrich": enrich or {"geo": "off"},
         }
     )
     p = Recorder(config, store or SQLiteStore(":memory:"), Timebase(ZoneInfo("UTC")))

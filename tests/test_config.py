@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from kerio_watch.config import DEFAULT_TRUSTED, Config, load_config, parse_office_hours
+from kerio_watch.config import Config, load_config, parse_office_hours
+from kerio_watch.enrich.network import DEFAULT_TRUSTED
 from kerio_watch.errors import ConfigError
 from kerio_watch.exitcodes import ExitStatus
 
@@ -120,12 +121,24 @@ def test_office_hours() -> None:
 
 def test_config_check_masks_secrets(tmp_path: Path, cli: Callable[..., Result]) -> None:
     """``config check`` prints the resolved config with secrets masked."""
-    path = write(tmp_path, '[web]\ntoken = "s3cret-token"\n[site]\nlocal_domains = ["a.test"]\n')
+    path = write(
+        tmp_path, '[web]\ntoken = "s3cret-token-0123456789"\n[site]\nlocal_domains = ["a.test"]\n'
+    )
     result = cli("config", "check", "--config", str(path))
     assert result.exit_code == 0, result.output
     assert "s3cret-token" not in result.stdout
     assert "********" in result.stdout
     assert '"from_mismatch"' in result.stdout
+
+
+def test_config_check_validates_web(tmp_path: Path, cli: Callable[..., Result]) -> None:
+    """``config check`` validates [web] as serve does, naming file and key."""
+    path = write(tmp_path, '[web]\nsecure_cookie = "yes"\n')
+    result = cli("config", "check", "--config", str(path))
+    assert result.exit_code == ExitStatus.CONFIG_ERROR
+    assert f"{path}: web.secure_cookie: expected true or false" in result.stderr
+    good = write(tmp_path, "[web]\nsecure_cookie = true\n")
+    assert cli("config", "check", "--config", str(good)).exit_code == 0
 
 
 def test_config_check_reports_errors(tmp_path: Path, cli: Callable[..., Result]) -> None:

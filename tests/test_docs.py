@@ -75,3 +75,25 @@ def test_readme_config_example_is_valid() -> None:
     config = config_from_dict(tomllib.loads(example), "README.md")
     assert config.site.office_hours == "Mon-Fri 07:00-19:00"
     assert config.detectors["volume"]["min_messages"] == 30
+
+
+def test_images_in_the_docs_exist_and_are_small() -> None:
+    """Every screenshot a doc shows is committed, and none is heavy."""
+    found = 0
+    for doc in (ROOT / "docs").glob("*.md"):
+        for image in re.findall(r"!\[[^\]]*\]\(([^)]+\.png)\)", doc.read_text(encoding="utf-8")):
+            path = doc.parent / image
+            assert path.exists(), f"{doc.name}: {image}"
+            assert path.stat().st_size < 200_000, f"{image}: {path.stat().st_size} bytes"
+            found += 1
+    assert found >= 6
+
+
+def test_readme_exit_codes_are_the_programs() -> None:
+    """The README's exit code table lists exactly the codes kerio-watch uses."""
+    from kerio_watch.exitcodes import ExitStatus  # noqa: PLC0415
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("### Exit codes") :].split("\n\n")[1]
+    codes = {int(m) for m in re.findall(r"^\| (\d+) \|", table, re.M)}
+    assert codes == {int(s) for s in ExitStatus}

@@ -23,7 +23,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, cast
+from typing import IO, Any, cast
 
 import pytest
 
@@ -323,9 +323,9 @@ class TestLive:
         assert stopped["running"] is False
         assert stopped["lag_bytes"] == len(line(2)) + 1
         assert stopped["db_bytes"] >= follow.db.stat().st_size > 0  # type: ignore[operator]
-        assert stopped["activity"] == {
-            "first_hour": "2026-03-10T07:00:00+00:00",
-            "last_hour": "2026-03-10T07:00:00+00:00",
+        assert stopped["activity"] == {  # on the server's clock, like every time
+            "first_hour": "2026-03-10T08:00:00+01:00",
+            "last_hour": "2026-03-10T08:00:00+01:00",
         }
         text = subprocess.run(
             [sys.executable, "-m", "kerio_watch", "status", "--db", str(follow.db)],
@@ -334,7 +334,7 @@ class TestLive:
             check=True,
         ).stdout
         assert "not running" in text and "mail.log" in text
-        assert "hourly activity 2026-03-10 to 2026-03-10 (UTC)" in text
+        assert "hourly activity 2026-03-10 to 2026-03-10" in text
 
     def test_one_follower_per_database(self, follow: Follow, logs: Path, tmp_path: Path) -> None:
         """A second follower on the same database is refused with a clear message."""
@@ -349,53 +349,100 @@ class TestLive:
         assert "already using" in err and "Traceback" not in err
 
 
+class TestOutput:
+    """What follow prints: --min-severity and -o (issue 12)."""
+
+    def test_min_severity_and_an_output_file(
+        self, follow: Follow, logs: Path, tmp_path: Path
+    ) -> None:
+        """A high alert (an outside From sent from outside: decisive) is stored but not
+        printed under --min-severity critical; printed alerts are appended to the -o
+        file, not to stdout."""
+        out = tmp_path / "alerts.jsonl"
+        out.write_text('{"kept": "what was there before"}\n')
+        append(logs / "mail.log", [line(0)])
+        follow.start("--min-severity", "critical", "-o", str(out))
+        wait_for(lambda: follow.totals().lines == 1)
+        append(logs / "mail.log", [line(1, bad=True)])
+        wait_for(lambda: follow.totals().alerts >= 1)
+        assert follow.stop() == 0
+        assert follow.printed() == []
+        assert out.read_text().splitlines() == ['{"kept": "what was there before"}']
+        with sqlite3.connect(follow.db) as db:
+            (severity,) = db.execute("SELECT severity FROM alerts").fetchone()
+        assert severity == 3  # high: stored, not printed
+        follow.start("--min-severity", "high", "-o", str(out))
+        append(logs / "mail.log", [line(2, bad=True)])
+        wait_for(lambda: len(out.read_text().splitlines()) == 2)
+        assert follow.stop() == 0
+        assert json.loads(out.read_text().splitlines()[1])["severity"] == "high"
+        assert follow.printed() == []
+
+
 class TestSinks:
     """Alerts also go to the configured sinks; status shows their health."""
 
     def test_alert_reaches_the_sinks_and_failures_are_reported(
         self, follow: Follow, logs: Path, tmp_path: Path
     ) -> None:
-        """A working file sink gets the alert once; a broken one is reported failing."""
+        """A working file sink gets the alert once; a broken one is reported failing.
+
+        Every wait polls with a deadline (a sink's file exists before its line is
+        written, and the delivery is recorded after the line is written)."""
         config = tmp_path / "kw.toml"
+        alerts = tmp_path / "alerts.jsonl"
         config.write_text(
-            f'[[sinks]]\ntype = "jsonl"\nname = "file"\npath = "{tmp_path / "alerts.jsonl"}"\n'
+            f'[[sinks]]\ntype = "jsonl"\nname = "file"\npath = "{alerts}"\n'
             f'[[sinks]]\ntype = "jsonl"\nname = "broken"\npath = "{tmp_path / "no" / "a.jsonl"}"\n'
         )
         append(logs / "mail.log", [line(0)])
         follow.start("--config", str(config))
         wait_for(lambda: follow.totals().lines == 1)
         append(logs / "mail.log", [line(1, bad=True)])
-        wait_for((tmp_path / "alerts.jsonl").exists, timeout=5)
-        (delivered,) = (tmp_path / "alerts.jsonl").read_text().splitlines()
-        assert json.loads(delivered)["id"] == follow.printed()[0]["id"]
+        wait_for(lambda: len(delivered_ids(alerts)) == 1)
+        wait_for(lambda: len(follow.printed()) == 1)
+        assert delivered_ids(alerts) == [follow.printed()[0]["id"]]
         wait_for(lambda: "broken" in follow.err() and "directory does not exist" in follow.err())
-        result = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "kerio_watch",
-                "status",
-                "--db",
-                str(follow.db),
-                "--config",
-                str(config),
-                "--format",
-                "json",
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        sinks = {s["name"]: s for s in json.loads(result.stdout)["sinks"]}
-        assert sinks["file"]["ok"] is True and sinks["file"]["sent"] == 1
-        assert sinks["broken"]["ok"] is False and sinks["broken"]["pending"] == 1
-        assert "directory does not exist" in sinks["broken"]["last_error"]
+        health: dict[str, dict[str, Any]] = {}
+
+        def settled() -> bool:
+            health.update(sink_health(follow.db, config))
+            return bool(health["file"]["sent"] == 1 and health["broken"]["pending"] == 1)
+
+        wait_for(settled, timeout=30)
+        assert health["file"]["ok"] is True and health["broken"]["ok"] is False
+        assert "directory does not exist" in health["broken"]["last_error"]
         follow.kill9()
         follow.start("--config", str(config))
         wait_for(started(follow))
-        time.sleep(0.3)
-        assert len((tmp_path / "alerts.jsonl").read_text().splitlines()) == 1
+        # A second alert after the restart: once it is in the file, the restarted
+        # follower has been through the pending deliveries; the first is not repeated.
+        append(logs / "mail.log", [line(2, bad=True)])
+        wait_for(lambda: len(delivered_ids(alerts)) >= 2)
         assert follow.stop() == 0
+        first, second = delivered_ids(alerts)
+        assert first == follow.printed()[0]["id"] and second == follow.printed()[1]["id"]
+        assert first != second
+
+
+def delivered_ids(path: Path) -> list[object]:
+    """The alert ids of the complete lines of a jsonl sink's file (none yet: [])."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return []
+    complete = text[: text.rfind("\n") + 1]
+    return [json.loads(row)["id"] for row in complete.splitlines()]
+
+
+def sink_health(db: Path, config: Path) -> dict[str, dict[str, Any]]:
+    """``kerio-watch status --format json``'s sinks, by name (a separate process)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "kerio_watch", "status", "--db", str(db), "--config", str(config),
+         "--format", "json"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return {s["name"]: s for s in json.loads(result.stdout)["sinks"]}
 
 
 class TestExactlyOnce:

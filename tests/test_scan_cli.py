@@ -30,10 +30,11 @@ def alerts_of(result: Result) -> list[dict[str, object]]:
 class TestFromUser:
     """The seed's check done right: addresses, aliases, DSNs, domains."""
 
-    def test_outside_from_is_medium_with_who_what_where(
+    def test_outside_from_is_high_with_who_what_where(
         self, write_log: Callable[..., Path], cli: Callable[..., Result]
     ) -> None:
-        """An account sending as an outside address raises one explained alert."""
+        """An account sending as an outside domain it never used, from outside the trusted
+        networks, raises one explained alert: a decisive fact, high on its own."""
         path = write_log(
             "mail.log",
             [
@@ -64,29 +65,35 @@ class TestFromUser:
         )
         assert alert["user"] == "alice@example.com"
         assert alert["rule"] == "kerio.mail.from_external"
-        assert alert["severity"] == "medium"
+        assert alert["severity"] == "high"
         assert alert["source_ip"] == "203.0.113.9"
         assert alert["time"] == "2026-03-10T10:05:00+01:00"
         summary = str(alert["summary"])
         assert "ceo@evil.test" in summary and "203.0.113.9" in summary and "SMTP" in summary
+        assert summary.startswith("Decisive: ")
         assert any("ceo@evil.test" in str(e) for e in cast(list[object], alert["evidence"]))
 
     def test_other_local_address_is_less_serious(
         self, write_log: Callable[..., Path], cli: Callable[..., Result]
     ) -> None:
-        """Sending as a colleague is flagged lower than sending as an outsider."""
+        """Sending as a colleague is flagged lower than sending as an outsider: use alone,
+        moderate, is a low incident, kept but not alerted."""
         path = write_log(
             "mail.log",
             [
                 line(
                     0, 1, sender="alice@example.com", to="a@partner.test", user="alice@example.com"
                 ),
+                line(0, 3, sender="bob@example.com", to="c@partner.test", user="bob@example.com"),
                 line(1, 2, sender="bob@example.com", to="b@partner.test", user="alice@example.com"),
             ],
         )
-        alerts = alerts_of(cli("scan", "--format", "jsonl", str(path)))
-        assert [a["severity"] for a in alerts] == ["low"]
-        assert alerts[0]["rule"] == "kerio.mail.from_other_local"
+        db = str(path.parent / "state.db")
+        assert alerts_of(cli("scan", "--db", db, "--format", "jsonl", str(path))) == []
+        (incident,) = alerts_of(cli("incidents", "--db", db, "-f", "jsonl"))
+        assert incident["severity"] == "low"
+        signals = cast(list[dict[str, object]], incident["signals"])
+        assert [s["rule"] for s in signals] == ["kerio.mail.from_other_local"]
 
     def test_aliases_case_and_alias_domains_are_fine(
         self, write_log: Callable[..., Path], cli: Callable[..., Result], tmp_path: Path
@@ -260,9 +267,10 @@ class TestScanBehaviour:
             ],
             directory="old",
         )
-        assert [a["severity"] for a in alerts_of(cli("scan", "--format", "jsonl", str(old)))] == [
-            "low"
-        ]
+        db = str(old.parent / "state.db")
+        assert alerts_of(cli("scan", "--db", db, "--format", "jsonl", str(old))) == []
+        lows = alerts_of(cli("incidents", "--db", db, "-f", "jsonl"))
+        assert [i["severity"] for i in lows] == ["info"]  # a role address: kept, weak
         new = write_log(
             "mail.log",
             [
@@ -272,7 +280,8 @@ class TestScanBehaviour:
             ],
             directory="new",
         )
-        assert alerts_of(cli("scan", "--format", "jsonl", str(new))) == []
+        assert alerts_of(cli("scan", "--db", db, "--format", "jsonl", str(new))) == []
+        assert len(alerts_of(cli("incidents", "--db", db, "-f", "jsonl"))) == 1  # learned
 
     def test_ack_benign_teaches_the_baseline(
         self, write_log: Callable[..., Path], cli: Callable[..., Result]
@@ -289,7 +298,7 @@ class TestScanBehaviour:
         listed = cli("incidents", "--db", db, "--format", "jsonl")
         incident = json.loads(listed.stdout.splitlines()[0])
         assert incident["status"] == "open" and incident["user"] == "al@example.com"
-        acked = cli("ack", "--db", db, str(incident["id"]), "--benign")
+        acked = cli("ack", "--db", db, str(incident["id"]), "--benign", "--yes")
         assert acked.exit_code == 0, acked.output
         assert "me@private.test" in acked.stdout
         new = write_log(
@@ -297,7 +306,8 @@ class TestScanBehaviour:
             [line(10 * 24 * 60, 9, sender="me@private.test", to="y@p.test", user="al@example.com")],
             directory="new",
         )
-        assert alerts_of(cli("scan", "--format", "jsonl", str(new))) == []
+        assert alerts_of(cli("scan", "--db", db, "--format", "jsonl", str(new))) == []
+        assert len(alerts_of(cli("incidents", "--db", db, "-f", "jsonl"))) == 1  # learned
         status = json.loads(
             cli("incidents", "--db", db, "--format", "jsonl").stdout.splitlines()[-1]
         )
@@ -410,6 +420,7 @@ def test_demo_end_to_end(tmp_path: Path, cli: Callable[..., Result]) -> None:
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert "Planted scenarios" in out
-    assert out.count("caught (") == 5, out
+    planted = out.count("  hijack ")
+    assert planted >= 5 and out.count("caught (") == planted, out
     assert "false alarm" not in out and "missed" not in out
     assert (tmp_path / "demo" / "state.db").exists()

@@ -93,7 +93,7 @@ def test_unreadable_path_is_named(tmp_path: Path) -> None:
 
 def test_stdin_is_sniffed(cli: Callable[..., Result]) -> None:
     """``parse -`` reads stdin and recognises the log by content."""
-    result = cli("parse", "--output", "jsonl", "-", input=AUDIT + "\n")
+    result = cli("parse", "-f", "jsonl", "-", input=AUDIT + "\n")
     assert result.exit_code == 0, result.output
     assert '"kind": "login_succeeded"' in result.stdout
     assert "login_succeeded" in result.stderr

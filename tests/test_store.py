@@ -10,6 +10,7 @@ import pytest
 from kerio_watch.errors import StoreError
 from kerio_watch.store import migrations as mig
 from kerio_watch.store import open_store
+from kerio_watch.store.responses import ResponseStore
 
 
 def test_new_database_is_migrated_and_in_wal_mode(tmp_path: Path) -> None:
@@ -54,3 +55,79 @@ def test_not_a_database(tmp_path: Path) -> None:
     path.write_bytes(b"this is not a database" * 100)
     with pytest.raises(StoreError, match="the state database is damaged"):
         open_store(path)
+
+
+def _old_database(path: Path, upto: int) -> sqlite3.Connection:
+    """A database as an earlier version made it: migrations 1 to ``upto`` applied."""
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute(
+        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT, applied TEXT)"
+    )
+    for version, name, migrate in mig.MIGRATIONS[:upto]:
+        migrate(db)
+        db.execute("INSERT INTO schema_migrations VALUES (?, ?, datetime('now'))", (version, name))
+    return db
+
+
+def test_migrations_are_numbered_in_order_and_the_shipped_ones_keep_their_number() -> None:
+    """Versions run 1, 2, 3... with no gap; 6 is the containment journal (databases made
+    by the release that added it exist) and 7 the decision history."""
+    versions = [v for v, _, _ in mig.MIGRATIONS]
+    assert versions == list(range(1, len(versions) + 1))
+    names = {v: name for v, name, _ in mig.MIGRATIONS}
+    assert names[6] == "responses"
+    assert names[7] == "decisions"
+
+
+def test_a_database_with_the_containment_journal_gets_the_decision_history(
+    tmp_path: Path,
+) -> None:
+    """A database at migration 6 (made by the version with containment through Kerio's
+    API) gets migration 7 alone: its journal and acknowledgements are kept."""
+    path = tmp_path / "v6.db"
+    db = _old_database(path, 6)
+    db.execute(
+        "INSERT INTO acks (incident_id, decision, at) VALUES (3, 'resolved', '2026-03-30 10:00:00')"
+    )
+    db.execute(
+        "INSERT INTO response_actions (incident_id, account, action, target, severity, reason,"
+        " dry_run, status, created, updated, calls, undo) VALUES (3, 'a@example.com',"
+        " 'stop_sending', 'a@example.com', 'high', 'hijack', 0, 'done', 1774864800,"
+        " 1774864800, '[]', '{}')"
+    )
+    assert mig.schema_version(db) == 6
+    db.close()
+    store = open_store(path)
+    try:
+        assert store.schema_version() == 7
+        (decision,) = store.decisions(3)
+        (action,) = ResponseStore(store).actions(incident_id=3)
+    finally:
+        store.close()
+    assert decision.decision == "resolved" and decision.taught is None
+    assert (action.action, action.status, action.created) == ("stop_sending", "done", 1774864800)
+    db = sqlite3.connect(path)
+    applied = db.execute("SELECT version, name FROM schema_migrations ORDER BY version")
+    assert [tuple(r) for r in applied][-2:] == [(6, "responses"), (7, "decisions")]
+    db.close()
+
+
+def test_acknowledgements_before_the_history_are_kept(tmp_path: Path) -> None:
+    """Migration 7 copies the earlier acknowledgements into the decision history (what
+    they taught is unknown: undoing one removes what teaching the incident would add);
+    a database from before both gets 6 and then 7."""
+    path = tmp_path / "old.db"
+    db = _old_database(path, 5)
+    db.execute(
+        "INSERT INTO acks (incident_id, decision, at) VALUES (3, 'benign', '2026-03-30 10:00:00')"
+    )
+    db.close()
+    store = open_store(path)
+    try:
+        (decision,) = store.decisions(3)
+        assert ResponseStore(store).actions() == []  # migration 6 came first
+        assert store.schema_version() == 7
+    finally:
+        store.close()
+    assert decision.decision == "benign" and decision.taught is None
+    assert decision.at == 1774864800.0

@@ -21,21 +21,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from kerio_watch.enrich.network import DEFAULT_TRUSTED
 from kerio_watch.errors import ConfigError
+from kerio_watch.masking import redacted
+from kerio_watch.respond.settings import ContainConfig, KerioApiConfig, check_kerio_api
+from kerio_watch.web.keys import web_reference
 
 T = TypeVar("T")
-
-DEFAULT_TRUSTED = (
-    "10.0.0.0/8",
-    "172.16.0.0/12",
-    "192.168.0.0/16",
-    "127.0.0.0/8",
-    "169.254.0.0/16",
-    "::1/128",
-    "fc00::/7",
-    "fe80::/10",
-)
-"""Private and loopback ranges: the trusted networks when none are configured."""
 
 
 def _help(text: str) -> dict[str, str]:
@@ -131,11 +123,92 @@ class StateConfig:
 
 
 @dataclass(frozen=True)
+class EnrichConfig:
+    """``[enrich]``: the country and network owner of outside addresses, offline."""
+
+    geo: str = field(
+        default="auto",
+        metadata=_help(
+            'Where country and AS come from: "maxmind" (the databases below), "geoip2fast" '
+            '(the data file of the geoip2fast package), "off", or "auto": maxmind when a '
+            "database is set, else geoip2fast when installed, else off."
+        ),
+    )
+    country_db: str | None = field(
+        default=None, metadata=_help("A MaxMind Country or City database (.mmdb).")
+    )
+    asn_db: str | None = field(default=None, metadata=_help("A MaxMind ASN database (.mmdb)."))
+    anonymous_db: str | None = field(
+        default=None,
+        metadata=_help("A MaxMind Anonymous-IP database (.mmdb): its hosting-provider flag."),
+    )
+    hosting: tuple[str, ...] = field(
+        default=(),
+        metadata=_help(
+            'More hosting networks: AS numbers ("AS64500") or words of AS names, besides the '
+            "well-known cloud and hosting providers."
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class FirewallConfig:
+    """``[firewall]``: firewall logs and the machines that may send mail (docs/firewall.md)."""
+
+    mail_servers: tuple[str, ...] = field(
+        default=(),
+        metadata=_help(
+            "The mail server's addresses (IP or CIDR), LAN and public, and any other server "
+            "that delivers mail itself: their SMTP is expected, and connections to them are "
+            "not direct sending. Default: inferred (infer_mail_server)."
+        ),
+    )
+    infer_mail_server: bool = field(
+        default=True,
+        metadata=_help(
+            "Take as a mail server the LAN address whose outbound SMTP matches Kerio's own "
+            "deliveries (mail.log Remote-Host), or that receives SMTP from the internet."
+        ),
+    )
+    relays: tuple[str, ...] = field(
+        default=(),
+        metadata=_help(
+            "Outside servers LAN machines may reach on mail ports by design: the ISP's "
+            "smarthost, a backup MX, a mail service an application uses."
+        ),
+    )
+    allowed_hosts: tuple[str, ...] = field(
+        default=(),
+        metadata=_help(
+            "LAN machines allowed to speak SMTP to the internet: monitoring probes, an "
+            "application server that sends its own mail."
+        ),
+    )
+    timezone: str | None = field(
+        default=None,
+        metadata=_help(
+            "The firewall's IANA time zone, when its logs are in local time and it differs "
+            "from the mail server's. Default: the mail server's (see [site] timezone)."
+        ),
+    )
+
+    def zone(self) -> ZoneInfo | None:
+        """The configured zone (validated at load), or None."""
+        return ZoneInfo(self.timezone) if self.timezone else None
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole configuration."""
 
     site: SiteConfig = field(default_factory=SiteConfig, metadata=_help("The site."))
+    enrich: EnrichConfig = field(
+        default_factory=EnrichConfig, metadata=_help("Network identity of addresses.")
+    )
     state: StateConfig = field(default_factory=StateConfig, metadata=_help("The state database."))
+    firewall: FirewallConfig = field(
+        default_factory=FirewallConfig, metadata=_help("Firewall logs and direct SMTP.")
+    )
     users: dict[str, UserConfig] = field(
         default_factory=dict, metadata=_help("Per-account settings, keyed by address.")
     )
@@ -147,6 +220,10 @@ class Config:
         default=(), metadata=_help("Alert destinations: [[sinks]] tables with a type.")
     )
     web: dict[str, Any] = field(default_factory=dict, metadata=_help("The dashboard."))
+    kerio_api: KerioApiConfig = field(
+        default_factory=KerioApiConfig,
+        metadata=_help("Kerio Connect's Administration API: queue watch and containment."),
+    )
     source: str = field(default="<defaults>", metadata=_help("Where this came from."))
 
     def user(self, address: str) -> UserConfig | None:
@@ -282,6 +359,27 @@ def _check_site(site: SiteConfig, problems: _Problems) -> SiteConfig:
     return dataclasses.replace(site, local_domains=lowered, domain_aliases=aliases)
 
 
+def _check_firewall(firewall: FirewallConfig, problems: _Problems) -> None:
+    for key in ("mail_servers", "relays", "allowed_hosts"):
+        for i, net in enumerate(getattr(firewall, key)):
+            try:
+                ipaddress.ip_network(net.strip(), strict=False)
+            except ValueError:
+                problems.add(
+                    f"firewall.{key}[{i}]",
+                    f"expected an address or network like 192.168.1.5 or 203.0.113.0/28, "
+                    f"got {net!r}",
+                )
+    if firewall.timezone:
+        try:
+            ZoneInfo(firewall.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            problems.add(
+                "firewall.timezone",
+                f'expected an IANA time zone name like "UTC", got {firewall.timezone!r}',
+            )
+
+
 def _check_users(users: dict[str, UserConfig], problems: _Problems) -> dict[str, UserConfig]:
     out: dict[str, UserConfig] = {}
     for address, user in users.items():
@@ -322,8 +420,12 @@ def config_from_dict(data: dict[str, Any], source: str = "<dict>") -> Config:
     body = {k: v for k, v in data.items() if k != "sinks"}
     config = _build(Config, body, "", problems)
     site = _check_site(config.site, problems)
+    _check_firewall(config.firewall, problems)
     users = _check_users(config.users, problems)
     _check_state(config.state, problems)
+    kerio_api, api_problems = check_kerio_api(config.kerio_api)
+    for key, message in api_problems:
+        problems.add(f"kerio_api.{key}", message)
     sinks: list[dict[str, Any]] = []
     if not isinstance(raw_sinks, list) or not all(isinstance(s, dict) for s in raw_sinks):
         problems.add("sinks", "expected [[sinks]] tables")
@@ -341,13 +443,18 @@ def config_from_dict(data: dict[str, Any], source: str = "<dict>") -> Config:
             key, _, rest = message.partition(": ")
             problems.add(key, rest)
     from kerio_watch.detect import detector_problems  # noqa: PLC0415 (registry imports config)
+    from kerio_watch.enrich.geo import enrich_problems  # noqa: PLC0415
+
+    enrich_problems(config.enrich, problems.add)
 
     for message in detector_problems(config.detectors):
         key, _, rest = message.partition(": ")
         problems.add(key, rest)
     if problems.items:
         raise ConfigError(problems.items)
-    return dataclasses.replace(config, site=site, users=users, sinks=tuple(sinks), source=source)
+    return dataclasses.replace(
+        config, site=site, users=users, sinks=tuple(sinks), kerio_api=kerio_api, source=source
+    )
 
 
 def load_config(path: Path | None) -> Config:
@@ -404,28 +511,22 @@ def parse_office_hours(text: str) -> tuple[frozenset[int], int, int]:
     return days, start, end
 
 
-SECRET_KEYS = frozenset(
-    ("password", "token", "url", "webhook_url", "password_hash", "secret", "headers")
-)
-
-
-def redacted(value: Any, key: str = "") -> Any:
-    """A copy of a config value with secrets masked, for display."""
-    if key in SECRET_KEYS and isinstance(value, dict):  # e.g. webhook headers: mask values
-        return dict.fromkeys(value, "********")
-    if isinstance(value, dict):
-        return {k: redacted(v, k) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [redacted(v, key) for v in value]
-    if key in SECRET_KEYS and isinstance(value, str) and value:
-        return "********"
-    return value
-
-
 def config_as_dict(config: Config) -> dict[str, Any]:
     """The resolved configuration as plain data, secrets masked."""
     data = dataclasses.asdict(config)
     return typing.cast(dict[str, Any], redacted(data))
+
+
+REFERENCE_SECTIONS: tuple[tuple[str, type], ...] = (
+    ("[site]", SiteConfig),
+    ('[users."ADDRESS"]', UserConfig),
+    ("[state]", StateConfig),
+    ("[enrich]", EnrichConfig),
+    ("[firewall]", FirewallConfig),
+    ("[kerio_api]", KerioApiConfig),
+    ("[kerio_api.contain]", ContainConfig),
+)
+"""The plain sections of the configuration reference, in order."""
 
 
 def reference_markdown() -> str:
@@ -458,35 +559,14 @@ def reference_markdown() -> str:
                 default = f.default_factory()
             else:
                 default = ""
-            shown = "none" if default in (None, (), {}, "") else f"`{_toml_value(default)}`"
+            shown = _shown_default(default)
             text = f.metadata.get("help", "")
             out.append(f"| `{f.name}` | {shown} | {text} |")
         out.append("")
 
-    table("[site]", SiteConfig)
-    table('[users."ADDRESS"]', UserConfig)
-    table("[state]", StateConfig)
-    out.extend(
-        [
-            "## `[detectors.NAME]`",
-            "",
-            "Every detector can be switched off with `enabled = false`; its other options:",
-            "",
-        ]
-    )
-    for name, det in DETECTORS.items():
-        out.extend(
-            [
-                f"### `[detectors.{name}]`",
-                "",
-                "| option | default |",
-                "|---|---|",
-                "| `enabled` | `true` |",
-            ]
-        )
-        for key, value in det.defaults.items():
-            out.append(f"| `{key}` | `{_toml_value(value)}` |")
-        out.append("")
+    for title, cls in REFERENCE_SECTIONS:
+        table(title, cls)
+    out.extend(_detector_tables(DETECTORS))
     out.extend(
         [
             "## `[[sinks]]`",
@@ -497,23 +577,62 @@ def reference_markdown() -> str:
     )
     for name, sink in SINKS.items():
         out.extend([f'### `type = "{name}"`', "", "| key | default | meaning |", "|---|---|---|"])
-        for f in dataclasses.fields(sink.options_class):
-            key = f.metadata.get("key") or f.name
-            if f.default is not dataclasses.MISSING:
-                value = f.default
-                if isinstance(value, enum.Enum):
-                    value = value.name.lower()
-                elif f.metadata.get("kind") == "duration" and isinstance(value, int | float):
-                    value = format_duration(value)
-                shown = "none" if value in (None, (), "") else f"`{_toml_value(value)}`"
-            elif f.default_factory is not dataclasses.MISSING:
-                value = f.default_factory()
-                shown = "none" if not value else f"`{_toml_value(value)}`"
-            else:
-                shown = "required"
-            out.append(f"| `{key}` | {shown} | {f.metadata.get('help', '')} |")
+        out.extend(
+            _sink_option_row(f, format_duration) for f in dataclasses.fields(sink.options_class)
+        )
         out.append("")
+    out.extend(web_reference())
     return "\n".join(out).rstrip() + "\n"
+
+
+def _detector_tables(detectors: dict[str, Any]) -> list[str]:
+    """The ``[detectors.NAME]`` part of the reference."""
+    out = [
+        "## `[detectors.NAME]`",
+        "",
+        "Every detector can be switched off with `enabled = false`; its other options:",
+        "",
+    ]
+    for name, det in detectors.items():
+        out.extend(
+            [
+                f"### `[detectors.{name}]`",
+                "",
+                "| option | default |",
+                "|---|---|",
+                "| `enabled` | `true` |",
+            ]
+        )
+        out.extend(f"| `{key}` | `{_toml_value(value)}` |" for key, value in det.defaults.items())
+        out.append("")
+    return out
+
+
+def _sink_option_row(
+    f: dataclasses.Field[Any], format_duration: typing.Callable[[float], str]
+) -> str:
+    """One sink option as a row of the reference's table."""
+    key = f.metadata.get("key") or f.name
+    if f.default is not dataclasses.MISSING:
+        value = f.default
+        if isinstance(value, enum.Enum):
+            value = value.name.lower()
+        elif f.metadata.get("kind") == "duration" and isinstance(value, int | float):
+            value = format_duration(value)
+        shown = "none" if value in (None, (), "") else f"`{_toml_value(value)}`"
+    elif f.default_factory is not dataclasses.MISSING:
+        value = f.default_factory()
+        shown = "none" if not value else f"`{_toml_value(value)}`"
+    else:
+        shown = "required"
+    return f"| `{key}` | {shown} | {f.metadata.get('help', '')} |"
+
+
+def _shown_default(default: Any) -> str:
+    """A default as the reference shows it (a nested section is a table of its own)."""
+    if dataclasses.is_dataclass(default):
+        return "a table (below)"
+    return "none" if default in (None, (), {}, "") else f"`{_toml_value(default)}`"
 
 
 def _toml_value(value: Any) -> str:

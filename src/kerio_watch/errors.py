@@ -11,6 +11,26 @@ class KerioWatchError(Exception):
     exit_status: ExitStatus = ExitStatus.ERROR
 
 
+class UsageError(KerioWatchError):
+    """Wrong usage that the option parser cannot see: a bad value, options that
+    contradict each other, or something named that does not exist (an incident, an
+    account)."""
+
+    exit_status = ExitStatus.USAGE
+
+
+class InstallError(KerioWatchError):
+    """Part of kerio-watch's installation is missing; the message names the fix."""
+
+    exit_status = ExitStatus.CONFIG_ERROR
+
+
+class OutputError(KerioWatchError):
+    """An output file (``-o``) cannot be written."""
+
+    exit_status = ExitStatus.INPUT_ERROR
+
+
 class ConfigError(KerioWatchError):
     """The configuration is invalid; ``problems`` lists every problem found."""
 
@@ -29,6 +49,12 @@ class SourceError(KerioWatchError):
 
 class StoreError(KerioWatchError):
     """The state database cannot be opened, read or written."""
+
+
+class StoreMissing(StoreError):
+    """The state database named by ``--db`` (or the default one) does not exist."""
+
+    exit_status = ExitStatus.INPUT_ERROR
 
 
 class SinkError(KerioWatchError):

@@ -7,7 +7,8 @@ them and frozen construction is twice as slow; treat them as immutable all the s
 
 Times: ``ts`` is UTC epoch seconds, taken from the log line (never the wall clock).
 ``raw`` is the line as read (used as evidence). ``log`` names the log it came from
-(``mail``, ``security``, ``audit``, ``operations``, ``spam``, ``warning``, ``config``).
+(``mail``, ``security``, ``audit``, ``operations``, ``spam``, ``warning``, ``config``, or a
+firewall log: ``netfilter``, ``filterlog``, ``pfirewall``, ``control``).
 """
 
 from __future__ import annotations
@@ -257,6 +258,53 @@ class ServerNotice(Event):
 
 
 @dataclass(slots=True)
+class Connection(Event):
+    """Event kind: ``connection``. A firewall log's record of a connection (or a packet).
+
+    From the firewall logs (netfilter ``LOG``, pfSense/OPNsense ``filterlog``, Windows
+    Firewall ``pfirewall.log``, Kerio Control's filter and connection logs), not from
+    Kerio Connect. Fields: ``action`` (``allow``, ``block`` or ``unknown`` when the line
+    does not say), ``protocol`` (lower case: ``tcp``, ``udp``, ``icmp``...; None when
+    not logged), ``source`` and ``destination`` (IP addresses, or a host name when the
+    firewall logged one), ``source_port``, ``destination_port`` (None for protocols
+    without ports), ``interface``, ``direction`` (``in``, ``out`` or None), ``rule``
+    (the rule name, log prefix or tracker).
+    """
+
+    kind: ClassVar[str] = "connection"
+    action: str
+    protocol: str | None
+    source: str
+    destination: str
+    source_port: int | None = None
+    destination_port: int | None = None
+    interface: str | None = None
+    direction: str | None = None
+    rule: str | None = None
+
+
+@dataclass(slots=True)
+class QueueSender(Event):
+    """Event kind: ``queue_sender``. One sender's messages in Kerio's queue, as read
+    through the Administration API (not a log line; ``log`` is ``kerio_api``).
+
+    ``ts`` is the time of the poll on kerio-watch's clock: the queue has no log time.
+    Fields: ``account`` (the authenticated sender, else the envelope sender),
+    ``queued``, ``deferred`` (already tried and waiting for a retry), ``domains``
+    (distinct recipient domains), ``oldest_age`` (seconds the oldest has waited),
+    ``ips`` (the addresses the messages came from).
+    """
+
+    kind: ClassVar[str] = "queue_sender"
+    account: str
+    queued: int
+    deferred: int = 0
+    domains: int = 0
+    oldest_age: int = 0
+    ips: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
 class Unparsed:
     """A line no parser understood; counted per file and kind, kept for inspection."""
 
@@ -279,6 +327,8 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     SpamAction,
     ConfigChange,
     ServerNotice,
+    Connection,
+    QueueSender,
 )
 """Every concrete event type, for docs and tests."""
 

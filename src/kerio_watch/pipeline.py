@@ -18,13 +18,15 @@ from typing import Any
 
 from kerio_watch.alerts.model import Alert
 from kerio_watch.config import Config
-from kerio_watch.detect import build_detectors
+from kerio_watch.detect import all_rules, build_detectors
 from kerio_watch.detect.base import Signal
 from kerio_watch.detect.context import Context
+from kerio_watch.detect.direct_smtp import MAIL_PORTS
 from kerio_watch.detect.learner import Learner
 from kerio_watch.detect.state import RESTORE_ERRORS, STATE_VERSION, load_state, restore_failed
 from kerio_watch.enrich.messages import Submission, is_webmail_host
 from kerio_watch.events import (
+    Connection,
     Event,
     HostBlocked,
     LoginFailed,
@@ -34,9 +36,13 @@ from kerio_watch.events import (
     Unparsed,
 )
 from kerio_watch.formats import build_parsers
+from kerio_watch.formats.connection import FIREWALL_LOGS
 from kerio_watch.incidents.engine import IncidentEngine
-from kerio_watch.incidents.teach import teach
+from kerio_watch.incidents.sync import Memory, apply_decisions
+from kerio_watch.native import resolve as resolve_engine
+from kerio_watch.native.seam import attach as attach_native
 from kerio_watch.sources.files import Record
+from kerio_watch.store import timezone
 from kerio_watch.store.activity import ActivityRecorder
 from kerio_watch.store.base import Store
 from kerio_watch.store.journal import Journal
@@ -91,6 +97,8 @@ class Pipeline:
         since: UTC epoch; alerts before it are not reported (still stored and learned).
         hold: keep lines whose time waits for confirmation with the saved state (``follow``,
             which never reads a line twice); else they are read again by the next run.
+        engine: ``python``, ``native`` or ``auto`` (default: the process's choice, see
+            :mod:`kerio_watch.native`).
     """
 
     def __init__(
@@ -100,21 +108,31 @@ class Pipeline:
         timebase: Timebase,
         since: int | None = None,
         hold: bool = False,
+        engine: str | None = None,
     ) -> None:
         self.config = config
         self.store = store
         self.timebase = timebase
+        fw_zone = config.firewall.zone()
+        self.firewall_time = Timebase(fw_zone) if fw_zone is not None else None
+        """The firewall's own zone for its local-time lines (``[firewall] timezone``)."""
         self.since = since
         self.hold = hold
         self._ack_seq = store.last_ack_seq()  # first: an ack made while loading is applied
         self.ctx = Context(config, timebase, store.load_profile)
         self.parsers = build_parsers()
+        # The native engine's seam: its mail parser, and the tracker's Queue-IDs mirrored.
+        self.core = resolve_engine(engine)
+        self.native_ids: Any = None
+        if self.core.module is not None:
+            self.native_ids = attach_native(self.ctx.messages, self.parsers, self.core.module)
         self.detectors = build_detectors(self.ctx)
         self.dispatch: dict[str, list[Callable[[Any], Sequence[Signal] | None]]] = {}
         for det in self.detectors:
             for kind in det.wants:
                 self.dispatch.setdefault(kind, []).append(det.observe)
         self.learner = Learner(self.ctx)
+        self.sides = {rule.id: rule.side for rule in all_rules()}
         self._minute = 0
         self._now = 0
         self._pruned_day = 0
@@ -123,6 +141,7 @@ class Pipeline:
         self.engine.restore(store.open_incidents())
         self.ctx.open_incident = self.engine.severity_of
         self.ctx.incident_opened = self.engine.opened_at
+        self.ctx.incident_evidence = self.engine.evidence_since
         self.learner.load(store)
         self._load_context(store)
         for det in self.detectors:
@@ -198,6 +217,7 @@ class Pipeline:
         timebase = self.timebase
         to_utc = timebase.to_utc
         observe_qid = timebase.observe_queue_id
+        fw_to_utc = self.firewall_time.to_utc if self.firewall_time is not None else None
         n = 0
         next_qid_check = 0
         skip_line = self.skip_line if prefilter else None
@@ -217,8 +237,8 @@ class Pipeline:
                     continue
             log = rec.log
             parser = parsers.get(log) if log is not None else None
-            event = None
-            if parser is not None:
+            event: Event | Unparsed | None = rec.event  # parsed by the native reader?
+            if event is None and parser is not None:
                 event = parser.parse(rec.message, rec.ts, rec.raw)
             if event is None:
                 event = self._sniff_parse(rec)
@@ -237,7 +257,10 @@ class Pipeline:
                 ) and event.__class__ is MessageReceived:
                     observe_qid(event.queue_id, rec.ts)
                     next_qid_check = rec.ts + 60
-                event.ts = to_utc(rec.ts)
+                if fw_to_utc is not None and event.__class__ is Connection:
+                    event.ts = fw_to_utc(rec.ts)
+                else:
+                    event.ts = to_utc(rec.ts)
             if fits(event.ts):
                 admit(event, rec)
             else:
@@ -263,6 +286,21 @@ class Pipeline:
         rec.source.events[kind] += 1
         self.process(event)
 
+    def merge_time(self, rec: Record) -> int:
+        """A record's time on the server's wall clock, the order sources merge logs in.
+
+        Kerio's own lines are local time; lines framed in UTC (RFC 5424 and ISO stamps
+        with an offset, the journal) and firewall lines in the firewall's own zone
+        (``[firewall] timezone``) are moved onto the same clock, so that a firewall log
+        with offsets is not read hours before (or after) the mail log of the same moment.
+        """
+        if rec.utc:
+            return self.timebase.wall(rec.ts)
+        fw = self.firewall_time
+        if fw is not None and rec.log in FIREWALL_LOGS:
+            return self.timebase.wall(fw.to_utc(rec.ts))
+        return rec.ts
+
     def skip_line(self, raw: str, local_ts: int) -> str | None:
         """A pre-parse filter for sources: the kind of a line no detector needs, or None.
 
@@ -283,18 +321,53 @@ class Pipeline:
             and raw[29:39] == "Queue-ID: "
             and raw[39:56] not in self.ctx.messages.messages
         ):
-            stats = self.stats
-            stats.skipped += 1
-            utc = self.timebase.to_utc(local_ts)
-            if not self.guard.near(utc):
-                stats.skipped -= 1
+            if not self.guard.near(self.timebase.to_utc(local_ts)):
                 return None  # parsed and judged like any other line (kerio_watch.timeguard)
-            if self._already_seen(SENT_MARK, utc):
-                stats.already_seen += 1
-                return ""
-            stats.events["message_delivery"] += 1
-            return "message_delivery"
+            return self.count_skipped_delivery(local_ts)
         return None
+
+    def count_skipped_delivery(self, local_ts: int, path: str = "") -> str:
+        """Count one ``Sent:`` line :meth:`skip_line` drops; what it returns for it.
+
+        The native reader drops such lines unread: one whose time is implausible
+        (:mod:`kerio_watch.timeguard`) is set aside here instead, counted and noted (its
+        text was not kept), never counted as processed nor moving a watermark.
+        """
+        utc = self.timebase.to_utc(local_ts)
+        guard = self.guard
+        if guard.ref is not None and not guard.near(utc):
+            guard.note(path, 0, utc, guard.why(utc) + " (a Sent: line, not kept)", "")
+            return ""
+        stats = self.stats
+        stats.skipped += 1
+        if self._already_seen(SENT_MARK, utc):
+            stats.already_seen += 1
+            return ""
+        stats.events["message_delivery"] += 1
+        return "message_delivery"
+
+    def count_dropped_deliveries(self, n: int, first: int, last: int, at_last: int) -> bool:
+        """Count ``n`` dropped ``Sent:`` lines at once (the native reader), if exact.
+
+        ``first`` and ``last`` are their lowest and highest UTC times, ``at_last`` how
+        many are at ``last``. Exactly what ``n`` calls of :meth:`count_skipped_delivery`
+        do when none is at or before the watermark; False (nothing counted) otherwise.
+        """
+        mark = self.marks.get(SENT_MARK)
+        if mark is not None and first <= mark[0]:
+            return False
+        guard = self.guard
+        if guard.ref is not None and not (guard.near(first) and guard.near(last)):
+            return False  # line by line: the implausible ones are set aside
+        stats = self.stats
+        stats.skipped += n
+        stats.events["message_delivery"] += n
+        seen = self._last.get(SENT_MARK)
+        if seen is None or last > seen[0]:
+            self._last[SENT_MARK] = [last, at_last]
+        elif last == seen[0]:
+            seen[1] += at_last
+        return True
 
     def _sniff_parse(self, rec: Record) -> Event | Unparsed | None:
         """A line of a mixed stream (syslog ``kerio`` app-name): try every parser."""
@@ -351,6 +424,11 @@ class Pipeline:
             blocked: HostBlocked = event  # type: ignore[assignment]
             if blocked.action == "block":
                 self.activity.add(ts, "", "blocked", blocked.source)
+        elif kind == "connection":
+            conn: Connection = event  # type: ignore[assignment]
+            if conn.destination_port in MAIL_PORTS:  # hourly SMTP per machine, for reports
+                key = f"{conn.source}|{conn.destination_port}|{conn.action}"
+                self.activity.add(ts, "", "smtp", key)
         # Score first ...
         handlers = dispatch.get(kind)
         if handlers:
@@ -369,6 +447,18 @@ class Pipeline:
             self.learner.submission(sub)
         else:
             self.learner.event(event)
+
+    def external(self, event: Event) -> None:
+        """An event from outside the logs (Kerio's queue, read through the API).
+
+        Detectors that want its kind see it and their signals join the incidents; the
+        clock, the learner and the activity do not: it carries the time of the poll,
+        not a log time.
+        """
+        for observe in self.dispatch.get(event.kind, ()):
+            signals = observe(event)
+            if signals:
+                self._signals(signals)
 
     def _submission(self, msg: MessageReceived, user: str, new: bool) -> Submission:
         host = msg.sender_host
@@ -418,6 +508,9 @@ class Pipeline:
 
     def _signals(self, signals: Sequence[Signal]) -> None:
         for signal in signals:
+            signal.side = signal.side or self.sides.get(signal.rule, "")
+            if signal.inside is None:
+                signal.inside = self.ctx.networks.is_trusted(signal.source_ip) is True
             alert = self.engine.ingest(signal)
             if alert is not None:
                 self._emit(alert)
@@ -491,26 +584,13 @@ class Pipeline:
         store.save_detector_state("sessions", {"v": v, "now": now, "sessions": sessions})
 
     def _apply_acks(self) -> None:
-        """Apply acknowledgements made (CLI, dashboard) since this pipeline started.
+        """Apply decisions made (CLI, dashboard) since this pipeline started.
 
         Without this, a long-running follower would write back its in-memory copy of an
         incident and profile and undo the administrator's decision.
         """
-        for seq, incident_id, decision in self.store.acks_after(self._ack_seq):
-            self._ack_seq = seq
-            engine = self.engine
-            inc = engine.changed.get(incident_id) or next(
-                (i for i in engine.open.values() if i.id == incident_id), None
-            )
-            if inc is None:
-                continue
-            inc.status = decision
-            engine.open.pop(inc.key, None)
-            engine.changed[inc.id] = inc
-            user = inc.user
-            if decision == "benign" and user and user in self.ctx.profiles:
-                teach(self.ctx.profiles[user], inc)
-                self.ctx.dirty.add(user)
+        memory = Memory(self.engine, self.ctx.profiles, self.ctx.dirty)
+        self._ack_seq = apply_decisions(self.store, memory, self._ack_seq)
 
     def save(self, final: bool = True) -> None:
         """Write state, incidents, alerts and watermarks in one transaction; then (at
@@ -571,10 +651,7 @@ class Pipeline:
             if save is not None:
                 save(store)
         self.learner.save(store)
-        timebase = self.timebase
-        store.set_meta("timebase", timebase.describe())
-        store.set_meta("timezone", timebase.zone.key if timebase.zone is not None else "")
-        if timebase.inferred and timebase.had_hint:
-            store.set_meta("utc_offsets", ",".join(str(o) for o in timebase.offsets()))
+        timezone.record(store, self.timebase, self.stats.first_ts)
+        store.set_meta("engine", self.core.name)
         for hook in self.on_save:
             hook(store)

@@ -8,6 +8,9 @@ and handed to the sinks only after their save commits.
 
 - Saves happen at most every ``save_every`` seconds or ``save_lines`` lines, and at
   once when a batch raised an alert, so an alert is out within about a poll interval.
+- Each sink is sent to from its own worker thread (see :mod:`kerio_watch.alerts.router`):
+  the loop never waits on the network, so a hanging sink delays neither reading nor
+  the other sinks.
 - SIGHUP reloads the configuration (an invalid one is refused and the old one kept);
   SIGTERM and SIGINT stop after a final save.
 - A failed write at run time (database locked past its timeout, disk full) is logged
@@ -45,6 +48,7 @@ from kerio_watch.config import Config, load_config
 from kerio_watch.errors import ConfigError, KerioWatchError, StoreError
 from kerio_watch.exitcodes import ExitStatus
 from kerio_watch.pipeline import Pipeline
+from kerio_watch.respond.worker import Responder, feed_snapshots, start_responder
 from kerio_watch.sources.files import infer_initial_delta
 from kerio_watch.sources.follow import Follower, FollowOptions, note
 from kerio_watch.store import open_store
@@ -52,6 +56,7 @@ from kerio_watch.store.base import FileCheckpoint, Store
 from kerio_watch.store.diagnose import DatabaseUnusable, is_damage, is_readonly, unusable
 from kerio_watch.store.journal import Journal
 from kerio_watch.store.lock import WriterLock, lock_holder
+from kerio_watch.store.timezone import initial_timebase
 from kerio_watch.timebase import Timebase
 
 logger = logging.getLogger("kerio_watch.service")
@@ -187,6 +192,7 @@ class FollowService:
         self.follower: Follower | None = None
         self.router: Router | None = None
         self.timebase: Timebase | None = None
+        self.responder: Responder | None = None
         self.totals = Totals()
         self._new_alerts: list[Alert] = []
         self._wake = threading.Event()
@@ -260,6 +266,7 @@ class FollowService:
                 self._save()
             except (StoreError, sqlite3.Error) as exc:
                 raise _write_error(self.db_path, exc) from None
+            self._start_responder()
             while not self._stop:
                 try:
                     if self._reload:
@@ -272,6 +279,7 @@ class FollowService:
                     self._recover(exc)
             self._final_save()
         finally:
+            self._stop_responder()
             self._close()
             self.lock.release()
             note(logging.INFO, "stopped", status=self.exit_status)
@@ -296,11 +304,31 @@ class FollowService:
         if self.router is not None and now - self._last_deliver >= opts.deliver_every:
             self._last_deliver = now
             self.router.deliver_pending()
+        elif self.router is not None:
+            self.router.poll()  # a sink's worker finished: record it, hand out what is next
         if now - self._last_progress >= opts.progress_every:
             self._progress(now)
+        if not batch and self.responder is not None:
+            self._queue_snapshots(pipeline)
         if not batch and not self._stop and not self._reload:
             self._wake.wait(opts.poll)
             self._wake.clear()
+
+    # -- Kerio's Administration API (see kerio_watch.respond) ------------------------------
+    def _start_responder(self) -> None:
+        self.responder = start_responder(self.config, self.db_path, self.timebase)
+
+    def _stop_responder(self) -> None:
+        if self.responder is not None:
+            self.responder.stop()
+            self.responder = None
+
+    def _queue_snapshots(self, pipeline: Pipeline) -> None:
+        """Queue snapshots go to the detectors only while caught up with the logs."""
+        assert self.responder is not None  # noqa: S101
+        feed_snapshots(self.responder, pipeline)
+        if self._new_alerts:
+            self._save()
 
     def _save_due(self) -> bool:
         return bool(
@@ -344,7 +372,7 @@ class FollowService:
         follower = self.follower
         assert follower is not None  # noqa: S101
         sources = [f.source for f in follower.files.values() if not f.compressed]
-        return Timebase(None, infer_initial_delta(sources))
+        return initial_timebase(store, infer_initial_delta(sources))
 
     def _make_pipeline(self, config: Config) -> None:
         """A pipeline (and router) for ``config`` over the open store.
@@ -365,13 +393,15 @@ class FollowService:
         else:
             self._scan_marks = scan_marks
             pipeline.marks = {k: (int(v[0]), int(v[1])) for k, v in json.loads(scan_marks).items()}
-        router = Router(config, store) if config.sinks else None
+        router = Router(config, store, notify=self._wake.set) if config.sinks else None
         pipeline.listeners.append(self._on_alert)
         pipeline.on_save.append(self._on_save)
         if router is not None:
             pipeline.listeners.append(router.listener)
             pipeline.on_save.append(router.on_save)
         self.pipeline, self.router, self.config = pipeline, router, config
+        if self.follower is not None:
+            self.follower.when = pipeline.merge_time
         self._mark_events = Counter()
         self._mark_unparsed = self._mark_seen = self._mark_alerts = self._mark_doubts = 0
 
@@ -450,6 +480,8 @@ class FollowService:
         if alerts and self.router is not None:
             self._last_deliver = time.monotonic()
             self.router.deliver_pending()
+        if alerts and self.responder is not None:
+            self.responder.submit(alerts)
 
     def _final_save(self) -> None:
         if self.pipeline is None:  # stopped while waiting to retry a failed write
@@ -615,8 +647,13 @@ class FollowService:
                 action="keeping the old configuration",
             )
             return
-        if old[1] is not None:
-            old[1].close()
+        if old[1] is not None and self.router is not None:
+            self.router.adopt(old[1])  # its sends in progress finish without blocking us
+        elif old[1] is not None:
+            old[1].close(wait=False)
+        if config.kerio_api != old[2].kerio_api:
+            self._stop_responder()
+            self._start_responder()
         note(
             logging.INFO,
             "reloaded",

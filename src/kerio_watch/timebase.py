@@ -22,6 +22,12 @@ from kerio_watch.timerange import aware
 
 _QUARTER_HOUR = 900
 _MAX_OFFSET = 14 * 3600
+ALWAYS = -(2**62)
+"""The start of the first offset in a history (before any change)."""
+
+History = list[tuple[int, int]]
+"""(UTC instant from which it applies, the UTC offset east in seconds), oldest first;
+the first instant is :data:`ALWAYS`."""
 
 
 def offset_from_queue_id(queue_id: str, local_ts: int) -> int | None:
@@ -66,6 +72,27 @@ class Timebase:
         self._hour_cache: dict[int, tuple[int, int]] = {}
         self._fold_hours: set[int] = set()
         self._max_in_hour: dict[int, int] = {}
+        self._wall_cache: dict[int, int] = {}
+        self.stored = False
+        """Seeded from the offsets an earlier scan recorded (no Queue-ID seen yet)."""
+
+    @classmethod
+    def from_history(cls, history: History) -> Timebase:
+        """Inferred mode, seeded with the offsets an earlier scan inferred: until this
+        run sees a Queue-ID, each line takes the offset in force at its time."""
+        tb = cls(None, -history[-1][1])
+        tb._changes_at = [at for at, _ in history]
+        tb._changes_delta = [-offset for _, offset in history]
+        tb.stored = True
+        return tb
+
+    def history(self) -> History:
+        """The offsets in force over time (inferred mode), oldest first."""
+        out: History = []
+        for at, delta in zip(self._changes_at, self._changes_delta, strict=True):
+            if not out or out[-1][1] != -delta:
+                out.append((at, -delta))
+        return out
 
     # -- inferred mode ---------------------------------------------------------------
     def observe_queue_id(self, queue_id: str, local_ts: int) -> None:
@@ -75,6 +102,7 @@ class Timebase:
         delta = offset_from_queue_id(queue_id, local_ts)
         if delta is None:
             return
+        self.stored = False  # live evidence replaces the stored offsets from here on
         self.seen_queue_ids += 1
         if not self.had_hint:
             self.had_hint = True
@@ -102,6 +130,8 @@ class Timebase:
     def to_utc(self, local_ts: int) -> int:
         """Local wall-clock seconds -> UTC epoch seconds."""
         if self.zone is None:
+            if self.stored:
+                return self._stored_utc(local_ts)
             return local_ts + self.delta
         hour = local_ts // 3600
         pair = self._hour_cache.get(hour)
@@ -117,6 +147,39 @@ class Timebase:
         if seen is None or local_ts > seen:
             self._max_in_hour[hour] = local_ts
         return local_ts - (second if hour in self._fold_hours else first)
+
+    def _stored_utc(self, local_ts: int) -> int:
+        """Local -> UTC with the stored offsets: the latest change in force at that time."""
+        for at, delta in zip(
+            reversed(self._changes_at), reversed(self._changes_delta), strict=True
+        ):
+            if local_ts + delta >= at:
+                return local_ts + delta
+        return local_ts + self._changes_delta[0]
+
+    def shift_between(self, first: int, last: int) -> int | None:
+        """``UTC - local`` if :meth:`to_utc` maps every local time in ``[first, last]`` by
+        that one constant (and changes no state doing so); None when it does not (a
+        daylight-saving change or an ambiguous hour in between, or a span over a day)."""
+        if self.zone is None:
+            if not self.stored:
+                return self.delta
+            lo = self._stored_utc(first) - first
+            hi = self._stored_utc(last) - last
+            if lo != hi or any(first + lo < at <= last + hi for at in self._changes_at):
+                return None
+            return lo
+        if last - first > 86400:
+            return None
+        offset: int | None = None
+        for hour in range(first // 3600, last // 3600 + 1):
+            pair = self._hour_cache.get(hour)
+            if pair is None:
+                pair = self._offsets_for_hour(hour)
+            if pair[0] != pair[1] or (offset is not None and pair[0] != offset):
+                return None
+            offset = pair[0]
+        return None if offset is None else -offset
 
     def _offsets_for_hour(self, hour: int) -> tuple[int, int]:
         zone = self.zone
@@ -141,6 +204,18 @@ class Timebase:
             return int(off.total_seconds()) if off else 0
         i = bisect.bisect_right(self._changes_at, utc_ts) - 1
         return -self._changes_delta[max(i, 0)]
+
+    def wall(self, utc_ts: int) -> int:
+        """A UTC instant as the server's local wall-clock seconds (the inverse of
+        :meth:`to_utc`, up to the repeated hour); cached per hour."""
+        hour = utc_ts // 3600
+        off = self._wall_cache.get(hour)
+        if off is None:
+            off = self.offset_at(hour * 3600)
+            if len(self._wall_cache) > 100_000:
+                self._wall_cache.clear()
+            self._wall_cache[hour] = off
+        return utc_ts + off
 
     def localize(self, utc_ts: int) -> dt.datetime:
         """A UTC epoch as an aware datetime in the server's offset."""
@@ -168,6 +243,11 @@ class Timebase:
             )
         offsets = sorted({-d for d in self._changes_delta})
         shown = ", ".join(_format_offset(o) for o in offsets)
+        if self.stored:
+            return (
+                f"UTC offset {shown} stored in the state database (inferred from Queue-IDs "
+                "by an earlier scan; these logs have none)"
+            )
         return f"UTC offset {shown} inferred from {self.seen_queue_ids} Queue-IDs"
 
 
@@ -175,3 +255,18 @@ def _format_offset(seconds: int) -> str:
     sign = "+" if seconds >= 0 else "-"
     seconds = abs(seconds)
     return f"{sign}{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
+
+
+def merge_history(old: History, new: History, since: int) -> History:
+    """The offsets known before ``since`` (UTC) from ``old``, then those of ``new``.
+
+    >>> merge_history([(ALWAYS, 3600), (100, 7200)], [(ALWAYS, 7200), (500, 3600)], 300)
+    [(-4611686018427387904, 3600), (100, 7200), (500, 3600)]
+    """
+    kept = [(at, off) for at, off in old if at < since]
+    for at, offset in new:
+        start = since if at == ALWAYS else at
+        if kept and kept[-1][1] == offset:
+            continue
+        kept.append((ALWAYS if not kept else start, offset))
+    return kept

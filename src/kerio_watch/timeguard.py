@@ -179,10 +179,11 @@ class TimeGuard:
 
     def _doubt(self, items: Iterable[Item], reason: str | None = None) -> None:
         for event, rec in items:
-            why = reason or self._why(event.ts)
+            why = reason or self.why(event.ts)
             self.note(rec.source.path, rec.lineno, event.ts, why, rec.raw)
 
-    def _why(self, ts: int) -> str:
+    def why(self, ts: int) -> str:
+        """Why a line at ``ts`` is implausible."""
         if self._ahead(ts):
             return f"more than {self.future / 3600:g} hours ahead of the lines around it"
         return f"more than {self.past / 86400:g} days behind the lines around it"

@@ -227,6 +227,8 @@ class HTTPServer:
     url: str
     requests: list[HTTPRequest]
     statuses: list[int]
+    delay: float = 0.0
+    """Seconds before answering (may be changed while it runs)."""
 
 
 @pytest.fixture
@@ -236,7 +238,7 @@ def http_server() -> Iterator[Callable[..., HTTPServer]]:
     servers: list[ThreadingHTTPServer] = []
 
     def start(statuses: tuple[int, ...] = (200,), delay: float = 0.0) -> HTTPServer:
-        state = HTTPServer("", [], list(statuses))
+        state = HTTPServer("", [], list(statuses), delay)
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
@@ -244,8 +246,8 @@ def http_server() -> Iterator[Callable[..., HTTPServer]]:
                 body = self.rfile.read(length)
                 state.requests.append(HTTPRequest(self.path, dict(self.headers), body))
                 status = state.statuses.pop(0) if len(state.statuses) > 1 else state.statuses[0]
-                if delay:
-                    time.sleep(delay)
+                if state.delay:
+                    time.sleep(state.delay)
                 try:
                     self.send_response(status)
                     if 300 <= status < 400:

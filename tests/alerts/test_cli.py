@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -99,6 +100,32 @@ class TestTestSink:
         assert sinks[0]["headers"] == {"Authorization": "********"}
         assert sinks[1]["password_env"] == "KW_SMTP"
 
+    def test_command_secrets_are_masked(self, tmp_path: Path) -> None:
+        """A command sink's env values and the secrets in its argv never print: not in
+        the list, not while sending, not in config check. Names stay visible."""
+        cfg = write_config(
+            tmp_path,
+            '[[sinks]]\ntype = "command"\nname = "pager"\n'
+            'command = ["/bin/true", "--token=SECRET1", "-p", "SECRET2", "--team", "mail", '
+            '"https://bob:SECRET3@pager.example.com/send?token=SECRET4"]\n'
+            'env = { PAGER_TOKEN = "SECRET5", PAGER_TEAM = "SECRET6" }\n',
+        )
+        listed = run("test-sink", "-c", str(cfg))
+        sent = run("test-sink", "-c", str(cfg), "pager")
+        checked = run("config", "check", "-c", str(cfg))
+        assert sent.exit_code == 0, sent.output
+        for result in (listed, sent, checked):
+            text = result.stdout + result.stderr
+            assert "SECRET" not in text, text
+        assert listed.stdout.strip() == (
+            "pager (command): command=[/bin/true, --token=********, -p, ********, --team, mail, "
+            "https://bob:********@pager.example.com/send?token=********], "
+            "env={PAGER_TOKEN: ********, PAGER_TEAM: ********}"
+        )
+        sink = json.loads(checked.stdout)["sinks"][0]
+        assert sink["env"] == {"PAGER_TOKEN": "********", "PAGER_TEAM": "********"}
+        assert sink["command"][:4] == ["/bin/true", "--token=********", "-p", "********"]
+
     def test_config_errors_name_sink_and_key(self, tmp_path: Path) -> None:
         """Invalid sink options fail config check with file, sink index and key."""
         cfg = write_config(
@@ -144,6 +171,30 @@ class TestScanDelivers:
         assert (
             "sink hook (webhook): 0 sent, 1 waiting (cooldown or retry); last error: "
             in result.stderr
+        )
+
+    def test_scan_with_a_hanging_webhook_reports_and_exits(
+        self, tmp_path: Path, http_server: Callable[..., HTTPServer]
+    ) -> None:
+        """A webhook that answers after 30 s (timeout 1 s): scan still delivers the file,
+        waits a bounded time for the webhook, reports both sinks and exits 0."""
+        hanging = http_server((200,), delay=30)
+        out = tmp_path / "alerts.jsonl"
+        cfg = write_config(
+            tmp_path,
+            f'[[sinks]]\ntype = "jsonl"\nname = "file"\npath = "{out}"\n'
+            f'[[sinks]]\ntype = "webhook"\nname = "hook"\nurl = "{hanging.url}"\ntimeout = "1s"\n',
+        )
+        start = time.monotonic()
+        result = run("scan", "--db", str(tmp_path / "s.db"), "-c", str(cfg),
+                     str(self.logs(tmp_path)))  # fmt: skip
+        assert time.monotonic() - start < 1 + 5 + 3
+        assert result.exit_code == 0, result.output
+        assert len(out.read_text().splitlines()) == 1
+        assert "sink file (jsonl): 1 sent" in result.stderr
+        assert (
+            "sink hook (webhook): 0 sent, 1 waiting (cooldown or retry); last error: "
+            "127.0.0.1: no answer within 1 s" in result.stderr
         )
 
     def test_no_sinks(self, tmp_path: Path) -> None:

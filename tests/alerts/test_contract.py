@@ -39,12 +39,28 @@ BROKEN: dict[str, Callable[[Path], dict[str, Any]]] = {
 }
 """A table whose destination fails (a new sink must add one here)."""
 
+LEAKY: dict[str, dict[str, Any]] = {
+    "jsonl": MINIMAL["jsonl"],
+    "syslog": {"host": "siem.example.com", "protocol": "tcp"},
+    "email": {**MINIMAL["email"], "username": "kw", "password_env": "KW_SMTP_PASSWORD"},
+    "webhook": {"url": "https://hooks.example.com/T0/B0/SECRETPART",
+                "headers": {"Authorization": "Bearer SECRETPART", "X-Api-Key": "SECRETPART"}},
+    "command": {
+        "command": ["/usr/local/bin/notify", "--token=SECRETPART", "-p", "SECRETPART",
+                    "--api-key", "SECRETPART", "-pSECRETPART", "API_TOKEN=SECRETPART",
+                    "https://bob:SECRETPART@pager.example.com/x?key=SECRETPART", "--team", "mail"],
+        "env": {"PAGER_TOKEN": "SECRETPART", "PAGER_TEAM": "SECRETPART"},
+    },
+}  # fmt: skip
+"""A valid table for each type with a secret in every option that can hold one (a new
+sink must add one here): neither describe() nor config check may show them."""
+
 TYPES = sorted(SINKS)
 
 
 def test_every_sink_has_contract_fixtures() -> None:
     """A newly registered sink must come with a valid and a failing configuration."""
-    assert set(MINIMAL) == set(SINKS) == set(BROKEN)
+    assert set(MINIMAL) == set(SINKS) == set(BROKEN) == set(LEAKY)
 
 
 @pytest.mark.parametrize("kind", TYPES)
@@ -112,6 +128,17 @@ class TestContract:
 
         cfg = config_from_dict({"sinks": [{"type": kind, **MINIMAL[kind]}]})
         assert "SECRETPART" not in repr(config_as_dict(cfg))
+
+    def test_no_secret_leaks_into_describe_or_config_check(self, kind: str) -> None:
+        """Secrets inside values (argv options, URL credentials, env and header values)
+        are masked by describe() (test-sink) and config check alike."""
+        from kerio_watch.config import config_as_dict  # noqa: PLC0415
+
+        table = {"type": kind, **LEAKY[kind]}
+        described = SINKS[kind].from_table(table).describe()
+        assert "SECRETPART" not in described, described
+        shown = repr(config_as_dict(config_from_dict({"sinks": [table]})))
+        assert "SECRETPART" not in shown, shown
 
     def test_failure_is_a_sink_error(
         self, kind: str, tmp_path: Path, alert: Callable[..., Alert]

@@ -15,6 +15,7 @@ from kerio_watch.alerts.base import Digest
 from kerio_watch.alerts.email import EmailSink
 from kerio_watch.alerts.model import Alert
 from kerio_watch.errors import SinkError
+from kerio_watch.severity import Severity
 
 from .conftest import SMTP_PASSWORD, SMTP_USER, SMTPServer, free_port
 
@@ -289,3 +290,54 @@ class TestValidation:
         assert any(p.startswith("to:") for p in EmailSink.validate(
             {"type": "email", "host": "h", "from": "a@b.c", "to": []}
         ))  # fmt: skip
+
+
+class TestWhatToDoNow:
+    """A high or critical alert says what to do in Kerio Connect, for this account."""
+
+    def test_the_mail_names_the_account_and_the_address(
+        self,
+        smtp_server: Callable[[str], SMTPServer],
+        tls_files: tuple[Path, Path],
+        alert: Callable[..., Alert],
+    ) -> None:
+        """Password and sessions, forwarding and filters, the queue, the address, the
+        machine: each with alice and 185.220.101.7 filled in."""
+        server = smtp_server("starttls")
+        email_sink(server.port, tls_files[0]).send(alert())
+        body = parsed(server.messages[0].data).get_content()
+        todo = body[body.index("What to do:") :]
+        assert "Accounts > Users, edit alice@example.com and set a new password" in todo
+        assert "Status > Active Connections" in todo
+        assert "forwarding" in todo and "filter rules" in todo
+        assert "Status > Message Queue" in todo and "Remove messages" in todo
+        assert "block 185.220.101.7" in todo
+        assert "outside your network (185.220.101.7)" in todo
+        assert "kerio-watch incidents show 12" in todo
+
+    def test_a_medium_alert_keeps_the_short_advice(
+        self,
+        smtp_server: Callable[[str], SMTPServer],
+        tls_files: tuple[Path, Path],
+        alert: Callable[..., Alert],
+    ) -> None:
+        """Below high there is no playbook, only what to check."""
+        server = smtp_server("starttls")
+        email_sink(server.port, tls_files[0]).send(alert(severity=Severity.MEDIUM))
+        body = parsed(server.messages[0].data).get_content()
+        assert "Status > Message Queue" not in body
+        assert "treat the account as hijacked" in body
+
+    def test_a_hostile_address_stays_on_its_line(
+        self,
+        smtp_server: Callable[[str], SMTPServer],
+        tls_files: tuple[Path, Path],
+        hostile: Callable[..., Alert],
+    ) -> None:
+        """An address with a line break cannot add a header or a line to the steps."""
+        server = smtp_server("starttls")
+        email_sink(server.port, tls_files[0]).send(hostile())
+        msg = parsed(server.messages[0].data)
+        assert msg["X-Injected"] is None
+        body = msg.get_content()
+        assert "\nX-Injected" not in body

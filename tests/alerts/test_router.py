@@ -77,6 +77,20 @@ def store(tmp_path: Path) -> Iterator[SQLiteStore]:
     s.close()
 
 
+def deliver(router: Router, now: float | None = None) -> None:
+    """Hand out what is due, wait for the sinks' workers, record their outcomes."""
+    router.deliver_pending(now)
+    router.wait(10)
+
+
+def wait_until(predicate: Callable[[], object], timeout: float = 5.0) -> None:
+    """Poll until true (fails after ``timeout`` seconds)."""
+    end = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < end, f"not true within {timeout} s"
+        time.sleep(0.01)
+
+
 def health(router: Router, name: str) -> dict[str, object]:
     """One sink's health entry."""
     return next(h for h in router.health() if h["name"] == name)
@@ -101,7 +115,7 @@ class TestRouting:
             alert(id="2-2", incident_id=2, severity=Severity.MEDIUM),
             alert(id="3-3", incident_id=3, severity=Severity.HIGH),
         )
-        router.deliver_pending()
+        deliver(router)
         assert [x["id"] for x in lines(high_only)] == ["3-3"]
         assert sorted(x["id"] for x in lines(default)) == ["2-2", "3-3"]
 
@@ -117,7 +131,7 @@ class TestRouting:
         )
         save(router, store, alert(id="1-1", incident_id=1), reported=False)
         save(router, store, alert(id="2-3", incident_id=2))
-        router.deliver_pending()
+        deliver(router)
         assert [x["id"] for x in lines(on)] == ["2-3"]
         assert lines(off) == []
 
@@ -145,21 +159,21 @@ class TestCooldown:
         clock = Clock()
         router = Router(config(jsonl(path, cooldown="15m")), store, clock=clock)
         save(router, store, alert(id="7-2", incident_id=7, severity=Severity.MEDIUM))
-        router.deliver_pending()
+        deliver(router)
         assert [x["id"] for x in lines(path)] == ["7-2"]
         clock.t += 60
         save(router, store, alert(id="7-3", incident_id=7, severity=Severity.HIGH))
-        router.deliver_pending()
+        deliver(router)
         clock.t += 60
         save(router, store, alert(id="7-4", incident_id=7, severity=Severity.CRITICAL))
-        router.deliver_pending()
+        deliver(router)
         assert len(lines(path)) == 1
         assert health(router, "file")["pending"] == 1
         clock.t = T0 + 899
-        router.deliver_pending()
+        deliver(router)
         assert len(lines(path)) == 1
         clock.t = T0 + 900
-        router.deliver_pending()
+        deliver(router)
         assert [(x["id"], x["severity"]) for x in lines(path)] == [
             ("7-2", "medium"),
             ("7-4", "critical"),
@@ -179,7 +193,7 @@ class TestCooldown:
             alert(id="7-2", incident_id=7, severity=Severity.MEDIUM),
             alert(id="7-3", incident_id=7, severity=Severity.HIGH),
         )
-        router.deliver_pending()
+        deliver(router)
         assert [x["id"] for x in lines(path)] == ["7-3"]
 
     def test_zero_cooldown_sends_every_escalation(
@@ -191,7 +205,7 @@ class TestCooldown:
         router = Router(config(jsonl(path, cooldown="0")), store, clock=clock)
         for n, sev in enumerate((Severity.MEDIUM, Severity.HIGH), 2):
             save(router, store, alert(id=f"7-{n}", incident_id=7, severity=sev))
-            router.deliver_pending()
+            deliver(router)
             clock.t += 1
         assert [x["id"] for x in lines(path)] == ["7-2", "7-3"]
 
@@ -212,23 +226,23 @@ class TestHourlyCap:
             for i, s in enumerate(sev, 1)
         ]
         save(router, store, *alerts)
-        router.deliver_pending()
+        deliver(router)
         sent = lines(path)
         assert len(sent) == 3
         assert {x["severity"] for x in sent[:2]} == {"critical", "high"}
         assert health(router, "file")["held"] == 2
         clock.t += 30 * 60  # same clock hour: nothing more
-        router.deliver_pending()
+        deliver(router)
         assert len(lines(path)) == 3
         clock.t = (T0 // 3600 + 1) * 3600 + 5  # the hour is over
-        router.deliver_pending()
+        deliver(router)
         notice = lines(path)[3]
         assert notice["rule"] == HELD_RULE and notice["severity"] == "medium"
         assert notice["summary"].startswith("2 alerts held back between 09:00 and 10:00")
         assert "max_per_hour = 3" in notice["summary"]
         assert len(notice["reasons"]) == 2 and all("MEDIUM u" in r for r in notice["reasons"])
         assert health(router, "file")["held"] == 0
-        router.deliver_pending()
+        deliver(router)
         assert len(lines(path)) == 4  # one notice only
 
 
@@ -249,7 +263,7 @@ class TestRetries:
         save(router, store, alert())
         for at, expected in ((0, 1), (4, 1), (5, 2), (34, 2), (35, 3), (100, 3)):
             clock.t = T0 + at
-            router.deliver_pending()
+            deliver(router)
             assert len(server.requests) == expected, at
         h = health(router, "hook")
         assert (h["ok"], h["sent"], h["pending"], h["last_error"]) == (True, 1, 0, None)
@@ -269,14 +283,14 @@ class TestRetries:
         first_store = open_store(db)
         first = Router(cfg, first_store, clock=Clock())
         save(first, first_store, alert())  # type: ignore[arg-type]
-        first.deliver_pending()
+        deliver(first)
         assert health(first, "hook")["ok"] is False
         first.close()
         first_store.close()
         server.statuses[:] = [200]
         second_store = open_store(db)
         second = Router(cfg, second_store, clock=Clock(T0 + 10))
-        second.deliver_pending()
+        deliver(second)
         second.close()
         assert len(server.requests) == 2
         assert server.requests[0].body == server.requests[1].body
@@ -295,9 +309,9 @@ class TestRetries:
                          incident_id=12, alert_id="12-3", severity=3)
             )  # fmt: skip
         router = Router(cfg, store, clock=Clock())
-        router.deliver_pending()
+        deliver(router)
         assert lines(path) == []
-        router.deliver_pending(T0 + 61)
+        deliver(router, T0 + 61)
         assert [x["id"] for x in lines(path)] == ["12-3"]
 
     def test_gives_up_after_a_day(self, store: SQLiteStore, alert: Callable[..., Alert]) -> None:
@@ -308,9 +322,9 @@ class TestRetries:
         )
         router = Router(cfg, store, clock=clock)
         save(router, store, alert())
-        router.deliver_pending()
+        deliver(router)
         clock.t = T0 + GIVE_UP_AFTER + 1
-        router.deliver_pending()
+        deliver(router)
         h = health(router, "hook")
         assert (h["failed"], h["pending"], h["ok"]) == (1, 0, False)
         assert "cannot reach 127.0.0.1" in str(h["last_error"])
@@ -352,12 +366,98 @@ class TestIsolation:
         router = Router(cfg, store, clock=Clock())
         save(router, store, alert())
         start = time.monotonic()
-        router.deliver_pending()
+        deliver(router)
         assert time.monotonic() - start < 2
         assert len(lines(path)) == 1
         assert "cannot reach" in str(health(router, "refused")["last_error"])
         assert "no answer within 0.3 s" in str(health(router, "slow")["last_error"])
         assert health(router, "file")["ok"] is True
+
+    def test_deliver_pending_never_waits_on_the_network(
+        self,
+        store: SQLiteStore,
+        tmp_path: Path,
+        http_server: Callable[..., HTTPServer],
+        alert: Callable[..., Alert],
+    ) -> None:
+        """A webhook that answers after 5 s (timeout 1 s): handing out returns at once,
+        the file gets each alert while the webhook hangs, and an alert queued behind the
+        hanging one goes back untried when it fails (the sink is paused, not hammered)."""
+        hanging = http_server((200,), delay=5)
+        path = tmp_path / "a.jsonl"
+        cfg = config(
+            {"type": "webhook", "name": "hook", "url": hanging.url, "timeout": 1},
+            jsonl(path, cooldown="0"),
+        )
+        router = Router(cfg, store, clock=Clock())
+        save(router, store, alert(id="1-3", incident_id=1))
+        start = time.monotonic()
+        router.deliver_pending()
+        assert time.monotonic() - start < 0.5
+        wait_until(lambda: len(lines(path)) == 1)
+        save(router, store, alert(id="2-3", incident_id=2, user="bob@example.com"))
+        start = time.monotonic()
+        router.deliver_pending()
+        assert time.monotonic() - start < 0.5
+        wait_until(lambda: len(lines(path)) == 2)
+        wait_until(lambda: (router.poll(), health(router, "file")["sent"] == 2)[1])
+        wait_until(lambda: len(hanging.requests) == 1)
+        assert health(router, "hook")["sent"] == 0
+        assert router.wait(5)
+        first, second = store.deliveries(sink="hook")
+        assert (first.status, first.attempts) == (PENDING, 1)
+        assert "no answer within 1 s" in str(first.last_error)
+        assert (second.status, second.attempts) == (PENDING, 0)  # not tried: paused
+        assert second.due >= first.due
+        assert len(hanging.requests) == 1
+        router.close()
+
+    def test_reload_takes_over_sends_in_progress(
+        self,
+        store: SQLiteStore,
+        tmp_path: Path,
+        http_server: Callable[..., HTTPServer],
+        alert: Callable[..., Alert],
+    ) -> None:
+        """A new router (a reload) adopts the old one's hanging send without waiting,
+        records its outcome, and does not send the claimed delivery a second time."""
+        hanging = http_server((200,), delay=1.5)
+        cfg = config({"type": "webhook", "name": "hook", "url": hanging.url, "timeout": 5})
+        old = Router(cfg, store, clock=Clock())
+        save(old, store, alert())
+        old.deliver_pending()
+        wait_until(lambda: len(hanging.requests) == 1)
+        new = Router(cfg, store, clock=Clock(T0 + 1))
+        start = time.monotonic()
+        new.adopt(old)
+        new.deliver_pending()
+        assert time.monotonic() - start < 0.5
+        assert new.wait(5)
+        (row,) = store.deliveries()
+        assert (row.status, row.attempts) == (SENT, 1)
+        deliver(new, T0 + 3600)
+        assert len(hanging.requests) == 1
+        new.close()
+
+    def test_close_waits_a_bounded_time(
+        self,
+        store: SQLiteStore,
+        tmp_path: Path,
+        http_server: Callable[..., HTTPServer],
+        alert: Callable[..., Alert],
+    ) -> None:
+        """What scan does at its end: close() lets a slow send finish within its time box
+        and records it; a job never started goes back to the queue."""
+        slow = http_server((200,), delay=0.5)
+        cfg = config({"type": "webhook", "name": "hook", "url": slow.url, "timeout": 2,
+                      "cooldown": "0"})  # fmt: skip
+        router = Router(cfg, store, clock=Clock())
+        save(router, store, alert(id="1-3", incident_id=1), alert(id="2-3", incident_id=2))
+        router.deliver_pending()
+        start = time.monotonic()
+        router.close()
+        assert time.monotonic() - start < 2 + 5
+        assert [d.status for d in store.deliveries()] == [SENT, SENT]
 
     def test_hung_send_is_abandoned(
         self,
@@ -376,10 +476,10 @@ class TestIsolation:
         save(router, store, alert())
         start = time.monotonic()
         router.deliver_pending()
-        assert time.monotonic() - start < 2
-        assert len(lines(path)) == 1
+        assert time.monotonic() - start < 0.5
+        wait_until(lambda: len(lines(path)) == 1)
         time.sleep(0.4)
-        router.deliver_pending(T0 + 1)
+        assert router.poll()  # stuck past its time box: reaped
         h = health(router, "hung")
         assert h["ok"] is False and "abandoned" in str(h["last_error"])
         assert h["pending"] == 1
@@ -396,7 +496,7 @@ class TestIsolation:
             store.add_delivery(Delivery("file", "alert", {"nonsense": 1}, T0, T0))
         router = Router(config(jsonl(path)), store, clock=Clock())
         save(router, store, alert())
-        router.deliver_pending()
+        deliver(router)
         assert len(lines(path)) == 1
         assert [d.status for d in store.deliveries()] == [FAILED, SENT]
 
@@ -427,15 +527,15 @@ class TestDigest:
             alert(id="12-4", severity=Severity.CRITICAL),
             alert(id="13-1", incident_id=13, user="bob@example.com", severity=Severity.MEDIUM),
         )
-        router.deliver_pending()
+        deliver(router)
         assert server.messages == []
         assert health(router, "digest")["collected"] == 3
         clock.t = dt.datetime(2026, 3, 24, 7, 59, tzinfo=dt.UTC).timestamp()
-        router.deliver_pending()
+        deliver(router)
         assert server.messages == []
         clock.t = dt.datetime(2026, 3, 24, 8, 0, 30, tzinfo=dt.UTC).timestamp()
-        router.deliver_pending()
-        router.deliver_pending()
+        deliver(router)
+        deliver(router)
         assert len(server.messages) == 1
         msg = email.message_from_bytes(server.messages[0].data, policy=email.policy.default)
         assert isinstance(msg, EmailMessage)
@@ -449,7 +549,7 @@ class TestDigest:
         assert "Period: 2026-03-23 08:00 to 2026-03-24 08:00" in text
         assert store.deliveries(status=COLLECTED) == []
         clock.t = dt.datetime(2026, 3, 25, 8, 5, tzinfo=dt.UTC).timestamp()
-        router.deliver_pending()
+        deliver(router)
         assert len(server.messages) == 2
         quiet = email.message_from_bytes(server.messages[1].data, policy=email.policy.default)
         assert quiet["Subject"].strip() == "[kerio-watch] daily digest 2026-03-25: no new incidents"

@@ -114,14 +114,20 @@ class TestCompromise:
 class TestManyAddresses:
     """One account, many addresses."""
 
-    def test_many_outside_addresses_in_a_day(self) -> None:
-        """Logins from six outside addresses in a day, for an account that uses one."""
+    def test_many_outside_networks_in_a_day(self) -> None:
+        """Logins from six outside networks in a day, for an account that uses one."""
         p = pipeline("auth")
-        ips = [f"198.51.100.{i}" for i in range(1, 7)]
+        ips = [f"198.51.{i}.7" for i in range(1, 7)]
         signals = feed(p, [login(at(2, "09:00") + 600 * i, BOB, ip) for i, ip in enumerate(ips)])
         (s,) = signals  # fires at the fifth, once
-        assert s.rule == RULE_MANY_IPS and "5 outside addresses within a day" in s.summary
+        assert s.rule == RULE_MANY_IPS and "5 outside networks (5 addresses)" in s.summary
         assert s.facts["hosts"] == ips[:5]
+
+    def test_a_hotel_handing_out_addresses_is_one_place(self) -> None:
+        """Six addresses of one /24 (a hotel's DHCP pool) are one network, not six."""
+        p = pipeline("auth")
+        ips = [f"198.51.100.{i}" for i in range(1, 7)]
+        assert feed(p, [login(at(2, "09:00") + 600 * i, BOB, ip) for i, ip in enumerate(ips)]) == []
 
     def test_a_phone_moving_around_is_quiet(self) -> None:
         """Three addresses in a day (phone, home, hotel) is life."""

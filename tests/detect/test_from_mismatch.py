@@ -25,10 +25,18 @@ class TestFromMismatch:
         assert s.facts == {"froms": ["ceo@evil.test"]}
 
     def test_colleague_is_low(self) -> None:
-        """Another local address (CEO fraud from inside) is flagged lower."""
+        """A colleague's own account (CEO fraud from inside) is flagged lower."""
         p = pipeline("from_mismatch")
+        feed(p, [recv(at(0, "09:00"), user="bob@example.com", sender="bob@example.com")])
         (s,) = feed(p, [recv(at(1, "09:00"), sender="bob@example.com")])
         assert s.rule == RULE_LOCAL and s.score == 30 and s.min_severity == Severity.LOW
+
+    def test_an_address_nobody_logs_in_as_is_weak(self) -> None:
+        """A role address or an alias not configured (info@, office@) is not a colleague."""
+        p = pipeline("from_mismatch")
+        (s,) = feed(p, [recv(at(1, "09:00"), sender="info@example.com")])
+        assert s.rule == RULE_LOCAL and s.score == 15 and s.min_severity == Severity.INFO
+        assert "nobody logs in as" in s.summary
 
     def test_own_name_in_another_local_domain_is_weak(self) -> None:
         """alice@example.org for alice@example.com: an alias domain nobody configured."""

@@ -6,13 +6,17 @@ from pathlib import Path
 
 from factories import ALICE, at, feed, office_history, pipeline, recv
 from kerio_watch.detect.base import Signal
+from kerio_watch.incidents.ack import acknowledge
 from kerio_watch.severity import Severity
 from kerio_watch.store.sqlite import SQLiteStore
 
 
 def _raise(p: object, score: int, ts: int) -> None:
-    """Put Alice's incident at a score (a stand-in for other detectors' signals)."""
-    p._signals([Signal(f"test.rule{score}", ALICE, ts, score, "test")])  # type: ignore[attr-defined]
+    """Put Alice's incident at a score (a stand-in for other detectors' signals): one
+    access signal (low at 25, medium at 45), or a decisive one from 70 (high)."""
+    side = "decisive" if score >= 70 else "access"
+    signal = Signal(f"test.rule{score}", ALICE, ts, score, "test", side=side)
+    p._signals([signal])  # type: ignore[attr-defined]
 
 
 class TestHygiene:
@@ -49,9 +53,58 @@ class TestHygiene:
         prof = p.ctx.profile(ALICE)
         assert "203.0.113.9" not in prof.hosts and "198.51.100.4" not in prof.hosts
         assert "192.168.1.10" in prof.hosts
-        p.tick(at(17, "12:00"))  # the incident closes after a quiet day
+        p.tick(at(17, "12:00"))  # a quiet day: a high incident waits for a decision
+        assert Severity(p.engine.severity_of(ALICE)) >= Severity.HIGH
+        inc = p.engine.open[ALICE]
+        assert inc.quiet_since == inc.updated
+        p.save()
+        acknowledge(p.store, inc.id, "resolved")  # the administrator decides
+        p.save()
+        p.tick(at(17, "13:00"))
         assert p.engine.severity_of(ALICE) == 0
         assert "198.51.100.4" not in prof.hosts, "held activity of a high incident is dropped"
+
+    def test_high_forgets_only_since_its_evidence_began(self) -> None:
+        """An incident kept open for days by weak signals forgets only what was first done
+        since the evidence of its verdict began, not the learning of the days before."""
+        p = pipeline("from_mismatch")
+        feed(p, office_history(ALICE, days=14))
+        for day in (15, 16, 17):  # a new home address now and then keeps a low incident open
+            _raise(p, 25, at(day, "20:00"))
+            feed(p, [recv(at(day, "20:01"), host=f"203.0.113.{day}")])
+        _raise(p, 70, at(18, "10:00"))
+        feed(p, [recv(at(18, "10:01"))])  # the next thing it does: learning is discarded
+        assert p.engine.open[ALICE].opened == at(15, "20:00")
+        hosts = p.ctx.profile(ALICE).hosts
+        assert "203.0.113.15" in hosts and "203.0.113.16" in hosts
+        assert "203.0.113.17" not in hosts  # within the day of the verdict's evidence
+
+    def test_nothing_is_learned_while_a_high_incident_is_undecided(self) -> None:
+        """Quiet for days, then active again: what the account does meanwhile is not
+        learned (a hijack nobody decided on teaches nothing); the reactivation forgets
+        nothing learned before the incident; a decision lets learning resume."""
+        p = pipeline("from_mismatch")
+        feed(p, office_history(ALICE, days=14))
+        _raise(p, 70, at(15, "09:00"))  # high: waits for a decision
+        feed(p, [recv(at(15, "09:01"), host="198.51.100.4")])
+        feed(p, [recv(at(18, "09:00"), host="203.0.113.50")])  # days later, quiet
+        inc = p.engine.open[ALICE]
+        assert inc.quiet_since == at(15, "09:00")
+        burst = Signal("test.burst", ALICE, at(18, "09:05"), 50, "a burst", side="use")
+        p._signals([burst])  # use alone, strong: the last day's evidence is medium
+        assert [a.status for a, _ in p.alerts][-1] == "reactivated"
+        assert inc.quiet_since is None
+        feed(p, [recv(at(18, "09:06"), host="203.0.113.60")])
+        hosts = p.ctx.profile(ALICE).hosts
+        assert not {"198.51.100.4", "203.0.113.50", "203.0.113.60"} & set(hosts)
+        assert "192.168.1.10" in hosts
+        p.save()
+        acknowledge(p.store, inc.id, "resolved")
+        p.save()
+        p.tick(at(18, "10:00"))
+        feed(p, [recv(at(18, "11:00"), host="192.168.1.10")])
+        feed(p, [recv(at(18, "11:05"), host="203.0.113.70")])
+        assert "203.0.113.70" in p.ctx.profile(ALICE).hosts
 
 
 class TestSiteNorms:

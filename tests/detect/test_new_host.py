@@ -26,7 +26,7 @@ class TestNewHost:
         signals = feed(p, [recv(at(15, "10:00"), host="203.0.113.9")])
         assert rules(signals) == {RULE}
         (s,) = signals
-        assert s.score == 35
+        assert s.score == 25
         assert s.source_ip == "203.0.113.9"
         assert "from 203.0.113.9, never seen" in s.summary
         assert "new network 203.0.113.0/24" in s.summary
@@ -49,9 +49,9 @@ class TestNewHost:
         """A login alone is weaker; mail sent from the same address right after counts."""
         p = _settled()
         (first,) = feed(p, [login(at(15, "10:00"), ALICE, "203.0.113.9", "SMTP")])
-        assert first.score == 20 and "logged in via SMTP" in first.summary
+        assert first.score == 15 and "logged in via SMTP" in first.summary
         (second,) = feed(p, [recv(at(15, "10:01"), host="203.0.113.9")])
-        assert second.score == 35 and "sent mail" in second.summary
+        assert second.score == 25 and "sent mail" in second.summary
 
     def test_provider_range_counts_little(self) -> None:
         """Mobile carriers rotate addresses across their range: a new /24 there is weak."""

@@ -39,7 +39,8 @@ class TestNewRecipients:
     """Never-seen recipients and domains."""
 
     def test_strangers_fire_with_the_usual_rate(self) -> None:
-        """Six strangers in a day, for an account that writes to the people it knows."""
+        """Six strangers in a day, for an account that writes to the people it knows: a
+        handful, weak on its own; ten or more are moderate evidence of abuse."""
         p = _settled()
         signals = feed(p, _strangers(22, 6))
         assert rules(signals) == {RULE}
@@ -48,7 +49,9 @@ class TestNewRecipients:
         assert "domains it never wrote to" in s.summary and "usually 0% new" in s.summary
         assert "buyer0@shop0.test" in s.facts["recipients"]
         assert "shop0.test" in s.facts["domains"]
-        assert s.score == 45
+        assert s.score == 12
+        more = feed(p, _strangers(22, 12, step=600)[6:])
+        assert more[-1].score == 45 and "10 outside recipients" in more[-1].summary
 
     def test_below_the_floor_is_quiet(self) -> None:
         """Four new people in a day is ordinary life."""
@@ -90,13 +93,23 @@ class TestNewRecipients:
         signals = feed(p, colleagues + _strangers(22, 3, host="198.51.100.23", step=7200))
         assert rules(signals) == {RULE}
         s = signals[-1]
-        assert s.ts == at(22, "13:00")
-        assert "from 198.51.100.23 (an address it never sent from): all new" in s.summary
+        assert s.ts == at(22, "13:00") and s.score == 20
+        assert "from 198.51.100.23, an address it never sent from: all new" in s.summary
         assert s.facts["recipients"][:3] == [
             "buyer0@shop0.test",
             "buyer1@shop1.test",
             "buyer2@shop2.test",
         ]
+
+    def test_rotating_addresses_are_pooled(self) -> None:
+        """A hijacker behind rotating proxies never sends twice from one address."""
+        p = _settled()
+        drip = [
+            recv(at(22, "10:00") + 900 * i, to=(f"x{i}@shop{i}.test",), host=f"198.51.100.{i + 1}")
+            for i in range(3)
+        ]
+        (s,) = feed(p, drip)
+        assert "from addresses it never sent from (latest 198.51.100.3)" in s.summary
 
     def test_evidence_comes_from_the_judged_window_and_address(self) -> None:
         """Strangers written to weeks earlier, or from the office, are not this signal's."""

@@ -31,6 +31,7 @@ from kerio_watch.detect.bounces import RULE as BOUNCES
 from kerio_watch.detect.new_host import RULE as NEW_HOST
 from kerio_watch.detect.new_recipients import RULE as NEW_RECIPIENTS
 from kerio_watch.detect.odd_hours import RULE as ODD_HOURS
+from kerio_watch.detect.one_to_many import RULE as ONE_TO_MANY
 from kerio_watch.detect.queue_backlog import RULE as BACKLOG
 from kerio_watch.detect.unusual_service import RULE_SERVICE
 from kerio_watch.detect.volume import RULE as VOLUME
@@ -121,6 +122,17 @@ class TestDetectors:
         assert resumed == whole
         assert cold != whole
 
+    def test_one_to_many(self, tmp_path: Path) -> None:
+        lure = [
+            recv(at(22, "10:00") + 60 * i, to=(f"contact{i}@partner{i % 5}.test",), subject="Doc")
+            for i in range(14)
+        ]
+        events = office_history(ALICE, days=21) + lure
+        whole, resumed, cold, _ = split_run(tmp_path, ["one_to_many"], events, lure[5].ts)
+        assert of(ONE_TO_MANY, whole)
+        assert resumed == whole
+        assert cold != whole
+
     def test_bounces(self, tmp_path: Path) -> None:
         events: list[Event] = office_history(ALICE, days=21)
         start = at(22, "10:00")
@@ -160,8 +172,8 @@ class TestPerAccountState:
         start = at(22, "10:00")
         # failed logins for Alice from twelve addresses (one each: no IP rule applies)
         events: list[Event] = [failed(start + 60 * i, f"198.51.100.{i + 1}") for i in range(12)]
-        # Bob from six outside addresses within a day
-        events += [login(start + 120 * i, BOB, f"203.0.113.{i + 1}") for i in range(6)]
+        # Bob from six outside networks within a day
+        events += [login(start + 120 * i, BOB, f"203.0.{i + 1}.9") for i in range(6)]
         # a guessed login for carol, then mail from the office and the same login again
         carol = "carol@example.com"
         bot = "192.0.2.66"

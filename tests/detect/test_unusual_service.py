@@ -14,7 +14,7 @@ from factories import (
     recv,
     rules,
 )
-from kerio_watch.detect.unusual_service import RULE_AGENT, RULE_PROTOCOL, RULE_SERVICE
+from kerio_watch.detect.unusual_service import RULE_AGENT, RULE_CLIENT, RULE_PROTOCOL, RULE_SERVICE
 from kerio_watch.events import Event
 
 WEBMAIL = "Kerio Connect Client"
@@ -115,3 +115,69 @@ class TestLogins:
         assert (
             feed(p, [login(at(15, "10:00"), ALICE, "198.51.100.7", "HTTP/WebMail", FIREFOX)]) == []
         )
+
+
+def _outlook_user(days: int = 14) -> Recorder:
+    """An account whose mail all comes from Outlook (by the shape of its Message-IDs)."""
+    p = pipeline("unusual_service")
+    events: list[Event] = []
+    for day in range(days):
+        if day % 7 < 5:
+            events += [
+                recv(
+                    at(day, f"1{h}:00"),
+                    msg_id=f"0000{day:02x}{h:02x}a1b2$3c4d5e60$b5e81b2{h}$@example.com",
+                )
+                for h in range(5)
+            ]
+    feed(p, events)
+    return p
+
+
+class TestMailProgram:
+    """The mail program that wrote a message, by the shape of its Message-ID."""
+
+    def test_a_spam_tool_for_an_outlook_user(self) -> None:
+        p = _outlook_user()
+        signals = feed(
+            p, [recv(at(15, "10:00"), host="198.51.100.7", msg_id="3f2a9c1e0b$5d2a@bulk.test")]
+        )
+        assert rules(signals) == {RULE_CLIENT}
+        (s,) = signals
+        assert s.score == 15 and s.side == "access"
+        assert "written by a program writing Message-IDs like h10$h4" in s.summary
+        assert "usually Outlook" in s.summary and s.facts == {"clients": ["shape h10$h4"]}
+        # once a day per program
+        assert feed(p, [recv(at(15, "10:05"), msg_id="aa2a9c1e0b$5d2b@bulk.test")]) == []
+
+    def test_its_own_program_anywhere_is_quiet(self) -> None:
+        p = _outlook_user()
+        mid = "0000ffffa1b2$3c4d5e60$b5e81b20$@example.com"
+        assert feed(p, [recv(at(15, "10:00"), host="198.51.100.7", msg_id=mid)]) == []
+
+    def test_messages_without_a_message_id_are_not_judged(self) -> None:
+        p = _outlook_user()
+        assert feed(p, [recv(at(15, "10:00"), host="198.51.100.7")]) == []
+
+    def test_an_account_without_a_habit_is_not_judged(self) -> None:
+        """Message-IDs of many shapes (a program with random IDs): no program is its habit."""
+        p = pipeline("unusual_service")
+        feed(
+            p,
+            [
+                recv(at(d, "10:00") + i, msg_id=f"{'7' * ((d * 4 + i) % 13 + 1)}@example.com")
+                for d in range(10)
+                for i in range(4)
+            ],
+        )
+        assert feed(p, [recv(at(15, "10:00"), msg_id="3f2a9c1e0b$5d2a@bulk.test")]) == []
+
+    def test_too_little_history_is_quiet(self) -> None:
+        p = _outlook_user(days=3)
+        assert feed(p, [recv(at(5, "10:00"), msg_id="3f2a9c1e0b$5d2a@bulk.test")]) == []
+
+    def test_an_accepted_program_is_quiet(self) -> None:
+        p = _outlook_user()
+        p.ctx.profile(ALICE).accept("clients", ["Apple Mail"])
+        mid = "1B2C3D4E-1111-2222-3333-444455556666@example.com"
+        assert feed(p, [recv(at(15, "10:00"), msg_id=mid)]) == []

@@ -10,7 +10,10 @@ Each sample line is preceded by a ``# source: ...`` provenance comment and a
 - an optional ``# xfail: <reason>`` marks a known limitation (strict: it must still fail).
 
 On-disk files are framed with ``StampParser().split``; ``syslog.log`` with
-``split_syslog(line, 2026)``, whose ``log`` names the parser.
+``split_syslog(line, 2026)``, whose ``log`` names the parser. Firewall logs
+(``netfilter``, ``filterlog``, ``pfirewall``, ``control``) come in either envelope and
+are framed as the readers frame them: the Kerio prefix, else ``split_syslog(line,
+2026)``; the file names the parser. Their provenance is in ``tests/samples/README.md``.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import pytest
 
 from kerio_watch.events import EVENT_KINDS, Event, Unparsed
 from kerio_watch.formats import FORMATS, build_parsers
+from kerio_watch.formats.connection import FIREWALL_LOGS
 from kerio_watch.formats.envelope import StampParser, split_syslog
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
@@ -81,6 +85,9 @@ def run(case: Case) -> Event | Unparsed | None:
     if case.file == SYSLOG:
         framed = split_syslog(case.line, SYSLOG_YEAR)
         log = framed.log if framed is not None else None
+    elif case.file in FIREWALL_LOGS:
+        framed = StampParser().split(case.line) or split_syslog(case.line, SYSLOG_YEAR)
+        log = case.file
     else:
         framed = StampParser().split(case.line)
         log = case.file

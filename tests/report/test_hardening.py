@@ -91,12 +91,14 @@ def test_external_access() -> None:
 def test_egress_rule_ipv4() -> None:
     """nftables and iptables: the server may, others are logged and rejected."""
     rule = egress_rule("192.168.1.5")
-    assert "ip saddr 192.168.1.5 tcp dport { 25, 465, 587 } accept" in rule.nftables
+    assert "ip saddr 192.168.1.5 tcp dport { 25, 465, 587, 2525 } accept" in rule.nftables
     assert "reject with tcp reset" in rule.nftables
     assert rule.nftables.index("accept\n") < rule.nftables.index("reject")
     lines = rule.iptables.splitlines()
     assert "iptables -A MAIL_EGRESS -s 192.168.1.5 -j RETURN" in lines
-    assert "iptables -I FORWARD -p tcp -m multiport --dports 25,465,587 -j MAIL_EGRESS" in lines
+    assert (
+        "iptables -I FORWARD -p tcp -m multiport --dports 25,465,587,2525 -j MAIL_EGRESS" in lines
+    )
     assert any(line.startswith("ip6tables -A MAIL_EGRESS -p tcp -j REJECT") for line in lines)
     assert "bypass" in rule.why or "straight to" in rule.why
 

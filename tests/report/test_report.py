@@ -227,7 +227,7 @@ class TestRendering:
         assert "default-src 'none'" in html
         for attr in ('src="http', "src='http", 'href="http', "@import", "url("):
             assert attr not in html
-        assert "ip saddr 192.168.1.5 tcp dport { 25, 465, 587 } accept" in html
+        assert "ip saddr 192.168.1.5 tcp dport { 25, 465, 587, 2525 } accept" in html
         assert "iptables -A MAIL_EGRESS -s 192.168.1.5 -j RETURN" in html
         assert "font-family: -apple-system" in html  # the stylesheet is not escaped
 
@@ -277,18 +277,18 @@ class TestRendering:
         assert json.loads(out)["empty"] is True
 
     def test_bad_options(self, scanned_site: Site) -> None:
-        """A bad time is a configuration error (3), a bad address a usage error (2)."""
+        """A bad time and a bad address are usage errors (2)."""
         code, _, err = _run("report", "--db", str(scanned_site.db), "--since", "yesterday")
-        assert code == 3 and "--since" in err
+        assert code == 2 and "--since" in err
         code, _, err = _run("report", "--db", str(scanned_site.db), "--mail-server", "mail")
         assert code == 2 and "--mail-server" in err
         code, _, err = _run(
             "report", "--db", str(scanned_site.db), "--since", "2026-03-20", "--until", "2026-03-19"
         )
-        assert code == 3
+        assert code == 2
 
     def test_missing_database(self, tmp_path: Path) -> None:
         """No database: one clear error."""
         code, _, err = _run("report", "--db", str(tmp_path / "none.db"))
-        assert code == 1
+        assert code == 5
         assert "no such database" in err

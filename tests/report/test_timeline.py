@@ -127,7 +127,7 @@ class TestUserCommand:
         assert "the last 3 of" in out
 
     def test_unknown_account(self, scanned_site: Site) -> None:
-        """An address the database never saw is an error, not an empty page."""
+        """An address the database never saw is a usage error, not an empty page."""
         code, _, err = _run("user", "nobody@example.com", "--db", str(scanned_site.db))
-        assert code == 1
+        assert code == 2
         assert "no such account" in err

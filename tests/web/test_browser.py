@@ -7,85 +7,35 @@ stay inert: no dialog may open, and the text must show as text. Uses Debian's
 
 from __future__ import annotations
 
-import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
-from kerio_watch.config import load_config
+from browsing import MARKS, PASSWORD, browser, serving
 from kerio_watch.store import open_store
-from kerio_watch.web.app import create_app
-from kerio_watch.web.security import hash_password
-from kerio_watch.web.server import make_server
-from kerio_watch.web.settings import WebSettings
 from sitelogs import Site
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Dialog, Page
+    from playwright.sync_api import Page
 
-CHROMIUM = Path("/usr/bin/chromium")
-PASSWORD = "correct horse battery"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium"
-    ),
-]
+pytestmark = MARKS
 sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright package")
 
 
 @pytest.fixture
 def server(site: Site) -> Iterator[str]:
-    """The dashboard on a free loopback port, served by waitress in a thread."""
-    settings = WebSettings(password_hash=hash_password(PASSWORD))
-    app = create_app(settings, site.db, load_config(site.config), "192.168.1.5")
-    srv = make_server(app, "127.0.0.1", 0)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{srv.effective_port}"
-    srv.close()
-    thread.join(timeout=5)
+    """The dashboard over a private copy of the test site."""
+    with serving(site.db, site.config) as url:
+        yield url
 
 
 @pytest.fixture
 def page(tmp_path: Path) -> Iterator[tuple[Page, list[str]]]:
-    """A fresh Chromium profile; every dialog that opens is recorded (and dismissed)."""
-    dialogs: list[str] = []
-    with sync_api.sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
-            str(tmp_path / "profile"),
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=ARGS,
-            viewport={"width": 1366, "height": 900},
-        )
-        try:
-            pg = context.new_page()
-
-            def record_and_dismiss(dialog: Dialog) -> None:
-                dialogs.append(dialog.message)
-                dialog.dismiss()
-
-            pg.on("dialog", record_and_dismiss)
-            pg.set_default_timeout(10_000)
-            yield pg, dialogs
-        finally:
-            context.close()
-    shutil.rmtree(tmp_path / "profile", ignore_errors=True)
+    """A fresh Chromium; the dialogs that opened."""
+    with browser(tmp_path / "profile") as found:
+        yield found
 
 
 def test_login_investigate_and_acknowledge(
@@ -127,16 +77,15 @@ def test_login_investigate_and_acknowledge(
     pg.click("text=28 days")
     assert "days=28" in pg.url
 
-    # Back to the incident, acknowledge it as benign.
+    # Back to the incident: "Benign…" only shows what it would teach.
     pg.go_back()
     pg.go_back()
     incident_url = pg.url
-    pg.click("button.benign")
-    flash = pg.locator(".flash").inner_text()
-    assert "marked benign" in flash
-    assert "x<script>alert(3)</script>@evil.test" in flash
+    pg.click("text=Benign…")
+    assert pg.url == f"{incident_url}/benign"
+    assert "x<script>alert(3)</script>@evil.test" in pg.locator(".lesson").inner_text()
+    pg.click("text=Cancel")
     assert pg.url == incident_url
-    assert "This incident is benign." in pg.locator(".decide").inner_text()
 
     # Search by the attacker's IP.
     pg.fill("input[name=q]", "203.0.113.66")
@@ -154,7 +103,7 @@ def test_login_investigate_and_acknowledge(
         inc = store.incident(incident_id)
     finally:
         store.close()
-    assert inc is not None and inc.status == "benign"
+    assert inc is not None and inc.status == "open"
 
 
 def test_logout_and_csrf_in_the_browser(server: str, page: tuple[Page, list[str]]) -> None:

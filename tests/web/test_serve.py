@@ -41,6 +41,11 @@ class TestSettings:
         assert _settings({"token_env": "KW"}, {"KW": "e" * 20}).token == "e" * 20
         assert _settings({"token": "c" * 20}).token == "c" * 20
 
+    def test_secure_cookie(self) -> None:
+        """Off by default; on for a dashboard behind a TLS reverse proxy."""
+        assert _settings({}).secure_cookie is False
+        assert _settings({"secure_cookie": True}).secure_cookie is True
+
     def test_secret_key_file(self, tmp_path: Path) -> None:
         """A configured secret keeps sessions valid across restarts."""
         f = tmp_path / "secret"
@@ -60,6 +65,7 @@ class TestSettings:
             ({"token": "a" * 20, "token_env": "X"}, "kw.toml: web: set only one of"),
             ({"secret_key_file": "/nonexistent/s"}, "kw.toml: web.secret_key_file: "),
             ({"host": 5}, "kw.toml: web.host: expected a non-empty string"),
+            ({"secure_cookie": "yes"}, "kw.toml: web.secure_cookie: expected true or false"),
         ],
     )
     def test_problems_name_file_and_key(self, web: dict[str, object], message: str) -> None:
@@ -96,9 +102,9 @@ class TestServeCommand:
         assert f"{cfg}: web.password_hash" in result.stderr
 
     def test_missing_database(self, tmp_path: Path) -> None:
-        """No database: an error before listening."""
+        """No database: an error before listening (5: a path that cannot be used)."""
         result = CliRunner().invoke(main, ["serve", "--db", str(tmp_path / "none.db")])
-        assert result.exit_code == 1
+        assert result.exit_code == 5
         assert "no such database" in result.stderr
 
     def test_hash_password(self) -> None:

@@ -27,10 +27,9 @@ from kerio_watch.alerts.model import Alert
 from kerio_watch.alerts.timing import format_duration, parse_clock, parse_duration
 from kerio_watch.config import scalar_matches
 from kerio_watch.errors import ConfigError, SinkError
+from kerio_watch.masking import MASK, mask_url
 from kerio_watch.severity import SEVERITY_NAMES, Severity
 from kerio_watch.textsafe import printable
-
-MASK = "********"
 
 
 def option(
@@ -42,6 +41,7 @@ def option(
     secret: bool = False,
     key: str | None = None,
     example: str = "",
+    mask: typing.Callable[[Any], Any] | None = None,
 ) -> Any:
     """A sink option: a dataclass field with its help text and how to read it.
 
@@ -51,9 +51,10 @@ def option(
         help: one line for the docs and error messages.
         kind: ``duration`` (``"15m"`` or seconds), ``clock`` (``"08:00"``) or ``""``.
         choices: the allowed values of a string option.
-        secret: masked by :meth:`Sink.describe` and ``config check``.
+        secret: masked by :meth:`Sink.describe` and ``config check`` (a table: its values).
         key: the TOML key when it is not a Python name (``from``).
         example: a TOML value for the docs.
+        mask: masks the secrets inside a value for display (e.g. an argument list).
     """
     metadata = {
         "help": help,
@@ -62,6 +63,7 @@ def option(
         "secret": secret,
         "key": key,
         "example": example,
+        "mask": mask,
     }
     if isinstance(default, dict):
         return field(default_factory=lambda: dict(default), metadata=metadata)
@@ -406,10 +408,17 @@ class Sink(Generic[OptionsT]):
             if isinstance(value, dict):
                 return "{" + ", ".join(f"{k}: {MASK}" for k in value) + "}"
             return MASK
+        if meta.get("mask") is not None and redact:
+            value = meta["mask"](value)
         if meta.get("kind") == "duration":
             return format_duration(float(value))
         if isinstance(value, Severity):
             return value.label
-        if isinstance(value, tuple):
-            return "[" + ", ".join(printable(str(v)) for v in value) + "]"
-        return printable(str(value))
+        if isinstance(value, tuple | list):
+            return "[" + ", ".join(printable(_url(v, redact)) for v in value) + "]"
+        return printable(_url(value, redact))
+
+
+def _url(value: Any, redact: bool) -> str:
+    """A value as text, URL credentials masked when ``redact``."""
+    return mask_url(str(value)) if redact else str(value)

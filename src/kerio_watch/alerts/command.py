@@ -8,7 +8,6 @@ A program still running at ``timeout`` is killed with its whole process group.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
@@ -19,7 +18,8 @@ from kerio_watch.alerts.base import Sink, SinkOptions, option
 from kerio_watch.alerts.jsonl import alert_record
 from kerio_watch.alerts.model import Alert
 from kerio_watch.errors import SinkError
-from kerio_watch.textsafe import printable
+from kerio_watch.masking import mask_argv
+from kerio_watch.textsafe import json_text, printable
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -27,11 +27,16 @@ class CommandOptions(SinkOptions):
     """Options of the command sink."""
 
     command: tuple[str, ...] = option(
-        help="The program and its arguments as a list (run directly, no shell).",
+        help="The program and its arguments as a list (run directly, no shell; secrets in "
+        "it, like --token=..., are masked on display).",
         example='["/usr/local/bin/notify-pager", "--team", "mail"]',
+        mask=mask_argv,
     )
     env: dict[str, str] = option(  # noqa: RUF009 (option() returns a dataclasses.Field)
-        {}, "Extra environment variables for the program.", example='{ PAGER_TEAM = "mail" }'
+        {},
+        "Extra environment variables for the program (values are masked on display).",
+        secret=True,
+        example='{ PAGER_TEAM = "mail" }',
     )
     timeout: float = option(
         30.0,
@@ -63,7 +68,7 @@ class CommandSink(Sink[CommandOptions]):
         program = o.command[0]
         if os.sep not in program and shutil.which(program) is None:
             raise SinkError(f"command: {program} not found on PATH (give its full path)")
-        data = (json.dumps(alert_record(alert), ensure_ascii=False) + "\n").encode("utf-8")
+        data = (json_text(alert_record(alert)) + "\n").encode("utf-8")
         env = {
             **os.environ,
             **o.env,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import IO
 
@@ -11,8 +10,10 @@ from rich.markup import escape
 from rich.text import Text
 
 from kerio_watch.alerts.model import Alert
+from kerio_watch.incidents import playbook
+from kerio_watch.incidents.lifecycle import REACTIVATED
 from kerio_watch.severity import Severity
-from kerio_watch.textsafe import printable
+from kerio_watch.textsafe import json_text, printable
 
 SEVERITY_STYLES = {
     Severity.INFO: "dim",
@@ -24,8 +25,8 @@ SEVERITY_STYLES = {
 
 
 def alert_json(alert: Alert) -> str:
-    """One JSON line (non-ASCII kept, control characters escaped by JSON)."""
-    return json.dumps(alert.to_dict(), ensure_ascii=False)
+    """One JSON line (non-ASCII kept, every control character escaped)."""
+    return json_text(alert.to_dict())
 
 
 class JsonLinesPrinter:
@@ -44,6 +45,16 @@ class JsonLinesPrinter:
 def safe(text: str | None) -> str:
     """Log text made printable and free of rich markup."""
     return escape(printable(text))
+
+
+def _history(group: Sequence[Alert]) -> str:
+    """``medium at 02:01:48, critical at 02:01:48, active again 2026-03-26 21:21:02``."""
+    return ", ".join(
+        f"active again {a.time[:10]} {a.time[11:19]}"
+        if a.status == REACTIVATED
+        else f"{a.severity.label} at {a.time[11:19]}"
+        for a in group
+    )
 
 
 def render_alerts(console: Console, alerts: Sequence[Alert], evidence: int = 3) -> None:
@@ -66,9 +77,13 @@ def render_alerts(console: Console, alerts: Sequence[Alert], evidence: int = 3) 
         console.print(head)
         for reason in last.reasons:
             console.print(Text("  - " + printable(reason)))
+        if playbook.applies(last.severity):
+            console.print(Text("  What to do now:", style="bold"))
+            addresses = [a.source_ip for a in group if a.source_ip]
+            for i, step in enumerate(playbook.steps(last.user, addresses), 1):
+                console.print(Text(f"    {i}. {step.line()}"))
         if len(group) > 1:
-            steps = ", ".join(f"{a.severity.label} at {a.time[11:19]}" for a in group)
-            console.print(Text(f"  escalation: {steps}", style="dim"))
+            console.print(Text(f"  escalation: {_history(group)}", style="dim"))
         for line in last.evidence[:evidence]:
             console.print(Text("  > " + printable(line)[:300], style="dim"))
         if len(last.evidence) > evidence:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 from dataclasses import dataclass
 from typing import Any
@@ -12,6 +11,7 @@ from kerio_watch.alerts.base import Sink, SinkOptions, option
 from kerio_watch.alerts.model import Alert
 from kerio_watch.alerts.render import one_line
 from kerio_watch.errors import SinkError
+from kerio_watch.textsafe import json_text
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -35,9 +35,10 @@ def alert_record(alert: Alert) -> dict[str, Any]:
 class JsonlSink(Sink[JsonlOptions]):
     """Appends alerts to a JSON-lines file for log shippers and scripts.
 
-    Each line is one complete JSON object (``ensure_ascii=False``; JSON escapes every
-    control character), written with a single ``write`` on an ``O_APPEND`` descriptor so
-    concurrent writers never interleave, then fsync'd.
+    Each line is one complete JSON object (non-ASCII kept, every control and bidi
+    character escaped: :func:`~kerio_watch.textsafe.json_text`), written with a single
+    ``write`` on an ``O_APPEND`` descriptor so concurrent writers never interleave, then
+    fsync'd.
     """
 
     type = "jsonl"
@@ -47,7 +48,7 @@ class JsonlSink(Sink[JsonlOptions]):
         """Append one line."""
         record = alert_record(alert)
         record["delivered"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-        data = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
+        data = (json_text(record) + "\n").encode("utf-8")
         path = self.options.path
         try:
             fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from kerio_watch.alerts.model import Alert
 from kerio_watch.alerts.timing import local_time
+from kerio_watch.incidents import playbook
 from kerio_watch.severity import Severity
 from kerio_watch.textsafe import header_safe, printable
 
@@ -36,12 +37,18 @@ def is_notice(alert: Alert) -> bool:
     return alert.rule == HELD_RULE
 
 
+MACHINE_RULE = "kerio.firewall.direct_smtp"
+"""The rule of incidents about a LAN machine (its key is ``host:<addr>``)."""
+
+
 def who(alert: Alert) -> str:
-    """The account, ``IP <addr>`` for IP-only incidents, or ``server``."""
+    """The account, ``machine <addr>`` for a LAN machine, ``IP <addr>`` for IP-only
+    incidents, or ``server``."""
     if alert.user:
         return printable(alert.user)
     if alert.source_ip:
-        return f"IP {printable(alert.source_ip)}"
+        kind = "machine" if MACHINE_RULE in alert.rules else "IP"
+        return f"{kind} {printable(alert.source_ip)}"
     return "server"
 
 
@@ -86,7 +93,9 @@ def evidence_lines(alert: Alert, limit: int = EVIDENCE_LINES) -> list[str]:
 
 
 def next_steps(alert: Alert) -> list[str]:
-    """What the administrator should do, as numbered steps."""
+    """What the administrator should do, as numbered steps: for a high or critical
+    incident the Kerio Connect steps with its account and address filled in
+    (:mod:`kerio_watch.incidents.playbook`)."""
     if alert.rule == TEST_RULE:
         return ["Nothing: this is a test. If you can read it, delivery works."]
     if is_notice(alert):
@@ -95,18 +104,30 @@ def next_steps(alert: Alert) -> list[str]:
             "Raise max_per_hour or min_severity for this destination if this happens often.",
         ]
     inc = alert.incident_id
-    if alert.user:
-        first = (
+    addresses = [alert.source_ip] if alert.source_ip else []
+    if MACHINE_RULE in alert.rules and not alert.user:
+        first = [
+            "Take the machine off the network and check it for malware; change the passwords "
+            "of the accounts used on it (the incident names them). To stop this for good, "
+            "let only the mail server reach ports 25, 465, 587 and 2525 (kerio-watch report "
+            "prints the firewall rule)."
+        ]
+    elif playbook.applies(alert.severity):
+        first = [step.line() for step in playbook.steps(alert.user, addresses)]
+    elif alert.user:
+        first = [
             f"If {printable(alert.user)} did not do this, treat the account as hijacked: "
             "change its password, end its sessions (webmail, mobile devices), and check its "
             "forwarding rules and the mail queue."
-        )
+        ]
     else:
-        first = "If this traffic is not expected, block the address and check the accounts it used."
+        first = [
+            "If this traffic is not expected, block the address and check the accounts it used."
+        ]
     return [
-        first,
-        "Review the incident: kerio-watch incidents --status open",
-        f"When it is handled: kerio-watch ack {inc} --resolve. If it was expected: "
+        *first,
+        f"Review the incident: kerio-watch incidents show {inc}",
+        f"When it is handled: kerio-watch ack {inc} --resolve --why '...'. If it was expected: "
         f"kerio-watch ack {inc} --benign (kerio-watch then learns it as normal).",
     ]
 

@@ -2,13 +2,14 @@
 
 Used by ``scan`` and ``follow`` the same way::
 
-    router = Router(config, store)
+    router = Router(config, store, notify=wake)   # wake(): a worker has an outcome
     pipeline.listeners.append(router.listener)   # collects reported alerts
     pipeline.on_save.append(router.on_save)      # queues deliveries in the same transaction
     pipeline.save()
-    router.deliver_pending()                     # after the commit: send what is due
+    router.deliver_pending()                     # after the commit: hand out what is due
+    router.poll()                                # now and then: record outcomes (cheap)
     ...
-    router.close()
+    router.close()                               # bounded wait for sends in progress
 
 Rules, per sink:
 
@@ -25,20 +26,21 @@ Rules, per sink:
 - **digest sinks** (e-mail with ``digest = "daily"``) collect alerts and get one
   digest a day instead.
 
-Sending happens in one worker thread per sink, so a slow sink never delays another;
-:meth:`Router.deliver_pending` waits at most about the longest sink timeout and
-collects late results on its next call. Nothing here raises: problems are logged,
-recorded in the queue and reported by :meth:`Router.health`.
+Sending happens on one worker thread per sink (:mod:`kerio_watch.alerts.workers`): the
+caller's thread only reads and writes the queue in the state database, never waits on
+the network, so a slow or hanging sink delays neither detection nor another sink.
+Outcomes are recorded by the caller's thread at its next :meth:`Router.poll`,
+:meth:`Router.deliver_pending`, :meth:`Router.wait` or :meth:`Router.close`. Nothing
+here raises: problems are logged, recorded in the queue and reported by
+:meth:`Router.health`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from kerio_watch.alerts import SINKS
@@ -61,15 +63,12 @@ from kerio_watch.alerts.queue import (
 )
 from kerio_watch.alerts.render import held_back_alert
 from kerio_watch.alerts.timing import GIVE_UP_AFTER, backoff, last_slot, parse_clock
+from kerio_watch.alerts.workers import STUCK_GRACE, Job, Outcome, SinkWorker
 from kerio_watch.config import Config
-from kerio_watch.errors import SinkError
 from kerio_watch.store.base import Store
-from kerio_watch.textsafe import printable
 
 log = logging.getLogger(__name__)
 
-STUCK_GRACE = 5.0
-"""Seconds past its timeout after which a send is abandoned as hung."""
 KEEP_FINISHED = 30 * 86400
 """Finished deliveries are kept this long (for ``health`` and the dashboard)."""
 
@@ -81,51 +80,6 @@ def build_sinks(config: Config) -> list[Sink[Any]]:
         ConfigError: a table is invalid (only when the config was not validated).
     """
     return [SINKS[table["type"]].from_table(table) for table in config.sinks]
-
-
-def deliver_one(sink: Sink[Any], payload: Alert | Digest) -> None:
-    """Send an alert or a digest to one sink.
-
-    Raises:
-        SinkError: it was not delivered.
-    """
-    if isinstance(payload, Digest):
-        if not isinstance(sink, DigestSink):
-            raise SinkError(f"{sink.name}: this sink type cannot send digests")
-        sink.send_digest(payload)
-    else:
-        sink.send(payload)
-
-
-def send_with_deadline(sink: Sink[Any], payload: Alert | Digest) -> float:
-    """Send in a helper thread, waiting at most the sink's timeout plus a grace period.
-
-    Returns:
-        Seconds it took.
-
-    Raises:
-        SinkError: it failed or took too long (the attempt is abandoned).
-    """
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            deliver_one(sink, payload)
-        except BaseException as exc:
-            errors.append(exc)
-
-    start = time.monotonic()
-    thread = threading.Thread(target=run, name=f"kerio-watch-send-{sink.name}", daemon=True)
-    thread.start()
-    thread.join(sink.options.timeout + STUCK_GRACE)
-    if thread.is_alive():
-        raise SinkError(f"no answer within {sink.options.timeout:g} s (gave up waiting)")
-    if errors:
-        exc = errors[0]
-        if isinstance(exc, SinkError):
-            raise exc
-        raise SinkError(f"{type(exc).__name__}: {printable(str(exc))}") from exc
-    return time.monotonic() - start
 
 
 def delivery_report(before: list[dict[str, object]], after: list[dict[str, object]]) -> list[str]:
@@ -162,63 +116,6 @@ def _int(value: object) -> int:
     return value if isinstance(value, int) else 0
 
 
-@dataclass
-class _Job:
-    delivery: Delivery
-    payload: Alert | Digest
-
-
-@dataclass
-class _Result:
-    job: _Job
-    error: str | None
-
-
-class _Worker(threading.Thread):
-    """Sends one sink's jobs in order, stopping at the first failure."""
-
-    def __init__(self, sink: Sink[Any], jobs: list[_Job]) -> None:
-        super().__init__(name=f"kerio-watch-sink-{sink.name}", daemon=True)
-        self.sink = sink
-        self.jobs = jobs
-        self.lock = threading.Lock()
-        self.results: list[_Result] = []
-        self.current: _Job | None = None
-        self.current_since = 0.0
-
-    def run(self) -> None:
-        for job in self.jobs:
-            with self.lock:
-                self.current, self.current_since = job, time.monotonic()
-            error: str | None = None
-            try:
-                deliver_one(self.sink, job.payload)
-            except SinkError as exc:
-                error = str(exc) or type(exc).__name__
-            except Exception as exc:
-                log.exception("sink %s crashed", self.sink.name)
-                error = f"{type(exc).__name__}: {printable(str(exc))}"
-            with self.lock:
-                self.results.append(_Result(job, error))
-                self.current = None
-            if error is not None:
-                return
-
-    def take(self) -> list[_Result]:
-        """Results so far (each returned once)."""
-        with self.lock:
-            out, self.results = self.results, []
-            return out
-
-    def stuck_for(self) -> float:
-        """Seconds the current job has run past the sink's time box (0 when none)."""
-        with self.lock:
-            if self.current is None:
-                return 0.0
-            timeout = float(self.sink.options.timeout)
-            return max(0.0, time.monotonic() - self.current_since - timeout)
-
-
 class Router:
     """Queues alerts for the configured sinks and delivers them.
 
@@ -227,6 +124,8 @@ class Router:
         store: the state database holding the delivery queue.
         clock: wall-clock time (tests pass their own).
         sinks: use these instead of building them from ``config``.
+        notify: called from a worker thread when an outcome is ready (the follower
+            wakes its loop with it, to record the outcome and send what is next).
     """
 
     def __init__(
@@ -236,15 +135,21 @@ class Router:
         *,
         clock: Callable[[], float] = time.time,
         sinks: Iterable[Sink[Any]] | None = None,
+        notify: Callable[[], None] | None = None,
     ) -> None:
         self.config = config
+        self.notify = notify
         self.store = store
         self.clock = clock
         built = list(sinks) if sinks is not None else build_sinks(config)
         self.sinks: dict[str, Sink[Any]] = {s.name: s for s in built}
         self.zone: dt.tzinfo | None = config.site.zone()
         self._collected: list[Alert] = []
-        self._workers: dict[str, _Worker] = {}
+        self._workers: dict[str, SinkWorker] = {}
+        self._retiring: list[SinkWorker] = []
+        """Workers of a router this one replaced (reload), finishing their sends."""
+        self._inflight: dict[int, tuple[str, str]] = {}
+        """Delivery id -> (sink, kind) of every job handed to a worker and not settled."""
         self._paused: dict[str, float] = {}
         self._pruned = 0.0
         self._closed = False
@@ -316,7 +221,11 @@ class Router:
 
     # -- delivery -----------------------------------------------------------------------
     def deliver_pending(self, now: float | None = None) -> None:
-        """Send what is due; record results. Never raises; waits about one sink timeout."""
+        """Record what the workers finished, hand them what is due. Never waits, never raises.
+
+        Sending happens on the sinks' worker threads; :meth:`poll` (cheap) or the next
+        call records the outcomes, :meth:`wait` waits for them.
+        """
         try:
             now = self.clock() if now is None else now
             self._collect(now)
@@ -325,85 +234,135 @@ class Router:
                 self._schedule_digests(now)
                 self._summarize_held(now)
                 self._prune(now)
-            started = self._dispatch(now)
-            begin = time.monotonic()
-            for worker in started:  # each sink gets its own time box, in parallel
-                budget = float(worker.sink.options.timeout) + 1.0
-                worker.join(max(0.0, begin + budget - time.monotonic()))
-            self._collect(now)
+            self._dispatch(now)
         except Exception:
             log.exception("alert delivery failed (detection is not affected)")
+
+    def poll(self) -> bool:
+        """If a worker has an outcome (or hangs), record it and hand out what is due next.
+
+        Cheap when there is nothing to do (no database access): call it as often as you like.
+        """
+        workers = [*self._workers.values(), *self._retiring]
+        if any(w.ready() or w.stuck_for() > STUCK_GRACE for w in workers):
+            self.deliver_pending()
+            return True
+        return False
+
+    def wait(self, timeout: float) -> bool:
+        """Wait at most ``timeout`` seconds for the workers to finish what they were
+        given, and record the outcomes. True when they all did."""
+        deadline = time.monotonic() + timeout
+        workers = [*self._workers.values(), *self._retiring]
+        idle = [w.wait_idle(deadline) for w in workers]
+        try:
+            self._collect(self.clock())
+        except Exception:
+            log.exception("alert delivery failed (detection is not affected)")
+        return all(idle)
+
+    def adopt(self, old: Router) -> None:
+        """Take over the sends in progress of the router this one replaces (a reload),
+        without waiting for them: their outcomes are recorded here."""
+        self._paused.update(old._paused)
+        self._inflight.update(old._inflight)
+        self._retiring += [*old._workers.values(), *old._retiring]
+        for worker in self._retiring:
+            worker.notify = self.notify
+        old._workers, old._retiring = {}, []
+        old.close(wait=False)
 
     def _payload(self, row: Delivery) -> Alert | Digest:
         if row.kind == DIGEST:
             return Digest.from_dict(row.data)
         return Alert.from_dict(row.data)
 
-    def _dispatch(self, now: float) -> list[_Worker]:
-        """Claim due deliveries and start one worker per sink that has some."""
-        plans: dict[str, list[_Job]] = {}
-        hour = int(now // 3600)
+    def _dispatch(self, now: float) -> None:
+        """Claim due deliveries (in one transaction) and queue them on the sinks' workers."""
+        plans: dict[str, list[Job]] = {}
+        counted: dict[str, int] = {}
         with self.store.transaction():  # read and claim under one write lock
             due = self.store.deliveries(status=(PENDING, SENDING), due_before=now, order="priority")
-            sent_this_hour: dict[str, int] = {}
             for row in due:
-                sink = self.sinks.get(row.sink)
-                if sink is None or not sink.options.enabled:
-                    continue
-                if row.sink in self._workers or self._paused.get(row.sink, 0.0) > now:
-                    continue
-                cap = sink.options.max_per_hour
-                if row.kind == ALERT and cap:
-                    if row.sink not in sent_this_hour:
-                        sent_this_hour[row.sink] = len(
-                            self.store.deliveries(
-                                sink=row.sink,
-                                kind=ALERT,
-                                status=SENT,
-                                sent_since=hour * 3600,
-                                limit=cap + 1,
-                            )
-                        )
-                    if sent_this_hour[row.sink] >= cap:
-                        row.status, row.hour = HELD, hour
-                        self.store.update_delivery(row)
-                        continue
-                    sent_this_hour[row.sink] += 1
-                try:
-                    payload = self._payload(row)
-                except (KeyError, ValueError, TypeError) as exc:
-                    row.status, row.last_error = FAILED, f"unreadable queue entry: {exc}"
-                    self.store.update_delivery(row)
-                    continue
-                jobs = plans.setdefault(row.sink, [])
-                row.status = SENDING
-                row.due = now + (len(jobs) + 1) * (sink.options.timeout + STUCK_GRACE) + 60
-                self.store.update_delivery(row)
-                jobs.append(_Job(row, payload))
-        started = []
+                self._claim(row, now, counted, plans)
         for name, jobs in plans.items():
-            worker = _Worker(self.sinks[name], jobs)
-            self._workers[name] = worker
-            worker.start()
-            started.append(worker)
-        return started
+            for job in jobs:
+                self._inflight[job.delivery.id or 0] = (name, job.delivery.kind)
+            worker = self._workers.get(name)
+            if worker is None:
+                worker = self._workers[name] = SinkWorker(self.sinks[name], self.notify)
+            worker.submit(jobs)
+
+    def _claim(
+        self, row: Delivery, now: float, counted: dict[str, int], plans: dict[str, list[Job]]
+    ) -> None:
+        """Mark one due delivery as being sent and plan it, unless it must wait."""
+        sink = self.sinks.get(row.sink)
+        if sink is None or not sink.options.enabled or (row.id or 0) in self._inflight:
+            return
+        if self._paused.get(row.sink, 0.0) > now or self._retiring_busy(row.sink):
+            return
+        if row.kind == ALERT and not self._under_cap(sink, row, now, counted):
+            return
+        try:
+            payload = self._payload(row)
+        except (KeyError, ValueError, TypeError) as exc:
+            row.status, row.last_error = FAILED, f"unreadable queue entry: {exc}"
+            self.store.update_delivery(row)
+            return
+        jobs = plans.setdefault(row.sink, [])
+        worker = self._workers.get(row.sink)
+        ahead = len(jobs) + (worker.backlog() if worker is not None else 0) + 1
+        row.status = SENDING  # a claim: it expires at ``due`` if this process dies
+        row.due = now + ahead * (sink.options.timeout + STUCK_GRACE) + 60
+        self.store.update_delivery(row)
+        jobs.append(Job(row, payload))
+
+    def _under_cap(
+        self, sink: Sink[Any], row: Delivery, now: float, counted: dict[str, int]
+    ) -> bool:
+        """Within the sink's max_per_hour (counting sends in progress); else held back."""
+        cap = sink.options.max_per_hour
+        if not cap:
+            return True
+        hour = int(now // 3600)
+        if row.sink not in counted:
+            sent = self.store.deliveries(
+                sink=row.sink, kind=ALERT, status=SENT, sent_since=hour * 3600, limit=cap + 1
+            )
+            busy = sum(1 for job in self._inflight.values() if job == (row.sink, ALERT))
+            counted[row.sink] = len(sent) + busy
+        if counted[row.sink] >= cap:
+            row.status, row.hour = HELD, hour
+            self.store.update_delivery(row)
+            return False
+        counted[row.sink] += 1
+        return True
+
+    def _retiring_busy(self, name: str) -> bool:
+        return any(w.sink.name == name and w.busy() for w in self._retiring)
 
     def _collect(self, now: float) -> None:
-        """Record the results workers have produced; forget finished workers."""
-        for name, worker in list(self._workers.items()):
-            results = worker.take()
-            finished = not worker.is_alive()
-            if finished:
-                results += worker.take()
-                del self._workers[name]
-            if not results and not finished:
-                continue
-            with self.store.transaction():
-                for result in results:
-                    self._record(name, result.job.delivery, result.error, now)
-                if finished:
-                    done = {r.job.delivery.id for r in results}
-                    self._release(worker, done, now)
+        """Record the outcomes the workers have; let go of retired workers that are done."""
+        for worker in [*self._workers.values(), *self._retiring]:
+            outcomes = worker.take()
+            if outcomes:
+                with self.store.transaction():
+                    for outcome in outcomes:
+                        self._settle(worker.sink.name, outcome, now)
+        for worker in [w for w in self._retiring if not w.busy()]:
+            worker.stop()
+            self._retiring.remove(worker)
+
+    def _settle(self, sink: str, outcome: Outcome, now: float) -> None:
+        """One job's outcome into the queue: sent, failed (retry later) or untried."""
+        row = outcome.job.delivery
+        self._inflight.pop(row.id or 0, None)
+        if outcome.tried:
+            self._record(sink, row, outcome.error, now)
+        else:  # queued behind a failure: goes back, due when the sink's pause ends
+            row.status, row.due = PENDING, max(now, self._paused.get(sink, now))
+            self.store.update_delivery(row)
 
     def _record(self, sink: str, row: Delivery, error: str | None, now: float) -> None:
         row.attempts += 1
@@ -429,33 +388,33 @@ class Router:
                 )
         self.store.update_delivery(row)
 
-    def _release(self, worker: _Worker, done: set[int | None], now: float) -> None:
-        """Jobs a worker did not get to go back to the queue (after the pause, if any)."""
-        due = max(now, self._paused.get(worker.sink.name, now))
-        for job in worker.jobs:
-            if job.delivery.id not in done:
-                job.delivery.status, job.delivery.due = PENDING, due
-                self.store.update_delivery(job.delivery)
+    def _abandon(self, worker: SinkWorker, now: float, error: str | None) -> None:
+        """Stop a worker: record its outcomes and (with ``error``) its current send as
+        failed; what it never started goes back to the queue. Without ``error`` a send
+        still in progress keeps its claim (retried once the claim expires)."""
+        outcomes = worker.take()
+        current, queued = worker.stop()
+        if current is not None and error is not None:
+            outcomes.append(Outcome(current, error))
+        outcomes += [Outcome(job, None, tried=False) for job in queued]
+        if outcomes:
+            with self.store.transaction():
+                for outcome in outcomes:
+                    self._settle(worker.sink.name, outcome, now)
 
     def _reap(self, now: float) -> None:
         """Abandon a worker hung past its time box; its sink gets a fresh instance."""
         for name, worker in list(self._workers.items()):
             if worker.stuck_for() <= STUCK_GRACE:
                 continue
-            results = worker.take()
-            current = worker.current
             del self._workers[name]
             sink = worker.sink
             self.sinks[name] = type(sink)(sink.options)
-            with self.store.transaction():
-                for result in results:
-                    self._record(name, result.job.delivery, result.error, now)
-                done = {r.job.delivery.id for r in results}
-                if current is not None:
-                    error = f"no answer within {sink.options.timeout:g} s (abandoned)"
-                    self._record(name, current.delivery, error, now)
-                    done.add(current.delivery.id)
-                self._release(worker, done, now)
+            self._abandon(worker, now, f"no answer within {sink.options.timeout:g} s (abandoned)")
+        for worker in [w for w in self._retiring if w.stuck_for() > STUCK_GRACE]:
+            self._retiring.remove(worker)
+            timeout = worker.sink.options.timeout
+            self._abandon(worker, now, f"no answer within {timeout:g} s (abandoned)")
 
     # -- storms and digests ---------------------------------------------------------------
     def _summarize_held(self, now: float) -> None:
@@ -576,27 +535,35 @@ class Router:
             )
         return out
 
-    def close(self) -> None:
-        """Wait (bounded) for sends in progress, record them, close the sinks (once)."""
+    def close(self, wait: bool = True) -> None:
+        """Stop the workers and record what they did (once).
+
+        With ``wait``, sends in progress or queued get at most the longest sink timeout
+        plus a grace period to finish. Jobs never started go back to the queue; a send
+        still running keeps its claim and is retried by a later run once it expires.
+        """
         if self._closed:
             return
         self._closed = True
+        workers = [*self._workers.values(), *self._retiring]
         try:
-            deadline = time.monotonic() + max(
-                (w.sink.options.timeout + STUCK_GRACE for w in self._workers.values()),
-                default=0.0,
-            )
-            for worker in list(self._workers.values()):
-                worker.join(max(0.0, deadline - time.monotonic()))
+            if wait:
+                grace = (w.sink.options.timeout + STUCK_GRACE for w in workers if w.busy())
+                deadline = time.monotonic() + max(grace, default=0.0)
+                for worker in workers:
+                    worker.wait_idle(deadline)
             now = self.clock()
-            self._collect(now)
-            for name in list(self._workers):
-                # Still running: leave its claims; they expire and are retried next run.
-                log.warning("delivery to %s still in progress at exit", name)
-                del self._workers[name]
+            for worker in workers:
+                if worker.backlog():
+                    log.warning("delivery to %s still in progress at exit", worker.sink.name)
+                self._abandon(worker, now, None)
         except Exception:
             log.exception("alert delivery failed while closing")
+        self._workers, self._retiring = {}, []
+        owned = {id(w.sink) for w in workers}
         for sink in self.sinks.values():
+            if id(sink) in owned:
+                continue  # its worker closes it when it stops
             try:
                 sink.close()
             except Exception:

@@ -22,7 +22,6 @@ a success.
 from __future__ import annotations
 
 import http.client
-import json
 import re
 import ssl
 import urllib.error
@@ -38,7 +37,7 @@ from kerio_watch.alerts.model import Alert
 from kerio_watch.alerts.render import evidence_lines, is_notice, next_steps, one_line, who
 from kerio_watch.errors import SinkError
 from kerio_watch.severity import Severity
-from kerio_watch.textsafe import printable
+from kerio_watch.textsafe import json_text, printable
 
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 
@@ -279,7 +278,7 @@ class WebhookSink(Sink[WebhookOptions]):
         o = self.options
         url = self._url()
         host = urllib.parse.urlsplit(url).hostname or "?"
-        data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        data = json_text(body).encode("utf-8")
         headers = {
             "Content-Type": "application/json; charset=utf-8",
             "User-Agent": f"kerio-watch/{__version__}",

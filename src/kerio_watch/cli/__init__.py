@@ -13,11 +13,17 @@ import click
 from kerio_watch import __version__
 from kerio_watch.errors import KerioWatchError
 from kerio_watch.exitcodes import ExitStatus
+from kerio_watch.native import ENGINES, describe, set_engine
 from kerio_watch.store.diagnose import unusable
 
 
 class KerioWatchGroup(click.Group):
     """Maps domain errors to one clear message and an exit code (tracebacks with --debug)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Parse the command line, the engine choice starting afresh (``--engine``)."""
+        set_engine(None)
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command, translating errors."""
@@ -54,8 +60,38 @@ class KerioWatchGroup(click.Group):
             ctx.exit(int(ExitStatus.ERROR))
 
 
+def _engine(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    set_engine(value)
+    return value
+
+
+def _version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    click.echo(f"kerio-watch, version {__version__}")
+    click.echo(f"engine: {describe()}")
+    ctx.exit()
+
+
 @click.group(cls=KerioWatchGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="kerio-watch")
+@click.option(
+    "--engine",
+    type=click.Choice(ENGINES),
+    envvar="KERIO_WATCH_ENGINE",
+    is_eager=True,
+    expose_value=False,
+    callback=_engine,
+    help="The engine: native (the Rust core, when it was built), python, or auto "
+    "(native when available; the default). Env: KERIO_WATCH_ENGINE.",
+)
+@click.option(
+    "--version",
+    is_flag=True,
+    is_eager=True,
+    expose_value=False,
+    callback=_version,
+    help="Show the version and which engine runs, and exit.",
+)
 @click.option("--debug", is_flag=True, help="Show tracebacks and debug logging.")
 @click.pass_context
 def main(ctx: click.Context, debug: bool) -> None:
@@ -69,6 +105,7 @@ def main(ctx: click.Context, debug: bool) -> None:
 
 def _register() -> None:
     from kerio_watch.cli import (  # noqa: PLC0415
+        ack,
         config_cmd,
         db,
         demo,
@@ -77,11 +114,26 @@ def _register() -> None:
         listing,
         parse,
         report,
+        respond,
         scan,
         sinks,
     )
 
-    for module in (scan, parse, demo, config_cmd, incidents, listing, report, sinks, follow, db):
+    modules = (
+        scan,
+        parse,
+        demo,
+        config_cmd,
+        incidents,
+        ack,
+        listing,
+        report,
+        sinks,
+        follow,
+        respond,
+        db,
+    )
+    for module in modules:
         for command in module.COMMANDS:
             main.add_command(command)
 

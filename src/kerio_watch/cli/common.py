@@ -9,8 +9,10 @@ from pathlib import Path
 import click
 
 from kerio_watch.config import Config, load_config
-from kerio_watch.errors import ConfigError
+from kerio_watch.errors import StoreMissing, UsageError
 from kerio_watch.sources.files import LogFile, discover, infer_initial_delta
+from kerio_watch.store import Store, default_db_path, open_store
+from kerio_watch.store.timezone import initial_timebase
 from kerio_watch.timebase import Timebase
 
 
@@ -33,30 +35,42 @@ def find_logs(paths: tuple[str, ...]) -> list[LogFile]:
     return discover(list(paths) or ["-"])
 
 
-def make_timebase(config: Config, files: list[LogFile]) -> Timebase:
-    """The configured zone, or Queue-ID inference seeded from the mail logs."""
+def make_timebase(config: Config, files: list[LogFile], store: Store | None = None) -> Timebase:
+    """The configured zone; else Queue-ID inference seeded from the mail logs; else, for
+    logs without Queue-IDs, what the state database recorded from earlier scans."""
     zone = config.site.zone()
     if zone is not None:
         return Timebase(zone)
-    return Timebase(None, infer_initial_delta(files))
+    return initial_timebase(store, infer_initial_delta(files))
 
 
 def parse_time(text: str, timebase: Timebase, option: str = "--since") -> int:
     """ISO 8601 -> UTC epoch; without an offset it is the server's local time.
 
     Raises:
-        ConfigError: not an ISO 8601 time.
+        UsageError: not an ISO 8601 time.
     """
     try:
         value = dt.datetime.fromisoformat(text.strip())
     except ValueError:
-        raise ConfigError(
-            [
-                f"{option}: expected an ISO 8601 time like 2026-03-23T00:00 or "
-                f"2026-03-23T00:00+01:00, got {text!r}"
-            ]
+        raise UsageError(
+            f"{option}: expected an ISO 8601 time like 2026-03-23T00:00 or "
+            f"2026-03-23T00:00+01:00, got {text!r}"
         ) from None
     if value.tzinfo is not None:
         return int(value.timestamp())
     local = int(value.replace(tzinfo=dt.UTC).timestamp())
     return timebase.to_utc(local)
+
+
+def open_existing(db_path: Path | None) -> Store:
+    """The state database for writing, which must exist already (``ack``): a mistyped
+    ``--db`` is reported instead of creating an empty database there.
+
+    Raises:
+        StoreMissing: there is no database at that path.
+    """
+    path = db_path if db_path is not None else default_db_path()
+    if not path.exists():
+        raise StoreMissing(f"{path}: no such database (run a scan first)")
+    return open_store(path)

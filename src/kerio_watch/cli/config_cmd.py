@@ -12,6 +12,7 @@ from kerio_watch.cli.common import load
 from kerio_watch.cli.options import config_option
 from kerio_watch.config import config_as_dict, reference_markdown
 from kerio_watch.detect import DETECTORS
+from kerio_watch.web.settings import web_settings
 
 
 @click.group("config")
@@ -27,6 +28,7 @@ def check(config_path: Path | None) -> None:
     Exits 3 and lists every problem (file, key, what is expected) when it is invalid.
     """
     config = load(config_path)
+    web_settings(config)  # [web] is validated (and its secrets read) here, like serve does
     data = config_as_dict(config)
     data["detectors"] = {
         name: {**cls.defaults, **config.detectors.get(name, {})} for name, cls in DETECTORS.items()

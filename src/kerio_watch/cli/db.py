@@ -180,7 +180,7 @@ def _reapply(path: Path, found: Salvage) -> int:
         for inc in store.incidents(limit=1_000_000):
             decision = found.decisions.get((inc.key, inc.opened))
             if decision in ("benign", "resolved") and inc.status == "open":
-                acknowledge(store, inc.id, decision)
+                acknowledge(store, inc.id, decision, by="db recover", override_critical=True)
                 done += 1
     finally:
         store.close()

@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
+import shlex
 import sys
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 import click
 from rich import box
-from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from kerio_watch.alerts.console import JsonLinesPrinter, render_alerts
 from kerio_watch.alerts.model import Alert
+from kerio_watch.cli.demo_machines import machine_rows
+from kerio_watch.cli.hints import invocation
 from kerio_watch.cli.options import min_severity_option, output_option
+from kerio_watch.cli.output import make_console, open_output, output_file_option
 from kerio_watch.cli.scan import print_summary, run_scan
+from kerio_watch.pipeline import Pipeline, RunStats
 from kerio_watch.severity import Severity
+from kerio_watch.sources.files import LogFile
 from kerio_watch.store import open_store
 from kerio_watch.store.sqlite import db_files
 
@@ -66,6 +72,8 @@ def scenario_table(result: SimResult, db_path: Path) -> Table:
                 quiet = "quiet" if best is None else f"{label} only"
                 verdict = f"[red]false alarm: {label}[/red]" if high else f"[green]{quiet}[/green]"
             table.add_row(planted, sc.account, verdict)
+        for row in machine_rows(result, store):  # the simulated firewall log's machines
+            table.add_row(*row)
         return table
     finally:
         store.close()
@@ -85,8 +93,15 @@ def scenario_table(result: SimResult, db_path: Path) -> Table:
 @output_option(
     "text", "jsonl", help="text for people, jsonl (one JSON object per alert) for tools."
 )
+@output_file_option("Write the alerts and findings to this file instead of standard output.")
 def demo(
-    directory: Path | None, seed: int, days: int, users: int, min_severity: str, output_format: str
+    directory: Path | None,
+    seed: int,
+    days: int,
+    users: int,
+    min_severity: str,
+    output_format: str,
+    output: Path | None,
 ) -> None:
     """Generate a realistic Kerio site's logs with planted hijacks, scan them, show findings.
 
@@ -94,8 +109,7 @@ def demo(
     """
     from kerio_watch.simulate import SimConfig, simulate  # noqa: PLC0415 (only the demo needs it)
 
-    console = Console(highlight=False)
-    err = Console(stderr=True, highlight=False)
+    err = make_console(stderr=True)
     if directory is None:
         directory = Path(tempfile.mkdtemp(prefix="kerio-watch-demo-"))
     directory.mkdir(parents=True, exist_ok=True)
@@ -113,6 +127,25 @@ def demo(
         stale.unlink(missing_ok=True)
     since = dt.datetime.combine(sim.start + dt.timedelta(days=7), dt.time()).isoformat()
     floor = Severity.parse(min_severity)
+    with open_output(output) as out:
+        shown = _scan(directory, db_path, since, floor, output_format, out)
+        print_summary(err, *shown[1:], show_unparsed=False)
+        if output_format == "jsonl":
+            return
+        console = make_console(out)
+        console.rule(f"Alerts at {floor.label} or above, from {since[:10]}")
+        if shown[0]:
+            render_alerts(console, shown[0])
+        else:
+            console.print("No alerts.")
+        console.print(scenario_table(result, db_path))
+        console.print(next_commands(directory, db_path), soft_wrap=True)
+
+
+def _scan(
+    directory: Path, db_path: Path, since: str, floor: Severity, output_format: str, out: IO[str]
+) -> tuple[list[Alert], list[LogFile], RunStats, Pipeline]:
+    """Scan the demo's logs; the alerts to show, and what the summary needs."""
     shown: list[Alert] = []
 
     def collect(alert: Alert, reported: bool) -> None:
@@ -121,27 +154,26 @@ def demo(
 
     listeners: list[object] = [collect]
     if output_format == "jsonl":
-        printer = JsonLinesPrinter(sys.stdout)
+        printer = JsonLinesPrinter(out)
         listeners.append(lambda a, r: printer(a, r and a.severity >= floor))
     config_path = directory / "kerio-watch.toml"
     pipeline, files, stats = run_scan(
         (str(directory),), config_path, db_path, since, sys.stderr.isatty(), listeners
     )
-    print_summary(err, files, stats, pipeline, show_unparsed=False)
-    if output_format == "jsonl":
-        return
-    console.rule(f"Alerts at {floor.label} or above, from {since[:10]}")
-    if shown:
-        render_alerts(console, shown)
-    else:
-        console.print("No alerts.")
-    console.print(scenario_table(result, db_path))
-    console.print(
+    return shown, files, stats, pipeline
+
+
+def next_commands(directory: Path, db_path: Path) -> Text:
+    """What to run next, spelled the way this kerio-watch was started."""
+    me = invocation()
+    db = shlex.quote(str(db_path))
+    return Text(
         f"\nLogs, configuration and state are in {directory}. Next:\n"
-        f"  kerio-watch incidents --db {db_path}\n"
-        f"  kerio-watch user --db {db_path} ACCOUNT\n"
-        f"  kerio-watch report --db {db_path} -o report.html\n"
-        f"  kerio-watch serve --db {db_path}"
+        f"  {me} incidents --db {db} --status open\n"
+        f"  {me} incidents show ID --db {db}\n"
+        f"  {me} user ACCOUNT --db {db}\n"
+        f"  {me} report --db {db} -o report.html\n"
+        f"  {me} serve --db {db}"
     )
 
 

@@ -12,12 +12,24 @@ from typing import Any
 import click
 from rich.console import Console
 
+from kerio_watch import native
 from kerio_watch.alerts.console import alert_json, render_alerts
 from kerio_watch.alerts.model import Alert
 from kerio_watch.alerts.router import Router
 from kerio_watch.cli.common import load
-from kerio_watch.cli.options import config_option, db_option, format_option, output_option
-from kerio_watch.errors import ConfigError
+from kerio_watch.cli.options import (
+    config_option,
+    db_option,
+    deprecated_option,
+    format_option,
+    min_severity_option,
+    output_option,
+)
+from kerio_watch.cli.output import make_console, open_output, output_file_option
+from kerio_watch.config import Config
+from kerio_watch.errors import ConfigError, UsageError
+from kerio_watch.report.servertime import ServerTime
+from kerio_watch.respond.views import api_status, status_lines
 from kerio_watch.service import (
     META_PREFIX,
     FollowService,
@@ -32,8 +44,7 @@ from kerio_watch.store import default_db_path, open_store
 from kerio_watch.store.base import FileCheckpoint, Store
 from kerio_watch.store.lock import lock_holder
 from kerio_watch.store.sqlite import db_stat
-from kerio_watch.textsafe import printable
-from kerio_watch.timerange import utc
+from kerio_watch.textsafe import json_text, printable
 
 
 def _positive(_ctx: click.Context, _param: click.Parameter, value: float) -> float:
@@ -62,12 +73,19 @@ def _positive(_ctx: click.Context, _param: click.Parameter, value: float) -> flo
     "Later starts always resume where the last one stopped.",
 )
 @click.option(
-    "--log-format",
+    "--service-log",
     type=click.Choice(["kv", "json"]),
     default="kv",
     show_default=True,
-    help="The service log on stderr: key=value or JSON lines.",
+    help="How follow logs what it does on stderr: key=value or JSON lines.",
 )
+@deprecated_option("--log-format", type=click.Choice(["kv", "json"]), replacement="--service-log")
+@min_severity_option(
+    "medium",
+    "Print alerts at or above this severity (alerts start at medium; [[sinks]] have "
+    "their own min_severity).",
+)
+@output_file_option("Append the alerts to this file instead of printing them.")
 @click.option("--verbose", "-v", is_flag=True, help="Log every checkpoint (batches) too.")
 @click.option(
     "--give-up-after",
@@ -87,7 +105,10 @@ def follow(
     output_format: str,
     poll: float,
     backfill: bool,
-    log_format: str,
+    service_log: str,
+    log_format: str | None,
+    min_severity: str,
+    output: Path | None,
     verbose: bool,
     give_up_after: float,
     paths: tuple[str, ...],
@@ -102,37 +123,43 @@ def follow(
     /opt/kerio/mailserver/store/logs
     """
     if sys.platform == "win32":
-        raise click.ClickException(
+        raise UsageError(
             "follow runs on Linux, macOS and the BSDs; on Windows, run "
             "`kerio-watch scan` on a schedule (it skips what it read before)"
         )
     debug = bool(ctx.obj and ctx.obj.get("debug"))
-    configure_logging(
-        sys.stderr, as_json=log_format == "json", level=10 if verbose or debug else 20
-    )
-    stdout = sys.stdout
-    console = Console(file=stdout, highlight=False)
+    style = log_format or service_log
+    configure_logging(sys.stderr, as_json=style == "json", level=10 if verbose or debug else 20)
+    floor = Severity.parse(min_severity)
+    with open_output(output, append=True) as stdout:
+        console = make_console(stdout)
 
-    def show(alert: Alert) -> None:
-        if output_format == "jsonl":
-            stdout.write(alert_json(alert) + "\n")
-        else:
-            render_alerts(console, [alert])
-        stdout.flush()
+        def show(alert: Alert) -> None:
+            if alert.severity < floor:
+                return
+            if output_format == "jsonl":
+                stdout.write(alert_json(alert) + "\n")
+            else:
+                render_alerts(console, [alert])
+            stdout.flush()
 
-    options = ServiceOptions(
-        poll=poll, give_up_after=give_up_after, follow=FollowOptions(backfill=backfill)
-    )
-    service = FollowService(paths, config_path, db_path or default_db_path(), show, options)
-    service.install_signals()
-    sys.exit(service.run())
+        options = ServiceOptions(
+            poll=poll, give_up_after=give_up_after, follow=FollowOptions(backfill=backfill)
+        )
+        service = FollowService(paths, config_path, db_path or default_db_path(), show, options)
+        service.install_signals()
+        code = service.run()
+    sys.exit(code)
 
 
 @click.command()
 @db_option
 @config_option
 @output_option("text", "json", help="text for people, json for monitoring.")
-def status(db_path: Path | None, config_path: Path | None, output_format: str) -> None:
+@output_file_option()
+def status(
+    db_path: Path | None, config_path: Path | None, output_format: str, output: Path | None
+) -> None:
     """How the follower is doing: files and lag, last event, checkpoints, incidents, sinks.
 
     Works whether `kerio-watch follow` is running or not (it only reads the database).
@@ -141,12 +168,15 @@ def status(db_path: Path | None, config_path: Path | None, output_format: str) -
     store = open_store(path, readonly=True)
     try:
         report = status_report(store, path, config_path)
+        st = ServerTime.for_store(_config(config_path), store)
     finally:
         store.close()
-    if output_format == "json":
-        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
-    else:
-        print_status(Console(highlight=False), report)
+    with open_output(output) as out:
+        if output_format == "json":
+            data = {**report, "kerio_api": _api_json(report["kerio_api"], st)}
+            out.write(json_text(data, indent=2) + "\n")
+        else:
+            print_status(make_console(out), report)
 
 
 def status_report(store: Store, db_path: Path, config_path: Path | None) -> dict[str, Any]:
@@ -157,7 +187,8 @@ def status_report(store: Store, db_path: Path, config_path: Path | None) -> dict
     }
     running, pid = follower_running(db_path)
     held, writer_pid, role = lock_holder(db_path)
-    heartbeat = meta["heartbeat"]
+    st = ServerTime.for_store(_config(config_path), store)
+    heartbeat = _on_server_clock(meta["heartbeat"], st)
     age = None
     if heartbeat:
         with_tz = dt.datetime.fromisoformat(heartbeat)
@@ -172,16 +203,13 @@ def status_report(store: Store, db_path: Path, config_path: Path | None) -> dict
         "db_bytes": sum(db_stat(db_path)[::2]),  # the sizes of the database and its WAL
         "activity": None
         if span is None
-        else {
-            "first_hour": utc(span[0]).isoformat(),
-            "last_hour": utc(span[1]).isoformat(),
-        },
+        else {"first_hour": st.iso(span[0]), "last_hour": st.iso(span[1])},
         "running": running,
         "pid": pid if running else None,
         "writer": {"role": role, "pid": writer_pid} if held else None,
         "heartbeat": heartbeat,
         "heartbeat_age_seconds": age,
-        "last_checkpoint": meta["checkpoint_at"],
+        "last_checkpoint": _on_server_clock(meta["checkpoint_at"], st),
         "last_event": meta["last_event"],
         "paths": json.loads(meta["paths"]) if meta["paths"] else [],
         "files": files,
@@ -192,6 +220,9 @@ def status_report(store: Store, db_path: Path, config_path: Path | None) -> dict
             s.label: by_severity.get(s.label, 0) for s in sorted(Severity, reverse=True)
         },
         "sinks": _sink_health(store, config_path),
+        "kerio_api": api_status(store),
+        "engine": native.describe(),
+        "last_engine": store.get_meta("engine"),
     }
 
 
@@ -200,6 +231,38 @@ def _implausible(store: Store) -> list[dict[str, Any]]:
     data = store.load_detector_state("timeguard") or {}
     samples = data.get("samples")
     return [s for s in samples if isinstance(s, dict)] if isinstance(samples, list) else []
+
+
+def _config(config_path: Path | None) -> Config:
+    """The configuration, or the defaults when it cannot be loaded (status still works)."""
+    try:
+        return load(config_path)
+    except ConfigError:
+        return load(None)
+
+
+def _on_server_clock(text: str | None, st: ServerTime) -> str | None:
+    """A wall-clock ISO 8601 time (kept in UTC) on the server's clock, like every time."""
+    if not text:
+        return text
+    try:
+        return st.iso(int(dt.datetime.fromisoformat(text).timestamp()))
+    except ValueError:
+        return text
+
+
+def _api_json(info: dict[str, Any] | None, st: ServerTime) -> dict[str, Any] | None:
+    """The API's part of ``status -f json`` with its times on the server's clock."""
+    if info is None:
+        return None
+    data: dict[str, Any] = {
+        k: _on_server_clock(info[k], st) for k in ("since", "last_ok", "at") if k in info
+    }
+    queue = info.get("queue")
+    if queue:
+        data["queue"] = {**queue, "polled": st.iso(int(queue["polled"]))}
+    senders = [{**row, "polled": st.iso(int(row["polled"]))} for row in info.get("senders") or []]
+    return {**info, **data, "senders": senders}
 
 
 def _file_status(cp: FileCheckpoint) -> dict[str, Any]:
@@ -265,9 +328,14 @@ def print_status(console: Console, report: dict[str, Any]) -> None:
     if writer and writer["role"] != "follow":
         pid += f"; kerio-watch {writer['role']} (pid {writer['pid']}) is writing"
     console.print(f"follower: {state}{pid}   state: {printable(report['db'])}")
+    last = report["last_engine"]
+    console.print(
+        f"engine: {report['engine']}" + (f"; the last run used {last}" if last else ""),
+        markup=False,
+    )
     activity = report["activity"]
     history = (
-        f"hourly activity {activity['first_hour'][:10]} to {activity['last_hour'][:10]} (UTC)"
+        f"hourly activity {activity['first_hour'][:10]} to {activity['last_hour'][:10]}"
         if activity
         else "no activity yet"
     )
@@ -308,6 +376,8 @@ def print_status(console: Console, report: dict[str, Any]) -> None:
             f"sink {printable(str(sink['name']))}: {ok}; {sink['pending']} pending, "
             f"{sink['sent']} sent, {sink['failed']} failed"
         )
+    for line in status_lines(report["kerio_api"]) if report["kerio_api"] else ():
+        console.print(line, markup=False, soft_wrap=True)
 
 
 def _print_implausible(console: Console, samples: list[dict[str, Any]]) -> None:

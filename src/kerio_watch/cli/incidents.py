@@ -1,27 +1,29 @@
-"""``kerio-watch incidents`` and ``kerio-watch ack``."""
+"""``kerio-watch incidents`` (the list) and ``kerio-watch incidents show ID``."""
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from kerio_watch.alerts.console import SEVERITY_STYLES, safe
+from kerio_watch.alerts.console import SEVERITY_STYLES
 from kerio_watch.cli.common import load
+from kerio_watch.cli.incident_text import incident_steps, render_incident
 from kerio_watch.cli.options import config_option, db_option, min_severity_option, output_option
-from kerio_watch.incidents.ack import acknowledge
+from kerio_watch.cli.output import make_console, open_output, output_file_option
+from kerio_watch.incidents.ack import find
+from kerio_watch.incidents.export import incident_detail, incident_record
+from kerio_watch.incidents.lifecycle import status_text
 from kerio_watch.report.servertime import ServerTime
+from kerio_watch.respond.views import containment_states, incident_actions
 from kerio_watch.severity import Severity
 from kerio_watch.store import open_store
-from kerio_watch.textsafe import printable
+from kerio_watch.textsafe import json_text, printable
 
 
-@click.command()
+@click.group(invoke_without_command=True)
 @db_option
 @config_option
 @click.option(
@@ -33,21 +35,29 @@ from kerio_watch.textsafe import printable
 )
 @min_severity_option("info", "Only incidents at or above this severity.")
 @output_option("text", "jsonl", help="A table for people or JSON lines for tools.")
+@output_file_option()
 @click.option(
     "--limit", type=int, default=100, show_default=True, help="At most this many, newest first."
 )
+@click.pass_context
 def incidents(
+    ctx: click.Context,
     db_path: Path | None,
     config_path: Path | None,
     status: str,
     min_severity: str,
     output_format: str,
+    output: Path | None,
     limit: int,
 ) -> None:
-    """List incidents from the state database, newest first.
+    """List incidents from the state database, newest first; `incidents show ID` shows one.
 
-    Times are on the server's clock, as in alerts, reports and the dashboard.
+    Times are on the server's clock, as in alerts, reports and the dashboard. An open
+    high or critical incident without signals for a day is "quiet since" its last one:
+    it waits for a decision (`kerio-watch ack`).
     """
+    if ctx.invoked_subcommand is not None:
+        return
     config = load(config_path)
     store = open_store(db_path, readonly=True)
     try:
@@ -57,63 +67,75 @@ def incidents(
             min_severity=int(Severity.parse(min_severity)),
             limit=limit,
         )
+        contained = containment_states(store)
     finally:
         store.close()
-    out = sys.stdout
-    if output_format == "jsonl":
+    with open_output(output) as out:
+        if output_format == "jsonl":
+            for inc in rows:
+                data = {**incident_record(inc, st.iso), "containment": contained.get(inc.id)}
+                out.write(json_text(data) + "\n")
+            return
+        console = make_console(out)
+        if not rows:
+            console.print("No incidents.")
+            return
+        table = Table(caption=Text(st.note), collapse_padding=True)
+        for name in ("id", "severity", "score", "status"):
+            table.add_column(name, no_wrap=True)
+        table.add_column("account / IP", overflow="fold", min_width=12)
+        table.add_column("opened\nlast signal", no_wrap=True)
+        table.add_column("why", min_width=12, ratio=1)
         for inc in rows:
-            out.write(json.dumps(inc.to_dict(), ensure_ascii=False) + "\n")
-        return
-    console = Console(file=out, highlight=False)
-    if not rows:
-        console.print("No incidents.")
-        return
-    table = Table(caption=Text(st.note), collapse_padding=True)
-    for name in ("id", "severity", "score", "status"):
-        table.add_column(name, no_wrap=True)
-    table.add_column("account / IP", overflow="fold", min_width=12)
-    table.add_column("opened\nlast signal", no_wrap=True)
-    table.add_column("why", min_width=12, ratio=1)
-    for inc in rows:
-        table.add_row(
-            str(inc.id),
-            f"[{SEVERITY_STYLES[inc.severity]}]{inc.severity.label}[/]",
-            str(inc.score),
-            inc.status,
-            safe(inc.key),
-            f"{st.local(inc.opened):%Y-%m-%d %H:%M}\n{st.local(inc.updated):%Y-%m-%d %H:%M}",
-            safe(inc.summary()[:160]),
-        )
-    console.print(table)
+            table.add_row(
+                str(inc.id),
+                Text(inc.severity.label, style=SEVERITY_STYLES[inc.severity]),
+                str(inc.score),
+                status_text(inc, st.fmt).replace(", ", "\n")
+                + (f"\n{contained[inc.id]}" if inc.id in contained else ""),
+                Text(printable(inc.key)),
+                f"{st.local(inc.opened):%Y-%m-%d %H:%M}\n{st.local(inc.updated):%Y-%m-%d %H:%M}",
+                Text(printable(inc.summary())),
+            )
+        console.print(table)
 
 
-@click.command()
-@db_option
+@incidents.command("show")
 @click.argument("incident_id", type=int)
-@click.option(
-    "--benign",
-    "decision",
-    flag_value="benign",
-    help="A false alarm: teach the account's baseline so it does not alert again.",
-)
-@click.option(
-    "--resolve",
-    "decision",
-    flag_value="resolved",
-    help="Handled (password changed, machine cleaned): close it.",
-)
-def ack(db_path: Path | None, incident_id: int, decision: str | None) -> None:
-    """Acknowledge an incident as benign (teaches the baseline) or resolved."""
-    if decision is None:
-        raise click.UsageError("say --benign or --resolve")
-    store = open_store(db_path)
+@db_option
+@config_option
+@output_option("text", "json", help="text for people, json for tools.")
+@output_file_option()
+@click.pass_context
+def show(
+    ctx: click.Context,
+    incident_id: int,
+    db_path: Path | None,
+    config_path: Path | None,
+    output_format: str,
+    output: Path | None,
+) -> None:
+    """One incident: why, the evidence, what to do now, every decision about it and its
+    containment through Kerio's API."""
+    parent = ctx.parent.params if ctx.parent is not None else {}
+    db_path = db_path or parent.get("db_path")
+    config = load(config_path or parent.get("config_path"))
+    store = open_store(db_path, readonly=True)
     try:
-        result = acknowledge(store, incident_id, decision)
+        st = ServerTime.for_store(config, store)
+        inc = find(store, incident_id)
+        decisions = store.decisions(incident_id)
+        contained = incident_actions(store, incident_id)
     finally:
         store.close()
-    click.echo(f"incident {incident_id} ({printable(result.incident.key)}) marked {decision}")
-    for line in result.taught:
-        click.echo(f"  learned as normal: {printable(line)}")
+    todo = incident_steps(inc, config)
+    with open_output(output) as out:
+        if output_format == "json":
+            data = incident_detail(inc, st.iso, decisions, todo)
+            data["containment"] = [r.to_dict(st.iso) for r in contained]
+            out.write(json_text(data, indent=2) + "\n")
+            return
+        render_incident(make_console(out), inc, st, decisions, todo, contained)
 
 
-COMMANDS = [incidents, ack]
+COMMANDS = [incidents]

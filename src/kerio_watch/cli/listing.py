@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from rich.console import Console
 from rich.table import Table
 
 from kerio_watch.alerts import SINKS
+from kerio_watch.cli.output import make_console, open_output, output_file_option
 from kerio_watch.detect import DETECTORS
 from kerio_watch.formats import FORMATS
 
 
 @click.command("list")
 @click.argument("what", type=click.Choice(["formats", "detectors", "rules", "sinks"]))
-def list_cmd(what: str) -> None:
+@output_file_option()
+def list_cmd(what: str, output: Path | None) -> None:
     """List log formats, detectors, rules (with what/why/false positives) or sinks."""
-    console = Console(highlight=False)
+    with open_output(output) as out:
+        _list(make_console(out), what)
+
+
+def _list(console: Console, what: str) -> None:
     if what == "formats":
         for name in FORMATS:
             console.print(name)
@@ -27,6 +35,7 @@ def list_cmd(what: str) -> None:
             console.print(name)
     else:
         table = Table("rule", "what", "why", "false positives", show_lines=True)
+        table.columns[0].no_wrap = True
         for cls in DETECTORS.values():
             for r in cls.rules:
                 table.add_row(r.id, r.what, r.why, r.false_positives)

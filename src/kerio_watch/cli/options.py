@@ -70,3 +70,21 @@ def min_severity_option(default: str, help: str) -> Callable[[F], F]:
     return click.option(
         "--min-severity", type=severity_choice(), default=default, show_default=True, help=help
     )
+
+
+def warn_deprecated(old: str, new: str) -> None:
+    """Say on stderr that an old spelling still works but will go."""
+    click.echo(f"kerio-watch: warning: {old} is deprecated, use {new}", err=True)
+
+
+def deprecated_option(*decls: str, replacement: str, **attrs: Any) -> Callable[[F], F]:
+    """A hidden option kept for scripts written against an earlier version: it still
+    works and warns on stderr when it is used."""
+
+    def warn(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+        used = ctx.get_parameter_source(param.name or "") == click.core.ParameterSource.COMMANDLINE
+        if used:
+            warn_deprecated(param.opts[0], replacement)
+        return value
+
+    return click.option(*decls, hidden=True, callback=warn, expose_value=True, **attrs)

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
+from typing import IO
 
 import click
-from rich.console import Console
 from rich.table import Table
 
 from kerio_watch.alerts.console import safe
 from kerio_watch.cli.common import find_logs, load, make_timebase
-from kerio_watch.cli.options import config_option
+from kerio_watch.cli.options import config_option, output_option, warn_deprecated
+from kerio_watch.cli.output import make_console, open_output, output_file_option
 from kerio_watch.events import Event, MessageReceived, Unparsed
 from kerio_watch.formats import build_parsers
-from kerio_watch.sources.files import merged_records
+from kerio_watch.formats.base import Parser
+from kerio_watch.sources.files import LogFile, Record, merged_records
 from kerio_watch.textsafe import printable
+from kerio_watch.timebase import Timebase
 
 _SKIP = {"raw", "log"}
 
@@ -33,68 +35,78 @@ def _fields(event: Event) -> str:
     return " ".join(parts)
 
 
+def _event(rec: Record, parsers: dict[str, Parser], timebase: Timebase) -> Event | None:
+    """The record's event on UTC time, None when no parser understood it (noted)."""
+    parser = parsers.get(rec.log) if rec.log else None
+    event = parser.parse(rec.message, rec.ts, rec.raw) if parser else None
+    if event is None:
+        for p in parsers.values():
+            if p.sniff(rec.message):
+                event = p.parse(rec.message, rec.ts, rec.raw)
+                break
+    if event is None or isinstance(event, Unparsed):
+        reason = event.reason if event is not None else "unknown line"
+        rec.source.note_unparsed(
+            Unparsed(rec.log or "unknown", rec.raw, reason, rec.source.path, rec.lineno)
+        )
+        return None
+    if not rec.utc:
+        if isinstance(event, MessageReceived):
+            timebase.observe_queue_id(event.queue_id, rec.ts)
+        event.ts = timebase.to_utc(rec.ts)
+    rec.source.events[event.kind] += 1
+    return event
+
+
+def _print_events(
+    files: list[LogFile], timebase: Timebase, fmt: str, limit: int, out: IO[str]
+) -> None:
+    parsers = build_parsers()
+    table = Table("time", "log", "kind", "fields", box=None, show_header=True)
+    printed = 0
+    for rec in merged_records(files):
+        event = _event(rec, parsers, timebase)
+        if event is None or (limit and printed >= limit):
+            continue
+        printed += 1
+        when = timebase.localize(event.ts).isoformat()
+        if fmt == "jsonl":
+            data = event.to_dict()
+            data["time"] = when
+            out.write(json.dumps(data, ensure_ascii=False) + "\n")
+        else:
+            table.add_row(when, event.log, event.kind, safe(_fields(event)))
+    if fmt == "table":
+        make_console(out).print(table)
+
+
 @click.command()
 @config_option
-@click.option(
-    "--output",
-    "-o",
-    "output",
-    type=click.Choice(["table", "jsonl"]),
-    default="table",
-    show_default=True,
-    help="How to print the events.",
-)
+@output_option("table", "jsonl", default=None, help="How to print the events (default: table).")
+@output_file_option("Write the events to this file instead of standard output.")
 @click.option("--show-unparsed", is_flag=True, help="List the lines no parser understood.")
 @click.option("--limit", type=int, default=0, help="Print at most this many events (0: all).")
 @click.argument("paths", nargs=-1)
 def parse(
-    config_path: Path | None, output: str, show_unparsed: bool, limit: int, paths: tuple[str, ...]
+    config_path: Path | None,
+    output_format: str | None,
+    output: Path | None,
+    show_unparsed: bool,
+    limit: int,
+    paths: tuple[str, ...],
 ) -> None:
     """Print the events parsed from Kerio logs, and a summary per file on stderr."""
+    if output is not None and output_format is None and str(output) in ("table", "jsonl"):
+        # parse -o/--output used to take the format: scripts may still say so.
+        warn_deprecated(f"--output {output}", f"-f/--format {output} (-o now names a file)")
+        output_format, output = str(output), None
+    fmt = output_format or "table"
     config = load(config_path)
     files = find_logs(paths)
     timebase = make_timebase(config, files)
-    parsers = build_parsers()
-    out = sys.stdout
-    console = Console(file=out, highlight=False, width=200 if not out.isatty() else None)
-    table = Table("time", "log", "kind", "fields", box=None, show_header=True)
-    printed = 0
-    for rec in merged_records(files):
-        parser = parsers.get(rec.log) if rec.log else None
-        event = parser.parse(rec.message, rec.ts, rec.raw) if parser else None
-        if event is None:
-            for p in parsers.values():
-                if p.sniff(rec.message):
-                    event = p.parse(rec.message, rec.ts, rec.raw)
-                    break
-        if event is None or isinstance(event, Unparsed):
-            reason = event.reason if event is not None else "unknown line"
-            rec.source.note_unparsed(
-                Unparsed(rec.log or "unknown", rec.raw, reason, rec.source.path, rec.lineno)
-            )
-            continue
-        if not rec.utc:
-            if isinstance(event, MessageReceived):
-                timebase.observe_queue_id(event.queue_id, rec.ts)
-            event.ts = timebase.to_utc(rec.ts)
-        rec.source.events[event.kind] += 1
-        if limit and printed >= limit:
-            continue
-        printed += 1
-        if output == "jsonl":
-            data = event.to_dict()
-            data["time"] = timebase.localize(event.ts).isoformat()
-            out.write(json.dumps(data, ensure_ascii=False) + "\n")
-        else:
-            table.add_row(
-                timebase.localize(event.ts).isoformat(),
-                event.log,
-                event.kind,
-                safe(_fields(event)),
-            )
-    if output == "table":
-        console.print(table)
-    err = Console(stderr=True, highlight=False)
+    with open_output(output) as out:
+        _print_events(files, timebase, fmt, limit, out)
+    err = make_console(stderr=True)
     for f in files:
         kinds = ", ".join(f"{n:,} {k}" for k, n in f.events.most_common())
         err.print(

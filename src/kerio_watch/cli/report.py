@@ -3,24 +3,30 @@
 from __future__ import annotations
 
 import ipaddress
-import json
 import secrets
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
-from rich.console import Console
 
 from kerio_watch.cli.common import load, parse_time
+from kerio_watch.cli.hints import invocation, pip_install
 from kerio_watch.cli.options import config_option, db_option, output_option
-from kerio_watch.errors import ConfigError, KerioWatchError
-from kerio_watch.report.build import DAY, build_report, resolve_period
+from kerio_watch.cli.output import make_console, open_output, output_file_option
+from kerio_watch.errors import (
+    ConfigError,
+    InstallError,
+    UsageError,
+)
+from kerio_watch.report.build import build_report
 from kerio_watch.report.model import Period, jsonable
+from kerio_watch.report.periods import combine, newest_until
 from kerio_watch.report.servertime import ServerTime
+from kerio_watch.respond.views import account_queue, incident_actions, print_actions, queue_line
 from kerio_watch.store import open_store
-from kerio_watch.store.base import Store
 from kerio_watch.store.sqlite import default_db_path
-from kerio_watch.textsafe import printable
+from kerio_watch.textsafe import json_text, printable
 
 
 def since_until(f: click.decorators.FC) -> click.decorators.FC:
@@ -59,18 +65,24 @@ def _check_ip(value: str | None) -> str | None:
 
 
 def _period(
-    store: Store, st: ServerTime, since: str | None, until: str | None, days: int | None = None
+    st: ServerTime,
+    since: str | None,
+    until: str | None,
+    days: int | None,
+    default_until: Callable[[], int | None],
 ) -> Period:
+    """The period the options describe (see :mod:`kerio_watch.report.periods`).
+
+    Raises:
+        UsageError: a bad time, three contradicting options, or an empty period.
+    """
     tb = st.timebase()
     since_ts = parse_time(since, tb, "--since") if since else None
     until_ts = parse_time(until, tb, "--until") if until else None
-    if days is not None and since_ts is None:
-        base = resolve_period(store, None, until_ts)
-        return Period(base.until - days * DAY, base.until)
     try:
-        return resolve_period(store, since_ts, until_ts)
+        return combine(since_ts, until_ts, days, default_until, st)
     except ValueError as exc:
-        raise ConfigError([str(exc)]) from None
+        raise UsageError(str(exc)) from None
 
 
 def _format_for(output_format: str | None, output: Path | None) -> str:
@@ -86,13 +98,8 @@ def _format_for(output_format: str | None, output: Path | None) -> str:
 
 
 def _write(text: str, output: Path | None) -> None:
-    if output is None:
-        sys.stdout.write(text)
-        return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise KerioWatchError(f"cannot write {output}: {exc.strerror or exc}") from None
+    with open_output(output) as out:
+        out.write(text)
 
 
 @click.command()
@@ -108,12 +115,7 @@ def _write(text: str, output: Path | None) -> None:
     help="html (one offline file with charts), text (terminal) or json. "
     "Default: from the -o file name, else text.",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Write to this file instead of standard output.",
-)
+@output_file_option()
 @mail_server_option
 def report(
     db_path: Path | None,
@@ -136,12 +138,12 @@ def report(
     store = open_store(db_path, readonly=True)
     try:
         st = ServerTime.for_store(config, store)
-        period = _period(store, st, since, until, days)
+        period = _period(st, since, until, days, lambda: newest_until(store))
         r = build_report(store, config, period, st, server)
     finally:
         store.close()
     if fmt == "json":
-        _write(json.dumps(jsonable(r, st.iso), ensure_ascii=False, indent=2) + "\n", output)
+        _write(json_text(jsonable(r, st.iso), indent=2) + "\n", output)
     elif fmt == "html":
         from kerio_watch.report.html import render_html  # noqa: PLC0415 (only html needs Jinja)
 
@@ -149,11 +151,8 @@ def report(
     else:
         from kerio_watch.report.text import render_report_text  # noqa: PLC0415
 
-        if output is None:
-            render_report_text(Console(highlight=False), r, st)
-        else:
-            with output.open("w", encoding="utf-8") as fh:
-                render_report_text(Console(file=fh, highlight=False, width=160), r, st)
+        with open_output(output) as out:
+            render_report_text(make_console(out), r, st)
     if output is not None:
         click.echo(f"report written to {output}", err=True)
 
@@ -165,6 +164,7 @@ def report(
 @since_until
 @click.option("--days", type=click.IntRange(1, 366), help="Length of the period (default 7).")
 @output_option("text", "json", help="text for people, json for tools.")
+@output_file_option()
 @click.option(
     "--limit", type=int, default=200, show_default=True, help="Timeline lines shown (0: all)."
 )
@@ -176,6 +176,7 @@ def user(
     until: str | None,
     days: int | None,
     output_format: str,
+    output: Path | None,
     limit: int,
 ) -> None:
     """One account's timeline (logins, sends, bounces, failed logins, incidents) beside
@@ -191,33 +192,32 @@ def user(
     try:
         st = ServerTime.for_store(config, store)
         builder = TimelineBuilder(store, config, st)
-        if since or until or days:
-            tb = st.timebase()
-            until_ts = parse_time(until, tb, "--until") if until else None
-            since_ts = parse_time(since, tb, "--since") if since else None
-            if until_ts is None:
-                until_ts = builder.default_period(account).until
-            if since_ts is None:
-                since_ts = until_ts - (days or 7) * DAY
-            if since_ts >= until_ts:
-                raise ConfigError(["--since must be before --until"])
-            period = Period(since_ts, until_ts)
-        else:
-            period = builder.default_period(account)
+        period = _period(st, since, until, days, lambda: builder.default_period(account).until)
         view = builder.build(account, period)
+        queue = account_queue(store, account)
+        contained = [r for i in view.incidents for r in incident_actions(store, i.id)]
     finally:
         store.close()
     if view.normal is None and not view.entries and not view.incidents:
-        raise KerioWatchError(
+        raise UsageError(
             f"{printable(account)}: no such account in the state database "
             "(check the address, or scan the logs first)"
         )
     if output_format == "json":
-        sys.stdout.write(json.dumps(jsonable(view, st.iso), ensure_ascii=False, indent=2) + "\n")
+        data = jsonable(view, st.iso)
+        data["queue"] = queue and {**queue, "polled": st.iso(int(queue["polled"]))}
+        data["containment"] = [r.to_dict(st.iso) for r in contained]
+        _write(json_text(data, indent=2) + "\n", output)
         return
     from kerio_watch.report.text import render_account_text  # noqa: PLC0415
 
-    render_account_text(Console(highlight=False), view, st, limit)
+    with open_output(output) as out:
+        console = make_console(out)
+        render_account_text(console, view, st, limit)
+        if queue:
+            console.print(f"Kerio queue (API): {queue_line(queue)}", markup=False)
+        if contained:
+            print_actions(console, contained)
 
 
 @click.command()
@@ -254,16 +254,16 @@ def serve(
         from kerio_watch.web.server import make_server  # noqa: PLC0415
         from kerio_watch.web.settings import is_loopback, web_settings  # noqa: PLC0415
     except ImportError as exc:
-        raise KerioWatchError(
-            f"the dashboard needs the web extra ({exc.name} is missing): "
-            "pip install 'kerio-watch[web]'"
+        raise InstallError(
+            f"the dashboard cannot start: {exc.name} is missing from this installation; "
+            f"install it with: {pip_install('web')}"
         ) from None
     if hash_password:
         password = click.prompt(
             "Password for the dashboard", hide_input=True, confirmation_prompt=True
         )
         if len(password) < 10:
-            raise KerioWatchError("use at least 10 characters")
+            raise UsageError("use at least 10 characters")
         click.echo("[web]")
         click.echo(f'password_hash = "{security.hash_password(password)}"')
         return
@@ -275,7 +275,7 @@ def serve(
         raise ConfigError(
             [
                 f"refusing to listen on {bind_host}, which is not a loopback address, without "
-                f"a password or token: set [web] password_hash (kerio-watch serve "
+                f"a password or token: set [web] password_hash ({invocation()} serve "
                 f"--hash-password) or token_file in {config.source}, or use --host 127.0.0.1"
             ]
         )
@@ -286,7 +286,7 @@ def serve(
     try:
         server = make_server(app, bind_host, bind_port)
     except OSError as exc:
-        raise KerioWatchError(
+        raise UsageError(
             f"cannot listen on {bind_host}:{bind_port}: {exc.strerror or exc}"
         ) from None
     shown = f"[{bind_host}]" if ":" in bind_host else bind_host

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,11 +17,19 @@ from kerio_watch.alerts.console import JsonLinesPrinter, render_alerts, safe
 from kerio_watch.alerts.model import Alert
 from kerio_watch.alerts.router import Router, delivery_report
 from kerio_watch.cli.common import find_logs, load, make_timebase, parse_time
-from kerio_watch.cli.options import config_option, db_option, format_option, severity_choice
+from kerio_watch.cli.options import (
+    config_option,
+    db_option,
+    format_option,
+    min_severity_option,
+    severity_choice,
+)
+from kerio_watch.cli.output import make_console, open_output, output_file_option
 from kerio_watch.exitcodes import ExitStatus
+from kerio_watch.native.reader import scan_records
 from kerio_watch.pipeline import Pipeline, RunStats
 from kerio_watch.severity import Severity
-from kerio_watch.sources.files import LogFile, merged_records
+from kerio_watch.sources.files import LogFile
 from kerio_watch.store import default_db_path, open_store
 from kerio_watch.store.journal import Journal
 from kerio_watch.store.lock import WriterLock
@@ -59,14 +68,14 @@ def run_scan(
     """
     config = load(config_path)
     files = find_logs(paths)
-    timebase = make_timebase(config, files)
-    since_ts = parse_time(since, timebase) if since else None
     db = db_path or default_db_path()
     with contextlib.nullcontext() if locked else WriterLock(db, "scan"):
         if paths and "-" not in paths:
             Journal(db).run("scan", [str(Path(p).absolute()) for p in paths])
         store = open_store(db)
         try:
+            timebase = make_timebase(config, files, store)
+            since_ts = parse_time(since, timebase) if since else None
             pipeline = Pipeline(config, store, timebase, since=since_ts)
         except BaseException:
             store.close()
@@ -92,7 +101,7 @@ def _scan(
             before = router.health()
             pipeline.listeners.append(router.listener)
             pipeline.on_save.append(router.on_save)
-        records = merged_records(files, pipeline.skip_line)
+        records = scan_records(files, pipeline)
         if show_progress:
             stderr = Console(stderr=True)
             total = _estimate_lines(files)
@@ -163,9 +172,18 @@ def print_summary(
         )
     console.print(
         f"[dim]{stats.alerts} alerts ({stats.reported} reported), "
-        f"{len(pipeline.engine.open)} open incidents, state in {safe(str(pipeline.store.path))}"
-        "[/dim]"
+        f"{open_incidents(pipeline)}, state in {safe(str(pipeline.store.path))}[/dim]"
     )
+
+
+def open_incidents(pipeline: Pipeline) -> str:
+    """``7 open incidents (4 critical, 1 high, 2 low)``."""
+    counts = Counter(inc.severity for inc in pipeline.engine.open.values())
+    total = sum(counts.values())
+    if not total:
+        return "no open incidents"
+    parts = ", ".join(f"{counts[s]} {s.label}" for s in sorted(counts, reverse=True))
+    return f"{total} open incident{'s' if total != 1 else ''} ({parts})"
 
 
 @click.command()
@@ -193,6 +211,12 @@ def print_summary(
     default=None,
     help="Progress bar on stderr (default: when stderr is a terminal).",
 )
+@min_severity_option(
+    "medium",
+    "Print alerts at or above this severity (alerts start at medium: low incidents are "
+    "kept without an alert; --fail-on and [[sinks]] see every alert).",
+)
+@output_file_option("Write the alerts to this file instead of standard output.")
 @click.argument("paths", nargs=-1)
 def scan(
     config_path: Path | None,
@@ -203,32 +227,45 @@ def scan(
     show_unparsed: bool,
     no_sinks: bool,
     progress: bool | None,
+    min_severity: str,
+    output: Path | None,
     paths: tuple[str, ...],
 ) -> None:
     """Read Kerio logs (files, a log directory, or - for stdin) and report suspicious accounts.
 
     Example: kerio-watch scan /opt/kerio/mailserver/store/logs
     """
-    stdout = sys.stdout
+    floor = Severity.parse(min_severity)
     reported: list[Alert] = []
 
     def collect(alert: Alert, is_reported: bool) -> None:
         if is_reported:
             reported.append(alert)
 
-    listeners: list[object] = [collect]
-    if output_format == "jsonl":
-        listeners.append(JsonLinesPrinter(stdout))
-    show = progress if progress is not None else sys.stderr.isatty()
-    delivery: list[str] | None = None if no_sinks else []
-    pipeline, files, stats = run_scan(paths, config_path, db_path, since, show, listeners, delivery)
-    if output_format == "text":
-        console = Console(file=stdout, highlight=False)
-        if reported:
-            render_alerts(console, reported)
-        else:
-            console.print("No alerts.")
-    print_summary(Console(stderr=True, highlight=False), files, stats, pipeline, show_unparsed)
+    with open_output(output) as stdout:
+        listeners: list[object] = [collect]
+        if output_format == "jsonl":
+            printer = JsonLinesPrinter(stdout)
+            listeners.append(lambda a, r: printer(a, r and a.severity >= floor))
+        show = progress if progress is not None else sys.stderr.isatty()
+        delivery: list[str] | None = None if no_sinks else []
+        pipeline, files, stats = run_scan(
+            paths, config_path, db_path, since, show, listeners, delivery
+        )
+        shown = [a for a in reported if a.severity >= floor]
+        if output_format == "text":
+            console = make_console(stdout)
+            if shown:
+                render_alerts(console, shown)
+            else:
+                console.print(
+                    "No alerts." if not reported else f"No alerts at {floor.label} or above."
+                )
+    err = make_console(stderr=True)
+    print_summary(err, files, stats, pipeline, show_unparsed)
+    hidden = len(reported) - len(shown)
+    if hidden:
+        err.print(f"[dim]{hidden} alerts below {floor.label} not shown (--min-severity)[/dim]")
     for line in delivery or []:
         click.echo(line, err=True)
     if fail_on and any(a.severity >= Severity.parse(fail_on) for a in reported):

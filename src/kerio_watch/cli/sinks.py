@@ -12,7 +12,8 @@ import click
 from kerio_watch.alerts.base import Digest, DigestSink, Sink
 from kerio_watch.alerts.digest import build_digest
 from kerio_watch.alerts.render import sample_alert
-from kerio_watch.alerts.router import build_sinks, send_with_deadline
+from kerio_watch.alerts.router import build_sinks
+from kerio_watch.alerts.workers import send_with_deadline
 from kerio_watch.cli.common import load
 from kerio_watch.cli.options import config_option, severity_choice
 from kerio_watch.errors import ConfigError, SinkError

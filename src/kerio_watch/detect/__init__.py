@@ -12,10 +12,13 @@ from kerio_watch.detect.auth import AuthDetector
 from kerio_watch.detect.base import Detector, RuleDoc, option
 from kerio_watch.detect.bounces import BouncesDetector
 from kerio_watch.detect.context import Context
+from kerio_watch.detect.direct_smtp import DirectSmtpDetector
 from kerio_watch.detect.from_mismatch import FromMismatchDetector
 from kerio_watch.detect.new_host import NewHostDetector
 from kerio_watch.detect.new_recipients import NewRecipientsDetector
 from kerio_watch.detect.odd_hours import OddHoursDetector
+from kerio_watch.detect.one_to_many import OneToManyDetector
+from kerio_watch.detect.queue_api import QueueApiDetector
 from kerio_watch.detect.queue_backlog import QueueBacklogDetector
 from kerio_watch.detect.unusual_service import UnusualServiceDetector
 from kerio_watch.detect.volume import VolumeDetector
@@ -28,9 +31,12 @@ DETECTORS: dict[str, Any] = {
     "unusual_service": UnusualServiceDetector,
     "odd_hours": OddHoursDetector,
     "new_recipients": NewRecipientsDetector,
+    "one_to_many": OneToManyDetector,
     "volume": VolumeDetector,
     "bounces": BouncesDetector,
     "queue_backlog": QueueBacklogDetector,
+    "direct_smtp": DirectSmtpDetector,
+    "queue_api": QueueApiDetector,
 }
 """Detector name -> class (called as ``cls(ctx, options)``)."""
 

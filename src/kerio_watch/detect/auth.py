@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from kerio_watch.detect.base import RuleDoc, Signal, option
 from kerio_watch.detect.context import Context
+from kerio_watch.detect.ipstate import DAY, IpState
 from kerio_watch.detect.state import SavedState
 from kerio_watch.detect.window import (
     Recent,
@@ -45,57 +46,7 @@ RULE_SENT = "kerio.auth.guessed_then_sent"
 RULE_MANY_IPS = "kerio.auth.many_ips"
 
 HOUR = 3600
-DAY = 86400
-MAX_FAILS = 512
 MAX_ACCOUNTS = 200
-
-
-class IpState:
-    """What one outside address did in the last day."""
-
-    __slots__ = ("accounts", "blocked", "dirty", "fails", "first", "last_block", "lines", "updated")
-
-    def __init__(self, ts: int) -> None:
-        self.fails: deque[int] = deque(maxlen=MAX_FAILS)
-        self.accounts: dict[str, int] = {}
-        self.blocked = 0
-        self.last_block = 0
-        self.first = ts
-        self.updated = ts
-        self.lines: deque[str] = deque(maxlen=5)
-        self.dirty = True
-
-    def failures_since(self, since: int) -> int:
-        """Failed logins at or after ``since`` (the deque is in time order)."""
-        n = 0
-        for t in reversed(self.fails):
-            if t < since:
-                break
-            n += 1
-        return n
-
-    def to_dict(self, now: int) -> dict[str, Any]:
-        """The persisted form (only the last day of failures)."""
-        return {
-            "fails": [t for t in self.fails if t >= now - DAY],
-            "accounts": self.accounts,
-            "blocked": self.blocked,
-            "last_block": self.last_block,
-            "first": self.first,
-            "updated": self.updated,
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> IpState:
-        """Inverse of :meth:`to_dict`."""
-        state = cls(int(data.get("first", 0)))
-        state.fails.extend(int(t) for t in data.get("fails", ()))
-        state.accounts = {str(k): int(v) for k, v in data.get("accounts", {}).items()}
-        state.blocked = int(data.get("blocked", 0))
-        state.last_block = int(data.get("last_block", 0))
-        state.updated = int(data.get("updated", state.first))
-        state.dirty = False
-        return state
 
 
 class AuthDetector(SavedState):
@@ -114,6 +65,7 @@ class AuthDetector(SavedState):
             "kept at low severity, but it marks the address for the rules below.",
             "A misconfigured phone or mail program with an old password (then the "
             "failures name one account and come from one of the user's usual networks).",
+            side="context",
         ),
         RuleDoc(
             RULE_SPRAY,
@@ -123,6 +75,7 @@ class AuthDetector(SavedState):
             "Spraying tries a few common passwords against every account, staying under "
             "per-account lockouts; low on its own.",
             "A shared NAT address (a hotel, a carrier) where several users mistype.",
+            side="context",
         ),
         RuleDoc(
             RULE_BLOCKED,
@@ -130,6 +83,7 @@ class AuthDetector(SavedState):
             "Kerio's AntiHammering blocked an outside address for too many failed logins.",
             "Kerio itself saw an attack; low on its own, it marks the address.",
             "Clients stuck with an old password.",
+            side="context",
         ),
         RuleDoc(
             RULE_ACCOUNT,
@@ -139,6 +93,7 @@ class AuthDetector(SavedState):
             "Someone is guessing this account's password. Weak on its own (attackers "
             "take names from the web), it adds context to the account's other signals.",
             "The owner's phone with an old password after a password change.",
+            side="context",
         ),
         RuleDoc(
             RULE_GUESSED,
@@ -148,6 +103,7 @@ class AuthDetector(SavedState):
             "This is the compromise itself: the guess worked. At least medium on its own.",
             "A user who mistyped five times from a hotel and then got it right; the "
             "address is then one the user also uses.",
+            side="access",
         ),
         RuleDoc(
             RULE_SENT,
@@ -156,6 +112,7 @@ class AuthDetector(SavedState):
             "sent mail from such an address.",
             "The stolen account is being used: high severity.",
             "As for the login rule.",
+            side="decisive",
         ),
         RuleDoc(
             RULE_MANY_IPS,
@@ -164,6 +121,7 @@ class AuthDetector(SavedState):
             "the account's daily usual (at least 5, and 3 times its busiest day).",
             "A sold or shared password is used by several parties, or a botnet spreads its logins.",
             "A user moving between phone networks, Wi-Fi and travel in one day.",
+            side="access",
         ),
     )
     defaults: ClassVar[dict[str, Any]] = {
@@ -495,7 +453,7 @@ class AuthDetector(SavedState):
             return None
         for ip in [ip for ip, t in seen.items() if t <= ts - DAY]:
             del seen[ip]
-        n = len(seen)
+        n = len({self.ctx.place_of(ip) for ip in seen})
         prof = self.ctx.profile(user)
         usual = max(prof.ip_days, default=0)
         if n < max(self.min_ips, self.ips_factor * usual):
@@ -503,9 +461,9 @@ class AuthDetector(SavedState):
         if not self.recent.due((RULE_MANY_IPS, user), ts, n.bit_length()):
             return None
         summary = printable(
-            f"{user} logged in from {count(n, 'outside address', 'outside addresses')} "
-            f"within a day (latest {ev.source} via {ev.protocol}); at most {usual:,} a day "
-            "before"
+            f"{user} logged in from {count(n, 'outside network')} ({len(seen):,} addresses) "
+            f"within a day (latest {self.ctx.describe_host(ev.source)} via {ev.protocol}); "
+            f"at most {usual:,} a day before"
         )
         return Signal(
             RULE_MANY_IPS,

@@ -49,6 +49,7 @@ class BouncesDetector(SavedState):
             "receiving servers; the owner's mail to real correspondents gets through.",
             "A mailing to an old address list; a partner's mail server down for hours "
             "(many delays to one domain).",
+            side="use",
         ),
     )
     defaults: ClassVar[dict[str, Any]] = {

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from kerio_watch.config import Config, UserConfig, parse_office_hours
 from kerio_watch.detect.profile import Profile
 from kerio_watch.detect.site import SiteProfile
+from kerio_watch.enrich.geo import NetInfo, open_geo
 from kerio_watch.enrich.messages import MessageTracker, SessionTracker
 from kerio_watch.enrich.network import Networks, network_of
 from kerio_watch.timebase import Timebase
@@ -28,6 +29,8 @@ class Context:
         self.config = config
         self.timebase = timebase
         self.networks = Networks(config.site.trusted_networks)
+        self.geo = open_geo(config.enrich)
+        """Country and AS of outside addresses (:mod:`kerio_watch.enrich.geo`)."""
         self.local_domains: set[str] = set(config.site.local_domains)
         self.learn_domains = not config.site.local_domains
         self.domain_aliases = dict(config.site.domain_aliases)
@@ -39,6 +42,8 @@ class Context:
         """Severity (as int) of the key's open incident, 0 if none; set by the pipeline."""
         self.incident_opened: Callable[[str], int | None] = lambda _key: None
         """Log time the key's open incident opened, None if none; set by the pipeline."""
+        self.incident_evidence: Callable[[str], int | None] = lambda _key: None
+        """Log time the evidence of the key's open verdict began; set by the pipeline."""
         self.now = 0
         """Latest log time processed; set by the pipeline before it saves state."""
         self.site = SiteProfile()
@@ -62,6 +67,16 @@ class Context:
                 prof.bulk = bool(user and user.bulk)
             self.profiles[account] = prof
         return prof
+
+    def is_account(self, address: str) -> bool:
+        """Whether someone logs in as this address (it sent mail or logged in as itself):
+        a colleague's account, not a role or alias address."""
+        prof = self.profiles.get(address)
+        if prof is None and self._load_profile is not None:
+            prof = self._load_profile(address)
+            if prof is not None:
+                self.profiles[address] = prof
+        return prof is not None and (prof.messages > 0 or bool(prof.login_ips))
 
     def user_config(self, account: str) -> UserConfig | None:
         """The configured settings of an account."""
@@ -101,6 +116,23 @@ class Context:
                 self._net_cache.clear()
             self._net_cache[host] = net
         return net
+
+    def net_info(self, host: str | None) -> NetInfo:
+        """Country, AS and hosting flag of an outside address (cached; empty if unknown)."""
+        return self.geo.lookup(host)
+
+    def place_of(self, host: str) -> str:
+        """One place for an account: the AS of an address, else its /24."""
+        return self.net_info(host).as_key or self.network_of(host)
+
+    def describe_host(self, host: str | None) -> str:
+        """``185.1.2.3 (AS9009 M247 Europe SRL, RO, hosting)``, or the bare address."""
+        if not host:
+            return "an unknown address"
+        if not self.networks.is_external(host):
+            return f"{host} (trusted network)"
+        label = self.net_info(host).label()
+        return f"{host} ({label})" if label else host
 
     # -- time ---------------------------------------------------------------------------
     def hour_of_week(self, ts: int) -> int:

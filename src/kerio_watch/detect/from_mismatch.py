@@ -38,6 +38,7 @@ class FromMismatchDetector:
             "Users who legitimately send as a private or partner address (add it to "
             '[users."x"] aliases, or it is learned after regular use); forwarding rules '
             "that keep the original sender.",
+            side="use",
         ),
         RuleDoc(
             RULE_LOCAL,
@@ -46,9 +47,11 @@ class FromMismatchDetector:
             "one of its aliases.",
             "Hijackers also impersonate colleagues (CEO fraud) from a stolen account.",
             "Shared mailboxes and role addresses (sales@, info@) used by several people: "
-            "configure them as aliases, or they are learned after regular use. The "
-            "account's own name in another local domain scores less (an alias domain "
-            "that is not configured).",
+            "configure them as aliases, or they are learned after regular use. An "
+            "address nobody logs in as (a role address, an alias not configured) scores "
+            "less than a colleague's account, and the account's own name in another "
+            "local domain less still (an alias domain that is not configured).",
+            side="use",
         ),
     )
 
@@ -57,6 +60,7 @@ class FromMismatchDetector:
         "learned_days": 1.0,
         "score_external": 45,
         "score_local": 30,
+        "score_role": 15,
         "score_same_name": 15,
     }
 
@@ -67,6 +71,7 @@ class FromMismatchDetector:
         self.learned_days = option(options, "learned_days", d["learned_days"])
         self.score_external = option(options, "score_external", d["score_external"])
         self.score_local = option(options, "score_local", d["score_local"])
+        self.score_role = option(options, "score_role", d["score_role"])
         self.score_same_name = option(options, "score_same_name", d["score_same_name"])
 
     def _long_used(self, account: str, sender: str, ts: int) -> bool:
@@ -99,9 +104,21 @@ class FromMismatchDetector:
             # person (a domain alias not configured), rarely an impersonation.
             kind = "its own name in another local domain (set [site] domain_aliases?)"
             score, floor = self.score_same_name, Severity.INFO
+        elif not external and not ctx.is_account(sender):
+            # Nobody logs in as it: a role address or an alias not configured, far more
+            # often than an impersonation (which targets a colleague's own account).
+            kind = "a local address nobody logs in as (an alias not configured?)"
+            score, floor = self.score_role, Severity.INFO
         summary = (
             f"{account} sent as {sender}, {kind}{habit}{where} via {item.service or 'unknown'}"
         )
+        side = "use"
+        if external and ctx.networks.is_external(item.host):
+            domain = sender.rpartition("@")[2]
+            froms = ctx.profile(account).froms
+            if not any(f.endswith("@" + domain) for f in froms):
+                side = "decisive"
+                summary += f", from outside the trusted networks ({ctx.describe_host(item.host)})"
         return (
             Signal(
                 RULE_EXTERNAL if external else RULE_LOCAL,
@@ -113,6 +130,8 @@ class FromMismatchDetector:
                 (item.event.raw,),
                 floor,
                 {"froms": [sender]},
+                side,
+                ctx.describe_host(item.host),
             ),
         )
 

@@ -9,10 +9,13 @@ Learning hygiene (a hijacker must not teach the baseline):
   legitimate (a new phone, an undeclared alias), and holding it forever would make the
   same benign activity alarm again every week.
 - Once the incident reaches ``high``, the held activity is discarded, nothing more is
-  learned until the incident closes, and what the account did *for the first time*
-  since the incident opened (hosts, networks, services, From addresses, user agents)
-  is forgotten again: the first message of a hijack is often learned before the
-  second signal makes the incident serious. Only ``ack --benign`` teaches it then.
+  learned while it is undecided (a high or critical incident stays open, quiet or
+  active again, until an administrator decides: :mod:`kerio_watch.incidents.lifecycle`),
+  and what the account did *for the first time* since the evidence of the incident's
+  verdict began (hosts, networks, services, From addresses, user agents) is forgotten
+  again, once: the first message of a hijack is often learned before the second signal
+  makes the incident serious, and nothing was learned after that. Only ``ack --benign``
+  teaches it then.
 - Delivery failures and bounces of held accounts are not counted, so a spam run does
   not raise the account's normal failure rate; they are learned per message two hours
   after it was accepted, so a burst is never judged against its own failures. Held
@@ -24,12 +27,14 @@ from __future__ import annotations
 import json
 import logging
 from collections import deque
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from kerio_watch.detect.context import Context
+from kerio_watch.detect.held import Held, HeldHour, held_from, held_row
 from kerio_watch.detect.profile import MAX_CORRESPONDENTS
 from kerio_watch.detect.site import SiteProfile
 from kerio_watch.detect.state import RESTORE_ERRORS, STATE_VERSION, load_state, restore_failed
+from kerio_watch.enrich.clients import client_of
 from kerio_watch.enrich.messages import Submission
 from kerio_watch.events import Event, LoginSucceeded, MessageDelivery, MessageReceived
 from kerio_watch.severity import Severity
@@ -49,17 +54,6 @@ BULK_HOUR_RECIPIENTS = 300
 DAY = 86400
 DELIVERY_DELAY = 2 * 3600
 """How long after a message was accepted its delivery results are learned."""
-
-
-class HeldHour(NamedTuple):
-    """A finished hour of sending kept aside: (clock hour, messages, recipients)."""
-
-    hour: int
-    messages: int
-    recipients: int
-
-
-Held = Submission | LoginSucceeded | HeldHour
 
 
 class _Hold:
@@ -115,7 +109,7 @@ class Learner:
             hold.items.clear()
             if not hold.forgot and opened is not None:
                 hold.forgot = True
-                self._forget(account, opened)
+                self._forget(account, ctx.incident_evidence(account) or opened)
             return True
         if ts - hold.since >= PROBATION:
             self._release(hold, account)
@@ -180,11 +174,16 @@ class Learner:
             site.learn_recipients(domains, new, day)
         if sub.new_message:
             prof.learn_mail_service(sub.service, ts)
+            client = client_of(sub.event.msg_id)
+            if client:
+                prof.learn_client(client, ts)
             site.learn_send(sub.service, how)
             if sub.host:
                 network = ctx.network_of(sub.host)
                 prof.learn_host(sub.host, network, ts)
                 site.learn_network(network, account)
+                info = ctx.net_info(sub.host)
+                prof.learn_place(info.as_key, info.country, ts)
         ctx.dirty.add(account)
 
     def event(self, event: Event) -> None:
@@ -237,6 +236,8 @@ class Learner:
         ctx.site.learn_protocol(event.protocol)
         ctx.dirty.add(user)
         if ctx.networks.is_external(event.source):
+            info = ctx.net_info(event.source)
+            prof.learn_place(info.as_key, info.country, event.ts)
             day = event.ts // DAY
             entry = self.day_ips.get(user)
             if entry is None or entry[0] != day:
@@ -337,7 +338,8 @@ class Learner:
                 if seen < day:
                     del self.day_ips[account]
                     if not self._holding(account, now):
-                        self.ctx.profile(account).learn_ip_day(len(ips))
+                        places = {self.ctx.place_of(ip) for ip in ips}
+                        self.ctx.profile(account).learn_ip_day(len(places))
                         self.ctx.dirty.add(account)
 
     # -- persistence --------------------------------------------------------------------
@@ -372,7 +374,7 @@ class Learner:
             hold = _Hold(None if opened is None else int(opened), int(since))
             hold.worst = int(worst)
             hold.forgot = bool(forgot)
-            hold.items = [_held_from(row) for row in items]
+            hold.items = [held_from(row) for row in items]
             self.holds[str(account)] = hold
         for account, (day, ips) in data["day_ips"].items():
             self.day_ips[str(account)] = (int(day), {str(ip) for ip in ips})
@@ -394,7 +396,7 @@ class Learner:
         # an hour already closed and not counted since needs nothing more
         current = {a: c for a, c in self.current.items() if c[0] >= hour or c[1] or c[2]}
         holds = {
-            a: [h.opened, h.since, h.worst, h.forgot, [_held_row(i) for i in h.items]]
+            a: [h.opened, h.since, h.worst, h.forgot, [held_row(i) for i in h.items]]
             for a, h in self.holds.items()
         }
         day_ips = {a: [day, sorted(ips)] for a, (day, ips) in self.day_ips.items()}
@@ -424,64 +426,3 @@ class Learner:
 
 
 STATE_NAME = "learner"
-
-
-def _held_row(item: Held) -> list[Any]:
-    """A held item in compact saved form (see :func:`_held_from`)."""
-    if isinstance(item, HeldHour):
-        return ["h", item.hour, item.messages, item.recipients]
-    if isinstance(item, Submission):
-        return [
-            "s",
-            item.ts,
-            item.account,
-            item.queue_id,
-            item.new_message,
-            item.sender,
-            list(item.recipients),
-            item.service,
-            item.host,
-            item.logged_host,
-            item.via_session,
-        ]
-    return ["l", item.ts, item.log, item.protocol, item.user, item.source, item.user_agent]
-
-
-def _held_from(row: list[Any]) -> Held:
-    """Inverse of :func:`_held_row` (a submission's event keeps only what learning reads)."""
-    tag = row[0]
-    if tag == "h":
-        return HeldHour(int(row[1]), int(row[2]), int(row[3]))
-    if tag == "s":
-        _, ts, account, queue_id, new, sender, rcpts, service, host, logged, via = row
-        recipients = tuple(str(r) for r in rcpts)
-        event = MessageReceived(
-            int(ts),
-            "mail",
-            "",
-            str(queue_id),
-            str(service),
-            str(sender),
-            recipients,
-            sender_host=logged,
-            user=str(account),
-        )
-        return Submission(
-            int(ts),
-            str(account),
-            str(queue_id),
-            bool(new),
-            str(sender),
-            recipients,
-            str(service),
-            host,
-            logged,
-            bool(via),
-            event,
-        )
-    if tag == "l":
-        _, ts, log_name, protocol, user, source, agent = row
-        return LoginSucceeded(
-            int(ts), str(log_name), "", str(protocol), str(user), str(source), agent
-        )
-    raise ValueError(f"unknown held item {tag!r}")

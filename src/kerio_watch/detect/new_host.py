@@ -21,6 +21,7 @@ from kerio_watch.detect.state import SavedState
 from kerio_watch.detect.window import (
     Recent,
 )
+from kerio_watch.enrich.geo import NetInfo
 from kerio_watch.enrich.messages import Submission
 from kerio_watch.events import LoginSucceeded
 from kerio_watch.textsafe import printable
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     pass
 
 RULE = "kerio.net.new_host"
+RULE_HOSTING = "kerio.net.hosting"
 DAY = 86400
 
 
@@ -51,11 +53,28 @@ class NewHostDetector(SavedState):
             "Travel (hotel and conference networks), a new home line or phone carrier, a "
             "new branch office not yet in [site] trusted_networks. Each fires once, at "
             "low severity on its own; ack --benign teaches the address and its network.",
+            side="access",
+        ),
+        RuleDoc(
+            RULE_HOSTING,
+            "Used from a hosting network",
+            "An account sent mail or logged in from an address of a hosting, cloud or "
+            "data-centre network (by its AS, see [enrich]) that it does not regularly use.",
+            "People read their mail at home, in the office and on the phone; rented "
+            "servers, cloud regions and VPN exits are where spam tools and phishing "
+            "proxies run. A trip does not explain it.",
+            "A commercial VPN or a company proxy in a cloud: after a few uses it is the "
+            "account's own network; ack --benign or [enrich] hosting teaches it. Never "
+            "for bulk senders.",
+            side="access",
         ),
     )
     defaults: ClassVar[dict[str, Any]] = {
-        "score_send": 35,
-        "score_login": 20,
+        "score_send": 25,
+        "score_login": 15,
+        "score_country": 15,
+        "score_hosting": 20,
+        "score_same_as": 10,
         "score_rare_network": 15,
         "score_shared_network": 15,
         "score_provider_range": 10,
@@ -68,6 +87,9 @@ class NewHostDetector(SavedState):
         d = self.defaults
         self.score_send = option(options, "score_send", d["score_send"])
         self.score_login = option(options, "score_login", d["score_login"])
+        self.score_country = option(options, "score_country", d["score_country"])
+        self.score_hosting = option(options, "score_hosting", d["score_hosting"])
+        self.score_same_as = option(options, "score_same_as", d["score_same_as"])
         self.score_rare = option(options, "score_rare_network", d["score_rare_network"])
         self.score_shared = option(options, "score_shared_network", d["score_shared_network"])
         self.score_provider = option(options, "score_provider_range", d["score_provider_range"])
@@ -113,32 +135,53 @@ class NewHostDetector(SavedState):
         network = ctx.network_of(host)
         if prof.is_accepted("hosts", host) or prof.is_accepted("networks", network):
             return None
-        cap, why = known or self._classify(prof, account, network, ts)
-        score = min(self.score_send if send else self.score_login, cap)
+        out = self._hosting(account, prof, host, ts, how, raw)
+        cap, why = known or self._classify(prof, account, network, ts, host)
+        login = min(cap, max(self.score_login, cap - (self.score_send - self.score_login)))
+        score = cap if send else login
         if score <= 0 or not self.recent.due(key, ts, score):
-            return None
+            return out
         if len(self.episodes) > 10_000:
             self.episodes = {k: v for k, v in self.episodes.items() if self.recent.seen(k, ts)}
         self.episodes[key] = (cap, why)
         usual = _usual_host(prof)
         usual_text = f"; usually {usual}" if usual and usual != host else ""
         verb = f"sent mail via {how}" if send else f"logged in via {how}"
-        summary = printable(f"{account} {verb} from {host}, never seen ({why}{usual_text})")
-        return (
-            Signal(
-                RULE,
-                account,
-                ts,
-                score,
-                summary,
-                host,
-                (raw,),
-                facts={"hosts": [host], "networks": [network]},
-            ),
-        )
+        label = ctx.net_info(host).label()
+        where = f" in {label}" if label else ""
+        summary = printable(f"{account} {verb} from {host}, never seen ({why}{where}{usual_text})")
+        facts = {"hosts": [host], "networks": [network, *_owner(ctx.net_info(host))]}
+        out.append(Signal(RULE, account, ts, score, summary, host, (raw,), facts=facts))
+        return out
 
-    def _classify(self, prof: Profile, account: str, network: str, ts: int) -> tuple[int, str]:
-        """(the most this host may score, why it is new)."""
+    def _hosting(
+        self, account: str, prof: Profile, host: str, ts: int, how: str, raw: str
+    ) -> list[Signal]:
+        """A hosting network the account does not regularly use (once a day per AS)."""
+        info = self.ctx.net_info(host)
+        if not info.hosting or prof.bulk or prof.is_accepted("networks", info.as_key):
+            return []
+        user = self.ctx.user_config(account)
+        used = prof.asns.get(info.as_key)
+        if (user and user.bulk) or (used is not None and used[0] >= self.usual_uses):
+            return []
+        if not self.recent.due((account, info.as_key), ts, self.score_hosting):
+            return []
+        summary = printable(
+            f"{account} used {how} from {host}, a hosting network ({info.label()}), "
+            "not where people read their mail"
+        )
+        facts = {"hosts": [host], "networks": _owner(info)}
+        return [
+            Signal(
+                RULE_HOSTING, account, ts, self.score_hosting, summary, host, (raw,), facts=facts
+            )
+        ]
+
+    def _classify(
+        self, prof: Profile, account: str, network: str, ts: int, host: str
+    ) -> tuple[int, str]:
+        """(what a send from this host scores, why it is new)."""
         others = [a for a in self.ctx.site.network_accounts(network) if a != account]
         warmup = not prof.first_ts or prof.days_known(ts) < self.warmup_days
         if warmup:
@@ -150,6 +193,9 @@ class NewHostDetector(SavedState):
             if entry[0] >= self.usual_uses:
                 return 0, ""
             return self.score_rare, f"network {network} used {entry[0]}x before"
+        info = self.ctx.net_info(host)
+        if info.as_key:
+            return self._by_owner(prof, info, bool(others))
         prefix = _provider_prefix(network)
         uses = sum(e[0] for n, e in prof.networks.items() if n.startswith(prefix)) if prefix else 0
         if uses >= self.usual_uses:
@@ -162,6 +208,20 @@ class NewHostDetector(SavedState):
                 "s" if n > 1 else ""
             )
         return self.score_send, f"new network {network}"
+
+    def _by_owner(self, prof: Profile, info: NetInfo, shared: bool) -> tuple[int, str]:
+        """A new /24 judged by its network's owner and country: one place per AS."""
+        used = prof.asns.get(info.as_key)
+        if used is not None or prof.is_accepted("networks", info.as_key):
+            n = used[0] if used else 0
+            return self.score_same_as, f"a network it uses, {n:,}x before"
+        score = self.score_shared if shared else self.score_send
+        reasons = ["a network it never used"]
+        if info.country and prof.countries and info.country not in prof.countries:
+            score += self.score_country
+            usual = ", ".join(prof.top(prof.countries, 2))
+            reasons.append(f"first time from {info.country} (usually {usual})")
+        return score, "; ".join(reasons)
 
     def flush(self, now: int) -> Sequence[Signal]:
         """Nothing time-driven."""
@@ -202,6 +262,11 @@ def _provider_prefix(network: str) -> str | None:
         return f"{parts[0]}.{parts[1]}." if len(parts) == 4 else None
     parts = network.split(":")
     return f"{parts[0]}:{parts[1]}:" if len(parts) >= 3 and parts[0] and parts[1] else None
+
+
+def _owner(info: NetInfo) -> list[str]:
+    """The AS as a teachable network (``ack --benign`` accepts the whole AS)."""
+    return [info.as_key] if info.as_key else []
 
 
 def _usual_host(prof: Profile) -> str | None:

@@ -8,9 +8,14 @@ that gains a few customers a week stays quiet):
 
 - the account over a sliding window (24 hours by default): at least ``min_new`` new
   recipients, making up a share of its outside recipients well above its usual rate;
-- one sending address the account had never sent from: ``min_new_host`` recipients,
-  nearly all new. A hijacker's address writes only to strangers, so this catches a slow
-  campaign by its third message while the owner keeps mailing colleagues as usual.
+- one sending address the account had never sent from, and all such addresses together
+  (a hijacker behind rotating proxies never sends twice from one): ``min_new_host``
+  recipients, nearly all new. A hijacker's address writes only to strangers, so this
+  catches a slow campaign by its third message while the owner keeps mailing colleagues
+  as usual.
+
+A handful of new recipients (fewer than ``many_new``) is weak evidence, unless nearly all
+the recipients of addresses it never sent from are strangers.
 
 A new account is judged against the site: a recipient counts as new when nobody on the
 site has written to its domain.
@@ -74,6 +79,7 @@ class NewRecipientsDetector(SavedState):
             "A new project or mailing to new customers, a first mass mailing. Accounts "
             "that gain customers every week learn a higher rate; configure real mailing "
             'accounts with [users."x"] bulk = true or ack --benign the incident.',
+            side="use",
         ),
     )
     defaults: ClassVar[dict[str, Any]] = {
@@ -85,6 +91,10 @@ class NewRecipientsDetector(SavedState):
         "rate_factor": 3.0,
         "min_history": 50,
         "min_days": 7.0,
+        "many_new": 10,
+        "score_few": 12,
+        "strangers_share": 0.9,
+        "score_strangers": 20,
         "score": 25,
         "score_share": 10,
         "score_domains": 10,
@@ -101,11 +111,17 @@ class NewRecipientsDetector(SavedState):
         self.rate_factor = option(options, "rate_factor", d["rate_factor"])
         self.min_history: int = option(options, "min_history", d["min_history"])
         self.min_days: float = option(options, "min_days", d["min_days"])
+        self.many_new = option(options, "many_new", d["many_new"])
+        self.score_few = option(options, "score_few", d["score_few"])
+        self.strangers_share = option(options, "strangers_share", d["strangers_share"])
+        self.score_strangers = option(options, "score_strangers", d["score_strangers"])
         self.score = option(options, "score", d["score"])
         self.score_share = option(options, "score_share", d["score_share"])
         self.score_domains = option(options, "score_domains", d["score_domains"])
         self.windows: dict[str, Window] = {}
         self.hosts: dict[tuple[str, str], Window] = {}
+        self.pooled: dict[str, Window] = {}
+        """account -> recipients sent from all the addresses it never sent from."""
         self.samples: dict[str, deque[_Sample]] = {}
         self.recent = Recent(self.span)
         self._hour = 0
@@ -161,40 +177,52 @@ class NewRecipientsDetector(SavedState):
         if window is None:
             window = self.windows[account] = Window(self.span)
         window.add(ts, outside, new, new_domains)
-        tally = self._host_tally(item, prof, outside, new, new_domains)
+        tallies = self._host_tally(item, prof, outside, new, new_domains)
         if not new or warmup is None:
             return None
-        out: list[Signal] = []
-        if window.b >= self.min_new:
-            out.extend(self._judge(account, prof, window, ts, warmup, None, item))
-        if tally is not None and tally.b >= self.min_new_host:
-            out.extend(self._judge(account, prof, tally, ts, warmup, item.host, item))
+        out = self._judge(account, prof, window, ts, warmup, None, item)
+        # this address alone, else all the addresses it never sent from together
+        for pooled, tally in enumerate(tallies):
+            found = self._judge(account, prof, tally, ts, warmup, item.host, item, pooled)
+            if found:
+                return out + found
         return out or None
 
     def _host_tally(
         self, item: Submission, prof: Profile, outside: int, new: int, new_domains: int
-    ) -> Window | None:
-        """Counts per sending address the account had never sent from."""
+    ) -> tuple[Window, ...]:
+        """Counts for this sending address, if the account had never sent from it, and
+        for all such addresses together."""
         host = item.host
         if host is None:
-            return None
+            return ()
         tallies = self.hosts
         key = (item.account, host)
         tally = tallies.get(key) if tallies else None
         if tally is None:
             if host in prof.hosts or not self.ctx.networks.is_external(host):
-                return None
+                return ()
             if len(tallies) > 20_000:
                 self._prune(item.ts)
             tally = tallies[key] = Window(self.span)
         tally.add(item.ts, outside, new, new_domains)
-        return tally
+        # Every address it never sent from counts as one place together: a hijacker
+        # behind rotating proxies never sends twice from the same address.
+        pooled = self.pooled.get(item.account)
+        if pooled is None:
+            pooled = self.pooled[item.account] = Window(self.span)
+        pooled.add(item.ts, outside, new, new_domains)
+        return tally, pooled
 
     def _prune(self, now: int) -> None:
         for key, tally in list(self.hosts.items()):
             tally.expire(now)
             if not tally.entries:
                 del self.hosts[key]
+        for account, pooled in list(self.pooled.items()):
+            pooled.expire(now)
+            if not pooled.entries:
+                del self.pooled[account]
 
     def _judge(
         self,
@@ -205,32 +233,33 @@ class NewRecipientsDetector(SavedState):
         warmup: bool,
         host: str | None,
         item: Submission,
+        pooled: int = 1,
     ) -> list[Signal]:
+        floor = self.min_new_host if host is not None else self.min_new
+        if window.b < floor:
+            return []
         window.expire(ts)
         total, new, new_domains = window.a, window.b, window.c
-        if new < (self.min_new_host if host is not None else self.min_new):
+        if new < floor:
             return []
         share = new / total
         rate = self.ctx.site.novelty_rate() if warmup else self._usual_rate(prof, window)
-        floor = self.host_share if host is not None else self.min_share
-        if share < max(floor, self.rate_factor * rate):
+        least = self.host_share if host is not None else self.min_share
+        if share < max(least, self.rate_factor * rate):
             return []
-        score = self.score
-        if share >= 0.6:
-            score += self.score_share
-        if new_domains >= 3 and new_domains * 2 >= new:
-            score += self.score_domains
+        score = self._score(new, share, new_domains, host is not None)
         level = score * 100 + new.bit_length()
         if not self.recent.due((account, host), ts, level):
             return []
         first = window.first_ts() or ts
         recipients, domains, lines = self._evidence(account, first, host)
         hours = max(1, -(-(ts - first) // 3600))
-        scope = (
-            f"from {host} (an address it never sent from)"
-            if host
-            else f"within {count(hours, 'hour')}"
-        )
+        if host is None:
+            scope = f"within {count(hours, 'hour')}"
+        elif pooled:
+            scope = f"from addresses it never sent from (latest {self.ctx.describe_host(host)})"
+        else:
+            scope = f"from {self.ctx.describe_host(host)}, an address it never sent from"
         everyone = "all" if new == total else f"{new:,} of"
         where = "domains nobody here writes to" if warmup else "domains it never wrote to"
         usual = "this site's accounts usually write to" if warmup else "usually"
@@ -249,8 +278,22 @@ class NewRecipientsDetector(SavedState):
                 item.host,
                 lines,
                 facts={"recipients": recipients, "domains": domains},
+                who=self.ctx.describe_host(item.host),
             )
         ]
+
+    def _score(self, new: int, share: float, new_domains: int, by_address: bool) -> int:
+        """A handful of new people is weak, unless addresses it never sent from wrote
+        (almost) only to strangers: the owner writes to people it knows."""
+        if new < self.many_new:
+            only = by_address and share >= self.strangers_share
+            return int(self.score_strangers if only else self.score_few)
+        score = int(self.score)
+        if share >= 0.6:
+            score += self.score_share
+        if new_domains >= 3 and new_domains * 2 >= new:
+            score += self.score_domains
+        return score
 
     def _evidence(
         self, account: str, since: int, host: str | None
@@ -261,7 +304,7 @@ class NewRecipientsDetector(SavedState):
         domains: list[str] = []
         lines: list[str] = []
         for sample in self.samples.get(account, ()):
-            if sample.ts < since or (host is not None and sample.host != host):
+            if sample.ts < since or (host is not None and (account, sample.host) not in self.hosts):
                 continue
             if len(recipients) < MAX_FACTS and sample.recipient not in recipients:
                 recipients.append(sample.recipient)
@@ -320,6 +363,9 @@ class NewRecipientsDetector(SavedState):
             self.windows[account] = Window.restore(span, rows)
         for account, host, rows in data["hosts"]:
             self.hosts[(account, host)] = Window.restore(span, rows)
+            before = self.pooled.get(account)
+            merged = sorted([*(list(e) for e in (before.entries if before else ())), *rows])
+            self.pooled[account] = Window.restore(span, merged)
         lines = data["lines"]
         for account, rows in data["samples"].items():
             queue: deque[_Sample] = deque(maxlen=MAX_SAMPLES)
@@ -334,4 +380,5 @@ class NewRecipientsDetector(SavedState):
         """Forget the windows, tallies and samples."""
         self.windows.clear()
         self.hosts.clear()
+        self.pooled.clear()
         self.samples.clear()

@@ -51,6 +51,7 @@ class OddHoursDetector(SavedState):
             "the queue; the owner's habits are regular.",
             "Late workers, travellers in other time zones, a deadline weekend. It stays "
             "low on its own; ack --benign teaches the hour.",
+            side="access",
         ),
     )
     defaults: ClassVar[dict[str, Any]] = {
@@ -58,10 +59,10 @@ class OddHoursDetector(SavedState):
         "min_messages": 30,
         "rare_share": 0.005,
         "site_rare_share": 0.002,
-        "score": 25,
-        "score_weekday": 10,
-        "score_warmup": 12,
-        "office_bonus": 8,
+        "score": 15,
+        "score_weekday": 8,
+        "score_warmup": 10,
+        "office_bonus": 5,
     }
 
     def __init__(self, ctx: Context, options: dict[str, Any]) -> None:

@@ -10,13 +10,13 @@ busy hour, unlike a mean).
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Container
 from dataclasses import dataclass, field
 from typing import Any
 
-WEEKS = 8
-"""Weeks of hourly volume history kept per hour-of-week bucket."""
+from kerio_watch.detect.hourly import WEEKS, HourlyVolume
+
+__all__ = ["WEEKS", "HourlyVolume", "Profile"]
 
 MAX_CORRESPONDENTS = 5000
 """Addresses remembered per account (least recently seen are forgotten first)."""
@@ -44,66 +44,6 @@ def _trim(table: dict[str, int], limit: int) -> None:
         keep = sorted(table.items(), key=lambda kv: kv[1], reverse=True)[: limit * 3 // 4]
         table.clear()
         table.update(keep)
-
-
-@dataclass(slots=True)
-class HourlyVolume:
-    """Messages and recipients per hour-of-week bucket, per week."""
-
-    messages: dict[int, dict[int, int]] = field(default_factory=dict)
-    recipients: dict[int, dict[int, int]] = field(default_factory=dict)
-
-    def add(self, how: int, week: int, messages: int, recipients: int) -> None:
-        """Record one finished hour."""
-        weeks = self.messages.get(how)
-        if weeks is None:
-            weeks = self.messages[how] = {}
-        weeks[week] = weeks.get(week, 0) + messages
-        if len(weeks) > WEEKS:
-            del weeks[min(weeks)]
-        weeks = self.recipients.get(how)
-        if weeks is None:
-            weeks = self.recipients[how] = {}
-        weeks[week] = weeks.get(week, 0) + recipients
-        if len(weeks) > WEEKS:
-            del weeks[min(weeks)]
-
-    def norm(self, how: int, weeks_known: int, recipients: bool = False) -> tuple[float, float]:
-        """(median, MAD) of the hour's count over the known weeks, zeros included."""
-        table = self.recipients if recipients else self.messages
-        counts = list(table.get(how, {}).values())
-        span = max(min(weeks_known, WEEKS), len(counts))
-        counts.extend([0] * (span - len(counts)))
-        if not counts:
-            return 0.0, 0.0
-        med = statistics.median(counts)
-        mad = statistics.median(abs(c - med) for c in counts)
-        return float(med), float(mad)
-
-    def peak(self, recipients: bool = False) -> int:
-        """The largest hourly count ever recorded."""
-        table = self.recipients if recipients else self.messages
-        return max((c for weeks in table.values() for c in weeks.values()), default=0)
-
-    def peak_at_hour(self, hour: int, recipients: bool = False, spread: int = 1) -> int:
-        """The largest count recorded within ``spread`` hours of this hour of the day,
-        on any day of the week (a daily schedule: invoices every morning at 06:30)."""
-        table = self.recipients if recipients else self.messages
-        best = 0
-        for day in range(7):
-            for d in range(-spread, spread + 1):
-                for c in table.get((day * 24 + hour + d) % 168, {}).values():
-                    best = max(best, c)
-        return best
-
-    def peak_around(self, how: int, recipients: bool = False, spread: int = 1) -> int:
-        """The largest count recorded within ``spread`` hours of this hour-of-week."""
-        table = self.recipients if recipients else self.messages
-        best = 0
-        for h in range(how - spread, how + spread + 1):
-            for c in table.get(h % 168, {}).values():
-                best = max(best, c)
-        return best
 
 
 @dataclass(slots=True)
@@ -152,6 +92,12 @@ class Profile:
     ip_days: list[int] = field(default_factory=list)
     accepted: dict[str, list[Any]] = field(default_factory=dict)
     """Facts an administrator marked benign (``ack --benign``): never alert on them."""
+    asns: dict[str, list[int]] = field(default_factory=dict)
+    """Networks' owners it used from outside (``AS3320``, or ``AS:<name>``)."""
+    countries: dict[str, list[int]] = field(default_factory=dict)
+    """Countries it used from outside (ISO codes)."""
+    clients: dict[str, list[int]] = field(default_factory=dict)
+    """Mail programs it sends with, by the shape of their Message-IDs."""
     hod: list[int] = field(default_factory=list, repr=False, compare=False)
     """Messages per hour of the day (derived from ``how``; not stored)."""
     dow: list[int] = field(default_factory=list, repr=False, compare=False)
@@ -310,6 +256,17 @@ class Profile:
         self.rcpt_recent += outside
         self.novel_recent += new
 
+    def learn_place(self, as_key: str, country: str, ts: int) -> None:
+        """An outside address of this AS and country was used (empty: unknown)."""
+        if as_key:
+            _bump(self.asns, as_key, ts)
+        if country:
+            _bump(self.countries, country, ts)
+
+    def learn_client(self, client: str, ts: int) -> None:
+        """A message was sent with this kind of mail program."""
+        _bump(self.clients, client, ts)
+
     def learn_mail_service(self, service: str, ts: int) -> None:
         """The ``Service:`` of a sent message."""
         _bump(self.mail_services, service, ts)
@@ -335,6 +292,9 @@ class Profile:
             self.services,
             self.mail_services,
             self.froms,
+            self.asns,
+            self.countries,
+            self.clients,
         ):
             for key in [k for k, e in table.items() if e[1] >= ts]:
                 del table[key]
@@ -389,6 +349,9 @@ class Profile:
             "recent_day": self.recent_day,
             "ip_days": self.ip_days,
             "accepted": self.accepted,
+            "asns": self.asns,
+            "countries": self.countries,
+            "clients": self.clients,
         }
 
     @classmethod

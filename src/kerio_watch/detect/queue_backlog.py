@@ -50,6 +50,7 @@ class QueueBacklogDetector(SavedState):
             "queue fills with the hijacked account's messages long before anyone looks.",
             "A partner's mail server down for hours, a mailing to a slow domain; the "
             "server's own queue problems (then every account is affected).",
+            side="use",
         ),
     )
     defaults: ClassVar[dict[str, Any]] = {

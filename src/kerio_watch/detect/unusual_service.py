@@ -8,6 +8,10 @@ opens (SMTP for a spam bot, webmail for a phishing kit). Three rules:
 - a login protocol the account never used, from outside the trusted networks;
 - a browser (user agent) the account never used for webmail, from outside.
 
+- the mail program that wrote a message (by the shape of its Message-ID, see
+  :mod:`kerio_watch.enrich.clients`), when the account keeps to a few programs and this
+  one is not among them.
+
 An account with little history is compared with the services in use on the site.
 """
 
@@ -24,6 +28,7 @@ from kerio_watch.detect.window import (
     Recent,
     percent,
 )
+from kerio_watch.enrich.clients import client_of
 from kerio_watch.enrich.messages import Submission
 from kerio_watch.events import LoginSucceeded
 from kerio_watch.textsafe import printable
@@ -34,11 +39,23 @@ if TYPE_CHECKING:
 RULE_SERVICE = "kerio.mail.unusual_service"
 RULE_PROTOCOL = "kerio.login.unusual_protocol"
 RULE_AGENT = "kerio.login.new_user_agent"
+RULE_CLIENT = "kerio.mail.new_client"
 DAY = 86400
 
 
 def _total(table: dict[str, list[int]]) -> int:
     return sum(e[0] for e in table.values())
+
+
+def _program(client: str) -> str:
+    """A mail program's name, or the shape of an unknown one's Message-IDs.
+
+    >>> _program("Outlook"), _program("shape h10$h4")
+    ('Outlook', 'a program writing Message-IDs like h10$h4')
+    """
+    if client.startswith("shape "):
+        return f"a program writing Message-IDs like {client[6:]}"
+    return client
 
 
 def _top(table: dict[str, list[int]]) -> str | None:
@@ -61,6 +78,7 @@ class UnusualServiceDetector(SavedState):
             "to the mail program they always use.",
             "A new phone or mail program, a switch from Outlook to webmail; fires once "
             "per service and day; ack --benign teaches the service.",
+            side="access",
         ),
         RuleDoc(
             RULE_PROTOCOL,
@@ -70,6 +88,7 @@ class UnusualServiceDetector(SavedState):
             "An attacker tries the stolen password wherever it works; the owner's "
             "programs use the same protocols every day.",
             "A user setting up a phone or reading mail in a browser while travelling.",
+            side="access",
         ),
         RuleDoc(
             RULE_AGENT,
@@ -79,6 +98,20 @@ class UnusualServiceDetector(SavedState):
             "Phishing kits and session-stealing proxies log in with their own browser "
             "string; weak on its own, it corroborates other signals.",
             "Browser updates change the string; a new computer.",
+            side="access",
+        ),
+        RuleDoc(
+            RULE_CLIENT,
+            "Sent with a mail program it never uses",
+            "A message whose Message-ID has the shape of a mail program (Outlook, "
+            "Thunderbird, Apple Mail, the webmail, or an unknown tool's own pattern) this "
+            "account never used, when nearly all of its mail comes from a few programs.",
+            "Spam tools and scripts write their own Message-IDs; the owner writes with the "
+            "programs on their own computer and phone, wherever they are. A trip does not "
+            "explain it.",
+            "A new phone or mail program (fires once a day per program; ack --benign "
+            "teaches it); messages without a Message-ID are never judged.",
+            side="access",
         ),
     )
     defaults: ClassVar[dict[str, Any]] = {
@@ -91,6 +124,8 @@ class UnusualServiceDetector(SavedState):
         "score_site_service": 20,
         "score_protocol": 15,
         "score_agent": 10,
+        "client_share": 0.9,
+        "score_client": 15,
     }
 
     def __init__(self, ctx: Context, options: dict[str, Any]) -> None:
@@ -105,6 +140,8 @@ class UnusualServiceDetector(SavedState):
         self.score_site = option(options, "score_site_service", d["score_site_service"])
         self.score_protocol = option(options, "score_protocol", d["score_protocol"])
         self.score_agent = option(options, "score_agent", d["score_agent"])
+        self.client_share = option(options, "client_share", d["client_share"])
+        self.score_client = option(options, "score_client", d["score_client"])
         self.recent = Recent(DAY)
 
     def observe(self, item: Submission | LoginSucceeded) -> Sequence[Signal] | None:
@@ -113,7 +150,8 @@ class UnusualServiceDetector(SavedState):
             sub: Submission = item
             if not sub.new_message:
                 return None
-            return self._service(sub)
+            out = [*(self._service(sub) or ()), *self._client(sub)]
+            return out or None
         return self._login(item)  # type: ignore[arg-type]
 
     # -- sending ------------------------------------------------------------------------
@@ -164,6 +202,43 @@ class UnusualServiceDetector(SavedState):
             share = percent(entry[0] / total)
             return self.score_rare, f"usually {usual} ({service} for {share} of its mail)"
         return 0, ""
+
+    def _client(self, sub: Submission) -> list[Signal]:
+        """A mail program (Message-ID shape) the account never used, when it keeps to a
+        few: its three most used programs wrote ``client_share`` of its mail."""
+        client = client_of(sub.event.msg_id)
+        if not client:
+            return []
+        prof = self.ctx.profile(sub.account)
+        table = prof.clients
+        if client in table or prof.is_accepted("clients", client):
+            return []
+        counts = sorted((e[0] for e in table.values()), reverse=True)
+        total = sum(counts)
+        if total < self.min_messages or prof.days_known(sub.ts) < self.min_days:
+            return []
+        if sum(counts[:3]) < self.client_share * total:
+            return []
+        if not self.recent.due((sub.account, "client", client), sub.ts, self.score_client):
+            return []
+        usual = ", ".join(_program(c) for c in prof.top(table, 2))
+        where = f" from {sub.host}" if sub.host else ""
+        summary = (
+            f"{sub.account} sent mail{where} written by {_program(client)}, a mail program "
+            f"it never used (usually {usual}, {total:,} messages)"
+        )
+        return [
+            Signal(
+                RULE_CLIENT,
+                sub.account,
+                sub.ts,
+                self.score_client,
+                printable(summary),
+                sub.host,
+                (sub.event.raw,),
+                facts={"clients": [client]},
+            )
+        ]
 
     # -- logins -------------------------------------------------------------------------
     def _login(self, login: LoginSucceeded) -> Sequence[Signal] | None:

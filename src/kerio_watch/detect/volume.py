@@ -28,8 +28,10 @@ from kerio_watch.detect.state import SavedState
 from kerio_watch.detect.window import (
     DualWindow,
     Recent,
+    Window,
     count,
     number,
+    percent,
 )
 from kerio_watch.enrich.messages import Submission
 from kerio_watch.textsafe import printable
@@ -65,10 +67,12 @@ class _Limits:
 
 
 class _Account:
-    __slots__ = ("limits", "window")
+    __slots__ = ("limits", "novel", "window")
 
     def __init__(self, short: int, long: int) -> None:
         self.window = DualWindow(short, long)
+        self.novel = Window(long)
+        """Recipients, and those the account never wrote to nor heard from."""
         self.limits: _Limits | None = None
 
 
@@ -91,6 +95,7 @@ class VolumeDetector(SavedState):
             "A one-off mass mailing from a normal account, a newly scheduled job. Bulk "
             "senders are learned after two large hours outside incidents, or set "
             '[users."x"] bulk = true; ack --benign accepts the volume as a new peak.',
+            side="use",
         ),
     )
     defaults: ClassVar[dict[str, Any]] = {
@@ -110,6 +115,8 @@ class VolumeDetector(SavedState):
         "score_step": 10,
         "score_max": 75,
         "warmup_score_max": 35,
+        "known_share": 0.3,
+        "known_factor": 0.4,
     }
 
     def __init__(self, ctx: Context, options: dict[str, Any]) -> None:
@@ -133,6 +140,8 @@ class VolumeDetector(SavedState):
         self.score_step = option(options, "score_step", d["score_step"])
         self.score_max = option(options, "score_max", d["score_max"])
         self.warmup_max = option(options, "warmup_score_max", d["warmup_score_max"])
+        self.known_share = option(options, "known_share", d["known_share"])
+        self.known_factor = option(options, "known_factor", d["known_factor"])
         self.accounts: dict[str, _Account] = {}
         self.recent = Recent(self.long_span)
 
@@ -147,6 +156,12 @@ class VolumeDetector(SavedState):
         r = len(item.recipients)
         w = acc.window
         w.add(ts, m, r)
+        if r:
+            prof = self.ctx.profile(account)
+            known = prof.recipients
+            heard = prof.correspondents
+            fresh = sum(1 for x in item.recipients if x not in known and x not in heard)
+            acc.novel.add(ts, r, fresh)
         # Sums over-estimate until expired; the long sums bound the short ones, and the
         # short floors are the lower ones: below them there is nothing to do.
         if w.long_a < self.min_sm and w.long_b < self.min_sr:
@@ -170,27 +185,40 @@ class VolumeDetector(SavedState):
         level = int(math.log2(ratio))
         if not self.recent.due(account, ts, level):
             return None
+        return (self._signal(item, acc, limits, level, ratio_short > ratio_long),)
+
+    def _signal(
+        self, item: Submission, acc: _Account, limits: _Limits, level: int, short: bool
+    ) -> Signal:
+        """The volume signal: its score (weaker when the recipients are people the account
+        knows) and what it says."""
+        account, ts, w = item.account, item.ts, acc.window
         score = min(self.score_max, self.score + self.score_step * level)
         if limits.warmup:
             score = min(score, self.warmup_max)
-        short = ratio_short > ratio_long
+        acc.novel.expire(ts)
+        strangers = acc.novel.b / acc.novel.a if acc.novel.a else 0.0
+        busy = ""
+        if strangers < self.known_share:
+            # Mostly people it knows: a busy day, weak evidence of abuse on its own.
+            score = round(score * self.known_factor)
+            busy = f"; {percent(1 - strangers)} of the recipients are people it knows"
         n_m, n_r = (w.short_a, w.short_b) if short else (w.long_a, w.long_b)
         minutes = max(1, -(-(ts - (w.first_ts(short) or ts)) // 60))
         summary = (
             f"{account} sent {count(n_m, 'message')} to {count(n_r, 'recipient')} "
-            f"in {count(minutes, 'minute')}, {limits.norm}"
+            f"in {count(minutes, 'minute')}, {limits.norm}{busy}"
         )
-        return (
-            Signal(
-                RULE,
-                account,
-                ts,
-                score,
-                printable(summary),
-                item.host,
-                (item.event.raw,),
-                facts={"peak": [w.long_a, w.long_b]},
-            ),
+        return Signal(
+            RULE,
+            account,
+            ts,
+            score,
+            printable(summary),
+            item.host,
+            (item.event.raw,),
+            facts={"peak": [w.long_a, w.long_b]},
+            who=self.ctx.describe_host(item.host),
         )
 
     def _limits(self, account: str, ts: int) -> _Limits:
@@ -256,6 +284,7 @@ class VolumeDetector(SavedState):
             lim = acc.limits
             accounts[account] = {
                 "w": rows,
+                "n": acc.novel.dump(now),
                 "l": None
                 if lim is None or lim.hour != hour
                 else [
@@ -275,6 +304,7 @@ class VolumeDetector(SavedState):
         for account, saved in data["accounts"].items():
             acc = _Account(self.short_span, self.long_span)
             acc.window = DualWindow.restore(self.short_span, self.long_span, saved["w"])
+            acc.novel = Window.restore(self.long_span, saved.get("n", []))
             lim = saved.get("l")
             if lim:
                 acc.limits = _Limits(

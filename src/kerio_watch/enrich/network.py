@@ -7,6 +7,17 @@ import ipaddress
 from collections.abc import Iterable
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+DEFAULT_TRUSTED = (
+    "10.0.0.0/8",
+    "172.16.0.0/12",
+    "192.168.0.0/16",
+    "127.0.0.0/8",
+    "169.254.0.0/16",
+    "::1/128",
+    "fc00::/7",
+    "fe80::/10",
+)
+"""Private and loopback ranges: the trusted networks when none are configured."""
 _MISSING = object()
 
 
@@ -71,6 +82,18 @@ def network_of(host: str) -> str:
         return host
     prefix = 24 if address.version == 4 else 48
     return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
+
+
+def ip_or_none(text: str | None) -> str | None:
+    """The text when it is an IP address (brackets and spaces around it dropped), else None.
+
+    >>> ip_or_none(" 203.0.113.7"), ip_or_none("[2001:db8::1]"), ip_or_none("mx.example.com")
+    ('203.0.113.7', '2001:db8::1', None)
+    """
+    if not text:
+        return None
+    candidate = text.strip().strip("[]")
+    return candidate if is_ip(candidate) else None
 
 
 def is_ip(host: str | None) -> bool:

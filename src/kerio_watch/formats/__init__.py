@@ -1,4 +1,4 @@
-"""Log formats: one parser module per Kerio log, registered by name here.
+"""Log formats: one parser module per Kerio log (and per firewall log), registered here.
 
 To add a format: write ``formats/<name>.py`` with a class implementing
 :class:`kerio_watch.formats.base.Parser`, add one line to :data:`FORMATS`, and add
@@ -10,8 +10,12 @@ from __future__ import annotations
 from kerio_watch.formats.audit import AuditParser
 from kerio_watch.formats.base import Parser
 from kerio_watch.formats.config_log import ConfigLogParser
+from kerio_watch.formats.control import ControlParser
+from kerio_watch.formats.filterlog import FilterlogParser
 from kerio_watch.formats.mail import MailParser
+from kerio_watch.formats.netfilter import NetfilterParser
 from kerio_watch.formats.operations import OperationsParser
+from kerio_watch.formats.pfirewall import PfirewallParser
 from kerio_watch.formats.security import SecurityParser
 from kerio_watch.formats.spam import SpamParser
 from kerio_watch.formats.warning import WarningParser
@@ -24,6 +28,10 @@ FORMATS: dict[str, type[Parser]] = {
     "spam": SpamParser,
     "warning": WarningParser,
     "config": ConfigLogParser,
+    "netfilter": NetfilterParser,
+    "filterlog": FilterlogParser,
+    "pfirewall": PfirewallParser,
+    "control": ControlParser,
 }
 """Log name -> parser class. The name is also the ``log`` of the events it makes."""
 

@@ -4,12 +4,22 @@ On disk, Kerio writes ``[DD/Mon/YYYY HH:MM:SS] message`` in the server's local t
 no offset. Forwarded to syslog, the same message arrives in an RFC 5424 or RFC 3164
 record whose app-name or tag names the log; a syslog server may also write it to a
 file without the ``<PRI>`` part (rsyslog's traditional and high-precision file
-formats). :func:`split_line` handles all of them and returns a :class:`Framed` line.
+formats). :class:`StampParser` and :func:`split_syslog` handle all of them and return
+a :class:`Framed` line.
+
+Firewall logs come in these envelopes too, and in three more that
+:func:`split_syslog` also accepts: the journal (``journalctl -o short`` and
+``short-precise`` are RFC 3164 with optional fractions of seconds, ``short-iso`` is
+the high-precision layout, ``-o json`` is one JSON object per line with
+``__REALTIME_TIMESTAMP`` in microseconds since the epoch, UTC), the BSD format pfSense
+forwards (RFC 3164 without a host name), and W3C extended records
+(``2020-03-13 10:04:33 ALLOW ...``, Windows Firewall's ``pfirewall.log``, local time).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import NamedTuple
 
 MONTHS: dict[str, int] = {
@@ -31,6 +41,7 @@ APP_LOGS: dict[str, str] = {
     "config": "config",
     "error": "error",
     "debug": "debug",
+    "filterlog": "filterlog",
 }
 """Syslog app-names/tags that name a Kerio log. Others (``kerio``) are sniffed."""
 
@@ -150,7 +161,13 @@ def split_syslog(text: str, year: int) -> Framed | None:
         rest = rest[end + 1 :]
         if rest.startswith("1 "):
             return _split_5424(rest[2:])
+    elif rest.startswith('{"'):
+        return _split_journal_json(rest)
     if rest[:4].isdigit() and rest[4:5] == "-":
+        if rest[10:11] == " " and rest[13:14] == ":" and rest[16:17] == ":" and rest[19:20] == " ":
+            # W3C extended (pfirewall.log): "2020-03-13 10:04:33 ALLOW TCP ...", local time
+            w3c = parse_iso(rest[:19])
+            return None if w3c is None else Framed(w3c[0], False, None, rest[20:])
         # rsyslog high-precision file format: "2026-04-01T14:59:31+07:00 host tag: msg"
         parts = rest.split(" ", 3)
         if len(parts) < 4:
@@ -210,8 +227,14 @@ def _structured_data_end(tail: str) -> int:
 
 
 def _split_3164(rest: str, year: int) -> Framed | None:
-    # "Apr  1 14:59:31 host tag[pid]: message"
+    # "Apr  1 14:59:31 host tag[pid]: message". Also accepted: an unpadded day ("Jan 1"),
+    # fractions of seconds (journalctl -o short-precise), no host name (pfSense's BSD
+    # format: "Jul  3 19:10:30 filterlog[72237]: ...") and no tag ("host message").
     if len(rest) < 16 or rest[3] != " " or rest[:3] not in MONTHS:
+        return None
+    if rest[4] != " " and rest[5:6] == " ":
+        rest = rest[:4] + " " + rest[4:]
+    if rest[9:10] != ":" or rest[12:13] != ":":
         return None
     try:
         day = int(rest[4:6])
@@ -219,10 +242,39 @@ def _split_3164(rest: str, year: int) -> Framed | None:
         when = dt.datetime(year, MONTHS[rest[:3]], day, h, m, s, tzinfo=dt.UTC)
     except ValueError:
         return None
-    host_and_rest = rest[16:].split(" ", 1)
-    if len(host_and_rest) < 2:
+    i = 15
+    if rest[i : i + 1] == ".":
+        i += 1
+        while i < len(rest) and rest[i].isdigit():
+            i += 1
+    if rest[i : i + 1] != " ":
         return None
-    tag, sep, message = host_and_rest[1].partition(": ")
+    first, sep, remainder = rest[i + 1 :].partition(" ")
     if not sep:
         return None
-    return Framed(int(when.timestamp()), False, _app_log(tag), message)
+    ts = int(when.timestamp())
+    if first.endswith(":"):  # no host name: the first word is the tag
+        return Framed(ts, False, _app_log(first), remainder)
+    tag, sep, message = remainder.partition(": ")
+    if not sep:
+        return Framed(ts, False, None, remainder)
+    return Framed(ts, False, _app_log(tag), message)
+
+
+def _split_journal_json(text: str) -> Framed | None:
+    """A ``journalctl -o json`` line: its MESSAGE at its ``__REALTIME_TIMESTAMP`` (UTC)."""
+    if "__REALTIME_TIMESTAMP" not in text:
+        return None
+    try:
+        entry = json.loads(text)
+        micros = int(entry["__REALTIME_TIMESTAMP"])
+        message = entry["MESSAGE"]
+        if isinstance(message, list):  # not UTF-8: journald writes the bytes
+            message = bytes(message).decode("utf-8", "replace")
+        ident = entry.get("SYSLOG_IDENTIFIER")
+    except (ValueError, TypeError, KeyError, OverflowError, RecursionError):
+        return None
+    if not isinstance(message, str):
+        return None
+    log = _app_log(ident) if isinstance(ident, str) else None
+    return Framed(micros // 1_000_000, True, log, message)

@@ -44,6 +44,11 @@ KNOWN_KEYS: tuple[str, ...] = (
     "Recipient",
 )
 
+MAX_FIELDS = 32
+"""Fields read from one line at most. Real lines have about ten; each value is found by a
+scan to the next key, so a hostile line of thousands of ``Key: "value`` pairs would
+otherwise cost time quadratic in its length. The rest of such a line is ignored."""
+
 _ACTION = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}(?: |\Z)")
 _FIRST_KEY = re.compile(r"([A-Za-z][A-Za-z0-9 _-]{0,40}?): ")
 _NEXT_KEY = re.compile(
@@ -111,7 +116,7 @@ def parse_fields(text: str) -> dict[str, tuple[str, bool]] | None:
     key_match = _FIRST_KEY.match(text)
     if key_match is None:
         return None
-    while True:
+    for _ in range(MAX_FIELDS):
         key = key_match.group(1)
         value, pos, quoted = _read_value(text, key_match.end(), key)
         fields.setdefault(key, (value, quoted))
@@ -120,6 +125,7 @@ def parse_fields(text: str) -> dict[str, tuple[str, bool]] | None:
         key_match = _FIRST_KEY.match(text, pos + 2)
         if key_match is None:  # pragma: no cover - _NEXT_KEY guarantees a key here
             return fields
+    return fields
 
 
 def _msg_id(value: str) -> str | None:

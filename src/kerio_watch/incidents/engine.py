@@ -1,20 +1,29 @@
 """Incidents: signals about one account become one incident, not an alert storm.
 
 Each rule counts once per incident, at its highest score; the incident's score is the
-sum, plus a corroboration bonus when several independent rules agree. Its severity
-follows the score (and the floors some strong signals carry). A new alert goes out
-only when the incident opens or its severity rises. An incident closes by itself
-after a quiet period in log time; later signals open a new one.
+sum. Its severity is the verdict of :mod:`.verdict` over the signals of the last day (a
+stranger doing harm, or one decisive fact): each rule at its best score within
+:data:`~kerio_watch.incidents.verdict.COMBINE` of the latest signal, so that weak
+signals weeks apart never add up. Incidents about no account (an outside IP alone, a
+LAN machine) are judged by their score and their signals' floors instead: the verdict's
+question, *is this the account's owner?*, has no meaning for them. A new alert goes out
+only when the incident opens or its severity rises, at ``medium`` or above; it explains
+the signals that decided it. What happens after a quiet period in log time is the
+lifecycle's (:mod:`kerio_watch.incidents.lifecycle`): low and medium incidents close,
+high and critical ones wait for a decision, and a quiet one becomes active again (and
+alerts) when the evidence of the last day would make a ``medium`` incident by itself.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from kerio_watch.alerts.model import Alert
 from kerio_watch.detect.base import Signal
+from kerio_watch.incidents import lifecycle
+from kerio_watch.incidents.verdict import COMBINE, explain, judge
 from kerio_watch.severity import Severity
 
 THRESHOLDS: tuple[tuple[int, Severity], ...] = (
@@ -25,18 +34,17 @@ THRESHOLDS: tuple[tuple[int, Severity], ...] = (
 )
 """Score -> severity (the first threshold reached)."""
 
-CORROBORATION_RULES = 3
-CORROBORATION_BONUS = 15
-CORROBORATION_MIN_SCORE = 20
-"""Only rules scoring at least this much count as independent corroboration (weak
-context such as "failed logins for this account from the internet" does not)."""
 IP_CEILING = Severity.LOW
 """Incidents about an IP alone (``ip:<addr>``) never go above this: internet noise is
 constant, and what matters is whether an account was used, which raises the account's
-own incident."""
-ALERT_FROM = Severity.LOW
+own incident. Incidents about a machine on the LAN (``host:<addr>``, from the firewall
+logs) have no ceiling: a PC that sends mail itself is the compromise."""
+MACHINE_KEYS = ("ip:", "host:")
+"""Key prefixes of incidents that are about no account (judged by score, not by the
+verdict's two sides)."""
+ALERT_FROM = Severity.MEDIUM
 """Incidents below this severity are kept (their signals corroborate later ones) but
-raise no alert."""
+raise no alert: one side alone, weakly, is not worth an administrator's attention."""
 QUIET_SECONDS = 24 * 3600
 EXPIRE_EVERY = 300
 MAX_EVIDENCE = 50
@@ -56,14 +64,14 @@ def severity_for(score: int) -> Severity:
 
 @dataclass(slots=True)
 class Incident:
-    """One incident about one key (an account, or ``ip:<addr>``)."""
+    """One incident about one key (an account, ``ip:<addr>`` or ``host:<addr>``)."""
 
     id: int
     key: str
     opened: int
     updated: int
     status: str = "open"
-    """``open``, ``closed`` (quiet), ``benign`` or ``resolved`` (by an administrator)."""
+    """``open``, ``closed`` (expired), ``benign`` or ``resolved`` (by an administrator)."""
     severity: Severity = Severity.INFO
     score: int = 0
     alerted: int = -1
@@ -74,23 +82,61 @@ class Incident:
     facts: dict[str, list[Any]] = field(default_factory=dict)
     source_ips: list[str] = field(default_factory=list)
     first_signal: int = 0
+    window: dict[str, list[Signal]] = field(default_factory=dict)
+    """Per rule, the signals that may still decide the verdict: the strongest of the last
+    :data:`COMBINE` seconds first, then weaker later ones (a monotone queue)."""
+    quiet_since: int | None = None
+    """Set while an open incident that waits for a decision is quiet: the log time of its
+    last signal before the quiet period (weak signals since then do not clear it)."""
 
     @property
     def user(self) -> str | None:
-        """The account, or None for an IP-only incident."""
-        return None if self.key.startswith("ip:") else self.key
+        """The account, or None for an incident about an IP or a LAN machine."""
+        return None if self.key.startswith(MACHINE_KEYS) else self.key
 
     def reasons(self) -> list[Signal]:
         """The best signal of each rule, strongest first."""
         return sorted(self.best.values(), key=lambda s: (-s.score, s.ts))
 
-    def summary(self) -> str:
-        """One explanation joining the reasons."""
-        parts = []
-        for s in self.reasons():
+    def current(self) -> list[Signal]:
+        """The best signal of each rule within the last day (what decides the verdict)."""
+        edge = self.updated - COMBINE
+        out = []
+        for queue in self.window.values():
+            while queue and queue[0].ts < edge:
+                queue.pop(0)
+            if queue:
+                out.append(queue[0])
+        return sorted(out, key=lambda s: (-s.score, s.ts))
+
+    def suspect_ips(self) -> list[str]:
+        """The addresses to act on (block, name in what to do now): for an account, those
+        of the signals that decide the verdict now (the last day's, strongest first), not
+        every address the incident ever saw (the owner's phone a week before the hijack);
+        for an IP or a machine, its addresses."""
+        if self.user is None:
+            return list(self.source_ips)
+        out: list[str] = []
+        for s in self.current():
+            if s.source_ip and s.source_ip not in out:
+                out.append(s.source_ip)
+        return out or list(self.source_ips)
+
+    def evidence_since(self) -> int:
+        """When the evidence of the current verdict began (log time)."""
+        return min((s.ts for s in self.current()), default=self.opened)
+
+    def summary(self, signals: list[Signal] | None = None) -> str:
+        """One explanation: who (access) and what (use), or the decisive fact."""
+        reasons = []
+        for s in self.reasons() if signals is None else signals:
             count = self.counts.get(s.rule, 1)
-            parts.append(s.summary + (f" (x{count})" if count > 1 else ""))
-        return "; ".join(parts)
+            if count > 1:
+                s = replace(s, summary=f"{s.summary} (x{count})")
+            reasons.append(s)
+        if self.user is None:
+            return "; ".join(s.summary for s in reasons)
+        return explain(reasons)
 
     def add(self, signal: Signal) -> None:
         """Fold a signal in and recompute the score and severity."""
@@ -99,6 +145,10 @@ class Incident:
             self.best[signal.rule] = signal
         self.counts[signal.rule] = self.counts.get(signal.rule, 0) + 1
         self.updated = max(self.updated, signal.ts)
+        queue = self.window.setdefault(signal.rule, [])
+        while queue and queue[-1].score <= signal.score:
+            queue.pop()
+        queue.append(signal)
         for line in signal.evidence:
             if len(self.evidence) < MAX_EVIDENCE and line not in self.evidence:
                 self.evidence.append(line)
@@ -109,16 +159,21 @@ class Incident:
                     known.append(v)
         if signal.source_ip and signal.source_ip not in self.source_ips:
             self.source_ips.append(signal.source_ip)
-        score = sum(s.score for s in self.best.values())
-        strong = sum(1 for s in self.best.values() if s.score >= CORROBORATION_MIN_SCORE)
-        if strong >= CORROBORATION_RULES:
-            score += CORROBORATION_BONUS
-        self.score = score
+        self.score = sum(s.score for s in self.best.values())
+        if self.user is not None:
+            self.severity = max(judge(self.current()), self.severity)
+            return
         floor = max((s.min_severity for s in self.best.values()), default=Severity.INFO)
-        severity = max(severity_for(score), floor, self.severity)
-        if self.key.startswith("ip:"):
-            severity = min(severity, IP_CEILING)
-        self.severity = severity
+        severity = max(severity_for(self.score), floor, self.severity)
+        self.severity = min(severity, IP_CEILING) if self.key.startswith("ip:") else severity
+
+    def strength(self, signal: Signal) -> Severity:
+        """How strong the evidence is now, for the lifecycle (after :meth:`add`): for an
+        account, the verdict over the last day (after a quiet day, only the signals since;
+        not the whole incident); for an IP or a machine, the signal alone."""
+        if self.user is not None:
+            return judge(self.current())
+        return max(severity_for(signal.score), signal.min_severity)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready data (stored; shown by ``incidents`` and the dashboard)."""
@@ -133,23 +188,13 @@ class Incident:
             "score": self.score,
             "alerted": self.alerted,
             "summary": self.summary(),
-            "signals": [
-                {
-                    "rule": s.rule,
-                    "ts": s.ts,
-                    "score": s.score,
-                    "summary": s.summary,
-                    "source_ip": s.source_ip,
-                    "count": self.counts.get(s.rule, 1),
-                    "min_severity": s.min_severity.label,
-                    "evidence": list(s.evidence),
-                }
-                for s in self.reasons()
-            ],
+            "signals": [_signal_dict(s, self.counts.get(s.rule, 1)) for s in self.reasons()],
+            "window": [_signal_dict(s, 1) for q in self.window.values() for s in q],
             "evidence": self.evidence,
             "facts": self.facts,
             "source_ips": self.source_ips,
             "first_signal": self.first_signal,
+            "quiet_since": self.quiet_since,
         }
 
     @classmethod
@@ -168,21 +213,62 @@ class Incident:
             facts={k: list(v) for k, v in data.get("facts", {}).items()},
             source_ips=list(data.get("source_ips", [])),
             first_signal=int(data.get("first_signal", data["opened"])),
+            quiet_since=data.get("quiet_since"),
         )
         for s in data.get("signals", []):
-            sig = Signal(
-                s["rule"],
-                inc.key,
-                int(s["ts"]),
-                int(s["score"]),
-                s["summary"],
-                s.get("source_ip"),
-                tuple(s.get("evidence", ())),
-                Severity.parse(s.get("min_severity", "info")),
-            )
+            sig = _signal_from(s, inc.key)
             inc.best[sig.rule] = sig
             inc.counts[sig.rule] = int(s.get("count", 1))
+        saved = data.get("window")
+        for s in data.get("signals", []) if saved is None else saved:
+            sig = _signal_from(s, inc.key)
+            inc.window.setdefault(sig.rule, []).append(sig)
         return inc
+
+
+def _signal_dict(s: Signal, count: int) -> dict[str, Any]:
+    return {
+        "rule": s.rule,
+        "ts": s.ts,
+        "score": s.score,
+        "summary": s.summary,
+        "source_ip": s.source_ip,
+        "count": count,
+        "min_severity": s.min_severity.label,
+        "evidence": list(s.evidence),
+        "side": s.side,
+        "who": s.who,
+        "inside": s.inside,
+    }
+
+
+def _signal_from(s: dict[str, Any], key: str) -> Signal:
+    inside = s.get("inside")
+    return Signal(
+        s["rule"],
+        key,
+        int(s["ts"]),
+        int(s["score"]),
+        s["summary"],
+        s.get("source_ip"),
+        tuple(s.get("evidence", ())),
+        Severity.parse(s.get("min_severity", "info")),
+        side=str(s.get("side", "")),
+        who=str(s.get("who", "")),
+        inside=None if inside is None else bool(inside),
+    )
+
+
+def _alert_evidence(inc: Incident, trigger: Signal, reasons: list[Signal]) -> tuple[str, ...]:
+    """At most 20 raw lines: those of the signals that decided the alert first (in log
+    order), then the incident's: a long incident's first lines may be the owner's."""
+    deciding = sorted([trigger, *reasons], key=lambda s: s.ts)
+    lines = dict.fromkeys(line for s in deciding for line in s.evidence)
+    for line in inc.evidence:
+        if len(lines) >= 20:
+            break
+        lines.setdefault(line, None)
+    return tuple(lines)[:20]
 
 
 class IncidentEngine:
@@ -220,30 +306,42 @@ class IncidentEngine:
         inc = self.open.get(key)
         return inc.opened if inc is not None else None
 
+    def evidence_since(self, key: str) -> int | None:
+        """When the evidence of the open incident's verdict began, None if none is open."""
+        inc = self.open.get(key)
+        return inc.evidence_since() if inc is not None else None
+
     def ingest(self, signal: Signal) -> Alert | None:
-        """Fold one signal into its key's incident; an alert if it opened or escalated."""
+        """Fold one signal into its key's incident; an alert if it opened, escalated, or
+        (quiet, waiting for a decision) became active again."""
         if self.suppressed is not None and self.suppressed(signal.key, signal):
             return None
         inc = self.open.get(signal.key)
-        if inc is not None and signal.ts - inc.updated > self.quiet:
-            self._close(inc)
-            inc = None
+        if inc is not None and lifecycle.stale(inc, signal.ts, self.quiet):
+            if lifecycle.expires(inc):
+                self._close(inc)
+                inc = None
+            else:
+                lifecycle.mark_quiet(inc)
         if inc is None:
             inc = Incident(self.next_id(), signal.key, signal.ts, signal.ts, first_signal=signal.ts)
             self.open[signal.key] = inc
         inc.add(signal)
         self.changed[inc.id] = inc
+        back = inc.quiet_since is not None and lifecycle.wakes(inc, inc.strength(signal))
         if int(inc.severity) > inc.alerted and inc.severity >= ALERT_FROM:
             status = "opened" if inc.alerted < 0 else "escalated"
             inc.alerted = int(inc.severity)
             return self._alert(inc, signal, status)
+        if back and inc.severity >= ALERT_FROM:
+            return self._alert(inc, signal, lifecycle.REACTIVATED, f"-{signal.ts}")
         return None
 
-    def _alert(self, inc: Incident, trigger: Signal, status: str) -> Alert:
+    def _alert(self, inc: Incident, trigger: Signal, status: str, suffix: str = "") -> Alert:
         self.alert_count += 1
-        reasons = inc.reasons()
+        reasons = inc.current() if inc.user is not None else inc.reasons()
         return Alert(
-            id=f"{inc.id}-{inc.alerted}",
+            id=f"{inc.id}-{inc.alerted}{suffix}",
             incident_id=inc.id,
             ts=trigger.ts,
             time=self.format_time(trigger.ts),
@@ -251,9 +349,9 @@ class IncidentEngine:
             rule=trigger.rule,
             severity=inc.severity,
             score=inc.score,
-            summary=inc.summary(),
-            source_ip=trigger.source_ip or (inc.source_ips[0] if inc.source_ips else None),
-            evidence=tuple(inc.evidence[:20]),
+            summary=inc.summary(reasons),
+            source_ip=trigger.source_ip or next(iter(inc.suspect_ips()), None),
+            evidence=_alert_evidence(inc, trigger, reasons),
             reasons=tuple(s.summary for s in reasons),
             rules=tuple(s.rule for s in reasons),
             status=status,
@@ -265,7 +363,8 @@ class IncidentEngine:
         self.open.pop(inc.key, None)
 
     def expire(self, now: int) -> None:
-        """Close incidents quiet for longer than the quiet period (log time).
+        """Close low and medium incidents quiet for longer than the quiet period (log
+        time); mark high and critical ones quiet instead (they wait for a decision).
 
         Checked at most every :data:`EXPIRE_EVERY` seconds of log time (a signal for a
         stale incident closes it on arrival anyway).
@@ -273,13 +372,18 @@ class IncidentEngine:
         if now < self._next_expire:
             return
         self._next_expire = now + EXPIRE_EVERY
-        for inc in [i for i in self.open.values() if now - i.updated > self.quiet]:
-            self._close(inc)
+        for inc in [i for i in self.open.values() if lifecycle.stale(i, now, self.quiet)]:
+            if lifecycle.expires(inc):
+                self._close(inc)
+            elif lifecycle.mark_quiet(inc):
+                self.changed[inc.id] = inc
 
     def restore(self, incidents: list[Incident]) -> None:
         """Load the open incidents of an earlier run."""
         for inc in incidents:
-            if inc.status == "open":
+            current = self.open.get(inc.key)
+            # Two open for one key after an undo: the newest takes the new signals.
+            if inc.status == "open" and (current is None or inc.updated > current.updated):
                 self.open[inc.key] = inc
 
     def take_changed(self) -> list[Incident]:

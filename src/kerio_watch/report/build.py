@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 
 from kerio_watch.config import Config
 from kerio_watch.detect.profile import Profile
+from kerio_watch.enrich.geo import open_geo
 from kerio_watch.enrich.network import Networks
-from kerio_watch.report import hardening
+from kerio_watch.report import hardening, machines
 from kerio_watch.report.model import (
     BounceRow,
     GuessSource,
@@ -35,11 +36,12 @@ from kerio_watch.report.model import (
     TrafficBin,
     split_key,
 )
+from kerio_watch.report.periods import DEFAULT_DAYS, default_period, resolve_period
 from kerio_watch.report.servertime import ServerTime, describe_active_hours
+from kerio_watch.respond.views import response_section
 from kerio_watch.store.base import Store
 
 DAY = 86400
-DEFAULT_DAYS = 7
 HISTORY_WINDOWS = 8
 """Earlier windows (of the period's length) that make an account's usual volume."""
 TOP = 10
@@ -51,29 +53,7 @@ MIN_MESSAGES_FOR_HOURS = 20
 """Learned hours count only once the account has sent this many messages."""
 
 ActivityRow = tuple[int, str, str, str, int]
-
-
-def default_period(store: Store, days: int = DEFAULT_DAYS) -> Period:
-    """The last ``days`` of log time in the database (ending after its newest hour)."""
-    span = store.activity_span()
-    if span is None:
-        return Period(0, days * DAY)
-    until = span[1] + 3600
-    return Period(until - days * DAY, until)
-
-
-def resolve_period(store: Store, since: int | None, until: int | None) -> Period:
-    """Fill in whatever ``--since``/``--until`` left open."""
-    if since is None and until is None:
-        return default_period(store)
-    if until is None:
-        span = store.activity_span()
-        until = max(span[1] + 3600, (since or 0) + 3600) if span else (since or 0) + 7 * DAY
-    if since is None:
-        since = until - DEFAULT_DAYS * DAY
-    if since >= until:
-        raise ValueError("--since must be before --until")
-    return Period(since, until)
+__all__ = ["DEFAULT_DAYS", "ReportBuilder", "build_report", "default_period", "resolve_period"]
 
 
 @dataclass
@@ -102,6 +82,7 @@ class ReportBuilder:
         self.st = st
         self.mail_server = mail_server
         self.networks = Networks(config.site.trusted_networks)
+        self.geo = open_geo(config.enrich)
         self.rows = store.activity(period.since, period.until)
         self.by_kind: dict[str, list[ActivityRow]] = defaultdict(list)
         for row in self.rows:
@@ -143,6 +124,9 @@ class ReportBuilder:
             heatmaps=self.heatmaps(incidents),
             hardening=self.hardening(),
             empty=not self.rows,
+            response=response_section(
+                self.store, self.period.since, self.period.until, self.st.iso
+            ),
         )
 
     def totals(self) -> Totals:
@@ -278,6 +262,7 @@ class ReportBuilder:
                     e.last,
                     new,
                     sorted(e.agents),
+                    self.geo.lookup(host).label(),
                 )
             )
         return sorted(rows, key=lambda r: (not r.new, -r.count, r.account, r.address))
@@ -426,7 +411,7 @@ class ReportBuilder:
         profiles = [p for p in (self.profile(a) for a in self.store.accounts()) if p is not None]
         spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
         for inc in self.store.incidents(limit=5000):
-            if inc.user and inc.status != "benign":
+            if inc.user and inc.status != "benign" and inc.severity >= hardening.SUSPECT_FROM:
                 spans[inc.user].append((inc.first_signal or inc.opened, inc.updated))
         uses = hardening.service_use(profiles, seen, spans)
         return Hardening(
@@ -445,4 +430,7 @@ def build_report(
     mail_server: str | None = None,
 ) -> Report:
     """The report for one period."""
-    return ReportBuilder(store, config, period, st, mail_server).build()
+    server = mail_server or machines.known_mail_server(store, config)
+    report = ReportBuilder(store, config, period, st, server).build()
+    report.direct_smtp = machines.direct_smtp_section(store, config, period)
+    return report

@@ -9,7 +9,7 @@ the functions return :class:`markupsafe.Markup` that templates insert as it is.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from markupsafe import Markup, escape
 
@@ -183,38 +183,83 @@ def traffic_chart(
                 )
         tick += 86400
     # incidents: medium and above get a line and a label; the rest a tick on the axis
-    last_label = -1e9
-    for inc in sorted(incidents, key=lambda i: i.opened):
-        if not start <= inc.opened < end:
-            continue
+    shown = [i for i in incidents if start <= i.opened < end]
+    body += incident_markers(shown, x_of, st, (top, low_base, width - right))
+    return _svg(width, height, "Mail traffic with incidents", body)
+
+
+MARKER_GAP = 14.0
+"""Markers closer than this (pixels) are drawn as one, listing every incident."""
+TICK_GAP = 4.0
+LABEL_GAP = 40.0
+_ORDER = ("info", "low", "medium", "high", "critical")
+
+
+def _clusters(
+    incidents: Sequence[IncidentRow], x_of: Callable[[int], float], gap: float
+) -> list[tuple[float, list[IncidentRow]]]:
+    """Incidents grouped so that no two groups are closer than ``gap`` pixels; each
+    group at the position of its first incident."""
+    groups: list[tuple[float, list[IncidentRow]]] = []
+    for inc in sorted(incidents, key=lambda i: (i.opened, i.id)):
         x = x_of(inc.opened)
-        colour = SEVERITY_COLOURS.get(inc.severity, MUTED)
-        tip = escape(
-            f"#{inc.id} {inc.severity} {inc.key} at {st.fmt(inc.opened)}: {inc.summary[:300]}"
+        if groups and x - groups[-1][0] < gap:
+            groups[-1][1].append(inc)
+        else:
+            groups.append((x, [inc]))
+    return groups
+
+
+def _tip(group: list[IncidentRow], st: ServerTime) -> str:
+    lines = [
+        f"#{i.id} {i.severity} {i.key} at {st.fmt(i.opened)}: {i.summary[:200]}" for i in group[:12]
+    ]
+    if len(group) > 12:
+        lines.append(f"and {len(group) - 12} more")
+    return "\n".join(lines)
+
+
+def incident_markers(
+    incidents: Sequence[IncidentRow],
+    x_of: Callable[[int], float],
+    st: ServerTime,
+    frame: tuple[float, float, float],
+) -> list[str]:
+    """Incident markers that never overlap: a line and a triangle per group of medium or
+    worse incidents (labelled when there is room), a tick on the axis per group of the
+    others. ``frame`` is (top, bottom, right edge) of the plot."""
+    top, bottom, right = frame
+    out: list[str] = []
+    serious = [i for i in incidents if i.severity not in ("low", "info")]
+    minor = [i for i in incidents if i.severity in ("low", "info")]
+    for x, group in _clusters(minor, x_of, TICK_GAP):
+        worst = max(group, key=lambda i: _ORDER.index(i.severity)).severity
+        out.append(
+            f'<g class="incident-marker"><title>{escape(_tip(group, st))}</title>'
+            f'<rect x="{_num(x - 1)}" y="{_num(bottom - 6)}" width="2" height="10" '
+            f'fill="{SEVERITY_COLOURS.get(worst, MUTED)}"/></g>'
         )
-        if inc.severity in ("low", "info"):
-            body.append(
-                f'<g class="incident-marker"><title>{tip}</title>'
-                f'<rect x="{_num(x - 1)}" y="{low_base - 6}" width="2" height="10" '
-                f'fill="{colour}"/></g>'
-            )
-            continue
+    last_label = -1e9
+    for x, group in _clusters(serious, x_of, MARKER_GAP):
+        worst = max(group, key=lambda i: _ORDER.index(i.severity)).severity
+        colour = SEVERITY_COLOURS.get(worst, MUTED)
         label = ""
-        if x - last_label >= 34:
+        if x - last_label >= LABEL_GAP:
             last_label = x
+            text = f"#{group[0].id}" + (f" +{len(group) - 1}" if len(group) > 1 else "")
             label = (
-                _text(x + 8, top + 10, f"#{inc.id}", 11, fill=colour, weight="bold")
-                if x < width - right - 40
-                else _text(x - 8, top + 10, f"#{inc.id}", 11, "end", colour, "bold")
+                _text(x + 8, top + 10, text, 11, fill=colour, weight="bold")
+                if x < right - 60
+                else _text(x - 8, top + 10, text, 11, "end", colour, "bold")
             )
-        body.append(
-            f'<g class="incident-marker"><title>{tip}</title>'
-            f'<line x1="{_num(x)}" x2="{_num(x)}" y1="{top}" y2="{low_base}" stroke="{colour}" '
+        out.append(
+            f'<g class="incident-marker"><title>{escape(_tip(group, st))}</title>'
+            f'<line x1="{_num(x)}" x2="{_num(x)}" y1="{top}" y2="{bottom}" stroke="{colour}" '
             f'stroke-width="1.5" stroke-dasharray="4,2"/>'
             f'<path d="M{_num(x - 6)},{top - 10} L{_num(x + 6)},{top - 10} L{_num(x)},{top} Z" '
             f'fill="{colour}"/>{label}</g>'
         )
-    return _svg(width, height, "Mail traffic with incidents", body)
+    return out
 
 
 def _cell_colour(value: int, vmax: int) -> str:

@@ -5,8 +5,10 @@
   account never used them); accounts with the same set are grouped into one policy.
 - Accounts reached from outside the trusted networks, per service.
 - An egress rule for the LAN firewall that lets only the mail server reach the mail
-  ports: an infected PC that talks SMTP straight to the internet never touches Kerio,
-  so nothing in its logs would show it.
+  ports (nftables, iptables, pfSense/OPNsense, Kerio Control): an infected PC that talks
+  SMTP straight to the internet never touches Kerio, so nothing in its logs would show
+  it. The firewall then logs the attempts, and kerio-watch reads those logs
+  (docs/firewall.md).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from kerio_watch.report.model import (
     ServiceUse,
     split_key,
 )
+from kerio_watch.severity import Severity
 
 ACCESS_SERVICES: tuple[tuple[str, str], ...] = (
     ("SMTP", "sending with a mail client (authenticated SMTP)"),
@@ -37,7 +40,11 @@ ACCESS_SERVICES: tuple[tuple[str, str], ...] = (
 )
 """Services of a Kerio Connect access policy, in the order its dialog lists them."""
 
-MAIL_PORTS = (25, 465, 587)
+MAIL_PORTS = (25, 465, 587, 2525)
+SUSPECT_FROM = Severity.HIGH
+"""Services first used around an incident at least this severe may be the intruder's. A
+weaker incident (an info one on the first day of learning, say) says nothing about the
+services the account went on using every day."""
 
 _MATCHES: tuple[tuple[str, str], ...] = (
     ("ACTIVESYNC", "ActiveSync"),
@@ -83,8 +90,9 @@ def service_use(
     Args:
         profiles: the accounts' profiles.
         seen: account -> logged name -> uses in the period (logins and sends).
-        incident_spans: account -> (opened, updated) of its incidents that were not
-            found benign; a service first used around one may be the intruder's.
+        incident_spans: account -> (opened, updated) of its incidents that reached
+            :data:`SUSPECT_FROM` and were not found benign; a service first used around
+            one may be the intruder's.
     """
     names = [name for name, _ in ACCESS_SERVICES]
     spans = incident_spans or {}
@@ -165,15 +173,48 @@ WHY_EGRESS = (
     "SMTP straight to mail servers on the internet. Nothing of that passes through Kerio "
     "Connect, so nothing shows in its logs, in this report or in any kerio-watch alert, "
     "while your public address lands on blocklists. With this rule on the LAN's firewall "
-    "only the mail server may open connections to ports 25, 465 and 587; every other "
-    "machine's attempt is rejected and logged, and the firewall log names the infected "
-    "machine. Users' mail clients are not affected: they submit to the mail server, "
-    "which is on the inside."
+    "only the mail server may open connections to ports 25, 465, 587 and 2525; every "
+    "other machine's attempt is rejected and logged, and the firewall log names the "
+    "infected machine (give that log to kerio-watch and it raises an incident naming the "
+    "machine's users). Users' mail clients are not affected: they submit to the mail "
+    "server, which is on the inside."
 )
 
 
+def _pfsense(server: str, v6: bool) -> str:
+    family = "IPv6" if v6 else "IPv4"
+    ports = " ".join(str(p) for p in MAIL_PORTS)
+    return (
+        "# pfSense or OPNsense (web interface). Firewall > Aliases > Ports:\n"
+        f"#   name MAIL_PORTS, ports {ports}\n"
+        "# Firewall > Rules > LAN, these two at the top, in this order:\n"
+        f"#   1. Pass    {family}  TCP  source: single host {server}  destination: any\n"
+        "#              destination port: MAIL_PORTS   description: mail server may send\n"
+        "#   2. Reject  IPv4+IPv6  TCP  source: LAN net  destination: any\n"
+        "#              destination port: MAIL_PORTS   Log: on\n"
+        "#              description: no direct SMTP from the LAN\n"
+        "# The rejected attempts go to the filter log (filterlog); forward it by syslog or\n"
+        "# give /var/log/filter.log to kerio-watch.\n"
+    )
+
+
+def _kerio_control(server: str) -> str:
+    ports = ", ".join(str(p) for p in MAIL_PORTS)
+    return (
+        "# Kerio Control (administration interface).\n"
+        f"# Definitions > Services: a group MAIL_PORTS with TCP ports {ports}.\n"
+        "# Traffic Rules, these two above the rule that lets the LAN reach the internet:\n"
+        f"#   1. Mail server may send   Source: host {server}   Destination: Internet\n"
+        "#      Interfaces   Service: MAIL_PORTS   Action: Allow\n"
+        "#   2. No direct SMTP from the LAN   Source: Trusted/Local Interfaces\n"
+        "#      Destination: Internet Interfaces   Service: MAIL_PORTS   Action: Deny\n"
+        "#      Log: Log packets (they go to the Filter log, which kerio-watch reads)\n"
+    )
+
+
 def egress_rule(mail_server: str | None) -> EgressRule:
-    """nftables and iptables rules for the LAN's firewall (the forward path).
+    """Rules for the LAN's firewall (the forward path): nftables, iptables, pfSense and
+    OPNsense, Kerio Control.
 
     Args:
         mail_server: the mail server's address as the firewall sees it; None writes a
@@ -224,4 +265,6 @@ def egress_rule(mail_server: str | None) -> EgressRule:
         nft,
         "\n".join(lines) + "\n",
         WHY_EGRESS,
+        _pfsense(server, v6),
+        _kerio_control(server),
     )

@@ -55,6 +55,8 @@ class IncidentRow:
     rules: list[str]
     reasons: list[str] = field(default_factory=list)
     """Each rule's explanation, strongest first (the summary joins them)."""
+    quiet_since: int | None = None
+    """An open incident waiting for a decision without signals since then."""
 
     @property
     def headline(self) -> str:
@@ -80,6 +82,7 @@ class IncidentRow:
                 s.summary + (f" (x{inc.counts[s.rule]})" if inc.counts.get(s.rule, 1) > 1 else "")
                 for s in inc.reasons()
             ],
+            inc.quiet_since,
         )
 
 
@@ -107,6 +110,13 @@ class SenderRow:
             return None
         return self.messages / max(self.usual_messages, 1.0)
 
+    @property
+    def recipient_ratio(self) -> float | None:
+        """Recipients against the usual amount (None without history)."""
+        if self.usual_recipients is None:
+            return None
+        return self.recipients / max(self.usual_recipients, 1.0)
+
 
 @dataclass(frozen=True)
 class HostRow:
@@ -123,6 +133,8 @@ class HostRow:
     new: bool
     """Not known to the account's profile before the period."""
     agents: list[str] = field(default_factory=list)
+    where: str = ""
+    """The address's network owner and country (``[enrich]``), if known."""
 
 
 @dataclass(frozen=True)
@@ -256,6 +268,41 @@ class EgressRule:
     nftables: str
     iptables: str
     why: str
+    pfsense: str = ""
+    """pfSense/OPNsense: the alias and the two LAN rules, as steps."""
+    kerio_control: str = ""
+    """Kerio Control: the service group and the two traffic rules, as steps."""
+
+
+@dataclass(frozen=True)
+class MachineRow:
+    """A LAN machine that opened SMTP connections to the internet itself."""
+
+    host: str
+    incident_id: int
+    severity: str
+    status: str
+    opened: int
+    updated: int
+    accounts: list[str]
+    """The accounts that used the machine (mail.log Sender-Host, audit.log logins)."""
+    ports: list[int]
+    headline: str
+    connections: int = 0
+    """SMTP connections the firewall logged from the machine in the period."""
+    blocked: int = 0
+    """...of which it blocked."""
+
+
+@dataclass(frozen=True)
+class DirectSmtp:
+    """The section "Machines that spoke SMTP directly" (from the firewall logs)."""
+
+    machines: list[MachineRow]
+    mail_servers: list[str]
+    """The mail server's addresses, each with where it comes from."""
+    firewall_seen: bool
+    """Whether any firewall log was ever read (else the section cannot say anything)."""
 
 
 @dataclass(frozen=True)
@@ -281,6 +328,29 @@ class Totals:
 
 
 @dataclass
+class ResponseAction:
+    """One containment action of the period (``when``: its wall-clock time)."""
+
+    incident: int
+    account: str | None
+    when: int
+    what: str
+
+
+@dataclass
+class ResponseSection:
+    """Kerio's Administration API: the queue at the last poll and the containment journal."""
+
+    state: str
+    error: str | None
+    queue_total: int | None
+    queue_deferred: int | None
+    polled: int | None
+    senders: list[dict[str, Any]]
+    actions: list[ResponseAction]
+
+
+@dataclass
 class Report:
     """A digest of one period."""
 
@@ -300,11 +370,17 @@ class Report:
     heatmaps: list[Heatmap]
     hardening: Hardening
     empty: bool = False
+    direct_smtp: DirectSmtp | None = None
+    response: ResponseSection | None = None
+    """Only when a follower has used Kerio's API."""
 
 
 def jsonable(value: Any, iso: Any) -> Any:
     """Dataclasses to plain data; ``iso`` turns epoch fields into ISO 8601 text."""
-    time_fields = {"since", "until", "opened", "updated", "first", "last", "ts", "peak_hour"}
+    time_fields = {
+        "since", "until", "opened", "updated", "first", "last", "ts", "peak_hour",
+        "quiet_since", "known_since", "last_seen", "when", "polled",
+    }  # fmt: skip
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         out: dict[str, Any] = {}
         for f in dataclasses.fields(value):
@@ -312,7 +388,7 @@ def jsonable(value: Any, iso: Any) -> Any:
             out[f.name] = (
                 iso(v) if f.name in time_fields and isinstance(v, int) else jsonable(v, iso)
             )
-        for prop in ("ratio", "rate", "total", "days"):
+        for prop in ("ratio", "recipient_ratio", "rate", "total", "days"):
             if hasattr(type(value), prop) and isinstance(getattr(type(value), prop), property):
                 out[prop] = getattr(value, prop)
         return out

@@ -7,11 +7,13 @@ from Queue-IDs; without those, UTC, and the report says so.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from kerio_watch.config import Config, parse_office_hours
+from kerio_watch.store import timezone
 from kerio_watch.store.base import Store
 from kerio_watch.timebase import Timebase
 from kerio_watch.timerange import aware
@@ -35,46 +37,60 @@ class ServerTime:
     note: str
     office: tuple[frozenset[int], int, int] | None = None
     office_text: str | None = None
+    changes: tuple[tuple[int, int], ...] = ()
+    """Inferred offsets with the instants they changed at (a daylight-saving change)."""
 
     @classmethod
     def for_store(cls, config: Config, store: Store) -> ServerTime:
         """The zone from the configuration, else from the last scan, else UTC."""
         office = parse_office_hours(config.site.office_hours) if config.site.office_hours else None
-        zone = config.site.zone()
-        if zone is None and store.get_meta("timezone"):
-            # The zone the scan was configured with, when this command has no config.
-            try:
-                zone = ZoneInfo(store.get_meta("timezone") or "")
-            except (ZoneInfoNotFoundError, ValueError):
-                zone = None
+        text = config.site.office_hours
+        # The zone a scan was configured with, when this command has no config.
+        zone = config.site.zone() or timezone.recorded_zone(store)
         if zone is not None:
-            return cls(zone, 0, f"times in {zone.key}", office, config.site.office_hours)
-        offsets = [int(o) for o in (store.get_meta("utc_offsets") or "").split(",") if o]
-        if offsets:
-            offset = offsets[-1]
-            note = f"times at UTC{_format_offset(offset)} (inferred from Queue-IDs)"
-            if len(offsets) > 1:
-                note += "; the logs span a daylight-saving change, set [site] timezone"
-            return cls(None, offset, note, office, config.site.office_hours)
-        return cls(
-            None,
-            0,
-            "times in UTC (time zone unknown: set [site] timezone)",
-            office,
-            config.site.office_hours,
-        )
+            return cls(zone, 0, f"times in {zone.key}", office, text)
+        changes = timezone.history(store)
+        if changes:
+            shown = "/".join(dict.fromkeys(_format_offset(o) for _, o in changes))
+            note = f"times at UTC{shown} (inferred from Queue-IDs)"
+            if len(changes) > 1:
+                note += "; set [site] timezone to name the zone"
+            return cls(None, changes[-1][1], note, office, text, tuple(changes))
+        return cls(None, 0, "times in UTC (time zone unknown: set [site] timezone)", office, text)
+
+    def offset_at(self, ts: int) -> int:
+        """The UTC offset (seconds east) in force at ``ts`` when no zone is known."""
+        if len(self.changes) < 2:
+            return self.offset
+        i = bisect.bisect_right([at for at, _ in self.changes], ts) - 1
+        return self.changes[max(i, 0)][1]
 
     def local(self, ts: int) -> dt.datetime:
         """An aware datetime on the server's clock."""
         if self.zone is not None:
             return aware(ts, self.zone)
-        return aware(ts, dt.timezone(dt.timedelta(seconds=self.offset)))
+        return aware(ts, dt.timezone(dt.timedelta(seconds=self.offset_at(ts))))
 
     def timebase(self) -> Timebase:
         """A :class:`Timebase` that reads ``--since`` values on this clock."""
         if self.zone is not None:
             return Timebase(self.zone)
+        if len(self.changes) > 1:
+            return Timebase.from_history(list(self.changes))
         return Timebase(None, -self.offset)
+
+    def shift_days(self, ts: int, days: int) -> int:
+        """The same wall-clock time ``days`` calendar days later (earlier if negative):
+        a week before Monday 00:00 is Monday 00:00, across a daylight-saving change too.
+        """
+        naive = self.local(ts).replace(tzinfo=None) + dt.timedelta(days=days)
+        if self.zone is not None:
+            return int(naive.replace(tzinfo=self.zone).timestamp())
+        guess = int(naive.replace(tzinfo=dt.UTC).timestamp())
+        offset = self.local(guess).utcoffset() or dt.timedelta()
+        utc = guess - int(offset.total_seconds())
+        again = self.local(utc).utcoffset() or dt.timedelta()
+        return guess - int(again.total_seconds())
 
     def how(self, ts: int) -> int:
         """Hour of week, 0 = Monday 00:00 local."""

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from rich.console import Console, Group
+from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
 from kerio_watch.alerts.console import SEVERITY_STYLES
+from kerio_watch.report.machines import render_machines_text
 from kerio_watch.report.model import Report, SenderRow
 from kerio_watch.report.servertime import ServerTime
-from kerio_watch.report.timeline import AccountView, Known
+from kerio_watch.report.timeline import AccountView, Known, Normal
 from kerio_watch.severity import Severity
 from kerio_watch.textsafe import printable
 
@@ -43,14 +44,20 @@ def sev(label: str) -> Text:
     return Text(label, style=SEVERITY_STYLES[Severity.parse(label)])
 
 
+def _boxed(body: RenderableType, title: str) -> Panel:
+    """A titled box as wide as its content (never as wide as a pipe's console)."""
+    return Panel(body, title=title, title_align="left", expand=False)
+
+
 def _join(values: Iterable[object]) -> str:
     return ", ".join(printable(str(v)) for v in values)
 
 
-def _ratio(row: SenderRow) -> Text:
-    if row.ratio is None:
+def _ratio(row: SenderRow, recipients: bool = False) -> Text:
+    ratio = row.recipient_ratio if recipients else row.ratio
+    if ratio is None:
         return Text("no history", style="dim")
-    return Text(f"x{row.ratio:.1f}", style="bold red" if row.above_norm else "")
+    return Text(f"x{ratio:.1f}", style="bold red" if row.above_norm else "")
 
 
 def render_report_text(console: Console, r: Report, st: ServerTime) -> None:
@@ -68,6 +75,8 @@ def render_report_text(console: Console, r: Report, st: ServerTime) -> None:
         f"{tot.failed_logins:,} failed logins; {tot.bounces:,} bounces."
     )
     _incidents(console, r, st)
+    render_machines_text(console, r.direct_smtp, st)
+    _response(console, r, st)
     _senders(console, r, st)
     _outside(console, r, st)
     _off_hours(console, r, st)
@@ -116,6 +125,27 @@ def _incidents(console: Console, r: Report, st: ServerTime) -> None:
     console.print(table)
 
 
+def _response(console: Console, r: Report, st: ServerTime) -> None:
+    resp = r.response
+    if resp is None:
+        return
+    head = f"\nKerio API: {resp.state}" + (f" ({t(resp.error or '')})" if resp.error else "")
+    if resp.polled:
+        head += f"; queue at {st.fmt(resp.polled)}: {resp.queue_total} messages"
+        head += f", {resp.queue_deferred} deferred"
+    console.print(Text(head))
+    if resp.senders:
+        table = _table("Queue by sender (last poll)", "account", "queue")
+        for row in resp.senders:
+            table.add_row(t(row["account"]), t(row["text"]))
+        console.print(table)
+    if resp.actions:
+        table = _table("Containment", "incident", "when", "account", "action")
+        for a in resp.actions:
+            table.add_row(f"#{a.incident}", st.fmt(a.when), t(a.account or ""), t(a.what))
+        console.print(table)
+
+
 def _senders(console: Console, r: Report, st: ServerTime) -> None:
     for title, rows in (
         ("Top senders by messages", r.top_by_messages),
@@ -139,7 +169,7 @@ def _senders(console: Console, r: Report, st: ServerTime) -> None:
                 str(s.messages),
                 str(s.recipients),
                 "-" if base is None else f"{base:g}",
-                _ratio(s),
+                _ratio(s, recipients="messages" not in title),
                 peak,
             )
         console.print(table)
@@ -163,7 +193,7 @@ def _outside(console: Console, r: Report, st: ServerTime) -> None:
         via = _join(h.via) + ("".join(f"\n{printable(a)}" for a in h.agents[:3]))
         table.add_row(
             t(h.account),
-            t(h.address),
+            Text(printable(h.address) + (f"\n{printable(h.where)}" if h.where else "")),
             "sent mail" if h.kind == "send" else "logged in",
             Text(via),
             str(h.count),
@@ -277,8 +307,13 @@ def _hardening(console: Console, r: Report, st: ServerTime) -> None:
     console.print(Text(h.egress.why))
     if not h.egress.mail_server:
         console.print(Text("Replace MAIL_SERVER_IP (or pass --mail-server).", style="yellow"))
-    console.print(Panel(Text(h.egress.nftables.rstrip()), title="nftables", title_align="left"))
-    console.print(Panel(Text(h.egress.iptables.rstrip()), title="iptables", title_align="left"))
+    console.print(_boxed(Text(h.egress.nftables.rstrip()), "nftables"))
+    console.print(_boxed(Text(h.egress.iptables.rstrip()), "iptables"))
+    for title, text in (
+        ("pfSense, OPNsense", h.egress.pfsense),
+        ("Kerio Control", h.egress.kerio_control),
+    ):
+        console.print(_boxed(Text(text.rstrip()), title))
 
 
 def _known_lines(items: list[Known], tag_trust: bool = False) -> Text:
@@ -290,7 +325,36 @@ def _known_lines(items: list[Known], tag_trust: bool = False) -> Text:
         out.append(f"  {k.count}x", style="dim")
         if tag_trust and k.trusted is False:
             out.append(" outside LAN", style="yellow")
+        if k.where:
+            out.append(f" ({printable(k.where)})", style="dim")
     return out or Text("-", style="dim")
+
+
+def _normal_table(n: Normal, st: ServerTime) -> Table:
+    """What is normal for an account, as a two-column table."""
+    table = Table(show_header=False, box=None, padding=(0, 2))
+    table.add_column(style="bold")
+    table.add_column()
+    table.add_row("known since", f"{st.fmt(n.known_since)} (last seen {st.fmt(n.last_seen)})")
+    table.add_row("usually sends", n.active_hours)
+    table.add_row(
+        "typical volume",
+        f"a busy hour: {n.typical_hour:g}, peak {n.peak_hour} messages; "
+        f"{n.recipients_per_message:.1f} recipients per message; {n.messages} learned"
+        + (" (bulk sender)" if n.bulk else ""),
+    )
+    for label, items, trust in (
+        ("sending hosts", n.hosts, True),
+        ("login addresses", n.login_ips, True),
+        ("countries, networks", n.places, False),
+        ("services", n.services, False),
+        ("From addresses", n.froms, False),
+        ("user agents", n.user_agents, False),
+    ):
+        table.add_row(label, _known_lines(items, trust))
+    for fact, values in n.accepted.items():
+        table.add_row(f"accepted {fact}", Text(_join(values)))
+    return table
 
 
 def render_account_text(console: Console, view: AccountView, st: ServerTime, limit: int) -> None:
@@ -307,25 +371,8 @@ def render_account_text(console: Console, view: AccountView, st: ServerTime, lim
             )
         )
     else:
-        table = Table(show_header=False, box=None, padding=(0, 2))
-        table.add_column(style="bold")
-        table.add_column()
-        table.add_row("known since", f"{st.fmt(n.known_since)} (last seen {st.fmt(n.last_seen)})")
-        table.add_row("usually sends", n.active_hours)
-        table.add_row(
-            "typical volume",
-            f"a busy hour: {n.typical_hour:g}, peak {n.peak_hour} messages; "
-            f"{n.recipients_per_message:.1f} recipients per message; {n.messages} learned"
-            + (" (bulk sender)" if n.bulk else ""),
-        )
-        table.add_row("sending hosts", _known_lines(n.hosts, True))
-        table.add_row("login addresses", _known_lines(n.login_ips, True))
-        table.add_row("services", _known_lines(n.services))
-        table.add_row("From addresses", _known_lines(n.froms))
-        table.add_row("user agents", _known_lines(n.user_agents))
-        for fact, values in n.accepted.items():
-            table.add_row(f"accepted {fact}", Text(_join(values)))
-        console.print(Panel(table, title="What is normal for this account", title_align="left"))
+        table = _normal_table(n, st)
+        console.print(_boxed(table, "What is normal for this account"))
     if view.incidents:
         inc = Table(
             "severity",

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from kerio_watch.config import Config
 from kerio_watch.detect.profile import Profile
+from kerio_watch.enrich.geo import GeoIndex, open_geo, owner_label
 from kerio_watch.enrich.network import Networks
 from kerio_watch.report.build import MIN_MESSAGES_FOR_HOURS, QUIET_SHARE
+from kerio_watch.report.machines import machine_incidents
 from kerio_watch.report.model import IncidentRow, Period, split_key
+from kerio_watch.report.periods import days_before
 from kerio_watch.report.servertime import ServerTime, describe_active_hours
 from kerio_watch.store.base import Store
 
@@ -34,6 +37,8 @@ class Known:
     last: int
     trusted: bool | None = None
     """For addresses: inside the trusted networks (None: not an IP address)."""
+    where: str = ""
+    """For outside addresses: their network owner and country (``[enrich]``)."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,8 @@ class Normal:
     services: list[Known]
     froms: list[Known]
     user_agents: list[Known]
+    places: list[Known]
+    """Countries and network owners (AS) it used from outside."""
     typical_hour: float
     """Median messages in the hours of the week the account usually sends."""
     peak_hour: int
@@ -101,15 +108,25 @@ class AccountView:
     totals: dict[str, int]
 
 
-def _known(table: dict[str, list[int]], networks: Networks | None = None) -> list[Known]:
+def _known(
+    table: dict[str, list[int]], networks: Networks | None = None, geo: GeoIndex | None = None
+) -> list[Known]:
     top = sorted(table.items(), key=lambda kv: (-kv[1][0], kv[0]))[:TOP_VALUES]
-    return [
-        Known(k, v[0], v[1], v[2], networks.is_trusted(k) if networks is not None else None)
-        for k, v in top
-    ]
+    out = []
+    for k, v in top:
+        trusted = networks.is_trusted(k) if networks is not None else None
+        where = geo.lookup(k).label() if geo is not None and trusted is False else ""
+        out.append(Known(k, v[0], v[1], v[2], trusted, where))
+    return out
 
 
-def normal_of(profile: Profile, networks: Networks) -> Normal:
+def _places(profile: Profile) -> list[Known]:
+    countries = _known(profile.countries)
+    owners = [replace(k, value=owner_label(k.value)) for k in _known(profile.asns)]
+    return countries + owners
+
+
+def normal_of(profile: Profile, networks: Networks, geo: GeoIndex | None = None) -> Normal:
     """The profile, summarised for people."""
     busy = [
         statistics.median(weeks.values())
@@ -122,11 +139,12 @@ def normal_of(profile: Profile, networks: Networks) -> Normal:
         profile.last_ts,
         profile.messages,
         describe_active_hours(profile.how),
-        _known(profile.hosts, networks),
-        _known(profile.login_ips, networks),
+        _known(profile.hosts, networks, geo),
+        _known(profile.login_ips, networks, geo),
         _known(profile.services),
         _known(profile.froms),
         _known(profile.user_agents),
+        _places(profile),
         float(statistics.median(busy)) if busy else 0.0,
         profile.volume.peak(),
         profile.recipient_total / profile.messages if profile.messages else 0.0,
@@ -152,15 +170,20 @@ class TimelineBuilder:
         self.config = config
         self.st = st
         self.networks = Networks(config.site.trusted_networks)
+        self.geo = open_geo(config.enrich)
 
     def default_period(self, account: str, days: int = 7) -> Period:
         """The last ``days`` before the account's newest activity (or the store's)."""
         rows = self.store.activity(account=account)
         last = rows[-1][0] if rows else None
+        machines = machine_incidents(self.store, account, 0, 2**62)
+        if machines:  # a machine the account uses sent mail itself after its last activity
+            newest = max(i.updated for i in machines)
+            last = max(last or 0, newest - newest % 3600)
         if last is None:
             span = self.store.activity_span()
             last = span[1] if span else 0
-        return Period(last + 3600 - days * 86400, last + 3600)
+        return days_before(last + 3600, days, self.st)
 
     def _off_hours(self, profile: Profile | None, hour: int) -> bool:
         inside = self.st.in_office_hours(hour)
@@ -215,6 +238,10 @@ class TimelineBuilder:
                 key=account, since=period.since, until=period.until, limit=100
             )
         ]
+        incidents += [  # the machines the account uses that sent mail themselves
+            IncidentRow.of(i)
+            for i in machine_incidents(self.store, account, period.since, period.until)
+        ]
         for inc in incidents:
             entries.append(
                 Entry(
@@ -245,7 +272,7 @@ class TimelineBuilder:
             account,
             period,
             self.st.note,
-            normal_of(profile, self.networks) if profile is not None else None,
+            normal_of(profile, self.networks, self.geo) if profile is not None else None,
             entries,
             incidents,
             hourly,

@@ -10,14 +10,16 @@ from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
+from kerio_watch.simulate.away import Away
 from kerio_watch.simulate.clock import Day, SiteClock
+from kerio_watch.simulate.firewall import FirewallSim, plan_firewall
 from kerio_watch.simulate.internet import Internet, NoiseLogs
 from kerio_watch.simulate.mail import MailLog
 from kerio_watch.simulate.model import LOG_FILES, Scenario, SimConfig, SimResult
 from kerio_watch.simulate.scenarios import Scenarios
 from kerio_watch.simulate.services import Services
 from kerio_watch.simulate.sink import LogSink, NullSink
-from kerio_watch.simulate.site import TRUSTED_NETWORKS, Site, SiteBuilder
+from kerio_watch.simulate.site import ADMIN_IP, LAN_PREFIX, TRUSTED_NETWORKS, Site, SiteBuilder
 from kerio_watch.simulate.text import Text
 from kerio_watch.simulate.users import Logs, UserTraffic
 
@@ -60,18 +62,21 @@ def _simulate(config: SimConfig, directory: Path) -> SimResult:
     clock = SiteClock(config.timezone)
     builder = SiteBuilder(rng, config.domain, config.users)
     site = builder.build()
+    firewall = plan_firewall(config, site, clock, (LAN_PREFIX, ADMIN_IP))  # may seat 2 at 1 PC
     text = Text(rng, site.hostname)
     full = not config.only_mail
     sinks = _open_sinks(config, directory, clock)
     try:
         mail = MailLog(sinks["mail"], rng, site.domains, site.hostname)
         logs = Logs(sinks["audit"], sinks["operations"], sinks["spam"])
-        traffic = UserTraffic(site, mail, logs, clock, rng, text, full)
+        away = Away(site, sinks["audit"], rng, full)
+        traffic = UserTraffic(site, mail, logs, clock, rng, text, full, away)
         noise = NoiseLogs(
             sinks["security"], sinks["audit"], sinks["spam"], sinks["warning"], sinks["config"]
         )
         internet = Internet(site, noise, rng, text)
         days = [Day(clock, i, config.start + timedelta(days=i)) for i in range(config.days)]
+        away.plan(days)
         services = scenarios = None
         if config.scenarios:
             services = Services(site, builder, mail, traffic, clock, rng, text)
@@ -111,7 +116,7 @@ def _simulate(config: SimConfig, directory: Path) -> SimResult:
         for sink in sinks.values():
             sink.close_file()
     truth = scenarios.results(cut) if scenarios is not None else []
-    return _result(config, directory, site, sinks, truth)
+    return _result(config, directory, site, sinks, truth, firewall)
 
 
 def _open_sinks(config: SimConfig, directory: Path, clock: SiteClock) -> dict[str, LogSink]:
@@ -132,8 +137,13 @@ def _result(
     site: Site,
     sinks: dict[str, LogSink],
     truth: list[Scenario],
+    firewall: FirewallSim | None = None,
 ) -> SimResult:
     config_toml = site.config_toml(config.timezone)
+    fw_file, fw_lines = None, 0
+    if firewall is not None:
+        fw_file, fw_lines = firewall.write(directory, sinks["mail"].path, config.scenarios, truth)
+        config_toml += firewall.config_toml()
     (directory / CONFIG_FILE).write_text(config_toml, encoding="utf-8")
     document = {
         "seed": config.seed,
@@ -142,6 +152,7 @@ def _result(
         "timezone": config.timezone,
         "local_domains": list(site.local_domains),
         "scenarios": [s.to_dict() for s in truth],
+        "hosts": [h.to_dict() for h in firewall.hosts] if firewall is not None else [],
     }
     (directory / TRUTH_FILE).write_text(
         json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
@@ -156,4 +167,7 @@ def _result(
         aliases=site.aliases(),
         trusted_networks=TRUSTED_NETWORKS,
         config_toml=config_toml,
+        hosts=tuple(firewall.hosts) if firewall is not None else (),
+        firewall_file=fw_file,
+        firewall_lines=fw_lines,
     )

@@ -13,6 +13,11 @@ HIJACK_KINDS: tuple[str, ...] = (
     "webmail_takeover",
     "guess_then_spam",
     "low_and_slow",
+    "proxy_drip",
+    "reply_chain",
+    "aitm_session",
+    "stuffing_spam",
+    "botnet_spam",
 )
 BENIGN_KINDS: tuple[str, ...] = (
     "traveller",
@@ -20,8 +25,21 @@ BENIGN_KINDS: tuple[str, ...] = (
     "newsletter",
     "erp_invoices",
     "helpdesk",
+    "mass_mailing",
+    "catch_up",
+    "new_phone",
+    "conference",
+    "shared_mailbox",
+    "assistant_alias",
+    "erp_month_end",
 )
 SCENARIO_KINDS: tuple[str, ...] = HIJACK_KINDS + BENIGN_KINDS
+#: Machines on the LAN that speak SMTP to the internet (firewall log), infected first.
+HOST_MALICIOUS_KINDS: tuple[str, ...] = ("infected_pc",)
+HOST_BENIGN_KINDS: tuple[str, ...] = ("mail_server", "smarthost", "swaks_test", "monitoring_probe")
+HOST_KINDS: tuple[str, ...] = HOST_MALICIOUS_KINDS + HOST_BENIGN_KINDS
+#: Firewall log formats the simulator writes ("auto": one per seed, in this order).
+FIREWALL_FORMATS: tuple[str, ...] = ("netfilter", "filterlog", "pfirewall", "control")
 
 #: Log name -> file name, in the order the files are listed in a result.
 LOG_FILES: dict[str, str] = {
@@ -53,6 +71,16 @@ class SimConfig:
     scenarios: bool = True  # plant hijacks and benign look-alikes
     max_mail_lines: int | None = None  # stop when mail.log reaches this many lines
     only_mail: bool = False  # write only mail.log (benchmarks)
+    firewall: str | None = "auto"  # firewall log format (FIREWALL_FORMATS), "auto" or None
+
+    @property
+    def firewall_format(self) -> str | None:
+        """The firewall log to write, or None."""
+        if self.firewall is None or self.only_mail:
+            return None
+        if self.firewall == "auto":
+            return FIREWALL_FORMATS[self.seed % len(FIREWALL_FORMATS)]
+        return self.firewall
 
     def __post_init__(self) -> None:
         if self.days < 1:
@@ -63,6 +91,8 @@ class SimConfig:
             raise ValueError(f"max_mail_lines must not be negative, got {self.max_mail_lines}")
         if "@" in self.domain or "." not in self.domain:
             raise ValueError(f"domain must be a bare domain name, got {self.domain!r}")
+        if self.firewall not in (None, "auto", *FIREWALL_FORMATS):
+            raise ValueError(f"firewall must be one of {FIREWALL_FORMATS}, got {self.firewall!r}")
 
 
 @dataclass(frozen=True)
@@ -91,6 +121,31 @@ class Scenario:
 
 
 @dataclass(frozen=True)
+class HostScenario:
+    """A planted machine that speaks SMTP to the internet (firewall log), as ground truth."""
+
+    kind: str
+    host: str  # the machine's LAN address
+    malicious: bool
+    start: datetime  # aware UTC: its first SMTP connection
+    end: datetime  # aware UTC: its last one
+    users: tuple[str, ...]  # the accounts that use the machine
+    description: str
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form, times as ISO 8601 UTC."""
+        return {
+            "kind": self.kind,
+            "host": self.host,
+            "malicious": self.malicious,
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "users": list(self.users),
+            "description": self.description,
+        }
+
+
+@dataclass(frozen=True)
 class SimResult:
     """What :func:`kerio_watch.simulate.simulate` wrote."""
 
@@ -102,3 +157,6 @@ class SimResult:
     aliases: dict[str, tuple[str, ...]]  # account -> From aliases it legitimately uses
     trusted_networks: tuple[str, ...]  # the LAN/VPN CIDRs of the site
     config_toml: str  # a kerio-watch TOML config for this site
+    hosts: tuple[HostScenario, ...] = ()  # planted machines (firewall log)
+    firewall_file: Path | None = None  # the firewall log written, if any
+    firewall_lines: int = 0

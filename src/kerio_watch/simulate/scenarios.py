@@ -6,16 +6,19 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from kerio_watch.simulate import data
+from kerio_watch.simulate import data, netplan
 from kerio_watch.simulate.clock import Day, SiteClock
 from kerio_watch.simulate.internet import Guesser, named_failure, sasl_failure
-from kerio_watch.simulate.mail import NORMAL, MailLog, TagStats, burst_profile
+from kerio_watch.simulate.mail import NORMAL, MailLog, burst_profile
+from kerio_watch.simulate.mailbox import quoted
 from kerio_watch.simulate.model import HIJACK_KINDS, Scenario
+from kerio_watch.simulate.more import plan_more
 from kerio_watch.simulate.services import Services
 from kerio_watch.simulate.sink import LogSink
 from kerio_watch.simulate.site import ERP_IP, HELPDESK_IPS, NEWSLETTER_IP, Peer, Persona, Site
 from kerio_watch.simulate.text import Text
-from kerio_watch.simulate.users import HOUR, WEBMAIL_HOST, WEBMAIL_SERVICE, UserTraffic, quoted
+from kerio_watch.simulate.truth import describe
+from kerio_watch.simulate.users import HOUR, WEBMAIL_HOST, WEBMAIL_SERVICE, UserTraffic
 
 Hook = Callable[[Day], None]
 
@@ -70,16 +73,20 @@ class Scenarios:
         rng.shuffle(pool)
         used: list[Persona] = []
 
+        def far() -> str:
+            return rng.choice((*netplan.HOSTING_ABROAD, *netplan.FARAWAY)).cidr
+
         def take(wanted: Callable[[Persona], bool]) -> Persona:
-            for p in pool:
-                if p not in used and wanted(p):
-                    used.append(p)
-                    return p
-            for p in pool:
-                if p not in used:
-                    used.append(p)
-                    return p
-            return rng.choice(pool)
+            return fresh(wanted) or fresh(bool) or rng.choice(pool)
+
+        def fresh(wanted: Callable[[Persona], bool]) -> Persona | None:
+            """An account no other scenario uses (None when none is left)."""
+            for quiet in (True, False):
+                for p in pool:
+                    if p not in used and wanted(p) and (not quiet or not (p.travel or p.off_days)):
+                        used.append(p)
+                        return p
+            return None
 
         takeover = take(lambda p: not p.webmail)
         takeover.client, takeover.reader = "outlook", "IMAP"
@@ -90,23 +97,21 @@ class Scenarios:
         night, spoofed, guessed = take(bool), take(bool), take(bool)
         ips = self.site.ips
 
-        self._hook(rng.choice(work), night, "night_burst", ips.fresh("185."), self._night_burst)
-        self._hook(rng.choice(work), spoofed, "spoofed_from", ips.attacker(), self._spoofed_from)
-        self._hook(rng.choice(work), takeover, "webmail_takeover", ips.attacker(), self._takeover)
+        self._hook(rng.choice(work), night, "night_burst", ips.in_net(far()), self._night_burst)
+        self._hook(rng.choice(work), spoofed, "spoofed_from", ips.in_net(far()), self._spoofed_from)
         self._hook(
-            rng.choice(work), guessed, "guess_then_spam", ips.attacker(), self._guess_then_spam
+            rng.choice(work), takeover, "webmail_takeover", ips.in_net(far()), self._takeover
+        )
+        self._hook(
+            rng.choice(work), guessed, "guess_then_spam", ips.in_net(far()), self._guess_then_spam
         )
         i = rng.randrange(max(1, len(work) - 1))
         slow_days = work[i : i + 2]
         self.slow_days = slow_days
-        self._hook(slow_days[0], slow, "low_and_slow", ips.public(), self._low_and_slow)
+        slow_ip = ips.in_net(rng.choice(netplan.HOME_DE).cidr)
+        self._hook(slow_days[0], slow, "low_and_slow", slow_ip, self._low_and_slow)
 
-        i = rng.randrange(max(1, len(work) - 2))
-        hotel = ips.public()
-        traveller.travel = {d.index: hotel for d in work[i : i + 3]}
-        self.plans.append(Plan("traveller", traveller.address, hotel))
-        late.late_days = frozenset(d.index for d in rng.sample(work, min(3, len(work))))
-        self.plans.append(Plan("late_worker", late.address, late.vpn_ip or late.lan_ip))
+        self._plan_lookalikes(work, traveller, late)
         self.spoof_as = rng.choice([p for p in self.site.users if p is not spoofed] or [spoofed])
         svc = self.services
         self.plans += [
@@ -114,6 +119,18 @@ class Scenarios:
             Plan("erp_invoices", svc.billing, ERP_IP),
             Plan("helpdesk", svc.support.address, HELPDESK_IPS[0]),
         ]
+        plan_more(self, days, work, fresh)
+
+    def _plan_lookalikes(self, work: list[Day], traveller: Persona, late: Persona) -> None:
+        """The traveller's three hotel days and the late worker's three evenings."""
+        rng = self.rng
+        i = rng.randrange(max(1, len(work) - 2))
+        hotel = self.site.ips.block(netplan.HOTEL_DE)
+        traveller.travel = {d.index: hotel for d in work[i : i + 3]}
+        traveller.travel_tag = "traveller"
+        self.plans.append(Plan("traveller", traveller.address, f"{hotel}0/24"))
+        late.late_days = frozenset(d.index for d in rng.sample(work, min(3, len(work))))
+        self.plans.append(Plan("late_worker", late.address, late.vpn_ip or late.lan_ip))
 
     def _hook(
         self,
@@ -371,49 +388,7 @@ class Scenarios:
                     start=self.clock.utc(st.first),
                     end=self.clock.utc(min(st.last, until) if until is not None else st.last),
                     source_ip=plan.source_ip,
-                    description=self._describe(plan, st),
+                    description=describe(plan, st, self.clock, len(self.services.subscribers)),
                 )
             )
         return out
-
-    def _describe(self, plan: Plan, st: TagStats) -> str:
-        c = self.clock
-        a, ip, n = plan.account, plan.source_ip, st.messages
-        first, last = c.local_text(st.first), c.local_text(st.last_recv)
-        span = f"{first}–{last[11:] if first[:10] == last[:10] else last} local"
-        bounces = (
-            f"{st.failed} deliveries failed, {st.delayed} were delayed "
-            f"and {st.dsns} bounces came back"
-        )
-        texts = {
-            "night_burst": f"Hijack: {a} sent {n} spam messages to {st.recipients} recipients at "
-            f"night ({span}) over SMTP from {ip}, an address it never used before, right after "
-            f"an SMTP login from it; {bounces}.",
-            "spoofed_from": f"Hijack: {a} authenticated from {ip} and sent {n} phishing messages "
-            f"({span}) with From addresses that are not its own: external senders and the "
-            f"colleague {plan.notes.get('local_from')}.",
-            "webmail_takeover": f"Hijack: a webmail login for {a} from {ip} with the unusual "
-            f"browser '{plan.notes.get('agent')}' was followed by {n} messages to "
-            f"{st.recipients} unknown external recipients ({span}) via Kerio Connect Client, "
-            "although the user normally sends with Outlook over SMTP from the LAN; the attacker "
-            "then deleted sent items.",
-            "guess_then_spam": f"Hijack: {ip} failed {plan.notes.get('failures')} logins for "
-            f"{a} (plus others, and an AntiHammering block), then logged in successfully and "
-            f"sent {n} spam messages to {st.recipients} recipients ({span}); {bounces}.",
-            "low_and_slow": f"Hijack: {a}, normally a webmail user, sent {n} messages to "
-            f"{st.recipients} never-seen external recipients over two office days ({span}) "
-            f"over SMTP from the new address {ip} with a different mail client.",
-            "traveller": f"Benign: {a} travelled and worked from the hotel network {ip} for "
-            f"three days ({span}), sending {n} ordinary messages to usual correspondents with "
-            "the usual client.",
-            "late_worker": f"Benign: {a} answered {n} messages to usual correspondents late in "
-            f"the evening (22:00–23:30) on a few days ({span}) from the usual address {ip}.",
-            "newsletter": f"Benign: {a} sends the weekly newsletter every Tuesday at 10:00 to "
-            f"the same ~{len(self.services.subscribers)} subscribers over SMTP from "
-            f"{NEWSLETTER_IP}; {n} messages in the period.",
-            "erp_invoices": f"Benign: {a} sends 80–150 invoices every weekday 06:30–07:00 from "
-            f"the ERP host {ERP_IP} to a stable customer pool; {n} messages in the period.",
-            "helpdesk": f"Benign: {a} answers 150–250 customer requests a day via webmail, "
-            f"mostly replies to people who wrote first; {n} replies in the period.",
-        }
-        return texts[plan.kind]

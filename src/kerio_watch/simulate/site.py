@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import random
 from dataclasses import dataclass, field
 
-from kerio_watch.simulate import data
+from kerio_watch.simulate import data, netplan
 
 LOCALHOST = "127.0.0.1"
 LAN_PREFIX = "192.168.10."
@@ -51,6 +52,25 @@ class IpRegistry:
 
     def public(self) -> str:
         return self.fresh(f"{self.rng.choice(data.PUBLIC_OCTETS)}.")
+
+    def in_net(self, cidr: str) -> str:
+        """A never handed out address inside a prefix (``"84.128.0.0/12"``)."""
+        net = ipaddress.ip_network(cidr)
+        base, size = int(net.network_address), net.num_addresses
+        for _ in range(1000):
+            ip = str(ipaddress.ip_address(base + self.rng.randrange(1, size - 1)))
+            if ip not in self.used and not ip.endswith((".0", ".255")):
+                self.used.add(ip)
+                return ip
+        raise RuntimeError(f"address space {cidr} exhausted")
+
+    def block(self, nets: tuple[netplan.Net, ...]) -> str:
+        """A /24 inside one of ``nets``, as a prefix ``"a.b.c."`` (a hotel's DHCP pool)."""
+        return self.in_net(self.rng.choice(nets).cidr).rpartition(".")[0] + "."
+
+    def lease(self, block: str) -> str:
+        """A new address in a /24 prefix from :meth:`block`."""
+        return self.fresh(block)
 
     def attacker(self) -> str:
         return self.fresh(self.rng.choice(data.ATTACKER_PREFIXES))
@@ -105,7 +125,10 @@ class Persona:
     reader: str = "IMAP"  # audit protocol of the mail reader: IMAP, POP3 or HTTP/KOFF
     vpn_ip: str | None = None
     home_days: frozenset[int] = frozenset()
-    phone_ips: tuple[str, ...] = ()
+    home_net: str | None = None  # the home line's provider prefix (DSL/cable)
+    home_ip: tuple[int, str] = (-99, "")  # (day it was leased, address): it changes
+    carrier: str | None = None  # the phone's mobile carrier prefix (CGNAT)
+    off_days: frozenset[int] = frozenset()  # vacation
     evening_prob: float = 0.02
     weekend_prob: float = 0.02
     aliases: tuple[str, ...] = ()
@@ -114,7 +137,8 @@ class Persona:
     contacts: list[Peer] = field(default_factory=list)  # weighted by repetition
     repliable: list[tuple[Peer, str]] = field(default_factory=list)  # who wrote, and about what
     inbox: list[tuple[int, str, str, str, str, int]] = field(default_factory=list)
-    travel: dict[int, str] = field(default_factory=dict)  # day index -> hotel IP
+    travel: dict[int, str] = field(default_factory=dict)  # day -> hotel /24 ("a.b.c.") or IP
+    travel_tag: str | None = None  # the scenario its travel belongs to
     late_days: frozenset[int] = frozenset()
     last_smtp: tuple[int, str] = (0, "")
     last_web: tuple[int, str] = (0, "")
@@ -148,6 +172,7 @@ class Site:
     declared_aliases: dict[str, tuple[str, ...]]
     partners: list[str]
     service_accounts: list[str] = field(default_factory=list)
+    holidays: frozenset[int] = frozenset()  # day indexes the office is closed
 
     @property
     def local_domains(self) -> tuple[str, str]:
@@ -311,9 +336,10 @@ class SiteBuilder:
         if rng.random() < 0.3:
             persona.vpn_ip = f"{VPN_PREFIX}{10 + index % 240}"
             persona.home_days = frozenset(rng.sample(range(5), rng.choice((1, 1, 2))))
-        if rng.random() < 0.4:
-            prefix = rng.choice(data.CARRIER_PREFIXES)
-            persona.phone_ips = tuple(self.ips.fresh(prefix) for _ in range(rng.randrange(3, 7)))
+        if rng.random() < 0.45:
+            persona.carrier = rng.choice(netplan.MOBILE_DE).cidr
+        if not persona.vpn_ip or rng.random() < 0.3:
+            persona.home_net = rng.choice(netplan.HOME_DE).cidr
         if rng.random() < 0.2:
             persona.evening_prob = 0.25
         if rng.random() < 0.1:

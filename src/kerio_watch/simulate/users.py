@@ -12,8 +12,10 @@ from math import exp, sqrt
 from typing import NamedTuple
 
 from kerio_watch.simulate import data
+from kerio_watch.simulate.away import Away
 from kerio_watch.simulate.clock import Day, SiteClock
 from kerio_watch.simulate.mail import NORMAL, MailLog
+from kerio_watch.simulate.mailbox import housekeeping, quoted
 from kerio_watch.simulate.sink import LogSink
 from kerio_watch.simulate.site import Peer, Persona, Site, make_person
 from kerio_watch.simulate.text import Text
@@ -65,11 +67,6 @@ class Logs(NamedTuple):
     spam: LogSink
 
 
-def quoted(value: str) -> str:
-    """A value inside double quotes in operations.log (embedded quotes are doubled)."""
-    return value.replace('"', '""')
-
-
 class UserTraffic:
     """Generates each ordinary user's day."""
 
@@ -82,8 +79,10 @@ class UserTraffic:
         rng: random.Random,
         text: Text,
         full: bool,
+        away: Away | None = None,
     ) -> None:
         self.site = site
+        self.away = away or Away(site, logs.audit, rng, full)
         self.mail = mail
         self.logs = logs
         self.clock = clock
@@ -103,48 +102,8 @@ class UserTraffic:
     # -- one user, one day ------------------------------------------------------------------
 
     def day(self, p: Persona, day: Day) -> None:
-        rng = self.rng
-        rnd = rng.random
-        hotel = p.travel.get(day.index)
         inbound = self._inbound(p, day)
-        phone = phone_channel(rng.choice(p.phone_ips)) if p.phone_ips else None
-        sends: list[tuple[int, Channel, str | None]] = []
-        if day.workday and (rnd() > 0.03 or hotel is not None or day.index in p.late_days):
-            if hotel:
-                main = channel(p, hotel)
-            elif p.vpn_ip and day.weekday in p.home_days:
-                main = channel(p, p.vpn_ip)
-            else:
-                main = channel(p, p.lan_ip)
-            tag = "traveller" if hotel else None
-            span, first = p.end - p.start - 600, p.start + 600
-            at, base = day.at, day.base
-            for _ in range(poisson(rng, p.out_mean)):
-                t = (
-                    base + int(first + rnd() * span)
-                    if base is not None
-                    else at(first + rnd() * span)
-                )
-                if phone is not None and rnd() < 0.07:
-                    sends.append((t, phone, None))
-                else:
-                    sends.append((t, main, tag))
-            if self.full:
-                self._reader_logins(p, day, main)
-            if day.index in p.late_days:
-                usual = channel(p, p.vpn_ip or p.lan_ip)
-                for _ in range(rng.randrange(3, 7)):
-                    sends.append((day.at(22 * HOUR + rnd() * 5400), usual, "late_worker"))
-        away = phone or (channel(p, p.vpn_ip) if p.vpn_ip else None)
-        if away is not None:
-            if day.workday and rnd() < p.evening_prob:
-                for _ in range(rng.randrange(1, 4)):
-                    sends.append((day.at(19 * HOUR + rnd() * 12600), away, None))
-            if not day.workday and rnd() < p.weekend_prob:
-                for _ in range(rng.randrange(1, 5)):
-                    sends.append((day.at(10 * HOUR + rnd() * 10 * HOUR), away, None))
-        if phone is not None and self.full:
-            self._phone_logins(p, day, phone.ip)
+        sends = self._plan_sends(p, day)
         sends.sort(key=lambda item: item[0])
         times = [item[0] for item in inbound]
         for t, ch, tag in sends:
@@ -153,8 +112,68 @@ class UserTraffic:
             p.repliable.extend((peer, subj) for _, peer, subj in inbound)
             if len(p.repliable) > 400:
                 del p.repliable[:200]
-        if self.full and day.workday:
-            self._housekeeping(p, day, hotel)
+        if self.full and day.workday and not self.away.off(p, day):
+            hotel = p.travel.get(day.index)
+            ip = self.away.connection(hotel) if hotel else p.lan_ip
+            if not hotel and p.vpn_ip and day.weekday in p.home_days:
+                ip = p.vpn_ip
+            housekeeping(self.logs.operations, self.clock, self.rng, p, day, ip)
+
+    def _plan_sends(self, p: Persona, day: Day) -> list[tuple[int, Channel, str | None]]:
+        """Today's outbound messages: (time, how, scenario tag)."""
+        rng, away = self.rng, self.away
+        rnd = rng.random
+        hotel = p.travel.get(day.index)
+        sends: list[tuple[int, Channel, str | None]] = []
+        if day.workday and not away.off(p, day) and (rnd() > 0.03 or hotel is not None):
+            if hotel:
+                where = hotel
+            elif p.vpn_ip and day.weekday in p.home_days:
+                where = p.vpn_ip
+            else:
+                where = p.lan_ip
+            tag = p.travel_tag if hotel else None
+            span, first = p.end - p.start - 600, p.start + 600
+            at = day.at
+            for _ in range(poisson(rng, p.out_mean * away.busy(p, day))):
+                t = at(first + rnd() * span)
+                if p.carrier and rnd() < 0.07:
+                    sends.append((t, phone_channel(away.phone(p) or ""), None))
+                else:
+                    sends.append((t, channel(p, away.connection(where)), tag))
+            if self.full:
+                self._reader_logins(p, day, where)
+        if day.index in p.late_days:
+            usual = channel(p, p.vpn_ip or p.lan_ip)
+            for _ in range(rng.randrange(3, 7)):
+                sends.append((day.at(22 * HOUR + rnd() * 5400), usual, "late_worker"))
+        self._evenings(p, day, sends)
+        away.phone_logins(p, day)
+        return sends
+
+    def _evenings(self, p: Persona, day: Day, sends: list[tuple[int, Channel, str | None]]) -> None:
+        """A few messages in the evening or at the weekend, from the phone or from home."""
+        rng, away = self.rng, self.away
+        rnd = rng.random
+        if away.off(p, day) and rnd() < 0.7:
+            return
+        if day.workday and rnd() < p.evening_prob:
+            n, start, span = rng.randrange(1, 4), 19 * HOUR, 12600
+        elif not day.workday and rnd() < p.weekend_prob:
+            n, start, span = rng.randrange(1, 5), 10 * HOUR, 10 * HOUR
+        else:
+            return
+        home = away.home(p, day)
+        for _ in range(n):
+            if p.carrier and (home is None or rnd() < 0.5):
+                ch = phone_channel(away.phone(p) or "")
+            elif home is not None:
+                ch = channel(p, home)
+            elif p.vpn_ip:
+                ch = channel(p, p.vpn_ip)
+            else:
+                return
+            sends.append((day.at(start + rnd() * span), ch, None))
 
     def _send(
         self, p: Persona, t: int, ch: Channel, today: Inbound, arrived: int, tag: str | None
@@ -371,27 +390,23 @@ class UserTraffic:
             t, f"HTTP/WebMail: User {p.address} authenticated  from IP address {ip}; {agent}\n"
         )
 
-    def _reader_logins(self, p: Persona, day: Day, main: Channel) -> None:
+    def _reader_logins(self, p: Persona, day: Day, where: str) -> None:
         """The mail client's logins through the working day (webmail: the morning login)."""
         rnd = self.rng.random
         t = day.at(p.start - rnd() * 900)
         end = day.at(p.end)
+        ip = self.away.connection(where)
         if p.webmail:
-            self.webmail_login(p, t, main.ip, p.agent)
-            p.last_web = (t, main.ip)
+            self.webmail_login(p, t, ip, p.agent)
+            p.last_web = (t, ip)
             return
         low, high = (600, 900) if p.reader == "POP3" else (3600, 9000)
         while t < end:
             self.logs.audit.add(
-                t, f"{p.reader}: User {p.address} authenticated  from IP address {main.ip}\n"
+                t, f"{p.reader}: User {p.address} authenticated  from IP address {ip}\n"
             )
             t += low + int(rnd() * (high - low))
-
-    def _phone_logins(self, p: Persona, day: Day, ip: str) -> None:
-        rnd = self.rng.random
-        for _ in range(self.rng.randrange(3, 9)):
-            t = day.at((7 + rnd() * 15.5) * HOUR)
-            self.logs.audit.add(t, f"IMAP: User {p.address} authenticated  from IP address {ip}\n")
+            ip = self.away.connection(where)
 
     def sent_item(
         self, t: int, p: Persona, ip: str, frm: str, subj: str, mid: str, size: int
@@ -405,28 +420,3 @@ class UserTraffic:
             f'Subject: "{quoted(subj)}", Msg-Id: <<{mid}>>, Delivered: {self.clock.wall(t)}, '
             f"Size: {size}\n",
         )
-
-    def _housekeeping(self, p: Persona, day: Day, hotel: str | None) -> None:
-        """operations.log: the user deletes or files a few received messages."""
-        rng = self.rng
-        if p.reader == "POP3" and not p.webmail:
-            return
-        proto = "HTTP/WebMail" if p.webmail else p.reader
-        ip = hotel or (p.vpn_ip if p.vpn_ip and day.weekday in p.home_days else p.lan_ip)
-        a = p.address
-        for _ in range(rng.choice((0, 0, 1, 1, 2, 3))):
-            t = day.at(p.start + rng.random() * (p.end - p.start))
-            candidates = [m for m in p.inbox if m[0] < t]
-            if not candidates:
-                continue
-            item = rng.choice(candidates)
-            p.inbox.remove(item)
-            delivered, name, sender, subj, mid, size = item
-            dest = "Deleted Items" if rng.random() < 0.75 else f"Archiv/{day.date.year}"
-            self.logs.operations.add(
-                t,
-                f"{{MOVE}} Protocol: {proto}, User: {a}, IP: {ip}, Folder: ~{a}/INBOX, "
-                f'Destination Folder: ~{a}/{dest}, From: "{quoted(name)}" <{sender}>, '
-                f'Subject: "{quoted(subj)}", Msg-Id: <<{mid}>>, '
-                f"Delivered: {self.clock.wall(delivered)}, Size: {size}\n",
-            )

@@ -19,9 +19,10 @@ from pathlib import Path
 from typing import IO, NamedTuple
 
 from kerio_watch.errors import SourceError
-from kerio_watch.events import Unparsed
+from kerio_watch.events import Event, Unparsed
 from kerio_watch.formats import FORMATS, sniff_log
 from kerio_watch.formats.envelope import StampParser, split_syslog
+from kerio_watch.sources import firewall
 from kerio_watch.sources.order import merge_by_time
 
 MAX_LINE = 65536
@@ -41,6 +42,7 @@ _NAME_HINTS = {
     "warning": "warning",
     "warn": "warning",
     "config": "config",
+    **firewall.NAME_HINTS,
 }
 
 
@@ -48,7 +50,8 @@ class Record(NamedTuple):
     """One framed line from a source.
 
     ``ts`` is local wall-clock seconds unless ``utc``; ``log`` is the log name the line
-    belongs to (None: sniff the message); ``source`` is the file it came from.
+    belongs to (None: sniff the message); ``source`` is the file it came from;
+    ``event`` is the line already parsed (by the native reader), or None.
     """
 
     ts: int
@@ -58,6 +61,7 @@ class Record(NamedTuple):
     raw: str
     source: LogFile
     lineno: int
+    event: Event | None = None
 
 
 @dataclass(eq=False)
@@ -138,7 +142,7 @@ def _head_lines(log_file: LogFile, count: int = SNIFF_LINES) -> list[str]:
 
 def _inspect(log_file: LogFile, name_hint: str | None) -> LogFile | None:
     """Decide whether a file is a Kerio log, which one, and in which envelope."""
-    head = _head_lines(log_file)
+    head, name_hint = firewall.refine_head(_head_lines(log_file), name_hint)
     if not head:
         log_file.log = name_hint
         return log_file if name_hint else None
@@ -162,6 +166,8 @@ def _inspect(log_file: LogFile, name_hint: str | None) -> LogFile | None:
             log_file.log = named.pop()
         else:
             log_file.log = name_hint  # mixed: each record names or is sniffed for its log
+        if log_file.log is None and not named:
+            log_file.log = firewall.firewall_log([s.message for s in syslog])
         return log_file
     if name_hint:
         log_file.log = name_hint
@@ -282,6 +288,7 @@ def read_records(log_file: LogFile, skip: SkipLine | None = None) -> Iterator[Re
     year = log_file.year
     syslog = log_file.syslog
     log = log_file.log
+    newest = firewall.newest_time(log_file.path) if syslog and log_file.data is None else None
     lineno = 0
     lines = 0
     with _open_binary(log_file) as handle:
@@ -309,16 +316,23 @@ def read_records(log_file: LogFile, skip: SkipLine | None = None) -> Iterator[Re
                                 if skipped:  # "": an earlier run processed it
                                     log_file.events[skipped] += 1
                                 continue
-                        yield _new_record(Record, (ts, False, log, raw[23:], raw, log_file, lineno))
+                        yield _new_record(
+                            Record, (ts, False, log, raw[23:], raw, log_file, lineno, None)
+                        )
                         continue
                 framed = split_syslog(raw, year) if syslog else None
                 if framed is None:
                     framed = stamp_parser.split(raw) if syslog else split_syslog(raw, year)
                 if framed is None:
+                    if firewall.is_header(raw, log):
+                        log_file.events["header"] += 1
+                        continue
                     log_file.note_unparsed(
                         Unparsed(log or "unknown", raw, "no timestamp", log_file.path, lineno)
                     )
                     continue
+                if newest is not None and framed.ts > newest:
+                    framed = firewall.last_year(framed, raw)
                 yield _new_record(
                     Record,
                     (
@@ -329,6 +343,7 @@ def read_records(log_file: LogFile, skip: SkipLine | None = None) -> Iterator[Re
                         raw,
                         log_file,
                         lineno,
+                        None,
                     ),
                 )
         except (OSError, EOFError, gzip.BadGzipFile) as exc:
@@ -339,22 +354,33 @@ def read_records(log_file: LogFile, skip: SkipLine | None = None) -> Iterator[Re
             log_file.lines += lines
 
 
-def merged_records(files: list[LogFile], skip: SkipLine | None = None) -> Iterator[Record]:
+FileReader = Callable[[LogFile, SkipLine | None], Iterator[Record]]
+"""Reads one file's records (:func:`read_records`, or the native engine's reader)."""
+
+
+def merged_records(
+    files: list[LogFile],
+    skip: SkipLine | None = None,
+    when: Callable[[Record], int] | None = None,
+    read: FileReader = read_records,
+) -> Iterator[Record]:
     """All records of all files in time order (files of one log are concatenated; see
-    :mod:`kerio_watch.sources.order`)."""
+    :mod:`kerio_watch.sources.order`); ``when`` puts records framed in UTC on the local
+    clock (``Pipeline.merge_time``)."""
     by_log: dict[str | None, list[LogFile]] = {}
     for f in files:
         by_log.setdefault(f.log, []).append(f)
-    return merge_by_time([_chain(group, skip) for group in by_log.values()], _record_time)
+    streams = [_chain(group, skip, read) for group in by_log.values()]
+    return merge_by_time(streams, when or _record_time)
 
 
 def _record_time(record: Record) -> int:
     return record.ts
 
 
-def _chain(group: list[LogFile], skip: SkipLine | None) -> Iterator[Record]:
+def _chain(group: list[LogFile], skip: SkipLine | None, read: FileReader) -> Iterator[Record]:
     for log_file in group:
-        yield from read_records(log_file, skip)
+        yield from read(log_file, skip)
 
 
 def infer_initial_delta(files: list[LogFile], max_lines: int = 5000) -> int | None:

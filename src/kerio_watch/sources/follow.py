@@ -52,6 +52,7 @@ from kerio_watch.errors import SourceError
 from kerio_watch.events import Unparsed
 from kerio_watch.formats.envelope import split_syslog
 from kerio_watch.sources.files import LogFile, Record, check_readable, decode_line, discover
+from kerio_watch.sources.firewall import is_header
 from kerio_watch.sources.identity import all_older, placement_order, stamp_of
 from kerio_watch.sources.order import smoothed
 from kerio_watch.sources.tail import (
@@ -162,6 +163,8 @@ class Follower:
         self.lines = 0
         """Lines handed over (records and lines without a time stamp)."""
         self.no_timestamp = 0
+        self.when: Callable[[Record], int] | None = None
+        """Where a record sorts among other logs' (``Pipeline.merge_time``; None: its ts)."""
         self._start()
         self._initial = False
 
@@ -694,6 +697,9 @@ class Batch:
             f.source.lines += 1
             if isinstance(record, Record):
                 return record
+            if is_header(record, f.source.log):
+                f.source.events["header"] += 1
+                continue
             follower.no_timestamp += 1
             f.source.note_unparsed(
                 Unparsed(f.source.log or "unknown", record, "no timestamp", f.path, item.lineno)
@@ -710,7 +716,7 @@ def _chain(follower: Follower, group: list[tuple[FollowedFile, int]]) -> Iterato
             lineno += 1
             record = follower.frame(f, data, lineno)
             if isinstance(record, Record):
-                last = record.ts
+                last = record.ts if follower.when is None else follower.when(record)
             yield _Item(last, record, f, end, lineno)
 
 

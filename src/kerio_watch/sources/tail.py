@@ -219,7 +219,13 @@ def size_of(f: FollowedFile) -> int:
 
 
 def read_head(f: FollowedFile, path: str | None = None) -> bytes | None:
-    """The first complete line (or first HEAD_BYTES bytes), None if not there yet."""
+    """The first complete line (or first HEAD_BYTES bytes), None if not there yet.
+
+    A file that starts with W3C directives (``#Version: 1.5``, ``#Fields: ...``, then
+    maybe a blank line: Windows Firewall's ``pfirewall.log``) writes the same directives
+    in every file, so they cannot tell one file from the next: the first line after
+    them is the identity, and the file waits until it has one.
+    """
     path = path or f.path
     try:
         if f.fd is not None and not f.compressed:
@@ -235,10 +241,23 @@ def read_head(f: FollowedFile, path: str | None = None) -> bytes | None:
                 data = handle.read(HEAD_BYTES)
     except (OSError, EOFError, zlib.error):
         return None
-    cut = data.find(b"\n")
+    start = _after_directives(data)
+    cut = data.find(b"\n", start)
     if cut >= 0:
-        return data[: cut + 1]
-    return data if len(data) >= HEAD_BYTES else None
+        return data[start : cut + 1]
+    return data[start:] if len(data) >= HEAD_BYTES and not start else None
+
+
+def _after_directives(data: bytes) -> int:
+    """Offset of the first line after leading ``#`` directives (and blank lines among
+    them); 0 when the data does not start with a directive."""
+    start = 0
+    while data.startswith(b"#", start) or (start and data[start : start + 1] in (b"\n", b"\r")):
+        cut = data.find(b"\n", start)
+        if cut < 0:
+            return start
+        start = cut + 1
+    return start
 
 
 def complete_end(f: FollowedFile) -> int:

@@ -11,7 +11,9 @@ from typing import Any, Protocol
 from kerio_watch.alerts.model import Alert
 from kerio_watch.alerts.queue import Delivery
 from kerio_watch.detect.profile import Profile
+from kerio_watch.incidents.decision import Decision
 from kerio_watch.incidents.engine import Incident
+from kerio_watch.store.query import IncidentQuery
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +106,14 @@ class Store(Protocol):
 
     def incident(self, incident_id: int) -> Incident | None:
         """One incident."""
+        ...
+
+    def incident_page(self, query: IncidentQuery) -> list[Incident]:
+        """One page of incidents, filtered and sorted."""
+        ...
+
+    def count_incidents(self, query: IncidentQuery) -> int:
+        """How many incidents the query's filters match."""
         ...
 
     def save_alerts(self, alerts: Iterable[tuple[Alert, bool]]) -> None:
@@ -226,6 +236,18 @@ class Store(Protocol):
 
     def prune_deliveries(self, before: float) -> int:
         """Delete finished deliveries created before ``before``; returns how many."""
+        ...
+
+    def add_decision(self, decision: Decision) -> int:
+        """Record a decision in the history; returns its id."""
+        ...
+
+    def mark_undone(self, decision_id: int, undo_id: int) -> None:
+        """Note that a decision was undone."""
+        ...
+
+    def decisions(self, incident_id: int | None = None, limit: int = 1000) -> list[Decision]:
+        """Decisions about one incident (or all), oldest first."""
         ...
 
     def record_ack(self, incident_id: int, decision: str) -> None:

@@ -164,12 +164,80 @@ def m005_detector_state(db: sqlite3.Connection) -> None:
     )
 
 
+def m006_responses(db: sqlite3.Connection) -> None:
+    """Containment actions through Kerio's API (the journal) and the queue per sender."""
+    _script(
+        db,
+        """
+        CREATE TABLE response_actions (
+            id INTEGER PRIMARY KEY,
+            incident_id INTEGER NOT NULL,
+            account TEXT,
+            action TEXT NOT NULL,
+            target TEXT NOT NULL,
+            severity TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            dry_run INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            created REAL NOT NULL,
+            updated REAL NOT NULL,
+            expires REAL,
+            calls TEXT NOT NULL,
+            undo TEXT NOT NULL,
+            error TEXT,
+            released_by TEXT,
+            release_reason TEXT
+        );
+        CREATE INDEX response_actions_incident ON response_actions (incident_id);
+        CREATE INDEX response_actions_status ON response_actions (status, expires);
+        CREATE TABLE queue_senders (
+            account TEXT PRIMARY KEY,
+            polled INTEGER NOT NULL,
+            queued INTEGER NOT NULL,
+            deferred INTEGER NOT NULL,
+            domains INTEGER NOT NULL,
+            oldest_age INTEGER NOT NULL,
+            ips TEXT NOT NULL
+        );
+        """,
+    )
+
+
+def m007_decisions(db: sqlite3.Connection) -> None:
+    """The decision history: every acknowledgement with when, who, why, notes and what
+    teaching added (so that it can be undone exactly). Earlier acknowledgements are
+    copied in, with what they taught unknown."""
+    _script(
+        db,
+        """
+        CREATE TABLE decisions (
+            id INTEGER PRIMARY KEY,
+            incident_id INTEGER NOT NULL,
+            decision TEXT NOT NULL,
+            at REAL NOT NULL,
+            by TEXT,
+            why TEXT NOT NULL DEFAULT '',
+            notes TEXT NOT NULL DEFAULT '',
+            data TEXT NOT NULL,
+            undone_by INTEGER
+        );
+        CREATE INDEX decisions_incident ON decisions (incident_id, id);
+        INSERT INTO decisions (incident_id, decision, at, why, data)
+            SELECT incident_id, decision, CAST(strftime('%s', at) AS REAL),
+                   'recorded before the decision history', '{"taught": null}'
+            FROM acks ORDER BY seq
+        """,
+    )
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "initial", m001_initial),
     (2, "follow_files", m002_follow_files),
     (3, "deliveries", m003_deliveries),
     (4, "acks", m004_acks),
     (5, "detector_state", m005_detector_state),
+    (6, "responses", m006_responses),
+    (7, "decisions", m007_decisions),
 ]
 """(version, name, function), in order."""
 

@@ -17,9 +17,10 @@ from typing import Any
 from kerio_watch.alerts.model import Alert
 from kerio_watch.alerts.queue import Delivery
 from kerio_watch.detect.profile import Profile
-from kerio_watch.errors import StoreError
+from kerio_watch.errors import StoreError, StoreMissing
 from kerio_watch.incidents.engine import Incident
 from kerio_watch.store.base import FileCheckpoint
+from kerio_watch.store.decisions import DecisionTable
 from kerio_watch.store.diagnose import (
     ensure_not_emptied,
     is_damage,
@@ -27,6 +28,7 @@ from kerio_watch.store.diagnose import (
     once_held_data,
     unusable,
 )
+from kerio_watch.store.incident_list import IncidentListTable
 from kerio_watch.store.migrations import apply_migrations, schema_version
 
 
@@ -62,7 +64,7 @@ def _dumps(data: Any) -> str:
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
 
-class SQLiteStore:
+class SQLiteStore(DecisionTable, IncidentListTable):
     """State in one SQLite file.
 
     Raises:
@@ -78,7 +80,7 @@ class SQLiteStore:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             if readonly:
                 if not self.path.exists():
-                    raise StoreError(f"{self.path}: no such database (run a scan first)")
+                    raise StoreMissing(f"{self.path}: no such database (run a scan first)")
                 uri = f"file:{self.path}?mode=ro"
                 self.db = sqlite3.connect(uri, uri=True, timeout=10, isolation_level=None)
             else:

@@ -1,18 +1,20 @@
 """The dashboard: a Flask application over the state database.
 
-Pages: open incidents (the home page), one incident with its evidence, explanation and
-the benign/resolve buttons, accounts and one account's charts and timeline, search by
-account, IP or Queue-ID, and the period report (also as an offline HTML file or JSON).
-Every page needs a login (see :mod:`kerio_watch.web.security`). The store is opened
-read-only per request; only an acknowledgement writes, through
-:func:`kerio_watch.incidents.ack.acknowledge`, exactly like ``kerio-watch ack``.
+Pages: the incident pages (:mod:`kerio_watch.web.incident_views`), deciding and undoing
+(:mod:`kerio_watch.web.decide_views`), an outside address (:mod:`kerio_watch.web.address_views`),
+accounts and one account's charts and timeline, search by account, IP or Queue-ID, and
+the period report (also as an offline HTML file or JSON), and releasing a containment
+(:mod:`kerio_watch.web.respond`). Every page needs a login (:mod:`kerio_watch.web.login`,
+:mod:`kerio_watch.web.security`). The store is opened read-only per request
+(:mod:`kerio_watch.web.context`); only a decision writes, through
+:mod:`kerio_watch.incidents.ack`, exactly like ``kerio-watch ack``, and a release,
+through :mod:`kerio_watch.respond`, exactly like ``kerio-watch release``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import ipaddress
-import json
 import re
 import secrets
 from pathlib import Path
@@ -22,36 +24,32 @@ from flask import (
     Flask,
     Response,
     abort,
-    flash,
     g,
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, StrictUndefined
-from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
 
 from kerio_watch import __version__
 from kerio_watch.config import Config
-from kerio_watch.errors import KerioWatchError
-from kerio_watch.incidents.ack import DECISIONS, acknowledge
-from kerio_watch.report.build import DAY, build_report, default_period, resolve_period
-from kerio_watch.report.charts import heatmap, traffic_chart, volume_chart
-from kerio_watch.report.html import render_html, report_charts, stylesheet
-from kerio_watch.report.model import IncidentRow, Period, Report, jsonable
-from kerio_watch.report.servertime import ServerTime
-from kerio_watch.report.timeline import AccountView, account_view
-from kerio_watch.store import open_store
+from kerio_watch.report.build import DAY, default_period, resolve_period
+from kerio_watch.report.html import inert_value, render_html, report_charts, stylesheet
+from kerio_watch.report.model import IncidentRow, Period, jsonable
+from kerio_watch.report.timeline import account_view
 from kerio_watch.store.base import Store
-from kerio_watch.web import security
+from kerio_watch.textsafe import json_text
+from kerio_watch.web import address_views, context, decide_views, incident_views, respond, security
 from kerio_watch.web.cache import ReportCache
+from kerio_watch.web.context import period_report, server_time, store
+from kerio_watch.web.incident_views import account_charts, parse_local
+from kerio_watch.web.login import logged_in, register_login
+from kerio_watch.web.sessions import Sessions
 from kerio_watch.web.settings import WebSettings
 
 PUBLIC_ENDPOINTS = frozenset(("login", "static", "report_css"))
-STATUSES = ("open", "closed", "benign", "resolved", "all")
 _QUEUE_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{8}$", re.IGNORECASE)
 
 
@@ -80,6 +78,7 @@ def create_app(
         ]
     )
     app.jinja_env.undefined = StrictUndefined
+    app.jinja_env.finalize = inert_value
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.config.update(
@@ -87,34 +86,21 @@ def create_app(
         SESSION_COOKIE_NAME="kerio_watch_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_SECURE=settings.secure_cookie,
         PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=security.SESSION_HOURS),
         MAX_CONTENT_LENGTH=64 * 1024,
         TEMPLATES_AUTO_RELOAD=False,
     )
     token = settings.token or start_token
-    throttle = security.LoginThrottle()
+    sessions = Sessions(db_path, security.SESSION_HOURS * 3600)
+    register_login(app, settings, token, sessions)
     css = stylesheet()
     reports = ReportCache(db_path)
     app.extensions["kerio_watch.reports"] = reports
-
-    def store() -> Store:
-        if "store" not in g:
-            g.store = open_store(db_path, readonly=True)
-        s: Store = g.store
-        return s
-
-    def period_report(period: Period) -> Report:
-        """The report of a period, reused until the database changes."""
-        return reports.get(
-            (period.since, period.until),
-            lambda: build_report(store(), config, period, server_time(), mail_server),
-        )
-
-    def server_time() -> ServerTime:
-        if "st" not in g:
-            g.st = ServerTime.for_store(config, store())
-        st: ServerTime = g.st
-        return st
+    context.install(app, context.Deps(db_path, config, mail_server, reports))
+    incident_views.register(app)
+    decide_views.register(app)
+    address_views.register(app)
 
     @app.teardown_appcontext
     def close_store(_exc: BaseException | None) -> None:
@@ -125,8 +111,8 @@ def create_app(
     @app.before_request
     def require_login() -> BaseResponse | None:
         if request.method == "POST":
-            security.check_csrf()
-        if request.endpoint in PUBLIC_ENDPOINTS or session.get("auth") is True:
+            security.check_csrf(https=settings.secure_cookie)
+        if request.endpoint in PUBLIC_ENDPOINTS or logged_in(sessions):
             return None
         return redirect(url_for("login", next=request.full_path.rstrip("?")))
 
@@ -148,127 +134,15 @@ def create_app(
             return url_for("incident", incident_id=int(account[1:]))
         return url_for("account", address=account)
 
-    def login_session() -> BaseResponse:
-        session.clear()
-        session.permanent = True
-        session["auth"] = True
-        security.csrf_token()
-        throttle.succeeded(request.remote_addr or "?")
-        return redirect(security.safe_next(request.values.get("next")))
-
-    # -- login ------------------------------------------------------------------
-    @app.route("/login", methods=["GET", "POST"])
-    def login() -> BaseResponse | str | tuple[str, int]:
-        client = request.remote_addr or "?"
-        error = None
-        given_token = request.values.get("token")
-        if request.method == "POST" or given_token:
-            if throttle.blocked(client):
-                return render_template(
-                    "login.html",
-                    error="Too many failed attempts: wait five minutes.",
-                    password=bool(settings.password_hash),
-                    token=bool(token),
-                ), 429
-            if security.token_ok(token, given_token):
-                return login_session()
-            if request.method == "POST" and security.password_ok(
-                settings.password_hash, request.form.get("password", "")
-            ):
-                return login_session()
-            throttle.failed(client)
-            error = "Wrong password or token."
-        return render_template(
-            "login.html", error=error, password=bool(settings.password_hash), token=bool(token)
-        ), (403 if error else 200)
-
-    @app.post("/logout")
-    def logout() -> BaseResponse:
-        session.clear()
-        return redirect(url_for("login"))
-
     @app.get("/assets/report.css")
     def report_css() -> Response:
         return Response(css, mimetype="text/css", headers={"Cache-Control": "max-age=3600"})
-
-    # -- incidents --------------------------------------------------------------
-    @app.get("/")
-    def index() -> str:
-        s = store()
-        st = server_time()
-        open_incidents = [IncidentRow.of(i) for i in s.incidents(status="open", limit=500)]
-        period = default_period(s)
-        report = period_report(period)
-        return render_template(
-            "index.html",
-            st=st,
-            incidents=_by_severity(open_incidents),
-            report=report,
-            traffic=traffic_chart(report.traffic, report.incidents, st),
-        )
-
-    @app.get("/incidents")
-    def incidents() -> str:
-        status = request.args.get("status", "open")
-        if status not in STATUSES:
-            abort(400, "unknown status")
-        rows = store().incidents(status=None if status == "all" else status, limit=500)
-        return render_template(
-            "incidents.html",
-            st=server_time(),
-            status=status,
-            statuses=STATUSES,
-            incidents=[IncidentRow.of(i) for i in rows],
-        )
-
-    @app.get("/incidents/<int:incident_id>")
-    def incident(incident_id: int) -> str:
-        s = store()
-        st = server_time()
-        inc = s.incident(incident_id)
-        if inc is None:
-            abort(404, f"no incident {incident_id}")
-        view: AccountView | None = None
-        charts: dict[str, Markup] = {}
-        if inc.user:
-            end = inc.updated - inc.updated % 3600 + 3600
-            view = account_view(s, config, st, inc.user, Period(end - 7 * DAY, end))
-            charts = _account_charts(view, st)
-        return render_template(
-            "incident.html",
-            st=st,
-            inc=inc,
-            row=IncidentRow.of(inc),
-            data=inc.to_dict(),
-            view=view,
-            charts=charts,
-            decisions=DECISIONS,
-            nearby=_nearby(view, inc.first_signal or inc.opened, inc.updated) if view else [],
-        )
-
-    @app.post("/incidents/<int:incident_id>/ack")
-    def ack(incident_id: int) -> BaseResponse:
-        decision = request.form.get("decision", "")
-        if decision not in DECISIONS:
-            abort(400, "decision must be benign or resolved")
-        writer = open_store(db_path)
-        try:
-            result = acknowledge(writer, incident_id, decision)
-        except KerioWatchError:
-            abort(404, f"no incident {incident_id}")
-        finally:
-            writer.close()
-        message = f"Incident #{incident_id} marked {decision}."
-        if result.taught:
-            message += " Learned as normal: " + "; ".join(result.taught)
-        flash(message)
-        return redirect(url_for("incident", incident_id=incident_id))
 
     # -- accounts ---------------------------------------------------------------
     @app.get("/accounts")
     def accounts() -> str:
         s = store()
-        period = default_period(s)
+        period = default_period(s, st=server_time())
         totals: dict[str, dict[str, int]] = {}
         for account, kind, n in s.account_totals(
             period.since, period.until, ("send", "rcpt", "login", "fail", "bounce")
@@ -299,7 +173,7 @@ def create_app(
             "account.html",
             st=st,
             view=view,
-            charts=_account_charts(view, st),
+            charts=account_charts(view, st),
             days=int(days),
             entries=list(reversed(view.entries))[:1000],
         )
@@ -308,7 +182,7 @@ def create_app(
     @app.get("/search")
     def search() -> str:
         q = request.args.get("q", "").strip()[:200]
-        results: dict[str, Any] = {"accounts": [], "incidents": [], "activity": []}
+        results: dict[str, Any] = {"accounts": [], "incidents": [], "activity": [], "is_ip": False}
         if q:
             results = _search(store(), q)
         return render_template("search.html", st=server_time(), q=q, **results)
@@ -316,11 +190,10 @@ def create_app(
     # -- report -----------------------------------------------------------------
     def _period_from_args() -> Period:
         st = server_time()
-        tb = st.timebase()
         try:
-            since = _parse_local(request.args.get("since"), tb)
-            until = _parse_local(request.args.get("until"), tb)
-            return resolve_period(store(), since, until)
+            since = parse_local(request.args.get("since"), st)
+            until = parse_local(request.args.get("until"), st)
+            return resolve_period(store(), since, until, st)
         except ValueError as exc:
             abort(400, str(exc))
 
@@ -355,58 +228,19 @@ def create_app(
         st = server_time()
         period = _period_from_args()
         r = period_report(period)
-        return Response(
-            json.dumps(jsonable(r, st.iso), ensure_ascii=False), mimetype="application/json"
-        )
+        return Response(json_text(jsonable(r, st.iso)), mimetype="application/json")
 
-    @app.errorhandler(400)
-    @app.errorhandler(403)
-    @app.errorhandler(404)
-    @app.errorhandler(405)
     def error_page(exc: Any) -> tuple[str, int]:
         code = int(getattr(exc, "code", 500) or 500)
         return render_template(
             "error.html", code=code, message=str(getattr(exc, "description", "") or "")
         ), code
 
+    for code in (400, 403, 404, 405, 409):
+        app.register_error_handler(code, error_page)
+    respond.add_routes(app, db_path, config)
+
     return app
-
-
-def _parse_local(text: str | None, tb: Any) -> int | None:
-    if not text:
-        return None
-    try:
-        value = dt.datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise ValueError(f"expected a time like 2026-03-23T00:00, got {text[:40]!r}") from None
-    if value.tzinfo is not None:
-        return int(value.timestamp())
-    result: int = tb.to_utc(int(value.replace(tzinfo=dt.UTC).timestamp()))
-    return result
-
-
-def _by_severity(rows: list[IncidentRow]) -> list[IncidentRow]:
-    order = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
-    return sorted(rows, key=lambda r: (order.get(r.severity, 5), -r.updated))
-
-
-def _account_charts(view: AccountView, st: ServerTime) -> dict[str, Markup]:
-    usual = view.normal.how if view.normal is not None else [0] * 168
-    return {
-        "usual": heatmap(usual, "Usually (learned)"),
-        "period": heatmap(view.period_how, "This period", usual=usual),
-        "volume": volume_chart(
-            [(h.ts, h.messages, h.norm, h.mad) for h in view.hourly],
-            view.period.since,
-            view.period.until,
-            st,
-        ),
-    }
-
-
-def _nearby(view: AccountView, start: int, end: int) -> list[Any]:
-    """Timeline entries from a day before an incident to its last signal."""
-    return [e for e in view.entries if start - DAY <= e.ts <= end + 3600]
 
 
 def _search(s: Store, q: str) -> dict[str, Any]:
@@ -424,4 +258,4 @@ def _search(s: Store, q: str) -> dict[str, Any]:
         is_ip = False
     if is_ip or (not _QUEUE_ID.match(q) and len(q) >= 3):
         activity = s.activity_containing(q, ("login", "send", "fail", "blocked"), limit=300)
-    return {"accounts": accounts, "incidents": incidents, "activity": activity}
+    return {"accounts": accounts, "incidents": incidents, "activity": activity, "is_ip": is_ip}

@@ -2,8 +2,11 @@
 
 - Login with the configured password (checked against its scrypt/pbkdf2 hash) or a
   token (configured, or generated at start and printed with the login URL); token
-  comparison is constant-time. Failed attempts are throttled per client address.
-- Sessions are Flask's signed cookies: HttpOnly, SameSite=Strict, 12 hours.
+  comparison is constant-time. Failed logins are counted per client address; a right
+  credential is always accepted (see :mod:`kerio_watch.web.login`).
+- Sessions are Flask's signed cookies: HttpOnly, SameSite=Strict (Secure with
+  ``[web] secure_cookie``), 12 hours, revocable on the server
+  (:mod:`kerio_watch.web.sessions`).
 - Every POST carries the session's CSRF token in a form field; requests whose
   ``Origin`` is another site are refused as well.
 - Headers: a Content-Security-Policy that allows no script at all and no inline
@@ -70,13 +73,19 @@ def csrf_token() -> str:
     return token
 
 
-def check_csrf() -> None:
-    """Abort a state-changing request without this session's token, or from another site."""
+def check_csrf(https: bool = False) -> None:
+    """Abort a state-changing request without this session's token, or from another site.
+
+    Args:
+        https: the browser reaches the dashboard over HTTPS (a TLS reverse proxy in front
+            of it), whatever scheme the request arriving here has.
+    """
     origin = request.headers.get("Origin")
     if origin and origin != "null":
         mine = urlsplit(request.host_url)
         theirs = urlsplit(origin)
-        if (theirs.scheme, theirs.netloc) != (mine.scheme, mine.netloc):
+        scheme = "https" if https else mine.scheme
+        if (theirs.scheme, theirs.netloc) != (scheme, mine.netloc):
             abort(403, "cross-site request refused")
     expected = session.get(CSRF_FIELD)
     given = request.form.get(CSRF_FIELD, "")
@@ -105,7 +114,7 @@ def safe_next(target: str | None) -> str:
 
 
 class LoginThrottle:
-    """At most ``limit`` failed logins per client address in ``window`` seconds."""
+    """Failed logins per client address: ``blocked`` after ``limit`` in ``window`` seconds."""
 
     def __init__(self, limit: int = 5, window: float = 300.0) -> None:
         self.limit = limit

@@ -11,6 +11,7 @@ core install.
     password_hash = "scrypt:32768:8:1$..."   # kerio-watch serve --hash-password
     token_file = "/etc/kerio-watch/web-token" # or token = "...", or token_env = "NAME"
     secret_key_file = "/etc/kerio-watch/web-secret"  # keeps sessions across restarts
+    secure_cookie = true                      # served over HTTPS by a TLS reverse proxy
 """
 
 from __future__ import annotations
@@ -23,12 +24,13 @@ from typing import Any
 
 from kerio_watch.config import Config
 from kerio_watch.errors import ConfigError
+from kerio_watch.web.keys import WEB_KEYS
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8025
 MIN_TOKEN = 16
 MIN_SECRET = 16
-KEYS = ("host", "port", "password_hash", "token", "token_env", "token_file", "secret_key_file")
+KEYS = tuple(WEB_KEYS)
 HASH_PREFIXES = ("scrypt:", "pbkdf2:")
 
 
@@ -42,6 +44,8 @@ class WebSettings:
     token: str | None = None
     secret_key: bytes | None = None
     source: str = "<defaults>"
+    secure_cookie: bool = False
+    """Mark the session cookie ``Secure``: a TLS reverse proxy serves the dashboard."""
 
     @property
     def has_login(self) -> bool:
@@ -84,6 +88,14 @@ def _str(raw: dict[str, Any], key: str, problems: list[str], src: str) -> str | 
         problems.append(f"{src}: web.{key}: expected a non-empty string, got {value!r}")
         return None
     return value.strip()
+
+
+def _bool(raw: dict[str, Any], key: str, problems: list[str], src: str) -> bool:
+    value = raw.get(key, False)
+    if not isinstance(value, bool):
+        problems.append(f"{src}: web.{key}: expected true or false, got {value!r}")
+        return False
+    return value
 
 
 def web_settings(config: Config, environ: dict[str, str] | None = None) -> WebSettings:
@@ -138,6 +150,7 @@ def web_settings(config: Config, environ: dict[str, str] | None = None) -> WebSe
             )
         elif text is not None:
             secret = text.encode("utf-8")
+    secure = _bool(raw, "secure_cookie", problems, src)
     if problems:
         raise ConfigError(problems)
-    return WebSettings(host, port, password_hash, token, secret, src)
+    return WebSettings(host, port, password_hash, token, secret, src, secure)

@@ -1,0 +1,346 @@
+//! Reading and framing Kerio log files exactly as `sources/files.py` and
+//! `formats/envelope.py` do: lines split on `\n`, decoded leniently (invalid UTF-8
+//! replaced and counted; BOM, CR and NUL dropped; long lines cut), and the on-disk
+//! `[DD/Mon/YYYY HH:MM:SS] ` prefix read into local wall-clock seconds.
+
+use std::borrow::Cow;
+use std::fs::File;
+use std::io::{self, BufReader, Read};
+
+use crate::text::{char_len, take_chars};
+
+/// Characters of one line that are processed (`files.MAX_LINE`).
+pub const MAX_LINE: usize = 65536;
+const BUFFER: usize = 256 * 1024;
+
+/// What reading found, as `LogFile` counts it.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Counters {
+    /// Non-empty lines.
+    pub lines: u64,
+    /// Lines that were not valid UTF-8.
+    pub decode_errors: u64,
+    /// Lines cut to [`MAX_LINE`] characters.
+    pub cut_lines: u64,
+}
+
+fn too_long(s: &str) -> bool {
+    s.len() > MAX_LINE && char_len(s) > MAX_LINE
+}
+
+/// One line's bytes (with its `\n`, if any) -> text, as `read_records` decodes it.
+pub fn decode<'a>(data: &'a [u8], counters: &mut Counters) -> Cow<'a, str> {
+    if let Ok(s) = std::str::from_utf8(data) {
+        let mut raw = s;
+        if let Some(r) = raw.strip_suffix('\n') {
+            raw = r.strip_suffix('\r').unwrap_or(r);
+        }
+        if !(too_long(raw)
+            || memchr::memchr(0, raw.as_bytes()).is_some()
+            || raw.starts_with('\u{feff}'))
+        {
+            return Cow::Borrowed(raw);
+        }
+    }
+    Cow::Owned(decode_line(data, counters))
+}
+
+/// `files.decode_line`: the careful path (invalid UTF-8, NUL, BOM, long lines).
+pub fn decode_line(data: &[u8], counters: &mut Counters) -> String {
+    let text = match std::str::from_utf8(data) {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => {
+            counters.decode_errors += 1;
+            String::from_utf8_lossy(data)
+        }
+    };
+    let text: Cow<'_, str> = if text.contains('\0') {
+        Cow::Owned(text.replace('\0', ""))
+    } else {
+        text
+    };
+    let mut out = text.trim_end_matches(['\r', '\n']);
+    if let Some(rest) = out.strip_prefix('\u{feff}') {
+        out = rest;
+    }
+    if too_long(out) {
+        counters.cut_lines += 1;
+        out = take_chars(out, MAX_LINE);
+    }
+    out.to_owned()
+}
+
+const MONTHS: [&[u8; 3]; 12] = [
+    b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec",
+];
+
+fn two(b: &[u8]) -> Option<i64> {
+    if b.len() == 2 && b[0].is_ascii_digit() && b[1].is_ascii_digit() {
+        Some(i64::from(b[0] - b'0') * 10 + i64::from(b[1] - b'0'))
+    } else {
+        None
+    }
+}
+
+fn is_leap(y: i64) -> bool {
+    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+}
+
+fn days_in_month(y: i64, m: i64) -> i64 {
+    match m {
+        2 if is_leap(y) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days from 1970-01-01 to the given civil date (proleptic Gregorian).
+pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// `StampParser.stamp`: local wall seconds of an on-disk line's prefix, or `None`.
+pub fn stamp(raw: &str) -> Option<i64> {
+    let b = raw.as_bytes();
+    if b.len() < 22 || !b[..22].is_ascii() || b[0] != b'[' || b[21] != b']' || b[12] != b' ' {
+        return None;
+    }
+    // day: text[1:12] = "DD/Mon/YYYY"
+    let month = MONTHS.iter().position(|m| &b[4..7] == *m)? as i64 + 1;
+    if b[3] != b'/' || b[7] != b'/' {
+        return None;
+    }
+    let year = {
+        let y = &b[8..12];
+        if !y.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        y.iter().fold(0i64, |acc, d| acc * 10 + i64::from(d - b'0'))
+    };
+    let day = two(&b[1..3])?;
+    if year < 1 || day < 1 || day > days_in_month(year, month) {
+        return None;
+    }
+    // clock: text[13:21] = "HH:MM:SS"
+    if b[15] != b':' || b[18] != b':' {
+        return None;
+    }
+    let (h, m, s) = (two(&b[13..15])?, two(&b[16..18])?, two(&b[19..21])?);
+    if h > 23 || m > 59 || s > 60 {
+        return None;
+    }
+    Some(days_from_civil(year, month, day) * 86_400 + h * 3600 + m * 60 + s)
+}
+
+/// `raw[23:]` of a line whose first 22 characters are its (ASCII) stamp.
+pub fn message_of(raw: &str) -> &str {
+    match raw[22..].chars().next() {
+        Some(c) => &raw[22 + c.len_utf8()..],
+        None => "",
+    }
+}
+
+/// Lines of a file (plain or gzip), with their line numbers and end offsets.
+///
+/// Lines are handed out as slices of one large buffer (no copy per line); a line
+/// longer than the buffer grows it.
+pub struct LineSource {
+    reader: Box<dyn Read + Send>,
+    buf: Vec<u8>,
+    /// Start and end of the unread bytes in `buf`.
+    start: usize,
+    end: usize,
+    eof: bool,
+    /// Lines read so far (`lineno` of the last line, counting empty ones).
+    pub lineno: u64,
+    /// Bytes (decompressed) consumed so far: the end offset of the last line.
+    pub offset: u64,
+    /// A read error that ended the file (`"read error: ..."` in Python).
+    pub error: Option<String>,
+}
+
+impl LineSource {
+    /// Open a file; `compressed` files are read through a gzip decoder (all members).
+    pub fn open(path: &str, compressed: bool) -> io::Result<Self> {
+        let file = File::open(path)?;
+        let reader: Box<dyn Read + Send> = if compressed {
+            Box::new(flate2::read::MultiGzDecoder::new(BufReader::with_capacity(
+                BUFFER, file,
+            )))
+        } else {
+            Box::new(file)
+        };
+        Ok(Self::new(reader))
+    }
+
+    /// Lines of any reader.
+    pub fn new(reader: Box<dyn Read + Send>) -> Self {
+        Self::with_buffer(reader, BUFFER * 4)
+    }
+
+    /// Lines of any reader, starting with a buffer of `size` bytes (it grows for long lines).
+    pub fn with_buffer(reader: Box<dyn Read + Send>, size: usize) -> Self {
+        Self {
+            reader,
+            buf: vec![0; size.max(64)],
+            start: 0,
+            end: 0,
+            eof: false,
+            lineno: 0,
+            offset: 0,
+            error: None,
+        }
+    }
+
+    /// Lines of a byte buffer (tests, standard input).
+    pub fn from_bytes(data: Vec<u8>) -> Self {
+        let size = (data.len() + 1).min(BUFFER * 4);
+        Self::with_buffer(Box::new(io::Cursor::new(data)), size)
+    }
+
+    /// Read more bytes after the unread ones; false at the end (or on an error).
+    fn fill(&mut self) -> bool {
+        if self.eof {
+            return false;
+        }
+        if self.start > 0 {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        }
+        if self.end == self.buf.len() {
+            let grown = self.buf.len() * 2;
+            self.buf.resize(grown, 0);
+        }
+        loop {
+            match self.reader.read(&mut self.buf[self.end..]) {
+                Ok(0) => {
+                    self.eof = true;
+                    return false;
+                }
+                Ok(n) => {
+                    self.end += n;
+                    return true;
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    self.eof = true;
+                    self.error = Some(e.to_string());
+                    return false;
+                }
+            }
+        }
+    }
+
+    /// The next line's number and bytes (with its `\n` if it has one); `None` at the end.
+    pub fn next_line(&mut self) -> Option<(u64, &[u8])> {
+        let mut scanned = self.start;
+        let line_end = loop {
+            if let Some(i) = memchr::memchr(b'\n', &self.buf[scanned..self.end]) {
+                break scanned + i + 1;
+            }
+            scanned = self.end;
+            let before = self.start;
+            if !self.fill() {
+                if self.start == self.end {
+                    return None;
+                }
+                break self.end; // an unterminated last line
+            }
+            scanned -= before - self.start;
+        };
+        let line = &self.buf[self.start..line_end];
+        self.start = line_end;
+        self.lineno += 1;
+        self.offset += line.len() as u64;
+        Some((self.lineno, line))
+    }
+}
+
+/// Read everything of a reader (used by tests).
+pub fn read_all(mut r: impl Read) -> io::Result<Vec<u8>> {
+    let mut v = Vec::new();
+    r.read_to_end(&mut v)?;
+    Ok(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stamps() {
+        assert_eq!(stamp("[24/Aug/2022 16:28:11] x"), Some(1_661_358_491));
+        assert_eq!(stamp("[29/Feb/2023 16:28:11] x"), None);
+        assert_eq!(stamp("[29/Feb/2024 16:28:60] x"), Some(1_709_224_140));
+        assert_eq!(stamp("[24/aug/2022 16:28:11] x"), None);
+        assert_eq!(stamp("[24/Aug/0000 16:28:11] x"), None);
+        assert_eq!(stamp("[01/Jan/0001 00:00:00]"), Some(-62_135_596_800));
+        assert_eq!(stamp("[24/Aug/2022 24:28:11] x"), None);
+        assert_eq!(stamp("[24/Aug/2022 16:28:11"), None);
+    }
+
+    #[test]
+    fn messages() {
+        assert_eq!(message_of("[24/Aug/2022 16:28:11] Recv: x"), "Recv: x");
+        assert_eq!(message_of("[24/Aug/2022 16:28:11]"), "");
+        assert_eq!(message_of("[24/Aug/2022 16:28:11]äb"), "b");
+    }
+
+    #[test]
+    fn decoding() {
+        let mut c = Counters::default();
+        assert_eq!(decode(b"abc\r\n", &mut c), "abc");
+        assert_eq!(decode(b"abc\r\r\n", &mut c), "abc\r");
+        assert_eq!(decode(b"a\0bc\r\r\n", &mut c), "abc");
+        assert_eq!(decode(b"\xef\xbb\xbfabc\n", &mut c), "abc");
+        assert_eq!(c.decode_errors, 0);
+        assert_eq!(decode(b"a\xffb\r\r\n", &mut c), "a\u{fffd}b");
+        assert_eq!(c.decode_errors, 1);
+        let long = "é".repeat(MAX_LINE + 1);
+        assert_eq!(decode(long.as_bytes(), &mut c).chars().count(), MAX_LINE);
+        assert_eq!(c.cut_lines, 1);
+    }
+
+    #[test]
+    fn tiny_buffers_grow() {
+        let mut src = LineSource::with_buffer(Box::new(io::Cursor::new(b"abc\n".repeat(100))), 0);
+        let mut n = 0;
+        while let Some((_, line)) = src.next_line() {
+            assert_eq!(line, b"abc\n");
+            n += 1;
+        }
+        assert_eq!(n, 100);
+    }
+
+    #[test]
+    fn long_lines_grow_the_buffer() {
+        let mut data = vec![b'x'; BUFFER * 9];
+        data.extend_from_slice(b"\nshort\n");
+        let mut src = LineSource::from_bytes(data);
+        assert_eq!(
+            src.next_line().map(|(n, l)| (n, l.len())),
+            Some((1, BUFFER * 9 + 1))
+        );
+        assert_eq!(src.next_line(), Some((2, &b"short\n"[..])));
+        assert_eq!(src.next_line(), None);
+    }
+
+    #[test]
+    fn lines_and_offsets() {
+        let mut src = LineSource::from_bytes(b"a\n\nbc".to_vec());
+        assert_eq!(src.next_line(), Some((1, &b"a\n"[..])));
+        assert_eq!((src.lineno, src.offset), (1, 2));
+        assert_eq!(src.next_line(), Some((2, &b"\n"[..])));
+        assert_eq!(src.next_line(), Some((3, &b"bc"[..])));
+        assert_eq!((src.lineno, src.offset), (3, 5));
+        assert_eq!(src.next_line(), None);
+    }
+}

@@ -1,0 +1,14 @@
+//! kerio-watch's native core: reading, framing and parsing Kerio logs, and the
+//! Queue-ID join, exactly as the pure-Python engine does them.
+//!
+//! The Python binding (module `kerio_watch._native`) is built with the `python`
+//! feature; without it the crate is plain Rust (tests, fuzzing).
+
+pub mod frame;
+pub mod join;
+pub mod mail;
+pub mod scan;
+pub mod text;
+
+#[cfg(feature = "python")]
+mod py;

@@ -1,0 +1,660 @@
+//! The Python boundary (`kerio_watch._native`).
+//!
+//! Lines cross in batches: a [`Reader`] returns, per call, a list holding a ready
+//! `Record` (with its parsed event) for each line Python must see, and one compact
+//! summary per run of lines the pre-filter dropped. Nothing is created in Python for
+//! a dropped line. PyO3 runs every entry point under `catch_unwind`, so a panic
+//! would surface as an exception, never unwind into CPython; the core is fuzzed so
+//! that none happens.
+
+use std::collections::HashSet;
+use std::io::Cursor;
+
+use pyo3::IntoPyObjectExt;
+use pyo3::intern;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
+
+use crate::frame::{Counters, LineSource, decode, message_of, stamp};
+use crate::join::{MessageState, QueueJoin as CoreJoin};
+use crate::mail::{Mail, Recv, Sent, parse, sent_key};
+
+/// Version of this boundary; the Python side refuses an extension of another one.
+pub const ABI: u32 = 1;
+
+/// Queue-IDs the Python message tracker holds (kept in step by it).
+#[pyclass(module = "kerio_watch._native")]
+#[derive(Default)]
+pub struct QidSet {
+    ids: HashSet<String>,
+}
+
+#[pymethods]
+impl QidSet {
+    #[new]
+    fn new() -> Self {
+        Self::default()
+    }
+    fn add(&mut self, qid: &str) {
+        self.ids.insert(qid.to_owned());
+    }
+    fn discard(&mut self, qid: &str) {
+        self.ids.remove(qid);
+    }
+    fn clear(&mut self) {
+        self.ids.clear();
+    }
+    fn __contains__(&self, qid: &str) -> bool {
+        self.ids.contains(qid)
+    }
+    fn __len__(&self) -> usize {
+        self.ids.len()
+    }
+}
+
+/// The event classes events are built with.
+struct Classes {
+    recv: Py<PyAny>,
+    sent: Py<PyAny>,
+}
+
+impl Classes {
+    fn build<'py>(
+        &self,
+        py: Python<'py>,
+        mail: &Mail<'_>,
+        ts: i64,
+        raw: &Bound<'py, PyString>,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
+        match mail {
+            Mail::Recv(r) => Ok(Some(self.recv.bind(py).call1(recv_args(py, r, ts, raw)?)?)),
+            Mail::Sent(s) => Ok(Some(self.sent.bind(py).call1(sent_args(py, s, ts, raw)?)?)),
+            _ => Ok(None),
+        }
+    }
+}
+
+fn opt<'py>(py: Python<'py>, v: Option<&str>) -> PyResult<Bound<'py, PyAny>> {
+    v.into_bound_py_any(py)
+}
+
+fn recv_args<'py>(
+    py: Python<'py>,
+    r: &Recv<'_>,
+    ts: i64,
+    raw: &Bound<'py, PyString>,
+) -> PyResult<Bound<'py, PyTuple>> {
+    let rcpts = PyTuple::new(py, r.recipients.iter().map(|a| &**a))?;
+    PyTuple::new(
+        py,
+        [
+            ts.into_bound_py_any(py)?,
+            intern!(py, "mail").clone().into_any(),
+            raw.clone().into_any(),
+            r.queue_id.as_ref().into_bound_py_any(py)?,
+            r.service.as_ref().into_bound_py_any(py)?,
+            r.sender.as_ref().into_bound_py_any(py)?,
+            rcpts.into_any(),
+            r.size.into_bound_py_any(py)?,
+            opt(py, r.sender_host.as_deref())?,
+            opt(py, r.user.as_deref())?,
+            r.ssl.into_bound_py_any(py)?,
+            opt(py, r.subject.as_deref())?,
+            opt(py, r.msg_id.as_deref())?,
+            opt(py, r.report.as_deref())?,
+        ],
+    )
+}
+
+fn sent_args<'py>(
+    py: Python<'py>,
+    s: &Sent<'_>,
+    ts: i64,
+    raw: &Bound<'py, PyString>,
+) -> PyResult<Bound<'py, PyTuple>> {
+    PyTuple::new(
+        py,
+        [
+            ts.into_bound_py_any(py)?,
+            intern!(py, "mail").clone().into_any(),
+            raw.clone().into_any(),
+            s.queue_id.as_ref().into_bound_py_any(py)?,
+            s.recipient.as_ref().into_bound_py_any(py)?,
+            s.result.as_ref().into_bound_py_any(py)?,
+            opt(py, s.status.as_deref())?,
+            opt(py, s.status_text.as_deref())?,
+            opt(py, s.remote_host.as_deref())?,
+            opt(py, s.msg_id.as_deref())?,
+        ],
+    )
+}
+
+/// Messages after which Python may add a message to its tracker (a batch ends there).
+fn may_track(message: &str) -> bool {
+    ["Recv: ", "SMTP: From: ", "DSN: From: ", "List: From: "]
+        .iter()
+        .any(|p| message.starts_with(p))
+}
+
+/// A run of `Sent:` lines the pre-filter dropped: count, lowest and highest local
+/// time, how many lines carry the highest, and where their times are kept.
+#[derive(Default)]
+struct Segment {
+    n: u64,
+    lo: i64,
+    hi: i64,
+    top: u64,
+    start: usize,
+}
+
+/// Reads one log file in batches (see the module documentation).
+#[pyclass(module = "kerio_watch._native", unsendable)]
+pub struct Reader {
+    src: LineSource,
+    counters: Counters,
+    out: Emit,
+    parse_mail: bool,
+    tracked: Py<QidSet>,
+    batch: usize,
+}
+
+/// What builds a batch's Python objects.
+struct Emit {
+    log: Py<PyAny>,
+    source: Py<PyAny>,
+    record_new: Py<PyAny>,
+    record_cls: Py<PyAny>,
+    classes: Classes,
+    skipped: Vec<i64>,
+}
+
+impl Emit {
+    fn record<'py>(
+        &self,
+        py: Python<'py>,
+        ts: i64,
+        message: &str,
+        raw: &Bound<'py, PyString>,
+        lineno: u64,
+        event: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let fields = PyTuple::new(
+            py,
+            [
+                ts.into_bound_py_any(py)?,
+                false.into_bound_py_any(py)?,
+                self.log.bind(py).clone(),
+                message.into_bound_py_any(py)?,
+                raw.clone().into_any(),
+                self.source.bind(py).clone(),
+                lineno.into_bound_py_any(py)?,
+                event.into_bound_py_any(py)?,
+            ],
+        )?;
+        self.record_new
+            .bind(py)
+            .call1((self.record_cls.bind(py), fields))
+    }
+
+    fn flush(
+        &self,
+        py: Python<'_>,
+        seg: &mut Option<Segment>,
+        items: &Bound<'_, PyList>,
+    ) -> PyResult<()> {
+        if let Some(s) = seg.take() {
+            let end = self.skipped.len();
+            items.append((2, s.n, s.lo, s.hi, s.top, s.start, end).into_pyobject(py)?)?;
+        }
+        Ok(())
+    }
+}
+
+#[pymethods]
+impl Reader {
+    #[new]
+    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (path, compressed, log, parse_mail, source, record_cls, recv_cls, sent_cls, tracked, batch=256))]
+    fn new(
+        py: Python<'_>,
+        path: &str,
+        compressed: bool,
+        log: Option<Py<PyAny>>,
+        parse_mail: bool,
+        source: Py<PyAny>,
+        record_cls: Py<PyAny>,
+        recv_cls: Py<PyAny>,
+        sent_cls: Py<PyAny>,
+        tracked: Py<QidSet>,
+        batch: usize,
+    ) -> PyResult<Self> {
+        let src = LineSource::open(path, compressed)?;
+        let record_new = py.get_type::<PyTuple>().getattr("__new__")?.unbind();
+        Ok(Self {
+            src,
+            counters: Counters::default(),
+            out: Emit {
+                log: log.unwrap_or_else(|| py.None()),
+                source,
+                record_new,
+                record_cls,
+                classes: Classes {
+                    recv: recv_cls,
+                    sent: sent_cls,
+                },
+                skipped: Vec::new(),
+            },
+            parse_mail,
+            tracked,
+            batch: batch.max(1),
+        })
+    }
+
+    /// The next batch of items, or `None` at the end of the file. Items:
+    /// a `Record`; `(0, record)`: a `Sent:` line of a message Python may track, to
+    /// pass through `Pipeline.skip_line`; `(1, lineno, raw)`: a line without an
+    /// on-disk stamp, for Python to frame; `(2, n, lo, hi, top, start, end)`: `n`
+    /// dropped `Sent:` lines (see [`Segment`]; `skipped_times(start, end)`).
+    fn next_batch<'py>(&mut self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyList>>> {
+        let items = PyList::empty(py);
+        let out = &mut self.out;
+        out.skipped.clear();
+        let mut eager: HashSet<String> = HashSet::new();
+        let mut seg: Option<Segment> = None;
+        let tracked = self.tracked.clone_ref(py);
+        let tracked = tracked.borrow(py);
+        let mut seen = 0usize;
+        let mut counters = self.counters;
+        while seen < self.batch * 4 && items.len() < self.batch {
+            let Some((lineno, data)) = self.src.next_line() else {
+                break;
+            };
+            let raw = decode(data, &mut counters);
+            if raw.is_empty() {
+                continue;
+            }
+            counters.lines += 1;
+            seen += 1;
+            let Some(ts) = stamp(&raw) else {
+                out.flush(py, &mut seg, &items)?;
+                items.append((1, lineno, &*raw).into_pyobject(py)?)?;
+                break; // Python frames it, and may track what it says
+            };
+            let message = message_of(&raw);
+            let mut check = false;
+            if let Some(key) = sent_key(message) {
+                if !tracked.ids.contains(key) && !eager.contains(key) {
+                    let s = seg.get_or_insert_with(|| Segment {
+                        lo: ts,
+                        hi: ts,
+                        start: out.skipped.len(),
+                        ..Segment::default()
+                    });
+                    s.n += 1;
+                    s.lo = s.lo.min(ts);
+                    if ts > s.hi || s.top == 0 {
+                        s.hi = ts;
+                        s.top = 1;
+                    } else if ts == s.hi {
+                        s.top += 1;
+                    }
+                    out.skipped.push(ts);
+                    continue;
+                }
+                check = true;
+            }
+            out.flush(py, &mut seg, &items)?;
+            let raw_py = PyString::new(py, &raw);
+            let (event, cut) = if self.parse_mail {
+                let mail = parse(message);
+                if let Mail::Recv(r) = &mail
+                    && r.user.is_some()
+                {
+                    eager.insert(r.queue_id.to_string());
+                }
+                let event = out.classes.build(py, &mail, ts, &raw_py)?;
+                let cut = event.is_none() && may_track(message);
+                (event, cut)
+            } else {
+                (None, may_track(message))
+            };
+            let rec = out.record(py, ts, message, &raw_py, lineno, event)?;
+            if check {
+                items.append((0, rec).into_pyobject(py)?)?;
+            } else {
+                items.append(rec)?;
+            }
+            if cut {
+                break;
+            }
+        }
+        out.flush(py, &mut seg, &items)?;
+        self.counters = counters;
+        if items.is_empty() {
+            Ok(None)
+        } else {
+            Ok(Some(items))
+        }
+    }
+
+    /// Local times of the dropped lines `start..end` of the last batch.
+    fn skipped_times(&self, start: usize, end: usize) -> Vec<i64> {
+        self.out
+            .skipped
+            .get(start..end)
+            .map(<[i64]>::to_vec)
+            .unwrap_or_default()
+    }
+
+    #[getter]
+    fn lines(&self) -> u64 {
+        self.counters.lines
+    }
+    #[getter]
+    fn decode_errors(&self) -> u64 {
+        self.counters.decode_errors
+    }
+    #[getter]
+    fn cut_lines(&self) -> u64 {
+        self.counters.cut_lines
+    }
+    #[getter]
+    fn lineno(&self) -> u64 {
+        self.src.lineno
+    }
+    #[getter]
+    fn offset(&self) -> u64 {
+        self.src.offset
+    }
+    #[getter]
+    fn error(&self) -> Option<String> {
+        self.src.error.clone()
+    }
+}
+
+/// Parses single mail.log messages into events (Python parses what this leaves).
+#[pyclass(module = "kerio_watch._native", frozen)]
+pub struct MailParser {
+    classes: Classes,
+}
+
+#[pymethods]
+impl MailParser {
+    #[new]
+    fn new(recv_cls: Py<PyAny>, sent_cls: Py<PyAny>) -> Self {
+        Self {
+            classes: Classes {
+                recv: recv_cls,
+                sent: sent_cls,
+            },
+        }
+    }
+
+    /// The event of a `Recv:`/`Sent:` message, or `None` for Python to parse.
+    fn parse<'py>(
+        &self,
+        py: Python<'py>,
+        message: &str,
+        ts: i64,
+        raw: &Bound<'py, PyString>,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
+        self.classes.build(py, &parse(message), ts, raw)
+    }
+}
+
+/// `parse(message)` as plain data, for differential tests: `("recv", fields...)`,
+/// `("sent", fields...)`, `("unparsed", reason)`, `("defer",)` or `("other",)`.
+#[pyfunction]
+fn parse_mail<'py>(py: Python<'py>, message: &str) -> PyResult<Bound<'py, PyTuple>> {
+    let raw = PyString::new(py, "");
+    match parse(message) {
+        Mail::Recv(r) => {
+            let args = recv_args(py, &r, 0, &raw)?;
+            PyTuple::new(
+                py,
+                [
+                    intern!(py, "recv").clone().into_any(),
+                    args.get_slice(3, 14).into_any(),
+                ],
+            )
+        }
+        Mail::Sent(s) => {
+            let args = sent_args(py, &s, 0, &raw)?;
+            PyTuple::new(
+                py,
+                [
+                    intern!(py, "sent").clone().into_any(),
+                    args.get_slice(3, 10).into_any(),
+                ],
+            )
+        }
+        Mail::Unparsed(reason) => ("unparsed", reason).into_pyobject(py),
+        Mail::Defer => ("defer",).into_pyobject(py),
+        Mail::Other => ("other",).into_pyobject(py),
+    }
+}
+
+/// Frame a byte buffer (optionally gzip) as `read_records` does, for differential
+/// tests: `([(lineno, end_offset, raw, local_ts or None)...], (lines,
+/// decode_errors, cut_lines), read_error or None)`.
+#[pyfunction]
+#[allow(clippy::type_complexity)]
+fn frame_bytes(
+    data: &Bound<'_, PyBytes>,
+    compressed: bool,
+) -> (
+    Vec<(u64, u64, String, Option<i64>)>,
+    (u64, u64, u64),
+    Option<String>,
+) {
+    let bytes = data.as_bytes().to_vec();
+    let mut src = if compressed {
+        LineSource::new(Box::new(std::io::BufReader::new(
+            flate2::read::MultiGzDecoder::new(Cursor::new(bytes)),
+        )))
+    } else {
+        LineSource::from_bytes(bytes)
+    };
+    let mut c = Counters::default();
+    let mut out = Vec::new();
+    while let Some((lineno, line)) = src.next_line() {
+        let raw = decode(line, &mut c).into_owned();
+        if raw.is_empty() {
+            continue;
+        }
+        c.lines += 1;
+        let ts = stamp(&raw);
+        out.push((lineno, src.offset, raw, ts));
+    }
+    (
+        out,
+        (c.lines, c.decode_errors, c.cut_lines),
+        src.error.clone(),
+    )
+}
+
+/// Frame, parse and join a whole file in Rust alone (the GIL released): a dict
+/// of counts. The benchmark's "native core" row; phase 2's core loop.
+#[pyfunction]
+#[pyo3(signature = (path, compressed=false, limit=100_000))]
+fn scan_counts<'py>(
+    py: Python<'py>,
+    path: &str,
+    compressed: bool,
+    limit: usize,
+) -> PyResult<Bound<'py, PyDict>> {
+    let mut src = LineSource::open(path, compressed)?;
+    let s = py.detach(|| crate::scan::scan(&mut src, &mut CoreJoin::new(limit)));
+    let d = PyDict::new(py);
+    for (k, v) in [
+        ("lines", s.counters.lines),
+        ("decode_errors", s.counters.decode_errors),
+        ("cut_lines", s.counters.cut_lines),
+        ("framed", s.framed),
+        ("unframed", s.unframed),
+        ("recv", s.recv),
+        ("sent", s.sent),
+        ("unparsed", s.unparsed),
+        ("deferred", s.deferred),
+        ("other", s.other),
+        ("submissions", s.submissions),
+        ("messages", s.messages),
+        ("joined", s.joined),
+        ("failures", s.failures),
+    ] {
+        d.set_item(k, v)?;
+    }
+    d.set_item("read_error", s.read_error)?;
+    Ok(d)
+}
+
+type StateRow = (
+    String,
+    i64,
+    Option<String>,
+    String,
+    u64,
+    u64,
+    u64,
+    u64,
+    Vec<String>,
+);
+
+fn row(qid: &str, st: &MessageState) -> StateRow {
+    (
+        qid.to_owned(),
+        st.ts,
+        st.account.clone(),
+        st.sender.clone(),
+        st.accepted,
+        st.delivered,
+        st.failed,
+        st.delayed,
+        st.final_.iter().cloned().collect(),
+    )
+}
+
+/// The Queue-ID join (`MessageTracker`) with plain-data methods; phase 2 moves the
+/// pipeline's tracker here.
+#[pyclass(module = "kerio_watch._native", name = "QueueJoin")]
+pub struct PyQueueJoin {
+    join: CoreJoin,
+}
+
+#[pymethods]
+impl PyQueueJoin {
+    #[new]
+    #[pyo3(signature = (limit=100_000))]
+    fn new(limit: usize) -> Self {
+        Self {
+            join: CoreJoin::new(limit),
+        }
+    }
+
+    fn received(
+        &mut self,
+        qid: &str,
+        ts: i64,
+        account: Option<&str>,
+        sender: &str,
+        recipients: u64,
+    ) -> bool {
+        self.join.received(qid, ts, account, sender, recipients)
+    }
+
+    /// `(accepted, delivered, failed, delayed, final count, account)` after the line, or None.
+    #[allow(clippy::type_complexity)]
+    fn delivered(
+        &mut self,
+        qid: &str,
+        result: &str,
+        status: Option<&str>,
+        recipient: &str,
+    ) -> Option<(u64, u64, u64, u64, usize, Option<String>)> {
+        let failure = matches!(result, "failed" | "bounced" | "rejected")
+            || status.is_some_and(|s| s.starts_with('5'));
+        self.join
+            .delivered(qid, result, status, recipient, failure)
+            .map(|s| {
+                (
+                    s.accepted,
+                    s.delivered,
+                    s.failed,
+                    s.delayed,
+                    s.final_.len(),
+                    s.account.clone(),
+                )
+            })
+    }
+
+    fn pending(&self, older_than: i64) -> Vec<String> {
+        self.join
+            .pending(older_than)
+            .into_iter()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    #[pyo3(signature = (now, max_age=7200, limit=20_000))]
+    fn dump(&self, now: i64, max_age: i64, limit: usize) -> Vec<StateRow> {
+        self.join
+            .dump(now, max_age, limit)
+            .into_iter()
+            .map(|(q, s)| row(q, s))
+            .collect()
+    }
+
+    fn restore(&mut self, rows: Vec<StateRow>) {
+        let rows = rows
+            .into_iter()
+            .map(
+                |(qid, ts, account, sender, accepted, delivered, failed, delayed, final_)| {
+                    let state = MessageState {
+                        ts,
+                        account,
+                        sender,
+                        accepted,
+                        delivered,
+                        failed,
+                        delayed,
+                        final_: final_.into_iter().collect(),
+                    };
+                    (qid, state)
+                },
+            )
+            .collect();
+        self.join.restore(rows);
+    }
+
+    fn forget_before(&mut self, ts: i64) {
+        self.join.forget_before(ts);
+    }
+
+    #[getter]
+    fn evicted(&self) -> u64 {
+        self.join.evicted
+    }
+
+    fn __len__(&self) -> usize {
+        self.join.len()
+    }
+
+    fn __contains__(&self, qid: &str) -> bool {
+        self.join.contains(qid)
+    }
+}
+
+#[pymodule]
+#[pyo3(name = "_native")]
+fn native_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("ABI", ABI)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_class::<QidSet>()?;
+    m.add_class::<Reader>()?;
+    m.add_class::<MailParser>()?;
+    m.add_class::<PyQueueJoin>()?;
+    m.add_function(wrap_pyfunction!(parse_mail, m)?)?;
+    m.add_function(wrap_pyfunction!(frame_bytes, m)?)?;
+    m.add_function(wrap_pyfunction!(scan_counts, m)?)?;
+    Ok(())
+}

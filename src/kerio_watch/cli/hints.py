@@ -1,0 +1,69 @@
+"""Commands suggested to the user, spelled so that they work where kerio-watch was installed.
+
+After ``python3.11 -m venv .venv && .venv/bin/pip install .`` the user runs
+``.venv/bin/kerio-watch``: a suggested ``kerio-watch incidents`` would say "command not
+found", and ``pip install 'kerio-watch[web]'`` would reach for the package index instead
+of the checkout the user installed from. These helpers name the program as it was run
+and the source it was installed from.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import shutil
+import sys
+from importlib import metadata
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+SCRIPT_NAMES = ("kerio-watch", "kerio-watch.exe", "kerio-watch-script.py")
+
+
+def _short(path: Path) -> str:
+    """``path`` relative to the working directory when it is below it, else absolute
+    (a relative path keeps a slash, so a shell runs it rather than searching PATH)."""
+    try:
+        rel = path.relative_to(Path.cwd())
+    except ValueError:
+        return str(path)
+    return str(rel) if rel.parent != Path() else f"./{rel}"
+
+
+def invocation(argv0: str | None = None) -> str:
+    """How to run kerio-watch again: ``kerio-watch`` when that is the program on the
+    PATH, else the path the user typed (``.venv/bin/kerio-watch``), else ``python -m``.
+    """
+    arg = argv0 if argv0 is not None else (sys.argv[0] if sys.argv else "")
+    if Path(arg).name in SCRIPT_NAMES:
+        typed = Path(arg).absolute()
+        found = shutil.which("kerio-watch")
+        if found and Path(found).resolve() == typed.resolve():
+            return "kerio-watch"
+        return shlex.quote(_short(typed))
+    return f"{shlex.quote(_short(Path(sys.executable)))} -m kerio_watch"
+
+
+def install_source() -> str:
+    """What to give pip to reinstall this kerio-watch: the checkout it came from
+    (``.`` when that is the working directory) or the package name."""
+    try:
+        text = metadata.distribution("kerio-watch").read_text("direct_url.json")
+    except metadata.PackageNotFoundError:
+        text = None
+    if text:
+        try:
+            url = urlparse(str(json.loads(text).get("url", "")))
+        except ValueError:
+            url = None
+        if url is not None and url.scheme == "file":
+            path = Path(unquote(url.path))
+            return "." if path == Path.cwd() else _short(path)
+    return "kerio-watch"
+
+
+def pip_install(extra: str | None = None) -> str:
+    """``<this python> -m pip install '<source>[extra]'``."""
+    source = install_source()
+    target = f"{source}[{extra}]" if extra else source
+    return f"{shlex.quote(_short(Path(sys.executable)))} -m pip install {shlex.quote(target)}"

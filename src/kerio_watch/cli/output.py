@@ -1,0 +1,96 @@
+"""Where command output goes: the terminal, a pipe, or the ``-o/--output`` file.
+
+On a terminal, rich lays text out for the terminal's width. Anywhere else (a pipe, a
+file, cron's mail) nothing is hard-wrapped and nothing is cut: a line is as long as
+its content, so ``grep`` finds whole lines and identifiers are never split or
+shortened with an ellipsis. Rules (the ``----- title -----`` lines) keep a readable
+width there.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any, TypeVar
+
+import click
+from rich.align import AlignMethod
+from rich.console import Console
+from rich.rule import Rule
+from rich.style import Style
+from rich.text import Text
+
+from kerio_watch.errors import OutputError
+
+F = TypeVar("F", bound=Callable[..., Any])
+PIPE_WIDTH = 100_000
+"""The console width when output is not a terminal: wide enough never to wrap."""
+RULE_WIDTH = 80
+
+
+class OutputConsole(Console):
+    """A rich Console that never wraps output that does not go to a terminal."""
+
+    def rule(
+        self,
+        title: str | Text = "",
+        *,
+        characters: str = "─",
+        style: str | Style = "rule.line",
+        align: AlignMethod = "center",
+    ) -> None:
+        """A horizontal rule; at most :data:`RULE_WIDTH` wide when not on a terminal."""
+        if self.is_terminal:
+            super().rule(title, characters=characters, style=style, align=align)
+            return
+        rule = Rule(title, characters=characters, style=style, align=align)
+        self.print(rule, width=min(self.width, RULE_WIDTH))
+
+
+def make_console(file: IO[str] | None = None, *, stderr: bool = False) -> Console:
+    """A console for command output (standard output, standard error or ``file``)."""
+    stream = file if file is not None else (sys.stderr if stderr else sys.stdout)
+    terminal = _isatty(stream)
+    if terminal:
+        return OutputConsole(file=stream, highlight=False)
+    return OutputConsole(file=stream, highlight=False, width=PIPE_WIDTH, soft_wrap=True)
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+def output_file_option(
+    help: str = "Write to this file instead of standard output.",
+) -> Callable[[F], F]:
+    """``-o/--output FILE`` (the value arrives as ``output``)."""
+    return click.option(
+        "-o",
+        "--output",
+        "output",
+        type=click.Path(path_type=Path, dir_okay=False),
+        help=help,
+    )
+
+
+@contextmanager
+def open_output(path: Path | None, append: bool = False) -> Iterator[IO[str]]:
+    """Standard output, or ``path`` opened for writing (UTF-8).
+
+    Raises:
+        OutputError: the file cannot be written.
+    """
+    if path is None:
+        yield sys.stdout
+        return
+    try:
+        fh = path.open("a" if append else "w", encoding="utf-8")
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    with fh:
+        yield fh

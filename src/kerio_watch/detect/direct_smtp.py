@@ -1,0 +1,396 @@
+"""Machines that bypass the mail server: LAN hosts talking SMTP straight to the internet.
+
+An infected PC does not need Kerio to send spam: it connects to mail servers on the
+internet itself, and nothing of it shows in Kerio's logs. The firewall's logs show it.
+This detector reads the :class:`~kerio_watch.events.Connection` events of the firewall
+formats and raises one incident per machine (key ``host:<address>``, no account) when
+an address inside the trusted networks opens TCP connections to an outside address on
+port 25, 465, 587 or 2525. Allowed and blocked connections both count: a blocked
+attempt is as much a sign of infection.
+
+Not counted:
+
+- the mail server's own connections: its configured addresses (``[firewall]
+  mail_servers``), the address inferred from the logs (its outbound SMTP carries Kerio's
+  deliveries, or it receives SMTP from the internet), and any single connection whose
+  destination Kerio's mail.log shows a delivery to at that moment (``Sent:`` with that
+  ``Remote-Host``): that connection carried Kerio's mail;
+- connections to the mail server's own public address (configured), to relays
+  (``[firewall] relays``: a smarthost, a backup MX), and from allowed machines
+  (``[firewall] allowed_hosts``: monitoring probes) or machines an administrator marked
+  benign (``kerio-watch ack --benign``).
+
+A connection is judged ``settle_seconds`` after it was logged, so that Kerio's ``Sent:``
+line for the same delivery has arrived; once three connections of a machine carried none
+of Kerio's deliveries, its further connections are judged at once. The level rises with
+the distinct destinations and the connections in a short window (``window_minutes``) and
+the destinations in an hour, and the machine's incident takes that level as its
+severity (not the verdict's two sides, which ask about an account's owner: a machine
+has none to impersonate); the incident names the accounts that use the machine
+(mail.log ``Sender-Host``, webmail sessions and audit.log logins of the last
+``users_days``).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from kerio_watch.detect.base import RuleDoc, Signal, option
+from kerio_watch.detect.context import Context
+from kerio_watch.detect.smtp_hosts import (
+    DAY,
+    HOUR,
+    HostActivity,
+    HostUsers,
+    MailServers,
+    Pending,
+    blocked_text,
+    users_text,
+)
+from kerio_watch.detect.state import SavedState
+from kerio_watch.detect.window import Recent, count
+from kerio_watch.enrich.network import Networks, is_ip
+from kerio_watch.events import Connection
+from kerio_watch.severity import Severity
+from kerio_watch.textsafe import printable
+
+if TYPE_CHECKING:
+    from kerio_watch.store.base import Store
+
+RULE = "kerio.firewall.direct_smtp"
+NAME = "direct_smtp"
+MAIL_PORTS = frozenset({25, 465, 587, 2525})
+"""SMTP, SMTPS, submission, and the alternative port spam tools use."""
+KEY_PREFIX = "host:"
+SLACK = 30
+"""Seconds a Kerio delivery may be logged before the firewall's line (clock skew)."""
+MAX_PENDING = 200_000
+LEVELS = (Severity.INFO, Severity.LOW, Severity.MEDIUM, Severity.HIGH, Severity.CRITICAL)
+
+
+class DirectSmtpDetector(SavedState):
+    """LAN machines that open SMTP connections to the internet themselves."""
+
+    name: ClassVar[str] = NAME
+    wants: ClassVar[frozenset[str]] = frozenset(
+        {"connection", "message_delivery", "submission", "login_succeeded"}
+    )
+    rules: ClassVar[tuple[RuleDoc, ...]] = (
+        RuleDoc(
+            RULE,
+            "A LAN machine sends mail itself",
+            "A machine inside the trusted networks opened TCP connections to outside "
+            "addresses on port 25, 465, 587 or 2525 (firewall logs; allowed or blocked), "
+            "other than the mail server's own deliveries and the configured relays and "
+            "allowed machines.",
+            "An infected PC sends spam straight to the internet, bypassing Kerio, so no "
+            "Kerio log shows it while the site's address lands on blocklists. Low for a "
+            "single server, medium from 5 servers (or 20 connections) in 10 minutes, high "
+            "from 8 servers (or 60 connections; or 25 servers in an hour), critical from "
+            "50 servers (or 300 connections).",
+            "An administrator testing with swaks or telnet (a few connections: low); a "
+            "monitoring probe or an application that sends through an outside service "
+            "(list it in [firewall] allowed_hosts or relays); a mail client set up with "
+            "a personal provider's SMTP server.",
+            side="use",
+        ),
+    )
+    defaults: ClassVar[dict[str, Any]] = {
+        "settle_seconds": 90,
+        "window_minutes": 10,
+        "medium_destinations": 5,
+        "high_destinations": 8,
+        "critical_destinations": 50,
+        "medium_connections": 20,
+        "high_connections": 60,
+        "critical_connections": 300,
+        "hour_destinations": 25,
+        "score_low": 25,
+        "score_medium": 45,
+        "score_high": 70,
+        "score_critical": 95,
+        "users_days": 30,
+        "infer_matches": 5,
+        "infer_share": 0.6,
+    }
+
+    def __init__(self, ctx: Context, options: dict[str, Any]) -> None:
+        self.ctx = ctx
+        o = {k: option(options, k, v) for k, v in self.defaults.items()}
+        self.settle = int(o["settle_seconds"])
+        self.window = int(o["window_minutes"]) * 60
+        self.thresholds = (
+            (o["critical_destinations"], o["critical_connections"], 1 << 62),
+            (o["high_destinations"], o["high_connections"], o["hour_destinations"]),
+            (o["medium_destinations"], o["medium_connections"], 1 << 62),
+        )
+        self.scores = (0, o["score_low"], o["score_medium"], o["score_high"], o["score_critical"])
+        fw = ctx.config.firewall
+        self.servers = Networks(fw.mail_servers)
+        self.relays = Networks(fw.relays)
+        self.allowed = Networks(fw.allowed_hosts)
+        self.infer = fw.infer_mail_server
+        self.pending: deque[Pending] = deque()
+        self._inside: dict[str, bool] = {}
+        self.waiting: dict[str, int] = {}
+        """LAN address -> its connections in ``pending``."""
+        self.hosts: dict[str, HostActivity] = {}
+        self.users = HostUsers(int(o["users_days"]) * DAY)
+        self.mail = MailServers(int(o["infer_matches"]), float(o["infer_share"]))
+        self.recent = Recent(DAY)
+        self.benign: set[str] = set()
+        self.seen = 0
+        """Firewall connections seen, ever (the report says when there were none)."""
+        self._store: Store | None = None
+        self._hour = 0
+
+    # -- events ---------------------------------------------------------------------------
+    def observe(self, item: Any) -> Sequence[Signal] | None:
+        """Take in one event; judge the connections that have settled."""
+        kind = item.kind
+        signals: list[Signal] = []
+        if kind == "connection":
+            self.seen += 1
+            signals = self._connection(item)
+        elif kind == "message_delivery":
+            remote = item.remote_host
+            if remote and not item.is_local and self.ctx.networks.is_external(remote):
+                self.mail.delivered(remote, item.ts)
+        elif kind == "submission":
+            host = item.host
+            if host and self._lan(host):
+                self.users.saw(host, item.account, item.ts)
+        elif kind == "login_succeeded" and self._lan(item.source):
+            self.users.saw(item.source, item.user, item.ts)
+        if self.pending and self.pending[0][0] <= item.ts - self.settle:
+            signals += self._settle(item.ts)
+        return signals or None
+
+    def _connection(self, ev: Connection) -> list[Signal]:
+        dport = ev.destination_port
+        if dport not in MAIL_PORTS or ev.action == "close" or ev.protocol not in (None, "tcp"):
+            return []
+        src, dst = ev.source, ev.destination
+        nets = self.ctx.networks
+        if self._lan(src):
+            if not nets.is_external(dst):
+                return []
+            conn = (ev.ts, src, dst, ev.source_port, dport, ev.action, ev.raw)
+            if self.mail.carries_no_kerio_mail(src):  # no need to wait for Sent: lines
+                out = self._drain(src) if self.waiting.get(src) else []
+                signal = self._count(conn)
+                return [*out, signal] if signal is not None else out
+            self.pending.append(conn)
+            self.waiting[src] = self.waiting.get(src, 0) + 1
+            if len(self.pending) > MAX_PENDING:
+                return self._settle(1 << 62, limit=len(self.pending) - MAX_PENDING)
+        elif (
+            self.infer
+            and dport == 25
+            and ev.action != "block"
+            and nets.is_external(src)
+            and is_ip(dst)
+            and nets.is_trusted(dst)
+        ):
+            self.mail.received(dst, src, ev.ts)
+        return []
+
+    def _lan(self, host: str) -> bool:
+        """An IP address inside the trusted networks (cached: the same hosts recur)."""
+        inside = self._inside.get(host)
+        if inside is None:
+            inside = bool(self.ctx.networks.is_trusted(host)) and is_ip(host)
+            if len(self._inside) > 100_000:
+                self._inside.clear()
+            self._inside[host] = inside
+        return inside
+
+    def _settle(self, now: int, limit: int | None = None) -> list[Signal]:
+        out: list[Signal] = []
+        edge = now - self.settle
+        pending = self.pending
+        while pending and pending[0][0] <= edge and (limit is None or limit > 0):
+            conn = pending.popleft()
+            self._unwait(conn[1])
+            signal = self._count(conn)
+            if signal is not None:
+                out.append(signal)
+            if limit is not None:
+                limit -= 1
+        return out
+
+    def _unwait(self, host: str) -> None:
+        left = self.waiting[host] - 1
+        if left:
+            self.waiting[host] = left
+        else:
+            del self.waiting[host]
+
+    def _drain(self, host: str) -> list[Signal]:
+        """Judge the waiting connections of one machine now, in order."""
+        out: list[Signal] = []
+        keep: deque[Pending] = deque()
+        for conn in self.pending:
+            if conn[1] != host:
+                keep.append(conn)
+                continue
+            signal = self._count(conn)
+            if signal is not None:
+                out.append(signal)
+        self.pending = keep
+        self.waiting.pop(host, None)
+        return out
+
+    # -- judging one connection -----------------------------------------------------------
+    def _excluded(self, host: str, dst: str) -> bool:
+        return (
+            self.servers.is_trusted(host) is True
+            or self.allowed.is_trusted(host) is True
+            or host in self.benign
+            or (is_ip(dst) and bool(self.servers.is_trusted(dst) or self.relays.is_trusted(dst)))
+        )
+
+    def _count(self, conn: Pending) -> Signal | None:
+        ts, host, dst, sport, dport, _action, _raw = conn
+        if self._excluded(host, dst):
+            return None
+        matched = self.mail.kerio_delivered(dst, ts - SLACK, ts + self.settle)
+        if self.mail.outbound(host, matched, ts, self.infer):
+            return None
+        if matched:
+            return None
+        activity = self.hosts.get(host)
+        if activity is None:
+            activity = self.hosts[host] = HostActivity(self.window, ts)
+        if sport is not None:
+            key = (dst, sport, dport)
+            last = activity.seen.get(key)
+            activity.seen[key] = ts
+            if last is not None and ts - last < self.window:
+                return None  # the same connection again (a retransmitted SYN, more packets)
+        activity.add(conn)
+        return self._judge(host, activity, ts)
+
+    def _level(self, short_dest: int, short_conns: int, hour_dest: int) -> int:
+        for level, (dests, conns, hourly) in zip((4, 3, 2), self.thresholds, strict=True):
+            if short_dest >= dests or short_conns >= conns or hour_dest >= hourly:
+                return level
+        return 1
+
+    def _judge(self, host: str, activity: HostActivity, ts: int) -> Signal | None:
+        activity.short.expire(ts)
+        activity.hour.expire(ts)
+        short, hour = activity.short, activity.hour
+        level = self._level(short.distinct, short.total, hour.distinct)
+        growth = level * 100 + len(activity.destinations).bit_length()
+        if not self.recent.due((RULE, host), ts, growth):
+            return None
+        users = self.users.users(host, ts)
+        return Signal(
+            RULE,
+            KEY_PREFIX + host,
+            ts,
+            int(self.scores[level]),
+            printable(self._summary(host, users, activity)),
+            host,
+            tuple(activity.lines),
+            LEVELS[level],
+            {
+                "hosts": [host],
+                "accounts": users,
+                "destinations": sorted(activity.destinations)[:20],
+                "ports": sorted(activity.ports),
+            },
+        )
+
+    def _summary(self, host: str, users: list[str], activity: HostActivity) -> str:
+        short, hour = activity.short, activity.hour
+        minutes = self.window // 60
+        if short.distinct > 1:
+            what = f"opened SMTP connections to {count(short.distinct, 'outside server')}"
+            what += f" in {minutes} minutes"
+            if hour.distinct > short.distinct:
+                what += f" ({hour.distinct:,} within an hour)"
+        else:
+            dst = next(iter(short.counts), "?")
+            what = f"opened {count(short.total, 'SMTP connection')} to {dst} in {minutes} minutes"
+        total = sum(activity.actions.values())
+        ports = ", ".join(str(p) for p in sorted(activity.ports))
+        plural = "s" if len(activity.ports) > 1 else ""
+        return (
+            f"{host} ({users_text(users)}) {what}; {count(total, 'connection')} to "
+            f"{count(len(activity.destinations), 'server')} so far (port{plural} {ports}), "
+            f"{blocked_text(activity.actions)}"
+        )
+
+    # -- housekeeping and state ------------------------------------------------------------
+    def flush(self, now: int) -> Sequence[Signal]:
+        """Judge what has settled; hourly, forget what is old."""
+        signals = self._settle(now) if self.pending else []
+        hour = now // HOUR
+        if hour != self._hour:
+            self._hour = hour
+            self.users.prune(now)
+            self.mail.prune(now)
+            for host in [h for h, a in self.hosts.items() if a.last < now - DAY]:
+                del self.hosts[host]
+            for activity in self.hosts.values():
+                edge = now - self.window
+                activity.seen = {k: t for k, t in activity.seen.items() if t > edge}
+            self._refresh_benign()
+        return signals
+
+    def _refresh_benign(self) -> None:
+        store = self._store
+        if store is not None:
+            self.benign = benign_hosts(store)
+
+    def load(self, store: Store) -> None:
+        """Restore the saved state and the machines marked benign."""
+        self._store = store
+        self._refresh_benign()
+        super().load(store)
+
+    def dump_state(self, now: int) -> dict[str, Any]:
+        """Unsettled connections, active machines, who uses which machine, the mail server."""
+        edge = now - DAY
+        return {
+            "pending": [list(p) for p in self.pending],
+            "hosts": {h: a.dump() for h, a in self.hosts.items() if a.last > edge},
+            "users": self.users.dump(),
+            "mail": self.mail.dump(now),
+            "seen": self.seen,
+        }
+
+    def restore_state(self, data: dict[str, Any]) -> None:
+        """Take back :meth:`dump_state`."""
+        for row in data["pending"]:
+            ts, host, dst, sport, dport, action, raw = row
+            self.pending.append((int(ts), str(host), str(dst), sport, dport, str(action), str(raw)))
+            self.waiting[str(host)] = self.waiting.get(str(host), 0) + 1
+        for host, saved in data["hosts"].items():
+            activity = HostActivity(self.window, int(saved["first"]))
+            activity.restore(saved)
+            self.hosts[str(host)] = activity
+        self.users.restore(data["users"])
+        self.mail.restore(data["mail"])
+        self.seen = int(data.get("seen", 0))
+
+    def reset_state(self) -> None:
+        """Start empty."""
+        self.pending.clear()
+        self.waiting.clear()
+        self.hosts.clear()
+        self.users = HostUsers(self.users.keep)
+        self.mail = MailServers(self.mail.need_matches, self.mail.need_share)
+
+
+def benign_hosts(store: Store) -> set[str]:
+    """LAN machines whose direct-SMTP incident an administrator marked benign."""
+    return {
+        inc.key[len(KEY_PREFIX) :]
+        for inc in store.incidents(status="benign", limit=10_000)
+        if inc.key.startswith(KEY_PREFIX)
+    }

@@ -1,0 +1,57 @@
+"""What one outside address did in the last day: its failed logins, for the auth rules."""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any
+
+DAY = 86400
+MAX_FAILS = 512
+
+
+class IpState:
+    """What one outside address did in the last day."""
+
+    __slots__ = ("accounts", "blocked", "dirty", "fails", "first", "last_block", "lines", "updated")
+
+    def __init__(self, ts: int) -> None:
+        self.fails: deque[int] = deque(maxlen=MAX_FAILS)
+        self.accounts: dict[str, int] = {}
+        self.blocked = 0
+        self.last_block = 0
+        self.first = ts
+        self.updated = ts
+        self.lines: deque[str] = deque(maxlen=5)
+        self.dirty = True
+
+    def failures_since(self, since: int) -> int:
+        """Failed logins at or after ``since`` (the deque is in time order)."""
+        n = 0
+        for t in reversed(self.fails):
+            if t < since:
+                break
+            n += 1
+        return n
+
+    def to_dict(self, now: int) -> dict[str, Any]:
+        """The persisted form (only the last day of failures)."""
+        return {
+            "fails": [t for t in self.fails if t >= now - DAY],
+            "accounts": self.accounts,
+            "blocked": self.blocked,
+            "last_block": self.last_block,
+            "first": self.first,
+            "updated": self.updated,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> IpState:
+        """Inverse of :meth:`to_dict`."""
+        state = cls(int(data.get("first", 0)))
+        state.fails.extend(int(t) for t in data.get("fails", ()))
+        state.accounts = {str(k): int(v) for k, v in data.get("accounts", {}).items()}
+        state.blocked = int(data.get("blocked", 0))
+        state.last_block = int(data.get("last_block", 0))
+        state.updated = int(data.get("updated", state.first))
+        state.dirty = False
+        return state

@@ -1,0 +1,346 @@
+"""State behind the direct-SMTP detector: machines, their users, and the mail server.
+
+- :class:`DistinctWindow`: connections and distinct destinations in a sliding window
+  of log time (O(1) amortised per connection); :class:`HostActivity`: one machine's.
+- :class:`HostUsers`: which accounts use which LAN machine, from mail.log
+  ``Sender-Host`` (and webmail sessions) and audit.log logins.
+- :class:`MailServers`: Kerio's own outbound deliveries (``Sent:`` lines with a
+  ``Remote-Host``), to tell a connection the mail server made for Kerio from one a PC
+  made on its own; and the inference of the mail server's LAN address: the address
+  whose outbound SMTP matches Kerio's deliveries, or that receives SMTP from the
+  internet.
+
+Everything is bounded and saved between runs as plain JSON data.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import Counter, deque
+from typing import Any
+
+DAY = 86400
+HOUR = 3600
+MAX_WINDOW = 20_000
+MAX_DESTINATIONS = 10_000
+MAX_DELIVERY_HOSTS = 50_000
+INBOUND_SOURCES = 3
+PROVEN = 3
+"""Outbound SMTP connections, none of them Kerio's, after which a machine is judged at once."""
+"""Outside addresses that must reach a LAN machine on port 25 before it counts as an MX."""
+
+Pending = tuple[int, str, str, int | None, int | None, str, str]
+"""A connection waiting to be judged: (log time, LAN address, destination, source port,
+destination port, action, raw line)."""
+
+
+class DistinctWindow:
+    """Connections (and distinct destinations) in the last ``span`` seconds.
+
+    >>> w = DistinctWindow(600)
+    >>> for t, d in ((0, "a"), (10, "b"), (20, "a"), (700, "c")):
+    ...     w.add(t, d)
+    >>> w.expire(700); (w.total, w.distinct)
+    (1, 1)
+    """
+
+    __slots__ = ("counts", "entries", "span")
+
+    def __init__(self, span: int) -> None:
+        self.span = span
+        self.entries: deque[tuple[int, str]] = deque()
+        self.counts: Counter[str] = Counter()
+
+    def add(self, ts: int, key: str) -> None:
+        """Count one connection to ``key`` at ``ts`` (oldest are dropped past a bound)."""
+        self.entries.append((ts, key))
+        self.counts[key] += 1
+        if len(self.entries) > MAX_WINDOW:
+            self._drop()
+
+    def _drop(self) -> None:
+        _ts, key = self.entries.popleft()
+        left = self.counts[key] - 1
+        if left:
+            self.counts[key] = left
+        else:
+            del self.counts[key]
+
+    def expire(self, now: int) -> None:
+        """Forget connections at or before ``now - span``."""
+        edge = now - self.span
+        while self.entries and self.entries[0][0] <= edge:
+            self._drop()
+
+    @property
+    def total(self) -> int:
+        """Connections in the window."""
+        return len(self.entries)
+
+    @property
+    def distinct(self) -> int:
+        """Distinct destinations in the window."""
+        return len(self.counts)
+
+    def dump(self) -> list[list[Any]]:
+        """The entries (for saving)."""
+        return [[t, k] for t, k in self.entries]
+
+    def restore(self, rows: list[list[Any]]) -> None:
+        """Add saved entries."""
+        for t, k in rows:
+            self.add(int(t), str(k))
+
+
+class HostUsers:
+    """LAN address -> account -> last log time the account used it."""
+
+    def __init__(self, keep: int) -> None:
+        self.keep = keep
+        self.hosts: dict[str, dict[str, int]] = {}
+
+    def saw(self, host: str, account: str, ts: int) -> None:
+        """``account`` sent mail or logged in from ``host`` at ``ts``."""
+        users = self.hosts.get(host)
+        if users is None:
+            users = self.hosts[host] = {}
+        if users.get(account, 0) < ts:
+            users[account] = ts
+
+    def users(self, host: str, ts: int) -> list[str]:
+        """The accounts that used ``host`` in the ``keep`` seconds up to ``ts``, sorted."""
+        edge = ts - self.keep
+        return sorted(a for a, t in self.hosts.get(host, {}).items() if t >= edge)
+
+    def prune(self, now: int) -> None:
+        """Forget uses older than ``keep``."""
+        edge = now - self.keep
+        for host in list(self.hosts):
+            users = {a: t for a, t in self.hosts[host].items() if t >= edge}
+            if users:
+                self.hosts[host] = users
+            else:
+                del self.hosts[host]
+
+    def dump(self) -> dict[str, dict[str, int]]:
+        """For saving."""
+        return self.hosts
+
+    def restore(self, data: dict[str, dict[str, int]]) -> None:
+        """Take back :meth:`dump`."""
+        for host, users in data.items():
+            for account, ts in users.items():
+                self.saw(str(host), str(account), int(ts))
+
+
+class MailServers:
+    """Kerio's outbound deliveries and the mail server's inferred addresses.
+
+    Args:
+        matches: connections matching Kerio's deliveries before an address is inferred.
+        share: the part of the address's outbound SMTP connections that must match.
+    """
+
+    def __init__(self, matches: int, share: float) -> None:
+        self.need_matches = matches
+        self.need_share = share
+        self.deliveries: dict[str, list[int]] = {}
+        """Remote host -> log times Kerio delivered (or tried) to it, oldest first."""
+        self.tally: dict[str, list[int]] = {}
+        """LAN address -> [connections matching a delivery, outbound SMTP connections]."""
+        self.inbound: dict[str, list[str]] = {}
+        """LAN address -> outside addresses that connected to it on port 25."""
+        self.inferred: dict[str, dict[str, Any]] = {}
+        """LAN address -> {"since": log time, "why": text}."""
+
+    # -- Kerio's deliveries ---------------------------------------------------------------
+    def delivered(self, remote: str, ts: int) -> None:
+        """Kerio's mail.log says it delivered to ``remote`` at ``ts``."""
+        times = self.deliveries.get(remote)
+        if times is None:
+            if len(self.deliveries) >= MAX_DELIVERY_HOSTS:
+                self.prune(ts)
+            times = self.deliveries[remote] = []
+        if times and ts < times[-1]:
+            bisect.insort(times, ts)
+        else:
+            times.append(ts)
+        if len(times) > 256:
+            del times[:128]
+
+    def kerio_delivered(self, remote: str, start: int, end: int) -> bool:
+        """Whether Kerio delivered to ``remote`` between ``start`` and ``end``."""
+        times = self.deliveries.get(remote)
+        if not times:
+            return False
+        i = bisect.bisect_left(times, start)
+        return i < len(times) and times[i] <= end
+
+    # -- inference ------------------------------------------------------------------------
+    def outbound(self, host: str, matched: bool, ts: int, infer: bool = True) -> bool:
+        """Count one outbound SMTP connection of ``host``; True once it is inferred."""
+        tally = self.tally.get(host)
+        if tally is None:
+            tally = self.tally[host] = [0, 0]
+        tally[0] += matched
+        tally[1] += 1
+        if not infer:
+            return False
+        if host in self.inferred:
+            return True
+        hits, total = tally
+        if hits >= self.need_matches and hits >= self.need_share * total:
+            self.inferred[host] = {
+                "since": ts,
+                "why": f"{hits:,} of its {total:,} SMTP connections carried Kerio's deliveries",
+            }
+            return True
+        return False
+
+    def carries_no_kerio_mail(self, host: str) -> bool:
+        """``host`` made :data:`PROVEN` outbound SMTP connections and none carried Kerio's
+        deliveries: its next ones need not wait for Kerio's ``Sent:`` lines."""
+        tally = self.tally.get(host)
+        return tally is not None and tally[0] == 0 and tally[1] >= PROVEN
+
+    def received(self, host: str, source: str, ts: int) -> bool:
+        """An outside address connected to ``host`` on port 25; True once it is inferred."""
+        if host in self.inferred:
+            return True
+        sources = self.inbound.setdefault(host, [])
+        if source not in sources:
+            sources.append(source)
+            if len(sources) > 64:
+                del sources[:32]
+        if len(sources) >= INBOUND_SOURCES:
+            self.inferred[host] = {
+                "since": ts,
+                "why": f"it accepts SMTP from the internet ({len(sources)} outside senders)",
+            }
+            return True
+        return False
+
+    def prune(self, now: int) -> None:
+        """Forget deliveries older than an hour."""
+        edge = now - HOUR
+        for remote in list(self.deliveries):
+            times = self.deliveries[remote]
+            i = bisect.bisect_left(times, edge)
+            if i >= len(times):
+                del self.deliveries[remote]
+            elif i:
+                del times[:i]
+
+    def dump(self, now: int) -> dict[str, Any]:
+        """For saving: deliveries of the last hour, tallies, inbound evidence, inferences."""
+        edge = now - HOUR
+        return {
+            "deliveries": {
+                r: [t for t in times if t > edge]
+                for r, times in self.deliveries.items()
+                if times and times[-1] > edge
+            },
+            "tally": self.tally,
+            "inbound": self.inbound,
+            "inferred": self.inferred,
+        }
+
+    def restore(self, data: dict[str, Any]) -> None:
+        """Take back :meth:`dump`."""
+        for remote, times in data["deliveries"].items():
+            for t in times:
+                self.delivered(str(remote), int(t))
+        self.tally = {str(h): [int(a), int(b)] for h, (a, b) in data["tally"].items()}
+        self.inbound = {str(h): [str(s) for s in v] for h, v in data["inbound"].items()}
+        self.inferred = {
+            str(h): {"since": int(v["since"]), "why": str(v["why"])}
+            for h, v in data["inferred"].items()
+        }
+
+
+class HostActivity:
+    """One machine's direct SMTP: windows, totals and a few lines of evidence."""
+
+    __slots__ = (
+        "actions",
+        "destinations",
+        "first",
+        "hour",
+        "last",
+        "lines",
+        "ports",
+        "seen",
+        "short",
+    )
+
+    def __init__(self, short: int, ts: int) -> None:
+        self.short = DistinctWindow(short)
+        self.hour = DistinctWindow(HOUR)
+        self.seen: dict[tuple[str, int | None, int | None], int] = {}
+        self.actions: Counter[str] = Counter()
+        self.ports: Counter[int] = Counter()
+        self.destinations: set[str] = set()
+        self.lines: list[str] = []
+        self.first = ts
+        self.last = ts
+
+    def add(self, conn: Pending) -> None:
+        """Count one connection."""
+        ts, _host, dst, _sport, dport, action, raw = conn
+        self.last = max(self.last, ts)
+        self.short.add(ts, dst)
+        self.hour.add(ts, dst)
+        self.actions[action] += 1
+        if dport is not None:
+            self.ports[dport] += 1
+        if len(self.destinations) < MAX_DESTINATIONS:
+            self.destinations.add(dst)
+        if len(self.lines) < 3:
+            self.lines.append(raw)
+        elif len(self.lines) < 5 or self.lines[-1] != raw:
+            self.lines[3:] = [raw]
+
+    def dump(self) -> dict[str, Any]:
+        """For saving (the hour's connections rebuild both windows)."""
+        return {
+            "hour": self.hour.dump(),
+            "actions": dict(self.actions),
+            "ports": {str(p): n for p, n in self.ports.items()},
+            "destinations": sorted(self.destinations)[:2000],
+            "lines": self.lines,
+            "first": self.first,
+            "last": self.last,
+        }
+
+    def restore(self, data: dict[str, Any]) -> None:
+        """Take back :meth:`dump`."""
+        for t, key in data["hour"]:
+            self.short.add(int(t), str(key))
+            self.hour.add(int(t), str(key))
+        self.actions.update({str(k): int(v) for k, v in data["actions"].items()})
+        self.ports.update({int(k): int(v) for k, v in data["ports"].items()})
+        self.destinations.update(str(d) for d in data["destinations"])
+        self.lines = [str(line) for line in data["lines"]]
+        self.first = int(data["first"])
+        self.last = int(data["last"])
+
+
+def blocked_text(actions: Counter[str]) -> str:
+    """``all blocked by the firewall``, ``3 blocked by the firewall``..."""
+    total = sum(actions.values())
+    blocked = actions.get("block", 0)
+    if blocked == total:
+        return "all blocked by the firewall"
+    if blocked:
+        return f"{blocked:,} blocked by the firewall"
+    if actions.get("allow", 0) == total:
+        return "all let through by the firewall"
+    return "none logged as blocked"
+
+
+def users_text(users: list[str]) -> str:
+    """``used by alice@example.com, bob@example.com`` (at most five named)."""
+    if not users:
+        return "no account seen using it"
+    shown = ", ".join(users[:5])
+    return "used by " + shown + (f" and {len(users) - 5} more" if len(users) > 5 else "")

@@ -1,0 +1,33 @@
+"""Incidents as JSON for tools: every time in ISO 8601 with the server's offset."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from kerio_watch.incidents.decision import Decision
+from kerio_watch.incidents.engine import Incident
+from kerio_watch.incidents.playbook import Step
+
+Iso = Callable[[int], str]
+
+
+def incident_record(inc: Incident, iso: Iso) -> dict[str, Any]:
+    """The stored form, with ISO 8601 times instead of epoch seconds."""
+    data = inc.to_dict()
+    for key in ("opened", "updated", "first_signal", "quiet_since"):
+        if data.get(key) is not None:
+            data[key] = iso(int(data[key]))
+    for signal in (*data["signals"], *data.get("window", ())):
+        signal["ts"] = iso(int(signal["ts"]))
+    return data
+
+
+def incident_detail(
+    inc: Incident, iso: Iso, decisions: Sequence[Decision], todo: Sequence[Step]
+) -> dict[str, Any]:
+    """``incidents show -f json``: the incident, its decisions and what to do now."""
+    data = incident_record(inc, iso)
+    data["decisions"] = [d.to_dict(iso) for d in decisions]
+    data["what_to_do"] = [{"title": s.title, "text": s.text} for s in todo]
+    return data

@@ -1,0 +1,128 @@
+"""The native reader: ``scan``'s records from the Rust core, in batches.
+
+The core reads, decodes and frames each file exactly as
+:func:`~kerio_watch.sources.files.read_records` does, parses ``mail.log``'s ``Recv:`` and
+``Sent:`` lines into events, and drops the ``Sent:`` lines of messages the pipeline does
+not track (:meth:`Pipeline.skip_line <kerio_watch.pipeline.Pipeline.skip_line>`): a
+dropped line becomes no Python object; each run of them is counted here in one step.
+
+A batch holds ready records and a few tagged items (see ``Reader.next_batch`` in
+``native/src/py.rs``). Records are yielded lazily, exactly where the Python reader
+would yield them, so the pipeline sees the same lines in the same order with the same
+state; a batch ends after any line that may add a message to the tracker that the
+core could not see (see ``docs/native.md``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from kerio_watch.events import MessageDelivery, MessageReceived, Unparsed
+from kerio_watch.formats.envelope import split_syslog
+from kerio_watch.pipeline import Pipeline
+from kerio_watch.sources.files import LogFile, Record, SkipLine, merged_records, read_records
+
+BATCH = 256
+"""Records per batch (a batch also ends early, see the module docstring)."""
+
+
+def scan_records(files: list[LogFile], pipeline: Pipeline) -> Iterator[Record]:
+    """Every record of ``files`` in time order, through the pipeline's pre-filter."""
+    if pipeline.native_ids is None:
+        return merged_records(files, pipeline.skip_line, pipeline.merge_time)
+
+    def read(log_file: LogFile, skip: SkipLine | None) -> Iterator[Record]:
+        if log_file.syslog or log_file.data is not None:
+            return read_records(log_file, skip)
+        return native_records(log_file, pipeline)
+
+    return merged_records(files, pipeline.skip_line, pipeline.merge_time, read)
+
+
+def native_records(log_file: LogFile, pipeline: Pipeline) -> Iterator[Record]:
+    """The records of one on-disk (plain or gzip) file, read by the native core."""
+    module = pipeline.core.module
+    assert module is not None  # noqa: S101 (native_ids implies the module)
+    reader = module.Reader(
+        log_file.path,
+        log_file.compressed,
+        log_file.log,
+        log_file.log == "mail",
+        log_file,
+        Record,
+        MessageReceived,
+        MessageDelivery,
+        pipeline.native_ids,
+        BATCH,
+    )
+    base = (log_file.lines, log_file.decode_errors, log_file.cut_lines)
+    skip_line = pipeline.skip_line
+    events = log_file.events
+    try:
+        while (batch := reader.next_batch()) is not None:
+            for item in batch:
+                if item.__class__ is Record:
+                    yield item
+                    continue
+                tag = item[0]
+                if tag == 0:  # a Sent line of a message the tracker may hold
+                    rec = item[1]
+                    kind = skip_line(rec.raw, rec.ts)
+                    if kind is None:
+                        yield rec
+                    elif kind:
+                        events[kind] += 1
+                elif tag == 1:  # no on-disk stamp: frame it as read_records does
+                    framed = _frame(log_file, item[1], item[2])
+                    if framed is not None:
+                        yield framed
+                else:
+                    _dropped(pipeline, log_file, reader, item)
+            _sync(log_file, reader, base)
+        if reader.error:
+            log_file.note_unparsed(
+                Unparsed(
+                    log_file.log or "unknown",
+                    "",
+                    f"read error: {reader.error}",
+                    log_file.path,
+                    reader.lineno,
+                )
+            )
+    finally:
+        _sync(log_file, reader, base)
+
+
+def _sync(log_file: LogFile, reader: Any, base: tuple[int, int, int]) -> None:
+    log_file.lines = base[0] + reader.lines
+    log_file.decode_errors = base[1] + reader.decode_errors
+    log_file.cut_lines = base[2] + reader.cut_lines
+
+
+def _frame(log_file: LogFile, lineno: int, raw: str) -> Record | None:
+    framed = split_syslog(raw, log_file.year)
+    log = log_file.log
+    if framed is None:
+        log_file.note_unparsed(
+            Unparsed(log or "unknown", raw, "no timestamp", log_file.path, lineno)
+        )
+        return None
+    return Record(framed.ts, framed.utc, framed.log or log, framed.message, raw, log_file, lineno)
+
+
+def _dropped(pipeline: Pipeline, log_file: LogFile, reader: Any, item: tuple[int, ...]) -> None:
+    """Count a run of dropped ``Sent:`` lines as ``skip_line`` would, line by line.
+
+    In one step when the time base maps the run's local times by one constant shift
+    and no watermark is at or after them (the usual case); else line by line.
+    """
+    _, n, lo, hi, top, start, end = item
+    shift = pipeline.timebase.shift_between(lo, hi)
+    if shift is None or not pipeline.count_dropped_deliveries(n, lo + shift, hi + shift, top):
+        for ts in reader.skipped_times(start, end):
+            kind = pipeline.count_skipped_delivery(ts, log_file.path)
+            if kind:
+                log_file.events[kind] += 1
+        return
+    log_file.events["message_delivery"] += n

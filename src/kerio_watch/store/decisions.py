@@ -1,0 +1,66 @@
+"""The decision history's table (``decisions``), part of the SQLite store."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from kerio_watch.errors import StoreError
+from kerio_watch.incidents.decision import Decision
+
+
+class DecisionTable:
+    """Mixed into :class:`~kerio_watch.store.sqlite.SQLiteStore`."""
+
+    db: sqlite3.Connection
+    path: Path
+
+    def _write(self, sql: str, params: Any = ()) -> None:
+        try:
+            self.db.execute(sql, tuple(params))
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"{self.path}: cannot write: {exc}") from None
+
+    def add_decision(self, decision: Decision) -> int:
+        """Record a decision; returns its id (also set on ``decision``)."""
+        try:
+            cur = self.db.execute(
+                "INSERT INTO decisions (incident_id, decision, at, by, why, notes, data, "
+                "undone_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    decision.incident_id,
+                    decision.decision,
+                    decision.at,
+                    decision.by,
+                    decision.why,
+                    decision.notes,
+                    json.dumps(decision.data(), separators=(",", ":"), ensure_ascii=False),
+                    decision.undone_by,
+                ),
+            )
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"{self.path}: cannot write: {exc}") from None
+        decision.id = int(cur.lastrowid or 0)
+        return decision.id
+
+    def mark_undone(self, decision_id: int, undo_id: int) -> None:
+        """Note that the decision ``decision_id`` was undone by ``undo_id``."""
+        self._write("UPDATE decisions SET undone_by = ? WHERE id = ?", (undo_id, decision_id))
+
+    def decisions(self, incident_id: int | None = None, limit: int = 1000) -> list[Decision]:
+        """Decisions about one incident (or all), oldest first."""
+        sql = "SELECT id, incident_id, decision, at, by, why, notes, data, undone_by FROM decisions"
+        params: list[Any] = []
+        if incident_id is not None:
+            sql += " WHERE incident_id = ?"
+            params.append(incident_id)
+        sql += " ORDER BY id DESC LIMIT ?"
+        params.append(limit)
+        out = []
+        for i, inc, kind, at, by, why, notes, data, undone in self.db.execute(sql, params):
+            extra = json.loads(data)
+            taught, undoes = extra.get("taught"), extra.get("undoes")
+            out.append(Decision(inc, kind, at, by, why, notes, taught, undoes, undone, i))
+        return out[::-1]

@@ -1,0 +1,111 @@
+"""Deciding about an incident in the dashboard, and undoing it.
+
+- **Benign…** opens a page that lists everything it would teach the account's baseline
+  (every value) and asks for confirmation; on a critical incident the confirmation also
+  needs a box ticked that says the owner was asked. The POST without that confirmation
+  teaches nothing and comes back to the page.
+- **Resolved** closes it without teaching anything.
+- **Undo** removes exactly what the decision taught and reopens the incident.
+
+All three write through :mod:`kerio_watch.incidents.ack`, exactly like ``kerio-watch
+ack``, and are kept in the decision history with the reason and notes typed in.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, abort, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response as BaseResponse
+
+from kerio_watch.errors import UsageError
+from kerio_watch.incidents.ack import (
+    DECISIONS,
+    CriticalRefused,
+    acknowledge,
+    last_active,
+    preview,
+    undo,
+)
+from kerio_watch.incidents.teach import LABELS, describe
+from kerio_watch.report.model import IncidentRow
+from kerio_watch.severity import Severity
+from kerio_watch.web.context import server_time, store, who, writer
+
+MAX_TEXT = 2000
+
+
+def _text(name: str) -> str:
+    return request.form.get(name, "").strip()[:MAX_TEXT]
+
+
+def benign_confirm(incident_id: int) -> str | tuple[str, int]:
+    """What marking the incident benign would teach, and the confirmation form."""
+    s = store()
+    inc = s.incident(incident_id)
+    if inc is None:
+        abort(404, f"no incident {incident_id}")
+    if inc.status not in ("open", "closed"):
+        abort(409, f"incident {incident_id} is {inc.status} already")
+    return render_template(
+        "benign.html",
+        st=server_time(),
+        inc=inc,
+        row=IncidentRow.of(inc),
+        lesson=preview(s, inc),
+        labels=LABELS,
+        critical=inc.severity >= Severity.CRITICAL,
+    )
+
+
+def ack(incident_id: int) -> BaseResponse:
+    """Record a decision (benign only once confirmed on the confirmation page)."""
+    decision = request.form.get("decision", "")
+    if decision not in DECISIONS:
+        abort(400, "decision must be benign or resolved")
+    if decision == "benign" and request.form.get("confirm") != "yes":
+        return redirect(url_for("benign_confirm", incident_id=incident_id))
+    try:
+        with writer() as w:
+            result = acknowledge(
+                w,
+                incident_id,
+                decision,
+                why=_text("why"),
+                notes=_text("notes"),
+                by=who(),
+                override_critical=request.form.get("override") == "yes",
+            )
+    except CriticalRefused:
+        flash("This incident is critical: tick the box to confirm that its owner did this.")
+        return redirect(url_for("benign_confirm", incident_id=incident_id))
+    except UsageError:
+        abort(404, f"no incident {incident_id}")
+    message = f"Incident #{incident_id} marked {decision}."
+    if result.taught:
+        message += " Learned as normal: " + "; ".join(describe(result.taught))
+    flash(message)
+    return redirect(url_for("incident", incident_id=incident_id))
+
+
+def undo_decision(incident_id: int) -> BaseResponse:
+    """Undo the incident's latest decision."""
+    try:
+        with writer() as w:
+            if w.incident(incident_id) is None:
+                abort(404, f"no incident {incident_id}")
+            if last_active(w, incident_id) is None:
+                abort(409, f"incident {incident_id} has no decision to undo")
+            result = undo(w, incident_id, why=_text("why"), notes=_text("notes"), by=who())
+    except UsageError as exc:
+        abort(409, str(exc))
+    message = f"Incident #{incident_id} reopened: its decision was undone."
+    if result.taught:
+        message += " No longer normal: " + "; ".join(describe(result.taught))
+    flash(message)
+    return redirect(url_for("incident", incident_id=incident_id))
+
+
+def register(app: Flask) -> None:
+    """Add the decision pages and actions to the application."""
+    app.add_url_rule("/incidents/<int:incident_id>/benign", "benign_confirm", benign_confirm)
+    app.add_url_rule("/incidents/<int:incident_id>/ack", "ack", ack, methods=["POST"])
+    app.add_url_rule("/incidents/<int:incident_id>/undo", "undo", undo_decision, methods=["POST"])

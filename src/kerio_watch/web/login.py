@@ -1,0 +1,87 @@
+"""The dashboard's ``/login`` and ``/logout``.
+
+- A right password or token always logs in, whatever happened before: nobody can lock
+  the administrator out by failing logins from the same address (a shared NAT, the
+  reverse proxy, the server itself).
+- Only a real login (a POST of the form with a password or token) is counted as a
+  failure. ``GET /login?token=...`` (the login link ``serve`` prints) logs in when the
+  token is right and is otherwise just refused: any page or local user can make a
+  browser fetch a URL, so a GET must never count against anyone.
+- After ``LoginThrottle.limit`` failures from one address within its window, each
+  further wrong attempt is answered ``429 Too Many Requests`` with ``Retry-After``.
+- Logging out revokes the session on the server (:mod:`kerio_watch.web.sessions`).
+"""
+
+from __future__ import annotations
+
+from flask import Flask, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+from werkzeug.wrappers import Response as BaseResponse
+
+from kerio_watch.web import security
+from kerio_watch.web.sessions import Sessions
+from kerio_watch.web.settings import WebSettings
+
+SID = "sid"
+"""The session key holding the server-side session id."""
+
+
+def register_login(
+    app: Flask, settings: WebSettings, token: str | None, sessions: Sessions
+) -> security.LoginThrottle:
+    """Add ``/login`` and ``/logout`` to the dashboard; returns the failure throttle."""
+    throttle = security.LoginThrottle()
+
+    def client() -> str:
+        return request.remote_addr or "?"
+
+    def page(error: str | None, status: int) -> tuple[str, int]:
+        return render_template(
+            "login.html", error=error, password=bool(settings.password_hash), token=bool(token)
+        ), status
+
+    def start_session() -> BaseResponse:
+        session.clear()
+        session.permanent = True
+        session["auth"] = True
+        session[SID] = sessions.new()
+        security.csrf_token()
+        throttle.succeeded(client())
+        return redirect(security.safe_next(request.values.get("next")))
+
+    @app.route("/login", methods=["GET", "POST"])
+    def login() -> ResponseReturnValue:
+        if request.method == "GET":
+            given = request.args.get("token")
+            if given is None:
+                return page(None, 200)
+            if security.token_ok(token, given):
+                return start_session()
+            return page("This login link is not valid.", 403)  # not counted: see above
+        given = request.form.get("token", "")
+        password = request.form.get("password", "")
+        if security.token_ok(token, given) or security.password_ok(
+            settings.password_hash, password
+        ):
+            return start_session()  # right: accepted even when this address is throttled
+        if not given and not password:
+            return page("Enter the password or the token.", 400)
+        blocked = throttle.blocked(client())  # this address already failed too often
+        throttle.failed(client())
+        if blocked:
+            text, status = page("Too many failed attempts from your address: wait a while.", 429)
+            return text, status, {"Retry-After": str(int(throttle.window))}
+        return page("Wrong password or token.", 403)
+
+    @app.post("/logout")
+    def logout() -> BaseResponse:
+        sessions.revoke(session.get(SID))
+        session.clear()
+        return redirect(url_for("login"))
+
+    return throttle
+
+
+def logged_in(sessions: Sessions) -> bool:
+    """The request carries a session that logged in and was not revoked."""
+    return session.get("auth") is True and sessions.valid(session.get(SID))

@@ -1,0 +1,145 @@
+"""The native reader frames files and joins messages exactly as the Python engine."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kerio_watch.enrich.messages import MessageTracker
+from kerio_watch.events import MessageDelivery, MessageReceived
+from kerio_watch.sources.files import MAX_LINE
+from logtools import SAMPLES
+from nativediff import extension, native_frames, python_frames
+
+STAMP = "[24/Aug/2022 16:28:11] "
+line_bytes = st.one_of(
+    st.binary(max_size=40),
+    st.text(max_size=30).map(lambda t: (STAMP + t).encode("utf-8")),
+    st.sampled_from(
+        [
+            b"",
+            b"\r",
+            b"\r\r",
+            b"\x00",
+            b"\xef\xbb\xbf",
+            b"\xef\xbb\xbf\xef\xbb\xbf",
+            b"\xff",
+            b"\xed\xa0\x80",
+            b"\xf4\x90\x80\x80",
+            b"\xe2\x82",
+            b"\xc0\xaf",
+            b"[29/Feb/2024 23:59:60] x",
+            b"[29/Feb/2023 00:00:00] x",
+            b"[01/Jan/0001 00:00:00]",
+            b"[24/Aug/2022 16:28:11]\xc3\xa9x",
+            b"[24/aug/2022 16:28:11] x",
+            b"<13>1 2026-04-01T14:59:31+07:00 host mail - - - Recv: x",
+            b"Apr  1 14:59:31 h mail: x",
+        ]
+    ),
+)
+files = st.lists(st.lists(line_bytes, max_size=4).map(b"".join), max_size=8).map(b"\n".join)
+
+
+def _agree(data: bytes, folder: Path, compressed: bool = False) -> None:
+    native = extension()
+    assert native_frames(native, data, compressed) == python_frames(data, folder, compressed)
+
+
+def test_golden_samples_frame_alike(tmp_path: Path) -> None:
+    for path in sorted(SAMPLES.glob("*.log")):
+        _agree(path.read_bytes(), tmp_path)
+        _agree(path.read_bytes(), tmp_path, compressed=True)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(files, st.booleans())
+def test_generated_files_frame_alike(tmp_path: Path, data: bytes, compressed: bool) -> None:
+    _agree(data, tmp_path, compressed)
+
+
+def test_long_lines_are_cut_alike(tmp_path: Path) -> None:
+    long = (STAMP + "é" * (MAX_LINE + 5)).encode()
+    edge = (STAMP + "x" * (MAX_LINE - len(STAMP))).encode()
+    _agree(b"\n".join([long, edge, edge + b"y\x00", b"\xff" * (MAX_LINE + 1)]), tmp_path)
+
+
+def test_line_numbers_and_offsets() -> None:
+    lines, counters, error = extension().frame_bytes(b"a\n\n[x\r\nlast", False)
+    assert [(n, end, raw) for n, end, raw, _ts in lines] == [
+        (1, 2, "a"),
+        (3, 7, "[x"),
+        (4, 11, "last"),
+    ]
+    assert counters == (3, 0, 0)
+    assert error is None
+
+
+def test_damaged_gzip_is_a_read_error_not_a_crash() -> None:
+    data = gzip.compress(b"".join(f"{STAMP}line {i}\n".encode() for i in range(5000)))
+    lines, _counters, error = extension().frame_bytes(data[: len(data) // 2], True)
+    assert error is not None
+    assert all(raw.startswith(STAMP) for _n, _e, raw, _ts in lines)
+
+
+# -- the Queue-ID join -------------------------------------------------------------------
+
+QIDS = st.sampled_from(["q1", "q2", "q3", "q4", "q5", "q6", "q7"])
+ops = st.lists(
+    st.one_of(
+        st.tuples(
+            st.just("recv"),
+            QIDS,
+            st.integers(0, 50),
+            st.sampled_from([None, "u@x"]),
+            st.integers(0, 3),
+        ),
+        st.tuples(
+            st.just("sent"),
+            QIDS,
+            st.sampled_from(["delivered", "delayed", "failed", "relayed", "bounced", "rejected"]),
+            st.sampled_from([None, "2.0.0", "4.4.1", "5.1.1", ""]),
+            st.sampled_from(["a", "b"]),
+        ),
+        st.tuples(st.just("forget"), st.integers(0, 50)),
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=300)
+@given(ops, st.integers(1, 5))
+def test_join_matches_message_tracker(operations: list[tuple[Any, ...]], limit: int) -> None:
+    native = extension().QueueJoin(limit)
+    python = MessageTracker(limit)
+    for op in operations:
+        if op[0] == "recv":
+            _, qid, ts, account, n = op
+            event = MessageReceived(ts, "mail", "", qid, "SMTP", "s@x", ("r@y",) * n)
+            assert python.received(event, account) == native.received(qid, ts, account, "s@x", n)
+        elif op[0] == "sent":
+            _, qid, result, status, rcpt = op
+            delivery = MessageDelivery(0, "mail", "", qid, rcpt, result, status)
+            state = python.delivered(delivery)
+            got = native.delivered(qid, result, status, rcpt)
+            if state is None:
+                assert got is None
+            else:
+                counts = (state.accepted, state.delivered, state.failed, state.delayed)
+                assert got == (*counts, len(state.final), state.account)
+        else:
+            python.forget_before(op[1])
+            native.forget_before(op[1])
+        assert [list(r) for r in native.dump(100, 10**6, 10**6)] == python.dump(100, 10**6, 10**6)
+        assert native.pending(30) == [qid for qid, _ in python.pending(30)]
+        assert native.evicted == python.evicted
+    saved = python.dump(40, 30, 3)
+    assert [list(r) for r in native.dump(40, 30, 3)] == saved
+    restored, mirror = MessageTracker(limit), extension().QueueJoin(limit)
+    restored.restore(saved)
+    mirror.restore([tuple(r) for r in saved])
+    assert [list(r) for r in mirror.dump(100, 10**6, 10**6)] == restored.dump(100, 10**6, 10**6)

@@ -1,0 +1,179 @@
+"""``kerio-watch release`` and ``actions`` from the command line; hostile queue data."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from kerio_watch.cli import main
+from kerio_watch.config import config_from_dict
+from kerio_watch.incidents.engine import Incident
+from kerio_watch.respond.contain import Containment
+from kerio_watch.respond.queue import parse_item, parse_time
+from kerio_watch.respond.views import QUEUE_KEY, STATUS_KEY
+from kerio_watch.respond.worker import Responder
+from kerio_watch.severity import Severity
+from kerio_watch.store import open_store
+from kerio_watch.store.responses import ResponseStore
+
+from .conftest import Kerio, wait_for
+
+
+def contained_db(kerio: Kerio, tmp_path: Path, dry_run: bool) -> Path:
+    db = tmp_path / "state.db"
+    store = open_store(db)
+    now = int(time.time())
+    inc = Incident(9, "bob@example.com", now, now, severity=Severity.CRITICAL, first_signal=now)
+    inc.source_ips = ["185.9.9.9"]
+    with store.transaction():
+        store.save_incidents([inc])
+    config = kerio.config(contain={"actions": {"critical": ["stop_sending", "block_ip"]},
+                                   "dry_run": dry_run})  # fmt: skip
+    client = kerio.client()
+    Containment(config, ResponseStore(store), lambda: client, lambda t: t).consider(inc)
+    store.close()
+    return db
+
+
+def test_release_from_the_command_line(kerio: Kerio, tmp_path: Path) -> None:
+    db = contained_db(kerio, tmp_path, dry_run=False)
+    config = tmp_path / "kw.toml"
+    config.write_text(kerio.toml())
+    listed = CliRunner().invoke(main, ["actions", "9", "--db", str(db), "--format", "jsonl"])
+    rows = [json.loads(x) for x in listed.output.splitlines()]
+    table = CliRunner().invoke(main, ["incidents", "--db", str(db)]).output
+    assert "contained" in table
+    assert [(r["action"], r["status"]) for r in rows] == [("stop_sending", "done"),
+                                                          ("block_ip", "done")]  # fmt: skip
+    assert rows[0]["calls"][-1]["answer"] == {"errors": []}
+    done = CliRunner().invoke(main, ["release", "9", "--db", str(db), "-c", str(config)])
+    assert done.exit_code == 0, done.output
+    assert done.output.count("released by") == 2
+    again = CliRunner().invoke(main, ["release", "9", "--db", str(db), "-c", str(config)])
+    assert "nothing in effect to release" in again.output
+    listed = CliRunner().invoke(main, ["incidents", "--db", str(db), "--format", "jsonl"])
+    assert json.loads(listed.output)["containment"] == "released"
+    assert kerio.state.may_send("bob@example.com", "x@spam.test", "185.9.9.9")
+
+
+def test_release_refuses_without_the_api_or_anything_to_release(
+    kerio: Kerio, tmp_path: Path
+) -> None:
+    db = contained_db(kerio, tmp_path, dry_run=True)
+    bare = CliRunner().invoke(main, ["release", "9", "--db", str(db)])
+    assert bare.exit_code == 3 and "release needs the API" in bare.output
+    config = tmp_path / "kw.toml"
+    config.write_text(kerio.toml())
+    none = CliRunner().invoke(main, ["release", "7", "--db", str(db), "-c", str(config)])
+    assert none.exit_code == 2 and "no incident 7" in none.output  # as everywhere
+    dry = CliRunner().invoke(main, ["release", "9", "--db", str(db), "-c", str(config)])
+    assert dry.exit_code == 0 and "dry run" in dry.output
+    assert kerio.state.writes == []
+
+
+def _recent_iso(text: str) -> bool:
+    """ISO 8601 with an offset, within a few minutes of now."""
+    when = dt.datetime.fromisoformat(text)
+    return when.tzinfo is not None and abs(when.timestamp() - time.time()) < 600
+
+
+def test_the_journal_reads_like_every_other_output(kerio: Kerio, tmp_path: Path) -> None:
+    """``actions`` writes to -o with ISO times; ``incidents show`` lists the incident's
+    containment (text and json) and says how to release it."""
+    db = contained_db(kerio, tmp_path, dry_run=True)
+    out = tmp_path / "journal.jsonl"
+    done = CliRunner().invoke(main, ["actions", "--db", str(db), "-f", "jsonl", "-o", str(out)])
+    assert done.exit_code == 0 and done.output == ""
+    rows = [json.loads(x) for x in out.read_text().splitlines()]
+    assert [r["status"] for r in rows] == ["dry_run", "dry_run"]
+    assert all(_recent_iso(r["created"]) and _recent_iso(r["updated"]) for r in rows)
+    assert all(_recent_iso(c["at"]) for r in rows for c in r["calls"] if "at" in c)
+    text = CliRunner().invoke(main, ["incidents", "show", "9", "--db", str(db)])
+    assert text.exit_code == 0, text.output
+    assert "Containment" in text.output and "stop sending bob@example.com (dry run)" in text.output
+    assert "release 9" in text.output
+    shown = CliRunner().invoke(main, ["incidents", "show", "9", "--db", str(db), "-f", "json"])
+    detail = json.loads(shown.output)
+    assert [(c["action"], c["status"]) for c in detail["containment"]] == [
+        ("stop_sending", "dry_run"),
+        ("block_ip", "dry_run"),
+    ]
+    assert _recent_iso(detail["containment"][0]["created"])
+
+
+def test_status_json_gives_the_api_times_on_the_server_clock(tmp_path: Path) -> None:
+    """The API's part of ``status -f json`` has ISO times on the server's clock, like the
+    rest; the text still says how long ago the queue was polled."""
+    db = tmp_path / "state.db"
+    store = open_store(db)
+    now = int(time.time())
+    status = {"state": "ok", "last_ok": "2026-03-30T10:00:00+00:00", "polls": 3}
+    status["at"] = status["last_ok"]
+    sender = {"account": "bob@example.com", "queued": 4, "deferred": 1, "domains": 3}
+    with store.transaction():
+        store.set_meta(STATUS_KEY, json.dumps(status))
+        store.set_meta(QUEUE_KEY, json.dumps({"polled": now, "total": 4, "deferred": 1}))
+        ResponseStore(store).replace_queue([{**sender, "oldest_age": 60, "ips": []}], now)
+    store.close()
+    config = tmp_path / "kw.toml"
+    config.write_text('[site]\ntimezone = "Europe/Prague"\n')
+    shown = CliRunner().invoke(main, ["status", "--db", str(db), "-c", str(config), "-f", "json"])
+    api = json.loads(shown.output)["kerio_api"]
+    assert api["last_ok"] == api["at"] == "2026-03-30T12:00:00+02:00"
+    assert _recent_iso(api["queue"]["polled"]) and _recent_iso(api["senders"][0]["polled"])
+    text = CliRunner().invoke(main, ["status", "--db", str(db)]).output
+    assert "bob@example.com: 4 queued (1 deferred) to 3 domains" in text
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=40),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+FIELDS = ("id", "from", "to", "authSender", "senderIp", "status", "created", "nextTry", "size")
+
+
+@given(st.dictionaries(st.sampled_from(FIELDS), JSON, max_size=9))
+def test_any_queue_item_is_taken_or_left_never_a_crash(item: dict[str, Any]) -> None:
+    api = config_from_dict({}).kerio_api
+    msg = parse_item(item, api, lambda t: t)
+    if msg is not None:
+        assert msg.account and "@" in msg.account
+        assert all("@" in r for r in msg.recipients)
+
+
+@given(JSON)
+@example(float("inf"))
+@example(float("nan"))
+@example({"date": {"year": float("inf"), "month": 1, "day": 1}})
+@example(10**40)
+def test_any_time_value_is_a_time_or_nothing(value: Any) -> None:
+    ts = parse_time(value, lambda t: t)
+    assert ts is None or isinstance(ts, int)
+
+
+def test_a_refused_login_is_reported_clearly(kerio: Kerio, tmp_path: Path) -> None:
+    """The worker thread records the refusal; status says so, never the password."""
+    kerio.password_file.write_text("not-the-password")
+    db = tmp_path / "state.db"
+    open_store(db).close()
+    responder = Responder(kerio.config(poll_seconds=1), db, lambda t: t)
+    responder.start()
+    try:
+        wait_for(
+            lambda: "LOGIN REFUSED" in CliRunner().invoke(main, ["status", "--db", str(db)]).output
+        )
+    finally:
+        responder.stop()
+    out = CliRunner().invoke(main, ["status", "--db", str(db)]).output
+    assert "login as admin refused" in out and "detection goes on" in out
+    assert "not-the-password" not in out

@@ -1,0 +1,219 @@
+"""Decisions that can be reviewed and undone (issue 12, finding 2).
+
+On today's main "Benign" taught a critical hijack as normal with one click, without
+saying what, and neither the dashboard nor the command line could undo it. Now
+``--benign`` shows what it will teach and asks, is refused on a critical incident
+without ``--override-critical``, every decision is kept with when, who, why and notes,
+and ``--undo`` removes exactly what was learned and reopens the incident.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from factories import ALICE, at, feed, office_history, pipeline, recv
+from kerio_watch.cli import main
+from kerio_watch.detect.base import Signal
+from kerio_watch.exitcodes import ExitStatus
+from kerio_watch.incidents.engine import Incident
+from kerio_watch.severity import Severity
+from kerio_watch.store import open_store
+from kerio_watch.store.sqlite import SQLiteStore
+from sitelogs import Site
+
+BOB = "bob@example.com"  # bob from home: access alone, a medium incident closed since
+ALICE_SITE = "alice@example.com"  # the site's critical hijack
+
+
+def run(*args: str, input: str | None = None) -> Result:
+    """The CLI in-process."""
+    return CliRunner().invoke(main, list(args), input=input)
+
+
+def incident_of(db: Path, key: str) -> Incident:
+    """The newest incident about ``key``."""
+    store = open_store(db, readonly=True)
+    try:
+        return store.incidents(key=key)[0]
+    finally:
+        store.close()
+
+
+def accepted(db: Path, account: str) -> dict[str, list[object]]:
+    """What the account's profile accepted."""
+    store = open_store(db, readonly=True)
+    try:
+        prof = store.load_profile(account)
+    finally:
+        store.close()
+    assert prof is not None
+    return prof.accepted
+
+
+def profile_json(db: Path, account: str) -> str:
+    """The whole stored profile."""
+    store = open_store(db, readonly=True)
+    try:
+        prof = store.load_profile(account)
+    finally:
+        store.close()
+    assert prof is not None
+    return json.dumps(prof.to_dict(), sort_keys=True)
+
+
+class TestBenignAsks:
+    def test_it_shows_what_it_will_teach_and_a_no_changes_nothing(self, site: Site) -> None:
+        """The lesson is listed (every fact with its values); "n" leaves all as it was."""
+        inc = incident_of(site.db, BOB)
+        before = profile_json(site.db, BOB)
+        result = run("ack", str(inc.id), "--benign", "--db", str(site.db), input="n\n")
+        assert result.exit_code == 0, result.output
+        assert "teaches kerio-watch that these are normal for bob@example.com" in result.stdout
+        assert "198.51.100.20" in result.stdout  # bob's home address
+        assert "Teach these and mark the incident benign? [y/N]" in result.stdout
+        assert "Nothing changed." in result.stdout
+        assert incident_of(site.db, BOB).status == inc.status  # unchanged
+        assert profile_json(site.db, BOB) == before
+
+    def test_yes_teaches_and_records_the_decision(self, site: Site) -> None:
+        """Answered "y": taught, marked benign, kept with when, who, why and notes."""
+        inc = incident_of(site.db, BOB)
+        result = run(
+            "ack", str(inc.id), "--benign", "--db", str(site.db),
+            "--why", "bob worked from home", "--note", "called him", "--by", "admin",
+            input="y\n",
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+        assert "learned as normal" in result.stdout and f"ack {inc.id} --undo" in result.stdout
+        assert "198.51.100.20" in json.dumps(accepted(site.db, BOB))
+        shown = run("incidents", "show", str(inc.id), "--db", str(site.db), "-f", "json")
+        data = json.loads(shown.stdout)
+        (decision,) = data["decisions"]
+        assert decision["decision"] == "benign" and decision["by"] == "admin"
+        assert decision["why"] == "bob worked from home" and decision["notes"] == "called him"
+        assert "198.51.100.20" in json.dumps(decision["taught"])
+        assert decision["at"][:2] == "20" and decision["at"][-6] in "+-"
+
+    def test_no_answer_is_not_a_yes(self, site: Site) -> None:
+        """From a script without --yes: refused as wrong usage, nothing changed."""
+        inc = incident_of(site.db, BOB)
+        result = run("ack", str(inc.id), "--benign", "--db", str(site.db), input="")
+        assert result.exit_code == ExitStatus.USAGE
+        assert "--yes" in result.stderr
+        assert incident_of(site.db, BOB).status == inc.status  # unchanged
+
+    def test_critical_is_refused_without_the_override(self, site: Site) -> None:
+        """A critical hijack is not taught as normal by a slip of the keyboard."""
+        inc = incident_of(site.db, ALICE_SITE)
+        assert inc.severity == Severity.CRITICAL
+        before = profile_json(site.db, ALICE_SITE)
+        result = run("ack", str(inc.id), "--benign", "--yes", "--db", str(site.db))
+        assert result.exit_code == ExitStatus.USAGE
+        assert "--override-critical" in result.stderr
+        assert "203.0.113.66" in result.stdout  # it still says what it would have taught
+        assert profile_json(site.db, ALICE_SITE) == before
+        assert incident_of(site.db, ALICE_SITE).status == "open"
+        forced = run(
+            "ack", str(inc.id), "--benign", "--yes", "--override-critical", "--db", str(site.db)
+        )
+        assert forced.exit_code == 0, forced.output
+        assert incident_of(site.db, ALICE_SITE).status == "benign"
+
+    @pytest.mark.parametrize(
+        "flags",
+        [
+            ["--benign", "--resolve"],
+            ["--resolve", "--undo"],
+            [],
+            ["--resolve", "--override-critical"],
+        ],
+    )
+    def test_contradictory_flags_are_refused(self, site: Site, flags: list[str]) -> None:
+        """``ack 2 --benign --resolve`` was accepted (the last one won)."""
+        inc = incident_of(site.db, BOB)
+        result = run("ack", str(inc.id), *flags, "--db", str(site.db))
+        assert result.exit_code == ExitStatus.USAGE, result.output
+        assert incident_of(site.db, BOB).status == inc.status  # unchanged
+
+
+class TestUndo:
+    def test_undo_removes_exactly_what_was_learned_and_reopens(self, site: Site) -> None:
+        """The profile is byte for byte what it was before the benign decision."""
+        inc = incident_of(site.db, ALICE_SITE)
+        before = profile_json(site.db, ALICE_SITE)
+        taught = run(
+            "ack", str(inc.id), "--benign", "--yes", "--override-critical", "--db", str(site.db)
+        )
+        assert taught.exit_code == 0, taught.output
+        assert profile_json(site.db, ALICE_SITE) != before
+        result = run("ack", str(inc.id), "--undo", "--why", "it was a hijack", "--db", str(site.db))
+        assert result.exit_code == 0, result.output
+        assert "reopened" in result.stdout and "no longer normal" in result.stdout
+        assert profile_json(site.db, ALICE_SITE) == before
+        assert incident_of(site.db, ALICE_SITE).status == "open"
+        shown = run("incidents", "show", str(inc.id), "--db", str(site.db))
+        assert "benign" in shown.stdout and "undone by decision" in shown.stdout
+        assert "it was a hijack" in shown.stdout
+
+    def test_undo_keeps_what_the_account_had_accepted_before(self, site: Site) -> None:
+        """A value accepted by an earlier decision is not removed by undoing a later one."""
+        store = open_store(site.db)
+        try:
+            inc = store.incidents(key=BOB)[0]
+            prof = store.load_profile(BOB)
+            assert prof is not None
+            prof.accept("hosts", ["198.51.100.20"])
+            store.save_profiles([prof])
+        finally:
+            store.close()
+        assert run("ack", str(inc.id), "--benign", "--yes", "--db", str(site.db)).exit_code == 0
+        assert run("ack", str(inc.id), "--undo", "--db", str(site.db)).exit_code == 0
+        assert "198.51.100.20" in accepted(site.db, BOB)["hosts"]
+
+    def test_undo_a_resolve(self, site: Site) -> None:
+        """Resolved too early: undo reopens it."""
+        inc = incident_of(site.db, BOB)
+        assert run("ack", str(inc.id), "--resolve", "--db", str(site.db)).exit_code == 0
+        assert run("ack", str(inc.id), "--undo", "--db", str(site.db)).exit_code == 0
+        assert incident_of(site.db, BOB).status == "open"
+
+    def test_nothing_to_undo(self, site: Site) -> None:
+        """An open incident has no decision to undo: a usage error."""
+        inc = incident_of(site.db, BOB)
+        result = run("ack", str(inc.id), "--undo", "--db", str(site.db))
+        assert result.exit_code == ExitStatus.USAGE
+        assert "no decision to undo" in result.stderr
+
+
+class TestARunningFollower:
+    def test_decisions_reach_the_profiles_and_incidents_in_memory(self, tmp_path: Path) -> None:
+        """A follower applies a benign decision and its undo to what it holds in memory,
+        so its next checkpoint neither loses the decision nor brings back the lesson."""
+        from kerio_watch.incidents.ack import acknowledge, undo  # noqa: PLC0415 (new in issue 12)
+
+        store = SQLiteStore(tmp_path / "s.db")
+        p = pipeline("from_mismatch", store=store)
+        feed(p, office_history(ALICE, days=14))
+        sig = Signal("kerio.x", ALICE, at(15, "09:00"), 70, "x", "203.0.113.9")
+        sig.facts["hosts"] = ["203.0.113.9"]
+        p.engine.ingest(sig)
+        feed(p, [recv(at(15, "09:01"))])
+        p.save()
+        inc = p.engine.open[ALICE]
+        before = json.dumps(p.ctx.profile(ALICE).accepted, sort_keys=True)
+        other = SQLiteStore(tmp_path / "s.db")  # the ack command's own connection
+        acknowledge(other, inc.id, "benign", by="admin")
+        p.save()
+        assert ALICE not in p.engine.open
+        assert "203.0.113.9" in p.ctx.profile(ALICE).accepted["hosts"]
+        undo(other, inc.id)
+        p.save()
+        assert p.engine.open[ALICE].id == inc.id
+        assert json.dumps(p.ctx.profile(ALICE).accepted, sort_keys=True) == before
+        stored = other.load_profile(ALICE)
+        assert stored is not None and "203.0.113.9" not in stored.accepted.get("hosts", [])
+        other.close()

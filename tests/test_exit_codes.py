@@ -1,0 +1,130 @@
+"""Exit codes exactly as in the README table: 1 is only ever an unexpected error (issue 12).
+
+Each case was a finding: ``ack 999``, ``user`` with an unknown address, ``incidents`` and
+``report`` with a missing ``--db`` and ``serve`` without its dependencies exited 1; a bad
+``--since`` exited 3 ("invalid configuration").
+"""
+
+from __future__ import annotations
+
+import builtins
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from kerio_watch.cli import main
+from kerio_watch.exitcodes import ExitStatus
+from sitelogs import Site
+
+
+def run(*args: str, input: str | None = None) -> Result:
+    """The CLI in-process; errors are reported, never raised."""
+    return CliRunner().invoke(main, list(args), input=input)
+
+
+class TestNotFound:
+    def test_ack_of_an_unknown_incident_is_a_usage_error(self, site: Site) -> None:
+        """``ack 999``: the incident does not exist, so the command was used wrongly (2)."""
+        result = run("ack", "999", "--resolve", "--db", str(site.db))
+        assert result.exit_code == ExitStatus.USAGE, result.output
+        assert "no incident 999" in result.stderr
+        assert "internal error" not in result.stderr
+
+    def test_user_with_an_unknown_address_is_a_usage_error(self, scanned_site: Site) -> None:
+        """``user nobody@...``: no such account (2), with the hint."""
+        result = run("user", "nobody@example.com", "--db", str(scanned_site.db))
+        assert result.exit_code == ExitStatus.USAGE, result.output
+        assert "no such account" in result.stderr
+
+    def test_incidents_show_of_an_unknown_incident(self, scanned_site: Site) -> None:
+        """``incidents show 999`` is the same mistake as ``ack 999``."""
+        result = run("incidents", "show", "999", "--db", str(scanned_site.db))
+        assert result.exit_code == ExitStatus.USAGE, result.output
+        assert "no incident 999" in result.stderr
+
+
+class TestMissingDatabase:
+    @pytest.mark.parametrize(
+        "command",
+        [
+            ["incidents"],
+            ["incidents", "show", "1"],
+            ["report"],
+            ["user", "alice@example.com"],
+            ["status"],
+            ["serve"],
+            ["ack", "1", "--resolve"],
+        ],
+    )
+    def test_a_missing_database_is_a_missing_input(
+        self, tmp_path: Path, command: list[str]
+    ) -> None:
+        """A ``--db`` that does not exist is a path that cannot be used (5), not a bug (1)."""
+        missing = tmp_path / "none.db"
+        result = run(*command, "--db", str(missing))
+        assert result.exit_code == ExitStatus.INPUT_ERROR, result.output
+        assert "no such database" in result.stderr
+        assert not missing.exists()  # nothing was created by looking
+
+
+class TestBadValues:
+    @pytest.mark.parametrize(
+        "args",
+        [
+            ["report", "--since", "yesterday"],
+            ["report", "--until", "tomorrow"],
+            ["user", "alice@example.com", "--since", "yesterday"],
+        ],
+    )
+    def test_a_bad_time_is_a_usage_error(self, scanned_site: Site, args: list[str]) -> None:
+        """A bad ``--since``/``--until`` is wrong usage (2), naming the option."""
+        result = run(*args, "--db", str(scanned_site.db))
+        assert result.exit_code == ExitStatus.USAGE, result.output
+        assert args[-2] in result.stderr
+
+    def test_scan_with_a_bad_since(self, scanned_site: Site, tmp_path: Path) -> None:
+        """``scan --since yesterday`` is wrong usage too (it was 3)."""
+        result = run(
+            "scan", "--db", str(tmp_path / "s.db"), "--since", "yesterday", str(scanned_site.logs)
+        )
+        assert result.exit_code == ExitStatus.USAGE, result.output
+        assert "--since" in result.stderr
+
+    def test_since_after_until(self, scanned_site: Site) -> None:
+        """A period that ends before it starts: wrong usage."""
+        result = run(
+            "report",
+            "--db",
+            str(scanned_site.db),
+            "--since",
+            "2026-03-20",
+            "--until",
+            "2026-03-19",
+        )
+        assert result.exit_code == ExitStatus.USAGE, result.output
+
+
+class TestServeWithoutItsDependencies:
+    def test_names_the_fix_and_exits_3(
+        self, scanned_site: Site, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A broken install (Flask missing) is an installation problem (3), and the hint
+        is a command that works where kerio-watch was installed from."""
+        real_import = builtins.__import__
+
+        def no_flask(name: str, *args: Any, **kwargs: Any) -> Any:
+            if name == "flask" or name.startswith("flask."):
+                raise ModuleNotFoundError("No module named 'flask'", name="flask")
+            return real_import(name, *args, **kwargs)
+
+        monkeypatch.setattr(builtins, "__import__", no_flask)
+        for module in [m for m in sys.modules if m.startswith("kerio_watch.web")]:
+            monkeypatch.delitem(sys.modules, module)
+        result = run("serve", "--db", str(scanned_site.db))
+        assert result.exit_code == ExitStatus.CONFIG_ERROR, result.output
+        assert "flask is missing" in result.stderr
+        assert "-m pip install" in result.stderr
+        assert "internal error" not in result.stderr

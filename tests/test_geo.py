@@ -1,0 +1,209 @@
+"""Network identity (``enrich/geo.py``, ``enrich/hosting.py``): country, AS and hosting
+flag of outside addresses, from real MaxMind-format files written here, and from the
+data file that ships with geoip2fast."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from factories import ALICE, at, feed, login, office_history, pipeline, recv, rules
+from kerio_watch.cli import main
+from kerio_watch.config import EnrichConfig, config_from_dict
+from kerio_watch.detect.new_host import RULE, RULE_HOSTING
+from kerio_watch.enrich.geo import UNKNOWN, NetInfo, open_geo
+from kerio_watch.enrich.hosting import HostingList
+from kerio_watch.errors import ConfigError
+from logtools import recv_line
+
+mmdb_writer = pytest.importorskip("mmdb_writer")
+netaddr = pytest.importorskip("netaddr")
+
+NETWORKS = {
+    # prefix: (AS number, AS name, country)
+    "45.77.0.0/16": (20473, "AS-CHOOPA", "US"),
+    "84.128.0.0/12": (3320, "Deutsche Telekom AG", "DE"),
+    "80.187.0.0/17": (3320, "Deutsche Telekom AG", "DE"),
+    "91.64.0.0/14": (3209, "Vodafone GmbH", "DE"),
+    "86.128.0.0/14": (2856, "British Telecommunications PLC", "GB"),
+}
+
+
+@pytest.fixture(scope="module")
+def mmdb(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """A tiny GeoLite2-ASN and -Country pair, written with mmdb-writer."""
+    root = tmp_path_factory.mktemp("mmdb")
+    asn = mmdb_writer.MMDBWriter(ip_version=4, database_type="GeoLite2-ASN")
+    country = mmdb_writer.MMDBWriter(ip_version=4, database_type="GeoLite2-Country")
+    for prefix, (number, name, code) in NETWORKS.items():
+        block = netaddr.IPSet([prefix])
+        asn.insert_network(
+            block,
+            {"autonomous_system_number": number, "autonomous_system_organization": name},
+        )
+        country.insert_network(block, {"country": {"iso_code": code}})
+    paths = {"asn_db": str(root / "asn.mmdb"), "country_db": str(root / "country.mmdb")}
+    asn.to_db_file(paths["asn_db"])
+    country.to_db_file(paths["country_db"])
+    return paths
+
+
+def test_maxmind_databases(mmdb: dict[str, str]) -> None:
+    """Country, AS and the hosting flag of public addresses; nothing for private ones."""
+    geo = open_geo(EnrichConfig(country_db=mmdb["country_db"], asn_db=mmdb["asn_db"]))
+    assert geo.source == "maxmind"
+    choopa = geo.lookup("45.77.3.4")
+    assert choopa == NetInfo("US", 20473, "AS-CHOOPA", True)
+    assert choopa.label() == "AS20473 AS-CHOOPA, US, hosting" and choopa.as_key == "AS20473"
+    home = geo.lookup("84.130.9.9")
+    assert (home.country, home.as_key, home.hosting) == ("DE", "AS3320", False)
+    assert geo.lookup("84.130.9.9") is home  # cached
+    for other in ("192.168.1.10", "198.51.100.7", "8.8.8.8", "not an address", None):
+        assert geo.lookup(other) == UNKNOWN
+
+
+def test_a_broken_database_turns_identity_off(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A corrupt file never stops detection: identity is off, and the log says why."""
+    bad = tmp_path / "asn.mmdb"
+    bad.write_bytes(b"\x00not a maxmind database" * 10)
+    with caplog.at_level(logging.WARNING):
+        geo = open_geo(EnrichConfig(asn_db=str(bad)))
+    assert geo.lookup("45.77.3.4") == UNKNOWN
+    assert "network identity is off" in caplog.text
+
+
+def test_enrich_settings_are_checked(tmp_path: Path) -> None:
+    """An unknown source or a missing database names the key and the expectation."""
+    with pytest.raises(ConfigError) as err:
+        config_from_dict({"enrich": {"geo": "ipinfo"}})
+    assert "enrich.geo: expected one of auto, maxmind, geoip2fast, off" in str(err.value)
+    with pytest.raises(ConfigError) as err:
+        config_from_dict({"enrich": {"asn_db": str(tmp_path / "missing.mmdb")}})
+    assert "enrich.asn_db: expected a readable .mmdb file" in str(err.value)
+    with pytest.raises(ConfigError) as err:
+        config_from_dict({"enrich": {"geo": "maxmind"}})
+    assert "needs country_db or asn_db" in str(err.value)
+
+
+def test_hosting_networks() -> None:
+    """Well-known hosting ASes by number and name words; a site adds its own."""
+    hosting = HostingList(["AS64500", "example cloud"])
+    assert hosting.matches(64500, "") and hosting.matches(16509, "")
+    assert hosting.matches(0, "Hetzner Online GmbH") and hosting.matches(0, "DIGITALOCEAN-ASN")
+    assert hosting.matches(0, "Example Cloud Services")
+    assert not hosting.matches(3320, "Deutsche Telekom AG")
+    assert not hosting.matches(0, "")
+
+
+def test_geoip2fast_data_file() -> None:
+    """The data file that installs with geoip2fast knows real networks (IPv4)."""
+    pytest.importorskip("geoip2fast")
+    geo = open_geo(EnrichConfig(geo="geoip2fast"))
+    telekom = geo.lookup("84.128.0.1")
+    assert telekom.country == "DE" and "telekom" in telekom.as_name.lower()
+    assert geo.lookup("188.166.1.1").hosting  # DigitalOcean, by name
+    assert geo.lookup("10.0.0.1") == UNKNOWN
+
+
+def _with_geo(mmdb: dict[str, str]):  # type: ignore[no-untyped-def]
+    p = pipeline("new_host", enrich=dict(mmdb))
+    history = office_history(ALICE, days=14)
+    history += [login(at(d, "20:00"), ALICE, f"84.13{d % 4}.{d}.7") for d in range(1, 14, 2)]
+    feed(p, history)
+    return p
+
+
+class TestNewHostWithIdentity:
+    """One place per network owner; country and hosting networks."""
+
+    def test_a_new_address_of_its_home_provider_is_weak(self, mmdb: dict[str, str]) -> None:
+        p = _with_geo(mmdb)
+        (s,) = feed(p, [recv(at(15, "21:00"), host="84.140.1.2")])
+        assert s.rule == RULE and s.score == 10
+        assert "a network it uses" in s.summary and "AS3320 Deutsche Telekom AG, DE" in s.summary
+        assert "AS3320" in s.facts["networks"]
+
+    def test_another_provider_is_a_new_place(self, mmdb: dict[str, str]) -> None:
+        p = _with_geo(mmdb)
+        (s,) = feed(p, [recv(at(15, "21:00"), host="91.65.1.2")])
+        assert s.score == 25 and "a network it never used" in s.summary
+
+    def test_a_new_country_adds(self, mmdb: dict[str, str]) -> None:
+        p = _with_geo(mmdb)
+        (s,) = feed(p, [recv(at(15, "21:00"), host="86.129.1.2")])
+        assert s.score == 40 and "first time from GB (usually DE)" in s.summary
+
+    def test_a_hosting_network_is_its_own_rule(self, mmdb: dict[str, str]) -> None:
+        p = _with_geo(mmdb)
+        signals = feed(p, [login(at(15, "11:00"), ALICE, "45.77.3.4")])
+        assert rules(signals) == {RULE, RULE_HOSTING}
+        (h,) = [s for s in signals if s.rule == RULE_HOSTING]
+        assert h.score == 20 and "a hosting network (AS20473 AS-CHOOPA, US, hosting)" in h.summary
+        assert h.side == "access"
+        # once a day per network owner, not per address
+        again = feed(p, [login(at(15, "11:30"), ALICE, "45.77.9.9")])
+        assert RULE_HOSTING not in rules(again)
+
+    def test_bulk_senders_are_not_judged_for_hosting(self, mmdb: dict[str, str]) -> None:
+        p = pipeline("new_host", enrich=dict(mmdb), users={ALICE: {"bulk": True}})
+        feed(p, office_history(ALICE, days=14))
+        assert RULE_HOSTING not in rules(feed(p, [login(at(15, "11:00"), ALICE, "45.77.3.4")]))
+
+
+HOSTILE_AS = '<img src=x onerror="alert(4)">Evil\x1b[31mHosting'
+
+
+def test_country_and_network_in_user_and_report(tmp_path: Path) -> None:
+    """``user`` and ``report`` name the network and country of outside addresses, with
+    the AS name (it comes from a data file) escaped like log content."""
+    asn = mmdb_writer.MMDBWriter(ip_version=4, database_type="GeoLite2-ASN")
+    asn.insert_network(
+        netaddr.IPSet(["45.77.0.0/16"]),
+        {"autonomous_system_number": 64512, "autonomous_system_organization": HOSTILE_AS},
+    )
+    asn.to_db_file(str(tmp_path / "asn.mmdb"))
+    config = tmp_path / "kw.toml"
+    config.write_text(
+        '[site]\nlocal_domains = ["example.com"]\ntrusted_networks = ["192.168.1.0/24"]\n'
+        f'timezone = "UTC"\n\n[enrich]\nasn_db = "{tmp_path / "asn.mmdb"}"\n'
+    )
+    lines = []
+    start = dt.datetime(2026, 3, 2, 9, 0)
+    for day in range(10):
+        for k, host in enumerate(("192.168.1.10", "192.168.1.10", "45.77.3.4")):
+            when = start + dt.timedelta(days=day, hours=k)
+            lines.append(
+                recv_line(when, 0, day * 10 + k, sender=ALICE, to="bob@partner.test",
+                          user=ALICE, host=host)
+            )  # fmt: skip
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "mail.log").write_text("\n".join(lines) + "\n")
+    db = str(tmp_path / "state.db")
+    runner = CliRunner(env={"COLUMNS": "250"})
+    scan = runner.invoke(
+        main, ["scan", "--db", db, "--config", str(config), "--no-progress", str(logs)]
+    )
+    assert scan.exit_code in (0, 4), scan.output
+    user = runner.invoke(main, ["user", ALICE, "--db", db, "--config", str(config)])
+    assert user.exit_code == 0, user.output
+    assert "45.77.3.4  10x outside LAN (AS64512 <img" in user.stdout
+    assert "\x1b[31m" not in user.stdout and "\\x1b[31mHosting" in user.stdout
+    data = runner.invoke(main, ["user", ALICE, "--db", db, "--config", str(config), "-f", "json"])
+    places = json.loads(data.stdout)["normal"]["places"]
+    assert {p["value"] for p in places} == {"AS64512"}
+    html = tmp_path / "report.html"
+    report = runner.invoke(
+        main, ["report", "--db", db, "--config", str(config), "--days", "30", "-o", str(html)]
+    )
+    assert report.exit_code == 0, report.output
+    page = html.read_text()
+    assert "AS64512" in page and HOSTILE_AS not in page
+    assert "&lt;img src=x onerror=" in page
