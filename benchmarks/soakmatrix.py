@@ -276,16 +276,21 @@ def _all_delivered(work: Path) -> bool:
 def _undelivered(stored: set[str], sink: set[str]) -> set[str]:
     """Alerts the sink got neither themselves nor a later state of their incident (the
     router merges escalations queued together into the newest one)."""
-    newest: dict[str, int] = {}
+    newest: dict[str, tuple[int, int]] = {}
     for aid in sink:
-        incident, _, seq = aid.partition("-")
-        newest[incident] = max(newest.get(incident, -1), int(seq or 0))
-    out = set()
-    for aid in stored:
-        incident, _, seq = aid.partition("-")
-        if newest.get(incident, -1) < int(seq or 0):
-            out.add(aid)
-    return out
+        incident, state = _alert_state(aid)
+        newest[incident] = max(newest.get(incident, (-1, -1)), state)
+    return {
+        aid for aid in stored if newest.get(_alert_state(aid)[0], (-1, -1)) < _alert_state(aid)[1]
+    }
+
+
+def _alert_state(aid: str) -> tuple[str, tuple[int, int]]:
+    """``incident-severity`` or, reactivated, ``incident-severity-logtime``: the incident
+    and how new a state of it the alert is."""
+    incident, _, rest = aid.partition("-")
+    severity, _, ts = rest.partition("-")
+    return incident, (int(severity or 0), int(ts or 0))
 
 
 def _alerts(db: Path) -> Counter[tuple[str, str, str, int]]:

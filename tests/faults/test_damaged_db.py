@@ -149,7 +149,18 @@ class TestCheckAndRecover:
         follow.start()
         wait_for(lambda: len(follow.printed()) >= 2)
         incident = follow.printed()[0]["incident"]
-        assert cli("ack", "--db", str(follow.db), str(incident), "--benign").returncode == 0
+        assert (
+            cli(
+                "ack",
+                "--db",
+                str(follow.db),
+                str(incident),
+                "--benign",
+                "--yes",
+                "--override-critical",
+            ).returncode
+            == 0
+        )
         busy = cli("db", "recover", "--db", str(follow.db), "--force")
         assert busy.returncode == 6 and "kerio-watch follow (pid" in busy.stderr
         wait_for(lambda: follow.totals().lines == 600)
@@ -206,12 +217,14 @@ class TestUnwritable:
             for args in (
                 ("scan", "--db", db, str(logs)),
                 ("follow", "--db", db, str(logs)),
-                ("ack", "--db", db, "1", "--resolve"),
             ):
                 result = cli(*args, timeout=20)
                 assert result.returncode == 7, (args, result.stderr)
                 assert f"the directory {state} is not writable for" in result.stderr
                 assert "--db" in result.stderr and "unable to open" not in result.stderr
+            # ack never creates a database: there is none to decide in (exit 5, a path).
+            result = cli("ack", "--db", db, "1", "--resolve", timeout=20)
+            assert result.returncode == 5 and "no such database" in result.stderr
 
     def test_read_only_database_file(self, tmp_path: Path, logs: Path) -> None:
         append(logs / "mail.log", site_lines(20))
