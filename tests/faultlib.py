@@ -97,7 +97,9 @@ def poison(db: Path) -> None:
     store = open_store(db)
     try:
         with store.transaction():
-            store.add_activity({(MAX_HOUR, "alice@example.com", "send", "SMTP|1.2.3.4|x"): 3})
+            store.add_activity(
+                {(MAX_HOUR // 3600, "alice@example.com", "send", "SMTP|1.2.3.4|x"): 3}
+            )
             (inc,) = store.incidents(key="alice@example.com", limit=1)
             inc.updated = MAX_HOUR + 3599
             store.save_incidents([inc])
