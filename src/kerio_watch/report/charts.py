@@ -91,12 +91,25 @@ def traffic_chart(
     start = bins[0].ts
     end = bins[-1].ts + bins[-1].seconds
     span = max(1, end - start)
-    bw = plot_w / len(bins)
 
     def x_of(ts: int) -> float:
         return left + (ts - start) / span * plot_w
 
-    # legend
+    base = top + main_h
+    low_base = base + gap + low_h
+    body += _traffic_legend(bins, left, width - right)
+    body += _traffic_main(bins, st, (left, width - right), (base, main_h))
+    body += _traffic_low(bins, st, (left, width - right), (low_base, low_h))
+    body += _traffic_days(st, (start, end), x_of, (top, low_base), width - right - 60)
+    # incidents: medium and above get a line and a label; the rest a tick on the axis
+    shown = [i for i in incidents if start <= i.opened < end]
+    body += incident_markers(shown, x_of, st, (top, low_base, width - right))
+    return _svg(width, height, "Mail traffic with incidents", body)
+
+
+def _traffic_legend(bins: Sequence[TrafficBin], left: int, right: int) -> list[str]:
+    """The traffic chart's legend, and the size of its bins at the right edge."""
+    body: list[str] = []
     lx = float(left)
     for colour, label in (
         (SENT, "sent by accounts"),
@@ -108,14 +121,24 @@ def traffic_chart(
         body.append(_text(lx + 14, 17, label, 11, fill=INK))
         lx += 24 + 6.4 * len(label)
     bin_label = "per hour" if bins[0].seconds == 3600 else f"per {bins[0].seconds // 3600} h"
-    body.append(_text(width - right, 17, bin_label, 11, "end"))
-    # main panel: sent bars, inbound line
+    body.append(_text(right, 17, bin_label, 11, "end"))
+    return body
+
+
+def _traffic_main(
+    bins: Sequence[TrafficBin], st: ServerTime, edges: tuple[int, int], panel: tuple[int, int]
+) -> list[str]:
+    """The main panel: bars of mail sent, a line of mail received. ``edges`` are the
+    plot's left and right x, ``panel`` its baseline y and height."""
+    left, right = edges
+    base, main_h = panel
+    bw = (right - left) / len(bins)
+    body: list[str] = []
     ymax = _nice_max(max(*(b.sent for b in bins), *(b.inbound for b in bins)))
-    base = top + main_h
     for frac in (0, 0.5, 1):
         y = base - frac * main_h
         body.append(
-            f'<line x1="{left}" x2="{width - right}" y1="{_num(y)}" y2="{_num(y)}" '
+            f'<line x1="{left}" x2="{right}" y1="{_num(y)}" y2="{_num(y)}" '
             f'stroke="{GRID}" stroke-width="1"/>'
         )
         body.append(_text(left - 6, y + 4, _num(ymax * frac), 10, "end"))
@@ -136,13 +159,21 @@ def traffic_chart(
         f'<polyline points="{points}" fill="none" stroke="{INBOUND}" '
         f'stroke-width="1.5" stroke-linejoin="round"/>'
     )
-    # low panel: failed logins and bounces
-    low_top = base + gap
-    low_base = low_top + low_h
+    return body
+
+
+def _traffic_low(
+    bins: Sequence[TrafficBin], st: ServerTime, edges: tuple[int, int], panel: tuple[int, int]
+) -> list[str]:
+    """The low panel: failed logins and bounces. ``edges`` are the plot's left and right
+    x, ``panel`` its baseline y and height."""
+    left, right = edges
+    low_base, low_h = panel
+    low_top = low_base - low_h
+    bw = (right - left) / len(bins)
+    body: list[str] = []
     fmax = _nice_max(max(*(b.failed_logins for b in bins), *(b.bounces for b in bins), 1))
-    body.append(
-        f'<line x1="{left}" x2="{width - right}" y1="{low_base}" y2="{low_base}" stroke="{GRID}"/>'
-    )
+    body.append(f'<line x1="{left}" x2="{right}" y1="{low_base}" y2="{low_base}" stroke="{GRID}"/>')
     body.append(_text(left - 6, low_top + 4, _num(fmax), 10, "end"))
     body.append(_text(left - 6, low_base + 4, "0", 10, "end"))
     for i, b in enumerate(bins):
@@ -155,10 +186,24 @@ def traffic_chart(
                     f"<title>{escape(st.fmt_hour(b.ts))}: {b.failed_logins} failed logins, "
                     f"{b.bounces} bounces</title></rect>"
                 )
-    # day ticks at local midnight
+    return body
+
+
+def _traffic_days(
+    st: ServerTime,
+    times: tuple[int, int],
+    x_of: Callable[[int], float],
+    rows: tuple[int, int],
+    label_limit: int,
+) -> list[str]:
+    """Day ticks at local midnight (every day, week or month, by the span), labelled
+    left of ``label_limit``; ``rows`` are the top and bottom y of the lines."""
+    start, end = times
+    top, low_base = rows
+    body: list[str] = []
     first_local = st.local(start)
     midnight = start - (first_local.hour * 3600 + first_local.minute * 60 + first_local.second)
-    days = span / 86400
+    days = max(1, end - start) / 86400
     step = 1 if days <= 16 else 7 if days <= 120 else 30
     tick = midnight + 86400
     while tick < end:
@@ -172,7 +217,7 @@ def traffic_chart(
                 f'<line x1="{_num(x)}" x2="{_num(x)}" y1="{top}" y2="{low_base}" '
                 f'stroke="{GRID}" stroke-dasharray="2,3"/>'
             )
-            if x < width - right - 60:
+            if x < label_limit:
                 body.append(
                     _text(
                         x + 3,
@@ -182,10 +227,7 @@ def traffic_chart(
                     )
                 )
         tick += 86400
-    # incidents: medium and above get a line and a label; the rest a tick on the axis
-    shown = [i for i in incidents if start <= i.opened < end]
-    body += incident_markers(shown, x_of, st, (top, low_base, width - right))
-    return _svg(width, height, "Mail traffic with incidents", body)
+    return body
 
 
 MARKER_GAP = 14.0
@@ -322,10 +364,6 @@ def volume_chart(
     """
     width, height = 960, 200
     left, right, top, plot_h = 52, 12, 28, 130
-    plot_w = width - left - right
-    n = max(1, (until - since) // 3600)
-    bw = plot_w / n
-    by_hour = {h: (m, med, mad) for h, m, med, mad in hours}
     peak = max([m for _, m, _, _ in hours] + [med + 3 * mad for _, _, med, mad in hours] + [1])
     ymax = _nice_max(peak)
     base = top + plot_h
@@ -342,6 +380,27 @@ def volume_chart(
             f'stroke="{GRID}"/>'
         )
         body.append(_text(left - 6, y + 4, _num(ymax * frac), 10, "end"))
+    body += _volume_bars(hours, (since, until), st, (left, width - right), (base, plot_h, ymax))
+    body += _volume_days(st, (since, until), (left, width - right), (top, base))
+    return _svg(width, height, "Hourly sending against the account's norm", body)
+
+
+def _volume_bars(
+    hours: Sequence[tuple[int, int, float, float]],
+    times: tuple[int, int],
+    st: ServerTime,
+    edges: tuple[int, int],
+    scale: tuple[int, int, float],
+) -> list[str]:
+    """A bar per hour with mail (red above the norm) and the norm as a line. ``edges``
+    are the plot's left and right x, ``scale`` its baseline y, height and top value."""
+    since, until = times
+    left, right = edges
+    base, plot_h, ymax = scale
+    n = max(1, (until - since) // 3600)
+    bw = (right - left) / n
+    by_hour = {h: (m, med, mad) for h, m, med, mad in hours}
+    body: list[str] = []
     norm_points = []
     for i in range(n):
         ts = since - since % 3600 + i * 3600
@@ -361,20 +420,32 @@ def volume_chart(
     body.append(
         f'<polyline points="{" ".join(norm_points)}" fill="none" stroke="{NORM}" stroke-width="2"/>'
     )
+    return body
+
+
+def _volume_days(
+    st: ServerTime, times: tuple[int, int], edges: tuple[int, int], rows: tuple[int, int]
+) -> list[str]:
+    """Day ticks at local midnight, labelled where there is room; ``edges`` are the
+    plot's left and right x, ``rows`` the top and bottom y of the lines."""
+    since, until = times
+    left, right = edges
+    top, base = rows
+    body: list[str] = []
     first_local = st.local(since)
     tick = since - (first_local.hour * 3600 + first_local.minute * 60) + 86400
     while tick < until:
         local = st.local(tick)
-        x = left + (tick - since) / max(1, until - since) * plot_w
+        x = left + (tick - since) / max(1, until - since) * (right - left)
         body.append(
             f'<line x1="{_num(x)}" x2="{_num(x)}" y1="{top}" y2="{base}" '
             f'stroke="{GRID}" stroke-dasharray="2,3"/>'
         )
-        if x < width - right - 60:
+        if x < right - 60:
             body.append(
                 _text(
                     x + 3, base + 16, f"{DAY_NAMES[local.weekday()]} {local.strftime('%d %b')}", 10
                 )
             )
         tick += 86400
-    return _svg(width, height, "Hourly sending against the account's norm", body)
+    return body
