@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 
 from kerio_watch.simulate import hijacks, lookalikes, netplan
 from kerio_watch.simulate.clock import Day
+from kerio_watch.simulate.draws import HOUR
 from kerio_watch.simulate.site import ERP_IP, Peer, Persona
-from kerio_watch.simulate.users import HOUR
 
 if TYPE_CHECKING:
     from kerio_watch.simulate.scenarios import Plan, Scenarios

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from kerio_watch.simulate import data, netplan
 from kerio_watch.simulate.clock import Day, SiteClock
+from kerio_watch.simulate.draws import HOUR
 from kerio_watch.simulate.internet import Guesser, named_failure, sasl_failure
 from kerio_watch.simulate.mail import NORMAL, MailLog, burst_profile
 from kerio_watch.simulate.mailbox import quoted
@@ -18,7 +19,7 @@ from kerio_watch.simulate.sink import LogSink
 from kerio_watch.simulate.site import ERP_IP, HELPDESK_IPS, NEWSLETTER_IP, Peer, Persona, Site
 from kerio_watch.simulate.text import Text
 from kerio_watch.simulate.truth import describe
-from kerio_watch.simulate.users import HOUR, WEBMAIL_HOST, WEBMAIL_SERVICE, UserTraffic
+from kerio_watch.simulate.users import WEBMAIL_HOST, WEBMAIL_SERVICE, UserTraffic
 
 Hook = Callable[[Day], None]
 

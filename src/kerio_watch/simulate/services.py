@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from kerio_watch.simulate import data
 from kerio_watch.simulate.clock import Day, SiteClock
+from kerio_watch.simulate.draws import HOUR, poisson
 from kerio_watch.simulate.mail import MailLog, Profile
 from kerio_watch.simulate.site import (
     ERP_IP,
@@ -18,7 +19,7 @@ from kerio_watch.simulate.site import (
     SiteBuilder,
 )
 from kerio_watch.simulate.text import Text
-from kerio_watch.simulate.users import HOUR, WEBMAIL_HOST, WEBMAIL_SERVICE, UserTraffic, poisson
+from kerio_watch.simulate.users import WEBMAIL_HOST, WEBMAIL_SERVICE, UserTraffic
 
 BULK: Profile = (0.01, 0.012, data.FAIL_TEXTS)
 
