@@ -209,7 +209,7 @@ def user(
         data["containment"] = [r.to_dict(st.iso) for r in contained]
         _write(json_text(data, indent=2) + "\n", output)
         return
-    from kerio_watch.report.text import render_account_text  # noqa: PLC0415
+    from kerio_watch.report.account_text import render_account_text  # noqa: PLC0415
 
     with open_output(output) as out:
         console = make_console(out)
