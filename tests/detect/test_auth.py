@@ -18,7 +18,7 @@ from factories import (
     rules,
     severity,
 )
-from kerio_watch.detect.auth import (
+from kerio_watch.detect.auth_rules import (
     RULE_ACCOUNT,
     RULE_BLOCKED,
     RULE_BRUTE,

@@ -25,7 +25,7 @@ from factories import (
     recv,
     sent,
 )
-from kerio_watch.detect.auth import RULE_ACCOUNT, RULE_GUESSED, RULE_MANY_IPS, RULE_SENT
+from kerio_watch.detect.auth_rules import RULE_ACCOUNT, RULE_GUESSED, RULE_MANY_IPS, RULE_SENT
 from kerio_watch.detect.base import Signal
 from kerio_watch.detect.bounces import RULE as BOUNCES
 from kerio_watch.detect.new_host import RULE as NEW_HOST

@@ -65,43 +65,13 @@ def build_digest(
     incidents = latest_per_incident(alerts)
     shown = {a.incident_id for a in incidents}
     older = [i for i in still_open if i.id not in shown]
-    if incidents:
-        subject = (
-            f"daily digest {end:%Y-%m-%d}: {len(incidents)} incident"
-            f"{'s' if len(incidents) != 1 else ''}: {_counts([a.severity for a in incidents])}"
-        )
-    else:
-        subject = f"daily digest {end:%Y-%m-%d}: no new incidents"
-    if older:
-        subject += f", {len(older)} still open"
     out = [
         f"kerio-watch daily digest for {printable(hostname())}",
         f"Period: {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} ({end:%z})",
         "",
     ]
-    if incidents:
-        out.append(
-            f"New or escalated incidents: {len(incidents)} "
-            f"({_counts([a.severity for a in incidents])})"
-        )
-        for a in incidents[:LIST_LIMIT]:
-            status = status_of(a.incident_id) or "open"
-            out.append(
-                f"  {a.severity.label.upper():8} #{a.incident_id:<5} {who(a)} — "
-                f"{headline(a)} [{status}]"
-            )
-        if len(incidents) > LIST_LIMIT:
-            out.append(f"  ... and {len(incidents) - LIST_LIMIT} more")
-    else:
-        out.append("No new incidents in this period: kerio-watch is running and found nothing.")
-    if older:
-        out += ["", f"Still open from before: {len(older)}"]
-        for inc in sorted(older, key=lambda i: (-i.severity, i.opened))[:LIST_LIMIT]:
-            opened = local_time(inc.opened, zone)
-            out.append(
-                f"  {inc.severity.label.upper():8} #{inc.id:<5} {printable(inc.key)} — "
-                f"{printable(inc.summary())[:200]} (since {opened:%Y-%m-%d})"
-            )
+    out += _new_lines(incidents, status_of)
+    out += _older_lines(older, zone)
     if problems:
         out += ["", "Delivery problems:"]
         out += [f"  - {printable(p)}" for p in problems]
@@ -115,4 +85,50 @@ def build_digest(
         "-- ",
         "kerio-watch",
     ]
-    return Digest(subject, "\n".join(out) + "\n")
+    return Digest(_subject(incidents, older, end), "\n".join(out) + "\n")
+
+
+def _subject(incidents: Sequence[Alert], older: Sequence[Incident], end: dt.datetime) -> str:
+    """The digest's subject: the day, the new incidents by severity, how many are older."""
+    if incidents:
+        subject = (
+            f"daily digest {end:%Y-%m-%d}: {len(incidents)} incident"
+            f"{'s' if len(incidents) != 1 else ''}: {_counts([a.severity for a in incidents])}"
+        )
+    else:
+        subject = f"daily digest {end:%Y-%m-%d}: no new incidents"
+    if older:
+        subject += f", {len(older)} still open"
+    return subject
+
+
+def _new_lines(incidents: Sequence[Alert], status_of: Callable[[int], str | None]) -> list[str]:
+    """The incidents alerted in the period (or the line that says there were none)."""
+    if not incidents:
+        return ["No new incidents in this period: kerio-watch is running and found nothing."]
+    out = [
+        f"New or escalated incidents: {len(incidents)} ({_counts([a.severity for a in incidents])})"
+    ]
+    for a in incidents[:LIST_LIMIT]:
+        status = status_of(a.incident_id) or "open"
+        out.append(
+            f"  {a.severity.label.upper():8} #{a.incident_id:<5} {who(a)} — "
+            f"{headline(a)} [{status}]"
+        )
+    if len(incidents) > LIST_LIMIT:
+        out.append(f"  ... and {len(incidents) - LIST_LIMIT} more")
+    return out
+
+
+def _older_lines(older: Sequence[Incident], zone: dt.tzinfo | None) -> list[str]:
+    """The incidents still open from before the period."""
+    if not older:
+        return []
+    out = ["", f"Still open from before: {len(older)}"]
+    for inc in sorted(older, key=lambda i: (-i.severity, i.opened))[:LIST_LIMIT]:
+        opened = local_time(inc.opened, zone)
+        out.append(
+            f"  {inc.severity.label.upper():8} #{inc.id:<5} {printable(inc.key)} — "
+            f"{printable(inc.summary())[:200]} (since {opened:%Y-%m-%d})"
+        )
+    return out

@@ -202,59 +202,11 @@ class EmailSink(Sink[EmailOptions]):
             else ""
         )
         try:
-            ctx = (
-                tls_context("email", {"ca_file": o.ca_file}, o.verify)
-                if o.security != "none"
-                else None
-            )
-            if o.security == "tls":
-                smtp: smtplib.SMTP = smtplib.SMTP_SSL(
-                    o.host, self.port, timeout=o.timeout, context=ctx
-                )
-            else:
-                smtp = smtplib.SMTP(o.host, self.port, timeout=o.timeout)
-            with smtp:
-                smtp.ehlo()
-                if o.security == "starttls":
-                    _starttls(smtp, ctx, where)
-                if o.username:
-                    smtp.login(o.username, password)
-                refused = smtp.send_message(msg)
+            refused = self._transmit(msg, where, password)
         except SinkError:
             raise
-        except smtplib.SMTPAuthenticationError as exc:
-            source = f"${o.password_env}" if o.password_env else (o.password_file or "?")
-            raise SinkError(
-                f"{where} refused the login of {o.username}: {_reply(exc)} "
-                f"(check username and the password in {source})"
-            ) from None
-        except smtplib.SMTPRecipientsRefused as exc:
-            detail = "; ".join(f"{r}: {_reply_of(c, m)}" for r, (c, m) in exc.recipients.items())
-            raise SinkError(f"{where} refused every recipient: {printable(detail)}") from None
-        except smtplib.SMTPSenderRefused as exc:
-            raise SinkError(f"{where} refused the sender {o.from_addr}: {_reply(exc)}") from None
-        except smtplib.SMTPResponseException as exc:
-            raise SinkError(f"{where} answered {_reply(exc)}") from None
-        except ssl.SSLCertVerificationError as exc:
-            raise SinkError(
-                f"{where}: the server's TLS certificate is not trusted ({exc.verify_message}); "
-                "set ca_file to the CA that signed it"
-            ) from None
-        except ssl.SSLError as exc:
-            raise SinkError(
-                f'{where}: TLS failed ({exc.reason or exc}); port 465 needs security = "tls", '
-                'port 587 needs security = "starttls"'
-            ) from None
-        except smtplib.SMTPException as exc:
-            raise SinkError(f"{where}: {printable(str(exc))}") from None
-        except TimeoutError:
-            raise SinkError(f"{where}: no answer within {o.timeout:g} s") from None
-        except socket.gaierror as exc:
-            raise SinkError(f"cannot resolve {o.host}: {exc.strerror or exc}") from None
-        except ConnectionRefusedError:
-            raise SinkError(f"{where}: connection refused (is an SMTP server listening?)") from None
-        except OSError as exc:
-            raise SinkError(f"{where}: {exc.strerror or exc}") from None
+        except OSError as exc:  # smtplib's and ssl's errors are OSErrors too
+            raise _failure(exc, o, where) from None
         if refused:
             log.warning(
                 "%s: %s accepted the mail but refused %s",
@@ -262,6 +214,62 @@ class EmailSink(Sink[EmailOptions]):
                 where,
                 printable(", ".join(refused)),
             )
+
+    def _transmit(
+        self, msg: EmailMessage, where: str, password: str
+    ) -> dict[str, tuple[int, bytes]]:
+        """Connect, secure, log in and send; the recipients refused (the others got it)."""
+        o = self.options
+        ctx = (
+            tls_context("email", {"ca_file": o.ca_file}, o.verify) if o.security != "none" else None
+        )
+        if o.security == "tls":
+            smtp: smtplib.SMTP = smtplib.SMTP_SSL(o.host, self.port, timeout=o.timeout, context=ctx)
+        else:
+            smtp = smtplib.SMTP(o.host, self.port, timeout=o.timeout)
+        with smtp:
+            smtp.ehlo()
+            if o.security == "starttls":
+                _starttls(smtp, ctx, where)
+            if o.username:
+                smtp.login(o.username, password)
+            return smtp.send_message(msg)
+
+
+def _failure(exc: OSError, o: EmailOptions, where: str) -> SinkError:
+    """What failed in a delivery, and what to check."""
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        source = f"${o.password_env}" if o.password_env else (o.password_file or "?")
+        return SinkError(
+            f"{where} refused the login of {o.username}: {_reply(exc)} "
+            f"(check username and the password in {source})"
+        )
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        detail = "; ".join(f"{r}: {_reply_of(c, m)}" for r, (c, m) in exc.recipients.items())
+        return SinkError(f"{where} refused every recipient: {printable(detail)}")
+    if isinstance(exc, smtplib.SMTPSenderRefused):
+        return SinkError(f"{where} refused the sender {o.from_addr}: {_reply(exc)}")
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return SinkError(f"{where} answered {_reply(exc)}")
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return SinkError(
+            f"{where}: the server's TLS certificate is not trusted ({exc.verify_message}); "
+            "set ca_file to the CA that signed it"
+        )
+    if isinstance(exc, ssl.SSLError):
+        return SinkError(
+            f'{where}: TLS failed ({exc.reason or exc}); port 465 needs security = "tls", '
+            'port 587 needs security = "starttls"'
+        )
+    if isinstance(exc, smtplib.SMTPException):
+        return SinkError(f"{where}: {printable(str(exc))}")
+    if isinstance(exc, TimeoutError):
+        return SinkError(f"{where}: no answer within {o.timeout:g} s")
+    if isinstance(exc, socket.gaierror):
+        return SinkError(f"cannot resolve {o.host}: {exc.strerror or exc}")
+    if isinstance(exc, ConnectionRefusedError):
+        return SinkError(f"{where}: connection refused (is an SMTP server listening?)")
+    return SinkError(f"{where}: {exc.strerror or exc}")
 
 
 def _starttls(smtp: smtplib.SMTP, ctx: ssl.SSLContext | None, where: str) -> None:

@@ -189,6 +189,23 @@ def sample_alert(severity: Severity = Severity.HIGH, now: float | None = None) -
     )
 
 
+def _held_reasons(held: Sequence[Alert], limit: int) -> tuple[int, list[str]]:
+    """How many incidents the held alerts are about, and a line for each (worst first)."""
+    latest: dict[int, Alert] = {}
+    for alert in held:
+        current = latest.get(alert.incident_id)
+        if current is None or (alert.severity, alert.ts) >= (current.severity, current.ts):
+            latest[alert.incident_id] = alert
+    ordered = sorted(latest.values(), key=lambda a: (-a.severity, a.ts))
+    reasons = [
+        f"{a.severity.label.upper()} {who(a)}: {headline(a)} (incident #{a.incident_id})"
+        for a in ordered[:limit]
+    ]
+    if len(ordered) > limit:
+        reasons.append(f"... and {len(ordered) - limit} more incidents")
+    return len(latest), reasons
+
+
 def held_back_alert(
     sink: str,
     held: Sequence[Alert],
@@ -209,24 +226,13 @@ def held_back_alert(
         zone: the time zone for the times shown (None: this machine's).
         limit: incidents listed before "and N more".
     """
-    latest: dict[int, Alert] = {}
-    for alert in held:
-        current = latest.get(alert.incident_id)
-        if current is None or (alert.severity, alert.ts) >= (current.severity, current.ts):
-            latest[alert.incident_id] = alert
-    ordered = sorted(latest.values(), key=lambda a: (-a.severity, a.ts))
-    reasons = [
-        f"{a.severity.label.upper()} {who(a)}: {headline(a)} (incident #{a.incident_id})"
-        for a in ordered[:limit]
-    ]
-    if len(ordered) > limit:
-        reasons.append(f"... and {len(ordered) - limit} more incidents")
+    incidents, reasons = _held_reasons(held, limit)
     t0, t1 = local_time(start, zone), local_time(end, zone)
     n = len(held)
     noun = "alert" if n == 1 else "alerts"
     summary = (
         f"{n} {noun} held back between {t0:%H:%M} and {t1:%H:%M} "
-        f"({len(latest)} incidents; max_per_hour = {cap} for {printable(sink)})"
+        f"({incidents} incidents; max_per_hour = {cap} for {printable(sink)})"
     )
     return Alert(
         id=f"held-{sink}-{int(start)}",

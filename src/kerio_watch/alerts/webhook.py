@@ -292,32 +292,37 @@ class WebhookSink(Sink[WebhookOptions]):
         try:
             with opener.open(request, timeout=o.timeout) as response:
                 response.read(4096)
-        except urllib.error.HTTPError as exc:
-            text = printable(exc.read(300).decode("utf-8", "replace")) if exc.fp else ""
-            if 300 <= exc.code < 400:
-                target = urllib.parse.urlsplit(exc.headers.get("Location", "")).hostname
-                raise SinkError(
-                    f"{host} redirected (HTTP {exc.code}) to {target or 'another URL'}; "
-                    "configure the final URL"
-                ) from None
-            raise SinkError(
-                f"{host} answered HTTP {exc.code} {printable(exc.reason)}"
-                + (f": {text}" if text else "")
-            ) from None
-        except urllib.error.URLError as exc:
-            reason = exc.reason
-            if isinstance(reason, ssl.SSLCertVerificationError):
-                raise SinkError(
-                    f"{host}: the TLS certificate is not trusted ({reason.verify_message}); "
-                    "set ca_file to the CA that signed it"
-                ) from None
-            if isinstance(reason, TimeoutError):
-                raise SinkError(f"{host}: no answer within {o.timeout:g} s") from None
-            detail = reason.strerror if isinstance(reason, OSError) else None
-            raise SinkError(f"cannot reach {host}: {printable(str(detail or reason))}") from None
-        except TimeoutError:
-            raise SinkError(f"{host}: no answer within {o.timeout:g} s") from None
-        except OSError as exc:
-            raise SinkError(f"{host}: {printable(str(exc.strerror or exc))}") from None
-        except http.client.HTTPException as exc:
-            raise SinkError(f"{host}: bad HTTP answer ({type(exc).__name__})") from None
+        except (OSError, http.client.HTTPException) as exc:  # urllib's errors are OSErrors
+            raise _failure(exc, host, o.timeout) from None
+
+
+def _failure(exc: OSError | http.client.HTTPException, host: str, timeout: float) -> SinkError:
+    """What went wrong with a POST, naming the host (never the URL) and the answer."""
+    if isinstance(exc, urllib.error.HTTPError):
+        text = printable(exc.read(300).decode("utf-8", "replace")) if exc.fp else ""
+        if 300 <= exc.code < 400:
+            target = urllib.parse.urlsplit(exc.headers.get("Location", "")).hostname
+            return SinkError(
+                f"{host} redirected (HTTP {exc.code}) to {target or 'another URL'}; "
+                "configure the final URL"
+            )
+        return SinkError(
+            f"{host} answered HTTP {exc.code} {printable(exc.reason)}"
+            + (f": {text}" if text else "")
+        )
+    if isinstance(exc, urllib.error.URLError):
+        reason = exc.reason
+        if isinstance(reason, ssl.SSLCertVerificationError):
+            return SinkError(
+                f"{host}: the TLS certificate is not trusted ({reason.verify_message}); "
+                "set ca_file to the CA that signed it"
+            )
+        if isinstance(reason, TimeoutError):
+            return SinkError(f"{host}: no answer within {timeout:g} s")
+        detail = reason.strerror if isinstance(reason, OSError) else None
+        return SinkError(f"cannot reach {host}: {printable(str(detail or reason))}")
+    if isinstance(exc, TimeoutError):
+        return SinkError(f"{host}: no answer within {timeout:g} s")
+    if isinstance(exc, OSError):
+        return SinkError(f"{host}: {printable(str(exc.strerror or exc))}")
+    return SinkError(f"{host}: bad HTTP answer ({type(exc).__name__})")

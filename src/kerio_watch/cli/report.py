@@ -209,7 +209,7 @@ def user(
         data["containment"] = [r.to_dict(st.iso) for r in contained]
         _write(json_text(data, indent=2) + "\n", output)
         return
-    from kerio_watch.report.text import render_account_text  # noqa: PLC0415
+    from kerio_watch.report.account_text import render_account_text  # noqa: PLC0415
 
     with open_output(output) as out:
         console = make_console(out)
@@ -259,26 +259,14 @@ def serve(
             f"install it with: {pip_install('web')}"
         ) from None
     if hash_password:
-        password = click.prompt(
-            "Password for the dashboard", hide_input=True, confirmation_prompt=True
-        )
-        if len(password) < 10:
-            raise UsageError("use at least 10 characters")
-        click.echo("[web]")
-        click.echo(f'password_hash = "{security.hash_password(password)}"')
+        _print_password_hash(security.hash_password)
         return
     config = load(config_path)
     settings = web_settings(config)
     bind_host = host or settings.host
     bind_port = settings.port if port is None else port
     if not is_loopback(bind_host) and not settings.has_login:
-        raise ConfigError(
-            [
-                f"refusing to listen on {bind_host}, which is not a loopback address, without "
-                f"a password or token: set [web] password_hash ({invocation()} serve "
-                f"--hash-password) or token_file in {config.source}, or use --host 127.0.0.1"
-            ]
-        )
+        raise _open_without_login(bind_host, config.source)
     db = db_path if db_path is not None else default_db_path()
     open_store(db, readonly=True).close()  # fail now, clearly, if there is no database
     start_token = None if settings.has_login else secrets.token_urlsafe(32)
@@ -289,8 +277,38 @@ def serve(
         raise UsageError(
             f"cannot listen on {bind_host}:{bind_port}: {exc.strerror or exc}"
         ) from None
+    _announce(bind_host, server.effective_port, db, start_token, is_loopback(bind_host))
+    sys.stdout.flush()
+    try:
+        server.run()
+    finally:
+        server.close()
+
+
+def _print_password_hash(hash_password: Callable[[str], str]) -> None:
+    """Ask for a password and print the ``[web]`` lines that configure it."""
+    password = click.prompt("Password for the dashboard", hide_input=True, confirmation_prompt=True)
+    if len(password) < 10:
+        raise UsageError("use at least 10 characters")
+    click.echo("[web]")
+    click.echo(f'password_hash = "{hash_password(password)}"')
+
+
+def _open_without_login(bind_host: str, source: str) -> ConfigError:
+    """The refusal to serve a non-loopback address without a password or token."""
+    return ConfigError(
+        [
+            f"refusing to listen on {bind_host}, which is not a loopback address, without "
+            f"a password or token: set [web] password_hash ({invocation()} serve "
+            f"--hash-password) or token_file in {source}, or use --host 127.0.0.1"
+        ]
+    )
+
+
+def _announce(bind_host: str, port: int, db: Path, start_token: str | None, loopback: bool) -> None:
+    """Say where the dashboard listens, and the login link of a token made for this run."""
     shown = f"[{bind_host}]" if ":" in bind_host else bind_host
-    url = f"http://{shown}:{server.effective_port}"
+    url = f"http://{shown}:{port}"
     click.echo(f"kerio-watch dashboard on {url} (state: {db})", err=True)
     if start_token:
         click.echo(f"Log in at {url}/login?token={start_token}")
@@ -298,13 +316,8 @@ def serve(
             "  (a token for this run only; set [web] password_hash to log in with a password)",
             err=True,
         )
-    if not is_loopback(bind_host):
+    if not loopback:
         click.echo("  plain HTTP on the network: put a TLS reverse proxy in front of it", err=True)
-    sys.stdout.flush()
-    try:
-        server.run()
-    finally:
-        server.close()
 
 
 COMMANDS = [report, user, serve]

@@ -12,7 +12,8 @@ it tried, whether AntiHammering blocked it), across runs in the state database. 
   (the compromise itself: at least ``medium``); **mail sent after it** (``high``); and
   logins from far more distinct outside addresses in a day than the account ever uses.
 
-Failures from the trusted networks (typos in the office) never count.
+Failures from the trusted networks (typos in the office) never count. The rule ids and
+what each rule means are in :mod:`kerio_watch.detect.auth_rules`.
 """
 
 from __future__ import annotations
@@ -21,6 +22,16 @@ from collections import deque
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from kerio_watch.detect.auth_rules import (
+    RULE_ACCOUNT,
+    RULE_BLOCKED,
+    RULE_BRUTE,
+    RULE_GUESSED,
+    RULE_MANY_IPS,
+    RULE_SENT,
+    RULE_SPRAY,
+    RULES,
+)
 from kerio_watch.detect.base import RuleDoc, Signal, option
 from kerio_watch.detect.context import Context
 from kerio_watch.detect.ipstate import DAY, IpState
@@ -37,16 +48,7 @@ from kerio_watch.textsafe import printable
 if TYPE_CHECKING:
     from kerio_watch.store.base import Store
 
-RULE_BRUTE = "kerio.auth.bruteforce"
-RULE_SPRAY = "kerio.auth.spray"
-RULE_BLOCKED = "kerio.auth.blocked"
-RULE_ACCOUNT = "kerio.auth.account_failures"
-RULE_GUESSED = "kerio.auth.login_after_guessing"
-RULE_SENT = "kerio.auth.guessed_then_sent"
-RULE_MANY_IPS = "kerio.auth.many_ips"
-
 HOUR = 3600
-MAX_ACCOUNTS = 200
 
 
 class AuthDetector(SavedState):
@@ -56,74 +58,7 @@ class AuthDetector(SavedState):
     wants: ClassVar[frozenset[str]] = frozenset(
         {"login_failed", "login_succeeded", "host_blocked", "submission"}
     )
-    rules: ClassVar[tuple[RuleDoc, ...]] = (
-        RuleDoc(
-            RULE_BRUTE,
-            "Password guessing from an address",
-            "An outside address failed to log in many times within an hour (10 by default).",
-            "Brute force against the server's logins; on its own it is background noise, "
-            "kept at low severity, but it marks the address for the rules below.",
-            "A misconfigured phone or mail program with an old password (then the "
-            "failures name one account and come from one of the user's usual networks).",
-            side="context",
-        ),
-        RuleDoc(
-            RULE_SPRAY,
-            "Password spraying",
-            "An outside address failed to log in for many different accounts within a "
-            "day (5 by default).",
-            "Spraying tries a few common passwords against every account, staying under "
-            "per-account lockouts; low on its own.",
-            "A shared NAT address (a hotel, a carrier) where several users mistype.",
-            side="context",
-        ),
-        RuleDoc(
-            RULE_BLOCKED,
-            "Address blocked by AntiHammering",
-            "Kerio's AntiHammering blocked an outside address for too many failed logins.",
-            "Kerio itself saw an attack; low on its own, it marks the address.",
-            "Clients stuck with an old password.",
-            side="context",
-        ),
-        RuleDoc(
-            RULE_ACCOUNT,
-            "Failed logins for an account",
-            "Many failed logins (10 by default) for one account within an hour, from "
-            "outside addresses.",
-            "Someone is guessing this account's password. Weak on its own (attackers "
-            "take names from the web), it adds context to the account's other signals.",
-            "The owner's phone with an old password after a password change.",
-            side="context",
-        ),
-        RuleDoc(
-            RULE_GUESSED,
-            "Login after password guessing",
-            "A successful login for an account from an outside address that was failing "
-            "logins (5 failures within a day, several accounts, or an AntiHammering block).",
-            "This is the compromise itself: the guess worked. At least medium on its own.",
-            "A user who mistyped five times from a hotel and then got it right; the "
-            "address is then one the user also uses.",
-            side="access",
-        ),
-        RuleDoc(
-            RULE_SENT,
-            "Mail sent after a guessed login",
-            "An account sent mail within a day after a login from a guessing address, or "
-            "sent mail from such an address.",
-            "The stolen account is being used: high severity.",
-            "As for the login rule.",
-            side="decisive",
-        ),
-        RuleDoc(
-            RULE_MANY_IPS,
-            "Account used from many addresses",
-            "Successful logins from more distinct outside addresses within a day than "
-            "the account's daily usual (at least 5, and 3 times its busiest day).",
-            "A sold or shared password is used by several parties, or a botnet spreads its logins.",
-            "A user moving between phone networks, Wi-Fi and travel in one day.",
-            side="access",
-        ),
-    )
+    rules: ClassVar[tuple[RuleDoc, ...]] = RULES
     defaults: ClassVar[dict[str, Any]] = {
         "ip_failures": 10,
         "spray_accounts": 5,
@@ -256,27 +191,20 @@ class AuthDetector(SavedState):
             return None
         ts = ev.ts
         state = self._state(ip, ts)
-        state.fails.append(ts)
-        state.lines.append(ev.raw)
         user = ev.user
-        if user:
-            if user in state.accounts:
-                state.accounts[user] += 1
-            elif len(state.accounts) < MAX_ACCOUNTS:
-                state.accounts[user] = 1
+        state.failed(ts, ev.raw, user)
         out: list[Signal] = []
         hourly = state.failures_since(ts - HOUR + 1)
         if hourly >= self.ip_failures and self.recent.due(
             (RULE_BRUTE, ip), ts, hourly.bit_length()
         ):
             out.append(
-                self._ip_signal(
+                state.signal(
                     RULE_BRUTE,
                     ip,
                     ts,
                     self.score_brute,
-                    f"{ip} failed {count(hourly, 'login')} within an hour" + self._tried(state),
-                    state,
+                    f"{ip} failed {count(hourly, 'login')} within an hour" + state.tried(),
                 )
             )
         tried = len(state.accounts)
@@ -284,13 +212,12 @@ class AuthDetector(SavedState):
             (RULE_SPRAY, ip), ts, tried.bit_length()
         ):
             out.append(
-                self._ip_signal(
+                state.signal(
                     RULE_SPRAY,
                     ip,
                     ts,
                     self.score_spray,
-                    f"{ip} tried the passwords of {count(tried, 'account')}" + self._tried(state),
-                    state,
+                    f"{ip} tried the passwords of {count(tried, 'account')}" + state.tried(),
                 )
             )
         if user and ev.reason != "unknown_user" and self.ctx.is_local(user):
@@ -327,32 +254,8 @@ class AuthDetector(SavedState):
         if not self.recent.due((RULE_BLOCKED, ev.source), ev.ts, state.blocked.bit_length()):
             return None
         minutes = f" for {ev.minutes} minutes" if ev.minutes else ""
-        summary = f"AntiHammering blocked {ev.source} ({ev.protocol}){minutes}" + self._tried(state)
-        return (
-            self._ip_signal(RULE_BLOCKED, ev.source, ev.ts, self.score_blocked, summary, state),
-        )
-
-    def _ip_signal(
-        self, rule: str, ip: str, ts: int, score: int, summary: str, state: IpState
-    ) -> Signal:
-        return Signal(
-            rule,
-            f"ip:{ip}",
-            ts,
-            score,
-            printable(summary),
-            ip,
-            tuple(state.lines),
-            facts={"hosts": [ip]},
-        )
-
-    @staticmethod
-    def _tried(state: IpState) -> str:
-        if not state.accounts:
-            return ""
-        names = sorted(state.accounts, key=lambda a: -state.accounts[a])[:3]
-        more = len(state.accounts) - len(names)
-        return f" (accounts tried: {', '.join(names)}" + (f" and {more:,} more)" if more else ")")
+        summary = f"AntiHammering blocked {ev.source} ({ev.protocol}){minutes}" + state.tried()
+        return (state.signal(RULE_BLOCKED, ev.source, ev.ts, self.score_blocked, summary),)
 
     # -- the compromise -----------------------------------------------------------------
     def _guessing(self, ip: str, ts: int) -> IpState | None:

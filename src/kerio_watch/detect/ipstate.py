@@ -1,12 +1,17 @@
-"""What one outside address did in the last day: its failed logins, for the auth rules."""
+"""What one outside address did in the last day: its failed logins, for the auth rules,
+and the signals about the address alone."""
 
 from __future__ import annotations
 
 from collections import deque
 from typing import Any
 
+from kerio_watch.detect.base import Signal
+from kerio_watch.textsafe import printable
+
 DAY = 86400
 MAX_FAILS = 512
+MAX_ACCOUNTS = 200
 
 
 class IpState:
@@ -32,6 +37,37 @@ class IpState:
                 break
             n += 1
         return n
+
+    def failed(self, ts: int, raw: str, user: str | None) -> None:
+        """Count a failed login, and the account it tried (up to ``MAX_ACCOUNTS``)."""
+        self.fails.append(ts)
+        self.lines.append(raw)
+        if user:
+            if user in self.accounts:
+                self.accounts[user] += 1
+            elif len(self.accounts) < MAX_ACCOUNTS:
+                self.accounts[user] = 1
+
+    def tried(self) -> str:
+        """The accounts it tried most, for a summary ("" if none)."""
+        if not self.accounts:
+            return ""
+        names = sorted(self.accounts, key=lambda a: -self.accounts[a])[:3]
+        more = len(self.accounts) - len(names)
+        return f" (accounts tried: {', '.join(names)}" + (f" and {more:,} more)" if more else ")")
+
+    def signal(self, rule: str, ip: str, ts: int, score: int, summary: str) -> Signal:
+        """A signal about the address alone (key ``ip:<addr>``), with its last lines."""
+        return Signal(
+            rule,
+            f"ip:{ip}",
+            ts,
+            score,
+            printable(summary),
+            ip,
+            tuple(self.lines),
+            facts={"hosts": [ip]},
+        )
 
     def to_dict(self, now: int) -> dict[str, Any]:
         """The persisted form (only the last day of failures)."""

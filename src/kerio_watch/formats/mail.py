@@ -129,44 +129,10 @@ def _recv_from_match(groups: tuple[str | None, ...], ts: int, raw: str) -> Messa
 def _parse_recv(
     body: str, ts: int, raw: str, service: str | None = None, queue_id: str | None = None
 ) -> MessageReceived | Unparsed:
-    msg_id: str | None = None
-    subject: str | None = None
-    # Msg-Id is the last field and enclosed in <>: anchor it at the end of the line.
-    if body.endswith(">"):
-        i = body.rfind(", Msg-Id: <")
-        # Not the trailing field if a Subject follows it (Msg-Id-before-Subject variant
-        # with a subject that happens to end in ">").
-        if i >= 0 and ", Subject: " not in body[i:]:
-            msg_id = body[i + 10 :]
-            body = body[:i]
-    i = body.find(", Subject: ")
-    if i >= 0:
-        subject = body[i + 11 :]
-        body = body[:i]
-        if msg_id is None:
-            # Variant with Msg-Id before Subject.
-            j = body.rfind(", Msg-Id: ")
-            if j >= 0:
-                msg_id = body[j + 10 :]
-                body = body[:j]
-    elif body.endswith(", Subject:"):
-        subject = ""
-        body = body[:-10]
-    fields: dict[str, str] = {}
-    last = ""
-    for token in body.split(", "):
-        key, sep, value = token.partition(": ")
-        if sep and key in _RECV_KEYS:
-            fields[key] = value
-            last = key
-        elif token.endswith(":") and token[:-1] in _RECV_KEYS:
-            fields[token[:-1]] = ""
-            last = token[:-1]
-        elif last:
-            # A continuation: another address of To:, or a comma inside a value.
-            fields[last] = fields[last] + ", " + token
-        else:
-            return Unparsed("mail", raw, "recv: unexpected text before Queue-ID")
+    body, subject, msg_id = _recv_tail(body)
+    fields = _recv_fields(body)
+    if fields is None:
+        return Unparsed("mail", raw, "recv: unexpected text before Queue-ID")
     qid = fields.get("Queue-ID", queue_id)
     if qid is None or "From" not in fields:
         return Unparsed("mail", raw, "recv: missing Queue-ID or From")
@@ -190,6 +156,57 @@ def _parse_recv(
         strip_brackets(msg_id) if msg_id is not None else None,
         fields.get("Report"),
     )
+
+
+def _recv_tail(body: str) -> tuple[str, str | None, str | None]:
+    """A Recv body without its free-text tail: (the rest, Subject, Msg-Id).
+
+    Subject and Msg-Id are the last fields (in either order) and may contain ", ".
+    """
+    msg_id: str | None = None
+    subject: str | None = None
+    # Msg-Id is the last field and enclosed in <>: anchor it at the end of the line.
+    if body.endswith(">"):
+        i = body.rfind(", Msg-Id: <")
+        # Not the trailing field if a Subject follows it (Msg-Id-before-Subject variant
+        # with a subject that happens to end in ">").
+        if i >= 0 and ", Subject: " not in body[i:]:
+            msg_id = body[i + 10 :]
+            body = body[:i]
+    i = body.find(", Subject: ")
+    if i >= 0:
+        subject = body[i + 11 :]
+        body = body[:i]
+        if msg_id is None:
+            # Variant with Msg-Id before Subject.
+            j = body.rfind(", Msg-Id: ")
+            if j >= 0:
+                msg_id = body[j + 10 :]
+                body = body[:j]
+    elif body.endswith(", Subject:"):
+        subject = ""
+        body = body[:-10]
+    return body, subject, msg_id
+
+
+def _recv_fields(body: str) -> dict[str, str] | None:
+    """The ``Key: value`` fields of a Recv body (None: text before the first key)."""
+    fields: dict[str, str] = {}
+    last = ""
+    for token in body.split(", "):
+        key, sep, value = token.partition(": ")
+        if sep and key in _RECV_KEYS:
+            fields[key] = value
+            last = key
+        elif token.endswith(":") and token[:-1] in _RECV_KEYS:
+            fields[token[:-1]] = ""
+            last = token[:-1]
+        elif last:
+            # A continuation: another address of To:, or a comma inside a value.
+            fields[last] = fields[last] + ", " + token
+        else:
+            return None
+    return fields
 
 
 def _parse_sent(body: str, ts: int, raw: str) -> MessageDelivery | Unparsed:

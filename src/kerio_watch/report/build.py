@@ -19,6 +19,7 @@ from kerio_watch.detect.profile import Profile
 from kerio_watch.enrich.geo import open_geo
 from kerio_watch.enrich.network import Networks
 from kerio_watch.report import hardening, machines
+from kerio_watch.report.guessing import ActivityRow, password_guessing
 from kerio_watch.report.model import (
     BounceRow,
     GuessSource,
@@ -52,7 +53,6 @@ QUIET_SHARE = 0.01
 MIN_MESSAGES_FOR_HOURS = 20
 """Learned hours count only once the account has sent this many messages."""
 
-ActivityRow = tuple[int, str, str, str, int]
 __all__ = ["DEFAULT_DAYS", "ReportBuilder", "build_report", "default_period", "resolve_period"]
 
 
@@ -314,52 +314,7 @@ class ReportBuilder:
     # -- password guessing --------------------------------------------------------
     def guessing(self) -> tuple[list[GuessSource], list[TargetRow]]:
         """Sources of failed logins and the accounts they tried."""
-        logins: dict[str, set[str]] = defaultdict(set)
-        for _h, account, _k, key, _n in self.by_kind["login"]:
-            logins[split_key(key)[1]].add(account)
-        blocked: Counter[str] = Counter()
-        for _h, _a, _k, key, n in self.by_kind["blocked"]:
-            blocked[key] += n
-        src_fail: Counter[str] = Counter()
-        src_accounts: dict[str, Counter[str]] = defaultdict(Counter)
-        src_unknown: Counter[str] = Counter()
-        src_protocols: dict[str, set[str]] = defaultdict(set)
-        acct_fail: Counter[str] = Counter()
-        acct_sources: dict[str, Counter[str]] = defaultdict(Counter)
-        for _h, account, _k, key, n in self.by_kind["fail"]:
-            protocol, source, reason = split_key(key)
-            src_fail[source] += n
-            src_protocols[source].add(protocol)
-            if account and reason != "unknown_user":
-                src_accounts[source][account] += n
-                acct_fail[account] += n
-                acct_sources[account][source] += n
-            else:
-                src_unknown[source] += n
-        sources = [
-            GuessSource(
-                source,
-                n,
-                src_accounts[source].most_common(5),
-                src_unknown[source],
-                sorted(src_protocols[source]),
-                blocked[source],
-                sorted(set(src_accounts[source]) & logins.get(source, set())),
-            )
-            for source, n in src_fail.items()
-        ]
-        sources.sort(key=lambda s: (not s.logged_in, -s.failures, s.source))
-        targets = [
-            TargetRow(
-                account,
-                n,
-                len(acct_sources[account]),
-                acct_sources[account].most_common(3),
-                sorted(s for s in acct_sources[account] if account in logins.get(s, set())),
-            )
-            for account, n in acct_fail.items()
-        ]
-        targets.sort(key=lambda t: (not t.compromised_from, -t.failures, t.account))
+        sources, targets = password_guessing(self.by_kind)
         return sources[: TOP * 2], targets[: TOP * 2]
 
     # -- traffic ------------------------------------------------------------------

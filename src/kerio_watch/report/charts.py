@@ -3,7 +3,8 @@
 Colours are presentation attributes, not CSS, so a chart looks the same in the
 offline report file and in the dashboard (whose Content-Security-Policy forbids inline
 styles). Every text that comes from the logs goes through :func:`markupsafe.escape`;
-the functions return :class:`markupsafe.Markup` that templates insert as it is.
+the functions return :class:`markupsafe.Markup` that templates insert as it is. One
+account's charts (heatmap, hourly volume) are in :mod:`kerio_watch.report.account_charts`.
 """
 
 from __future__ import annotations
@@ -36,11 +37,12 @@ FONT = (
 )
 
 
-def _num(x: float) -> str:
+def num(x: float) -> str:
+    """A coordinate or value with at most one decimal."""
     return f"{x:.1f}".rstrip("0").rstrip(".")
 
 
-def _nice_max(value: float) -> float:
+def nice_max(value: float) -> float:
     """A round axis maximum at or above ``value``."""
     if value <= 0:
         return 1.0
@@ -51,7 +53,7 @@ def _nice_max(value: float) -> float:
     return float(10 * exp)
 
 
-def _text(
+def svg_text(
     x: float,
     y: float,
     body: str,
@@ -60,14 +62,16 @@ def _text(
     fill: str = MUTED,
     weight: str = "normal",
 ) -> str:
+    """A ``<text>`` element; ``body`` is escaped."""
     return (
-        f'<text x="{_num(x)}" y="{_num(y)}" font-size="{size}" text-anchor="{anchor}" '
+        f'<text x="{num(x)}" y="{num(y)}" font-size="{size}" text-anchor="{anchor}" '
         f'fill="{fill}" font-weight="{weight}">{escape(body)}</text>'
     )
 
 
-def _svg(width: int, height: int, label: str, body: list[str], cls: str = "chart") -> Markup:
-    # Every text part was escaped where it was built (_text, escape() around titles).
+def svg(width: int, height: int, label: str, body: list[str], cls: str = "chart") -> Markup:
+    """The chart: ``body`` inside an ``<svg>`` with its label and title."""
+    # Every text part was escaped where it was built (svg_text, escape() around titles).
     return Markup(  # noqa: S704
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
         f'width="100%" role="img" aria-label="{escape(label)}" {FONT} '
@@ -86,17 +90,30 @@ def traffic_chart(
     plot_w = width - left - right
     body: list[str] = []
     if not bins:
-        body.append(_text(width / 2, height / 2, "no activity in this period", 13, "middle"))
-        return _svg(width, height, "Mail traffic", body)
+        body.append(svg_text(width / 2, height / 2, "no activity in this period", 13, "middle"))
+        return svg(width, height, "Mail traffic", body)
     start = bins[0].ts
     end = bins[-1].ts + bins[-1].seconds
     span = max(1, end - start)
-    bw = plot_w / len(bins)
 
     def x_of(ts: int) -> float:
         return left + (ts - start) / span * plot_w
 
-    # legend
+    base = top + main_h
+    low_base = base + gap + low_h
+    body += _traffic_legend(bins, left, width - right)
+    body += _traffic_main(bins, st, (left, width - right), (base, main_h))
+    body += _traffic_low(bins, st, (left, width - right), (low_base, low_h))
+    body += _traffic_days(st, (start, end), x_of, (top, low_base), width - right - 60)
+    # incidents: medium and above get a line and a label; the rest a tick on the axis
+    shown = [i for i in incidents if start <= i.opened < end]
+    body += incident_markers(shown, x_of, st, (top, low_base, width - right))
+    return svg(width, height, "Mail traffic with incidents", body)
+
+
+def _traffic_legend(bins: Sequence[TrafficBin], left: int, right: int) -> list[str]:
+    """The traffic chart's legend, and the size of its bins at the right edge."""
+    body: list[str] = []
     lx = float(left)
     for colour, label in (
         (SENT, "sent by accounts"),
@@ -105,60 +122,92 @@ def traffic_chart(
         (BOUNCE, "bounces"),
     ):
         body.append(f'<rect x="{lx}" y="8" width="10" height="10" rx="2" fill="{colour}"/>')
-        body.append(_text(lx + 14, 17, label, 11, fill=INK))
+        body.append(svg_text(lx + 14, 17, label, 11, fill=INK))
         lx += 24 + 6.4 * len(label)
     bin_label = "per hour" if bins[0].seconds == 3600 else f"per {bins[0].seconds // 3600} h"
-    body.append(_text(width - right, 17, bin_label, 11, "end"))
-    # main panel: sent bars, inbound line
-    ymax = _nice_max(max(*(b.sent for b in bins), *(b.inbound for b in bins)))
-    base = top + main_h
+    body.append(svg_text(right, 17, bin_label, 11, "end"))
+    return body
+
+
+def _traffic_main(
+    bins: Sequence[TrafficBin], st: ServerTime, edges: tuple[int, int], panel: tuple[int, int]
+) -> list[str]:
+    """The main panel: bars of mail sent, a line of mail received. ``edges`` are the
+    plot's left and right x, ``panel`` its baseline y and height."""
+    left, right = edges
+    base, main_h = panel
+    bw = (right - left) / len(bins)
+    body: list[str] = []
+    ymax = nice_max(max(*(b.sent for b in bins), *(b.inbound for b in bins)))
     for frac in (0, 0.5, 1):
         y = base - frac * main_h
         body.append(
-            f'<line x1="{left}" x2="{width - right}" y1="{_num(y)}" y2="{_num(y)}" '
+            f'<line x1="{left}" x2="{right}" y1="{num(y)}" y2="{num(y)}" '
             f'stroke="{GRID}" stroke-width="1"/>'
         )
-        body.append(_text(left - 6, y + 4, _num(ymax * frac), 10, "end"))
+        body.append(svg_text(left - 6, y + 4, num(ymax * frac), 10, "end"))
     for i, b in enumerate(bins):
         if b.sent:
             h = b.sent / ymax * main_h
             body.append(
-                f'<rect x="{_num(left + i * bw + bw * 0.1)}" y="{_num(base - h)}" '
-                f'width="{_num(max(bw * 0.8, 0.8))}" height="{_num(h)}" fill="{SENT}">'
+                f'<rect x="{num(left + i * bw + bw * 0.1)}" y="{num(base - h)}" '
+                f'width="{num(max(bw * 0.8, 0.8))}" height="{num(h)}" fill="{SENT}">'
                 f"<title>{escape(st.fmt_hour(b.ts))}: {b.sent} sent, {b.recipients} recipients, "
                 f"{b.inbound} received</title></rect>"
             )
     points = " ".join(
-        f"{_num(left + (i + 0.5) * bw)},{_num(base - b.inbound / ymax * main_h)}"
+        f"{num(left + (i + 0.5) * bw)},{num(base - b.inbound / ymax * main_h)}"
         for i, b in enumerate(bins)
     )
     body.append(
         f'<polyline points="{points}" fill="none" stroke="{INBOUND}" '
         f'stroke-width="1.5" stroke-linejoin="round"/>'
     )
-    # low panel: failed logins and bounces
-    low_top = base + gap
-    low_base = low_top + low_h
-    fmax = _nice_max(max(*(b.failed_logins for b in bins), *(b.bounces for b in bins), 1))
-    body.append(
-        f'<line x1="{left}" x2="{width - right}" y1="{low_base}" y2="{low_base}" stroke="{GRID}"/>'
-    )
-    body.append(_text(left - 6, low_top + 4, _num(fmax), 10, "end"))
-    body.append(_text(left - 6, low_base + 4, "0", 10, "end"))
+    return body
+
+
+def _traffic_low(
+    bins: Sequence[TrafficBin], st: ServerTime, edges: tuple[int, int], panel: tuple[int, int]
+) -> list[str]:
+    """The low panel: failed logins and bounces. ``edges`` are the plot's left and right
+    x, ``panel`` its baseline y and height."""
+    left, right = edges
+    low_base, low_h = panel
+    low_top = low_base - low_h
+    bw = (right - left) / len(bins)
+    body: list[str] = []
+    fmax = nice_max(max(*(b.failed_logins for b in bins), *(b.bounces for b in bins), 1))
+    body.append(f'<line x1="{left}" x2="{right}" y1="{low_base}" y2="{low_base}" stroke="{GRID}"/>')
+    body.append(svg_text(left - 6, low_top + 4, num(fmax), 10, "end"))
+    body.append(svg_text(left - 6, low_base + 4, "0", 10, "end"))
     for i, b in enumerate(bins):
         for value, colour, offset in ((b.failed_logins, FAILED, 0.1), (b.bounces, BOUNCE, 0.5)):
             if value:
                 h = value / fmax * low_h
                 body.append(
-                    f'<rect x="{_num(left + i * bw + bw * offset)}" y="{_num(low_base - h)}" '
-                    f'width="{_num(max(bw * 0.4, 0.6))}" height="{_num(h)}" fill="{colour}">'
+                    f'<rect x="{num(left + i * bw + bw * offset)}" y="{num(low_base - h)}" '
+                    f'width="{num(max(bw * 0.4, 0.6))}" height="{num(h)}" fill="{colour}">'
                     f"<title>{escape(st.fmt_hour(b.ts))}: {b.failed_logins} failed logins, "
                     f"{b.bounces} bounces</title></rect>"
                 )
-    # day ticks at local midnight
+    return body
+
+
+def _traffic_days(
+    st: ServerTime,
+    times: tuple[int, int],
+    x_of: Callable[[int], float],
+    rows: tuple[int, int],
+    label_limit: int,
+) -> list[str]:
+    """Day ticks at local midnight (every day, week or month, by the span), labelled
+    left of ``label_limit``; ``rows`` are the top and bottom y of the lines."""
+    start, end = times
+    top, low_base = rows
+    body: list[str] = []
     first_local = st.local(start)
     midnight = start - (first_local.hour * 3600 + first_local.minute * 60 + first_local.second)
-    days = span / 86400
+    days = max(1, end - start) / 86400
     step = 1 if days <= 16 else 7 if days <= 120 else 30
     tick = midnight + 86400
     while tick < end:
@@ -169,12 +218,12 @@ def traffic_chart(
         if (tick - midnight) // 86400 % step == 0:
             x = x_of(tick)
             body.append(
-                f'<line x1="{_num(x)}" x2="{_num(x)}" y1="{top}" y2="{low_base}" '
+                f'<line x1="{num(x)}" x2="{num(x)}" y1="{top}" y2="{low_base}" '
                 f'stroke="{GRID}" stroke-dasharray="2,3"/>'
             )
-            if x < width - right - 60:
+            if x < label_limit:
                 body.append(
-                    _text(
+                    svg_text(
                         x + 3,
                         low_base + 16,
                         f"{DAY_NAMES[local.weekday()]} {local.strftime('%d %b')}",
@@ -182,10 +231,7 @@ def traffic_chart(
                     )
                 )
         tick += 86400
-    # incidents: medium and above get a line and a label; the rest a tick on the axis
-    shown = [i for i in incidents if start <= i.opened < end]
-    body += incident_markers(shown, x_of, st, (top, low_base, width - right))
-    return _svg(width, height, "Mail traffic with incidents", body)
+    return body
 
 
 MARKER_GAP = 14.0
@@ -236,7 +282,7 @@ def incident_markers(
         worst = max(group, key=lambda i: _ORDER.index(i.severity)).severity
         out.append(
             f'<g class="incident-marker"><title>{escape(_tip(group, st))}</title>'
-            f'<rect x="{_num(x - 1)}" y="{_num(bottom - 6)}" width="2" height="10" '
+            f'<rect x="{num(x - 1)}" y="{num(bottom - 6)}" width="2" height="10" '
             f'fill="{SEVERITY_COLOURS.get(worst, MUTED)}"/></g>'
         )
     last_label = -1e9
@@ -248,133 +294,15 @@ def incident_markers(
             last_label = x
             text = f"#{group[0].id}" + (f" +{len(group) - 1}" if len(group) > 1 else "")
             label = (
-                _text(x + 8, top + 10, text, 11, fill=colour, weight="bold")
+                svg_text(x + 8, top + 10, text, 11, fill=colour, weight="bold")
                 if x < right - 60
-                else _text(x - 8, top + 10, text, 11, "end", colour, "bold")
+                else svg_text(x - 8, top + 10, text, 11, "end", colour, "bold")
             )
         out.append(
             f'<g class="incident-marker"><title>{escape(_tip(group, st))}</title>'
-            f'<line x1="{_num(x)}" x2="{_num(x)}" y1="{top}" y2="{bottom}" stroke="{colour}" '
+            f'<line x1="{num(x)}" x2="{num(x)}" y1="{top}" y2="{bottom}" stroke="{colour}" '
             f'stroke-width="1.5" stroke-dasharray="4,2"/>'
-            f'<path d="M{_num(x - 6)},{top - 10} L{_num(x + 6)},{top - 10} L{_num(x)},{top} Z" '
+            f'<path d="M{num(x - 6)},{top - 10} L{num(x + 6)},{top - 10} L{num(x)},{top} Z" '
             f'fill="{colour}"/>{label}</g>'
         )
     return out
-
-
-def _cell_colour(value: int, vmax: int) -> str:
-    if value <= 0:
-        return "#f3f4f6"
-    t = math.sqrt(value / max(vmax, 1))
-    lo, hi = (219, 234, 254), (30, 58, 138)
-    r, g, b = (round(lo[i] + (hi[i] - lo[i]) * t) for i in range(3))
-    return f"#{r:02x}{g:02x}{b:02x}"
-
-
-def heatmap(
-    values: Sequence[int],
-    label: str,
-    usual: Sequence[int] | None = None,
-    quiet_share: float = 0.01,
-    cell: int = 17,
-) -> Markup:
-    """A 7 x 24 hour-of-week grid (Monday first). With ``usual``, hours where the
-    account normally sends almost nothing are outlined in red when ``values`` has mail.
-    """
-    left, top = 34, 26
-    width = left + 24 * (cell + 2) + 4
-    height = top + 7 * (cell + 2) + 4
-    vmax = max(values) if values else 0
-    usual_total = sum(usual) if usual is not None else 0
-    body = [_text(0, 12, label, 12, fill=INK, weight="bold")]
-    for h in range(0, 24, 3):
-        body.append(_text(left + h * (cell + 2) + cell / 2, top - 4, f"{h:02d}", 9, "middle"))
-    for d in range(7):
-        y = top + d * (cell + 2)
-        body.append(_text(left - 6, y + cell - 4, DAY_NAMES[d], 10, "end"))
-        for h in range(24):
-            how = d * 24 + h
-            v = values[how]
-            x = left + h * (cell + 2)
-            odd = False
-            tip = f"{DAY_NAMES[d]} {h:02d}:00: {v} message{'s' if v != 1 else ''}"
-            if usual is not None:
-                near = sum(usual[(how + k) % 168] for k in (-1, 0, 1))
-                odd = v > 0 and usual_total > 0 and near / usual_total < quiet_share
-                tip += f" (usually {usual[how]} in total)"
-            stroke = f' stroke="{FAILED}" stroke-width="2"' if odd else ""
-            body.append(
-                f'<rect x="{x}" y="{y}" width="{cell}" height="{cell}" rx="2" '
-                f'fill="{_cell_colour(v, vmax)}"{stroke}><title>{escape(tip)}'
-                f"{' - unusual hour' if odd else ''}</title></rect>"
-            )
-    return _svg(width, height, label, body, "chart heatmap")
-
-
-def volume_chart(
-    hours: Sequence[tuple[int, int, float, float]], since: int, until: int, st: ServerTime
-) -> Markup:
-    """Messages per hour against the account's norm for each hour of the week.
-
-    Args:
-        hours: (hour start, messages, norm median, norm MAD) for the hours with mail;
-            the others are drawn as zero against their norm of zero.
-    """
-    width, height = 960, 200
-    left, right, top, plot_h = 52, 12, 28, 130
-    plot_w = width - left - right
-    n = max(1, (until - since) // 3600)
-    bw = plot_w / n
-    by_hour = {h: (m, med, mad) for h, m, med, mad in hours}
-    peak = max([m for _, m, _, _ in hours] + [med + 3 * mad for _, _, med, mad in hours] + [1])
-    ymax = _nice_max(peak)
-    base = top + plot_h
-    body = [
-        f'<rect x="{left}" y="8" width="10" height="10" rx="2" fill="{SENT}"/>',
-        _text(left + 14, 17, "messages sent per hour", 11, fill=INK),
-        f'<rect x="{left + 170}" y="12" width="14" height="3" fill="{NORM}"/>',
-        _text(left + 188, 17, "usual for that hour of the week (median)", 11, fill=INK),
-    ]
-    for frac in (0, 0.5, 1):
-        y = base - frac * plot_h
-        body.append(
-            f'<line x1="{left}" x2="{width - right}" y1="{_num(y)}" y2="{_num(y)}" '
-            f'stroke="{GRID}"/>'
-        )
-        body.append(_text(left - 6, y + 4, _num(ymax * frac), 10, "end"))
-    norm_points = []
-    for i in range(n):
-        ts = since - since % 3600 + i * 3600
-        m, med, mad = by_hour.get(ts, (0, 0.0, 0.0))
-        x = left + i * bw
-        if m:
-            h = m / ymax * plot_h
-            odd = m > med + max(3 * mad, 2)
-            colour = FAILED if odd else SENT
-            body.append(
-                f'<rect x="{_num(x)}" y="{_num(base - h)}" width="{_num(max(bw, 0.8))}" '
-                f'height="{_num(h)}" fill="{colour}"><title>{escape(st.fmt_hour(ts))}: {m} '
-                f"sent, usually {_num(med)}</title></rect>"
-            )
-        norm_points.append(f"{_num(x)},{_num(base - med / ymax * plot_h)}")
-        norm_points.append(f"{_num(x + bw)},{_num(base - med / ymax * plot_h)}")
-    body.append(
-        f'<polyline points="{" ".join(norm_points)}" fill="none" stroke="{NORM}" stroke-width="2"/>'
-    )
-    first_local = st.local(since)
-    tick = since - (first_local.hour * 3600 + first_local.minute * 60) + 86400
-    while tick < until:
-        local = st.local(tick)
-        x = left + (tick - since) / max(1, until - since) * plot_w
-        body.append(
-            f'<line x1="{_num(x)}" x2="{_num(x)}" y1="{top}" y2="{base}" '
-            f'stroke="{GRID}" stroke-dasharray="2,3"/>'
-        )
-        if x < width - right - 60:
-            body.append(
-                _text(
-                    x + 3, base + 16, f"{DAY_NAMES[local.weekday()]} {local.strftime('%d %b')}", 10
-                )
-            )
-        tick += 86400
-    return _svg(width, height, "Hourly sending against the account's norm", body)

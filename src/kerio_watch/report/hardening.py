@@ -229,9 +229,22 @@ def egress_rule(mail_server: str | None) -> EgressRule:
         v6 = address.version == 6
     else:
         server, v6 = "MAIL_SERVER_IP", False
+    return EgressRule(
+        None if mail_server is None else server,
+        MAIL_PORTS,
+        _nftables(server, v6),
+        _iptables(server, v6),
+        WHY_EGRESS,
+        _pfsense(server, v6),
+        _kerio_control(server),
+    )
+
+
+def _nftables(server: str, v6: bool) -> str:
+    """The rule as an nftables file."""
     ports = ", ".join(str(p) for p in MAIL_PORTS)
     family = "ip6" if v6 else "ip"
-    nft = (
+    return (
         "# /etc/nftables.d/mail-egress.nft  (load with: nft -f /etc/nftables.d/mail-egress.nft)\n"
         "# Only the mail server may reach SMTP ports on the internet; others are logged.\n"
         "table inet mail_egress {\n"
@@ -243,6 +256,10 @@ def egress_rule(mail_server: str | None) -> EgressRule:
         "    }\n"
         "}\n"
     )
+
+
+def _iptables(server: str, v6: bool) -> str:
+    """The rule as iptables commands (and for the other family, which reaches no mail)."""
     multiport = ",".join(str(p) for p in MAIL_PORTS)
     main, other = ("ip6tables", "iptables") if v6 else ("iptables", "ip6tables")
     lines = [
@@ -259,12 +276,4 @@ def egress_rule(mail_server: str | None) -> EgressRule:
         f"{other} -I FORWARD -p tcp -m multiport --dports {multiport} -j MAIL_EGRESS",
         "# Save them with your distribution's tool (iptables-save, netfilter-persistent).",
     ]
-    return EgressRule(
-        None if mail_server is None else server,
-        MAIL_PORTS,
-        nft,
-        "\n".join(lines) + "\n",
-        WHY_EGRESS,
-        _pfsense(server, v6),
-        _kerio_control(server),
-    )
+    return "\n".join(lines) + "\n"

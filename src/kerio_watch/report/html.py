@@ -15,7 +15,8 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from kerio_watch import __version__
-from kerio_watch.report.charts import heatmap, traffic_chart
+from kerio_watch.report.account_charts import heatmap
+from kerio_watch.report.charts import traffic_chart
 from kerio_watch.report.model import Report
 from kerio_watch.report.servertime import ServerTime
 from kerio_watch.textsafe import inert

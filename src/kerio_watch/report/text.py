@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from rich.console import Console, Group, RenderableType
+from rich.console import Console, RenderableType
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -18,20 +18,8 @@ from kerio_watch.alerts.console import SEVERITY_STYLES
 from kerio_watch.report.machines import render_machines_text
 from kerio_watch.report.model import Report, SenderRow
 from kerio_watch.report.servertime import ServerTime
-from kerio_watch.report.timeline import AccountView, Known, Normal
 from kerio_watch.severity import Severity
 from kerio_watch.textsafe import printable
-
-FLAG_STYLES = {
-    "outside LAN": "bold red",
-    "new address": "red",
-    "new From": "bold red",
-    "new user agent": "yellow",
-    "new service": "yellow",
-    "off hours": "yellow",
-    "password guessing": "red",
-    "known address": "dim",
-}
 
 
 def t(value: object, style: str = "") -> Text:
@@ -44,12 +32,13 @@ def sev(label: str) -> Text:
     return Text(label, style=SEVERITY_STYLES[Severity.parse(label)])
 
 
-def _boxed(body: RenderableType, title: str) -> Panel:
+def boxed(body: RenderableType, title: str) -> Panel:
     """A titled box as wide as its content (never as wide as a pipe's console)."""
     return Panel(body, title=title, title_align="left", expand=False)
 
 
-def _join(values: Iterable[object]) -> str:
+def joined(values: Iterable[object]) -> str:
+    """Log values, inert, separated by commas."""
     return ", ".join(printable(str(v)) for v in values)
 
 
@@ -190,7 +179,7 @@ def _outside(console: Console, r: Report, st: ServerTime) -> None:
         "",
     )
     for h in r.external_hosts:
-        via = _join(h.via) + ("".join(f"\n{printable(a)}" for a in h.agents[:3]))
+        via = joined(h.via) + ("".join(f"\n{printable(a)}" for a in h.agents[:3]))
         table.add_row(
             t(h.account),
             Text(printable(h.address) + (f"\n{printable(h.where)}" if h.where else "")),
@@ -241,13 +230,13 @@ def _guessing(console: Console, r: Report) -> None:
             "Password guessing: sources", "address", "failures", "accounts tried", "via", "blocked"
         )
         for g in r.guess_sources:
-            tried = _join(f"{a} ({n})" for a, n in g.accounts)
+            tried = joined(f"{a} ({n})" for a, n in g.accounts)
             if g.unknown_users:
                 tried += f"{'; ' if tried else ''}{g.unknown_users} unknown users"
             cell = t(g.source)
             if g.logged_in:
-                cell.append(f"\nthen logged in as {_join(g.logged_in)}", style="bold red")
-            table.add_row(cell, str(g.failures), Text(tried), _join(g.protocols), str(g.blocked))
+                cell.append(f"\nthen logged in as {joined(g.logged_in)}", style="bold red")
+            table.add_row(cell, str(g.failures), Text(tried), joined(g.protocols), str(g.blocked))
         console.print(table)
     if r.targets:
         table = _table(
@@ -261,7 +250,7 @@ def _guessing(console: Console, r: Report) -> None:
                 cell,
                 str(tg.failures),
                 str(tg.sources),
-                Text(_join(f"{s} ({n})" for s, n in tg.top_sources)),
+                Text(joined(f"{s} ({n})" for s, n in tg.top_sources)),
             )
         console.print(table)
 
@@ -274,7 +263,7 @@ def _hardening(console: Console, r: Report, st: ServerTime) -> None:
             "Access policies: allow only what each group used", "allow only", "disallow", "accounts"
         )
         for g in h.groups:
-            table.add_row(", ".join(g.used), ", ".join(g.disallow), Text(_join(g.accounts)))
+            table.add_row(", ".join(g.used), ", ".join(g.disallow), Text(joined(g.accounts)))
         console.print(table)
         suspects = [u for u in h.services if u.suspect]
         for u in suspects:
@@ -298,7 +287,7 @@ def _hardening(console: Console, r: Report, st: ServerTime) -> None:
             table.add_row(
                 t(e.account),
                 t(e.service),
-                Text(_join(e.addresses[:5])),
+                Text(joined(e.addresses[:5])),
                 str(e.count),
                 st.fmt(e.last),
             )
@@ -307,104 +296,10 @@ def _hardening(console: Console, r: Report, st: ServerTime) -> None:
     console.print(Text(h.egress.why))
     if not h.egress.mail_server:
         console.print(Text("Replace MAIL_SERVER_IP (or pass --mail-server).", style="yellow"))
-    console.print(_boxed(Text(h.egress.nftables.rstrip()), "nftables"))
-    console.print(_boxed(Text(h.egress.iptables.rstrip()), "iptables"))
+    console.print(boxed(Text(h.egress.nftables.rstrip()), "nftables"))
+    console.print(boxed(Text(h.egress.iptables.rstrip()), "iptables"))
     for title, text in (
         ("pfSense, OPNsense", h.egress.pfsense),
         ("Kerio Control", h.egress.kerio_control),
     ):
-        console.print(_boxed(Text(text.rstrip()), title))
-
-
-def _known_lines(items: list[Known], tag_trust: bool = False) -> Text:
-    out = Text()
-    for k in items:
-        if out:
-            out.append("\n")
-        out.append(printable(k.value)[:120])
-        out.append(f"  {k.count}x", style="dim")
-        if tag_trust and k.trusted is False:
-            out.append(" outside LAN", style="yellow")
-        if k.where:
-            out.append(f" ({printable(k.where)})", style="dim")
-    return out or Text("-", style="dim")
-
-
-def _normal_table(n: Normal, st: ServerTime) -> Table:
-    """What is normal for an account, as a two-column table."""
-    table = Table(show_header=False, box=None, padding=(0, 2))
-    table.add_column(style="bold")
-    table.add_column()
-    table.add_row("known since", f"{st.fmt(n.known_since)} (last seen {st.fmt(n.last_seen)})")
-    table.add_row("usually sends", n.active_hours)
-    table.add_row(
-        "typical volume",
-        f"a busy hour: {n.typical_hour:g}, peak {n.peak_hour} messages; "
-        f"{n.recipients_per_message:.1f} recipients per message; {n.messages} learned"
-        + (" (bulk sender)" if n.bulk else ""),
-    )
-    for label, items, trust in (
-        ("sending hosts", n.hosts, True),
-        ("login addresses", n.login_ips, True),
-        ("countries, networks", n.places, False),
-        ("services", n.services, False),
-        ("From addresses", n.froms, False),
-        ("user agents", n.user_agents, False),
-    ):
-        table.add_row(label, _known_lines(items, trust))
-    for fact, values in n.accepted.items():
-        table.add_row(f"accepted {fact}", Text(_join(values)))
-    return table
-
-
-def render_account_text(console: Console, view: AccountView, st: ServerTime, limit: int) -> None:
-    """An account's norm, then its timeline."""
-    console.rule(
-        f"{printable(view.account)}: {st.fmt_hour(view.period.since)} - "
-        f"{st.fmt_hour(view.period.until)}"
-    )
-    n = view.normal
-    if n is None:
-        console.print(
-            Text(
-                "No profile: kerio-watch has not seen this account send or log in.", style="yellow"
-            )
-        )
-    else:
-        table = _normal_table(n, st)
-        console.print(_boxed(table, "What is normal for this account"))
-    if view.incidents:
-        inc = Table(
-            "severity",
-            "#",
-            "status",
-            "opened",
-            "why",
-            title="Incidents",
-            title_justify="left",
-            title_style="bold",
-        )
-        for i in view.incidents:
-            inc.add_row(sev(i.severity), str(i.id), i.status, st.fmt(i.opened), t(i.summary[:300]))
-        console.print(inc)
-    entries = view.entries
-    if not entries:
-        console.print("No activity in this period.")
-        return
-    shown = entries[-limit:] if limit else entries
-    table = Table(
-        "hour", "what", "", title="Timeline (hourly)", title_justify="left", title_style="bold"
-    )
-    if len(shown) < len(entries):
-        table.caption = f"the last {len(shown)} of {len(entries)} entries (--limit)"
-    for e in shown:
-        flags = Text()
-        for f in e.flags:
-            if flags:
-                flags.append(" ")
-            flags.append(f, style=FLAG_STYLES.get(f, ""))
-        what = t(e.text[:400], "bold" if e.kind == "incident" else "")
-        if e.kind == "incident" and e.severity:
-            what.stylize(SEVERITY_STYLES[Severity.parse(e.severity)])
-        table.add_row(st.fmt_hour(e.ts), what, flags)
-    console.print(Group(table))
+        console.print(boxed(Text(text.rstrip()), title))

@@ -162,6 +162,46 @@ def _first_seen(table: dict[str, list[int]] | None, value: str, hour: int) -> bo
     return entry is None or hour <= entry[1] < hour + 3600
 
 
+@dataclass
+class _Tally:
+    """What :meth:`TimelineBuilder.build` gathers from the activity rows."""
+
+    entries: list[Entry] = field(default_factory=list)
+    totals: Counter[str] = field(default_factory=Counter)
+    sent: Counter[int] = field(default_factory=Counter)
+    rcpts: Counter[int] = field(default_factory=Counter)
+    domains: defaultdict[int, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+
+
+def _recipient_entries(rcpts: Counter[int], domains: dict[int, Counter[str]]) -> list[Entry]:
+    """One entry per hour: how many recipients, in which domains."""
+    entries = []
+    for hour, n in rcpts.items():
+        top = ", ".join(f"{d} {c}" for d, c in domains[hour].most_common(4))
+        more = len(domains[hour]) - 4
+        nd = len(domains[hour])
+        text = f"{n} recipient{'s' if n != 1 else ''} in {nd} domain{'s' if nd != 1 else ''}: {top}"
+        if more > 0:
+            text += f" (+{more} more)"
+        entries.append(Entry(hour, "recipients", n, text, {"domains": top}))
+    return entries
+
+
+def _incident_entry(inc: IncidentRow) -> Entry:
+    """The timeline entry of an incident's opening."""
+    return Entry(
+        inc.opened,
+        "incident",
+        1,
+        f"incident #{inc.id} opened ({inc.severity}, score {inc.score}, "
+        f"{inc.status}): {inc.headline}"
+        + (f" (+{len(inc.reasons) - 1} more reasons)" if len(inc.reasons) > 1 else ""),
+        {"status": inc.status},
+        severity=inc.severity,
+        incident_id=inc.id,
+    )
+
+
 class TimelineBuilder:
     """Builds an :class:`AccountView`."""
 
@@ -198,40 +238,54 @@ class TimelineBuilder:
         account = account.strip().lower()
         profile = self.store.load_profile(account)
         rows = self.store.activity(period.since, period.until, account=account)
-        rows = [r for r in rows if period.since <= r[0] < period.until]
-        entries: list[Entry] = []
-        totals: Counter[str] = Counter()
-        sent: Counter[int] = Counter()
-        rcpts: Counter[int] = Counter()
-        domains: dict[int, Counter[str]] = defaultdict(Counter)
+        tally = _Tally()
         for hour, _a, kind, key, n in rows:
-            totals[kind] += n
-            if kind == "login":
-                entries.append(self._login(profile, hour, key, n))
-            elif kind == "send":
-                sent[hour] += n
-                entries.append(self._send(profile, account, hour, key, n))
-            elif kind == "rcpt":
-                rcpts[hour] += n
-                domains[hour][key] += n
-            elif kind == "bounce":
-                label = {"dsn": "bounce (DSN) received", "failed": "delivery failed"}.get(
-                    key, "delivery delayed"
-                )
-                entries.append(Entry(hour, "bounce", n, f"{n} x {label}", {"result": key}))
-            elif kind == "fail":
-                entries.append(self._fail(profile, hour, key, n))
-        for hour, n in rcpts.items():
-            top = ", ".join(f"{d} {c}" for d, c in domains[hour].most_common(4))
-            more = len(domains[hour]) - 4
-            nd = len(domains[hour])
-            text = (
-                f"{n} recipient{'s' if n != 1 else ''} in {nd} domain{'s' if nd != 1 else ''}: "
-                f"{top}"
+            if period.since <= hour < period.until:
+                self._count(tally, profile, account, (hour, kind, key, n))
+        tally.entries += _recipient_entries(tally.rcpts, tally.domains)
+        incidents = self._incidents(account, period)
+        tally.entries += [_incident_entry(inc) for inc in incidents]
+        order = {"incident": 0, "login": 1, "fail": 2, "send": 3, "recipients": 4, "bounce": 5}
+        tally.entries.sort(key=lambda e: (e.ts, order.get(e.kind, 9), -e.count))
+        period_how = [0] * 168
+        for hour, n in tally.sent.items():
+            period_how[self.st.how(hour)] += n
+        return AccountView(
+            account,
+            period,
+            self.st.note,
+            normal_of(profile, self.networks, self.geo) if profile is not None else None,
+            tally.entries,
+            incidents,
+            self._hourly(profile, period, tally),
+            period_how,
+            dict(tally.totals),
+        )
+
+    def _count(
+        self, tally: _Tally, profile: Profile | None, account: str, row: tuple[int, str, str, int]
+    ) -> None:
+        """Count one hourly activity row, and add its entry (recipients are summed)."""
+        hour, kind, key, n = row
+        tally.totals[kind] += n
+        if kind == "login":
+            tally.entries.append(self._login(profile, hour, key, n))
+        elif kind == "send":
+            tally.sent[hour] += n
+            tally.entries.append(self._send(profile, account, hour, key, n))
+        elif kind == "rcpt":
+            tally.rcpts[hour] += n
+            tally.domains[hour][key] += n
+        elif kind == "bounce":
+            label = {"dsn": "bounce (DSN) received", "failed": "delivery failed"}.get(
+                key, "delivery delayed"
             )
-            if more > 0:
-                text += f" (+{more} more)"
-            entries.append(Entry(hour, "recipients", n, text, {"domains": top}))
+            tally.entries.append(Entry(hour, "bounce", n, f"{n} x {label}", {"result": key}))
+        elif kind == "fail":
+            tally.entries.append(self._fail(profile, hour, key, n))
+
+    def _incidents(self, account: str, period: Period) -> list[IncidentRow]:
+        """The account's incidents in the period, and those of the machines it uses."""
         incidents = [
             IncidentRow.of(i)
             for i in self.store.incidents(
@@ -242,43 +296,18 @@ class TimelineBuilder:
             IncidentRow.of(i)
             for i in machine_incidents(self.store, account, period.since, period.until)
         ]
-        for inc in incidents:
-            entries.append(
-                Entry(
-                    inc.opened,
-                    "incident",
-                    1,
-                    f"incident #{inc.id} opened ({inc.severity}, score {inc.score}, "
-                    f"{inc.status}): {inc.headline}"
-                    + (f" (+{len(inc.reasons) - 1} more reasons)" if len(inc.reasons) > 1 else ""),
-                    {"status": inc.status},
-                    severity=inc.severity,
-                    incident_id=inc.id,
-                )
-            )
-        order = {"incident": 0, "login": 1, "fail": 2, "send": 3, "recipients": 4, "bounce": 5}
-        entries.sort(key=lambda e: (e.ts, order.get(e.kind, 9), -e.count))
+        return incidents
+
+    def _hourly(self, profile: Profile | None, period: Period, tally: _Tally) -> list[HourVolume]:
+        """Messages and recipients per hour beside the profile's norm for that hour."""
         weeks = profile.weeks_known(period.until) if profile is not None else 0
         hourly = []
-        for hour in sorted(set(sent) | set(rcpts)):
+        for hour in sorted(set(tally.sent) | set(tally.rcpts)):
             med, mad = (
                 profile.volume.norm(self.st.how(hour), weeks) if profile is not None else (0, 0)
             )
-            hourly.append(HourVolume(hour, sent[hour], rcpts[hour], med, mad))
-        period_how = [0] * 168
-        for hour, n in sent.items():
-            period_how[self.st.how(hour)] += n
-        return AccountView(
-            account,
-            period,
-            self.st.note,
-            normal_of(profile, self.networks, self.geo) if profile is not None else None,
-            entries,
-            incidents,
-            hourly,
-            period_how,
-            dict(totals),
-        )
+            hourly.append(HourVolume(hour, tally.sent[hour], tally.rcpts[hour], med, mad))
+        return hourly
 
     def _login(self, profile: Profile | None, hour: int, key: str, n: int) -> Entry:
         protocol, ip, agent = split_key(key)

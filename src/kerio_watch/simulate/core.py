@@ -7,6 +7,7 @@ import json
 import random
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -56,6 +57,19 @@ def simulate(config: SimConfig, directory: Path) -> SimResult:
         return _simulate(config, directory)
 
 
+@dataclass
+class _Generators:
+    """What writes a simulated site's logs, day by day."""
+
+    mail: MailLog
+    traffic: UserTraffic
+    internet: Internet
+    services: Services | None
+    scenarios: Scenarios | None
+    days: list[Day]
+    full: bool
+
+
 def _simulate(config: SimConfig, directory: Path) -> SimResult:
     directory.mkdir(parents=True, exist_ok=True)
     rng = random.Random(config.seed)
@@ -64,59 +78,76 @@ def _simulate(config: SimConfig, directory: Path) -> SimResult:
     site = builder.build()
     firewall = plan_firewall(config, site, clock, (LAN_PREFIX, ADMIN_IP))  # may seat 2 at 1 PC
     text = Text(rng, site.hostname)
-    full = not config.only_mail
     sinks = _open_sinks(config, directory, clock)
     try:
-        mail = MailLog(sinks["mail"], rng, site.domains, site.hostname)
-        logs = Logs(sinks["audit"], sinks["operations"], sinks["spam"])
-        away = Away(site, sinks["audit"], rng, full)
-        traffic = UserTraffic(site, mail, logs, clock, rng, text, full, away)
-        noise = NoiseLogs(
-            sinks["security"], sinks["audit"], sinks["spam"], sinks["warning"], sinks["config"]
-        )
-        internet = Internet(site, noise, rng, text)
-        days = [Day(clock, i, config.start + timedelta(days=i)) for i in range(config.days)]
-        away.plan(days)
-        services = scenarios = None
-        if config.scenarios:
-            services = Services(site, builder, mail, traffic, clock, rng, text)
-            scenarios = Scenarios(
-                site, mail, traffic, services, sinks["security"], clock, rng, text
-            )
-            scenarios.plan(days)
-
-        mail.start(days[0].end)
-        mail_sink = sinks["mail"]
-        for day in days:
-            for persona in site.users:
-                traffic.day(persona, day)
-            if services is not None:
-                services.day(day)
-            if full:
-                internet.day(day)
-            if scenarios is not None:
-                scenarios.run(day)
-            next_end = days[day.index + 1].end if day.index + 1 < len(days) else day.end
-            mail.render_day(day.end, next_end)
-            for sink in sinks.values():
-                sink.flush_before(day.start)  # nothing is added before yesterday any more
-            if mail_sink.full:
-                break
-
-        cut: int | None = None
-        if mail_sink.full:  # stop every log where mail.log stopped
-            cut = until = mail_sink.last_t or days[0].start
-        else:
-            mail.drain(days[-1].end)
-            mail_sink.close(days[-1].end + _SPILL)
-            until = days[-1].end
-        for sink in sinks.values():
-            sink.close(until)
+        gen = _generators(config, (site, builder), sinks, (clock, rng, text))
+        cut = _write_days(gen, site, sinks)
     finally:
         for sink in sinks.values():
             sink.close_file()
-    truth = scenarios.results(cut) if scenarios is not None else []
+    truth = gen.scenarios.results(cut) if gen.scenarios is not None else []
     return _result(config, directory, site, sinks, truth, firewall)
+
+
+def _generators(
+    config: SimConfig,
+    planned: tuple[Site, SiteBuilder],
+    sinks: dict[str, LogSink],
+    tools: tuple[SiteClock, random.Random, Text],
+) -> _Generators:
+    """The generators of every log, with the absences and scenarios planned."""
+    site, builder = planned
+    clock, rng, text = tools
+    full = not config.only_mail
+    mail = MailLog(sinks["mail"], rng, site.domains, site.hostname)
+    logs = Logs(sinks["audit"], sinks["operations"], sinks["spam"])
+    away = Away(site, sinks["audit"], rng, full)
+    traffic = UserTraffic(site, mail, logs, clock, rng, text, full, away)
+    noise = NoiseLogs(
+        sinks["security"], sinks["audit"], sinks["spam"], sinks["warning"], sinks["config"]
+    )
+    internet = Internet(site, noise, rng, text)
+    days = [Day(clock, i, config.start + timedelta(days=i)) for i in range(config.days)]
+    away.plan(days)
+    services = scenarios = None
+    if config.scenarios:
+        services = Services(site, builder, mail, traffic, clock, rng, text)
+        scenarios = Scenarios(site, mail, traffic, services, sinks["security"], clock, rng, text)
+        scenarios.plan(days)
+    return _Generators(mail, traffic, internet, services, scenarios, days, full)
+
+
+def _write_days(gen: _Generators, site: Site, sinks: dict[str, LogSink]) -> int | None:
+    """Write every day (until mail.log is full) and close the logs; returns where they
+    were cut, if mail.log filled up."""
+    mail, days = gen.mail, gen.days
+    mail.start(days[0].end)
+    mail_sink = sinks["mail"]
+    for day in days:
+        for persona in site.users:
+            gen.traffic.day(persona, day)
+        if gen.services is not None:
+            gen.services.day(day)
+        if gen.full:
+            gen.internet.day(day)
+        if gen.scenarios is not None:
+            gen.scenarios.run(day)
+        next_end = days[day.index + 1].end if day.index + 1 < len(days) else day.end
+        mail.render_day(day.end, next_end)
+        for sink in sinks.values():
+            sink.flush_before(day.start)  # nothing is added before yesterday any more
+        if mail_sink.full:
+            break
+    cut: int | None = None
+    if mail_sink.full:  # stop every log where mail.log stopped
+        cut = until = mail_sink.last_t or days[0].start
+    else:
+        mail.drain(days[-1].end)
+        mail_sink.close(days[-1].end + _SPILL)
+        until = days[-1].end
+    for sink in sinks.values():
+        sink.close(until)
+    return cut
 
 
 def _open_sinks(config: SimConfig, directory: Path, clock: SiteClock) -> dict[str, LogSink]:

@@ -20,10 +20,11 @@ from typing import TYPE_CHECKING
 
 from kerio_watch.simulate import data, netplan
 from kerio_watch.simulate.clock import Day
+from kerio_watch.simulate.draws import HOUR
 from kerio_watch.simulate.mail import NORMAL, Profile, burst_profile
 from kerio_watch.simulate.mailbox import quoted
 from kerio_watch.simulate.site import Peer, Persona
-from kerio_watch.simulate.users import HOUR, WEBMAIL_HOST, WEBMAIL_SERVICE
+from kerio_watch.simulate.users import WEBMAIL_HOST, WEBMAIL_SERVICE
 
 if TYPE_CHECKING:
     from kerio_watch.simulate.scenarios import Plan, Scenarios

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections import deque
+from collections.abc import Callable
 from typing import NamedTuple
 
 from kerio_watch.simulate import data
@@ -139,8 +140,7 @@ class Internet:
                 return
 
     def _smtp_noise(self, day: Day) -> None:
-        rng, security = self.rng, self.logs.security
-        rnd = rng.random
+        rnd = self.rng.random
 
         def when() -> int:
             return day.at(rnd() * 86399)
@@ -148,6 +148,13 @@ class Internet:
         locals_ = (
             self.real + list(self.site.groups) + [a for p in self.site.users for a in p.aliases]
         )
+        self._blocked(when, locals_)
+        self._refused(when)
+        self._rare(when, locals_)
+
+    def _blocked(self, when: Callable[[], int], locals_: list[str]) -> None:
+        """security.log: blacklisted senders, relay attempts, spam attacks."""
+        rng, security = self.rng, self.logs.security
         for _ in range(rng.randrange(5, 26)):
             security.add(
                 when(),
@@ -167,6 +174,10 @@ class Internet:
                 when(),
                 f"SMTP Spam attack detected from {self._ip()}, client {why} before SMTP greeting\n",
             )
+
+    def _refused(self, when: Callable[[], int]) -> None:
+        """security.log: unknown recipients, hosts without reverse DNS, fake sender domains."""
+        rng, security = self.rng, self.logs.security
         for _ in range(rng.randrange(3, 21)):
             security.add(
                 when(),
@@ -185,6 +196,11 @@ class Internet:
                 f"Message from IP address {self._ip()}, sender <{self._outsider()}> "
                 "rejected: sender domain does not exist\n",
             )
+
+    def _rare(self, when: Callable[[], int], locals_: list[str]) -> None:
+        """Now and then: a refused admin login, a virus, a phishing message."""
+        rng, security = self.rng, self.logs.security
+        rnd = rng.random
         if rnd() < 0.06:
             security.add(
                 when(),

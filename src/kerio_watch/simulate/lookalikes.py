@@ -21,9 +21,10 @@ from typing import TYPE_CHECKING
 
 from kerio_watch.simulate import data, netplan
 from kerio_watch.simulate.clock import Day
+from kerio_watch.simulate.draws import HOUR
 from kerio_watch.simulate.mail import NORMAL
 from kerio_watch.simulate.site import ERP_IP, Peer, Persona, make_person
-from kerio_watch.simulate.users import HOUR, channel, phone_channel
+from kerio_watch.simulate.users import channel, phone_channel
 
 if TYPE_CHECKING:
     from kerio_watch.simulate.scenarios import Plan, Scenarios

@@ -143,10 +143,22 @@ class MailLog:
         self.later = []
 
     def _render(self, spec: Spec) -> None:
-        t, _, svc, frm, host, userf, ssl, rcpts, subj, size, mid, prof, tag, combine = spec
+        t, _, svc, frm, _h, _u, _s, rcpts, subj, _z, mid, prof, tag, _c = spec
         counter = self.counter
         self.counter = counter + 1
         qid = f"{t:08x}-{counter:08x}"
+        self._recv(spec, qid)
+        last, trouble = self._deliveries(t, qid, rcpts, mid, prof)
+        if trouble is not None and frm:
+            failures = [x for x in trouble if x]
+            if failures:
+                self._queue_dsn(min(failures) + 1 + int(self._rnd() * 2), frm, subj, tag)
+        if tag is not None:
+            self._count(t, last, svc == "DSN", len(rcpts), trouble or [], tag)
+
+    def _recv(self, spec: Spec, qid: str) -> None:
+        """The Recv line of a message (one per recipient, unless combined in one line)."""
+        t, _, svc, frm, host, userf, ssl, rcpts, subj, size, mid, _p, _t, combine = spec
         app = self._app
         if svc == "DSN":
             app(
@@ -176,7 +188,13 @@ class MailLog:
             else:
                 for r in rcpts:
                     app((t, head + r[0] + tail))
-        rnd = self._rnd
+
+    def _deliveries(
+        self, t: int, qid: str, rcpts: list[Peer], mid: str, prof: Profile
+    ) -> tuple[int, list[int] | None]:
+        """The Sent lines of a message received at ``t``: the time of the last one, and
+        the delays (0) and failure times, if there was trouble."""
+        app, rnd = self._app, self._rnd
         threshold = prof[0] + prof[1]
         last = t
         trouble: list[int] | None = None
@@ -211,12 +229,7 @@ class MailLog:
                 )
             )
             last = max(last, ts)
-        if trouble is not None and frm:
-            failures = [x for x in trouble if x]
-            if failures:
-                self._queue_dsn(min(failures) + 1 + int(rnd() * 2), frm, subj, tag)
-        if tag is not None:
-            self._count(t, last, svc == "DSN", len(rcpts), trouble or [], tag)
+        return last, trouble
 
     def _trouble(
         self, ts: int, qid: str, rcpt: str, to: str, mid: str, prof: Profile, trouble: list[int]

@@ -7,6 +7,7 @@ mailbox and the ERP's month-end run need no person and are always planted.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
@@ -14,14 +15,38 @@ from typing import TYPE_CHECKING
 
 from kerio_watch.simulate import hijacks, lookalikes, netplan
 from kerio_watch.simulate.clock import Day
+from kerio_watch.simulate.draws import HOUR
 from kerio_watch.simulate.site import ERP_IP, Peer, Persona
-from kerio_watch.simulate.users import HOUR
 
 if TYPE_CHECKING:
     from kerio_watch.simulate.scenarios import Plan, Scenarios
 
 Fresh = Callable[[Callable[[Persona], bool]], Persona | None]
 Hook = Callable[["Scenarios", Day, Persona, "Plan"], None]
+
+
+class Victims:
+    """Picks each scenario's account: one no other scenario uses, quiet ones first."""
+
+    def __init__(self, users: list[Persona], rng: random.Random) -> None:
+        self.rng = rng
+        self.pool = users[:]
+        rng.shuffle(self.pool)
+        self.used: list[Persona] = []
+
+    def take(self, wanted: Callable[[Persona], bool]) -> Persona:
+        """A fresh account as wanted, else any fresh one, else any."""
+        return self.fresh(wanted) or self.fresh(bool) or self.rng.choice(self.pool)
+
+    def fresh(self, wanted: Callable[[Persona], bool]) -> Persona | None:
+        """An account no other scenario uses (None when none is left)."""
+        for quiet in (True, False):
+            for p in self.pool:
+                if p not in self.used and wanted(p) and (not quiet or not (p.travel or p.off_days)):
+                    self.used.append(p)
+                    return p
+        return None
+
 
 #: kind, which accounts suit it, where its address comes from (None: the person's own).
 ORDER: tuple[tuple[str, Callable[[Persona], bool], tuple[netplan.Net, ...] | None], ...] = (

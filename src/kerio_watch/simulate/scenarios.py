@@ -8,17 +8,18 @@ from dataclasses import dataclass, field
 
 from kerio_watch.simulate import data, netplan
 from kerio_watch.simulate.clock import Day, SiteClock
+from kerio_watch.simulate.draws import HOUR
 from kerio_watch.simulate.internet import Guesser, named_failure, sasl_failure
 from kerio_watch.simulate.mail import NORMAL, MailLog, burst_profile
 from kerio_watch.simulate.mailbox import quoted
 from kerio_watch.simulate.model import HIJACK_KINDS, Scenario
-from kerio_watch.simulate.more import plan_more
+from kerio_watch.simulate.more import Victims, plan_more
 from kerio_watch.simulate.services import Services
 from kerio_watch.simulate.sink import LogSink
 from kerio_watch.simulate.site import ERP_IP, HELPDESK_IPS, NEWSLETTER_IP, Peer, Persona, Site
 from kerio_watch.simulate.text import Text
 from kerio_watch.simulate.truth import describe
-from kerio_watch.simulate.users import HOUR, WEBMAIL_HOST, WEBMAIL_SERVICE, UserTraffic
+from kerio_watch.simulate.users import WEBMAIL_HOST, WEBMAIL_SERVICE, UserTraffic
 
 Hook = Callable[[Day], None]
 
@@ -69,24 +70,11 @@ class Scenarios:
         work = [d for d in window if d.workday]
         if not work:  # a short period ending on a weekend: use its last working days
             work = [d for d in days if d.workday][-3:] or window
-        pool = self.site.users[:]
-        rng.shuffle(pool)
-        used: list[Persona] = []
+        victims = Victims(self.site.users, rng)
+        take = victims.take
 
         def far() -> str:
             return rng.choice((*netplan.HOSTING_ABROAD, *netplan.FARAWAY)).cidr
-
-        def take(wanted: Callable[[Persona], bool]) -> Persona:
-            return fresh(wanted) or fresh(bool) or rng.choice(pool)
-
-        def fresh(wanted: Callable[[Persona], bool]) -> Persona | None:
-            """An account no other scenario uses (None when none is left)."""
-            for quiet in (True, False):
-                for p in pool:
-                    if p not in used and wanted(p) and (not quiet or not (p.travel or p.off_days)):
-                        used.append(p)
-                        return p
-            return None
 
         takeover = take(lambda p: not p.webmail)
         takeover.client, takeover.reader = "outlook", "IMAP"
@@ -119,7 +107,7 @@ class Scenarios:
             Plan("erp_invoices", svc.billing, ERP_IP),
             Plan("helpdesk", svc.support.address, HELPDESK_IPS[0]),
         ]
-        plan_more(self, days, work, fresh)
+        plan_more(self, days, work, victims.fresh)
 
     def _plan_lookalikes(self, work: list[Day], traveller: Persona, late: Persona) -> None:
         """The traveller's three hotel days and the late worker's three evenings."""
@@ -282,28 +270,8 @@ class Scenarios:
     def _guess_then_spam(self, day: Day, v: Persona, plan: Plan) -> None:
         rng, text = self.rng, self.text
         ip = plan.source_ip or ""
-        rnd = rng.random
-        g0 = day.at(rng.uniform(10.0, 14.5) * HOUR)
+        attempts = self._guesses(day, v, ip)
         guesser = Guesser(self.security, ip, "SMTP")
-        n_victim = rng.randrange(15, 41)
-        others = [p.address for p in self.site.users if p is not v]
-        attempts: list[tuple[int, str]] = []
-        burst = g0 + rng.randrange(300, 500)
-        step = 1200 / n_victim  # at most ~3 a minute: only the SASL burst trips AntiHammering
-        for i in range(n_victim):
-            t = g0 + int(i * step + rnd() * step / 2)
-            if t >= burst - 5:  # after the burst, wait out the five-minute block
-                t += 340
-            attempts.append((t, named_failure("IMAP", ip, v.address, exists=True)))
-        for _ in range(rng.randrange(3, 9)):
-            t = g0 + int(rnd() * 280)
-            if others:
-                attempts.append((t, named_failure("IMAP", ip, rng.choice(others), exists=True)))
-            ghost = f"{rng.choice(data.GUESSED_LOCALS)}@{self.site.domain}"
-            attempts.append((t + 2, named_failure("IMAP", ip, ghost, exists=False)))
-        attempts += [(burst + 3 * k, sasl_failure(ip, rng)) for k in range(11)]
-        attempts += [(burst + 40, ""), (burst + 120, "")]  # refused while blocked
-        attempts.sort(key=lambda item: item[0])
         logged = 0
         for t, line in attempts:
             if guesser.fail(t, line or sasl_failure(ip, rng)) and v.address in line:
@@ -336,6 +304,34 @@ class Scenarios:
                 "guess_then_spam",
                 rng.random() < 0.2,
             )
+
+    def _guesses(self, day: Day, v: Persona, ip: str) -> list[tuple[int, str]]:
+        """The guessing before the hijack: the victim's password slowly, a few others and
+        names that do not exist, and a SASL burst that trips AntiHammering ("": refused
+        while blocked)."""
+        rng = self.rng
+        rnd = rng.random
+        g0 = day.at(rng.uniform(10.0, 14.5) * HOUR)
+        n_victim = rng.randrange(15, 41)
+        others = [p.address for p in self.site.users if p is not v]
+        attempts: list[tuple[int, str]] = []
+        burst = g0 + rng.randrange(300, 500)
+        step = 1200 / n_victim  # at most ~3 a minute: only the SASL burst trips AntiHammering
+        for i in range(n_victim):
+            t = g0 + int(i * step + rnd() * step / 2)
+            if t >= burst - 5:  # after the burst, wait out the five-minute block
+                t += 340
+            attempts.append((t, named_failure("IMAP", ip, v.address, exists=True)))
+        for _ in range(rng.randrange(3, 9)):
+            t = g0 + int(rnd() * 280)
+            if others:
+                attempts.append((t, named_failure("IMAP", ip, rng.choice(others), exists=True)))
+            ghost = f"{rng.choice(data.GUESSED_LOCALS)}@{self.site.domain}"
+            attempts.append((t + 2, named_failure("IMAP", ip, ghost, exists=False)))
+        attempts += [(burst + 3 * k, sasl_failure(ip, rng)) for k in range(11)]
+        attempts += [(burst + 40, ""), (burst + 120, "")]  # refused while blocked
+        attempts.sort(key=lambda item: item[0])
+        return attempts
 
     def _low_and_slow(self, day: Day, v: Persona, plan: Plan) -> None:
         rng, text = self.rng, self.text

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from kerio_watch.simulate import data
 from kerio_watch.simulate.clock import Day, SiteClock
+from kerio_watch.simulate.draws import HOUR, poisson
 from kerio_watch.simulate.mail import MailLog, Profile
 from kerio_watch.simulate.site import (
     ERP_IP,
@@ -18,7 +19,7 @@ from kerio_watch.simulate.site import (
     SiteBuilder,
 )
 from kerio_watch.simulate.text import Text
-from kerio_watch.simulate.users import HOUR, WEBMAIL_HOST, WEBMAIL_SERVICE, UserTraffic, poisson
+from kerio_watch.simulate.users import WEBMAIL_HOST, WEBMAIL_SERVICE, UserTraffic
 
 BULK: Profile = (0.01, 0.012, data.FAIL_TEXTS)
 
@@ -158,12 +159,7 @@ class Services:
         open_from = day.at(8 * HOUR)
         close_at = day.at(17.5 * HOUR)
         if day.workday and self.traffic.full:
-            for k, ip in enumerate(HELPDESK_IPS):
-                t = day.at(7.8 * HOUR + rnd() * 900)
-                self.traffic.webmail_login(support, t, ip, data.WEBMAIL_AGENTS[2 + k])
-                self.traffic.webmail_login(
-                    support, day.at(13 * HOUR + rnd() * 900), ip, data.WEBMAIL_AGENTS[2 + k]
-                )
+            self._helpdesk_logins(day)
         for _ in range(requests):
             if rnd() < 0.55:
                 customer = self.builder.external_peer(0.7)
@@ -197,13 +193,29 @@ class Services:
                 reply_at, customer, f"{rng.choice(('Re: ', 'AW: '))}[#{self.ticket_no}] {subj}"
             )
         if day.workday:
-            for _ in range(rng.randrange(5, 20)):
-                customer = self.clients[int(rnd() * len(self.clients))]
-                self._reply(
-                    day.at((8.2 + rnd() * 9) * HOUR),
-                    customer,
-                    f"Ihre Anfrage [#{rng.randrange(40000, self.ticket_no)}]",
-                )
+            self._follow_ups(day)
+
+    def _helpdesk_logins(self, day: Day) -> None:
+        """The support desks log in to webmail in the morning and after lunch."""
+        rnd = self.rng.random
+        for k, ip in enumerate(HELPDESK_IPS):
+            t = day.at(7.8 * HOUR + rnd() * 900)
+            self.traffic.webmail_login(self.support, t, ip, data.WEBMAIL_AGENTS[2 + k])
+            self.traffic.webmail_login(
+                self.support, day.at(13 * HOUR + rnd() * 900), ip, data.WEBMAIL_AGENTS[2 + k]
+            )
+
+    def _follow_ups(self, day: Day) -> None:
+        """Answers on older tickets."""
+        rng = self.rng
+        rnd = rng.random
+        for _ in range(rng.randrange(5, 20)):
+            customer = self.clients[int(rnd() * len(self.clients))]
+            self._reply(
+                day.at((8.2 + rnd() * 9) * HOUR),
+                customer,
+                f"Ihre Anfrage [#{rng.randrange(40000, self.ticket_no)}]",
+            )
 
     def _reply(self, t: int, customer: Peer, subj: str) -> None:
         text = self.text

@@ -8,24 +8,20 @@ from __future__ import annotations
 
 import random
 from bisect import bisect_left
-from math import exp, sqrt
 from typing import NamedTuple
 
-from kerio_watch.simulate import data
 from kerio_watch.simulate.away import Away
 from kerio_watch.simulate.clock import Day, SiteClock
+from kerio_watch.simulate.draws import HOUR, poisson
+from kerio_watch.simulate.inbound import Inbound, InboundMail
 from kerio_watch.simulate.mail import NORMAL, MailLog
 from kerio_watch.simulate.mailbox import housekeeping, quoted
 from kerio_watch.simulate.sink import LogSink
-from kerio_watch.simulate.site import Peer, Persona, Site, make_person
+from kerio_watch.simulate.site import Peer, Persona, Site
 from kerio_watch.simulate.text import Text
 
-HOUR = 3600
 WEBMAIL_SERVICE = "Kerio Connect Client"
 WEBMAIL_HOST = "0.0.0.0"  # noqa: S104 - what Kerio logs as Sender-Host for webmail
-
-#: Today's mail from people to one user: (time, sender, subject)
-Inbound = list[tuple[int, Peer, str]]
 
 
 class Channel(NamedTuple):
@@ -36,19 +32,6 @@ class Channel(NamedTuple):
     svc: str  # mail.log Service
     host: str  # mail.log Sender-Host
     style: str  # Message-ID style
-
-
-def poisson(rng: random.Random, mean: float) -> int:
-    """A Poisson draw (normal approximation for large means)."""
-    if mean <= 0:
-        return 0
-    if mean > 20:
-        return max(0, round(rng.gauss(mean, sqrt(mean))))
-    limit, k, prod = exp(-mean), 0, rng.random()
-    while prod > limit:
-        k += 1
-        prod *= rng.random()
-    return k
 
 
 def channel(p: Persona, ip: str) -> Channel:
@@ -89,20 +72,12 @@ class UserTraffic:
         self.rng = rng
         self.text = text
         self.full = full
-        self.notifiers = [site.domains.peer(a, n) for a, n in data.NOTIFIERS]
-        self.spam_hosts = [site.ips.attacker() for _ in range(300)]
-        self.spam_senders = [self._spam_sender() for _ in range(400)]
-
-    def _spam_sender(self) -> str:
-        rng = self.rng
-        word = rng.choice(data.SPAM_WORDS)
-        domain = f"{word}-{self.text.token(5)}{rng.choice(data.SPAM_TLDS)}"
-        return f"{rng.choice((word, 'info', 'noreply', self.text.token(8)))}@{domain}"
+        self.inbound = InboundMail(site, mail, logs.spam, rng, text, full)
 
     # -- one user, one day ------------------------------------------------------------------
 
     def day(self, p: Persona, day: Day) -> None:
-        inbound = self._inbound(p, day)
+        inbound = self.inbound.day(p, day)
         sends = self._plan_sends(p, day)
         sends.sort(key=lambda item: item[0])
         times = [item[0] for item in inbound]
@@ -183,28 +158,8 @@ class UserTraffic:
         rnd = rng.random
         if self.full:
             self._login(p, t, ch)
-        u = rnd()
-        k = (
-            1
-            if u < 0.7
-            else 2
-            if u < 0.85
-            else 3 + int(rnd() * 3)
-            if u < 0.96
-            else 6 + int(rnd() * 5)
-        )
-        rcpts: list[Peer] = []
-        subj = ""
-        repliable = p.repliable
-        if arrived and rnd() < 0.5:
-            _, peer, about = today[int(rnd() * arrived)]
-            rcpts.append(peer)
-            subj = text.replies[int(rnd() * 6)] + about
-        elif repliable and rnd() < 0.8:
-            peer, about = repliable[int(rnd() * len(repliable))]
-            rcpts.append(peer)
-            if rnd() < 0.6:
-                subj = text.replies[int(rnd() * 6)] + about
+        k = self._recipient_count()
+        rcpts, subj = self._reply(p, today, arrived)
         usual_only = tag == "late_worker"
         while len(rcpts) < k:
             rcpts.append(self._recipient(p, usual_only))
@@ -241,6 +196,37 @@ class UserTraffic:
         if ch.kind == "web" and self.full:
             self.sent_item(t, p, ch.ip, frm, subj, mid, size)
 
+    def _recipient_count(self) -> int:
+        """How many recipients a message has: mostly one, rarely up to ten."""
+        rnd = self.rng.random
+        u = rnd()
+        return (
+            1
+            if u < 0.7
+            else 2
+            if u < 0.85
+            else 3 + int(rnd() * 3)
+            if u < 0.96
+            else 6 + int(rnd() * 5)
+        )
+
+    def _reply(self, p: Persona, today: Inbound, arrived: int) -> tuple[list[Peer], str]:
+        """Maybe a reply: to mail that came in today, or to someone who wrote before."""
+        rnd, replies = self.rng.random, self.text.replies
+        rcpts: list[Peer] = []
+        subj = ""
+        repliable = p.repliable
+        if arrived and rnd() < 0.5:
+            _, peer, about = today[int(rnd() * arrived)]
+            rcpts.append(peer)
+            subj = replies[int(rnd() * 6)] + about
+        elif repliable and rnd() < 0.8:
+            peer, about = repliable[int(rnd() * len(repliable))]
+            rcpts.append(peer)
+            if rnd() < 0.6:
+                subj = replies[int(rnd() * 6)] + about
+        return rcpts, subj
+
     def _recipient(self, p: Persona, usual_only: bool) -> Peer:
         rnd = self.rng.random
         if rnd() < p.p_internal:
@@ -249,123 +235,9 @@ class UserTraffic:
             return p.repliable[int(rnd() * len(p.repliable))][0]
         if usual_only or rnd() < 0.97:
             return p.contacts[int(rnd() * len(p.contacts))]
-        peer = self.new_peer()
+        peer = self.inbound.new_peer()
         p.contacts.append(peer)
         return peer
-
-    def new_peer(self) -> Peer:
-        rng = self.rng
-        domain = rng.choice(data.FREEMAIL) if rng.random() < 0.3 else rng.choice(self.site.partners)
-        return self.site.domains.peer(*make_person(rng, domain))
-
-    # -- inbound ----------------------------------------------------------------------------
-
-    def _inbound(self, p: Persona, day: Day) -> Inbound:
-        """Mail from the internet to ``p`` today; returns what people (not robots) sent."""
-        rng, text, mail = self.rng, self.text, self.mail
-        rnd, bits = rng.random, rng.getrandbits
-        at, workday, base = day.at, day.workday, day.base
-        app, seq = mail.today.append, mail.seq
-        business, sizes, contacts, notifiers = text.business, text.sizes, p.contacts, self.notifiers
-        me, full, inbox = p.me, self.full, p.inbox
-        people: Inbound = []
-        n_business, n_contacts = len(business) / 0.97, len(contacts)
-        for _ in range(poisson(rng, p.in_mean * (1.0 if workday else 0.15))):
-            u = rnd()  # what kind of mail: spam, robot or person (new or known)
-            if u < 0.07:
-                self._spam(p, at(rnd() * 86399))
-                continue
-            if u < 0.25:
-                peer = notifiers[int(rnd() * len(notifiers))]
-                t = base + int(rnd() * 86399) if base is not None else at(rnd() * 86399)
-                subj = text.notify[int(rnd() * len(text.notify))]
-            else:
-                if u < 0.2875:
-                    peer = self.new_peer()
-                    contacts.append(peer)
-                    n_contacts += 1
-                else:
-                    peer = contacts[int(rnd() * n_contacts)]
-                sec = (6.5 + rnd() * 13) * HOUR if workday else (8 + rnd() * 14) * HOUR
-                t = base + int(sec) if base is not None else at(sec)
-                v = rnd()
-                if v > 0.03:
-                    subj = business[int((v - 0.03) * n_business)]
-                elif v > 0.0007:
-                    subj = text.foreign[int(rnd() * len(text.foreign))]
-                else:
-                    subj = rng.choice(data.HOSTILE_SUBJECTS)
-                people.append((t, peer, subj))
-            w = rnd()  # copied to a colleague? (a fifth of those in one Recv line)
-            if w < 0.08:
-                rcpts = [me, p.colleagues[int(rnd() * len(p.colleagues))]]
-                if rcpts[1][0] == p.address:
-                    del rcpts[1]
-            else:
-                rcpts = [me]
-            if peer[5] == "gmail.com":
-                mid = f"CA{bits(160):040X}@mail.gmail.com"
-            else:
-                mid = f"{bits(88):022x}@{peer[5]}"
-            size = sizes[int(rnd() * 4096)]
-            combine = w < 0.016 and len(rcpts) > 1
-            app(
-                (
-                    t,
-                    seq(),
-                    "SMTP",
-                    peer[0],
-                    peer[3],
-                    "",
-                    peer[4],
-                    rcpts,
-                    subj,
-                    size,
-                    mid,
-                    NORMAL,
-                    None,
-                    combine,
-                )
-            )
-            if full:
-                inbox.append((t, peer[1] or peer[0].partition("@")[0], peer[0], subj, mid, size))
-        if len(inbox) > 80:
-            del inbox[:40]
-        people.sort(key=lambda item: item[0])
-        return people
-
-    def _spam(self, p: Persona, t: int) -> None:
-        rng, text = self.rng, self.text
-        sender = self.spam_senders[int(rng.random() * len(self.spam_senders))]
-        host = self.spam_hosts[int(rng.random() * len(self.spam_hosts))]
-        subj = text.pick(text.spam)
-        size = text.small_size()
-        mid = text.mid("bot", sender.rpartition("@")[2])
-        self.mail.today.append(
-            (
-                t,
-                self.mail.seq(),
-                "SMTP",
-                sender,
-                host,
-                "",
-                "no",
-                [p.me],
-                subj,
-                size,
-                mid,
-                NORMAL,
-                None,
-                False,
-            )
-        )
-        if self.full:
-            score = rng.uniform(5.2, 16.0)
-            self.logs.spam.add(
-                t + 1,
-                f"Message marked as spam with score: {score:.2f}, To: {p.address}, "
-                f"Message size: {size}, From: {sender}, Subject: {subj}\n",
-            )
 
     # -- logins and housekeeping ----------------------------------------------------------
 

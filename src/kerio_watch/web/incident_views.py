@@ -22,8 +22,9 @@ from markupsafe import Markup
 from kerio_watch.incidents import lifecycle
 from kerio_watch.incidents.ack import preview
 from kerio_watch.incidents.playbook import applies, steps
+from kerio_watch.report.account_charts import heatmap, volume_chart
 from kerio_watch.report.build import DAY
-from kerio_watch.report.charts import heatmap, traffic_chart, volume_chart
+from kerio_watch.report.charts import traffic_chart
 from kerio_watch.report.model import IncidentRow, Period
 from kerio_watch.report.periods import combine, newest_until
 from kerio_watch.report.servertime import ServerTime

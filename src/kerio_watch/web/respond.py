@@ -16,7 +16,6 @@ from typing import Any
 from flask import Flask, abort, flash, redirect, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from kerio_watch.config import Config
 from kerio_watch.errors import KerioWatchError
 from kerio_watch.respond.contain import Containment
 from kerio_watch.respond.views import (
@@ -34,6 +33,7 @@ from kerio_watch.store import open_store
 from kerio_watch.store.base import Store
 from kerio_watch.store.responses import ResponseStore
 from kerio_watch.timebase import Timebase
+from kerio_watch.web.context import deps
 
 
 def incident_context(store: Store, incident_id: int) -> dict[str, Any]:
@@ -73,35 +73,38 @@ def page_context(db_path: Path) -> dict[str, Any]:
         store.close()
 
 
-def add_routes(app: Flask, db_path: Path, config: Config) -> None:
+def add_routes(app: Flask) -> None:
     """The pages' containment data, and ``POST /incidents/<id>/release`` (CSRF-checked by
     the app, like every POST)."""
-    app.context_processor(lambda: page_context(db_path))
+    app.context_processor(lambda: page_context(deps().db_path))
+    app.add_url_rule("/incidents/<int:incident_id>/release", "release", release, methods=["POST"])
 
-    @app.post("/incidents/<int:incident_id>/release")
-    def release(incident_id: int) -> BaseResponse:
-        if request.form.get("confirm") != "yes":
-            abort(400, "tick the confirmation to release the containment")
-        if not config.kerio_api.enabled:
-            abort(400, "release needs [kerio_api] in the configuration")
-        reason = request.form.get("reason", "")[:200]
-        writer = open_store(db_path)
-        try:
-            journal = ResponseStore(writer)
-            client = connect(config.kerio_api)
-            containment = Containment(
-                config, journal, lambda: client, Timebase(config.site.zone()).to_utc
-            )
-            who = f"dashboard ({request.remote_addr or '?'})"
-            records = containment.release_incident(incident_id, who, reason)
-            client.logout()
-        except KerioWatchError as exc:
-            flash(f"Release failed: {exc}")
-            return redirect(url_for("incident", incident_id=incident_id))
-        finally:
-            writer.close()
-        if not records:
-            flash(f"Incident #{incident_id}: nothing in effect to release.")
-        for r in records:
-            flash(f"Incident #{incident_id}: {action_summary(r)}")
+
+def release(incident_id: int) -> BaseResponse:
+    """Release an incident's containment through Kerio's API."""
+    if request.form.get("confirm") != "yes":
+        abort(400, "tick the confirmation to release the containment")
+    config = deps().config
+    if not config.kerio_api.enabled:
+        abort(400, "release needs [kerio_api] in the configuration")
+    reason = request.form.get("reason", "")[:200]
+    writer = open_store(deps().db_path)
+    try:
+        journal = ResponseStore(writer)
+        client = connect(config.kerio_api)
+        containment = Containment(
+            config, journal, lambda: client, Timebase(config.site.zone()).to_utc
+        )
+        who = f"dashboard ({request.remote_addr or '?'})"
+        records = containment.release_incident(incident_id, who, reason)
+        client.logout()
+    except KerioWatchError as exc:
+        flash(f"Release failed: {exc}")
         return redirect(url_for("incident", incident_id=incident_id))
+    finally:
+        writer.close()
+    if not records:
+        flash(f"Incident #{incident_id}: nothing in effect to release.")
+    for r in records:
+        flash(f"Incident #{incident_id}: {action_summary(r)}")
+    return redirect(url_for("incident", incident_id=incident_id))
