@@ -64,6 +64,7 @@ from kerio_watch.sources.tail import (
     note,
     read_gz_lines,
     read_head,
+    read_head_at,
     read_lines,
     size_of,
 )
@@ -243,9 +244,10 @@ class Follower:
 
     def _identify(self, f: FollowedFile) -> None:
         """Hash the first complete line (None yet: the file stays PENDING)."""
-        head = read_head(f)
-        if head is None:
+        found = read_head_at(f)
+        if found is None:
             return
+        f.head_at, head = found
         f.first_hash = hashlib.sha256(head).hexdigest()
         f.head_len = len(head)
         f.first_ts = stamp_of(f, head)

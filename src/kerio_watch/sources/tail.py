@@ -69,6 +69,8 @@ class FollowedFile:
     first_hash: str = ""
     head_len: int = 0
     """Bytes the identity hash covers (the first line)."""
+    head_at: int = 0
+    """Where that line starts (after W3C directives; see :func:`read_head`)."""
     first_ts: int | None = None
     offset: int = 0
     """The byte after the last line handed over (the checkpoint)."""
@@ -199,7 +201,7 @@ def still_same(f: FollowedFile, fd: int) -> bool:
     """
     if not f.first_hash or not f.head_len:
         return True
-    return hashlib.sha256(_pread(fd, f.head_len, 0)).hexdigest() == f.first_hash
+    return hashlib.sha256(_pread(fd, f.head_len, f.head_at)).hexdigest() == f.first_hash
 
 
 def _pread(fd: int, size: int, offset: int) -> bytes:
@@ -219,7 +221,14 @@ def size_of(f: FollowedFile) -> int:
 
 
 def read_head(f: FollowedFile, path: str | None = None) -> bytes | None:
-    """The first complete line (or first HEAD_BYTES bytes), None if not there yet.
+    """The identity line of :func:`read_head_at`, None if not there yet."""
+    found = read_head_at(f, path)
+    return found[1] if found is not None else None
+
+
+def read_head_at(f: FollowedFile, path: str | None = None) -> tuple[int, bytes] | None:
+    """(offset, bytes) of the first complete line (or first HEAD_BYTES bytes), None if
+    not there yet.
 
     A file that starts with W3C directives (``#Version: 1.5``, ``#Fields: ...``, then
     maybe a blank line: Windows Firewall's ``pfirewall.log``) writes the same directives
@@ -244,8 +253,8 @@ def read_head(f: FollowedFile, path: str | None = None) -> bytes | None:
     start = _after_directives(data)
     cut = data.find(b"\n", start)
     if cut >= 0:
-        return data[start : cut + 1]
-    return data[start:] if len(data) >= HEAD_BYTES and not start else None
+        return start, data[start : cut + 1]
+    return (start, data[start:]) if len(data) >= HEAD_BYTES and not start else None
 
 
 def _after_directives(data: bytes) -> int:
