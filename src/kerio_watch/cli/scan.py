@@ -26,6 +26,7 @@ from kerio_watch.cli.options import (
 )
 from kerio_watch.cli.output import make_console, open_output, output_file_option
 from kerio_watch.exitcodes import ExitStatus
+from kerio_watch.gcpace import paced_collection
 from kerio_watch.native.reader import scan_records
 from kerio_watch.pipeline import Pipeline, RunStats
 from kerio_watch.severity import Severity
@@ -45,6 +46,24 @@ def _estimate_lines(files: list[LogFile]) -> int | None:
         except OSError:
             return None
     return max(1, total // 200)
+
+
+def _run(pipeline: Pipeline, files: list[LogFile], show_progress: bool) -> RunStats:
+    """Run the pipeline over every record of ``files`` (collection paced: gcpace)."""
+    records = scan_records(files, pipeline)
+    with paced_collection():
+        if not show_progress:
+            return pipeline.run(records)
+        with Progress(
+            TextColumn("[bold]scanning"),
+            BarColumn(),
+            TextColumn("{task.completed:,} lines"),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        ) as progress:
+            task = progress.add_task("scan", total=_estimate_lines(files))
+            return pipeline.run(records, lambda n: progress.update(task, completed=n))
 
 
 def run_scan(
@@ -101,22 +120,7 @@ def _scan(
             before = router.health()
             pipeline.listeners.append(router.listener)
             pipeline.on_save.append(router.on_save)
-        records = scan_records(files, pipeline)
-        if show_progress:
-            stderr = Console(stderr=True)
-            total = _estimate_lines(files)
-            with Progress(
-                TextColumn("[bold]scanning"),
-                BarColumn(),
-                TextColumn("{task.completed:,} lines"),
-                TimeElapsedColumn(),
-                console=stderr,
-                transient=True,
-            ) as progress:
-                task = progress.add_task("scan", total=total)
-                stats = pipeline.run(records, lambda n: progress.update(task, completed=n))
-        else:
-            stats = pipeline.run(records)
+        stats = _run(pipeline, files, show_progress)
         pipeline.save()
         if router is not None and delivery is not None:
             router.deliver_pending()

@@ -22,6 +22,7 @@ import math
 import re
 from collections import deque
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any, ClassVar
 
 from kerio_watch.detect.base import RuleDoc, Signal, option
@@ -40,8 +41,10 @@ Entry = tuple[int, str, int, int]
 """(ts, subject key, size step, recipients) of one message."""
 
 
+@lru_cache(maxsize=4096)
 def subject_key(subject: str | None) -> str:
-    """A subject with reply and forward prefixes stripped, case and spaces folded.
+    """A subject with reply and forward prefixes stripped, case and spaces folded
+    (cached: a pure function, and subjects repeat).
 
     >>> subject_key("AW: Re:  Angebot  2026"), subject_key("  "), subject_key(None)
     ('angebot 2026', '', '')

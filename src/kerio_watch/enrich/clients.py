@@ -10,6 +10,7 @@ never used is a client it never uses (an access signal, see ``unusual_service``)
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _FAMILIES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("Outlook", re.compile(r"^[0-9a-f]{12}\$[0-9a-f]{8}\$[0-9a-f]{8}\$@", re.IGNORECASE)),
@@ -21,8 +22,12 @@ _FAMILIES: tuple[tuple[str, re.Pattern[str]], ...] = (
 _TOKENS = re.compile(r"[0-9a-fA-F]+|[g-zG-Z]+|.")
 
 
+@lru_cache(maxsize=256)
 def client_of(msg_id: str | None) -> str:
     """The family of mail program that wrote a Message-ID (its shape when unknown).
+
+    Cached (a pure function): the learner and ``unusual_service`` both ask it about
+    each message.
 
     >>> client_of("000001d9a1b2$3c4d5e60$b5e81b20$@example.com")
     'Outlook'

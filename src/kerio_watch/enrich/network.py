@@ -96,8 +96,10 @@ def ip_or_none(text: str | None) -> str | None:
     return candidate if is_ip(candidate) else None
 
 
+@functools.lru_cache(maxsize=65536)
 def is_ip(host: str | None) -> bool:
-    """Whether the text is an IP address (Kerio may log host names instead)."""
+    """Whether the text is an IP address (Kerio may log host names instead; cached:
+    the same addresses recur constantly)."""
     if not host:
         return False
     try:
