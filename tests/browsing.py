@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from kerio_watch.config import load_config
+from kerio_watch.app.config import load_config
 from kerio_watch.web.app import create_app
 from kerio_watch.web.security import hash_password
 from kerio_watch.web.server import make_server

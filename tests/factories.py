@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from kerio_watch.config import config_from_dict
+from kerio_watch.app.config import config_from_dict
 from kerio_watch.detect import DETECTORS
 from kerio_watch.detect.base import Signal
 from kerio_watch.events import (

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from click.testing import Result
 
-from kerio_watch.config import Config, load_config, parse_office_hours
+from kerio_watch.app.config import load_config
+from kerio_watch.config import Config, parse_office_hours
+from kerio_watch.detect import DETECTORS, detector_options
 from kerio_watch.enrich.network import DEFAULT_TRUSTED
 from kerio_watch.errors import ConfigError
 from kerio_watch.exitcodes import ExitStatus
@@ -128,7 +131,76 @@ def test_config_check_masks_secrets(tmp_path: Path, cli: Callable[..., Result]) 
     assert result.exit_code == 0, result.output
     assert "s3cret-token" not in result.stdout
     assert "********" in result.stdout
-    assert '"from_mismatch"' in result.stdout
+    assert "[detectors.from_mismatch]" in result.stdout
+
+
+def test_config_check_prints_toml_marking_defaults(
+    tmp_path: Path, cli: Callable[..., Result]
+) -> None:
+    """The resolved configuration is TOML that reads back; what the file does not set
+    is marked ``# default``; every section, detector and sink is there."""
+    path = write(
+        tmp_path,
+        """
+[site]
+local_domains = ["a.test"]
+[detectors.volume]
+min_messages = 50
+[[sinks]]
+type = "jsonl"
+path = "alerts.jsonl"
+cooldown = "5m"
+""",
+    )
+    result = cli("config", "check", "--config", str(path))
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert 'local_domains = ["a.test"]' in lines
+    assert "min_messages = 50" in lines
+    assert "activity_days = 400  # default" in lines
+    assert "port = 8025  # default" in lines
+    assert 'cooldown = "5m"' in lines
+    assert "max_per_hour = 20  # default" in lines
+    resolved = tomllib.loads(result.stdout)
+    assert set(resolved) >= {"site", "state", "enrich", "firewall", "web", "kerio_api"}
+    assert resolved["kerio_api"]["contain"]["dry_run"] is True
+    assert resolved["detectors"]["volume"] == {
+        **resolved["detectors"]["volume"],
+        "enabled": True,
+        "min_messages": 50,
+    }
+    assert set(resolved["detectors"]) == set(DETECTORS)
+    assert resolved["sinks"][0]["type"] == "jsonl"
+
+
+def test_config_check_rejects_unknown_web_keys(tmp_path: Path, cli: Callable[..., Result]) -> None:
+    """``[web]`` is a typed section: a misspelt key is an error, not "configuration OK"."""
+    path = write(tmp_path, "[web]\nprot = 8025\n")
+    result = cli("config", "check", "--config", str(path))
+    assert result.exit_code == ExitStatus.CONFIG_ERROR
+    assert f"{path}: web.prot: unknown key (valid keys here: host, " in result.stderr
+
+
+def test_detector_options_keep_their_types(tmp_path: Path) -> None:
+    """Any number fits a numeric detector option (and is converted to its type); other
+    types and unknown options name the key."""
+    with pytest.raises(ConfigError) as info:
+        load_config(
+            write(
+                tmp_path,
+                '[detectors.volume]\nmin_messages = "many"\nbogus = 1\nenabled = "no"\n',
+            )
+        )
+    text = "\n".join(info.value.problems)
+    assert "detectors.volume.enabled: expected true or false, got 'no'" in text
+    assert "detectors.volume.min_messages: expected a number, got 'many'" in text
+    assert "detectors.volume.bogus: unknown option (valid: enabled, " in text
+    config = load_config(write(tmp_path, "[detectors.volume]\nmin_messages = 7.9\n"))
+    assert detector_options(config.detectors, _fail)["volume"].min_messages == 7
+
+
+def _fail(key: str, message: str) -> None:
+    raise AssertionError(f"{key}: {message}")
 
 
 def test_config_check_validates_web(tmp_path: Path, cli: Callable[..., Result]) -> None:

@@ -9,8 +9,9 @@ from pathlib import Path
 import click
 import pytest
 
+from kerio_watch.app.config import config_from_dict
+from kerio_watch.app.reference import reference_markdown
 from kerio_watch.cli import main
-from kerio_watch.config import config_from_dict, reference_markdown
 from kerio_watch.detect import DETECTORS
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -13,8 +13,9 @@ import pytest
 from click.testing import CliRunner
 
 from factories import ALICE, at, feed, login, office_history, pipeline, recv, rules
+from kerio_watch.app.config import config_from_dict
 from kerio_watch.cli import main
-from kerio_watch.config import EnrichConfig, config_from_dict
+from kerio_watch.config import EnrichConfig
 from kerio_watch.detect.new_host import RULE, RULE_HOSTING
 from kerio_watch.enrich.geo import UNKNOWN, NetInfo, open_geo
 from kerio_watch.enrich.hosting import HostingList

@@ -12,7 +12,7 @@ import pytest
 from click.testing import Result
 
 from factories import ALICE, at, failed, feed, pipeline, recv
-from kerio_watch.config import config_from_dict
+from kerio_watch.app.config import config_from_dict
 from kerio_watch.errors import ConfigError
 from kerio_watch.events import MessageReceived
 from kerio_watch.pipeline import IP_STATE_DAYS

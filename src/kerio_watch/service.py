@@ -44,7 +44,8 @@ from typing import IO, Any
 from kerio_watch import __version__
 from kerio_watch.alerts.model import Alert
 from kerio_watch.alerts.router import Router
-from kerio_watch.config import Config, load_config
+from kerio_watch.app.config import load_config
+from kerio_watch.config import Config
 from kerio_watch.errors import ConfigError, KerioWatchError, StoreError
 from kerio_watch.exitcodes import ExitStatus
 from kerio_watch.pipeline import Pipeline

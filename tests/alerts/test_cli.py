@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import sys
 import time
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -95,7 +96,7 @@ class TestTestSink:
         result = run("config", "check", "-c", str(cfg))
         assert result.exit_code == 0, result.output
         assert "SECRETPART" not in result.stdout and "SECRETTOKEN" not in result.stdout
-        sinks = json.loads(result.stdout)["sinks"]
+        sinks = tomllib.loads(result.stdout)["sinks"]
         assert sinks[0]["url"] == "********"
         assert sinks[0]["headers"] == {"Authorization": "********"}
         assert sinks[1]["password_env"] == "KW_SMTP"
@@ -122,7 +123,7 @@ class TestTestSink:
             "https://bob:********@pager.example.com/send?token=********], "
             "env={PAGER_TOKEN: ********, PAGER_TEAM: ********}"
         )
-        sink = json.loads(checked.stdout)["sinks"][0]
+        sink = tomllib.loads(checked.stdout)["sinks"][0]
         assert sink["env"] == {"PAGER_TOKEN": "********", "PAGER_TEAM": "********"}
         assert sink["command"][:4] == ["/bin/true", "--token=********", "-p", "********"]
 

@@ -14,7 +14,7 @@ import pytest
 from kerio_watch.alerts import SINKS, validate_sink
 from kerio_watch.alerts.base import Sink, SinkOptions, option_fields
 from kerio_watch.alerts.model import Alert
-from kerio_watch.config import config_from_dict
+from kerio_watch.app.config import config_from_dict
 from kerio_watch.errors import ConfigError, SinkError
 
 from .conftest import free_port
@@ -124,7 +124,7 @@ class TestContract:
 
     def test_config_check_masks_secrets(self, kind: str) -> None:
         """The resolved configuration (config check) masks secret keys too."""
-        from kerio_watch.config import config_as_dict  # noqa: PLC0415
+        from kerio_watch.app.show import config_as_dict  # noqa: PLC0415
 
         cfg = config_from_dict({"sinks": [{"type": kind, **MINIMAL[kind]}]})
         assert "SECRETPART" not in repr(config_as_dict(cfg))
@@ -132,7 +132,7 @@ class TestContract:
     def test_no_secret_leaks_into_describe_or_config_check(self, kind: str) -> None:
         """Secrets inside values (argv options, URL credentials, env and header values)
         are masked by describe() (test-sink) and config check alike."""
-        from kerio_watch.config import config_as_dict  # noqa: PLC0415
+        from kerio_watch.app.show import config_as_dict  # noqa: PLC0415
 
         table = {"type": kind, **LEAKY[kind]}
         described = SINKS[kind].from_table(table).describe()

@@ -26,8 +26,8 @@ import pytest
 from click.testing import CliRunner
 
 import sitelogs
+from kerio_watch.app.config import load_config
 from kerio_watch.cli import main
-from kerio_watch.config import load_config
 from kerio_watch.web.app import create_app
 from kerio_watch.web.settings import WebSettings
 

@@ -22,7 +22,8 @@ from kerio_watch.alerts.queue import COLLECTED, FAILED, PENDING, SENDING, SENT, 
 from kerio_watch.alerts.render import HELD_RULE
 from kerio_watch.alerts.router import Router, build_sinks
 from kerio_watch.alerts.timing import GIVE_UP_AFTER
-from kerio_watch.config import Config, config_from_dict
+from kerio_watch.app.config import config_from_dict
+from kerio_watch.config import Config
 from kerio_watch.severity import Severity
 from kerio_watch.store import SQLiteStore, open_store
 

@@ -19,7 +19,7 @@ from factories import (
     sent,
     severity,
 )
-from kerio_watch.config import config_from_dict
+from kerio_watch.app.config import config_from_dict
 from kerio_watch.detect import DETECTORS
 from kerio_watch.detect.direct_smtp import RULE
 from kerio_watch.events import Connection, Event

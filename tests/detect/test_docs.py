@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from kerio_watch.detect import DETECTORS
+from kerio_watch.settings.schema import defaults
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "detectors.md").read_text(encoding="utf-8")
 
@@ -21,6 +22,6 @@ def test_every_detector_rule_and_option_is_documented(name: str) -> None:
     for rule in cls.rules:
         assert f"`{rule.id}`" in body, rule.id
         assert rule.what in body, f"{rule.id}: 'what' differs from the code"
-    for option, default in cls.defaults.items():
+    for option, default in defaults(cls.options_class).items():
         row = f"| `{option}` | `{str(default).lower()}` |"
         assert row in body, f"{name}.{option}: documented default differs ({row})"

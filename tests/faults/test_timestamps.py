@@ -23,8 +23,9 @@ from hypothesis import strategies as st
 
 import sitelogs
 from faultlib import cli, poison, site_lines
+from kerio_watch.app.config import load_config
 from kerio_watch.cli import main
-from kerio_watch.config import Config, load_config
+from kerio_watch.config import Config
 from kerio_watch.events import MessageReceived
 from kerio_watch.pipeline import Pipeline
 from kerio_watch.report.servertime import ServerTime
@@ -204,7 +205,7 @@ def processed(lines: list[str], tmp_path: Path, **state: int) -> tuple[list[int]
 def _config(state: dict[str, int]) -> Config:
     if not state:
         return load_config(None)
-    from kerio_watch.config import config_from_dict  # noqa: PLC0415
+    from kerio_watch.app.config import config_from_dict  # noqa: PLC0415
 
     return config_from_dict({"state": state})
 

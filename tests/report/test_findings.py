@@ -15,8 +15,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from kerio_watch.app.config import config_from_dict
 from kerio_watch.cli import main
-from kerio_watch.config import config_from_dict
 from kerio_watch.detect.base import Signal
 from kerio_watch.detect.profile import Profile
 from kerio_watch.incidents.engine import Incident

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from kerio_watch.app.config import load_config
 from kerio_watch.cli import main
-from kerio_watch.config import load_config
 from kerio_watch.report.build import build_report, default_period, resolve_period
 from kerio_watch.report.model import Report
 from kerio_watch.report.servertime import ServerTime

@@ -6,8 +6,8 @@ import json
 
 from click.testing import CliRunner
 
+from kerio_watch.app.config import load_config
 from kerio_watch.cli import main
-from kerio_watch.config import load_config
 from kerio_watch.report.servertime import ServerTime
 from kerio_watch.report.timeline import AccountView, account_view
 from kerio_watch.store import open_store

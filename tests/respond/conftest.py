@@ -17,7 +17,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from kerio_watch.config import Config, config_from_dict
+from kerio_watch.app.config import config_from_dict
+from kerio_watch.config import Config
 from kerio_watch.respond.client import ApiClient, Endpoint
 from kerio_watch.simulate.kerio_api import KerioEmulator, make_self_signed
 from kerio_watch.simulate.kerio_state import KerioState

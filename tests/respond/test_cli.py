@@ -12,8 +12,8 @@ from click.testing import CliRunner
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from kerio_watch.app.config import config_from_dict
 from kerio_watch.cli import main
-from kerio_watch.config import config_from_dict
 from kerio_watch.incidents.engine import Incident
 from kerio_watch.respond.contain import Containment
 from kerio_watch.respond.queue import parse_item, parse_time

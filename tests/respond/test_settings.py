@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from kerio_watch.config import config_as_dict, config_from_dict
+from kerio_watch.app.config import config_from_dict
+from kerio_watch.app.show import config_as_dict
 from kerio_watch.errors import ConfigError
 from kerio_watch.respond.settings import ApiConfigError, normalize_fingerprint, read_password
 

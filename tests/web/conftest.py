@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 import sitelogs
-from kerio_watch.config import load_config
+from kerio_watch.app.config import load_config
 from kerio_watch.store import open_store
 from kerio_watch.web.app import create_app
 from kerio_watch.web.settings import WebSettings

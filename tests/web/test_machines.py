@@ -19,8 +19,8 @@ from click.testing import CliRunner, Result
 from flask.testing import FlaskClient
 
 from fwlines import audit_line, burst, netfilter_line
+from kerio_watch.app.config import load_config
 from kerio_watch.cli import main
-from kerio_watch.config import load_config
 from kerio_watch.store import open_store
 from kerio_watch.web.app import create_app
 from kerio_watch.web.settings import WebSettings

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from kerio_watch.app.config import config_from_dict
 from kerio_watch.cli import main
-from kerio_watch.config import config_from_dict
 from kerio_watch.errors import ConfigError
 from kerio_watch.web.security import password_ok
 from kerio_watch.web.settings import WebSettings, is_loopback, web_settings

@@ -17,57 +17,22 @@ import builtins
 import dataclasses
 import os
 import ssl
-import types
 import typing
-from dataclasses import MISSING, dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Generic, Protocol, TypeVar, runtime_checkable
 
 from kerio_watch.alerts.model import Alert
-from kerio_watch.alerts.timing import format_duration, parse_clock, parse_duration
-from kerio_watch.config import scalar_matches
+from kerio_watch.alerts.timing import format_duration
 from kerio_watch.errors import ConfigError, SinkError
 from kerio_watch.masking import MASK, mask_url
+from kerio_watch.settings.schema import Style, build, setting
 from kerio_watch.severity import SEVERITY_NAMES, Severity
 from kerio_watch.textsafe import printable
 
-
-def option(
-    default: Any = MISSING,
-    help: str = "",
-    *,
-    kind: str = "",
-    choices: tuple[str, ...] = (),
-    secret: bool = False,
-    key: str | None = None,
-    example: str = "",
-    mask: typing.Callable[[Any], Any] | None = None,
-) -> Any:
-    """A sink option: a dataclass field with its help text and how to read it.
-
-    Args:
-        default: the default; omit for a required key. Lists are tuples; a table
-            default is copied for each instance.
-        help: one line for the docs and error messages.
-        kind: ``duration`` (``"15m"`` or seconds), ``clock`` (``"08:00"``) or ``""``.
-        choices: the allowed values of a string option.
-        secret: masked by :meth:`Sink.describe` and ``config check`` (a table: its values).
-        key: the TOML key when it is not a Python name (``from``).
-        example: a TOML value for the docs.
-        mask: masks the secrets inside a value for display (e.g. an argument list).
-    """
-    metadata = {
-        "help": help,
-        "kind": kind,
-        "choices": choices,
-        "secret": secret,
-        "key": key,
-        "example": example,
-        "mask": mask,
-    }
-    if isinstance(default, dict):
-        return field(default_factory=lambda: dict(default), metadata=metadata)
-    return field(default=default, metadata=metadata)
+option = setting
+"""A sink option: :func:`kerio_watch.settings.schema.setting` (help, kind, choices...)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -123,72 +88,21 @@ def option_fields(cls: type[SinkOptions]) -> list[tuple[str, dataclasses.Field[A
     return [(f.metadata.get("key") or f.name, f) for f in dataclasses.fields(cls)]
 
 
-def _describe_type(tp: Any, meta: typing.Mapping[str, Any]) -> str:
-    if meta.get("kind") == "duration":
-        return 'a duration like "30s", "15m" or "1h"'
-    if meta.get("kind") == "clock":
-        return 'a time of day like "08:00"'
-    if meta.get("choices"):
-        return "one of " + ", ".join(f'"{c}"' for c in meta["choices"])
-    origin = typing.get_origin(tp)
-    if origin in (typing.Union, types.UnionType):
-        return " or ".join(
-            _describe_type(a, meta) for a in typing.get_args(tp) if a is not type(None)
-        )
-    if origin is tuple:
-        return "a list of strings"
-    if origin is dict or tp is types.MappingProxyType:
-        return "a table of strings"
-    if tp is Severity:
-        return "one of " + ", ".join(f'"{s}"' for s in SEVERITY_NAMES)
-    return {str: "a string", int: "an integer", float: "a number", bool: "true or false"}.get(
-        tp, str(tp)
-    )
-
-
-def _convert(key: str, value: Any, tp: Any, meta: typing.Mapping[str, Any]) -> Any:
-    """One TOML value -> the option's Python value. Raises ValueError with the reason."""
-    origin = typing.get_origin(tp)
-    if origin in (typing.Union, types.UnionType):
-        args = [a for a in typing.get_args(tp) if a is not type(None)]
-        return _convert(key, value, args[0], meta)
-    expected = _describe_type(tp, meta)
-    if meta.get("kind") == "duration":
-        try:
-            return parse_duration(value)
-        except (ValueError, TypeError):
-            raise ValueError(f"expected {expected}, got {value!r}") from None
-    if meta.get("kind") == "clock":
-        if not isinstance(value, str):
-            raise ValueError(f"expected {expected}, got {value!r}")
-        parse_clock(value)
-        return value.strip()
-    if tp is Severity:
-        if not isinstance(value, str):
-            raise ValueError(f"expected {expected}, got {value!r}")
-        return Severity.parse(value)
-    if origin is tuple:
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ValueError(f"expected {expected}, got {value!r}")
-        return tuple(value)
-    if origin is dict:
-        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
-            raise ValueError(f"expected {expected}, got {value!r}")
-        return dict(value)
-    if not scalar_matches(value, tp):
-        raise ValueError(f"expected {expected}, got {value!r}")
-    choices = meta.get("choices")
-    if choices and value not in choices:
-        raise ValueError(f"expected {expected}, got {value!r}")
-    return float(value) if tp is float else value
-
-
 _HINTS = {
     "password": 'put the password in an environment variable (password_env = "NAME") '
     'or a file readable only by kerio-watch (password_file = "/path")',
     "webhook_url": 'use url, url_env = "NAME" or url_file = "/path"',
     "address": 'use host = "..." and port = 514',
 }
+
+
+def _unknown(key: str, valid: Sequence[str]) -> str:
+    hint = _HINTS.get(key)
+    return f"unknown key ({hint})" if hint else f"unknown key (valid: {', '.join(sorted(valid))})"
+
+
+OPTIONS_STYLE = Style(unknown=_unknown, whole_tables=True, skip=frozenset({"type"}))
+"""How ``[[sinks]]`` tables read (converted by :func:`kerio_watch.settings.schema.build`)."""
 
 
 def parse_options(
@@ -199,38 +113,13 @@ def parse_options(
     Returns:
         (options or None, problems). ``type`` is accepted and ignored here.
     """
-    hints = typing.get_type_hints(cls)
-    fields = dict(option_fields(cls))
     problems: list[str] = []
-    kwargs: dict[str, Any] = {}
-    for key, value in table.items():
-        if key == "type":
-            continue
-        f = fields.get(key)
-        if f is None:
-            hint = _HINTS.get(key)
-            valid = ", ".join(sorted(fields))
-            problems.append(
-                f"{key}: unknown key ({hint})" if hint else f"{key}: unknown key (valid: {valid})"
-            )
-            continue
-        try:
-            kwargs[f.name] = _convert(key, value, hints[f.name], f.metadata)
-        except ValueError as exc:
-            problems.append(f"{key}: {exc}")
-    for key, f in fields.items():
-        if f.default is MISSING and f.default_factory is MISSING and f.name not in kwargs:
-            example = f.metadata.get("example")
-            problems.append(
-                f"{key}: missing required key ({f.metadata.get('help', '')}"
-                + (f" e.g. {key} = {example}" if example else "")
-                + ")"
-            )
-    if problems:
+    report = lambda key, message: problems.append(f"{key}: {message}")  # noqa: E731
+    options = build(cls, dict(table), "", report, OPTIONS_STYLE)
+    if problems or options is None:
         return None, problems
-    if not kwargs.get("name"):
-        kwargs["name"] = str(table.get("type", ""))
-    options = cls(**kwargs)
+    if not options.name:
+        options = dataclasses.replace(options, name=str(table.get("type", "")))
     problems.extend(options.check())
     return (None if problems else options), problems
 

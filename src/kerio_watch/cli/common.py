@@ -8,7 +8,8 @@ from pathlib import Path
 
 import click
 
-from kerio_watch.config import Config, load_config
+from kerio_watch.app.config import load_config
+from kerio_watch.config import Config
 from kerio_watch.errors import StoreMissing, UsageError
 from kerio_watch.sources.files import LogFile, discover, infer_initial_delta
 from kerio_watch.store import Store, default_db_path, open_store

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 import click
 
+from kerio_watch.app.reference import reference_markdown
+from kerio_watch.app.show import config_toml
 from kerio_watch.cli.common import load
 from kerio_watch.cli.options import config_option
-from kerio_watch.config import config_as_dict, reference_markdown
-from kerio_watch.detect import DETECTORS
+from kerio_watch.settings.config import read_toml
 from kerio_watch.web.settings import web_settings
 
 
@@ -23,17 +23,15 @@ def config_group() -> None:
 @config_group.command("check")
 @config_option
 def check(config_path: Path | None) -> None:
-    """Validate the configuration and print it resolved, with secrets masked.
+    """Validate the configuration and print it resolved as TOML, with secrets masked.
 
-    Exits 3 and lists every problem (file, key, what is expected) when it is invalid.
+    Keys the file does not set are marked ``# default``. Exits 3 and lists every
+    problem (file, key, what is expected) when it is invalid.
     """
     config = load(config_path)
-    web_settings(config)  # [web] is validated (and its secrets read) here, like serve does
-    data = config_as_dict(config)
-    data["detectors"] = {
-        name: {**cls.defaults, **config.detectors.get(name, {})} for name, cls in DETECTORS.items()
-    }
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    web_settings(config)  # the secrets [web] points to are read here, like serve does
+    document = read_toml(config_path)
+    click.echo(config_toml(config, document[0] if document else {}), nl=False)
     click.echo(f"configuration OK ({config.source})", err=True)
 
 

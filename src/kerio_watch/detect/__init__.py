@@ -6,10 +6,11 @@ line to :data:`DETECTORS`, and add ``tests/detect/test_<name>.py``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from kerio_watch.detect.auth import AuthDetector
-from kerio_watch.detect.base import Detector, RuleDoc, option
+from kerio_watch.detect.base import Detector, RuleDoc
 from kerio_watch.detect.bounces import BouncesDetector
 from kerio_watch.detect.context import Context
 from kerio_watch.detect.direct_smtp import DirectSmtpDetector
@@ -23,6 +24,7 @@ from kerio_watch.detect.queue_backlog import QueueBacklogDetector
 from kerio_watch.detect.unusual_service import UnusualServiceDetector
 from kerio_watch.detect.volume import VolumeDetector
 from kerio_watch.errors import ConfigError
+from kerio_watch.settings.schema import Report, Style, build
 
 DETECTORS: dict[str, Any] = {
     "from_mismatch": FromMismatchDetector,
@@ -46,33 +48,37 @@ def all_rules() -> list[RuleDoc]:
     return [rule for cls in DETECTORS.values() for rule in cls.rules]
 
 
-def detector_problems(options: dict[str, Any]) -> list[str]:
-    """Problems with ``[detectors.<name>]`` tables: unknown names, options or types."""
-    problems: list[str] = []
-    for name, opts in options.items():
-        cls = DETECTORS.get(name)
-        if cls is None:
-            valid = ", ".join(sorted(DETECTORS))
-            problems.append(f"detectors.{name}: unknown detector (valid: {valid})")
-            continue
-        if not isinstance(opts, dict):
-            problems.append(f"detectors.{name}: expected a table")
-            continue
-        enabled = opts.get("enabled", True)
-        if not isinstance(enabled, bool):
-            problems.append(f"detectors.{name}.enabled: expected true or false, got {enabled!r}")
-        for key, value in opts.items():
-            if key == "enabled":
-                continue
-            if key not in cls.defaults:
-                valid = ", ".join(["enabled", *sorted(cls.defaults)])
-                problems.append(f"detectors.{name}.{key}: unknown option (valid: {valid})")
-                continue
-            try:
-                option({key: value}, key, cls.defaults[key])
-            except ValueError as exc:
-                problems.append(f"detectors.{name}.{exc}")
-    return problems
+def _unknown_option(key: str, valid: Sequence[str]) -> str:
+    return f"unknown option (valid: {', '.join(['enabled', *sorted(valid)])})"
+
+
+OPTIONS_STYLE = Style(unknown=_unknown_option, lenient_numbers=True, skip=frozenset({"enabled"}))
+"""How ``[detectors.NAME]`` tables read: any number fits a numeric option."""
+
+
+def detector_options(tables: Mapping[str, Any], add: Report) -> dict[str, Any]:
+    """Each registered detector's options from its ``[detectors.<name>]`` table (the
+    defaults without one); unknown names, options and wrong types go to ``add``."""
+    for name, table in tables.items():
+        if name not in DETECTORS:
+            add(f"detectors.{name}", f"unknown detector (valid: {', '.join(sorted(DETECTORS))})")
+        elif not isinstance(table, dict):
+            add(f"detectors.{name}", "expected a table")
+        elif not isinstance(table.get("enabled", True), bool):
+            add(f"detectors.{name}.enabled", f"expected true or false, got {table['enabled']!r}")
+    options: dict[str, Any] = {}
+    for name, cls in DETECTORS.items():
+        table = tables.get(name, {})
+        table = table if isinstance(table, dict) else {}
+        built = build(cls.options_class, table, f"detectors.{name}", add, OPTIONS_STYLE)
+        options[name] = built if built is not None else cls.options_class()
+    return options
+
+
+def detector_enabled(tables: Mapping[str, Any], name: str) -> bool:
+    """Whether ``[detectors.<name>] enabled`` leaves the detector on (the default)."""
+    table = tables.get(name, {})
+    return not isinstance(table, dict) or table.get("enabled", True) is not False
 
 
 def build_detectors(ctx: Context) -> list[Detector]:
@@ -81,12 +87,15 @@ def build_detectors(ctx: Context) -> list[Detector]:
     Raises:
         ConfigError: an unknown detector name or a bad option.
     """
-    options = ctx.config.detectors
-    problems = [f"{ctx.config.source}: {p}" for p in detector_problems(options)]
+    tables = ctx.config.detectors
+    problems: list[str] = []
+    options = detector_options(
+        tables, lambda key, message: problems.append(f"{ctx.config.source}: {key}: {message}")
+    )
     if problems:
         raise ConfigError(problems)
     return [
-        cls(ctx, {k: v for k, v in options.get(name, {}).items() if k != "enabled"})
+        cls(ctx, options[name])
         for name, cls in DETECTORS.items()
-        if options.get(name, {}).get("enabled", True)
+        if tables.get(name, {}).get("enabled", True)
     ]

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from kerio_watch.detect.auth_rules import (
@@ -32,7 +33,7 @@ from kerio_watch.detect.auth_rules import (
     RULE_SPRAY,
     RULES,
 )
-from kerio_watch.detect.base import RuleDoc, Signal, option
+from kerio_watch.detect.base import RuleDoc, Signal
 from kerio_watch.detect.context import Context
 from kerio_watch.detect.ipstate import DAY, IpState
 from kerio_watch.detect.state import SavedState
@@ -51,6 +52,27 @@ if TYPE_CHECKING:
 HOUR = 3600
 
 
+@dataclass(frozen=True)
+class AuthOptions:
+    """``[detectors.auth]`` options."""
+
+    ip_failures: int = 10
+    spray_accounts: int = 5
+    account_failures: int = 10
+    guess_failures: int = 5
+    guess_accounts: int = 3
+    min_ips: int = 5
+    ips_factor: float = 3.0
+    score_bruteforce: int = 20
+    score_spray: int = 25
+    score_blocked: int = 20
+    score_account: int = 10
+    score_guessed: int = 45
+    score_guessed_same_account: int = 55
+    score_sent: int = 70
+    score_many_ips: int = 30
+
+
 class AuthDetector(SavedState):
     """Failed logins per IP and account, and logins that follow password guessing."""
 
@@ -59,45 +81,25 @@ class AuthDetector(SavedState):
         {"login_failed", "login_succeeded", "host_blocked", "submission"}
     )
     rules: ClassVar[tuple[RuleDoc, ...]] = RULES
-    defaults: ClassVar[dict[str, Any]] = {
-        "ip_failures": 10,
-        "spray_accounts": 5,
-        "account_failures": 10,
-        "guess_failures": 5,
-        "guess_accounts": 3,
-        "min_ips": 5,
-        "ips_factor": 3.0,
-        "score_bruteforce": 20,
-        "score_spray": 25,
-        "score_blocked": 20,
-        "score_account": 10,
-        "score_guessed": 45,
-        "score_guessed_same_account": 55,
-        "score_sent": 70,
-        "score_many_ips": 30,
-    }
+    options_class: ClassVar[type[AuthOptions]] = AuthOptions
 
-    def __init__(self, ctx: Context, options: dict[str, Any]) -> None:
+    def __init__(self, ctx: Context, options: AuthOptions) -> None:
         self.ctx = ctx
-        d = self.defaults
-        get = option
-        self.ip_failures = get(options, "ip_failures", d["ip_failures"])
-        self.spray_accounts = get(options, "spray_accounts", d["spray_accounts"])
-        self.account_failures = get(options, "account_failures", d["account_failures"])
-        self.guess_failures = get(options, "guess_failures", d["guess_failures"])
-        self.guess_accounts = get(options, "guess_accounts", d["guess_accounts"])
-        self.min_ips = get(options, "min_ips", d["min_ips"])
-        self.ips_factor = get(options, "ips_factor", d["ips_factor"])
-        self.score_brute = get(options, "score_bruteforce", d["score_bruteforce"])
-        self.score_spray = get(options, "score_spray", d["score_spray"])
-        self.score_blocked = get(options, "score_blocked", d["score_blocked"])
-        self.score_account = get(options, "score_account", d["score_account"])
-        self.score_guessed = get(options, "score_guessed", d["score_guessed"])
-        self.score_guessed_same = get(
-            options, "score_guessed_same_account", d["score_guessed_same_account"]
-        )
-        self.score_sent = get(options, "score_sent", d["score_sent"])
-        self.score_many = get(options, "score_many_ips", d["score_many_ips"])
+        self.ip_failures = options.ip_failures
+        self.spray_accounts = options.spray_accounts
+        self.account_failures = options.account_failures
+        self.guess_failures = options.guess_failures
+        self.guess_accounts = options.guess_accounts
+        self.min_ips = options.min_ips
+        self.ips_factor = options.ips_factor
+        self.score_brute = options.score_bruteforce
+        self.score_spray = options.score_spray
+        self.score_blocked = options.score_blocked
+        self.score_account = options.score_account
+        self.score_guessed = options.score_guessed
+        self.score_guessed_same = options.score_guessed_same_account
+        self.score_sent = options.score_sent
+        self.score_many = options.score_many_ips
         self.ips: dict[str, IpState] = {}
         self.account_fails: dict[str, deque[int]] = {}
         self.guessed: dict[str, tuple[str, int, str]] = {}

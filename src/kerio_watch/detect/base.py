@@ -7,8 +7,10 @@ learning*: they read the account's :class:`~kerio_watch.detect.profile.Profile` 
 write it; the learner updates profiles after every detector has seen the event.
 
 To add a detector: write ``detect/<name>.py`` with a class implementing
-:class:`Detector`, add one line to ``DETECTORS`` in ``detect/__init__.py``, and test it
-with events built by the factories in ``tests/factories.py``. A detector with windows or
+:class:`Detector` (its options a frozen dataclass, ``options_class``: the schema of
+``[detectors.<name>]``, converted by :mod:`kerio_watch.settings.schema`), add one line to
+``DETECTORS`` in ``detect/__init__.py``, and test it with events built by the factories
+in ``tests/factories.py``. A detector with windows or
 other state that must survive a restart subclasses
 :class:`~kerio_watch.detect.state.SavedState` and says what its state is.
 """
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from kerio_watch.enrich.network import ip_or_none
 from kerio_watch.severity import Severity
@@ -25,8 +27,6 @@ from kerio_watch.severity import Severity
 if TYPE_CHECKING:
     from kerio_watch.detect.context import Context
     from kerio_watch.events import Event
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -95,8 +95,8 @@ class Detector(Protocol):
     rules: ClassVar[tuple[RuleDoc, ...]]
     wants: ClassVar[frozenset[str]]
     """Event kinds it observes (``message_received``..., and ``submission``)."""
-    defaults: ClassVar[dict[str, Any]]
-    """Its options and their defaults (``[detectors.<name>]`` keys)."""
+    options_class: ClassVar[type[Any]]
+    """Its options: a frozen dataclass, the schema of ``[detectors.<name>]``."""
 
     def observe(self, item: Event | Any) -> Sequence[Signal] | None:
         """Look at one event or submission; return signals or None."""
@@ -113,22 +113,8 @@ class DetectorFactory(Protocol):
     name: ClassVar[str]
     rules: ClassVar[tuple[RuleDoc, ...]]
 
-    def __call__(self, ctx: Context, options: dict[str, Any]) -> Detector:
+    options_class: ClassVar[type[Any]]
+
+    def __call__(self, ctx: Context, options: Any) -> Detector:
         """Build the detector."""
         ...
-
-
-def option(options: dict[str, Any], name: str, default: T) -> T:
-    """A detector option with its default, type-checked against the default's type.
-
-    Raises:
-        ValueError: the configured value has the wrong type.
-    """
-    value = options.get(name, default)
-    if isinstance(default, bool) and not isinstance(value, bool):
-        raise ValueError(f"{name}: expected true or false, got {value!r}")
-    if isinstance(default, int | float) and not isinstance(default, bool):
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValueError(f"{name}: expected a number, got {value!r}")
-        return type(default)(value)
-    return value  # type: ignore[no-any-return]

@@ -12,9 +12,10 @@ mail.log are those.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from kerio_watch.detect.base import RuleDoc, Signal, option
+from kerio_watch.detect.base import RuleDoc, Signal
 from kerio_watch.detect.context import Context
 from kerio_watch.detect.state import SavedState
 from kerio_watch.detect.window import (
@@ -31,6 +32,20 @@ if TYPE_CHECKING:
 
 RULE = "kerio.mail.bounces"
 LOCAL_HOSTS = frozenset(("127.0.0.1", "::1"))
+
+
+@dataclass(frozen=True)
+class BouncesOptions:
+    """``[detectors.bounces]`` options."""
+
+    window_minutes: int = 60
+    min_failures: int = 10
+    min_share: float = 0.1
+    rate_factor: float = 4.0
+    min_history: int = 100
+    site_rate: float = 0.03
+    score: int = 25
+    score_high_share: int = 10
 
 
 class BouncesDetector(SavedState):
@@ -52,28 +67,18 @@ class BouncesDetector(SavedState):
             side="use",
         ),
     )
-    defaults: ClassVar[dict[str, Any]] = {
-        "window_minutes": 60,
-        "min_failures": 10,
-        "min_share": 0.1,
-        "rate_factor": 4.0,
-        "min_history": 100,
-        "site_rate": 0.03,
-        "score": 25,
-        "score_high_share": 10,
-    }
+    options_class: ClassVar[type[BouncesOptions]] = BouncesOptions
 
-    def __init__(self, ctx: Context, options: dict[str, Any]) -> None:
+    def __init__(self, ctx: Context, options: BouncesOptions) -> None:
         self.ctx = ctx
-        d = self.defaults
-        self.span = int(option(options, "window_minutes", d["window_minutes"]) * 60)
-        self.min_failures = option(options, "min_failures", d["min_failures"])
-        self.min_share = option(options, "min_share", d["min_share"])
-        self.rate_factor = option(options, "rate_factor", d["rate_factor"])
-        self.min_history = option(options, "min_history", d["min_history"])
-        self.site_rate = option(options, "site_rate", d["site_rate"])
-        self.score = option(options, "score", d["score"])
-        self.score_high = option(options, "score_high_share", d["score_high_share"])
+        self.span = int(options.window_minutes * 60)
+        self.min_failures = options.min_failures
+        self.min_share = options.min_share
+        self.rate_factor = options.rate_factor
+        self.min_history = options.min_history
+        self.site_rate = options.site_rate
+        self.score = options.score
+        self.score_high = options.score_high_share
         self.windows: dict[str, Window] = {}
         """account -> (recipients submitted, failed or delayed deliveries, DSNs back)."""
         self.recent = Recent(self.span)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from kerio_watch.config import Config, UserConfig, parse_office_hours
 from kerio_watch.detect.profile import Profile
 from kerio_watch.detect.site import SiteProfile
 from kerio_watch.enrich.geo import NetInfo, open_geo
 from kerio_watch.enrich.messages import MessageTracker, SessionTracker
 from kerio_watch.enrich.network import Networks, network_of
+from kerio_watch.settings.config import Config
+from kerio_watch.settings.site import UserConfig
 from kerio_watch.timebase import Timebase
 
 
@@ -51,9 +52,7 @@ class Context:
         self._net_cache: dict[str, str] = {}
         self._load_profile = load_profile
         self._how_cache: dict[int, int] = {}
-        self.office = (
-            parse_office_hours(config.site.office_hours) if config.site.office_hours else None
-        )
+        self.office = config.site.office
 
     # -- accounts -----------------------------------------------------------------------
     def profile(self, account: str) -> Profile:

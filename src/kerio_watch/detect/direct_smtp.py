@@ -35,9 +35,10 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from kerio_watch.detect.base import RuleDoc, Signal, option
+from kerio_watch.detect.base import RuleDoc, Signal
 from kerio_watch.detect.context import Context
 from kerio_watch.detect.smtp_hosts import (
     DAY,
@@ -70,6 +71,28 @@ MAX_PENDING = 200_000
 LEVELS = (Severity.INFO, Severity.LOW, Severity.MEDIUM, Severity.HIGH, Severity.CRITICAL)
 
 
+@dataclass(frozen=True)
+class DirectSmtpOptions:
+    """``[detectors.direct_smtp]`` options."""
+
+    settle_seconds: int = 90
+    window_minutes: int = 10
+    medium_destinations: int = 5
+    high_destinations: int = 8
+    critical_destinations: int = 50
+    medium_connections: int = 20
+    high_connections: int = 60
+    critical_connections: int = 300
+    hour_destinations: int = 25
+    score_low: int = 25
+    score_medium: int = 45
+    score_high: int = 70
+    score_critical: int = 95
+    users_days: int = 30
+    infer_matches: int = 5
+    infer_share: float = 0.6
+
+
 class DirectSmtpDetector(SavedState):
     """LAN machines that open SMTP connections to the internet themselves."""
 
@@ -97,36 +120,17 @@ class DirectSmtpDetector(SavedState):
             side="use",
         ),
     )
-    defaults: ClassVar[dict[str, Any]] = {
-        "settle_seconds": 90,
-        "window_minutes": 10,
-        "medium_destinations": 5,
-        "high_destinations": 8,
-        "critical_destinations": 50,
-        "medium_connections": 20,
-        "high_connections": 60,
-        "critical_connections": 300,
-        "hour_destinations": 25,
-        "score_low": 25,
-        "score_medium": 45,
-        "score_high": 70,
-        "score_critical": 95,
-        "users_days": 30,
-        "infer_matches": 5,
-        "infer_share": 0.6,
-    }
+    options_class: ClassVar[type[DirectSmtpOptions]] = DirectSmtpOptions
 
-    def __init__(self, ctx: Context, options: dict[str, Any]) -> None:
+    def __init__(self, ctx: Context, o: DirectSmtpOptions) -> None:
         self.ctx = ctx
-        o = {k: option(options, k, v) for k, v in self.defaults.items()}
-        self.settle = int(o["settle_seconds"])
-        self.window = int(o["window_minutes"]) * 60
+        self.settle, self.window = o.settle_seconds, o.window_minutes * 60
         self.thresholds = (
-            (o["critical_destinations"], o["critical_connections"], 1 << 62),
-            (o["high_destinations"], o["high_connections"], o["hour_destinations"]),
-            (o["medium_destinations"], o["medium_connections"], 1 << 62),
+            (o.critical_destinations, o.critical_connections, 1 << 62),
+            (o.high_destinations, o.high_connections, o.hour_destinations),
+            (o.medium_destinations, o.medium_connections, 1 << 62),
         )
-        self.scores = (0, o["score_low"], o["score_medium"], o["score_high"], o["score_critical"])
+        self.scores = (0, o.score_low, o.score_medium, o.score_high, o.score_critical)
         fw = ctx.config.firewall
         self.servers = Networks(fw.mail_servers)
         self.relays = Networks(fw.relays)
@@ -137,8 +141,8 @@ class DirectSmtpDetector(SavedState):
         self.waiting: dict[str, int] = {}
         """LAN address -> its connections in ``pending``."""
         self.hosts: dict[str, HostActivity] = {}
-        self.users = HostUsers(int(o["users_days"]) * DAY)
-        self.mail = MailServers(int(o["infer_matches"]), float(o["infer_share"]))
+        self.users = HostUsers(int(o.users_days) * DAY)
+        self.mail = MailServers(int(o.infer_matches), float(o.infer_share))
         self.recent = Recent(DAY)
         self.benign: set[str] = set()
         self.seen = 0

@@ -10,15 +10,28 @@ another local address.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from dataclasses import dataclass
+from typing import ClassVar
 
-from kerio_watch.detect.base import RuleDoc, Signal, option
+from kerio_watch.detect.base import RuleDoc, Signal
 from kerio_watch.detect.context import Context
 from kerio_watch.enrich.messages import Submission
 from kerio_watch.severity import Severity
 
 RULE_EXTERNAL = "kerio.mail.from_external"
 RULE_LOCAL = "kerio.mail.from_other_local"
+
+
+@dataclass(frozen=True)
+class FromMismatchOptions:
+    """``[detectors.from_mismatch]`` options."""
+
+    learned_uses: int = 3
+    learned_days: float = 1.0
+    score_external: int = 45
+    score_local: int = 30
+    score_role: int = 15
+    score_same_name: int = 15
 
 
 class FromMismatchDetector:
@@ -55,24 +68,16 @@ class FromMismatchDetector:
         ),
     )
 
-    defaults: ClassVar[dict[str, Any]] = {
-        "learned_uses": 3,
-        "learned_days": 1.0,
-        "score_external": 45,
-        "score_local": 30,
-        "score_role": 15,
-        "score_same_name": 15,
-    }
+    options_class: ClassVar[type[FromMismatchOptions]] = FromMismatchOptions
 
-    def __init__(self, ctx: Context, options: dict[str, Any]) -> None:
+    def __init__(self, ctx: Context, options: FromMismatchOptions) -> None:
         self.ctx = ctx
-        d = self.defaults
-        self.learned_uses = option(options, "learned_uses", d["learned_uses"])
-        self.learned_days = option(options, "learned_days", d["learned_days"])
-        self.score_external = option(options, "score_external", d["score_external"])
-        self.score_local = option(options, "score_local", d["score_local"])
-        self.score_role = option(options, "score_role", d["score_role"])
-        self.score_same_name = option(options, "score_same_name", d["score_same_name"])
+        self.learned_uses = options.learned_uses
+        self.learned_days = options.learned_days
+        self.score_external = options.score_external
+        self.score_local = options.score_local
+        self.score_role = options.score_role
+        self.score_same_name = options.score_same_name
 
     def _long_used(self, account: str, sender: str, ts: int) -> bool:
         entry = self.ctx.profile(account).froms.get(sender)

@@ -12,9 +12,10 @@ judged against the site's networks only.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from kerio_watch.detect.base import RuleDoc, Signal, option
+from kerio_watch.detect.base import RuleDoc, Signal
 from kerio_watch.detect.context import Context
 from kerio_watch.detect.profile import Profile
 from kerio_watch.detect.state import SavedState
@@ -32,6 +33,22 @@ if TYPE_CHECKING:
 RULE = "kerio.net.new_host"
 RULE_HOSTING = "kerio.net.hosting"
 DAY = 86400
+
+
+@dataclass(frozen=True)
+class NewHostOptions:
+    """``[detectors.new_host]`` options."""
+
+    score_send: int = 25
+    score_login: int = 15
+    score_country: int = 15
+    score_hosting: int = 20
+    score_same_as: int = 10
+    score_rare_network: int = 15
+    score_shared_network: int = 15
+    score_provider_range: int = 10
+    usual_network_uses: int = 3
+    warmup_days: float = 2.0
 
 
 class NewHostDetector(SavedState):
@@ -69,32 +86,20 @@ class NewHostDetector(SavedState):
             side="access",
         ),
     )
-    defaults: ClassVar[dict[str, Any]] = {
-        "score_send": 25,
-        "score_login": 15,
-        "score_country": 15,
-        "score_hosting": 20,
-        "score_same_as": 10,
-        "score_rare_network": 15,
-        "score_shared_network": 15,
-        "score_provider_range": 10,
-        "usual_network_uses": 3,
-        "warmup_days": 2.0,
-    }
+    options_class: ClassVar[type[NewHostOptions]] = NewHostOptions
 
-    def __init__(self, ctx: Context, options: dict[str, Any]) -> None:
+    def __init__(self, ctx: Context, options: NewHostOptions) -> None:
         self.ctx = ctx
-        d = self.defaults
-        self.score_send = option(options, "score_send", d["score_send"])
-        self.score_login = option(options, "score_login", d["score_login"])
-        self.score_country = option(options, "score_country", d["score_country"])
-        self.score_hosting = option(options, "score_hosting", d["score_hosting"])
-        self.score_same_as = option(options, "score_same_as", d["score_same_as"])
-        self.score_rare = option(options, "score_rare_network", d["score_rare_network"])
-        self.score_shared = option(options, "score_shared_network", d["score_shared_network"])
-        self.score_provider = option(options, "score_provider_range", d["score_provider_range"])
-        self.usual_uses = option(options, "usual_network_uses", d["usual_network_uses"])
-        self.warmup_days = option(options, "warmup_days", d["warmup_days"])
+        self.score_send = options.score_send
+        self.score_login = options.score_login
+        self.score_country = options.score_country
+        self.score_hosting = options.score_hosting
+        self.score_same_as = options.score_same_as
+        self.score_rare = options.score_rare_network
+        self.score_shared = options.score_shared_network
+        self.score_provider = options.score_provider_range
+        self.usual_uses = options.usual_network_uses
+        self.warmup_days = options.warmup_days
         self.recent = Recent(DAY)
         self.episodes: dict[tuple[str, str], tuple[int, str]] = {}
 

@@ -25,9 +25,10 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
-from kerio_watch.detect.base import RuleDoc, Signal, option
+from kerio_watch.detect.base import RuleDoc, Signal
 from kerio_watch.detect.context import Context
 from kerio_watch.detect.profile import Profile
 from kerio_watch.detect.state import SavedState
@@ -60,6 +61,27 @@ class _Sample(NamedTuple):
     raw: str
 
 
+@dataclass(frozen=True)
+class NewRecipientsOptions:
+    """``[detectors.new_recipients]`` options."""
+
+    window_hours: float = 24.0
+    min_new: int = 5
+    min_new_host: int = 3
+    min_share: float = 0.3
+    host_share: float = 0.6
+    rate_factor: float = 3.0
+    min_history: int = 50
+    min_days: float = 7.0
+    many_new: int = 10
+    score_few: int = 12
+    strangers_share: float = 0.9
+    score_strangers: int = 20
+    score: int = 25
+    score_share: int = 10
+    score_domains: int = 10
+
+
 class NewRecipientsDetector(SavedState):
     """Flags bursts of never-seen recipients against the account's novelty rate."""
 
@@ -82,42 +104,25 @@ class NewRecipientsDetector(SavedState):
             side="use",
         ),
     )
-    defaults: ClassVar[dict[str, Any]] = {
-        "window_hours": 24.0,
-        "min_new": 5,
-        "min_new_host": 3,
-        "min_share": 0.3,
-        "host_share": 0.6,
-        "rate_factor": 3.0,
-        "min_history": 50,
-        "min_days": 7.0,
-        "many_new": 10,
-        "score_few": 12,
-        "strangers_share": 0.9,
-        "score_strangers": 20,
-        "score": 25,
-        "score_share": 10,
-        "score_domains": 10,
-    }
+    options_class: ClassVar[type[NewRecipientsOptions]] = NewRecipientsOptions
 
-    def __init__(self, ctx: Context, options: dict[str, Any]) -> None:
+    def __init__(self, ctx: Context, options: NewRecipientsOptions) -> None:
         self.ctx = ctx
-        d = self.defaults
-        self.span = int(option(options, "window_hours", d["window_hours"]) * 3600)
-        self.min_new = option(options, "min_new", d["min_new"])
-        self.min_new_host = option(options, "min_new_host", d["min_new_host"])
-        self.min_share = option(options, "min_share", d["min_share"])
-        self.host_share = option(options, "host_share", d["host_share"])
-        self.rate_factor = option(options, "rate_factor", d["rate_factor"])
-        self.min_history: int = option(options, "min_history", d["min_history"])
-        self.min_days: float = option(options, "min_days", d["min_days"])
-        self.many_new = option(options, "many_new", d["many_new"])
-        self.score_few = option(options, "score_few", d["score_few"])
-        self.strangers_share = option(options, "strangers_share", d["strangers_share"])
-        self.score_strangers = option(options, "score_strangers", d["score_strangers"])
-        self.score = option(options, "score", d["score"])
-        self.score_share = option(options, "score_share", d["score_share"])
-        self.score_domains = option(options, "score_domains", d["score_domains"])
+        self.span = int(options.window_hours * 3600)
+        self.min_new = options.min_new
+        self.min_new_host = options.min_new_host
+        self.min_share = options.min_share
+        self.host_share = options.host_share
+        self.rate_factor = options.rate_factor
+        self.min_history: int = options.min_history
+        self.min_days: float = options.min_days
+        self.many_new = options.many_new
+        self.score_few = options.score_few
+        self.strangers_share = options.strangers_share
+        self.score_strangers = options.score_strangers
+        self.score = options.score
+        self.score_share = options.score_share
+        self.score_domains = options.score_domains
         self.windows: dict[str, Window] = {}
         self.hosts: dict[tuple[str, str], Window] = {}
         self.pooled: dict[str, Window] = {}

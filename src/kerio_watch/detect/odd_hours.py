@@ -15,9 +15,10 @@ the volume, which other rules see.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from kerio_watch.detect.base import RuleDoc, Signal, option
+from kerio_watch.detect.base import RuleDoc, Signal
 from kerio_watch.detect.context import Context
 from kerio_watch.detect.profile import Profile
 from kerio_watch.detect.state import SavedState
@@ -32,6 +33,20 @@ if TYPE_CHECKING:
 
 RULE = "kerio.time.odd_hours"
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+@dataclass(frozen=True)
+class OddHoursOptions:
+    """``[detectors.odd_hours]`` options."""
+
+    min_days: float = 14.0
+    min_messages: int = 30
+    rare_share: float = 0.005
+    site_rare_share: float = 0.002
+    score: int = 15
+    score_weekday: int = 8
+    score_warmup: int = 10
+    office_bonus: int = 5
 
 
 class OddHoursDetector(SavedState):
@@ -54,28 +69,18 @@ class OddHoursDetector(SavedState):
             side="access",
         ),
     )
-    defaults: ClassVar[dict[str, Any]] = {
-        "min_days": 14.0,
-        "min_messages": 30,
-        "rare_share": 0.005,
-        "site_rare_share": 0.002,
-        "score": 15,
-        "score_weekday": 8,
-        "score_warmup": 10,
-        "office_bonus": 5,
-    }
+    options_class: ClassVar[type[OddHoursOptions]] = OddHoursOptions
 
-    def __init__(self, ctx: Context, options: dict[str, Any]) -> None:
+    def __init__(self, ctx: Context, options: OddHoursOptions) -> None:
         self.ctx = ctx
-        d = self.defaults
-        self.min_days: float = option(options, "min_days", d["min_days"])
-        self.min_messages: int = option(options, "min_messages", d["min_messages"])
-        self.rare_share = option(options, "rare_share", d["rare_share"])
-        self.site_rare = option(options, "site_rare_share", d["site_rare_share"])
-        self.score = option(options, "score", d["score"])
-        self.score_weekday = option(options, "score_weekday", d["score_weekday"])
-        self.score_warmup = option(options, "score_warmup", d["score_warmup"])
-        self.office_bonus = option(options, "office_bonus", d["office_bonus"])
+        self.min_days: float = options.min_days
+        self.min_messages: int = options.min_messages
+        self.rare_share = options.rare_share
+        self.site_rare = options.site_rare_share
+        self.score = options.score
+        self.score_weekday = options.score_weekday
+        self.score_warmup = options.score_warmup
+        self.office_bonus = options.office_bonus
         self._site_day = 0
         self._site_cache: dict[int, bool] = {}
         self.checked: dict[str, int] = {}

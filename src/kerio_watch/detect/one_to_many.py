@@ -22,10 +22,11 @@ import math
 import re
 from collections import deque
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, ClassVar
 
-from kerio_watch.detect.base import RuleDoc, Signal, option
+from kerio_watch.detect.base import RuleDoc, Signal
 from kerio_watch.detect.context import Context
 from kerio_watch.detect.state import SavedState
 from kerio_watch.detect.window import Recent, count
@@ -128,6 +129,21 @@ def _bump(table: dict[Any, list[int]], key: Any, m: int, r: int) -> None:
         del table[key]
 
 
+@dataclass(frozen=True)
+class OneToManyOptions:
+    """``[detectors.one_to_many]`` options."""
+
+    window_minutes: int = 60
+    min_messages: int = 10
+    min_share: float = 0.5
+    large_hour: int = 50
+    peak_factor: float = 1.5
+    warmup_days: float = 7.0
+    score: int = 25
+    score_step: int = 10
+    score_max: int = 45
+
+
 class OneToManyDetector(SavedState):
     """Flags the same subject or size sent separately to many recipients."""
 
@@ -150,30 +166,19 @@ class OneToManyDetector(SavedState):
             side="use",
         ),
     )
-    defaults: ClassVar[dict[str, Any]] = {
-        "window_minutes": 60,
-        "min_messages": 10,
-        "min_share": 0.5,
-        "large_hour": 50,
-        "peak_factor": 1.5,
-        "warmup_days": 7.0,
-        "score": 25,
-        "score_step": 10,
-        "score_max": 45,
-    }
+    options_class: ClassVar[type[OneToManyOptions]] = OneToManyOptions
 
-    def __init__(self, ctx: Context, options: dict[str, Any]) -> None:
+    def __init__(self, ctx: Context, options: OneToManyOptions) -> None:
         self.ctx = ctx
-        d = self.defaults
-        self.span = int(option(options, "window_minutes", d["window_minutes"]) * 60)
-        self.min_messages = option(options, "min_messages", d["min_messages"])
-        self.min_share = option(options, "min_share", d["min_share"])
-        self.large_hour = option(options, "large_hour", d["large_hour"])
-        self.peak_factor = option(options, "peak_factor", d["peak_factor"])
-        self.warmup_days = option(options, "warmup_days", d["warmup_days"])
-        self.score = option(options, "score", d["score"])
-        self.score_step = option(options, "score_step", d["score_step"])
-        self.score_max = option(options, "score_max", d["score_max"])
+        self.span = int(options.window_minutes * 60)
+        self.min_messages = options.min_messages
+        self.min_share = options.min_share
+        self.large_hour = options.large_hour
+        self.peak_factor = options.peak_factor
+        self.warmup_days = options.warmup_days
+        self.score = options.score
+        self.score_step = options.score_step
+        self.score_max = options.score_max
         self.accounts: dict[str, _Account] = {}
         self.recent = Recent(self.span)
         self._hour = 0

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from dataclasses import dataclass
+from typing import ClassVar
 
-from kerio_watch.detect.base import RuleDoc, Signal, option
+from kerio_watch.detect.base import RuleDoc, Signal
 from kerio_watch.detect.context import Context
 from kerio_watch.detect.state import SavedState
 from kerio_watch.detect.window import Recent, count
@@ -25,6 +26,18 @@ from kerio_watch.events import QueueSender
 from kerio_watch.textsafe import printable
 
 RULE = "kerio.queue.pile_up"
+
+
+@dataclass(frozen=True)
+class QueueApiOptions:
+    """``[detectors.queue_api]`` options."""
+
+    min_queued: int = 10
+    min_deferred: int = 5
+    min_domains: int = 5
+    bulk_factor: int = 10
+    repeat_minutes: int = 60
+    score: int = 30
 
 
 class QueueApiDetector(SavedState):
@@ -46,24 +59,16 @@ class QueueApiDetector(SavedState):
             side="use",
         ),
     )
-    defaults: ClassVar[dict[str, Any]] = {
-        "min_queued": 10,
-        "min_deferred": 5,
-        "min_domains": 5,
-        "bulk_factor": 10,
-        "repeat_minutes": 60,
-        "score": 30,
-    }
+    options_class: ClassVar[type[QueueApiOptions]] = QueueApiOptions
 
-    def __init__(self, ctx: Context, options: dict[str, Any]) -> None:
+    def __init__(self, ctx: Context, options: QueueApiOptions) -> None:
         self.ctx = ctx
-        d = self.defaults
-        self.min_queued = option(options, "min_queued", d["min_queued"])
-        self.min_deferred = option(options, "min_deferred", d["min_deferred"])
-        self.min_domains = option(options, "min_domains", d["min_domains"])
-        self.bulk_factor = option(options, "bulk_factor", d["bulk_factor"])
-        self.score = option(options, "score", d["score"])
-        self.recent = Recent(option(options, "repeat_minutes", d["repeat_minutes"]) * 60)
+        self.min_queued = options.min_queued
+        self.min_deferred = options.min_deferred
+        self.min_domains = options.min_domains
+        self.bulk_factor = options.bulk_factor
+        self.score = options.score
+        self.recent = Recent(options.repeat_minutes * 60)
 
     def observe(self, item: QueueSender) -> Sequence[Signal] | None:
         """Judge one sender's share of the queue."""

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from kerio_watch.detect.base import RuleDoc, Signal, option
+from kerio_watch.detect.base import RuleDoc, Signal
 from kerio_watch.detect.context import Context
 from kerio_watch.detect.state import SavedState
 from kerio_watch.detect.window import (
@@ -32,6 +33,19 @@ if TYPE_CHECKING:
 RULE = "kerio.queue.backlog"
 MAX_SAVED = 50_000
 """Messages waiting to be checked that are saved between runs (the newest)."""
+
+
+@dataclass(frozen=True)
+class QueueBacklogOptions:
+    """``[detectors.queue_backlog]`` options."""
+
+    after_minutes: int = 30
+    window_minutes: int = 60
+    min_pending: int = 20
+    min_share: float = 0.2
+    rate_factor: float = 5.0
+    min_history: int = 100
+    score: int = 25
 
 
 class QueueBacklogDetector(SavedState):
@@ -53,26 +67,17 @@ class QueueBacklogDetector(SavedState):
             side="use",
         ),
     )
-    defaults: ClassVar[dict[str, Any]] = {
-        "after_minutes": 30,
-        "window_minutes": 60,
-        "min_pending": 20,
-        "min_share": 0.2,
-        "rate_factor": 5.0,
-        "min_history": 100,
-        "score": 25,
-    }
+    options_class: ClassVar[type[QueueBacklogOptions]] = QueueBacklogOptions
 
-    def __init__(self, ctx: Context, options: dict[str, Any]) -> None:
+    def __init__(self, ctx: Context, options: QueueBacklogOptions) -> None:
         self.ctx = ctx
-        d = self.defaults
-        self.after = int(option(options, "after_minutes", d["after_minutes"]) * 60)
-        self.span = int(option(options, "window_minutes", d["window_minutes"]) * 60)
-        self.min_pending = option(options, "min_pending", d["min_pending"])
-        self.min_share = option(options, "min_share", d["min_share"])
-        self.rate_factor = option(options, "rate_factor", d["rate_factor"])
-        self.min_history = option(options, "min_history", d["min_history"])
-        self.score = option(options, "score", d["score"])
+        self.after = int(options.after_minutes * 60)
+        self.span = int(options.window_minutes * 60)
+        self.min_pending = options.min_pending
+        self.min_share = options.min_share
+        self.rate_factor = options.rate_factor
+        self.min_history = options.min_history
+        self.score = options.score
         self.queue: deque[tuple[int, str, str, str]] = deque()
         """(accepted at, Queue-ID, account, raw line) waiting to be checked."""
         self.windows: dict[str, Window] = {}

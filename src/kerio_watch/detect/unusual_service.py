@@ -18,9 +18,10 @@ An account with little history is compared with the services in use on the site.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
 
-from kerio_watch.detect.base import RuleDoc, Signal, option
+from kerio_watch.detect.base import RuleDoc, Signal
 from kerio_watch.detect.context import Context
 from kerio_watch.detect.profile import Profile
 from kerio_watch.detect.state import SavedState
@@ -60,6 +61,23 @@ def _program(client: str) -> str:
 
 def _top(table: dict[str, list[int]]) -> str | None:
     return max(table.items(), key=lambda kv: kv[1][0])[0] if table else None
+
+
+@dataclass(frozen=True)
+class UnusualServiceOptions:
+    """``[detectors.unusual_service]`` options."""
+
+    min_messages: int = 20
+    min_logins: int = 10
+    min_days: float = 7.0
+    rare_share: float = 0.02
+    score_service: int = 25
+    score_rare_service: int = 10
+    score_site_service: int = 20
+    score_protocol: int = 15
+    score_agent: int = 10
+    client_share: float = 0.9
+    score_client: int = 15
 
 
 class UnusualServiceDetector(SavedState):
@@ -114,34 +132,21 @@ class UnusualServiceDetector(SavedState):
             side="access",
         ),
     )
-    defaults: ClassVar[dict[str, Any]] = {
-        "min_messages": 20,
-        "min_logins": 10,
-        "min_days": 7.0,
-        "rare_share": 0.02,
-        "score_service": 25,
-        "score_rare_service": 10,
-        "score_site_service": 20,
-        "score_protocol": 15,
-        "score_agent": 10,
-        "client_share": 0.9,
-        "score_client": 15,
-    }
+    options_class: ClassVar[type[UnusualServiceOptions]] = UnusualServiceOptions
 
-    def __init__(self, ctx: Context, options: dict[str, Any]) -> None:
+    def __init__(self, ctx: Context, options: UnusualServiceOptions) -> None:
         self.ctx = ctx
-        d = self.defaults
-        self.min_messages = option(options, "min_messages", d["min_messages"])
-        self.min_logins = option(options, "min_logins", d["min_logins"])
-        self.min_days = option(options, "min_days", d["min_days"])
-        self.rare_share = option(options, "rare_share", d["rare_share"])
-        self.score_service = option(options, "score_service", d["score_service"])
-        self.score_rare = option(options, "score_rare_service", d["score_rare_service"])
-        self.score_site = option(options, "score_site_service", d["score_site_service"])
-        self.score_protocol = option(options, "score_protocol", d["score_protocol"])
-        self.score_agent = option(options, "score_agent", d["score_agent"])
-        self.client_share = option(options, "client_share", d["client_share"])
-        self.score_client = option(options, "score_client", d["score_client"])
+        self.min_messages = options.min_messages
+        self.min_logins = options.min_logins
+        self.min_days = options.min_days
+        self.rare_share = options.rare_share
+        self.score_service = options.score_service
+        self.score_rare = options.score_rare_service
+        self.score_site = options.score_site_service
+        self.score_protocol = options.score_protocol
+        self.score_agent = options.score_agent
+        self.client_share = options.client_share
+        self.score_client = options.score_client
         self.recent = Recent(DAY)
 
     def observe(self, item: Submission | LoginSucceeded) -> Sequence[Signal] | None:

@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from kerio_watch.detect.base import RuleDoc, Signal, option
+from kerio_watch.detect.base import RuleDoc, Signal
 from kerio_watch.detect.context import Context
 from kerio_watch.detect.profile import Profile
 from kerio_watch.detect.state import SavedState
@@ -76,6 +77,30 @@ class _Account:
         self.limits: _Limits | None = None
 
 
+@dataclass(frozen=True)
+class VolumeOptions:
+    """``[detectors.volume]`` options."""
+
+    short_minutes: int = 10
+    long_minutes: int = 60
+    min_messages: int = 20
+    min_recipients: int = 50
+    min_messages_short: int = 10
+    min_recipients_short: int = 30
+    mad_factor: float = 5.0
+    median_factor: float = 3.0
+    peak_factor: float = 1.5
+    short_share: float = 0.5
+    warmup_days: float = 7.0
+    site_factor: float = 3.0
+    score: int = 35
+    score_step: int = 10
+    score_max: int = 75
+    warmup_score_max: int = 35
+    known_share: float = 0.3
+    known_factor: float = 0.4
+
+
 class VolumeDetector(SavedState):
     """Flags message and recipient counts far above the account's norm for the hour."""
 
@@ -98,50 +123,30 @@ class VolumeDetector(SavedState):
             side="use",
         ),
     )
-    defaults: ClassVar[dict[str, Any]] = {
-        "short_minutes": 10,
-        "long_minutes": 60,
-        "min_messages": 20,
-        "min_recipients": 50,
-        "min_messages_short": 10,
-        "min_recipients_short": 30,
-        "mad_factor": 5.0,
-        "median_factor": 3.0,
-        "peak_factor": 1.5,
-        "short_share": 0.5,
-        "warmup_days": 7.0,
-        "site_factor": 3.0,
-        "score": 35,
-        "score_step": 10,
-        "score_max": 75,
-        "warmup_score_max": 35,
-        "known_share": 0.3,
-        "known_factor": 0.4,
-    }
+    options_class: ClassVar[type[VolumeOptions]] = VolumeOptions
 
-    def __init__(self, ctx: Context, options: dict[str, Any]) -> None:
+    def __init__(self, ctx: Context, options: VolumeOptions) -> None:
         self.ctx = ctx
-        d = self.defaults
-        self.short_span = int(option(options, "short_minutes", d["short_minutes"]) * 60)
-        self.long_span = int(option(options, "long_minutes", d["long_minutes"]) * 60)
+        self.short_span = int(options.short_minutes * 60)
+        self.long_span = int(options.long_minutes * 60)
         if not 0 < self.short_span < self.long_span:
             raise ValueError("short_minutes: must be positive and shorter than long_minutes")
-        self.min_m = option(options, "min_messages", d["min_messages"])
-        self.min_r = option(options, "min_recipients", d["min_recipients"])
-        self.min_sm = option(options, "min_messages_short", d["min_messages_short"])
-        self.min_sr = option(options, "min_recipients_short", d["min_recipients_short"])
-        self.mad_factor = option(options, "mad_factor", d["mad_factor"])
-        self.median_factor = option(options, "median_factor", d["median_factor"])
-        self.peak_factor = option(options, "peak_factor", d["peak_factor"])
-        self.short_share = option(options, "short_share", d["short_share"])
-        self.warmup_days = option(options, "warmup_days", d["warmup_days"])
-        self.site_factor = option(options, "site_factor", d["site_factor"])
-        self.score = option(options, "score", d["score"])
-        self.score_step = option(options, "score_step", d["score_step"])
-        self.score_max = option(options, "score_max", d["score_max"])
-        self.warmup_max = option(options, "warmup_score_max", d["warmup_score_max"])
-        self.known_share = option(options, "known_share", d["known_share"])
-        self.known_factor = option(options, "known_factor", d["known_factor"])
+        self.min_m = options.min_messages
+        self.min_r = options.min_recipients
+        self.min_sm = options.min_messages_short
+        self.min_sr = options.min_recipients_short
+        self.mad_factor = options.mad_factor
+        self.median_factor = options.median_factor
+        self.peak_factor = options.peak_factor
+        self.short_share = options.short_share
+        self.warmup_days = options.warmup_days
+        self.site_factor = options.site_factor
+        self.score = options.score
+        self.score_step = options.score_step
+        self.score_max = options.score_max
+        self.warmup_max = options.warmup_score_max
+        self.known_share = options.known_share
+        self.known_factor = options.known_factor
         self.accounts: dict[str, _Account] = {}
         self.recent = Recent(self.long_span)
 

@@ -6,18 +6,11 @@ import functools
 import ipaddress
 from collections.abc import Iterable
 
+from kerio_watch.settings.site import DEFAULT_TRUSTED
+
+__all__ = ["DEFAULT_TRUSTED", "IPNetwork", "Networks", "ip_or_none", "is_ip", "network_of"]
+
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
-DEFAULT_TRUSTED = (
-    "10.0.0.0/8",
-    "172.16.0.0/12",
-    "192.168.0.0/16",
-    "127.0.0.0/8",
-    "169.254.0.0/16",
-    "::1/128",
-    "fc00::/7",
-    "fe80::/10",
-)
-"""Private and loopback ranges: the trusted networks when none are configured."""
 _MISSING = object()
 
 

@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from kerio_watch.config import Config, parse_office_hours
+from kerio_watch.config import Config
 from kerio_watch.store import timezone
 from kerio_watch.store.base import Store
 from kerio_watch.timebase import Timebase
@@ -43,7 +43,7 @@ class ServerTime:
     @classmethod
     def for_store(cls, config: Config, store: Store) -> ServerTime:
         """The zone from the configuration, else from the last scan, else UTC."""
-        office = parse_office_hours(config.site.office_hours) if config.site.office_hours else None
+        office = config.site.office
         text = config.site.office_hours
         # The zone a scan was configured with, when this command has no config.
         zone = config.site.zone() or timezone.recorded_zone(store)

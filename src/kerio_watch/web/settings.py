@@ -20,18 +20,14 @@ import ipaddress
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from kerio_watch.config import Config
 from kerio_watch.errors import ConfigError
-from kerio_watch.web.keys import WEB_KEYS
+from kerio_watch.settings.web import DEFAULT_HOST, DEFAULT_PORT, HASH_PREFIXES
 
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 8025
 MIN_TOKEN = 16
 MIN_SECRET = 16
-KEYS = tuple(WEB_KEYS)
-HASH_PREFIXES = ("scrypt:", "pbkdf2:")
+__all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "HASH_PREFIXES", "WebSettings", "web_settings"]
 
 
 @dataclass(frozen=True)
@@ -80,60 +76,26 @@ def _read_secret(path_text: str, key: str, problems: list[str], src: str) -> str
     return None
 
 
-def _str(raw: dict[str, Any], key: str, problems: list[str], src: str) -> str | None:
-    value = raw.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, str) or not value.strip():
-        problems.append(f"{src}: web.{key}: expected a non-empty string, got {value!r}")
-        return None
-    return value.strip()
-
-
-def _bool(raw: dict[str, Any], key: str, problems: list[str], src: str) -> bool:
-    value = raw.get(key, False)
-    if not isinstance(value, bool):
-        problems.append(f"{src}: web.{key}: expected true or false, got {value!r}")
-        return False
-    return value
-
-
 def web_settings(config: Config, environ: dict[str, str] | None = None) -> WebSettings:
-    """Validate ``[web]`` and read the secrets it points to.
+    """``[web]`` (checked at load) with the secrets it points to read.
 
     Raises:
         ConfigError: every problem, each naming the file and the key.
     """
     env = os.environ if environ is None else environ
-    raw = config.web
+    web = config.web
     src = config.source
     problems: list[str] = []
-    for key in raw:
-        if key not in KEYS:
-            problems.append(f"{src}: web.{key}: unknown key (valid keys here: {', '.join(KEYS)})")
-    host = _str(raw, "host", problems, src) or DEFAULT_HOST
-    port = raw.get("port", DEFAULT_PORT)
-    if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
-        problems.append(f"{src}: web.port: expected a port number 1-65535, got {port!r}")
-        port = DEFAULT_PORT
-    password_hash = _str(raw, "password_hash", problems, src)
-    if password_hash and not password_hash.startswith(HASH_PREFIXES):
-        problems.append(
-            f"{src}: web.password_hash: expected a hash made by "
-            "'kerio-watch serve --hash-password' (scrypt:... or pbkdf2:...), not a password"
-        )
-    sources = [k for k in ("token", "token_env", "token_file") if k in raw]
-    if len(sources) > 1:
-        problems.append(f"{src}: web: set only one of token, token_env, token_file")
-    token = _str(raw, "token", problems, src)
-    name = _str(raw, "token_env", problems, src)
-    if name:
-        token = env.get(name, "").strip() or None
+    sources = web.token_sources()
+    token = web.token
+    if web.token_env:
+        token = env.get(web.token_env, "").strip() or None
         if token is None:
-            problems.append(f"{src}: web.token_env: environment variable {name} is not set")
-    path = _str(raw, "token_file", problems, src)
-    if path:
-        token = _read_secret(path, "token_file", problems, src)
+            problems.append(
+                f"{src}: web.token_env: environment variable {web.token_env} is not set"
+            )
+    if web.token_file:
+        token = _read_secret(web.token_file, "token_file", problems, src)
     if token is not None and len(token) < MIN_TOKEN:
         where = sources[0] if sources else "token"
         problems.append(
@@ -141,16 +103,14 @@ def web_settings(config: Config, environ: dict[str, str] | None = None) -> WebSe
             "(try: python -c 'import secrets; print(secrets.token_urlsafe(32))')"
         )
     secret: bytes | None = None
-    secret_path = _str(raw, "secret_key_file", problems, src)
-    if secret_path:
-        text = _read_secret(secret_path, "secret_key_file", problems, src)
+    if web.secret_key_file:
+        text = _read_secret(web.secret_key_file, "secret_key_file", problems, src)
         if text is not None and len(text) < MIN_SECRET:
             problems.append(
                 f"{src}: web.secret_key_file: the key must be at least {MIN_SECRET} characters"
             )
         elif text is not None:
             secret = text.encode("utf-8")
-    secure = _bool(raw, "secure_cookie", problems, src)
     if problems:
         raise ConfigError(problems)
-    return WebSettings(host, port, password_hash, token, secret, src, secure)
+    return WebSettings(web.host, web.port, web.password_hash, token, secret, src, web.secure_cookie)
