@@ -65,6 +65,8 @@ IP_STATE_DAYS = 7
 
 AlertListener = Callable[[Alert, bool], None]
 """Called with each alert and whether it is reported (at or after ``--since``)."""
+SaveHook = Callable[[Store], None]
+"""Called inside :meth:`Pipeline.save`'s transaction."""
 
 
 @dataclass
@@ -158,7 +160,7 @@ class Pipeline:
         self._last: dict[str, list[int]] = {}
         """log -> [latest UTC second processed, lines at that second]."""
         self.listeners: list[AlertListener] = []
-        self.on_save: list[Callable[[Store], None]] = []
+        self.on_save: list[SaveHook] = []
         """Called inside :meth:`save`'s transaction (follow checkpoints, delivery queue)."""
         self.alerts: list[tuple[Alert, bool]] = []
         self.stats = RunStats()
@@ -179,6 +181,11 @@ class Pipeline:
     def _ignored(self, key: str, _signal: Signal) -> bool:
         user = self.config.user(key)
         return bool(user and user.ignore)
+
+    def use_watermarks(self, marks: dict[str, tuple[int, int]]) -> None:
+        """Skip only up to these log-time watermarks (``follow``: what a ``scan`` of this
+        database processed before it first started), not the store's."""
+        self.marks = marks
 
     def _already_seen(self, log: str, ts: int) -> bool:
         """Whether an earlier run processed this line (by log time)."""

@@ -51,6 +51,7 @@ from pathlib import Path
 from kerio_watch.errors import SourceError
 from kerio_watch.events import Unparsed
 from kerio_watch.formats.envelope import split_syslog
+from kerio_watch.log import note
 from kerio_watch.sources.files import LogFile, Record, check_readable, decode_line, discover
 from kerio_watch.sources.firewall import is_header
 from kerio_watch.sources.identity import all_older, placement_order, stamp_of
@@ -61,7 +62,6 @@ from kerio_watch.sources.tail import (
     complete_end,
     gz_done,
     is_gzip,
-    note,
     read_gz_lines,
     read_head,
     read_lines,
@@ -69,7 +69,7 @@ from kerio_watch.sources.tail import (
 )
 from kerio_watch.store.base import FileCheckpoint
 
-__all__ = ["Batch", "FileStatus", "FollowOptions", "Follower", "State", "note"]
+__all__ = ["Batch", "FileStatus", "FollowOptions", "Follower", "State"]
 
 OLD_COPY_MARGIN = 3 * 3600
 """Seconds of log time a new file may start before the newest followed one (DST)."""
