@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 from kerio_watch.detect.base import RuleDoc, Signal, option
 from kerio_watch.detect.context import Context
+from kerio_watch.detect.state import Stateless
 from kerio_watch.enrich.messages import Submission
 from kerio_watch.severity import Severity
 
@@ -21,7 +22,7 @@ RULE_EXTERNAL = "kerio.mail.from_external"
 RULE_LOCAL = "kerio.mail.from_other_local"
 
 
-class FromMismatchDetector:
+class FromMismatchDetector(Stateless):
     """Flags messages whose From is neither the authenticated account nor its own."""
 
     name: ClassVar[str] = "from_mismatch"
