@@ -17,6 +17,8 @@ from typing import IO, Any
 ROOT = "kerio_watch"
 SERVICE = "kerio_watch.service"
 """The logger of the service's events (file, rotation, checkpoint, alert, ...)."""
+ROUTER = "kerio_watch.alerts.router"
+"""The logger of the sinks' delivery (its lines carry ``logger=kerio_watch.alerts.router``)."""
 _UNLABELLED = (SERVICE, "kerio_watch.sources.follow")
 """Loggers whose lines carry no ``logger=`` field (the service's own events)."""
 
