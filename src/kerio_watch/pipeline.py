@@ -21,6 +21,7 @@ from kerio_watch.config import Config
 from kerio_watch.detect import all_rules
 from kerio_watch.detect.base import Signal
 from kerio_watch.detect.context import Context
+from kerio_watch.detect.direct_smtp import MAIL_PORTS
 from kerio_watch.detect.state import STATE_VERSION
 from kerio_watch.detection import Detection
 from kerio_watch.enrich.enrichers import standard
@@ -108,9 +109,15 @@ class Pipeline:
         """Enrichment, detection and learning over the context."""
         ctx = self.ctx
         self.activity = ActivityRecorder()
-        self.enrichment = Enrichment(
-            standard(ctx.messages, ctx.sessions, self.activity, ctx.note_local_domain, ctx.is_local)
+        enrichers = standard(
+            ctx.messages,
+            ctx.sessions,
+            self.activity,
+            ctx.note_local_domain,
+            ctx.is_local,
+            MAIL_PORTS,
         )
+        self.enrichment = Enrichment(enrichers)
         self.detection = Detection(ctx, self._signals)
         self.detectors = self.detection.detectors
         self.learner = self.detection.learner

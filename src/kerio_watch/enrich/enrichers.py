@@ -13,9 +13,8 @@ The network identity of an address (country, AS, hosting: :mod:`kerio_watch.enri
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Container, Mapping
 
-from kerio_watch.detect.direct_smtp import MAIL_PORTS
 from kerio_watch.enrich.messages import (
     MessageTracker,
     SessionTracker,
@@ -120,10 +119,12 @@ class Activity:
         recorder: ActivityRecorder,
         messages: MessageTracker,
         is_local: Callable[[str], bool],
+        mail_ports: Container[int],
     ) -> None:
         self.recorder = recorder
         self.messages = messages
         self.is_local = is_local
+        self.mail_ports = mail_ports
 
     def handlers(self) -> Mapping[type, Handler]:
         """Every event class with an hourly counter."""
@@ -181,7 +182,7 @@ class Activity:
 
     def connection(self, conn: Connection) -> None:
         """Hourly SMTP per machine (firewall logs)."""
-        if conn.destination_port in MAIL_PORTS:
+        if conn.destination_port in self.mail_ports:
             key = f"{conn.source}|{conn.destination_port}|{conn.action}"
             self.recorder.add(conn.ts, "", "smtp", key)
 
@@ -192,11 +193,13 @@ def standard(
     recorder: ActivityRecorder,
     note_domain: Callable[[str], None],
     is_local: Callable[[str], bool],
+    mail_ports: Container[int],
 ) -> list[Enricher]:
-    """The enrichers of every run, in order."""
+    """The enrichers of every run, in order (``mail_ports``: the SMTP ports whose
+    connections the firewall logs count hourly per machine)."""
     return [
         MessageJoin(messages),
         LocalDomains(note_domain),
         WebmailSessions(sessions),
-        Activity(recorder, messages, is_local),
+        Activity(recorder, messages, is_local, mail_ports),
     ]

@@ -19,6 +19,21 @@ from kerio_watch.sources.identity import all_older, stamp_of
 from kerio_watch.sources.tail import FollowedFile, State, is_gzip, read_head
 from kerio_watch.store.base import FileCheckpoint
 
+__all__ = [
+    "OLD_COPY_MARGIN",
+    "FileCheckpoint",
+    "Retired",
+    "adopt",
+    "checkpoint_of",
+    "classify",
+    "continues",
+    "is_old_copy",
+    "list_files",
+    "resume",
+    "retired_checkpoint",
+    "same_file",
+]
+
 OLD_COPY_MARGIN = 3 * 3600
 """Seconds of log time a new file may start before the newest followed one (DST)."""
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from kerio_watch.log import note
 from kerio_watch.sources.discovery import (
+    FileCheckpoint,
     Retired,
     adopt,
     checkpoint_of,
@@ -20,7 +21,6 @@ from kerio_watch.sources.discovery import (
 )
 from kerio_watch.sources.identity import placement_order
 from kerio_watch.sources.tail import FollowedFile, State, complete_end
-from kerio_watch.store.base import FileCheckpoint
 
 
 @dataclass

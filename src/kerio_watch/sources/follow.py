@@ -48,6 +48,7 @@ from kerio_watch.log import note
 from kerio_watch.sources.batch import Batch, Stream, descriptor, streams_of
 from kerio_watch.sources.discovery import (
     OLD_COPY_MARGIN,
+    FileCheckpoint,
     list_files,
     resume,
     same_file,
@@ -59,7 +60,6 @@ from kerio_watch.sources.tail import (
     State,
     size_of,
 )
-from kerio_watch.store.base import FileCheckpoint
 
 __all__ = ["OLD_COPY_MARGIN", "Batch", "FileStatus", "FollowOptions", "Follower", "State"]
 
