@@ -26,8 +26,9 @@ from pathlib import Path
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("cli", "web", "__main__"),
     ("app", "service"),
+    ("runner",),
     ("respond", "report"),
-    ("pipeline", "native"),
+    ("pipeline", "native", "parsing", "detection", "prefilter", "persist"),
     ("alerts",),
     ("incidents",),
     ("detect",),
@@ -46,6 +47,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "textsafe",
         "masking",
         "log",
+        "marks",
+        "runstats",
         "__init__",
     ),
 )

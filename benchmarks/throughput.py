@@ -295,8 +295,8 @@ def run_scans(
     db = work / "bench.db"
 
     def scan(engine: str, *options: str) -> Timing:
-        for file in db_files(db):
-            file.unlink(missing_ok=True)
+        for file in (*db_files(db), db.with_name(db.name + ".journal")):
+            file.unlink(missing_ok=True)  # the journal too: else the new file looks damaged
         cmd = [*kerio_watch(), "--engine", engine, "scan", "--no-progress", "--db", str(db)]
         return timed([*cmd, *options, *map(str, inputs)])
 

@@ -98,7 +98,7 @@ def _pipeline(zone: str | None, mark: tuple[int, int] | None) -> Pipeline:
     timebase = Timebase(ZoneInfo(zone)) if zone else Timebase(None, -3600)
     p = Pipeline(Config(), SQLiteStore(":memory:"), timebase, engine="python")
     if mark is not None:
-        p.marks[SENT_MARK] = mark
+        p.watermarks.marks[SENT_MARK] = mark
     return p
 
 
@@ -128,8 +128,8 @@ def test_dropped_runs_count_as_line_by_line(
             for ts in run:
                 bulk.count_skipped_delivery(ts)
     assert bulk.stats == one.stats
-    assert bulk._last == one._last
-    assert bulk._seen_at_mark == one._seen_at_mark
+    assert bulk.watermarks.last == one.watermarks.last
+    assert bulk.watermarks.seen_at_mark == one.watermarks.seen_at_mark
 
 
 def test_shift_between_refuses_a_daylight_saving_change() -> None:

@@ -38,36 +38,36 @@ here raises: problems are logged, recorded in the queue and reported by
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from kerio_watch.alerts import SINKS
 from kerio_watch.alerts.base import Digest, DigestSink, Sink
-from kerio_watch.alerts.digest import build_digest
+from kerio_watch.alerts.digests import schedule_digests, summarize_held
+from kerio_watch.alerts.enqueue import delivery_of, enqueue
+from kerio_watch.alerts.health import delivery_report, sink_health
 from kerio_watch.alerts.model import Alert
 from kerio_watch.alerts.queue import (
     ALERT,
     COLLECTED,
     DIGEST,
-    DIGESTED,
     FAILED,
     HELD,
     PENDING,
     SENDING,
     SENT,
-    SUMMARIZED,
-    SUMMARY,
     Delivery,
 )
-from kerio_watch.alerts.render import held_back_alert
-from kerio_watch.alerts.timing import GIVE_UP_AFTER, backoff, last_slot, parse_clock
+from kerio_watch.alerts.timing import GIVE_UP_AFTER, backoff
 from kerio_watch.alerts.workers import STUCK_GRACE, Job, Outcome, SinkWorker
 from kerio_watch.config import Config
+from kerio_watch.log import ROUTER, get_logger
 from kerio_watch.store.base import Store
 
-log = logging.getLogger(__name__)
+log = get_logger(ROUTER)
+
+__all__ = ["KEEP_FINISHED", "Router", "build_sinks", "delivery_report"]
 
 KEEP_FINISHED = 30 * 86400
 """Finished deliveries are kept this long (for ``health`` and the dashboard)."""
@@ -80,40 +80,6 @@ def build_sinks(config: Config) -> list[Sink[Any]]:
         ConfigError: a table is invalid (only when the config was not validated).
     """
     return [SINKS[table["type"]].from_table(table) for table in config.sinks]
-
-
-def delivery_report(before: list[dict[str, object]], after: list[dict[str, object]]) -> list[str]:
-    """One line per sink saying what a run delivered and what is still waiting.
-
-    Args:
-        before: :meth:`Router.health` at the start of the run.
-        after: :meth:`Router.health` at the end.
-    """
-    prev = {h["name"]: h for h in before}
-
-    def delta(h: dict[str, object], key: str) -> int:
-        return max(0, _int(h[key]) - _int(prev.get(h["name"], {}).get(key, 0)))
-
-    lines = []
-    for h in after:
-        parts = [f"{delta(h, 'sent')} sent"]
-        if h["pending"]:
-            parts.append(f"{h['pending']} waiting (cooldown or retry)")
-        if h["held"]:
-            parts.append(f"{h['held']} held back by max_per_hour (summarised after the hour)")
-        if h["collected"]:
-            parts.append(f"{h['collected']} kept for the next digest")
-        if delta(h, "failed"):
-            parts.append(f"{delta(h, 'failed')} given up after 24 h of retries")
-        line = f"sink {h['name']} ({h['type']}): " + ", ".join(parts)
-        if not h["ok"]:
-            line += f"; last error: {h['last_error']}"
-        lines.append(line)
-    return lines
-
-
-def _int(value: object) -> int:
-    return value if isinstance(value, int) else 0
 
 
 class Router:
@@ -169,55 +135,9 @@ class Router:
                 if not sink.options.enabled or alert.severity < sink.options.min_severity:
                     continue
                 if isinstance(sink, DigestSink) and sink.digest_time():
-                    store.add_delivery(self._delivery(sink, alert, now, COLLECTED))
+                    store.add_delivery(delivery_of(sink, alert, now, COLLECTED))
                 else:
-                    self._enqueue(store, sink, alert, now)
-
-    @staticmethod
-    def _delivery(sink: Sink[Any], alert: Alert, due: float, status: str = PENDING) -> Delivery:
-        return Delivery(
-            sink=sink.name,
-            kind=ALERT,
-            data=alert.to_dict(),
-            created=due,
-            due=due,
-            status=status,
-            incident_id=alert.incident_id,
-            alert_id=alert.id,
-            severity=int(alert.severity),
-        )
-
-    def _enqueue(self, store: Store, sink: Sink[Any], alert: Alert, now: float) -> None:
-        """Queue an alert, merging it into a waiting one of the same incident (cooldown)."""
-        waiting = store.deliveries(
-            sink=sink.name, kind=ALERT, incident_id=alert.incident_id, status=PENDING
-        )
-        if waiting:
-            row = waiting[-1]
-            if alert.severity >= row.severity:
-                row.data, row.alert_id, row.severity = (
-                    alert.to_dict(),
-                    alert.id,
-                    int(alert.severity),
-                )
-                row.merged += 1
-                store.update_delivery(row)
-            return
-        due = now
-        cooldown = sink.options.cooldown
-        if cooldown > 0:
-            name, inc = sink.name, alert.incident_id
-            if store.deliveries(sink=name, kind=ALERT, incident_id=inc, status=SENDING, limit=1):
-                due = now + cooldown  # one is on its way right now
-            else:
-                last = store.deliveries(
-                    sink=name, kind=ALERT, incident_id=inc, status=SENT, order="sent", limit=1
-                )
-                if last and last[0].sent_at is not None:
-                    due = max(now, last[0].sent_at + cooldown)
-        row = self._delivery(sink, alert, now)
-        row.due = due
-        store.add_delivery(row)
+                    enqueue(store, sink, alert, now)
 
     # -- delivery -----------------------------------------------------------------------
     def deliver_pending(self, now: float | None = None) -> None:
@@ -231,8 +151,8 @@ class Router:
             self._collect(now)
             self._reap(now)
             with self.store.transaction():
-                self._schedule_digests(now)
-                self._summarize_held(now)
+                schedule_digests(self.store, self.sinks, now, self.zone, self.health)
+                summarize_held(self.store, self.sinks, now, self.zone)
                 self._prune(now)
             self._dispatch(now)
         except Exception:
@@ -416,87 +336,6 @@ class Router:
             timeout = worker.sink.options.timeout
             self._abandon(worker, now, f"no answer within {timeout:g} s (abandoned)")
 
-    # -- storms and digests ---------------------------------------------------------------
-    def _summarize_held(self, now: float) -> None:
-        """After each capped hour, one notice per sink listing what was held back."""
-        hour = int(now // 3600)
-        groups: dict[tuple[str, int], list[Delivery]] = {}
-        for row in self.store.deliveries(status=HELD):
-            if row.hour is not None and row.hour < hour:
-                groups.setdefault((row.sink, row.hour), []).append(row)
-        for (name, held_hour), rows in groups.items():
-            sink = self.sinks.get(name)
-            if sink is None:
-                continue
-            alerts = [Alert.from_dict(r.data) for r in rows]
-            start = held_hour * 3600
-            notice = held_back_alert(
-                name, alerts, start, start + 3600, sink.options.max_per_hour, self.zone
-            )
-            self.store.add_delivery(
-                Delivery(
-                    sink=name,
-                    kind=SUMMARY,
-                    data=notice.to_dict(),
-                    created=now,
-                    due=now,
-                    alert_id=notice.id,
-                    severity=int(notice.severity),
-                )
-            )
-            for row in rows:
-                row.status = SUMMARIZED
-                self.store.update_delivery(row)
-
-    def _schedule_digests(self, now: float) -> None:
-        """Queue each digest sink's digest once its daily time has passed."""
-        for sink in self.sinks.values():
-            at = sink.digest_time() if isinstance(sink, DigestSink) else None
-            if not at or not sink.options.enabled:
-                continue
-            slot = last_slot(now, parse_clock(at), self.zone)
-            key = f"digest:{sink.name}:last"
-            last = self.store.get_meta(key)
-            if last is None:
-                self.store.set_meta(key, repr(slot))
-                continue
-            if float(last) >= slot:
-                continue
-            rows = self.store.deliveries(sink=sink.name, status=COLLECTED)
-            alerts = [Alert.from_dict(r.data) for r in rows]
-            floor = int(sink.options.min_severity)
-            still_open = self.store.incidents(status="open", min_severity=floor, limit=500)
-            problems = [
-                f"{h['name']} ({h['type']}): {h['failed']} failed, {h['pending']} waiting; "
-                f"last error: {h['last_error']}"
-                for h in self.health()
-                if h["name"] != sink.name and (not h["ok"] or h["failed"])
-            ]
-            self.store.set_meta(key, repr(slot))
-            if not alerts and not still_open and not getattr(sink.options, "digest_empty", True):
-                continue
-            digest = build_digest(
-                alerts, still_open, self._incident_status, float(last), slot, self.zone, problems
-            )
-            self.store.add_delivery(
-                Delivery(
-                    sink=sink.name,
-                    kind=DIGEST,
-                    data=digest.to_dict(),
-                    created=now,
-                    due=now,
-                    alert_id=f"digest-{int(slot)}",
-                    severity=max((r.severity for r in rows), default=0),
-                )
-            )
-            for row in rows:
-                row.status = DIGESTED
-                self.store.update_delivery(row)
-
-    def _incident_status(self, incident_id: int) -> str | None:
-        inc = self.store.incident(incident_id)
-        return inc.status if inc is not None else None
-
     def _prune(self, now: float) -> None:
         if now - self._pruned > 3600:
             self._pruned = now
@@ -505,35 +344,7 @@ class Router:
     # -- reporting and shutdown -----------------------------------------------------------
     def health(self) -> list[dict[str, object]]:
         """Per sink: name, type, ok, last_error, pending, sent, failed, held, collected."""
-        try:
-            counts = self.store.delivery_counts()
-        except Exception:
-            log.exception("cannot read the delivery queue")
-            counts = {}
-        out: list[dict[str, object]] = []
-        for name, sink in self.sinks.items():
-            n = counts.get(name, {})
-            try:
-                last = self.store.deliveries(sink=name, order="tried", limit=1)
-            except Exception:
-                last = []
-            tried = last[0] if last and last[0].last_try is not None else None
-            error = tried.last_error if tried is not None else None
-            out.append(
-                {
-                    "name": name,
-                    "type": sink.type,
-                    "ok": error is None,
-                    "last_error": error,
-                    "pending": n.get(PENDING, 0) + n.get(SENDING, 0),
-                    "sent": n.get(SENT, 0),
-                    "failed": n.get(FAILED, 0),
-                    "held": n.get(HELD, 0),
-                    "collected": n.get(COLLECTED, 0),
-                    "last_try": tried.last_try if tried is not None else None,
-                }
-            )
-        return out
+        return sink_health(self.store, self.sinks)
 
     def close(self, wait: bool = True) -> None:
         """Stop the workers and record what they did (once).

@@ -13,7 +13,6 @@ untried.
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections import deque
@@ -25,9 +24,10 @@ from kerio_watch.alerts.base import Digest, DigestSink, Sink
 from kerio_watch.alerts.model import Alert
 from kerio_watch.alerts.queue import Delivery
 from kerio_watch.errors import SinkError
+from kerio_watch.log import ROUTER, get_logger
 from kerio_watch.textsafe import printable
 
-log = logging.getLogger("kerio_watch.alerts.router")
+log = get_logger(ROUTER)
 
 STUCK_GRACE = 5.0
 """Seconds past its timeout after which a send is abandoned as hung."""

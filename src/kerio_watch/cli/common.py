@@ -11,9 +11,9 @@ import click
 from kerio_watch.app.config import load_config
 from kerio_watch.config import Config
 from kerio_watch.errors import StoreMissing, UsageError
-from kerio_watch.sources.files import LogFile, discover, infer_initial_delta
+from kerio_watch.runner import timebase_for
+from kerio_watch.sources.files import LogFile, discover
 from kerio_watch.store import Store, default_db_path, open_store
-from kerio_watch.store.timezone import initial_timebase
 from kerio_watch.timebase import Timebase
 
 
@@ -39,10 +39,7 @@ def find_logs(paths: tuple[str, ...]) -> list[LogFile]:
 def make_timebase(config: Config, files: list[LogFile], store: Store | None = None) -> Timebase:
     """The configured zone; else Queue-ID inference seeded from the mail logs; else, for
     logs without Queue-IDs, what the state database recorded from earlier scans."""
-    zone = config.site.zone()
-    if zone is not None:
-        return Timebase(zone)
-    return initial_timebase(store, infer_initial_delta(files))
+    return timebase_for(config, store, lambda: files)
 
 
 def parse_time(text: str, timebase: Timebase, option: str = "--since") -> int:

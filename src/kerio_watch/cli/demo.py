@@ -21,7 +21,7 @@ from kerio_watch.cli.hints import invocation
 from kerio_watch.cli.options import min_severity_option, output_option
 from kerio_watch.cli.output import make_console, open_output, output_file_option
 from kerio_watch.cli.scan import print_summary, run_scan
-from kerio_watch.pipeline import Pipeline, RunStats
+from kerio_watch.pipeline import AlertListener, Pipeline, RunStats
 from kerio_watch.severity import Severity
 from kerio_watch.sources.files import LogFile
 from kerio_watch.store import open_store
@@ -152,7 +152,7 @@ def _scan(
         if reported and alert.severity >= floor:
             shown.append(alert)
 
-    listeners: list[object] = [collect]
+    listeners: list[AlertListener] = [collect]
     if output_format == "jsonl":
         printer = JsonLinesPrinter(out)
         listeners.append(lambda a, r: printer(a, r and a.severity >= floor))

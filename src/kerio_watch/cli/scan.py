@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import click
@@ -15,7 +15,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from kerio_watch.alerts.console import JsonLinesPrinter, render_alerts, safe
 from kerio_watch.alerts.model import Alert
-from kerio_watch.alerts.router import Router, delivery_report
+from kerio_watch.alerts.router import delivery_report
 from kerio_watch.cli.common import find_logs, load, make_timebase, parse_time
 from kerio_watch.cli.options import (
     config_option,
@@ -28,7 +28,8 @@ from kerio_watch.cli.output import make_console, open_output, output_file_option
 from kerio_watch.exitcodes import ExitStatus
 from kerio_watch.gcpace import paced_collection
 from kerio_watch.native.reader import scan_records
-from kerio_watch.pipeline import Pipeline, RunStats
+from kerio_watch.pipeline import AlertListener, Pipeline, RunStats
+from kerio_watch.runner import Run, Wiring, build
 from kerio_watch.severity import Severity
 from kerio_watch.sources.files import LogFile
 from kerio_watch.store import default_db_path, open_store
@@ -72,7 +73,7 @@ def run_scan(
     db_path: Path | None,
     since: str | None,
     show_progress: bool,
-    listeners: list[object] | None = None,
+    listeners: Sequence[AlertListener] | None = None,
     delivery: list[str] | None = None,
     already_sent: Callable[[Alert], bool] | None = None,
     locked: bool = False,
@@ -95,31 +96,26 @@ def run_scan(
         try:
             timebase = make_timebase(config, files, store)
             since_ts = parse_time(since, timebase) if since else None
-            pipeline = Pipeline(config, store, timebase, since=since_ts)
+            wiring = Wiring(
+                since=since_ts,
+                listeners=listeners or [],
+                sinks=delivery is not None,
+                already_sent=already_sent,
+            )
+            run = build(config, store, timebase, wiring)
         except BaseException:
             store.close()
             raise
-        pipeline.already_sent = already_sent
-        return _scan(pipeline, files, show_progress, listeners, delivery)
+        return _scan(run, files, show_progress, delivery)
 
 
 def _scan(
-    pipeline: Pipeline,
-    files: list[LogFile],
-    show_progress: bool,
-    listeners: list[object] | None,
-    delivery: list[str] | None,
+    run: Run, files: list[LogFile], show_progress: bool, delivery: list[str] | None
 ) -> tuple[Pipeline, list[LogFile], RunStats]:
-    store, config = pipeline.store, pipeline.config
-    router: Router | None = None
+    pipeline, router = run.pipeline, run.router
+    store = pipeline.store
     try:
-        for listener in listeners or []:
-            pipeline.listeners.append(listener)  # type: ignore[arg-type]
-        if delivery is not None and config.sinks:
-            router = Router(config, store)
-            before = router.health()
-            pipeline.listeners.append(router.listener)
-            pipeline.on_save.append(router.on_save)
+        before = router.health() if router is not None else []
         stats = _run(pipeline, files, show_progress)
         pipeline.save()
         if router is not None and delivery is not None:
@@ -247,7 +243,7 @@ def scan(
             reported.append(alert)
 
     with open_output(output) as stdout:
-        listeners: list[object] = [collect]
+        listeners: list[AlertListener] = [collect]
         if output_format == "jsonl":
             printer = JsonLinesPrinter(stdout)
             listeners.append(lambda a, r: printer(a, r and a.severity >= floor))

@@ -88,7 +88,20 @@ class Signal:
         self.source_ip = ip_or_none(self.source_ip)
 
 
-class Detector(Protocol):
+class Stateful(Protocol):
+    """What keeps state between runs: loaded when a run starts, saved at every
+    checkpoint inside its transaction (detectors, the learner)."""
+
+    def load(self, store: Any) -> None:
+        """Restore the state an earlier run saved."""
+        ...
+
+    def save(self, store: Any) -> None:
+        """Save the state (a checkpoint)."""
+        ...
+
+
+class Detector(Stateful, Protocol):
     """A detector: built once per run with the shared context and its options."""
 
     name: ClassVar[str]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Protocol
 
 from kerio_watch.detect.profile import Profile
 from kerio_watch.detect.site import SiteProfile
@@ -12,6 +13,38 @@ from kerio_watch.enrich.network import Networks, network_of
 from kerio_watch.settings.config import Config
 from kerio_watch.settings.site import UserConfig
 from kerio_watch.timebase import Timebase
+
+
+class IncidentLookup(Protocol):
+    """What detectors may ask about the open incidents (the incident engine answers)."""
+
+    def severity_of(self, key: str) -> int:
+        """Severity (as int) of the key's open incident, 0 if none."""
+        ...
+
+    def opened_at(self, key: str) -> int | None:
+        """Log time the key's open incident opened, None if none."""
+        ...
+
+    def evidence_since(self, key: str) -> int | None:
+        """Log time the evidence of the key's open verdict began, None if none."""
+        ...
+
+
+class NoIncidents:
+    """An :class:`IncidentLookup` with no incident open (a context without an engine)."""
+
+    def severity_of(self, key: str) -> int:
+        """Always 0."""
+        return 0
+
+    def opened_at(self, key: str) -> int | None:
+        """Always None."""
+        return None
+
+    def evidence_since(self, key: str) -> int | None:
+        """Always None."""
+        return None
 
 
 class Context:
@@ -26,6 +59,7 @@ class Context:
         config: Config,
         timebase: Timebase,
         load_profile: Callable[[str], Profile | None] | None = None,
+        incidents: IncidentLookup | None = None,
     ) -> None:
         self.config = config
         self.timebase = timebase
@@ -39,12 +73,8 @@ class Context:
         self.dirty: set[str] = set()
         self.messages = MessageTracker()
         self.sessions = SessionTracker()
-        self.open_incident: Callable[[str], int] = lambda _key: 0
-        """Severity (as int) of the key's open incident, 0 if none; set by the pipeline."""
-        self.incident_opened: Callable[[str], int | None] = lambda _key: None
-        """Log time the key's open incident opened, None if none; set by the pipeline."""
-        self.incident_evidence: Callable[[str], int | None] = lambda _key: None
-        """Log time the evidence of the key's open verdict began; set by the pipeline."""
+        self.incidents: IncidentLookup = incidents if incidents is not None else NoIncidents()
+        """The open incidents (the pipeline's incident engine)."""
         self.now = 0
         """Latest log time processed; set by the pipeline before it saves state."""
         self.site = SiteProfile()

@@ -15,6 +15,7 @@ from typing import ClassVar
 
 from kerio_watch.detect.base import RuleDoc, Signal
 from kerio_watch.detect.context import Context
+from kerio_watch.detect.state import Stateless
 from kerio_watch.enrich.messages import Submission
 from kerio_watch.severity import Severity
 
@@ -34,7 +35,7 @@ class FromMismatchOptions:
     score_same_name: int = 15
 
 
-class FromMismatchDetector:
+class FromMismatchDetector(Stateless):
     """Flags messages whose From is neither the authenticated account nor its own."""
 
     name: ClassVar[str] = "from_mismatch"

@@ -91,7 +91,7 @@ class Learner:
     def _holding(self, account: str, ts: int, item: Held | None = None) -> bool:
         """Whether learning about ``account`` is held now (keeping ``item`` aside)."""
         ctx = self.ctx
-        severity = ctx.open_incident(account)
+        severity = ctx.incidents.severity_of(account)
         if severity < HOLD_LEARNING_AT:
             if self.holds:
                 hold = self.holds.get(account)
@@ -99,7 +99,7 @@ class Learner:
                     self._end_hold(account, hold)
             return False
         hold = self.holds.get(account)
-        opened = ctx.incident_opened(account)
+        opened = ctx.incidents.opened_at(account)
         if hold is None or hold.opened != opened:
             if hold is not None:
                 self._end_hold(account, hold)
@@ -109,7 +109,7 @@ class Learner:
             hold.items.clear()
             if not hold.forgot and opened is not None:
                 hold.forgot = True
-                self._forget(account, ctx.incident_evidence(account) or opened)
+                self._forget(account, ctx.incidents.evidence_since(account) or opened)
             return True
         if ts - hold.since >= PROBATION:
             self._release(hold, account)
@@ -262,7 +262,7 @@ class Learner:
         cur[2] += recipients
 
     def _close(self, account: str, cur: list[int]) -> None:
-        if self.ctx.open_incident(account) < HOLD_LEARNING_AT and not self.holds:
+        if self.ctx.incidents.severity_of(account) < HOLD_LEARNING_AT and not self.holds:
             self._learn_hour(cur[0], cur[1], cur[2], account)
             return
         held = HeldHour(cur[0], cur[1], cur[2])

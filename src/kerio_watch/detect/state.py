@@ -49,6 +49,16 @@ def restore_failed(name: str, exc: Exception) -> None:
     log.warning("ignoring unreadable %s state in the state database: %s", name, exc)
 
 
+class Stateless:
+    """``save`` and ``load`` of a detector that keeps no state between runs."""
+
+    def save(self, store: Any) -> None:
+        """Nothing to save."""
+
+    def load(self, store: Any) -> None:
+        """Nothing to restore."""
+
+
 class SavedState:
     """``save`` and ``load`` for a detector, around its own three methods.
 

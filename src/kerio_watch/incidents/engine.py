@@ -386,6 +386,10 @@ class IncidentEngine:
             if inc.status == "open" and (current is None or inc.updated > current.updated):
                 self.open[inc.key] = inc
 
+    def apply_ack(self, incident_id: int, status: str, stored: Incident | None) -> Incident | None:
+        """A decision made elsewhere (:func:`.lifecycle.decide`); the incident concerned."""
+        return lifecycle.decide(self.open, self.changed, incident_id, status, stored)
+
     def take_changed(self) -> list[Incident]:
         """Incidents changed since the last call (to be saved)."""
         out = list(self.changed.values())

@@ -19,7 +19,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from kerio_watch.severity import Severity
 
@@ -39,6 +39,38 @@ class HasLifecycle(Protocol):
     severity: Severity
     updated: int
     quiet_since: int | None
+
+
+class Decidable(Protocol):
+    """What a decision reads and sets of an incident."""
+
+    id: int
+    key: str
+    status: str
+
+
+D = TypeVar("D", bound=Decidable)
+
+
+def decide(
+    open_: dict[str, D], changed: dict[int, D], incident_id: int, status: str, stored: D | None
+) -> D | None:
+    """Apply a decision made elsewhere (``ack``, the dashboard) to an engine's incidents
+    (open by key, changed by id): ``benign``/``resolved`` close the one held in memory
+    (returned, None if not held); ``undo`` drops its change and reopens ``stored`` (the
+    saved copy) when it is open again and its key has no open incident."""
+    if status == "undo":
+        changed.pop(incident_id, None)
+        if stored is not None and stored.status == "open" and stored.key not in open_:
+            open_[stored.key] = stored
+        return stored
+    inc = changed.get(incident_id) or next((i for i in open_.values() if i.id == incident_id), None)
+    if inc is not None:
+        inc.status = status
+        if open_.get(inc.key) is inc:
+            del open_[inc.key]
+        changed[inc.id] = inc
+    return inc
 
 
 def expires(inc: HasLifecycle) -> bool:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from kerio_watch.detect.profile import Profile
 from kerio_watch.incidents.decision import Decision
-from kerio_watch.incidents.engine import Incident, IncidentEngine
+from kerio_watch.incidents.engine import IncidentEngine
 from kerio_watch.incidents.teach import Lesson, apply, lesson, unteach
 from kerio_watch.store.base import Store
 
@@ -27,12 +27,6 @@ class Memory:
     dirty: set[str]
 
 
-def _in_memory(engine: IncidentEngine, incident_id: int) -> Incident | None:
-    return engine.changed.get(incident_id) or next(
-        (i for i in engine.open.values() if i.id == incident_id), None
-    )
-
-
 def _record(store: Store, incident_id: int, ref: str) -> Decision | None:
     if not ref.isdigit():
         return None
@@ -40,13 +34,7 @@ def _record(store: Store, incident_id: int, ref: str) -> Decision | None:
 
 
 def _decided(mem: Memory, store: Store, incident_id: int, kind: str, rec: Decision | None) -> None:
-    engine = mem.engine
-    inc = _in_memory(engine, incident_id)
-    if inc is not None:
-        inc.status = kind
-        if engine.open.get(inc.key) is inc:
-            del engine.open[inc.key]
-        engine.changed[inc.id] = inc
+    inc = mem.engine.apply_ack(incident_id, kind, None)
     if kind != "benign":
         return
     stored = inc or store.incident(incident_id)
@@ -61,13 +49,9 @@ def _decided(mem: Memory, store: Store, incident_id: int, kind: str, rec: Decisi
 
 
 def _undone(mem: Memory, store: Store, incident_id: int, rec: Decision | None) -> None:
-    engine = mem.engine
-    inc = store.incident(incident_id)
-    engine.changed.pop(incident_id, None)
+    inc = mem.engine.apply_ack(incident_id, "undo", store.incident(incident_id))
     if inc is None:
         return
-    if inc.status == "open" and inc.key not in engine.open:
-        engine.open[inc.key] = inc
     user = inc.user
     if rec is not None and rec.taught and user and user in mem.profiles:
         unteach(mem.profiles[user], rec.taught)

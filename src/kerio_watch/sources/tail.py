@@ -17,12 +17,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Any
 
 from kerio_watch.formats.envelope import StampParser
+from kerio_watch.log import note
 from kerio_watch.sources.files import MAX_LINE, LogFile
-
-logger = logging.getLogger("kerio_watch.sources.follow")
 
 HEAD_BYTES = 4096
 """The identity hash covers the first line, or its first this many bytes."""
@@ -32,11 +30,6 @@ LONG_LINE = 1 << 20
 """A line longer than this is cut to its first :data:`KEEP_BYTES` while it is read."""
 KEEP_BYTES = MAX_LINE * 4
 _GZIP_MAGIC = b"\x1f\x8b"
-
-
-def note(level: int, event: str, **fields: Any) -> None:
-    """Log a structured event (``event`` plus key=value fields) for the service log."""
-    logger.log(level, event, extra={"kv": fields})
 
 
 class State(Enum):

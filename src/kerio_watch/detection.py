@@ -1,0 +1,86 @@
+"""The detection stage: detectors score events into signals, then the learner learns.
+
+Detectors see the events of the kinds they want (and the enrichment's submissions);
+their signals go to ``sink`` (the pipeline folds them into incidents). The learner
+updates profiles after scoring, so an event never vouches for itself. Everything here
+runs on the time written in the log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from kerio_watch.detect import build_detectors
+from kerio_watch.detect.base import Signal
+from kerio_watch.detect.context import Context
+from kerio_watch.detect.learner import Learner
+from kerio_watch.enrich.messages import Submission
+from kerio_watch.events import Event
+from kerio_watch.store.base import Store
+
+Observe = Callable[[Any], Sequence[Signal] | None]
+
+
+class Detection:
+    """The detectors (by event kind) and the learner of one run.
+
+    Raises:
+        ConfigError: (when built) an unknown detector or a bad detector option.
+    """
+
+    def __init__(self, ctx: Context, sink: Callable[[Sequence[Signal]], None]) -> None:
+        self.ctx = ctx
+        self.sink = sink
+        self.detectors = build_detectors(ctx)
+        self.dispatch: dict[str, list[Observe]] = {}
+        for det in self.detectors:
+            for kind in det.wants:
+                self.dispatch.setdefault(kind, []).append(det.observe)
+        self.learner = Learner(ctx)
+
+    def observe(self, event: Event, sub: Submission | None) -> None:
+        """Score an event (then its submission, if any); then learn from it."""
+        dispatch = self.dispatch
+        handlers = dispatch.get(event.kind)
+        if handlers:
+            for observe in handlers:
+                signals = observe(event)
+                if signals:
+                    self.sink(signals)
+        if sub is not None:
+            handlers = dispatch.get("submission")
+            if handlers:
+                for observe in handlers:
+                    signals = observe(sub)
+                    if signals:
+                        self.sink(signals)
+            self.learner.submission(sub)
+        else:
+            self.learner.event(event)
+
+    def external(self, event: Event) -> None:
+        """Score an event from outside the logs (no learning)."""
+        for observe in self.dispatch.get(event.kind, ()):
+            signals = observe(event)
+            if signals:
+                self.sink(signals)
+
+    def tick(self, now: int) -> None:
+        """Time-driven checks at log time ``now``: windows that ended, hours."""
+        for det in self.detectors:
+            signals = det.flush(now)
+            if signals:
+                self.sink(signals)
+        self.learner.flush(now)
+
+    def load_detectors(self, store: Store) -> None:
+        """Restore each detector's saved state."""
+        for det in self.detectors:
+            det.load(store)
+
+    def save(self, store: Store) -> None:
+        """Save each detector's state, then the learner's."""
+        for det in self.detectors:
+            det.save(store)
+        self.learner.save(store)

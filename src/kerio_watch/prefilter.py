@@ -1,0 +1,86 @@
+"""The pipeline's side of a format's pre-parse filter: it counts the lines dropped.
+
+mail.log's filter (:func:`kerio_watch.formats.mail.untracked_deliveries`) drops the
+``Sent:`` lines of messages no account sent before they are parsed. Each dropped line
+is still counted as a ``message_delivery`` (and against the ``Sent:`` watermark) here,
+exactly as if it had been parsed; the native reader counts whole runs of them at once
+(:meth:`Prefilter.count_dropped_deliveries`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Container
+
+from kerio_watch.formats.mail import untracked_deliveries
+from kerio_watch.marks import SENT_MARK, Watermarks
+from kerio_watch.runstats import RunStats
+from kerio_watch.sources.files import SkipLine
+from kerio_watch.timebase import Timebase
+from kerio_watch.timeguard import TimeGuard
+
+
+class Prefilter:
+    """Counts the lines the formats' pre-filters drop.
+
+    Args:
+        tracked: the Queue-IDs of the messages the message join holds.
+    """
+
+    def __init__(
+        self,
+        tracked: Container[str],
+        timebase: Timebase,
+        guard: TimeGuard,
+        stats: RunStats,
+        marks: Watermarks,
+    ) -> None:
+        self.timebase = timebase
+        self.guard = guard
+        self.stats = stats
+        self.marks = marks
+        self.skip_line: SkipLine = untracked_deliveries(tracked, self._untracked)
+        """(on-disk line, local time) -> None to process the line; else the event kind to
+        count it as, or ``""`` when an earlier run already processed it (a re-scan)."""
+
+    def _untracked(self, local_ts: int) -> str | None:
+        if not self.guard.near(self.timebase.to_utc(local_ts)):
+            return None  # parsed and judged like any other line (kerio_watch.timeguard)
+        return self.count_skipped_delivery(local_ts)
+
+    def count_skipped_delivery(self, local_ts: int, path: str = "") -> str:
+        """Count one ``Sent:`` line the filter drops; what the filter returns for it.
+
+        The native reader drops such lines unread: one whose time is implausible
+        (:mod:`kerio_watch.timeguard`) is set aside here instead, counted and noted (its
+        text was not kept), never counted as processed nor moving a watermark.
+        """
+        utc = self.timebase.to_utc(local_ts)
+        guard = self.guard
+        if guard.ref is not None and not guard.near(utc):
+            guard.note(path, 0, utc, guard.why(utc) + " (a Sent: line, not kept)", "")
+            return ""
+        stats = self.stats
+        stats.skipped += 1
+        if self.marks.already_seen(SENT_MARK, utc):
+            stats.already_seen += 1
+            return ""
+        stats.events["message_delivery"] += 1
+        return "message_delivery"
+
+    def count_dropped_deliveries(self, n: int, first: int, last: int, at_last: int) -> bool:
+        """Count ``n`` dropped ``Sent:`` lines at once (the native reader), if exact.
+
+        ``first`` and ``last`` are their lowest and highest UTC times, ``at_last`` how
+        many are at ``last``. Exactly what ``n`` calls of :meth:`count_skipped_delivery`
+        do when none is at or before the watermark; False (nothing counted) otherwise.
+        """
+        if self.marks.reaches(SENT_MARK, first):
+            return False
+        guard = self.guard
+        if guard.ref is not None and not (guard.near(first) and guard.near(last)):
+            return False  # line by line: the implausible ones are set aside
+        stats = self.stats
+        stats.skipped += n
+        stats.events["message_delivery"] += n
+        self.marks.add_run(SENT_MARK, last, at_last)
+        return True

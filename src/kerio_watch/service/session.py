@@ -1,0 +1,238 @@
+"""What the follower holds open (see :mod:`kerio_watch.service`): store, follower, pipeline,
+router and responder, built together from one configuration and closed together."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from kerio_watch.alerts.model import Alert
+from kerio_watch.alerts.router import Router
+from kerio_watch.app.config import load_config
+from kerio_watch.config import Config
+from kerio_watch.log import note
+from kerio_watch.pipeline import Pipeline
+from kerio_watch.respond.worker import Responder, start_responder
+from kerio_watch.runner import Wiring, build, timebase_for
+from kerio_watch.service.state import (
+    META_PREFIX,
+    FollowLock,
+    Marks,
+    ServiceOptions,
+    Totals,
+)
+from kerio_watch.sources.follow import Follower
+from kerio_watch.store import open_store
+from kerio_watch.store.base import FileCheckpoint, Store
+from kerio_watch.timebase import Timebase
+
+AlertOutput = Callable[[Alert], None]
+"""Called with each alert once its save has committed."""
+
+
+class Session:
+    """The state of a :class:`~kerio_watch.service.loop.FollowService` and how it is built.
+
+    Args:
+        paths: log files and directories.
+        config_path: the TOML configuration (None: ``$KERIO_WATCH_CONFIG`` or defaults).
+        db_path: the state database.
+        output: called with each alert once its save has committed (stdout printing).
+        options: timing.
+    """
+
+    def __init__(
+        self,
+        paths: Sequence[str],
+        config_path: Path | None,
+        db_path: Path,
+        output: AlertOutput | None = None,
+        options: ServiceOptions | None = None,
+    ) -> None:
+        self.paths = list(paths)
+        self.config_path = config_path
+        self.db_path = db_path
+        self.output = output
+        self.options = options or ServiceOptions()
+        self.config: Config = load_config(config_path)
+        self.lock = FollowLock(db_path)
+        self.store: Store | None = None
+        self.pipeline: Pipeline | None = None
+        self.follower: Follower | None = None
+        self.router: Router | None = None
+        self.timebase: Timebase | None = None
+        self.responder: Responder | None = None
+        self.totals = Totals()
+        self._new_alerts: list[Alert] = []
+        self._wake = threading.Event()
+        self._stop = False
+        self._reload = False
+        self._marks = Marks()
+        self._unsaved = 0
+        self._last_save = 0.0
+        self._last_beat = 0.0
+        self._last_deliver = 0.0
+        self._last_progress = 0.0
+        self.exit_status = 0
+        self._scan_marks = "{}"
+        self._pending: list[FileCheckpoint] = []
+        self._committed: list[FileCheckpoint] = []
+        """The file positions of the last commit (what a failure leaves unprocessed)."""
+        self._initialized = False
+
+    # -- Kerio's Administration API (see kerio_watch.respond) ------------------------------
+    def _start_responder(self) -> None:
+        self.responder = start_responder(self.config, self.db_path, self.timebase)
+
+    def _stop_responder(self) -> None:
+        if self.responder is not None:
+            self.responder.stop()
+            self.responder = None
+
+    # -- state --------------------------------------------------------------------------
+    def _open(self) -> None:
+        """Take the lock, open the database, build the pipeline (errors are fatal here)."""
+        self.lock.acquire()
+        try:
+            self.store = open_store(self.db_path)
+            self._build()
+        except BaseException:
+            self._close()
+            self.lock.release()
+            raise
+
+    def _build(self) -> None:
+        store = self.store
+        assert store is not None  # noqa: S101
+        first = store.get_meta(META_PREFIX + "initialized") is None
+        self.follower = Follower(
+            self.paths, store.follow_checkpoints(), first_start=first, options=self.options.follow
+        )
+        if self.timebase is None or not first:
+            self.timebase = self._timebase(store)
+        self.totals = Totals.from_json(store.get_meta(META_PREFIX + "stats"))
+        self._make_pipeline(self.config)
+        self._marks.lines = 0
+
+    def _timebase(self, store: Store) -> Timebase:
+        follower = self.follower
+        assert follower is not None  # noqa: S101
+        return timebase_for(
+            self.config,
+            store,
+            lambda: [f.source for f in follower.files.values() if not f.compressed],
+            store.get_meta(META_PREFIX + "timebase_delta"),
+        )
+
+    def _make_pipeline(self, config: Config) -> None:
+        """A pipeline (and router) for ``config`` over the open store.
+
+        Raises:
+            ConfigError: the detectors or sinks of ``config`` are invalid.
+        """
+        store, timebase = self.store, self.timebase
+        assert store is not None and timebase is not None  # noqa: S101
+        # Checkpoints make every line count once. Log-time watermarks only skip what a
+        # ``scan`` of this database processed before follow first started: follow's own
+        # progress must not be used, as lines after a checkpoint may share its second.
+        scan_marks = store.get_meta(META_PREFIX + "scan_marks")
+        if scan_marks is None:
+            marks = store.watermarks()
+            self._scan_marks = json.dumps(marks)
+        else:
+            self._scan_marks = scan_marks
+            marks = {k: (int(v[0]), int(v[1])) for k, v in json.loads(scan_marks).items()}
+        wiring = Wiring(
+            hold=True,
+            marks=marks,
+            listeners=[self._on_alert],
+            on_save=[self._on_save],
+            sinks=True,
+            notify=self._wake.set,
+        )
+        run = build(config, store, timebase, wiring)
+        self.pipeline, self.router, self.config = run.pipeline, run.router, config
+        if self.follower is not None:
+            self.follower.when = run.pipeline.merge_time
+        self._marks.new_pipeline()
+
+    def _on_alert(self, alert: Alert, reported: bool) -> None:
+        if reported:
+            self._new_alerts.append(alert)
+
+    def _on_save(self, store: Store) -> None:
+        """Inside the pipeline's transaction: checkpoints, totals, status metadata."""
+        follower, pipeline, timebase = self.follower, self.pipeline, self.timebase
+        assert follower is not None and pipeline is not None and timebase is not None  # noqa: S101
+        self._pending = follower.checkpoints()
+        store.replace_follow_checkpoints(self._pending)
+        stats = pipeline.stats
+        totals = self.totals
+        totals.add(self._marks, follower.lines, follower.no_timestamp, stats)
+        now = _iso_now()
+        meta = {
+            "initialized": "1",
+            "scan_marks": self._scan_marks,
+            "stats": totals.to_json(),
+            "checkpoint_at": now,
+            "heartbeat": now,
+            "pid": str(os.getpid()),
+            "paths": json.dumps(self.paths),
+        }
+        if stats.last_ts is not None:
+            meta["last_event"] = pipeline.format_time(stats.last_ts)
+        if timebase.inferred and timebase.had_hint:
+            meta["timebase_delta"] = str(timebase.delta)
+        for key, value in meta.items():
+            store.set_meta(META_PREFIX + key, value)
+
+    def _heartbeat(self) -> None:
+        store = self.store
+        assert store is not None  # noqa: S101
+        with store.transaction():
+            store.set_meta(META_PREFIX + "heartbeat", _iso_now())
+            store.set_meta(META_PREFIX + "pid", str(os.getpid()))
+        self._last_beat = time.monotonic()
+
+    def _progress(self, now: float) -> None:
+        self._last_progress = now
+        follower = self.follower
+        if follower is None:
+            return
+        files = follower.status()
+        lag = sum(max(0, f.size - f.offset) for f in files if not f.compressed)
+        note(
+            logging.INFO,
+            "progress",
+            lines=self.totals.lines,
+            alerts=self.totals.alerts,
+            files=len(files),
+            lag_bytes=lag,
+        )
+
+    def _close(self) -> None:
+        if self.router is not None:
+            with contextlib.suppress(Exception):
+                self.router.close()
+            self.router = None
+        if self.follower is not None:
+            self.follower.close()
+            self.follower = None
+        if self.store is not None:
+            with contextlib.suppress(Exception):
+                self.store.close()
+            self.store = None
+        self.pipeline = None
+        self._new_alerts = []
+        self._unsaved = 0
+
+
+def _iso_now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")

@@ -1,0 +1,226 @@
+"""Finding and identifying the files a :class:`~kerio_watch.sources.follow.Follower`
+follows: listing the watched paths, a new file's log and identity, where a file seen
+again resumes, whether a new file is an old copy, and the checkpoints of files."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import stat
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from kerio_watch.errors import SourceError
+from kerio_watch.log import note
+from kerio_watch.sources.files import LogFile, discover
+from kerio_watch.sources.identity import all_older, stamp_of
+from kerio_watch.sources.tail import FollowedFile, State, is_gzip, read_head, read_head_at
+from kerio_watch.store.base import FileCheckpoint
+
+__all__ = [
+    "OLD_COPY_MARGIN",
+    "FileCheckpoint",
+    "Retired",
+    "adopt",
+    "checkpoint_of",
+    "classify",
+    "continues",
+    "is_old_copy",
+    "list_files",
+    "resume",
+    "retired_checkpoint",
+    "same_file",
+]
+
+OLD_COPY_MARGIN = 3 * 3600
+"""Seconds of log time a new file may start before the newest followed one (DST)."""
+
+
+@dataclass
+class Retired:
+    """The identity and final position of a file that was rotated away or rewritten."""
+
+    checkpoint: FileCheckpoint
+    at: float  # wall clock, for pruning
+
+
+def list_files(paths: Iterable[str]) -> dict[tuple[int, int], tuple[str, os.stat_result]]:
+    """(dev, ino) -> (path, stat) of every regular file under the watched paths."""
+    found: dict[tuple[int, int], tuple[str, os.stat_result]] = {}
+    for text in paths:
+        try:
+            st = Path(text).stat()
+        except OSError:
+            continue
+        if stat.S_ISDIR(st.st_mode):
+            try:
+                entries = sorted(os.scandir(text), key=lambda e: e.name)
+            except OSError as exc:
+                note(logging.WARNING, "cannot_list", path=text, error=exc.strerror)
+                continue
+            for entry in entries:
+                try:
+                    est = entry.stat()
+                except OSError:
+                    continue
+                if stat.S_ISREG(est.st_mode):
+                    found.setdefault((est.st_dev, est.st_ino), (entry.path, est))
+        elif stat.S_ISREG(st.st_mode):
+            found.setdefault((st.st_dev, st.st_ino), (text, st))
+    return found
+
+
+def adopt(path: str, st: os.stat_result, seq: int, now: float) -> FollowedFile:
+    """A file seen for the first time (the ``seq``-th, at monotonic ``now``): its log
+    and identity."""
+    compressed = is_gzip(path)
+    source = classify(path)
+    f = FollowedFile(
+        path=path,
+        dev=st.st_dev,
+        ino=st.st_ino,
+        source=source or LogFile(path, None),
+        seq=seq,
+        size=st.st_size,
+        mtime_ns=st.st_mtime_ns,
+        compressed=compressed,
+        changed_at=now,
+    )
+    if source is None:
+        f.state = State.IGNORED
+        return f
+    _identify(f)
+    return f
+
+
+def _identify(f: FollowedFile) -> None:
+    """Hash the first complete line (None yet: the file stays PENDING)."""
+    found = read_head_at(f)
+    if found is None:
+        return
+    f.head_at, head = found
+    f.first_hash = hashlib.sha256(head).hexdigest()
+    f.head_len = len(head)
+    f.first_ts = stamp_of(f, head)
+
+
+def is_old_copy(f: FollowedFile, files: Iterable[FollowedFile], retired: Iterable[Retired]) -> bool:
+    """A file never seen whose lines are all older than a file already followed.
+
+    New files (rotated, dated, or filled and compressed between two polls or while
+    kerio-watch was stopped) hold lines after what was read; a copy of an old log or
+    an old archive does not (a scan of this database would skip all its lines as
+    already processed). The margin covers the hour repeated when daylight saving
+    time ends.
+    """
+    if f.first_ts is None:
+        return False
+    log = f.log
+    newest = max(
+        (
+            g.first_ts
+            for g in files
+            if g is not f
+            and g.first_ts is not None
+            and g.log == log
+            and g.first_hash
+            and g.state in (State.LIVE, State.GONE, State.TWIN)
+        ),
+        default=None,
+    )
+    for r in retired:
+        cp = r.checkpoint
+        if (cp.log or "") == log and cp.first_ts is not None:
+            newest = cp.first_ts if newest is None else max(newest, cp.first_ts)
+    return newest is not None and all_older(f, newest - OLD_COPY_MARGIN)
+
+
+def resume(f: FollowedFile, cp: FileCheckpoint) -> None:
+    """Where a file found again at start resumes (its saved position)."""
+    if cp.size < 0:  # skipped before: still skipped
+        f.total = -1
+        f.state = State.DONE
+        return
+    if f.compressed:
+        f.offset = cp.offset
+        f.lineno = cp.lineno
+        if cp.size < 0 or (cp.size and cp.offset >= cp.size):
+            f.total = cp.size
+            f.state = State.DONE
+        else:
+            f.state = State.LIVE
+        return
+    f.state = State.LIVE
+    if f.size < cp.offset:
+        note(logging.WARNING, "rotation", kind="truncated_while_stopped", path=f.path)
+        return
+    f.offset = cp.offset
+    f.lineno = cp.lineno
+    note(logging.INFO, "file_opened", path=f.path, log=f.log, offset=f.offset, resumed=True)
+
+
+def retired_checkpoint(cp: FileCheckpoint, at: float) -> FileCheckpoint | None:
+    """The checkpoint of a file no longer followed (None: it had no identity)."""
+    if not cp.first_hash:
+        return None
+    return FileCheckpoint(
+        cp.dev,
+        cp.ino,
+        cp.first_hash,
+        cp.path,
+        cp.log,
+        cp.offset,
+        cp.lineno,
+        cp.size,
+        cp.compressed,
+        True,
+        cp.updated or int(at),
+        cp.first_ts,
+    )
+
+
+def same_file(f: FollowedFile, path: str, st: os.stat_result) -> bool:
+    """Whether the inode still holds the file read so far (not rewritten, not reused)."""
+    if is_gzip(path) != f.compressed:
+        return False
+    if not f.compressed and st.st_size < f.offset:
+        return False
+    head = read_head(f, path)
+    return head is not None and hashlib.sha256(head).hexdigest() == f.first_hash
+
+
+def checkpoint_of(f: FollowedFile, at: float) -> FileCheckpoint:
+    """A followed file's position (``at``: wall-clock seconds, its label)."""
+    return FileCheckpoint(
+        f.dev,
+        f.ino,
+        f.first_hash,
+        f.path,
+        f.source.log,
+        f.offset,
+        max(f.lineno, 0),
+        f.total if f.compressed or f.state is State.DONE else f.size,
+        f.compressed,
+        f.state is State.GONE,
+        int(at),
+        f.first_ts,
+    )
+
+
+def continues(f: FollowedFile, cp: FileCheckpoint) -> bool:
+    """A file with a retired identity's first line continues it (unless it is the same
+    inode cut below the old position: that is a truncation, read from the start)."""
+    return (cp.dev, cp.ino) != (f.dev, f.ino) or f.compressed or f.size >= cp.offset
+
+
+def classify(path: str) -> LogFile | None:
+    """The log a file holds, by name and content (None: not a Kerio log)."""
+    try:
+        found = discover([path])
+    except SourceError as exc:
+        if "permission denied" in str(exc):
+            note(logging.WARNING, "cannot_read", path=path, error="permission denied")
+        return None
+    return found[0] if found else None
