@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 
 from kerio_watch.config import config_from_dict
 from kerio_watch.detect import DETECTORS
-from kerio_watch.detect.base import Signal
 from kerio_watch.events import (
     Event,
     HostBlocked,
@@ -30,6 +29,7 @@ from kerio_watch.pipeline import Pipeline
 from kerio_watch.severity import Severity
 from kerio_watch.store.sqlite import SQLiteStore
 from kerio_watch.timebase import Timebase
+from kerio_watch.values.signal import Signal
 
 MONDAY = int(datetime(2026, 3, 2, tzinfo=UTC).timestamp())
 LAN = "192.168.1.0/24"

@@ -16,10 +16,8 @@ from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any
 
-from kerio_watch.alerts.model import Alert
 from kerio_watch.config import Config
 from kerio_watch.detect import all_rules, build_detectors
-from kerio_watch.detect.base import Signal
 from kerio_watch.detect.context import Context
 from kerio_watch.detect.direct_smtp import MAIL_PORTS
 from kerio_watch.detect.learner import Learner
@@ -48,6 +46,8 @@ from kerio_watch.store.base import Store
 from kerio_watch.store.journal import Journal
 from kerio_watch.timebase import Timebase
 from kerio_watch.timeguard import TimeGuard
+from kerio_watch.values.alert import Alert
+from kerio_watch.values.signal import Signal
 
 MESSAGES_MAX_AGE = 2 * 3600
 """Messages younger than this (log time) are saved between runs ..."""

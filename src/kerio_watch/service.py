@@ -42,7 +42,6 @@ from types import FrameType
 from typing import IO, Any
 
 from kerio_watch import __version__
-from kerio_watch.alerts.model import Alert
 from kerio_watch.alerts.router import Router
 from kerio_watch.config import Config, load_config
 from kerio_watch.errors import ConfigError, KerioWatchError, StoreError
@@ -52,12 +51,14 @@ from kerio_watch.respond.worker import Responder, feed_snapshots, start_responde
 from kerio_watch.sources.files import infer_initial_delta
 from kerio_watch.sources.follow import Follower, FollowOptions, note
 from kerio_watch.store import open_store
-from kerio_watch.store.base import FileCheckpoint, Store
+from kerio_watch.store.base import Store
 from kerio_watch.store.diagnose import DatabaseUnusable, is_damage, is_readonly, unusable
 from kerio_watch.store.journal import Journal
 from kerio_watch.store.lock import WriterLock, lock_holder
 from kerio_watch.store.timezone import initial_timebase
 from kerio_watch.timebase import Timebase
+from kerio_watch.values.alert import Alert
+from kerio_watch.values.checkpoint import FileCheckpoint
 
 logger = logging.getLogger("kerio_watch.service")
 

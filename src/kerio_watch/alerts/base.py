@@ -23,13 +23,13 @@ from dataclasses import MISSING, dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Generic, Protocol, TypeVar, runtime_checkable
 
-from kerio_watch.alerts.model import Alert
 from kerio_watch.alerts.timing import format_duration, parse_clock, parse_duration
 from kerio_watch.config import scalar_matches
 from kerio_watch.errors import ConfigError, SinkError
 from kerio_watch.masking import MASK, mask_url
 from kerio_watch.severity import SEVERITY_NAMES, Severity
 from kerio_watch.textsafe import printable
+from kerio_watch.values.alert import Alert
 
 
 def option(

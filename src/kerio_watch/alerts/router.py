@@ -46,8 +46,13 @@ from typing import Any
 from kerio_watch.alerts import SINKS
 from kerio_watch.alerts.base import Digest, DigestSink, Sink
 from kerio_watch.alerts.digest import build_digest
-from kerio_watch.alerts.model import Alert
-from kerio_watch.alerts.queue import (
+from kerio_watch.alerts.render import held_back_alert
+from kerio_watch.alerts.timing import GIVE_UP_AFTER, backoff, last_slot, parse_clock
+from kerio_watch.alerts.workers import STUCK_GRACE, Job, Outcome, SinkWorker
+from kerio_watch.config import Config
+from kerio_watch.store.base import Store
+from kerio_watch.values.alert import Alert
+from kerio_watch.values.delivery import (
     ALERT,
     COLLECTED,
     DIGEST,
@@ -61,11 +66,6 @@ from kerio_watch.alerts.queue import (
     SUMMARY,
     Delivery,
 )
-from kerio_watch.alerts.render import held_back_alert
-from kerio_watch.alerts.timing import GIVE_UP_AFTER, backoff, last_slot, parse_clock
-from kerio_watch.alerts.workers import STUCK_GRACE, Job, Outcome, SinkWorker
-from kerio_watch.config import Config
-from kerio_watch.store.base import Store
 
 log = logging.getLogger(__name__)
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from kerio_watch.config import Config, UserConfig, parse_office_hours
-from kerio_watch.detect.profile import Profile
 from kerio_watch.detect.site import SiteProfile
 from kerio_watch.enrich.geo import NetInfo, open_geo
 from kerio_watch.enrich.messages import MessageTracker, SessionTracker
 from kerio_watch.enrich.network import Networks, network_of
 from kerio_watch.timebase import Timebase
+from kerio_watch.values.profile import Profile
 
 
 class Context:

@@ -51,10 +51,11 @@ from kerio_watch.detect.smtp_hosts import (
 )
 from kerio_watch.detect.state import SavedState
 from kerio_watch.detect.window import Recent, count
-from kerio_watch.enrich.network import Networks, is_ip
+from kerio_watch.enrich.network import Networks
 from kerio_watch.events import Connection
 from kerio_watch.severity import Severity
 from kerio_watch.textsafe import printable
+from kerio_watch.values.ip import is_ip
 
 if TYPE_CHECKING:
     from kerio_watch.store.base import Store

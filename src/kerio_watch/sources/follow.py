@@ -67,7 +67,7 @@ from kerio_watch.sources.tail import (
     read_lines,
     size_of,
 )
-from kerio_watch.store.base import FileCheckpoint
+from kerio_watch.values.checkpoint import FileCheckpoint
 
 __all__ = ["Batch", "FileStatus", "FollowOptions", "Follower", "State", "note"]
 
