@@ -27,7 +27,8 @@ from kerio_watch.events import (
 )
 from kerio_watch.pipeline import Pipeline
 from kerio_watch.severity import Severity
-from kerio_watch.store.sqlite import SQLiteStore
+from kerio_watch.store.base import Store
+from kerio_watch.store.memory import MemoryStore
 from kerio_watch.timebase import Timebase
 from kerio_watch.values.signal import Signal
 
@@ -153,7 +154,7 @@ def pipeline(
     options: dict[str, dict[str, Any]] | None = None,
     site: dict[str, Any] | None = None,
     users: dict[str, dict[str, Any]] | None = None,
-    store: SQLiteStore | None = None,
+    store: Store | None = None,
     state: dict[str, Any] | None = None,
     enrich: dict[str, Any] | None = None,
 ) -> Recorder:
@@ -173,7 +174,7 @@ def pipeline(
             "enrich": enrich or {"geo": "off"},
         }
     )
-    p = Recorder(config, store or SQLiteStore(":memory:"), Timebase(ZoneInfo("UTC")))
+    p = Recorder(config, store or MemoryStore(), Timebase(ZoneInfo("UTC")))
     p.signals = []
     return p
 
