@@ -58,7 +58,7 @@ from kerio_watch.textsafe import printable
 from kerio_watch.values.ip import is_ip
 
 if TYPE_CHECKING:
-    from kerio_watch.store.base import Store
+    from kerio_watch.store.base import IncidentStore, Store
 
 RULE = "kerio.firewall.direct_smtp"
 NAME = "direct_smtp"
@@ -388,7 +388,7 @@ class DirectSmtpDetector(SavedState):
         self.mail = MailServers(self.mail.need_matches, self.mail.need_share)
 
 
-def benign_hosts(store: Store) -> set[str]:
+def benign_hosts(store: IncidentStore) -> set[str]:
     """LAN machines whose direct-SMTP incident an administrator marked benign."""
     return {
         inc.key[len(KEY_PREFIX) :]
