@@ -20,7 +20,7 @@ from kerio_watch.respond.views import QUEUE_KEY, STATUS_KEY
 from kerio_watch.respond.worker import Responder
 from kerio_watch.severity import Severity
 from kerio_watch.store import open_store
-from kerio_watch.store.responses import ResponseStore
+from kerio_watch.store.sqlite.responses import ResponseStore
 from kerio_watch.values.incident import Incident
 
 from .conftest import Kerio, wait_for

@@ -15,7 +15,7 @@ from kerio_watch.respond.contain import Containment
 from kerio_watch.severity import Severity
 from kerio_watch.store import open_store
 from kerio_watch.store.base import Store
-from kerio_watch.store.responses import ResponseStore
+from kerio_watch.store.sqlite.responses import ResponseStore
 from kerio_watch.values.incident import Incident
 
 from .conftest import GROUP, Kerio

@@ -16,7 +16,7 @@ from kerio_watch.cli import main
 from kerio_watch.respond.contain import Containment
 from kerio_watch.severity import Severity
 from kerio_watch.store import open_store
-from kerio_watch.store.responses import ResponseStore
+from kerio_watch.store.sqlite.responses import ResponseStore
 from kerio_watch.values.incident import Incident
 from kerio_watch.values.profile import Profile
 from kerio_watch.web.app import create_app

@@ -3,7 +3,15 @@ backends (the ``store`` fixture)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
+from kerio_watch.errors import StoreError
 from kerio_watch.store.base import Store
+from kerio_watch.store.memory import MemoryStore
+from kerio_watch.store.sqlite import SQLiteStore
+from kerio_watch.store.sqlite.responses import ResponseStore
 from kerio_watch.values.delivery import Delivery
 
 H = 3600
@@ -95,3 +103,12 @@ def test_activity_totals_search_and_prune(store: Store) -> None:
     ]
     assert store.prune_activity(2 * H + 10) == 2
     assert [r[0] for r in store.activity()] == [2 * H, 5 * H]
+
+
+def test_containment_journal_needs_the_sqlite_store(tmp_path: Path) -> None:
+    """The containment journal lives in the SQLite database; the in-memory store says so."""
+    with pytest.raises(StoreError, match="containment needs the SQLite state database"):
+        ResponseStore(MemoryStore())
+    store = SQLiteStore(tmp_path / "state.db")
+    assert ResponseStore(store).actions() == []
+    store.close()

@@ -22,7 +22,7 @@ from kerio_watch.incidents.playbook import Step
 from kerio_watch.incidents.teach import describe
 from kerio_watch.report.servertime import ServerTime
 from kerio_watch.respond.views import RELEASABLE, print_actions
-from kerio_watch.store.responses import ActionRecord
+from kerio_watch.store.sqlite.responses import ActionRecord
 from kerio_watch.textsafe import printable
 from kerio_watch.values.decision import Decision
 from kerio_watch.values.incident import Incident

@@ -20,7 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from kerio_watch.store.base import Store
-from kerio_watch.store.responses import ActionRecord, ResponseStore
+from kerio_watch.store.sqlite.responses import ActionRecord, ResponseStore
 from kerio_watch.textsafe import printable
 from kerio_watch.values.response import ResponseAction, ResponseSection
 

@@ -34,7 +34,7 @@ from kerio_watch.respond.settings import ApiConfigError, KerioApiConfig, read_pa
 from kerio_watch.respond.views import QUEUE_KEY, STATUS_KEY
 from kerio_watch.store import open_store
 from kerio_watch.store.base import Store
-from kerio_watch.store.responses import ResponseStore
+from kerio_watch.store.sqlite.responses import ResponseStore
 from kerio_watch.timebase import Timebase
 from kerio_watch.values.alert import Alert
 

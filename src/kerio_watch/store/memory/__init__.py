@@ -1,7 +1,7 @@
 """An in-memory store: the same protocols as the SQLite store over plain Python
 structures, for unit tests where a database is incidental (and the contract tests that
 hold both backends to the same behaviour). Nothing is kept when it is closed; the
-containment journal (:mod:`kerio_watch.store.responses`) needs the SQLite store."""
+containment journal (:mod:`kerio_watch.store.sqlite.responses`) needs the SQLite store."""
 
 from __future__ import annotations
 
