@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 
 from kerio_watch.app.config import config_from_dict
 from kerio_watch.detect import DETECTORS
-from kerio_watch.detect.base import Signal
 from kerio_watch.events import (
     Event,
     HostBlocked,
@@ -28,8 +27,10 @@ from kerio_watch.events import (
 )
 from kerio_watch.pipeline import Pipeline
 from kerio_watch.severity import Severity
-from kerio_watch.store.sqlite import SQLiteStore
+from kerio_watch.store.base import Store
+from kerio_watch.store.memory import MemoryStore
 from kerio_watch.timebase import Timebase
+from kerio_watch.values.signal import Signal
 
 MONDAY = int(datetime(2026, 3, 2, tzinfo=UTC).timestamp())
 LAN = "192.168.1.0/24"
@@ -153,7 +154,7 @@ def pipeline(
     options: dict[str, dict[str, Any]] | None = None,
     site: dict[str, Any] | None = None,
     users: dict[str, dict[str, Any]] | None = None,
-    store: SQLiteStore | None = None,
+    store: Store | None = None,
     state: dict[str, Any] | None = None,
     enrich: dict[str, Any] | None = None,
 ) -> Recorder:
@@ -173,7 +174,7 @@ def pipeline(
             "enrich": enrich or {"geo": "off"},
         }
     )
-    p = Recorder(config, store or SQLiteStore(":memory:"), Timebase(ZoneInfo("UTC")))
+    p = Recorder(config, store or MemoryStore(), Timebase(ZoneInfo("UTC")))
     p.signals = []
     return p
 

@@ -13,8 +13,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from kerio_watch.alerts.model import Alert
 from kerio_watch.store import open_store
+from kerio_watch.values.alert import Alert
 from logtools import kerio_stamp, recv_line
 
 MAX_HOUR = int(dt.datetime(9999, 12, 31, 23, tzinfo=dt.UTC).timestamp())

@@ -17,12 +17,12 @@ from click.testing import CliRunner, Result
 
 from factories import ALICE, at, feed, office_history, pipeline, recv
 from kerio_watch.cli import main
-from kerio_watch.detect.base import Signal
 from kerio_watch.exitcodes import ExitStatus
-from kerio_watch.incidents.engine import Incident
 from kerio_watch.severity import Severity
 from kerio_watch.store import open_store
 from kerio_watch.store.sqlite import SQLiteStore
+from kerio_watch.values.incident import Incident
+from kerio_watch.values.signal import Signal
 from sitelogs import Site
 
 BOB = "bob@example.com"  # bob from home: access alone, a medium incident closed since

@@ -14,10 +14,11 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from kerio_watch.cli import main
-from kerio_watch.detect.base import Signal
-from kerio_watch.incidents.engine import QUIET_SECONDS, Incident, IncidentEngine
+from kerio_watch.incidents.engine import QUIET_SECONDS, IncidentEngine
 from kerio_watch.severity import Severity
 from kerio_watch.store import open_store
+from kerio_watch.values.incident import Incident
+from kerio_watch.values.signal import Signal
 
 ALICE = "alice@example.com"
 DAY = 86400

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 
-from kerio_watch.alerts.model import Alert
 from kerio_watch.errors import StoreError
 from kerio_watch.service import (
     FollowLock,
@@ -29,6 +28,7 @@ from kerio_watch.service import (
 )
 from kerio_watch.sources.follow import FollowOptions
 from kerio_watch.store import open_store
+from kerio_watch.values.alert import Alert
 from logtools import kerio_stamp, queue_id
 
 

@@ -10,7 +10,7 @@ import pytest
 from kerio_watch.errors import StoreError
 from kerio_watch.store import migrations as mig
 from kerio_watch.store import open_store
-from kerio_watch.store.responses import ResponseStore
+from kerio_watch.store.sqlite.responses import ResponseStore
 
 
 def test_new_database_is_migrated_and_in_wal_mode(tmp_path: Path) -> None:

@@ -16,10 +16,8 @@ from collections.abc import Callable, Iterable, Sequence
 from itertools import chain
 from typing import Any
 
-from kerio_watch.alerts.model import Alert
 from kerio_watch.config import Config
 from kerio_watch.detect import all_rules
-from kerio_watch.detect.base import Signal
 from kerio_watch.detect.context import Context
 from kerio_watch.detect.direct_smtp import MAIL_PORTS
 from kerio_watch.detect.state import STATE_VERSION
@@ -44,6 +42,8 @@ from kerio_watch.store.base import Store
 from kerio_watch.store.journal import Journal
 from kerio_watch.timebase import Timebase
 from kerio_watch.timeguard import TimeGuard
+from kerio_watch.values.alert import Alert
+from kerio_watch.values.signal import Signal
 
 __all__ = ["IP_STATE_DAYS", "SENT_MARK", "AlertListener", "Pipeline", "RunStats", "SaveHook"]
 

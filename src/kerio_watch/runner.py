@@ -18,7 +18,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from kerio_watch.alerts.model import Alert
 from kerio_watch.alerts.router import Router
 from kerio_watch.config import Config
 from kerio_watch.pipeline import AlertListener, Pipeline, SaveHook
@@ -26,6 +25,7 @@ from kerio_watch.sources.files import LogFile, infer_initial_delta
 from kerio_watch.store.base import Store
 from kerio_watch.store.timezone import initial_timebase
 from kerio_watch.timebase import Timebase
+from kerio_watch.values.alert import Alert
 
 Watermarks = dict[str, tuple[int, int]]
 

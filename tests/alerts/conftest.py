@@ -20,8 +20,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
 
-from kerio_watch.alerts.model import Alert
 from kerio_watch.severity import Severity
+from kerio_watch.values.alert import Alert
 
 SMTP_USER = "alerts@example.com"
 SMTP_PASSWORD = "s3cret-pw"

@@ -13,8 +13,8 @@ import pytest
 
 from kerio_watch.alerts.command import CommandSink
 from kerio_watch.alerts.jsonl import alert_record
-from kerio_watch.alerts.model import Alert
 from kerio_watch.errors import SinkError
+from kerio_watch.values.alert import Alert
 
 COPY_STDIN = (
     "import os, sys; data = sys.stdin.read(); "

@@ -13,9 +13,9 @@ import pytest
 
 from kerio_watch.alerts.base import Digest
 from kerio_watch.alerts.email import EmailSink
-from kerio_watch.alerts.model import Alert
 from kerio_watch.errors import SinkError
 from kerio_watch.severity import Severity
+from kerio_watch.values.alert import Alert
 
 from .conftest import SMTP_PASSWORD, SMTP_USER, SMTPServer, free_port
 

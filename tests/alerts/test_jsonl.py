@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from kerio_watch.alerts.jsonl import JsonlSink, alert_record
-from kerio_watch.alerts.model import Alert
 from kerio_watch.errors import SinkError
+from kerio_watch.values.alert import Alert
 
 
 def sink(path: Path) -> JsonlSink:

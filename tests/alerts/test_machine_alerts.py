@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from kerio_watch.alerts.model import Alert
 from kerio_watch.alerts.render import next_steps, subject, text_body
 from kerio_watch.severity import Severity
+from kerio_watch.values.alert import Alert
 
 
 def machine_alert(summary: str = "10.0.3.41 (used by alice@example.com) opened SMTP") -> Alert:

@@ -17,8 +17,6 @@ import pytest
 
 from kerio_watch.alerts import router as router_module
 from kerio_watch.alerts.base import Sink, SinkOptions
-from kerio_watch.alerts.model import Alert
-from kerio_watch.alerts.queue import COLLECTED, FAILED, PENDING, SENDING, SENT, Delivery
 from kerio_watch.alerts.render import HELD_RULE
 from kerio_watch.alerts.router import Router, build_sinks
 from kerio_watch.alerts.timing import GIVE_UP_AFTER
@@ -26,6 +24,8 @@ from kerio_watch.app.config import config_from_dict
 from kerio_watch.config import Config
 from kerio_watch.severity import Severity
 from kerio_watch.store import SQLiteStore, open_store
+from kerio_watch.values.alert import Alert
+from kerio_watch.values.delivery import COLLECTED, FAILED, PENDING, SENDING, SENT, Delivery
 
 from .conftest import HTTPServer, SMTPServer, free_port
 

@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from kerio_watch.alerts.model import Alert
 from kerio_watch.alerts.syslog import BOM, SyslogSink
 from kerio_watch.errors import SinkError
 from kerio_watch.severity import Severity
+from kerio_watch.values.alert import Alert
 
 from .conftest import HOSTILE_USER, free_port, server_context
 

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from kerio_watch.alerts.jsonl import alert_record
-from kerio_watch.alerts.model import Alert
 from kerio_watch.alerts.webhook import WebhookSink
 from kerio_watch.errors import SinkError
+from kerio_watch.values.alert import Alert
 
 from .conftest import HTTPServer, free_port
 

@@ -24,6 +24,8 @@ from kerio_watch.detect import DETECTORS
 from kerio_watch.detect.direct_smtp import RULE
 from kerio_watch.events import Connection, Event
 from kerio_watch.severity import Severity
+from kerio_watch.store.base import Store
+from kerio_watch.store.memory import MemoryStore
 from kerio_watch.store.sqlite import SQLiteStore
 from kerio_watch.timebase import Timebase
 
@@ -172,7 +174,7 @@ def test_configured_servers_relays_and_allowed_hosts_are_not_counted() -> None:
     assert not p.signals
 
 
-def firewall_pipeline(firewall: dict[str, Any], store: SQLiteStore | None = None) -> Recorder:
+def firewall_pipeline(firewall: dict[str, Any], store: Store | None = None) -> Recorder:
     """A pipeline with only this detector and a ``[firewall]`` table."""
     config = config_from_dict(
         {
@@ -181,7 +183,7 @@ def firewall_pipeline(firewall: dict[str, Any], store: SQLiteStore | None = None
             "detectors": {n: {"enabled": False} for n in DETECTORS if n != "direct_smtp"},
         }
     )
-    p = Recorder(config, store or SQLiteStore(":memory:"), Timebase(ZoneInfo("UTC")))
+    p = Recorder(config, store or MemoryStore(), Timebase(ZoneInfo("UTC")))
     p.signals = []
     return p
 

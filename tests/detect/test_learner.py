@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from factories import ALICE, at, feed, office_history, pipeline, recv
-from kerio_watch.detect.base import Signal
 from kerio_watch.incidents.ack import acknowledge
 from kerio_watch.severity import Severity
 from kerio_watch.store.sqlite import SQLiteStore
+from kerio_watch.values.signal import Signal
 
 
 def _raise(p: object, score: int, ts: int) -> None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 
-from kerio_watch.detect.base import Signal
-from kerio_watch.incidents.engine import Incident, IncidentEngine
+from kerio_watch.incidents.engine import IncidentEngine
 from kerio_watch.severity import Severity
+from kerio_watch.values.incident import Incident
+from kerio_watch.values.signal import Signal
 
 
 def _engine() -> IncidentEngine:

@@ -26,7 +26,6 @@ from factories import (
     sent,
 )
 from kerio_watch.detect.auth_rules import RULE_ACCOUNT, RULE_GUESSED, RULE_MANY_IPS, RULE_SENT
-from kerio_watch.detect.base import Signal
 from kerio_watch.detect.bounces import RULE as BOUNCES
 from kerio_watch.detect.new_host import RULE as NEW_HOST
 from kerio_watch.detect.new_recipients import RULE as NEW_RECIPIENTS
@@ -37,6 +36,7 @@ from kerio_watch.detect.unusual_service import RULE_SERVICE
 from kerio_watch.detect.volume import RULE as VOLUME
 from kerio_watch.events import Event
 from kerio_watch.store.sqlite import SQLiteStore
+from kerio_watch.values.signal import Signal
 from logtools import recv_line
 
 Key = tuple[str, str | None, int, int, str]

@@ -18,13 +18,13 @@ import pytest
 from click.testing import CliRunner
 
 from kerio_watch.alerts.console import alert_json
-from kerio_watch.alerts.model import Alert
 from kerio_watch.cli import main
 from kerio_watch.cli.common import load, make_timebase
 from kerio_watch.pipeline import Pipeline
 from kerio_watch.simulate import SimConfig, simulate
 from kerio_watch.sources.files import discover, merged_records
 from kerio_watch.store import open_store
+from kerio_watch.values.alert import Alert
 from nativediff import extension
 
 ENGINES = ("python", "native")

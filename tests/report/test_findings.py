@@ -17,14 +17,14 @@ from click.testing import CliRunner
 
 from kerio_watch.app.config import config_from_dict
 from kerio_watch.cli import main
-from kerio_watch.detect.base import Signal
-from kerio_watch.detect.profile import Profile
-from kerio_watch.incidents.engine import Incident
 from kerio_watch.report.build import build_report
 from kerio_watch.report.model import Period, SenderRow
 from kerio_watch.report.servertime import ServerTime
 from kerio_watch.severity import Severity
 from kerio_watch.store import open_store
+from kerio_watch.values.incident import Incident
+from kerio_watch.values.profile import Profile
+from kerio_watch.values.signal import Signal
 
 DAY = 86400
 T0 = 1_772_409_600  # Monday 2 March 2026 00:00 UTC

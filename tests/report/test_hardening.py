@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from kerio_watch.detect.profile import Profile
 from kerio_watch.enrich.network import Networks
 from kerio_watch.report.hardening import (
     access_service,
@@ -14,6 +13,7 @@ from kerio_watch.report.hardening import (
     service_use,
 )
 from kerio_watch.report.servertime import describe_active_hours
+from kerio_watch.values.profile import Profile
 
 
 @pytest.mark.parametrize(

@@ -14,14 +14,14 @@ from hypothesis import strategies as st
 
 from kerio_watch.app.config import config_from_dict
 from kerio_watch.cli import main
-from kerio_watch.incidents.engine import Incident
 from kerio_watch.respond.contain import Containment
 from kerio_watch.respond.queue import parse_item, parse_time
 from kerio_watch.respond.views import QUEUE_KEY, STATUS_KEY
 from kerio_watch.respond.worker import Responder
 from kerio_watch.severity import Severity
 from kerio_watch.store import open_store
-from kerio_watch.store.responses import ResponseStore
+from kerio_watch.store.sqlite.responses import ResponseStore
+from kerio_watch.values.incident import Incident
 
 from .conftest import Kerio, wait_for
 

@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 
 from kerio_watch.config import Config
-from kerio_watch.incidents.engine import Incident
 from kerio_watch.respond.client import ApiClient, Endpoint
 from kerio_watch.respond.contain import Containment
 from kerio_watch.severity import Severity
 from kerio_watch.store import open_store
 from kerio_watch.store.base import Store
-from kerio_watch.store.responses import ResponseStore
+from kerio_watch.store.sqlite.responses import ResponseStore
+from kerio_watch.values.incident import Incident
 
 from .conftest import GROUP, Kerio
 

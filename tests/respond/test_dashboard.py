@@ -13,12 +13,12 @@ from click.testing import CliRunner
 from flask.testing import FlaskClient
 
 from kerio_watch.cli import main
-from kerio_watch.detect.profile import Profile
-from kerio_watch.incidents.engine import Incident
 from kerio_watch.respond.contain import Containment
 from kerio_watch.severity import Severity
 from kerio_watch.store import open_store
-from kerio_watch.store.responses import ResponseStore
+from kerio_watch.store.sqlite.responses import ResponseStore
+from kerio_watch.values.incident import Incident
+from kerio_watch.values.profile import Profile
 from kerio_watch.web.app import create_app
 from kerio_watch.web.settings import WebSettings
 

@@ -19,7 +19,7 @@ import pytest
 
 from kerio_watch.errors import SourceError
 from kerio_watch.sources.follow import Follower, FollowOptions, State
-from kerio_watch.store.base import FileCheckpoint
+from kerio_watch.values.checkpoint import FileCheckpoint
 
 
 class FakeClock:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from fwlines import netfilter_line
 from kerio_watch.sources.follow import Follower, FollowOptions
-from kerio_watch.store.base import FileCheckpoint
+from kerio_watch.values.checkpoint import FileCheckpoint
 
 T0 = dt.datetime(2026, 3, 10, 10, 0, 0)
 HEADER = [

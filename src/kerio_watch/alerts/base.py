@@ -23,13 +23,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Generic, Protocol, TypeVar, runtime_checkable
 
-from kerio_watch.alerts.model import Alert
 from kerio_watch.alerts.timing import format_duration
 from kerio_watch.errors import ConfigError, SinkError
 from kerio_watch.masking import MASK, mask_url
 from kerio_watch.settings.schema import Style, build, setting
 from kerio_watch.severity import SEVERITY_NAMES, Severity
 from kerio_watch.textsafe import printable
+from kerio_watch.values.alert import Alert
 
 option = setting
 """A sink option: :func:`kerio_watch.settings.schema.setting` (help, kind, choices...)."""

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 
 from kerio_watch.alerts.base import Sink, SinkOptions, option
 from kerio_watch.alerts.jsonl import alert_record
-from kerio_watch.alerts.model import Alert
 from kerio_watch.errors import SinkError
 from kerio_watch.masking import mask_argv
 from kerio_watch.textsafe import json_text, printable
+from kerio_watch.values.alert import Alert
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -9,11 +9,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.text import Text
 
-from kerio_watch.alerts.model import Alert
 from kerio_watch.incidents import playbook
 from kerio_watch.incidents.lifecycle import REACTIVATED
 from kerio_watch.severity import Severity
 from kerio_watch.textsafe import json_text, printable
+from kerio_watch.values.alert import Alert
 
 SEVERITY_STYLES = {
     Severity.INFO: "dim",

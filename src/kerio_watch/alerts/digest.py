@@ -16,12 +16,12 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 
 from kerio_watch.alerts.base import Digest
-from kerio_watch.alerts.model import Alert
 from kerio_watch.alerts.render import headline, hostname, who
 from kerio_watch.alerts.timing import local_time
-from kerio_watch.incidents.engine import Incident
 from kerio_watch.severity import Severity
 from kerio_watch.textsafe import printable
+from kerio_watch.values.alert import Alert
+from kerio_watch.values.incident import Incident
 
 LIST_LIMIT = 50
 

@@ -9,8 +9,11 @@ from typing import Any
 
 from kerio_watch.alerts.base import DigestSink, Sink
 from kerio_watch.alerts.digest import build_digest
-from kerio_watch.alerts.model import Alert
-from kerio_watch.alerts.queue import (
+from kerio_watch.alerts.render import held_back_alert
+from kerio_watch.alerts.timing import last_slot, parse_clock
+from kerio_watch.store.base import Store
+from kerio_watch.values.alert import Alert
+from kerio_watch.values.delivery import (
     COLLECTED,
     DIGEST,
     DIGESTED,
@@ -19,9 +22,6 @@ from kerio_watch.alerts.queue import (
     SUMMARY,
     Delivery,
 )
-from kerio_watch.alerts.render import held_back_alert
-from kerio_watch.alerts.timing import last_slot, parse_clock
-from kerio_watch.store.base import Store
 
 
 def summarize_held(

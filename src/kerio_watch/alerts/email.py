@@ -29,10 +29,10 @@ from kerio_watch.alerts.base import (
     read_secret,
     tls_context,
 )
-from kerio_watch.alerts.model import Alert
 from kerio_watch.alerts.render import subject, text_body
 from kerio_watch.errors import SinkError
 from kerio_watch.textsafe import header_safe, printable
+from kerio_watch.values.alert import Alert
 
 log = logging.getLogger(__name__)
 

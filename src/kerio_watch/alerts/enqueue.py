@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from kerio_watch.alerts.base import Sink
-from kerio_watch.alerts.model import Alert
-from kerio_watch.alerts.queue import ALERT, PENDING, SENDING, SENT, Delivery
 from kerio_watch.store.base import Store
+from kerio_watch.values.alert import Alert
+from kerio_watch.values.delivery import ALERT, PENDING, SENDING, SENT, Delivery
 
 
 def delivery_of(sink: Sink[Any], alert: Alert, due: float, status: str = PENDING) -> Delivery:

@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from kerio_watch.alerts.base import Sink
-from kerio_watch.alerts.queue import COLLECTED, FAILED, HELD, PENDING, SENDING, SENT
 from kerio_watch.log import ROUTER, get_logger
 from kerio_watch.store.base import Store
+from kerio_watch.values.delivery import COLLECTED, FAILED, HELD, PENDING, SENDING, SENT
 
 log = get_logger(ROUTER)
 

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from kerio_watch.alerts.base import Sink, SinkOptions, option
-from kerio_watch.alerts.model import Alert
 from kerio_watch.alerts.render import one_line
 from kerio_watch.errors import SinkError
 from kerio_watch.textsafe import json_text
+from kerio_watch.values.alert import Alert
 
 
 @dataclass(frozen=True, kw_only=True)

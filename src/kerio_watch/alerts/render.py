@@ -12,11 +12,11 @@ import datetime as dt
 import socket
 from collections.abc import Sequence
 
-from kerio_watch.alerts.model import Alert
 from kerio_watch.alerts.timing import local_time
 from kerio_watch.incidents import playbook
 from kerio_watch.severity import Severity
 from kerio_watch.textsafe import header_safe, printable
+from kerio_watch.values.alert import Alert
 
 TEST_RULE = "kerio_watch.test"
 """The rule of the sample alert sent by ``kerio-watch test-sink``."""

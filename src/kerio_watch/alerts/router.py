@@ -47,8 +47,13 @@ from kerio_watch.alerts.base import Digest, DigestSink, Sink
 from kerio_watch.alerts.digests import schedule_digests, summarize_held
 from kerio_watch.alerts.enqueue import delivery_of, enqueue
 from kerio_watch.alerts.health import delivery_report, sink_health
-from kerio_watch.alerts.model import Alert
-from kerio_watch.alerts.queue import (
+from kerio_watch.alerts.timing import GIVE_UP_AFTER, backoff
+from kerio_watch.alerts.workers import STUCK_GRACE, Job, Outcome, SinkWorker
+from kerio_watch.config import Config
+from kerio_watch.log import ROUTER, get_logger
+from kerio_watch.store.base import Store
+from kerio_watch.values.alert import Alert
+from kerio_watch.values.delivery import (
     ALERT,
     COLLECTED,
     DIGEST,
@@ -59,11 +64,6 @@ from kerio_watch.alerts.queue import (
     SENT,
     Delivery,
 )
-from kerio_watch.alerts.timing import GIVE_UP_AFTER, backoff
-from kerio_watch.alerts.workers import STUCK_GRACE, Job, Outcome, SinkWorker
-from kerio_watch.config import Config
-from kerio_watch.log import ROUTER, get_logger
-from kerio_watch.store.base import Store
 
 log = get_logger(ROUTER)
 

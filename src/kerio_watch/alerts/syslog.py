@@ -26,11 +26,11 @@ import ssl
 from dataclasses import dataclass
 
 from kerio_watch.alerts.base import Sink, SinkOptions, option, tls_context
-from kerio_watch.alerts.model import Alert
 from kerio_watch.alerts.render import HELD_RULE, TEST_RULE, hostname, one_line
 from kerio_watch.errors import SinkError
 from kerio_watch.severity import Severity
 from kerio_watch.textsafe import printable
+from kerio_watch.values.alert import Alert
 
 FACILITIES: dict[str, int] = {
     "kern": 0, "user": 1, "mail": 2, "daemon": 3, "auth": 4, "syslog": 5, "lpr": 6,

@@ -33,11 +33,11 @@ from typing import Any
 from kerio_watch import __version__
 from kerio_watch.alerts.base import Sink, SinkOptions, exactly_one, option, read_secret, tls_context
 from kerio_watch.alerts.jsonl import alert_record
-from kerio_watch.alerts.model import Alert
 from kerio_watch.alerts.render import evidence_lines, is_notice, next_steps, one_line, who
 from kerio_watch.errors import SinkError
 from kerio_watch.severity import Severity
 from kerio_watch.textsafe import json_text, printable
+from kerio_watch.values.alert import Alert
 
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 

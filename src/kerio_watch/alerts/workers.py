@@ -21,11 +21,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from kerio_watch.alerts.base import Digest, DigestSink, Sink
-from kerio_watch.alerts.model import Alert
-from kerio_watch.alerts.queue import Delivery
 from kerio_watch.errors import SinkError
 from kerio_watch.log import ROUTER, get_logger
 from kerio_watch.textsafe import printable
+from kerio_watch.values.alert import Alert
+from kerio_watch.values.delivery import Delivery
 
 log = get_logger(ROUTER)
 

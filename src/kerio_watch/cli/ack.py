@@ -27,11 +27,11 @@ from kerio_watch.incidents.ack import (
     preview,
     undo,
 )
-from kerio_watch.incidents.engine import Incident
 from kerio_watch.incidents.teach import Lesson, describe
 from kerio_watch.severity import Severity
 from kerio_watch.store.base import Store
 from kerio_watch.textsafe import printable
+from kerio_watch.values.incident import Incident
 
 SHOWN_PER_FACT = 10
 

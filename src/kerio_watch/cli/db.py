@@ -17,7 +17,6 @@ from pathlib import Path
 
 import click
 
-from kerio_watch.alerts.model import Alert
 from kerio_watch.cli.options import config_option, db_option, output_option
 from kerio_watch.cli.scan import run_scan
 from kerio_watch.errors import StoreError
@@ -29,6 +28,7 @@ from kerio_watch.store.journal import Journal, fingerprint
 from kerio_watch.store.lock import WriterLock
 from kerio_watch.store.recover import CheckResult, Salvage, check, salvage, set_aside
 from kerio_watch.textsafe import printable
+from kerio_watch.values.alert import Alert
 
 
 @click.group()

@@ -15,7 +15,6 @@ from rich.table import Table
 from rich.text import Text
 
 from kerio_watch.alerts.console import JsonLinesPrinter, render_alerts
-from kerio_watch.alerts.model import Alert
 from kerio_watch.cli.demo_machines import machine_rows
 from kerio_watch.cli.hints import invocation
 from kerio_watch.cli.options import min_severity_option, output_option
@@ -26,6 +25,7 @@ from kerio_watch.severity import Severity
 from kerio_watch.sources.files import LogFile
 from kerio_watch.store import open_store
 from kerio_watch.store.sqlite import db_files
+from kerio_watch.values.alert import Alert
 
 if TYPE_CHECKING:
     from kerio_watch.simulate import SimResult

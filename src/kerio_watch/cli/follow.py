@@ -14,7 +14,6 @@ from rich.console import Console
 
 from kerio_watch import native
 from kerio_watch.alerts.console import alert_json, render_alerts
-from kerio_watch.alerts.model import Alert
 from kerio_watch.alerts.router import Router
 from kerio_watch.cli.common import load
 from kerio_watch.cli.options import (
@@ -41,10 +40,12 @@ from kerio_watch.service import (
 from kerio_watch.severity import Severity
 from kerio_watch.sources.follow import FollowOptions
 from kerio_watch.store import default_db_path, open_store
-from kerio_watch.store.base import FileCheckpoint, Store
+from kerio_watch.store.base import Store
 from kerio_watch.store.lock import lock_holder
 from kerio_watch.store.sqlite import db_stat
 from kerio_watch.textsafe import json_text, printable
+from kerio_watch.values.alert import Alert
+from kerio_watch.values.checkpoint import FileCheckpoint
 
 
 def _positive(_ctx: click.Context, _param: click.Parameter, value: float) -> float:

@@ -17,15 +17,15 @@ from kerio_watch.cli.hints import invocation
 from kerio_watch.config import Config
 from kerio_watch.enrich.network import Networks
 from kerio_watch.incidents import playbook
-from kerio_watch.incidents.decision import Decision
-from kerio_watch.incidents.engine import Incident
 from kerio_watch.incidents.lifecycle import status_text
 from kerio_watch.incidents.playbook import Step
 from kerio_watch.incidents.teach import describe
 from kerio_watch.report.servertime import ServerTime
 from kerio_watch.respond.views import RELEASABLE, print_actions
-from kerio_watch.store.responses import ActionRecord
+from kerio_watch.store.sqlite.responses import ActionRecord
 from kerio_watch.textsafe import printable
+from kerio_watch.values.decision import Decision
+from kerio_watch.values.incident import Incident
 
 EVIDENCE = 12
 

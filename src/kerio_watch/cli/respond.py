@@ -18,7 +18,7 @@ from kerio_watch.respond.contain import Containment
 from kerio_watch.respond.views import action_summary, print_actions
 from kerio_watch.respond.worker import connect
 from kerio_watch.store import open_store
-from kerio_watch.store.responses import ResponseStore
+from kerio_watch.store.sqlite.responses import ResponseStore
 from kerio_watch.textsafe import json_text
 from kerio_watch.timebase import Timebase
 

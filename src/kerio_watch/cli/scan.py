@@ -14,7 +14,6 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from kerio_watch.alerts.console import JsonLinesPrinter, render_alerts, safe
-from kerio_watch.alerts.model import Alert
 from kerio_watch.alerts.router import delivery_report
 from kerio_watch.cli.common import find_logs, load, make_timebase, parse_time
 from kerio_watch.cli.options import (
@@ -35,6 +34,7 @@ from kerio_watch.sources.files import LogFile
 from kerio_watch.store import default_db_path, open_store
 from kerio_watch.store.journal import Journal
 from kerio_watch.store.lock import WriterLock
+from kerio_watch.values.alert import Alert
 
 
 def _estimate_lines(files: list[LogFile]) -> int | None:

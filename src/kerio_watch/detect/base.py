@@ -3,7 +3,7 @@
 A detector looks at events (and at outbound :class:`Submission` records built by the
 enrichment stage) and returns :class:`Signal` objects: evidence that one account (or
 one IP, keyed ``ip:<addr>``) is not behaving like its owner. Detectors *score before
-learning*: they read the account's :class:`~kerio_watch.detect.profile.Profile` but never
+learning*: they read the account's :class:`~kerio_watch.values.profile.Profile` but never
 write it; the learner updates profiles after every detector has seen the event.
 
 To add a detector: write ``detect/<name>.py`` with a class implementing
@@ -18,15 +18,17 @@ other state that must survive a restart subclasses
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
-from kerio_watch.enrich.network import ip_or_none
-from kerio_watch.severity import Severity
+from kerio_watch.values.signal import Signal
 
 if TYPE_CHECKING:
     from kerio_watch.detect.context import Context
     from kerio_watch.events import Event
+
+__all__ = ["Detector", "DetectorFactory", "RuleDoc", "Signal", "Stateful"]
+"""``Signal`` lives in :mod:`kerio_watch.values.signal`; detectors import it from here."""
 
 
 @dataclass(frozen=True)
@@ -40,52 +42,7 @@ class RuleDoc:
     false_positives: str
     side: str = "context"
     """``access`` (is this the owner?), ``use`` (is this abuse?), ``decisive`` or
-    ``context``: see :mod:`kerio_watch.incidents.verdict`."""
-
-
-@dataclass(slots=True)
-class Signal:
-    """One piece of evidence about one account (or IP).
-
-    Args:
-        rule: dotted rule id, e.g. ``kerio.mail.from_mismatch``.
-        key: the account address, or ``ip:<addr>`` for signals about an IP alone.
-        ts: log time (UTC epoch seconds) of the event that raised it.
-        score: points added to the account's incident (a rule counts once per
-            incident, at its highest score).
-        summary: one sentence that says what happened against what is normal.
-        source_ip: the client address involved, if any (anything that is not an IP
-            address is dropped).
-        evidence: raw log lines (or Queue-IDs) that support it.
-        min_severity: a floor for the incident's severity (strong single signals).
-        facts: learnable facts (hosts, services, From addresses, recipients...) that
-            ``ack --benign`` teaches the baseline.
-        side: ``access``, ``use``, ``decisive`` or ``context`` (see
-            :mod:`kerio_watch.incidents.verdict`); empty counts as context.
-        who: for a use signal, where the use came from in words (the alert says it
-            when no access signal names a stranger).
-        inside: it happened inside the trusted networks (set by the pipeline from
-            ``source_ip`` unless the detector says so): use from the office does not
-            corroborate a stranger's access from outside.
-    """
-
-    rule: str
-    key: str
-    ts: int
-    score: int
-    summary: str
-    source_ip: str | None = None
-    evidence: tuple[str, ...] = ()
-    min_severity: Severity = Severity.INFO
-    facts: dict[str, Any] = field(default_factory=dict)
-    side: str = ""
-    who: str = ""
-    inside: bool | None = None
-
-    def __post_init__(self) -> None:
-        # Detectors pass the logged client (Sender-Host may be a host name, or any text
-        # an attacker put there): only an IP address may become a source_ip.
-        self.source_ip = ip_or_none(self.source_ip)
+    ``context``: see :mod:`kerio_watch.values.verdict`."""
 
 
 class Stateful(Protocol):

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
-from kerio_watch.detect.profile import Profile
 from kerio_watch.detect.site import SiteProfile
 from kerio_watch.enrich.geo import NetInfo, open_geo
 from kerio_watch.enrich.messages import MessageTracker, SessionTracker
@@ -13,6 +12,7 @@ from kerio_watch.enrich.network import Networks, network_of
 from kerio_watch.settings.config import Config
 from kerio_watch.settings.site import UserConfig
 from kerio_watch.timebase import Timebase
+from kerio_watch.values.profile import Profile
 
 
 class IncidentLookup(Protocol):

@@ -52,13 +52,14 @@ from kerio_watch.detect.smtp_hosts import (
 )
 from kerio_watch.detect.state import SavedState
 from kerio_watch.detect.window import Recent, count
-from kerio_watch.enrich.network import Networks, is_ip
+from kerio_watch.enrich.network import Networks
 from kerio_watch.events import Connection
 from kerio_watch.severity import Severity
 from kerio_watch.textsafe import printable
+from kerio_watch.values.ip import is_ip
 
 if TYPE_CHECKING:
-    from kerio_watch.store.base import Store
+    from kerio_watch.store.base import IncidentStore, Store
 
 RULE = "kerio.firewall.direct_smtp"
 NAME = "direct_smtp"
@@ -391,7 +392,7 @@ class DirectSmtpDetector(SavedState):
         self.mail = MailServers(self.mail.need_matches, self.mail.need_share)
 
 
-def benign_hosts(store: Store) -> set[str]:
+def benign_hosts(store: IncidentStore) -> set[str]:
     """LAN machines whose direct-SMTP incident an administrator marked benign."""
     return {
         inc.key[len(KEY_PREFIX) :]

@@ -31,13 +31,13 @@ from typing import TYPE_CHECKING, Any
 
 from kerio_watch.detect.context import Context
 from kerio_watch.detect.held import Held, HeldHour, held_from, held_row
-from kerio_watch.detect.profile import MAX_CORRESPONDENTS
 from kerio_watch.detect.site import SiteProfile
 from kerio_watch.detect.state import RESTORE_ERRORS, STATE_VERSION, load_state, restore_failed
 from kerio_watch.enrich.clients import client_of
 from kerio_watch.enrich.messages import Submission
 from kerio_watch.events import Event, LoginSucceeded, MessageDelivery, MessageReceived
 from kerio_watch.severity import Severity
+from kerio_watch.values.profile import MAX_CORRESPONDENTS
 
 if TYPE_CHECKING:
     from kerio_watch.store.base import Store

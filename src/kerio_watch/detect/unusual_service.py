@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, ClassVar
 
 from kerio_watch.detect.base import RuleDoc, Signal
 from kerio_watch.detect.context import Context
-from kerio_watch.detect.profile import Profile
 from kerio_watch.detect.state import SavedState
 from kerio_watch.detect.window import (
     Recent,
@@ -33,6 +32,7 @@ from kerio_watch.enrich.clients import client_of
 from kerio_watch.enrich.messages import Submission
 from kerio_watch.events import LoginSucceeded
 from kerio_watch.textsafe import printable
+from kerio_watch.values.profile import Profile
 
 if TYPE_CHECKING:
     pass

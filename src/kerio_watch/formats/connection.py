@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from kerio_watch.enrich.network import is_ip
+from kerio_watch.values.ip import is_ip
 
 FIREWALL_LOGS: frozenset[str] = frozenset({"netfilter", "filterlog", "pfirewall", "control"})
 """The logs that are firewall formats (their events are :class:`Connection`)."""

@@ -33,9 +33,9 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
-from kerio_watch.enrich.network import is_ip
 from kerio_watch.events import Connection, Event, ServerNotice, Unparsed
 from kerio_watch.formats.connection import address, protocol_name, split_host_port, verdict
+from kerio_watch.values.ip import is_ip
 
 LOG = "control"
 

@@ -16,14 +16,14 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from kerio_watch.detect.profile import Profile
 from kerio_watch.errors import UsageError
-from kerio_watch.incidents.decision import Decision
-from kerio_watch.incidents.engine import Incident
 from kerio_watch.incidents.teach import Lesson, lesson, teach, unteach
 from kerio_watch.severity import Severity
 from kerio_watch.store.base import Store
 from kerio_watch.store.journal import Journal
+from kerio_watch.values.decision import Decision
+from kerio_watch.values.incident import Incident
+from kerio_watch.values.profile import Profile
 
 DECISIONS = ("benign", "resolved")
 DEFAULT_WHY = {

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from kerio_watch.incidents.decision import Decision
-from kerio_watch.incidents.engine import Incident
 from kerio_watch.incidents.playbook import Step
+from kerio_watch.values.decision import Decision
+from kerio_watch.values.incident import Incident
 
 Iso = Callable[[int], str]
 

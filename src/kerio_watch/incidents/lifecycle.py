@@ -6,7 +6,7 @@
   last signal, and stays open: a hijack nobody looked at must not drop out of every
   "open" view because the intruder paused. Weak signals join it quietly (the owner
   mailing in the evening); it becomes active again, and an alert says so, when the
-  evidence of the last day (:data:`~kerio_watch.incidents.verdict.COMBINE`: after a
+  evidence of the last day (:data:`~kerio_watch.values.verdict.COMBINE`: after a
   quiet day, only what came since) would make a ``medium`` incident by itself. The
   verdict judges that evidence for an account; for a machine, the signal alone counts.
   While it waits, nothing new is learned for the account (:mod:`kerio_watch.detect.learner`).

@@ -3,7 +3,7 @@
 A follower holds open incidents and the profiles it works on in memory and writes them
 back at every checkpoint: without this it would overwrite an administrator's decision.
 Decisions are queued in the store's ``acks`` table as ``<decision>#<decision id>``;
-the history (:class:`~kerio_watch.incidents.decision.Decision`) says exactly what
+the history (:class:`~kerio_watch.values.decision.Decision`) says exactly what
 teaching added or undoing removed, which is applied to the profiles in memory.
 """
 
@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kerio_watch.detect.profile import Profile
-from kerio_watch.incidents.decision import Decision
 from kerio_watch.incidents.engine import IncidentEngine
 from kerio_watch.incidents.teach import Lesson, apply, lesson, unteach
 from kerio_watch.store.base import Store
+from kerio_watch.values.decision import Decision
+from kerio_watch.values.profile import Profile
 
 
 @dataclass

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from kerio_watch.detect.profile import Profile
-from kerio_watch.incidents.engine import Incident
 from kerio_watch.textsafe import printable
+from kerio_watch.values.incident import Incident
+from kerio_watch.values.profile import Profile
 
 TEACHABLE = (
     "hosts",

@@ -15,7 +15,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from kerio_watch.config import Config
-from kerio_watch.detect.profile import Profile
 from kerio_watch.enrich.geo import open_geo
 from kerio_watch.enrich.network import Networks
 from kerio_watch.report import hardening, machines
@@ -41,6 +40,7 @@ from kerio_watch.report.periods import DEFAULT_DAYS, default_period, resolve_per
 from kerio_watch.report.servertime import ServerTime, describe_active_hours
 from kerio_watch.respond.views import response_section
 from kerio_watch.store.base import Store
+from kerio_watch.values.profile import Profile
 
 DAY = 86400
 HISTORY_WINDOWS = 8

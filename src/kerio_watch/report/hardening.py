@@ -16,7 +16,6 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable
 
-from kerio_watch.detect.profile import Profile
 from kerio_watch.enrich.network import Networks
 from kerio_watch.report.model import (
     EgressRule,
@@ -26,6 +25,7 @@ from kerio_watch.report.model import (
     split_key,
 )
 from kerio_watch.severity import Severity
+from kerio_watch.values.profile import Profile
 
 ACCESS_SERVICES: tuple[tuple[str, str], ...] = (
     ("SMTP", "sending with a mail client (authenticated SMTP)"),

@@ -20,11 +20,11 @@ from rich.text import Text
 from kerio_watch.config import Config
 from kerio_watch.detect.direct_smtp import KEY_PREFIX, NAME, RULE
 from kerio_watch.detect.state import load_state
-from kerio_watch.incidents.engine import Incident
 from kerio_watch.report.model import DirectSmtp, MachineRow, Period, split_key
 from kerio_watch.report.servertime import ServerTime
 from kerio_watch.store.base import Store
 from kerio_watch.textsafe import printable
+from kerio_watch.values.incident import Incident
 
 _ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
 

@@ -10,7 +10,8 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-from kerio_watch.incidents.engine import Incident
+from kerio_watch.values.incident import Incident
+from kerio_watch.values.response import ResponseSection
 
 
 def split_key(key: str) -> tuple[str, str, str]:
@@ -325,29 +326,6 @@ class Totals:
     failed_logins: int = 0
     bounces: int = 0
     active_accounts: int = 0
-
-
-@dataclass
-class ResponseAction:
-    """One containment action of the period (``when``: its wall-clock time)."""
-
-    incident: int
-    account: str | None
-    when: int
-    what: str
-
-
-@dataclass
-class ResponseSection:
-    """Kerio's Administration API: the queue at the last poll and the containment journal."""
-
-    state: str
-    error: str | None
-    queue_total: int | None
-    queue_deferred: int | None
-    polled: int | None
-    senders: list[dict[str, Any]]
-    actions: list[ResponseAction]
 
 
 @dataclass

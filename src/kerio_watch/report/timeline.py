@@ -14,7 +14,6 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 
 from kerio_watch.config import Config
-from kerio_watch.detect.profile import Profile
 from kerio_watch.enrich.geo import GeoIndex, open_geo, owner_label
 from kerio_watch.enrich.network import Networks
 from kerio_watch.report.build import MIN_MESSAGES_FOR_HOURS, QUIET_SHARE
@@ -23,6 +22,7 @@ from kerio_watch.report.model import IncidentRow, Period, split_key
 from kerio_watch.report.periods import days_before
 from kerio_watch.report.servertime import ServerTime, describe_active_hours
 from kerio_watch.store.base import Store
+from kerio_watch.values.profile import Profile
 
 TOP_VALUES = 6
 

@@ -26,11 +26,11 @@ from typing import Any
 
 from kerio_watch.config import Config
 from kerio_watch.enrich.network import Networks
-from kerio_watch.incidents.engine import Incident
 from kerio_watch.respond import actions as act
 from kerio_watch.respond.client import ApiClient, ApiError, RpcError, mask
 from kerio_watch.respond.queue import ToUtc
-from kerio_watch.store.responses import ActionRecord, ResponseStore
+from kerio_watch.store.sqlite.responses import ActionRecord, ResponseStore
+from kerio_watch.values.incident import Incident
 
 logger = logging.getLogger("kerio_watch.respond")
 HOUR = 3600.0

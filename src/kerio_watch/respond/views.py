@@ -19,10 +19,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from kerio_watch.report.model import ResponseAction, ResponseSection
 from kerio_watch.store.base import Store
-from kerio_watch.store.responses import ActionRecord, ResponseStore
+from kerio_watch.store.sqlite.responses import ActionRecord, ResponseStore
 from kerio_watch.textsafe import printable
+from kerio_watch.values.response import ResponseAction, ResponseSection
 
 STATUS_KEY = "kerio_api.status"
 QUEUE_KEY = "kerio_api.queue"

@@ -24,7 +24,6 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from kerio_watch.alerts.model import Alert
 from kerio_watch.config import Config
 from kerio_watch.errors import KerioWatchError
 from kerio_watch.pipeline import Pipeline
@@ -35,8 +34,9 @@ from kerio_watch.respond.settings import ApiConfigError, KerioApiConfig, read_pa
 from kerio_watch.respond.views import QUEUE_KEY, STATUS_KEY
 from kerio_watch.store import open_store
 from kerio_watch.store.base import Store
-from kerio_watch.store.responses import ResponseStore
+from kerio_watch.store.sqlite.responses import ResponseStore
 from kerio_watch.timebase import Timebase
+from kerio_watch.values.alert import Alert
 
 CONTAIN_MAX_AGE = 3600
 """Alerts older than this (log time against the clock) are not contained."""

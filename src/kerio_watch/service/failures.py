@@ -8,8 +8,8 @@ from pathlib import Path
 
 from kerio_watch.errors import KerioWatchError, StoreError
 from kerio_watch.log import note
-from kerio_watch.store.base import FileCheckpoint
 from kerio_watch.store.diagnose import is_damage, is_readonly, unusable
+from kerio_watch.values.checkpoint import FileCheckpoint
 
 DAMAGE_TRIES = 2
 """Attempts to reopen a damaged database (a passing I/O error) before giving up."""

@@ -13,7 +13,6 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from kerio_watch.alerts.model import Alert
 from kerio_watch.alerts.router import Router
 from kerio_watch.app.config import load_config
 from kerio_watch.config import Config
@@ -30,8 +29,10 @@ from kerio_watch.service.state import (
 )
 from kerio_watch.sources.follow import Follower
 from kerio_watch.store import open_store
-from kerio_watch.store.base import FileCheckpoint, Store
+from kerio_watch.store.base import Store
 from kerio_watch.timebase import Timebase
+from kerio_watch.values.alert import Alert
+from kerio_watch.values.checkpoint import FileCheckpoint
 
 AlertOutput = Callable[[Alert], None]
 """Called with each alert once its save has committed."""

@@ -17,7 +17,7 @@ from kerio_watch.log import note
 from kerio_watch.sources.files import LogFile, discover
 from kerio_watch.sources.identity import all_older, stamp_of
 from kerio_watch.sources.tail import FollowedFile, State, is_gzip, read_head, read_head_at
-from kerio_watch.store.base import FileCheckpoint
+from kerio_watch.values.checkpoint import FileCheckpoint
 
 __all__ = [
     "OLD_COPY_MARGIN",

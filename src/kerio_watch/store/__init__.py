@@ -1,4 +1,11 @@
-"""The state store: profiles, incidents, alerts, watermarks, activity (SQLite by default)."""
+"""The state store: profiles, incidents, alerts, watermarks, activity (SQLite by default).
+
+:mod:`.base` says what a backend provides, one small protocol per aggregate; ``Store``
+is their composition. Backends: :mod:`.sqlite` (one module per aggregate over one
+connection) and :mod:`.memory` (plain Python structures, for unit tests). A new backend
+(PostgreSQL) is one module per aggregate, composed the same way, and passes the contract
+tests in ``tests/store/``.
+"""
 
 from __future__ import annotations
 

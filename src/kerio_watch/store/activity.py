@@ -18,7 +18,7 @@ kind           key                                        counted
 
 from __future__ import annotations
 
-from kerio_watch.store.base import Store
+from kerio_watch.store.base import ActivityStore
 
 Key = tuple[int, str, str, str]
 
@@ -41,7 +41,7 @@ class ActivityRecorder:
         """Time to write a batch."""
         return len(self.rows) >= self.limit
 
-    def write(self, store: Store) -> None:
+    def write(self, store: ActivityStore) -> None:
         """Add the counts to the store (inside the caller's transaction) and reset."""
         if self.rows:
             store.add_activity(self.rows)

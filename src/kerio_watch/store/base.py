@@ -1,50 +1,27 @@
-"""The narrow store interface every backend implements (SQLite now, PostgreSQL later)."""
+"""The store interface every backend implements (SQLite now, PostgreSQL later).
+
+One small protocol per aggregate (profiles, incidents, alerts, decisions, the delivery
+queue, activity, detector state, read positions, metadata); :class:`Store` is their
+composition over one connection and its transactions."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from kerio_watch.alerts.model import Alert
-from kerio_watch.alerts.queue import Delivery
-from kerio_watch.detect.profile import Profile
-from kerio_watch.incidents.decision import Decision
-from kerio_watch.incidents.engine import Incident
 from kerio_watch.store.query import IncidentQuery
+from kerio_watch.values.alert import Alert
+from kerio_watch.values.checkpoint import FileCheckpoint
+from kerio_watch.values.decision import Decision
+from kerio_watch.values.delivery import Delivery
+from kerio_watch.values.incident import Incident
+from kerio_watch.values.profile import Profile
 
 
-@dataclass(frozen=True, slots=True)
-class FileCheckpoint:
-    """Where ``follow`` is in one log file.
-
-    The identity is ``(dev, ino, first_hash)``: the inode and the SHA-256 of the file's
-    first complete line (fail2ban's rule), so a reused inode or a rewritten file is not
-    mistaken for the one read before. ``offset`` is the byte after the last line handed
-    to the pipeline; ``gone`` marks a file that was rotated away or deleted (kept for a
-    while so a compressed or copied twin of it is not read twice).
-    """
-
-    dev: int
-    ino: int
-    first_hash: str
-    path: str
-    log: str | None
-    offset: int
-    lineno: int
-    size: int
-    compressed: bool = False
-    gone: bool = False
-    updated: int = 0
-    """Wall-clock epoch seconds when this was recorded (for display and pruning only)."""
-    first_ts: int | None = None
-    """Log time (local seconds) of the first line, to tell an old copy from a new file."""
-
-
-class Store(Protocol):
-    """What the pipeline, the CLI and the dashboard need from the state database."""
+class StoreConnection(Protocol):
+    """The connection every aggregate shares: its path, transactions, closing."""
 
     path: Path
 
@@ -55,6 +32,10 @@ class Store(Protocol):
     def close(self) -> None:
         """Release the database."""
         ...
+
+
+class MetaStore(Protocol):
+    """Metadata values and the schema version."""
 
     def get_meta(self, key: str) -> str | None:
         """A metadata value."""
@@ -68,6 +49,10 @@ class Store(Protocol):
         """The applied schema version."""
         ...
 
+
+class ProfileStore(Protocol):
+    """The learned profile of each account."""
+
     def load_profile(self, account: str) -> Profile | None:
         """One account's profile."""
         ...
@@ -79,6 +64,10 @@ class Store(Protocol):
     def accounts(self) -> list[str]:
         """Every account with a profile."""
         ...
+
+
+class IncidentStore(Protocol):
+    """Incidents: saved, looked up, listed a page at a time, searched."""
 
     def next_incident_id(self) -> int:
         """The highest incident id so far."""
@@ -116,6 +105,14 @@ class Store(Protocol):
         """How many incidents the query's filters match."""
         ...
 
+    def incidents_containing(self, text: str, limit: int = 100) -> list[Incident]:
+        """Incidents whose stored data (evidence, facts, IPs) contains ``text``, newest first."""
+        ...
+
+
+class AlertStore(Protocol):
+    """The alerts recorded (and whether each was reported)."""
+
     def save_alerts(self, alerts: Iterable[tuple[Alert, bool]]) -> None:
         """Record alerts and whether each was reported."""
         ...
@@ -124,13 +121,75 @@ class Store(Protocol):
         """Alerts, newest first."""
         ...
 
-    def watermarks(self) -> dict[str, tuple[int, int]]:
-        """log -> (last UTC second processed, lines at that second)."""
+
+class DecisionStore(Protocol):
+    """The decision history, and acknowledgements queued for running pipelines."""
+
+    def add_decision(self, decision: Decision) -> int:
+        """Record a decision in the history; returns its id."""
         ...
 
-    def save_watermarks(self, marks: dict[str, tuple[int, int]]) -> None:
-        """Store watermarks."""
+    def mark_undone(self, decision_id: int, undo_id: int) -> None:
+        """Note that a decision was undone."""
         ...
+
+    def decisions(self, incident_id: int | None = None, limit: int = 1000) -> list[Decision]:
+        """Decisions about one incident (or all), oldest first."""
+        ...
+
+    def record_ack(self, incident_id: int, decision: str) -> None:
+        """Queue an administrator's decision for running pipelines to apply."""
+        ...
+
+    def last_ack_seq(self) -> int:
+        """The newest acknowledgement's sequence number."""
+        ...
+
+    def acks_after(self, seq: int) -> list[tuple[int, int, str]]:
+        """Acknowledgements newer than ``seq``."""
+        ...
+
+
+class DeliveryStore(Protocol):
+    """The alert delivery queue."""
+
+    def add_delivery(self, delivery: Delivery) -> int:
+        """Queue a delivery; returns its id."""
+        ...
+
+    def update_delivery(self, delivery: Delivery) -> None:
+        """Write back a delivery's mutable fields (by id)."""
+        ...
+
+    def delivery(self, delivery_id: int) -> Delivery | None:
+        """One delivery."""
+        ...
+
+    def deliveries(
+        self,
+        sink: str | None = None,
+        status: str | Iterable[str] | None = None,
+        kind: str | None = None,
+        incident_id: int | None = None,
+        due_before: float | None = None,
+        sent_since: float | None = None,
+        order: str = "id",
+        limit: int = 10000,
+    ) -> list[Delivery]:
+        """Deliveries, filtered; ``order`` is id, priority, sent (newest) or tried (newest)."""
+        ...
+
+    def delivery_counts(self) -> dict[str, dict[str, int]]:
+        """sink -> status -> number of deliveries."""
+        ...
+
+    def prune_deliveries(self, before: float) -> int:
+        """Delete finished deliveries created before ``before``; returns how many."""
+        ...
+
+
+class ActivityStore(Protocol):
+    """Hourly activity counts per (hour, account, kind, key)."""
 
     def add_activity(self, rows: dict[tuple[int, str, str, str], int]) -> None:
         """Add hourly activity counts."""
@@ -172,9 +231,9 @@ class Store(Protocol):
         """Activity rows whose key contains ``text`` (case-insensitive), newest first."""
         ...
 
-    def incidents_containing(self, text: str, limit: int = 100) -> list[Incident]:
-        """Incidents whose stored data (evidence, facts, IPs) contains ``text``, newest first."""
-        ...
+
+class DetectorStateStore(Protocol):
+    """What detectors keep across runs: per-IP state and named state."""
 
     def load_ip_state(self, since: int) -> dict[str, dict[str, Any]]:
         """Per-IP detector state."""
@@ -196,6 +255,18 @@ class Store(Protocol):
         """Save a detector's state (JSON-serialisable; ``now``: its log time)."""
         ...
 
+
+class CheckpointStore(Protocol):
+    """How far each log was read: watermarks and ``follow``'s file positions."""
+
+    def watermarks(self) -> dict[str, tuple[int, int]]:
+        """log -> (last UTC second processed, lines at that second)."""
+        ...
+
+    def save_watermarks(self, marks: dict[str, tuple[int, int]]) -> None:
+        """Store watermarks."""
+        ...
+
     def follow_checkpoints(self) -> list[FileCheckpoint]:
         """Every file position ``follow`` recorded."""
         ...
@@ -204,60 +275,20 @@ class Store(Protocol):
         """Replace the recorded file positions (inside the caller's transaction)."""
         ...
 
-    def add_delivery(self, delivery: Delivery) -> int:
-        """Queue a delivery; returns its id."""
-        ...
 
-    def update_delivery(self, delivery: Delivery) -> None:
-        """Write back a delivery's mutable fields (by id)."""
-        ...
-
-    def delivery(self, delivery_id: int) -> Delivery | None:
-        """One delivery."""
-        ...
-
-    def deliveries(
-        self,
-        sink: str | None = None,
-        status: str | Iterable[str] | None = None,
-        kind: str | None = None,
-        incident_id: int | None = None,
-        due_before: float | None = None,
-        sent_since: float | None = None,
-        order: str = "id",
-        limit: int = 10000,
-    ) -> list[Delivery]:
-        """Deliveries, filtered; ``order`` is id, priority, sent (newest) or tried (newest)."""
-        ...
-
-    def delivery_counts(self) -> dict[str, dict[str, int]]:
-        """sink -> status -> number of deliveries."""
-        ...
-
-    def prune_deliveries(self, before: float) -> int:
-        """Delete finished deliveries created before ``before``; returns how many."""
-        ...
-
-    def add_decision(self, decision: Decision) -> int:
-        """Record a decision in the history; returns its id."""
-        ...
-
-    def mark_undone(self, decision_id: int, undo_id: int) -> None:
-        """Note that a decision was undone."""
-        ...
-
-    def decisions(self, incident_id: int | None = None, limit: int = 1000) -> list[Decision]:
-        """Decisions about one incident (or all), oldest first."""
-        ...
-
-    def record_ack(self, incident_id: int, decision: str) -> None:
-        """Queue an administrator's decision for running pipelines to apply."""
-        ...
-
-    def last_ack_seq(self) -> int:
-        """The newest acknowledgement's sequence number."""
-        ...
-
-    def acks_after(self, seq: int) -> list[tuple[int, int, str]]:
-        """Acknowledgements newer than ``seq``."""
-        ...
+class Store(
+    StoreConnection,
+    MetaStore,
+    ProfileStore,
+    IncidentStore,
+    AlertStore,
+    DecisionStore,
+    DeliveryStore,
+    ActivityStore,
+    DetectorStateStore,
+    CheckpointStore,
+    Protocol,
+):
+    """What the pipeline, the CLI and the dashboard need from the state database: every
+    aggregate's protocol over one connection. A caller that needs one aggregate types
+    against its small protocol (which any :class:`Store` satisfies)."""

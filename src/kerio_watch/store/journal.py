@@ -35,7 +35,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from kerio_watch.alerts.model import Alert
+from kerio_watch.values.alert import Alert
 
 logger = logging.getLogger(__name__)
 

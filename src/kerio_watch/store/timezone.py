@@ -11,13 +11,13 @@ from __future__ import annotations
 import json
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from kerio_watch.store.base import Store
+from kerio_watch.store.base import MetaStore
 from kerio_watch.timebase import ALWAYS, History, Timebase, merge_history
 
 CHANGES = "utc_offset_changes"
 
 
-def history(store: Store) -> History:
+def history(store: MetaStore) -> History:
     """The inferred offsets recorded so far (empty when none)."""
     text = store.get_meta(CHANGES)
     if text:
@@ -29,7 +29,7 @@ def history(store: Store) -> History:
     return [(ALWAYS, offsets[-1])] if offsets else []
 
 
-def recorded_zone(store: Store) -> ZoneInfo | None:
+def recorded_zone(store: MetaStore) -> ZoneInfo | None:
     """The zone an earlier scan was configured with, if any."""
     name = store.get_meta("timezone")
     if not name:
@@ -40,7 +40,7 @@ def recorded_zone(store: Store) -> ZoneInfo | None:
         return None
 
 
-def stored_timebase(store: Store) -> Timebase | None:
+def stored_timebase(store: MetaStore) -> Timebase | None:
     """A time base from what the database recorded, None when it recorded nothing."""
     zone = recorded_zone(store)
     if zone is not None:
@@ -49,7 +49,7 @@ def stored_timebase(store: Store) -> Timebase | None:
     return Timebase.from_history(known) if known else None
 
 
-def initial_timebase(store: Store | None, delta: int | None) -> Timebase:
+def initial_timebase(store: MetaStore | None, delta: int | None) -> Timebase:
     """Queue-ID inference from ``delta`` (``UTC - local`` of the first Queue-ID of the
     logs at hand); without one, what the database recorded from earlier scans."""
     if delta is None and store is not None:
@@ -59,7 +59,7 @@ def initial_timebase(store: Store | None, delta: int | None) -> Timebase:
     return Timebase(None, delta)
 
 
-def record(store: Store, timebase: Timebase, first_ts: int | None) -> None:
+def record(store: MetaStore, timebase: Timebase, first_ts: int | None) -> None:
     """Remember how this run read local times (inside the caller's transaction)."""
     store.set_meta("timebase", timebase.describe())
     store.set_meta("timezone", timebase.zone.key if timebase.zone is not None else "")

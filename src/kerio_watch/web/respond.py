@@ -31,7 +31,7 @@ from kerio_watch.respond.views import (
 from kerio_watch.respond.worker import connect
 from kerio_watch.store import open_store
 from kerio_watch.store.base import Store
-from kerio_watch.store.responses import ResponseStore
+from kerio_watch.store.sqlite.responses import ResponseStore
 from kerio_watch.timebase import Timebase
 from kerio_watch.web.context import deps
 

@@ -1,4 +1,5 @@
-"""The containment journal and the queue per sender, in the SQLite state database.
+"""The containment journal and the queue per sender, in the SQLite state database (this
+backend only: the dashboard, ``status`` and ``release`` read it over the same connection).
 
 Every containment action is one row of ``response_actions``: what (the action and its
 target), when (wall-clock times), why (the incident, its severity and reason), the exact

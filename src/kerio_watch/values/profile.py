@@ -14,7 +14,7 @@ from collections.abc import Container
 from dataclasses import dataclass, field
 from typing import Any
 
-from kerio_watch.detect.hourly import WEEKS, HourlyVolume
+from kerio_watch.values.hourly import WEEKS, HourlyVolume
 
 __all__ = ["WEEKS", "HourlyVolume", "Profile"]
 

@@ -50,8 +50,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from kerio_watch.detect.base import Signal
 from kerio_watch.severity import Severity
+from kerio_watch.values.signal import Signal
 
 ACCESS = "access"
 USE = "use"
@@ -103,7 +103,7 @@ def _pairs(signals: list[Signal]) -> tuple[tuple[int, int], tuple[int, int]]:
 def judge(signals: Iterable[Signal]) -> Severity:
     """The severity the best signals of an incident reach together.
 
-    >>> from kerio_watch.detect.base import Signal
+    >>> from kerio_watch.values.signal import Signal
     >>> def sig(side, score, inside=False, rule=""):
     ...     return Signal(rule or "r." + side, "a@x", 0, score, "", side=side, inside=inside)
     >>> judge([sig("access", 25)]).label, judge([sig("access", 25), sig("use", 25)]).label

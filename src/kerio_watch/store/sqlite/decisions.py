@@ -1,27 +1,19 @@
-"""The decision history's table (``decisions``), part of the SQLite store."""
+"""The ``decisions`` and ``acks`` tables: the decision history, and the administrators'
+decisions queued for running pipelines."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from pathlib import Path
 from typing import Any
 
 from kerio_watch.errors import StoreError
-from kerio_watch.incidents.decision import Decision
+from kerio_watch.store.sqlite.connection import SQLiteConnection
+from kerio_watch.values.decision import Decision
 
 
-class DecisionTable:
-    """Mixed into :class:`~kerio_watch.store.sqlite.SQLiteStore`."""
-
-    db: sqlite3.Connection
-    path: Path
-
-    def _write(self, sql: str, params: Any = ()) -> None:
-        try:
-            self.db.execute(sql, tuple(params))
-        except sqlite3.OperationalError as exc:
-            raise StoreError(f"{self.path}: cannot write: {exc}") from None
+class DecisionTable(SQLiteConnection):
+    """Decisions and acknowledgements (:class:`~kerio_watch.store.base.DecisionStore`)."""
 
     def add_decision(self, decision: Decision) -> int:
         """Record a decision; returns its id (also set on ``decision``)."""
@@ -64,3 +56,23 @@ class DecisionTable:
             taught, undoes = extra.get("taught"), extra.get("undoes")
             out.append(Decision(inc, kind, at, by, why, notes, taught, undoes, undone, i))
         return out[::-1]
+
+    # -- acknowledgements -------------------------------------------------------------
+    def record_ack(self, incident_id: int, decision: str) -> None:
+        """Queue an administrator's decision for running pipelines to apply."""
+        self._write(
+            "INSERT INTO acks (incident_id, decision, at) VALUES (?, ?, datetime('now'))",
+            (incident_id, decision),
+        )
+
+    def last_ack_seq(self) -> int:
+        """The newest acknowledgement's sequence number (0 if none)."""
+        row = self.db.execute("SELECT max(seq) FROM acks").fetchone()
+        return int(row[0] or 0)
+
+    def acks_after(self, seq: int) -> list[tuple[int, int, str]]:
+        """(seq, incident id, decision) of acknowledgements newer than ``seq``."""
+        rows = self.db.execute(
+            "SELECT seq, incident_id, decision FROM acks WHERE seq > ? ORDER BY seq", (seq,)
+        )
+        return [(int(a), int(b), str(c)) for a, b, c in rows]
