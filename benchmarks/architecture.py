@@ -26,9 +26,8 @@ from pathlib import Path
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("cli", "web", "__main__"),
     ("app", "service"),
-    ("runner",),
     ("respond", "report"),
-    ("pipeline", "native", "parsing", "detection", "prefilter", "persist"),
+    ("pipeline", "native"),
     ("alerts",),
     ("incidents",),
     ("detect",),
@@ -47,8 +46,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "textsafe",
         "masking",
         "log",
-        "marks",
-        "runstats",
+        "timerange",
+        "gcpace",
         "__init__",
     ),
 )

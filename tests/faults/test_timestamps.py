@@ -247,7 +247,7 @@ class TestGuard:
     def test_follow_holds_across_a_restart(self) -> None:
         """A line waiting for agreement is saved with follow's state and judged again by the
         next run: neither lost nor processed twice."""
-        from kerio_watch.timeguard import TimeGuard  # noqa: PLC0415 (new in issue 9)
+        from kerio_watch.pipeline.timeguard import TimeGuard  # noqa: PLC0415 (new in issue 9)
 
         guard = TimeGuard(86400, 400 * 86400)
         source = LogFile("<stdin>", "mail")
@@ -355,7 +355,7 @@ def cli_alerts(tmp_path: Path, lines: list[str]) -> list[dict[str, object]]:
 def _guard_run(times: list[int]) -> tuple[list[int], int]:
     """Times through a TimeGuard (as the pipeline feeds it, then a final save): the
     times processed, in order, and how many were set aside."""
-    from kerio_watch.timeguard import TimeGuard  # noqa: PLC0415 (new in issue 9)
+    from kerio_watch.pipeline.timeguard import TimeGuard  # noqa: PLC0415 (new in issue 9)
 
     guard = TimeGuard(86400, 400 * 86400)
     source = LogFile("<stdin>", "mail")

@@ -11,7 +11,7 @@ import click
 from kerio_watch.app.config import load_config
 from kerio_watch.config import Config
 from kerio_watch.errors import StoreMissing, UsageError
-from kerio_watch.runner import timebase_for
+from kerio_watch.pipeline.runner import timebase_for
 from kerio_watch.sources.files import LogFile, discover
 from kerio_watch.store import Store, default_db_path, open_store
 from kerio_watch.timebase import Timebase

@@ -28,7 +28,7 @@ from kerio_watch.exitcodes import ExitStatus
 from kerio_watch.gcpace import paced_collection
 from kerio_watch.native.reader import scan_records
 from kerio_watch.pipeline import AlertListener, Pipeline, RunStats
-from kerio_watch.runner import Run, Wiring, build
+from kerio_watch.pipeline.runner import Run, Wiring, build
 from kerio_watch.severity import Severity
 from kerio_watch.sources.files import LogFile
 from kerio_watch.store import default_db_path, open_store

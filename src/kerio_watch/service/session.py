@@ -18,8 +18,8 @@ from kerio_watch.app.config import load_config
 from kerio_watch.config import Config
 from kerio_watch.log import note
 from kerio_watch.pipeline import Pipeline
+from kerio_watch.pipeline.runner import Wiring, build, timebase_for
 from kerio_watch.respond.worker import Responder, start_responder
-from kerio_watch.runner import Wiring, build, timebase_for
 from kerio_watch.service.state import (
     META_PREFIX,
     FollowLock,

@@ -51,7 +51,7 @@ class Totals:
     """Lines a ``scan`` of the same database had processed before the first start."""
     alerts: int = 0
     implausible: int = 0
-    """Lines set aside for an implausible time (:mod:`kerio_watch.timeguard`)."""
+    """Lines set aside for an implausible time (:mod:`kerio_watch.pipeline.timeguard`)."""
 
     def to_json(self) -> str:
         """The stored form."""

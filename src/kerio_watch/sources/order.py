@@ -5,7 +5,7 @@ line's own time, one line dated 2099 would hold its whole log back until every o
 is read to its end, and the lines after it would come in far out of order. So a line's
 merge time is, when it jumps ahead of the line before, the earliest time of it and the
 next :data:`LOOKAHEAD` - 1 lines of its log: a lone far-future line takes its place
-among its neighbours (and is then judged by :mod:`kerio_watch.timeguard`), while a real
+among its neighbours (and is then judged by :mod:`kerio_watch.pipeline.timeguard`), while a real
 jump, which the next lines share, is kept.
 
 >>> [k for k, _ in smoothed([1, 2, 9999, 3, 4], int)]

@@ -3,7 +3,7 @@
 Each record is parsed by its log's format (or, in a mixed stream, by the format that
 recognises it), its local time put on the UTC line (the firewall's lines in the
 firewall's own zone), and its event handed to ``admit`` when the time guard trusts its
-time (:mod:`kerio_watch.timeguard`). A line no format reads is counted and noted on its
+time (:mod:`kerio_watch.pipeline.timeguard`). A line no format reads is counted and noted on its
 source. The native engine plugs in below this stage: its reader yields records already
 parsed (``Record.event``) and its mail parser replaces the Python one.
 """
@@ -15,10 +15,10 @@ from collections.abc import Callable, Iterable, Iterator
 from kerio_watch.events import Connection, Event, MessageReceived, Unparsed
 from kerio_watch.formats.base import Parser
 from kerio_watch.formats.connection import FIREWALL_LOGS
-from kerio_watch.runstats import RunStats
+from kerio_watch.pipeline.runstats import RunStats
+from kerio_watch.pipeline.timeguard import TimeGuard
 from kerio_watch.sources.files import Record, SkipLine
 from kerio_watch.timebase import Timebase
-from kerio_watch.timeguard import TimeGuard
 
 
 class Parsing:

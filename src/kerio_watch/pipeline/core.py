@@ -1,11 +1,11 @@
 """The pipeline: sources -> parse -> events -> enrich -> detect -> incidents -> alerts.
 
 This is the only module that knows every stage. ``scan`` and ``follow`` both feed it
-:class:`~kerio_watch.sources.files.Record` objects (built by :mod:`kerio_watch.runner`):
-the parse stage (:mod:`kerio_watch.parsing`) puts their events on the UTC time line;
-lines an earlier run already processed are skipped (:mod:`kerio_watch.marks`); the
+:class:`~kerio_watch.sources.files.Record` objects (built by :mod:`kerio_watch.pipeline.runner`):
+the parse stage (:mod:`kerio_watch.pipeline.parsing`) puts their events on the UTC time line;
+lines an earlier run already processed are skipped (:mod:`kerio_watch.pipeline.marks`); the
 enrichment stage (:mod:`kerio_watch.enrich.stage`) joins messages, attributes webmail
-sends and counts hourly activity; the detection stage (:mod:`kerio_watch.detection`)
+sends and counts hourly activity; the detection stage (:mod:`kerio_watch.pipeline.detection`)
 scores and learns; signals are folded into incidents, and alerts go to the listeners.
 Everything uses the time written in the log; nothing here reads the wall clock.
 """
@@ -21,27 +21,27 @@ from kerio_watch.detect import all_rules
 from kerio_watch.detect.context import Context
 from kerio_watch.detect.direct_smtp import MAIL_PORTS
 from kerio_watch.detect.state import STATE_VERSION
-from kerio_watch.detection import Detection
 from kerio_watch.enrich.enrichers import standard
 from kerio_watch.enrich.stage import Enrichment
 from kerio_watch.events import Event, MessageDelivery
 from kerio_watch.formats import build_parsers
 from kerio_watch.incidents.engine import IncidentEngine
 from kerio_watch.incidents.sync import Memory, apply_decisions
-from kerio_watch.marks import SENT_MARK, Marks, Watermarks
 from kerio_watch.native import resolve as resolve_engine
 from kerio_watch.native.seam import attach as attach_native
-from kerio_watch.parsing import Parsing
-from kerio_watch.persist import DAY, IP_STATE_DAYS, load_context, prune, save_context
-from kerio_watch.prefilter import Prefilter
-from kerio_watch.runstats import RunStats
+from kerio_watch.pipeline.detection import Detection
+from kerio_watch.pipeline.marks import SENT_MARK, Marks, Watermarks
+from kerio_watch.pipeline.parsing import Parsing
+from kerio_watch.pipeline.persist import DAY, IP_STATE_DAYS, load_context, prune, save_context
+from kerio_watch.pipeline.prefilter import Prefilter
+from kerio_watch.pipeline.runstats import RunStats
+from kerio_watch.pipeline.timeguard import TimeGuard
 from kerio_watch.sources.files import Record
 from kerio_watch.store import timezone
 from kerio_watch.store.activity import ActivityRecorder
 from kerio_watch.store.base import Store
 from kerio_watch.store.journal import Journal
 from kerio_watch.timebase import Timebase
-from kerio_watch.timeguard import TimeGuard
 from kerio_watch.values.alert import Alert
 from kerio_watch.values.signal import Signal
 
@@ -276,7 +276,7 @@ class Pipeline:
 
     # -- persistence ----------------------------------------------------------------
     def _prune(self, store: Store) -> None:
-        """Once a log day, delete what is too old to keep (:func:`kerio_watch.persist.prune`)."""
+        """Once a log day, delete what is too old to keep (:func:`.persist.prune`)."""
         now = self._now
         if not now or now // DAY == self._pruned_day:
             return

@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Container
 
 from kerio_watch.formats.mail import untracked_deliveries
-from kerio_watch.marks import SENT_MARK, Watermarks
-from kerio_watch.runstats import RunStats
+from kerio_watch.pipeline.marks import SENT_MARK, Watermarks
+from kerio_watch.pipeline.runstats import RunStats
+from kerio_watch.pipeline.timeguard import TimeGuard
 from kerio_watch.sources.files import SkipLine
 from kerio_watch.timebase import Timebase
-from kerio_watch.timeguard import TimeGuard
 
 
 class Prefilter:
@@ -44,14 +44,14 @@ class Prefilter:
 
     def _untracked(self, local_ts: int) -> str | None:
         if not self.guard.near(self.timebase.to_utc(local_ts)):
-            return None  # parsed and judged like any other line (kerio_watch.timeguard)
+            return None  # parsed and judged like any other line (kerio_watch.pipeline.timeguard)
         return self.count_skipped_delivery(local_ts)
 
     def count_skipped_delivery(self, local_ts: int, path: str = "") -> str:
         """Count one ``Sent:`` line the filter drops; what the filter returns for it.
 
         The native reader drops such lines unread: one whose time is implausible
-        (:mod:`kerio_watch.timeguard`) is set aside here instead, counted and noted (its
+        (:mod:`kerio_watch.pipeline.timeguard`) is set aside here instead, counted and noted (its
         text was not kept), never counted as processed nor moving a watermark.
         """
         utc = self.timebase.to_utc(local_ts)

@@ -19,7 +19,7 @@ class RunStats:
     alerts: int = 0
     reported: int = 0
     implausible: int = 0
-    """Lines whose time was implausible (:mod:`kerio_watch.timeguard`): not processed."""
+    """Lines whose time was implausible (:mod:`kerio_watch.pipeline.timeguard`): not processed."""
     held: int = 0
     """Lines still waiting for the next lines to confirm their time (at the last save)."""
     first_ts: int | None = None
