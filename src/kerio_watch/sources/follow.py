@@ -25,9 +25,12 @@ A file's identity is ``(device, inode, SHA-256 of its first complete line)``
   descriptor for a while (``linger``) before they are closed.
 - **compressed old files**: a ``.gz`` whose first line belongs to a file already read
   is not read again; only what was never read (the file was compressed while kerio-watch
-  was stopped) is read from it. Other new files, compressed or not, are placed by the
-  time of their first line (:mod:`kerio_watch.sources.identity`) and read unless all
-  their lines are older than what was read (an old copy or archive).
+  was stopped, or before its last lines were read) is read from it, once the plain file
+  is gone. Archives are read through a descriptor opened when they are listed, so one
+  shifted or deleted while a batch is read is still read. Other new files, compressed
+  or not, are placed by the time of their first line
+  (:mod:`kerio_watch.sources.identity`) and read unless all their lines are older than
+  what was read (an old copy or archive).
 - **partial last line**: waits for its newline (a vanished file's last partial line is
   read when the file is closed). Lines longer than a megabyte are cut, without keeping
   them in memory.
@@ -276,13 +279,9 @@ class Follower:
         """Decide where a file with a known identity starts."""
         twin = self._live_with_hash(f.first_hash, f)
         if twin is not None:
-            if f.compressed:
-                if twin.state is State.LIVE:
-                    self._done(f, "compressed copy of a file being read")
-                else:
-                    f.state = State.TWIN  # wait until the original is drained
-                    f.twin_of = f.first_hash
-                return
+            # A copy, or an archive of a file not yet drained (gzip writes the archive
+            # before it deletes the file): it waits, then continues where the original
+            # stopped (a restart in between too: the original's checkpoint is retired).
             f.state = State.TWIN
             f.twin_of = f.first_hash
             note(logging.INFO, "copy_seen", path=f.path, original=twin.path)
@@ -546,7 +545,10 @@ class Follower:
             if f.state not in (State.LIVE, State.GONE):
                 continue
             if f.compressed:
-                if f.tried != f.size:  # else: stopped short last time, unchanged since
+                # Read through a descriptor opened now: logrotate may shift or delete the
+                # archive while the batch is read. Unchanged since a read stopped short
+                # (being written): not again.
+                if f.tried != f.size and self.descriptor(f) is not None:
                     by_log.setdefault(f.log, []).append((f, 0))
                 continue
             if size_of(f) <= f.offset or self.descriptor(f) is None:
