@@ -94,24 +94,29 @@ class Service:
         return self.committed
 
 
-def test_archive_shifted_while_the_batch_is_read(tmp_path: Path) -> None:
-    """A ``.gz`` renamed (``mail.log.1.gz`` -> ``mail.log.2.gz``: logrotate shifting)
-    after the poll that listed it and before the batch reached it. It was opened by its
-    old name, the failure was taken for an archive still being written, and as its size
-    never changed it was never read again: its lines were lost."""
+@pytest.mark.parametrize("archives", [1, 2])
+def test_archives_shifted_while_the_batch_is_read(tmp_path: Path, archives: int) -> None:
+    """Archives renamed (``mail.log.N.gz`` -> ``N+1``: logrotate shifting) after the poll
+    that listed them and before the batch reached them. They were opened by their old
+    names: a name gone was taken for an archive still being written, and as its size
+    never changed it was never read again; a name taken by the next archive had that
+    one's lines read in its place. Lines lost (or read twice)."""
     logs = tmp_path / "logs"
     logs.mkdir()
-    written = write(logs / "mail.log.2", range(5))
-    written += write(logs / "mail.log.1", range(5, 10))
-    gzip_file(logs / "mail.log.1")
-    written += write(logs / "mail.log", range(10, 15))
+    written = write(logs / "mail.log.9", range(5))
+    for n in range(archives, 0, -1):
+        first = 5 + (archives - n) * 5
+        written += write(logs / f"mail.log.{n}", range(first, first + 5))
+        gzip_file(logs / f"mail.log.{n}")
+    written += write(logs / "mail.log", range(50, 55))
     service = Service(logs)
-    service.read(limit=2)  # the batch has reached mail.log.2 (the oldest) only
+    service.read(limit=2)  # the batch has reached mail.log.9 (the oldest) only
     service.save()
     batch = service.follower.poll()
-    first = next(batch)
-    (logs / "mail.log.1.gz").rename(logs / "mail.log.3.gz")
-    service.pending.extend([first.raw, *(r.raw for r in batch)])
+    ahead = next(batch)
+    for n in range(archives, 0, -1):
+        (logs / f"mail.log.{n}.gz").rename(logs / f"mail.log.{n + 1}.gz")
+    service.pending.extend([ahead.raw, *(r.raw for r in batch)])
     service.save()
     assert service.settle() == written
 
