@@ -4,14 +4,21 @@ For each seed, the demo simulator's mail, security and audit lines are replayed 
 order into a log directory at ``--rate`` lines per second, through
 :class:`~kerio_watch.simulate.logrotate.LogWriter` (a handle kept open, as the server
 does, and an unrotated reference copy). The run is split into one phase per logrotate
-style (``copytruncate``, ``create``, ``compress``, ``delaycompress``, ``dateext``); in a
-phase, each rotation of a random log is done in that style, step by step, with lines
-still written between the steps (except between copy and truncate). The real
+style (``copytruncate``, ``create``, ``compress``, ``delaycompress``, ``dateext``), each
+with an equal share of the lines; in a phase, each rotation of a random log is done in
+that style, step by step, with lines still written between the steps (except between
+copy and truncate). The real
 ``kerio-watch follow`` (with a ``jsonl`` sink) is killed with SIGKILL at random moments,
 and at a random step of some rotations (the rest of that rotation then happens while it
-is down); it is started again after a random pause.
+is down); it is started again after a random pause. logrotate keeps 12 rotated files
+here, a few minutes' worth at this pace: a file due for deletion that the follower's
+last checkpoint has not read to its end is set aside (renamed, read later) instead of
+deleted, as a server keeping days of files would still hold it, so that a follower
+lagging on a loaded machine is not counted as losing lines. The set-aside files and the
+most lines the follower was behind at a kill are printed.
 
-At the end the follower catches up and delivers, and stops; a scan reads the reference
+At the end the follower catches up and delivers (waiting up to ``--catch-up`` seconds;
+if it has not, the verdict says so, with its lag), and stops; a scan reads the reference
 copy into a fresh database. Printed per seed and in total: lines lost and lines read
 twice (follower's count against lines written), follow-versus-scan differences (events
 per kind; alerts as account, rule, severity and log time), and deliveries: alerts the
