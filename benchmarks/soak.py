@@ -78,6 +78,10 @@ class Figures:
     seconds: float = 0.0
     max_lag: int = 0
     catch_up: float = 0.0
+    set_aside: int = 0
+    """Matrix: rotated files due for deletion the follower had not read (kept)."""
+    behind: tuple[int, int] | None = None
+    """Not caught up at the end: (lag in bytes, compressed files unread)."""
 
 
 def replay_lines(sim_dir: Path) -> Iterator[tuple[str, str]]:
@@ -301,6 +305,12 @@ def main() -> int:
         help="every logrotate style in turn, kills at rotation steps, one run per --seeds",
     )
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
+    parser.add_argument(
+        "--catch-up",
+        type=float,
+        default=900.0,
+        help="matrix: seconds the follower may take to catch up at the end (a loaded machine)",
+    )
     args = parser.parse_args()
     if args.matrix:
         from soakmatrix import matrix_main  # noqa: PLC0415 (the matrix mode's own module)

@@ -4,14 +4,21 @@ For each seed, the demo simulator's mail, security and audit lines are replayed 
 order into a log directory at ``--rate`` lines per second, through
 :class:`~kerio_watch.simulate.logrotate.LogWriter` (a handle kept open, as the server
 does, and an unrotated reference copy). The run is split into one phase per logrotate
-style (``copytruncate``, ``create``, ``compress``, ``delaycompress``, ``dateext``); in a
-phase, each rotation of a random log is done in that style, step by step, with lines
-still written between the steps (except between copy and truncate). The real
+style (``copytruncate``, ``create``, ``compress``, ``delaycompress``, ``dateext``), each
+with an equal share of the lines; in a phase, each rotation of a random log is done in
+that style, step by step, with lines still written between the steps (except between
+copy and truncate). The real
 ``kerio-watch follow`` (with a ``jsonl`` sink) is killed with SIGKILL at random moments,
 and at a random step of some rotations (the rest of that rotation then happens while it
-is down); it is started again after a random pause.
+is down); it is started again after a random pause. logrotate keeps 12 rotated files
+here, a few minutes' worth at this pace: a file due for deletion that the follower's
+last checkpoint has not read to its end is set aside (renamed, read later) instead of
+deleted, as a server keeping days of files would still hold it, so that a follower
+lagging on a loaded machine is not counted as losing lines. The set-aside files and the
+most lines the follower was behind at a kill are printed.
 
-At the end the follower catches up and delivers, and stops; a scan reads the reference
+At the end the follower catches up and delivers (waiting up to ``--catch-up`` seconds;
+if it has not, the verdict says so, with its lag), and stops; a scan reads the reference
 copy into a fresh database. Printed per seed and in total: lines lost and lines read
 twice (follower's count against lines written), follow-versus-scan differences (events
 per kind; alerts as account, rule, severity and log time), and deliveries: alerts the
@@ -112,11 +119,31 @@ class Matrix:
         self.writers = {
             log: LogWriter(work / "logs", f"{log}.log", work / "ref" / f"{log}.log") for log in LOGS
         }
-        self.rotators = {log: Rotator(w, STYLES[0], keep=12) for log, w in self.writers.items()}
+        self.rotators = {
+            log: Rotator(w, STYLES[0], keep=12, unread=self.unread)
+            for log, w in self.writers.items()
+        }
         self.follower = Follower(work, config, self.figures)
         self.in_flight: set[str] = set()
         self.kills_in_rotation = 0
         self.restart_at: float | None = None
+
+    def unread(self, path: Path) -> bool:
+        """Whether the follower's last checkpoint has not read ``path`` to its end (the
+        rotator then sets it aside instead of deleting it: a slow follower is not a loss)."""
+        st = path.stat()
+        try:
+            with sqlite3.connect(f"file:{self.work / 'state.db'}?mode=ro", uri=True) as db:
+                rows = db.execute(
+                    "SELECT offset, size, compressed FROM follow_files WHERE dev = ? AND ino = ?",
+                    (st.st_dev, st.st_ino),
+                ).fetchall()
+        except sqlite3.Error:
+            return True
+        return not any(
+            size < 0 or (offset >= size > 0 if compressed else offset >= st.st_size)
+            for offset, size, compressed in rows
+        )
 
     def write_due(self, lines: Any, due: int) -> bool:
         """Write lines up to ``due`` in all; False when the replay has ended."""
@@ -143,6 +170,8 @@ class Matrix:
             return
         self.follower.kill()
         self.in_flight |= _claimed(self.work / "state.db")
+        behind = self.figures.written - _committed_lines(self.work / "state.db")
+        self.figures.max_lag = max(self.figures.max_lag, behind)
 
     def rotate(self, style: str, lines: Any, start: float) -> None:
         """Rotate a random log in ``style``, writing between steps; maybe kill at a step."""
@@ -183,9 +212,9 @@ def run_seed(seed: int, args: Any, base: Path) -> Outcome:
         + SINK.format(path=work / "sink.jsonl"),
         encoding="utf-8",
     )
-    wanted = int(args.rate * args.minutes * 60)
     total = sum(sim.lines[log] for log in LOGS)
-    print(f"seed {seed}: {min(total, wanted):,} lines to replay at {args.rate:,}/s", flush=True)
+    wanted = min(total, int(args.rate * args.minutes * 60))  # the phases share this out
+    print(f"seed {seed}: {wanted:,} lines to replay at {args.rate:,}/s", flush=True)
     matrix = Matrix(work, config, rng, args)
     _drive(matrix, replay_lines(work / "sim"), wanted)
     outcome = _finish(matrix, config, seed)
@@ -198,13 +227,13 @@ def _drive(matrix: Matrix, lines: Any, wanted: int) -> None:
     args, rng, follower = matrix.args, matrix.rng, matrix.follower
     follower.start()
     start = time.monotonic()
-    phase = args.minutes * 60 / len(STYLES)
     next_kill = start + rng.uniform(*args.kill_every)
     next_rotate = start + rng.uniform(*args.rotate_every)
     more = True
     while more:
         now = time.monotonic()
-        style = STYLES[min(int((now - start) / phase), len(STYLES) - 1)]
+        # Each style gets its share of the lines (the replay may end before --minutes).
+        style = STYLES[min(matrix.figures.written * len(STYLES) // wanted, len(STYLES) - 1)]
         more = matrix.write_due(lines, min(wanted, int((now - start) * args.rate)))
         more = more and matrix.figures.written < wanted
         if now >= next_rotate:
@@ -219,6 +248,7 @@ def _drive(matrix: Matrix, lines: Any, wanted: int) -> None:
             next_kill = time.monotonic() + rng.uniform(*args.kill_every)
         time.sleep(0.01)
     matrix.figures.seconds = time.monotonic() - start
+    matrix.figures.set_aside = sum(r.set_aside for r in matrix.rotators.values())
     matrix.close()
     if follower.proc is None:
         follower.start()
@@ -228,13 +258,15 @@ def _finish(matrix: Matrix, config: Path, seed: int) -> Outcome:
     work, follower, figures = matrix.work, matrix.follower, matrix.figures
     caught = time.monotonic()
     report: dict[str, Any] = {}
-    while time.monotonic() - caught < 300:
-        report = status(work)
-        done = report.get("totals", {}).get("lines", 0) >= figures.written
-        if done and not report.get("lag_bytes") and _all_delivered(work):
-            break
+    done = False
+    while not done and time.monotonic() - caught < matrix.args.catch_up:
         time.sleep(1.0)
+        report = status(work)
+        read = report.get("totals", {}).get("lines", 0) >= figures.written
+        done = read and not report.get("lag_bytes") and _all_delivered(work)
     figures.catch_up = time.monotonic() - caught
+    if not done:  # slow, or stuck: say which
+        figures.behind = (report.get("lag_bytes") or 0, _gz_unread(report))
     follower.stop()
     report = status(work)
     totals = report.get("totals", {})
@@ -258,6 +290,22 @@ def _finish(matrix: Matrix, config: Path, seed: int) -> Outcome:
     outcome.never_delivered = len(_undelivered(_alert_ids(work / "state.db"), set(sink)))
     outcome.printed_twice = sum(1 for n in Counter(printed_alerts(work)).values() if n > 1)
     return outcome
+
+
+def _gz_unread(report: dict[str, Any]) -> int:
+    """Compressed files ``status`` shows as not read to their end."""
+    files = report.get("files", [])
+    return sum(1 for f in files if f.get("state") == "archive being read")
+
+
+def _committed_lines(db: Path) -> int:
+    """Lines the follower's last checkpoint counts."""
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10) as conn:
+            row = conn.execute("SELECT value FROM meta WHERE key = 'follow.stats'").fetchone()
+    except sqlite3.Error:
+        return 0
+    return int(json.loads(row[0]).get("lines", 0)) if row else 0
 
 
 def _claimed(db: Path) -> set[str]:
@@ -343,7 +391,14 @@ def report(outcomes: list[Outcome]) -> bool:
             + "); rotations: "
             + ", ".join(f"{n} {kind}" for kind, n in sorted(f.rotations.items()))
             + f"; SIGKILL x{f.kills} ({o.kills_in_rotation} during a rotation), "
-            f"{f.starts} starts; caught up in {f.catch_up:.0f} s"
+            f"{f.starts} starts; most lines behind at a kill {f.max_lag:,}, "
+            f"{f.set_aside} rotated files set aside unread, not deleted; "
+            + (
+                f"caught up in {f.catch_up:.0f} s"
+                if f.behind is None
+                else f"NOT caught up after {f.catch_up:.0f} s (lag {f.behind[0]:,} bytes, "
+                f"{f.behind[1]} compressed files unread)"
+            )
         )
         print(
             f"  lines lost {o.lost}, lines read twice {o.read_twice}, set aside as "

@@ -74,15 +74,27 @@ class Rotator:
         writer: the log's writer.
         style: one of :data:`STYLES`.
         keep: rotated files kept (older ones are deleted, as ``rotate N`` does).
+        unread: whether a file due for deletion is not read yet (set aside instead).
     """
 
-    def __init__(self, writer: LogWriter, style: str, keep: int = 4) -> None:
+    def __init__(
+        self,
+        writer: LogWriter,
+        style: str,
+        keep: int = 4,
+        unread: Callable[[Path], bool] | None = None,
+    ) -> None:
         if style not in STYLES:
             raise ValueError(f"unknown style {style!r}: one of {', '.join(STYLES)}")
         self.writer = writer
         self.style = style
         self.keep = keep
+        self.unread = unread
+        """Says whether a file due for deletion is not read yet: it is set aside instead
+        (``mail.log.unread-N``), as a server's logrotate, keeping days of files, would
+        still hold it (the soak rotates every few seconds)."""
         self.count = 0
+        self.set_aside = 0
 
     @property
     def folder(self) -> Path:
@@ -126,7 +138,7 @@ class Rotator:
                 if not source.exists():
                     continue
                 if n >= self.keep:
-                    source.unlink()
+                    self._delete(source)
                 elif not gz and self.style == "delaycompress":
                     gzip_file(source, self._numbered(n + 1, gz=True))
                 else:
@@ -145,7 +157,15 @@ class Rotator:
     def _prune_dated(self) -> None:
         dated = sorted(self.folder.glob(f"{self.writer.name}-*"), key=lambda p: p.stat().st_mtime)
         for old in dated[: -self.keep]:
-            old.unlink()
+            self._delete(old)
+
+    def _delete(self, path: Path) -> None:
+        if self.unread is None or not self.unread(path):
+            path.unlink()
+            return
+        self.set_aside += 1
+        gz = ".gz" if path.name.endswith(".gz") else ""
+        path.rename(self.folder / f"{self.writer.name}.unread-{self.set_aside}{gz}")
 
 
 def gzip_file(path: Path, target: Path | None = None) -> Path:

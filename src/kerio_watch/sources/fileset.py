@@ -110,13 +110,9 @@ class FileSet:
         """Decide where a file with a known identity starts."""
         twin = self._live_with_hash(f.first_hash, f)
         if twin is not None:
-            if f.compressed:
-                if twin.state is State.LIVE:
-                    self._done(f, "compressed copy of a file being read")
-                else:
-                    f.state = State.TWIN  # wait until the original is drained
-                    f.twin_of = f.first_hash
-                return
+            # A copy, or an archive of a file not yet drained (gzip writes the archive
+            # before it deletes the file): it waits, then continues where the original
+            # stopped (a restart in between too: the original's checkpoint is retired).
             f.state = State.TWIN
             f.twin_of = f.first_hash
             note(logging.INFO, "copy_seen", path=f.path, original=twin.path)

@@ -25,9 +25,12 @@ A file's identity is ``(device, inode, SHA-256 of its first complete line)``
   descriptor for a while (``linger``) before they are closed.
 - **compressed old files**: a ``.gz`` whose first line belongs to a file already read
   is not read again; only what was never read (the file was compressed while kerio-watch
-  was stopped) is read from it. Other new files, compressed or not, are placed by the
-  time of their first line (:mod:`kerio_watch.sources.identity`) and read unless all
-  their lines are older than what was read (an old copy or archive).
+  was stopped, or before its last lines were read) is read from it, once the plain file
+  is gone. Archives are read through a descriptor opened when they are listed, so one
+  shifted or deleted while a batch is read is still read. Other new files, compressed
+  or not, are placed by the time of their first line
+  (:mod:`kerio_watch.sources.identity`) and read unless all their lines are older than
+  what was read (an old copy or archive).
 - **partial last line**: waits for its newline (a vanished file's last partial line is
   read when the file is closed). Lines longer than a megabyte are cut, without keeping
   them in memory.
@@ -248,7 +251,10 @@ class Follower(FileSet):
             if f.state not in (State.LIVE, State.GONE):
                 continue
             if f.compressed:
-                if f.tried != f.size:  # else: stopped short last time, unchanged since
+                # Read through a descriptor opened now: logrotate may shift or delete the
+                # archive while the batch is read. Unchanged since a read stopped short
+                # (being written): not again.
+                if f.tried != f.size and descriptor(f) is not None:
                     by_log.setdefault(f.log, []).append((f, 0))
                 continue
             if size_of(f) <= f.offset or descriptor(f) is None:

@@ -147,10 +147,14 @@ def read_lines(f: FollowedFile, end: int) -> Iterator[tuple[bytes, int]]:
 
 
 def read_gz_lines(f: FollowedFile) -> Iterator[tuple[bytes, int]]:
-    """Lines of a compressed file after its checkpoint (decompressed offsets)."""
+    """Lines of a compressed file after its checkpoint (decompressed offsets), read
+    through its open descriptor (renamed or deleted since: still read)."""
     pos = 0
+    if f.fd is None:
+        return
     try:
-        with gzip.open(f.path, "rb") as handle:
+        with os.fdopen(os.dup(f.fd), "rb") as raw, gzip.GzipFile(fileobj=raw, mode="rb") as handle:
+            raw.seek(0)  # the duplicate shares the descriptor's position
             skip = f.offset
             while skip > 0:
                 block = handle.read(min(CHUNK, skip))
@@ -181,6 +185,7 @@ def read_gz_lines(f: FollowedFile) -> Iterator[tuple[bytes, int]]:
 def gz_done(f: FollowedFile) -> None:
     """A compressed file read and handed over to its end: never read again."""
     f.state = State.DONE
+    f.close()
     note(logging.INFO, "file_done", path=f.path, offset=f.total, compressed=True)
 
 
