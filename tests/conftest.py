@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,17 @@ import sitelogs
 from kerio_watch.cli import main
 from logtools import SAMPLES, SHARED_SAMPLES  # noqa: F401 (re-exported for tests)
 from sitelogs import Site
+
+
+@pytest.fixture(autouse=True)
+def _service_log_restored() -> Iterator[None]:
+    """A command run in-process (``follow``) points kerio-watch's log at its stream and
+    stops it propagating; later tests' ``caplog`` must see it again."""
+    logger = logging.getLogger("kerio_watch")
+    saved = (list(logger.handlers), logger.level, logger.propagate)
+    yield
+    logger.handlers[:], logger.level, logger.propagate = saved[0], saved[1], saved[2]
+
 
 # CI runs the property tests on a fixed seed so that a run is reproducible; locally
 # they explore new examples every time.
