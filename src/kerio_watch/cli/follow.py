@@ -353,22 +353,7 @@ def print_status(console: Console, report: dict[str, Any]) -> None:
         f"(set aside), {totals['alerts']:,} alerts"
     )
     _print_implausible(console, report["implausible_lines"][-3:])
-    if report["files"]:
-        console.print("files:")
-        for f in report["files"]:
-            size = "?" if f["size"] is None else f"{f['size']:,}"
-            where = (
-                f"offset {f['offset']:,} of {size}, lag {f['lag_bytes']:,} bytes"
-                if f["lag_bytes"] is not None
-                else f"{size} bytes"
-            )
-            console.print(
-                f"  {printable(f['path'])} ({f['log'] or 'mixed'}): {where} [{f['state']}]",
-                markup=False,
-                soft_wrap=True,
-            )
-    else:
-        console.print("files: none followed yet")
+    _print_files(console, report["files"])
     counts = ", ".join(f"{n} {label}" for label, n in report["open_incidents"].items() if n)
     console.print(f"open incidents: {counts or 'none'}")
     for sink in report["sinks"]:
@@ -379,6 +364,25 @@ def print_status(console: Console, report: dict[str, Any]) -> None:
         )
     for line in status_lines(report["kerio_api"]) if report["kerio_api"] else ():
         console.print(line, markup=False, soft_wrap=True)
+
+
+def _print_files(console: Console, files: list[dict[str, Any]]) -> None:
+    if not files:
+        console.print("files: none followed yet")
+        return
+    console.print("files:")
+    for f in files:
+        size = "?" if f["size"] is None else f"{f['size']:,}"
+        where = (
+            f"offset {f['offset']:,} of {size}, lag {f['lag_bytes']:,} bytes"
+            if f["lag_bytes"] is not None
+            else f"{size} bytes"
+        )
+        console.print(
+            f"  {printable(f['path'])} ({f['log'] or 'mixed'}): {where} [{f['state']}]",
+            markup=False,
+            soft_wrap=True,
+        )
 
 
 def _print_implausible(console: Console, samples: list[dict[str, Any]]) -> None:

@@ -1,12 +1,11 @@
 """Machines that bypass the mail server: LAN hosts talking SMTP straight to the internet.
 
-An infected PC does not need Kerio to send spam: it connects to mail servers on the
-internet itself, and nothing of it shows in Kerio's logs. The firewall's logs show it.
-This detector reads the :class:`~kerio_watch.events.Connection` events of the firewall
-formats and raises one incident per machine (key ``host:<address>``, no account) when
-an address inside the trusted networks opens TCP connections to an outside address on
-port 25, 465, 587 or 2525. Allowed and blocked connections both count: a blocked
-attempt is as much a sign of infection.
+An infected PC sends spam to mail servers on the internet itself, which shows in the
+firewall's logs and not in Kerio's. This detector reads the firewall formats'
+:class:`~kerio_watch.events.Connection` events and raises one incident per machine (key
+``host:<address>``, no account) when an address inside the trusted networks opens TCP
+connections to an outside address on port 25, 465, 587 or 2525. Allowed and blocked
+connections both count: a blocked attempt is as much a sign of infection.
 
 Not counted:
 

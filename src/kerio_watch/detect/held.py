@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import deque
+from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
 from kerio_watch.enrich.messages import Submission
@@ -78,3 +80,68 @@ def held_from(row: list[Any]) -> Held:
             int(ts), str(log_name), "", str(protocol), str(user), str(source), agent
         )
     raise ValueError(f"unknown held item {tag!r}")
+
+
+class Hold:
+    """Learning held for one account during one incident (:mod:`.learner`)."""
+
+    __slots__ = ("forgot", "items", "opened", "since", "worst")
+
+    def __init__(self, opened: int | None, since: int) -> None:
+        self.opened = opened
+        self.since = since
+        self.worst = 0
+        self.forgot = False
+        self.items: list[Held] = []
+
+
+def holds_rows(holds: dict[str, Hold]) -> dict[str, list[Any]]:
+    """The saved form of the learner's holds."""
+    return {
+        a: [h.opened, h.since, h.worst, h.forgot, [held_row(i) for i in h.items]]
+        for a, h in holds.items()
+    }
+
+
+def holds_from(rows: dict[str, Any]) -> dict[str, Hold]:
+    """Holds from their saved form (:func:`holds_rows`)."""
+    holds: dict[str, Hold] = {}
+    for account, (opened, since, worst, forgot, items) in rows.items():
+        hold = Hold(None if opened is None else int(opened), int(since))
+        hold.worst = int(worst)
+        hold.forgot = bool(forgot)
+        hold.items = [held_from(row) for row in items]
+        holds[str(account)] = hold
+    return holds
+
+
+def sent_rows(
+    sent: Iterable[tuple[int, str, str]],
+    messages: Mapping[str, Any],
+    counts: Mapping[str, tuple[int, int, int]],
+) -> list[list[Any]]:
+    """The saved form of messages whose delivery results are pending, with the results
+    so far (from the message tracker, or saved by an earlier run)."""
+    rows: list[list[Any]] = []
+    for ts, queue_id, account in sent:
+        state = messages.get(queue_id)
+        if state is not None:
+            rows.append([ts, queue_id, account, state.delivered, state.failed, state.delayed])
+        elif queue_id in counts:
+            rows.append([ts, queue_id, account, *counts[queue_id]])
+        else:
+            rows.append([ts, queue_id, account])
+    return rows
+
+
+def restore_sent(
+    rows: Iterable[Any],
+    sent: deque[tuple[int, str, str]],
+    counts: dict[str, tuple[int, int, int]],
+) -> None:
+    """Pending messages (and their results so far) from :func:`sent_rows`' form."""
+    for row in rows:
+        ts, queue_id, account = int(row[0]), str(row[1]), str(row[2])
+        sent.append((ts, queue_id, account))
+        if len(row) > 3:
+            counts[queue_id] = (int(row[3]), int(row[4]), int(row[5]))

@@ -16,10 +16,8 @@ Learning hygiene (a hijacker must not teach the baseline):
   again, once: the first message of a hijack is often learned before the second signal
   makes the incident serious, and nothing was learned after that. Only ``ack --benign``
   teaches it then.
-- Delivery failures and bounces of held accounts are not counted, so a spam run does
-  not raise the account's normal failure rate; they are learned per message two hours
-  after it was accepted, so a burst is never judged against its own failures. Held
-  accounts do not feed the site-wide norms (:mod:`.site`) either.
+- Held accounts' bounces and failures count neither for them nor for the site norms
+  (:mod:`.site`); results are learned per message two hours after it was accepted.
 """
 
 from __future__ import annotations
@@ -30,7 +28,15 @@ from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from kerio_watch.detect.context import Context
-from kerio_watch.detect.held import Held, HeldHour, held_from, held_row
+from kerio_watch.detect.held import (
+    Held,
+    HeldHour,
+    Hold,
+    holds_from,
+    holds_rows,
+    restore_sent,
+    sent_rows,
+)
 from kerio_watch.detect.site import SiteProfile
 from kerio_watch.detect.state import RESTORE_ERRORS, STATE_VERSION, load_state, restore_failed
 from kerio_watch.enrich.clients import client_of
@@ -56,19 +62,6 @@ DELIVERY_DELAY = 2 * 3600
 """How long after a message was accepted its delivery results are learned."""
 
 
-class _Hold:
-    """Learning held for one account during one incident."""
-
-    __slots__ = ("forgot", "items", "opened", "since", "worst")
-
-    def __init__(self, opened: int | None, since: int) -> None:
-        self.opened = opened
-        self.since = since
-        self.worst = 0
-        self.forgot = False
-        self.items: list[Held] = []
-
-
 class Learner:
     """Feeds profiles from submissions, logins, inbound mail and delivery results."""
 
@@ -76,7 +69,7 @@ class Learner:
         self.ctx = ctx
         # account -> [hour, messages, recipients] of the hour being counted
         self.current: dict[str, list[int]] = {}
-        self.holds: dict[str, _Hold] = {}
+        self.holds: dict[str, Hold] = {}
         # account -> (day, distinct outside login addresses that day)
         self.day_ips: dict[str, tuple[int, set[str]]] = {}
         self.sent: deque[tuple[int, str, str]] = deque()
@@ -103,7 +96,7 @@ class Learner:
         if hold is None or hold.opened != opened:
             if hold is not None:
                 self._end_hold(account, hold)
-            hold = self.holds[account] = _Hold(opened, ts)
+            hold = self.holds[account] = Hold(opened, ts)
         hold.worst = max(hold.worst, severity)
         if hold.worst >= DISCARD_AT:
             hold.items.clear()
@@ -126,7 +119,7 @@ class Learner:
         if prof.forget_since(opened):
             self.ctx.dirty.add(account)
 
-    def _release(self, hold: _Hold, account: str) -> None:
+    def _release(self, hold: Hold, account: str) -> None:
         """Learn what was held: the incident stayed below high."""
         items, hold.items = hold.items, []
         for item in items:
@@ -137,7 +130,7 @@ class Learner:
             else:
                 self._learn_login(item)
 
-    def _end_hold(self, account: str, hold: _Hold) -> None:
+    def _end_hold(self, account: str, hold: Hold) -> None:
         del self.holds[account]
         if hold.worst < DISCARD_AT:
             self._release(hold, account)
@@ -370,19 +363,10 @@ class Learner:
         self._day = int(data["day"])
         for account, (hour, messages, recipients) in data["current"].items():
             self.current[str(account)] = [int(hour), int(messages), int(recipients)]
-        for account, (opened, since, worst, forgot, items) in data["holds"].items():
-            hold = _Hold(None if opened is None else int(opened), int(since))
-            hold.worst = int(worst)
-            hold.forgot = bool(forgot)
-            hold.items = [held_from(row) for row in items]
-            self.holds[str(account)] = hold
+        self.holds.update(holds_from(data["holds"]))
         for account, (day, ips) in data["day_ips"].items():
             self.day_ips[str(account)] = (int(day), {str(ip) for ip in ips})
-        for row in data["sent"]:
-            ts, queue_id, account = int(row[0]), str(row[1]), str(row[2])
-            self.sent.append((ts, queue_id, account))
-            if len(row) > 3:
-                self.sent_counts[queue_id] = (int(row[3]), int(row[4]), int(row[5]))
+        restore_sent(data["sent"], self.sent, self.sent_counts)
 
     def save(self, store: Store) -> None:
         """Write the site-wide norms and what is being learned (this hour's counts, held
@@ -395,21 +379,9 @@ class Learner:
         hour = now // 3600
         # an hour already closed and not counted since needs nothing more
         current = {a: c for a, c in self.current.items() if c[0] >= hour or c[1] or c[2]}
-        holds = {
-            a: [h.opened, h.since, h.worst, h.forgot, [held_row(i) for i in h.items]]
-            for a, h in self.holds.items()
-        }
+        holds = holds_rows(self.holds)
         day_ips = {a: [day, sorted(ips)] for a, (day, ips) in self.day_ips.items()}
-        messages = self.ctx.messages.messages
-        sent: list[list[Any]] = []
-        for ts, queue_id, account in self.sent:
-            state = messages.get(queue_id)
-            if state is not None:
-                sent.append([ts, queue_id, account, state.delivered, state.failed, state.delayed])
-            elif queue_id in self.sent_counts:
-                sent.append([ts, queue_id, account, *self.sent_counts[queue_id]])
-            else:
-                sent.append([ts, queue_id, account])
+        sent = sent_rows(self.sent, self.ctx.messages.messages, self.sent_counts)
         store.save_detector_state(
             STATE_NAME,
             {

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from kerio_watch.alerts.router import Router
 from kerio_watch.config import Config
 from kerio_watch.pipeline.core import AlertListener, Pipeline, SaveHook
-from kerio_watch.sources.files import LogFile, infer_initial_delta
+from kerio_watch.sources.files import LogFile
+from kerio_watch.sources.queue_ids import infer_initial_delta
 from kerio_watch.store.base import Store
 from kerio_watch.store.timezone import initial_timebase
 from kerio_watch.timebase import Timebase

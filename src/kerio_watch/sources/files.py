@@ -97,7 +97,7 @@ class LogFile:
         return sum(self.unparsed.values())
 
 
-def _open_binary(log_file: LogFile) -> IO[bytes]:
+def open_binary(log_file: LogFile) -> IO[bytes]:
     if log_file.data is not None:
         raw: IO[bytes] = io.BytesIO(log_file.data)
     else:
@@ -128,7 +128,7 @@ def decode_line(data: bytes, log_file: LogFile) -> str:
 def _head_lines(log_file: LogFile, count: int = SNIFF_LINES) -> list[str]:
     lines: list[str] = []
     try:
-        with _open_binary(log_file) as handle:
+        with open_binary(log_file) as handle:
             for data in handle:
                 text = decode_line(data[: MAX_LINE * 4], LogFile(log_file.path, None))
                 if text.strip():
@@ -285,25 +285,16 @@ def read_records(log_file: LogFile, skip: SkipLine | None = None) -> Iterator[Re
     """
     stamp_parser = StampParser()
     stamp = stamp_parser.stamp
-    year = log_file.year
     syslog = log_file.syslog
     log = log_file.log
     newest = firewall.newest_time(log_file.path) if syslog and log_file.data is None else None
     lineno = 0
     lines = 0
-    with _open_binary(log_file) as handle:
+    with open_binary(log_file) as handle:
         try:
             for data in handle:
                 lineno += 1
-                try:
-                    raw = data.decode("utf-8")
-                except UnicodeDecodeError:
-                    raw = decode_line(data, log_file)
-                else:
-                    if raw[-1:] == "\n":
-                        raw = raw[:-2] if raw[-2:-1] == "\r" else raw[:-1]
-                    if len(raw) > MAX_LINE or "\x00" in raw or raw[:1] == "\ufeff":
-                        raw = decode_line(data, log_file)
+                raw = _decoded(data, log_file)
                 if not raw:
                     continue
                 lines += 1
@@ -320,38 +311,52 @@ def read_records(log_file: LogFile, skip: SkipLine | None = None) -> Iterator[Re
                             Record, (ts, False, log, raw[23:], raw, log_file, lineno, None)
                         )
                         continue
-                framed = split_syslog(raw, year) if syslog else None
-                if framed is None:
-                    framed = stamp_parser.split(raw) if syslog else split_syslog(raw, year)
-                if framed is None:
-                    if firewall.is_header(raw, log):
-                        log_file.events["header"] += 1
-                        continue
-                    log_file.note_unparsed(
-                        Unparsed(log or "unknown", raw, "no timestamp", log_file.path, lineno)
-                    )
-                    continue
-                if newest is not None and framed.ts > newest:
-                    framed = firewall.last_year(framed, raw)
-                yield _new_record(
-                    Record,
-                    (
-                        framed.ts,
-                        framed.utc,
-                        framed.log or log,
-                        framed.message,
-                        raw,
-                        log_file,
-                        lineno,
-                        None,
-                    ),
-                )
+                record = _framed(log_file, stamp_parser, newest, raw, lineno)
+                if record is not None:
+                    yield record
         except (OSError, EOFError, gzip.BadGzipFile) as exc:
             log_file.note_unparsed(
                 Unparsed(log or "unknown", "", f"read error: {exc}", log_file.path, lineno)
             )
         finally:
             log_file.lines += lines
+
+
+def _decoded(data: bytes, log_file: LogFile) -> str:
+    """One line's text: the fast path for clean UTF-8, :func:`decode_line` otherwise."""
+    try:
+        raw = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return decode_line(data, log_file)
+    if raw[-1:] == "\n":
+        raw = raw[:-2] if raw[-2:-1] == "\r" else raw[:-1]
+    if len(raw) > MAX_LINE or "\x00" in raw or raw[:1] == "\ufeff":
+        return decode_line(data, log_file)
+    return raw
+
+
+def _framed(
+    log_file: LogFile, stamp_parser: StampParser, newest: int | None, raw: str, lineno: int
+) -> Record | None:
+    """A line without an on-disk stamp: syslog framing (or the other way round); a
+    W3C header or an unstamped line is counted instead (None)."""
+    log = log_file.log
+    syslog = log_file.syslog
+    framed = split_syslog(raw, log_file.year) if syslog else None
+    if framed is None:
+        framed = stamp_parser.split(raw) if syslog else split_syslog(raw, log_file.year)
+    if framed is None:
+        if firewall.is_header(raw, log):
+            log_file.events["header"] += 1
+        else:
+            log_file.note_unparsed(
+                Unparsed(log or "unknown", raw, "no timestamp", log_file.path, lineno)
+            )
+        return None
+    if newest is not None and framed.ts > newest:
+        framed = firewall.last_year(framed, raw)
+    fields = (framed.ts, framed.utc, framed.log or log, framed.message, raw, log_file, lineno, None)
+    return _new_record(Record, fields)
 
 
 FileReader = Callable[[LogFile, SkipLine | None], Iterator[Record]]
@@ -381,33 +386,6 @@ def _record_time(record: Record) -> int:
 def _chain(group: list[LogFile], skip: SkipLine | None, read: FileReader) -> Iterator[Record]:
     for log_file in group:
         yield from read(log_file, skip)
-
-
-def infer_initial_delta(files: list[LogFile], max_lines: int = 5000) -> int | None:
-    """``UTC - local`` from the first Queue-IDs of the mail logs (None if none found)."""
-    from kerio_watch.timebase import offset_from_queue_id  # noqa: PLC0415
-
-    for log_file in files:
-        if log_file.log != "mail" or log_file.syslog:
-            continue
-        stamp = StampParser()
-        checked = 0
-        with _open_binary(log_file) as handle:
-            try:
-                for data in handle:
-                    checked += 1
-                    if checked > max_lines:
-                        break
-                    text = decode_line(data, LogFile(log_file.path, None))
-                    framed = stamp.split(text)
-                    if framed is None or not framed.message.startswith("Recv: Queue-ID: "):
-                        continue
-                    delta = offset_from_queue_id(framed.message[16:33], framed.ts)
-                    if delta is not None:
-                        return delta
-            except (OSError, EOFError, gzip.BadGzipFile):
-                continue
-    return None
 
 
 def known_logs() -> list[str]:
