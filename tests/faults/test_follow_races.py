@@ -7,7 +7,9 @@ a crash restarts from the last saved checkpoints. Every line must be committed o
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
+import hashlib
 import random
 from collections import Counter
 from itertools import islice
@@ -16,7 +18,11 @@ from pathlib import Path
 import pytest
 
 from kerio_watch.simulate.logrotate import STYLES, LogWriter, Rotator, gzip_file
+from kerio_watch.sources import follow
+from kerio_watch.sources.discovery import list_files
+from kerio_watch.sources.files import LogFile
 from kerio_watch.sources.follow import Follower, FollowOptions
+from kerio_watch.sources.tail import FollowedFile, read_head
 from kerio_watch.values.checkpoint import FileCheckpoint
 
 
@@ -31,10 +37,10 @@ class Clock:
 
 
 def mail(n: int) -> str:
-    """A mail.log line numbered ``n`` (a minute apart: its time grows with ``n``)."""
-    hours, minutes = divmod(n, 60)
+    """A mail.log line numbered ``n``, ``n`` minutes after 10 March 2026, 00:00."""
+    when = dt.datetime(2026, 3, 10) + dt.timedelta(minutes=n)
     return (
-        f"[10/Mar/2026 {hours:02d}:{minutes:02d}:00] Sent: Queue-ID: 69b00000-{n:08x}, "
+        f"[{when:%d/%b/%Y %H:%M:%S}] Sent: Queue-ID: 69b00000-{n:08x}, "
         f"Recipient: <u{n}@example.com>, Result: delivered, Status: 2.0.0"
     )
 
@@ -147,10 +153,75 @@ def test_archive_of_a_file_being_read_then_a_crash(tmp_path: Path) -> None:
     assert len(service.committed) == len(written)
 
 
+def test_a_rewritten_file_is_placed_with_the_new_files(tmp_path: Path) -> None:
+    """Copied and truncated twice between two polls, hours of lines apart. The live
+    file's inode then holds a new identity, and it was placed at once, before the files
+    found new in the same poll: the middle copy (never read, its first line unknown)
+    was then judged against that newer file and skipped as an old copy (lost). All
+    identities found in one poll are placed together, oldest first line first."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    path = logs / "mail.log"
+    written = write(path, range(5))
+    service = Service(logs)
+    service.read()
+    service.save()
+    written += write(path, range(5, 10))
+    for later in (range(10, 15), range(300, 305)):  # the second: five hours later
+        first = logs / "mail.log.1"
+        if first.exists():
+            first.rename(logs / "mail.log.2")
+        first.write_bytes(path.read_bytes())
+        with path.open("r+b") as handle:
+            handle.truncate(0)
+        written += write(path, later)
+    assert sorted(service.settle()) == sorted(written)
+    assert len(service.committed) == len(written)
+
+
+def test_archives_shifted_after_the_listing_keep_their_identity(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Archives shifted (``mail.log.8.gz`` -> ``mail.log.9.gz`` -> ``...10.gz``) between
+    the poll's listing and its look at each file: the name listed for an archive holds
+    the next archive by then. Its first line was read by name, so the archive took the
+    other one's identity ("replaced") and was read again from its start, or skipped as
+    old. The first line is read by name only while the name holds the listed inode."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    written: list[str] = []
+    # mail.log.10.gz sorts before mail.log.8.gz: files are looked at in no time order
+    for n, numbers in ((10, range(10)), (9, range(10, 30)), (8, range(30, 35))):
+        written += write(logs / f"mail.log.{n}", numbers)
+        gzip_file(logs / f"mail.log.{n}")
+    written += write(logs / "mail.log", range(35, 40))
+    service = Service(logs)
+    service.settle()
+    follower = service.follower
+    for shift in (0, 1):
+        for n in range(10 + shift, 7 + shift, -1):
+            (logs / f"mail.log.{n}.gz").rename(logs / f"mail.log.{n + 1}.gz")
+        if not shift:
+            stale = list_files(follower.paths)  # the next poll lists the first shift
+    with monkeypatch.context() as patched:
+        patched.setattr(follow, "list_files", lambda _paths: stale)  # what poll() calls
+        service.read()
+    heads = {}  # inode -> the hash of its first line
+    for path in logs.iterdir():
+        with gzip.open(path) if path.suffix == ".gz" else path.open("rb") as handle:
+            heads[path.stat().st_ino] = hashlib.sha256(handle.readline()).hexdigest()
+    for f in follower.files.values():  # each identity is the file's own first line
+        assert f.first_hash in ("", heads[f.ino])
+    assert sorted(service.settle()) == sorted(written)
+    assert len(service.committed) == len(written)
+
+
 @pytest.mark.parametrize("seed", range(40))
 def test_random_rotations_polls_and_crashes(tmp_path: Path, seed: int) -> None:
     """Every logrotate style, step by step, with writes, polls (batches consumed in
-    part), saves and crashes between any two steps: every line committed once."""
+    part, files changing meanwhile), saves and crashes between any two steps (an inode
+    freed by one step may hold another file at the next poll): every line committed
+    once."""
     rng = random.Random(seed)
     logs, ref = tmp_path / "logs", tmp_path / "ref"
     logs.mkdir()
@@ -159,10 +230,10 @@ def test_random_rotations_polls_and_crashes(tmp_path: Path, seed: int) -> None:
     rotator = Rotator(writer, STYLES[0], keep=100)
     n = 0
 
-    def lines(k: int) -> list[str]:
+    def lines(k: int) -> list[str]:  # 20 minutes apart: a file spans hours, as on a server
         nonlocal n
         n += k
-        return [mail(i) for i in range(n - k, n)]
+        return [mail(20 * i) for i in range(n - k, n)]
 
     writer.write(lines(5))
     service = Service(logs)
@@ -188,6 +259,20 @@ def test_random_rotations_polls_and_crashes(tmp_path: Path, seed: int) -> None:
             step()
     writer.close()
     committed = service.settle()
-    missing = sorted(set(map(mail, range(n))) - set(committed))
+    missing = sorted({mail(20 * i) for i in range(n)} - set(committed))
     twice = sorted(x for x, k in Counter(committed).items() if k > 1)
     assert (missing, twice) == ([], [])
+
+
+def test_the_first_line_is_read_by_name_only_from_the_listed_inode(tmp_path: Path) -> None:
+    """An archive's name taken by the next one since the listing: its first line is not
+    there to read (None: looked at again at the next poll), never the other one's."""
+    write(tmp_path / "a", range(5))
+    write(tmp_path / "b", range(5, 10))
+    listed = gzip_file(tmp_path / "a")
+    st = listed.stat()
+    f = FollowedFile(str(listed), st.st_dev, st.st_ino, LogFile(str(listed), "mail"), 1)
+    f.compressed = True
+    assert read_head(f) == (mail(0) + "\n").encode()
+    gzip_file(tmp_path / "b").replace(listed)  # another archive under the listed name
+    assert read_head(f) is None

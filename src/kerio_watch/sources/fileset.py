@@ -73,6 +73,9 @@ class FileSet:
         self.retired: dict[str, Retired] = {}
         self._seq = 0
         self._initial = initial
+        self._unplaced: list[FollowedFile] = []
+        """New identities in known inodes (a file rewritten, an inode reused), found by a
+        poll: placed with that poll's new files, in content order."""
 
     def _adopt(self, path: str, st: os.stat_result) -> FollowedFile:
         """A file seen for the first time: classify it and learn its identity."""
@@ -179,7 +182,7 @@ class FileSet:
         new = self._adopt(path, st)
         self.files[key] = new
         if new.state is State.PENDING and new.first_hash:
-            self._place(new)
+            self._unplaced.append(new)  # placed with this poll's new files, in their order
 
     def _revisit(self) -> None:
         """Copies whose original is no longer being read continue where it stopped."""

@@ -157,7 +157,7 @@ class Follower(FileSet):
                 self._vanished(key, f, now)
             else:
                 self._check(key, f, seen[0], seen[1], now)
-        new: list[FollowedFile] = []
+        new, self._unplaced = self._unplaced, []
         for key, (path, st) in listing.items():
             f = self._adopt(path, st)
             self.files[key] = f

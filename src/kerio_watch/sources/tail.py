@@ -237,15 +237,18 @@ def read_head_at(f: FollowedFile, path: str | None = None) -> tuple[int, bytes] 
     try:
         if f.fd is not None and not f.compressed:
             data = os.pread(f.fd, HEAD_BYTES, 0)
-        elif f.compressed:
-            with gzip.open(path, "rb") as handle:
-                data = handle.read(HEAD_BYTES)
         else:
+            # By name, so only if the name still holds this inode: logrotate shifting
+            # archives gives a name to the next file between the listing and this read.
             with Path(path).open("rb") as handle:
                 st = os.fstat(handle.fileno())
                 if (st.st_dev, st.st_ino) != (f.dev, f.ino):
                     return None
-                data = handle.read(HEAD_BYTES)
+                if f.compressed:
+                    with gzip.GzipFile(fileobj=handle, mode="rb") as unpacked:
+                        data = unpacked.read(HEAD_BYTES)
+                else:
+                    data = handle.read(HEAD_BYTES)
     except (OSError, EOFError, zlib.error):
         return None
     start = _after_directives(data)
