@@ -19,13 +19,26 @@ from sitelogs import Site
 
 
 @pytest.fixture(autouse=True)
-def _service_log_restored() -> Iterator[None]:
-    """A command run in-process (``follow``) points kerio-watch's log at its stream and
-    stops it propagating; later tests' ``caplog`` must see it again."""
-    logger = logging.getLogger("kerio_watch")
-    saved = (list(logger.handlers), logger.level, logger.propagate)
+def _service_log_reset() -> Iterator[None]:
+    """Every test starts with kerio-watch's log as a fresh process has it.
+
+    A command run in-process (``follow``, possibly in a thread that outlives its test)
+    points the log at its own stream and stops it propagating, so a later test's
+    ``caplog`` would see nothing.
+    """
+    _reset_log()
     yield
-    logger.handlers[:], logger.level, logger.propagate = saved[0], saved[1], saved[2]
+    _reset_log()
+
+
+def _reset_log() -> None:
+    logger = logging.getLogger("kerio_watch")
+    logger.handlers.clear()
+    logger.setLevel(logging.NOTSET)
+    logger.propagate = True
+    for name, child in logging.Logger.manager.loggerDict.items():
+        if name.startswith("kerio_watch") and isinstance(child, logging.Logger):
+            child.disabled = False
 
 
 # CI runs the property tests on a fixed seed so that a run is reproducible; locally
