@@ -10,7 +10,9 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let mut src = if data.starts_with(b"\x1f\x8b") {
-        LineSource::new(Box::new(flate2::read::MultiGzDecoder::new(Cursor::new(data.to_vec()))))
+        LineSource::new(Box::new(flate2::read::MultiGzDecoder::new(Cursor::new(
+            data.to_vec(),
+        ))))
     } else {
         LineSource::from_bytes(data.to_vec())
     };
