@@ -1,26 +1,8 @@
-"""Fixtures of the fault-injection tests: a log folder and a follower on it."""
+"""Fixtures of the fault-injection tests: a log folder and a follower on it (the same
+fixtures as the follow command's tests)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
+from test_follow_cli import follow, logs
 
-import pytest
-
-from test_follow_cli import Follow
-
-
-@pytest.fixture
-def logs(tmp_path: Path) -> Path:
-    folder = tmp_path / "logs"
-    folder.mkdir()
-    return folder
-
-
-@pytest.fixture
-def follow(tmp_path: Path, logs: Path) -> Iterator[Follow]:
-    f = Follow(tmp_path, logs)
-    yield f
-    if f.proc is not None and f.proc.poll() is None:
-        f.proc.kill()
-        f.proc.wait()
+__all__ = ["follow", "logs"]
