@@ -153,14 +153,15 @@ class Follow:
 
 
 @contextlib.contextmanager
-def read_only(path: Path) -> Iterator[None]:
-    """Make a file unwritable for this user (root ignores modes: the immutable flag)."""
+def read_only(path: Path, modes: tuple[int, int] = (0o444, 0o644)) -> Iterator[None]:
+    """Make a file (or, with ``modes`` for one, a directory) unwritable for this user,
+    then writable again (root ignores modes: the immutable flag)."""
     if os.geteuid() != 0:
-        path.chmod(0o444)
+        path.chmod(modes[0])
         try:
             yield
         finally:
-            path.chmod(0o644)
+            path.chmod(modes[1])
         return
     if shutil.which("chattr") is None:
         pytest.skip("running as root without chattr: cannot make a file read-only")

@@ -11,13 +11,8 @@ import contextlib
 import json
 import os
 import resource
-import shutil
-import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from faultlib import cli, delivered, scanned, sink_config, site_lines
 from test_follow_cli import Follow, append, read_only, wait_for
@@ -184,25 +179,9 @@ class TestCheckAndRecover:
         assert result.returncode == 0 and "nothing to recover" in result.stdout
 
 
-@contextlib.contextmanager
-def read_only_dir(path: Path) -> Iterator[None]:
+def read_only_dir(path: Path) -> contextlib.AbstractContextManager[None]:
     """A directory this user cannot write (root: the immutable flag)."""
-    if os.geteuid() != 0:
-        path.chmod(0o555)
-        try:
-            yield
-        finally:
-            path.chmod(0o755)
-        return
-    if shutil.which("chattr") is None:
-        pytest.skip("running as root without chattr")
-    done = subprocess.run(["chattr", "+i", str(path)], capture_output=True, check=False)
-    if done.returncode != 0:
-        pytest.skip(f"chattr +i is not supported here: {done.stderr!r}")
-    try:
-        yield
-    finally:
-        subprocess.run(["chattr", "-i", str(path)], check=True)
+    return read_only(path, (0o555, 0o755))
 
 
 class TestUnwritable:
