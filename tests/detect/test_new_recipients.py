@@ -132,3 +132,24 @@ class TestNewRecipients:
         p = _settled()
         p.ctx.profile(ALICE).accept("domains", [f"shop{i}.test" for i in range(6)])
         assert feed(p, _strangers(22, 6)) == []
+
+    def test_a_quiet_sender_with_an_address_book_leaves_warm_up(self) -> None:
+        """An account that writes to one outside person a working day never gathers
+        ``min_history`` recent recipients (the count decays daily); after weeks of
+        mail with its contacts it is judged against its own habits, so strangers at
+        domains the site knows (freemail, partners) are new to it."""
+        p = pipeline("new_recipients")
+        history = office_history(ALICE, days=42, per_day=1, contacts=20)
+        senders = [
+            inbound(at(day, "07:00"), f"news{day}@partner{day % 5}.test") for day in range(40)
+        ]
+        feed(p, history + senders)
+        prof = p.ctx.profile(ALICE)
+        assert prof.rcpt_recent < 50 <= len(prof.recipients) + len(prof.correspondents)
+        spray = [
+            recv(at(43, "09:00") + 300 * i, to=(f"target{i}@partner{i % 5}.test",))
+            for i in range(10)
+        ]
+        signals = feed(p, spray)
+        assert rules(signals) == {RULE}
+        assert "all new to it (100%), 0 in domains it never wrote to" in signals[-1].summary

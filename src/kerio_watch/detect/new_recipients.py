@@ -132,7 +132,17 @@ class NewRecipientsDetector(SavedState):
         self._hour = 0
 
     def _warmup(self, prof: Profile, ts: int) -> bool:
-        return prof.rcpt_recent < self.min_history or prof.days_known(ts) < self.min_days
+        """Too little history to judge novelty against the account's own habits.
+
+        Known for a week and either enough recent outside recipients or an address book
+        of its own (people it wrote to or who wrote to it): a low-volume sender whose
+        decayed recent count never reaches ``min_history`` still leaves warm-up.
+        """
+        if prof.days_known(ts) < self.min_days:
+            return True
+        if prof.rcpt_recent >= self.min_history:
+            return False
+        return len(prof.recipients) + len(prof.correspondents) < self.min_history
 
     def observe(self, item: Submission) -> Sequence[Signal] | None:
         """Count one submission's recipients; fire when the novelty is unusual."""
