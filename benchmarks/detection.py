@@ -64,8 +64,9 @@ BURST_MINUTES = 5.0
 """An infected PC (firewall log) must be at high within this many minutes."""
 MAX_FALSE_RATE = 1.0
 SLOW = "low_and_slow"
-EARLY = timedelta(hours=1)
-"""Alerts this long before a hijack's first message belong to it (the login comes first)."""
+EARLY = timedelta(hours=2)
+"""Alerts this long before a hijack's first message belong to it: the attacker logs in
+first (``reply_chain`` reads the mailbox for up to 90 minutes before it writes)."""
 LATE = timedelta(hours=24)
 DB_NAME = "state.db"
 
@@ -180,12 +181,17 @@ def scan(directory: Path, config: Path, since: datetime, db: Path) -> tuple[list
         alerts.append(
             Alert(
                 datetime.fromisoformat(data["time"]).astimezone(UTC),
-                data.get("user"),
+                _account(data.get("user")),
                 data["severity"],
                 data.get("summary", ""),
             )
         )
     return alerts, took
+
+
+def _account(name: str | None) -> str | None:
+    """An address as kerio-watch and the truth both mean it: case does not matter."""
+    return name.lower() if name else name
 
 
 def _outcome(
@@ -211,13 +217,14 @@ def _outcome(
 def judge(seed: int, users: int, days: int, workdir: Path, geo: str = "auto") -> SeedResult:
     """Simulate one site, scan it, compare with the truth."""
     directory = workdir / f"u{users}-seed{seed}"
-    result = simulate(SimConfig(seed=seed, users=users, days=days), directory)
+    site = SimConfig(seed=seed, users=users, days=days)
+    result = simulate(site, directory)
     config = directory / "kerio-watch.toml"
     if geo != "auto":
         with config.open("a", encoding="utf-8") as f:
             f.write(f'\n[enrich]\ngeo = "{geo}"\n')
-    zone = ZoneInfo(SimConfig().timezone)
-    start_day = datetime.combine(SimConfig().start, datetime.min.time(), zone)
+    zone = ZoneInfo(site.timezone)  # the site's own zone and first day
+    start_day = datetime.combine(site.start, datetime.min.time(), zone)
     window_start = min(s.start for s in result.scenarios if s.malicious)
     since = min(start_day + timedelta(days=7), window_start.astimezone(zone))
     alerts, took = scan(directory, config, since, directory / DB_NAME)
@@ -231,13 +238,13 @@ def judge(seed: int, users: int, days: int, workdir: Path, geo: str = "auto") ->
     hijack_windows: dict[str, list[tuple[datetime, datetime]]] = defaultdict(list)
     for sc in result.scenarios:
         if sc.malicious:
-            hijack_windows[sc.account].append((sc.start - EARLY, sc.end + LATE))
+            hijack_windows[_account(sc.account) or ""].append((sc.start - EARLY, sc.end + LATE))
     for sc in result.scenarios:
         lo, hi = sc.start - EARLY, sc.end + LATE
         if sc.malicious:
-            mine = [a for a in by_user.get(sc.account, []) if lo <= a.when <= hi]
+            mine = [a for a in by_user.get(_account(sc.account), []) if lo <= a.when <= hi]
         else:
-            mine = [a for a in by_user.get(sc.account, []) if a.when >= since_utc]
+            mine = [a for a in by_user.get(_account(sc.account), []) if a.when >= since_utc]
         outcomes.append(_outcome(seed, sc, mine, directory, zone))
 
     def in_hijack(a: Alert) -> bool:
@@ -330,10 +337,17 @@ def judge_hosts(seed: int, directory: Path) -> list[HostOutcome]:
     for h in truth.get("hosts", []):
         mine = [i for i in incidents if i.key == f"host:{h['host']}"]
         ids = {i.id for i in mine}
-        o = HostOutcome(seed, h["kind"], h["host"], h["malicious"], fmt, users=tuple(h["users"]))
+        o = HostOutcome(
+            seed,
+            h["kind"],
+            h["host"],
+            h["malicious"],
+            fmt,
+            users=tuple(sorted(a.lower() for a in h["users"])),
+        )
         if mine:
             o.best = max(i.severity for i in mine).label
-            o.named = tuple(sorted({a for i in mine for a in i.facts.get("accounts", [])}))
+            o.named = tuple(sorted({a.lower() for i in mine for a in i.facts.get("accounts", [])}))
         start = datetime.fromisoformat(h["start"])
         highs = [a.ts for a in alerts if a.incident_id in ids and a.severity >= RANK["high"]]
         if highs:
