@@ -16,18 +16,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from kerio_watch.simulate import data, netplan
 from kerio_watch.simulate.clock import Day
 from kerio_watch.simulate.draws import HOUR
 from kerio_watch.simulate.mail import NORMAL, Profile, burst_profile
 from kerio_watch.simulate.mailbox import quoted
+from kerio_watch.simulate.plan import Plan, Planner
 from kerio_watch.simulate.site import Peer, Persona
 from kerio_watch.simulate.users import WEBMAIL_HOST, WEBMAIL_SERVICE
-
-if TYPE_CHECKING:
-    from kerio_watch.simulate.scenarios import Plan, Scenarios
 
 NEW_KINDS: tuple[str, ...] = (
     "proxy_drip",
@@ -39,7 +35,7 @@ NEW_KINDS: tuple[str, ...] = (
 
 
 def _smtp(
-    sc: Scenarios,
+    sc: Planner,
     t: int,
     v: Persona,
     ip: str,
@@ -62,7 +58,7 @@ def _smtp(
     )  # fmt: skip
 
 
-def proxy_drip(sc: Scenarios, day: Day, v: Persona, plan: Plan) -> None:
+def proxy_drip(sc: Planner, day: Day, v: Persona, plan: Plan) -> None:
     rng = sc.rng
     homes = [n for n in netplan.HOME_DE if n.cidr != v.home_net]
     t = day.at(rng.uniform(9.5, 13.0) * HOUR)
@@ -83,7 +79,7 @@ def proxy_drip(sc: Scenarios, day: Day, v: Persona, plan: Plan) -> None:
     )
 
 
-def reply_chain(sc: Scenarios, day: Day, v: Persona, plan: Plan) -> None:
+def reply_chain(sc: Planner, day: Day, v: Persona, plan: Plan) -> None:
     rng = sc.rng
     ip = plan.source_ip or ""
     login = day.at(rng.uniform(8.0, 14.0) * HOUR)
@@ -105,7 +101,7 @@ def reply_chain(sc: Scenarios, day: Day, v: Persona, plan: Plan) -> None:
     )
 
 
-def aitm_session(sc: Scenarios, day: Day, v: Persona, plan: Plan) -> None:
+def aitm_session(sc: Planner, day: Day, v: Persona, plan: Plan) -> None:
     rng, text = sc.rng, sc.text
     ip = plan.source_ip or ""
     login = day.at(rng.uniform(9.0, 15.0) * HOUR)
@@ -148,7 +144,7 @@ def aitm_session(sc: Scenarios, day: Day, v: Persona, plan: Plan) -> None:
     )
 
 
-def stuffing_spam(sc: Scenarios, day: Day, v: Persona, plan: Plan) -> None:
+def stuffing_spam(sc: Planner, day: Day, v: Persona, plan: Plan) -> None:
     rng, text = sc.rng, sc.text
     ip = plan.source_ip or ""
     t = day.at(rng.uniform(6.0, 20.0) * HOUR)
@@ -168,7 +164,7 @@ def stuffing_spam(sc: Scenarios, day: Day, v: Persona, plan: Plan) -> None:
     )
 
 
-def botnet_spam(sc: Scenarios, day: Day, v: Persona, plan: Plan) -> None:
+def botnet_spam(sc: Planner, day: Day, v: Persona, plan: Plan) -> None:
     rng, text = sc.rng, sc.text
     nets = (*netplan.FARAWAY, *netplan.ABROAD, *netplan.HOSTING_ABROAD)
     t0 = day.at(rng.uniform(1.0, 18.0) * HOUR)

@@ -11,18 +11,15 @@ import random
 from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
-from typing import TYPE_CHECKING
 
 from kerio_watch.simulate import hijacks, lookalikes, netplan
 from kerio_watch.simulate.clock import Day
 from kerio_watch.simulate.draws import HOUR
+from kerio_watch.simulate.plan import Plan, Planner
 from kerio_watch.simulate.site import ERP_IP, Peer, Persona
 
-if TYPE_CHECKING:
-    from kerio_watch.simulate.scenarios import Plan, Scenarios
-
 Fresh = Callable[[Callable[[Persona], bool]], Persona | None]
-Hook = Callable[["Scenarios", Day, Persona, "Plan"], None]
+Hook = Callable[[Planner, Day, Persona, Plan], None]
 
 
 class Victims:
@@ -75,7 +72,7 @@ HOOKS: dict[str, Hook] = {
 }
 
 
-def plan_more(sc: Scenarios, days: list[Day], work: list[Day], fresh: Fresh) -> None:
+def plan_more(sc: Planner, days: list[Day], work: list[Day], fresh: Fresh) -> None:
     """Plant the newer scenarios on the working days ``work`` of the last third."""
     rng = sc.rng
     ips = sc.site.ips
@@ -103,11 +100,11 @@ def plan_more(sc: Scenarios, days: list[Day], work: list[Day], fresh: Fresh) -> 
     _month_end(sc, work[-1])
 
 
-def _run(sc: Scenarios, day: Day, victim: Persona, plan: Plan, _today: Day) -> None:
+def _run(sc: Planner, day: Day, victim: Persona, plan: Plan, _today: Day) -> None:
     HOOKS[plan.kind](sc, day, victim, plan)
 
 
-def _conference(sc: Scenarios, work: list[Day], day: Day, v: Persona, plan: Plan) -> None:
+def _conference(sc: Planner, work: list[Day], day: Day, v: Persona, plan: Plan) -> None:
     """Four working days abroad from ``day`` (earlier when the period ends sooner)."""
     start = min(work.index(day), max(0, len(work) - 4))
     trip = work[start : start + 4]
@@ -120,7 +117,7 @@ def _conference(sc: Scenarios, work: list[Day], day: Day, v: Persona, plan: Plan
         sc.hooks.setdefault(d.index, []).append(partial(_run, sc, d, v, plan))
 
 
-def _assistant(sc: Scenarios, v: Persona, plan: Plan, fresh: Fresh) -> None:
+def _assistant(sc: Planner, v: Persona, plan: Plan, fresh: Fresh) -> None:
     manager = fresh(lambda p: p.domain == v.domain) or fresh(bool)
     if manager is None:
         return
@@ -130,7 +127,7 @@ def _assistant(sc: Scenarios, v: Persona, plan: Plan, fresh: Fresh) -> None:
     sc.site.declared_aliases[v.address] = v.aliases
 
 
-def _shared_mailbox(sc: Scenarios, days: list[Day]) -> None:
+def _shared_mailbox(sc: Planner, days: list[Day]) -> None:
     """A team mailbox answered by three colleagues, each with their own PC and program."""
     rng, site = sc.rng, sc.site
     members = rng.sample(site.users, min(3, len(site.users)))
@@ -149,7 +146,7 @@ def _shared_mailbox(sc: Scenarios, days: list[Day]) -> None:
 
 
 def _box_day(
-    sc: Scenarios, seats: list[Persona], customers: list[Peer], day: Day, _today: Day
+    sc: Planner, seats: list[Persona], customers: list[Peer], day: Day, _today: Day
 ) -> None:
     rng, text = sc.rng, sc.text
     rnd = rng.random
@@ -172,9 +169,7 @@ def _box_day(
         lookalikes.send_as(sc, seat, at, ip, [c], f"AW: {subj}", "shared_mailbox")
 
 
-def _month_end(sc: Scenarios, day: Day) -> None:
-    from kerio_watch.simulate.scenarios import Plan  # noqa: PLC0415 (circular at import)
-
+def _month_end(sc: Planner, day: Day) -> None:
     plan = Plan("erp_month_end", sc.services.billing, ERP_IP)
     sc.plans.append(plan)
     sc.hooks.setdefault(day.index, []).append(

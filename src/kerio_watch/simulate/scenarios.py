@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from kerio_watch.simulate import data, netplan
 from kerio_watch.simulate.clock import Day, SiteClock
@@ -14,22 +13,13 @@ from kerio_watch.simulate.mail import NORMAL, MailLog, burst_profile
 from kerio_watch.simulate.mailbox import quoted
 from kerio_watch.simulate.model import HIJACK_KINDS, Scenario
 from kerio_watch.simulate.more import Victims, plan_more
+from kerio_watch.simulate.plan import Hook, Plan
 from kerio_watch.simulate.services import Services
 from kerio_watch.simulate.sink import LogSink
 from kerio_watch.simulate.site import ERP_IP, HELPDESK_IPS, NEWSLETTER_IP, Peer, Persona, Site
 from kerio_watch.simulate.text import Text
 from kerio_watch.simulate.truth import describe
 from kerio_watch.simulate.users import WEBMAIL_HOST, WEBMAIL_SERVICE, UserTraffic
-
-Hook = Callable[[Day], None]
-
-
-@dataclass
-class Plan:
-    kind: str
-    account: str
-    source_ip: str | None
-    notes: dict[str, str] = field(default_factory=dict)
 
 
 class Scenarios:
