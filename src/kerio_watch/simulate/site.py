@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import random
 from dataclasses import dataclass, field
 
 from kerio_watch.simulate import data, netplan
+from kerio_watch.simulate.ips import IpRegistry
 
 LOCALHOST = "127.0.0.1"
 LAN_PREFIX = "192.168.10."
@@ -31,49 +31,6 @@ def local_peer(address: str, name: str = "") -> Peer:
 def ssl_of(host: str) -> str:
     """Whether a remote server uses TLS: fixed per sending host, mostly yes."""
     return "no" if sum(map(ord, host)) % 9 == 0 else "yes"
-
-
-class IpRegistry:
-    """Hands out addresses that were never handed out before (so planted IPs stay unseen)."""
-
-    def __init__(self, rng: random.Random) -> None:
-        self.rng = rng
-        self.used: set[str] = set()
-
-    def fresh(self, prefix: str) -> str:
-        rnd = self.rng.randrange
-        for _ in range(1000):
-            octets = 4 - prefix.count(".")
-            ip = prefix + ".".join(str(rnd(1, 255)) for _ in range(octets))
-            if ip not in self.used:
-                self.used.add(ip)
-                return ip
-        raise RuntimeError(f"address space {prefix}* exhausted")
-
-    def public(self) -> str:
-        return self.fresh(f"{self.rng.choice(data.PUBLIC_OCTETS)}.")
-
-    def in_net(self, cidr: str) -> str:
-        """A never handed out address inside a prefix (``"84.128.0.0/12"``)."""
-        net = ipaddress.ip_network(cidr)
-        base, size = int(net.network_address), net.num_addresses
-        for _ in range(1000):
-            ip = str(ipaddress.ip_address(base + self.rng.randrange(1, size - 1)))
-            if ip not in self.used and not ip.endswith((".0", ".255")):
-                self.used.add(ip)
-                return ip
-        raise RuntimeError(f"address space {cidr} exhausted")
-
-    def block(self, nets: tuple[netplan.Net, ...]) -> str:
-        """A /24 inside one of ``nets``, as a prefix ``"a.b.c."`` (a hotel's DHCP pool)."""
-        return self.in_net(self.rng.choice(nets).cidr).rpartition(".")[0] + "."
-
-    def lease(self, block: str) -> str:
-        """A new address in a /24 prefix from :meth:`block`."""
-        return self.fresh(block)
-
-    def attacker(self) -> str:
-        return self.fresh(self.rng.choice(data.ATTACKER_PREFIXES))
 
 
 class Domains:
