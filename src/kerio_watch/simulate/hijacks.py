@@ -16,11 +16,12 @@
 
 from __future__ import annotations
 
-from kerio_watch.simulate import data, netplan
 from kerio_watch.simulate.clock import Day
+from kerio_watch.simulate.data import FREEMAIL
 from kerio_watch.simulate.draws import HOUR
 from kerio_watch.simulate.mail import NORMAL, Profile, burst_profile
 from kerio_watch.simulate.mailbox import quoted
+from kerio_watch.simulate.netplan import ABROAD, FARAWAY, HOME_DE, HOSTING_ABROAD, HOSTING_DE
 from kerio_watch.simulate.plan import Plan, Planner
 from kerio_watch.simulate.site import Peer, Persona
 from kerio_watch.simulate.users import WEBMAIL_HOST, WEBMAIL_SERVICE
@@ -60,7 +61,7 @@ def _smtp(
 
 def proxy_drip(sc: Planner, day: Day, v: Persona, plan: Plan) -> None:
     rng = sc.rng
-    homes = [n for n in netplan.HOME_DE if n.cidr != v.home_net]
+    homes = [n for n in HOME_DE if n.cidr != v.home_net]
     t = day.at(rng.uniform(9.5, 13.0) * HOUR)
     ip = plan.source_ip or ""
     lure = sc.text.pick(sc.text.phish)
@@ -70,7 +71,7 @@ def proxy_drip(sc: Planner, day: Day, v: Persona, plan: Plan) -> None:
             ip = sc.site.ips.in_net(rng.choice(homes).cidr)
             t += rng.randrange(240, 720)
         sc._login(t - rng.randrange(2, 8), "SMTP", v.address, ip)
-        rcpts = [sc._stranger(data.FREEMAIL) for _ in range(rng.randrange(1, 5))]
+        rcpts = [sc._stranger(FREEMAIL) for _ in range(rng.randrange(1, 5))]
         _smtp(sc, t, v, ip, rcpts, lure, "proxy_drip", style="generic")
     plan.notes["describe"] = (
         "Hijack: {a} sent {n} phishing messages to {recipients} strangers ({span}) over "
@@ -125,7 +126,7 @@ def aitm_session(sc: Planner, day: Day, v: Persona, plan: Plan) -> None:
             NORMAL, "aitm_session",
         )  # fmt: skip
         sent.append((t, mid, one))
-    replay = sc.site.ips.in_net(rng.choice(netplan.HOSTING_DE).cidr)
+    replay = sc.site.ips.in_net(rng.choice(HOSTING_DE).cidr)
     a = v.address
     for when, mid, one in sent[-20:]:
         t += rng.randrange(1, 4)
@@ -166,7 +167,7 @@ def stuffing_spam(sc: Planner, day: Day, v: Persona, plan: Plan) -> None:
 
 def botnet_spam(sc: Planner, day: Day, v: Persona, plan: Plan) -> None:
     rng, text = sc.rng, sc.text
-    nets = (*netplan.FARAWAY, *netplan.ABROAD, *netplan.HOSTING_ABROAD)
+    nets = (*FARAWAY, *ABROAD, *HOSTING_ABROAD)
     t0 = day.at(rng.uniform(1.0, 18.0) * HOUR)
     bots = [plan.source_ip or ""] + [
         sc.site.ips.in_net(rng.choice(nets).cidr) for _ in range(rng.randrange(40, 81))

@@ -17,10 +17,11 @@
 
 from __future__ import annotations
 
-from kerio_watch.simulate import data, netplan
 from kerio_watch.simulate.clock import Day
+from kerio_watch.simulate.data import FREEMAIL, PARTNER_KINDS, PARTNER_STEMS, PARTNER_TLDS
 from kerio_watch.simulate.draws import HOUR
 from kerio_watch.simulate.mail import NORMAL
+from kerio_watch.simulate.netplan import ABROAD
 from kerio_watch.simulate.plan import Plan, Planner
 from kerio_watch.simulate.site import ERP_IP, Peer, Persona, make_person
 from kerio_watch.simulate.users import channel, phone_channel
@@ -54,10 +55,10 @@ def send_as(
 def _lead(sc: Planner) -> Peer:
     rng = sc.rng
     if rng.random() < 0.25:
-        domain = rng.choice(data.FREEMAIL)
+        domain = rng.choice(FREEMAIL)
     else:
-        stem, kind = rng.choice(data.PARTNER_STEMS), rng.choice(data.PARTNER_KINDS)
-        domain = f"{stem}{rng.randrange(2, 999)}-{kind}{rng.choice(data.PARTNER_TLDS)}"
+        stem, kind = rng.choice(PARTNER_STEMS), rng.choice(PARTNER_KINDS)
+        domain = f"{stem}{rng.randrange(2, 999)}-{kind}{rng.choice(PARTNER_TLDS)}"
     return sc.site.domains.peer(*make_person(rng, domain))
 
 
@@ -170,6 +171,6 @@ def erp_month_end(sc: Planner, day: Day, v: Persona, plan: Plan) -> None:
 
 def abroad_blocks(sc: Planner) -> tuple[str, int]:
     """Two /24s of one foreign provider (hotel, venue) and the hours its clock differs."""
-    net = sc.rng.choice(netplan.ABROAD)
+    net = sc.rng.choice(ABROAD)
     blocks = " ".join(sc.site.ips.block((net,)) for _ in range(2))
     return blocks, (6 if net.country == "US" else 1 if net.country == "GB" else 0)
