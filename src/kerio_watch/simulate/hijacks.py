@@ -16,18 +16,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from kerio_watch.simulate import data, netplan
 from kerio_watch.simulate.clock import Day
+from kerio_watch.simulate.data import FREEMAIL
 from kerio_watch.simulate.draws import HOUR
 from kerio_watch.simulate.mail import NORMAL, Profile, burst_profile
 from kerio_watch.simulate.mailbox import quoted
+from kerio_watch.simulate.netplan import ABROAD, FARAWAY, HOME_DE, HOSTING_ABROAD, HOSTING_DE
+from kerio_watch.simulate.plan import Plan, Planner
 from kerio_watch.simulate.site import Peer, Persona
 from kerio_watch.simulate.users import WEBMAIL_HOST, WEBMAIL_SERVICE
-
-if TYPE_CHECKING:
-    from kerio_watch.simulate.scenarios import Plan, Scenarios
 
 NEW_KINDS: tuple[str, ...] = (
     "proxy_drip",
@@ -39,7 +36,7 @@ NEW_KINDS: tuple[str, ...] = (
 
 
 def _smtp(
-    sc: Scenarios,
+    sc: Planner,
     t: int,
     v: Persona,
     ip: str,
@@ -62,9 +59,9 @@ def _smtp(
     )  # fmt: skip
 
 
-def proxy_drip(sc: Scenarios, day: Day, v: Persona, plan: Plan) -> None:
+def proxy_drip(sc: Planner, day: Day, v: Persona, plan: Plan) -> None:
     rng = sc.rng
-    homes = [n for n in netplan.HOME_DE if n.cidr != v.home_net]
+    homes = [n for n in HOME_DE if n.cidr != v.home_net]
     t = day.at(rng.uniform(9.5, 13.0) * HOUR)
     ip = plan.source_ip or ""
     lure = sc.text.pick(sc.text.phish)
@@ -74,7 +71,7 @@ def proxy_drip(sc: Scenarios, day: Day, v: Persona, plan: Plan) -> None:
             ip = sc.site.ips.in_net(rng.choice(homes).cidr)
             t += rng.randrange(240, 720)
         sc._login(t - rng.randrange(2, 8), "SMTP", v.address, ip)
-        rcpts = [sc._stranger(data.FREEMAIL) for _ in range(rng.randrange(1, 5))]
+        rcpts = [sc._stranger(FREEMAIL) for _ in range(rng.randrange(1, 5))]
         _smtp(sc, t, v, ip, rcpts, lure, "proxy_drip", style="generic")
     plan.notes["describe"] = (
         "Hijack: {a} sent {n} phishing messages to {recipients} strangers ({span}) over "
@@ -83,7 +80,7 @@ def proxy_drip(sc: Scenarios, day: Day, v: Persona, plan: Plan) -> None:
     )
 
 
-def reply_chain(sc: Scenarios, day: Day, v: Persona, plan: Plan) -> None:
+def reply_chain(sc: Planner, day: Day, v: Persona, plan: Plan) -> None:
     rng = sc.rng
     ip = plan.source_ip or ""
     login = day.at(rng.uniform(8.0, 14.0) * HOUR)
@@ -105,7 +102,7 @@ def reply_chain(sc: Scenarios, day: Day, v: Persona, plan: Plan) -> None:
     )
 
 
-def aitm_session(sc: Scenarios, day: Day, v: Persona, plan: Plan) -> None:
+def aitm_session(sc: Planner, day: Day, v: Persona, plan: Plan) -> None:
     rng, text = sc.rng, sc.text
     ip = plan.source_ip or ""
     login = day.at(rng.uniform(9.0, 15.0) * HOUR)
@@ -129,7 +126,7 @@ def aitm_session(sc: Scenarios, day: Day, v: Persona, plan: Plan) -> None:
             NORMAL, "aitm_session",
         )  # fmt: skip
         sent.append((t, mid, one))
-    replay = sc.site.ips.in_net(rng.choice(netplan.HOSTING_DE).cidr)
+    replay = sc.site.ips.in_net(rng.choice(HOSTING_DE).cidr)
     a = v.address
     for when, mid, one in sent[-20:]:
         t += rng.randrange(1, 4)
@@ -148,7 +145,7 @@ def aitm_session(sc: Scenarios, day: Day, v: Persona, plan: Plan) -> None:
     )
 
 
-def stuffing_spam(sc: Scenarios, day: Day, v: Persona, plan: Plan) -> None:
+def stuffing_spam(sc: Planner, day: Day, v: Persona, plan: Plan) -> None:
     rng, text = sc.rng, sc.text
     ip = plan.source_ip or ""
     t = day.at(rng.uniform(6.0, 20.0) * HOUR)
@@ -168,9 +165,9 @@ def stuffing_spam(sc: Scenarios, day: Day, v: Persona, plan: Plan) -> None:
     )
 
 
-def botnet_spam(sc: Scenarios, day: Day, v: Persona, plan: Plan) -> None:
+def botnet_spam(sc: Planner, day: Day, v: Persona, plan: Plan) -> None:
     rng, text = sc.rng, sc.text
-    nets = (*netplan.FARAWAY, *netplan.ABROAD, *netplan.HOSTING_ABROAD)
+    nets = (*FARAWAY, *ABROAD, *HOSTING_ABROAD)
     t0 = day.at(rng.uniform(1.0, 18.0) * HOUR)
     bots = [plan.source_ip or ""] + [
         sc.site.ips.in_net(rng.choice(nets).cidr) for _ in range(rng.randrange(40, 81))

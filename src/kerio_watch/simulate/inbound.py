@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import random
 
-from kerio_watch.simulate import data
 from kerio_watch.simulate.clock import Day
+from kerio_watch.simulate.data import FREEMAIL, HOSTILE_SUBJECTS, NOTIFIERS, SPAM_TLDS, SPAM_WORDS
 from kerio_watch.simulate.draws import HOUR, poisson
 from kerio_watch.simulate.mail import NORMAL, MailLog
 from kerio_watch.simulate.sink import LogSink
@@ -38,20 +38,20 @@ class InboundMail:
         self.rng = rng
         self.text = text
         self.full = full
-        self.notifiers = [site.domains.peer(a, n) for a, n in data.NOTIFIERS]
+        self.notifiers = [site.domains.peer(a, n) for a, n in NOTIFIERS]
         self.spam_hosts = [site.ips.attacker() for _ in range(300)]
         self.spam_senders = [self._spam_sender() for _ in range(400)]
 
     def _spam_sender(self) -> str:
         rng = self.rng
-        word = rng.choice(data.SPAM_WORDS)
-        domain = f"{word}-{self.text.token(5)}{rng.choice(data.SPAM_TLDS)}"
+        word = rng.choice(SPAM_WORDS)
+        domain = f"{word}-{self.text.token(5)}{rng.choice(SPAM_TLDS)}"
         return f"{rng.choice((word, 'info', 'noreply', self.text.token(8)))}@{domain}"
 
     def new_peer(self) -> Peer:
         """Someone the site never wrote with: a freemail address or a partner's."""
         rng = self.rng
-        domain = rng.choice(data.FREEMAIL) if rng.random() < 0.3 else rng.choice(self.site.partners)
+        domain = rng.choice(FREEMAIL) if rng.random() < 0.3 else rng.choice(self.site.partners)
         return self.site.domains.peer(*make_person(rng, domain))
 
     def day(self, p: Persona, day: Day) -> Inbound:
@@ -99,7 +99,7 @@ class InboundMail:
         elif v > 0.0007:
             subj = text.foreign[int(rnd() * len(text.foreign))]
         else:
-            subj = self.rng.choice(data.HOSTILE_SUBJECTS)
+            subj = self.rng.choice(HOSTILE_SUBJECTS)
         return t, peer, subj
 
     def _receive(self, p: Persona, t: int, peer: Peer, subj: str) -> None:

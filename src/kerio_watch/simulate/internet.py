@@ -7,8 +7,17 @@ from collections import deque
 from collections.abc import Callable
 from typing import NamedTuple
 
-from kerio_watch.simulate import data
 from kerio_watch.simulate.clock import Day
+from kerio_watch.simulate.data import (
+    BURST_DOMAINS,
+    DNSBL_NAMES,
+    GUESSED_LOCALS,
+    NOTIFIERS,
+    SPAM_TLDS,
+    SPAM_WORDS,
+    VIRUS_NAMES,
+    WEBMAIL_AGENTS,
+)
 from kerio_watch.simulate.sink import LogSink
 from kerio_watch.simulate.site import ADMIN_IP, Persona, Site
 from kerio_watch.simulate.text import Text
@@ -90,7 +99,7 @@ class Internet:
         self.botnet = [site.ips.attacker() for _ in range(150)]
         self.real = [p.address for p in site.users]
         domain = site.domain
-        self.fake = [f"{local}@{domain}" for local in data.GUESSED_LOCALS] + list(site.former)
+        self.fake = [f"{local}@{domain}" for local in GUESSED_LOCALS] + list(site.former)
 
     def _ip(self) -> str:
         rng = self.rng
@@ -98,8 +107,8 @@ class Internet:
 
     def _outsider(self) -> str:
         rng = self.rng
-        word = rng.choice(data.SPAM_WORDS)
-        return f"{word}{rng.randrange(1, 999)}@{self.text.token(6)}{rng.choice(data.SPAM_TLDS)}"
+        word = rng.choice(SPAM_WORDS)
+        return f"{word}{rng.randrange(1, 999)}@{self.text.token(6)}{rng.choice(SPAM_TLDS)}"
 
     def day(self, day: Day) -> None:
         rng = self.rng
@@ -158,11 +167,11 @@ class Internet:
         for _ in range(rng.randrange(5, 26)):
             security.add(
                 when(),
-                f"IP address {self._ip()} found in DNS blacklist {rng.choice(data.DNSBL_NAMES)}, "
+                f"IP address {self._ip()} found in DNS blacklist {rng.choice(DNSBL_NAMES)}, "
                 f"mail from <{self._outsider()}> to <{rng.choice(locals_)}> rejected\n",
             )
         for _ in range(rng.randrange(0, 5)):
-            victim = f"{self.text.token(7)}@{rng.choice(data.BURST_DOMAINS)}"
+            victim = f"{self.text.token(7)}@{rng.choice(BURST_DOMAINS)}"
             security.add(
                 when(),
                 f"Relay attempt from IP address {self._ip()}, mail from <{self._outsider()}> "
@@ -211,7 +220,7 @@ class Internet:
             security.add(
                 when(),
                 f"Found virus in mail from <{self._outsider()}> to <{rng.choice(locals_)}>: "
-                f"{rng.choice(data.VIRUS_NAMES)}\n",
+                f"{rng.choice(VIRUS_NAMES)}\n",
             )
         for _ in range(rng.choice((0, 0, 1, 2))):
             self.logs.spam.add(
@@ -254,7 +263,7 @@ class Internet:
         size = text.small_size()
         roll = rng.random()
         if roll < 0.4:
-            sender, name = rng.choice(data.NOTIFIERS)
+            sender, name = rng.choice(NOTIFIERS)
             line = (
                 f"User {a} marked a message as spam, Folder: ~{a}/INBOX, Size: {size}, "
                 f'From: "{name}" <{sender}>, Subject: {text.pick(text.notify)}\n'
@@ -265,7 +274,7 @@ class Internet:
                 f"Size: {size}, From: <{self._outsider()}>, Subject: {text.pick(text.spam)}\n"
             )
         else:
-            sender, name = rng.choice(data.NOTIFIERS)
+            sender, name = rng.choice(NOTIFIERS)
             line = (
                 f"User {a} marked a message as not spam, Folder: ~{a}/Junk E-mail, Size: {size}, "
                 f'From: "{name}" <{sender}>, Subject: {text.pick(text.notify)}\n'
@@ -289,7 +298,7 @@ class Internet:
         self.logs.audit.add(
             t,
             f"HTTP/WebAdmin: User {admin} authenticated  from IP address {ADMIN_IP}; "
-            f"{data.WEBMAIL_AGENTS[0]}\n",
+            f"{WEBMAIL_AGENTS[0]}\n",
         )
         for _ in range(rng.randrange(1, 5)):
             t += rng.randrange(30, 600)

@@ -17,17 +17,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from kerio_watch.simulate import data, netplan
 from kerio_watch.simulate.clock import Day
+from kerio_watch.simulate.data import FREEMAIL, PARTNER_KINDS, PARTNER_STEMS, PARTNER_TLDS
 from kerio_watch.simulate.draws import HOUR
 from kerio_watch.simulate.mail import NORMAL
+from kerio_watch.simulate.netplan import ABROAD
+from kerio_watch.simulate.plan import Plan, Planner
 from kerio_watch.simulate.site import ERP_IP, Peer, Persona, make_person
 from kerio_watch.simulate.users import channel, phone_channel
-
-if TYPE_CHECKING:
-    from kerio_watch.simulate.scenarios import Plan, Scenarios
 
 NEW_KINDS: tuple[str, ...] = (
     "mass_mailing",
@@ -41,7 +38,7 @@ NEW_KINDS: tuple[str, ...] = (
 
 
 def send_as(
-    sc: Scenarios, v: Persona, t: int, ip: str, rcpts: list[Peer], subj: str, tag: str, **kw: str
+    sc: Planner, v: Persona, t: int, ip: str, rcpts: list[Peer], subj: str, tag: str, **kw: str
 ) -> None:
     """One message the person sends with their own program from ``ip``."""
     ch = phone_channel(ip) if kw.get("phone") else channel(v, ip)
@@ -55,17 +52,17 @@ def send_as(
         sc.traffic.sent_item(t, v, ip, frm, subj, mid, size)
 
 
-def _lead(sc: Scenarios) -> Peer:
+def _lead(sc: Planner) -> Peer:
     rng = sc.rng
     if rng.random() < 0.25:
-        domain = rng.choice(data.FREEMAIL)
+        domain = rng.choice(FREEMAIL)
     else:
-        stem, kind = rng.choice(data.PARTNER_STEMS), rng.choice(data.PARTNER_KINDS)
-        domain = f"{stem}{rng.randrange(2, 999)}-{kind}{rng.choice(data.PARTNER_TLDS)}"
+        stem, kind = rng.choice(PARTNER_STEMS), rng.choice(PARTNER_KINDS)
+        domain = f"{stem}{rng.randrange(2, 999)}-{kind}{rng.choice(PARTNER_TLDS)}"
     return sc.site.domains.peer(*make_person(rng, domain))
 
 
-def mass_mailing(sc: Scenarios, day: Day, v: Persona, plan: Plan) -> None:
+def mass_mailing(sc: Planner, day: Day, v: Persona, plan: Plan) -> None:
     rng = sc.rng
     t = day.at(rng.uniform(10.0, 14.5) * HOUR)
     subj = f"Einladung: Hausmesse {day.date.year}, neue Produkte und Angebote"
@@ -80,7 +77,7 @@ def mass_mailing(sc: Scenarios, day: Day, v: Persona, plan: Plan) -> None:
     )
 
 
-def catch_up(sc: Scenarios, day: Day, v: Persona, plan: Plan) -> None:
+def catch_up(sc: Planner, day: Day, v: Persona, plan: Plan) -> None:
     rng = sc.rng
     ip = plan.source_ip or ""
     t = day.at(rng.uniform(8.5, 10.0) * HOUR)
@@ -95,7 +92,7 @@ def catch_up(sc: Scenarios, day: Day, v: Persona, plan: Plan) -> None:
     )
 
 
-def new_phone(sc: Scenarios, day: Day, v: Persona, plan: Plan) -> None:
+def new_phone(sc: Planner, day: Day, v: Persona, plan: Plan) -> None:
     rng = sc.rng
     rnd = rng.random
     v.carrier = plan.notes["carrier"]
@@ -114,7 +111,7 @@ def new_phone(sc: Scenarios, day: Day, v: Persona, plan: Plan) -> None:
     )
 
 
-def conference(sc: Scenarios, day: Day, v: Persona, plan: Plan) -> None:
+def conference(sc: Planner, day: Day, v: Persona, plan: Plan) -> None:
     rng = sc.rng
     rnd = rng.random
     blocks = plan.notes["blocks"].split()
@@ -137,7 +134,7 @@ def conference(sc: Scenarios, day: Day, v: Persona, plan: Plan) -> None:
     )
 
 
-def assistant_alias(sc: Scenarios, day: Day, v: Persona, plan: Plan) -> None:
+def assistant_alias(sc: Planner, day: Day, v: Persona, plan: Plan) -> None:
     rng = sc.rng
     boss = plan.notes["manager"]
     manager = next(p for p in sc.site.users if p.address == boss)
@@ -153,7 +150,7 @@ def assistant_alias(sc: Scenarios, day: Day, v: Persona, plan: Plan) -> None:
     )
 
 
-def erp_month_end(sc: Scenarios, day: Day, v: Persona, plan: Plan) -> None:
+def erp_month_end(sc: Planner, day: Day, v: Persona, plan: Plan) -> None:
     rng, svc = sc.rng, sc.services
     t = day.at(7.0 * HOUR + rng.randrange(0, 600))
     n = rng.randrange(100, 151)
@@ -172,8 +169,8 @@ def erp_month_end(sc: Scenarios, day: Day, v: Persona, plan: Plan) -> None:
     )
 
 
-def abroad_blocks(sc: Scenarios) -> tuple[str, int]:
+def abroad_blocks(sc: Planner) -> tuple[str, int]:
     """Two /24s of one foreign provider (hotel, venue) and the hours its clock differs."""
-    net = sc.rng.choice(netplan.ABROAD)
+    net = sc.rng.choice(ABROAD)
     blocks = " ".join(sc.site.ips.block((net,)) for _ in range(2))
     return blocks, (6 if net.country == "US" else 1 if net.country == "GB" else 0)

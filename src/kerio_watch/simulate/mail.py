@@ -20,14 +20,14 @@ import random
 from heapq import heappop, heappush
 from itertools import count
 
-from kerio_watch.simulate import data
+from kerio_watch.simulate.data import BURST_FAIL_TEXTS, DELAY_TEXTS, FAIL_TEXTS
 from kerio_watch.simulate.sink import LogSink
 from kerio_watch.simulate.site import LOCALHOST, Domains, Peer
 
 #: (P(a remote delivery is first delayed), P(it fails outright), failure status texts)
 Profile = tuple[float, float, tuple[str, ...]]
-NORMAL: Profile = (0.012, 0.004, data.FAIL_TEXTS)
-QUIET: Profile = (0.004, 0.0, data.FAIL_TEXTS)
+NORMAL: Profile = (0.012, 0.004, FAIL_TEXTS)
+QUIET: Profile = (0.004, 0.0, FAIL_TEXTS)
 
 Spec = tuple[
     int, int, str, str, str, str, str, list[Peer], str, int, str, Profile, str | None, bool
@@ -35,7 +35,7 @@ Spec = tuple[
 
 
 def burst_profile(p_delay: float, p_fail: float) -> Profile:
-    return (p_delay, p_fail, data.BURST_FAIL_TEXTS)
+    return (p_delay, p_fail, BURST_FAIL_TEXTS)
 
 
 class TagStats:
@@ -241,7 +241,7 @@ class MailLog:
         sent = f"Sent: Queue-ID: {qid}, Recipient: <{rcpt}>, Result: "
         tail = f", Remote-Host: {to}, Msg-Id: <{mid}>\n"
         if rng.random() * (p_delay + p_fail) < p_delay:
-            text = data.DELAY_TEXTS[int(rng.random() * len(data.DELAY_TEXTS))]
+            text = DELAY_TEXTS[int(rng.random() * len(DELAY_TEXTS))]
             app((ts, f"{sent}delayed, Status: {text}{tail}"))
             trouble.append(0)
             ts += 900 + int(rng.random() * 1800)

@@ -11,18 +11,40 @@ import random
 from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
-from typing import TYPE_CHECKING
 
-from kerio_watch.simulate import hijacks, lookalikes, netplan
 from kerio_watch.simulate.clock import Day
 from kerio_watch.simulate.draws import HOUR
+from kerio_watch.simulate.hijacks import (
+    aitm_session,
+    botnet_spam,
+    proxy_drip,
+    reply_chain,
+    stuffing_spam,
+)
+from kerio_watch.simulate.lookalikes import (
+    abroad_blocks,
+    assistant_alias,
+    catch_up,
+    conference,
+    erp_month_end,
+    mass_mailing,
+    new_phone,
+    send_as,
+)
+from kerio_watch.simulate.netplan import (
+    ABROAD,
+    FARAWAY,
+    HOME_DE,
+    HOSTING_ABROAD,
+    HOSTING_DE,
+    MOBILE_DE,
+    Net,
+)
+from kerio_watch.simulate.plan import Plan, Planner
 from kerio_watch.simulate.site import ERP_IP, Peer, Persona
 
-if TYPE_CHECKING:
-    from kerio_watch.simulate.scenarios import Plan, Scenarios
-
 Fresh = Callable[[Callable[[Persona], bool]], Persona | None]
-Hook = Callable[["Scenarios", Day, Persona, "Plan"], None]
+Hook = Callable[[Planner, Day, Persona, Plan], None]
 
 
 class Victims:
@@ -49,33 +71,33 @@ class Victims:
 
 
 #: kind, which accounts suit it, where its address comes from (None: the person's own).
-ORDER: tuple[tuple[str, Callable[[Persona], bool], tuple[netplan.Net, ...] | None], ...] = (
-    ("proxy_drip", lambda p: not p.webmail, netplan.HOME_DE),
+ORDER: tuple[tuple[str, Callable[[Persona], bool], tuple[Net, ...] | None], ...] = (
+    ("proxy_drip", lambda p: not p.webmail, HOME_DE),
     ("mass_mailing", lambda p: not p.webmail, None),
-    ("reply_chain", bool, netplan.HOSTING_ABROAD),
-    ("catch_up", lambda p: p.vpn_ip is None, netplan.HOME_DE),
-    ("aitm_session", lambda p: p.webmail, netplan.HOSTING_DE),
-    ("new_phone", lambda p: p.carrier is None, netplan.MOBILE_DE),
-    ("stuffing_spam", bool, (*netplan.FARAWAY, *netplan.ABROAD)),
+    ("reply_chain", bool, HOSTING_ABROAD),
+    ("catch_up", lambda p: p.vpn_ip is None, HOME_DE),
+    ("aitm_session", lambda p: p.webmail, HOSTING_DE),
+    ("new_phone", lambda p: p.carrier is None, MOBILE_DE),
+    ("stuffing_spam", bool, (*FARAWAY, *ABROAD)),
     ("conference", lambda p: not p.webmail, None),
-    ("botnet_spam", bool, netplan.FARAWAY),
+    ("botnet_spam", bool, FARAWAY),
     ("assistant_alias", lambda p: not p.webmail, None),
 )
 HOOKS: dict[str, Hook] = {
-    "proxy_drip": hijacks.proxy_drip,
-    "reply_chain": hijacks.reply_chain,
-    "aitm_session": hijacks.aitm_session,
-    "stuffing_spam": hijacks.stuffing_spam,
-    "botnet_spam": hijacks.botnet_spam,
-    "mass_mailing": lookalikes.mass_mailing,
-    "catch_up": lookalikes.catch_up,
-    "new_phone": lookalikes.new_phone,
-    "conference": lookalikes.conference,
-    "assistant_alias": lookalikes.assistant_alias,
+    "proxy_drip": proxy_drip,
+    "reply_chain": reply_chain,
+    "aitm_session": aitm_session,
+    "stuffing_spam": stuffing_spam,
+    "botnet_spam": botnet_spam,
+    "mass_mailing": mass_mailing,
+    "catch_up": catch_up,
+    "new_phone": new_phone,
+    "conference": conference,
+    "assistant_alias": assistant_alias,
 }
 
 
-def plan_more(sc: Scenarios, days: list[Day], work: list[Day], fresh: Fresh) -> None:
+def plan_more(sc: Planner, days: list[Day], work: list[Day], fresh: Fresh) -> None:
     """Plant the newer scenarios on the working days ``work`` of the last third."""
     rng = sc.rng
     ips = sc.site.ips
@@ -103,15 +125,15 @@ def plan_more(sc: Scenarios, days: list[Day], work: list[Day], fresh: Fresh) -> 
     _month_end(sc, work[-1])
 
 
-def _run(sc: Scenarios, day: Day, victim: Persona, plan: Plan, _today: Day) -> None:
+def _run(sc: Planner, day: Day, victim: Persona, plan: Plan, _today: Day) -> None:
     HOOKS[plan.kind](sc, day, victim, plan)
 
 
-def _conference(sc: Scenarios, work: list[Day], day: Day, v: Persona, plan: Plan) -> None:
+def _conference(sc: Planner, work: list[Day], day: Day, v: Persona, plan: Plan) -> None:
     """Four working days abroad from ``day`` (earlier when the period ends sooner)."""
     start = min(work.index(day), max(0, len(work) - 4))
     trip = work[start : start + 4]
-    blocks, shift = lookalikes.abroad_blocks(sc)
+    blocks, shift = abroad_blocks(sc)
     plan.notes.update(blocks=blocks, shift=str(shift))
     plan.source_ip = f"{blocks.split()[0]}0/24"
     v.off_days = v.off_days | {d.index for d in trip}
@@ -120,7 +142,7 @@ def _conference(sc: Scenarios, work: list[Day], day: Day, v: Persona, plan: Plan
         sc.hooks.setdefault(d.index, []).append(partial(_run, sc, d, v, plan))
 
 
-def _assistant(sc: Scenarios, v: Persona, plan: Plan, fresh: Fresh) -> None:
+def _assistant(sc: Planner, v: Persona, plan: Plan, fresh: Fresh) -> None:
     manager = fresh(lambda p: p.domain == v.domain) or fresh(bool)
     if manager is None:
         return
@@ -130,7 +152,7 @@ def _assistant(sc: Scenarios, v: Persona, plan: Plan, fresh: Fresh) -> None:
     sc.site.declared_aliases[v.address] = v.aliases
 
 
-def _shared_mailbox(sc: Scenarios, days: list[Day]) -> None:
+def _shared_mailbox(sc: Planner, days: list[Day]) -> None:
     """A team mailbox answered by three colleagues, each with their own PC and program."""
     rng, site = sc.rng, sc.site
     members = rng.sample(site.users, min(3, len(site.users)))
@@ -149,7 +171,7 @@ def _shared_mailbox(sc: Scenarios, days: list[Day]) -> None:
 
 
 def _box_day(
-    sc: Scenarios, seats: list[Persona], customers: list[Peer], day: Day, _today: Day
+    sc: Planner, seats: list[Persona], customers: list[Peer], day: Day, _today: Day
 ) -> None:
     rng, text = sc.rng, sc.text
     rnd = rng.random
@@ -169,14 +191,12 @@ def _box_day(
         if not day.workday and not late:
             continue
         ip = (home or seat.lan_ip) if late else seat.lan_ip
-        lookalikes.send_as(sc, seat, at, ip, [c], f"AW: {subj}", "shared_mailbox")
+        send_as(sc, seat, at, ip, [c], f"AW: {subj}", "shared_mailbox")
 
 
-def _month_end(sc: Scenarios, day: Day) -> None:
-    from kerio_watch.simulate.scenarios import Plan  # noqa: PLC0415 (circular at import)
-
+def _month_end(sc: Planner, day: Day) -> None:
     plan = Plan("erp_month_end", sc.services.billing, ERP_IP)
     sc.plans.append(plan)
     sc.hooks.setdefault(day.index, []).append(
-        lambda d: lookalikes.erp_month_end(sc, d, sc.services.support, plan)
+        lambda d: erp_month_end(sc, d, sc.services.support, plan)
     )

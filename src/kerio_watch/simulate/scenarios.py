@@ -4,32 +4,35 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
-from kerio_watch.simulate import data, netplan
 from kerio_watch.simulate.clock import Day, SiteClock
+from kerio_watch.simulate.data import (
+    ATTACKER_AGENTS,
+    BURST_DOMAINS,
+    FAIL_TEXTS,
+    FIRST_NAMES,
+    FREEMAIL,
+    GUESSED_LOCALS,
+    LAST_NAMES,
+    PARTNER_KINDS,
+    PARTNER_STEMS,
+    PARTNER_TLDS,
+    ascii_name,
+)
 from kerio_watch.simulate.draws import HOUR
 from kerio_watch.simulate.internet import Guesser, named_failure, sasl_failure
 from kerio_watch.simulate.mail import NORMAL, MailLog, burst_profile
 from kerio_watch.simulate.mailbox import quoted
 from kerio_watch.simulate.model import HIJACK_KINDS, Scenario
 from kerio_watch.simulate.more import Victims, plan_more
+from kerio_watch.simulate.netplan import FARAWAY, HOME_DE, HOSTING_ABROAD, HOTEL_DE
+from kerio_watch.simulate.plan import Hook, Plan
 from kerio_watch.simulate.services import Services
 from kerio_watch.simulate.sink import LogSink
 from kerio_watch.simulate.site import ERP_IP, HELPDESK_IPS, NEWSLETTER_IP, Peer, Persona, Site
 from kerio_watch.simulate.text import Text
 from kerio_watch.simulate.truth import describe
 from kerio_watch.simulate.users import WEBMAIL_HOST, WEBMAIL_SERVICE, UserTraffic
-
-Hook = Callable[[Day], None]
-
-
-@dataclass
-class Plan:
-    kind: str
-    account: str
-    source_ip: str | None
-    notes: dict[str, str] = field(default_factory=dict)
 
 
 class Scenarios:
@@ -74,7 +77,7 @@ class Scenarios:
         take = victims.take
 
         def far() -> str:
-            return rng.choice((*netplan.HOSTING_ABROAD, *netplan.FARAWAY)).cidr
+            return rng.choice((*HOSTING_ABROAD, *FARAWAY)).cidr
 
         takeover = take(lambda p: not p.webmail)
         takeover.client, takeover.reader = "outlook", "IMAP"
@@ -96,7 +99,7 @@ class Scenarios:
         i = rng.randrange(max(1, len(work) - 1))
         slow_days = work[i : i + 2]
         self.slow_days = slow_days
-        slow_ip = ips.in_net(rng.choice(netplan.HOME_DE).cidr)
+        slow_ip = ips.in_net(rng.choice(HOME_DE).cidr)
         self._hook(slow_days[0], slow, "low_and_slow", slow_ip, self._low_and_slow)
 
         self._plan_lookalikes(work, traveller, late)
@@ -113,7 +116,7 @@ class Scenarios:
         """The traveller's three hotel days and the late worker's three evenings."""
         rng = self.rng
         i = rng.randrange(max(1, len(work) - 2))
-        hotel = self.site.ips.block(netplan.HOTEL_DE)
+        hotel = self.site.ips.block(HOTEL_DE)
         traveller.travel = {d.index: hotel for d in work[i : i + 3]}
         traveller.travel_tag = "traveller"
         self.plans.append(Plan("traveller", traveller.address, f"{hotel}0/24"))
@@ -143,13 +146,13 @@ class Scenarios:
         suffix = f"; {agent}" if agent else ""
         self.audit.add(t, f"{proto}: User {account} authenticated  from IP address {ip}{suffix}\n")
 
-    def _stranger(self, domains: tuple[str, ...] = data.BURST_DOMAINS) -> Peer:
+    def _stranger(self, domains: tuple[str, ...] = BURST_DOMAINS) -> Peer:
         rng = self.rng
         local = rng.choice(
             (
                 self.text.token(rng.randrange(5, 10)),
-                f"{data.ascii_name(rng.choice(data.FIRST_NAMES))}{rng.randrange(1, 9999)}",
-                f"{data.ascii_name(rng.choice(data.FIRST_NAMES))}.{data.ascii_name(rng.choice(data.LAST_NAMES))}",
+                f"{ascii_name(rng.choice(FIRST_NAMES))}{rng.randrange(1, 9999)}",
+                f"{ascii_name(rng.choice(FIRST_NAMES))}.{ascii_name(rng.choice(LAST_NAMES))}",
             )
         )
         return self.site.domains.peer(f"{local}@{rng.choice(domains)}", "")
@@ -204,7 +207,7 @@ class Scenarios:
                 frm = spoof_as.address
             else:
                 word = rng.choice(("billing", "accounts", "payment", "ceo", "office", "service"))
-                kind, tld = rng.choice(data.PARTNER_KINDS), rng.choice(data.PARTNER_TLDS)
+                kind, tld = rng.choice(PARTNER_KINDS), rng.choice(PARTNER_TLDS)
                 frm = f"{word}@{text.token(6)}-{kind}{tld}"
             rcpts = [self._stranger() for _ in range(rng.randrange(1, 6))]
             mid = text.mid("generic", frm.rpartition("@")[2])
@@ -219,7 +222,7 @@ class Scenarios:
                 text.pick(text.phish),
                 text.size(),
                 mid,
-                (0.05, 0.06, data.FAIL_TEXTS),
+                (0.05, 0.06, FAIL_TEXTS),
                 "spoofed_from",
                 rng.random() < 0.2,
             )
@@ -227,7 +230,7 @@ class Scenarios:
     def _takeover(self, day: Day, v: Persona, plan: Plan) -> None:
         rng, text = self.rng, self.text
         ip = plan.source_ip or ""
-        agent = rng.choice(data.ATTACKER_AGENTS)
+        agent = rng.choice(ATTACKER_AGENTS)
         plan.notes["agent"] = agent
         login = day.at(rng.uniform(9.0, 15.5) * HOUR)
         self._login(login, "HTTP/WebMail", v.address, ip, agent)
@@ -249,7 +252,7 @@ class Scenarios:
                 subj,
                 size,
                 mid,
-                (0.04, 0.08, data.FAIL_TEXTS),
+                (0.04, 0.08, FAIL_TEXTS),
                 "webmail_takeover",
                 rng.random() < 0.2,
             )
@@ -287,7 +290,7 @@ class Scenarios:
         ):
             if i and i % 50 == 0:
                 self._login(t - 1, "SMTP", v.address, ip)
-            rcpts = [self._stranger(data.FREEMAIL) for _ in range(rng.randrange(1, 11))]
+            rcpts = [self._stranger(FREEMAIL) for _ in range(rng.randrange(1, 11))]
             mid = text.mid("bot", rcpts[0][0].rpartition("@")[2])
             self.mail.emit(
                 t,
@@ -326,7 +329,7 @@ class Scenarios:
             t = g0 + int(rnd() * 280)
             if others:
                 attempts.append((t, named_failure("IMAP", ip, rng.choice(others), exists=True)))
-            ghost = f"{rng.choice(data.GUESSED_LOCALS)}@{self.site.domain}"
+            ghost = f"{rng.choice(GUESSED_LOCALS)}@{self.site.domain}"
             attempts.append((t + 2, named_failure("IMAP", ip, ghost, exists=False)))
         attempts += [(burst + 3 * k, sasl_failure(ip, rng)) for k in range(11)]
         attempts += [(burst + 40, ""), (burst + 120, "")]  # refused while blocked
@@ -342,16 +345,13 @@ class Scenarios:
             for _ in range(rng.randrange(6, 10))
         )
         new_domains = tuple(
-            f"{rng.choice(data.PARTNER_STEMS)}{rng.randrange(2, 99)}-"
-            f"{rng.choice(data.PARTNER_KINDS)}.com"
+            f"{rng.choice(PARTNER_STEMS)}{rng.randrange(2, 99)}-{rng.choice(PARTNER_KINDS)}.com"
             for _ in range(4)
         )
         for index, sec in picks:
             t = days[index].at(sec)
             self._login(t - rng.randrange(2, 6), "SMTP", v.address, ip)
-            rcpts = [
-                self._stranger(new_domains + data.FREEMAIL) for _ in range(rng.randrange(1, 4))
-            ]
+            rcpts = [self._stranger(new_domains + FREEMAIL) for _ in range(rng.randrange(1, 4))]
             mid = text.mid("thunderbird", v.address.rpartition("@")[2])
             self.mail.emit(
                 t,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
-from kerio_watch.simulate import data
 from kerio_watch.simulate.clock import Day, SiteClock
+from kerio_watch.simulate.data import FAIL_TEXTS, WEBMAIL_AGENTS
 from kerio_watch.simulate.draws import HOUR, poisson
 from kerio_watch.simulate.mail import MailLog, Profile
 from kerio_watch.simulate.site import (
@@ -21,7 +21,7 @@ from kerio_watch.simulate.site import (
 from kerio_watch.simulate.text import Text
 from kerio_watch.simulate.users import WEBMAIL_HOST, WEBMAIL_SERVICE, UserTraffic
 
-BULK: Profile = (0.01, 0.012, data.FAIL_TEXTS)
+BULK: Profile = (0.01, 0.012, FAIL_TEXTS)
 
 
 class Services:
@@ -57,7 +57,7 @@ class Services:
             out_mean=0,
             in_mean=0,
             p_internal=0,
-            agent=data.WEBMAIL_AGENTS[2],
+            agent=WEBMAIL_AGENTS[2],
         )
         site.service_accounts += [self.newsletter, self.billing, self.support.address]
         self.subscribers = [builder.external_peer(0.6) for _ in range(rng.randrange(380, 421))]
@@ -200,9 +200,9 @@ class Services:
         rnd = self.rng.random
         for k, ip in enumerate(HELPDESK_IPS):
             t = day.at(7.8 * HOUR + rnd() * 900)
-            self.traffic.webmail_login(self.support, t, ip, data.WEBMAIL_AGENTS[2 + k])
+            self.traffic.webmail_login(self.support, t, ip, WEBMAIL_AGENTS[2 + k])
             self.traffic.webmail_login(
-                self.support, day.at(13 * HOUR + rnd() * 900), ip, data.WEBMAIL_AGENTS[2 + k]
+                self.support, day.at(13 * HOUR + rnd() * 900), ip, WEBMAIL_AGENTS[2 + k]
             )
 
     def _follow_ups(self, day: Day) -> None:

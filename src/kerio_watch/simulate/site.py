@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import random
 from dataclasses import dataclass, field
 
-from kerio_watch.simulate import data, netplan
+from kerio_watch.simulate.data import (
+    ALIAS_LOCALS,
+    FIRST_NAMES,
+    FREEMAIL,
+    LAST_NAMES,
+    PARTNER_KINDS,
+    PARTNER_STEMS,
+    PARTNER_TLDS,
+    WEBMAIL_AGENTS,
+    ascii_name,
+)
+from kerio_watch.simulate.ips import IpRegistry
+from kerio_watch.simulate.netplan import HOME_DE, MOBILE_DE
 
 LOCALHOST = "127.0.0.1"
 LAN_PREFIX = "192.168.10."
@@ -31,49 +42,6 @@ def local_peer(address: str, name: str = "") -> Peer:
 def ssl_of(host: str) -> str:
     """Whether a remote server uses TLS: fixed per sending host, mostly yes."""
     return "no" if sum(map(ord, host)) % 9 == 0 else "yes"
-
-
-class IpRegistry:
-    """Hands out addresses that were never handed out before (so planted IPs stay unseen)."""
-
-    def __init__(self, rng: random.Random) -> None:
-        self.rng = rng
-        self.used: set[str] = set()
-
-    def fresh(self, prefix: str) -> str:
-        rnd = self.rng.randrange
-        for _ in range(1000):
-            octets = 4 - prefix.count(".")
-            ip = prefix + ".".join(str(rnd(1, 255)) for _ in range(octets))
-            if ip not in self.used:
-                self.used.add(ip)
-                return ip
-        raise RuntimeError(f"address space {prefix}* exhausted")
-
-    def public(self) -> str:
-        return self.fresh(f"{self.rng.choice(data.PUBLIC_OCTETS)}.")
-
-    def in_net(self, cidr: str) -> str:
-        """A never handed out address inside a prefix (``"84.128.0.0/12"``)."""
-        net = ipaddress.ip_network(cidr)
-        base, size = int(net.network_address), net.num_addresses
-        for _ in range(1000):
-            ip = str(ipaddress.ip_address(base + self.rng.randrange(1, size - 1)))
-            if ip not in self.used and not ip.endswith((".0", ".255")):
-                self.used.add(ip)
-                return ip
-        raise RuntimeError(f"address space {cidr} exhausted")
-
-    def block(self, nets: tuple[netplan.Net, ...]) -> str:
-        """A /24 inside one of ``nets``, as a prefix ``"a.b.c."`` (a hotel's DHCP pool)."""
-        return self.in_net(self.rng.choice(nets).cidr).rpartition(".")[0] + "."
-
-    def lease(self, block: str) -> str:
-        """A new address in a /24 prefix from :meth:`block`."""
-        return self.fresh(block)
-
-    def attacker(self) -> str:
-        return self.fresh(self.rng.choice(data.ATTACKER_PREFIXES))
 
 
 class Domains:
@@ -206,9 +174,9 @@ class Site:
 
 def make_person(rng: random.Random, domain: str) -> tuple[str, str]:
     """A random (address, display name) at ``domain``; role addresses have no name."""
-    first, last = rng.choice(data.FIRST_NAMES), rng.choice(data.LAST_NAMES)
-    f, ln = data.ascii_name(first), data.ascii_name(last)
-    if domain in data.FREEMAIL:
+    first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+    f, ln = ascii_name(first), ascii_name(last)
+    if domain in FREEMAIL:
         local = rng.choice((f"{f}.{ln}", f"{f}{ln}", f"{f[0]}.{ln}", f"{f}_{ln}"))
         if rng.random() < 0.6:
             local += str(rng.choice((rng.randrange(1, 99), rng.randrange(1955, 2006))))
@@ -242,7 +210,7 @@ class SiteBuilder:
         self.ips = IpRegistry(rng)
         self.domains = Domains(self.ips, (domain, self.second))
         self.partners = self._partner_domains(max(40, users // 2 + 30))
-        for d in data.FREEMAIL:
+        for d in FREEMAIL:
             self.domains.add(d, senders=12)
         for d in self.partners:
             self.domains.add(d, senders=self.rng.choice((1, 1, 2, 3)))
@@ -253,8 +221,8 @@ class SiteBuilder:
         rng = self.rng
         out: set[str] = set()
         while len(out) < n:
-            stem, kind = rng.choice(data.PARTNER_STEMS), rng.choice(data.PARTNER_KINDS)
-            out.add(f"{stem}-{kind}{rng.choice(data.PARTNER_TLDS)}")
+            stem, kind = rng.choice(PARTNER_STEMS), rng.choice(PARTNER_KINDS)
+            out.add(f"{stem}-{kind}{rng.choice(PARTNER_TLDS)}")
         return sorted(out)
 
     def person(self, domain: str) -> tuple[str, str]:
@@ -263,7 +231,7 @@ class SiteBuilder:
     def external_peer(self, freemail_share: float = 0.2) -> Peer:
         rng = self.rng
         if rng.random() < freemail_share:
-            domain = rng.choice(data.FREEMAIL)
+            domain = rng.choice(FREEMAIL)
         else:
             domain = rng.choice(self.partners)
         return self.domains.peer(*self.person(domain))
@@ -276,8 +244,8 @@ class SiteBuilder:
         declared = self._aliases(personas)
         former: list[str] = []
         while len(former) < 3:
-            first, last = rng.choice(data.FIRST_NAMES), rng.choice(data.LAST_NAMES)
-            address = f"{data.ascii_name(first)}.{data.ascii_name(last)}@{self.domain}"
+            first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+            address = f"{ascii_name(first)}.{ascii_name(last)}@{self.domain}"
             if address not in taken and address not in former:
                 former.append(address)
         groups = (
@@ -302,10 +270,10 @@ class SiteBuilder:
     def _persona(self, index: int, taken: set[str]) -> Persona:
         rng = self.rng
         for attempt in range(1000):
-            first, last = rng.choice(data.FIRST_NAMES), rng.choice(data.LAST_NAMES)
+            first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
             domain = self.second if rng.random() < 0.12 else self.domain
             suffix = str(attempt // 20) if attempt >= 20 else ""  # namesakes: anna.mueller2
-            address = f"{data.ascii_name(first)}.{data.ascii_name(last)}{suffix}@{domain}"
+            address = f"{ascii_name(first)}.{ascii_name(last)}{suffix}@{domain}"
             if address not in taken:
                 break
         taken.add(address)
@@ -327,7 +295,7 @@ class SiteBuilder:
             out_mean=out_mean,
             in_mean=out_mean * rng.uniform(2.0, 3.0),
             p_internal=rng.uniform(0.15, 0.4),
-            agent=rng.choice(data.WEBMAIL_AGENTS),
+            agent=rng.choice(WEBMAIL_AGENTS),
         )
         if client == "outlook" and rng.random() < 0.2:
             persona.reader = "HTTP/KOFF"
@@ -337,9 +305,9 @@ class SiteBuilder:
             persona.vpn_ip = f"{VPN_PREFIX}{10 + index % 240}"
             persona.home_days = frozenset(rng.sample(range(5), rng.choice((1, 1, 2))))
         if rng.random() < 0.45:
-            persona.carrier = rng.choice(netplan.MOBILE_DE).cidr
+            persona.carrier = rng.choice(MOBILE_DE).cidr
         if not persona.vpn_ip or rng.random() < 0.3:
-            persona.home_net = rng.choice(netplan.HOME_DE).cidr
+            persona.home_net = rng.choice(HOME_DE).cidr
         if rng.random() < 0.2:
             persona.evening_prob = 0.25
         if rng.random() < 0.1:
@@ -353,7 +321,7 @@ class SiteBuilder:
         contacts: list[Peer] = []
         for _ in range(rng.randrange(15, 61)):
             if rng.random() < 0.15:
-                peer = self.domains.peer(*self.person(rng.choice(data.FREEMAIL)))
+                peer = self.domains.peer(*self.person(rng.choice(FREEMAIL)))
             else:
                 peer = self.domains.peer(*self.person(rng.choice(domains)))
             contacts.extend([peer] * rng.choice((1, 1, 1, 2, 3, 5)))
@@ -376,7 +344,7 @@ class SiteBuilder:
         rng = self.rng
         n = max(1, round(len(personas) / 4))
         users = rng.sample(personas, min(n, len(personas)))
-        locals_ = list(data.ALIAS_LOCALS)
+        locals_ = list(ALIAS_LOCALS)
         rng.shuffle(locals_)
         for i, p in enumerate(users):
             local = locals_[i] if i < len(locals_) else f"{locals_[i % len(locals_)]}{i}"

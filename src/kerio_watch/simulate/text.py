@@ -5,7 +5,14 @@ from __future__ import annotations
 import random
 import string
 
-from kerio_watch.simulate import data
+from kerio_watch.simulate.data import (
+    BUSINESS_SUBJECTS,
+    FOREIGN_SUBJECTS,
+    NOTIFY_SUBJECTS,
+    PHISH_SUBJECTS,
+    SPAM_SUBJECTS,
+    SUPPORT_SUBJECTS,
+)
 
 
 def _expand(rng: random.Random, templates: tuple[str, ...], n: int) -> list[str]:
@@ -30,12 +37,12 @@ class Text:
     def __init__(self, rng: random.Random, hostname: str) -> None:
         self.rng = rng
         self.hostname = hostname
-        self.business = _expand(rng, data.BUSINESS_SUBJECTS, 3000)
-        self.foreign = _expand(rng, data.FOREIGN_SUBJECTS, 200)
-        self.notify = _expand(rng, data.NOTIFY_SUBJECTS, 400)
-        self.spam = _expand(rng, data.SPAM_SUBJECTS, 400)
-        self.phish = _expand(rng, data.PHISH_SUBJECTS, 300)
-        self.support = _expand(rng, data.SUPPORT_SUBJECTS, 600)
+        self.business = _expand(rng, BUSINESS_SUBJECTS, 3000)
+        self.foreign = _expand(rng, FOREIGN_SUBJECTS, 200)
+        self.notify = _expand(rng, NOTIFY_SUBJECTS, 400)
+        self.spam = _expand(rng, SPAM_SUBJECTS, 400)
+        self.phish = _expand(rng, PHISH_SUBJECTS, 300)
+        self.support = _expand(rng, SUPPORT_SUBJECTS, 600)
         self.sizes = [
             min(15_000_000, max(600, int(rng.lognormvariate(8.7, 1.1)))) for _ in range(4096)
         ]

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from kerio_watch.simulate.clock import SiteClock
 from kerio_watch.simulate.mail import TagStats
+from kerio_watch.simulate.plan import Plan
 from kerio_watch.simulate.site import ERP_IP, NEWSLETTER_IP
-
-if TYPE_CHECKING:
-    from kerio_watch.simulate.scenarios import Plan
 
 
 def describe(plan: Plan, st: TagStats, c: SiteClock, subscribers: int) -> str:
