@@ -7,6 +7,7 @@ stay inert: no dialog may open, and the text must show as text. Uses Debian's
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -57,7 +58,8 @@ def test_login_investigate_and_acknowledge(
     row = pg.locator("table.incidents tr", has_text="alice@example.com").first
     assert "and " in row.inner_text()  # the strongest reason, then how many more
     row.locator("a", has_text="#").click()
-    assert pg.title().startswith("Incident #")
+    # the click returns once the next page starts loading: wait for its title
+    sync_api.expect(pg).to_have_title(re.compile(r"^Incident #"))
     why = pg.locator(".explain").inner_text()
     assert "sent as x<script>alert(3)</script>@evil.test" in why
     pg.click("text=more lines")
@@ -71,7 +73,7 @@ def test_login_investigate_and_acknowledge(
 
     # The account page: charts and timeline.
     pg.locator("h1 a", has_text="alice@example.com").click()
-    assert pg.locator("h1").inner_text() == "alice@example.com"
+    sync_api.expect(pg.locator("h1")).to_have_text("alice@example.com")
     assert pg.locator("svg.chart").count() == 3
     assert "new From" in pg.locator("table.timeline").inner_text()
     pg.click("text=28 days")
