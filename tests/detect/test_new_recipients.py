@@ -143,7 +143,7 @@ class TestNewRecipients:
         senders = [
             inbound(at(day, "07:00"), f"news{day}@partner{day % 5}.test") for day in range(40)
         ]
-        feed(p, history + senders)
+        feed(p, sorted([*history, *senders], key=lambda e: e.ts))
         prof = p.ctx.profile(ALICE)
         assert prof.rcpt_recent < 50 <= len(prof.recipients) + len(prof.correspondents)
         spray = [

@@ -73,6 +73,8 @@ class Site(Protocol):
     def domains(self) -> _Domains: ...
     @property
     def admin(self) -> str: ...
+    @property
+    def desks(self) -> dict[str, list[str]]: ...
 
 
 class FirewallSim:
@@ -240,10 +242,13 @@ class FirewallSim:
         """Generate every machine's connections and write the firewall log.
 
         ``seated``: the planted scenarios; an account one of them used from the infected
-        PC (a shared mailbox at a member's desk) is one of the PC's users too.
+        PC is one of the PC's users too, as is a team mailbox at any member's desk
+        (``site.desks``).
         """
         self._mail_server(mail_log)
         extra = {s.account for s in seated if s.source_ip == self.infected}
+        if self.infected is not None:
+            extra.update(self.site.desks.get(self.infected, ()))
         self.users = tuple(sorted({*self.users, *extra}))
         if scenarios:
             self._infected_pc()

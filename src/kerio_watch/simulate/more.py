@@ -158,6 +158,8 @@ def _shared_mailbox(sc: Planner, days: list[Day]) -> None:
     members = rng.sample(site.users, min(3, len(site.users)))
     box = f"innendienst@{site.domain}"
     site.service_accounts.append(box)
+    for member in members:
+        site.desks.setdefault(member.lan_ip, []).append(box)
     seats = [replace(m, address=box, name="Innendienst", aliases=(), inbox=[]) for m in members]
     customers = [sc.services.builder.external_peer(0.3) for _ in range(60)]
     first = next((d for d in days if d.index >= (2 * len(days) + 2) // 3), days[-1])

@@ -140,6 +140,8 @@ class Site:
     declared_aliases: dict[str, tuple[str, ...]]
     partners: list[str]
     service_accounts: list[str] = field(default_factory=list)
+    desks: dict[str, list[str]] = field(default_factory=dict)
+    """LAN address -> other accounts used there (a team mailbox at each member's PC)."""
     holidays: frozenset[int] = frozenset()  # day indexes the office is closed
 
     @property
