@@ -119,6 +119,16 @@ class TestOneToMany:
         assert feed(p, _lure(40, step=30, user=BOB, subject="News 2")) == []
         assert feed(p, [*_lure(100, step=20, user=BOB, subject="News 3")])
 
+    def test_a_new_installation_judges_the_accounts_that_were_there(self) -> None:
+        """Six days after kerio-watch started, an account that sent on its first day has
+        a missing history, not a new purpose: its lure is judged. An account that first
+        sent two days later is new, and its first mailing may be what it is for."""
+        p = pipeline("one_to_many")
+        feed(p, office_history(ALICE, days=3, first_day=16))  # Wednesday to Friday
+        feed(p, office_history(BOB, days=1, first_day=18, seed=2))  # Friday
+        assert rules(feed(p, _lure(12))) == {RULE}
+        assert feed(p, _lure(12, user=BOB, subject="Einladung")) == []
+
     def test_accepted_peak_raises_the_threshold(self) -> None:
         """ack --benign of a mailing accepts its size."""
         p = _settled()

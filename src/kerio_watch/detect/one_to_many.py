@@ -10,7 +10,9 @@ address or subject line does not split a campaign). The rule fires when one subj
 one size makes up most of the account's mail in the window and at least 10 separate
 messages. Bulk senders (newsletters, invoicing) do this by design and are not judged,
 nor are accounts with less than a week of history (their first mailing may be what they
-are for; a hijack of a new account shows in the other rules);
+are for; a hijack of a new account shows in the other rules), unless they sent on the
+first day kerio-watch saw (a new installation: their history is missing, not the account
+new);
 an account that already sent a large hour (50+ messages) outside incidents is judged
 against half as much again as its peak hour, and so is an accepted peak (``ack
 --benign``).
@@ -32,11 +34,14 @@ from kerio_watch.detect.state import SavedState
 from kerio_watch.detect.window import Recent, count
 from kerio_watch.enrich.messages import Submission
 from kerio_watch.textsafe import printable
+from kerio_watch.values.profile import Profile
 
 RULE = "kerio.mail.one_to_many"
 _STEP = math.log(1.01)
 _PREFIX = re.compile(r"^\s*(?:(?:re|aw|fwd?|wg|sv|antw|tr|rif|vs)\s*(?:\[\d+\])?\s*:\s*)+", re.I)
 _SPACE = re.compile(r"\s+")
+FIRST_DAY = 86400
+"""An account that sent within this long of the site's first message was there before."""
 
 Entry = tuple[int, str, int, int]
 """(ts, subject key, size step, recipients) of one message."""
@@ -214,7 +219,7 @@ class OneToManyDetector(SavedState):
             return None
         prof = self.ctx.profile(item.account)
         user = self.ctx.user_config(item.account)
-        if prof.bulk or (user and user.bulk) or prof.days_known(item.ts) < self.warmup_days:
+        if prof.bulk or (user and user.bulk) or self._new_account(prof, item.ts):
             return None
         threshold = max(float(self.min_messages), self._accepted(item.account))
         peak = prof.volume.peak()
@@ -252,6 +257,14 @@ class OneToManyDetector(SavedState):
                 who=self.ctx.describe_host(item.host),
             ),
         )
+
+    def _new_account(self, prof: Profile, ts: int) -> bool:
+        """Less than a week of history, unless it sent on kerio-watch's first day: then
+        its history is missing (a new installation), not the account new."""
+        if prof.days_known(ts) >= self.warmup_days:
+            return False
+        start = self.ctx.site.first_ts
+        return not start or prof.first_ts - start > FIRST_DAY
 
     def _accepted(self, account: str) -> float:
         """1.5 times a volume an administrator accepted for the account (0 if none)."""

@@ -44,6 +44,8 @@ class SiteProfile:
     rcpt_recent: float = 0.0
     novel_recent: float = 0.0
     recent_day: int = 0
+    first_ts: int = 0
+    """The first outbound message seen: when kerio-watch began watching this site."""
     _p95: dict[int, int] = field(default_factory=dict)
 
     # -- questions ----------------------------------------------------------------------
@@ -84,8 +86,10 @@ class SiteProfile:
             del samples[: len(samples) - HOUR_SAMPLES]
         self._p95.pop(hour % 24, None)
 
-    def learn_send(self, service: str, how: int) -> None:
-        """One outbound message."""
+    def learn_send(self, service: str, how: int, ts: int = 0) -> None:
+        """One outbound message (at ``ts``)."""
+        if ts and (not self.first_ts or ts < self.first_ts):
+            self.first_ts = ts
         self.messages += 1
         self.how[how] += 1
         self.services[service] = self.services.get(service, 0) + 1
@@ -144,6 +148,7 @@ class SiteProfile:
             "rcpt_recent": self.rcpt_recent,
             "novel_recent": self.novel_recent,
             "recent_day": self.recent_day,
+            "first_ts": self.first_ts,
         }
 
     @classmethod
@@ -164,4 +169,5 @@ class SiteProfile:
         site.rcpt_recent = float(data.get("rcpt_recent", 0.0))
         site.novel_recent = float(data.get("novel_recent", 0.0))
         site.recent_day = int(data.get("recent_day", 0))
+        site.first_ts = int(data.get("first_ts", 0))
         return site
