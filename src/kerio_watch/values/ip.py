@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 
 
@@ -17,8 +18,10 @@ def ip_or_none(text: str | None) -> str | None:
     return candidate if is_ip(candidate) else None
 
 
+@functools.lru_cache(maxsize=65536)
 def is_ip(host: str | None) -> bool:
-    """Whether the text is an IP address (Kerio may log host names instead)."""
+    """Whether the text is an IP address (Kerio may log host names instead; cached:
+    the same addresses recur constantly)."""
     if not host:
         return False
     try:
