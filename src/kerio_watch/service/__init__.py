@@ -29,7 +29,6 @@ from kerio_watch.service.session import AlertOutput
 from kerio_watch.service.state import (
     META_PREFIX,
     FollowLock,
-    Marks,
     ServiceOptions,
     Totals,
     follower_running,
@@ -42,7 +41,6 @@ __all__ = [
     "FollowLock",
     "FollowService",
     "KeyValueFormatter",
-    "Marks",
     "ServiceOptions",
     "Totals",
     "configure_logging",

@@ -23,7 +23,6 @@ from kerio_watch.respond.worker import Responder, start_responder
 from kerio_watch.service.state import (
     META_PREFIX,
     FollowLock,
-    Marks,
     ServiceOptions,
     Totals,
 )
@@ -75,7 +74,8 @@ class Session:
         self._wake = threading.Event()
         self._stop = False
         self._reload = False
-        self._marks = Marks()
+        self._marks = Totals()
+        """How much of this run's counts :attr:`totals` holds."""
         self._unsaved = 0
         self._last_save = 0.0
         self._last_beat = 0.0
@@ -120,7 +120,7 @@ class Session:
             self.timebase = self._timebase(store)
         self.totals = Totals.from_json(store.get_meta(META_PREFIX + "stats"))
         self._make_pipeline(self.config)
-        self._marks.lines = 0
+        self._marks = Totals()
 
     def _timebase(self, store: Store) -> Timebase:
         follower = self.follower
@@ -162,7 +162,8 @@ class Session:
         self.pipeline, self.router, self.config = run.pipeline, run.router, config
         if self.follower is not None:
             self.follower.when = run.pipeline.merge_time
-        self._marks.new_pipeline()
+        # a new pipeline counts from zero; the follower's lines go on
+        self._marks = Totals(lines=self._marks.lines)
 
     def _on_alert(self, alert: Alert, reported: bool) -> None:
         if reported:
@@ -176,7 +177,9 @@ class Session:
         store.replace_follow_checkpoints(self._pending)
         stats = pipeline.stats
         totals = self.totals
-        totals.add(self._marks, follower.lines, follower.no_timestamp, stats)
+        counted = Totals.now(follower.lines, follower.no_timestamp, stats)
+        totals.add(counted, self._marks)
+        self._marks = counted
         now = _iso_now()
         meta = {
             "initialized": "1",

@@ -67,22 +67,27 @@ class Totals:
             separators=(",", ":"),
         )
 
-    def add(self, marks: Marks, lines: int, unparsed: int, stats: RunStats) -> None:
-        """Add what was processed since ``marks`` (``lines`` read and ``unparsed`` lines
-        without a time, both of the follower's run; ``stats`` of the pipeline's); then
-        move the marks up to now."""
-        self.lines += lines - marks.lines
-        self.events.update(stats.events - marks.events)
-        self.unparsed += stats.unparsed + unparsed - marks.unparsed
-        self.already_seen += stats.already_seen - marks.seen
-        self.alerts += stats.alerts - marks.alerts
-        self.implausible += stats.implausible - marks.doubts
-        marks.doubts = stats.implausible
-        marks.lines = lines
-        marks.events = Counter(stats.events)
-        marks.unparsed = stats.unparsed + unparsed
-        marks.seen = stats.already_seen
-        marks.alerts = stats.alerts
+    @classmethod
+    def now(cls, lines: int, unparsed: int, stats: RunStats) -> Totals:
+        """The counts of one run as they stand: the follower's ``lines`` read and
+        ``unparsed`` lines without a time, and the pipeline's ``stats``."""
+        return cls(
+            lines,
+            Counter(stats.events),
+            stats.unparsed + unparsed,
+            stats.already_seen,
+            stats.alerts,
+            stats.implausible,
+        )
+
+    def add(self, now: Totals, marks: Totals) -> None:
+        """Add what a run counted since ``marks`` (an earlier :meth:`now` of it)."""
+        self.lines += now.lines - marks.lines
+        self.events.update(now.events - marks.events)
+        self.unparsed += now.unparsed - marks.unparsed
+        self.already_seen += now.already_seen - marks.already_seen
+        self.alerts += now.alerts - marks.alerts
+        self.implausible += now.implausible - marks.implausible
 
     @classmethod
     def from_json(cls, text: str | None) -> Totals:
@@ -102,23 +107,6 @@ class Totals:
             alerts=int(data.get("alerts", 0)),
             implausible=int(data.get("implausible", 0)),
         )
-
-
-@dataclass
-class Marks:
-    """How much of the follower's and the pipeline's counts :class:`Totals` holds."""
-
-    lines: int = 0
-    events: Counter[str] = field(default_factory=Counter)
-    unparsed: int = 0
-    seen: int = 0
-    alerts: int = 0
-    doubts: int = 0
-
-    def new_pipeline(self) -> None:
-        """A new pipeline counts from zero (the follower's lines go on)."""
-        self.events = Counter()
-        self.unparsed = self.seen = self.alerts = self.doubts = 0
 
 
 class FollowLock(WriterLock):
