@@ -37,15 +37,8 @@ from kerio_watch.store.journal import Journal
 
 
 class FollowService(Session):
-    """Follows logs, runs the pipeline, saves, delivers; see :mod:`kerio_watch.service`.
-
-    Args:
-        paths: log files and directories.
-        config_path: the TOML configuration (None: ``$KERIO_WATCH_CONFIG`` or defaults).
-        db_path: the state database.
-        output: called with each alert once its save has committed (stdout printing).
-        options: timing.
-    """
+    """Follows logs, runs the pipeline, saves, delivers; see :mod:`kerio_watch.service`
+    (built as a :class:`~kerio_watch.service.session.Session`, with its arguments)."""
 
     # -- control ------------------------------------------------------------------------
     def stop(self) -> None:
@@ -264,12 +257,7 @@ class FollowService(Session):
         try:
             config = load_config(self.config_path)
         except ConfigError as exc:
-            note(
-                logging.ERROR,
-                "reload_failed",
-                error="; ".join(exc.problems),
-                action="keeping the old configuration",
-            )
+            _reload_failed(exc)
             return
         self._save()
         old = (self.pipeline, self.router, self.config, self.timebase)
@@ -282,12 +270,7 @@ class FollowService(Session):
             self._make_pipeline(config)
         except ConfigError as exc:
             self.pipeline, self.router, self.config, self.timebase = old
-            note(
-                logging.ERROR,
-                "reload_failed",
-                error="; ".join(exc.problems),
-                action="keeping the old configuration",
-            )
+            _reload_failed(exc)
             return
         if old[1] is not None and self.router is not None:
             self.router.adopt(old[1])  # its sends in progress finish without blocking us
@@ -302,3 +285,12 @@ class FollowService(Session):
             config=config.source,
             sinks=len(config.sinks),
         )
+
+
+def _reload_failed(exc: ConfigError) -> None:
+    note(
+        logging.ERROR,
+        "reload_failed",
+        error="; ".join(exc.problems),
+        action="keeping the old configuration",
+    )
