@@ -121,3 +121,5 @@ class TestSiteNorms:
         assert site.network_accounts("203.0.113.0/24") == [ALICE]
         assert sum(len(h) for h in site.hour_counts) > 0
         assert site.busy_hour(10) >= 1
+        assert site.first_ts == p.ctx.site.first_ts  # its first message (one_to_many)
+        assert at(0, "08:00") <= site.first_ts < at(0, "17:00")

@@ -86,9 +86,9 @@ class SiteProfile:
             del samples[: len(samples) - HOUR_SAMPLES]
         self._p95.pop(hour % 24, None)
 
-    def learn_send(self, service: str, how: int, ts: int = 0) -> None:
+    def learn_send(self, service: str, how: int, ts: int) -> None:
         """One outbound message (at ``ts``)."""
-        if ts and (not self.first_ts or ts < self.first_ts):
+        if not self.first_ts or ts < self.first_ts:
             self.first_ts = ts
         self.messages += 1
         self.how[how] += 1
