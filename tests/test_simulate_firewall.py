@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -78,6 +79,20 @@ def test_truth_names_the_machines_and_the_infected_pcs_users(tmp_path: Path) -> 
     assert [h["host"] for h in truth["hosts"]] == [h.host for h in result.hosts]
     config = (tmp_path / CONFIG_FILE).read_text(encoding="utf-8")
     assert "[firewall]" in config and "allowed_hosts" in config
+
+
+def test_the_infected_pcs_users_are_every_account_used_there(tmp_path: Path) -> None:
+    """Whoever logs in from the infected PC is one of its users, a team mailbox
+    answered at that desk too (seed 2: the mailbox's scenario names another member's
+    desk, so only the site's desks tell)."""
+    result = simulate(small(2), tmp_path)
+    (pc,) = [h for h in result.hosts if h.malicious]
+    audit = (tmp_path / "audit.log").read_text(encoding="utf-8")
+    used = set(
+        re.findall(rf"User (\S+) authenticated  from IP address {re.escape(pc.host)}\b", audit)
+    )
+    assert any(u.startswith("innendienst@") for u in used)
+    assert used <= set(pc.users)
 
 
 @pytest.fixture(scope="module", params=["netfilter", "pfirewall"])
