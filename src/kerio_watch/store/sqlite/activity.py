@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from kerio_watch.store.sqlite.connection import SQLiteConnection
+from kerio_watch.store.sqlite.where import Where
 
 
 class ActivityTable(SQLiteConnection):
@@ -33,23 +34,16 @@ class ActivityTable(SQLiteConnection):
         kinds: Iterable[str] | None = None,
     ) -> list[tuple[int, str, str, str, int]]:
         """(hour_ts, account, kind, key, count) rows, oldest first."""
-        sql = "SELECT hour, account, kind, key, count FROM activity WHERE 1 = 1"
-        params: list[Any] = []
-        if since is not None:
-            sql += " AND hour >= ?"
-            params.append(since // 3600)
-        if until is not None:
-            sql += " AND hour < ?"
-            params.append((until + 3599) // 3600)
-        if account is not None:
-            sql += " AND account = ?"
-            params.append(account)
-        if kinds is not None:
-            kinds = list(kinds)
-            sql += f" AND kind IN ({','.join('?' * len(kinds))})"
-            params.extend(kinds)
-        sql += " ORDER BY hour"
-        return [(h * 3600, a, k, key, n) for h, a, k, key, n in self.db.execute(sql, params)]
+        where = (
+            Where()
+            .add("hour >= ?", None if since is None else since // 3600)
+            .add("hour < ?", None if until is None else (until + 3599) // 3600)
+            .add("account = ?", account)
+            .one_of("kind", kinds)
+        )
+        sql = f"SELECT hour, account, kind, key, count FROM activity{where.sql} ORDER BY hour"
+        rows = self.db.execute(sql, where.params)
+        return [(h * 3600, a, k, key, n) for h, a, k, key, n in rows]
 
     def activity_span(self) -> tuple[int, int] | None:
         """(first, last) hour start with any activity, or None when there is none."""

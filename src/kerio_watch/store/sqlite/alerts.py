@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from typing import Any
 
 from kerio_watch.store.sqlite.connection import SQLiteConnection, dumps
+from kerio_watch.store.sqlite.where import Where
 from kerio_watch.values.alert import Alert
 
 
@@ -35,11 +35,7 @@ class AlertTable(SQLiteConnection):
 
     def alerts(self, since: int | None = None, limit: int = 1000) -> list[Alert]:
         """Alerts, newest first."""
-        sql = "SELECT data FROM alerts"
-        params: list[Any] = []
-        if since is not None:
-            sql += " WHERE ts >= ?"
-            params.append(since)
-        sql += " ORDER BY ts DESC LIMIT ?"
-        params.append(limit)
-        return [Alert.from_dict(json.loads(r[0])) for r in self.db.execute(sql, params)]
+        where = Where().add("ts >= ?", since)
+        sql = f"SELECT data FROM alerts{where.sql} ORDER BY ts DESC LIMIT ?"
+        rows = self.db.execute(sql, [*where.params, limit])
+        return [Alert.from_dict(json.loads(r[0])) for r in rows]

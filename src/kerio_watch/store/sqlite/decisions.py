@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from typing import Any
 
 from kerio_watch.errors import StoreError
 from kerio_watch.store.sqlite.connection import SQLiteConnection
+from kerio_watch.store.sqlite.where import Where
 from kerio_watch.values.decision import Decision
 
 
@@ -43,15 +43,15 @@ class DecisionTable(SQLiteConnection):
 
     def decisions(self, incident_id: int | None = None, limit: int = 1000) -> list[Decision]:
         """Decisions about one incident (or all), oldest first."""
-        sql = "SELECT id, incident_id, decision, at, by, why, notes, data, undone_by FROM decisions"
-        params: list[Any] = []
-        if incident_id is not None:
-            sql += " WHERE incident_id = ?"
-            params.append(incident_id)
-        sql += " ORDER BY id DESC LIMIT ?"
-        params.append(limit)
+        where = Where().add("incident_id = ?", incident_id)
+        sql = (
+            "SELECT id, incident_id, decision, at, by, why, notes, data, undone_by "
+            f"FROM decisions{where.sql} ORDER BY id DESC LIMIT ?"
+        )
         out = []
-        for i, inc, kind, at, by, why, notes, data, undone in self.db.execute(sql, params):
+        for i, inc, kind, at, by, why, notes, data, undone in self.db.execute(
+            sql, [*where.params, limit]
+        ):
             extra = json.loads(data)
             taught, undoes = extra.get("taught"), extra.get("undoes")
             out.append(Decision(inc, kind, at, by, why, notes, taught, undoes, undone, i))

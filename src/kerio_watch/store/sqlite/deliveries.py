@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from kerio_watch.store.sqlite.connection import SQLiteConnection, dumps
+from kerio_watch.store.sqlite.where import Where
 from kerio_watch.values.delivery import Delivery
 
 
@@ -97,33 +98,20 @@ class DeliveryTable(SQLiteConnection):
         limit: int = 10000,
     ) -> list[Delivery]:
         """Deliveries, filtered; ``order`` is id, priority, sent (newest) or tried (newest)."""
-        sql = f"SELECT {self._DELIVERY_COLUMNS} FROM deliveries WHERE 1 = 1"
-        params: list[Any] = []
-        if sink is not None:
-            sql += " AND sink = ?"
-            params.append(sink)
-        if isinstance(status, str):
-            sql += " AND status = ?"
-            params.append(status)
-        elif status is not None:
-            statuses = list(status)
-            sql += f" AND status IN ({','.join('?' * len(statuses))})"
-            params.extend(statuses)
-        if kind is not None:
-            sql += " AND kind = ?"
-            params.append(kind)
-        if incident_id is not None:
-            sql += " AND incident_id = ?"
-            params.append(incident_id)
-        if due_before is not None:
-            sql += " AND due <= ?"
-            params.append(due_before)
-        if sent_since is not None:
-            sql += " AND sent_at >= ?"
-            params.append(sent_since)
-        sql += f" ORDER BY {self._DELIVERY_ORDER[order]} LIMIT ?"
-        params.append(limit)
-        return [self._to_delivery(r) for r in self.db.execute(sql, params)]
+        where = (
+            Where()
+            .add("sink = ?", sink)
+            .one_of("status", [status] if isinstance(status, str) else status)
+            .add("kind = ?", kind)
+            .add("incident_id = ?", incident_id)
+            .add("due <= ?", due_before)
+            .add("sent_at >= ?", sent_since)
+        )
+        sql = (
+            f"SELECT {self._DELIVERY_COLUMNS} FROM deliveries{where.sql} "
+            f"ORDER BY {self._DELIVERY_ORDER[order]} LIMIT ?"
+        )
+        return [self._to_delivery(r) for r in self.db.execute(sql, [*where.params, limit])]
 
     def delivery_counts(self) -> dict[str, dict[str, int]]:
         """sink -> status -> number of deliveries."""

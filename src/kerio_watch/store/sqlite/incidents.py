@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from typing import Any
 
 from kerio_watch.store.query import SORTS, IncidentQuery
 from kerio_watch.store.sqlite.connection import SQLiteConnection, dumps
+from kerio_watch.store.sqlite.where import Where
 from kerio_watch.values.incident import Incident
 
 
@@ -57,22 +57,16 @@ class IncidentTable(SQLiteConnection):
         limit: int = 1000,
     ) -> list[Incident]:
         """Incidents, newest first, filtered."""
-        sql = "SELECT data FROM incidents WHERE severity >= ?"
-        params: list[Any] = [min_severity]
-        if status:
-            sql += " AND status = ?"
-            params.append(status)
-        if since is not None:
-            sql += " AND updated >= ?"
-            params.append(since)
-        if until is not None:
-            sql += " AND opened < ?"
-            params.append(until)
-        if key:
-            sql += " AND key = ?"
-            params.append(key)
-        sql += " ORDER BY updated DESC LIMIT ?"
-        params.append(limit)
+        where = (
+            Where()
+            .add("severity >= ?", min_severity)
+            .add("status = ?", status or None)
+            .add("updated >= ?", since)
+            .add("opened < ?", until)
+            .add("key = ?", key or None)
+        )
+        sql = f"SELECT data FROM incidents{where.sql} ORDER BY updated DESC LIMIT ?"
+        params = [*where.params, limit]
         return [Incident.from_dict(json.loads(r[0])) for r in self.db.execute(sql, params)]
 
     def incident(self, incident_id: int) -> Incident | None:
@@ -92,13 +86,10 @@ class IncidentTable(SQLiteConnection):
     # -- pages -------------------------------------------------------------------------
 
     @staticmethod
-    def _where(query: IncidentQuery) -> tuple[str, list[Any]]:
-        sql = " WHERE severity >= ?"
-        params: list[Any] = [query.min_severity]
-        if query.status:
-            sql += " AND status = ?"
-            params.append(query.status)
-        return sql, params
+    def _where(query: IncidentQuery) -> Where:
+        return (
+            Where().add("severity >= ?", query.min_severity).add("status = ?", query.status or None)
+        )
 
     def incident_page(self, query: IncidentQuery) -> list[Incident]:
         """One page of incidents.
@@ -108,14 +99,15 @@ class IncidentTable(SQLiteConnection):
         """
         if query.sort not in SORTS:
             raise ValueError(f"cannot sort incidents by {query.sort!r}")
-        where, params = self._where(query)
+        where = self._where(query)
         order = SORTS[query.sort].format(d="DESC" if query.descending else "ASC")
-        sql = f"SELECT data FROM incidents{where} ORDER BY {order} LIMIT ? OFFSET ?"
-        rows = self.db.execute(sql, [*params, query.limit, query.offset])
+        sql = f"SELECT data FROM incidents{where.sql} ORDER BY {order} LIMIT ? OFFSET ?"
+        rows = self.db.execute(sql, [*where.params, query.limit, query.offset])
         return [Incident.from_dict(json.loads(r[0])) for r in rows]
 
     def count_incidents(self, query: IncidentQuery) -> int:
         """How many incidents the query's filters match (all pages)."""
-        where, params = self._where(query)
-        row = self.db.execute(f"SELECT count(*) FROM incidents{where}", params).fetchone()
+        where = self._where(query)
+        sql = f"SELECT count(*) FROM incidents{where.sql}"
+        row = self.db.execute(sql, where.params).fetchone()
         return int(row[0])

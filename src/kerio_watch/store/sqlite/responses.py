@@ -27,6 +27,7 @@ from typing import Any
 
 from kerio_watch.errors import StoreError
 from kerio_watch.store.base import Store
+from kerio_watch.store.sqlite.where import Where
 
 OPEN = ("pending", "done", "unknown", "releasing", "release_failed")
 """Statuses of actions that may still need work."""
@@ -170,18 +171,9 @@ class ResponseStore:
         """Actions, oldest first."""
         if not self.ready:
             return []
-        sql = f"SELECT id, {_COLUMNS} FROM response_actions WHERE 1 = 1"
-        params: list[Any] = []
-        if incident_id is not None:
-            sql += " AND incident_id = ?"
-            params.append(incident_id)
-        if statuses is not None:
-            wanted = list(statuses)
-            sql += f" AND status IN ({','.join('?' * len(wanted))})"
-            params.extend(wanted)
-        sql += " ORDER BY id LIMIT ?"
-        params.append(limit)
-        return [_record(r) for r in self.db.execute(sql, params)]
+        where = Where().add("incident_id = ?", incident_id).one_of("status", statuses)
+        sql = f"SELECT id, {_COLUMNS} FROM response_actions{where.sql} ORDER BY id LIMIT ?"
+        return [_record(r) for r in self.db.execute(sql, [*where.params, limit])]
 
     def contained_since(self, since: float) -> set[int]:
         """Incidents with a counted action created at or after ``since`` (the hourly cap)."""
@@ -218,15 +210,12 @@ class ResponseStore:
         """The latest poll's senders, most messages first (or one account's row)."""
         if not self.ready:
             return []
+        where = Where().add("account = ?", None if account is None else account.lower())
         sql = (
-            "SELECT account, polled, queued, deferred, domains, oldest_age, ips FROM queue_senders"
+            "SELECT account, polled, queued, deferred, domains, oldest_age, ips "
+            f"FROM queue_senders{where.sql} ORDER BY queued DESC, account LIMIT ?"
         )
-        params: list[Any] = []
-        if account is not None:
-            sql += " WHERE account = ?"
-            params.append(account.lower())
-        sql += " ORDER BY queued DESC, account LIMIT ?"
-        params.append(limit)
+        params = [*where.params, limit]
         keys = ("account", "polled", "queued", "deferred", "domains", "oldest_age", "ips")
         out = []
         for row in self.db.execute(sql, params):
