@@ -45,5 +45,9 @@ def make_server(app: Flask, host: str, port: int) -> Server:
         threads=THREADS,
         ident="kerio-watch",
         clear_untrusted_proxy_headers=True,
+        # poll(), where the platform has it: a socket closed by another thread (stop)
+        # is then reported, not an error in select() (EBADF), and there is no
+        # 1024-descriptor limit
+        asyncore_use_poll=True,
     )
     return server  # type: ignore[no-any-return]
