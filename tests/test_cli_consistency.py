@@ -58,7 +58,8 @@ def command(path: list[str]) -> click.Command:
     cmd: click.Command = main
     for name in path:
         assert isinstance(cmd, click.Group)
-        found = cmd.commands[name]
+        found = cmd.get_command(click.Context(cmd), name)
+        assert found is not None, name
         cmd = found
     return cmd
 

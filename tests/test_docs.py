@@ -19,7 +19,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:
     out = []
-    for name, command in group.commands.items():
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
+        assert command is not None, prefix + name
         out.append((prefix + name, command))
         if isinstance(command, click.Group):
             out.extend(_commands(command, prefix + name + " "))
@@ -46,7 +49,7 @@ def test_every_command_has_help(name: str, command: click.Command) -> None:
 def test_readme_names_every_command() -> None:
     """The README's command table lists every top-level command."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    for name in main.commands:
+    for name in main.list_commands(click.Context(main)):
         assert f"`kerio-watch {name}" in readme, name
 
 

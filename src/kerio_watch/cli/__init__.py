@@ -1,7 +1,8 @@
-"""The ``kerio-watch`` command line: one module per command, registered here."""
+"""The ``kerio-watch`` command line: one module per command, named in :data:`COMMANDS`."""
 
 from __future__ import annotations
 
+import importlib
 import sqlite3
 import sys
 import traceback
@@ -24,6 +25,14 @@ class KerioWatchGroup(click.Group):
         """Parse the command line, the engine choice starting afresh (``--engine``)."""
         set_engine(None)
         return super().parse_args(ctx, args)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every command's name, without importing any (see :data:`COMMANDS`)."""
+        return sorted({*COMMANDS, *super().list_commands(ctx)})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The command ``cmd_name``, its module imported now."""
+        return command(cmd_name) or super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command, translating errors."""
@@ -103,39 +112,34 @@ def main(ctx: click.Context, debug: bool) -> None:
     ctx.obj["debug"] = debug
 
 
-def _register() -> None:
-    from kerio_watch.cli import (  # noqa: PLC0415
-        ack,
-        config_cmd,
-        db,
-        demo,
-        follow,
-        incidents,
-        listing,
-        parse,
-        report,
-        respond,
-        scan,
-        sinks,
-    )
-
-    modules = (
-        scan,
-        parse,
-        demo,
-        config_cmd,
-        incidents,
-        ack,
-        listing,
-        report,
-        sinks,
-        follow,
-        respond,
-        db,
-    )
-    for module in modules:
-        for command in module.COMMANDS:
-            main.add_command(command)
+COMMANDS: dict[str, str] = {
+    "scan": "scan",
+    "parse": "parse",
+    "demo": "demo",
+    "config": "config_cmd",
+    "incidents": "incidents",
+    "ack": "ack",
+    "list": "listing",
+    "report": "report",
+    "user": "report",
+    "serve": "report",
+    "test-sink": "sinks",
+    "follow": "follow",
+    "status": "follow",
+    "release": "respond",
+    "actions": "respond",
+    "db": "db",
+}
+"""Each command's module (``kerio_watch.cli.<module>``, its ``COMMANDS`` list): a
+command's module is imported only when that command runs (or ``--help`` lists them),
+so that ``scan`` does not pay for the dashboard's, the report's and the follower's
+imports at start-up."""
 
 
-_register()
+def command(name: str) -> click.Command | None:
+    """The command ``name`` (importing its module), or None when there is none."""
+    module = COMMANDS.get(name)
+    if module is None:
+        return None
+    commands = importlib.import_module(f"kerio_watch.cli.{module}").COMMANDS
+    return next((c for c in commands if c.name == name), None)

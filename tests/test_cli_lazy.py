@@ -1,0 +1,42 @@
+"""The command line imports a command's module only when that command runs."""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+
+from kerio_watch.cli import COMMANDS, command
+
+
+def test_the_table_names_every_command_of_every_module() -> None:
+    """``COMMANDS`` and the modules' ``COMMANDS`` lists agree, both ways."""
+    declared = {}
+    for module in set(COMMANDS.values()):
+        for cmd in importlib.import_module(f"kerio_watch.cli.{module}").COMMANDS:
+            declared[cmd.name] = module
+    assert declared == COMMANDS
+    for name in COMMANDS:
+        found = command(name)
+        assert found is not None
+        assert found.name == name
+    assert command("no-such-command") is None
+
+
+def test_scan_does_not_import_the_dashboard_or_the_follower() -> None:
+    """Starting the program imports no command module; running one imports its own."""
+    code = (
+        "import sys\n"
+        "from kerio_watch.cli import main\n"
+        "before = {m for m in sys.modules if m.startswith('kerio_watch.cli.')}\n"
+        "main(['scan', '--help'], standalone_mode=False)\n"
+        "after = {m for m in sys.modules if m.startswith('kerio_watch.')}\n"
+        "print(sorted(before))\n"
+        "print('kerio_watch.web' in after or 'kerio_watch.web.app' in after,"
+        " 'kerio_watch.cli.follow' in after, 'kerio_watch.cli.scan' in after)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], check=True, capture_output=True, text=True
+    ).stdout.splitlines()
+    assert out[-2] == "[]"
+    assert out[-1] == "False False True"
