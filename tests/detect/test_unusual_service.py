@@ -75,7 +75,7 @@ class TestMailService:
         """Warm-up: a service no account of the site uses is flagged even for a new account."""
         p = pipeline("unusual_service")
         feed(p, office_history(BOB, days=14, per_day=10))
-        (s,) = feed(p, [recv(at(15, "09:00"), user=ALICE, service="Sieve")])
+        (s,) = feed(p, [recv(at(15, "09:00"), user=ALICE, service="WebDAV")])
         assert s.score == 20 and "nobody on this site uses" in s.summary
 
     def test_accepted_service_is_quiet(self) -> None:

@@ -14,6 +14,7 @@ from kerio_watch.detect.base import Detector, RuleDoc
 from kerio_watch.detect.bounces import BouncesDetector
 from kerio_watch.detect.context import Context
 from kerio_watch.detect.direct_smtp import DirectSmtpDetector
+from kerio_watch.detect.forwarding import ForwardingDetector
 from kerio_watch.detect.from_mismatch import FromMismatchDetector
 from kerio_watch.detect.new_host import NewHostDetector
 from kerio_watch.detect.new_recipients import NewRecipientsDetector
@@ -39,6 +40,7 @@ DETECTORS: dict[str, Any] = {
     "queue_backlog": QueueBacklogDetector,
     "direct_smtp": DirectSmtpDetector,
     "queue_api": QueueApiDetector,
+    "forwarding": ForwardingDetector,
 }
 """Detector name -> class (called as ``cls(ctx, options)``)."""
 

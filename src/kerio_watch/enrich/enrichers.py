@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Container, Mapping
 
 from kerio_watch.enrich.messages import (
+    RULE_SERVICES,
     MessageTracker,
     SessionTracker,
     Submission,
@@ -44,9 +45,10 @@ class MessageJoin:
         return {MessageReceived: self.received, MessageDelivery: self.delivered}
 
     def received(self, msg: MessageReceived) -> Submission | None:
-        """Track the message; an authenticated account's submission."""
+        """Track the message; an authenticated account's submission (not a message one
+        of its filter rules made: :mod:`kerio_watch.detect.forwarding` judges those)."""
         user = msg.user
-        if user is None or msg.is_dsn:
+        if user is None or msg.is_dsn or msg.service.casefold() in RULE_SERVICES:
             return None
         new = self.messages.received(msg, user)
         host = msg.sender_host

@@ -19,6 +19,9 @@ from typing import Any
 from kerio_watch.events import LoginSucceeded, MessageDelivery, MessageReceived
 
 WEBMAIL_HOSTS = frozenset(("0.0.0.0", "::", ""))  # noqa: S104 (a logged value, not a bind)
+RULE_SERVICES = frozenset({"sieve"})
+"""``Service:`` values (case-folded) of the messages Kerio's filter rules make (forwards,
+redirects, auto-replies): not an account's own submissions."""
 WEBMAIL_PROTOCOLS = (
     "HTTP/WebMail",
     "HTTP/KOFF",

@@ -41,7 +41,8 @@ class Networks:
             # LAN-suffixed name is internal, any other name is on the internet.
             result: bool | None = _host_name_trusted(host)
         else:
-            result = any(address in net for net in self.networks)
+            # the server itself (a local script, or what its own rules send) is inside
+            result = address.is_loopback or any(address in net for net in self.networks)
         if len(self._cache) > 200_000:
             self._cache.clear()
         self._cache[host] = result

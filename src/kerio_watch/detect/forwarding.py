@@ -1,0 +1,196 @@
+"""Forwarding: an account's mail starts to leave for an outside address it never used.
+
+Kerio logs the messages its filter rules make (a forward, a redirect, an auto-reply)
+as ``Recv:`` lines with ``Service: Sieve``; a forward keeps the original sender, and
+the account whose rule made it is its ``User:`` when logged, else the local recipient
+of the inbound message with the same Message-ID. Those messages are not the account's
+own submissions (:mod:`kerio_watch.enrich.enrichers` does not make them one), so the
+From/User and new-host checks never see the server's loopback and the original sender.
+What they say is different: a rule that sends an account's mail to an address outside
+the company is how an intruder keeps reading it after the password is changed (inbox
+forwarding, the first step of business e-mail compromise).
+
+The detector learns each account's forward destinations. A destination it never
+forwarded to raises a ``use`` signal (the account's mail leaves the company): a medium
+alert alone (the owner may have set it), high with a stranger's access (a login from
+a new place, a new country). Replies to people who wrote to the account (auto-replies)
+and forwards inside the company are not forwards out. Forwards seen in the first
+``warmup_hours`` of the logs were set before kerio-watch watched and are learned.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from kerio_watch.detect.base import RuleDoc, Signal
+from kerio_watch.detect.context import Context
+from kerio_watch.detect.state import SavedState
+from kerio_watch.enrich.messages import RULE_SERVICES
+from kerio_watch.events import MessageReceived
+from kerio_watch.severity import Severity
+
+RULE = "kerio.mail.new_forward"
+ORIGINALS_SECONDS = 3600
+"""How long an inbound message's Message-ID attributes a rule's message to its
+recipient (rules act when the message is delivered, within seconds)."""
+MAX_ORIGINALS = 50_000
+MAX_DESTINATIONS = 50
+"""Destinations remembered per account (the least recently used go)."""
+
+
+def is_rule_message(msg: MessageReceived) -> bool:
+    """A message one of Kerio's filter rules made (a forward, redirect or auto-reply)."""
+    return msg.service.casefold() in RULE_SERVICES
+
+
+@dataclass(frozen=True)
+class ForwardingOptions:
+    """``[detectors.forwarding]`` options."""
+
+    score: int = 30
+    warmup_hours: float = 72.0
+
+
+class ForwardingDetector(SavedState):
+    """Flags the first forward of an account's mail to a new outside address."""
+
+    name: ClassVar[str] = "forwarding"
+    wants: ClassVar[frozenset[str]] = frozenset({"message_received"})
+    rules: ClassVar[tuple[RuleDoc, ...]] = (
+        RuleDoc(
+            RULE,
+            "Mail forwarded to a new outside address",
+            "A filter rule of the account (a Service: Sieve message) forwarded its mail to "
+            "an address outside the company that it never forwarded to before.",
+            "An intruder who sets a forwarding rule keeps reading the account's mail after "
+            "the password is changed, and learns whom to defraud: forwarding to an outside "
+            "address is the usual first step of business e-mail compromise.",
+            "A user who forwards to a private address or a new phone's mailbox (it is "
+            "learned at once: one alert per new address); auto-replies are not counted.",
+            side="use",
+        ),
+    )
+    options_class: ClassVar[type[ForwardingOptions]] = ForwardingOptions
+
+    def __init__(self, ctx: Context, options: ForwardingOptions) -> None:
+        self.ctx = ctx
+        self.score = options.score
+        self.warmup = int(options.warmup_hours * 3600)
+        self.started = 0
+        """Log time of the first message this detector saw (its warm-up runs from it)."""
+        self.originals: OrderedDict[str, tuple[int, tuple[str, ...]]] = OrderedDict()
+        """Message-ID -> (received, its local recipients) of recent inbound mail."""
+        self.destinations: dict[str, dict[str, int]] = {}
+        """account -> outside address -> last forward to it."""
+
+    def observe(self, item: MessageReceived) -> Sequence[Signal] | None:
+        """Remember inbound mail; judge the messages rules make."""
+        if not self.started:
+            self.started = item.ts
+        if item.user is not None and not is_rule_message(item):
+            return None
+        if not is_rule_message(item):
+            self._remember(item)
+            return None
+        account = self._account(item)
+        if account is None:
+            return None
+        ctx, prof = self.ctx, self.ctx.profile(account)
+        known = self.destinations.setdefault(account, {})
+        fresh = [
+            r
+            for r in item.recipients
+            if not ctx.is_local(r) and r not in known and r not in prof.correspondents
+        ]
+        for r in item.recipients:
+            if r in known or r in fresh:
+                known[r] = item.ts
+        while len(known) > MAX_DESTINATIONS:
+            del known[min(known, key=known.__getitem__)]
+        if not fresh or item.ts - self.started < self.warmup:
+            return None
+        return (self._signal(account, item, fresh),)
+
+    def _remember(self, msg: MessageReceived) -> None:
+        if msg.msg_id is None or msg.is_dsn:
+            return
+        local = tuple(r for r in msg.recipients if self.ctx.is_local(r))
+        if not local:
+            return
+        originals = self.originals
+        originals[msg.msg_id] = (msg.ts, local)
+        originals.move_to_end(msg.msg_id)
+        while originals and (
+            len(originals) > MAX_ORIGINALS
+            or next(iter(originals.values()))[0] < msg.ts - ORIGINALS_SECONDS
+        ):
+            originals.popitem(last=False)
+
+    def _account(self, msg: MessageReceived) -> str | None:
+        """The account whose rule made ``msg``: its User, else the original's recipient."""
+        if msg.user is not None:
+            return msg.user if self.ctx.is_local(msg.user) else None
+        original = self.originals.get(msg.msg_id or "")
+        if original is None or msg.ts - original[0] > ORIGINALS_SECONDS:
+            return None  # not known (or long ago): not the forward of a message received now
+        if len(original[1]) != 1:
+            return None  # sent to several accounts: whose rule made it is unknown
+        return original[1][0]
+
+    def _signal(self, account: str, msg: MessageReceived, fresh: list[str]) -> Signal:
+        known = sorted(a for a in self.destinations[account] if a not in fresh)
+        usual = f" (it forwards to {', '.join(known[:3])})" if known else " (it never forwarded)"
+        whom = ", ".join(fresh[:3]) + (f" and {len(fresh) - 3} more" if len(fresh) > 3 else "")
+        summary = (
+            f"{account}'s mail is forwarded by a filter rule to {whom}, an outside address "
+            f"it never forwarded to{usual}"
+        )
+        return Signal(
+            RULE,
+            account,
+            msg.ts,
+            self.score,
+            summary,
+            evidence=(msg.raw,),
+            min_severity=Severity.MEDIUM,
+            facts={"forwards": fresh},
+            side="use",
+            who="a filter rule of the account (Service: Sieve)",
+        )
+
+    def flush(self, now: int) -> Sequence[Signal]:
+        """Nothing time-driven."""
+        return ()
+
+    def dump_state(self, now: int) -> dict[str, Any]:
+        """Destinations, the warm-up's start, and the last hour's inbound Message-IDs."""
+        horizon = now - ORIGINALS_SECONDS
+        return {
+            "started": self.started,
+            "destinations": self.destinations,
+            "originals": [
+                [mid, ts, list(rcpts)]
+                for mid, (ts, rcpts) in self.originals.items()
+                if ts >= horizon
+            ],
+        }
+
+    def restore_state(self, data: dict[str, Any]) -> None:
+        """Take back :meth:`dump_state`."""
+        self.started = int(data["started"])
+        self.destinations = {
+            str(account): {str(a): int(ts) for a, ts in dests.items()}
+            for account, dests in data["destinations"].items()
+        }
+        self.originals = OrderedDict(
+            (str(mid), (int(ts), tuple(map(str, rcpts)))) for mid, ts, rcpts in data["originals"]
+        )
+
+    def reset_state(self) -> None:
+        """Forget everything."""
+        self.started = 0
+        self.originals.clear()
+        self.destinations.clear()

@@ -1,0 +1,125 @@
+"""forwarding: an account's mail forwarded by a filter rule to a new outside address."""
+
+from __future__ import annotations
+
+from factories import ALICE, BOB, at, feed, inbound, login, pipeline, recv, rules, severity
+from kerio_watch.detect.forwarding import RULE
+from kerio_watch.events import MessageReceived
+from kerio_watch.severity import Severity
+from kerio_watch.store.memory import MemoryStore
+
+PARTNER = "carol@partner.test"
+DROP = "collector@mailbox.test"
+
+
+def original(ts: int, mid: str, to: tuple[str, ...] = (ALICE,)) -> MessageReceived:
+    """Mail from a partner to local accounts, with a Message-ID."""
+    msg = inbound(ts, PARTNER, to)
+    msg.msg_id = mid
+    return msg
+
+
+def forward(
+    ts: int, mid: str, dest: str = DROP, user: str | None = ALICE, sender: str = PARTNER
+) -> MessageReceived:
+    """What Kerio logs for a filter rule's message: Service Sieve, from the loopback."""
+    return recv(
+        ts, user=user, sender=sender, to=(dest,), host="127.0.0.1", service="Sieve", msg_id=mid
+    )
+
+
+def warm(p: object, day: int = 0) -> None:
+    """Start the detector's clock (its warm-up runs from the first message it sees)."""
+    feed(p, [original(at(day, "08:00"), "warm@partner.test")])  # type: ignore[arg-type]
+
+
+class TestForwarding:
+    """Rule-made messages, attribution and learning."""
+
+    def test_a_new_outside_destination_is_medium_and_says_where(self) -> None:
+        """After the warm-up, the first forward to an outside address is a use signal."""
+        p = pipeline("forwarding")
+        warm(p)
+        (s,) = feed(p, [original(at(5), "m1@partner.test"), forward(at(5, "09:00:02"), "m1")])
+        assert s.rule == RULE and s.key == ALICE and s.side == "use"
+        assert s.min_severity == Severity.MEDIUM and s.facts == {"forwards": [DROP]}
+        assert DROP in s.summary and "never forwarded" in s.summary
+        # learned at once: the next forward to it is quiet
+        assert feed(p, [original(at(5, "10:00"), "m2"), forward(at(5, "10:00:01"), "m2")]) == []
+
+    def test_a_rule_without_user_is_the_recipient_of_the_original(self) -> None:
+        """Without ``User:``, the account is the local recipient of the same Message-ID."""
+        p = pipeline("forwarding")
+        warm(p)
+        (s,) = feed(p, [original(at(5), "m1"), forward(at(5, "09:00:02"), "m1", user=None)])
+        assert s.key == ALICE
+        # sent to two accounts: whose rule made it cannot be told, nothing is said
+        msgs = [original(at(6), "m2", (ALICE, BOB)), forward(at(6, "09:00:01"), "m2", user=None)]
+        assert feed(p, msgs) == []
+        # an unknown or stale Message-ID: nothing
+        assert feed(p, [forward(at(7), "nowhere", dest="x@else.test", user=None)]) == []
+        late = [original(at(8), "m3"), forward(at(8, "11:00"), "m3", dest="y@else.test", user=None)]
+        assert feed(p, late) == []
+
+    def test_forwards_already_set_are_learned_during_the_warm_up(self) -> None:
+        """Rules older than kerio-watch's first log: learned, never reported."""
+        p = pipeline("forwarding")
+        first = [original(at(0), "m1"), forward(at(0, "09:00:01"), "m1")]
+        assert feed(p, first) == []
+        assert feed(p, [original(at(9), "m2"), forward(at(9, "09:00:01"), "m2")]) == []
+        (s,) = feed(
+            p, [original(at(9, "10:00"), "m3"), forward(at(9, "10:00:01"), "m3", "z@x.test")]
+        )
+        assert "z@x.test" in s.summary and DROP in s.summary  # what it usually forwards to
+
+    def test_auto_replies_and_forwards_inside_are_not_forwards_out(self) -> None:
+        """A reply to someone who wrote to the account, or a forward to a colleague."""
+        p = pipeline("forwarding")
+        warm(p)
+        msgs = [
+            original(at(5), "m1"),
+            forward(at(5, "09:00:01"), "m1", dest=PARTNER, sender=ALICE),
+            forward(at(5, "09:00:02"), "m1", dest=BOB),
+        ]
+        assert feed(p, msgs) == []
+
+    def test_rule_messages_are_not_the_accounts_submissions(self) -> None:
+        """No From/User, new-host or service alarm for what the server's rules send."""
+        p = pipeline()
+        history = [recv(at(d, "09:00"), to=(PARTNER,)) for d in range(7)]
+        history += [original(at(d, "10:00"), f"h{d}") for d in range(7)]
+        feed(p, history)
+        signals = feed(p, [original(at(8), "m1"), forward(at(8, "09:00:01"), "m1")])
+        assert rules(signals) == {RULE}
+
+    def test_with_a_strangers_login_it_is_high(self) -> None:
+        """Access from a new place abroad, then a new forward out: both sides."""
+        p = pipeline(enrich={"geo": "off"})
+        history = [login(at(d, "08:00")) for d in range(10)]
+        history += [recv(at(d, "09:00"), to=(PARTNER,)) for d in range(10)]
+        history += [original(at(d, "10:00"), f"h{d}") for d in range(10)]
+        feed(p, history)
+        feed(p, [login(at(11, "03:00"), source="203.0.113.50", protocol="HTTP/WebMail")])
+        feed(p, [original(at(11, "03:20"), "m1"), forward(at(11, "03:20:01"), "m1")])
+        assert severity(p) >= Severity.HIGH
+
+    def test_state_survives_a_restart(self) -> None:
+        """Destinations, the warm-up and the last hour's Message-IDs are saved."""
+        store = MemoryStore()
+        p = pipeline("forwarding", store=store)
+        warm(p)
+        feed(p, [original(at(5), "m1"), forward(at(5, "09:00:01"), "m1")])
+        feed(p, [original(at(5, "10:00"), "m2")])
+        p.save()
+        q = pipeline("forwarding", store=store)
+        assert feed(q, [forward(at(5, "10:00:01"), "m2", user=None)]) == []  # known
+        (s,) = feed(q, [original(at(6), "m3"), forward(at(6, "09:00:01"), "m3", "new@x.test")])
+        assert s.key == ALICE
+
+
+def test_loopback_is_inside() -> None:
+    """The server's own loopback is never a stranger's network."""
+    p = pipeline()
+    nets = p.ctx.networks
+    assert nets.is_trusted("127.0.0.1") is True and nets.is_trusted("::1") is True
+    assert nets.is_external("127.0.0.1") is False
