@@ -48,6 +48,8 @@ from zoneinfo import ZoneInfo
 
 from kerio_watch.simulate import (
     BENIGN_KINDS,
+    FORWARD_BENIGN_KINDS,
+    FORWARD_HIJACK_KINDS,
     HIJACK_KINDS,
     HOST_KINDS,
     TRUTH_FILE,
@@ -58,6 +60,9 @@ from kerio_watch.simulate import (
 from kerio_watch.store import open_store
 
 SEVERITIES = ("info", "low", "medium", "high", "critical")
+HIJACKS = (*HIJACK_KINDS, *FORWARD_HIJACK_KINDS)
+"""Every hijack kind (the filter-rule ones are planted with ``--forwarding`` only)."""
+BENIGN = (*BENIGN_KINDS, *FORWARD_BENIGN_KINDS)
 RANK = {name: i for i, name in enumerate(SEVERITIES)}
 MEDIAN_MINUTES = 2.0
 BURST_MINUTES = 5.0
@@ -214,10 +219,12 @@ def _outcome(
     return out
 
 
-def judge(seed: int, users: int, days: int, workdir: Path, geo: str = "auto") -> SeedResult:
+def judge(
+    seed: int, users: int, days: int, workdir: Path, geo: str = "auto", forwarding: bool = False
+) -> SeedResult:
     """Simulate one site, scan it, compare with the truth."""
     directory = workdir / f"u{users}-seed{seed}"
-    site = SimConfig(seed=seed, users=users, days=days)
+    site = SimConfig(seed=seed, users=users, days=days, forwarding=forwarding)
     result = simulate(site, directory)
     config = directory / "kerio-watch.toml"
     if geo != "auto":
@@ -273,7 +280,7 @@ def judge(seed: int, users: int, days: int, workdir: Path, geo: str = "auto") ->
 
 def verdict(out: Outcome) -> tuple[str, bool]:
     """(text, meets the target) for one outcome."""
-    if out.kind in BENIGN_KINDS:
+    if out.kind in BENIGN:
         ok = not out.caught
         return ("quiet" if ok else "FALSE HIGH"), ok
     if not out.caught:
@@ -393,12 +400,12 @@ def print_kinds(results: list[SeedResult]) -> bool:
     """The per-scenario table of one site size; whether every target was met."""
     ok_all = True
     print(f"  {'scenario':<17} {'high+':>7} {'worst':>9} {'med min':>7} {'max min':>7}  target")
-    for kind in (*HIJACK_KINDS, *BENIGN_KINDS):
+    for kind in (*HIJACKS, *BENIGN):
         outs = [o for r in results for o in r.outcomes if o.kind == kind]
         if not outs:
             continue
         caught = sum(o.caught for o in outs)
-        if kind in HIJACK_KINDS:
+        if kind in HIJACKS:
             worst = min((o.best for o in outs), key=lambda s: RANK.get(s, -1))
             target = "high by 3rd message" if kind == SLOW else "high or above"
         else:
@@ -427,7 +434,7 @@ def print_benign(results: list[SeedResult]) -> bool:
         o.minutes
         for r in results
         for o in r.outcomes
-        if o.kind in HIJACK_KINDS and o.minutes is not None
+        if o.kind in HIJACKS and o.minutes is not None
     ]
     median = statistics.median(hijack_mins) if hijack_mins else float("nan")
     print(f"  benign accounts at high or above: {high} (target 0)")
@@ -443,13 +450,13 @@ def print_benign(results: list[SeedResult]) -> bool:
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     for r in results:
         for o in r.outcomes:
-            if o.kind in BENIGN_KINDS:
+            if o.kind in BENIGN:
                 c = counts[o.kind]
                 c[0] += RANK.get(o.best, -1) >= RANK["medium"]
                 c[1] += o.caught
                 c[2] += 1
     print(f"  {'look-alike':<17} {'medium+':>8} {'high+':>6} of")
-    for kind in BENIGN_KINDS:
+    for kind in BENIGN:
         if kind in counts:
             m, h, n = counts[kind]
             print(f"  {kind:<17} {m:>8} {h:>6} {n:>3}")
@@ -470,6 +477,12 @@ def main() -> int:
         help="network identity: as installed (auto), or none (prefixes only, like a site "
         "without the geo extra or whose addresses resolve to nothing)",
     )
+    parser.add_argument(
+        "--forwarding",
+        action="store_true",
+        help="also plant filter rules (Service: Sieve): a forwarding hijack, a private "
+        "forward set from the office, a long-standing forward and auto-replies",
+    )
     parser.add_argument("--verbose", action="store_true", help="every outcome and false alarm")
     args = parser.parse_args()
 
@@ -479,7 +492,7 @@ def main() -> int:
     try:
         for users in args.sizes:
             for seed in args.seeds:
-                res = judge(seed, users, args.days, workdir, args.geo)
+                res = judge(seed, users, args.days, workdir, args.geo, args.forwarding)
                 by_size[users].append(res)
                 print(
                     f"{users} accounts, seed {seed}: {res.lines:,} lines scanned in "

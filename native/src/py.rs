@@ -19,6 +19,10 @@ use crate::frame::{Counters, LineSource, decode, message_of, stamp};
 use crate::join::{MessageState, QueueJoin as CoreJoin};
 use crate::mail::{Mail, Recv, Sent, parse, sent_key};
 
+/// The `Service:` of the messages Kerio's filter rules make (`RULE_SERVICES` in
+/// `kerio_watch/enrich/messages.py`, compared ignoring ASCII case).
+const RULE_SERVICE: &str = "sieve";
+
 /// Version of this boundary; the Python side refuses an extension of another one.
 pub const ABI: u32 = 1;
 
@@ -307,8 +311,9 @@ impl Reader {
             let raw_py = PyString::new(py, &raw);
             let (event, cut) = if self.parse_mail {
                 let mail = parse(message);
+                // Python tracks an account's message, and a filter rule's (Service: Sieve)
                 if let Mail::Recv(r) = &mail
-                    && r.user.is_some()
+                    && (r.user.is_some() || r.service.eq_ignore_ascii_case(RULE_SERVICE))
                 {
                     eager.insert(r.queue_id.to_string());
                 }

@@ -53,9 +53,23 @@ class TestForwarding:
         warm(p)
         (s,) = feed(p, [original(at(5), "m1"), forward(at(5, "09:00:02"), "m1", user=None)])
         assert s.key == ALICE
-        # sent to two accounts: whose rule made it cannot be told, nothing is said
+        # sent to two accounts: the one that forwards there, else nothing is said
         msgs = [original(at(6), "m2", (ALICE, BOB)), forward(at(6, "09:00:01"), "m2", user=None)]
-        assert feed(p, msgs) == []
+        assert feed(p, msgs) == []  # known for Alice: hers
+        msgs = [
+            original(at(6, "10:00"), "m3", (BOB,)),
+            original(at(6, "10:00"), "m3", (ALICE,)),  # one line per recipient
+            forward(at(6, "10:00:01"), "m3", dest="new@else.test", user=None),
+        ]
+        assert feed(p, msgs) == []  # new to both: whose rule made it cannot be told
+        (s,) = feed(
+            p,
+            [
+                original(at(6, "11:00"), "m4"),
+                forward(at(6, "11:00:01"), "m4", dest="new@else.test", user=None),
+            ],
+        )
+        assert s.key == ALICE
         # an unknown or stale Message-ID: nothing
         assert feed(p, [forward(at(7), "nowhere", dest="x@else.test", user=None)]) == []
         late = [original(at(8), "m3"), forward(at(8, "11:00"), "m3", dest="y@else.test", user=None)]

@@ -164,3 +164,13 @@ def test_follow_style_runs_agree(site: Path, tmp_path: Path) -> None:
     assert outputs["native"] == outputs["python"]
     assert outputs["native"]
     assert states["native"] == states["python"]
+
+
+@pytest.mark.parametrize("seed", [2, 3], ids=["with-user", "without-user"])
+def test_filter_rule_messages_agree(tmp_path: Path, seed: int) -> None:
+    """Forwards and auto-replies (Service: Sieve): the core lets Python see their Sent
+    lines (tracked without an account) whether or not the line names the account."""
+    folder = tmp_path / "rules"
+    simulate(SimConfig(seed=seed, days=10, users=30, forwarding=True), folder)
+    outputs = _both(tmp_path, [[folder]], folder / "kerio-watch.toml")
+    assert "new_forward" in outputs[0][0]

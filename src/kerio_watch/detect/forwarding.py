@@ -28,7 +28,7 @@ from typing import Any, ClassVar
 from kerio_watch.detect.base import RuleDoc, Signal
 from kerio_watch.detect.context import Context
 from kerio_watch.detect.state import SavedState
-from kerio_watch.enrich.messages import RULE_SERVICES
+from kerio_watch.enrich.messages import is_rule_message
 from kerio_watch.events import MessageReceived
 from kerio_watch.severity import Severity
 
@@ -39,11 +39,6 @@ recipient (rules act when the message is delivered, within seconds)."""
 MAX_ORIGINALS = 50_000
 MAX_DESTINATIONS = 50
 """Destinations remembered per account (the least recently used go)."""
-
-
-def is_rule_message(msg: MessageReceived) -> bool:
-    """A message one of Kerio's filter rules made (a forward, redirect or auto-reply)."""
-    return msg.service.casefold() in RULE_SERVICES
 
 
 @dataclass(frozen=True)
@@ -121,6 +116,10 @@ class ForwardingDetector(SavedState):
         if not local:
             return
         originals = self.originals
+        earlier = originals.get(msg.msg_id)
+        if earlier is not None and msg.ts - earlier[0] <= ORIGINALS_SECONDS:
+            # the same message, logged once per recipient: all of them received it
+            local = earlier[1] + tuple(r for r in local if r not in earlier[1])
         originals[msg.msg_id] = (msg.ts, local)
         originals.move_to_end(msg.msg_id)
         while originals and (
@@ -136,9 +135,14 @@ class ForwardingDetector(SavedState):
         original = self.originals.get(msg.msg_id or "")
         if original is None or msg.ts - original[0] > ORIGINALS_SECONDS:
             return None  # not known (or long ago): not the forward of a message received now
-        if len(original[1]) != 1:
-            return None  # sent to several accounts: whose rule made it is unknown
-        return original[1][0]
+        candidates = original[1]
+        if len(candidates) > 1:  # sent to several accounts: the one that forwards there
+            candidates = tuple(
+                a
+                for a in candidates
+                if any(r in self.destinations.get(a, ()) for r in msg.recipients)
+            )
+        return candidates[0] if len(candidates) == 1 else None
 
     def _signal(self, account: str, msg: MessageReceived, fresh: list[str]) -> Signal:
         known = sorted(a for a in self.destinations[account] if a not in fresh)

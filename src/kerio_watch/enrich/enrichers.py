@@ -16,10 +16,10 @@ from __future__ import annotations
 from collections.abc import Callable, Container, Mapping
 
 from kerio_watch.enrich.messages import (
-    RULE_SERVICES,
     MessageTracker,
     SessionTracker,
     Submission,
+    is_rule_message,
     is_webmail_host,
 )
 from kerio_watch.enrich.stage import Enricher, Handler
@@ -45,10 +45,17 @@ class MessageJoin:
         return {MessageReceived: self.received, MessageDelivery: self.delivered}
 
     def received(self, msg: MessageReceived) -> Submission | None:
-        """Track the message; an authenticated account's submission (not a message one
-        of its filter rules made: :mod:`kerio_watch.detect.forwarding` judges those)."""
+        """Track the message; an authenticated account's submission.
+
+        A message one of Kerio's filter rules made is tracked without an account (its
+        deliveries are the mail server's own, for ``direct_smtp``) and is no submission:
+        :mod:`kerio_watch.detect.forwarding` judges it.
+        """
         user = msg.user
-        if user is None or msg.is_dsn or msg.service.casefold() in RULE_SERVICES:
+        if is_rule_message(msg):
+            self.messages.received(msg, None)
+            return None
+        if user is None or msg.is_dsn:
             return None
         new = self.messages.received(msg, user)
         host = msg.sender_host

@@ -20,8 +20,17 @@ from kerio_watch.events import LoginSucceeded, MessageDelivery, MessageReceived
 
 WEBMAIL_HOSTS = frozenset(("0.0.0.0", "::", ""))  # noqa: S104 (a logged value, not a bind)
 RULE_SERVICES = frozenset({"sieve"})
-"""``Service:`` values (case-folded) of the messages Kerio's filter rules make (forwards,
-redirects, auto-replies): not an account's own submissions."""
+"""``Service:`` values (lower case) of the messages Kerio's filter rules make (forwards,
+redirects, auto-replies): not an account's own submissions (``RULE_SERVICE`` in the
+native core's ``py.rs`` says the same)."""
+
+
+def is_rule_message(msg: MessageReceived) -> bool:
+    """A message one of Kerio's filter rules made (its service, ignoring ASCII case)."""
+    service = msg.service
+    return service.isascii() and service.lower() in RULE_SERVICES
+
+
 WEBMAIL_PROTOCOLS = (
     "HTTP/WebMail",
     "HTTP/KOFF",

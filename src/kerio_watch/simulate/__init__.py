@@ -11,6 +11,8 @@ from kerio_watch.simulate.core import CONFIG_FILE, TRUTH_FILE, simulate
 from kerio_watch.simulate.model import (
     BENIGN_KINDS,
     FIREWALL_FORMATS,
+    FORWARD_BENIGN_KINDS,
+    FORWARD_HIJACK_KINDS,
     HIJACK_KINDS,
     HOST_BENIGN_KINDS,
     HOST_KINDS,
@@ -27,6 +29,8 @@ __all__ = [
     "BENIGN_KINDS",
     "CONFIG_FILE",
     "FIREWALL_FORMATS",
+    "FORWARD_BENIGN_KINDS",
+    "FORWARD_HIJACK_KINDS",
     "HIJACK_KINDS",
     "HOST_BENIGN_KINDS",
     "HOST_KINDS",

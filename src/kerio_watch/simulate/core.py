@@ -14,6 +14,7 @@ from pathlib import Path
 from kerio_watch.simulate.away import Away
 from kerio_watch.simulate.clock import Day, SiteClock
 from kerio_watch.simulate.firewall import FirewallSim, plan_firewall
+from kerio_watch.simulate.forwards import plan_rules
 from kerio_watch.simulate.internet import Internet, NoiseLogs
 from kerio_watch.simulate.mail import MailLog
 from kerio_watch.simulate.model import LOG_FILES, Scenario, SimConfig, SimResult
@@ -114,6 +115,8 @@ def _generators(
         services = Services(site, builder, mail, traffic, clock, rng, text)
         scenarios = Scenarios(site, mail, traffic, services, sinks["security"], clock, rng, text)
         scenarios.plan(days)
+        if config.forwarding:
+            mail.after = plan_rules(scenarios, days, config.seed).after
     return _Generators(mail, traffic, internet, services, scenarios, days, full)
 
 

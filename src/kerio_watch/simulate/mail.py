@@ -17,6 +17,7 @@ belongs to (its ground truth is counted in :attr:`MailLog.stats`).
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from heapq import heappop, heappush
 from itertools import count
 
@@ -79,6 +80,8 @@ class MailLog:
         self.stats: dict[str, TagStats] = {}
         self._app = sink.lines.append
         self._rnd = rng.random
+        self.after: Callable[[MailLog, Spec], None] | None = None
+        """Called after each message is rendered (the filter rules, :mod:`.forwards`)."""
 
     def emit(
         self,
@@ -154,7 +157,9 @@ class MailLog:
             if failures:
                 self._queue_dsn(min(failures) + 1 + int(self._rnd() * 2), frm, subj, tag)
         if tag is not None:
-            self._count(t, last, svc == "DSN", len(rcpts), trouble or [], tag)
+            self.count(t, last, svc == "DSN", len(rcpts), trouble or [], tag)
+        if self.after is not None:
+            self.after(self, spec)
 
     def _recv(self, spec: Spec, qid: str) -> None:
         """The Recv line of a message (one per recipient, unless combined in one line)."""
@@ -278,7 +283,8 @@ class MailLog:
             ),
         )
 
-    def _count(self, t: int, last: int, dsn: bool, n: int, trouble: list[int], tag: str) -> None:
+    def count(self, t: int, last: int, dsn: bool, n: int, trouble: list[int], tag: str) -> None:
+        """Count a message of scenario ``tag`` (its ground truth)."""
         st = self.stats.get(tag)
         if st is None:
             st = self.stats[tag] = TagStats(t)

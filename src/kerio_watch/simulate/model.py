@@ -34,6 +34,9 @@ BENIGN_KINDS: tuple[str, ...] = (
     "erp_month_end",
 )
 SCENARIO_KINDS: tuple[str, ...] = HIJACK_KINDS + BENIGN_KINDS
+#: Planted only with ``SimConfig.forwarding`` (:mod:`.forwards`): filter rules.
+FORWARD_HIJACK_KINDS: tuple[str, ...] = ("forward_rule",)
+FORWARD_BENIGN_KINDS: tuple[str, ...] = ("forwarder", "vacation_reply", "private_forward")
 #: Machines on the LAN that speak SMTP to the internet (firewall log), infected first.
 HOST_MALICIOUS_KINDS: tuple[str, ...] = ("infected_pc",)
 HOST_BENIGN_KINDS: tuple[str, ...] = ("mail_server", "smarthost", "swaks_test", "monitoring_probe")
@@ -72,6 +75,7 @@ class SimConfig:
     max_mail_lines: int | None = None  # stop when mail.log reaches this many lines
     only_mail: bool = False  # write only mail.log (benchmarks)
     firewall: str | None = "auto"  # firewall log format (FIREWALL_FORMATS), "auto" or None
+    forwarding: bool = False  # plant filter rules: forwards and auto-replies (Service: Sieve)
 
     @property
     def firewall_format(self) -> str | None:
