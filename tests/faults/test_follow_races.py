@@ -276,3 +276,42 @@ def test_the_first_line_is_read_by_name_only_from_the_listed_inode(tmp_path: Pat
     assert read_head(f) == (mail(0) + "\n").encode()
     gzip_file(tmp_path / "b").replace(listed)  # another archive under the listed name
     assert read_head(f) is None
+
+
+@pytest.mark.parametrize("compressed", [False, True], ids=["plain", "gzip"])
+def test_the_last_line_is_read_only_from_the_listed_inode(tmp_path: Path, compressed: bool) -> None:
+    """``last_stamp`` (is every line old?) never answers for the file that took the
+    name since the listing: None (unknown, so the file is read), never the other's."""
+    from kerio_watch.sources.identity import last_stamp, stamp_of  # noqa: PLC0415
+
+    write(tmp_path / "a", range(5))
+    write(tmp_path / "b", range(500, 505))
+    listed = gzip_file(tmp_path / "a") if compressed else tmp_path / "a"
+    st = listed.stat()
+    f = FollowedFile(str(listed), st.st_dev, st.st_ino, LogFile(str(listed), "mail"), 1)
+    f.compressed = compressed
+    assert last_stamp(f) == stamp_of(f, mail(4).encode())
+    other = gzip_file(tmp_path / "b") if compressed else tmp_path / "b"
+    other.replace(listed)
+    assert last_stamp(f) is None
+
+
+def test_compression_is_told_only_from_the_listed_inode(tmp_path: Path) -> None:
+    """A plain file listed, then a gzip archive under its name: the file is not taken
+    for compressed (it stays unidentified until the listing shows where it went), and
+    a known file is not the same file any more."""
+    from kerio_watch.sources.discovery import adopt, same_file  # noqa: PLC0415
+    from kerio_watch.sources.tail import State, is_gzip  # noqa: PLC0415
+
+    write(tmp_path / "mail.log", range(5))
+    write(tmp_path / "b", range(5, 10))
+    listed = tmp_path / "mail.log"
+    st = listed.stat()
+    assert is_gzip(str(listed), st) is False
+    known = adopt(str(listed), st, 1, 0.0)
+    assert known.first_hash and not known.compressed
+    gzip_file(tmp_path / "b").replace(listed)
+    assert is_gzip(str(listed), st) is None
+    f = adopt(str(listed), st, 2, 0.0)
+    assert f.state is State.PENDING and not f.first_hash and not f.compressed
+    assert not same_file(known, str(listed), st)

@@ -75,7 +75,7 @@ def list_files(paths: Iterable[str]) -> dict[tuple[int, int], tuple[str, os.stat
 def adopt(path: str, st: os.stat_result, seq: int, now: float) -> FollowedFile:
     """A file seen for the first time (the ``seq``-th, at monotonic ``now``): its log
     and identity."""
-    compressed = is_gzip(path)
+    compressed = is_gzip(path, st)
     source = classify(path)
     f = FollowedFile(
         path=path,
@@ -85,13 +85,14 @@ def adopt(path: str, st: os.stat_result, seq: int, now: float) -> FollowedFile:
         seq=seq,
         size=st.st_size,
         mtime_ns=st.st_mtime_ns,
-        compressed=compressed,
+        compressed=bool(compressed),
         changed_at=now,
     )
     if source is None:
         f.state = State.IGNORED
         return f
-    _identify(f)
+    if compressed is not None:  # else the name holds another file now: the listing
+        _identify(f)  # will show where this one went, and it is adopted again there
     return f
 
 
@@ -183,7 +184,7 @@ def retired_checkpoint(cp: FileCheckpoint, at: float) -> FileCheckpoint | None:
 
 def same_file(f: FollowedFile, path: str, st: os.stat_result) -> bool:
     """Whether the inode still holds the file read so far (not rewritten, not reused)."""
-    if is_gzip(path) != f.compressed:
+    if is_gzip(path, st) != f.compressed:
         return False
     if not f.compressed and st.st_size < f.offset:
         return False

@@ -11,10 +11,13 @@ them as already processed, so skipping the file loses nothing a scan would read.
 from __future__ import annotations
 
 import gzip
+import os
 import zlib
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 from kerio_watch.formats.envelope import split_syslog
 from kerio_watch.sources.files import LogFile, decode_line
@@ -47,7 +50,7 @@ def last_stamp(f: FollowedFile) -> int | None:
 
     A compressed file is read to its end (this is asked only of files that look old).
     """
-    lines = _gz_tail(f.path) if f.compressed else _plain_tail(f.path)
+    lines = _gz_tail(f) if f.compressed else _plain_tail(f)
     for data in reversed(lines):
         ts = stamp_of(f, data)
         if ts is not None:
@@ -67,24 +70,42 @@ def all_older(f: FollowedFile, horizon: int) -> bool:
     return last is not None and last < horizon
 
 
-def _plain_tail(path: str) -> list[bytes]:
+def _plain_tail(f: FollowedFile) -> list[bytes]:
     try:
-        with Path(path).open("rb") as handle:
-            size = handle.seek(0, 2)
-            handle.seek(max(0, size - TAIL_BYTES))
-            data = handle.read(TAIL_BYTES)
+        if f.fd is not None:
+            size = os.fstat(f.fd).st_size
+            data = os.pread(f.fd, TAIL_BYTES, max(0, size - TAIL_BYTES))
+        else:
+            with _listed(f) as handle:
+                if handle is None:
+                    return []
+                size = handle.seek(0, 2)
+                handle.seek(max(0, size - TAIL_BYTES))
+                data = handle.read(TAIL_BYTES)
     except OSError:
         return []
     return _complete(data.split(b"\n"), size > TAIL_BYTES)
 
 
-def _gz_tail(path: str) -> list[bytes]:
+def _gz_tail(f: FollowedFile) -> list[bytes]:
     try:
-        with gzip.open(path, "rb") as handle:
-            last: deque[bytes] = deque(handle, maxlen=TAIL_LINES)
+        with _listed(f) as handle:
+            if handle is None:
+                return []
+            with gzip.GzipFile(fileobj=handle, mode="rb") as unpacked:
+                last: deque[bytes] = deque(unpacked, maxlen=TAIL_LINES)
     except (OSError, EOFError, zlib.error):
         return []
     return [line.rstrip(b"\n") for line in last]
+
+
+@contextmanager
+def _listed(f: FollowedFile) -> Iterator[BinaryIO | None]:
+    """``f`` opened by name, or None when the name no longer holds its inode (logrotate
+    gives an archive's name to the next one between the listing and this read)."""
+    with Path(f.path).open("rb") as handle:
+        st = os.fstat(handle.fileno())
+        yield handle if (st.st_dev, st.st_ino) == (f.dev, f.ino) else None
 
 
 def _complete(parts: Iterable[bytes], cut_at_start: bool) -> list[bytes]:

@@ -291,9 +291,18 @@ def complete_end(f: FollowedFile) -> int:
     return 0
 
 
-def is_gzip(path: str) -> bool:
+def is_gzip(path: str, st: os.stat_result | None = None) -> bool | None:
+    """Whether the file at ``path`` is gzip-compressed (False when unreadable).
+
+    With ``st`` (the listing's): None when the name no longer holds that inode, since
+    logrotate may give the name to the next file between the listing and this read.
+    """
     try:
         with Path(path).open("rb") as handle:
+            if st is not None:
+                now = os.fstat(handle.fileno())
+                if (now.st_dev, now.st_ino) != (st.st_dev, st.st_ino):
+                    return None
             return handle.read(2) == _GZIP_MAGIC
     except OSError:
         return False
