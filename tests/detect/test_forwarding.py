@@ -48,9 +48,12 @@ class TestForwarding:
         assert feed(p, [original(at(5, "10:00"), "m2"), forward(at(5, "10:00:01"), "m2")]) == []
 
     def test_a_rule_without_user_is_the_recipient_of_the_original(self) -> None:
-        """Without ``User:``, the account is the local recipient of the same Message-ID."""
+        """Without ``User:``, the account is the local recipient of the same Message-ID
+        (remembered from the first such message on: the first is not attributed)."""
         p = pipeline("forwarding")
         warm(p)
+        first = [original(at(4), "m0"), forward(at(4, "09:00:02"), "m0", user=None)]
+        assert feed(p, first) == []
         (s,) = feed(p, [original(at(5), "m1"), forward(at(5, "09:00:02"), "m1", user=None)])
         assert s.key == ALICE
         # sent to two accounts: the one that forwards there, else nothing is said
@@ -74,6 +77,15 @@ class TestForwarding:
         assert feed(p, [forward(at(7), "nowhere", dest="x@else.test", user=None)]) == []
         late = [original(at(8), "m3"), forward(at(8, "11:00"), "m3", dest="y@else.test", user=None)]
         assert feed(p, late) == []
+
+    def test_a_server_that_names_the_account_costs_no_memory(self) -> None:
+        """Inbound Message-IDs are remembered only once a rule's message lacks ``User:``."""
+        p = pipeline("forwarding")
+        warm(p)
+        feed(p, [original(at(1, f"09:{m:02d}"), f"x{m}") for m in range(30)])
+        feed(p, [original(at(2), "m1"), forward(at(2, "09:00:01"), "m1")])
+        (detector,) = p.detection.detectors
+        assert not detector.originals  # type: ignore[attr-defined]
 
     def test_forwards_already_set_are_learned_during_the_warm_up(self) -> None:
         """Rules older than kerio-watch's first log: learned, never reported."""
@@ -122,6 +134,7 @@ class TestForwarding:
         store = MemoryStore()
         p = pipeline("forwarding", store=store)
         warm(p)
+        feed(p, [original(at(4), "m0"), forward(at(4, "09:00:01"), "m0", user=None)])
         feed(p, [original(at(5), "m1"), forward(at(5, "09:00:01"), "m1")])
         feed(p, [original(at(5, "10:00"), "m2")])
         p.save()

@@ -28,7 +28,7 @@ from typing import Any, ClassVar
 from kerio_watch.detect.base import RuleDoc, Signal
 from kerio_watch.detect.context import Context
 from kerio_watch.detect.state import SavedState
-from kerio_watch.enrich.messages import is_rule_message
+from kerio_watch.enrich.messages import is_rule_service
 from kerio_watch.events import MessageReceived
 from kerio_watch.severity import Severity
 
@@ -80,16 +80,23 @@ class ForwardingDetector(SavedState):
         """Message-ID -> (received, its local recipients) of recent inbound mail."""
         self.destinations: dict[str, dict[str, int]] = {}
         """account -> outside address -> last forward to it."""
+        self.attributing = False
+        """Whether rules' messages came without ``User:`` (then inbound Message-IDs are
+        remembered; a server that names the account costs nothing per message)."""
 
     def observe(self, item: MessageReceived) -> Sequence[Signal] | None:
-        """Remember inbound mail; judge the messages rules make."""
+        """Remember inbound mail (once rules' messages come without ``User:``); judge
+        the messages rules make."""
         if not self.started:
             self.started = item.ts
-        if item.user is not None and not is_rule_message(item):
+        if not is_rule_service(item.service):
+            if self.attributing and item.user is None:
+                self._remember(item)
             return None
-        if not is_rule_message(item):
-            self._remember(item)
-            return None
+        if item.user is None and not self.attributing:
+            # This server logs its rules' messages without the account: from now on the
+            # inbound mail they answer is remembered (the first one is not attributed).
+            self.attributing = True
         account = self._account(item)
         if account is None:
             return None
@@ -122,10 +129,10 @@ class ForwardingDetector(SavedState):
             local = earlier[1] + tuple(r for r in local if r not in earlier[1])
         originals[msg.msg_id] = (msg.ts, local)
         originals.move_to_end(msg.msg_id)
-        while originals and (
-            len(originals) > MAX_ORIGINALS
-            or next(iter(originals.values()))[0] < msg.ts - ORIGINALS_SECONDS
-        ):
+        if len(originals) > MAX_ORIGINALS:
+            originals.popitem(last=False)
+        horizon = msg.ts - ORIGINALS_SECONDS
+        while next(iter(originals.values()))[0] < horizon:
             originals.popitem(last=False)
 
     def _account(self, msg: MessageReceived) -> str | None:
@@ -174,6 +181,7 @@ class ForwardingDetector(SavedState):
         horizon = now - ORIGINALS_SECONDS
         return {
             "started": self.started,
+            "attributing": self.attributing,
             "destinations": self.destinations,
             "originals": [
                 [mid, ts, list(rcpts)]
@@ -185,6 +193,7 @@ class ForwardingDetector(SavedState):
     def restore_state(self, data: dict[str, Any]) -> None:
         """Take back :meth:`dump_state`."""
         self.started = int(data["started"])
+        self.attributing = bool(data.get("attributing", False))
         self.destinations = {
             str(account): {str(a): int(ts) for a, ts in dests.items()}
             for account, dests in data["destinations"].items()
@@ -196,5 +205,6 @@ class ForwardingDetector(SavedState):
     def reset_state(self) -> None:
         """Forget everything."""
         self.started = 0
+        self.attributing = False
         self.originals.clear()
         self.destinations.clear()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import islice
 from typing import Any
 
@@ -25,10 +26,16 @@ redirects, auto-replies): not an account's own submissions (``RULE_SERVICE`` in 
 native core's ``py.rs`` says the same)."""
 
 
-def is_rule_message(msg: MessageReceived) -> bool:
-    """A message one of Kerio's filter rules made (its service, ignoring ASCII case)."""
-    service = msg.service
+@lru_cache(maxsize=64)
+def is_rule_service(service: str) -> bool:
+    """Whether a ``Service:`` is that of Kerio's filter rules (ignoring ASCII case;
+    cached: a log has a handful of services, and every ``Recv:`` line asks)."""
     return service.isascii() and service.lower() in RULE_SERVICES
+
+
+def is_rule_message(msg: MessageReceived) -> bool:
+    """A message one of Kerio's filter rules made."""
+    return is_rule_service(msg.service)
 
 
 WEBMAIL_PROTOCOLS = (
