@@ -177,3 +177,77 @@ def test_a_refused_login_is_reported_clearly(kerio: Kerio, tmp_path: Path) -> No
     out = CliRunner().invoke(main, ["status", "--db", str(db)]).output
     assert "login as admin refused" in out and "detection goes on" in out
     assert "not-the-password" not in out
+
+
+def _open_incident(tmp_path: Path, user: str = "bob@example.com") -> Path:
+    """A medium incident (below any containment severity) in a fresh database."""
+    db = tmp_path / "state.db"
+    store = open_store(db)
+    now = int(time.time())
+    inc = Incident(11, user, now, now, severity=Severity.MEDIUM, first_signal=now)
+    inc.source_ips = ["185.9.9.9"]
+    with store.transaction():
+        store.save_incidents([inc])
+    store.close()
+    return db
+
+
+def test_contain_from_the_command_line(kerio: Kerio, tmp_path: Path) -> None:
+    """An administrator contains a medium incident: a dry run as configured, then for
+    real with --no-dry-run (what the dry run recorded is taken now), once; release undoes it."""
+    db = _open_incident(tmp_path)
+    config = tmp_path / "kw.toml"
+    config.write_text(kerio.toml())
+    args = ["contain", "11", "--db", str(db), "-c", str(config), "--reason", "phoned the owner"]
+    dry = CliRunner().invoke(main, [*args, "--action", "stop_sending"])
+    assert dry.exit_code == 0, dry.output
+    assert "(dry run): dry_run" in dry.output and kerio.state.writes == []
+    real = CliRunner().invoke(main, [*args, "--no-dry-run", "--action", "block_ip", "--action",
+                                     "stop_sending"])  # fmt: skip
+    assert real.exit_code == 0, real.output
+    assert real.output.count(": done") == 2, real.output
+    assert not kerio.state.may_send("bob@example.com", "x@spam.test", "185.9.9.9")
+    again = CliRunner().invoke(main, [*args, "--no-dry-run", "--action", "stop_sending"])
+    assert "already contained" in again.output
+    listed = CliRunner().invoke(main, ["actions", "11", "--db", str(db), "--format", "jsonl"])
+    rows = [json.loads(x) for x in listed.output.splitlines()]
+    assert all("phoned the owner" in r["reason"] for r in rows)
+    done = CliRunner().invoke(main, ["release", "11", "--db", str(db), "-c", str(config)])
+    assert done.exit_code == 0 and done.output.count("released by") == 3, done.output
+    assert done.output.count("(dry run)") == 1  # the dry run is closed too
+    assert kerio.state.may_send("bob@example.com", "x@spam.test", "185.9.9.9")
+
+
+def test_contain_refuses_what_it_must_not_touch(kerio: Kerio, tmp_path: Path) -> None:
+    """No API, no incident, an allowlisted account: a clear message and nothing written."""
+    db = _open_incident(tmp_path, "ceo@example.com")
+    bare = CliRunner().invoke(main, ["contain", "11", "--db", str(db)])
+    assert bare.exit_code == 3 and "contain needs the API" in bare.output
+    config = tmp_path / "kw.toml"
+    config.write_text(kerio.toml(contain='allow_accounts = ["ceo@*"]'))
+    none = CliRunner().invoke(main, ["contain", "7", "--db", str(db), "-c", str(config)])
+    assert none.exit_code == 2 and "no incident 7" in none.output
+    allowed = CliRunner().invoke(
+        main, ["contain", "11", "--db", str(db), "-c", str(config), "--no-dry-run"]
+    )
+    assert "allow_accounts" in allowed.output and kerio.state.writes == []
+
+
+def test_a_dry_run_is_taken_for_real_once_dry_runs_are_off(kerio: Kerio, tmp_path: Path) -> None:
+    """The follower's containment: an incident contained in a dry run is contained for
+    real at its next change after ``dry_run = false``, and only once."""
+    db = contained_db(kerio, tmp_path, dry_run=True)
+    assert kerio.state.writes == []
+    store = open_store(db)
+    try:
+        inc = store.incident(9)
+        assert inc is not None
+        config = kerio.config(contain={"actions": {"critical": ["stop_sending", "block_ip"]},
+                                       "dry_run": False})  # fmt: skip
+        client = kerio.client()
+        containment = Containment(config, ResponseStore(store), lambda: client, lambda t: t)
+        assert [r.status for r in containment.consider(inc)] == ["done", "done"]
+        assert containment.consider(inc) == []
+    finally:
+        store.close()
+    assert not kerio.state.may_send("bob@example.com", "x@spam.test", "185.9.9.9")

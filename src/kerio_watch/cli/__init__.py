@@ -126,6 +126,7 @@ COMMANDS: dict[str, str] = {
     "test-sink": "sinks",
     "follow": "follow",
     "status": "follow",
+    "contain": "respond",
     "release": "respond",
     "actions": "respond",
     "db": "db",

@@ -12,7 +12,9 @@ actions opted in at that severity (or below) are planned with read calls, then:
 Never touched: accounts in ``allow_accounts`` and the API's own user; addresses in the
 trusted networks or not public. At most ``max_per_hour`` incidents are contained in any
 hour (dry runs count, so a dry run shows what a real run would do); the rest are
-recorded as skipped. An escalation adds the actions of the higher severity.
+recorded as skipped. An escalation adds the actions of the higher severity. Once dry
+runs are switched off, an action an incident only had in a dry run is taken for real at
+its next change. ``kerio-watch contain`` takes the actions an administrator names.
 """
 
 from __future__ import annotations
@@ -70,6 +72,9 @@ class Containment:
         self.to_utc = to_utc
         self.clock = clock
         self.networks = Networks(config.site.trusted_networks)
+        self.dry_run = self.api.contain.dry_run
+        """Record the write calls without making them (``[kerio_api.contain] dry_run``;
+        ``kerio-watch contain`` may say otherwise for one incident)."""
         self._client: ApiClient | None = None
 
     @property
@@ -94,7 +99,7 @@ class Containment:
         refused = [r.reason for r in existing if r.status == "skipped" and r.action == "all"]
         if any(not why.startswith(CAPPED) for why in refused):
             return []  # allowlisted: for good
-        done = {(r.action, r.target) for r in existing}
+        done = self._done(existing)
         reason = self._refusal(inc, {r.action for r in existing if r.status != "skipped"})
         if reason is not None:
             if reason.startswith(CAPPED) and refused:
@@ -106,6 +111,37 @@ class Containment:
                 continue
             out.append(self._carry_out(inc, plan))
         return out
+
+    def contain_now(
+        self, inc: Incident, wanted: tuple[str, ...], by: str, reason: str
+    ) -> list[ActionRecord]:
+        """Contain an incident as an administrator asks (``kerio-watch contain``): the
+        ``wanted`` actions not yet in effect, whatever its severity and the hourly cap;
+        never an account in ``allow_accounts`` or the API's own.
+
+        Raises:
+            ApiError: the API could not be reached while planning.
+        """
+        if not inc.user:
+            return []
+        refusal = self._refusal(inc, {"manual"})  # a decision, not counted against the cap
+        if refusal is not None:
+            return [self._skip(inc, "all", inc.user, refusal)]
+        done = self._done(self.journal.actions(incident_id=inc.id))
+        why = f"contained by {by}" + (f": {reason}" if reason else "")
+        return [
+            self._carry_out(inc, plan, why)
+            for plan in self._plans(inc, wanted)
+            if (plan.action, plan.target) not in done
+        ]
+
+    def _done(self, existing: list[ActionRecord]) -> set[tuple[str, str]]:
+        """(action, target) already taken; a dry run is not, once running for real."""
+        return {
+            (r.action, r.target)
+            for r in existing
+            if r.status != "skipped" and not (r.dry_run and not self.dry_run)
+        }
 
     def _refusal(self, inc: Incident, started: set[str]) -> str | None:
         account = (inc.user or "").lower()
@@ -158,12 +194,14 @@ class Containment:
         return addr.is_global and not self.networks.is_trusted(ip)
 
     # -- doing ----------------------------------------------------------------------------
-    def _record(self, inc: Incident, plan: act.Plan, status: str) -> ActionRecord:
+    def _record(
+        self, inc: Incident, plan: act.Plan, status: str, why: str | None = None
+    ) -> ActionRecord:
         now = self.clock()
-        why = f"incident #{inc.id} reached {inc.severity.label}: {inc.summary()[:300]}"
+        why = why or f"incident #{inc.id} reached {inc.severity.label}: {inc.summary()[:300]}"
         return ActionRecord(
             inc.id, inc.user, plan.action, plan.target, inc.severity.label,
-            plan.skip or why, self.api.contain.dry_run, status, now, now,
+            plan.skip or why, self.dry_run, status, now, now,
             calls=[{"call": [m, mask(p)], "planned": True} for m, p in plan.calls],
             undo=plan.undo,
         )  # fmt: skip
@@ -175,17 +213,17 @@ class Containment:
              target=target, reason=reason)  # fmt: skip
         return record
 
-    def _carry_out(self, inc: Incident, plan: act.Plan) -> ActionRecord:
+    def _carry_out(self, inc: Incident, plan: act.Plan, why: str | None = None) -> ActionRecord:
         if plan.skip is not None:
             return self._skip(inc, plan.action, plan.target, plan.skip)
-        if self.api.contain.dry_run:
-            record = self._record(inc, plan, "dry_run")
+        if self.dry_run:
+            record = self._record(inc, plan, "dry_run", why)
             self.journal.add(record)
             for method, params in plan.calls:
                 note(logging.WARNING, "containment_dry_run", incident=inc.id, action=plan.action,
                      target=plan.target, would_call=method, params=_json(mask(params)))  # fmt: skip
             return record
-        record = self._record(inc, plan, "pending")
+        record = self._record(inc, plan, "pending", why)
         self.journal.add(record)  # the intent is committed before the first write call
         self._execute(record, [(m, p) for m, p in plan.calls])
         return record
