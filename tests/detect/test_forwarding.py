@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from factories import ALICE, BOB, at, feed, inbound, login, pipeline, recv, rules, severity
+from kerio_watch.detect.base import Signal
 from kerio_watch.detect.forwarding import RULE
 from kerio_watch.events import MessageReceived
 from kerio_watch.severity import Severity
@@ -44,8 +45,27 @@ class TestForwarding:
         assert s.rule == RULE and s.key == ALICE and s.side == "use"
         assert s.min_severity == Severity.MEDIUM and s.facts == {"forwards": [DROP]}
         assert DROP in s.summary and "never forwarded" in s.summary
-        # learned at once: the next forward to it is quiet
-        assert feed(p, [original(at(5, "10:00"), "m2"), forward(at(5, "10:00:01"), "m2")]) == []
+        # unconfirmed for a day: it folds into the incident (no new alert), then, the
+        # incident below high, it is the owner's and learned
+        again = feed(p, [original(at(5, "10:00"), "m2"), forward(at(5, "10:00:01"), "m2")])
+        assert rules(again) == {RULE} and severity(p) == Severity.MEDIUM
+        assert feed(p, [original(at(6, "09:30"), "m3"), forward(at(6, "09:30:01"), "m3")]) == []
+        assert feed(p, [original(at(6, "10:00"), "m4"), forward(at(6, "10:00:01"), "m4")]) == []
+
+    def test_a_destination_seen_in_a_high_incident_is_never_learned_alone(self) -> None:
+        """After a confirmed hijack the rule may still be there: it keeps reporting until
+        an administrator accepts the address (``ack --benign``)."""
+        p = pipeline("forwarding", options={"forwarding": {"score": 60}})
+        warm(p)
+        p.engine.ingest(
+            Signal("kerio.net.new_host", ALICE, at(5, "08:59"), 40, "a stranger", side="access")
+        )
+        feed(p, [original(at(5), "m1"), forward(at(5, "09:00:02"), "m1")])
+        assert severity(p) >= Severity.HIGH
+        later = [original(at(9), "m2"), forward(at(9, "09:00:01"), "m2")]
+        assert rules(feed(p, later)) == {RULE}
+        p.ctx.profile(ALICE).accept("forwards", [DROP])
+        assert feed(p, [original(at(9, "10:00"), "m3"), forward(at(9, "10:00:01"), "m3")]) == []
 
     def test_a_rule_without_user_is_the_recipient_of_the_original(self) -> None:
         """Without ``User:``, the account is the local recipient of the same Message-ID
@@ -130,7 +150,7 @@ class TestForwarding:
         assert severity(p) >= Severity.HIGH
 
     def test_state_survives_a_restart(self) -> None:
-        """Destinations, the warm-up and the last hour's Message-IDs are saved."""
+        """Destinations, unconfirmed ones, the warm-up and the last hour's Message-IDs."""
         store = MemoryStore()
         p = pipeline("forwarding", store=store)
         warm(p)
@@ -139,9 +159,14 @@ class TestForwarding:
         feed(p, [original(at(5, "10:00"), "m2")])
         p.save()
         q = pipeline("forwarding", store=store)
-        assert feed(q, [forward(at(5, "10:00:01"), "m2", user=None)]) == []  # known
-        (s,) = feed(q, [original(at(6), "m3"), forward(at(6, "09:00:01"), "m3", "new@x.test")])
+        (s,) = feed(q, [forward(at(5, "10:00:01"), "m2", user=None)])  # attributed
         assert s.key == ALICE
+        late = [original(at(6, "10:00"), "m3"), forward(at(6, "10:00:01"), "m3")]
+        assert feed(q, late) == []  # unconfirmed since day 5: a day later, learned
+        (s,) = feed(
+            q, [original(at(6, "11:00"), "m4"), forward(at(6, "11:00:01"), "m4", "n@x.test")]
+        )
+        assert DROP in s.summary  # what it forwards to now
 
 
 def test_loopback_is_inside() -> None:

@@ -13,9 +13,13 @@ forwarding, the first step of business e-mail compromise).
 The detector learns each account's forward destinations. A destination it never
 forwarded to raises a ``use`` signal (the account's mail leaves the company): a medium
 alert alone (the owner may have set it), high with a stranger's access (a login from
-a new place, a new country). Replies to people who wrote to the account (auto-replies)
-and forwards inside the company are not forwards out. Forwards seen in the first
-``warmup_hours`` of the logs were set before kerio-watch watched and are learned.
+a new place, a new country). It is learned as the learner learns (learning hygiene):
+after a day in which the account's incident stayed below high, or when an administrator
+accepts it (``ack --benign``); never while the incident is high, so that a rule still in
+place after a confirmed hijack opens a new incident. Replies to people who wrote to the
+account (auto-replies) and forwards inside the company are not forwards out. Forwards
+seen in the first ``warmup_hours`` of the logs were set before kerio-watch watched and
+are learned.
 """
 
 from __future__ import annotations
@@ -39,6 +43,10 @@ recipient (rules act when the message is delivered, within seconds)."""
 MAX_ORIGINALS = 50_000
 MAX_DESTINATIONS = 50
 """Destinations remembered per account (the least recently used go)."""
+PROBATION = 24 * 3600
+"""A reported destination is learned when the account's incident stayed below high this
+long (an unconfirmed medium is the owner's forward, as the learner judges it); one seen
+while the incident was high is learned only from ``ack --benign``."""
 
 
 @dataclass(frozen=True)
@@ -63,8 +71,9 @@ class ForwardingDetector(SavedState):
             "An intruder who sets a forwarding rule keeps reading the account's mail after "
             "the password is changed, and learns whom to defraud: forwarding to an outside "
             "address is the usual first step of business e-mail compromise.",
-            "A user who forwards to a private address or a new phone's mailbox (it is "
-            "learned at once: one alert per new address); auto-replies are not counted.",
+            "A user who forwards to a private address or a new phone's mailbox (one alert "
+            "per new address; it is learned after a day below high, or with ack --benign); "
+            "auto-replies are not counted.",
             side="use",
         ),
     )
@@ -80,6 +89,9 @@ class ForwardingDetector(SavedState):
         """Message-ID -> (received, its local recipients) of recent inbound mail."""
         self.destinations: dict[str, dict[str, int]] = {}
         """account -> outside address -> last forward to it."""
+        self.unconfirmed: dict[str, dict[str, tuple[int, bool]]] = {}
+        """account -> outside address -> (first forward, seen with a high incident) of
+        destinations reported and not learned yet."""
         self.attributing = False
         """Whether rules' messages came without ``User:`` (then inbound Message-IDs are
         remembered; a server that names the account costs nothing per message)."""
@@ -100,21 +112,40 @@ class ForwardingDetector(SavedState):
         account = self._account(item)
         if account is None:
             return None
-        ctx, prof = self.ctx, self.ctx.profile(account)
+        return self._judge(account, item)
+
+    def _judge(self, account: str, item: MessageReceived) -> Sequence[Signal] | None:
+        """Learn or report the outside destinations of one rule's message."""
+        ctx, prof, ts = self.ctx, self.ctx.profile(account), item.ts
         known = self.destinations.setdefault(account, {})
-        fresh = [
-            r
-            for r in item.recipients
-            if not ctx.is_local(r) and r not in known and r not in prof.correspondents
-        ]
+        fresh = []
         for r in item.recipients:
-            if r in known or r in fresh:
-                known[r] = item.ts
+            if r in known:
+                known[r] = ts
+            elif not ctx.is_local(r) and r not in prof.correspondents:
+                fresh.append(r)
+        if not fresh:
+            return None
+        if ts - self.started < self.warmup:  # set before kerio-watch watched
+            known.update(dict.fromkeys(fresh, ts))
+            return None
+        waiting = self.unconfirmed.setdefault(account, {})
+        confirmed = ctx.incidents.severity_of(account) >= Severity.HIGH
+        report = []
+        for r in fresh:
+            first, condemned = waiting.get(r, (ts, False))
+            condemned = condemned or confirmed
+            if prof.is_accepted("forwards", r) or (not condemned and ts - first >= PROBATION):
+                known[r] = ts  # accepted, or unconfirmed for a day: the owner's
+                waiting.pop(r, None)
+            else:
+                waiting[r] = (first, condemned)
+                report.append(r)
+        if not waiting:
+            del self.unconfirmed[account]
         while len(known) > MAX_DESTINATIONS:
             del known[min(known, key=known.__getitem__)]
-        if not fresh or item.ts - self.started < self.warmup:
-            return None
-        return (self._signal(account, item, fresh),)
+        return (self._signal(account, item, report),) if report else None
 
     def _remember(self, msg: MessageReceived) -> None:
         if msg.msg_id is None or msg.is_dsn:
@@ -182,6 +213,10 @@ class ForwardingDetector(SavedState):
         return {
             "started": self.started,
             "attributing": self.attributing,
+            "unconfirmed": {
+                account: {dest: [first, condemned] for dest, (first, condemned) in dests.items()}
+                for account, dests in self.unconfirmed.items()
+            },
             "destinations": self.destinations,
             "originals": [
                 [mid, ts, list(rcpts)]
@@ -194,6 +229,10 @@ class ForwardingDetector(SavedState):
         """Take back :meth:`dump_state`."""
         self.started = int(data["started"])
         self.attributing = bool(data.get("attributing", False))
+        self.unconfirmed = {
+            str(account): {str(d): (int(v[0]), bool(v[1])) for d, v in dests.items()}
+            for account, dests in data.get("unconfirmed", {}).items()
+        }
         self.destinations = {
             str(account): {str(a): int(ts) for a, ts in dests.items()}
             for account, dests in data["destinations"].items()
@@ -206,5 +245,6 @@ class ForwardingDetector(SavedState):
         """Forget everything."""
         self.started = 0
         self.attributing = False
+        self.unconfirmed.clear()
         self.originals.clear()
         self.destinations.clear()

@@ -26,6 +26,7 @@ TEACHABLE = (
     "user_agents",
     "clients",
     "peak",
+    "forwards",
 )
 
 Lesson = dict[str, list[Any]]
@@ -41,6 +42,7 @@ LABELS = {
     "hours": "hours of the week",
     "user_agents": "user agents",
     "peak": "peak hourly volume",
+    "forwards": "forward destinations",
 }
 
 
