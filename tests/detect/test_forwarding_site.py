@@ -8,15 +8,13 @@ rule's message are covered: with ``User:`` (even seeds) and without (odd seeds).
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from kerio_watch.cli import main
-from kerio_watch.simulate import CONFIG_FILE, SimConfig, SimResult, simulate
+from kerio_watch.simulate import SimConfig, SimResult, simulate
+from simscan import scan_alerts
 
 RANK = {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
 SIEVE = re.compile(r"Service: Sieve, .* Sender-Host: 127\.0\.0\.1(, User: \S+)?, SSL")
@@ -26,30 +24,12 @@ FORWARDING = {"forward_rule", "private_forward", "forwarder", "vacation_reply"}
 def _site(root: Path, seed: int) -> tuple[SimResult, dict[str, str]]:
     """The site and each account's highest alert severity over one full scan."""
     result = simulate(SimConfig(seed=seed, users=30, days=14, forwarding=True), root / "logs")
-    out = CliRunner().invoke(
-        main,
-        [
-            "scan",
-            "--db",
-            str(root / "state.db"),
-            "--config",
-            str(result.directory / CONFIG_FILE),
-            "--format",
-            "jsonl",
-            "--min-severity",
-            "low",
-            str(result.directory),
-        ],
-        catch_exceptions=False,
-    )
-    assert out.exit_code == 0, out.output
+    alerts = scan_alerts(result, root / "state.db", "--min-severity", "low")
     worst: dict[str, str] = {}
-    for line in out.stdout.splitlines():
-        if line.startswith("{"):
-            alert = json.loads(line)
-            user, sev = alert.get("user") or "", alert["severity"]
-            if RANK[sev] > RANK.get(worst.get(user, "info"), -1):
-                worst[user] = sev
+    for alert in alerts:
+        user, sev = alert.get("user") or "", alert["severity"]
+        if RANK[sev] > RANK.get(worst.get(user, "info"), -1):
+            worst[user] = sev
     return result, worst
 
 

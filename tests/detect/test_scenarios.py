@@ -7,14 +7,12 @@ full benchmark with timings and false-alarm rates over several seeds is
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from click.testing import CliRunner
 
-from kerio_watch.cli import main
-from kerio_watch.simulate import CONFIG_FILE, SimConfig, SimResult, simulate
+from kerio_watch.simulate import SimConfig, SimResult, simulate
+from simscan import scan_alerts
 
 RANK = {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
 NOT_YET = ("reply_chain", "aitm_session")
@@ -28,24 +26,7 @@ def scanned(tmp_path_factory: pytest.TempPathFactory) -> tuple[SimResult, list[d
     root = tmp_path_factory.mktemp("site")
     result = simulate(SimConfig(seed=1, users=12, days=21), root / "logs")
     since = min(s.start for s in result.scenarios if s.malicious) - timedelta(days=7)
-    out = CliRunner().invoke(
-        main,
-        [
-            "scan",
-            "--db",
-            str(root / "state.db"),
-            "--config",
-            str(result.directory / CONFIG_FILE),
-            "--format",
-            "jsonl",
-            "--since",
-            since.isoformat(),
-            str(result.directory),
-        ],
-        catch_exceptions=False,
-    )
-    assert out.exit_code == 0, out.output
-    alerts = [json.loads(x) for x in out.stdout.splitlines() if x.startswith("{")]
+    alerts = scan_alerts(result, root / "state.db", "--since", since.isoformat())
     return result, alerts
 
 

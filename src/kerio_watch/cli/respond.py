@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import getpass
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -14,12 +16,14 @@ from kerio_watch.cli.output import make_console, open_output, output_file_option
 from kerio_watch.errors import ConfigError, KerioWatchError
 from kerio_watch.incidents.ack import find
 from kerio_watch.report.servertime import ServerTime
+from kerio_watch.respond.client import ApiClient
 from kerio_watch.respond.contain import Containment
 from kerio_watch.respond.views import action_summary, print_actions
 from kerio_watch.respond.worker import connect
 from kerio_watch.settings.kerio_api import ACTIONS
 from kerio_watch.store import open_store
-from kerio_watch.store.sqlite.responses import ResponseStore
+from kerio_watch.store.base import Store
+from kerio_watch.store.sqlite.responses import ActionRecord, ResponseStore
 from kerio_watch.textsafe import json_text
 from kerio_watch.timebase import Timebase
 
@@ -58,32 +62,15 @@ def contain(
     never contained. Each action is taken once (an action in effect is not repeated);
     `kerio-watch release` undoes them. Safe to run while `kerio-watch follow` runs.
     """
-    config = load(config_path)
-    api = config.kerio_api
-    if not api.enabled:
-        raise ConfigError([f"{config.source}: kerio_api.server: contain needs the API"])
-    store = open_store(db_path)
-    try:
+    chosen = tuple(a for a in ACTIONS if a in wanted) if wanted else ACTIONS
+    with _session(config_path, db_path, "contain") as (store, containment, who):
         inc = find(store, incident_id)
         if not inc.user:
             raise KerioWatchError(f"incident {incident_id} is not about an account")
-        client = connect(api)
-        to_utc = Timebase(config.site.zone()).to_utc
-        containment = Containment(config, ResponseStore(store), lambda: client, to_utc)
         if dry_run is not None:
             containment.dry_run = dry_run
-        who = f"{getpass.getuser()} (kerio-watch contain)"
-        chosen = tuple(a for a in ACTIONS if a in wanted) if wanted else ACTIONS
         records = containment.contain_now(inc, chosen, who, reason)
-        client.logout()
-    finally:
-        store.close()
-    if not records:
-        click.echo(f"incident {incident_id}: already contained ({', '.join(chosen)})")
-    for r in records:
-        click.echo(f"incident {incident_id}: {action_summary(r)}")
-    if any(r.status in ("failed", "unknown", "pending") for r in records):
-        sys.exit(1)
+    _report(incident_id, records, f"already contained ({', '.join(chosen)})", CONTAIN_FAILED)
 
 
 @click.command()
@@ -98,29 +85,52 @@ def release(db_path: Path | None, config_path: Path | None, incident_id: int, re
     Messages removed from the queue cannot be put back. Safe to run while `kerio-watch
     follow` runs: each action is released once.
     """
+    with _session(config_path, db_path, "release") as (store, containment, who):
+        if not containment.journal.actions(incident_id=incident_id):
+            find(store, incident_id)  # no such incident: a usage error, as everywhere
+            raise KerioWatchError(f"incident {incident_id} has no containment to release")
+        records = containment.release_incident(incident_id, who, reason)
+    _report(incident_id, records, "nothing in effect to release", ("release_failed",))
+
+
+CONTAIN_FAILED = ("failed", "unknown", "pending")
+"""Statuses of a containment action that did not take effect (exit status 1)."""
+
+
+@contextmanager
+def _session(
+    config_path: Path | None, db_path: Path | None, command: str
+) -> Iterator[tuple[Store, Containment, str]]:
+    """The state database, a containment over Kerio's API (logged in when first
+    needed, out at the end), and who acts, for one command."""
     config = load(config_path)
     api = config.kerio_api
     if not api.enabled:
-        raise ConfigError([f"{config.source}: kerio_api.server: release needs the API"])
+        raise ConfigError([f"{config.source}: kerio_api.server: {command} needs the API"])
     store = open_store(db_path)
+    clients: list[ApiClient] = []
+
+    def login() -> ApiClient:
+        clients.append(connect(api))
+        return clients[-1]
+
     try:
-        journal = ResponseStore(store)
-        if not journal.actions(incident_id=incident_id):
-            find(store, incident_id)  # no such incident: a usage error, as everywhere
-            raise KerioWatchError(f"incident {incident_id} has no containment to release")
-        client = connect(api)
         to_utc = Timebase(config.site.zone()).to_utc
-        containment = Containment(config, journal, lambda: client, to_utc)
-        who = f"{getpass.getuser()} (kerio-watch release)"
-        records = containment.release_incident(incident_id, who, reason)
-        client.logout()
+        containment = Containment(config, ResponseStore(store), login, to_utc)
+        yield store, containment, f"{getpass.getuser()} (kerio-watch {command})"
+        for client in clients:
+            client.logout()
     finally:
         store.close()
+
+
+def _report(incident_id: int, records: list[ActionRecord], none: str, bad: tuple[str, ...]) -> None:
+    """Each action in words (``none`` when there was nothing to do); exit 1 on failure."""
     if not records:
-        click.echo(f"incident {incident_id}: nothing in effect to release")
+        click.echo(f"incident {incident_id}: {none}")
     for r in records:
         click.echo(f"incident {incident_id}: {action_summary(r)}")
-    if any(r.status == "release_failed" for r in records):
+    if any(r.status in bad for r in records):
         sys.exit(1)
 
 

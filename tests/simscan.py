@@ -1,0 +1,25 @@
+"""Scanning a simulated site through the real CLI, for end-to-end detection tests."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner
+
+from kerio_watch.cli import main
+from kerio_watch.simulate import CONFIG_FILE, SimResult
+
+
+def scan_alerts(result: SimResult, db: Path, *options: str) -> list[dict[str, Any]]:
+    """The JSON alerts of ``kerio-watch scan`` of the whole site with its configuration
+    (``options``: more scan options, e.g. ``--since``)."""
+    args = ["scan", "--db", str(db), "--config", str(result.directory / CONFIG_FILE)]
+    out = CliRunner().invoke(
+        main,
+        [*args, "--format", "jsonl", *options, str(result.directory)],
+        catch_exceptions=False,
+    )
+    assert out.exit_code == 0, out.output
+    return [json.loads(x) for x in out.stdout.splitlines() if x.startswith("{")]
