@@ -113,3 +113,39 @@ def test_the_report_has_a_kerio_api_section(contained: Path, fmt: str) -> None:
         assert all(dt.datetime.fromisoformat(x).utcoffset() is not None for x in times)
     else:
         assert "(UTC)" not in out  # the report's own clock, as for every time in it
+
+
+def test_contain_from_the_dashboard(kerio: Kerio, tmp_path: Path) -> None:
+    """A medium incident is contained from its page, behind the token and the ticked
+    confirmation; the page then shows the journal and the release button."""
+    db = tmp_path / "state.db"
+    store = open_store(db)
+    now = int(time.time())
+    inc = Incident(6, ALICE, now - 60, now, severity=Severity.MEDIUM, first_signal=now - 60)
+    inc.source_ips = ["185.1.2.9"]
+    with store.transaction():
+        store.save_incidents([inc])
+    store.close()
+    config = kerio.config(contain={"dry_run": False})
+    app = create_app(WebSettings(), db, config, None, TOKEN)
+    app.testing = True
+    web = app.test_client()
+    assert web.get(f"/login?token={TOKEN}").status_code == 302
+    page = web.get("/incidents/6").get_data(as_text=True)
+    assert "I confirm the containment" in page and "a dry run" not in page
+    assert web.post("/incidents/6/contain", data={"confirm": "yes"}).status_code == 400
+    token = csrf_of(web)
+    assert web.post("/incidents/6/contain", data={"csrf": token}).status_code == 400
+    assert kerio.state.may_send(ALICE, "x@spam.test", "185.1.2.9")
+    done = web.post("/incidents/6/contain", data={"csrf": token, "confirm": "yes",
+                                                  "reason": "<i>owner phoned</i>"})  # fmt: skip
+    assert done.status_code == 302
+    assert not kerio.state.may_send(ALICE, "x@spam.test", "185.1.2.9")
+    page = web.get("/incidents/6").get_data(as_text=True)
+    assert "stop sending alice@example.com: done" in page and "I confirm the release" in page
+    again = web.post("/incidents/6/contain", data={"csrf": token, "confirm": "yes"},
+                     follow_redirects=True).get_data(as_text=True)  # fmt: skip
+    assert "already contained" in again
+    assert (
+        web.post("/incidents/99/contain", data={"csrf": token, "confirm": "yes"}).status_code == 404
+    )

@@ -136,12 +136,9 @@ class Containment:
         ]
 
     def _done(self, existing: list[ActionRecord]) -> set[tuple[str, str]]:
-        """(action, target) already taken; a dry run is not, once running for real."""
-        return {
-            (r.action, r.target)
-            for r in existing
-            if r.status != "skipped" and not (r.dry_run and not self.dry_run)
-        }
+        """(action, target) already taken or skipped; what a dry run recorded is not,
+        once running for real."""
+        return {(r.action, r.target) for r in existing if not (r.dry_run and not self.dry_run)}
 
     def _refusal(self, inc: Incident, started: set[str]) -> str | None:
         account = (inc.user or "").lower()

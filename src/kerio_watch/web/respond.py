@@ -1,11 +1,14 @@
 """The dashboard's part of containment: the journal on the incident page, the queue on
-the home and account pages, and the release button (behind a confirmation).
+the home and account pages, and the contain and release buttons (each behind a
+confirmation).
 
-A release is made by the dashboard process itself, through Kerio's API, exactly as
-``kerio-watch release`` does (:meth:`~kerio_watch.respond.contain.Containment.
-release_incident`); the dashboard therefore needs the API's password (``[kerio_api]``
-``password_env`` or ``password_file``) like the follower. Every action is released
-once, even when a follower releases it at the same moment.
+Both are made by the dashboard process itself, through Kerio's API, exactly as
+``kerio-watch contain`` and ``kerio-watch release`` do
+(:meth:`~kerio_watch.respond.contain.Containment.contain_now`, ``release_incident``);
+the dashboard therefore needs the API's password (``[kerio_api]`` ``password_env`` or
+``password_file``) like the follower. Containment follows ``[kerio_api.contain]
+dry_run``. Every action is taken, and released, once, even when a follower acts on the
+same incident at the same moment.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from kerio_watch.respond.views import (
     status_lines,
 )
 from kerio_watch.respond.worker import connect
+from kerio_watch.settings.kerio_api import ACTIONS
 from kerio_watch.store import open_store
 from kerio_watch.store.base import Store
 from kerio_watch.store.sqlite.responses import ResponseStore
@@ -39,9 +43,15 @@ from kerio_watch.web.context import deps
 def incident_context(store: Store, incident_id: int) -> dict[str, Any]:
     """What the incident page shows about containment."""
     records = incident_actions(store, incident_id)
+    inc = store.incident(incident_id)
+    api = deps().config.kerio_api
     return {
         "contained": [(r, action_summary(r), calls_text(r)) for r in records],
         "releasable": any(r.status in RELEASABLE for r in records),
+        "containable": bool(
+            api.enabled and inc is not None and inc.user and inc.status != "benign"
+        ),
+        "contain_dry_run": api.contain.dry_run,
     }
 
 
@@ -74,37 +84,53 @@ def page_context(db_path: Path) -> dict[str, Any]:
 
 
 def add_routes(app: Flask) -> None:
-    """The pages' containment data, and ``POST /incidents/<id>/release`` (CSRF-checked by
-    the app, like every POST)."""
+    """The pages' containment data, and ``POST /incidents/<id>/contain`` and ``release``
+    (CSRF-checked by the app, like every POST)."""
     app.context_processor(lambda: page_context(deps().db_path))
     app.add_url_rule("/incidents/<int:incident_id>/release", "release", release, methods=["POST"])
+    app.add_url_rule("/incidents/<int:incident_id>/contain", "contain", contain, methods=["POST"])
 
 
 def release(incident_id: int) -> BaseResponse:
     """Release an incident's containment through Kerio's API."""
+    return _act(incident_id, "release", "nothing in effect to release")
+
+
+def contain(incident_id: int) -> BaseResponse:
+    """Contain an incident's account now through Kerio's API (every action)."""
+    return _act(incident_id, "contain", "already contained")
+
+
+def _act(incident_id: int, what: str, nothing: str) -> BaseResponse:
+    """Contain or release (``what``), behind the ticked confirmation; flash the result."""
     if request.form.get("confirm") != "yes":
-        abort(400, "tick the confirmation to release the containment")
+        abort(400, f"tick the confirmation to {what}")
     config = deps().config
     if not config.kerio_api.enabled:
-        abort(400, "release needs [kerio_api] in the configuration")
+        abort(400, f"{what} needs [kerio_api] in the configuration")
     reason = request.form.get("reason", "")[:200]
     writer = open_store(deps().db_path)
     try:
-        journal = ResponseStore(writer)
+        inc = writer.incident(incident_id)
+        if inc is None:
+            abort(404)
         client = connect(config.kerio_api)
         containment = Containment(
-            config, journal, lambda: client, Timebase(config.site.zone()).to_utc
+            config, ResponseStore(writer), lambda: client, Timebase(config.site.zone()).to_utc
         )
         who = f"dashboard ({request.remote_addr or '?'})"
-        records = containment.release_incident(incident_id, who, reason)
+        if what == "release":
+            records = containment.release_incident(incident_id, who, reason)
+        else:
+            records = containment.contain_now(inc, ACTIONS, who, reason)
         client.logout()
     except KerioWatchError as exc:
-        flash(f"Release failed: {exc}")
+        flash(f"{what.capitalize()} failed: {exc}")
         return redirect(url_for("incident", incident_id=incident_id))
     finally:
         writer.close()
     if not records:
-        flash(f"Incident #{incident_id}: nothing in effect to release.")
+        flash(f"Incident #{incident_id}: {nothing}.")
     for r in records:
         flash(f"Incident #{incident_id}: {action_summary(r)}")
     return redirect(url_for("incident", incident_id=incident_id))
