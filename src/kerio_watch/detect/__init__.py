@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from kerio_watch.detect.admin_changes import AdminChangesDetector
 from kerio_watch.detect.auth import AuthDetector
 from kerio_watch.detect.base import Detector, RuleDoc
 from kerio_watch.detect.bounces import BouncesDetector
@@ -41,6 +42,7 @@ DETECTORS: dict[str, Any] = {
     "direct_smtp": DirectSmtpDetector,
     "queue_api": QueueApiDetector,
     "forwarding": ForwardingDetector,
+    "admin_changes": AdminChangesDetector,
 }
 """Detector name -> class (called as ``cls(ctx, options)``)."""
 

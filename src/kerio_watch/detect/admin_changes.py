@@ -1,0 +1,186 @@
+"""Administration from outside: the server's configuration changed from a stranger's network.
+
+An administrator account is the most valuable one on the server: whoever holds it can
+open the relay, create accounts to send spam from, and set forwarding on anyone's
+mailbox. Its logins are audit.log lines like every other (``HTTP/WebAdmin``), judged by
+the access detectors (a new place, a hosting network, a new browser), but nothing it
+does is mail, so no use detector ever saw harm and a stolen administrator session
+stayed at ``medium``. This detector joins config.log's changes (``<admin> - <Verb>
+<Object> {...}``) to the administrator's session: its last ``HTTP/WebAdmin`` login
+(or config.log's own ``session opened for host <ip>``) within :data:`SESSION` seconds.
+
+A change made in a session from outside the trusted networks is ``use`` evidence,
+keyed to the account that logged in: changes to accounts, aliases, forwarding, relay
+and SMTP, domains, address groups, security and access policies, rights and
+certificates count ``score``; others (descriptions, time ranges) ``score_routine``. So an
+administrator at a usual remote address alone is at most ``low``, and a session from
+a place (or program) the account never used that changes the server is ``high``:
+exactly the case of a stranger doing harm. Sessions from the LAN or VPN never count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from kerio_watch.detect.base import RuleDoc, Signal
+from kerio_watch.detect.context import Context
+from kerio_watch.detect.state import SavedState
+from kerio_watch.events import ConfigChange, LoginSucceeded
+from kerio_watch.textsafe import printable
+
+RULE = "kerio.admin.outside_change"
+SESSION = 4 * 3600
+"""How long after an administrator's login its changes are its session's."""
+SENSITIVE = (
+    "user",
+    "alias",
+    "forward",
+    "relay",
+    "smtp",
+    "domain",
+    "group",
+    "security",
+    "policy",
+    "password",
+    "right",
+    "role",
+    "delivery",
+    "certificate",
+    "mailinglist",
+)
+"""Words (in the object or its fields, ignoring case) of changes that can hand the
+server to an intruder."""
+NOT_CHANGES = frozenset({"session opened", "session closed", "other"})
+MAX_SESSIONS = 1_000
+MAX_LISTED = 20
+
+
+@dataclass(frozen=True)
+class AdminChangesOptions:
+    """``[detectors.admin_changes]`` options."""
+
+    score: int = 30
+    score_routine: int = 10
+
+
+class AdminChangesDetector(SavedState):
+    """Flags configuration changes made in an administrator session from outside."""
+
+    name: ClassVar[str] = "admin_changes"
+    wants: ClassVar[frozenset[str]] = frozenset({"config_change", "login_succeeded"})
+    rules: ClassVar[tuple[RuleDoc, ...]] = (
+        RuleDoc(
+            RULE,
+            "Server configuration changed from outside",
+            "An administrator changed the server's configuration (config.log) in a session "
+            "that logged in from outside the trusted networks (audit.log HTTP/WebAdmin, or "
+            "config.log's session line).",
+            "A stolen administrator password hands over the whole server: an open relay, "
+            "new accounts to send spam from, forwarding on anyone's mailbox. With a login "
+            "from a place or program the account never used, it is a stranger doing harm.",
+            "An administrator or service provider working remotely: from a usual address "
+            "it stays low; from a new one (a hotel) a change to accounts or the relay is "
+            "high, and worth a call to confirm.",
+            side="use",
+        ),
+    )
+    options_class: ClassVar[type[AdminChangesOptions]] = AdminChangesOptions
+
+    def __init__(self, ctx: Context, options: AdminChangesOptions) -> None:
+        self.ctx = ctx
+        self.score = options.score
+        self.score_routine = options.score_routine
+        self.sessions: dict[str, tuple[int, str]] = {}
+        """administrator (lower case) -> (log time, address) of its last session."""
+        self.changes: dict[str, list[str]] = {}
+        """account -> the changes of its current outside session, in words."""
+
+    def observe(self, item: LoginSucceeded | ConfigChange) -> Sequence[Signal] | None:
+        """Note administrator sessions; judge changes."""
+        if isinstance(item, LoginSucceeded):
+            if "webadmin" in item.protocol.lower():
+                self._session(item.user.lower(), item.ts, item.source)
+            return None
+        change = item
+        if change.action == "session opened" and change.detail:
+            self._session(change.admin, change.ts, change.detail.split()[0])
+            return None
+        if change.action in NOT_CHANGES:
+            return None
+        return self._judge(change)
+
+    def _session(self, admin: str, ts: int, source: str) -> None:
+        if len(self.sessions) >= MAX_SESSIONS:
+            oldest = min(self.sessions, key=lambda a: self.sessions[a][0])
+            del self.sessions[oldest]
+        self.sessions[admin] = (ts, source)
+        self.changes.pop(admin, None)
+
+    def _find(self, admin: str, ts: int) -> tuple[str, str] | None:
+        """(account, address) of the session ``admin``'s change at ``ts`` belongs to."""
+        found = self.sessions.get(admin)
+        account = admin
+        if found is None and "@" not in admin:  # config.log's "admin", audit's admin@domain
+            named = [(s, a) for a, s in self.sessions.items() if a.partition("@")[0] == admin]
+            if named:
+                found, account = max(named)
+        if found is None or not 0 <= ts - found[0] <= SESSION:
+            return None
+        return account, found[1]
+
+    def _judge(self, change: ConfigChange) -> Sequence[Signal] | None:
+        session = self._find(change.admin, change.ts)
+        if session is None:
+            return None
+        account, source = session
+        if not self.ctx.networks.is_external(source):
+            return None
+        words = f"{change.target or ''} {change.detail or ''}".lower()
+        sensitive = any(w in words for w in SENSITIVE)
+        what = printable(f"{change.action} {change.target or ''}".strip())
+        listed = self.changes.setdefault(account, [])
+        if len(listed) < MAX_LISTED:
+            listed.append(what)
+        base = self.score if sensitive else self.score_routine
+        score = base + min(10, 2 * (len(listed) - 1))
+        summary = (
+            f"{account} changed the server's configuration from {source}, outside the "
+            f"trusted networks ({self.ctx.describe_host(source)}): {', '.join(listed)}"
+        )
+        return (
+            Signal(
+                RULE,
+                account,
+                change.ts,
+                score,
+                summary,
+                source,
+                (change.raw,),
+                side="use",
+                who=f"an administrator session from {source}",
+            ),
+        )
+
+    def flush(self, now: int) -> Sequence[Signal]:
+        """Nothing time-driven."""
+        return ()
+
+    def dump_state(self, now: int) -> dict[str, Any]:
+        """Sessions of the last :data:`SESSION` seconds and their changes."""
+        live = {a: s for a, s in self.sessions.items() if now - s[0] <= SESSION}
+        return {
+            "sessions": {a: [ts, ip] for a, (ts, ip) in live.items()},
+            "changes": {a: c for a, c in self.changes.items() if a in live},
+        }
+
+    def restore_state(self, data: dict[str, Any]) -> None:
+        """Take back :meth:`dump_state`."""
+        self.sessions = {str(a): (int(s[0]), str(s[1])) for a, s in data["sessions"].items()}
+        self.changes = {str(a): [str(x) for x in c] for a, c in data["changes"].items()}
+
+    def reset_state(self) -> None:
+        """Forget everything."""
+        self.sessions.clear()
+        self.changes.clear()

@@ -1,0 +1,86 @@
+"""admin_changes: the server's configuration changed in a session from outside."""
+
+from __future__ import annotations
+
+from factories import at, feed, login, pipeline, rules, severity
+from kerio_watch.detect.admin_changes import RULE
+from kerio_watch.events import ConfigChange
+from kerio_watch.formats.config_log import ConfigLogParser
+from kerio_watch.severity import Severity
+from kerio_watch.store.memory import MemoryStore
+
+ADMIN = "admin@example.com"
+AGENT = "Mozilla/5.0 (Windows NT 10.0; Win64; x64)"
+
+
+def change(ts: int, text: str) -> ConfigChange:
+    """A config.log line, parsed as the pipeline does."""
+    event = ConfigLogParser().parse(text, ts, f"[..] {text}")
+    assert isinstance(event, ConfigChange)
+    return event
+
+
+def admin_login(ts: int, source: str, agent: str = AGENT) -> object:
+    """An administration console login."""
+    return login(ts, ADMIN, source, "HTTP/WebAdmin", agent)
+
+
+RELAY = f'{ADMIN} - Update SmtpServer {{relayControl="allowAll"}}'
+NEW_USER = f'{ADMIN} - Insert User {{loginName="backup-svc", fullName="Backup"}}'
+ROUTINE = f'{ADMIN} - Insert TimeRange {{description="Wartung", type="TimeRangeDaily"}}'
+
+
+class TestAdminChanges:
+    """Sessions, places and what changed."""
+
+    def test_changes_from_the_lan_are_administration(self) -> None:
+        """The office's administrator changes what it likes: nothing is said."""
+        p = pipeline("admin_changes")
+        events = [admin_login(at(1), "192.168.1.5"), change(at(1, "09:05"), RELAY)]
+        assert feed(p, events) == []
+
+    def test_a_change_from_outside_is_use_and_lists_what_changed(self) -> None:
+        """From outside: a use signal naming the address and every change so far."""
+        p = pipeline("admin_changes")
+        feed(p, [admin_login(at(1), "203.0.113.7")])
+        (s1,) = feed(p, [change(at(1, "09:02"), ROUTINE)])
+        (s2,) = feed(p, [change(at(1, "09:03"), NEW_USER)])
+        assert s1.rule == RULE and s1.side == "use" and s1.key == ADMIN
+        assert s1.score == 10 and s2.score == 32 and s2.source_ip == "203.0.113.7"
+        assert "Insert TimeRange, Insert User" in s2.summary and "203.0.113.7" in s2.summary
+
+    def test_a_change_long_after_the_login_is_not_its_session(self) -> None:
+        """Past the session's span, a change is not attributed to an outside login."""
+        p = pipeline("admin_changes")
+        feed(p, [admin_login(at(1), "203.0.113.7")])
+        assert feed(p, [change(at(1, "14:00"), RELAY)]) == []
+
+    def test_config_logs_own_session_line_and_a_bare_admin_name(self) -> None:
+        """``Admin - session opened for host <ip>``, and ``admin`` for admin@domain."""
+        p = pipeline("admin_changes")
+        opened = change(at(2), "Admin - session opened for host 198.51.100.4")
+        (s,) = feed(p, [opened, change(at(2, "09:01"), "Admin - insert User set Name='x'")])
+        assert s.key == "admin" and "198.51.100.4" in s.summary
+        q = pipeline("admin_changes")
+        feed(q, [admin_login(at(2), "203.0.113.9")])
+        (s,) = feed(q, [change(at(2, "09:01"), 'admin - Update Alias {alias="a@example.com"}')])
+        assert s.key == ADMIN
+
+    def test_a_strangers_session_that_changes_the_server_is_high(self) -> None:
+        """A new place with a new browser, then the relay opened: both sides."""
+        p = pipeline(enrich={"geo": "off"})
+        feed(p, [admin_login(at(d), "192.168.1.5") for d in range(10)])
+        feed(p, [admin_login(at(11, "03:10"), "203.0.113.66", "curl/8.0")])
+        assert severity(p, ADMIN) < Severity.HIGH
+        signals = feed(p, [change(at(11, "03:12"), RELAY)])
+        assert RULE in rules(signals) and severity(p, ADMIN) >= Severity.HIGH
+
+    def test_sessions_survive_a_restart(self) -> None:
+        """A follower restarted between the login and the change judges it the same."""
+        store = MemoryStore()
+        p = pipeline("admin_changes", store=store)
+        feed(p, [admin_login(at(1), "203.0.113.7"), change(at(1, "09:01"), ROUTINE)])
+        p.save()
+        q = pipeline("admin_changes", store=store)
+        (s,) = feed(q, [change(at(1, "09:30"), RELAY)])
+        assert "Insert TimeRange, Update SmtpServer" in s.summary
