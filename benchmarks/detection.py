@@ -47,6 +47,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from kerio_watch.simulate import (
+    ADMIN_BENIGN_KINDS,
+    ADMIN_HIJACK_KINDS,
     BENIGN_KINDS,
     FORWARD_BENIGN_KINDS,
     FORWARD_HIJACK_KINDS,
@@ -60,9 +62,10 @@ from kerio_watch.simulate import (
 from kerio_watch.store import open_store
 
 SEVERITIES = ("info", "low", "medium", "high", "critical")
-HIJACKS = (*HIJACK_KINDS, *FORWARD_HIJACK_KINDS)
-"""Every hijack kind (the filter-rule ones are planted with ``--forwarding`` only)."""
-BENIGN = (*BENIGN_KINDS, *FORWARD_BENIGN_KINDS)
+HIJACKS = (*HIJACK_KINDS, *FORWARD_HIJACK_KINDS, *ADMIN_HIJACK_KINDS)
+"""Every hijack kind (the filter-rule ones are planted with ``--forwarding`` only, the
+administration ones with ``--admin``)."""
+BENIGN = (*BENIGN_KINDS, *FORWARD_BENIGN_KINDS, *ADMIN_BENIGN_KINDS)
 RANK = {name: i for i, name in enumerate(SEVERITIES)}
 MEDIAN_MINUTES = 2.0
 BURST_MINUTES = 5.0
@@ -220,11 +223,18 @@ def _outcome(
 
 
 def judge(
-    seed: int, users: int, days: int, workdir: Path, geo: str = "auto", forwarding: bool = False
+    seed: int, users: int, days: int, workdir: Path, geo: str = "auto", extras: str = ""
 ) -> SeedResult:
-    """Simulate one site, scan it, compare with the truth."""
+    """Simulate one site, scan it, compare with the truth (``extras``: ``forwarding``
+    and/or ``admin``, the opt-in scenarios)."""
     directory = workdir / f"u{users}-seed{seed}"
-    site = SimConfig(seed=seed, users=users, days=days, forwarding=forwarding)
+    site = SimConfig(
+        seed=seed,
+        users=users,
+        days=days,
+        forwarding="forwarding" in extras,
+        admin="admin" in extras,
+    )
     result = simulate(site, directory)
     config = directory / "kerio-watch.toml"
     if geo != "auto":
@@ -483,6 +493,12 @@ def main() -> int:
         help="also plant filter rules (Service: Sieve): a forwarding hijack, a private "
         "forward set from the office, a long-standing forward and auto-replies",
     )
+    parser.add_argument(
+        "--admin",
+        action="store_true",
+        help="also plant administration from outside: a service provider's routine remote "
+        "sessions and an administrator takeover from a hosting network",
+    )
     parser.add_argument("--verbose", action="store_true", help="every outcome and false alarm")
     args = parser.parse_args()
 
@@ -492,7 +508,8 @@ def main() -> int:
     try:
         for users in args.sizes:
             for seed in args.seeds:
-                res = judge(seed, users, args.days, workdir, args.geo, args.forwarding)
+                extras = " ".join(x for x in ("forwarding", "admin") if getattr(args, x))
+                res = judge(seed, users, args.days, workdir, args.geo, extras)
                 by_size[users].append(res)
                 print(
                     f"{users} accounts, seed {seed}: {res.lines:,} lines scanned in "

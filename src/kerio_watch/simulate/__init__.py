@@ -9,6 +9,8 @@ Used by ``kerio-watch demo``, by tests and by benchmarks::
 
 from kerio_watch.simulate.core import CONFIG_FILE, TRUTH_FILE, simulate
 from kerio_watch.simulate.model import (
+    ADMIN_BENIGN_KINDS,
+    ADMIN_HIJACK_KINDS,
     BENIGN_KINDS,
     FIREWALL_FORMATS,
     FORWARD_BENIGN_KINDS,
@@ -26,6 +28,8 @@ from kerio_watch.simulate.model import (
 )
 
 __all__ = [
+    "ADMIN_BENIGN_KINDS",
+    "ADMIN_HIJACK_KINDS",
     "BENIGN_KINDS",
     "CONFIG_FILE",
     "FIREWALL_FORMATS",

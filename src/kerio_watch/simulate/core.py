@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from kerio_watch.simulate.admin import plan_admin
 from kerio_watch.simulate.away import Away
 from kerio_watch.simulate.clock import Day, SiteClock
 from kerio_watch.simulate.firewall import FirewallSim, plan_firewall
@@ -117,6 +118,8 @@ def _generators(
         scenarios.plan(days)
         if config.forwarding:
             mail.after = plan_rules(scenarios, days, config.seed).after
+        if config.admin:
+            plan_admin(scenarios, days, config.seed, sinks["config"])
     return _Generators(mail, traffic, internet, services, scenarios, days, full)
 
 

@@ -37,6 +37,9 @@ SCENARIO_KINDS: tuple[str, ...] = HIJACK_KINDS + BENIGN_KINDS
 #: Planted only with ``SimConfig.forwarding`` (:mod:`.forwards`): filter rules.
 FORWARD_HIJACK_KINDS: tuple[str, ...] = ("forward_rule",)
 FORWARD_BENIGN_KINDS: tuple[str, ...] = ("forwarder", "vacation_reply", "private_forward")
+#: Planted only with ``SimConfig.admin`` (:mod:`.admin`): administration from outside.
+ADMIN_HIJACK_KINDS: tuple[str, ...] = ("admin_takeover",)
+ADMIN_BENIGN_KINDS: tuple[str, ...] = ("remote_admin",)
 #: Machines on the LAN that speak SMTP to the internet (firewall log), infected first.
 HOST_MALICIOUS_KINDS: tuple[str, ...] = ("infected_pc",)
 HOST_BENIGN_KINDS: tuple[str, ...] = ("mail_server", "smarthost", "swaks_test", "monitoring_probe")
@@ -76,6 +79,7 @@ class SimConfig:
     only_mail: bool = False  # write only mail.log (benchmarks)
     firewall: str | None = "auto"  # firewall log format (FIREWALL_FORMATS), "auto" or None
     forwarding: bool = False  # plant filter rules: forwards and auto-replies (Service: Sieve)
+    admin: bool = False  # plant remote administration and an administrator takeover
 
     @property
     def firewall_format(self) -> str | None:

@@ -23,7 +23,12 @@ from kerio_watch.simulate.draws import HOUR
 from kerio_watch.simulate.internet import Guesser, named_failure, sasl_failure
 from kerio_watch.simulate.mail import NORMAL, MailLog, burst_profile
 from kerio_watch.simulate.mailbox import quoted
-from kerio_watch.simulate.model import FORWARD_HIJACK_KINDS, HIJACK_KINDS, Scenario
+from kerio_watch.simulate.model import (
+    ADMIN_HIJACK_KINDS,
+    FORWARD_HIJACK_KINDS,
+    HIJACK_KINDS,
+    Scenario,
+)
 from kerio_watch.simulate.more import Victims, plan_more
 from kerio_watch.simulate.netplan import FARAWAY, HOME_DE, HOSTING_ABROAD, HOTEL_DE
 from kerio_watch.simulate.plan import Hook, Plan
@@ -380,7 +385,8 @@ class Scenarios:
                 Scenario(
                     kind=plan.kind,
                     account=plan.account,
-                    malicious=plan.kind in HIJACK_KINDS or plan.kind in FORWARD_HIJACK_KINDS,
+                    malicious=plan.kind
+                    in (*HIJACK_KINDS, *FORWARD_HIJACK_KINDS, *ADMIN_HIJACK_KINDS),
                     start=self.clock.utc(st.first),
                     end=self.clock.utc(min(st.last, until) if until is not None else st.last),
                     source_ip=plan.source_ip,
