@@ -14,6 +14,7 @@ from kerio_watch.detect.auth import AuthDetector
 from kerio_watch.detect.base import Detector, RuleDoc
 from kerio_watch.detect.bounces import BouncesDetector
 from kerio_watch.detect.context import Context
+from kerio_watch.detect.cover_up import CoverUpDetector
 from kerio_watch.detect.direct_smtp import DirectSmtpDetector
 from kerio_watch.detect.forwarding import ForwardingDetector
 from kerio_watch.detect.from_mismatch import FromMismatchDetector
@@ -43,6 +44,7 @@ DETECTORS: dict[str, Any] = {
     "queue_api": QueueApiDetector,
     "forwarding": ForwardingDetector,
     "admin_changes": AdminChangesDetector,
+    "cover_up": CoverUpDetector,
 }
 """Detector name -> class (called as ``cls(ctx, options)``)."""
 

@@ -1,0 +1,202 @@
+"""Covering tracks: an account's sent items purged, its bounces hidden, its mail wiped.
+
+Intruders who send from a mailbox tidy up after themselves so that the owner notices
+late: they delete what they sent, and the bounces and "undeliverable" notices their
+spam brings back; some wipe the mailbox. Kerio's operations.log records each item moved
+or deleted, with the folder, the sender and the subject, by whom and from which
+address (formats doc section 6, which names "hiding bounces" as what would show there).
+
+Within :data:`WINDOW` seconds, per account:
+
+- ``kerio.mailbox.sent_purged``: ``sent_items`` items taken out of Sent Items (deleted,
+  or moved to the deleted items);
+- ``kerio.mailbox.bounces_hidden``: ``bounces`` delivery failure notices deleted or
+  moved to another folder (from a mailer daemon or postmaster, or with an
+  "undeliverable" subject);
+- ``kerio.mailbox.mass_delete``: ``mass_delete`` items deleted, or a folder of that many
+  (what is already in the deleted items, junk or spam folders does not count).
+
+Each is ``use`` evidence with the address it came from: alone it is low (an owner
+tidying up raises no alert), from the office it never corroborates a stranger, and
+with a stranger's access the same day it makes the incident high.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from kerio_watch.detect.base import RuleDoc, Signal
+from kerio_watch.detect.context import Context
+from kerio_watch.detect.state import SavedState
+from kerio_watch.detect.window import Recent
+from kerio_watch.events import MailboxOperation
+
+RULE_SENT = "kerio.mailbox.sent_purged"
+RULE_BOUNCES = "kerio.mailbox.bounces_hidden"
+RULE_MASS = "kerio.mailbox.mass_delete"
+WINDOW = 1800
+"""Seconds over which one account's removals are counted."""
+_DELETED = re.compile(r"(deleted|trash|papierkorb|gelöscht|junk|spam)", re.IGNORECASE)
+_SENT = re.compile(r"^(sent|gesendet)", re.IGNORECASE)
+_DAEMON = re.compile(r"^(mailer-daemon|postmaster)@", re.IGNORECASE)
+_NDR = re.compile(
+    r"(undeliver|undelivered|delivery (status notification|failure|has failed)|"
+    r"failure notice|returned mail|mail delivery failed|unzustellbar|nicht zustellbar)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class CoverUpOptions:
+    """``[detectors.cover_up]`` options."""
+
+    sent_items: int = 10
+    bounces: int = 5
+    mass_delete: int = 200
+    score: int = 30
+
+
+def _leaf(path: str | None) -> str:
+    """A folder's path inside its mailbox (``~owner/Sent Items`` -> ``Sent Items``)."""
+    if not path:
+        return ""
+    return path.partition("/")[2] if path.startswith("~") else path
+
+
+class CoverUpDetector(SavedState):
+    """Counts an account's removals from operations.log."""
+
+    name: ClassVar[str] = "cover_up"
+    wants: ClassVar[frozenset[str]] = frozenset({"mailbox_operation"})
+    rules: ClassVar[tuple[RuleDoc, ...]] = (
+        RuleDoc(
+            RULE_SENT,
+            "Sent items purged",
+            "Many items were taken out of an account's Sent Items within 30 minutes "
+            "(deleted, or moved to the deleted items).",
+            "An intruder deletes what it sent so that the owner does not see it.",
+            "An owner who clears out old sent mail: alone it raises no alert.",
+            side="use",
+        ),
+        RuleDoc(
+            RULE_BOUNCES,
+            "Bounces hidden",
+            "Several delivery failure notices (from a mailer daemon or postmaster, or "
+            "with an 'undeliverable' subject) were deleted from an account, or moved to "
+            "another folder, within 30 minutes.",
+            "Spam sent from a stolen account brings bounces back; deleting them keeps the "
+            "owner (and the administrator) unaware.",
+            "An owner deleting the bounces of a mailing with old addresses.",
+            side="use",
+        ),
+        RuleDoc(
+            RULE_MASS,
+            "Mass deletion",
+            "Hundreds of items (or a folder holding them) were deleted from an account "
+            "within 30 minutes, not counting what was already in the deleted items, junk "
+            "or spam folders.",
+            "An intruder may wipe a mailbox to hide what it did, or to do harm.",
+            "An owner tidying up a large folder: alone it raises no alert.",
+            side="use",
+        ),
+    )
+    options_class: ClassVar[type[CoverUpOptions]] = CoverUpOptions
+
+    def __init__(self, ctx: Context, options: CoverUpOptions) -> None:
+        self.ctx = ctx
+        self.limits = {
+            RULE_SENT: options.sent_items,
+            RULE_BOUNCES: options.bounces,
+            RULE_MASS: options.mass_delete,
+        }
+        self.score = options.score
+        self.windows: dict[tuple[str, str], deque[tuple[int, int]]] = {}
+        """(account, rule) -> (log time, items) of the last :data:`WINDOW` seconds."""
+        self.recent = Recent(WINDOW)
+
+    def observe(self, item: MailboxOperation) -> Sequence[Signal] | None:
+        """Count one move or deletion."""
+        account = (item.user or "").lower()
+        if not account:
+            return None
+        out = []
+        for rule, n in self._kinds(item):
+            signal = self._count(account, rule, n, item)
+            if signal is not None:
+                out.append(signal)
+        return out or None
+
+    def _kinds(self, op: MailboxOperation) -> list[tuple[str, int]]:
+        """(rule, items) this operation counts for."""
+        source, dest = _leaf(op.folder), _leaf(op.destination)
+        if source and _DELETED.search(source):
+            return []  # emptying what was already thrown away
+        removed = op.action.upper().startswith("DELETE") or bool(dest and _DELETED.search(dest))
+        n = max(1, op.items or 1)
+        kinds = []
+        if removed:
+            kinds.append((RULE_MASS, n))
+            if _SENT.match(source):
+                kinds.append((RULE_SENT, n))
+        if (removed or dest) and (_DAEMON.match(op.sender or "") or _NDR.search(op.subject or "")):
+            kinds.append((RULE_BOUNCES, n))  # deleted, or moved out of sight
+        return kinds
+
+    def _count(self, account: str, rule: str, n: int, op: MailboxOperation) -> Signal | None:
+        window = self.windows.setdefault((account, rule), deque())
+        window.append((op.ts, n))
+        while window and window[0][0] <= op.ts - WINDOW:
+            window.popleft()
+        total = sum(k for _, k in window)
+        limit = self.limits[rule]
+        if total < limit or not self.recent.due((account, rule), op.ts, total // limit):
+            return None
+        where = f" from {op.source}" if op.source else ""
+        via = f" via {op.protocol}" if op.protocol else ""
+        what = {
+            RULE_SENT: "items taken out of Sent Items",
+            RULE_BOUNCES: "bounces (delivery failure notices) deleted",
+            RULE_MASS: "items deleted",
+        }[rule]
+        summary = f"{account}: {total} {what} within {WINDOW // 60} minutes{where}{via}"
+        return Signal(
+            rule,
+            account,
+            op.ts,
+            self.score,
+            summary,
+            op.source,
+            (op.raw,),
+            side="use",
+            who=f"{op.source or 'an unknown address'}{via}",
+        )
+
+    def flush(self, now: int) -> Sequence[Signal]:
+        """Forget windows that ended."""
+        stale = [k for k, w in self.windows.items() if not w or w[-1][0] <= now - WINDOW]
+        for key in stale:
+            del self.windows[key]
+        return ()
+
+    def dump_state(self, now: int) -> dict[str, Any]:
+        """The windows still open."""
+        return {
+            "windows": [
+                [a, r, [list(e) for e in w if e[0] > now - WINDOW]]
+                for (a, r), w in self.windows.items()
+            ]
+        }
+
+    def restore_state(self, data: dict[str, Any]) -> None:
+        """Take back :meth:`dump_state`."""
+        self.windows = {
+            (str(a), str(r)): deque((int(t), int(n)) for t, n in w) for a, r, w in data["windows"]
+        }
+
+    def reset_state(self) -> None:
+        """Forget everything."""
+        self.windows.clear()

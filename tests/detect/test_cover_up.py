@@ -1,0 +1,91 @@
+"""cover_up: sent items purged, bounces hidden, mass deletion (operations.log)."""
+
+from __future__ import annotations
+
+from factories import ALICE, at, feed, login, pipeline, rules, severity
+from kerio_watch.detect.cover_up import RULE_BOUNCES, RULE_MASS, RULE_SENT
+from kerio_watch.events import MailboxOperation
+from kerio_watch.formats.operations import OperationsParser
+from kerio_watch.severity import Severity
+from kerio_watch.store.memory import MemoryStore
+
+STRANGER = "203.0.113.80"
+
+
+def op(ts: int, source: str, dest: str | None, sender: str = ALICE, subject: str = "hi",
+       ip: str = STRANGER, action: str = "MOVE") -> MailboxOperation:  # fmt: skip
+    """An operations.log line as Kerio writes it, parsed as the pipeline does."""
+    where = f"Folder: ~{ALICE}/{source}"
+    if dest is not None:
+        where += f", Destination Folder: ~{ALICE}/{dest}"
+    text = (
+        f"{{{action}}} Protocol: HTTP/WebMail, User: {ALICE}, IP: {ip}, {where}, "
+        f'From: "X" <{sender}>, Subject: "{subject}", Msg-Id: <<m{ts}@x>>, '
+        f"Delivered: 16/Mar/2026 12:29:27, Size: 100"
+    )
+    event = OperationsParser().parse(text, ts, f"[..] {text}")
+    assert isinstance(event, MailboxOperation), event
+    return event
+
+
+def burst(n: int, source: str, dest: str | None, start: int, **kw: str) -> list[MailboxOperation]:
+    """``n`` operations, ten seconds apart."""
+    return [op(start + 10 * i, source, dest, **kw) for i in range(n)]
+
+
+class TestCoverUp:
+    """What counts, the window and the verdict."""
+
+    def test_purging_sent_items_is_use_from_where_it_came(self) -> None:
+        """Ten items out of Sent Items in half an hour: one signal, with the address."""
+        p = pipeline("cover_up")
+        assert feed(p, burst(9, "Sent Items", "Deleted Items", at(1))) == []
+        (s,) = feed(p, [op(at(1, "09:05"), "Sent Items", "Deleted Items")])
+        assert s.rule == RULE_SENT and s.side == "use" and s.source_ip == STRANGER
+        assert "10 items taken out of Sent Items" in s.summary
+        assert feed(p, [op(at(1, "09:06"), "Sent Items", "Deleted Items")]) == []  # once
+
+    def test_spread_over_the_day_it_is_nothing(self) -> None:
+        """The window: one a minute is ordinary tidying, one an hour never adds up."""
+        p = pipeline("cover_up")
+        ops = [op(at(1, f"{9 + i // 2}:{(i % 2) * 30:02d}"), "Sent Items", "Deleted Items")
+               for i in range(16)]  # fmt: skip
+        assert feed(p, ops) == []
+
+    def test_hidden_bounces_deleted_or_moved_away(self) -> None:
+        """Delivery failure notices, by sender or subject, deleted or filed away."""
+        p = pipeline("cover_up")
+        ops = burst(3, "INBOX", "Deleted Items", at(2), sender="MAILER-DAEMON@mx.test")
+        ops += burst(2, "INBOX", "RSS Feeds", at(2, "09:01"), subject="Undeliverable: hello")
+        (s,) = feed(p, ops)
+        assert s.rule == RULE_BOUNCES and "5 bounces" in s.summary
+
+    def test_emptying_the_bin_and_junk_is_not_deletion(self) -> None:
+        """What is already thrown away does not count; mass deletion elsewhere does."""
+        p = pipeline("cover_up", options={"cover_up": {"mass_delete": 50}})
+        assert feed(p, burst(60, "Deleted Items", None, at(3), action="DELETE")) == []
+        assert feed(p, burst(60, "Junk E-mail", None, at(3, "10:00"), action="DELETE")) == []
+        signals = feed(p, burst(50, "INBOX", None, at(3, "11:00"), action="DELETE"))
+        assert rules(signals) == {RULE_MASS}
+
+    def test_with_a_strangers_login_it_is_high_and_from_the_office_it_is_not(self) -> None:
+        """Access from a new place with a protocol the account never uses, then the
+        cover-up: both sides. The owner tidying up at the desk raises no alert."""
+        p = pipeline(enrich={"geo": "off"})
+        feed(p, [login(at(d, "08:00"), protocol="HTTP/WebMail") for d in range(10)])
+        feed(p, burst(12, "Sent Items", "Deleted Items", at(10, "09:00"), ip="192.168.1.10"))
+        assert severity(p) < Severity.MEDIUM  # kept at low: no alert
+        feed(p, [login(at(11, "03:00"), source=STRANGER, protocol="IMAP")])  # never IMAP
+        assert severity(p) < Severity.HIGH
+        feed(p, burst(12, "Sent Items", "Deleted Items", at(11, "03:05")))
+        assert severity(p) >= Severity.HIGH
+
+    def test_open_windows_survive_a_restart(self) -> None:
+        """A follower restarted in the middle of a purge counts it whole."""
+        store = MemoryStore()
+        p = pipeline("cover_up", store=store)
+        feed(p, burst(6, "Sent Items", "Deleted Items", at(1)))
+        p.save()
+        q = pipeline("cover_up", store=store)
+        (s,) = feed(q, burst(4, "Sent Items", "Deleted Items", at(1, "09:02")))
+        assert "10 items" in s.summary
