@@ -16,16 +16,14 @@ from kerio_watch.cli.output import make_console, open_output, output_file_option
 from kerio_watch.errors import ConfigError, KerioWatchError
 from kerio_watch.incidents.ack import find
 from kerio_watch.report.servertime import ServerTime
-from kerio_watch.respond.client import ApiClient
 from kerio_watch.respond.contain import Containment
 from kerio_watch.respond.views import action_summary, print_actions
-from kerio_watch.respond.worker import connect
+from kerio_watch.respond.worker import manual_containment
 from kerio_watch.settings.kerio_api import ACTIONS
 from kerio_watch.store import open_store
 from kerio_watch.store.base import Store
 from kerio_watch.store.sqlite.responses import ActionRecord, ResponseStore
 from kerio_watch.textsafe import json_text
-from kerio_watch.timebase import Timebase
 
 
 @click.command()
@@ -101,25 +99,15 @@ CONTAIN_FAILED = ("failed", "unknown", "pending")
 def _session(
     config_path: Path | None, db_path: Path | None, command: str
 ) -> Iterator[tuple[Store, Containment, str]]:
-    """The state database, a containment over Kerio's API (logged in when first
-    needed, out at the end), and who acts, for one command."""
+    """The state database, a containment over Kerio's API, and who acts, for one command."""
     config = load(config_path)
     api = config.kerio_api
     if not api.enabled:
         raise ConfigError([f"{config.source}: kerio_api.server: {command} needs the API"])
     store = open_store(db_path)
-    clients: list[ApiClient] = []
-
-    def login() -> ApiClient:
-        clients.append(connect(api))
-        return clients[-1]
-
     try:
-        to_utc = Timebase(config.site.zone()).to_utc
-        containment = Containment(config, ResponseStore(store), login, to_utc)
-        yield store, containment, f"{getpass.getuser()} (kerio-watch {command})"
-        for client in clients:
-            client.logout()
+        with manual_containment(config, store) as containment:
+            yield store, containment, f"{getpass.getuser()} (kerio-watch {command})"
     finally:
         store.close()
 

@@ -100,7 +100,8 @@ class Containment:
         if any(not why.startswith(CAPPED) for why in refused):
             return []  # allowlisted: for good
         done = self._done(existing)
-        reason = self._refusal(inc, {r.action for r in existing if r.status != "skipped"})
+        started = any(r.status != "skipped" for r in existing)
+        reason = self._refusal(inc, capped=not started)
         if reason is not None:
             if reason.startswith(CAPPED) and refused:
                 return []  # still capped, and already said so
@@ -124,7 +125,7 @@ class Containment:
         """
         if not inc.user:
             return []
-        refusal = self._refusal(inc, {"manual"})  # a decision, not counted against the cap
+        refusal = self._refusal(inc, capped=False)  # a decision, not held to the hourly cap
         if refusal is not None:
             return [self._skip(inc, "all", inc.user, refusal)]
         done = self._done(self.journal.actions(incident_id=inc.id))
@@ -140,7 +141,9 @@ class Containment:
         once running for real."""
         return {(r.action, r.target) for r in existing if not (r.dry_run and not self.dry_run)}
 
-    def _refusal(self, inc: Incident, started: set[str]) -> str | None:
+    def _refusal(self, inc: Incident, capped: bool) -> str | None:
+        """Why ``inc`` must not be contained (None: it may); ``capped``: the hourly cap
+        applies (not to an incident already contained, nor to an administrator's ask)."""
         account = (inc.user or "").lower()
         for pattern in self.api.contain.allow_accounts:
             if fnmatch.fnmatchcase(account, pattern.lower()):
@@ -149,7 +152,7 @@ class Containment:
         if own and (account == own or ("@" not in own and account.partition("@")[0] == own)):
             return f"{account} is the API's own administrator account"
         cap = self.api.contain.max_per_hour
-        if cap and not started:
+        if cap and capped:
             recent = self.journal.contained_since(self.clock() - HOUR)
             recent.discard(inc.id)
             if len(recent) >= cap:

@@ -20,7 +20,8 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,22 @@ def connect(api: KerioApiConfig) -> ApiClient:
     """An API session as configured (the password is read when it logs in)."""
     endpoint = Endpoint(api.url, api.ca_file, api.fingerprint, api.timeout)
     return ApiClient(endpoint, api.username or "", lambda: read_password(api), api.login_name_field)
+
+
+@contextmanager
+def manual_containment(config: Config, store: Store) -> Iterator[Containment]:
+    """A containment for one administrator's request (``kerio-watch contain`` and
+    ``release``, the dashboard's buttons): logged in to the API when first needed, out
+    at the end."""
+    clients: list[ApiClient] = []
+
+    def login() -> ApiClient:
+        clients.append(connect(config.kerio_api))
+        return clients[-1]
+
+    yield Containment(config, ResponseStore(store), login, Timebase(config.site.zone()).to_utc)
+    for client in clients:
+        client.logout()
 
 
 def start_responder(config: Config, db_path: Path, timebase: Timebase | None) -> Responder | None:

@@ -20,7 +20,6 @@ from flask import Flask, abort, flash, redirect, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from kerio_watch.errors import KerioWatchError
-from kerio_watch.respond.contain import Containment
 from kerio_watch.respond.views import (
     RELEASABLE,
     account_queue,
@@ -31,12 +30,10 @@ from kerio_watch.respond.views import (
     queue_line,
     status_lines,
 )
-from kerio_watch.respond.worker import connect
+from kerio_watch.respond.worker import manual_containment
 from kerio_watch.settings.kerio_api import ACTIONS
 from kerio_watch.store import open_store
 from kerio_watch.store.base import Store
-from kerio_watch.store.sqlite.responses import ResponseStore
-from kerio_watch.timebase import Timebase
 from kerio_watch.web.context import deps
 
 
@@ -114,16 +111,12 @@ def _act(incident_id: int, what: str, nothing: str) -> BaseResponse:
         inc = writer.incident(incident_id)
         if inc is None:
             abort(404)
-        client = connect(config.kerio_api)
-        containment = Containment(
-            config, ResponseStore(writer), lambda: client, Timebase(config.site.zone()).to_utc
-        )
         who = f"dashboard ({request.remote_addr or '?'})"
-        if what == "release":
-            records = containment.release_incident(incident_id, who, reason)
-        else:
-            records = containment.contain_now(inc, ACTIONS, who, reason)
-        client.logout()
+        with manual_containment(config, writer) as containment:
+            if what == "release":
+                records = containment.release_incident(incident_id, who, reason)
+            else:
+                records = containment.contain_now(inc, ACTIONS, who, reason)
     except KerioWatchError as exc:
         flash(f"{what.capitalize()} failed: {exc}")
         return redirect(url_for("incident", incident_id=incident_id))
