@@ -141,6 +141,8 @@ class ForwardingDetector(SavedState):
             else:
                 waiting[r] = (first, condemned)
                 report.append(r)
+        while len(waiting) > MAX_DESTINATIONS:  # the oldest reports go (bounded memory)
+            del waiting[min(waiting, key=lambda d: waiting[d][0])]
         if not waiting:
             del self.unconfirmed[account]
         while len(known) > MAX_DESTINATIONS:

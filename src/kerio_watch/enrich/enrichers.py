@@ -19,7 +19,7 @@ from kerio_watch.enrich.messages import (
     MessageTracker,
     SessionTracker,
     Submission,
-    is_rule_message,
+    is_rule_service,
     is_webmail_host,
 )
 from kerio_watch.enrich.stage import Enricher, Handler
@@ -52,7 +52,7 @@ class MessageJoin:
         :mod:`kerio_watch.detect.forwarding` judges it.
         """
         user = msg.user
-        if is_rule_message(msg):
+        if is_rule_service(msg.service):
             self.messages.received(msg, None)
             return None
         if user is None or msg.is_dsn:

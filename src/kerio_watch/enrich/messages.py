@@ -33,11 +33,6 @@ def is_rule_service(service: str) -> bool:
     return service.isascii() and service.lower() in RULE_SERVICES
 
 
-def is_rule_message(msg: MessageReceived) -> bool:
-    """A message one of Kerio's filter rules made."""
-    return is_rule_service(msg.service)
-
-
 WEBMAIL_PROTOCOLS = (
     "HTTP/WebMail",
     "HTTP/KOFF",
