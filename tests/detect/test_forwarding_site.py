@@ -48,6 +48,11 @@ def test_a_forwarding_hijack_is_high_and_ordinary_rules_are_not(tmp_path: Path, 
     rules = [m for m in map(SIEVE.search, lines) if m]
     assert len(rules) > 100
     assert all(bool(m.group(1)) == (seed % 2 == 0) for m in rules)
+    rule_ids = {x.split("Queue-ID: ")[1].split(",")[0] for x in lines if "Service: Sieve" in x}
+    sent = [
+        x for x in lines if "Sent: " in x and x.split("Queue-ID: ")[1].split(",")[0] in rule_ids
+    ]
+    assert sent and not [x for x in sent if "Remote-Host: ," in x]  # auto-replies too
 
 
 def test_the_rest_of_the_site_is_the_same(tmp_path: Path) -> None:

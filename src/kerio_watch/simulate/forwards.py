@@ -41,7 +41,8 @@ LOOPBACK = "127.0.0.1"
 @dataclass(frozen=True)
 class Rule:
     """One account's filter rule: forward to ``dest`` (or auto-reply when it is empty)
-    for mail received from ``start`` until ``end``."""
+    for mail received from ``start`` until ``end``; ``remote``: the forward's server
+    (empty for an auto-reply, which goes to each sender's own)."""
 
     start: int
     end: int
@@ -100,11 +101,12 @@ class Rules:
                 f"Subject: {subject}, Msg-Id: <{msg_id}>\n",
             )
         )
+        remote = rule.remote or self.remote()  # an auto-reply: the sender's own server
         app(
             (
                 t + 2 + self.rng.randrange(0, 3),
                 f"Sent: Queue-ID: {qid}, Recipient: <{to}>, Result: delivered, "
-                f"Status: 2.0.0 , Remote-Host: {rule.remote}, Msg-Id: <{msg_id}>\n",
+                f"Status: 2.0.0 , Remote-Host: {remote}, Msg-Id: <{msg_id}>\n",
             )
         )
         mail.count(t + 1, t + 2, False, 1, [], rule.tag)
