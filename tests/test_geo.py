@@ -20,6 +20,7 @@ from kerio_watch.detect.new_host import RULE, RULE_HOSTING
 from kerio_watch.enrich.geo import UNKNOWN, NetInfo, open_geo
 from kerio_watch.enrich.hosting import HostingList
 from kerio_watch.errors import ConfigError
+from kerio_watch.simulate.netplan import ANONYMIZERS
 from logtools import recv_line
 
 mmdb_writer = pytest.importorskip("mmdb_writer")
@@ -101,6 +102,10 @@ def test_hosting_networks() -> None:
     assert hosting.matches(0, "Example Cloud Services")
     assert not hosting.matches(3320, "Deutsche Telekom AG")
     assert not hosting.matches(0, "")
+    # Tor exit operators and hosters whose names say nothing of it
+    for name in ("Stiftung Erneuerbare Freiheit", "F3 Netze e.V.", "EMERALD-ONION", "netcup GmbH"):
+        assert hosting.matches(0, name), name
+    assert not hosting.matches(0, "Vodafone GmbH") and not hosting.matches(0, "Torrent Telecom")
 
 
 def test_geoip2fast_data_file() -> None:
@@ -110,6 +115,9 @@ def test_geoip2fast_data_file() -> None:
     telekom = geo.lookup("84.128.0.1")
     assert telekom.country == "DE" and "telekom" in telekom.as_name.lower()
     assert geo.lookup("188.166.1.1").hosting  # DigitalOcean, by name
+    for net in ANONYMIZERS:  # the simulator's Tor exits resolve as their operators
+        info = geo.lookup(net.cidr.split("/")[0].rsplit(".", 1)[0] + ".7")
+        assert info.hosting and info.as_name == net.owner and info.country == net.country
     assert geo.lookup("10.0.0.1") == UNKNOWN
 
 

@@ -1,4 +1,4 @@
-"""Hosting and cloud networks: where rented servers, VPN exits and phishing proxies run.
+"""Hosting and cloud networks: where rented servers, VPN and Tor exits and phishing proxies run.
 
 Country and AS data (GeoLite2, geoip2fast) say who owns a network, not what it is for.
 A login from a cloud region or a rented server is unusual for a person reading mail, and
@@ -61,7 +61,10 @@ HOSTING_WORDS = re.compile(
     r"alibaba|aliyun|tencent|oracle|ionos|strato|hostinger|stark industries|flyservers|"
     r"aeza|frantech|buyvm|colocrossing|psychz|quadranet|clouvider|nforce|hostkey|selectel|"
     r"serverius|alexhost|media land|host baltic|cloudflare|hosting|datacenter|data center|"
-    r"data-center|server|servers|vps|colocation|cloud)\b",
+    r"data-center|server|servers|vps|colocation|cloud|netcup|flokinet|ponynet|proton66|"
+    # Operators of Tor exit relays (an anonymizing network is no place to read one's mail):
+    r"stiftung erneuerbare freiheit|f3 netze|applied privacy|emerald[- ]onion|"
+    r"digitala fri|zwiebelfreunde|calyx institute|quintex|tor exit)\b",
     re.IGNORECASE,
 )
 """Words in the name of a hosting, cloud or data-centre network."""

@@ -12,6 +12,8 @@ The addresses themselves are random hosts inside those prefixes: no real person'
 
 from __future__ import annotations
 
+import ipaddress
+import random
 from typing import NamedTuple
 
 
@@ -109,6 +111,13 @@ HOSTING_ABROAD: tuple[Net, ...] = (
     Net("20.50.0.0/18", "NL", "MICROSOFT-CORP-MSN-AS-BLOCK"),
     Net("34.89.0.0/20", "GB", "GOOGLE-CLOUD-PLATFORM"),
 )
+#: Operators of Tor exit relays: where an anonymous visitor comes from.
+ANONYMIZERS: tuple[Net, ...] = (
+    Net("185.220.100.0/24", "DE", "F3 Netze e.V."),
+    Net("185.220.101.0/24", "DE", "Stiftung Erneuerbare Freiheit"),
+    Net("109.70.100.0/24", "AT", "Foundation for Applied Privacy"),
+    Net("23.129.64.0/24", "US", "EMERALD-ONION"),
+)
 
 ALL: tuple[Net, ...] = (
     *HOME_DE,
@@ -118,6 +127,13 @@ ALL: tuple[Net, ...] = (
     *FARAWAY,
     *HOSTING_DE,
     *HOSTING_ABROAD,
+    *ANONYMIZERS,
 )
 HOSTING: frozenset[str] = frozenset(n.cidr for n in (*HOSTING_DE, *HOSTING_ABROAD))
 """The prefixes of hosting and cloud providers."""
+
+
+def address_in(net: Net, rng: random.Random) -> str:
+    """A random host address inside ``net`` (drawn from ``rng``, not the site's)."""
+    prefix = ipaddress.ip_network(net.cidr)
+    return str(prefix[rng.randrange(2, min(prefix.num_addresses - 2, 60_000))])
