@@ -27,6 +27,7 @@ from factories import (
 )
 from kerio_watch.detect.auth_rules import RULE_ACCOUNT, RULE_GUESSED, RULE_MANY_IPS, RULE_SENT
 from kerio_watch.detect.bounces import RULE as BOUNCES
+from kerio_watch.detect.internal_fanout import RULE as INTERNAL_FANOUT
 from kerio_watch.detect.new_host import RULE as NEW_HOST
 from kerio_watch.detect.new_recipients import RULE as NEW_RECIPIENTS
 from kerio_watch.detect.odd_hours import RULE as ODD_HOURS
@@ -130,6 +131,18 @@ class TestDetectors:
         events = office_history(ALICE, days=21) + lure
         whole, resumed, cold, _ = split_run(tmp_path, ["one_to_many"], events, lure[5].ts)
         assert of(ONE_TO_MANY, whole)
+        assert resumed == whole
+        assert cold != whole
+
+    def test_internal_fanout(self, tmp_path: Path) -> None:
+        staff = [f"c{i}@example.com" for i in range(21)]
+        logins = [login(at(1, "08:00") + i, user=c) for i, c in enumerate(staff)]
+        lure = [
+            recv(at(22, "10:00") + 240 * k, to=tuple(staff[7 * k : 7 * k + 7])) for k in range(3)
+        ]
+        events = office_history(ALICE, days=21) + logins + lure
+        whole, resumed, cold, _ = split_run(tmp_path, ["internal_fanout"], events, lure[1].ts)
+        assert of(INTERNAL_FANOUT, whole)
         assert resumed == whole
         assert cold != whole
 

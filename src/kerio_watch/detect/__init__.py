@@ -18,6 +18,7 @@ from kerio_watch.detect.cover_up import CoverUpDetector
 from kerio_watch.detect.direct_smtp import DirectSmtpDetector
 from kerio_watch.detect.forwarding import ForwardingDetector
 from kerio_watch.detect.from_mismatch import FromMismatchDetector
+from kerio_watch.detect.internal_fanout import InternalFanoutDetector
 from kerio_watch.detect.new_host import NewHostDetector
 from kerio_watch.detect.new_recipients import NewRecipientsDetector
 from kerio_watch.detect.odd_hours import OddHoursDetector
@@ -45,6 +46,7 @@ DETECTORS: dict[str, Any] = {
     "forwarding": ForwardingDetector,
     "admin_changes": AdminChangesDetector,
     "cover_up": CoverUpDetector,
+    "internal_fanout": InternalFanoutDetector,
 }
 """Detector name -> class (called as ``cls(ctx, options)``)."""
 
