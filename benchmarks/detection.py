@@ -24,7 +24,8 @@ smarthost, an administrator testing with swaks, a monitoring probe) at medium or
 Usage::
 
     python benchmarks/detection.py [--seeds 1 2 ... 10] [--sizes 40 300] [--days 28]
-                                   [--geo auto|off] [--keep DIR] [--verbose]
+                                   [--geo auto|off] [--forwarding] [--admin] [--lateral]
+                                   [--keep DIR] [--verbose]
 
 Exit status 1 when a target is missed. Run it with ``nice`` on a shared machine.
 """
@@ -54,6 +55,8 @@ from kerio_watch.simulate import (
     FORWARD_HIJACK_KINDS,
     HIJACK_KINDS,
     HOST_KINDS,
+    LATERAL_BENIGN_KINDS,
+    LATERAL_HIJACK_KINDS,
     TRUTH_FILE,
     Scenario,
     SimConfig,
@@ -62,10 +65,10 @@ from kerio_watch.simulate import (
 from kerio_watch.store import open_store
 
 SEVERITIES = ("info", "low", "medium", "high", "critical")
-HIJACKS = (*HIJACK_KINDS, *FORWARD_HIJACK_KINDS, *ADMIN_HIJACK_KINDS)
+HIJACKS = (*HIJACK_KINDS, *FORWARD_HIJACK_KINDS, *ADMIN_HIJACK_KINDS, *LATERAL_HIJACK_KINDS)
 """Every hijack kind (the filter-rule ones are planted with ``--forwarding`` only, the
-administration ones with ``--admin``)."""
-BENIGN = (*BENIGN_KINDS, *FORWARD_BENIGN_KINDS, *ADMIN_BENIGN_KINDS)
+administration ones with ``--admin``, mail to the staff with ``--lateral``)."""
+BENIGN = (*BENIGN_KINDS, *FORWARD_BENIGN_KINDS, *ADMIN_BENIGN_KINDS, *LATERAL_BENIGN_KINDS)
 RANK = {name: i for i, name in enumerate(SEVERITIES)}
 MEDIAN_MINUTES = 2.0
 BURST_MINUTES = 5.0
@@ -226,7 +229,7 @@ def judge(
     seed: int, users: int, days: int, workdir: Path, geo: str = "auto", extras: str = ""
 ) -> SeedResult:
     """Simulate one site, scan it, compare with the truth (``extras``: ``forwarding``
-    and/or ``admin``, the opt-in scenarios)."""
+    ``admin`` and/or ``lateral``, the opt-in scenarios)."""
     directory = workdir / f"u{users}-seed{seed}"
     site = SimConfig(
         seed=seed,
@@ -234,6 +237,7 @@ def judge(
         days=days,
         forwarding="forwarding" in extras,
         admin="admin" in extras,
+        lateral="lateral" in extras,
     )
     result = simulate(site, directory)
     config = directory / "kerio-watch.toml"
@@ -499,6 +503,12 @@ def main() -> int:
         help="also plant administration from outside: a service provider's routine remote "
         "sessions and an administrator takeover from a hosting network",
     )
+    parser.add_argument(
+        "--lateral",
+        action="store_true",
+        help="also plant mail to the staff: internal phishing from a Tor exit's webmail "
+        "session and an announcement to the whole staff from the office",
+    )
     parser.add_argument("--verbose", action="store_true", help="every outcome and false alarm")
     args = parser.parse_args()
 
@@ -508,7 +518,7 @@ def main() -> int:
     try:
         for users in args.sizes:
             for seed in args.seeds:
-                extras = " ".join(x for x in ("forwarding", "admin") if getattr(args, x))
+                extras = " ".join(x for x in ("forwarding", "admin", "lateral") if getattr(args, x))
                 res = judge(seed, users, args.days, workdir, args.geo, extras)
                 by_size[users].append(res)
                 print(

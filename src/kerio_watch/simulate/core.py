@@ -17,6 +17,7 @@ from kerio_watch.simulate.clock import Day, SiteClock
 from kerio_watch.simulate.firewall import FirewallSim, plan_firewall
 from kerio_watch.simulate.forwards import plan_rules
 from kerio_watch.simulate.internet import Internet, NoiseLogs
+from kerio_watch.simulate.lateral import plan_lateral
 from kerio_watch.simulate.mail import MailLog
 from kerio_watch.simulate.model import LOG_FILES, Scenario, SimConfig, SimResult
 from kerio_watch.simulate.scenarios import Scenarios
@@ -120,6 +121,8 @@ def _generators(
             mail.after = plan_rules(scenarios, days, config.seed).after
         if config.admin:
             plan_admin(scenarios, days, config.seed, sinks["config"])
+        if config.lateral:
+            plan_lateral(scenarios, days, config.seed)
     return _Generators(mail, traffic, internet, services, scenarios, days, full)
 
 

@@ -40,6 +40,9 @@ FORWARD_BENIGN_KINDS: tuple[str, ...] = ("forwarder", "vacation_reply", "private
 #: Planted only with ``SimConfig.admin`` (:mod:`.admin`): administration from outside.
 ADMIN_HIJACK_KINDS: tuple[str, ...] = ("admin_takeover",)
 ADMIN_BENIGN_KINDS: tuple[str, ...] = ("remote_admin",)
+#: Planted only with ``SimConfig.lateral`` (:mod:`.lateral`): mail to the staff.
+LATERAL_HIJACK_KINDS: tuple[str, ...] = ("internal_phish",)
+LATERAL_BENIGN_KINDS: tuple[str, ...] = ("all_staff",)
 #: Machines on the LAN that speak SMTP to the internet (firewall log), infected first.
 HOST_MALICIOUS_KINDS: tuple[str, ...] = ("infected_pc",)
 HOST_BENIGN_KINDS: tuple[str, ...] = ("mail_server", "smarthost", "swaks_test", "monitoring_probe")
@@ -80,6 +83,7 @@ class SimConfig:
     firewall: str | None = "auto"  # firewall log format (FIREWALL_FORMATS), "auto" or None
     forwarding: bool = False  # plant filter rules: forwards and auto-replies (Service: Sieve)
     admin: bool = False  # plant remote administration and an administrator takeover
+    lateral: bool = False  # plant internal phishing and an announcement to the staff
 
     @property
     def firewall_format(self) -> str | None:

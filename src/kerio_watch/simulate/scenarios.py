@@ -27,6 +27,7 @@ from kerio_watch.simulate.model import (
     ADMIN_HIJACK_KINDS,
     FORWARD_HIJACK_KINDS,
     HIJACK_KINDS,
+    LATERAL_HIJACK_KINDS,
     Scenario,
 )
 from kerio_watch.simulate.more import Victims, plan_more
@@ -38,6 +39,11 @@ from kerio_watch.simulate.site import ERP_IP, HELPDESK_IPS, NEWSLETTER_IP, Peer,
 from kerio_watch.simulate.text import Text
 from kerio_watch.simulate.truth import describe
 from kerio_watch.simulate.users import WEBMAIL_HOST, WEBMAIL_SERVICE, UserTraffic
+
+HIJACKS = frozenset(
+    (*HIJACK_KINDS, *FORWARD_HIJACK_KINDS, *ADMIN_HIJACK_KINDS, *LATERAL_HIJACK_KINDS)
+)
+"""Every hijack kind, the opt-in ones too."""
 
 
 class Scenarios:
@@ -385,8 +391,7 @@ class Scenarios:
                 Scenario(
                     kind=plan.kind,
                     account=plan.account,
-                    malicious=plan.kind
-                    in (*HIJACK_KINDS, *FORWARD_HIJACK_KINDS, *ADMIN_HIJACK_KINDS),
+                    malicious=plan.kind in HIJACKS,
                     start=self.clock.utc(st.first),
                     end=self.clock.utc(min(st.last, until) if until is not None else st.last),
                     source_ip=plan.source_ip,

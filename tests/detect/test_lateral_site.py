@@ -1,0 +1,46 @@
+"""End to end: mail to the staff on a simulated site (``SimConfig.lateral``).
+
+A lure from a Tor exit's webmail session to colleagues the account never wrote to is
+high, though nothing leaves the company; an employee's announcement to the whole staff
+from the office raises nothing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kerio_watch.simulate import SimConfig, simulate
+from simscan import scan_alerts
+
+RANK = {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
+
+
+def _lines(path: Path) -> list[str]:
+    return path.read_text(encoding="utf-8").splitlines()
+
+
+def test_internal_phishing_is_high_and_an_announcement_is_quiet(tmp_path: Path) -> None:
+    """Both kinds planted and judged as the truth says; the rest of the site is the same
+    as without them (the planted lines are only added)."""
+    config = SimConfig(seed=3, users=24, days=14, lateral=True)
+    result = simulate(config, tmp_path / "logs")
+    planted = {s.kind: s for s in result.scenarios if s.kind in ("internal_phish", "all_staff")}
+    assert set(planted) == {"internal_phish", "all_staff"}
+    assert planted["internal_phish"].malicious and not planted["all_staff"].malicious
+    alerts = scan_alerts(result, tmp_path / "state.db", "--min-severity", "low")
+    worst: dict[str, int] = {}
+    rules: dict[str, set[str]] = {}
+    for a in alerts:
+        user = a.get("user") or ""
+        worst[user] = max(worst.get(user, 0), RANK[a["severity"]])
+        rules.setdefault(user, set()).update(a["rules"])
+    victim = planted["internal_phish"].account
+    assert worst.get(victim, 0) >= RANK["high"]
+    assert "kerio.mail.internal_fanout" in rules[victim]
+    assert worst.get(planted["all_staff"].account, 0) < RANK["medium"]
+    off = simulate(SimConfig(seed=3, users=24, days=14), tmp_path / "off")
+    for name in ("mail.log", "audit.log", "operations.log"):
+        on, without = _lines(result.directory / name), _lines(off.directory / name)
+        assert set(without) <= set(on) and len(on) > len(without), name
+    for name in ("security.log", "spam.log", "config.log"):
+        assert _lines(result.directory / name) == _lines(off.directory / name), name
