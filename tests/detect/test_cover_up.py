@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from factories import ALICE, at, feed, login, pipeline, rules, severity
+from factories import ALICE, at, feed, login, pipeline, recv, rules, severity
 from kerio_watch.detect.cover_up import RULE_BOUNCES, RULE_MASS, RULE_SENT
 from kerio_watch.events import MailboxOperation
 from kerio_watch.formats.operations import OperationsParser
@@ -13,14 +13,14 @@ STRANGER = "203.0.113.80"
 
 
 def op(ts: int, source: str, dest: str | None, sender: str = ALICE, subject: str = "hi",
-       ip: str = STRANGER, action: str = "MOVE") -> MailboxOperation:  # fmt: skip
+       ip: str = STRANGER, action: str = "MOVE", mid: str = "") -> MailboxOperation:  # fmt: skip
     """An operations.log line as Kerio writes it, parsed as the pipeline does."""
     where = f"Folder: ~{ALICE}/{source}"
     if dest is not None:
         where += f", Destination Folder: ~{ALICE}/{dest}"
     text = (
         f"{{{action}}} Protocol: HTTP/WebMail, User: {ALICE}, IP: {ip}, {where}, "
-        f'From: "X" <{sender}>, Subject: "{subject}", Msg-Id: <<m{ts}@x>>, '
+        f'From: "X" <{sender}>, Subject: "{subject}", Msg-Id: <<{mid or f"m{ts}@x"}>>, '
         f"Delivered: 16/Mar/2026 12:29:27, Size: 100"
     )
     event = OperationsParser().parse(text, ts, f"[..] {text}")
@@ -44,6 +44,24 @@ class TestCoverUp:
         assert s.rule == RULE_SENT and s.side == "use" and s.source_ip == STRANGER
         assert "10 items taken out of Sent Items" in s.summary
         assert feed(p, [op(at(1, "09:06"), "Sent Items", "Deleted Items")]) == []  # once
+
+    def test_purging_what_it_just_sent(self) -> None:
+        """Five items it sent within two hours are enough; five old ones are not."""
+        p = pipeline("cover_up")
+        sent = [recv(at(1, "10:00") + 30 * i, msg_id=f"lure{i}@x") for i in range(9)]
+        old = [recv(at(0, "10:00") + 30 * i, msg_id=f"old{i}@x") for i in range(5)]
+        feed(p, [*old, *sent])
+        moves = [op(at(1, "09:07") + i, "Sent Items", "Deleted Items", mid=f"old{i}@x")
+                 for i in range(5)]  # fmt: skip
+        assert feed(p, moves) == []
+        moves = [op(at(1, "10:08") + i, "Sent Items", "Deleted Items", mid=f"lure{i}@x")
+                 for i in range(5)]  # fmt: skip
+        (s,) = feed(p, moves)
+        assert s.rule == RULE_SENT and s.side == "use"
+        assert (
+            "5 items taken out of Sent Items within 30 minutes, 5 of them sent within 2 hours"
+            in s.summary
+        )
 
     def test_spread_over_the_day_it_is_nothing(self) -> None:
         """The window: one a minute is ordinary tidying, one an hour never adds up."""

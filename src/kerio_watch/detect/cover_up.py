@@ -9,7 +9,9 @@ address (formats doc section 6, which names "hiding bounces" as what would show 
 Within :data:`WINDOW` seconds, per account:
 
 - ``kerio.mailbox.sent_purged``: ``sent_items`` items taken out of Sent Items (deleted,
-  or moved to the deleted items);
+  or moved to the deleted items), or ``fresh_items`` of them that the account sent
+  within :data:`FRESH` seconds (matched by Message-ID: an owner does not purge what it
+  just sent, an intruder hides it at once);
 - ``kerio.mailbox.bounces_hidden``: ``bounces`` delivery failure notices deleted or
   moved to another folder (from a mailer daemon or postmaster, or with an
   "undeliverable" subject);
@@ -33,6 +35,7 @@ from kerio_watch.detect.base import RuleDoc, Signal
 from kerio_watch.detect.context import Context
 from kerio_watch.detect.state import SavedState
 from kerio_watch.detect.window import Recent
+from kerio_watch.enrich.messages import Submission
 from kerio_watch.events import MailboxOperation
 
 RULE_SENT = "kerio.mailbox.sent_purged"
@@ -40,6 +43,10 @@ RULE_BOUNCES = "kerio.mailbox.bounces_hidden"
 RULE_MASS = "kerio.mailbox.mass_delete"
 WINDOW = 1800
 """Seconds over which one account's removals are counted."""
+FRESH = 7200
+"""A sent item is fresh for this many seconds after the account sent it."""
+MAX_FRESH = 500
+"""Message-IDs of fresh sent mail remembered per account."""
 _DELETED = re.compile(r"(deleted|trash|papierkorb|gelöscht|junk|spam)", re.IGNORECASE)
 _SENT = re.compile(r"^(sent|gesendet)", re.IGNORECASE)
 _DAEMON = re.compile(r"^(mailer-daemon|postmaster)@", re.IGNORECASE)
@@ -55,6 +62,7 @@ class CoverUpOptions:
     """``[detectors.cover_up]`` options."""
 
     sent_items: int = 10
+    fresh_items: int = 5
     bounces: int = 5
     mass_delete: int = 200
     score: int = 30
@@ -71,14 +79,16 @@ class CoverUpDetector(SavedState):
     """Counts an account's removals from operations.log."""
 
     name: ClassVar[str] = "cover_up"
-    wants: ClassVar[frozenset[str]] = frozenset({"mailbox_operation"})
+    wants: ClassVar[frozenset[str]] = frozenset({"mailbox_operation", "submission"})
     rules: ClassVar[tuple[RuleDoc, ...]] = (
         RuleDoc(
             RULE_SENT,
             "Sent items purged",
             "Many items were taken out of an account's Sent Items within 30 minutes "
-            "(deleted, or moved to the deleted items).",
-            "An intruder deletes what it sent so that the owner does not see it.",
+            "(deleted, or moved to the deleted items), or a few that it had sent within "
+            "the last two hours.",
+            "An intruder deletes what it sent so that the owner does not see it, at once; "
+            "an owner does not purge the mail it just sent.",
             "An owner who clears out old sent mail: alone it raises no alert.",
             side="use",
         ),
@@ -113,13 +123,20 @@ class CoverUpDetector(SavedState):
             RULE_BOUNCES: options.bounces,
             RULE_MASS: options.mass_delete,
         }
+        self.fresh_items = options.fresh_items
         self.score = options.score
-        self.windows: dict[tuple[str, str], deque[tuple[int, int]]] = {}
-        """(account, rule) -> (log time, items) of the last :data:`WINDOW` seconds."""
+        self.windows: dict[tuple[str, str], deque[tuple[int, int, int]]] = {}
+        """(account, rule) -> (log time, items, fresh items) of the last :data:`WINDOW`
+        seconds."""
+        self.sent: dict[str, dict[str, int]] = {}
+        """account -> Message-ID -> when it sent it (the last :data:`FRESH` seconds)."""
         self.recent = Recent(WINDOW)
 
-    def observe(self, item: MailboxOperation) -> Sequence[Signal] | None:
-        """Count one move or deletion."""
+    def observe(self, item: MailboxOperation | Submission) -> Sequence[Signal] | None:
+        """Count one move or deletion; remember what an account sent."""
+        if isinstance(item, Submission):
+            self._sent(item)
+            return None
         account = (item.user or "").lower()
         if not account:
             return None
@@ -129,6 +146,22 @@ class CoverUpDetector(SavedState):
             if signal is not None:
                 out.append(signal)
         return out or None
+
+    def _sent(self, sub: Submission) -> None:
+        msg_id = sub.event.msg_id
+        if not sub.new_message or not msg_id:
+            return
+        sent = self.sent.get(sub.account)
+        if sent is None:
+            sent = self.sent[sub.account] = {}
+        sent[msg_id] = sub.ts
+        if len(sent) > MAX_FRESH:
+            del sent[next(iter(sent))]
+
+    def _fresh(self, account: str, op: MailboxOperation) -> int:
+        """1 when the item is mail the account sent within :data:`FRESH` seconds."""
+        ts = self.sent.get(account, {}).get(op.msg_id or "")
+        return int(ts is not None and op.ts - ts <= FRESH)
 
     def _kinds(self, op: MailboxOperation) -> list[tuple[str, int]]:
         """(rule, items) this operation counts for."""
@@ -148,12 +181,14 @@ class CoverUpDetector(SavedState):
 
     def _count(self, account: str, rule: str, n: int, op: MailboxOperation) -> Signal | None:
         window = self.windows.setdefault((account, rule), deque())
-        window.append((op.ts, n))
+        window.append((op.ts, n, self._fresh(account, op) if rule == RULE_SENT else 0))
         while window and window[0][0] <= op.ts - WINDOW:
             window.popleft()
-        total = sum(k for _, k in window)
+        total = sum(e[1] for e in window)
+        fresh = sum(e[2] for e in window)
         limit = self.limits[rule]
-        if total < limit or not self.recent.due((account, rule), op.ts, total // limit):
+        level = max(total // limit, fresh // self.fresh_items)
+        if not level or not self.recent.due((account, rule), op.ts, level):
             return None
         where = f" from {op.source}" if op.source else ""
         via = f" via {op.protocol}" if op.protocol else ""
@@ -162,7 +197,8 @@ class CoverUpDetector(SavedState):
             RULE_BOUNCES: "bounces (delivery failure notices) deleted",
             RULE_MASS: "items deleted",
         }[rule]
-        summary = f"{account}: {total} {what} within {WINDOW // 60} minutes{where}{via}"
+        recently = f", {fresh} of them sent within {FRESH // 3600} hours" if fresh else ""
+        summary = f"{account}: {total} {what} within {WINDOW // 60} minutes{recently}{where}{via}"
         return Signal(
             rule,
             account,
@@ -176,27 +212,48 @@ class CoverUpDetector(SavedState):
         )
 
     def flush(self, now: int) -> Sequence[Signal]:
-        """Forget windows that ended."""
+        """Forget windows that ended, and sent mail that is no longer fresh."""
         stale = [k for k, w in self.windows.items() if not w or w[-1][0] <= now - WINDOW]
         for key in stale:
             del self.windows[key]
+        if now % 3600 < 60:  # hourly (flush runs once a log minute)
+            self._forget_sent(now)
         return ()
 
+    def _forget_sent(self, now: int) -> None:
+        for account, sent in list(self.sent.items()):
+            keep = {m: t for m, t in sent.items() if t > now - FRESH}
+            if keep:
+                self.sent[account] = keep
+            else:
+                del self.sent[account]
+
     def dump_state(self, now: int) -> dict[str, Any]:
-        """The windows still open."""
+        """The windows still open, and the fresh sent mail."""
         return {
             "windows": [
                 [a, r, [list(e) for e in w if e[0] > now - WINDOW]]
                 for (a, r), w in self.windows.items()
-            ]
+            ],
+            "sent": {
+                a: [[m, t] for m, t in sent.items() if t > now - FRESH]
+                for a, sent in self.sent.items()
+            },
         }
 
     def restore_state(self, data: dict[str, Any]) -> None:
         """Take back :meth:`dump_state`."""
         self.windows = {
-            (str(a), str(r)): deque((int(t), int(n)) for t, n in w) for a, r, w in data["windows"]
+            (str(a), str(r)): deque(
+                (int(e[0]), int(e[1]), int(e[2]) if len(e) > 2 else 0) for e in w
+            )
+            for a, r, w in data["windows"]
+        }
+        self.sent = {
+            str(a): {str(m): int(t) for m, t in rows} for a, rows in data.get("sent", {}).items()
         }
 
     def reset_state(self) -> None:
         """Forget everything."""
         self.windows.clear()
+        self.sent.clear()
