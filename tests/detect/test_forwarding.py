@@ -69,13 +69,13 @@ class TestForwarding:
 
     def test_a_rule_without_user_is_the_recipient_of_the_original(self) -> None:
         """Without ``User:``, the account is the local recipient of the same Message-ID
-        (remembered from the first such message on: the first is not attributed)."""
+        (the first such message too: the last inbound messages are kept until then)."""
         p = pipeline("forwarding")
         warm(p)
         first = [original(at(4), "m0"), forward(at(4, "09:00:02"), "m0", user=None)]
-        assert feed(p, first) == []
-        (s,) = feed(p, [original(at(5), "m1"), forward(at(5, "09:00:02"), "m1", user=None)])
+        (s,) = feed(p, first)
         assert s.key == ALICE
+        assert feed(p, [original(at(5), "m1"), forward(at(5, "09:00:02"), "m1", user=None)]) == []
         # sent to two accounts: the one that forwards there, else nothing is said
         msgs = [original(at(6), "m2", (ALICE, BOB)), forward(at(6, "09:00:01"), "m2", user=None)]
         assert feed(p, msgs) == []  # known for Alice: hers
@@ -154,17 +154,17 @@ class TestForwarding:
         store = MemoryStore()
         p = pipeline("forwarding", store=store)
         warm(p)
-        feed(p, [original(at(4), "m0"), forward(at(4, "09:00:01"), "m0", user=None)])
-        feed(p, [original(at(5), "m1"), forward(at(5, "09:00:01"), "m1")])
-        feed(p, [original(at(5, "10:00"), "m2")])
+        (s,) = feed(p, [original(at(4), "m0"), forward(at(4, "09:00:01"), "m0", user=None)])
+        assert s.key == ALICE  # the first one too, from the last inbound messages
+        feed(p, [original(at(4, "10:00"), "m2")])
         p.save()
         q = pipeline("forwarding", store=store)
-        (s,) = feed(q, [forward(at(5, "10:00:01"), "m2", user=None)])  # attributed
-        assert s.key == ALICE
-        late = [original(at(6, "10:00"), "m3"), forward(at(6, "10:00:01"), "m3")]
-        assert feed(q, late) == []  # unconfirmed since day 5: a day later, learned
+        (s,) = feed(q, [forward(at(4, "10:00:01"), "m2", user=None)])  # attributed
+        assert s.key == ALICE and DROP in s.summary  # still unconfirmed
+        late = [original(at(5, "10:00"), "m3"), forward(at(5, "10:00:01"), "m3")]
+        assert feed(q, late) == []  # unconfirmed since day 4: a day later, learned
         (s,) = feed(
-            q, [original(at(6, "11:00"), "m4"), forward(at(6, "11:00:01"), "m4", "n@x.test")]
+            q, [original(at(5, "11:00"), "m4"), forward(at(5, "11:00:01"), "m4", "n@x.test")]
         )
         assert DROP in s.summary  # what it forwards to now
 

@@ -24,7 +24,7 @@ are learned.
 
 from __future__ import annotations
 
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -41,6 +41,9 @@ ORIGINALS_SECONDS = 3600
 """How long an inbound message's Message-ID attributes a rule's message to its
 recipient (rules act when the message is delivered, within seconds)."""
 MAX_ORIGINALS = 50_000
+RING = 512
+"""Inbound messages kept before the first rule message without ``User:`` (rules act
+within seconds of delivery, so the last few hundred cover the first one)."""
 MAX_DESTINATIONS = 50
 """Destinations remembered per account (the least recently used go)."""
 PROBATION = 24 * 3600
@@ -95,6 +98,9 @@ class ForwardingDetector(SavedState):
         self.attributing = False
         """Whether rules' messages came without ``User:`` (then inbound Message-IDs are
         remembered; a server that names the account costs nothing per message)."""
+        self.ring: deque[MessageReceived] = deque(maxlen=RING)
+        """The last inbound messages before that is known (one append each), so that the
+        first rule message without ``User:`` is attributed too."""
 
     def observe(self, item: MessageReceived) -> Sequence[Signal] | None:
         """Remember inbound mail (once rules' messages come without ``User:``); judge
@@ -102,13 +108,19 @@ class ForwardingDetector(SavedState):
         if not self.started:
             self.started = item.ts
         if not is_rule_service(item.service):
-            if self.attributing and item.user is None:
-                self._remember(item)
+            if item.user is None:
+                if self.attributing:
+                    self._remember(item)
+                else:
+                    self.ring.append(item)
             return None
         if item.user is None and not self.attributing:
             # This server logs its rules' messages without the account: from now on the
-            # inbound mail they answer is remembered (the first one is not attributed).
+            # inbound mail they answer is remembered, starting with the last few.
             self.attributing = True
+            for msg in self.ring:
+                self._remember(msg)
+            self.ring.clear()
         account = self._account(item)
         if account is None:
             return None
