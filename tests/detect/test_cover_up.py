@@ -46,11 +46,16 @@ class TestCoverUp:
         assert feed(p, [op(at(1, "09:06"), "Sent Items", "Deleted Items")]) == []  # once
 
     def test_purging_what_it_just_sent(self) -> None:
-        """Five items it sent within two hours are enough; five old ones are not."""
+        """Five items it sent from outside within two hours are enough; five old ones, or
+        five sent from the office, are not."""
         p = pipeline("cover_up")
-        sent = [recv(at(1, "10:00") + 30 * i, msg_id=f"lure{i}@x") for i in range(9)]
-        old = [recv(at(0, "10:00") + 30 * i, msg_id=f"old{i}@x") for i in range(5)]
-        feed(p, [*old, *sent])
+        sent = [recv(at(1, "10:00") + 30 * i, msg_id=f"lure{i}@x", host=STRANGER) for i in range(9)]
+        old = [recv(at(0, "10:00") + 30 * i, msg_id=f"old{i}@x", host=STRANGER) for i in range(5)]
+        desk = [recv(at(1, "07:00") + 30 * i, msg_id=f"desk{i}@x") for i in range(5)]
+        feed(p, [*old, *desk, *sent])
+        moves = [op(at(1, "07:07") + i, "Sent Items", "Deleted Items", mid=f"desk{i}@x")
+                 for i in range(5)]  # fmt: skip
+        assert feed(p, moves) == []
         moves = [op(at(1, "09:07") + i, "Sent Items", "Deleted Items", mid=f"old{i}@x")
                  for i in range(5)]  # fmt: skip
         assert feed(p, moves) == []

@@ -10,8 +10,8 @@ Within :data:`WINDOW` seconds, per account:
 
 - ``kerio.mailbox.sent_purged``: ``sent_items`` items taken out of Sent Items (deleted,
   or moved to the deleted items), or ``fresh_items`` of them that the account sent
-  within :data:`FRESH` seconds (matched by Message-ID: an owner does not purge what it
-  just sent, an intruder hides it at once);
+  from outside the trusted networks within :data:`FRESH` seconds (matched by
+  Message-ID: an owner does not purge what it just sent, an intruder hides it at once);
 - ``kerio.mailbox.bounces_hidden``: ``bounces`` delivery failure notices deleted or
   moved to another folder (from a mailer daemon or postmaster, or with an
   "undeliverable" subject);
@@ -149,8 +149,8 @@ class CoverUpDetector(SavedState):
 
     def _sent(self, sub: Submission) -> None:
         msg_id = sub.event.msg_id
-        if not sub.new_message or not msg_id:
-            return
+        if not sub.new_message or not msg_id or self.ctx.networks.is_trusted(sub.host):
+            return  # from the office: the owner's (and most of the mail; none kept)
         sent = self.sent.get(sub.account)
         if sent is None:
             sent = self.sent[sub.account] = {}
