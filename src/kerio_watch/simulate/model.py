@@ -43,6 +43,10 @@ ADMIN_BENIGN_KINDS: tuple[str, ...] = ("remote_admin",)
 #: Planted only with ``SimConfig.lateral`` (:mod:`.lateral`): mail to the staff.
 LATERAL_HIJACK_KINDS: tuple[str, ...] = ("internal_phish",)
 LATERAL_BENIGN_KINDS: tuple[str, ...] = ("all_staff",)
+#: Every hijack kind, the opt-in ones too.
+ALL_HIJACK_KINDS: frozenset[str] = frozenset(
+    (*HIJACK_KINDS, *FORWARD_HIJACK_KINDS, *ADMIN_HIJACK_KINDS, *LATERAL_HIJACK_KINDS)
+)
 #: Machines on the LAN that speak SMTP to the internet (firewall log), infected first.
 HOST_MALICIOUS_KINDS: tuple[str, ...] = ("infected_pc",)
 HOST_BENIGN_KINDS: tuple[str, ...] = ("mail_server", "smarthost", "swaks_test", "monitoring_probe")

@@ -23,13 +23,7 @@ from kerio_watch.simulate.draws import HOUR
 from kerio_watch.simulate.internet import Guesser, named_failure, sasl_failure
 from kerio_watch.simulate.mail import NORMAL, MailLog, burst_profile
 from kerio_watch.simulate.mailbox import quoted
-from kerio_watch.simulate.model import (
-    ADMIN_HIJACK_KINDS,
-    FORWARD_HIJACK_KINDS,
-    HIJACK_KINDS,
-    LATERAL_HIJACK_KINDS,
-    Scenario,
-)
+from kerio_watch.simulate.model import ALL_HIJACK_KINDS, Scenario
 from kerio_watch.simulate.more import Victims, plan_more
 from kerio_watch.simulate.netplan import FARAWAY, HOME_DE, HOSTING_ABROAD, HOTEL_DE
 from kerio_watch.simulate.plan import Hook, Plan
@@ -39,11 +33,6 @@ from kerio_watch.simulate.site import ERP_IP, HELPDESK_IPS, NEWSLETTER_IP, Peer,
 from kerio_watch.simulate.text import Text
 from kerio_watch.simulate.truth import describe
 from kerio_watch.simulate.users import WEBMAIL_HOST, WEBMAIL_SERVICE, UserTraffic
-
-HIJACKS = frozenset(
-    (*HIJACK_KINDS, *FORWARD_HIJACK_KINDS, *ADMIN_HIJACK_KINDS, *LATERAL_HIJACK_KINDS)
-)
-"""Every hijack kind, the opt-in ones too."""
 
 
 class Scenarios:
@@ -391,7 +380,7 @@ class Scenarios:
                 Scenario(
                     kind=plan.kind,
                     account=plan.account,
-                    malicious=plan.kind in HIJACKS,
+                    malicious=plan.kind in ALL_HIJACK_KINDS,
                     start=self.clock.utc(st.first),
                     end=self.clock.utc(min(st.last, until) if until is not None else st.last),
                     source_ip=plan.source_ip,
