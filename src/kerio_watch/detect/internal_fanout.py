@@ -30,7 +30,7 @@ from typing import Any, ClassVar
 from kerio_watch.detect.base import RuleDoc, Signal
 from kerio_watch.detect.context import Context
 from kerio_watch.detect.state import SavedState
-from kerio_watch.detect.window import Recent, count
+from kerio_watch.detect.window import IdleSweep, Recent, count
 from kerio_watch.enrich.messages import Submission
 from kerio_watch.textsafe import printable
 from kerio_watch.values.verdict import CONTEXT
@@ -51,6 +51,9 @@ class _Account:
         self.strangers = 0
         self.messages: deque[int] = deque()
         self.raws: deque[str] = deque(maxlen=MAX_RAWS)
+
+    def __len__(self) -> int:
+        return len(self.reached)
 
     def reach(self, colleague: str, ts: int, stranger: bool) -> None:
         old = self.reached.pop(colleague, None)
@@ -111,16 +114,11 @@ class InternalFanoutDetector(SavedState):
 
     def __init__(self, ctx: Context, options: InternalFanoutOptions) -> None:
         self.ctx = ctx
+        self.opts = options
         self.span = int(options.window_minutes * 60)
-        self.min_colleagues = options.min_colleagues
-        self.min_new_share = options.min_new_share
-        self.warmup_days = options.warmup_days
-        self.score = options.score
-        self.score_step = options.score_step
-        self.score_max = options.score_max
         self.accounts: dict[str, _Account] = {}
         self.recent = Recent(self.span)
-        self._hour = 0
+        self.sweep = IdleSweep()
 
     def observe(self, item: Submission) -> Sequence[Signal] | None:
         """Count the colleagues of one submission; fire when they are many strangers."""
@@ -145,7 +143,7 @@ class InternalFanoutDetector(SavedState):
             acc.messages.append(item.ts)
         acc.raws.append(item.event.raw)
         acc.expire(item.ts - self.span)
-        if len(acc.reached) < self.min_colleagues:
+        if len(acc.reached) < self.opts.min_colleagues:
             return None
         return self._judge(item, acc)
 
@@ -158,17 +156,17 @@ class InternalFanoutDetector(SavedState):
         return other is None or account not in other.recipients
 
     def _judge(self, item: Submission, acc: _Account) -> Sequence[Signal] | None:
-        reached, strangers = len(acc.reached), acc.strangers
-        if strangers < self.min_new_share * reached:
+        reached, strangers, opts = len(acc.reached), acc.strangers, self.opts
+        if strangers < opts.min_new_share * reached:
             return None
         prof = self.ctx.profile(item.account)
         user = self.ctx.user_config(item.account)
-        if prof.bulk or (user and user.bulk) or prof.days_known(item.ts) < self.warmup_days:
+        if prof.bulk or (user and user.bulk) or prof.days_known(item.ts) < opts.warmup_days:
             return None
-        level = int(math.log2(reached / self.min_colleagues))
+        level = int(math.log2(reached / opts.min_colleagues))
         if not self.recent.due(item.account, item.ts, level):
             return None
-        score = min(self.score_max, self.score + self.score_step * level)
+        score = min(opts.score_max, opts.score + opts.score_step * level)
         first = next(iter(acc.reached.values()))[0]
         minutes = max(1, -(-(item.ts - first) // 60))
         messages = max(1, len(acc.messages))
@@ -198,14 +196,7 @@ class InternalFanoutDetector(SavedState):
 
     def flush(self, now: int) -> Sequence[Signal]:
         """Hourly: forget accounts whose window is empty."""
-        hour = now // 3600
-        if hour != self._hour:
-            self._hour = hour
-            edge = now - self.span
-            for account, acc in list(self.accounts.items()):
-                acc.expire(edge)
-                if not acc.reached:
-                    del self.accounts[account]
+        self.sweep(self.accounts, now, self.span)
         return ()
 
     # -- persistence (SavedState) -------------------------------------------------------
@@ -228,7 +219,7 @@ class InternalFanoutDetector(SavedState):
             acc.messages.extend(int(t) for t in messages)
             acc.raws.extend(str(r) for r in raws)
             self.accounts[str(account)] = acc
-        self._hour = int(data["now"]) // 3600
+        self.sweep.hour = int(data["now"]) // 3600
 
     def reset_state(self) -> None:
         """Forget the windows."""

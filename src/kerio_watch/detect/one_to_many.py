@@ -31,7 +31,7 @@ from typing import Any, ClassVar
 from kerio_watch.detect.base import RuleDoc, Signal
 from kerio_watch.detect.context import Context
 from kerio_watch.detect.state import SavedState
-from kerio_watch.detect.window import Recent, count
+from kerio_watch.detect.window import IdleSweep, Recent, count
 from kerio_watch.enrich.messages import Submission
 from kerio_watch.textsafe import printable
 from kerio_watch.values.profile import Profile
@@ -82,6 +82,9 @@ class _Account:
         self.sizes: dict[int, list[int]] = {}
         self.rcpts = 0
         self.last_qid = ""
+
+    def __len__(self) -> int:
+        return len(self.entries)
 
     def add(self, entry: Entry) -> None:
         self.entries.append(entry)
@@ -186,7 +189,7 @@ class OneToManyDetector(SavedState):
         self.score_max = options.score_max
         self.accounts: dict[str, _Account] = {}
         self.recent = Recent(self.span)
-        self._hour = 0
+        self.sweep = IdleSweep()
 
     def observe(self, item: Submission) -> Sequence[Signal] | None:
         """Count one submission; fire when one subject or size dominates the window."""
@@ -273,14 +276,7 @@ class OneToManyDetector(SavedState):
 
     def flush(self, now: int) -> Sequence[Signal]:
         """Hourly: forget accounts whose window is empty."""
-        hour = now // 3600
-        if hour != self._hour:
-            self._hour = hour
-            edge = now - self.span
-            for account, acc in list(self.accounts.items()):
-                acc.expire(edge)
-                if not acc.entries:
-                    del self.accounts[account]
+        self.sweep(self.accounts, now, self.span)
         return ()
 
     # -- persistence (SavedState) -------------------------------------------------------
@@ -303,7 +299,7 @@ class OneToManyDetector(SavedState):
                 acc.add((int(ts), str(subject), int(step), int(n)))
             acc.last_qid = str(last_qid)
             self.accounts[str(account)] = acc
-        self._hour = int(data["now"]) // 3600
+        self.sweep.hour = int(data["now"]) // 3600
 
     def reset_state(self) -> None:
         """Forget the windows."""

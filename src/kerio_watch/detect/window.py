@@ -6,7 +6,8 @@ Everything here is O(1) amortised per event: detectors call it for every message
 from __future__ import annotations
 
 from collections import deque
-from typing import Any
+from collections.abc import MutableMapping
+from typing import Any, Protocol
 
 
 class Window:
@@ -251,3 +252,42 @@ def percent(x: float) -> str:
     """
     p = 100 * x
     return f"{p:.0f}%" if p >= 1 or p == 0 else f"{p:.1f}%"
+
+
+class Expiring(Protocol):
+    """A per-account window: forgets what is older than an edge; empty when ``len`` is 0."""
+
+    def expire(self, edge: int) -> None: ...
+
+    def __len__(self) -> int: ...
+
+
+def forget_idle(accounts: MutableMapping[str, Any], edge: int) -> None:
+    """Expire every account's window (:class:`Expiring`) at ``edge``; drop the empty ones.
+
+    >>> class W(list):
+    ...     def expire(self, edge): self[:] = [t for t in self if t > edge]
+    >>> accounts = {"a": W([1, 5]), "b": W([2])}
+    >>> forget_idle(accounts, 3); accounts
+    {'a': [5]}
+    """
+    for key, window in list(accounts.items()):
+        window.expire(edge)
+        if not window:
+            del accounts[key]
+
+
+class IdleSweep:
+    """Forgets idle accounts (:func:`forget_idle`) once a log hour."""
+
+    __slots__ = ("hour",)
+
+    def __init__(self) -> None:
+        self.hour = 0
+
+    def __call__(self, accounts: MutableMapping[str, Any], now: int, span: int) -> None:
+        """At the first call of a new log hour, drop what ended before ``now - span``."""
+        hour = now // 3600
+        if hour != self.hour:
+            self.hour = hour
+            forget_idle(accounts, now - span)
