@@ -119,6 +119,8 @@ def test_geoip2fast_data_file() -> None:
         info = geo.lookup(net.cidr.split("/")[0].rsplit(".", 1)[0] + ".7")
         assert info.hosting and info.as_name == net.owner and info.country == net.country
     assert geo.lookup("10.0.0.1") == UNKNOWN
+    # not in the (IPv4) data: unknown, not a country called "--"
+    assert geo.lookup("2a01:4f8:c17:1b2e::1") == UNKNOWN
 
 
 def _with_geo(mmdb: dict[str, str]):  # type: ignore[no-untyped-def]

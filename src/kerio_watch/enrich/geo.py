@@ -117,7 +117,8 @@ class Geoip2FastReader:
 
             self._db = GeoIP2Fast(geoip2fast_data_file=GEOIP2FAST_FILE)
         r = self._db.lookup(ip)
-        country = r.country_code if len(r.country_code or "") == 2 else ""
+        code = r.country_code or ""
+        country = code if len(code) == 2 and code.isalpha() else ""  # "--": not in the data
         name = r.asn_name or ""
         if not country and not name:
             return UNKNOWN
