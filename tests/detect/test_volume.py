@@ -65,6 +65,16 @@ class TestVolume:
         assert signals and max(s.score for s in signals) >= 25
         assert "people it knows" in signals[-1].summary
 
+    def test_mail_to_the_staff_is_weak(self) -> None:
+        """One announcement to 80 colleagues it never wrote to: they are people it
+        knows for volume (the mail never leaves the company)."""
+        staff = tuple(f"colleague{i}@example.com" for i in range(80))
+        (s,) = feed(_settled(), [recv(at(22, "10:00"), to=staff)])
+        strangers = tuple(f"s{i}@list.test" for i in range(80))
+        (t,) = feed(_settled(), [recv(at(22, "10:00"), to=strangers)])
+        assert "people it knows" in s.summary and "people it knows" not in t.summary
+        assert s.score < t.score
+
     def test_configured_bulk_uses_the_peak(self) -> None:
         """[users."x"] bulk = true: judged against its own peak at any hour."""
         p = pipeline("volume", users={ALICE: {"bulk": True}})

@@ -12,7 +12,10 @@ compared with the busiest accounts of the site at this hour, and score ``low`` a
 on volume alone (their first newsletter is not an incident; a hijack of a new account
 shows in the other rules too).
 
-The score grows with each doubling above the threshold.
+The score grows with each doubling above the threshold. When most of the window's
+recipients are people the account knows (it wrote to them or they wrote to it, and every
+colleague: mail to the staff never leaves the company), the score is weak
+(``known_factor``).
 """
 
 from __future__ import annotations
@@ -165,7 +168,15 @@ class VolumeDetector(SavedState):
             prof = self.ctx.profile(account)
             known = prof.recipients
             heard = prof.correspondents
-            fresh = sum(1 for x in item.recipients if x not in known and x not in heard)
+            local, aliases = self.ctx.local_domains, self.ctx.domain_aliases
+            fresh = sum(
+                1
+                for x in item.recipients
+                if x not in known
+                and x not in heard
+                and (d := x.rpartition("@")[2]) not in local
+                and d not in aliases
+            )  # colleagues are people it knows: mail to the staff never leaves the company
             acc.novel.add(ts, r, fresh)
         # Sums over-estimate until expired; the long sums bound the short ones, and the
         # short floors are the lower ones: below them there is nothing to do.
