@@ -123,11 +123,9 @@ class InternalFanoutDetector(SavedState):
     def observe(self, item: Submission) -> Sequence[Signal] | None:
         """Count the colleagues of one submission; fire when they are many strangers."""
         ctx, account = self.ctx, item.account
-        local, aliases = ctx.local_domains, ctx.domain_aliases
         acc: _Account | None = None
         for rcpt in item.recipients:
-            domain = rcpt.rpartition("@")[2]  # inline: most recipients are outside
-            if (domain not in local and domain not in aliases) or ctx.is_own_address(account, rcpt):
+            if not ctx.is_local(rcpt) or ctx.is_own_address(account, rcpt):
                 continue
             colleague = ctx.canonical(rcpt)
             if colleague == account or not ctx.is_account(colleague):

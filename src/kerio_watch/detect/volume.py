@@ -168,15 +168,10 @@ class VolumeDetector(SavedState):
             prof = self.ctx.profile(account)
             known = prof.recipients
             heard = prof.correspondents
-            local, aliases = self.ctx.local_domains, self.ctx.domain_aliases
+            is_local = self.ctx.is_local  # colleagues are people it knows, too
             fresh = sum(
-                1
-                for x in item.recipients
-                if x not in known
-                and x not in heard
-                and (d := x.rpartition("@")[2]) not in local
-                and d not in aliases
-            )  # colleagues are people it knows: mail to the staff never leaves the company
+                1 for x in item.recipients if x not in known and x not in heard and not is_local(x)
+            )
             acc.novel.add(ts, r, fresh)
         # Sums over-estimate until expired; the long sums bound the short ones, and the
         # short floors are the lower ones: below them there is nothing to do.

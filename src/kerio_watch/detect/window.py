@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import MutableMapping
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 
 class Window:
@@ -262,12 +262,15 @@ class Expiring(Protocol):
     def __len__(self) -> int: ...
 
 
-def forget_idle(accounts: MutableMapping[str, Any], edge: int) -> None:
+W = TypeVar("W", bound=Expiring)
+
+
+def forget_idle(accounts: MutableMapping[str, W], edge: int) -> None:
     """Expire every account's window (:class:`Expiring`) at ``edge``; drop the empty ones.
 
-    >>> class W(list):
+    >>> class Win(list):
     ...     def expire(self, edge): self[:] = [t for t in self if t > edge]
-    >>> accounts = {"a": W([1, 5]), "b": W([2])}
+    >>> accounts = {"a": Win([1, 5]), "b": Win([2])}
     >>> forget_idle(accounts, 3); accounts
     {'a': [5]}
     """
@@ -285,7 +288,7 @@ class IdleSweep:
     def __init__(self) -> None:
         self.hour = 0
 
-    def __call__(self, accounts: MutableMapping[str, Any], now: int, span: int) -> None:
+    def __call__(self, accounts: MutableMapping[str, W], now: int, span: int) -> None:
         """At the first call of a new log hour, drop what ended before ``now - span``."""
         hour = now // 3600
         if hour != self.hour:
