@@ -8,16 +8,18 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner
 from hypothesis import example, given
 from hypothesis import strategies as st
 
 from kerio_watch.app.config import config_from_dict
 from kerio_watch.cli import main
+from kerio_watch.errors import KerioWatchError
 from kerio_watch.respond.contain import Containment
 from kerio_watch.respond.queue import parse_item, parse_time
 from kerio_watch.respond.views import QUEUE_KEY, STATUS_KEY
-from kerio_watch.respond.worker import Responder
+from kerio_watch.respond.worker import Responder, manual_containment
 from kerio_watch.severity import Severity
 from kerio_watch.store import open_store
 from kerio_watch.store.sqlite.responses import ResponseStore
@@ -251,3 +253,17 @@ def test_a_dry_run_is_taken_for_real_once_dry_runs_are_off(kerio: Kerio, tmp_pat
     finally:
         store.close()
     assert not kerio.state.may_send("bob@example.com", "x@spam.test", "185.9.9.9")
+
+
+def test_an_administrators_session_logs_out_even_when_the_request_fails(
+    kerio: Kerio, tmp_path: Path
+) -> None:
+    """``contain``, ``release`` and the dashboard's buttons: the API session they opened
+    is closed whatever happens in between."""
+    store = open_store(tmp_path / "state.db")
+    with pytest.raises(KerioWatchError), manual_containment(kerio.config(), store) as containment:
+        containment.client.call("Domains.get", {"query": {}})  # logs in
+        assert len(kerio.emulator.sessions) == 1
+        raise KerioWatchError("the API refused the request")
+    store.close()
+    assert kerio.emulator.sessions == {}

@@ -62,9 +62,11 @@ def manual_containment(config: Config, store: Store) -> Iterator[Containment]:
         clients.append(connect(config.kerio_api))
         return clients[-1]
 
-    yield Containment(config, ResponseStore(store), login, Timebase(config.site.zone()).to_utc)
-    for client in clients:
-        client.logout()
+    try:
+        yield Containment(config, ResponseStore(store), login, Timebase(config.site.zone()).to_utc)
+    finally:  # also when the request failed: no session is left open on the server
+        for client in clients:
+            client.logout()
 
 
 def start_responder(config: Config, db_path: Path, timebase: Timebase | None) -> Responder | None:
