@@ -84,3 +84,12 @@ class TestAdminChanges:
         q = pipeline("admin_changes", store=store)
         (s,) = feed(q, [change(at(1, "09:30"), RELAY)])
         assert "Insert TimeRange, Update SmtpServer" in s.summary
+
+
+def test_the_address_from_the_log_is_escaped() -> None:
+    """Log content is attacker-controlled: a session's address shows its control
+    characters as escapes."""
+    p = pipeline("admin_changes")
+    feed(p, [admin_login(at(1), "203.0.113.7\x1b[2J")])
+    (s,) = feed(p, [change(at(1, "09:05"), RELAY)])
+    assert "\x1b" not in s.summary and "\\x1b[2J" in s.summary

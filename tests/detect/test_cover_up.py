@@ -112,3 +112,10 @@ class TestCoverUp:
         q = pipeline("cover_up", store=store)
         (s,) = feed(q, burst(4, "Sent Items", "Deleted Items", at(1, "09:02")))
         assert "10 items" in s.summary
+
+
+def test_the_address_from_the_log_is_escaped() -> None:
+    """Log content is attacker-controlled: control characters show as escapes."""
+    p = pipeline("cover_up")
+    (s,) = feed(p, burst(10, "Sent Items", "Deleted Items", at(1), ip="203.0.113.80\x07"))
+    assert "\x07" not in s.summary and "\\x07" in s.summary

@@ -175,3 +175,11 @@ def test_loopback_is_inside() -> None:
     nets = p.ctx.networks
     assert nets.is_trusted("127.0.0.1") is True and nets.is_trusted("::1") is True
     assert nets.is_external("127.0.0.1") is False
+
+
+def test_a_destination_from_the_log_is_escaped() -> None:
+    """Log content is attacker-controlled: control characters show as escapes."""
+    p = pipeline("forwarding")
+    warm(p)
+    (s,) = feed(p, [original(at(4), "e1"), forward(at(4, "09:00:01"), "e1", "x\x1b[2J@drop.test")])
+    assert "\x1b" not in s.summary and "x\\x1b[2J@drop.test" in s.summary

@@ -155,7 +155,7 @@ class AdminChangesDetector(SavedState):
                 account,
                 change.ts,
                 score,
-                summary,
+                printable(summary),
                 source,
                 (change.raw,),
                 side="use",

@@ -37,6 +37,7 @@ from kerio_watch.detect.state import SavedState
 from kerio_watch.detect.window import Recent
 from kerio_watch.enrich.messages import Submission
 from kerio_watch.events import MailboxOperation
+from kerio_watch.textsafe import printable
 
 RULE_SENT = "kerio.mailbox.sent_purged"
 RULE_BOUNCES = "kerio.mailbox.bounces_hidden"
@@ -204,7 +205,7 @@ class CoverUpDetector(SavedState):
             account,
             op.ts,
             self.score,
-            summary,
+            printable(summary),
             op.source,
             (op.raw,),
             side="use",

@@ -35,6 +35,7 @@ from kerio_watch.detect.state import SavedState
 from kerio_watch.enrich.messages import is_rule_service
 from kerio_watch.events import MessageReceived
 from kerio_watch.severity import Severity
+from kerio_watch.textsafe import printable
 
 RULE = "kerio.mail.new_forward"
 ORIGINALS_SECONDS = 3600
@@ -209,7 +210,7 @@ class ForwardingDetector(SavedState):
             account,
             msg.ts,
             self.score,
-            summary,
+            printable(summary),
             evidence=(msg.raw,),
             min_severity=Severity.MEDIUM,
             facts={"forwards": fresh},
