@@ -9,6 +9,7 @@ from typing import Any
 from click.testing import CliRunner
 
 from kerio_watch.cli import main
+from kerio_watch.severity import Severity
 from kerio_watch.simulate import CONFIG_FILE, SimResult
 
 
@@ -23,3 +24,12 @@ def scan_alerts(result: SimResult, db: Path, *options: str) -> list[dict[str, An
     )
     assert out.exit_code == 0, out.output
     return [json.loads(x) for x in out.stdout.splitlines() if x.startswith("{")]
+
+
+def worst_by_user(alerts: list[dict[str, Any]]) -> dict[str, Severity]:
+    """Each account's highest alert severity (accounts without alerts are absent)."""
+    worst: dict[str, Severity] = {}
+    for alert in alerts:
+        user, sev = alert.get("user") or "", Severity.parse(alert["severity"])
+        worst[user] = max(worst.get(user, Severity.INFO), sev)
+    return worst

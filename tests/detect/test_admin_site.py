@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from kerio_watch.severity import Severity
 from kerio_watch.simulate import SimConfig, simulate
-from simscan import scan_alerts
-
-RANK = {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
+from simscan import scan_alerts, worst_by_user
 
 
 def test_a_stolen_admin_session_is_high_and_the_providers_sessions_are_quiet(
@@ -25,12 +24,9 @@ def test_a_stolen_admin_session_is_high_and_the_providers_sessions_are_quiet(
     assert set(planted) == {"admin_takeover", "remote_admin"}
     assert planted["admin_takeover"].malicious and not planted["remote_admin"].malicious
     alerts = scan_alerts(result, tmp_path / "state.db", "--min-severity", "low")
-    worst: dict[str, int] = {}
-    for a in alerts:
-        user = a.get("user") or ""
-        worst[user] = max(worst.get(user, 0), RANK[a["severity"]])
-    assert worst.get(planted["admin_takeover"].account, 0) >= RANK["high"]
-    assert worst.get(planted["remote_admin"].account, 0) < RANK["medium"]
+    worst = worst_by_user(alerts)
+    assert worst.get(planted["admin_takeover"].account, Severity.INFO) >= Severity.HIGH
+    assert worst.get(planted["remote_admin"].account, Severity.INFO) < Severity.MEDIUM
     off = simulate(SimConfig(seed=2, users=20, days=14), tmp_path / "off")
     for name in ("mail.log", "security.log"):
         on_text = (result.directory / name).read_text(encoding="utf-8")

@@ -13,24 +13,19 @@ from pathlib import Path
 
 import pytest
 
+from kerio_watch.severity import Severity
 from kerio_watch.simulate import SimConfig, SimResult, simulate
-from simscan import scan_alerts
+from simscan import scan_alerts, worst_by_user
 
-RANK = {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
 SIEVE = re.compile(r"Service: Sieve, .* Sender-Host: 127\.0\.0\.1(, User: \S+)?, SSL")
 FORWARDING = {"forward_rule", "private_forward", "forwarder", "vacation_reply"}
 
 
-def _site(root: Path, seed: int) -> tuple[SimResult, dict[str, str]]:
+def _site(root: Path, seed: int) -> tuple[SimResult, dict[str, Severity]]:
     """The site and each account's highest alert severity over one full scan."""
     result = simulate(SimConfig(seed=seed, users=30, days=14, forwarding=True), root / "logs")
     alerts = scan_alerts(result, root / "state.db", "--min-severity", "low")
-    worst: dict[str, str] = {}
-    for alert in alerts:
-        user, sev = alert.get("user") or "", alert["severity"]
-        if RANK[sev] > RANK.get(worst.get(user, "info"), -1):
-            worst[user] = sev
-    return result, worst
+    return result, worst_by_user(alerts)
 
 
 @pytest.mark.parametrize("seed", [2, 3])
@@ -40,10 +35,10 @@ def test_a_forwarding_hijack_is_high_and_ordinary_rules_are_not(tmp_path: Path, 
     planted = {s.kind: s for s in result.scenarios if s.kind in FORWARDING}
     assert set(planted) == FORWARDING
     assert planted["forward_rule"].malicious and not planted["forwarder"].malicious
-    rank = {kind: RANK.get(worst.get(s.account, "info"), 0) for kind, s in planted.items()}
-    assert rank["forward_rule"] >= RANK["high"]
-    assert rank["private_forward"] == RANK["medium"]
-    assert rank["forwarder"] < RANK["medium"] and rank["vacation_reply"] < RANK["medium"]
+    rank = {kind: worst.get(s.account, Severity.INFO) for kind, s in planted.items()}
+    assert rank["forward_rule"] >= Severity.HIGH
+    assert rank["private_forward"] == Severity.MEDIUM
+    assert rank["forwarder"] < Severity.MEDIUM and rank["vacation_reply"] < Severity.MEDIUM
     lines = (result.directory / "mail.log").read_text(encoding="utf-8").splitlines()
     rules = [m for m in map(SIEVE.search, lines) if m]
     assert len(rules) > 100

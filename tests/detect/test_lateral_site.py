@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from kerio_watch.severity import Severity
 from kerio_watch.simulate import SimConfig, simulate
-from simscan import scan_alerts
-
-RANK = {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
+from simscan import scan_alerts, worst_by_user
 
 
 def _lines(path: Path) -> list[str]:
@@ -28,16 +27,11 @@ def test_internal_phishing_is_high_and_an_announcement_is_quiet(tmp_path: Path) 
     assert set(planted) == {"internal_phish", "all_staff"}
     assert planted["internal_phish"].malicious and not planted["all_staff"].malicious
     alerts = scan_alerts(result, tmp_path / "state.db", "--min-severity", "low")
-    worst: dict[str, int] = {}
-    rules: dict[str, set[str]] = {}
-    for a in alerts:
-        user = a.get("user") or ""
-        worst[user] = max(worst.get(user, 0), RANK[a["severity"]])
-        rules.setdefault(user, set()).update(a["rules"])
+    worst = worst_by_user(alerts)
     victim = planted["internal_phish"].account
-    assert worst.get(victim, 0) >= RANK["high"]
-    assert "kerio.mail.internal_fanout" in rules[victim]
-    assert worst.get(planted["all_staff"].account, 0) < RANK["medium"]
+    assert worst.get(victim, Severity.INFO) >= Severity.HIGH
+    assert any("kerio.mail.internal_fanout" in a["rules"] for a in alerts if a["user"] == victim)
+    assert worst.get(planted["all_staff"].account, Severity.INFO) < Severity.MEDIUM
     off = simulate(SimConfig(seed=3, users=24, days=14), tmp_path / "off")
     for name in ("mail.log", "audit.log", "operations.log"):
         on, without = _lines(result.directory / name), _lines(off.directory / name)
