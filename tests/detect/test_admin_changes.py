@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from factories import at, feed, login, pipeline, rules, severity
 from kerio_watch.detect.admin_changes import RULE
-from kerio_watch.events import ConfigChange
+from kerio_watch.events import ConfigChange, LoginSucceeded
 from kerio_watch.formats.config_log import ConfigLogParser
 from kerio_watch.severity import Severity
 from kerio_watch.store.memory import MemoryStore
@@ -20,7 +20,7 @@ def change(ts: int, text: str) -> ConfigChange:
     return event
 
 
-def admin_login(ts: int, source: str, agent: str = AGENT) -> object:
+def admin_login(ts: int, source: str, agent: str = AGENT) -> LoginSucceeded:
     """An administration console login."""
     return login(ts, ADMIN, source, "HTTP/WebAdmin", agent)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from factories import ALICE, BOB, at, feed, inbound, login, pipeline, recv, rules, severity
 from kerio_watch.detect.base import Signal
 from kerio_watch.detect.forwarding import RULE
-from kerio_watch.events import MessageReceived
+from kerio_watch.events import Event, MessageReceived
 from kerio_watch.severity import Severity
 from kerio_watch.store.memory import MemoryStore
 
@@ -141,7 +141,7 @@ class TestForwarding:
     def test_with_a_strangers_login_it_is_high(self) -> None:
         """Access from a new place abroad, then a new forward out: both sides."""
         p = pipeline(enrich={"geo": "off"})
-        history = [login(at(d, "08:00")) for d in range(10)]
+        history: list[Event] = [login(at(d, "08:00")) for d in range(10)]
         history += [recv(at(d, "09:00"), to=(PARTNER,)) for d in range(10)]
         history += [original(at(d, "10:00"), f"h{d}") for d in range(10)]
         feed(p, history)
