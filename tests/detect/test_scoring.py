@@ -128,6 +128,29 @@ def test_what_to_block_is_the_evidence_of_the_verdict() -> None:
     assert inc.severity == Severity.HIGH and inc.opened == 0
     assert "109.43.0.0" in inc.source_ips
     assert inc.suspect_ips() == ["185.1.2.3"]
+    assert inc.peak_since() == hijack
+
+
+def test_what_to_block_outlives_the_intruders_day() -> None:
+    """The day after the hijack the owner logs in again from the phone: the addresses to
+    block (and contain) stay the intruder's, also after a save and a restore, and the
+    incident says when its severity's evidence began."""
+    eng = _engine()
+    alice = "alice@example.com"
+    hijack = 100 * 3600
+    eng.ingest(Signal("kerio.net.new_host", alice, hijack, 25, "x", "185.1.2.3", side="access"))
+    eng.ingest(Signal("kerio.mail.volume", alice, hijack + 60, 60, "v", "185.1.2.4", side="use"))
+    later = hijack + 2 * 86400
+    eng.ingest(Signal("kerio.net.new_host", alice, later, 10, "phone", "109.43.0.9", side="access"))
+    inc = eng.open[alice]
+    assert [s.source_ip for s in inc.current()] == ["109.43.0.9"]
+    assert inc.suspect_ips() == ["185.1.2.4", "185.1.2.3"]  # strongest evidence first
+    again = Incident.from_dict(json.loads(json.dumps(inc.to_dict())))
+    assert again.suspect_ips() == ["185.1.2.4", "185.1.2.3"]
+    assert again.peak_since() == hijack
+    old = inc.to_dict()
+    del old["peak"]  # saved by an earlier version: the last day's evidence, as before
+    assert Incident.from_dict(old).suspect_ips() == ["109.43.0.9"]
 
 
 def test_an_alert_shows_the_lines_that_decided_it() -> None:

@@ -28,6 +28,7 @@ from kerio_watch.values.decision import Decision
 from kerio_watch.values.incident import Incident
 
 EVIDENCE = 12
+DAY = 86400
 
 
 def incident_steps(inc: Incident, config: Config) -> list[Step]:
@@ -79,6 +80,9 @@ def render_incident(
     console.print(head)
     console.print(Text(f"status       {status_text(inc, st.fmt)}"))
     console.print(Text(f"opened       {st.fmt(inc.opened)}   last signal {st.fmt(inc.updated)}"))
+    if inc.peak_since() - inc.opened >= DAY:
+        label = inc.severity.label
+        console.print(Text(f"{label:12} since {st.fmt(inc.peak_since())} (weaker evidence before)"))
     if inc.source_ips:
         console.print(Text("from         " + ", ".join(printable(a) for a in inc.source_ips)))
     console.print(Text(st.note, style="dim"))

@@ -18,7 +18,7 @@ def incident_record(inc: Incident, iso: Iso) -> dict[str, Any]:
     for key in ("opened", "updated", "first_signal", "quiet_since"):
         if data.get(key) is not None:
             data[key] = iso(int(data[key]))
-    for signal in (*data["signals"], *data.get("window", ())):
+    for signal in (*data["signals"], *data.get("window", ()), *data.get("peak", ())):
         signal["ts"] = iso(int(signal["ts"]))
     return data
 

@@ -69,6 +69,10 @@ class Incident:
     quiet_since: int | None = None
     """Set while an open incident that waits for a decision is quiet: the log time of its
     last signal before the quiet period (weak signals since then do not clear it)."""
+    peak: list[Signal] = field(default_factory=list)
+    """For an account, the signals of the last day's window that reached the incident's
+    severity (the latest such window): the evidence behind the verdict, which later
+    weaker signals (the owner's own logins the day after) do not replace."""
 
     @property
     def user(self) -> str | None:
@@ -92,13 +96,14 @@ class Incident:
 
     def suspect_ips(self) -> list[str]:
         """The addresses to act on (block, name in what to do now): for an account, those
-        of the signals that decide the verdict now (the last day's, strongest first), not
-        every address the incident ever saw (the owner's phone a week before the hijack);
-        for an IP or a machine, its addresses."""
+        of the signals that made its verdict (:attr:`peak`, strongest first), not every
+        address the incident ever saw (the owner's phone a week before the hijack) nor
+        the last day's (the owner's logins after the intruder left); for an IP or a
+        machine, its addresses."""
         if self.user is None:
             return list(self.source_ips)
         out: list[str] = []
-        for s in self.current():
+        for s in sorted(self.peak, key=lambda s: (-s.score, s.ts)) or self.current():
             if s.source_ip and s.source_ip not in out:
                 out.append(s.source_ip)
         return out or list(self.source_ips)
@@ -106,6 +111,11 @@ class Incident:
     def evidence_since(self) -> int:
         """When the evidence of the current verdict began (log time)."""
         return min((s.ts for s in self.current()), default=self.opened)
+
+    def peak_since(self) -> int:
+        """When the evidence that made the incident's severity began (log time): later
+        than :attr:`opened` when weaker signals opened it first."""
+        return min((s.ts for s in self.peak), default=self.opened)
 
     def summary(self, signals: list[Signal] | None = None) -> str:
         """One explanation: who (access) and what (use), or the decisive fact."""
@@ -142,7 +152,11 @@ class Incident:
             self.source_ips.append(signal.source_ip)
         self.score = sum(s.score for s in self.best.values())
         if self.user is not None:
-            self.severity = max(judge(self.current()), self.severity)
+            recent = self.current()
+            verdict = judge(recent)
+            if verdict >= self.severity:
+                self.peak = recent
+            self.severity = max(verdict, self.severity)
             return
         floor = max((s.min_severity for s in self.best.values()), default=Severity.INFO)
         severity = max(severity_for(self.score), floor, self.severity)
@@ -176,6 +190,7 @@ class Incident:
             "source_ips": self.source_ips,
             "first_signal": self.first_signal,
             "quiet_since": self.quiet_since,
+            "peak": [_signal_dict(s, 1) for s in self.peak],
         }
 
     @classmethod
@@ -204,6 +219,7 @@ class Incident:
         for s in data.get("signals", []) if saved is None else saved:
             sig = _signal_from(s, inc.key)
             inc.window.setdefault(sig.rule, []).append(sig)
+        inc.peak = [_signal_from(s, inc.key) for s in data.get("peak", ())]
         return inc
 
 
