@@ -74,3 +74,15 @@ def test_every_suggestion_after_the_demo_runs(checkout: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_the_demo_counts_every_log_it_wrote(demo_output: str) -> None:
+    """The first line's totals are those of the logs the scan lists, the firewall's
+    included, and it names the planted machine as well as the hijacks."""
+    import re  # noqa: PLC0415
+
+    head = re.search(r"([\d,]+) log lines in (\d+) logs; .*machine", demo_output)
+    assert head is not None, demo_output[:500]
+    listed = re.findall(r"^\S+\.log \(\w+\): ([\d,]+) lines", demo_output, re.MULTILINE)
+    assert int(head.group(2)) == len(listed) == 8
+    assert int(head.group(1).replace(",", "")) == sum(int(n.replace(",", "")) for n in listed)

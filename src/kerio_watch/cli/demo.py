@@ -116,12 +116,7 @@ def demo(
     err.print(f"Simulating {days} days of a {users}-account Kerio Connect site in {directory} ...")
     sim = SimConfig(seed=seed, days=days, users=users)
     result = simulate(sim, directory)
-    lines = sum(result.lines.values())
-    err.print(
-        f"  {lines:,} log lines in {len(result.files)} logs; "
-        f"{sum(s.malicious for s in result.scenarios)} hijacks and "
-        f"{sum(not s.malicious for s in result.scenarios)} benign look-alikes planted"
-    )
+    err.print(f"  {_planted(result)}")
     db_path = directory / "state.db"
     for stale in db_files(db_path):
         stale.unlink(missing_ok=True)
@@ -178,3 +173,17 @@ def next_commands(directory: Path, db_path: Path) -> Text:
 
 
 COMMANDS = [demo]
+
+
+def _planted(result: SimResult) -> str:
+    """What the simulator wrote and planted, in one line (the firewall's log included)."""
+    lines = sum(result.lines.values()) + result.firewall_lines
+    logs = len(result.files) + (result.firewall_file is not None)
+    machines = sum(h.malicious for h in result.hosts)
+    hijacks = sum(s.malicious for s in result.scenarios)
+    benign = len(result.scenarios) - hijacks + len(result.hosts) - machines
+    return (
+        f"{lines:,} log lines in {logs} logs; {hijacks} hijacks, "
+        f"{machines} machine{'s' if machines != 1 else ''} sending mail around the server and "
+        f"{benign} benign look-alikes planted"
+    )
