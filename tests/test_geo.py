@@ -134,12 +134,41 @@ def _with_geo(mmdb: dict[str, str]):  # type: ignore[no-untyped-def]
 class TestNewHostWithIdentity:
     """One place per network owner; country and hosting networks."""
 
-    def test_a_new_address_of_its_home_provider_is_weak(self, mmdb: dict[str, str]) -> None:
-        p = _with_geo(mmdb)
+    def test_a_new_address_of_a_provider_it_used_once_is_weak(self, mmdb: dict[str, str]) -> None:
+        p = pipeline("new_host", enrich=dict(mmdb))
+        feed(p, [*office_history(ALICE, days=14), login(at(13, "20:00"), ALICE, "84.130.1.7")])
         (s,) = feed(p, [recv(at(15, "21:00"), host="84.140.1.2")])
         assert s.rule == RULE and s.score == 10
         assert "a network it uses" in s.summary and "AS3320 Deutsche Telekom AG, DE" in s.summary
         assert "AS3320" in s.facts["networks"]
+
+    def test_a_carriers_pool_it_rotates_in_is_one_place(self, mmdb: dict[str, str]) -> None:
+        """A phone carrier hands out a new /24 every few logins: once the account has
+        used several of one /16 (since before today), a new /24 there is no news, nor is
+        a /24 of it used only once or twice. The same carrier's home lines (another
+        range of the same AS, where residential proxies live) still count."""
+        p = pipeline("new_host", enrich=dict(mmdb))
+        phone = [login(at(d, "19:00"), ALICE, f"80.187.{d}.7", "IMAP") for d in range(1, 13)]
+        feed(p, [*office_history(ALICE, days=14), *phone])
+        assert feed(p, [login(at(15, "22:00"), ALICE, "80.187.99.9", "IMAP")]) == []
+        assert feed(p, [login(at(15, "22:30"), ALICE, "80.187.1.99", "IMAP")]) == []
+        assert feed(p, [recv(at(16, "08:00"), host="80.187.100.1")]) == []
+        (s,) = feed(p, [recv(at(16, "09:00"), host="84.140.1.2")])
+        assert s.score == 10 and "a network it uses" in s.summary
+
+    def test_a_pool_first_used_today_is_not_yet_a_place(self, mmdb: dict[str, str]) -> None:
+        """Three /24s of one range today do not make it usual (an intruder's own pool,
+        learned while its incident is low): the fourth still counts; the next day, a
+        new one of them does not."""
+        p = pipeline("new_host", enrich=dict(mmdb))
+        feed(p, office_history(ALICE, days=14))
+        first = feed(
+            p, [login(at(15, f"1{i}:00"), ALICE, f"91.64.{i}.2", "IMAP") for i in range(3)]
+        )
+        assert [s.score for s in first] == [15, 10, 10]
+        (s,) = feed(p, [login(at(15, "16:00"), ALICE, "91.64.9.2", "IMAP")])
+        assert s.score == 10 and "a network it uses, 3x before" in s.summary
+        assert feed(p, [login(at(16, "17:00"), ALICE, "91.64.10.2", "IMAP")]) == []
 
     def test_another_provider_is_a_new_place(self, mmdb: dict[str, str]) -> None:
         p = _with_geo(mmdb)

@@ -54,12 +54,16 @@ class TestNewHost:
         assert second.score == 25 and "sent mail" in second.summary
 
     def test_provider_range_counts_little(self) -> None:
-        """Mobile carriers rotate addresses across their range: a new /24 there is weak."""
+        """Mobile carriers rotate addresses across their range: a new /24 there is weak
+        (here, two /24s of it), and no news once the account rotates through several of
+        it since before today."""
         p = _settled()
-        phone = [login(at(15, f"1{i}:00"), ALICE, f"198.51.{i}.7", "IMAP") for i in range(3)]
+        phone = [login(at(15, f"1{i}:00"), ALICE, f"198.51.{i}.7", "IMAP") for i in range(2)]
+        phone.append(login(at(15, "13:00"), ALICE, "198.51.1.8", "IMAP"))
         feed(p, phone)
         (s,) = feed(p, [login(at(16, "10:00"), ALICE, "198.51.77.7", "IMAP")])
         assert s.score == 10 and "provider's range 198.51.*" in s.summary
+        assert feed(p, [login(at(16, "11:00"), ALICE, "198.51.78.7", "IMAP")]) == []
 
     def test_network_other_accounts_use_counts_less(self) -> None:
         """A /24 colleagues already use (a branch office) is less surprising."""

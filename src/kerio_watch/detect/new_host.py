@@ -64,7 +64,8 @@ class NewHostDetector(SavedState):
             "networks that it has never used, in a /24 it does not usually use. Sending "
             "counts more than a login; a network no account of the site has used counts "
             "more than one other accounts share, and a new /24 in the /16 of the account's "
-            "provider (mobile carriers rotate addresses) counts little.",
+            "provider (mobile carriers rotate addresses) counts little, and nothing once the "
+            "account has used several /24s of that range since before today.",
             "A stolen password is used from the attacker's address, not the owner's; the "
             "first message or login from it is the earliest sign of a takeover.",
             "Travel (hotel and conference networks), a new home line or phone carrier, a "
@@ -194,15 +195,17 @@ class NewHostDetector(SavedState):
                 return 0, ""
             return self.score_rare, f"new account; network {network} new to the site"
         entry = prof.networks.get(network)
+        if entry is not None and entry[0] >= self.usual_uses:
+            return 0, ""
+        prefix = _provider_prefix(network)
+        rotates, uses = self._rotation(prof, prefix, ts)
+        if rotates:
+            return 0, ""
         if entry is not None:
-            if entry[0] >= self.usual_uses:
-                return 0, ""
             return self.score_rare, f"network {network} used {entry[0]}x before"
         info = self.ctx.net_info(host)
         if info.as_key:
             return self._by_owner(prof, info, bool(others))
-        prefix = _provider_prefix(network)
-        uses = sum(e[0] for n, e in prof.networks.items() if n.startswith(prefix)) if prefix else 0
         if uses >= self.usual_uses:
             return self.score_provider, (
                 f"new network {network}, in its provider's range {prefix}* used {uses:,}x"
@@ -213,6 +216,25 @@ class NewHostDetector(SavedState):
                 "s" if n > 1 else ""
             )
         return self.score_send, f"new network {network}"
+
+    def _rotation(self, prof: Profile, prefix: str | None, ts: int) -> tuple[bool, int]:
+        """Whether the account rotates through the provider range ``prefix`` (the /16 of
+        a /24): its phone carrier or dynamic line handed it :attr:`usual_uses` /24s of
+        it or more, first since before today, so a new /24 there is the same place; and
+        how often it used the range. One AS may hold both a carrier's mobile pool and
+        its home lines (where residential proxies live): the range tells them apart.
+        """
+        if not prefix:
+            return False, 0
+        uses = distinct = 0
+        first = ts
+        for network, entry in prof.networks.items():
+            if network.startswith(prefix):
+                uses += entry[0]
+                distinct += 1
+                first = min(first, entry[1])
+        usual = self.usual_uses
+        return distinct >= usual and uses >= usual and ts - first >= DAY, uses
 
     def _by_owner(self, prof: Profile, info: NetInfo, shared: bool) -> tuple[int, str]:
         """A new /24 judged by its network's owner and country: one place per AS."""
