@@ -48,13 +48,22 @@ def safe(text: str | None) -> str:
 
 
 def _history(group: Sequence[Alert]) -> str:
-    """``medium at 02:01:48, critical at 02:01:48, active again 2026-03-26 21:21:02``."""
-    return ", ".join(
-        f"active again {a.time[:10]} {a.time[11:19]}"
-        if a.status == REACTIVATED
-        else f"{a.severity.label} at {a.time[11:19]}"
-        for a in group
-    )
+    """How an incident's alerts went, oldest first: each step's time of day, with its
+    date when it falls on another day than the step before (the first alert's date is
+    given with it elsewhere).
+
+    ``medium at 23:58:02, critical at 2026-03-24 00:01:48, active again at 2026-03-26
+    21:21:02``
+    """
+    steps = []
+    day = ""
+    for a in sorted(group, key=lambda a: a.ts):
+        date, clock = a.time[:10], a.time[11:19]
+        when = clock if date == day or not day else f"{date} {clock}"
+        day = date
+        what = "active again" if a.status == REACTIVATED else a.severity.label
+        steps.append(f"{what} at {when}")
+    return ", ".join(steps)
 
 
 def render_alerts(console: Console, alerts: Sequence[Alert], evidence: int = 3) -> None:
