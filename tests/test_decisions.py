@@ -181,6 +181,51 @@ class TestUndo:
         assert run("ack", str(inc.id), "--undo", "--db", str(site.db)).exit_code == 0
         assert incident_of(site.db, BOB).status == "open"
 
+    def test_a_decided_incident_is_not_decided_again(self, site: Site) -> None:
+        """``--resolve`` twice was accepted as a second decision; ``--undo`` then undid it,
+        reopening the incident while the history still showed the first resolve in force,
+        and the next ``--undo`` found nothing to undo. One decision is in force at a time:
+        the second is refused and names the first, and one undo reopens the incident."""
+        inc = incident_of(site.db, BOB)
+        db = str(site.db)
+        before = profile_json(site.db, BOB)
+        assert run("ack", str(inc.id), "--resolve", "--db", db).exit_code == 0
+        for again in (["--resolve", "--why", "pw changed"], ["--benign", "--yes"]):
+            refused = run("ack", str(inc.id), *again, "--db", db)
+            assert refused.exit_code == ExitStatus.USAGE, refused.output
+            assert f"incident {inc.id} is already resolved (decision " in refused.stderr
+            assert f"ack {inc.id} --undo" in refused.stderr
+            assert "teaches" not in refused.stdout  # refused before the lesson is shown
+        assert profile_json(site.db, BOB) == before
+        undone = run("ack", str(inc.id), "--undo", "--db", db)
+        assert undone.exit_code == 0, undone.output
+        assert incident_of(site.db, BOB).status == "open"
+        store = open_store(site.db, readonly=True)
+        try:
+            history = store.decisions(inc.id)
+        finally:
+            store.close()
+        assert [(d.decision, d.active) for d in history] == [("resolved", False), ("undo", False)]
+        twice = run("ack", str(inc.id), "--undo", "--db", db)
+        assert twice.exit_code == ExitStatus.USAGE and "no decision to undo" in twice.stderr
+
+    def test_undo_returns_to_an_older_decision_still_in_force(self, site: Site) -> None:
+        """A history from before the refusal may hold two decisions in force: undoing the
+        newer one leaves the incident as the older one decided, not open."""
+        from kerio_watch.values.decision import Decision  # noqa: PLC0415
+
+        inc = incident_of(site.db, BOB)
+        assert run("ack", str(inc.id), "--resolve", "--db", str(site.db)).exit_code == 0
+        store = open_store(site.db)
+        try:
+            store.add_decision(Decision(inc.id, "resolved", 0.0, "root", "pw changed"))
+        finally:
+            store.close()
+        assert run("ack", str(inc.id), "--undo", "--db", str(site.db)).exit_code == 0
+        assert incident_of(site.db, BOB).status == "resolved"
+        assert run("ack", str(inc.id), "--undo", "--db", str(site.db)).exit_code == 0
+        assert incident_of(site.db, BOB).status == "open"
+
     def test_nothing_to_undo(self, site: Site) -> None:
         """An open incident has no decision to undo: a usage error."""
         inc = incident_of(site.db, BOB)
