@@ -7,6 +7,7 @@ import io
 from rich.console import Console
 
 from kerio_watch.alerts.console import render_alerts
+from kerio_watch.alerts.render import evidence_lines, held_back_alert
 from kerio_watch.incidents.lifecycle import REACTIVATED
 from kerio_watch.severity import Severity
 from kerio_watch.values.alert import Alert
@@ -41,3 +42,15 @@ def test_escalation_steps_on_another_day_carry_their_date() -> None:
         "escalation: medium at 12:59:13, high at 13:18:48, critical at 2026-03-24 11:44:30, "
         "active again at 12:00:00, active again at 2026-03-26 21:21:02"
     ) in text
+
+
+def test_one_more_evidence_line_is_singular() -> None:
+    """``> ... 1 more evidence lines``; the other counts of what is left out too."""
+    lines = tuple(f"[23/Mar/2026 10:14:5{i}] line {i}" for i in range(4))
+    assert "  > ... 1 more evidence line\n" in _text([make_alert(evidence=lines)])
+    assert "  > ... 2 more evidence lines\n" in _text([make_alert(evidence=(*lines, "x"))])
+    assert evidence_lines(make_alert(evidence=lines), limit=3)[-1] == "... 1 more line"
+    assert evidence_lines(make_alert(evidence=lines), limit=2)[-1] == "... 2 more lines"
+    held = [make_alert(incident_id=i, id=f"{i}-1") for i in (1, 2)]
+    notice = held_back_alert("mail", held, 0.0, 3600.0, 1, None, limit=1)
+    assert notice.reasons[-1] == "... and 1 more incident"

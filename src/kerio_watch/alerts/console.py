@@ -95,8 +95,8 @@ def render_alerts(console: Console, alerts: Sequence[Alert], evidence: int = 3) 
             console.print(Text(f"  escalation: {_history(group)}", style="dim"))
         for line in last.evidence[:evidence]:
             console.print(Text("  > " + printable(line)[:300], style="dim"))
-        if len(last.evidence) > evidence:
-            console.print(
-                Text(f"  > ... {len(last.evidence) - evidence} more evidence lines", style="dim")
-            )
+        more = len(last.evidence) - evidence
+        if more > 0:
+            noun = "line" if more == 1 else "lines"
+            console.print(Text(f"  > ... {more} more evidence {noun}", style="dim"))
         console.print()
