@@ -79,6 +79,23 @@ class TestBenignAsks:
         assert incident_of(site.db, BOB).status == inc.status  # unchanged
         assert profile_json(site.db, BOB) == before
 
+    def test_hours_are_shown_as_the_hours_of_the_day_they_are(self, site: Site) -> None:
+        """``hours of the week (3): 8, 12, 17`` were hours of the day (odd_hours accepts
+        an hour on every day), shown as bare numbers under a wrong name."""
+        store = open_store(site.db)
+        try:
+            inc = store.incidents(key=BOB)[0]
+            inc.facts["hours"] = [8, 12, 23]
+            store.save_incidents([inc])
+        finally:
+            store.close()
+        result = run("ack", str(inc.id), "--benign", "--db", str(site.db), input="n\n")
+        assert result.exit_code == 0, result.output
+        assert "hours of the day, on any day (3): 08:00-09:00, 12:00-13:00, 23:00-24:00" in (
+            result.stdout
+        )
+        assert "week" not in result.stdout
+
     def test_yes_teaches_and_records_the_decision(self, site: Site) -> None:
         """Answered "y": taught, marked benign, kept with when, who, why and notes."""
         inc = incident_of(site.db, BOB)

@@ -156,6 +156,28 @@ class TestBenignConfirmAndUndo:
         )
         assert client.post("/incidents/999/undo", data={"csrf": csrf}).status_code == 404
 
+    def test_hours_read_as_hours_of_the_day(
+        self, client: FlaskClient, csrf: str, site: Site, hijack_id: int
+    ) -> None:
+        """The confirmation page and the decision history name what the hours are."""
+        store = open_store(site.db)
+        try:
+            inc = store.incident(hijack_id)
+            assert inc is not None
+            inc.facts["hours"] = [3, 4]
+            store.save_incidents([inc])
+        finally:
+            store.close()
+        page = client.get(f"/incidents/{hijack_id}/benign").data.decode()
+        assert "hours of the day, on any day" in page and "03:00-04:00, 04:00-05:00" in page
+        client.post(
+            f"/incidents/{hijack_id}/ack",
+            data={"decision": "benign", "csrf": csrf, "confirm": "yes", "override": "yes"},
+            headers=ORIGIN,
+        )
+        page = client.get(f"/incidents/{hijack_id}").data.decode()
+        assert "<dt>hours of the day, on any day</dt>" in page and "03:00-04:00" in page
+
     def test_a_decided_incident_is_not_decided_again(
         self, client: FlaskClient, csrf: str, site: Site, hijack_id: int
     ) -> None:

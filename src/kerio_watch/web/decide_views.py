@@ -30,7 +30,7 @@ from kerio_watch.incidents.ack import (
     undecided,
     undo,
 )
-from kerio_watch.incidents.teach import LABELS, describe
+from kerio_watch.incidents.teach import describe
 from kerio_watch.report.model import IncidentRow
 from kerio_watch.severity import Severity
 from kerio_watch.web.context import server_time, store, who, writer
@@ -57,7 +57,6 @@ def benign_confirm(incident_id: int) -> str | tuple[str, int]:
         inc=inc,
         row=IncidentRow.of(inc),
         lesson=preview(s, inc),
-        labels=LABELS,
         critical=inc.severity >= Severity.CRITICAL,
     )
 
