@@ -9,7 +9,7 @@ from typing import IO
 import click
 from rich.table import Table
 
-from kerio_watch.alerts.console import safe
+from kerio_watch.alerts.console import quoted, safe
 from kerio_watch.cli.common import find_logs, load, make_timebase
 from kerio_watch.cli.options import config_option, output_option, warn_deprecated
 from kerio_watch.cli.output import make_console, open_output, output_file_option
@@ -119,7 +119,8 @@ def parse(
             err.print(f"  {n:,} unparsed: {reason}", markup=False)
         if show_unparsed:
             for u in f.unparsed_samples:
-                err.print(f"  line {u.lineno}: {u.reason}: {printable(u.raw)[:500]}", markup=False)
+                line = quoted(u.raw, err.is_terminal)
+                err.print(f"  line {u.lineno}: {u.reason}: {line}", markup=False)
             rest = f.unparsed_total - len(f.unparsed_samples)
             if rest > 0:
                 err.print(

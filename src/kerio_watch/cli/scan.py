@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from kerio_watch.alerts.console import JsonLinesPrinter, render_alerts, safe
+from kerio_watch.alerts.console import JsonLinesPrinter, quoted, render_alerts, safe
 from kerio_watch.alerts.router import delivery_report
 from kerio_watch.cli.common import find_logs, load, make_timebase, parse_time
 from kerio_watch.cli.options import (
@@ -31,7 +31,7 @@ from kerio_watch.pipeline import AlertListener, Pipeline, RunStats
 from kerio_watch.pipeline.runner import Run, Wiring, build
 from kerio_watch.pipeline.timeguard import LISTED, Doubt
 from kerio_watch.severity import Severity
-from kerio_watch.sources.files import UNPARSED_SAMPLES, LogFile
+from kerio_watch.sources.files import MAX_LINE, UNPARSED_SAMPLES, LogFile
 from kerio_watch.store import default_db_path, open_store
 from kerio_watch.store.journal import Journal
 from kerio_watch.store.lock import WriterLock
@@ -141,6 +141,7 @@ def print_summary(
         doubts = pipeline.guard.by_path.get(f.path)
         extra += f", {doubts:,} with an implausible time" if doubts else ""
         dec = f", {f.decode_errors:,} not UTF-8" if f.decode_errors else ""
+        dec += f", {f.cut_lines:,} cut at {MAX_LINE:,} characters" if f.cut_lines else ""
         console.print(
             f"[dim]{safe(f.path)} ({f.log or 'mixed'}): {f.lines:,} lines"
             f"{': ' + kinds if kinds else ''}{extra}{dec}[/dim]",
@@ -168,7 +169,8 @@ def _print_unparsed(console: Console, f: LogFile) -> None:
     """A file's unparsed lines (the first :data:`UNPARSED_SAMPLES` are kept)."""
     for u in f.unparsed_samples:
         console.print(
-            f"  [yellow]unparsed[/yellow] line {u.lineno}: {safe(u.reason)}: {safe(u.raw[:300])}",
+            f"  [yellow]unparsed[/yellow] line {u.lineno}: {safe(u.reason)}: "
+            f"{escape(quoted(u.raw, console.is_terminal))}",
             highlight=False,
         )
     rest = f.unparsed_total - len(f.unparsed_samples)
@@ -198,7 +200,7 @@ def _print_implausible(
     for d in listed:
         console.print(
             f"  [yellow]implausible[/yellow] {safe(d.path)} line {d.lineno}: {safe(d.reason)}: "
-            f"{safe(d.raw[:300])}",
+            f"{escape(quoted(d.raw, console.is_terminal))}",
             highlight=False,
         )
     rest = total - len(listed)

@@ -50,6 +50,8 @@ SAMPLES = 20
 """Implausible lines kept over runs (saved) for ``kerio-watch status``."""
 LISTED = 200
 """Implausible lines of one run kept for the scan summary (``--show-unparsed``)."""
+KEPT_CHARS = 500
+"""Characters kept of an implausible line (``…`` marks a cut)."""
 MAX_WAITING = 1000
 """Lines that may wait for agreement (the oldest is set aside beyond)."""
 _NEVER = 2**62
@@ -195,7 +197,8 @@ class TimeGuard:
         """Count an implausible line and keep it as a sample."""
         self.implausible += 1
         self.by_path[path] += 1
-        doubt = Doubt(path, lineno, ts, reason, raw[:500])
+        kept = raw if len(raw) <= KEPT_CHARS else raw[: KEPT_CHARS - 1] + "…"
+        doubt = Doubt(path, lineno, ts, reason, kept)
         self.samples.append(doubt)
         if len(self.found) < LISTED:
             self.found.append(doubt)
