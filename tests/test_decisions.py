@@ -79,6 +79,23 @@ class TestBenignAsks:
         assert incident_of(site.db, BOB).status == inc.status  # unchanged
         assert profile_json(site.db, BOB) == before
 
+    def test_hours_are_shown_as_the_hours_of_the_day_they_are(self, site: Site) -> None:
+        """``hours of the week (3): 8, 12, 17`` were hours of the day (odd_hours accepts
+        an hour on every day), shown as bare numbers under a wrong name."""
+        store = open_store(site.db)
+        try:
+            inc = store.incidents(key=BOB)[0]
+            inc.facts["hours"] = [8, 12, 23]
+            store.save_incidents([inc])
+        finally:
+            store.close()
+        result = run("ack", str(inc.id), "--benign", "--db", str(site.db), input="n\n")
+        assert result.exit_code == 0, result.output
+        assert "hours of the day, on any day (3): 08:00-09:00, 12:00-13:00, 23:00-24:00" in (
+            result.stdout
+        )
+        assert "week" not in result.stdout
+
     def test_yes_teaches_and_records_the_decision(self, site: Site) -> None:
         """Answered "y": taught, marked benign, kept with when, who, why and notes."""
         inc = incident_of(site.db, BOB)
@@ -178,6 +195,51 @@ class TestUndo:
         """Resolved too early: undo reopens it."""
         inc = incident_of(site.db, BOB)
         assert run("ack", str(inc.id), "--resolve", "--db", str(site.db)).exit_code == 0
+        assert run("ack", str(inc.id), "--undo", "--db", str(site.db)).exit_code == 0
+        assert incident_of(site.db, BOB).status == "open"
+
+    def test_a_decided_incident_is_not_decided_again(self, site: Site) -> None:
+        """``--resolve`` twice was accepted as a second decision; ``--undo`` then undid it,
+        reopening the incident while the history still showed the first resolve in force,
+        and the next ``--undo`` found nothing to undo. One decision is in force at a time:
+        the second is refused and names the first, and one undo reopens the incident."""
+        inc = incident_of(site.db, BOB)
+        db = str(site.db)
+        before = profile_json(site.db, BOB)
+        assert run("ack", str(inc.id), "--resolve", "--db", db).exit_code == 0
+        for again in (["--resolve", "--why", "pw changed"], ["--benign", "--yes"]):
+            refused = run("ack", str(inc.id), *again, "--db", db)
+            assert refused.exit_code == ExitStatus.USAGE, refused.output
+            assert f"incident {inc.id} is already resolved (decision " in refused.stderr
+            assert f"ack {inc.id} --undo" in refused.stderr
+            assert "teaches" not in refused.stdout  # refused before the lesson is shown
+        assert profile_json(site.db, BOB) == before
+        undone = run("ack", str(inc.id), "--undo", "--db", db)
+        assert undone.exit_code == 0, undone.output
+        assert incident_of(site.db, BOB).status == "open"
+        store = open_store(site.db, readonly=True)
+        try:
+            history = store.decisions(inc.id)
+        finally:
+            store.close()
+        assert [(d.decision, d.active) for d in history] == [("resolved", False), ("undo", False)]
+        twice = run("ack", str(inc.id), "--undo", "--db", db)
+        assert twice.exit_code == ExitStatus.USAGE and "no decision to undo" in twice.stderr
+
+    def test_undo_returns_to_an_older_decision_still_in_force(self, site: Site) -> None:
+        """A history from before the refusal may hold two decisions in force: undoing the
+        newer one leaves the incident as the older one decided, not open."""
+        from kerio_watch.values.decision import Decision  # noqa: PLC0415
+
+        inc = incident_of(site.db, BOB)
+        assert run("ack", str(inc.id), "--resolve", "--db", str(site.db)).exit_code == 0
+        store = open_store(site.db)
+        try:
+            store.add_decision(Decision(inc.id, "resolved", 0.0, "root", "pw changed"))
+        finally:
+            store.close()
+        assert run("ack", str(inc.id), "--undo", "--db", str(site.db)).exit_code == 0
+        assert incident_of(site.db, BOB).status == "resolved"
         assert run("ack", str(inc.id), "--undo", "--db", str(site.db)).exit_code == 0
         assert incident_of(site.db, BOB).status == "open"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -10,8 +11,12 @@ from typing import cast
 
 import pytest
 from click.testing import Result
+from rich.console import Console
 
+from kerio_watch.cli.scan import _print_implausible
 from kerio_watch.exitcodes import ExitStatus
+from kerio_watch.pipeline.timeguard import KEPT_CHARS, LISTED, Doubt, TimeGuard
+from kerio_watch.sources.files import MAX_LINE
 from logtools import recv_line, sent_line
 
 T0 = dt.datetime(2026, 3, 10, 10, 0, 0)  # local time, site at UTC+1
@@ -379,7 +384,7 @@ def test_shared_samples_scan_cleanly(cli: Callable[..., Result]) -> None:
     """Every public sample log is read with nothing left unparsed."""
     result = cli("scan", str(SHARED_SAMPLES))
     assert result.exit_code == 0, result.output
-    assert "unparsed" not in result.stderr
+    assert " unparsed" not in result.stderr.replace("--show-unparsed lists", "")
 
 
 def test_syslog_server_file(tmp_path: Path, cli: Callable[..., Result]) -> None:
@@ -412,6 +417,58 @@ def test_unparsed_lines_are_shown_inert(tmp_path: Path, cli: Callable[..., Resul
     assert result.exit_code == 0
     assert "[bold red]pwned[/]" in result.stderr.replace("\n", "")
     assert "\x1b" not in result.stderr
+
+
+def test_unparsed_lines_not_listed_are_counted(tmp_path: Path, cli: Callable[..., Result]) -> None:
+    """A listing cut short says how many it left out, and how to see them."""
+    path = tmp_path / "security.log"
+    good = "[17/May/2017 19:43:42] Failed SMTP login from 212.92.127.112 with SASL method LOGIN.\n"
+    path.write_text(good + "".join(f"[17/May/2017 19:43:43] junk {i}\n" for i in range(205)))
+    plain = cli("scan", str(path))
+    assert "205 unparsed" in plain.stderr
+    assert "(--show-unparsed lists the unparsed lines)" in plain.stderr
+    listed = cli("scan", "--show-unparsed", "--db", str(tmp_path / "b.db"), str(path))
+    assert listed.stderr.count("  unparsed line ") == 200
+    assert "  ... and 5 more unparsed, not kept (the first 200 of a file are;" in listed.stderr
+    parsed = cli("parse", "--show-unparsed", str(path))
+    assert "  ... and 5 more, not kept (the first 200 of a file are;" in parsed.stderr
+
+
+def test_quoted_lines_are_whole_off_a_terminal(tmp_path: Path, cli: Callable[..., Result]) -> None:
+    """An unparsed line of 1,000 characters is listed whole (it was cut at 300); one
+    longer than a line kerio-watch reads is cut when read, and the summary counts it."""
+    path = tmp_path / "security.log"
+    good = "[17/May/2017 19:43:42] Failed SMTP login from 212.92.127.112 with SASL method LOGIN.\n"
+    long = "[17/May/2017 19:43:43] junk " + "y" * 1000
+    huge = "[17/May/2017 19:43:44] junk " + "z" * (MAX_LINE + 10)
+    path.write_text(good + long + "\n" + huge + "\n")
+    result = cli("scan", "--show-unparsed", str(path))
+    assert long in result.stderr
+    assert "z" * (MAX_LINE - 28) in result.stderr and "z" * (MAX_LINE - 27) not in result.stderr
+    assert f", 1 cut at {MAX_LINE:,} characters" in result.stderr
+
+
+def test_a_long_implausible_line_is_kept_cut_visibly() -> None:
+    """What is kept of a line set aside is bounded, and a cut shows."""
+    guard = TimeGuard(3600, 86400)
+    guard.note("mail.log", 7, 0, "ahead", "x" * (KEPT_CHARS + 1))
+    guard.note("mail.log", 8, 0, "ahead", "y" * KEPT_CHARS)
+    cut, whole = guard.found
+    assert cut.raw == "x" * (KEPT_CHARS - 1) + "…" and whole.raw == "y" * KEPT_CHARS
+
+
+def test_implausible_lines_beyond_those_kept() -> None:
+    """More implausible lines than a run keeps: the summary says how many it cannot list."""
+    found = [Doubt("mail.log", i, 0, "ahead", f"line {i}") for i in range(LISTED)]
+    out = io.StringIO()
+    console = Console(file=out, width=200)
+    _print_implausible(console, LISTED + 50, found, show_unparsed=False)
+    assert f"  ... and {LISTED + 47:,} more (--show-unparsed lists the first {LISTED:,})" in (
+        out.getvalue()
+    )
+    out.truncate(0)
+    _print_implausible(console, LISTED + 50, found, show_unparsed=True)
+    assert f"  ... and 50 more not kept (the first {LISTED:,} of a run are)" in out.getvalue()
 
 
 def test_demo_end_to_end(tmp_path: Path, cli: Callable[..., Result]) -> None:

@@ -101,3 +101,12 @@ def test_configured_zone_round_trip(when: dt.datetime) -> None:
     local = int(when.replace(tzinfo=dt.UTC).timestamp())
     tb = Timebase(BERLIN)
     assert tb.localize(tb.to_utc(local)).replace(tzinfo=None) == when
+
+
+def test_the_count_of_queue_ids_has_a_thousands_separator() -> None:
+    """``inferred from 16365 Queue-IDs`` stood out among the summary's ``148,048 lines``."""
+    tb = Timebase(None)
+    base = local_seconds("[28/Mar/2026 12:00:00]")
+    for i in range(1234):
+        tb.observe_queue_id(f"{base + i - 3600:08x}-{i:08x}", base + i)
+    assert tb.describe().endswith("inferred from 1,234 Queue-IDs")

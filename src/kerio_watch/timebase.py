@@ -248,7 +248,7 @@ class Timebase:
                 f"UTC offset {shown} stored in the state database (inferred from Queue-IDs "
                 "by an earlier scan; these logs have none)"
             )
-        return f"UTC offset {shown} inferred from {self.seen_queue_ids} Queue-IDs"
+        return f"UTC offset {shown} inferred from {self.seen_queue_ids:,} Queue-IDs"
 
 
 def _format_offset(seconds: int) -> str:

@@ -122,6 +122,7 @@ class TestManyAddresses:
         (s,) = signals  # fires at the fifth, once
         assert s.rule == RULE_MANY_IPS and "5 outside networks (5 addresses)" in s.summary
         assert s.facts["hosts"] == ips[:5]
+        assert s.summary.endswith("; none on any day before")  # was "at most 0 a day before"
 
     def test_a_hotel_handing_out_addresses_is_one_place(self) -> None:
         """Six addresses of one /24 (a hotel's DHCP pool) are one network, not six."""

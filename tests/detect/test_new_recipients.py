@@ -153,3 +153,19 @@ class TestNewRecipients:
         signals = feed(p, spray)
         assert rules(signals) == {RULE}
         assert "all new to it (100%), 0 in domains it never wrote to" in signals[-1].summary
+
+
+class TestWording:
+    def test_a_share_of_new_recipients_reads_as_english(self) -> None:
+        """``11 of new to it (79%)`` said nothing of what the 11 were of."""
+        p = _settled()
+        known = [
+            recv(at(22, "08:00") + 60 * i, to=(f"contact{i}@partner{i % 5}.test",))
+            for i in range(3)
+        ]
+        signals = feed(p, known + _strangers(22, 12, step=600))
+        assert rules(signals) == {RULE}
+        s = signals[-1]
+        assert (
+            "wrote to 13 outside recipients within 3 hours: 10 of them new to it (77%)" in s.summary
+        )

@@ -92,7 +92,7 @@ class TestOneFarFutureLine:
         db = str(tmp_path / "state.db")
 
         one = run("scan", "--db", db, "--config", config, "--format", "jsonl", str(first))
-        assert "1 lines had an implausible time and were set aside" in one.stderr
+        assert "1 line had an implausible time and was set aside" in one.stderr
         assert "line 301: dated after its file was last written" in one.stderr
         two = run("scan", "--db", db, "--config", config, "--format", "jsonl", str(full))
         ref_db = str(tmp_path / "clean.db")
@@ -109,6 +109,24 @@ class TestOneFarFutureLine:
         assert alerts(one) + alerts(two) == alerts(ref)
         assert any(rule == "kerio.mail.from_external" for _, rule, _ in alerts(two))
         assert activity_rows(Path(db)) == activity_rows(Path(ref_db))
+
+    def test_the_summary_says_how_many_it_does_not_list(self, tmp_path: Path) -> None:
+        """``7 lines had an implausible time`` listed 3 and said nothing of the other 4."""
+        folder = write_site(tmp_path / "logs")
+        path = folder / "mail.log"
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for at_ in range(420, 299, -20):  # apart: seven glitches, not a clock moved
+            recv = next(line for line in lines[at_:] if " Recv: " in line)
+            lines.insert(at_, FUTURE + recv[22:])
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        db = str(tmp_path / "state.db")
+        short = run("scan", "--db", db, "--format", "jsonl", str(folder)).stderr
+        assert "7 lines had an implausible time and were set aside" in short
+        assert short.count("  implausible ") == 3
+        assert "  ... and 4 more (--show-unparsed lists them all)" in short
+        db = str(tmp_path / "again.db")
+        full = run("scan", "--db", db, "--format", "jsonl", "--show-unparsed", str(folder)).stderr
+        assert full.count("  implausible ") == 7 and "more" not in full
 
     def test_status_shows_the_line_set_aside(self, tmp_path: Path) -> None:
         """``status`` lists what was set aside, with file, line and reason."""
@@ -320,7 +338,7 @@ def test_copy_keeps_working(tmp_path: Path) -> None:
     shutil.copytree(folder, copy)
     db = str(tmp_path / "s.db")
     result = run("scan", "--db", db, str(copy))
-    assert "1 lines had an implausible time" in result.stderr
+    assert "1 line had an implausible time" in result.stderr
 
 
 def test_follow_sets_the_line_aside_and_goes_on(tmp_path: Path, logs: Path, follow: Follow) -> None:

@@ -156,6 +156,61 @@ class TestBenignConfirmAndUndo:
         )
         assert client.post("/incidents/999/undo", data={"csrf": csrf}).status_code == 404
 
+    def test_hours_read_as_hours_of_the_day(
+        self, client: FlaskClient, csrf: str, site: Site, hijack_id: int
+    ) -> None:
+        """The confirmation page and the decision history name what the hours are."""
+        store = open_store(site.db)
+        try:
+            inc = store.incident(hijack_id)
+            assert inc is not None
+            inc.facts["hours"] = [3, 4]
+            store.save_incidents([inc])
+        finally:
+            store.close()
+        page = client.get(f"/incidents/{hijack_id}/benign").data.decode()
+        assert "hours of the day, on any day" in page and "03:00-04:00, 04:00-05:00" in page
+        client.post(
+            f"/incidents/{hijack_id}/ack",
+            data={"decision": "benign", "csrf": csrf, "confirm": "yes", "override": "yes"},
+            headers=ORIGIN,
+        )
+        page = client.get(f"/incidents/{hijack_id}").data.decode()
+        assert "<dt>hours of the day, on any day</dt>" in page and "03:00-04:00" in page
+
+    def test_a_decided_incident_is_not_decided_again(
+        self, client: FlaskClient, csrf: str, site: Site, hijack_id: int
+    ) -> None:
+        """A Resolved form sent twice (or from a stale page) made a second decision in
+        force under the first; one undo then reopened the incident with the first still
+        shown in force. Now the second is a 409 naming the first, like ``ack``."""
+        url = f"/incidents/{hijack_id}"
+        form = {"decision": "resolved", "csrf": csrf, "why": "password changed"}
+        assert client.post(f"{url}/ack", data=form, headers=ORIGIN).status_code == 302
+        again = client.post(f"{url}/ack", data=form | {"why": "again"}, headers=ORIGIN)
+        assert again.status_code == 409
+        said = again.data.decode()
+        assert f"incident {hijack_id} is already resolved (decision " in said
+        assert "undo it first" in said
+        benign = client.post(
+            f"{url}/ack",
+            data={"decision": "benign", "csrf": csrf, "confirm": "yes", "override": "yes"},
+            headers=ORIGIN,
+        )
+        assert benign.status_code == 409
+        assert client.get(f"{url}/benign").status_code == 409
+        assert status_of(site.db, hijack_id) == "resolved"
+        assert client.post(f"{url}/undo", data={"csrf": csrf}, headers=ORIGIN).status_code == 302
+        assert status_of(site.db, hijack_id) == "open"
+        store = open_store(site.db, readonly=True)
+        try:
+            history = store.decisions(hijack_id)
+        finally:
+            store.close()
+        assert [(d.decision, d.active) for d in history] == [("resolved", False), ("undo", False)]
+        nothing = client.post(f"{url}/undo", data={"csrf": csrf}, headers=ORIGIN)
+        assert nothing.status_code == 409
+
 
 class TestWhatToDoNow:
     def test_the_steps_name_the_account_and_the_address(

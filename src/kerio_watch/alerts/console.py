@@ -12,6 +12,7 @@ from rich.text import Text
 from kerio_watch.incidents import playbook
 from kerio_watch.incidents.lifecycle import REACTIVATED
 from kerio_watch.severity import Severity
+from kerio_watch.sources.files import MAX_LINE
 from kerio_watch.textsafe import json_text, printable
 from kerio_watch.values.alert import Alert
 
@@ -47,14 +48,44 @@ def safe(text: str | None) -> str:
     return escape(printable(text))
 
 
+TERMINAL_LINE = 300
+"""A log line quoted on a terminal is cut at this many characters (ending in ``…``)."""
+
+
+def quoted(line: str, terminal: bool) -> str:
+    r"""A log line for text output, printable. On a terminal at most
+    :data:`TERMINAL_LINE` characters, ``…`` marking a cut, so an alert stays readable;
+    anywhere else (a pipe, a file, cron's mail) whole, up to :data:`MAX_LINE`, the most
+    of a line kerio-watch reads (a longer one was cut when read, and counted).
+
+    >>> quoted("x" * 400, terminal=True)[-3:], len(quoted("x" * 400, terminal=True))
+    ('xx…', 300)
+    >>> len(quoted("x" * 400, terminal=False)), quoted("a\x1b[2Jb", terminal=False)
+    (400, 'a\\x1b[2Jb')
+    """
+    text = printable(line[:MAX_LINE])
+    if terminal and len(text) > TERMINAL_LINE:
+        return text[: TERMINAL_LINE - 1] + "…"
+    return text
+
+
 def _history(group: Sequence[Alert]) -> str:
-    """``medium at 02:01:48, critical at 02:01:48, active again 2026-03-26 21:21:02``."""
-    return ", ".join(
-        f"active again {a.time[:10]} {a.time[11:19]}"
-        if a.status == REACTIVATED
-        else f"{a.severity.label} at {a.time[11:19]}"
-        for a in group
-    )
+    """How an incident's alerts went, oldest first: each step's time of day, with its
+    date when it falls on another day than the step before (the first alert's date is
+    given with it elsewhere).
+
+    ``medium at 23:58:02, critical at 2026-03-24 00:01:48, active again at 2026-03-26
+    21:21:02``
+    """
+    steps = []
+    day = ""
+    for a in sorted(group, key=lambda a: a.ts):
+        date, clock = a.time[:10], a.time[11:19]
+        when = clock if date == day or not day else f"{date} {clock}"
+        day = date
+        what = "active again" if a.status == REACTIVATED else a.severity.label
+        steps.append(f"{what} at {when}")
+    return ", ".join(steps)
 
 
 def render_alerts(console: Console, alerts: Sequence[Alert], evidence: int = 3) -> None:
@@ -85,9 +116,9 @@ def render_alerts(console: Console, alerts: Sequence[Alert], evidence: int = 3) 
         if len(group) > 1:
             console.print(Text(f"  escalation: {_history(group)}", style="dim"))
         for line in last.evidence[:evidence]:
-            console.print(Text("  > " + printable(line)[:300], style="dim"))
-        if len(last.evidence) > evidence:
-            console.print(
-                Text(f"  > ... {len(last.evidence) - evidence} more evidence lines", style="dim")
-            )
+            console.print(Text("  > " + quoted(line, console.is_terminal), style="dim"))
+        more = len(last.evidence) - evidence
+        if more > 0:
+            noun = "line" if more == 1 else "lines"
+            console.print(Text(f"  > ... {more} more evidence {noun}", style="dim"))
         console.print()

@@ -87,8 +87,9 @@ def one_line(alert: Alert) -> str:
 def evidence_lines(alert: Alert, limit: int = EVIDENCE_LINES) -> list[str]:
     """Up to ``limit`` evidence lines, printable and bounded, plus a "more" line."""
     lines = [printable(line)[:LINE_LIMIT] for line in alert.evidence[:limit]]
-    if len(alert.evidence) > limit:
-        lines.append(f"... {len(alert.evidence) - limit} more lines")
+    more = len(alert.evidence) - limit
+    if more > 0:
+        lines.append(f"... {more} more {'line' if more == 1 else 'lines'}")
     return lines
 
 
@@ -201,8 +202,9 @@ def _held_reasons(held: Sequence[Alert], limit: int) -> tuple[int, list[str]]:
         f"{a.severity.label.upper()} {who(a)}: {headline(a)} (incident #{a.incident_id})"
         for a in ordered[:limit]
     ]
-    if len(ordered) > limit:
-        reasons.append(f"... and {len(ordered) - limit} more incidents")
+    more = len(ordered) - limit
+    if more > 0:
+        reasons.append(f"... and {more} more {'incident' if more == 1 else 'incidents'}")
     return len(latest), reasons
 
 

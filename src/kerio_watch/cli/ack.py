@@ -3,7 +3,8 @@
 ``--benign`` shows exactly what it would teach the account's baseline and asks before
 teaching it; on a critical incident it is refused without ``--override-critical``.
 Every decision is kept with when, who, why and notes (``kerio-watch incidents show``);
-``--undo`` removes exactly what the latest decision taught and reopens the incident.
+``--undo`` removes exactly what the latest decision taught and reopens the incident. An
+incident already benign or resolved is not decided again: undo that decision first.
 """
 
 from __future__ import annotations
@@ -21,10 +22,11 @@ from kerio_watch.detect.direct_smtp import KEY_PREFIX as MACHINE_KEY
 from kerio_watch.errors import UsageError
 from kerio_watch.incidents.ack import (
     AckResult,
+    AlreadyDecided,
     CriticalRefused,
     acknowledge,
-    find,
     preview,
+    undecided,
     undo,
 )
 from kerio_watch.incidents.teach import Lesson, describe
@@ -100,7 +102,7 @@ def _confirmed(yes: bool) -> bool:
 def _benign(
     store: Store, incident_id: int, yes: bool, override: bool, note: Note
 ) -> AckResult | None:
-    inc = find(store, incident_id)
+    inc = undecided(store, incident_id)
     _show_lesson(inc, preview(store, inc))
     if inc.severity >= Severity.CRITICAL and not override:
         raise CriticalRefused(
@@ -182,6 +184,8 @@ def ack(
             result = _benign(store, incident_id, yes, override_critical, note)
         else:
             result = acknowledge(store, incident_id, decision, why=why, notes=notes, by=note.by)
+    except AlreadyDecided as exc:
+        raise AlreadyDecided(f"{exc}: {invocation()} ack {incident_id} --undo") from None
     finally:
         store.close()
     if result is not None:

@@ -13,7 +13,7 @@ import click
 from rich.console import Console
 
 from kerio_watch import native
-from kerio_watch.alerts.console import alert_json, render_alerts
+from kerio_watch.alerts.console import alert_json, quoted, render_alerts
 from kerio_watch.alerts.router import Router
 from kerio_watch.cli.common import load
 from kerio_watch.cli.options import (
@@ -391,7 +391,7 @@ def _print_implausible(console: Console, samples: list[dict[str, Any]]) -> None:
     for d in samples:
         console.print(
             f"  implausible: {printable(str(d.get('path')))} line {d.get('lineno')}: "
-            f"{printable(str(d.get('reason')))}: {printable(str(d.get('raw')))[:200]}",
+            f"{printable(str(d.get('reason')))}: {quoted(str(d.get('raw')), console.is_terminal)}",
             markup=False,
             soft_wrap=True,
         )

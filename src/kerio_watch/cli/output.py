@@ -3,8 +3,9 @@
 On a terminal, rich lays text out for the terminal's width. Anywhere else (a pipe, a
 file, cron's mail) nothing is hard-wrapped and nothing is cut: a line is as long as
 its content, so ``grep`` finds whole lines and identifiers are never split or
-shortened with an ellipsis. Rules (the ``----- title -----`` lines) keep a readable
-width there.
+shortened with an ellipsis; quoted log lines are whole up to what kerio-watch reads of
+a line (:func:`kerio_watch.alerts.console.quoted`). Rules (the ``----- title -----``
+lines) keep a readable width there.
 """
 
 from __future__ import annotations

@@ -9,14 +9,14 @@ from typing import IO
 import click
 from rich.table import Table
 
-from kerio_watch.alerts.console import safe
+from kerio_watch.alerts.console import quoted, safe
 from kerio_watch.cli.common import find_logs, load, make_timebase
 from kerio_watch.cli.options import config_option, output_option, warn_deprecated
 from kerio_watch.cli.output import make_console, open_output, output_file_option
 from kerio_watch.events import Event, MessageReceived, Unparsed
 from kerio_watch.formats import build_parsers
 from kerio_watch.formats.base import Parser
-from kerio_watch.sources.files import LogFile, Record, merged_records
+from kerio_watch.sources.files import UNPARSED_SAMPLES, LogFile, Record, merged_records
 from kerio_watch.textsafe import printable
 from kerio_watch.timebase import Timebase
 
@@ -119,7 +119,15 @@ def parse(
             err.print(f"  {n:,} unparsed: {reason}", markup=False)
         if show_unparsed:
             for u in f.unparsed_samples:
-                err.print(f"  line {u.lineno}: {u.reason}: {printable(u.raw)[:500]}", markup=False)
+                line = quoted(u.raw, err.is_terminal)
+                err.print(f"  line {u.lineno}: {u.reason}: {line}", markup=False)
+            rest = f.unparsed_total - len(f.unparsed_samples)
+            if rest > 0:
+                err.print(
+                    f"  ... and {rest:,} more, not kept (the first {UNPARSED_SAMPLES:,} of a "
+                    "file are; the counts by reason above include them)",
+                    markup=False,
+                )
     err.print(timebase.describe(), markup=False)
 
 

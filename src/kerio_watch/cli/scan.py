@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from kerio_watch.alerts.console import JsonLinesPrinter, render_alerts, safe
+from kerio_watch.alerts.console import JsonLinesPrinter, quoted, render_alerts, safe
 from kerio_watch.alerts.router import delivery_report
 from kerio_watch.cli.common import find_logs, load, make_timebase, parse_time
 from kerio_watch.cli.options import (
@@ -29,8 +29,9 @@ from kerio_watch.gcpace import paced_collection
 from kerio_watch.native.reader import scan_records
 from kerio_watch.pipeline import AlertListener, Pipeline, RunStats
 from kerio_watch.pipeline.runner import Run, Wiring, build
+from kerio_watch.pipeline.timeguard import LISTED, Doubt
 from kerio_watch.severity import Severity
-from kerio_watch.sources.files import LogFile
+from kerio_watch.sources.files import MAX_LINE, UNPARSED_SAMPLES, LogFile
 from kerio_watch.store import default_db_path, open_store
 from kerio_watch.store.journal import Journal
 from kerio_watch.store.lock import WriterLock
@@ -132,39 +133,27 @@ def _scan(
 def print_summary(
     console: Console, files: list[LogFile], stats: RunStats, pipeline: Pipeline, show_unparsed: bool
 ) -> None:
-    """The per-run summary on stderr."""
+    """The per-run summary on stderr. A listing cut short says how many it left out and
+    how to see them."""
     for f in files:
         kinds = ", ".join(f"{n:,} {k}" for k, n in f.events.most_common())
         extra = f", {f.unparsed_total:,} unparsed" if f.unparsed_total else ""
         doubts = pipeline.guard.by_path.get(f.path)
         extra += f", {doubts:,} with an implausible time" if doubts else ""
         dec = f", {f.decode_errors:,} not UTF-8" if f.decode_errors else ""
+        dec += f", {f.cut_lines:,} cut at {MAX_LINE:,} characters" if f.cut_lines else ""
         console.print(
             f"[dim]{safe(f.path)} ({f.log or 'mixed'}): {f.lines:,} lines"
             f"{': ' + kinds if kinds else ''}{extra}{dec}[/dim]",
             highlight=False,
         )
         if show_unparsed:
-            for u in f.unparsed_samples:
-                console.print(
-                    f"  [yellow]unparsed[/yellow] line {u.lineno}: {safe(u.reason)}: "
-                    f"{safe(u.raw[:300])}",
-                    highlight=False,
-                    markup=True,
-                )
+            _print_unparsed(console, f)
+    if not show_unparsed and any(f.unparsed_total for f in files):
+        console.print("[dim](--show-unparsed lists the unparsed lines)[/dim]")
     console.print(f"[dim]{escape(pipeline.timebase.describe())}[/dim]", highlight=False)
     if stats.implausible:
-        console.print(
-            f"[yellow]{stats.implausible:,} lines had an implausible time and were set aside: "
-            "not processed, so they move no watermark, pruning or report period "
-            "(a clock glitch or a damaged line; see \\[state] future_hours)[/yellow]"
-        )
-        for d in pipeline.guard.found[: None if show_unparsed else 3]:
-            console.print(
-                f"  [yellow]implausible[/yellow] {safe(d.path)} line {d.lineno}: {safe(d.reason)}: "
-                f"{safe(d.raw[:300])}",
-                highlight=False,
-            )
+        _print_implausible(console, stats.implausible, pipeline.guard.found, show_unparsed)
     if stats.already_seen:
         console.print(
             f"[dim]{stats.already_seen:,} lines were already processed by an earlier "
@@ -174,6 +163,56 @@ def print_summary(
         f"[dim]{stats.alerts} alerts ({stats.reported} reported), "
         f"{open_incidents(pipeline)}, state in {safe(str(pipeline.store.path))}[/dim]"
     )
+
+
+def _print_unparsed(console: Console, f: LogFile) -> None:
+    """A file's unparsed lines (the first :data:`UNPARSED_SAMPLES` are kept)."""
+    for u in f.unparsed_samples:
+        console.print(
+            f"  [yellow]unparsed[/yellow] line {u.lineno}: {safe(u.reason)}: "
+            f"{escape(quoted(u.raw, console.is_terminal))}",
+            highlight=False,
+        )
+    rest = f.unparsed_total - len(f.unparsed_samples)
+    if rest > 0:
+        console.print(
+            f"  ... and {rest:,} more unparsed, not kept (the first {UNPARSED_SAMPLES:,} "
+            "of a file are; kerio-watch parse FILE counts them by reason)",
+            highlight=False,
+        )
+
+
+def _print_implausible(
+    console: Console, total: int, found: Sequence[Doubt], show_unparsed: bool
+) -> None:
+    """The lines set aside for their time: three, or with --show-unparsed every one kept."""
+    lines = (
+        "1 line had an implausible time and was"
+        if total == 1
+        else (f"{total:,} lines had an implausible time and were")
+    )
+    console.print(
+        f"[yellow]{lines} set aside: "
+        "not processed, so they move no watermark, pruning or report period "
+        "(a clock glitch or a damaged line; see \\[state] future_hours)[/yellow]"
+    )
+    listed = found if show_unparsed else found[:3]
+    for d in listed:
+        console.print(
+            f"  [yellow]implausible[/yellow] {safe(d.path)} line {d.lineno}: {safe(d.reason)}: "
+            f"{escape(quoted(d.raw, console.is_terminal))}",
+            highlight=False,
+        )
+    rest = total - len(listed)
+    if rest <= 0:
+        return
+    if show_unparsed:
+        how = f"not kept (the first {LISTED:,} of a run are)"
+    elif total <= len(found):
+        how = "(--show-unparsed lists them all)"
+    else:
+        how = f"(--show-unparsed lists the first {len(found):,})"
+    console.print(f"  ... and {rest:,} more {how}", highlight=False)
 
 
 def open_incidents(pipeline: Pipeline) -> str:
@@ -200,7 +239,11 @@ def open_incidents(pipeline: Pipeline) -> str:
     type=severity_choice(),
     help="Exit with status 4 if any reported alert is at or above this severity.",
 )
-@click.option("--show-unparsed", is_flag=True, help="List the lines no parser understood.")
+@click.option(
+    "--show-unparsed",
+    is_flag=True,
+    help="List the lines no parser understood and those set aside for an implausible time.",
+)
 @click.option(
     "--no-sinks",
     is_flag=True,

@@ -350,9 +350,7 @@ class AuthDetector(SavedState):
 
     def _many_ips(self, ev: LoginSucceeded) -> Signal | None:
         user, ts = ev.user, ev.ts
-        seen = self.logins.get(user)
-        if seen is None:
-            seen = self.logins[user] = {}
+        seen = self.logins.setdefault(user, {})
         seen[ev.source] = ts
         if len(seen) < self.min_ips:
             return None
@@ -365,10 +363,11 @@ class AuthDetector(SavedState):
             return None
         if not self.recent.due((RULE_MANY_IPS, user), ts, n.bit_length()):
             return None
+        before = f"at most {usual:,} a day before" if usual else "none on any day before"
         summary = printable(
             f"{user} logged in from {count(n, 'outside network')} ({len(seen):,} addresses) "
             f"within a day (latest {self.ctx.describe_host(ev.source)} via {ev.protocol}); "
-            f"at most {usual:,} a day before"
+            f"{before}"
         )
         return Signal(
             RULE_MANY_IPS,

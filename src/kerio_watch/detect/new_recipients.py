@@ -275,7 +275,7 @@ class NewRecipientsDetector(SavedState):
             scope = f"from addresses it never sent from (latest {self.ctx.describe_host(host)})"
         else:
             scope = f"from {self.ctx.describe_host(host)}, an address it never sent from"
-        everyone = "all" if new == total else f"{new:,} of"
+        everyone = "all" if new == total else f"{new:,} of them"
         where = "domains nobody here writes to" if warmup else "domains it never wrote to"
         usual = "this site's accounts usually write to" if warmup else "usually"
         summary = (

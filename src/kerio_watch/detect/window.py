@@ -245,13 +245,24 @@ def number(x: float) -> str:
 
 
 def percent(x: float) -> str:
-    """``0.034`` -> ``"3%"``, small shares with one decimal.
+    """``0.034`` -> ``"3%"``: whole percents, shares under 1% with one decimal, and
+    nothing that reads as another value (a share above 0 is never ``0.0%``, one below
+    1 never ``100%``, and 0.996% is ``1%`` like 1%).
 
-    >>> percent(0.034), percent(0.004)
-    ('3%', '0.4%')
+    >>> percent(0.034), percent(0.004), percent(0.00996), percent(0.01), percent(0)
+    ('3%', '0.4%', '1%', '1%', '0%')
+    >>> percent(0.0002), percent(0.998), percent(1.0)
+    ('under 0.1%', 'over 99%', '100%')
     """
     p = 100 * x
-    return f"{p:.0f}%" if p >= 1 or p == 0 else f"{p:.1f}%"
+    if p <= 0 or p >= 100:
+        return f"{p:.0f}%"
+    if p < 0.05:
+        return "under 0.1%"
+    if p >= 99.5:
+        return "over 99%"
+    tenth = round(p, 1)
+    return f"{tenth:.1f}%" if tenth < 1 else f"{p:.0f}%"
 
 
 class Expiring(Protocol):

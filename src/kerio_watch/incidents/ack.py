@@ -6,6 +6,11 @@ closes it (the password was changed, the machine cleaned). Every decision is kep
 the history with when, who, why and notes, and :func:`undo` reverses the latest one:
 it removes exactly what teaching added and reopens the incident.
 
+One decision is in force at a time: deciding about an incident that is already
+benign or resolved is refused (:class:`AlreadyDecided`): undo first, then decide
+again. So the history never holds a decision that changed nothing, and undoing the
+one in force leaves the incident open as it was before it.
+
 Teaching a *critical* incident as normal is refused unless the caller passes
 ``override_critical``: a critical incident is very rarely a false alarm, and teaching a
 hijack as normal blinds kerio-watch to the same intruder.
@@ -21,6 +26,7 @@ from kerio_watch.incidents.teach import Lesson, lesson, teach, unteach
 from kerio_watch.severity import Severity
 from kerio_watch.store.base import Store
 from kerio_watch.store.journal import Journal
+from kerio_watch.textsafe import printable
 from kerio_watch.values.decision import Decision
 from kerio_watch.values.incident import Incident
 from kerio_watch.values.profile import Profile
@@ -35,6 +41,10 @@ DEFAULT_WHY = {
 
 class CriticalRefused(UsageError):
     """``benign`` on a critical incident without ``override_critical``."""
+
+
+class AlreadyDecided(UsageError):
+    """A decision about an incident that is already benign or resolved."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +69,27 @@ def find(store: Store, incident_id: int) -> Incident:
     return inc
 
 
+def undecided(store: Store, incident_id: int) -> Incident:
+    """The incident, when no decision about it is in force.
+
+    Raises:
+        UsageError: there is no such incident.
+        AlreadyDecided: it is benign or resolved already.
+    """
+    inc = find(store, incident_id)
+    if inc.status not in DECISIONS:
+        return inc
+    last = last_active(store, incident_id)
+    said = ""
+    if last is not None:
+        by = f" by {printable(last.by)}" if last.by else ""
+        said = f" (decision {last.id}{by}: {printable(last.why)})"
+    raise AlreadyDecided(
+        f"incident {incident_id} is already {inc.status}{said}: one decision is in force "
+        "at a time; to decide again, undo it first"
+    )
+
+
 def preview(store: Store, inc: Incident) -> Lesson:
     """What ``benign`` would teach the account now."""
     if not inc.user:
@@ -81,11 +112,12 @@ def acknowledge(
     Raises:
         ValueError: ``decision`` is not ``benign`` or ``resolved``.
         UsageError: there is no such incident.
+        AlreadyDecided: the incident is benign or resolved already.
         CriticalRefused: ``benign`` on a critical incident without ``override_critical``.
     """
     if decision not in DECISIONS:
         raise ValueError(f"decision must be one of {', '.join(DECISIONS)}, got {decision!r}")
-    inc = find(store, incident_id)
+    inc = undecided(store, incident_id)
     if decision == "benign" and inc.severity >= Severity.CRITICAL and not override_critical:
         raise CriticalRefused(
             f"incident {incident_id} is critical: a critical incident is very rarely a false "
@@ -120,6 +152,10 @@ def undo(
 ) -> AckResult:
     """Undo the incident's latest decision: remove exactly what it taught, reopen it.
 
+    A history written before a second decision was refused may hold an older decision
+    still in force under the undone one: the incident then returns to that decision's
+    status, as it stood before the undone one.
+
     Raises:
         UsageError: there is no such incident, or no decision about it to undo.
     """
@@ -136,7 +172,11 @@ def undo(
                 taught = last.taught if last.taught is not None else inc_facts(inc)
                 removed = unteach(profile, taught)
                 store.save_profiles([profile])
-        inc.status = "open"
+        earlier = next(
+            (d for d in reversed(store.decisions(incident_id)) if d.active and d.id != last.id),
+            None,
+        )
+        inc.status = earlier.decision if earlier is not None else "open"
         store.save_incidents([inc])
         record = Decision(
             incident_id, "undo", time.time(), by, why or DEFAULT_WHY["undo"], notes,
@@ -146,7 +186,7 @@ def undo(
         store.mark_undone(last.id, record.id)
         store.record_ack(incident_id, f"undo#{record.id}")
     last.undone_by = record.id
-    _journal(store, inc, "open")
+    _journal(store, inc, inc.status)
     return AckResult(inc, record, removed)
 
 

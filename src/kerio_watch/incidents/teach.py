@@ -39,8 +39,9 @@ LABELS = {
     "froms": "From addresses",
     "recipients": "recipients",
     "domains": "recipient domains",
-    "hours": "hours of the week",
+    "hours": "hours of the day, on any day",
     "user_agents": "user agents",
+    "clients": "mail programs",
     "peak": "peak hourly volume",
     "forwards": "forward destinations",
 }
@@ -90,12 +91,34 @@ def unteach(profile: Profile, taught: Lesson) -> Lesson:
     return removed
 
 
+def value_text(fact: str, value: Any) -> str:
+    """One taught value as a person reads it (printable): an hour of the day (what
+    ``odd_hours`` accepts, on every day of the week) as the hour it spans.
+
+    >>> value_text("hours", 8), value_text("hours", 23), value_text("hosts", "192.0.2.1")
+    ('08:00-09:00', '23:00-24:00', '192.0.2.1')
+    """
+    if fact == "hours" and isinstance(value, int) and 0 <= value < 24:
+        return f"{value:02d}:00-{value + 1:02d}:00"
+    return printable(str(value))
+
+
+def values_text(fact: str, values: list[Any]) -> list[str]:
+    """:func:`value_text` of each value."""
+    return [value_text(fact, v) for v in values]
+
+
+def label(fact: str) -> str:
+    """What a fact's values are, in words."""
+    return LABELS.get(fact, fact)
+
+
 def describe(taught: Lesson, limit: int = 5) -> list[str]:
     """One printable line per fact: ``recipients (112): a@x.test, ... (+107)``."""
     lines = []
     for fact, values in taught.items():
-        shown = ", ".join(printable(str(v)) for v in values[:limit])
+        shown = ", ".join(values_text(fact, values[:limit]))
         more = f" (+{len(values) - limit})" if len(values) > limit else ""
         count = f" ({len(values)})" if len(values) > 1 else ""
-        lines.append(f"{LABELS.get(fact, fact)}{count}: {shown}{more}")
+        lines.append(f"{label(fact)}{count}: {shown}{more}")
     return lines

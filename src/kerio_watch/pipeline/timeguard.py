@@ -24,8 +24,9 @@ merged in time order), and a line dated more than ``future`` ahead of it or more
 The first lines of a new database have no reference: they wait until :data:`CONFIRM` of
 them agree; those far from that time are then implausible (a damaged first line).
 
-Implausible lines are counted, kept (the last :data:`SAMPLES` of them, with file, line
-number and reason) for the scan summary and ``kerio-watch status``, and never processed:
+Implausible lines are counted, kept (with file, line number and reason: the first
+:data:`LISTED` of a run for the scan summary, the last :data:`SAMPLES` for ``kerio-watch
+status``), and never processed:
 they reach no detector (a time that cannot be placed on the time line cannot be judged
 against a baseline), no watermark, no activity, no incident.
 """
@@ -46,7 +47,11 @@ from kerio_watch.store.base import Store
 CONFIRM = 3
 """Waiting lines that agree on a new time make it the reference."""
 SAMPLES = 20
-"""Implausible lines kept for inspection."""
+"""Implausible lines kept over runs (saved) for ``kerio-watch status``."""
+LISTED = 200
+"""Implausible lines of one run kept for the scan summary (``--show-unparsed``)."""
+KEPT_CHARS = 500
+"""Characters kept of an implausible line (``…`` marks a cut)."""
 MAX_WAITING = 1000
 """Lines that may wait for agreement (the oldest is set aside beyond)."""
 _NEVER = 2**62
@@ -192,9 +197,10 @@ class TimeGuard:
         """Count an implausible line and keep it as a sample."""
         self.implausible += 1
         self.by_path[path] += 1
-        doubt = Doubt(path, lineno, ts, reason, raw[:500])
+        kept = raw if len(raw) <= KEPT_CHARS else raw[: KEPT_CHARS - 1] + "…"
+        doubt = Doubt(path, lineno, ts, reason, kept)
         self.samples.append(doubt)
-        if len(self.found) < SAMPLES:
+        if len(self.found) < LISTED:
             self.found.append(doubt)
 
     # -- saves ------------------------------------------------------------------------

@@ -187,6 +187,15 @@ def _recipient_entries(rcpts: Counter[int], domains: dict[int, Counter[str]]) ->
     return entries
 
 
+def _more_reasons(n: int) -> str:
+    """What an incident's headline leaves out.
+
+    >>> _more_reasons(1), _more_reasons(3), _more_reasons(0)
+    (' (+1 more reason)', ' (+3 more reasons)', '')
+    """
+    return f" (+{n} more reason{'s' if n != 1 else ''})" if n > 0 else ""
+
+
 def _incident_entry(inc: IncidentRow) -> Entry:
     """The timeline entry of an incident's opening."""
     return Entry(
@@ -194,8 +203,7 @@ def _incident_entry(inc: IncidentRow) -> Entry:
         "incident",
         1,
         f"incident #{inc.id} opened ({inc.severity}, score {inc.score}, "
-        f"{inc.status}): {inc.headline}"
-        + (f" (+{len(inc.reasons) - 1} more reasons)" if len(inc.reasons) > 1 else ""),
+        f"{inc.status}): {inc.headline}{_more_reasons(len(inc.reasons) - 1)}",
         {"status": inc.status},
         severity=inc.severity,
         incident_id=inc.id,

@@ -25,6 +25,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from kerio_watch import __version__
 from kerio_watch.config import Config
+from kerio_watch.incidents import teach
 from kerio_watch.report.html import inert_value
 from kerio_watch.web import (
     account_views,
@@ -141,6 +142,8 @@ def helpers() -> dict[str, Any]:
         "csrf_token": security.csrf_token,
         "version": __version__,
         "account_url": account_url,
+        "fact_label": teach.label,
+        "fact_values": teach.values_text,
         "severity_order": ("critical", "high", "medium", "low", "info"),
     }
 

@@ -7,6 +7,9 @@
 - **Resolved** closes it without teaching anything.
 - **Undo** removes exactly what the decision taught and reopens the incident.
 
+An incident already benign or resolved is not decided again (a form sent twice, a
+stale page): that is a 409 that says which decision is in force; undo it first.
+
 All three write through :mod:`kerio_watch.incidents.ack`, exactly like ``kerio-watch
 ack``, and are kept in the decision history with the reason and notes typed in.
 """
@@ -19,13 +22,15 @@ from werkzeug.wrappers import Response as BaseResponse
 from kerio_watch.errors import UsageError
 from kerio_watch.incidents.ack import (
     DECISIONS,
+    AlreadyDecided,
     CriticalRefused,
     acknowledge,
     last_active,
     preview,
+    undecided,
     undo,
 )
-from kerio_watch.incidents.teach import LABELS, describe
+from kerio_watch.incidents.teach import describe
 from kerio_watch.report.model import IncidentRow
 from kerio_watch.severity import Severity
 from kerio_watch.web.context import server_time, store, who, writer
@@ -40,18 +45,18 @@ def _text(name: str) -> str:
 def benign_confirm(incident_id: int) -> str | tuple[str, int]:
     """What marking the incident benign would teach, and the confirmation form."""
     s = store()
-    inc = s.incident(incident_id)
-    if inc is None:
+    try:
+        inc = undecided(s, incident_id)
+    except AlreadyDecided as exc:
+        abort(409, str(exc))
+    except UsageError:
         abort(404, f"no incident {incident_id}")
-    if inc.status not in ("open", "closed"):
-        abort(409, f"incident {incident_id} is {inc.status} already")
     return render_template(
         "benign.html",
         st=server_time(),
         inc=inc,
         row=IncidentRow.of(inc),
         lesson=preview(s, inc),
-        labels=LABELS,
         critical=inc.severity >= Severity.CRITICAL,
     )
 
@@ -77,6 +82,8 @@ def ack(incident_id: int) -> BaseResponse:
     except CriticalRefused:
         flash("This incident is critical: tick the box to confirm that its owner did this.")
         return redirect(url_for("benign_confirm", incident_id=incident_id))
+    except AlreadyDecided as exc:
+        abort(409, str(exc))
     except UsageError:
         abort(404, f"no incident {incident_id}")
     message = f"Incident #{incident_id} marked {decision}."
