@@ -62,6 +62,7 @@ class TestMissingDatabase:
             ["status"],
             ["serve"],
             ["ack", "1", "--resolve"],
+            ["db", "check"],  # it said DAMAGED, exit 7
         ],
     )
     def test_a_missing_database_is_a_missing_input(

@@ -68,7 +68,16 @@ def open_existing(db_path: Path | None) -> Store:
     Raises:
         StoreMissing: there is no database at that path.
     """
+    return open_store(existing_db(db_path))
+
+
+def existing_db(db_path: Path | None) -> Path:
+    """The path of the state database (``--db``, else the default), which must exist.
+
+    Raises:
+        StoreMissing: there is no database at that path.
+    """
     path = db_path if db_path is not None else default_db_path()
     if not path.exists():
         raise StoreMissing(f"{path}: no such database (run a scan first)")
-    return open_store(path)
+    return path
