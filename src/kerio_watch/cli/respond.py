@@ -16,6 +16,7 @@ from kerio_watch.cli.output import make_console, open_output, output_file_option
 from kerio_watch.errors import ConfigError, KerioWatchError
 from kerio_watch.incidents.ack import find
 from kerio_watch.report.servertime import ServerTime
+from kerio_watch.respond.client import ApiError
 from kerio_watch.respond.contain import Containment
 from kerio_watch.respond.views import action_summary, print_actions
 from kerio_watch.respond.worker import manual_containment
@@ -41,7 +42,9 @@ from kerio_watch.textsafe import json_text
 @click.option(
     "--dry-run/--no-dry-run",
     default=None,
-    help="Only record the calls, or make them; default: [kerio_api.contain] dry_run.",
+    help="Only record the calls, or make them; default: [kerio_api.contain] dry_run. A "
+    "dry run needs the API too: it looks up the account, its queued messages and the "
+    "address group to record the exact calls.",
 )
 @click.option("--reason", default="", help="Why (recorded with the actions).")
 def contain(
@@ -67,7 +70,10 @@ def contain(
             raise KerioWatchError(f"incident {incident_id} is not about an account")
         if dry_run is not None:
             containment.dry_run = dry_run
-        records = containment.contain_now(inc, chosen, who, reason)
+        try:
+            records = containment.contain_now(inc, chosen, who, reason)
+        except ApiError as exc:
+            raise _not_contained(exc, containment.dry_run) from None
     _report(incident_id, records, f"already contained ({', '.join(chosen)})", CONTAIN_FAILED)
 
 
@@ -89,6 +95,18 @@ def release(db_path: Path | None, config_path: Path | None, incident_id: int, re
             raise KerioWatchError(f"incident {incident_id} has no containment to release")
         records = containment.release_incident(incident_id, who, reason)
     _report(incident_id, records, "nothing in effect to release", ("release_failed",))
+
+
+def _not_contained(exc: ApiError, dry_run: bool) -> ApiError:
+    """Kerio's API failed while the actions were planned: nothing was done or recorded."""
+    if dry_run:
+        outcome = (
+            "nothing was recorded (a dry run needs the API too: it looks up the account, "
+            "its queued messages and the address group to record the exact calls)"
+        )
+    else:
+        outcome = "nothing was contained"
+    return ApiError(exc.kind, f"Kerio's API cannot be used: {exc}; {outcome}")
 
 
 CONTAIN_FAILED = ("failed", "unknown", "pending")
