@@ -278,6 +278,21 @@ def test_contain_says_when_the_api_cannot_be_reached(tmp_path: Path, dry_run: st
     assert listed.exit_code == 0 and listed.output == ""
 
 
+def test_contain_without_its_password_is_a_configuration_problem(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """password_env names a variable that is not set: invalid configuration (exit 3; it
+    exited 1, which is kept for unexpected errors)."""
+    monkeypatch.delenv("KERIO_WATCH_TEST_NO_PASSWORD", raising=False)
+    db = _open_incident(tmp_path)
+    config = _unreachable_api(tmp_path)
+    text = config.read_text().replace("password_file", "# password_file")
+    config.write_text(text + 'password_env = "KERIO_WATCH_TEST_NO_PASSWORD"\n')
+    result = CliRunner().invoke(main, ["contain", "11", "--db", str(db), "-c", str(config)])
+    assert result.exit_code == ExitStatus.CONFIG_ERROR, result.output
+    assert "KERIO_WATCH_TEST_NO_PASSWORD is not set" in result.stderr
+
+
 def test_a_dry_run_is_taken_for_real_once_dry_runs_are_off(kerio: Kerio, tmp_path: Path) -> None:
     """The follower's containment: an incident contained in a dry run is contained for
     real at its next change after ``dry_run = false``, and only once."""
