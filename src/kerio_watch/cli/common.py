@@ -10,7 +10,7 @@ import click
 
 from kerio_watch.app.config import load_config
 from kerio_watch.config import Config
-from kerio_watch.errors import StoreMissing, UsageError
+from kerio_watch.errors import ConfigError, StoreMissing, UsageError
 from kerio_watch.pipeline.runner import timebase_for
 from kerio_watch.sources.files import LogFile, discover
 from kerio_watch.store import Store, default_db_path, open_store
@@ -20,6 +20,19 @@ from kerio_watch.timebase import Timebase
 def load(config_path: Path | None) -> Config:
     """The configuration (or the defaults)."""
     return load_config(config_path)
+
+
+NO_CONFIG_FILE = "no configuration file given: use -c FILE or $KERIO_WATCH_CONFIG"
+
+
+def config_problem(config: Config, problem: str, hint: str = "") -> ConfigError:
+    """A problem with the configuration in use, said of its file, or that no file was
+    given (not of ``<defaults>``, which tells a user nothing)."""
+    notes = [hint] if hint else []
+    if not config.from_file:
+        notes.insert(0, NO_CONFIG_FILE)
+    where = f"{config.source}: " if config.from_file else ""
+    return ConfigError([where + problem + (f" ({'; '.join(notes)})" if notes else "")])
 
 
 def find_logs(paths: tuple[str, ...]) -> list[LogFile]:
