@@ -293,6 +293,20 @@ def test_contain_without_its_password_is_a_configuration_problem(
     assert "KERIO_WATCH_TEST_NO_PASSWORD is not set" in result.stderr
 
 
+def test_contain_without_a_configuration_file_says_how_to_give_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No -c and no $KERIO_WATCH_CONFIG: not ``<defaults>: kerio_api.server: ...``."""
+    monkeypatch.delenv("KERIO_WATCH_CONFIG", raising=False)
+    db = _open_incident(tmp_path)
+    result = CliRunner().invoke(main, ["contain", "11", "--db", str(db)])
+    assert result.exit_code == ExitStatus.CONFIG_ERROR
+    assert result.stderr == (
+        "kerio-watch: error: kerio_api.server: contain needs the API (no configuration "
+        "file given: use -c FILE or $KERIO_WATCH_CONFIG)\n"
+    )
+
+
 def test_a_dry_run_is_taken_for_real_once_dry_runs_are_off(kerio: Kerio, tmp_path: Path) -> None:
     """The follower's containment: an incident contained in a dry run is contained for
     real at its next change after ``dry_run = false``, and only once."""

@@ -35,6 +35,13 @@ def config_problem(config: Config, problem: str, hint: str = "") -> ConfigError:
     return ConfigError([where + problem + (f" ({'; '.join(notes)})" if notes else "")])
 
 
+def config_file(config: Config) -> str:
+    """Where a setting goes: the configuration file in use, or how to give one."""
+    if config.from_file:
+        return config.source
+    return "a configuration file (-c FILE or $KERIO_WATCH_CONFIG)"
+
+
 def find_logs(paths: tuple[str, ...]) -> list[LogFile]:
     """Discover the logs among the paths given on the command line.
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from kerio_watch.cli.common import load, parse_time
+from kerio_watch.cli.common import config_file, load, parse_time
 from kerio_watch.cli.hints import invocation, pip_install
 from kerio_watch.cli.options import config_option, db_option, output_option
 from kerio_watch.cli.output import make_console, open_output, output_file_option
@@ -266,7 +266,7 @@ def serve(
     bind_host = host or settings.host
     bind_port = settings.port if port is None else port
     if not is_loopback(bind_host) and not settings.has_login:
-        raise _open_without_login(bind_host, config.source)
+        raise _open_without_login(bind_host, config_file(config))
     db = db_path if db_path is not None else default_db_path()
     open_store(db, readonly=True).close()  # fail now, clearly, if there is no database
     start_token = None if settings.has_login else secrets.token_urlsafe(32)

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import click
 
-from kerio_watch.cli.common import load
+from kerio_watch.cli.common import config_problem, load
 from kerio_watch.cli.options import config_option, db_option, output_option
 from kerio_watch.cli.output import make_console, open_output, output_file_option
-from kerio_watch.errors import ConfigError, KerioWatchError
+from kerio_watch.errors import KerioWatchError
 from kerio_watch.incidents.ack import find
 from kerio_watch.report.servertime import ServerTime
 from kerio_watch.respond.client import ApiError
@@ -121,7 +121,7 @@ def _session(
     config = load(config_path)
     api = config.kerio_api
     if not api.enabled:
-        raise ConfigError([f"{config.source}: kerio_api.server: {command} needs the API"])
+        raise config_problem(config, f"kerio_api.server: {command} needs the API")
     store = open_store(db_path)
     try:
         with manual_containment(config, store) as containment:
