@@ -85,16 +85,29 @@ def _period(
         raise UsageError(str(exc)) from None
 
 
+FORMAT_OF_SUFFIX = {".html": "html", ".htm": "html", ".json": "json", ".txt": "text", "": "text"}
+"""The report format an ``-o`` file's name asks for (without ``--format``)."""
+
+
 def _format_for(output_format: str | None, output: Path | None) -> str:
+    """``--format``, else the one the ``-o`` file's name asks for, else text.
+
+    Raises:
+        click.BadParameter: the file's name asks for a format there is none of (a
+            ``.pdf`` got plain text).
+    """
     if output_format:
         return output_format
-    if output is not None:
-        suffix = output.suffix.lower()
-        if suffix in (".html", ".htm"):
-            return "html"
-        if suffix == ".json":
-            return "json"
-    return "text"
+    if output is None:
+        return "text"
+    found = FORMAT_OF_SUFFIX.get(output.suffix.lower())
+    if found is None:
+        raise click.BadParameter(
+            f"{output.name}: no report format for {output.suffix!r} files; name it .html, "
+            ".json or .txt, or give --format html, text or json",
+            param_hint="'-o' / '--output'",
+        )
+    return found
 
 
 def _write(text: str, output: Path | None) -> None:
@@ -113,7 +126,7 @@ def _write(text: str, output: Path | None) -> None:
     "output_format",
     type=click.Choice(["html", "text", "json"]),
     help="html (one offline file with charts), text (terminal) or json. "
-    "Default: from the -o file name, else text.",
+    "Default: from the -o file name (.html, .json, .txt), else text.",
 )
 @output_file_option()
 @mail_server_option
