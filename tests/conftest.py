@@ -63,6 +63,26 @@ def write_log(tmp_path: Path) -> Callable[..., Path]:
 
 
 @pytest.fixture
+def deny_reading(monkeypatch: pytest.MonkeyPatch) -> Callable[[Path], None]:
+    """Make files unreadable to kerio-watch's Python code, as a file without read
+    permission is to a user without it (tests may run as root, who reads any file).
+
+    Opening a denied file with :meth:`Path.open` (how kerio-watch's Python reader and
+    its checks open logs) raises :class:`PermissionError`.
+    """
+    denied: set[Path] = set()
+    real_open = Path.open
+
+    def guarded(self: Path, *args: object, **kwargs: object) -> object:
+        if self.resolve() in denied:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_open(self, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(Path, "open", guarded)
+    return lambda path: denied.add(path.resolve())
+
+
+@pytest.fixture
 def cli(tmp_path: Path) -> Callable[..., Result]:
     """Run ``kerio-watch`` in-process with a fresh state database unless --db is given."""
 

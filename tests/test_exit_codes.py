@@ -8,7 +8,11 @@ Each case was a finding: ``ack 999``, ``user`` with an unknown address, ``incide
 from __future__ import annotations
 
 import builtins
+import os
+import shutil
+import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +21,7 @@ from click.testing import CliRunner, Result
 
 from kerio_watch.cli import main
 from kerio_watch.exitcodes import ExitStatus
+from logtools import SAMPLES
 from sitelogs import Site
 
 
@@ -57,6 +62,7 @@ class TestMissingDatabase:
             ["status"],
             ["serve"],
             ["ack", "1", "--resolve"],
+            ["db", "check"],  # it said DAMAGED, exit 7
         ],
     )
     def test_a_missing_database_is_a_missing_input(
@@ -68,6 +74,67 @@ class TestMissingDatabase:
         assert result.exit_code == ExitStatus.INPUT_ERROR, result.output
         assert "no such database" in result.stderr
         assert not missing.exists()  # nothing was created by looking
+
+
+def log_folder(tmp_path: Path) -> Path:
+    """A log folder: security.log, a rotated mail.log.1 and the live mail.log."""
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    shutil.copy(SAMPLES / "security.log", folder / "security.log")
+    shutil.copy(SAMPLES / "mail.log", folder / "mail.log.1")
+    shutil.copy(SAMPLES / "mail.log", folder / "mail.log")
+    return folder
+
+
+def without_permission(path: Path) -> list[str] | None:
+    """A command prefix under which ``path`` (mode 000) cannot be read; None when no
+    such run can be made here (root, who reads anything, without setpriv)."""
+    path.chmod(0)
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        return None
+    prefix = [setpriv, "--bounding-set", "-dac_override,-dac_read_search", "--"]
+    works = subprocess.run([*prefix, "true"], capture_output=True, check=False)
+    denied = subprocess.run([*prefix, "cat", str(path)], capture_output=True, check=False)
+    return prefix if works.returncode == 0 and denied.returncode != 0 else None
+
+
+class TestUnreadableLogInAFolder:
+    """A log in a folder that cannot be read (issue: scan and parse said "internal error:
+    PermissionError", exit 1): named with why, exit 5, as when it is named itself."""
+
+    @pytest.mark.parametrize("command", [["scan", "--db", "{db}"], ["parse"]])
+    def test_scan_and_parse_name_it(
+        self, tmp_path: Path, deny_reading: Callable[[Path], None], command: list[str]
+    ) -> None:
+        folder = log_folder(tmp_path)
+        deny_reading(folder / "mail.log")
+        args = [a.replace("{db}", str(tmp_path / "s.db")) for a in command]
+        result = run(*args, str(folder))
+        assert result.exit_code == ExitStatus.INPUT_ERROR, result.output
+        assert f"{folder / 'mail.log'}: permission denied (run as a user" in result.stderr
+        assert "internal error" not in result.stderr
+        assert not (tmp_path / "s.db").exists()
+
+    @pytest.mark.parametrize("engine", ["python", "auto"])
+    def test_without_the_permission(self, tmp_path: Path, engine: str) -> None:
+        """For real (mode 000; as root without the capabilities that bypass it), with
+        either engine (the native reader's error named no file)."""
+        folder = log_folder(tmp_path)
+        prefix = without_permission(folder / "mail.log")
+        if prefix is None:
+            pytest.skip("cannot run without permission to read a file here")
+        config = tmp_path / "kw.toml"
+        config.write_text('[site]\ntimezone = "Europe/Berlin"\n')
+        argv = [sys.executable, "-m", "kerio_watch", "--engine", engine, "scan"]
+        argv += ["-c", str(config), "--db", str(tmp_path / "s.db"), str(folder)]
+        result = subprocess.run(
+            [*prefix, *argv], capture_output=True, text=True, check=False, timeout=120
+        )
+        assert result.returncode == ExitStatus.INPUT_ERROR, result.stderr
+        assert f"{folder / 'mail.log'}: permission denied" in result.stderr
 
 
 class TestBadValues:

@@ -91,6 +91,21 @@ def test_unreadable_path_is_named(tmp_path: Path) -> None:
         discover([str(path)])
 
 
+def test_unreadable_file_in_a_folder_is_named(
+    tmp_path: Path, deny_reading: Callable[[Path], None]
+) -> None:
+    """A file found in a folder that cannot be read is named, with why, as one named on
+    the command line is (it was taken for a log, and reading it crashed scan and parse)."""
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    (folder / "security.log").write_text(SEC + "\n")
+    (folder / "mail.log.1").write_text(MAIL + "\n")
+    (folder / "mail.log").write_text(MAIL + "\n")
+    deny_reading(folder / "mail.log")
+    with pytest.raises(SourceError, match=r"logs/mail\.log: permission denied \(run as a user"):
+        discover([str(folder)])
+
+
 def test_stdin_is_sniffed(cli: Callable[..., Result]) -> None:
     """``parse -`` reads stdin and recognises the log by content."""
     result = cli("parse", "-f", "jsonl", "-", input=AUDIT + "\n")

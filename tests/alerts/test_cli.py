@@ -10,6 +10,7 @@ import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner, Result
 
 from kerio_watch.cli import main
@@ -83,6 +84,23 @@ class TestTestSink:
         assert (
             "no sink named 'slack'" in wrong.stderr and "configured: teams, pager" in wrong.stderr
         )
+
+    def test_without_a_configuration_file_says_how_to_give_one(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """No -c and no $KERIO_WATCH_CONFIG: the message says that no file was given and
+        how to give one (it said ``<defaults>: no [[sinks]] configured``)."""
+        monkeypatch.delenv("KERIO_WATCH_CONFIG", raising=False)
+        result = run("test-sink", "email")
+        assert result.exit_code == ExitStatus.CONFIG_ERROR
+        assert result.stderr == (
+            "kerio-watch: error: no [[sinks]] configured (no configuration file given: use "
+            "-c FILE or $KERIO_WATCH_CONFIG; see docs/alerts.md for examples)\n"
+        )
+        cfg = write_config(tmp_path, "[site]\n")  # a file without sinks is named
+        named = run("test-sink", "-c", str(cfg))
+        assert named.exit_code == ExitStatus.CONFIG_ERROR
+        assert f"error: {cfg}: no [[sinks]] configured (see docs/alerts.md" in named.stderr
 
     def test_config_check_masks_sink_secrets(self, tmp_path: Path) -> None:
         """config check prints sinks with the URL and header values masked."""

@@ -133,7 +133,7 @@ class TestCheckAndRecover:
         report = json.loads(bad.stdout)
         assert report["ok"] is False and report["problems"]
         missing = cli("db", "check", "--db", str(follow.db.with_name("none.db")))
-        assert missing.returncode == 7 and "no such file" in missing.stdout
+        assert missing.returncode == 5 and "no such database" in missing.stderr
 
     def test_recover_keeps_decisions_and_refuses_beside_a_follower(
         self, follow: Follow, logs: Path, tmp_path: Path

@@ -287,6 +287,30 @@ class TestRendering:
         )
         assert code == 2
 
+    def test_the_output_file_name_chooses_a_format_or_is_refused(
+        self, scanned_site: Site, tmp_path: Path
+    ) -> None:
+        """``-o`` without ``--format``: .html, .json, .txt and no extension choose one; any
+        other extension is wrong usage (2), naming the formats, and nothing is written
+        (``-o report.pdf`` wrote plain text into it); ``--format`` writes what it says."""
+        db = str(scanned_site.db)
+        pdf = tmp_path / "report.pdf"
+        code, _, err = _run("report", "--db", db, "-o", str(pdf))
+        assert code == 2, err
+        assert "report.pdf: no report format for '.pdf' files" in err
+        assert ".html, .json or .txt, or give --format html, text or json" in err
+        assert not pdf.exists()
+        for name, start in [("r.JSON", "{"), ("r.htm", "<!DOCTYPE html>"), ("r.txt", "─")]:
+            code, _, err = _run("report", "--db", db, "-o", str(tmp_path / name))
+            assert code == 0, err
+            assert (tmp_path / name).read_text(encoding="utf-8").startswith(start)
+        code, _, err = _run("report", "--db", db, "-o", str(tmp_path / "plain"))
+        assert code == 0, err
+        assert (tmp_path / "plain").read_text() == (tmp_path / "r.txt").read_text()
+        code, _, err = _run("report", "--db", db, "-o", str(pdf), "--format", "json")
+        assert code == 0, err
+        assert json.loads(pdf.read_text(encoding="utf-8"))["period"]
+
     def test_missing_database(self, tmp_path: Path) -> None:
         """No database: one clear error."""
         code, _, err = _run("report", "--db", str(tmp_path / "none.db"))

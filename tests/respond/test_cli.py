@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import socket
 import time
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from hypothesis import strategies as st
 from kerio_watch.app.config import config_from_dict
 from kerio_watch.cli import main
 from kerio_watch.errors import KerioWatchError
+from kerio_watch.exitcodes import ExitStatus
 from kerio_watch.respond.contain import Containment
 from kerio_watch.respond.queue import parse_item, parse_time
 from kerio_watch.respond.views import QUEUE_KEY, STATUS_KEY
@@ -25,7 +27,7 @@ from kerio_watch.store import open_store
 from kerio_watch.store.sqlite.responses import ResponseStore
 from kerio_watch.values.incident import Incident
 
-from .conftest import Kerio, wait_for
+from .conftest import PASSWORD, Kerio, wait_for
 
 
 def contained_db(kerio: Kerio, tmp_path: Path, dry_run: bool) -> Path:
@@ -233,6 +235,76 @@ def test_contain_refuses_what_it_must_not_touch(kerio: Kerio, tmp_path: Path) ->
         main, ["contain", "11", "--db", str(db), "-c", str(config), "--no-dry-run"]
     )
     assert "allow_accounts" in allowed.output and kerio.state.writes == []
+
+
+def _unreachable_api(tmp_path: Path, **api: str) -> Path:
+    """A configuration whose API is on a loopback port nothing listens on."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    password = tmp_path / "kerio-password"
+    password.write_text(PASSWORD + "\n", encoding="utf-8")
+    password.chmod(0o600)
+    section = {
+        "server": f"127.0.0.1:{port}",
+        "username": "admin",
+        "password_file": str(password),
+        "fingerprint": "ab" * 32,
+        **api,
+    }
+    config = tmp_path / "kw.toml"
+    config.write_text("[kerio_api]\n" + "".join(f'{k} = "{v}"\n' for k, v in section.items()))
+    return config
+
+
+@pytest.mark.parametrize("dry_run", ["--dry-run", "--no-dry-run"])
+def test_contain_says_when_the_api_cannot_be_reached(tmp_path: Path, dry_run: str) -> None:
+    """An unreachable API is a service that cannot be used (exit 5), not an unexpected
+    error (it exited 1); a dry run says that it needs the API too. Nothing is recorded."""
+    db = _open_incident(tmp_path)
+    config = _unreachable_api(tmp_path)
+    result = CliRunner().invoke(
+        main, ["contain", "11", "--db", str(db), "-c", str(config), dry_run]
+    )
+    assert result.exit_code == ExitStatus.INPUT_ERROR, result.output
+    assert "Kerio's API cannot be used: 127.0.0.1:" in result.stderr
+    assert "connection refused" in result.stderr
+    assert "internal error" not in result.stderr
+    if dry_run == "--dry-run":
+        assert "nothing was recorded (a dry run needs the API too" in result.stderr
+    else:
+        assert "nothing was contained" in result.stderr
+    listed = CliRunner().invoke(main, ["actions", "11", "--db", str(db), "--format", "jsonl"])
+    assert listed.exit_code == 0 and listed.output == ""
+
+
+def test_contain_without_its_password_is_a_configuration_problem(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """password_env names a variable that is not set: invalid configuration (exit 3; it
+    exited 1, which is kept for unexpected errors)."""
+    monkeypatch.delenv("KERIO_WATCH_TEST_NO_PASSWORD", raising=False)
+    db = _open_incident(tmp_path)
+    config = _unreachable_api(tmp_path)
+    text = config.read_text().replace("password_file", "# password_file")
+    config.write_text(text + 'password_env = "KERIO_WATCH_TEST_NO_PASSWORD"\n')
+    result = CliRunner().invoke(main, ["contain", "11", "--db", str(db), "-c", str(config)])
+    assert result.exit_code == ExitStatus.CONFIG_ERROR, result.output
+    assert "KERIO_WATCH_TEST_NO_PASSWORD is not set" in result.stderr
+
+
+def test_contain_without_a_configuration_file_says_how_to_give_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No -c and no $KERIO_WATCH_CONFIG: not ``<defaults>: kerio_api.server: ...``."""
+    monkeypatch.delenv("KERIO_WATCH_CONFIG", raising=False)
+    db = _open_incident(tmp_path)
+    result = CliRunner().invoke(main, ["contain", "11", "--db", str(db)])
+    assert result.exit_code == ExitStatus.CONFIG_ERROR
+    assert result.stderr == (
+        "kerio-watch: error: kerio_api.server: contain needs the API (no configuration "
+        "file given: use -c FILE or $KERIO_WATCH_CONFIG)\n"
+    )
 
 
 def test_a_dry_run_is_taken_for_real_once_dry_runs_are_off(kerio: Kerio, tmp_path: Path) -> None:

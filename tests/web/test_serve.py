@@ -82,14 +82,20 @@ class TestSettings:
 
 
 class TestServeCommand:
-    def test_refuses_a_network_address_without_a_login(self, scanned_site: Site) -> None:
-        """Non-loopback without password or token: a clear error and exit 3."""
+    def test_refuses_a_network_address_without_a_login(
+        self, scanned_site: Site, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Non-loopback without password or token: a clear error and exit 3; without a
+        configuration file it says where the setting goes (it said ``in <defaults>``)."""
+        monkeypatch.delenv("KERIO_WATCH_CONFIG", raising=False)
         result = CliRunner().invoke(
             main, ["serve", "--db", str(scanned_site.db), "--host", "0.0.0.0"]
         )
         assert result.exit_code == 3
         assert "refusing to listen on 0.0.0.0" in result.stderr
         assert "--hash-password" in result.stderr
+        where = "or token_file in a configuration file (-c FILE or $KERIO_WATCH_CONFIG),"
+        assert where in result.stderr
 
     def test_bad_web_config(self, scanned_site: Site, tmp_path: Path) -> None:
         """An invalid [web] section stops serve before it binds."""

@@ -10,7 +10,7 @@ import click
 
 from kerio_watch.app.config import load_config
 from kerio_watch.config import Config
-from kerio_watch.errors import StoreMissing, UsageError
+from kerio_watch.errors import ConfigError, StoreMissing, UsageError
 from kerio_watch.pipeline.runner import timebase_for
 from kerio_watch.sources.files import LogFile, discover
 from kerio_watch.store import Store, default_db_path, open_store
@@ -20,6 +20,26 @@ from kerio_watch.timebase import Timebase
 def load(config_path: Path | None) -> Config:
     """The configuration (or the defaults)."""
     return load_config(config_path)
+
+
+NO_CONFIG_FILE = "no configuration file given: use -c FILE or $KERIO_WATCH_CONFIG"
+
+
+def config_problem(config: Config, problem: str, hint: str = "") -> ConfigError:
+    """A problem with the configuration in use, said of its file, or that no file was
+    given (not of ``<defaults>``, which tells a user nothing)."""
+    notes = [hint] if hint else []
+    if not config.from_file:
+        notes.insert(0, NO_CONFIG_FILE)
+    where = f"{config.source}: " if config.from_file else ""
+    return ConfigError([where + problem + (f" ({'; '.join(notes)})" if notes else "")])
+
+
+def config_file(config: Config) -> str:
+    """Where a setting goes: the configuration file in use, or how to give one."""
+    if config.from_file:
+        return config.source
+    return "a configuration file (-c FILE or $KERIO_WATCH_CONFIG)"
 
 
 def find_logs(paths: tuple[str, ...]) -> list[LogFile]:
@@ -68,7 +88,16 @@ def open_existing(db_path: Path | None) -> Store:
     Raises:
         StoreMissing: there is no database at that path.
     """
+    return open_store(existing_db(db_path))
+
+
+def existing_db(db_path: Path | None) -> Path:
+    """The path of the state database (``--db``, else the default), which must exist.
+
+    Raises:
+        StoreMissing: there is no database at that path.
+    """
     path = db_path if db_path is not None else default_db_path()
     if not path.exists():
         raise StoreMissing(f"{path}: no such database (run a scan first)")
-    return open_store(path)
+    return path

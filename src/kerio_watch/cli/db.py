@@ -1,12 +1,13 @@
 """``kerio-watch db check`` and ``kerio-watch db recover``: a damaged state database.
 
 ``check`` reads the database (never waiting for a writer) and gives a verdict: exit 0
-when it is sound, 7 when it is damaged or inconsistent. ``recover`` keeps the damaged
-files as ``<db>.damaged-<time>``, salvages what they still say (alerts and their
-deliveries, decisions on incidents, how far processing got) and what the journal beside
-the database says, and rebuilds the state by reading the logs again, as a ``scan``
-does. Alerts the sinks already had are recorded but not sent again; alerts from lines
-that were never processed are sent. The guarantee and its limits: docs/service.md.
+when it is sound, 7 when it is damaged or inconsistent (5 when there is none at all).
+``recover`` keeps the damaged files as ``<db>.damaged-<time>``, salvages what they still
+say (alerts and their deliveries, decisions on incidents, how far processing got) and
+what the journal beside the database says, and rebuilds the state by reading the logs
+again, as a ``scan`` does. Alerts the sinks already had are recorded but not sent
+again; alerts from lines that were never processed are sent. The guarantee and its
+limits: docs/service.md.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import click
 
+from kerio_watch.cli.common import existing_db
 from kerio_watch.cli.options import config_option, db_option, output_option
 from kerio_watch.cli.scan import run_scan
 from kerio_watch.errors import StoreError
@@ -43,9 +45,10 @@ def check_command(db_path: Path | None, output_format: str) -> None:
     """Check the state database: SQLite's integrity check and kerio-watch's own consistency.
 
     Exit status 0 when it is sound, 7 when it is damaged (then see `kerio-watch db
-    recover`). Only reads: safe while `kerio-watch follow` runs.
+    recover`), 5 when there is no database at that path. Only reads: safe while
+    `kerio-watch follow` runs.
     """
-    result = check(db_path or default_db_path())
+    result = check(existing_db(db_path))  # a mistyped --db is not a damaged database
     if output_format == "json":
         click.echo(json.dumps(_check_json(result), indent=2))
     else:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from kerio_watch.cli.common import load, parse_time
+from kerio_watch.cli.common import config_file, load, parse_time
 from kerio_watch.cli.hints import invocation, pip_install
 from kerio_watch.cli.options import config_option, db_option, output_option
 from kerio_watch.cli.output import make_console, open_output, output_file_option
@@ -85,16 +85,29 @@ def _period(
         raise UsageError(str(exc)) from None
 
 
+FORMAT_OF_SUFFIX = {".html": "html", ".htm": "html", ".json": "json", ".txt": "text", "": "text"}
+"""The report format an ``-o`` file's name asks for (without ``--format``)."""
+
+
 def _format_for(output_format: str | None, output: Path | None) -> str:
+    """``--format``, else the one the ``-o`` file's name asks for, else text.
+
+    Raises:
+        click.BadParameter: the file's name asks for a format there is none of (a
+            ``.pdf`` got plain text).
+    """
     if output_format:
         return output_format
-    if output is not None:
-        suffix = output.suffix.lower()
-        if suffix in (".html", ".htm"):
-            return "html"
-        if suffix == ".json":
-            return "json"
-    return "text"
+    if output is None:
+        return "text"
+    found = FORMAT_OF_SUFFIX.get(output.suffix.lower())
+    if found is None:
+        raise click.BadParameter(
+            f"{output.name}: no report format for {output.suffix!r} files; name it .html, "
+            ".json or .txt, or give --format html, text or json",
+            param_hint="'-o' / '--output'",
+        )
+    return found
 
 
 def _write(text: str, output: Path | None) -> None:
@@ -113,7 +126,7 @@ def _write(text: str, output: Path | None) -> None:
     "output_format",
     type=click.Choice(["html", "text", "json"]),
     help="html (one offline file with charts), text (terminal) or json. "
-    "Default: from the -o file name, else text.",
+    "Default: from the -o file name (.html, .json, .txt), else text.",
 )
 @output_file_option()
 @mail_server_option
@@ -266,7 +279,7 @@ def serve(
     bind_host = host or settings.host
     bind_port = settings.port if port is None else port
     if not is_loopback(bind_host) and not settings.has_login:
-        raise _open_without_login(bind_host, config.source)
+        raise _open_without_login(bind_host, config_file(config))
     db = db_path if db_path is not None else default_db_path()
     open_store(db, readonly=True).close()  # fail now, clearly, if there is no database
     start_token = None if settings.has_login else secrets.token_urlsafe(32)

@@ -10,12 +10,13 @@ from pathlib import Path
 
 import click
 
-from kerio_watch.cli.common import load
+from kerio_watch.cli.common import config_problem, load
 from kerio_watch.cli.options import config_option, db_option, output_option
 from kerio_watch.cli.output import make_console, open_output, output_file_option
-from kerio_watch.errors import ConfigError, KerioWatchError
+from kerio_watch.errors import KerioWatchError
 from kerio_watch.incidents.ack import find
 from kerio_watch.report.servertime import ServerTime
+from kerio_watch.respond.client import ApiError
 from kerio_watch.respond.contain import Containment
 from kerio_watch.respond.views import action_summary, print_actions
 from kerio_watch.respond.worker import manual_containment
@@ -41,7 +42,9 @@ from kerio_watch.textsafe import json_text
 @click.option(
     "--dry-run/--no-dry-run",
     default=None,
-    help="Only record the calls, or make them; default: [kerio_api.contain] dry_run.",
+    help="Only record the calls, or make them; default: [kerio_api.contain] dry_run. A "
+    "dry run needs the API too: it looks up the account, its queued messages and the "
+    "address group to record the exact calls.",
 )
 @click.option("--reason", default="", help="Why (recorded with the actions).")
 def contain(
@@ -67,7 +70,10 @@ def contain(
             raise KerioWatchError(f"incident {incident_id} is not about an account")
         if dry_run is not None:
             containment.dry_run = dry_run
-        records = containment.contain_now(inc, chosen, who, reason)
+        try:
+            records = containment.contain_now(inc, chosen, who, reason)
+        except ApiError as exc:
+            raise _not_contained(exc, containment.dry_run) from None
     _report(incident_id, records, f"already contained ({', '.join(chosen)})", CONTAIN_FAILED)
 
 
@@ -91,6 +97,18 @@ def release(db_path: Path | None, config_path: Path | None, incident_id: int, re
     _report(incident_id, records, "nothing in effect to release", ("release_failed",))
 
 
+def _not_contained(exc: ApiError, dry_run: bool) -> ApiError:
+    """Kerio's API failed while the actions were planned: nothing was done or recorded."""
+    if dry_run:
+        outcome = (
+            "nothing was recorded (a dry run needs the API too: it looks up the account, "
+            "its queued messages and the address group to record the exact calls)"
+        )
+    else:
+        outcome = "nothing was contained"
+    return ApiError(exc.kind, f"Kerio's API cannot be used: {exc}; {outcome}")
+
+
 CONTAIN_FAILED = ("failed", "unknown", "pending")
 """Statuses of a containment action that did not take effect (exit status 1)."""
 
@@ -103,7 +121,7 @@ def _session(
     config = load(config_path)
     api = config.kerio_api
     if not api.enabled:
-        raise ConfigError([f"{config.source}: kerio_api.server: {command} needs the API"])
+        raise config_problem(config, f"kerio_api.server: {command} needs the API")
     store = open_store(db_path)
     try:
         with manual_containment(config, store) as containment:

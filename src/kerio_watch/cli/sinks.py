@@ -14,7 +14,7 @@ from kerio_watch.alerts.digest import build_digest
 from kerio_watch.alerts.render import sample_alert
 from kerio_watch.alerts.router import build_sinks
 from kerio_watch.alerts.workers import send_with_deadline
-from kerio_watch.cli.common import load
+from kerio_watch.cli.common import config_problem, load
 from kerio_watch.cli.options import config_option, severity_choice
 from kerio_watch.errors import ConfigError, SinkError
 from kerio_watch.exitcodes import ExitStatus
@@ -52,9 +52,7 @@ def test_sink(config_path: Path | None, severity: str, name: str | None) -> None
     config = load(config_path)
     sinks = build_sinks(config)
     if not sinks:
-        raise ConfigError(
-            [f"{config.source}: no [[sinks]] configured (see docs/alerts.md for examples)"]
-        )
+        raise config_problem(config, "no [[sinks]] configured", "see docs/alerts.md for examples")
     if name is None:
         for sink in sinks:
             click.echo(sink.describe())

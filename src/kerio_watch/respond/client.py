@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 
 from kerio_watch import __version__
 from kerio_watch.errors import KerioWatchError
+from kerio_watch.exitcodes import ExitStatus
 
 SESSION_EXPIRED = -32001
 """Kerio's JSON-RPC error code for an expired or unknown session (see docs/kerio-api.md)."""
@@ -39,7 +40,11 @@ SECRET_PARAMS = frozenset(("password",))
 
 class ApiError(KerioWatchError):
     """The API could not be used. ``kind``: unreachable, timeout, tls, http, protocol,
-    refused (login failed) or rpc (an error object)."""
+    refused (login failed) or rpc (an error object).
+
+    Exit status 5 (what a command needs to read cannot be used), as for a log path."""
+
+    exit_status = ExitStatus.INPUT_ERROR
 
     def __init__(self, kind: str, message: str, sent: bool = False) -> None:
         self.kind = kind

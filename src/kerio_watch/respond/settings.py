@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 from kerio_watch.errors import KerioWatchError
+from kerio_watch.exitcodes import ExitStatus
 from kerio_watch.settings.kerio_api import (
     ACTIONS,
     DEFAULT_PATH,
@@ -45,6 +46,8 @@ __all__ = [
 
 class ApiConfigError(KerioWatchError):
     """The API cannot be used as configured (no password, an unsafe password file)."""
+
+    exit_status = ExitStatus.CONFIG_ERROR
 
 
 def read_password(api: KerioApiConfig) -> str:

@@ -27,6 +27,9 @@ from kerio_watch.settings.sections import (
 from kerio_watch.settings.site import SiteConfig, UserConfig, check_site, check_users
 from kerio_watch.settings.web import WebConfig, check_web
 
+DEFAULTS = "<defaults>"
+"""The ``source`` of a configuration read from no file."""
+
 
 def _help(text: str) -> dict[str, str]:
     return {"help": text}
@@ -59,7 +62,12 @@ class Config:
         default_factory=KerioApiConfig,
         metadata=_help("Kerio Connect's Administration API: queue watch and containment."),
     )
-    source: str = field(default="<defaults>", metadata=_help("Where this came from."))
+    source: str = field(default=DEFAULTS, metadata=_help("Where this came from."))
+
+    @property
+    def from_file(self) -> bool:
+        """Whether a configuration file was read (else this is the defaults)."""
+        return self.source != DEFAULTS
 
     def user(self, address: str) -> UserConfig | None:
         """The settings for an account, if any."""

@@ -227,7 +227,8 @@ def discover(paths: Iterable[str], stdin: IO[bytes] | None = None) -> list[LogFi
     """Find the Kerio logs among ``paths`` (files, directories, ``-``).
 
     Raises:
-        SourceError: a path is missing or unreadable, or nothing readable is a Kerio log.
+        SourceError: a path, or a file in a folder, is missing or unreadable, or nothing
+            readable is a Kerio log.
     """
     found: list[LogFile] = []
     skipped: list[str] = []
@@ -246,6 +247,8 @@ def discover(paths: Iterable[str], stdin: IO[bytes] | None = None) -> list[LogFi
         check_readable(path)
         candidates = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
         for candidate in candidates:
+            if candidate is not path:  # a file found in a folder is checked like one named
+                check_readable(candidate)
             year, written = _file_time(candidate)
             log_file = LogFile(
                 str(candidate), None, compressed=_is_gzip(candidate), year=year, written=written
