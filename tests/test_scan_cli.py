@@ -481,3 +481,22 @@ def test_demo_end_to_end(tmp_path: Path, cli: Callable[..., Result]) -> None:
     assert planted >= 5 and out.count("caught (") == planted, out
     assert "false alarm" not in out and "missed" not in out
     assert (tmp_path / "demo" / "state.db").exists()
+
+
+def test_parse_jsonl_escapes_controls_from_the_log(
+    tmp_path: Path, cli: Callable[..., Result]
+) -> None:
+    """A user name with a C1 control (CSI) and a bidi override: ``parse -f jsonl`` keeps
+    the data but writes them as escapes, never raw terminal controls."""
+    path = tmp_path / "security.log"
+    user = "ev\x9b2J\u202eil@example.com"
+    path.write_text(
+        f"[17/May/2017 19:43:42] IMAP: Invalid password for user {user}. "
+        "Attempt from IP address 212.92.127.112.\n",
+        encoding="utf-8",
+    )
+    result = cli("parse", "-f", "jsonl", str(path))
+    assert "\x9b" not in result.stdout and "\u202e" not in result.stdout
+    assert "\\u009b" in result.stdout and "\\u202e" in result.stdout
+    (record,) = [json.loads(x) for x in result.stdout.splitlines()]
+    assert user in json.dumps(record, ensure_ascii=False)

@@ -270,6 +270,16 @@ class TestLockAndLog:
         data = json.loads(KeyValueFormatter(as_json=True).format(record))
         assert data["path"] == "/var/log/a b.log" and data["event"] == "rotation"
 
+    def test_controls_in_values_are_escaped(self) -> None:
+        """A path (or any value from outside) with a C1 control or a bidi override is
+        written as escapes in both forms, never as a raw terminal control."""
+        record = logging.LogRecord("kerio_watch.service", 20, "x", 1, "rotation", None, None)
+        record.kv = {"path": "/logs/\x9b2Jmail\u202e.log"}
+        for as_json in (False, True):
+            line = KeyValueFormatter(as_json=as_json).format(record)
+            assert "\x9b" not in line and "\u202e" not in line
+            assert "\\u009b" in line and "\\u202e" in line
+
     def test_totals_survive_damage(self) -> None:
         """Stored totals round-trip; damaged ones read as zero, not as a crash."""
         t = Totals(lines=3, unparsed=1, alerts=2)

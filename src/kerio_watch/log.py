@@ -10,9 +10,10 @@ layer: it imports nothing from kerio-watch.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 from typing import IO, Any
+
+from kerio_watch.textsafe import json_text
 
 ROOT = "kerio_watch"
 SERVICE = "kerio_watch.service"
@@ -60,14 +61,14 @@ class KeyValueFormatter(logging.Formatter):
             exc = record.exc_info[1]
             fields["error"] = f"{type(exc).__name__}: {exc}"
         if self.as_json:
-            return json.dumps(fields, ensure_ascii=False, default=str)
+            return json_text(fields, default=str)
         return " ".join(f"{k}={_kv(v)}" for k, v in fields.items())
 
 
 def _kv(value: object) -> str:
     text = str(value).lower() if isinstance(value, bool) else str(value)
     if not text or any(c in text for c in ' "=\n\r\t\\') or not text.isprintable():
-        return json.dumps(text, ensure_ascii=False)
+        return json_text(text)
     return text
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import IO
 
@@ -17,7 +16,7 @@ from kerio_watch.events import Event, MessageReceived, Unparsed
 from kerio_watch.formats import build_parsers
 from kerio_watch.formats.base import Parser
 from kerio_watch.sources.files import UNPARSED_SAMPLES, LogFile, Record, merged_records
-from kerio_watch.textsafe import printable
+from kerio_watch.textsafe import json_text, printable
 from kerio_watch.timebase import Timebase
 
 _SKIP = {"raw", "log"}
@@ -73,7 +72,7 @@ def _print_events(
         if fmt == "jsonl":
             data = event.to_dict()
             data["time"] = when
-            out.write(json.dumps(data, ensure_ascii=False) + "\n")
+            out.write(json_text(data) + "\n")
         else:
             table.add_row(when, event.log, event.kind, safe(_fields(event)))
     if fmt == "table":
