@@ -102,7 +102,7 @@ def test_store_prune_methods(tmp_path: Path) -> None:
     ("state", "message"),
     [
         ({"activity_days": -1}, "state.activity_days: expected 0 (keep forever) or a number"),
-        ({"activity_days": "1y"}, "state.activity_days: expected an integer"),
+        ({"activity_days": "1y"}, "state.activity_days: expected a whole number"),
         ({"days": 3}, "state.days: unknown key"),
     ],
 )
