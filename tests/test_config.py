@@ -194,17 +194,17 @@ def test_detector_options_keep_their_types(tmp_path: Path) -> None:
         )
     text = "\n".join(info.value.problems)
     assert "detectors.volume.enabled: expected true or false, got 'no'" in text
-    assert "detectors.volume.min_messages: expected a whole number, got 'many'" in text
+    assert "detectors.volume.min_messages: expected a positive whole number, got 'many'" in text
     assert "detectors.volume.bogus: unknown option (valid: enabled, " in text
     with pytest.raises(ConfigError) as info:
         load_config(write(tmp_path, "[detectors.volume]\nmin_messages = 7.9\n"))
     assert info.value.problems == [
         f"{tmp_path / 'kerio-watch.toml'}: detectors.volume.min_messages: "
-        "expected a whole number, got 7.9"
+        "expected a positive whole number, got 7.9"
     ]
-    config = load_config(write(tmp_path, "[detectors.volume]\nmin_messages = 7.0\n"))
+    config = load_config(write(tmp_path, "[detectors.volume]\nmin_messages = 12.0\n"))
     options = detector_options(config.detectors, _fail)["volume"]
-    assert options.min_messages == 7 and isinstance(options.min_messages, int)
+    assert options.min_messages == 12 and isinstance(options.min_messages, int)
 
 
 def _fail(key: str, message: str) -> None:
