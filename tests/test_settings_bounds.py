@@ -6,10 +6,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from boundslib import bounded_fields, invalid_values
+from kerio_watch.app.config import config_from_dict
+from kerio_watch.errors import ConfigError
 from kerio_watch.settings.bounds import Bounds, expectation, words
+from kerio_watch.settings.kerio_api import ContainConfig, KerioApiConfig
 from kerio_watch.settings.numbers import factor, period, points, share, threshold
 from kerio_watch.settings.schema import build, setting
+from kerio_watch.settings.sections import StateConfig
 
 
 @dataclass(frozen=True)
@@ -127,11 +134,60 @@ def test_both_sides_out_of_bounds_are_each_named_without_the_other_value() -> No
 
 def test_words_and_expectation() -> None:
     """The reference's words: the range, then the relations without values."""
-    assert words(Bounds(low=5), True) == "a whole number of at least 5"
-    assert words(Bounds(high=5, unit="hours"), False) == "a number of hours of at most 5"
+    assert words(Bounds(low=5), True) == "a whole number, at least 5"
+    assert words(Bounds(high=5, unit="hours"), False) == "a number of hours, at most 5"
     assert expectation(Windows, "short_minutes") == (
         "a positive whole number of minutes, less than long_minutes"
     )
     assert expectation(Windows, "min_messages", {"min_short": 10}) == (
         "a positive whole number, at least min_short (10)"
     )
+
+
+SECTIONS = [
+    (path, name, bounds, whole)
+    for path, cls in (
+        (("state",), StateConfig),
+        (("kerio_api",), KerioApiConfig),
+        (("kerio_api", "contain"), ContainConfig),
+    )
+    for name, bounds, whole in bounded_fields(cls)
+]
+
+
+def _nested(path: tuple[str, ...], table: dict[str, object]) -> dict[str, object]:
+    for part in reversed(path):
+        table = {part: table}
+    return table
+
+
+def test_the_configurations_own_numbers_are_bounded() -> None:
+    """[state] and [kerio_api] declare their numbers' bounds like the detectors."""
+    assert {(".".join(p), n) for p, n, _, _ in SECTIONS} == {
+        ("state", "activity_days"), ("state", "future_hours"), ("state", "past_days"),
+        ("kerio_api", "timeout"), ("kerio_api", "poll_seconds"), ("kerio_api", "queue_limit"),
+        ("kerio_api.contain", "queue_margin_minutes"), ("kerio_api.contain", "max_per_hour"),
+        ("kerio_api.contain", "release_after_hours"),
+    }  # fmt: skip
+    with pytest.raises(ConfigError) as err:
+        config_from_dict(
+            {"kerio_api": {"poll_seconds": 0.5, "contain": {"release_after_hours": -2}}}, "k"
+        )
+    assert err.value.problems == [
+        "k: kerio_api.contain.release_after_hours: expected 0 (never) or a positive number "
+        "of hours, got -2",
+        "k: kerio_api.poll_seconds: expected a number of seconds, at least 1, got 0.5",
+    ]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_any_invalid_number_of_the_configuration_names_its_key(data: st.DataObject) -> None:
+    """Whatever wrong value a bounded setting gets, loading raises ConfigError naming the
+    file and the key, and nothing else."""
+    path, name, bounds, whole = data.draw(st.sampled_from(SECTIONS), label="setting")
+    value = data.draw(invalid_values(bounds, whole), label="value")
+    with pytest.raises(ConfigError) as err:
+        config_from_dict(_nested(path, {name: value}), "kw.toml")
+    key = ".".join((*path, name))
+    assert any(p.startswith(f"kw.toml: {key}: expected ") for p in err.value.problems)

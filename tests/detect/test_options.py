@@ -5,7 +5,6 @@ error naming the file and the key, never a crash."""
 from __future__ import annotations
 
 import dataclasses
-import math
 import typing
 from collections.abc import Callable
 from pathlib import Path
@@ -16,6 +15,7 @@ from click.testing import Result
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from boundslib import invalid_values, valid_values
 from kerio_watch.app.config import config_from_dict
 from kerio_watch.detect import DETECTORS, detector_options
 from kerio_watch.errors import ConfigError
@@ -158,66 +158,13 @@ def _fail(key: str, message: str) -> None:
 
 
 # -- properties -------------------------------------------------------------------------
-def _floats(
-    low: float | None = None,
-    high: float | None = None,
-    *,
-    exclude_low: bool = False,
-    exclude_high: bool = False,
-) -> st.SearchStrategy[float]:
-    """Finite floats between ``low`` and ``high``."""
-    return st.floats(
-        low,
-        high,
-        allow_nan=False,
-        allow_infinity=False,
-        exclude_min=exclude_low,
-        exclude_max=exclude_high,
-    )
-
-
-def _invalid(bounds: Bounds, whole: bool) -> st.SearchStrategy[object]:
-    """Values an option with these bounds must refuse."""
-    kinds: list[st.SearchStrategy[object]] = [
-        st.text(max_size=4),
-        st.booleans(),
-        st.lists(st.integers(), max_size=2),
-        st.dictionaries(st.text(max_size=2), st.integers(), max_size=1),
-        st.sampled_from([math.nan, math.inf, -math.inf]),
-    ]
-    if whole:
-        kinds.append(_floats().filter(lambda v: not v.is_integer()))
-    low, high = bounds.low, bounds.high
-    if low is not None:
-        if whole:
-            top = math.floor(low) if bounds.low_open else math.ceil(low) - 1
-            kinds.append(st.integers(max_value=top))
-        else:
-            kinds.append(_floats(high=low, exclude_high=not bounds.low_open))
-    if high is not None:
-        if whole:
-            kinds.append(st.integers(min_value=math.floor(high) + 1))
-        else:
-            kinds.append(_floats(low=high, exclude_low=True))
-    return st.one_of(kinds)
-
-
-def _valid(bounds: Bounds, whole: bool) -> st.SearchStrategy[Any]:
-    """Values within the bounds (relations aside)."""
-    low, high = bounds.low, bounds.high
-    if whole:
-        least = None if low is None else int(low) + (1 if bounds.low_open else 0)
-        return st.integers(min_value=least, max_value=None if high is None else int(high))
-    return _floats(low, high, exclude_low=bounds.low_open)
-
-
 @SETTINGS
 @given(data=st.data())
 def test_any_invalid_value_is_a_config_error_naming_the_key(data: st.DataObject) -> None:
     """Whatever wrong value an option gets, loading says so for that key (file, key,
     what is expected), and raises nothing but ConfigError."""
     det, key, bounds, whole = data.draw(st.sampled_from(OPTIONS), label="option")
-    value = data.draw(_invalid(bounds, whole), label="value")
+    value = data.draw(invalid_values(bounds, whole), label="value")
     problems = check({det: {key: value}})
     assert problems, f"{det}.{key} = {value!r} was accepted"
     assert any(p.startswith(f"{SOURCE}: detectors.{det}.{key}: expected ") for p in problems)
@@ -232,8 +179,8 @@ def test_a_broken_relation_is_a_config_error_naming_the_declaring_key(
     score > score_max, ...): the option declaring the rule is named."""
     det, key, other, phrase = data.draw(st.sampled_from(RELATIONS), label="relation")
     bounded = {k: (b, w) for d, k, b, w in OPTIONS if d == det}
-    mine = data.draw(_valid(*bounded[key]), label=key)
-    theirs = data.draw(_valid(*bounded[other]), label=other)
+    mine = data.draw(valid_values(*bounded[key]), label=key)
+    theirs = data.draw(valid_values(*bounded[other]), label=other)
     assume(mine >= theirs if phrase == "less than" else mine > theirs)
     problems = check({det: {key: mine, other: theirs}})
     assert any(p.startswith(f"{SOURCE}: detectors.{det}.{key}: expected ") for p in problems)
@@ -244,7 +191,7 @@ def test_a_broken_relation_is_a_config_error_naming_the_declaring_key(
 def test_any_valid_value_is_taken_as_written(data: st.DataObject) -> None:
     """A value within an option's bounds, when its relations hold, is accepted as is."""
     det, key, bounds, whole = data.draw(st.sampled_from(OPTIONS), label="option")
-    value = data.draw(_valid(bounds, whole), label="value")
+    value = data.draw(valid_values(bounds, whole), label="value")
     problems = check({det: {key: value}})
     related = any(key in (k, o) and d == det for d, k, o, _ in RELATIONS)
     if problems:

@@ -93,9 +93,9 @@ def words(bounds: Bounds, integer: bool) -> str:
     if low == 0:
         return f"a {noun}{unit}, 0 or more"
     if low is not None:
-        return f"a {noun}{unit} of at least {_num(low)}"
+        return f"a {noun}{unit}, at least {_num(low)}"
     if high is not None:
-        return f"a {noun}{unit} of at most {_num(high)}"
+        return f"a {noun}{unit}, at most {_num(high)}"
     return f"a {noun}{unit}"
 
 

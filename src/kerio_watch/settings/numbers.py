@@ -23,11 +23,19 @@ SCORE_MAX = 100
 
 
 def threshold(
-    default: int, help: str = "", *, low: int = 1, below: str = "", at_most: str = ""
+    default: int,
+    help: str = "",
+    *,
+    low: int = 1,
+    zero: str = "",
+    below: str = "",
+    at_most: str = "",
 ) -> Any:
     """How many of something: a threshold (at least 1: 0 would fire on nothing, or
-    divide by it), or with ``low=0`` how much history is needed before judging."""
-    return setting(default, help, bounds=Bounds(low=low, below=below, at_most=at_most))
+    divide by it), or with ``low=0`` how much history is needed before judging (or what
+    ``zero`` means: "no limit")."""
+    bounds = Bounds(low=low, zero=zero, below=below, at_most=at_most)
+    return setting(default, help, bounds=bounds)
 
 
 def period(
@@ -36,12 +44,14 @@ def period(
     help: str = "",
     *,
     positive: bool = True,
+    zero: str = "",
     below: str = "",
     at_most: str = "",
 ) -> Any:
     """A length of time in ``unit`` (``minutes``, ``hours``, ``days``...): a window,
-    positive; or with ``positive=False`` a warm-up or a wait, 0 or more."""
-    bounds = Bounds(low=0, low_open=positive, unit=unit, below=below, at_most=at_most)
+    positive; or with ``positive=False`` a warm-up or a wait, 0 or more (``zero``: what
+    0 means, "never")."""
+    bounds = Bounds(low=0, low_open=positive, unit=unit, zero=zero, below=below, at_most=at_most)
     return setting(default, help, bounds=bounds)
 
 
