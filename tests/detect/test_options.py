@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from boundslib import invalid_values, valid_values
 from kerio_watch.app.config import config_from_dict
+from kerio_watch.app.reference import reference_markdown
 from kerio_watch.detect import DETECTORS, detector_options
 from kerio_watch.errors import ConfigError
 from kerio_watch.exitcodes import ExitStatus
@@ -151,6 +152,21 @@ def test_whole_numbers_written_as_floats_are_taken() -> None:
     options = detector_options(config.detectors, _fail)
     assert options["auth"].ip_failures == 3 and isinstance(options["auth"].ip_failures, int)
     assert options["bounces"].min_share == 0.25
+
+
+def test_the_reference_says_what_each_option_allows() -> None:
+    """docs/configuration.md (the generated reference) lists each option's range and
+    relations, and how numbers are read."""
+    text = reference_markdown()
+    assert "| option | default | allowed |" in text
+    assert (
+        "| `short_minutes` | `10` | a positive whole number of minutes, less than long_minutes |"
+    ) in text
+    assert "| `long_minutes` | `60` | a positive whole number of minutes, more than " in text
+    assert "| `min_share` | `0.5` | a fraction from 0 to 1 |" in text
+    assert "never `2.7`" in text
+    for det, key, _, _ in OPTIONS:
+        assert f"| `{key}` | `" in text.split(f"### `[detectors.{det}]`")[1], (det, key)
 
 
 def _fail(key: str, message: str) -> None:
