@@ -182,8 +182,9 @@ def test_config_check_rejects_unknown_web_keys(tmp_path: Path, cli: Callable[...
 
 
 def test_detector_options_keep_their_types(tmp_path: Path) -> None:
-    """Any number fits a numeric detector option (and is converted to its type); other
-    types and unknown options name the key."""
+    """A whole number written as a float (7.0) fits a whole-number option, a fraction
+    (7.9) does not: it is an error, never truncated; other types and unknown options
+    name the key."""
     with pytest.raises(ConfigError) as info:
         load_config(
             write(
@@ -193,10 +194,17 @@ def test_detector_options_keep_their_types(tmp_path: Path) -> None:
         )
     text = "\n".join(info.value.problems)
     assert "detectors.volume.enabled: expected true or false, got 'no'" in text
-    assert "detectors.volume.min_messages: expected a number, got 'many'" in text
+    assert "detectors.volume.min_messages: expected a positive whole number, got 'many'" in text
     assert "detectors.volume.bogus: unknown option (valid: enabled, " in text
-    config = load_config(write(tmp_path, "[detectors.volume]\nmin_messages = 7.9\n"))
-    assert detector_options(config.detectors, _fail)["volume"].min_messages == 7
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, "[detectors.volume]\nmin_messages = 7.9\n"))
+    assert info.value.problems == [
+        f"{tmp_path / 'kerio-watch.toml'}: detectors.volume.min_messages: "
+        "expected a positive whole number, got 7.9"
+    ]
+    config = load_config(write(tmp_path, "[detectors.volume]\nmin_messages = 12.0\n"))
+    options = detector_options(config.detectors, _fail)["volume"]
+    assert options.min_messages == 12 and isinstance(options.min_messages, int)
 
 
 def _fail(key: str, message: str) -> None:

@@ -101,8 +101,12 @@ def test_store_prune_methods(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("state", "message"),
     [
-        ({"activity_days": -1}, "state.activity_days: expected 0 (keep forever) or a number"),
-        ({"activity_days": "1y"}, "state.activity_days: expected an integer"),
+        (
+            {"activity_days": -1},
+            "state.activity_days: expected 0 (keep forever) or a positive whole number of "
+            "days, got -1",
+        ),
+        ({"activity_days": "1y"}, "state.activity_days: expected 0 (keep forever) or a"),
         ({"days": 3}, "state.days: unknown key"),
     ],
 )

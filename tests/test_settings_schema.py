@@ -87,7 +87,7 @@ def test_every_problem_is_collected() -> None:
         }
     )
     assert problems == [
-        "s.count: expected an integer, got True",
+        "s.count: expected a whole number, got True",
         "s.share: expected a number, got 'half'",
         's.wait: expected a duration like "30s", "15m" or "1h", got \'soon\'',
         "s.at: expected a time of day like \"08:00\", got '25:00'",
@@ -95,7 +95,7 @@ def test_every_problem_is_collected() -> None:
         's.mode: expected one of "fast", "slow", got \'medium\'',
         's.colour: expected one of "red", "blue", got \'green\'',
         "s.names: expected a list of strings, got 'a'",
-        "s.inner.level: expected an integer, got '2'",
+        "s.inner.level: expected a whole number, got '2'",
         "s.inner.extra: unknown key (valid keys here: level)",
         "s.bogus: unknown key (valid keys here: at, colour, count, inner, mode, name, "
         "names, on, severity, share, table, wait)",
@@ -103,13 +103,24 @@ def test_every_problem_is_collected() -> None:
     assert section is not None and section.count == 3 and section.inner == Inner(1)
 
 
-def test_lenient_numbers_convert_to_the_field_type() -> None:
-    """The detectors' style: any number fits a numeric field and takes its type."""
-    section, problems = convert({"count": 2.7, "share": 1}, Style(lenient_numbers=True))
+def test_numbers_are_whole_or_finite() -> None:
+    """A whole-number field takes 4 or 4.0 (as 4), never a fraction: 2.7 is an error, not
+    2; a number field takes any finite number, an int as a float; nan and inf are no
+    numbers."""
+    section, problems = convert({"count": 4.0, "share": 1})
     assert problems == [] and section is not None
-    assert section.count == 2 and section.share == 1.0
-    _, problems = convert({"count": "2"}, Style(lenient_numbers=True))
-    assert problems == ["s.count: expected a number, got '2'"]
+    assert (section.count, section.share) == (4, 1.0)
+    assert isinstance(section.count, int) and isinstance(section.share, float)
+    nan, inf = float("nan"), float("inf")
+    section, problems = convert({"count": 2.7, "share": nan, "inner": {"level": inf}})
+    assert problems == [
+        "s.count: expected a whole number, got 2.7",
+        "s.share: expected a number, got nan",
+        "s.inner.level: expected a whole number, got inf",
+    ]
+    assert section is not None and (section.count, section.inner.level) == (3, 1)
+    _, problems = convert({"wait": nan})
+    assert problems == ['s.wait: expected a duration like "30s", "15m" or "1h", got nan']
 
 
 def test_required_keys() -> None:

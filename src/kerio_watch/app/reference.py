@@ -13,6 +13,7 @@ from typing import Any
 from kerio_watch.alerts import SINKS
 from kerio_watch.alerts.timing import format_duration
 from kerio_watch.detect import DETECTORS
+from kerio_watch.settings.bounds import expectation
 from kerio_watch.settings.kerio_api import ContainConfig, KerioApiConfig
 from kerio_watch.settings.schema import default_of, defaults
 from kerio_watch.settings.sections import EnrichConfig, FirewallConfig, StateConfig
@@ -44,6 +45,13 @@ def reference_markdown() -> str:
         "and prints it resolved as TOML, every section with its defaults (marked "
         "`# default`), secrets masked.",
         "",
+        "Numbers are checked when the file is loaded, by every command: a whole number "
+        "may be written `3` or `3.0`, never `2.7` (an error, not 2); `nan` and `inf` are "
+        "no numbers; and each numeric key has the range given with it (*Allowed*), "
+        "including how it must relate to other keys of its table (a detector's "
+        "`short_minutes` less than its `long_minutes`; the error then shows the other "
+        "key's value).",
+        "",
     ]
 
     def table(title: str, cls: type) -> None:
@@ -53,6 +61,8 @@ def reference_markdown() -> str:
             default = default_of(f)
             shown = _shown_default(default)
             text = f.metadata.get("help", "")
+            if f.metadata.get("bounds"):
+                text += f" *Allowed:* {expectation(cls, f.name)}."
             out.append(f"| `{f.name}` | {shown} | {text} |")
         out.append("")
 
@@ -90,13 +100,13 @@ def _detector_tables(detectors: dict[str, Any]) -> list[str]:
             [
                 f"### `[detectors.{name}]`",
                 "",
-                "| option | default |",
-                "|---|---|",
-                "| `enabled` | `true` |",
+                "| option | default | allowed |",
+                "|---|---|---|",
+                "| `enabled` | `true` | true or false |",
             ]
         )
         out.extend(
-            f"| `{key}` | `{_toml_value(value)}` |"
+            f"| `{key}` | `{_toml_value(value)}` | {expectation(det.options_class, key)} |"
             for key, value in defaults(det.options_class).items()
         )
         out.append("")

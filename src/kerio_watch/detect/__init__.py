@@ -60,8 +60,8 @@ def _unknown_option(key: str, valid: Sequence[str]) -> str:
     return f"unknown option (valid: {', '.join(['enabled', *sorted(valid)])})"
 
 
-OPTIONS_STYLE = Style(unknown=_unknown_option, lenient_numbers=True, skip=frozenset({"enabled"}))
-"""How ``[detectors.NAME]`` tables read: any number fits a numeric option."""
+OPTIONS_STYLE = Style(unknown=_unknown_option, skip=frozenset({"enabled"}))
+"""How ``[detectors.NAME]`` tables read (each option's range is declared with it)."""
 
 
 def detector_options(tables: Mapping[str, Any], add: Report) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from kerio_watch.detect.base import RuleDoc, Signal
 from kerio_watch.detect.context import Context
 from kerio_watch.detect.state import SavedState
 from kerio_watch.events import ConfigChange, LoginSucceeded
+from kerio_watch.settings.numbers import points
 from kerio_watch.textsafe import printable
 
 RULE = "kerio.admin.outside_change"
@@ -61,8 +62,8 @@ MAX_LISTED = 20
 class AdminChangesOptions:
     """``[detectors.admin_changes]`` options."""
 
-    score: int = 30
-    score_routine: int = 10
+    score: int = points(30)
+    score_routine: int = points(10)
 
 
 class AdminChangesDetector(SavedState):

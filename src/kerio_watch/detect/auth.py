@@ -37,12 +37,10 @@ from kerio_watch.detect.base import RuleDoc, Signal
 from kerio_watch.detect.context import Context
 from kerio_watch.detect.ipstate import DAY, IpState
 from kerio_watch.detect.state import SavedState
-from kerio_watch.detect.window import (
-    Recent,
-    count,
-)
+from kerio_watch.detect.window import Recent, count
 from kerio_watch.enrich.messages import Submission
 from kerio_watch.events import Event, HostBlocked, LoginFailed, LoginSucceeded
+from kerio_watch.settings.numbers import factor, points, threshold
 from kerio_watch.severity import Severity
 from kerio_watch.textsafe import printable
 
@@ -56,21 +54,21 @@ HOUR = 3600
 class AuthOptions:
     """``[detectors.auth]`` options."""
 
-    ip_failures: int = 10
-    spray_accounts: int = 5
-    account_failures: int = 10
-    guess_failures: int = 5
-    guess_accounts: int = 3
-    min_ips: int = 5
-    ips_factor: float = 3.0
-    score_bruteforce: int = 20
-    score_spray: int = 25
-    score_blocked: int = 20
-    score_account: int = 10
-    score_guessed: int = 45
-    score_guessed_same_account: int = 55
-    score_sent: int = 70
-    score_many_ips: int = 30
+    ip_failures: int = threshold(10)
+    spray_accounts: int = threshold(5)
+    account_failures: int = threshold(10)
+    guess_failures: int = threshold(5)
+    guess_accounts: int = threshold(3)
+    min_ips: int = threshold(5)
+    ips_factor: float = factor(3.0)
+    score_bruteforce: int = points(20)
+    score_spray: int = points(25)
+    score_blocked: int = points(20)
+    score_account: int = points(10)
+    score_guessed: int = points(45)
+    score_guessed_same_account: int = points(55)
+    score_sent: int = points(70)
+    score_many_ips: int = points(30)
 
 
 class AuthDetector(SavedState):

@@ -25,6 +25,7 @@ from kerio_watch.detect.window import (
     percent,
 )
 from kerio_watch.events import MessageDelivery, MessageReceived
+from kerio_watch.settings.numbers import factor, period, points, share, threshold
 from kerio_watch.textsafe import printable
 
 if TYPE_CHECKING:
@@ -38,14 +39,14 @@ LOCAL_HOSTS = frozenset(("127.0.0.1", "::1"))
 class BouncesOptions:
     """``[detectors.bounces]`` options."""
 
-    window_minutes: int = 60
-    min_failures: int = 10
-    min_share: float = 0.1
-    rate_factor: float = 4.0
-    min_history: int = 100
-    site_rate: float = 0.03
-    score: int = 25
-    score_high_share: int = 10
+    window_minutes: int = period(60, "minutes")
+    min_failures: int = threshold(10)
+    min_share: float = share(0.1)
+    rate_factor: float = factor(4.0)
+    min_history: int = threshold(100)
+    site_rate: float = share(0.03)
+    score: int = points(25)
+    score_high_share: int = points(10)
 
 
 class BouncesDetector(SavedState):

@@ -37,6 +37,7 @@ from kerio_watch.detect.state import SavedState
 from kerio_watch.detect.window import Recent
 from kerio_watch.enrich.messages import Submission
 from kerio_watch.events import MailboxOperation
+from kerio_watch.settings.numbers import points, threshold
 from kerio_watch.textsafe import printable
 
 RULE_SENT = "kerio.mailbox.sent_purged"
@@ -62,11 +63,11 @@ _NDR = re.compile(
 class CoverUpOptions:
     """``[detectors.cover_up]`` options."""
 
-    sent_items: int = 10
-    fresh_items: int = 5
-    bounces: int = 5
-    mass_delete: int = 200
-    score: int = 30
+    sent_items: int = threshold(10)
+    fresh_items: int = threshold(5)
+    bounces: int = threshold(5)
+    mass_delete: int = threshold(200)
+    score: int = points(30)
 
 
 def _leaf(path: str | None) -> str:

@@ -23,11 +23,10 @@ A connection is judged ``settle_seconds`` after it was logged, so that Kerio's `
 line for the same delivery has arrived; once three connections of a machine carried none
 of Kerio's deliveries, its further connections are judged at once. The level rises with
 the distinct destinations and the connections in a short window (``window_minutes``) and
-the destinations in an hour, and the machine's incident takes that level as its
-severity (not the verdict's two sides, which ask about an account's owner: a machine
-has none to impersonate); the incident names the accounts that use the machine
-(mail.log ``Sender-Host``, webmail sessions and audit.log logins of the last
-``users_days``).
+the destinations in an hour, and the machine's incident takes that level as its severity
+(not the verdict's two sides, which ask about an account's owner: a machine has none to
+impersonate); the incident names the accounts that use the machine (mail.log
+``Sender-Host``, webmail sessions and audit.log logins of the last ``users_days``).
 """
 
 from __future__ import annotations
@@ -53,6 +52,7 @@ from kerio_watch.detect.state import SavedState
 from kerio_watch.detect.window import Recent, count
 from kerio_watch.enrich.network import Networks
 from kerio_watch.events import Connection
+from kerio_watch.settings.numbers import period, points, share, threshold
 from kerio_watch.severity import Severity
 from kerio_watch.textsafe import printable
 from kerio_watch.values.ip import is_ip
@@ -75,22 +75,22 @@ LEVELS = (Severity.INFO, Severity.LOW, Severity.MEDIUM, Severity.HIGH, Severity.
 class DirectSmtpOptions:
     """``[detectors.direct_smtp]`` options."""
 
-    settle_seconds: int = 90
-    window_minutes: int = 10
-    medium_destinations: int = 5
-    high_destinations: int = 8
-    critical_destinations: int = 50
-    medium_connections: int = 20
-    high_connections: int = 60
-    critical_connections: int = 300
-    hour_destinations: int = 25
-    score_low: int = 25
-    score_medium: int = 45
-    score_high: int = 70
-    score_critical: int = 95
-    users_days: int = 30
-    infer_matches: int = 5
-    infer_share: float = 0.6
+    settle_seconds: int = period(90, "seconds", positive=False)
+    window_minutes: int = period(10, "minutes")
+    medium_destinations: int = threshold(5, at_most="high_destinations")
+    high_destinations: int = threshold(8, at_most="critical_destinations")
+    critical_destinations: int = threshold(50)
+    medium_connections: int = threshold(20, at_most="high_connections")
+    high_connections: int = threshold(60, at_most="critical_connections")
+    critical_connections: int = threshold(300)
+    hour_destinations: int = threshold(25)
+    score_low: int = points(25, at_most="score_medium")
+    score_medium: int = points(45, at_most="score_high")
+    score_high: int = points(70, at_most="score_critical")
+    score_critical: int = points(95)
+    users_days: int = period(30, "days")
+    infer_matches: int = threshold(5)
+    infer_share: float = share(0.6)
 
 
 class DirectSmtpDetector(SavedState):

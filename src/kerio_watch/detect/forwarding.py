@@ -34,6 +34,7 @@ from kerio_watch.detect.context import Context
 from kerio_watch.detect.state import SavedState
 from kerio_watch.enrich.messages import is_rule_service
 from kerio_watch.events import MessageReceived
+from kerio_watch.settings.numbers import period, points
 from kerio_watch.severity import Severity
 from kerio_watch.textsafe import printable
 
@@ -57,8 +58,8 @@ while the incident was high is learned only from ``ack --benign``."""
 class ForwardingOptions:
     """``[detectors.forwarding]`` options."""
 
-    score: int = 30
-    warmup_hours: float = 72.0
+    score: int = points(30)
+    warmup_hours: float = period(72.0, "hours", positive=False)
 
 
 class ForwardingDetector(SavedState):

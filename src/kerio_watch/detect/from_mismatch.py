@@ -17,6 +17,7 @@ from kerio_watch.detect.base import RuleDoc, Signal
 from kerio_watch.detect.context import Context
 from kerio_watch.detect.state import Stateless
 from kerio_watch.enrich.messages import Submission
+from kerio_watch.settings.numbers import period, points, threshold
 from kerio_watch.severity import Severity
 
 RULE_EXTERNAL = "kerio.mail.from_external"
@@ -27,12 +28,12 @@ RULE_LOCAL = "kerio.mail.from_other_local"
 class FromMismatchOptions:
     """``[detectors.from_mismatch]`` options."""
 
-    learned_uses: int = 3
-    learned_days: float = 1.0
-    score_external: int = 45
-    score_local: int = 30
-    score_role: int = 15
-    score_same_name: int = 15
+    learned_uses: int = threshold(3)
+    learned_days: float = period(1.0, "days", positive=False)
+    score_external: int = points(45)
+    score_local: int = points(30)
+    score_role: int = points(15)
+    score_same_name: int = points(15)
 
 
 class FromMismatchDetector(Stateless):

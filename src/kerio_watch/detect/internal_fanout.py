@@ -32,6 +32,7 @@ from kerio_watch.detect.context import Context
 from kerio_watch.detect.state import SavedState
 from kerio_watch.detect.window import IdleSweep, Recent, count
 from kerio_watch.enrich.messages import Submission
+from kerio_watch.settings.numbers import period, points, share, threshold
 from kerio_watch.textsafe import printable
 from kerio_watch.values.verdict import CONTEXT
 
@@ -80,13 +81,13 @@ class _Account:
 class InternalFanoutOptions:
     """``[detectors.internal_fanout]`` options."""
 
-    window_minutes: int = 60
-    min_colleagues: int = 10
-    min_new_share: float = 0.6
-    warmup_days: float = 3.0
-    score: int = 25
-    score_step: int = 5
-    score_max: int = 40
+    window_minutes: int = period(60, "minutes")
+    min_colleagues: int = threshold(10)
+    min_new_share: float = share(0.6)
+    warmup_days: float = period(3.0, "days", positive=False)
+    score: int = points(25, at_most="score_max")
+    score_step: int = points(5)
+    score_max: int = points(40)
 
 
 class InternalFanoutDetector(SavedState):

@@ -24,6 +24,7 @@ from kerio_watch.detect.window import (
 from kerio_watch.enrich.geo import NetInfo
 from kerio_watch.enrich.messages import Submission
 from kerio_watch.events import LoginSucceeded
+from kerio_watch.settings.numbers import period, points, threshold
 from kerio_watch.textsafe import printable
 from kerio_watch.values.profile import Profile
 
@@ -39,16 +40,16 @@ DAY = 86400
 class NewHostOptions:
     """``[detectors.new_host]`` options."""
 
-    score_send: int = 25
-    score_login: int = 15
-    score_country: int = 15
-    score_hosting: int = 20
-    score_same_as: int = 10
-    score_rare_network: int = 15
-    score_shared_network: int = 15
-    score_provider_range: int = 10
-    usual_network_uses: int = 3
-    warmup_days: float = 2.0
+    score_send: int = points(25)
+    score_login: int = points(15)
+    score_country: int = points(15)
+    score_hosting: int = points(20)
+    score_same_as: int = points(10)
+    score_rare_network: int = points(15)
+    score_shared_network: int = points(15)
+    score_provider_range: int = points(10)
+    usual_network_uses: int = threshold(3)
+    warmup_days: float = period(2.0, "days", positive=False)
 
 
 class NewHostDetector(SavedState):

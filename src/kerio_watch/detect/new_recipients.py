@@ -38,6 +38,7 @@ from kerio_watch.detect.window import (
     percent,
 )
 from kerio_watch.enrich.messages import Submission
+from kerio_watch.settings.numbers import factor, period, points, share, threshold
 from kerio_watch.textsafe import printable
 from kerio_watch.values.profile import Profile
 
@@ -65,21 +66,21 @@ class _Sample(NamedTuple):
 class NewRecipientsOptions:
     """``[detectors.new_recipients]`` options."""
 
-    window_hours: float = 24.0
-    min_new: int = 5
-    min_new_host: int = 3
-    min_share: float = 0.3
-    host_share: float = 0.6
-    rate_factor: float = 3.0
-    min_history: int = 50
-    min_days: float = 7.0
-    many_new: int = 10
-    score_few: int = 12
-    strangers_share: float = 0.9
-    score_strangers: int = 20
-    score: int = 25
-    score_share: int = 10
-    score_domains: int = 10
+    window_hours: float = period(24.0, "hours")
+    min_new: int = threshold(5)
+    min_new_host: int = threshold(3)
+    min_share: float = share(0.3)
+    host_share: float = share(0.6)
+    rate_factor: float = factor(3.0)
+    min_history: int = threshold(50, low=0)
+    min_days: float = period(7.0, "days", positive=False)
+    many_new: int = threshold(10)
+    score_few: int = points(12)
+    strangers_share: float = share(0.9)
+    score_strangers: int = points(20)
+    score: int = points(25)
+    score_share: int = points(10)
+    score_domains: int = points(10)
 
 
 class NewRecipientsDetector(SavedState):

@@ -25,6 +25,7 @@ from kerio_watch.detect.window import (
     count,
 )
 from kerio_watch.enrich.messages import Submission
+from kerio_watch.settings.numbers import period, points, share, threshold
 from kerio_watch.textsafe import printable
 from kerio_watch.values.profile import Profile
 
@@ -39,14 +40,14 @@ DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sun
 class OddHoursOptions:
     """``[detectors.odd_hours]`` options."""
 
-    min_days: float = 14.0
-    min_messages: int = 30
-    rare_share: float = 0.005
-    site_rare_share: float = 0.002
-    score: int = 15
-    score_weekday: int = 8
-    score_warmup: int = 10
-    office_bonus: int = 5
+    min_days: float = period(14.0, "days", positive=False)
+    min_messages: int = threshold(30, low=0)
+    rare_share: float = share(0.005)
+    site_rare_share: float = share(0.002)
+    score: int = points(15)
+    score_weekday: int = points(8)
+    score_warmup: int = points(10)
+    office_bonus: int = points(5)
 
 
 class OddHoursDetector(SavedState):

@@ -33,6 +33,7 @@ from kerio_watch.detect.context import Context
 from kerio_watch.detect.state import SavedState
 from kerio_watch.detect.window import IdleSweep, Recent, count
 from kerio_watch.enrich.messages import Submission
+from kerio_watch.settings.numbers import factor, period, points, share, threshold
 from kerio_watch.textsafe import printable
 from kerio_watch.values.profile import Profile
 
@@ -141,15 +142,15 @@ def _bump(table: dict[Any, list[int]], key: Any, m: int, r: int) -> None:
 class OneToManyOptions:
     """``[detectors.one_to_many]`` options."""
 
-    window_minutes: int = 60
-    min_messages: int = 10
-    min_share: float = 0.5
-    large_hour: int = 50
-    peak_factor: float = 1.5
-    warmup_days: float = 7.0
-    score: int = 25
-    score_step: int = 10
-    score_max: int = 45
+    window_minutes: int = period(60, "minutes")
+    min_messages: int = threshold(10)
+    min_share: float = share(0.5)
+    large_hour: int = threshold(50)
+    peak_factor: float = factor(1.5)
+    warmup_days: float = period(7.0, "days", positive=False)
+    score: int = points(25, at_most="score_max")
+    score_step: int = points(10)
+    score_max: int = points(45)
 
 
 class OneToManyDetector(SavedState):

@@ -23,6 +23,7 @@ from kerio_watch.detect.context import Context
 from kerio_watch.detect.state import SavedState
 from kerio_watch.detect.window import Recent, count
 from kerio_watch.events import QueueSender
+from kerio_watch.settings.numbers import period, points, threshold
 from kerio_watch.textsafe import printable
 
 RULE = "kerio.queue.pile_up"
@@ -32,12 +33,12 @@ RULE = "kerio.queue.pile_up"
 class QueueApiOptions:
     """``[detectors.queue_api]`` options."""
 
-    min_queued: int = 10
-    min_deferred: int = 5
-    min_domains: int = 5
-    bulk_factor: int = 10
-    repeat_minutes: int = 60
-    score: int = 30
+    min_queued: int = threshold(10)
+    min_deferred: int = threshold(5)
+    min_domains: int = threshold(5)
+    bulk_factor: int = threshold(10)
+    repeat_minutes: int = period(60, "minutes")
+    score: int = points(30)
 
 
 class QueueApiDetector(SavedState):

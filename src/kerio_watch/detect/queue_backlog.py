@@ -25,6 +25,7 @@ from kerio_watch.detect.window import (
     percent,
 )
 from kerio_watch.enrich.messages import Submission
+from kerio_watch.settings.numbers import factor, period, points, share, threshold
 from kerio_watch.textsafe import printable
 
 if TYPE_CHECKING:
@@ -39,13 +40,13 @@ MAX_SAVED = 50_000
 class QueueBacklogOptions:
     """``[detectors.queue_backlog]`` options."""
 
-    after_minutes: int = 30
-    window_minutes: int = 60
-    min_pending: int = 20
-    min_share: float = 0.2
-    rate_factor: float = 5.0
-    min_history: int = 100
-    score: int = 25
+    after_minutes: int = period(30, "minutes")
+    window_minutes: int = period(60, "minutes")
+    min_pending: int = threshold(20)
+    min_share: float = share(0.2)
+    rate_factor: float = factor(5.0)
+    min_history: int = threshold(100)
+    score: int = points(25)
 
 
 class QueueBacklogDetector(SavedState):

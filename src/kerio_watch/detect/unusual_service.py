@@ -31,6 +31,7 @@ from kerio_watch.detect.window import (
 from kerio_watch.enrich.clients import client_of
 from kerio_watch.enrich.messages import Submission
 from kerio_watch.events import LoginSucceeded
+from kerio_watch.settings.numbers import period, points, share, threshold
 from kerio_watch.textsafe import printable
 from kerio_watch.values.profile import Profile
 
@@ -67,17 +68,17 @@ def _top(table: dict[str, list[int]]) -> str | None:
 class UnusualServiceOptions:
     """``[detectors.unusual_service]`` options."""
 
-    min_messages: int = 20
-    min_logins: int = 10
-    min_days: float = 7.0
-    rare_share: float = 0.02
-    score_service: int = 25
-    score_rare_service: int = 10
-    score_site_service: int = 20
-    score_protocol: int = 15
-    score_agent: int = 10
-    client_share: float = 0.9
-    score_client: int = 15
+    min_messages: int = threshold(20, low=0)
+    min_logins: int = threshold(10, low=0)
+    min_days: float = period(7.0, "days", positive=False)
+    rare_share: float = share(0.02)
+    score_service: int = points(25)
+    score_rare_service: int = points(10)
+    score_site_service: int = points(20)
+    score_protocol: int = points(15)
+    score_agent: int = points(10)
+    client_share: float = share(0.9)
+    score_client: int = points(15)
 
 
 class UnusualServiceDetector(SavedState):

@@ -37,6 +37,7 @@ from kerio_watch.detect.window import (
     percent,
 )
 from kerio_watch.enrich.messages import Submission
+from kerio_watch.settings.numbers import factor, period, points, share, threshold
 from kerio_watch.textsafe import printable
 from kerio_watch.values.profile import Profile
 
@@ -84,24 +85,24 @@ class _Account:
 class VolumeOptions:
     """``[detectors.volume]`` options."""
 
-    short_minutes: int = 10
-    long_minutes: int = 60
-    min_messages: int = 20
-    min_recipients: int = 50
-    min_messages_short: int = 10
-    min_recipients_short: int = 30
-    mad_factor: float = 5.0
-    median_factor: float = 3.0
-    peak_factor: float = 1.5
-    short_share: float = 0.5
-    warmup_days: float = 7.0
-    site_factor: float = 3.0
-    score: int = 35
-    score_step: int = 10
-    score_max: int = 75
-    warmup_score_max: int = 35
-    known_share: float = 0.3
-    known_factor: float = 0.4
+    short_minutes: int = period(10, "minutes", below="long_minutes")
+    long_minutes: int = period(60, "minutes")
+    min_messages: int = threshold(20)
+    min_recipients: int = threshold(50)
+    min_messages_short: int = threshold(10, at_most="min_messages")
+    min_recipients_short: int = threshold(30, at_most="min_recipients")
+    mad_factor: float = factor(5.0)
+    median_factor: float = factor(3.0)
+    peak_factor: float = factor(1.5)
+    short_share: float = share(0.5)
+    warmup_days: float = period(7.0, "days", positive=False)
+    site_factor: float = factor(3.0)
+    score: int = points(35, at_most="score_max")
+    score_step: int = points(10)
+    score_max: int = points(75)
+    warmup_score_max: int = points(35)
+    known_share: float = share(0.3)
+    known_factor: float = share(0.4)
 
 
 class VolumeDetector(SavedState):
@@ -130,10 +131,8 @@ class VolumeDetector(SavedState):
 
     def __init__(self, ctx: Context, options: VolumeOptions) -> None:
         self.ctx = ctx
-        self.short_span = int(options.short_minutes * 60)
-        self.long_span = int(options.long_minutes * 60)
-        if not 0 < self.short_span < self.long_span:
-            raise ValueError("short_minutes: must be positive and shorter than long_minutes")
+        self.short_span = options.short_minutes * 60  # 0 < short < long: checked at load
+        self.long_span = options.long_minutes * 60
         self.min_m = options.min_messages
         self.min_r = options.min_recipients
         self.min_sm = options.min_messages_short

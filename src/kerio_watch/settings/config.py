@@ -22,7 +22,6 @@ from kerio_watch.settings.sections import (
     FirewallConfig,
     StateConfig,
     check_firewall,
-    check_state,
 )
 from kerio_watch.settings.site import SiteConfig, UserConfig, check_site, check_users
 from kerio_watch.settings.web import WebConfig, check_web
@@ -96,7 +95,6 @@ def convert(data: dict[str, Any], source: str = "<dict>") -> tuple[Config, Probl
     site = check_site(config.site, problems.add)
     check_firewall(config.firewall, problems.add)
     users = check_users(config.users, problems.add)
-    check_state(config.state, problems.add)
     kerio_api, api_problems = check_kerio_api(config.kerio_api)
     for key, message in api_problems:
         problems.add(f"kerio_api.{key}", message)

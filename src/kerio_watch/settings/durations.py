@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
@@ -16,20 +17,24 @@ def parse_duration(value: str | int | float) -> float:
     (5400.0, 90.0, 2.5, 0.0)
 
     Raises:
-        ValueError: not a duration, or negative.
+        ValueError: not a duration, negative, or not finite (``nan``, ``inf``).
     """
     if isinstance(value, bool):
         raise ValueError(f'expected a duration like "90s", "15m" or "1h", got {value!r}')
     if isinstance(value, int | float):
-        if value < 0:
+        if not 0 <= value < math.inf:
             raise ValueError(f"expected a duration of 0 or more, got {value!r}")
         return float(value)
     text = value.strip().lower().replace(" ", "")
     if re.fullmatch(r"\d+(?:\.\d+)?", text):
-        return float(text)
-    if not text or not re.fullmatch(rf"(?:{_PART.pattern})+", text):
+        seconds = float(text)
+    elif not text or not re.fullmatch(rf"(?:{_PART.pattern})+", text):
         raise ValueError(f'expected a duration like "90s", "15m", "1h" or "1h30m", got {value!r}')
-    return float(sum(float(n) * _UNITS[u] for n, u in _PART.findall(text)))
+    else:
+        seconds = float(sum(float(n) * _UNITS[u] for n, u in _PART.findall(text)))
+    if not math.isfinite(seconds):
+        raise ValueError(f"expected a duration of 0 or more, got {value!r}")
+    return seconds
 
 
 def format_duration(seconds: float) -> str:

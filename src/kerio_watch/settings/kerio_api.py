@@ -18,6 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from kerio_watch.settings.bounds import Bounds
+from kerio_watch.settings.numbers import period, threshold
+from kerio_watch.settings.schema import setting
 from kerio_watch.severity import SEVERITY_NAMES
 
 ACTIONS = ("stop_sending", "remove_queued", "block_ip")
@@ -87,9 +90,11 @@ class ContainConfig:
             "queued since the incident began) or sender (all of them, Queue.removeMatching)."
         ),
     )
-    queue_margin_minutes: int = field(
-        default=10,
-        metadata=_help("With queue_scope = incident: also messages queued this long before."),
+    queue_margin_minutes: int = period(
+        10,
+        "minutes",
+        "With queue_scope = incident: also messages queued this long before.",
+        positive=False,
     )
     allow_accounts: tuple[str, ...] = field(
         default=(),
@@ -98,13 +103,15 @@ class ContainConfig:
             "itself is always left alone."
         ),
     )
-    max_per_hour: int = field(
-        default=3,
-        metadata=_help("At most this many incidents contained in any hour; 0: no limit."),
+    max_per_hour: int = threshold(
+        3, "At most this many incidents contained in any hour; 0: no limit.", low=0, zero="no limit"
     )
-    release_after_hours: float = field(
-        default=24.0,
-        metadata=_help("Release a containment automatically after this long; 0: never."),
+    release_after_hours: float = period(
+        24.0,
+        "hours",
+        "Release a containment automatically after this long; 0: never.",
+        positive=False,
+        zero="never",
     )
 
 
@@ -141,13 +148,17 @@ class KerioApiConfig:
             "certificate instead of verifying it against a CA."
         ),
     )
-    timeout: float = field(default=10.0, metadata=_help("Seconds to wait for an answer."))
-    poll_seconds: float = field(
-        default=30.0, metadata=_help("Seconds between looks at the queue (wall clock).")
+    timeout: float = setting(
+        10.0,
+        "Seconds to wait for an answer.",
+        bounds=Bounds(low=0, low_open=True, high=300, unit="seconds"),
     )
-    queue_limit: int = field(
-        default=20000, metadata=_help("At most this many queued messages read per look.")
+    poll_seconds: float = setting(
+        30.0,
+        "Seconds between looks at the queue (wall clock).",
+        bounds=Bounds(low=1, unit="seconds"),
     )
+    queue_limit: int = threshold(20000, "At most this many queued messages read per look.")
     login_name_field: str = field(
         default="userName",
         metadata=_help(
@@ -224,12 +235,6 @@ def check_kerio_api(api: KerioApiConfig) -> tuple[KerioApiConfig, list[tuple[str
         add(("contain.actions", "containment needs the API: set [kerio_api] server"))
     if not api.path.startswith("/"):
         add(("path", f'expected a path starting with "/", got {api.path!r}'))
-    if api.timeout <= 0 or api.timeout > 300:
-        add(("timeout", f"expected seconds between 0 and 300, got {api.timeout:g}"))
-    if api.poll_seconds < 1:
-        add(("poll_seconds", f"expected at least 1 second, got {api.poll_seconds:g}"))
-    if api.queue_limit < 1:
-        add(("queue_limit", f"expected a positive number, got {api.queue_limit}"))
     for key in api.queue_fields:
         if key not in QUEUE_FIELDS:
             add((f"queue_fields.{key}", f"unknown field (valid: {', '.join(QUEUE_FIELDS)})"))
@@ -265,12 +270,6 @@ def _check_contain(c: ContainConfig, add: Callable[[tuple[str, str]], None]) -> 
         add(("contain.access_policy", "stop_sending = access_policy needs a policy name"))
     if c.queue_scope not in QUEUE_SCOPES:
         add(("contain.queue_scope", f"expected one of {', '.join(QUEUE_SCOPES)}"))
-    if c.max_per_hour < 0:
-        add(("contain.max_per_hour", "expected 0 (no limit) or a positive number"))
-    if c.release_after_hours < 0:
-        add(("contain.release_after_hours", "expected 0 (never) or a number of hours"))
-    if c.queue_margin_minutes < 0:
-        add(("contain.queue_margin_minutes", "expected minutes, 0 or more"))
     if not c.ip_group.strip():
         add(("contain.ip_group", "expected the name of an IP address group"))
 

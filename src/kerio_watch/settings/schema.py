@@ -8,6 +8,11 @@ default so that the rest can still be checked. It converts ``str``, ``int``, ``f
 ``bool``, durations (``"15m"``), clock times (``"08:00"``), severities, choices, tuples
 of strings, tables, ``Literal`` choices, ``Optional`` values and nested sections.
 
+Numbers: an ``int`` field takes a whole number (``3``, or ``3.0`` written as a float),
+never a fraction (``2.7`` is an error, not 2); a ``float`` field takes any finite
+number. A numeric field may declare :class:`~kerio_watch.settings.bounds.Bounds` (its
+range, unit, and relations to other fields of its section), checked here too.
+
 The registries (detectors, sinks) convert their own sections with the same function,
 with a :class:`Style` for how their messages have always read.
 """
@@ -15,6 +20,7 @@ with a :class:`Style` for how their messages have always read.
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 import types
 import typing
@@ -22,6 +28,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import MISSING, dataclass, field
 from typing import Any, Literal, TypeVar
 
+from kerio_watch.settings.bounds import Bounds, enforce, words
 from kerio_watch.settings.durations import parse_clock, parse_duration
 from kerio_watch.severity import SEVERITY_NAMES, Severity
 
@@ -41,6 +48,7 @@ def setting(
     example: str = "",
     mask: Callable[[Any], Any] | None = None,
     expect: str = "",
+    bounds: Bounds | None = None,
 ) -> Any:
     """A setting: a dataclass field with its help text and how to read it.
 
@@ -55,6 +63,8 @@ def setting(
         example: a TOML value for the docs.
         mask: masks the secrets inside a value for display (e.g. an argument list).
         expect: what a wrong value is told it should be, instead of its type's name.
+        bounds: the range of a numeric setting, and its relations to others of its
+            section (:mod:`kerio_watch.settings.bounds`).
     """
     metadata = {
         "help": help,
@@ -65,6 +75,7 @@ def setting(
         "example": example,
         "mask": mask,
         "expect": expect,
+        "bounds": bounds,
     }
     if isinstance(default, dict):
         return field(default_factory=lambda: dict(default), metadata=metadata)
@@ -81,8 +92,6 @@ class Style:
 
     unknown: Callable[[str, Sequence[str]], str] = _valid_keys_here
     """The message for an unknown key, given the key and the valid keys."""
-    lenient_numbers: bool = False
-    """Any number fits an int or float field (converted to it): "expected a number"."""
     whole_tables: bool = False
     """A table of strings is checked as a whole ("a table of strings")."""
     skip: frozenset[str] = frozenset()
@@ -146,9 +155,9 @@ def describe(tp: Any, meta: Mapping[str, Any], style: Style = CONFIG) -> str:
         return "a table of strings" if style.whole_tables and origin is dict else "a table"
     if tp is Severity:
         return "one of " + ", ".join(f'"{s}"' for s in SEVERITY_NAMES)
-    if style.lenient_numbers and tp in (int, float):
-        return "a number"
-    names = {str: "a string", int: "an integer", float: "a number", bool: "true or false"}
+    if isinstance(meta.get("bounds"), Bounds) and tp in (int, float):
+        return words(meta["bounds"], tp is int)
+    names = {str: "a string", int: "a whole number", float: "a number", bool: "true or false"}
     return names.get(tp, str(tp))
 
 
@@ -181,11 +190,15 @@ def convert(
         elif typing.get_origin(tp) is Literal:
             if value in _choices(tp, meta):
                 return value
-        elif _scalar_fits(value, tp, style):
+        elif tp in (int, float):
+            number = _number(value, tp is int)
+            if number is not None:
+                return number
+        elif scalar_matches(value, tp):
             if meta.get("choices") and value not in meta["choices"]:
                 report(where, expected)
                 return INVALID
-            return tp(value) if tp in (int, float) else value
+            return value
     except (ValueError, TypeError) as exc:
         report(where, expected if meta.get("kind") == "duration" else str(exc))
         return INVALID
@@ -197,10 +210,19 @@ def _choices(tp: Any, meta: Mapping[str, Any]) -> tuple[Any, ...]:
     return tuple(meta.get("choices") or typing.get_args(tp))
 
 
-def _scalar_fits(value: Any, tp: Any, style: Style) -> bool:
-    if style.lenient_numbers and tp in (int, float):
-        return isinstance(value, int | float) and not isinstance(value, bool)
-    return scalar_matches(value, tp)
+def _number(value: Any, whole: bool) -> int | float | None:
+    """A TOML number as a whole or any finite number, or None when it is not one.
+
+    >>> _number(3.0, True), _number(2.7, True), _number(2, False), _number(float("nan"), False)
+    (3, None, 2.0, None)
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if whole:
+        return value if isinstance(value, int) else int(value) if value.is_integer() else None
+    return float(value)
 
 
 def _table(value: Any, tp: Any, where: str, report: Report, style: Style) -> Any:
@@ -245,6 +267,10 @@ def build(cls: type[T], data: Any, where: str, report: Report, style: Style = CO
         converted = convert(value, hints[f.name], f.metadata, here, report, style)
         if converted is not INVALID:
             kwargs[f.name] = converted
+    keys = {f.name: key for key, f in fields.items()}
+    written = {f.name: data[key] for key, f in fields.items() if key in data}
+    for name in enforce(cls, kwargs, written, keys, where, report):
+        del kwargs[name]
     missing = False
     for key, f in fields.items():
         if f.default is MISSING and f.default_factory is MISSING and f.name not in kwargs:

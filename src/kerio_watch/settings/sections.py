@@ -6,6 +6,7 @@ import ipaddress
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from kerio_watch.settings.numbers import period
 from kerio_watch.settings.schema import Report
 
 
@@ -17,29 +18,30 @@ def _help(text: str) -> dict[str, str]:
 class StateConfig:
     """``[state]``: how long the state database keeps history."""
 
-    activity_days: int = field(
-        default=400,
-        metadata=_help(
-            "Days of hourly activity (what reports, timelines and the dashboard show) to "
-            "keep, counted back from the newest log time; 0 keeps it forever. Profiles, "
-            "incidents and alerts are kept regardless."
-        ),
+    activity_days: int = period(
+        400,
+        "days",
+        "Days of hourly activity (what reports, timelines and the dashboard show) to "
+        "keep, counted back from the newest log time; 0 keeps it forever. Profiles, "
+        "incidents and alerts are kept regardless.",
+        positive=False,
+        zero="keep forever",
     )
-    future_hours: int = field(
-        default=24,
-        metadata=_help(
-            "A line dated more than this many hours ahead of its log's recent lines, and "
-            "after its file was last written, is implausible (a clock glitch, a corrupted "
-            "line): counted and shown by scan and status, never processed, so it moves no "
-            "watermark, pruning or report period (docs/service.md)."
-        ),
+    future_hours: int = period(
+        24,
+        "hours",
+        "A line dated more than this many hours ahead of its log's recent lines, and "
+        "after its file was last written, is implausible (a clock glitch, a corrupted "
+        "line): counted and shown by scan and status, never processed, so it moves no "
+        "watermark, pruning or report period (docs/service.md).",
     )
-    past_days: int = field(
-        default=0,
-        metadata=_help(
-            "A line dated more than this many days behind its log's recent lines is "
-            "implausible; 0: activity_days (400 when that is 0)."
-        ),
+    past_days: int = period(
+        0,
+        "days",
+        "A line dated more than this many days behind its log's recent lines is "
+        "implausible; 0: activity_days (400 when that is 0).",
+        positive=False,
+        zero="activity_days",
     )
 
     def time_limits(self) -> tuple[int, int]:
@@ -121,19 +123,6 @@ class FirewallConfig:
     def zone(self) -> ZoneInfo | None:
         """The configured zone (validated at load), or None."""
         return ZoneInfo(self.timezone) if self.timezone else None
-
-
-def check_state(state: StateConfig, add: Report) -> None:
-    """Check ``[state]``: no negative periods."""
-    if state.activity_days < 0:
-        add(
-            "state.activity_days",
-            f"expected 0 (keep forever) or a number of days, got {state.activity_days}",
-        )
-    if state.future_hours < 1:
-        add("state.future_hours", f"expected 1 or more, got {state.future_hours}")
-    if state.past_days < 0:
-        add("state.past_days", f"expected 0 (activity_days) or more, got {state.past_days}")
 
 
 def check_firewall(firewall: FirewallConfig, add: Report) -> None:
