@@ -5,8 +5,12 @@ data file that ships with geoip2fast."""
 from __future__ import annotations
 
 import datetime as dt
+import gzip
+import ipaddress
 import json
 import logging
+import pickle
+import random
 from pathlib import Path
 
 import pytest
@@ -121,6 +125,52 @@ def test_geoip2fast_data_file() -> None:
     assert geo.lookup("10.0.0.1") == UNKNOWN
     # not in the (IPv4) data: unknown, not a country called "--"
     assert geo.lookup("2a01:4f8:c17:1b2e::1") == UNKNOWN
+
+
+def test_the_compact_table_answers_as_geoip2fast_does() -> None:
+    """Country and AS name from the arrays (geotable) equal geoip2fast's own lookup: at
+    every network's first and last address and just outside them, and at random."""
+    geoip2fast = pytest.importorskip("geoip2fast")
+    from kerio_watch.enrich import geotable  # noqa: PLC0415
+
+    table = geotable.load(Path(geoip2fast.__file__).parent / "geoip2fast-asn.dat.gz")
+    assert table is not None
+    db = geoip2fast.GeoIP2Fast(geoip2fast_data_file="geoip2fast-asn.dat.gz")
+    rng = random.Random(13)
+    values = {rng.randrange(1 << 32) for _ in range(20_000)}
+    for first, bits in zip(table.first[::50], table.lens[::50], strict=True):
+        last = first + (1 << (32 - bits)) - 1
+        values |= {first, last, min(last + 1, (1 << 32) - 1), max(first - 1, 0)}
+    for first, bits in zip(table.as_first[::50], table.as_lens[::50], strict=True):
+        values |= {first, first + (1 << (32 - bits)), max(first - 1, 0)}
+    def country(code: str) -> str:  # as geo.py reads both: "--" and "ASIA" are none
+        return code if len(code) == 2 and code.isalpha() else ""
+
+    differ = []
+    for value in sorted(values):
+        ip = str(ipaddress.IPv4Address(min(value, (1 << 32) - 1)))
+        r = db.lookup(ip)
+        code, name = table.lookup(ip)
+        if (country(code), name) != (country(r.country_code), r.asn_name or ""):
+            differ.append((ip, (code, name), (r.country_code, r.asn_name)))
+    assert not differ, differ[:5]
+    assert len(values) > 40_000
+    assert table.lookup("2a01:4f8::1") == ("", "") and table.lookup("not an address") == ("", "")
+
+
+def test_another_data_layout_falls_back(tmp_path: Path) -> None:
+    """A file that is not the IPv4 country-and-AS layout (or no file) is not read by the
+    compact table: geo.py then uses geoip2fast itself."""
+    from kerio_watch.enrich import geotable  # noqa: PLC0415
+
+    city = tmp_path / "city.dat.gz"
+    with gzip.open(city, "wb") as f:
+        pickle.dump((120, {"country": False, "city": True, "asn": True}, 0, ()), f)
+    assert geotable.load(city) is None
+    assert geotable.load(tmp_path / "missing.dat.gz") is None
+    junk = tmp_path / "junk.dat.gz"
+    junk.write_bytes(b"not gzip")
+    assert geotable.load(junk) is None
 
 
 def _with_geo(mmdb: dict[str, str]):  # type: ignore[no-untyped-def]
