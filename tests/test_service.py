@@ -131,6 +131,40 @@ class TestRestarts:
         run.stop()
         assert totals(db).events["message_received"] == 12
 
+    def test_an_alert_saved_but_not_printed_is_printed_at_the_next_start(
+        self, site: tuple[Path, Path, Path]
+    ) -> None:
+        """Killed after the save that recorded an alert and before printing it: the next
+        start prints it (once; a third start prints nothing). It was lost from stdout."""
+        logs, db, config = site
+        local = dt.datetime(2026, 3, 10, 9, 0, 0)
+        utc = local - dt.timedelta(hours=1)
+        append(logs / "mail.log", [recv(local, utc, 1, "bob@example.com", "x1@evil.test")])
+
+        class Died(BaseException):
+            """The process ends here."""
+
+        def die(_alert: Alert) -> None:
+            raise Died
+
+        options = ServiceOptions(poll=0.02, save_every=0.1)
+        with pytest.raises(Died):
+            FollowService([str(logs)], config, db, die, options).run()
+        store = open_store(db, readonly=True)
+        try:
+            (saved,) = store.alerts()
+        finally:
+            store.close()
+        run = Running(logs, db, config)
+        wait_for(lambda: run.alerts)
+        time.sleep(0.3)
+        run.stop()
+        assert [a.id for a in run.alerts] == [saved.id]
+        again = Running(logs, db, config)
+        time.sleep(0.3)
+        again.stop()
+        assert again.alerts == []
+
     def test_daylight_saving_ends_with_a_restart_in_the_repeated_hour(
         self, site: tuple[Path, Path, Path]
     ) -> None:

@@ -75,6 +75,7 @@ class FollowService(Session):
         """
         self._open()
         Journal(self.db_path).run("follow", [str(Path(p).absolute()) for p in self.paths])
+        self._print_unprinted()
         note(
             logging.INFO,
             "started",
@@ -183,6 +184,8 @@ class FollowService(Session):
             )
             if self.output is not None:
                 self.output(alert)
+        if alerts and self.output is not None:
+            self._printed()
         pipeline.flush_journal(final=final)
         if alerts and self.router is not None:
             self._last_deliver = time.monotonic()

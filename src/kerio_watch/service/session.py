@@ -190,12 +190,51 @@ class Session:
             "pid": str(os.getpid()),
             "paths": json.dumps(self.paths),
         }
+        if self.output is not None and self._new_alerts:
+            meta["unprinted"] = json.dumps(
+                self._unprinted(store) + [a.to_dict() for a in self._new_alerts]
+            )
         if stats.last_ts is not None:
             meta["last_event"] = pipeline.format_time(stats.last_ts)
         if timebase.inferred and timebase.had_hint:
             meta["timebase_delta"] = str(timebase.delta)
         for key, value in meta.items():
             store.set_meta(META_PREFIX + key, value)
+
+    # -- alerts committed but not yet printed (kill -9 between the two) ------------------
+    @staticmethod
+    def _unprinted(store: Store) -> list[dict[str, object]]:
+        """The alerts a save committed that were not printed yet, as saved with it."""
+        try:
+            data = json.loads(store.get_meta(META_PREFIX + "unprinted") or "[]")
+        except ValueError:
+            return []
+        return [a for a in data if isinstance(a, dict)] if isinstance(data, list) else []
+
+    def _printed(self) -> None:
+        """Every alert committed so far is printed: forget them (a kill before this
+        prints them again at the next start: at least once, never lost)."""
+        store = self.store
+        assert store is not None  # noqa: S101
+        with store.transaction():
+            store.set_meta(META_PREFIX + "unprinted", "")
+
+    def _print_unprinted(self) -> None:
+        """At start: print what the last run committed but was stopped before printing."""
+        store = self.store
+        if self.output is None or store is None:
+            return
+        alerts = []
+        for data in self._unprinted(store):
+            try:
+                alerts.append(Alert.from_dict(data))
+            except (KeyError, TypeError, ValueError):
+                continue
+        for alert in alerts:
+            note(logging.WARNING, "alert_printed_late", id=alert.id, rule=alert.rule)
+            self.output(alert)
+        if alerts:
+            self._printed()
 
     def _heartbeat(self) -> None:
         store = self.store
