@@ -143,6 +143,7 @@ def test_the_compact_table_answers_as_geoip2fast_does() -> None:
         values |= {first, last, min(last + 1, (1 << 32) - 1), max(first - 1, 0)}
     for first, bits in zip(table.as_first[::50], table.as_lens[::50], strict=True):
         values |= {first, first + (1 << (32 - bits)), max(first - 1, 0)}
+
     def country(code: str) -> str:  # as geo.py reads both: "--" and "ASIA" are none
         return code if len(code) == 2 and code.isalpha() else ""
 
