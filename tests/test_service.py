@@ -164,6 +164,16 @@ class TestRestarts:
         time.sleep(0.3)
         again.stop()
         assert again.alerts == []
+        # killed after printing it (the journal has it) but before the next save
+        with sqlite3.connect(db) as conn:
+            conn.execute(
+                "UPDATE meta SET value = ? WHERE key = 'follow.unprinted'",
+                (json.dumps([saved.to_dict()]),),
+            )
+        third = Running(logs, db, config)
+        time.sleep(0.3)
+        third.stop()
+        assert third.alerts == []
 
     def test_daylight_saving_ends_with_a_restart_in_the_repeated_hour(
         self, site: tuple[Path, Path, Path]

@@ -5,7 +5,7 @@ one transaction holding the pipeline's state, its alerts, the alert delivery que
 the file checkpoints, so ``kill -9`` at any moment loses nothing and repeats nothing:
 a restart resumes after the last line whose effects were committed. Alerts are printed
 and handed to the sinks only after their save commits; one committed but not printed
-when the process died is printed at the next start (stdout is at least once).
+(nor noted in the journal) when the process died is printed at the next start.
 
 - Saves happen at most every ``save_every`` seconds or ``save_lines`` lines, and at
   once when a batch raised an alert, so an alert is out within about a poll interval.

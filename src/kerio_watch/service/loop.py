@@ -184,8 +184,6 @@ class FollowService(Session):
             )
             if self.output is not None:
                 self.output(alert)
-        if alerts and self.output is not None:
-            self._printed()
         pipeline.flush_journal(final=final)
         if alerts and self.router is not None:
             self._last_deliver = time.monotonic()

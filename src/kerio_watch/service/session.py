@@ -29,6 +29,7 @@ from kerio_watch.service.state import (
 from kerio_watch.sources.follow import Follower
 from kerio_watch.store import open_store
 from kerio_watch.store.base import Store
+from kerio_watch.store.journal import Journal
 from kerio_watch.timebase import Timebase
 from kerio_watch.values.alert import Alert
 from kerio_watch.values.checkpoint import FileCheckpoint
@@ -190,10 +191,8 @@ class Session:
             "pid": str(os.getpid()),
             "paths": json.dumps(self.paths),
         }
-        if self.output is not None and self._new_alerts:
-            meta["unprinted"] = json.dumps(
-                self._unprinted(store) + [a.to_dict() for a in self._new_alerts]
-            )
+        if self.output is not None:  # printed after this commit (see _print_unprinted)
+            meta["unprinted"] = json.dumps([a.to_dict() for a in self._new_alerts])
         if stats.last_ts is not None:
             meta["last_event"] = pipeline.format_time(stats.last_ts)
         if timebase.inferred and timebase.had_hint:
@@ -202,39 +201,34 @@ class Session:
             store.set_meta(META_PREFIX + key, value)
 
     # -- alerts committed but not yet printed (kill -9 between the two) ------------------
-    @staticmethod
-    def _unprinted(store: Store) -> list[dict[str, object]]:
-        """The alerts a save committed that were not printed yet, as saved with it."""
-        try:
-            data = json.loads(store.get_meta(META_PREFIX + "unprinted") or "[]")
-        except ValueError:
-            return []
-        return [a for a in data if isinstance(a, dict)] if isinstance(data, list) else []
-
-    def _printed(self) -> None:
-        """Every alert committed so far is printed: forget them (a kill before this
-        prints them again at the next start: at least once, never lost)."""
-        store = self.store
-        assert store is not None  # noqa: S101
-        with store.transaction():
-            store.set_meta(META_PREFIX + "unprinted", "")
-
     def _print_unprinted(self) -> None:
-        """At start: print what the last run committed but was stopped before printing."""
+        """At start: print the alerts the last run's last save recorded but that run did
+        not print (it was killed between the two). Each save records the alerts it will
+        print after it commits; the journal notes each one once it is printed, so those
+        are not printed twice (at least once, never lost)."""
         store = self.store
         if self.output is None or store is None:
             return
-        alerts = []
-        for data in self._unprinted(store):
+        try:
+            data = json.loads(store.get_meta(META_PREFIX + "unprinted") or "[]")
+        except ValueError:
+            return
+        if not isinstance(data, list) or not data:
+            return
+        journal = Journal(self.db_path)
+        printed = {r.get("id") for r in journal.read() if r.get("t") == "alert"}
+        late = []
+        for item in data:
             try:
-                alerts.append(Alert.from_dict(data))
-            except (KeyError, TypeError, ValueError):
+                alert = Alert.from_dict(item)
+            except (KeyError, TypeError, ValueError, AttributeError):
                 continue
-        for alert in alerts:
-            note(logging.WARNING, "alert_printed_late", id=alert.id, rule=alert.rule)
-            self.output(alert)
-        if alerts:
-            self._printed()
+            if alert.id not in printed:
+                note(logging.WARNING, "alert_printed_late", id=alert.id, rule=alert.rule)
+                self.output(alert)
+                late.append(alert)
+        if late:
+            journal.alerts(late, max(a.ts for a in late))
 
     def _heartbeat(self) -> None:
         store = self.store
