@@ -5,6 +5,8 @@ The core reads, decodes and frames each file exactly as
 ``Sent:`` lines into events, and drops the ``Sent:`` lines of messages the pipeline does
 not track (:meth:`Pipeline.skip_line <kerio_watch.pipeline.Pipeline.skip_line>`): a
 dropped line becomes no Python object; each run of them is counted here in one step.
+A dropped line the Python reader would have yielded after all (its time is not near
+the time guard's reference) is built by the core on demand and yielded in its place.
 
 A batch holds ready records and a few tagged items (see ``Reader.next_batch`` in
 ``native/src/py.rs``). Records are yielded lazily, exactly where the Python reader
@@ -77,8 +79,8 @@ def native_records(log_file: LogFile, pipeline: Pipeline) -> Iterator[Record]:
                     framed = _frame(log_file, item[1], item[2])
                     if framed is not None:
                         yield framed
-                else:
-                    _dropped(pipeline, log_file, reader, item)
+                elif not _counted(pipeline, log_file, item):
+                    yield from _line_by_line(pipeline, log_file, reader, item)
             _sync(log_file, reader, base)
         if reader.error:
             log_file.note_unparsed(
@@ -111,18 +113,30 @@ def _frame(log_file: LogFile, lineno: int, raw: str) -> Record | None:
     return Record(framed.ts, framed.utc, framed.log or log, framed.message, raw, log_file, lineno)
 
 
-def _dropped(pipeline: Pipeline, log_file: LogFile, reader: Any, item: tuple[int, ...]) -> None:
-    """Count a run of dropped ``Sent:`` lines as ``skip_line`` would, line by line.
-
-    In one step when the time base maps the run's local times by one constant shift
-    and no watermark is at or after them (the usual case); else line by line.
-    """
-    _, n, lo, hi, top, start, end = item
+def _counted(pipeline: Pipeline, log_file: LogFile, item: tuple[int, ...]) -> bool:
+    """Count a run of dropped ``Sent:`` lines in one step, if that is exact: the time
+    base maps the run's local times by one constant shift, all are near the time guard's
+    reference and no watermark is at or after them (the usual case)."""
+    _, n, lo, hi, top, _start, _end = item
     shift = pipeline.timebase.shift_between(lo, hi)
     if shift is None or not pipeline.count_dropped_deliveries(n, lo + shift, hi + shift, top):
-        for ts in reader.skipped_times(start, end):
-            kind = pipeline.count_skipped_delivery(ts, log_file.path)
-            if kind:
-                log_file.events[kind] += 1
-        return
+        return False
     log_file.events["message_delivery"] += n
+    return True
+
+
+def _line_by_line(
+    pipeline: Pipeline, log_file: LogFile, reader: Any, item: tuple[int, ...]
+) -> Iterator[Record]:
+    """A run of dropped ``Sent:`` lines as the Python reader takes them, line by line:
+    each is counted, or yielded in its place when the pipeline wants it parsed (its
+    time is not near the guard's reference; the lines after it are decided when the
+    next record is asked for, as the Python reader decides them)."""
+    start, end = item[5], item[6]
+    untracked = pipeline.count_untracked
+    for i, ts in enumerate(reader.skipped_times(start, end), start):
+        kind = untracked(ts)
+        if kind is None:
+            yield reader.skipped_record(i)
+        elif kind:
+            log_file.events[kind] += 1
