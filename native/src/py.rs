@@ -7,7 +7,7 @@
 //! would surface as an exception, never unwind into CPython; the core is fuzzed so
 //! that none happens.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::Cursor;
 
 use pyo3::IntoPyObjectExt;
@@ -24,7 +24,7 @@ use crate::mail::{Mail, Recv, Sent, parse, sent_key};
 const RULE_SERVICE: &str = "sieve";
 
 /// Version of this boundary; the Python side refuses an extension of another one.
-pub const ABI: u32 = 2;
+pub const ABI: u32 = 3;
 
 /// Queue-IDs the Python message tracker holds (kept in step by it).
 #[pyclass(module = "kerio_watch._native")]
@@ -53,6 +53,66 @@ impl QidSet {
     }
     fn __len__(&self) -> usize {
         self.ids.len()
+    }
+}
+
+/// What the core keeps in mind about one stream's last records (the files of one log,
+/// read in turn; one object shared by their readers).
+///
+/// Python merges several logs by time (`sources/order.py`'s `smoothed`): at a jump in
+/// time it reads up to `lookahead` records of a stream before it processes the one
+/// before them, so the next batch may be read while the last records handed over are
+/// still unprocessed, and the messages they make Python track are not yet in the
+/// [`QidSet`]. The core keeps the Queue-IDs of the messages Python may track until
+/// `lookahead` records of the stream followed their line (by then Python processed
+/// it), and drops no line in a batch read before `lookahead` records followed a line
+/// whose messages it cannot see (a batch cut).
+#[pyclass(module = "kerio_watch._native")]
+pub struct Stream {
+    lookahead: u64,
+    /// Records handed to Python as they are (each one is yielded).
+    records: u64,
+    /// Queue-IDs Python may track, with `records` at their line.
+    recent: Vec<(String, u64)>,
+    /// `records` at the last batch cut.
+    cut: Option<u64>,
+}
+
+impl Stream {
+    /// At the start of a batch: the Queue-IDs still to keep, and whether to drop nothing.
+    fn open(&mut self) -> (HashMap<String, u64>, bool) {
+        let (records, k) = (self.records, self.lookahead);
+        let careful = self.cut.is_some_and(|at| records - at < k);
+        let eager = self.recent.drain(..).filter(|(_, at)| records - at < k);
+        (eager.collect(), careful)
+    }
+
+    /// At the end of a batch: keep those not yet followed by `lookahead` records.
+    fn close(&mut self, eager: HashMap<String, u64>) {
+        let (records, k) = (self.records, self.lookahead);
+        self.recent = eager
+            .into_iter()
+            .filter(|(_, at)| records - at < k)
+            .collect();
+    }
+}
+
+#[pymethods]
+impl Stream {
+    #[new]
+    fn new(lookahead: u64) -> Self {
+        Self {
+            lookahead,
+            records: 0,
+            recent: Vec::new(),
+            cut: None,
+        }
+    }
+
+    /// Python read lines of the stream itself (a syslog file): what they make it track
+    /// is not seen by the core.
+    fn read_by_python(&mut self) {
+        self.cut = Some(self.records);
     }
 }
 
@@ -196,6 +256,7 @@ pub struct Reader {
     out: Emit,
     parse_mail: bool,
     tracked: Py<QidSet>,
+    stream: Py<Stream>,
     batch: usize,
 }
 
@@ -239,7 +300,7 @@ impl Emit {
 
     /// The `Record` of an on-disk line (its event parsed when `parse_mail`), and
     /// whether Python may track a message after it that the core cannot see. A `Recv:`
-    /// line of a message Python tracks adds its Queue-ID to `eager`.
+    /// line of a message Python tracks adds its Queue-ID to `eager`, with `at`.
     fn line<'py>(
         &self,
         py: Python<'py>,
@@ -247,17 +308,17 @@ impl Emit {
         ts: i64,
         raw: &str,
         lineno: u64,
-        eager: Option<&mut HashSet<String>>,
+        eager: Option<(&mut HashMap<String, u64>, u64)>,
     ) -> PyResult<(Bound<'py, PyAny>, bool)> {
         let message = message_of(raw);
         let raw_py = PyString::new(py, raw);
         let (event, cut) = if parse_mail {
             let mail = parse(message);
             // Python tracks an account's message, and a filter rule's (Service: Sieve)
-            if let (Mail::Recv(r), Some(eager)) = (&mail, eager)
+            if let (Mail::Recv(r), Some((eager, at))) = (&mail, eager)
                 && (r.user.is_some() || r.service.eq_ignore_ascii_case(RULE_SERVICE))
             {
-                eager.insert(r.queue_id.to_string());
+                eager.insert(r.queue_id.to_string(), at);
             }
             let event = self.classes.build(py, &mail, ts, &raw_py)?;
             let cut = event.is_none() && may_track(message);
@@ -286,7 +347,7 @@ impl Emit {
 impl Reader {
     #[new]
     #[allow(clippy::too_many_arguments)]
-    #[pyo3(signature = (path, compressed, log, parse_mail, source, record_cls, recv_cls, sent_cls, tracked, batch=256))]
+    #[pyo3(signature = (path, compressed, log, parse_mail, source, record_cls, recv_cls, sent_cls, tracked, stream, batch=256))]
     fn new(
         py: Python<'_>,
         path: &str,
@@ -298,6 +359,7 @@ impl Reader {
         recv_cls: Py<PyAny>,
         sent_cls: Py<PyAny>,
         tracked: Py<QidSet>,
+        stream: Py<Stream>,
         batch: usize,
     ) -> PyResult<Self> {
         let src = LineSource::open(path, compressed)?;
@@ -318,6 +380,7 @@ impl Reader {
             },
             parse_mail,
             tracked,
+            stream,
             batch: batch.max(1),
         })
     }
@@ -332,10 +395,12 @@ impl Reader {
         let items = PyList::empty(py);
         let out = &mut self.out;
         out.dropped.clear();
-        let mut eager: HashSet<String> = HashSet::new();
         let mut seg: Option<Segment> = None;
         let tracked = self.tracked.clone_ref(py);
         let tracked = tracked.borrow(py);
+        let stream = self.stream.clone_ref(py);
+        let mut stream = stream.borrow_mut(py);
+        let (mut eager, careful) = stream.open();
         let mut seen = 0usize;
         let mut counters = self.counters;
         while seen < self.batch * 4 && items.len() < self.batch {
@@ -351,12 +416,13 @@ impl Reader {
             let Some(ts) = stamp(&raw) else {
                 out.flush(py, &mut seg, &items)?;
                 items.append((1, lineno, &*raw).into_pyobject(py)?)?;
+                stream.cut = Some(stream.records);
                 break; // Python frames it, and may track what it says
             };
             let message = message_of(&raw);
             let mut check = false;
             if let Some(key) = sent_key(message) {
-                if !tracked.ids.contains(key) && !eager.contains(key) {
+                if !careful && !tracked.ids.contains(key) && !eager.contains_key(key) {
                     let s = seg.get_or_insert_with(|| Segment {
                         lo: ts,
                         hi: ts,
@@ -377,17 +443,28 @@ impl Reader {
                 check = true;
             }
             out.flush(py, &mut seg, &items)?;
-            let (rec, cut) = out.line(py, self.parse_mail, ts, &raw, lineno, Some(&mut eager))?;
+            let at = stream.records + 1;
+            let (rec, cut) = out.line(
+                py,
+                self.parse_mail,
+                ts,
+                &raw,
+                lineno,
+                Some((&mut eager, at)),
+            )?;
             if check {
                 items.append((0, rec).into_pyobject(py)?)?;
             } else {
                 items.append(rec)?;
+                stream.records = at;
             }
             if cut {
+                stream.cut = Some(stream.records);
                 break;
             }
         }
         out.flush(py, &mut seg, &items)?;
+        stream.close(eager);
         self.counters = counters;
         if items.is_empty() {
             Ok(None)
@@ -723,6 +800,7 @@ fn native_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<QidSet>()?;
     m.add_class::<Reader>()?;
+    m.add_class::<Stream>()?;
     m.add_class::<MailParser>()?;
     m.add_class::<PyQueueJoin>()?;
     m.add_function(wrap_pyfunction!(parse_mail, m)?)?;

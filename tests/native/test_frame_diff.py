@@ -119,9 +119,9 @@ def _shape(rec: Record) -> tuple[Any, ...]:
 
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(mail_lines, st.integers(1, 5), st.booleans())
+@given(mail_lines, st.integers(1, 5), st.booleans(), st.integers(0, 3))
 def test_dropped_lines_are_rebuilt_as_read_records_reads_them(
-    tmp_path: Path, lines: list[bytes], batch: int, tracked: bool
+    tmp_path: Path, lines: list[bytes], batch: int, tracked: bool, lookahead: int
 ) -> None:
     """Every record the Python reader yields, with the native reader's dropped lines
     rebuilt (``skipped_record``): same lines, order, numbers, times and events."""
@@ -141,9 +141,10 @@ def test_dropped_lines_are_rebuilt_as_read_records_reads_them(
     if tracked:
         ids.add("69a4c980-0000276d")
     source = LogFile(str(path), "mail")
+    stream = native.Stream(lookahead)
     reader = native.Reader(
         str(path), False, "mail", True, source, Record, MessageReceived, MessageDelivery, ids,
-        batch,
+        stream, batch,
     )  # fmt: skip
     got: list[tuple[Any, ...]] = []
     parser = MailParser()
@@ -170,6 +171,51 @@ def test_dropped_lines_are_rebuilt_as_read_records_reads_them(
     assert got == expected
     with pytest.raises(IndexError):
         reader.skipped_record(0)  # the last call found no more lines
+
+
+def _kinds(folder: Path, lines: list[str], lookahead: int) -> list[str]:
+    """What the reader makes of each item, one line a batch."""
+    native = extension()
+    path = folder / "mail.log"
+    path.write_text("".join(f"{line}\n" for line in lines))
+    reader = native.Reader(
+        str(path), False, "mail", True, LogFile(str(path), "mail"), Record, MessageReceived,
+        MessageDelivery, native.QidSet(), native.Stream(lookahead), 1,
+    )  # fmt: skip
+    kinds = []
+    while (items := reader.next_batch()) is not None:
+        kinds += ["record" if isinstance(item, Record) else str(item[0]) for item in items]
+    return kinds
+
+
+RECV = STAMP + "Recv: Queue-ID: {}, Service: SMTP, From: <a@b.c>, To: <d@e.f>, Size: 1{}"
+SENT = STAMP + "Sent: Queue-ID: {}, Recipient: <d@e.f>, Result: delivered"
+Q, R = "69a4c911-0000276c", "69a4c980-0000276d"
+
+
+@pytest.mark.parametrize(
+    ("lines", "lookahead", "kinds"),
+    [
+        # an account's message: its Sent line goes to Python (0) until `lookahead`
+        # records followed its Recv line, then it is dropped (2) if the tracker lacks it
+        ([RECV.format(Q, ", User: a@b.c"), SENT.format(Q)], 0, ["record", "2"]),
+        ([RECV.format(Q, ", User: a@b.c"), SENT.format(Q)], 1, ["record", "0"]),
+        ([RECV.format(Q, ", User: a@b.c"), RECV.format(R, ""), SENT.format(Q)], 1,
+         ["record", "record", "2"]),
+        ([RECV.format(Q, ", User: a@b.c"), RECV.format(R, ""), SENT.format(Q)], 2,
+         ["record", "record", "0"]),
+        # a message of no account is never tracked
+        ([RECV.format(Q, ""), SENT.format(Q)], 2, ["record", "2"]),
+        # after a line Python frames, nothing is dropped until `lookahead` records followed
+        (["no stamp", SENT.format(Q)], 0, ["1", "2"]),
+        (["no stamp", SENT.format(Q)], 1, ["1", "0"]),
+        (["no stamp", RECV.format(R, ""), SENT.format(Q)], 1, ["1", "record", "2"]),
+    ],
+)  # fmt: skip
+def test_the_stream_keeps_what_python_may_not_have_processed(
+    tmp_path: Path, lines: list[str], lookahead: int, kinds: list[str]
+) -> None:
+    assert _kinds(tmp_path, lines, lookahead) == kinds
 
 
 # -- the Queue-ID join -------------------------------------------------------------------
