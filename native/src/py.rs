@@ -3,11 +3,11 @@
 //! Lines cross in batches: a [`Reader`] returns, per call, a list holding a ready
 //! `Record` (with its parsed event) for each line Python must see, and one compact
 //! summary per run of lines the pre-filter dropped. Nothing is created in Python for
-//! a dropped line. PyO3 runs every entry point under `catch_unwind`, so a panic
+//! a dropped line unless Python asks for its record (`skipped_record`). PyO3 runs every entry point under `catch_unwind`, so a panic
 //! would surface as an exception, never unwind into CPython; the core is fuzzed so
 //! that none happens.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::Cursor;
 
 use pyo3::IntoPyObjectExt;
@@ -24,7 +24,7 @@ use crate::mail::{Mail, Recv, Sent, parse, sent_key};
 const RULE_SERVICE: &str = "sieve";
 
 /// Version of this boundary; the Python side refuses an extension of another one.
-pub const ABI: u32 = 1;
+pub const ABI: u32 = 3;
 
 /// Queue-IDs the Python message tracker holds (kept in step by it).
 #[pyclass(module = "kerio_watch._native")]
@@ -53,6 +53,66 @@ impl QidSet {
     }
     fn __len__(&self) -> usize {
         self.ids.len()
+    }
+}
+
+/// What the core keeps in mind about one stream's last records (the files of one log,
+/// read in turn; one object shared by their readers).
+///
+/// Python merges several logs by time (`sources/order.py`'s `smoothed`): at a jump in
+/// time it reads up to `lookahead` records of a stream before it processes the one
+/// before them, so the next batch may be read while the last records handed over are
+/// still unprocessed, and the messages they make Python track are not yet in the
+/// [`QidSet`]. The core keeps the Queue-IDs of the messages Python may track until
+/// `lookahead` records of the stream followed their line (by then Python processed
+/// it), and drops no line in a batch read before `lookahead` records followed a line
+/// whose messages it cannot see (a batch cut).
+#[pyclass(module = "kerio_watch._native")]
+pub struct Stream {
+    lookahead: u64,
+    /// Records handed to Python as they are (each one is yielded).
+    records: u64,
+    /// Queue-IDs Python may track, with `records` at their line.
+    recent: Vec<(String, u64)>,
+    /// `records` at the last batch cut.
+    cut: Option<u64>,
+}
+
+impl Stream {
+    /// At the start of a batch: the Queue-IDs still to keep, and whether to drop nothing.
+    fn open(&mut self) -> (HashMap<String, u64>, bool) {
+        let (records, k) = (self.records, self.lookahead);
+        let careful = self.cut.is_some_and(|at| records - at < k);
+        let eager = self.recent.drain(..).filter(|(_, at)| records - at < k);
+        (eager.collect(), careful)
+    }
+
+    /// At the end of a batch: keep those not yet followed by `lookahead` records.
+    fn close(&mut self, eager: HashMap<String, u64>) {
+        let (records, k) = (self.records, self.lookahead);
+        self.recent = eager
+            .into_iter()
+            .filter(|(_, at)| records - at < k)
+            .collect();
+    }
+}
+
+#[pymethods]
+impl Stream {
+    #[new]
+    fn new(lookahead: u64) -> Self {
+        Self {
+            lookahead,
+            records: 0,
+            recent: Vec::new(),
+            cut: None,
+        }
+    }
+
+    /// Python read lines of the stream itself (a syslog file): what they make it track
+    /// is not seen by the core.
+    fn read_by_python(&mut self) {
+        self.cut = Some(self.records);
     }
 }
 
@@ -141,7 +201,7 @@ fn may_track(message: &str) -> bool {
 }
 
 /// A run of `Sent:` lines the pre-filter dropped: count, lowest and highest local
-/// time, how many lines carry the highest, and where their times are kept.
+/// time, how many lines carry the highest, and where they are kept ([`Dropped`]).
 #[derive(Default)]
 struct Segment {
     n: u64,
@@ -149,6 +209,43 @@ struct Segment {
     hi: i64,
     top: u64,
     start: usize,
+}
+
+/// The lines of the current batch the pre-filter dropped, in file order: local times
+/// (for `skipped_times`), line numbers and text (for `skipped_record`). The text of
+/// all of them is one buffer, each line ending where the next begins: a copy, no
+/// allocation per line.
+#[derive(Default)]
+struct Dropped {
+    times: Vec<i64>,
+    /// Line number and end of the line's text in `text`.
+    lines: Vec<(u64, usize)>,
+    text: String,
+}
+
+impl Dropped {
+    fn clear(&mut self) {
+        self.times.clear();
+        self.lines.clear();
+        self.text.clear();
+    }
+
+    fn push(&mut self, ts: i64, lineno: u64, raw: &str) {
+        self.text.push_str(raw);
+        self.times.push(ts);
+        self.lines.push((lineno, self.text.len()));
+    }
+
+    fn len(&self) -> usize {
+        self.times.len()
+    }
+
+    /// Local time, line number and text of dropped line `i`.
+    fn get(&self, i: usize) -> Option<(i64, u64, &str)> {
+        let (lineno, end) = *self.lines.get(i)?;
+        let start = if i == 0 { 0 } else { self.lines[i - 1].1 };
+        Some((self.times[i], lineno, &self.text[start..end]))
+    }
 }
 
 /// Reads one log file in batches (see the module documentation).
@@ -159,6 +256,7 @@ pub struct Reader {
     out: Emit,
     parse_mail: bool,
     tracked: Py<QidSet>,
+    stream: Py<Stream>,
     batch: usize,
 }
 
@@ -169,7 +267,7 @@ struct Emit {
     record_new: Py<PyAny>,
     record_cls: Py<PyAny>,
     classes: Classes,
-    skipped: Vec<i64>,
+    dropped: Dropped,
 }
 
 impl Emit {
@@ -200,6 +298,37 @@ impl Emit {
             .call1((self.record_cls.bind(py), fields))
     }
 
+    /// The `Record` of an on-disk line (its event parsed when `parse_mail`), and
+    /// whether Python may track a message after it that the core cannot see. A `Recv:`
+    /// line of a message Python tracks adds its Queue-ID to `eager`, with `at`.
+    fn line<'py>(
+        &self,
+        py: Python<'py>,
+        parse_mail: bool,
+        ts: i64,
+        raw: &str,
+        lineno: u64,
+        eager: Option<(&mut HashMap<String, u64>, u64)>,
+    ) -> PyResult<(Bound<'py, PyAny>, bool)> {
+        let message = message_of(raw);
+        let raw_py = PyString::new(py, raw);
+        let (event, cut) = if parse_mail {
+            let mail = parse(message);
+            // Python tracks an account's message, and a filter rule's (Service: Sieve)
+            if let (Mail::Recv(r), Some((eager, at))) = (&mail, eager)
+                && (r.user.is_some() || r.service.eq_ignore_ascii_case(RULE_SERVICE))
+            {
+                eager.insert(r.queue_id.to_string(), at);
+            }
+            let event = self.classes.build(py, &mail, ts, &raw_py)?;
+            let cut = event.is_none() && may_track(message);
+            (event, cut)
+        } else {
+            (None, may_track(message))
+        };
+        Ok((self.record(py, ts, message, &raw_py, lineno, event)?, cut))
+    }
+
     fn flush(
         &self,
         py: Python<'_>,
@@ -207,7 +336,7 @@ impl Emit {
         items: &Bound<'_, PyList>,
     ) -> PyResult<()> {
         if let Some(s) = seg.take() {
-            let end = self.skipped.len();
+            let end = self.dropped.len();
             items.append((2, s.n, s.lo, s.hi, s.top, s.start, end).into_pyobject(py)?)?;
         }
         Ok(())
@@ -218,7 +347,7 @@ impl Emit {
 impl Reader {
     #[new]
     #[allow(clippy::too_many_arguments)]
-    #[pyo3(signature = (path, compressed, log, parse_mail, source, record_cls, recv_cls, sent_cls, tracked, batch=256))]
+    #[pyo3(signature = (path, compressed, log, parse_mail, source, record_cls, recv_cls, sent_cls, tracked, stream, batch=256))]
     fn new(
         py: Python<'_>,
         path: &str,
@@ -230,6 +359,7 @@ impl Reader {
         recv_cls: Py<PyAny>,
         sent_cls: Py<PyAny>,
         tracked: Py<QidSet>,
+        stream: Py<Stream>,
         batch: usize,
     ) -> PyResult<Self> {
         let src = LineSource::open(path, compressed)?;
@@ -246,10 +376,11 @@ impl Reader {
                     recv: recv_cls,
                     sent: sent_cls,
                 },
-                skipped: Vec::new(),
+                dropped: Dropped::default(),
             },
             parse_mail,
             tracked,
+            stream,
             batch: batch.max(1),
         })
     }
@@ -258,15 +389,18 @@ impl Reader {
     /// a `Record`; `(0, record)`: a `Sent:` line of a message Python may track, to
     /// pass through `Pipeline.skip_line`; `(1, lineno, raw)`: a line without an
     /// on-disk stamp, for Python to frame; `(2, n, lo, hi, top, start, end)`: `n`
-    /// dropped `Sent:` lines (see [`Segment`]; `skipped_times(start, end)`).
+    /// dropped `Sent:` lines (see [`Segment`]; `skipped_times(start, end)`,
+    /// `skipped_record(i)`).
     fn next_batch<'py>(&mut self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyList>>> {
         let items = PyList::empty(py);
         let out = &mut self.out;
-        out.skipped.clear();
-        let mut eager: HashSet<String> = HashSet::new();
+        out.dropped.clear();
         let mut seg: Option<Segment> = None;
         let tracked = self.tracked.clone_ref(py);
         let tracked = tracked.borrow(py);
+        let stream = self.stream.clone_ref(py);
+        let mut stream = stream.borrow_mut(py);
+        let (mut eager, careful) = stream.open();
         let mut seen = 0usize;
         let mut counters = self.counters;
         while seen < self.batch * 4 && items.len() < self.batch {
@@ -282,16 +416,17 @@ impl Reader {
             let Some(ts) = stamp(&raw) else {
                 out.flush(py, &mut seg, &items)?;
                 items.append((1, lineno, &*raw).into_pyobject(py)?)?;
+                stream.cut = Some(stream.records);
                 break; // Python frames it, and may track what it says
             };
             let message = message_of(&raw);
             let mut check = false;
             if let Some(key) = sent_key(message) {
-                if !tracked.ids.contains(key) && !eager.contains(key) {
+                if !careful && !tracked.ids.contains(key) && !eager.contains_key(key) {
                     let s = seg.get_or_insert_with(|| Segment {
                         lo: ts,
                         hi: ts,
-                        start: out.skipped.len(),
+                        start: out.dropped.len(),
                         ..Segment::default()
                     });
                     s.n += 1;
@@ -302,38 +437,34 @@ impl Reader {
                     } else if ts == s.hi {
                         s.top += 1;
                     }
-                    out.skipped.push(ts);
+                    out.dropped.push(ts, lineno, &raw);
                     continue;
                 }
                 check = true;
             }
             out.flush(py, &mut seg, &items)?;
-            let raw_py = PyString::new(py, &raw);
-            let (event, cut) = if self.parse_mail {
-                let mail = parse(message);
-                // Python tracks an account's message, and a filter rule's (Service: Sieve)
-                if let Mail::Recv(r) = &mail
-                    && (r.user.is_some() || r.service.eq_ignore_ascii_case(RULE_SERVICE))
-                {
-                    eager.insert(r.queue_id.to_string());
-                }
-                let event = out.classes.build(py, &mail, ts, &raw_py)?;
-                let cut = event.is_none() && may_track(message);
-                (event, cut)
-            } else {
-                (None, may_track(message))
-            };
-            let rec = out.record(py, ts, message, &raw_py, lineno, event)?;
+            let at = stream.records + 1;
+            let (rec, cut) = out.line(
+                py,
+                self.parse_mail,
+                ts,
+                &raw,
+                lineno,
+                Some((&mut eager, at)),
+            )?;
             if check {
                 items.append((0, rec).into_pyobject(py)?)?;
             } else {
                 items.append(rec)?;
+                stream.records = at;
             }
             if cut {
+                stream.cut = Some(stream.records);
                 break;
             }
         }
         out.flush(py, &mut seg, &items)?;
+        stream.close(eager);
         self.counters = counters;
         if items.is_empty() {
             Ok(None)
@@ -345,10 +476,23 @@ impl Reader {
     /// Local times of the dropped lines `start..end` of the last batch.
     fn skipped_times(&self, start: usize, end: usize) -> Vec<i64> {
         self.out
-            .skipped
+            .dropped
+            .times
             .get(start..end)
             .map(<[i64]>::to_vec)
             .unwrap_or_default()
+    }
+
+    /// The `Record` of dropped line `i` of the last batch, as `next_batch` would have
+    /// built it (its event parsed): for a line Python processes after all (its time
+    /// is not near the time guard's reference).
+    fn skipped_record<'py>(&self, py: Python<'py>, i: usize) -> PyResult<Bound<'py, PyAny>> {
+        let Some((ts, lineno, raw)) = self.out.dropped.get(i) else {
+            return Err(pyo3::exceptions::PyIndexError::new_err(
+                "no such dropped line in this batch",
+            ));
+        };
+        Ok(self.out.line(py, self.parse_mail, ts, raw, lineno, None)?.0)
     }
 
     #[getter]
@@ -656,6 +800,7 @@ fn native_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<QidSet>()?;
     m.add_class::<Reader>()?;
+    m.add_class::<Stream>()?;
     m.add_class::<MailParser>()?;
     m.add_class::<PyQueueJoin>()?;
     m.add_function(wrap_pyfunction!(parse_mail, m)?)?;

@@ -94,11 +94,19 @@ def test_status_says_which_engine_runs(tmp_path: Path) -> None:
 # -- the bulk bookkeeping of dropped Sent lines ------------------------------------------
 
 
-def _pipeline(zone: str | None, mark: tuple[int, int] | None) -> Pipeline:
+def _pipeline(zone: str | None, mark: tuple[int, int] | None, ref: str) -> Pipeline:
     timebase = Timebase(ZoneInfo(zone)) if zone else Timebase(None, -3600)
     p = Pipeline(Config(), SQLiteStore(":memory:"), timebase, engine="python")
     if mark is not None:
         p.watermarks.marks[SENT_MARK] = mark
+    guard = p.guard
+    # The runs' UTC times are 1_699_996_400 to 1_700_000_100.
+    guard.ref = {
+        "none": None,
+        "near": 1_700_000_000,
+        "edge": 1_699_996_450 - guard.future,  # some of a run's lines are too far ahead
+        "far": 1_690_000_000,
+    }[ref]
     return p
 
 
@@ -109,24 +117,26 @@ def _pipeline(zone: str | None, mark: tuple[int, int] | None) -> Pipeline:
     ),
     st.one_of(st.none(), st.tuples(st.integers(1_699_996_380, 1_699_996_520), st.integers(0, 3))),
     st.sampled_from([None, "Europe/Berlin", "UTC"]),
+    st.sampled_from(["none", "near", "edge", "far"]),
 )
 def test_dropped_runs_count_as_line_by_line(
-    runs: list[list[int]], mark: tuple[int, int] | None, zone: str | None
+    runs: list[list[int]], mark: tuple[int, int] | None, zone: str | None, ref: str
 ) -> None:
-    """``count_dropped_deliveries`` (or its fallback) == one ``count_skipped_delivery``
-    per line, whatever the watermark, the time base and the order of times."""
-    one, bulk = _pipeline(zone, mark), _pipeline(zone, mark)
+    """``count_dropped_deliveries`` (or its fallback) == one ``count_untracked`` per
+    line, whatever the watermark, the time base, the order of times and the time guard's
+    reference (lines not near it are left to be parsed, None)."""
+    one, bulk = _pipeline(zone, mark, ref), _pipeline(zone, mark, ref)
     for run in runs:
-        for ts in run:
-            one.count_skipped_delivery(ts)
+        kinds = [one.count_untracked(ts) for ts in run]
         shift = bulk.timebase.shift_between(min(run), max(run))
         top = max(run)
         done = shift is not None and bulk.count_dropped_deliveries(
             len(run), min(run) + shift, top + shift, run.count(top)
         )
-        if not done:
-            for ts in run:
-                bulk.count_skipped_delivery(ts)
+        if done:
+            assert None not in kinds
+        else:
+            assert [bulk.count_untracked(ts) for ts in run] == kinds
     assert bulk.stats == one.stats
     assert bulk.watermarks.last == one.watermarks.last
     assert bulk.watermarks.seen_at_mark == one.watermarks.seen_at_mark

@@ -6,12 +6,14 @@ import gzip
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kerio_watch.enrich.messages import MessageTracker
-from kerio_watch.events import MessageDelivery, MessageReceived
-from kerio_watch.sources.files import MAX_LINE
+from kerio_watch.events import MessageDelivery, MessageReceived, Unparsed
+from kerio_watch.formats.mail import MailParser
+from kerio_watch.sources.files import MAX_LINE, LogFile, Record, read_records
 from logtools import SAMPLES
 from nativediff import extension, native_frames, python_frames
 
@@ -84,6 +86,136 @@ def test_damaged_gzip_is_a_read_error_not_a_crash() -> None:
     lines, _counters, error = extension().frame_bytes(data[: len(data) // 2], True)
     assert error is not None
     assert all(raw.startswith(STAMP) for _n, _e, raw, _ts in lines)
+
+
+# -- the reader's dropped lines ---------------------------------------------------------
+
+QUEUE_IDS = st.sampled_from(["69a4c911-0000276c", "69a4c980-0000276d", "7fffffff-00000001"])
+mail_line = st.one_of(
+    st.builds(
+        "{}Recv: Queue-ID: {}, Service: SMTP, From: <a@b.c>, To: <d@e.f>, Size: 10{}".format,
+        st.sampled_from([STAMP, "[24/Aug/2022 16:28:12] "]),
+        QUEUE_IDS,
+        st.sampled_from(["", ", User: a@b.c", ", User: \u00c4@b.c"]),
+    ),
+    st.builds(
+        "{}Sent: Queue-ID: {}, Recipient: <d@e.f>, Result: {}".format,
+        st.sampled_from([STAMP, "[24/Aug/2022 16:28:12] ", "[25/Aug/2022 00:00:00] "]),
+        QUEUE_IDS,
+        st.sampled_from(["delivered", "failed, Status: 5.1.1 x", "delivered\u00e9", ""]),
+    ),
+    st.sampled_from(["no stamp", STAMP + "Sent: Queue-ID: short", STAMP + "Other: x"]),
+)
+mail_lines = st.lists(
+    st.tuples(mail_line, st.sampled_from([b"", b"", b"\xff", b"\x00", b"\r"])).map(
+        lambda t: t[0].encode() + t[1]
+    ),
+    max_size=30,
+)
+
+
+def _shape(rec: Record) -> tuple[Any, ...]:
+    return (rec.ts, rec.utc, rec.log, rec.message, rec.raw, rec.lineno)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(mail_lines, st.integers(1, 5), st.booleans(), st.integers(0, 3))
+def test_dropped_lines_are_rebuilt_as_read_records_reads_them(
+    tmp_path: Path, lines: list[bytes], batch: int, tracked: bool, lookahead: int
+) -> None:
+    """Every record the Python reader yields, with the native reader's dropped lines
+    rebuilt (``skipped_record``): same lines, order, numbers, times and events."""
+    native = extension()
+    path = tmp_path / "mail.log"
+    path.write_bytes(b"\n".join(lines))
+    expected: list[tuple[Any, ...]] = []
+    python_file = LogFile(str(path), "mail")
+
+    def note(record: Unparsed) -> None:
+        expected.append((record.raw, record.lineno))
+
+    python_file.note_unparsed = note  # type: ignore[method-assign]
+    for rec in read_records(python_file):
+        expected.append(_shape(rec))
+    ids = native.QidSet()
+    if tracked:
+        ids.add("69a4c980-0000276d")
+    source = LogFile(str(path), "mail")
+    stream = native.Stream(lookahead)
+    reader = native.Reader(
+        str(path), False, "mail", True, source, Record, MessageReceived, MessageDelivery, ids,
+        stream, batch,
+    )  # fmt: skip
+    got: list[tuple[Any, ...]] = []
+    parser = MailParser()
+    while (items := reader.next_batch()) is not None:
+        for item in items:
+            if isinstance(item, Record):
+                records = [item]
+            elif item[0] == 0:
+                records = [item[1]]
+            elif item[0] == 1:
+                got.append((item[2], item[1]))  # framed by Python: unparsed here
+                continue
+            else:
+                _, n, lo, hi, top, start, end = item
+                times = reader.skipped_times(start, end)
+                assert (n, lo, hi, top) == (len(times), min(times), max(times), times.count(hi))
+                records = [reader.skipped_record(i) for i in range(start, end)]
+                assert [rec.ts for rec in records] == times
+                assert all(isinstance(rec.event, MessageDelivery | None) for rec in records)
+            for rec in records:
+                got.append(_shape(rec))
+                if rec.event is not None:
+                    assert rec.event == parser.parse(rec.message, rec.ts, rec.raw)
+    assert got == expected
+    with pytest.raises(IndexError):
+        reader.skipped_record(0)  # the last call found no more lines
+
+
+def _kinds(folder: Path, lines: list[str], lookahead: int) -> list[str]:
+    """What the reader makes of each item, one line a batch."""
+    native = extension()
+    path = folder / "mail.log"
+    path.write_text("".join(f"{line}\n" for line in lines))
+    reader = native.Reader(
+        str(path), False, "mail", True, LogFile(str(path), "mail"), Record, MessageReceived,
+        MessageDelivery, native.QidSet(), native.Stream(lookahead), 1,
+    )  # fmt: skip
+    kinds = []
+    while (items := reader.next_batch()) is not None:
+        kinds += ["record" if isinstance(item, Record) else str(item[0]) for item in items]
+    return kinds
+
+
+RECV = STAMP + "Recv: Queue-ID: {}, Service: SMTP, From: <a@b.c>, To: <d@e.f>, Size: 1{}"
+SENT = STAMP + "Sent: Queue-ID: {}, Recipient: <d@e.f>, Result: delivered"
+Q, R = "69a4c911-0000276c", "69a4c980-0000276d"
+
+
+@pytest.mark.parametrize(
+    ("lines", "lookahead", "kinds"),
+    [
+        # an account's message: its Sent line goes to Python (0) until `lookahead`
+        # records followed its Recv line, then it is dropped (2) if the tracker lacks it
+        ([RECV.format(Q, ", User: a@b.c"), SENT.format(Q)], 0, ["record", "2"]),
+        ([RECV.format(Q, ", User: a@b.c"), SENT.format(Q)], 1, ["record", "0"]),
+        ([RECV.format(Q, ", User: a@b.c"), RECV.format(R, ""), SENT.format(Q)], 1,
+         ["record", "record", "2"]),
+        ([RECV.format(Q, ", User: a@b.c"), RECV.format(R, ""), SENT.format(Q)], 2,
+         ["record", "record", "0"]),
+        # a message of no account is never tracked
+        ([RECV.format(Q, ""), SENT.format(Q)], 2, ["record", "2"]),
+        # after a line Python frames, nothing is dropped until `lookahead` records followed
+        (["no stamp", SENT.format(Q)], 0, ["1", "2"]),
+        (["no stamp", SENT.format(Q)], 1, ["1", "0"]),
+        (["no stamp", RECV.format(R, ""), SENT.format(Q)], 1, ["1", "record", "2"]),
+    ],
+)  # fmt: skip
+def test_the_stream_keeps_what_python_may_not_have_processed(
+    tmp_path: Path, lines: list[str], lookahead: int, kinds: list[str]
+) -> None:
+    assert _kinds(tmp_path, lines, lookahead) == kinds
 
 
 # -- the Queue-ID join -------------------------------------------------------------------

@@ -8,6 +8,7 @@ times).
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import shutil
 import sqlite3
@@ -127,6 +128,100 @@ def test_odd_lines_in_mail_log_agree(tmp_path: Path) -> None:
     (folder / "mail.log").write_bytes(b"".join(mixed))
     outputs = _both(tmp_path, [[folder / "mail.log"]], None)
     assert "unparsed" in outputs[0][1]
+
+
+def _sent(when: dt.datetime, n: int, result: str = "delivered, Status: 2.0.0 ") -> bytes:
+    """An on-disk ``Sent:`` line of message ``7fffffff-<n>``."""
+    stamp = when.strftime("[%d/%b/%Y %H:%M:%S]")
+    return (
+        f"{stamp} Sent: Queue-ID: 7fffffff-{n:08x}, Recipient: <nobody@example.org>, "
+        f"Result: {result}, Remote-Host: 127.0.0.1, Msg-Id: <{n}@example.com>\n"
+    ).encode()
+
+
+def _submission(when: dt.datetime, n: int, user: str) -> bytes:
+    """An on-disk ``Recv:`` line of message ``7fffffff-<n>``, sent by ``user``."""
+    stamp = when.strftime("[%d/%b/%Y %H:%M:%S]")
+    return (
+        f"{stamp} Recv: Queue-ID: 7fffffff-{n:08x}, Service: SMTP, From: <{user}>, "
+        f"To: <nobody@example.org>, Size: 1200, Sender-Host: 192.168.10.7, User: {user}, "
+        f"SSL: yes, Subject: hello, Msg-Id: <{n}@example.com>\n"
+    ).encode()
+
+
+def _time(line: bytes) -> dt.datetime:
+    return dt.datetime.strptime(line[1:21].decode(), "%d/%b/%Y %H:%M:%S")
+
+
+def _without_days(path: Path, days: set[dt.date]) -> list[bytes]:
+    """The lines of a Kerio log (``[dd/Mon/yyyy ...``) or syslog file (``Mon dd ...``)
+    but those of ``days``."""
+    cut = {d.strftime("%d/%b/%Y").encode() for d in days}
+    cut |= {f"{d:%b} {d.day:2d} ".encode() for d in days}
+    return [
+        line
+        for line in path.read_bytes().splitlines(keepends=True)
+        if line[1:12] not in cut and line[:7] not in cut
+    ]
+
+
+def _gap_mail_log(site: Path, gap: set[dt.date]) -> tuple[list[bytes], list[bytes]]:
+    """The site's mail.log without the days of ``gap``, with lines of untracked messages
+    dated days ahead (the first line, one waiting and contradicted, one dated after the
+    file was written), and two messages an account sent whose lines wait (the first lines
+    of a new database, the first after the gap), failed once the next lines confirmed
+    their time. The native reader reads the batch with a failure while the message's line
+    waits (unparsed lines after it fill a batch), or before Python processed it, when the
+    merge reads ahead at the gap (an unstamped line ends the batch after it)."""
+    mail = _without_days(site / "mail.log", gap)
+    after = next(i for i, line in enumerate(mail) if _time(line).date() > max(gap))
+    user = next(line for line in mail if b", User: " in line).split(b", User: ")[1]
+    user = user.split(b",")[0]
+    failure = "failed, Status: 5.1.1 User unknown"
+    start, first = _time(mail[0]), _time(mail[after])
+    waits = [
+        _submission(start, 4, user.decode()),
+        *[start.strftime("[%d/%b/%Y %H:%M:%S] Unparsed line\n").encode()] * 300,
+    ]
+    ahead = [_submission(first, 5, user.decode()), b"no stamp on this line\n"]
+    at = len(mail) * 4 // 5
+    odd = [
+        _sent(dt.datetime(2026, 3, 5, 12), 1),
+        _sent(_time(mail[at]) + dt.timedelta(days=3), 2),
+        _sent(dt.datetime(2099, 1, 1), 3),
+    ]
+    mail = [
+        odd[0], *waits, *mail[:2], _sent(_time(mail[1]), 4, failure), *mail[2:after],
+        *ahead, *mail[after : after + 3], _sent(_time(mail[after + 2]), 5, failure),
+        *mail[after + 3 : at], odd[1], *mail[at : at + 50], odd[2], *mail[at + 50 :],
+    ]  # fmt: skip
+    return mail, odd
+
+
+@pytest.mark.parametrize("whole", [False, True], ids=["mail-log", "whole-site"])
+def test_a_gap_of_days_agrees(site: Path, tmp_path: Path, whole: bool) -> None:
+    """Two days without lines (the server was down): the first lines after the gap are
+    more than a day ahead of the last trusted one and wait until the next ones confirm the
+    new time, the Sent: lines of untracked messages among them (the core drops those
+    unread), and a message an account sent. Single untracked Sent: lines dated days ahead
+    are not confirmed and are set aside by both engines, with their line numbers and text.
+    """
+    folder = tmp_path / "gap"
+    folder.mkdir()
+    start = dt.date(2026, 3, 2)  # the simulated site's first day
+    gap = {start + dt.timedelta(days=2), start + dt.timedelta(days=3)}
+    mail, odd = _gap_mail_log(site, gap)
+    (folder / "mail.log").write_bytes(b"".join(mail))
+    if whole:
+        for log in site.glob("*.log"):
+            if log.name != "mail.log":
+                (folder / log.name).write_bytes(b"".join(_without_days(log, gap)))
+    outputs = _both(tmp_path, [[folder], [folder]], site / "kerio-watch.toml")
+    summary = outputs[0][1]
+    assert "not kept" not in summary
+    for line in odd:
+        assert f"mail.log line {mail.index(line) + 1}: " in summary
+        assert line.decode().strip() in summary
 
 
 def _collect(out: list[str]) -> Callable[[Alert, bool], None]:

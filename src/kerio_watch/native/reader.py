@@ -5,12 +5,18 @@ The core reads, decodes and frames each file exactly as
 ``Sent:`` lines into events, and drops the ``Sent:`` lines of messages the pipeline does
 not track (:meth:`Pipeline.skip_line <kerio_watch.pipeline.Pipeline.skip_line>`): a
 dropped line becomes no Python object; each run of them is counted here in one step.
+A dropped line the Python reader would have yielded after all (its time is not near
+the time guard's reference) is built by the core on demand and yielded in its place.
 
 A batch holds ready records and a few tagged items (see ``Reader.next_batch`` in
 ``native/src/py.rs``). Records are yielded lazily, exactly where the Python reader
 would yield them, so the pipeline sees the same lines in the same order with the same
 state; a batch ends after any line that may add a message to the tracker that the
-core could not see (see ``docs/native.md``).
+core could not see (see ``docs/native.md``). The messages Python may track from lines
+it has not processed when the core reads on are kept in the core's sets too: those of
+the ``Recv:`` lines the time guard holds (:func:`_mirror_held`), and those of a stream's
+last records when the merge of several logs reads ahead of the one it processes (the
+core's ``Stream``).
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from kerio_watch.events import MessageDelivery, MessageReceived, Unparsed
 from kerio_watch.formats.envelope import split_syslog
 from kerio_watch.pipeline import Pipeline
 from kerio_watch.sources.files import LogFile, Record, SkipLine, merged_records, read_records
+from kerio_watch.sources.order import LOOKAHEAD
 
 BATCH = 256
 """Records per batch (a batch also ends early, see the module docstring)."""
@@ -29,33 +36,39 @@ BATCH = 256
 
 def scan_records(files: list[LogFile], pipeline: Pipeline) -> Iterator[Record]:
     """Every record of ``files`` in time order, through the pipeline's pre-filter."""
-    if pipeline.native_ids is None:
+    module = pipeline.core.module
+    if pipeline.native_ids is None or module is None:
         return merged_records(files, pipeline.skip_line, pipeline.merge_time)
+    streams: dict[str | None, Any] = {}  # log -> the core's Stream (files of one log)
+    held: set[str] = set()
 
     def read(log_file: LogFile, skip: SkipLine | None) -> Iterator[Record]:
+        stream = streams.get(log_file.log)
+        if stream is None:
+            # a record is processed once the merge read this many after it (order.smoothed)
+            stream = streams[log_file.log] = module.Stream(LOOKAHEAD - 1)
         if log_file.syslog or log_file.data is not None:
-            return read_records(log_file, skip)
-        return native_records(log_file, pipeline)
+            return _python_records(log_file, skip, stream)
+        return native_records(log_file, pipeline, stream, held)
 
     return merged_records(files, pipeline.skip_line, pipeline.merge_time, read)
 
 
-def native_records(log_file: LogFile, pipeline: Pipeline) -> Iterator[Record]:
-    """The records of one on-disk (plain or gzip) file, read by the native core."""
-    module = pipeline.core.module
-    assert module is not None  # noqa: S101 (native_ids implies the module)
-    reader = module.Reader(
-        log_file.path,
-        log_file.compressed,
-        log_file.log,
-        log_file.log == "mail",
-        log_file,
-        Record,
-        MessageReceived,
-        MessageDelivery,
-        pipeline.native_ids,
-        BATCH,
-    )
+def _python_records(log_file: LogFile, skip: SkipLine | None, stream: Any) -> Iterator[Record]:
+    """A file of the stream read in Python (syslog framing, standard input)."""
+    yield from read_records(log_file, skip)
+    stream.read_by_python()
+
+
+def native_records(
+    log_file: LogFile, pipeline: Pipeline, stream: Any, held: set[str]
+) -> Iterator[Record]:
+    """The records of one on-disk (plain or gzip) file, read by the native core.
+
+    ``stream``: the core's ``Stream`` of the file's log; ``held``: the Queue-IDs
+    :func:`_mirror_held` added to the core's set (both shared by the files of a scan).
+    """
+    reader = _reader(log_file, pipeline, stream)
     base = (log_file.lines, log_file.decode_errors, log_file.cut_lines)
     skip_line = pipeline.skip_line
     events = log_file.events
@@ -77,9 +90,11 @@ def native_records(log_file: LogFile, pipeline: Pipeline) -> Iterator[Record]:
                     framed = _frame(log_file, item[1], item[2])
                     if framed is not None:
                         yield framed
-                else:
-                    _dropped(pipeline, log_file, reader, item)
+                elif not _counted(pipeline, log_file, item):
+                    yield from _line_by_line(pipeline, log_file, reader, item)
             _sync(log_file, reader, base)
+            if held or pipeline.guard.waiting:
+                _mirror_held(pipeline, held)
         if reader.error:
             log_file.note_unparsed(
                 Unparsed(
@@ -92,6 +107,25 @@ def native_records(log_file: LogFile, pipeline: Pipeline) -> Iterator[Record]:
             )
     finally:
         _sync(log_file, reader, base)
+
+
+def _reader(log_file: LogFile, pipeline: Pipeline, stream: Any) -> Any:
+    """The core's reader of one file."""
+    module = pipeline.core.module
+    assert module is not None  # noqa: S101 (native_ids implies the module)
+    return module.Reader(
+        log_file.path,
+        log_file.compressed,
+        log_file.log,
+        log_file.log == "mail",
+        log_file,
+        Record,
+        MessageReceived,
+        MessageDelivery,
+        pipeline.native_ids,
+        stream,
+        BATCH,
+    )
 
 
 def _sync(log_file: LogFile, reader: Any, base: tuple[int, int, int]) -> None:
@@ -111,18 +145,51 @@ def _frame(log_file: LogFile, lineno: int, raw: str) -> Record | None:
     return Record(framed.ts, framed.utc, framed.log or log, framed.message, raw, log_file, lineno)
 
 
-def _dropped(pipeline: Pipeline, log_file: LogFile, reader: Any, item: tuple[int, ...]) -> None:
-    """Count a run of dropped ``Sent:`` lines as ``skip_line`` would, line by line.
-
-    In one step when the time base maps the run's local times by one constant shift
-    and no watermark is at or after them (the usual case); else line by line.
-    """
-    _, n, lo, hi, top, start, end = item
+def _counted(pipeline: Pipeline, log_file: LogFile, item: tuple[int, ...]) -> bool:
+    """Count a run of dropped ``Sent:`` lines in one step, if that is exact: the time
+    base maps the run's local times by one constant shift, all are near the time guard's
+    reference and no watermark is at or after them (the usual case)."""
+    _, n, lo, hi, top, _start, _end = item
     shift = pipeline.timebase.shift_between(lo, hi)
     if shift is None or not pipeline.count_dropped_deliveries(n, lo + shift, hi + shift, top):
-        for ts in reader.skipped_times(start, end):
-            kind = pipeline.count_skipped_delivery(ts, log_file.path)
-            if kind:
-                log_file.events[kind] += 1
-        return
+        return False
     log_file.events["message_delivery"] += n
+    return True
+
+
+def _line_by_line(
+    pipeline: Pipeline, log_file: LogFile, reader: Any, item: tuple[int, ...]
+) -> Iterator[Record]:
+    """A run of dropped ``Sent:`` lines as the Python reader takes them, line by line:
+    each is counted, or yielded in its place when the pipeline wants it parsed (its
+    time is not near the guard's reference; the lines after it are decided when the
+    next record is asked for, as the Python reader decides them)."""
+    start, end = item[5], item[6]
+    untracked = pipeline.count_untracked
+    for i, ts in enumerate(reader.skipped_times(start, end), start):
+        kind = untracked(ts)
+        if kind is None:
+            yield reader.skipped_record(i)
+        elif kind:
+            log_file.events[kind] += 1
+
+
+def _mirror_held(pipeline: Pipeline, held: set[str]) -> None:
+    """The Queue-IDs of the ``Recv:`` lines the time guard holds are in the core's set.
+
+    The tracker takes such a message when the guard admits its line, which may happen
+    in the middle of the core's next batch: its ``Sent:`` lines must not be dropped
+    there. A Queue-ID the tracker does not hold only sends its ``Sent:`` lines through
+    ``Pipeline.skip_line`` (exact, see ``docs/native.md``); those added here are taken
+    out again once neither held nor tracked.
+    """
+    ids = pipeline.native_ids
+    tracked = pipeline.ctx.messages.messages
+    now = {e.queue_id for e, _ in pipeline.guard.waiting if isinstance(e, MessageReceived)}
+    for qid in now - held:
+        ids.add(qid)
+    for qid in held - now:
+        if qid not in tracked:
+            ids.discard(qid)
+    held.clear()
+    held.update(now)

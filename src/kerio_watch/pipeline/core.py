@@ -170,9 +170,9 @@ class Pipeline:
         database processed before it first started), not the store's."""
         self.watermarks.marks = marks
 
-    def count_skipped_delivery(self, local_ts: int, path: str = "") -> str:
-        """See :meth:`Prefilter.count_skipped_delivery` (the native reader's seam)."""
-        return self.prefilter.count_skipped_delivery(local_ts, path)
+    def count_untracked(self, local_ts: int) -> str | None:
+        """See :meth:`Prefilter.count_untracked` (the native reader's seam)."""
+        return self.prefilter.count_untracked(local_ts)
 
     def count_dropped_deliveries(self, n: int, first: int, last: int, at_last: int) -> bool:
         """See :meth:`Prefilter.count_dropped_deliveries` (the native reader's seam)."""

@@ -4,7 +4,9 @@ mail.log's filter (:func:`kerio_watch.formats.mail.untracked_deliveries`) drops 
 ``Sent:`` lines of messages no account sent before they are parsed. Each dropped line
 is still counted as a ``message_delivery`` (and against the ``Sent:`` watermark) here,
 exactly as if it had been parsed; the native reader counts whole runs of them at once
-(:meth:`Prefilter.count_dropped_deliveries`).
+(:meth:`Prefilter.count_dropped_deliveries`). A line whose time is not near the time
+guard's reference is not dropped: it is parsed and judged like any other line
+(:mod:`kerio_watch.pipeline.timeguard`), which may confirm it.
 """
 
 from __future__ import annotations
@@ -38,27 +40,17 @@ class Prefilter:
         self.guard = guard
         self.stats = stats
         self.marks = marks
-        self.skip_line: SkipLine = untracked_deliveries(tracked, self._untracked)
+        self.skip_line: SkipLine = untracked_deliveries(tracked, self.count_untracked)
         """(on-disk line, local time) -> None to process the line; else the event kind to
         count it as, or ``""`` when an earlier run already processed it (a re-scan)."""
 
-    def _untracked(self, local_ts: int) -> str | None:
-        if not self.guard.near(self.timebase.to_utc(local_ts)):
-            return None  # parsed and judged like any other line (kerio_watch.pipeline.timeguard)
-        return self.count_skipped_delivery(local_ts)
-
-    def count_skipped_delivery(self, local_ts: int, path: str = "") -> str:
-        """Count one ``Sent:`` line the filter drops; what the filter returns for it.
-
-        The native reader drops such lines unread: one whose time is implausible
-        (:mod:`kerio_watch.pipeline.timeguard`) is set aside here instead, counted and noted (its
-        text was not kept), never counted as processed nor moving a watermark.
-        """
+    def count_untracked(self, local_ts: int) -> str | None:
+        """Count one ``Sent:`` line of a message no account sent; what the filter
+        returns for it: None when its time is not near the guard's reference (or there
+        is none yet), for it to be parsed and judged like any other line."""
         utc = self.timebase.to_utc(local_ts)
-        guard = self.guard
-        if guard.ref is not None and not guard.near(utc):
-            guard.note(path, 0, utc, guard.why(utc) + " (a Sent: line, not kept)", "")
-            return ""
+        if not self.guard.near(utc):
+            return None
         stats = self.stats
         stats.skipped += 1
         if self.marks.already_seen(SENT_MARK, utc):
@@ -71,14 +63,16 @@ class Prefilter:
         """Count ``n`` dropped ``Sent:`` lines at once (the native reader), if exact.
 
         ``first`` and ``last`` are their lowest and highest UTC times, ``at_last`` how
-        many are at ``last``. Exactly what ``n`` calls of :meth:`count_skipped_delivery`
-        do when none is at or before the watermark; False (nothing counted) otherwise.
+        many are at ``last``. Exactly what ``n`` calls of :meth:`count_untracked` do
+        when all are near the guard's reference (counting moves no reference, so all
+        stay near) and none is at or before the watermark; False (nothing counted)
+        otherwise.
         """
         if self.marks.reaches(SENT_MARK, first):
             return False
         guard = self.guard
-        if guard.ref is not None and not (guard.near(first) and guard.near(last)):
-            return False  # line by line: the implausible ones are set aside
+        if not (guard.near(first) and guard.near(last)):
+            return False  # line by line: those not near are parsed
         stats = self.stats
         stats.skipped += n
         stats.events["message_delivery"] += n
