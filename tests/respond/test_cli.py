@@ -339,3 +339,37 @@ def test_an_administrators_session_logs_out_even_when_the_request_fails(
         raise KerioWatchError("the API refused the request")
     store.close()
     assert kerio.emulator.sessions == {}
+
+
+def test_what_contain_and_release_cannot_do_is_not_an_unexpected_error(
+    kerio: Kerio, tmp_path: Path
+) -> None:
+    """An action Kerio's API refuses exits 5 (a service that cannot be used); an incident
+    about no account, or without containment to release, is wrong usage (exit 2). Exit 1
+    is kept for unexpected errors, as the README says."""
+    db = _open_incident(tmp_path)
+    config = tmp_path / "kw.toml"
+    config.write_text(kerio.toml())
+    kerio.emulator.faults.add("Users.set", "rpc", 1000, "Operation failed.", times=5)
+    refused = CliRunner().invoke(
+        main, ["contain", "11", "--db", str(db), "-c", str(config), "--no-dry-run",
+               "--action", "stop_sending"],
+    )  # fmt: skip
+    assert refused.exit_code == ExitStatus.INPUT_ERROR, refused.output
+    assert "stop sending bob@example.com: failed" in refused.output
+    kept = CliRunner().invoke(main, ["release", "11", "--db", str(db), "-c", str(config)])
+    assert kept.exit_code == 0 and "nothing in effect to release" in kept.output, kept.output
+    store = open_store(db)
+    now = int(time.time())
+    with store.transaction():
+        store.save_incidents([Incident(12, "ip:203.0.113.9", now, now, first_signal=now)])
+    store.close()
+    machine = CliRunner().invoke(main, ["contain", "12", "--db", str(db), "-c", str(config)])
+    assert machine.exit_code == ExitStatus.USAGE and "not about an account" in machine.output
+    fresh = tmp_path / "other.db"
+    store = open_store(fresh)
+    with store.transaction():
+        store.save_incidents([Incident(13, "carol@example.com", now, now, first_signal=now)])
+    store.close()
+    nothing = CliRunner().invoke(main, ["release", "13", "--db", str(fresh), "-c", str(config)])
+    assert nothing.exit_code == ExitStatus.USAGE and "no containment to release" in nothing.output

@@ -13,7 +13,8 @@ import click
 from kerio_watch.cli.common import config_problem, load
 from kerio_watch.cli.options import config_option, db_option, output_option
 from kerio_watch.cli.output import make_console, open_output, output_file_option
-from kerio_watch.errors import KerioWatchError
+from kerio_watch.errors import UsageError
+from kerio_watch.exitcodes import ExitStatus
 from kerio_watch.incidents.ack import find
 from kerio_watch.report.servertime import ServerTime
 from kerio_watch.respond.client import ApiError
@@ -67,7 +68,7 @@ def contain(
     with _session(config_path, db_path, "contain") as (store, containment, who):
         inc = find(store, incident_id)
         if not inc.user:
-            raise KerioWatchError(f"incident {incident_id} is not about an account")
+            raise UsageError(f"incident {incident_id} is not about an account: nothing to contain")
         if dry_run is not None:
             containment.dry_run = dry_run
         try:
@@ -92,7 +93,7 @@ def release(db_path: Path | None, config_path: Path | None, incident_id: int, re
     with _session(config_path, db_path, "release") as (store, containment, who):
         if not containment.journal.actions(incident_id=incident_id):
             find(store, incident_id)  # no such incident: a usage error, as everywhere
-            raise KerioWatchError(f"incident {incident_id} has no containment to release")
+            raise UsageError(f"incident {incident_id} has no containment to release")
         records = containment.release_incident(incident_id, who, reason)
     _report(incident_id, records, "nothing in effect to release", ("release_failed",))
 
@@ -110,7 +111,8 @@ def _not_contained(exc: ApiError, dry_run: bool) -> ApiError:
 
 
 CONTAIN_FAILED = ("failed", "unknown", "pending")
-"""Statuses of a containment action that did not take effect (exit status 1)."""
+"""Statuses of a containment action that did not take effect (exit status 5: Kerio's
+API refused or did not confirm it)."""
 
 
 @contextmanager
@@ -131,13 +133,15 @@ def _session(
 
 
 def _report(incident_id: int, records: list[ActionRecord], none: str, bad: tuple[str, ...]) -> None:
-    """Each action in words (``none`` when there was nothing to do); exit 1 on failure."""
+    """Each action in words (``none`` when there was nothing to do); exit 5 when one did
+    not take effect (the API refused it or did not confirm it: a service that cannot be
+    used, not an unexpected error)."""
     if not records:
         click.echo(f"incident {incident_id}: {none}")
     for r in records:
         click.echo(f"incident {incident_id}: {action_summary(r)}")
     if any(r.status in bad for r in records):
-        sys.exit(1)
+        sys.exit(int(ExitStatus.INPUT_ERROR))
 
 
 @click.command()
