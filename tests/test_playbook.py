@@ -132,3 +132,37 @@ def test_the_address_to_block_is_the_intruders_on_the_demo(demo_site: Path) -> N
         assert any(ip in i.suspect_ips() for i in mine), (plant["kind"], mine[0].suspect_ips())
         checked += 1
     assert checked >= 5
+
+
+def test_incidents_show_says_since_when_the_verdict_runs(tmp_path: Path) -> None:
+    """An incident opened by the owner's phone days before the hijack: ``incidents
+    show`` says since when its severity's evidence runs, and names the intruder's
+    address to block, not the phone's."""
+    from kerio_watch.incidents.engine import IncidentEngine  # noqa: PLC0415
+    from kerio_watch.store import open_store  # noqa: PLC0415
+    from kerio_watch.values.signal import Signal  # noqa: PLC0415
+
+    ids = iter(range(1, 10))
+    engine = IncidentEngine(lambda: next(ids), str)
+    alice = "alice@example.com"
+    day = 86400
+    start = 1_773_900_000  # 2026-03-19
+    for half_day in range(6):  # the phone, twice a day: one low incident stays open
+        phone = f"109.43.0.{half_day}"
+        at = start + half_day * day // 2
+        engine.ingest(Signal("kerio.net.new_host", alice, at, 15, "phone", phone, side="access"))
+    hijack = start + 3 * day
+    engine.ingest(Signal("kerio.net.new_host", alice, hijack, 25, "x", "185.1.2.3", side="access"))
+    engine.ingest(Signal("kerio.mail.volume", alice, hijack + 60, 60, "v", "185.1.2.3", side="use"))
+    engine.ingest(
+        Signal("kerio.net.new_host", alice, hijack + 2 * day, 10, "p", "109.43.0.9", side="access")
+    )
+    db = tmp_path / "state.db"
+    store = open_store(db)
+    with store.transaction():
+        store.save_incidents(engine.take_changed())
+    store.close()
+    shown = CliRunner().invoke(main, ["incidents", "show", "1", "--db", str(db)])
+    assert shown.exit_code == 0, shown.output
+    assert "high         since 2026-03-22" in shown.output
+    assert "block 185.1.2.3" in shown.output and "block 109.43" not in shown.output
