@@ -181,6 +181,64 @@ class TestSections:
         assert r.targets[0].compromised_from == ["203.0.113.9"]
         assert "UTC" in r.time_note
 
+    def test_a_typo_at_the_office_is_no_guess_that_worked(self, tmp_path: Path) -> None:
+        """Two failures and then a login from the owner's own PC (a trusted network):
+        listed, but not as a guess that may have worked."""
+        db = tmp_path / "state.db"
+        store = open_store(db)
+        h = (1_774_000_000 - 1_774_000_000 % 3600) // 3600
+        with store.transaction():
+            store.add_activity(
+                {
+                    (h, "fay@example.com", "fail", "IMAP|192.168.10.45|invalid_password"): 2,
+                    (h, "fay@example.com", "login", "IMAP|192.168.10.45|"): 1,
+                }
+            )
+        store.close()
+        config_file = tmp_path / "kw.toml"
+        config_file.write_text('[site]\ntrusted_networks = ["192.168.10.0/24"]\n')
+        config = load_config(config_file)
+        store = open_store(db, readonly=True)
+        try:
+            r = build_report(
+                store, config, default_period(store), ServerTime.for_store(config, store)
+            )
+        finally:
+            store.close()
+        (source,) = r.guess_sources
+        assert source.source == "192.168.10.45" and source.logged_in == []
+        assert r.targets[0].compromised_from == []
+
+    def test_every_incident_of_the_period_and_every_serious_account(self, tmp_path: Path) -> None:
+        """250 incidents in the period, the critical ones the oldest: all are listed
+        (the report kept the 200 newest, then sorted), and each account with a high or
+        critical incident has its heatmap (eight were shown at most)."""
+        from kerio_watch.severity import Severity  # noqa: PLC0415
+        from kerio_watch.values.incident import Incident  # noqa: PLC0415
+
+        db = tmp_path / "state.db"
+        store = open_store(db)
+        start = 1_774_000_000 - 1_774_000_000 % 3600
+        incidents = [
+            Incident(n, f"u{n}@example.com", start + n * 60, start + n * 60 + 30,
+                     severity=Severity.CRITICAL if n < 11 else Severity.INFO, score=5)
+            for n in range(1, 251)
+        ]  # fmt: skip
+        with store.transaction():
+            store.save_incidents(incidents)
+            store.add_activity({(start // 3600 + 5, "u1@example.com", "send", ""): 1})
+        store.close()
+        config = load_config(None)
+        store = open_store(db, readonly=True)
+        try:
+            st = ServerTime.for_store(config, store)
+            r = build_report(store, config, default_period(store), st)
+        finally:
+            store.close()
+        assert len(r.incidents) == 250
+        assert [i.severity for i in r.incidents[:10]] == ["critical"] * 10
+        assert len(r.heatmaps) == 10
+
 
 class TestRendering:
     def test_json(self, scanned_site: Site) -> None:

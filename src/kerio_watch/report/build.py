@@ -48,6 +48,9 @@ HISTORY_WINDOWS = 8
 TOP = 10
 MAX_TRAFFIC_BINS = 240
 HEATMAP_ACCOUNTS = 8
+"""Accounts with a heatmap besides those with a high or critical incident (all shown)."""
+MAX_INCIDENTS = 100_000
+"""Incidents a report lists at most (every one of a period, in practice)."""
 QUIET_SHARE = 0.01
 """An hour of the week holding less than this share of an account's mail is unusual."""
 MIN_MESSAGES_FOR_HOURS = 20
@@ -143,7 +146,9 @@ class ReportBuilder:
 
     def incidents(self) -> list[IncidentRow]:
         """Incidents active in the period, the most severe first."""
-        found = self.store.incidents(since=self.period.since, until=self.period.until, limit=200)
+        found = self.store.incidents(
+            since=self.period.since, until=self.period.until, limit=MAX_INCIDENTS
+        )
         rows = [IncidentRow.of(i) for i in found]
         order = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
         return sorted(rows, key=lambda r: (order.get(r.severity, 5), -r.score, -r.updated))
@@ -314,7 +319,8 @@ class ReportBuilder:
     # -- password guessing --------------------------------------------------------
     def guessing(self) -> tuple[list[GuessSource], list[TargetRow]]:
         """Sources of failed logins and the accounts they tried."""
-        sources, targets = password_guessing(self.by_kind)
+        trusted = Networks(self.config.site.trusted_networks).is_trusted
+        sources, targets = password_guessing(self.by_kind, trusted)
         return sources[: TOP * 2], targets[: TOP * 2]
 
     # -- traffic ------------------------------------------------------------------
@@ -340,11 +346,13 @@ class ReportBuilder:
     def heatmaps(self, incidents: Iterable[IncidentRow]) -> list[Heatmap]:
         """Hour-of-week sending of the accounts with incidents."""
         accounts: list[str] = []
-        for inc in incidents:
+        serious = 0
+        for inc in incidents:  # the most severe first
             if inc.user and inc.user not in accounts:
                 accounts.append(inc.user)
+                serious += inc.severity in ("high", "critical")
         out = []
-        for account in accounts[:HEATMAP_ACCOUNTS]:
+        for account in accounts[: max(serious, HEATMAP_ACCOUNTS)]:
             period = [0] * 168
             for hour, acct, _k, _key, n in self.by_kind["send"]:
                 if acct == account:

@@ -1,13 +1,14 @@
 """The report's password guessing: where failed logins came from and whom they tried.
 
 A source that failed and later logged in as an account it tried comes first: the
-guess may have worked.
+guess may have worked. A source inside the trusted networks never does: a failed login
+from the office is the owner mistyping at their own PC, and its later login the owner's.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from kerio_watch.report.model import GuessSource, TargetRow, split_key
@@ -34,11 +35,15 @@ class _Failures:
 
 def password_guessing(
     by_kind: Mapping[str, list[ActivityRow]],
+    trusted: Callable[[str], bool | None] = lambda _source: False,
 ) -> tuple[list[GuessSource], list[TargetRow]]:
-    """Every source of failed logins and every account tried, the most suspect first."""
+    """Every source of failed logins and every account tried, the most suspect first
+    (``trusted``: whether a source is inside the trusted networks)."""
     logins: dict[str, set[str]] = defaultdict(set)
     for _h, account, _k, key, _n in by_kind["login"]:
-        logins[split_key(key)[1]].add(account)
+        source = split_key(key)[1]
+        if not trusted(source):
+            logins[source].add(account)
     blocked: Counter[str] = Counter()
     for _h, _a, _k, key, n in by_kind["blocked"]:
         blocked[key] += n
