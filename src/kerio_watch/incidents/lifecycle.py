@@ -108,10 +108,17 @@ def wakes(inc: HasLifecycle, strength: Severity) -> bool:
 def status_text(inc: HasLifecycle, fmt: Callable[[int], str]) -> str:
     """``open``, ``open, quiet since 2026-03-24 02:41``, ``benign``...
 
+    Weak signals that joined a quiet incident without waking it are said, so that its
+    "last signal" after the "quiet since" time reads true.
+
     >>> class I: status, severity, updated, quiet_since = "open", Severity.HIGH, 5, 5
     >>> status_text(I(), str)
     'open, quiet since 5'
+    >>> I.updated = 9
+    >>> status_text(I(), str)
+    'open, quiet since 5 (only weak signals since)'
     """
     if inc.status == "open" and inc.quiet_since is not None:
-        return f"open, quiet since {fmt(inc.quiet_since)}"
+        weak = " (only weak signals since)" if inc.updated > inc.quiet_since else ""
+        return f"open, quiet since {fmt(inc.quiet_since)}{weak}"
     return inc.status
