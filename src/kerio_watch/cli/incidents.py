@@ -53,8 +53,9 @@ def incidents(
     """List incidents from the state database, newest first; `incidents show ID` shows one.
 
     Times are on the server's clock, as in alerts, reports and the dashboard. An open
-    high or critical incident without signals for a day is "quiet since" its last one:
-    it waits for a decision (`kerio-watch ack`).
+    high or critical incident without signals for a day is "quiet since" its last one
+    (weak signals may join it later without waking it): it waits for a decision
+    (`kerio-watch ack`).
     """
     if ctx.invoked_subcommand is not None:
         return
