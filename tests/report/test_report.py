@@ -241,6 +241,19 @@ class TestSections:
 
 
 class TestRendering:
+    def test_text_in_a_file_is_readable(self, scanned_site: Site, tmp_path: Path) -> None:
+        """A text report written to a file (or a cron mail) wraps its tables at 160
+        characters; its lines were padded to the longest cell (2,247 characters)."""
+        out = tmp_path / "week.txt"
+        code, _, err = _run(
+            "report", "--db", str(scanned_site.db), "--config", str(scanned_site.config),
+            "-o", str(out),
+        )  # fmt: skip
+        assert code == 0, err
+        lines = out.read_text(encoding="utf-8").splitlines()
+        assert "Incidents" in "\n".join(lines)
+        assert max(len(line) for line in lines) <= 160
+
     def test_json(self, scanned_site: Site) -> None:
         """JSON for tools: ISO times with the server offset."""
         code, out, _ = _run(

@@ -50,12 +50,23 @@ class OutputConsole(Console):
         self.print(rule, width=min(self.width, RULE_WIDTH))
 
 
-def make_console(file: IO[str] | None = None, *, stderr: bool = False) -> Console:
-    """A console for command output (standard output, standard error or ``file``)."""
+REPORT_WIDTH = 160
+"""The width of a report for people written to a file or a pipe (a cron mail): its
+tables wrap their cells, or every line would be padded to the longest cell."""
+
+
+def make_console(
+    file: IO[str] | None = None, *, stderr: bool = False, document: bool = False
+) -> Console:
+    """A console for command output (standard output, standard error or ``file``);
+    ``document``: a report for people, :data:`REPORT_WIDTH` wide off a terminal
+    (otherwise output off a terminal is never wrapped)."""
     stream = file if file is not None else (sys.stderr if stderr else sys.stdout)
     terminal = _isatty(stream)
     if terminal:
         return OutputConsole(file=stream, highlight=False)
+    if document:
+        return OutputConsole(file=stream, highlight=False, width=REPORT_WIDTH)
     return OutputConsole(file=stream, highlight=False, width=PIPE_WIDTH, soft_wrap=True)
 
 

@@ -165,7 +165,7 @@ def report(
         from kerio_watch.report.text import render_report_text  # noqa: PLC0415
 
         with open_output(output) as out:
-            render_report_text(make_console(out), r, st)
+            render_report_text(make_console(out, document=True), r, st)
     if output is not None:
         click.echo(f"report written to {output}", err=True)
 
