@@ -98,6 +98,27 @@ class TestSections:
         assert login.agents == ['<img src=x onerror="alert(2)">Mozilla/5.0']
         assert all(h.address != "192.168.1.10" for h in r.external_hosts)
 
+    def test_a_phone_rotating_through_its_carriers_range_is_no_new_place(self) -> None:
+        """Each new address of a phone's carrier range is the same place (the report
+        tagged 1,601 of 1,605 rows "new" on the demo); a new range is new; at most
+        MAX_ROWS rows are listed, new places first, and the rest are counted."""
+        from kerio_watch.report.outside import MAX_ROWS, outside_hosts  # noqa: PLC0415
+        from kerio_watch.values.profile import Profile  # noqa: PLC0415
+
+        since = 1_000 * 3600
+        prof = Profile("al@example.com")
+        for i in range(5):
+            prof.learn_login(f"80.187.{i}.9", f"80.187.{i}.0/24", "IMAP", None, since - 7200)
+        rows = [(since // 3600 + 1, "al@example.com", "login", f"IMAP|80.187.{50 + i}.1|", 1)
+                for i in range(MAX_ROWS + 20)]  # fmt: skip
+        rows.append((since // 3600 + 2, "al@example.com", "login", "IMAP|185.1.2.3|", 1))
+        listed, more = outside_hosts(
+            {"send": [], "login": rows}, lambda _h: True, lambda _a: prof, since, lambda _h: ""
+        )
+        assert listed[0].address == "185.1.2.3" and listed[0].new
+        assert not any(h.new for h in listed[1:])
+        assert len(listed) == MAX_ROWS and more == 21
+
     def test_off_hours_against_office_hours(self, scanned_site: Site) -> None:
         """Office hours are configured: the Sunday-night burst is off hours."""
         r, _ = _build(scanned_site)

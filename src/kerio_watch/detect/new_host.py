@@ -23,6 +23,7 @@ from kerio_watch.detect.window import (
 )
 from kerio_watch.enrich.geo import NetInfo
 from kerio_watch.enrich.messages import Submission
+from kerio_watch.enrich.network import provider_range
 from kerio_watch.events import LoginSucceeded
 from kerio_watch.settings.numbers import period, points, threshold
 from kerio_watch.textsafe import printable
@@ -198,7 +199,7 @@ class NewHostDetector(SavedState):
         entry = prof.networks.get(network)
         if entry is not None and entry[0] >= self.usual_uses:
             return 0, ""
-        prefix = _provider_prefix(network)
+        prefix = provider_range(network)
         rotates, uses = self._rotation(prof, prefix, ts)
         if rotates:
             return 0, ""
@@ -275,21 +276,6 @@ class NewHostDetector(SavedState):
     def reset_state(self) -> None:
         """Forget the judged hosts."""
         self.episodes.clear()
-
-
-def _provider_prefix(network: str) -> str | None:
-    """The text prefix of the provider-sized range around a network: the /16 of an IPv4
-    /24 (``"203.0."``), the /32 of an IPv6 /48. Mobile carriers and large ISPs hand
-    their customers addresses from all over such a range.
-
-    >>> _provider_prefix("203.0.113.0/24"), _provider_prefix("2001:db8:1::/48")
-    ('203.0.', '2001:db8:')
-    """
-    if "." in network:
-        parts = network.split(".")
-        return f"{parts[0]}.{parts[1]}." if len(parts) == 4 else None
-    parts = network.split(":")
-    return f"{parts[0]}:{parts[1]}:" if len(parts) >= 3 and parts[0] and parts[1] else None
 
 
 def _owner(info: NetInfo) -> list[str]:

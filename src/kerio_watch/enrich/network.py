@@ -76,3 +76,18 @@ def network_of(host: str) -> str:
         return host
     prefix = 24 if address.version == 4 else 48
     return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
+
+
+def provider_range(network: str) -> str | None:
+    """The text prefix of the provider-sized range around a network: the /16 of an IPv4
+    /24 (``"203.0."``), the /32 of an IPv6 /48. Mobile carriers and large ISPs hand
+    their customers addresses from all over such a range.
+
+    >>> provider_range("203.0.113.0/24"), provider_range("2001:db8:1::/48")
+    ('203.0.', '2001:db8:')
+    """
+    if "." in network:
+        parts = network.split(".")
+        return f"{parts[0]}.{parts[1]}." if len(parts) == 4 else None
+    parts = network.split(":")
+    return f"{parts[0]}:{parts[1]}:" if len(parts) >= 3 and parts[0] and parts[1] else None

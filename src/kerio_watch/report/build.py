@@ -12,7 +12,6 @@ from __future__ import annotations
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 
 from kerio_watch.config import Config
 from kerio_watch.enrich.geo import open_geo
@@ -36,6 +35,7 @@ from kerio_watch.report.model import (
     TrafficBin,
     split_key,
 )
+from kerio_watch.report.outside import outside_hosts
 from kerio_watch.report.periods import DEFAULT_DAYS, default_period, resolve_period
 from kerio_watch.report.servertime import ServerTime, describe_active_hours
 from kerio_watch.respond.views import response_section
@@ -57,15 +57,6 @@ MIN_MESSAGES_FOR_HOURS = 20
 """Learned hours count only once the account has sent this many messages."""
 
 __all__ = ["DEFAULT_DAYS", "ReportBuilder", "build_report", "default_period", "resolve_period"]
-
-
-@dataclass
-class _HostSeen:
-    first: int
-    last: int
-    count: int = 0
-    via: set[str] = field(default_factory=set)
-    agents: set[str] = field(default_factory=set)
 
 
 class ReportBuilder:
@@ -110,6 +101,7 @@ class ReportBuilder:
         )
         by_messages, by_recipients = self.senders()
         sources, targets = self.guessing()
+        hosts, more_hosts = self.external_hosts()
         return Report(
             period=self.period,
             time_note=self.st.note,
@@ -118,7 +110,8 @@ class ReportBuilder:
             incidents=incidents,
             top_by_messages=by_messages,
             top_by_recipients=by_recipients,
-            external_hosts=self.external_hosts(),
+            external_hosts=hosts,
+            external_hosts_more=more_hosts,
             off_hours=self.off_hours(),
             bounces=self.bounces(),
             guess_sources=sources,
@@ -233,44 +226,16 @@ class ReportBuilder:
         return by_messages, by_recipients
 
     # -- hosts --------------------------------------------------------------------
-    def external_hosts(self) -> list[HostRow]:
-        """Sending and login addresses outside the trusted networks, per account."""
-        found: dict[tuple[str, str, str], _HostSeen] = {}
-        for kind in ("send", "login"):
-            for hour, account, _k, key, n in self.by_kind[kind]:
-                first_part, host, rest = split_key(key)
-                if not self.networks.is_external(host):
-                    continue
-                seen = found.get((account, host, kind))
-                if seen is None:
-                    seen = found[(account, host, kind)] = _HostSeen(hour, hour)
-                seen.via.add(first_part)
-                seen.count += n
-                seen.first = min(seen.first, hour)
-                seen.last = max(seen.last, hour)
-                if kind == "login" and rest:
-                    seen.agents.add(rest)
-        rows = []
-        for (account, host, kind), e in found.items():
-            prof = self.profile(account)
-            table = None if prof is None else (prof.hosts if kind == "send" else prof.login_ips)
-            known = table.get(host) if table is not None else None
-            new = known is None or known[1] >= self.period.since
-            rows.append(
-                HostRow(
-                    account,
-                    host,
-                    kind,
-                    sorted(e.via),
-                    e.count,
-                    e.first,
-                    e.last,
-                    new,
-                    sorted(e.agents),
-                    self.geo.lookup(host).label(),
-                )
-            )
-        return sorted(rows, key=lambda r: (not r.new, -r.count, r.account, r.address))
+    def external_hosts(self) -> tuple[list[HostRow], int]:
+        """Sending and login addresses outside the trusted networks, per account (new
+        places first, at most :data:`.outside.MAX_ROWS`), and how many more there were."""
+        return outside_hosts(
+            self.by_kind,
+            self.networks.is_external,
+            self.profile,
+            self.period.since,
+            lambda host: self.geo.lookup(host).label(),
+        )
 
     # -- hours --------------------------------------------------------------------
     def _off_hours(self, account: str, hour: int) -> bool:

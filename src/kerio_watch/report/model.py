@@ -351,6 +351,8 @@ class Report:
     direct_smtp: DirectSmtp | None = None
     response: ResponseSection | None = None
     """Only when a follower has used Kerio's API."""
+    external_hosts_more: int = 0
+    """Outside addresses beyond those listed (known places, the least used)."""
 
 
 def jsonable(value: Any, iso: Any) -> Any:

@@ -190,6 +190,9 @@ def _outside(console: Console, r: Report, st: ServerTime) -> None:
             Text("NEW", style="bold red") if h.new else Text("known", style="dim"),
         )
     console.print(table)
+    if r.external_hosts_more:
+        more = r.external_hosts_more
+        console.print(f"... and {more:,} more addresses of places the accounts knew")
 
 
 def _off_hours(console: Console, r: Report, st: ServerTime) -> None:
