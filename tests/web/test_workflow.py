@@ -264,6 +264,8 @@ class TestLists:
         assert "<h1>Incidents</h1>" in closed and "page 1 of" in closed
         assert len(re.findall(r"<tr>", closed)) <= 51
         assert c.get("/incidents?status=all&page=999").status_code == 404
+        huge = c.get("/incidents?status=all&page=999999")
+        assert huge.status_code == 400 and "from 1 to 100,000" in huge.data.decode()
         assert c.get("/incidents?sort=password").status_code == 400
         assert c.get("/incidents?severity=urgent").status_code == 400
 

@@ -43,6 +43,10 @@ class ListArgs:
         )
 
 
+MAX_PAGE = 100_000
+"""The highest page number a list accepts."""
+
+
 def _choice(name: str, allowed: tuple[str, ...], default: str) -> str:
     value = request.args.get(name, default)
     if value not in allowed:
@@ -53,8 +57,8 @@ def _choice(name: str, allowed: tuple[str, ...], default: str) -> str:
 def list_args(default_status: str = "open") -> ListArgs:
     """The current request's list arguments (400 when one is not allowed)."""
     page = request.args.get("page", "1")
-    if not page.isdigit() or not 1 <= int(page) <= 100_000:
-        abort(400, "page must be a positive number")
+    if not page.isdigit() or not 1 <= int(page) <= MAX_PAGE:
+        abort(400, f"page must be a whole number from 1 to {MAX_PAGE:,}")
     return ListArgs(
         _choice("status", STATUSES, default_status),
         _choice("severity", SEVERITY_FILTERS, "any"),
