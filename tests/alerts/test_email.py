@@ -77,7 +77,7 @@ class TestDelivery:
         assert got.mail_from == "alerts@example.com"
         msg = parsed(got.data)
         assert msg["Subject"] == (
-            "[kerio-watch] HIGH: alice@example.com — 412 messages in 60 minutes from "
+            "[kerio-watch] HIGH: alice@example.com - 412 messages in 60 minutes from "
             "185.220.101.7 (usually 3 an hour)"
         )
         assert [a.addr_spec for a in msg["To"].addresses] == RECIPIENTS
@@ -187,6 +187,23 @@ class TestInjection:
         raw_headers = server.messages[0].data.split(b"\r\n\r\n", 1)[0]
         assert raw_headers.isascii()
         assert b"=?utf-8?" in raw_headers
+        assert str(parsed(server.messages[0].data)["Subject"]).endswith(reason)
+
+    def test_a_long_subject_folds_without_empty_encoded_words(
+        self,
+        smtp_server: Callable[[str], SMTPServer],
+        tls_files: tuple[Path, Path],
+        alert: Callable[..., Alert],
+    ) -> None:
+        """A long ASCII address and reason fold cleanly (a dash between them was
+        folded into ``=?utf-8?q??=`` beside the dash's own encoded word)."""
+        server = smtp_server("starttls")
+        reason = "sent 147 messages to 800 recipients in 53 minutes, usually 1 on Thursdays"
+        email_sink(server.port, tls_files[0]).send(
+            alert(user="dominik.schroeder@example.com", reasons=(reason,))
+        )
+        raw_headers = server.messages[0].data.split(b"\r\n\r\n", 1)[0]
+        assert b"?q??=" not in raw_headers and b"=?utf-8?" not in raw_headers
         assert str(parsed(server.messages[0].data)["Subject"]).endswith(reason)
 
 

@@ -28,7 +28,7 @@ def machine_alert(summary: str = "10.0.3.41 (used by alice@example.com) opened S
 
 def test_a_machine_alert_names_the_machine_and_says_what_to_do() -> None:
     alert = machine_alert()
-    assert subject(alert).startswith("[kerio-watch] HIGH: machine 10.0.3.41 — 10.0.3.41 (used")
+    assert subject(alert).startswith("[kerio-watch] HIGH: machine 10.0.3.41 - 10.0.3.41 (used")
     assert "check it for malware" in next_steps(alert)[0]
     assert "machine 10.0.3.41" in text_body(alert)
 

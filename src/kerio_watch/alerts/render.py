@@ -58,9 +58,11 @@ def headline(alert: Alert) -> str:
 
 
 def subject(alert: Alert, prefix: str = "[kerio-watch]") -> str:
-    """``[kerio-watch] HIGH: alice@example.com — 412 messages in 60 minutes from ...``.
+    """``[kerio-watch] HIGH: alice@example.com - 412 messages in 60 minutes from ...``.
 
-    One line, printable, at most 200 characters: safe for an e-mail header.
+    One line, printable, at most 200 characters: safe for an e-mail header. The
+    separator is ASCII: Python's header folding broke a dash next to a long address into
+    an empty encoded word (``=?utf-8?q??=``) that some mail programs show.
     """
     sev = alert.severity.label.upper()
     if alert.rule == TEST_RULE:
@@ -68,7 +70,7 @@ def subject(alert: Alert, prefix: str = "[kerio-watch]") -> str:
     elif is_notice(alert):
         text = f"{prefix} {sev}: {printable(alert.summary)}"
     else:
-        text = f"{prefix} {sev}: {who(alert)} — {headline(alert)}"
+        text = f"{prefix} {sev}: {who(alert)} - {headline(alert)}"
     return header_safe(text, 200)
 
 
