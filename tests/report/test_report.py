@@ -26,6 +26,18 @@ def _build(site: Site, mail_server: str | None = "192.168.1.5") -> tuple[Report,
         store.close()
 
 
+def _report_of(db: Path, config_file: Path | None = None) -> Report:
+    """The default period's report of a database written by a test."""
+    config = load_config(config_file)
+    store = open_store(db, readonly=True)
+    try:
+        return build_report(
+            store, config, default_period(store), ServerTime.for_store(config, store)
+        )
+    finally:
+        store.close()
+
+
 def _run(*args: str) -> tuple[int, str, str]:
     result = CliRunner(env={"COLUMNS": "250"}).invoke(main, list(args))
     return result.exit_code, result.stdout, result.stderr
@@ -190,13 +202,7 @@ class TestSections:
                 }
             )
         store.close()
-        config = load_config(None)
-        store = open_store(db, readonly=True)
-        try:
-            st = ServerTime.for_store(config, store)
-            r = build_report(store, config, default_period(store), st)
-        finally:
-            store.close()
+        r = _report_of(db)
         assert r.guess_sources[0].source == "203.0.113.9"
         assert r.guess_sources[0].logged_in == ["dave@example.com"]
         assert r.targets[0].compromised_from == ["203.0.113.9"]
@@ -218,14 +224,7 @@ class TestSections:
         store.close()
         config_file = tmp_path / "kw.toml"
         config_file.write_text('[site]\ntrusted_networks = ["192.168.10.0/24"]\n')
-        config = load_config(config_file)
-        store = open_store(db, readonly=True)
-        try:
-            r = build_report(
-                store, config, default_period(store), ServerTime.for_store(config, store)
-            )
-        finally:
-            store.close()
+        r = _report_of(db, config_file)
         (source,) = r.guess_sources
         assert source.source == "192.168.10.45" and source.logged_in == []
         assert r.targets[0].compromised_from == []
@@ -249,13 +248,7 @@ class TestSections:
             store.save_incidents(incidents)
             store.add_activity({(start // 3600 + 5, "u1@example.com", "send", ""): 1})
         store.close()
-        config = load_config(None)
-        store = open_store(db, readonly=True)
-        try:
-            st = ServerTime.for_store(config, store)
-            r = build_report(store, config, default_period(store), st)
-        finally:
-            store.close()
+        r = _report_of(db)
         assert len(r.incidents) == 250
         assert [i.severity for i in r.incidents[:10]] == ["critical"] * 10
         assert len(r.heatmaps) == 10
