@@ -21,7 +21,6 @@ evidence (a busy hour) must not add up to an alert with it.
 
 from __future__ import annotations
 
-import math
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,7 +29,7 @@ from typing import Any, ClassVar
 from kerio_watch.detect.base import RuleDoc, Signal
 from kerio_watch.detect.context import Context
 from kerio_watch.detect.state import SavedState
-from kerio_watch.detect.window import IdleSweep, Recent, count
+from kerio_watch.detect.window import IdleSweep, Recent, count, doublings, stepped
 from kerio_watch.enrich.messages import Submission
 from kerio_watch.settings.numbers import period, points, share, threshold
 from kerio_watch.textsafe import printable
@@ -162,10 +161,10 @@ class InternalFanoutDetector(SavedState):
         user = self.ctx.user_config(item.account)
         if prof.bulk or (user and user.bulk) or prof.days_known(item.ts) < opts.warmup_days:
             return None
-        level = int(math.log2(reached / opts.min_colleagues))
+        level = doublings(reached / opts.min_colleagues)
         if not self.recent.due(item.account, item.ts, level):
             return None
-        score = min(opts.score_max, opts.score + opts.score_step * level)
+        score = stepped(opts.score, opts.score_step, opts.score_max, level)
         first = next(iter(acc.reached.values()))[0]
         minutes = max(1, -(-(item.ts - first) // 60))
         messages = max(1, len(acc.messages))

@@ -31,7 +31,7 @@ from typing import Any, ClassVar
 from kerio_watch.detect.base import RuleDoc, Signal
 from kerio_watch.detect.context import Context
 from kerio_watch.detect.state import SavedState
-from kerio_watch.detect.window import IdleSweep, Recent, count
+from kerio_watch.detect.window import IdleSweep, Recent, count, doublings, stepped
 from kerio_watch.enrich.messages import Submission
 from kerio_watch.settings.numbers import factor, period, points, share, threshold
 from kerio_watch.textsafe import printable
@@ -233,10 +233,10 @@ class OneToManyDetector(SavedState):
             threshold = max(threshold, self.peak_factor * peak)
         if m < threshold:
             return None
-        level = int(math.log2(m / threshold))
+        level = doublings(m / threshold)
         if not self.recent.due(item.account, item.ts, level):
             return None
-        score = min(self.score_max, self.score + self.score_step * level)
+        score = stepped(self.score, self.score_step, self.score_max, level)
         first = next((e[0] for e in acc.entries if _same(e, entry, same_subject)), item.ts)
         minutes = max(1, -(-(item.ts - first) // 60))
         if same_subject:

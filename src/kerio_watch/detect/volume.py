@@ -20,7 +20,6 @@ colleague: mail to the staff never leaves the company), the score is weak
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -33,8 +32,10 @@ from kerio_watch.detect.window import (
     Recent,
     Window,
     count,
+    doublings,
     number,
     percent,
+    stepped,
 )
 from kerio_watch.enrich.messages import Submission
 from kerio_watch.settings.numbers import factor, period, points, share, threshold
@@ -192,7 +193,7 @@ class VolumeDetector(SavedState):
         ratio = max(ratio_long, ratio_short)
         if ratio < 1:
             return None
-        level = int(math.log2(ratio))
+        level = doublings(ratio)
         if not self.recent.due(account, ts, level):
             return None
         return (self._signal(item, acc, limits, level, ratio_short > ratio_long),)
@@ -203,7 +204,7 @@ class VolumeDetector(SavedState):
         """The volume signal: its score (weaker when the recipients are people the account
         knows) and what it says."""
         account, ts, w = item.account, item.ts, acc.window
-        score = min(self.score_max, self.score + self.score_step * level)
+        score = stepped(self.score, self.score_step, self.score_max, level)
         if limits.warmup:
             score = min(score, self.warmup_max)
         acc.novel.expire(ts)

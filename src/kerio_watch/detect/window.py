@@ -5,6 +5,7 @@ Everything here is O(1) amortised per event: detectors call it for every message
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from collections.abc import MutableMapping
 from typing import Any, Protocol, TypeVar
@@ -263,6 +264,26 @@ def percent(x: float) -> str:
         return "over 99%"
     tenth = round(p, 1)
     return f"{tenth:.1f}%" if tenth < 1 else f"{p:.0f}%"
+
+
+def doublings(ratio: float) -> int:
+    """Whole doublings of a count above its threshold (``ratio`` = count / threshold,
+    at least 1): the level at which a growing signal fires again and scores a step more.
+
+    >>> doublings(1.0), doublings(1.99), doublings(2.0), doublings(9.0)
+    (0, 0, 1, 3)
+    """
+    return int(math.log2(ratio))
+
+
+def stepped(score: int, step: int, cap: int, level: int) -> int:
+    """A signal's score at ``level`` doublings: one ``step`` more per doubling, at most
+    ``cap``.
+
+    >>> stepped(25, 10, 45, 0), stepped(25, 10, 45, 1), stepped(25, 10, 45, 5)
+    (25, 35, 45)
+    """
+    return min(cap, score + step * level)
 
 
 class Expiring(Protocol):
