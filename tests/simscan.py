@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from kerio_watch.cli import main
 from kerio_watch.severity import Severity
 from kerio_watch.simulate import CONFIG_FILE, SimResult
+from kerio_watch.simulate.model import Scenario
 
 
 def scan_alerts(result: SimResult, db: Path, *options: str) -> list[dict[str, Any]]:
@@ -33,3 +34,10 @@ def worst_by_user(alerts: list[dict[str, Any]]) -> dict[str, Severity]:
         user, sev = alert.get("user") or "", Severity.parse(alert["severity"])
         worst[user] = max(worst.get(user, Severity.INFO), sev)
     return worst
+
+
+def planted_kinds(result: SimResult, *kinds: str) -> dict[str, Scenario]:
+    """The site's planted scenarios of these kinds, by kind (each must be there)."""
+    found = {s.kind: s for s in result.scenarios if s.kind in kinds}
+    assert set(found) == set(kinds), f"planted {sorted(found)}, expected {sorted(kinds)}"
+    return found

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from kerio_watch.severity import Severity
 from kerio_watch.simulate import SimConfig, simulate
-from simscan import scan_alerts, worst_by_user
+from simscan import planted_kinds, scan_alerts, worst_by_user
 
 
 def test_a_stolen_admin_session_is_high_and_the_providers_sessions_are_quiet(
@@ -20,8 +20,7 @@ def test_a_stolen_admin_session_is_high_and_the_providers_sessions_are_quiet(
     """Both kinds planted, judged as the truth says; the mail is the same as without."""
     config = SimConfig(seed=2, users=20, days=14, admin=True)
     result = simulate(config, tmp_path / "logs")
-    planted = {s.kind: s for s in result.scenarios if s.kind in ("admin_takeover", "remote_admin")}
-    assert set(planted) == {"admin_takeover", "remote_admin"}
+    planted = planted_kinds(result, "admin_takeover", "remote_admin")
     assert planted["admin_takeover"].malicious and not planted["remote_admin"].malicious
     alerts = scan_alerts(result, tmp_path / "state.db", "--min-severity", "low")
     worst = worst_by_user(alerts)

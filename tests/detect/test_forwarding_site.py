@@ -15,7 +15,7 @@ import pytest
 
 from kerio_watch.severity import Severity
 from kerio_watch.simulate import SimConfig, SimResult, simulate
-from simscan import scan_alerts, worst_by_user
+from simscan import planted_kinds, scan_alerts, worst_by_user
 
 SIEVE = re.compile(r"Service: Sieve, .* Sender-Host: 127\.0\.0\.1(, User: \S+)?, SSL")
 FORWARDING = {"forward_rule", "private_forward", "forwarder", "vacation_reply"}
@@ -32,8 +32,7 @@ def _site(root: Path, seed: int) -> tuple[SimResult, dict[str, Severity]]:
 def test_a_forwarding_hijack_is_high_and_ordinary_rules_are_not(tmp_path: Path, seed: int) -> None:
     """Each of the four kinds is planted and judged as its truth says."""
     result, worst = _site(tmp_path, seed)
-    planted = {s.kind: s for s in result.scenarios if s.kind in FORWARDING}
-    assert set(planted) == FORWARDING
+    planted = planted_kinds(result, *FORWARDING)
     assert planted["forward_rule"].malicious and not planted["forwarder"].malicious
     rank = {kind: worst.get(s.account, Severity.INFO) for kind, s in planted.items()}
     assert rank["forward_rule"] >= Severity.HIGH

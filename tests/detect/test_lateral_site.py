@@ -11,7 +11,7 @@ from pathlib import Path
 
 from kerio_watch.severity import Severity
 from kerio_watch.simulate import SimConfig, simulate
-from simscan import scan_alerts, worst_by_user
+from simscan import planted_kinds, scan_alerts, worst_by_user
 
 
 def _lines(path: Path) -> list[str]:
@@ -23,8 +23,7 @@ def test_internal_phishing_is_high_and_an_announcement_is_quiet(tmp_path: Path) 
     as without them (the planted lines are only added)."""
     config = SimConfig(seed=3, users=24, days=14, lateral=True)
     result = simulate(config, tmp_path / "logs")
-    planted = {s.kind: s for s in result.scenarios if s.kind in ("internal_phish", "all_staff")}
-    assert set(planted) == {"internal_phish", "all_staff"}
+    planted = planted_kinds(result, "internal_phish", "all_staff")
     assert planted["internal_phish"].malicious and not planted["all_staff"].malicious
     alerts = scan_alerts(result, tmp_path / "state.db", "--min-severity", "low")
     worst = worst_by_user(alerts)
