@@ -88,6 +88,9 @@ class Session:
         self._committed: list[FileCheckpoint] = []
         """The file positions of the last commit (what a failure leaves unprocessed)."""
         self._initialized = False
+        self._unprinted_marked = True
+        """The last save recorded alerts to print (the first save of a run clears what an
+        earlier run left)."""
 
     # -- Kerio's Administration API (see kerio_watch.respond) ------------------------------
     def _start_responder(self) -> None:
@@ -191,8 +194,10 @@ class Session:
             "pid": str(os.getpid()),
             "paths": json.dumps(self.paths),
         }
-        if self.output is not None:  # printed after this commit (see _print_unprinted)
+        if self.output is not None and (self._new_alerts or self._unprinted_marked):
+            # printed after this commit (see _print_unprinted); cleared by the next save
             meta["unprinted"] = json.dumps([a.to_dict() for a in self._new_alerts])
+            self._unprinted_marked = bool(self._new_alerts)
         if stats.last_ts is not None:
             meta["last_event"] = pipeline.format_time(stats.last_ts)
         if timebase.inferred and timebase.had_hint:
