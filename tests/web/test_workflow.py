@@ -350,3 +350,31 @@ class TestAddressPage:
             f'href="/addresses/{ATTACKER_IP}"'
             in client.get(f"/search?q={ATTACKER_IP}").data.decode()
         )
+
+
+def test_the_incident_page_says_since_when_the_verdict_runs(
+    client: FlaskClient, site: Site
+) -> None:
+    """Opened by the owner's phone days before the hijack: the page says since when its
+    severity's evidence runs, and what to do names the intruder's address only."""
+    from kerio_watch.incidents.engine import IncidentEngine  # noqa: PLC0415
+    from kerio_watch.values.signal import Signal  # noqa: PLC0415
+
+    engine = IncidentEngine(lambda: 9001, str)
+    carol, day, start = "carol@example.com", 86400, 1_773_900_000  # 2026-03-19
+    for half_day in range(6):  # the phone, twice a day: one low incident stays open
+        at = start + half_day * day // 2
+        engine.ingest(Signal("kerio.net.new_host", carol, at, 15, "p", "109.43.0.1", side="access"))
+    hijack = start + 3 * day
+    engine.ingest(Signal("kerio.net.new_host", carol, hijack, 25, "x", "185.1.2.3", side="access"))
+    engine.ingest(Signal("kerio.mail.volume", carol, hijack + 60, 60, "v", "185.1.2.3", side="use"))
+    engine.ingest(
+        Signal("kerio.net.new_host", carol, hijack + day, 10, "p", "109.43.0.9", side="access")
+    )
+    store = open_store(site.db)
+    with store.transaction():
+        store.save_incidents(engine.take_changed())
+    store.close()
+    page = client.get("/incidents/9001").data.decode()
+    assert re.search(r"high since 2026-03-2[12]", page), page[:2000]
+    assert "block 185.1.2.3" in page and "block 109.43" not in page
