@@ -42,24 +42,28 @@ class FollowService(Session):
 
     # -- control ------------------------------------------------------------------------
     def stop(self) -> None:
-        """Ask the loop to stop after a final save (signal-safe)."""
+        """Ask the loop to stop after a final save (signal-safe: sets flags only)."""
         self._stop = True
         self._wake.set()
 
     def reload(self) -> None:
-        """Ask the loop to reload the configuration (signal-safe)."""
+        """Ask the loop to reload the configuration (signal-safe: sets flags only)."""
         self._reload = True
         self._wake.set()
 
     def install_signals(self) -> None:
-        """SIGTERM/SIGINT stop, SIGHUP reloads (main thread only)."""
+        """SIGTERM/SIGINT stop, SIGHUP reloads (main thread only).
+
+        A handler only sets flags and wakes the loop, which logs the signal: a handler
+        runs between any two bytecodes of the main thread, where taking a lock the
+        thread already holds (an Event's, a stream's) hangs or breaks it."""
 
         def on_stop(signum: int, _frame: FrameType | None) -> None:
-            note(logging.INFO, "signal", name=signal.Signals(signum).name, action="stopping")
+            self._signals.append((signal.Signals(signum).name, "stopping"))
             self.stop()
 
         def on_hup(_signum: int, _frame: FrameType | None) -> None:
-            note(logging.INFO, "signal", name="SIGHUP", action="reloading configuration")
+            self._signals.append(("SIGHUP", "reloading configuration"))
             self.reload()
 
         signal.signal(signal.SIGTERM, on_stop)
@@ -95,6 +99,7 @@ class FollowService(Session):
             self._start_responder()
             while not self._stop:
                 try:
+                    self._log_signals()
                     if self._reload:
                         self._reload = False
                         self._reconfigure()
@@ -103,11 +108,13 @@ class FollowService(Session):
                     if is_readonly_error(exc):
                         raise unusable(self.db_path, exc) from None
                     self._recover(exc)
+            self._log_signals()
             self._final_save()
         finally:
             self._stop_responder()
             self._close()
             self.lock.release()
+            self._wake.close()
             note(logging.INFO, "stopped", status=self.exit_status)
         return self.exit_status
 
@@ -138,7 +145,11 @@ class FollowService(Session):
             self._queue_snapshots(pipeline)
         if not batch and not self._stop and not self._reload:
             self._wake.wait(opts.poll)
-            self._wake.clear()
+
+    def _log_signals(self) -> None:
+        while self._signals:
+            name, action = self._signals.pop(0)
+            note(logging.INFO, "signal", name=name, action=action)
 
     def _queue_snapshots(self, pipeline: Pipeline) -> None:
         """Queue snapshots go to the detectors only while caught up with the logs."""
@@ -222,7 +233,6 @@ class FollowService(Session):
             log_failure(error, damaged, self.db_path, pause, unprocessed(self._committed))
             self._close()
             self._wake.wait(pause)
-            self._wake.clear()
             if self._stop:
                 self.exit_status = 1
                 return

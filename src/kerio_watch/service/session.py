@@ -8,7 +8,6 @@ import datetime as dt
 import json
 import logging
 import os
-import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -26,6 +25,7 @@ from kerio_watch.service.state import (
     ServiceOptions,
     Totals,
 )
+from kerio_watch.service.wake import Wake
 from kerio_watch.sources.follow import Follower
 from kerio_watch.store import open_store
 from kerio_watch.store.base import Store
@@ -72,7 +72,9 @@ class Session:
         self.responder: Responder | None = None
         self.totals = Totals()
         self._new_alerts: list[Alert] = []
-        self._wake = threading.Event()
+        self._wake = Wake()
+        self._signals: list[tuple[str, str]] = []
+        """Signals received and not yet logged (a handler only appends here)."""
         self._stop = False
         self._reload = False
         self._marks = Totals()
