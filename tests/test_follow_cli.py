@@ -84,6 +84,7 @@ class Follow:
         self.extra = extra
         self.runs = 0
         self.proc: subprocess.Popen[str] | None = None
+        self._copiers: list[threading.Thread] = []
 
     def start(self, *more: str) -> subprocess.Popen[str]:
         """Start a run; its stdout and stderr are copied to out-N.txt and err-N.txt.
@@ -116,14 +117,26 @@ class Follow:
         for stream, name in ((self.proc.stdout, "out"), (self.proc.stderr, "err")):
             target = self.tmp / f"{name}-{n}.txt"
             target.write_text("")
-            threading.Thread(target=_copy, args=(stream, target), daemon=True).start()
+            copier = threading.Thread(target=_copy, args=(stream, target), daemon=True)
+            copier.start()
+            self._copiers.append(copier)
         return self.proc
 
+    def _settle(self) -> None:
+        """Once the process has exited, wait for its last output to be copied (the
+        copier threads read until end of file, after the exit)."""
+        if self.proc is not None and self.proc.poll() is not None:
+            for copier in self._copiers:
+                copier.join(10)
+            self._copiers = [c for c in self._copiers if c.is_alive()]
+
     def err(self, n: int | None = None) -> str:
+        self._settle()
         return (self.tmp / f"err-{self.runs - 1 if n is None else n}.txt").read_text()
 
     def printed(self) -> list[dict[str, object]]:
         """Alerts printed on stdout by every run so far."""
+        self._settle()
         found = []
         for n in range(self.runs):
             for text in (self.tmp / f"out-{n}.txt").read_text().splitlines():
