@@ -117,12 +117,20 @@ class TestManyAddresses:
     def test_many_outside_networks_in_a_day(self) -> None:
         """Logins from six outside networks in a day, for an account that uses one."""
         p = pipeline("auth")
+        assert feed(p, [login(at(1, "09:00"), BOB)]) == []  # a day at the office first
         ips = [f"198.51.{i}.7" for i in range(1, 7)]
         signals = feed(p, [login(at(2, "09:00") + 600 * i, BOB, ip) for i, ip in enumerate(ips)])
         (s,) = signals  # fires at the fifth, once
         assert s.rule == RULE_MANY_IPS and "5 outside networks (5 addresses)" in s.summary
         assert s.facts["hosts"] == ips[:5]
         assert s.summary.endswith("; none on any day before")  # was "at most 0 a day before"
+
+    def test_an_account_without_a_day_of_history_has_no_usual(self) -> None:
+        """A new shared mailbox read from five home lines on its first day: there is no
+        day before to compare with, so "none on any day before" would say nothing."""
+        p = pipeline("auth")
+        ips = [f"198.51.{i}.7" for i in range(1, 7)]
+        assert feed(p, [login(at(2, "09:00") + 600 * i, BOB, ip) for i, ip in enumerate(ips)]) == []
 
     def test_a_hotel_handing_out_addresses_is_one_place(self) -> None:
         """Six addresses of one /24 (a hotel's DHCP pool) are one network, not six."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from factories import ALICE, at, feed, office_history, pipeline, recv
+from factories import ALICE, at, feed, login, office_history, pipeline, recv
 from kerio_watch.incidents.ack import acknowledge
 from kerio_watch.severity import Severity
 from kerio_watch.store.sqlite import SQLiteStore
@@ -78,6 +78,28 @@ class TestHygiene:
         hosts = p.ctx.profile(ALICE).hosts
         assert "203.0.113.15" in hosts and "203.0.113.16" in hosts
         assert "203.0.113.17" not in hosts  # within the day of the verdict's evidence
+
+    def test_high_forgets_the_strangers_login_before_its_stronger_signal(self) -> None:
+        """The intruder's login (a weak signal, learned while the incident was low) is
+        replaced in the verdict's window by a stronger signal of its rule from the same
+        address minutes later: what was first done from that address since the login is
+        forgotten too, not kept as the account's normal (its address, its country)."""
+        p = pipeline("from_mismatch")
+        feed(p, office_history(ALICE, days=14))
+        bad = "203.0.113.9"
+        feed(p, [login(at(15, "09:00"), ALICE, bad)])
+        weak = Signal("test.place", ALICE, at(15, "09:00"), 15, "login", bad, side="access")
+        p._signals([weak])  # type: ignore[attr-defined]
+        assert bad in p.ctx.profile(ALICE).login_ips  # learned at low
+        strong = Signal("test.place", ALICE, at(15, "09:20"), 25, "send", bad, side="access")
+        harm = Signal("test.harm", ALICE, at(15, "09:21"), 45, "spam", bad, side="use")
+        p._signals([strong, harm])  # type: ignore[attr-defined]
+        assert Severity(p.engine.severity_of(ALICE)) >= Severity.HIGH
+        assert [s.ts for s in p.engine.open[ALICE].current()] == [at(15, "09:21"), at(15, "09:20")]
+        feed(p, [recv(at(15, "09:22"))])  # the next thing it does: learning is discarded
+        prof = p.ctx.profile(ALICE)
+        assert bad not in prof.login_ips and bad not in prof.hosts
+        assert "192.168.1.10" in prof.hosts
 
     def test_nothing_is_learned_while_a_high_incident_is_undecided(self) -> None:
         """Quiet for days, then active again: what the account does meanwhile is not

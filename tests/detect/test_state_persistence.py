@@ -185,7 +185,8 @@ class TestPerAccountState:
         start = at(22, "10:00")
         # failed logins for Alice from twelve addresses (one each: no IP rule applies)
         events: list[Event] = [failed(start + 60 * i, f"198.51.100.{i + 1}") for i in range(12)]
-        # Bob from six outside networks within a day
+        # Bob, at the office the day before, then from six outside networks within a day
+        events.insert(0, login(at(21, "09:00"), BOB))
         events += [login(start + 120 * i, BOB, f"203.0.{i + 1}.9") for i in range(6)]
         # a guessed login for carol, then mail from the office and the same login again
         carol = "carol@example.com"

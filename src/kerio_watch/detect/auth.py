@@ -354,8 +354,10 @@ class AuthDetector(SavedState):
             return None
         for ip in [ip for ip, t in seen.items() if t <= ts - DAY]:
             del seen[ip]
-        n = len({self.ctx.place_of(ip) for ip in seen})
         prof = self.ctx.profile(user)
+        if prof.days_known(ts) < 1:
+            return None  # no day of its own to compare with: "none on any day before" is empty
+        n = len({self.ctx.place_of(ip) for ip in seen})
         usual = max(prof.ip_days, default=0)
         if n < max(self.min_ips, self.ips_factor * usual):
             return None

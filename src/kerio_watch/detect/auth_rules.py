@@ -77,7 +77,8 @@ RULES: tuple[RuleDoc, ...] = (
         RULE_MANY_IPS,
         "Account used from many addresses",
         "Successful logins from more distinct outside addresses within a day than "
-        "the account's daily usual (at least 5, and 3 times its busiest day).",
+        "the account's daily usual (at least 5, and 3 times its busiest day); an "
+        "account seen for less than a day has no usual yet and is not judged.",
         "A sold or shared password is used by several parties, or a botnet spreads its logins.",
         "A user moving between phone networks, Wi-Fi and travel in one day.",
         side="access",

@@ -20,6 +20,8 @@ def incident_record(inc: Incident, iso: Iso) -> dict[str, Any]:
             data[key] = iso(int(data[key]))
     for signal in (*data["signals"], *data.get("window", ()), *data.get("peak", ())):
         signal["ts"] = iso(int(signal["ts"]))
+    spans = data.get("ip_span", {})
+    data["ip_span"] = {ip: [iso(int(t)) for t in span] for ip, span in spans.items()}
     return data
 
 

@@ -29,6 +29,8 @@ MACHINE_KEYS = ("ip:", "host:")
 """Key prefixes of incidents that are about no account (judged by score, not by the
 verdict's two sides)."""
 MAX_EVIDENCE = 50
+MAX_SPANS = 1000
+"""Source addresses whose runs an incident keeps (a botnet uses hundreds)."""
 
 
 def severity_for(score: int) -> Severity:
@@ -62,6 +64,10 @@ class Incident:
     evidence: list[str] = field(default_factory=list)
     facts: dict[str, list[Any]] = field(default_factory=dict)
     source_ips: list[str] = field(default_factory=list)
+    ip_span: dict[str, list[int]] = field(default_factory=dict)
+    """Per source address, [first, last] log time of its signals in its latest run (a gap
+    of more than a day starts a new run): the stranger's login that came minutes before
+    its first flagged message is where the evidence from that address began."""
     first_signal: int = 0
     window: dict[str, list[Signal]] = field(default_factory=dict)
     """Per rule, the signals that may still decide the verdict: the strongest of the last
@@ -109,8 +115,16 @@ class Incident:
         return out or list(self.source_ips)
 
     def evidence_since(self) -> int:
-        """When the evidence of the current verdict began (log time)."""
-        return min((s.ts for s in self.current()), default=self.opened)
+        """When the evidence of the current verdict began (log time): its earliest
+        signal, or the first signal within the day before it from the same address (the
+        login that a later, stronger signal of its rule replaced in the window)."""
+        current = self.current()
+        start = min((s.ts for s in current), default=self.opened)
+        for s in current:
+            span = self.ip_span.get(s.source_ip) if s.source_ip else None
+            if span is not None and s.ts - COMBINE <= span[0] < start:
+                start = span[0]
+        return start
 
     def peak_since(self) -> int:
         """When the evidence that made the incident's severity began (log time): later
@@ -148,8 +162,16 @@ class Incident:
             for v in values:
                 if v not in known and len(known) < 1000:
                     known.append(v)
-        if signal.source_ip and signal.source_ip not in self.source_ips:
-            self.source_ips.append(signal.source_ip)
+        ip = signal.source_ip
+        if ip:
+            if ip not in self.source_ips:
+                self.source_ips.append(ip)
+            span = self.ip_span.get(ip)
+            if span is None or signal.ts - span[1] > COMBINE:
+                if span is not None or len(self.ip_span) < MAX_SPANS:
+                    self.ip_span[ip] = [signal.ts, signal.ts]
+            else:
+                span[1] = max(span[1], signal.ts)
         self.score = sum(s.score for s in self.best.values())
         if self.user is not None:
             recent = self.current()
@@ -188,6 +210,7 @@ class Incident:
             "evidence": self.evidence,
             "facts": self.facts,
             "source_ips": self.source_ips,
+            "ip_span": self.ip_span,
             "first_signal": self.first_signal,
             "quiet_since": self.quiet_since,
             "peak": [_signal_dict(s, 1) for s in self.peak],
@@ -208,6 +231,7 @@ class Incident:
             evidence=list(data.get("evidence", [])),
             facts={k: list(v) for k, v in data.get("facts", {}).items()},
             source_ips=list(data.get("source_ips", [])),
+            ip_span={str(k): [int(v[0]), int(v[1])] for k, v in data.get("ip_span", {}).items()},
             first_signal=int(data.get("first_signal", data["opened"])),
             quiet_since=data.get("quiet_since"),
         )
