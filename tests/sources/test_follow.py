@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from kerio_watch.errors import SourceError
-from kerio_watch.sources import discovery
+from kerio_watch.sources import discovery, files
 from kerio_watch.sources.files import LogFile
 from kerio_watch.sources.follow import Follower, FollowOptions, State
 from kerio_watch.values.checkpoint import FileCheckpoint
@@ -66,14 +66,13 @@ def deny_unreadable(monkeypatch: pytest.MonkeyPatch) -> set[str]:
     """Let the follower's sniffing meet ``permission denied`` as the service user would:
     for files without read bits (root reads them anyway) and for the paths in the set
     returned (rights that do not show in the mode)."""
-    real = discovery.discover
     denied: set[str] = set()
 
     def discover(paths: list[str]) -> list[LogFile]:
         for text in paths:
             if text in denied or not Path(text).stat().st_mode & 0o444:
                 raise SourceError(f"{text}: permission denied (run as another user)")
-        return real(paths)
+        return files.discover(paths)
 
     monkeypatch.setattr(discovery, "discover", discover)
     return denied
