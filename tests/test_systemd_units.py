@@ -172,3 +172,27 @@ def _lines(db: Path) -> int:
     except sqlite3.Error:
         return 0
     return Totals.from_json(row[0] if row else None).lines
+
+
+@pytest.mark.parametrize("unit", [SINGLE, TEMPLATE], ids=lambda p: p.name)
+def test_a_wrong_configuration_is_not_restarted_forever(unit: Path, tmp_path: Path) -> None:
+    """Restart=on-failure every 5 s never reaches systemd's start limit: an invalid
+    configuration would be retried (and logged) forever. The exit status it gives is
+    one the unit does not restart on; the statuses that can mend themselves are not."""
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[site]\ntimezone = 5\n")
+    (tmp_path / "logs").mkdir()
+    argv = [sys.executable, "-m", "kerio_watch", "follow", "--config", str(bad)]
+    argv += ["--db", str(tmp_path / "state.db"), str(tmp_path / "logs")]
+    done = subprocess.run(
+        argv,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    found = directives(unit)
+    assert found["Restart"] == ["on-failure"]
+    prevented = {int(v) for text in found["RestartPreventExitStatus"] for v in text.split()}
+    assert done.returncode in prevented
+    assert prevented.isdisjoint({5, 6, 7})
