@@ -196,3 +196,24 @@ def test_a_wrong_configuration_is_not_restarted_forever(unit: Path, tmp_path: Pa
     prevented = {int(v) for text in found["RestartPreventExitStatus"] for v in text.split()}
     assert done.returncode in prevented
     assert prevented.isdisjoint({5, 6, 7})
+
+
+def test_the_install_steps_scan_before_the_first_start() -> None:
+    """docs/service.md's steps, in order: the optional scan of step 6 runs before the
+    service first starts (a running follower refuses it, exit 6) and into a state
+    directory that exists by then (useradd --system makes no home; systemd makes
+    StateDirectory only when the unit starts)."""
+    text = (UNITS.parents[1] / "docs" / "service.md").read_text(encoding="utf-8")
+    install = text.split("## Install", 1)[1].split("\n## ", 1)[0]
+    commands = [
+        line.strip()
+        for block in install.split("```sh")[1:]
+        for line in block.split("```", 1)[0].splitlines()
+    ]
+    scan = next(i for i, c in enumerate(commands) if " scan " in f"{c} ")
+    starts = [i for i, c in enumerate(commands) if "systemctl start" in c or "--now" in c]
+    assert starts and min(starts) > scan
+    db = environment(directives(SINGLE))["KERIO_WATCH_DB"]
+    state = str(Path(db).parent)
+    made = [i for i, c in enumerate(commands) if state in c and ("install -d" in c or "mkdir" in c)]
+    assert made and min(made) < scan
