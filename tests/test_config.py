@@ -227,3 +227,28 @@ def test_config_check_reports_errors(tmp_path: Path, cli: Callable[..., Result])
     result = cli("config", "check", "--config", str(path))
     assert result.exit_code == ExitStatus.CONFIG_ERROR
     assert "detectors.nonexistent: unknown detector" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            '[site]\ndomain_aliases = {"example.net" = 5}\n',
+            'site.domain_aliases."example.net": expected a string, got 5',
+        ),
+        (
+            '[site]\ndomain_aliases = {"example.net" = ["example.com"]}\n',
+            "site.domain_aliases.\"example.net\": expected a string, got ['example.com']",
+        ),
+    ],
+)
+def test_a_wrong_value_inside_a_table_names_its_key(
+    tmp_path: Path, cli: Callable[..., Result], text: str, message: str
+) -> None:
+    """A value of the wrong type inside a table of the configuration is a configuration
+    error naming the key (it was an internal error: the placeholder for the invalid
+    value reached the code that lower-cases the domains)."""
+    result = cli("config", "check", "--config", str(write(tmp_path, text)))
+    assert result.exit_code == ExitStatus.CONFIG_ERROR
+    assert message in result.stderr
+    assert "internal error" not in result.stderr

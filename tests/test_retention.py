@@ -104,10 +104,16 @@ def test_store_prune_methods(tmp_path: Path) -> None:
         (
             {"activity_days": -1},
             "state.activity_days: expected 0 (keep forever) or a positive whole number of "
-            "days, got -1",
+            "days, at most 36500, got -1",
         ),
         ({"activity_days": "1y"}, "state.activity_days: expected 0 (keep forever) or a"),
         ({"days": 3}, "state.days: unknown key"),
+        (  # a number SQLite cannot hold made every scan and follow crash at its first prune
+            {"activity_days": 10**20},
+            "state.activity_days: expected 0 (keep forever) or a positive whole number of "
+            "days, at most 36500, got 100000000000000000000",
+        ),
+        ({"past_days": 10**20}, "state.past_days: expected 0 (activity_days) or a positive"),
     ],
 )
 def test_bad_settings_name_the_key(state: dict[str, object], message: str) -> None:

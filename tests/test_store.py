@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from click.testing import Result
 
 from kerio_watch.errors import StoreError
 from kerio_watch.store import migrations as mig
@@ -131,3 +133,43 @@ def test_acknowledgements_before_the_history_are_kept(tmp_path: Path) -> None:
         store.close()
     assert decision.decision == "benign" and decision.taught is None
     assert decision.at == 1774864800.0
+
+
+def _newer_database(path: Path) -> None:
+    """A database as a later version would leave it: one migration this one lacks."""
+    open_store(path).close()
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute(
+        "INSERT INTO schema_migrations VALUES (?, 'from the future', datetime('now'))",
+        (mig.MIGRATIONS[-1][0] + 1,),
+    )
+    db.close()
+
+
+def test_a_database_of_a_newer_version_is_not_written(tmp_path: Path) -> None:
+    """After an upgrade rolled back, the older version refuses to write to what the
+    newer one left (it would mix its rows into a schema it does not know), and says
+    what to do; reading commands still read it."""
+    path = tmp_path / "state.db"
+    _newer_database(path)
+    with pytest.raises(StoreError, match=r"written by a newer kerio-watch.*pip install -U"):
+        open_store(path)
+    store = open_store(path, readonly=True)
+    assert store.schema_version() == mig.MIGRATIONS[-1][0] + 1
+    store.close()
+
+
+def test_db_check_and_recover_on_a_newer_database(
+    tmp_path: Path, cli: Callable[..., Result]
+) -> None:
+    """`db check` says it is newer, not damaged, and `db recover` does not throw the
+    newer state away unless forced."""
+    path = tmp_path / "state.db"
+    _newer_database(path)
+    checked = cli("db", "check", "--db", str(path))
+    assert checked.exit_code == 7
+    assert "verdict: NEWER" in checked.output and "DAMAGED" not in checked.output
+    recovered = cli("db", "recover", "--db", str(path), str(tmp_path))
+    assert recovered.exit_code == 7
+    assert "--force" in recovered.output
+    assert sorted(p.name for p in tmp_path.iterdir() if "damaged" in p.name) == []

@@ -460,6 +460,26 @@ class TestIsolation:
         assert time.monotonic() - start < 2 + 5
         assert [d.status for d in store.deliveries()] == [SENT, SENT]
 
+    def test_close_after_a_refused_send_says_nothing_is_in_progress(
+        self,
+        store: SQLiteStore,
+        alert: Callable[..., Alert],
+        caplog: pytest.LogCaptureFixture,
+    ) -> None:
+        """A refused first send pauses the sink; the alerts behind it wait for the retry
+        in the queue, and scan's summary says so: nothing is "still in progress" at exit
+        (the line came before the failure and read as if a send hung)."""
+        cfg = config({"type": "webhook", "name": "hook", "cooldown": "0",
+                      "url": f"http://127.0.0.1:{free_port()}/x"})  # fmt: skip
+        router = Router(cfg, store, clock=Clock())
+        save(router, store, alert(id="1-3", incident_id=1), alert(id="2-3", incident_id=2))
+        router.deliver_pending()
+        with caplog.at_level("INFO", logger="kerio_watch"):
+            router.close()  # at once, as scan does after its last batch
+        assert "in progress" not in caplog.text
+        assert "failed (attempt 1" in caplog.text
+        assert [d.status for d in store.deliveries()] == [PENDING, PENDING]
+
     def test_hung_send_is_abandoned(
         self,
         store: SQLiteStore,

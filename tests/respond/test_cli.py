@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import socket
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -220,6 +222,28 @@ def test_contain_from_the_command_line(kerio: Kerio, tmp_path: Path) -> None:
     assert done.exit_code == 0 and done.output.count("released by") == 3, done.output
     assert done.output.count("(dry run)") == 1  # the dry run is closed too
     assert kerio.state.may_send("bob@example.com", "x@spam.test", "185.9.9.9")
+
+
+def test_contain_and_release_log_their_events_readably(kerio: Kerio, tmp_path: Path) -> None:
+    """Run as an administrator runs them (a process, stderr to the terminal or cron's
+    mail): what they log says what and on what, as follow's log does; it used to be the
+    bare event names (``containment_dry_run``) of a logger nobody had set up."""
+    db = _open_incident(tmp_path)
+    config = tmp_path / "kw.toml"
+    config.write_text(kerio.toml())
+    base = [sys.executable, "-m", "kerio_watch"]
+    common = ["11", "--db", str(db), "-c", str(config)]
+    dry = subprocess.run([*base, "contain", *common, "--action", "stop_sending"],
+                         capture_output=True, text=True, check=False, timeout=60)  # fmt: skip
+    assert dry.returncode == 0, dry.stderr
+    assert "(dry run): dry_run" in dry.stdout
+    lines = dry.stderr.splitlines()
+    assert "containment_dry_run" not in lines
+    assert any("event=containment_dry_run" in x and "would_call=Users.set" in x for x in lines)
+    done = subprocess.run([*base, "release", *common],
+                          capture_output=True, text=True, check=False, timeout=60)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert all(x.startswith("ts=") for x in done.stderr.splitlines()), done.stderr
 
 
 def test_contain_refuses_what_it_must_not_touch(kerio: Kerio, tmp_path: Path) -> None:

@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 
 from kerio_watch.errors import SourceError
+from kerio_watch.sources import discovery, files
+from kerio_watch.sources.files import LogFile
 from kerio_watch.sources.follow import Follower, FollowOptions, State
 from kerio_watch.values.checkpoint import FileCheckpoint
 
@@ -58,6 +60,22 @@ def append(path: Path, lines: list[str] | str, end: str = "\n") -> None:
     items = [lines] if isinstance(lines, str) else lines
     with path.open("a", encoding="utf-8") as handle:
         handle.write("".join(x + end for x in items))
+
+
+def deny_unreadable(monkeypatch: pytest.MonkeyPatch) -> set[str]:
+    """Let the follower's sniffing meet ``permission denied`` as the service user would:
+    for files without read bits (root reads them anyway) and for the paths in the set
+    returned (rights that do not show in the mode)."""
+    denied: set[str] = set()
+
+    def discover(paths: list[str]) -> list[LogFile]:
+        for text in paths:
+            if text in denied or not Path(text).stat().st_mode & 0o444:
+                raise SourceError(f"{text}: permission denied (run as another user)")
+        return files.discover(paths)
+
+    monkeypatch.setattr(discovery, "discover", discover)
+    return denied
 
 
 class Harness:
@@ -177,6 +195,42 @@ class TestBasics:
         append(logs / "security.log", [sec(2), sec(6)])
         h = Harness([logs])
         assert h.read() == [mail(1), sec(2), mail(3), mail(5), sec(6), mail(7)]
+
+    def test_a_file_made_readable_later_is_read(
+        self, logs: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A log the service may not read yet (a new file Kerio created after a rotation
+        without the ACL's rights) is read once its rights are fixed (docs/service.md: the
+        setfacl line from cron), without a restart, even when it is long already."""
+        deny_unreadable(monkeypatch)
+        append(logs / "mail.log", mail(1))
+        append(logs / "security.log", [sec(n) for n in range(2, 1500)])
+        (logs / "security.log").chmod(0o000)
+        h = Harness([logs])
+        assert h.read() == [mail(1)]
+        assert [f.path for f in h.follower.unreadable()] == [str(logs / "security.log")]
+        h.clock.now += 1
+        assert h.read() == []
+        (logs / "security.log").chmod(0o640)  # setfacl changes the ctime, as chmod does
+        h.clock.now += 1
+        assert h.read() == [sec(n) for n in range(2, 1500)]
+        assert h.follower.unreadable() == []
+
+    def test_an_unreadable_file_is_tried_again_now_and_then(
+        self, logs: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Rights can come without a change to the file (a group, a directory's ACL):
+        an unreadable file is tried again every minute."""
+        denied = deny_unreadable(monkeypatch)
+        append(logs / "security.log", sec(2))
+        denied.add(str(logs / "security.log"))
+        h = Harness([logs])
+        assert h.read() == []
+        denied.clear()
+        h.clock.now += 30
+        assert h.read() == []
+        h.clock.now += 31
+        assert h.read() == [sec(2)]
 
     def test_missing_path_is_a_clear_error(self, tmp_path: Path) -> None:
         """A path that does not exist is reported, not followed silently."""

@@ -365,8 +365,11 @@ class Router:
                     worker.wait_idle(deadline)
             now = self.clock()
             for worker in workers:
-                if worker.backlog():
-                    log.warning("delivery to %s still in progress at exit", worker.sink.name)
+                if worker.sending():  # queued jobs go back to the queue: not worth a word
+                    log.warning(
+                        "delivery to %s still in progress at exit: retried by the next run",
+                        worker.sink.name,
+                    )
                 self._abandon(worker, now, None)
         except Exception:
             log.exception("alert delivery failed while closing")

@@ -152,6 +152,11 @@ class SinkWorker:
         with self._cond:
             return len(self._queue) + (self._current is not None)
 
+    def sending(self) -> bool:
+        """A job is being sent now (jobs only queued behind a failure are not)."""
+        with self._cond:
+            return self._current is not None
+
     def busy(self) -> bool:
         """Jobs queued, being sent, or outcomes not yet taken."""
         with self._cond:

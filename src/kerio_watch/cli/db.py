@@ -26,6 +26,7 @@ from kerio_watch.exitcodes import ExitStatus
 from kerio_watch.incidents.ack import acknowledge
 from kerio_watch.sources.files import discover
 from kerio_watch.store import default_db_path, open_store
+from kerio_watch.store.diagnose import NEWER_HINT, DatabaseUnusable
 from kerio_watch.store.journal import Journal, fingerprint
 from kerio_watch.store.lock import WriterLock
 from kerio_watch.store.recover import CheckResult, Salvage, check, salvage, set_aside
@@ -45,7 +46,8 @@ def check_command(db_path: Path | None, output_format: str) -> None:
     """Check the state database: SQLite's integrity check and kerio-watch's own consistency.
 
     Exit status 0 when it is sound, 7 when it is damaged (then see `kerio-watch db
-    recover`), 5 when there is no database at that path. Only reads: safe while
+    recover`) or written by a newer kerio-watch, 5 when there is no database at that
+    path. Only reads: safe while
     `kerio-watch follow` runs.
     """
     result = check(existing_db(db_path))  # a mistyped --db is not a damaged database
@@ -72,6 +74,8 @@ def _print_check(result: CheckResult) -> None:
         click.echo(f"  problem: {printable(problem)}")
     if result.ok:
         click.echo("verdict: ok")
+    elif result.newer:
+        click.echo(f"verdict: NEWER: {NEWER_HINT}")
     else:
         click.echo(
             "verdict: DAMAGED. Stop kerio-watch follow, then run `kerio-watch db recover` "
@@ -105,6 +109,8 @@ def recover_command(
     path = db_path or default_db_path()
     with WriterLock(path, "db recover"):
         result = check(path)
+        if result.newer and not force:
+            raise DatabaseUnusable(f"{path}: {NEWER_HINT} (--force rebuilds it all the same)")
         if result.ok and not force:
             click.echo(f"{printable(str(path))} is sound: nothing to recover (--force rebuilds)")
             return

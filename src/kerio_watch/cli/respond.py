@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +17,7 @@ from kerio_watch.cli.output import make_console, open_output, output_file_option
 from kerio_watch.errors import UsageError
 from kerio_watch.exitcodes import ExitStatus
 from kerio_watch.incidents.ack import find
+from kerio_watch.log import configure_logging
 from kerio_watch.report.servertime import ServerTime
 from kerio_watch.respond.client import ApiError
 from kerio_watch.respond.contain import Containment
@@ -119,7 +121,12 @@ API refused or did not confirm it)."""
 def _session(
     config_path: Path | None, db_path: Path | None, command: str
 ) -> Iterator[tuple[Store, Containment, str]]:
-    """The state database, a containment over Kerio's API, and who acts, for one command."""
+    """The state database, a containment over Kerio's API, and who acts, for one command.
+
+    What the containment logs (each dry-run call, each skip) goes to stderr as follow's
+    log does, ``key=value`` lines at level warning and above (else Python printed the
+    bare event names)."""
+    configure_logging(sys.stderr, level=logging.WARNING)
     config = load(config_path)
     api = config.kerio_api
     if not api.enabled:

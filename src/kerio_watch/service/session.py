@@ -252,13 +252,15 @@ class Session:
             return
         files = follower.status()
         lag = sum(max(0, f.size - f.offset) for f in files if not f.compressed)
+        denied = ",".join(f.path for f in follower.unreadable())
         note(
-            logging.INFO,
+            logging.WARNING if denied else logging.INFO,
             "progress",
             lines=self.totals.lines,
             alerts=self.totals.alerts,
             files=len(files),
             lag_bytes=lag,
+            **({"unreadable": denied} if denied else {}),
         )
 
     def _close(self) -> None:

@@ -78,6 +78,8 @@ def words(bounds: Bounds, integer: bool) -> str:
     ('a positive whole number of minutes', 'a fraction from 0 to 1')
     >>> words(Bounds(low=0, unit="days", zero="keep forever"), True)
     '0 (keep forever) or a positive whole number of days'
+    >>> words(Bounds(low=0, high=36500, unit="days", zero="keep forever"), True)
+    '0 (keep forever) or a positive whole number of days, at most 36500'
     """
     noun = bounds.noun or ("whole number" if integer else "number")
     unit = f" of {bounds.unit}" if bounds.unit else ""
@@ -85,7 +87,8 @@ def words(bounds: Bounds, integer: bool) -> str:
     positive = (low == 0 and (bounds.low_open or bool(bounds.zero))) or (integer and low == 1)
     if low is not None and high is not None:
         if positive:
-            return f"a positive {noun}{unit}, at most {_num(high)}"
+            text = f"a positive {noun}{unit}, at most {_num(high)}"
+            return f"0 ({bounds.zero}) or {text}" if bounds.zero else text
         return f"a {noun}{unit} from {_num(low)} to {_num(high)}"
     if positive:
         text = f"a positive {noun}{unit}"

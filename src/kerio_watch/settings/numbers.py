@@ -47,11 +47,14 @@ def period(
     zero: str = "",
     below: str = "",
     at_most: str = "",
+    high: float | None = None,
 ) -> Any:
     """A length of time in ``unit`` (``minutes``, ``hours``, ``days``...): a window,
     positive; or with ``positive=False`` a warm-up or a wait, 0 or more (``zero``: what
-    0 means, "never")."""
-    bounds = Bounds(low=0, low_open=positive, unit=unit, zero=zero, below=below, at_most=at_most)
+    0 means, "never"); ``high``: the longest."""
+    bounds = Bounds(
+        low=0, high=high, low_open=positive, unit=unit, zero=zero, below=below, at_most=at_most
+    )
     return setting(default, help, bounds=bounds)
 
 

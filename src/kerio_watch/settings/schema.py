@@ -238,7 +238,8 @@ def _table(value: Any, tp: Any, where: str, report: Report, style: Style) -> Any
     out: dict[str, Any] = {}
     for k, v in value.items():
         converted = convert(v, vt, {}, f"{where}.{quote(k)}", report, style)
-        out[k.lower() if dataclasses.is_dataclass(vt) else k] = converted
+        if converted is not INVALID:  # reported; the rest of the table still counts
+            out[k.lower() if dataclasses.is_dataclass(vt) else k] = converted
     return out
 
 

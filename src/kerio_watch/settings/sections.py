@@ -9,6 +9,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from kerio_watch.settings.numbers import period
 from kerio_watch.settings.schema import Report
 
+MAX_DAYS = 36500
+"""A hundred years: the most [state] keeps or looks back (a larger number made the
+pruning's cutoff too large for SQLite, and every scan and follow crashed)."""
+
 
 def _help(text: str) -> dict[str, str]:
     return {"help": text}
@@ -26,6 +30,7 @@ class StateConfig:
         "incidents and alerts are kept regardless.",
         positive=False,
         zero="keep forever",
+        high=MAX_DAYS,
     )
     future_hours: int = period(
         24,
@@ -42,6 +47,7 @@ class StateConfig:
         "implausible; 0: activity_days (400 when that is 0).",
         positive=False,
         zero="activity_days",
+        high=MAX_DAYS,
     )
 
     def time_limits(self) -> tuple[int, int]:

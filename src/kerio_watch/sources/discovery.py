@@ -72,11 +72,11 @@ def list_files(paths: Iterable[str]) -> dict[tuple[int, int], tuple[str, os.stat
     return found
 
 
-def adopt(path: str, st: os.stat_result, seq: int, now: float) -> FollowedFile:
+def adopt(path: str, st: os.stat_result, seq: int, now: float, warn: bool = True) -> FollowedFile:
     """A file seen for the first time (the ``seq``-th, at monotonic ``now``): its log
-    and identity."""
+    and identity (``warn``: log ``cannot_read`` if it cannot be read)."""
     compressed = is_gzip(path, st)
-    source = classify(path)
+    source, denied = classify(path, warn)
     f = FollowedFile(
         path=path,
         dev=st.st_dev,
@@ -85,11 +85,13 @@ def adopt(path: str, st: os.stat_result, seq: int, now: float) -> FollowedFile:
         seq=seq,
         size=st.st_size,
         mtime_ns=st.st_mtime_ns,
+        ctime_ns=st.st_ctime_ns,
         compressed=bool(compressed),
         changed_at=now,
     )
     if source is None:
         f.state = State.IGNORED
+        f.unreadable = denied
         return f
     if compressed is not None:  # else the name holds another file now: the listing
         _identify(f)  # will show where this one went, and it is adopted again there
@@ -216,12 +218,20 @@ def continues(f: FollowedFile, cp: FileCheckpoint) -> bool:
     return (cp.dev, cp.ino) != (f.dev, f.ino) or f.compressed or f.size >= cp.offset
 
 
-def classify(path: str) -> LogFile | None:
-    """The log a file holds, by name and content (None: not a Kerio log)."""
+def classify(path: str, warn: bool = True) -> tuple[LogFile | None, bool]:
+    """The log a file holds, by name and content (None: not a Kerio log), and whether
+    reading it was denied (``warn``: then log ``cannot_read``)."""
     try:
         found = discover([path])
     except SourceError as exc:
-        if "permission denied" in str(exc):
-            note(logging.WARNING, "cannot_read", path=path, error="permission denied")
-        return None
-    return found[0] if found else None
+        denied = "permission denied" in str(exc)
+        if denied and warn:
+            note(
+                logging.WARNING,
+                "cannot_read",
+                path=path,
+                error="permission denied",
+                hint="tried again until it can be read",
+            )
+        return None, denied
+    return (found[0] if found else None), False

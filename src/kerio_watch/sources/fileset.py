@@ -77,10 +77,10 @@ class FileSet:
         """New identities in known inodes (a file rewritten, an inode reused), found by a
         poll: placed with that poll's new files, in content order."""
 
-    def _adopt(self, path: str, st: os.stat_result) -> FollowedFile:
+    def _adopt(self, path: str, st: os.stat_result, warn: bool = True) -> FollowedFile:
         """A file seen for the first time: classify it and learn its identity."""
         self._seq += 1
-        return adopt(path, st, self._seq, self.clock())
+        return adopt(path, st, self._seq, self.clock(), warn)
 
     def _retire_checkpoint(self, cp: FileCheckpoint, at: float) -> None:
         gone = retired_checkpoint(cp, at)
@@ -175,11 +175,16 @@ class FileSet:
         f.close()
 
     def _replace(
-        self, key: tuple[int, int], f: FollowedFile, path: str, st: os.stat_result
+        self,
+        key: tuple[int, int],
+        f: FollowedFile,
+        path: str,
+        st: os.stat_result,
+        warn: bool = True,
     ) -> None:
         """The inode now holds another file: retire the old identity, adopt the new."""
         self._retire(f)
-        new = self._adopt(path, st)
+        new = self._adopt(path, st, warn)
         self.files[key] = new
         if new.state is State.PENDING and new.first_hash:
             self._unplaced.append(new)  # placed with this poll's new files, in their order
@@ -214,6 +219,14 @@ class FileSet:
             FileStatus(f.path, f.source.log, f.state.value, f.offset, f.size, f.compressed)
             for f in sorted(self.files.values(), key=lambda f: f.path)
             if f.state is not State.IGNORED
+        ]
+
+    def unreadable(self) -> list[FileStatus]:
+        """The files that could not be read (permission denied), tried again."""
+        return [
+            FileStatus(f.path, None, "unreadable", 0, f.size, f.compressed)
+            for f in sorted(self.files.values(), key=lambda f: f.path)
+            if f.state is State.IGNORED and f.unreadable
         ]
 
     def close(self) -> None:

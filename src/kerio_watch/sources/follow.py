@@ -68,6 +68,9 @@ __all__ = ["OLD_COPY_MARGIN", "Batch", "FileStatus", "FollowOptions", "Follower"
 
 SNIFF_LIMIT = 64 * 1024
 """A file that is not a log is sniffed again when it changes, up to this size."""
+RETRY_UNREADABLE = 60.0
+"""Seconds after which a file that could not be read is tried again even unchanged
+(rights given through a group or a directory's ACL do not change the file)."""
 
 
 class Follower(FileSet):
@@ -195,6 +198,12 @@ class Follower(FileSet):
     ) -> None:
         """Rename, growth, truncation, rewrite or reuse of a known inode."""
         moved = path != f.path
+        if f.state is State.IGNORED and f.unreadable:
+            # Tried again at every change (setfacl and chmod change the ctime) and every
+            # minute; the warning was given when it was first met.
+            if moved or st.st_ctime_ns != f.ctime_ns or now - f.changed_at >= RETRY_UNREADABLE:
+                self._replace(key, f, path, st, warn=False)
+            return
         if not moved and st.st_size == f.size and st.st_mtime_ns == f.mtime_ns:
             return
         f.changed_at = now

@@ -46,7 +46,7 @@ class State(Enum):
     DONE = "done"
     """Never read (again): an archive already handled, or a skipped old copy."""
     IGNORED = "ignored"
-    """Not a Kerio log (sniffed again if it changes while small)."""
+    """Not a Kerio log (sniffed again if it changes while small), or not readable yet."""
 
 
 @dataclass(eq=False)
@@ -70,6 +70,7 @@ class FollowedFile:
     lineno: int = 0
     size: int = 0
     mtime_ns: int = 0
+    ctime_ns: int = 0
     fd: int | None = None
     compressed: bool = False
     total: int = 0
@@ -85,6 +86,8 @@ class FollowedFile:
     """(start, scanned up to) of a long line still waiting for its newline."""
     stamp: StampParser = field(default_factory=StampParser)
     warned_decode: bool = False
+    unreadable: bool = False
+    """Ignored because reading it was denied: tried again (see ``Follower``)."""
 
     @property
     def log(self) -> str:

@@ -22,6 +22,11 @@ RECOVER_HINT = (
     "run `kerio-watch db check` for details; `kerio-watch db recover` keeps a copy of the "
     "damaged file and rebuilds the state from the logs without re-sending alerts"
 )
+NEWER_HINT = (
+    "written by a newer kerio-watch: install that version again (pip install -U "
+    "kerio-watch); this one does not write to it, and `kerio-watch db recover` would "
+    "rebuild it without what the newer version keeps"
+)
 
 
 class DatabaseUnusable(StoreError):

@@ -242,13 +242,28 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
 """(version, name, function), in order."""
 
 
+class NewerSchema(Exception):
+    """The database holds migrations this version does not know: a newer kerio-watch
+    wrote it (an upgrade rolled back); writing to it could break what that one keeps."""
+
+    def __init__(self, version: int) -> None:
+        self.version = version
+        super().__init__(f"schema {version}, this version knows up to {MIGRATIONS[-1][0]}")
+
+
 def apply_migrations(db: sqlite3.Connection) -> list[int]:
-    """Bring the schema up to date; returns the versions applied now."""
+    """Bring the schema up to date; returns the versions applied now.
+
+    Raises:
+        NewerSchema: a newer kerio-watch wrote the database (nothing is changed).
+    """
     db.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations ("
         "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied TEXT NOT NULL)"
     )
     have = {row[0] for row in db.execute("SELECT version FROM schema_migrations")}
+    if have and max(have) > MIGRATIONS[-1][0]:
+        raise NewerSchema(max(have))
     if all(version in have for version, _, _ in MIGRATIONS):
         return []
     applied = []

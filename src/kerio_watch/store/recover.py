@@ -34,6 +34,8 @@ class CheckResult:
     path: Path
     problems: list[str] = field(default_factory=list)
     facts: dict[str, Any] = field(default_factory=dict)
+    newer: bool = False
+    """Written by a newer kerio-watch: not damaged, but not this version's to use."""
 
     @property
     def ok(self) -> bool:
@@ -89,7 +91,11 @@ def _check_sqlite(db: sqlite3.Connection, result: CheckResult) -> None:
     version = int(db.execute("SELECT max(version) FROM schema_migrations").fetchone()[0] or 0)
     result.facts["schema_version"] = version
     if version > MIGRATIONS[-1][0]:
-        result.problems.append(f"written by a newer kerio-watch (schema {version})")
+        result.newer = True
+        result.problems.append(
+            f"written by a newer kerio-watch (schema {version}, this version knows up to "
+            f"{MIGRATIONS[-1][0]})"
+        )
 
 
 def _check_tables(db: sqlite3.Connection, result: CheckResult) -> None:

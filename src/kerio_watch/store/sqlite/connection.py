@@ -18,13 +18,15 @@ from typing import Any
 
 from kerio_watch.errors import StoreError, StoreMissing
 from kerio_watch.store.diagnose import (
+    NEWER_HINT,
+    DatabaseUnusable,
     ensure_not_emptied,
     is_damage,
     is_readonly,
     once_held_data,
     unusable,
 )
-from kerio_watch.store.migrations import apply_migrations, schema_version
+from kerio_watch.store.migrations import NewerSchema, apply_migrations, schema_version
 
 
 def default_db_path() -> Path:
@@ -92,6 +94,9 @@ class SQLiteConnection:
                 schema_version(self.db)
         except (sqlite3.DatabaseError, OSError) as exc:
             raise unusable(self.path, exc) from None
+        except NewerSchema as exc:
+            self.db.close()
+            raise DatabaseUnusable(f"{self.path}: {NEWER_HINT} ({exc})") from None
         self._in_tx = False
 
     # -- transactions ---------------------------------------------------------------
