@@ -89,11 +89,11 @@ class TestHygiene:
         bad = "203.0.113.9"
         feed(p, [login(at(15, "09:00"), ALICE, bad)])
         weak = Signal("test.place", ALICE, at(15, "09:00"), 15, "login", bad, side="access")
-        p._signals([weak])  # type: ignore[attr-defined]
+        p._signals([weak])
         assert bad in p.ctx.profile(ALICE).login_ips  # learned at low
         strong = Signal("test.place", ALICE, at(15, "09:20"), 25, "send", bad, side="access")
         harm = Signal("test.harm", ALICE, at(15, "09:21"), 45, "spam", bad, side="use")
-        p._signals([strong, harm])  # type: ignore[attr-defined]
+        p._signals([strong, harm])
         assert Severity(p.engine.severity_of(ALICE)) >= Severity.HIGH
         assert [s.ts for s in p.engine.open[ALICE].current()] == [at(15, "09:21"), at(15, "09:20")]
         feed(p, [recv(at(15, "09:22"))])  # the next thing it does: learning is discarded
