@@ -7,8 +7,10 @@ with :meth:`FollowService.stop` (what SIGTERM does) and start a new one to resta
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import json
 import logging
+import os
 import sqlite3
 import threading
 import time
@@ -28,6 +30,7 @@ from kerio_watch.service import (
 )
 from kerio_watch.sources.follow import FollowOptions
 from kerio_watch.store import open_store
+from kerio_watch.store.lock import lock_path
 from kerio_watch.values.alert import Alert
 from logtools import kerio_stamp, queue_id
 
@@ -304,6 +307,25 @@ class TestLockAndLog:
             FollowLock(db).acquire()
         first.release()
         assert follower_running(db) == (False, None)
+
+    def test_a_status_probe_does_not_refuse_a_starting_follower(self, tmp_path: Path) -> None:
+        """``status`` looks at the lock by taking a shared flock for an instant. A follower
+        starting in that instant was refused as if another one ran ("pid ?", exit 6): 438
+        of 20,000 starts beside a probing loop. It waits for probes, not for a writer."""
+        db = tmp_path / "state.db"
+        with FollowLock(db):
+            pass  # the lock file exists, as after any earlier run
+        probe = os.open(lock_path(db), os.O_RDONLY)
+        fcntl.flock(probe, fcntl.LOCK_SH | fcntl.LOCK_NB)  # caught while it looks
+        timer = threading.Timer(0.2, os.close, [probe])
+        timer.start()
+        lock = FollowLock(db)
+        try:
+            lock.acquire()
+            assert follower_running(db) == (True, os.getpid())
+        finally:
+            timer.join()
+            lock.release()
 
     def test_key_value_and_json_lines(self) -> None:
         """Values with spaces or quotes are quoted; JSON lines are valid JSON."""
