@@ -92,6 +92,16 @@ def totals(db: Path) -> Totals:
     return Totals.from_json(row[0] if row else None)
 
 
+def initialized(db: Path) -> bool:
+    """A follower's first save is committed (it has placed the files it follows)."""
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
+            row = conn.execute("SELECT 1 FROM meta WHERE key = 'follow.initialized'").fetchone()
+    except sqlite3.Error:
+        return False
+    return row is not None
+
+
 def wait_for(predicate: Callable[[], object], timeout: float = 10.0) -> None:
     start = time.monotonic()
     while not predicate():
@@ -239,7 +249,9 @@ class TestRestarts:
         t = dt.datetime(2026, 3, 10, 9, 0, 0)
         append(logs / "mail.log", [recv(t, t, n, user, user) for n in range(3)])
         run = Running(logs, db, config, backfill=False)
-        time.sleep(0.1)
+        # Once it has placed the files (a fixed 0.1 s was shorter than a start that
+        # opens the database slowly: line 3 was skipped too and the wait below failed).
+        wait_for(lambda: initialized(db))
         append(logs / "mail.log", [recv(t, t, 3, user, user)])
         wait_for(lambda: totals(db).lines == 1)
         run.stop()
