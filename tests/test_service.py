@@ -7,8 +7,10 @@ with :meth:`FollowService.stop` (what SIGTERM does) and start a new one to resta
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import json
 import logging
+import os
 import sqlite3
 import threading
 import time
@@ -28,6 +30,7 @@ from kerio_watch.service import (
 )
 from kerio_watch.sources.follow import FollowOptions
 from kerio_watch.store import open_store
+from kerio_watch.store.lock import lock_path
 from kerio_watch.values.alert import Alert
 from logtools import kerio_stamp, queue_id
 
@@ -87,6 +90,16 @@ def totals(db: Path) -> Totals:
     except sqlite3.Error:
         return Totals()
     return Totals.from_json(row[0] if row else None)
+
+
+def initialized(db: Path) -> bool:
+    """A follower's first save is committed (it has placed the files it follows)."""
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
+            row = conn.execute("SELECT 1 FROM meta WHERE key = 'follow.initialized'").fetchone()
+    except sqlite3.Error:
+        return False
+    return row is not None
 
 
 def wait_for(predicate: Callable[[], object], timeout: float = 10.0) -> None:
@@ -236,7 +249,9 @@ class TestRestarts:
         t = dt.datetime(2026, 3, 10, 9, 0, 0)
         append(logs / "mail.log", [recv(t, t, n, user, user) for n in range(3)])
         run = Running(logs, db, config, backfill=False)
-        time.sleep(0.1)
+        # Once it has placed the files (a fixed 0.1 s was shorter than a start that
+        # opens the database slowly: line 3 was skipped too and the wait below failed).
+        wait_for(lambda: initialized(db))
         append(logs / "mail.log", [recv(t, t, 3, user, user)])
         wait_for(lambda: totals(db).lines == 1)
         run.stop()
@@ -304,6 +319,25 @@ class TestLockAndLog:
             FollowLock(db).acquire()
         first.release()
         assert follower_running(db) == (False, None)
+
+    def test_a_status_probe_does_not_refuse_a_starting_follower(self, tmp_path: Path) -> None:
+        """``status`` looks at the lock by taking a shared flock for an instant. A follower
+        starting in that instant was refused as if another one ran ("pid ?", exit 6): 438
+        of 20,000 starts beside a probing loop. It waits for probes, not for a writer."""
+        db = tmp_path / "state.db"
+        with FollowLock(db):
+            pass  # the lock file exists, as after any earlier run
+        probe = os.open(lock_path(db), os.O_RDONLY)
+        fcntl.flock(probe, fcntl.LOCK_SH | fcntl.LOCK_NB)  # caught while it looks
+        timer = threading.Timer(0.2, os.close, [probe])
+        timer.start()
+        lock = FollowLock(db)
+        try:
+            lock.acquire()
+            assert follower_running(db) == (True, os.getpid())
+        finally:
+            timer.join()
+            lock.release()
 
     def test_key_value_and_json_lines(self) -> None:
         """Values with spaces or quotes are quoted; JSON lines are valid JSON."""

@@ -191,9 +191,20 @@ def test_follow_stops_on_sigterm_during_a_burst(tmp_path: Path) -> None:
         stderr=subprocess.PIPE,
         text=True,
     )
-    time.sleep(1.5)
+    log: list[str] = []
+    reader = threading.Thread(target=lambda: log.extend(proc.stderr or ()), daemon=True)
+    reader.start()
+    # Once it has started (its handlers are in place; it then backfills the burst). A
+    # fixed 1.5 s sleep sent SIGTERM before that on a loaded machine (start took up to
+    # 2 s): the default action killed it (-15), 7 runs in 12.
+    deadline = time.monotonic() + 30
+    while not any("event=started" in x for x in log) and proc.poll() is None:
+        assert time.monotonic() < deadline, "follow did not start within 30 s"
+        time.sleep(0.01)
     proc.send_signal(signal.SIGTERM)
-    _, err = proc.communicate(timeout=20)
+    proc.wait(timeout=20)
+    reader.join(timeout=10)
+    err = "".join(log)
     assert proc.returncode == 0, err[-2000:]
     assert "event=signal name=SIGTERM action=stopping" in err
     assert err.rstrip().splitlines()[-1].endswith("event=stopped status=0")

@@ -135,7 +135,9 @@ def test_decode_line_never_raises(data: bytes) -> None:
 
 
 @settings(
-    max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=50,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(st.lists(st.binary(max_size=300), max_size=20))
 def test_scan_never_crashes_on_garbage(

@@ -58,7 +58,10 @@ def test_golden_samples_frame_alike(tmp_path: Path) -> None:
         _agree(path.read_bytes(), tmp_path, compressed=True)
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=300,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(files, st.booleans())
 def test_generated_files_frame_alike(tmp_path: Path, data: bytes, compressed: bool) -> None:
     _agree(data, tmp_path, compressed)
@@ -118,7 +121,10 @@ def _shape(rec: Record) -> tuple[Any, ...]:
     return (rec.ts, rec.utc, rec.log, rec.message, rec.raw, rec.lineno)
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=300,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(mail_lines, st.integers(1, 5), st.booleans(), st.integers(0, 3))
 def test_dropped_lines_are_rebuilt_as_read_records_reads_them(
     tmp_path: Path, lines: list[bytes], batch: int, tracked: bool, lookahead: int

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,15 +19,18 @@ from hypothesis import strategies as st
 
 from kerio_watch.app.config import config_from_dict
 from kerio_watch.cli import main
-from kerio_watch.errors import KerioWatchError
+from kerio_watch.errors import KerioWatchError, StoreError
 from kerio_watch.exitcodes import ExitStatus
+from kerio_watch.respond import worker as worker_module
 from kerio_watch.respond.contain import Containment
 from kerio_watch.respond.queue import parse_item, parse_time
 from kerio_watch.respond.views import QUEUE_KEY, STATUS_KEY
 from kerio_watch.respond.worker import Responder, manual_containment
 from kerio_watch.severity import Severity
 from kerio_watch.store import open_store
+from kerio_watch.store.sqlite import SQLiteStore
 from kerio_watch.store.sqlite.responses import ResponseStore
+from kerio_watch.values.alert import Alert
 from kerio_watch.values.incident import Incident
 
 from .conftest import PASSWORD, Kerio, wait_for
@@ -185,12 +189,53 @@ def test_a_refused_login_is_reported_clearly(kerio: Kerio, tmp_path: Path) -> No
     assert "not-the-password" not in out
 
 
-def _open_incident(tmp_path: Path, user: str = "bob@example.com") -> Path:
-    """A medium incident (below any containment severity) in a fresh database."""
+def test_a_failed_write_does_not_end_the_api_thread(
+    kerio: Kerio, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The thread died on the first write to the state database that failed (SQLite's
+    lock held past its 10 s wait by another program, a full disk): no queue poll and no
+    containment until a restart, and nothing in status said so. Now the failed
+    poll is logged and the next one comes; the incident is contained on a retry."""
+    db = _open_incident(tmp_path, severity=Severity.CRITICAL)
+    locked = StoreError(f"{db}: cannot write: database is locked")
+    failed: list[str] = []
+
+    def once(name: str, real: Callable[..., Any]) -> Callable[..., Any]:
+        def call(*args: Any) -> Any:
+            if name not in failed:
+                failed.append(name)
+                raise locked
+            return real(*args)
+
+        return call
+
+    monkeypatch.setattr(worker_module, "RETRY_SECONDS", 0.2)
+    for cls, name in ((ResponseStore, "replace_queue"), (SQLiteStore, "incident")):
+        monkeypatch.setattr(cls, name, once(name, getattr(cls, name)))
+    config = kerio.config(contain={"actions": {"critical": ["stop_sending"]}}, poll_seconds=1)
+    responder = Responder(config, db, lambda t: t)
+    responder.start()
+    try:
+        now = int(time.time())
+        responder.submit([Alert("11-1", 11, now, "", "bob@example.com", "r", Severity.CRITICAL,
+                                90, "", None, (), (), (), "open")])  # fmt: skip
+        wait_for(lambda: responder.polls >= 2)
+        actions = ["actions", "11", "--db", str(db)]
+        wait_for(lambda: "stop sending" in CliRunner().invoke(main, actions).output)
+    finally:
+        responder.stop()
+    assert sorted(failed) == ["incident", "replace_queue"]  # each failed once
+
+
+def _open_incident(
+    tmp_path: Path, user: str = "bob@example.com", severity: Severity = Severity.MEDIUM
+) -> Path:
+    """A medium incident (below any containment severity) in a fresh database, or one of
+    ``severity``."""
     db = tmp_path / "state.db"
     store = open_store(db)
     now = int(time.time())
-    inc = Incident(11, user, now, now, severity=Severity.MEDIUM, first_signal=now)
+    inc = Incident(11, user, now, now, severity=severity, first_signal=now)
     inc.source_ips = ["185.9.9.9"]
     with store.transaction():
         store.save_incidents([inc])

@@ -8,8 +8,10 @@ writes through its own connection to the state database: the queue per sender, t
 action journal, and ``kerio_api.status`` for ``kerio-watch status``.
 
 An unreachable or refusing API is recorded in that status and retried; detection goes
-on regardless. Only alerts about the last hour (log time against the clock) lead to
-containment, so a backfill of old logs never contains anyone.
+on regardless. A write to the state database that fails (locked past SQLite's wait, a
+full disk) is logged and retried too: the thread never ends before the follower. Only
+alerts about the last hour (log time against the clock) lead to containment, so a
+backfill of old logs never contains anyone.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import sqlite3
 import threading
 import time
 from collections import deque
@@ -26,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from kerio_watch.config import Config
-from kerio_watch.errors import KerioWatchError
+from kerio_watch.errors import KerioWatchError, StoreError
 from kerio_watch.pipeline import Pipeline
 from kerio_watch.respond.client import ApiClient, ApiError, Endpoint
 from kerio_watch.respond.contain import Containment, note
@@ -89,6 +92,10 @@ def feed_snapshots(responder: Responder, pipeline: Pipeline) -> None:
     for snapshot in responder.take_snapshots():
         for event in snapshot.events():
             pipeline.external(event)
+
+
+def _describe(exc: BaseException) -> str:
+    return str(exc) if isinstance(exc, KerioWatchError) else f"{type(exc).__name__}: {exc}"
 
 
 def _iso(ts: float) -> str:
@@ -169,16 +176,20 @@ class Responder:
         try:
             while not self._stopping:
                 now = time.monotonic()
-                if now >= next_reconcile:  # what a crash or a lost answer left pending
-                    next_reconcile = now + RETRY_SECONDS
-                    self._guard(store, contain.reconcile)
-                if now >= next_poll:
-                    next_poll = now + self.api.poll_seconds
-                    self._poll(store, journal, client)
-                self._contain(store, contain)
-                if now >= next_release:
-                    next_release = now + RELEASE_EVERY
-                    self._guard(store, contain.release_due)
+                try:
+                    if now >= next_reconcile:  # what a crash or a lost answer left pending
+                        next_reconcile = now + RETRY_SECONDS
+                        self._guard(store, contain.reconcile)
+                    if now >= next_poll:
+                        next_poll = now + self.api.poll_seconds
+                        self._poll(store, journal, client)
+                    self._contain(store, contain)
+                    if now >= next_release:
+                        next_release = now + RELEASE_EVERY
+                        self._guard(store, contain.release_due)
+                except Exception as exc:  # the database (locked, full) or a bug: go on
+                    note(logging.ERROR, "kerio_api_failed", error=_describe(exc),
+                         action="retrying")  # fmt: skip
                 self._wake.wait(max(0.05, min(1.0, next_poll - time.monotonic())))
                 self._wake.clear()
         finally:
@@ -219,13 +230,13 @@ class Responder:
             if incident_id in seen:
                 continue
             seen.add(incident_id)
-            inc = store.incident(incident_id)
-            if inc is None:
-                continue
             try:
-                contain.consider(inc)
-            except (ApiError, ApiConfigError) as exc:
-                self._record(store, exc)
+                inc = store.incident(incident_id)
+                if inc is not None:
+                    contain.consider(inc)
+            except (ApiError, ApiConfigError, StoreError, sqlite3.Error) as exc:
+                if isinstance(exc, ApiError | ApiConfigError):
+                    self._record(store, exc)
                 self._retry[incident_id] = now + RETRY_SECONDS
                 note(logging.ERROR, "containment_postponed", incident=incident_id,
                      error=str(exc), retry_in=RETRY_SECONDS)  # fmt: skip

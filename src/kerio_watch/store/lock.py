@@ -23,12 +23,18 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import time
 from pathlib import Path
 from types import TracebackType
 
 from kerio_watch.errors import StoreError
 from kerio_watch.exitcodes import ExitStatus
 from kerio_watch.store.diagnose import unusable
+
+PROBE_WAIT = 2.0
+"""Seconds a starting writer waits while only readers of the lock hold it (``status``
+takes a shared lock for an instant to see whether a writer runs); a writer holding it
+refuses the start at once."""
 
 
 class DatabaseBusy(StoreError):
@@ -75,9 +81,10 @@ class WriterLock:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            pid, role = _read_owner(fd)
-            os.close(fd)
-            raise DatabaseBusy(self._refusal(pid, role)) from None
+            if not _after_lookers(fd):
+                pid, role = _read_owner(fd)
+                os.close(fd)
+                raise DatabaseBusy(self._refusal(pid, role)) from None
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()} {self.role}\n".encode())
         self.fd = fd
@@ -119,6 +126,28 @@ class WriterLock:
     ) -> None:
         """Release."""
         self.release()
+
+
+def _after_lookers(fd: int) -> bool:
+    """Take the exclusive lock once the shared locks in its way are gone: those of
+    :func:`lock_holder` looking, held for an instant. False at once when a writer holds
+    it (or when lookers held it for :data:`PROBE_WAIT`)."""
+    import fcntl  # noqa: PLC0415 - POSIX only (the caller has it)
+
+    deadline = time.monotonic() + PROBE_WAIT
+    while time.monotonic() < deadline:
+        try:  # a shared lock cannot be had while a writer holds the exclusive one
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        time.sleep(0.01)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            continue
+        return True
+    return False
 
 
 def lock_holder(db_path: Path) -> tuple[bool | None, int | None, str | None]:
