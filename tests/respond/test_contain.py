@@ -247,3 +247,42 @@ def test_release_claims_each_action_once(kerio: Kerio, contain: Make) -> None:
     (record,) = c.consider(incident())
     assert c.journal.claim(record, ("done",), "releasing", time.time())
     assert not c.journal.claim(record, ("done",), "releasing", time.time())
+
+
+def test_two_deciders_at_the_same_instant_contain_once(
+    kerio: Kerio, contain: Make, tmp_path: Path
+) -> None:
+    """A follower and a dashboard click (two processes, two connections to one database)
+    both plan the same action before either recorded it: one takes it, the other gets
+    the action already taken; the API is written to once."""
+    first, _ = contain(actions={"critical": ["stop_sending"]})
+    other_store = open_store(tmp_path / "state.db")
+    try:
+        config = kerio.config(contain={"actions": EVERYTHING, "dry_run": False})
+        api = kerio.client()
+        second = Containment(config, ResponseStore(other_store), lambda: api, lambda t: t)
+        inc = incident()
+        (plan_a,) = first._plans(inc, ("stop_sending",))
+        (plan_b,) = second._plans(inc, ("stop_sending",))  # neither has recorded anything
+        writes = len(kerio.state.writes)
+        taken = first._carry_out(inc, plan_a)
+        again = second._carry_out(inc, plan_b)
+        assert taken.status == "done" and again.id == taken.id and again.status == "done"
+        assert len(kerio.state.writes) == writes + 1
+        assert [r.status for r in second.journal.actions(incident_id=inc.id)] == ["done"]
+    finally:
+        other_store.close()
+
+
+def test_a_dry_run_does_not_stand_in_for_the_real_action(kerio: Kerio, contain: Make) -> None:
+    """What a dry run recorded is taken again for real once dry_run is off (and a second
+    dry run of it is not recorded twice)."""
+    dry, _ = contain(actions={"critical": ["stop_sending"]}, dry_run=True)
+    inc = incident()
+    (plan,) = dry._plans(inc, ("stop_sending",))
+    first = dry._carry_out(inc, plan)
+    assert dry._carry_out(inc, plan).id == first.id
+    real, _ = contain(actions={"critical": ["stop_sending"]})
+    (done,) = real.consider(inc)
+    assert done.status == "done" and done.id != first.id
+    assert not kerio.state.may_send(ALICE, "x@spam.test", None)

@@ -216,15 +216,19 @@ class Containment:
     def _carry_out(self, inc: Incident, plan: act.Plan, why: str | None = None) -> ActionRecord:
         if plan.skip is not None:
             return self._skip(inc, plan.action, plan.target, plan.skip)
+        record = self._record(inc, plan, "dry_run" if self.dry_run else "pending", why)
+        # the intent is committed before the first write call, once per incident, action
+        # and target, whoever else decided the same at the same instant
+        taken = self.journal.add_unless_taken(record)
+        if taken is not None:
+            note(logging.INFO, "containment_already_taken", incident=inc.id,
+                 action=plan.action, target=plan.target, status=taken.status)  # fmt: skip
+            return taken
         if self.dry_run:
-            record = self._record(inc, plan, "dry_run", why)
-            self.journal.add(record)
             for method, params in plan.calls:
                 note(logging.WARNING, "containment_dry_run", incident=inc.id, action=plan.action,
                      target=plan.target, would_call=method, params=_json(mask(params)))  # fmt: skip
             return record
-        record = self._record(inc, plan, "pending", why)
-        self.journal.add(record)  # the intent is committed before the first write call
         self._execute(record, [(m, p) for m, p in plan.calls])
         return record
 

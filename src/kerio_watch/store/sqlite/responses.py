@@ -130,6 +130,23 @@ class ResponseStore:
         record.id = int(cur.lastrowid or 0)
         return record.id
 
+    def add_unless_taken(self, record: ActionRecord) -> ActionRecord | None:
+        """Record an action unless its incident already has one for the same action and
+        target (a dry run's does not count for a real one): check and insert in one
+        write transaction, so a follower and a dashboard click (two processes) deciding
+        at the same instant take it once. None when recorded (``record.id`` is set), else
+        the action already there."""
+        with self.store.transaction():
+            row = self.db.execute(
+                f"SELECT id, {_COLUMNS} FROM response_actions WHERE incident_id = ? AND "
+                "action = ? AND target = ? AND (dry_run = 0 OR ?) ORDER BY id LIMIT 1",
+                (record.incident_id, record.action, record.target, int(record.dry_run)),
+            ).fetchone()
+            if row is not None:
+                return _record(row)
+            self.add(record)
+        return None
+
     def save(self, record: ActionRecord) -> None:
         """Write back every field of an action (committed at once)."""
         with self.store.transaction():
