@@ -10,7 +10,7 @@ _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _PART = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])")
 
 
-def parse_duration(value: str | int | float) -> float:
+def parse_duration(value: object) -> float:
     """``"15m"`` -> 900.0. Accepts seconds as a number, or ``1h30m``-style strings.
 
     >>> parse_duration("1h30m"), parse_duration("90s"), parse_duration(2.5), parse_duration("0")
@@ -25,6 +25,8 @@ def parse_duration(value: str | int | float) -> float:
         if not 0 <= value < math.inf:
             raise ValueError(f"expected a duration of 0 or more, got {value!r}")
         return float(value)
+    if not isinstance(value, str):  # a TOML array or table where a duration goes
+        raise ValueError(f'expected a duration like "90s", "15m" or "1h", got {value!r}')
     text = value.strip().lower().replace(" ", "")
     if re.fullmatch(r"\d+(?:\.\d+)?", text):
         seconds = float(text)
