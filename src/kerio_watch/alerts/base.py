@@ -26,12 +26,18 @@ from typing import Any, ClassVar, Generic, Protocol, TypeVar, runtime_checkable
 from kerio_watch.alerts.timing import format_duration
 from kerio_watch.errors import ConfigError, SinkError
 from kerio_watch.masking import MASK, mask_url
+from kerio_watch.settings.bounds import Bounds
 from kerio_watch.settings.schema import Style, build, setting
 from kerio_watch.severity import SEVERITY_NAMES, Severity
 from kerio_watch.textsafe import printable
 from kerio_watch.values.alert import Alert
 
 option = setting
+
+PORT = Bounds(low=0, high=65535, zero="the protocol's default port")
+"""A sink's TCP or UDP port."""
+TIMEOUT = Bounds(low=0, low_open=True, unit="seconds")
+"""A sink's time box for one attempt."""
 """A sink option: :func:`kerio_watch.settings.schema.setting` (help, kind, choices...)."""
 
 
@@ -56,17 +62,20 @@ class SinkOptions:
         "Escalations of one incident inside this window are merged: the latest state "
         'is delivered once when it ends. "0" sends every escalation at once.',
         kind="duration",
+        bounds=Bounds(low=0, unit="seconds", zero="every escalation at once"),
         example='"15m"',
     )
     max_per_hour: int = option(
         20,
         "At most this many alerts per clock hour; the rest are held back and summarised "
         "in one message when the hour ends. 0 = no cap.",
+        bounds=Bounds(low=0, zero="no cap"),
     )
     timeout: float = option(
         10.0,
         "Time box for one delivery attempt; a slower attempt counts as failed and is retried.",
         kind="duration",
+        bounds=TIMEOUT,
         example='"10s"',
     )
 
@@ -116,11 +125,14 @@ def parse_options(
     problems: list[str] = []
     report = lambda key, message: problems.append(f"{key}: {message}")  # noqa: E731
     options = build(cls, dict(table), "", report, OPTIONS_STYLE)
-    if problems or options is None:
+    if options is None:
         return None, problems
     if not options.name:
         options = dataclasses.replace(options, name=str(table.get("type", "")))
-    problems.extend(options.check())
+    # the checks across keys too, so that every problem is told at once (a key already
+    # reported was left at its default, and is not reported twice)
+    reported = {p.split(":", 1)[0] for p in problems}
+    problems.extend(p for p in options.check() if p.split(":", 1)[0] not in reported)
     return (None if problems else options), problems
 
 

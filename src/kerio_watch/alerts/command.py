@@ -14,7 +14,7 @@ import signal
 import subprocess
 from dataclasses import dataclass
 
-from kerio_watch.alerts.base import Sink, SinkOptions, option
+from kerio_watch.alerts.base import TIMEOUT, Sink, SinkOptions, option
 from kerio_watch.alerts.jsonl import alert_record
 from kerio_watch.errors import SinkError
 from kerio_watch.masking import mask_argv
@@ -43,6 +43,7 @@ class CommandOptions(SinkOptions):
         "Time box for one run; the program (and its children) is killed when it ends.",
         kind="duration",
         example='"30s"',
+        bounds=TIMEOUT,
     )
 
     def check(self) -> list[str]:

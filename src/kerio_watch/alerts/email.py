@@ -21,6 +21,7 @@ from email.message import EmailMessage
 from email.policy import default as default_policy
 
 from kerio_watch.alerts.base import (
+    PORT,
     Digest,
     Sink,
     SinkOptions,
@@ -65,7 +66,10 @@ class EmailOptions(SinkOptions):
 
     host: str = option(help="SMTP server.", example='"mail.example.com"')
     port: int = option(
-        0, "SMTP port. Default: 587 for starttls, 465 for tls, 25 for none.", example="587"
+        0,
+        "SMTP port. Default: 587 for starttls, 465 for tls, 25 for none.",
+        example="587",
+        bounds=PORT,
     )
     security: str = option(
         "starttls",

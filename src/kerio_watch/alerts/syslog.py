@@ -25,9 +25,10 @@ import socket
 import ssl
 from dataclasses import dataclass
 
-from kerio_watch.alerts.base import Sink, SinkOptions, option, tls_context
+from kerio_watch.alerts.base import PORT, Sink, SinkOptions, option, tls_context
 from kerio_watch.alerts.render import HELD_RULE, TEST_RULE, hostname, one_line
 from kerio_watch.errors import SinkError
+from kerio_watch.settings.bounds import Bounds
 from kerio_watch.severity import Severity
 from kerio_watch.textsafe import printable
 from kerio_watch.values.alert import Alert
@@ -70,7 +71,9 @@ class SyslogOptions(SinkOptions):
         choices=("udp", "tcp", "tls", "unix"),
     )
     host: str = option("127.0.0.1", "Syslog server (udp, tcp, tls).", example='"siem.example.com"')
-    port: int = option(0, "Syslog server port. Default: 514 for udp and tcp, 6514 for tls.")
+    port: int = option(
+        0, "Syslog server port. Default: 514 for udp and tcp, 6514 for tls.", bounds=PORT
+    )
     socket: str = option("/dev/log", "Unix socket path (unix).")
     facility: str = option(
         "user", "Syslog facility.", choices=tuple(FACILITIES), example='"local4"'
@@ -84,6 +87,7 @@ class SyslogOptions(SinkOptions):
     max_size: int = option(
         2048,
         "Longest datagram in bytes (udp, unix); longer messages are truncated.",
+        bounds=Bounds(low=_DATAGRAM_MIN, unit="bytes"),
     )
     ca_file: str = option(
         "", "CA certificate(s) to trust for the server (tls, PEM), e.g. the collector's own CA."

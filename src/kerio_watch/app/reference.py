@@ -80,7 +80,8 @@ def reference_markdown() -> str:
     for name, sink in SINKS.items():
         out.extend([f'### `type = "{name}"`', "", "| key | default | meaning |", "|---|---|---|"])
         out.extend(
-            _sink_option_row(f, format_duration) for f in dataclasses.fields(sink.options_class)
+            _sink_option_row(sink.options_class, f, format_duration)
+            for f in dataclasses.fields(sink.options_class)
         )
         out.append("")
     table("[web]", WebConfig)
@@ -114,7 +115,7 @@ def _detector_tables(detectors: dict[str, Any]) -> list[str]:
 
 
 def _sink_option_row(
-    f: dataclasses.Field[Any], format_duration: typing.Callable[[float], str]
+    cls: type, f: dataclasses.Field[Any], format_duration: typing.Callable[[float], str]
 ) -> str:
     """One sink option as a row of the reference's table."""
     key = f.metadata.get("key") or f.name
@@ -130,7 +131,10 @@ def _sink_option_row(
         shown = "none" if not value else f"`{_toml_value(value)}`"
     else:
         shown = "required"
-    return f"| `{key}` | {shown} | {f.metadata.get('help', '')} |"
+    text = f.metadata.get("help", "")
+    if f.metadata.get("bounds"):
+        text += f" *Allowed:* {expectation(cls, f.name)}."
+    return f"| `{key}` | {shown} | {text} |"
 
 
 def _shown_default(default: Any) -> str:
