@@ -179,8 +179,8 @@ def test_the_configurations_own_numbers_are_bounded() -> None:
         )
     assert err.value.problems == [
         "k: kerio_api.contain.release_after_hours: expected 0 (never) or a positive number "
-        "of hours, got -2",
-        "k: kerio_api.poll_seconds: expected a number of seconds, at least 1, got 0.5",
+        "of hours, at most 8784, got -2",
+        "k: kerio_api.poll_seconds: expected a number of seconds from 1 to 3600, got 0.5",
     ]
 
 

@@ -95,6 +95,7 @@ class ContainConfig:
         "minutes",
         "With queue_scope = incident: also messages queued this long before.",
         positive=False,
+        high=7 * 24 * 60,
     )
     allow_accounts: tuple[str, ...] = field(
         default=(),
@@ -112,6 +113,7 @@ class ContainConfig:
         "Release a containment automatically after this long; 0: never.",
         positive=False,
         zero="never",
+        high=366 * 24,
     )
 
 
@@ -156,7 +158,7 @@ class KerioApiConfig:
     poll_seconds: float = setting(
         30.0,
         "Seconds between looks at the queue (wall clock).",
-        bounds=Bounds(low=1, unit="seconds"),
+        bounds=Bounds(low=1, high=3600, unit="seconds"),
     )
     queue_limit: int = threshold(20000, "At most this many queued messages read per look.")
     login_name_field: str = field(
