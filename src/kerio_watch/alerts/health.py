@@ -14,7 +14,8 @@ log = get_logger(ROUTER)
 
 
 def sink_health(store: Store, sinks: dict[str, Sink[Any]]) -> list[dict[str, object]]:
-    """Per sink: name, type, ok, last_error, pending, sent, failed, held, collected."""
+    """Per sink: name, type, enabled, ok, last_error, pending, sent, failed, held,
+    collected."""
     try:
         counts = store.delivery_counts()
     except Exception:
@@ -33,6 +34,7 @@ def sink_health(store: Store, sinks: dict[str, Sink[Any]]) -> list[dict[str, obj
             {
                 "name": name,
                 "type": sink.type,
+                "enabled": sink.options.enabled,
                 "ok": error is None,
                 "last_error": error,
                 "pending": n.get(PENDING, 0) + n.get(SENDING, 0),

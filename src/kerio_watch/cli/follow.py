@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from kerio_watch import native
 from kerio_watch.alerts.console import alert_json, quoted, render_alerts
@@ -328,7 +329,7 @@ def print_status(console: Console, report: dict[str, Any]) -> None:
     writer = report["writer"]
     if writer and writer["role"] != "follow":
         pid += f"; kerio-watch {writer['role']} (pid {writer['pid']}) is writing"
-    console.print(f"follower: {state}{pid}   state: {printable(report['db'])}")
+    console.print(f"follower: {state}{pid}   state: {escape(printable(report['db']))}")
     last = report["last_engine"]
     console.print(
         f"engine: {report['engine']}" + (f"; the last run used {last}" if last else ""),
@@ -357,9 +358,12 @@ def print_status(console: Console, report: dict[str, Any]) -> None:
     counts = ", ".join(f"{n} {label}" for label, n in report["open_incidents"].items() if n)
     console.print(f"open incidents: {counts or 'none'}")
     for sink in report["sinks"]:
-        ok = "[green]ok[/green]" if sink["ok"] else f"[red]failing[/red]: {sink['last_error']}"
+        error = escape(printable(str(sink["last_error"])))
+        ok = "[green]ok[/green]" if sink["ok"] else f"[red]failing[/red]: {error}"
+        if sink.get("enabled") is False:
+            ok = "[yellow]disabled[/yellow] (enabled = false)"
         console.print(
-            f"sink {printable(str(sink['name']))}: {ok}; {sink['pending']} pending, "
+            f"sink {escape(printable(str(sink['name'])))}: {ok}; {sink['pending']} pending, "
             f"{sink['sent']} sent, {sink['failed']} failed"
         )
     for line in status_lines(report["kerio_api"]) if report["kerio_api"] else ():
