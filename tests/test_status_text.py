@@ -1,12 +1,16 @@
-"""``kerio-watch status`` as text: what comes from outside is shown as written."""
+"""``kerio-watch status`` (and the demo) as text: what comes from outside, or from a
+path, is shown as written, never read as rich markup."""
 
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from typing import Any
 
+from click.testing import CliRunner
 from rich.console import Console
 
+from kerio_watch.cli import main
 from kerio_watch.cli.follow import print_status
 
 
@@ -64,3 +68,12 @@ def test_a_disabled_sink_says_so() -> None:
     text = shown(report(sinks=[sink(enabled=False, sent=0)]))
     assert "sink ops: disabled (enabled = false); 0 pending, 0 sent, 0 failed" in text
     assert "sink ops: ok" in shown(report(sinks=[sink()]))
+
+
+def test_the_demo_in_a_folder_with_brackets(tmp_path: Path) -> None:
+    """The demo's first line names its folder as written ('[/x]' in the path was taken
+    as markup: an internal error before anything was simulated)."""
+    folder = tmp_path / "site[/x]"
+    result = CliRunner().invoke(main, ["demo", "--dir", str(folder), "--days", "7", "--users", "5"])
+    assert result.exit_code == 0, result.output
+    assert f"Kerio Connect site in {folder} ..." in result.output

@@ -11,6 +11,7 @@ from typing import IO, TYPE_CHECKING
 
 import click
 from rich import box
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -113,7 +114,10 @@ def demo(
     if directory is None:
         directory = Path(tempfile.mkdtemp(prefix="kerio-watch-demo-"))
     directory.mkdir(parents=True, exist_ok=True)
-    err.print(f"Simulating {days} days of a {users}-account Kerio Connect site in {directory} ...")
+    err.print(
+        f"Simulating {days} days of a {users}-account Kerio Connect site in "
+        f"{escape(str(directory))} ..."
+    )
     sim = SimConfig(seed=seed, days=days, users=users)
     result = simulate(sim, directory)
     err.print(f"  {_planted(result)}")
