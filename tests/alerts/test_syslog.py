@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 import socket
@@ -206,6 +207,8 @@ class TlsReceiver:
                 stream = rest[int(length) :]
 
     def close(self) -> None:
+        with contextlib.suppress(OSError):  # wakes the accept() (closing alone does not)
+            self.sock.shutdown(socket.SHUT_RDWR)
         self.sock.close()
         self.thread.join(5)
 
