@@ -84,7 +84,8 @@ class Follow:
         self.extra = extra
         self.runs = 0
         self.proc: subprocess.Popen[str] | None = None
-        self._copiers: list[threading.Thread] = []
+        self._copiers: list[tuple[subprocess.Popen[str], threading.Thread]] = []
+        """Each run's threads copying its stdout and stderr to files."""
 
     def start(self, *more: str) -> subprocess.Popen[str]:
         """Start a run; its stdout and stderr are copied to out-N.txt and err-N.txt.
@@ -92,6 +93,7 @@ class Follow:
         Through pipes, not files, so a file size limit set on the child (the full-disk
         test) does not silence its log.
         """
+        self._settle()  # the runs that have exited: their last lines are copied first
         n = self.runs
         self.runs += 1
         self.proc = subprocess.Popen(
@@ -119,16 +121,16 @@ class Follow:
             target.write_text("")
             copier = threading.Thread(target=_copy, args=(stream, target), daemon=True)
             copier.start()
-            self._copiers.append(copier)
+            self._copiers.append((self.proc, copier))
         return self.proc
 
     def _settle(self) -> None:
-        """Once the process has exited, wait for its last output to be copied (the
+        """For each run that has exited, wait for its last output to be copied (the
         copier threads read until end of file, after the exit)."""
-        if self.proc is not None and self.proc.poll() is not None:
-            for copier in self._copiers:
+        for proc, copier in self._copiers:
+            if proc.poll() is not None:
                 copier.join(10)
-            self._copiers = [c for c in self._copiers if c.is_alive()]
+        self._copiers = [(p, c) for p, c in self._copiers if c.is_alive()]
 
     def err(self, n: int | None = None) -> str:
         self._settle()
