@@ -3,11 +3,15 @@ report of what one run delivered."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
+
+from rich.markup import escape
 
 from kerio_watch.alerts.base import Sink
 from kerio_watch.log import ROUTER, get_logger
 from kerio_watch.store.base import Store
+from kerio_watch.textsafe import printable
 from kerio_watch.values.delivery import COLLECTED, FAILED, HELD, PENDING, SENDING, SENT
 
 log = get_logger(ROUTER)
@@ -80,3 +84,16 @@ def delivery_report(before: list[dict[str, object]], after: list[dict[str, objec
 
 def _int(value: object) -> int:
     return value if isinstance(value, int) else 0
+
+
+def status_markup(sink: Mapping[str, Any]) -> str:
+    """One sink of :func:`sink_health` as ``kerio-watch status`` prints it (rich markup;
+    its name and error are escaped: a server's answer may hold brackets)."""
+    error = escape(printable(str(sink["last_error"])))
+    ok = "[green]ok[/green]" if sink["ok"] else f"[red]failing[/red]: {error}"
+    if sink.get("enabled") is False:
+        ok = "[yellow]disabled[/yellow] (enabled = false)"
+    return (
+        f"sink {escape(printable(str(sink['name'])))}: {ok}; {sink['pending']} pending, "
+        f"{sink['sent']} sent, {sink['failed']} failed"
+    )

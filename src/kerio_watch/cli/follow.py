@@ -15,6 +15,7 @@ from rich.markup import escape
 
 from kerio_watch import native
 from kerio_watch.alerts.console import alert_json, quoted, render_alerts
+from kerio_watch.alerts.health import status_markup
 from kerio_watch.alerts.router import Router
 from kerio_watch.cli.common import load
 from kerio_watch.cli.options import (
@@ -358,14 +359,7 @@ def print_status(console: Console, report: dict[str, Any]) -> None:
     counts = ", ".join(f"{n} {label}" for label, n in report["open_incidents"].items() if n)
     console.print(f"open incidents: {counts or 'none'}")
     for sink in report["sinks"]:
-        error = escape(printable(str(sink["last_error"])))
-        ok = "[green]ok[/green]" if sink["ok"] else f"[red]failing[/red]: {error}"
-        if sink.get("enabled") is False:
-            ok = "[yellow]disabled[/yellow] (enabled = false)"
-        console.print(
-            f"sink {escape(printable(str(sink['name'])))}: {ok}; {sink['pending']} pending, "
-            f"{sink['sent']} sent, {sink['failed']} failed"
-        )
+        console.print(status_markup(sink))
     for line in status_lines(report["kerio_api"]) if report["kerio_api"] else ():
         console.print(line, markup=False, soft_wrap=True)
 
