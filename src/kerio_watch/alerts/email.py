@@ -131,8 +131,6 @@ class EmailOptions(SinkOptions):
                 parse_address(value)
             except ValueError as exc:
                 problems.append(f"to[{i}]: {exc}")
-        if not 0 <= self.port < 65536:
-            problems.append(f"port: expected 1-65535, got {self.port}")
         if self.username:
             problems += exactly_one(
                 "password", password_env=self.password_env, password_file=self.password_file
