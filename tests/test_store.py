@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -13,6 +14,7 @@ from kerio_watch.errors import StoreError
 from kerio_watch.store import migrations as mig
 from kerio_watch.store import open_store
 from kerio_watch.store.sqlite.responses import ResponseStore
+from kerio_watch.values.addresses import address_key
 
 
 def test_new_database_is_migrated_and_in_wal_mode(tmp_path: Path) -> None:
@@ -79,6 +81,41 @@ def test_migrations_are_numbered_in_order_and_the_shipped_ones_keep_their_number
     names = {v: name for v, name, _ in mig.MIGRATIONS}
     assert names[6] == "responses"
     assert names[7] == "decisions"
+    assert names[8] == "address_books"
+
+
+def test_saved_addresses_are_kept_by_key_from_schema_8(tmp_path: Path) -> None:
+    """Migration 8 turns a profile's saved correspondents and recipients (address ->
+    last seen) into the books' ``[key, last seen]`` pairs; what the profile knows is
+    unchanged, the rest of its data too, and no address is left in clear."""
+    path = tmp_path / "v7.db"
+    db = _old_database(path, 7)
+    data = {
+        "account": "a@example.com",
+        "messages": 3,
+        "correspondents": {"boss@partner.example": 1774864800, "ü@beispiel.de": 1774864900},
+        "recipients": {"client@buyer.example": 1774865000},
+        "hosts": {"192.0.2.7": [3, 1774864800, 1774865000]},
+    }
+    db.execute(
+        "INSERT INTO profiles VALUES (?, ?, ?)",
+        ("a@example.com", json.dumps(data), 1774865000),
+    )
+    db.close()
+    store = open_store(path)
+    try:
+        assert store.schema_version() == 8
+        prof = store.load_profile("a@example.com")
+    finally:
+        store.close()
+    assert prof is not None and prof.messages == 3
+    assert prof.hosts == {"192.0.2.7": [3, 1774864800, 1774865000]}
+    assert "boss@partner.example" in prof.correspondents and "ü@beispiel.de" in prof.correspondents
+    assert "client@buyer.example" in prof.recipients
+    assert "client@buyer.example" not in prof.correspondents
+    saved = sqlite3.connect(path).execute("SELECT data FROM profiles").fetchone()[0]
+    assert "boss@partner" not in saved and "client@buyer" not in saved
+    assert json.loads(saved)["recipients"] == [[address_key("client@buyer.example"), 1774865000]]
 
 
 def test_a_database_with_the_containment_journal_gets_the_decision_history(
@@ -101,7 +138,7 @@ def test_a_database_with_the_containment_journal_gets_the_decision_history(
     db.close()
     store = open_store(path)
     try:
-        assert store.schema_version() == 7
+        assert store.schema_version() == mig.MIGRATIONS[-1][0]
         (decision,) = store.decisions(3)
         (action,) = ResponseStore(store).actions(incident_id=3)
     finally:
@@ -110,7 +147,7 @@ def test_a_database_with_the_containment_journal_gets_the_decision_history(
     assert (action.action, action.status, action.created) == ("stop_sending", "done", 1774864800)
     db = sqlite3.connect(path)
     applied = db.execute("SELECT version, name FROM schema_migrations ORDER BY version")
-    assert [tuple(r) for r in applied][-2:] == [(6, "responses"), (7, "decisions")]
+    assert [tuple(r) for r in applied][5:7] == [(6, "responses"), (7, "decisions")]
     db.close()
 
 
@@ -128,7 +165,7 @@ def test_acknowledgements_before_the_history_are_kept(tmp_path: Path) -> None:
     try:
         (decision,) = store.decisions(3)
         assert ResponseStore(store).actions() == []  # migration 6 came first
-        assert store.schema_version() == 7
+        assert store.schema_version() == mig.MIGRATIONS[-1][0]
     finally:
         store.close()
     assert decision.decision == "benign" and decision.taught is None

@@ -4,6 +4,7 @@
 //! The Python binding (module `kerio_watch._native`) is built with the `python`
 //! feature; without it the crate is plain Rust (tests, fuzzing).
 
+pub mod book;
 pub mod frame;
 pub mod join;
 pub mod mail;
@@ -12,3 +13,5 @@ pub mod text;
 
 #[cfg(feature = "python")]
 mod py;
+#[cfg(feature = "python")]
+mod pybook;

@@ -24,7 +24,7 @@ use crate::mail::{Mail, Recv, Sent, parse, sent_key};
 const RULE_SERVICE: &str = "sieve";
 
 /// Version of this boundary; the Python side refuses an extension of another one.
-pub const ABI: u32 = 3;
+pub const ABI: u32 = 4;
 
 /// Queue-IDs the Python message tracker holds (kept in step by it).
 #[pyclass(module = "kerio_watch._native")]
@@ -803,6 +803,8 @@ fn native_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Stream>()?;
     m.add_class::<MailParser>()?;
     m.add_class::<PyQueueJoin>()?;
+    m.add_class::<crate::pybook::PyBook>()?;
+    m.add_function(wrap_pyfunction!(crate::pybook::address_key, m)?)?;
     m.add_function(wrap_pyfunction!(parse_mail, m)?)?;
     m.add_function(wrap_pyfunction!(frame_bytes, m)?)?;
     m.add_function(wrap_pyfunction!(scan_counts, m)?)?;

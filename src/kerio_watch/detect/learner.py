@@ -43,7 +43,6 @@ from kerio_watch.enrich.clients import client_of
 from kerio_watch.enrich.messages import Submission
 from kerio_watch.events import Event, LoginSucceeded, MessageDelivery, MessageReceived
 from kerio_watch.severity import Severity
-from kerio_watch.values.profile import MAX_CORRESPONDENTS
 
 if TYPE_CHECKING:
     from kerio_watch.store.base import Store
@@ -208,10 +207,7 @@ class Learner:
                 domain = rcpt.rpartition("@")[2]
                 if domain in local or domain in aliases:
                     prof = profiles.get(rcpt) or ctx.profile(rcpt)
-                    table = prof.correspondents
-                    table[sender] = msg.ts
-                    if len(table) > MAX_CORRESPONDENTS:
-                        prof.learn_correspondent(sender, msg.ts)  # trims
+                    prof.correspondents.see(sender, msg.ts)
                     ctx.dirty.add(rcpt)
         elif cls is LoginSucceeded:
             login: LoginSucceeded = event  # type: ignore[assignment]

@@ -42,6 +42,7 @@ from kerio_watch.store.activity import ActivityRecorder
 from kerio_watch.store.base import Store
 from kerio_watch.store.journal import Journal
 from kerio_watch.timebase import Timebase
+from kerio_watch.values.addresses import use_native_books
 from kerio_watch.values.alert import Alert
 from kerio_watch.values.signal import Signal
 
@@ -87,10 +88,12 @@ class Pipeline:
         self._ack_seq = store.last_ack_seq()  # first: an ack made while loading is applied
         self._last_id = store.next_incident_id()
         self.engine = IncidentEngine(self._next_id, self.format_time, suppressed=self._ignored)
+        # The native engine's seam: its address books, its mail parser, and the
+        # tracker's Queue-IDs mirrored.
+        self.core = resolve_engine(engine)
+        use_native_books(self.core.module)
         self.ctx = Context(config, timebase, store.load_profile, self.engine)
         self.parsers = build_parsers()
-        # The native engine's seam: its mail parser, and the tracker's Queue-IDs mirrored.
-        self.core = resolve_engine(engine)
         self.native_ids: Any = None
         if self.core.module is not None:
             self.native_ids = attach_native(self.ctx.messages, self.parsers, self.core.module)

@@ -6,8 +6,11 @@ shipped.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable
+
+from kerio_watch.values.addresses import AddressBook, book_from_saved
 
 Migration = Callable[[sqlite3.Connection], None]
 
@@ -230,6 +233,22 @@ def m007_decisions(db: sqlite3.Connection) -> None:
     )
 
 
+def m008_address_books(db: sqlite3.Connection) -> None:
+    """Profiles keep correspondents and recipients by key, not in clear
+    (:mod:`kerio_watch.values.addresses`): each saved ``address -> last seen`` mapping
+    becomes ``[key, last seen]`` pairs sorted by key, as both engines save them."""
+    rows = db.execute("SELECT account, data FROM profiles").fetchall()
+    for account, text in rows:
+        data = json.loads(text)
+        for name in ("correspondents", "recipients"):
+            book = book_from_saved(data.get(name), AddressBook)
+            data[name] = book.dump()
+        db.execute(
+            "UPDATE profiles SET data = ? WHERE account = ?",
+            (json.dumps(data, separators=(",", ":"), ensure_ascii=False), account),
+        )
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "initial", m001_initial),
     (2, "follow_files", m002_follow_files),
@@ -238,6 +257,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (5, "detector_state", m005_detector_state),
     (6, "responses", m006_responses),
     (7, "decisions", m007_decisions),
+    (8, "address_books", m008_address_books),
 ]
 """(version, name, function), in order."""
 

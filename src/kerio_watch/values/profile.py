@@ -14,12 +14,13 @@ from collections.abc import Container
 from dataclasses import dataclass, field
 from typing import Any
 
+from kerio_watch.values.addresses import MAX_ADDRESSES, Book, book_from_saved, new_book
 from kerio_watch.values.hourly import WEEKS, HourlyVolume
 
 __all__ = ["WEEKS", "HourlyVolume", "Profile"]
 
-MAX_CORRESPONDENTS = 5000
-"""Addresses remembered per account (least recently seen are forgotten first)."""
+MAX_DOMAINS = MAX_ADDRESSES
+"""Recipient domains remembered per account (least recently seen are forgotten first)."""
 
 WEEK = 7 * 24 * 3600
 
@@ -54,7 +55,8 @@ class Profile:
     webmail sends attributed to the session IP), ``networks`` (their /24),
     ``login_ips``, ``user_agents``, ``services`` (mail.log ``Service:`` and audit
     protocols), ``froms`` (From addresses). ``correspondents`` (who wrote to the
-    account) and ``recipients`` (whom it wrote to) map address -> last seen;
+    account) and ``recipients`` (whom it wrote to) are address books (address ->
+    last seen, kept by key: :mod:`kerio_watch.values.addresses`);
     ``rcpt_domains`` counts recipient domains. ``how`` counts messages per
     hour-of-week (0 = Monday 00:00 local). ``mail_services`` counts the ``Service:`` of
     sent messages only. ``rcpt_recent``/``novel_recent`` are outside recipients and the
@@ -75,8 +77,8 @@ class Profile:
     user_agents: dict[str, list[int]] = field(default_factory=dict)
     services: dict[str, list[int]] = field(default_factory=dict)
     froms: dict[str, list[int]] = field(default_factory=dict)
-    correspondents: dict[str, int] = field(default_factory=dict)
-    recipients: dict[str, int] = field(default_factory=dict)
+    correspondents: Book = field(default_factory=new_book)
+    recipients: Book = field(default_factory=new_book)
     rcpt_domains: dict[str, int] = field(default_factory=dict)
     how: list[int] = field(default_factory=lambda: [0] * 168)
     volume: HourlyVolume = field(default_factory=HourlyVolume)
@@ -227,10 +229,9 @@ class Profile:
         new = new_outside = 0
         outside: list[str] = []
         for r in recipients:
-            fresh = r not in known and r not in correspondents
+            fresh = not known.see(r, ts) and r not in correspondents
             if fresh:
                 new += 1
-            known[r] = ts
             domain = r.rpartition("@")[2]
             domains[domain] = domains.get(domain, 0) + 1
             if domain not in local and domain not in aliases:
@@ -239,10 +240,8 @@ class Profile:
                     new_outside += 1
         self.recipient_total += len(recipients)
         self.new_recipient_total += new
-        if len(known) > MAX_CORRESPONDENTS:
-            _trim(known, MAX_CORRESPONDENTS)
-        if len(domains) > MAX_CORRESPONDENTS:
-            _trim(domains, MAX_CORRESPONDENTS)
+        if len(domains) > MAX_DOMAINS:
+            _trim(domains, MAX_DOMAINS)
         return new_outside, outside
 
     def learn_novelty(self, outside: int, new: int, day: int) -> None:
@@ -303,10 +302,7 @@ class Profile:
 
     def learn_correspondent(self, address: str, ts: int) -> None:
         """Someone wrote to this account."""
-        table = self.correspondents
-        table[address] = ts
-        if len(table) > MAX_CORRESPONDENTS:
-            _trim(table, MAX_CORRESPONDENTS)
+        self.correspondents.see(address, ts)
 
     # -- storage ------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -324,8 +320,8 @@ class Profile:
             "user_agents": self.user_agents,
             "services": self.services,
             "froms": self.froms,
-            "correspondents": self.correspondents,
-            "recipients": self.recipients,
+            "correspondents": self.correspondents.dump(),
+            "recipients": self.recipients.dump(),
             "rcpt_domains": self.rcpt_domains,
             "how": self.how,
             "volume": {
@@ -368,5 +364,11 @@ class Profile:
                 for k, v in volume.get("recipients", {}).items()
             },
         )
-        plain = {k: v for k, v in data.items() if k not in ("volume", "hod", "dow")}
-        return cls(**plain, volume=hv)
+        books = ("correspondents", "recipients")
+        plain = {k: v for k, v in data.items() if k not in ("volume", "hod", "dow", *books)}
+        return cls(
+            **plain,
+            volume=hv,
+            correspondents=book_from_saved(data.get("correspondents")),
+            recipients=book_from_saved(data.get("recipients")),
+        )
