@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
@@ -85,33 +86,45 @@ def incidents(
                 data = {**incident_record(inc, st.iso), "containment": contained.get(inc.id)}
                 out.write(json_text(data) + "\n")
             return
-        console = make_console(out)
-        if not rows:
-            console.print("No incidents.")
-            return
-        table = Table(caption=Text(st.note), collapse_padding=True)
-        for name in ("id", "severity", "score", "status"):
-            table.add_column(name, no_wrap=True)
-        table.add_column("account / IP", overflow="fold", min_width=12)
-        table.add_column("opened\nlast signal", no_wrap=True)
-        table.add_column("why", min_width=12, ratio=1)
-        for i, inc in enumerate(rows, 1):
-            table.add_row(
-                str(inc.id),
-                Text(inc.severity.label, style=SEVERITY_STYLES[inc.severity]),
-                str(inc.score),
-                status_text(inc, st.fmt).replace(", ", "\n")
-                + (f"\n{contained[inc.id]}" if inc.id in contained else ""),
-                Text(printable(inc.key)),
-                f"{st.local(inc.opened):%Y-%m-%d %H:%M}\n{st.local(inc.updated):%Y-%m-%d %H:%M}",
-                Text(printable(inc.summary())),
-                end_section=i == waiting,
-            )
-        console.print(table)
-        if len(rows) < total:
-            console.print(
-                f"{len(rows)} of {total} incidents shown (--limit {limit}; --limit 0 lists all)"
-            )
+        _print_table(make_console(out), rows, waiting, total, limit, st, contained)
+
+
+def _print_table(
+    console: Console,
+    rows: list[Incident],
+    waiting: int,
+    total: int,
+    limit: int,
+    st: ServerTime,
+    contained: dict[int, str],
+) -> None:
+    """The incidents as a table, the ones waiting for a decision in a section of their own."""
+    if not rows:
+        console.print("No incidents.")
+        return
+    table = Table(caption=Text(st.note), collapse_padding=True)
+    for name in ("id", "severity", "score", "status"):
+        table.add_column(name, no_wrap=True)
+    table.add_column("account / IP", overflow="fold", min_width=12)
+    table.add_column("opened\nlast signal", no_wrap=True)
+    table.add_column("why", min_width=12, ratio=1)
+    for i, inc in enumerate(rows, 1):
+        table.add_row(
+            str(inc.id),
+            Text(inc.severity.label, style=SEVERITY_STYLES[inc.severity]),
+            str(inc.score),
+            status_text(inc, st.fmt).replace(", ", "\n")
+            + (f"\n{contained[inc.id]}" if inc.id in contained else ""),
+            Text(printable(inc.key)),
+            f"{st.local(inc.opened):%Y-%m-%d %H:%M}\n{st.local(inc.updated):%Y-%m-%d %H:%M}",
+            Text(printable(inc.summary())),
+            end_section=i == waiting,
+        )
+    console.print(table)
+    if len(rows) < total:
+        console.print(
+            f"{len(rows)} of {total} incidents shown (--limit {limit}; --limit 0 lists all)"
+        )
 
 
 def listed(
