@@ -113,6 +113,24 @@ class TestSlack:
         assert payload["blocks"][0]["type"] == "header"
         assert len(payload["blocks"][0]["text"]["text"]) <= 150
 
+    def test_one_reason_and_one_evidence_line_a_line(
+        self, http_server: Callable[..., HTTPServer], alert: Callable[..., Alert]
+    ) -> None:
+        """Reasons and evidence lines are separated by real newlines; a newline inside
+        one log value stays an escape (it once showed every separator as a literal
+        \\x0a, the whole list run together on one line)."""
+        server = http_server()
+        a = alert(reasons=("first <reason>", "second\nreason"), evidence=("line 1", "line\n2"))
+        sink(server.url, format="slack").send(a)
+        blocks = json.loads(server.requests[0].body)["blocks"]
+        assert blocks[1]["text"]["text"] == "• first &lt;reason&gt;\n• second\\x0areason"
+        (code,) = [
+            b["text"]["text"]
+            for b in blocks
+            if isinstance(b.get("text"), dict) and b["text"]["type"] == "mrkdwn"
+        ]
+        assert code == "```line 1\nline\\x0a2```"
+
 
 class TestTeams:
     """format = "teams": an Adaptive Card where log text is never Markdown."""

@@ -253,6 +253,31 @@ class TestSections:
         assert [i.severity for i in r.incidents[:10]] == ["critical"] * 10
         assert len(r.heatmaps) == 10
 
+    def test_an_undecided_critical_from_before_the_period_is_listed(self, tmp_path: Path) -> None:
+        """A critical incident quiet for ten days waits for a decision: the week's report
+        lists it (it listed only incidents with a signal in the period, so the weekly
+        report dropped a hijack nobody had handled); a decided or weaker old one stays out."""
+        from kerio_watch.severity import Severity  # noqa: PLC0415
+        from kerio_watch.values.incident import Incident  # noqa: PLC0415
+
+        db = tmp_path / "state.db"
+        store = open_store(db)
+        start = 1_774_000_000 - 1_774_000_000 % 3600
+        old, now = start, start + 10 * 86400
+        incidents = [
+            Incident(1, "victim@example.com", old, old + 600, "open", Severity.CRITICAL, 200),
+            Incident(2, "handled@example.com", old, old + 600, "resolved", Severity.CRITICAL, 200),
+            Incident(3, "odd@example.com", old, old + 600, "open", Severity.MEDIUM, 50),
+            Incident(4, "ip:198.51.100.7", now, now + 60, "open", Severity.LOW, 40),
+        ]
+        with store.transaction():
+            store.save_incidents(incidents)
+            store.add_activity({(now // 3600, "u1@example.com", "send", ""): 1})
+        store.close()
+        r = _report_of(db)
+        assert [i.id for i in r.incidents] == [1, 4]
+        assert r.incidents[0].status == "open"
+
 
 class TestRendering:
     def test_text_in_a_file_is_readable(self, scanned_site: Site, tmp_path: Path) -> None:

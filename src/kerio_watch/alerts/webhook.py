@@ -134,17 +134,21 @@ def _title(alert: Alert) -> str:
 def slack_payload(alert: Alert) -> dict[str, Any]:
     """A Slack incoming-webhook message (Block Kit) with every log value escaped."""
 
-    def plain(text: str, limit: int = 3000) -> dict[str, Any]:
-        return {"type": "plain_text", "text": _bounded(slack_escape(text), limit), "emoji": False}
+    def plain(text: str | list[str], limit: int = 3000) -> dict[str, Any]:
+        """Escaped text; a list is one escaped line each, joined by real newlines
+        (escaping the joined text would show its newlines as ``\\x0a``)."""
+        lines = [text] if isinstance(text, str) else text
+        escaped = "\n".join(slack_escape(line) for line in lines)
+        return {"type": "plain_text", "text": _bounded(escaped, limit), "emoji": False}
 
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": plain(_title(alert), 150)},
-        {"type": "section", "text": plain("\n".join(f"• {r}" for r in _reasons(alert)))},
+        {"type": "section", "text": plain([f"• {r}" for r in _reasons(alert)])},
         {"type": "section", "fields": [plain(f, 2000) for f in _facts(alert)]},
     ]
     evidence = evidence_lines(alert)
     if evidence:
-        code = slack_escape("\n".join(evidence)).replace("```", "``\u200b`")
+        code = "\n".join(slack_escape(line) for line in evidence).replace("```", "``\u200b`")
         code = _bounded(code, 2900)
         blocks.append(
             {

@@ -18,12 +18,13 @@ from pathlib import Path
 
 import click
 
-from kerio_watch.cli.common import existing_db
+from kerio_watch.cli.common import existing_db, load
 from kerio_watch.cli.options import config_option, db_option, output_option
 from kerio_watch.cli.scan import run_scan
 from kerio_watch.errors import StoreError
 from kerio_watch.exitcodes import ExitStatus
 from kerio_watch.incidents.ack import acknowledge
+from kerio_watch.report.servertime import ServerTime
 from kerio_watch.sources.files import discover
 from kerio_watch.store import default_db_path, open_store
 from kerio_watch.store.diagnose import NEWER_HINT, DatabaseUnusable
@@ -168,7 +169,7 @@ def _rebuild(
     _pipeline, _files, stats = run_scan(
         logs, config_path, path, None, False, None, delivery, already_sent, locked=True
     )
-    acked = _reapply(path, found)
+    acked = _reapply(path, found, config_path)
     click.echo(
         f"rebuilt from {stats.records:,} lines: {stats.alerts} alerts, {len(held)} of them "
         f"already raised before the damage (not sent again), {len(sent)} new "
@@ -179,18 +180,35 @@ def _rebuild(
         click.echo(line)
 
 
-def _reapply(path: Path, found: Salvage) -> int:
-    """Decisions on incidents, found again by their account and opening time."""
+def _reapply(path: Path, found: Salvage, config_path: Path | None) -> int:
+    """Decisions on incidents, found again by their account and opening time.
+
+    A rebuilt incident with signals after the decided one's last is left open and named:
+    the rebuild read on past the decision, so later activity (the same account hijacked
+    again) joined it instead of opening an incident of its own, and deciding it again
+    would hide that.
+    """
     if not found.decisions:
         return 0
     store = open_store(path)
     done = 0
     try:
+        st = ServerTime.for_store(load(config_path), store)
         for inc in store.incidents(limit=1_000_000):
             decision = found.decisions.get((inc.key, inc.opened))
-            if decision in ("benign", "resolved") and inc.status == "open":
-                acknowledge(store, inc.id, decision, by="db recover", override_critical=True)
-                done += 1
+            if decision not in ("benign", "resolved") or inc.status not in ("open", "closed"):
+                continue
+            last = found.decided_upto.get((inc.key, inc.opened))
+            if last is not None and inc.updated > last:
+                click.echo(
+                    f"decision not re-applied: incident {inc.id} ({printable(inc.key)}, "
+                    f"{inc.severity.label}) was {decision} with its last signal at "
+                    f"{st.fmt(last)}; rebuilt, it has signals until {st.fmt(inc.updated)}: "
+                    f"it stays {inc.status}, decide again: kerio-watch incidents show {inc.id}"
+                )
+                continue
+            acknowledge(store, inc.id, decision, by="db recover", override_critical=True)
+            done += 1
     finally:
         store.close()
     return done

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
@@ -19,8 +20,10 @@ from kerio_watch.incidents.lifecycle import status_text
 from kerio_watch.report.servertime import ServerTime
 from kerio_watch.respond.views import containment_states, incident_actions
 from kerio_watch.severity import Severity
-from kerio_watch.store import open_store
+from kerio_watch.store import Store, open_store
+from kerio_watch.store.query import IncidentQuery
 from kerio_watch.textsafe import json_text, printable
+from kerio_watch.values.incident import Incident
 
 
 @click.group(invoke_without_command=True)
@@ -37,7 +40,11 @@ from kerio_watch.textsafe import json_text, printable
 @output_option("text", "jsonl", help="A table for people or JSON lines for tools.")
 @output_file_option()
 @click.option(
-    "--limit", type=int, default=100, show_default=True, help="At most this many, newest first."
+    "--limit",
+    type=click.IntRange(min=0),
+    default=100,
+    show_default=True,
+    help="At most this many (0: all).",
 )
 @click.pass_context
 def incidents(
@@ -50,7 +57,11 @@ def incidents(
     output: Path | None,
     limit: int,
 ) -> None:
-    """List incidents from the state database, newest first; `incidents show ID` shows one.
+    """List incidents from the state database; `incidents show ID` shows one.
+
+    The open high and critical incidents come first, worst first: they wait for a
+    decision. The others follow, newest first (by last signal). A list cut by --limit
+    says how many it left out.
 
     Times are on the server's clock, as in alerts, reports and the dashboard. An open
     high or critical incident without signals for a day is "quiet since" its last one
@@ -63,10 +74,8 @@ def incidents(
     store = open_store(db_path, readonly=True)
     try:
         st = ServerTime.for_store(config, store)
-        rows = store.incidents(
-            status=None if status == "all" else status,
-            min_severity=int(Severity.parse(min_severity)),
-            limit=limit,
+        rows, waiting, total = listed(
+            store, None if status == "all" else status, int(Severity.parse(min_severity)), limit
         )
         contained = containment_states(store)
     finally:
@@ -77,28 +86,68 @@ def incidents(
                 data = {**incident_record(inc, st.iso), "containment": contained.get(inc.id)}
                 out.write(json_text(data) + "\n")
             return
-        console = make_console(out)
-        if not rows:
-            console.print("No incidents.")
-            return
-        table = Table(caption=Text(st.note), collapse_padding=True)
-        for name in ("id", "severity", "score", "status"):
-            table.add_column(name, no_wrap=True)
-        table.add_column("account / IP", overflow="fold", min_width=12)
-        table.add_column("opened\nlast signal", no_wrap=True)
-        table.add_column("why", min_width=12, ratio=1)
-        for inc in rows:
-            table.add_row(
-                str(inc.id),
-                Text(inc.severity.label, style=SEVERITY_STYLES[inc.severity]),
-                str(inc.score),
-                status_text(inc, st.fmt).replace(", ", "\n")
-                + (f"\n{contained[inc.id]}" if inc.id in contained else ""),
-                Text(printable(inc.key)),
-                f"{st.local(inc.opened):%Y-%m-%d %H:%M}\n{st.local(inc.updated):%Y-%m-%d %H:%M}",
-                Text(printable(inc.summary())),
-            )
-        console.print(table)
+        _print_table(make_console(out), rows, waiting, total, limit, st, contained)
+
+
+def _print_table(
+    console: Console,
+    rows: list[Incident],
+    waiting: int,
+    total: int,
+    limit: int,
+    st: ServerTime,
+    contained: dict[int, str],
+) -> None:
+    """The incidents as a table, the ones waiting for a decision in a section of their own."""
+    if not rows:
+        console.print("No incidents.")
+        return
+    table = Table(caption=Text(st.note), collapse_padding=True)
+    for name in ("id", "severity", "score", "status"):
+        table.add_column(name, no_wrap=True)
+    table.add_column("account / IP", overflow="fold", min_width=12)
+    table.add_column("opened\nlast signal", no_wrap=True)
+    table.add_column("why", min_width=12, ratio=1)
+    for i, inc in enumerate(rows, 1):
+        table.add_row(
+            str(inc.id),
+            Text(inc.severity.label, style=SEVERITY_STYLES[inc.severity]),
+            str(inc.score),
+            status_text(inc, st.fmt).replace(", ", "\n")
+            + (f"\n{contained[inc.id]}" if inc.id in contained else ""),
+            Text(printable(inc.key)),
+            f"{st.local(inc.opened):%Y-%m-%d %H:%M}\n{st.local(inc.updated):%Y-%m-%d %H:%M}",
+            Text(printable(inc.summary())),
+            end_section=i == waiting,
+        )
+    console.print(table)
+    if len(rows) < total:
+        console.print(
+            f"{len(rows)} of {total} incidents shown (--limit {limit}; --limit 0 lists all)"
+        )
+
+
+def listed(
+    store: Store, status: str | None, min_severity: int, limit: int
+) -> tuple[list[Incident], int, int]:
+    """(the incidents to list, how many of them wait for a decision, how many match).
+
+    The open high and critical ones come first, worst and then newest first, so that
+    neither a flood of newer low incidents nor the limit can push one out of sight;
+    then the others, newest first.
+    """
+    total = store.count_incidents(IncidentQuery(status=status, min_severity=min_severity))
+    cap = limit or total
+    waiting: list[Incident] = []
+    if status in (None, "open"):
+        high = max(min_severity, int(Severity.HIGH))
+        waiting = store.incidents(status="open", min_severity=high, limit=total)
+        waiting.sort(key=lambda inc: (inc.severity, inc.updated, inc.id), reverse=True)
+        waiting = waiting[:cap]
+    pinned = {inc.id for inc in waiting}
+    rest = store.incidents(status=status, min_severity=min_severity, limit=cap + len(pinned))
+    rows = (waiting + [inc for inc in rest if inc.id not in pinned])[:cap]
+    return rows, len(waiting), total
 
 
 @incidents.command("show")

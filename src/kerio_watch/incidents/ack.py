@@ -194,7 +194,7 @@ def _journal(store: Store, inc: Incident, decision: str) -> None:
     """Note a committed decision in the journal, for ``db recover`` (``open``: undone)."""
     journal = Journal.beside(store.path)
     if journal is not None:
-        journal.ack(inc.key, inc.opened, decision)
+        journal.ack(inc.key, inc.opened, decision, inc.updated)
 
 
 def inc_facts(inc: Incident) -> Lesson:

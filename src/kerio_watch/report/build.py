@@ -39,6 +39,7 @@ from kerio_watch.report.outside import outside_hosts
 from kerio_watch.report.periods import DEFAULT_DAYS, default_period, resolve_period
 from kerio_watch.report.servertime import ServerTime, describe_active_hours
 from kerio_watch.respond.views import response_section
+from kerio_watch.severity import Severity
 from kerio_watch.store.base import Store
 from kerio_watch.values.profile import Profile
 
@@ -138,11 +139,20 @@ class ReportBuilder:
         return t
 
     def incidents(self) -> list[IncidentRow]:
-        """Incidents active in the period, the most severe first."""
+        """Incidents active in the period, and the high and critical ones opened before
+        it that are still open (quiet, they wait for a decision: a report of the last
+        days must not drop them), the most severe first."""
         found = self.store.incidents(
             since=self.period.since, until=self.period.until, limit=MAX_INCIDENTS
         )
-        rows = [IncidentRow.of(i) for i in found]
+        waiting = self.store.incidents(
+            status="open",
+            until=self.period.until,
+            min_severity=int(Severity.HIGH),
+            limit=MAX_INCIDENTS,
+        )
+        seen = {i.id for i in found}
+        rows = [IncidentRow.of(i) for i in [*found, *(i for i in waiting if i.id not in seen)]]
         order = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
         return sorted(rows, key=lambda r: (order.get(r.severity, 5), -r.score, -r.updated))
 

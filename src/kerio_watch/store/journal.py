@@ -10,8 +10,10 @@ describes has committed (not synced to disk: a power cut may lose its last lines
   numbers), ``upto`` the newest log time processed at that commit.
 - ``{"t": "mark", "upto": ...}``: how far processing got (every few minutes, and at the
   end of a run).
-- ``{"t": "ack", "key": ..., "opened": ..., "decision": ...}``: an administrator's
-  decision on an incident (found again in a rebuild by its account and opening time).
+- ``{"t": "ack", "key": ..., "opened": ..., "decision": ..., "updated": ...}``: an
+  administrator's decision on an incident (found again in a rebuild by its account and
+  opening time; ``updated``, the log time of its last signal then, tells a rebuilt
+  incident that took in later activity from the one that was decided).
 - ``{"t": "run", "role": ..., "paths": [...]}``: which logs a ``scan`` or ``follow`` read.
 - ``{"t": "rebuild"}``: ``db recover`` started a new database.
 
@@ -79,9 +81,11 @@ class Journal:
             self._marked = now
             self._append([{"t": "mark", "upto": upto}])
 
-    def ack(self, key: str, opened: int, decision: str) -> None:
-        """An acknowledgement that just committed."""
-        self._append([{"t": "ack", "key": key, "opened": opened, "decision": decision}])
+    def ack(self, key: str, opened: int, decision: str, updated: int) -> None:
+        """An acknowledgement that just committed (``updated``: the incident's last
+        signal)."""
+        record = {"t": "ack", "key": key, "opened": opened, "decision": decision}
+        self._append([{**record, "updated": updated}])
 
     def run(self, role: str, paths: list[str]) -> None:
         """A run over these log paths began."""

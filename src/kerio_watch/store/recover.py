@@ -128,6 +128,10 @@ class Salvage:
     """Fingerprints of alerts whose every delivery was still waiting."""
     decisions: dict[tuple[str, int], str] = field(default_factory=dict)
     """(incident key, opened) -> benign or resolved."""
+    decided_upto: dict[tuple[str, int], int] = field(default_factory=dict)
+    """(incident key, opened) -> the log time of the incident's last signal when it was
+    decided (or, from an older journal, how far processing had got): a rebuilt incident
+    with later signals took in activity that came after the decision."""
     upto: int | None = None
     """The newest log time (UTC) processed before the damage."""
     paths: list[str] = field(default_factory=list)
@@ -175,10 +179,12 @@ def _salvage_db(db: sqlite3.Connection, found: Salvage) -> None:
             states.setdefault(ids[str(aid)], set()).add(str(status))
     found.unsent = {fp for fp, seen in states.items() if seen <= UNSENT}
     incidents = {}
-    for iid, key, opened, status in _rows(db, "incidents", "id, key, opened, status", found):
+    columns = "id, key, opened, updated, status"
+    for iid, key, opened, updated, status in _rows(db, "incidents", columns, found):
         incidents[int(iid)] = (str(key), int(opened))
         if status in ("benign", "resolved"):
             found.decisions[(str(key), int(opened))] = str(status)
+            found.decided_upto[(str(key), int(opened))] = int(updated)
     for ts, _count in _rows(db, "watermarks", "ts, count", found):
         found.note_upto(int(ts))
     for (value,) in _rows(db, "meta", "value", found, where="key = 'follow.paths'"):
@@ -217,17 +223,27 @@ def _json_list(value: object) -> list[object]:
 
 
 def _salvage_journal(journal: Journal, found: Salvage) -> None:
+    upto: int | None = None  # how far processing had got at this point of the journal
     for record in journal.read():
         kind = record.get("t")
-        if kind == "alert" and isinstance(record.get("fp"), str):
-            found.alerts.add(record["fp"])
-            found.note_upto(_int(record.get("upto")))
-        elif kind == "mark":
-            found.note_upto(_int(record.get("upto")))
+        if kind in ("alert", "mark"):
+            if kind == "alert" and isinstance(record.get("fp"), str):
+                found.alerts.add(record["fp"])
+            ts = _int(record.get("upto"))
+            found.note_upto(ts)
+            upto = ts if ts is not None and (upto is None or ts > upto) else upto
         elif kind == "ack" and isinstance(record.get("key"), str):
             opened = _int(record.get("opened"))
             if opened is not None:
-                found.decisions[(record["key"], opened)] = str(record.get("decision"))
+                key = (record["key"], opened)
+                found.decisions[key] = str(record.get("decision"))
+                last = _int(record.get("updated"))
+                if last is None:
+                    last = found.decided_upto.get(key, upto)
+                if last is None:
+                    found.decided_upto.pop(key, None)
+                else:
+                    found.decided_upto[key] = last
         elif kind == "run" and isinstance(record.get("paths"), list):
             found.paths = [str(p) for p in record["paths"]]
 
