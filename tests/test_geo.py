@@ -16,10 +16,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from factories import ALICE, at, feed, login, office_history, pipeline, recv, rules
+from factories import ALICE, at, failed, feed, login, office_history, pipeline, recv, rules
 from kerio_watch.app.config import config_from_dict
 from kerio_watch.cli import main
 from kerio_watch.config import EnrichConfig
+from kerio_watch.detect.auth_rules import RULE_GUESSED, RULE_SENT
 from kerio_watch.detect.new_host import RULE, RULE_HOSTING
 from kerio_watch.enrich.geo import UNKNOWN, NetInfo, open_geo
 from kerio_watch.enrich.hosting import HostingList
@@ -246,6 +247,32 @@ class TestNewHostWithIdentity:
         p = pipeline("new_host", enrich=dict(mmdb), users={ALICE: {"bulk": True}})
         feed(p, office_history(ALICE, days=14))
         assert RULE_HOSTING not in rules(feed(p, [login(at(15, "11:00"), ALICE, "45.77.3.4")]))
+
+
+class TestGuessingOnTheOwnersNetwork:
+    """A guessing address on the owner's own provider network (auth, with identity)."""
+
+    def test_an_old_password_on_a_new_home_lease(self, mmdb: dict[str, str]) -> None:
+        """After a password change the home PC keeps the old one: 30 failures for this
+        account only, from a new lease of the home line's provider (another /24, another
+        /16: a DSL reconnect), then the new password and mail. The owner, not a guess."""
+        p = pipeline("auth", enrich=dict(mmdb))
+        feed(p, [login(at(d, "20:00"), ALICE, f"84.13{d % 4}.{d}.7") for d in range(1, 14)])
+        lease = "84.141.7.9"
+        feed(p, [failed(at(15, "18:00") + 300 * i, lease, ALICE) for i in range(30)])
+        signals = feed(p, [login(at(15, "21:00"), ALICE, lease), recv(at(15, "21:05"), host=lease)])
+        assert rules(signals) & {RULE_GUESSED, RULE_SENT} == set()
+
+    def test_the_same_guessing_on_another_provider_is_the_compromise(
+        self, mmdb: dict[str, str]
+    ) -> None:
+        """The same failures and login from a provider the account never uses."""
+        p = pipeline("auth", enrich=dict(mmdb))
+        feed(p, [login(at(d, "20:00"), ALICE, f"84.13{d % 4}.{d}.7") for d in range(1, 14)])
+        other = "91.65.7.9"
+        feed(p, [failed(at(15, "18:00") + 300 * i, other, ALICE) for i in range(30)])
+        signals = feed(p, [login(at(15, "21:00"), ALICE, other), recv(at(15, "21:05"), host=other)])
+        assert {RULE_GUESSED, RULE_SENT} <= rules(signals)
 
 
 HOSTILE_AS = '<img src=x onerror="alert(4)">Evil\x1b[31mHosting'

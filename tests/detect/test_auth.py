@@ -100,6 +100,61 @@ class TestCompromise:
         events.append(login(at(22, "10:01"), ALICE, BOT))
         assert [s for s in feed(p, events) if s.rule == RULE_GUESSED] == []
 
+    def test_the_owners_carrier_address_shared_with_a_sprayer(self) -> None:
+        """A sprayer on the phone carrier's CGNAT address never tried this account; the
+        owner's phone gets the same address from the pool it has used for weeks: its
+        login and mail are the owner's, not the guess that worked."""
+        p = pipeline("auth")
+        pool = [f"198.51.{i}.{i + 7}" for i in range(1, 6)]  # the carrier's /16, five /24s
+        feed(p, [login(at(d, "19:00"), ALICE, pool[d % 5]) for d in range(21)])
+        cgnat = "198.51.9.44"
+        others = [f"user{i}@example.com" for i in range(12)]
+        feed(p, [failed(at(22, "09:00") + 60 * i, cgnat, u) for i, u in enumerate(others)])
+        signals = feed(p, [login(at(22, "10:30"), ALICE, cgnat), recv(at(22, "10:40"), host=cgnat)])
+        assert rules(signals) & {RULE_GUESSED, RULE_SENT} == set()
+
+    def test_a_sprayer_that_tried_the_account_from_its_pool_still_counts(self) -> None:
+        """The same address, but it failed for this very account: the guess worked."""
+        p = pipeline("auth")
+        pool = [f"198.51.{i}.{i + 7}" for i in range(1, 6)]
+        feed(p, [login(at(d, "19:00"), ALICE, pool[d % 5]) for d in range(21)])
+        cgnat = "198.51.9.44"
+        tried = [ALICE, *(f"user{i}@example.com" for i in range(11))]
+        feed(p, [failed(at(22, "09:00") + 60 * i, cgnat, u) for i, u in enumerate(tried)])
+        signals = feed(p, [login(at(22, "10:30"), ALICE, cgnat)])
+        assert RULE_GUESSED in rules(signals)
+
+    def test_an_old_password_at_home_after_a_change(self) -> None:
+        """The home PC keeps trying the old password from the owner's own home line, for
+        this account only; then the new one works and it sends: the owner, not a guess."""
+        p = pipeline("auth")
+        home = "198.51.100.23"
+        feed(p, [login(at(d, "19:00"), ALICE, home) for d in range(21)])
+        feed(p, [failed(at(22, "18:00") + 300 * i, home, ALICE) for i in range(30)])
+        signals = feed(p, [login(at(22, "21:00"), ALICE, home), recv(at(22, "21:05"), host=home)])
+        assert rules(signals) & {RULE_GUESSED, RULE_SENT} == set()
+
+    def test_mail_from_the_office_after_a_guessed_login_is_not_the_guessers(self) -> None:
+        """After the login from the guessing address, the owner sends from the desk: the
+        login stays the compromise (medium), but the desk's mail is not its use."""
+        p = pipeline("auth")
+        feed(p, office_history(ALICE, days=21))
+        feed(p, [*_guessing(), login(at(22, "10:30"), ALICE, BOT, "IMAP")])
+        assert feed(p, [recv(at(22, "11:00"), host="192.168.1.10")]) == []
+        assert Severity.MEDIUM <= severity(p) < Severity.HIGH
+        assert rules(feed(p, [recv(at(22, "11:05"), host=BOT)])) == {RULE_SENT}
+
+    def test_a_sprayer_elsewhere_still_counts(self) -> None:
+        """A guessing address outside the account's places: the login is the compromise,
+        even when it never tried this account (credential stuffing)."""
+        p = pipeline("auth")
+        pool = [f"198.51.{i}.{i + 7}" for i in range(1, 6)]
+        feed(p, [login(at(d, "19:00"), ALICE, pool[d % 5]) for d in range(21)])
+        others = [f"user{i}@example.com" for i in range(12)]
+        feed(p, [failed(at(22, "09:00") + 60 * i, BOT, u) for i, u in enumerate(others)])
+        signals = feed(p, [login(at(22, "10:30"), ALICE, BOT), recv(at(22, "10:40"), host=BOT)])
+        assert {RULE_GUESSED, RULE_SENT} <= rules(signals)
+
     def test_guessing_state_survives_a_restart(self, tmp_path: Path) -> None:
         """Failures seen by one scan count for a login seen by the next."""
         store = SQLiteStore(tmp_path / "state.db")

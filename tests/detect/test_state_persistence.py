@@ -188,12 +188,13 @@ class TestPerAccountState:
         # Bob, at the office the day before, then from six outside networks within a day
         events.insert(0, login(at(21, "09:00"), BOB))
         events += [login(start + 120 * i, BOB, f"203.0.{i + 1}.9") for i in range(6)]
-        # a guessed login for carol, then mail from the office and the same login again
+        # a guessed login for carol, then mail from another outside address (only the
+        # remembered login links it to the guessing) and the same login again
         carol = "carol@example.com"
         bot = "192.0.2.66"
         events += [failed(start + 5 * i, bot, carol) for i in range(6)]
         events.append(login(start + 300, carol, bot))
-        events.append(recv(start + 1800, user=carol))
+        events.append(recv(start + 1800, user=carol, host="203.0.113.50"))
         events.append(login(start + 1900, carol, bot))
         split = start + 330
         whole, resumed, _, _ = split_run(tmp_path, ["auth"], events, split)

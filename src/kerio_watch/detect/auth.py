@@ -35,7 +35,7 @@ from kerio_watch.detect.auth_rules import (
 )
 from kerio_watch.detect.base import RuleDoc, Signal
 from kerio_watch.detect.context import Context
-from kerio_watch.detect.ipstate import DAY, IpState
+from kerio_watch.detect.ipstate import DAY, IpState, shared_with
 from kerio_watch.detect.state import SavedState
 from kerio_watch.detect.window import Recent, count
 from kerio_watch.enrich.messages import Submission
@@ -258,8 +258,9 @@ class AuthDetector(SavedState):
         return (state.signal(RULE_BLOCKED, ev.source, ev.ts, self.score_blocked, summary),)
 
     # -- the compromise -----------------------------------------------------------------
-    def _guessing(self, ip: str, ts: int) -> IpState | None:
-        """The address's state when it was guessing passwords within the last day."""
+    def _guessing(self, ip: str, ts: int, user: str) -> IpState | None:
+        """The address's state when it was guessing passwords within the last day, unless
+        ``user`` shares the address with the guesser (:func:`.ipstate.shared_with`)."""
         state = self.ips.get(ip)
         if state is None:
             return None
@@ -267,7 +268,7 @@ class AuthDetector(SavedState):
             state.failures_since(ts - DAY) >= self.guess_failures
             or (state.last_block and ts - state.last_block <= DAY)
             or (len(state.accounts) >= self.guess_accounts and ts - state.updated <= DAY)
-        ):
+        ) and not shared_with(state, user, self.ctx, ip, ts):
             return state
         return None
 
@@ -276,7 +277,7 @@ class AuthDetector(SavedState):
         if not self.ctx.networks.is_external(ip):
             return None
         out: list[Signal] = []
-        state = self._guessing(ip, ts) if self.ips else None
+        state = self._guessing(ip, ts, user) if self.ips else None
         if state is not None and not self.ctx.profile(user).is_accepted("hosts", ip):
             mine = state.accounts.get(user, 0)
             score = self.score_guessed_same if mine >= 3 else self.score_guessed
@@ -309,15 +310,15 @@ class AuthDetector(SavedState):
         return out or None
 
     def _sent(self, sub: Submission) -> Sequence[Signal] | None:
-        if not sub.new_message:
-            return None
+        if not sub.new_message or self.ctx.networks.is_trusted(sub.host):
+            return None  # mail from the office or the VPN is not the guesser's
         account, ts = sub.account, sub.ts
         guessed = self.guessed.get(account)
         if guessed is not None and ts - guessed[1] > DAY:
             del self.guessed[account]
             guessed = None
         if guessed is None and sub.host is not None and self.ips:
-            state = self._guessing(sub.host, ts)
+            state = self._guessing(sub.host, ts, account)
             if state is not None and self.ctx.networks.is_external(sub.host):
                 fails = state.failures_since(ts - DAY)
                 guessed = (

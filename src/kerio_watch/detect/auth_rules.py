@@ -58,17 +58,22 @@ RULES: tuple[RuleDoc, ...] = (
         RULE_GUESSED,
         "Login after password guessing",
         "A successful login for an account from an outside address that was failing "
-        "logins (5 failures within a day, several accounts, or an AntiHammering block).",
+        "logins (5 failures within a day, several accounts, or an AntiHammering block). "
+        "Not from a place of the account's own: an address in a /24 or a phone carrier's "
+        "range it regularly uses that never tried its password (a CGNAT address a "
+        "sprayer shares), or one of a network it regularly uses that tried only its "
+        "password (its own phone or PC with the old password after a change).",
         "This is the compromise itself: the guess worked. At least medium on its own.",
-        "A user who mistyped five times from a hotel and then got it right; the "
-        "address is then one the user also uses.",
+        "A user who mistyped five times from a hotel and then got it right; a sprayer "
+        "that tried this account among others from an address the owner shares.",
         side="access",
     ),
     RuleDoc(
         RULE_SENT,
         "Mail sent after a guessed login",
-        "An account sent mail within a day after a login from a guessing address, or "
-        "sent mail from such an address.",
+        "An account sent mail from outside the trusted networks within a day after a "
+        "login from a guessing address, or sent mail from such an address (mail from "
+        "the office or the VPN is the owner's).",
         "The stolen account is being used: high severity.",
         "As for the login rule.",
         side="decisive",

@@ -4,14 +4,20 @@ and the signals about the address alone."""
 from __future__ import annotations
 
 from collections import deque
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kerio_watch.detect.base import Signal
+from kerio_watch.enrich.network import provider_range
 from kerio_watch.textsafe import printable
+
+if TYPE_CHECKING:
+    from kerio_watch.detect.context import Context
 
 DAY = 86400
 MAX_FAILS = 512
 MAX_ACCOUNTS = 200
+USUAL_USES = 3
+"""Uses from which a network is one the account regularly uses (as in ``new_host``)."""
 
 
 class IpState:
@@ -91,3 +97,29 @@ class IpState:
         state.updated = int(data.get("updated", state.first))
         state.dirty = False
         return state
+
+
+def shared_with(state: IpState, user: str, ctx: Context, ip: str, ts: int) -> bool:
+    """Whether the guessing address ``ip`` is one the account shares with it, where the
+    account regularly is.
+
+    - It never tried this account's password, and lies in a /24 the account used
+      :data:`USUAL_USES` times or in its phone carrier's or home line's provider range
+      (:meth:`Profile.range_use`): a carrier's CGNAT address or a hotel's NAT carries
+      many customers at once, a sprayer among them.
+    - It tried only this account's password, from a network (AS) the account uses
+      regularly: the owner's phone or home PC keeps the old password after a change.
+
+    Either way the owner's login from there is not a guess that worked; a sprayer that
+    tried this account among others is, wherever it is."""
+    prof, network, as_key = ctx.profile(user), ctx.network_of(ip), ctx.net_info(ip).as_key
+    tried = state.accounts
+    if user in tried and len(tried) > 1:
+        return False
+    entry = prof.networks.get(network)
+    if entry is not None and entry[0] >= USUAL_USES:
+        return True
+    if user in tried and as_key:
+        used = prof.asns.get(as_key)
+        return used is not None and used[0] >= USUAL_USES
+    return prof.range_use(provider_range(network), ts, USUAL_USES)[0]

@@ -220,23 +220,12 @@ class NewHostDetector(SavedState):
         return self.score_send, f"new network {network}"
 
     def _rotation(self, prof: Profile, prefix: str | None, ts: int) -> tuple[bool, int]:
-        """Whether the account rotates through the provider range ``prefix`` (the /16 of
-        a /24): its phone carrier or dynamic line handed it :attr:`usual_uses` /24s of
-        it or more, first since before today, so a new /24 there is the same place; and
-        how often it used the range. One AS may hold both a carrier's mobile pool and
-        its home lines (where residential proxies live): the range tells them apart.
+        """Whether the account rotates through the provider range ``prefix`` (its phone
+        carrier or dynamic line), and how often it used the range
+        (:meth:`Profile.range_use`). One AS may hold both a carrier's mobile pool and its
+        home lines (where residential proxies live): the range tells them apart.
         """
-        if not prefix:
-            return False, 0
-        uses = distinct = 0
-        first = ts
-        for network, entry in prof.networks.items():
-            if network.startswith(prefix):
-                uses += entry[0]
-                distinct += 1
-                first = min(first, entry[1])
-        usual = self.usual_uses
-        return distinct >= usual and uses >= usual and ts - first >= DAY, uses
+        return prof.range_use(prefix, ts, self.usual_uses)
 
     def _by_owner(self, prof: Profile, info: NetInfo, shared: bool) -> tuple[int, str]:
         """A new /24 judged by its network's owner and country: one place per AS."""

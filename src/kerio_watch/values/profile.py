@@ -127,6 +127,22 @@ class Profile:
         """The account has used an address in this /24 before."""
         return network in self.networks
 
+    def range_use(self, prefix: str | None, ts: int, usual: int = 3) -> tuple[bool, int]:
+        """Whether the account rotates through the provider range ``prefix`` (the /16 of
+        a /24, see :func:`kerio_watch.enrich.network.provider_range`): its phone carrier
+        or dynamic line handed it ``usual`` /24s of it or more, first since before today,
+        so a new /24 there is the same place; and how often it used the range."""
+        if not prefix:
+            return False, 0
+        uses = distinct = 0
+        first = ts
+        for network, entry in self.networks.items():
+            if network.startswith(prefix):
+                uses += entry[0]
+                distinct += 1
+                first = min(first, entry[1])
+        return distinct >= usual and uses >= usual and ts - first >= 86400, uses
+
     def knows_address(self, address: str) -> bool:
         """A correspondent or an earlier recipient."""
         return address in self.correspondents or address in self.recipients
