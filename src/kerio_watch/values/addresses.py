@@ -75,7 +75,10 @@ class AddressBook:
         self.seen: dict[int, int] = {}
 
     def __contains__(self, address: object) -> bool:
-        return isinstance(address, str) and address_key(address) in self.seen
+        try:
+            return address_key(address) in self.seen  # type: ignore[arg-type]
+        except (AttributeError, TypeError):  # not text: never an address of the book
+            return False
 
     def __len__(self) -> int:
         return len(self.seen)
