@@ -111,6 +111,18 @@ def test_hosting_networks() -> None:
     for name in ("Stiftung Erneuerbare Freiheit", "F3 Netze e.V.", "EMERALD-ONION", "netcup GmbH"):
         assert hosting.matches(0, name), name
     assert not hosting.matches(0, "Vodafone GmbH") and not hosting.matches(0, "Torrent Telecom")
+    # hosters of every region, not only Europe's and America's clouds
+    for name in ("SAKURA Internet Inc.", "IDC Frontier Inc.", "HUAWEI CLOUDS", "RACKSPACE",
+                 "AS-26496-GO-DADDY-COM-LLC", "LIQUIDWEB", "Ikoula Net SAS",
+                 "TimeWeb Ltd."):  # fmt: skip
+        assert hosting.matches(0, name), name
+    assert hosting.matches(9370, "") and hosting.matches(4694, "")
+    # a site's home providers are not hosting networks, whatever the country
+    for name in ("COMCAST-7922", "ATT-INTERNET4", "CELLCO-PART", "T-MOBILE-AS21928", "Free SAS",
+                 "Orange", "Bouygues Telecom SA", "NTT Communications Corporation",
+                 "SoftBank Corp.", "KDDI CORPORATION", "NTT DOCOMO, INC.", "OPTAGE Inc.",
+                 "Liquid Telecommunications Ltd", "SAKURA KCS Corporation."):  # fmt: skip
+        assert not hosting.matches(0, name), name
 
 
 def test_geoip2fast_data_file() -> None:
