@@ -7,8 +7,8 @@ import random
 
 import pytest
 
+from kerio_watch.config import EnrichConfig
 from kerio_watch.enrich.geo import open_geo
-from kerio_watch.settings.config import EnrichConfig
 from kerio_watch.simulate import SimConfig, netplan
 from kerio_watch.simulate.countries import COUNTRIES, clock_shift, net_plan
 from kerio_watch.simulate.site import SiteBuilder
