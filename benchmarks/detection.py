@@ -24,7 +24,8 @@ smarthost, an administrator testing with swaks, a monitoring probe) at medium or
 Usage::
 
     python benchmarks/detection.py [--seeds 1 2 ... 10] [--sizes 40 300] [--days 28]
-                                   [--geo auto|off] [--forwarding] [--admin] [--lateral]
+                                   [--geo auto|off] [--country DE|US|FR|JP]
+                                   [--forwarding] [--admin] [--lateral]
                                    [--keep DIR] [--verbose]
 
 Exit status 1 when a target is missed. Run it with ``nice`` on a shared machine.
@@ -62,6 +63,7 @@ from kerio_watch.simulate import (
     SimConfig,
     simulate,
 )
+from kerio_watch.simulate.countries import COUNTRIES, net_plan
 from kerio_watch.store import open_store
 
 SEVERITIES = ("info", "low", "medium", "high", "critical")
@@ -226,13 +228,22 @@ def _outcome(
 
 
 def judge(
-    seed: int, users: int, days: int, workdir: Path, geo: str = "auto", extras: str = ""
+    seed: int,
+    users: int,
+    days: int,
+    workdir: Path,
+    geo: str = "auto",
+    extras: str = "",
+    country: str = "DE",
 ) -> SeedResult:
     """Simulate one site, scan it, compare with the truth (``extras``: ``forwarding``
-    ``admin`` and/or ``lateral``, the opt-in scenarios)."""
+    ``admin`` and/or ``lateral``, the opt-in scenarios; ``country``: the site's, in a
+    time zone of it)."""
     directory = workdir / f"u{users}-seed{seed}"
     site = SimConfig(
         seed=seed,
+        country=country,
+        timezone=net_plan(country).zone,
         users=users,
         days=days,
         forwarding="forwarding" in extras,
@@ -509,6 +520,13 @@ def main() -> int:
         help="also plant mail to the staff: internal phishing from a Tor exit's webmail "
         "session and an announcement to the whole staff from the office",
     )
+    parser.add_argument(
+        "--country",
+        choices=COUNTRIES,
+        default="DE",
+        help="the site's country (its people's home, mobile, hotel and cloud networks; "
+        "travel and attackers from elsewhere), in a time zone of it",
+    )
     parser.add_argument("--verbose", action="store_true", help="every outcome and false alarm")
     args = parser.parse_args()
 
@@ -519,7 +537,7 @@ def main() -> int:
         for users in args.sizes:
             for seed in args.seeds:
                 extras = " ".join(x for x in ("forwarding", "admin", "lateral") if getattr(args, x))
-                res = judge(seed, users, args.days, workdir, args.geo, extras)
+                res = judge(seed, users, args.days, workdir, args.geo, extras, args.country)
                 by_size[users].append(res)
                 print(
                     f"{users} accounts, seed {seed}: {res.lines:,} lines scanned in "
@@ -535,7 +553,10 @@ def main() -> int:
     ok_all = True
     for users, results in by_size.items():
         seeds = " ".join(str(r.seed) for r in results)
-        print(f"\n== {users} accounts, {args.days} days, geo {args.geo}, seeds {seeds}")
+        print(
+            f"\n== {users} accounts, {args.days} days, geo {args.geo}, country {args.country}, "
+            f"seeds {seeds}"
+        )
         ok_all &= print_kinds(results)
         ok_all &= print_benign(results)
         ok_all &= report_hosts([h for r in results for h in r.hosts])

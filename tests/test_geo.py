@@ -26,6 +26,7 @@ from kerio_watch.enrich.geo import UNKNOWN, NetInfo, open_geo
 from kerio_watch.enrich.hosting import HostingList
 from kerio_watch.errors import ConfigError
 from kerio_watch.simulate.netplan import ANONYMIZERS
+from kerio_watch.values.profile import Profile
 from logtools import recv_line
 
 mmdb_writer = pytest.importorskip("mmdb_writer")
@@ -111,6 +112,18 @@ def test_hosting_networks() -> None:
     for name in ("Stiftung Erneuerbare Freiheit", "F3 Netze e.V.", "EMERALD-ONION", "netcup GmbH"):
         assert hosting.matches(0, name), name
     assert not hosting.matches(0, "Vodafone GmbH") and not hosting.matches(0, "Torrent Telecom")
+    # hosters of every region, not only Europe's and America's clouds
+    for name in ("SAKURA Internet Inc.", "IDC Frontier Inc.", "HUAWEI CLOUDS", "RACKSPACE",
+                 "AS-26496-GO-DADDY-COM-LLC", "LIQUIDWEB", "Ikoula Net SAS",
+                 "TimeWeb Ltd."):  # fmt: skip
+        assert hosting.matches(0, name), name
+    assert hosting.matches(9370, "") and hosting.matches(4694, "")
+    # a site's home providers are not hosting networks, whatever the country
+    for name in ("COMCAST-7922", "ATT-INTERNET4", "CELLCO-PART", "T-MOBILE-AS21928", "Free SAS",
+                 "Orange", "Bouygues Telecom SA", "NTT Communications Corporation",
+                 "SoftBank Corp.", "KDDI CORPORATION", "NTT DOCOMO, INC.", "OPTAGE Inc.",
+                 "Liquid Telecommunications Ltd", "SAKURA KCS Corporation."):  # fmt: skip
+        assert not hosting.matches(0, name), name
 
 
 def test_geoip2fast_data_file() -> None:
@@ -242,6 +255,39 @@ class TestNewHostWithIdentity:
         # once a day per network owner, not per address
         again = feed(p, [login(at(15, "11:30"), ALICE, "45.77.9.9")])
         assert RULE_HOSTING not in rules(again)
+
+    def test_a_hosting_network_is_the_accounts_own_on_several_days_not_hits(
+        self, mmdb: dict[str, str]
+    ) -> None:
+        """An intruder's three reads on one day (learned while its incident is low) do
+        not make the hosting network one the account uses: days later its send from
+        there is still a hosting network. A VPN used on three days is the owner's."""
+        p = _with_geo(mmdb)
+        feed(p, [login(at(15, f"1{i}:00"), ALICE, f"45.77.{i}.4", "IMAP") for i in range(3)])
+        feed(p, [login(at(16, "14:00"), ALICE), login(at(17, "14:00"), ALICE)])  # the office
+        assert p.ctx.profile(ALICE).asns["AS20473"][0] == 3  # learned: three uses, one day
+        assert p.ctx.profile(ALICE).place_days("AS20473") == 1
+        later = feed(p, [recv(at(18, "21:00"), host="45.77.7.7")])
+        assert RULE_HOSTING in rules(later)
+        q = _with_geo(mmdb)
+        feed(q, [login(at(d, "19:00"), ALICE, f"45.77.{d}.4", "IMAP") for d in range(15, 19)])
+        assert q.ctx.profile(ALICE).place_days("AS20473") >= 3
+        assert RULE_HOSTING not in rules(feed(q, [recv(at(19, "21:00"), host="45.77.8.8")]))
+
+    def test_days_of_use_of_a_network_owner(self) -> None:
+        """Counted per UTC day; a profile saved before days were counted is read as the
+        most days its uses and span allow (an established network stays established)."""
+        day = 86400
+        prof = Profile("a@example.com")
+        for ts in (10 * day + 60, 10 * day + 120, 11 * day, 11 * day + 5, 14 * day):
+            prof.learn_place("AS1", "DE", ts)
+        assert prof.asns["AS1"] == [5, 10 * day + 60, 14 * day, 3] and prof.place_days("AS1") == 3
+        old = Profile.from_dict({"account": "b@example.com", "asns": {"AS2": [9, 0, 20 * day]}})
+        assert old.place_days("AS2") == 9 and old.place_days("AS3") == 0
+        burst = Profile.from_dict({"account": "c@example.com", "asns": {"AS2": [3, 0, 600]}})
+        assert burst.place_days("AS2") == 1
+        burst.learn_place("AS2", "", 3 * day)
+        assert burst.asns["AS2"] == [4, 0, 3 * day, 2]
 
     def test_bulk_senders_are_not_judged_for_hosting(self, mmdb: dict[str, str]) -> None:
         p = pipeline("new_host", enrich=dict(mmdb), users={ALICE: {"bulk": True}})

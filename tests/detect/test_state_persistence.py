@@ -35,6 +35,7 @@ from kerio_watch.detect.one_to_many import RULE as ONE_TO_MANY
 from kerio_watch.detect.queue_backlog import RULE as BACKLOG
 from kerio_watch.detect.unusual_service import RULE_SERVICE
 from kerio_watch.detect.volume import RULE as VOLUME
+from kerio_watch.enrich.messages import SessionTracker
 from kerio_watch.events import Event
 from kerio_watch.store.sqlite import SQLiteStore
 from kerio_watch.values.signal import Signal
@@ -326,6 +327,27 @@ class TestTrackers:
         assert of(NEW_HOST, whole)
         assert resumed == whole
         assert cold != whole
+
+    def test_a_webmail_send_is_the_webmail_sessions_not_the_outlook_connectors(
+        self, tmp_path: Path
+    ) -> None:
+        """An intruder's webmail session from outside and the owner's Outlook connector
+        (HTTP/KOFF) at the desk are live at once: the owner's later login does not take
+        over the intruder's webmail sends, across a restart too."""
+        events: list[Event] = office_history(ALICE, days=21)
+        events.append(login(at(22, "10:00"), source="203.0.113.7", protocol="HTTP/WebMail"))
+        events.append(login(at(22, "10:05"), source="192.168.1.10", protocol="HTTP/KOFF"))
+        events.append(inbound(at(22, "10:30"), "someone@partner.test"))
+        events.append(recv(at(22, "11:00"), host="0.0.0.0", service="Kerio Connect Client"))
+        whole, resumed, _, second = split_run(tmp_path, ["new_host"], events, at(22, "10:30"))
+        assert second.ctx.sessions.ip_for(ALICE, at(22, "11:00")) == "203.0.113.7"
+        assert of(NEW_HOST, whole) and resumed == whole
+        tracker = SessionTracker()  # without a webmail session, the connector's (as before)
+        tracker.login(login(at(22, "10:05"), source="192.168.1.10", protocol="HTTP/KOFF"))
+        assert tracker.ip_for(ALICE, at(22, "11:00")) == "192.168.1.10"
+        old = SessionTracker()  # a saved state of four columns is any HTTP session
+        old.restore([[ALICE, "198.51.100.9", at(22, "10:00"), None]])
+        assert old.ip_for(ALICE, at(22, "11:00")) == "198.51.100.9"
 
     def test_unreadable_state_is_ignored(self, tmp_path: Path) -> None:
         store = SQLiteStore(tmp_path / "state.db")

@@ -79,12 +79,14 @@ class NewHostDetector(SavedState):
             RULE_HOSTING,
             "Used from a hosting network",
             "An account sent mail or logged in from an address of a hosting, cloud or "
-            "data-centre network (by its AS, see [enrich]) that it does not regularly use.",
+            "data-centre network (by its AS, see [enrich]) that it does not regularly use "
+            "(on usual_network_uses days or more: an intruder's reads on one day do not "
+            "make it the account's own).",
             "People read their mail at home, in the office and on the phone; rented "
             "servers, cloud regions and VPN exits are where spam tools and phishing "
             "proxies run. A trip does not explain it.",
-            "A commercial VPN or a company proxy in a cloud: after a few uses it is the "
-            "account's own network; ack --benign or [enrich] hosting teaches it. Never "
+            "A commercial VPN or a company proxy in a cloud: once used on a few days it is "
+            "the account's own network; ack --benign or [enrich] hosting teaches it. Never "
             "for bulk senders.",
             side="access",
         ),
@@ -170,8 +172,7 @@ class NewHostDetector(SavedState):
         if not info.hosting or prof.bulk or prof.is_accepted("networks", info.as_key):
             return []
         user = self.ctx.user_config(account)
-        used = prof.asns.get(info.as_key)
-        if (user and user.bulk) or (used is not None and used[0] >= self.usual_uses):
+        if (user and user.bulk) or prof.place_days(info.as_key) >= self.usual_uses:
             return []
         if not self.recent.due((account, info.as_key), ts, self.score_hosting):
             return []

@@ -52,6 +52,20 @@ HOSTING_ASNS: frozenset[int] = frozenset(
         207459, 206728,  # Media Land
         61272,  # UAB Host Baltic
         13335,  # Cloudflare (WARP, Workers)
+        9370, 7684,  # SAKURA Internet (Japan)
+        4694,  # IDC Frontier (Japan)
+        27357, 19994,  # Rackspace
+        26496, 30083,  # GoDaddy
+        32244,  # Liquid Web
+        54290,  # Hostwinds
+        29802,  # Hivelocity
+        36351,  # SoftLayer (IBM Cloud)
+        26347,  # DreamHost
+        199524,  # G-Core Labs
+        21859,  # Zenlayer
+        21409,  # Ikoula (France)
+        9123,  # TimeWeb (Russia)
+        198610,  # Beget (Russia)
     }
 )  # fmt: skip
 
@@ -61,7 +75,11 @@ HOSTING_WORDS = re.compile(
     r"alibaba|aliyun|tencent|oracle|ionos|strato|hostinger|stark industries|flyservers|"
     r"aeza|frantech|buyvm|colocrossing|psychz|quadranet|clouvider|nforce|hostkey|selectel|"
     r"serverius|alexhost|media land|host baltic|cloudflare|hosting|datacenter|data center|"
-    r"data-center|server|servers|vps|colocation|cloud|netcup|flokinet|ponynet|proton66|"
+    r"data-center|server|servers|vps|colocation|clouds?|netcup|flokinet|ponynet|proton66|"
+    # Hosters of other regions, whose names say nothing of it:
+    r"sakura internet|idc frontier|xserver|kagoya|rackspace|go daddy|liquid ?web|hostwinds|"
+    r"hivelocity|softlayer|dreamhost|kamatera|upcloud|g core labs|zenlayer|ucloud|ikoula|"
+    r"timeweb|beget|nhn ?cloud|"
     # Operators of Tor exit relays (an anonymizing network is no place to read one's mail):
     r"stiftung erneuerbare freiheit|f3 netze|applied privacy|emerald[- ]onion|"
     r"digitala fri|zwiebelfreunde|calyx institute|quintex|tor exit)\b",

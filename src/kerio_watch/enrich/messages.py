@@ -44,6 +44,8 @@ WEBMAIL_PROTOCOLS = (
 )
 SESSION_TTL = 12 * 3600
 """A webmail login is assumed live this long after its last use."""
+WEBMAIL_PROTOCOL = "http/webmail"
+"""The audit.log protocol (lower case) of a webmail login."""
 
 
 @dataclass(slots=True)
@@ -184,37 +186,67 @@ class MessageTracker:
 
 
 class SessionTracker:
-    """The last webmail login of each account: (ip, ts, user agent)."""
+    """The last HTTP login of each account: (ip, ts, user agent); and apart, the last
+    webmail one (``HTTP/WebMail``).
+
+    A webmail send belongs to the webmail's session, not to the Outlook connector
+    (``HTTP/KOFF``) at the owner's desk: an intruder's webmail session from a Tor exit
+    and the owner's Outlook in the office are live at once, and the owner's later login
+    must not take over the intruder's sends. Without a live webmail session, the last
+    HTTP login of any kind is the session (what sends through it is not documented).
+    """
 
     def __init__(self) -> None:
         self.sessions: dict[str, tuple[str, int, str | None]] = {}
+        self.webmail: dict[str, tuple[str, int, str | None]] = {}
 
     def login(self, event: LoginSucceeded) -> None:
-        """Remember a webmail login."""
-        if event.protocol.startswith("HTTP"):
-            self.sessions[event.user] = (event.source, event.ts, event.user_agent)
+        """Remember an HTTP login."""
+        protocol = event.protocol
+        if protocol.startswith("HTTP"):
+            session = (event.source, event.ts, event.user_agent)
+            self.sessions[event.user] = session
+            if protocol.lower() == WEBMAIL_PROTOCOL:
+                self.webmail[event.user] = session
 
     def dump(self, now: int) -> list[list[Any]]:
-        """``[account, ip, ts, user agent]`` of the sessions still live at ``now``."""
-        return [
+        """``[account, ip, ts, user agent]`` of the sessions still live at ``now``, then
+        ``[account, ip, ts, user agent, "webmail"]`` of the live webmail ones."""
+        rows: list[list[Any]] = [
             [account, ip, ts, agent]
             for account, (ip, ts, agent) in self.sessions.items()
             if now - ts <= SESSION_TTL
         ]
+        rows += [
+            [account, ip, ts, agent, "webmail"]
+            for account, (ip, ts, agent) in self.webmail.items()
+            if now - ts <= SESSION_TTL
+        ]
+        return rows
 
     def restore(self, rows: list[list[Any]]) -> None:
-        """Add the sessions :meth:`dump` saved."""
-        for account, ip, ts, agent in rows:
-            self.sessions[str(account)] = (str(ip), int(ts), agent)
+        """Add the sessions :meth:`dump` saved (rows of four: any HTTP session)."""
+        for row in rows:
+            account, ip, ts, agent = row[:4]
+            table = self.webmail if row[4:] == ["webmail"] else self.sessions
+            table[str(account)] = (str(ip), int(ts), agent)
+
+    def clear(self) -> None:
+        """Forget every session."""
+        self.sessions.clear()
+        self.webmail.clear()
 
     def ip_for(self, account: str, ts: int) -> str | None:
-        """The webmail session IP in force for ``account`` at ``ts``, if any."""
-        session = self.sessions.get(account)
-        if session is None or ts - session[1] > SESSION_TTL or ts < session[1] - 60:
-            return None
-        # Each use keeps the session alive.
-        self.sessions[account] = (session[0], max(session[1], ts), session[2])
-        return session[0]
+        """The webmail session IP in force for ``account`` at ``ts``, if any: the live
+        webmail session's, else the live HTTP session's."""
+        for table in (self.webmail, self.sessions):
+            session = table.get(account)
+            if session is None or ts - session[1] > SESSION_TTL or ts < session[1] - 60:
+                continue
+            # Each use keeps the session alive.
+            table[account] = (session[0], max(session[1], ts), session[2])
+            return session[0]
+        return None
 
 
 def is_webmail_host(host: str | None) -> bool:

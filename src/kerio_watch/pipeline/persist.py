@@ -33,7 +33,7 @@ def load_context(store: Store, ctx: Context) -> int:
     except RESTORE_ERRORS as exc:
         minute = 0
         ctx.messages.messages.clear()
-        ctx.sessions.sessions.clear()
+        ctx.sessions.clear()
         restore_failed("pipeline", exc)
     return minute
 

@@ -5,6 +5,9 @@ Used by ``kerio-watch demo``, by tests and by benchmarks::
     from kerio_watch.simulate import SimConfig, simulate
     result = simulate(SimConfig(seed=7, users=20), Path("demo-logs"))
     result.scenarios  # ground truth, also written to demo-logs/truth.json
+
+``SimConfig(country="US", timezone="America/New_York")`` simulates a site in another
+country (DE by default; US, FR, JP): its people on that country's networks.
 """
 
 from kerio_watch.simulate.core import CONFIG_FILE, TRUTH_FILE, simulate

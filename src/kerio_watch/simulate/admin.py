@@ -19,7 +19,7 @@ from functools import partial
 from kerio_watch.simulate.clock import Day
 from kerio_watch.simulate.data import WEBMAIL_AGENTS
 from kerio_watch.simulate.draws import HOUR
-from kerio_watch.simulate.netplan import HOME_DE, HOSTING_ABROAD, address_in
+from kerio_watch.simulate.netplan import address_in
 from kerio_watch.simulate.plan import Plan, Planner
 from kerio_watch.simulate.sink import LogSink
 
@@ -38,7 +38,7 @@ def plan_admin(sc: Planner, days: list[Day], seed: int, config: LogSink) -> None
     """Plant the service provider's sessions and the takeover (``config``: config.log)."""
     rng = random.Random(seed * 7_000_003 + 29)
     site = sc.site
-    office = address_in(rng.choice(HOME_DE), rng)
+    office = address_in(rng.choice(site.nets.home), rng)
     work = [d for d in days if d.workday]
     visits = work[:: rng.choice((3, 4))]
     for day in visits:
@@ -50,7 +50,7 @@ def plan_admin(sc: Planner, days: list[Day], seed: int, config: LogSink) -> None
     sc.plans.append(Plan("remote_admin", _partner(sc), office, {"describe": describe}))
     late = [d for d in days[(2 * len(days) + 2) // 3 :] if d.workday] or days[-1:]
     day = rng.choice(late)
-    attacker = address_in(rng.choice(HOSTING_ABROAD), rng)
+    attacker = address_in(rng.choice(site.nets.hosting_abroad), rng)
     plan = Plan("admin_takeover", site.admin, attacker)
     sc.plans.append(plan)
     sc.hooks.setdefault(day.index, []).append(partial(_takeover, sc, config, plan, rng))

@@ -17,7 +17,6 @@ from __future__ import annotations
 import random
 
 from kerio_watch.simulate.clock import Day
-from kerio_watch.simulate.netplan import HOTEL_DE
 from kerio_watch.simulate.sink import LogSink
 from kerio_watch.simulate.site import Persona, Site
 
@@ -54,7 +53,7 @@ class Away:
                     self.back[p.address] = later[0].index
             elif roll < 0.17 and len(work) > 3:
                 i = rng.randrange(len(work) - 2)
-                block = self.site.ips.block(HOTEL_DE)
+                block = self.site.ips.block(self.site.nets.hotel)
                 p.travel = {d.index: block for d in work[i : i + rng.randrange(1, 4)]}
 
     # -- questions ----------------------------------------------------------------------

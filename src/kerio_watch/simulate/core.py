@@ -14,6 +14,7 @@ from pathlib import Path
 from kerio_watch.simulate.admin import plan_admin
 from kerio_watch.simulate.away import Away
 from kerio_watch.simulate.clock import Day, SiteClock
+from kerio_watch.simulate.countries import net_plan
 from kerio_watch.simulate.firewall import FirewallSim, plan_firewall
 from kerio_watch.simulate.forwards import plan_rules
 from kerio_watch.simulate.internet import Internet, NoiseLogs
@@ -77,7 +78,7 @@ def _simulate(config: SimConfig, directory: Path) -> SimResult:
     directory.mkdir(parents=True, exist_ok=True)
     rng = random.Random(config.seed)
     clock = SiteClock(config.timezone)
-    builder = SiteBuilder(rng, config.domain, config.users)
+    builder = SiteBuilder(rng, config.domain, config.users, net_plan(config.country))
     site = builder.build()
     firewall = plan_firewall(config, site, clock, (LAN_PREFIX, ADMIN_IP))  # may seat 2 at 1 PC
     text = Text(rng, site.hostname)

@@ -29,7 +29,7 @@ from kerio_watch.simulate.clock import Day
 from kerio_watch.simulate.data import ascii_name
 from kerio_watch.simulate.draws import HOUR
 from kerio_watch.simulate.mail import MailLog, Spec
-from kerio_watch.simulate.netplan import HOSTING_ABROAD
+from kerio_watch.simulate.netplan import Net
 from kerio_watch.simulate.plan import Plan, Planner
 from kerio_watch.simulate.site import Persona
 
@@ -54,8 +54,11 @@ class Rule:
 class Rules:
     """The filter rules of the site; :class:`MailLog` asks them after each inbound message."""
 
-    def __init__(self, rng: random.Random, with_user: bool, hostname: str) -> None:
+    def __init__(
+        self, rng: random.Random, with_user: bool, hostname: str, remotes: tuple[Net, ...]
+    ) -> None:
         self.rng = rng
+        self.remotes = remotes
         self.with_user = with_user
         self.hostname = hostname
         self.by_account: dict[str, list[Rule]] = {}
@@ -67,7 +70,7 @@ class Rules:
 
     def remote(self) -> str:
         """An address of an outside mail server."""
-        net = ipaddress.ip_network(self.rng.choice(HOSTING_ABROAD).cidr)
+        net = ipaddress.ip_network(self.rng.choice(self.remotes).cidr)
         return str(net[self.rng.randrange(2, min(net.num_addresses - 2, 250))])
 
     def after(self, mail: MailLog, spec: Spec) -> None:
@@ -116,7 +119,7 @@ def plan_rules(sc: Planner, days: list[Day], seed: int) -> Rules:
     """Plant the four kinds on accounts no other scenario uses (as many as there are
     free ones, the hijack first) and return the rules."""
     rng = random.Random(seed * 1_000_003 + 17)
-    rules = Rules(rng, seed % 2 == 0, sc.site.hostname)
+    rules = Rules(rng, seed % 2 == 0, sc.site.hostname, sc.site.nets.hosting_abroad)
     taken = {p.account for p in sc.plans}
     people = [p for p in sc.site.users if p.address not in taken]
     rng.shuffle(people)

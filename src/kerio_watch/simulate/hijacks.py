@@ -21,7 +21,6 @@ from kerio_watch.simulate.data import FREEMAIL
 from kerio_watch.simulate.draws import HOUR
 from kerio_watch.simulate.mail import NORMAL, Profile, burst_profile
 from kerio_watch.simulate.mailbox import quoted
-from kerio_watch.simulate.netplan import ABROAD, FARAWAY, HOME_DE, HOSTING_ABROAD, HOSTING_DE
 from kerio_watch.simulate.plan import Plan, Planner
 from kerio_watch.simulate.site import Peer, Persona
 from kerio_watch.simulate.users import WEBMAIL_HOST, WEBMAIL_SERVICE
@@ -61,7 +60,7 @@ def _smtp(
 
 def proxy_drip(sc: Planner, day: Day, v: Persona, plan: Plan) -> None:
     rng = sc.rng
-    homes = [n for n in HOME_DE if n.cidr != v.home_net]
+    homes = [n for n in sc.site.nets.home if n.cidr != v.home_net]
     t = day.at(rng.uniform(9.5, 13.0) * HOUR)
     ip = plan.source_ip or ""
     lure = sc.text.pick(sc.text.phish)
@@ -75,7 +74,7 @@ def proxy_drip(sc: Planner, day: Day, v: Persona, plan: Plan) -> None:
         _smtp(sc, t, v, ip, rcpts, lure, "proxy_drip", style="generic")
     plan.notes["describe"] = (
         "Hijack: {a} sent {n} phishing messages to {recipients} strangers ({span}) over "
-        "SMTP, each from a new address of another German home-internet provider "
+        f"SMTP, each from a new address of another {sc.site.nets.adjective} home-internet provider "
         "(residential proxies, first {ip}), a few minutes apart."
     )
 
@@ -126,7 +125,7 @@ def aitm_session(sc: Planner, day: Day, v: Persona, plan: Plan) -> None:
             NORMAL, "aitm_session",
         )  # fmt: skip
         sent.append((t, mid, one))
-    replay = sc.site.ips.in_net(rng.choice(HOSTING_DE).cidr)
+    replay = sc.site.ips.in_net(rng.choice(sc.site.nets.hosting).cidr)
     a = v.address
     for when, mid, one in sent[-20:]:
         t += rng.randrange(1, 4)
@@ -167,7 +166,8 @@ def stuffing_spam(sc: Planner, day: Day, v: Persona, plan: Plan) -> None:
 
 def botnet_spam(sc: Planner, day: Day, v: Persona, plan: Plan) -> None:
     rng, text = sc.rng, sc.text
-    nets = (*FARAWAY, *ABROAD, *HOSTING_ABROAD)
+    plan_nets = sc.site.nets
+    nets = (*plan_nets.faraway, *plan_nets.abroad, *plan_nets.hosting_abroad)
     t0 = day.at(rng.uniform(1.0, 18.0) * HOUR)
     bots = [plan.source_ip or ""] + [
         sc.site.ips.in_net(rng.choice(nets).cidr) for _ in range(rng.randrange(40, 81))

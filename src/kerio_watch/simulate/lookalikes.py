@@ -18,10 +18,10 @@
 from __future__ import annotations
 
 from kerio_watch.simulate.clock import Day
+from kerio_watch.simulate.countries import clock_shift
 from kerio_watch.simulate.data import FREEMAIL, PARTNER_KINDS, PARTNER_STEMS, PARTNER_TLDS
 from kerio_watch.simulate.draws import HOUR
 from kerio_watch.simulate.mail import NORMAL
-from kerio_watch.simulate.netplan import ABROAD
 from kerio_watch.simulate.plan import Plan, Planner
 from kerio_watch.simulate.site import ERP_IP, Peer, Persona, make_person
 from kerio_watch.simulate.users import channel, phone_channel
@@ -171,6 +171,7 @@ def erp_month_end(sc: Planner, day: Day, v: Persona, plan: Plan) -> None:
 
 def abroad_blocks(sc: Planner) -> tuple[str, int]:
     """Two /24s of one foreign provider (hotel, venue) and the hours its clock differs."""
-    net = sc.rng.choice(ABROAD)
+    nets = sc.site.nets
+    net = sc.rng.choice(nets.abroad)
     blocks = " ".join(sc.site.ips.block((net,)) for _ in range(2))
-    return blocks, (6 if net.country == "US" else 1 if net.country == "GB" else 0)
+    return blocks, clock_shift(nets, net)

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from kerio_watch.simulate.countries import COUNTRIES
+
 #: Every scenario kind the simulator can plant, hijacks first.
 HIJACK_KINDS: tuple[str, ...] = (
     "night_burst",
@@ -88,6 +90,7 @@ class SimConfig:
     forwarding: bool = False  # plant filter rules: forwards and auto-replies (Service: Sieve)
     admin: bool = False  # plant remote administration and an administrator takeover
     lateral: bool = False  # plant internal phishing and an announcement to the staff
+    country: str = "DE"  # the site's country: its people's home, mobile and hotel networks
 
     @property
     def firewall_format(self) -> str | None:
@@ -107,6 +110,8 @@ class SimConfig:
             raise ValueError(f"max_mail_lines must not be negative, got {self.max_mail_lines}")
         if "@" in self.domain or "." not in self.domain:
             raise ValueError(f"domain must be a bare domain name, got {self.domain!r}")
+        if self.country not in COUNTRIES:
+            raise ValueError(f"country must be one of {COUNTRIES}, got {self.country!r}")
         if self.firewall not in (None, "auto", *FIREWALL_FORMATS):
             raise ValueError(f"firewall must be one of {FIREWALL_FORMATS}, got {self.firewall!r}")
 

@@ -13,6 +13,7 @@ from dataclasses import replace
 from functools import partial
 
 from kerio_watch.simulate.clock import Day
+from kerio_watch.simulate.countries import NetPlan
 from kerio_watch.simulate.draws import HOUR
 from kerio_watch.simulate.hijacks import (
     aitm_session,
@@ -31,15 +32,7 @@ from kerio_watch.simulate.lookalikes import (
     new_phone,
     send_as,
 )
-from kerio_watch.simulate.netplan import (
-    ABROAD,
-    FARAWAY,
-    HOME_DE,
-    HOSTING_ABROAD,
-    HOSTING_DE,
-    MOBILE_DE,
-    Net,
-)
+from kerio_watch.simulate.netplan import Net
 from kerio_watch.simulate.plan import Plan, Planner
 from kerio_watch.simulate.site import ERP_IP, Peer, Persona
 
@@ -70,17 +63,20 @@ class Victims:
         return None
 
 
-#: kind, which accounts suit it, where its address comes from (None: the person's own).
-ORDER: tuple[tuple[str, Callable[[Persona], bool], tuple[Net, ...] | None], ...] = (
-    ("proxy_drip", lambda p: not p.webmail, HOME_DE),
+Where = Callable[[NetPlan], tuple[Net, ...]] | None
+
+#: kind, which accounts suit it, where its address comes from (of the site's country's
+#: networks; None: the person's own).
+ORDER: tuple[tuple[str, Callable[[Persona], bool], Where], ...] = (
+    ("proxy_drip", lambda p: not p.webmail, lambda n: n.home),
     ("mass_mailing", lambda p: not p.webmail, None),
-    ("reply_chain", bool, HOSTING_ABROAD),
-    ("catch_up", lambda p: p.vpn_ip is None, HOME_DE),
-    ("aitm_session", lambda p: p.webmail, HOSTING_DE),
-    ("new_phone", lambda p: p.carrier is None, MOBILE_DE),
-    ("stuffing_spam", bool, (*FARAWAY, *ABROAD)),
+    ("reply_chain", bool, lambda n: n.hosting_abroad),
+    ("catch_up", lambda p: p.vpn_ip is None, lambda n: n.home),
+    ("aitm_session", lambda p: p.webmail, lambda n: n.hosting),
+    ("new_phone", lambda p: p.carrier is None, lambda n: n.mobile),
+    ("stuffing_spam", bool, lambda n: (*n.faraway, *n.abroad)),
     ("conference", lambda p: not p.webmail, None),
-    ("botnet_spam", bool, FARAWAY),
+    ("botnet_spam", bool, lambda n: n.faraway),
     ("assistant_alias", lambda p: not p.webmail, None),
 )
 HOOKS: dict[str, Hook] = {
@@ -101,7 +97,8 @@ def plan_more(sc: Planner, days: list[Day], work: list[Day], fresh: Fresh) -> No
     """Plant the newer scenarios on the working days ``work`` of the last third."""
     rng = sc.rng
     ips = sc.site.ips
-    for kind, suits, nets in ORDER:
+    for kind, suits, where in ORDER:
+        nets = where(sc.site.nets) if where else None
         victim = fresh(suits)
         if victim is None:
             continue

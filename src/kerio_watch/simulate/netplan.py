@@ -2,7 +2,8 @@
 
 Every outside address a simulated person or attacker uses is drawn from a prefix of a
 real network of the right kind (a German DSL or cable provider for a home line, a mobile
-carrier for a phone, a cloud or hosting provider for a rented server...), so that an
+carrier for a phone, a cloud or hosting provider for a rented server...; these are the
+German site's, :mod:`.countries` has the other countries' and chooses), so that an
 offline country and AS data file resolves it as it would resolve a real site's logs,
 and the benchmark exercises the real enrichment. The note after each prefix is what the
 GeoLite2-derived data of ``geoip2fast`` (June 2024) says about it; a test checks that.

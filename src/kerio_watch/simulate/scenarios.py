@@ -25,7 +25,6 @@ from kerio_watch.simulate.mail import NORMAL, MailLog, burst_profile
 from kerio_watch.simulate.mailbox import quoted
 from kerio_watch.simulate.model import ALL_HIJACK_KINDS, Scenario
 from kerio_watch.simulate.more import Victims, plan_more
-from kerio_watch.simulate.netplan import FARAWAY, HOME_DE, HOSTING_ABROAD, HOTEL_DE
 from kerio_watch.simulate.plan import Hook, Plan
 from kerio_watch.simulate.services import Services
 from kerio_watch.simulate.sink import LogSink
@@ -76,8 +75,10 @@ class Scenarios:
         victims = Victims(self.site.users, rng)
         take = victims.take
 
+        nets = self.site.nets
+
         def far() -> str:
-            return rng.choice((*HOSTING_ABROAD, *FARAWAY)).cidr
+            return rng.choice((*nets.hosting_abroad, *nets.faraway)).cidr
 
         takeover = take(lambda p: not p.webmail)
         takeover.client, takeover.reader = "outlook", "IMAP"
@@ -99,7 +100,7 @@ class Scenarios:
         i = rng.randrange(max(1, len(work) - 1))
         slow_days = work[i : i + 2]
         self.slow_days = slow_days
-        slow_ip = ips.in_net(rng.choice(HOME_DE).cidr)
+        slow_ip = ips.in_net(rng.choice(nets.home).cidr)
         self._hook(slow_days[0], slow, "low_and_slow", slow_ip, self._low_and_slow)
 
         self._plan_lookalikes(work, traveller, late)
@@ -116,7 +117,7 @@ class Scenarios:
         """The traveller's three hotel days and the late worker's three evenings."""
         rng = self.rng
         i = rng.randrange(max(1, len(work) - 2))
-        hotel = self.site.ips.block(HOTEL_DE)
+        hotel = self.site.ips.block(self.site.nets.hotel)
         traveller.travel = {d.index: hotel for d in work[i : i + 3]}
         traveller.travel_tag = "traveller"
         self.plans.append(Plan("traveller", traveller.address, f"{hotel}0/24"))

@@ -6,6 +6,7 @@ import json
 import random
 from dataclasses import dataclass, field
 
+from kerio_watch.simulate.countries import NetPlan, net_plan
 from kerio_watch.simulate.data import (
     ALIAS_LOCALS,
     FIRST_NAMES,
@@ -18,7 +19,6 @@ from kerio_watch.simulate.data import (
     ascii_name,
 )
 from kerio_watch.simulate.ips import IpRegistry
-from kerio_watch.simulate.netplan import HOME_DE, MOBILE_DE
 
 LOCALHOST = "127.0.0.1"
 LAN_PREFIX = "192.168.10."
@@ -143,6 +143,8 @@ class Site:
     desks: dict[str, list[str]] = field(default_factory=dict)
     """LAN address -> other accounts used there (a team mailbox at each member's PC)."""
     holidays: frozenset[int] = frozenset()  # day indexes the office is closed
+    nets: NetPlan = field(default_factory=net_plan)
+    """The networks of the site's country and abroad."""
 
     @property
     def local_domains(self) -> tuple[str, str]:
@@ -204,8 +206,11 @@ def second_domain_of(domain: str) -> str:
 class SiteBuilder:
     """Builds a :class:`Site` from a seeded random generator."""
 
-    def __init__(self, rng: random.Random, domain: str, users: int) -> None:
+    def __init__(
+        self, rng: random.Random, domain: str, users: int, nets: NetPlan | None = None
+    ) -> None:
         self.rng = rng
+        self.nets = nets or net_plan()
         self.domain = domain
         self.second = second_domain_of(domain)
         self.n_users = users
@@ -267,6 +272,7 @@ class SiteBuilder:
             groups=groups,
             partners=self.partners,
             declared_aliases=declared,
+            nets=self.nets,
         )
 
     def _persona(self, index: int, taken: set[str]) -> Persona:
@@ -307,9 +313,9 @@ class SiteBuilder:
             persona.vpn_ip = f"{VPN_PREFIX}{10 + index % 240}"
             persona.home_days = frozenset(rng.sample(range(5), rng.choice((1, 1, 2))))
         if rng.random() < 0.45:
-            persona.carrier = rng.choice(MOBILE_DE).cidr
+            persona.carrier = rng.choice(self.nets.mobile).cidr
         if not persona.vpn_ip or rng.random() < 0.3:
-            persona.home_net = rng.choice(HOME_DE).cidr
+            persona.home_net = rng.choice(self.nets.home).cidr
         if rng.random() < 0.2:
             persona.evening_prob = 0.25
         if rng.random() < 0.1:

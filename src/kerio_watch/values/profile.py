@@ -16,6 +16,7 @@ from typing import Any
 
 from kerio_watch.values.addresses import MAX_ADDRESSES, Book, book_from_saved, new_book
 from kerio_watch.values.hourly import WEEKS, HourlyVolume
+from kerio_watch.values.tables import bump, bump_day, days_of, trim
 
 __all__ = ["WEEKS", "HourlyVolume", "Profile"]
 
@@ -29,22 +30,6 @@ IP_DAYS = 14
 
 DECAY = 0.95
 """Daily decay of the recent-recipient counters (half-life about two weeks)."""
-
-
-def _bump(table: dict[str, list[int]], key: str, ts: int, n: int = 1) -> None:
-    entry = table.get(key)
-    if entry is None:
-        table[key] = [n, ts, ts]
-    else:
-        entry[0] += n
-        entry[2] = ts
-
-
-def _trim(table: dict[str, int], limit: int) -> None:
-    if len(table) > limit:
-        keep = sorted(table.items(), key=lambda kv: kv[1], reverse=True)[: limit * 3 // 4]
-        table.clear()
-        table.update(keep)
 
 
 @dataclass(slots=True)
@@ -95,7 +80,8 @@ class Profile:
     accepted: dict[str, list[Any]] = field(default_factory=dict)
     """Facts an administrator marked benign (``ack --benign``): never alert on them."""
     asns: dict[str, list[int]] = field(default_factory=dict)
-    """Networks' owners it used from outside (``AS3320``, or ``AS:<name>``)."""
+    """Networks' owners it used from outside (``AS3320``, or ``AS:<name>``), with the
+    number of distinct days of use as a fourth value (:meth:`place_days`)."""
     countries: dict[str, list[int]] = field(default_factory=dict)
     """Countries it used from outside (ISO codes)."""
     clients: dict[str, list[int]] = field(default_factory=dict)
@@ -142,6 +128,12 @@ class Profile:
                 distinct += 1
                 first = min(first, entry[1])
         return distinct >= usual and uses >= usual and ts - first >= 86400, uses
+
+    def place_days(self, as_key: str) -> int:
+        """On how many distinct days (UTC) the account used this network owner from
+        outside: a place of its own recurs over days, an intruder's burst does not."""
+        entry = self.asns.get(as_key)
+        return days_of(entry) if entry is not None else 0
 
     def knows_address(self, address: str) -> bool:
         """A correspondent or an earlier recipient."""
@@ -202,16 +194,16 @@ class Profile:
 
     def learn_host(self, host: str, network: str, ts: int) -> None:
         """A sending host."""
-        _bump(self.hosts, host, ts)
-        _bump(self.networks, network, ts)
+        bump(self.hosts, host, ts)
+        bump(self.networks, network, ts)
 
     def learn_login(self, ip: str, network: str, protocol: str, agent: str | None, ts: int) -> None:
         """A successful login."""
-        _bump(self.login_ips, ip, ts)
-        _bump(self.networks, network, ts)
-        _bump(self.services, protocol, ts)
+        bump(self.login_ips, ip, ts)
+        bump(self.networks, network, ts)
+        bump(self.services, protocol, ts)
         if agent:
-            _bump(self.user_agents, agent[:200], ts)
+            bump(self.user_agents, agent[:200], ts)
 
     def learn_send(
         self,
@@ -238,9 +230,9 @@ class Profile:
             self.how[how] += 1
             self.hod[how % 24] += 1
             self.dow[how // 24] += 1
-            _bump(self.services, service, ts)
+            bump(self.services, service, ts)
             if sender:
-                _bump(self.froms, sender, ts)
+                bump(self.froms, sender, ts)
         known, correspondents, domains = self.recipients, self.correspondents, self.rcpt_domains
         new = new_outside = 0
         outside: list[str] = []
@@ -257,7 +249,7 @@ class Profile:
         self.recipient_total += len(recipients)
         self.new_recipient_total += new
         if len(domains) > MAX_DOMAINS:
-            _trim(domains, MAX_DOMAINS)
+            trim(domains, MAX_DOMAINS)
         return new_outside, outside
 
     def learn_novelty(self, outside: int, new: int, day: int) -> None:
@@ -274,17 +266,17 @@ class Profile:
     def learn_place(self, as_key: str, country: str, ts: int) -> None:
         """An outside address of this AS and country was used (empty: unknown)."""
         if as_key:
-            _bump(self.asns, as_key, ts)
+            bump_day(self.asns, as_key, ts)
         if country:
-            _bump(self.countries, country, ts)
+            bump(self.countries, country, ts)
 
     def learn_client(self, client: str, ts: int) -> None:
         """A message was sent with this kind of mail program."""
-        _bump(self.clients, client, ts)
+        bump(self.clients, client, ts)
 
     def learn_mail_service(self, service: str, ts: int) -> None:
         """The ``Service:`` of a sent message."""
-        _bump(self.mail_services, service, ts)
+        bump(self.mail_services, service, ts)
 
     def learn_ip_day(self, count: int) -> None:
         """Distinct outside login addresses of one finished day."""
