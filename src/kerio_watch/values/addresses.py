@@ -76,7 +76,7 @@ class AddressBook:
 
     def __contains__(self, address: object) -> bool:
         try:
-            return address_key(address) in self.seen  # type: ignore[arg-type]
+            return address_key(address) in self.seen
         except (AttributeError, TypeError):  # not text: never an address of the book
             return False
 
