@@ -127,7 +127,7 @@ class TestServeCommand:
             result = CliRunner().invoke(
                 main, ["serve", "--db", str(scanned_site.db), "--port", str(port)]
             )
-        assert result.exit_code == ExitStatus.INPUT_ERROR == 5, result.output
+        assert result.exit_code == 5 == int(ExitStatus.INPUT_ERROR), result.output
         assert f"cannot listen on 127.0.0.1:{port}: Address already in use" in result.stderr
         assert "choose another port with --port or [web] port" in result.stderr
 
