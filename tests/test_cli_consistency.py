@@ -311,6 +311,24 @@ class TestPeriods:
         assert result.exit_code == ExitStatus.USAGE
         assert "at most two of --since, --until and --days" in result.stderr
 
+    @pytest.mark.parametrize(
+        ("args", "days"),
+        [
+            (["--since", "2026-03-29", "--days", "1"], 1),  # a day of 23 hours
+            (["--since", "2026-03-28T12:00", "--until", "2026-03-29T12:00"], 1),
+            (["--since", "2026-03-29T00:00", "--until", "2026-03-29T06:00"], 0.25),
+        ],
+    )
+    def test_days_are_counted_on_the_server_clock(
+        self, demo_site: Path, args: list[str], days: float
+    ) -> None:
+        """The period's length in days is on the server's clock across the change to
+        summer time: a calendar day is 1, whatever its hours."""
+        db = str(demo_site / "state.db")
+        result = run("report", "--db", db, "-f", "json", *args)
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout)["period"]["days"] == days
+
     def test_the_default_week_starts_at_midnight_across_dst(self, demo_site: Path) -> None:
         """The demo's last week spans the change to summer time: it starts Monday 00:00,
         not Sunday 23:00."""
@@ -318,6 +336,7 @@ class TestPeriods:
         period = json.loads(run("report", "--db", db, "-f", "json").stdout)["period"]
         assert period["since"] == "2026-03-23T00:00:00+01:00"
         assert period["until"] == "2026-03-30T00:00:00+02:00"
+        assert period["days"] == 7  # whole local days (it said 6.958)
         text = run("report", "--db", db).stdout
         assert "Mon 2026-03-23 00:00 - Mon 2026-03-30 00:00" in text
 

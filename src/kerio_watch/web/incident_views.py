@@ -26,7 +26,7 @@ from kerio_watch.report.account_charts import heatmap, volume_chart
 from kerio_watch.report.build import DAY
 from kerio_watch.report.charts import traffic_chart
 from kerio_watch.report.model import IncidentRow, Period
-from kerio_watch.report.periods import combine, newest_until
+from kerio_watch.report.periods import combine, days_before, newest_until
 from kerio_watch.report.servertime import ServerTime
 from kerio_watch.report.timeline import AccountView, account_view
 from kerio_watch.web.context import deps, networks, period_report, server_time, store
@@ -151,7 +151,7 @@ def incident(incident_id: int) -> str:
     charts: dict[str, Markup] = {}
     if inc.user:
         end = inc.updated - inc.updated % 3600 + 3600
-        view = account_view(s, deps().config, st, inc.user, Period(end - 7 * DAY, end))
+        view = account_view(s, deps().config, st, inc.user, days_before(end, 7, st))
         charts = account_charts(view, st)
     start = inc.first_signal or inc.opened
     context: dict[str, Any] = {
