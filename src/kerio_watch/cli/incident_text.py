@@ -25,7 +25,7 @@ from kerio_watch.respond.views import RELEASABLE, print_actions
 from kerio_watch.store.sqlite.responses import ActionRecord
 from kerio_watch.textsafe import printable
 from kerio_watch.values.decision import Decision
-from kerio_watch.values.incident import Incident
+from kerio_watch.values.incident import Incident, signal_count
 
 EVIDENCE = 12
 DAY = 86400
@@ -89,9 +89,10 @@ def render_incident(
     _heading(console, "Why")
     for s in inc.reasons():
         count = inc.counts.get(s.rule, 1)
+        tally = f", {signal_count(count)}" if count > 1 else ""
         console.print(
-            Text(f"  - {printable(s.summary)}" + (f" (x{count})" if count > 1 else ""))
-            + Text(f"  [{s.rule} +{s.score}]", style="dim")
+            Text(f"  - {printable(s.summary)}")
+            + Text(f"  [{s.rule} +{s.score}{tally}]", style="dim")
         )
     _heading(console, f"Evidence ({len(inc.evidence)} log lines)")
     for line in inc.evidence[:EVIDENCE]:

@@ -82,10 +82,7 @@ class IncidentRow:
             inc.summary(),
             list(inc.source_ips),
             [s.rule for s in inc.reasons()],
-            [
-                s.summary + (f" (x{inc.counts[s.rule]})" if inc.counts.get(s.rule, 1) > 1 else "")
-                for s in inc.reasons()
-            ],
+            [inc.counted(s) for s in inc.reasons()],
             inc.quiet_since,
         )
 
