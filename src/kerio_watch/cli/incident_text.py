@@ -17,6 +17,7 @@ from kerio_watch.cli.hints import invocation
 from kerio_watch.config import Config
 from kerio_watch.enrich.network import Networks
 from kerio_watch.incidents import playbook
+from kerio_watch.incidents.changes import from_facts
 from kerio_watch.incidents.lifecycle import status_text
 from kerio_watch.incidents.playbook import Step
 from kerio_watch.incidents.teach import describe
@@ -31,12 +32,14 @@ EVIDENCE = 12
 DAY = 86400
 
 
-def incident_steps(inc: Incident, config: Config) -> list[Step]:
-    """What to do now (high and critical incidents), with the site's own networks."""
+def incident_steps(inc: Incident, config: Config, st: ServerTime) -> list[Step]:
+    """What to do now (high and critical incidents), with the site's own networks and
+    what an administrator session from outside changed."""
     if not playbook.applies(inc.severity):
         return []
     networks = Networks(config.site.trusted_networks)
-    return playbook.steps(inc.user, inc.suspect_ips(), networks.is_trusted)
+    changes = from_facts(inc.facts, st.fmt)
+    return playbook.steps(inc.user, inc.suspect_ips(), networks.is_trusted, changes)
 
 
 def _heading(console: Console, title: str) -> None:

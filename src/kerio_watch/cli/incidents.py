@@ -194,7 +194,7 @@ def show(
         contained = incident_actions(store, incident_id)
     finally:
         store.close()
-    todo = incident_steps(inc, config)
+    todo = incident_steps(inc, config, st)
     with open_output(output) as out:
         if output_format == "json":
             data = incident_detail(inc, st.iso, decisions, todo)

@@ -21,6 +21,7 @@ from markupsafe import Markup
 
 from kerio_watch.incidents import lifecycle
 from kerio_watch.incidents.ack import preview
+from kerio_watch.incidents.changes import from_facts
 from kerio_watch.incidents.playbook import applies, steps
 from kerio_watch.report.account_charts import heatmap, volume_chart
 from kerio_watch.report.build import DAY
@@ -164,7 +165,9 @@ def incident(incident_id: int) -> str:
         "nearby": [e for e in view.entries if start - DAY <= e.ts <= inc.updated + 3600]
         if view
         else [],
-        "todo": steps(inc.user, inc.suspect_ips(), networks().is_trusted)
+        "todo": steps(
+            inc.user, inc.suspect_ips(), networks().is_trusted, from_facts(inc.facts, st.fmt)
+        )
         if applies(inc.severity)
         else [],
         "decisions": s.decisions(incident_id),
