@@ -1,5 +1,9 @@
-"""A consistent command line (issue 12, findings 5, 6 and 7).
+"""A consistent command line (issue 12, findings 5, 6 and 7; the admin-workflow review).
 
+- Every command that takes ``--db`` takes ``-c/--config`` too, spelled the same, and
+  reads it: a configuration that cannot be used is reported (``ack`` had no ``-c``).
+- An incident is named by its number; an account's address where a number belongs
+  says how to find the account's incident numbers.
 - ``-f/--format`` names a format and ``-o/--output`` a file, on every command that
   prints (``parse -o`` took a format, ``report -o`` a file; ``follow`` had ``--log-format``);
   the old spellings still work, hidden, with a warning.
@@ -102,6 +106,119 @@ class TestOptionNames:
         assert found is not None and found.default == ALERT_FROM.label == "medium"
 
 
+def every_command(
+    cmd: click.Command = main, path: tuple[str, ...] = ()
+) -> Iterator[tuple[tuple[str, ...], click.Command]]:
+    """Each command and group below ``main``, with its path."""
+    if path:
+        yield path, cmd
+    if isinstance(cmd, click.Group):
+        for name in cmd.list_commands(click.Context(cmd)):
+            found = cmd.get_command(click.Context(cmd), name)
+            assert found is not None
+            yield from every_command(found, (*path, name))
+
+
+WITH_DB = [" ".join(p) for p, c in every_command() if option(c, "--db") is not None]
+WITH_CONFIG = [" ".join(p) for p, c in every_command() if option(c, "--config") is not None]
+READS_CONFIG = {
+    "scan": ["LOGS"],
+    "follow": ["LOGS"],
+    "status": [],
+    "incidents": [],
+    "incidents show": ["1"],
+    "ack": ["1", "--resolve"],
+    "user": ["alice@example.com"],
+    "report": [],
+    "serve": ["--port", "0"],
+    "contain": ["1"],
+    "release": ["1"],
+    "actions": [],
+    "db check": [],
+    "db recover": ["--force", "LOGS"],
+    "parse": ["LOGS"],
+    "test-sink": ["email"],
+    "config check": [],
+}
+"""Every command with ``--config``, and the arguments it needs to get that far."""
+
+
+class TestConfigAndDatabase:
+    def test_the_commands_are_found(self) -> None:
+        """The walk sees the commands (a walk that found none would pass vacuously)."""
+        assert {"ack", "incidents show", "db check", "scan", "serve"} <= set(WITH_DB)
+
+    @pytest.mark.parametrize("name", WITH_DB)
+    def test_every_command_with_a_database_takes_the_configuration(self, name: str) -> None:
+        """``--db`` and ``-c/--config`` go together, spelled the same everywhere."""
+        cmd = command(name.split())
+        db, config = option(cmd, "--db"), option(cmd, "--config")
+        assert db is not None and db.opts == ["--db"] and db.name == "db_path"
+        assert config is not None, f"{name} takes --db but not -c/--config"
+        assert sorted(config.opts) == ["--config", "-c"] and config.name == "config_path"
+        assert isinstance(config.type, click.Path) and isinstance(db.type, click.Path)
+
+    def test_every_command_with_a_configuration_is_tried(self) -> None:
+        """A new command with ``--config`` joins :data:`READS_CONFIG`."""
+        assert set(WITH_CONFIG) == set(READS_CONFIG)
+
+    @pytest.mark.parametrize("name", sorted(READS_CONFIG))
+    def test_the_configuration_is_read(self, name: str, site: Site, tmp_path: Path) -> None:
+        """``-c`` naming no file is reported as a configuration error (3), before
+        anything else happens; ``status`` still shows the database, and warns."""
+        missing = tmp_path / "missing.toml"
+        args = [str(site.logs) if a == "LOGS" else a for a in READS_CONFIG[name]]
+        db = ["--db", str(site.db)] if name in WITH_DB else []
+        before = site.db.stat().st_mtime_ns
+        result = run(*name.split(), *args, *db, "-c", str(missing))
+        assert f"{missing}: no such file" in result.stderr, (name, result.output)
+        if name == "status":
+            assert result.exit_code == 0 and "warning" in result.stderr
+        else:
+            assert result.exit_code == ExitStatus.CONFIG_ERROR, (name, result.output)
+        assert site.db.stat().st_mtime_ns == before
+
+    def test_ack_takes_the_configuration(self, site: Site) -> None:
+        """``ack -c FILE`` decides, like every other command given the same options."""
+        result = run("ack", "1", "--resolve", "--db", str(site.db), "-c", str(site.config))
+        assert result.exit_code == 0, result.output
+        assert "incident 1 (" in result.stdout and "marked resolved" in result.stdout
+
+
+class TestIncidentNumbers:
+    @pytest.mark.parametrize(
+        "args", [["ack", "--resolve"], ["incidents", "show"], ["contain"], ["release"]]
+    )
+    def test_an_account_where_a_number_belongs(self, args: list[str], site: Site) -> None:
+        """One line says that incidents go by number and how to list the account's."""
+        result = run(*args, "Alice@example.com", "--db", str(site.db))
+        assert result.exit_code == ExitStatus.USAGE
+        assert "not a valid integer" not in result.stderr
+        error = [x for x in result.stderr.splitlines() if x.startswith("Error:")]
+        assert len(error) == 1
+        assert "incidents are chosen by number" in error[0]
+        assert "incidents --account Alice@example.com --status open" in error[0]
+
+    def test_the_hint_works(self, site: Site) -> None:
+        """``incidents --account`` (any case) lists exactly that account's incidents."""
+        result = run(
+            "incidents", "--account", "Alice@example.com", "--status", "open",
+            "--db", str(site.db), "-f", "jsonl",
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+        rows = [json.loads(x) for x in result.stdout.splitlines()]
+        assert rows and {r["key"] for r in rows} == {"alice@example.com"}
+        assert {r["status"] for r in rows} == {"open"}
+        everyone = run("incidents", "--db", str(site.db), "-f", "jsonl").stdout.splitlines()
+        assert len(everyone) > len(rows)
+
+    def test_something_else_where_a_number_belongs(self, site: Site) -> None:
+        """Not an address: it is not a number, and ``incidents`` lists the numbers."""
+        result = run("ack", "seven", "--resolve", "--db", str(site.db))
+        assert result.exit_code == ExitStatus.USAGE
+        assert "'seven' is not an incident number" in result.stderr
+
+
 class TestOldSpellings:
     def test_parse_output_format_still_works_and_warns(self, scanned_site: Site) -> None:
         """``parse --output jsonl`` (the old spelling) prints JSON lines, with a warning."""
@@ -194,6 +311,24 @@ class TestPeriods:
         assert result.exit_code == ExitStatus.USAGE
         assert "at most two of --since, --until and --days" in result.stderr
 
+    @pytest.mark.parametrize(
+        ("args", "days"),
+        [
+            (["--since", "2026-03-29", "--days", "1"], 1),  # a day of 23 hours
+            (["--since", "2026-03-28T12:00", "--until", "2026-03-29T12:00"], 1),
+            (["--since", "2026-03-29T00:00", "--until", "2026-03-29T06:00"], 0.25),
+        ],
+    )
+    def test_days_are_counted_on_the_server_clock(
+        self, demo_site: Path, args: list[str], days: float
+    ) -> None:
+        """The period's length in days is on the server's clock across the change to
+        summer time: a calendar day is 1, whatever its hours."""
+        db = str(demo_site / "state.db")
+        result = run("report", "--db", db, "-f", "json", *args)
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout)["period"]["days"] == days
+
     def test_the_default_week_starts_at_midnight_across_dst(self, demo_site: Path) -> None:
         """The demo's last week spans the change to summer time: it starts Monday 00:00,
         not Sunday 23:00."""
@@ -201,6 +336,7 @@ class TestPeriods:
         period = json.loads(run("report", "--db", db, "-f", "json").stdout)["period"]
         assert period["since"] == "2026-03-23T00:00:00+01:00"
         assert period["until"] == "2026-03-30T00:00:00+02:00"
+        assert period["days"] == 7  # whole local days (it said 6.958)
         text = run("report", "--db", db).stdout
         assert "Mon 2026-03-23 00:00 - Mon 2026-03-30 00:00" in text
 

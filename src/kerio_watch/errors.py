@@ -31,6 +31,13 @@ class OutputError(KerioWatchError):
     exit_status = ExitStatus.INPUT_ERROR
 
 
+class ListenError(KerioWatchError):
+    """The dashboard cannot listen on its address: the port is in use, below 1024
+    without the right to it, or the address is not this machine's."""
+
+    exit_status = ExitStatus.INPUT_ERROR
+
+
 class ConfigError(KerioWatchError):
     """The configuration is invalid; ``problems`` lists every problem found."""
 

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from kerio_watch.app.config import load_config
 from kerio_watch.store import open_store
+from kerio_watch.web.app import create_app
 from kerio_watch.web.security import hash_password
 from kerio_watch.web.settings import WebSettings
 from sitelogs import Site
+
+from .conftest import MAIL_SERVER
 
 TOKEN = "test-token-" + "x" * 24
 PAGES = (
@@ -326,3 +332,25 @@ class TestSearchAndReport:
         assert client.get("/incidents/999").status_code == 404
         assert client.get("/accounts/nobody@example.com").status_code == 404
         assert client.get("/accounts/alice@example.com?days=x").status_code == 400
+
+
+class TestAcrossDaylightSaving:
+    def test_an_account_page_covers_whole_local_days(
+        self, demo_site: Path, demo_copy: Path
+    ) -> None:
+        """The demo's last week spans the change to summer time: an account page over N
+        days starts at the same time of day as it ends (it started an hour earlier)."""
+        config = load_config(demo_site / "kerio-watch.toml")
+        app = create_app(WebSettings(), demo_copy, config, MAIL_SERVER, TOKEN)
+        app.testing = True
+        c = app.test_client()
+        assert c.get(f"/login?token={TOKEN}").status_code == 302
+        account = "agnieszka.schulte@example.com"  # active on the last day, in summer time
+        for days in (7, 14):
+            page = c.get(f"/accounts/{account}?days={days}").data.decode()
+            found = re.search(
+                r"(\d{4}-\d\d-\d\d) (\d\d:\d\d) – (\d{4}-\d\d-\d\d) (\d\d:\d\d)", page
+            )
+            assert found is not None, page[:2000]
+            start, end = found.groups()[1], found.groups()[3]
+            assert start == end, found.group(0)

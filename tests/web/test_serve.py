@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import socket
 import subprocess
 import sys
 import time
@@ -18,6 +20,8 @@ from click.testing import CliRunner
 from kerio_watch.app.config import config_from_dict
 from kerio_watch.cli import main
 from kerio_watch.errors import ConfigError
+from kerio_watch.exitcodes import ExitStatus
+from kerio_watch.web import server as server_module
 from kerio_watch.web.security import password_ok
 from kerio_watch.web.settings import WebSettings, is_loopback, web_settings
 from sitelogs import Site
@@ -112,6 +116,43 @@ class TestServeCommand:
         result = CliRunner().invoke(main, ["serve", "--db", str(tmp_path / "none.db")])
         assert result.exit_code == 5
         assert "no such database" in result.stderr
+
+    def test_port_in_use(self, scanned_site: Site) -> None:
+        """A port another program listens on: a service that cannot be used (5, as the
+        README's table says), not wrong usage (it was 2), with what to do."""
+        with socket.socket() as busy:
+            busy.bind(("127.0.0.1", 0))
+            busy.listen()
+            port = busy.getsockname()[1]
+            result = CliRunner().invoke(
+                main, ["serve", "--db", str(scanned_site.db), "--port", str(port)]
+            )
+        assert result.exit_code == 5 == int(ExitStatus.INPUT_ERROR), result.output
+        assert f"cannot listen on 127.0.0.1:{port}: Address already in use" in result.stderr
+        assert "choose another port with --port or [web] port" in result.stderr
+
+    @pytest.mark.parametrize(
+        ("code", "hint"),
+        [
+            (errno.EACCES, "ports below 1024 need privileges"),
+            (errno.EADDRNOTAVAIL, "not one of this machine's"),
+        ],
+    )
+    def test_other_bind_errors(
+        self, scanned_site: Site, monkeypatch: pytest.MonkeyPatch, code: int, hint: str
+    ) -> None:
+        """A low port without the right to it (the tests may run as root, where port 80
+        binds: the refusal is the kernel's, so it is stood in for), an address not this
+        machine's: 5 as well, each with its fix."""
+
+        def refuse(_app: object, _host: str, _port: int) -> None:
+            raise OSError(code, os.strerror(code))
+
+        monkeypatch.setattr(server_module, "make_server", refuse)
+        result = CliRunner().invoke(main, ["serve", "--db", str(scanned_site.db), "--port", "80"])
+        assert result.exit_code == ExitStatus.INPUT_ERROR, result.output
+        assert f"cannot listen on 127.0.0.1:80: {os.strerror(code)}" in result.stderr
+        assert hint in result.stderr
 
     def test_hash_password(self) -> None:
         """--hash-password prints a [web] line whose hash checks the password."""

@@ -10,6 +10,7 @@ from rich.markup import escape
 from rich.text import Text
 
 from kerio_watch.incidents import playbook
+from kerio_watch.incidents.changes import alert_changes
 from kerio_watch.incidents.lifecycle import REACTIVATED
 from kerio_watch.severity import Severity
 from kerio_watch.sources.files import MAX_LINE
@@ -111,7 +112,8 @@ def render_alerts(console: Console, alerts: Sequence[Alert], evidence: int = 3) 
         if playbook.applies(last.severity):
             console.print(Text("  What to do now:", style="bold"))
             addresses = [a.source_ip for a in group if a.source_ip]
-            for i, step in enumerate(playbook.steps(last.user, addresses), 1):
+            changes = alert_changes(last)
+            for i, step in enumerate(playbook.steps(last.user, addresses, None, changes), 1):
                 console.print(Text(f"    {i}. {step.line()}"))
         if len(group) > 1:
             console.print(Text(f"  escalation: {_history(group)}", style="dim"))

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from kerio_watch.alerts.timing import local_time
 from kerio_watch.incidents import playbook
+from kerio_watch.incidents.changes import alert_changes
 from kerio_watch.severity import Severity
 from kerio_watch.textsafe import header_safe, printable
 from kerio_watch.values.alert import Alert
@@ -116,7 +117,8 @@ def next_steps(alert: Alert) -> list[str]:
             "prints the firewall rule)."
         ]
     elif playbook.applies(alert.severity):
-        first = [step.line() for step in playbook.steps(alert.user, addresses)]
+        changes = alert_changes(alert)
+        first = [step.line() for step in playbook.steps(alert.user, addresses, None, changes)]
     elif alert.user:
         first = [
             f"If {printable(alert.user)} did not do this, treat the account as hijacked: "

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import click
 
-from kerio_watch.cli.common import open_existing
+from kerio_watch.cli.common import load, open_existing
 from kerio_watch.cli.hints import invocation
-from kerio_watch.cli.options import db_option
+from kerio_watch.cli.options import config_option, db_option, incident_argument
 from kerio_watch.detect.direct_smtp import KEY_PREFIX as MACHINE_KEY
 from kerio_watch.errors import UsageError
 from kerio_watch.incidents.ack import (
@@ -135,7 +135,8 @@ def _report(result: AckResult) -> None:
 
 @click.command()
 @db_option
-@click.argument("incident_id", type=int)
+@config_option
+@incident_argument()
 @click.option(
     "--benign",
     is_flag=True,
@@ -158,6 +159,7 @@ def _report(result: AckResult) -> None:
 @click.option("--override-critical", is_flag=True, help="Allow --benign on a critical incident.")
 def ack(
     db_path: Path | None,
+    config_path: Path | None,
     incident_id: int,
     benign: bool,
     resolve: bool,
@@ -170,8 +172,13 @@ def ack(
 ) -> None:
     """Decide about an incident: benign (teaches the baseline), resolved, or undo the
     latest decision. Every decision is kept with when, who, why and notes.
+
+    INCIDENT_ID is the incident's number (`kerio-watch incidents --account ADDRESS`
+    lists an account's). The configuration (-c) is read and checked as by every
+    command; a decision depends on the database alone.
     """
     decision = _which(benign, resolve, undo_)
+    load(config_path)
     if override_critical and decision != "benign":
         raise UsageError("--override-critical goes with --benign only")
     note = Note(why, notes, by or login_name())

@@ -42,15 +42,18 @@ def db() -> None:
 
 @db.command("check")
 @db_option
+@config_option
 @output_option("text", "json", help="text for people, json for monitoring.")
-def check_command(db_path: Path | None, output_format: str) -> None:
+def check_command(db_path: Path | None, config_path: Path | None, output_format: str) -> None:
     """Check the state database: SQLite's integrity check and kerio-watch's own consistency.
 
     Exit status 0 when it is sound, 7 when it is damaged (then see `kerio-watch db
     recover`) or written by a newer kerio-watch, 5 when there is no database at that
     path. Only reads: safe while
-    `kerio-watch follow` runs.
+    `kerio-watch follow` runs. The configuration (-c) is read and checked as by every
+    command (3 when it is invalid); the verdict is the database's alone.
     """
+    load(config_path)
     result = check(existing_db(db_path))  # a mistyped --db is not a damaged database
     if output_format == "json":
         click.echo(json.dumps(_check_json(result), indent=2))
@@ -107,6 +110,7 @@ def recover_command(
     PATHS are the logs to read again (default: those the last scan or follow read, from
     the journal or the damaged file). Stop `kerio-watch follow` first.
     """
+    load(config_path)  # an invalid configuration fails now, before anything is moved
     path = db_path or default_db_path()
     with WriterLock(path, "db recover"):
         result = check(path)

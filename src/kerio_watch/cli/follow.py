@@ -167,11 +167,12 @@ def status(
 
     Works whether `kerio-watch follow` is running or not (it only reads the database).
     """
+    config = _config(config_path)
     path = db_path or default_db_path()
     store = open_store(path, readonly=True)
     try:
-        report = status_report(store, path, config_path)
-        st = ServerTime.for_store(_config(config_path), store)
+        report = status_report(store, path, config)
+        st = ServerTime.for_store(config or Config(), store)
     finally:
         store.close()
     with open_output(output) as out:
@@ -182,15 +183,15 @@ def status(
             print_status(make_console(out), report)
 
 
-def status_report(store: Store, db_path: Path, config_path: Path | None) -> dict[str, Any]:
-    """Everything ``status`` shows, as plain data."""
+def status_report(store: Store, db_path: Path, config: Config | None) -> dict[str, Any]:
+    """Everything ``status`` shows, as plain data (``config`` None: it cannot be loaded)."""
     meta = {
         key: store.get_meta(META_PREFIX + key)
         for key in ("heartbeat", "checkpoint_at", "last_event", "pid", "paths", "stats")
     }
     running, pid = follower_running(db_path)
     held, writer_pid, role = lock_holder(db_path)
-    st = ServerTime.for_store(_config(config_path), store)
+    st = ServerTime.for_store(config or Config(), store)
     heartbeat = _on_server_clock(meta["heartbeat"], st)
     age = None
     if heartbeat:
@@ -222,7 +223,7 @@ def status_report(store: Store, db_path: Path, config_path: Path | None) -> dict
         "open_incidents": {
             s.label: by_severity.get(s.label, 0) for s in sorted(Severity, reverse=True)
         },
-        "sinks": _sink_health(store, config_path),
+        "sinks": _sink_health(store, config),
         "kerio_api": api_status(store),
         "engine": native.describe(),
         "last_engine": store.get_meta("engine"),
@@ -236,12 +237,15 @@ def _implausible(store: Store) -> list[dict[str, Any]]:
     return [s for s in samples if isinstance(s, dict)] if isinstance(samples, list) else []
 
 
-def _config(config_path: Path | None) -> Config:
-    """The configuration, or the defaults when it cannot be loaded (status still works)."""
+def _config(config_path: Path | None) -> Config | None:
+    """The configuration, or None when it cannot be loaded: ``status`` still shows the
+    database (on the default settings), with a warning that names the problem."""
     try:
         return load(config_path)
-    except ConfigError:
-        return load(None)
+    except ConfigError as exc:
+        for line in str(exc).splitlines():
+            click.echo(f"kerio-watch: warning: {line} (shown on the defaults)", err=True)
+        return None
 
 
 def _on_server_clock(text: str | None, st: ServerTime) -> str | None:
@@ -296,11 +300,7 @@ def _file_status(cp: FileCheckpoint) -> dict[str, Any]:
     return entry
 
 
-def _sink_health(store: Store, config_path: Path | None) -> list[dict[str, object]]:
-    try:
-        config = load(config_path)
-    except ConfigError:
-        config = None
+def _sink_health(store: Store, config: Config | None) -> list[dict[str, object]]:
     if config is not None and config.sinks:
         return Router(config, store).health()
     out: list[dict[str, object]] = []

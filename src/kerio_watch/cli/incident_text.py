@@ -17,6 +17,7 @@ from kerio_watch.cli.hints import invocation
 from kerio_watch.config import Config
 from kerio_watch.enrich.network import Networks
 from kerio_watch.incidents import playbook
+from kerio_watch.incidents.changes import from_facts
 from kerio_watch.incidents.lifecycle import status_text
 from kerio_watch.incidents.playbook import Step
 from kerio_watch.incidents.teach import describe
@@ -25,18 +26,20 @@ from kerio_watch.respond.views import RELEASABLE, print_actions
 from kerio_watch.store.sqlite.responses import ActionRecord
 from kerio_watch.textsafe import printable
 from kerio_watch.values.decision import Decision
-from kerio_watch.values.incident import Incident
+from kerio_watch.values.incident import Incident, signal_count
 
 EVIDENCE = 12
 DAY = 86400
 
 
-def incident_steps(inc: Incident, config: Config) -> list[Step]:
-    """What to do now (high and critical incidents), with the site's own networks."""
+def incident_steps(inc: Incident, config: Config, st: ServerTime) -> list[Step]:
+    """What to do now (high and critical incidents), with the site's own networks and
+    what an administrator session from outside changed."""
     if not playbook.applies(inc.severity):
         return []
     networks = Networks(config.site.trusted_networks)
-    return playbook.steps(inc.user, inc.suspect_ips(), networks.is_trusted)
+    changes = from_facts(inc.facts, st.fmt)
+    return playbook.steps(inc.user, inc.suspect_ips(), networks.is_trusted, changes)
 
 
 def _heading(console: Console, title: str) -> None:
@@ -89,9 +92,10 @@ def render_incident(
     _heading(console, "Why")
     for s in inc.reasons():
         count = inc.counts.get(s.rule, 1)
+        tally = f", {signal_count(count)}" if count > 1 else ""
         console.print(
-            Text(f"  - {printable(s.summary)}" + (f" (x{count})" if count > 1 else ""))
-            + Text(f"  [{s.rule} +{s.score}]", style="dim")
+            Text(f"  - {printable(s.summary)}")
+            + Text(f"  [{s.rule} +{s.score}{tally}]", style="dim")
         )
     _heading(console, f"Evidence ({len(inc.evidence)} log lines)")
     for line in inc.evidence[:EVIDENCE]:

@@ -12,7 +12,13 @@ from rich.text import Text
 from kerio_watch.alerts.console import SEVERITY_STYLES
 from kerio_watch.cli.common import load
 from kerio_watch.cli.incident_text import incident_steps, render_incident
-from kerio_watch.cli.options import config_option, db_option, min_severity_option, output_option
+from kerio_watch.cli.options import (
+    config_option,
+    db_option,
+    incident_argument,
+    min_severity_option,
+    output_option,
+)
 from kerio_watch.cli.output import make_console, open_output, output_file_option
 from kerio_watch.incidents.ack import find
 from kerio_watch.incidents.export import incident_detail, incident_record
@@ -36,6 +42,11 @@ from kerio_watch.values.incident import Incident
     show_default=True,
     help="Which incidents.",
 )
+@click.option(
+    "--account",
+    metavar="ADDRESS",
+    help="Only this account's incidents (their numbers are what `ack` takes).",
+)
 @min_severity_option("info", "Only incidents at or above this severity.")
 @output_option("text", "jsonl", help="A table for people or JSON lines for tools.")
 @output_file_option()
@@ -52,6 +63,7 @@ def incidents(
     db_path: Path | None,
     config_path: Path | None,
     status: str,
+    account: str | None,
     min_severity: str,
     output_format: str,
     output: Path | None,
@@ -74,9 +86,12 @@ def incidents(
     store = open_store(db_path, readonly=True)
     try:
         st = ServerTime.for_store(config, store)
-        rows, waiting, total = listed(
-            store, None if status == "all" else status, int(Severity.parse(min_severity)), limit
+        query = IncidentQuery(
+            status=None if status == "all" else status,
+            min_severity=int(Severity.parse(min_severity)),
+            key=account.strip().lower() if account else None,
         )
+        rows, waiting, total = listed(store, query, limit)
         contained = containment_states(store)
     finally:
         store.close()
@@ -127,31 +142,32 @@ def _print_table(
         )
 
 
-def listed(
-    store: Store, status: str | None, min_severity: int, limit: int
-) -> tuple[list[Incident], int, int]:
+def listed(store: Store, query: IncidentQuery, limit: int) -> tuple[list[Incident], int, int]:
     """(the incidents to list, how many of them wait for a decision, how many match).
 
     The open high and critical ones come first, worst and then newest first, so that
     neither a flood of newer low incidents nor the limit can push one out of sight;
     then the others, newest first.
     """
-    total = store.count_incidents(IncidentQuery(status=status, min_severity=min_severity))
+    status, min_severity, key = query.status, query.min_severity, query.key
+    total = store.count_incidents(query)
     cap = limit or total
     waiting: list[Incident] = []
     if status in (None, "open"):
         high = max(min_severity, int(Severity.HIGH))
-        waiting = store.incidents(status="open", min_severity=high, limit=total)
+        waiting = store.incidents(status="open", key=key, min_severity=high, limit=total)
         waiting.sort(key=lambda inc: (inc.severity, inc.updated, inc.id), reverse=True)
         waiting = waiting[:cap]
     pinned = {inc.id for inc in waiting}
-    rest = store.incidents(status=status, min_severity=min_severity, limit=cap + len(pinned))
+    rest = store.incidents(
+        status=status, key=key, min_severity=min_severity, limit=cap + len(pinned)
+    )
     rows = (waiting + [inc for inc in rest if inc.id not in pinned])[:cap]
     return rows, len(waiting), total
 
 
 @incidents.command("show")
-@click.argument("incident_id", type=int)
+@incident_argument()
 @db_option
 @config_option
 @output_option("text", "json", help="text for people, json for tools.")
@@ -178,7 +194,7 @@ def show(
         contained = incident_actions(store, incident_id)
     finally:
         store.close()
-    todo = incident_steps(inc, config)
+    todo = incident_steps(inc, config, st)
     with open_output(output) as out:
         if output_format == "json":
             data = incident_detail(inc, st.iso, decisions, todo)

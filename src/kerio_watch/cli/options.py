@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from kerio_watch.cli.hints import invocation
 from kerio_watch.severity import SEVERITY_NAMES
+from kerio_watch.textsafe import printable
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -32,6 +35,42 @@ def db_option(f: F) -> F:
         type=click.Path(path_type=Path, dir_okay=False),
         help="State database (default: $KERIO_WATCH_DB, else ~/.local/share/kerio-watch/state.db).",
     )(f)
+
+
+if TYPE_CHECKING:
+    _NumberType = click.ParamType[int, Any]
+else:  # click before 8.2 (allowed by the requirements) has no generic ParamType
+    _NumberType = click.ParamType
+
+
+class IncidentNumber(_NumberType):
+    """An incident's number; an account's address (or anything else) is refused with
+    how to find the account's incident numbers."""
+
+    name = "integer"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        """The number, or a one-line hint."""
+        if isinstance(value, int):
+            return value
+        try:
+            return int(str(value).strip())
+        except ValueError:
+            pass
+        shown = printable(str(value))[:200]
+        hint = f"{shown!r} is not an incident number (`{invocation()} incidents` lists them)"
+        if "@" in str(value):
+            hint = (
+                f"{shown!r} is an account: incidents are chosen by number; "
+                f"`{invocation()} incidents --account {shlex.quote(shown)} --status open` "
+                "lists its open incidents with their numbers"
+            )
+        raise click.BadParameter(hint, ctx, param)
+
+
+def incident_argument(required: bool = True) -> Callable[[F], F]:
+    """The ``INCIDENT_ID`` argument (a number, see :class:`IncidentNumber`)."""
+    return click.argument("incident_id", type=IncidentNumber(), required=required)
 
 
 def format_option(f: F) -> F:

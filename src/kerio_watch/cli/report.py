@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 import secrets
 import sys
@@ -17,6 +18,7 @@ from kerio_watch.cli.output import make_console, open_output, output_file_option
 from kerio_watch.errors import (
     ConfigError,
     InstallError,
+    ListenError,
     UsageError,
 )
 from kerio_watch.report.build import build_report
@@ -51,6 +53,25 @@ def mail_server_option(f: click.decorators.FC) -> click.decorators.FC:
         help="The mail server's LAN address, written into the egress firewall rule "
         "(default: a MAIL_SERVER_IP placeholder).",
     )(f)
+
+
+LISTEN_HINTS = {
+    errno.EADDRINUSE: "another program (another kerio-watch serve?) uses that port: stop "
+    "it, or choose another port with --port or [web] port",
+    errno.EACCES: "ports below 1024 need privileges kerio-watch should not have: use a "
+    "port above 1023 (the default is 8025), behind a reverse proxy if need be",
+    errno.EADDRNOTAVAIL: "that address is not one of this machine's: use one of its own "
+    "(--host or [web] host)",
+}
+
+
+def _cannot_listen(host: str, port: int, exc: OSError) -> ListenError:
+    """Why the dashboard cannot listen, and what to do (exit 5: a service that cannot
+    be used, not wrong usage)."""
+    hint = LISTEN_HINTS.get(exc.errno or 0)
+    return ListenError(
+        f"cannot listen on {host}:{port}: {exc.strerror or exc}" + (f" ({hint})" if hint else "")
+    )
 
 
 def _check_ip(value: str | None) -> str | None:
@@ -287,9 +308,7 @@ def serve(
     try:
         server = make_server(app, bind_host, bind_port)
     except OSError as exc:
-        raise UsageError(
-            f"cannot listen on {bind_host}:{bind_port}: {exc.strerror or exc}"
-        ) from None
+        raise _cannot_listen(bind_host, bind_port, exc) from None
     _announce(bind_host, server.effective_port, db, start_token, is_loopback(bind_host))
     sys.stdout.flush()
     try:

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from kerio_watch.cli.common import config_problem, load
-from kerio_watch.cli.options import config_option, db_option, output_option
+from kerio_watch.cli.options import config_option, db_option, incident_argument, output_option
 from kerio_watch.cli.output import make_console, open_output, output_file_option
 from kerio_watch.errors import UsageError
 from kerio_watch.exitcodes import ExitStatus
@@ -33,7 +33,7 @@ from kerio_watch.textsafe import json_text
 @click.command()
 @db_option
 @config_option
-@click.argument("incident_id", type=int)
+@incident_argument()
 @click.option(
     "--action",
     "wanted",
@@ -83,7 +83,7 @@ def contain(
 @click.command()
 @db_option
 @config_option
-@click.argument("incident_id", type=int)
+@incident_argument()
 @click.option("--reason", default="", help="Why (recorded with the release).")
 def release(db_path: Path | None, config_path: Path | None, incident_id: int, reason: str) -> None:
     """Undo an incident's containment through Kerio's API: let the account send again and
@@ -154,7 +154,7 @@ def _report(incident_id: int, records: list[ActionRecord], none: str, bad: tuple
 @click.command()
 @db_option
 @config_option
-@click.argument("incident_id", type=int, required=False)
+@incident_argument(required=False)
 @output_option("text", "jsonl", help="A table for people or JSON lines for tools.")
 @output_file_option()
 def actions(

@@ -20,6 +20,7 @@ exactly the case of a stranger doing harm. Sessions from the LAN or VPN never co
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -54,6 +55,13 @@ SENSITIVE = (
 """Words (in the object or its fields, ignoring case) of changes that can hand the
 server to an intruder."""
 NOT_CHANGES = frozenset({"session opened", "session closed", "other"})
+FACT = "config_changes"
+"""The signal's fact: what the change was (time, verb, object, its name, the fields
+set), for the steps that name what to undo (:mod:`kerio_watch.incidents.changes`)."""
+_FIELD = re.compile(r"""(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|'([^']*)')""")
+NAME_FIELDS = frozenset({"loginname", "name", "alias", "domainname", "address", "email"})
+"""Fields (ignoring case) whose value names the object changed (a user's login name)."""
+MAX_FIELDS = 12
 MAX_SESSIONS = 1_000
 MAX_LISTED = 20
 
@@ -64,6 +72,27 @@ class AdminChangesOptions:
 
     score: int = points(30)
     score_routine: int = points(10)
+
+
+def what_changed(change: ConfigChange) -> dict[str, Any]:
+    """The change as a fact: ``at`` (log time), ``action``, ``object``, ``name`` (from
+    ``loginName="x"`` or ``Name='x'``, else empty) and the ``fields`` it set, each
+    printable and bounded (they come from the log)."""
+    name = ""
+    fields: list[str] = []
+    for m in _FIELD.finditer(change.detail or ""):
+        key = m[1]
+        if not name and key.lower() in NAME_FIELDS:
+            name = m[2] if m[2] is not None else m[3]
+        if key not in fields and len(fields) < MAX_FIELDS:
+            fields.append(key)
+    return {
+        "at": change.ts,
+        "action": printable(change.action)[:40],
+        "object": printable(change.target or "")[:80],
+        "name": printable(name)[:120],
+        "fields": [printable(f)[:60] for f in fields],
+    }
 
 
 class AdminChangesDetector(SavedState):
@@ -159,6 +188,7 @@ class AdminChangesDetector(SavedState):
                 printable(summary),
                 source,
                 (change.raw,),
+                facts={FACT: [what_changed(change)]},
                 side="use",
                 who=f"an administrator session from {source}",
             ),

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from kerio_watch.incidents import lifecycle
+from kerio_watch.incidents.changes import FACT, iso_records
 from kerio_watch.severity import Severity
 from kerio_watch.values.alert import Alert
 from kerio_watch.values.incident import Incident
@@ -28,6 +29,8 @@ ALERT_FROM = Severity.MEDIUM
 """Incidents below this severity are kept (their signals corroborate later ones) but
 raise no alert: one side alone, weakly, is not worth an administrator's attention."""
 QUIET_SECONDS = 24 * 3600
+MAX_CHANGES = 20
+"""Configuration changes an alert carries (the latest; the incident keeps them all)."""
 EXPIRE_EVERY = 300
 
 
@@ -127,6 +130,7 @@ class IncidentEngine:
             reasons=tuple(s.summary for s in reasons),
             rules=tuple(s.rule for s in reasons),
             status=status,
+            changes=tuple(iso_records(inc.facts.get(FACT, ())[-MAX_CHANGES:], self.format_time)),
         )
 
     def _close(self, inc: Incident) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from kerio_watch.incidents.changes import FACT, iso_records
 from kerio_watch.incidents.playbook import Step
 from kerio_watch.values.decision import Decision
 from kerio_watch.values.incident import Incident
@@ -20,6 +21,8 @@ def incident_record(inc: Incident, iso: Iso) -> dict[str, Any]:
             data[key] = iso(int(data[key]))
     for signal in (*data["signals"], *data.get("window", ()), *data.get("peak", ())):
         signal["ts"] = iso(int(signal["ts"]))
+    if FACT in data["facts"]:
+        data["facts"] = {**data["facts"], FACT: iso_records(data["facts"][FACT], iso)}
     spans = data.get("ip_span", {})
     data["ip_span"] = {ip: [iso(int(t)) for t in span] for ip, span in spans.items()}
     return data

@@ -5,7 +5,9 @@ Connect's administration, it is one its documentation names (*Accounts > Users*,
 *Status > Active Connections*, *Status > Message Queue* with its *Remove messages*
 button and *Authenticated Sender* / *Sender IP* columns, *Configuration > Definitions >
 IP Address Groups*); everything else is said by what to do, since menus differ between
-versions. Shown in the text output, ``incidents show``, e-mail alerts and the dashboard.
+versions. Shown in the text output, ``incidents show``, e-mail alerts and the dashboard;
+an incident whose administrator session from outside changed the server's configuration
+also gets a step that names each change to undo (:mod:`kerio_watch.incidents.changes`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from kerio_watch.enrich.network import DEFAULT_TRUSTED, Networks
+from kerio_watch.incidents.changes import AdminChange, undo_text
 from kerio_watch.severity import Severity
 from kerio_watch.textsafe import printable
 
@@ -109,6 +112,7 @@ def steps(
     account: str | None,
     addresses: Sequence[str],
     is_internal: Callable[[str], bool | None] | None = None,
+    changes: Sequence[AdminChange] = (),
 ) -> list[Step]:
     """The steps for an incident about ``account`` involving ``addresses``.
 
@@ -117,6 +121,9 @@ def steps(
         addresses: the client addresses involved, most important first.
         is_internal: whether an address is on the site's own networks (default:
             private, loopback and link-local addresses).
+        changes: what an administrator session from outside changed
+            (:func:`kerio_watch.incidents.changes.from_facts`): named in a step of its
+            own, right after the password, to be undone.
     """
     inside_of = is_internal or private_address
     shown = _addresses(addresses)
@@ -125,6 +132,8 @@ def steps(
     out: list[Step] = []
     if account:
         out += _account_steps(printable(account))
+    if changes:
+        out.insert(1, Step("Undo what the administrator session changed", undo_text(changes)))
     if outside:
         where = ", ".join(outside)
         out.append(

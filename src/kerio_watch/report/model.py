@@ -23,10 +23,12 @@ def split_key(key: str) -> tuple[str, str, str]:
 
 @dataclass(frozen=True)
 class Period:
-    """``[since, until)`` in UTC epoch seconds."""
+    """``[since, until)`` in UTC epoch seconds, and the server's UTC offsets (seconds
+    east) at both ends, which make :attr:`days` a length on the server's clock."""
 
     since: int
     until: int
+    offsets: tuple[int, int] = field(default=(0, 0), compare=False, metadata={"json": False})
 
     @property
     def seconds(self) -> int:
@@ -35,8 +37,9 @@ class Period:
 
     @property
     def days(self) -> float:
-        """Length in days."""
-        return self.seconds / 86400
+        """Length in days on the server's clock: whole local days where the period is
+        (a week across a daylight-saving change is 7, not 6.958)."""
+        return (self.seconds + self.offsets[1] - self.offsets[0]) / 86400
 
 
 @dataclass(frozen=True)
@@ -79,10 +82,7 @@ class IncidentRow:
             inc.summary(),
             list(inc.source_ips),
             [s.rule for s in inc.reasons()],
-            [
-                s.summary + (f" (x{inc.counts[s.rule]})" if inc.counts.get(s.rule, 1) > 1 else "")
-                for s in inc.reasons()
-            ],
+            [inc.counted(s) for s in inc.reasons()],
             inc.quiet_since,
         )
 
@@ -364,6 +364,8 @@ def jsonable(value: Any, iso: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         out: dict[str, Any] = {}
         for f in dataclasses.fields(value):
+            if f.metadata.get("json") is False:
+                continue
             v = getattr(value, f.name)
             out[f.name] = (
                 iso(v) if f.name in time_fields and isinstance(v, int) else jsonable(v, iso)

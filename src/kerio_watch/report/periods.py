@@ -36,10 +36,18 @@ def newest_until(store: Store) -> int | None:
     return None if span is None else span[1] + 3600
 
 
+def local_period(since: int, until: int, st: ServerTime | None) -> Period:
+    """``[since, until)`` with the server's offsets at both ends (its length in days is
+    then counted on the server's clock)."""
+    if st is None:
+        return Period(since, until)
+    return Period(since, until, (st.utc_offset(since), st.utc_offset(until)))
+
+
 def days_before(until: int, days: int, st: ServerTime | None) -> Period:
     """``days`` local calendar days ending at ``until``."""
     since = st.shift_days(until, -days) if st is not None else until - days * DAY
-    return Period(since, until)
+    return local_period(since, until, st)
 
 
 def default_period(store: Store, days: int = DEFAULT_DAYS, st: ServerTime | None = None) -> Period:
@@ -79,7 +87,7 @@ def combine(
         since = days_before(until, days or DEFAULT_DAYS, st).since
     if since >= until:
         raise ValueError("--since must be before --until")
-    return Period(since, until)
+    return local_period(since, until, st)
 
 
 def resolve_period(

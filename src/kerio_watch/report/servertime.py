@@ -71,6 +71,11 @@ class ServerTime:
             return aware(ts, self.zone)
         return aware(ts, dt.timezone(dt.timedelta(seconds=self.offset_at(ts))))
 
+    def utc_offset(self, ts: int) -> int:
+        """The server's UTC offset (seconds east) at ``ts``."""
+        offset = self.local(ts).utcoffset()
+        return 0 if offset is None else int(offset.total_seconds())
+
     def timebase(self) -> Timebase:
         """A :class:`Timebase` that reads ``--since`` values on this clock."""
         if self.zone is not None:

@@ -22,6 +22,8 @@ class IncidentQuery:
 
     status: str | None = None
     min_severity: int = 0
+    key: str | None = None
+    """Only the incidents of this key (an account's address, ``ip:<addr>``)."""
     sort: str = "severity"
     descending: bool = True
     limit: int = 50

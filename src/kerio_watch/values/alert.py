@@ -33,6 +33,9 @@ class Alert:
     rules: tuple[str, ...]
     status: str
     """``opened`` or ``escalated``."""
+    changes: tuple[dict[str, Any], ...] = ()
+    """What an administrator session from outside changed (the incident's
+    ``config_changes`` facts, times in ISO 8601): the steps name them to undo."""
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form (``--format jsonl``, webhooks, the alert table)."""
@@ -50,7 +53,7 @@ class Alert:
             "reasons": list(self.reasons),
             "source_ip": self.source_ip,
             "evidence": list(self.evidence),
-        }
+        } | ({"changes": list(self.changes)} if self.changes else {})
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Alert:
@@ -71,4 +74,5 @@ class Alert:
             reasons=tuple(data.get("reasons", ())),
             rules=tuple(data.get("rules", (data["rule"],))),
             status=data.get("status", "opened"),
+            changes=tuple(c for c in data.get("changes", ()) if isinstance(c, dict)),
         )

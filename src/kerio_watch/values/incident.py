@@ -45,6 +45,16 @@ def severity_for(score: int) -> Severity:
     return Severity.INFO
 
 
+def signal_count(count: int) -> str:
+    """``3 signals``: how many signals of one rule an incident holds."""
+    return f"{count} signal{'s' if count != 1 else ''}"
+
+
+def with_count(summary: str, count: int) -> str:
+    """A reason and its rule's signal count (``... [3 signals]``; nothing for one)."""
+    return summary if count <= 1 else f"{summary} [{signal_count(count)}]"
+
+
 @dataclass(slots=True)
 class Incident:
     """One incident about one key (an account, ``ip:<addr>`` or ``host:<addr>``)."""
@@ -135,13 +145,16 @@ class Incident:
         """One explanation: who (access) and what (use), or the decisive fact."""
         reasons = []
         for s in self.reasons() if signals is None else signals:
-            count = self.counts.get(s.rule, 1)
-            if count > 1:
-                s = replace(s, summary=f"{s.summary} (x{count})")
-            reasons.append(s)
+            reasons.append(replace(s, summary=self.counted(s)))
         if self.user is None:
             return "; ".join(s.summary for s in reasons)
         return explain(reasons)
+
+    def counted(self, signal: Signal) -> str:
+        """The signal's summary, with how many signals of its rule the incident holds
+        set apart in words (``... [3 signals]``): a bare ``(x3)`` after a summary that
+        ends in a list read as the count of its last item."""
+        return with_count(signal.summary, self.counts.get(signal.rule, 1))
 
     def add(self, signal: Signal) -> None:
         """Fold a signal in and recompute the score and severity."""

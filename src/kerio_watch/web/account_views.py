@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask import Flask, abort, render_template, request
 
-from kerio_watch.report.build import DAY, default_period
-from kerio_watch.report.model import IncidentRow, Period
+from kerio_watch.report.build import default_period
+from kerio_watch.report.model import IncidentRow
+from kerio_watch.report.periods import days_before
 from kerio_watch.report.timeline import account_view
 from kerio_watch.web.context import deps, server_time, store
 from kerio_watch.web.incident_views import account_charts
@@ -40,7 +41,7 @@ def account(address: str) -> str:
     config = deps().config
     base = account_view(s, config, st, address)
     end = base.period.until
-    view = account_view(s, config, st, address, Period(end - int(days) * DAY, end))
+    view = account_view(s, config, st, address, days_before(end, int(days), st))
     if view.normal is None and not view.entries:
         abort(404, "no such account in the state database")
     return render_template(

@@ -21,12 +21,13 @@ from markupsafe import Markup
 
 from kerio_watch.incidents import lifecycle
 from kerio_watch.incidents.ack import preview
+from kerio_watch.incidents.changes import from_facts
 from kerio_watch.incidents.playbook import applies, steps
 from kerio_watch.report.account_charts import heatmap, volume_chart
 from kerio_watch.report.build import DAY
 from kerio_watch.report.charts import traffic_chart
 from kerio_watch.report.model import IncidentRow, Period
-from kerio_watch.report.periods import combine, newest_until
+from kerio_watch.report.periods import combine, days_before, newest_until
 from kerio_watch.report.servertime import ServerTime
 from kerio_watch.report.timeline import AccountView, account_view
 from kerio_watch.web.context import deps, networks, period_report, server_time, store
@@ -151,7 +152,7 @@ def incident(incident_id: int) -> str:
     charts: dict[str, Markup] = {}
     if inc.user:
         end = inc.updated - inc.updated % 3600 + 3600
-        view = account_view(s, deps().config, st, inc.user, Period(end - 7 * DAY, end))
+        view = account_view(s, deps().config, st, inc.user, days_before(end, 7, st))
         charts = account_charts(view, st)
     start = inc.first_signal or inc.opened
     context: dict[str, Any] = {
@@ -164,7 +165,9 @@ def incident(incident_id: int) -> str:
         "nearby": [e for e in view.entries if start - DAY <= e.ts <= inc.updated + 3600]
         if view
         else [],
-        "todo": steps(inc.user, inc.suspect_ips(), networks().is_trusted)
+        "todo": steps(
+            inc.user, inc.suspect_ips(), networks().is_trusted, from_facts(inc.facts, st.fmt)
+        )
         if applies(inc.severity)
         else [],
         "decisions": s.decisions(incident_id),

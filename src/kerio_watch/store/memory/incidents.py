@@ -77,6 +77,7 @@ class IncidentMemory(MemoryConnection):
             for r in self._incident_rows()
             if r["severity"] >= query.min_severity
             and (not query.status or r["status"] == query.status)
+            and (not query.key or r["key"] == query.key)
         ]
 
     def incident_page(self, query: IncidentQuery) -> list[Incident]:

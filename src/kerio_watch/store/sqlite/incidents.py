@@ -88,7 +88,10 @@ class IncidentTable(SQLiteConnection):
     @staticmethod
     def _where(query: IncidentQuery) -> Where:
         return (
-            Where().add("severity >= ?", query.min_severity).add("status = ?", query.status or None)
+            Where()
+            .add("severity >= ?", query.min_severity)
+            .add("status = ?", query.status or None)
+            .add("key = ?", query.key or None)
         )
 
     def incident_page(self, query: IncidentQuery) -> list[Incident]:
