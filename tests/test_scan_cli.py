@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import cast
@@ -374,6 +375,28 @@ class TestScanBehaviour:
         assert f"{config}: site.colour: unknown key" in err
         assert "users.bob.aliases: expected a list of strings" in err
         assert "Traceback" not in result.output
+
+    def test_a_file_named_twice_is_read_once(
+        self, write_log: Callable[..., Path], cli: Callable[..., Result], tmp_path: Path
+    ) -> None:
+        """A folder and a file in it, a link to the folder, a hard link: one file, read
+        once (its sends were counted twice in the baseline)."""
+        path = write_log(
+            "mail.log", [line(n, n, sender="al@example.com", to="a@p.test") for n in range(5)]
+        )
+        (tmp_path / "link").symlink_to(path.parent)
+        (tmp_path / "hard.log").hardlink_to(path)
+        once = cli("scan", "--db", str(tmp_path / "once.db"), str(path.parent))
+        named = (str(path.parent), str(path), str(tmp_path / "link"), str(tmp_path / "hard.log"))
+        twice = cli("scan", "--db", str(tmp_path / "twice.db"), *named)
+        assert once.exit_code == twice.exit_code == 0
+        assert twice.stderr.count("5 lines") == 1
+
+        def sends(db: str) -> object:
+            with sqlite3.connect(tmp_path / db) as conn:
+                return conn.execute("SELECT sum(count) FROM activity").fetchone()[0]
+
+        assert sends("twice.db") == sends("once.db") == 5
 
 
 from logtools import SHARED_SAMPLES  # noqa: E402

@@ -188,6 +188,18 @@ def _is_gzip(path: Path) -> bool:
         return False
 
 
+def _first_time(path: Path, seen: set[tuple[int, int]]) -> bool:
+    """Whether the file at ``path`` is not among those ``seen`` (then it is now)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return True
+    if (st.st_dev, st.st_ino) in seen:
+        return False
+    seen.add((st.st_dev, st.st_ino))
+    return True
+
+
 def _file_time(path: Path) -> tuple[int, float | None]:
     """(year, modification time) of a file (1970 and None when it cannot be told)."""
     import datetime as dt  # noqa: PLC0415
@@ -232,6 +244,9 @@ def discover(paths: Iterable[str], stdin: IO[bytes] | None = None) -> list[LogFi
     """
     found: list[LogFile] = []
     skipped: list[str] = []
+    seen: set[tuple[int, int]] = set()
+    """(device, inode) of the files taken: one named twice (a folder and a file in it,
+    a symbolic or hard link) is read once, else its lines would count twice."""
     for text in paths:
         if text == "-":
             stream = stdin if stdin is not None else sys.stdin.buffer
@@ -249,6 +264,8 @@ def discover(paths: Iterable[str], stdin: IO[bytes] | None = None) -> list[LogFi
         for candidate in candidates:
             if candidate is not path:  # a file found in a folder is checked like one named
                 check_readable(candidate)
+            if not _first_time(candidate, seen):
+                continue
             year, written = _file_time(candidate)
             log_file = LogFile(
                 str(candidate), None, compressed=_is_gzip(candidate), year=year, written=written
