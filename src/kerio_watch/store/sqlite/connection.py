@@ -38,6 +38,13 @@ def default_db_path() -> Path:
     return Path(base) / "kerio-watch" / "state.db"
 
 
+def readonly_uri(path: Path) -> str:
+    """The URI that opens the database at ``path`` read-only. Quoted: a ``#``, ``?`` or
+    ``%`` in a plain ``file:`` URI cut the path (``state#1.db`` opened, and created,
+    ``state`` read-write) or changed it."""
+    return path.absolute().as_uri() + "?mode=ro"
+
+
 def db_files(path: Path) -> tuple[Path, Path, Path]:
     """The database file, its write-ahead log and its shared-memory index (WAL mode)."""
     return path, Path(f"{path}-wal"), Path(f"{path}-shm")
@@ -79,7 +86,7 @@ class SQLiteConnection:
             if readonly:
                 if not self.path.exists():
                     raise StoreMissing(f"{self.path}: no such database (run a scan first)")
-                uri = f"file:{self.path}?mode=ro"
+                uri = readonly_uri(self.path)
                 self.db = sqlite3.connect(uri, uri=True, timeout=10, isolation_level=None)
             else:
                 self.db = sqlite3.connect(str(path), timeout=10, isolation_level=None)
