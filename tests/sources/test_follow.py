@@ -409,6 +409,38 @@ class TestRotation:
         append(path, mail(4))
         assert h.read() == [mail(2), mail(3), mail(4)]
 
+    @pytest.mark.parametrize("how", ["over-the-log", "deleted-then-restored", "while-stopped"])
+    def test_an_older_copy_restored_is_read_from_its_end(self, logs: Path, how: str) -> None:
+        """A backup of the log restored (in place, as a new file, or while stopped): its
+        lines were read; what the writer appends to it is read once (was: the restored
+        lines again, or a new inode continued at the old position: the appended lines
+        before it lost and the read started in the middle of a line)."""
+        path = logs / "mail.log"
+        append(path, [mail(1), mail(2)])
+        backup = logs.parent / "backup.log"
+        shutil.copyfile(path, backup)
+        append(path, [mail(i) for i in range(3, 9)])
+        h = Harness([logs])
+        assert len(h.read()) == 8
+        if how == "over-the-log":
+            shutil.copyfile(backup, path)
+            h.read()
+        elif how == "deleted-then-restored":
+            path.unlink()
+            shutil.copy(backup, path)
+            h.read()  # the restored file waits while the deleted one is drained
+        else:
+            h.restart()
+            h.follower.close()
+            path.unlink()
+            shutil.copy(backup, path)
+            h.follower = h._new()
+        append(path, [mail(i, "after the restore") for i in range(20, 25)])
+        h.settle()
+        assert h.committed == [mail(i) for i in range(1, 9)] + [
+            mail(i, "after the restore") for i in range(20, 25)
+        ]
+
 
 class TestRestart:
     """Checkpoints: resume exactly where the committed state ends."""

@@ -21,7 +21,11 @@ A file's identity is ``(device, inode, SHA-256 of its first complete line)``
   copy (same first line, another inode) continues where the original was left, so
   lines written between the last poll and the truncation are read from the copy.
 - **truncation in place, delete + recreate, new dated or numbered names**: a new
-  identity is read from its start. Vanished files are drained through the open
+  identity is read from its start.
+- **an older copy** (a backup restored over the log or in its place: the same first
+  line, but shorter than the position, or no line ending there): its lines were read,
+  so it is read from where it ended when first seen, and what the writer appends is
+  read once (``rotation kind=older_copy`` warns). Vanished files are drained through the open
   descriptor for a while (``linger``) before they are closed.
 - **compressed old files**: a ``.gz`` whose first line belongs to a file already read
   is not read again; only what was never read (the file was compressed while kerio-watch
