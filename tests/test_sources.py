@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
@@ -73,6 +74,34 @@ def test_hostile_bytes_never_stop_a_read(tmp_path: Path) -> None:
     assert "\x00" not in records[1].raw and "\ufffd" in records[1].raw
     assert log_file.unparsed_total == 1, "the binary line is kept as unparsed"
     assert log_file.lines == 5
+
+
+@pytest.mark.parametrize("compressed", [False, True])
+def test_a_huge_line_is_never_held_whole(tmp_path: Path, compressed: bool) -> None:
+    """40 MB lines (NUL bytes after a crash, a runaway line), first and in the middle:
+    read and cut in bounded memory, in sniffing and in reading (a 100 MB line took
+    330 MB)."""
+    nul = b"\x00" * (40 << 20) + b"\n"
+    long = b"[17/May/2017 19:43:45] " + b"A" * (40 << 20) + b"\n"
+    data = nul + SEC.encode() + b"\n" + long + SEC.encode() + b"\n"
+    path = tmp_path / "security.log"
+    if compressed:
+        with gzip.open(path, "wb", compresslevel=1) as handle:
+            handle.write(data)
+    else:
+        path.write_bytes(data)
+    del data, nul, long
+    tracemalloc.start()
+    try:
+        files = discover([str(path)])
+        records = list(merged_records(files))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    cut = "[17/May/2017 19:43:45] " + "A" * (MAX_LINE - 23)
+    assert [r.raw for r in records] == [SEC, cut, SEC]
+    assert files[0].lines == 3 and files[0].cut_lines == 1
+    assert peak < 8 << 20
 
 
 def test_missing_path_is_named(tmp_path: Path) -> None:
