@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import io
 import json
 import sqlite3
@@ -375,6 +376,23 @@ class TestScanBehaviour:
         assert f"{config}: site.colour: unknown key" in err
         assert "users.bob.aliases: expected a list of strings" in err
         assert "Traceback" not in result.output
+
+    def test_a_cut_archive_is_named_without_show_unparsed(
+        self, cli: Callable[..., Result], tmp_path: Path
+    ) -> None:
+        """An archive cut short (a full disk while logrotate compressed, a copy taken too
+        early): read up to the damage, and the summary says so (was: only "1 unparsed",
+        the reason behind --show-unparsed)."""
+        lines = [line(n, n, sender="al@example.com", to="a@p.test") for n in range(3000)]
+        packed = gzip.compress(("\n".join(lines) + "\n").encode())
+        path = tmp_path / "mail.log.2.gz"
+        path.write_bytes(packed[: len(packed) // 2])
+        result = cli("scan", str(path))
+        assert result.exit_code == 0 and "Traceback" not in result.output
+        assert (
+            f"{path}: read error: Compressed file ended before the end-of-stream marker was "
+            "reached: the rest of it was not read" in result.stderr
+        )
 
     def test_a_file_named_twice_is_read_once(
         self, write_log: Callable[..., Path], cli: Callable[..., Result], tmp_path: Path

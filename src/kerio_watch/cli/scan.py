@@ -147,6 +147,13 @@ def print_summary(
             f"{': ' + kinds if kinds else ''}{extra}{dec}[/dim]",
             highlight=False,
         )
+        for reason in f.unparsed:
+            if reason.startswith("read error: "):  # a damaged or unfinished archive
+                console.print(
+                    f"  [yellow]{safe(f.path)}: {safe(reason)}: the rest of it was not "
+                    "read (damaged, or copied before it was complete?)[/yellow]",
+                    highlight=False,
+                )
         if show_unparsed:
             _print_unparsed(console, f)
     if not show_unparsed and any(f.unparsed_total for f in files):
