@@ -621,3 +621,21 @@ class TestBadInput:
         )
         assert result.returncode == 3
         assert "timezone" in result.stderr and "Traceback" not in result.stderr
+
+    def test_a_zone_the_logs_contradict_is_told(
+        self, follow: Follow, logs: Path, tmp_path: Path
+    ) -> None:
+        """[site] timezone set to another zone than the server's (a UTC+1 site said to
+        be in Tokyo): a warning once, naming what the Queue-IDs say."""
+        config = tmp_path / "kw.toml"
+        config.write_text('[site]\ntimezone = "Asia/Tokyo"\n')
+        follow.extra = ("--config", str(config))
+        append(logs / "mail.log", dataset(20))
+        follow.start()
+        wait_for(lambda: "event=timezone_doubt" in follow.err())
+        append(logs / "mail.log", dataset(40)[40:])
+        wait_for(lambda: follow.totals().lines == 80)
+        assert follow.stop() == 0
+        err = follow.err()
+        assert err.count("event=timezone_doubt") == 1
+        assert "disagrees with the logs" in err and "at UTC+01:00" in err

@@ -159,6 +159,9 @@ def print_summary(
     if not show_unparsed and any(f.unparsed_total for f in files):
         console.print("[dim](--show-unparsed lists the unparsed lines)[/dim]")
     console.print(f"[dim]{escape(pipeline.timebase.describe())}[/dim]", highlight=False)
+    doubt = pipeline.timebase.doubt()
+    if doubt:
+        console.print(f"[yellow]{escape(doubt)}[/yellow]", highlight=False)
     if stats.implausible:
         _print_implausible(console, stats.implausible, pipeline.guard.found, show_unparsed)
     if stats.already_seen:
