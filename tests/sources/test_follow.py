@@ -9,17 +9,19 @@ crash and must be read again.
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import os
 import random
 import shutil
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
 
 from kerio_watch.errors import SourceError
 from kerio_watch.sources import discovery, files
-from kerio_watch.sources.files import LogFile
+from kerio_watch.sources.files import LogFile, Record
 from kerio_watch.sources.follow import Follower, FollowOptions, State
 from kerio_watch.values.checkpoint import FileCheckpoint
 
@@ -580,6 +582,52 @@ class TestRestart:
         append(logs / "security.log", [sec(2), sec(3)])
         h.follower = h._new()
         assert h.read() == [sec(2), sec(3)]
+
+
+DEC = [dt.datetime(2026, 12, 31, 23, 58 + n) for n in range(2)]
+JAN = [dt.datetime(2027, 1, 1, 0, n) for n in range(3)]
+
+
+def syslog_mail(when: dt.datetime) -> str:
+    """A mail.log line forwarded to syslog, as an RFC 3164 record (no year)."""
+    return (
+        f"<22>{when:%b} {when.day:2d} {when:%H:%M:%S} mx01 mail: Sent: Queue-ID: "
+        f"69b00000-{when.minute:08x}, Recipient: <u@example.com>, Result: delivered"
+    )
+
+
+def _written(path: Path, when: dt.datetime) -> None:
+    """Set the file's last change (UTC), as its writer did then."""
+    stamp = when.replace(tzinfo=dt.UTC).timestamp()
+    os.utime(path, (stamp, stamp))
+
+
+class TestSyslogYear:
+    """RFC 3164 stamps carry no year: the year of the file's last change is taken."""
+
+    @staticmethod
+    def _times(records: Iterable[Record]) -> list[dt.datetime]:
+        return [dt.datetime.fromtimestamp(r.ts, dt.UTC).replace(tzinfo=None) for r in records]
+
+    def test_new_year_while_followed(self, logs: Path) -> None:
+        """January's lines written after New Year are this year's (were: last year's,
+        for as long as the follower ran: a year back, volume alerts on quiet accounts)."""
+        path = logs / "mail.log"
+        append(path, [syslog_mail(w) for w in DEC])
+        _written(path, DEC[-1])
+        h = Harness([logs])
+        got = self._times(h.follower.poll())
+        append(path, [syslog_mail(w) for w in JAN])
+        _written(path, JAN[-1])
+        got += self._times(h.follower.poll())
+        assert got == DEC + JAN
+
+    def test_december_lines_of_a_file_written_in_january(self, logs: Path) -> None:
+        """Read after New Year, December's lines are last year's (were: next December)."""
+        path = logs / "mail.log"
+        append(path, [syslog_mail(w) for w in DEC + JAN])
+        _written(path, JAN[-1])
+        assert self._times(Harness([logs]).follower.poll()) == DEC + JAN
 
 
 class TestBadInput:

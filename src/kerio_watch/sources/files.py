@@ -220,13 +220,12 @@ def _first_time(path: Path, seen: set[tuple[int, int]]) -> bool:
 
 def _file_time(path: Path) -> tuple[int, float | None]:
     """(year, modification time) of a file (1970 and None when it cannot be told)."""
-    import datetime as dt  # noqa: PLC0415
-
     try:
         mtime = path.stat().st_mtime
-        return dt.datetime.fromtimestamp(mtime, dt.UTC).year, mtime
-    except (OSError, OverflowError, ValueError):
+    except OSError:
         return 1970, None
+    year = firewall.year_of(mtime)
+    return year, (mtime if year != 1970 else None)
 
 
 READ_HINT = "run as a user who can read Kerio's logs, e.g. a member of their group, or copy them"

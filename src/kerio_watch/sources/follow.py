@@ -62,6 +62,7 @@ from kerio_watch.sources.discovery import (
 )
 from kerio_watch.sources.files import Record, check_readable
 from kerio_watch.sources.fileset import FileSet, FileStatus, FollowOptions
+from kerio_watch.sources.firewall import year_of
 from kerio_watch.sources.tail import (
     FollowedFile,
     State,
@@ -227,6 +228,8 @@ class Follower(FileSet):
                 f.state = State.LIVE
             f.size = st.st_size
             f.mtime_ns = st.st_mtime_ns
+            f.source.written = st.st_mtime  # the year of RFC 3164 stamps (New Year)
+            f.source.year = year_of(st.st_mtime)
             return
         truncated = not f.compressed and st.st_size < f.offset
         note(
