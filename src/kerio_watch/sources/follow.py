@@ -73,6 +73,9 @@ __all__ = ["OLD_COPY_MARGIN", "Batch", "FileStatus", "FollowOptions", "Follower"
 
 SNIFF_LIMIT = 64 * 1024
 """A file that is not a log is sniffed again when it changes, up to this size."""
+MAX_OPEN = 256
+"""Descriptors of followed files open at once at most (a poll opens no more; files it
+could not open wait for a later one)."""
 RETRY_UNREADABLE = 60.0
 """Seconds after which a file that could not be read is tried again even unchanged
 (rights given through a group or a directory's ACL do not change the file)."""
@@ -254,6 +257,24 @@ class Follower(FileSet):
                 del self.files[key]
             elif f.state is State.LIVE and f.fd is not None and idle >= self.options.idle_close:
                 f.close()
+        self._spare_descriptors()
+
+    def _spare_descriptors(self) -> None:
+        """Over half of :data:`MAX_OPEN` descriptors open: close those of plain files
+        read to their end, the longest unchanged first (a folder of a thousand rotated
+        files opened them all, and the process's limit, often 1,024, failed the
+        folder's listing, the state database's journal and the files themselves)."""
+        open_files = [f for f in self.files.values() if f.fd is not None]
+        if len(open_files) <= MAX_OPEN // 2:
+            return
+        idle = [
+            f
+            for f in open_files
+            if f.state is State.LIVE and not f.compressed and size_of(f) <= f.offset
+        ]
+        idle.sort(key=lambda f: f.changed_at)
+        for f in idle[: len(open_files) - MAX_OPEN // 2]:
+            f.close()
 
     # -- reading -----------------------------------------------------------------------
     def _streams(self) -> list[Stream]:
@@ -263,17 +284,24 @@ class Follower(FileSet):
         batch is read wait for the next poll instead of overtaking other logs' lines.
         """
         by_log: dict[str, list[tuple[FollowedFile, int]]] = {}
-        for f in self.files.values():
-            if f.state not in (State.LIVE, State.GONE):
+        spare = MAX_OPEN - sum(1 for f in self.files.values() if f.fd is not None)
+        waiting: set[str] = set()
+        """Logs with a file left for the next poll: none of their later files is read."""
+        for f in sorted(self.files.values(), key=lambda f: (f.first_ts or 0, f.seq)):
+            if f.state not in (State.LIVE, State.GONE) or f.log in waiting:
                 continue
-            if f.compressed:
-                # Read through a descriptor opened now: logrotate may shift or delete the
-                # archive while the batch is read. Unchanged since a read stopped short
-                # (being written): not again.
-                if f.tried != f.size and descriptor(f) is not None:
-                    by_log.setdefault(f.log, []).append((f, 0))
+            if f.compressed and f.tried == f.size:
+                continue  # unchanged since a read stopped short (being written): not again
+            if not f.compressed and size_of(f) <= f.offset:
                 continue
-            if size_of(f) <= f.offset or descriptor(f) is None:
+            if f.fd is None and spare <= 0:
+                waiting.add(f.log)  # no descriptor to spare: read at a later poll
                 continue
-            by_log.setdefault(f.log, []).append((f, size_of(f)))
+            opened = f.fd is None
+            # Archives too are read through a descriptor opened now: logrotate may shift
+            # or delete one while the batch is read.
+            if descriptor(f) is None:
+                continue
+            spare -= 1 if opened else 0
+            by_log.setdefault(f.log, []).append((f, 0 if f.compressed else size_of(f)))
         return [streams_of(by_log[log], self.when) for log in sorted(by_log)]
