@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import gzip
+import io
 import os
 import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import Result
@@ -101,6 +103,42 @@ def test_a_huge_line_is_never_held_whole(tmp_path: Path, compressed: bool) -> No
     cut = "[17/May/2017 19:43:45] " + "A" * (MAX_LINE - 23)
     assert [r.raw for r in records] == [SEC, cut, SEC]
     assert files[0].lines == 3 and files[0].cut_lines == 1
+    assert peak < 8 << 20
+
+
+class _Pipe(io.RawIOBase):
+    """A pipe's reading end: ``block`` ``times`` over, made as it is read."""
+
+    def __init__(self, block: bytes, times: int) -> None:
+        self.block, self.left, self.at = block, times, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if not self.left:
+            return 0
+        n = min(len(buffer), len(self.block) - self.at)
+        buffer[:n] = self.block[self.at : self.at + n]
+        self.at += n
+        if self.at == len(self.block):
+            self.at, self.left = 0, self.left - 1
+        return n
+
+
+def test_standard_input_is_not_held_in_memory() -> None:
+    """``zcat mail.log.*.gz | kerio-watch scan -``: standard input is copied to a
+    temporary file, not read into memory (200 MB took 490 MB to scan, a file 295 MB)."""
+    lines = 250_000
+    tracemalloc.start()
+    stdin = io.BufferedReader(_Pipe((SEC + "\n").encode() * 1000, lines // 1000))  # 32 MB
+    try:
+        files = discover(["-"], stdin=stdin)
+        read = sum(1 for _ in merged_records(files))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert read == lines and files[0].path == "<stdin>"
     assert peak < 8 << 20
 
 

@@ -10,8 +10,10 @@ bytes are dropped), so no input can stop a scan.
 from __future__ import annotations
 
 import gzip
-import io
+import os
+import shutil
 import sys
+import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -84,8 +86,9 @@ class LogFile:
     first_ts: int | None = None
     written: float | None = None
     """The file's modification time when it was found (None: standard input)."""
-    data: bytes | None = None
-    """Buffered content (standard input), read once."""
+    data: IO[bytes] | None = None
+    """Standard input, copied once to an unnamed temporary file (not held in memory:
+    a pipe of gigabytes of logs would be), read from its start each time it is opened."""
 
     def note_unparsed(self, record: Unparsed) -> None:
         """Count an unparsed line and keep it for inspection (up to a limit)."""
@@ -101,7 +104,8 @@ class LogFile:
 
 def open_binary(log_file: LogFile) -> IO[bytes]:
     if log_file.data is not None:
-        raw: IO[bytes] = io.BytesIO(log_file.data)
+        raw: IO[bytes] = os.fdopen(os.dup(log_file.data.fileno()), "rb")
+        raw.seek(0)  # the duplicate shares the position: read one handle at a time
     else:
         raw = Path(log_file.path).open("rb")  # noqa: SIM115 (closed by the caller)
     if log_file.compressed:
@@ -266,9 +270,8 @@ def discover(paths: Iterable[str], stdin: IO[bytes] | None = None) -> list[LogFi
     a symbolic or hard link) is read once, else its lines would count twice."""
     for text in paths:
         if text == "-":
-            stream = stdin if stdin is not None else sys.stdin.buffer
-            data = stream.read()
-            log_file = LogFile("<stdin>", None, data=data, compressed=data[:2] == _GZIP_MAGIC)
+            data = _spooled(stdin if stdin is not None else sys.stdin.buffer)
+            log_file = LogFile("<stdin>", None, data=data, compressed=data.read(2) == _GZIP_MAGIC)
             inspected = _inspect(log_file, None)
             if inspected is None:
                 skipped.append("<stdin>")
@@ -301,6 +304,26 @@ def discover(paths: Iterable[str], stdin: IO[bytes] | None = None) -> list[LogFi
     # Oldest first within each log, so rotated files are read before the live one.
     found.sort(key=lambda f: (f.log or "", f.first_ts if f.first_ts is not None else 0))
     return found
+
+
+def _spooled(stream: IO[bytes]) -> IO[bytes]:
+    """Everything ``stream`` holds, copied to an unnamed temporary file (deleted when it
+    is closed, or when the process ends).
+
+    Raises:
+        SourceError: the copy cannot be written (a full temporary directory).
+    """
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 (kept open: the LogFile reads it)
+    try:
+        shutil.copyfileobj(stream, spool, 1 << 20)
+    except OSError as exc:
+        spool.close()
+        raise SourceError(
+            f"<stdin>: cannot copy standard input to {tempfile.gettempdir()}: "
+            f"{exc.strerror or exc} (set TMPDIR to a folder with room, or give the files)"
+        ) from None
+    spool.seek(0)
+    return spool
 
 
 _new_record = tuple.__new__
