@@ -504,12 +504,15 @@ class TestExactlyOnce:
         lines = dataset(1000, every=25)
         for n in range(500):  # mail.log.500 is the oldest
             (logs / f"mail.log.{500 - n}").write_text("\n".join(lines[n * 4 : n * 4 + 4]) + "\n")
-        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-        resource.setrlimit(resource.RLIMIT_NOFILE, (384, hard))  # inherited by follow
-        try:
-            follow.start()
-        finally:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+        # Followed through a link to an empty folder, limited, then shown them all at once.
+        (follow.tmp / "empty").mkdir()
+        follow.logs = follow.tmp / "current"
+        follow.logs.symlink_to(follow.tmp / "empty")
+        proc = follow.start()
+        wait_for(started(follow))
+        resource.prlimit(proc.pid, resource.RLIMIT_NOFILE, (384, 384))
+        (follow.tmp / "next").symlink_to(logs)
+        (follow.tmp / "next").replace(follow.logs)
         wait_for(lambda: follow.totals().lines == len(lines), timeout=60)
         assert follow.stop() == 0
         assert "Too many open files" not in follow.err()
