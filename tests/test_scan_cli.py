@@ -389,10 +389,8 @@ class TestScanBehaviour:
         path.write_bytes(packed[: len(packed) // 2])
         result = cli("scan", str(path))
         assert result.exit_code == 0 and "Traceback" not in result.output
-        assert (
-            f"{path}: read error: Compressed file ended before the end-of-stream marker was "
-            "reached: the rest of it was not read" in result.stderr
-        )
+        said = " ".join(result.stderr.split())  # the engines word the error differently
+        assert f"{path}: read error: " in said and ": the rest of it was not read" in said
 
     def test_a_file_named_twice_is_read_once(
         self, write_log: Callable[..., Path], cli: Callable[..., Result], tmp_path: Path
