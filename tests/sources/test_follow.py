@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import logging
 import os
 import random
 import shutil
@@ -442,6 +443,26 @@ class TestRotation:
         assert h.committed == [mail(i) for i in range(1, 9)] + [
             mail(i, "after the restore") for i in range(20, 25)
         ]
+
+    def test_a_folder_gone_and_back(self, logs: Path, caplog: pytest.LogCaptureFixture) -> None:
+        """A followed folder unmounted (or moved) then back, with lines written meanwhile:
+        told once, and read on once it is back (copied back: new inodes)."""
+        caplog.set_level(logging.INFO, logger="kerio_watch")
+        path = logs / "mail.log"
+        append(path, [mail(1), mail(2)])
+        h = Harness([logs])
+        assert h.read() == [mail(1), mail(2)]
+        away = logs.parent / "away"
+        logs.rename(away)
+        append(away / "mail.log", mail(3))
+        for _ in range(3):
+            h.clock.now += 10
+            h.read()
+        shutil.copytree(away, logs)
+        h.settle()
+        assert h.committed == [mail(1), mail(2), mail(3)]
+        events = [r.getMessage() for r in caplog.records]
+        assert events.count("path_gone") == 1 and events.count("path_back") == 1
 
 
 class TestRestart:

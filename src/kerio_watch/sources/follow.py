@@ -117,6 +117,8 @@ class Follower(FileSet):
                 "for a read-only ACL",
             )
         self._saved: dict[tuple[int, int, str], FileCheckpoint] = {}
+        self._missing: set[str] = set()
+        """Followed paths found gone (warned about once)."""
         now_wall = wall()
         for cp in checkpoints:
             if cp.gone:
@@ -161,6 +163,7 @@ class Follower(FileSet):
     def poll(self) -> Batch:
         """Notice changes (new, rotated, truncated, vanished files); return what is readable."""
         now = self.clock()
+        self._watch_paths()
         listing = list_files(self.paths)
         for key, f in list(self.files.items()):
             seen = listing.pop(key, None)
@@ -178,6 +181,23 @@ class Follower(FileSet):
         self._revisit()
         self._expire(now)
         return Batch(self, self._streams())
+
+    def _watch_paths(self) -> None:
+        """Warn once when a followed path is gone (a share unmounted, a folder moved),
+        and say when it is back: its files are read on from where they were."""
+        for text in self.paths:
+            gone = not Path(text).exists()
+            if gone and text not in self._missing:
+                self._missing.add(text)
+                note(
+                    logging.WARNING,
+                    "path_gone",
+                    path=text,
+                    hint="unmounted or moved? its files are read on when it is back",
+                )
+            elif not gone and text in self._missing:
+                self._missing.discard(text)
+                note(logging.INFO, "path_back", path=text)
 
     def _vanished(self, key: tuple[int, int], f: FollowedFile, now: float) -> None:
         if f.state is State.GONE:
