@@ -496,6 +496,39 @@ class TestExactlyOnce:
             assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
             assert db.execute("SELECT count(*) FROM alerts").fetchone() == (4,)
 
+    def test_restarted_inside_the_repeated_hour(
+        self, follow: Follow, logs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """[site] timezone Europe/Berlin, stopped and started 20 minutes into the second
+        pass of the hour repeated when summer time ends: the same alerts, at the same
+        times, as one scan (was: the rest of that pass read an hour early)."""
+        config = tmp_path / "kw.toml"
+        config.write_text('[site]\ntimezone = "Europe/Berlin"\n')
+        monkeypatch.setenv("KERIO_WATCH_CONFIG", str(config))  # follow's and the scan's
+        lines = []
+        for offset, start, end in ((2, 0, 3), (1, 2, 4)):  # 00:00-02:59 +02, 02:00-03:59 +01
+            when = dt.datetime(2026, 10, 25, start)
+            while when < dt.datetime(2026, 10, 25, end):
+                n = len(lines)
+                user, bad = USERS[n % len(USERS)], n % 37 == 20
+                lines.append(recv_line(when, offset, n, sender=f"x{n}@evil.test" if bad else user,
+                                       to="p@partner.test", user=user,
+                                       host="203.0.113.9" if bad else "192.168.1.10"))  # fmt: skip
+                when += dt.timedelta(minutes=1)
+        append(logs / "mail.log", lines[:200])
+        follow.start()
+        wait_for(lambda: follow.totals().lines == 200)
+        assert follow.stop() == 0
+        append(logs / "mail.log", lines[200:])
+        follow.start()
+        wait_for(lambda: follow.totals().lines == len(lines))
+        assert follow.stop() == 0
+        key = ("user", "rule", "time")
+        expected = sorted(tuple(a[k] for k in key) for a in scan_alerts(tmp_path, lines))
+        in_second_pass = [t for _u, _r, t in expected if str(t).startswith("2026-10-25T02:2")]
+        assert in_second_pass and all(str(t).endswith("+01:00") for t in in_second_pass)
+        assert sorted(tuple(a[k] for k in key) for a in follow.printed()) == expected
+
     def test_more_rotated_files_than_descriptors(self, follow: Follow, logs: Path) -> None:
         """A folder of 500 rotated files under a limit of 384 open files (systemd's
         default is 1,024): read as scan reads them (was: "Too many open files" for the

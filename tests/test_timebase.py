@@ -153,3 +153,25 @@ def test_no_doubt_without_a_zone_or_queue_ids() -> None:
     _observe(inferred, 1, dt.datetime(2026, 3, 10, 8), 20)
     assert inferred.doubt() is None
     assert Timebase(ZoneInfo("Asia/Tokyo")).doubt() is None
+
+
+@pytest.mark.parametrize(
+    ("resumed", "utc"),
+    [
+        (dt.datetime(2026, 10, 25, 0, 20), dt.datetime(2026, 10, 25, 0, 21)),  # first pass
+        (dt.datetime(2026, 10, 25, 1, 20), dt.datetime(2026, 10, 25, 1, 21)),  # second pass
+        (dt.datetime(2027, 3, 1, 12, 0), dt.datetime(2026, 10, 25, 0, 21)),  # long after
+        (None, dt.datetime(2026, 10, 25, 0, 21)),
+    ],
+)
+def test_a_run_that_starts_inside_the_repeated_hour(
+    resumed: dt.datetime | None, utc: dt.datetime
+) -> None:
+    """A run resumed after an earlier one processed part of the hour repeated at the
+    end of daylight saving: in the second pass if the earlier run had reached it (was:
+    always the first, an hour back from what was processed; a later scan of older logs
+    is not affected)."""
+    tb = Timebase(BERLIN)
+    tb.resumed = None if resumed is None else int(resumed.replace(tzinfo=dt.UTC).timestamp())
+    local = local_seconds("[25/Oct/2026 02:21:00]")
+    assert tb.to_utc(local) == int(utc.replace(tzinfo=dt.UTC).timestamp())

@@ -77,6 +77,9 @@ class Timebase:
         self._wall_cache: dict[int, int] = {}
         self.stored = False
         """Seeded from the offsets an earlier scan recorded (no Queue-ID seen yet)."""
+        self.resumed: int | None = None
+        """The newest time (UTC) an earlier run processed: a run that starts inside the
+        repeated hour, after its first pass was processed, is in its second pass."""
         self.zone_checked = 0
         """Configured zone: Queue-IDs compared with it (the first :data:`ZONE_CHECKS`)."""
         self.zone_off: dict[int, int] = {}
@@ -174,13 +177,26 @@ class Timebase:
         first, second = pair
         if first == second:
             return local_ts - first
-        # Ambiguous hour: watch for the clock going back.
+        # Ambiguous hour: watch for the clock going back (from what an earlier run
+        # processed, for the first line of the hour this run reads).
         seen = self._max_in_hour.get(hour)
-        if seen is not None and local_ts < seen - 600:
+        back = (
+            local_ts < seen - 600
+            if seen is not None
+            else self._second_pass_processed(local_ts - first, local_ts - second)
+        )
+        if back:
             self._fold_hours.add(hour)
         if seen is None or local_ts > seen:
             self._max_in_hour[hour] = local_ts
         return local_ts - (second if hour in self._fold_hours else first)
+
+    def _second_pass_processed(self, early: int, late: int) -> bool:
+        """Whether an earlier run's newest time is past the first pass of a repeated
+        hour's local time (``early``, ``late``: its two UTC instants), but not more
+        than an hour after its second (a scan of older logs is not in the hour)."""
+        resumed = self.resumed
+        return resumed is not None and early + 600 < resumed <= late + 3600
 
     def _stored_utc(self, local_ts: int) -> int:
         """Local -> UTC with the stored offsets: the latest change in force at that time."""
