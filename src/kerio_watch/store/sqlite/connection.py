@@ -20,6 +20,7 @@ from kerio_watch.errors import StoreError, StoreMissing
 from kerio_watch.store.diagnose import (
     NEWER_HINT,
     DatabaseUnusable,
+    disk_full,
     ensure_not_emptied,
     is_damage,
     is_readonly,
@@ -137,7 +138,7 @@ class SQLiteConnection:
         the caller may retry (locked, disk full)."""
         if is_damage(exc) or is_readonly(exc):
             return unusable(self.path, exc)
-        return StoreError(f"{self.path}: cannot write: {exc}")
+        return disk_full(self.path, exc) or StoreError(f"{self.path}: cannot write: {exc}")
 
     def _rollback(self) -> None:
         """Undo the open transaction, if SQLite has not already (it does on I/O errors
