@@ -505,7 +505,7 @@ class TestExactlyOnce:
         config = tmp_path / "kw.toml"
         config.write_text('[site]\ntimezone = "Europe/Berlin"\n')
         monkeypatch.setenv("KERIO_WATCH_CONFIG", str(config))  # follow's and the scan's
-        lines = []
+        lines: list[str] = []
         for offset, start, end in ((2, 0, 3), (1, 2, 4)):  # 00:00-02:59 +02, 02:00-03:59 +01
             when = dt.datetime(2026, 10, 25, start)
             while when < dt.datetime(2026, 10, 25, end):
