@@ -10,13 +10,8 @@ bytes are dropped), so no input can stop a scan.
 from __future__ import annotations
 
 import gzip
-import os
-import shutil
 import sys
-import tempfile
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, NamedTuple
 
@@ -25,17 +20,35 @@ from kerio_watch.events import Event, Unparsed
 from kerio_watch.formats import FORMATS, sniff_log
 from kerio_watch.formats.envelope import StampParser, split_syslog
 from kerio_watch.sources import firewall
+from kerio_watch.sources.logfile import (
+    LINE_BYTES,
+    MAX_LINE,
+    UNPARSED_SAMPLES,
+    LogFile,
+    bounded_lines,
+    decode_line,
+    open_binary,
+    spooled,
+)
 from kerio_watch.sources.order import merge_by_time
 
-MAX_LINE = 65536
-"""Characters of one line that are processed; the rest is cut (and counted)."""
-LINE_BYTES = MAX_LINE * 4
-"""Bytes of one line that are read (:data:`MAX_LINE` characters of UTF-8 at most)."""
+__all__ = [
+    "LINE_BYTES",
+    "MAX_LINE",
+    "UNPARSED_SAMPLES",
+    "LogFile",
+    "Record",
+    "bounded_lines",
+    "check_readable",
+    "decode_line",
+    "discover",
+    "known_logs",
+    "merged_records",
+    "open_binary",
+    "read_records",
+]
 
 SNIFF_LINES = 50
-UNPARSED_SAMPLES = 200
-"""How many unparsed lines are kept per file for ``--show-unparsed``."""
-
 _GZIP_MAGIC = b"\x1f\x8b"
 _NAME_HINTS = {
     "mail": "mail",
@@ -66,85 +79,6 @@ class Record(NamedTuple):
     source: LogFile
     lineno: int
     event: Event | None = None
-
-
-@dataclass(eq=False)
-class LogFile:
-    """A log file (or stdin) and what reading it found."""
-
-    path: str
-    log: str | None
-    syslog: bool = False
-    compressed: bool = False
-    year: int = 1970
-    lines: int = 0
-    events: Counter[str] = field(default_factory=Counter)
-    unparsed: Counter[str] = field(default_factory=Counter)
-    unparsed_samples: list[Unparsed] = field(default_factory=list)
-    decode_errors: int = 0
-    cut_lines: int = 0
-    first_ts: int | None = None
-    written: float | None = None
-    """The file's modification time when it was found (None: standard input)."""
-    data: IO[bytes] | None = None
-    """Standard input, copied once to an unnamed temporary file (not held in memory:
-    a pipe of gigabytes of logs would be), read from its start each time it is opened."""
-
-    def note_unparsed(self, record: Unparsed) -> None:
-        """Count an unparsed line and keep it for inspection (up to a limit)."""
-        self.unparsed[record.reason] += 1
-        if len(self.unparsed_samples) < UNPARSED_SAMPLES:
-            self.unparsed_samples.append(record)
-
-    @property
-    def unparsed_total(self) -> int:
-        """Lines of this file no parser understood."""
-        return sum(self.unparsed.values())
-
-
-def open_binary(log_file: LogFile) -> IO[bytes]:
-    if log_file.data is not None:
-        raw: IO[bytes] = os.fdopen(os.dup(log_file.data.fileno()), "rb")
-        raw.seek(0)  # the duplicate shares the position: read one handle at a time
-    else:
-        raw = Path(log_file.path).open("rb")  # noqa: SIM115 (closed by the caller)
-    if log_file.compressed:
-        return gzip.GzipFile(fileobj=raw)  # type: ignore[return-value]
-    return raw
-
-
-def decode_line(data: bytes, log_file: LogFile) -> str:
-    """Bytes of one line -> text without line ending, BOM or NUL; never raises."""
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        log_file.decode_errors += 1
-        text = data.decode("utf-8", "replace")
-    if "\x00" in text:
-        text = text.replace("\x00", "")
-    text = text.rstrip("\r\n")
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    if len(text) > MAX_LINE:
-        log_file.cut_lines += 1
-        text = text[:MAX_LINE]
-    return text
-
-
-def bounded_lines(handle: IO[bytes]) -> Iterator[bytes]:
-    """The lines of a binary file, each cut to :data:`LINE_BYTES` (the rest of a longer
-    line is read and dropped): a line never held whole in memory (a file of NUL bytes
-    after a crash, a 100 MB line, took 330 MB)."""
-    readline = handle.readline
-    while True:
-        data = readline(LINE_BYTES)
-        if not data:
-            return
-        if len(data) == LINE_BYTES and data[-1:] != b"\n":
-            rest = data
-            while rest and rest[-1:] != b"\n":
-                rest = readline(LINE_BYTES)
-        yield data
 
 
 def _head_lines(log_file: LogFile, count: int = SNIFF_LINES) -> list[str]:
@@ -270,7 +204,7 @@ def discover(paths: Iterable[str], stdin: IO[bytes] | None = None) -> list[LogFi
     a symbolic or hard link) is read once, else its lines would count twice."""
     for text in paths:
         if text == "-":
-            data = _spooled(stdin if stdin is not None else sys.stdin.buffer)
+            data = spooled(stdin if stdin is not None else sys.stdin.buffer)
             log_file = LogFile("<stdin>", None, data=data, compressed=data.read(2) == _GZIP_MAGIC)
             inspected = _inspect(log_file, None)
             if inspected is None:
@@ -304,26 +238,6 @@ def discover(paths: Iterable[str], stdin: IO[bytes] | None = None) -> list[LogFi
     # Oldest first within each log, so rotated files are read before the live one.
     found.sort(key=lambda f: (f.log or "", f.first_ts if f.first_ts is not None else 0))
     return found
-
-
-def _spooled(stream: IO[bytes]) -> IO[bytes]:
-    """Everything ``stream`` holds, copied to an unnamed temporary file (deleted when it
-    is closed, or when the process ends).
-
-    Raises:
-        SourceError: the copy cannot be written (a full temporary directory).
-    """
-    spool = tempfile.TemporaryFile()  # noqa: SIM115 (kept open: the LogFile reads it)
-    try:
-        shutil.copyfileobj(stream, spool, 1 << 20)
-    except OSError as exc:
-        spool.close()
-        raise SourceError(
-            f"<stdin>: cannot copy standard input to {tempfile.gettempdir()}: "
-            f"{exc.strerror or exc} (set TMPDIR to a folder with room, or give the files)"
-        ) from None
-    spool.seek(0)
-    return spool
 
 
 _new_record = tuple.__new__
