@@ -10,6 +10,7 @@ bytes are dropped), so no input can stop a scan.
 from __future__ import annotations
 
 import gzip
+import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -144,6 +145,39 @@ def _is_gzip(path: Path) -> bool:
         return False
 
 
+def _is_stream(path: Path) -> bool:
+    """Whether ``path`` is a pipe or a device, read once (``scan <(zcat ...)``, a named
+    pipe): not a regular file or a folder."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
+
+
+def _streamed(text: str, stdin: IO[bytes] | None) -> LogFile:
+    """Standard input (``-``) or a pipe, copied once (see :func:`spooled`): sniffing it
+    and then reading it took its first lines twice from the pipe (a third of a
+    process substitution was lost).
+
+    Raises:
+        SourceError: the pipe cannot be opened, or the copy cannot be written.
+    """
+    if text == "-":
+        data = spooled(stdin if stdin is not None else sys.stdin.buffer, "<stdin>")
+        name = "<stdin>"
+    else:
+        try:
+            with Path(text).open("rb") as handle:
+                data = spooled(handle, text)
+        except PermissionError:
+            raise SourceError(f"{text}: permission denied ({READ_HINT})") from None
+        except OSError as exc:
+            raise SourceError(f"{text}: cannot read: {exc.strerror or exc}") from None
+        name = text
+    return LogFile(name, None, data=data, compressed=data.read(2) == _GZIP_MAGIC)
+
+
 def _first_time(path: Path, seen: set[tuple[int, int]]) -> bool:
     """Whether the file at ``path`` is not among those ``seen`` (then it is now)."""
     try:
@@ -203,12 +237,11 @@ def discover(paths: Iterable[str], stdin: IO[bytes] | None = None) -> list[LogFi
     """(device, inode) of the files taken: one named twice (a folder and a file in it,
     a symbolic or hard link) is read once, else its lines would count twice."""
     for text in paths:
-        if text == "-":
-            data = spooled(stdin if stdin is not None else sys.stdin.buffer)
-            log_file = LogFile("<stdin>", None, data=data, compressed=data.read(2) == _GZIP_MAGIC)
-            inspected = _inspect(log_file, None)
+        if text == "-" or _is_stream(Path(text)):
+            log_file = _streamed(text, stdin)
+            inspected = _inspect(log_file, None if text == "-" else _name_hint(Path(text)))
             if inspected is None:
-                skipped.append("<stdin>")
+                skipped.append(log_file.path)
             else:
                 found.append(inspected)
             continue

@@ -105,9 +105,9 @@ def bounded_lines(handle: IO[bytes]) -> Iterator[bytes]:
         yield data
 
 
-def spooled(stream: IO[bytes]) -> IO[bytes]:
-    """Everything ``stream`` holds, copied to an unnamed temporary file (deleted when it
-    is closed, or when the process ends).
+def spooled(stream: IO[bytes], name: str) -> IO[bytes]:
+    """Everything ``stream`` (standard input or a pipe, ``name``) holds, copied to an
+    unnamed temporary file (deleted when it is closed, or when the process ends).
 
     Raises:
         SourceError: the copy cannot be written (a full temporary directory).
@@ -118,8 +118,8 @@ def spooled(stream: IO[bytes]) -> IO[bytes]:
     except OSError as exc:
         spool.close()
         raise SourceError(
-            f"<stdin>: cannot copy standard input to {tempfile.gettempdir()}: "
-            f"{exc.strerror or exc} (set TMPDIR to a folder with room, or give the files)"
+            f"{name}: cannot copy it to {tempfile.gettempdir()}: {exc.strerror or exc} "
+            "(set TMPDIR to a folder with room, or give the files)"
         ) from None
     spool.seek(0)
     return spool
