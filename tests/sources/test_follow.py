@@ -579,6 +579,40 @@ class TestRestart:
             mail(9 * 3600 + i) for i in range(3)
         ]
 
+    @pytest.mark.parametrize("what", ["live-deleted", "old-deleted", "live-compressed"])
+    def test_a_file_gone_while_stopped_is_told_when_lines_were_lost(
+        self, logs: Path, caplog: pytest.LogCaptureFixture, what: str
+    ) -> None:
+        """While stopped, the log was rotated away and deleted with lines never read: a
+        warning naming it (was: nothing). An old rotated file deleted, or the log
+        compressed (its archive is read), is no loss and not warned about."""
+        path = logs / "mail.log"
+        append(logs / "mail.log.1", [mail(1), mail(2)])
+        append(path, [mail(3), mail(4)])
+        h = Harness([logs])
+        h.read()
+        h.restart()
+        h.follower.close()
+        append(path, mail(5))  # written after the stop
+        if what == "old-deleted":
+            (logs / "mail.log.1").unlink()
+            append(path, mail(6))
+        else:
+            path.rename(logs / "mail.log.0")
+            if what == "live-compressed":
+                gzip_file(logs / "mail.log.0")
+            else:
+                (logs / "mail.log.0").unlink()
+            append(path, mail(3600))
+        h.follower = h._new()
+        h.settle()
+        lost = [r for r in caplog.records if r.getMessage() == "file_lost"]
+        if what == "live-deleted":
+            assert len(lost) == 1 and lost[0].kv["path"] == str(path)  # type: ignore[attr-defined]
+            assert h.committed[-1] == mail(3600)
+        else:
+            assert not lost and mail(5) in h.committed
+
     def test_rewritten_file_starts_over(self, logs: Path) -> None:
         """Same inode, different first line (rewritten while stopped): read from the start."""
         path = logs / "mail.log"

@@ -120,11 +120,16 @@ class Follower(FileSet):
         self._missing: set[str] = set()
         """Followed paths found gone (warned about once)."""
         now_wall = wall()
+        self._newest_saved: dict[str, int] = {}
+        """log -> the first line's time of its newest file followed at the last stop."""
         for cp in checkpoints:
             if cp.gone:
                 self._retire_checkpoint(cp, now_wall)
-            else:
-                self._saved[(cp.dev, cp.ino, cp.first_hash)] = cp
+                continue
+            self._saved[(cp.dev, cp.ino, cp.first_hash)] = cp
+            if cp.first_ts is not None and not cp.compressed:
+                log = cp.log or ""
+                self._newest_saved[log] = max(self._newest_saved.get(log, cp.first_ts), cp.first_ts)
         self.lines = 0
         """Lines handed over (records and lines without a time stamp)."""
         self.no_timestamp = 0
@@ -154,10 +159,33 @@ class Follower(FileSet):
         now_wall = self.wall()
         for cp in self._saved.values():
             self._retire_checkpoint(cp, now_wall)
+        lost = list(self._saved.values())
         self._saved.clear()
         self._place_new(rest)
+        self._tell_lost(lost)
         if not self.files:
             note(logging.WARNING, "no_logs_yet", paths=",".join(self.paths))
+
+    def _tell_lost(self, gone: list[FileCheckpoint]) -> None:
+        """Warn about files followed at the last stop that are found nowhere now (no
+        copy or archive continues them), when lines were surely or likely not read: it
+        held lines not yet read, or it was the newest file of its log, the one being
+        written (rotated away and deleted while kerio-watch was stopped)."""
+        newest = self._newest_saved
+        for cp in gone:
+            if cp.first_hash not in self.retired or cp.compressed:
+                continue  # continued by a copy or an archive found now
+            unread = max(0, cp.size - cp.offset)
+            if unread or (cp.first_ts is not None and cp.first_ts == newest.get(cp.log or "")):
+                note(
+                    logging.WARNING,
+                    "file_lost",
+                    path=cp.path,
+                    read_to=cp.offset,
+                    unread_bytes=unread,
+                    hint="gone while kerio-watch was stopped (rotated away and deleted?): "
+                    "lines written to it after the stop were not read",
+                )
 
     # -- one step ----------------------------------------------------------------------
     def poll(self) -> Batch:
