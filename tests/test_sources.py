@@ -142,6 +142,16 @@ def test_standard_input_is_not_held_in_memory() -> None:
     assert peak < 8 << 20
 
 
+def test_a_file_saved_as_utf16_is_read_whole(tmp_path: Path) -> None:
+    """Saved as UTF-16 with CRLF (PowerShell's ``>`` on Windows): every line read and
+    framed, the first one too (its byte order mark made it unparsed, not UTF-8)."""
+    path = tmp_path / "security.log"
+    path.write_bytes(b"\xff\xfe" + "".join(x + "\r\n" for x in (SEC, SEC)).encode("utf-16-le"))
+    files = discover([str(path)])
+    assert [r.raw for r in merged_records(files)] == [SEC, SEC]
+    assert files[0].decode_errors == 0 and files[0].unparsed_total == 0
+
+
 def test_missing_path_is_named(tmp_path: Path) -> None:
     """A missing path raises a SourceError that names it."""
     with pytest.raises(SourceError, match=r"absent\.log: no such file"):

@@ -71,8 +71,18 @@ def open_binary(log_file: LogFile) -> IO[bytes]:
     return raw
 
 
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
 def decode_line(data: bytes, log_file: LogFile) -> str:
-    """Bytes of one line -> text without line ending, BOM or NUL; never raises."""
+    """Bytes of one line -> text without line ending, BOM or NUL; never raises.
+
+    A UTF-16 byte order mark is dropped too: with the NUL bytes of UTF-16 dropped, a
+    file saved as UTF-16 (PowerShell's ``>`` on Windows) reads as the ASCII it holds,
+    its first line included (it was unparsed, not UTF-8).
+    """
+    if data[:2] in _UTF16_BOMS:
+        data = data[2:]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
