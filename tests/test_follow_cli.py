@@ -496,6 +496,66 @@ class TestExactlyOnce:
             assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
             assert db.execute("SELECT count(*) FROM alerts").fetchone() == (4,)
 
+    def test_restarted_inside_the_repeated_hour(
+        self, follow: Follow, logs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """[site] timezone Europe/Berlin, stopped and started 20 minutes into the second
+        pass of the hour repeated when summer time ends: the same alerts, at the same
+        times, as one scan (was: the rest of that pass read an hour early)."""
+        config = tmp_path / "kw.toml"
+        config.write_text('[site]\ntimezone = "Europe/Berlin"\n')
+        monkeypatch.setenv("KERIO_WATCH_CONFIG", str(config))  # follow's and the scan's
+        lines: list[str] = []
+        for offset, start, end in ((2, 0, 3), (1, 2, 4)):  # 00:00-02:59 +02, 02:00-03:59 +01
+            when = dt.datetime(2026, 10, 25, start)
+            while when < dt.datetime(2026, 10, 25, end):
+                n = len(lines)
+                user, bad = USERS[n % len(USERS)], n % 37 == 20
+                lines.append(recv_line(when, offset, n, sender=f"x{n}@evil.test" if bad else user,
+                                       to="p@partner.test", user=user,
+                                       host="203.0.113.9" if bad else "192.168.1.10"))  # fmt: skip
+                when += dt.timedelta(minutes=1)
+        append(logs / "mail.log", lines[:200])
+        follow.start()
+        wait_for(lambda: follow.totals().lines == 200)
+        assert follow.stop() == 0
+        append(logs / "mail.log", lines[200:])
+        follow.start()
+        wait_for(lambda: follow.totals().lines == len(lines))
+        assert follow.stop() == 0
+        key = ("user", "rule", "time")
+        expected = sorted(tuple(a[k] for k in key) for a in scan_alerts(tmp_path, lines))
+        in_second_pass = [t for _u, _r, t in expected if str(t).startswith("2026-10-25T02:2")]
+        assert in_second_pass and all(str(t).endswith("+01:00") for t in in_second_pass)
+        assert sorted(tuple(a[k] for k in key) for a in follow.printed()) == expected
+
+    def test_more_rotated_files_than_descriptors(self, follow: Follow, logs: Path) -> None:
+        """A folder of 500 rotated files under a limit of 384 open files (systemd's
+        default is 1,024): read as scan reads them (was: "Too many open files" for the
+        files, the folder's listing and the journal; with 1,500 files under 1,024, files
+        read out of order and 32 alerts where scan raises 16)."""
+        lines = dataset(1000, every=25)
+        for n in range(500):  # mail.log.500 is the oldest
+            (logs / f"mail.log.{500 - n}").write_text("\n".join(lines[n * 4 : n * 4 + 4]) + "\n")
+        # Followed through a link to an empty folder, limited, then shown them all at once.
+        (follow.tmp / "empty").mkdir()
+        follow.logs = follow.tmp / "current"
+        follow.logs.symlink_to(follow.tmp / "empty")
+        proc = follow.start()
+        wait_for(started(follow))
+        resource.prlimit(proc.pid, resource.RLIMIT_NOFILE, (384, 384))
+        (follow.tmp / "next").symlink_to(logs)
+        (follow.tmp / "next").replace(follow.logs)
+        wait_for(lambda: follow.totals().lines == len(lines), timeout=60)
+        assert follow.stop() == 0
+        assert "Too many open files" not in follow.err()
+        expected = scan_alerts(follow.tmp, lines)
+        assert len(expected) >= 8
+        key = ("user", "rule", "severity", "time")
+        assert sorted(tuple(a[k] for k in key) for a in follow.printed()) == sorted(
+            tuple(a[k] for k in key) for a in expected
+        )
+
 
 class TestBadDatabase:
     """Locked, read-only and full: clear messages, no tracebacks, no damage."""
@@ -621,3 +681,21 @@ class TestBadInput:
         )
         assert result.returncode == 3
         assert "timezone" in result.stderr and "Traceback" not in result.stderr
+
+    def test_a_zone_the_logs_contradict_is_told(
+        self, follow: Follow, logs: Path, tmp_path: Path
+    ) -> None:
+        """[site] timezone set to another zone than the server's (a UTC+1 site said to
+        be in Tokyo): a warning once, naming what the Queue-IDs say."""
+        config = tmp_path / "kw.toml"
+        config.write_text('[site]\ntimezone = "Asia/Tokyo"\n')
+        follow.extra = ("--config", str(config))
+        append(logs / "mail.log", dataset(20))
+        follow.start()
+        wait_for(lambda: "event=timezone_doubt" in follow.err())
+        append(logs / "mail.log", dataset(40)[40:])
+        wait_for(lambda: follow.totals().lines == 80)
+        assert follow.stop() == 0
+        err = follow.err()
+        assert err.count("event=timezone_doubt") == 1
+        assert "disagrees with the logs" in err and "at UTC+01:00" in err

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gzip
 import io
 import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import cast
@@ -13,6 +21,7 @@ import pytest
 from click.testing import Result
 from rich.console import Console
 
+from faultlib import cli as run_cli
 from kerio_watch.cli.scan import _print_implausible
 from kerio_watch.exitcodes import ExitStatus
 from kerio_watch.pipeline.timeguard import KEPT_CHARS, LISTED, Doubt, TimeGuard
@@ -25,6 +34,12 @@ T0 = dt.datetime(2026, 3, 10, 10, 0, 0)  # local time, site at UTC+1
 def line(minutes: int, n: int, **kw: str) -> str:
     """A Recv line ``minutes`` after T0 at a UTC+1 site."""
     return recv_line(T0 + dt.timedelta(minutes=minutes), 1, n, **kw)
+
+
+def _write_quietly(pipe: Path, data: bytes) -> None:
+    """Write to a named pipe (the reader may go away: then stop)."""
+    with contextlib.suppress(BrokenPipeError):
+        pipe.write_bytes(data)
 
 
 def alerts_of(result: Result) -> list[dict[str, object]]:
@@ -374,6 +389,72 @@ class TestScanBehaviour:
         assert f"{config}: site.colour: unknown key" in err
         assert "users.bob.aliases: expected a list of strings" in err
         assert "Traceback" not in result.output
+
+    def test_a_cut_archive_is_named_without_show_unparsed(
+        self, cli: Callable[..., Result], tmp_path: Path
+    ) -> None:
+        """An archive cut short (a full disk while logrotate compressed, a copy taken too
+        early): read up to the damage, and the summary says so (was: only "1 unparsed",
+        the reason behind --show-unparsed)."""
+        lines = [line(n, n, sender="al@example.com", to="a@p.test") for n in range(3000)]
+        packed = gzip.compress(("\n".join(lines) + "\n").encode())
+        path = tmp_path / "mail.log.2.gz"
+        path.write_bytes(packed[: len(packed) // 2])
+        result = cli("scan", str(path))
+        assert result.exit_code == 0 and "Traceback" not in result.output
+        said = " ".join(result.stderr.split())  # the engines word the error differently
+        assert f"{path}: read error: " in said and ": the rest of it was not read" in said
+
+    @pytest.mark.parametrize("how", ["named-pipe", "named-pipe-gzip", "process-substitution"])
+    def test_a_pipe_is_read_whole(self, tmp_path: Path, how: str) -> None:
+        """``scan <(zcat mail.log.1.gz)`` or a named pipe: every line once (was: the
+        checks and the sniffing took the first bytes and lines from the pipe, and the
+        scan read the rest: 283 of 400 lines, one of them cut; a named pipe hung)."""
+        lines = [line(n, n, sender="al@example.com", to="a@p.test") for n in range(400)]
+        data = ("\n".join(lines) + "\n").encode()
+        db = str(tmp_path / "state.db")
+        if how == "process-substitution":
+            if shutil.which("bash") is None:
+                pytest.skip("no bash")
+            (tmp_path / "mail.txt").write_bytes(data)
+            command = f"{sys.executable} -m kerio_watch scan --db {db} <(cat {tmp_path}/mail.txt)"
+            result = subprocess.run(
+                ["bash", "-c", command], capture_output=True, text=True, timeout=60, check=False
+            )
+            named = "/dev/fd/"
+        else:
+            pipe = tmp_path / "mail.log"
+            os.mkfifo(pipe)
+            packed = gzip.compress(data) if how.endswith("gzip") else data
+            writer = threading.Thread(target=_write_quietly, args=(pipe, packed), daemon=True)
+            writer.start()
+            result = run_cli("scan", "--db", db, str(pipe), timeout=60)
+            named = str(pipe)
+        assert result.returncode == 0, result.stderr
+        assert " (mail): 400 lines: 400 message_received" in result.stderr
+        assert named in result.stderr and "unparsed" not in result.stderr
+
+    def test_a_file_named_twice_is_read_once(
+        self, write_log: Callable[..., Path], cli: Callable[..., Result], tmp_path: Path
+    ) -> None:
+        """A folder and a file in it, a link to the folder, a hard link: one file, read
+        once (its sends were counted twice in the baseline)."""
+        path = write_log(
+            "mail.log", [line(n, n, sender="al@example.com", to="a@p.test") for n in range(5)]
+        )
+        (tmp_path / "link").symlink_to(path.parent)
+        (tmp_path / "hard.log").hardlink_to(path)
+        once = cli("scan", "--db", str(tmp_path / "once.db"), str(path.parent))
+        named = (str(path.parent), str(path), str(tmp_path / "link"), str(tmp_path / "hard.log"))
+        twice = cli("scan", "--db", str(tmp_path / "twice.db"), *named)
+        assert once.exit_code == twice.exit_code == 0
+        assert twice.stderr.count("5 lines") == 1
+
+        def sends(db: str) -> object:
+            with sqlite3.connect(tmp_path / db) as conn:
+                return conn.execute("SELECT sum(count) FROM activity").fetchone()[0]
+
+        assert sends("twice.db") == sends("once.db") == 5
 
 
 from logtools import SHARED_SAMPLES  # noqa: E402

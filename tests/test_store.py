@@ -210,3 +210,19 @@ def test_db_check_and_recover_on_a_newer_database(
     assert recovered.exit_code == 7
     assert "--force" in recovered.output
     assert sorted(p.name for p in tmp_path.iterdir() if "damaged" in p.name) == []
+
+
+def test_a_full_disk_is_named_with_exit_status_7(tmp_path: Path) -> None:
+    """SQLite's "database or disk is full": the path, that the disk is full, what to do,
+    and the documented status of an unwritable database (was: exit 1, SQLite's words)."""
+    store = open_store(tmp_path / "state.db")
+    try:
+        store.db.execute("PRAGMA max_page_count = 1")  # type: ignore[attr-defined]
+        with pytest.raises(StoreError) as caught, store.transaction():
+            store.set_meta("x", "y" * 100_000)
+    finally:
+        store.close()
+    said = str(caught.value)
+    assert said.startswith(f"{tmp_path / 'state.db'}: cannot write the state database: the disk")
+    assert "MB free" in said and "--db" in said
+    assert caught.value.exit_status == 7

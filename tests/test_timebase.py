@@ -110,3 +110,68 @@ def test_the_count_of_queue_ids_has_a_thousands_separator() -> None:
     for i in range(1234):
         tb.observe_queue_id(f"{base + i - 3600:08x}-{i:08x}", base + i)
     assert tb.describe().endswith("inferred from 1,234 Queue-IDs")
+
+
+def _observe(tb: Timebase, offset_hours: int, when: dt.datetime, count: int) -> None:
+    """``count`` Recv lines' Queue-IDs, a minute apart from local ``when``, written by a
+    server at UTC+``offset_hours``."""
+    for n in range(count):
+        local = when + dt.timedelta(minutes=n)
+        utc = int((local - dt.timedelta(hours=offset_hours)).replace(tzinfo=dt.UTC).timestamp())
+        tb.observe_queue_id(
+            f"{utc:08x}-{n:08x}", local_seconds(local.strftime("[%d/%b/%Y %H:%M:%S]"))
+        )
+
+
+@pytest.mark.parametrize(
+    ("zone", "server_hours", "when", "doubt"),
+    [
+        ("Europe/Berlin", 1, dt.datetime(2026, 3, 10, 8), False),
+        ("Europe/Berlin", 2, dt.datetime(2026, 7, 10, 8), False),  # summer time
+        ("Europe/Berlin", 1, dt.datetime(2026, 10, 25, 2, 30), False),  # the repeated hour
+        ("Asia/Tokyo", 1, dt.datetime(2026, 3, 10, 8), True),
+        ("UTC", -4, dt.datetime(2026, 3, 10, 8), True),
+    ],
+)
+def test_a_configured_zone_the_queue_ids_disagree_with(
+    zone: str, server_hours: int, when: dt.datetime, doubt: bool
+) -> None:
+    """A zone the logs' Queue-IDs contradict is told (the times read with it were off by
+    hours without a word: a later scan skipped new lines as already processed)."""
+    tb = Timebase(ZoneInfo(zone))
+    _observe(tb, server_hours, when, 20)
+    said = tb.doubt()
+    if doubt:
+        assert said is not None and f"[site] timezone {zone} disagrees" in said
+        assert f"20 of 20 Queue-IDs put the server at UTC{server_hours:+03d}:00" in said
+    else:
+        assert said is None
+
+
+def test_no_doubt_without_a_zone_or_queue_ids() -> None:
+    inferred = Timebase(None)
+    _observe(inferred, 1, dt.datetime(2026, 3, 10, 8), 20)
+    assert inferred.doubt() is None
+    assert Timebase(ZoneInfo("Asia/Tokyo")).doubt() is None
+
+
+@pytest.mark.parametrize(
+    ("resumed", "utc"),
+    [
+        (dt.datetime(2026, 10, 25, 0, 20), dt.datetime(2026, 10, 25, 0, 21)),  # first pass
+        (dt.datetime(2026, 10, 25, 1, 20), dt.datetime(2026, 10, 25, 1, 21)),  # second pass
+        (dt.datetime(2027, 3, 1, 12, 0), dt.datetime(2026, 10, 25, 0, 21)),  # long after
+        (None, dt.datetime(2026, 10, 25, 0, 21)),
+    ],
+)
+def test_a_run_that_starts_inside_the_repeated_hour(
+    resumed: dt.datetime | None, utc: dt.datetime
+) -> None:
+    """A run resumed after an earlier one processed part of the hour repeated at the
+    end of daylight saving: in the second pass if the earlier run had reached it (was:
+    always the first, an hour back from what was processed; a later scan of older logs
+    is not affected)."""
+    tb = Timebase(BERLIN)
+    tb.resumed = None if resumed is None else int(resumed.replace(tzinfo=dt.UTC).timestamp())
+    local = local_seconds("[25/Oct/2026 02:21:00]")
+    assert tb.to_utc(local) == int(utc.replace(tzinfo=dt.UTC).timestamp())

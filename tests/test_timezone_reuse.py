@@ -142,3 +142,20 @@ def test_the_offset_history_survives_a_daylight_saving_change(
     )
     offsets = {b["ts"][-6:] for b in report["traffic"]}
     assert offsets == {"+01:00", "+02:00"}, "times before the change keep the old offset"
+
+
+def test_a_configured_zone_the_logs_contradict_is_told(tmp_path: Path) -> None:
+    """A UTC+07:00 server configured as Europe/Berlin: the scan says the zone and the
+    Queue-IDs disagree, and what they say (was: nothing; times seven hours off)."""
+    logs = write_site(tmp_path)
+    config = tmp_path / "kw.toml"
+    config.write_text('[site]\ntimezone = "Europe/Berlin"\n', encoding="utf-8")
+    wrong = run("scan", "--db", str(tmp_path / "a.db"), "--config", str(config), str(logs))
+    assert wrong.exit_code == 0, wrong.output
+    assert "[site] timezone Europe/Berlin disagrees with the logs: 42 of 42 Queue-IDs put " in (
+        " ".join(wrong.stderr.split())
+    )
+    assert "the server at UTC+07:00" in " ".join(wrong.stderr.split())
+    config.write_text('[site]\ntimezone = "Asia/Bangkok"\n', encoding="utf-8")
+    right = run("scan", "--db", str(tmp_path / "b.db"), "--config", str(config), str(logs))
+    assert right.exit_code == 0 and "disagrees" not in right.stderr

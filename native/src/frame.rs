@@ -45,8 +45,13 @@ pub fn decode<'a>(data: &'a [u8], counters: &mut Counters) -> Cow<'a, str> {
     Cow::Owned(decode_line(data, counters))
 }
 
-/// `files.decode_line`: the careful path (invalid UTF-8, NUL, BOM, long lines).
+/// `files.decode_line`: the careful path (invalid UTF-8, NUL, BOM, long lines; a
+/// UTF-16 byte order mark is dropped before decoding).
 pub fn decode_line(data: &[u8], counters: &mut Counters) -> String {
+    let data = match data {
+        [0xff, 0xfe, rest @ ..] | [0xfe, 0xff, rest @ ..] => rest,
+        _ => data,
+    };
     let text = match std::str::from_utf8(data) {
         Ok(s) => Cow::Borrowed(s),
         Err(_) => {

@@ -21,6 +21,8 @@ from zoneinfo import ZoneInfo
 from kerio_watch.timerange import aware
 
 _QUARTER_HOUR = 900
+ZONE_CHECKS = 100
+"""Queue-IDs a configured zone is compared with (one a minute of log time at most)."""
 _MAX_OFFSET = 14 * 3600
 ALWAYS = -(2**62)
 """The start of the first offset in a history (before any change)."""
@@ -75,6 +77,13 @@ class Timebase:
         self._wall_cache: dict[int, int] = {}
         self.stored = False
         """Seeded from the offsets an earlier scan recorded (no Queue-ID seen yet)."""
+        self.resumed: int | None = None
+        """The newest time (UTC) an earlier run processed: a run that starts inside the
+        repeated hour, after its first pass was processed, is in its second pass."""
+        self.zone_checked = 0
+        """Configured zone: Queue-IDs compared with it (the first :data:`ZONE_CHECKS`)."""
+        self.zone_off: dict[int, int] = {}
+        """Configured zone: offset east the Queue-IDs that disagree with it say -> count."""
 
     @classmethod
     def from_history(cls, history: History) -> Timebase:
@@ -96,8 +105,11 @@ class Timebase:
 
     # -- inferred mode ---------------------------------------------------------------
     def observe_queue_id(self, queue_id: str, local_ts: int) -> None:
-        """Learn the offset from a Recv line's Queue-ID (inferred mode only)."""
+        """Learn the offset from a Recv line's Queue-ID (inferred mode); with a
+        configured zone, compare the first ones with it (see :meth:`doubt`)."""
         if not self.inferred:
+            if self.zone_checked < ZONE_CHECKS:
+                self._check_zone(queue_id, local_ts)
             return
         delta = offset_from_queue_id(queue_id, local_ts)
         if delta is None:
@@ -117,6 +129,31 @@ class Timebase:
             self._candidate = None
         else:
             self._candidate = delta
+
+    def _check_zone(self, queue_id: str, local_ts: int) -> None:
+        delta = offset_from_queue_id(queue_id, local_ts)
+        if delta is None:
+            return
+        self.zone_checked += 1
+        hour = local_ts // 3600
+        pair = self._hour_cache.get(hour) or self._offsets_for_hour(hour)
+        if -delta not in pair:
+            self.zone_off[-delta] = self.zone_off.get(-delta, 0) + 1
+
+    def doubt(self) -> str | None:
+        """Why the configured zone looks wrong for these logs: most Queue-IDs (UTC, as
+        Kerio writes them) put the server at another offset. None when they agree, or
+        when there is no zone or too few Queue-IDs to tell."""
+        off = sum(self.zone_off.values())
+        if self.zone is None or self.zone_checked < 3 or off * 2 <= self.zone_checked:
+            return None
+        said = max(self.zone_off, key=lambda k: self.zone_off[k])
+        return (
+            f"[site] timezone {self.zone.key} disagrees with the logs: {off:,} of "
+            f"{self.zone_checked:,} Queue-IDs put the server at UTC{_format_offset(said)}, so "
+            "the times read from them are off; set the server's zone, or remove "
+            "[site] timezone to infer it from Queue-IDs"
+        )
 
     def _set_delta(self, delta: int, local_ts: int, first: bool = False) -> None:
         self.delta = delta
@@ -140,13 +177,26 @@ class Timebase:
         first, second = pair
         if first == second:
             return local_ts - first
-        # Ambiguous hour: watch for the clock going back.
+        # Ambiguous hour: watch for the clock going back (from what an earlier run
+        # processed, for the first line of the hour this run reads).
         seen = self._max_in_hour.get(hour)
-        if seen is not None and local_ts < seen - 600:
+        back = (
+            local_ts < seen - 600
+            if seen is not None
+            else self._second_pass_processed(local_ts - first, local_ts - second)
+        )
+        if back:
             self._fold_hours.add(hour)
         if seen is None or local_ts > seen:
             self._max_in_hour[hour] = local_ts
         return local_ts - (second if hour in self._fold_hours else first)
+
+    def _second_pass_processed(self, early: int, late: int) -> bool:
+        """Whether an earlier run's newest time is past the first pass of a repeated
+        hour's local time (``early``, ``late``: its two UTC instants), but not more
+        than an hour after its second (a scan of older logs is not in the hour)."""
+        resumed = self.resumed
+        return resumed is not None and early + 600 < resumed <= late + 3600
 
     def _stored_utc(self, local_ts: int) -> int:
         """Local -> UTC with the stored offsets: the latest change in force at that time."""

@@ -171,6 +171,22 @@ class TestCheckAndRecover:
         assert key in statuses
         assert "benign" in statuses.values()
 
+    def test_a_path_with_uri_characters(self, tmp_path: Path, logs: Path) -> None:
+        """``#``, ``?`` and ``%`` in the database's path (was: the read-only commands
+        opened, and created, another file, and db check called the database damaged and
+        told to recover it)."""
+        append(logs / "mail.log", site_lines(50))
+        folder = tmp_path / "kw #1? 100%20"
+        db = str(folder / "st#ate?a=1%41.db")
+        assert cli("scan", "--db", db, str(logs)).returncode == 0
+        check = cli("db", "check", "--db", db)
+        assert check.returncode == 0 and "verdict: ok" in check.stdout
+        for args in (("status",), ("incidents",), ("report",), ("db", "recover")):
+            result = cli(*args, "--db", db)
+            assert result.returncode == 0, (args, result.stderr)
+            assert "damaged" not in result.stderr
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["kw #1? 100%20", "logs"]
+
     def test_recover_a_sound_database_does_nothing(self, tmp_path: Path, logs: Path) -> None:
         append(logs / "mail.log", site_lines(50))
         db = str(tmp_path / "s.db")

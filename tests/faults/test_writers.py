@@ -89,6 +89,33 @@ class TestOneWriter:
 
 
 class TestCooperating:
+    def test_a_scan_between_two_follower_runs(
+        self, follow: Follow, logs: Path, tmp_path: Path
+    ) -> None:
+        """The service stopped, a scan of the same logs into its database, the service
+        started again: every line processed once, as one scan of them all (was: the
+        follower read again from its positions what the scan had processed: 1,056
+        sends in the baseline for 800)."""
+        lines = dataset(400)
+        append(logs / "mail.log", lines[:400])
+        follow.start()
+        wait_for(lambda: follow.totals().lines == 400)
+        assert follow.stop() == 0
+        append(logs / "mail.log", lines[400:])
+        assert cli("scan", "--db", str(follow.db), str(logs)).returncode == 0
+        follow.start()
+        wait_for(lambda: follow.totals().lines == 800)
+        assert follow.stop() == 0
+        (tmp_path / "ref").mkdir()
+        append(tmp_path / "ref" / "mail.log", lines)
+        assert cli("scan", "--db", str(tmp_path / "ref.db"), str(tmp_path / "ref")).returncode == 0
+
+        def sends(db: Path) -> object:
+            with sqlite3.connect(db) as conn:
+                return conn.execute("SELECT sum(count) FROM activity").fetchone()[0]
+
+        assert sends(follow.db) == sends(tmp_path / "ref.db")
+
     def test_ack_while_follow_runs_is_kept(self, follow: Follow, logs: Path) -> None:
         """ack is not refused: the follower applies it and never writes it back undone."""
         append(logs / "mail.log", dataset(300))

@@ -29,6 +29,8 @@ line_bytes = st.one_of(
             b"\x00",
             b"\xef\xbb\xbf",
             b"\xef\xbb\xbf\xef\xbb\xbf",
+            b"\xff\xfe",
+            b"\xfe\xff",
             b"\xff",
             b"\xed\xa0\x80",
             b"\xf4\x90\x80\x80",
@@ -71,6 +73,18 @@ def test_long_lines_are_cut_alike(tmp_path: Path) -> None:
     long = (STAMP + "é" * (MAX_LINE + 5)).encode()
     edge = (STAMP + "x" * (MAX_LINE - len(STAMP))).encode()
     _agree(b"\n".join([long, edge, edge + b"y\x00", b"\xff" * (MAX_LINE + 1)]), tmp_path)
+
+
+def test_a_utf16_file_frames_alike(tmp_path: Path) -> None:
+    """Saved as UTF-16 (with its byte order mark, CRLF): both engines read its lines,
+    the first one included."""
+    text = "".join(f"{STAMP}line {i}\r\n" for i in range(3))
+    for encoding in ("utf-16-le", "utf-16-be"):
+        mark = b"\xff\xfe" if encoding.endswith("le") else b"\xfe\xff"
+        _agree(mark + text.encode(encoding), tmp_path)
+    lines, counters, _error = extension().frame_bytes(b"\xff\xfe" + text.encode("utf-16-le"), False)
+    assert [raw for _n, _e, raw, _ts in lines] == [f"{STAMP}line {i}" for i in range(3)]
+    assert counters[1] == 0  # no line taken for invalid UTF-8
 
 
 def test_line_numbers_and_offsets() -> None:

@@ -9,17 +9,20 @@ crash and must be read again.
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
+import logging
 import os
 import random
 import shutil
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
 
 from kerio_watch.errors import SourceError
 from kerio_watch.sources import discovery, files
-from kerio_watch.sources.files import LogFile
+from kerio_watch.sources.files import LogFile, Record
 from kerio_watch.sources.follow import Follower, FollowOptions, State
 from kerio_watch.values.checkpoint import FileCheckpoint
 
@@ -409,6 +412,58 @@ class TestRotation:
         append(path, mail(4))
         assert h.read() == [mail(2), mail(3), mail(4)]
 
+    @pytest.mark.parametrize("how", ["over-the-log", "deleted-then-restored", "while-stopped"])
+    def test_an_older_copy_restored_is_read_from_its_end(self, logs: Path, how: str) -> None:
+        """A backup of the log restored (in place, as a new file, or while stopped): its
+        lines were read; what the writer appends to it is read once (was: the restored
+        lines again, or a new inode continued at the old position: the appended lines
+        before it lost and the read started in the middle of a line)."""
+        path = logs / "mail.log"
+        append(path, [mail(1), mail(2)])
+        backup = logs.parent / "backup.log"
+        shutil.copyfile(path, backup)
+        append(path, [mail(i) for i in range(3, 9)])
+        h = Harness([logs])
+        assert len(h.read()) == 8
+        if how == "over-the-log":
+            shutil.copyfile(backup, path)
+            h.read()
+        elif how == "deleted-then-restored":
+            path.unlink()
+            shutil.copy(backup, path)
+            h.read()  # the restored file waits while the deleted one is drained
+        else:
+            h.restart()
+            h.follower.close()
+            path.unlink()
+            shutil.copy(backup, path)
+            h.follower = h._new()
+        append(path, [mail(i, "after the restore") for i in range(20, 25)])
+        h.settle()
+        assert h.committed == [mail(i) for i in range(1, 9)] + [
+            mail(i, "after the restore") for i in range(20, 25)
+        ]
+
+    def test_a_folder_gone_and_back(self, logs: Path, caplog: pytest.LogCaptureFixture) -> None:
+        """A followed folder unmounted (or moved) then back, with lines written meanwhile:
+        told once, and read on once it is back (copied back: new inodes)."""
+        caplog.set_level(logging.INFO, logger="kerio_watch")
+        path = logs / "mail.log"
+        append(path, [mail(1), mail(2)])
+        h = Harness([logs])
+        assert h.read() == [mail(1), mail(2)]
+        away = logs.parent / "away"
+        logs.rename(away)
+        append(away / "mail.log", mail(3))
+        for _ in range(3):
+            h.clock.now += 10
+            h.read()
+        shutil.copytree(away, logs)
+        h.settle()
+        assert h.committed == [mail(1), mail(2), mail(3)]
+        events = [r.getMessage() for r in caplog.records]
+        assert events.count("path_gone") == 1 and events.count("path_back") == 1
+
 
 class TestRestart:
     """Checkpoints: resume exactly where the committed state ends."""
@@ -524,6 +579,40 @@ class TestRestart:
             mail(9 * 3600 + i) for i in range(3)
         ]
 
+    @pytest.mark.parametrize("what", ["live-deleted", "old-deleted", "live-compressed"])
+    def test_a_file_gone_while_stopped_is_told_when_lines_were_lost(
+        self, logs: Path, caplog: pytest.LogCaptureFixture, what: str
+    ) -> None:
+        """While stopped, the log was rotated away and deleted with lines never read: a
+        warning naming it (was: nothing). An old rotated file deleted, or the log
+        compressed (its archive is read), is no loss and not warned about."""
+        path = logs / "mail.log"
+        append(logs / "mail.log.1", [mail(1), mail(2)])
+        append(path, [mail(3), mail(4)])
+        h = Harness([logs])
+        h.read()
+        h.restart()
+        h.follower.close()
+        append(path, mail(5))  # written after the stop
+        if what == "old-deleted":
+            (logs / "mail.log.1").unlink()
+            append(path, mail(6))
+        else:
+            path.rename(logs / "mail.log.0")
+            if what == "live-compressed":
+                gzip_file(logs / "mail.log.0")
+            else:
+                (logs / "mail.log.0").unlink()
+            append(path, mail(3600))
+        h.follower = h._new()
+        h.settle()
+        lost = [r for r in caplog.records if r.getMessage() == "file_lost"]
+        if what == "live-deleted":
+            assert len(lost) == 1 and lost[0].kv["path"] == str(path)  # type: ignore[attr-defined]
+            assert h.committed[-1] == mail(3600)
+        else:
+            assert not lost and mail(5) in h.committed
+
     def test_rewritten_file_starts_over(self, logs: Path) -> None:
         """Same inode, different first line (rewritten while stopped): read from the start."""
         path = logs / "mail.log"
@@ -548,6 +637,52 @@ class TestRestart:
         append(logs / "security.log", [sec(2), sec(3)])
         h.follower = h._new()
         assert h.read() == [sec(2), sec(3)]
+
+
+DEC = [dt.datetime(2026, 12, 31, 23, 58 + n) for n in range(2)]
+JAN = [dt.datetime(2027, 1, 1, 0, n) for n in range(3)]
+
+
+def syslog_mail(when: dt.datetime) -> str:
+    """A mail.log line forwarded to syslog, as an RFC 3164 record (no year)."""
+    return (
+        f"<22>{when:%b} {when.day:2d} {when:%H:%M:%S} mx01 mail: Sent: Queue-ID: "
+        f"69b00000-{when.minute:08x}, Recipient: <u@example.com>, Result: delivered"
+    )
+
+
+def _written(path: Path, when: dt.datetime) -> None:
+    """Set the file's last change (UTC), as its writer did then."""
+    stamp = when.replace(tzinfo=dt.UTC).timestamp()
+    os.utime(path, (stamp, stamp))
+
+
+class TestSyslogYear:
+    """RFC 3164 stamps carry no year: the year of the file's last change is taken."""
+
+    @staticmethod
+    def _times(records: Iterable[Record]) -> list[dt.datetime]:
+        return [dt.datetime.fromtimestamp(r.ts, dt.UTC).replace(tzinfo=None) for r in records]
+
+    def test_new_year_while_followed(self, logs: Path) -> None:
+        """January's lines written after New Year are this year's (were: last year's,
+        for as long as the follower ran: a year back, volume alerts on quiet accounts)."""
+        path = logs / "mail.log"
+        append(path, [syslog_mail(w) for w in DEC])
+        _written(path, DEC[-1])
+        h = Harness([logs])
+        got = self._times(h.follower.poll())
+        append(path, [syslog_mail(w) for w in JAN])
+        _written(path, JAN[-1])
+        got += self._times(h.follower.poll())
+        assert got == DEC + JAN
+
+    def test_december_lines_of_a_file_written_in_january(self, logs: Path) -> None:
+        """Read after New Year, December's lines are last year's (were: next December)."""
+        path = logs / "mail.log"
+        append(path, [syslog_mail(w) for w in DEC + JAN])
+        _written(path, JAN[-1])
+        assert self._times(Harness([logs]).follower.poll()) == DEC + JAN
 
 
 class TestBadInput:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 
 import click
@@ -30,9 +32,10 @@ from kerio_watch.native.reader import scan_records
 from kerio_watch.pipeline import AlertListener, Pipeline, RunStats
 from kerio_watch.pipeline.runner import Run, Wiring, build
 from kerio_watch.pipeline.timeguard import LISTED, Doubt
+from kerio_watch.service.state import META_PREFIX
 from kerio_watch.severity import Severity
 from kerio_watch.sources.files import MAX_LINE, UNPARSED_SAMPLES, LogFile
-from kerio_watch.store import default_db_path, open_store
+from kerio_watch.store import Store, default_db_path, open_store
 from kerio_watch.store.journal import Journal
 from kerio_watch.store.lock import WriterLock
 from kerio_watch.values.alert import Alert
@@ -104,10 +107,21 @@ def run_scan(
                 already_sent=already_sent,
             )
             run = build(config, store, timebase, wiring)
+            run.pipeline.on_save.append(partial(_hand_over, run.pipeline))
         except BaseException:
             store.close()
             raise
         return _scan(run, files, show_progress, delivery)
+
+
+def _hand_over(pipeline: Pipeline, store: Store) -> None:
+    """In the save's transaction: on a database a follower has used, the lines this
+    scan processed are skipped by the follower's next start, as those of a scan before
+    its first start are (it resumes at its own positions, which know nothing of them:
+    a scan while the service was stopped had its lines counted twice)."""
+    if store.get_meta(META_PREFIX + "initialized") is None or not pipeline.stats.events:
+        return  # no follower yet, or nothing new: its own positions say it all
+    store.set_meta(META_PREFIX + "scan_marks", json.dumps(pipeline.watermarks.merged()))
 
 
 def _scan(
@@ -147,11 +161,21 @@ def print_summary(
             f"{': ' + kinds if kinds else ''}{extra}{dec}[/dim]",
             highlight=False,
         )
+        for reason in f.unparsed:
+            if reason.startswith("read error: "):  # a damaged or unfinished archive
+                console.print(
+                    f"  [yellow]{safe(f.path)}: {safe(reason)}: the rest of it was not "
+                    "read (damaged, or copied before it was complete?)[/yellow]",
+                    highlight=False,
+                )
         if show_unparsed:
             _print_unparsed(console, f)
     if not show_unparsed and any(f.unparsed_total for f in files):
         console.print("[dim](--show-unparsed lists the unparsed lines)[/dim]")
     console.print(f"[dim]{escape(pipeline.timebase.describe())}[/dim]", highlight=False)
+    doubt = pipeline.timebase.doubt()
+    if doubt:
+        console.print(f"[yellow]{escape(doubt)}[/yellow]", highlight=False)
     if stats.implausible:
         _print_implausible(console, stats.implausible, pipeline.guard.found, show_unparsed)
     if stats.already_seen:

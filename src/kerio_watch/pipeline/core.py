@@ -137,6 +137,7 @@ class Pipeline:
         self.watermarks = Watermarks(store.watermarks())
         self.guard = TimeGuard(*self.config.state.time_limits())
         held = self.guard.load(store, self.watermarks.newest())
+        self.timebase.resumed = self.guard.ref  # a restart inside the repeated hour
         self.replay: list[Record] = held if self.hold else []
         """Lines held for confirmation by the last run, judged again first."""
         self.stats = RunStats()

@@ -86,6 +86,7 @@ class Session:
         self._last_progress = 0.0
         self.exit_status = 0
         self._scan_marks = "{}"
+        self._zone_doubted = False
         self._pending: list[FileCheckpoint] = []
         self._committed: list[FileCheckpoint] = []
         """The file positions of the last commit (what a failure leaves unprocessed)."""
@@ -204,6 +205,10 @@ class Session:
             meta["last_event"] = pipeline.format_time(stats.last_ts)
         if timebase.inferred and timebase.had_hint:
             meta["timebase_delta"] = str(timebase.delta)
+        doubt = timebase.doubt()
+        if doubt and not self._zone_doubted:
+            self._zone_doubted = True
+            note(logging.WARNING, "timezone_doubt", detail=doubt)
         for key, value in meta.items():
             store.set_meta(META_PREFIX + key, value)
 

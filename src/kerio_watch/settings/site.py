@@ -55,7 +55,10 @@ class SiteConfig:
     )
     timezone: str | None = field(
         default=None,
-        metadata=_help("The server's IANA time zone. Default: inferred from Queue-IDs."),
+        metadata=_help(
+            "The server's IANA time zone (scan and follow warn when the Queue-IDs "
+            "contradict it). Default: inferred from Queue-IDs."
+        ),
     )
     office_hours: str | None = field(
         default=None,

@@ -18,7 +18,7 @@ from kerio_watch.events import Unparsed
 from kerio_watch.formats.envelope import split_syslog
 from kerio_watch.log import note
 from kerio_watch.sources.files import Record, decode_line
-from kerio_watch.sources.firewall import is_header
+from kerio_watch.sources.firewall import dated, is_header
 from kerio_watch.sources.order import smoothed
 from kerio_watch.sources.tail import FollowedFile, State, gz_done, read_gz_lines, read_lines
 
@@ -166,6 +166,8 @@ def frame(f: FollowedFile, data: bytes, lineno: int) -> Record | str | None:
         framed = f.stamp.split(raw) if syslog else split_syslog(raw, source.year)
     if framed is None:
         return raw
+    if syslog:
+        framed = dated(framed, raw, source.written)
     return Record(
         framed.ts, framed.utc, framed.log or source.log, framed.message, raw, source, lineno
     )

@@ -16,7 +16,15 @@ from kerio_watch.errors import SourceError
 from kerio_watch.log import note
 from kerio_watch.sources.files import LogFile, discover
 from kerio_watch.sources.identity import all_older, stamp_of
-from kerio_watch.sources.tail import FollowedFile, State, is_gzip, read_head, read_head_at
+from kerio_watch.sources.tail import (
+    FollowedFile,
+    State,
+    complete_end,
+    ends_a_line,
+    is_gzip,
+    read_head,
+    read_head_at,
+)
 from kerio_watch.values.checkpoint import FileCheckpoint
 
 __all__ = [
@@ -27,6 +35,7 @@ __all__ = [
     "checkpoint_of",
     "classify",
     "continues",
+    "from_older_copy",
     "is_old_copy",
     "list_files",
     "resume",
@@ -84,6 +93,7 @@ def adopt(path: str, st: os.stat_result, seq: int, now: float, warn: bool = True
         source=source or LogFile(path, None),
         seq=seq,
         size=st.st_size,
+        first_size=st.st_size,
         mtime_ns=st.st_mtime_ns,
         ctime_ns=st.st_ctime_ns,
         compressed=bool(compressed),
@@ -156,8 +166,8 @@ def resume(f: FollowedFile, cp: FileCheckpoint) -> None:
             f.state = State.LIVE
         return
     f.state = State.LIVE
-    if f.size < cp.offset:
-        note(logging.WARNING, "rotation", kind="truncated_while_stopped", path=f.path)
+    if f.size < cp.offset or not ends_a_line(f, cp.offset):
+        from_older_copy(f, cp)
         return
     f.offset = cp.offset
     f.lineno = cp.lineno
@@ -188,8 +198,8 @@ def same_file(f: FollowedFile, path: str, st: os.stat_result) -> bool:
     """Whether the inode still holds the file read so far (not rewritten, not reused)."""
     if is_gzip(path, st) != f.compressed:
         return False
-    if not f.compressed and st.st_size < f.offset:
-        return False
+    if not f.compressed and (st.st_size < f.offset or not ends_a_line(f, f.offset)):
+        return False  # cut, or rewritten with the same first line (a backup restored)
     head = read_head(f, path)
     return head is not None and hashlib.sha256(head).hexdigest() == f.first_hash
 
@@ -213,9 +223,35 @@ def checkpoint_of(f: FollowedFile, at: float) -> FileCheckpoint:
 
 
 def continues(f: FollowedFile, cp: FileCheckpoint) -> bool:
-    """A file with a retired identity's first line continues it (unless it is the same
-    inode cut below the old position: that is a truncation, read from the start)."""
-    return (cp.dev, cp.ino) != (f.dev, f.ino) or f.compressed or f.size >= cp.offset
+    """A file with a retired identity's first line continues it (a copy, a renamed or
+    remounted file), unless it is shorter than the position or holds no line end there
+    (see :func:`from_older_copy`)."""
+    return f.compressed or (f.size >= cp.offset and ends_a_line(f, cp.offset))
+
+
+def from_older_copy(f: FollowedFile, cp: FileCheckpoint) -> None:
+    """A plain file that starts with the first line of one read up to ``cp`` but is
+    shorter than that position: an older copy of it (restored from a backup over the
+    log or beside it, or a share remounted from a snapshot). Its lines were read
+    already, and the log's writer appends after them: read from its end.
+
+    At ``cp.offset`` (what a copy of the whole file continues from) reads would start
+    in the middle of a line the writer appends, and lose what comes before it; from
+    the start, every line of the copy counted twice. Lines the writer appended since
+    the copy was first seen (a copy seen while the original was still being drained
+    waits for it to close) are read: the copy ends where it ended then.
+    """
+    f.offset = complete_end(f, f.first_size)
+    f.lineno = -1  # unknown
+    note(
+        logging.WARNING,
+        "rotation",
+        kind="older_copy",
+        path=f.path,
+        offset=f.offset,
+        read_up_to=cp.offset,
+        hint="its lines were read already (restored from a backup?); new lines are read",
+    )
 
 
 def classify(path: str, warn: bool = True) -> tuple[LogFile | None, bool]:

@@ -10,11 +10,9 @@ bytes are dropped), so no input can stop a scan.
 from __future__ import annotations
 
 import gzip
-import io
+import stat
 import sys
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, NamedTuple
 
@@ -23,15 +21,35 @@ from kerio_watch.events import Event, Unparsed
 from kerio_watch.formats import FORMATS, sniff_log
 from kerio_watch.formats.envelope import StampParser, split_syslog
 from kerio_watch.sources import firewall
+from kerio_watch.sources.logfile import (
+    LINE_BYTES,
+    MAX_LINE,
+    UNPARSED_SAMPLES,
+    LogFile,
+    bounded_lines,
+    decode_line,
+    open_binary,
+    spooled,
+)
 from kerio_watch.sources.order import merge_by_time
 
-MAX_LINE = 65536
-"""Characters of one line that are processed; the rest is cut (and counted)."""
+__all__ = [
+    "LINE_BYTES",
+    "MAX_LINE",
+    "UNPARSED_SAMPLES",
+    "LogFile",
+    "Record",
+    "bounded_lines",
+    "check_readable",
+    "decode_line",
+    "discover",
+    "known_logs",
+    "merged_records",
+    "open_binary",
+    "read_records",
+]
 
 SNIFF_LINES = 50
-UNPARSED_SAMPLES = 200
-"""How many unparsed lines are kept per file for ``--show-unparsed``."""
-
 _GZIP_MAGIC = b"\x1f\x8b"
 _NAME_HINTS = {
     "mail": "mail",
@@ -64,73 +82,12 @@ class Record(NamedTuple):
     event: Event | None = None
 
 
-@dataclass(eq=False)
-class LogFile:
-    """A log file (or stdin) and what reading it found."""
-
-    path: str
-    log: str | None
-    syslog: bool = False
-    compressed: bool = False
-    year: int = 1970
-    lines: int = 0
-    events: Counter[str] = field(default_factory=Counter)
-    unparsed: Counter[str] = field(default_factory=Counter)
-    unparsed_samples: list[Unparsed] = field(default_factory=list)
-    decode_errors: int = 0
-    cut_lines: int = 0
-    first_ts: int | None = None
-    written: float | None = None
-    """The file's modification time when it was found (None: standard input)."""
-    data: bytes | None = None
-    """Buffered content (standard input), read once."""
-
-    def note_unparsed(self, record: Unparsed) -> None:
-        """Count an unparsed line and keep it for inspection (up to a limit)."""
-        self.unparsed[record.reason] += 1
-        if len(self.unparsed_samples) < UNPARSED_SAMPLES:
-            self.unparsed_samples.append(record)
-
-    @property
-    def unparsed_total(self) -> int:
-        """Lines of this file no parser understood."""
-        return sum(self.unparsed.values())
-
-
-def open_binary(log_file: LogFile) -> IO[bytes]:
-    if log_file.data is not None:
-        raw: IO[bytes] = io.BytesIO(log_file.data)
-    else:
-        raw = Path(log_file.path).open("rb")  # noqa: SIM115 (closed by the caller)
-    if log_file.compressed:
-        return gzip.GzipFile(fileobj=raw)  # type: ignore[return-value]
-    return raw
-
-
-def decode_line(data: bytes, log_file: LogFile) -> str:
-    """Bytes of one line -> text without line ending, BOM or NUL; never raises."""
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        log_file.decode_errors += 1
-        text = data.decode("utf-8", "replace")
-    if "\x00" in text:
-        text = text.replace("\x00", "")
-    text = text.rstrip("\r\n")
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    if len(text) > MAX_LINE:
-        log_file.cut_lines += 1
-        text = text[:MAX_LINE]
-    return text
-
-
 def _head_lines(log_file: LogFile, count: int = SNIFF_LINES) -> list[str]:
     lines: list[str] = []
     try:
         with open_binary(log_file) as handle:
-            for data in handle:
-                text = decode_line(data[: MAX_LINE * 4], LogFile(log_file.path, None))
+            for data in bounded_lines(handle):
+                text = decode_line(data, LogFile(log_file.path, None))
                 if text.strip():
                     lines.append(text)
                 if len(lines) >= count:
@@ -188,15 +145,59 @@ def _is_gzip(path: Path) -> bool:
         return False
 
 
+def _is_stream(path: Path) -> bool:
+    """Whether ``path`` is a pipe or a device, read once (``scan <(zcat ...)``, a named
+    pipe): not a regular file or a folder."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
+
+
+def _streamed(text: str, stdin: IO[bytes] | None) -> LogFile:
+    """Standard input (``-``) or a pipe, copied once (see :func:`spooled`): sniffing it
+    and then reading it took its first lines twice from the pipe (a third of a
+    process substitution was lost).
+
+    Raises:
+        SourceError: the pipe cannot be opened, or the copy cannot be written.
+    """
+    if text == "-":
+        data = spooled(stdin if stdin is not None else sys.stdin.buffer, "<stdin>")
+        name = "<stdin>"
+    else:
+        try:
+            with Path(text).open("rb") as handle:
+                data = spooled(handle, text)
+        except PermissionError:
+            raise SourceError(f"{text}: permission denied ({READ_HINT})") from None
+        except OSError as exc:
+            raise SourceError(f"{text}: cannot read: {exc.strerror or exc}") from None
+        name = text
+    return LogFile(name, None, data=data, compressed=data.read(2) == _GZIP_MAGIC)
+
+
+def _first_time(path: Path, seen: set[tuple[int, int]]) -> bool:
+    """Whether the file at ``path`` is not among those ``seen`` (then it is now)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return True
+    if (st.st_dev, st.st_ino) in seen:
+        return False
+    seen.add((st.st_dev, st.st_ino))
+    return True
+
+
 def _file_time(path: Path) -> tuple[int, float | None]:
     """(year, modification time) of a file (1970 and None when it cannot be told)."""
-    import datetime as dt  # noqa: PLC0415
-
     try:
         mtime = path.stat().st_mtime
-        return dt.datetime.fromtimestamp(mtime, dt.UTC).year, mtime
-    except (OSError, OverflowError, ValueError):
+    except OSError:
         return 1970, None
+    year = firewall.year_of(mtime)
+    return year, (mtime if year != 1970 else None)
 
 
 READ_HINT = "run as a user who can read Kerio's logs, e.g. a member of their group, or copy them"
@@ -232,14 +233,15 @@ def discover(paths: Iterable[str], stdin: IO[bytes] | None = None) -> list[LogFi
     """
     found: list[LogFile] = []
     skipped: list[str] = []
+    seen: set[tuple[int, int]] = set()
+    """(device, inode) of the files taken: one named twice (a folder and a file in it,
+    a symbolic or hard link) is read once, else its lines would count twice."""
     for text in paths:
-        if text == "-":
-            stream = stdin if stdin is not None else sys.stdin.buffer
-            data = stream.read()
-            log_file = LogFile("<stdin>", None, data=data, compressed=data[:2] == _GZIP_MAGIC)
-            inspected = _inspect(log_file, None)
+        if text == "-" or _is_stream(Path(text)):
+            log_file = _streamed(text, stdin)
+            inspected = _inspect(log_file, None if text == "-" else _name_hint(Path(text)))
             if inspected is None:
-                skipped.append("<stdin>")
+                skipped.append(log_file.path)
             else:
                 found.append(inspected)
             continue
@@ -249,6 +251,8 @@ def discover(paths: Iterable[str], stdin: IO[bytes] | None = None) -> list[LogFi
         for candidate in candidates:
             if candidate is not path:  # a file found in a folder is checked like one named
                 check_readable(candidate)
+            if not _first_time(candidate, seen):
+                continue
             year, written = _file_time(candidate)
             log_file = LogFile(
                 str(candidate), None, compressed=_is_gzip(candidate), year=year, written=written
@@ -295,7 +299,7 @@ def read_records(log_file: LogFile, skip: SkipLine | None = None) -> Iterator[Re
     lines = 0
     with open_binary(log_file) as handle:
         try:
-            for data in handle:
+            for data in bounded_lines(handle):
                 lineno += 1
                 raw = _decoded(data, log_file)
                 if not raw:

@@ -16,6 +16,7 @@ from kerio_watch.sources.discovery import (
     adopt,
     checkpoint_of,
     continues,
+    from_older_copy,
     is_old_copy,
     retired_checkpoint,
 )
@@ -121,7 +122,12 @@ class FileSet:
             note(logging.INFO, "copy_seen", path=f.path, original=twin.path)
             return
         retired = self.retired.get(f.first_hash)
-        if retired is not None and continues(f, retired.checkpoint):
+        if retired is not None and not continues(f, retired.checkpoint):
+            del self.retired[f.first_hash]
+            from_older_copy(f, retired.checkpoint)
+            f.state = State.LIVE
+            return
+        if retired is not None:
             del self.retired[f.first_hash]
             cp = retired.checkpoint
             f.offset = cp.offset

@@ -8,9 +8,11 @@
   firewall's syslog file) is the firewall log most of its messages look like.
 - :func:`is_header`: W3C directive lines (``#Fields: ...``) are counted as headers,
   not as unparsed lines.
-- :func:`newest_time` and :func:`last_year`: an RFC 3164 stamp has no year, so the year
-  of the file's last change is used; a stamp later than that change (December lines in
-  a file written in January) is last year's.
+- :func:`newest_time`, :func:`dated` and :func:`last_year`: an RFC 3164 stamp has no
+  year, so the year of the file's last change is used; a stamp later than that change
+  (December lines in a file written in January) is last year's. A followed file's last
+  change is taken again as it grows (:func:`year_of`), so January's lines written
+  after New Year are this year's.
 """
 
 from __future__ import annotations
@@ -63,6 +65,22 @@ def newest_time(path: str) -> int | None:
         return int(Path(path).stat().st_mtime) + DAY
     except OSError:
         return None
+
+
+def year_of(mtime: float) -> int:
+    """The year (UTC) of a file's modification time (1970 when it cannot be told)."""
+    try:
+        return dt.datetime.fromtimestamp(mtime, dt.UTC).year
+    except (OverflowError, ValueError, OSError):
+        return 1970
+
+
+def dated(framed: Framed, raw: str, written: float | None) -> Framed:
+    """A record as :func:`last_year` leaves it when it is later than a day after
+    ``written`` (its file's last change; None: not known)."""
+    if written is None or framed.ts <= written + DAY:
+        return framed
+    return last_year(framed, raw)
 
 
 def last_year(framed: Framed, raw: str) -> Framed:

@@ -21,7 +21,11 @@ A file's identity is ``(device, inode, SHA-256 of its first complete line)``
   copy (same first line, another inode) continues where the original was left, so
   lines written between the last poll and the truncation are read from the copy.
 - **truncation in place, delete + recreate, new dated or numbered names**: a new
-  identity is read from its start. Vanished files are drained through the open
+  identity is read from its start.
+- **an older copy** (a backup restored over the log or in its place: the same first
+  line, but shorter than the position, or no line ending there): its lines were read,
+  so it is read from where it ended when first seen, and what the writer appends is
+  read once (``rotation kind=older_copy`` warns). Vanished files are drained through the open
   descriptor for a while (``linger``) before they are closed.
 - **compressed old files**: a ``.gz`` whose first line belongs to a file already read
   is not read again; only what was never read (the file was compressed while kerio-watch
@@ -58,6 +62,7 @@ from kerio_watch.sources.discovery import (
 )
 from kerio_watch.sources.files import Record, check_readable
 from kerio_watch.sources.fileset import FileSet, FileStatus, FollowOptions
+from kerio_watch.sources.firewall import year_of
 from kerio_watch.sources.tail import (
     FollowedFile,
     State,
@@ -68,6 +73,9 @@ __all__ = ["OLD_COPY_MARGIN", "Batch", "FileStatus", "FollowOptions", "Follower"
 
 SNIFF_LIMIT = 64 * 1024
 """A file that is not a log is sniffed again when it changes, up to this size."""
+MAX_OPEN = 256
+"""Descriptors of followed files open at once at most (a poll opens no more; files it
+could not open wait for a later one)."""
 RETRY_UNREADABLE = 60.0
 """Seconds after which a file that could not be read is tried again even unchanged
 (rights given through a group or a directory's ACL do not change the file)."""
@@ -109,12 +117,19 @@ class Follower(FileSet):
                 "for a read-only ACL",
             )
         self._saved: dict[tuple[int, int, str], FileCheckpoint] = {}
+        self._missing: set[str] = set()
+        """Followed paths found gone (warned about once)."""
         now_wall = wall()
+        self._newest_saved: dict[str, int] = {}
+        """log -> the first line's time of its newest file followed at the last stop."""
         for cp in checkpoints:
             if cp.gone:
                 self._retire_checkpoint(cp, now_wall)
-            else:
-                self._saved[(cp.dev, cp.ino, cp.first_hash)] = cp
+                continue
+            self._saved[(cp.dev, cp.ino, cp.first_hash)] = cp
+            if cp.first_ts is not None and not cp.compressed:
+                log = cp.log or ""
+                self._newest_saved[log] = max(self._newest_saved.get(log, cp.first_ts), cp.first_ts)
         self.lines = 0
         """Lines handed over (records and lines without a time stamp)."""
         self.no_timestamp = 0
@@ -144,15 +159,39 @@ class Follower(FileSet):
         now_wall = self.wall()
         for cp in self._saved.values():
             self._retire_checkpoint(cp, now_wall)
+        lost = list(self._saved.values())
         self._saved.clear()
         self._place_new(rest)
+        self._tell_lost(lost)
         if not self.files:
             note(logging.WARNING, "no_logs_yet", paths=",".join(self.paths))
+
+    def _tell_lost(self, gone: list[FileCheckpoint]) -> None:
+        """Warn about files followed at the last stop that are found nowhere now (no
+        copy or archive continues them), when lines were surely or likely not read: it
+        held lines not yet read, or it was the newest file of its log, the one being
+        written (rotated away and deleted while kerio-watch was stopped)."""
+        newest = self._newest_saved
+        for cp in gone:
+            if cp.first_hash not in self.retired or cp.compressed:
+                continue  # continued by a copy or an archive found now
+            unread = max(0, cp.size - cp.offset)
+            if unread or (cp.first_ts is not None and cp.first_ts == newest.get(cp.log or "")):
+                note(
+                    logging.WARNING,
+                    "file_lost",
+                    path=cp.path,
+                    read_to=cp.offset,
+                    unread_bytes=unread,
+                    hint="gone while kerio-watch was stopped (rotated away and deleted?): "
+                    "lines written to it after the stop were not read",
+                )
 
     # -- one step ----------------------------------------------------------------------
     def poll(self) -> Batch:
         """Notice changes (new, rotated, truncated, vanished files); return what is readable."""
         now = self.clock()
+        self._watch_paths()
         listing = list_files(self.paths)
         for key, f in list(self.files.items()):
             seen = listing.pop(key, None)
@@ -170,6 +209,23 @@ class Follower(FileSet):
         self._revisit()
         self._expire(now)
         return Batch(self, self._streams())
+
+    def _watch_paths(self) -> None:
+        """Warn once when a followed path is gone (a share unmounted, a folder moved),
+        and say when it is back: its files are read on from where they were."""
+        for text in self.paths:
+            gone = not Path(text).exists()
+            if gone and text not in self._missing:
+                self._missing.add(text)
+                note(
+                    logging.WARNING,
+                    "path_gone",
+                    path=text,
+                    hint="unmounted or moved? its files are read on when it is back",
+                )
+            elif not gone and text in self._missing:
+                self._missing.discard(text)
+                note(logging.INFO, "path_back", path=text)
 
     def _vanished(self, key: tuple[int, int], f: FollowedFile, now: float) -> None:
         if f.state is State.GONE:
@@ -223,6 +279,8 @@ class Follower(FileSet):
                 f.state = State.LIVE
             f.size = st.st_size
             f.mtime_ns = st.st_mtime_ns
+            f.source.written = st.st_mtime  # the year of RFC 3164 stamps (New Year)
+            f.source.year = year_of(st.st_mtime)
             return
         truncated = not f.compressed and st.st_size < f.offset
         note(
@@ -247,6 +305,24 @@ class Follower(FileSet):
                 del self.files[key]
             elif f.state is State.LIVE and f.fd is not None and idle >= self.options.idle_close:
                 f.close()
+        self._spare_descriptors()
+
+    def _spare_descriptors(self) -> None:
+        """Over half of :data:`MAX_OPEN` descriptors open: close those of plain files
+        read to their end, the longest unchanged first (a folder of a thousand rotated
+        files opened them all, and the process's limit, often 1,024, failed the
+        folder's listing, the state database's journal and the files themselves)."""
+        open_files = [f for f in self.files.values() if f.fd is not None]
+        if len(open_files) <= MAX_OPEN // 2:
+            return
+        idle = [
+            f
+            for f in open_files
+            if f.state is State.LIVE and not f.compressed and size_of(f) <= f.offset
+        ]
+        idle.sort(key=lambda f: f.changed_at)
+        for f in idle[: len(open_files) - MAX_OPEN // 2]:
+            f.close()
 
     # -- reading -----------------------------------------------------------------------
     def _streams(self) -> list[Stream]:
@@ -256,17 +332,24 @@ class Follower(FileSet):
         batch is read wait for the next poll instead of overtaking other logs' lines.
         """
         by_log: dict[str, list[tuple[FollowedFile, int]]] = {}
-        for f in self.files.values():
-            if f.state not in (State.LIVE, State.GONE):
+        spare = MAX_OPEN - sum(1 for f in self.files.values() if f.fd is not None)
+        waiting: set[str] = set()
+        """Logs with a file left for the next poll: none of their later files is read."""
+        for f in sorted(self.files.values(), key=lambda f: (f.first_ts or 0, f.seq)):
+            if f.state not in (State.LIVE, State.GONE) or f.log in waiting:
                 continue
-            if f.compressed:
-                # Read through a descriptor opened now: logrotate may shift or delete the
-                # archive while the batch is read. Unchanged since a read stopped short
-                # (being written): not again.
-                if f.tried != f.size and descriptor(f) is not None:
-                    by_log.setdefault(f.log, []).append((f, 0))
+            if f.compressed and f.tried == f.size:
+                continue  # unchanged since a read stopped short (being written): not again
+            if not f.compressed and size_of(f) <= f.offset:
                 continue
-            if size_of(f) <= f.offset or descriptor(f) is None:
+            if f.fd is None and spare <= 0:
+                waiting.add(f.log)  # no descriptor to spare: read at a later poll
                 continue
-            by_log.setdefault(f.log, []).append((f, size_of(f)))
+            opened = f.fd is None
+            # Archives too are read through a descriptor opened now: logrotate may shift
+            # or delete one while the batch is read.
+            if descriptor(f) is None:
+                continue
+            spare -= 1 if opened else 0
+            by_log.setdefault(f.log, []).append((f, 0 if f.compressed else size_of(f)))
         return [streams_of(by_log[log], self.when) for log in sorted(by_log)]

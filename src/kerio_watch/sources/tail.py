@@ -69,6 +69,8 @@ class FollowedFile:
     """The byte after the last line handed over (the checkpoint)."""
     lineno: int = 0
     size: int = 0
+    first_size: int = 0
+    """Its size when it was first seen (where an older copy of a file read ends)."""
     mtime_ns: int = 0
     ctime_ns: int = 0
     fd: int | None = None
@@ -205,6 +207,24 @@ def still_same(f: FollowedFile, fd: int) -> bool:
     return hashlib.sha256(_pread(fd, f.head_len, f.head_at)).hexdigest() == f.first_hash
 
 
+def ends_a_line(f: FollowedFile, offset: int) -> bool:
+    """Whether a line ends right before ``offset`` in the file (by name: while the name
+    holds its inode)."""
+    if offset <= 0:
+        return True
+    try:
+        if f.fd is not None:
+            return _pread(f.fd, 1, offset - 1) == b"\n"
+        with Path(f.path).open("rb") as handle:
+            st = os.fstat(handle.fileno())
+            if (st.st_dev, st.st_ino) != (f.dev, f.ino):
+                return True  # not this file any more: nothing to tell
+            handle.seek(offset - 1)
+            return handle.read(1) == b"\n"
+    except OSError:
+        return True
+
+
 def _pread(fd: int, size: int, offset: int) -> bytes:
     try:
         return os.pread(fd, size, offset)
@@ -273,9 +293,10 @@ def _after_directives(data: bytes) -> int:
     return start
 
 
-def complete_end(f: FollowedFile) -> int:
-    """The offset after the last complete line (start at the end: ``--no-backfill``)."""
-    size = f.size
+def complete_end(f: FollowedFile, size: int | None = None) -> int:
+    """The offset after the last complete line (start at the end: ``--no-backfill``),
+    of the first ``size`` bytes (default: the whole file)."""
+    size = f.size if size is None else min(size, f.size)
     if size == 0:
         return 0
     try:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import getpass
 import os
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -48,6 +49,28 @@ _DAMAGE = (
     "no such table",
     "holds no tables",
 )
+
+
+class DiskFull(StoreError):
+    """The disk holding the state database is full. The follower waits and retries
+    (:mod:`kerio_watch.service.loop`); any other command stops, exit status 7."""
+
+    exit_status = ExitStatus.DB_UNUSABLE
+
+
+def disk_full(path: Path, error: BaseException) -> DiskFull | None:
+    """The error to raise for a write SQLite refused because the disk is full (None:
+    another cause)."""
+    if getattr(error, "sqlite_errorcode", None) != sqlite3.SQLITE_FULL:
+        return None
+    try:
+        free = f"{shutil.disk_usage(path.absolute().parent).free / 1e6:,.1f} MB free"
+    except OSError:
+        free = "free space unknown"
+    return DiskFull(
+        f"{path}: cannot write the state database: the disk is full ({free}); free some "
+        "space, or put the database elsewhere with --db (or KERIO_WATCH_DB)"
+    )
 
 
 def is_damage(error: BaseException | str) -> bool:

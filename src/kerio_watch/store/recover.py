@@ -20,6 +20,7 @@ from typing import Any
 
 from kerio_watch.store.journal import Journal, fingerprint
 from kerio_watch.store.migrations import MIGRATIONS
+from kerio_watch.store.sqlite.connection import readonly_uri
 
 CHUNK = 500
 """Rows read at a time when salvaging."""
@@ -44,7 +45,7 @@ class CheckResult:
 
 
 def _connect(path: Path) -> sqlite3.Connection:
-    return sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10, isolation_level=None)
+    return sqlite3.connect(readonly_uri(path), uri=True, timeout=10, isolation_level=None)
 
 
 def check(path: Path) -> CheckResult:

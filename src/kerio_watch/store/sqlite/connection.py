@@ -20,6 +20,7 @@ from kerio_watch.errors import StoreError, StoreMissing
 from kerio_watch.store.diagnose import (
     NEWER_HINT,
     DatabaseUnusable,
+    disk_full,
     ensure_not_emptied,
     is_damage,
     is_readonly,
@@ -36,6 +37,13 @@ def default_db_path() -> Path:
         return Path(env)
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "kerio-watch" / "state.db"
+
+
+def readonly_uri(path: Path) -> str:
+    """The URI that opens the database at ``path`` read-only. Quoted: a ``#``, ``?`` or
+    ``%`` in a plain ``file:`` URI cut the path (``state#1.db`` opened, and created,
+    ``state`` read-write) or changed it."""
+    return path.absolute().as_uri() + "?mode=ro"
 
 
 def db_files(path: Path) -> tuple[Path, Path, Path]:
@@ -79,7 +87,7 @@ class SQLiteConnection:
             if readonly:
                 if not self.path.exists():
                     raise StoreMissing(f"{self.path}: no such database (run a scan first)")
-                uri = f"file:{self.path}?mode=ro"
+                uri = readonly_uri(self.path)
                 self.db = sqlite3.connect(uri, uri=True, timeout=10, isolation_level=None)
             else:
                 self.db = sqlite3.connect(str(path), timeout=10, isolation_level=None)
@@ -130,7 +138,7 @@ class SQLiteConnection:
         the caller may retry (locked, disk full)."""
         if is_damage(exc) or is_readonly(exc):
             return unusable(self.path, exc)
-        return StoreError(f"{self.path}: cannot write: {exc}")
+        return disk_full(self.path, exc) or StoreError(f"{self.path}: cannot write: {exc}")
 
     def _rollback(self) -> None:
         """Undo the open transaction, if SQLite has not already (it does on I/O errors

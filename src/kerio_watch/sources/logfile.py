@@ -1,0 +1,135 @@
+"""One log file (or standard input) and its lines as bytes: what reading it found
+(:class:`LogFile`), opening it (gzip, or standard input copied to a temporary file),
+lines of bounded length, and lenient decoding."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import shutil
+import tempfile
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from kerio_watch.errors import SourceError
+from kerio_watch.events import Unparsed
+
+MAX_LINE = 65536
+"""Characters of one line that are processed; the rest is cut (and counted)."""
+LINE_BYTES = MAX_LINE * 4
+"""Bytes of one line that are read (:data:`MAX_LINE` characters of UTF-8 at most)."""
+
+UNPARSED_SAMPLES = 200
+"""How many unparsed lines are kept per file for ``--show-unparsed``."""
+
+
+@dataclass(eq=False)
+class LogFile:
+    """A log file (or stdin) and what reading it found."""
+
+    path: str
+    log: str | None
+    syslog: bool = False
+    compressed: bool = False
+    year: int = 1970
+    lines: int = 0
+    events: Counter[str] = field(default_factory=Counter)
+    unparsed: Counter[str] = field(default_factory=Counter)
+    unparsed_samples: list[Unparsed] = field(default_factory=list)
+    decode_errors: int = 0
+    cut_lines: int = 0
+    first_ts: int | None = None
+    written: float | None = None
+    """The file's modification time when it was found (None: standard input)."""
+    data: IO[bytes] | None = None
+    """Standard input, copied once to an unnamed temporary file (not held in memory:
+    a pipe of gigabytes of logs would be), read from its start each time it is opened."""
+
+    def note_unparsed(self, record: Unparsed) -> None:
+        """Count an unparsed line and keep it for inspection (up to a limit)."""
+        self.unparsed[record.reason] += 1
+        if len(self.unparsed_samples) < UNPARSED_SAMPLES:
+            self.unparsed_samples.append(record)
+
+    @property
+    def unparsed_total(self) -> int:
+        """Lines of this file no parser understood."""
+        return sum(self.unparsed.values())
+
+
+def open_binary(log_file: LogFile) -> IO[bytes]:
+    if log_file.data is not None:
+        raw: IO[bytes] = os.fdopen(os.dup(log_file.data.fileno()), "rb")
+        raw.seek(0)  # the duplicate shares the position: read one handle at a time
+    else:
+        raw = Path(log_file.path).open("rb")  # noqa: SIM115 (closed by the caller)
+    if log_file.compressed:
+        return gzip.GzipFile(fileobj=raw)  # type: ignore[return-value]
+    return raw
+
+
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def decode_line(data: bytes, log_file: LogFile) -> str:
+    """Bytes of one line -> text without line ending, BOM or NUL; never raises.
+
+    A UTF-16 byte order mark is dropped too: with the NUL bytes of UTF-16 dropped, a
+    file saved as UTF-16 (PowerShell's ``>`` on Windows) reads as the ASCII it holds,
+    its first line included (it was unparsed, not UTF-8).
+    """
+    if data[:2] in _UTF16_BOMS:
+        data = data[2:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        log_file.decode_errors += 1
+        text = data.decode("utf-8", "replace")
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    text = text.rstrip("\r\n")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if len(text) > MAX_LINE:
+        log_file.cut_lines += 1
+        text = text[:MAX_LINE]
+    return text
+
+
+def bounded_lines(handle: IO[bytes]) -> Iterator[bytes]:
+    """The lines of a binary file, each cut to :data:`LINE_BYTES` (the rest of a longer
+    line is read and dropped): a line never held whole in memory (a file of NUL bytes
+    after a crash, a 100 MB line, took 330 MB)."""
+    readline = handle.readline
+    while True:
+        data = readline(LINE_BYTES)
+        if not data:
+            return
+        if len(data) == LINE_BYTES and data[-1:] != b"\n":
+            rest = data
+            while rest and rest[-1:] != b"\n":
+                rest = readline(LINE_BYTES)
+        yield data
+
+
+def spooled(stream: IO[bytes], name: str) -> IO[bytes]:
+    """Everything ``stream`` (standard input or a pipe, ``name``) holds, copied to an
+    unnamed temporary file (deleted when it is closed, or when the process ends).
+
+    Raises:
+        SourceError: the copy cannot be written (a full temporary directory).
+    """
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 (kept open: the LogFile reads it)
+    try:
+        shutil.copyfileobj(stream, spool, 1 << 20)
+    except OSError as exc:
+        spool.close()
+        raise SourceError(
+            f"{name}: cannot copy it to {tempfile.gettempdir()}: {exc.strerror or exc} "
+            "(set TMPDIR to a folder with room, or give the files)"
+        ) from None
+    spool.seek(0)
+    return spool
