@@ -58,6 +58,7 @@ from kerio_watch.sources.discovery import (
 )
 from kerio_watch.sources.files import Record, check_readable
 from kerio_watch.sources.fileset import FileSet, FileStatus, FollowOptions
+from kerio_watch.sources.hold import CrossLogHold
 from kerio_watch.sources.tail import (
     FollowedFile,
     State,
@@ -120,6 +121,8 @@ class Follower(FileSet):
         self.no_timestamp = 0
         self.when: Callable[[Record], int] | None = None
         """Where a record sorts among other logs' (``Pipeline.merge_time``; None: its ts)."""
+        self.hold = CrossLogHold(self.options.order_wait, clock)
+        """Lines that wait for another log to catch up (:mod:`kerio_watch.sources.hold`)."""
         self._start()
         self._initial = False
 
@@ -169,7 +172,8 @@ class Follower(FileSet):
         self._place_new(new)
         self._revisit()
         self._expire(now)
-        return Batch(self, self._streams())
+        logs, streams = self._streams()
+        return Batch(self, streams, logs, self.hold)
 
     def _vanished(self, key: tuple[int, int], f: FollowedFile, now: float) -> None:
         if f.state is State.GONE:
@@ -249,8 +253,9 @@ class Follower(FileSet):
                 f.close()
 
     # -- reading -----------------------------------------------------------------------
-    def _streams(self) -> list[Stream]:
-        """One stream per log: its readable files oldest first (as ``scan`` reads them).
+    def _streams(self) -> tuple[list[str], list[Stream]]:
+        """The logs with lines to read, and one stream per log: its readable files oldest
+        first (as ``scan`` reads them).
 
         The sizes of all files are taken first, together, so lines written while the
         batch is read wait for the next poll instead of overtaking other logs' lines.
@@ -269,4 +274,5 @@ class Follower(FileSet):
             if size_of(f) <= f.offset or descriptor(f) is None:
                 continue
             by_log.setdefault(f.log, []).append((f, size_of(f)))
-        return [streams_of(by_log[log], self.when) for log in sorted(by_log)]
+        logs = sorted(by_log)
+        return logs, [streams_of(by_log[log], self.when) for log in logs]
