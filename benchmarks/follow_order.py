@@ -64,39 +64,36 @@ def timed_lines(directory: Path, zone: ZoneInfo) -> dict[str, list[tuple[int, st
     return out
 
 
-def replay(
-    lines: dict[str, list[tuple[int, str]]],
-    logs: Path,
-    args: argparse.Namespace,
-    start: int,
-    end: int,
-) -> None:
-    """Write every line before ``start`` at once, then chunks until ``end`` (the last)."""
-    lagged = {f"{name}.log" for name in args.lagged}
-    done = dict.fromkeys(lines, 0)
+class Writer:
+    """Writes the site's logs into a directory up to a time, as Kerio would have."""
 
-    def write_until(name: str, limit: int) -> None:
-        rows = lines[name]
-        i = done[name]
+    def __init__(self, lines: dict[str, list[tuple[int, str]]], logs: Path) -> None:
+        self.lines = lines
+        self.logs = logs
+        self.done = dict.fromkeys(lines, 0)
+
+    def until(self, name: str, limit: int) -> None:
+        """``name``'s lines up to ``limit`` (local seconds)."""
+        rows, i = self.lines[name], self.done[name]
         j = i
         while j < len(rows) and rows[j][0] <= limit:
             j += 1
-        if j > i:
-            with (logs / name).open("a", encoding="utf-8") as handle:
-                handle.write("".join(raw + "\n" for _, raw in rows[i:j]))
-            done[name] = j
+        with (self.logs / name).open("a", encoding="utf-8") as handle:
+            handle.write("".join(raw + "\n" for _, raw in rows[i:j]))
+        self.done[name] = j
 
-    for name in lines:
-        (logs / name).touch()
-        write_until(name, start)
-    yield_point = time.monotonic()
-    for chunk_end in range(start + args.step, end + args.step, args.step):
-        for name in lines:
-            write_until(name, chunk_end - args.lag if name in lagged else chunk_end)
-        yield_point += args.pace
-        time.sleep(max(0.0, yield_point - time.monotonic()))
-    for name in lines:
-        write_until(name, end)  # the lagged logs catch up; nothing after ``end`` is written
+    def chunks(self, args: argparse.Namespace, start: int, end: int) -> None:
+        """Chunks from ``start`` until ``end`` (the last line written), the lagged logs
+        behind; then they catch up."""
+        lagged = {f"{name}.log" for name in args.lagged}
+        due = time.monotonic()
+        for chunk_end in range(start + args.step, end + args.step, args.step):
+            for name in self.lines:
+                self.until(name, chunk_end - args.lag if name in lagged else chunk_end)
+            due += args.pace
+            time.sleep(max(0.0, due - time.monotonic()))
+        for name in self.lines:
+            self.until(name, end)
 
 
 def outcome(db: Path) -> dict[str, Any]:
@@ -145,8 +142,9 @@ def run_seed(seed: int, args: argparse.Namespace, work: Path) -> dict[str, int]:
     end = start + int(args.hours * 3600)
     logs = work / "logs"
     logs.mkdir()
+    writer = Writer(lines, logs)
     for name in lines:
-        (logs / name).touch()
+        writer.until(name, start)  # what the first start backfills
     err = (work / "follow.err").open("wb")
     proc = subprocess.Popen(
         [*CLI, "follow", "--db", str(work / "follow.db"), "--config", str(config),
@@ -154,7 +152,7 @@ def run_seed(seed: int, args: argparse.Namespace, work: Path) -> dict[str, int]:
         stdout=subprocess.DEVNULL, stderr=err,
     )  # fmt: skip
     began = time.monotonic()
-    replay(lines, logs, args, start, end)
+    writer.chunks(args, start, end)
     wait_caught_up(work / "follow.db", logs)
     seconds = time.monotonic() - began
     proc.send_signal(signal.SIGTERM)
