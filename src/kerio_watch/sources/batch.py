@@ -78,8 +78,6 @@ class Batch:
                 if hold is not None:
                     hold.shown(self._logs[order], first[0])
         heapq.heapify(self._heap)
-        if not self._heap and hold is not None:
-            hold.drained()
 
     def __bool__(self) -> bool:
         """Whether anything is left to read now."""
@@ -89,8 +87,9 @@ class Batch:
         """Whether the next line waits for another log."""
         if self._hold is None:
             return False
-        key, order = self._heap[0][:2]
-        return self._hold.blocked(self._logs[order], key, self._present)
+        key, order, item = self._heap[0][:3]
+        found = self._hold.found(item.file, item.end)
+        return self._hold.blocked(self._logs[order], key, self._present, found)
 
     def __iter__(self) -> Batch:
         """The batch is its own iterator (one pass)."""
@@ -114,8 +113,6 @@ class Batch:
             if nxt is None:
                 heapq.heappop(heap)
                 self._present.discard(self._logs[order])
-                if not heap and hold is not None:
-                    hold.drained()
             else:
                 heapq.heapreplace(heap, (nxt[0], order, nxt[1], stream))
                 if hold is not None:

@@ -274,5 +274,8 @@ class Follower(FileSet):
             if size_of(f) <= f.offset or descriptor(f) is None:
                 continue
             by_log.setdefault(f.log, []).append((f, size_of(f)))
+        self.hold.readable(
+            [(f, f.offset, size or 2**62) for group in by_log.values() for f, size in group]
+        )
         logs = sorted(by_log)
         return logs, [streams_of(by_log[log], self.when) for log in logs]

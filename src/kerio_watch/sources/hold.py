@@ -12,10 +12,8 @@ line at or after its time (the cross-log watermark), and waits otherwise, bounde
 - a log whose last line is more than :data:`QUIET` seconds of log time older than the
   line is quiet (a log with nothing to say, at night; ``config.log``): not waited for;
 - a log none of whose lines were seen by this run is not waited for either;
-- lines wait at most :attr:`CrossLogHold.wait` seconds of wall time (the longest a log
-  is expected to trail another); then every line readable is handed over, and once the
-  follower has caught up with every file the wait starts again for the lines that come
-  later.
+- a line waits at most :attr:`CrossLogHold.wait` seconds of wall time (the longest a
+  log is expected to trail another) from the first poll that found it in its file.
 
 Held lines stay in their files, unread as far as the checkpoint goes: a restart reads
 them again (exactly once holds). The wall clock only schedules the wait; the order
@@ -23,10 +21,12 @@ itself is that of log time, as ``scan``'s.
 
 >>> hold = CrossLogHold(wait=30.0, clock=lambda: 0.0)
 >>> hold.shown("audit", 100)
->>> hold.blocked("mail", 95, present=set()), hold.blocked("mail", 101, present=set())
+>>> hold.blocked("mail", 95, set(), 0.0), hold.blocked("mail", 101, set(), 0.0)
 (False, True)
->>> hold.blocked("mail", 101, present={"audit"}), hold.blocked("mail", 100 + QUIET + 1, set())
+>>> hold.blocked("mail", 101, {"audit"}, 0.0), hold.blocked("mail", 100 + QUIET + 1, set(), 0.0)
 (False, False)
+>>> hold.blocked("mail", 101, set(), -30.0)  # found 30 s ago: waited long enough
+False
 """
 
 from __future__ import annotations
@@ -52,36 +52,38 @@ class CrossLogHold:
         self.clock = clock
         self._shown: dict[str, int] = {}
         """The latest merge time read from each log by this run."""
-        self._since: float | None = None
-        """When a line was first held since the follower last caught up."""
+        self._sizes: dict[object, list[tuple[int, float]]] = {}
+        """Per readable file: (its size, when a poll first found it that large)."""
+
+    def readable(self, files: list[tuple[object, int, int]]) -> None:
+        """The files with lines to read at this poll: (file, checkpoint, size) each."""
+        now = self.clock()
+        sizes = {}
+        for f, offset, size in files:
+            seen = [e for e in self._sizes.get(f, []) if e[0] > offset]
+            if not seen or seen[-1][0] < size:
+                seen.append((size, now))
+            sizes[f] = seen
+        self._sizes = sizes
+
+    def found(self, f: object, end: int) -> float:
+        """When a poll first found the line of ``f`` that ends at byte ``end``."""
+        for size, at in self._sizes.get(f, []):
+            if size >= end:
+                return at
+        return self.clock()
 
     def shown(self, log: str, key: int) -> None:
         """A line of ``log`` with merge time ``key`` was read."""
         if key > self._shown.get(log, key - 1):
             self._shown[log] = key
 
-    def blocked(self, log: str, key: int, present: Collection[str]) -> bool:
-        """Whether the line of ``log`` at ``key`` (the earliest readable line of every
-        log in ``present``) waits for another log; a wait starts when it first does."""
-        if self.wait <= 0:
+    def blocked(self, log: str, key: int, present: Collection[str], found: float) -> bool:
+        """Whether the line of ``log`` at ``key``, the earliest readable line of every log
+        in ``present``, first found at ``found`` (clock seconds), waits for another log."""
+        if self.wait <= 0 or self.clock() - found >= self.wait:
             return False
-        behind = [
-            other
+        return any(
+            latest < key <= latest + QUIET and other != log and other not in present
             for other, latest in self._shown.items()
-            if latest < key <= latest + QUIET and other != log and other not in present
-        ]
-        if not behind:
-            return False
-        now = self.clock()
-        if self._since is None:
-            self._since = now
-        return now - self._since < self.wait
-
-    def drained(self) -> None:
-        """Every readable line of every log was handed over: later lines wait afresh."""
-        self._since = None
-
-    @property
-    def holding(self) -> bool:
-        """Whether lines wait (or waited, and are not all handed over yet)."""
-        return self._since is not None
+        )
