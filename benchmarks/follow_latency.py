@@ -13,9 +13,16 @@ raises an alert every ``--alert-every`` seconds. It prints when each alert reach
 file after its line was written, and the follower's peak lag: bytes written to the log
 but not yet checkpointed as read (sampled 4 times a second from its state database).
 
+``--other-log busy|quiet`` adds ``security.log`` beside ``mail.log``, which lines wait for
+(``follow --order-wait``, passed with ``--order-wait``): ``busy``, it is written up to
+each alert's time 0.1 s after the alert's line (under load: a tenth of the lines, in
+step with mail.log); ``quiet``, it holds one line from just before the first alert and
+nothing after (within ten minutes of log time, so it is waited for: the worst case).
+
 Usage::
 
     python benchmarks/follow_latency.py [--alerts 20] [--idle 30] [--poll 0.5]
+        [--other-log busy|quiet] [--order-wait SECONDS]
     python benchmarks/follow_latency.py --load 30 [--rate 2000] [--slow-webhook 60]
 """
 
@@ -48,6 +55,16 @@ def kerio_watch() -> list[str]:
 def stamp(n: int) -> dt.datetime:
     """Log time of the ``n``-th benchmark minute."""
     return dt.datetime(2026, 3, 10, 10, 0, tzinfo=dt.UTC) + dt.timedelta(minutes=n)
+
+
+def security_line(when: dt.datetime) -> str:
+    """A security.log line (a failed login of no account)."""
+    return f"{when:[%d/%b/%Y %H:%M:%S]} Failed SMTP login from 198.51.100.7, missing username\n"
+
+
+def follow_options(args: argparse.Namespace) -> list[str]:
+    """The options the benchmark passes on to follow."""
+    return [] if args.order_wait is None else ["--order-wait", str(args.order_wait)]
 
 
 def recv_line(n: int, when: dt.datetime | None = None, user: str | None = None) -> str:
@@ -84,9 +101,12 @@ def latency_mode(args: argparse.Namespace) -> int:
     work = Path(tempfile.mkdtemp(prefix="kw-latency-"))
     log = work / "mail.log"
     log.write_text(recv_line(0).replace("boss@evil.test", "user0@example.com"))
+    other = work / "security.log"
+    if args.other_log:
+        other.write_text(security_line(stamp(0)))
     proc = subprocess.Popen(
         [*kerio_watch(), "follow", "--db", str(work / "state.db"), "--format", "jsonl",
-         "--poll", str(args.poll), str(work)],
+         "--poll", str(args.poll), *follow_options(args), str(work)],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -102,8 +122,12 @@ def latency_mode(args: argparse.Namespace) -> int:
             with log.open("a") as handle:
                 handle.write(recv_line(n))
             written = time.monotonic()
-            if not sel.select(timeout=10):
-                print(f"no alert within 10 s for line {n}")
+            if args.other_log == "busy":
+                time.sleep(0.1)
+                with other.open("a") as handle:
+                    handle.write(security_line(stamp(n)))
+            if not sel.select(timeout=120):
+                print(f"no alert within 120 s for line {n}")
                 return 1
             proc.stdout.readline()
             latencies.append(time.monotonic() - written)
@@ -117,7 +141,8 @@ def latency_mode(args: argparse.Namespace) -> int:
         proc.wait(timeout=10)
         shutil.rmtree(work, ignore_errors=True)
     print(
-        f"alert latency over {len(latencies)} alerts (poll {args.poll} s): "
+        f"alert latency over {len(latencies)} alerts (poll {args.poll} s, "
+        f"other log: {args.other_log or 'none'}): "
         f"median {statistics.median(latencies):.2f} s, max {max(latencies):.2f} s"
     )
     print(f"idle CPU: {idle_cpu:.2f} s over {args.idle:.0f} s")
@@ -210,11 +235,15 @@ def write_load(log: Path, args: argparse.Namespace) -> dict[str, float]:
     written: dict[str, float] = {}
     start = time.monotonic()
     n = k = 0
+    other = (log.parent / "security.log").open("a") if args.other_log else None
     with log.open("a", encoding="utf-8") as handle:
         while (elapsed := time.monotonic() - start) < args.load:
             when = stamp(0) + dt.timedelta(seconds=10 + elapsed)
             due = int(elapsed * args.rate)
             handle.write("".join(inbound_line(i, when) for i in range(n, due)))
+            if other is not None and args.other_log == "busy":
+                other.write("".join(security_line(when) for i in range(n, due) if i % 10 == 0))
+                other.flush()
             n = due
             if elapsed >= (k + 1) * args.alert_every:
                 k += 1
@@ -224,6 +253,8 @@ def write_load(log: Path, args: argparse.Namespace) -> dict[str, float]:
                 written[user] = time.monotonic()
             handle.flush()
             time.sleep(0.01)
+    if other is not None:
+        other.close()
     return written
 
 
@@ -237,10 +268,12 @@ def load_mode(args: argparse.Namespace) -> int:
         url = f"http://127.0.0.1:{server.server_port}/hook"
     log = work / "mail.log"
     log.write_text(recv_line(0, stamp(0)).replace("boss@evil.test", "user0@example.com"))
+    if args.other_log:
+        (work / "security.log").write_text(security_line(stamp(0)))
     config = load_config(work, url)
     proc = subprocess.Popen(
         [*kerio_watch(), "follow", "--db", str(work / "state.db"), "--config", str(config),
-         "--poll", str(args.poll), str(work)],
+         "--poll", str(args.poll), *follow_options(args), str(work)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )  # fmt: skip
@@ -262,7 +295,10 @@ def load_mode(args: argparse.Namespace) -> int:
         shutil.rmtree(work, ignore_errors=True)
     late = [sampler.seen[u] - t for u, t in written.items() if u in sampler.seen]
     hook = f"webhook answering after {args.slow_webhook:g} s" if url else "no webhook"
-    print(f"{args.rate} lines/s for {args.load:g} s, {hook}, poll {args.poll} s:")
+    print(
+        f"{args.rate} lines/s for {args.load:g} s, {hook}, poll {args.poll} s, "
+        f"other log: {args.other_log or 'none'}:"
+    )
     if late:
         print(
             f"  jsonl alerts: {len(late)} of {len(written)} arrived; after their line was "
@@ -294,6 +330,8 @@ def main() -> int:
         metavar="SECONDS",
         help="also deliver to a webhook that answers after SECONDS (load mode)",
     )
+    parser.add_argument("--other-log", choices=["busy", "quiet"], help="also a security.log")
+    parser.add_argument("--order-wait", type=float, help="follow's --order-wait")
     args = parser.parse_args()
     return load_mode(args) if args.load else latency_mode(args)
 

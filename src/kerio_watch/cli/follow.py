@@ -25,6 +25,7 @@ from kerio_watch.cli.options import (
     format_option,
     min_severity_option,
     output_option,
+    poll_options,
 )
 from kerio_watch.cli.output import make_console, open_output, output_file_option
 from kerio_watch.config import Config
@@ -50,24 +51,11 @@ from kerio_watch.values.alert import Alert
 from kerio_watch.values.checkpoint import FileCheckpoint
 
 
-def _positive(_ctx: click.Context, _param: click.Parameter, value: float) -> float:
-    if not 0.01 <= value <= 60:
-        raise click.BadParameter(f"expected seconds between 0.01 and 60, got {value:g}")
-    return value
-
-
 @click.command()
 @config_option
 @db_option
 @format_option
-@click.option(
-    "--poll",
-    type=float,
-    default=0.5,
-    show_default=True,
-    callback=_positive,
-    help="Seconds between looks at the logs when nothing is new.",
-)
+@poll_options
 @click.option(
     "--backfill/--no-backfill",
     default=True,
@@ -107,6 +95,7 @@ def follow(
     db_path: Path | None,
     output_format: str,
     poll: float,
+    order_wait: float,
     backfill: bool,
     service_log: str,
     log_format: str | None,
@@ -147,7 +136,9 @@ def follow(
             stdout.flush()
 
         options = ServiceOptions(
-            poll=poll, give_up_after=give_up_after, follow=FollowOptions(backfill=backfill)
+            poll=poll,
+            give_up_after=give_up_after,
+            follow=FollowOptions(backfill=backfill, order_wait=order_wait),
         )
         service = FollowService(paths, config_path, db_path or default_db_path(), show, options)
         service.install_signals()

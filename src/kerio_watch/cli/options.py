@@ -127,3 +127,30 @@ def deprecated_option(*decls: str, replacement: str, **attrs: Any) -> Callable[[
         return value
 
     return click.option(*decls, hidden=True, callback=warn, expose_value=True, **attrs)
+
+
+def _poll_seconds(_ctx: click.Context, _param: click.Parameter, value: float) -> float:
+    if not 0.01 <= value <= 60:
+        raise click.BadParameter(f"expected seconds between 0.01 and 60, got {value:g}")
+    return value
+
+
+def poll_options(f: F) -> F:
+    """``follow``'s timing: ``--poll`` and ``--order-wait``."""
+    f = click.option(
+        "--order-wait",
+        type=click.FloatRange(min=0, max=3600),
+        default=30,
+        show_default=True,
+        help="Longest seconds a line waits for the other logs to be written up to its "
+        "time, so that a log written late is merged in time order, as scan merges the "
+        "files (0: merge what each look finds).",
+    )(f)
+    return click.option(
+        "--poll",
+        type=float,
+        default=0.5,
+        show_default=True,
+        callback=_poll_seconds,
+        help="Seconds between looks at the logs when nothing is new.",
+    )(f)

@@ -90,6 +90,7 @@ class FollowService(Session):
             config=self.config.source,
             backfill=self.options.follow.backfill,
             poll=self.options.poll,
+            order_wait=self.options.follow.order_wait,
         )
         try:
             try:

@@ -19,6 +19,7 @@ from kerio_watch.formats.envelope import split_syslog
 from kerio_watch.log import note
 from kerio_watch.sources.files import Record, decode_line
 from kerio_watch.sources.firewall import dated, is_header
+from kerio_watch.sources.hold import CrossLogHold
 from kerio_watch.sources.order import smoothed
 from kerio_watch.sources.tail import FollowedFile, State, gz_done, read_gz_lines, read_lines
 
@@ -53,21 +54,42 @@ class Batch:
 
     Handing out a record moves its file's checkpoint past it (and past the blank or
     unstamped lines before it). A batch may be abandoned part way: the rest is read
-    again by the next poll.
+    again by the next poll. With a ``hold``, the batch ends early at a line that waits
+    for another log (:mod:`kerio_watch.sources.hold`); ``logs`` names each stream's log.
     """
 
-    def __init__(self, follower: Counts, streams: list[Stream]) -> None:
+    def __init__(
+        self,
+        follower: Counts,
+        streams: list[Stream],
+        logs: list[str] | None = None,
+        hold: CrossLogHold | None = None,
+    ) -> None:
         self.follower = follower
+        self._logs = logs or [""] * len(streams)
+        self._hold = hold
+        self._present: set[str] = set()
         self._heap: list[tuple[int, int, _Item, Iterator[tuple[int, _Item]]]] = []
         for order, stream in enumerate(streams):
             first = next(stream, None)
             if first is not None:
                 self._heap.append((first[0], order, first[1], stream))
+                self._present.add(self._logs[order])
+                if hold is not None:
+                    hold.shown(self._logs[order], first[0])
         heapq.heapify(self._heap)
 
     def __bool__(self) -> bool:
-        """Whether anything is left to read."""
-        return bool(self._heap)
+        """Whether anything is left to read now."""
+        return bool(self._heap) and not self._waits()
+
+    def _waits(self) -> bool:
+        """Whether the next line waits for another log."""
+        if self._hold is None:
+            return False
+        key, order, item = self._heap[0][:3]
+        found = self._hold.found(item.file, item.end)
+        return self._hold.blocked(self._logs[order], key, self._present, found)
 
     def __iter__(self) -> Batch:
         """The batch is its own iterator (one pass)."""
@@ -77,7 +99,10 @@ class Batch:
         """The next record in time order."""
         heap = self._heap
         follower = self.follower
+        hold = self._hold
         while heap:
+            if hold is not None and self._waits():
+                break
             _, order, item, stream = heap[0]
             f = item.file
             f.offset = item.end
@@ -87,8 +112,11 @@ class Batch:
             nxt = next(stream, None)
             if nxt is None:
                 heapq.heappop(heap)
+                self._present.discard(self._logs[order])
             else:
                 heapq.heapreplace(heap, (nxt[0], order, nxt[1], stream))
+                if hold is not None:
+                    hold.shown(self._logs[order], nxt[0])
             record = item.record
             if record is None:
                 continue

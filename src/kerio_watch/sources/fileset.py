@@ -36,6 +36,9 @@ class FollowOptions:
     """Seconds after which the descriptor of an unchanged file is closed."""
     retain: float = 7 * 86400.0
     """Seconds the identity of a vanished file is remembered."""
+    order_wait: float = 30.0
+    """Longest wall-clock seconds a line waits for the other logs to catch up with its
+    time (:mod:`kerio_watch.sources.hold`; 0: merge each poll's lines as they are)."""
 
 
 @dataclass(frozen=True)

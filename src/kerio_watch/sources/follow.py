@@ -63,6 +63,7 @@ from kerio_watch.sources.discovery import (
 from kerio_watch.sources.files import Record, check_readable
 from kerio_watch.sources.fileset import FileSet, FileStatus, FollowOptions
 from kerio_watch.sources.firewall import year_of
+from kerio_watch.sources.hold import CrossLogHold
 from kerio_watch.sources.tail import (
     FollowedFile,
     State,
@@ -135,6 +136,8 @@ class Follower(FileSet):
         self.no_timestamp = 0
         self.when: Callable[[Record], int] | None = None
         """Where a record sorts among other logs' (``Pipeline.merge_time``; None: its ts)."""
+        self.hold = CrossLogHold(self.options.order_wait, clock)
+        """Lines that wait for another log to catch up (:mod:`kerio_watch.sources.hold`)."""
         self._start()
         self._initial = False
 
@@ -208,7 +211,8 @@ class Follower(FileSet):
         self._place_new(new)
         self._revisit()
         self._expire(now)
-        return Batch(self, self._streams())
+        logs, streams = self._streams()
+        return Batch(self, streams, logs, self.hold)
 
     def _watch_paths(self) -> None:
         """Warn once when a followed path is gone (a share unmounted, a folder moved),
@@ -325,8 +329,9 @@ class Follower(FileSet):
             f.close()
 
     # -- reading -----------------------------------------------------------------------
-    def _streams(self) -> list[Stream]:
-        """One stream per log: its readable files oldest first (as ``scan`` reads them).
+    def _streams(self) -> tuple[list[str], list[Stream]]:
+        """The logs with lines to read, and one stream per log: its readable files oldest
+        first (as ``scan`` reads them).
 
         The sizes of all files are taken first, together, so lines written while the
         batch is read wait for the next poll instead of overtaking other logs' lines.
@@ -352,4 +357,8 @@ class Follower(FileSet):
                 continue
             spare -= 1 if opened else 0
             by_log.setdefault(f.log, []).append((f, 0 if f.compressed else size_of(f)))
-        return [streams_of(by_log[log], self.when) for log in sorted(by_log)]
+        self.hold.readable(
+            [(f, f.offset, size or 2**62) for group in by_log.values() for f, size in group]
+        )
+        logs = sorted(by_log)
+        return logs, [streams_of(by_log[log], self.when) for log in logs]

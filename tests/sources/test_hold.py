@@ -1,0 +1,174 @@
+"""Lines of one log wait for the other logs to catch up with their time (follow).
+
+Driven step by step with a fake clock: a log written late (Kerio buffers its logs)
+still has its lines merged before the later lines of the others, as ``scan`` merges
+them; a quiet log is not waited for; nothing waits longer than ``order_wait``; held
+lines are not checkpointed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kerio_watch.sources.follow import Follower, FollowOptions
+from kerio_watch.sources.hold import QUIET
+
+
+class Clock:
+    """Monotonic time that moves only when told."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def stamp(n: int) -> str:
+    minutes, seconds = divmod(n, 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"[10/Mar/2026 {10 + hours:02d}:{minutes:02d}:{seconds:02d}]"
+
+
+def mail(n: int) -> str:
+    return (
+        f"{stamp(n)} Sent: Queue-ID: 69b00000-{n:08x}, Recipient: <u{n}@example.com>, "
+        "Result: delivered, Status: 2.0.0 "
+    )
+
+
+def audit(n: int) -> str:
+    return (
+        f"{stamp(n)} HTTP/WebMail: User u{n}@example.com authenticated  "
+        f"from IP address 10.0.0.{n % 250}"
+    )
+
+
+def append(path: Path, *lines: str) -> None:
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write("".join(x + "\n" for x in lines))
+
+
+class Run:
+    """A follower of one directory, as the service drives it."""
+
+    def __init__(self, logs: Path, wait: float = 30.0) -> None:
+        self.logs = logs
+        self.clock = Clock()
+        self.options = FollowOptions(order_wait=wait)
+        self.follower = Follower([str(logs)], options=self.options, clock=self.clock)
+
+    def read(self) -> list[str]:
+        """One poll, consumed as the service does (stops when the batch is falsy)."""
+        batch = self.follower.poll()
+        got: list[str] = []
+        while batch:
+            got.extend(r.raw for r in batch)
+        return got
+
+    def restart(self) -> None:
+        """kill -9 right after a checkpoint: a new follower from the saved positions."""
+        saved = self.follower.checkpoints()
+        self.follower.close()
+        self.follower = Follower(
+            [str(self.logs)], saved, first_start=False, options=self.options, clock=self.clock
+        )
+
+
+@pytest.fixture
+def logs(tmp_path: Path) -> Path:
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    append(folder / "mail.log", mail(0))
+    append(folder / "audit.log", audit(0))
+    return folder
+
+
+def test_a_late_log_is_merged_in_time_order(logs: Path) -> None:
+    """Sends written before the login they follow wait for it (as scan orders them)."""
+    run = Run(logs)
+    assert run.read() == [audit(0), mail(0)]
+    append(logs / "mail.log", mail(20), mail(21))
+    assert run.read() == []  # audit.log may still hold lines before 20
+    append(logs / "audit.log", audit(10))
+    assert run.read() == [audit(10)]  # still before the sends
+    append(logs / "audit.log", audit(19), audit(25))
+    assert run.read() == [audit(19), mail(20), mail(21)]  # audit.log is past them
+    run.clock.now += 30
+    assert run.read() == [audit(25)]  # mail.log was not heard from within order_wait
+
+
+def test_held_lines_are_not_checkpointed(logs: Path) -> None:
+    """A restart reads the lines that were held again, once."""
+    run = Run(logs)
+    run.read()
+    append(logs / "mail.log", mail(20))
+    assert run.read() == []
+    run.restart()
+    append(logs / "audit.log", audit(10), audit(30))
+    assert run.read() == [audit(10), mail(20)]  # the restart had forgotten audit(0)
+    run.clock.now += 30
+    assert run.read() == [audit(30)]
+    run.restart()
+    assert run.read() == []
+
+
+def test_the_wait_is_bounded_for_each_line(logs: Path) -> None:
+    """A line waits at most order_wait from the poll that found it; a line found later
+    waits its own time, as do lines after the follower caught up."""
+    run = Run(logs, wait=30)
+    run.read()
+    append(logs / "mail.log", mail(5))
+    assert run.read() == []
+    run.clock.now += 29.9
+    append(logs / "mail.log", mail(6))
+    assert run.read() == []
+    run.clock.now += 0.1
+    assert run.read() == [mail(5)]  # found 30 s ago; mail(6) only 0.1 s ago
+    run.clock.now += 29.9
+    assert run.read() == [mail(6)]
+    append(logs / "mail.log", mail(7))
+    assert run.read() == []
+    append(logs / "audit.log", audit(8))
+    assert run.read() == [mail(7)]
+
+
+def test_a_log_always_behind_keeps_the_order(logs: Path) -> None:
+    """A log that trails by less than order_wait all along: every line waits for it,
+    however long the follower has had lines waiting."""
+    run = Run(logs, wait=30)
+    run.read()
+    got: list[str] = []
+    for n in range(1, 20):
+        append(logs / "mail.log", mail(10 * n))
+        if n > 2:
+            append(logs / "audit.log", audit(10 * n - 25))
+        got += run.read()
+        run.clock.now += 10
+    expected = sorted(
+        [*(mail(10 * n) for n in range(1, 20)), *(audit(10 * n - 25) for n in range(3, 20))],
+        key=lambda line: (line[:22], "Sent" in line),
+    )
+    assert got == [x for x in expected if x in got]
+    assert len(got) > 30
+
+
+def test_a_quiet_log_is_not_waited_for(logs: Path) -> None:
+    """A log whose last line is long before a line (at night, config.log) holds
+    nothing back."""
+    run = Run(logs)
+    run.read()
+    append(logs / "mail.log", mail(QUIET + 1), mail(QUIET + 2))
+    assert run.read() == [mail(QUIET + 1), mail(QUIET + 2)]
+
+
+def test_no_wait_merges_each_poll_as_it_is(logs: Path) -> None:
+    """order_wait 0: lines are handed over as soon as they are read."""
+    run = Run(logs, wait=0)
+    run.read()
+    append(logs / "mail.log", mail(20))
+    assert run.read() == [mail(20)]
+    append(logs / "audit.log", audit(10))
+    assert run.read() == [audit(10)]
