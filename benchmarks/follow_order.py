@@ -41,59 +41,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from kerio_watch.simulate import CONFIG_FILE, SimConfig, simulate
-from kerio_watch.sources.files import discover, read_records
+from kerio_watch.simulate.written import LaggedWriter, timed_lines
 
 CLI = [sys.executable, "-m", "kerio_watch"]
-
-
-def timed_lines(directory: Path, zone: ZoneInfo) -> dict[str, list[tuple[int, str]]]:
-    """Each log file's lines with the time they were written (local seconds), by name."""
-    out: dict[str, list[tuple[int, str]]] = {}
-    for log_file in discover([str(directory)]):
-        rows = []
-        last = 0
-        for rec in read_records(log_file):
-            ts = rec.ts
-            if rec.utc:
-                when = dt.datetime.fromtimestamp(ts, dt.UTC).astimezone(zone)
-                offset = when.utcoffset()
-                ts += int(offset.total_seconds()) if offset else 0
-            last = max(last, ts)  # a line without its own time goes with the one before
-            rows.append((last, rec.raw))
-        out[Path(log_file.path).name] = rows
-    return out
-
-
-class Writer:
-    """Writes the site's logs into a directory up to a time, as Kerio would have."""
-
-    def __init__(self, lines: dict[str, list[tuple[int, str]]], logs: Path) -> None:
-        self.lines = lines
-        self.logs = logs
-        self.done = dict.fromkeys(lines, 0)
-
-    def until(self, name: str, limit: int) -> None:
-        """``name``'s lines up to ``limit`` (local seconds)."""
-        rows, i = self.lines[name], self.done[name]
-        j = i
-        while j < len(rows) and rows[j][0] <= limit:
-            j += 1
-        with (self.logs / name).open("a", encoding="utf-8") as handle:
-            handle.write("".join(raw + "\n" for _, raw in rows[i:j]))
-        self.done[name] = j
-
-    def chunks(self, args: argparse.Namespace, start: int, end: int) -> None:
-        """Chunks from ``start`` until ``end`` (the last line written), the lagged logs
-        behind; then they catch up."""
-        lagged = {f"{name}.log" for name in args.lagged}
-        due = time.monotonic()
-        for chunk_end in range(start + args.step, end + args.step, args.step):
-            for name in self.lines:
-                self.until(name, chunk_end - args.lag if name in lagged else chunk_end)
-            due += args.pace
-            time.sleep(max(0.0, due - time.monotonic()))
-        for name in self.lines:
-            self.until(name, end)
 
 
 def outcome(db: Path) -> dict[str, Any]:
@@ -142,7 +92,7 @@ def run_seed(seed: int, args: argparse.Namespace, work: Path) -> dict[str, int]:
     end = start + int(args.hours * 3600)
     logs = work / "logs"
     logs.mkdir()
-    writer = Writer(lines, logs)
+    writer = LaggedWriter(lines, logs)
     for name in lines:
         writer.until(name, start)  # what the first start backfills
     err = (work / "follow.err").open("wb")
@@ -152,7 +102,8 @@ def run_seed(seed: int, args: argparse.Namespace, work: Path) -> dict[str, int]:
         stdout=subprocess.DEVNULL, stderr=err,
     )  # fmt: skip
     began = time.monotonic()
-    writer.chunks(args, start, end)
+    lagged = {f"{name}.log" for name in args.lagged}
+    writer.chunks(start, end, args.step, args.lag, lagged, args.pace)
     wait_caught_up(work / "follow.db", logs)
     seconds = time.monotonic() - began
     proc.send_signal(signal.SIGTERM)

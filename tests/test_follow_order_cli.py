@@ -14,7 +14,6 @@ import datetime as dt
 import sqlite3
 import subprocess
 import sys
-import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from kerio_watch.simulate import CONFIG_FILE, SimConfig, simulate
-from kerio_watch.sources.files import discover, read_records
+from kerio_watch.simulate.written import LaggedWriter, timed_lines
 from test_follow_cli import Follow, wait_for
 
 ZONE = ZoneInfo("Europe/Berlin")
@@ -35,50 +34,6 @@ STEP = 10
 """Seconds of log time per chunk."""
 LAG = 60
 """Seconds of log time audit.log is written behind the others."""
-
-
-def timed_lines(directory: Path) -> dict[str, list[tuple[int, str]]]:
-    """Each log file's lines with their time (local seconds), by file name."""
-    out: dict[str, list[tuple[int, str]]] = {}
-    for log_file in discover([str(directory)]):
-        rows, last = [], 0
-        for rec in read_records(log_file):
-            ts = rec.ts
-            if rec.utc:
-                offset = dt.datetime.fromtimestamp(ts, dt.UTC).astimezone(ZONE).utcoffset()
-                ts += int(offset.total_seconds()) if offset else 0
-            last = max(last, ts)
-            rows.append((last, rec.raw))
-        out[Path(log_file.path).name] = rows
-    return out
-
-
-class Writer:
-    """Writes the site's logs into a directory up to a time, as Kerio would have."""
-
-    def __init__(self, lines: dict[str, list[tuple[int, str]]], logs: Path) -> None:
-        self.lines = lines
-        self.logs = logs
-        self.done = dict.fromkeys(lines, 0)
-
-    def until(self, name: str, limit: int) -> None:
-        """``name``'s lines up to ``limit`` (local seconds)."""
-        rows, i = self.lines[name], self.done[name]
-        j = i
-        while j < len(rows) and rows[j][0] <= limit:
-            j += 1
-        with (self.logs / name).open("a", encoding="utf-8") as handle:
-            handle.write("".join(raw + "\n" for _, raw in rows[i:j]))
-        self.done[name] = j
-
-    def chunks(self, start: int, lagged: str) -> None:
-        """A chunk of STEP seconds every 0.05 s, ``lagged`` LAG seconds behind."""
-        end = start + MINUTES * 60
-        for chunk in range(start + STEP, end + 1, STEP):
-            for name in self.lines:
-                self.until(name, chunk - LAG if name == lagged else chunk)
-            time.sleep(0.05)  # the writer's pace: the follower looks every 0.05 s
-        self.until(lagged, end)
 
 
 def outcome(db: Path) -> dict[str, Any]:
@@ -109,7 +64,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]
     """The simulated site, its lines, and what scan decides over them."""
     base = tmp_path_factory.mktemp("site")
     sim = simulate(SimConfig(seed=1, days=3, users=20), base / "sim")
-    lines = timed_lines(sim.directory)
+    lines = timed_lines(sim.directory, ZONE)
     end = int((START + dt.timedelta(minutes=MINUTES)).replace(tzinfo=dt.UTC).timestamp())
     final = base / "final"
     final.mkdir()
@@ -131,7 +86,7 @@ def follow_late_log(
     config, data = site
     logs = tmp_path / "logs"
     logs.mkdir()
-    writer = Writer(data["lines"], logs)
+    writer = LaggedWriter(data["lines"], logs)
     start = int(START.replace(tzinfo=dt.UTC).timestamp())
     for name in data["lines"]:
         writer.until(name, start)  # what the first start backfills
@@ -139,7 +94,7 @@ def follow_late_log(
     try:
         follow.start()
         wait_for(lambda: "event=started" in follow.err())
-        writer.chunks(start, "audit.log")
+        writer.chunks(start, start + MINUTES * 60, STEP, LAG, {"audit.log"}, 0.05)
         wait_for(lambda: caught_up(follow.db, logs), timeout=60)
         assert follow.stop() == 0
     finally:
