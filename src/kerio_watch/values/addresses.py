@@ -2,20 +2,21 @@
 
 A profile remembers up to :data:`MAX_ADDRESSES` correspondents and as many recipients
 per account, each with the log time it was last seen. Kept as Python strings in a dict
-that cost about 180 bytes an address: 300 busy accounts reach 3 million addresses, half
-a gigabyte, so a long scan's memory kept growing long after everything else levelled
-off. A book keeps each address as the first 8 bytes of its BLAKE2b digest instead
-(:func:`address_key`), which is all that detection asks of it ("was this address seen
-before?"):
+that cost about 180 bytes an address (estimated): 300 accounts' full books would hold 3
+million addresses, half a gigabyte, so a long scan's memory kept growing long after
+everything else levelled off. A book keeps each address as the first 8 bytes of its
+BLAKE2b digest instead (:func:`address_key`), which is all that detection asks of it
+("was this address seen before?"):
 
 - the pure-Python :class:`AddressBook` holds ``key -> last seen`` in a dict (about
-  100 bytes an address);
+  100 bytes an address, estimated);
 - the native engine's ``kerio_watch._native.AddressBook`` holds the same in a Rust
-  hash table (about 25 bytes an address) and computes the same keys.
+  hash table (16-byte slots: about 28 bytes an address with its free slots, estimated)
+  and computes the same keys.
 
 Both behave alike in every respect, including what is forgotten when a book is full
 and the saved form, so a database is the same whichever engine wrote it (checked by
-``tests/values/test_addresses.py`` and ``tests/native/test_book_diff.py``). The state
+``tests/test_addresses.py`` and ``tests/native/test_book_diff.py``). The state
 database holds no address in clear in these tables. Two addresses share a key with a
 probability of 2**-64 per pair: a new recipient mistaken for a known one about once in
 3.7 * 10**15 lookups against a full book.
