@@ -29,9 +29,9 @@ pub fn key_of(address: &[u8]) -> i64 {
 const MEMO_SLOTS: usize = 4096;
 
 thread_local! {
-    /// Recent addresses and their keys, by a cheap hash of the bytes: an account's
-    /// addresses come back message after message, and every detector asks about the
-    /// same recipients, so most keys are found here instead of digested again.
+    /// Recent addresses and their keys, by a cheap hash of the bytes: every detector
+    /// asks about the same recipients of a message, and an account's addresses come
+    /// back, so a key found here is not digested again (the hit rate is not measured).
     static MEMO: RefCell<Vec<(Vec<u8>, i64)>> = RefCell::new(vec![(Vec::new(), 0); MEMO_SLOTS]);
 }
 
