@@ -77,7 +77,9 @@ def test_a_burst_is_dry_run_contained_and_the_queue_watched(
     f = follower(site_config(site, kerio, EVERYTHING))
     r = replay()
     f.start()
-    wait_for(lambda: len(hijack_rows(f, r.account)) >= 3, timeout=40)
+    # timeout: follow may hold the hijack's lines up to --order-wait (30 s) for a log
+    # that wrote recently (sources/hold.py), on top of the replay's pace
+    wait_for(lambda: len(hijack_rows(f, r.account)) >= 3, timeout=90)
     rows = hijack_rows(f, r.account)
     assert {(x["action"], x["status"]) for x in rows} == {
         ("stop_sending", "dry_run"),
