@@ -25,7 +25,7 @@ also gives the evidence time the hijack took at its planted hour. Run it with ``
 on a shared machine. Usage::
 
     python benchmarks/containment.py [--kinds night_burst ...] [--seed 3] [--severity high]
-        [--poll-seconds 30] [--watch-timeout 600]
+        [--poll-seconds 30] [--watch-timeout 600] [--order-wait SECONDS]
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ class Live:
 
 
 def start_live(
-    sim: SimResult, hijack: Scenario, folder: Path, contain: str, poll: float, before: int = 60
+    sim: SimResult, hijack: Scenario, folder: Path, contain: str, args: Any, before: int = 60
 ) -> Live:
     """Emulator, replay history, follower, paced replay thread."""
     folder.mkdir(parents=True)
@@ -115,17 +115,22 @@ def start_live(
     config.write_text(
         sim.config_toml + f'\n[kerio_api]\nserver = "{emulator.server}"\nusername = "admin"\n'
         f'password_file = "{secret}"\nfingerprint = "{emulator.fingerprint}"\n'
-        f"poll_seconds = {poll}\n\n[kerio_api.contain]\n{contain}\n"
+        f"poll_seconds = {args.poll_seconds}\n\n[kerio_api.contain]\n{contain}\n"
     )
     proc = subprocess.Popen(
         [*kerio_watch(), "follow", "-c", str(config), "--db", str(folder / "state.db"),
-         "--format", "jsonl", "--poll", "0.2", str(folder / "logs")],
+         "--format", "jsonl", "--poll", "0.2", *order_wait(args), str(folder / "logs")],
         stdout=(folder / "out.txt").open("w"), stderr=(folder / "err.txt").open("w"), text=True,
     )  # fmt: skip
     stop = threading.Event()
     thread = threading.Thread(target=replay.run, args=(stop,), daemon=True)
     thread.start()
     return Live(replay, emulator, proc, folder, stop, thread)
+
+
+def order_wait(args: Any) -> list[str]:
+    """follow's ``--order-wait``, when given."""
+    return [] if args.order_wait is None else ["--order-wait", str(args.order_wait)]
 
 
 def wait(predicate: Any, timeout: float) -> bool:
@@ -150,7 +155,7 @@ def containment_run(
     contain = f"actions = {{ {args.severity} = {actions} }}\ndry_run = false"
     before = 60 + int(max(0.0, -(evidence or 0.0)))
     folder = work / f"{hijack.kind}-contain"
-    live = start_live(sim, hijack, folder, contain, args.poll_seconds, before)
+    live = start_live(sim, hijack, folder, contain, args, before)
     r, emulator = live.replay, live.emulator
     try:
         ok = wait(lambda: emulator.state.writes, r.start_wall - time.time() + args.contain_timeout)
@@ -182,7 +187,7 @@ def containment_run(
 
 def watch_run(sim: SimResult, hijack: Scenario, work: Path, args: Any) -> dict[str, Any]:
     """When the queue signal joined the incident, against the first bounce."""
-    live = start_live(sim, hijack, work / f"{hijack.kind}-watch", "", args.poll_seconds)
+    live = start_live(sim, hijack, work / f"{hijack.kind}-watch", "", args)
     r = live.replay
 
     def queue_signal() -> float | None:
@@ -283,6 +288,7 @@ def main() -> int:
     parser.add_argument("--contain-timeout", type=float, default=300.0)
     parser.add_argument("--watch-timeout", type=float, default=600.0)
     parser.add_argument("--skip-watch", action="store_true")
+    parser.add_argument("--order-wait", type=float, help="follow's --order-wait")
     args = parser.parse_args()
     SEVERITY[0] = args.severity
     work = Path(tempfile.mkdtemp(prefix="kw-contain-"))
