@@ -8,6 +8,7 @@ lines are not checkpointed.
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
@@ -172,3 +173,106 @@ def test_no_wait_merges_each_poll_as_it_is(logs: Path) -> None:
     assert run.read() == [mail(20)]
     append(logs / "audit.log", audit(10))
     assert run.read() == [audit(10)]
+
+
+def live(run: Run, logs: Path, n: int, *lines: tuple[str, str]) -> list[str]:
+    """At log second ``n`` (the clock in step, 0.3 s after it), append and poll."""
+    run.clock.now = 1000.0 + n + 0.3
+    for name, line in lines:
+        append(logs / name, line)
+    return run.read()
+
+
+def test_a_prompt_log_with_nothing_to_say_is_waited_for_its_lag_only(logs: Path) -> None:
+    """audit.log wrote its lines within a second for a while, then nothing: a mail line
+    waits for it as long as its lines have taken to arrive (plus a margin), not the
+    whole order_wait."""
+    run = Run(logs, wait=30)
+    run.read()
+    for n in range(1, 8):
+        assert live(run, logs, n, ("mail.log", mail(n)), ("audit.log", audit(n))) == [
+            audit(n),
+            mail(n),
+        ]
+    assert live(run, logs, 10, ("mail.log", mail(10))) == []  # audit.log may still write 9
+    assert live(run, logs, 11) == []
+    # Its lines arrived 0.3 s after their time: by 10 + 0.3 + MARGIN, audit.log has
+    # written all it had up to 10.
+    assert live(run, logs, 12) == [mail(10)]
+
+
+def test_a_log_written_late_is_still_waited_for(logs: Path) -> None:
+    """audit.log's lines arrive 12 s after their time: mail lines wait for them, past the
+    time a prompt log would be waited for, and come in scan's order."""
+    run = Run(logs, wait=30)
+    run.read()
+    got: list[str] = []
+    for n in range(1, 60):
+        lines = [("mail.log", mail(n))] if n % 2 else []
+        if n > 12 and n % 2 == 0:
+            lines.append(("audit.log", audit(n - 12)))
+        got += live(run, logs, n, *lines)
+    assert got[-1] == audit(46)
+    # audit.log is quiet now. Its lines up to 59 are due by 59 + 12.3 + MARGIN = 73.3:
+    assert live(run, logs, 72) == [mail(n) for n in range(47, 59, 2)]
+    assert live(run, logs, 73) == [mail(59)]
+    got += [mail(n) for n in range(47, 60, 2)]
+    expected = sorted(
+        [*(mail(n) for n in range(1, 60, 2)), *(audit(n - 12) for n in range(14, 60, 2))],
+        key=lambda line: line[:22],
+    )
+    assert got == expected
+
+
+def test_lines_read_at_the_first_look_teach_no_lag(logs: Path) -> None:
+    """What a start finds on disk may have been written any time before: a log that has
+    not written since is waited for up to order_wait, as without a lag."""
+    run = Run(logs, wait=30)
+    assert live(run, logs, 0) == [audit(0), mail(0)]
+    assert live(run, logs, 5, ("mail.log", mail(5))) == []
+    assert live(run, logs, 34) == []
+    assert live(run, logs, 35) == [mail(5)]  # found at 5.3: 30 s waited
+
+
+def security(n: int) -> str:
+    return f"{stamp(n)} Failed SMTP login from 198.51.100.{n % 250}, missing username"
+
+
+def test_every_line_in_scan_order_with_logs_written_in_bursts(logs: Path) -> None:
+    """Property: mail.log written within a second of its lines' time, audit.log flushed
+    every 1 to 12 s (its lines up to 12 s late), security.log written for two minutes
+    and then quiet, a look every half second: every line is handed over in scan's
+    order, and mail lines wait about as long as audit.log is late, not order_wait."""
+    rng = random.Random(7)
+    run = Run(logs, wait=30)
+    append(logs / "security.log", security(0))
+    run.read()
+    arrivals: list[tuple[float, str, str]] = []  # (when it reaches the disk, file, line)
+    flush = 0.0
+    for n in range(1, 600):
+        if n % 3 == 1:
+            arrivals.append((n + rng.uniform(0.0, 0.9), "mail.log", mail(n)))
+        elif n % 3 == 2:
+            if flush <= n:
+                flush = n + rng.uniform(1.0, 12.0)
+            arrivals.append((flush, "audit.log", audit(n)))
+        elif n < 120:
+            arrivals.append((n + rng.uniform(0.0, 0.9), "security.log", security(n)))
+    arrivals.sort()
+    written = {line: at for at, _, line in arrivals}
+    got: list[str] = []
+    waited: list[float] = []
+    t = 0.0
+    while len(got) < len(written) and t < 700:
+        t += 0.5
+        while arrivals and arrivals[0][0] <= t:
+            _, name, line = arrivals.pop(0)
+            append(logs / name, line)
+        run.clock.now = 1000.0 + t
+        for line in run.read():
+            got.append(line)
+            if "Sent:" in line:
+                waited.append(t - written[line])
+    assert got == sorted(written, key=lambda line: line[:22])  # scan's order
+    waited.sort()
+    assert waited[len(waited) // 2] < 12 and waited[-1] < 25, waited

@@ -336,6 +336,7 @@ class Follower(FileSet):
         The sizes of all files are taken first, together, so lines written while the
         batch is read wait for the next poll instead of overtaking other logs' lines.
         """
+        looked = self.clock()  # before any size is taken
         by_log: dict[str, list[tuple[FollowedFile, int]]] = {}
         spare = MAX_OPEN - sum(1 for f in self.files.values() if f.fd is not None)
         waiting: set[str] = set()
@@ -358,7 +359,8 @@ class Follower(FileSet):
             spare -= 1 if opened else 0
             by_log.setdefault(f.log, []).append((f, 0 if f.compressed else size_of(f)))
         self.hold.readable(
-            [(f, f.offset, size or 2**62) for group in by_log.values() for f, size in group]
+            [(f, f.offset, size or 2**62) for group in by_log.values() for f, size in group],
+            looked,
         )
         logs = sorted(by_log)
         return logs, [streams_of(by_log[log], self.when) for log in logs]
