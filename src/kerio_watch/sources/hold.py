@@ -14,7 +14,9 @@ up with its time ``t``, and waits otherwise, bounded. Another log has caught up 
   (:meth:`Lags.due`): had it written anything up to ``t``, that would be on disk by
   then, if it writes as late as it has lately. The lag is learned from the lines this
   run saw arrive (the poll's clock minus the line's log time, the largest of the last
-  hour), so it also absorbs the log's zone or clock offset; it is trusted once
+  hour; a file's last line arrived at its modification time, so a log that wrote
+  before the start is known by its last line), so it also absorbs the log's zone or
+  clock offset. The margin grows with how much the lag varied, assumed large until
   :data:`LEARNED` polls found the log's lines arriving. A log that writes promptly but
   has nothing to say then stops costing the whole wait, while a log written late (a
   minute behind) is still waited for; or
@@ -51,7 +53,7 @@ False
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 
 QUIET = 600
 """Seconds of log time after its last line from which a log is not waited for."""
@@ -64,7 +66,9 @@ LAG_WINDOW = 3600.0
 arrival count however old)."""
 LAG_KEEP = 8
 LEARNED = 5
-"""Looks that found lines of a log (within the window) before its lag is trusted."""
+"""Looks that found lines of a log (within the window) before its variation is trusted."""
+UNSURE = 10.0
+"""Seconds a log's lag is assumed to vary by until then."""
 BUCKET = 60.0
 """Clock seconds whose lags are kept as one (their extremes)."""
 
@@ -124,14 +128,17 @@ class Lags:
                 )
 
     def due(self, log: str, key: int) -> float | None:
-        """The clock time by which ``log``'s lines up to log time ``key`` are on disk:
-        its largest lag plus :data:`MARGIN` and :data:`SPREAD` of its variation
-        (None: fewer than :data:`LEARNED` looks found its lines arriving)."""
+        """The clock time by which ``log``'s lines up to log time ``key`` are on disk: its
+        largest lag plus :data:`MARGIN` and :data:`SPREAD` of how much its lag varied, at
+        least :data:`UNSURE` while it was seen arriving fewer than :data:`LEARNED` times
+        (a log that writes rarely, ``config.log``; after a start, one known only by its
+        last line). None: its lines were never seen arriving."""
         got = self._range.get(log)
-        if got is None or got[2] < LEARNED:
+        if got is None:
             return None
-        hi, lo, _ = got
-        return key + hi + MARGIN + SPREAD * (hi - lo)
+        hi, lo, looks = got
+        spread = hi - lo if looks >= LEARNED else max(hi - lo, UNSURE)
+        return key + hi + MARGIN + SPREAD * spread
 
 
 class CrossLogHold:
@@ -150,23 +157,27 @@ class CrossLogHold:
         """Each log's writing lag, learned from the lines this run saw arrive."""
         self._shown: dict[str, int] = {}
         """The latest merge time read from each log by this run."""
-        self._sizes: dict[object, list[tuple[int, float, bool]]] = {}
+        self._sizes: dict[object, list[tuple[int, float, bool, float | None]]] = {}
         """Per readable file: (its size, when a poll first found it that large, whether
-        an earlier poll had looked: the lines up to that size arrived after it)."""
+        an earlier poll had looked: the lines up to that size arrived after it, when its
+        last line was written: its modification time)."""
         self._looked: float | None = None
         """When the current poll took the files' sizes (None: no poll yet)."""
         self._arrived: dict[str, list[float]] = {}
-        """log -> [when a look found them, earliest, latest time] of lines read from it."""
+        """log -> [when a look found them, when they were written by, earliest time,
+        latest time] of the lines read from it."""
 
-    def readable(self, files: list[tuple[object, int, int]], looked: float) -> None:
-        """The files with lines to read at this poll: (file, checkpoint, size) each, the
-        sizes taken from clock time ``looked`` on."""
+    def readable(
+        self, files: Sequence[tuple[object, int, int, float | None]], looked: float
+    ) -> None:
+        """The files with lines to read at this poll: (file, checkpoint, size, when its
+        last line was written or None) each, the sizes taken from clock time ``looked``."""
         timed = self._looked is not None
         sizes = {}
-        for f, offset, size in files:
+        for f, offset, size, last in files:
             seen = [e for e in self._sizes.get(f, []) if e[0] > offset]
             if not seen or seen[-1][0] < size:
-                seen.append((size, looked, timed))
+                seen.append((size, looked, timed, last))
             sizes[f] = seen
         self._sizes = sizes
         self._looked = looked
@@ -174,7 +185,7 @@ class CrossLogHold:
 
     def found(self, f: object, end: int) -> float:
         """When a poll first found the line of ``f`` that ends at byte ``end``."""
-        for size, at, _ in self._sizes.get(f, []):
+        for size, at, _, _ in self._sizes.get(f, []):
             if size >= end:
                 return at
         return self.clock()
@@ -184,24 +195,27 @@ class CrossLogHold:
         ``end``: when it arrived is learned)."""
         if key > self._shown.get(log, key - 1):
             self._shown[log] = key
-        for size, at, timed in self._sizes.get(f, ()):
+        for size, at, timed, last in self._sizes.get(f, ()):
             if size >= end:
-                if timed:  # kept as the extremes of each look, for speed
+                if end == size and last is not None:  # the line written at the mtime
+                    self.lags.add(log, min(last, at) - key, at)
+                elif timed:  # kept as the extremes of each look, for speed
                     seen = self._arrived.get(log)
                     if seen is None or seen[0] != at:
                         self._learn()
-                        self._arrived[log] = [at, key, key]
-                    elif key < seen[1]:
-                        seen[1] = key
-                    elif key > seen[2]:
+                        # Written after the last look, by the file's mtime at this one.
+                        self._arrived[log] = [at, at if last is None else min(last, at), key, key]
+                    elif key < seen[2]:
                         seen[2] = key
+                    elif key > seen[3]:
+                        seen[3] = key
                 return
 
     def _learn(self) -> None:
         """Hand the arrivals read so far to :attr:`lags`."""
-        for log, (at, first, last) in self._arrived.items():
-            self.lags.add(log, at - first, at)
-            self.lags.add(log, at - last, at)
+        for log, (at, by, first, last) in self._arrived.items():
+            self.lags.add(log, by - first, at)
+            self.lags.add(log, by - last, at)
         self._arrived.clear()
 
     def blocked(self, log: str, key: int, present: Collection[str], found: float) -> bool:
