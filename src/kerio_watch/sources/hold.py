@@ -74,17 +74,18 @@ BUCKET = 60.0
 
 
 class Lags:
-    """How late each log's lines reach the disk: the clock of the look that found a line
+    """How late each log's lines reach the disk: when a line was on disk (by the clock)
     minus the line's own log time, at most, over the last hour (and at least the last
     few minutes that had arrivals, for a log that writes rarely).
 
     The clock is monotonic and log time is the server's local time, so a lag holds an
     offset (the log's zone, the clocks' origins) as well as the delay: only its
     differences mean anything, and it is only ever compared with the same log's lines.
-    Only lines a look found that an earlier look of this run had not (written while the
-    follower ran) count: the time a look found them is an upper bound of when they were
-    written, so polling never makes the lag look smaller than it was. Lines found by a
-    run's first look may have been written any time before: they tell nothing.
+    A line found by a look that an earlier look of this run had not was on disk by that
+    look and by the file's modification time then, whichever came first: an upper
+    bound, so polling never makes the lag look smaller than it was. The other lines a
+    run's first look finds may have been written any time before and tell nothing;
+    only each file's last line does (it was written at the file's modification time).
     """
 
     def __init__(self) -> None:
