@@ -167,6 +167,11 @@ def containment_run(
             rank = SEVERITIES.index(args.severity)
             trigger = next((a for a in live.alerts() if a["user"] == r.account
                             and SEVERITIES.index(a["severity"]) >= rank), None)  # fmt: skip
+            if trigger is None:  # contained on another account's alert: the latest before
+                trigger = max((a for a in live.alerts() if SEVERITIES.index(a["severity"])
+                               >= rank and iso_ts(a["time"]) <= writes[0]),
+                              key=lambda a: iso_ts(a["time"]), default=None)  # fmt: skip
+                out["trigger_user"] = None if trigger is None else trigger["user"]
             if trigger is not None:
                 out["evidence_s"] = iso_ts(trigger["time"]) - r.first_bad
                 out["reaction_s"] = writes[0] - iso_ts(trigger["time"])
@@ -252,6 +257,9 @@ SEVERITY = ["high"]
 
 def report(kind: str, c: dict[str, Any], w: dict[str, Any], scan: dict[str, Any]) -> None:
     print(f"\n== {kind} (replayed at {c.get('local_time')} local time)")
+    if "trigger_user" in c:
+        print(f"(no {SEVERITY[0]} alert about the hijacked account before containment: the "
+              f"reaction is from an alert about {c['trigger_user']})")  # fmt: skip
     print(f"containment: {'yes' if c['contained'] else 'NO'}; first message -> first write "
           f"call {fmt(c.get('total_s'))} (evidence {fmt(c.get('evidence_s'))} of log time, "
           f"reaction {fmt(c.get('reaction_s'))}); alert rules {c.get('rules')}")  # fmt: skip
