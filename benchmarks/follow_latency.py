@@ -23,8 +23,8 @@ but not yet checkpointed as read (sampled 4 times a second from its state databa
   nothing after (within ten minutes of log time, so it is waited for: the worst case);
 - ``site``: ``security.log`` and ``audit.log`` are both written a line a second, at once
   (a site whose logs all move);
-- ``sparse``: ``audit.log`` gets a line a minute, at once (a small site: a log that wrote
-  recently and is quiet when most alerts come);
+- ``sparse``: ``audit.log`` gets a line a minute (``--sparse-every``), at once (a small
+  site: a log that wrote recently and is quiet when most alerts come);
 - ``lagging``: ``audit.log`` gets a line a second, written ``--lag`` seconds after its
   time (a log Kerio writes late: lines should wait for it).
 
@@ -33,7 +33,8 @@ Latency mode prints the median, 95th percentile and maximum.
 Usage::
 
     python benchmarks/follow_latency.py [--alerts 20] [--idle 30] [--poll 0.5]
-        [--other-log busy|quiet|site|sparse|lagging] [--lag 5] [--order-wait SECONDS]
+        [--other-log busy|quiet|site|sparse|lagging] [--lag 5] [--sparse-every 60]
+        [--warmup 3] [--order-wait SECONDS]
     python benchmarks/follow_latency.py --load 30 [--rate 2000] [--slow-webhook 60]
 """
 
@@ -89,6 +90,7 @@ class OtherLogs(threading.Thread):
         self.work = work
         self.shape = args.other_log
         self.lag = args.lag
+        self.every = args.sparse_every
         self.done = threading.Event()
 
     def write(self, name: str, line: str) -> None:
@@ -96,7 +98,7 @@ class OtherLogs(threading.Thread):
             handle.write(line)
 
     def run(self) -> None:
-        every = 60.0 if self.shape == "sparse" else 1.0
+        every = self.every if self.shape == "sparse" else 1.0
         while not self.done.wait(0 if self.shape == "sparse" else every):
             if self.shape == "site":
                 self.write("security.log", security_line(now()))
@@ -171,7 +173,7 @@ def latency_mode(args: argparse.Namespace) -> int:
         time.sleep(2.0)  # let it start and read the first line
         if args.other_log in ("site", "sparse", "lagging"):
             writer.start()
-            time.sleep(3.0)  # the other logs written live for a while
+            time.sleep(args.warmup)  # the other logs written live for a while
         for n in range(1, args.alerts + 1):
             with log.open("a") as handle:
                 handle.write(recv_line(n, now()))
@@ -418,6 +420,12 @@ def main() -> int:
         help="other logs beside mail.log (see above)",
     )
     parser.add_argument("--lag", type=float, default=5.0, help="seconds --other-log lagging trails")
+    parser.add_argument(
+        "--sparse-every", type=float, default=60.0, help="seconds between sparse audit lines"
+    )
+    parser.add_argument(
+        "--warmup", type=float, default=3.0, help="seconds the other logs write before alerts"
+    )
     parser.add_argument("--order-wait", type=float, help="follow's --order-wait")
     args = parser.parse_args()
     return load_mode(args) if args.load else latency_mode(args)
