@@ -133,6 +133,10 @@ def order_wait(args: Any) -> list[str]:
     return [] if args.order_wait is None else ["--order-wait", str(args.order_wait)]
 
 
+CONTAIN = ("Users.set", "IpAddressGroups.create")
+"""The API's containment write calls."""
+
+
 def wait(predicate: Any, timeout: float) -> bool:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
@@ -157,25 +161,34 @@ def containment_run(
     folder = work / f"{hijack.kind}-contain"
     live = start_live(sim, hijack, folder, contain, args, before)
     r, emulator = live.replay, live.emulator
+    rank = SEVERITIES.index(args.severity)
+
+    def reached() -> tuple[dict[str, Any], float | None] | None:
+        """The first alert about the account at the severity, and the first containment
+        write call after it (another account's alert may have been contained before)."""
+        alerts = [a for a in live.alerts() if a["user"] == r.account
+                  and SEVERITIES.index(a["severity"]) >= rank
+                  and iso_ts(a["time"]) >= r.first_bad - before]  # fmt: skip
+        if not alerts:
+            return None
+        at = iso_ts(alerts[0]["time"])
+        calls = [t for t, m in emulator.log if m in CONTAIN and t >= at]
+        return alerts[0], calls[0] if calls else None
+
     try:
-        ok = wait(lambda: emulator.state.writes, r.start_wall - time.time() + args.contain_timeout)
-        writes = [t for t, m in emulator.log if m in ("Users.set", "IpAddressGroups.create")]
+        ok = wait(lambda: (reached() or ({}, None))[1] is not None,
+                  r.start_wall - time.time() + args.contain_timeout)  # fmt: skip
+        writes = [t for t, m in emulator.log if m in CONTAIN]
         first = r.stats.first_written or float(r.first_bad)
-        out: dict[str, Any] = {"contained": ok and bool(writes)}
-        if writes:
-            out["total_s"] = writes[0] - first
-            rank = SEVERITIES.index(args.severity)
-            trigger = next((a for a in live.alerts() if a["user"] == r.account
-                            and SEVERITIES.index(a["severity"]) >= rank), None)  # fmt: skip
-            if trigger is None:  # contained on another account's alert: the latest before
-                trigger = max((a for a in live.alerts() if SEVERITIES.index(a["severity"])
-                               >= rank and iso_ts(a["time"]) <= writes[0]),
-                              key=lambda a: iso_ts(a["time"]), default=None)  # fmt: skip
-                out["trigger_user"] = None if trigger is None else trigger["user"]
-            if trigger is not None:
-                out["evidence_s"] = iso_ts(trigger["time"]) - r.first_bad
-                out["reaction_s"] = writes[0] - iso_ts(trigger["time"])
-                out["rules"] = trigger["rules"]
+        out: dict[str, Any] = {"contained": ok, "earlier_writes": 0}
+        got = reached()
+        if got is not None and got[1] is not None:
+            trigger, call = got
+            out["total_s"] = call - first
+            out["evidence_s"] = iso_ts(trigger["time"]) - r.first_bad
+            out["reaction_s"] = call - iso_ts(trigger["time"])
+            out["rules"] = trigger["rules"]
+            out["earlier_writes"] = sum(1 for t in writes if t < call)
         out["local_time"] = datetime.fromtimestamp(r.first_bad, ZoneInfo(ZONE)).strftime("%a %H:%M")
     finally:
         live.close()
@@ -257,9 +270,8 @@ SEVERITY = ["high"]
 
 def report(kind: str, c: dict[str, Any], w: dict[str, Any], scan: dict[str, Any]) -> None:
     print(f"\n== {kind} (replayed at {c.get('local_time')} local time)")
-    if "trigger_user" in c:
-        print(f"(no {SEVERITY[0]} alert about the hijacked account before containment: the "
-              f"reaction is from an alert about {c['trigger_user']})")  # fmt: skip
+    if c["earlier_writes"]:
+        print(f"({c['earlier_writes']} containment write calls came before, on other alerts)")
     print(f"containment: {'yes' if c['contained'] else 'NO'}; first message -> first write "
           f"call {fmt(c.get('total_s'))} (evidence {fmt(c.get('evidence_s'))} of log time, "
           f"reaction {fmt(c.get('reaction_s'))}); alert rules {c.get('rules')}")  # fmt: skip
