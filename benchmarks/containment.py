@@ -181,14 +181,13 @@ def containment_run(
         writes = [t for t, m in emulator.log if m in CONTAIN]
         first = r.stats.first_written or float(r.first_bad)
         out: dict[str, Any] = {"contained": ok, "earlier_writes": 0}
-        got = reached()
-        if got is not None and got[1] is not None:
-            trigger, call = got
+        trigger, call = reached() or ({}, None)
+        if call is not None:
             out["total_s"] = call - first
             out["evidence_s"] = iso_ts(trigger["time"]) - r.first_bad
             out["reaction_s"] = call - iso_ts(trigger["time"])
             out["rules"] = trigger["rules"]
-            out["earlier_writes"] = sum(1 for t in writes if t < call)
+            out["earlier_writes"] = len([t for t in writes if t < call])
         out["local_time"] = datetime.fromtimestamp(r.first_bad, ZoneInfo(ZONE)).strftime("%a %H:%M")
     finally:
         live.close()
