@@ -80,7 +80,7 @@ def test_a_burst_is_dry_run_contained_and_the_queue_watched(
     # timeout: follow may hold the hijack's lines up to --order-wait (30 s) for a log
     # that wrote recently (sources/hold.py), on top of the replay's pace: the replay
     # runs 3 times faster than the clock, so the logs' learned lags (taken on the
-    # clock) let lines go only part of that wait (about 30 s here, 40 s without them)
+    # clock) shorten that wait only in part (contained after about 30 s, 40 s before)
     wait_for(lambda: len(hijack_rows(f, r.account)) >= 3, timeout=90)
     rows = hijack_rows(f, r.account)
     assert {(x["action"], x["status"]) for x in rows} == {
