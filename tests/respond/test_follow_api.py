@@ -120,6 +120,9 @@ def test_real_containment_stops_the_burst_and_release_undoes_it(
     assert not any(
         i.auth_user == r.account for i in state.queue.values() if i.created < time.time() - 5
     )
+    # The effect is there as soon as Kerio answered; the journal records the answer
+    # just after, in the follower's thread.
+    wait_for(lambda: settled(f, r.account) == ("done", "done"), timeout=10)
     rows = {x["action"]: x for x in hijack_rows(f, r.account)}
     assert rows["stop_sending"]["status"] == "done" and rows["block_ip"]["status"] == "done"
     assert rows["remove_queued"]["status"] in ("kept", "skipped")
@@ -131,6 +134,12 @@ def test_real_containment_stops_the_burst_and_release_undoes_it(
     assert state.may_send(r.account, "x@spam.test", r.hijack.source_ip)
     statuses = {x["action"]: x["status"] for x in hijack_rows(f, r.account)}
     assert statuses["stop_sending"] == statuses["block_ip"] == "released"
+
+
+def settled(f: Follower, account: str) -> tuple[str | None, ...]:
+    """The journal's status of the account's stop_sending and block_ip."""
+    got = {x["action"]: x["status"] for x in hijack_rows(f, account)}
+    return got.get("stop_sending"), got.get("block_ip")
 
 
 def journaled(f: Follower, account: str) -> bool:
