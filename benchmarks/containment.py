@@ -25,7 +25,7 @@ also gives the evidence time the hijack took at its planted hour. Run it with ``
 on a shared machine. Usage::
 
     python benchmarks/containment.py [--kinds night_burst ...] [--seed 3] [--severity high]
-        [--poll-seconds 30] [--watch-timeout 600]
+        [--poll-seconds 30] [--watch-timeout 600] [--order-wait SECONDS]
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ class Live:
 
 
 def start_live(
-    sim: SimResult, hijack: Scenario, folder: Path, contain: str, poll: float, before: int = 60
+    sim: SimResult, hijack: Scenario, folder: Path, contain: str, args: Any, before: int = 60
 ) -> Live:
     """Emulator, replay history, follower, paced replay thread."""
     folder.mkdir(parents=True)
@@ -115,17 +115,26 @@ def start_live(
     config.write_text(
         sim.config_toml + f'\n[kerio_api]\nserver = "{emulator.server}"\nusername = "admin"\n'
         f'password_file = "{secret}"\nfingerprint = "{emulator.fingerprint}"\n'
-        f"poll_seconds = {poll}\n\n[kerio_api.contain]\n{contain}\n"
+        f"poll_seconds = {args.poll_seconds}\n\n[kerio_api.contain]\n{contain}\n"
     )
     proc = subprocess.Popen(
         [*kerio_watch(), "follow", "-c", str(config), "--db", str(folder / "state.db"),
-         "--format", "jsonl", "--poll", "0.2", str(folder / "logs")],
+         "--format", "jsonl", "--poll", "0.2", *order_wait(args), str(folder / "logs")],
         stdout=(folder / "out.txt").open("w"), stderr=(folder / "err.txt").open("w"), text=True,
     )  # fmt: skip
     stop = threading.Event()
     thread = threading.Thread(target=replay.run, args=(stop,), daemon=True)
     thread.start()
     return Live(replay, emulator, proc, folder, stop, thread)
+
+
+def order_wait(args: Any) -> list[str]:
+    """follow's ``--order-wait``, when given."""
+    return [] if args.order_wait is None else ["--order-wait", str(args.order_wait)]
+
+
+CONTAIN = ("Users.set", "IpAddressGroups.create")
+"""The API's containment write calls."""
 
 
 def wait(predicate: Any, timeout: float) -> bool:
@@ -150,22 +159,35 @@ def containment_run(
     contain = f"actions = {{ {args.severity} = {actions} }}\ndry_run = false"
     before = 60 + int(max(0.0, -(evidence or 0.0)))
     folder = work / f"{hijack.kind}-contain"
-    live = start_live(sim, hijack, folder, contain, args.poll_seconds, before)
+    live = start_live(sim, hijack, folder, contain, args, before)
     r, emulator = live.replay, live.emulator
+    rank = SEVERITIES.index(args.severity)
+
+    def reached() -> tuple[dict[str, Any], float | None] | None:
+        """The first alert about the account at the severity, and the first containment
+        write call after it (another account's alert may have been contained before)."""
+        alerts = [a for a in live.alerts() if a["user"] == r.account
+                  and SEVERITIES.index(a["severity"]) >= rank
+                  and iso_ts(a["time"]) >= r.first_bad - before]  # fmt: skip
+        if not alerts:
+            return None
+        at = iso_ts(alerts[0]["time"])
+        calls = [t for t, m in emulator.log if m in CONTAIN and t >= at]
+        return alerts[0], calls[0] if calls else None
+
     try:
-        ok = wait(lambda: emulator.state.writes, r.start_wall - time.time() + args.contain_timeout)
-        writes = [t for t, m in emulator.log if m in ("Users.set", "IpAddressGroups.create")]
+        ok = wait(lambda: (reached() or ({}, None))[1] is not None,
+                  r.start_wall - time.time() + args.contain_timeout)  # fmt: skip
+        writes = [t for t, m in emulator.log if m in CONTAIN]
         first = r.stats.first_written or float(r.first_bad)
-        out: dict[str, Any] = {"contained": ok and bool(writes)}
-        if writes:
-            out["total_s"] = writes[0] - first
-            rank = SEVERITIES.index(args.severity)
-            trigger = next((a for a in live.alerts() if a["user"] == r.account
-                            and SEVERITIES.index(a["severity"]) >= rank), None)  # fmt: skip
-            if trigger is not None:
-                out["evidence_s"] = iso_ts(trigger["time"]) - r.first_bad
-                out["reaction_s"] = writes[0] - iso_ts(trigger["time"])
-                out["rules"] = trigger["rules"]
+        out: dict[str, Any] = {"contained": ok, "earlier_writes": 0}
+        trigger, call = reached() or ({}, None)
+        if call is not None:
+            out["total_s"] = call - first
+            out["evidence_s"] = iso_ts(trigger["time"]) - r.first_bad
+            out["reaction_s"] = call - iso_ts(trigger["time"])
+            out["rules"] = trigger["rules"]
+            out["earlier_writes"] = len([t for t in writes if t < call])
         out["local_time"] = datetime.fromtimestamp(r.first_bad, ZoneInfo(ZONE)).strftime("%a %H:%M")
     finally:
         live.close()
@@ -182,7 +204,7 @@ def containment_run(
 
 def watch_run(sim: SimResult, hijack: Scenario, work: Path, args: Any) -> dict[str, Any]:
     """When the queue signal joined the incident, against the first bounce."""
-    live = start_live(sim, hijack, work / f"{hijack.kind}-watch", "", args.poll_seconds)
+    live = start_live(sim, hijack, work / f"{hijack.kind}-watch", "", args)
     r = live.replay
 
     def queue_signal() -> float | None:
@@ -247,6 +269,8 @@ SEVERITY = ["high"]
 
 def report(kind: str, c: dict[str, Any], w: dict[str, Any], scan: dict[str, Any]) -> None:
     print(f"\n== {kind} (replayed at {c.get('local_time')} local time)")
+    if c["earlier_writes"]:
+        print(f"({c['earlier_writes']} containment write calls came before, on other alerts)")
     print(f"containment: {'yes' if c['contained'] else 'NO'}; first message -> first write "
           f"call {fmt(c.get('total_s'))} (evidence {fmt(c.get('evidence_s'))} of log time, "
           f"reaction {fmt(c.get('reaction_s'))}); alert rules {c.get('rules')}")  # fmt: skip
@@ -283,6 +307,7 @@ def main() -> int:
     parser.add_argument("--contain-timeout", type=float, default=300.0)
     parser.add_argument("--watch-timeout", type=float, default=600.0)
     parser.add_argument("--skip-watch", action="store_true")
+    parser.add_argument("--order-wait", type=float, help="follow's --order-wait")
     args = parser.parse_args()
     SEVERITY[0] = args.severity
     work = Path(tempfile.mkdtemp(prefix="kw-contain-"))

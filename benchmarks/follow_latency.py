@@ -13,16 +13,28 @@ raises an alert every ``--alert-every`` seconds. It prints when each alert reach
 file after its line was written, and the follower's peak lag: bytes written to the log
 but not yet checkpointed as read (sampled 4 times a second from its state database).
 
-``--other-log busy|quiet`` adds ``security.log`` beside ``mail.log``, which lines wait for
-(``follow --order-wait``, passed with ``--order-wait``): ``busy``, it is written up to
-each alert's time 0.1 s after the alert's line (under load: a tenth of the lines, in
-step with mail.log); ``quiet``, it holds one line from just before the first alert and
-nothing after (within ten minutes of log time, so it is waited for: the worst case).
+``--other-log`` adds other logs beside ``mail.log``, which lines wait for (``follow
+--order-wait``, passed with ``--order-wait``). Lines are stamped with the current time
+(UTC), as Kerio stamps them:
+
+- ``busy``: ``security.log`` is written up to each alert's time 0.1 s after the alert's
+  line (under load: a tenth of the lines, in step with mail.log);
+- ``quiet``: ``security.log`` holds one line from just before the follower started and
+  nothing after (within ten minutes of log time, so it is waited for: the worst case);
+- ``site``: ``security.log`` and ``audit.log`` are both written a line a second, at once
+  (a site whose logs all move);
+- ``sparse``: ``audit.log`` gets a line a minute (``--sparse-every``), at once (a small
+  site: a log that wrote recently and is quiet when most alerts come);
+- ``lagging``: ``audit.log`` gets a line a second, written ``--lag`` seconds after its
+  time (a log Kerio writes late: lines should wait for it).
+
+Latency mode prints the median, 95th percentile and maximum.
 
 Usage::
 
     python benchmarks/follow_latency.py [--alerts 20] [--idle 30] [--poll 0.5]
-        [--other-log busy|quiet] [--order-wait SECONDS]
+        [--other-log busy|quiet|site|sparse|lagging] [--lag 5] [--sparse-every 60]
+        [--warmup 3] [--order-wait SECONDS]
     python benchmarks/follow_latency.py --load 30 [--rate 2000] [--slow-webhook 60]
 """
 
@@ -43,7 +55,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 
 def kerio_watch() -> list[str]:
@@ -53,8 +65,50 @@ def kerio_watch() -> list[str]:
 
 
 def stamp(n: int) -> dt.datetime:
-    """Log time of the ``n``-th benchmark minute."""
+    """Log time of the ``n``-th benchmark minute (load mode)."""
     return dt.datetime(2026, 3, 10, 10, 0, tzinfo=dt.UTC) + dt.timedelta(minutes=n)
+
+
+def now(behind: float = 0.0) -> dt.datetime:
+    """The current time (UTC), ``behind`` seconds ago: a live line's stamp."""
+    return dt.datetime.now(dt.UTC) - dt.timedelta(seconds=behind)
+
+
+def audit_line(when: dt.datetime) -> str:
+    """An audit.log line (a webmail login of an account of no alert)."""
+    return (
+        f"{when:[%d/%b/%Y %H:%M:%S]} HTTP/WebMail: User staff@example.com authenticated  "
+        "from IP address 10.0.0.5\n"
+    )
+
+
+class OtherLogs(threading.Thread):
+    """Writes the other logs of ``--other-log site|sparse|lagging`` until stopped."""
+
+    def __init__(self, work: Path, args: argparse.Namespace) -> None:
+        super().__init__(daemon=True)
+        self.work = work
+        self.shape = args.other_log
+        self.lag = args.lag
+        self.every = args.sparse_every
+        self.done = threading.Event()
+
+    def write(self, name: str, line: str) -> None:
+        with (self.work / name).open("a") as handle:
+            handle.write(line)
+
+    def run(self) -> None:
+        every = self.every if self.shape == "sparse" else 1.0
+        while not self.done.wait(0 if self.shape == "sparse" else every):
+            if self.shape == "site":
+                self.write("security.log", security_line(now()))
+                self.write("audit.log", audit_line(now()))
+            elif self.shape == "sparse":
+                self.write("audit.log", audit_line(now()))
+                if self.done.wait(every):
+                    return
+            else:
+                self.write("audit.log", audit_line(now(self.lag)))
 
 
 def security_line(when: dt.datetime) -> str:
@@ -100,10 +154,10 @@ def latency_mode(args: argparse.Namespace) -> int:
     """Alert latency on stdout, then idle CPU."""
     work = Path(tempfile.mkdtemp(prefix="kw-latency-"))
     log = work / "mail.log"
-    log.write_text(recv_line(0).replace("boss@evil.test", "user0@example.com"))
+    log.write_text(recv_line(0, now()).replace("boss@evil.test", "user0@example.com"))
     other = work / "security.log"
-    if args.other_log:
-        other.write_text(security_line(stamp(0)))
+    if args.other_log in ("busy", "quiet"):
+        other.write_text(security_line(now()))
     proc = subprocess.Popen(
         [*kerio_watch(), "follow", "--db", str(work / "state.db"), "--format", "jsonl",
          "--poll", str(args.poll), *follow_options(args), str(work)],
@@ -113,40 +167,70 @@ def latency_mode(args: argparse.Namespace) -> int:
     )  # fmt: skip
     if proc.stdout is None:
         return 1
-    sel = selectors.DefaultSelector()
-    sel.register(proc.stdout, selectors.EVENT_READ)
+    writer = OtherLogs(work, args)
     latencies: list[float] = []
     try:
         time.sleep(2.0)  # let it start and read the first line
+        if args.other_log in ("site", "sparse", "lagging"):
+            writer.start()
+            time.sleep(args.warmup)  # the other logs written live for a while
         for n in range(1, args.alerts + 1):
             with log.open("a") as handle:
-                handle.write(recv_line(n))
+                handle.write(recv_line(n, now()))
             written = time.monotonic()
             if args.other_log == "busy":
                 time.sleep(0.1)
                 with other.open("a") as handle:
-                    handle.write(security_line(stamp(n)))
-            if not sel.select(timeout=120):
+                    handle.write(security_line(now()))
+            if not alert_of(proc.stdout, f"user{n}@example.com"):
                 print(f"no alert within 120 s for line {n}")
                 return 1
-            proc.stdout.readline()
             latencies.append(time.monotonic() - written)
             time.sleep(0.3)
+        writer.done.set()
         time.sleep(2.0)
         before = cpu_seconds(proc.pid)
         time.sleep(args.idle)
         idle_cpu = cpu_seconds(proc.pid) - before
     finally:
+        writer.done.set()
         proc.terminate()
         proc.wait(timeout=10)
         shutil.rmtree(work, ignore_errors=True)
+    shape = args.other_log or "none"
+    if args.other_log == "lagging":
+        shape += f" {args.lag:g} s"
     print(
-        f"alert latency over {len(latencies)} alerts (poll {args.poll} s, "
-        f"other log: {args.other_log or 'none'}): "
-        f"median {statistics.median(latencies):.2f} s, max {max(latencies):.2f} s"
+        f"alert latency over {len(latencies)} alerts (poll {args.poll} s, other logs: "
+        f"{shape}, order wait {'default' if args.order_wait is None else args.order_wait}): "
+        f"median {statistics.median(latencies):.2f} s, p95 {p95(latencies):.2f} s, "
+        f"max {max(latencies):.2f} s"
     )
     print(f"idle CPU: {idle_cpu:.2f} s over {args.idle:.0f} s")
     return 0
+
+
+def alert_of(stdout: IO[str], user: str, timeout: float = 120.0) -> bool:
+    """Reads the follower's alerts until one about ``user`` (False: none in time)."""
+    sel = selectors.DefaultSelector()
+    sel.register(stdout, selectors.EVENT_READ)
+    deadline = time.monotonic() + timeout
+    while sel.select(timeout=max(0.0, deadline - time.monotonic())):
+        text = stdout.readline()
+        if not text:
+            return False
+        try:
+            if json.loads(text).get("user") == user:
+                return True
+        except ValueError:
+            continue
+    return False
+
+
+def p95(values: list[float]) -> float:
+    """The 95th percentile (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[max(0, -(-95 * len(ordered) // 100) - 1)]
 
 
 # -- under load, with a slow webhook --------------------------------------------------------
@@ -268,7 +352,7 @@ def load_mode(args: argparse.Namespace) -> int:
         url = f"http://127.0.0.1:{server.server_port}/hook"
     log = work / "mail.log"
     log.write_text(recv_line(0, stamp(0)).replace("boss@evil.test", "user0@example.com"))
-    if args.other_log:
+    if args.other_log:  # load mode: busy or quiet
         (work / "security.log").write_text(security_line(stamp(0)))
     config = load_config(work, url)
     proc = subprocess.Popen(
@@ -330,7 +414,18 @@ def main() -> int:
         metavar="SECONDS",
         help="also deliver to a webhook that answers after SECONDS (load mode)",
     )
-    parser.add_argument("--other-log", choices=["busy", "quiet"], help="also a security.log")
+    parser.add_argument(
+        "--other-log",
+        choices=["busy", "quiet", "site", "sparse", "lagging"],
+        help="other logs beside mail.log (see above)",
+    )
+    parser.add_argument("--lag", type=float, default=5.0, help="seconds --other-log lagging trails")
+    parser.add_argument(
+        "--sparse-every", type=float, default=60.0, help="seconds between sparse audit lines"
+    )
+    parser.add_argument(
+        "--warmup", type=float, default=3.0, help="seconds the other logs write before alerts"
+    )
     parser.add_argument("--order-wait", type=float, help="follow's --order-wait")
     args = parser.parse_args()
     return load_mode(args) if args.load else latency_mode(args)

@@ -78,7 +78,9 @@ def test_a_burst_is_dry_run_contained_and_the_queue_watched(
     r = replay()
     f.start()
     # timeout: follow may hold the hijack's lines up to --order-wait (30 s) for a log
-    # that wrote recently (sources/hold.py), on top of the replay's pace
+    # that wrote recently (sources/hold.py), on top of the replay's pace: the replay
+    # runs 3 times faster than the clock, so the logs' learned lags (taken on the
+    # clock) shorten that wait only in part (contained after about 30 s, 40 s before)
     wait_for(lambda: len(hijack_rows(f, r.account)) >= 3, timeout=90)
     rows = hijack_rows(f, r.account)
     assert {(x["action"], x["status"]) for x in rows} == {
@@ -118,6 +120,9 @@ def test_real_containment_stops_the_burst_and_release_undoes_it(
     assert not any(
         i.auth_user == r.account for i in state.queue.values() if i.created < time.time() - 5
     )
+    # The effect is there as soon as Kerio answered; the journal records the answer
+    # just after, in the follower's thread.
+    wait_for(lambda: settled(f, r.account) == ("done", "done"), timeout=10)
     rows = {x["action"]: x for x in hijack_rows(f, r.account)}
     assert rows["stop_sending"]["status"] == "done" and rows["block_ip"]["status"] == "done"
     assert rows["remove_queued"]["status"] in ("kept", "skipped")
@@ -129,6 +134,12 @@ def test_real_containment_stops_the_burst_and_release_undoes_it(
     assert state.may_send(r.account, "x@spam.test", r.hijack.source_ip)
     statuses = {x["action"]: x["status"] for x in hijack_rows(f, r.account)}
     assert statuses["stop_sending"] == statuses["block_ip"] == "released"
+
+
+def settled(f: Follower, account: str) -> tuple[str | None, ...]:
+    """The journal's status of the account's stop_sending and block_ip."""
+    got = {x["action"]: x["status"] for x in hijack_rows(f, account)}
+    return got.get("stop_sending"), got.get("block_ip")
 
 
 def journaled(f: Follower, account: str) -> bool:

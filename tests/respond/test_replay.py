@@ -50,3 +50,29 @@ def test_the_server_refuses_what_a_containment_stops(tmp_path: Path) -> None:
     assert free.stats.accepted > 100 and free.stats.delivered > 100
     assert (held.stats.accepted, held.stats.delivered) == (0, 0)
     assert held.stats.refused == free.stats.accepted
+
+
+def test_the_history_looks_written_as_its_lines_happened(tmp_path: Path) -> None:
+    """Each history file's modification time is its last line's time (follow learns how
+    late a log is written from it), never in the future."""
+    sim = simulate(SimConfig(seed=5, users=5, days=4), tmp_path / "site")
+    hijack = next(s for s in sim.scenarios if s.kind == "night_burst")
+    r = Replay(sim.directory, tmp_path / "live", "Europe/Berlin", hijack, KerioState(ZONE))
+    before = time.time()
+    r.write_history()
+    now = time.time()
+    checked = 0
+    for path in (tmp_path / "live").iterdir():
+        lines = path.read_text(encoding="utf-8").splitlines()
+        if not lines:
+            continue
+        m = re.match(r"\[(.{20})\]", lines[-1])
+        assert m is not None
+        last = dt.datetime.strptime(m[1], "%d/%b/%Y %H:%M:%S").replace(tzinfo=ZONE).timestamp()
+        mtime = path.stat().st_mtime
+        if last <= before:
+            assert mtime == last, path.name
+        else:  # stamped after the writing (the replay's lead): when written
+            assert before <= mtime <= now, path.name
+        checked += 1
+    assert checked >= 3

@@ -16,6 +16,7 @@ not written, and counted.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import threading
 import time
@@ -157,20 +158,28 @@ class Replay:
         return float(self.cut + self.shift)
 
     def write_history(self) -> int:
-        """Write every line before the paced part at once; how many."""
+        """Write every line before the paced part at once; how many. Each file's
+        modification time is its last line's time (not in the future), as if it had
+        been written as its lines happened (``follow`` learns how late a log is written
+        from it)."""
         self.out.mkdir(parents=True, exist_ok=True)
         cut = self.cut + self.shift
         handles = {log: (self.out / name).open("a", encoding="utf-8") for log, name in
                    LOG_FILES.items()}  # fmt: skip
+        last: dict[str, int] = {}
         try:
             while self._pos < len(self.lines) and self.lines[self._pos].t < cut:
                 line = self.lines[self._pos]
                 self._pos += 1
                 if self._admit(line):
                     handles[line.log].write(self.stamp(line))
+                    last[line.log] = line.t
         finally:
             for handle in handles.values():
                 handle.close()
+        now = time.time()
+        for log, t in last.items():
+            os.utime(self.out / LOG_FILES[log], (min(t, now), min(t, now)))
         return self._pos
 
     def run(self, stop: threading.Event, until: float | None = None, speed: float = 1.0) -> None:

@@ -76,7 +76,7 @@ class Batch:
                 self._heap.append((first[0], order, first[1], stream))
                 self._present.add(self._logs[order])
                 if hold is not None:
-                    hold.shown(self._logs[order], first[0])
+                    hold.shown(self._logs[order], first[0], first[1].file, first[1].end)
         heapq.heapify(self._heap)
 
     def __bool__(self) -> bool:
@@ -116,7 +116,7 @@ class Batch:
             else:
                 heapq.heapreplace(heap, (nxt[0], order, nxt[1], stream))
                 if hold is not None:
-                    hold.shown(self._logs[order], nxt[0])
+                    hold.shown(self._logs[order], nxt[0], nxt[1].file, nxt[1].end)
             record = item.record
             if record is None:
                 continue

@@ -67,6 +67,7 @@ from kerio_watch.sources.hold import CrossLogHold
 from kerio_watch.sources.tail import (
     FollowedFile,
     State,
+    size_and_mtime,
     size_of,
 )
 
@@ -336,7 +337,9 @@ class Follower(FileSet):
         The sizes of all files are taken first, together, so lines written while the
         batch is read wait for the next poll instead of overtaking other logs' lines.
         """
+        looked, now = self.clock(), self.wall()  # before any size is taken
         by_log: dict[str, list[tuple[FollowedFile, int]]] = {}
+        readable: list[tuple[FollowedFile, int, int, float | None]] = []
         spare = MAX_OPEN - sum(1 for f in self.files.values() if f.fd is not None)
         waiting: set[str] = set()
         """Logs with a file left for the next poll: none of their later files is read."""
@@ -356,9 +359,11 @@ class Follower(FileSet):
             if descriptor(f) is None:
                 continue
             spare -= 1 if opened else 0
-            by_log.setdefault(f.log, []).append((f, 0 if f.compressed else size_of(f)))
-        self.hold.readable(
-            [(f, f.offset, size or 2**62) for group in by_log.values() for f, size in group]
-        )
+            size, mtime = (0, None) if f.compressed else size_and_mtime(f)
+            by_log.setdefault(f.log, []).append((f, size))
+            # When its last line was written, on the clock (the file's modification time).
+            last = None if mtime is None else looked - max(0.0, now - mtime)
+            readable.append((f, f.offset, size or 2**62, last))
+        self.hold.readable(readable, looked)
         logs = sorted(by_log)
         return logs, [streams_of(by_log[log], self.when) for log in logs]

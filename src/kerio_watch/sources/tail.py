@@ -241,6 +241,18 @@ def size_of(f: FollowedFile) -> int:
     return f.size
 
 
+def size_and_mtime(f: FollowedFile) -> tuple[int, float | None]:
+    """A plain file's size and when it was last written (epoch seconds), from one look
+    (None: not known with that size)."""
+    if f.fd is not None:
+        try:
+            st = os.fstat(f.fd)
+        except OSError:
+            return f.size, None
+        return st.st_size, st.st_mtime
+    return f.size, f.mtime_ns / 1e9 if f.mtime_ns else None
+
+
 def read_head(f: FollowedFile, path: str | None = None) -> bytes | None:
     """The identity line of :func:`read_head_at`, None if not there yet."""
     found = read_head_at(f, path)
