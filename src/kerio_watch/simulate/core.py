@@ -21,6 +21,7 @@ from kerio_watch.simulate.internet import Internet, NoiseLogs
 from kerio_watch.simulate.lateral import plan_lateral
 from kerio_watch.simulate.mail import MailLog
 from kerio_watch.simulate.model import LOG_FILES, Scenario, SimConfig, SimResult
+from kerio_watch.simulate.newcomer import plan_newcomer
 from kerio_watch.simulate.scenarios import Scenarios
 from kerio_watch.simulate.services import Services
 from kerio_watch.simulate.sink import LogSink, NullSink
@@ -124,6 +125,8 @@ def _generators(
             plan_admin(scenarios, days, config.seed, sinks["config"])
         if config.lateral:
             plan_lateral(scenarios, days, config.seed)
+        if config.newcomer:
+            plan_newcomer(scenarios, days, config.seed)
     return _Generators(mail, traffic, internet, services, scenarios, days, full)
 
 
