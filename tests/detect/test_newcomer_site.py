@@ -22,7 +22,7 @@ def _lines(path: Path) -> list[str]:
 def test_a_new_colleagues_first_week_is_never_high(tmp_path: Path) -> None:
     """Planted and judged benign; the rest of the site is the same as without it (the
     planted lines are only added)."""
-    config = SimConfig(seed=1, users=16, newcomer=True)
+    config = SimConfig(seed=1, users=12, days=22, newcomer=True)
     result = simulate(config, tmp_path / "logs")
     planted = planted_kinds(result, "newcomer")["newcomer"]
     assert not planted.malicious and planted.account in result.accounts
@@ -34,7 +34,7 @@ def test_a_new_colleagues_first_week_is_never_high(tmp_path: Path) -> None:
     assert home, "the third day is from home"
     worst = worst_by_user(scan_alerts(result, tmp_path / "state.db", "--min-severity", "low"))
     assert worst.get(planted.account, Severity.INFO) < Severity.HIGH
-    off = simulate(SimConfig(seed=1, users=16), tmp_path / "off")
+    off = simulate(SimConfig(seed=1, users=12, days=22), tmp_path / "off")
     for name in ("mail.log", "audit.log"):
         on, without = _lines(result.directory / name), _lines(off.directory / name)
         assert set(without) <= set(on) and len(on) > len(without), name
