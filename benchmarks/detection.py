@@ -25,7 +25,8 @@ Usage::
 
     python benchmarks/detection.py [--seeds 1 2 ... 10] [--sizes 40 300] [--days 28]
                                    [--geo auto|off] [--country DE|US|FR|JP]
-                                   [--forwarding] [--admin] [--lateral]
+                                   [--forwarding] [--admin] [--lateral] [--newcomer]
+                                   [--recon]
                                    [--keep DIR] [--verbose]
 
 Exit status 1 when a target is missed. Run it with ``nice`` on a shared machine.
@@ -58,6 +59,8 @@ from kerio_watch.simulate import (
     HOST_KINDS,
     LATERAL_BENIGN_KINDS,
     LATERAL_HIJACK_KINDS,
+    NEWCOMER_BENIGN_KINDS,
+    RECON_HIJACK_KINDS,
     TRUTH_FILE,
     Scenario,
     SimConfig,
@@ -67,10 +70,23 @@ from kerio_watch.simulate.countries import COUNTRIES, net_plan
 from kerio_watch.store import open_store
 
 SEVERITIES = ("info", "low", "medium", "high", "critical")
-HIJACKS = (*HIJACK_KINDS, *FORWARD_HIJACK_KINDS, *ADMIN_HIJACK_KINDS, *LATERAL_HIJACK_KINDS)
+HIJACKS = (
+    *HIJACK_KINDS,
+    *FORWARD_HIJACK_KINDS,
+    *ADMIN_HIJACK_KINDS,
+    *LATERAL_HIJACK_KINDS,
+    *RECON_HIJACK_KINDS,
+)
 """Every hijack kind (the filter-rule ones are planted with ``--forwarding`` only, the
-administration ones with ``--admin``, mail to the staff with ``--lateral``)."""
-BENIGN = (*BENIGN_KINDS, *FORWARD_BENIGN_KINDS, *ADMIN_BENIGN_KINDS, *LATERAL_BENIGN_KINDS)
+administration ones with ``--admin``, mail to the staff with ``--lateral``, reading
+before spamming with ``--recon``)."""
+BENIGN = (
+    *BENIGN_KINDS,
+    *FORWARD_BENIGN_KINDS,
+    *ADMIN_BENIGN_KINDS,
+    *LATERAL_BENIGN_KINDS,
+    *NEWCOMER_BENIGN_KINDS,
+)
 RANK = {name: i for i, name in enumerate(SEVERITIES)}
 MEDIAN_MINUTES = 2.0
 BURST_MINUTES = 5.0
@@ -237,8 +253,8 @@ def judge(
     country: str = "DE",
 ) -> SeedResult:
     """Simulate one site, scan it, compare with the truth (``extras``: ``forwarding``
-    ``admin`` and/or ``lateral``, the opt-in scenarios; ``country``: the site's, in a
-    time zone of it)."""
+    ``admin``, ``lateral``, ``newcomer`` and/or ``recon``, the opt-in scenarios;
+    ``country``: the site's, in a time zone of it)."""
     directory = workdir / f"u{users}-seed{seed}"
     site = SimConfig(
         seed=seed,
@@ -249,6 +265,8 @@ def judge(
         forwarding="forwarding" in extras,
         admin="admin" in extras,
         lateral="lateral" in extras,
+        newcomer="newcomer" in extras,
+        recon="recon" in extras,
     )
     result = simulate(site, directory)
     config = directory / "kerio-watch.toml"
@@ -521,6 +539,18 @@ def main() -> int:
         "session and an announcement to the whole staff from the office",
     )
     parser.add_argument(
+        "--newcomer",
+        action="store_true",
+        help="also plant a new colleague's first week: introductions to the customers it "
+        "takes over from the desk, then a day from home",
+    )
+    parser.add_argument(
+        "--recon",
+        action="store_true",
+        help="also plant an intruder that reads the mailbox from a cloud server for days, "
+        "then sends spam from it",
+    )
+    parser.add_argument(
         "--country",
         choices=COUNTRIES,
         default="DE",
@@ -536,7 +566,8 @@ def main() -> int:
     try:
         for users in args.sizes:
             for seed in args.seeds:
-                extras = " ".join(x for x in ("forwarding", "admin", "lateral") if getattr(args, x))
+                optional = ("forwarding", "admin", "lateral", "newcomer", "recon")
+                extras = " ".join(x for x in optional if getattr(args, x))
                 res = judge(seed, users, args.days, workdir, args.geo, extras, args.country)
                 by_size[users].append(res)
                 print(

@@ -261,7 +261,8 @@ class TestNewHostWithIdentity:
     ) -> None:
         """An intruder's three reads on one day (learned while its incident is low) do
         not make the hosting network one the account uses: days later its send from
-        there is still a hosting network. A VPN used on three days is the owner's."""
+        there is still a hosting network. A VPN it reads and sends from on three days is
+        the owner's."""
         p = _with_geo(mmdb)
         feed(p, [login(at(15, f"1{i}:00"), ALICE, f"45.77.{i}.4", "IMAP") for i in range(3)])
         feed(p, [login(at(16, "14:00"), ALICE), login(at(17, "14:00"), ALICE)])  # the office
@@ -270,9 +271,23 @@ class TestNewHostWithIdentity:
         later = feed(p, [recv(at(18, "21:00"), host="45.77.7.7")])
         assert RULE_HOSTING in rules(later)
         q = _with_geo(mmdb)
-        feed(q, [login(at(d, "19:00"), ALICE, f"45.77.{d}.4", "IMAP") for d in range(15, 19)])
+        for d in range(15, 19):
+            vpn = f"45.77.{d}.4"
+            feed(q, [login(at(d, "19:00"), ALICE, vpn, "IMAP"), recv(at(d, "19:05"), host=vpn)])
         assert q.ctx.profile(ALICE).place_days("AS20473") >= 3
         assert RULE_HOSTING not in rules(feed(q, [recv(at(19, "21:00"), host="45.77.8.8")]))
+
+    def test_reading_from_a_hosting_network_for_days_does_not_make_it_the_accounts(
+        self, mmdb: dict[str, str]
+    ) -> None:
+        """An intruder reads from one cloud address for four days (each day's reads
+        learned while its incident is low), then sends from it: still a hosting network,
+        a place the account never sent from, not where people read their mail."""
+        p = _with_geo(mmdb)
+        cloud = "45.77.3.4"
+        feed(p, [login(at(d, f"0{d - 13}:00"), ALICE, cloud, "IMAP") for d in range(15, 19)])
+        assert p.ctx.profile(ALICE).place_days("AS20473") >= 3
+        assert RULE_HOSTING in rules(feed(p, [recv(at(19, "11:00"), host=cloud)]))
 
     def test_days_of_use_of_a_network_owner(self) -> None:
         """Counted per UTC day; a profile saved before days were counted is read as the

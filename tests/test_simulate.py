@@ -305,6 +305,16 @@ def test_runs_without_scenarios(tmp_path: Path) -> None:
     assert res.lines["mail"] > 0
 
 
+def test_a_site_with_no_account_left_for_the_manager_plants_no_assistant(
+    tmp_path: Path,
+) -> None:
+    """The assistant's manager is the last fresh account: when none is left, neither is
+    planted (the run failed with KeyError 'manager' for seed 1 at 16 accounts)."""
+    res = simulate(SimConfig(seed=1, users=16, days=15, only_mail=True), tmp_path)
+    assert "assistant_alias" not in {s.kind for s in res.scenarios}
+    assert res.lines["mail"] > 0
+
+
 def test_the_spring_forward_gap_is_skipped(tmp_path: Path) -> None:
     res = simulate(SimConfig(seed=7, users=4, days=2, start=date(2026, 3, 28)), tmp_path)
     offsets = set()

@@ -41,6 +41,21 @@ class TestHygiene:
         p.tick(at(16, "10:00"))
         assert "203.0.113.9" in p.ctx.profile(ALICE).hosts
 
+    def test_medium_learns_what_the_owner_did_at_the_desk(self) -> None:
+        """At medium, what the account does from the trusted networks (the owner at the
+        desk: the stranger must be where the harm is) is learned at once: the people it
+        introduced itself to from the office are not strangers when it answers them
+        from home the next morning. What it does from outside is still held."""
+        p = pipeline("from_mismatch")
+        feed(p, office_history(ALICE, days=14))
+        _raise(p, 45, at(15, "09:00"))
+        feed(p, [recv(at(15, "09:01"), to=("new.customer@client.test",))])
+        feed(p, [recv(at(15, "09:02"), to=("lead@else.test",), host="203.0.113.9")])
+        prof = p.ctx.profile(ALICE)
+        assert prof.knows_address("new.customer@client.test")
+        assert not prof.knows_address("lead@else.test")
+        assert "203.0.113.9" not in prof.hosts
+
     def test_high_incident_forgets_what_it_first_did(self) -> None:
         """At high, what the account first did since the incident opened is unlearned."""
         p = pipeline("from_mismatch")

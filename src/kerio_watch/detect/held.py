@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
 from kerio_watch.enrich.messages import Submission
+from kerio_watch.enrich.network import Networks
 from kerio_watch.events import LoginSucceeded, MessageReceived
 
 
@@ -80,6 +81,16 @@ def held_from(row: list[Any]) -> Held:
             int(ts), str(log_name), "", str(protocol), str(user), str(source), agent
         )
     raise ValueError(f"unknown held item {tag!r}")
+
+
+def from_inside(item: Held, networks: Networks) -> bool:
+    """Done from inside the trusted networks (the office LAN, the VPN): a message or a
+    login; an hour's count has no address."""
+    if isinstance(item, Submission):
+        return networks.is_trusted(item.host) is True
+    if isinstance(item, LoginSucceeded):
+        return networks.is_trusted(item.source) is True
+    return False
 
 
 class Hold:

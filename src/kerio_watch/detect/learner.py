@@ -2,12 +2,13 @@
 
 Learning hygiene (a hijacker must not teach the baseline):
 
-- While an account has an open incident at ``medium``, what it does is *on probation*:
-  kept aside (up to :data:`MAX_HELD` items) instead of learned. If the incident is still
-  below ``high`` :data:`PROBATION` seconds later, or closes without reaching it, the
-  held activity is learned after all: an unconfirmed ``medium`` is unusual but
-  legitimate (a new phone, an undeclared alias), and holding it forever would make the
-  same benign activity alarm again every week.
+- While an account has an open incident at ``medium``, what it does from outside the
+  trusted networks is *on probation*: kept aside (up to :data:`MAX_HELD` items) instead
+  of learned (from the office LAN or the VPN it is the owner's, learned at once: the
+  stranger must be where the harm is). If the incident is still below ``high``
+  :data:`PROBATION` seconds later, or closes without reaching it, the held activity is
+  learned after all: an unconfirmed ``medium`` is unusual but legitimate (a new phone,
+  an undeclared alias); held forever, the same benign activity would alarm every week.
 - Once the incident reaches ``high``, the held activity is discarded, nothing more is
   learned while it is undecided (a high or critical incident stays open, quiet or
   active again, until an administrator decides: :mod:`kerio_watch.incidents.lifecycle`),
@@ -32,6 +33,7 @@ from kerio_watch.detect.held import (
     Held,
     HeldHour,
     Hold,
+    from_inside,
     holds_from,
     holds_rows,
     restore_sent,
@@ -106,6 +108,8 @@ class Learner:
         if ts - hold.since >= PROBATION:
             self._release(hold, account)
             hold.since = ts
+        if item is not None and from_inside(item, ctx.networks):
+            return False  # the owner's own: the stranger must be where the harm is
         if item is not None and len(hold.items) < MAX_HELD:
             hold.items.append(item)
         return True

@@ -80,14 +80,15 @@ class NewHostDetector(SavedState):
             "Used from a hosting network",
             "An account sent mail or logged in from an address of a hosting, cloud or "
             "data-centre network (by its AS, see [enrich]) that it does not regularly use "
-            "(on usual_network_uses days or more: an intruder's reads on one day do not "
-            "make it the account's own).",
+            "(on usual_network_uses days or more, and sent mail from: an intruder reads "
+            "for days before it acts, and its reads do not make the network the account's "
+            "own).",
             "People read their mail at home, in the office and on the phone; rented "
             "servers, cloud regions and VPN exits are where spam tools and phishing "
             "proxies run. A trip does not explain it.",
-            "A commercial VPN or a company proxy in a cloud: once used on a few days it is "
-            "the account's own network; ack --benign or [enrich] hosting teaches it. Never "
-            "for bulk senders.",
+            "A commercial VPN or a company proxy in a cloud: once used on a few days and "
+            "sent from, it is the account's own network (reads alone stay low); ack "
+            "--benign or [enrich] hosting teaches it. Never for bulk senders.",
             side="access",
         ),
     )
@@ -117,10 +118,14 @@ class NewHostDetector(SavedState):
                 return None
             account = sub.account
             prof = self.ctx.profile(account)
+            key = (account, host)
             if (host in prof.hosts or host in prof.login_ips) and (
-                not self.episodes or (account, host) not in self.episodes
+                not self.episodes or key not in self.episodes or not self.recent.seen(key, sub.ts)
             ):
-                return None
+                if host in prof.hosts:
+                    return None
+                # read from before, never sent from: a cloud address is still a cloud's
+                return self._hosting(account, prof, host, sub.ts, sub.service, sub.event.raw)
             return self._check(account, prof, host, sub.ts, True, sub.service, sub.event.raw)
         login: LoginSucceeded = item  # type: ignore[assignment]
         prof = self.ctx.profile(login.user)
@@ -172,7 +177,7 @@ class NewHostDetector(SavedState):
         if not info.hosting or prof.bulk or prof.is_accepted("networks", info.as_key):
             return []
         user = self.ctx.user_config(account)
-        if (user and user.bulk) or prof.place_days(info.as_key) >= self.usual_uses:
+        if (user and user.bulk) or self._own_place(prof, info.as_key):
             return []
         if not self.recent.due((account, info.as_key), ts, self.score_hosting):
             return []
@@ -186,6 +191,15 @@ class NewHostDetector(SavedState):
                 RULE_HOSTING, account, ts, self.score_hosting, summary, host, (raw,), facts=facts
             )
         ]
+
+    def _own_place(self, prof: Profile, as_key: str) -> bool:
+        """A hosting network the account used on several days and has sent mail from (a
+        VPN or a company proxy): reading alone does not make it its own, an intruder
+        reads for days before it acts."""
+        if prof.place_days(as_key) < self.usual_uses:
+            return False
+        net_info = self.ctx.net_info
+        return any(net_info(host).as_key == as_key for host in prof.hosts)
 
     def _classify(
         self, prof: Profile, account: str, network: str, ts: int, host: str

@@ -21,6 +21,8 @@ from kerio_watch.simulate.internet import Internet, NoiseLogs
 from kerio_watch.simulate.lateral import plan_lateral
 from kerio_watch.simulate.mail import MailLog
 from kerio_watch.simulate.model import LOG_FILES, Scenario, SimConfig, SimResult
+from kerio_watch.simulate.newcomer import plan_newcomer
+from kerio_watch.simulate.recon import plan_recon
 from kerio_watch.simulate.scenarios import Scenarios
 from kerio_watch.simulate.services import Services
 from kerio_watch.simulate.sink import LogSink, NullSink
@@ -124,6 +126,10 @@ def _generators(
             plan_admin(scenarios, days, config.seed, sinks["config"])
         if config.lateral:
             plan_lateral(scenarios, days, config.seed)
+        if config.newcomer:
+            plan_newcomer(scenarios, days, config.seed)
+        if config.recon:
+            plan_recon(scenarios, days, config.seed)
     return _Generators(mail, traffic, internet, services, scenarios, days, full)
 
 

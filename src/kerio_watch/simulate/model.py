@@ -45,9 +45,19 @@ ADMIN_BENIGN_KINDS: tuple[str, ...] = ("remote_admin",)
 #: Planted only with ``SimConfig.lateral`` (:mod:`.lateral`): mail to the staff.
 LATERAL_HIJACK_KINDS: tuple[str, ...] = ("internal_phish",)
 LATERAL_BENIGN_KINDS: tuple[str, ...] = ("all_staff",)
+#: Planted only with ``SimConfig.newcomer`` (:mod:`.newcomer`): a new colleague's first week.
+NEWCOMER_BENIGN_KINDS: tuple[str, ...] = ("newcomer",)
+#: Planted only with ``SimConfig.recon`` (:mod:`.recon`): an intruder reads for days first.
+RECON_HIJACK_KINDS: tuple[str, ...] = ("read_then_spam",)
 #: Every hijack kind, the opt-in ones too.
 ALL_HIJACK_KINDS: frozenset[str] = frozenset(
-    (*HIJACK_KINDS, *FORWARD_HIJACK_KINDS, *ADMIN_HIJACK_KINDS, *LATERAL_HIJACK_KINDS)
+    (
+        *HIJACK_KINDS,
+        *FORWARD_HIJACK_KINDS,
+        *ADMIN_HIJACK_KINDS,
+        *LATERAL_HIJACK_KINDS,
+        *RECON_HIJACK_KINDS,
+    )
 )
 #: Machines on the LAN that speak SMTP to the internet (firewall log), infected first.
 HOST_MALICIOUS_KINDS: tuple[str, ...] = ("infected_pc",)
@@ -90,6 +100,8 @@ class SimConfig:
     forwarding: bool = False  # plant filter rules: forwards and auto-replies (Service: Sieve)
     admin: bool = False  # plant remote administration and an administrator takeover
     lateral: bool = False  # plant internal phishing and an announcement to the staff
+    newcomer: bool = False  # plant a new colleague's first week
+    recon: bool = False  # plant an intruder that reads for days from a cloud, then spams
     country: str = "DE"  # the site's country: its people's home, mobile and hotel networks
 
     @property

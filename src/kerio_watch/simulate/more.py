@@ -117,7 +117,7 @@ def plan_more(sc: Planner, days: list[Day], work: list[Day], fresh: Fresh) -> No
         elif kind == "conference":
             _conference(sc, work, day, victim, plan)
         elif kind == "assistant_alias":
-            _assistant(sc, victim, plan, fresh)
+            _assistant(sc, day, victim, plan, fresh)
     _shared_mailbox(sc, days)
     _month_end(sc, work[-1])
 
@@ -139,9 +139,11 @@ def _conference(sc: Planner, work: list[Day], day: Day, v: Persona, plan: Plan) 
         sc.hooks.setdefault(d.index, []).append(partial(_run, sc, d, v, plan))
 
 
-def _assistant(sc: Planner, v: Persona, plan: Plan, fresh: Fresh) -> None:
+def _assistant(sc: Planner, day: Day, v: Persona, plan: Plan, fresh: Fresh) -> None:
     manager = fresh(lambda p: p.domain == v.domain) or fresh(bool)
-    if manager is None:
+    if manager is None:  # no account left to be the manager: no assistant either
+        sc.hooks[day.index].pop()
+        sc.plans.remove(plan)
         return
     plan.notes["manager"] = manager.address
     v.aliases = (*v.aliases, manager.address)
