@@ -169,6 +169,7 @@ class Learner:
             client = client_of(sub.event.msg_id)
             if client:
                 prof.learn_client(client, ts)
+                site.learn_client(client)
             site.learn_send(sub.service, how, ts)
             if sub.host:
                 network = ctx.network_of(sub.host)
