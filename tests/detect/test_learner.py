@@ -151,6 +151,7 @@ class TestSiteNorms:
         """Services, networks and hourly volume of the site are saved with the state."""
         p = pipeline("from_mismatch", store=SQLiteStore(tmp_path / "s.db"))
         feed(p, office_history(ALICE, days=14, host="203.0.113.20"))
+        feed(p, [recv(at(15, f"10:0{i}"), msg_id=f"{i}f2a9c1e0b$5d2a@bulk.test") for i in range(3)])
         p.save()
         again = pipeline("from_mismatch", store=SQLiteStore(tmp_path / "s.db"))
         site = again.ctx.site
@@ -160,3 +161,6 @@ class TestSiteNorms:
         assert site.busy_hour(10) >= 1
         assert site.first_ts == p.ctx.site.first_ts  # its first message (one_to_many)
         assert at(0, "08:00") <= site.first_ts < at(0, "17:00")
+        # the mail programs the site writes with (new_client), and how many it counted
+        assert site.clients == p.ctx.site.clients == {"shape h10$h4": 3}
+        assert site.client_messages == 3

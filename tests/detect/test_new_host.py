@@ -2,8 +2,25 @@
 
 from __future__ import annotations
 
-from factories import ALICE, BOB, Recorder, at, feed, login, office_history, pipeline, recv, rules
-from kerio_watch.detect.new_host import RULE
+from pathlib import Path
+
+from factories import (
+    ALICE,
+    BOB,
+    Recorder,
+    at,
+    feed,
+    login,
+    office_history,
+    pipeline,
+    recv,
+    rules,
+    severity,
+)
+from kerio_watch.detect.new_host import RULE, RULE_HIJACK
+from kerio_watch.severity import Severity
+from kerio_watch.store.sqlite import SQLiteStore
+from kerio_watch.values.signal import Signal
 
 
 def _settled(**kw: object) -> Recorder:
@@ -85,3 +102,74 @@ class TestNewHost:
         p = _settled()
         p.ctx.profile(ALICE).accept("hosts", ["203.0.113.9"])
         assert feed(p, [recv(at(15, "10:00"), host="203.0.113.9")]) == []
+
+
+ATTACKER = "203.0.113.66"
+
+
+def _bob_hijacked_from(p: Recorder, ts: int, address: str = ATTACKER) -> None:
+    """Bob's open incident reaches high with an address it rests on (stand-in signals:
+    a new address, and harm from it)."""
+    p._signals(
+        [
+            Signal("test.access", BOB, ts, 25, "new address", address, side="access"),
+            Signal("test.use", BOB, ts, 25, "spam", address, side="use"),
+        ]
+    )
+    assert severity(p, BOB) >= Severity.HIGH
+
+
+class TestHijackAddress:
+    """An address another account's open hijack was worked from (one stranger, several
+    passwords)."""
+
+    def _site(self) -> Recorder:
+        p = pipeline("new_host")
+        feed(p, office_history(ALICE, days=14) + office_history(BOB, days=14))
+        return p
+
+    def test_a_login_from_the_address_of_bobs_hijack(self) -> None:
+        p = self._site()
+        _bob_hijacked_from(p, at(15, "09:00"))
+        signals = feed(p, [login(at(15, "09:30"), ALICE, ATTACKER, "SMTP")])
+        (s,) = [s for s in signals if s.rule == RULE_HIJACK]
+        assert s.score == 45 and s.side == "access" and s.source_ip == ATTACKER
+        assert f"that {BOB}'s hijack was worked from" in s.summary
+        # once a day for the account and address, though the address was learned since
+        later = feed(p, [recv(at(15, "09:31"), host=ATTACKER)])
+        assert RULE_HIJACK not in rules(later)
+        # on its own (no harm from Alice's account yet), medium: strong access alone
+        assert severity(p, ALICE) == Severity.MEDIUM
+
+    def test_other_addresses_and_old_or_closed_hijacks_are_quiet(self) -> None:
+        p = self._site()
+        _bob_hijacked_from(p, at(15, "09:00"))
+        assert RULE_HIJACK not in rules(feed(p, [login(at(15, "09:30"), ALICE, "198.51.100.9")]))
+        # more than a day after the hijack's last signal from the address
+        assert RULE_HIJACK not in rules(feed(p, [login(at(16, "09:30"), ALICE, ATTACKER)]))
+        q = self._site()
+        _bob_hijacked_from(q, at(15, "09:00"))
+        inc = q.engine.open[BOB]
+        q.engine.apply_ack(inc.id, "benign", inc)  # not a hijack after all
+        assert RULE_HIJACK not in rules(feed(q, [login(at(15, "09:30"), ALICE, ATTACKER)]))
+
+    def test_the_hijacked_account_itself_and_the_office_are_not_judged_by_it(self) -> None:
+        p = self._site()
+        _bob_hijacked_from(p, at(15, "09:00"))
+        assert RULE_HIJACK not in rules(feed(p, [login(at(15, "09:30"), BOB, ATTACKER)]))
+        q = self._site()
+        _bob_hijacked_from(q, at(15, "09:00"), "192.168.1.10")  # Bob's desk PC
+        assert RULE_HIJACK not in rules(feed(q, [recv(at(15, "09:30"))]))
+
+    def test_it_survives_a_restart(self, tmp_path: Path) -> None:
+        """The hijack's incident is restored, and so is what already fired."""
+        store = SQLiteStore(tmp_path / "s.db")
+        p = pipeline("new_host", store=store)
+        feed(p, office_history(ALICE, days=14) + office_history(BOB, days=14))
+        _bob_hijacked_from(p, at(15, "09:00"))
+        assert RULE_HIJACK in rules(feed(p, [login(at(15, "09:30"), ALICE, ATTACKER)]))
+        p.save()
+        again = pipeline("new_host", store=SQLiteStore(tmp_path / "s.db"))
+        assert RULE_HIJACK not in rules(feed(again, [recv(at(15, "09:40"), host=ATTACKER)]))
+        third = feed(again, [login(at(15, "09:50"), "carol@example.com", ATTACKER, "IMAP")])
+        assert RULE_HIJACK in rules(third)

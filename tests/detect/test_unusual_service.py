@@ -150,6 +150,43 @@ class TestMailProgram:
         # once a day per program
         assert feed(p, [recv(at(15, "10:05"), msg_id="aa2a9c1e0b$5d2b@bulk.test")]) == []
 
+    def test_a_program_nobody_on_the_site_uses_is_stronger(self) -> None:
+        """Malware on a desk PC writes its own Message-IDs: a program that neither the
+        account nor anybody else on the site writes with (the site's table has counted
+        enough messages to tell) is stronger access evidence, from the desk too."""
+        p = _outlook_user(days=28)
+        assert p.ctx.site.client_messages >= 100
+        signals = feed(
+            p, [recv(at(29, "10:00"), host="192.168.1.20", msg_id="3f2a9c1e0b$5d2a@bulk.test")]
+        )
+        (s,) = signals
+        assert s.rule == RULE_CLIENT and s.score == 25
+        assert "a mail program it never used and nobody on this site uses" in s.summary
+
+    def test_a_program_colleagues_use_is_the_usual_strength(self) -> None:
+        """A new program for this account that a colleague already writes with (an IT
+        roll-out, a shared tool) is the weaker evidence."""
+        p = _outlook_user(days=28)
+        feed(
+            p,
+            [
+                recv(at(28, f"11:0{i}"), user=BOB, msg_id=f"{i}f2a9c1e0b$5d2a@bulk.test")
+                for i in range(3)
+            ],
+        )
+        signals = feed(p, [recv(at(29, "10:00"), msg_id="3f2a9c1e0b$5d2a@bulk.test")])
+        (s,) = signals
+        assert s.score == 15 and "nobody on this site" not in s.summary
+
+    def test_a_site_table_that_counted_little_does_not_say_nobody(self) -> None:
+        """After an upgrade the site's table starts empty: until it counted 100
+        messages, no program is "used by nobody" (the account's own habit still counts)."""
+        p = _outlook_user(days=28)
+        p.ctx.site.clients.clear()
+        p.ctx.site.client_messages = 0
+        (s,) = feed(p, [recv(at(29, "10:00"), msg_id="3f2a9c1e0b$5d2a@bulk.test")])
+        assert s.score == 15
+
     def test_its_own_program_anywhere_is_quiet(self) -> None:
         p = _outlook_user()
         mid = "0000ffffa1b2$3c4d5e60$b5e81b20$@example.com"

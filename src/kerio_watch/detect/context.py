@@ -30,6 +30,11 @@ class IncidentLookup(Protocol):
         """Log time the evidence of the key's open verdict began, None if none."""
         ...
 
+    def hijacked_from(self, address: str, account: str, ts: int) -> str | None:
+        """Another account whose open hijack was worked from ``address`` in the day
+        before ``ts``, None if none."""
+        ...
+
 
 class NoIncidents:
     """An :class:`IncidentLookup` with no incident open (a context without an engine)."""
@@ -43,6 +48,10 @@ class NoIncidents:
         return None
 
     def evidence_since(self, key: str) -> int | None:
+        """Always None."""
+        return None
+
+    def hijacked_from(self, address: str, account: str, ts: int) -> str | None:
         """Always None."""
         return None
 

@@ -173,7 +173,7 @@ class Learner:
             client = client_of(sub.event.msg_id)
             if client:
                 prof.learn_client(client, ts)
-            site.learn_send(sub.service, how, ts)
+            site.learn_send(sub.service, how, ts, client)
             if sub.host:
                 network = ctx.network_of(sub.host)
                 prof.learn_host(sub.host, network, ts)

@@ -26,6 +26,7 @@ from kerio_watch.enrich.messages import Submission
 from kerio_watch.enrich.network import provider_range
 from kerio_watch.events import LoginSucceeded
 from kerio_watch.settings.numbers import period, points, threshold
+from kerio_watch.severity import Severity
 from kerio_watch.textsafe import printable
 from kerio_watch.values.profile import Profile
 
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 
 RULE = "kerio.net.new_host"
 RULE_HOSTING = "kerio.net.hosting"
+RULE_HIJACK = "kerio.net.hijack_address"
 DAY = 86400
 
 
@@ -49,6 +51,7 @@ class NewHostOptions:
     score_rare_network: int = points(15)
     score_shared_network: int = points(15)
     score_provider_range: int = points(10)
+    score_hijack_address: int = points(45)
     usual_network_uses: int = threshold(3)
     warmup_days: float = period(2.0, "days", positive=False)
 
@@ -91,6 +94,22 @@ class NewHostDetector(SavedState):
             "--benign or [enrich] hosting teaches it. Never for bulk senders.",
             side="access",
         ),
+        RuleDoc(
+            RULE_HIJACK,
+            "Used from another account's hijack address",
+            "An account sent mail or logged in from an outside address that, within the "
+            "last day, another account's hijack was worked from (one of the addresses its "
+            "open high or critical incident rests on).",
+            "One stranger often holds several passwords and works them from the same "
+            "addresses: once one account's hijack is known, every account that address "
+            "touches has been opened by the same stranger, whatever its own history says "
+            "(the address may even look like the owner's provider, or a network colleagues "
+            "share, because the other victims used it).",
+            "An address the intruder shares with a colleague: a mobile carrier's shared "
+            "(CGNAT) address or a commercial VPN exit. On its own it makes a medium alert, "
+            "high only with harm from the account; ack --benign teaches the address.",
+            side="access",
+        ),
     )
     options_class: ClassVar[type[NewHostOptions]] = NewHostOptions
 
@@ -106,8 +125,11 @@ class NewHostDetector(SavedState):
         self.score_provider = options.score_provider_range
         self.usual_uses = options.usual_network_uses
         self.warmup_days = options.warmup_days
+        self.score_hijack = options.score_hijack_address
         self.recent = Recent(DAY)
         self.episodes: dict[tuple[str, str], tuple[int, str]] = {}
+        self.hijacks: dict[tuple[str, str], int] = {}
+        """(account, address) -> when :data:`RULE_HIJACK` last fired for them."""
 
     def observe(self, item: Submission | LoginSucceeded) -> Sequence[Signal] | None:
         """Check one submission or login."""
@@ -119,19 +141,55 @@ class NewHostDetector(SavedState):
             account = sub.account
             prof = self.ctx.profile(account)
             key = (account, host)
+            raw = sub.event.raw
+            hijack = self._hijack(account, prof, host, sub.ts, f"sent mail via {sub.service}", raw)
             if (host in prof.hosts or host in prof.login_ips) and (
                 not self.episodes or key not in self.episodes or not self.recent.seen(key, sub.ts)
             ):
                 if host in prof.hosts:
-                    return None
+                    return hijack or None
                 # read from before, never sent from: a cloud address is still a cloud's
-                return self._hosting(account, prof, host, sub.ts, sub.service, sub.event.raw)
-            return self._check(account, prof, host, sub.ts, True, sub.service, sub.event.raw)
+                found: Sequence[Signal] | None = self._hosting(
+                    account, prof, host, sub.ts, sub.service, raw
+                )
+            else:
+                found = self._check(account, prof, host, sub.ts, True, sub.service, raw)
+            return [*hijack, *(found or ())] if hijack else found
         login: LoginSucceeded = item  # type: ignore[assignment]
         prof = self.ctx.profile(login.user)
-        return self._check(
+        hijack = self._hijack(
+            login.user, prof, login.source, login.ts, f"logged in via {login.protocol}", login.raw
+        )
+        found = self._check(
             login.user, prof, login.source, login.ts, False, login.protocol, login.raw
         )
+        return [*hijack, *(found or ())] if hijack else found
+
+    def _hijack(
+        self, account: str, prof: Profile, host: str, ts: int, did: str, raw: str
+    ) -> list[Signal]:
+        """From an address another account's open hijack was worked from in the last
+        day (once a day per account and address)."""
+        if not self.score_hijack:
+            return []
+        other = self.ctx.incidents.hijacked_from(host, account, ts)
+        if other is None or not self.ctx.networks.is_external(host):
+            return []
+        last = self.hijacks.get((account, host))
+        if (last is not None and ts - last < DAY) or prof.is_accepted("hosts", host):
+            return []
+        if len(self.hijacks) > 10_000:
+            self.hijacks = {k: t for k, t in self.hijacks.items() if ts - t < DAY}
+        self.hijacks[(account, host)] = ts
+        summary = printable(
+            f"{account} {did} from {self.ctx.describe_host(host)}, an address that "
+            f"{other}'s hijack was worked from within the last day (one stranger, "
+            "several passwords)"
+        )
+        facts = {"hosts": [host]}
+        return [
+            Signal(RULE_HIJACK, account, ts, self.score_hijack, summary, host, (raw,), facts=facts)
+        ]
 
     def _check(
         self, account: str, prof: Profile, host: str, ts: int, send: bool, how: str, raw: str
@@ -204,8 +262,19 @@ class NewHostDetector(SavedState):
     def _classify(
         self, prof: Profile, account: str, network: str, ts: int, host: str
     ) -> tuple[int, str]:
-        """(what a send from this host scores, why it is new)."""
-        others = [a for a in self.ctx.site.network_accounts(network) if a != account]
+        """(what a send from this host scores, why it is new).
+
+        Colleagues who use the network make it less strange (an office, a hotel at a
+        conference), unless they are under suspicion themselves (an open incident, low
+        or above): a stranger's address is not a shared network because the stranger
+        used it with other stolen passwords too.
+        """
+        incidents = self.ctx.incidents
+        others = [
+            a
+            for a in self.ctx.site.network_accounts(network)
+            if a != account and incidents.severity_of(a) < Severity.LOW
+        ]
         warmup = not prof.first_ts or prof.days_known(ts) < self.warmup_days
         if warmup:
             if others:
@@ -269,17 +338,21 @@ class NewHostDetector(SavedState):
                 [a, h, cap, why]
                 for (a, h), (cap, why) in self.episodes.items()
                 if seen((a, h), now)
-            ]
+            ],
+            "hijacks": [[a, h, t] for (a, h), t in self.hijacks.items() if now - t < DAY],
         }
 
     def restore_state(self, data: dict[str, Any]) -> None:
         """Take back :meth:`dump_state`."""
         for account, host, cap, why in data["episodes"]:
             self.episodes[(str(account), str(host))] = (int(cap), str(why))
+        for account, host, ts in data.get("hijacks", ()):
+            self.hijacks[(str(account), str(host))] = int(ts)
 
     def reset_state(self) -> None:
         """Forget the judged hosts."""
         self.episodes.clear()
+        self.hijacks.clear()
 
 
 def _owner(info: NetInfo) -> list[str]:

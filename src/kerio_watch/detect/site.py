@@ -9,6 +9,7 @@ incident):
   :data:`HOUR_SAMPLES` non-bulk account-hours each), for a warm-up volume norm;
 - ``how``: messages per hour-of-week, site-wide (is anybody active at this hour?);
 - ``services`` and ``protocols``: mail ``Service:`` values and login protocols in use;
+- ``clients``: the mail programs (Message-ID shapes) the site's accounts write with;
 - ``networks``: client /24s (sends and successful logins) and the accounts using them;
 - ``domains``: recipient domains written to, and a decayed share of new recipients.
 """
@@ -22,6 +23,12 @@ HOUR_SAMPLES = 400
 """Account-hours remembered per hour of the day."""
 
 MAX_DOMAINS = 50_000
+MAX_CLIENTS = 2_000
+CLIENT_HISTORY = 100
+"""Messages the ``clients`` table must have counted before it can say that nobody on
+the site writes with a program (a table that began with an upgrade knows nothing yet)."""
+CLIENT_USES = 3
+"""Messages with a program from which somebody on the site writes with it."""
 MAX_NETWORKS = 20_000
 NETWORK_ACCOUNTS = 5
 """Accounts remembered per network (enough to say "shared by several accounts")."""
@@ -46,6 +53,9 @@ class SiteProfile:
     recent_day: int = 0
     first_ts: int = 0
     """The first outbound message seen: when kerio-watch began watching this site."""
+    clients: dict[str, int] = field(default_factory=dict)
+    client_messages: int = 0
+    """Messages counted in ``clients`` (since the table began)."""
     _p95: dict[int, int] = field(default_factory=dict)
 
     # -- questions ----------------------------------------------------------------------
@@ -73,6 +83,19 @@ class SiteProfile:
         """Accounts seen using this /24 (up to :data:`NETWORK_ACCOUNTS`)."""
         return self.networks.get(network, [])
 
+    def client_unknown(self, client: str) -> bool:
+        """Whether nobody on the site writes with this mail program (once the site's
+        table has seen enough messages to tell).
+
+        >>> site = SiteProfile()
+        >>> for _ in range(CLIENT_HISTORY): site.learn_client("Outlook")
+        >>> site.client_unknown("Outlook"), site.client_unknown("shape h10.h5")
+        (False, True)
+        """
+        if self.client_messages < CLIENT_HISTORY:
+            return False
+        return self.clients.get(client, 0) < CLIENT_USES
+
     def novelty_rate(self) -> float:
         """Recent share of outside recipients that were new to their sender."""
         return self.novel_recent / self.rcpt_recent if self.rcpt_recent >= 1 else 0.0
@@ -86,13 +109,24 @@ class SiteProfile:
             del samples[: len(samples) - HOUR_SAMPLES]
         self._p95.pop(hour % 24, None)
 
-    def learn_send(self, service: str, how: int, ts: int) -> None:
-        """One outbound message (at ``ts``)."""
+    def learn_send(self, service: str, how: int, ts: int, client: str | None = None) -> None:
+        """One outbound message (at ``ts``; written with ``client``, if known)."""
         if not self.first_ts or ts < self.first_ts:
             self.first_ts = ts
         self.messages += 1
         self.how[how] += 1
         self.services[service] = self.services.get(service, 0) + 1
+        if client:
+            self.learn_client(client)
+
+    def learn_client(self, client: str) -> None:
+        """One outbound message written with this mail program (its Message-ID shape)."""
+        self.client_messages += 1
+        count = self.clients.get(client)
+        if count is not None:
+            self.clients[client] = count + 1
+        elif len(self.clients) < MAX_CLIENTS:
+            self.clients[client] = 1
 
     def learn_network(self, network: str, account: str) -> None:
         """An account used a client address in this network."""
@@ -149,6 +183,8 @@ class SiteProfile:
             "novel_recent": self.novel_recent,
             "recent_day": self.recent_day,
             "first_ts": self.first_ts,
+            "clients": self.clients,
+            "client_messages": self.client_messages,
         }
 
     @classmethod
@@ -170,4 +206,6 @@ class SiteProfile:
         site.novel_recent = float(data.get("novel_recent", 0.0))
         site.recent_day = int(data.get("recent_day", 0))
         site.first_ts = int(data.get("first_ts", 0))
+        site.clients = {str(k): int(v) for k, v in data.get("clients", {}).items()}
+        site.client_messages = int(data.get("client_messages", 0))
         return site

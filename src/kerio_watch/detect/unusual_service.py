@@ -79,6 +79,7 @@ class UnusualServiceOptions:
     score_agent: int = points(10)
     client_share: float = share(0.9)
     score_client: int = points(15)
+    score_site_client: int = points(25)
 
 
 class UnusualServiceDetector(SavedState):
@@ -124,9 +125,11 @@ class UnusualServiceDetector(SavedState):
             "Sent with a mail program it never uses",
             "A message whose Message-ID has the shape of a mail program (Outlook, "
             "Thunderbird, Apple Mail, the webmail, or an unknown tool's own pattern) this "
-            "account never used, when nearly all of its mail comes from a few programs.",
-            "Spam tools and scripts write their own Message-IDs; the owner writes with the "
-            "programs on their own computer and phone, wherever they are. A trip does not "
+            "account never used, when nearly all of its mail comes from a few programs; "
+            "stronger when nobody on the site writes with that program either.",
+            "Spam tools, scripts and malware on a desk PC write their own Message-IDs; the "
+            "owner writes with the programs on their own computer and phone, wherever they "
+            "are, and a new program is usually one colleagues already use. A trip does not "
             "explain it.",
             "A new phone or mail program (fires once a day per program; ack --benign "
             "teaches it); messages without a Message-ID are never judged.",
@@ -148,6 +151,7 @@ class UnusualServiceDetector(SavedState):
         self.score_agent = options.score_agent
         self.client_share = options.client_share
         self.score_client = options.score_client
+        self.score_site_client = options.score_site_client
         self.recent = Recent(DAY)
 
     def observe(self, item: Submission | LoginSucceeded) -> Sequence[Signal] | None:
@@ -225,20 +229,23 @@ class UnusualServiceDetector(SavedState):
             return []
         if sum(counts[:3]) < self.client_share * total:
             return []
-        if not self.recent.due((sub.account, "client", client), sub.ts, self.score_client):
+        nobody = self.ctx.site.client_unknown(client)
+        score = self.score_site_client if nobody else self.score_client
+        if not self.recent.due((sub.account, "client", client), sub.ts, score):
             return []
         usual = ", ".join(_program(c) for c in prof.top(table, 2))
         where = f" from {sub.host}" if sub.host else ""
+        who = "it never used and nobody on this site uses" if nobody else "it never used"
         summary = (
             f"{sub.account} sent mail{where} written by {_program(client)}, a mail program "
-            f"it never used (usually {usual}, {total:,} messages)"
+            f"{who} (usually {usual}, {total:,} messages)"
         )
         return [
             Signal(
                 RULE_CLIENT,
                 sub.account,
                 sub.ts,
-                self.score_client,
+                score,
                 printable(summary),
                 sub.host,
                 (sub.event.raw,),

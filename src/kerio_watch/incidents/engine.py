@@ -24,6 +24,7 @@ from kerio_watch.severity import Severity
 from kerio_watch.values.alert import Alert
 from kerio_watch.values.incident import Incident
 from kerio_watch.values.signal import Signal
+from kerio_watch.values.verdict import COMBINE
 
 ALERT_FROM = Severity.MEDIUM
 """Incidents below this severity are kept (their signals corroborate later ones) but
@@ -70,6 +71,11 @@ class IncidentEngine:
         self.suppressed = suppressed
         self.alert_count = 0
         self._next_expire = 0
+        self._high: set[str] = set()
+        """Keys whose incident reached ``high`` (the open ones among them are hijacks)."""
+        self._hijacks: dict[str, list[str]] | None = None
+        """Outside address -> accounts whose open high or critical incident it made
+        (:meth:`hijacked_from`); None: to be rebuilt (an incident changed)."""
 
     def severity_of(self, key: str) -> int:
         """The open incident's severity for ``key`` (0 = info or none)."""
@@ -85,6 +91,25 @@ class IncidentEngine:
         """When the evidence of the open incident's verdict began, None if none is open."""
         inc = self.open.get(key)
         return inc.evidence_since() if inc is not None else None
+
+    def hijacked_from(self, address: str, account: str, ts: int) -> str | None:
+        """Another account whose open hijack (an incident at ``high`` or above) was made
+        from ``address`` (one of the addresses its verdict rests on), with a signal from
+        it within :data:`~kerio_watch.values.verdict.COMBINE` before log time ``ts``;
+        None if there is none."""
+        if self._hijacks is None:
+            self._hijacks = {}
+            for key in sorted(self._high):
+                inc = self.open.get(key)
+                if inc is not None and inc.user is not None and inc.severity >= Severity.HIGH:
+                    for ip in inc.suspect_ips():
+                        self._hijacks.setdefault(ip, []).append(key)
+        for key in self._hijacks.get(address, ()):
+            inc = self.open.get(key)
+            span = inc.ip_span.get(address) if inc is not None else None
+            if key != account and span is not None and ts - COMBINE <= span[1] <= ts:
+                return key
+        return None
 
     def ingest(self, signal: Signal) -> Alert | None:
         """Fold one signal into its key's incident; an alert if it opened, escalated, or
@@ -103,6 +128,9 @@ class IncidentEngine:
             self.open[signal.key] = inc
         inc.add(signal)
         self.changed[inc.id] = inc
+        if inc.severity >= Severity.HIGH:
+            self._high.add(inc.key)
+            self._hijacks = None
         back = inc.quiet_since is not None and lifecycle.wakes(inc, inc.strength(signal))
         if int(inc.severity) > inc.alerted and inc.severity >= ALERT_FROM:
             status = "opened" if inc.alerted < 0 else "escalated"
@@ -134,6 +162,7 @@ class IncidentEngine:
         )
 
     def _close(self, inc: Incident) -> None:
+        self._hijacks = None
         inc.status = "closed"
         self.changed[inc.id] = inc
         self.open.pop(inc.key, None)
@@ -156,15 +185,20 @@ class IncidentEngine:
 
     def restore(self, incidents: list[Incident]) -> None:
         """Load the open incidents of an earlier run."""
+        self._hijacks = None
         for inc in incidents:
             current = self.open.get(inc.key)
             # Two open for one key after an undo: the newest takes the new signals.
             if inc.status == "open" and (current is None or inc.updated > current.updated):
                 self.open[inc.key] = inc
+        self._high = {k for k, inc in self.open.items() if inc.severity >= Severity.HIGH}
 
     def apply_ack(self, incident_id: int, status: str, stored: Incident | None) -> Incident | None:
         """A decision made elsewhere (:func:`.lifecycle.decide`); the incident concerned."""
-        return lifecycle.decide(self.open, self.changed, incident_id, status, stored)
+        decided = lifecycle.decide(self.open, self.changed, incident_id, status, stored)
+        self._high = {k for k, inc in self.open.items() if inc.severity >= Severity.HIGH}
+        self._hijacks = None
+        return decided
 
     def take_changed(self) -> list[Incident]:
         """Incidents changed since the last call (to be saved)."""
