@@ -30,7 +30,7 @@ START = dt.datetime(
     2026, 3, 4, 11, 5
 )  # local; seed 1: logins from hosting networks at 11:15, 11:39
 MINUTES = 40
-STEP = 20
+STEP = 10
 """Seconds of log time per chunk."""
 LAG = 60
 """Seconds of log time audit.log is written behind the others."""
