@@ -233,7 +233,7 @@ class TestUnwritable:
     def test_full_disk_gives_up_after_the_bound(self, follow: Follow, logs: Path) -> None:
         """Writes that keep failing: logged, retried, then exit 7 so the supervisor acts."""
         append(logs / "mail.log", site_lines(5))
-        proc = follow.start("--give-up-after", "3")
+        proc = follow.start("--give-up-after", "1")  # the least: one retry, then it gives up
         wait_for(lambda: follow.totals().lines == 10)
         _soft, hard = resource.prlimit(proc.pid, resource.RLIMIT_FSIZE)
         resource.prlimit(proc.pid, resource.RLIMIT_FSIZE, (1, hard))

@@ -114,7 +114,13 @@ def queue_message(kerio: Kerio) -> Callable[..., None]:
 
 
 class Follower:
-    """``kerio-watch follow`` as a real process on a log folder, with a configuration."""
+    """``kerio-watch follow`` as a real process on a log folder, with a configuration.
+
+    With ``--order-wait 0``: these tests write every log in time order from one thread
+    (``Replay``, or one log only), so what a look finds is already in scan's order and
+    the cross-log hold could only delay what they test (up to 30 s per line for a log
+    that wrote recently); ``tests/test_follow_order_cli.py`` tests the hold.
+    """
 
     def __init__(self, tmp: Path, logs: Path, config: Path) -> None:
         self.tmp, self.logs, self.config = tmp, logs, config
@@ -129,7 +135,8 @@ class Follower:
         err = (self.tmp / f"err-{n}.txt").open("w")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "kerio_watch", "follow", "-c", str(self.config), "--db",
-             str(self.db), "--format", "jsonl", "--poll", "0.05", str(self.logs)],
+             str(self.db), "--format", "jsonl", "--poll", "0.05", "--order-wait", "0",
+             str(self.logs)],
             stdout=out, stderr=err, text=True,
         )  # fmt: skip
 

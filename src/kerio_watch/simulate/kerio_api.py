@@ -156,7 +156,9 @@ class KerioEmulator:
         server.socket = self._ctx.wrap_socket(server.socket, server_side=True)
         self._server = server
         self.port = server.server_address[1]
-        self._thread = threading.Thread(target=server.serve_forever, daemon=True)
+        # looks for a stop request every 0.05 s: stop() returns that soon, not after
+        # serve_forever's default 0.5 s (each test with an emulator waited for it)
+        self._thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
@@ -226,6 +228,9 @@ def _error(rid: Any, code: int, message: str, params: list[str] | None = None) -
 class _Handler(BaseHTTPRequestHandler):
     owner: KerioEmulator
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    """The headers and the body go out in two writes: with Nagle's algorithm the body
+    waited for the client's delayed ACK, some 40 ms per call on a kept-alive connection."""
 
     def do_POST(self) -> None:
         owner = self.owner
