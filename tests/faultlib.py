@@ -26,7 +26,9 @@ T0 = dt.datetime(2026, 3, 10, 8, 0, 0)
 def site_lines(messages: int, spacing: int = 50, users: int = 16) -> list[str]:
     """A mail.log of ``messages`` sends (with their delivery lines) by ``users`` accounts,
     one every ``spacing`` seconds; from the 40th, every 40th is sent by a hijacked account
-    (another one each time), so alerts are spread over the whole log."""
+    (another one each time, from an address of its own: one alert per account, an
+    address shared by several hijacks would escalate the later ones in a second alert),
+    so alerts are spread over the whole log."""
     lines = []
     for n in range(messages):
         bad = n >= 40 and n % 40 == 20
@@ -39,7 +41,7 @@ def site_lines(messages: int, spacing: int = 50, users: int = 16) -> list[str]:
             sender=f"boss{n}@evil.test" if bad else user,
             to=f"p{n % 5}@partner.test",
             user=user,
-            host="203.0.113.9" if bad else f"192.168.1.{10 + n % 16}",
+            host=f"203.0.113.{n // 40}" if bad else f"192.168.1.{10 + n % 16}",
         )
         qid = recv.split("Queue-ID: ")[1][:17]
         lines += [
