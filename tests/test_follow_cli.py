@@ -46,7 +46,7 @@ def line(n: int, bad: bool = False) -> str:
             sender=f"boss{n}@evil.test",
             to="x@victim.test",
             user=user,
-            host="203.0.113.9",
+            host=f"203.0.113.{n % 250 + 1}",  # its own: one hijack, one alert
         )
     return recv_line(when, 1, n, sender=user, to=f"p{n % 5}@partner.test", user=user)
 
@@ -60,7 +60,7 @@ def dataset(messages: int, every: int = 150) -> list[str]:
         when = T0 + dt.timedelta(seconds=50 * n)
         bad = n >= 100 and n % every == 100 % every
         sender = f"boss{n}@evil.test" if bad else user
-        host = "203.0.113.9" if bad else f"192.168.1.{10 + n % len(USERS)}"
+        host = f"203.0.113.{n % 250 + 1}" if bad else f"192.168.1.{10 + n % len(USERS)}"
         recv = recv_line(
             when, 1, n, sender=sender, to=f"p{n % 5}@partner.test", user=user, host=host
         )
@@ -511,9 +511,9 @@ class TestExactlyOnce:
             while when < dt.datetime(2026, 10, 25, end):
                 n = len(lines)
                 user, bad = USERS[n % len(USERS)], n % 37 == 20
+                host = f"203.0.113.{n % 250 + 1}" if bad else "192.168.1.10"
                 lines.append(recv_line(when, offset, n, sender=f"x{n}@evil.test" if bad else user,
-                                       to="p@partner.test", user=user,
-                                       host="203.0.113.9" if bad else "192.168.1.10"))  # fmt: skip
+                                       to="p@partner.test", user=user, host=host))  # fmt: skip
                 when += dt.timedelta(minutes=1)
         append(logs / "mail.log", lines[:200])
         follow.start()
