@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -41,3 +42,30 @@ def planted_kinds(result: SimResult, *kinds: str) -> dict[str, Scenario]:
     found = {s.kind: s for s in result.scenarios if s.kind in kinds}
     assert set(found) == set(kinds), f"planted {sorted(found)}, expected {sorted(kinds)}"
     return found
+
+
+def log_lines(path: Path) -> list[str]:
+    """The lines of a log file."""
+    return path.read_text(encoding="utf-8").splitlines()
+
+
+def assert_only_added(on: Path, off: Path, added: tuple[str, ...], same: tuple[str, ...]) -> None:
+    """An optional scenario only adds lines: the logs ``added`` of the site ``on`` hold
+    every line of the site ``off`` and more; the logs ``same`` are identical."""
+    for name in added:
+        with_it, without = log_lines(on / name), log_lines(off / name)
+        assert set(without) <= set(with_it) and len(with_it) > len(without), name
+    for name in same:
+        assert log_lines(on / name) == log_lines(off / name), name
+
+
+def merge_lines(path: Path, added: list[tuple[dt.datetime, str]]) -> None:
+    """Merge ``(local time, line)`` pairs into the on-disk log at ``path``, in time order
+    (a line's own ``[DD/Mon/YYYY HH:MM:SS]`` stamp orders the lines already there)."""
+    old = [(_stamp_time(line), line) for line in log_lines(path)]
+    merged = sorted(old + added, key=lambda item: item[0])
+    path.write_text("\n".join(text for _, text in merged) + "\n", encoding="utf-8")
+
+
+def _stamp_time(line: str) -> dt.datetime:
+    return dt.datetime.strptime(line[1:21], "%d/%b/%Y %H:%M:%S")

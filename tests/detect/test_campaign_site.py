@@ -18,12 +18,13 @@ from pathlib import Path
 
 from kerio_watch.severity import Severity
 from kerio_watch.simulate import SimConfig, SimResult, simulate
-from simscan import scan_alerts, worst_by_user
+from simscan import merge_lines, scan_alerts, worst_by_user
 
 RECV = re.compile(r"Recv: .*From: <([^>]*)>.*Sender-Host: ([^,]+), User: ([^,]+),.*Msg-Id: (<.*>)")
 PROXIES = ("79.206.14.77", "91.61.203.9", "87.162.40.118")  # Deutsche Telekom lines
 FREEMAIL = ("gmx.de", "web.de", "t-online.de", "aol.com", "hotmail.com", "outlook.com")
 START = dt.datetime(2026, 3, 12, 9, 0)  # a Thursday of the simulated fortnight
+STAMP = "%d/%b/%Y %H:%M:%S"
 
 
 def _victims(result: SimResult, n: int) -> dict[str, list[str]]:
@@ -38,7 +39,7 @@ def _victims(result: SimResult, n: int) -> dict[str, list[str]]:
         if m and m[1] == m[3]:
             hosts[m[3]][m[2]] += 1
             ids[m[3]].append(m[4])
-            first.setdefault(m[3], _time(line))
+            first.setdefault(m[3], dt.datetime.strptime(line[1:21], STAMP))
     busiest = sorted(
         (
             (sum(c.values()), user)
@@ -91,15 +92,8 @@ def _campaign(result: SimResult, victims: dict[str, list[str]]) -> None:
                 )
             )
             when += dt.timedelta(minutes=20 + rng.randint(0, 5))
-    for name, added in (("mail.log", mail), ("audit.log", audit)):
-        path = result.directory / name
-        old = [(_time(line), line) for line in path.read_text(encoding="utf-8").splitlines()]
-        merged = sorted(old + added, key=lambda item: item[0])
-        path.write_text("\n".join(text for _, text in merged) + "\n", encoding="utf-8")
-
-
-def _time(line: str) -> dt.datetime:
-    return dt.datetime.strptime(line[1:21], "%d/%b/%Y %H:%M:%S")
+    merge_lines(result.directory / "mail.log", mail)
+    merge_lines(result.directory / "audit.log", audit)
 
 
 def test_every_account_of_one_strangers_campaign_is_high(tmp_path: Path) -> None:

@@ -11,11 +11,7 @@ from pathlib import Path
 
 from kerio_watch.severity import Severity
 from kerio_watch.simulate import SimConfig, simulate
-from simscan import planted_kinds, scan_alerts, worst_by_user
-
-
-def _lines(path: Path) -> list[str]:
-    return path.read_text(encoding="utf-8").splitlines()
+from simscan import assert_only_added, planted_kinds, scan_alerts, worst_by_user
 
 
 def test_internal_phishing_is_high_and_an_announcement_is_quiet(tmp_path: Path) -> None:
@@ -32,8 +28,9 @@ def test_internal_phishing_is_high_and_an_announcement_is_quiet(tmp_path: Path) 
     assert any("kerio.mail.internal_fanout" in a["rules"] for a in alerts if a["user"] == victim)
     assert worst.get(planted["all_staff"].account, Severity.INFO) < Severity.MEDIUM
     off = simulate(SimConfig(seed=3, users=24, days=14), tmp_path / "off")
-    for name in ("mail.log", "audit.log", "operations.log"):
-        on, without = _lines(result.directory / name), _lines(off.directory / name)
-        assert set(without) <= set(on) and len(on) > len(without), name
-    for name in ("security.log", "spam.log", "config.log"):
-        assert _lines(result.directory / name) == _lines(off.directory / name), name
+    assert_only_added(
+        result.directory,
+        off.directory,
+        ("mail.log", "audit.log", "operations.log"),
+        ("security.log", "spam.log", "config.log"),
+    )

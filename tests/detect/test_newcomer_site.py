@@ -12,11 +12,7 @@ from pathlib import Path
 
 from kerio_watch.severity import Severity
 from kerio_watch.simulate import SimConfig, simulate
-from simscan import planted_kinds, scan_alerts, worst_by_user
-
-
-def _lines(path: Path) -> list[str]:
-    return path.read_text(encoding="utf-8").splitlines()
+from simscan import assert_only_added, log_lines, planted_kinds, scan_alerts, worst_by_user
 
 
 def test_a_new_colleagues_first_week_is_never_high(tmp_path: Path) -> None:
@@ -28,15 +24,16 @@ def test_a_new_colleagues_first_week_is_never_high(tmp_path: Path) -> None:
     assert not planted.malicious and planted.account in result.accounts
     home = [
         line
-        for line in _lines(result.directory / "mail.log")
+        for line in log_lines(result.directory / "mail.log")
         if f"User: {planted.account}," in line and "Sender-Host: 192.168." not in line
     ]
     assert home, "the third day is from home"
     worst = worst_by_user(scan_alerts(result, tmp_path / "state.db", "--min-severity", "low"))
     assert worst.get(planted.account, Severity.INFO) < Severity.HIGH
     off = simulate(SimConfig(seed=1, users=12, days=22), tmp_path / "off")
-    for name in ("mail.log", "audit.log"):
-        on, without = _lines(result.directory / name), _lines(off.directory / name)
-        assert set(without) <= set(on) and len(on) > len(without), name
-    for name in ("operations.log", "security.log", "spam.log", "config.log"):
-        assert _lines(result.directory / name) == _lines(off.directory / name), name
+    assert_only_added(
+        result.directory,
+        off.directory,
+        ("mail.log", "audit.log"),
+        ("operations.log", "security.log", "spam.log", "config.log"),
+    )
