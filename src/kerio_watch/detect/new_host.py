@@ -128,8 +128,8 @@ class NewHostDetector(SavedState):
         self.score_hijack = options.score_hijack_address
         self.recent = Recent(DAY)
         self.episodes: dict[tuple[str, str], tuple[int, str]] = {}
-        self.hijacks: dict[tuple[str, str], int] = {}
-        """(account, address) -> when :data:`RULE_HIJACK` last fired for them."""
+        self.hijacks = Recent(DAY)
+        """(account, address) :data:`RULE_HIJACK` fired for within the day (saved)."""
 
     def observe(self, item: Submission | LoginSucceeded) -> Sequence[Signal] | None:
         """Check one submission or login."""
@@ -175,12 +175,10 @@ class NewHostDetector(SavedState):
         other = self.ctx.incidents.hijacked_from(host, account, ts)
         if other is None or not self.ctx.networks.is_external(host):
             return []
-        last = self.hijacks.get((account, host))
-        if (last is not None and ts - last < DAY) or prof.is_accepted("hosts", host):
+        if prof.is_accepted("hosts", host):
             return []
-        if len(self.hijacks) > 10_000:
-            self.hijacks = {k: t for k, t in self.hijacks.items() if ts - t < DAY}
-        self.hijacks[(account, host)] = ts
+        if not self.hijacks.due((account, host), ts, self.score_hijack):
+            return []
         summary = printable(
             f"{account} {did} from {self.ctx.describe_host(host)}, an address that "
             f"{other}'s hijack was worked from within the last day (one stranger, "
@@ -339,20 +337,19 @@ class NewHostDetector(SavedState):
                 for (a, h), (cap, why) in self.episodes.items()
                 if seen((a, h), now)
             ],
-            "hijacks": [[a, h, t] for (a, h), t in self.hijacks.items() if now - t < DAY],
+            "hijacks": self.hijacks.dump(now),
         }
 
     def restore_state(self, data: dict[str, Any]) -> None:
         """Take back :meth:`dump_state`."""
         for account, host, cap, why in data["episodes"]:
             self.episodes[(str(account), str(host))] = (int(cap), str(why))
-        for account, host, ts in data.get("hijacks", ()):
-            self.hijacks[(str(account), str(host))] = int(ts)
+        self.hijacks.restore(data.get("hijacks", []))
 
     def reset_state(self) -> None:
         """Forget the judged hosts."""
         self.episodes.clear()
-        self.hijacks.clear()
+        self.hijacks = Recent(DAY)
 
 
 def _owner(info: NetInfo) -> list[str]:
