@@ -173,3 +173,19 @@ class TestHijackAddress:
         assert RULE_HIJACK not in rules(feed(again, [recv(at(15, "09:40"), host=ATTACKER)]))
         third = feed(again, [login(at(15, "09:50"), "carol@example.com", ATTACKER, "IMAP")])
         assert RULE_HIJACK in rules(third)
+
+    def test_a_suspect_colleague_does_not_make_a_network_shared(self) -> None:
+        """A /24 a colleague used makes a new address in it weaker (15, a hotel at a
+        conference; the colleague's own first use of it is a low incident), unless that
+        colleague is under suspicion (medium or above): the stranger's network is not
+        shared because the stranger used it with another password."""
+        for suspect, score in ((False, 15), (True, 25)):
+            p = self._site()
+            feed(p, [recv(at(15, "08:00"), user=BOB, host="198.51.100.7")])
+            assert p.ctx.site.network_accounts("198.51.100.0/24") == [BOB]
+            assert severity(p, BOB) == Severity.LOW  # its own new network
+            if suspect:
+                p._signals([Signal("test.access", BOB, at(15, "08:01"), 45, "x", side="access")])
+                assert severity(p, BOB) == Severity.MEDIUM
+            (s,) = feed(p, [recv(at(15, "09:00"), host="198.51.100.8")])
+            assert s.rule == RULE and s.score == score, suspect

@@ -263,15 +263,16 @@ class NewHostDetector(SavedState):
         """(what a send from this host scores, why it is new).
 
         Colleagues who use the network make it less strange (an office, a hotel at a
-        conference), unless they are under suspicion themselves (an open incident, low
-        or above): a stranger's address is not a shared network because the stranger
-        used it with other stolen passwords too.
+        conference), unless they are under suspicion themselves (an open incident at
+        medium or above; a colleague's own first use of the hotel is low): a stranger's
+        address is not a shared network because the stranger used it with other stolen
+        passwords too.
         """
         incidents = self.ctx.incidents
         others = [
             a
             for a in self.ctx.site.network_accounts(network)
-            if a != account and incidents.severity_of(a) < Severity.LOW
+            if a != account and incidents.severity_of(a) < Severity.MEDIUM
         ]
         warmup = not prof.first_ts or prof.days_known(ts) < self.warmup_days
         if warmup:
