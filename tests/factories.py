@@ -148,6 +148,12 @@ class Recorder(Pipeline):
         self.signals.extend(signals)
         super()._signals(signals)
 
+    def inject(self, signals: Sequence[Signal]) -> None:
+        """Fold signals raised outside any event (a stand-in for other detectors' signals)
+        and emit their alerts at once, as the end of an event would."""
+        self._signals(signals)
+        self._release()
+
 
 def pipeline(
     *names: str,

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from kerio_watch.config import Config
+from kerio_watch.events import Event
 from kerio_watch.incidents.ack import acknowledge
 from kerio_watch.pipeline import Pipeline
 from kerio_watch.report.servertime import ServerTime
+from kerio_watch.severity import Severity
 from kerio_watch.sources.files import discover, merged_records
 from kerio_watch.store import open_store
 from kerio_watch.timebase import Timebase
+from kerio_watch.values.alert import Alert
+from kerio_watch.values.signal import Signal
 from logtools import recv_line
 
 T0 = dt.datetime(2026, 3, 10, 10, 0, 0)
@@ -96,3 +101,44 @@ def test_time_zone_is_remembered_for_reports(tmp_path: Path) -> None:
     pipeline.save()
     st = ServerTime.for_store(Config(), inferred)
     assert st.zone is None and st.offset == 3600
+
+
+def _two_step_detector(rule: str) -> Callable[[Event], list[Signal]]:
+    """A detector whose every message raises strong access (medium alone), then use
+    (with it, high)."""
+
+    def observe(event: Event) -> list[Signal]:
+        return [
+            Signal(f"{rule}.a", "al@example.com", event.ts, 50, "a", side="access"),
+            Signal(f"{rule}.b", "al@example.com", event.ts, 25, "b", side="use"),
+        ]
+
+    return observe
+
+
+def test_one_line_announces_each_incident_once(tmp_path: Path) -> None:
+    """Signals of one line that open an incident and escalate it at once make one alert:
+    opened, at the final severity (the next line's escalation is its own alert)."""
+    store = open_store(tmp_path / "state.db")
+    pipeline = Pipeline(Config(), store, Timebase(None, -3600))
+    got: list[Alert] = []
+    pipeline.listeners.append(lambda alert, _reported: got.append(alert))
+    pipeline.detection.dispatch = {"message_received": [_two_step_detector("t.first")]}
+    pipeline.run(merged_records(discover(_log(tmp_path, [_spoof(0, 1)]))))
+    pipeline.save()
+    (alert,) = got
+    assert (alert.status, alert.severity, alert.rule) == ("opened", Severity.HIGH, "t.first.b")
+    assert set(alert.rules) == {"t.first.a", "t.first.b"}
+
+    def more_use(event: Event) -> list[Signal]:
+        return [Signal("t.next", "al@example.com", event.ts, 50, "c", side="use")]
+
+    pipeline.detection.dispatch["message_received"] = [more_use]
+    pipeline.run(merged_records(discover(_log(tmp_path, [_spoof(1, 2)], name="mail2.log"))))
+    pipeline.save()
+    assert [(a.status, a.severity) for a in got] == [
+        ("opened", Severity.HIGH),
+        ("escalated", Severity.CRITICAL),
+    ]
+    assert [a.status for a in store.alerts()] == ["escalated", "opened"]
+    store.close()

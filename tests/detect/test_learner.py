@@ -16,7 +16,7 @@ def _raise(p: object, score: int, ts: int) -> None:
     access signal (low at 25, medium at 45), or a decisive one from 70 (high)."""
     side = "decisive" if score >= 70 else "access"
     signal = Signal(f"test.rule{score}", ALICE, ts, score, "test", side=side)
-    p._signals([signal])  # type: ignore[attr-defined]
+    p.inject([signal])  # type: ignore[attr-defined]
 
 
 class TestHygiene:
@@ -104,11 +104,11 @@ class TestHygiene:
         bad = "203.0.113.9"
         feed(p, [login(at(15, "09:00"), ALICE, bad)])
         weak = Signal("test.place", ALICE, at(15, "09:00"), 15, "login", bad, side="access")
-        p._signals([weak])
+        p.inject([weak])
         assert bad in p.ctx.profile(ALICE).login_ips  # learned at low
         strong = Signal("test.place", ALICE, at(15, "09:20"), 25, "send", bad, side="access")
         harm = Signal("test.harm", ALICE, at(15, "09:21"), 45, "spam", bad, side="use")
-        p._signals([strong, harm])
+        p.inject([strong, harm])
         assert Severity(p.engine.severity_of(ALICE)) >= Severity.HIGH
         assert [s.ts for s in p.engine.open[ALICE].current()] == [at(15, "09:21"), at(15, "09:20")]
         feed(p, [recv(at(15, "09:22"))])  # the next thing it does: learning is discarded
@@ -128,7 +128,7 @@ class TestHygiene:
         inc = p.engine.open[ALICE]
         assert inc.quiet_since == at(15, "09:00")
         burst = Signal("test.burst", ALICE, at(18, "09:05"), 50, "a burst", side="use")
-        p._signals([burst])  # use alone, strong: the last day's evidence is medium
+        p.inject([burst])  # use alone, strong: the last day's evidence is medium
         assert [a.status for a, _ in p.alerts][-1] == "reactivated"
         assert inc.quiet_since is None
         feed(p, [recv(at(18, "09:06"), host="203.0.113.60")])

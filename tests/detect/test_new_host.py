@@ -110,7 +110,7 @@ ATTACKER = "203.0.113.66"
 def _bob_hijacked_from(p: Recorder, ts: int, address: str = ATTACKER) -> None:
     """Bob's open incident reaches high with an address it rests on (stand-in signals:
     a new address, and harm from it)."""
-    p._signals(
+    p.inject(
         [
             Signal("test.access", BOB, ts, 25, "new address", address, side="access"),
             Signal("test.use", BOB, ts, 25, "spam", address, side="use"),
@@ -185,7 +185,7 @@ class TestHijackAddress:
             assert p.ctx.site.network_accounts("198.51.100.0/24") == [BOB]
             assert severity(p, BOB) == Severity.LOW  # its own new network
             if suspect:
-                p._signals([Signal("test.access", BOB, at(15, "08:01"), 45, "x", side="access")])
+                p.inject([Signal("test.access", BOB, at(15, "08:01"), 45, "x", side="access")])
                 assert severity(p, BOB) == Severity.MEDIUM
             (s,) = feed(p, [recv(at(15, "09:00"), host="198.51.100.8")])
             assert s.rule == RULE and s.score == score, suspect

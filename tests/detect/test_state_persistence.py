@@ -235,7 +235,7 @@ class TestPerAccountState:
 
 def _raise(p: Recorder, score: int, ts: int) -> None:
     """Put Alice's incident at a score (a stand-in for other detectors' signals)."""
-    p._signals([Signal(f"test.rule{score}", ALICE, ts, score, "test")])
+    p.inject([Signal(f"test.rule{score}", ALICE, ts, score, "test")])
 
 
 class TestLearner:

@@ -25,6 +25,7 @@ from kerio_watch.enrich.enrichers import standard
 from kerio_watch.enrich.stage import Enrichment
 from kerio_watch.events import Event, MessageDelivery
 from kerio_watch.formats import build_parsers
+from kerio_watch.incidents.coalesce import AlertBatch
 from kerio_watch.incidents.engine import IncidentEngine
 from kerio_watch.incidents.sync import Memory, apply_decisions
 from kerio_watch.native import resolve as resolve_engine
@@ -103,6 +104,8 @@ class Pipeline:
         self.on_save: list[SaveHook] = []
         """Called inside :meth:`save`'s transaction (follow checkpoints, delivery queue)."""
         self.alerts: list[tuple[Alert, bool]] = []
+        self._batch = AlertBatch()
+        """The alerts of the event being processed, one per incident (emitted after it)."""
         self.journal = Journal.beside(store.path)
         self._unjournaled: list[Alert] = []
         self.already_sent: Callable[[Alert], bool] | None = None
@@ -230,6 +233,7 @@ class Pipeline:
         if ts > self._now:
             self._advance(ts)
         self.detection.observe(event, self.enrichment.enrich(event))
+        self._release()
 
     def _advance(self, ts: int) -> None:
         """The log clock moved to ``ts``: time-driven work once a minute."""
@@ -248,6 +252,7 @@ class Pipeline:
         not a log time.
         """
         self.detection.external(event)
+        self._release()
 
     def _signals(self, signals: Sequence[Signal]) -> None:
         """Fold signals into their incidents; emit the alerts that makes."""
@@ -257,7 +262,12 @@ class Pipeline:
                 signal.inside = self.ctx.networks.is_trusted(signal.source_ip) is True
             alert = self.engine.ingest(signal)
             if alert is not None:
-                self._emit(alert)
+                self._batch.add(alert)
+
+    def _release(self) -> None:
+        """Emit the alerts of the event just processed (:mod:`.incidents.coalesce`)."""
+        for alert in self._batch.drain():
+            self._emit(alert)
 
     def _emit(self, alert: Alert) -> None:
         reported = self.since is None or alert.ts >= self.since
@@ -273,6 +283,7 @@ class Pipeline:
     def tick(self, now: int) -> None:
         """Time-driven work at log time ``now``: windows, hours, quiet incidents."""
         self.detection.tick(now)
+        self._release()
         self.engine.expire(now)
         if self.activity.full:
             with self.store.transaction():
