@@ -121,6 +121,16 @@ class TestNewRecipients:
         assert s.facts["recipients"] == [f"buyer{i}@shop{i}.test" for i in range(3)]
         assert len(s.evidence) == 3 and all("198.51.100.23" in line for line in s.evidence)
 
+    def test_evidence_shows_the_stranger_before_the_office(self) -> None:
+        """In the account's window, lines sent from outside come first: the owner's own
+        new correspondents at the office are not what an administrator must see."""
+        p = _settled()
+        office = feed(p, _strangers(22, 4, step=600))
+        (s,) = feed(p, _strangers(22, 5, host="198.51.100.23", step=300)[4:])
+        assert office == [] and "within 1 hour" in s.summary
+        assert len(s.evidence) == 5 and "198.51.100.23" in s.evidence[0]
+        assert all("192.168.1.10" in line for line in s.evidence[1:])
+
     def test_a_trip_writing_to_known_people_is_quiet(self) -> None:
         """A traveller's hotel address writing to the usual contacts is not this rule."""
         p = _settled()
