@@ -401,6 +401,19 @@ class TestPipedOutput:
         )
         assert why in result.stdout
 
+    def test_incidents_through_a_pipe_are_lines_not_a_padded_table(
+        self, scanned_site: Site
+    ) -> None:
+        """One line per incident, as long as its content: a table there padded every
+        line to the longest explanation (thousands of characters of borders and blanks)."""
+        out = run("incidents", "--db", str(scanned_site.db)).stdout
+        lines = out.splitlines()
+        listed = [line for line in lines if line.startswith("#")]
+        assert listed and not any(ch in out for ch in "┃│━")
+        assert all(line == line.rstrip() for line in lines)
+        assert re.match(r"#\d+  (high|critical)  score \d+  open.*  opened \d{4}-", listed[0])
+        assert lines[0] == "Waiting for a decision:" and "Others:" in lines
+
     def test_rule_ids_are_never_truncated(self) -> None:
         """``list rules`` through a pipe: every rule id whole, on one line."""
         out = run("list", "rules").stdout

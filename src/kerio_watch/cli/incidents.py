@@ -113,16 +113,58 @@ def _print_table(
     st: ServerTime,
     contained: dict[int, str],
 ) -> None:
-    """The incidents as a table, the ones waiting for a decision in a section of their own."""
+    """The incidents as a table, the ones waiting for a decision in a section of their
+    own; off a terminal, one line each (:func:`_print_lines`)."""
     if not rows:
         console.print("No incidents.")
         return
+    if not console.is_terminal:
+        _print_lines(console, rows, waiting, st, contained)
+    else:
+        _print_grid(console, rows, waiting, st, contained)
+    if len(rows) < total:
+        console.print(
+            f"{len(rows)} of {total} incidents shown (--limit {limit}; --limit 0 lists all)"
+        )
+
+
+def _print_lines(
+    console: Console, rows: list[Incident], waiting: int, st: ServerTime, contained: dict[int, str]
+) -> None:
+    """Off a terminal (a pipe, a file, cron's mail): one line per incident, its
+    explanation whole, so that ``grep`` finds it; a table there would pad every line to
+    the longest explanation."""
+    for i, inc in enumerate(rows):
+        if i == 0 and waiting:
+            console.print("Waiting for a decision:")
+        elif i == waiting and waiting:
+            console.print("Others:")
+        state = status_text(inc, st.fmt) + (f", {contained[inc.id]}" if inc.id in contained else "")
+        line = Text(
+            f"#{inc.id}  {inc.severity.label}  score {inc.score}  {state}  {printable(inc.key)}  "
+            f"opened {st.local(inc.opened):%Y-%m-%d %H:%M}, "
+            f"last signal {st.local(inc.updated):%Y-%m-%d %H:%M}  {printable(inc.summary())}"
+        )
+        line.stylize(
+            SEVERITY_STYLES[inc.severity],
+            len(f"#{inc.id}  "),
+            len(f"#{inc.id}  ") + len(inc.severity.label),
+        )
+        console.print(line)
+    console.print(st.note)
+
+
+def _print_grid(
+    console: Console, rows: list[Incident], waiting: int, st: ServerTime, contained: dict[int, str]
+) -> None:
+    """On a terminal: a table as wide as the terminal."""
     table = Table(caption=Text(st.note), collapse_padding=True)
-    for name in ("id", "severity", "score", "status"):
+    for name in ("id", "severity", "score"):
         table.add_column(name, no_wrap=True)
+    table.add_column("status", min_width=12, max_width=20)
     table.add_column("account / IP", overflow="fold", min_width=12)
     table.add_column("opened\nlast signal", no_wrap=True)
-    table.add_column("why", min_width=12, ratio=1)
+    table.add_column("why", min_width=12, ratio=1, overflow="fold")
     for i, inc in enumerate(rows, 1):
         table.add_row(
             str(inc.id),
@@ -136,10 +178,6 @@ def _print_table(
             end_section=i == waiting,
         )
     console.print(table)
-    if len(rows) < total:
-        console.print(
-            f"{len(rows)} of {total} incidents shown (--limit {limit}; --limit 0 lists all)"
-        )
 
 
 def listed(store: Store, query: IncidentQuery, limit: int) -> tuple[list[Incident], int, int]:
