@@ -31,6 +31,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from kerio_watch.cli import main
+from kerio_watch.cli.output import REPORT_WIDTH
 from kerio_watch.detect import DETECTORS
 from kerio_watch.exitcodes import ExitStatus
 from kerio_watch.incidents.engine import ALERT_FROM
@@ -415,8 +416,11 @@ class TestPipedOutput:
         assert lines[0] == "Waiting for a decision:" and "Others:" in lines
 
     def test_rule_ids_are_never_truncated(self) -> None:
-        """``list rules`` through a pipe: every rule id whole, on one line."""
+        """``list rules`` through a pipe: every rule id whole, on one line; the table
+        wraps its explanations at a readable width (unwrapped, it padded every line to
+        the longest one: 3,576 characters)."""
         out = run("list", "rules").stdout
+        assert max(len(line) for line in out.splitlines()) <= REPORT_WIDTH
         for cls in DETECTORS.values():
             for rule in cls.rules:
                 assert re.search(rf"\b{re.escape(rule.id)}\b", out), rule.id

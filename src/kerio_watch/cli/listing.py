@@ -20,7 +20,7 @@ from kerio_watch.formats import FORMATS
 def list_cmd(what: str, output: Path | None) -> None:
     """List log formats, detectors, rules (with what/why/false positives) or sinks."""
     with open_output(output) as out:
-        _list(make_console(out), what)
+        _list(make_console(out, document=what == "rules"), what)
 
 
 def _list(console: Console, what: str) -> None:

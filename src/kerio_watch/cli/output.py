@@ -5,7 +5,10 @@ file, cron's mail) nothing is hard-wrapped and nothing is cut: a line is as long
 its content, so ``grep`` finds whole lines and identifiers are never split or
 shortened with an ellipsis; quoted log lines are whole up to what kerio-watch reads of
 a line (:func:`kerio_watch.alerts.console.quoted`). Rules (the ``----- title -----``
-lines) keep a readable width there.
+lines) keep a readable width there. Documents whose tables would otherwise pad every
+line to their longest cell (the report, ``list rules``) are laid out
+:data:`REPORT_WIDTH` wide, and the incident list prints one line per incident instead
+of a table.
 """
 
 from __future__ import annotations
