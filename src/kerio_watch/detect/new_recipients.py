@@ -15,7 +15,11 @@ that gains a few customers a week stays quiet):
   as usual.
 
 A handful of new recipients (fewer than ``many_new``) is weak evidence, unless nearly all
-the recipients of addresses it never sent from are strangers.
+the recipients of addresses it never sent from are strangers. Many new recipients are a
+list rather than new customers when many of their domains are new to the account too, or,
+where the domains say nothing (everyone writes to the big freemail domains, and a
+hijacker who wants to blend in mails the ones the owner uses), when they are dozens
+(``list_new``) and nearly all of them strangers.
 
 A new account is judged against the site: a recipient counts as new when nobody on the
 site has written to its domain.
@@ -81,6 +85,7 @@ class NewRecipientsOptions:
     score: int = points(25)
     score_share: int = points(10)
     score_domains: int = points(10)
+    list_new: int = threshold(40)
 
 
 class NewRecipientsDetector(SavedState):
@@ -124,6 +129,7 @@ class NewRecipientsDetector(SavedState):
         self.score = options.score
         self.score_share = options.score_share
         self.score_domains = options.score_domains
+        self.list_new = options.list_new
         self.windows: dict[str, Window] = {}
         self.hosts: dict[tuple[str, str], Window] = {}
         self.pooled: dict[str, Window] = {}
@@ -300,14 +306,18 @@ class NewRecipientsDetector(SavedState):
 
     def _score(self, new: int, share: float, new_domains: int, by_address: bool) -> int:
         """A handful of new people is weak, unless addresses it never sent from wrote
-        (almost) only to strangers: the owner writes to people it knows."""
+        (almost) only to strangers: the owner writes to people it knows. Many are a list
+        (the most) when their domains are new too, or when they are dozens, nearly all
+        strangers (a list in the domains the owner uses: the domains cannot tell)."""
         if new < self.many_new:
             only = by_address and share >= self.strangers_share
             return int(self.score_strangers if only else self.score_few)
         score = int(self.score)
         if share >= 0.6:
             score += self.score_share
-        if new_domains >= 3 and new_domains * 2 >= new:
+        if (new_domains >= 3 and new_domains * 2 >= new) or (
+            new >= self.list_new and share >= self.strangers_share
+        ):
             score += self.score_domains
         return score
 
