@@ -54,7 +54,9 @@ def _home_sender(result: SimResult) -> tuple[str, str, list[str], list[str]]:
     return user, f"{home}.{random.Random(user).randint(2, 254)}", known, ids[user]
 
 
-def _inject(result: SimResult, user: str, host: str, domains: list[str], ids: list[str], n: int):
+def _inject(
+    result: SimResult, user: str, host: str, domains: list[str], ids: list[str], n: int
+) -> None:
     """``n`` messages from ``host`` (another address of the home line's provider, as a
     residential proxy service hands out) between 09:00 and 17:00, each to a stranger
     in ``domains``, with ``user``'s own Message-IDs."""

@@ -15,11 +15,9 @@ that gains a few customers a week stays quiet):
   as usual.
 
 A handful of new recipients (fewer than ``many_new``) is weak evidence, unless nearly all
-the recipients of addresses it never sent from are strangers. Many new recipients are a
-list rather than new customers when many of their domains are new to the account too, or,
-where the domains say nothing (everyone writes to the big freemail domains, and a
-hijacker who wants to blend in mails the ones the owner uses), when they are dozens
-(``list_new``) and nearly all of them strangers.
+the recipients of addresses it never sent from are strangers. Many are a list, not new
+customers, when many of their domains are new too, or when they are dozens (``list_new``),
+nearly all strangers (a list in the freemail domains the owner uses: domains cannot tell).
 
 A new account is judged against the site: a recipient counts as new when nobody on the
 site has written to its domain.
@@ -30,24 +28,16 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 from kerio_watch.detect.base import RuleDoc, Signal
 from kerio_watch.detect.context import Context
 from kerio_watch.detect.state import SavedState
-from kerio_watch.detect.window import (
-    Recent,
-    Window,
-    count,
-    percent,
-)
+from kerio_watch.detect.window import Recent, Window, count, percent
 from kerio_watch.enrich.messages import Submission
 from kerio_watch.settings.numbers import factor, period, points, share, threshold
 from kerio_watch.textsafe import printable
 from kerio_watch.values.profile import Profile
-
-if TYPE_CHECKING:
-    pass
 
 RULE = "kerio.mail.new_recipients"
 MAX_FACTS = 50
@@ -306,9 +296,7 @@ class NewRecipientsDetector(SavedState):
 
     def _score(self, new: int, share: float, new_domains: int, by_address: bool) -> int:
         """A handful of new people is weak, unless addresses it never sent from wrote
-        (almost) only to strangers: the owner writes to people it knows. Many are a list
-        (the most) when their domains are new too, or when they are dozens, nearly all
-        strangers (a list in the domains the owner uses: the domains cannot tell)."""
+        (almost) only to strangers: the owner writes to people it knows; many, a list."""
         if new < self.many_new:
             only = by_address and share >= self.strangers_share
             return int(self.score_strangers if only else self.score_few)
