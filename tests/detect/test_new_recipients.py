@@ -53,6 +53,27 @@ class TestNewRecipients:
         more = feed(p, _strangers(22, 12, step=600)[6:])
         assert more[-1].score == 45 and "10 outside recipients" in more[-1].summary
 
+    def test_a_list_in_the_domains_it_knows(self) -> None:
+        """Dozens of strangers in the domains the account writes to (a list in the
+        freemail domains the owner uses: the domains cannot tell) are a list as much as
+        strangers in new domains; a busy day of new people among those it knows is not."""
+        p = _settled()
+        known = [f"contact{i}@partner{i % 5}.test" for i in range(30)]
+        fresh = [
+            recv(at(22, "09:00") + 300 * i, to=(f"someone{i}@partner{i % 5}.test",))
+            for i in range(45)
+        ]
+        signals = feed(p, fresh)
+        assert [s.score for s in signals if "32 outside" in s.summary] == [35]
+        assert signals[-1].score == 45 and "40 outside recipients" in signals[-1].summary
+        assert "0 in domains it never wrote to" in signals[-1].summary
+        q = _settled()
+        mixed = [
+            recv(at(22, "09:00") + 300 * i, to=(f"someone{i}@partner{i % 5}.test", known[i % 30]))
+            for i in range(45)
+        ]
+        assert max(s.score for s in feed(q, mixed)) == 25
+
     def test_below_the_floor_is_quiet(self) -> None:
         """Four new people in a day is ordinary life."""
         p = _settled()

@@ -15,7 +15,9 @@ that gains a few customers a week stays quiet):
   as usual.
 
 A handful of new recipients (fewer than ``many_new``) is weak evidence, unless nearly all
-the recipients of addresses it never sent from are strangers.
+the recipients of addresses it never sent from are strangers. Many are a list, not new
+customers, when many of their domains are new too, or when they are dozens (``list_new``),
+nearly all strangers (a list in the freemail domains the owner uses: domains cannot tell).
 
 A new account is judged against the site: a recipient counts as new when nobody on the
 site has written to its domain.
@@ -26,24 +28,16 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 from kerio_watch.detect.base import RuleDoc, Signal
 from kerio_watch.detect.context import Context
 from kerio_watch.detect.state import SavedState
-from kerio_watch.detect.window import (
-    Recent,
-    Window,
-    count,
-    percent,
-)
+from kerio_watch.detect.window import Recent, Window, count, percent
 from kerio_watch.enrich.messages import Submission
 from kerio_watch.settings.numbers import factor, period, points, share, threshold
 from kerio_watch.textsafe import printable
 from kerio_watch.values.profile import Profile
-
-if TYPE_CHECKING:
-    pass
 
 RULE = "kerio.mail.new_recipients"
 MAX_FACTS = 50
@@ -81,6 +75,7 @@ class NewRecipientsOptions:
     score: int = points(25)
     score_share: int = points(10)
     score_domains: int = points(10)
+    list_new: int = threshold(40)
 
 
 class NewRecipientsDetector(SavedState):
@@ -124,6 +119,7 @@ class NewRecipientsDetector(SavedState):
         self.score = options.score
         self.score_share = options.score_share
         self.score_domains = options.score_domains
+        self.list_new = options.list_new
         self.windows: dict[str, Window] = {}
         self.hosts: dict[tuple[str, str], Window] = {}
         self.pooled: dict[str, Window] = {}
@@ -300,14 +296,16 @@ class NewRecipientsDetector(SavedState):
 
     def _score(self, new: int, share: float, new_domains: int, by_address: bool) -> int:
         """A handful of new people is weak, unless addresses it never sent from wrote
-        (almost) only to strangers: the owner writes to people it knows."""
+        (almost) only to strangers: the owner writes to people it knows; many, a list."""
         if new < self.many_new:
             only = by_address and share >= self.strangers_share
             return int(self.score_strangers if only else self.score_few)
         score = int(self.score)
         if share >= 0.6:
             score += self.score_share
-        if new_domains >= 3 and new_domains * 2 >= new:
+        if (new_domains >= 3 and new_domains * 2 >= new) or (
+            new >= self.list_new and share >= self.strangers_share
+        ):
             score += self.score_domains
         return score
 
