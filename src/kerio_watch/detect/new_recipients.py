@@ -313,14 +313,11 @@ class NewRecipientsDetector(SavedState):
         self, account: str, since: int, host: str | None
     ) -> tuple[list[str], list[str], tuple[str, ...]]:
         """New recipients, their new domains and lines within the judged window (and
-        from the judged address). The lines sent from outside the trusted networks come
-        first: in an account's window they are what an administrator must see, not the
-        owner's own new correspondents at the office."""
+        from the judged address); lines sent from outside the trusted networks first."""
         recipients: list[str] = []
         domains: list[str] = []
         outside: dict[str, None] = {}
         inside: dict[str, None] = {}
-        trusted = self.ctx.networks.is_trusted
         for sample in self.samples.get(account, ()):
             if sample.ts < since or (host is not None and (account, sample.host) not in self.hosts):
                 continue
@@ -328,7 +325,7 @@ class NewRecipientsDetector(SavedState):
                 recipients.append(sample.recipient)
             if sample.fresh_domain and sample.domain not in domains and len(domains) < MAX_FACTS:
                 domains.append(sample.domain)
-            lines = inside if trusted(sample.host) else outside
+            lines = inside if self.ctx.networks.is_trusted(sample.host) else outside
             if len(lines) < 5:
                 lines.setdefault(sample.raw, None)
         return recipients, domains, tuple([*outside, *inside][:5])
