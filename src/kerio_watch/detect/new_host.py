@@ -4,9 +4,10 @@ Most people use their mail from a handful of places: the office LAN, a VPN, a ho
 a phone carrier. A hijacker uses whatever address the botnet hands out. Addresses in
 the trusted networks never fire; an outside address fires when neither it nor its /24
 is one the account has used (a new address in the account's usual /24 is a DHCP lease
-renewal, not news). Sending weighs more than logging in, a /24 nobody on the site has
-used weighs more than one other accounts share, and an account with little history is
-judged against the site's networks only.
+renewal, not news). Sending weighs more than logging in (a login to the administration
+console weighs as a send: it is where the server is changed, not where mail is read), a
+/24 nobody on the site has used weighs more than one other accounts share, and an
+account with little history is judged against the site's networks only.
 """
 
 from __future__ import annotations
@@ -67,8 +68,10 @@ class NewHostDetector(SavedState):
             "New outside address",
             "An account sent mail from, or logged in from, an address outside the trusted "
             "networks that it has never used, in a /24 it does not usually use. Sending "
-            "counts more than a login; a network no account of the site has used counts "
-            "more than one other accounts share, and a new /24 in the /16 of the account's "
+            "counts more than a login (a login to the administration console counts as a "
+            "send: the server is changed in it); a network no account of the site has used "
+            "counts more than one other accounts share, and a new /24 in the /16 of the "
+            "account's "
             "provider (mobile carriers rotate addresses) counts little, and nothing once the "
             "account has used several /24s of that range since before today.",
             "A stolen password is used from the attacker's address, not the owner's; the "
@@ -209,7 +212,7 @@ class NewHostDetector(SavedState):
         out = self._hosting(account, prof, host, ts, how, raw)
         cap, why = known or self._classify(prof, account, network, ts, host)
         login = min(cap, max(self.score_login, cap - (self.score_send - self.score_login)))
-        score = cap if send else login
+        score = cap if send or administers(how) else login
         if score <= 0 or not self.recent.due(key, ts, score):
             return out
         if len(self.episodes) > 10_000:
@@ -351,6 +354,16 @@ class NewHostDetector(SavedState):
         """Forget the judged hosts."""
         self.episodes.clear()
         self.hijacks = Recent(DAY)
+
+
+def administers(protocol: str) -> bool:
+    """A login to the administration console (``HTTP/WebAdmin``): not reading mail but
+    the session the server is changed in, so it weighs as a send.
+
+    >>> administers("HTTP/WebAdmin"), administers("IMAP")
+    (True, False)
+    """
+    return "webadmin" in protocol.lower()
 
 
 def _owner(info: NetInfo) -> list[str]:
