@@ -6,7 +6,7 @@ the trusted networks never fire; an outside address fires when neither it nor it
 is one the account has used (a new address in the account's usual /24 is a DHCP lease
 renewal, not news). Sending weighs more than logging in (a login to the administration
 console weighs as a send: it is where the server is changed, not where mail is read), a
-/24 nobody on the site has used weighs more than one other accounts share, and an
+/24 nobody on the site has used weighs more than an address colleagues share, and an
 account with little history is judged against the site's networks only.
 """
 
@@ -70,10 +70,10 @@ class NewHostDetector(SavedState):
             "networks that it has never used, in a /24 it does not usually use. Sending "
             "counts more than a login (a login to the administration console counts as a "
             "send: the server is changed in it); a network no account of the site has used "
-            "counts more than one other accounts share, and a new /24 in the /16 of the "
-            "account's "
-            "provider (mobile carriers rotate addresses) counts little, and nothing once the "
-            "account has used several /24s of that range since before today.",
+            "counts more than an address other accounts share, and a new /24 in the /16 "
+            "of the account's provider (mobile carriers rotate addresses) counts little, "
+            "and nothing once the account has used several /24s of that range since "
+            "before today.",
             "A stolen password is used from the attacker's address, not the owner's; the "
             "first message or login from it is the earliest sign of a takeover.",
             "Travel (hotel and conference networks), a new home line or phone carrier, a "
@@ -269,7 +269,8 @@ class NewHostDetector(SavedState):
         conference), unless they are under suspicion themselves (an open incident at
         medium or above; a colleague's own first use of the hotel is low): a stranger's
         address is not a shared network because the stranger used it with other stolen
-        passwords too.
+        passwords too. A new account is judged by the /24 (is it new to the site?); an
+        account with history only by colleagues at the same address (:meth:`_sharers`).
         """
         incidents = self.ctx.incidents
         others = [
@@ -291,6 +292,7 @@ class NewHostDetector(SavedState):
             return 0, ""
         if entry is not None:
             return self.score_rare, f"network {network} used {entry[0]}x before"
+        others = self._sharers(others, host)
         info = self.ctx.net_info(host)
         if info.as_key:
             return self._by_owner(prof, info, bool(others))
@@ -300,10 +302,23 @@ class NewHostDetector(SavedState):
             )
         if others:
             n = len(others)
-            return self.score_shared, f"new network {network}, used by {n} other account" + (
-                "s" if n > 1 else ""
+            return self.score_shared, (
+                f"new network {network}, an address {n} other account"
+                + (" uses" if n == 1 else "s use")
             )
         return self.score_send, f"new network {network}"
+
+    def _sharers(self, colleagues: list[str], host: str) -> list[str]:
+        """Those of the /24's ``colleagues`` who used this very address (the office's,
+        the conference hotel's line).
+
+        The address, not only its /24: colleagues' home lines and phones fall into the
+        same /24 by chance, the more often the larger the site (at 300 accounts half of
+        the site's /24s had two or more accounts), and a residential proxy in the /24
+        of a colleague's home line is no place the account's colleagues go.
+        """
+        profile = self.ctx.profile
+        return [a for a in colleagues if profile(a).knows_host(host)]
 
     def _rotation(self, prof: Profile, prefix: str | None, ts: int) -> tuple[bool, int]:
         """Whether the account rotates through the provider range ``prefix`` (its phone
