@@ -75,6 +75,17 @@ class TestAdminChanges:
         signals = feed(p, [change(at(11, "03:12"), RELAY)])
         assert RULE in rules(signals) and severity(p, ADMIN) >= Severity.HIGH
 
+    def test_a_new_place_that_changes_the_server_is_high_without_a_new_browser(self) -> None:
+        """The administrator's own browser, from a place it never used (no network data,
+        and too few logins for the new-browser rule): the login is the session the server
+        is changed in, so the place weighs as a send's, and the change makes it high."""
+        p = pipeline(enrich={"geo": "off"})
+        feed(p, [admin_login(at(2 * d), "192.168.1.5") for d in range(8)])
+        (s,) = feed(p, [admin_login(at(20, "02:10"), "203.0.113.66")])
+        assert s.score == 25 and severity(p, ADMIN) < Severity.HIGH
+        signals = feed(p, [change(at(20, "02:12"), NEW_USER)])
+        assert RULE in rules(signals) and severity(p, ADMIN) >= Severity.HIGH
+
     def test_sessions_survive_a_restart(self) -> None:
         """A follower restarted between the login and the change judges it the same."""
         store = MemoryStore()

@@ -82,12 +82,23 @@ class TestNewHost:
         assert s.score == 10 and "provider's range 198.51.*" in s.summary
         assert feed(p, [login(at(16, "11:00"), ALICE, "198.51.78.7", "IMAP")]) == []
 
-    def test_network_other_accounts_use_counts_less(self) -> None:
-        """A /24 colleagues already use (a branch office) is less surprising."""
+    def test_an_address_other_accounts_use_counts_less(self) -> None:
+        """An address colleagues already use (a branch office, the conference hotel) is
+        less surprising."""
         p = _settled()
         feed(p, office_history(BOB, days=3, first_day=10, host="203.0.113.20"))
+        (s,) = feed(p, [recv(at(15, "10:00"), host="203.0.113.20")])
+        assert s.score == 15 and "an address 1 other account uses" in s.summary
+
+    def test_a_colleagues_home_line_in_the_same_24_is_no_shared_place(self) -> None:
+        """Colleagues' home lines and phones share /24s by chance, the more often the
+        larger the site: another address in the /24 of a colleague's home line (a
+        residential proxy next door) counts as a network the account never used."""
+        p = _settled()
+        feed(p, office_history(BOB, days=3, first_day=10, host="203.0.113.20"))
+        assert p.ctx.site.network_accounts("203.0.113.0/24") == [BOB]
         (s,) = feed(p, [recv(at(15, "10:00"), host="203.0.113.9")])
-        assert s.score == 15 and "used by 1 other account" in s.summary
+        assert s.score == 25 and "other account" not in s.summary
 
     def test_new_account_is_judged_against_the_site(self) -> None:
         """With no history, only a network nobody on the site used fires, and weakly."""
@@ -175,10 +186,10 @@ class TestHijackAddress:
         assert RULE_HIJACK in rules(third)
 
     def test_a_suspect_colleague_does_not_make_a_network_shared(self) -> None:
-        """A /24 a colleague used makes a new address in it weaker (15, a hotel at a
-        conference; the colleague's own first use of it is a low incident), unless that
-        colleague is under suspicion (medium or above): the stranger's network is not
-        shared because the stranger used it with another password."""
+        """An address a colleague used is weaker (15, a hotel at a conference; the
+        colleague's own first use of it is a low incident), unless that colleague is
+        under suspicion (medium or above): the stranger's address is not shared because
+        the stranger used it with another password."""
         for suspect, score in ((False, 15), (True, 25)):
             p = self._site()
             feed(p, [recv(at(15, "08:00"), user=BOB, host="198.51.100.7")])
@@ -187,5 +198,5 @@ class TestHijackAddress:
             if suspect:
                 p.inject([Signal("test.access", BOB, at(15, "08:01"), 45, "x", side="access")])
                 assert severity(p, BOB) == Severity.MEDIUM
-            (s,) = feed(p, [recv(at(15, "09:00"), host="198.51.100.8")])
+            (s,) = feed(p, [recv(at(15, "09:00"), host="198.51.100.7")])
             assert s.rule == RULE and s.score == score, suspect

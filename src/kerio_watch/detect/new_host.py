@@ -4,9 +4,10 @@ Most people use their mail from a handful of places: the office LAN, a VPN, a ho
 a phone carrier. A hijacker uses whatever address the botnet hands out. Addresses in
 the trusted networks never fire; an outside address fires when neither it nor its /24
 is one the account has used (a new address in the account's usual /24 is a DHCP lease
-renewal, not news). Sending weighs more than logging in, a /24 nobody on the site has
-used weighs more than one other accounts share, and an account with little history is
-judged against the site's networks only.
+renewal, not news). Sending weighs more than logging in (a login to the administration
+console weighs as a send: it is where the server is changed, not where mail is read), a
+/24 nobody on the site has used weighs more than an address colleagues share, and an
+account with little history is judged against the site's networks only.
 """
 
 from __future__ import annotations
@@ -67,10 +68,12 @@ class NewHostDetector(SavedState):
             "New outside address",
             "An account sent mail from, or logged in from, an address outside the trusted "
             "networks that it has never used, in a /24 it does not usually use. Sending "
-            "counts more than a login; a network no account of the site has used counts "
-            "more than one other accounts share, and a new /24 in the /16 of the account's "
-            "provider (mobile carriers rotate addresses) counts little, and nothing once the "
-            "account has used several /24s of that range since before today.",
+            "counts more than a login (a login to the administration console counts as a "
+            "send: the server is changed in it); a network no account of the site has used "
+            "counts more than an address other accounts share, and a new /24 in the /16 "
+            "of the account's provider (mobile carriers rotate addresses) counts little, "
+            "and nothing once the account has used several /24s of that range since "
+            "before today.",
             "A stolen password is used from the attacker's address, not the owner's; the "
             "first message or login from it is the earliest sign of a takeover.",
             "Travel (hotel and conference networks), a new home line or phone carrier, a "
@@ -209,7 +212,7 @@ class NewHostDetector(SavedState):
         out = self._hosting(account, prof, host, ts, how, raw)
         cap, why = known or self._classify(prof, account, network, ts, host)
         login = min(cap, max(self.score_login, cap - (self.score_send - self.score_login)))
-        score = cap if send else login
+        score = cap if send or administers(how) else login
         if score <= 0 or not self.recent.due(key, ts, score):
             return out
         if len(self.episodes) > 10_000:
@@ -266,7 +269,8 @@ class NewHostDetector(SavedState):
         conference), unless they are under suspicion themselves (an open incident at
         medium or above; a colleague's own first use of the hotel is low): a stranger's
         address is not a shared network because the stranger used it with other stolen
-        passwords too.
+        passwords too. A new account is judged by the /24 (is it new to the site?); an
+        account with history only by colleagues at the same address (:meth:`_sharers`).
         """
         incidents = self.ctx.incidents
         others = [
@@ -288,6 +292,7 @@ class NewHostDetector(SavedState):
             return 0, ""
         if entry is not None:
             return self.score_rare, f"network {network} used {entry[0]}x before"
+        others = self._sharers(others, host)
         info = self.ctx.net_info(host)
         if info.as_key:
             return self._by_owner(prof, info, bool(others))
@@ -297,10 +302,23 @@ class NewHostDetector(SavedState):
             )
         if others:
             n = len(others)
-            return self.score_shared, f"new network {network}, used by {n} other account" + (
-                "s" if n > 1 else ""
+            return self.score_shared, (
+                f"new network {network}, an address {n} other account"
+                + (" uses" if n == 1 else "s use")
             )
         return self.score_send, f"new network {network}"
+
+    def _sharers(self, colleagues: list[str], host: str) -> list[str]:
+        """Those of the /24's ``colleagues`` who used this very address (the office's,
+        the conference hotel's line).
+
+        The address, not only its /24: colleagues' home lines and phones fall into the
+        same /24 by chance, the more often the larger the site (at 300 accounts half of
+        the site's /24s had two or more accounts), and a residential proxy in the /24
+        of a colleague's home line is no place the account's colleagues go.
+        """
+        profile = self.ctx.profile
+        return [a for a in colleagues if profile(a).knows_host(host)]
 
     def _rotation(self, prof: Profile, prefix: str | None, ts: int) -> tuple[bool, int]:
         """Whether the account rotates through the provider range ``prefix`` (its phone
@@ -351,6 +369,16 @@ class NewHostDetector(SavedState):
         """Forget the judged hosts."""
         self.episodes.clear()
         self.hijacks = Recent(DAY)
+
+
+def administers(protocol: str) -> bool:
+    """A login to the administration console (``HTTP/WebAdmin``): not reading mail but
+    the session the server is changed in, so it weighs as a send.
+
+    >>> administers("HTTP/WebAdmin"), administers("IMAP")
+    (True, False)
+    """
+    return "webadmin" in protocol.lower()
 
 
 def _owner(info: NetInfo) -> list[str]:
