@@ -18,7 +18,7 @@ import heapq
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -58,9 +58,36 @@ def merge_by_time(streams: list[Iterator[T]], time: Callable[[T], int]) -> Itera
     """The items of every stream, merged by their smoothed time (one stream: as is)."""
     if len(streams) == 1:
         return streams[0]
-    keyed = [
-        ((key, order, item) for key, item in smoothed(stream, time))
-        for order, stream in enumerate(streams)
-    ]
-    # Only one entry per stream is in the heap at a time: (key, order) never ties.
-    return (item for _, _, item in heapq.merge(*keyed))
+    return _merge([smoothed(stream, time) for stream in streams])
+
+
+def _merge(streams: list[Iterator[tuple[int, T]]]) -> Iterator[T]:
+    """The items of (key, item) streams in order of key, then item, then stream.
+
+    What ``heapq.merge`` over ``(key, order, item)`` generators did before, without its
+    wrapping generators: a stream is read on only when the item after the one it gave
+    last is asked for. Ties on the key are broken by the items themselves (a ``Record``
+    is a named tuple: its own time, then ``utc``, then its log's name...): the earlier
+    generators' ``order`` was bound late, to the last stream's, so it never decided.
+    A heap entry is ``[key, item, order, next]``.
+    """
+    heap: list[list[Any]] = []
+    for order, stream in enumerate(streams):
+        step = stream.__next__
+        for key, item in islice(stream, 1):
+            heap.append([key, item, order, step])
+    heapq.heapify(heap)
+    while len(heap) > 1:
+        entry = heap[0]
+        yield entry[1]
+        try:
+            entry[0], entry[1] = entry[3]()
+        except StopIteration:
+            heapq.heappop(heap)
+        else:
+            heapq.heapreplace(heap, entry)
+    if heap:
+        _, item, _, step = heap[0]
+        yield item
+        for _, item in step.__self__:
+            yield item
