@@ -40,6 +40,7 @@ fast as the seed's check), and the size of the state database the scan left. Usa
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import re
 import resource
@@ -51,6 +52,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import kerio_watch as kerio_watch_package
 from kerio_watch.detect import DETECTORS
 from kerio_watch.enrich.messages import MessageTracker
 from kerio_watch.events import MessageDelivery, MessageReceived
@@ -88,6 +90,21 @@ def warn_no_seed(why: str) -> None:
         f"Pass --seed-check PATH or set {SEED_ENV}; the ratios to Perl are missing.\n{bar}",
         file=sys.stderr,
     )
+
+
+def compile_package() -> str:
+    """Byte-compile the installed package, as ``pip install`` does.
+
+    An editable install run with ``PYTHONDONTWRITEBYTECODE`` set (as on the project's
+    machines) leaves no ``__pycache__``, and every timed scan would then compile its
+    modules first: 0.14 s of a scan's start-up, which a user's installation never pays.
+    """
+    package = Path(kerio_watch_package.__file__).parent
+    try:
+        compiled = compileall.compile_dir(package, quiet=1)
+    except OSError as exc:
+        return f"not byte-compiled ({exc}): start-up includes compiling"
+    return "byte-compiled" if compiled else "byte-compiling failed: start-up includes compiling"
 
 
 def kerio_watch() -> list[str]:
@@ -350,6 +367,7 @@ def main() -> int:
         print(f"seed Perl check: {seed_check} ({where})")
         cmd = [perl, str(seed_check), str(log), "example.com"]
         results["seed Perl check"] = best([timed(cmd) for _ in range(args.repeat)])
+    print(f"kerio_watch package: {compile_package()}")
     results.update(run_scans(inputs, work, args.repeat, config))
     stages = [parse_stage(log) for _ in range(args.repeat)]
     for name in stages[0]:
