@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
-from factories import ALICE, BOB, at, feed, inbound, login, pipeline, recv, rules, severity
+from factories import (
+    ALICE,
+    BOB,
+    Recorder,
+    at,
+    feed,
+    inbound,
+    login,
+    pipeline,
+    recv,
+    rules,
+    severity,
+)
 from kerio_watch.detect.base import Signal
-from kerio_watch.detect.forwarding import RULE
+from kerio_watch.detect.forwarding import RULE, RULE_SESSION
 from kerio_watch.events import Event, MessageReceived
 from kerio_watch.severity import Severity
 from kerio_watch.store.memory import MemoryStore
@@ -148,6 +160,40 @@ class TestForwarding:
         feed(p, [login(at(11, "03:00"), source="203.0.113.50", protocol="HTTP/WebMail")])
         feed(p, [original(at(11, "03:20"), "m1"), forward(at(11, "03:20:01"), "m1")])
         assert severity(p) >= Severity.HIGH
+
+    def test_a_forward_set_in_a_web_session_from_a_new_place_is_high(self) -> None:
+        """An owner who reads webmail every day: a webmail login from a new place at
+        office hours is weak alone (travel), and a new forward alone is the owner's
+        choice; the forward that follows that session ties them (no network data)."""
+
+        def webmail_user() -> Recorder:
+            p = pipeline(enrich={"geo": "off"})
+            history: list[Event] = []
+            for d in range(10):
+                history.append(login(at(d, "08:00"), protocol="HTTP/WebMail"))
+                history.append(login(at(d, "08:05"), source="198.51.100.7", protocol="IMAP"))
+                history.append(recv(at(d, "09:00"), to=(PARTNER,), service="HTTP/WebMail"))
+                history.append(original(at(d, "10:00"), f"h{d}"))
+            feed(p, history)
+            return p
+
+        p = webmail_user()
+        feed(p, [login(at(11, "10:00"), source="203.0.113.50", protocol="HTTP/WebMail")])
+        signals = feed(p, [original(at(11, "15:20"), "m1"), forward(at(11, "15:20:01"), "m1")])
+        (tie,) = [s for s in signals if s.rule == RULE_SESSION]
+        assert tie.side == "access" and tie.source_ip == "203.0.113.50"
+        assert "5 hours after its web login from 203.0.113.50" in tie.summary
+        assert severity(p) >= Severity.HIGH
+
+        known = webmail_user()  # its web login from a place it uses: no tie
+        feed(known, [login(at(11, "10:00"), source="198.51.100.7", protocol="HTTP/WebMail")])
+        later = feed(known, [original(at(11, "15:20"), "m1"), forward(at(11, "15:20:01"), "m1")])
+        assert rules(later) == {RULE} and severity(known) == Severity.MEDIUM
+
+        stale = webmail_user()  # the new place's session more than a day before
+        feed(stale, [login(at(11, "10:00"), source="203.0.113.50", protocol="HTTP/WebMail")])
+        late = feed(stale, [original(at(12, "10:30"), "m1"), forward(at(12, "10:30:01"), "m1")])
+        assert rules(late) == {RULE} and severity(stale) == Severity.MEDIUM
 
     def test_state_survives_a_restart(self) -> None:
         """Destinations, unconfirmed ones, the warm-up and the last hour's Message-IDs."""

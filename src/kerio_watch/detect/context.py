@@ -13,6 +13,7 @@ from kerio_watch.settings.config import Config
 from kerio_watch.settings.site import UserConfig
 from kerio_watch.timebase import Timebase
 from kerio_watch.values.profile import Profile
+from kerio_watch.values.signal import Signal
 
 
 class IncidentLookup(Protocol):
@@ -35,6 +36,11 @@ class IncidentLookup(Protocol):
         before ``ts``, None if none."""
         ...
 
+    def signal_from(self, key: str, rule: str, address: str, since: int) -> Signal | None:
+        """The latest signal of ``rule`` from ``address`` that still counts in the key's
+        open incident, at or after log time ``since``; None if none."""
+        ...
+
 
 class NoIncidents:
     """An :class:`IncidentLookup` with no incident open (a context without an engine)."""
@@ -52,6 +58,10 @@ class NoIncidents:
         return None
 
     def hijacked_from(self, address: str, account: str, ts: int) -> str | None:
+        """Always None."""
+        return None
+
+    def signal_from(self, key: str, rule: str, address: str, since: int) -> Signal | None:
         """Always None."""
         return None
 

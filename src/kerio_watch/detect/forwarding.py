@@ -20,6 +20,12 @@ place after a confirmed hijack opens a new incident. Replies to people who wrote
 account (auto-replies) and forwards inside the company are not forwards out. Forwards
 seen in the first ``warmup_hours`` of the logs were set before kerio-watch watched and
 are learned.
+
+A rule is set in a session, and the session is the access evidence: when the account's
+last web login (webmail, Outlook's connector) was from outside, in the day before the
+new forward, from an address its incident already holds as a place it never used, the
+forward also raises an ``access`` signal that ties them (a login alone from a new place
+is weak: travel, a new phone; the session that changed where its mail goes is not).
 """
 
 from __future__ import annotations
@@ -39,6 +45,9 @@ from kerio_watch.severity import Severity
 from kerio_watch.textsafe import printable
 
 RULE = "kerio.mail.new_forward"
+RULE_SESSION = "kerio.net.forward_session"
+NEW_PLACE = "kerio.net.new_host"
+"""The rule whose signal says an address is a place the account never used."""
 ORIGINALS_SECONDS = 3600
 """How long an inbound message's Message-ID attributes a rule's message to its
 recipient (rules act when the message is delivered, within seconds)."""
@@ -48,7 +57,8 @@ RING = 512
 within seconds of delivery, so the last few hundred cover the first one)."""
 MAX_DESTINATIONS = 50
 """Destinations remembered per account (the least recently used go)."""
-PROBATION = 24 * 3600
+DAY = 24 * 3600
+PROBATION = DAY
 """A reported destination is learned when the account's incident stayed below high this
 long (an unconfirmed medium is the owner's forward, as the learner judges it); one seen
 while the incident was high is learned only from ``ack --benign``."""
@@ -59,6 +69,7 @@ class ForwardingOptions:
     """``[detectors.forwarding]`` options."""
 
     score: int = points(30)
+    score_session: int = points(10)
     warmup_hours: float = period(72.0, "hours", positive=False)
 
 
@@ -81,12 +92,25 @@ class ForwardingDetector(SavedState):
             "auto-replies are not counted.",
             side="use",
         ),
+        RuleDoc(
+            RULE_SESSION,
+            "Forward set in a session from a new place",
+            "A new forward to an outside address came within a day of the account's web "
+            "login from an address it never used (a place its incident holds).",
+            "Filter rules are set in a webmail or Outlook session: the login that set a "
+            "forward is the intruder's session, and a login from a new place alone is "
+            "weak evidence (travel, a new phone).",
+            "An owner who sets a forward to a private address while travelling (learned "
+            "with ack --benign).",
+            side="access",
+        ),
     )
     options_class: ClassVar[type[ForwardingOptions]] = ForwardingOptions
 
     def __init__(self, ctx: Context, options: ForwardingOptions) -> None:
         self.ctx = ctx
         self.score = options.score
+        self.score_session = options.score_session
         self.warmup = int(options.warmup_hours * 3600)
         self.started = 0
         """Log time of the first message this detector saw (its warm-up runs from it)."""
@@ -161,7 +185,42 @@ class ForwardingDetector(SavedState):
             del self.unconfirmed[account]
         while len(known) > MAX_DESTINATIONS:
             del known[min(known, key=known.__getitem__)]
-        return (self._signal(account, item, report),) if report else None
+        if not report:
+            return None
+        session = self._session(account, item)
+        signal = self._signal(account, item, report)
+        return (signal,) if session is None else (signal, session)
+
+    def _session(self, account: str, msg: MessageReceived) -> Signal | None:
+        """The access signal tying a new forward to the web session that set it: the
+        account's last web login, from outside, in the day before, from an address its
+        incident holds as a new place (see the module documentation)."""
+        login = self.ctx.sessions.sessions.get(account)
+        if login is None or not self.score_session or msg.ts - login[1] > DAY:
+            return None
+        ip = login[0]
+        if self.ctx.networks.is_trusted(ip) is not False:
+            return None
+        place = self.ctx.incidents.signal_from(account, NEW_PLACE, ip, msg.ts - DAY)
+        if place is None:
+            return None
+        hours = max(0, msg.ts - login[1]) // 3600
+        after = f"{hours} hour{'s' if hours != 1 else ''}" if hours else "less than an hour"
+        summary = (
+            f"{account}'s mail is forwarded out by a rule that appeared {after} after its "
+            f"web login from {ip}, a place it never used: the session that set the rule"
+        )
+        return Signal(
+            RULE_SESSION,
+            account,
+            msg.ts,
+            self.score_session,
+            printable(summary),
+            ip,
+            (*place.evidence[:2], msg.raw),
+            side="access",
+            who=self.ctx.describe_host(ip),
+        )
 
     def _remember(self, msg: MessageReceived) -> None:
         if msg.msg_id is None or msg.is_dsn:

@@ -111,6 +111,17 @@ class IncidentEngine:
                 return key
         return None
 
+    def signal_from(self, key: str, rule: str, address: str, since: int) -> Signal | None:
+        """The latest signal of ``rule`` from ``address`` that still counts in ``key``'s
+        open incident (its last day), at or after log time ``since``; None if none."""
+        inc = self.open.get(key)
+        found = [
+            s
+            for s in (inc.window.get(rule, ()) if inc is not None else ())
+            if s.source_ip == address and s.ts >= since
+        ]
+        return max(found, key=lambda s: s.ts) if found else None
+
     def ingest(self, signal: Signal) -> Alert | None:
         """Fold one signal into its key's incident; an alert if it opened, escalated, or
         (quiet, waiting for a decision) became active again."""
