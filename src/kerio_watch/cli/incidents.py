@@ -140,17 +140,12 @@ def _print_lines(
         elif i == waiting and waiting:
             console.print("Others:")
         state = status_text(inc, st.fmt) + (f", {contained[inc.id]}" if inc.id in contained else "")
-        line = Text(
+        line = (
             f"#{inc.id}  {inc.severity.label}  score {inc.score}  {state}  {printable(inc.key)}  "
             f"opened {st.local(inc.opened):%Y-%m-%d %H:%M}, "
             f"last signal {st.local(inc.updated):%Y-%m-%d %H:%M}  {printable(inc.summary())}"
         )
-        line.stylize(
-            SEVERITY_STYLES[inc.severity],
-            len(f"#{inc.id}  "),
-            len(f"#{inc.id}  ") + len(inc.severity.label),
-        )
-        console.print(line)
+        console.print(Text(line))  # Text: log content is never read as markup
     console.print(st.note)
 
 
