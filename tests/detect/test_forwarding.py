@@ -166,8 +166,8 @@ class TestForwarding:
         office hours is weak alone (travel), and a new forward alone is the owner's
         choice; the forward that follows that session ties them (no network data)."""
 
-        def webmail_user() -> Recorder:
-            p = pipeline(enrich={"geo": "off"})
+        def webmail_user(store: MemoryStore | None = None) -> Recorder:
+            p = pipeline(enrich={"geo": "off"}, store=store)
             history: list[Event] = []
             for d in range(10):
                 history.append(login(at(d, "08:00"), protocol="HTTP/WebMail"))
@@ -182,7 +182,8 @@ class TestForwarding:
         signals = feed(p, [original(at(11, "15:20"), "m1"), forward(at(11, "15:20:01"), "m1")])
         (tie,) = [s for s in signals if s.rule == RULE_SESSION]
         assert tie.side == "access" and tie.source_ip == "203.0.113.50"
-        assert "5 hours after its web login from 203.0.113.50" in tie.summary
+        assert "web session from 203.0.113.50, a place it never used, was live" in tie.summary
+        assert "(last active 5 hours before)" in tie.summary
         assert severity(p) >= Severity.HIGH
 
         known = webmail_user()  # its web login from a place it uses: no tie
@@ -190,10 +191,18 @@ class TestForwarding:
         later = feed(known, [original(at(11, "15:20"), "m1"), forward(at(11, "15:20:01"), "m1")])
         assert rules(later) == {RULE} and severity(known) == Severity.MEDIUM
 
-        stale = webmail_user()  # the new place's session more than a day before
+        stale = webmail_user()  # the new place's session ended (12 hours unused)
         feed(stale, [login(at(11, "10:00"), source="203.0.113.50", protocol="HTTP/WebMail")])
-        late = feed(stale, [original(at(12, "10:30"), "m1"), forward(at(12, "10:30:01"), "m1")])
+        late = feed(stale, [original(at(11, "22:30"), "m1"), forward(at(11, "22:30:01"), "m1")])
         assert rules(late) == {RULE} and severity(stale) == Severity.MEDIUM
+
+        store = MemoryStore()  # a restart between the session and the forward: the same
+        before = webmail_user(store)
+        feed(before, [login(at(11, "10:00"), source="203.0.113.50", protocol="HTTP/WebMail")])
+        before.save()
+        after = pipeline(enrich={"geo": "off"}, store=store)
+        resumed = feed(after, [original(at(11, "21:50"), "m1"), forward(at(11, "21:50:01"), "m1")])
+        assert rules(resumed) == {RULE, RULE_SESSION} and severity(after) >= Severity.HIGH
 
     def test_state_survives_a_restart(self) -> None:
         """Destinations, unconfirmed ones, the warm-up and the last hour's Message-IDs."""

@@ -22,8 +22,8 @@ seen in the first ``warmup_hours`` of the logs were set before kerio-watch watch
 are learned.
 
 A rule is set in a session, and the session is the access evidence: when the account's
-last web login (webmail, Outlook's connector) was from outside, in the day before the
-new forward, from an address its incident already holds as a place it never used, the
+last web session (webmail, Outlook's connector) is from outside and still live when the
+new forward comes, from an address its incident already holds as a place it never used, the
 forward also raises an ``access`` signal that ties them (a login alone from a new place
 is weak: travel, a new phone; the session that changed where its mail goes is not).
 """
@@ -43,6 +43,7 @@ from kerio_watch.events import MessageReceived
 from kerio_watch.settings.numbers import period, points
 from kerio_watch.severity import Severity
 from kerio_watch.textsafe import printable
+from kerio_watch.values.verdict import COMBINE
 
 RULE = "kerio.mail.new_forward"
 RULE_SESSION = "kerio.net.forward_session"
@@ -57,8 +58,7 @@ RING = 512
 within seconds of delivery, so the last few hundred cover the first one)."""
 MAX_DESTINATIONS = 50
 """Destinations remembered per account (the least recently used go)."""
-DAY = 24 * 3600
-PROBATION = DAY
+PROBATION = 24 * 3600
 """A reported destination is learned when the account's incident stayed below high this
 long (an unconfirmed medium is the owner's forward, as the learner judges it); one seen
 while the incident was high is learned only from ``ack --benign``."""
@@ -95,8 +95,8 @@ class ForwardingDetector(SavedState):
         RuleDoc(
             RULE_SESSION,
             "Forward set in a session from a new place",
-            "A new forward to an outside address came within a day of the account's web "
-            "login from an address it never used (a place its incident holds).",
+            "A new forward to an outside address came while the account's web session "
+            "from an address it never used was live (a place its incident holds).",
             "Filter rules are set in a webmail or Outlook session: the login that set a "
             "forward is the intruder's session, and a login from a new place alone is "
             "weak evidence (travel, a new phone).",
@@ -193,22 +193,21 @@ class ForwardingDetector(SavedState):
 
     def _session(self, account: str, msg: MessageReceived) -> Signal | None:
         """The access signal tying a new forward to the web session that set it: the
-        account's last web login, from outside, in the day before, from an address its
+        account's last web session, from outside and still live, from an address its
         incident holds as a new place (see the module documentation)."""
-        login = self.ctx.sessions.sessions.get(account)
-        if login is None or not self.score_session or msg.ts - login[1] > DAY:
+        session = self.ctx.sessions.live(account, msg.ts) if self.score_session else None
+        if session is None or self.ctx.networks.is_trusted(session[0]) is not False:
             return None
-        ip = login[0]
-        if self.ctx.networks.is_trusted(ip) is not False:
-            return None
-        place = self.ctx.incidents.signal_from(account, NEW_PLACE, ip, msg.ts - DAY)
+        ip, used = session[0], session[1]
+        place = self.ctx.incidents.signal_from(account, NEW_PLACE, ip, msg.ts - COMBINE)
         if place is None:
             return None
-        hours = max(0, msg.ts - login[1]) // 3600
-        after = f"{hours} hour{'s' if hours != 1 else ''}" if hours else "less than an hour"
+        hours = (msg.ts - used) // 3600
+        ago = f"{hours} hour{'s' if hours != 1 else ''} before" if hours else "within the hour"
         summary = (
-            f"{account}'s mail is forwarded out by a rule that appeared {after} after its "
-            f"web login from {ip}, a place it never used: the session that set the rule"
+            f"{account}'s mail is forwarded out by a rule that appeared while its web "
+            f"session from {ip}, a place it never used, was live (last active {ago}): the "
+            "session that set the rule"
         )
         return Signal(
             RULE_SESSION,

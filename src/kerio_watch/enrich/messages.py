@@ -236,6 +236,13 @@ class SessionTracker:
         self.sessions.clear()
         self.webmail.clear()
 
+    def live(self, account: str, ts: int) -> tuple[str, int, str | None] | None:
+        """``(ip, last used, user agent)`` of the account's last HTTP session of any kind
+        if it is still live at ``ts`` (what :meth:`dump` keeps across a restart); it
+        does not keep the session alive (a look, not a use)."""
+        session = self.sessions.get(account)
+        return session if session is not None and 0 <= ts - session[1] <= SESSION_TTL else None
+
     def ip_for(self, account: str, ts: int) -> str | None:
         """The webmail session IP in force for ``account`` at ``ts``, if any: the live
         webmail session's, else the live HTTP session's."""
