@@ -120,6 +120,20 @@ class TestUserCommand:
         assert {"login", "send", "recipients", "incident"} <= kinds
         assert data["normal"]["froms"][0]["value"] == "alice@example.com"
 
+    def test_piped_lines_are_not_padded(self, scanned_site: Site) -> None:
+        """Off a terminal the incidents and the timeline are one line per entry, each as
+        long as its text: a table there padded every line to the longest explanation
+        (over 1,000 characters on the demo) and cut the explanation at 300."""
+        code, out, err = _run("user", "alice@example.com", "--db", str(scanned_site.db))
+        assert code == 0, err
+        lines = out.splitlines()
+        assert not [line for line in lines if line != line.rstrip()]
+        incident = next(line for line in lines if line.startswith("#"))
+        view, _ = _view(scanned_site, "alice@example.com")
+        assert view.incidents[0].summary in incident
+        sent = next(line for line in lines if "12 messages sent via SMTP from 203.0.113.66" in line)
+        assert sent.endswith("]") and "outside LAN" in sent and "│" not in sent
+
     def test_limit(self, scanned_site: Site) -> None:
         """--limit keeps the newest lines and says so."""
         code, out, _ = _run("user", "bob@example.com", "--db", str(scanned_site.db), "--limit", "3")

@@ -5,7 +5,7 @@ Log values go into :class:`rich.text.Text` inert, as in :mod:`kerio_watch.report
 
 from __future__ import annotations
 
-from rich.console import Console, Group
+from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
@@ -85,13 +85,14 @@ def render_account_text(console: Console, view: AccountView, st: ServerTime, lim
     else:
         table = _normal_table(n, st)
         console.print(boxed(table, "What is normal for this account"))
+    lines = not console.is_terminal  # a pipe, a file, cron's mail: no padded tables
     if view.incidents:
-        console.print(_incident_table(view, st))
+        console.print(_incident_lines(view, st) if lines else _incident_table(view, st))
     entries = view.entries
     if not entries:
         console.print("No activity in this period.")
         return
-    console.print(Group(_timeline_table(view, st, limit)))
+    console.print(_timeline_lines(view, st, limit) if lines else _timeline_table(view, st, limit))
 
 
 def _incident_table(view: AccountView, st: ServerTime) -> Table:
@@ -109,6 +110,33 @@ def _incident_table(view: AccountView, st: ServerTime) -> Table:
     for i in view.incidents:
         inc.add_row(sev(i.severity), str(i.id), i.status, st.fmt(i.opened), t(i.summary[:300]))
     return inc
+
+
+def _incident_lines(view: AccountView, st: ServerTime) -> Text:
+    """Off a terminal: one line per incident, its explanation whole (a table there pads
+    every line to the longest explanation)."""
+    out = Text("Incidents", style="bold")
+    for i in view.incidents:
+        out.append(f"\n#{i.id}  ")
+        out.append_text(sev(i.severity))
+        out.append(f"  {i.status}  opened {st.fmt(i.opened)}  ")
+        out.append_text(t(i.summary))
+    return out
+
+
+def _timeline_lines(view: AccountView, st: ServerTime, limit: int) -> Text:
+    """Off a terminal: the timeline one entry a line, its flags in brackets."""
+    entries = view.entries
+    shown = entries[-limit:] if limit else entries
+    out = Text("Timeline (hourly)", style="bold")
+    for e in shown:
+        out.append(f"\n{st.fmt_hour(e.ts)}  ")
+        out.append_text(t(e.text[:400]))
+        if e.flags:
+            out.append(f"  [{', '.join(e.flags)}]")
+    if len(shown) < len(entries):
+        out.append(f"\nthe last {len(shown)} of {len(entries)} entries (--limit)")
+    return out
 
 
 def _timeline_table(view: AccountView, st: ServerTime, limit: int) -> Table:
