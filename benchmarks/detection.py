@@ -14,7 +14,9 @@ alert came by its third message, read back from mail.log). The benign summary: a
 that reached high outside the hijacks (target 0), alerts of medium or above outside the
 hijacks per 100 accounts per day of reported traffic (target <= 1), what each look-alike
 kind reached, and the share of alerts that name both sides (``Access:`` and ``Use:``)
-or a decisive fact (``Decisive:``).
+or a decisive fact (``Decisive:``). With ``--first-scan`` alerts count from the first log
+line, as a new installation's first scan reports them (with a short ``--days``: the first
+impression of a server that keeps a few days of logs).
 
 Machines (the firewall log the simulator writes, one format per seed): every infected PC
 at high or above within 5 minutes of its first SMTP connection, naming exactly the
@@ -26,7 +28,7 @@ Usage::
     python benchmarks/detection.py [--seeds 1 2 ... 10] [--sizes 40 300] [--days 28]
                                    [--geo auto|off] [--country DE|US|FR|JP]
                                    [--forwarding] [--admin] [--lateral] [--newcomer]
-                                   [--recon]
+                                   [--recon] [--first-scan]
                                    [--keep DIR] [--verbose]
 
 Exit status 1 when a target is missed. Run it with ``nice`` on a shared machine.
@@ -251,10 +253,12 @@ def judge(
     geo: str = "auto",
     extras: str = "",
     country: str = "DE",
+    first_scan: bool = False,
 ) -> SeedResult:
     """Simulate one site, scan it, compare with the truth (``extras``: ``forwarding``
     ``admin``, ``lateral``, ``newcomer`` and/or ``recon``, the opt-in scenarios;
-    ``country``: the site's, in a time zone of it)."""
+    ``country``: the site's, in a time zone of it; ``first_scan``: judge every alert from
+    the first log line, as a new installation's first scan reports them)."""
     directory = workdir / f"u{users}-seed{seed}"
     site = SimConfig(
         seed=seed,
@@ -277,6 +281,8 @@ def judge(
     start_day = datetime.combine(site.start, datetime.min.time(), zone)
     window_start = min(s.start for s in result.scenarios if s.malicious)
     since = min(start_day + timedelta(days=7), window_start.astimezone(zone))
+    if first_scan:
+        since = start_day
     alerts, took = scan(directory, config, since, directory / DB_NAME)
     since_utc = since.astimezone(UTC)
     end = start_day + timedelta(days=days)
@@ -557,6 +563,12 @@ def main() -> int:
         help="the site's country (its people's home, mobile, hotel and cloud networks; "
         "travel and attackers from elsewhere), in a time zone of it",
     )
+    parser.add_argument(
+        "--first-scan",
+        action="store_true",
+        help="report from the first log line, as a new installation's first scan does "
+        "(by default alerts count from week 2, or from the first hijack if that is sooner)",
+    )
     parser.add_argument("--verbose", action="store_true", help="every outcome and false alarm")
     args = parser.parse_args()
 
@@ -568,7 +580,9 @@ def main() -> int:
             for seed in args.seeds:
                 optional = ("forwarding", "admin", "lateral", "newcomer", "recon")
                 extras = " ".join(x for x in optional if getattr(args, x))
-                res = judge(seed, users, args.days, workdir, args.geo, extras, args.country)
+                res = judge(
+                    seed, users, args.days, workdir, args.geo, extras, args.country, args.first_scan
+                )
                 by_size[users].append(res)
                 print(
                     f"{users} accounts, seed {seed}: {res.lines:,} lines scanned in "
@@ -586,7 +600,7 @@ def main() -> int:
         seeds = " ".join(str(r.seed) for r in results)
         print(
             f"\n== {users} accounts, {args.days} days, geo {args.geo}, country {args.country}, "
-            f"seeds {seeds}"
+            f"seeds {seeds}{', first scan' if args.first_scan else ''}"
         )
         ok_all &= print_kinds(results)
         ok_all &= print_benign(results)
