@@ -16,7 +16,10 @@ hijacks per 100 accounts per day of reported traffic (target <= 1), what each lo
 kind reached, and the share of alerts that name both sides (``Access:`` and ``Use:``)
 or a decisive fact (``Decisive:``). With ``--first-scan`` alerts count from the first log
 line, as a new installation's first scan reports them (with a short ``--days``: the first
-impression of a server that keeps a few days of logs).
+impression of a server that keeps a few days of logs). A small site plants several
+scenarios on one account: a hijack that alerts no more because an earlier hijack's
+incident is open at high or above and holds its address is caught ("joined the open
+incident"), and a look-alike is judged by its account's alerts outside the hijacks.
 
 Machines (the firewall log the simulator writes, one format per seed): every infected PC
 at high or above within 5 minutes of its first SMTP connection, naming exactly the
@@ -295,16 +298,21 @@ def judge(
     for sc in result.scenarios:
         if sc.malicious:
             hijack_windows[_account(sc.account) or ""].append((sc.start - EARLY, sc.end + LATE))
-    for sc in result.scenarios:
-        lo, hi = sc.start - EARLY, sc.end + LATE
-        if sc.malicious:
-            mine = [a for a in by_user.get(_account(sc.account), []) if lo <= a.when <= hi]
-        else:
-            mine = [a for a in by_user.get(_account(sc.account), []) if a.when >= since_utc]
-        outcomes.append(_outcome(seed, sc, mine, directory, zone))
 
     def in_hijack(a: Alert) -> bool:
         return any(lo <= a.when <= hi for lo, hi in hijack_windows.get(a.user or "", ()))
+
+    for sc in result.scenarios:
+        lo, hi = sc.start - EARLY, sc.end + LATE
+        theirs = by_user.get(_account(sc.account), [])
+        if sc.malicious:
+            mine = [a for a in theirs if lo <= a.when <= hi]
+        else:  # on a small site a look-alike's account may be hijacked too
+            mine = [a for a in theirs if a.when >= since_utc and not in_hijack(a)]
+        out = _outcome(seed, sc, mine, directory, zone)
+        if sc.malicious and not out.caught:
+            _joined(out, sc, directory / DB_NAME)
+        outcomes.append(out)
 
     reported = [a for a in alerts if a.user is not None and a.when >= since_utc]
     false_alarms = [a for a in reported if RANK[a.severity] >= RANK["medium"] and not in_hijack(a)]
@@ -327,6 +335,31 @@ def judge(
     )
 
 
+def _joined(out: Outcome, sc: Scenario, db: Path) -> None:
+    """A hijack of an account whose earlier hijack's incident is open at high or above
+    (small sites plant several on one account): it alerts no more, its signals join
+    that incident, which already waits for a decision. Caught when the incident holds
+    the hijack's address and was open through its start."""
+    if not sc.source_ip or "/" in sc.source_ip:
+        return
+    store = open_store(db, readonly=True)
+    try:
+        incidents = store.incidents(limit=100_000)
+    finally:
+        store.close()
+    start = sc.start.timestamp()
+    for i in incidents:
+        if (
+            i.key == _account(sc.account)
+            and i.severity >= RANK["high"]
+            and i.opened < start - EARLY.total_seconds() <= i.updated
+            and sc.source_ip in i.source_ips
+        ):
+            out.best = i.severity.label
+            out.notes.append(f"joined the open incident #{i.id}")
+            return
+
+
 def verdict(out: Outcome) -> tuple[str, bool]:
     """(text, meets the target) for one outcome."""
     if out.kind in BENIGN:
@@ -334,6 +367,8 @@ def verdict(out: Outcome) -> tuple[str, bool]:
         return ("quiet" if ok else "FALSE HIGH"), ok
     if not out.caught:
         return "MISSED", False
+    if out.notes and out.notes[-1].startswith("joined"):
+        return out.notes[-1], True
     if out.kind == SLOW:
         ok = bool(out.third_ok)
         return ("caught by 3rd msg" if ok else "LATE (after 3rd)"), ok
