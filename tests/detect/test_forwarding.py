@@ -236,6 +236,13 @@ class TestForwarding:
         feed(stranger, [original(at(5, "09:32"), "m1"), forward(at(5, "09:32:01"), "m1")])
         assert severity(stranger) >= Severity.HIGH
 
+        kept = office_user()  # the stranger's session, kept alive by its webmail sends
+        feed(kept, [login(at(5, "07:00"), source="203.0.113.50", protocol="HTTP/WebMail")])
+        feed(kept, [recv(at(5, "18:30"), to=(PARTNER,), host="0.0.0.0", service="HTTP/WebMail")])
+        feed(kept, [login(at(5, "19:30"), protocol="HTTP/WebMail")])
+        feed(kept, [original(at(5, "20:00"), "m1"), forward(at(5, "20:00:01"), "m1")])
+        assert severity(kept) >= Severity.HIGH
+
         store = MemoryStore()  # the office session survives a restart
         before = office_user(store)
         feed(before, [recv(at(4, "20:29"), to=(PARTNER,), host="203.0.113.50")])

@@ -196,8 +196,9 @@ class SessionTracker:
     and the owner's Outlook in the office are live at once, and the owner's later login
     must not take over the intruder's sends. Without a live webmail session, the last
     HTTP login of any kind is the session (what sends through it is not documented).
-    Apart, the addresses of each account's HTTP logins of the last :data:`SESSION_TTL`
-    (at most :data:`MAX_PLACES`): where a filter rule may have been set.
+    Apart, the addresses of each account's HTTP sessions logged in or used for a webmail
+    send in the last :data:`SESSION_TTL` (at most :data:`MAX_PLACES`): where a filter
+    rule may have been set.
     """
 
     def __init__(self) -> None:
@@ -224,8 +225,8 @@ class SessionTracker:
             del places[next(iter(places))]
 
     def live_places(self, account: str, ts: int) -> list[str]:
-        """The addresses of the account's HTTP logins live at ``ts`` (logged in within
-        :data:`SESSION_TTL` before it): the sessions a filter rule may have been set in."""
+        """The addresses of the account's HTTP sessions live at ``ts`` (logged in or used
+        within :data:`SESSION_TTL` before it): where a filter rule may have been set."""
         places = self.places.get(account, {})
         return [ip for ip, t in places.items() if 0 <= ts - t <= SESSION_TTL]
 
@@ -281,8 +282,9 @@ class SessionTracker:
             session = table.get(account)
             if session is None or ts - session[1] > SESSION_TTL or ts < session[1] - 60:
                 continue
-            # Each use keeps the session alive.
+            # Each use keeps the session alive (and its place: a rule may be set in it).
             table[account] = (session[0], max(session[1], ts), session[2])
+            self._place(account, session[0], ts)
             return session[0]
         return None
 
