@@ -14,7 +14,12 @@ alert came by its third message, read back from mail.log). The benign summary: a
 that reached high outside the hijacks (target 0), alerts of medium or above outside the
 hijacks per 100 accounts per day of reported traffic (target <= 1), what each look-alike
 kind reached, and the share of alerts that name both sides (``Access:`` and ``Use:``)
-or a decisive fact (``Decisive:``).
+or a decisive fact (``Decisive:``). With ``--first-scan`` alerts count from the first log
+line, as a new installation's first scan reports them (with a short ``--days``: the first
+impression of a server that keeps a few days of logs). A small site plants several
+scenarios on one account: a hijack that alerts no more because an earlier hijack's
+incident is open at high or above and holds its address is caught ("joined the open
+incident"), and a look-alike is judged by its account's alerts outside the hijacks.
 
 Machines (the firewall log the simulator writes, one format per seed): every infected PC
 at high or above within 5 minutes of its first SMTP connection, naming exactly the
@@ -26,7 +31,7 @@ Usage::
     python benchmarks/detection.py [--seeds 1 2 ... 10] [--sizes 40 300] [--days 28]
                                    [--geo auto|off] [--country DE|US|FR|JP]
                                    [--forwarding] [--admin] [--lateral] [--newcomer]
-                                   [--recon]
+                                   [--recon] [--first-scan]
                                    [--keep DIR] [--verbose]
 
 Exit status 1 when a target is missed. Run it with ``nice`` on a shared machine.
@@ -251,10 +256,12 @@ def judge(
     geo: str = "auto",
     extras: str = "",
     country: str = "DE",
+    first_scan: bool = False,
 ) -> SeedResult:
     """Simulate one site, scan it, compare with the truth (``extras``: ``forwarding``
     ``admin``, ``lateral``, ``newcomer`` and/or ``recon``, the opt-in scenarios;
-    ``country``: the site's, in a time zone of it)."""
+    ``country``: the site's, in a time zone of it; ``first_scan``: judge every alert from
+    the first log line, as a new installation's first scan reports them)."""
     directory = workdir / f"u{users}-seed{seed}"
     site = SimConfig(
         seed=seed,
@@ -277,6 +284,8 @@ def judge(
     start_day = datetime.combine(site.start, datetime.min.time(), zone)
     window_start = min(s.start for s in result.scenarios if s.malicious)
     since = min(start_day + timedelta(days=7), window_start.astimezone(zone))
+    if first_scan:
+        since = start_day
     alerts, took = scan(directory, config, since, directory / DB_NAME)
     since_utc = since.astimezone(UTC)
     end = start_day + timedelta(days=days)
@@ -289,16 +298,21 @@ def judge(
     for sc in result.scenarios:
         if sc.malicious:
             hijack_windows[_account(sc.account) or ""].append((sc.start - EARLY, sc.end + LATE))
-    for sc in result.scenarios:
-        lo, hi = sc.start - EARLY, sc.end + LATE
-        if sc.malicious:
-            mine = [a for a in by_user.get(_account(sc.account), []) if lo <= a.when <= hi]
-        else:
-            mine = [a for a in by_user.get(_account(sc.account), []) if a.when >= since_utc]
-        outcomes.append(_outcome(seed, sc, mine, directory, zone))
 
     def in_hijack(a: Alert) -> bool:
         return any(lo <= a.when <= hi for lo, hi in hijack_windows.get(a.user or "", ()))
+
+    for sc in result.scenarios:
+        lo, hi = sc.start - EARLY, sc.end + LATE
+        theirs = by_user.get(_account(sc.account), [])
+        if sc.malicious:
+            mine = [a for a in theirs if lo <= a.when <= hi]
+        else:  # on a small site a look-alike's account may be hijacked too
+            mine = [a for a in theirs if a.when >= since_utc and not in_hijack(a)]
+        out = _outcome(seed, sc, mine, directory, zone)
+        if sc.malicious and not out.caught:
+            _joined(out, sc, directory / DB_NAME)
+        outcomes.append(out)
 
     reported = [a for a in alerts if a.user is not None and a.when >= since_utc]
     false_alarms = [a for a in reported if RANK[a.severity] >= RANK["medium"] and not in_hijack(a)]
@@ -321,6 +335,31 @@ def judge(
     )
 
 
+def _joined(out: Outcome, sc: Scenario, db: Path) -> None:
+    """A hijack of an account whose earlier hijack's incident is open at high or above
+    (small sites plant several on one account): it alerts no more, its signals join
+    that incident, which already waits for a decision. Caught when the incident holds
+    the hijack's address and was open through its start."""
+    if not sc.source_ip or "/" in sc.source_ip:
+        return
+    store = open_store(db, readonly=True)
+    try:
+        incidents = store.incidents(limit=100_000)
+    finally:
+        store.close()
+    start = sc.start.timestamp()
+    for i in incidents:
+        if (
+            i.key == _account(sc.account)
+            and i.severity >= RANK["high"]
+            and i.opened < start - EARLY.total_seconds() <= i.updated
+            and sc.source_ip in i.source_ips
+        ):
+            out.best = i.severity.label
+            out.notes.append(f"joined the open incident #{i.id}")
+            return
+
+
 def verdict(out: Outcome) -> tuple[str, bool]:
     """(text, meets the target) for one outcome."""
     if out.kind in BENIGN:
@@ -328,6 +367,8 @@ def verdict(out: Outcome) -> tuple[str, bool]:
         return ("quiet" if ok else "FALSE HIGH"), ok
     if not out.caught:
         return "MISSED", False
+    if out.notes and out.notes[-1].startswith("joined"):
+        return out.notes[-1], True
     if out.kind == SLOW:
         ok = bool(out.third_ok)
         return ("caught by 3rd msg" if ok else "LATE (after 3rd)"), ok
@@ -557,6 +598,12 @@ def main() -> int:
         help="the site's country (its people's home, mobile, hotel and cloud networks; "
         "travel and attackers from elsewhere), in a time zone of it",
     )
+    parser.add_argument(
+        "--first-scan",
+        action="store_true",
+        help="report from the first log line, as a new installation's first scan does "
+        "(by default alerts count from week 2, or from the first hijack if that is sooner)",
+    )
     parser.add_argument("--verbose", action="store_true", help="every outcome and false alarm")
     args = parser.parse_args()
 
@@ -568,7 +615,9 @@ def main() -> int:
             for seed in args.seeds:
                 optional = ("forwarding", "admin", "lateral", "newcomer", "recon")
                 extras = " ".join(x for x in optional if getattr(args, x))
-                res = judge(seed, users, args.days, workdir, args.geo, extras, args.country)
+                res = judge(
+                    seed, users, args.days, workdir, args.geo, extras, args.country, args.first_scan
+                )
                 by_size[users].append(res)
                 print(
                     f"{users} accounts, seed {seed}: {res.lines:,} lines scanned in "
@@ -586,7 +635,7 @@ def main() -> int:
         seeds = " ".join(str(r.seed) for r in results)
         print(
             f"\n== {users} accounts, {args.days} days, geo {args.geo}, country {args.country}, "
-            f"seeds {seeds}"
+            f"seeds {seeds}{', first scan' if args.first_scan else ''}"
         )
         ok_all &= print_kinds(results)
         ok_all &= print_benign(results)

@@ -204,6 +204,54 @@ class TestForwarding:
         resumed = feed(after, [original(at(11, "21:50"), "m1"), forward(at(11, "21:50:01"), "m1")])
         assert rules(resumed) == {RULE, RULE_SESSION} and severity(after) >= Severity.HIGH
 
+    def test_a_forward_set_from_the_office_does_not_pair_with_a_new_place(self) -> None:
+        """The owner mails in the evening from a home line the history does not know (a
+        first scan of a few days of logs), then sets a private forward in a webmail
+        session at the office desk: use from inside, medium alone as ever. A stranger's
+        web session from outside still live beside the office one could have set it:
+        high (no network data)."""
+
+        def office_user(store: MemoryStore | None = None) -> Recorder:
+            p = pipeline(enrich={"geo": "off"}, store=store)
+            history: list[Event] = []
+            for d in range(4):
+                history.append(login(at(d, "08:00"), protocol="SMTP"))
+                history.append(recv(at(d, "09:00"), to=(PARTNER,)))
+                history.append(original(at(d, "10:00"), f"h{d}"))
+            feed(p, history)
+            return p
+
+        p = office_user()
+        feed(p, [recv(at(4, "20:29"), to=(PARTNER,), host="203.0.113.50")])  # home line
+        feed(p, [login(at(5, "09:03"), protocol="HTTP/WebMail")])  # the office desk
+        signals = feed(p, [original(at(5, "09:32"), "m1"), forward(at(5, "09:32:01"), "m1")])
+        (s,) = [s for s in signals if s.rule == RULE]
+        assert s.inside is True and "web sessions were all inside" in s.who
+        assert severity(p) == Severity.MEDIUM
+
+        stranger = office_user()  # the stranger's session, then the owner's at the desk
+        feed(stranger, [login(at(5, "07:00"), source="203.0.113.50", protocol="HTTP/WebMail")])
+        feed(stranger, [recv(at(5, "07:05"), to=(PARTNER,), host="203.0.113.50")])
+        feed(stranger, [login(at(5, "09:03"), protocol="HTTP/WebMail")])
+        feed(stranger, [original(at(5, "09:32"), "m1"), forward(at(5, "09:32:01"), "m1")])
+        assert severity(stranger) >= Severity.HIGH
+
+        kept = office_user()  # the stranger's session, kept alive by its webmail sends
+        feed(kept, [login(at(5, "07:00"), source="203.0.113.50", protocol="HTTP/WebMail")])
+        feed(kept, [recv(at(5, "18:30"), to=(PARTNER,), host="0.0.0.0", service="HTTP/WebMail")])
+        feed(kept, [login(at(5, "19:30"), protocol="HTTP/WebMail")])
+        feed(kept, [original(at(5, "20:00"), "m1"), forward(at(5, "20:00:01"), "m1")])
+        assert severity(kept) >= Severity.HIGH
+
+        store = MemoryStore()  # the office session survives a restart
+        before = office_user(store)
+        feed(before, [recv(at(4, "20:29"), to=(PARTNER,), host="203.0.113.50")])
+        feed(before, [login(at(5, "09:03"), protocol="HTTP/WebMail")])
+        before.save()
+        after = pipeline(enrich={"geo": "off"}, store=store)
+        feed(after, [original(at(5, "09:32"), "m1"), forward(at(5, "09:32:01"), "m1")])
+        assert severity(after) == Severity.MEDIUM
+
     def test_state_survives_a_restart(self) -> None:
         """Destinations, unconfirmed ones, the warm-up and the last hour's Message-IDs."""
         store = MemoryStore()

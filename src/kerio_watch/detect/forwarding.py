@@ -26,6 +26,10 @@ last web session (webmail, Outlook's connector) is from outside and still live w
 new forward comes, from an address its incident already holds as a place it never used, the
 forward also raises an ``access`` signal that ties them (a login alone from a new place
 is weak: travel, a new phone; the session that changed where its mail goes is not).
+When every web session of the account live at the new forward is inside the trusted
+networks, the rule was set there: the forward is use from inside, which does not pair
+with a stranger's access elsewhere (the owner's evening mail from a home line the
+history does not know yet, then a private forward set from the office desk).
 """
 
 from __future__ import annotations
@@ -264,6 +268,10 @@ class ForwardingDetector(SavedState):
             f"{account}'s mail is forwarded by a filter rule to {whom}, an outside address "
             f"it never forwarded to{usual}"
         )
+        places = self.ctx.sessions.live_places(account, msg.ts)
+        trusted = self.ctx.networks.is_trusted
+        office = bool(places) and all(trusted(ip) is True for ip in places)
+        where = ", set while its web sessions were all inside" if office else ""
         return Signal(
             RULE,
             account,
@@ -274,7 +282,8 @@ class ForwardingDetector(SavedState):
             min_severity=Severity.MEDIUM,
             facts={"forwards": fresh},
             side="use",
-            who="a filter rule of the account (Service: Sieve)",
+            who=f"a filter rule of the account (Service: Sieve){where}",
+            inside=True if office else None,
         )
 
     def flush(self, now: int) -> Sequence[Signal]:

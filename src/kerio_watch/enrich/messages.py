@@ -44,6 +44,8 @@ WEBMAIL_PROTOCOLS = (
 )
 SESSION_TTL = 12 * 3600
 """A webmail login is assumed live this long after its last use."""
+MAX_PLACES = 8
+"""Addresses of live HTTP logins kept per account (the oldest go)."""
 WEBMAIL_PROTOCOL = "http/webmail"
 """The audit.log protocol (lower case) of a webmail login."""
 
@@ -194,11 +196,15 @@ class SessionTracker:
     and the owner's Outlook in the office are live at once, and the owner's later login
     must not take over the intruder's sends. Without a live webmail session, the last
     HTTP login of any kind is the session (what sends through it is not documented).
+    Apart, the addresses of each account's HTTP sessions logged in or used for a webmail
+    send in the last :data:`SESSION_TTL` (at most :data:`MAX_PLACES`): where a filter
+    rule may have been set.
     """
 
     def __init__(self) -> None:
         self.sessions: dict[str, tuple[str, int, str | None]] = {}
         self.webmail: dict[str, tuple[str, int, str | None]] = {}
+        self.places: dict[str, dict[str, int]] = {}
 
     def login(self, event: LoginSucceeded) -> None:
         """Remember an HTTP login."""
@@ -208,9 +214,25 @@ class SessionTracker:
             self.sessions[event.user] = session
             if protocol.lower() == WEBMAIL_PROTOCOL:
                 self.webmail[event.user] = session
+            self._place(event.user, event.source, event.ts)
+
+    def _place(self, account: str, ip: str, ts: int) -> None:
+        places = self.places.setdefault(account, {})
+        places[ip] = max(ts, places.pop(ip, ts))
+        for old in [a for a, t in places.items() if ts - t > SESSION_TTL]:
+            del places[old]
+        while len(places) > MAX_PLACES:
+            del places[next(iter(places))]
+
+    def live_places(self, account: str, ts: int) -> list[str]:
+        """The addresses of the account's HTTP sessions live at ``ts`` (logged in or used
+        within :data:`SESSION_TTL` before it): where a filter rule may have been set."""
+        places = self.places.get(account, {})
+        return [ip for ip, t in places.items() if 0 <= ts - t <= SESSION_TTL]
 
     def dump(self, now: int) -> list[list[Any]]:
-        """``[account, ip, ts, user agent]`` of the sessions still live at ``now``, then
+        """``[account, ip, ts, None, "place"]`` of the live logins' addresses, then
+        ``[account, ip, ts, user agent]`` of the sessions still live at ``now``, then
         ``[account, ip, ts, user agent, "webmail"]`` of the live webmail ones."""
         rows: list[list[Any]] = [
             [account, ip, ts, agent]
@@ -222,12 +244,21 @@ class SessionTracker:
             for account, (ip, ts, agent) in self.webmail.items()
             if now - ts <= SESSION_TTL
         ]
-        return rows
+        places: list[list[Any]] = [
+            [account, ip, ts, None, "place"]
+            for account, ips in self.places.items()
+            for ip, ts in ips.items()
+            if now - ts <= SESSION_TTL
+        ]
+        return places + rows  # first: a version without places takes the rows after
 
     def restore(self, rows: list[list[Any]]) -> None:
         """Add the sessions :meth:`dump` saved (rows of four: any HTTP session)."""
         for row in rows:
             account, ip, ts, agent = row[:4]
+            if row[4:] == ["place"]:
+                self._place(str(account), str(ip), int(ts))
+                continue
             table = self.webmail if row[4:] == ["webmail"] else self.sessions
             table[str(account)] = (str(ip), int(ts), agent)
 
@@ -235,6 +266,7 @@ class SessionTracker:
         """Forget every session."""
         self.sessions.clear()
         self.webmail.clear()
+        self.places.clear()
 
     def live(self, account: str, ts: int) -> tuple[str, int, str | None] | None:
         """``(ip, last used, user agent)`` of the account's last HTTP session of any kind
@@ -250,8 +282,9 @@ class SessionTracker:
             session = table.get(account)
             if session is None or ts - session[1] > SESSION_TTL or ts < session[1] - 60:
                 continue
-            # Each use keeps the session alive.
+            # Each use keeps the session alive (and its place: a rule may be set in it).
             table[account] = (session[0], max(session[1], ts), session[2])
+            self._place(account, session[0], ts)
             return session[0]
         return None
 
