@@ -208,8 +208,8 @@ class TestForwarding:
         """The owner mails in the evening from a home line the history does not know (a
         first scan of a few days of logs), then sets a private forward in a webmail
         session at the office desk: use from inside, medium alone as ever. A stranger's
-        web session from outside still live beside the office one could have set it:
-        high (no network data)."""
+        web session from outside in the 72 hours before could have set it, live beside
+        the office one or ended the evening before: high (no network data)."""
 
         def office_user(store: MemoryStore | None = None) -> Recorder:
             p = pipeline(enrich={"geo": "off"}, store=store)
@@ -242,6 +242,14 @@ class TestForwarding:
         feed(kept, [login(at(5, "19:30"), protocol="HTTP/WebMail")])
         feed(kept, [original(at(5, "20:00"), "m1"), forward(at(5, "20:00:01"), "m1")])
         assert severity(kept) >= Severity.HIGH
+
+        earlier = office_user()  # the stranger set it in the evening and left; the rule
+        # forwards its first message after the owner's office login, 14 hours later
+        feed(earlier, [login(at(4, "19:30"), source="203.0.113.50", protocol="HTTP/WebMail")])
+        feed(earlier, [recv(at(4, "19:35"), to=(PARTNER,), host="203.0.113.50")])
+        feed(earlier, [login(at(5, "09:03"), protocol="HTTP/WebMail")])
+        feed(earlier, [original(at(5, "09:32"), "m1"), forward(at(5, "09:32:01"), "m1")])
+        assert severity(earlier) >= Severity.HIGH
 
         store = MemoryStore()  # the office session survives a restart
         before = office_user(store)

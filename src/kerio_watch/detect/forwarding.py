@@ -26,8 +26,9 @@ last web session (webmail, Outlook's connector) is from outside and still live w
 new forward comes, from an address its incident already holds as a place it never used, the
 forward also raises an ``access`` signal that ties them (a login alone from a new place
 is weak: travel, a new phone; the session that changed where its mail goes is not).
-When every web session of the account live at the new forward is inside the trusted
-networks, the rule was set there: the forward is use from inside, which does not pair
+When every web session of the account in the 72 hours before the new forward (a rule
+shows when it first forwards a message, which may be after a night or a weekend) is inside
+the trusted networks, the rule was set there: the forward is use from inside, which does not pair
 with a stranger's access elsewhere (the owner's evening mail from a home line the
 history does not know yet, then a private forward set from the office desk).
 """
@@ -268,7 +269,7 @@ class ForwardingDetector(SavedState):
             f"{account}'s mail is forwarded by a filter rule to {whom}, an outside address "
             f"it never forwarded to{usual}"
         )
-        places = self.ctx.sessions.live_places(account, msg.ts)
+        places = self.ctx.sessions.recent_places(account, msg.ts)
         trusted = self.ctx.networks.is_trusted
         office = bool(places) and all(trusted(ip) is True for ip in places)
         where = ", set while its web sessions were all inside" if office else ""

@@ -45,7 +45,11 @@ WEBMAIL_PROTOCOLS = (
 SESSION_TTL = 12 * 3600
 """A webmail login is assumed live this long after its last use."""
 MAX_PLACES = 8
-"""Addresses of live HTTP logins kept per account (the oldest go)."""
+"""Addresses of recent HTTP logins kept per account (the oldest go)."""
+PLACE_TTL = 72 * 3600
+"""How long an HTTP session's address is kept as a place where a filter rule may have
+been set: a rule shows when it first forwards a message, which may be after a night or a
+weekend, long after the session that set it ended."""
 WEBMAIL_PROTOCOL = "http/webmail"
 """The audit.log protocol (lower case) of a webmail login."""
 
@@ -197,7 +201,7 @@ class SessionTracker:
     must not take over the intruder's sends. Without a live webmail session, the last
     HTTP login of any kind is the session (what sends through it is not documented).
     Apart, the addresses of each account's HTTP sessions logged in or used for a webmail
-    send in the last :data:`SESSION_TTL` (at most :data:`MAX_PLACES`): where a filter
+    send in the last :data:`PLACE_TTL` (at most :data:`MAX_PLACES`): where a filter
     rule may have been set.
     """
 
@@ -219,19 +223,20 @@ class SessionTracker:
     def _place(self, account: str, ip: str, ts: int) -> None:
         places = self.places.setdefault(account, {})
         places[ip] = max(ts, places.pop(ip, ts))
-        for old in [a for a, t in places.items() if ts - t > SESSION_TTL]:
+        for old in [a for a, t in places.items() if ts - t > PLACE_TTL]:
             del places[old]
         while len(places) > MAX_PLACES:
             del places[next(iter(places))]
 
-    def live_places(self, account: str, ts: int) -> list[str]:
-        """The addresses of the account's HTTP sessions live at ``ts`` (logged in or used
-        within :data:`SESSION_TTL` before it): where a filter rule may have been set."""
+    def recent_places(self, account: str, ts: int) -> list[str]:
+        """The addresses of the account's HTTP sessions logged in or used within
+        :data:`PLACE_TTL` before ``ts``: where a filter rule seen at ``ts`` may have been
+        set."""
         places = self.places.get(account, {})
-        return [ip for ip, t in places.items() if 0 <= ts - t <= SESSION_TTL]
+        return [ip for ip, t in places.items() if 0 <= ts - t <= PLACE_TTL]
 
     def dump(self, now: int) -> list[list[Any]]:
-        """``[account, ip, ts, None, "place"]`` of the live logins' addresses, then
+        """``[account, ip, ts, None, "place"]`` of the recent logins' addresses, then
         ``[account, ip, ts, user agent]`` of the sessions still live at ``now``, then
         ``[account, ip, ts, user agent, "webmail"]`` of the live webmail ones."""
         rows: list[list[Any]] = [
@@ -248,7 +253,7 @@ class SessionTracker:
             [account, ip, ts, None, "place"]
             for account, ips in self.places.items()
             for ip, ts in ips.items()
-            if now - ts <= SESSION_TTL
+            if now - ts <= PLACE_TTL
         ]
         return places + rows  # first: a version without places takes the rows after
 
