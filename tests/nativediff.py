@@ -10,8 +10,10 @@ from typing import Any
 import pytest
 
 from kerio_watch.events import MessageDelivery, MessageReceived, Unparsed
+from kerio_watch.formats import FORMATS
 from kerio_watch.formats.mail import MailParser
 from kerio_watch.native import load_extension
+from kerio_watch.native.reader import OTHER_EVENTS
 from kerio_watch.sources.files import LogFile, read_records
 
 
@@ -82,3 +84,21 @@ def native_frames(
     lines, counters, error = native.frame_bytes(payload, compressed)
     assert error is None
     return [(raw, ts) for _lineno, _offset, raw, ts in lines], tuple(counters)
+
+
+def check_log(native: ModuleType, log: str, message: str) -> str:
+    """Assert the core's parser of ``log`` agrees with Python's on ``message`` (the
+    very event, or the same reason for an unparsed line, or neither reads it); what the
+    core did with it (``event``, ``unparsed``, ``defer`` or ``other``)."""
+    raw = f"[01/Mar/2026 10:00:00] {message}"
+    got = tuple(native.parse_log(log, message, 1234, raw, OTHER_EVENTS))
+    expected = FORMATS[log]().parse(message, 1234, raw)
+    if got[0] == "event":
+        assert got[1].__class__ is expected.__class__, message
+        assert got[1] == expected, message
+    elif got[0] == "unparsed":
+        assert isinstance(expected, Unparsed), message
+        assert got[1] == expected.reason, message
+    elif got[0] == "other":
+        assert expected is None, message
+    return str(got[0])

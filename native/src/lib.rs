@@ -4,10 +4,13 @@
 //! The Python binding (module `kerio_watch._native`) is built with the `python`
 //! feature; without it the crate is plain Rust (tests, fuzzing).
 
+pub mod audit;
 pub mod book;
+pub mod control;
 pub mod frame;
 pub mod join;
 pub mod mail;
+pub mod ops;
 pub mod scan;
 pub mod text;
 
@@ -15,3 +18,5 @@ pub mod text;
 mod py;
 #[cfg(feature = "python")]
 mod pybook;
+#[cfg(feature = "python")]
+mod pylogs;

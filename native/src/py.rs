@@ -18,13 +18,14 @@ use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
 use crate::frame::{Counters, LineSource, decode, message_of, stamp};
 use crate::join::{MessageState, QueueJoin as CoreJoin};
 use crate::mail::{Mail, Recv, Sent, parse, sent_key};
+use crate::pylogs::{Kind, Others};
 
 /// The `Service:` of the messages Kerio's filter rules make (`RULE_SERVICES` in
 /// `kerio_watch/enrich/messages.py`, compared ignoring ASCII case).
 const RULE_SERVICE: &str = "sieve";
 
 /// Version of this boundary; the Python side refuses an extension of another one.
-pub const ABI: u32 = 4;
+pub const ABI: u32 = 5;
 
 /// Queue-IDs the Python message tracker holds (kept in step by it).
 #[pyclass(module = "kerio_watch._native")]
@@ -254,7 +255,7 @@ pub struct Reader {
     src: LineSource,
     counters: Counters,
     out: Emit,
-    parse_mail: bool,
+    kind: Kind,
     tracked: Py<QidSet>,
     stream: Py<Stream>,
     batch: usize,
@@ -267,6 +268,7 @@ struct Emit {
     record_new: Py<PyAny>,
     record_cls: Py<PyAny>,
     classes: Classes,
+    others: Others,
     dropped: Dropped,
 }
 
@@ -298,13 +300,14 @@ impl Emit {
             .call1((self.record_cls.bind(py), fields))
     }
 
-    /// The `Record` of an on-disk line (its event parsed when `parse_mail`), and
+    /// The `Record` of an on-disk line (its event parsed by the core's parser of
+    /// the log, `kind`, where it has one and reads the line), and
     /// whether Python may track a message after it that the core cannot see. A `Recv:`
     /// line of a message Python tracks adds its Queue-ID to `eager`, with `at`.
     fn line<'py>(
         &self,
         py: Python<'py>,
-        parse_mail: bool,
+        kind: Kind,
         ts: i64,
         raw: &str,
         lineno: u64,
@@ -312,7 +315,7 @@ impl Emit {
     ) -> PyResult<(Bound<'py, PyAny>, bool)> {
         let message = message_of(raw);
         let raw_py = PyString::new(py, raw);
-        let (event, cut) = if parse_mail {
+        let (event, cut) = if kind == Kind::Mail {
             let mail = parse(message);
             // Python tracks an account's message, and a filter rule's (Service: Sieve)
             if let (Mail::Recv(r), Some((eager, at))) = (&mail, eager)
@@ -323,8 +326,11 @@ impl Emit {
             let event = self.classes.build(py, &mail, ts, &raw_py)?;
             let cut = event.is_none() && may_track(message);
             (event, cut)
-        } else {
+        } else if kind == Kind::None {
             (None, may_track(message))
+        } else {
+            let event = self.others.event(py, kind, message, ts, &raw_py)?;
+            (event, may_track(message))
         };
         Ok((self.record(py, ts, message, &raw_py, lineno, event)?, cut))
     }
@@ -347,17 +353,18 @@ impl Emit {
 impl Reader {
     #[new]
     #[allow(clippy::too_many_arguments)]
-    #[pyo3(signature = (path, compressed, log, parse_mail, source, record_cls, recv_cls, sent_cls, tracked, stream, batch=256))]
+    #[pyo3(signature = (path, compressed, log, parse, source, record_cls, recv_cls, sent_cls, others, tracked, stream, batch=256))]
     fn new(
         py: Python<'_>,
         path: &str,
         compressed: bool,
         log: Option<Py<PyAny>>,
-        parse_mail: bool,
+        parse: Option<&str>,
         source: Py<PyAny>,
         record_cls: Py<PyAny>,
         recv_cls: Py<PyAny>,
         sent_cls: Py<PyAny>,
+        others: &Bound<'_, PyTuple>,
         tracked: Py<QidSet>,
         stream: Py<Stream>,
         batch: usize,
@@ -376,9 +383,10 @@ impl Reader {
                     recv: recv_cls,
                     sent: sent_cls,
                 },
+                others: Others::from_tuple(others)?,
                 dropped: Dropped::default(),
             },
-            parse_mail,
+            kind: Kind::of(parse),
             tracked,
             stream,
             batch: batch.max(1),
@@ -444,14 +452,7 @@ impl Reader {
             }
             out.flush(py, &mut seg, &items)?;
             let at = stream.records + 1;
-            let (rec, cut) = out.line(
-                py,
-                self.parse_mail,
-                ts,
-                &raw,
-                lineno,
-                Some((&mut eager, at)),
-            )?;
+            let (rec, cut) = out.line(py, self.kind, ts, &raw, lineno, Some((&mut eager, at)))?;
             if check {
                 items.append((0, rec).into_pyobject(py)?)?;
             } else {
@@ -492,7 +493,7 @@ impl Reader {
                 "no such dropped line in this batch",
             ));
         };
-        Ok(self.out.line(py, self.parse_mail, ts, raw, lineno, None)?.0)
+        Ok(self.out.line(py, self.kind, ts, raw, lineno, None)?.0)
     }
 
     #[getter]
@@ -806,6 +807,7 @@ fn native_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<crate::pybook::PyBook>()?;
     m.add_function(wrap_pyfunction!(crate::pybook::address_key, m)?)?;
     m.add_function(wrap_pyfunction!(parse_mail, m)?)?;
+    m.add_function(wrap_pyfunction!(crate::pylogs::parse_log, m)?)?;
     m.add_function(wrap_pyfunction!(frame_bytes, m)?)?;
     m.add_function(wrap_pyfunction!(scan_counts, m)?)?;
     Ok(())

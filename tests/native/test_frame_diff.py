@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from kerio_watch.enrich.messages import MessageTracker
 from kerio_watch.events import MessageDelivery, MessageReceived, Unparsed
 from kerio_watch.formats.mail import MailParser
+from kerio_watch.native.reader import OTHER_EVENTS
 from kerio_watch.sources.files import MAX_LINE, LogFile, Record, read_records
 from logtools import SAMPLES
 from nativediff import extension, native_frames, python_frames
@@ -163,8 +164,8 @@ def test_dropped_lines_are_rebuilt_as_read_records_reads_them(
     source = LogFile(str(path), "mail")
     stream = native.Stream(lookahead)
     reader = native.Reader(
-        str(path), False, "mail", True, source, Record, MessageReceived, MessageDelivery, ids,
-        stream, batch,
+        str(path), False, "mail", "mail", source, Record, MessageReceived, MessageDelivery,
+        OTHER_EVENTS, ids, stream, batch,
     )  # fmt: skip
     got: list[tuple[Any, ...]] = []
     parser = MailParser()
@@ -199,8 +200,8 @@ def _kinds(folder: Path, lines: list[str], lookahead: int) -> list[str]:
     path = folder / "mail.log"
     path.write_text("".join(f"{line}\n" for line in lines))
     reader = native.Reader(
-        str(path), False, "mail", True, LogFile(str(path), "mail"), Record, MessageReceived,
-        MessageDelivery, native.QidSet(), native.Stream(lookahead), 1,
+        str(path), False, "mail", "mail", LogFile(str(path), "mail"), Record, MessageReceived,
+        MessageDelivery, OTHER_EVENTS, native.QidSet(), native.Stream(lookahead), 1,
     )  # fmt: skip
     kinds = []
     while (items := reader.next_batch()) is not None:

@@ -269,3 +269,28 @@ def test_filter_rule_messages_agree(tmp_path: Path, seed: int) -> None:
     simulate(SimConfig(seed=seed, days=10, users=30, forwarding=True), folder)
     outputs = _both(tmp_path, [[folder]], folder / "kerio-watch.toml")
     assert "new_forward" in outputs[0][0]
+
+
+def test_kerio_control_site_agrees(tmp_path: Path) -> None:
+    """A site whose firewall is Kerio Control: the core parses filter.log, operations.log
+    and audit.log too (with odd lines among them), a scan and a rescan."""
+    folder = tmp_path / "control"
+    simulate(SimConfig(seed=6, days=6, users=10, firewall="control"), folder)
+    odd = {
+        "filter.log": [
+            "PERMIT 'x' packet to WAN, proto:TCP, ip/port:[2001:db8::1]:5 -> 10.0.0.1:25",
+            "DROP 'x' packet from LAN, proto:TCP, len:47",
+            "ALLOW URL 'r' 10.0.0.9 bob HTTP GET http://example.com/",
+            "[ID] 7 [Rule] NAT [Connection] TCP 10.0.0.9:1 -> example.com:80 [Bytes] 1",
+        ],
+        "operations.log": ["{MOVE}", "{1x} y", "{DELETE} Protocol: IMAP, User: Ä@example.com"],
+        "audit.log": ["IMAP: User Ä@x authenticated from IP address 10.0.0.9", "IMAP: x"],
+    }
+    for name, messages in odd.items():
+        lines = (folder / name).read_text(encoding="utf-8").splitlines(keepends=True)
+        step = max(1, len(lines) // (len(messages) + 1))
+        for i, message in enumerate(messages, 1):
+            lines.insert(i * step, lines[i * step - 1][:23] + message + "\n")
+        (folder / name).write_text("".join(lines), encoding="utf-8")
+    outputs = _both(tmp_path, [[folder], [folder]], folder / "kerio-watch.toml")
+    assert outputs[0][0].count("\n") > 0

@@ -24,7 +24,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from kerio_watch.events import MessageDelivery, MessageReceived, Unparsed
+from kerio_watch.events import (
+    Connection,
+    LoginSucceeded,
+    MailboxOperation,
+    MessageDelivery,
+    MessageReceived,
+    ServerNotice,
+    Unparsed,
+)
 from kerio_watch.formats.envelope import split_syslog
 from kerio_watch.pipeline import Pipeline
 from kerio_watch.sources.files import LogFile, Record, SkipLine, merged_records, read_records
@@ -32,6 +40,10 @@ from kerio_watch.sources.order import LOOKAHEAD
 
 BATCH = 256
 """Records per batch (a batch also ends early, see the module docstring)."""
+
+OTHER_EVENTS = (Connection, ServerNotice, MailboxOperation, LoginSucceeded)
+"""The classes of the events the core builds for filter.log (``control``),
+operations.log and audit.log lines (``Reader``'s ``others``)."""
 
 
 def scan_records(files: list[LogFile], pipeline: Pipeline) -> Iterator[Record]:
@@ -117,11 +129,12 @@ def _reader(log_file: LogFile, pipeline: Pipeline, stream: Any) -> Any:
         log_file.path,
         log_file.compressed,
         log_file.log,
-        log_file.log == "mail",
+        log_file.log,  # the core parses the lines of mail, control, operations, audit
         log_file,
         Record,
         MessageReceived,
         MessageDelivery,
+        OTHER_EVENTS,
         pipeline.native_ids,
         stream,
         BATCH,
