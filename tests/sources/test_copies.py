@@ -7,6 +7,9 @@ import datetime as dt
 import gzip
 from pathlib import Path
 
+from click.testing import CliRunner
+
+from kerio_watch.cli import main
 from kerio_watch.sources.files import discover, merged_records
 from logtools import recv_line
 
@@ -41,6 +44,13 @@ def test_a_copy_beside_the_log_is_not_read(tmp_path: Path) -> None:
     messages, copies = read(tmp_path / "logs")
     assert len(messages) == 20
     assert copies == {"mail.log": None, "mail.log.bak": str(log)}
+    parsed = CliRunner().invoke(main, ["parse", "-f", "jsonl", str(tmp_path / "logs")])
+    assert parsed.exit_code == 0, parsed.output
+    assert len(parsed.stdout.splitlines()) == 20
+    assert (
+        f"mail.log.bak (mail): 0 lines; events: none; unparsed: 0; a copy of {log}: not read"
+        in (" ".join(parsed.stderr.split()))
+    )
 
 
 def test_compressed_crlf_and_earlier_copies_given_as_more_paths(tmp_path: Path) -> None:
