@@ -90,3 +90,38 @@ def test_rotated_files_of_a_log_are_not_copies(tmp_path: Path) -> None:
     messages, copies = read(tmp_path)
     assert len(messages) == 20
     assert set(copies.values()) == {None}
+
+
+def rfc5424(lines: list[str], shift: dt.timedelta = dt.timedelta(0)) -> list[str]:
+    """The lines as a relay receives them (the site's clock is UTC+1)."""
+    out = []
+    for line in lines:
+        local = dt.datetime.strptime(line[1:21], "%d/%b/%Y %H:%M:%S") + shift
+        when = local.replace(tzinfo=dt.timezone(dt.timedelta(hours=1))).isoformat()
+        out.append(f"<22>1 {when} mail.example.com mail - - - {line[23:]}")
+    return out
+
+
+def test_the_same_log_forwarded_to_syslog_is_a_copy(tmp_path: Path) -> None:
+    """The same messages at the same moments in a syslog envelope (UTC with an offset
+    against the server's clock): one is read, the on-disk file."""
+    lines = mail_lines(15)
+    log = write(tmp_path / "logs" / "mail.log", lines)
+    write(tmp_path / "relay" / "kerio", rfc5424(lines))
+    messages, copies = read(tmp_path / "relay", tmp_path / "logs")
+    assert len(messages) == 15
+    assert copies == {"kerio": str(log), "mail.log": None}
+    longer = write(tmp_path / "relay" / "kerio", rfc5424(mail_lines(20)))
+    messages, copies = read(tmp_path / "relay", tmp_path / "logs")
+    assert len(messages) == 20  # the relay got more: the file on disk is the copy
+    assert copies == {"kerio": None, "mail.log": str(longer)}
+
+
+def test_the_same_messages_at_other_times_are_no_copy(tmp_path: Path) -> None:
+    """A message repeated a day later (a re-sent log, a replay) is not the same line."""
+    lines = mail_lines(15)
+    write(tmp_path / "logs" / "mail.log", lines)
+    write(tmp_path / "relay" / "kerio", rfc5424(lines, shift=dt.timedelta(days=1)))
+    messages, copies = read(tmp_path / "relay", tmp_path / "logs")
+    assert len(messages) == 30
+    assert set(copies.values()) == {None}

@@ -2,18 +2,24 @@
 
 An administrator gathers logs by hand: ``mail.log`` beside ``mail.log.bak`` (a copy made
 before an upgrade), the log folder and a copy of one of its files fetched elsewhere, a
-rotated file and its gzip-compressed copy. The device and inode tell only the same file
-named twice; a copy has its own. Read as two files, its lines counted twice: in a site's
-scan the failed logins of every account doubled (account_failures opened incidents on
-four accounts that had none) and the mail volume doubled.
+rotated file and its gzip-compressed copy, the log folder and the syslog server's file
+the same log is forwarded to. The device and inode tell only the same file named twice;
+a copy has its own. Read as two files, its lines counted twice: in a site's scan the
+failed logins of every account doubled (account_failures opened incidents on five
+accounts that had none) and the mail volume doubled.
 
-A file is a copy of another of the same log when its lines are the other's first lines
-(the whole of it, or its start: a copy made earlier, before the original grew or was
-rotated, or one whose last line was cut while the server was writing it). Its lines are
-all in the other, so it is not read (:attr:`LogFile.copy_of` names where they are read)
-and the scan's summary says so. Files are compared only when their first lines are
-equal; then line by line, decoded as the readers decode them (a copy saved with CRLF
-line ends, a byte order mark or compressed is a copy too).
+A file is a copy of another when its lines are the other's first lines: the same
+messages at the same times, in the same order (the whole of it, or its start: a copy
+made earlier, before the original grew or was rotated, or one whose last line was cut
+while the server was writing it). Its lines are all in the other, so it is not read
+(:attr:`LogFile.copy_of` names where they are read) and the scan's summary says so.
+
+Lines are compared as the readers frame them, so a copy saved with CRLF line ends, a
+byte order mark, compressed, or carried in a syslog envelope is a copy too. A time in
+UTC (RFC 5424 with its offset) and one on the server's clock are the same moment when
+they are at most 14 hours apart (the widest offset of a zone); the zone is not known
+here. Files are compared only when their first messages are equal. A syslog file that
+holds several logs, or lost records on the way (UDP), is no log's copy: it is read.
 """
 
 from __future__ import annotations
@@ -22,42 +28,72 @@ import gzip
 import zlib
 from collections.abc import Iterator
 from itertools import zip_longest
+from typing import NamedTuple
 
+from kerio_watch.formats.envelope import StampParser, split_syslog
+from kerio_watch.sources import firewall
 from kerio_watch.sources.logfile import LogFile, bounded_lines, decode_line, open_binary
 
 __all__ = ["mark_copies"]
 
+WIDEST_OFFSET = 14 * 3600
+"""Seconds between UTC and the farthest zone's clock (UTC+14)."""
+
+
+class _Line(NamedTuple):
+    ts: int | None
+    utc: bool
+    message: str
+
 
 def mark_copies(files: list[LogFile]) -> None:
     """Set :attr:`LogFile.copy_of` on each file whose lines another file of its log starts
-    with. Of identical files, the first plain one given is read."""
-    groups: dict[tuple[str | None, str], list[LogFile]] = {}
+    with. Of identical files, the first on-disk (then plain) one given is read."""
+    groups: dict[str, list[LogFile]] = {}
     for f in files:
-        first = _first_line(f)
+        first = _first(f)
         if first is not None:
-            groups.setdefault((f.log, first), []).append(f)
+            groups.setdefault(first.message, []).append(f)
     for group in groups.values():
         if len(group) < 2:
             continue
-        group.sort(key=lambda f: f.compressed)  # stable: then in the order given
+        group.sort(key=lambda f: (f.syslog, f.compressed))  # stable: then in the order given
         for f in reversed(group):  # of identical files, the later ones are the copies
             for other in group:
-                if other is not f and other.copy_of is None and _starts(other, f):
+                if other is f or other.copy_of is not None or not _same_log(f, other):
+                    continue
+                if _starts(other, f):
                     f.copy_of = other.path
                     break
 
 
-def _lines(f: LogFile) -> Iterator[str]:
-    """The non-empty lines of ``f``, decoded as the readers decode them."""
+def _same_log(one: LogFile, other: LogFile) -> bool:
+    """Files of one log (a file that names none has each line sniffed: any log)."""
+    return one.log == other.log or one.log is None or other.log is None
+
+
+def _lines(f: LogFile) -> Iterator[_Line]:
+    """The non-empty lines of ``f``, decoded and framed as the readers do."""
     scratch = LogFile(f.path, None)
+    stamp = StampParser()
+    newest = firewall.newest_time(f.path) if f.syslog and f.data is None else None
     with open_binary(f) as handle:
         for data in bounded_lines(handle):
             text = decode_line(data, scratch)
-            if text:
-                yield text
+            if not text:
+                continue
+            framed = split_syslog(text, f.year) if f.syslog else stamp.split(text)
+            if framed is None:
+                framed = stamp.split(text) if f.syslog else split_syslog(text, f.year)
+            if framed is None:
+                yield _Line(None, False, text)
+                continue
+            if newest is not None and framed.ts > newest:  # an RFC 3164 line of last year
+                framed = firewall.last_year(framed, text)
+            yield _Line(framed.ts, framed.utc, framed.message)
 
 
-def _first_line(f: LogFile) -> str | None:
+def _first(f: LogFile) -> _Line | None:
     try:
         return next(_lines(f), None)
     except (OSError, EOFError, zlib.error, gzip.BadGzipFile):
@@ -73,15 +109,23 @@ def _starts(longer: LogFile, copy: LogFile) -> bool:
         return False
 
 
-def _is_start(lines: Iterator[str], copied: Iterator[str]) -> bool:
+def _is_start(lines: Iterator[_Line], copied: Iterator[_Line]) -> bool:
     cut = False
     for line, mine in zip_longest(lines, copied):
         if mine is None:
             return True
-        if cut or line is None:
-            return False  # a cut line before the copy's last, or the copy is longer
-        if line != mine:
-            if not line.startswith(mine):
+        if cut or line is None or not _same_time(line, mine):
+            return False  # a cut line before the copy's last, the copy longer, a new time
+        if line.message != mine.message:
+            if not line.message.startswith(mine.message):
                 return False
             cut = True
     return True
+
+
+def _same_time(one: _Line, other: _Line) -> bool:
+    if one.ts is None or other.ts is None:
+        return one.ts == other.ts
+    if one.utc == other.utc:
+        return one.ts == other.ts
+    return abs(one.ts - other.ts) <= WIDEST_OFFSET
