@@ -344,3 +344,27 @@ def test_new_year_in_syslog_without_a_year(tmp_path: Path) -> None:
     folder = tmp_path / "logs"
     rfc3164_per_log(folder, new_year.logs)
     assert_same(scan(new_year.config, tmp_path / "state.db", folder), new_year.plain)
+
+
+@pytest.fixture(scope="module")
+def zoneless(site: Site, tmp_path_factory: pytest.TempPathFactory) -> Site:
+    """The site without ``[site] timezone``: the offset is inferred from Queue-IDs."""
+    root = tmp_path_factory.mktemp("zoneless")
+    config = root / "kerio-watch.toml"
+    text = site.config.read_text(encoding="utf-8").splitlines()
+    config.write_text("\n".join(x for x in text if not x.startswith("timezone")), "utf-8")
+    plain = scan(config, root / "plain.db", write_plain(root / "plain", site.logs))
+    return Site(site.logs, config, plain)
+
+
+@pytest.mark.parametrize("transport", [mail_forwarded, rfc5424_per_log, rfc3164_per_log])
+def test_the_same_incidents_without_a_configured_zone(
+    zoneless: Site, tmp_path: Path, transport: Transport
+) -> None:
+    """The offset comes from the mail log's Queue-IDs wherever it is: beside a forwarded
+    mail log, the logs on disk were taken as UTC (a webmail takeover went from high to
+    medium)."""
+    folder = tmp_path / "logs"
+    transport(folder, zoneless.logs)
+    paths = [folder, *(d for d in folder.iterdir() if d.is_dir())]
+    assert_same(scan(zoneless.config, tmp_path / "state.db", *paths), zoneless.plain)
