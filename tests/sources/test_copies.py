@@ -125,3 +125,31 @@ def test_the_same_messages_at_other_times_are_no_copy(tmp_path: Path) -> None:
     messages, copies = read(tmp_path / "relay", tmp_path / "logs")
     assert len(messages) == 30
     assert set(copies.values()) == {None}
+
+
+def audit_lines(count: int) -> list[str]:
+    return [
+        f"[02/Mar/2026 09:{i:02d}:30] IMAP: User a@example.com authenticated  from IP "
+        "address 192.168.1.10"
+        for i in range(count)
+    ]
+
+
+def test_a_relay_file_of_every_log_is_a_copy_of_the_logs_it_merges(tmp_path: Path) -> None:
+    """The syslog server's one file of the mail and audit logs (app-name ``kerio``),
+    interleaved: not read. Without a record (lost on the way), or with one the folder
+    lacks, it is read."""
+    mail, audit = mail_lines(10), audit_lines(10)
+    mail_log = write(tmp_path / "logs" / "mail.log", mail)
+    audit_log = write(tmp_path / "logs" / "audit.log", audit)
+    merged = sorted(mail + audit, key=lambda x: x[:22])
+    relayed = [r.replace(" mail - - - ", " kerio - - - ") for r in rfc5424(merged)]
+    write(tmp_path / "relay" / "kerio", relayed)
+    messages, copies = read(tmp_path / "logs", tmp_path / "relay")
+    assert len(messages) == 20
+    assert copies["kerio"] == f"{audit_log}, {mail_log}"
+    for changed in (relayed[:7] + relayed[8:], [*relayed, rfc5424(mail_lines(1, first=60))[0]]):
+        write(tmp_path / "relay" / "kerio", changed)
+        messages, copies = read(tmp_path / "logs", tmp_path / "relay")
+        assert len(messages) == 20 + len(changed)
+        assert set(copies.values()) == {None}

@@ -17,16 +17,20 @@ while the server was writing it). Its lines are all in the other, so it is not r
 Lines are compared as the readers frame them, so a copy saved with CRLF line ends, a
 byte order mark, compressed, or carried in a syslog envelope is a copy too. A time in
 UTC (RFC 5424 with its offset) and one on the server's clock are the same moment when
-they are at most 14 hours apart (the widest offset of a zone); the zone is not known
-here. Files are compared only when their first messages are equal. A syslog file that
-holds several logs, or lost records on the way (UDP), is no log's copy: it is read.
+they are a zone's offset apart (whole quarter hours, at most 14); the zone is not known
+here. Files are compared only when their first messages are equal.
+
+A syslog server's file of every log (its records naming no single log) is a copy when
+each of its lines is the next unread line of one of the other files: their lines merged
+as the relay received them. One that lost records on the way (UDP), or holds lines the
+other files do not (the folder copied before the relay's file ended), is read.
 """
 
 from __future__ import annotations
 
 import gzip
 import zlib
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from itertools import zip_longest
 from typing import NamedTuple
 
@@ -38,6 +42,8 @@ __all__ = ["mark_copies"]
 
 WIDEST_OFFSET = 14 * 3600
 """Seconds between UTC and the farthest zone's clock (UTC+14)."""
+ZONE_STEP = 15 * 60
+"""Every zone's offset is a whole number of quarter hours."""
 
 
 class _Line(NamedTuple):
@@ -46,9 +52,21 @@ class _Line(NamedTuple):
     message: str
 
 
+_END = _Line(None, True, "\x00")
+"""A file's end (no line is empty)."""
+
+
 def mark_copies(files: list[LogFile]) -> None:
     """Set :attr:`LogFile.copy_of` on each file whose lines another file of its log starts
-    with. Of identical files, the first on-disk (then plain) one given is read."""
+    with (of identical files, the first on-disk, then plain, one given is read), and on a
+    file of several logs whose lines are those of other files merged."""
+    _mark_twins(files)
+    for f in files:
+        if f.log is None and f.copy_of is None:
+            f.copy_of = ", ".join(_merged_from(f, [g for g in files if g is not f])) or None
+
+
+def _mark_twins(files: list[LogFile]) -> None:
     groups: dict[str, list[LogFile]] = {}
     for f in files:
         first = _first(f)
@@ -67,12 +85,38 @@ def mark_copies(files: list[LogFile]) -> None:
                     break
 
 
+def _merged_from(f: LogFile, files: list[LogFile]) -> list[str]:
+    """The files whose lines, merged, are every line of ``f`` (a syslog server's file of
+    every log), each line the next unread one of a file; empty when it is not so."""
+    others = [g for g in files if g.copy_of is None]
+    streams = [_lines(g) for g in others]
+    heads: list[_Line | None] = [None] * len(streams)  # None: not read yet
+    used: set[int] = set()
+    mine = _lines(f)
+    try:
+        for line in mine:
+            for i, stream in enumerate(streams):
+                head = heads[i] = heads[i] or next(stream, _END)
+                if head.message == line.message and _same_time(head, line):
+                    heads[i] = None
+                    used.add(i)
+                    break
+            else:
+                return []
+    except (OSError, EOFError, zlib.error, gzip.BadGzipFile):
+        return []
+    finally:
+        for stream in (mine, *streams):
+            stream.close()
+    return [others[i].path for i in sorted(used)]
+
+
 def _same_log(one: LogFile, other: LogFile) -> bool:
     """Files of one log (a file that names none has each line sniffed: any log)."""
     return one.log == other.log or one.log is None or other.log is None
 
 
-def _lines(f: LogFile) -> Iterator[_Line]:
+def _lines(f: LogFile) -> Generator[_Line, None, None]:
     """The non-empty lines of ``f``, decoded and framed as the readers do."""
     scratch = LogFile(f.path, None)
     stamp = StampParser()
@@ -128,4 +172,5 @@ def _same_time(one: _Line, other: _Line) -> bool:
         return one.ts == other.ts
     if one.utc == other.utc:
         return one.ts == other.ts
-    return abs(one.ts - other.ts) <= WIDEST_OFFSET
+    apart = abs(one.ts - other.ts)  # a zone's offset: whole quarter hours, at most 14 hours
+    return apart <= WIDEST_OFFSET and apart % ZONE_STEP == 0
