@@ -63,7 +63,7 @@ pub fn split_addresses(value: &str) -> Option<Vec<Cow<'_, str>>> {
         return Some(Vec::new());
     }
     if value.bytes().filter(|&b| b == b'<').count() <= 1 {
-        let one = lower(strip_brackets(value))?;
+        let one = address(value)?;
         return Some(if one.is_empty() {
             Vec::new()
         } else {
@@ -72,12 +72,21 @@ pub fn split_addresses(value: &str) -> Option<Vec<Cow<'_, str>>> {
     }
     let mut out = Vec::new();
     for part in value.split(',') {
-        let p = lower(strip_brackets(part))?;
+        let p = address(part)?;
         if !p.is_empty() {
             out.push(p);
         }
     }
     Some(out)
+}
+
+/// `formats.base._address`: an address opened and not closed (a cut line) is none.
+fn address(part: &str) -> Option<Cow<'_, str>> {
+    let part = strip(part);
+    if part.starts_with('<') && !part.ends_with('>') {
+        return Some(Cow::Borrowed(""));
+    }
+    lower(strip_brackets(part))
 }
 
 /// The first `n` characters of `s` (`s[:n]`).
@@ -124,6 +133,8 @@ mod tests {
         assert_eq!(v, vec!["a@x", "b@y"]);
         assert!(split_addresses("<Ä@x>").is_none());
         assert_eq!(split_addresses(" ").unwrap().len(), 0);
+        assert_eq!(split_addresses("<a@x>, <b@y").unwrap(), vec!["a@x"]);
+        assert_eq!(split_addresses("<b@y").unwrap().len(), 0);
     }
 
     #[test]

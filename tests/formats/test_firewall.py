@@ -353,3 +353,23 @@ def test_syslog_stamps_after_the_file_changed_are_last_year(tmp_path: Path) -> N
     december, january = (r.ts for r in read_records(found))
     assert datetime.fromtimestamp(december, UTC) == datetime(2026, 12, 31, 23, 59, 58, tzinfo=UTC)
     assert datetime.fromtimestamp(january, UTC) == datetime(2027, 1, 1, 0, 0, 2, tzinfo=UTC)
+
+
+def test_a_file_written_just_after_new_year_east_of_utc(tmp_path: Path) -> None:
+    """A security log forwarded in RFC 3164 (the server's clock, Berlin) and last written at
+    00:30 on 1 January there, 23:30 on 31 December in UTC: its January line is of the new
+    year (it was put a year early, behind the December line before it)."""
+    path = tmp_path / "security.log"
+    path.write_text(
+        "<22>Dec 31 23:50:00 mail security: Failed SMTP login from 203.0.113.9 with SASL "
+        "method LOGIN.\n"
+        "<22>Jan  1 00:30:00 mail security: Failed SMTP login from 203.0.113.9 with SASL "
+        "method LOGIN.\n",
+        encoding="utf-8",
+    )
+    written = datetime(2026, 12, 31, 23, 30, tzinfo=UTC).timestamp()
+    os.utime(path, (written, written))
+    (found,) = discover([str(tmp_path)])
+    december, january = (r.ts for r in read_records(found))
+    assert datetime.fromtimestamp(december, UTC) == datetime(2026, 12, 31, 23, 50, tzinfo=UTC)
+    assert datetime.fromtimestamp(january, UTC) == datetime(2027, 1, 1, 0, 30, tzinfo=UTC)

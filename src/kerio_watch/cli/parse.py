@@ -111,7 +111,8 @@ def parse(
         err.print(
             f"{printable(f.path)} ({f.log or 'mixed'}): {f.lines:,} lines; "
             f"events: {kinds or 'none'}; unparsed: {f.unparsed_total:,}"
-            + (f"; not UTF-8: {f.decode_errors:,}" if f.decode_errors else ""),
+            + (f"; not UTF-8: {f.decode_errors:,}" if f.decode_errors else "")
+            + (f"; a copy of {printable(f.copy_of)}: not read" if f.copy_of else ""),
             markup=False,
         )
         for reason, n in f.unparsed.most_common():

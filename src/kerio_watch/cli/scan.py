@@ -150,6 +150,13 @@ def print_summary(
     """The per-run summary on stderr. A listing cut short says how many it left out and
     how to see them."""
     for f in files:
+        if f.copy_of is not None:
+            console.print(
+                f"[dim]{safe(f.path)} ({f.log or 'mixed'}): a copy of {safe(f.copy_of)} "
+                "(its lines are there): not read, so not counted twice[/dim]",
+                highlight=False,
+            )
+            continue
         kinds = ", ".join(f"{n:,} {k}" for k, n in f.events.most_common())
         extra = f", {f.unparsed_total:,} unparsed" if f.unparsed_total else ""
         doubts = pipeline.guard.by_path.get(f.path)

@@ -37,12 +37,21 @@ def strip_brackets(value: str) -> str:
 
 
 def split_addresses(value: str) -> tuple[str, ...]:
-    """``<a@x>, <b@y>`` (or bare addresses) -> lower-cased ``("a@x", "b@y")``."""
+    """``<a@x>, <b@y>`` (or bare addresses) -> lower-cased ``("a@x", "b@y")``. An address
+    opened and not closed (``<victim35@mailbox35.te``: the line was cut, as Kerio cuts a
+    line at 1,024 characters) is none."""
     value = value.strip()
     if not value:
         return ()
     if value.count("<") <= 1:
-        one = strip_brackets(value).lower()
+        one = _address(value)
         return (one,) if one else ()
-    parts = [strip_brackets(p).lower() for p in value.split(",")]
+    parts = [_address(p) for p in value.split(",")]
     return tuple(p for p in parts if p)
+
+
+def _address(part: str) -> str:
+    part = part.strip()
+    if part.startswith("<") and not part.endswith(">"):
+        return ""
+    return strip_brackets(part).lower()

@@ -141,6 +141,21 @@ def parse_iso(stamp: str) -> tuple[int, bool] | None:
     return int(value.timestamp()), True
 
 
+def wall_clock(text: str) -> int | None:
+    """The wall-clock seconds (counted as if UTC) a syslog record's stamp was written in,
+    when the stamp carries its offset (RFC 5424, rsyslog's high-precision format): the
+    server's clock when Kerio stamped it. None for other lines."""
+    rest = text[text.find(">") + 1 :] if text.startswith("<") else text
+    rest = rest.removeprefix("1 ")
+    try:
+        value = dt.datetime.fromisoformat(rest.split(" ", 1)[0].replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if value.tzinfo is None:
+        return None
+    return int(value.replace(tzinfo=dt.UTC).timestamp())
+
+
 def _app_log(app: str) -> str | None:
     app = app.split("[", 1)[0].rstrip(":").lower()
     return APP_LOGS.get(app)

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from kerio_watch.events import Connection, Event, MessageReceived, Unparsed
 from kerio_watch.formats.base import Parser
 from kerio_watch.formats.connection import FIREWALL_LOGS
+from kerio_watch.formats.envelope import wall_clock
 from kerio_watch.pipeline.runstats import RunStats
 from kerio_watch.pipeline.timeguard import TimeGuard
 from kerio_watch.sources.files import Record, SkipLine
@@ -53,6 +54,8 @@ class Parsing:
         self.stats = stats
         self.dropped = 0
         """Records the pre-filter dropped here (``prefilter``)."""
+        self._next_stamp_check = 0
+        """When a mail line framed in UTC is next looked at for the offset."""
 
     def run(
         self,
@@ -102,6 +105,8 @@ class Parsing:
                     event.ts = fw_to_utc(rec.ts)
                 else:
                     event.ts = to_utc(rec.ts)
+            elif event.__class__ is MessageReceived:
+                self._observe_stamp(rec, event)
             if fits(event.ts):
                 admit(event, rec)
             else:
@@ -112,6 +117,18 @@ class Parsing:
         n += self.dropped
         self.dropped = 0
         return n
+
+    def _observe_stamp(self, rec: Record, event: Event) -> None:
+        """Learn the offset (inferred mode) from a mail line framed in UTC whose stamp
+        carries its offset: the Queue-ID against the stamp's own wall clock. On-disk logs
+        of the same run need it (beside a forwarded mail log they were taken as UTC).
+        One a minute, as for local lines."""
+        if not self.timebase.inferred or rec.ts < self._next_stamp_check:
+            return
+        self._next_stamp_check = rec.ts + 60
+        wall = wall_clock(rec.raw)
+        if wall is not None:
+            self.timebase.observe_queue_id(event.queue_id, wall)  # type: ignore[attr-defined]
 
     def _prefiltered(self, records: Iterable[Record]) -> Iterator[Record]:
         """The records :attr:`skip_line` keeps (the others are counted on their source)."""

@@ -18,9 +18,10 @@ from typing import IO, NamedTuple
 
 from kerio_watch.errors import SourceError
 from kerio_watch.events import Event, Unparsed
-from kerio_watch.formats import FORMATS, sniff_log
+from kerio_watch.formats import sniff_log
 from kerio_watch.formats.envelope import StampParser, split_syslog
 from kerio_watch.sources import firewall
+from kerio_watch.sources.copies import mark_copies
 from kerio_watch.sources.logfile import (
     LINE_BYTES,
     MAX_LINE,
@@ -43,7 +44,6 @@ __all__ = [
     "check_readable",
     "decode_line",
     "discover",
-    "known_logs",
     "merged_records",
     "open_binary",
     "read_records",
@@ -270,6 +270,7 @@ def discover(paths: Iterable[str], stdin: IO[bytes] | None = None) -> list[LogFi
         )
     # Oldest first within each log, so rotated files are read before the live one.
     found.sort(key=lambda f: (f.log or "", f.first_ts if f.first_ts is not None else 0))
+    mark_copies(found)
     return found
 
 
@@ -392,9 +393,5 @@ def _record_time(record: Record) -> int:
 
 def _chain(group: list[LogFile], skip: SkipLine | None, read: FileReader) -> Iterator[Record]:
     for log_file in group:
-        yield from read(log_file, skip)
-
-
-def known_logs() -> list[str]:
-    """Names of the logs kerio-watch can parse."""
-    return list(FORMATS)
+        if log_file.copy_of is None:  # a copy's lines are read in the file it copies
+            yield from read(log_file, skip)

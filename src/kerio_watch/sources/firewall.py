@@ -67,10 +67,18 @@ def newest_time(path: str) -> int | None:
         return None
 
 
+AHEAD = 14 * 3600
+"""Seconds the clock furthest ahead of UTC is ahead (UTC+14)."""
+
+
 def year_of(mtime: float) -> int:
-    """The year (UTC) of a file's modification time (1970 when it cannot be told)."""
+    """The year of a file's modification time on the clock furthest ahead (UTC+14): an
+    RFC 3164 stamp on any server's clock then is of that year or, when it is later than
+    a day after the change (:func:`dated`), of the year before. (In UTC, a file written
+    at 00:30 on 1 January in Berlin had its January lines put a year early.) 1970 when
+    it cannot be told."""
     try:
-        return dt.datetime.fromtimestamp(mtime, dt.UTC).year
+        return dt.datetime.fromtimestamp(mtime + AHEAD, dt.UTC).year
     except (OverflowError, ValueError, OSError):
         return 1970
 

@@ -44,6 +44,9 @@ class LogFile:
     first_ts: int | None = None
     written: float | None = None
     """The file's modification time when it was found (None: standard input)."""
+    copy_of: str | None = None
+    """The file of the same log whose start this one's lines are (a copy given beside
+    it): they are read there, not here (:mod:`kerio_watch.sources.copies`)."""
     data: IO[bytes] | None = None
     """Standard input, copied once to an unnamed temporary file (not held in memory:
     a pipe of gigabytes of logs would be), read from its start each time it is opened."""

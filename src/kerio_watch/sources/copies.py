@@ -1,0 +1,176 @@
+"""Copies among the files of one scan: a log given twice is read once.
+
+An administrator gathers logs by hand: ``mail.log`` beside ``mail.log.bak`` (a copy made
+before an upgrade), the log folder and a copy of one of its files fetched elsewhere, a
+rotated file and its gzip-compressed copy, the log folder and the syslog server's file
+the same log is forwarded to. The device and inode tell only the same file named twice;
+a copy has its own. Read as two files, its lines counted twice: in a site's scan the
+failed logins of every account doubled (account_failures opened incidents on five
+accounts that had none) and the mail volume doubled.
+
+A file is a copy of another when its lines are the other's first lines: the same
+messages at the same times, in the same order (the whole of it, or its start: a copy
+made earlier, before the original grew or was rotated, or one whose last line was cut
+while the server was writing it). Its lines are all in the other, so it is not read
+(:attr:`LogFile.copy_of` names where they are read) and the scan's summary says so.
+
+Lines are compared as the readers frame them, so a copy saved with CRLF line ends, a
+byte order mark, compressed, or carried in a syslog envelope is a copy too. A time in
+UTC (RFC 5424 with its offset) and one on the server's clock are the same moment when
+they are a zone's offset apart (whole quarter hours, at most 14); the zone is not known
+here. Files are compared only when their first messages are equal.
+
+A syslog server's file of every log (its records naming no single log) is a copy when
+each of its lines is the next unread line of one of the other files: their lines merged
+as the relay received them. One that lost records on the way (UDP), or holds lines the
+other files do not (the folder copied before the relay's file ended), is read.
+"""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+from collections.abc import Generator, Iterator
+from itertools import zip_longest
+from typing import NamedTuple
+
+from kerio_watch.formats.envelope import StampParser, split_syslog
+from kerio_watch.sources import firewall
+from kerio_watch.sources.logfile import LogFile, bounded_lines, decode_line, open_binary
+
+__all__ = ["mark_copies"]
+
+WIDEST_OFFSET = 14 * 3600
+"""Seconds between UTC and the farthest zone's clock (UTC+14)."""
+ZONE_STEP = 15 * 60
+"""Every zone's offset is a whole number of quarter hours."""
+
+
+class _Line(NamedTuple):
+    ts: int | None
+    utc: bool
+    message: str
+
+
+_END = _Line(None, True, "\x00")
+"""A file's end (no line is empty)."""
+
+
+def mark_copies(files: list[LogFile]) -> None:
+    """Set :attr:`LogFile.copy_of` on each file whose lines another file of its log starts
+    with (of identical files, the first on-disk, then plain, one given is read), and on a
+    file of several logs whose lines are those of other files merged."""
+    _mark_twins(files)
+    for f in files:
+        if f.log is None and f.copy_of is None:
+            f.copy_of = ", ".join(_merged_from(f, [g for g in files if g is not f])) or None
+
+
+def _mark_twins(files: list[LogFile]) -> None:
+    groups: dict[str, list[LogFile]] = {}
+    for f in files:
+        first = _first(f)
+        if first is not None:
+            groups.setdefault(first.message, []).append(f)
+    for group in groups.values():
+        if len(group) < 2:
+            continue
+        group.sort(key=lambda f: (f.syslog, f.compressed))  # stable: then in the order given
+        for f in reversed(group):  # of identical files, the later ones are the copies
+            for other in group:
+                if other is f or other.copy_of is not None or not _same_log(f, other):
+                    continue
+                if _starts(other, f):
+                    f.copy_of = other.path
+                    break
+
+
+def _merged_from(f: LogFile, files: list[LogFile]) -> list[str]:
+    """The files whose lines, merged, are every line of ``f`` (a syslog server's file of
+    every log), each line the next unread one of a file; empty when it is not so."""
+    others = [g for g in files if g.copy_of is None]
+    streams = [_lines(g) for g in others]
+    heads: list[_Line | None] = [None] * len(streams)  # None: not read yet
+    used: set[int] = set()
+    mine = _lines(f)
+    try:
+        for line in mine:
+            for i, stream in enumerate(streams):
+                head = heads[i] = heads[i] or next(stream, _END)
+                if head.message == line.message and _same_time(head, line):
+                    heads[i] = None
+                    used.add(i)
+                    break
+            else:
+                return []
+    except (OSError, EOFError, zlib.error, gzip.BadGzipFile):
+        return []
+    finally:
+        for stream in (mine, *streams):
+            stream.close()
+    return [others[i].path for i in sorted(used)]
+
+
+def _same_log(one: LogFile, other: LogFile) -> bool:
+    """Files of one log (a file that names none has each line sniffed: any log)."""
+    return one.log == other.log or one.log is None or other.log is None
+
+
+def _lines(f: LogFile) -> Generator[_Line, None, None]:
+    """The non-empty lines of ``f``, decoded and framed as the readers do."""
+    scratch = LogFile(f.path, None)
+    stamp = StampParser()
+    newest = firewall.newest_time(f.path) if f.syslog and f.data is None else None
+    with open_binary(f) as handle:
+        for data in bounded_lines(handle):
+            text = decode_line(data, scratch)
+            if not text:
+                continue
+            framed = split_syslog(text, f.year) if f.syslog else stamp.split(text)
+            if framed is None:
+                framed = stamp.split(text) if f.syslog else split_syslog(text, f.year)
+            if framed is None:
+                yield _Line(None, False, text)
+                continue
+            if newest is not None and framed.ts > newest:  # an RFC 3164 line of last year
+                framed = firewall.last_year(framed, text)
+            yield _Line(framed.ts, framed.utc, framed.message)
+
+
+def _first(f: LogFile) -> _Line | None:
+    try:
+        return next(_lines(f), None)
+    except (OSError, EOFError, zlib.error, gzip.BadGzipFile):
+        return None
+
+
+def _starts(longer: LogFile, copy: LogFile) -> bool:
+    """Whether every line of ``copy`` is the line of ``longer`` at the same place (its
+    last line may be the start of that line: cut while it was written)."""
+    try:
+        return _is_start(_lines(longer), _lines(copy))
+    except (OSError, EOFError, zlib.error, gzip.BadGzipFile):
+        return False
+
+
+def _is_start(lines: Iterator[_Line], copied: Iterator[_Line]) -> bool:
+    cut = False
+    for line, mine in zip_longest(lines, copied):
+        if mine is None:
+            return True
+        if cut or line is None or not _same_time(line, mine):
+            return False  # a cut line before the copy's last, the copy longer, a new time
+        if line.message != mine.message:
+            if not line.message.startswith(mine.message):
+                return False
+            cut = True
+    return True
+
+
+def _same_time(one: _Line, other: _Line) -> bool:
+    if one.ts is None or other.ts is None:
+        return one.ts == other.ts
+    if one.utc == other.utc:
+        return one.ts == other.ts
+    apart = abs(one.ts - other.ts)  # a zone's offset: whole quarter hours, at most 14 hours
+    return apart <= WIDEST_OFFSET and apart % ZONE_STEP == 0

@@ -1,0 +1,155 @@
+"""A log given twice in one scan (a copy beside it, a compressed copy, an earlier backup)
+is read once: :mod:`kerio_watch.sources.copies`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from kerio_watch.cli import main
+from kerio_watch.sources.files import discover, merged_records
+from logtools import recv_line
+
+START = dt.datetime(2026, 3, 2, 9, 0)
+
+
+def mail_lines(count: int, first: int = 0) -> list[str]:
+    return [
+        recv_line(START + dt.timedelta(minutes=i), 1, i, sender="a@example.com", to="b@x.test")
+        for i in range(first, first + count)
+    ]
+
+
+def write(path: Path, lines: list[str], end: str = "\n", cut: int = 0) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = "".join(x + end for x in lines).encode()
+    path.write_bytes(data[: len(data) - cut] if cut else data)
+    return path
+
+
+def read(*paths: Path) -> tuple[list[str], dict[str, str | None]]:
+    """The messages a scan of ``paths`` reads, and what each file is a copy of."""
+    files = discover([str(p) for p in paths])
+    messages = [r.message for r in merged_records(files)]
+    return messages, {Path(f.path).name: f.copy_of for f in files}
+
+
+def test_a_copy_beside_the_log_is_not_read(tmp_path: Path) -> None:
+    lines = mail_lines(20)
+    log = write(tmp_path / "logs" / "mail.log", lines)
+    write(tmp_path / "logs" / "mail.log.bak", lines)
+    messages, copies = read(tmp_path / "logs")
+    assert len(messages) == 20
+    assert copies == {"mail.log": None, "mail.log.bak": str(log)}
+    parsed = CliRunner().invoke(main, ["parse", "-f", "jsonl", str(tmp_path / "logs")])
+    assert parsed.exit_code == 0, parsed.output
+    assert len(parsed.stdout.splitlines()) == 20
+    assert (
+        f"mail.log.bak (mail): 0 lines; events: none; unparsed: 0; a copy of {log}: not read"
+        in (" ".join(parsed.stderr.split()))
+    )
+
+
+def test_compressed_crlf_and_earlier_copies_given_as_more_paths(tmp_path: Path) -> None:
+    lines = mail_lines(30)
+    log = write(tmp_path / "logs" / "mail.log", lines)
+    gz = tmp_path / "gz" / "mail.log.1.gz"
+    gz.parent.mkdir()
+    gz.write_bytes(gzip.compress("".join(x + "\n" for x in lines).encode()))
+    write(tmp_path / "crlf" / "mail.log", lines, end="\r\n")
+    write(tmp_path / "backup" / "mail.log", lines[:12], cut=25)  # copied mid-write
+    messages, _ = read(*(tmp_path / d for d in ("logs", "gz", "crlf", "backup")))
+    assert len(messages) == 30
+    files = discover([str(tmp_path / d) for d in ("gz", "logs", "crlf", "backup")])
+    assert {f.path: f.copy_of for f in files} == {
+        str(log): None,
+        str(gz): str(log),
+        str(tmp_path / "crlf" / "mail.log"): str(log),
+        str(tmp_path / "backup" / "mail.log"): str(log),
+    }
+
+
+def test_a_file_that_goes_on_differently_is_read(tmp_path: Path) -> None:
+    """Only a file whose every line the other starts with is a copy: one that shares its
+    first lines and then differs (or is longer than its shorter twin) is read."""
+    lines = mail_lines(10)
+    write(tmp_path / "a" / "mail.log", lines)
+    write(tmp_path / "b" / "mail.log", lines[:5] + mail_lines(3, first=50))
+    write(tmp_path / "c" / "mail.log", lines[:1] + lines[2:])  # a line missing
+    messages, copies = read(tmp_path / "a", tmp_path / "b", tmp_path / "c")
+    assert len(messages) == 10 + 8 + 9
+    assert set(copies.values()) == {None}
+
+
+def test_rotated_files_of_a_log_are_not_copies(tmp_path: Path) -> None:
+    write(tmp_path / "mail.log.1", mail_lines(10))
+    write(tmp_path / "mail.log", mail_lines(10, first=10))
+    messages, copies = read(tmp_path)
+    assert len(messages) == 20
+    assert set(copies.values()) == {None}
+
+
+def rfc5424(lines: list[str], shift: dt.timedelta = dt.timedelta(0)) -> list[str]:
+    """The lines as a relay receives them (the site's clock is UTC+1)."""
+    out = []
+    for line in lines:
+        local = dt.datetime.strptime(line[1:21], "%d/%b/%Y %H:%M:%S") + shift
+        when = local.replace(tzinfo=dt.timezone(dt.timedelta(hours=1))).isoformat()
+        out.append(f"<22>1 {when} mail.example.com mail - - - {line[23:]}")
+    return out
+
+
+def test_the_same_log_forwarded_to_syslog_is_a_copy(tmp_path: Path) -> None:
+    """The same messages at the same moments in a syslog envelope (UTC with an offset
+    against the server's clock): one is read, the on-disk file."""
+    lines = mail_lines(15)
+    log = write(tmp_path / "logs" / "mail.log", lines)
+    write(tmp_path / "relay" / "kerio", rfc5424(lines))
+    messages, copies = read(tmp_path / "relay", tmp_path / "logs")
+    assert len(messages) == 15
+    assert copies == {"kerio": str(log), "mail.log": None}
+    longer = write(tmp_path / "relay" / "kerio", rfc5424(mail_lines(20)))
+    messages, copies = read(tmp_path / "relay", tmp_path / "logs")
+    assert len(messages) == 20  # the relay got more: the file on disk is the copy
+    assert copies == {"kerio": None, "mail.log": str(longer)}
+
+
+def test_the_same_messages_at_other_times_are_no_copy(tmp_path: Path) -> None:
+    """A message repeated a day later (a re-sent log, a replay) is not the same line."""
+    lines = mail_lines(15)
+    write(tmp_path / "logs" / "mail.log", lines)
+    write(tmp_path / "relay" / "kerio", rfc5424(lines, shift=dt.timedelta(days=1)))
+    messages, copies = read(tmp_path / "relay", tmp_path / "logs")
+    assert len(messages) == 30
+    assert set(copies.values()) == {None}
+
+
+def audit_lines(count: int) -> list[str]:
+    return [
+        f"[02/Mar/2026 09:{i:02d}:30] IMAP: User a@example.com authenticated  from IP "
+        "address 192.168.1.10"
+        for i in range(count)
+    ]
+
+
+def test_a_relay_file_of_every_log_is_a_copy_of_the_logs_it_merges(tmp_path: Path) -> None:
+    """The syslog server's one file of the mail and audit logs (app-name ``kerio``),
+    interleaved: not read. Without a record (lost on the way), or with one the folder
+    lacks, it is read."""
+    mail, audit = mail_lines(10), audit_lines(10)
+    mail_log = write(tmp_path / "logs" / "mail.log", mail)
+    audit_log = write(tmp_path / "logs" / "audit.log", audit)
+    merged = sorted(mail + audit, key=lambda x: x[:22])
+    relayed = [r.replace(" mail - - - ", " kerio - - - ") for r in rfc5424(merged)]
+    write(tmp_path / "relay" / "kerio", relayed)
+    messages, copies = read(tmp_path / "logs", tmp_path / "relay")
+    assert len(messages) == 20
+    assert copies["kerio"] == f"{audit_log}, {mail_log}"
+    for changed in (relayed[:7] + relayed[8:], [*relayed, rfc5424(mail_lines(1, first=60))[0]]):
+        write(tmp_path / "relay" / "kerio", changed)
+        messages, copies = read(tmp_path / "logs", tmp_path / "relay")
+        assert len(messages) == 20 + len(changed)
+        assert set(copies.values()) == {None}
