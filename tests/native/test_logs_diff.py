@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kerio_watch.formats.operations import KNOWN_KEYS
-from logtools import SAMPLES, SHARED_SAMPLES
+from logtools import SAMPLES
 from nativediff import check_log, extension
 
 LOGS = ("control", "operations", "audit")
@@ -234,8 +234,7 @@ def _messages(path: Path) -> list[str]:
 def _samples() -> dict[str, list[str]]:
     return {
         "control": _messages(SAMPLES / "control.log"),
-        "operations": _messages(SAMPLES / "operations.log")
-        + _messages(SHARED_SAMPLES / "operations.log"),
+        "operations": _messages(SAMPLES / "operations.log"),  # with the shared samples' lines
         "audit": _messages(SAMPLES / "audit.log"),
     }
 
