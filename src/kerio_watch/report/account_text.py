@@ -12,7 +12,7 @@ from rich.text import Text
 from kerio_watch.alerts.console import SEVERITY_STYLES
 from kerio_watch.report.servertime import ServerTime
 from kerio_watch.report.text import boxed, joined, sev, t
-from kerio_watch.report.timeline import AccountView, Known, Normal
+from kerio_watch.report.timeline import AccountView, Entry, Known, Normal
 from kerio_watch.severity import Severity
 from kerio_watch.textsafe import printable
 
@@ -126,28 +126,34 @@ def _incident_lines(view: AccountView, st: ServerTime) -> Text:
 
 def _timeline_lines(view: AccountView, st: ServerTime, limit: int) -> Text:
     """Off a terminal: the timeline one entry a line, its flags in brackets."""
-    entries = view.entries
-    shown = entries[-limit:] if limit else entries
+    shown, cut = _shown(view, limit)
     out = Text("Timeline (hourly)", style="bold")
     for e in shown:
         out.append(f"\n{st.fmt_hour(e.ts)}  ")
         out.append_text(t(e.text[:400]))
         if e.flags:
             out.append(f"  [{', '.join(e.flags)}]")
-    if len(shown) < len(entries):
-        out.append(f"\nthe last {len(shown)} of {len(entries)} entries (--limit)")
+    if cut:
+        out.append(f"\n{cut}")
     return out
+
+
+def _shown(view: AccountView, limit: int) -> tuple[list[Entry], str]:
+    """The last ``limit`` entries of the timeline (0: all), and what says they are cut."""
+    entries = view.entries
+    shown = entries[-limit:] if limit else entries
+    cut = len(shown) < len(entries)
+    return shown, f"the last {len(shown)} of {len(entries)} entries (--limit)" if cut else ""
 
 
 def _timeline_table(view: AccountView, st: ServerTime, limit: int) -> Table:
     """The last ``limit`` entries of the timeline (0: all), with their flags."""
-    entries = view.entries
-    shown = entries[-limit:] if limit else entries
+    shown, cut = _shown(view, limit)
     table = Table(
         "hour", "what", "", title="Timeline (hourly)", title_justify="left", title_style="bold"
     )
-    if len(shown) < len(entries):
-        table.caption = f"the last {len(shown)} of {len(entries)} entries (--limit)"
+    if cut:
+        table.caption = cut
     for e in shown:
         flags = Text()
         for f in e.flags:
