@@ -118,7 +118,7 @@ class Parsing:
         self.dropped = 0
         return n
 
-    def _observe_stamp(self, rec: Record, event: Event) -> None:
+    def _observe_stamp(self, rec: Record, event: MessageReceived) -> None:
         """Learn the offset (inferred mode) from a mail line framed in UTC whose stamp
         carries its offset: the Queue-ID against the stamp's own wall clock. On-disk logs
         of the same run need it (beside a forwarded mail log they were taken as UTC).
@@ -128,7 +128,7 @@ class Parsing:
         self._next_stamp_check = rec.ts + 60
         wall = wall_clock(rec.raw)
         if wall is not None:
-            self.timebase.observe_queue_id(event.queue_id, wall)  # type: ignore[attr-defined]
+            self.timebase.observe_queue_id(event.queue_id, wall)
 
     def _prefiltered(self, records: Iterable[Record]) -> Iterator[Record]:
         """The records :attr:`skip_line` keeps (the others are counted on their source)."""
