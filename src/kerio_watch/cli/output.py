@@ -14,7 +14,7 @@ of a table.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, TypeVar
@@ -23,6 +23,7 @@ import click
 from rich.align import AlignMethod
 from rich.console import Console
 from rich.rule import Rule
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 
@@ -35,7 +36,15 @@ RULE_WIDTH = 80
 
 
 class OutputConsole(Console):
-    """A rich Console that never wraps output that does not go to a terminal."""
+    """A rich Console that never wraps output that does not go to a terminal, and there
+    ends no line with the blanks rich pads a table's cells with."""
+
+    def _render_buffer(self, buffer: Iterable[Segment]) -> str:
+        # Where rich turns what was printed into text (also for ``capture``).
+        text = super()._render_buffer(buffer)
+        if self.is_terminal:
+            return text
+        return "\n".join(line.rstrip(" ") for line in text.split("\n"))
 
     def rule(
         self,
