@@ -8,7 +8,7 @@ a line (:func:`kerio_watch.alerts.console.quoted`). Rules (the ``----- title ---
 lines) keep a readable width there. Documents whose tables would otherwise pad every
 line to their longest cell (the report, ``list rules``) are laid out
 :data:`REPORT_WIDTH` wide, and the incident list prints one line per incident instead
-of a table.
+of a table. No line ends with the blanks rich pads a table's cells with.
 """
 
 from __future__ import annotations
