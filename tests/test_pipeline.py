@@ -142,3 +142,40 @@ def test_one_line_announces_each_incident_once(tmp_path: Path) -> None:
     ]
     assert [a.status for a in store.alerts()] == ["escalated", "opened"]
     store.close()
+
+
+def _one_side_a_line() -> Callable[[Event], list[Signal]]:
+    """A detector whose first message raises strong access (medium alone) and each one
+    after it use (with it, high; more of it, critical)."""
+    seen: list[int] = []
+
+    def observe(event: Event) -> list[Signal]:
+        seen.append(event.ts)
+        if len(seen) == 1:
+            return [Signal("t.access", "al@example.com", event.ts, 50, "a", side="access")]
+        return [Signal(f"t.use{len(seen)}", "al@example.com", event.ts, 40, "u", side="use")]
+
+    return observe
+
+
+def test_lines_of_one_second_announce_each_incident_once(tmp_path: Path) -> None:
+    """Two messages logged in the same second, the first opening an incident at medium
+    and the second taking it to high, make one alert (opened, high), not a medium one
+    out of date as it is read; a later second's escalation is its own alert. What was
+    read at once (``follow``'s lines of one poll) is announced when it is processed."""
+    store = open_store(tmp_path / "state.db")
+    pipeline = Pipeline(Config(), store, Timebase(None, -3600))
+    got: list[Alert] = []
+    pipeline.listeners.append(lambda alert, _reported: got.append(alert))
+    pipeline.detection.dispatch = {"message_received": [_one_side_a_line()]}
+    same_second = [_spoof(0, 1), _spoof(0, 2)]
+    pipeline.run(merged_records(discover(_log(tmp_path, same_second))))
+    pipeline.save(final=False)  # a new database's first lines wait for the time guard
+    assert [(a.status, a.severity) for a in got] == [("opened", Severity.HIGH)]
+    pipeline.run(merged_records(discover(_log(tmp_path, [_spoof(1, 3)], name="mail2.log"))))
+    pipeline.save()
+    assert [(a.status, a.severity) for a in got] == [
+        ("opened", Severity.HIGH),
+        ("escalated", Severity.CRITICAL),
+    ]
+    store.close()

@@ -1,11 +1,14 @@
-"""One alert per incident per log line.
+"""One alert per incident per second of the log.
 
 A single line can fold several signals into one incident: the first message of a hijack
 is a new address, a new program and new recipients at once, each from its own detector.
 Folded one by one they open the incident at medium and escalate it to high or critical
 within the same line, and an administrator would read two or three alerts stamped with
-the same second, the first already out of date. The pipeline collects the alerts of one
-event (or one minute's tick) here and emits the last state of each incident once.
+the same second, the first already out of date. A burst does the same over the lines of
+one second: its first message opens the incident, the next one escalates it. The
+pipeline collects the alerts of one log second here (until an event of a later second,
+a minute's tick, or the end of what was read at once, so ``follow`` announces no later
+than before) and emits the last state of each incident once.
 
 The incident itself is updated signal by signal as before, so what later detectors see of
 it in the same line (an address another hijack rests on) does not change; only what is

@@ -105,7 +105,8 @@ class Pipeline:
         """Called inside :meth:`save`'s transaction (follow checkpoints, delivery queue)."""
         self.alerts: list[tuple[Alert, bool]] = []
         self._batch = AlertBatch()
-        """The alerts of the event being processed, one per incident (emitted after it)."""
+        """The alerts of the log second being processed, one per incident (emitted when
+        a later second's event comes, at a tick, and at the end of a run or a save)."""
         self.journal = Journal.beside(store.path)
         self._unjournaled: list[Alert] = []
         self.already_sent: Callable[[Alert], bool] | None = None
@@ -204,6 +205,7 @@ class Pipeline:
         stats = self.stats
         stats.records += self.parsing.run(records, progress, prefilter)
         stats.implausible = self.guard.implausible
+        self._release()  # what was read at once: its last second's alerts go out now
         return stats
 
     def _admit(self, event: Event, rec: Record) -> None:
@@ -231,9 +233,9 @@ class Pipeline:
         if stats.first_ts is None:
             stats.first_ts = ts
         if ts > self._now:
+            self._release()
             self._advance(ts)
         self.detection.observe(event, self.enrichment.enrich(event))
-        self._release()
 
     def _advance(self, ts: int) -> None:
         """The log clock moved to ``ts``: time-driven work once a minute."""
@@ -265,7 +267,7 @@ class Pipeline:
                 self._batch.add(alert)
 
     def _release(self) -> None:
-        """Emit the alerts of the event just processed (:mod:`.incidents.coalesce`)."""
+        """Emit the alerts of the second just processed (:mod:`.incidents.coalesce`)."""
         for alert in self._batch.drain():
             self._emit(alert)
 
@@ -319,6 +321,7 @@ class Pipeline:
         self.stats.held = len(self.guard.waiting)
         if final and self._now:
             self.tick(self._now)
+        self._release()
         committed, self.alerts = self.alerts, []
         try:
             with self.store.transaction():
