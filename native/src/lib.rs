@@ -20,4 +20,6 @@ mod py;
 #[cfg(feature = "python")]
 mod pybook;
 #[cfg(feature = "python")]
+mod pyjoin;
+#[cfg(feature = "python")]
 mod pylogs;
