@@ -25,10 +25,6 @@ pub struct QueueJoin {
     order: VecDeque<String>,
     /// Messages forgotten because the join was full.
     pub evicted: u64,
-    /// With `keep_dropped`, the Queue-IDs forgotten since it was last drained (oldest
-    /// first), for a mirror of the join's keys.
-    pub dropped: Vec<String>,
-    pub keep_dropped: bool,
 }
 
 impl QueueJoin {
@@ -38,8 +34,6 @@ impl QueueJoin {
             map: HashMap::new(),
             order: VecDeque::new(),
             evicted: 0,
-            dropped: Vec::new(),
-            keep_dropped: false,
         }
     }
 
@@ -63,9 +57,6 @@ impl QueueJoin {
         match self.order.pop_front() {
             Some(qid) => {
                 self.map.remove(&qid);
-                if self.keep_dropped {
-                    self.dropped.push(qid);
-                }
                 true
             }
             None => false,
@@ -204,17 +195,5 @@ mod tests {
         assert_eq!(j.dump(3, 1, 10).len(), 2);
         j.forget_before(3);
         assert_eq!(j.len(), 1);
-    }
-
-    #[test]
-    fn keeps_what_it_dropped() {
-        let mut j = QueueJoin::new(2);
-        j.keep_dropped = true;
-        for (qid, ts) in [("a", 1), ("b", 2), ("c", 3)] {
-            j.received(qid, ts, None, "s", 1);
-        }
-        j.forget_before(3);
-        assert_eq!(j.dropped, ["a", "b"]);
-        assert!(j.contains("c") && j.len() == 1);
     }
 }

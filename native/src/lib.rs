@@ -20,6 +20,4 @@ mod py;
 #[cfg(feature = "python")]
 mod pybook;
 #[cfg(feature = "python")]
-mod pyjoin;
-#[cfg(feature = "python")]
 mod pylogs;

@@ -16,7 +16,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
 
 use crate::frame::{Counters, LineSource, decode, message_of, stamp};
-use crate::join::QueueJoin as CoreJoin;
+use crate::join::{MessageState, QueueJoin as CoreJoin};
 use crate::mail::{Mail, Recv, Sent, parse, sent_key};
 use crate::pylogs::{Kind, Others};
 
@@ -25,14 +25,13 @@ use crate::pylogs::{Kind, Others};
 const RULE_SERVICE: &str = "sieve";
 
 /// Version of this boundary; the Python side refuses an extension of another one.
-pub const ABI: u32 = 6;
+pub const ABI: u32 = 5;
 
-/// Queue-IDs the message tracker holds (kept in step by the native one, `pyjoin.rs`),
-/// and those of the `Recv:` lines the time guard holds (added by Python).
+/// Queue-IDs the Python message tracker holds (kept in step by it).
 #[pyclass(module = "kerio_watch._native")]
 #[derive(Default)]
 pub struct QidSet {
-    pub(crate) ids: HashSet<String>,
+    ids: HashSet<String>,
 }
 
 #[pymethods]
@@ -659,6 +658,142 @@ fn scan_counts<'py>(
     Ok(d)
 }
 
+type StateRow = (
+    String,
+    i64,
+    Option<String>,
+    String,
+    u64,
+    u64,
+    u64,
+    u64,
+    Vec<String>,
+);
+
+fn row(qid: &str, st: &MessageState) -> StateRow {
+    (
+        qid.to_owned(),
+        st.ts,
+        st.account.clone(),
+        st.sender.clone(),
+        st.accepted,
+        st.delivered,
+        st.failed,
+        st.delayed,
+        st.final_.iter().cloned().collect(),
+    )
+}
+
+/// The Queue-ID join (`MessageTracker`) with plain-data methods; phase 2 moves the
+/// pipeline's tracker here.
+#[pyclass(module = "kerio_watch._native", name = "QueueJoin")]
+pub struct PyQueueJoin {
+    join: CoreJoin,
+}
+
+#[pymethods]
+impl PyQueueJoin {
+    #[new]
+    #[pyo3(signature = (limit=100_000))]
+    fn new(limit: usize) -> Self {
+        Self {
+            join: CoreJoin::new(limit),
+        }
+    }
+
+    fn received(
+        &mut self,
+        qid: &str,
+        ts: i64,
+        account: Option<&str>,
+        sender: &str,
+        recipients: u64,
+    ) -> bool {
+        self.join.received(qid, ts, account, sender, recipients)
+    }
+
+    /// `(accepted, delivered, failed, delayed, final count, account)` after the line, or None.
+    #[allow(clippy::type_complexity)]
+    fn delivered(
+        &mut self,
+        qid: &str,
+        result: &str,
+        status: Option<&str>,
+        recipient: &str,
+    ) -> Option<(u64, u64, u64, u64, usize, Option<String>)> {
+        let failure = matches!(result, "failed" | "bounced" | "rejected")
+            || status.is_some_and(|s| s.starts_with('5'));
+        self.join
+            .delivered(qid, result, status, recipient, failure)
+            .map(|s| {
+                (
+                    s.accepted,
+                    s.delivered,
+                    s.failed,
+                    s.delayed,
+                    s.final_.len(),
+                    s.account.clone(),
+                )
+            })
+    }
+
+    fn pending(&self, older_than: i64) -> Vec<String> {
+        self.join
+            .pending(older_than)
+            .into_iter()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    #[pyo3(signature = (now, max_age=7200, limit=20_000))]
+    fn dump(&self, now: i64, max_age: i64, limit: usize) -> Vec<StateRow> {
+        self.join
+            .dump(now, max_age, limit)
+            .into_iter()
+            .map(|(q, s)| row(q, s))
+            .collect()
+    }
+
+    fn restore(&mut self, rows: Vec<StateRow>) {
+        let rows = rows
+            .into_iter()
+            .map(
+                |(qid, ts, account, sender, accepted, delivered, failed, delayed, final_)| {
+                    let state = MessageState {
+                        ts,
+                        account,
+                        sender,
+                        accepted,
+                        delivered,
+                        failed,
+                        delayed,
+                        final_: final_.into_iter().collect(),
+                    };
+                    (qid, state)
+                },
+            )
+            .collect();
+        self.join.restore(rows);
+    }
+
+    fn forget_before(&mut self, ts: i64) {
+        self.join.forget_before(ts);
+    }
+
+    #[getter]
+    fn evicted(&self) -> u64 {
+        self.join.evicted
+    }
+
+    fn __len__(&self) -> usize {
+        self.join.len()
+    }
+
+    fn __contains__(&self, qid: &str) -> bool {
+        self.join.contains(qid)
+    }
+}
+
 #[pymodule]
 #[pyo3(name = "_native")]
 fn native_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -668,8 +803,7 @@ fn native_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Reader>()?;
     m.add_class::<Stream>()?;
     m.add_class::<MailParser>()?;
-    m.add_class::<crate::pyjoin::PyQueueJoin>()?;
-    m.add_class::<crate::pyjoin::QueuedMessage>()?;
+    m.add_class::<PyQueueJoin>()?;
     m.add_class::<crate::pybook::PyBook>()?;
     m.add_function(wrap_pyfunction!(crate::pybook::address_key, m)?)?;
     m.add_function(wrap_pyfunction!(parse_mail, m)?)?;

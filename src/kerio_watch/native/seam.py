@@ -3,24 +3,61 @@
 1. The mail parser: ``Recv:`` and ``Sent:`` messages are parsed by the Rust core into
    the same events; whatever it leaves (other lines, lines whose fields depend on
    Python's Unicode tables) goes to the Python :class:`~kerio_watch.formats.mail.MailParser`.
-2. The message tracker: the core's Queue-ID join (``_native.QueueJoin``, with
-   :class:`~kerio_watch.enrich.messages.MessageTracker`'s interface and results) takes
-   its place, and keeps a native set of its Queue-IDs in step, so the native reader can
-   drop the ``Sent:`` lines of messages no account sent (the pre-filter of
-   :meth:`Pipeline.skip_line <kerio_watch.pipeline.Pipeline.skip_line>`) without asking
-   Python line by line.
+2. The message tracker's table keeps a native set of its Queue-IDs in step, so the
+   native reader can drop the ``Sent:`` lines of messages no account sent (the
+   pre-filter of :meth:`Pipeline.skip_line <kerio_watch.pipeline.Pipeline.skip_line>`)
+   without asking Python line by line.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
+from kerio_watch.enrich.messages import MessageState, MessageTracker
 from kerio_watch.events import Event, MessageDelivery, MessageReceived, Unparsed
 from kerio_watch.formats.mail import MailParser
 
-if TYPE_CHECKING:
-    from kerio_watch.detect.context import Context
+
+class MirroredTable(OrderedDict[str, MessageState]):
+    """``MessageTracker.messages`` that mirrors its keys into a native ``QidSet``."""
+
+    def __init__(self, ids: Any) -> None:
+        super().__init__()
+        self.ids = ids
+
+    def __setitem__(self, key: str, value: MessageState) -> None:
+        if key not in self:
+            self.ids.add(key)
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key: str) -> None:
+        super().__delitem__(key)
+        self.ids.discard(key)
+
+    def popitem(self, last: bool = True) -> tuple[str, MessageState]:
+        """Remove and return a (Queue-ID, state) pair (oldest with ``last=False``)."""
+        key, value = super().popitem(last)
+        self.ids.discard(key)
+        return key, value
+
+    def pop(self, key: str, *default: Any) -> Any:
+        """Remove a Queue-ID and return its state (or the default)."""
+        value = super().pop(key, *default)
+        self.ids.discard(key)
+        return value
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        """Insert a Queue-ID if missing; its state."""
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def clear(self) -> None:
+        """Forget every message."""
+        super().clear()
+        self.ids.clear()
 
 
 class NativeMailParser:
@@ -44,12 +81,11 @@ class NativeMailParser:
         return self._python.parse(message, ts, raw)
 
 
-def attach(ctx: Context, parsers: dict[str, Any], module: ModuleType) -> Any:
-    """Plug the native engine in (before any state is restored and before the stages
-    that hold the tracker are built); the Queue-ID set."""
-    if ctx.messages.messages:
-        raise RuntimeError("the native join replaces a message tracker that holds messages")
+def attach(tracker: MessageTracker, parsers: dict[str, Any], module: ModuleType) -> Any:
+    """Plug the native engine in (before any state is restored); the Queue-ID set."""
     ids = module.QidSet()
-    ctx.messages = module.QueueJoin(ctx.messages.limit, ids)
+    table = MirroredTable(ids)
+    table.update(tracker.messages)
+    tracker.messages = table
     parsers["mail"] = NativeMailParser(module)
     return ids

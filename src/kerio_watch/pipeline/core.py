@@ -89,15 +89,15 @@ class Pipeline:
         self._ack_seq = store.last_ack_seq()  # first: an ack made while loading is applied
         self._last_id = store.next_incident_id()
         self.engine = IncidentEngine(self._next_id, self.format_time, suppressed=self._ignored)
-        # The native engine's seam: its address books, its mail parser, and its
-        # Queue-ID join in place of the message tracker (its Queue-IDs mirrored).
+        # The native engine's seam: its address books, its mail parser, and the
+        # tracker's Queue-IDs mirrored.
         self.core = resolve_engine(engine)
         use_native_books(self.core.module)
         self.ctx = Context(config, timebase, store.load_profile, self.engine)
         self.parsers = build_parsers()
         self.native_ids: Any = None
         if self.core.module is not None:
-            self.native_ids = attach_native(self.ctx, self.parsers, self.core.module)
+            self.native_ids = attach_native(self.ctx.messages, self.parsers, self.core.module)
         self._build_stages()
         self._restore(store)
         self.listeners: list[AlertListener] = []
