@@ -7,10 +7,11 @@
 //! line reads; the address is the run up to whitespace or `;` (one trailing `.` off).
 //! A user name that is not ASCII (Python lower-cases it with its own tables) and a
 //! line holding a newline (which `.` does not match; the framer never leaves one) are
-//! [`Audit::Defer`]red.
+//! [`Parsed::Defer`]red.
 
 use std::borrow::Cow;
 
+use crate::parsed::Parsed;
 use crate::text::{lower, py_space};
 
 /// The fields of `events.LoginSucceeded` (after `raw`).
@@ -23,27 +24,18 @@ pub struct Login<'a> {
 }
 
 /// What one audit.log message is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Audit<'a> {
-    Login(Login<'a>),
-    /// A line Python reports as unparsed, with Python's reason.
-    Unparsed(&'static str),
-    /// Python must decide.
-    Defer,
-    /// Not this log's line (Python returns None).
-    Other,
-}
+pub type Audit<'a> = Parsed<Login<'a>>;
 
 const MARK: &str = " authenticated";
-const UNREADABLE: Audit<'static> = Audit::Unparsed("unreadable authentication line");
+const UNREADABLE: Audit<'static> = Parsed::Unparsed("unreadable authentication line");
 
 /// Parse one message (the text after the `[date] ` prefix).
 pub fn parse(message: &str) -> Audit<'_> {
     if !message.contains(MARK) {
-        return Audit::Other;
+        return Parsed::Other;
     }
     if message.contains('\n') {
-        return Audit::Defer;
+        return Parsed::Defer;
     }
     let b = message.as_bytes();
     let n = b
@@ -66,9 +58,9 @@ pub fn parse(message: &str) -> Audit<'_> {
         let at = from + i;
         if let Some((source, user_agent)) = tail(message, at + MARK.len()) {
             let Some(user) = lower(&message[user_start..at]) else {
-                return Audit::Defer;
+                return Parsed::Defer;
             };
-            return Audit::Login(Login {
+            return Parsed::Event(Login {
                 protocol,
                 user,
                 source,
@@ -122,7 +114,7 @@ mod tests {
 
     #[test]
     fn lines() {
-        let Audit::Login(l) =
+        let Parsed::Event(l) =
             parse("HTTP/WebMail: User A@x authenticated  from IP address 1.2.3.4.; UA; x. ")
         else {
             panic!()
@@ -131,9 +123,9 @@ mod tests {
             (l.protocol, &*l.user, l.source, l.user_agent),
             ("HTTP/WebMail", "a@x", "1.2.3.4", Some("UA; x."))
         );
-        assert_eq!(parse("x"), Audit::Other);
+        assert_eq!(parse("x"), Parsed::Other);
         assert_eq!(parse("IMAP: User  authenticated"), UNREADABLE);
-        let Audit::Login(l) = parse("IMAP: User a authenticated from IP address . ") else {
+        let Parsed::Event(l) = parse("IMAP: User a authenticated from IP address . ") else {
             panic!()
         };
         assert_eq!((l.source, l.user_agent), (".", None));

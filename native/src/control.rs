@@ -7,10 +7,11 @@
 //! (four decimal octets of at most three ASCII digits, no leading zero, at most 255;
 //! its canonical text is the text itself), but wherever Python's answer depends on
 //! IPv6 parsing (a host with a `:`), on Unicode tables (`\b` next to a non-ASCII
-//! character, lower-casing a non-ASCII protocol) the line is [`Control::Defer`]red.
+//! character, lower-casing a non-ASCII protocol) the line is [`Parsed::Defer`]red.
 
 use std::borrow::Cow;
 
+use crate::parsed::Parsed;
 use crate::text::{py_space, strip};
 
 /// A packet or connection line: the fields of `events.Connection` (after `raw`).
@@ -27,22 +28,19 @@ pub struct Conn<'a> {
     pub rule: Option<&'a str>,
 }
 
-/// What one filter-log or connection-log message is.
+/// What one filter-log or connection-log line holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Control<'a> {
+pub enum Line<'a> {
     Conn(Conn<'a>),
     /// An HTTP or FTP rule line: `ServerNotice(topic, None, detail)`.
     Notice {
         topic: &'static str,
         detail: String,
     },
-    /// A line Python reports as unparsed, with Python's reason.
-    Unparsed(&'static str),
-    /// Python must decide (IPv6, Unicode tables).
-    Defer,
-    /// Not this log's line (Python returns None).
-    Other,
 }
+
+/// What one filter-log or connection-log message is.
+pub type Control<'a> = Parsed<Line<'a>>;
 
 struct DeferLine;
 type Res<T> = Result<T, DeferLine>;
@@ -56,7 +54,7 @@ pub fn parse(message: &str) -> Control<'_> {
     } else {
         Ok(rule_line(message))
     };
-    got.unwrap_or(Control::Defer)
+    got.unwrap_or(Parsed::Defer)
 }
 
 struct Packet<'a> {
@@ -108,19 +106,19 @@ fn rule_line(message: &str) -> Control<'_> {
         };
         for (kind, topic) in [("URL ", "url_rule"), ("FTP ", "ftp_rule")] {
             if let Some(rest) = body.strip_prefix(kind) {
-                return Control::Notice {
+                return Parsed::Event(Line::Notice {
                     topic,
                     detail: format!("{action}{rest}"),
-                };
+                });
             }
         }
     }
-    Control::Other
+    Parsed::Other
 }
 
 fn packet(p: Packet<'_>) -> Res<Control<'_>> {
     let Some(((source, source_port), (destination, destination_port))) = pair(p.rest)? else {
-        return Ok(Control::Unparsed(
+        return Ok(Parsed::Unparsed(
             "control: packet line without source and destination",
         ));
     };
@@ -131,7 +129,7 @@ fn packet(p: Packet<'_>) -> Res<Control<'_>> {
         head
     };
     let interface = strip(interface);
-    Ok(Control::Conn(Conn {
+    Ok(Parsed::Event(Line::Conn(Conn {
         action: if p.action == "PERMIT" {
             "allow"
         } else {
@@ -145,7 +143,7 @@ fn packet(p: Packet<'_>) -> Res<Control<'_>> {
         interface: (!interface.is_empty()).then_some(interface),
         direction: Some(if p.dir_to { "out" } else { "in" }),
         rule: (!p.rule.is_empty()).then_some(p.rule),
-    }))
+    })))
 }
 
 /// `_connection`: the `[Key] value` items (the last of a key wins), then `[Connection]`.
@@ -164,15 +162,15 @@ fn connection(message: &str) -> Res<Control<'_>> {
         pos = end;
     }
     let Some(conn) = conn else {
-        return Ok(Control::Other);
+        return Ok(Parsed::Other);
     };
     let (proto, endpoints) = conn.split_once(' ').unwrap_or((conn, ""));
     let Some(((source, source_port), (destination, destination_port))) = pair(endpoints)? else {
-        return Ok(Control::Unparsed(
+        return Ok(Parsed::Unparsed(
             "control: connection line without source and destination",
         ));
     };
-    Ok(Control::Conn(Conn {
+    Ok(Parsed::Event(Line::Conn(Conn {
         action: "allow",
         protocol: protocol_name(proto)?,
         source,
@@ -182,7 +180,7 @@ fn connection(message: &str) -> Res<Control<'_>> {
         interface: None,
         direction: None,
         rule: rule.filter(|r| !r.is_empty()),
-    }))
+    })))
 }
 
 /// `[Key] ` at `i`: the key and where its value starts.
@@ -404,7 +402,9 @@ mod tests {
     fn packet_lines() {
         let m = "PERMIT 'Local traffic' packet to LAN, proto:TCP, len:47, \
                  ip/port:195.39.55.4:41272 -> 192.168.1.11:3663, flags: ACK";
-        let Control::Conn(c) = parse(m) else { panic!() };
+        let Parsed::Event(Line::Conn(c)) = parse(m) else {
+            panic!()
+        };
         assert_eq!(
             (c.source, c.source_port, c.destination, c.destination_port),
             ("195.39.55.4", Some(41272), "192.168.1.11", Some(3663))
@@ -412,37 +412,41 @@ mod tests {
         assert_eq!((c.interface, c.rule), (Some("LAN"), Some("Local traffic")));
         assert_eq!(c.protocol.as_deref(), Some("tcp"));
         let m = "PERMIT \"x\" packet to WAN UDP (10.0.0.1:1121 >> 10.0.0.2:53)";
-        let Control::Conn(c) = parse(m) else { panic!() };
+        let Parsed::Event(Line::Conn(c)) = parse(m) else {
+            panic!()
+        };
         assert_eq!(
             (c.interface, c.protocol.as_deref()),
             (Some("WAN"), Some("udp"))
         );
         assert_eq!(
             parse("DROP 'x' packet to LAN, len:4"),
-            Control::Unparsed("control: packet line without source and destination")
+            Parsed::Unparsed("control: packet line without source and destination")
         );
         assert_eq!(
             parse("PERMIT 'x' packet to A, [::1]:5 -> 1.2.3.4:6"),
-            Control::Defer
+            Parsed::Defer
         );
         assert_eq!(
             parse("PERMIT 'x' packet to A, ÄTCP 1.2.3.4:5 -> 1.2.3.4:6"),
-            Control::Defer
+            Parsed::Defer
         );
     }
 
     #[test]
     fn connection_lines() {
         let m = "[ID] 1 [Rule] NAT [Connection] TCP 10.0.0.1:5 -> hit.google.com:80 [Bytes] 1";
-        let Control::Conn(c) = parse(m) else { panic!() };
+        let Parsed::Event(Line::Conn(c)) = parse(m) else {
+            panic!()
+        };
         assert_eq!((c.destination, c.rule), ("hit.google.com", Some("NAT")));
-        assert_eq!(parse("[ID] 1 [Rule] NAT"), Control::Other);
+        assert_eq!(parse("[ID] 1 [Rule] NAT"), Parsed::Other);
         assert!(matches!(
             parse("ALLOW FTP x"),
-            Control::Notice {
+            Parsed::Event(Line::Notice {
                 topic: "ftp_rule",
                 ..
-            }
+            })
         ));
     }
 }

@@ -11,6 +11,7 @@ pub mod frame;
 pub mod join;
 pub mod mail;
 pub mod ops;
+pub mod parsed;
 pub mod scan;
 pub mod text;
 

@@ -4,10 +4,11 @@
 //! values (`From`, `Subject`) at the first lone `"` followed by the end or a known
 //! key, the first of a repeated key wins, at most `MAX_FIELDS` fields are read.
 //! Lower-casing a non-ASCII user or address, and a count beyond 64 bits, are left to
-//! Python ([`Ops::Defer`]).
+//! Python ([`Parsed::Defer`]).
 
 use std::borrow::Cow;
 
+use crate::parsed::Parsed;
 use crate::text::{lower, strip};
 
 /// `operations.KNOWN_KEYS`.
@@ -48,21 +49,12 @@ pub struct Op<'a> {
 }
 
 /// What one operations.log message is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Ops<'a> {
-    Op(Op<'a>),
-    /// A line Python reports as unparsed, with Python's reason.
-    Unparsed(&'static str),
-    /// Python must decide (Unicode tables, unbounded integers).
-    Defer,
-    /// Not this log's line (Python returns None).
-    Other,
-}
+pub type Ops<'a> = Parsed<Op<'a>>;
 
 /// Parse one message (the text after the `[date] ` prefix).
 pub fn parse(message: &str) -> Ops<'_> {
     let Some(body) = message.strip_prefix('{') else {
-        return Ops::Other;
+        return Parsed::Other;
     };
     let b = body.as_bytes();
     let n = b
@@ -71,28 +63,28 @@ pub fn parse(message: &str) -> Ops<'_> {
         .count();
     let ok = n > 0 && !b[0].is_ascii_digit() && b.get(n) == Some(&b'}');
     if !ok || !matches!(b.get(n + 1), None | Some(b' ')) {
-        return Ops::Unparsed("operations: no {ACTION}");
+        return Parsed::Unparsed("operations: no {ACTION}");
     }
     let action = &body[..n];
     let rest = body[(n + 2).min(body.len())..].trim_end_matches([' ', '\t', '\r', '\n']);
     if rest.is_empty() {
-        return Ops::Op(Op {
+        return Parsed::Event(Op {
             action,
             ..Op::default()
         });
     }
     if rest.starts_with("Folder: ") && rest.ends_with(" deleted") && next_key(rest, 0).is_none() {
         let end = rest.len() - 8;
-        return Ops::Op(Op {
+        return Parsed::Event(Op {
             action,
             folder: Some(if end > 8 { &rest[8..end] } else { "" }),
             ..Op::default()
         });
     }
     let Some(fields) = parse_fields(rest) else {
-        return Ops::Unparsed("operations: unreadable fields");
+        return Parsed::Unparsed("operations: unreadable fields");
     };
-    build(action, &fields).unwrap_or(Ops::Defer)
+    build(action, &fields).unwrap_or(Parsed::Defer)
 }
 
 struct Field<'a> {
@@ -143,7 +135,7 @@ fn build<'a>(action: &'a str, fields: &[Field<'a>]) -> Option<Ops<'a>> {
         }
         _ => None,
     };
-    Some(Ops::Op(Op {
+    Some(Parsed::Event(Op {
         action,
         protocol: get(fields, "Protocol"),
         user,
@@ -290,7 +282,7 @@ mod tests {
         let m = "{MOVE} Protocol: HTTP/WebMail, User: A@x.y, IP: 1.2.3.4, Folder: ~a/Drafts, \
                  Destination Folder: ~a/Sent, From: \"A, B\" <A@x.y>, Subject: \"hi \"\"x\"\"\", \
                  Msg-Id: <<1@x>>, Items count: 3";
-        let Ops::Op(op) = parse(m) else {
+        let Parsed::Event(op) = parse(m) else {
             panic!("not parsed")
         };
         assert_eq!(op.user.as_deref(), Some("a@x.y"));
@@ -303,15 +295,15 @@ mod tests {
 
     #[test]
     fn shapes() {
-        assert_eq!(parse("x"), Ops::Other);
-        assert_eq!(parse("{1}"), Ops::Unparsed("operations: no {ACTION}"));
-        let Ops::Op(op) = parse("{DELETE_FOLDER} Folder: deleted") else {
+        assert_eq!(parse("x"), Parsed::Other);
+        assert_eq!(parse("{1}"), Parsed::Unparsed("operations: no {ACTION}"));
+        let Parsed::Event(op) = parse("{DELETE_FOLDER} Folder: deleted") else {
             panic!()
         };
         assert_eq!(op.folder, Some(""));
         assert_eq!(
             parse("{X} ,"),
-            Ops::Unparsed("operations: unreadable fields")
+            Parsed::Unparsed("operations: unreadable fields")
         );
     }
 }

@@ -329,7 +329,7 @@ impl Emit {
         } else if kind == Kind::None {
             (None, may_track(message))
         } else {
-            let event = self.others.event(py, kind, message, ts, &raw_py)?;
+            let event = self.others.build(py, kind, message, ts, &raw_py)?.event();
             (event, may_track(message))
         };
         Ok((self.record(py, ts, message, &raw_py, lineno, event)?, cut))

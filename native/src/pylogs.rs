@@ -9,9 +9,10 @@ use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyString, PyTuple};
 
-use crate::audit::{self, Audit};
-use crate::control::{self, Control};
-use crate::ops::{self, Ops};
+use crate::audit;
+use crate::control::{self, Line};
+use crate::ops;
+use crate::parsed::Parsed;
 
 /// Which parser the core runs on a log's lines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,13 +45,8 @@ pub struct Others {
     pub login: Py<PyAny>,
 }
 
-/// What the core made of a line: an event's class and arguments, or why none.
-pub enum Built<'py> {
-    Event(Bound<'py, PyAny>),
-    Unparsed(&'static str),
-    Defer,
-    Other,
-}
+/// What the core made of a line: its event, or why none.
+pub type Built<'py> = Parsed<Bound<'py, PyAny>>;
 
 impl Others {
     pub fn from_tuple(classes: &Bound<'_, PyTuple>) -> PyResult<Self> {
@@ -62,21 +58,8 @@ impl Others {
         })
     }
 
-    /// The event of a non-mail line, or `None` for Python to parse it.
-    pub fn event<'py>(
-        &self,
-        py: Python<'py>,
-        kind: Kind,
-        message: &str,
-        ts: i64,
-        raw: &Bound<'py, PyString>,
-    ) -> PyResult<Option<Bound<'py, PyAny>>> {
-        Ok(match self.build(py, kind, message, ts, raw)? {
-            Built::Event(e) => Some(e),
-            _ => None,
-        })
-    }
-
+    /// What the core makes of a non-mail line: its event, or why none (then Python's
+    /// parser reads the line).
     pub fn build<'py>(
         &self,
         py: Python<'py>,
@@ -85,81 +68,77 @@ impl Others {
         ts: i64,
         raw: &Bound<'py, PyString>,
     ) -> PyResult<Built<'py>> {
-        let ts = ts.into_bound_py_any(py)?;
-        let raw = raw.clone().into_any();
-        Ok(match kind {
-            Kind::Control => match control::parse(message) {
-                Control::Conn(c) => {
-                    let log = intern!(py, "control").clone().into_any();
-                    let args = PyTuple::new(
-                        py,
-                        [
-                            ts,
-                            log,
-                            raw,
-                            PyString::intern(py, c.action).into_any(),
-                            c.protocol.as_deref().into_bound_py_any(py)?,
-                            c.source.into_bound_py_any(py)?,
-                            c.destination.into_bound_py_any(py)?,
-                            c.source_port.into_bound_py_any(py)?,
-                            c.destination_port.into_bound_py_any(py)?,
-                            c.interface.into_bound_py_any(py)?,
-                            c.direction.into_bound_py_any(py)?,
-                            c.rule.into_bound_py_any(py)?,
-                        ],
-                    )?;
-                    Built::Event(self.conn.bind(py).call1(args)?)
-                }
-                Control::Notice { topic, detail } => {
-                    let log = intern!(py, "control").clone().into_any();
-                    let args = (ts, log, raw, topic, py.None(), detail);
-                    Built::Event(self.notice.bind(py).call1(args)?)
-                }
-                Control::Unparsed(reason) => Built::Unparsed(reason),
-                Control::Defer => Built::Defer,
-                Control::Other => Built::Other,
-            },
-            Kind::Operations => match ops::parse(message) {
-                Ops::Op(o) => {
-                    let log = intern!(py, "operations").clone().into_any();
-                    let args = PyTuple::new(
-                        py,
-                        [
-                            ts,
-                            log,
-                            raw,
-                            o.action.into_bound_py_any(py)?,
-                            o.protocol.into_bound_py_any(py)?,
-                            o.user.as_deref().into_bound_py_any(py)?,
-                            o.source.into_bound_py_any(py)?,
-                            o.folder.into_bound_py_any(py)?,
-                            o.destination.into_bound_py_any(py)?,
-                            o.sender.as_deref().into_bound_py_any(py)?,
-                            o.subject.as_deref().into_bound_py_any(py)?,
-                            o.msg_id.into_bound_py_any(py)?,
-                            o.items.into_bound_py_any(py)?,
-                        ],
-                    )?;
-                    Built::Event(self.op.bind(py).call1(args)?)
-                }
-                Ops::Unparsed(reason) => Built::Unparsed(reason),
-                Ops::Defer => Built::Defer,
-                Ops::Other => Built::Other,
-            },
-            Kind::Audit => match audit::parse(message) {
-                Audit::Login(l) => {
-                    let log = intern!(py, "audit").clone().into_any();
-                    let args = (ts, log, raw, l.protocol, &*l.user, l.source, l.user_agent);
-                    Built::Event(self.login.bind(py).call1(args)?)
-                }
-                Audit::Unparsed(reason) => Built::Unparsed(reason),
-                Audit::Defer => Built::Defer,
-                Audit::Other => Built::Other,
-            },
-            Kind::Mail | Kind::None => Built::Other,
-        })
+        let call = |class: &Py<PyAny>, log: &Bound<'py, PyString>, fields: Fields<'py>| {
+            let mut args = Vec::with_capacity(3 + fields.len());
+            args.extend([ts.into_bound_py_any(py)?, log.clone().into_any()]);
+            args.push(raw.clone().into_any());
+            args.extend(fields);
+            class.bind(py).call1(PyTuple::new(py, args)?)
+        };
+        match kind {
+            Kind::Control => control::parse(message).try_map(|line| match line {
+                Line::Conn(c) => call(
+                    &self.conn,
+                    intern!(py, "control"),
+                    vec![
+                        PyString::intern(py, c.action).into_any(),
+                        c.protocol.as_deref().into_bound_py_any(py)?,
+                        c.source.into_bound_py_any(py)?,
+                        c.destination.into_bound_py_any(py)?,
+                        c.source_port.into_bound_py_any(py)?,
+                        c.destination_port.into_bound_py_any(py)?,
+                        c.interface.into_bound_py_any(py)?,
+                        c.direction.into_bound_py_any(py)?,
+                        c.rule.into_bound_py_any(py)?,
+                    ],
+                ),
+                Line::Notice { topic, detail } => call(
+                    &self.notice,
+                    intern!(py, "control"),
+                    vec![
+                        topic.into_bound_py_any(py)?,
+                        py.None().into_bound(py),
+                        detail.into_bound_py_any(py)?,
+                    ],
+                ),
+            }),
+            Kind::Operations => ops::parse(message).try_map(|o| {
+                call(
+                    &self.op,
+                    intern!(py, "operations"),
+                    vec![
+                        o.action.into_bound_py_any(py)?,
+                        o.protocol.into_bound_py_any(py)?,
+                        o.user.as_deref().into_bound_py_any(py)?,
+                        o.source.into_bound_py_any(py)?,
+                        o.folder.into_bound_py_any(py)?,
+                        o.destination.into_bound_py_any(py)?,
+                        o.sender.as_deref().into_bound_py_any(py)?,
+                        o.subject.as_deref().into_bound_py_any(py)?,
+                        o.msg_id.into_bound_py_any(py)?,
+                        o.items.into_bound_py_any(py)?,
+                    ],
+                )
+            }),
+            Kind::Audit => audit::parse(message).try_map(|l| {
+                call(
+                    &self.login,
+                    intern!(py, "audit"),
+                    vec![
+                        l.protocol.into_bound_py_any(py)?,
+                        (&*l.user).into_bound_py_any(py)?,
+                        l.source.into_bound_py_any(py)?,
+                        l.user_agent.into_bound_py_any(py)?,
+                    ],
+                )
+            }),
+            Kind::Mail | Kind::None => Ok(Built::Other),
+        }
     }
 }
+
+/// An event's arguments after `(ts, log, raw)`.
+type Fields<'py> = Vec<Bound<'py, PyAny>>;
 
 /// One message of a non-mail log through the core's parser, for differential tests:
 /// `("event", event)`, `("unparsed", reason)`, `("defer",)` or `("other",)`.
@@ -175,9 +154,9 @@ pub fn parse_log<'py>(
 ) -> PyResult<Bound<'py, PyTuple>> {
     let others = Others::from_tuple(classes)?;
     match others.build(py, Kind::of(Some(log)), message, ts, raw)? {
-        Built::Event(e) => ("event", e).into_pyobject(py),
-        Built::Unparsed(reason) => ("unparsed", reason).into_pyobject(py),
-        Built::Defer => ("defer",).into_pyobject(py),
-        Built::Other => ("other",).into_pyobject(py),
+        Parsed::Event(e) => ("event", e).into_pyobject(py),
+        Parsed::Unparsed(reason) => ("unparsed", reason).into_pyobject(py),
+        Parsed::Defer => ("defer",).into_pyobject(py),
+        Parsed::Other => ("other",).into_pyobject(py),
     }
 }

@@ -13,6 +13,7 @@ import gzip
 import shutil
 import sqlite3
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,8 @@ from click.testing import CliRunner
 from kerio_watch.alerts.console import alert_json
 from kerio_watch.cli import main
 from kerio_watch.cli.common import load, make_timebase
+from kerio_watch.detect import context
+from kerio_watch.enrich.messages import MessageTracker
 from kerio_watch.pipeline import Pipeline
 from kerio_watch.simulate import SimConfig, simulate
 from kerio_watch.sources.files import discover, merged_records
@@ -93,6 +96,32 @@ def test_scans_in_chunks_agree(site: Path, tmp_path: Path) -> None:
     lines = (site / "mail.log").read_bytes().splitlines(keepends=True)
     (part / "mail.log").write_bytes(b"".join(lines[: len(lines) // 3]))
     _both(tmp_path, [[part], [site]], site / "kerio-watch.toml")
+
+
+def test_a_full_message_join_agrees(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With room for 40 messages the message tracker forgets the oldest all through the
+    scan: the native engine's mirror of its Queue-IDs must forget the same ones (a
+    Queue-ID missing there has its ``Sent:`` lines dropped while Python tracks the
+    message), and the recent messages saved after the first scan are restored into the
+    second; deliveries, delays and failures are attributed alike only if both engines
+    hold the same messages in the same order throughout."""
+    monkeypatch.setattr(context, "MessageTracker", partial(MessageTracker, 40))
+    store = open_store(tmp_path / "probe.db")
+    try:
+        config = load(site / "kerio-watch.toml")
+        pipeline = Pipeline(config, store, make_timebase(config, []), engine="native")
+        assert pipeline.ctx.messages.limit == 40
+        assert pipeline.native_ids is not None
+    finally:
+        store.close()
+    part = tmp_path / "part"
+    part.mkdir()
+    lines = (site / "mail.log").read_bytes().splitlines(keepends=True)
+    (part / "mail.log").write_bytes(b"".join(lines[: len(lines) // 2]))
+    outputs = _both(tmp_path, [[part], [site]], site / "kerio-watch.toml")
+    assert outputs[0][0].count("\n") > 0
 
 
 def test_rotated_gzip_logs_agree(site: Path, tmp_path: Path) -> None:

@@ -2,9 +2,10 @@
 //! text, after each of the prefixes they dispatch on.
 #![no_main]
 
-use kerio_native::audit::{self, Audit};
-use kerio_native::control::{self, Control};
-use kerio_native::ops::{self, Ops};
+use kerio_native::audit;
+use kerio_native::control::{self, Line};
+use kerio_native::ops;
+use kerio_native::parsed::Parsed;
 use libfuzzer_sys::fuzz_target;
 
 const HEADS: [&str; 9] = [
@@ -28,29 +29,29 @@ fuzz_target!(|data: &[u8]| {
     };
     let message = format!("{}{text}", HEADS[first as usize % HEADS.len()]);
     match control::parse(&message) {
-        Control::Conn(c) => {
+        Parsed::Event(Line::Conn(c)) => {
             assert!(c.source_port.is_none_or(|p| p <= 65535));
             assert!(c.destination_port.is_none_or(|p| p <= 65535));
             assert!(c.interface.is_none_or(|i| !i.is_empty()));
         }
-        Control::Notice { detail, .. } => assert!(!detail.is_empty()),
-        Control::Unparsed(reason) => assert!(!reason.is_empty()),
-        Control::Defer | Control::Other => {}
+        Parsed::Event(Line::Notice { detail, .. }) => assert!(!detail.is_empty()),
+        Parsed::Unparsed(reason) => assert!(!reason.is_empty()),
+        Parsed::Defer | Parsed::Other => {}
     }
     match ops::parse(&message) {
-        Ops::Op(o) => {
+        Parsed::Event(o) => {
             assert!(!o.action.is_empty());
             assert!(o.items.is_none_or(|n| n >= 0));
         }
-        Ops::Unparsed(reason) => assert!(!reason.is_empty()),
-        Ops::Defer | Ops::Other => {}
+        Parsed::Unparsed(reason) => assert!(!reason.is_empty()),
+        Parsed::Defer | Parsed::Other => {}
     }
     match audit::parse(&message) {
-        Audit::Login(l) => {
+        Parsed::Event(l) => {
             assert!(!l.protocol.is_empty() && !l.user.is_empty() && !l.source.is_empty());
             assert!(l.user_agent.is_none_or(|ua| !ua.is_empty()));
         }
-        Audit::Unparsed(reason) => assert!(!reason.is_empty()),
-        Audit::Defer | Audit::Other => {}
+        Parsed::Unparsed(reason) => assert!(!reason.is_empty()),
+        Parsed::Defer | Parsed::Other => {}
     }
 });
