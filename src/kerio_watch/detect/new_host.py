@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from kerio_watch.detect.base import RuleDoc, Signal
 from kerio_watch.detect.context import Context
+from kerio_watch.detect.ipstate import staff_place
 from kerio_watch.detect.state import SavedState
 from kerio_watch.detect.window import (
     Recent,
@@ -178,8 +179,8 @@ class NewHostDetector(SavedState):
         other = self.ctx.incidents.hijacked_from(host, account, ts)
         if other is None or not self.ctx.networks.is_external(host):
             return []
-        if prof.is_accepted("hosts", host):
-            return []
+        if prof.is_accepted("hosts", host) or staff_place(self.ctx, host, account):
+            return []  # the office's line: colleagues not hijacked work from there too
         if not self.hijacks.due((account, host), ts, self.score_hijack):
             return []
         summary = printable(
