@@ -103,7 +103,9 @@ class NewHostDetector(SavedState):
             "Used from another account's hijack address",
             "An account sent mail or logged in from an outside address that, within the "
             "last day, another account's hijack was worked from (one of the addresses its "
-            "open high or critical incident rests on).",
+            "open high or critical incident rests on); not one three colleagues without "
+            "suspicion also work from (the office's line when the trusted networks do not "
+            "name it).",
             "One stranger often holds several passwords and works them from the same "
             "addresses: once one account's hijack is known, every account that address "
             "touches has been opened by the same stranger, whatever its own history says "
