@@ -26,17 +26,18 @@ def test_the_office_line_changes_and_nobody_benign_reaches_high(tmp_path: Path) 
     result = simulate(SimConfig(seed=2, users=24, days=22, shifts=True), tmp_path / "logs")
     planted = planted_kinds(result, *SHIFT_BENIGN_KINDS, *SHIFT_HIJACK_KINDS)
     office = planted["office_isp"]
-    assert office.account == "*" and not office.malicious
+    new = office.source_ip or ""
+    assert office.account == "*" and not office.malicious and new
     assert all(planted[k].malicious for k in SHIFT_HIJACK_KINDS)
     switch = office.start.astimezone(result.scenarios[0].start.tzinfo).day + 1  # local day
     old = re.search(r'"([\d.]+)/32"', result.config_toml)
-    assert old is not None and office.source_ip not in result.config_toml
+    assert old is not None and new not in result.config_toml
     audit = log_lines(result.directory / "audit.log")
     assert not any(LAN_PREFIX in line for line in audit)
     for line in audit:
         m = STAMP.match(line)
         day = int(m[1]) if m else 0
-        assert not (office.source_ip in line and day < switch), line
+        assert not (new in line and day < switch), line
         assert not (old[1] in line and day >= switch), line
     assert not (result.directory / "filter.log").exists()  # no office firewall log
 
