@@ -180,6 +180,7 @@ class Learner:
                 site.learn_network(network, account)
                 info = ctx.net_info(sub.host)
                 prof.learn_place(info.as_key, info.country, ts)
+                site.learn_country(info.country)
         ctx.dirty.add(account)
 
     def event(self, event: Event) -> None:
@@ -231,6 +232,7 @@ class Learner:
         if ctx.networks.is_external(event.source):
             info = ctx.net_info(event.source)
             prof.learn_place(info.as_key, info.country, event.ts)
+            ctx.site.learn_country(info.country)
             day = event.ts // DAY
             entry = self.day_ips.get(user)
             if entry is None or entry[0] != day:

@@ -103,9 +103,8 @@ class NewHostDetector(SavedState):
             "Used from another account's hijack address",
             "An account sent mail or logged in from an outside address that, within the "
             "last day, another account's hijack was worked from (one of the addresses its "
-            "open high or critical incident rests on); not one three colleagues without "
-            "suspicion also work from (the office's line when the trusted networks do not "
-            "name it).",
+            "open high or critical incident rests on), unless three colleagues without "
+            "suspicion work from it too (the office's line, not in the trusted networks).",
             "One stranger often holds several passwords and works them from the same "
             "addresses: once one account's hijack is known, every account that address "
             "touches has been opened by the same stranger, whatever its own history says "
@@ -272,8 +271,8 @@ class NewHostDetector(SavedState):
         conference), unless they are under suspicion themselves (an open incident at
         medium or above; a colleague's own first use of the hotel is low): a stranger's
         address is not a shared network because the stranger used it with other stolen
-        passwords too. A new account is judged by the /24 (is it new to the site?); an
-        account with history only by colleagues at the same address (:meth:`_sharers`).
+        passwords too. A new account is judged by the site (a /24 new to it, and a country);
+        an account with history only by colleagues at the same address (:meth:`_sharers`).
         """
         incidents = self.ctx.incidents
         others = [
@@ -285,7 +284,11 @@ class NewHostDetector(SavedState):
         if warmup:
             if others:
                 return 0, ""
-            return self.score_rare, f"new account; network {network} new to the site"
+            why = f"new account; network {network} new to the site"
+            country = self.ctx.net_info(host).country
+            if self.ctx.site.country_unknown(country):  # the site's places stand in
+                return self.score_rare + self.score_country, f"{why}; {country}, a country too"
+            return self.score_rare, why
         entry = prof.networks.get(network)
         if entry is not None and entry[0] >= self.usual_uses:
             return 0, ""
