@@ -150,8 +150,7 @@ class Learner:
     def _learn_submission(self, sub: Submission) -> None:
         account = sub.account
         ctx = self.ctx
-        site = ctx.site
-        prof = ctx.profile(account)
+        site, prof = ctx.site, ctx.profile(account)
         ts = sub.ts
         how = ctx.hour_of_week(ts)
         new, domains = prof.learn_send(
@@ -220,8 +219,7 @@ class Learner:
                 self._learn_login(login)
 
     def _learn_login(self, event: LoginSucceeded) -> None:
-        ctx = self.ctx
-        user = event.user
+        ctx, user = self.ctx, event.user
         prof = ctx.profile(user)
         prof.touch(event.ts)
         network = ctx.network_of(event.source)
