@@ -31,7 +31,7 @@ Usage::
     python benchmarks/detection.py [--seeds 1 2 ... 10] [--sizes 40 300] [--days 28]
                                    [--geo auto|off] [--country DE|US|FR|JP]
                                    [--forwarding] [--admin] [--lateral] [--newcomer]
-                                   [--recon] [--first-scan]
+                                   [--recon] [--shifts] [--first-scan]
                                    [--keep DIR] [--verbose]
 
 Exit status 1 when a target is missed. Run it with ``nice`` on a shared machine.
@@ -66,6 +66,8 @@ from kerio_watch.simulate import (
     LATERAL_HIJACK_KINDS,
     NEWCOMER_BENIGN_KINDS,
     RECON_HIJACK_KINDS,
+    SHIFT_BENIGN_KINDS,
+    SHIFT_HIJACK_KINDS,
     TRUTH_FILE,
     Scenario,
     SimConfig,
@@ -81,17 +83,22 @@ HIJACKS = (
     *ADMIN_HIJACK_KINDS,
     *LATERAL_HIJACK_KINDS,
     *RECON_HIJACK_KINDS,
+    *SHIFT_HIJACK_KINDS,
 )
 """Every hijack kind (the filter-rule ones are planted with ``--forwarding`` only, the
 administration ones with ``--admin``, mail to the staff with ``--lateral``, reading
-before spamming with ``--recon``)."""
+before spamming with ``--recon``, a dormant mailbox's and a desk PC's with ``--shifts``)."""
 BENIGN = (
     *BENIGN_KINDS,
     *FORWARD_BENIGN_KINDS,
     *ADMIN_BENIGN_KINDS,
     *LATERAL_BENIGN_KINDS,
     *NEWCOMER_BENIGN_KINDS,
+    *SHIFT_BENIGN_KINDS,
 )
+SITE = "*"
+"""The truth account of a scenario of the whole site (``office_isp``): judged by every
+account's alerts outside the hijacks from its start to its end (its first day)."""
 RANK = {name: i for i, name in enumerate(SEVERITIES)}
 MEDIAN_MINUTES = 2.0
 BURST_MINUTES = 5.0
@@ -274,6 +281,7 @@ def judge(
         lateral="lateral" in extras,
         newcomer="newcomer" in extras,
         recon="recon" in extras,
+        shifts="shifts" in extras,
     )
     result = simulate(site, directory)
     config = directory / "kerio-watch.toml"
@@ -307,9 +315,16 @@ def judge(
         theirs = by_user.get(_account(sc.account), [])
         if sc.malicious:
             mine = [a for a in theirs if lo <= a.when <= hi]
+        elif sc.account == SITE:
+            mine = [a for a in alerts if sc.start <= a.when <= sc.end and not in_hijack(a)]
         else:  # on a small site a look-alike's account may be hijacked too
             mine = [a for a in theirs if a.when >= since_utc and not in_hijack(a)]
         out = _outcome(seed, sc, mine, directory, zone)
+        if sc.account == SITE:
+            loud = [a for a in mine if a.user and RANK[a.severity] >= RANK["medium"]]
+            out.notes.append(
+                f"{len(loud)} medium+ alerts on {len({a.user for a in loud})} accounts"
+            )
         if sc.malicious and not out.caught:
             _joined(out, sc, directory / DB_NAME)
         outcomes.append(out)
@@ -592,6 +607,13 @@ def main() -> int:
         "then sends spam from it",
     )
     parser.add_argument(
+        "--shifts",
+        action="store_true",
+        help="also plant what a held-out site may hold: a mail server outside the office "
+        "whose office changes provider, a person on a commercial VPN, a new home provider, "
+        "a dormant mailbox taken over from abroad, malware on a desk PC (no firewall log)",
+    )
+    parser.add_argument(
         "--country",
         choices=COUNTRIES,
         default="DE",
@@ -613,7 +635,7 @@ def main() -> int:
     try:
         for users in args.sizes:
             for seed in args.seeds:
-                optional = ("forwarding", "admin", "lateral", "newcomer", "recon")
+                optional = ("forwarding", "admin", "lateral", "newcomer", "recon", "shifts")
                 extras = " ".join(x for x in optional if getattr(args, x))
                 res = judge(
                     seed, users, args.days, workdir, args.geo, extras, args.country, args.first_scan
@@ -646,6 +668,7 @@ def main() -> int:
                     print(
                         f"  seed {r.seed} {o.kind:<17} {o.account:<34} {o.best:<9} "
                         f"{'-' if o.minutes is None else f'{o.minutes:.1f}'} {verdict(o)[0]}"
+                        f"{'; ' + '; '.join(o.notes) if o.account == SITE else ''}"
                     )
                 for a in r.false_alarms:
                     print(

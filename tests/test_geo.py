@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from factories import ALICE, at, failed, feed, login, office_history, pipeline, recv, rules
+from factories import ALICE, BOB, at, failed, feed, login, office_history, pipeline, recv, rules
 from kerio_watch.app.config import config_from_dict
 from kerio_watch.cli import main
 from kerio_watch.config import EnrichConfig
@@ -244,6 +244,21 @@ class TestNewHostWithIdentity:
         p = _with_geo(mmdb)
         (s,) = feed(p, [recv(at(15, "21:00"), host="86.129.1.2")])
         assert s.score == 40 and "first time from GB (usually DE)" in s.summary
+
+    def test_a_new_account_from_a_country_nobody_on_the_site_used(
+        self, mmdb: dict[str, str]
+    ) -> None:
+        """An account with no history (new, or a mailbox silent until now) is judged by
+        the site's places: a network new to the site is weak, and a country nobody on the
+        site used adds what a first country adds for an account with history. A country
+        the colleagues work from adds nothing."""
+        p = pipeline("new_host", enrich=dict(mmdb))
+        homes = [login(at(i % 14, "20:00") + i, BOB, f"84.13{i % 4}.{i}.7") for i in range(100)]
+        feed(p, [*office_history(BOB, days=14), *homes])
+        (s,) = feed(p, [recv(at(15, "10:00"), user=ALICE, host="86.129.1.2")])
+        assert s.score == 30 and "new to the site" in s.summary and "GB, a country" in s.summary
+        (s,) = feed(p, [recv(at(15, "10:00"), user="carol@example.com", host="91.65.1.2")])
+        assert s.score == 15 and "country" not in s.summary
 
     def test_a_hosting_network_is_its_own_rule(self, mmdb: dict[str, str]) -> None:
         p = _with_geo(mmdb)

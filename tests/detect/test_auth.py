@@ -124,6 +124,33 @@ class TestCompromise:
         signals = feed(p, [login(at(22, "10:30"), ALICE, cgnat)])
         assert RULE_GUESSED in rules(signals)
 
+    def test_typos_at_an_office_line_the_site_does_not_trust(self) -> None:
+        """The office sits behind a public address the trusted networks do not name (or
+        it just moved to another provider): colleagues log in from it all morning, some
+        mistype. Their typos are the staff's, not a guesser's: a login and mail from
+        there are not a guess that worked."""
+        p = pipeline("auth")
+        line = "198.51.100.7"
+        staff = [f"user{i}@example.com" for i in range(4)]
+        feed(p, [login(at(22, "07:30") + 60 * i, u, line) for i, u in enumerate(staff)])
+        typos = [failed(at(22, "08:00") + 30 * i, line, staff[i % 3]) for i in range(6)]
+        signals = feed(
+            p, [*typos, login(at(22, "08:30"), ALICE, line), recv(at(22, "08:40"), host=line)]
+        )
+        assert rules(signals) & {RULE_GUESSED, RULE_SENT} == set()
+
+    def test_a_sprayers_address_its_victims_logged_in_from_is_no_office(self) -> None:
+        """The accounts a sprayer broke into logged in from its address too, but each is
+        under suspicion: the next account it breaks into is still a guess that worked."""
+        p = pipeline("auth")
+        victims = [f"user{i}@example.com" for i in range(3)]
+        tried = [*victims, ALICE, *(f"other{i}@example.com" for i in range(8))]
+        feed(p, [failed(at(22, "09:00") + 30 * i, BOT, u) for i, u in enumerate(tried)])
+        feed(p, [login(at(22, "09:30") + 60 * i, u, BOT) for i, u in enumerate(victims)])
+        assert all(severity(p, u) >= Severity.MEDIUM for u in victims)
+        signals = feed(p, [login(at(22, "10:30"), ALICE, BOT)])
+        assert RULE_GUESSED in rules(signals)
+
     def test_an_old_password_at_home_after_a_change(self) -> None:
         """The home PC keeps trying the old password from the owner's own home line, for
         this account only; then the new one works and it sends: the owner, not a guess."""

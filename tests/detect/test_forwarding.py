@@ -260,6 +260,27 @@ class TestForwarding:
         feed(after, [original(at(5, "09:32"), "m1"), forward(at(5, "09:32:01"), "m1")])
         assert severity(after) == Severity.MEDIUM
 
+    def test_a_forward_set_at_the_offices_new_line_is_from_the_desk(self) -> None:
+        """The office moved to a line the trusted networks do not name yet: the owner's
+        first webmail session there is from a place it never used, but three colleagues
+        without suspicion work from it too. The forward set in it is use from the desk:
+        medium alone, not paired with the new place."""
+        p = pipeline(enrich={"geo": "off"})
+        history: list[Event] = []
+        for d in range(10):
+            history.append(login(at(d, "08:00"), protocol="HTTP/WebMail"))
+            history.append(recv(at(d, "09:00"), to=(PARTNER,), service="HTTP/WebMail"))
+            history.append(original(at(d, "10:00"), f"h{d}"))
+        feed(p, history)
+        line = "198.51.100.7"
+        staff = [f"user{i}@example.com" for i in range(3)]
+        feed(p, [login(at(11, "07:30") + 60 * i, u, line) for i, u in enumerate(staff)])
+        feed(p, [login(at(11, "09:00"), source=line, protocol="HTTP/WebMail")])
+        signals = feed(p, [original(at(11, "09:20"), "m1"), forward(at(11, "09:20:01"), "m1")])
+        (s,) = [s for s in signals if s.rule == RULE]
+        assert s.inside is True and RULE_SESSION not in rules(signals)
+        assert severity(p) == Severity.MEDIUM
+
     def test_state_survives_a_restart(self) -> None:
         """Destinations, unconfirmed ones, the warm-up and the last hour's Message-IDs."""
         store = MemoryStore()

@@ -172,6 +172,20 @@ class TestHijackAddress:
         _bob_hijacked_from(q, at(15, "09:00"), "192.168.1.10")  # Bob's desk PC
         assert RULE_HIJACK not in rules(feed(q, [recv(at(15, "09:30"))]))
 
+    def test_an_office_line_colleagues_work_from_is_no_strangers_address(self) -> None:
+        """Bob's hijack rests on the office's public line (the trusted networks do not
+        name it: never set, or the office just moved). Three colleagues without any
+        suspicion work from it too: it is the staff's place, so Alice's login there is
+        not a stranger's. With fewer colleagues there, it is."""
+        line = "198.51.100.7"
+        for staff, expected in ((3, False), (2, True)):
+            p = self._site()
+            people = [f"user{i}@example.com" for i in range(staff)]
+            feed(p, [login(at(15, "08:00") + 60 * i, u, line) for i, u in enumerate(people)])
+            _bob_hijacked_from(p, at(15, "09:00"), line)
+            signals = feed(p, [login(at(15, "09:30"), ALICE, line, "SMTP")])
+            assert (RULE_HIJACK in rules(signals)) is expected, staff
+
     def test_it_survives_a_restart(self, tmp_path: Path) -> None:
         """The hijack's incident is restored, and so is what already fired."""
         store = SQLiteStore(tmp_path / "s.db")

@@ -12,8 +12,8 @@ it tried, whether AntiHammering blocked it), across runs in the state database. 
   (the compromise itself: at least ``medium``); **mail sent after it** (``high``); and
   logins from far more distinct outside addresses in a day than the account ever uses.
 
-Failures from the trusted networks (typos in the office) never count. The rule ids and
-what each rule means are in :mod:`kerio_watch.detect.auth_rules`.
+Failures from the trusted networks (typos in the office) never count, and a login where
+colleagues log in too is no guess (:func:`.ipstate.staff_place`). Rules: :mod:`.auth_rules`.
 """
 
 from __future__ import annotations

@@ -62,7 +62,9 @@ RULES: tuple[RuleDoc, ...] = (
         "Not from a place of the account's own: an address in a /24 or a phone carrier's "
         "range it regularly uses that never tried its password (a CGNAT address a "
         "sprayer shares), or one of a network it regularly uses that tried only its "
-        "password (its own phone or PC with the old password after a change).",
+        "password (its own phone or PC with the old password after a change). Not from "
+        "a place of the staff: an address three colleagues without suspicion use (the "
+        "office's line when the trusted networks do not name it; their typos).",
         "This is the compromise itself: the guess worked. At least medium on its own.",
         "A user who mistyped five times from a hotel and then got it right; a sprayer "
         "that tried this account among others from an address the owner shares.",

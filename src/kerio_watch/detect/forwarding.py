@@ -28,9 +28,11 @@ forward also raises an ``access`` signal that ties them (a login alone from a ne
 is weak: travel, a new phone; the session that changed where its mail goes is not).
 When every web session of the account in the 72 hours before the new forward (a rule
 shows when it first forwards a message, which may be after a night or a weekend) is inside
-the trusted networks, the rule was set there: the forward is use from inside, which does not pair
-with a stranger's access elsewhere (the owner's evening mail from a home line the
-history does not know yet, then a private forward set from the office desk).
+the trusted networks, or at a place of the staff (the office's line when the trusted
+networks do not name it, :func:`.ipstate.staff_place`), the rule was set there: the forward
+is use from inside, which does not pair with a stranger's access elsewhere (the owner's
+evening mail from a home line the history does not know yet, then a private forward set
+from the office desk); a session at a place of the staff is not a stranger's session.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from typing import Any, ClassVar
 
 from kerio_watch.detect.base import RuleDoc, Signal
 from kerio_watch.detect.context import Context
+from kerio_watch.detect.ipstate import staff_place
 from kerio_watch.detect.state import SavedState
 from kerio_watch.enrich.messages import is_rule_service
 from kerio_watch.events import MessageReceived
@@ -203,6 +206,8 @@ class ForwardingDetector(SavedState):
         session = self.ctx.sessions.live(account, msg.ts) if self.score_session else None
         if session is None or self.ctx.networks.is_trusted(session[0]) is not False:
             return None
+        if staff_place(self.ctx, session[0], account):  # the office's line: the desk
+            return None
         ip, used = session[0], session[1]
         place = self.ctx.incidents.signal_from(account, NEW_PLACE, ip, msg.ts - COMBINE)
         if place is None:
@@ -270,8 +275,10 @@ class ForwardingDetector(SavedState):
             f"it never forwarded to{usual}"
         )
         places = self.ctx.sessions.recent_places(account, msg.ts)
-        trusted = self.ctx.networks.is_trusted
-        office = bool(places) and all(trusted(ip) is True for ip in places)
+        trusted, ctx = self.ctx.networks.is_trusted, self.ctx
+        office = bool(places) and all(
+            trusted(ip) is True or staff_place(ctx, ip, account) for ip in places
+        )
         where = ", set while its web sessions were all inside" if office else ""
         return Signal(
             RULE,

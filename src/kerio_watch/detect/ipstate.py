@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from kerio_watch.detect.base import Signal
 from kerio_watch.enrich.network import provider_range
+from kerio_watch.severity import Severity
 from kerio_watch.textsafe import printable
 
 if TYPE_CHECKING:
@@ -18,6 +19,8 @@ MAX_FAILS = 512
 MAX_ACCOUNTS = 200
 USUAL_USES = 3
 """Uses from which a network is one the account regularly uses (as in ``new_host``)."""
+STAFF = 3
+"""Colleagues at one address that make it a place of the staff (:func:`staff_place`)."""
 
 
 class IpState:
@@ -111,7 +114,10 @@ def shared_with(state: IpState, user: str, ctx: Context, ip: str, ts: int) -> bo
       regularly: the owner's phone or home PC keeps the old password after a change.
 
     Either way the owner's login from there is not a guess that worked; a sprayer that
-    tried this account among others is, wherever it is."""
+    tried this account among others is, wherever it is, unless the address is a place
+    of the staff (:func:`staff_place`): then the failures were colleagues' typos."""
+    if staff_place(ctx, ip, user):
+        return True
     prof, network, as_key = ctx.profile(user), ctx.network_of(ip), ctx.net_info(ip).as_key
     tried = state.accounts
     if user in tried and len(tried) > 1:
@@ -123,3 +129,26 @@ def shared_with(state: IpState, user: str, ctx: Context, ip: str, ts: int) -> bo
         used = prof.asns.get(as_key)
         return used is not None and used[0] >= USUAL_USES
     return prof.range_use(provider_range(network), ts, USUAL_USES)[0]
+
+
+def staff_place(ctx: Context, ip: str, user: str) -> bool:
+    """Whether at least :data:`STAFF` other accounts of the site, none of them under
+    suspicion (an open incident at ``medium`` or above), have logged in or sent mail
+    from this very address: a place the staff shares, such as the office's line when
+    the trusted networks do not name it (never set for an office behind one public
+    address, or the office moved to another provider).
+
+    Failures there are the staff's typos, as they are in the trusted networks, not a
+    stranger's guessing; and one hijack worked from there does not make every colleague
+    there a stranger. A sprayer's or a phishing proxy's address is nobody's place: the
+    accounts it broke into are under suspicion. Every account in memory is asked, so a
+    site of any size counts all its colleagues there (the site's table of networks
+    keeps only a few accounts per /24)."""
+    severity = ctx.incidents.severity_of
+    found = 0
+    for account, prof in ctx.profiles.items():
+        if account != user and prof.knows_host(ip) and severity(account) < Severity.MEDIUM:
+            found += 1
+            if found >= STAFF:
+                return True
+    return False

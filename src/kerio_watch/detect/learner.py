@@ -150,8 +150,7 @@ class Learner:
     def _learn_submission(self, sub: Submission) -> None:
         account = sub.account
         ctx = self.ctx
-        site = ctx.site
-        prof = ctx.profile(account)
+        site, prof = ctx.site, ctx.profile(account)
         ts = sub.ts
         how = ctx.hour_of_week(ts)
         new, domains = prof.learn_send(
@@ -180,6 +179,7 @@ class Learner:
                 site.learn_network(network, account)
                 info = ctx.net_info(sub.host)
                 prof.learn_place(info.as_key, info.country, ts)
+                site.learn_country(info.country)
         ctx.dirty.add(account)
 
     def event(self, event: Event) -> None:
@@ -219,8 +219,7 @@ class Learner:
                 self._learn_login(login)
 
     def _learn_login(self, event: LoginSucceeded) -> None:
-        ctx = self.ctx
-        user = event.user
+        ctx, user = self.ctx, event.user
         prof = ctx.profile(user)
         prof.touch(event.ts)
         network = ctx.network_of(event.source)
@@ -231,6 +230,7 @@ class Learner:
         if ctx.networks.is_external(event.source):
             info = ctx.net_info(event.source)
             prof.learn_place(info.as_key, info.country, event.ts)
+            ctx.site.learn_country(info.country)
             day = event.ts // DAY
             entry = self.day_ips.get(user)
             if entry is None or entry[0] != day:

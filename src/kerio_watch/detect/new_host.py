@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from kerio_watch.detect.base import RuleDoc, Signal
 from kerio_watch.detect.context import Context
+from kerio_watch.detect.ipstate import staff_place
 from kerio_watch.detect.state import SavedState
 from kerio_watch.detect.window import (
     Recent,
@@ -102,7 +103,8 @@ class NewHostDetector(SavedState):
             "Used from another account's hijack address",
             "An account sent mail or logged in from an outside address that, within the "
             "last day, another account's hijack was worked from (one of the addresses its "
-            "open high or critical incident rests on).",
+            "open high or critical incident rests on), unless three colleagues without "
+            "suspicion work from it too (the office's line, not in the trusted networks).",
             "One stranger often holds several passwords and works them from the same "
             "addresses: once one account's hijack is known, every account that address "
             "touches has been opened by the same stranger, whatever its own history says "
@@ -178,8 +180,8 @@ class NewHostDetector(SavedState):
         other = self.ctx.incidents.hijacked_from(host, account, ts)
         if other is None or not self.ctx.networks.is_external(host):
             return []
-        if prof.is_accepted("hosts", host):
-            return []
+        if prof.is_accepted("hosts", host) or staff_place(self.ctx, host, account):
+            return []  # the office's line: colleagues not hijacked work from there too
         if not self.hijacks.due((account, host), ts, self.score_hijack):
             return []
         summary = printable(
@@ -269,8 +271,8 @@ class NewHostDetector(SavedState):
         conference), unless they are under suspicion themselves (an open incident at
         medium or above; a colleague's own first use of the hotel is low): a stranger's
         address is not a shared network because the stranger used it with other stolen
-        passwords too. A new account is judged by the /24 (is it new to the site?); an
-        account with history only by colleagues at the same address (:meth:`_sharers`).
+        passwords too. A new account is judged by the site (a /24 new to it, and a country);
+        an account with history only by colleagues at the same address (:meth:`_sharers`).
         """
         incidents = self.ctx.incidents
         others = [
@@ -282,7 +284,11 @@ class NewHostDetector(SavedState):
         if warmup:
             if others:
                 return 0, ""
-            return self.score_rare, f"new account; network {network} new to the site"
+            why = f"new account; network {network} new to the site"
+            country = self.ctx.net_info(host).country
+            if self.ctx.site.country_unknown(country):  # the site's places stand in
+                return self.score_rare + self.score_country, f"{why}; {country}, a country too"
+            return self.score_rare, why
         entry = prof.networks.get(network)
         if entry is not None and entry[0] >= self.usual_uses:
             return 0, ""

@@ -56,6 +56,8 @@ class SiteProfile:
     clients: dict[str, int] = field(default_factory=dict)
     client_messages: int = 0
     """Messages counted in ``clients`` (since the table began)."""
+    countries: dict[str, int] = field(default_factory=dict)
+    """Uses of outside addresses per country (since the table began)."""
     _p95: dict[int, int] = field(default_factory=dict)
 
     # -- questions ----------------------------------------------------------------------
@@ -95,6 +97,19 @@ class SiteProfile:
         if self.client_messages < CLIENT_HISTORY:
             return False
         return self.clients.get(client, 0) < CLIENT_USES
+
+    def country_unknown(self, country: str) -> bool:
+        """Whether nobody on the site has used an outside address of this country (once
+        the site's table has seen enough outside addresses to tell; "": never).
+
+        >>> site = SiteProfile()
+        >>> for _ in range(CLIENT_HISTORY): site.learn_country("DE")
+        >>> site.country_unknown("DE"), site.country_unknown("ES"), site.country_unknown("")
+        (False, True, False)
+        """
+        if not country or sum(self.countries.values()) < CLIENT_HISTORY:
+            return False
+        return country not in self.countries
 
     def novelty_rate(self) -> float:
         """Recent share of outside recipients that were new to their sender."""
@@ -137,6 +152,11 @@ class SiteProfile:
             self.networks[network] = [account]
         elif account not in accounts and len(accounts) < NETWORK_ACCOUNTS:
             accounts.append(account)
+
+    def learn_country(self, country: str) -> None:
+        """An account used an outside address of this country ("": unknown, not counted)."""
+        if country:
+            self.countries[country] = self.countries.get(country, 0) + 1
 
     def forget_network(self, network: str, account: str) -> None:
         """Undo :meth:`learn_network` (the account was hijacked when it used it)."""
@@ -185,6 +205,7 @@ class SiteProfile:
             "first_ts": self.first_ts,
             "clients": self.clients,
             "client_messages": self.client_messages,
+            "countries": self.countries,
         }
 
     @classmethod
@@ -208,4 +229,5 @@ class SiteProfile:
         site.first_ts = int(data.get("first_ts", 0))
         site.clients = {str(k): int(v) for k, v in data.get("clients", {}).items()}
         site.client_messages = int(data.get("client_messages", 0))
+        site.countries = {str(k): int(v) for k, v in data.get("countries", {}).items()}
         return site

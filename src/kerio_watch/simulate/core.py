@@ -25,6 +25,7 @@ from kerio_watch.simulate.newcomer import plan_newcomer
 from kerio_watch.simulate.recon import plan_recon
 from kerio_watch.simulate.scenarios import Scenarios
 from kerio_watch.simulate.services import Services
+from kerio_watch.simulate.shifts import OfficeLine, plan_shifts
 from kerio_watch.simulate.sink import LogSink, NullSink
 from kerio_watch.simulate.site import ADMIN_IP, LAN_PREFIX, TRUSTED_NETWORKS, Site, SiteBuilder
 from kerio_watch.simulate.text import Text
@@ -74,6 +75,7 @@ class _Generators:
     scenarios: Scenarios | None
     days: list[Day]
     full: bool
+    office: OfficeLine | None = None
 
 
 def _simulate(config: SimConfig, directory: Path) -> SimResult:
@@ -92,7 +94,7 @@ def _simulate(config: SimConfig, directory: Path) -> SimResult:
         for sink in sinks.values():
             sink.close_file()
     truth = gen.scenarios.results(cut) if gen.scenarios is not None else []
-    return _result(config, directory, site, sinks, truth, firewall)
+    return _result(config, directory, site, sinks, truth, firewall, gen.office)
 
 
 def _generators(
@@ -115,7 +117,7 @@ def _generators(
     internet = Internet(site, noise, rng, text)
     days = [Day(clock, i, config.start + timedelta(days=i)) for i in range(config.days)]
     away.plan(days)
-    services = scenarios = None
+    services = scenarios = office = None
     if config.scenarios:
         services = Services(site, builder, mail, traffic, clock, rng, text)
         scenarios = Scenarios(site, mail, traffic, services, sinks["security"], clock, rng, text)
@@ -130,7 +132,11 @@ def _generators(
             plan_newcomer(scenarios, days, config.seed)
         if config.recon:
             plan_recon(scenarios, days, config.seed)
-    return _Generators(mail, traffic, internet, services, scenarios, days, full)
+        if config.shifts:
+            office = plan_shifts(scenarios, days, config.seed)
+            for sink in sinks.values():
+                sink.rewrite = office.rewrite
+    return _Generators(mail, traffic, internet, services, scenarios, days, full, office)
 
 
 def _write_days(gen: _Generators, site: Site, sinks: dict[str, LogSink]) -> int | None:
@@ -185,8 +191,11 @@ def _result(
     sinks: dict[str, LogSink],
     truth: list[Scenario],
     firewall: FirewallSim | None = None,
+    office: OfficeLine | None = None,
 ) -> SimResult:
     config_toml = site.config_toml(config.timezone)
+    if office is not None:
+        config_toml = office.trusted(config_toml)
     fw_file, fw_lines = None, 0
     if firewall is not None:
         fw_file, fw_lines = firewall.write(directory, sinks["mail"].path, config.scenarios, truth)

@@ -49,6 +49,9 @@ LATERAL_BENIGN_KINDS: tuple[str, ...] = ("all_staff",)
 NEWCOMER_BENIGN_KINDS: tuple[str, ...] = ("newcomer",)
 #: Planted only with ``SimConfig.recon`` (:mod:`.recon`): an intruder reads for days first.
 RECON_HIJACK_KINDS: tuple[str, ...] = ("read_then_spam",)
+#: Planted only with ``SimConfig.shifts`` (:mod:`.shifts`): what a held-out site may hold.
+SHIFT_HIJACK_KINDS: tuple[str, ...] = ("dormant_takeover", "desk_malware")
+SHIFT_BENIGN_KINDS: tuple[str, ...] = ("office_isp", "vpn_user", "home_isp_change")
 #: Every hijack kind, the opt-in ones too.
 ALL_HIJACK_KINDS: frozenset[str] = frozenset(
     (
@@ -57,6 +60,7 @@ ALL_HIJACK_KINDS: frozenset[str] = frozenset(
         *ADMIN_HIJACK_KINDS,
         *LATERAL_HIJACK_KINDS,
         *RECON_HIJACK_KINDS,
+        *SHIFT_HIJACK_KINDS,
     )
 )
 #: Machines on the LAN that speak SMTP to the internet (firewall log), infected first.
@@ -102,12 +106,13 @@ class SimConfig:
     lateral: bool = False  # plant internal phishing and an announcement to the staff
     newcomer: bool = False  # plant a new colleague's first week
     recon: bool = False  # plant an intruder that reads for days from a cloud, then spams
+    shifts: bool = False  # a server outside the office; the office changes provider, and more
     country: str = "DE"  # the site's country: its people's home, mobile and hotel networks
 
     @property
     def firewall_format(self) -> str | None:
         """The firewall log to write, or None."""
-        if self.firewall is None or self.only_mail:
+        if self.firewall is None or self.only_mail or self.shifts:  # no office firewall
             return None
         if self.firewall == "auto":
             return FIREWALL_FORMATS[self.seed % len(FIREWALL_FORMATS)]

@@ -9,6 +9,7 @@ site-local ``[DD/Mon/YYYY HH:MM:SS] `` prefix in bulk, one local day at a time, 
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Callable
 from operator import itemgetter
 from pathlib import Path
 from typing import TextIO
@@ -34,6 +35,7 @@ class LogSink:
         self.full = False  # the line limit was reached; nothing more is written
         self.last_t: int | None = None  # epoch of the last line written
         self.lines: list[Line] = []  # pending, unordered
+        self.rewrite: Callable[[int, str], str] | None = None  # applied as lines are written
         self._clock = clock
         self._fh: TextIO | None = path.open(
             "w", encoding="utf-8", newline="\n", buffering=_WRITE_BUFFER
@@ -60,6 +62,9 @@ class LogSink:
         if self.limit is not None and self.count + len(chunk) >= self.limit:
             chunk = chunk[: self.limit - self.count]
             self.full = True
+        if chunk and self.rewrite is not None:
+            rewrite = self.rewrite
+            chunk = [(t, rewrite(t, text)) for t, text in chunk]
         if chunk and self._fh is not None:
             self._write(self._fh, chunk)
             self.count += len(chunk)
@@ -115,6 +120,7 @@ class NullSink(LogSink):
         self.full = False
         self.last_t = None
         self.lines = []
+        self.rewrite = None
         self._clock = clock
         self._fh = None
 
