@@ -40,7 +40,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from kerio_watch.detect.base import RuleDoc, Signal
+from kerio_watch.detect.base import RuleDoc, Signal, untimed
 from kerio_watch.detect.context import Context
 from kerio_watch.detect.state import SavedState
 from kerio_watch.enrich.messages import is_rule_service
@@ -287,6 +287,7 @@ class ForwardingDetector(SavedState):
             inside=True if office else None,
         )
 
+    @untimed
     def flush(self, now: int) -> Sequence[Signal]:
         """Nothing time-driven."""
         return ()
