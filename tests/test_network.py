@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from kerio_watch.enrich.network import Networks, network_of
 
 
@@ -31,3 +37,35 @@ def test_network_of() -> None:
     assert network_of("203.0.113.77") == "203.0.113.0/24"
     assert network_of("2001:db8::1") == "2001:db8::/48"
     assert network_of("mail.example.com") == "mail.example.com"
+
+
+def _reference_network_of(host: str) -> str:
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    prefix = 24 if address.version == 4 else 48
+    return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
+
+
+_OCTETS = st.one_of(
+    st.integers(0, 300).map(str),
+    st.sampled_from(["00", "01", "010", "0255", "", " 1", "1 ", "+1", "-1", "²", "١", "0x1"]),
+)
+
+
+@given(st.one_of(st.lists(_OCTETS, min_size=3, max_size=5).map(".".join), st.text(max_size=20)))
+@settings(max_examples=3000)
+def test_network_of_answers_as_ipaddress_does(host: str) -> None:
+    """The quick way for IPv4 addresses answers exactly as :mod:`ipaddress` does."""
+    assert network_of.__wrapped__(host) == _reference_network_of(host)
+
+
+def test_network_of_reads_ipv4_without_ipaddress(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A dotted quad takes the quick way (the ``ipaddress`` objects were a scan's cost)."""
+
+    def refuse(host: str) -> None:
+        raise AssertionError(host)
+
+    monkeypatch.setattr(ipaddress, "ip_address", refuse)
+    assert network_of.__wrapped__("198.51.100.23") == "198.51.100.0/24"

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from kerio_watch.detect.base import RuleDoc, Signal
+from kerio_watch.detect.base import RuleDoc, Signal, untimed
 from kerio_watch.detect.context import Context
 from kerio_watch.detect.state import SavedState
 from kerio_watch.events import ConfigChange, LoginSucceeded
@@ -194,6 +194,7 @@ class AdminChangesDetector(SavedState):
             ),
         )
 
+    @untimed
     def flush(self, now: int) -> Sequence[Signal]:
         """Nothing time-driven."""
         return ()

@@ -17,9 +17,9 @@ other state that must survive a restart subclasses
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
 from kerio_watch.values.signal import Signal
 
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from kerio_watch.detect.context import Context
     from kerio_watch.events import Event
 
-__all__ = ["Detector", "DetectorFactory", "RuleDoc", "Signal", "Stateful"]
+__all__ = ["Detector", "DetectorFactory", "RuleDoc", "Signal", "Stateful", "untimed"]
 """``Signal`` lives in :mod:`kerio_watch.values.signal`; detectors import it from here."""
 
 
@@ -88,3 +88,14 @@ class DetectorFactory(Protocol):
     def __call__(self, ctx: Context, options: Any) -> Detector:
         """Build the detector."""
         ...
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def untimed(flush: F) -> F:
+    """Mark a detector's ``flush`` that does nothing (returns no signals, changes no
+    state): the detection stage leaves it out of its once-a-log-minute tick, about
+    40,000 calls per detector for four weeks of logs."""
+    flush.untimed = True  # type: ignore[attr-defined]
+    return flush

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from kerio_watch.detect.base import RuleDoc, Signal
+from kerio_watch.detect.base import RuleDoc, Signal, untimed
 from kerio_watch.detect.context import Context
 from kerio_watch.detect.state import SavedState
 from kerio_watch.detect.window import (
@@ -159,6 +159,7 @@ class BouncesDetector(SavedState):
         )
         return (Signal(RULE, account, ts, score, printable(summary), None, (raw,)),)
 
+    @untimed
     def flush(self, now: int) -> Sequence[Signal]:
         """Nothing time-driven (windows expire as results arrive)."""
         return ()

@@ -42,7 +42,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from kerio_watch.detect.base import RuleDoc, Signal
+from kerio_watch.detect.base import RuleDoc, Signal, untimed
 from kerio_watch.detect.context import Context
 from kerio_watch.detect.ipstate import staff_place
 from kerio_watch.detect.state import SavedState
@@ -294,6 +294,7 @@ class ForwardingDetector(SavedState):
             inside=True if office else None,
         )
 
+    @untimed
     def flush(self, now: int) -> Sequence[Signal]:
         """Nothing time-driven."""
         return ()

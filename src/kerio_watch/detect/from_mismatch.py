@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
-from kerio_watch.detect.base import RuleDoc, Signal
+from kerio_watch.detect.base import RuleDoc, Signal, untimed
 from kerio_watch.detect.context import Context
 from kerio_watch.detect.state import Stateless
 from kerio_watch.enrich.messages import Submission
@@ -142,6 +142,7 @@ class FromMismatchDetector(Stateless):
             ),
         )
 
+    @untimed
     def flush(self, now: int) -> Sequence[Signal]:
         """Nothing time-driven."""
         return ()

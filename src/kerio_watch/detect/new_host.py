@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from kerio_watch.detect.base import RuleDoc, Signal
+from kerio_watch.detect.base import RuleDoc, Signal, untimed
 from kerio_watch.detect.context import Context
 from kerio_watch.detect.ipstate import staff_place
 from kerio_watch.detect.state import SavedState
@@ -348,6 +348,7 @@ class NewHostDetector(SavedState):
             reasons.append(f"first time from {info.country} (usually {usual})")
         return score, "; ".join(reasons)
 
+    @untimed
     def flush(self, now: int) -> Sequence[Signal]:
         """Nothing time-driven."""
         return ()

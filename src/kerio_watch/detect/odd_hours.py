@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from kerio_watch.detect.base import RuleDoc, Signal
+from kerio_watch.detect.base import RuleDoc, Signal, untimed
 from kerio_watch.detect.context import Context
 from kerio_watch.detect.state import SavedState
 from kerio_watch.detect.window import (
@@ -172,6 +172,7 @@ class OddHoursDetector(SavedState):
             self._site_cache[hour] = rare
         return rare
 
+    @untimed
     def flush(self, now: int) -> Sequence[Signal]:
         """Nothing time-driven."""
         return ()

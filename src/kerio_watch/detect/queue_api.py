@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
-from kerio_watch.detect.base import RuleDoc, Signal
+from kerio_watch.detect.base import RuleDoc, Signal, untimed
 from kerio_watch.detect.context import Context
 from kerio_watch.detect.state import SavedState
 from kerio_watch.detect.window import Recent, count
@@ -100,6 +100,7 @@ class QueueApiDetector(SavedState):
             ),
         )
 
+    @untimed
     def flush(self, now: int) -> Sequence[Signal]:
         """Nothing is time-driven: each poll is judged as it comes."""
         return ()

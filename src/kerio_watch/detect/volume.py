@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from kerio_watch.detect.base import RuleDoc, Signal
+from kerio_watch.detect.base import RuleDoc, Signal, untimed
 from kerio_watch.detect.context import Context
 from kerio_watch.detect.state import SavedState
 from kerio_watch.detect.window import (
@@ -279,6 +279,7 @@ class VolumeDetector(SavedState):
         short_r = max(float(self.min_sr), share * long_r, 1.25 * peak_r)
         return _Limits(ts // 3600, long_m, long_r, short_m, short_r, norm, warmup)
 
+    @untimed
     def flush(self, now: int) -> Sequence[Signal]:
         """Nothing time-driven (windows expire as mail arrives)."""
         return ()

@@ -37,6 +37,8 @@ class Detection:
         for det in self.detectors:
             for kind in det.wants:
                 self.dispatch.setdefault(kind, []).append(det.observe)
+        self.timed = [d for d in self.detectors if not getattr(d.flush, "untimed", False)]
+        """The detectors whose ``flush`` does something (:func:`~.base.untimed`)."""
         self.learner = Learner(ctx)
 
     def observe(self, event: Event, sub: Submission | None) -> None:
@@ -68,7 +70,7 @@ class Detection:
 
     def tick(self, now: int) -> None:
         """Time-driven checks at log time ``now``: windows that ended, hours."""
-        for det in self.detectors:
+        for det in self.timed:
             signals = det.flush(now)
             if signals:
                 self.sink(signals)
