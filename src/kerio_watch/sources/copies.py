@@ -38,7 +38,7 @@ from kerio_watch.formats.envelope import StampParser, split_syslog
 from kerio_watch.sources import firewall
 from kerio_watch.sources.logfile import LogFile, bounded_lines, decode_line, open_binary
 
-__all__ = ["mark_copies"]
+__all__ = ["Line", "frame", "mark_copies", "same_time"]
 
 WIDEST_OFFSET = 14 * 3600
 """Seconds between UTC and the farthest zone's clock (UTC+14)."""
@@ -46,13 +46,15 @@ ZONE_STEP = 15 * 60
 """Every zone's offset is a whole number of quarter hours."""
 
 
-class _Line(NamedTuple):
+class Line(NamedTuple):
+    """A line's time (None: none) and message."""
+
     ts: int | None
     utc: bool
     message: str
 
 
-_END = _Line(None, True, "\x00")
+_END = Line(None, True, "\x00")
 """A file's end (no line is empty)."""
 
 
@@ -90,14 +92,14 @@ def _merged_from(f: LogFile, files: list[LogFile]) -> list[str]:
     every log), each line the next unread one of a file; empty when it is not so."""
     others = [g for g in files if g.copy_of is None]
     streams = [_lines(g) for g in others]
-    heads: list[_Line | None] = [None] * len(streams)  # None: not read yet
+    heads: list[Line | None] = [None] * len(streams)  # None: not read yet
     used: set[int] = set()
     mine = _lines(f)
     try:
         for line in mine:
             for i, stream in enumerate(streams):
                 head = heads[i] = heads[i] or next(stream, _END)
-                if head.message == line.message and _same_time(head, line):
+                if head.message == line.message and same_time(head, line):
                     heads[i] = None
                     used.add(i)
                     break
@@ -116,7 +118,7 @@ def _same_log(one: LogFile, other: LogFile) -> bool:
     return one.log == other.log or one.log is None or other.log is None
 
 
-def _lines(f: LogFile) -> Generator[_Line, None, None]:
+def _lines(f: LogFile) -> Generator[Line, None, None]:
     """The non-empty lines of ``f``, decoded and framed as the readers do."""
     scratch = LogFile(f.path, None)
     stamp = StampParser()
@@ -124,20 +126,25 @@ def _lines(f: LogFile) -> Generator[_Line, None, None]:
     with open_binary(f) as handle:
         for data in bounded_lines(handle):
             text = decode_line(data, scratch)
-            if not text:
-                continue
-            framed = split_syslog(text, f.year) if f.syslog else stamp.split(text)
-            if framed is None:
-                framed = stamp.split(text) if f.syslog else split_syslog(text, f.year)
-            if framed is None:
-                yield _Line(None, False, text)
-                continue
-            if newest is not None and framed.ts > newest:  # an RFC 3164 line of last year
-                framed = firewall.last_year(framed, text)
-            yield _Line(framed.ts, framed.utc, framed.message)
+            if text:
+                yield frame(text, f, stamp, newest)
 
 
-def _first(f: LogFile) -> _Line | None:
+def frame(text: str, f: LogFile, stamp: StampParser, newest: int | None = None) -> Line:
+    """A non-empty line of ``f`` as the readers frame it: its time (``newest``: the
+    latest time an RFC 3164 line of the file can have, or later ones are of last year)
+    and its message."""
+    framed = split_syslog(text, f.year) if f.syslog else stamp.split(text)
+    if framed is None:
+        framed = stamp.split(text) if f.syslog else split_syslog(text, f.year)
+    if framed is None:
+        return Line(None, False, text)
+    if newest is not None and framed.ts > newest:  # an RFC 3164 line of last year
+        framed = firewall.last_year(framed, text)
+    return Line(framed.ts, framed.utc, framed.message)
+
+
+def _first(f: LogFile) -> Line | None:
     try:
         return next(_lines(f), None)
     except (OSError, EOFError, zlib.error, gzip.BadGzipFile):
@@ -153,12 +160,12 @@ def _starts(longer: LogFile, copy: LogFile) -> bool:
         return False
 
 
-def _is_start(lines: Iterator[_Line], copied: Iterator[_Line]) -> bool:
+def _is_start(lines: Iterator[Line], copied: Iterator[Line]) -> bool:
     cut = False
     for line, mine in zip_longest(lines, copied):
         if mine is None:
             return True
-        if cut or line is None or not _same_time(line, mine):
+        if cut or line is None or not same_time(line, mine):
             return False  # a cut line before the copy's last, the copy longer, a new time
         if line.message != mine.message:
             if not line.message.startswith(mine.message):
@@ -167,7 +174,7 @@ def _is_start(lines: Iterator[_Line], copied: Iterator[_Line]) -> bool:
     return True
 
 
-def _same_time(one: _Line, other: _Line) -> bool:
+def same_time(one: Line, other: Line) -> bool:
     if one.ts is None or other.ts is None:
         return one.ts == other.ts
     if one.utc == other.utc:
