@@ -22,11 +22,9 @@ import logging
 import os
 from collections.abc import Generator
 
-from kerio_watch.formats import build_parsers
-from kerio_watch.formats.base import Parser
 from kerio_watch.formats.envelope import StampParser
 from kerio_watch.log import note
-from kerio_watch.sources.copies import WIDEST_OFFSET, Line, frame, same_time
+from kerio_watch.sources.copies import Line, frame, later, same_time, sniff
 from kerio_watch.sources.logfile import LogFile, decode_line
 from kerio_watch.sources.tail import CHUNK, KEEP_BYTES, Echo, FollowedFile, Key, State
 
@@ -102,20 +100,11 @@ def _original(g: FollowedFile, f: FollowedFile) -> bool:
 def _log_of(line: Line, f: FollowedFile) -> str | None:
     """The log of ``f``'s ``line``: its file's, or of a file of every log, the log whose
     parser knows the line (None: not known)."""
-    return f.source.log or _sniff(line.message)
+    return f.source.log or sniff(line.message)
 
 
 def _of_log(g: FollowedFile, log: str | None) -> bool:
     return log is None or g.source.log == log
-
-
-_PARSERS: dict[str, Parser] = {}
-
-
-def _sniff(message: str) -> str | None:
-    if not _PARSERS:
-        _PARSERS.update(build_parsers())
-    return next((name for name, p in _PARSERS.items() if p.sniff(message)), None)
 
 
 def _found(
@@ -161,7 +150,7 @@ def _searched(
         key = (g.dev, g.ino)
         last = echo.searched.get(key)
         start = last[1] if last is not None and last[0] == line else echo.found.get(key, 0)
-        end, later = start, False
+        end, past = start, False
         for other, end in _lines(g, start, echo.stamp):
             if _same(other, line):
                 echo.found[key] = end
@@ -170,22 +159,13 @@ def _searched(
                     readers.pop(key).close()
                 heads.pop(key, None)
                 return True
-            if _later(other, line):
-                later = True
+            if later(other, line):
+                past = True
                 break
-        if not later:
+        if not past:
             echo.searched[key] = (line, end)
             may_come = True
     return None if may_come else False
-
-
-def _later(one: Line, other: Line) -> bool:
-    """Whether ``one`` is surely later than ``other`` (a time in UTC and one on the
-    server's clock: by more than the widest zone offset)."""
-    if one.ts is None or other.ts is None:
-        return False
-    margin = 0 if one.utc == other.utc else WIDEST_OFFSET
-    return one.ts > other.ts + margin
 
 
 def _same(one: Line, other: Line) -> bool:
