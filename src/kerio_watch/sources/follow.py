@@ -35,6 +35,9 @@ A file's identity is ``(device, inode, SHA-256 of its first complete line)``
   or not, are placed by the time of their first line
   (:mod:`kerio_watch.sources.identity`) and read unless all their lines are older than
   what was read (an old copy or archive).
+- **a syslog server's file beside the log folder** (in a syslog envelope, or of every
+  log): its lines that the on-disk files of their log hold are passed over, the others
+  read (:mod:`kerio_watch.sources.echo`).
 - **partial last line**: waits for its newline (a vanished file's last partial line is
   read when the file is closed). Lines longer than a megabyte are cut, without keeping
   them in memory.
