@@ -246,6 +246,8 @@ class Run:
     """The step after which the follower starts."""
     forwarded: str | None = None
     """A log also forwarded to its own file on the syslog server (RFC 5424)."""
+    crlf_backup_at: int | None = None
+    """The step after which a copy of every log with CRLF line ends is written beside it."""
 
     @property
     def folder(self) -> Path:
@@ -270,6 +272,11 @@ class Run:
         if self.forwarded is not None and self.forwarded in part:
             lines = t.rfc5424(part[self.forwarded], self.forwarded, ZONE)
             append(self.relay / f"{self.forwarded}.log", lines, Transport("relay"), "")
+        if self.crlf_backup_at == n:
+            for name in part.keys() - {self.only_relayed}:
+                live = self.folder / f"{name}.log"
+                data = live.read_bytes().replace(b"\n", b"\r\n")
+                live.with_name(live.name + ".win").write_bytes(data)
         if self.backup_at == n:
             for name in part.keys() - {self.only_relayed}:
                 live = self.folder / f"{name}.log"
@@ -382,3 +389,14 @@ def test_follow_reads_a_log_forwarded_beside_the_folder_once(site: Site, tmp_pat
     run = Run(site, tmp_path, TRANSPORTS[0], forwarded="mail")
     assert_same(run.follow(tmp_path / "state.db"), site.plain)
     assert_same(run.scan(tmp_path / "scan.db"), site.plain)
+
+
+@pytest.mark.xfail(strict=True, reason="follow knows a copy by its first line's bytes")
+def test_follow_reads_a_crlf_copy_written_mid_run_once(site: Site, tmp_path: Path) -> None:
+    """A copy of each log saved with CRLF line ends (``mail.log.win``) written beside it
+    mid-run: scan reads it once; follow takes it for a new file (its first line's bytes
+    differ) and reads it: 176 mailbox operations more and 298 deliveries fewer."""
+    run = Run(site, tmp_path, TRANSPORTS[0], crlf_backup_at=1)
+    follow = run.follow(tmp_path / "state.db")
+    assert_same(run.scan(tmp_path / "scan.db"), site.plain)
+    assert_same(follow, site.plain)
