@@ -328,8 +328,9 @@ def test_a_log_both_on_disk_and_forwarded_is_read_once(site: Site, tmp_path: Pat
 def test_every_log_forwarded_to_one_file_beside_the_folder(site: Site, tmp_path: Path) -> None:
     """The relay's one file of every log (RFC 5424 under the app-name ``kerio``, the logs
     interleaved) beside the log folder: its lines are those of the folder's files merged,
-    so it is not read. Read, every line counted twice. A relay file missing a record, or
-    holding one the folder does not, is read (and its lines count twice: the limit)."""
+    so it is not read. Read, every line counted twice. A relay file missing records is
+    not read either (``tests/test_follow_transports.py``); one holding a line the folder
+    does not is read (and its other lines count twice: the limit of a scan)."""
     logs = write_plain(tmp_path / "logs", site.logs)
     rfc5424_one_file(tmp_path / "relay", site.logs)
     assert_same(scan(site.config, tmp_path / "state.db", logs, tmp_path / "relay"), site.plain)

@@ -137,7 +137,9 @@ def audit_lines(count: int) -> list[str]:
 
 def test_a_relay_file_of_every_log_is_a_copy_of_the_logs_it_merges(tmp_path: Path) -> None:
     """The syslog server's one file of the mail and audit logs (app-name ``kerio``),
-    interleaved: not read. Without a record (lost on the way), or with one the folder
+    interleaved: not read; without a record (lost on the way), or without its first
+    records (started after the server), still not read: its lines are all in the
+    folder (they were read again: every line counted twice). With one the folder
     lacks, it is read."""
     mail, audit = mail_lines(10), audit_lines(10)
     mail_log = write(tmp_path / "logs" / "mail.log", mail)
@@ -148,7 +150,12 @@ def test_a_relay_file_of_every_log_is_a_copy_of_the_logs_it_merges(tmp_path: Pat
     messages, copies = read(tmp_path / "logs", tmp_path / "relay")
     assert len(messages) == 20
     assert copies["kerio"] == f"{audit_log}, {mail_log}"
-    for changed in (relayed[:7] + relayed[8:], [*relayed, rfc5424(mail_lines(1, first=60))[0]]):
+    for changed in (relayed[:7] + relayed[8:], relayed[5:]):
+        write(tmp_path / "relay" / "kerio", changed)
+        messages, copies = read(tmp_path / "logs", tmp_path / "relay")
+        assert len(messages) == 20
+        assert copies["kerio"] == f"{audit_log}, {mail_log}"
+    for changed in ([*relayed, rfc5424(mail_lines(1, first=60))[0]],):
         write(tmp_path / "relay" / "kerio", changed)
         messages, copies = read(tmp_path / "logs", tmp_path / "relay")
         assert len(messages) == 20 + len(changed)

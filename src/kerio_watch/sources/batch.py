@@ -153,6 +153,8 @@ def _chain(
         for data, end in lines:
             lineno += 1
             record = frame(f, data, lineno)
+            if f.echo is not None and end in f.echo.skip:
+                record = None  # read from the log folder (sources.echo): passed over
             if isinstance(record, Record):
                 last = record.ts if when is None else when(record)
             yield _Item(last, record, f, end, lineno)

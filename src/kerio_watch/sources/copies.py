@@ -21,24 +21,30 @@ they are a zone's offset apart (whole quarter hours, at most 14); the zone is no
 here. Files are compared only when their first messages are equal.
 
 A syslog server's file of every log (its records naming no single log) is a copy when
-each of its lines is the next unread line of one of the other files: their lines merged
-as the relay received them. One that lost records on the way (UDP), or holds lines the
-other files do not (the folder copied before the relay's file ended), is read.
+each of its lines is the next unread line of one of the other files (their lines merged
+as the relay received them), or is found further on in a file of its log (the log whose
+parser knows it), the lines passed over being earlier: a relay started after the server,
+or one that lost records on the way (UDP), holds only lines the folder has. One that
+holds lines the other files do not (the folder copied before the relay's file ended, a
+log only the relay has) is read whole, and its other lines count twice; ``follow``
+reads only those lines (:mod:`kerio_watch.sources.echo`).
 """
 
 from __future__ import annotations
 
 import gzip
 import zlib
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterator, Sequence
 from itertools import zip_longest
 from typing import NamedTuple
 
+from kerio_watch.formats import build_parsers
+from kerio_watch.formats.base import Parser
 from kerio_watch.formats.envelope import StampParser, split_syslog
 from kerio_watch.sources import firewall
 from kerio_watch.sources.logfile import LogFile, bounded_lines, decode_line, open_binary
 
-__all__ = ["mark_copies"]
+__all__ = ["Line", "frame", "later", "mark_copies", "same_time", "sniff"]
 
 WIDEST_OFFSET = 14 * 3600
 """Seconds between UTC and the farthest zone's clock (UTC+14)."""
@@ -46,13 +52,15 @@ ZONE_STEP = 15 * 60
 """Every zone's offset is a whole number of quarter hours."""
 
 
-class _Line(NamedTuple):
+class Line(NamedTuple):
+    """A line's time (None: none) and message."""
+
     ts: int | None
     utc: bool
     message: str
 
 
-_END = _Line(None, True, "\x00")
+_END = Line(None, True, "\x00")
 """A file's end (no line is empty)."""
 
 
@@ -87,22 +95,29 @@ def _mark_twins(files: list[LogFile]) -> None:
 
 def _merged_from(f: LogFile, files: list[LogFile]) -> list[str]:
     """The files whose lines, merged, are every line of ``f`` (a syslog server's file of
-    every log), each line the next unread one of a file; empty when it is not so."""
+    every log), each line the next unread one of a file, or a later one of a file of its
+    log (a relay started after the server, one that lost a record); empty when it is
+    not so."""
     others = [g for g in files if g.copy_of is None]
     streams = [_lines(g) for g in others]
-    heads: list[_Line | None] = [None] * len(streams)  # None: not read yet
+    heads: list[Line | None] = [None] * len(streams)  # None: not read yet
     used: set[int] = set()
     mine = _lines(f)
     try:
         for line in mine:
             for i, stream in enumerate(streams):
                 head = heads[i] = heads[i] or next(stream, _END)
-                if head.message == line.message and _same_time(head, line):
+                if head.message == line.message and same_time(head, line):
                     heads[i] = None
                     used.add(i)
                     break
             else:
-                return []
+                log = sniff(line.message)
+                found = next((i for i, g in enumerate(others) if g.log == log and
+                              _further(streams, heads, i, line)), None)  # fmt: skip
+                if log is None or found is None:
+                    return []
+                used.add(found)
     except (OSError, EOFError, zlib.error, gzip.BadGzipFile):
         return []
     finally:
@@ -111,12 +126,47 @@ def _merged_from(f: LogFile, files: list[LogFile]) -> list[str]:
     return [others[i].path for i in sorted(used)]
 
 
+def _further(
+    streams: Sequence[Iterator[Line]], heads: list[Line | None], i: int, line: Line
+) -> bool:
+    """Whether ``line`` comes further on in the ``i``-th file (its lines before it passed
+    over: searched while they are not later): then it is consumed."""
+    stream = streams[i]
+    head = heads[i] or next(stream, _END)
+    while head is not _END and not later(head, line):
+        if head.message == line.message and same_time(head, line):
+            heads[i] = None
+            return True
+        head = next(stream, _END)
+    heads[i] = head
+    return False
+
+
+_PARSERS: dict[str, Parser] = {}
+
+
+def sniff(message: str) -> str | None:
+    """The log whose parser knows a message of a file of every log (None: none)."""
+    if not _PARSERS:
+        _PARSERS.update(build_parsers())
+    return next((name for name, p in _PARSERS.items() if p.sniff(message)), None)
+
+
+def later(one: Line, other: Line) -> bool:
+    """Whether ``one`` is surely later than ``other`` (a time in UTC and one on the
+    server's clock: by more than the widest zone offset)."""
+    if one.ts is None or other.ts is None:
+        return False
+    margin = 0 if one.utc == other.utc else WIDEST_OFFSET
+    return one.ts > other.ts + margin
+
+
 def _same_log(one: LogFile, other: LogFile) -> bool:
     """Files of one log (a file that names none has each line sniffed: any log)."""
     return one.log == other.log or one.log is None or other.log is None
 
 
-def _lines(f: LogFile) -> Generator[_Line, None, None]:
+def _lines(f: LogFile) -> Generator[Line, None, None]:
     """The non-empty lines of ``f``, decoded and framed as the readers do."""
     scratch = LogFile(f.path, None)
     stamp = StampParser()
@@ -124,20 +174,25 @@ def _lines(f: LogFile) -> Generator[_Line, None, None]:
     with open_binary(f) as handle:
         for data in bounded_lines(handle):
             text = decode_line(data, scratch)
-            if not text:
-                continue
-            framed = split_syslog(text, f.year) if f.syslog else stamp.split(text)
-            if framed is None:
-                framed = stamp.split(text) if f.syslog else split_syslog(text, f.year)
-            if framed is None:
-                yield _Line(None, False, text)
-                continue
-            if newest is not None and framed.ts > newest:  # an RFC 3164 line of last year
-                framed = firewall.last_year(framed, text)
-            yield _Line(framed.ts, framed.utc, framed.message)
+            if text:
+                yield frame(text, f, stamp, newest)
 
 
-def _first(f: LogFile) -> _Line | None:
+def frame(text: str, f: LogFile, stamp: StampParser, newest: int | None = None) -> Line:
+    """A non-empty line of ``f`` as the readers frame it: its time (``newest``: the
+    latest time an RFC 3164 line of the file can have, or later ones are of last year)
+    and its message."""
+    framed = split_syslog(text, f.year) if f.syslog else stamp.split(text)
+    if framed is None:
+        framed = stamp.split(text) if f.syslog else split_syslog(text, f.year)
+    if framed is None:
+        return Line(None, False, text)
+    if newest is not None and framed.ts > newest:  # an RFC 3164 line of last year
+        framed = firewall.last_year(framed, text)
+    return Line(framed.ts, framed.utc, framed.message)
+
+
+def _first(f: LogFile) -> Line | None:
     try:
         return next(_lines(f), None)
     except (OSError, EOFError, zlib.error, gzip.BadGzipFile):
@@ -153,12 +208,12 @@ def _starts(longer: LogFile, copy: LogFile) -> bool:
         return False
 
 
-def _is_start(lines: Iterator[_Line], copied: Iterator[_Line]) -> bool:
+def _is_start(lines: Iterator[Line], copied: Iterator[Line]) -> bool:
     cut = False
     for line, mine in zip_longest(lines, copied):
         if mine is None:
             return True
-        if cut or line is None or not _same_time(line, mine):
+        if cut or line is None or not same_time(line, mine):
             return False  # a cut line before the copy's last, the copy longer, a new time
         if line.message != mine.message:
             if not line.message.startswith(mine.message):
@@ -167,7 +222,7 @@ def _is_start(lines: Iterator[_Line], copied: Iterator[_Line]) -> bool:
     return True
 
 
-def _same_time(one: _Line, other: _Line) -> bool:
+def same_time(one: Line, other: Line) -> bool:
     if one.ts is None or other.ts is None:
         return one.ts == other.ts
     if one.utc == other.utc:

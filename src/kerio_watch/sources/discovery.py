@@ -14,9 +14,11 @@ from pathlib import Path
 
 from kerio_watch.errors import SourceError
 from kerio_watch.log import note
+from kerio_watch.sources.echo import wants_echo
 from kerio_watch.sources.files import LogFile, discover
 from kerio_watch.sources.identity import all_older, stamp_of
 from kerio_watch.sources.tail import (
+    Echo,
     FollowedFile,
     State,
     complete_end,
@@ -105,6 +107,8 @@ def adopt(path: str, st: os.stat_result, seq: int, now: float, warn: bool = True
         return f
     if compressed is not None:  # else the name holds another file now: the listing
         _identify(f)  # will show where this one went, and it is adopted again there
+    if wants_echo(f):
+        f.echo = Echo()
     return f
 
 

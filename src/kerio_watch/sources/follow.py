@@ -35,6 +35,9 @@ A file's identity is ``(device, inode, SHA-256 of its first complete line)``
   or not, are placed by the time of their first line
   (:mod:`kerio_watch.sources.identity`) and read unless all their lines are older than
   what was read (an old copy or archive).
+- **a syslog server's file beside the log folder** (in a syslog envelope, or of every
+  log): its lines that the on-disk files of their log hold are passed over, the others
+  read (:mod:`kerio_watch.sources.echo`).
 - **partial last line**: waits for its newline (a vanished file's last partial line is
   read when the file is closed). Lines longer than a megabyte are cut, without keeping
   them in memory.
@@ -60,6 +63,7 @@ from kerio_watch.sources.discovery import (
     resume,
     same_file,
 )
+from kerio_watch.sources.echo import readable_end
 from kerio_watch.sources.files import Record, check_readable
 from kerio_watch.sources.fileset import FileSet, FileStatus, FollowOptions
 from kerio_watch.sources.firewall import year_of
@@ -343,7 +347,8 @@ class Follower(FileSet):
         spare = MAX_OPEN - sum(1 for f in self.files.values() if f.fd is not None)
         waiting: set[str] = set()
         """Logs with a file left for the next poll: none of their later files is read."""
-        for f in sorted(self.files.values(), key=lambda f: (f.first_ts or 0, f.seq)):
+        known = list(self.files.values())
+        for f in sorted(known, key=lambda f: (f.first_ts or 0, f.seq)):
             if f.state not in (State.LIVE, State.GONE) or f.log in waiting:
                 continue
             if f.compressed and f.tried == f.size:
@@ -360,6 +365,10 @@ class Follower(FileSet):
                 continue
             spare -= 1 if opened else 0
             size, mtime = (0, None) if f.compressed else size_and_mtime(f)
+            if f.echo is not None:  # lines the on-disk files hold are passed over
+                size = readable_end(f, known, looked, size)
+                if size <= f.offset:
+                    continue
             by_log.setdefault(f.log, []).append((f, size))
             # When its last line was written, on the clock (the file's modification time).
             last = None if mtime is None else looked - max(0.0, now - mtime)

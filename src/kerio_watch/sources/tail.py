@@ -20,6 +20,7 @@ from pathlib import Path
 
 from kerio_watch.formats.envelope import StampParser
 from kerio_watch.log import note
+from kerio_watch.sources.copies import Line
 from kerio_watch.sources.files import MAX_LINE, LogFile
 
 HEAD_BYTES = 4096
@@ -47,6 +48,28 @@ class State(Enum):
     """Never read (again): an archive already handled, or a skipped old copy."""
     IGNORED = "ignored"
     """Not a Kerio log (sniffed again if it changes while small), or not readable yet."""
+
+
+Key = tuple[int, int]
+"""A file's (device, inode)."""
+
+
+@dataclass
+class Echo:
+    """Where the lines of a file in a syslog envelope were found among the on-disk files
+    (:mod:`kerio_watch.sources.echo`): per file, after the last line found."""
+
+    found: dict[Key, int] = field(default_factory=dict)
+    searched: dict[Key, tuple[Line, int]] = field(default_factory=dict)
+    """Files searched for a line not in them (up to where): a wait reads them on."""
+    missing_since: float | None = None
+    """When a line found nowhere was first met (monotonic seconds)."""
+    decided: int = 0
+    """Lines before this offset were looked for."""
+    skip: set[int] = field(default_factory=set)
+    """The end offsets of lines found: passed over when read."""
+    stamp: StampParser = field(default_factory=StampParser)
+    told: bool = False
 
 
 @dataclass(eq=False)
@@ -90,6 +113,8 @@ class FollowedFile:
     warned_decode: bool = False
     unreadable: bool = False
     """Ignored because reading it was denied: tried again (see ``Follower``)."""
+    echo: Echo | None = None
+    """Its lines are checked against the on-disk files' (None: it is read)."""
 
     @property
     def log(self) -> str:

@@ -1,0 +1,210 @@
+"""Following a syslog file whose lines are the log folder's, as both are written.
+
+The rule of :mod:`kerio_watch.sources.copies`, line by line while files grow: a syslog
+server's file of every log (or of one log) followed beside the log folder holds the same
+messages at the same moments, in another envelope, so its first line's hash tells
+nothing (``follow`` read each of them twice). Each line of a followed file in a syslog
+envelope, or naming no single log, is looked for in the on-disk files of its log: as
+the next line of the file its last line was found in, or else further on in any of them
+(the first search reads a file from its start: a relay started after the server holds
+the folder's lines from then on; later ones from the last line found: a record the
+relay lost is skipped over). A line found is not read (its file's position moves over
+it); it is read from the folder.
+
+A line found nowhere is read: at once when no on-disk file of its log is followed (a
+log only the relay has), else after up to :data:`ECHO_WAIT` seconds (the relay may
+write a line before the server's own file has it), with the lines after it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Generator
+
+from kerio_watch.formats.envelope import StampParser
+from kerio_watch.log import note
+from kerio_watch.sources.copies import Line, frame, later, same_time, sniff
+from kerio_watch.sources.logfile import LogFile, decode_line
+from kerio_watch.sources.tail import CHUNK, KEEP_BYTES, Echo, FollowedFile, Key, State
+
+__all__ = ["ECHO_WAIT", "readable_end", "wants_echo"]
+
+ECHO_WAIT = 60.0
+"""Seconds a line of an echo that no on-disk file holds yet is waited for."""
+
+
+_READING = float("-inf")
+"""``Echo.missing_since`` once a line was waited for in vain: read on until one is found."""
+
+
+def wants_echo(f: FollowedFile) -> bool:
+    """A plain file in a syslog envelope, or of no single log: checked line by line."""
+    return not f.compressed and (f.source.syslog or f.source.log is None)
+
+
+def readable_end(f: FollowedFile, files: list[FollowedFile], now: float, size: int) -> int:
+    """Where reading ``f`` stops now (its lines up to ``size`` checked against the on-disk
+    ``files``): lines found there are marked to be passed over, lines found nowhere are
+    read, and the first line still waited for stops it."""
+    echo = f.echo
+    assert echo is not None  # noqa: S101
+    echo.skip = {end for end in echo.skip if end > f.offset}
+    start = max(f.offset, echo.decided)
+    disk = [g for g in files if _original(g, f)]
+    if not disk:
+        return size  # every line is read
+    readers: dict[Key, Generator[tuple[Line, int], None, None]] = {}
+    heads: dict[Key, tuple[Line, int] | None] = {}
+    mine = _lines(f, start, echo.stamp, size)
+    try:
+        for line, end in mine:
+            found = _found(echo, line, f, disk, readers, heads)
+            if found:
+                echo.skip.add(end)
+                echo.missing_since = None
+                _tell(f, echo)
+            elif found is None:  # may still be written to the file of its log
+                if echo.missing_since is None:
+                    echo.missing_since = now
+                if now - echo.missing_since < ECHO_WAIT:
+                    return start
+                if echo.missing_since != _READING:
+                    echo.missing_since = _READING  # the lines after it are not waited for
+                    note(logging.WARNING, "copy_line_missing", path=f.path, offset=start,
+                         reason="lines the on-disk files do not hold: read")  # fmt: skip
+            start = echo.decided = end
+    finally:
+        for stream in (mine, *readers.values()):
+            stream.close()
+    return start
+
+
+def _tell(f: FollowedFile, echo: Echo) -> None:
+    if not echo.told:
+        echo.told = True
+        note(logging.INFO, "copy_seen", path=f.path, original="the log folder's files")
+
+
+def _original(g: FollowedFile, f: FollowedFile) -> bool:
+    return (
+        g is not f
+        and g.echo is None
+        and not g.compressed
+        and not g.source.syslog
+        and g.source.log is not None
+        and g.state in (State.LIVE, State.GONE, State.DONE)
+    )
+
+
+def _log_of(line: Line, f: FollowedFile) -> str | None:
+    """The log of ``f``'s ``line``: its file's, or of a file of every log, the log whose
+    parser knows the line (None: not known)."""
+    return f.source.log or sniff(line.message)
+
+
+def _of_log(g: FollowedFile, log: str | None) -> bool:
+    return log is None or g.source.log == log
+
+
+def _found(
+    echo: Echo,
+    line: Line,
+    f: FollowedFile,
+    disk: list[FollowedFile],
+    readers: dict[Key, Generator[tuple[Line, int], None, None]],
+    heads: dict[Key, tuple[Line, int] | None],
+) -> bool | None:
+    """Whether ``line`` is the next line of a file a line was found in, or (searched)
+    a later one of a file of its log (``readers`` and ``heads``: the files' lines read
+    on from where the last line was found, kept for the next line); None: not yet,
+    but it may be written to one (each searched to its end)."""
+    for g in disk:
+        key = (g.dev, g.ino)
+        at = echo.found.get(key)
+        if at is None:
+            continue
+        if key not in heads:
+            readers[key] = _lines(g, at, echo.stamp)
+            heads[key] = next(readers[key], None)
+        head = heads[key]
+        if head is not None and _same(head[0], line):
+            echo.found[key] = head[1]
+            heads[key] = next(readers[key], None)
+            return True
+    log = _log_of(line, f)
+    return _searched(echo, line, [g for g in disk if _of_log(g, log)], readers, heads)
+
+
+def _searched(
+    echo: Echo,
+    line: Line,
+    disk: list[FollowedFile],
+    readers: dict[Key, Generator[tuple[Line, int], None, None]],
+    heads: dict[Key, tuple[Line, int] | None],
+) -> bool | None:
+    """Each file searched from where a line was last found in it (or its start) until
+    its lines are later than ``line`` (files are in time order)."""
+    may_come = False
+    for g in disk:
+        key = (g.dev, g.ino)
+        last = echo.searched.get(key)
+        start = last[1] if last is not None and last[0] == line else echo.found.get(key, 0)
+        end, past = start, False
+        for other, end in _lines(g, start, echo.stamp):
+            if _same(other, line):
+                echo.found[key] = end
+                echo.searched.pop(key, None)
+                if key in readers:
+                    readers.pop(key).close()
+                heads.pop(key, None)
+                return True
+            if later(other, line):
+                past = True
+                break
+        if not past:
+            echo.searched[key] = (line, end)
+            may_come = True
+    return None if may_come else False
+
+
+def _same(one: Line, other: Line) -> bool:
+    return one.message == other.message and same_time(one, other)
+
+
+def _lines(
+    f: FollowedFile, start: int, stamp: StampParser, size: int | None = None
+) -> Generator[tuple[Line, int], None, None]:
+    """The complete non-empty lines of plain ``f`` from ``start`` (up to ``size``):
+    (line, end offset)."""
+    fd, own = f.fd, f.fd is None
+    if fd is None:
+        try:
+            fd = os.open(f.path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        except OSError:
+            return
+        st = os.fstat(fd)
+        if (st.st_dev, st.st_ino) != (f.dev, f.ino):  # another file there now
+            os.close(fd)
+            return
+    scratch = LogFile(f.path, None)  # its decoding errors are counted where it is read
+    try:
+        pos, buf = start, b""
+        while True:
+            try:
+                want = CHUNK if size is None else min(CHUNK, size - pos - len(buf))
+                chunk = os.pread(fd, want, pos + len(buf)) if want > 0 else b""
+            except OSError:
+                return
+            if not chunk:
+                return
+            buf += chunk
+            *parts, buf = buf.split(b"\n")
+            for part in parts:
+                pos += len(part) + 1
+                text = decode_line(part[:KEEP_BYTES] + b"\n", scratch)
+                if text:
+                    yield frame(text, f.source, stamp), pos
+    finally:
+        if own:
+            os.close(fd)
