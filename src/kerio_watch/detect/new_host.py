@@ -285,8 +285,7 @@ class NewHostDetector(SavedState):
             if others:
                 return 0, ""
             why = f"new account; network {network} new to the site"
-            country = self.ctx.net_info(host).country
-            if self.ctx.site.country_unknown(country):  # the site's places stand in
+            if self.ctx.site.country_unknown(country := self.ctx.net_info(host).country):
                 return self.score_rare + self.score_country, f"{why}; {country}, a country too"
             return self.score_rare, why
         entry = prof.networks.get(network)
