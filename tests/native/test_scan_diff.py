@@ -107,6 +107,7 @@ def test_a_full_message_join_agrees(
     message), and the recent messages saved after the first scan are restored into the
     second; deliveries, delays and failures are attributed alike only if both engines
     hold the same messages in the same order throughout."""
+    extension()
     monkeypatch.setattr(context, "MessageTracker", partial(MessageTracker, 40))
     store = open_store(tmp_path / "probe.db")
     try:
