@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import hashlib
 import logging
 import os
 import random
@@ -22,6 +23,7 @@ import pytest
 
 from kerio_watch.errors import SourceError
 from kerio_watch.sources import discovery, files
+from kerio_watch.sources.echo import ECHO_WAIT
 from kerio_watch.sources.files import LogFile, Record
 from kerio_watch.sources.follow import Follower, FollowOptions, State
 from kerio_watch.values.checkpoint import FileCheckpoint
@@ -656,6 +658,62 @@ def _written(path: Path, when: dt.datetime) -> None:
     """Set the file's last change (UTC), as its writer did then."""
     stamp = when.replace(tzinfo=dt.UTC).timestamp()
     os.utime(path, (stamp, stamp))
+
+
+class TestCopyWithOtherLineEnds:
+    """A copy saved with CRLF line ends and a byte order mark (``mail.log.win``): its
+    first line's bytes differ from its log's, the line framed as the readers frame it
+    does not. Before, it was taken for a new file and every line read again."""
+
+    @staticmethod
+    def windows_copy(path: Path, lines: list[str] | None = None) -> Path:
+        """``path`` (or these lines) saved beside it with CRLF line ends and a BOM."""
+        copy = path.with_name(path.name + ".win")
+        if lines is None:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        copy.write_bytes(b"\xef\xbb\xbf" + "".join(x + "\r\n" for x in lines).encode())
+        return copy
+
+    def test_a_copy_adds_nothing(self, logs: Path) -> None:
+        append(logs / "mail.log", [mail(1), mail(2), mail(3)])
+        h = Harness([logs])
+        assert h.read() == [mail(1), mail(2), mail(3)]
+        copy = self.windows_copy(logs / "mail.log")
+        assert h.read() == []
+        append(logs / "mail.log", mail(4))
+        assert h.read() == [mail(4)]
+        h.restart()
+        assert h.read() == []
+        saved = {cp.path: cp for cp in h.saved}
+        head = copy.read_bytes().split(b"\n")[0] + b"\n"  # its identity: its own bytes
+        assert saved[str(copy)].first_hash == hashlib.sha256(head).hexdigest()
+        assert saved[str(copy)].offset == copy.stat().st_size
+
+    def test_a_copy_that_diverges_is_read_from_there(self, logs: Path) -> None:
+        """A line the log does not hold is read: at once when the log's lines are past
+        its time, after the echo's wait when the log may still be written with it."""
+        append(logs / "mail.log", [mail(1), mail(2), mail(3), mail(5)])
+        h = Harness([logs])
+        assert len(h.read()) == 4
+        other, last = mail(4, "only in the copy"), mail(6, "only in the copy")
+        self.windows_copy(logs / "mail.log", [mail(1), mail(2), other, mail(5), last])
+        assert h.read() == [other]
+        h.clock.now += ECHO_WAIT
+        assert h.read() == [last]
+
+    def test_a_copy_there_at_the_first_start_is_read_once(self, logs: Path) -> None:
+        append(logs / "mail.log", [mail(1), mail(2)])
+        self.windows_copy(logs / "mail.log")
+        h = Harness([logs])
+        assert h.read() == [mail(1), mail(2)]
+
+    def test_a_new_log_with_other_first_line_is_read(self, logs: Path) -> None:
+        """Only a first line equal to a followed file's makes a copy."""
+        append(logs / "mail.log", [mail(1)])
+        h = Harness([logs])
+        assert h.read() == [mail(1)]
+        (logs / "other.log").write_bytes(f"{mail(2)}\r\n".encode())
+        assert h.read() == [mail(2)]
 
 
 class TestSyslogYear:

@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kerio_watch.errors import SourceError
+from kerio_watch.formats.envelope import StampParser
 from kerio_watch.log import note
+from kerio_watch.sources.copies import frame
 from kerio_watch.sources.echo import wants_echo
-from kerio_watch.sources.files import LogFile, discover
+from kerio_watch.sources.files import LogFile, decode_line, discover
 from kerio_watch.sources.identity import all_older, stamp_of
 from kerio_watch.sources.tail import (
     Echo,
@@ -121,6 +123,7 @@ def _identify(f: FollowedFile) -> None:
     f.first_hash = hashlib.sha256(head).hexdigest()
     f.head_len = len(head)
     f.first_ts = stamp_of(f, head)
+    f.first_line = frame(decode_line(head, LogFile(f.path, None)), f.source, StampParser())
 
 
 def is_old_copy(f: FollowedFile, files: Iterable[FollowedFile], retired: Iterable[Retired]) -> bool:

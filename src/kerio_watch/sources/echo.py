@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Generator
+from collections.abc import Generator, Iterable
 
 from kerio_watch.formats.envelope import StampParser
 from kerio_watch.log import note
@@ -28,7 +28,7 @@ from kerio_watch.sources.copies import Line, frame, later, same_time, sniff
 from kerio_watch.sources.logfile import LogFile, decode_line
 from kerio_watch.sources.tail import CHUNK, KEEP_BYTES, Echo, FollowedFile, Key, State
 
-__all__ = ["ECHO_WAIT", "readable_end", "wants_echo"]
+__all__ = ["ECHO_WAIT", "copy_of", "readable_end", "wants_echo"]
 
 ECHO_WAIT = 60.0
 """Seconds a line of an echo that no on-disk file holds yet is waited for."""
@@ -41,6 +41,36 @@ _READING = float("-inf")
 def wants_echo(f: FollowedFile) -> bool:
     """A plain file in a syslog envelope, or of no single log: checked line by line."""
     return not f.compressed and (f.source.syslog or f.source.log is None)
+
+
+def copy_of(f: FollowedFile, files: Iterable[FollowedFile]) -> FollowedFile | None:
+    """The followed plain file of its log that new plain ``f`` is a copy of, saved with
+    other line ends or a byte order mark (None: none): its first line, framed as the
+    readers frame it, is that file's, but its bytes (the identity hash) differ.
+
+    Such a copy (``mail.log.win`` beside ``mail.log``) is checked line by line as an
+    echo is: lines the on-disk files hold are passed over, the others read (a copy
+    that diverges is read from where it diverges). Its own hash and positions are kept:
+    checkpoints of files with CRLF line ends are unchanged, and no position of one file
+    is used in another.
+    """
+    if f.echo is not None or f.compressed or f.source.syslog or f.first_line is None:
+        return None
+    for g in files:
+        if (
+            g is not f
+            and g.echo is None
+            and not g.compressed
+            and not g.source.syslog
+            and g.source.log is not None
+            and g.source.log == f.source.log
+            and g.state in (State.LIVE, State.GONE)
+            and g.first_hash != f.first_hash
+            and g.first_line is not None
+            and _same(g.first_line, f.first_line)
+        ):
+            return g
+    return None
 
 
 def readable_end(f: FollowedFile, files: list[FollowedFile], now: float, size: int) -> int:

@@ -20,8 +20,9 @@ from kerio_watch.sources.discovery import (
     is_old_copy,
     retired_checkpoint,
 )
+from kerio_watch.sources.echo import copy_of
 from kerio_watch.sources.identity import placement_order
-from kerio_watch.sources.tail import FollowedFile, State, complete_end
+from kerio_watch.sources.tail import Echo, FollowedFile, State, complete_end
 
 
 @dataclass
@@ -115,6 +116,11 @@ class FileSet:
 
     def _place(self, f: FollowedFile) -> None:
         """Decide where a file with a known identity starts."""
+        original = copy_of(f, self.files.values())
+        if original is not None:  # other line ends: its lines are looked for in the log's
+            f.echo = Echo(told=True)
+            note(logging.INFO, "copy_seen", path=f.path, original=original.path,
+                 reason="other line ends: lines the original holds are passed over")  # fmt: skip
         twin = self._live_with_hash(f.first_hash, f)
         if twin is not None:
             # A copy, or an archive of a file not yet drained (gzip writes the archive

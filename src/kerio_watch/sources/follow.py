@@ -37,7 +37,9 @@ A file's identity is ``(device, inode, SHA-256 of its first complete line)``
   what was read (an old copy or archive).
 - **a syslog server's file beside the log folder** (in a syslog envelope, or of every
   log): its lines that the on-disk files of their log hold are passed over, the others
-  read (:mod:`kerio_watch.sources.echo`).
+  read (:mod:`kerio_watch.sources.echo`); so are those of a new copy of a followed file
+  saved with other line ends (CRLF, a byte order mark: its first line's bytes differ,
+  the line as the readers frame it does not).
 - **partial last line**: waits for its newline (a vanished file's last partial line is
   read when the file is closed). Lines longer than a megabyte are cut, without keeping
   them in memory.

@@ -88,6 +88,9 @@ class FollowedFile:
     head_at: int = 0
     """Where that line starts (after W3C directives; see :func:`read_head`)."""
     first_ts: int | None = None
+    first_line: Line | None = None
+    """The first line as the readers frame it (line end and byte order mark dropped):
+    a copy saved with other line ends has another hash but this same line."""
     offset: int = 0
     """The byte after the last line handed over (the checkpoint)."""
     lineno: int = 0
