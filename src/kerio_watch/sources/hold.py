@@ -21,7 +21,9 @@ up with its time ``t``, and waits otherwise, bounded. Another log has caught up 
   has nothing to say then stops costing the whole wait, while a log written late (a
   minute behind) is still waited for; or
 - its last line is more than :data:`QUIET` seconds of log time older than ``t``
-  (a log with nothing to say, at night; ``config.log``): not waited for; or
+  (a log with nothing to say, at night; ``config.log``), and those seconds have passed
+  on the clock by its lag (another log's stamps read at once, a day of a backlog, are
+  not a silence): not waited for; or
 - none of its lines were seen by this run: not waited for either.
 
 A line waits at most :attr:`CrossLogHold.wait` seconds of wall time (the longest a
