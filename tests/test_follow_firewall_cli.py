@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import signal
 import sqlite3
 import subprocess
@@ -57,6 +58,10 @@ def test_follow_reads_a_rotated_kern_log_exactly_once(tmp_path: Path) -> None:
     logs.mkdir()
     db = tmp_path / "state.db"
     append(logs / "audit.log", [audit_line(T0 - dt.timedelta(hours=1), "alice@example.com", PC)])
+    # written an hour before the kern.log lines, at its time (just written, the login an
+    # hour old is a log written late: follow waits for it up to --order-wait, 30 s)
+    hour_ago = time.time() - 3600
+    os.utime(logs / "audit.log", (hour_ago, hour_ago))
     path = logs / "kern.log"
     append(path, [kern(n) for n in range(60)])
     out = (tmp_path / "out.txt").open("w")

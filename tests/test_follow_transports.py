@@ -13,10 +13,10 @@ written while the follower runs, and a restart from the checkpoints in the middl
 Each line must count once. Waits are for the follower's own counts and polls, never of
 fixed length.
 
-Each step is written whole between two polls: when a poll falls between the writes of
-two logs, lines of one log may be processed before earlier lines of another are written
-(the cross-log hold waits for them up to ``order_wait``), and an incident may then come
-out split or at another severity (seen with RFC 3164 and RFC 5424 files: events equal).
+Each step is written one log after another, with a poll between: the follower finds
+a day or more of one log's lines before the same day's lines of the others, which the
+cross-log hold waits for (a log is not taken for quiet by the stamps of another read
+at once: one incident came out split in two, in every transport, when it was).
 """
 
 from __future__ import annotations
@@ -114,12 +114,10 @@ def relay_records(part: Logs) -> list[str]:
 
 # -- the follower in-process ----------------------------------------------------------
 class Counted(FollowService):
-    """The follow service, counting its polls and the empty ones in a row; a poll waits
-    while :attr:`gate` is held (a step is being written)."""
+    """The follow service, counting its polls and the empty ones in a row."""
 
     polls = 0
     quiet = 0
-    gate = threading.Lock()
 
     def _build(self) -> None:
         super()._build()
@@ -128,8 +126,7 @@ class Counted(FollowService):
         poll = follower.poll
 
         def counted() -> Batch:
-            with self.gate:
-                batch = poll()
+            batch = poll()
             self.quiet = 0 if batch else self.quiet + 1
             self.polls += 1
             return batch
@@ -149,7 +146,6 @@ class Running:
             self.alerts.append,
             ServiceOptions(poll=0.02, save_every=0.1, follow=FollowOptions(order_wait=1.0)),
         )
-        self.service.gate = threading.Lock()
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
@@ -177,6 +173,18 @@ class Running:
             if deadline <= 0:
                 raise AssertionError(f"{_run_lines(self.service)} lines read, not {lines}")
             done.wait(0.02)
+
+    def polled(self, timeout: float = 60.0) -> None:
+        """Wait for a whole poll after now (one that started after what was written)."""
+        done = threading.Event()
+        until = self.service.polls + 2
+        while self.service.polls < until:
+            if self.error is not None or not self.thread.is_alive():
+                raise AssertionError(f"the follower stopped: {self.error!r}")
+            timeout -= 0.005
+            if timeout <= 0:
+                raise AssertionError("no poll")
+            done.wait(0.005)
 
     def stop(self) -> None:
         self.service.stop()
@@ -257,13 +265,15 @@ class Run:
     def relay(self) -> Path:
         return self.root / "relay"
 
-    def write(self, n: int, part: Logs) -> int:
-        """Write step ``n``; the lines it adds (each once)."""
+    def write(self, n: int, part: Logs, between: Callable[[], None] = lambda: None) -> int:
+        """Write step ``n``, calling ``between`` after each log's file; the lines it adds
+        (each once)."""
         if n == ROTATE_BEFORE:
             self.rotate()
         for name, lines in part.items():
             if name != self.only_relayed and n >= self.folder_from:
                 append(self.folder / f"{name}.log", lines, self.how, name)
+                between()
         if self.relay_from is not None and n >= self.relay_from:
             records = relay_records(part)
             if self.lost_every:
@@ -313,8 +323,8 @@ class Run:
         for n, part in enumerate(parts[self.start_after + 1 :], self.start_after + 1):
             if self.restart_at == n:
                 run.stop()
-            with run.service.gate:  # each step whole (order across logs: see the docstring)
-                total += self.write(n, part)
+            # a poll between the logs (order across logs: see the docstring)
+            total += self.write(n, part, (lambda: None) if self.restart_at == n else run.polled)
             if self.restart_at == n:
                 run = Running(paths, self.site.config, db)
             run.settle(total, timeout)

@@ -182,8 +182,26 @@ def test_a_quiet_log_is_not_waited_for(logs: Path) -> None:
     nothing back."""
     run = Run(logs)
     run.read()
+    run.clock.now += QUIET + 2  # the lines are written at their time
     append(logs / "mail.log", mail(QUIET + 1), mail(QUIET + 2))
     assert run.read() == [mail(QUIET + 1), mail(QUIET + 2)]
+
+
+def test_a_log_is_quiet_only_once_its_silence_was_seen(logs: Path) -> None:
+    """Ten minutes of one log's stamps read at once (a backlog, a day replayed) are not
+    ten minutes of silence of the others: audit.log is waited for, and its lines of
+    those minutes, written a moment later, come first (as scan orders them). The sends
+    were handed over at once, before them (all seven logs of a day written one after
+    another in tests/test_follow_transports.py: 725 lines out of order, a new-host
+    incident split in two)."""
+    run = Run(logs)
+    run.read()
+    run.clock.now += 1
+    append(logs / "mail.log", mail(QUIET + 5), mail(QUIET + 6))
+    assert run.read() == []  # audit.log may still hold lines before them
+    run.clock.now += 0.1
+    append(logs / "audit.log", audit(QUIET + 1), audit(QUIET + 7))
+    assert run.read() == [audit(QUIET + 1), mail(QUIET + 5), mail(QUIET + 6)]
 
 
 def test_no_wait_merges_each_poll_as_it_is(logs: Path) -> None:

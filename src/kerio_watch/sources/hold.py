@@ -21,7 +21,9 @@ up with its time ``t``, and waits otherwise, bounded. Another log has caught up 
   has nothing to say then stops costing the whole wait, while a log written late (a
   minute behind) is still waited for; or
 - its last line is more than :data:`QUIET` seconds of log time older than ``t``
-  (a log with nothing to say, at night; ``config.log``): not waited for; or
+  (a log with nothing to say, at night; ``config.log``), and those seconds have passed
+  on the clock by its lag (another log's stamps read at once, a day of a backlog, are
+  not a silence): not waited for; or
 - none of its lines were seen by this run: not waited for either.
 
 A line waits at most :attr:`CrossLogHold.wait` seconds of wall time (the longest a
@@ -128,6 +130,12 @@ class Lags:
                     sum(b[3] for b in buckets),
                 )
 
+    def latest(self, log: str, key: int) -> float | None:
+        """The clock time by which ``log``'s line at ``key`` is on disk at its largest lag,
+        without a margin (None: its lines were never seen arriving)."""
+        got = self._range.get(log)
+        return None if got is None else key + got[0]
+
     def due(self, log: str, key: int) -> float | None:
         """The clock time by which ``log``'s lines up to log time ``key`` are on disk: its
         largest lag plus :data:`MARGIN` and :data:`SPREAD` of how much its lag varied, at
@@ -225,12 +233,24 @@ class CrossLogHold:
         if self.wait <= 0 or self.clock() - found >= self.wait:
             return False
         return any(
-            latest < key <= latest + QUIET
+            latest < key
             and other != log
             and other not in present
+            and (key <= latest + QUIET or not self._quiet(other, latest))
             and not self._written_up_to(other, key)
             for other, latest in self._shown.items()
         )
+
+    def _quiet(self, log: str, latest: int) -> bool:
+        """Whether ``log``, whose last line is at ``latest``, was seen quiet for
+        :data:`QUIET` seconds: this poll looked after its line at ``latest + QUIET``
+        would have been on disk, by its lag (ten minutes of another log's stamps read at
+        once, a day replayed or a backlog, are not ten minutes of silence). A log whose
+        lines were never seen arriving is judged by log time alone."""
+        if self._arrived:
+            self._learn()
+        by = self.lags.latest(log, latest + QUIET)
+        return by is None or (self._looked is not None and self._looked >= by)
 
     def _written_up_to(self, log: str, key: int) -> bool:
         """Whether this poll looked late enough for ``log``'s lines up to ``key`` to be
