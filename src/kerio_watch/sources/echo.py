@@ -58,13 +58,9 @@ def copy_of(f: FollowedFile, files: Iterable[FollowedFile]) -> FollowedFile | No
         return None
     for g in files:
         if (
-            g is not f
-            and g.echo is None
-            and not g.compressed
-            and not g.source.syslog
-            and g.source.log is not None
+            _original(g, f)
             and g.source.log == f.source.log
-            and g.state in (State.LIVE, State.GONE)
+            and g.state is not State.DONE
             and g.first_hash != f.first_hash
             and g.first_line is not None
             and _same(g.first_line, f.first_line)
