@@ -44,7 +44,7 @@ from kerio_watch.formats.envelope import StampParser, split_syslog
 from kerio_watch.sources import firewall
 from kerio_watch.sources.logfile import LogFile, bounded_lines, decode_line, open_binary
 
-__all__ = ["Line", "frame", "later", "mark_copies", "same_time", "sniff"]
+__all__ = ["Line", "frame", "later", "mark_copies", "same_line", "same_time", "sniff"]
 
 WIDEST_OFFSET = 14 * 3600
 """Seconds between UTC and the farthest zone's clock (UTC+14)."""
@@ -107,7 +107,7 @@ def _merged_from(f: LogFile, files: list[LogFile]) -> list[str]:
         for line in mine:
             for i, stream in enumerate(streams):
                 head = heads[i] = heads[i] or next(stream, _END)
-                if head.message == line.message and same_time(head, line):
+                if same_line(head, line):
                     heads[i] = None
                     used.add(i)
                     break
@@ -134,7 +134,7 @@ def _further(
     stream = streams[i]
     head = heads[i] or next(stream, _END)
     while head is not _END and not later(head, line):
-        if head.message == line.message and same_time(head, line):
+        if same_line(head, line):
             heads[i] = None
             return True
         head = next(stream, _END)
@@ -220,6 +220,11 @@ def _is_start(lines: Iterator[Line], copied: Iterator[Line]) -> bool:
                 return False
             cut = True
     return True
+
+
+def same_line(one: Line, other: Line) -> bool:
+    """The same line in two files: the same message at the same moment."""
+    return one.message == other.message and same_time(one, other)
 
 
 def same_time(one: Line, other: Line) -> bool:

@@ -24,7 +24,7 @@ from collections.abc import Generator, Iterable
 
 from kerio_watch.formats.envelope import StampParser
 from kerio_watch.log import note
-from kerio_watch.sources.copies import Line, frame, later, same_time, sniff
+from kerio_watch.sources.copies import Line, frame, later, same_line, sniff
 from kerio_watch.sources.logfile import LogFile, decode_line
 from kerio_watch.sources.tail import CHUNK, KEEP_BYTES, Echo, FollowedFile, Key, State
 
@@ -63,7 +63,7 @@ def copy_of(f: FollowedFile, files: Iterable[FollowedFile]) -> FollowedFile | No
             and g.state is not State.DONE
             and g.first_hash != f.first_hash
             and g.first_line is not None
-            and _same(g.first_line, f.first_line)
+            and same_line(g.first_line, f.first_line)
         ):
             return g
     return None
@@ -154,7 +154,7 @@ def _found(
             readers[key] = _lines(g, at, echo.stamp)
             heads[key] = next(readers[key], None)
         head = heads[key]
-        if head is not None and _same(head[0], line):
+        if head is not None and same_line(head[0], line):
             echo.found[key] = head[1]
             heads[key] = next(readers[key], None)
             return True
@@ -178,7 +178,7 @@ def _searched(
         start = last[1] if last is not None and last[0] == line else echo.found.get(key, 0)
         end, past = start, False
         for other, end in _lines(g, start, echo.stamp):
-            if _same(other, line):
+            if same_line(other, line):
                 echo.found[key] = end
                 echo.searched.pop(key, None)
                 if key in readers:
@@ -192,10 +192,6 @@ def _searched(
             echo.searched[key] = (line, end)
             may_come = True
     return None if may_come else False
-
-
-def _same(one: Line, other: Line) -> bool:
-    return one.message == other.message and same_time(one, other)
 
 
 def _lines(
