@@ -31,7 +31,7 @@ Usage::
     python benchmarks/detection.py [--seeds 1 2 ... 10] [--sizes 40 300] [--days 28]
                                    [--geo auto|off] [--country DE|US|FR|JP]
                                    [--forwarding] [--admin] [--lateral] [--newcomer]
-                                   [--recon] [--shifts] [--first-scan]
+                                   [--recon] [--shifts] [--noise] [--first-scan]
                                    [--keep DIR] [--verbose]
 
 Exit status 1 when a target is missed. Run it with ``nice`` on a shared machine.
@@ -65,6 +65,7 @@ from kerio_watch.simulate import (
     LATERAL_BENIGN_KINDS,
     LATERAL_HIJACK_KINDS,
     NEWCOMER_BENIGN_KINDS,
+    NOISE_BENIGN_KINDS,
     RECON_HIJACK_KINDS,
     SHIFT_BENIGN_KINDS,
     SHIFT_HIJACK_KINDS,
@@ -95,6 +96,7 @@ BENIGN = (
     *LATERAL_BENIGN_KINDS,
     *NEWCOMER_BENIGN_KINDS,
     *SHIFT_BENIGN_KINDS,
+    *NOISE_BENIGN_KINDS,
 )
 SITE = "*"
 """The truth account of a scenario of the whole site (``office_isp``): judged by every
@@ -282,6 +284,7 @@ def judge(
         newcomer="newcomer" in extras,
         recon="recon" in extras,
         shifts="shifts" in extras,
+        noise="noise" in extras,
     )
     result = simulate(site, directory)
     config = directory / "kerio-watch.toml"
@@ -614,6 +617,13 @@ def main() -> int:
         "a dormant mailbox taken over from abroad, malware on a desk PC (no firewall log)",
     )
     parser.add_argument(
+        "--noise",
+        action="store_true",
+        help="also plant the benign noise every site has: a phone retrying an old password "
+        "for hours, copiers sending scans as a person or their own account, a web shop or "
+        "CRM in a cloud sending as an account from some day on",
+    )
+    parser.add_argument(
         "--country",
         choices=COUNTRIES,
         default="DE",
@@ -635,7 +645,15 @@ def main() -> int:
     try:
         for users in args.sizes:
             for seed in args.seeds:
-                optional = ("forwarding", "admin", "lateral", "newcomer", "recon", "shifts")
+                optional = (
+                    "forwarding",
+                    "admin",
+                    "lateral",
+                    "newcomer",
+                    "recon",
+                    "shifts",
+                    "noise",
+                )
                 extras = " ".join(x for x in optional if getattr(args, x))
                 res = judge(
                     seed, users, args.days, workdir, args.geo, extras, args.country, args.first_scan

@@ -22,6 +22,7 @@ from kerio_watch.simulate.lateral import plan_lateral
 from kerio_watch.simulate.mail import MailLog
 from kerio_watch.simulate.model import LOG_FILES, Scenario, SimConfig, SimResult
 from kerio_watch.simulate.newcomer import plan_newcomer
+from kerio_watch.simulate.noise import plan_noise
 from kerio_watch.simulate.recon import plan_recon
 from kerio_watch.simulate.scenarios import Scenarios
 from kerio_watch.simulate.services import Services
@@ -136,6 +137,8 @@ def _generators(
             office = plan_shifts(scenarios, days, config.seed)
             for sink in sinks.values():
                 sink.rewrite = office.rewrite
+        if config.noise:
+            plan_noise(scenarios, days, config.seed)
     return _Generators(mail, traffic, internet, services, scenarios, days, full, office)
 
 

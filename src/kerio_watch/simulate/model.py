@@ -52,6 +52,8 @@ RECON_HIJACK_KINDS: tuple[str, ...] = ("read_then_spam",)
 #: Planted only with ``SimConfig.shifts`` (:mod:`.shifts`): what a held-out site may hold.
 SHIFT_HIJACK_KINDS: tuple[str, ...] = ("dormant_takeover", "desk_malware")
 SHIFT_BENIGN_KINDS: tuple[str, ...] = ("office_isp", "vpn_user", "home_isp_change")
+#: Planted only with ``SimConfig.noise`` (:mod:`.noise`): machines and stale devices.
+NOISE_BENIGN_KINDS: tuple[str, ...] = ("stale_device", "copier", "new_copier", "cloud_app")
 #: Every hijack kind, the opt-in ones too.
 ALL_HIJACK_KINDS: frozenset[str] = frozenset(
     (
@@ -107,6 +109,7 @@ class SimConfig:
     newcomer: bool = False  # plant a new colleague's first week
     recon: bool = False  # plant an intruder that reads for days from a cloud, then spams
     shifts: bool = False  # a server outside the office; the office changes provider, and more
+    noise: bool = False  # a phone with an old password, copiers, a web shop in a cloud
     country: str = "DE"  # the site's country: its people's home, mobile and hotel networks
 
     @property

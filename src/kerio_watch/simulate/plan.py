@@ -38,6 +38,7 @@ class Planner(Protocol):
     traffic: UserTraffic
     services: Services
     ops: LogSink
+    security: LogSink
     clock: SiteClock
     rng: random.Random
     text: Text
