@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import random
+import string
+
 from factories import (
     ALICE,
     BOB,
@@ -15,6 +18,7 @@ from factories import (
     rules,
 )
 from kerio_watch.detect.unusual_service import RULE_AGENT, RULE_CLIENT, RULE_PROTOCOL, RULE_SERVICE
+from kerio_watch.enrich.clients import client_of
 from kerio_watch.events import Event
 
 WEBMAIL = "Kerio Connect Client"
@@ -212,6 +216,30 @@ class TestMailProgram:
     def test_too_little_history_is_quiet(self) -> None:
         p = _outlook_user(days=3)
         assert feed(p, [recv(at(5, "10:00"), msg_id="3f2a9c1e0b$5d2a@bulk.test")]) == []
+
+    def test_a_program_writing_random_tokens_is_one_program(self) -> None:
+        """A web shop's or CRM's Message-IDs are random tokens of letters and digits: the
+        runs of hex digits and other letters inside them differ in every message, but it
+        is one program. Taught once (``ack --benign`` accepts the incident's programs),
+        its later messages are quiet; before, each was a program never used."""
+        rng = random.Random(7)
+        alphabet = string.ascii_lowercase + string.digits
+
+        def mid() -> str:
+            return "".join(rng.choice(alphabet) for _ in range(24)) + "@mailer.shop.test"
+
+        assert len({client_of(mid()) for _ in range(50)}) == 1
+        assert client_of("jmhummnzzvspmsqkbfprykdf@mailer.shop.test") == "shape r24"  # no digit
+        p = _outlook_user()
+        first = feed(p, [recv(at(15, "10:00"), host="198.51.100.7", msg_id=mid())])
+        (s,) = first
+        assert s.rule == RULE_CLIENT and s.facts == {"clients": ["shape r24"]}
+        p.ctx.profile(ALICE).accept("clients", s.facts["clients"])
+        later = [
+            recv(at(16 + i // 5, f"1{i % 5}:00"), host="198.51.100.7", msg_id=mid())
+            for i in range(10)
+        ]
+        assert feed(p, later) == []
 
     def test_an_accepted_program_is_quiet(self) -> None:
         p = _outlook_user()
