@@ -4,12 +4,13 @@ Machines and a stale device that look a little like an intruder, with their own 
 numbers (the rest of the site is the same with it on or off), on accounts no other
 scenario uses:
 
-- ``stale_device`` (benign): a person's tablet or second phone reads mail over IMAP from
-  the person's mobile carrier (a CGNAT address that changes every few hours) from the
-  first day. On a working day of the middle third the person changes the password at
-  the desk; the device keeps trying the old one every few minutes, less often at night,
-  for hours to days (security.log), while the person works normally from the desk;
-  then it is given the new password and logs in from the carrier again.
+- ``stale_device`` (benign): a person's phone reads mail over IMAP from the person's
+  mobile carrier (a CGNAT address that changes every few hours) from the first day. On
+  a working day of the middle third the person changes the password at the desk; the
+  phone keeps trying the old one (IMAP, sometimes SMTP for its outbox) every few
+  minutes, less often at night, for hours to days (security.log), while the person
+  works normally from the desk; then it is given the new password, logs in from the
+  carrier again and sends the messages that waited in its outbox.
 - ``copier`` (benign): a multifunction printer on the LAN sends scan-to-mail from the
   first day, with SMTP AUTH as one person's account and the From ``scanner@<domain>``
   (no mailbox of that name), to whoever stands at it (or a colleague, rarely a
@@ -46,7 +47,6 @@ from kerio_watch.simulate.plan import Plan, Planner
 from kerio_watch.simulate.site import LAN_PREFIX, LOCALHOST, Persona, make_person
 from kerio_watch.simulate.text import Text
 
-NOISE_KINDS: tuple[str, ...] = ("stale_device", "copier", "new_copier", "cloud_app")
 COPIER_IPS: tuple[str, str] = (f"{LAN_PREFIX}233", f"{LAN_PREFIX}234")
 """The two copiers' LAN addresses (no person's desk uses 230-239)."""
 US_HOSTING: tuple[Net, ...] = (Net("45.77.0.0/21", "US", "AS-CHOOPA"),)
