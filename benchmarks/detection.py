@@ -32,6 +32,7 @@ Usage::
                                    [--geo auto|off] [--country DE|US|FR|JP]
                                    [--forwarding] [--admin] [--lateral] [--newcomer]
                                    [--recon] [--shifts] [--first-scan]
+                                   [--attacks]
                                    [--keep DIR] [--verbose]
 
 Exit status 1 when a target is missed. Run it with ``nice`` on a shared machine.
@@ -57,6 +58,7 @@ from zoneinfo import ZoneInfo
 from kerio_watch.simulate import (
     ADMIN_BENIGN_KINDS,
     ADMIN_HIJACK_KINDS,
+    ATTACK_HIJACK_KINDS,
     BENIGN_KINDS,
     FORWARD_BENIGN_KINDS,
     FORWARD_HIJACK_KINDS,
@@ -84,6 +86,7 @@ HIJACKS = (
     *LATERAL_HIJACK_KINDS,
     *RECON_HIJACK_KINDS,
     *SHIFT_HIJACK_KINDS,
+    *ATTACK_HIJACK_KINDS,
 )
 """Every hijack kind (the filter-rule ones are planted with ``--forwarding`` only, the
 administration ones with ``--admin``, mail to the staff with ``--lateral``, reading
@@ -282,6 +285,7 @@ def judge(
         newcomer="newcomer" in extras,
         recon="recon" in extras,
         shifts="shifts" in extras,
+        attacks="attacks" in extras,
     )
     result = simulate(site, directory)
     config = directory / "kerio-watch.toml"
@@ -614,6 +618,13 @@ def main() -> int:
         "a dormant mailbox taken over from abroad, malware on a desk PC (no firewall log)",
     )
     parser.add_argument(
+        "--attacks",
+        action="store_true",
+        help="also plant attacks no issue names: one residential proxy that took several "
+        "accounts, business e-mail compromise in the account's threads, a relay drip for "
+        "another domain from many home lines",
+    )
+    parser.add_argument(
         "--country",
         choices=COUNTRIES,
         default="DE",
@@ -636,6 +647,7 @@ def main() -> int:
         for users in args.sizes:
             for seed in args.seeds:
                 optional = ("forwarding", "admin", "lateral", "newcomer", "recon", "shifts")
+                optional += ("attacks",)  # type: ignore[assignment]
                 extras = " ".join(x for x in optional if getattr(args, x))
                 res = judge(
                     seed, users, args.days, workdir, args.geo, extras, args.country, args.first_scan

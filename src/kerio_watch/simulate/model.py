@@ -52,6 +52,8 @@ RECON_HIJACK_KINDS: tuple[str, ...] = ("read_then_spam",)
 #: Planted only with ``SimConfig.shifts`` (:mod:`.shifts`): what a held-out site may hold.
 SHIFT_HIJACK_KINDS: tuple[str, ...] = ("dormant_takeover", "desk_malware")
 SHIFT_BENIGN_KINDS: tuple[str, ...] = ("office_isp", "vpn_user", "home_isp_change")
+#: Planted only with ``SimConfig.attacks`` (:mod:`.attacks`): attacks no issue names.
+ATTACK_HIJACK_KINDS: tuple[str, ...] = ("shared_proxy", "bec_fraud", "relay_drip")
 #: Every hijack kind, the opt-in ones too.
 ALL_HIJACK_KINDS: frozenset[str] = frozenset(
     (
@@ -61,6 +63,7 @@ ALL_HIJACK_KINDS: frozenset[str] = frozenset(
         *LATERAL_HIJACK_KINDS,
         *RECON_HIJACK_KINDS,
         *SHIFT_HIJACK_KINDS,
+        *ATTACK_HIJACK_KINDS,
     )
 )
 #: Machines on the LAN that speak SMTP to the internet (firewall log), infected first.
@@ -107,6 +110,7 @@ class SimConfig:
     newcomer: bool = False  # plant a new colleague's first week
     recon: bool = False  # plant an intruder that reads for days from a cloud, then spams
     shifts: bool = False  # a server outside the office; the office changes provider, and more
+    attacks: bool = False  # plant attacks no issue names: a shared proxy, BEC, a relay drip
     country: str = "DE"  # the site's country: its people's home, mobile and hotel networks
 
     @property
