@@ -151,6 +151,23 @@ class TestCompromise:
         signals = feed(p, [login(at(22, "10:30"), ALICE, BOT)])
         assert RULE_GUESSED in rules(signals)
 
+    def test_a_leak_worked_through_from_one_address_is_no_office(self) -> None:
+        """A residential proxy works through a leaked list: three entries work at once
+        (quiet logins, nobody under suspicion), the stale ones fail in between, for
+        accounts that never worked from there and names that left. Three colleagues
+        used the address, but its failures are not their typos: the next account it
+        takes is a guess that worked, and its mail the guesser's."""
+        p = pipeline("auth")
+        proxy = "198.51.100.77"
+        taken = [f"user{i}@example.com" for i in range(3)]
+        feed(p, [login(at(22, "09:00") + 90 * i, u, proxy, "IMAP") for i, u in enumerate(taken)])
+        stale = [f"stale{i}@example.com" for i in range(5)] + ["left.long.ago@example.com"]
+        feed(p, [failed(at(22, "09:10") + 60 * i, proxy, u) for i, u in enumerate(stale)])
+        assert all(severity(p, u) < Severity.MEDIUM for u in taken)
+        signals = feed(p, [login(at(22, "09:20"), ALICE, proxy, "IMAP")])
+        assert RULE_GUESSED in rules(signals)
+        assert RULE_SENT in rules(feed(p, [recv(at(22, "10:30"), host=proxy)]))
+
     def test_an_old_password_at_home_after_a_change(self) -> None:
         """The home PC keeps trying the old password from the owner's own home line, for
         this account only; then the new one works and it sends: the owner, not a guess."""

@@ -86,8 +86,7 @@ class AuthDetector(SavedState):
         self.ip_failures = options.ip_failures
         self.spray_accounts = options.spray_accounts
         self.account_failures = options.account_failures
-        self.guess_failures = options.guess_failures
-        self.guess_accounts = options.guess_accounts
+        self.guess = (options.guess_failures, options.guess_accounts)  # failures, accounts
         self.min_ips = options.min_ips
         self.ips_factor = options.ips_factor
         self.score_brute = options.score_bruteforce
@@ -265,10 +264,10 @@ class AuthDetector(SavedState):
         if state is None:
             return None
         if (
-            state.failures_since(ts - DAY) >= self.guess_failures
+            state.failures_since(ts - DAY) >= self.guess[0]
             or (state.last_block and ts - state.last_block <= DAY)
-            or (len(state.accounts) >= self.guess_accounts and ts - state.updated <= DAY)
-        ) and not shared_with(state, user, self.ctx, ip, ts):
+            or (len(state.accounts) >= self.guess[1] and ts - state.updated <= DAY)
+        ) and not shared_with(state, user, self.ctx, ip, ts, self.guess):
             return state
         return None
 
