@@ -27,11 +27,23 @@ STAFF = 3
 class IpState:
     """What one outside address did in the last day."""
 
-    __slots__ = ("accounts", "blocked", "dirty", "fails", "first", "last_block", "lines", "updated")
+    __slots__ = (
+        "accounts",
+        "blocked",
+        "dirty",
+        "fails",
+        "first",
+        "last",
+        "last_block",
+        "lines",
+        "updated",
+    )
 
     def __init__(self, ts: int) -> None:
         self.fails: deque[int] = deque(maxlen=MAX_FAILS)
         self.accounts: dict[str, int] = {}
+        self.last: dict[str, int] = {}
+        """account -> its last failure here (:func:`tried_elsewhere` asks about a day)."""
         self.blocked = 0
         self.last_block = 0
         self.first = ts
@@ -55,8 +67,10 @@ class IpState:
         if user:
             if user in self.accounts:
                 self.accounts[user] += 1
+                self.last[user] = ts
             elif len(self.accounts) < MAX_ACCOUNTS:
                 self.accounts[user] = 1
+                self.last[user] = ts
 
     def tried(self) -> str:
         """The accounts it tried most, for a summary ("" if none)."""
@@ -84,6 +98,7 @@ class IpState:
         return {
             "fails": [t for t in self.fails if t >= now - DAY],
             "accounts": self.accounts,
+            "last": self.last,
             "blocked": self.blocked,
             "last_block": self.last_block,
             "first": self.first,
@@ -96,6 +111,7 @@ class IpState:
         state = cls(int(data.get("first", 0)))
         state.fails.extend(int(t) for t in data.get("fails", ()))
         state.accounts = {str(k): int(v) for k, v in data.get("accounts", {}).items()}
+        state.last = {str(k): int(v) for k, v in data.get("last", {}).items()}
         state.blocked = int(data.get("blocked", 0))
         state.last_block = int(data.get("last_block", 0))
         state.updated = int(data.get("updated", state.first))
@@ -122,7 +138,7 @@ def shared_with(
     those of accounts that work there it would not be guessing (``limits``: failures
     and accounts that make an address a guessing one, :func:`tried_elsewhere`)."""
     if staff_place(ctx, ip, user):
-        fails, accounts = tried_elsewhere(state, ctx, ip, user)
+        fails, accounts = tried_elsewhere(state, ctx, ip, user, ts)
         if fails < limits[0] and accounts < limits[1]:
             return True
     prof, network, as_key = ctx.profile(user), ctx.network_of(ip), ctx.net_info(ip).as_key
@@ -180,10 +196,13 @@ def worked_at(prof: Profile, ip: str, ts: int) -> bool:
     return seen is not None and ts - seen[1] >= DAY
 
 
-def tried_elsewhere(state: IpState, ctx: Context, ip: str, user: str) -> tuple[int, int]:
-    """The failed logins from ``ip``, and the accounts they named, that are not a
-    colleague's typo there: failures for accounts that never logged in or sent from the
-    address, or that are under suspicion, and for names that are no account of the site.
+def tried_elsewhere(state: IpState, ctx: Context, ip: str, user: str, ts: int) -> tuple[int, int]:
+    """The failed logins from ``ip``, and the accounts they named, within the last day
+    before ``ts``, that are not a colleague's typo there: failures for accounts that
+    never logged in or sent from the address, and for names that are no account of the
+    site. (An account under suspicion that logged in there still explains its own
+    failures: a guesser's failures are for accounts it did not get into, and counting
+    them again would make one colleague's alert every typo's.)
 
     A colleague at the office mistypes its own password, then gets it right from the
     same address. A tool working through a leaked list fails for the stale entries
@@ -193,13 +212,12 @@ def tried_elsewhere(state: IpState, ctx: Context, ip: str, user: str) -> tuple[i
     typo, then the right password, is judged by :func:`shared_with`'s own places).
     Failures that name no account (an SMTP SASL failure) are not counted: nothing
     says whose they were."""
-    severity = ctx.incidents.severity_of
     fails = accounts = 0
     for account, n in state.accounts.items():
-        if account == user:
+        if account == user or state.last.get(account, state.updated) < ts - DAY:
             continue
         prof = ctx.profiles.get(account)
-        if prof is not None and prof.knows_host(ip) and severity(account) < Severity.MEDIUM:
+        if prof is not None and prof.knows_host(ip):
             continue
         fails += n
         accounts += 1
