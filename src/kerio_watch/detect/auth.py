@@ -13,7 +13,8 @@ it tried, whether AntiHammering blocked it), across runs in the state database. 
   logins from far more distinct outside addresses in a day than the account ever uses.
 
 Failures from the trusted networks (typos in the office) never count, and a login where
-colleagues log in too is no guess (:func:`.ipstate.staff_place`). Rules: :mod:`.auth_rules`.
+colleagues log in too is no guess when the failures there are theirs
+(:func:`.ipstate.staff_place`, :func:`.ipstate.tried_elsewhere`). Rules: :mod:`.auth_rules`.
 """
 
 from __future__ import annotations
