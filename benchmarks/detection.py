@@ -31,7 +31,7 @@ Usage::
     python benchmarks/detection.py [--seeds 1 2 ... 10] [--sizes 40 300] [--days 28]
                                    [--geo auto|off] [--country DE|US|FR|JP]
                                    [--forwarding] [--admin] [--lateral] [--newcomer]
-                                   [--recon] [--shifts] [--noise] [--first-scan]
+                                   [--recon] [--shifts] [--noise] [--attacks] [--first-scan]
                                    [--keep DIR] [--verbose]
 
 Exit status 1 when a target is missed. Run it with ``nice`` on a shared machine.
@@ -57,6 +57,7 @@ from zoneinfo import ZoneInfo
 from kerio_watch.simulate import (
     ADMIN_BENIGN_KINDS,
     ADMIN_HIJACK_KINDS,
+    ATTACK_HIJACK_KINDS,
     BENIGN_KINDS,
     FORWARD_BENIGN_KINDS,
     FORWARD_HIJACK_KINDS,
@@ -85,6 +86,7 @@ HIJACKS = (
     *LATERAL_HIJACK_KINDS,
     *RECON_HIJACK_KINDS,
     *SHIFT_HIJACK_KINDS,
+    *ATTACK_HIJACK_KINDS,
 )
 """Every hijack kind (the filter-rule ones are planted with ``--forwarding`` only, the
 administration ones with ``--admin``, mail to the staff with ``--lateral``, reading
@@ -285,6 +287,7 @@ def judge(
         recon="recon" in extras,
         shifts="shifts" in extras,
         noise="noise" in extras,
+        attacks="attacks" in extras,
     )
     result = simulate(site, directory)
     config = directory / "kerio-watch.toml"
@@ -624,6 +627,13 @@ def main() -> int:
         "CRM in a cloud sending as an account from some day on",
     )
     parser.add_argument(
+        "--attacks",
+        action="store_true",
+        help="also plant attacks no issue names: one residential proxy that took several "
+        "accounts, business e-mail compromise in the account's threads, a relay drip for "
+        "another domain from many home lines",
+    )
+    parser.add_argument(
         "--country",
         choices=COUNTRIES,
         default="DE",
@@ -653,6 +663,7 @@ def main() -> int:
                     "recon",
                     "shifts",
                     "noise",
+                    "attacks",
                 )
                 extras = " ".join(x for x in optional if getattr(args, x))
                 res = judge(

@@ -27,6 +27,7 @@ from kerio_watch.detect.auth_rules import (
     RULE_SENT,
     RULE_SPRAY,
 )
+from kerio_watch.detect.base import Signal
 from kerio_watch.events import Event, LoginFailed
 from kerio_watch.severity import Severity
 from kerio_watch.store.sqlite import SQLiteStore
@@ -150,6 +151,44 @@ class TestCompromise:
         assert all(severity(p, u) >= Severity.MEDIUM for u in victims)
         signals = feed(p, [login(at(22, "10:30"), ALICE, BOT)])
         assert RULE_GUESSED in rules(signals)
+
+    def test_a_leak_worked_through_from_one_address_is_no_office(self) -> None:
+        """A residential proxy works through a leaked list: three entries work at once
+        (quiet logins, nobody under suspicion), the stale ones fail in between, for
+        accounts that never worked from there and names that left. Three colleagues
+        used the address, but its failures are not their typos: the next account it
+        takes is a guess that worked, and its mail the guesser's."""
+        p = pipeline("auth")
+        proxy = "198.51.100.77"
+        taken = [f"user{i}@example.com" for i in range(3)]
+        feed(p, [login(at(22, "09:00") + 90 * i, u, proxy, "IMAP") for i, u in enumerate(taken)])
+        stale = [f"stale{i}@example.com" for i in range(5)] + ["left.long.ago@example.com"]
+        feed(p, [failed(at(22, "09:10") + 60 * i, proxy, u) for i, u in enumerate(stale)])
+        assert all(severity(p, u) < Severity.MEDIUM for u in taken)
+        signals = feed(p, [login(at(22, "09:20"), ALICE, proxy, "IMAP")])
+        assert RULE_GUESSED in rules(signals)
+        assert RULE_SENT in rules(feed(p, [recv(at(22, "10:30"), host=proxy)]))
+
+    def test_an_office_lines_typos_of_other_days_and_of_a_suspect_are_still_typos(
+        self,
+    ) -> None:
+        """At the office's untrusted line, mistyped user names of two days ago are no
+        guessing today, and a colleague under suspicion who mistypes its own password
+        and logs in there explains its failures like anyone: the others' logins stay
+        quiet."""
+        p = pipeline("auth")
+        line = "198.51.100.7"
+        staff = [f"user{i}@example.com" for i in range(4)]
+        feed(p, [login(at(20, "07:30") + 60 * i, u, line) for i, u in enumerate(staff)])
+        feed(p, [failed(at(20, "08:00") + 60 * i, line, f"usr{i}@example.com") for i in range(4)])
+        feed(p, [failed(at(21, "08:00"), line, staff[0]), login(at(21, "08:01"), staff[0], line)])
+        suspect = staff[3]
+        p.inject([Signal("test.access", suspect, at(22, "07:00"), 50, "odd", side="access")])
+        assert severity(p, suspect) >= Severity.MEDIUM
+        typos = [failed(at(22, "08:00") + 20 * i, line, suspect) for i in range(6)]
+        feed(p, [*typos, login(at(22, "08:03"), suspect, line)])
+        signals = feed(p, [login(at(22, "08:30"), ALICE, line), recv(at(22, "08:40"), host=line)])
+        assert rules(signals) & {RULE_GUESSED, RULE_SENT} == set()
 
     def test_an_old_password_at_home_after_a_change(self) -> None:
         """The home PC keeps trying the old password from the owner's own home line, for

@@ -263,8 +263,9 @@ class TestForwarding:
     def test_a_forward_set_at_the_offices_new_line_is_from_the_desk(self) -> None:
         """The office moved to a line the trusted networks do not name yet: the owner's
         first webmail session there is from a place it never used, but three colleagues
-        without suspicion work from it too. The forward set in it is use from the desk:
-        medium alone, not paired with the new place."""
+        without suspicion work from it too (they log in and send their mail from it).
+        The forward set in it is use from the desk: medium alone, not paired with the
+        new place."""
         p = pipeline(enrich={"geo": "off"})
         history: list[Event] = []
         for d in range(10):
@@ -275,6 +276,7 @@ class TestForwarding:
         line = "198.51.100.7"
         staff = [f"user{i}@example.com" for i in range(3)]
         feed(p, [login(at(11, "07:30") + 60 * i, u, line) for i, u in enumerate(staff)])
+        feed(p, [recv(at(11, "08:00") + 60 * i, user=u, host=line) for i, u in enumerate(staff)])
         feed(p, [login(at(11, "09:00"), source=line, protocol="HTTP/WebMail")])
         signals = feed(p, [original(at(11, "09:20"), "m1"), forward(at(11, "09:20:01"), "m1")])
         (s,) = [s for s in signals if s.rule == RULE]

@@ -175,16 +175,42 @@ class TestHijackAddress:
     def test_an_office_line_colleagues_work_from_is_no_strangers_address(self) -> None:
         """Bob's hijack rests on the office's public line (the trusted networks do not
         name it: never set, or the office just moved). Three colleagues without any
-        suspicion work from it too: it is the staff's place, so Alice's login there is
-        not a stranger's. With fewer colleagues there, it is."""
+        suspicion work from it too (they log in and send their mail from it): it is the
+        staff's place, so Alice's login there is not a stranger's. With fewer colleagues
+        there, it is."""
         line = "198.51.100.7"
         for staff, expected in ((3, False), (2, True)):
             p = self._site()
             people = [f"user{i}@example.com" for i in range(staff)]
             feed(p, [login(at(15, "08:00") + 60 * i, u, line) for i, u in enumerate(people)])
+            feed(
+                p, [recv(at(15, "08:20") + 60 * i, user=u, host=line) for i, u in enumerate(people)]
+            )
             _bob_hijacked_from(p, at(15, "09:00"), line)
             signals = feed(p, [login(at(15, "09:30"), ALICE, line, "SMTP")])
             assert (RULE_HIJACK in rules(signals)) is expected, staff
+
+    def test_a_line_colleagues_used_since_yesterday_is_theirs(self) -> None:
+        """Colleagues who only read their mail from the line, but since yesterday: it is
+        their place, not a stranger's of today."""
+        line = "198.51.100.7"
+        p = self._site()
+        people = [f"user{i}@example.com" for i in range(3)]
+        feed(p, [login(at(14, "08:00") + 60 * i, u, line) for i, u in enumerate(people)])
+        _bob_hijacked_from(p, at(15, "09:00"), line)
+        assert RULE_HIJACK not in rules(feed(p, [login(at(15, "09:30"), ALICE, line, "SMTP")]))
+
+    def test_accounts_a_stranger_took_quietly_are_no_witnesses(self) -> None:
+        """One residential proxy logs in to several accounts within minutes with leaked
+        passwords and reads: nobody is under suspicion yet. Bob's hijack from it is
+        found; Alice's login there is the same stranger's, however many quiet accounts
+        it took (they never sent mail from it, and used it only today)."""
+        p = self._site()
+        taken = [f"user{i}@example.com" for i in range(4)]
+        feed(p, [login(at(15, "08:50") + 90 * i, u, ATTACKER, "IMAP") for i, u in enumerate(taken)])
+        _bob_hijacked_from(p, at(15, "09:00"))
+        assert all(severity(p, u) < Severity.MEDIUM for u in taken)
+        assert RULE_HIJACK in rules(feed(p, [login(at(15, "09:30"), ALICE, ATTACKER, "IMAP")]))
 
     def test_it_survives_a_restart(self, tmp_path: Path) -> None:
         """The hijack's incident is restored, and so is what already fired."""

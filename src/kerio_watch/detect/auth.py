@@ -13,7 +13,8 @@ it tried, whether AntiHammering blocked it), across runs in the state database. 
   logins from far more distinct outside addresses in a day than the account ever uses.
 
 Failures from the trusted networks (typos in the office) never count, and a login where
-colleagues log in too is no guess (:func:`.ipstate.staff_place`). Rules: :mod:`.auth_rules`.
+colleagues log in too is no guess when the failures there are theirs
+(:func:`.ipstate.staff_place`, :func:`.ipstate.tried_elsewhere`). Rules: :mod:`.auth_rules`.
 """
 
 from __future__ import annotations
@@ -86,8 +87,7 @@ class AuthDetector(SavedState):
         self.ip_failures = options.ip_failures
         self.spray_accounts = options.spray_accounts
         self.account_failures = options.account_failures
-        self.guess_failures = options.guess_failures
-        self.guess_accounts = options.guess_accounts
+        self.guess = (options.guess_failures, options.guess_accounts)  # failures, accounts
         self.min_ips = options.min_ips
         self.ips_factor = options.ips_factor
         self.score_brute = options.score_bruteforce
@@ -265,10 +265,10 @@ class AuthDetector(SavedState):
         if state is None:
             return None
         if (
-            state.failures_since(ts - DAY) >= self.guess_failures
+            state.failures_since(ts - DAY) >= self.guess[0]
             or (state.last_block and ts - state.last_block <= DAY)
-            or (len(state.accounts) >= self.guess_accounts and ts - state.updated <= DAY)
-        ) and not shared_with(state, user, self.ctx, ip, ts):
+            or (len(state.accounts) >= self.guess[1] and ts - state.updated <= DAY)
+        ) and not shared_with(state, user, self.ctx, ip, ts, self.guess):
             return state
         return None
 

@@ -206,7 +206,7 @@ class ForwardingDetector(SavedState):
         session = self.ctx.sessions.live(account, msg.ts) if self.score_session else None
         if session is None or self.ctx.networks.is_trusted(session[0]) is not False:
             return None
-        if staff_place(self.ctx, session[0], account):  # the office's line: the desk
+        if staff_place(self.ctx, session[0], account, msg.ts):  # the office: the desk
             return None
         ip, used = session[0], session[1]
         place = self.ctx.incidents.signal_from(account, NEW_PLACE, ip, msg.ts - COMBINE)
@@ -277,7 +277,7 @@ class ForwardingDetector(SavedState):
         places = self.ctx.sessions.recent_places(account, msg.ts)
         trusted, ctx = self.ctx.networks.is_trusted, self.ctx
         office = bool(places) and all(
-            trusted(ip) is True or staff_place(ctx, ip, account) for ip in places
+            trusted(ip) is True or staff_place(ctx, ip, account, msg.ts) for ip in places
         )
         where = ", set while its web sessions were all inside" if office else ""
         return Signal(

@@ -13,6 +13,7 @@ from kerio_watch.textsafe import printable
 
 if TYPE_CHECKING:
     from kerio_watch.detect.context import Context
+    from kerio_watch.values.profile import Profile
 
 DAY = 86400
 MAX_FAILS = 512
@@ -26,11 +27,23 @@ STAFF = 3
 class IpState:
     """What one outside address did in the last day."""
 
-    __slots__ = ("accounts", "blocked", "dirty", "fails", "first", "last_block", "lines", "updated")
+    __slots__ = (
+        "accounts",
+        "blocked",
+        "dirty",
+        "fails",
+        "first",
+        "last",
+        "last_block",
+        "lines",
+        "updated",
+    )
 
     def __init__(self, ts: int) -> None:
         self.fails: deque[int] = deque(maxlen=MAX_FAILS)
         self.accounts: dict[str, int] = {}
+        self.last: dict[str, int] = {}
+        """account -> its last failure here (:func:`tried_elsewhere` asks about a day)."""
         self.blocked = 0
         self.last_block = 0
         self.first = ts
@@ -54,8 +67,10 @@ class IpState:
         if user:
             if user in self.accounts:
                 self.accounts[user] += 1
+                self.last[user] = ts
             elif len(self.accounts) < MAX_ACCOUNTS:
                 self.accounts[user] = 1
+                self.last[user] = ts
 
     def tried(self) -> str:
         """The accounts it tried most, for a summary ("" if none)."""
@@ -83,6 +98,7 @@ class IpState:
         return {
             "fails": [t for t in self.fails if t >= now - DAY],
             "accounts": self.accounts,
+            "last": self.last,
             "blocked": self.blocked,
             "last_block": self.last_block,
             "first": self.first,
@@ -95,6 +111,7 @@ class IpState:
         state = cls(int(data.get("first", 0)))
         state.fails.extend(int(t) for t in data.get("fails", ()))
         state.accounts = {str(k): int(v) for k, v in data.get("accounts", {}).items()}
+        state.last = {str(k): int(v) for k, v in data.get("last", {}).items()}
         state.blocked = int(data.get("blocked", 0))
         state.last_block = int(data.get("last_block", 0))
         state.updated = int(data.get("updated", state.first))
@@ -102,7 +119,9 @@ class IpState:
         return state
 
 
-def shared_with(state: IpState, user: str, ctx: Context, ip: str, ts: int) -> bool:
+def shared_with(
+    state: IpState, user: str, ctx: Context, ip: str, ts: int, limits: tuple[int, int] = (5, 3)
+) -> bool:
     """Whether the guessing address ``ip`` is one the account shares with it, where the
     account regularly is.
 
@@ -115,9 +134,13 @@ def shared_with(state: IpState, user: str, ctx: Context, ip: str, ts: int) -> bo
 
     Either way the owner's login from there is not a guess that worked; a sprayer that
     tried this account among others is, wherever it is, unless the address is a place
-    of the staff (:func:`staff_place`): then the failures were colleagues' typos."""
+    of the staff (:func:`staff_place`) and the failures were colleagues' typos: without
+    those of accounts that work there it would not be guessing (``limits``: failures
+    and accounts that make an address a guessing one, :func:`tried_elsewhere`)."""
     if staff_place(ctx, ip, user):
-        return True
+        fails, accounts = tried_elsewhere(state, ctx, ip, user, ts)
+        if fails < limits[0] and accounts < limits[1]:
+            return True
     prof, network, as_key = ctx.profile(user), ctx.network_of(ip), ctx.net_info(ip).as_key
     tried = state.accounts
     if user in tried and len(tried) > 1:
@@ -131,7 +154,7 @@ def shared_with(state: IpState, user: str, ctx: Context, ip: str, ts: int) -> bo
     return prof.range_use(provider_range(network), ts, USUAL_USES)[0]
 
 
-def staff_place(ctx: Context, ip: str, user: str) -> bool:
+def staff_place(ctx: Context, ip: str, user: str, ts: int | None = None) -> bool:
     """Whether at least :data:`STAFF` other accounts of the site, none of them under
     suspicion (an open incident at ``medium`` or above), have logged in or sent mail
     from this very address: a place the staff shares, such as the office's line when
@@ -143,12 +166,59 @@ def staff_place(ctx: Context, ip: str, user: str) -> bool:
     there a stranger. A sprayer's or a phishing proxy's address is nobody's place: the
     accounts it broke into are under suspicion. Every account in memory is asked, so a
     site of any size counts all its colleagues there (the site's table of networks
-    keeps only a few accounts per /24)."""
+    keeps only a few accounts per /24).
+
+    With ``ts`` (is the address a stranger's, whose victims may be quiet?), a colleague
+    counts only where it works: it sent mail from the address, or used it a day or more
+    before ``ts``. A stranger who took several passwords logs in to each account from
+    its address within minutes, reads and sends nothing yet: those accounts are no
+    witnesses for it. The staff send their mail from their place, and the place of
+    yesterday is theirs too (:func:`worked_at`)."""
     severity = ctx.incidents.severity_of
     found = 0
     for account, prof in ctx.profiles.items():
-        if account != user and prof.knows_host(ip) and severity(account) < Severity.MEDIUM:
+        if account == user or severity(account) >= Severity.MEDIUM:
+            continue
+        if prof.knows_host(ip) if ts is None else worked_at(prof, ip, ts):
             found += 1
             if found >= STAFF:
                 return True
     return False
+
+
+def worked_at(prof: Profile, ip: str, ts: int) -> bool:
+    """Whether the account worked at ``ip``: it sent mail from it, or logged in from it
+    a day or more before ``ts`` (not only today: logins alone are what a stranger's
+    tool leaves on each account it took)."""
+    if ip in prof.hosts:
+        return True
+    seen = prof.login_ips.get(ip)
+    return seen is not None and ts - seen[1] >= DAY
+
+
+def tried_elsewhere(state: IpState, ctx: Context, ip: str, user: str, ts: int) -> tuple[int, int]:
+    """The failed logins from ``ip``, and the accounts they named, within the last day
+    before ``ts``, that are not a colleague's typo there: failures for accounts that
+    never logged in or sent from the address, and for names that are no account of the
+    site. (An account under suspicion that logged in there still explains its own
+    failures: a guesser's failures are for accounts it did not get into, and counting
+    them again would make one colleague's alert every typo's.)
+
+    A colleague at the office mistypes its own password, then gets it right from the
+    same address. A tool working through a leaked list fails for the stale entries
+    (people who changed their password or left) between the ones that work; those
+    accounts never worked from its address, so three accounts it took quietly do not
+    turn its failures into the staff's typos. ``user``'s own failures are left out (its
+    typo, then the right password, is judged by :func:`shared_with`'s own places).
+    Failures that name no account (an SMTP SASL failure) are not counted: nothing
+    says whose they were."""
+    fails = accounts = 0
+    for account, n in state.accounts.items():
+        if account == user or state.last.get(account, state.updated) < ts - DAY:
+            continue
+        prof = ctx.profiles.get(account)
+        if prof is not None and prof.knows_host(ip):
+            continue
+        fails += n
+        accounts += 1
+    return fails, accounts

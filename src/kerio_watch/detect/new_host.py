@@ -180,7 +180,7 @@ class NewHostDetector(SavedState):
         other = self.ctx.incidents.hijacked_from(host, account, ts)
         if other is None or not self.ctx.networks.is_external(host):
             return []
-        if prof.is_accepted("hosts", host) or staff_place(self.ctx, host, account):
+        if prof.is_accepted("hosts", host) or staff_place(self.ctx, host, account, ts):
             return []  # the office's line: colleagues not hijacked work from there too
         if not self.hijacks.due((account, host), ts, self.score_hijack):
             return []

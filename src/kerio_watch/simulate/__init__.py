@@ -14,6 +14,7 @@ from kerio_watch.simulate.core import CONFIG_FILE, TRUTH_FILE, simulate
 from kerio_watch.simulate.model import (
     ADMIN_BENIGN_KINDS,
     ADMIN_HIJACK_KINDS,
+    ATTACK_HIJACK_KINDS,
     BENIGN_KINDS,
     FIREWALL_FORMATS,
     FORWARD_BENIGN_KINDS,
@@ -40,6 +41,7 @@ from kerio_watch.simulate.model import (
 __all__ = [
     "ADMIN_BENIGN_KINDS",
     "ADMIN_HIJACK_KINDS",
+    "ATTACK_HIJACK_KINDS",
     "BENIGN_KINDS",
     "CONFIG_FILE",
     "FIREWALL_FORMATS",

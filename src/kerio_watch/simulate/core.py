@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from kerio_watch.simulate.admin import plan_admin
+from kerio_watch.simulate.attacks import plan_attacks
 from kerio_watch.simulate.away import Away
 from kerio_watch.simulate.clock import Day, SiteClock
 from kerio_watch.simulate.countries import net_plan
@@ -133,6 +134,8 @@ def _generators(
             plan_newcomer(scenarios, days, config.seed)
         if config.recon:
             plan_recon(scenarios, days, config.seed)
+        if config.attacks:
+            plan_attacks(scenarios, days, config.seed, sinks["security"])
         if config.shifts:
             office = plan_shifts(scenarios, days, config.seed)
             for sink in sinks.values():

@@ -54,6 +54,8 @@ SHIFT_HIJACK_KINDS: tuple[str, ...] = ("dormant_takeover", "desk_malware")
 SHIFT_BENIGN_KINDS: tuple[str, ...] = ("office_isp", "vpn_user", "home_isp_change")
 #: Planted only with ``SimConfig.noise`` (:mod:`.noise`): machines and stale devices.
 NOISE_BENIGN_KINDS: tuple[str, ...] = ("stale_device", "copier", "new_copier", "cloud_app")
+#: Planted only with ``SimConfig.attacks`` (:mod:`.attacks`): attacks no issue names.
+ATTACK_HIJACK_KINDS: tuple[str, ...] = ("shared_proxy", "bec_fraud", "relay_drip")
 #: Every hijack kind, the opt-in ones too.
 ALL_HIJACK_KINDS: frozenset[str] = frozenset(
     (
@@ -63,6 +65,7 @@ ALL_HIJACK_KINDS: frozenset[str] = frozenset(
         *LATERAL_HIJACK_KINDS,
         *RECON_HIJACK_KINDS,
         *SHIFT_HIJACK_KINDS,
+        *ATTACK_HIJACK_KINDS,
     )
 )
 #: Machines on the LAN that speak SMTP to the internet (firewall log), infected first.
@@ -110,6 +113,7 @@ class SimConfig:
     recon: bool = False  # plant an intruder that reads for days from a cloud, then spams
     shifts: bool = False  # a server outside the office; the office changes provider, and more
     noise: bool = False  # a phone with an old password, copiers, a web shop in a cloud
+    attacks: bool = False  # plant attacks no issue names: a shared proxy, BEC, a relay drip
     country: str = "DE"  # the site's country: its people's home, mobile and hotel networks
 
     @property
