@@ -30,18 +30,20 @@ class CheckpointTable(SQLiteConnection):
         """Every file position ``follow`` recorded."""
         rows = self.db.execute(
             "SELECT dev, ino, first_hash, path, log, offset, lineno, size, compressed, gone, "
-            "updated, first_ts FROM follow_files"
+            "updated, first_ts, checked FROM follow_files"
         )
         return [
-            FileCheckpoint(d, i, h, p, log, o, n, s, bool(c), bool(g), u, t)
-            for d, i, h, p, log, o, n, s, c, g, u, t in rows
+            FileCheckpoint(d, i, h, p, log, o, n, s, bool(c), bool(g), u, t, bool(k))
+            for d, i, h, p, log, o, n, s, c, g, u, t, k in rows
         ]
 
     def replace_follow_checkpoints(self, checkpoints: Iterable[FileCheckpoint]) -> None:
         """Replace the recorded file positions (call inside :meth:`transaction`)."""
         self._write("DELETE FROM follow_files")
         self._write_many(
-            "INSERT OR REPLACE INTO follow_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO follow_files (dev, ino, first_hash, path, log, offset, "
+            "lineno, size, compressed, gone, updated, first_ts, checked) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 (
                     c.dev,
@@ -56,6 +58,7 @@ class CheckpointTable(SQLiteConnection):
                     int(c.gone),
                     c.updated,
                     c.first_ts,
+                    int(c.checked),
                 )
                 for c in checkpoints
             ),
