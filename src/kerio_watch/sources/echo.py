@@ -113,11 +113,14 @@ def _tell(f: FollowedFile, echo: Echo) -> None:
 
 
 def _original(g: FollowedFile, f: FollowedFile) -> bool:
+    """Whether ``f``'s lines are looked for in ``g``: a file of one log, and, unless
+    ``f`` is a file of every log (a relay's), one read as it is (not itself checked: a
+    log folder in a syslog envelope, or a log also forwarded to its own file, is what
+    a relay's file of every log is checked against; checks never go round in a circle)."""
     return (
         g is not f
-        and g.echo is None
+        and (g.echo is None or f.source.log is None)
         and not g.compressed
-        and not g.source.syslog
         and g.source.log is not None
         and g.state in (State.LIVE, State.GONE, State.DONE)
     )
