@@ -257,8 +257,8 @@ class Run:
     """A log also forwarded to its own file on the syslog server (RFC 5424)."""
     crlf_backup_at: int | None = None
     """The step after which a copy of every log with CRLF line ends is written beside it."""
-    gzip_rotated: bool = False
-    """Rotated files (``.1``, of the folder and the relay) are compressed at once."""
+    gzip_rotated: tuple[str, ...] = ()
+    """The folders (``logs``, ``relay``) whose rotated files (``.1``) are compressed at once."""
     crlf_mirror: bool = False
     """The CRLF copy is kept up until the rotation: each later step's lines before it
     are appended to it too."""
@@ -311,8 +311,8 @@ class Run:
             *self.relay.glob("*.log"),
         ]:
             path.rename(path.with_name(path.name + ".1"))
-        if self.gzip_rotated:
-            for path in [*self.folder.glob("*.1"), *self.relay.glob("*.1")]:
+        for folder in self.gzip_rotated:
+            for path in (self.root / folder).glob("*.1"):
                 with path.open("rb") as src, gzip.open(f"{path}.gz", "wb") as dst:
                     shutil.copyfileobj(src, dst)
                 path.unlink()
@@ -445,6 +445,24 @@ def test_follow_checks_a_crlf_copy_kept_up_across_a_restart(site: Site, tmp_path
     lines appended to it again: 342 deliveries, 322 messages received, 249 mailbox
     operations more; 20 failed logins, a config change and a content rejection fewer."""
     run = Run(site, tmp_path, TRANSPORTS[0], restart_at=1, crlf_backup_at=0, crlf_mirror=True)
+    follow = run.follow(tmp_path / "state.db")
+    assert_same(run.scan(tmp_path / "scan.db"), site.plain)
+    assert_same(follow, site.plain)
+
+
+@pytest.mark.parametrize("start_after", [0, 2], ids=["live", "backlog"])
+@pytest.mark.parametrize(
+    "gzipped", [("logs",), ("relay",), ("logs", "relay")], ids=["folder", "relay", "both"]
+)
+def test_follow_reads_a_relay_beside_gzip_archives_once(
+    site: Site, tmp_path: Path, start_after: int, gzipped: tuple[str, ...]
+) -> None:
+    """The relay's file of every log beside the folder, each rotated file compressed at
+    once (the folder's, the relay's, or both), followed as it is written or found at
+    the first start with the archives there: every line counts once. The relay's lines
+    were looked for only in plain files, and its archives not checked at all."""
+    run = Run(site, tmp_path, TRANSPORTS[0], relay_from=0, gzip_rotated=gzipped,
+              start_after=start_after)  # fmt: skip
     follow = run.follow(tmp_path / "state.db")
     assert_same(run.scan(tmp_path / "scan.db"), site.plain)
     assert_same(follow, site.plain)
