@@ -59,6 +59,12 @@ def test_follow_positions_of_schema_8_are_kept_unchecked(tmp_path: Path) -> None
         " 0, 0, 1774864800, 7)"
     )
     db.close()
+    old = open_store(path, readonly=True)  # status on it before the upgrade's first start
+    try:
+        (before,) = old.follow_checkpoints()
+    finally:
+        old.close()
+    assert (before.offset, before.checked) == (100, False)
     store = open_store(path)
     try:
         (saved,) = store.follow_checkpoints()

@@ -28,9 +28,12 @@ class CheckpointTable(SQLiteConnection):
     # -- follow checkpoints -------------------------------------------------------------
     def follow_checkpoints(self) -> list[FileCheckpoint]:
         """Every file position ``follow`` recorded."""
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(follow_files)")}
+        # a database of schema 8 or older, opened read-only (status), is not migrated
+        checked = "checked" if "checked" in columns else "0"
         rows = self.db.execute(
             "SELECT dev, ino, first_hash, path, log, offset, lineno, size, compressed, gone, "
-            "updated, first_ts, checked FROM follow_files"
+            f"updated, first_ts, {checked} FROM follow_files"
         )
         return [
             FileCheckpoint(d, i, h, p, log, o, n, s, bool(c), bool(g), u, t, bool(k))
