@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -47,6 +48,35 @@ def test_a_failing_migration_leaves_no_half_schema(
     db.close()
 
 
+def test_follow_positions_of_schema_8_are_kept_unchecked(tmp_path: Path) -> None:
+    """Migration 9 adds whether a followed file's lines are checked against its log's
+    files (a copy with other line ends): positions saved before are kept, unchecked
+    (nothing saved said which file was a copy), and the mark is saved from then on."""
+    path = tmp_path / "v8.db"
+    db = _old_database(path, 8)
+    db.execute(
+        "INSERT INTO follow_files VALUES (1, 2, 'h', '/var/log/mail.log', 'mail', 100, 5, 200,"
+        " 0, 0, 1774864800, 7)"
+    )
+    db.close()
+    old = open_store(path, readonly=True)  # status on it before the upgrade's first start
+    try:
+        (before,) = old.follow_checkpoints()
+    finally:
+        old.close()
+    assert (before.offset, before.checked) == (100, False)
+    store = open_store(path)
+    try:
+        (saved,) = store.follow_checkpoints()
+        assert (saved.path, saved.offset, saved.first_ts, saved.checked) == (
+            "/var/log/mail.log", 100, 7, False,
+        )  # fmt: skip
+        store.replace_follow_checkpoints([replace(saved, checked=True)])
+        assert store.follow_checkpoints() == [replace(saved, checked=True)]
+    finally:
+        store.close()
+
+
 def test_readonly_open_of_a_missing_database(tmp_path: Path) -> None:
     """Commands that only read say there is no state yet."""
     with pytest.raises(StoreError, match="no such database"):
@@ -82,6 +112,7 @@ def test_migrations_are_numbered_in_order_and_the_shipped_ones_keep_their_number
     assert names[6] == "responses"
     assert names[7] == "decisions"
     assert names[8] == "address_books"
+    assert names[9] == "follow_checked"
 
 
 def test_saved_addresses_are_kept_by_key_from_schema_8(tmp_path: Path) -> None:
@@ -104,7 +135,7 @@ def test_saved_addresses_are_kept_by_key_from_schema_8(tmp_path: Path) -> None:
     db.close()
     store = open_store(path)
     try:
-        assert store.schema_version() == 8
+        assert store.schema_version() == mig.MIGRATIONS[-1][0]
         prof = store.load_profile("a@example.com")
     finally:
         store.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+from collections import Counter
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -140,7 +141,8 @@ def test_a_relay_file_of_every_log_is_a_copy_of_the_logs_it_merges(tmp_path: Pat
     interleaved: not read; without a record (lost on the way), or without its first
     records (started after the server), still not read: its lines are all in the
     folder (they were read again: every line counted twice). With one the folder
-    lacks, it is read."""
+    lacks, that line is read from it, and only that one (the whole file was read, and
+    its other lines counted twice)."""
     mail, audit = mail_lines(10), audit_lines(10)
     mail_log = write(tmp_path / "logs" / "mail.log", mail)
     audit_log = write(tmp_path / "logs" / "audit.log", audit)
@@ -155,8 +157,11 @@ def test_a_relay_file_of_every_log_is_a_copy_of_the_logs_it_merges(tmp_path: Pat
         messages, copies = read(tmp_path / "logs", tmp_path / "relay")
         assert len(messages) == 20
         assert copies["kerio"] == f"{audit_log}, {mail_log}"
-    for changed in ([*relayed, rfc5424(mail_lines(1, first=60))[0]],):
+    extra = rfc5424(mail_lines(1, first=60))[0]
+    folder, _ = read(tmp_path / "logs")
+    for changed in ([*relayed, extra], [*relayed[:7], extra, *relayed[7:]]):
         write(tmp_path / "relay" / "kerio", changed)
         messages, copies = read(tmp_path / "logs", tmp_path / "relay")
-        assert len(messages) == 20 + len(changed)
+        assert len(messages) == 21  # the folder's lines once, and the relay's own
+        assert not Counter(folder) - Counter(messages)
         assert set(copies.values()) == {None}

@@ -127,7 +127,7 @@ def test_checkpoints_and_watermarks(store: Store) -> None:
     store.save_watermarks({"mail": (30, 3)})
     assert store.watermarks() == {"mail": (30, 3), "security": (20, 2)}
     a = FileCheckpoint(1, 2, "h", "/var/log/mail.log", "mail", 100, 5, 200, first_ts=7)
-    b = FileCheckpoint(1, 3, "g", "/var/log/mail.log.1", "mail", 9, 1, 9, gone=True)
+    b = FileCheckpoint(1, 3, "g", "/var/log/mail.log.1", "mail", 9, 1, 9, gone=True, checked=True)
     store.replace_follow_checkpoints([a, b])
     assert store.follow_checkpoints() == [a, b]
     store.replace_follow_checkpoints([b])

@@ -163,6 +163,8 @@ def print_summary(
         extra += f", {doubts:,} with an implausible time" if doubts else ""
         dec = f", {f.decode_errors:,} not UTF-8" if f.decode_errors else ""
         dec += f", {f.cut_lines:,} cut at {MAX_LINE:,} characters" if f.cut_lines else ""
+        if f.passed_over:
+            dec += f", {f.passed_over:,} the other files hold (read there, not counted twice)"
         console.print(
             f"[dim]{safe(f.path)} ({f.log or 'mixed'}): {f.lines:,} lines"
             f"{': ' + kinds if kinds else ''}{extra}{dec}[/dim]",

@@ -59,7 +59,7 @@ def scan_records(files: list[LogFile], pipeline: Pipeline) -> Iterator[Record]:
         if stream is None:
             # a record is processed once the merge read this many after it (order.smoothed)
             stream = streams[log_file.log] = module.Stream(LOOKAHEAD - 1)
-        if log_file.syslog or log_file.data is not None:
+        if log_file.syslog or log_file.data is not None or log_file.only_lines is not None:
             return _python_records(log_file, skip, stream)
         return native_records(log_file, pipeline, stream, held)
 

@@ -20,23 +20,24 @@ UTC (RFC 5424 with its offset) and one on the server's clock are the same moment
 they are a zone's offset apart (whole quarter hours, at most 14); the zone is not known
 here. Files are compared only when their first messages are equal.
 
-A syslog server's file of every log (its records naming no single log) is a copy when
-each of its lines is the next unread line of one of the other files (their lines merged
-as the relay received them), or is found further on in a file of its log (the log whose
-parser knows it), the lines passed over being earlier: a relay started after the server,
-or one that lost records on the way (UDP), holds only lines the folder has. One that
-holds lines the other files do not (the folder copied before the relay's file ended, a
-log only the relay has) is read whole, and its other lines count twice; ``follow``
-reads only those lines (:mod:`kerio_watch.sources.echo`).
+A syslog server's file of every log (its records naming no single log) is checked line
+by line: a line is the other files' when it is the next unread line of one of them
+(their lines merged as the relay received them), or is found further on in a file of
+its log (the log whose parser knows it), the lines passed over being earlier: a relay
+started after the server, or one that lost records on the way (UDP), holds only lines
+the folder has, and is a copy. Its lines the other files do not hold (the folder copied
+before the relay's file ended, a log only the relay has) are read from it, and only
+those (:attr:`LogFile.only_lines`): as ``follow`` does (:mod:`kerio_watch.sources.echo`),
+no line is lost and none counts twice.
 """
 
 from __future__ import annotations
 
 import gzip
 import zlib
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator
 from itertools import zip_longest
-from typing import NamedTuple
+from typing import NamedTuple, Protocol, TypeVar
 
 from kerio_watch.formats import build_parsers
 from kerio_watch.formats.base import Parser
@@ -44,7 +45,16 @@ from kerio_watch.formats.envelope import StampParser, split_syslog
 from kerio_watch.sources import firewall
 from kerio_watch.sources.logfile import LogFile, bounded_lines, decode_line, open_binary
 
-__all__ = ["Line", "frame", "later", "mark_copies", "same_line", "same_time", "sniff"]
+__all__ = [
+    "Line",
+    "frame",
+    "later",
+    "mark_copies",
+    "own_lines",
+    "same_line",
+    "same_time",
+    "sniff",
+]
 
 WIDEST_OFFSET = 14 * 3600
 """Seconds between UTC and the farthest zone's clock (UTC+14)."""
@@ -71,7 +81,11 @@ def mark_copies(files: list[LogFile]) -> None:
     _mark_twins(files)
     for f in files:
         if f.log is None and f.copy_of is None:
-            f.copy_of = ", ".join(_merged_from(f, [g for g in files if g is not f])) or None
+            used, own = _merged_from(f, [g for g in files if g is not f])
+            if used and not own:
+                f.copy_of = ", ".join(used)
+            elif used:
+                f.only_lines = frozenset(own)
 
 
 def _mark_twins(files: list[LogFile]) -> None:
@@ -93,53 +107,89 @@ def _mark_twins(files: list[LogFile]) -> None:
                     break
 
 
-def _merged_from(f: LogFile, files: list[LogFile]) -> list[str]:
-    """The files whose lines, merged, are every line of ``f`` (a syslog server's file of
+class _Numbered(Protocol):
+    @property
+    def lineno(self) -> int: ...
+
+
+_R = TypeVar("_R", bound=_Numbered)
+
+
+def own_lines(records: Iterable[_R], f: LogFile) -> Iterator[_R]:
+    """The records of ``f`` to read: of a file with :attr:`LogFile.only_lines`, those
+    lines (the other files hold the rest: read there, counted in
+    :attr:`LogFile.passed_over`)."""
+    only = f.only_lines
+    if only is None:
+        yield from records
+        return
+    for record in records:
+        if record.lineno in only:
+            yield record
+        else:
+            f.passed_over += 1
+
+
+def _merged_from(f: LogFile, files: list[LogFile]) -> tuple[list[str], list[int]]:
+    """The files whose lines, merged, are lines of ``f`` (a syslog server's file of
     every log), each line the next unread one of a file, or a later one of a file of its
-    log (a relay started after the server, one that lost a record); empty when it is
-    not so."""
+    log (a relay started after the server, one that lost a record); and the numbers of
+    ``f``'s lines found in none (read from ``f``). Nothing found: ([], [])."""
     others = [g for g in files if g.copy_of is None]
-    streams = [_lines(g) for g in others]
-    heads: list[Line | None] = [None] * len(streams)  # None: not read yet
+    streams = [_Ahead(_lines(g)) for g in others]
     used: set[int] = set()
-    mine = _lines(f)
+    own: list[int] = []
+    mine = _numbered(f)
     try:
-        for line in mine:
-            for i, stream in enumerate(streams):
-                head = heads[i] = heads[i] or next(stream, _END)
-                if same_line(head, line):
-                    heads[i] = None
-                    used.add(i)
-                    break
-            else:
+        for lineno, line in mine:
+            found = next((i for i, s in enumerate(streams) if s.take_next(line)), None)
+            if found is None:
                 log = sniff(line.message)
                 found = next((i for i, g in enumerate(others) if g.log == log and
-                              _further(streams, heads, i, line)), None)  # fmt: skip
-                if log is None or found is None:
-                    return []
+                              streams[i].take_further(line)), None)  # fmt: skip
+            if found is None:
+                own.append(lineno)
+            else:
                 used.add(found)
     except (OSError, EOFError, zlib.error, gzip.BadGzipFile):
-        return []
+        return [], []
     finally:
-        for stream in (mine, *streams):
-            stream.close()
-    return [others[i].path for i in sorted(used)]
+        mine.close()
+        for stream in streams:
+            stream.lines.close()
+    return [others[i].path for i in sorted(used)], own
 
 
-def _further(
-    streams: Sequence[Iterator[Line]], heads: list[Line | None], i: int, line: Line
-) -> bool:
-    """Whether ``line`` comes further on in the ``i``-th file (its lines before it passed
-    over: searched while they are not later): then it is consumed."""
-    stream = streams[i]
-    head = heads[i] or next(stream, _END)
-    while head is not _END and not later(head, line):
-        if same_line(head, line):
-            heads[i] = None
+class _Ahead:
+    """A file's lines, read ahead while a line is searched for (kept when it is not
+    found: a line found nowhere passes over none of them)."""
+
+    def __init__(self, lines: Generator[Line, None, None]) -> None:
+        self.lines = lines
+        self.ahead: list[Line] = []
+
+    def _at(self, i: int) -> Line:
+        while len(self.ahead) <= i:
+            self.ahead.append(next(self.lines, _END))
+        return self.ahead[i]
+
+    def take_next(self, line: Line) -> bool:
+        """Whether ``line`` is the next unread line (then it is read)."""
+        if same_line(self._at(0), line):
+            del self.ahead[0]
             return True
-        head = next(stream, _END)
-    heads[i] = head
-    return False
+        return False
+
+    def take_further(self, line: Line) -> bool:
+        """Whether ``line`` comes further on (its lines before it, not later than it,
+        passed over: then they and it are read); else nothing is read."""
+        i = 0
+        while (head := self._at(i)) is not _END and not later(head, line):
+            if same_line(head, line):
+                del self.ahead[: i + 1]
+                return True
+            i += 1
+        return False
 
 
 _PARSERS: dict[str, Parser] = {}
@@ -168,14 +218,20 @@ def _same_log(one: LogFile, other: LogFile) -> bool:
 
 def _lines(f: LogFile) -> Generator[Line, None, None]:
     """The non-empty lines of ``f``, decoded and framed as the readers do."""
+    for _, line in _numbered(f):
+        yield line
+
+
+def _numbered(f: LogFile) -> Generator[tuple[int, Line], None, None]:
+    """The non-empty lines of ``f`` with their numbers (as the readers count them)."""
     scratch = LogFile(f.path, None)
     stamp = StampParser()
     newest = firewall.newest_time(f.path) if f.syslog and f.data is None else None
     with open_binary(f) as handle:
-        for data in bounded_lines(handle):
+        for lineno, data in enumerate(bounded_lines(handle), 1):
             text = decode_line(data, scratch)
             if text:
-                yield frame(text, f, stamp, newest)
+                yield lineno, frame(text, f, stamp, newest)
 
 
 def frame(text: str, f: LogFile, stamp: StampParser, newest: int | None = None) -> Line:

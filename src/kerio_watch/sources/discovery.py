@@ -173,6 +173,8 @@ def resume(f: FollowedFile, cp: FileCheckpoint) -> None:
             f.state = State.LIVE
         return
     f.state = State.LIVE
+    if cp.checked and f.echo is None:  # a copy with other line ends: still checked
+        f.echo = Echo(told=True)
     if f.size < cp.offset or not ends_a_line(f, cp.offset):
         from_older_copy(f, cp)
         return
@@ -198,6 +200,7 @@ def retired_checkpoint(cp: FileCheckpoint, at: float) -> FileCheckpoint | None:
         True,
         cp.updated or int(at),
         cp.first_ts,
+        cp.checked,
     )
 
 
@@ -226,6 +229,7 @@ def checkpoint_of(f: FollowedFile, at: float) -> FileCheckpoint:
         f.state is State.GONE,
         int(at),
         f.first_ts,
+        f.echo is not None,
     )
 
 

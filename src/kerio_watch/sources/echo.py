@@ -14,12 +14,18 @@ it); it is read from the folder.
 A line found nowhere is read: at once when no on-disk file of its log is followed (a
 log only the relay has), else after up to :data:`ECHO_WAIT` seconds (the relay may
 write a line before the server's own file has it), with the lines after it.
+
+Archives take part as plain files do: the folder's are searched (decompressed from
+the start: a relay's lines held only there, at a first start with a backlog), and a
+relay's own are checked, whole: an archive is read once all its lines are decided.
 """
 
 from __future__ import annotations
 
+import gzip
 import logging
 import os
+import zlib
 from collections.abc import Generator, Iterable
 
 from kerio_watch.formats.envelope import StampParser
@@ -28,7 +34,7 @@ from kerio_watch.sources.copies import Line, frame, later, same_line, sniff
 from kerio_watch.sources.logfile import LogFile, decode_line
 from kerio_watch.sources.tail import CHUNK, KEEP_BYTES, Echo, FollowedFile, Key, State
 
-__all__ = ["ECHO_WAIT", "copy_of", "readable_end", "wants_echo"]
+__all__ = ["ECHO_WAIT", "WHOLE", "copy_of", "readable_end", "wants_echo"]
 
 ECHO_WAIT = 60.0
 """Seconds a line of an echo that no on-disk file holds yet is waited for."""
@@ -38,9 +44,15 @@ _READING = float("-inf")
 """``Echo.missing_since`` once a line was waited for in vain: read on until one is found."""
 
 
+WHOLE = 2**62
+"""What :func:`readable_end` returns for a compressed file whose every line is decided
+(it is read whole, or waits)."""
+
+
 def wants_echo(f: FollowedFile) -> bool:
-    """A plain file in a syslog envelope, or of no single log: checked line by line."""
-    return not f.compressed and (f.source.syslog or f.source.log is None)
+    """A file in a syslog envelope, or of no single log: checked line by line (its
+    archives too: a relay's file is rotated and compressed as the folder's are)."""
+    return f.source.syslog or f.source.log is None
 
 
 def copy_of(f: FollowedFile, files: Iterable[FollowedFile]) -> FollowedFile | None:
@@ -72,12 +84,16 @@ def copy_of(f: FollowedFile, files: Iterable[FollowedFile]) -> FollowedFile | No
 def readable_end(f: FollowedFile, files: list[FollowedFile], now: float, size: int) -> int:
     """Where reading ``f`` stops now (its lines up to ``size`` checked against the on-disk
     ``files``): lines found there are marked to be passed over, lines found nowhere are
-    read, and the first line still waited for stops it."""
+    read, and the first line still waited for stops it. A compressed ``f`` is checked
+    to its end (``size`` is not used): :data:`WHOLE` once every line is decided, else
+    where the line waited for starts (it is not read yet)."""
     echo = f.echo
     assert echo is not None  # noqa: S101
     echo.skip = {end for end in echo.skip if end > f.offset}
     start = max(f.offset, echo.decided)
     disk = [g for g in files if _original(g, f)]
+    if f.compressed:
+        size = WHOLE
     if not disk:
         return size  # every line is read
     readers: dict[Key, Generator[tuple[Line, int], None, None]] = {}
@@ -103,7 +119,7 @@ def readable_end(f: FollowedFile, files: list[FollowedFile], now: float, size: i
     finally:
         for stream in (mine, *readers.values()):
             stream.close()
-    return start
+    return WHOLE if f.compressed else start
 
 
 def _tell(f: FollowedFile, echo: Echo) -> None:
@@ -113,11 +129,13 @@ def _tell(f: FollowedFile, echo: Echo) -> None:
 
 
 def _original(g: FollowedFile, f: FollowedFile) -> bool:
+    """Whether ``f``'s lines are looked for in ``g``: a file of one log, and, unless
+    ``f`` is a file of every log (a relay's), one read as it is (not itself checked: a
+    log folder in a syslog envelope, or a log also forwarded to its own file, is what
+    a relay's file of every log is checked against; checks never go round in a circle)."""
     return (
         g is not f
-        and g.echo is None
-        and not g.compressed
-        and not g.source.syslog
+        and (g.echo is None or f.source.log is None)
         and g.source.log is not None
         and g.state in (State.LIVE, State.GONE, State.DONE)
     )
@@ -188,7 +206,7 @@ def _searched(
             if later(other, line):
                 past = True
                 break
-        if not past:
+        if not past and not g.compressed:  # an archive does not grow
             echo.searched[key] = (line, end)
             may_come = True
     return None if may_come else False
@@ -197,8 +215,8 @@ def _searched(
 def _lines(
     f: FollowedFile, start: int, stamp: StampParser, size: int | None = None
 ) -> Generator[tuple[Line, int], None, None]:
-    """The complete non-empty lines of plain ``f`` from ``start`` (up to ``size``):
-    (line, end offset)."""
+    """The complete non-empty lines of ``f`` from ``start`` (up to ``size``; of an
+    archive, decompressed offsets, to its end): (line, end offset)."""
     fd, own = f.fd, f.fd is None
     if fd is None:
         try:
@@ -209,24 +227,58 @@ def _lines(
         if (st.st_dev, st.st_ino) != (f.dev, f.ino):  # another file there now
             os.close(fd)
             return
-    scratch = LogFile(f.path, None)  # its decoding errors are counted where it is read
     try:
-        pos, buf = start, b""
-        while True:
-            try:
-                want = CHUNK if size is None else min(CHUNK, size - pos - len(buf))
-                chunk = os.pread(fd, want, pos + len(buf)) if want > 0 else b""
-            except OSError:
-                return
-            if not chunk:
-                return
-            buf += chunk
-            *parts, buf = buf.split(b"\n")
-            for part in parts:
-                pos += len(part) + 1
-                text = decode_line(part[:KEEP_BYTES] + b"\n", scratch)
-                if text:
-                    yield frame(text, f.source, stamp), pos
+        if f.compressed:
+            yield from _gz_lines(f, fd, start, stamp)
+        else:
+            yield from _plain_lines(f, fd, start, stamp, size)
     finally:
         if own:
             os.close(fd)
+
+
+def _gz_lines(
+    f: FollowedFile, fd: int, start: int, stamp: StampParser
+) -> Generator[tuple[Line, int], None, None]:
+    """The lines of archive ``f`` (open at ``fd``) after decompressed offset ``start``,
+    as :func:`~kerio_watch.sources.tail.read_gz_lines` reads them."""
+    scratch = LogFile(f.path, None)
+    pos = 0
+    try:
+        with os.fdopen(os.dup(fd), "rb") as raw, gzip.GzipFile(fileobj=raw, mode="rb") as handle:
+            raw.seek(0)  # the duplicate shares the descriptor's position
+            while pos < start:
+                block = handle.read(min(CHUNK, start - pos))
+                if not block:
+                    return
+                pos += len(block)
+            for data in handle:
+                pos += len(data)
+                text = decode_line(data.rstrip(b"\n")[:KEEP_BYTES] + b"\n", scratch)
+                if text:
+                    yield frame(text, f.source, stamp), pos
+    except (OSError, EOFError, zlib.error):
+        return  # damaged or being written: read where the batch reads it
+
+
+def _plain_lines(
+    f: FollowedFile, fd: int, start: int, stamp: StampParser, size: int | None
+) -> Generator[tuple[Line, int], None, None]:
+    """The complete non-empty lines of plain ``f`` (open at ``fd``) from ``start``."""
+    scratch = LogFile(f.path, None)  # its decoding errors are counted where it is read
+    pos, buf = start, b""
+    while True:
+        try:
+            want = CHUNK if size is None else min(CHUNK, size - pos - len(buf))
+            chunk = os.pread(fd, want, pos + len(buf)) if want > 0 else b""
+        except OSError:
+            return
+        if not chunk:
+            return
+        buf += chunk
+        *parts, buf = buf.split(b"\n")
+        for part in parts:
+            pos += len(part) + 1
+            text = decode_line(part[:KEEP_BYTES] + b"\n", scratch)
+            if text:
+                yield frame(text, f.source, stamp), pos

@@ -21,7 +21,7 @@ from kerio_watch.events import Event, Unparsed
 from kerio_watch.formats import sniff_log
 from kerio_watch.formats.envelope import StampParser, split_syslog
 from kerio_watch.sources import firewall
-from kerio_watch.sources.copies import mark_copies
+from kerio_watch.sources.copies import mark_copies, own_lines
 from kerio_watch.sources.logfile import (
     LINE_BYTES,
     MAX_LINE,
@@ -394,4 +394,4 @@ def _record_time(record: Record) -> int:
 def _chain(group: list[LogFile], skip: SkipLine | None, read: FileReader) -> Iterator[Record]:
     for log_file in group:
         if log_file.copy_of is None:  # a copy's lines are read in the file it copies
-            yield from read(log_file, skip)
+            yield from own_lines(read(log_file, skip), log_file)

@@ -65,7 +65,7 @@ from kerio_watch.sources.discovery import (
     resume,
     same_file,
 )
-from kerio_watch.sources.echo import readable_end
+from kerio_watch.sources.echo import WHOLE, readable_end
 from kerio_watch.sources.files import Record, check_readable
 from kerio_watch.sources.fileset import FileSet, FileStatus, FollowOptions
 from kerio_watch.sources.firewall import year_of
@@ -368,9 +368,10 @@ class Follower(FileSet):
             spare -= 1 if opened else 0
             size, mtime = (0, None) if f.compressed else size_and_mtime(f)
             if f.echo is not None:  # lines the on-disk files hold are passed over
-                size = readable_end(f, known, looked, size)
-                if size <= f.offset:
-                    continue
+                end = readable_end(f, known, looked, size)
+                if end <= f.offset or (f.compressed and end < WHOLE):
+                    continue  # an archive is read once all its lines are decided
+                size = 0 if f.compressed else end
             by_log.setdefault(f.log, []).append((f, size))
             # When its last line was written, on the clock (the file's modification time).
             last = None if mtime is None else looked - max(0.0, now - mtime)

@@ -47,6 +47,11 @@ class LogFile:
     copy_of: str | None = None
     """The file of the same log whose start this one's lines are (a copy given beside
     it): they are read there, not here (:mod:`kerio_watch.sources.copies`)."""
+    only_lines: frozenset[int] | None = None
+    """Of a file of every log whose other lines the other files hold, the numbers of
+    the lines read from it (None: every line)."""
+    passed_over: int = 0
+    """Its lines not read, as the other files hold them."""
     data: IO[bytes] | None = None
     """Standard input, copied once to an unnamed temporary file (not held in memory:
     a pipe of gigabytes of logs would be), read from its start each time it is opened."""

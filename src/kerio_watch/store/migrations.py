@@ -249,6 +249,13 @@ def m008_address_books(db: sqlite3.Connection) -> None:
         )
 
 
+def m009_follow_checked(db: sqlite3.Connection) -> None:
+    """A followed file whose lines are checked against its log's files (a copy saved
+    with other line ends) is marked so, and a restart keeps checking it. Files recorded
+    before are not marked (nothing saved tells a copy from its original)."""
+    db.execute("ALTER TABLE follow_files ADD COLUMN checked INTEGER NOT NULL DEFAULT 0")
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "initial", m001_initial),
     (2, "follow_files", m002_follow_files),
@@ -258,6 +265,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (6, "responses", m006_responses),
     (7, "decisions", m007_decisions),
     (8, "address_books", m008_address_books),
+    (9, "follow_checked", m009_follow_checked),
 ]
 """(version, name, function), in order."""
 

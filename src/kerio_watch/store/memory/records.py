@@ -126,5 +126,5 @@ class CheckpointMemory(MemoryConnection):
             files.pop(key, None)
             files[key] = (
                 c.dev, c.ino, c.first_hash, c.path, c.log, c.offset, c.lineno, c.size,
-                c.compressed, c.gone, c.updated, c.first_ts,
+                c.compressed, c.gone, c.updated, c.first_ts, c.checked,
             )  # fmt: skip

@@ -28,20 +28,25 @@ class CheckpointTable(SQLiteConnection):
     # -- follow checkpoints -------------------------------------------------------------
     def follow_checkpoints(self) -> list[FileCheckpoint]:
         """Every file position ``follow`` recorded."""
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(follow_files)")}
+        # a database of schema 8 or older, opened read-only (status), is not migrated
+        checked = "checked" if "checked" in columns else "0"
         rows = self.db.execute(
             "SELECT dev, ino, first_hash, path, log, offset, lineno, size, compressed, gone, "
-            "updated, first_ts FROM follow_files"
+            f"updated, first_ts, {checked} FROM follow_files"
         )
         return [
-            FileCheckpoint(d, i, h, p, log, o, n, s, bool(c), bool(g), u, t)
-            for d, i, h, p, log, o, n, s, c, g, u, t in rows
+            FileCheckpoint(d, i, h, p, log, o, n, s, bool(c), bool(g), u, t, bool(k))
+            for d, i, h, p, log, o, n, s, c, g, u, t, k in rows
         ]
 
     def replace_follow_checkpoints(self, checkpoints: Iterable[FileCheckpoint]) -> None:
         """Replace the recorded file positions (call inside :meth:`transaction`)."""
         self._write("DELETE FROM follow_files")
         self._write_many(
-            "INSERT OR REPLACE INTO follow_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO follow_files (dev, ino, first_hash, path, log, offset, "
+            "lineno, size, compressed, gone, updated, first_ts, checked) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 (
                     c.dev,
@@ -56,6 +61,7 @@ class CheckpointTable(SQLiteConnection):
                     int(c.gone),
                     c.updated,
                     c.first_ts,
+                    int(c.checked),
                 )
                 for c in checkpoints
             ),
