@@ -172,7 +172,11 @@ class Running:
                 raise AssertionError(f"the follower stopped: {self.error!r}")
             deadline -= 0.02
             if deadline <= 0:
-                raise AssertionError(f"{_run_lines(self.service)} lines read, not {lines}")
+                s = self.service
+                raise AssertionError(
+                    f"{s.totals.lines} + {_run_lines(s)} lines read, not {lines}; "
+                    f"{s.polls} polls, the last {s.quiet} empty"
+                )
             done.wait(0.02)
 
     def polled(self, timeout: float = 60.0) -> None:
