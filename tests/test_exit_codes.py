@@ -171,6 +171,22 @@ class TestAnotherProgramsLog:
         assert "mail.log: none of its lines" not in result.stderr
 
 
+class TestErrorsAreEscaped:
+    def test_a_file_name_reaches_the_terminal_escaped(self, tmp_path: Path) -> None:
+        """An error names files, and a syslog server names its files by the sending host
+        (``/var/log/remote/%HOSTNAME%.log``): a name with ESC reached the terminal raw
+        (click strips colours only when the output is not a terminal)."""
+        folder = tmp_path / "remote"
+        folder.mkdir()
+        (folder / "host\x1b]0;owned\x07\x1b[2J.log").write_text("hello\n")
+        result = CliRunner().invoke(
+            main, ["scan", "--db", str(tmp_path / "s.db"), str(folder)], color=True
+        )
+        assert result.exit_code == ExitStatus.INPUT_ERROR, result.output
+        assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+        assert "host\\x1b]0;owned\\x07\\x1b[2J.log" in result.stderr
+
+
 class TestBadValues:
     @pytest.mark.parametrize(
         "args",
