@@ -105,7 +105,8 @@ class TestBenignAsks:
             input="y\n",
         )  # fmt: skip
         assert result.exit_code == 0, result.output
-        assert "learned as normal" in result.stdout and f"ack {inc.id} --undo" in result.stdout
+        assert "learned as normal" in result.stdout
+        assert f"ack {inc.id} --db {site.db} --undo" in result.stdout
         assert "198.51.100.20" in json.dumps(accepted(site.db, BOB))
         shown = run("incidents", "show", str(inc.id), "--db", str(site.db), "-f", "json")
         data = json.loads(shown.stdout)
@@ -198,6 +199,27 @@ class TestUndo:
         assert run("ack", str(inc.id), "--undo", "--db", str(site.db)).exit_code == 0
         assert incident_of(site.db, BOB).status == "open"
 
+    def test_the_suggested_commands_name_the_database_given(self, site: Site) -> None:
+        """``ack ID --db PATH --resolve`` suggested ``ack ID --undo`` (and ``incidents
+        show`` its next steps) without the ``--db``: run as printed, it used the default
+        database (the walk-through's demo database: "no such database", or another
+        incident of that number). Every suggestion keeps the ``--db`` and ``-c`` given."""
+        inc = incident_of(site.db, BOB)
+        db = str(site.db)
+        shown = run("incidents", "show", str(inc.id), "--db", db)
+        assert f"ack {inc.id} --db {db} --resolve" in shown.stdout, shown.output
+        resolved = run("ack", str(inc.id), "--db", db, "--resolve")
+        assert resolved.exit_code == 0, resolved.output
+        assert f"ack {inc.id} --db {db} --undo" in resolved.stdout
+        refused = run("ack", str(inc.id), "--resolve", "--db", db)
+        assert f"ack {inc.id} --db {db} --undo" in refused.stderr
+        shown = run("incidents", "show", str(inc.id), "--db", db)
+        assert f"ack {inc.id} --db {db} --undo" in shown.stdout
+        suggested = resolved.stdout.split("(undo with: ", 1)[1].split(")", 1)[0].split()
+        undone = run(*suggested[suggested.index("ack") :])  # after the program's name
+        assert undone.exit_code == 0, undone.output
+        assert incident_of(site.db, BOB).status == "open"
+
     def test_a_decided_incident_is_not_decided_again(self, site: Site) -> None:
         """``--resolve`` twice was accepted as a second decision; ``--undo`` then undid it,
         reopening the incident while the history still showed the first resolve in force,
@@ -211,7 +233,7 @@ class TestUndo:
             refused = run("ack", str(inc.id), *again, "--db", db)
             assert refused.exit_code == ExitStatus.USAGE, refused.output
             assert f"incident {inc.id} is already resolved (decision " in refused.stderr
-            assert f"ack {inc.id} --undo" in refused.stderr
+            assert f"ack {inc.id} --db {db} --undo" in refused.stderr
             assert "teaches" not in refused.stdout  # refused before the lesson is shown
         assert profile_json(site.db, BOB) == before
         undone = run("ack", str(inc.id), "--undo", "--db", db)

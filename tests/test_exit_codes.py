@@ -137,6 +137,56 @@ class TestUnreadableLogInAFolder:
         assert f"{folder / 'mail.log'}: permission denied" in result.stderr
 
 
+POSTFIX = (
+    "Dec  7 01:00:01 mx postfix/smtpd[1234]: connect from unknown[203.0.113.4]\n"
+    "Dec  7 01:00:02 mx postfix/smtpd[1234]: NOQUEUE: reject: RCPT from unknown[203.0.113.4]: "
+    "554 5.7.1 <a@example.com>: Relay access denied\n"
+)
+
+
+class TestAnotherProgramsLog:
+    """A Postfix log (a syslog file, framed as Kerio's logs forwarded to a syslog server
+    are) was taken: "No alerts." and exit 0, as if it had been looked at. No line of it
+    is Kerio's: it is named, with what kerio-watch reads, and the scan exits 5."""
+
+    def test_alone_it_is_no_kerio_log(self, tmp_path: Path) -> None:
+        log = tmp_path / "maillog"
+        log.write_text(POSTFIX)
+        result = run("scan", "--db", str(tmp_path / "s.db"), str(log))
+        assert result.exit_code == ExitStatus.INPUT_ERROR, result.output
+        assert f"{log}: none of its lines is from a Kerio Connect log" in result.stderr
+        assert f"error: no Kerio Connect log lines in {log} (another program's log?" in (
+            result.stderr
+        )
+
+    def test_beside_kerio_logs_it_is_named(self, tmp_path: Path) -> None:
+        """Beside a Kerio log the scan goes on (exit 0) and names the stranger."""
+        folder = log_folder(tmp_path)
+        (folder / "maillog").write_text(POSTFIX)
+        result = run("scan", "--db", str(tmp_path / "s.db"), str(folder))
+        assert result.exit_code == 0, result.output
+        assert f"{folder / 'maillog'}: none of its lines is from a Kerio Connect log" in (
+            result.stderr
+        )
+        assert "mail.log: none of its lines" not in result.stderr
+
+
+class TestErrorsAreEscaped:
+    def test_a_file_name_reaches_the_terminal_escaped(self, tmp_path: Path) -> None:
+        """An error names files, and a syslog server names its files by the sending host
+        (``/var/log/remote/%HOSTNAME%.log``): a name with ESC reached the terminal raw
+        (click strips colours only when the output is not a terminal)."""
+        folder = tmp_path / "remote"
+        folder.mkdir()
+        (folder / "host\x1b]0;owned\x07\x1b[2J.log").write_text("hello\n")
+        result = CliRunner().invoke(
+            main, ["scan", "--db", str(tmp_path / "s.db"), str(folder)], color=True
+        )
+        assert result.exit_code == ExitStatus.INPUT_ERROR, result.output
+        assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+        assert "host\\x1b]0;owned\\x07\\x1b[2J.log" in result.stderr
+
+
 class TestBadValues:
     @pytest.mark.parametrize(
         "args",

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 
 from rich import box
 from rich.table import Table
@@ -45,3 +48,24 @@ def test_on_a_terminal_rich_lays_the_table_out_as_always() -> None:
     terminal = OutputConsole(file=screen, force_terminal=True, width=60, color_system=None)
     terminal.print(_table())
     assert any(line != line.rstrip() for line in screen.getvalue().splitlines())
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly_with_0() -> None:
+    """``kerio-watch list formats | true``: rich's handler of the broken pipe exited 1,
+    which the README keeps for an unexpected error to report; what click writes ended
+    with 0. Every command's output through rich now ends as click's does."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before the first line
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "kerio_watch", "list", "formats"],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+            timeout=120,
+        )
+    finally:
+        os.close(write_end)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""

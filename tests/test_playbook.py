@@ -104,7 +104,7 @@ class TestInTheTextOutput:
         assert shown.exit_code == 0, shown.output
         assert "What to do now" in shown.stdout
         assert "Status > Message Queue" in shown.stdout
-        assert f"ack {incident_id} --resolve" in shown.stdout
+        assert f"ack {incident_id} --db {store_db} --resolve" in shown.stdout
 
 
 def test_the_address_to_block_is_the_intruders_on_the_demo(demo_site: Path) -> None:

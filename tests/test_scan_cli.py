@@ -364,12 +364,15 @@ class TestScanBehaviour:
         assert "Traceback" not in result.output
 
     def test_not_a_log(self, cli: Callable[..., Result], tmp_path: Path) -> None:
-        """A folder with no Kerio log says so."""
+        """A folder with no Kerio log says so, naming the files read and where to see
+        what is expected (it said "not logs: ...", of an Apache or a Postfix log)."""
         (tmp_path / "d").mkdir()
         (tmp_path / "d" / "notes.txt").write_text("hello\nworld\n")
         result = cli("scan", str(tmp_path / "d"))
         assert result.exit_code == ExitStatus.INPUT_ERROR
         assert "no Kerio Connect logs found" in result.stderr
+        assert f"(not a Kerio Connect log: {tmp_path / 'd' / 'notes.txt'}; " in result.stderr
+        assert "`kerio-watch list formats` lists them)" in result.stderr
 
     def test_bad_config(
         self, write_log: Callable[..., Path], cli: Callable[..., Result], tmp_path: Path

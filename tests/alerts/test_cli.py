@@ -49,10 +49,12 @@ class TestTestSink:
         assert record["severity"] == "high"
         assert "no action is needed" in record["summary"]
 
-    def test_failure_exits_1_with_the_reason(
+    def test_failure_exits_5_with_the_reason(
         self, tmp_path: Path, http_server: Callable[..., HTTPServer]
     ) -> None:
-        """A failing destination prints FAILED and why, and exits 1."""
+        """A failing destination prints FAILED and why, and exits 5: a service that
+        cannot be used, as in the README's table (it exited 1, which the table keeps for
+        an unexpected error to report)."""
         server = http_server((500,))
         cfg = write_config(
             tmp_path,
@@ -60,7 +62,7 @@ class TestTestSink:
             f'url = "{server.url}"\n',
         )
         result = run("test-sink", "-c", str(cfg), "slack")
-        assert result.exit_code == ExitStatus.ERROR
+        assert result.exit_code == ExitStatus.INPUT_ERROR
         assert "FAILED: 127.0.0.1 answered HTTP 500" in result.stderr
         assert "secret-token-123" not in result.output + result.stderr
         assert len(server.requests) == 1

@@ -16,6 +16,7 @@ from kerio_watch.errors import KerioWatchError
 from kerio_watch.exitcodes import ExitStatus
 from kerio_watch.native import ENGINES, describe, set_engine
 from kerio_watch.store.diagnose import unusable
+from kerio_watch.textsafe import printable
 
 
 class KerioWatchGroup(click.Group):
@@ -42,8 +43,10 @@ class KerioWatchGroup(click.Group):
         except KerioWatchError as exc:
             if debug:
                 traceback.print_exc()
+            # escaped: a message names files and values from the logs (a syslog server
+            # names files by the sending host), which reached the terminal raw
             for line in str(exc).splitlines() or [type(exc).__name__]:
-                click.echo(f"kerio-watch: error: {line}", err=True)
+                click.echo(f"kerio-watch: error: {printable(line)}", err=True)
             ctx.exit(int(exc.exit_status))
         except KeyboardInterrupt:
             click.echo("kerio-watch: interrupted", err=True)
@@ -62,7 +65,7 @@ class KerioWatchGroup(click.Group):
             if debug:
                 raise
             click.echo(
-                f"kerio-watch: internal error: {type(exc).__name__}: {exc} "
+                f"kerio-watch: internal error: {type(exc).__name__}: {printable(str(exc))} "
                 "(run with --debug for the traceback, and please report it)",
                 err=True,
             )

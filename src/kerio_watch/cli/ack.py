@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 
 from kerio_watch.cli.common import load, open_existing
-from kerio_watch.cli.hints import invocation
+from kerio_watch.cli.hints import invocation, same_store
 from kerio_watch.cli.options import config_option, db_option, incident_argument
 from kerio_watch.detect.direct_smtp import KEY_PREFIX as MACHINE_KEY
 from kerio_watch.errors import UsageError
@@ -130,7 +130,7 @@ def _report(result: AckResult) -> None:
     click.echo(f"incident {inc.id} ({who}) marked {d.decision}")
     for line in describe(result.taught):
         click.echo(f"  learned as normal: {line}")
-    click.echo(f"  (undo with: {invocation()} ack {inc.id} --undo)")
+    click.echo(f"  (undo with: {invocation()} ack {inc.id}{same_store()} --undo)")
 
 
 @click.command()
@@ -192,7 +192,9 @@ def ack(
         else:
             result = acknowledge(store, incident_id, decision, why=why, notes=notes, by=note.by)
     except AlreadyDecided as exc:
-        raise AlreadyDecided(f"{exc}: {invocation()} ack {incident_id} --undo") from None
+        raise AlreadyDecided(
+            f"{exc}: {invocation()} ack {incident_id}{same_store()} --undo"
+        ) from None
     finally:
         store.close()
     if result is not None:

@@ -17,6 +17,9 @@ from importlib import metadata
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+import click
+from click.core import ParameterSource
+
 SCRIPT_NAMES = ("kerio-watch", "kerio-watch.exe", "kerio-watch-script.py")
 
 
@@ -42,6 +45,31 @@ def invocation(argv0: str | None = None) -> str:
             return "kerio-watch"
         return shlex.quote(_short(typed))
     return f"{shlex.quote(_short(Path(sys.executable)))} -m kerio_watch"
+
+
+STORE_OPTIONS = (("db_path", "--db"), ("config_path", "-c"))
+"""The parameters that say which database and configuration a command used, with the
+option that gives them."""
+
+
+def same_store() -> str:
+    """The ``--db`` and ``-c`` the running command was given on its command line, as
+    options to append to a suggested command (``""`` when none was given).
+
+    ``ack 172 --undo`` suggested after ``ack 172 --db demo/state.db --resolve`` ran on
+    the default database: "no such database", or worse, another incident numbered 172.
+    A value from the environment ($KERIO_WATCH_DB) needs nothing: the suggestion runs
+    with the same environment.
+    """
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return ""
+    given = []
+    for name, option in STORE_OPTIONS:
+        value = ctx.params.get(name)
+        if value is not None and ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE:
+            given.append(f" {option} {shlex.quote(str(value))}")
+    return "".join(given)
 
 
 def install_source() -> str:

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.text import Text
 
 from kerio_watch.alerts.console import SEVERITY_STYLES
-from kerio_watch.cli.hints import invocation
+from kerio_watch.cli.hints import invocation, same_store
 from kerio_watch.config import Config
 from kerio_watch.enrich.network import Networks
 from kerio_watch.incidents import playbook
@@ -120,14 +120,14 @@ def render_incident(
 
 
 def _next(console: Console, inc: Incident, contained: Sequence[ActionRecord]) -> None:
-    me = invocation()
+    me, store = invocation(), same_store()
     _heading(console, "Next")
     if any(r.status in RELEASABLE for r in contained):
-        console.print(Text(f"  undo containment:   {me} release {inc.id} --reason '...'"))
+        console.print(Text(f"  undo containment:   {me} release {inc.id}{store} --reason '...'"))
     if inc.status in ("benign", "resolved"):
-        console.print(Text(f"  undo the decision:  {me} ack {inc.id} --undo"))
+        console.print(Text(f"  undo the decision:  {me} ack {inc.id}{store} --undo"))
         return
-    console.print(Text(f"  handled:            {me} ack {inc.id} --resolve --why '...'"))
-    console.print(Text(f"  a false alarm:      {me} ack {inc.id} --benign --why '...'"))
+    console.print(Text(f"  handled:            {me} ack {inc.id}{store} --resolve --why '...'"))
+    console.print(Text(f"  a false alarm:      {me} ack {inc.id}{store} --benign --why '...'"))
     if inc.user:
-        console.print(Text(f"  the account:        {me} user {printable(inc.user)}"))
+        console.print(Text(f"  the account:        {me} user {printable(inc.user)}{store}"))

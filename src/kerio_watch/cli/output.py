@@ -13,6 +13,8 @@ of a table. No line ends with the blanks rich pads a table's cells with.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -45,6 +47,16 @@ class OutputConsole(Console):
         if self.is_terminal:
             return text
         return "\n".join(line.rstrip(" ") for line in text.split("\n"))
+
+    def on_broken_pipe(self) -> None:
+        """The reader went away (``kerio-watch incidents | head``): raised as the
+        BrokenPipeError the command line ends quietly on, with status 0, as for what
+        click writes (rich's own handler exited 1, "an unexpected error" by the README)."""
+        self.quiet = True
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            devnull = os.open(os.devnull, os.O_WRONLY)  # nothing more reaches the pipe,
+            os.dup2(devnull, self.file.fileno())  # not even the flush at exit
+        raise BrokenPipeError
 
     def rule(
         self,

@@ -26,6 +26,7 @@ from kerio_watch.cli.options import (
     severity_choice,
 )
 from kerio_watch.cli.output import make_console, open_output, output_file_option
+from kerio_watch.errors import SourceError
 from kerio_watch.exitcodes import ExitStatus
 from kerio_watch.gcpace import paced_collection
 from kerio_watch.native.reader import scan_records
@@ -38,6 +39,7 @@ from kerio_watch.sources.files import MAX_LINE, UNPARSED_SAMPLES, LogFile
 from kerio_watch.store import Store, default_db_path, open_store
 from kerio_watch.store.journal import Journal
 from kerio_watch.store.lock import WriterLock
+from kerio_watch.textsafe import printable
 from kerio_watch.values.alert import Alert
 
 
@@ -177,6 +179,12 @@ def print_summary(
                     "read (damaged, or copied before it was complete?)[/yellow]",
                     highlight=False,
                 )
+        if not_kerio(f):
+            console.print(
+                f"  [yellow]{safe(f.path)}: none of its lines is from a Kerio Connect log "
+                f"({NOT_KERIO_HINT})[/yellow]",
+                highlight=False,
+            )
         if show_unparsed:
             _print_unparsed(console, f)
     if not show_unparsed and any(f.unparsed_total for f in files):
@@ -196,6 +204,19 @@ def print_summary(
         f"[dim]{stats.alerts} alerts ({stats.reported} reported), "
         f"{open_incidents(pipeline)}, state in {safe(str(pipeline.store.path))}[/dim]"
     )
+
+
+NOT_KERIO_HINT = (
+    "another program's log? kerio-watch reads Kerio's own logs and syslog records that "
+    "name one as app-name or tag: `kerio-watch list formats`"
+)
+
+
+def not_kerio(f: LogFile) -> bool:
+    """Whether ``f`` was read and no line of it was understood: a Postfix log from a
+    syslog server is framed like Kerio's logs forwarded there, so it is taken, and
+    only its lines tell (it reported "No alerts." and exited 0, as if it had looked)."""
+    return f.copy_of is None and f.lines > 0 and f.unparsed_total == f.lines
 
 
 def _print_unparsed(console: Console, f: LogFile) -> None:
@@ -344,6 +365,10 @@ def scan(
         err.print(f"[dim]{hidden} alerts below {floor.label} not shown (--min-severity)[/dim]")
     for line in delivery or []:
         click.echo(line, err=True)
+    originals = [f for f in files if f.copy_of is None]
+    if originals and all(not_kerio(f) for f in originals):
+        read = ", ".join(f.path for f in originals)
+        raise SourceError(f"no Kerio Connect log lines in {printable(read)} ({NOT_KERIO_HINT})")
     if fail_on and any(a.severity >= Severity.parse(fail_on) for a in reported):
         sys.exit(int(ExitStatus.FINDINGS))
 

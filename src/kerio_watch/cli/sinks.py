@@ -45,7 +45,7 @@ def test_sink(config_path: Path | None, severity: str, name: str | None) -> None
     Without NAME, list the configured sinks (secrets masked). The sample is marked as
     a test and goes straight to the sink: min_severity, cooldown, the hourly cap and
     the delivery queue do not apply, and nothing is written to the state database.
-    For a digest sink, a sample digest is sent. Exits 1 when delivery fails.
+    For a digest sink, a sample digest is sent. Exits 5 when delivery fails.
 
     Example: kerio-watch test-sink --config /etc/kerio-watch/kerio-watch.toml ops-mail
     """
@@ -80,7 +80,7 @@ def test_sink(config_path: Path | None, severity: str, name: str | None) -> None
         elapsed = send_with_deadline(sink, payload)
     except SinkError as exc:
         click.echo(f"FAILED: {exc}", err=True)
-        sys.exit(int(ExitStatus.ERROR))
+        sys.exit(int(ExitStatus.INPUT_ERROR))
     click.echo(f"OK: {sink.name} accepted it in {elapsed:.1f} s", err=True)
     if digest_at:
         click.echo(f"(real digests go out daily at {digest_at})", err=True)

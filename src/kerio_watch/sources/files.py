@@ -29,6 +29,7 @@ from kerio_watch.sources.logfile import (
     LogFile,
     bounded_lines,
     decode_line,
+    not_kerio,
     open_binary,
     spooled,
 )
@@ -264,10 +265,7 @@ def discover(paths: Iterable[str], stdin: IO[bytes] | None = None) -> list[LogFi
                 found.append(inspected)
     if not found:
         listed = ", ".join(paths) or "(nothing)"
-        raise SourceError(
-            f"no Kerio Connect logs found in {listed}"
-            + (f" (not logs: {', '.join(skipped[:5])})" if skipped else "")
-        )
+        raise SourceError(f"no Kerio Connect logs found in {listed}{not_kerio(skipped)}")
     # Oldest first within each log, so rotated files are read before the live one.
     found.sort(key=lambda f: (f.log or "", f.first_ts if f.first_ts is not None else 0))
     mark_copies(found)

@@ -141,3 +141,11 @@ def spooled(stream: IO[bytes], name: str) -> IO[bytes]:
         ) from None
     spool.seek(0)
     return spool
+
+
+def not_kerio(skipped: list[str]) -> str:
+    """`` (not a Kerio Connect log: a, b; `kerio-watch list formats` lists them)``."""
+    more = f" and {len(skipped) - 5} more" if len(skipped) > 5 else ""
+    kind = "a Kerio Connect log" if len(skipped) == 1 else "Kerio Connect logs"
+    names = ", ".join(skipped[:5])
+    return f" (not {kind}: {names}{more}; `kerio-watch list formats` lists them)" * bool(skipped)
