@@ -10,6 +10,7 @@ from __future__ import annotations
 import builtins
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable
@@ -135,6 +136,58 @@ class TestUnreadableLogInAFolder:
         )
         assert result.returncode == ExitStatus.INPUT_ERROR, result.stderr
         assert f"{folder / 'mail.log'}: permission denied" in result.stderr
+
+
+def _interrupt(*_args: object, **_kwargs: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _saved_lines(db: Path) -> int:
+    """How many log lines the database says were processed (0: nothing was saved)."""
+    if not db.exists():
+        return 0
+    with sqlite3.connect(db) as con:
+        return int(con.execute("SELECT count(*) FROM watermarks").fetchone()[0])
+
+
+class TestInterrupted:
+    """Ctrl-C in a scan said "kerio-watch: interrupted" alone: an administrator who
+    stopped an hour-long backfill near its end did not know it saved nothing (a scan
+    saves once, at its end). It says what was kept, from whether the save committed."""
+
+    def scan(self, tmp_path: Path) -> Result:
+        db = tmp_path / "s.db"
+        return run("scan", "--no-sinks", "--db", str(db), str(log_folder(tmp_path)))
+
+    def test_before_the_save_nothing_was_kept(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr("kerio_watch.pipeline.core.Pipeline.run", _interrupt)
+        result = self.scan(tmp_path)
+        assert result.exit_code == ExitStatus.ERROR_CTRL_C == 130, result.output
+        assert "kerio-watch: interrupted: nothing of this scan was saved" in result.stderr
+        assert "run it again" in result.stderr
+        assert _saved_lines(tmp_path / "s.db") == 0
+
+    def test_during_the_save_its_transaction_is_undone_and_said(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Inside the save's transaction (its last hook): rolled back, so not kept."""
+        monkeypatch.setattr("kerio_watch.cli.scan._hand_over", _interrupt)
+        result = self.scan(tmp_path)
+        assert result.exit_code == 130, result.output
+        assert "nothing of this scan was saved" in result.stderr
+        assert _saved_lines(tmp_path / "s.db") == 0
+
+    def test_after_the_commit_the_results_were_kept(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr("kerio_watch.pipeline.core.Pipeline.flush_journal", _interrupt)
+        result = self.scan(tmp_path)
+        assert result.exit_code == 130, result.output
+        assert "kerio-watch: interrupted: its results were saved" in result.stderr
+        assert "nothing" not in result.stderr
+        assert _saved_lines(tmp_path / "s.db") > 0
 
 
 POSTFIX = (

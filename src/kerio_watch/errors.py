@@ -66,3 +66,12 @@ class StoreMissing(StoreError):
 
 class SinkError(KerioWatchError):
     """An alert sink gave up delivering an alert."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C, with what the interrupted command kept (``kept``: one clause, printed
+    after "interrupted: ")."""
+
+    def __init__(self, kept: str) -> None:
+        self.kept = kept
+        super().__init__(kept)

@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from kerio_watch import __version__
-from kerio_watch.errors import KerioWatchError
+from kerio_watch.errors import Interrupted, KerioWatchError
 from kerio_watch.exitcodes import ExitStatus
 from kerio_watch.native import ENGINES, describe, set_engine
 from kerio_watch.store.diagnose import unusable
@@ -48,8 +48,9 @@ class KerioWatchGroup(click.Group):
             for line in str(exc).splitlines() or [type(exc).__name__]:
                 click.echo(f"kerio-watch: error: {printable(line)}", err=True)
             ctx.exit(int(exc.exit_status))
-        except KeyboardInterrupt:
-            click.echo("kerio-watch: interrupted", err=True)
+        except KeyboardInterrupt as exc:
+            kept = f": {printable(exc.kept)}" if isinstance(exc, Interrupted) else ""
+            click.echo(f"kerio-watch: interrupted{kept}", err=True)
             ctx.exit(int(ExitStatus.ERROR_CTRL_C))
         except BrokenPipeError:
             sys.stderr.close()

@@ -26,7 +26,7 @@ from kerio_watch.cli.options import (
     severity_choice,
 )
 from kerio_watch.cli.output import make_console, open_output, output_file_option
-from kerio_watch.errors import SourceError
+from kerio_watch.errors import Interrupted, SourceError
 from kerio_watch.exitcodes import ExitStatus
 from kerio_watch.gcpace import paced_collection
 from kerio_watch.native.reader import scan_records
@@ -110,8 +110,10 @@ def run_scan(
             )
             run = build(config, store, timebase, wiring)
             run.pipeline.on_save.append(partial(_hand_over, run.pipeline))
-        except BaseException:
+        except BaseException as exc:
             store.close()
+            if isinstance(exc, KeyboardInterrupt):
+                raise Interrupted(NOT_SAVED) from exc
             raise
         return _scan(run, files, show_progress, delivery)
 
@@ -124,6 +126,10 @@ def _hand_over(pipeline: Pipeline, store: Store) -> None:
     if store.get_meta(META_PREFIX + "initialized") is None or not pipeline.stats.events:
         return  # no follower yet, or nothing new: its own positions say it all
     store.set_meta(META_PREFIX + "scan_marks", json.dumps(pipeline.watermarks.merged()))
+
+
+NOT_SAVED = "nothing of this scan was saved (a scan saves once, at its end): run it again"
+"""What an interrupted scan says when its save had not committed."""
 
 
 def _scan(
@@ -139,6 +145,11 @@ def _scan(
             router.deliver_pending()
             router.close()
             delivery.extend(delivery_report(before, router.health()))
+    except KeyboardInterrupt as exc:
+        if not pipeline.saved:  # set once the save's transaction has committed
+            raise Interrupted(NOT_SAVED) from exc
+        queued = "; alerts not yet sent to the sinks stay queued" if router is not None else ""
+        raise Interrupted(f"its results were saved{queued}") from exc
     finally:
         if router is not None:
             router.close()

@@ -102,6 +102,9 @@ class Pipeline:
         self._restore(store)
         self.listeners: list[AlertListener] = []
         self.on_save: list[SaveHook] = []
+        self.saved = False
+        """Whether a :meth:`save` has committed (set after the commit: what an
+        interrupted ``scan`` says it kept)."""
         """Called inside :meth:`save`'s transaction (follow checkpoints, delivery queue)."""
         self.alerts: list[tuple[Alert, bool]] = []
         self._batch = AlertBatch()
@@ -329,6 +332,7 @@ class Pipeline:
         except BaseException:
             self.alerts = committed + self.alerts
             raise
+        self.saved = True
         self._unjournaled.extend(alert for alert, _ in committed)
         if final:
             self.flush_journal(final=True)
