@@ -159,3 +159,49 @@ def test_a_configured_zone_the_logs_contradict_is_told(tmp_path: Path) -> None:
     config.write_text('[site]\ntimezone = "Asia/Bangkok"\n', encoding="utf-8")
     right = run("scan", "--db", str(tmp_path / "b.db"), "--config", str(config), str(logs))
     assert right.exit_code == 0 and "disagrees" not in right.stderr
+
+
+def meta(db: Path, key: str) -> str | None:
+    store = open_store(db, readonly=True)
+    try:
+        return store.get_meta(key)
+    finally:
+        store.close()
+
+
+def test_a_scan_without_configuration_keeps_the_recorded_zone(tmp_path: Path) -> None:
+    """A scan without ``-c`` replaced the zone name an earlier configured scan recorded
+    with inferred offsets ("times at UTC+07:00 (inferred from Queue-IDs)" after it): a
+    run that knows less no longer erases what the database knows; a configuration that
+    names another zone still wins."""
+    logs = write_site(tmp_path)
+    db = tmp_path / "state.db"
+    config = tmp_path / "kw.toml"
+    config.write_text('[site]\ntimezone = "Asia/Bangkok"\n', encoding="utf-8")
+    assert run("scan", "--db", str(db), "-c", str(config), str(logs)).exit_code == 0
+    again = run("scan", "--db", str(db), str(logs))
+    assert again.exit_code == 0, again.output
+    assert "time zone Asia/Bangkok (recorded in the state database" in again.stderr
+    assert "inferred" not in again.stderr
+    assert meta(db, "timezone") == "Asia/Bangkok"
+    listed = run("incidents", "--db", str(db))
+    assert "Asia/Bangkok" in listed.output and "inferred" not in listed.output
+    config.write_text('[site]\ntimezone = "Asia/Jakarta"\n', encoding="utf-8")
+    other = run("scan", "--db", str(db), "-c", str(config), str(logs))
+    assert other.exit_code == 0, other.output
+    assert "time zone Asia/Jakarta (from the configuration)" in other.stderr
+    assert meta(db, "timezone") == "Asia/Jakarta"
+
+
+def test_a_recorded_zone_the_logs_contradict_is_told(tmp_path: Path) -> None:
+    """Reused without a configuration, a recorded zone is checked as a configured one
+    is, and the message says where it came from."""
+    logs = write_site(tmp_path)
+    db = tmp_path / "state.db"
+    config = tmp_path / "kw.toml"
+    config.write_text('[site]\ntimezone = "Europe/Berlin"\n', encoding="utf-8")
+    assert run("scan", "--db", str(db), "-c", str(config), str(logs)).exit_code == 0
+    again = run("scan", "--db", str(db), str(logs))
+    said = " ".join(again.stderr.split())
+    assert "the time zone Europe/Berlin the state database recorded from an earlier scan " in said
+    assert "disagrees with the logs" in said and "set the server's zone in [site] timezone" in said

@@ -80,6 +80,9 @@ class Timebase:
         self.resumed: int | None = None
         """The newest time (UTC) an earlier run processed: a run that starts inside the
         repeated hour, after its first pass was processed, is in its second pass."""
+        self.recorded = False
+        """Zone: the one the state database recorded from an earlier scan's
+        configuration (this run has none naming one)."""
         self.zone_checked = 0
         """Configured zone: Queue-IDs compared with it (the first :data:`ZONE_CHECKS`)."""
         self.zone_off: dict[int, int] = {}
@@ -148,11 +151,18 @@ class Timebase:
         if self.zone is None or self.zone_checked < 3 or off * 2 <= self.zone_checked:
             return None
         said = max(self.zone_off, key=lambda k: self.zone_off[k])
+        if self.recorded:
+            named = (
+                f"the time zone {self.zone.key} the state database recorded from an earlier scan"
+            )
+            fix = "set the server's zone in [site] timezone"
+        else:
+            named = f"[site] timezone {self.zone.key}"
+            fix = "set the server's zone, or remove [site] timezone to infer it from Queue-IDs"
         return (
-            f"[site] timezone {self.zone.key} disagrees with the logs: {off:,} of "
-            f"{self.zone_checked:,} Queue-IDs put the server at UTC{_format_offset(said)}, so "
-            "the times read from them are off; set the server's zone, or remove "
-            "[site] timezone to infer it from Queue-IDs"
+            f"{named} disagrees with the logs: {off:,} of {self.zone_checked:,} Queue-IDs "
+            f"put the server at UTC{_format_offset(said)}, so the times read from them are "
+            f"off; {fix}"
         )
 
     def _set_delta(self, delta: int, local_ts: int, first: bool = False) -> None:
@@ -284,6 +294,11 @@ class Timebase:
 
     def describe(self) -> str:
         """One sentence for the user: where the time zone came from."""
+        if self.zone is not None and self.recorded:
+            return (
+                f"time zone {self.zone.key} (recorded in the state database from an earlier "
+                "scan's [site] timezone; no configuration names one now)"
+            )
         if self.zone is not None:
             return f"time zone {self.zone.key} (from the configuration)"
         if not self.had_hint:

@@ -24,7 +24,7 @@ from kerio_watch.pipeline.core import AlertListener, Pipeline, SaveHook
 from kerio_watch.sources.files import LogFile
 from kerio_watch.sources.queue_ids import infer_initial_delta
 from kerio_watch.store.base import Store
-from kerio_watch.store.timezone import initial_timebase
+from kerio_watch.store.timezone import initial_timebase, recorded_timebase
 from kerio_watch.timebase import Timebase
 from kerio_watch.values.alert import Alert
 
@@ -92,13 +92,17 @@ def timebase_for(
 ) -> Timebase:
     """Local time -> UTC for a run.
 
-    The configured zone; else a delta the follower saved (``saved_delta``); else Queue-ID
+    The configured zone; else the zone an earlier scan's configuration recorded in the
+    database; else a delta the follower saved (``saved_delta``); else Queue-ID
     inference seeded from the mail logs among ``files`` (called only then); else, for
     logs without Queue-IDs, what the state database recorded from earlier scans.
     """
     zone = config.site.zone()
     if zone is not None:
         return Timebase(zone)
+    recorded = recorded_timebase(store) if store is not None else None
+    if recorded is not None:  # a run that knows less does not erase what the database knows
+        return recorded
     if saved_delta is not None and saved_delta.lstrip("-").isdigit():
         return Timebase(None, int(saved_delta))
     return initial_timebase(store, infer_initial_delta(list(files())))

@@ -57,7 +57,9 @@ class SiteConfig:
         default=None,
         metadata=_help(
             "The server's IANA time zone (scan and follow warn when the Queue-IDs "
-            "contradict it). Default: inferred from Queue-IDs."
+            "contradict it). The state database keeps it: a later run whose configuration "
+            "names none reuses it, one that names another replaces it. Default: inferred "
+            "from Queue-IDs."
         ),
     )
     office_hours: str | None = field(

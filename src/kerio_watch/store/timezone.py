@@ -1,7 +1,8 @@
 """The server's time zone as the state database remembers it.
 
-A scan with ``[site] timezone`` records the zone's name; a scan without one records the
-UTC offsets it inferred from Queue-IDs, with the instants they changed at. Every later
+A scan with ``[site] timezone`` records the zone's name (a later one naming another
+replaces it); a scan without one reuses a recorded name, else records the UTC offsets it
+inferred from Queue-IDs, with the instants they changed at. Every later
 command on the database reuses them: a scan of a log without Queue-IDs (``security.log``
 alone), reports, the dashboard.
 """
@@ -40,11 +41,23 @@ def recorded_zone(store: MetaStore) -> ZoneInfo | None:
         return None
 
 
+def recorded_timebase(store: MetaStore) -> Timebase | None:
+    """The zone an earlier scan was configured with, for a run whose configuration
+    names none (it knows less than the database: the zone is kept, not replaced by
+    inferred offsets); None when none was recorded."""
+    zone = recorded_zone(store)
+    if zone is None:
+        return None
+    timebase = Timebase(zone)
+    timebase.recorded = True
+    return timebase
+
+
 def stored_timebase(store: MetaStore) -> Timebase | None:
     """A time base from what the database recorded, None when it recorded nothing."""
-    zone = recorded_zone(store)
-    if zone is not None:
-        return Timebase(zone)
+    recorded = recorded_timebase(store)
+    if recorded is not None:
+        return recorded
     known = history(store)
     return Timebase.from_history(known) if known else None
 
@@ -62,7 +75,8 @@ def initial_timebase(store: MetaStore | None, delta: int | None) -> Timebase:
 def record(store: MetaStore, timebase: Timebase, first_ts: int | None) -> None:
     """Remember how this run read local times (inside the caller's transaction)."""
     store.set_meta("timebase", timebase.describe())
-    store.set_meta("timezone", timebase.zone.key if timebase.zone is not None else "")
+    if timebase.zone is not None:  # a run without one keeps the name (recorded_timebase)
+        store.set_meta("timezone", timebase.zone.key)
     if not (timebase.inferred and timebase.had_hint) or timebase.stored:
         return  # nothing inferred now, or only what was stored reused
     known = history(store)
