@@ -164,3 +164,20 @@ def test_a_firewall_in_utc_beside_a_server_in_berlin(
     result = cli("scan", "--format", "jsonl", "--config", str(config), str(logs))
     assert result.exit_code == 0, result.output
     assert not [a for a in alerts_of(result) if a["source_ip"] == SERVER]
+
+
+def test_a_medium_machine_incident_says_how_to_allow_it(
+    write_log: Callable[..., Path], cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    """Below high there are no steps: ``incidents show`` still names the [firewall] keys
+    for a machine meant to send mail (a smarthost on the LAN), its severity unchanged."""
+    write_log("kern.log", burst(T0, PC, 6, per_minute=1))
+    db = tmp_path / "state.db"
+    assert cli("scan", "--db", str(db), str(tmp_path / "logs")).exit_code == 0
+    listed = cli("incidents", "--db", str(db), "-f", "jsonl")
+    (incident,) = [json.loads(x) for x in listed.stdout.splitlines()]
+    assert incident["severity"] in ("low", "medium")
+    shown = cli("incidents", "show", str(incident["id"]), "--db", str(db))
+    assert "meant to send mail: list it in [firewall] mail_servers or allowed_hosts" in (
+        " ".join(shown.stdout.split())
+    )

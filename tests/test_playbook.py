@@ -56,6 +56,21 @@ class TestSteps:
         assert todo.title == "Check the machine"
         assert "192.168.1.23 is on your own network" in todo.text
 
+    def test_a_machine_sending_mail_itself_gets_how_to_allow_it(self) -> None:
+        """A direct-SMTP incident (``machine``): a last step names the [firewall] keys
+        that stop the reports for a machine meant to send; other LAN-address incidents
+        do not get it (the keys mean nothing to them)."""
+        from kerio_watch.incidents.playbook import is_machine, steps  # noqa: PLC0415
+
+        lan = Networks(["192.168.1.0/24"])
+        first, last = steps(None, ["192.168.1.23"], lan.is_trusted, machine=True)
+        assert first.title == "Check the machine"
+        assert last.title == "If it is meant to send mail"
+        assert "if 192.168.1.23 is a mail server or smarthost" in last.text
+        assert "[firewall] mail_servers" in last.text and "allowed_hosts" in last.text
+        assert is_machine("host:192.168.1.23") and not is_machine("ip:192.168.1.23")
+        assert is_machine(rules=("kerio.firewall.direct_smtp",))
+
     def test_webmail_placeholder_and_hostile_text(self) -> None:
         """0.0.0.0 (a webmail send) is not an address; log text is made printable."""
         from kerio_watch.incidents.playbook import steps  # noqa: PLC0415

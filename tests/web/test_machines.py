@@ -175,6 +175,8 @@ def test_a_machine_incident_says_what_to_do_and_what_benign_means(
     shown = cli(scanned, "incidents", "show", str(number))
     assert shown.exit_code == 0, shown.output
     assert f"1. Check the machine: {PC} is on your own network" in shown.stdout
+    assert f"2. If it is meant to send mail: if {PC} is a mail server" in shown.stdout
+    assert "If it is meant to send mail" in html and "[firewall] allowed_hosts" in html
     copy = tmp_path / "copy.db"
     copy.write_bytes(scanned[1].read_bytes())
     benign = CliRunner().invoke(main, ["ack", str(number), "--benign", "--yes",

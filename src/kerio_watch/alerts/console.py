@@ -113,7 +113,9 @@ def render_alerts(console: Console, alerts: Sequence[Alert], evidence: int = 3) 
             console.print(Text("  What to do now:", style="bold"))
             addresses = [a.source_ip for a in group if a.source_ip]
             changes = alert_changes(last)
-            for i, step in enumerate(playbook.steps(last.user, addresses, None, changes), 1):
+            machine = playbook.is_machine(rules=last.rules)
+            todo = playbook.steps(last.user, addresses, None, changes, machine)
+            for i, step in enumerate(todo, 1):
                 console.print(Text(f"    {i}. {step.line()}"))
         if len(group) > 1:
             console.print(Text(f"  escalation: {_history(group)}", style="dim"))

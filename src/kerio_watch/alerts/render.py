@@ -114,7 +114,8 @@ def next_steps(alert: Alert) -> list[str]:
             "Take the machine off the network and check it for malware; change the passwords "
             "of the accounts used on it (the incident names them). To stop this for good, "
             "let only the mail server reach ports 25, 465, 587 and 2525 (kerio-watch report "
-            "prints the firewall rule)."
+            "prints the firewall rule).",
+            playbook.by_design([alert.source_ip] if alert.source_ip else []).line(),
         ]
     elif playbook.applies(alert.severity):
         changes = alert_changes(alert)

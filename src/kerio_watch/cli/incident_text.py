@@ -39,7 +39,8 @@ def incident_steps(inc: Incident, config: Config, st: ServerTime) -> list[Step]:
         return []
     networks = Networks(config.site.trusted_networks)
     changes = from_facts(inc.facts, st.fmt)
-    return playbook.steps(inc.user, inc.suspect_ips(), networks.is_trusted, changes)
+    machine = playbook.is_machine(inc.key)
+    return playbook.steps(inc.user, inc.suspect_ips(), networks.is_trusted, changes, machine)
 
 
 def _heading(console: Console, title: str) -> None:
@@ -131,3 +132,10 @@ def _next(console: Console, inc: Incident, contained: Sequence[ActionRecord]) ->
     console.print(Text(f"  a false alarm:      {me} ack {inc.id}{store} --benign --why '...'"))
     if inc.user:
         console.print(Text(f"  the account:        {me} user {printable(inc.user)}{store}"))
+    elif playbook.is_machine(inc.key) and not playbook.applies(inc.severity):  # else a step
+        console.print(
+            Text(
+                "  meant to send mail: list it in [firewall] mail_servers or allowed_hosts, "
+                f"or what it reaches in [firewall] relays ({me} config reference)"
+            )
+        )

@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from kerio_watch.detect.direct_smtp import KEY_PREFIX as MACHINE_KEY
+from kerio_watch.detect.direct_smtp import RULE as MACHINE_RULE
 from kerio_watch.enrich.network import DEFAULT_TRUSTED, Networks
 from kerio_watch.incidents.changes import AdminChange, undo_text
 from kerio_watch.severity import Severity
@@ -108,11 +110,34 @@ def _lone_machine(inside: list[str]) -> Step:
     )
 
 
+def by_design(hosts: Sequence[str]) -> Step:
+    """A LAN machine that sends mail itself (``direct_smtp``): how to stop the reports
+    when it is meant to (the ``[firewall]`` keys that exclude it; nothing is scored
+    differently)."""
+    where = ", ".join(printable(h) for h in hosts) or "the machine"
+    return Step(
+        "If it is meant to send mail",
+        f"if {where} is a mail server or smarthost, list it in [firewall] mail_servers; "
+        "if it is another machine allowed to send (an application server, a monitoring "
+        "probe), in [firewall] allowed_hosts; if what it reaches is an outside server it "
+        "must use (the ISP's smarthost), list that server in [firewall] relays. Its "
+        "connections are then not counted (kerio-watch ack --benign also stops the "
+        "reports about this machine).",
+    )
+
+
+def is_machine(key: str | None = None, rules: Sequence[str] = ()) -> bool:
+    """Whether an incident (by its key) or an alert (by its rules) is about a LAN
+    machine that sends mail itself."""
+    return bool(key and key.startswith(MACHINE_KEY)) or MACHINE_RULE in rules
+
+
 def steps(
     account: str | None,
     addresses: Sequence[str],
     is_internal: Callable[[str], bool | None] | None = None,
     changes: Sequence[AdminChange] = (),
+    machine: bool = False,
 ) -> list[Step]:
     """The steps for an incident about ``account`` involving ``addresses``.
 
@@ -124,6 +149,9 @@ def steps(
         changes: what an administrator session from outside changed
             (:func:`kerio_watch.incidents.changes.from_facts`): named in a step of its
             own, right after the password, to be undone.
+        machine: the incident is about a LAN machine sending mail itself
+            (:func:`is_machine`): a last step says how to stop the reports if it is
+            meant to.
     """
     inside_of = is_internal or private_address
     shown = _addresses(addresses)
@@ -149,6 +177,8 @@ def steps(
         out.append(_machine(inside, outside, printable(account)))
     elif inside:  # an incident about a machine of the LAN alone (direct SMTP, say)
         out.append(_lone_machine(inside))
+        if machine:
+            out.append(by_design(inside))
     return out
 
 

@@ -22,7 +22,7 @@ from markupsafe import Markup
 from kerio_watch.incidents import lifecycle
 from kerio_watch.incidents.ack import preview
 from kerio_watch.incidents.changes import from_facts
-from kerio_watch.incidents.playbook import applies, steps
+from kerio_watch.incidents.playbook import applies, is_machine, steps
 from kerio_watch.report.account_charts import heatmap, volume_chart
 from kerio_watch.report.build import DAY
 from kerio_watch.report.charts import traffic_chart
@@ -166,7 +166,11 @@ def incident(incident_id: int) -> str:
         if view
         else [],
         "todo": steps(
-            inc.user, inc.suspect_ips(), networks().is_trusted, from_facts(inc.facts, st.fmt)
+            inc.user,
+            inc.suspect_ips(),
+            networks().is_trusted,
+            from_facts(inc.facts, st.fmt),
+            is_machine(inc.key),
         )
         if applies(inc.severity)
         else [],
