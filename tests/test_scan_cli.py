@@ -374,6 +374,24 @@ class TestScanBehaviour:
         assert f"(not a Kerio Connect log: {tmp_path / 'd' / 'notes.txt'}; " in result.stderr
         assert "`kerio-watch list formats` lists them)" in result.stderr
 
+    def test_an_empty_file_is_said_to_be_empty(
+        self, cli: Callable[..., Result], tmp_path: Path
+    ) -> None:
+        """An empty file was "not a Kerio Connect log", as if it held another program's
+        lines: it is said to be empty (a file, standard input, beside another file)."""
+        empty = tmp_path / "mail\x1b[31m.log.0"
+        empty.write_bytes(b"")
+        result = cli("scan", str(empty))
+        assert result.exit_code == ExitStatus.INPUT_ERROR, result.output
+        assert f"(empty, nothing to read: {tmp_path}/mail\\x1b[31m.log.0)" in result.stderr
+        assert "\x1b" not in result.stderr and "not a Kerio Connect log" not in result.stderr
+        piped = cli("scan", "-", input="")
+        assert "(empty, nothing to read: <stdin>)" in piped.stderr, piped.output
+        (tmp_path / "notes.txt").write_text("hello\n")
+        both = cli("scan", str(empty), str(tmp_path / "notes.txt"))
+        assert "empty, nothing to read: " in both.stderr
+        assert f"; not a Kerio Connect log: {tmp_path / 'notes.txt'}; " in both.stderr
+
     def test_bad_config(
         self, write_log: Callable[..., Path], cli: Callable[..., Result], tmp_path: Path
     ) -> None:

@@ -233,7 +233,7 @@ def discover(paths: Iterable[str], stdin: IO[bytes] | None = None) -> list[LogFi
             readable is a Kerio log.
     """
     found: list[LogFile] = []
-    skipped: list[str] = []
+    skipped: list[LogFile] = []
     seen: set[tuple[int, int]] = set()
     """(device, inode) of the files taken: one named twice (a folder and a file in it,
     a symbolic or hard link) is read once, else its lines would count twice."""
@@ -242,7 +242,7 @@ def discover(paths: Iterable[str], stdin: IO[bytes] | None = None) -> list[LogFi
             log_file = _streamed(text, stdin)
             inspected = _inspect(log_file, None if text == "-" else _name_hint(Path(text)))
             if inspected is None:
-                skipped.append(log_file.path)
+                skipped.append(log_file)
             else:
                 found.append(inspected)
             continue
@@ -260,7 +260,7 @@ def discover(paths: Iterable[str], stdin: IO[bytes] | None = None) -> list[LogFi
             )
             inspected = _inspect(log_file, _name_hint(candidate))
             if inspected is None:
-                skipped.append(str(candidate))
+                skipped.append(log_file)
             else:
                 found.append(inspected)
     if not found:

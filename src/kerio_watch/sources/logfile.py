@@ -9,7 +9,7 @@ import os
 import shutil
 import tempfile
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -143,9 +143,31 @@ def spooled(stream: IO[bytes], name: str) -> IO[bytes]:
     return spool
 
 
-def not_kerio(skipped: list[str]) -> str:
-    """`` (not a Kerio Connect log: a, b; `kerio-watch list formats` lists them)``."""
-    more = f" and {len(skipped) - 5} more" if len(skipped) > 5 else ""
-    kind = "a Kerio Connect log" if len(skipped) == 1 else "Kerio Connect logs"
-    names = ", ".join(skipped[:5])
-    return f" (not {kind}: {names}{more}; `kerio-watch list formats` lists them)" * bool(skipped)
+def not_kerio(skipped: Sequence[LogFile]) -> str:
+    """`` (not a Kerio Connect log: a, b; `kerio-watch list formats` lists them)``; an
+    empty file is said to be empty (it was called no Kerio log, as if it held another
+    program's lines)."""
+    empty = [f.path for f in skipped if is_empty(f)]
+    other = [f.path for f in skipped if f.path not in empty]
+    parts = []
+    if empty:
+        parts.append(f"empty, nothing to read: {_names(empty)}")
+    if other:
+        kind = "a Kerio Connect log" if len(other) == 1 else "Kerio Connect logs"
+        parts.append(f"not {kind}: {_names(other)}; `kerio-watch list formats` lists them")
+    return f" ({'; '.join(parts)})" if parts else ""
+
+
+def _names(paths: list[str]) -> str:
+    more = f" and {len(paths) - 5} more" if len(paths) > 5 else ""
+    return ", ".join(paths[:5]) + more
+
+
+def is_empty(log_file: LogFile) -> bool:
+    """Whether the file (or the copy of a stream) holds no bytes at all."""
+    try:
+        if log_file.data is not None:
+            return os.fstat(log_file.data.fileno()).st_size == 0
+        return Path(log_file.path).stat().st_size == 0
+    except (OSError, ValueError):  # gone, or a closed stream copy
+        return False
