@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 from click.testing import CliRunner
@@ -145,3 +146,24 @@ class TestUserCommand:
         code, _, err = _run("user", "nobody@example.com", "--db", str(scanned_site.db))
         assert code == 2
         assert "no such account" in err
+
+
+def test_until_help_says_what_the_default_period_ends_after(scanned_site: Site) -> None:
+    """``user --until`` said its default came after the newest activity in the database;
+    the period ends after the account's own newest activity (an account quiet for the
+    last days got a week before its silence). The help now says so; ``report`` keeps
+    the database's newest."""
+    code, out, _ = _run("user", "--help")
+    assert code == 0
+    assert "Default: after the account's newest activity" in " ".join(out.split())
+    code, out, _ = _run("report", "--help")
+    assert "Default: after the newest activity in the database" in " ".join(out.split())
+    db = str(scanned_site.db)
+    code, out, _ = _run("report", "--db", db, "--format", "json")
+    newest = dt.datetime.fromisoformat(json.loads(out)["period"]["until"])
+    ends = set()
+    for account in ("alice@example.com", "bob@example.com", "carol@example.com"):
+        code, out, err = _run("user", account, "--db", db, "--format", "json")
+        assert code == 0, err
+        ends.add(dt.datetime.fromisoformat(json.loads(out)["period"]["until"]))
+    assert any(end < newest for end in ends), (ends, newest)

@@ -30,19 +30,31 @@ from kerio_watch.store import open_store
 from kerio_watch.store.sqlite import default_db_path
 from kerio_watch.textsafe import json_text, printable
 
+DATABASE_NEWEST = "the newest activity in the database"
+ACCOUNT_NEWEST = (
+    "the account's newest activity (or, if later, the last signal of an incident about a "
+    "machine it uses; with neither, the newest activity in the database)"
+)
+"""What ``user``'s period ends after by default (:meth:`TimelineBuilder.default_period`)."""
 
-def since_until(f: click.decorators.FC) -> click.decorators.FC:
-    """``--since`` and ``--until`` (server local time unless an offset is given)."""
-    f = click.option(
-        "--until",
-        help="End of the period, ISO 8601 (server time unless an offset is given). "
-        "Default: after the newest activity in the database.",
-    )(f)
-    return click.option(
-        "--since",
-        help="Start of the period, ISO 8601, e.g. 2026-03-16 or 2026-03-16T08:00. "
-        "Default: 7 days before --until.",
-    )(f)
+
+def since_until(newest: str) -> Callable[[click.decorators.FC], click.decorators.FC]:
+    """``--since`` and ``--until`` (server local time unless an offset is given);
+    ``newest``: what the default ``--until`` comes after, as the command finds it."""
+
+    def decorate(f: click.decorators.FC) -> click.decorators.FC:
+        f = click.option(
+            "--until",
+            help="End of the period, ISO 8601 (server time unless an offset is given). "
+            f"Default: after {newest}.",
+        )(f)
+        return click.option(
+            "--since",
+            help="Start of the period, ISO 8601, e.g. 2026-03-16 or 2026-03-16T08:00. "
+            "Default: 7 days before --until.",
+        )(f)
+
+    return decorate
 
 
 def mail_server_option(f: click.decorators.FC) -> click.decorators.FC:
@@ -139,7 +151,7 @@ def _write(text: str, output: Path | None) -> None:
 @click.command()
 @db_option
 @config_option
-@since_until
+@since_until(DATABASE_NEWEST)
 @click.option("--days", type=click.IntRange(1, 366), help="Length of the period (default 7).")
 @click.option(
     "--format",
@@ -195,7 +207,7 @@ def report(
 @click.argument("address")
 @db_option
 @config_option
-@since_until
+@since_until(ACCOUNT_NEWEST)
 @click.option("--days", type=click.IntRange(1, 366), help="Length of the period (default 7).")
 @output_option("text", "json", help="text for people, json for tools.")
 @output_file_option()
