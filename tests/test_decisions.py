@@ -125,15 +125,24 @@ class TestBenignAsks:
         assert incident_of(site.db, BOB).status == inc.status  # unchanged
 
     def test_critical_is_refused_without_the_override(self, site: Site) -> None:
-        """A critical hijack is not taught as normal by a slip of the keyboard."""
+        """A critical hijack is not taught as normal by a slip of the keyboard. It is
+        refused first: the whole lesson was printed before the refusal (the admin read
+        what would be taught, then that it would not be). With the override the lesson
+        is shown before the question."""
         inc = incident_of(site.db, ALICE_SITE)
         assert inc.severity == Severity.CRITICAL
         before = profile_json(site.db, ALICE_SITE)
         result = run("ack", str(inc.id), "--benign", "--yes", "--db", str(site.db))
         assert result.exit_code == ExitStatus.USAGE
         assert "--override-critical" in result.stderr
-        assert "203.0.113.66" in result.stdout  # it still says what it would have taught
+        assert result.stdout == ""  # no lesson before the refusal
         assert profile_json(site.db, ALICE_SITE) == before
+        assert incident_of(site.db, ALICE_SITE).status == "open"
+        asked = run(
+            "ack", str(inc.id), "--benign", "--override-critical", "--db", str(site.db), input="n\n"
+        )
+        assert asked.exit_code == 0, asked.output
+        assert "203.0.113.66" in asked.stdout and "Nothing changed." in asked.stdout
         assert incident_of(site.db, ALICE_SITE).status == "open"
         forced = run(
             "ack", str(inc.id), "--benign", "--yes", "--override-critical", "--db", str(site.db)

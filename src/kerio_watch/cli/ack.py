@@ -103,13 +103,13 @@ def _benign(
     store: Store, incident_id: int, yes: bool, override: bool, note: Note
 ) -> AckResult | None:
     inc = undecided(store, incident_id)
-    _show_lesson(inc, preview(store, inc))
-    if inc.severity >= Severity.CRITICAL and not override:
+    if inc.severity >= Severity.CRITICAL and not override:  # refused before the lesson
         raise CriticalRefused(
             f"incident {incident_id} is critical: a critical incident is very rarely a false "
             "alarm, and teaching it as normal would blind kerio-watch to the same intruder. "
             "If you have checked with the account's owner, add --override-critical"
         )
+    _show_lesson(inc, preview(store, inc))
     if not _confirmed(yes):
         click.echo("Nothing changed.")
         return None
