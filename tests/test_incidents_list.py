@@ -112,3 +112,11 @@ def test_a_narrow_terminal_shows_why_folded(
     assert rows and max(len(line) for line in rows) <= 100
     shown = " ".join(" ".join(line.split("│")[-2].split()) for line in rows)
     assert "…" not in shown and "never seen" in shown and "Incorporated" in shown
+
+
+def test_the_time_note_keeps_its_brackets(db: Path) -> None:
+    """Off a terminal the note under the list read "set  timezone": rich took
+    "[site]" for markup and dropped it."""
+    out = run("incidents", "--db", str(db), "--limit", "5")
+    assert out.exit_code == 0, out.output
+    assert "times in UTC (time zone unknown: set [site] timezone)" in out.stdout

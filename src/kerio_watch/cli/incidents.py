@@ -146,7 +146,7 @@ def _print_lines(
             f"last signal {st.local(inc.updated):%Y-%m-%d %H:%M}  {printable(inc.summary())}"
         )
         console.print(Text(line))  # Text: log content is never read as markup
-    console.print(st.note)
+    console.print(Text(st.note))  # "set [site] timezone" is no markup
 
 
 def _print_grid(
