@@ -164,7 +164,7 @@ class TestInterrupted:
     ) -> None:
         monkeypatch.setattr("kerio_watch.pipeline.core.Pipeline.run", _interrupt)
         result = self.scan(tmp_path)
-        assert result.exit_code == ExitStatus.ERROR_CTRL_C == 130, result.output
+        assert result.exit_code == 130 == int(ExitStatus.ERROR_CTRL_C), result.output
         assert "kerio-watch: interrupted: nothing of this scan was saved" in result.stderr
         assert "run it again" in result.stderr
         assert _saved_lines(tmp_path / "s.db") == 0
