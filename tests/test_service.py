@@ -389,3 +389,92 @@ def _scan(ref: Path, lines: list[str], config: Path) -> list[tuple[str | None, s
         return sorted((a.user, a.rule, a.ts) for a in store.alerts())
     finally:
         store.close()
+
+
+def postfix(n: int, start: int = 0) -> list[str]:
+    """``n`` lines of a Postfix log as a syslog server writes it (framed like Kerio's
+    logs forwarded there)."""
+    return [
+        f"Dec  7 01:{i // 60 % 60:02d}:{i % 60:02d} mx postfix/smtpd[1234]: "
+        f"connect from unknown[203.0.113.{i % 250}]"
+        for i in range(start, start + n)
+    ]
+
+
+def saved_lines(db: Path, n: int) -> Callable[[], bool]:
+    """Whether the follower's saved totals count ``n`` lines."""
+    return lambda: totals(db).lines == n
+
+
+def not_kerio_events(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.getMessage() == "not_kerio"]
+
+
+class TestAnotherProgramsLog:
+    """``follow`` pointed at another program's log (a Postfix log in syslog framing)
+    waited and said nothing: the administrator believed it was watching. The service
+    log names such a file once; it is still followed."""
+
+    def test_named_once_after_its_first_read(
+        self, site: tuple[Path, Path, Path], caplog: pytest.LogCaptureFixture
+    ) -> None:
+        caplog.set_level(logging.INFO, logger="kerio_watch")
+        logs, db, config = site
+        append(logs / "maillog", postfix(30))
+        run = Running(logs, db, config)
+        try:
+            wait_for(lambda: not_kerio_events(caplog))
+            append(logs / "maillog", postfix(120, 30))
+            wait_for(lambda: totals(db).lines == 150)
+        finally:
+            run.stop()
+        named = not_kerio_events(caplog)
+        assert len(named) == 1, named
+        fields = named[0].kv  # type: ignore[attr-defined]
+        assert fields["path"] == str(logs / "maillog") and fields["lines"] == 30
+        assert "none of its lines is from a Kerio Connect log" in fields["hint"]
+        assert named[0].levelno == logging.WARNING
+
+    def test_a_few_lines_wait_for_more(
+        self, site: tuple[Path, Path, Path], caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """Fewer than 20 lines at the first read: named once 100 lines were read."""
+        caplog.set_level(logging.INFO, logger="kerio_watch")
+        logs, db, config = site
+        append(logs / "maillog", postfix(5))
+        run = Running(logs, db, config)
+        try:
+            wait_for(lambda: totals(db).lines == 5)
+            for start in range(5, 100, 19):
+                append(logs / "maillog", postfix(min(19, 100 - start), start))
+                wait_for(saved_lines(db, min(start + 19, 100)))
+            wait_for(lambda: not_kerio_events(caplog))
+        finally:
+            run.stop()
+        named = not_kerio_events(caplog)
+        assert [r.kv["lines"] for r in named] == [100]  # type: ignore[attr-defined]
+
+    def test_a_kerio_log_is_not_named(
+        self, site: tuple[Path, Path, Path], caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """A Kerio log with an odd line among its lines is not named."""
+        caplog.set_level(logging.INFO, logger="kerio_watch")
+        logs, db, config = site
+        local = dt.datetime(2026, 3, 10, 9, 0, tzinfo=BERLIN)
+        lines = [
+            recv(
+                local + dt.timedelta(seconds=n),
+                (local + dt.timedelta(seconds=n)).astimezone(dt.UTC),
+                n,
+                "alice@example.com",
+                "alice@example.com",
+            )
+            for n in range(30)
+        ]
+        append(logs / "mail.log", ["[10/Mar/2026 09:00:00] not a Recv line", *lines])
+        run = Running(logs, db, config)
+        try:
+            wait_for(lambda: totals(db).lines == 31)
+        finally:
+            run.stop()
+        assert not not_kerio_events(caplog)

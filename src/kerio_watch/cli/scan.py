@@ -36,6 +36,7 @@ from kerio_watch.pipeline.timeguard import LISTED, Doubt
 from kerio_watch.service.state import META_PREFIX
 from kerio_watch.severity import Severity
 from kerio_watch.sources.files import MAX_LINE, UNPARSED_SAMPLES, LogFile
+from kerio_watch.sources.logfile import NOT_KERIO_HINT
 from kerio_watch.store import Store, default_db_path, open_store
 from kerio_watch.store.journal import Journal
 from kerio_watch.store.lock import WriterLock
@@ -215,12 +216,6 @@ def print_summary(
         f"[dim]{stats.alerts} alerts ({stats.reported} reported), "
         f"{open_incidents(pipeline)}, state in {safe(str(pipeline.store.path))}[/dim]"
     )
-
-
-NOT_KERIO_HINT = (
-    "another program's log? kerio-watch reads Kerio's own logs and syslog records that "
-    "name one as app-name or tag: `kerio-watch list formats`"
-)
 
 
 def not_kerio(f: LogFile) -> bool:

@@ -124,12 +124,15 @@ class FollowService(Session):
         assert follower is not None and pipeline is not None  # noqa: S101
         opts = self.options
         batch = follower.poll()
+        read = follower.lines
         while batch and not self._stop and not self._reload:
             before = follower.lines
             pipeline.run(islice(batch, 2000), prefilter=True)
             self._unsaved += follower.lines - before
             if self._save_due():
                 self._save()
+        if follower.lines != read:
+            self.strangers.look(follower.files.values())
         now = time.monotonic()
         if self._unsaved and now - self._last_save >= opts.save_every:
             self._save()

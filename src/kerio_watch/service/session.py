@@ -25,6 +25,7 @@ from kerio_watch.service.state import (
     ServiceOptions,
     Totals,
 )
+from kerio_watch.service.strangers import Strangers
 from kerio_watch.service.wake import Wake
 from kerio_watch.sources.follow import Follower
 from kerio_watch.store import open_store
@@ -71,6 +72,8 @@ class Session:
         self.timebase: Timebase | None = None
         self.responder: Responder | None = None
         self.totals = Totals()
+        self.strangers = Strangers()
+        """Followed files none of whose lines is Kerio's (named once each)."""
         self._new_alerts: list[Alert] = []
         self._wake = Wake()
         self._signals: list[tuple[str, str]] = []

@@ -143,6 +143,13 @@ def spooled(stream: IO[bytes], name: str) -> IO[bytes]:
     return spool
 
 
+NOT_KERIO_HINT = (
+    "another program's log? kerio-watch reads Kerio's own logs and syslog records that "
+    "name one as app-name or tag: `kerio-watch list formats`"
+)
+"""What a file none of whose lines is Kerio's is said to be (``scan``, ``follow``)."""
+
+
 def not_kerio(skipped: Sequence[LogFile]) -> str:
     """`` (not a Kerio Connect log: a, b; `kerio-watch list formats` lists them)``; an
     empty file is said to be empty (it was called no Kerio log, as if it held another
