@@ -61,8 +61,9 @@ def row_ids(pg: Page) -> list[int]:
 def test_benign_asks_and_undo_restores(
     site: Site, page: tuple[Page, list[str]], hijack_id: int
 ) -> None:
-    """Benign opens a confirmation that lists what it teaches; a critical incident needs
-    the box ticked; undo puts the account's profile back exactly and reopens it."""
+    """Benign opens a confirmation that lists what it teaches; a critical incident is
+    refused until the box is ticked; undo puts the account's profile back exactly and
+    reopens it."""
     pg, dialogs = page
     before = profile_json(site.db, "alice@example.com")
     with serving(site.db, site.config) as server:
@@ -70,13 +71,16 @@ def test_benign_asks_and_undo_restores(
         pg.goto(f"{server}/incidents/{hijack_id}")
         assert "What to do now" in pg.locator(".todo").inner_text()
         pg.click("text=Benign…")
+        # critical: refused before the lesson, which shows once the box is ticked
+        assert "Refused" in pg.locator(".refusal").inner_text()
+        assert pg.locator(".lesson").count() == 0
+        pg.click("button.benign")  # the box is not ticked: the browser asks for it
+        assert pg.locator(".lesson").count() == 0
+        pg.check("input[name=override]")
+        pg.click("button.benign")
         assert ATTACKER_IP in pg.locator(".lesson").inner_text()
-        pg.fill("input[name=why]", "a conference in Vienna")
-        pg.click("button.benign")  # the box for a critical incident is not ticked
-        assert "tick the box" in pg.locator(".flash").inner_text()
         assert profile_json(site.db, "alice@example.com") == before
         pg.fill("input[name=why]", "a conference in Vienna")
-        pg.check("input[name=override]")
         pg.click("button.benign")
         assert "marked benign" in pg.locator(".flash").inner_text()
         assert "a conference in Vienna" in pg.locator(".decisions").inner_text()

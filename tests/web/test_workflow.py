@@ -81,7 +81,7 @@ class TestBenignConfirmAndUndo:
         assert response.headers["Location"] == f"/incidents/{hijack_id}/benign"
         assert profile_json(site.db, "alice@example.com") == before
         assert status_of(site.db, hijack_id) == "open"
-        page = client.get(f"/incidents/{hijack_id}/benign").data.decode()
+        page = client.get(f"/incidents/{hijack_id}/benign?override=yes").data.decode()
         assert "What it will teach" in page
         from kerio_watch.incidents.ack import preview  # noqa: PLC0415 (new in issue 12)
 
@@ -96,8 +96,23 @@ class TestBenignConfirmAndUndo:
         assert len(values) > 20 and ATTACKER_IP in values
         for value in values:  # every value, none hidden behind "+N more"
             assert str(escape(value)) in page
-        assert "I asked the account's owner" in page  # critical: a box to tick
+        assert "you said you asked the account's owner" in page  # critical: the box ticked
+        assert 'name="override" value="yes"' in page
         assert "<script" not in page
+
+    def test_a_critical_incident_is_refused_before_the_lesson(
+        self, client: FlaskClient, site: Site, hijack_id: int
+    ) -> None:
+        """As ``kerio-watch ack --benign``: the page for a critical incident refuses first
+        (it listed the whole lesson, and the box to tick came after it); the lesson is
+        shown once the box says the owner was asked."""
+        page = client.get(f"/incidents/{hijack_id}/benign").data.decode()
+        assert "Refused: this incident is critical" in page
+        assert "I asked the account's owner" in page
+        assert "What it will teach" not in page and 'class="panel lesson"' not in page
+        assert 'method="get"' in page and 'name="override"' in page
+        page = client.get(f"/incidents/{hijack_id}/benign?override=yes").data.decode()
+        assert "Refused" not in page and 'class="panel lesson"' in page
 
     def test_critical_needs_the_box_ticked(
         self, client: FlaskClient, csrf: str, site: Site, hijack_id: int
@@ -111,7 +126,7 @@ class TestBenignConfirmAndUndo:
         assert response.headers["Location"] == f"/incidents/{hijack_id}/benign"
         assert status_of(site.db, hijack_id) == "open"
         page = client.get(response.headers["Location"]).data.decode()
-        assert "tick the box" in page
+        assert "tick the box" in page and "Refused: this incident is critical" in page
 
     def test_confirm_then_undo_restores_the_profile_exactly(
         self, client: FlaskClient, csrf: str, site: Site, hijack_id: int
@@ -168,7 +183,7 @@ class TestBenignConfirmAndUndo:
             store.save_incidents([inc])
         finally:
             store.close()
-        page = client.get(f"/incidents/{hijack_id}/benign").data.decode()
+        page = client.get(f"/incidents/{hijack_id}/benign?override=yes").data.decode()
         assert "hours of the day, on any day" in page and "03:00-04:00, 04:00-05:00" in page
         client.post(
             f"/incidents/{hijack_id}/ack",

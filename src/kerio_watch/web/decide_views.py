@@ -1,9 +1,10 @@
 """Deciding about an incident in the dashboard, and undoing it.
 
 - **Benign…** opens a page that lists everything it would teach the account's baseline
-  (every value) and asks for confirmation; on a critical incident the confirmation also
-  needs a box ticked that says the owner was asked. The POST without that confirmation
-  teaches nothing and comes back to the page.
+  (every value) and asks for confirmation. On a critical incident it refuses first (as
+  ``kerio-watch ack --benign`` does): the lesson is shown only once a box is ticked that
+  says the owner was asked. The POST without that confirmation teaches nothing and comes
+  back to the page.
 - **Resolved** closes it without teaching anything.
 - **Undo** removes exactly what the decision taught and reopens the incident.
 
@@ -51,13 +52,18 @@ def benign_confirm(incident_id: int) -> str | tuple[str, int]:
         abort(409, str(exc))
     except UsageError:
         abort(404, f"no incident {incident_id}")
+    critical = inc.severity >= Severity.CRITICAL
+    # refused before the lesson (as ``kerio-watch ack --benign``): a critical incident's
+    # lesson is shown only once the box says its owner was asked
+    refused = critical and request.args.get("override") != "yes"
     return render_template(
         "benign.html",
         st=server_time(),
         inc=inc,
         row=IncidentRow.of(inc),
-        lesson=preview(s, inc),
-        critical=inc.severity >= Severity.CRITICAL,
+        lesson=None if refused else preview(s, inc),
+        critical=critical,
+        refused=refused,
     )
 
 
