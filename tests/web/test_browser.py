@@ -79,12 +79,17 @@ def test_login_investigate_and_acknowledge(
     pg.click("text=28 days")
     assert "days=28" in pg.url
 
-    # Back to the incident: "Benign…" only shows what it would teach.
+    # Back to the incident: "Benign…" only shows what it would teach (a critical
+    # incident once the box says the owner was asked).
     pg.go_back()
     pg.go_back()
     incident_url = pg.url
     pg.click("text=Benign…")
     assert pg.url == f"{incident_url}/benign"
+    assert "critical" in pg.locator(".refusal").inner_text()
+    pg.check("input[name=override]")
+    pg.click("button.benign")
+    assert pg.url == f"{incident_url}/benign?override=yes"
     assert "x<script>alert(3)</script>@evil.test" in pg.locator(".lesson").inner_text()
     pg.click("text=Cancel")
     assert pg.url == incident_url
