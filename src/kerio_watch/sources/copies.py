@@ -216,31 +216,57 @@ def _merged_from(f: LogFile, files: list[LogFile]) -> tuple[list[str], list[int]
 
 class _Ahead:
     """A file's lines, read ahead while a line is searched for (kept when it is not
-    found: a line found nowhere passes over none of them)."""
+    found: a line found nowhere passes over none of them). Of those, the first
+    :attr:`early` are surely earlier than :attr:`early_for`, the last line searched
+    for, and the first :attr:`bound` not later than it: for a line no earlier, neither
+    is looked at again (each line of a file of other times searched the lines within
+    a zone's offset of it: 22 million comparisons for 41,606 lines of a month's site)."""
 
     def __init__(self, lines: Generator[Line, None, None]) -> None:
         self.lines = lines
         self.ahead: list[Line] = []
+        self.messages: list[str] = []
+        self.early = self.bound = 0
+        self.early_for: Line | None = None
 
     def _at(self, i: int) -> Line:
         while len(self.ahead) <= i:
-            self.ahead.append(next(self.lines, _END))
+            line = next(self.lines, _END)
+            self.ahead.append(line)
+            self.messages.append(line.message)
         return self.ahead[i]
+
+    def _take(self, count: int) -> None:
+        del self.ahead[:count], self.messages[:count]
+        self.early, self.bound = max(0, self.early - count), max(0, self.bound - count)
 
     def take_next(self, line: Line) -> bool:
         """Whether ``line`` is the next unread line (then it is read)."""
         if same_line(self._at(0), line):
-            del self.ahead[0]
+            self._take(1)
             return True
         return False
 
     def take_further(self, line: Line) -> bool:
         """Whether ``line`` comes further on (its lines before it, not later than it,
         passed over: then they and it are read); else nothing is read."""
-        i = 0
-        while (head := self._at(i)) is not _END and not later(head, line):
-            if same_line(head, line):
-                del self.ahead[: i + 1]
+        last = self.early_for
+        if not (last is not None and line.ts is not None and last.ts is not None
+                and last.utc == line.utc and last.ts <= line.ts):  # fmt: skip
+            self.early = self.bound = 0
+        self.early_for = line
+        while (head := self._at(self.bound)) is not _END and not later(head, line):
+            self.bound += 1
+        while self.early < self.bound and later(line, self.ahead[self.early]):
+            self.early += 1
+        i = self.early
+        while i < self.bound:
+            try:
+                i = self.messages.index(line.message, i, self.bound)
+            except ValueError:
+                return False
+            if same_time(self.ahead[i], line):
+                self._take(i + 1)
                 return True
             i += 1
         return False
