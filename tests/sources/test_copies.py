@@ -11,6 +11,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from kerio_watch.cli import main
+from kerio_watch.sources.copies import own_name
 from kerio_watch.sources.files import discover, merged_records
 from logtools import recv_line
 
@@ -93,6 +94,31 @@ def test_rotated_files_of_a_log_are_not_copies(tmp_path: Path) -> None:
     assert set(copies.values()) == {None}
 
 
+def test_a_copy_kept_up_across_its_log_s_rotation_is_checked_line_by_line(
+    tmp_path: Path,
+) -> None:
+    """A CRLF copy (``mail.log.win``) kept up while its log was rotated: ``mail.log.1``
+    is its start and ``mail.log`` its end. The files of the log's own name are the
+    originals: the copy's lines they hold are not read again, and the ones they lack
+    are read from it, once. (``mail.log.1`` was taken for a copy of the longer
+    ``mail.log.win``, and ``mail.log`` read as well: its lines twice.)"""
+    lines = mail_lines(30)
+    rotated = write(tmp_path / "mail.log.1", lines[:20])
+    live = write(tmp_path / "mail.log", lines[20:])
+    write(tmp_path / "mail.log.win", lines, end="\r\n")
+    messages, copies = read(tmp_path)
+    assert sorted(messages) == sorted(x[23:] for x in lines)
+    assert copies == {"mail.log": None, "mail.log.1": None,
+                      "mail.log.win": f"{rotated}, {live}"}  # fmt: skip
+    extra = mail_lines(2, first=40)
+    write(tmp_path / "mail.log.win", lines[:25] + extra + lines[25:], end="\r\n")
+    messages, copies = read(tmp_path)
+    assert sorted(messages) == sorted(x[23:] for x in lines + extra)
+    assert set(copies.values()) == {None}
+    win = next(f for f in discover([str(tmp_path)]) if f.path.endswith(".win"))
+    assert win.only_lines == frozenset({26, 27})
+
+
 def rfc5424(lines: list[str], shift: dt.timedelta = dt.timedelta(0)) -> list[str]:
     """The lines as a relay receives them (the site's clock is UTC+1)."""
     out = []
@@ -112,10 +138,17 @@ def test_the_same_log_forwarded_to_syslog_is_a_copy(tmp_path: Path) -> None:
     messages, copies = read(tmp_path / "relay", tmp_path / "logs")
     assert len(messages) == 15
     assert copies == {"kerio": str(log), "mail.log": None}
-    longer = write(tmp_path / "relay" / "kerio", rfc5424(mail_lines(20)))
+    write(tmp_path / "relay" / "kerio", rfc5424(mail_lines(20)))
     messages, copies = read(tmp_path / "relay", tmp_path / "logs")
-    assert len(messages) == 20  # the relay got more: the file on disk is the copy
-    assert copies == {"kerio": None, "mail.log": str(longer)}
+    # the relay got more: the file of the log's own name is still the original, and
+    # the relay's lines it lacks are read from the relay, once
+    assert sorted(messages) == sorted(r[23:] for r in mail_lines(20))
+    assert copies == {"kerio": None, "mail.log": None}
+    files = discover([str(tmp_path / "relay"), str(tmp_path / "logs")])
+    assert {Path(f.path).name: f.only_lines for f in files} == {
+        "kerio": frozenset(range(16, 21)),
+        "mail.log": None,
+    }
 
 
 def test_the_same_messages_at_other_times_are_no_copy(tmp_path: Path) -> None:
@@ -165,3 +198,17 @@ def test_a_relay_file_of_every_log_is_a_copy_of_the_logs_it_merges(tmp_path: Pat
         assert len(messages) == 21  # the folder's lines once, and the relay's own
         assert not Counter(folder) - Counter(messages)
         assert set(copies.values()) == {None}
+
+
+def test_the_originals_are_the_files_of_the_log_s_own_name(tmp_path: Path) -> None:
+    """A log's own name and its rotated generations (also of a log known by its lines,
+    Kerio Control's ``filter.log``); a backup, a Windows copy, a syslog server's file
+    are otherwise named."""
+    hints = {"mail": "mail", "warn": "warning"}
+    for name in ("mail.log", "mail.log.1", "MAIL.LOG.2.gz", "mail.log-20260302", "warn.log"):
+        assert own_name(name, "warning" if name == "warn.log" else "mail", hints), name
+    assert own_name("filter.log.1", "control", hints)
+    for name in ("mail.log.bak", "mail.log.win", "kerio", "mail.log.1.bak", "mail-1.log"):
+        assert not own_name(name, "mail", hints), name
+    assert not own_name("mail.log", "audit", hints)
+    assert not own_name("mail.log", None, hints)

@@ -20,6 +20,16 @@ UTC (RFC 5424 with its offset) and one on the server's clock are the same moment
 they are a zone's offset apart (whole quarter hours, at most 14); the zone is not known
 here. Files are compared only when their first messages are equal.
 
+The files of a log's own name and its rotated generations (``mail.log``, ``mail.log.1``,
+``mail.log.2.gz``, as the server writes them: :attr:`LogFile.own_name`) are the
+originals: one is never taken for a copy of a file otherwise named. A file otherwise
+named (``mail.log.win``, a syslog server's file of the log) whose first line is an
+original's first line, or that is in a syslog envelope, is checked line by line against
+the originals, as a file of every log is: a copy kept up across its log's rotation
+(``mail.log.1`` its start, ``mail.log`` its end) holds only their lines and is not read;
+its lines they lack are read from it, once. (``mail.log.1`` was taken for a copy of the
+longer ``mail.log.win``, and ``mail.log`` read too: its lines twice.)
+
 A syslog server's file of every log (its records naming no single log) is checked line
 by line: a line is the other files' when it is the next unread line of one of them
 (their lines merged as the relay received them), or is found further on in a file of
@@ -34,8 +44,9 @@ no line is lost and none counts twice.
 from __future__ import annotations
 
 import gzip
+import re
 import zlib
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator, Mapping
 from itertools import zip_longest
 from typing import NamedTuple, Protocol, TypeVar
 
@@ -51,6 +62,7 @@ __all__ = [
     "later",
     "mark_copies",
     "own_lines",
+    "own_name",
     "same_line",
     "same_time",
     "sniff",
@@ -60,6 +72,19 @@ WIDEST_OFFSET = 14 * 3600
 """Seconds between UTC and the farthest zone's clock (UTC+14)."""
 ZONE_STEP = 15 * 60
 """Every zone's offset is a whole number of quarter hours."""
+
+
+_ROTATED = re.compile(r"([a-z]+)\.log(?:[.-]\d+)*(?:\.gz)?")
+"""A log's own name and its rotated generations: ``mail.log``, ``mail.log.1``,
+``mail.log.2.gz``, ``mail.log-20260302``."""
+
+
+def own_name(name: str, log: str | None, hints: Mapping[str, str]) -> bool:
+    """Whether a file ``name``d so is named as ``log`` or a rotated generation of it
+    (``hints``: the log a name's stem gives; a log known by its lines, such as Kerio
+    Control's ``filter.log``, by any stem no other log has)."""
+    named = _ROTATED.fullmatch(name.lower())
+    return named is not None and log is not None and hints.get(named[1], log) == log
 
 
 class Line(NamedTuple):
@@ -80,12 +105,39 @@ def mark_copies(files: list[LogFile]) -> None:
     file of several logs whose lines are those of other files merged."""
     _mark_twins(files)
     for f in files:
+        if f.log is not None and f.copy_of is None and not _original(f):
+            originals = [g for g in files if g is not f and g.log == f.log and _original(g)
+                         and g.copy_of is None]  # fmt: skip
+            if originals and (f.syslog or _starts_alike(f, originals)):
+                _check(f, originals)
+    for f in files:
         if f.log is None and f.copy_of is None:
-            used, own = _merged_from(f, [g for g in files if g is not f])
-            if used and not own:
-                f.copy_of = ", ".join(used)
-            elif used:
-                f.only_lines = frozenset(own)
+            _check(f, [g for g in files if g is not f])
+
+
+def _original(f: LogFile) -> bool:
+    """A file of its log's own name or a rotated generation, as the server writes it
+    (a syslog server's file named so is a copy of the log when the log is given too)."""
+    return f.own_name and not f.syslog
+
+
+def _starts_alike(f: LogFile, originals: list[LogFile]) -> bool:
+    """Whether ``f``'s first line is the first line of one of ``originals`` (a copy of
+    the log, as follow tells one: :func:`kerio_watch.sources.echo.copy_of`)."""
+    first = _first(f)
+    return first is not None and any(
+        (head := _first(g)) is not None and same_line(head, first) for g in originals
+    )
+
+
+def _check(f: LogFile, files: list[LogFile]) -> None:
+    """Check ``f`` line by line against ``files``: a copy when they hold all its lines,
+    else the lines they lack are read from it (:attr:`LogFile.only_lines`)."""
+    used, own = _merged_from(f, files)
+    if used and not own:
+        f.copy_of = ", ".join(used)
+    elif used:
+        f.only_lines = frozenset(own)
 
 
 def _mark_twins(files: list[LogFile]) -> None:
@@ -102,6 +154,8 @@ def _mark_twins(files: list[LogFile]) -> None:
             for other in group:
                 if other is f or other.copy_of is not None or not _same_log(f, other):
                     continue
+                if _original(f) and not _original(other):
+                    continue  # the copy is checked line by line against the originals
                 if _starts(other, f):
                     f.copy_of = other.path
                     break
@@ -144,7 +198,7 @@ def _merged_from(f: LogFile, files: list[LogFile]) -> tuple[list[str], list[int]
         for lineno, line in mine:
             found = next((i for i, s in enumerate(streams) if s.take_next(line)), None)
             if found is None:
-                log = sniff(line.message)
+                log = f.log or sniff(line.message)
                 found = next((i for i, g in enumerate(others) if g.log == log and
                               streams[i].take_further(line)), None)  # fmt: skip
             if found is None:
@@ -162,31 +216,57 @@ def _merged_from(f: LogFile, files: list[LogFile]) -> tuple[list[str], list[int]
 
 class _Ahead:
     """A file's lines, read ahead while a line is searched for (kept when it is not
-    found: a line found nowhere passes over none of them)."""
+    found: a line found nowhere passes over none of them). Of those, the first
+    :attr:`early` are surely earlier than :attr:`early_for`, the last line searched
+    for, and the first :attr:`bound` not later than it: for a line no earlier, neither
+    is looked at again (each line of a file of other times searched the lines within
+    a zone's offset of it: 22 million comparisons for 41,606 lines of a month's site)."""
 
     def __init__(self, lines: Generator[Line, None, None]) -> None:
         self.lines = lines
         self.ahead: list[Line] = []
+        self.messages: list[str] = []
+        self.early = self.bound = 0
+        self.early_for: Line | None = None
 
     def _at(self, i: int) -> Line:
         while len(self.ahead) <= i:
-            self.ahead.append(next(self.lines, _END))
+            line = next(self.lines, _END)
+            self.ahead.append(line)
+            self.messages.append(line.message)
         return self.ahead[i]
+
+    def _take(self, count: int) -> None:
+        del self.ahead[:count], self.messages[:count]
+        self.early, self.bound = max(0, self.early - count), max(0, self.bound - count)
 
     def take_next(self, line: Line) -> bool:
         """Whether ``line`` is the next unread line (then it is read)."""
         if same_line(self._at(0), line):
-            del self.ahead[0]
+            self._take(1)
             return True
         return False
 
     def take_further(self, line: Line) -> bool:
         """Whether ``line`` comes further on (its lines before it, not later than it,
         passed over: then they and it are read); else nothing is read."""
-        i = 0
-        while (head := self._at(i)) is not _END and not later(head, line):
-            if same_line(head, line):
-                del self.ahead[: i + 1]
+        last = self.early_for
+        if not (last is not None and line.ts is not None and last.ts is not None
+                and last.utc == line.utc and last.ts <= line.ts):  # fmt: skip
+            self.early = self.bound = 0
+        self.early_for = line
+        while (head := self._at(self.bound)) is not _END and not later(head, line):
+            self.bound += 1
+        while self.early < self.bound and later(line, self.ahead[self.early]):
+            self.early += 1
+        i = self.early
+        while i < self.bound:
+            try:
+                i = self.messages.index(line.message, i, self.bound)
+            except ValueError:
+                return False
+            if same_time(self.ahead[i], line):
+                self._take(i + 1)
                 return True
             i += 1
         return False

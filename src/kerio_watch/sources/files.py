@@ -21,7 +21,7 @@ from kerio_watch.events import Event, Unparsed
 from kerio_watch.formats import sniff_log
 from kerio_watch.formats.envelope import StampParser, split_syslog
 from kerio_watch.sources import firewall
-from kerio_watch.sources.copies import mark_copies, own_lines
+from kerio_watch.sources.copies import mark_copies, own_lines, own_name
 from kerio_watch.sources.logfile import (
     LINE_BYTES,
     MAX_LINE,
@@ -262,6 +262,7 @@ def discover(paths: Iterable[str], stdin: IO[bytes] | None = None) -> list[LogFi
             if inspected is None:
                 skipped.append(log_file)
             else:
+                inspected.own_name = own_name(candidate.name, inspected.log, _NAME_HINTS)
                 found.append(inspected)
     if not found:
         listed = ", ".join(paths) or "(nothing)"

@@ -47,9 +47,14 @@ class LogFile:
     copy_of: str | None = None
     """The file of the same log whose start this one's lines are (a copy given beside
     it): they are read there, not here (:mod:`kerio_watch.sources.copies`)."""
+    own_name: bool = False
+    """Named as its log (``mail.log``) or a rotated generation of it (``mail.log.1``,
+    ``mail.log.2.gz``): with an on-disk layout, an original, never taken for a copy of a
+    file otherwise named (:mod:`kerio_watch.sources.copies`)."""
     only_lines: frozenset[int] | None = None
-    """Of a file of every log whose other lines the other files hold, the numbers of
-    the lines read from it (None: every line)."""
+    """Of a file whose other lines the other files hold (a file of every log, a copy
+    of one log that holds more), the numbers of the lines read from it (None: every
+    line)."""
     passed_over: int = 0
     """Its lines not read, as the other files hold them."""
     data: IO[bytes] | None = None
