@@ -36,7 +36,7 @@ from kerio_watch.pipeline.timeguard import LISTED, Doubt
 from kerio_watch.service.state import META_PREFIX
 from kerio_watch.severity import Severity
 from kerio_watch.sources.files import MAX_LINE, UNPARSED_SAMPLES, LogFile
-from kerio_watch.sources.logfile import NOT_KERIO_HINT
+from kerio_watch.sources.logfile import NOT_KERIO, NOT_KERIO_HINT
 from kerio_watch.store import Store, default_db_path, open_store
 from kerio_watch.store.journal import Journal
 from kerio_watch.store.lock import WriterLock
@@ -191,12 +191,8 @@ def print_summary(
                     "read (damaged, or copied before it was complete?)[/yellow]",
                     highlight=False,
                 )
-        if not_kerio(f):
-            console.print(
-                f"  [yellow]{safe(f.path)}: none of its lines is from a Kerio Connect log "
-                f"({NOT_KERIO_HINT})[/yellow]",
-                highlight=False,
-            )
+        if f.not_kerio:
+            console.print(f"  [yellow]{safe(f.path)}: {safe(NOT_KERIO)}[/yellow]", highlight=False)
         if show_unparsed:
             _print_unparsed(console, f)
     if not show_unparsed and any(f.unparsed_total for f in files):
@@ -216,13 +212,6 @@ def print_summary(
         f"[dim]{stats.alerts} alerts ({stats.reported} reported), "
         f"{open_incidents(pipeline)}, state in {safe(str(pipeline.store.path))}[/dim]"
     )
-
-
-def not_kerio(f: LogFile) -> bool:
-    """Whether ``f`` was read and no line of it was understood: a Postfix log from a
-    syslog server is framed like Kerio's logs forwarded there, so it is taken, and
-    only its lines tell (it reported "No alerts." and exited 0, as if it had looked)."""
-    return f.copy_of is None and f.lines > 0 and f.unparsed_total == f.lines
 
 
 def _print_unparsed(console: Console, f: LogFile) -> None:
@@ -372,7 +361,7 @@ def scan(
     for line in delivery or []:
         click.echo(line, err=True)
     originals = [f for f in files if f.copy_of is None]
-    if originals and all(not_kerio(f) for f in originals):
+    if originals and all(f.not_kerio for f in originals):
         read = ", ".join(f.path for f in originals)
         raise SourceError(f"no Kerio Connect log lines in {printable(read)} ({NOT_KERIO_HINT})")
     if fail_on and any(a.severity >= Severity.parse(fail_on) for a in reported):

@@ -3,8 +3,8 @@
 A Postfix log from a syslog server is framed like Kerio's logs forwarded there, so
 ``follow`` takes it; nothing in it is understood and the follower said nothing, so
 the administrator believed it was watching. ``scan`` names such a file
-(:func:`kerio_watch.cli.scan.not_kerio`); the follower says it once per file
-(``event=not_kerio``) when the file has given :data:`ENOUGH` lines, or at least
+(:attr:`~kerio_watch.sources.logfile.LogFile.not_kerio`); the follower says it once
+per file (``event=not_kerio``) when the file has given :data:`ENOUGH` lines, or at least
 :data:`FEW` at its first read, and none was understood. It is still followed: in a
 shared syslog file Kerio's lines may come later.
 """
@@ -15,7 +15,7 @@ import logging
 from collections.abc import Iterable
 
 from kerio_watch.log import note
-from kerio_watch.sources.logfile import NOT_KERIO_HINT
+from kerio_watch.sources.logfile import NOT_KERIO
 from kerio_watch.sources.tail import FollowedFile, State
 
 ENOUGH = 100
@@ -46,7 +46,7 @@ class Strangers:
                 continue
             if f.state not in (State.LIVE, State.GONE):
                 continue
-            if source.unparsed_total < lines:  # a line was understood (or a header)
+            if not source.not_kerio:  # a line was understood (or a header)
                 self._decided.add(key)
                 continue
             if lines >= ENOUGH or (lines >= FEW and key not in self._read):
@@ -57,7 +57,6 @@ class Strangers:
                     "not_kerio",
                     path=f.path,
                     lines=lines,
-                    hint=f"none of its lines is from a Kerio Connect log ({NOT_KERIO_HINT}); "
-                    "it is still followed, in case Kerio's lines come later",
+                    hint=f"{NOT_KERIO}; it is still followed, in case Kerio's lines come later",
                 )
             self._read.add(key)

@@ -29,9 +29,9 @@ from kerio_watch.sources.logfile import (
     LogFile,
     bounded_lines,
     decode_line,
-    not_kerio,
     open_binary,
     spooled,
+    why_skipped,
 )
 from kerio_watch.sources.order import merge_by_time
 
@@ -266,7 +266,7 @@ def discover(paths: Iterable[str], stdin: IO[bytes] | None = None) -> list[LogFi
                 found.append(inspected)
     if not found:
         listed = ", ".join(paths) or "(nothing)"
-        raise SourceError(f"no Kerio Connect logs found in {listed}{not_kerio(skipped)}")
+        raise SourceError(f"no Kerio Connect logs found in {listed}{why_skipped(skipped)}")
     # Oldest first within each log, so rotated files are read before the live one.
     found.sort(key=lambda f: (f.log or "", f.first_ts if f.first_ts is not None else 0))
     mark_copies(found)

@@ -72,6 +72,14 @@ class LogFile:
         """Lines of this file no parser understood."""
         return sum(self.unparsed.values())
 
+    @property
+    def not_kerio(self) -> bool:
+        """Whether lines were read from this file (not a copy's) and none was understood:
+        a Postfix log from a syslog server is framed like Kerio's logs forwarded there,
+        so it is taken, and only its lines tell (``scan`` and ``follow`` name it:
+        :data:`NOT_KERIO`)."""
+        return self.copy_of is None and self.lines > 0 and self.unparsed_total == self.lines
+
 
 def open_binary(log_file: LogFile) -> IO[bytes]:
     if log_file.data is not None:
@@ -152,10 +160,12 @@ NOT_KERIO_HINT = (
     "another program's log? kerio-watch reads Kerio's own logs and syslog records that "
     "name one as app-name or tag: `kerio-watch list formats`"
 )
-"""What a file none of whose lines is Kerio's is said to be (``scan``, ``follow``)."""
+"""What a file none of whose lines is Kerio's may be (``scan``, ``follow``)."""
+NOT_KERIO = f"none of its lines is from a Kerio Connect log ({NOT_KERIO_HINT})"
+"""What ``scan`` and ``follow`` say of such a file (:attr:`LogFile.not_kerio`)."""
 
 
-def not_kerio(skipped: Sequence[LogFile]) -> str:
+def why_skipped(skipped: Sequence[LogFile]) -> str:
     """`` (not a Kerio Connect log: a, b; `kerio-watch list formats` lists them)``; an
     empty file is said to be empty (it was called no Kerio log, as if it held another
     program's lines)."""
