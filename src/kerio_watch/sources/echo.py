@@ -22,7 +22,6 @@ relay's own are checked, whole: an archive is read once all its lines are decide
 
 from __future__ import annotations
 
-import gzip
 import logging
 import os
 import zlib
@@ -32,7 +31,7 @@ from kerio_watch.formats.envelope import StampParser
 from kerio_watch.log import note
 from kerio_watch.sources.copies import Line, frame, later, same_line, sniff
 from kerio_watch.sources.logfile import LogFile, decode_line
-from kerio_watch.sources.tail import CHUNK, KEEP_BYTES, Echo, FollowedFile, Key, State
+from kerio_watch.sources.tail import CHUNK, KEEP_BYTES, Echo, FollowedFile, Key, State, gz_from
 
 __all__ = ["ECHO_WAIT", "WHOLE", "copy_of", "readable_end", "wants_echo"]
 
@@ -243,15 +242,8 @@ def _gz_lines(
     """The lines of archive ``f`` (open at ``fd``) after decompressed offset ``start``,
     as :func:`~kerio_watch.sources.tail.read_gz_lines` reads them."""
     scratch = LogFile(f.path, None)
-    pos = 0
     try:
-        with os.fdopen(os.dup(fd), "rb") as raw, gzip.GzipFile(fileobj=raw, mode="rb") as handle:
-            raw.seek(0)  # the duplicate shares the descriptor's position
-            while pos < start:
-                block = handle.read(min(CHUNK, start - pos))
-                if not block:
-                    return
-                pos += len(block)
+        with gz_from(fd, start) as (handle, pos):
             for data in handle:
                 pos += len(data)
                 text = decode_line(data.rstrip(b"\n")[:KEEP_BYTES] + b"\n", scratch)

@@ -186,15 +186,7 @@ def read_gz_lines(f: FollowedFile) -> Iterator[tuple[bytes, int]]:
     if f.fd is None:
         return
     try:
-        with os.fdopen(os.dup(f.fd), "rb") as raw, gzip.GzipFile(fileobj=raw, mode="rb") as handle:
-            raw.seek(0)  # the duplicate shares the descriptor's position
-            skip = f.offset
-            while skip > 0:
-                block = handle.read(min(CHUNK, skip))
-                if not block:
-                    break
-                skip -= len(block)
-                pos += len(block)
+        with gz_from(f.fd, f.offset) as (handle, pos):
             tail = b""
             for data in handle:
                 if not data.endswith(b"\n"):
@@ -213,6 +205,23 @@ def read_gz_lines(f: FollowedFile) -> Iterator[tuple[bytes, int]]:
     f.total = pos
     if f.offset >= pos:  # else once its last line is handed over (lines may be read ahead)
         gz_done(f)
+
+
+@contextlib.contextmanager
+def gz_from(fd: int, start: int) -> Iterator[tuple[gzip.GzipFile, int]]:
+    """The archive open at ``fd``, decompressed up to offset ``start`` (or to its end,
+    when shorter), and the offset it stands at; read through a duplicate of ``fd``
+    (renamed or deleted since: still read). Raises what a damaged or growing archive
+    raises (``OSError``, ``EOFError``, ``zlib.error``)."""
+    with os.fdopen(os.dup(fd), "rb") as raw, gzip.GzipFile(fileobj=raw, mode="rb") as handle:
+        raw.seek(0)  # the duplicate shares the descriptor's position
+        pos = 0
+        while pos < start:
+            block = handle.read(min(CHUNK, start - pos))
+            if not block:
+                break
+            pos += len(block)
+        yield handle, pos
 
 
 def gz_done(f: FollowedFile) -> None:
