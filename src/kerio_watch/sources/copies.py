@@ -172,11 +172,14 @@ _R = TypeVar("_R", bound=_Numbered)
 def own_lines(records: Iterable[_R], f: LogFile) -> Iterator[_R]:
     """The records of ``f`` to read: of a file with :attr:`LogFile.only_lines`, those
     lines (the other files hold the rest: read there, counted in
-    :attr:`LogFile.passed_over`)."""
-    only = f.only_lines
-    if only is None:
-        yield from records
-        return
+    :attr:`LogFile.passed_over`). Every file's records come through here: a file
+    read whole gets its own iterator back, with no layer on the hot path."""
+    if f.only_lines is None:
+        return iter(records)
+    return _only(records, f, f.only_lines)
+
+
+def _only(records: Iterable[_R], f: LogFile, only: frozenset[int]) -> Iterator[_R]:
     for record in records:
         if record.lineno in only:
             yield record
