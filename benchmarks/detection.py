@@ -31,7 +31,8 @@ Usage::
     python benchmarks/detection.py [--seeds 1 2 ... 10] [--sizes 40 300] [--days 28]
                                    [--geo auto|off] [--country DE|US|FR|JP]
                                    [--forwarding] [--admin] [--lateral] [--newcomer]
-                                   [--recon] [--shifts] [--noise] [--attacks] [--first-scan]
+                                   [--recon] [--shifts] [--noise] [--attacks] [--heldout]
+                                   [--first-scan]
                                    [--keep DIR] [--verbose]
 
 Exit status 1 when a target is missed. Run it with ``nice`` on a shared machine.
@@ -61,6 +62,8 @@ from kerio_watch.simulate import (
     BENIGN_KINDS,
     FORWARD_BENIGN_KINDS,
     FORWARD_HIJACK_KINDS,
+    HELDOUT_BENIGN_KINDS,
+    HELDOUT_HIJACK_KINDS,
     HIJACK_KINDS,
     HOST_KINDS,
     LATERAL_BENIGN_KINDS,
@@ -87,6 +90,7 @@ HIJACKS = (
     *RECON_HIJACK_KINDS,
     *SHIFT_HIJACK_KINDS,
     *ATTACK_HIJACK_KINDS,
+    *HELDOUT_HIJACK_KINDS,
 )
 """Every hijack kind (the filter-rule ones are planted with ``--forwarding`` only, the
 administration ones with ``--admin``, mail to the staff with ``--lateral``, reading
@@ -99,6 +103,7 @@ BENIGN = (
     *NEWCOMER_BENIGN_KINDS,
     *SHIFT_BENIGN_KINDS,
     *NOISE_BENIGN_KINDS,
+    *HELDOUT_BENIGN_KINDS,
 )
 SITE = "*"
 """The truth account of a scenario of the whole site (``office_isp``): judged by every
@@ -288,6 +293,7 @@ def judge(
         shifts="shifts" in extras,
         noise="noise" in extras,
         attacks="attacks" in extras,
+        heldout="heldout" in extras,
     )
     result = simulate(site, directory)
     config = directory / "kerio-watch.toml"
@@ -634,6 +640,13 @@ def main() -> int:
         "another domain from many home lines",
     )
     parser.add_argument(
+        "--heldout",
+        action="store_true",
+        help="also plant kinds no other group plants: a slow spray then days of reading, a "
+        "mobile proxy on the owner's carrier, a replayed webmail session, a mailbox copied "
+        "over IMAP; a hosted archive reading every mailbox, a new phone, a mailbox cleanup",
+    )
+    parser.add_argument(
         "--country",
         choices=COUNTRIES,
         default="DE",
@@ -664,6 +677,7 @@ def main() -> int:
                     "shifts",
                     "noise",
                     "attacks",
+                    "heldout",
                 )
                 extras = " ".join(x for x in optional if getattr(args, x))
                 res = judge(

@@ -18,6 +18,7 @@ from kerio_watch.simulate.clock import Day, SiteClock
 from kerio_watch.simulate.countries import net_plan
 from kerio_watch.simulate.firewall import FirewallSim, plan_firewall
 from kerio_watch.simulate.forwards import plan_rules
+from kerio_watch.simulate.heldout import plan_heldout
 from kerio_watch.simulate.internet import Internet, NoiseLogs
 from kerio_watch.simulate.lateral import plan_lateral
 from kerio_watch.simulate.mail import MailLog
@@ -136,6 +137,8 @@ def _generators(
             plan_recon(scenarios, days, config.seed)
         if config.attacks:
             plan_attacks(scenarios, days, config.seed, sinks["security"])
+        if config.heldout:
+            plan_heldout(scenarios, days, config.seed)
         if config.shifts:
             office = plan_shifts(scenarios, days, config.seed)
             for sink in sinks.values():

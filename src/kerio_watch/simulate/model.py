@@ -56,6 +56,14 @@ SHIFT_BENIGN_KINDS: tuple[str, ...] = ("office_isp", "vpn_user", "home_isp_chang
 NOISE_BENIGN_KINDS: tuple[str, ...] = ("stale_device", "copier", "new_copier", "cloud_app")
 #: Planted only with ``SimConfig.attacks`` (:mod:`.attacks`): attacks no issue names.
 ATTACK_HIJACK_KINDS: tuple[str, ...] = ("shared_proxy", "bec_fraud", "relay_drip")
+#: Planted only with ``SimConfig.heldout`` (:mod:`.heldout`): kinds no other group plants.
+HELDOUT_HIJACK_KINDS: tuple[str, ...] = (
+    "spray_then_read",
+    "mobile_proxy",
+    "session_replay",
+    "imap_exfil",
+)
+HELDOUT_BENIGN_KINDS: tuple[str, ...] = ("archive_reader", "phone_swap", "quota_cleanup")
 #: Every hijack kind, the opt-in ones too.
 ALL_HIJACK_KINDS: frozenset[str] = frozenset(
     (
@@ -66,6 +74,7 @@ ALL_HIJACK_KINDS: frozenset[str] = frozenset(
         *RECON_HIJACK_KINDS,
         *SHIFT_HIJACK_KINDS,
         *ATTACK_HIJACK_KINDS,
+        *HELDOUT_HIJACK_KINDS,
     )
 )
 #: Machines on the LAN that speak SMTP to the internet (firewall log), infected first.
@@ -114,6 +123,7 @@ class SimConfig:
     shifts: bool = False  # a server outside the office; the office changes provider, and more
     noise: bool = False  # a phone with an old password, copiers, a web shop in a cloud
     attacks: bool = False  # plant attacks no issue names: a shared proxy, BEC, a relay drip
+    heldout: bool = False  # plant kinds no other group plants: a spray, a mobile proxy, ...
     country: str = "DE"  # the site's country: its people's home, mobile and hotel networks
 
     @property
