@@ -240,3 +240,37 @@ class TestHijackAddress:
                 assert severity(p, BOB) == Severity.MEDIUM
             (s,) = feed(p, [recv(at(15, "09:00"), host="198.51.100.7")])
             assert s.rule == RULE and s.score == score, suspect
+
+
+class TestReadOnlyPlace:
+    """A place the account has only read mail from is not yet one it sends from."""
+
+    def _read(self, p: Recorder, days: range, ip: str = "198.18.7.9") -> None:
+        feed(p, [login(at(d, f"{h:02d}:30"), ALICE, ip, "IMAP") for d in days for h in (1, 9, 20)])
+
+    def test_first_mail_after_days_of_reading_is_news(self) -> None:
+        """An intruder's address read the mailbox for three days (learned: nothing
+        alerted), then writes from it: a send from a new network, saying so."""
+        p = _settled()
+        self._read(p, range(15, 18))
+        (s,) = feed(p, [recv(at(18, "10:00"), host="198.18.7.9")])
+        assert s.rule == RULE and s.score == 25
+        assert "an address it has only read mail from (first 3 days before)" in s.summary
+        assert feed(p, [recv(at(18, "10:05"), host="198.18.7.9")]) == []
+
+    def test_a_place_read_from_for_weeks_is_its_own(self) -> None:
+        """A phone that has read mail from its carrier for weeks sends its first message:
+        no news."""
+        p = pipeline("new_host")
+        self._read(p, range(1, 4))
+        feed(p, office_history(ALICE, days=20))
+        self._read(p, range(4, 21))
+        assert feed(p, [recv(at(21, "10:00"), host="198.18.7.9")]) == []
+
+    def test_a_place_it_sent_from_is_its_own(self) -> None:
+        """Reading from an address of a provider range the account already sends from
+        (its home line's new lease) is no news when it sends."""
+        p = _settled()
+        feed(p, [recv(at(15, f"19:0{i}"), host="198.18.9.9") for i in range(3)])
+        self._read(p, range(16, 18))
+        assert feed(p, [recv(at(18, "10:00"), host="198.18.7.9")]) == []

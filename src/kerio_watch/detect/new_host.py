@@ -14,15 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from kerio_watch.detect.base import RuleDoc, Signal, untimed
 from kerio_watch.detect.context import Context
 from kerio_watch.detect.ipstate import staff_place
+from kerio_watch.detect.places import administers, owner_networks, read_only_since, usual_host
 from kerio_watch.detect.state import SavedState
-from kerio_watch.detect.window import (
-    Recent,
-)
+from kerio_watch.detect.window import Recent
 from kerio_watch.enrich.geo import NetInfo
 from kerio_watch.enrich.messages import Submission
 from kerio_watch.enrich.network import provider_range
@@ -31,9 +30,6 @@ from kerio_watch.settings.numbers import period, points, threshold
 from kerio_watch.severity import Severity
 from kerio_watch.textsafe import printable
 from kerio_watch.values.profile import Profile
-
-if TYPE_CHECKING:
-    pass
 
 RULE = "kerio.net.new_host"
 RULE_HOSTING = "kerio.net.hosting"
@@ -153,10 +149,12 @@ class NewHostDetector(SavedState):
             ):
                 if host in prof.hosts:
                     return hijack or None
-                # read from before, never sent from: a cloud address is still a cloud's
-                found: Sequence[Signal] | None = self._hosting(
-                    account, prof, host, sub.ts, sub.service, raw
-                )
+                # read from before, never sent from: a cloud address is still a cloud's,
+                # and a place only read from lately is not yet one it sends from
+                found: Sequence[Signal] | None = [
+                    *self._hosting(account, prof, host, sub.ts, sub.service, raw),
+                    *self._read_only(account, prof, host, sub.ts, sub.service, raw),
+                ]
             else:
                 found = self._check(account, prof, host, sub.ts, True, sub.service, raw)
             return [*hijack, *(found or ())] if hijack else found
@@ -220,13 +218,13 @@ class NewHostDetector(SavedState):
         if len(self.episodes) > 10_000:
             self.episodes = {k: v for k, v in self.episodes.items() if self.recent.seen(k, ts)}
         self.episodes[key] = (cap, why)
-        usual = _usual_host(prof)
+        usual = usual_host(prof)
         usual_text = f"; usually {usual}" if usual and usual != host else ""
         verb = f"sent mail via {how}" if send else f"logged in via {how}"
         label = ctx.net_info(host).label()
         where = f" in {label}" if label else ""
         summary = printable(f"{account} {verb} from {host}, never seen ({why}{where}{usual_text})")
-        facts = {"hosts": [host], "networks": [network, *_owner(ctx.net_info(host))]}
+        facts = {"hosts": [host], "networks": [network, *owner_networks(ctx.net_info(host))]}
         out.append(Signal(RULE, account, ts, score, summary, host, (raw,), facts=facts))
         return out
 
@@ -246,12 +244,32 @@ class NewHostDetector(SavedState):
             f"{account} used {how} from {host}, a hosting network ({info.label()}), "
             "not where people read their mail"
         )
-        facts = {"hosts": [host], "networks": _owner(info)}
+        facts = {"hosts": [host], "networks": owner_networks(info)}
         return [
             Signal(
                 RULE_HOSTING, account, ts, self.score_hosting, summary, host, (raw,), facts=facts
             )
         ]
+
+    def _read_only(
+        self, account: str, prof: Profile, host: str, ts: int, how: str, raw: str
+    ) -> list[Signal]:
+        """The first mail from an address the account has only read mail from lately
+        (:func:`.places.read_only_since`): scored as a send from a new network."""
+        if prof.days_known(ts) < self.warmup_days:
+            return []
+        since = read_only_since(self.ctx, prof, host, ts)
+        if since is None or not self.recent.due((account, host), ts, self.score_send):
+            return []
+        when = f"{since // DAY} days" if since >= DAY else f"{since // 3600} hours"
+        info = self.ctx.net_info(host)
+        where = f" in {info.label()}" if info.label() else ""
+        summary = printable(
+            f"{account} sent mail via {how} from {host}, an address it has only read mail "
+            f"from (first {when} before), at a place it never sent from{where}"
+        )
+        facts = {"hosts": [host], "networks": [self.ctx.network_of(host), *owner_networks(info)]}
+        return [Signal(RULE, account, ts, self.score_send, summary, host, (raw,), facts=facts)]
 
     def _own_place(self, prof: Profile, as_key: str) -> bool:
         """A hosting network the account used on several days and has sent mail from (a
@@ -300,7 +318,7 @@ class NewHostDetector(SavedState):
         others = self._sharers(others, host)
         info = self.ctx.net_info(host)
         if info.as_key:
-            return self._by_owner(prof, info, bool(others))
+            return self._byowner_networks(prof, info, bool(others))
         if uses >= self.usual_uses:
             return self.score_provider, (
                 f"new network {network}, in its provider's range {prefix}* used {uses:,}x"
@@ -333,7 +351,7 @@ class NewHostDetector(SavedState):
         """
         return prof.range_use(prefix, ts, self.usual_uses)
 
-    def _by_owner(self, prof: Profile, info: NetInfo, shared: bool) -> tuple[int, str]:
+    def _byowner_networks(self, prof: Profile, info: NetInfo, shared: bool) -> tuple[int, str]:
         """A new /24 judged by its network's owner and country: one place per AS."""
         used = prof.asns.get(info.as_key)
         if used is not None or prof.is_accepted("networks", info.as_key):
@@ -375,26 +393,3 @@ class NewHostDetector(SavedState):
         """Forget the judged hosts."""
         self.episodes.clear()
         self.hijacks = Recent(DAY)
-
-
-def administers(protocol: str) -> bool:
-    """A login to the administration console (``HTTP/WebAdmin``): not reading mail but
-    the session the server is changed in, so it weighs as a send.
-
-    >>> administers("HTTP/WebAdmin"), administers("IMAP")
-    (True, False)
-    """
-    return "webadmin" in protocol.lower()
-
-
-def _owner(info: NetInfo) -> list[str]:
-    """The AS as a teachable network (``ack --benign`` accepts the whole AS)."""
-    return [info.as_key] if info.as_key else []
-
-
-def _usual_host(prof: Profile) -> str | None:
-    """The account's most used sending address (or login address)."""
-    for table in (prof.hosts, prof.login_ips):
-        if table:
-            return max(table.items(), key=lambda kv: kv[1][0])[0]
-    return None

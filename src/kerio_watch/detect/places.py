@@ -1,0 +1,71 @@
+"""Where an account works from: helpers of :mod:`.new_host` about places and programs."""
+
+from __future__ import annotations
+
+from kerio_watch.detect.context import Context
+from kerio_watch.enrich.geo import NetInfo
+from kerio_watch.enrich.network import provider_range
+from kerio_watch.values.profile import Profile
+
+DAY = 86400
+READ_ONLY = 14 * DAY
+"""A place the account has only read mail from is new for sending this long after its
+first use (:func:`read_only_since`)."""
+
+
+def read_only_since(ctx: Context, prof: Profile, host: str, ts: int) -> int | None:
+    """How long ago the account first used the place of ``host`` (an outside address it
+    has logged in from but never sent from), when that place (the network's owner;
+    without network data its provider range) is one it never sent from and first used
+    within :data:`READ_ONLY`; None otherwise.
+
+    Reading alone does not make a place the account's own: an intruder who guessed or
+    bought the password reads for days before it writes. A place older than that is the
+    owner's reading (a phone that reads all month and sends for the first time).
+    """
+    if not ctx.networks.is_external(host):
+        return None
+    network = ctx.network_of(host)
+    if prof.is_accepted("hosts", host) or prof.is_accepted("networks", network):
+        return None
+    place = place_of(ctx, host)
+    first = min(
+        (e[1] for n, e in prof.networks.items() if place_of(ctx, n, network=True) == place),
+        default=ts,
+    )
+    if ts - first > READ_ONLY or any(place_of(ctx, h) == place for h in prof.hosts):
+        return None
+    return ts - first
+
+
+def place_of(ctx: Context, host: str, network: bool = False) -> str:
+    """Where ``host`` (an address, or a /24 when ``network``) is for an account: its
+    network's owner, else its provider range (the /16 of a /24)."""
+    as_key = ctx.net_info(host.partition("/")[0]).as_key
+    if as_key:
+        return as_key
+    net = host if network else ctx.network_of(host)
+    return provider_range(net) or net
+
+
+def administers(protocol: str) -> bool:
+    """A login to the administration console (``HTTP/WebAdmin``): not reading mail but
+    the session the server is changed in, so it weighs as a send.
+
+    >>> administers("HTTP/WebAdmin"), administers("IMAP")
+    (True, False)
+    """
+    return "webadmin" in protocol.lower()
+
+
+def owner_networks(info: NetInfo) -> list[str]:
+    """The AS as a teachable network (``ack --benign`` accepts the whole AS)."""
+    return [info.as_key] if info.as_key else []
+
+
+def usual_host(prof: Profile) -> str | None:
+    """The account's most used sending address (or login address)."""
+    for table in (prof.hosts, prof.login_ips):
+        if table:
+            return max(table.items(), key=lambda kv: kv[1][0])[0]
+    return None
