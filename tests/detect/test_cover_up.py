@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from factories import ALICE, at, feed, login, pipeline, recv, rules, severity
+from factories import ALICE, at, feed, login, office_history, pipeline, recv, rules, severity
 from kerio_watch.detect.cover_up import RULE_BOUNCES, RULE_MASS, RULE_SENT
 from kerio_watch.events import MailboxOperation
 from kerio_watch.formats.operations import OperationsParser
@@ -36,12 +36,14 @@ def burst(n: int, source: str, dest: str | None, start: int, **kw: str) -> list[
 class TestCoverUp:
     """What counts, the window and the verdict."""
 
-    def test_purging_sent_items_is_use_from_where_it_came(self) -> None:
-        """Ten items out of Sent Items in half an hour: one signal, with the address."""
+    def test_purging_sent_items_is_noted_from_where_it_came(self) -> None:
+        """Ten items out of Sent Items in half an hour: one signal, with the address; none
+        of them mail it just sent, so context (housekeeping), not use."""
         p = pipeline("cover_up")
         assert feed(p, burst(9, "Sent Items", "Deleted Items", at(1))) == []
         (s,) = feed(p, [op(at(1, "09:05"), "Sent Items", "Deleted Items")])
-        assert s.rule == RULE_SENT and s.side == "use" and s.source_ip == STRANGER
+        assert s.rule == RULE_SENT and s.side == "context" and s.source_ip == STRANGER
+        assert s.score == 10
         assert "10 items taken out of Sent Items" in s.summary
         assert feed(p, [op(at(1, "09:06"), "Sent Items", "Deleted Items")]) == []  # once
 
@@ -89,7 +91,14 @@ class TestCoverUp:
         assert feed(p, burst(60, "Deleted Items", None, at(3), action="DELETE")) == []
         assert feed(p, burst(60, "Junk E-mail", None, at(3, "10:00"), action="DELETE")) == []
         signals = feed(p, burst(50, "INBOX", None, at(3, "11:00"), action="DELETE"))
-        assert rules(signals) == {RULE_MASS}
+        assert rules(signals) == {RULE_MASS} and signals[0].side == "use"
+
+    def test_moving_old_mail_to_the_bin_is_housekeeping(self) -> None:
+        """Hundreds of items moved to the deleted items (a full mailbox cleared out) are
+        context; deleted for good they are use (a wipe)."""
+        p = pipeline("cover_up", options={"cover_up": {"mass_delete": 50}})
+        (s,) = feed(p, burst(50, "INBOX", "Deleted Items", at(3, "11:00")))
+        assert s.rule == RULE_MASS and s.side == "context"
 
     def test_with_a_strangers_login_it_is_high_and_from_the_office_it_is_not(self) -> None:
         """Access from a new place with a protocol the account never uses, then the
@@ -100,8 +109,24 @@ class TestCoverUp:
         assert severity(p) < Severity.MEDIUM  # kept at low: no alert
         feed(p, [login(at(11, "03:00"), source=STRANGER, protocol="IMAP")])  # never IMAP
         assert severity(p) < Severity.HIGH
-        feed(p, burst(12, "Sent Items", "Deleted Items", at(11, "03:05")))
+        feed(p, [recv(at(11, "03:01") + i, msg_id=f"s{i}@x", host=STRANGER) for i in range(6)])
+        moves = [op(at(11, "03:05") + i, "Sent Items", "Deleted Items", mid=f"s{i}@x")
+                 for i in range(6)]  # fmt: skip
+        feed(p, moves)
         assert severity(p) >= Severity.HIGH
+
+    def test_a_full_mailbox_cleared_from_home_is_not_a_hijack(self) -> None:
+        """The owner, who never used the webmail, logs in to it from a new address of its
+        home line one evening and moves hundreds of old items to the bin: weak access and
+        housekeeping, not a stranger doing harm."""
+        p = pipeline(enrich={"geo": "off"})
+        home = "198.51.100.20"
+        feed(p, office_history(ALICE, days=14))
+        feed(p, [login(at(d, "20:00"), source=f"198.51.{d % 2}.7") for d in range(14)])
+        feed(p, [login(at(15, "19:00"), source=home, protocol="HTTP/WebMail")])
+        feed(p, burst(150, "Sent Items", "Deleted Items", at(15, "19:01"), ip=home))
+        feed(p, burst(150, "INBOX", "Deleted Items", at(15, "19:30"), ip=home))
+        assert severity(p) < Severity.HIGH
 
     def test_open_windows_survive_a_restart(self) -> None:
         """A follower restarted in the middle of a purge counts it whole."""

@@ -68,6 +68,7 @@ class CoverUpOptions:
     bounces: int = threshold(5)
     mass_delete: int = threshold(200)
     score: int = points(30)
+    score_tidy: int = points(10)
 
 
 def _leaf(path: str | None) -> str:
@@ -127,6 +128,7 @@ class CoverUpDetector(SavedState):
         }
         self.fresh_items = options.fresh_items
         self.score = options.score
+        self.score_tidy = options.score_tidy
         self.windows: dict[tuple[str, str], deque[tuple[int, int, int]]] = {}
         """(account, rule) -> (log time, items, fresh items) of the last :data:`WINDOW`
         seconds."""
@@ -181,16 +183,27 @@ class CoverUpDetector(SavedState):
             kinds.append((RULE_BOUNCES, n))  # deleted, or moved out of sight
         return kinds
 
+    def _marked(self, account: str, rule: str, n: int, op: MailboxOperation) -> int:
+        """The items of this operation that are more than housekeeping: for Sent Items,
+        mail the account sent just now; for a mass deletion, items deleted for good."""
+        if rule == RULE_SENT:
+            return self._fresh(account, op)
+        if rule == RULE_MASS:
+            return n if op.action.upper().startswith("DELETE") else 0
+        return n
+
     def _count(self, account: str, rule: str, n: int, op: MailboxOperation) -> Signal | None:
         window = self.windows.setdefault((account, rule), deque())
-        window.append((op.ts, n, self._fresh(account, op) if rule == RULE_SENT else 0))
+        window.append((op.ts, n, self._marked(account, rule, n, op)))
         while window and window[0][0] <= op.ts - WINDOW:
             window.popleft()
         total = sum(e[1] for e in window)
         fresh = sum(e[2] for e in window)
         limit = self.limits[rule]
-        level = max(total // limit, fresh // self.fresh_items)
-        if not level or not self.recent.due((account, rule), op.ts, level):
+        strong = fresh // self.fresh_items if rule == RULE_SENT else fresh // limit
+        side, score = ("use", self.score) if strong else ("context", self.score_tidy)
+        level = strong or total // limit
+        if not level or not self.recent.due((account, rule, side), op.ts, level):
             return None
         where = f" from {op.source}" if op.source else ""
         via = f" via {op.protocol}" if op.protocol else ""
@@ -199,17 +212,21 @@ class CoverUpDetector(SavedState):
             RULE_BOUNCES: "bounces (delivery failure notices) deleted",
             RULE_MASS: "items deleted",
         }[rule]
-        recently = f", {fresh} of them sent within {FRESH // 3600} hours" if fresh else ""
+        recently = (
+            f", {fresh} of them sent within {FRESH // 3600} hours"
+            if fresh and rule == RULE_SENT
+            else ""
+        )
         summary = f"{account}: {total} {what} within {WINDOW // 60} minutes{recently}{where}{via}"
         return Signal(
             rule,
             account,
             op.ts,
-            self.score,
+            score,
             printable(summary),
             op.source,
             (op.raw,),
-            side="use",
+            side=side,
             who=f"{op.source or 'an unknown address'}{via}",
         )
 
