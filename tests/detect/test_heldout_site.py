@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from datetime import datetime, timedelta
 from pathlib import Path
 
+from kerio_watch.severity import Severity
 from kerio_watch.simulate import HELDOUT_BENIGN_KINDS, HELDOUT_HIJACK_KINDS, SimConfig, simulate
-from simscan import assert_only_added, log_lines, planted_kinds
+from simscan import assert_only_added, log_lines, planted_kinds, scan_alerts, worst_by_user
 
 OWN = re.compile(r"Queue-ID: \w+-h\w+, .*Sender-Host: ([\d.]+),")
 LOGIN = re.compile(r"(\S+): User (\S+) authenticated {1,2}from IP address ([\d.]+\d)")
@@ -47,3 +49,30 @@ def test_the_heldout_kinds_are_planted_and_only_add_lines(tmp_path: Path) -> Non
         ("mail.log", "audit.log", "security.log", "operations.log"),
         ("spam.log", "config.log", "warning.log"),
     )
+
+
+def test_the_spray_is_high_and_the_look_alikes_are_not(tmp_path: Path) -> None:
+    """The spray's lure from the address that read for days is high; the cleared-out
+    mailbox and the new phone never are (the archive's address reads every mailbox; no
+    account is high for it)."""
+    result = simulate(SimConfig(seed=1, users=30, days=22, heldout=True), tmp_path / "logs")
+    planted = planted_kinds(result, *HELDOUT_HIJACK_KINDS, *HELDOUT_BENIGN_KINDS)
+    alerts = scan_alerts(result, tmp_path / "state.db", "--since", "2026-03-09")
+    spray = planted["spray_then_read"]
+    lure = [
+        a
+        for a in alerts
+        if a.get("user") == spray.account
+        and Severity.parse(a["severity"]) >= Severity.HIGH
+        and datetime.fromisoformat(a["time"]) >= spray.start - timedelta(minutes=5)
+    ]
+    assert lure, "the lure from the place that only read"
+    worst = worst_by_user(alerts)
+    for kind in ("quota_cleanup", "phone_swap"):
+        assert worst.get(planted[kind].account, Severity.INFO) < Severity.HIGH, kind
+    archive = planted["archive_reader"].source_ip or ""
+    assert not [
+        a
+        for a in alerts
+        if Severity.parse(a["severity"]) >= Severity.HIGH and archive in a.get("summary", "")
+    ]

@@ -18,9 +18,12 @@ Within :data:`WINDOW` seconds, per account:
 - ``kerio.mailbox.mass_delete``: ``mass_delete`` items deleted, or a folder of that many
   (what is already in the deleted items, junk or spam folders does not count).
 
-Each is ``use`` evidence with the address it came from: alone it is low (an owner
-tidying up raises no alert), from the office it never corroborates a stranger, and
-with a stranger's access the same day it makes the incident high.
+Each is ``use`` evidence with the address it came from when it hides something: mail
+the account just sent, bounces, or items deleted for good (a wipe). Alone it is low (an
+owner tidying up raises no alert), from the office it never corroborates a stranger, and
+with a stranger's access the same day it makes the incident high. Items out of Sent
+Items none of which the account just sent, and items only moved to the deleted items,
+are housekeeping (a full mailbox cleared out): ``context`` at ``score_tidy``, never use.
 """
 
 from __future__ import annotations
@@ -92,7 +95,8 @@ class CoverUpDetector(SavedState):
             "the last two hours.",
             "An intruder deletes what it sent so that the owner does not see it, at once; "
             "an owner does not purge the mail it just sent.",
-            "An owner who clears out old sent mail: alone it raises no alert.",
+            "An owner who clears out old sent mail: context only, unless it is mail the "
+            "account just sent.",
             side="use",
         ),
         RuleDoc(
@@ -113,7 +117,7 @@ class CoverUpDetector(SavedState):
             "within 30 minutes, not counting what was already in the deleted items, junk "
             "or spam folders.",
             "An intruder may wipe a mailbox to hide what it did, or to do harm.",
-            "An owner tidying up a large folder: alone it raises no alert.",
+            "An owner tidying up a large folder: moved to the deleted items it is context only.",
             side="use",
         ),
     )

@@ -70,12 +70,16 @@ class NewHostDetector(SavedState):
             "counts more than an address other accounts share, and a new /24 in the /16 "
             "of the account's provider (mobile carriers rotate addresses) counts little, "
             "and nothing once the account has used several /24s of that range since "
-            "before today.",
+            "before today. The first mail from an address it has only read mail from, at "
+            "a place (network owner, else provider range) it never sent from and first "
+            "used within two weeks, counts as mail from a new network: reading alone does "
+            "not make a place its own.",
             "A stolen password is used from the attacker's address, not the owner's; the "
             "first message or login from it is the earliest sign of a takeover.",
             "Travel (hotel and conference networks), a new home line or phone carrier, a "
-            "new branch office not yet in [site] trusted_networks. Each fires once, at "
-            "low severity on its own; ack --benign teaches the address and its network.",
+            "new branch office not yet in [site] trusted_networks, a new phone's first "
+            "message after days of reading. Each fires once, at low severity on its own; "
+            "ack --benign teaches the address and its network.",
             side="access",
         ),
         RuleDoc(
