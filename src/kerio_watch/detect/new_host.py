@@ -322,7 +322,7 @@ class NewHostDetector(SavedState):
         others = self._sharers(others, host)
         info = self.ctx.net_info(host)
         if info.as_key:
-            return self._byowner_networks(prof, info, bool(others))
+            return self._by_owner(prof, info, bool(others))
         if uses >= self.usual_uses:
             return self.score_provider, (
                 f"new network {network}, in its provider's range {prefix}* used {uses:,}x"
@@ -355,7 +355,7 @@ class NewHostDetector(SavedState):
         """
         return prof.range_use(prefix, ts, self.usual_uses)
 
-    def _byowner_networks(self, prof: Profile, info: NetInfo, shared: bool) -> tuple[int, str]:
+    def _by_owner(self, prof: Profile, info: NetInfo, shared: bool) -> tuple[int, str]:
         """A new /24 judged by its network's owner and country: one place per AS."""
         used = prof.asns.get(info.as_key)
         if used is not None or prof.is_accepted("networks", info.as_key):
