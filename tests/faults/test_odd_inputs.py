@@ -85,3 +85,48 @@ def test_a_power_cut_s_nul_bytes_are_read_in_bounded_memory(tmp_path: Path) -> N
     assert "399 lines: 199 message_received, 199 message_delivery, 1 unparsed" in done.stderr
     held = int(done.stderr.rsplit("maxrss ", 1)[1].split()[0])
     assert held < 150 * 1024, f"{held} KiB resident"
+
+
+def test_lines_that_end_in_cr_alone(tmp_path: Path) -> None:
+    """A mail.log whose lines end in CR alone is read by scan as the same lines in LF
+    (it was one line cut at 65,536 characters: 1 of 400 lines, no alert of 4), and
+    follow says once that it does not read it (it read nothing and said nothing)."""
+    lines = site_lines(200)
+    for name, end in (("lf", "\n"), ("cr", "\r")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "mail.log").write_bytes("".join(x + end for x in lines).encode())
+    lf = cli("scan", "--db", str(tmp_path / "lf.db"), "-f", "jsonl", str(tmp_path / "lf"))
+    cr = cli("scan", "--db", str(tmp_path / "cr.db"), "-f", "jsonl", str(tmp_path / "cr"))
+    assert cr.returncode == 0, cr.stderr
+    assert "400 lines: 200 message_received, 200 message_delivery" in cr.stderr
+    assert "its lines end in CR alone" in cr.stderr
+    assert len(cr.stdout.splitlines()) == 4
+    assert cr.stdout == lf.stdout
+    again = cli("scan", "--db", str(tmp_path / "cr.db"), str(tmp_path / "cr"))
+    assert "400 lines were already processed" in again.stderr
+    follow = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "kerio_watch",
+            "follow",
+            "--db",
+            str(tmp_path / "f.db"),
+            "--poll",
+            "0.05",
+            str(tmp_path / "cr"),
+        ],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert follow.stderr is not None
+    told = []
+    for text in follow.stderr:
+        told.append(text)
+        if "event=started" in text:
+            break
+    follow.terminate()
+    _, rest = follow.communicate(timeout=30)
+    log = "".join(told) + rest
+    assert log.count("event=cr_line_ends") == 1, log
+    assert "kerio-watch scan reads this file" in log

@@ -30,6 +30,7 @@ from kerio_watch.sources.logfile import (
     bounded_lines,
     decode_line,
     open_binary,
+    read_cr_only,
     spooled,
     why_skipped,
 )
@@ -259,6 +260,7 @@ def discover(paths: Iterable[str], stdin: IO[bytes] | None = None) -> list[LogFi
             log_file = LogFile(
                 str(candidate), None, compressed=_is_gzip(candidate), year=year, written=written
             )
+            read_cr_only(log_file)
             inspected = _inspect(log_file, _name_hint(candidate))
             if inspected is None:
                 skipped.append(log_file)
