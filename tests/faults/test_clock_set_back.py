@@ -14,6 +14,7 @@ import pytest
 from faultlib import cli, site_lines
 from kerio_watch.pipeline.marks import SET_BACK, Watermarks, back_key
 from logtools import kerio_stamp
+from test_follow_cli import Follow, append, wait_for
 
 
 def shifted(line: str, hours: float) -> str:
@@ -98,3 +99,27 @@ def test_a_line_a_moment_out_of_order_is_no_jump() -> None:
     assert marks.already_seen("mail", 1000)
     assert marks.already_seen("mail", 1000 - SET_BACK + 1)
     assert not marks.set_back
+
+
+def test_a_follower_restarted_after_the_jump_reads_on(
+    follow: Follow, logs: Path, tmp_path: Path
+) -> None:
+    """A scan, the clock set back two hours, follow started, stopped and started again:
+    every line after the jump is read once. The restart skipped the 50 lines written
+    while it was stopped, dated before the scan's watermark, which it applied again."""
+    lines = site_lines(150)
+    append(logs / "mail.log", lines[:200])
+    assert cli("scan", "--db", str(follow.db), str(logs)).returncode == 0
+    append(logs / "mail.log", [shifted(x, -2) for x in lines[200:250]])
+
+    def events() -> int:
+        return sum(follow.totals().events.values())
+
+    follow.start()
+    wait_for(lambda: events() == 50, 60)
+    assert follow.stop() == 0
+    append(logs / "mail.log", [shifted(x, -2) for x in lines[250:]])
+    follow.start()
+    wait_for(lambda: events() == 100, 60)
+    assert follow.stop() == 0
+    assert follow.totals().already_seen == 200
