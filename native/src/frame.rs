@@ -11,6 +11,9 @@ use crate::text::{char_len, take_chars};
 
 /// Characters of one line that are processed (`files.MAX_LINE`).
 pub const MAX_LINE: usize = 65536;
+/// Bytes of one line that are read (`files.LINE_BYTES`): the rest of a longer line is
+/// read and dropped, never held (a file of NUL bytes left by a power cut is one line).
+pub const LINE_BYTES: usize = MAX_LINE * 4;
 const BUFFER: usize = 256 * 1024;
 
 /// What reading found, as `LogFile` counts it.
@@ -163,6 +166,8 @@ pub struct LineSource {
     start: usize,
     end: usize,
     eof: bool,
+    /// The first [`LINE_BYTES`] of the last line read, when it was longer.
+    long: Vec<u8>,
     /// Lines read so far (`lineno` of the last line, counting empty ones).
     pub lineno: u64,
     /// Bytes (decompressed) consumed so far: the end offset of the last line.
@@ -198,6 +203,7 @@ impl LineSource {
             start: 0,
             end: 0,
             eof: false,
+            long: Vec::new(),
             lineno: 0,
             offset: 0,
             error: None,
@@ -245,11 +251,16 @@ impl LineSource {
     }
 
     /// The next line's number and bytes (with its `\n` if it has one); `None` at the end.
+    /// A line longer than [`LINE_BYTES`] is its first `LINE_BYTES` bytes, as
+    /// `files.bounded_lines` reads it (without its `\n`): the rest is read and dropped.
     pub fn next_line(&mut self) -> Option<(u64, &[u8])> {
         let mut scanned = self.start;
         let line_end = loop {
             if let Some(i) = memchr::memchr(b'\n', &self.buf[scanned..self.end]) {
                 break scanned + i + 1;
+            }
+            if self.end - self.start > LINE_BYTES {
+                return Some(self.long_line());
             }
             scanned = self.end;
             let before = self.start;
@@ -266,6 +277,30 @@ impl LineSource {
         self.lineno += 1;
         self.offset += line.len() as u64;
         Some((self.lineno, line))
+    }
+
+    /// A line with more than [`LINE_BYTES`] bytes before its end: its first
+    /// `LINE_BYTES` bytes, the rest up to its `\n` (included) consumed unread.
+    fn long_line(&mut self) -> (u64, &[u8]) {
+        self.long.clear();
+        self.long
+            .extend_from_slice(&self.buf[self.start..self.start + LINE_BYTES]);
+        self.start += LINE_BYTES;
+        self.offset += LINE_BYTES as u64;
+        loop {
+            if let Some(i) = memchr::memchr(b'\n', &self.buf[self.start..self.end]) {
+                self.start += i + 1;
+                self.offset += (i + 1) as u64;
+                break;
+            }
+            self.offset += (self.end - self.start) as u64;
+            self.start = self.end;
+            if !self.fill() {
+                break;
+            }
+        }
+        self.lineno += 1;
+        (self.lineno, &self.long)
     }
 }
 
@@ -326,16 +361,34 @@ mod tests {
     }
 
     #[test]
-    fn long_lines_grow_the_buffer() {
-        let mut data = vec![b'x'; BUFFER * 9];
-        data.extend_from_slice(b"\nshort\n");
-        let mut src = LineSource::from_bytes(data);
+    fn long_lines_are_cut_when_read() {
+        for len in [LINE_BYTES - 1, LINE_BYTES, LINE_BYTES + 1, BUFFER * 9] {
+            let mut data = vec![0u8; len];
+            data.extend_from_slice(b"\nshort\n");
+            let mut src = LineSource::with_buffer(Box::new(io::Cursor::new(data)), 4096);
+            let (n, line) = src.next_line().unwrap();
+            // Found whole in the buffer, a line a little longer is taken whole (its
+            // text is cut to MAX_LINE characters all the same); a longer one never.
+            let whole = line.len() == len + 1;
+            assert!(n == 1 && (whole || line.len() == LINE_BYTES), "{len}");
+            assert!(whole || len >= LINE_BYTES);
+            assert!(!whole || len <= 2 * LINE_BYTES);
+            assert_eq!(src.offset, len as u64 + 1);
+            assert!(
+                src.buf.len() <= 2 * LINE_BYTES + 8192,
+                "held {}",
+                src.buf.len()
+            );
+            assert_eq!(src.next_line(), Some((2, &b"short\n"[..])));
+            assert_eq!((src.lineno, src.offset), (2, len as u64 + 7));
+            assert_eq!(src.next_line(), None);
+        }
+        let mut src = LineSource::from_bytes(vec![b'x'; LINE_BYTES * 3]);
         assert_eq!(
             src.next_line().map(|(n, l)| (n, l.len())),
-            Some((1, BUFFER * 9 + 1))
+            Some((1, LINE_BYTES))
         );
-        assert_eq!(src.next_line(), Some((2, &b"short\n"[..])));
-        assert_eq!(src.next_line(), None);
+        assert_eq!((src.offset, src.next_line()), (LINE_BYTES as u64 * 3, None));
     }
 
     #[test]

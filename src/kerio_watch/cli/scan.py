@@ -177,6 +177,7 @@ def print_summary(
         extra += f", {doubts:,} with an implausible time" if doubts else ""
         dec = f", {f.decode_errors:,} not UTF-8" if f.decode_errors else ""
         dec += f", {f.cut_lines:,} cut at {MAX_LINE:,} characters" if f.cut_lines else ""
+        dec += ", its lines end in CR alone (read as if in LF)" if f.cr_only else ""
         if f.passed_over:
             dec += f", {f.passed_over:,} the other files hold (read there, not counted twice)"
         console.print(

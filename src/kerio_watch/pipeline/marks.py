@@ -4,6 +4,15 @@ A re-scan of the same logs must not count a line twice. Each log keeps its lates
 second processed and how many of its lines were at that second; a line before its
 log's watermark was processed, one at it is counted against that number, one after it
 is new. ``Sent:`` lines have their own watermark (:data:`SENT_MARK`).
+
+A server clock set back (by an administrator, by more than :data:`SET_BACK`) writes lines
+dated before lines already in the file, after them. Judged by time alone, a re-scan took
+every one of them for processed until the log's time passed the watermark again (set
+back two hours: two hours of lines skipped, silently). So once a log's lines have
+reached its watermark in this run, a line far behind the newest (the clock set back) is
+past what the earlier run read: from there on the lines are judged by the back mark
+(:func:`back_key`), how far an earlier run read after such a jump, and are new beyond it.
+The back mark is kept until the log's time passes the watermark again.
 """
 
 from __future__ import annotations
@@ -15,8 +24,22 @@ other mail.log lines; on a re-scan this one keeps the Sent lines of messages sti
 tracked from the last run from being processed twice, and the dropped ones from being
 counted as new."""
 
+SET_BACK = 300
+"""Seconds a line of a log must be behind the newest one before it for the clock to
+count as set back (lines of one log are a few seconds out of order at most)."""
+
 Marks = dict[str, tuple[int, int]]
 """log -> (latest UTC second processed, lines at that second)."""
+
+
+BACK = "@back"
+
+
+def back_key(log: str) -> str:
+    """The key of ``log``'s back mark: (latest second processed, lines at it) of the
+    lines after its clock was set back, while they are behind its watermark ((0, 0):
+    none)."""
+    return log + BACK
 
 
 class Watermarks:
@@ -27,23 +50,41 @@ class Watermarks:
         self.seen_at_mark: dict[str, int] = {}
         self.last: dict[str, list[int]] = {}
         """log -> [latest UTC second processed, lines at that second]."""
+        self.set_back: dict[str, int] = {}
+        """log -> lines read after its clock was set back (its lines had reached its
+        watermark, then one came far behind): judged by its back mark."""
 
     def already_seen(self, log: str, ts: int) -> bool:
         """Whether an earlier run processed this line (by log time); notes it as processed."""
         last = self.last.get(log)
+        mark = self.marks.get(log)
         if last is None:
             self.last[log] = [ts, 1]
-        elif ts == last[0]:
-            last[1] += 1
-        elif ts > last[0]:
-            last[0], last[1] = ts, 1
-        mark = self.marks.get(log)
+        elif ts >= last[0]:
+            _advance(last, ts)
+        elif mark is not None and last[0] >= mark[0] and ts < last[0] - SET_BACK:
+            self.set_back.setdefault(log, 0)  # the clock set back after the watermark
+        if log not in self.set_back:
+            return mark is not None and self._seen_at(log, ts)
+        self.set_back[log] += 1
+        key = back_key(log)
+        back = self.last.get(key)
+        if back is None:
+            self.last[key] = [ts, 1]
+        elif ts >= back[0]:
+            _advance(back, ts)
+        return mark is not None and ts <= mark[0] and self._seen_at(key, ts)
+
+    def _seen_at(self, key: str, ts: int) -> bool:
+        """Whether the earlier run's mark ``key`` is past ``ts`` (or at it, with lines
+        at it not yet counted)."""
+        mark = self.marks.get(key)
         if mark is None or ts > mark[0]:
             return False
         if ts < mark[0]:
             return True
-        seen = self.seen_at_mark.get(log, 0) + 1
-        self.seen_at_mark[log] = seen
+        seen = self.seen_at_mark.get(key, 0) + 1
+        self.seen_at_mark[key] = seen
         return seen <= mark[1]
 
     def reaches(self, log: str, ts: int) -> bool:
@@ -65,10 +106,27 @@ class Watermarks:
         return max((ts for ts, _ in self.marks.values()), default=None)
 
     def merged(self) -> Marks:
-        """The watermarks to save: the earlier run's, moved up by this one's progress."""
+        """The watermarks to save: the earlier run's, moved up by this one's progress;
+        a back mark is dropped ((0, 0)) once its log's watermark moved on."""
         merged = dict(self.marks)
         for log, (ts, count) in self.last.items():
             old = merged.get(log)
             if old is None or ts > old[0]:
                 merged[log] = (ts, count)
+        for key in [k for k in merged if k.endswith(BACK)]:
+            log = key.removesuffix(BACK)
+            if log in self.set_back:  # dropped once the lines after the jump hold the mark
+                done = merged[key][0] >= merged[log][0]
+            else:  # the mark moved on: the lines after the jump passed it
+                done = merged.get(log) != self.marks.get(log)
+            if done:
+                merged[key] = (0, 0)
         return merged
+
+
+def _advance(last: list[int], ts: int) -> None:
+    """Note a line at ``ts``, at or after ``last`` ([second, lines at it])."""
+    if ts == last[0]:
+        last[1] += 1
+    else:
+        last[0], last[1] = ts, 1

@@ -9,7 +9,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 
 from kerio_watch.alerts.router import Router
@@ -17,6 +17,7 @@ from kerio_watch.app.config import load_config
 from kerio_watch.config import Config
 from kerio_watch.log import note
 from kerio_watch.pipeline import Pipeline
+from kerio_watch.pipeline.marks import BACK
 from kerio_watch.pipeline.runner import Wiring, build, timebase_for
 from kerio_watch.respond.worker import Responder, start_responder
 from kerio_watch.service.state import (
@@ -179,6 +180,16 @@ class Session:
         if reported:
             self._new_alerts.append(alert)
 
+    def _scan_marks_left(self, set_back: Collection[str]) -> str:
+        """The scan's watermarks for the next start, less those of the logs whose clock
+        was set back after this run's lines reached them: it read past them, and lines
+        after the jump dated before them are new (a restart skipped them)."""
+        if set_back:
+            marks = json.loads(self._scan_marks)
+            keep = {k: v for k, v in marks.items() if k.removesuffix(BACK) not in set_back}
+            self._scan_marks = json.dumps(keep)
+        return self._scan_marks
+
     def _on_save(self, store: Store) -> None:
         """Inside the pipeline's transaction: checkpoints, totals, status metadata."""
         follower, pipeline, timebase = self.follower, self.pipeline, self.timebase
@@ -193,7 +204,7 @@ class Session:
         now = _iso_now()
         meta = {
             "initialized": "1",
-            "scan_marks": self._scan_marks,
+            "scan_marks": self._scan_marks_left(pipeline.watermarks.set_back),
             "stats": totals.to_json(),
             "checkpoint_at": now,
             "heartbeat": now,

@@ -19,6 +19,7 @@ from kerio_watch.sources.copies import frame
 from kerio_watch.sources.echo import wants_echo
 from kerio_watch.sources.files import LogFile, decode_line, discover
 from kerio_watch.sources.identity import all_older, stamp_of
+from kerio_watch.sources.logfile import cr_only
 from kerio_watch.sources.tail import (
     Echo,
     FollowedFile,
@@ -107,11 +108,40 @@ def adopt(path: str, st: os.stat_result, seq: int, now: float, warn: bool = True
         f.state = State.IGNORED
         f.unreadable = denied
         return f
+    if not compressed and _cr_only(f):
+        f.state = State.IGNORED
+        return f
     if compressed is not None:  # else the name holds another file now: the listing
         _identify(f)  # will show where this one went, and it is adopted again there
     if wants_echo(f):
         f.echo = Echo()
     return f
+
+
+_CR_TOLD: set[tuple[int, int]] = set()
+"""Files said to end their lines in CR alone (once each: they are looked at again)."""
+
+
+def _cr_only(f: FollowedFile) -> bool:
+    """Whether the file's lines end in CR alone: not followed, and said so (a file of
+    one endless line: nothing of it was read, and nothing said)."""
+    try:
+        with Path(f.path).open("rb") as handle:
+            if not cr_only(handle.read(1 << 13)):
+                return False
+    except OSError:
+        return False
+    if (f.dev, f.ino) not in _CR_TOLD:
+        _CR_TOLD.add((f.dev, f.ino))
+        note(
+            logging.WARNING,
+            "cr_line_ends",
+            path=f.path,
+            action="not_read",
+            hint="its lines end in CR alone; follow reads lines that end in LF or CRLF, "
+            "kerio-watch scan reads this file",
+        )
+    return True
 
 
 def _identify(f: FollowedFile) -> None:

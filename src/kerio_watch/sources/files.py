@@ -30,6 +30,7 @@ from kerio_watch.sources.logfile import (
     bounded_lines,
     decode_line,
     open_binary,
+    read_cr_only,
     spooled,
     why_skipped,
 )
@@ -45,6 +46,7 @@ __all__ = [
     "check_readable",
     "decode_line",
     "discover",
+    "is_stream",
     "merged_records",
     "open_binary",
     "read_records",
@@ -146,7 +148,7 @@ def _is_gzip(path: Path) -> bool:
         return False
 
 
-def _is_stream(path: Path) -> bool:
+def is_stream(path: Path) -> bool:
     """Whether ``path`` is a pipe or a device, read once (``scan <(zcat ...)``, a named
     pipe): not a regular file or a folder."""
     try:
@@ -238,7 +240,7 @@ def discover(paths: Iterable[str], stdin: IO[bytes] | None = None) -> list[LogFi
     """(device, inode) of the files taken: one named twice (a folder and a file in it,
     a symbolic or hard link) is read once, else its lines would count twice."""
     for text in paths:
-        if text == "-" or _is_stream(Path(text)):
+        if text == "-" or is_stream(Path(text)):
             log_file = _streamed(text, stdin)
             inspected = _inspect(log_file, None if text == "-" else _name_hint(Path(text)))
             if inspected is None:
@@ -258,6 +260,7 @@ def discover(paths: Iterable[str], stdin: IO[bytes] | None = None) -> list[LogFi
             log_file = LogFile(
                 str(candidate), None, compressed=_is_gzip(candidate), year=year, written=written
             )
+            read_cr_only(log_file)
             inspected = _inspect(log_file, _name_hint(candidate))
             if inspected is None:
                 skipped.append(log_file)

@@ -56,6 +56,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
+from kerio_watch.errors import SourceError
 from kerio_watch.log import note
 from kerio_watch.sources.batch import Batch, Stream, descriptor, streams_of
 from kerio_watch.sources.discovery import (
@@ -66,7 +67,7 @@ from kerio_watch.sources.discovery import (
     same_file,
 )
 from kerio_watch.sources.echo import WHOLE, readable_end
-from kerio_watch.sources.files import Record, check_readable
+from kerio_watch.sources.files import Record, check_readable, is_stream
 from kerio_watch.sources.fileset import FileSet, FileStatus, FollowOptions
 from kerio_watch.sources.firewall import year_of
 from kerio_watch.sources.hold import CrossLogHold
@@ -119,6 +120,11 @@ class Follower(FileSet):
         super().__init__(options or FollowOptions(), first_start, clock, wall)
         self.paths = [str(p) for p in paths]
         for text in self.paths:
+            if is_stream(Path(text)):  # opening a named pipe waits for a writer: it hung
+                raise SourceError(
+                    f"{text}: a named pipe or a device, not a file: follow keeps its place "
+                    f"in files (`kerio-watch scan {text}` reads it once)"
+                )
             check_readable(
                 Path(text),
                 "run kerio-watch as a user who can read Kerio's logs: see docs/service.md "

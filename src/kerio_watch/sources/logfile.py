@@ -8,6 +8,7 @@ import gzip
 import os
 import shutil
 import tempfile
+import zlib
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -57,6 +58,8 @@ class LogFile:
     line)."""
     passed_over: int = 0
     """Its lines not read, as the other files hold them."""
+    cr_only: bool = False
+    """Its lines end in CR alone: read from a copy with LF line ends (:func:`read_cr_only`)."""
     data: IO[bytes] | None = None
     """Standard input, copied once to an unnamed temporary file (not held in memory:
     a pipe of gigabytes of logs would be), read from its start each time it is opened."""
@@ -154,6 +157,37 @@ def spooled(stream: IO[bytes], name: str) -> IO[bytes]:
         ) from None
     spool.seek(0)
     return spool
+
+
+def cr_only(head: bytes) -> bool:
+    """Whether a file's first bytes are lines that end in CR alone (no LF at all)."""
+    return b"\n" not in head and head.count(b"\r") >= 2
+
+
+def read_cr_only(log_file: LogFile) -> None:
+    """A file whose lines end in CR alone (an old Mac's line ends) is read from a copy
+    with LF line ends, as standard input is (:attr:`LogFile.data`): it was one line, cut
+    at :data:`MAX_LINE` characters, its other lines lost but for a count of one cut.
+
+    Raises:
+        SourceError: the copy cannot be written (a full temporary directory).
+    """
+    try:
+        with open_binary(log_file) as handle:
+            if not cr_only(handle.read(1 << 13)):
+                return
+    except (OSError, EOFError, zlib.error):
+        return  # read as it is (and said so there)
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 (kept open: the LogFile reads it)
+    try:
+        with open_binary(log_file) as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                spool.write(chunk.replace(b"\r", b"\n"))
+    except (OSError, EOFError, zlib.error) as exc:
+        spool.close()
+        raise SourceError(f"{log_file.path}: cannot copy it with LF line ends: {exc}") from None
+    spool.seek(0)
+    log_file.data, log_file.compressed, log_file.cr_only = spool, False, True
 
 
 NOT_KERIO_HINT = (

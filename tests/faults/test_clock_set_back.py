@@ -1,0 +1,125 @@
+"""The server's clock set back by an administrator: every later line is dated before
+lines already read. ``scan`` run again and again (the Task Scheduler's way) must read
+each line once, as ``follow`` does by its file positions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from faultlib import cli, site_lines
+from kerio_watch.pipeline.marks import SET_BACK, Watermarks, back_key
+from logtools import kerio_stamp
+from test_follow_cli import Follow, append, wait_for
+
+
+def shifted(line: str, hours: float) -> str:
+    """The line as the server writes it with its clock moved by ``hours`` (its stamp and
+    its Queue-ID's time, which the same clock writes)."""
+    when = dt.datetime.strptime(line[1:21], "%d/%b/%Y %H:%M:%S") + dt.timedelta(hours=hours)
+    out = kerio_stamp(when) + line[22:]
+    found = re.search(r"Queue-ID: ([0-9a-f]{8})-", out)
+    if found:
+        moved = int(found.group(1), 16) + int(hours * 3600)
+        out = out.replace(found.group(1), f"{moved:08x}")
+    return out
+
+
+def counted(db: Path) -> tuple[int, int]:
+    """(sends in the activity table, the newest watermark) of a database."""
+    with sqlite3.connect(db) as conn:
+        sends = conn.execute("SELECT sum(count) FROM activity").fetchone()[0]
+        mark = conn.execute("SELECT max(ts) FROM watermarks").fetchone()[0]
+    return int(sends), int(mark)
+
+
+def processed(stderr: str) -> int:
+    """Lines a scan processed: those of its summary's files, less those skipped."""
+    total = sum(int(n.replace(",", "")) for n in re.findall(r"\(mail\): ([\d,]+) lines", stderr))
+    skipped = re.search(r"([\d,]+) lines were already processed", stderr)
+    return total - (int(skipped.group(1).replace(",", "")) if skipped else 0)
+
+
+@pytest.mark.parametrize("hours", [-1, -2])
+def test_rescans_read_each_line_once(tmp_path: Path, hours: int) -> None:
+    """Four scans of a growing mail.log across a clock set back: 800 lines processed in
+    all, as one scan of the final file, and the fourth scan reads nothing new. Scans
+    took every line dated before the watermark for processed: set back two hours, the
+    second and third scans processed 114 and 214 of their 300 new lines (one hour: 258
+    and 300)."""
+    lines = site_lines(400)
+    chunks = [lines[:200], lines[200:300] + [shifted(x, hours) for x in lines[300:500]]]
+    chunks += [[shifted(x, hours) for x in lines[500:]], []]
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    db = tmp_path / "s.db"
+    done = []
+    for chunk in chunks:
+        with (logs / "mail.log").open("a") as handle:
+            handle.write("".join(x + "\n" for x in chunk))
+        result = cli("scan", "--db", str(db), str(logs))
+        assert result.returncode == 0, result.stderr
+        done.append(processed(result.stderr))
+    assert done == [200, 300, 300, 0]
+    (tmp_path / "ref").mkdir()
+    (tmp_path / "ref" / "mail.log").write_text((logs / "mail.log").read_text())
+    assert cli("scan", "--db", str(tmp_path / "ref.db"), str(tmp_path / "ref")).returncode == 0
+    assert counted(db) == counted(tmp_path / "ref.db")
+
+
+def test_watermarks_follow_the_lines_after_the_jump() -> None:
+    """Run by run: the lines after the jump are new up to where an earlier run read
+    them (the back mark), and the back mark goes once they pass the watermark."""
+    old = list(range(1000, 1100))
+    back = [t - 2 * SET_BACK for t in range(1100, 1150)]
+    first = Watermarks({})
+    assert not any(first.already_seen("mail", t) for t in old)
+    second = Watermarks(first.merged())
+    assert all(second.already_seen("mail", t) for t in old)
+    assert not any(second.already_seen("mail", t) for t in back)
+    marks = second.merged()
+    assert marks["mail"] == (1099, 1) and marks[back_key("mail")] == (back[-1], 1)
+    later = [t - 2 * SET_BACK for t in range(1150, 1800)]
+    third = Watermarks(marks)
+    assert all(third.already_seen("mail", t) for t in old + back)
+    assert not any(third.already_seen("mail", t) for t in later)
+    marks = third.merged()
+    assert marks["mail"] == (later[-1], 1) and marks[back_key("mail")] == (0, 0)
+    fourth = Watermarks(marks)
+    assert all(fourth.already_seen("mail", t) for t in old + back + later)
+
+
+def test_a_line_a_moment_out_of_order_is_no_jump() -> None:
+    """Lines a few seconds out of order at the watermark are still the earlier run's."""
+    marks = Watermarks({"mail": (1000, 1)})
+    assert marks.already_seen("mail", 1000)
+    assert marks.already_seen("mail", 1000 - SET_BACK + 1)
+    assert not marks.set_back
+
+
+def test_a_follower_restarted_after_the_jump_reads_on(
+    follow: Follow, logs: Path, tmp_path: Path
+) -> None:
+    """A scan, the clock set back two hours, follow started, stopped and started again:
+    every line after the jump is read once. The restart skipped the 50 lines written
+    while it was stopped, dated before the scan's watermark, which it applied again."""
+    lines = site_lines(150)
+    append(logs / "mail.log", lines[:200])
+    assert cli("scan", "--db", str(follow.db), str(logs)).returncode == 0
+    append(logs / "mail.log", [shifted(x, -2) for x in lines[200:250]])
+
+    def events() -> int:
+        return sum(follow.totals().events.values())
+
+    follow.start()
+    wait_for(lambda: events() == 50, 60)
+    assert follow.stop() == 0
+    append(logs / "mail.log", [shifted(x, -2) for x in lines[250:]])
+    follow.start()
+    wait_for(lambda: events() == 100, 60)
+    assert follow.stop() == 0
+    assert follow.totals().already_seen == 200
