@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 from factories import ALICE, BOB, at, feed, login, office_history, pipeline
 from kerio_watch.detect.ipstate import staff_place
 from kerio_watch.incidents.engine import IncidentEngine
 from kerio_watch.incidents.sharing import RULE
 from kerio_watch.severity import Severity
 from kerio_watch.values.alert import Alert
+from kerio_watch.values.incident import Incident
 from kerio_watch.values.signal import Signal
 
 ARCHIVE = "203.0.113.7"
@@ -15,8 +18,8 @@ CAROL = "carol@example.com"
 DAVE = "dave@example.com"
 
 
-def _engine() -> IncidentEngine:
-    ids = iter(range(1, 1000))
+def _engine(first: int = 1) -> IncidentEngine:
+    ids = iter(range(first, first + 1000))
     return IncidentEngine(lambda: next(ids), str)
 
 
@@ -122,3 +125,17 @@ def test_accounts_whose_access_was_given_away_are_no_witnesses() -> None:
         p.inject([_access(a, ts + i, "kerio.login.unusual_protocol", 30)])
     assert all(p.engine.shared_on(a, ARCHIVE) for a in staff)
     assert not staff_place(p.ctx, ARCHIVE, ALICE, ts)
+
+
+def test_what_was_given_away_survives_a_restart() -> None:
+    """The address's incident and the accounts' facts are all the state there is: a
+    run restored from saved incidents judges the next account as one long run would."""
+    eng = _engine()
+    _read(eng, ALICE, 1000)
+    _read(eng, BOB, 1100)
+    saved = [Incident.from_dict(json.loads(json.dumps(i.to_dict()))) for i in eng.open.values()]
+    again = _engine(first=100)
+    again.restore(saved)
+    assert again.shared_on(BOB, ARCHIVE) and again.severity_of(BOB) == Severity.LOW
+    assert _read(again, CAROL, 1200) == []
+    assert again.open[f"ip:{ARCHIVE}"].facts["accounts"] == [ALICE, BOB, CAROL]
