@@ -113,6 +113,8 @@ MEDIAN_MINUTES = 2.0
 BURST_MINUTES = 5.0
 """An infected PC (firewall log) must be at high within this many minutes."""
 MAX_FALSE_RATE = 1.0
+SHARED_RULE = "kerio.net.shared_address"
+"""Alerts about an outside address many accounts' access alone came from (no account)."""
 SLOW = "low_and_slow"
 EARLY = timedelta(hours=2)
 """Alerts this long before a hijack's first message belong to it: the attacker logs in
@@ -135,12 +137,20 @@ class Alert:
     user: str | None
     severity: str
     summary: str
+    rule: str = ""
 
     @property
     def explained(self) -> bool:
-        """Names both sides (who and what) or the decisive fact."""
+        """Names both sides (who and what) or the decisive fact; an alert about an
+        address many accounts' access alone came from names its accounts instead."""
         s = self.summary
-        return "Decisive:" in s or ("Access:" in s and "Use:" in s)
+        return self.shared or "Decisive:" in s or ("Access:" in s and "Use:" in s)
+
+    @property
+    def shared(self) -> bool:
+        """About an outside address many accounts' access alone came from (no account:
+        counted with the alerts outside the hijacks)."""
+        return self.user is None and self.rule == SHARED_RULE
 
 
 @dataclass
@@ -234,6 +244,7 @@ def scan(directory: Path, config: Path, since: datetime, db: Path) -> tuple[list
                 _account(data.get("user")),
                 data["severity"],
                 data.get("summary", ""),
+                data.get("rule", ""),
             )
         )
     return alerts, took
@@ -341,7 +352,7 @@ def judge(
             _joined(out, sc, directory / DB_NAME)
         outcomes.append(out)
 
-    reported = [a for a in alerts if a.user is not None and a.when >= since_utc]
+    reported = [a for a in alerts if (a.user is not None or a.shared) and a.when >= since_utc]
     false_alarms = [a for a in reported if RANK[a.severity] >= RANK["medium"] and not in_hijack(a)]
     benign_high = {
         a.user or "" for a in false_alarms if RANK[a.severity] >= RANK["high"] and a.user

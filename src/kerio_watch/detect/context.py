@@ -31,6 +31,11 @@ class IncidentLookup(Protocol):
         """Log time the evidence of the key's open verdict began, None if none."""
         ...
 
+    def shared_on(self, key: str, address: str | None = None) -> bool:
+        """Whether the key's open incident gave its access alone from ``address`` (any
+        address, with None) to the address's own incident (one cause, one alert)."""
+        ...
+
     def hijacked_from(self, address: str, account: str, ts: int) -> str | None:
         """Another account whose open hijack was worked from ``address`` in the day
         before ``ts``, None if none."""
@@ -56,6 +61,10 @@ class NoIncidents:
     def evidence_since(self, key: str) -> int | None:
         """Always None."""
         return None
+
+    def shared_on(self, key: str, address: str | None = None) -> bool:
+        """Always False."""
+        return False
 
     def hijacked_from(self, address: str, account: str, ts: int) -> str | None:
         """Always None."""

@@ -93,6 +93,16 @@ def from_inside(item: Held, networks: Networks) -> bool:
     return False
 
 
+def address_of(item: Held | None) -> str | None:
+    """The client address of a message or a login; None for an hour's count or no item
+    (whose learning is held whenever the account's is)."""
+    if isinstance(item, Submission):
+        return item.host
+    if isinstance(item, LoginSucceeded):
+        return item.source
+    return None
+
+
 class Hold:
     """Learning held for one account during one incident (:mod:`.learner`)."""
 

@@ -156,7 +156,8 @@ def shared_with(
 
 def staff_place(ctx: Context, ip: str, user: str, ts: int | None = None) -> bool:
     """Whether at least :data:`STAFF` other accounts of the site, none of them under
-    suspicion (an open incident at ``medium`` or above), have logged in or sent mail
+    suspicion (an open incident at ``medium`` or above, or whose access alone from this
+    address was given to the address's own incident), have logged in or sent mail
     from this very address: a place the staff shares, such as the office's line when
     the trusted networks do not name it (never set for an office behind one public
     address, or the office moved to another provider).
@@ -174,16 +175,24 @@ def staff_place(ctx: Context, ip: str, user: str, ts: int | None = None) -> bool
     its address within minutes, reads and sends nothing yet: those accounts are no
     witnesses for it. The staff send their mail from their place, and the place of
     yesterday is theirs too (:func:`worked_at`)."""
-    severity = ctx.incidents.severity_of
     found = 0
     for account, prof in ctx.profiles.items():
-        if account == user or severity(account) >= Severity.MEDIUM:
+        if account == user or suspect(ctx, account, ip):
             continue
         if prof.knows_host(ip) if ts is None else worked_at(prof, ip, ts):
             found += 1
             if found >= STAFF:
                 return True
     return False
+
+
+def suspect(ctx: Context, account: str, ip: str) -> bool:
+    """Whether the account is under suspicion at ``ip``: an open incident at ``medium``
+    or above, or one whose access alone from ``ip`` went to the address's own incident
+    (:mod:`kerio_watch.incidents.sharing`): it is no witness that ``ip`` is a place of
+    the staff, nor a colleague who makes its network less strange."""
+    incidents = ctx.incidents
+    return incidents.severity_of(account) >= Severity.MEDIUM or incidents.shared_on(account, ip)
 
 
 def worked_at(prof: Profile, ip: str, ts: int) -> bool:

@@ -2,21 +2,22 @@
 
 Learning hygiene (a hijacker must not teach the baseline):
 
-- While an account has an open incident at ``medium``, what it does from outside the
-  trusted networks is *on probation*: kept aside (up to :data:`MAX_HELD` items) instead
-  of learned (from the office LAN or the VPN it is the owner's, learned at once: the
-  stranger must be where the harm is). If the incident is still below ``high``
-  :data:`PROBATION` seconds later, or closes without reaching it, the held activity is
-  learned after all: an unconfirmed ``medium`` is unusual but legitimate (a new phone,
-  an undeclared alias); held forever, the same benign activity would alarm every week.
+- While an account has an open incident at ``medium``, what it does from outside the trusted
+  networks is *on probation* (below ``medium``, what it does from an address its access
+  alone was given to, :mod:`kerio_watch.incidents.sharing`): kept aside (up to
+  :data:`MAX_HELD` items) instead of learned (from the office LAN or the VPN it is the
+  owner's, learned at once: the stranger must be where the harm is). If the incident is
+  still below ``high`` :data:`PROBATION` seconds later, or closes without reaching it, the
+  held activity is learned after all: an unconfirmed ``medium`` is unusual but legitimate (a
+  new phone, an undeclared alias); held forever, the same benign activity would alarm every
+  week.
 - Once the incident reaches ``high``, the held activity is discarded, nothing more is
   learned while it is undecided (a high or critical incident stays open, quiet or
   active again, until an administrator decides: :mod:`kerio_watch.incidents.lifecycle`),
   and what the account did *for the first time* since the evidence of the incident's
   verdict began (hosts, networks, services, From addresses, user agents) is forgotten
   again, once: the first message of a hijack is often learned before the second signal
-  makes the incident serious, and nothing was learned after that. Only ``ack --benign``
-  teaches it then.
+  makes the incident serious, and nothing was learned after that. Only ``ack --benign`` teaches it.
 - Held accounts' bounces and failures count neither for them nor for the site norms
   (:mod:`.site`); results are learned per message two hours after it was accepted.
 """
@@ -33,6 +34,7 @@ from kerio_watch.detect.held import (
     Held,
     HeldHour,
     Hold,
+    address_of,
     from_inside,
     holds_from,
     holds_rows,
@@ -86,12 +88,14 @@ class Learner:
         """Whether learning about ``account`` is held now (keeping ``item`` aside)."""
         ctx = self.ctx
         severity = ctx.incidents.severity_of(account)
-        if severity < HOLD_LEARNING_AT:
+        if severity < HOLD_LEARNING_AT and not ctx.incidents.shared_on(account):
             if self.holds:
                 hold = self.holds.get(account)
                 if hold is not None:
                     self._end_hold(account, hold)
             return False
+        if severity < HOLD_LEARNING_AT and not ctx.incidents.shared_on(account, address_of(item)):
+            return False  # its owner elsewhere: only that address's access was given away
         hold = self.holds.get(account)
         opened = ctx.incidents.opened_at(account)
         if hold is None or hold.opened != opened:
@@ -183,12 +187,8 @@ class Learner:
         ctx.dirty.add(account)
 
     def event(self, event: Event) -> None:
-        """Logins, inbound mail (correspondents) and DSNs.
-
-        Delivery results are not learned line by line: each sent message's final counts
-        are folded in once, :data:`DELIVERY_DELAY` after it was accepted (see
-        :meth:`_learn_deliveries`).
-        """
+        """Logins, inbound mail (correspondents) and DSNs (each sent message's delivery
+        results are learned once, :data:`DELIVERY_DELAY` later: :meth:`_learn_deliveries`)."""
         ctx = self.ctx
         cls = event.__class__
         if cls is MessageDelivery:

@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 
 from kerio_watch.detect.base import RuleDoc, Signal, untimed
 from kerio_watch.detect.context import Context
-from kerio_watch.detect.ipstate import staff_place
+from kerio_watch.detect.ipstate import staff_place, suspect
 from kerio_watch.detect.places import administers, owner_networks, read_only_since, usual_host
 from kerio_watch.detect.state import SavedState
 from kerio_watch.detect.window import Recent
@@ -27,7 +27,6 @@ from kerio_watch.enrich.messages import Submission
 from kerio_watch.enrich.network import provider_range
 from kerio_watch.events import LoginSucceeded
 from kerio_watch.settings.numbers import period, points, threshold
-from kerio_watch.severity import Severity
 from kerio_watch.textsafe import printable
 from kerio_watch.values.profile import Profile
 
@@ -296,11 +295,11 @@ class NewHostDetector(SavedState):
         passwords too. A new account is judged by the site (a /24 new to it, and a country);
         an account with history only by colleagues at the same address (:meth:`_sharers`).
         """
-        incidents = self.ctx.incidents
+        ctx = self.ctx
         others = [
             a
-            for a in self.ctx.site.network_accounts(network)
-            if a != account and incidents.severity_of(a) < Severity.MEDIUM
+            for a in ctx.site.network_accounts(network)
+            if a != account and not suspect(ctx, a, host)
         ]
         warmup = not prof.first_ts or prof.days_known(ts) < self.warmup_days
         if warmup:

@@ -17,12 +17,13 @@ alerts) when the evidence of the last day would make a ``medium`` incident by it
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
-from kerio_watch.incidents import lifecycle
+from kerio_watch.incidents import lifecycle, sharing
 from kerio_watch.incidents.changes import FACT, iso_records
 from kerio_watch.severity import Severity
 from kerio_watch.values.alert import Alert
-from kerio_watch.values.incident import Incident
+from kerio_watch.values.incident import SHARED_FACT, Incident
 from kerio_watch.values.signal import Signal
 from kerio_watch.values.verdict import COMBINE
 
@@ -122,11 +123,33 @@ class IncidentEngine:
         ]
         return max(found, key=lambda s: s.ts) if found else None
 
+    def shared_on(self, key: str, address: str | None = None) -> bool:
+        """Whether the key's open incident gave its access alone from ``address`` (from
+        any address, with None) to the address's own incident (:mod:`.sharing`)."""
+        inc = self.open.get(key)
+        if inc is None:
+            return False
+        shared = inc.facts.get(SHARED_FACT, ())
+        return bool(shared) if address is None else address in shared
+
     def ingest(self, signal: Signal) -> Alert | None:
         """Fold one signal into its key's incident; an alert if it opened, escalated, or
-        (quiet, waiting for a decision) became active again."""
+        (quiet, waiting for a decision) became active again. Access alone from an
+        address many accounts' access alone comes from goes to the address's incident
+        (:mod:`.sharing`)."""
         if self.suppressed is not None and self.suppressed(signal.key, signal):
             return None
+        found = sharing.cause(self.open, signal) if sharing.candidate(signal) else None
+        if found is None:
+            return self._ingest(signal)
+        ip, others, best = found
+        about = sharing.address_signal(self.open, ip, signal, others, best)
+        facts = {**signal.facts, SHARED_FACT: [ip]}
+        own = self._ingest(replace(signal, facts=facts))
+        address = self.ingest(about)
+        return own or address
+
+    def _ingest(self, signal: Signal) -> Alert | None:
         inc = self.open.get(signal.key)
         if inc is not None and lifecycle.stale(inc, signal.ts, self.quiet):
             if lifecycle.expires(inc):

@@ -10,7 +10,7 @@ from typing import Any
 
 from kerio_watch.severity import Severity
 from kerio_watch.values.signal import Signal
-from kerio_watch.values.verdict import COMBINE, explain, judge
+from kerio_watch.values.verdict import COMBINE, FLOOR_CAP, explain, judge
 
 THRESHOLDS: tuple[tuple[int, Severity], ...] = (
     (90, Severity.CRITICAL),
@@ -21,16 +21,21 @@ THRESHOLDS: tuple[tuple[int, Severity], ...] = (
 """Score -> severity (the first threshold reached)."""
 
 IP_CEILING = Severity.LOW
-"""Incidents about an IP alone (``ip:<addr>``) never go above this: internet noise is
-constant, and what matters is whether an account was used, which raises the account's
-own incident. Incidents about a machine on the LAN (``host:<addr>``, from the firewall
-logs) have no ceiling: a PC that sends mail itself is the compromise."""
+"""Incidents about an IP alone (``ip:<addr>``) never go above this unless a signal's
+floor lifts them (up to ``medium``: an address many accounts' access alone was given
+to, :mod:`kerio_watch.incidents.sharing`): internet noise is constant, and what matters
+is whether an account was used, which raises the account's own incident. Incidents
+about a machine on the LAN (``host:<addr>``, from the firewall logs) have no ceiling: a
+PC that sends mail itself is the compromise."""
 MACHINE_KEYS = ("ip:", "host:")
 """Key prefixes of incidents that are about no account (judged by score, not by the
 verdict's two sides)."""
 MAX_EVIDENCE = 50
 MAX_SPANS = 1000
 """Source addresses whose runs an incident keeps (a botnet uses hundreds)."""
+SHARED_FACT = "shared_address"
+"""Fact of an account's incident: the outside addresses whose access alone was given to
+the address's own incident (:func:`~kerio_watch.values.verdict.judge`'s ``shared``)."""
 
 
 def severity_for(score: int) -> Severity:
@@ -188,21 +193,23 @@ class Incident:
         self.score = sum(s.score for s in self.best.values())
         if self.user is not None:
             recent = self.current()
-            verdict = judge(recent)
+            verdict = judge(recent, self.facts.get(SHARED_FACT, ()))
             if verdict >= self.severity:
                 self.peak = recent
             self.severity = max(verdict, self.severity)
             return
         floor = max((s.min_severity for s in self.best.values()), default=Severity.INFO)
         severity = max(severity_for(self.score), floor, self.severity)
-        self.severity = min(severity, IP_CEILING) if self.key.startswith("ip:") else severity
+        if self.key.startswith("ip:"):
+            severity = min(severity, max(IP_CEILING, min(floor, FLOOR_CAP)))
+        self.severity = severity
 
     def strength(self, signal: Signal) -> Severity:
         """How strong the evidence is now, for the lifecycle (after :meth:`add`): for an
         account, the verdict over the last day (after a quiet day, only the signals since;
         not the whole incident); for an IP or a machine, the signal alone."""
         if self.user is not None:
-            return judge(self.current())
+            return judge(self.current(), self.facts.get(SHARED_FACT, ()))
         return max(severity_for(signal.score), signal.min_severity)
 
     def to_dict(self) -> dict[str, Any]:

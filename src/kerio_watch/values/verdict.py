@@ -44,11 +44,18 @@ machine (``host:``, direct SMTP from the firewall's log) have no owner to impers
 and the engine judges them by score and their signals' floors instead.
 A signal's ``min_severity`` floor counts up to ``medium`` only: above it, the sides
 decide. Signals of detectors that do not say their side count as context.
+
+**One cause, one alert.** When one outside address is why many accounts would each be
+``medium`` for access alone (a hosted archive reading every mailbox, or a stranger
+holding every password), the incident engine gives that access to the address's own
+incident (:mod:`kerio_watch.incidents.sharing`) and names the address in the account's
+incident (``shared``): its place and program rules (:data:`SHARED_RULES`) from there no
+longer make the account ``medium`` alone, but pair with harm exactly as before.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from kerio_watch.severity import Severity
 from kerio_watch.values.signal import Signal
@@ -71,6 +78,20 @@ PLACE_RULES = frozenset(("kerio.net.new_host", "kerio.time.odd_hours", "kerio.au
 """Access rules about where and when: a trip explains them."""
 PLACE_CAP = 40
 """The most the place rules count together (below :data:`STRONG`)."""
+SHARED_RULES = frozenset(
+    (
+        "kerio.net.new_host",
+        "kerio.net.hosting",
+        "kerio.time.odd_hours",
+        "kerio.login.unusual_protocol",
+        "kerio.login.new_user_agent",
+        "kerio.mail.unusual_service",
+        "kerio.mail.new_client",
+    )
+)
+"""Access rules about where from, when and with what program only: what one address
+reading many mailboxes raises on each (guessing and another account's hijack address
+are evidence of their own and are not among them)."""
 
 
 def side_of(signal: Signal) -> str:
@@ -100,8 +121,21 @@ def _pairs(signals: list[Signal]) -> tuple[tuple[int, int], tuple[int, int]]:
     return (outside[ACCESS], outside[USE]), (inside[ACCESS], inside[USE])
 
 
-def judge(signals: Iterable[Signal]) -> Severity:
-    """The severity the best signals of an incident reach together.
+def shared_access(signal: Signal, shared: Collection[str]) -> bool:
+    """Whether ``signal`` is access of a :data:`SHARED_RULES` rule from one of the
+    ``shared`` addresses (given to the address's own incident)."""
+    return (
+        signal.rule in SHARED_RULES
+        and signal.source_ip in shared
+        and side_of(signal) == ACCESS
+        and not signal.inside
+    )
+
+
+def judge(signals: Iterable[Signal], shared: Collection[str] = ()) -> Severity:
+    """The severity the best signals of an incident reach together (``shared``: outside
+    addresses whose access alone is their own incident's, :func:`shared_access`: it
+    pairs with use, but does not make ``medium`` alone).
 
     >>> from kerio_watch.values.signal import Signal
     >>> def sig(side, score, inside=False, rule=""):
@@ -116,10 +150,20 @@ def judge(signals: Iterable[Signal]) -> Severity:
     'medium'
     >>> judge([sig("access", 60, rule="kerio.net.new_host")]).label
     'low'
+    >>> def at(rule, score, side="access"):
+    ...     return Signal(rule, "a@x", 0, score, "", "203.0.113.7", side=side, inside=False)
+    >>> archive = [at("kerio.net.hosting", 20), at("kerio.login.unusual_protocol", 30)]
+    >>> judge(archive).label, judge(archive, {"203.0.113.7"}).label
+    ('medium', 'low')
+    >>> judge([*archive, at("kerio.mail.volume", 25, "use")], {"203.0.113.7"}).label
+    'high'
     """
     signals = list(signals)
     points = strengths(signals)
     access, use = points[ACCESS], points[USE]
+    alone = access
+    if shared:
+        alone = strengths(s for s in signals if not shared_access(s, shared))[ACCESS]
     pairs = _pairs(signals)
     if points[DECISIVE]:
         severity = Severity.CRITICAL if access >= MODERATE or use >= STRONG else Severity.HIGH
@@ -127,7 +171,7 @@ def judge(signals: Iterable[Signal]) -> Severity:
         severity = Severity.CRITICAL
     elif any(a >= MODERATE and u >= MODERATE for a, u in pairs):
         severity = Severity.HIGH
-    elif max(access, use) >= STRONG:
+    elif max(alone, use) >= STRONG:
         severity = Severity.MEDIUM
     elif max(access, use) >= MODERATE or access + use + points[CONTEXT] >= MODERATE:
         severity = Severity.LOW

@@ -1,0 +1,141 @@
+"""One cause, one alert: access alone from one outside address to many accounts."""
+
+from __future__ import annotations
+
+import json
+
+from factories import ALICE, BOB, at, feed, login, office_history, pipeline
+from kerio_watch.detect.ipstate import staff_place
+from kerio_watch.incidents.engine import IncidentEngine
+from kerio_watch.incidents.sharing import RULE
+from kerio_watch.severity import Severity
+from kerio_watch.values.alert import Alert
+from kerio_watch.values.incident import Incident
+from kerio_watch.values.signal import Signal
+
+ARCHIVE = "203.0.113.7"
+CAROL = "carol@example.com"
+DAVE = "dave@example.com"
+
+
+def _engine(first: int = 1) -> IncidentEngine:
+    ids = iter(range(first, first + 1000))
+    return IncidentEngine(lambda: next(ids), str)
+
+
+def _access(account: str, ts: int, rule: str, score: int, ip: str = ARCHIVE) -> Signal:
+    return Signal(rule, account, ts, score, f"{account} {rule}", ip, side="access", inside=False)
+
+
+def _read(eng: IncidentEngine, account: str, ts: int, ip: str = ARCHIVE) -> list[Alert]:
+    """What a hosted archive's night raises on one account: a hosting network and a
+    protocol it never used (medium for access alone)."""
+    signals = [
+        _access(account, ts, "kerio.net.hosting", 20, ip),
+        _access(account, ts, "kerio.login.unusual_protocol", 30, ip),
+    ]
+    return [a for s in signals if (a := eng.ingest(s)) is not None]
+
+
+def test_many_accounts_read_from_one_address_make_one_alert_about_it() -> None:
+    """The first account alerts on its own (nothing says yet that the address reads
+    others); from the second on, the address's own incident alerts once, at medium,
+    naming the accounts, and the accounts stay low."""
+    eng = _engine()
+    first = _read(eng, ALICE, 1000)
+    assert [(a.user, a.severity) for a in first] == [(ALICE, Severity.MEDIUM)]
+    second = _read(eng, BOB, 1100)
+    assert [(a.user, a.severity, a.rule) for a in second] == [(None, Severity.MEDIUM, RULE)]
+    assert ALICE in second[0].summary and BOB in second[0].summary
+    assert "trusted_networks" in second[0].summary
+    assert _read(eng, CAROL, 1200) == [] and _read(eng, DAVE, 1300) == []
+    assert eng.severity_of(BOB) == eng.severity_of(CAROL) == Severity.LOW
+    assert eng.open[f"ip:{ARCHIVE}"].facts["accounts"] == [ALICE, BOB, CAROL, DAVE]
+    assert eng.shared_on(CAROL) and eng.shared_on(CAROL, ARCHIVE)
+    assert not eng.shared_on(CAROL, "198.51.100.9") and not eng.shared_on(ALICE)
+
+
+def test_one_account_read_from_an_address_is_its_own_alert() -> None:
+    """A stranger copying one mailbox is the account's own medium, as before."""
+    eng = _engine()
+    assert [a.user for a in _read(eng, ALICE, 1000)] == [ALICE]
+    assert [a.user for a in _read(eng, BOB, 1100, ip="198.51.100.9")] == [BOB]
+    assert eng.severity_of(BOB) == Severity.MEDIUM
+    assert f"ip:{ARCHIVE}" not in eng.open and not eng.shared_on(BOB)
+
+
+def test_harm_from_the_address_is_each_accounts_own_incident() -> None:
+    """Use from the address pairs with the access given to it, exactly as if it had
+    never been given: high for the account itself."""
+    eng = _engine()
+    _read(eng, ALICE, 1000)
+    _read(eng, BOB, 1100)
+    assert eng.severity_of(BOB) == Severity.LOW
+    use = Signal("kerio.mail.one_to_many", BOB, 2000, 25, "lure", ARCHIVE, side="use")
+    use.inside = False
+    alert = eng.ingest(use)
+    assert alert is not None and alert.user == BOB and alert.severity == Severity.HIGH
+    assert "hosting" in alert.summary
+
+
+def test_guessing_from_the_address_is_not_given_away() -> None:
+    """A login after guessing is evidence of its own: the account alerts itself."""
+    eng = _engine()
+    _read(eng, ALICE, 1000)
+    _read(eng, BOB, 1100)
+    guessed = _access(CAROL, 1200, "kerio.auth.login_after_guessing", 45)
+    alert = eng.ingest(guessed)
+    assert alert is not None and alert.user == CAROL and alert.severity == Severity.MEDIUM
+    assert not eng.shared_on(CAROL)
+
+
+def test_access_given_away_is_held_from_learning() -> None:
+    """The learner holds what an account whose access alone went to the address's
+    incident does from that address, as under a medium incident of its own (a stranger's
+    address must not become the account's place), and learns it after the probation;
+    what it does from elsewhere is learned at once, as under a low incident."""
+    p = pipeline("from_mismatch")
+    feed(p, office_history(ALICE, days=14) + office_history(BOB, days=14, host="192.168.1.11"))
+    ts = at(15, "01:00")
+    p.inject([_access(BOB, ts, "kerio.net.hosting", 20), _access(BOB, ts, "x.y", 30)])
+    p.inject([_access(ALICE, ts + 60, "kerio.net.hosting", 20)])
+    p.inject([_access(ALICE, ts + 60, "kerio.login.unusual_protocol", 30)])
+    assert p.engine.severity_of(ALICE) == Severity.LOW and p.engine.shared_on(ALICE)
+    feed(p, [login(ts + 61, ALICE, ARCHIVE), login(ts + 62, ALICE, "198.51.100.20")])
+    assert ARCHIVE not in p.ctx.profile(ALICE).login_ips
+    # its owner elsewhere: only that address's access was given away
+    assert "198.51.100.20" in p.ctx.profile(ALICE).login_ips
+    feed(p, [login(at(16, "09:30"), ALICE)])  # log time moves on past the probation
+    p.tick(at(16, "10:00"))
+    assert ARCHIVE in p.ctx.profile(ALICE).login_ips
+
+
+def test_accounts_whose_access_was_given_away_are_no_witnesses() -> None:
+    """Colleagues whose access alone from an address went to its incident do not make
+    it a place of the staff (a stranger holding their passwords would whitewash its
+    own address), as colleagues under a medium incident do not."""
+    p = pipeline("from_mismatch")
+    staff = [f"c{i}@example.com" for i in range(3)]
+    feed(p, [login(at(1, "09:00") + i, a, ARCHIVE) for i, a in enumerate(staff)])
+    ts = at(3, "01:00")
+    assert staff_place(p.ctx, ARCHIVE, ALICE, ts)
+    p.inject([_access(BOB, ts, "kerio.net.hosting", 20), _access(BOB, ts, "x.y", 30)])
+    for i, a in enumerate(staff):
+        p.inject([_access(a, ts + i, "kerio.net.hosting", 20)])
+        p.inject([_access(a, ts + i, "kerio.login.unusual_protocol", 30)])
+    assert all(p.engine.shared_on(a, ARCHIVE) for a in staff)
+    assert not staff_place(p.ctx, ARCHIVE, ALICE, ts)
+
+
+def test_what_was_given_away_survives_a_restart() -> None:
+    """The address's incident and the accounts' facts are all the state there is: a
+    run restored from saved incidents judges the next account as one long run would."""
+    eng = _engine()
+    _read(eng, ALICE, 1000)
+    _read(eng, BOB, 1100)
+    saved = [Incident.from_dict(json.loads(json.dumps(i.to_dict()))) for i in eng.open.values()]
+    again = _engine(first=100)
+    again.restore(saved)
+    assert again.shared_on(BOB, ARCHIVE) and again.severity_of(BOB) == Severity.LOW
+    assert _read(again, CAROL, 1200) == []
+    assert again.open[f"ip:{ARCHIVE}"].facts["accounts"] == [ALICE, BOB, CAROL]
