@@ -35,6 +35,7 @@ from kerio_watch.cli.output import REPORT_WIDTH
 from kerio_watch.detect import DETECTORS
 from kerio_watch.exitcodes import ExitStatus
 from kerio_watch.incidents.engine import ALERT_FROM
+from kerio_watch.incidents.sharing import RULES as ENGINE_RULES
 from sitelogs import Site
 
 PRINTING = [
@@ -421,10 +422,13 @@ class TestPipedOutput:
         the longest one: 3,576 characters)."""
         out = run("list", "rules").stdout
         assert max(len(line) for line in out.splitlines()) <= REPORT_WIDTH
-        for cls in DETECTORS.values():
-            for rule in cls.rules:
-                assert re.search(rf"\b{re.escape(rule.id)}\b", out), rule.id
+        rules = [r for cls in DETECTORS.values() for r in cls.rules]
+        for rule in [*rules, *ENGINE_RULES]:  # the incident engine's own rule too
+            assert re.search(rf"\b{re.escape(rule.id)}\b", out), rule.id
         assert "…" not in out
+        # configuration keys in the texts are not eaten as markup ("put it in  trusted_networks")
+        flat = " ".join(out.split())
+        assert "[site] trusted_networks" in flat and "[enrich] hosting" in flat
 
     def test_the_readme_cron_recipe_mails_the_alerts(
         self, scanned_site: Site, tmp_path: Path

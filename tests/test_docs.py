@@ -13,8 +13,10 @@ from kerio_watch.app.config import config_from_dict
 from kerio_watch.app.reference import reference_markdown
 from kerio_watch.cli import main
 from kerio_watch.detect import DETECTORS
+from kerio_watch.incidents.sharing import RULES as ENGINE_RULES
 
 ROOT = Path(__file__).resolve().parents[1]
+DETECTORS_DOC = (ROOT / "docs" / "detectors.md").read_text(encoding="utf-8")
 
 
 def _commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:
@@ -67,9 +69,10 @@ def test_every_rule_is_documented() -> None:
     """Each detector documents what fires, why, and its false positives."""
     for cls in DETECTORS.values():
         assert cls.rules, cls
-        for rule in cls.rules:
-            assert rule.id.startswith("kerio."), rule.id
-            assert rule.what and rule.why and rule.false_positives, rule.id
+    for rule in [*(r for cls in DETECTORS.values() for r in cls.rules), *ENGINE_RULES]:
+        assert rule.id.startswith("kerio."), rule.id
+        assert rule.what and rule.why and rule.false_positives, rule.id
+        assert f"`{rule.id}`" in DETECTORS_DOC, f"{rule.id} is not in docs/detectors.md"
 
 
 def test_readme_config_example_is_valid() -> None:

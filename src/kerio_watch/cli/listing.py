@@ -7,11 +7,13 @@ from pathlib import Path
 import click
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from kerio_watch.alerts import SINKS
 from kerio_watch.cli.output import make_console, open_output, output_file_option
 from kerio_watch.detect import DETECTORS
 from kerio_watch.formats import FORMATS
+from kerio_watch.incidents.sharing import RULES as ENGINE_RULES
 
 
 @click.command("list")
@@ -36,9 +38,9 @@ def _list(console: Console, what: str) -> None:
     else:
         table = Table("rule", "what", "why", "false positives", show_lines=True)
         table.columns[0].no_wrap = True
-        for cls in DETECTORS.values():
-            for r in cls.rules:
-                table.add_row(r.id, r.what, r.why, r.false_positives)
+        rules = [r for cls in DETECTORS.values() for r in cls.rules]
+        for r in [*rules, *ENGINE_RULES]:  # plain text: "[site]" is a key, not markup
+            table.add_row(*(Text(cell) for cell in (r.id, r.what, r.why, r.false_positives)))
         console.print(table)
 
 

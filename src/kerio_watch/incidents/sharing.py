@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from kerio_watch.detect.base import RuleDoc
 from kerio_watch.severity import Severity
 from kerio_watch.textsafe import printable
 from kerio_watch.values.incident import SHARED_FACT, Incident
@@ -44,6 +45,24 @@ from kerio_watch.values.verdict import (
 )
 
 RULE = "kerio.net.shared_address"
+RULES = (
+    RuleDoc(
+        RULE,
+        "Many accounts used from one outside address",
+        "Two or more accounts would each have been medium for access alone from one outside "
+        "address (a place or program they never used), with no harm from it: raised once on "
+        "the address's own incident (ip:<address>), which names the accounts; the accounts "
+        "do not alert for that access again, but harm from the address still counts in each.",
+        "One address holding several passwords is either a service the site set up (an "
+        "archive, a backup, a migration) or a stranger with a password list: the "
+        "administrator decides once, about the address, instead of once per mailbox.",
+        "A hosted archive, backup or migration tool reading every mailbox from outside the "
+        "trusted networks: put its address in [site] trusted_networks.",
+        side="access",
+    ),
+)
+"""The rule this engine raises itself (``kerio-watch list rules`` lists it with the
+detectors' rules)."""
 ACCOUNTS_FACT = "accounts"
 """Fact of the address's incident: the accounts its access alone was given from."""
 NAMED = 5
