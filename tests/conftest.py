@@ -14,8 +14,22 @@ from hypothesis import HealthCheck, settings
 
 import sitelogs
 from kerio_watch.cli import main
+from kerio_watch.enrich.geocache import CACHE_ENV
 from logtools import SAMPLES, SHARED_SAMPLES  # noqa: F401 (re-exported for tests)
 from sitelogs import Site
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _geo_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The geo table's cache file (:mod:`kerio_watch.enrich.geocache`) goes to the
+    session's temporary folder, not the user's cache."""
+    before = os.environ.get(CACHE_ENV)
+    os.environ[CACHE_ENV] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if before is None:
+        os.environ.pop(CACHE_ENV, None)
+    else:
+        os.environ[CACHE_ENV] = before
 
 
 @pytest.fixture(autouse=True)

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from pathlib import Path
+from typing import Any
 
 from factories import ALICE, at, feed, login, office_history, pipeline, recv
+from kerio_watch import events
 from kerio_watch.incidents.ack import acknowledge
+from kerio_watch.pipeline.detection import LEARNED
 from kerio_watch.severity import Severity
 from kerio_watch.store.sqlite import SQLiteStore
 from kerio_watch.values.signal import Signal
@@ -164,3 +169,43 @@ class TestSiteNorms:
         # the mail programs the site writes with (new_client), and how many it counted
         assert site.clients == p.ctx.site.clients == {"shape h10$h4": 3}
         assert site.client_messages == 3
+
+
+def _an_event(cls: type[events.Event], ts: int) -> events.Event:
+    """An event of ``cls`` whose every field names Alice (or counts 25)."""
+    values: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):
+        kind = str(f.type)
+        if f.name == "ts":
+            values[f.name] = ts
+        elif kind.startswith("tuple"):
+            values[f.name] = (ALICE,)
+        elif kind.startswith("int"):
+            values[f.name] = 25
+        elif kind.startswith("bool"):
+            values[f.name] = True
+        else:
+            values[f.name] = ALICE
+    return cls(**values)
+
+
+def test_the_learner_takes_nothing_from_other_events() -> None:
+    """The detection stage hands the learner only events of the classes of ``LEARNED``
+    (``Detection.observe``): from any other event it would learn nothing."""
+    p = pipeline()
+    feed(p, office_history(ALICE, days=3))
+    before = json.dumps({a: prof.to_dict() for a, prof in p.ctx.profiles.items()})
+    others = [
+        cls
+        for cls in vars(events).values()
+        if isinstance(cls, type) and issubclass(cls, events.Event) and cls is not events.Event
+    ]
+    assert len(others) > 10
+    p.ctx.dirty.clear()
+    for cls in others:
+        if cls not in LEARNED:
+            p.learner.event(_an_event(cls, at(4)))
+    assert not p.ctx.dirty
+    assert json.dumps({a: prof.to_dict() for a, prof in p.ctx.profiles.items()}) == before
+    p.learner.event(_an_event(events.LoginSucceeded, at(4)))  # a learned one does count
+    assert p.ctx.dirty == {ALICE}

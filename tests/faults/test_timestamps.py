@@ -206,14 +206,14 @@ def processed(lines: list[str], tmp_path: Path, **state: int) -> tuple[list[int]
     store = open_store(tmp_path / f"{folder.name}.db")
     pipeline = Pipeline(config, store, Timebase(None, -3600))
     seen: list[int] = []
-    original = pipeline.process
+    original = pipeline.detection.observe  # every processed event reaches it, once
 
-    def spy(event: object) -> None:
+    def spy(event: object, sub: object) -> None:
         if isinstance(event, MessageReceived):
             seen.append(int(event.queue_id[9:], 16))
-        original(event)  # type: ignore[arg-type]
+        original(event, sub)  # type: ignore[arg-type]
 
-    pipeline.process = spy  # type: ignore[method-assign]
+    pipeline.detection.observe = spy  # type: ignore[method-assign]
     pipeline.run(merged_records(discover([str(folder)]), pipeline.skip_line))
     pipeline.save()
     store.close()

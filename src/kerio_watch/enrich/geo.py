@@ -32,7 +32,7 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Any, Protocol
 
-from kerio_watch.enrich import geotable
+from kerio_watch.enrich import geocache
 from kerio_watch.enrich.hosting import HostingList
 
 log = logging.getLogger(__name__)
@@ -128,7 +128,7 @@ def _geoip2fast() -> Callable[[str], tuple[str, str]]:
     """(country code, AS name) of an address, from geoip2fast's installed data file."""
     import geoip2fast  # noqa: PLC0415 (optional, loaded when used)
 
-    table = geotable.load(Path(geoip2fast.__file__).parent / GEOIP2FAST_FILE)
+    table = geocache.table(Path(geoip2fast.__file__).parent / GEOIP2FAST_FILE)
     if table is not None:
         return table.lookup
     db = geoip2fast.GeoIP2Fast(geoip2fast_data_file=GEOIP2FAST_FILE)

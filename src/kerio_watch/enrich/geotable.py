@@ -34,6 +34,15 @@ VERSIONS = (120, 121)
 PRIVATE_COUNTRIES = 16
 """Country entries below this index are private or reserved ranges (geoip2fast's rule)."""
 _IPV4 = struct.Struct(">L")
+COLUMNS = (
+    ("first", "I"),
+    ("lens", "B"),
+    ("ids", "I"),
+    ("as_first", "I"),
+    ("as_lens", "B"),
+    ("as_ids", "I"),
+)
+"""The table's arrays: attribute name and type code (:mod:`.geocache` writes them)."""
 
 
 class Geoip2FastTable:
@@ -51,6 +60,29 @@ class Geoip2FastTable:
         self.as_first = _flat("I", as_first)
         self.as_lens = _flat("B", as_lens)
         self.as_ids = _flat("I", as_ids)
+        self._check()
+
+    @classmethod
+    def of(
+        cls, countries: list[str], as_names: list[str], *columns: array.array[int]
+    ) -> Geoip2FastTable:
+        """The table of these arrays (in the order of :data:`COLUMNS`), as read back
+        from a cache file (:mod:`.geocache`); ValueError when they do not fit."""
+        table = cls.__new__(cls)
+        table.countries, table.as_names = countries, as_names
+        for (name, code), column in zip(COLUMNS, columns, strict=True):
+            if column.typecode != code:
+                raise ValueError(f"column {name}: type {column.typecode}, not {code}")
+            setattr(table, name, column)
+        table._check()
+        return table
+
+    def column(self, name: str) -> array.array[int]:
+        """One of the arrays of :data:`COLUMNS`, by name."""
+        column: array.array[int] = getattr(self, name)
+        return column
+
+    def _check(self) -> None:
         if not (len(self.first) == len(self.lens) == len(self.ids)) or not (
             len(self.as_first) == len(self.as_lens) == len(self.as_ids)
         ):

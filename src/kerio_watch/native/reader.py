@@ -50,7 +50,7 @@ def scan_records(files: list[LogFile], pipeline: Pipeline) -> Iterator[Record]:
     """Every record of ``files`` in time order, through the pipeline's pre-filter."""
     module = pipeline.core.module
     if pipeline.native_ids is None or module is None:
-        return merged_records(files, pipeline.skip_line, pipeline.merge_time)
+        return merged_records(files, pipeline.skip_line, pipeline.parsing.merge_time)
     streams: dict[str | None, Any] = {}  # log -> the core's Stream (files of one log)
     held: set[str] = set()
 
@@ -63,7 +63,7 @@ def scan_records(files: list[LogFile], pipeline: Pipeline) -> Iterator[Record]:
             return _python_records(log_file, skip, stream)
         return native_records(log_file, pipeline, stream, held)
 
-    return merged_records(files, pipeline.skip_line, pipeline.merge_time, read)
+    return merged_records(files, pipeline.skip_line, pipeline.parsing.merge_time, read)
 
 
 def _python_records(log_file: LogFile, skip: SkipLine | None, stream: Any) -> Iterator[Record]:

@@ -16,10 +16,13 @@ from kerio_watch.detect.base import Signal
 from kerio_watch.detect.context import Context
 from kerio_watch.detect.learner import Learner
 from kerio_watch.enrich.messages import Submission
-from kerio_watch.events import Event
+from kerio_watch.events import Event, LoginSucceeded, MessageReceived
 from kerio_watch.store.base import Store
 
 Observe = Callable[[Any], Sequence[Signal] | None]
+LEARNED = frozenset({MessageReceived, LoginSucceeded})
+"""The event classes :meth:`Learner.event` learns from; it takes nothing from the others,
+so they are not handed to it."""
 
 
 class Detection:
@@ -58,7 +61,7 @@ class Detection:
                     if signals:
                         self.sink(signals)
             self.learner.submission(sub)
-        else:
+        elif event.__class__ in LEARNED:  # the learner takes nothing from the others
             self.learner.event(event)
 
     def external(self, event: Event) -> None:
