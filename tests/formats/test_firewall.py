@@ -264,11 +264,11 @@ LONG_LINES = [
 
 @pytest.mark.parametrize("message", LONG_LINES, ids=lambda m: m[:12])
 def test_long_hostile_lines_are_cheap(message: str) -> None:
-    start = time.perf_counter()
+    start = time.process_time()  # CPU time: a loaded machine's other processes do not count
     for name in FIREWALL_LOGS:
         check(name, PARSERS[name].parse(message, 0, message))
         PARSERS[name].sniff(message)
-    assert time.perf_counter() - start < 0.5
+    assert time.process_time() - start < 0.5
 
 
 # ---- 3. discovery and reading --------------------------------------------------------------
