@@ -258,6 +258,13 @@ class TestReadOnlyPlace:
         assert "an address it has only read mail from (first 3 days before)" in s.summary
         assert feed(p, [recv(at(18, "10:05"), host="198.18.7.9")]) == []
 
+    def test_one_day_is_said_in_the_singular(self) -> None:
+        """Read from since yesterday: "first 1 day before", not "1 days"."""
+        p = _settled()
+        self._read(p, range(17, 18))
+        (s,) = feed(p, [recv(at(18, "10:00"), host="198.18.7.9")])
+        assert "an address it has only read mail from (first 1 day before)" in s.summary
+
     def test_a_place_read_from_for_weeks_is_its_own(self) -> None:
         """A phone that has read mail from its carrier for weeks sends its first message:
         no news."""

@@ -264,7 +264,8 @@ class NewHostDetector(SavedState):
         since = read_only_since(self.ctx, prof, host, ts)
         if since is None or not self.recent.due((account, host), ts, self.score_send):
             return []
-        when = f"{since // DAY} days" if since >= DAY else f"{since // 3600} hours"
+        n, unit = (since // DAY, "day") if since >= DAY else (since // 3600, "hour")
+        when = f"{n} {unit}{'' if n == 1 else 's'}" if n else "less than an hour"
         info = self.ctx.net_info(host)
         where = f" in {info.label()}" if info.label() else ""
         summary = printable(
