@@ -50,9 +50,9 @@ class Watermarks:
         self.seen_at_mark: dict[str, int] = {}
         self.last: dict[str, list[int]] = {}
         """log -> [latest UTC second processed, lines at that second]."""
-        self.set_back: dict[str, int] = {}
-        """log -> lines read after its clock was set back (its lines had reached its
-        watermark, then one came far behind): judged by its back mark."""
+        self.set_back: set[str] = set()
+        """The logs whose clock was set back in this run (their lines had reached their
+        watermark, then one came far behind): judged by their back marks from there on."""
 
     def already_seen(self, log: str, ts: int) -> bool:
         """Whether an earlier run processed this line (by log time); notes it as processed."""
@@ -63,10 +63,9 @@ class Watermarks:
         elif ts >= last[0]:
             _advance(last, ts)
         elif mark is not None and last[0] >= mark[0] and ts < last[0] - SET_BACK:
-            self.set_back.setdefault(log, 0)  # the clock set back after the watermark
+            self.set_back.add(log)  # the clock set back after the watermark
         if log not in self.set_back:
             return mark is not None and self._seen_at(log, ts)
-        self.set_back[log] += 1
         key = back_key(log)
         back = self.last.get(key)
         if back is None:
