@@ -232,10 +232,6 @@ class Pipeline:
             self._advance(ts)
         self.detection.observe(event, self.enrichment.enrich(event))
 
-    def merge_time(self, rec: Record) -> int:
-        """A record's time on the server's wall clock (see :meth:`Parsing.merge_time`)."""
-        return self.parsing.merge_time(rec)
-
     def process(self, event: Event) -> None:
         """Enrich, detect, learn and record one event (already on UTC time)."""
         ts = event.ts

@@ -172,7 +172,7 @@ class Session:
         run = build(config, store, timebase, wiring)
         self.pipeline, self.router, self.config = run.pipeline, run.router, config
         if self.follower is not None:
-            self.follower.when = run.pipeline.merge_time
+            self.follower.when = run.pipeline.parsing.merge_time
         # a new pipeline counts from zero; the follower's lines go on
         self._marks = Totals(lines=self._marks.lines)
 

@@ -381,7 +381,7 @@ def merged_records(
 ) -> Iterator[Record]:
     """All records of all files in time order (files of one log are concatenated; see
     :mod:`kerio_watch.sources.order`); ``when`` puts records framed in UTC on the local
-    clock (``Pipeline.merge_time``)."""
+    clock (``Parsing.merge_time``)."""
     by_log: dict[str | None, list[LogFile]] = {}
     for f in files:
         by_log.setdefault(f.log, []).append(f)

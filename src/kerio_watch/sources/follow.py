@@ -148,7 +148,7 @@ class Follower(FileSet):
         """Lines handed over (records and lines without a time stamp)."""
         self.no_timestamp = 0
         self.when: Callable[[Record], int] | None = None
-        """Where a record sorts among other logs' (``Pipeline.merge_time``; None: its ts)."""
+        """Where a record sorts among other logs' (``Parsing.merge_time``; None: its ts)."""
         self.hold = CrossLogHold(self.options.order_wait, clock)
         """Lines that wait for another log to catch up (:mod:`kerio_watch.sources.hold`)."""
         self._start()
