@@ -223,14 +223,7 @@ class Pipeline:
         kind = event.kind
         stats.events[kind] += 1
         rec.source.events[kind] += 1
-        # what process() does, without its call (once per event)
-        ts = event.ts
-        if stats.first_ts is None:
-            stats.first_ts = ts
-        if ts > self._now:
-            self._release()
-            self._advance(ts)
-        self.detection.observe(event, self.enrichment.enrich(event))
+        self.process(event)
 
     def process(self, event: Event) -> None:
         """Enrich, detect, learn and record one event (already on UTC time)."""
