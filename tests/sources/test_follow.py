@@ -194,6 +194,23 @@ class TestBasics:
         statuses = {s.path for s in h.follower.status()}
         assert str(logs / "notes.txt") not in statuses
 
+    @pytest.mark.parametrize("first", ["", mail(0)[:40]], ids=["empty", "partial_line"])
+    def test_a_file_seen_before_its_first_line_is_read_when_it_comes(
+        self, logs: Path, first: str
+    ) -> None:
+        """A file named as no log (a syslog relay's ``kerio``) seen empty, or before its
+        first line's newline, then grown past the sniffing limit in one write, is sniffed
+        again and read. It was ignored for good: the relay's security lines of a whole
+        day were lost (``test_follow_reads_what_only_the_relay_has``, 3 CI runs of 6)."""
+        path = logs / "kerio"
+        path.write_text(first)
+        h = Harness([logs])
+        assert h.read() == []
+        lines = [mail(n, "x" * 200) for n in range(1, 400)]
+        assert len("".join(lines)) > 64 * 1024
+        path.write_text(f"{mail(0)}\n" + "".join(x + "\n" for x in lines))
+        assert h.read() == [mail(0), *lines]
+
     def test_logs_are_merged_by_time_and_rotated_files_read_first(self, logs: Path) -> None:
         """Backfill reads like scan: older files of a log first, logs merged by time."""
         append(logs / "mail.log.1", [mail(1), mail(3)])

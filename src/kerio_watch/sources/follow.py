@@ -81,7 +81,8 @@ from kerio_watch.sources.tail import (
 __all__ = ["OLD_COPY_MARGIN", "Batch", "FileStatus", "FollowOptions", "Follower", "State"]
 
 SNIFF_LIMIT = 64 * 1024
-"""A file that is not a log is sniffed again when it changes, up to this size."""
+"""A file that is not a log is sniffed again when it changes, until it was this size
+when last sniffed."""
 MAX_OPEN = 256
 """Descriptors of followed files open at once at most (a poll opens no more; files it
 could not open wait for a later one)."""
@@ -280,7 +281,10 @@ class Follower(FileSet):
         if not moved and st.st_size == f.size and st.st_mtime_ns == f.mtime_ns:
             return
         f.changed_at = now
-        if f.state is State.IGNORED and st.st_size > SNIFF_LIMIT and not moved:
+        if f.state is State.IGNORED and SNIFF_LIMIT < f.size <= st.st_size and not moved:
+            # Its first SNIFF_LIMIT bytes were there when it was last sniffed: growth
+            # cannot change them. (A file sniffed smaller, empty as it is created, is
+            # sniffed again: it was ignored for good when it grew past the limit at once.)
             f.size = st.st_size
             f.mtime_ns = st.st_mtime_ns
             return
