@@ -79,6 +79,17 @@ class TestBenignAsks:
         assert incident_of(site.db, BOB).status == inc.status  # unchanged
         assert profile_json(site.db, BOB) == before
 
+    def test_an_outside_address_s_incident_says_what_benign_does(self, site: Site) -> None:
+        """An address's incident teaches no account: the prompt says so and names the
+        setting that stops it for good (it said "what it found is already accepted",
+        which was not true: nothing of it was)."""
+        inc = incident_of(site.db, "ip:198.51.100.77")
+        result = run("ack", str(inc.id), "--benign", "--db", str(site.db), input="n\n")
+        assert result.exit_code == 0, result.output
+        assert "already accepted" not in result.stdout
+        assert "teaches no account anything" in result.stdout
+        assert "[site] trusted_networks" in result.stdout
+
     def test_hours_are_shown_as_the_hours_of_the_day_they_are(self, site: Site) -> None:
         """``hours of the week (3): 8, 12, 17`` were hours of the day (odd_hours accepts
         an hour on every day), shown as bare numbers under a wrong name."""

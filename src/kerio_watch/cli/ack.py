@@ -78,6 +78,13 @@ def _show_lesson(inc: Incident, taught: Lesson) -> None:
             "reported again ([firewall] allowed_hosts makes that permanent)."
         )
         return
+    if inc.key.startswith("ip:"):
+        click.echo(
+            "Marking it benign closes it and teaches no account anything: an outside "
+            "address is no account's own. If it is the site's (an archive, a backup, a "
+            "monitor), put it in [site] trusted_networks: it is then never reported again."
+        )
+        return
     if not taught:
         click.echo("Marking it benign teaches nothing new: what it found is already accepted.")
         return
