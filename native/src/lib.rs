@@ -4,6 +4,7 @@
 //! The Python binding (module `kerio_watch._native`) is built with the `python`
 //! feature; without it the crate is plain Rust (tests, fuzzing).
 
+pub mod activity;
 pub mod audit;
 pub mod book;
 pub mod control;
@@ -17,6 +18,8 @@ pub mod text;
 
 #[cfg(feature = "python")]
 mod py;
+#[cfg(feature = "python")]
+mod pyactivity;
 #[cfg(feature = "python")]
 mod pybook;
 #[cfg(feature = "python")]

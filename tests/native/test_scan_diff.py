@@ -15,6 +15,7 @@ import sqlite3
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -24,7 +25,10 @@ from kerio_watch.cli import main
 from kerio_watch.cli.common import load, make_timebase
 from kerio_watch.detect import context
 from kerio_watch.enrich.messages import MessageTracker
+from kerio_watch.native import activity as native_activity
+from kerio_watch.native.activity import activity_stage
 from kerio_watch.pipeline import Pipeline
+from kerio_watch.pipeline import core as pipeline_core
 from kerio_watch.simulate import SimConfig, simulate
 from kerio_watch.sources.files import discover, merged_records
 from kerio_watch.store import open_store
@@ -324,3 +328,36 @@ def test_kerio_control_site_agrees(tmp_path: Path) -> None:
         (folder / name).write_text("".join(lines), encoding="utf-8")
     outputs = _both(tmp_path, [[folder], [folder]], folder / "kerio-watch.toml")
     assert outputs[0][0].count("\n") > 0
+
+
+def test_scans_writing_many_batches_agree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batches of 50 rows: the recorders are written at minute ticks all through the
+    scan, in the transactions of both engines, then a second scan of more lines."""
+    monkeypatch.setattr(native_activity, "BATCH", 50)
+    writes: list[str] = []
+
+    class Counting:
+        def __init__(self, inner: Any) -> None:
+            self.inner = inner
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.inner, name)
+
+        def write(self, store: Any) -> None:
+            writes.append(type(self.inner).__name__)
+            self.inner.write(store)
+
+    def counting(*args: Any) -> tuple[Any, Any]:
+        recorder, enricher = activity_stage(*args)
+        return Counting(recorder), enricher
+
+    monkeypatch.setattr(pipeline_core, "activity_stage", counting)
+    folder = tmp_path / "site"
+    simulate(SimConfig(seed=6, days=5, users=6), folder)
+    part = tmp_path / "part"
+    part.mkdir()
+    lines = (folder / "mail.log").read_bytes().splitlines(keepends=True)
+    (part / "mail.log").write_bytes(b"".join(lines[: len(lines) // 2]))
+    _both(tmp_path, [[part], [folder]], folder / "kerio-watch.toml")
+    assert writes.count("Activity") > 10  # the core's, at ticks and saves
+    assert writes.count("ActivityRecorder") == writes.count("Activity")

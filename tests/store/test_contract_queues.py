@@ -81,6 +81,14 @@ def test_activity_counts_add_up_and_filter(store: Store) -> None:
     assert store.activity_span() == (1 * H, 5 * H)
 
 
+def test_activity_rows_add_up_as_a_dict_does(store: Store) -> None:
+    """Rows from an iterator (the native recorder's batch) add to what dicts added."""
+    store.add_activity({(1, "a", "send", "k1"): 2})
+    store.add_activity_rows(iter([(1, "a", "send", "k1", 3), (2, "b", "rcpt", "x.org", 1)]))
+    store.add_activity_rows([(2, "b", "rcpt", "x.org", 4)])
+    assert store.activity() == [(1 * H, "a", "send", "k1", 5), (2 * H, "b", "rcpt", "x.org", 5)]
+
+
 def test_activity_totals_search_and_prune(store: Store) -> None:
     """Sums per hour and per account, a search in keys, and pruning by hour."""
     assert store.activity_span() is None

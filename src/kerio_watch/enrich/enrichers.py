@@ -31,7 +31,7 @@ from kerio_watch.events import (
     MessageDelivery,
     MessageReceived,
 )
-from kerio_watch.store.activity import ActivityRecorder
+from kerio_watch.store.activity import Recorder
 
 
 class MessageJoin:
@@ -121,11 +121,14 @@ class WebmailSessions:
 
 
 class Activity:
-    """Hourly activity per account, for reports (:class:`ActivityRecorder`)."""
+    """Hourly activity per account, for reports (:mod:`kerio_watch.store.activity`).
+
+    The native engine's :class:`~kerio_watch.native.activity.NativeActivity` hands the
+    same counts to the Rust core (the reference is this class)."""
 
     def __init__(
         self,
-        recorder: ActivityRecorder,
+        recorder: Recorder,
         messages: MessageTracker,
         is_local: Callable[[str], bool],
         mail_ports: Container[int],
@@ -199,16 +202,18 @@ class Activity:
 def standard(
     messages: MessageTracker,
     sessions: SessionTracker,
-    recorder: ActivityRecorder,
+    recorder: Recorder,
     note_domain: Callable[[str], None],
     is_local: Callable[[str], bool],
     mail_ports: Container[int],
+    activity: type[Activity] = Activity,
 ) -> list[Enricher]:
     """The enrichers of every run, in order (``mail_ports``: the SMTP ports whose
-    connections the firewall logs count hourly per machine)."""
+    connections the firewall logs count hourly per machine; ``activity``: the hourly
+    counters' enricher, the native engine's when it runs)."""
     return [
         MessageJoin(messages),
         LocalDomains(note_domain),
         WebmailSessions(sessions),
-        Activity(recorder, messages, is_local, mail_ports),
+        activity(recorder, messages, is_local, mail_ports),
     ]

@@ -3,8 +3,9 @@
 kerio-watch always works in pure Python. When the extension was built at install time
 (cargo was available, see ``hatch_build.py``), ``auto`` selects it; ``--engine`` (or the
 ``KERIO_WATCH_ENGINE`` environment variable) forces either engine. Both give the same
-results: the native engine only reads, frames and parses lines, and pre-filters the
-``Sent:`` lines no detector needs, faster (``docs/native.md``).
+results: the native engine reads, frames and parses lines, pre-filters the ``Sent:``
+lines no detector needs, keeps the profiles' address books and sums the hourly
+activity, faster (``docs/native.md``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from types import ModuleType
 from kerio_watch.errors import KerioWatchError
 from kerio_watch.exitcodes import ExitStatus
 
-ABI = 5
+ABI = 6
 """The boundary version this Python code speaks (``_native.ABI`` must match)."""
 ENGINES = ("auto", "python", "native")
 ENV = "KERIO_WATCH_ENGINE"

@@ -29,6 +29,7 @@ from kerio_watch.incidents.coalesce import AlertBatch
 from kerio_watch.incidents.engine import IncidentEngine
 from kerio_watch.incidents.sync import Memory, apply_decisions
 from kerio_watch.native import resolve as resolve_engine
+from kerio_watch.native.activity import activity_stage
 from kerio_watch.native.seam import attach as attach_native
 from kerio_watch.pipeline.detection import Detection
 from kerio_watch.pipeline.marks import SENT_MARK, Marks, Watermarks
@@ -39,7 +40,6 @@ from kerio_watch.pipeline.runstats import RunStats
 from kerio_watch.pipeline.timeguard import TimeGuard
 from kerio_watch.sources.files import Record
 from kerio_watch.store import timezone
-from kerio_watch.store.activity import ActivityRecorder
 from kerio_watch.store.base import Store
 from kerio_watch.store.journal import Journal
 from kerio_watch.timebase import Timebase
@@ -118,7 +118,7 @@ class Pipeline:
     def _build_stages(self) -> None:
         """Enrichment, detection and learning over the context."""
         ctx = self.ctx
-        self.activity = ActivityRecorder()
+        self.activity, activity = activity_stage(self.core.module, ctx.is_local, MAIL_PORTS)
         enrichers = standard(
             ctx.messages,
             ctx.sessions,
@@ -126,6 +126,7 @@ class Pipeline:
             ctx.note_local_domain,
             ctx.is_local,
             MAIL_PORTS,
+            activity,
         )
         self.enrichment = Enrichment(enrichers)
         self.detection = Detection(ctx, self._signals)

@@ -18,9 +18,27 @@ kind           key                                        counted
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from kerio_watch.store.base import ActivityStore
 
 Key = tuple[int, str, str, str]
+
+
+class Recorder(Protocol):
+    """What the pipeline and the enricher need of a recorder: this module's
+    :class:`ActivityRecorder`, or the native engine's ``kerio_watch._native.Activity``
+    (the same sums in the Rust core, ``docs/native.md``)."""
+
+    def add(self, ts: int, account: str, kind: str, key: str, n: int = 1) -> None:
+        """Count ``n`` at the hour of ``ts``."""
+
+    @property
+    def full(self) -> bool:
+        """Time to write a batch."""
+
+    def write(self, store: ActivityStore) -> None:
+        """Add the counts to the store (inside the caller's transaction) and reset."""
 
 
 class ActivityRecorder:

@@ -195,6 +195,11 @@ class ActivityStore(Protocol):
         """Add hourly activity counts."""
         ...
 
+    def add_activity_rows(self, rows: Iterable[tuple[int, str, str, str, int]]) -> None:
+        """Add hourly activity counts given as (hour, account, kind, key, count) rows
+        (the native engine's recorder hands them over so, without a dict)."""
+        ...
+
     def prune_activity(self, before: int) -> int:
         """Delete activity of hours before log time ``before``; returns how many rows."""
         ...

@@ -20,6 +20,13 @@ class ActivityMemory(MemoryConnection):
         for key, n in rows.items():
             table[key] = table.get(key, 0) + n
 
+    def add_activity_rows(self, rows: Iterable[ActivityRow]) -> None:
+        """Add hourly counts: (hour, account, kind, key, count) rows."""
+        table = self.tables.activity
+        for hour, account, kind, key, n in rows:
+            k = (hour, account, kind, key)
+            table[k] = table.get(k, 0) + n
+
     def prune_activity(self, before: int) -> int:
         """Delete the activity of hours that ended by log time ``before``."""
         old = [k for k in self.tables.activity if k[0] < before // 3600]

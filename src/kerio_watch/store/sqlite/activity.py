@@ -8,6 +8,11 @@ from typing import Any
 from kerio_watch.store.sqlite.connection import SQLiteConnection
 from kerio_watch.store.sqlite.where import Where
 
+ADD = (
+    "INSERT INTO activity VALUES (?, ?, ?, ?, ?) ON CONFLICT (hour, account, kind, key) "
+    "DO UPDATE SET count = count + excluded.count"
+)
+
 
 class ActivityTable(SQLiteConnection):
     """Hourly activity (:class:`~kerio_watch.store.base.ActivityStore`)."""
@@ -15,11 +20,11 @@ class ActivityTable(SQLiteConnection):
     # -- activity -----------------------------------------------------------------------
     def add_activity(self, rows: dict[tuple[int, str, str, str], int]) -> None:
         """Add hourly counts: (hour, account, kind, key) -> count."""
-        self._write_many(
-            "INSERT INTO activity VALUES (?, ?, ?, ?, ?) ON CONFLICT (hour, account, kind, key) "
-            "DO UPDATE SET count = count + excluded.count",
-            ((h, a, k, key, n) for (h, a, k, key), n in rows.items()),
-        )
+        self._write_many(ADD, ((h, a, k, key, n) for (h, a, k, key), n in rows.items()))
+
+    def add_activity_rows(self, rows: Iterable[tuple[int, str, str, str, int]]) -> None:
+        """Add hourly counts: (hour, account, kind, key, count) rows."""
+        self._write_many(ADD, rows)
 
     def prune_activity(self, before: int) -> int:
         """Delete the activity of hours that ended by log time ``before``; returns how many
