@@ -147,7 +147,7 @@ class TestNewRecipients:
         p = pipeline("new_recipients")
         feed(p, [_outlook(e) for e in office_history(ALICE, days=21)])
         colleagues = [recv(at(22, "09:30") + 600 * i, to=(BOB,)) for i in range(10)]
-        spam = [
+        spam: list[Event] = [
             replace(e, msg_id=f"{i:022x}@example.com")
             for i, e in enumerate(_strangers(23, 3, step=600))
         ]
