@@ -9,13 +9,18 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+from kerio_watch.severity import Severity
 from kerio_watch.simulate import HELDOUT2_BENIGN_KINDS, HELDOUT2_HIJACK_KINDS, SimConfig, simulate
 from kerio_watch.simulate.site import TRUSTED_NETWORKS
-from simscan import assert_only_added, log_lines, planted_kinds
+from simscan import assert_only_added, log_lines, planted_kinds, scan_alerts, worst_by_user
 
 SIEVE = re.compile(r"Service: Sieve, From: <([^>]+)>, To: <([^>]+)>")
+STAMP = "%d/%b/%Y %H:%M:%S"
+ZONE = ZoneInfo("Europe/Berlin")
 SENDER = re.compile(r"Sender-Host: ([\d.]+), User: (\S+),")
 
 
@@ -45,3 +50,33 @@ def test_the_kinds_are_planted_and_only_add_lines(tmp_path: Path) -> None:
         ("mail.log", "audit.log", "operations.log"),
         ("security.log", "spam.log", "config.log", "warning.log"),
     )
+
+
+def test_the_desk_pcs_night_spam_is_high_at_once_and_the_look_alikes_are_not(
+    tmp_path: Path,
+) -> None:
+    """Spam from the desk PC's own LAN address at night, with a mail engine the account
+    never wrote with, is high by its third message (the strangers in that program's mail;
+    it was the tenth, with one subject); the technician, the bookkeeper and the week
+    abroad never are."""
+    result = simulate(SimConfig(seed=1, users=40, days=29, heldout2=True), tmp_path / "logs")
+    planted = planted_kinds(result, *HELDOUT2_HIJACK_KINDS, *HELDOUT2_BENIGN_KINDS)
+    alerts = scan_alerts(result, tmp_path / "state.db", "--since", "2026-03-09")
+    night = planted["lan_night_spam"]
+    own = f"User: {night.account}, SSL: no"  # the malware's mail engine: no TLS
+    times = sorted(
+        datetime.strptime(x[1:21], STAMP).replace(tzinfo=ZONE)
+        for x in log_lines(result.directory / "mail.log")
+        if own in x and f"Sender-Host: {night.source_ip}," in x
+    )
+    third = sorted(set(times))[2]
+    assert times[0] == night.start
+    high = [
+        datetime.fromisoformat(a["time"])
+        for a in alerts
+        if a.get("user") == night.account and Severity.parse(a["severity"]) >= Severity.HIGH
+    ]
+    assert high and min(high) <= third, (min(high, default=None), third)
+    worst = worst_by_user(alerts)
+    for kind in HELDOUT2_BENIGN_KINDS:
+        assert worst.get(planted[kind].account, Severity.INFO) < Severity.HIGH, kind
