@@ -32,6 +32,7 @@ Usage::
                                    [--geo auto|off] [--country DE|US|FR|JP]
                                    [--forwarding] [--admin] [--lateral] [--newcomer]
                                    [--recon] [--shifts] [--noise] [--attacks] [--heldout]
+                                   [--heldout2]
                                    [--first-scan]
                                    [--keep DIR] [--verbose]
 
@@ -62,6 +63,8 @@ from kerio_watch.simulate import (
     BENIGN_KINDS,
     FORWARD_BENIGN_KINDS,
     FORWARD_HIJACK_KINDS,
+    HELDOUT2_BENIGN_KINDS,
+    HELDOUT2_HIJACK_KINDS,
     HELDOUT_BENIGN_KINDS,
     HELDOUT_HIJACK_KINDS,
     HIJACK_KINDS,
@@ -91,6 +94,7 @@ HIJACKS = (
     *SHIFT_HIJACK_KINDS,
     *ATTACK_HIJACK_KINDS,
     *HELDOUT_HIJACK_KINDS,
+    *HELDOUT2_HIJACK_KINDS,
 )
 """Every hijack kind (the filter-rule ones are planted with ``--forwarding`` only, the
 administration ones with ``--admin``, mail to the staff with ``--lateral``, reading
@@ -104,6 +108,7 @@ BENIGN = (
     *SHIFT_BENIGN_KINDS,
     *NOISE_BENIGN_KINDS,
     *HELDOUT_BENIGN_KINDS,
+    *HELDOUT2_BENIGN_KINDS,
 )
 SITE = "*"
 """The truth account of a scenario of the whole site (``office_isp``): judged by every
@@ -290,21 +295,23 @@ def judge(
     ``country``: the site's, in a time zone of it; ``first_scan``: judge every alert from
     the first log line, as a new installation's first scan reports them)."""
     directory = workdir / f"u{users}-seed{seed}"
+    wanted = set(extras.split())  # words: "heldout" is not "heldout2"
     site = SimConfig(
         seed=seed,
         country=country,
         timezone=net_plan(country).zone,
         users=users,
         days=days,
-        forwarding="forwarding" in extras,
-        admin="admin" in extras,
-        lateral="lateral" in extras,
-        newcomer="newcomer" in extras,
-        recon="recon" in extras,
-        shifts="shifts" in extras,
-        noise="noise" in extras,
-        attacks="attacks" in extras,
-        heldout="heldout" in extras,
+        forwarding="forwarding" in wanted,
+        admin="admin" in wanted,
+        lateral="lateral" in wanted,
+        newcomer="newcomer" in wanted,
+        recon="recon" in wanted,
+        shifts="shifts" in wanted,
+        noise="noise" in wanted,
+        attacks="attacks" in wanted,
+        heldout="heldout" in wanted,
+        heldout2="heldout2" in wanted,
     )
     result = simulate(site, directory)
     config = directory / "kerio-watch.toml"
@@ -658,6 +665,13 @@ def main() -> int:
         "over IMAP; a hosted archive reading every mailbox, a new phone, a mailbox cleanup",
     )
     parser.add_argument(
+        "--heldout2",
+        action="store_true",
+        help="also plant round two of them: spam from a desk PC on the LAN at night, an "
+        "intruder on the office VPN, an auto-reply lure set from abroad; a field technician "
+        "at customers' sites, an outside bookkeeper, a week of leave abroad",
+    )
+    parser.add_argument(
         "--country",
         choices=COUNTRIES,
         default="DE",
@@ -689,6 +703,7 @@ def main() -> int:
                     "noise",
                     "attacks",
                     "heldout",
+                    "heldout2",
                 )
                 extras = " ".join(x for x in optional if getattr(args, x))
                 res = judge(

@@ -9,6 +9,7 @@ open until someone decides ("quiet since ..."); low and medium ones may expire.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -166,9 +167,14 @@ class TestAfterTheDemo:
         assert quiet, "four weeks of logs: some hijacks have been quiet for days"
 
     def test_the_summary_counts_open_incidents_by_severity(self, demo_output: str) -> None:
-        """It said "2 open incidents" right after five critical or high hijacks."""
+        """It said "2 open incidents" right after five critical or high hijacks: now each
+        severity's count, adding up to the total (the demo's hijacks are critical)."""
         line = next(x for x in demo_output.splitlines() if "open incidents" in x)
-        assert "critical" in line and "high" in line, line
+        found = re.search(r"(\d+) open incidents \(([^)]*)\)", line)
+        assert found, line
+        counts = {name: int(n) for n, name in (p.split(" ", 1) for p in found[2].split(", "))}
+        assert sum(counts.values()) == int(found[1]) and counts.get("critical", 0) >= 4, line
+        assert set(counts) <= {s.name.lower() for s in Severity}, line
 
     def test_status_counts_them(self, demo_site: Path) -> None:
         """``status -f json`` counts the open critical and high incidents."""

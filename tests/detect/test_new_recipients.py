@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 from factories import (
     ALICE,
@@ -17,13 +18,20 @@ from factories import (
     rules,
 )
 from kerio_watch.detect.new_recipients import RULE
-from kerio_watch.events import MessageReceived
+from kerio_watch.events import Event, MessageReceived
 
 
 def _settled() -> Recorder:
     p = pipeline("new_recipients")
     feed(p, office_history(ALICE, days=21))
     return p
+
+
+def _outlook(event: Event) -> Event:
+    """The event, a message of Outlook when it is one (its Message-ID's shape)."""
+    if not isinstance(event, MessageReceived):
+        return event
+    return replace(event, msg_id=f"000001d9{event.ts % 10**4:04x}$3c4d5e60$b5e81b20$@example.com")
 
 
 def _strangers(
@@ -131,6 +139,29 @@ class TestNewRecipients:
         ]
         (s,) = feed(p, drip)
         assert "from addresses it never sent from (latest 198.51.100.3)" in s.summary
+
+    def test_a_new_program_writing_only_to_strangers(self) -> None:
+        """Malware on the owner's own PC sends from the owner's address with its own mail
+        engine: three strangers in mail written by a program the account never used are
+        the slow hijack too, while the owner's Outlook keeps writing to colleagues."""
+        p = pipeline("new_recipients")
+        feed(p, [_outlook(e) for e in office_history(ALICE, days=21)])
+        colleagues = [recv(at(22, "09:30") + 600 * i, to=(BOB,)) for i in range(10)]
+        spam: list[Event] = [
+            replace(e, msg_id=f"{i:022x}@example.com")
+            for i, e in enumerate(_strangers(23, 3, step=600))
+        ]
+        signals = feed(p, [_outlook(e) for e in colleagues] + spam)
+        (s,) = signals
+        assert s.score == 20 and s.ts == at(23, "09:20")
+        assert "a program writing Message-IDs like h22, a mail program it never wrote" in s.summary
+        assert s.facts["recipients"] == [f"buyer{i}@shop{i}.test" for i in range(3)]
+
+    def test_a_known_program_writing_to_strangers_is_a_handful(self) -> None:
+        """The same strangers in mail of the account's own program: a handful, quiet."""
+        p = pipeline("new_recipients")
+        feed(p, [_outlook(e) for e in office_history(ALICE, days=21)])
+        assert feed(p, [_outlook(e) for e in _strangers(23, 3, step=600)]) == []
 
     def test_evidence_comes_from_the_judged_window_and_address(self) -> None:
         """Strangers written to weeks earlier, or from the office, are not this signal's."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,7 @@ from kerio_watch.detect.queue_backlog import RULE as BACKLOG
 from kerio_watch.detect.unusual_service import RULE_SERVICE
 from kerio_watch.detect.volume import RULE as VOLUME
 from kerio_watch.enrich.messages import SessionTracker
-from kerio_watch.events import Event
+from kerio_watch.events import Event, MessageReceived
 from kerio_watch.store.sqlite import SQLiteStore
 from kerio_watch.values.signal import Signal
 from logtools import recv_line
@@ -123,6 +124,23 @@ class TestDetectors:
         assert of(NEW_RECIPIENTS, whole)
         assert resumed == whole
         assert cold != whole
+
+    def test_new_recipients_of_a_new_program(self, tmp_path: Path) -> None:
+        """A program's tally and its strangers survive a restart (the third stranger in
+        mail of a program the account never wrote with, after it)."""
+        outlook = "000001d9a1b2$3c4d5e60$b5e81b20$@example.com"
+        history = [
+            replace(e, msg_id=f"{e.ts:012x}{outlook[12:]}") if isinstance(e, MessageReceived) else e
+            for e in office_history(ALICE, days=21)
+        ]
+        spam = [
+            recv(at(22, "01:00") + 600 * i, to=(f"s{i}@stranger{i}.test",), msg_id=f"{i:022x}@x")
+            for i in range(3)
+        ]
+        events = history + spam
+        whole, resumed, _, _ = split_run(tmp_path, ["new_recipients"], events, spam[2].ts)
+        assert [s[2] for s in of(NEW_RECIPIENTS, whole)] == [spam[2].ts]
+        assert resumed == whole
 
     def test_one_to_many(self, tmp_path: Path) -> None:
         lure = [

@@ -12,7 +12,11 @@ that gains a few customers a week stays quiet):
   (a hijacker behind rotating proxies never sends twice from one): ``min_new_host``
   recipients, nearly all new. A hijacker's address writes only to strangers, so this
   catches a slow campaign by its third message while the owner keeps mailing colleagues
-  as usual.
+  as usual;
+- likewise one mail program (the shape of its Message-IDs) the account never wrote with,
+  once it has ``min_history`` messages of the programs it uses: malware on the owner's
+  own PC, or an intruder on the office VPN, sends from an address the account uses, but
+  with its own mail engine.
 
 A handful of new recipients (fewer than ``many_new``) is weak evidence, unless nearly all
 the recipients of addresses it never sent from are strangers. Many are a list, not new
@@ -27,55 +31,27 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any, ClassVar, NamedTuple
+from typing import Any, ClassVar
 
 from kerio_watch.detect.base import RuleDoc, Signal
 from kerio_watch.detect.context import Context
+from kerio_watch.detect.new_recipients_parts import (
+    MAX_FACTS,
+    MAX_SAMPLES,
+    NewRecipientsOptions,
+    Sample,
+    novelty_score,
+)
 from kerio_watch.detect.state import SavedState
 from kerio_watch.detect.window import Recent, Window, count, percent
+from kerio_watch.enrich.clients import client_of, program_name
 from kerio_watch.enrich.messages import Submission
-from kerio_watch.settings.numbers import factor, period, points, share, threshold
 from kerio_watch.textsafe import printable
 from kerio_watch.values.profile import Profile
 
 RULE = "kerio.mail.new_recipients"
-MAX_FACTS = 50
-MAX_SAMPLES = 500
-"""New recipients remembered per account (evidence and facts of a signal)."""
-
-
-class _Sample(NamedTuple):
-    """One new recipient: when, from which address, in which line."""
-
-    ts: int
-    host: str | None
-    recipient: str
-    domain: str
-    fresh_domain: bool
-    raw: str
-
-
-@dataclass(frozen=True)
-class NewRecipientsOptions:
-    """``[detectors.new_recipients]`` options."""
-
-    window_hours: float = period(24.0, "hours")
-    min_new: int = threshold(5)
-    min_new_host: int = threshold(3)
-    min_share: float = share(0.3)
-    host_share: float = share(0.6)
-    rate_factor: float = factor(3.0)
-    min_history: int = threshold(50, low=0)
-    min_days: float = period(7.0, "days", positive=False)
-    many_new: int = threshold(10)
-    score_few: int = points(12)
-    strangers_share: float = share(0.9)
-    score_strangers: int = points(20)
-    score: int = points(25)
-    score_share: int = points(10)
-    score_domains: int = points(10)
-    list_new: int = threshold(40)
+PROGRAM = "program:"
+"""Key prefix of a mail program's tally (beside the addresses' tallies in ``hosts``)."""
 
 
 class NewRecipientsDetector(SavedState):
@@ -90,8 +66,8 @@ class NewRecipientsDetector(SavedState):
             "Within a sliding window, an account wrote to several outside recipients that "
             "are neither its correspondents nor earlier recipients, a share far above its "
             "own recent rate of new recipients; or a sending address it never used wrote "
-            "almost only to such strangers. New accounts are compared with the domains "
-            "the whole site writes to.",
+            "almost only to such strangers, or a mail program it never wrote with did. New "
+            "accounts are compared with the domains the whole site writes to.",
             "Hijacked accounts mail bought or harvested lists; the owner writes to people "
             "it knows. It is the signal that separates a hijack from a trip abroad.",
             "A new project or mailing to new customers, a first mass mailing. Accounts "
@@ -104,6 +80,7 @@ class NewRecipientsDetector(SavedState):
 
     def __init__(self, ctx: Context, options: NewRecipientsOptions) -> None:
         self.ctx = ctx
+        self.options = options
         self.span = int(options.window_hours * 3600)
         self.min_new = options.min_new
         self.min_new_host = options.min_new_host
@@ -112,19 +89,11 @@ class NewRecipientsDetector(SavedState):
         self.rate_factor = options.rate_factor
         self.min_history: int = options.min_history
         self.min_days: float = options.min_days
-        self.many_new = options.many_new
-        self.score_few = options.score_few
-        self.strangers_share = options.strangers_share
-        self.score_strangers = options.score_strangers
-        self.score = options.score
-        self.score_share = options.score_share
-        self.score_domains = options.score_domains
-        self.list_new = options.list_new
         self.windows: dict[str, Window] = {}
         self.hosts: dict[tuple[str, str], Window] = {}
         self.pooled: dict[str, Window] = {}
         """account -> recipients sent from all the addresses it never sent from."""
-        self.samples: dict[str, deque[_Sample]] = {}
+        self.samples: dict[str, deque[Sample]] = {}
         self.recent = Recent(self.span)
         self._hour = 0
 
@@ -143,17 +112,16 @@ class NewRecipientsDetector(SavedState):
 
     def observe(self, item: Submission) -> Sequence[Signal] | None:
         """Count one submission's recipients; fire when the novelty is unusual."""
-        ctx = self.ctx
-        account = item.account
+        ctx, account = self.ctx, item.account
         prof = ctx.profile(account)
         warmup: bool | None = None
         site_domains = ctx.site.domains
-        known_rcpts = prof.recipients
-        correspondents = prof.correspondents
+        known_rcpts, correspondents = prof.recipients, prof.correspondents
         domains = prof.rcpt_domains
         accepted = prof.accepted
         outside = new = new_domains = 0
-        samples: deque[_Sample] | None = None
+        samples: deque[Sample] | None = None
+        client = client_of(item.event.msg_id)
         local_domains, alias_domains = ctx.local_domains, ctx.domain_aliases
         for r in item.recipients:
             domain = r.rpartition("@")[2]
@@ -181,7 +149,8 @@ class NewRecipientsDetector(SavedState):
                 samples = self.samples.get(account)
                 if samples is None:
                     samples = self.samples[account] = deque(maxlen=MAX_SAMPLES)
-            samples.append(_Sample(item.ts, item.host, r, domain, fresh_domain, item.event.raw))
+            raw = item.event.raw
+            samples.append(Sample(item.ts, item.host, r, domain, fresh_domain, raw, client))
         if not outside:
             return None
         ts = item.ts
@@ -189,16 +158,46 @@ class NewRecipientsDetector(SavedState):
         if window is None:
             window = self.windows[account] = Window(self.span)
         window.add(ts, outside, new, new_domains)
-        tallies = self._host_tally(item, prof, outside, new, new_domains)
+        tallies = self._tallies(item, prof, client, (outside, new, new_domains))
         if not new or warmup is None:
             return None
         out = self._judge(account, prof, window, ts, warmup, None, item)
-        # this address alone, else all the addresses it never sent from together
-        for pooled, tally in enumerate(tallies):
-            found = self._judge(account, prof, tally, ts, warmup, item.host, item, pooled)
+        # this address alone, else all the addresses it never sent from together, else a
+        # mail program it never wrote with, wherever it sent from
+        for host, pooled, tally in tallies:
+            found = self._judge(account, prof, tally, ts, warmup, host, item, pooled)
             if found:
                 return out + found
         return out or None
+
+    def _tallies(
+        self, item: Submission, prof: Profile, client: str, counts: tuple[int, int, int]
+    ) -> list[tuple[str | None, int, Window]]:
+        """The scoped counts this submission adds to, each with the scope's key for
+        :meth:`_judge` (an address, or ``program:`` and the program) and whether pooled."""
+        found = [(item.host, k, w) for k, w in enumerate(self._host_tally(item, prof, *counts))]
+        program = self._program_tally(item, prof, client, counts)
+        if program is not None:
+            found.append((PROGRAM + client, 0, program))
+        return found
+
+    def _program_tally(
+        self, item: Submission, prof: Profile, client: str, counts: tuple[int, int, int]
+    ) -> Window | None:
+        """Counts for this mail program, if the account never wrote with it and has
+        ``min_history`` messages of the programs it uses."""
+        if not client:
+            return None
+        key = (item.account, PROGRAM + client)
+        tally = self.hosts.get(key)
+        if tally is None:
+            if client in prof.clients or prof.is_accepted("clients", client):
+                return None
+            if sum(e[0] for e in prof.clients.values()) < self.min_history:
+                return None
+            tally = self.hosts[key] = Window(self.span)
+        tally.add(item.ts, *counts)
+        return tally
 
     def _host_tally(
         self, item: Submission, prof: Profile, outside: int, new: int, new_domains: int
@@ -259,7 +258,7 @@ class NewRecipientsDetector(SavedState):
         least = self.host_share if host is not None else self.min_share
         if share < max(least, self.rate_factor * rate):
             return []
-        score = self._score(new, share, new_domains, host is not None)
+        score = novelty_score(self.options, (new, new_domains), share, host is not None)
         level = score * 100 + new.bit_length()
         if not self.recent.due((account, host), ts, level):
             return []
@@ -268,6 +267,9 @@ class NewRecipientsDetector(SavedState):
         hours = max(1, -(-(ts - first) // 3600))
         if host is None:
             scope = f"within {count(hours, 'hour')}"
+        elif host.startswith(PROGRAM):
+            name = program_name(host[len(PROGRAM) :])
+            scope = f"in mail written by {name}, a mail program it never wrote with"
         elif pooled:
             scope = f"from addresses it never sent from (latest {self.ctx.describe_host(host)})"
         else:
@@ -294,32 +296,24 @@ class NewRecipientsDetector(SavedState):
             )
         ]
 
-    def _score(self, new: int, share: float, new_domains: int, by_address: bool) -> int:
-        """A handful of new people is weak, unless addresses it never sent from wrote
-        (almost) only to strangers: the owner writes to people it knows; many, a list."""
-        if new < self.many_new:
-            only = by_address and share >= self.strangers_share
-            return int(self.score_strangers if only else self.score_few)
-        score = int(self.score)
-        if share >= 0.6:
-            score += self.score_share
-        if (new_domains >= 3 and new_domains * 2 >= new) or (
-            new >= self.list_new and share >= self.strangers_share
-        ):
-            score += self.score_domains
-        return score
-
     def _evidence(
         self, account: str, since: int, host: str | None
     ) -> tuple[list[str], list[str], tuple[str, ...]]:
         """New recipients, their new domains and lines within the judged window (and
-        from the judged address); lines sent from outside the trusted networks first."""
+        from the judged address or program); lines sent from outside the trusted
+        networks first."""
         recipients: list[str] = []
         domains: list[str] = []
         outside: dict[str, None] = {}
         inside: dict[str, None] = {}
+        program = host[len(PROGRAM) :] if host and host.startswith(PROGRAM) else None
         for sample in self.samples.get(account, ()):
-            if sample.ts < since or (host is not None and (account, sample.host) not in self.hosts):
+            if sample.ts < since:
+                continue
+            if program is not None:
+                if sample.client != program:
+                    continue
+            elif host is not None and (account, sample.host) not in self.hosts:
                 continue
             if len(recipients) < MAX_FACTS and sample.recipient not in recipients:
                 recipients.append(sample.recipient)
@@ -364,6 +358,7 @@ class NewRecipientsDetector(SavedState):
                     s.recipient,
                     int(s.fresh_domain),
                     lines.setdefault(s.raw, len(lines)),
+                    s.client,
                 ]
                 for s in queue
                 if s.ts > edge
@@ -379,16 +374,18 @@ class NewRecipientsDetector(SavedState):
             self.windows[account] = Window.restore(span, rows)
         for account, host, rows in data["hosts"]:
             self.hosts[(account, host)] = Window.restore(span, rows)
+            if host.startswith(PROGRAM):  # a program's tally is no address's
+                continue
             before = self.pooled.get(account)
             merged = sorted([*(list(e) for e in (before.entries if before else ())), *rows])
             self.pooled[account] = Window.restore(span, merged)
         lines = data["lines"]
         for account, rows in data["samples"].items():
-            queue: deque[_Sample] = deque(maxlen=MAX_SAMPLES)
-            for ts, host, rcpt, fresh, line in rows:
-                queue.append(
-                    _Sample(int(ts), host, rcpt, rcpt.rpartition("@")[2], bool(fresh), lines[line])
-                )
+            queue: deque[Sample] = deque(maxlen=MAX_SAMPLES)
+            for ts, host, rcpt, fresh, line, *client in rows:  # older states: no program
+                domain = rcpt.rpartition("@")[2]
+                raw = lines[line]
+                queue.append(Sample(int(ts), host, rcpt, domain, bool(fresh), raw, *client[:1]))
             self.samples[account] = queue
         self._hour = int(data["now"]) // 3600
 

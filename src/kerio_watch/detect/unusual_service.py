@@ -28,7 +28,7 @@ from kerio_watch.detect.window import (
     Recent,
     percent,
 )
-from kerio_watch.enrich.clients import client_of
+from kerio_watch.enrich.clients import client_of, program_name
 from kerio_watch.enrich.messages import Submission
 from kerio_watch.events import LoginSucceeded
 from kerio_watch.settings.numbers import period, points, share, threshold
@@ -47,17 +47,6 @@ DAY = 86400
 
 def _total(table: dict[str, list[int]]) -> int:
     return sum(e[0] for e in table.values())
-
-
-def _program(client: str) -> str:
-    """A mail program's name, or the shape of an unknown one's Message-IDs.
-
-    >>> _program("Outlook"), _program("shape h10$h4")
-    ('Outlook', 'a program writing Message-IDs like h10$h4')
-    """
-    if client.startswith("shape "):
-        return f"a program writing Message-IDs like {client[6:]}"
-    return client
 
 
 def _top(table: dict[str, list[int]]) -> str | None:
@@ -233,11 +222,11 @@ class UnusualServiceDetector(SavedState):
         score = self.score_site_client if nobody else self.score_client
         if not self.recent.due((sub.account, "client", client), sub.ts, score):
             return []
-        usual = ", ".join(_program(c) for c in prof.top(table, 2))
+        usual = ", ".join(program_name(c) for c in prof.top(table, 2))
         where = f" from {sub.host}" if sub.host else ""
         who = "it never used and nobody on this site uses" if nobody else "it never used"
         summary = (
-            f"{sub.account} sent mail{where} written by {_program(client)}, a mail program "
+            f"{sub.account} sent mail{where} written by {program_name(client)}, a mail program "
             f"{who} (usually {usual}, {total:,} messages)"
         )
         return [

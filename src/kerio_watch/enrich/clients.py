@@ -86,3 +86,14 @@ def _random(segment: str) -> bool:
     if len(segment) < TOKEN_MIN or _OTHER_LETTER.search(segment) is None:
         return False
     return len(segment) >= TOKEN_LONG or _DIGIT.search(segment) is not None
+
+
+def program_name(client: str) -> str:
+    """A mail program's name, or the shape of an unknown one's Message-IDs.
+
+    >>> program_name("Outlook"), program_name("shape h10$h4")
+    ('Outlook', 'a program writing Message-IDs like h10$h4')
+    """
+    if client.startswith("shape "):
+        return f"a program writing Message-IDs like {client[6:]}"
+    return client

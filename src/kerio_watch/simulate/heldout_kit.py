@@ -19,13 +19,13 @@ DAY = 24 * HOUR
 
 
 class Out:
-    """The kinds' own random numbers, and the lines they write."""
+    """The kinds' own random numbers (``salt``: another group's), and the lines they write."""
 
-    def __init__(self, sc: Planner, seed: int) -> None:
+    def __init__(self, sc: Planner, seed: int, salt: int = 0) -> None:
         self.sc = sc
         self.seed = seed
-        self.rng = random.Random(seed * 11_000_027 + 83)
-        self.text = Text(random.Random(seed * 11_000_027 + 89), sc.site.hostname)
+        self.rng = random.Random(seed * 11_000_027 + 83 + salt * 1_000)
+        self.text = Text(random.Random(seed * 11_000_027 + 89 + salt * 1_000), sc.site.hostname)
         self.counter = 0
 
     def login(self, t: int, proto: str, account: str, ip: str, agent: str | None = None) -> None:

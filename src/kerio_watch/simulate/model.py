@@ -64,6 +64,9 @@ HELDOUT_HIJACK_KINDS: tuple[str, ...] = (
     "imap_exfil",
 )
 HELDOUT_BENIGN_KINDS: tuple[str, ...] = ("archive_reader", "phone_swap", "quota_cleanup")
+#: Planted only with ``SimConfig.heldout2`` (:mod:`.heldout2`): round two of them.
+HELDOUT2_HIJACK_KINDS: tuple[str, ...] = ("lan_night_spam", "vpn_intruder", "autoreply_lure")
+HELDOUT2_BENIGN_KINDS: tuple[str, ...] = ("field_engineer", "outside_bookkeeper", "leave_abroad")
 #: Every hijack kind, the opt-in ones too.
 ALL_HIJACK_KINDS: frozenset[str] = frozenset(
     (
@@ -75,6 +78,7 @@ ALL_HIJACK_KINDS: frozenset[str] = frozenset(
         *SHIFT_HIJACK_KINDS,
         *ATTACK_HIJACK_KINDS,
         *HELDOUT_HIJACK_KINDS,
+        *HELDOUT2_HIJACK_KINDS,
     )
 )
 #: Machines on the LAN that speak SMTP to the internet (firewall log), infected first.
@@ -124,6 +128,7 @@ class SimConfig:
     noise: bool = False  # a phone with an old password, copiers, a web shop in a cloud
     attacks: bool = False  # plant attacks no issue names: a shared proxy, BEC, a relay drip
     heldout: bool = False  # plant kinds no other group plants: a spray, a mobile proxy, ...
+    heldout2: bool = False  # round two: spam from a desk PC at night, an intruder on the VPN, ...
     country: str = "DE"  # the site's country: its people's home, mobile and hotel networks
 
     @property
