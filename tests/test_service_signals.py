@@ -152,7 +152,8 @@ class TestWake:
                 for _ in range(200_000):
                     wake.set()
 
-            done = run_traced(flood, lambda *_: None)
+            # a blocked worker never finishes: the minute only bounds a loaded machine
+            done = run_traced(flood, lambda *_: None, timeout=60.0)
             assert done
             assert wake.wait(0) is True
             assert wake.wait(0) is False

