@@ -135,7 +135,7 @@ def bounded_lines(handle: IO[bytes]) -> Iterator[bytes]:
         data = readline(LINE_BYTES)
         if not data:
             return
-        if b"\x00" in data or (len(data) == LINE_BYTES and data[-1:] != b"\n"):
+        if 0 in data or (len(data) == LINE_BYTES and data[-1:] != b"\n"):
             yield from careful_lines(data, handle.read, LINE_BYTES)
             return
         yield data

@@ -168,12 +168,12 @@ def read_lines(f: FollowedFile, end: int) -> Iterator[tuple[bytes, int]]:
         parts = buf.split(b"\n")
         buf = parts.pop()
         for part in parts:
-            if b"\x00" in part:
+            if 0 in part:
                 yield from ended_by_runs(part + b"\n", pos)
             else:
                 yield part, pos + len(part) + 1
             pos += len(part) + 1
-        if b"\x00" in buf:  # NUL runs end lines before a "\n" is written
+        if 0 in buf:  # NUL runs end lines before a "\n" is written
             pieces, rest = split_runs(buf)
             for piece, piece_end in pieces:
                 yield piece, pos + piece_end
@@ -204,7 +204,7 @@ def read_gz_lines(f: FollowedFile) -> Iterator[tuple[bytes, int]]:
                 if not data.endswith(b"\n"):
                     tail = data
                     break
-                if b"\x00" in data:
+                if 0 in data:
                     yield from ended_by_runs(data, pos)
                 else:
                     yield data, pos + len(data)
