@@ -24,6 +24,7 @@ NUL_RUN = 8
 """NUL bytes in a row that end a line."""
 RUN = re.compile(rb"\x00{%d,}" % NUL_RUN)
 """A run of NUL bytes that ends a line."""
+_NULS = re.compile(rb"\x00*")
 CHUNK = 1 << 16
 """Bytes read at a time by :func:`careful_lines`."""
 
@@ -41,8 +42,8 @@ def careful_lines(buf: bytes, read: Callable[[int], bytes], limit: int) -> Itera
     dropping = False  # past the first ``limit`` bytes of a line: drop up to its end
     while True:
         if skipping:
-            while pos < len(buf) and buf[pos] == 0:
-                pos += 1
+            nuls = _NULS.match(buf, pos)  # always a match (of b"" at least)
+            pos = nuls.end() if nuls else pos
             if pos < len(buf) or eof:
                 skipping = False
                 pos += buf.startswith(b"\n", pos)
