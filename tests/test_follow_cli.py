@@ -352,6 +352,41 @@ class TestLive:
         assert "not running" in text and "mail.log" in text
         assert "hourly activity 2026-03-10 to 2026-03-10" in text
 
+    def test_status_names_the_files_not_read(self, follow: Follow, logs: Path) -> None:
+        """status shows the files follow found and did not read as Kerio logs: another
+        program's text file, and a syslog file none of whose lines is Kerio's (followed
+        all the same). They were only in the service log: an administrator who pointed
+        follow at the wrong folder saw "files: none followed yet" or nothing at all."""
+        (logs / "notes.txt").write_text("shopping list\n" * 30)
+        postfix = [
+            f"Mar 10 08:00:{n:02d} mx postfix/smtpd[12{n:02d}]: connect from unknown[192.0.2.{n}]"
+            for n in range(30)
+        ]
+        append(logs / "maillog", postfix)
+        follow.start("--order-wait", "0")
+        wait_for(lambda: "event=not_kerio" in follow.err(), timeout=30)
+        follow.stop()
+        result = subprocess.run(
+            [sys.executable, "-m", "kerio_watch", "status", "--db", str(follow.db), "-f", "json"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        skipped = json.loads(result.stdout)["skipped"]
+        assert skipped == [
+            {"path": str(logs / "notes.txt"), "why": "not a Kerio Connect log"},
+            {"path": str(logs / "maillog"), "why": "none of its lines is from a Kerio Connect log"},
+        ]
+        text = subprocess.run(
+            [sys.executable, "-m", "kerio_watch", "status", "--db", str(follow.db)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        assert "not read as Kerio logs: 2 files" in text
+        assert f"{logs / 'notes.txt'}: not a Kerio Connect log" in text
+        assert "kerio-watch list formats" in text
+
     def test_one_follower_per_database(self, follow: Follow, logs: Path, tmp_path: Path) -> None:
         """A second follower on the same database is refused with a clear message."""
         append(logs / "mail.log", [line(0)])

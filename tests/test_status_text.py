@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from rich.console import Console
 
 from kerio_watch.cli import main
-from kerio_watch.cli.follow import print_status
+from kerio_watch.cli.status_text import print_status
 
 
 def report(**changes: Any) -> dict[str, Any]:
@@ -32,6 +32,7 @@ def report(**changes: Any) -> dict[str, Any]:
         "totals": {"lines": 0, "events": {}, "unparsed": 0, "implausible": 0, "alerts": 0},
         "implausible_lines": [],
         "files": [],
+        "skipped": [],
         "open_incidents": {},
         "sinks": [],
         "kerio_api": None,

@@ -253,6 +253,7 @@ impl LineSource {
     /// The next line's number and bytes (with its `\n` if it has one); `None` at the end.
     /// A line longer than [`LINE_BYTES`] is its first `LINE_BYTES` bytes, as
     /// `files.bounded_lines` reads it (without its `\n`): the rest is read and dropped.
+    /// A run of [`NUL_RUN`] or more NUL bytes ends a line too (`sources/lineends.py`).
     pub fn next_line(&mut self) -> Option<(u64, &[u8])> {
         let mut scanned = self.start;
         let line_end = loop {
@@ -260,6 +261,9 @@ impl LineSource {
                 break scanned + i + 1;
             }
             if self.end - self.start > LINE_BYTES {
+                if let Some((at, after)) = nul_run(&self.buf[self.start..self.end]) {
+                    return Some(self.ended_by_run(at, after));
+                }
                 return Some(self.long_line());
             }
             scanned = self.end;
@@ -272,6 +276,9 @@ impl LineSource {
             }
             scanned -= before - self.start;
         };
+        if let Some((at, after)) = nul_run(&self.buf[self.start..line_end]) {
+            return Some(self.ended_by_run(at, after));
+        }
         let line = &self.buf[self.start..line_end];
         self.start = line_end;
         self.lineno += 1;
@@ -279,29 +286,99 @@ impl LineSource {
         Some((self.lineno, line))
     }
 
-    /// A line with more than [`LINE_BYTES`] bytes before its end: its first
-    /// `LINE_BYTES` bytes, the rest up to its `\n` (included) consumed unread.
+    /// Take `n` unread bytes as read.
+    fn consume(&mut self, n: usize) {
+        self.start += n;
+        self.offset += n as u64;
+    }
+
+    /// A line ended by the NUL run at `at..after` of the unread bytes: its bytes before
+    /// the run (at most [`LINE_BYTES`]); the run, and a `\n` right after it, consumed.
+    fn ended_by_run(&mut self, at: usize, after: usize) -> (u64, &[u8]) {
+        self.long.clear();
+        self.long
+            .extend_from_slice(&self.buf[self.start..self.start + at.min(LINE_BYTES)]);
+        self.consume(after);
+        self.skip_run();
+        self.lineno += 1;
+        (self.lineno, &self.long)
+    }
+
+    /// Consume the rest of a NUL run that ended a line, and a `\n` right after it.
+    fn skip_run(&mut self) {
+        loop {
+            let nuls = self.buf[self.start..self.end]
+                .iter()
+                .take_while(|&&b| b == 0)
+                .count();
+            self.consume(nuls);
+            if self.start < self.end {
+                if self.buf[self.start] == b'\n' {
+                    self.consume(1);
+                }
+                return;
+            }
+            if !self.fill() {
+                return;
+            }
+        }
+    }
+
+    /// A line with more than [`LINE_BYTES`] bytes before its end (and no NUL run there):
+    /// its first `LINE_BYTES` bytes, the rest up to its end (a `\n` or a NUL run,
+    /// included) consumed unread.
     fn long_line(&mut self) -> (u64, &[u8]) {
         self.long.clear();
         self.long
             .extend_from_slice(&self.buf[self.start..self.start + LINE_BYTES]);
-        self.start += LINE_BYTES;
-        self.offset += LINE_BYTES as u64;
+        // NUL bytes at the end of what was read may start a run: kept to be counted.
+        let trail = trailing_nuls(&self.buf[self.start..self.end]);
+        self.consume(LINE_BYTES.min(self.end - self.start - trail));
         loop {
-            if let Some(i) = memchr::memchr(b'\n', &self.buf[self.start..self.end]) {
-                self.start += i + 1;
-                self.offset += (i + 1) as u64;
+            let window = &self.buf[self.start..self.end];
+            let nl = memchr::memchr(b'\n', window);
+            if let Some((_, after)) = nul_run(&window[..nl.unwrap_or(window.len())]) {
+                self.consume(after);
+                self.skip_run();
                 break;
             }
-            self.offset += (self.end - self.start) as u64;
-            self.start = self.end;
+            if let Some(i) = nl {
+                self.consume(i + 1);
+                break;
+            }
+            let trail = trailing_nuls(window);
+            self.consume(window.len() - trail);
             if !self.fill() {
+                self.consume(self.end - self.start);
                 break;
             }
         }
         self.lineno += 1;
         (self.lineno, &self.long)
     }
+}
+
+/// NUL bytes in a row that end a line (`lineends.NUL_RUN`): a power cut leaves a block
+/// of them, often from the middle of a line, and the server writes on after it.
+pub const NUL_RUN: usize = 8;
+
+/// The first run of [`NUL_RUN`] or more NUL bytes in `data`: (start, end).
+fn nul_run(data: &[u8]) -> Option<(usize, usize)> {
+    let mut from = 0;
+    while let Some(i) = memchr::memchr(0, &data[from..]) {
+        let at = from + i;
+        let len = data[at..].iter().take_while(|&&b| b == 0).count();
+        if len >= NUL_RUN {
+            return Some((at, at + len));
+        }
+        from = at + len;
+    }
+    None
+}
+
+/// NUL bytes at the end of `data`.
+fn trailing_nuls(data: &[u8]) -> usize {
+    data.iter().rev().take_while(|&&b| b == 0).count()
 }
 
 /// Read everything of a reader (used by tests).
@@ -363,7 +440,7 @@ mod tests {
     #[test]
     fn long_lines_are_cut_when_read() {
         for len in [LINE_BYTES - 1, LINE_BYTES, LINE_BYTES + 1, BUFFER * 9] {
-            let mut data = vec![0u8; len];
+            let mut data = vec![b'x'; len];
             data.extend_from_slice(b"\nshort\n");
             let mut src = LineSource::with_buffer(Box::new(io::Cursor::new(data)), 4096);
             let (n, line) = src.next_line().unwrap();
@@ -389,6 +466,62 @@ mod tests {
             Some((1, LINE_BYTES))
         );
         assert_eq!((src.offset, src.next_line()), (LINE_BYTES as u64 * 3, None));
+    }
+
+    fn all_lines(data: &[u8], buffer: usize) -> (Vec<(u64, Vec<u8>)>, u64) {
+        let mut src = LineSource::with_buffer(Box::new(io::Cursor::new(data.to_vec())), buffer);
+        let mut out = Vec::new();
+        while let Some((n, line)) = src.next_line() {
+            out.push((n, line.to_vec()));
+        }
+        (out, src.offset)
+    }
+
+    #[test]
+    fn nul_runs_end_lines() {
+        for n in [8, 100, 5000, LINE_BYTES - 3, LINE_BYTES + 3, 3 * LINE_BYTES] {
+            let nuls = vec![0u8; n];
+            let long = vec![b'x'; LINE_BYTES + 10];
+            let data = [
+                &b"A\n[cut"[..],
+                &nuls,
+                b"B\n\0\0\0\0\0\0\0C\nD",
+                &nuls,
+                b"\n",
+                &nuls,
+                b"E\n",
+                &long,
+                &nuls,
+                b"F\nG",
+                &nuls,
+            ]
+            .concat();
+            for buffer in [64, 4096, BUFFER * 4] {
+                let (lines, offset) = all_lines(&data, buffer);
+                let want: Vec<(u64, Vec<u8>)> = [
+                    &b"A\n"[..],
+                    b"[cut",
+                    b"B\n",
+                    b"\0\0\0\0\0\0\0C\n",
+                    b"D",
+                    b"",
+                    b"E\n",
+                    &long[..LINE_BYTES],
+                    b"F\n",
+                    b"G",
+                ]
+                .iter()
+                .enumerate()
+                .map(|(i, l)| (i as u64 + 1, l.to_vec()))
+                .collect();
+                assert!(lines == want, "{n} NUL bytes, buffer {buffer}");
+                assert_eq!(offset, data.len() as u64);
+            }
+        }
+        // Fewer than NUL_RUN, even across reads, end nothing.
+        let data = [&[b'y'; 100][..], &[0; 7], b"z\n"].concat();
+        let (lines, _) = all_lines(&data, 64);
+        assert_eq!(lines, vec![(1, data.clone())]);
     }
 
     #[test]

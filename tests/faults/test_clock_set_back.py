@@ -50,7 +50,9 @@ def test_rescans_read_each_line_once(tmp_path: Path, hours: int) -> None:
     all, as one scan of the final file, and the fourth scan reads nothing new. Scans
     took every line dated before the watermark for processed: set back two hours, the
     second and third scans processed 114 and 214 of their 300 new lines (one hour: 258
-    and 300)."""
+    and 300). Each raises the one alert per hijack: a message after the jump counted
+    the account's messages dated after it as in its hour (one-to-many), 17 alerts in one
+    scan and 22 in four, set back two hours."""
     lines = site_lines(400)
     chunks = [lines[:200], lines[200:300] + [shifted(x, hours) for x in lines[300:500]]]
     chunks += [[shifted(x, hours) for x in lines[500:]], []]
@@ -69,6 +71,21 @@ def test_rescans_read_each_line_once(tmp_path: Path, hours: int) -> None:
     (tmp_path / "ref" / "mail.log").write_text((logs / "mail.log").read_text())
     assert cli("scan", "--db", str(tmp_path / "ref.db"), str(tmp_path / "ref")).returncode == 0
     assert counted(db) == counted(tmp_path / "ref.db")
+    assert alerts(db) == alerts(tmp_path / "ref.db") == HIJACKS
+
+
+HIJACKS = sorted(
+    (f"u{n // 40}@example.com", "kerio.mail.from_external")
+    for n in range(400)
+    if n >= 40 and n % 40 == 20
+)
+"""The alerts of :func:`faultlib.site_lines` (400): one per hijacked account."""
+
+
+def alerts(db: Path) -> list[tuple[str, str]]:
+    """(account, rule) of every alert in a database."""
+    with sqlite3.connect(db) as conn:
+        return sorted(conn.execute("SELECT user, rule FROM alerts").fetchall())
 
 
 def test_watermarks_follow_the_lines_after_the_jump() -> None:

@@ -24,7 +24,7 @@ import pytest
 from kerio_watch.errors import SourceError
 from kerio_watch.sources import discovery, files
 from kerio_watch.sources.echo import ECHO_WAIT
-from kerio_watch.sources.files import LogFile, Record
+from kerio_watch.sources.files import LINE_BYTES, LogFile, Record
 from kerio_watch.sources.follow import Follower, FollowOptions, State
 from kerio_watch.values.checkpoint import FileCheckpoint
 
@@ -901,3 +901,49 @@ def test_copytruncate_under_the_reader(logs: Path) -> None:
     h.pending.extend(got)
     h.settle()
     assert sorted(h.committed, key=_num) == [mail(1), mail(2), *backlog, *refill]
+
+
+class TestPowerCut:
+    """A run of 8 or more NUL bytes ends a line (``sources/lineends.py``): the line the
+    server writes after a power cut's block of NUL bytes is read, not glued to the cut
+    fragment (the reader tests: ``test_nul_runs.py``)."""
+
+    @pytest.mark.parametrize("cut", [8, 4096, 3 * LINE_BYTES])
+    def test_follow_reads_the_line_after_a_power_cut(self, tmp_path: Path, cut: int) -> None:
+        """follow: the fragment is read when the block is found (the server back after
+        the cut), then the line written after it, also after a crash; a restart from the
+        checkpoint reads nothing again."""
+        logs = tmp_path / "logs"
+        logs.mkdir()
+        path = logs / "mail.log"
+        path.write_text(mail(1) + "\n")
+        h = Harness([logs])
+        assert h.read() == [mail(1)]
+        with path.open("ab") as handle:
+            handle.write(mail(2)[:40].encode() + b"\x00" * cut)
+        assert h.read() == [mail(2)[:40]]  # the fragment, ended by the block
+        h.checkpoint()
+        h.crash()
+        with path.open("ab") as handle:
+            handle.write((mail(3) + "\n" + mail(4) + "\n").encode())
+        assert h.read() == [mail(3), mail(4)]
+        h.restart()
+        assert h.read() == []
+        assert h.committed == [mail(1), mail(2)[:40], mail(3), mail(4)]
+
+    def test_follow_reads_a_block_written_at_once(self, tmp_path: Path) -> None:
+        """follow, the block and the line after it found in one read (and not read again
+        from the file's rotated, compressed copy)."""
+        logs = tmp_path / "logs"
+        logs.mkdir()
+        (logs / "mail.log").write_bytes(
+            (mail(1) + "\n" + mail(2)[:40]).encode() + b"\x00" * 4096 + (mail(3) + "\n").encode()
+        )
+        h = Harness([logs])
+        assert h.read() == [mail(1), mail(2)[:40], mail(3)]
+        old = logs / "mail.log"
+        (logs / "mail.log.1.gz").write_bytes(gzip.compress(old.read_bytes()))
+        old.unlink()
+        (logs / "mail.log").write_text(mail(5) + "\n")
+        h.settle()
+        assert h.committed == [mail(1), mail(2)[:40], mail(3), mail(5)]

@@ -10,12 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
-from rich.markup import escape
 
 from kerio_watch import native
-from kerio_watch.alerts.console import alert_json, quoted, render_alerts
-from kerio_watch.alerts.health import status_markup
+from kerio_watch.alerts.console import alert_json, render_alerts
 from kerio_watch.alerts.router import Router
 from kerio_watch.cli.common import load
 from kerio_watch.cli.options import (
@@ -28,10 +25,11 @@ from kerio_watch.cli.options import (
     poll_options,
 )
 from kerio_watch.cli.output import make_console, open_output, output_file_option
+from kerio_watch.cli.status_text import print_status
 from kerio_watch.config import Config
 from kerio_watch.errors import ConfigError, UsageError
 from kerio_watch.report.servertime import ServerTime
-from kerio_watch.respond.views import api_status, status_lines
+from kerio_watch.respond.views import api_status
 from kerio_watch.service import (
     META_PREFIX,
     FollowService,
@@ -46,7 +44,7 @@ from kerio_watch.store import default_db_path, open_store
 from kerio_watch.store.base import Store
 from kerio_watch.store.lock import lock_holder
 from kerio_watch.store.sqlite import db_stat
-from kerio_watch.textsafe import json_text, printable
+from kerio_watch.textsafe import json_text
 from kerio_watch.values.alert import Alert
 from kerio_watch.values.checkpoint import FileCheckpoint
 
@@ -178,7 +176,7 @@ def status_report(store: Store, db_path: Path, config: Config | None) -> dict[st
     """Everything ``status`` shows, as plain data (``config`` None: it cannot be loaded)."""
     meta = {
         key: store.get_meta(META_PREFIX + key)
-        for key in ("heartbeat", "checkpoint_at", "last_event", "pid", "paths", "stats")
+        for key in ("heartbeat", "checkpoint_at", "last_event", "pid", "paths", "stats", "skipped")
     }
     running, pid = follower_running(db_path)
     held, writer_pid, role = lock_holder(db_path)
@@ -208,6 +206,7 @@ def status_report(store: Store, db_path: Path, config: Config | None) -> dict[st
         "last_event": meta["last_event"],
         "paths": json.loads(meta["paths"]) if meta["paths"] else [],
         "files": files,
+        "skipped": json.loads(meta["skipped"]) if meta["skipped"] else [],
         "lag_bytes": sum(f["lag_bytes"] or 0 for f in files),
         "totals": json.loads(totals.to_json()),
         "implausible_lines": _implausible(store),
@@ -309,81 +308,6 @@ def _sink_health(store: Store, config: Config | None) -> list[dict[str, object]]
             }
         )
     return out
-
-
-def print_status(console: Console, report: dict[str, Any]) -> None:
-    """The human-readable status."""
-    running = report["running"]
-    state = {True: "[green]running[/green]", False: "[yellow]not running[/yellow]"}.get(
-        running, "unknown (cannot read the lock file)"
-    )
-    pid = f" (pid {report['pid']})" if report["pid"] else ""
-    writer = report["writer"]
-    if writer and writer["role"] != "follow":
-        pid += f"; kerio-watch {writer['role']} (pid {writer['pid']}) is writing"
-    console.print(f"follower: {state}{pid}   state: {escape(printable(report['db']))}")
-    last = report["last_engine"]
-    console.print(
-        f"engine: {report['engine']}" + (f"; the last run used {last}" if last else ""),
-        markup=False,
-    )
-    activity = report["activity"]
-    history = (
-        f"hourly activity {activity['first_hour'][:10]} to {activity['last_hour'][:10]}"
-        if activity
-        else "no activity yet"
-    )
-    console.print(f"database: {report['db_bytes'] / 1e6:,.1f} MB, {history}")
-    age = report["heartbeat_age_seconds"]
-    beat = f"{report['heartbeat']} ({age:g} s ago)" if age is not None else "never"
-    console.print(f"last heartbeat: {beat}")
-    console.print(f"last checkpoint: {report['last_checkpoint'] or 'never'}")
-    console.print(f"last event (log time): {report['last_event'] or 'none yet'}")
-    totals = report["totals"]
-    console.print(
-        f"processed: {totals['lines']:,} lines, {sum(totals['events'].values()):,} events, "
-        f"{totals['unparsed']:,} unparsed, {totals['implausible']:,} with an implausible time "
-        f"(set aside), {totals['alerts']:,} alerts"
-    )
-    _print_implausible(console, report["implausible_lines"][-3:])
-    _print_files(console, report["files"])
-    counts = ", ".join(f"{n} {label}" for label, n in report["open_incidents"].items() if n)
-    console.print(f"open incidents: {counts or 'none'}")
-    for sink in report["sinks"]:
-        console.print(status_markup(sink))
-    for line in status_lines(report["kerio_api"]) if report["kerio_api"] else ():
-        console.print(line, markup=False, soft_wrap=True)
-
-
-def _print_files(console: Console, files: list[dict[str, Any]]) -> None:
-    if not files:
-        console.print("files: none followed yet")
-        return
-    console.print("files:")
-    for f in files:
-        size = "?" if f["size"] is None else f"{f['size']:,}"
-        where = (
-            f"offset {f['offset']:,} of {size}, lag {f['lag_bytes']:,} bytes"
-            if f["lag_bytes"] is not None
-            else f"{size} bytes"
-        )
-        console.print(
-            f"  {printable(f['path'])} ({f['log'] or 'mixed'}): {where} [{f['state']}]",
-            markup=False,
-            soft_wrap=True,
-        )
-
-
-def _print_implausible(console: Console, samples: list[dict[str, Any]]) -> None:
-    if samples:
-        console.print("last lines set aside for an implausible time (by follow or scan):")
-    for d in samples:
-        console.print(
-            f"  implausible: {printable(str(d.get('path')))} line {d.get('lineno')}: "
-            f"{printable(str(d.get('reason')))}: {quoted(str(d.get('raw')), console.is_terminal)}",
-            markup=False,
-            soft_wrap=True,
-        )
 
 
 COMMANDS = [follow, status]

@@ -127,6 +127,12 @@ class _Account:
         return m, r
 
 
+CLOCK_BACK = 300
+"""Seconds a message must be dated before the account's last one for the server's clock
+to count as set back (``pipeline.marks.SET_BACK``): the messages before the jump are
+dated after it, and neither old nor in its window."""
+
+
 def _bump(table: dict[Any, list[int]], key: Any, m: int, r: int) -> None:
     c = table.get(key)
     if c is None:
@@ -204,6 +210,8 @@ class OneToManyDetector(SavedState):
                 acc.more(n)
             return None
         acc.last_qid = item.queue_id
+        if acc.entries and item.ts < acc.entries[-1][0] - CLOCK_BACK:
+            acc.expire(max(e[0] for e in acc.entries))  # the clock set back: start again
         acc.add((item.ts, subject_key(event.subject), size_step(event.size), n))
         if len(acc.entries) < self.min_messages:
             return None

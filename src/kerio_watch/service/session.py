@@ -210,6 +210,7 @@ class Session:
             "heartbeat": now,
             "pid": str(os.getpid()),
             "paths": json.dumps(self.paths),
+            "skipped": self._skipped(),
         }
         if self.output is not None and (self._new_alerts or self._unprinted_marked):
             # printed after this commit (see _print_unprinted); cleared by the next save
@@ -262,7 +263,19 @@ class Session:
         with store.transaction():
             store.set_meta(META_PREFIX + "heartbeat", _iso_now())
             store.set_meta(META_PREFIX + "pid", str(os.getpid()))
+            store.set_meta(META_PREFIX + "skipped", self._skipped())
         self._last_beat = time.monotonic()
+
+    def _skipped(self) -> str:
+        """The files found and not read, and those read none of whose lines is Kerio's
+        (:mod:`kerio_watch.service.strangers`), as JSON for ``kerio-watch status``: an
+        administrator who pointed ``follow`` at the wrong folder sees it there."""
+        follower = self.follower
+        found = follower.skipped() if follower is not None else []
+        named = [
+            (path, "none of its lines is from a Kerio Connect log") for path in self.strangers.named
+        ]
+        return json.dumps([{"path": path, "why": why} for path, why in found + named])
 
     def _progress(self, now: float) -> None:
         self._last_progress = now

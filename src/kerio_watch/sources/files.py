@@ -2,9 +2,9 @@
 
 A path may be a file, a Kerio log directory, or ``-`` for standard input. In a
 directory, logs are found by name (``mail.log``) and by content, so rotated and
-gzip-compressed files (whatever their names) are found too. Every line is read as
-bytes and decoded leniently (invalid UTF-8 is replaced and counted; a BOM, CR and NUL
-bytes are dropped), so no input can stop a scan.
+gzip-compressed files (whatever their names) are found too. Every line (ended by a
+newline or 8 NUL bytes: ``lineends``) is read as bytes and decoded leniently (invalid
+UTF-8 replaced and counted; a BOM, CR and NUL bytes dropped): no input stops a scan.
 """
 
 from __future__ import annotations

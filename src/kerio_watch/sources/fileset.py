@@ -244,7 +244,24 @@ class FileSet:
             if f.state is State.IGNORED and f.unreadable
         ]
 
+    def skipped(self) -> list[tuple[str, str]]:
+        """(path, why) of the files found and not read: not a Kerio log, lines that end
+        in CR alone, or reading denied (``kerio-watch status`` shows them)."""
+        return [
+            (f.path, _why_ignored(f))
+            for f in sorted(self.files.values(), key=lambda f: f.path)
+            if f.state is State.IGNORED
+        ]
+
     def close(self) -> None:
         """Close every descriptor."""
         for f in self.files.values():
             f.close()
+
+
+def _why_ignored(f: FollowedFile) -> str:
+    if f.unreadable:
+        return "permission denied"
+    if f.source.log is None:
+        return "not a Kerio Connect log"
+    return "its lines end in CR alone (kerio-watch scan reads it)"

@@ -17,6 +17,7 @@ from typing import IO
 
 from kerio_watch.errors import SourceError
 from kerio_watch.events import Unparsed
+from kerio_watch.sources.lineends import careful_lines
 
 MAX_LINE = 65536
 """Characters of one line that are processed; the rest is cut (and counted)."""
@@ -126,16 +127,17 @@ def decode_line(data: bytes, log_file: LogFile) -> str:
 def bounded_lines(handle: IO[bytes]) -> Iterator[bytes]:
     """The lines of a binary file, each cut to :data:`LINE_BYTES` (the rest of a longer
     line is read and dropped): a line never held whole in memory (a file of NUL bytes
-    after a crash, a 100 MB line, took 330 MB)."""
+    after a crash, a 100 MB line, took 330 MB). A run of NUL bytes ends a line too
+    (:mod:`kerio_watch.sources.lineends`): from the first NUL byte or long line on, the
+    rest of the file is read by :func:`~kerio_watch.sources.lineends.careful_lines`."""
     readline = handle.readline
     while True:
         data = readline(LINE_BYTES)
         if not data:
             return
-        if len(data) == LINE_BYTES and data[-1:] != b"\n":
-            rest = data
-            while rest and rest[-1:] != b"\n":
-                rest = readline(LINE_BYTES)
+        if 0 in data or (len(data) == LINE_BYTES and data[-1:] != b"\n"):
+            yield from careful_lines(data, handle.read, LINE_BYTES)
+            return
         yield data
 
 

@@ -22,6 +22,7 @@ from kerio_watch.formats.envelope import StampParser
 from kerio_watch.log import note
 from kerio_watch.sources.copies import Line
 from kerio_watch.sources.files import MAX_LINE, LogFile
+from kerio_watch.sources.lineends import ended_by_runs, line_end, split_runs
 
 HEAD_BYTES = 4096
 """The identity hash covers the first line, or its first this many bytes."""
@@ -31,6 +32,8 @@ LONG_LINE = 1 << 20
 """A line longer than this is cut to its first :data:`KEEP_BYTES` while it is read."""
 KEEP_BYTES = MAX_LINE * 4
 _GZIP_MAGIC = b"\x1f\x8b"
+_LINE_ENDS = (b"\n", b"\x00")
+"""The last byte of a line: its newline, or a NUL run's (:mod:`kerio_watch.sources.lineends`)."""
 
 
 class State(Enum):
@@ -153,20 +156,29 @@ def read_lines(f: FollowedFile, end: int) -> Iterator[tuple[bytes, int]]:
             return
         read_at += len(chunk)
         if long_start is not None:
-            cut = chunk.find(b"\n")
+            cut = line_end(chunk)
             if cut < 0:
                 continue
-            pos = read_at - len(chunk) + cut + 1
+            pos = read_at - len(chunk) + cut
             yield head, pos
             head = b""
             long_start = None
-            chunk = chunk[cut + 1 :]
+            chunk = chunk[cut:]
         buf += chunk
         parts = buf.split(b"\n")
         buf = parts.pop()
         for part in parts:
+            if 0 in part:
+                yield from ended_by_runs(part + b"\n", pos)
+            else:
+                yield part, pos + len(part) + 1
             pos += len(part) + 1
-            yield part, pos
+        if 0 in buf:  # NUL runs end lines before a "\n" is written
+            pieces, rest = split_runs(buf)
+            for piece, piece_end in pieces:
+                yield piece, pos + piece_end
+            buf = buf[rest:]
+            pos += rest
         if len(buf) > LONG_LINE:
             long_start = pos
             head = buf[:KEEP_BYTES]
@@ -192,11 +204,14 @@ def read_gz_lines(f: FollowedFile) -> Iterator[tuple[bytes, int]]:
                 if not data.endswith(b"\n"):
                     tail = data
                     break
+                if 0 in data:
+                    yield from ended_by_runs(data, pos)
+                else:
+                    yield data, pos + len(data)
                 pos += len(data)
-                yield data, pos
             if tail and not handle.read(1):  # complete stream, unterminated last line
+                yield from ended_by_runs(tail, pos)
                 pos += len(tail)
-                yield tail, pos
     except (OSError, EOFError, zlib.error) as exc:
         f.tried = f.size  # being written (or damaged): again when it changes
         if not isinstance(exc, EOFError):
@@ -251,13 +266,13 @@ def ends_a_line(f: FollowedFile, offset: int) -> bool:
         return True
     try:
         if f.fd is not None:
-            return _pread(f.fd, 1, offset - 1) == b"\n"
+            return _pread(f.fd, 1, offset - 1) in _LINE_ENDS
         with Path(f.path).open("rb") as handle:
             st = os.fstat(handle.fileno())
             if (st.st_dev, st.st_ino) != (f.dev, f.ino):
                 return True  # not this file any more: nothing to tell
             handle.seek(offset - 1)
-            return handle.read(1) == b"\n"
+            return handle.read(1) in _LINE_ENDS
     except OSError:
         return True
 
