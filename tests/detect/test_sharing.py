@@ -139,3 +139,28 @@ def test_what_was_given_away_survives_a_restart() -> None:
     assert again.shared_on(BOB, ARCHIVE) and again.severity_of(BOB) == Severity.LOW
     assert _read(again, CAROL, 1200) == []
     assert again.open[f"ip:{ARCHIVE}"].facts["accounts"] == [ALICE, BOB, CAROL]
+
+
+def _hijack(eng: IncidentEngine, account: str, ts: int, ip: str) -> None:
+    """An intruder's access and lure from ``ip``: the account's incident is high."""
+    _read(eng, account, ts, ip)
+    use = Signal("kerio.mail.one_to_many", account, ts + 60, 25, "lure", ip, side="use")
+    use.inside = False
+    eng.ingest(use)
+    assert eng.severity_of(account) >= Severity.HIGH
+
+
+def test_an_address_that_only_read_after_the_harm_is_not_the_hijack_s() -> None:
+    """An archive's nightly read of a mailbox already high for mail sent from elsewhere
+    is not where the hijack was worked from: the next mailbox it reads is not "used from
+    a hijack's address" (16 false alerts in one simulated site, a cloud app's mailbox
+    beside a hosted archive). The intruder's own addresses still are: the one it read
+    from before its lure, and the one it sent from."""
+    eng = _engine()
+    reader, sender = "198.51.100.30", "198.51.100.40"
+    eng.ingest(_access(ALICE, 500, "kerio.net.new_host", 25, reader))  # it reads first
+    _hijack(eng, ALICE, 1000, sender)
+    _read(eng, ALICE, 5000)  # the archive, hours later, no harm from it
+    assert eng.hijacked_from(ARCHIVE, BOB, 5100) is None
+    assert eng.hijacked_from(sender, BOB, 5100) == ALICE
+    assert eng.hijacked_from(reader, BOB, 5100) == ALICE

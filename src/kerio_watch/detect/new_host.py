@@ -101,8 +101,9 @@ class NewHostDetector(SavedState):
             RULE_HIJACK,
             "Used from another account's hijack address",
             "An account sent mail or logged in from an outside address that, within the "
-            "last day, another account's hijack was worked from (one of the addresses its "
-            "open high or critical incident rests on), unless three colleagues without "
+            "last day, another account's hijack was worked from (an address its open high "
+            "or critical incident rests on that did harm, or was used before the harm: an "
+            "archive reading the mailbox later is not), unless three colleagues without "
             "suspicion work from it too (the office's line, not in the trusted networks).",
             "One stranger often holds several passwords and works them from the same "
             "addresses: once one account's hijack is known, every account that address "

@@ -94,16 +94,16 @@ class IncidentEngine:
         return inc.evidence_since() if inc is not None else None
 
     def hijacked_from(self, address: str, account: str, ts: int) -> str | None:
-        """Another account whose open hijack (an incident at ``high`` or above) was made
-        from ``address`` (one of the addresses its verdict rests on), with a signal from
-        it within :data:`~kerio_watch.values.verdict.COMBINE` before log time ``ts``;
-        None if there is none."""
+        """Another account whose open hijack (an incident at ``high`` or above) was
+        worked from ``address`` (:meth:`~kerio_watch.values.incident.Incident.worked_from`),
+        with a signal from it within :data:`~kerio_watch.values.verdict.COMBINE` before
+        log time ``ts``; None if there is none."""
         if self._hijacks is None:
             self._hijacks = {}
             for key in sorted(self._high):
                 inc = self.open.get(key)
                 if inc is not None and inc.user is not None and inc.severity >= Severity.HIGH:
-                    for ip in inc.suspect_ips():
+                    for ip in inc.worked_from():
                         self._hijacks.setdefault(ip, []).append(key)
         for key in self._hijacks.get(address, ()):
             inc = self.open.get(key)
