@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 
 from factories import ALICE, BOB, at, feed, login, office_history, pipeline
+from kerio_watch.cli.incident_text import incident_steps
+from kerio_watch.config import Config
 from kerio_watch.detect.ipstate import staff_place
 from kerio_watch.incidents.engine import IncidentEngine
 from kerio_watch.incidents.sharing import RULE
+from kerio_watch.report.servertime import ServerTime
 from kerio_watch.severity import Severity
 from kerio_watch.values.alert import Alert
 from kerio_watch.values.incident import Incident
@@ -164,3 +167,18 @@ def test_an_address_that_only_read_after_the_harm_is_not_the_hijack_s() -> None:
     assert eng.hijacked_from(ARCHIVE, BOB, 5100) is None
     assert eng.hijacked_from(sender, BOB, 5100) == ALICE
     assert eng.hijacked_from(reader, BOB, 5100) == ALICE
+
+
+def test_what_to_do_never_says_to_block_an_archive_that_read_after_the_harm() -> None:
+    """The steps of a hijacked account's incident (and the containment's blocks, from the
+    same list) name the intruder's address, not an archive's read hours after the harm:
+    blocking that would have cut the site's own archive off."""
+    eng = _engine()
+    sender = "198.51.100.40"
+    _hijack(eng, ALICE, 1000, sender)
+    _read(eng, ALICE, 5000)
+    inc = eng.open[ALICE]
+    st = ServerTime(None, 0, "times in UTC", Config().site.office, Config().site.office_hours)
+    text = " ".join(s.text for s in incident_steps(inc, Config(), st))
+    assert sender in text and ARCHIVE not in text
+    assert ARCHIVE in inc.suspect_ips()  # it is in the verdict's signals all the same

@@ -40,7 +40,7 @@ def incident_steps(inc: Incident, config: Config, st: ServerTime) -> list[Step]:
     networks = Networks(config.site.trusted_networks)
     changes = from_facts(inc.facts, st.fmt)
     machine = playbook.is_machine(inc.key)
-    return playbook.steps(inc.user, inc.suspect_ips(), networks.is_trusted, changes, machine)
+    return playbook.steps(inc.user, inc.worked_from(), networks.is_trusted, changes, machine)
 
 
 def _heading(console: Console, title: str) -> None:

@@ -179,7 +179,7 @@ class Containment:
         return plans
 
     def _block_plans(self, inc: Incident) -> list[act.Plan]:
-        ips = [ip for ip in inc.suspect_ips() if self._blockable(ip)]
+        ips = [ip for ip in inc.worked_from() if self._blockable(ip)]
         if not ips:
             shown = ", ".join(inc.source_ips) or "none"
             return [act.Plan("block_ip", "-", skip=f"no public attacker address ({shown})")]

@@ -167,7 +167,7 @@ def incident(incident_id: int) -> str:
         else [],
         "todo": steps(
             inc.user,
-            inc.suspect_ips(),
+            inc.worked_from(),
             networks().is_trusted,
             from_facts(inc.facts, st.fmt),
             is_machine(inc.key),
