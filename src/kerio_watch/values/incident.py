@@ -120,7 +120,8 @@ class Incident:
         return sorted(out, key=lambda s: (-s.score, s.ts))
 
     def suspect_ips(self) -> list[str]:
-        """The addresses to act on (block, name in what to do now): for an account, those
+        """The addresses the verdict rests on (what to act on, block and name in what to
+        do now, is :meth:`worked_from`, of these): for an account, those
         of the signals that made its verdict (:attr:`peak`, strongest first), not every
         address the incident ever saw (the owner's phone a week before the hijack) nor
         the last day's (the owner's logins after the intruder left); for an IP or a
@@ -134,7 +135,8 @@ class Incident:
         return out or list(self.source_ips)
 
     def worked_from(self) -> list[str]:
-        """The addresses an account's hijack was worked from: those of the verdict's
+        """The addresses an account's hijack was worked from (to block, and to name in
+        what to do now and in other accounts' ``hijack_address``): those of the verdict's
         signals (:meth:`suspect_ips`) that did harm or are decisive, and those of the
         rest that came before the harm (the intruder's reading and logins). Access first
         seen after the harm began, with no harm from it, is not the intruder's: a hosted
