@@ -15,16 +15,8 @@ from types import ModuleType
 from typing import Any
 
 from kerio_watch.enrich.enrichers import Activity
-from kerio_watch.enrich.messages import Submission
 from kerio_watch.enrich.stage import Handler
-from kerio_watch.events import (
-    Connection,
-    HostBlocked,
-    LoginFailed,
-    LoginSucceeded,
-    MessageDelivery,
-    MessageReceived,
-)
+from kerio_watch.events import MessageDelivery
 from kerio_watch.store.activity import ActivityRecorder, Recorder
 
 BATCH = 50_000
@@ -35,16 +27,13 @@ class NativeActivity(Activity):
     """:class:`Activity` whose handlers are the core recorder's methods."""
 
     def handlers(self) -> Mapping[type, Handler]:
-        """The core's method for each event class but deliveries."""
+        """:class:`Activity`'s handlers, each the core's method of its name, but
+        deliveries' (it asks the message tracker for the account, then the core's
+        ``add``): one list of event classes for both engines."""
         core: Any = self.recorder
         return {
-            MessageReceived: core.inbound,
-            Submission: core.send,
-            MessageDelivery: self.delivery,
-            LoginSucceeded: core.login,
-            LoginFailed: core.failed,
-            HostBlocked: core.blocked,
-            Connection: core.connection,
+            cls: handler if cls is MessageDelivery else getattr(core, handler.__name__)
+            for cls, handler in super().handlers().items()
         }
 
 
