@@ -42,6 +42,7 @@ pub enum Line<'a> {
 /// What one filter-log or connection-log message is.
 pub type Control<'a> = Parsed<Line<'a>>;
 
+#[derive(Debug, PartialEq)]
 struct DeferLine;
 type Res<T> = Result<T, DeferLine>;
 
@@ -217,21 +218,58 @@ type Endpoint<'a> = (&'a str, Option<u32>);
 const ARROWS: [&str; 5] = ["->", ">>", ">", "-", "\u{2192}"];
 
 /// `_pair`: the first `source ARROW destination` whose both sides are endpoints.
+///
+/// The tokens (Python's `str.split()`) are read lazily, three at a time, up to the pair:
+/// the part of the line after it (flags, sequence numbers) is never split, and no list of
+/// tokens is built. An ASCII line (every firewall line seen) is split byte by byte.
 #[allow(clippy::type_complexity)]
 fn pair(text: &str) -> Res<Option<(Endpoint<'_>, Endpoint<'_>)>> {
-    let tokens: Vec<&str> = text.split(py_space).filter(|t| !t.is_empty()).collect();
-    for i in 1..tokens.len().saturating_sub(1) {
-        if !ARROWS.contains(&tokens[i]) {
-            continue;
+    if text.is_ascii() {
+        pair_in(AsciiTokens { text, at: 0 })
+    } else {
+        pair_in(text.split(py_space).filter(|t| !t.is_empty()))
+    }
+}
+
+#[allow(clippy::type_complexity)]
+fn pair_in<'a>(
+    mut tokens: impl Iterator<Item = &'a str>,
+) -> Res<Option<(Endpoint<'a>, Endpoint<'a>)>> {
+    let (Some(mut before), Some(mut token)) = (tokens.next(), tokens.next()) else {
+        return Ok(None);
+    };
+    for after in tokens {
+        if ARROWS.contains(&token) {
+            let left = before.trim_matches(['(', ',']);
+            let a = endpoint(left.strip_prefix("ip/port:").unwrap_or(left))?;
+            let b = endpoint(after.trim_matches([')', ',']))?;
+            if let (Some(a), Some(b)) = (a, b) {
+                return Ok(Some((a, b)));
+            }
         }
-        let left = tokens[i - 1].trim_matches(['(', ',']);
-        let a = endpoint(left.strip_prefix("ip/port:").unwrap_or(left))?;
-        let b = endpoint(tokens[i + 1].trim_matches([')', ',']))?;
-        if let (Some(a), Some(b)) = (a, b) {
-            return Ok(Some((a, b)));
-        }
+        (before, token) = (token, after);
     }
     Ok(None)
+}
+
+/// The words of an ASCII text as `str.split()` gives them (its whitespace set, restricted
+/// to ASCII: `\t` to `\r` and `\x1c` to space).
+struct AsciiTokens<'a> {
+    text: &'a str,
+    at: usize,
+}
+
+impl<'a> Iterator for AsciiTokens<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let space = |b: u8| matches!(b, b'\t'..=b'\r' | 0x1c..=b' ');
+        let bytes = self.text.as_bytes();
+        let start = self.at + bytes[self.at..].iter().take_while(|b| space(**b)).count();
+        let end = start + bytes[start..].iter().take_while(|b| !space(**b)).count();
+        self.at = end;
+        (end > start).then(|| &self.text[start..end])
+    }
 }
 
 /// `_endpoint`: `host:port` (or a bare IP address) -> (host, port).
@@ -396,6 +434,31 @@ mod tests {
         ] {
             assert!(!is_ipv4(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn ascii_words_are_python_s() {
+        for text in [
+            "",
+            " ",
+            "a",
+            "  a  b\t\tc\x0b\x0cd\re\nf\x1cg\x1dh\x1ei\x1fj ",
+            "ip/port:1.2.3.4:5 -> 6.7.8.9:25, flags: SYN",
+            "x\x1b y\x7f z",
+        ] {
+            let slow: Vec<&str> = text.split(py_space).filter(|t| !t.is_empty()).collect();
+            let fast: Vec<&str> = AsciiTokens { text, at: 0 }.collect();
+            assert_eq!(fast, slow, "{text:?}");
+        }
+        let line = "PERMIT 'NAT' packet to WAN, proto:TCP, ip/port:10.0.0.9:5268 -> 1.2.3.4:25, x";
+        assert_eq!(
+            pair(line),
+            pair_in(line.split(py_space).filter(|t| !t.is_empty()))
+        );
+        assert_eq!(
+            pair(line),
+            Ok(Some((("10.0.0.9", Some(5268)), ("1.2.3.4", Some(25)))))
+        );
     }
 
     #[test]
