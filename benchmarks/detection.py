@@ -32,7 +32,7 @@ Usage::
                                    [--geo auto|off] [--country DE|US|FR|JP]
                                    [--forwarding] [--admin] [--lateral] [--newcomer]
                                    [--recon] [--shifts] [--noise] [--attacks] [--heldout]
-                                   [--heldout2]
+                                   [--heldout2] [--heldout3]
                                    [--first-scan]
                                    [--keep DIR] [--verbose]
 
@@ -65,6 +65,8 @@ from kerio_watch.simulate import (
     FORWARD_HIJACK_KINDS,
     HELDOUT2_BENIGN_KINDS,
     HELDOUT2_HIJACK_KINDS,
+    HELDOUT3_BENIGN_KINDS,
+    HELDOUT3_HIJACK_KINDS,
     HELDOUT_BENIGN_KINDS,
     HELDOUT_HIJACK_KINDS,
     HIJACK_KINDS,
@@ -95,6 +97,7 @@ HIJACKS = (
     *ATTACK_HIJACK_KINDS,
     *HELDOUT_HIJACK_KINDS,
     *HELDOUT2_HIJACK_KINDS,
+    *HELDOUT3_HIJACK_KINDS,
 )
 """Every hijack kind (the filter-rule ones are planted with ``--forwarding`` only, the
 administration ones with ``--admin``, mail to the staff with ``--lateral``, reading
@@ -109,6 +112,7 @@ BENIGN = (
     *NOISE_BENIGN_KINDS,
     *HELDOUT_BENIGN_KINDS,
     *HELDOUT2_BENIGN_KINDS,
+    *HELDOUT3_BENIGN_KINDS,
 )
 SITE = "*"
 """The truth account of a scenario of the whole site (``office_isp``): judged by every
@@ -312,6 +316,7 @@ def judge(
         attacks="attacks" in wanted,
         heldout="heldout" in wanted,
         heldout2="heldout2" in wanted,
+        heldout3="heldout3" in wanted,
     )
     result = simulate(site, directory)
     config = directory / "kerio-watch.toml"
@@ -672,6 +677,13 @@ def main() -> int:
         "at customers' sites, an outside bookkeeper, a week of leave abroad",
     )
     parser.add_argument(
+        "--heldout3",
+        action="store_true",
+        help="also plant round three, traces outside mail.log: mail from suppliers hidden in "
+        "a folder, a phone paired from abroad, an alias added by a phished administrator; "
+        "years of mail filed in an evening, a phone paired on holiday, an administrator at home",
+    )
+    parser.add_argument(
         "--country",
         choices=COUNTRIES,
         default="DE",
@@ -704,6 +716,7 @@ def main() -> int:
                     "attacks",
                     "heldout",
                     "heldout2",
+                    "heldout3",
                 )
                 extras = " ".join(x for x in optional if getattr(args, x))
                 res = judge(

@@ -100,12 +100,14 @@ class TestWhatToUndo:
         json.dumps(data)
 
     def test_alerts_name_the_changes(self) -> None:
-        """The alert that made it high (at the first change: a new user) carries the
-        changes so far, through its JSON; its e-mail text and the console name them."""
+        """The alert that made it high (at the relay opened: the new user before it
+        reached no one outside) carries the changes so far, through its JSON; its e-mail
+        text and the console name them."""
         _, alerts = takeover()
         last = alerts[-1]
         assert last.severity >= Severity.HIGH
-        assert [c["at"] for c in last.changes] == ["2026-03-13T03:14:00+00:00"]
+        made = [c["at"] for c in last.changes]
+        assert made == ["2026-03-13T03:14:00+00:00", "2026-03-13T03:16:00+00:00"]
         again = Alert.from_dict(json.loads(json.dumps(last.to_dict())))
         assert again.changes == last.changes
         said = "user backup-svc created at 2026-03-13 03:14"

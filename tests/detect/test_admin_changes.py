@@ -28,6 +28,9 @@ def admin_login(ts: int, source: str, agent: str = AGENT) -> LoginSucceeded:
 RELAY = f'{ADMIN} - Update SmtpServer {{relayControl="allowAll"}}'
 NEW_USER = f'{ADMIN} - Insert User {{loginName="backup-svc", fullName="Backup"}}'
 ROUTINE = f'{ADMIN} - Insert TimeRange {{description="Wartung", type="TimeRangeDaily"}}'
+OUT_ALIAS = f'{ADMIN} - Insert Alias {{alias="rechnung@example.com", deliverTo="x7@gmail.com"}}'
+IN_ALIAS = f'{ADMIN} - Insert Alias {{alias="anna@example.com", deliverTo="anna.b@example.com"}}'
+SITE = {"local_domains": ["example.com"]}
 
 
 class TestAdminChanges:
@@ -45,9 +48,11 @@ class TestAdminChanges:
         feed(p, [admin_login(at(1), "203.0.113.7")])
         (s1,) = feed(p, [change(at(1, "09:02"), ROUTINE)])
         (s2,) = feed(p, [change(at(1, "09:03"), NEW_USER)])
+        (s3,) = feed(p, [change(at(1, "09:04"), RELAY)])
         assert s1.rule == RULE and s1.side == "use" and s1.key == ADMIN
-        assert s1.score == 10 and s2.score == 32 and s2.source_ip == "203.0.113.7"
-        assert "Insert TimeRange, Insert User" in s2.summary and "203.0.113.7" in s2.summary
+        assert s1.score == 10 and s2.score == 15 and s3.score == 34
+        assert s2.source_ip == "203.0.113.7" and "203.0.113.7" in s3.summary
+        assert "Insert TimeRange, Insert User, Update SmtpServer" in s3.summary
 
     def test_a_change_long_after_the_login_is_not_its_session(self) -> None:
         """Past the session's span, a change is not attributed to an outside login."""
@@ -75,16 +80,31 @@ class TestAdminChanges:
         signals = feed(p, [change(at(11, "03:12"), RELAY)])
         assert RULE in rules(signals) and severity(p, ADMIN) >= Severity.HIGH
 
-    def test_a_new_place_that_changes_the_server_is_high_without_a_new_browser(self) -> None:
+    def test_a_new_place_that_sends_mail_outside_is_high_without_a_new_browser(self) -> None:
         """The administrator's own browser, from a place it never used (no network data,
         and too few logins for the new-browser rule): the login is the session the server
-        is changed in, so the place weighs as a send's, and the change makes it high."""
-        p = pipeline(enrich={"geo": "off"})
+        is changed in, so the place weighs as a send's, and an alias delivering the site's
+        mail to an outside mailbox makes it high."""
+        p = pipeline(enrich={"geo": "off"}, site=SITE)
         feed(p, [admin_login(at(2 * d), "192.168.1.5") for d in range(8)])
         (s,) = feed(p, [admin_login(at(20, "02:10"), "203.0.113.66")])
         assert s.score == 25 and severity(p, ADMIN) < Severity.HIGH
-        signals = feed(p, [change(at(20, "02:12"), NEW_USER)])
+        signals = feed(p, [change(at(20, "02:12"), OUT_ALIAS)])
         assert RULE in rules(signals) and severity(p, ADMIN) >= Severity.HIGH
+
+    def test_a_new_place_that_only_changes_the_sites_own_accounts_is_not_high(self) -> None:
+        """The administrator at home for the first time prepares a new colleague's start
+        (an account, an alias to it, a group): the same place as above, but nothing of it
+        reaches anyone outside, so it stays below high (an intruder's backdoor account
+        shows itself when it is used)."""
+        p = pipeline(enrich={"geo": "off"}, site=SITE)
+        feed(p, [admin_login(at(2 * d), "192.168.1.5") for d in range(8)])
+        feed(p, [admin_login(at(20, "19:10"), "203.0.113.66")])
+        group = f'{ADMIN} - Update Group {{name="vertrieb", members="+anna.b"}}'
+        steps = (("12", NEW_USER), ("14", IN_ALIAS), ("15", group), ("16", NEW_USER))
+        signals = feed(p, [change(at(20, f"19:{m}"), c) for m, c in steps])
+        assert RULE in rules(signals) and max(s.score for s in signals if s.rule == RULE) == 15
+        assert severity(p, ADMIN) < Severity.HIGH
 
     def test_sessions_survive_a_restart(self) -> None:
         """A follower restarted between the login and the change judges it the same."""

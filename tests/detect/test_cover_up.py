@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
-from factories import ALICE, at, feed, login, office_history, pipeline, recv, rules, severity
-from kerio_watch.detect.cover_up import RULE_BOUNCES, RULE_MASS, RULE_SENT
-from kerio_watch.events import MailboxOperation
+from dataclasses import replace
+
+from factories import (
+    ALICE,
+    at,
+    feed,
+    inbound,
+    login,
+    office_history,
+    pipeline,
+    recv,
+    rules,
+    severity,
+)
+from kerio_watch.detect.cover_up import RULE_BOUNCES, RULE_HIDDEN, RULE_MASS, RULE_SENT
+from kerio_watch.events import MailboxOperation, MessageReceived
 from kerio_watch.formats.operations import OperationsParser
 from kerio_watch.severity import Severity
 from kerio_watch.store.memory import MemoryStore
@@ -137,6 +150,78 @@ class TestCoverUp:
         q = pipeline("cover_up", store=store)
         (s,) = feed(q, burst(4, "Sent Items", "Deleted Items", at(1, "09:02")))
         assert "10 items" in s.summary
+
+
+class TestNewMailHidden:
+    """New mail from outside moved out of the Inbox into a folder the owner never uses."""
+
+    @staticmethod
+    def mail(day: int, n: int, sender: str = "billing@supplier.test") -> list[MessageReceived]:
+        """``n`` messages from outside to Alice in the morning of ``day``."""
+        return [
+            replace(inbound(at(day, "08:00") + 60 * i, sender), msg_id=f"in{day}-{i}@x")
+            for i in range(n)
+        ]
+
+    def test_new_mail_from_outside_moved_to_a_folder_never_used_is_use(self) -> None:
+        """Two of the morning's messages from a supplier moved into "RSS Feeds" from
+        outside: use evidence, with the address; one is not enough."""
+        p = pipeline("cover_up")
+        feed(p, self.mail(1, 3))
+        assert feed(p, [op(at(1, "12:00"), "INBOX", "RSS Feeds", mid="in1-0@x")]) == []
+        (s,) = feed(p, [op(at(1, "12:01"), "INBOX", "RSS Feeds", mid="in1-1@x")])
+        assert s.rule == RULE_HIDDEN and s.side == "use" and s.score == 30
+        assert s.source_ip == STRANGER and "RSS Feeds" in s.summary
+
+    def test_filing_is_not_hiding(self) -> None:
+        """Old mail filed into a new folder, new mail into a folder the owner files to
+        from the office, mail from colleagues, moves from the office, and the bin: none
+        counts."""
+        p = pipeline("cover_up")
+        feed(p, [op(at(0, "10:00"), "INBOX", "Projekte", ip="192.168.1.10")])  # learned
+        feed(p, self.mail(1, 4))
+        feed(p, [replace(inbound(at(1, "08:30") + i, "bob@example.com"), msg_id=f"c{i}@x")
+                 for i in range(3)])  # fmt: skip
+        moves = [
+            *(op(at(1, "12:00") + i, "INBOX", "Archiv/2019", mid=f"old{i}@x") for i in range(5)),
+            *(op(at(1, "12:10") + i, "INBOX", "Projekte", mid=f"in1-{i}@x") for i in range(2)),
+            *(op(at(1, "12:20") + i, "INBOX", "Notes", mid=f"c{i}@x") for i in range(3)),
+            *(op(at(1, "12:30") + i, "INBOX", "Deleted Items", mid=f"in1-{i}@x") for i in (2, 3)),
+        ]
+        assert RULE_HIDDEN not in rules(feed(p, moves))
+        desk = [op(at(1, "13:00") + i, "INBOX", "RSS Feeds", ip="192.168.1.10", mid=f"in1-{i}@x")
+                for i in range(4)]  # fmt: skip
+        assert RULE_HIDDEN not in rules(feed(p, desk))
+
+    def test_mail_of_days_ago_is_not_new(self) -> None:
+        """Mail that came in more than a day before is not new any more."""
+        p = pipeline("cover_up")
+        feed(p, self.mail(1, 3))
+        moves = [op(at(3, "12:00") + i, "INBOX", "RSS Feeds", mid=f"in1-{i}@x") for i in range(3)]
+        assert feed(p, moves) == []
+
+    def test_with_a_strangers_webmail_login_it_is_high(self) -> None:
+        """A webmail login from a new place with a protocol the account never uses, then
+        the supplier's new mail hidden: a stranger doing harm."""
+        p = pipeline(enrich={"geo": "off"})
+        feed(p, office_history(ALICE, days=14))
+        feed(p, [login(at(15, "21:00"), source=STRANGER, protocol="HTTP/WebMail")])
+        feed(p, self.mail(15, 3))
+        assert severity(p) < Severity.HIGH
+        feed(p, [op(at(15, "21:05") + i, "INBOX", "RSS Feeds", mid=f"in15-{i}@x") for i in (0, 1)])
+        assert severity(p) >= Severity.HIGH
+
+    def test_what_it_learned_survives_a_restart(self) -> None:
+        """New mail and the folders filed to from the office are kept across a restart."""
+        store = MemoryStore()
+        p = pipeline("cover_up", store=store)
+        feed(p, [op(at(0, "10:00"), "INBOX", "Projekte", ip="192.168.1.10"), *self.mail(1, 4)])
+        p.save()
+        q = pipeline("cover_up", store=store)
+        kept = [op(at(1, "12:00") + i, "INBOX", "Projekte", mid=f"in1-{i}@x") for i in (0, 1)]
+        assert feed(q, kept) == []
+        (s,) = feed(q, [op(at(1, "12:05") + i, "INBOX", "X", mid=f"in1-{i}@x") for i in (2, 3)])
+        assert s.rule == RULE_HIDDEN
 
 
 def test_the_address_from_the_log_is_escaped() -> None:

@@ -10,12 +10,19 @@ stayed at ``medium``. This detector joins config.log's changes (``<admin> - <Ver
 (or config.log's own ``session opened for host <ip>``) within :data:`SESSION` seconds.
 
 A change made in a session from outside the trusted networks is ``use`` evidence,
-keyed to the account that logged in: changes to accounts, aliases, forwarding, relay
-and SMTP, domains, address groups, security and access policies, rights and
-certificates count ``score``; others (descriptions, time ranges) ``score_routine``. So an
-administrator at a usual remote address alone is at most ``low``, and a session from
-a place (or program) the account never used that changes the server is ``high``:
-exactly the case of a stranger doing harm. Sessions from the LAN or VPN never count.
+keyed to the account that logged in. A change that hands the server or its mail to
+someone outside counts ``score``: forwarding, relay and SMTP, domains, security and
+access policies, passwords, rights and certificates, or any field naming an address or
+domain outside the site's (an alias delivering to a freemail mailbox). A change to
+accounts, aliases and groups that names only the site's own (a new colleague's account,
+an alias for it, a group's members) counts ``score_inside``, below what pairs with a
+stranger's access: an administrator preparing a colleague's start from home for the first
+time does what an intruder with a backdoor account would, and nothing of it reaches
+anyone outside until the account is used (which its own mail then shows). Others
+(descriptions, time ranges) count ``score_routine``. So an administrator at a usual remote
+address alone is at most ``low``, and a session from a place (or program) the account
+never used that sends the site's mail or access outside is ``high``: exactly the case of
+a stranger doing harm. Sessions from the LAN or VPN never count.
 """
 
 from __future__ import annotations
@@ -54,6 +61,10 @@ SENSITIVE = (
 )
 """Words (in the object or its fields, ignoring case) of changes that can hand the
 server to an intruder."""
+INSIDE = frozenset({"user", "alias", "group"})
+"""Of :data:`SENSITIVE`, the words of changes that stay inside the site unless a field
+names an outside address or domain (a new account, an alias, a group's members)."""
+_ADDRESS = re.compile(r"[\w.+-]*@([\w-]+(?:\.[\w-]+)+)")
 NOT_CHANGES = frozenset({"session opened", "session closed", "other"})
 FACT = "config_changes"
 """The signal's fact: what the change was (time, verb, object, its name, the fields
@@ -71,6 +82,7 @@ class AdminChangesOptions:
     """``[detectors.admin_changes]`` options."""
 
     score: int = points(30)
+    score_inside: int = points(15)
     score_routine: int = points(10)
 
 
@@ -111,8 +123,10 @@ class AdminChangesDetector(SavedState):
             "new accounts to send spam from, forwarding on anyone's mailbox. With a login "
             "from a place or program the account never used, it is a stranger doing harm.",
             "An administrator or service provider working remotely: from a usual address "
-            "it stays low; from a new one (a hotel) a change to accounts or the relay is "
-            "high, and worth a call to confirm.",
+            "it stays low; from a new one (a hotel) a change that sends mail or access "
+            "outside (the relay, forwarding, a password, an alias to an outside mailbox) is "
+            "high, and worth a call to confirm; one to the site's own accounts, aliases or "
+            "groups is low.",
             side="use",
         ),
     )
@@ -121,6 +135,7 @@ class AdminChangesDetector(SavedState):
     def __init__(self, ctx: Context, options: AdminChangesOptions) -> None:
         self.ctx = ctx
         self.score = options.score
+        self.score_inside = options.score_inside
         self.score_routine = options.score_routine
         self.sessions: dict[str, tuple[int, str]] = {}
         """administrator (lower case) -> (log time, address) of its last session."""
@@ -168,13 +183,18 @@ class AdminChangesDetector(SavedState):
         if not self.ctx.networks.is_external(source):
             return None
         words = f"{change.target or ''} {change.detail or ''}".lower()
-        sensitive = any(w in words for w in SENSITIVE)
+        found = {w for w in SENSITIVE if w in words}
+        outward = bool(found - INSIDE) or any(
+            not self.ctx.is_local(f"x@{m[1]}") for m in _ADDRESS.finditer(words)
+        )
         what = printable(f"{change.action} {change.target or ''}".strip())
         listed = self.changes.setdefault(account, [])
         if len(listed) < MAX_LISTED:
             listed.append(what)
-        base = self.score if sensitive else self.score_routine
-        score = base + min(10, 2 * (len(listed) - 1))
+        if outward:
+            score = self.score + min(10, 2 * (len(listed) - 1))
+        else:
+            score = self.score_inside if found else self.score_routine
         summary = (
             f"{account} changed the server's configuration from {source}, outside the "
             f"trusted networks ({self.ctx.describe_host(source)}): {', '.join(listed)}"

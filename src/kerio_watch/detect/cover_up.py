@@ -16,10 +16,16 @@ Within :data:`WINDOW` seconds, per account:
   moved to another folder (from a mailer daemon or postmaster, or with an
   "undeliverable" subject);
 - ``kerio.mailbox.mass_delete``: ``mass_delete`` items deleted, or a folder of that many
-  (what is already in the deleted items, junk or spam folders does not count).
+  (what is already in the deleted items, junk or spam folders does not count);
+- ``kerio.mailbox.inbox_hidden``: ``hidden_items`` messages that came in from outside
+  within :data:`FRESH_IN` seconds moved out of the Inbox, from outside the trusted
+  networks, into a folder the account never filed to from the office (not the deleted
+  items, junk or spam): an invoice fraud's first step hides the supplier's or the bank's
+  new mail where the owner never looks.
 
 Each is ``use`` evidence with the address it came from when it hides something: mail
-the account just sent, bounces, or items deleted for good (a wipe). Alone it is low (an
+the account just sent, bounces, new mail from outside, or items deleted for good (a
+wipe). Alone it is low (an
 owner tidying up raises no alert), from the office it never corroborates a stranger, and
 with a stranger's access the same day it makes the incident high. Items out of Sent
 Items none of which the account just sent, and items only moved to the deleted items,
@@ -39,19 +45,24 @@ from kerio_watch.detect.context import Context
 from kerio_watch.detect.state import SavedState
 from kerio_watch.detect.window import Recent
 from kerio_watch.enrich.messages import Submission
-from kerio_watch.events import MailboxOperation
+from kerio_watch.events import MailboxOperation, MessageReceived
 from kerio_watch.settings.numbers import points, threshold
 from kerio_watch.textsafe import printable
 
 RULE_SENT = "kerio.mailbox.sent_purged"
 RULE_BOUNCES = "kerio.mailbox.bounces_hidden"
 RULE_MASS = "kerio.mailbox.mass_delete"
+RULE_HIDDEN = "kerio.mailbox.inbox_hidden"
 WINDOW = 1800
 """Seconds over which one account's removals are counted."""
 FRESH = 7200
 """A sent item is fresh for this many seconds after the account sent it."""
 MAX_FRESH = 500
-"""Message-IDs of fresh sent mail remembered per account."""
+"""Message-IDs of fresh sent (or received) mail remembered per account."""
+FRESH_IN = 86_400
+"""Mail from outside is new for this many seconds after it came in."""
+MAX_FOLDERS = 200
+"""Folders remembered per account as ones it files to from the office."""
 _DELETED = re.compile(r"(deleted|trash|papierkorb|gelöscht|junk|spam)", re.IGNORECASE)
 _SENT = re.compile(r"^(sent|gesendet)", re.IGNORECASE)
 _DAEMON = re.compile(r"^(mailer-daemon|postmaster)@", re.IGNORECASE)
@@ -70,6 +81,7 @@ class CoverUpOptions:
     fresh_items: int = threshold(5)
     bounces: int = threshold(5)
     mass_delete: int = threshold(200)
+    hidden_items: int = threshold(2)
     score: int = points(30)
     score_tidy: int = points(10)
 
@@ -85,7 +97,9 @@ class CoverUpDetector(SavedState):
     """Counts an account's removals from operations.log."""
 
     name: ClassVar[str] = "cover_up"
-    wants: ClassVar[frozenset[str]] = frozenset({"mailbox_operation", "submission"})
+    wants: ClassVar[frozenset[str]] = frozenset(
+        {"mailbox_operation", "submission", "message_received"}
+    )
     rules: ClassVar[tuple[RuleDoc, ...]] = (
         RuleDoc(
             RULE_SENT,
@@ -120,6 +134,20 @@ class CoverUpDetector(SavedState):
             "An owner tidying up a large folder: moved to the deleted items it is context only.",
             side="use",
         ),
+        RuleDoc(
+            RULE_HIDDEN,
+            "New mail hidden",
+            "Messages that came in from outside within the last day were moved out of an "
+            "account's Inbox, from outside the trusted networks, into a folder it never "
+            "files to from the office (not the deleted items, junk or spam).",
+            "An invoice fraud starts by hiding the supplier's or the bank's new mail "
+            "where the owner never looks, so that the owner does not see the real "
+            "conversation while the intruder takes it over; filing old mail is "
+            "housekeeping and does not count.",
+            "An owner travelling who files the day's mail into a folder it just made "
+            "(with a stranger's place that is high: worth a call to confirm).",
+            side="use",
+        ),
     )
     options_class: ClassVar[type[CoverUpOptions]] = CoverUpOptions
 
@@ -129,6 +157,7 @@ class CoverUpDetector(SavedState):
             RULE_SENT: options.sent_items,
             RULE_BOUNCES: options.bounces,
             RULE_MASS: options.mass_delete,
+            RULE_HIDDEN: options.hidden_items,
         }
         self.fresh_items = options.fresh_items
         self.score = options.score
@@ -138,16 +167,28 @@ class CoverUpDetector(SavedState):
         seconds."""
         self.sent: dict[str, dict[str, int]] = {}
         """account -> Message-ID -> when it sent it (the last :data:`FRESH` seconds)."""
+        self.received: dict[str, dict[str, int]] = {}
+        """account -> Message-ID -> when it came in from outside (the last
+        :data:`FRESH_IN` seconds)."""
+        self.folders: dict[str, set[str]] = {}
+        """account -> the folders (lower case) it filed to from the trusted networks."""
         self.recent = Recent(WINDOW)
 
-    def observe(self, item: MailboxOperation | Submission) -> Sequence[Signal] | None:
-        """Count one move or deletion; remember what an account sent."""
+    def observe(
+        self, item: MailboxOperation | Submission | MessageReceived
+    ) -> Sequence[Signal] | None:
+        """Count one move or deletion; remember what an account sent or received."""
         if isinstance(item, Submission):
             self._sent(item)
+            return None
+        if isinstance(item, MessageReceived):
+            self._received(item)
             return None
         account = (item.user or "").lower()
         if not account:
             return None
+        if item.destination and self.ctx.networks.is_trusted(item.source or ""):
+            self._filed(account, _leaf(item.destination).lower())
         out = []
         for rule, n in self._kinds(item):
             signal = self._count(account, rule, n, item)
@@ -165,6 +206,34 @@ class CoverUpDetector(SavedState):
         sent[msg_id] = sub.ts
         if len(sent) > MAX_FRESH:
             del sent[next(iter(sent))]
+
+    def _received(self, recv: MessageReceived) -> None:
+        if recv.is_dsn or recv.user or not recv.msg_id or self.ctx.is_local(recv.sender):
+            return  # a bounce, or mail from the site's own people
+        for rcpt in recv.recipients:
+            account = rcpt.lower()
+            if not self.ctx.is_local(account):
+                continue
+            seen = self.received.setdefault(account, {})
+            seen[recv.msg_id] = recv.ts
+            if len(seen) > MAX_FRESH:
+                del seen[next(iter(seen))]
+
+    def _filed(self, account: str, folder: str) -> None:
+        known = self.folders.setdefault(account, set())
+        if len(known) < MAX_FOLDERS:
+            known.add(folder)
+
+    def _hidden(self, account: str, op: MailboxOperation, source: str, dest: str) -> bool:
+        """The move takes new mail from outside out of the Inbox, from outside the
+        trusted networks, into a folder the account never filed to from the office."""
+        if source.lower() != "inbox" or not dest or _DELETED.search(dest) or _SENT.match(dest):
+            return False
+        if op.action.upper() != "MOVE" or self.ctx.networks.is_trusted(op.source or ""):
+            return False
+        came = self.received.get(account, {}).get(op.msg_id or "")
+        fresh = came is not None and 0 <= op.ts - came <= FRESH_IN
+        return fresh and dest.lower() not in self.folders.get(account, ())
 
     def _fresh(self, account: str, op: MailboxOperation) -> int:
         """1 when the item is mail the account sent within :data:`FRESH` seconds."""
@@ -185,6 +254,8 @@ class CoverUpDetector(SavedState):
                 kinds.append((RULE_SENT, n))
         if (removed or dest) and (_DAEMON.match(op.sender or "") or _NDR.search(op.subject or "")):
             kinds.append((RULE_BOUNCES, n))  # deleted, or moved out of sight
+        elif not removed and self._hidden((op.user or "").lower(), op, source, dest):
+            kinds.append((RULE_HIDDEN, 1))
         return kinds
 
     def _marked(self, account: str, rule: str, n: int, op: MailboxOperation) -> int:
@@ -215,6 +286,8 @@ class CoverUpDetector(SavedState):
             RULE_SENT: "items taken out of Sent Items",
             RULE_BOUNCES: "bounces (delivery failure notices) deleted",
             RULE_MASS: "items deleted",
+            RULE_HIDDEN: "messages just received from outside moved out of the Inbox into "
+            f"{printable(_leaf(op.destination))}, a folder it never files to from the office",
         }[rule]
         recently = (
             f", {fresh} of them sent within {FRESH // 3600} hours"
@@ -240,16 +313,9 @@ class CoverUpDetector(SavedState):
         for key in stale:
             del self.windows[key]
         if now % 3600 < 60:  # hourly (flush runs once a log minute)
-            self._forget_sent(now)
+            _forget(self.sent, now - FRESH)
+            _forget(self.received, now - FRESH_IN)
         return ()
-
-    def _forget_sent(self, now: int) -> None:
-        for account, sent in list(self.sent.items()):
-            keep = {m: t for m, t in sent.items() if t > now - FRESH}
-            if keep:
-                self.sent[account] = keep
-            else:
-                del self.sent[account]
 
     def dump_state(self, now: int) -> dict[str, Any]:
         """The windows still open, and the fresh sent mail."""
@@ -262,6 +328,11 @@ class CoverUpDetector(SavedState):
                 a: [[m, t] for m, t in sent.items() if t > now - FRESH]
                 for a, sent in self.sent.items()
             },
+            "received": {
+                a: [[m, t] for m, t in got.items() if t > now - FRESH_IN]
+                for a, got in self.received.items()
+            },
+            "folders": {a: sorted(f) for a, f in self.folders.items()},
         }
 
     def restore_state(self, data: dict[str, Any]) -> None:
@@ -275,8 +346,25 @@ class CoverUpDetector(SavedState):
         self.sent = {
             str(a): {str(m): int(t) for m, t in rows} for a, rows in data.get("sent", {}).items()
         }
+        self.received = {
+            str(a): {str(m): int(t) for m, t in rows}
+            for a, rows in data.get("received", {}).items()
+        }
+        self.folders = {str(a): {str(f) for f in fs} for a, fs in data.get("folders", {}).items()}
 
     def reset_state(self) -> None:
         """Forget everything."""
         self.windows.clear()
         self.sent.clear()
+        self.received.clear()
+        self.folders.clear()
+
+
+def _forget(kept: dict[str, dict[str, int]], before: int) -> None:
+    """Drop the Message-IDs seen at ``before`` or earlier."""
+    for account, ids in list(kept.items()):
+        keep = {m: t for m, t in ids.items() if t > before}
+        if keep:
+            kept[account] = keep
+        else:
+            del kept[account]

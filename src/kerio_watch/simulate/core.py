@@ -20,6 +20,7 @@ from kerio_watch.simulate.firewall import FirewallSim, plan_firewall
 from kerio_watch.simulate.forwards import plan_rules
 from kerio_watch.simulate.heldout import plan_heldout
 from kerio_watch.simulate.heldout2 import plan_heldout2
+from kerio_watch.simulate.heldout3 import plan_heldout3
 from kerio_watch.simulate.internet import Internet, NoiseLogs
 from kerio_watch.simulate.lateral import plan_lateral
 from kerio_watch.simulate.mail import MailLog
@@ -148,6 +149,8 @@ def _generators(
             plan_noise(scenarios, days, config.seed)
         if config.heldout2:  # last: the others' choice of people is the same without it
             plan_heldout2(scenarios, days, config.seed)
+        if config.heldout3:  # after round two, for the same reason
+            plan_heldout3(scenarios, days, config.seed, sinks["config"])
     return _Generators(mail, traffic, internet, services, scenarios, days, full, office)
 
 

@@ -67,6 +67,9 @@ HELDOUT_BENIGN_KINDS: tuple[str, ...] = ("archive_reader", "phone_swap", "quota_
 #: Planted only with ``SimConfig.heldout2`` (:mod:`.heldout2`): round two of them.
 HELDOUT2_HIJACK_KINDS: tuple[str, ...] = ("lan_night_spam", "vpn_intruder", "autoreply_lure")
 HELDOUT2_BENIGN_KINDS: tuple[str, ...] = ("field_engineer", "outside_bookkeeper", "leave_abroad")
+#: Planted only with ``SimConfig.heldout3`` (:mod:`.heldout3`): traces outside mail.log.
+HELDOUT3_HIJACK_KINDS: tuple[str, ...] = ("inbox_diversion", "device_pair", "admin_alias")
+HELDOUT3_BENIGN_KINDS: tuple[str, ...] = ("mass_archive", "holiday_phone", "admin_from_home")
 #: Every hijack kind, the opt-in ones too.
 ALL_HIJACK_KINDS: frozenset[str] = frozenset(
     (
@@ -79,6 +82,7 @@ ALL_HIJACK_KINDS: frozenset[str] = frozenset(
         *ATTACK_HIJACK_KINDS,
         *HELDOUT_HIJACK_KINDS,
         *HELDOUT2_HIJACK_KINDS,
+        *HELDOUT3_HIJACK_KINDS,
     )
 )
 #: Machines on the LAN that speak SMTP to the internet (firewall log), infected first.
@@ -129,6 +133,7 @@ class SimConfig:
     attacks: bool = False  # plant attacks no issue names: a shared proxy, BEC, a relay drip
     heldout: bool = False  # plant kinds no other group plants: a spray, a mobile proxy, ...
     heldout2: bool = False  # round two: spam from a desk PC at night, an intruder on the VPN, ...
+    heldout3: bool = False  # round three: mail hidden in a folder, a phone paired from abroad, ...
     country: str = "DE"  # the site's country: its people's home, mobile and hotel networks
 
     @property
