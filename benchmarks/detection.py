@@ -32,7 +32,8 @@ Usage::
                                    [--geo auto|off] [--country DE|US|FR|JP]
                                    [--forwarding] [--admin] [--lateral] [--newcomer]
                                    [--recon] [--shifts] [--noise] [--attacks] [--heldout]
-                                   [--heldout2]
+                                   [--heldout2] [--remote SHARE] [--webmail-proxy]
+                                   [--shift-work]
                                    [--first-scan]
                                    [--keep DIR] [--verbose]
 
@@ -289,11 +290,14 @@ def judge(
     extras: str = "",
     country: str = "DE",
     first_scan: bool = False,
+    remote: float = 0.0,
 ) -> SeedResult:
     """Simulate one site, scan it, compare with the truth (``extras``: ``forwarding``
     ``admin``, ``lateral``, ``newcomer`` and/or ``recon``, the opt-in scenarios;
     ``country``: the site's, in a time zone of it; ``first_scan``: judge every alert from
-    the first log line, as a new installation's first scan reports them)."""
+    the first log line, as a new installation's first scan reports them; ``remote``,
+    ``webmail_proxy`` and ``shift_work``: a site of another shape, see
+    :mod:`kerio_watch.simulate.shapes`)."""
     directory = workdir / f"u{users}-seed{seed}"
     wanted = set(extras.split())  # words: "heldout" is not "heldout2"
     site = SimConfig(
@@ -312,6 +316,9 @@ def judge(
         attacks="attacks" in wanted,
         heldout="heldout" in wanted,
         heldout2="heldout2" in wanted,
+        remote=remote,
+        webmail_proxy="webmail_proxy" in wanted,
+        shift_work="shift_work" in wanted,
     )
     result = simulate(site, directory)
     config = directory / "kerio-watch.toml"
@@ -672,6 +679,26 @@ def main() -> int:
         "at customers' sites, an outside bookkeeper, a week of leave abroad",
     )
     parser.add_argument(
+        "--remote",
+        type=float,
+        default=0.0,
+        metavar="SHARE",
+        help="a remote-first company: this share of the staff (0 to 1) works from home "
+        "lines for good, mostly in the browser, about half of them in the office one day a week",
+    )
+    parser.add_argument(
+        "--webmail-proxy",
+        action="store_true",
+        help="the web interface behind a reverse proxy on the LAN: every web login, failure "
+        "and folder operation is logged at the proxy's address",
+    )
+    parser.add_argument(
+        "--shift-work",
+        action="store_true",
+        help="a site round the clock: a third of the staff on rotating shifts (early, late, "
+        "night) and a branch office abroad working its own hours",
+    )
+    parser.add_argument(
         "--country",
         choices=COUNTRIES,
         default="DE",
@@ -704,10 +731,20 @@ def main() -> int:
                     "attacks",
                     "heldout",
                     "heldout2",
+                    "webmail_proxy",
+                    "shift_work",
                 )
                 extras = " ".join(x for x in optional if getattr(args, x))
                 res = judge(
-                    seed, users, args.days, workdir, args.geo, extras, args.country, args.first_scan
+                    seed,
+                    users,
+                    args.days,
+                    workdir,
+                    args.geo,
+                    extras,
+                    args.country,
+                    args.first_scan,
+                    args.remote,
                 )
                 by_size[users].append(res)
                 print(
@@ -727,6 +764,9 @@ def main() -> int:
         print(
             f"\n== {users} accounts, {args.days} days, geo {args.geo}, country {args.country}, "
             f"seeds {seeds}{', first scan' if args.first_scan else ''}"
+            f"{f', remote {args.remote:g}' if args.remote else ''}"
+            f"{', webmail proxy' if args.webmail_proxy else ''}"
+            f"{', shift work' if args.shift_work else ''}"
         )
         ok_all &= print_kinds(results)
         ok_all &= print_benign(results)

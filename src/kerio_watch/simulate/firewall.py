@@ -45,6 +45,8 @@ _SENT = re.compile(r"\] Sent: .*, Remote-Host: (?P<host>[0-9a-fA-F.:]+),")
 class _Persona(Protocol):
     address: str
     lan_ip: str
+    remote: bool
+    home_days: frozenset[int]
 
 
 class _Seated(Protocol):
@@ -121,7 +123,10 @@ class FirewallSim:
         a site with more people than desks, whoever else sits at it too)."""
         if not scenarios or not self.site.users:
             return None, ()
-        pool = sorted(self.site.users, key=lambda p: p.address)
+        office = [p for p in self.site.users if not (p.remote and len(p.home_days) >= 5)]
+        pool = sorted(office, key=lambda p: p.address)  # remote staff have no desk
+        if not pool:
+            return None, ()
         first = self.rng.choice(pool)
         if len(pool) > 1 and self.rng.random() < 0.6:
             second = self.rng.choice([p for p in pool if p is not first])
