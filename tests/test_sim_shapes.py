@@ -84,15 +84,16 @@ def test_remote_must_be_a_share() -> None:
         SimConfig(remote=1.5)
 
 
-def test_the_infected_pc_of_a_remote_first_company_is_used_at_the_office(
-    tmp_path: Path,
-) -> None:
-    """The firewall's infected PC is a desk someone works at: every account the truth
-    names as its user logged in from it (a remote worker without an office day has no
-    desk to share)."""
-    for seed in (1, 2, 4):
-        site = simulate(replace(SMALL, seed=seed, remote=0.9), tmp_path / str(seed))
+@pytest.mark.parametrize("shape", [{"remote": 0.9}, {"shift_work": True}])
+def test_the_infected_pc_is_a_desk_at_the_office(shape: dict[str, object], tmp_path: Path) -> None:
+    """The firewall's infected PC is a desk on the LAN someone works at: every account
+    the truth names as its user logged in from it (a remote worker without an office
+    day, or the branch office abroad, has no desk there to share)."""
+    for seed in (1, 2, 6):
+        config = replace(SMALL, seed=seed, users=8, **shape)  # type: ignore[arg-type]
+        site = simulate(config, tmp_path / str(seed))
         logins = [_LOGIN.search(line) for line in _lines(site.directory, "audit.log")]
         for pc in (h for h in site.hosts if h.kind == "infected_pc"):
+            assert pc.host.startswith(LAN_PREFIX), (seed, pc.host)
             seen = {m.group(2) for m in logins if m and m.group(3) == pc.host}
             assert set(pc.users) <= seen, (seed, pc.host, pc.users)

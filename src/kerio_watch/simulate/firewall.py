@@ -92,7 +92,7 @@ class FirewallSim:
         self.fmt = fmt
         self.site = site
         self.mail_lan, self.probe, self.app = lan[0] + "2", lan[0] + "9", lan[0] + "241"
-        self.admin_ip = lan[1]
+        self.lan, self.admin_ip = lan
         self.clock = clock
         self.rng = random.Random(config.seed * 7919 + 17)
         self.days = [Day(clock, i, config.start + timedelta(days=i)) for i in range(config.days)]
@@ -123,8 +123,12 @@ class FirewallSim:
         a site with more people than desks, whoever else sits at it too)."""
         if not scenarios or not self.site.users:
             return None, ()
-        office = [p for p in self.site.users if not (p.remote and len(p.home_days) >= 5)]
-        pool = sorted(office, key=lambda p: p.address)  # remote staff have no desk
+        office = [  # remote staff and a branch office abroad have no desk on the LAN
+            p
+            for p in self.site.users
+            if p.lan_ip.startswith(self.lan) and not (p.remote and len(p.home_days) >= 5)
+        ]
+        pool = sorted(office, key=lambda p: p.address)
         if not pool:
             return None, ()
         first = self.rng.choice(pool)
