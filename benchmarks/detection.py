@@ -29,7 +29,7 @@ smarthost, an administrator testing with swaks, a monitoring probe) at medium or
 Usage::
 
     python benchmarks/detection.py [--seeds 1 2 ... 10] [--sizes 40 300] [--days 28]
-                                   [--geo auto|off] [--country DE|US|FR|JP]
+                                   [--geo auto|off] [--country DE|US|FR|JP|CZ|IT]
                                    [--forwarding] [--admin] [--lateral] [--newcomer]
                                    [--recon] [--shifts] [--noise] [--attacks] [--heldout]
                                    [--heldout2] [--remote SHARE] [--webmail-proxy]
