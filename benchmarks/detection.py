@@ -29,10 +29,11 @@ smarthost, an administrator testing with swaks, a monitoring probe) at medium or
 Usage::
 
     python benchmarks/detection.py [--seeds 1 2 ... 10] [--sizes 40 300] [--days 28]
-                                   [--geo auto|off] [--country DE|US|FR|JP]
+                                   [--geo auto|off] [--country DE|US|FR|JP|CZ|IT]
                                    [--forwarding] [--admin] [--lateral] [--newcomer]
                                    [--recon] [--shifts] [--noise] [--attacks] [--heldout]
-                                   [--heldout2] [--heldout3]
+                                   [--heldout2] [--heldout3] [--remote SHARE] [--webmail-proxy]
+                                   [--shift-work]
                                    [--first-scan]
                                    [--keep DIR] [--verbose]
 
@@ -293,11 +294,14 @@ def judge(
     extras: str = "",
     country: str = "DE",
     first_scan: bool = False,
+    remote: float = 0.0,
 ) -> SeedResult:
     """Simulate one site, scan it, compare with the truth (``extras``: ``forwarding``
     ``admin``, ``lateral``, ``newcomer`` and/or ``recon``, the opt-in scenarios;
     ``country``: the site's, in a time zone of it; ``first_scan``: judge every alert from
-    the first log line, as a new installation's first scan reports them)."""
+    the first log line, as a new installation's first scan reports them; ``remote``,
+    ``webmail_proxy`` and ``shift_work``: a site of another shape, see
+    :mod:`kerio_watch.simulate.shapes`)."""
     directory = workdir / f"u{users}-seed{seed}"
     wanted = set(extras.split())  # words: "heldout" is not "heldout2"
     site = SimConfig(
@@ -317,6 +321,9 @@ def judge(
         heldout="heldout" in wanted,
         heldout2="heldout2" in wanted,
         heldout3="heldout3" in wanted,
+        remote=remote,
+        webmail_proxy="webmail_proxy" in wanted,
+        shift_work="shift_work" in wanted,
     )
     result = simulate(site, directory)
     config = directory / "kerio-watch.toml"
@@ -684,6 +691,26 @@ def main() -> int:
         "years of mail filed in an evening, a phone paired on holiday, an administrator at home",
     )
     parser.add_argument(
+        "--remote",
+        type=float,
+        default=0.0,
+        metavar="SHARE",
+        help="a remote-first company: this share of the staff (0 to 1) works from home "
+        "lines for good, mostly in the browser, about half of them in the office one day a week",
+    )
+    parser.add_argument(
+        "--webmail-proxy",
+        action="store_true",
+        help="the web interface behind a reverse proxy on the LAN: every web login, failure "
+        "and folder operation is logged at the proxy's address",
+    )
+    parser.add_argument(
+        "--shift-work",
+        action="store_true",
+        help="a site round the clock: a third of the staff on rotating shifts (early, late, "
+        "night) and a branch office abroad working its own hours",
+    )
+    parser.add_argument(
         "--country",
         choices=COUNTRIES,
         default="DE",
@@ -717,10 +744,20 @@ def main() -> int:
                     "heldout",
                     "heldout2",
                     "heldout3",
+                    "webmail_proxy",
+                    "shift_work",
                 )
                 extras = " ".join(x for x in optional if getattr(args, x))
                 res = judge(
-                    seed, users, args.days, workdir, args.geo, extras, args.country, args.first_scan
+                    seed,
+                    users,
+                    args.days,
+                    workdir,
+                    args.geo,
+                    extras,
+                    args.country,
+                    args.first_scan,
+                    args.remote,
                 )
                 by_size[users].append(res)
                 print(
@@ -740,6 +777,9 @@ def main() -> int:
         print(
             f"\n== {users} accounts, {args.days} days, geo {args.geo}, country {args.country}, "
             f"seeds {seeds}{', first scan' if args.first_scan else ''}"
+            f"{f', remote {args.remote:g}' if args.remote else ''}"
+            f"{', webmail proxy' if args.webmail_proxy else ''}"
+            f"{', shift work' if args.shift_work else ''}"
         )
         ok_all &= print_kinds(results)
         ok_all &= print_benign(results)

@@ -401,3 +401,27 @@ def test_country_and_network_in_user_and_report(tmp_path: Path) -> None:
     page = html.read_text()
     assert "AS64512" in page and HOSTILE_AS not in page
     assert "&lt;img src=x onerror=" in page
+
+
+def test_the_hosters_of_czechia_italy_and_brazil_are_hosting() -> None:
+    """Rented servers there (WEDOS, Active24, Forpsi, VSHosting, Aruba, Locaweb) are
+    hosting networks; the countries' home and mobile providers are not."""
+    hosting = HostingList()
+    for name in (
+        "WEDOS Internet, a.s.",
+        "ACTIVE 24, s.r.o.",
+        "INTERNET CZ, a.s.",
+        "VSHosting s.r.o.",
+        "Aruba S.p.A.",
+        "Locaweb Servicos de Internet SA",
+    ):
+        assert hosting.matches(0, name), name
+    for name in (
+        "O2 Czech Republic, a.s.",
+        "T-Mobile Czech Republic a.s.",
+        "Telecom Italia",
+        "Fastweb",
+        "Claro NXT Telecomunicacoes Ltda",
+        "Setar N.V.",  # Aruba, the island's provider
+    ):
+        assert not hosting.matches(0, name), name

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from factories import (
     ALICE,
     BOB,
@@ -22,6 +24,8 @@ from kerio_watch.severity import Severity
 from kerio_watch.store.memory import MemoryStore
 
 PARTNER = "carol@partner.test"
+HOME, NEW_LEASE = "84.130.9.9", "84.140.20.30"  # Deutsche Telekom home lines
+ABROAD = "86.130.1.7"  # British Telecommunications
 DROP = "collector@mailbox.test"
 
 
@@ -203,6 +207,34 @@ class TestForwarding:
         after = pipeline(enrich={"geo": "off"}, store=store)
         resumed = feed(after, [original(at(11, "21:50"), "m1"), forward(at(11, "21:50:01"), "m1")])
         assert rules(resumed) == {RULE, RULE_SESSION} and severity(after) >= Severity.HIGH
+
+    def test_a_new_lease_of_its_own_home_line_is_no_new_place(self) -> None:
+        """A remote worker reads webmail from its home line every day; this morning the
+        line has a new address (same provider, another /24). A private forward set in
+        that session is the owner's choice: a new address of a network it uses is weak
+        (10) and the tie must not count it twice into a stranger's access: medium, as
+        from the office. From a network it never used the tie holds: high."""
+        pytest.importorskip("geoip2fast")
+
+        def remote_user() -> Recorder:
+            p = pipeline(enrich={"geo": "geoip2fast"})
+            history: list[Event] = []
+            for d in range(10):
+                history.append(login(at(d, "08:00"), source=HOME, protocol="HTTP/WebMail"))
+                history.append(recv(at(d, "09:00"), to=(PARTNER,), service="HTTP/WebMail"))
+                history.append(original(at(d, "10:00"), f"h{d}"))
+            feed(p, history)
+            return p
+
+        p = remote_user()
+        feed(p, [login(at(11, "08:00"), source=NEW_LEASE, protocol="HTTP/WebMail")])
+        signals = feed(p, [original(at(11, "14:20"), "m1"), forward(at(11, "14:20:01"), "m1")])
+        assert rules(signals) == {RULE} and severity(p) == Severity.MEDIUM
+
+        abroad = remote_user()
+        feed(abroad, [login(at(11, "08:00"), source=ABROAD, protocol="HTTP/WebMail")])
+        feed(abroad, [original(at(11, "14:20"), "m1"), forward(at(11, "14:20:01"), "m1")])
+        assert severity(abroad) >= Severity.HIGH
 
     def test_a_forward_set_from_the_office_does_not_pair_with_a_new_place(self) -> None:
         """The owner mails in the evening from a home line the history does not know (a

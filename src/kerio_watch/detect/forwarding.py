@@ -25,7 +25,9 @@ A rule is set in a session, and the session is the access evidence: when the acc
 last web session (webmail, Outlook's connector) is from outside and still live when the
 new forward comes, from an address its incident already holds as a place it never used, the
 forward also raises an ``access`` signal that ties them (a login alone from a new place
-is weak: travel, a new phone; the session that changed where its mail goes is not).
+is weak: travel, a new phone; the session that changed where its mail goes is not). A new
+address of a network the account uses (its home line's next lease, its carrier) is no
+new place: ``new_host`` counts it as weak, and the tie does not count it again.
 When every web session of the account in the 72 hours before the new forward (a rule
 shows when it first forwards a message, which may be after a night or a weekend) is inside
 the trusted networks, or at a place of the staff (the office's line when the trusted
@@ -47,6 +49,7 @@ from kerio_watch.detect.context import Context
 from kerio_watch.detect.ipstate import staff_place
 from kerio_watch.detect.state import SavedState
 from kerio_watch.enrich.messages import is_rule_service
+from kerio_watch.enrich.network import provider_range
 from kerio_watch.events import MessageReceived
 from kerio_watch.settings.numbers import period, points
 from kerio_watch.severity import Severity
@@ -209,6 +212,8 @@ class ForwardingDetector(SavedState):
         if staff_place(self.ctx, session[0], account, msg.ts):  # the office: the desk
             return None
         ip, used = session[0], session[1]
+        if self._own_network(account, ip, msg.ts):
+            return None
         place = self.ctx.incidents.signal_from(account, NEW_PLACE, ip, msg.ts - COMBINE)
         if place is None:
             return None
@@ -230,6 +235,19 @@ class ForwardingDetector(SavedState):
             side="access",
             who=self.ctx.describe_host(ip),
         )
+
+    def _own_network(self, account: str, ip: str, ts: int) -> bool:
+        """The session's address is new, but its network is one the account uses (its
+        owner, else the provider range the account rotates through): the home line's
+        next lease, the phone's carrier. That is weak evidence, as ``new_host`` counts it
+        (a new address of a network the account uses), and no new place a rule was set
+        from: doubled by the tie it would decide the verdict with a private forward."""
+        ctx = self.ctx
+        prof = ctx.profile(account)
+        as_key = ctx.net_info(ip).as_key
+        if as_key:
+            return as_key in prof.asns
+        return prof.range_use(provider_range(ctx.network_of(ip)), ts)[0]
 
     def _remember(self, msg: MessageReceived) -> None:
         if msg.msg_id is None or msg.is_dsn:

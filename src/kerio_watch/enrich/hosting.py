@@ -79,7 +79,7 @@ HOSTING_WORDS = re.compile(
     # Hosters of other regions, whose names say nothing of it:
     r"sakura internet|idc frontier|xserver|kagoya|rackspace|go daddy|liquid ?web|hostwinds|"
     r"hivelocity|softlayer|dreamhost|kamatera|upcloud|g core labs|zenlayer|ucloud|ikoula|"
-    r"timeweb|beget|nhn ?cloud|"
+    r"timeweb|beget|nhn ?cloud|wedos|active 24|internet cz|vshosting|aruba s\.p\.a|locaweb|"
     # Operators of Tor exit relays (an anonymizing network is no place to read one's mail):
     r"stiftung erneuerbare freiheit|f3 netze|applied privacy|emerald[- ]onion|"
     r"digitala fri|zwiebelfreunde|calyx institute|quintex|tor exit)\b",

@@ -7,7 +7,10 @@ Used by ``kerio-watch demo``, by tests and by benchmarks::
     result.scenarios  # ground truth, also written to demo-logs/truth.json
 
 ``SimConfig(country="US", timezone="America/New_York")`` simulates a site in another
-country (DE by default; US, FR, JP): its people on that country's networks.
+country (DE by default; US, FR, JP, CZ, IT): its people on that country's networks.
+``remote``, ``webmail_proxy`` and ``shift_work`` give the site another shape (a
+remote-first company, web logins behind a reverse proxy, shifts round the clock and a
+branch abroad; :mod:`kerio_watch.simulate.shapes`).
 """
 
 from kerio_watch.simulate.core import CONFIG_FILE, TRUTH_FILE, simulate

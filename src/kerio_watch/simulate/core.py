@@ -30,6 +30,14 @@ from kerio_watch.simulate.noise import plan_noise
 from kerio_watch.simulate.recon import plan_recon
 from kerio_watch.simulate.scenarios import Scenarios
 from kerio_watch.simulate.services import Services
+from kerio_watch.simulate.shapes import (
+    Shifts,
+    chain,
+    proxy_rewrite,
+    remote_first,
+    shape_rng,
+    shift_work,
+)
 from kerio_watch.simulate.shifts import OfficeLine, plan_shifts
 from kerio_watch.simulate.sink import LogSink, NullSink
 from kerio_watch.simulate.site import ADMIN_IP, LAN_PREFIX, TRUSTED_NETWORKS, Site, SiteBuilder
@@ -81,6 +89,14 @@ class _Generators:
     days: list[Day]
     full: bool
     office: OfficeLine | None = None
+    shifts: Shifts | None = None
+
+
+def _reshape(config: SimConfig, site: Site) -> Shifts | None:
+    """Redraw the site's people for another shape of site (``remote``, ``shift_work``),
+    with random numbers of their own; the rotating shifts to apply day by day."""
+    remote_first(site, shape_rng(config.seed, 71), config.remote)
+    return shift_work(site, shape_rng(config.seed, 73)) if config.shift_work else None
 
 
 def _simulate(config: SimConfig, directory: Path) -> SimResult:
@@ -89,11 +105,13 @@ def _simulate(config: SimConfig, directory: Path) -> SimResult:
     clock = SiteClock(config.timezone)
     builder = SiteBuilder(rng, config.domain, config.users, net_plan(config.country))
     site = builder.build()
+    shifts = _reshape(config, site)
     firewall = plan_firewall(config, site, clock, (LAN_PREFIX, ADMIN_IP))  # may seat 2 at 1 PC
     text = Text(rng, site.hostname)
     sinks = _open_sinks(config, directory, clock)
     try:
         gen = _generators(config, (site, builder), sinks, (clock, rng, text))
+        gen.shifts = shifts
         cut = _write_days(gen, site, sinks)
     finally:
         for sink in sinks.values():
@@ -151,6 +169,9 @@ def _generators(
             plan_heldout2(scenarios, days, config.seed)
         if config.heldout3:  # after round two, for the same reason
             plan_heldout3(scenarios, days, config.seed, sinks["config"])
+    if config.webmail_proxy:
+        for name in ("audit", "security", "operations"):
+            sinks[name].rewrite = chain(sinks[name].rewrite, proxy_rewrite)
     return _Generators(mail, traffic, internet, services, scenarios, days, full, office)
 
 
@@ -161,6 +182,8 @@ def _write_days(gen: _Generators, site: Site, sinks: dict[str, LogSink]) -> int 
     mail.start(days[0].end)
     mail_sink = sinks["mail"]
     for day in days:
+        if gen.shifts is not None:
+            gen.shifts.before(day)
         for persona in site.users:
             gen.traffic.day(persona, day)
         if gen.services is not None:

@@ -2,7 +2,7 @@
 
 A site in Germany (the default) sees its people on German DSL, cable and mobile
 networks, and its travellers and attackers elsewhere; a site in the United States,
-France or Japan sees the same story with that country's networks. :func:`net_plan`
+France, Japan, Czechia or Italy sees the same story with that country's networks. :func:`net_plan`
 gives a country's :class:`NetPlan`: its own networks (each a real prefix of a real
 provider of that country, as geoip2fast's GeoLite2-derived data resolves it; a test
 checks that) and the networks abroad, which never include the site's own country
@@ -58,7 +58,7 @@ class NetPlan(NamedTuple):
 
 #: The standard-time offset from UTC (hours) of every country a plan names.
 UTC_OFFSET: dict[str, int] = {
-    "DE": 1, "ES": 1, "FR": 1, "IT": 1, "NL": 1, "GB": 0, "US": -5, "JP": 9,
+    "DE": 1, "ES": 1, "FR": 1, "IT": 1, "NL": 1, "CZ": 1, "GB": 0, "US": -5, "JP": 9,
 }  # fmt: skip
 
 HOME_US: tuple[Net, ...] = (
@@ -145,6 +145,52 @@ HOSTING_JP: tuple[Net, ...] = (
     Net("160.16.0.0/16", "JP", "SAKURA Internet Inc."),
 )
 
+HOME_CZ: tuple[Net, ...] = (
+    Net("88.100.0.0/14", "CZ", "O2 Czech Republic, a.s."),
+    Net("90.180.0.0/14", "CZ", "O2 Czech Republic, a.s."),
+    Net("86.49.0.0/16", "CZ", "Vodafone Czech Republic a.s."),
+    Net("62.245.64.0/18", "CZ", "Vodafone Czech Republic a.s."),
+    Net("213.220.192.0/18", "CZ", "Vodafone Czech Republic a.s."),  # cable (ex UPC)
+)
+MOBILE_CZ: tuple[Net, ...] = (
+    Net("37.188.128.0/17", "CZ", "O2 Czech Republic, a.s."),
+    Net("46.135.0.0/16", "CZ", "Vodafone Czech Republic a.s."),
+    Net("89.24.0.0/16", "CZ", "T-Mobile Czech Republic a.s."),
+    Net("46.13.0.0/16", "CZ", "T-Mobile Czech Republic a.s."),
+)
+HOTEL_CZ: tuple[Net, ...] = (
+    Net("90.176.0.0/14", "CZ", "O2 Czech Republic, a.s."),
+    Net("31.30.0.0/16", "CZ", "Vodafone Czech Republic a.s."),
+)
+HOSTING_CZ: tuple[Net, ...] = (
+    Net("46.28.104.0/21", "CZ", "WEDOS Internet, a.s."),
+    Net("81.95.96.0/21", "CZ", "ACTIVE 24, s.r.o."),
+    Net("81.2.192.0/18", "CZ", "INTERNET CZ, a.s."),  # Forpsi
+    Net("185.64.216.0/22", "CZ", "VSHosting s.r.o."),
+)
+
+HOME_IT: tuple[Net, ...] = (
+    Net("79.0.0.0/11", "IT", "Telecom Italia"),
+    Net("95.232.0.0/13", "IT", "Telecom Italia"),
+    Net("93.32.0.0/11", "IT", "Fastweb"),
+    Net("151.16.0.0/12", "IT", "Wind Tre S.p.A."),
+    Net("31.156.0.0/14", "IT", "Vodafone Italia S.p.A."),
+)
+MOBILE_IT: tuple[Net, ...] = (
+    Net("5.90.0.0/15", "IT", "Vodafone Italia S.p.A."),
+    Net("109.112.0.0/13", "IT", "Vodafone Italia S.p.A."),
+    Net("151.64.0.0/12", "IT", "Wind Tre S.p.A."),
+)
+HOTEL_IT: tuple[Net, ...] = (
+    Net("82.48.0.0/12", "IT", "Telecom Italia"),
+    Net("2.224.0.0/13", "IT", "Fastweb"),
+)
+HOSTING_IT: tuple[Net, ...] = (
+    Net("62.149.128.0/17", "IT", "Aruba S.p.A."),
+    Net("95.110.128.0/17", "IT", "Aruba S.p.A."),
+    Net("15.160.0.0/16", "IT", "AMAZON-02"),
+)
+
 #: Home lines abroad for a site outside Germany: the German site's list, and Germany.
 _ABROAD_POOL: tuple[Net, ...] = (
     *ABROAD,
@@ -158,6 +204,8 @@ _OWN: dict[str, tuple[str, str, tuple[tuple[Net, ...], ...]]] = {
     "US": ("America/New_York", "American", (HOME_US, MOBILE_US, HOTEL_US, HOSTING_US)),
     "FR": ("Europe/Paris", "French", (HOME_FR, MOBILE_FR, HOTEL_FR, HOSTING_FR)),
     "JP": ("Asia/Tokyo", "Japanese", (HOME_JP, MOBILE_JP, HOTEL_JP, HOSTING_JP)),
+    "CZ": ("Europe/Prague", "Czech", (HOME_CZ, MOBILE_CZ, HOTEL_CZ, HOSTING_CZ)),
+    "IT": ("Europe/Rome", "Italian", (HOME_IT, MOBILE_IT, HOTEL_IT, HOSTING_IT)),
 }
 COUNTRIES: tuple[str, ...] = tuple(_OWN)
 """The site countries the simulator knows."""

@@ -45,6 +45,8 @@ _SENT = re.compile(r"\] Sent: .*, Remote-Host: (?P<host>[0-9a-fA-F.:]+),")
 class _Persona(Protocol):
     address: str
     lan_ip: str
+    remote: bool
+    home_days: frozenset[int]
 
 
 class _Seated(Protocol):
@@ -90,7 +92,7 @@ class FirewallSim:
         self.fmt = fmt
         self.site = site
         self.mail_lan, self.probe, self.app = lan[0] + "2", lan[0] + "9", lan[0] + "241"
-        self.admin_ip = lan[1]
+        self.lan, self.admin_ip = lan
         self.clock = clock
         self.rng = random.Random(config.seed * 7919 + 17)
         self.days = [Day(clock, i, config.start + timedelta(days=i)) for i in range(config.days)]
@@ -121,7 +123,14 @@ class FirewallSim:
         a site with more people than desks, whoever else sits at it too)."""
         if not scenarios or not self.site.users:
             return None, ()
-        pool = sorted(self.site.users, key=lambda p: p.address)
+        office = [  # remote staff and a branch office abroad have no desk on the LAN
+            p
+            for p in self.site.users
+            if p.lan_ip.startswith(self.lan) and not (p.remote and len(p.home_days) >= 5)
+        ]
+        pool = sorted(office, key=lambda p: p.address)
+        if not pool:
+            return None, ()
         first = self.rng.choice(pool)
         if len(pool) > 1 and self.rng.random() < 0.6:
             second = self.rng.choice([p for p in pool if p is not first])

@@ -234,7 +234,7 @@ class Internet:
     def _typo(self, day: Day, p: Persona) -> None:
         """An employee mistypes the password, then gets it right."""
         rng = self.rng
-        ip = p.vpn_ip if p.vpn_ip and day.weekday in p.home_days else p.lan_ip
+        ip = p.desk(day.weekday)
         t = day.at(p.start + rng.random() * (p.end - p.start))
         if p.webmail:
             for i in range(rng.choice((1, 1, 2))):

@@ -67,7 +67,7 @@ def mass_mailing(sc: Planner, day: Day, v: Persona, plan: Plan) -> None:
     t = day.at(rng.uniform(10.0, 14.5) * HOUR)
     subj = f"Einladung: Hausmesse {day.date.year}, neue Produkte und Angebote"
     size = rng.randrange(180_000, 260_000)
-    ip = v.vpn_ip if v.vpn_ip and day.weekday in v.home_days else v.lan_ip
+    ip = v.desk(day.weekday)
     for _ in range(rng.randrange(280, 321)):
         t += rng.randrange(2, 9)
         send_as(sc, v, t, ip, [_lead(sc)], subj, "mass_mailing", size=str(size + rng.randrange(40)))

@@ -135,6 +135,9 @@ class SimConfig:
     heldout2: bool = False  # round two: spam from a desk PC at night, an intruder on the VPN, ...
     heldout3: bool = False  # round three: mail hidden in a folder, a phone paired from abroad, ...
     country: str = "DE"  # the site's country: its people's home, mobile and hotel networks
+    remote: float = 0.0  # share of the staff working from home lines for good (remote-first)
+    webmail_proxy: bool = False  # web logins logged at a reverse proxy's LAN address
+    shift_work: bool = False  # rotating shifts round the clock and a branch office abroad
 
     @property
     def firewall_format(self) -> str | None:
@@ -154,6 +157,8 @@ class SimConfig:
             raise ValueError(f"max_mail_lines must not be negative, got {self.max_mail_lines}")
         if "@" in self.domain or "." not in self.domain:
             raise ValueError(f"domain must be a bare domain name, got {self.domain!r}")
+        if not 0.0 <= self.remote <= 1.0:
+            raise ValueError(f"remote must be a share from 0 to 1, got {self.remote}")
         if self.country not in COUNTRIES:
             raise ValueError(f"country must be one of {COUNTRIES}, got {self.country!r}")
         if self.firewall not in (None, "auto", *FIREWALL_FORMATS):

@@ -113,6 +113,7 @@ class Persona:
     me: Peer = ("", "", "", "", "", "")  # this mailbox as a recipient
     user_field: str = ""  # mail.log ", User: <address>"
     domain: str = ""
+    remote: bool = False  # works from the home line on home days, no VPN (remote-first)
 
     def __post_init__(self) -> None:
         self.me = local_peer(self.address, self.name)
@@ -122,6 +123,16 @@ class Persona:
     @property
     def webmail(self) -> bool:
         return self.client == "webmail"
+
+    def desk(self, weekday: int) -> str:
+        """Where the person works on a working day (not travelling): the VPN, or for a
+        remote worker the home line's current address, on a home day; else the LAN desk."""
+        if weekday in self.home_days:
+            if self.vpn_ip:
+                return self.vpn_ip
+            if self.remote and self.home_ip[1]:
+                return self.home_ip[1]
+        return self.lan_ip
 
 
 @dataclass(eq=False)

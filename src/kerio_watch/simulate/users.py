@@ -89,9 +89,7 @@ class UserTraffic:
                 del p.repliable[:200]
         if self.full and day.workday and not self.away.off(p, day):
             hotel = p.travel.get(day.index)
-            ip = self.away.connection(hotel) if hotel else p.lan_ip
-            if not hotel and p.vpn_ip and day.weekday in p.home_days:
-                ip = p.vpn_ip
+            ip = self.away.connection(hotel) if hotel else p.desk(day.weekday)
             housekeeping(self.logs.operations, self.clock, self.rng, p, day, ip)
 
     def _plan_sends(self, p: Persona, day: Day) -> list[tuple[int, Channel, str | None]]:
@@ -103,10 +101,10 @@ class UserTraffic:
         if day.workday and not away.off(p, day) and (rnd() > 0.03 or hotel is not None):
             if hotel:
                 where = hotel
-            elif p.vpn_ip and day.weekday in p.home_days:
-                where = p.vpn_ip
             else:
-                where = p.lan_ip
+                if p.remote:
+                    away.home(p, day)  # today's lease of the home line
+                where = p.desk(day.weekday)
             tag = p.travel_tag if hotel else None
             span, first = p.end - p.start - 600, p.start + 600
             at = day.at
