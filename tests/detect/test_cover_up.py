@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from factories import (
     ALICE,
@@ -229,3 +230,30 @@ def test_the_address_from_the_log_is_escaped() -> None:
     p = pipeline("cover_up")
     (s,) = feed(p, burst(10, "Sent Items", "Deleted Items", at(1), ip="203.0.113.80\x07"))
     assert "\x07" not in s.summary and "\\x07" in s.summary
+
+
+def windows_at(det: Any, now: int) -> list[Any]:
+    """The (account, rule) windows the detector would save at ``now``."""
+    return [w[:2] for w in det.dump_state(now)["windows"]]
+
+
+def test_a_flush_forgets_every_window_that_ended_and_only_those() -> None:
+    """A flush skips looking at the windows before the earliest can end: a window that
+    ends earlier (an operation written out of order) or one restored from a save is still
+    forgotten at the first flush after it ended, as when every flush looked."""
+    p = pipeline("cover_up")
+    det: Any = p.detectors[0]
+    t = at(1, "09:00")
+    det.observe(op(t, "Sent Items", "Deleted Items"))
+    det.flush(t)
+    det.observe(op(t - 1000, "Inbox", None, action="DELETE"))  # older: ends sooner
+    det.flush(t + 799)
+    assert windows_at(det, t) == [[ALICE, RULE_MASS], [ALICE, RULE_SENT]]
+    det.flush(t + 800)
+    assert windows_at(det, t) == [[ALICE, RULE_SENT]]
+    det.flush(t + 1800)
+    assert windows_at(det, t) == []
+    saved = {"windows": [[ALICE, RULE_BOUNCES, [[t, 1, 0]]]], "sent": {}}
+    det.restore_state(saved)
+    det.flush(t + 1800)
+    assert windows_at(det, t) == []

@@ -22,6 +22,7 @@ from factories import (
 from kerio_watch.app.config import config_from_dict
 from kerio_watch.detect import DETECTORS
 from kerio_watch.detect.direct_smtp import RULE
+from kerio_watch.detect.smtp_hosts import HostUsers
 from kerio_watch.events import Connection, Event
 from kerio_watch.severity import Severity
 from kerio_watch.store.base import Store
@@ -288,3 +289,19 @@ def test_a_machine_that_never_carried_kerio_mail_is_judged_at_once() -> None:
     feed(p, [conn(t0 + 101 + i, dst=outside(100 + i)) for i in range(6)])
     assert severity(p, key()) == Severity.HIGH  # at once, not 90 s later
     assert t0 + 101 <= p.engine.open[key()].updated <= t0 + 106
+
+
+def test_the_hourly_prune_forgets_only_old_uses_and_keeps_their_order() -> None:
+    """A machine's users are copied at the hourly prune only when some use is old; the
+    kept ones stay in the order they were first seen (the saved state's order)."""
+    users = HostUsers(keep=3600)
+    users.saw("10.0.0.1", "bob", 100)
+    users.saw("10.0.0.1", "alice", 5000)
+    users.saw("10.0.0.2", "carol", 4000)
+    users.saw("10.0.0.2", "alice", 4500)
+    users.saw("10.0.0.3", "dave", 50)
+    kept = users.hosts["10.0.0.2"]
+    users.prune(7300)
+    assert users.dump() == {"10.0.0.1": {"alice": 5000}, "10.0.0.2": {"carol": 4000, "alice": 4500}}
+    assert users.hosts["10.0.0.2"] is kept
+    assert list(users.dump()) == ["10.0.0.1", "10.0.0.2"]

@@ -141,7 +141,8 @@ def _scan(
     try:
         before = router.health() if router is not None else []
         stats = _run(pipeline, files, show_progress)
-        pipeline.save()
+        with paced_collection():  # with the run's heap in view, a save's passes are slow
+            pipeline.save()
         if router is not None and delivery is not None:
             router.deliver_pending()
             router.close()

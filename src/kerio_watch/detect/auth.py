@@ -34,7 +34,7 @@ from kerio_watch.detect.auth_rules import (
     RULE_SPRAY,
     RULES,
 )
-from kerio_watch.detect.base import RuleDoc, Signal
+from kerio_watch.detect.base import RuleDoc, Signal, hourly
 from kerio_watch.detect.context import Context
 from kerio_watch.detect.ipstate import DAY, IpState, shared_with
 from kerio_watch.detect.state import SavedState
@@ -381,7 +381,7 @@ class AuthDetector(SavedState):
             facts={"hosts": sorted(seen)},
         )
 
-    # -- housekeeping -------------------------------------------------------------------
+    @hourly  # housekeeping
     def flush(self, now: int) -> Sequence[Signal]:
         """Hourly: forget addresses and accounts quiet for a day."""
         hour = now // HOUR

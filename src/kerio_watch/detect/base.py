@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from kerio_watch.detect.context import Context
     from kerio_watch.events import Event
 
-__all__ = ["Detector", "DetectorFactory", "RuleDoc", "Signal", "Stateful", "untimed"]
+__all__ = ["Detector", "DetectorFactory", "RuleDoc", "Signal", "Stateful", "hourly", "untimed"]
 """``Signal`` lives in :mod:`kerio_watch.values.signal`; detectors import it from here."""
 
 
@@ -98,4 +98,13 @@ def untimed(flush: F) -> F:
     state): the detection stage leaves it out of its once-a-log-minute tick, about
     40,000 calls per detector for four weeks of logs."""
     flush.untimed = True  # type: ignore[attr-defined]
+    return flush
+
+
+def hourly(flush: F) -> F:
+    """Mark a detector's ``flush`` that works only at its first call in a log hour:
+    called again within the hour (``now // 3600``) of its previous call it returns at
+    once, with no signals and no change of state. The detection stage then calls it at
+    the first tick of each log hour only, not at the other 59 minutes' ticks."""
+    flush.hourly = True  # type: ignore[attr-defined]
     return flush

@@ -34,6 +34,7 @@ are housekeeping (a full mailbox cleared out): ``context`` at ``score_tidy``, ne
 
 from __future__ import annotations
 
+import math
 import re
 from collections import deque
 from collections.abc import Sequence
@@ -173,6 +174,9 @@ class CoverUpDetector(SavedState):
         self.folders: dict[str, set[str]] = {}
         """account -> the folders (lower case) it filed to from the trusted networks."""
         self.recent = Recent(WINDOW)
+        self._due: float = 0
+        """No window ends before this log time (at most the earliest last entry's time
+        plus :data:`WINDOW`): a flush before it has no window to forget."""
 
     def observe(
         self, item: MailboxOperation | Submission | MessageReceived
@@ -270,6 +274,7 @@ class CoverUpDetector(SavedState):
     def _count(self, account: str, rule: str, n: int, op: MailboxOperation) -> Signal | None:
         window = self.windows.setdefault((account, rule), deque())
         window.append((op.ts, n, self._marked(account, rule, n, op)))
+        self._due = min(self._due, op.ts + WINDOW)
         while window and window[0][0] <= op.ts - WINDOW:
             window.popleft()
         total = sum(e[1] for e in window)
@@ -309,9 +314,11 @@ class CoverUpDetector(SavedState):
 
     def flush(self, now: int) -> Sequence[Signal]:
         """Forget windows that ended, and sent mail that is no longer fresh."""
-        stale = [k for k, w in self.windows.items() if not w or w[-1][0] <= now - WINDOW]
-        for key in stale:
-            del self.windows[key]
+        if now >= self._due:
+            stale = [k for k, w in self.windows.items() if not w or w[-1][0] <= now - WINDOW]
+            for key in stale:
+                del self.windows[key]
+            self._due = min((w[-1][0] + WINDOW for w in self.windows.values()), default=math.inf)
         if now % 3600 < 60:  # hourly (flush runs once a log minute)
             _forget(self.sent, now - FRESH)
             _forget(self.received, now - FRESH_IN)
@@ -343,6 +350,7 @@ class CoverUpDetector(SavedState):
             )
             for a, r, w in data["windows"]
         }
+        self._due = 0  # the next flush looks at every window
         self.sent = {
             str(a): {str(m): int(t) for m, t in rows} for a, rows in data.get("sent", {}).items()
         }

@@ -340,9 +340,9 @@ class DirectSmtpDetector(SavedState):
             self.mail.prune(now)
             for host in [h for h, a in self.hosts.items() if a.last < now - DAY]:
                 del self.hosts[host]
+            edge = now - self.window
             for activity in self.hosts.values():
-                edge = now - self.window
-                activity.seen = {k: t for k, t in activity.seen.items() if t > edge}
+                activity.forget_seen(edge)
             self._refresh_benign()
         return signals
 

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from kerio_watch.detect.base import RuleDoc, Signal
+from kerio_watch.detect.base import RuleDoc, Signal, hourly
 from kerio_watch.detect.context import Context
 from kerio_watch.detect.state import SavedState
 from kerio_watch.detect.window import IdleSweep, Recent, count, doublings, stepped
@@ -192,6 +192,7 @@ class InternalFanoutDetector(SavedState):
             ),
         )
 
+    @hourly
     def flush(self, now: int) -> Sequence[Signal]:
         """Hourly: forget accounts whose window is empty."""
         self.sweep(self.accounts, now, self.span)

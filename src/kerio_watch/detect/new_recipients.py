@@ -33,7 +33,7 @@ from collections import deque
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from kerio_watch.detect.base import RuleDoc, Signal
+from kerio_watch.detect.base import RuleDoc, Signal, hourly
 from kerio_watch.detect.context import Context
 from kerio_watch.detect.new_recipients_parts import (
     MAX_FACTS,
@@ -332,6 +332,7 @@ class NewRecipientsDetector(SavedState):
         new = max(0.0, prof.novel_recent - own.b)
         return new / total if total >= 1 else 0.0
 
+    @hourly
     def flush(self, now: int) -> Sequence[Signal]:
         """Hourly: forget per-address tallies that ran out of their window."""
         hour = now // 3600

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, ClassVar
 
-from kerio_watch.detect.base import RuleDoc, Signal
+from kerio_watch.detect.base import RuleDoc, Signal, hourly
 from kerio_watch.detect.context import Context
 from kerio_watch.detect.state import SavedState
 from kerio_watch.detect.window import IdleSweep, Recent, count, doublings, stepped
@@ -283,6 +283,7 @@ class OneToManyDetector(SavedState):
         values = self.ctx.profile(account).accepted.get("peak")
         return 1.5 * max((int(v) for v in values), default=0) if values else 0.0
 
+    @hourly
     def flush(self, now: int) -> Sequence[Signal]:
         """Hourly: forget accounts whose window is empty."""
         self.sweep(self.accounts, now, self.span)

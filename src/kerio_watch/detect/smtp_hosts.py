@@ -115,12 +115,15 @@ class HostUsers:
     def prune(self, now: int) -> None:
         """Forget uses older than ``keep``."""
         edge = now - self.keep
-        for host in list(self.hosts):
-            users = {a: t for a, t in self.hosts[host].items() if t >= edge}
+        hosts = self.hosts
+        for host, users in list(hosts.items()):
+            if users and min(users.values()) >= edge:
+                continue  # nothing to forget: kept as it is, without a copy
+            users = {a: t for a, t in users.items() if t >= edge}
             if users:
-                self.hosts[host] = users
+                hosts[host] = users
             else:
-                del self.hosts[host]
+                del hosts[host]
 
     def dump(self) -> dict[str, dict[str, int]]:
         """For saving."""
@@ -299,6 +302,12 @@ class HostActivity:
             self.lines.append(raw)
         elif len(self.lines) < 5 or self.lines[-1] != raw:
             self.lines[3:] = [raw]
+
+    def forget_seen(self, edge: int) -> None:
+        """Forget connections last seen at or before ``edge`` (a copy only when any is)."""
+        seen = self.seen
+        if seen and min(seen.values()) <= edge:
+            self.seen = {k: t for k, t in seen.items() if t > edge}
 
     def dump(self) -> dict[str, Any]:
         """For saving (the hour's connections rebuild both windows)."""

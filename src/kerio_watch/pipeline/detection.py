@@ -42,6 +42,10 @@ class Detection:
                 self.dispatch.setdefault(kind, []).append(det.observe)
         self.timed = [d for d in self.detectors if not getattr(d.flush, "untimed", False)]
         """The detectors whose ``flush`` does something (:func:`~.base.untimed`)."""
+        self.minutely = [d for d in self.timed if not getattr(d.flush, "hourly", False)]
+        """Those whose ``flush`` may work at any minute's tick (:func:`~.base.hourly`)."""
+        self._hour: int | None = None
+        """The log hour of the last tick that called every timed flush and the learner's."""
         self.learner = Learner(ctx)
 
     def observe(self, event: Event, sub: Submission | None) -> None:
@@ -72,7 +76,20 @@ class Detection:
                 self.sink(signals)
 
     def tick(self, now: int) -> None:
-        """Time-driven checks at log time ``now``: windows that ended, hours."""
+        """Time-driven checks at log time ``now``: windows that ended, hours.
+
+        The hourly flushes (:func:`~.base.hourly`) and the learner's, which work only at
+        their first call in a log hour, are called at the first tick of each hour: at the
+        other ticks of that hour they would return at once.
+        """
+        hour = now // 3600
+        if hour == self._hour:
+            for det in self.minutely:
+                signals = det.flush(now)
+                if signals:
+                    self.sink(signals)
+            return
+        self._hour = hour
         for det in self.timed:
             signals = det.flush(now)
             if signals:
@@ -80,7 +97,9 @@ class Detection:
         self.learner.flush(now)
 
     def load_detectors(self, store: Store) -> None:
-        """Restore each detector's saved state."""
+        """Restore each detector's saved state (which may restore the hour of its last
+        hourly work: the next tick calls every timed flush again)."""
+        self._hour = None
         for det in self.detectors:
             det.load(store)
 
