@@ -29,6 +29,8 @@ from kerio_watch.simulate.netplan import ANONYMIZERS
 from kerio_watch.values.profile import Profile
 from logtools import recv_line
 
+DAVE = "dave@example.com"
+
 mmdb_writer = pytest.importorskip("mmdb_writer")
 netaddr = pytest.importorskip("netaddr")
 
@@ -251,13 +253,33 @@ class TestNewHostWithIdentity:
         """An account with no history (new, or a mailbox silent until now) is judged by
         the site's places: a network new to the site is weak, and a country nobody on the
         site used adds what a first country adds for an account with history. A country
-        the colleagues work from adds nothing."""
+        the colleagues (two accounts or more) work from adds nothing."""
         p = pipeline("new_host", enrich=dict(mmdb))
-        homes = [login(at(i % 14, "20:00") + i, BOB, f"84.13{i % 4}.{i}.7") for i in range(100)]
+        homes = [
+            login(at(i % 14, "20:00") + i, (BOB, DAVE)[i % 2], f"84.13{i % 4}.{i}.7")
+            for i in range(100)
+        ]
         feed(p, [*office_history(BOB, days=14), *homes])
         (s,) = feed(p, [recv(at(15, "10:00"), user=ALICE, host="86.129.1.2")])
         assert s.score == 30 and "new to the site" in s.summary and "GB, a country" in s.summary
         (s,) = feed(p, [recv(at(15, "10:00"), user="carol@example.com", host="91.65.1.2")])
+        assert s.score == 15 and "country" not in s.summary
+
+    def test_a_country_only_one_account_used_is_not_the_site_s(self, mmdb: dict[str, str]) -> None:
+        """One account's logins from a country (an intruder's, below any alert, learned
+        at once) do not make it the site's: a mailbox silent until now first used from
+        there is still judged by a country nobody else on the site works from."""
+        p = pipeline("new_host", enrich=dict(mmdb))
+        homes = [
+            login(at(i % 14, "20:00") + i, (BOB, DAVE)[i % 2], f"84.13{i % 4}.{i}.7")
+            for i in range(100)
+        ]
+        intruder = [login(at(14, "21:00") + i, BOB, f"86.129.2.{i}") for i in range(3)]
+        feed(p, [*office_history(BOB, days=14), *homes, *intruder])
+        (s,) = feed(p, [recv(at(15, "10:00"), user=ALICE, host="86.129.1.2")])
+        assert s.score == 30 and "GB, a country" in s.summary
+        feed(p, [login(at(15, "11:00"), DAVE, "86.129.3.3")])
+        (s,) = feed(p, [recv(at(15, "12:00"), user="carol@example.com", host="86.129.4.2")])
         assert s.score == 15 and "country" not in s.summary
 
     def test_a_hosting_network_is_its_own_rule(self, mmdb: dict[str, str]) -> None:

@@ -183,7 +183,7 @@ class Learner:
                 site.learn_network(network, account)
                 info = ctx.net_info(sub.host)
                 prof.learn_place(info.as_key, info.country, ts)
-                site.learn_country(info.country)
+                site.learn_country(info.country, account)
         ctx.dirty.add(account)
 
     def event(self, event: Event) -> None:
@@ -230,7 +230,7 @@ class Learner:
         if ctx.networks.is_external(event.source):
             info = ctx.net_info(event.source)
             prof.learn_place(info.as_key, info.country, event.ts)
-            ctx.site.learn_country(info.country)
+            ctx.site.learn_country(info.country, user)
             day = event.ts // DAY
             entry = self.day_ips.get(user)
             if entry is None or entry[0] != day:

@@ -29,6 +29,9 @@ CLIENT_HISTORY = 100
 the site writes with a program (a table that began with an upgrade knows nothing yet)."""
 CLIENT_USES = 3
 """Messages with a program from which somebody on the site writes with it."""
+COUNTRY_ACCOUNTS = 2
+"""Accounts that must have used a country before it is the site's: the logins of one
+account (an intruder's among them, below any alert and so learned) teach the site none."""
 MAX_NETWORKS = 20_000
 NETWORK_ACCOUNTS = 5
 """Accounts remembered per network (enough to say "shared by several accounts")."""
@@ -58,6 +61,8 @@ class SiteProfile:
     """Messages counted in ``clients`` (since the table began)."""
     countries: dict[str, int] = field(default_factory=dict)
     """Uses of outside addresses per country (since the table began)."""
+    country_accounts: dict[str, list[str]] = field(default_factory=dict)
+    """The first accounts (up to :data:`COUNTRY_ACCOUNTS`) that used each country."""
     _p95: dict[int, int] = field(default_factory=dict)
 
     # -- questions ----------------------------------------------------------------------
@@ -99,17 +104,21 @@ class SiteProfile:
         return self.clients.get(client, 0) < CLIENT_USES
 
     def country_unknown(self, country: str) -> bool:
-        """Whether nobody on the site has used an outside address of this country (once
-        the site's table has seen enough outside addresses to tell; "": never).
+        """Whether fewer than :data:`COUNTRY_ACCOUNTS` accounts on the site have used an
+        outside address of this country (once the site's table has seen enough outside
+        addresses to tell; "": never).
 
         >>> site = SiteProfile()
-        >>> for _ in range(CLIENT_HISTORY): site.learn_country("DE")
+        >>> for i in range(CLIENT_HISTORY): site.learn_country("DE", f"u{i % 5}")
+        >>> site.learn_country("ES", "u1"); site.learn_country("ES", "u1")
         >>> site.country_unknown("DE"), site.country_unknown("ES"), site.country_unknown("")
         (False, True, False)
+        >>> site.learn_country("ES", "u2"); site.country_unknown("ES")
+        False
         """
         if not country or sum(self.countries.values()) < CLIENT_HISTORY:
             return False
-        return country not in self.countries
+        return len(self.country_accounts.get(country, ())) < COUNTRY_ACCOUNTS
 
     def novelty_rate(self) -> float:
         """Recent share of outside recipients that were new to their sender."""
@@ -153,10 +162,13 @@ class SiteProfile:
         elif account not in accounts and len(accounts) < NETWORK_ACCOUNTS:
             accounts.append(account)
 
-    def learn_country(self, country: str) -> None:
+    def learn_country(self, country: str, account: str) -> None:
         """An account used an outside address of this country ("": unknown, not counted)."""
         if country:
             self.countries[country] = self.countries.get(country, 0) + 1
+            accounts = self.country_accounts.setdefault(country, [])
+            if account not in accounts and len(accounts) < COUNTRY_ACCOUNTS:
+                accounts.append(account)
 
     def forget_network(self, network: str, account: str) -> None:
         """Undo :meth:`learn_network` (the account was hijacked when it used it)."""
@@ -206,6 +218,7 @@ class SiteProfile:
             "clients": self.clients,
             "client_messages": self.client_messages,
             "countries": self.countries,
+            "country_accounts": self.country_accounts,
         }
 
     @classmethod
@@ -230,4 +243,8 @@ class SiteProfile:
         site.clients = {str(k): int(v) for k, v in data.get("clients", {}).items()}
         site.client_messages = int(data.get("client_messages", 0))
         site.countries = {str(k): int(v) for k, v in data.get("countries", {}).items()}
+        # A table saved before the accounts were kept: its countries stay the site's.
+        known = {c: [""] * COUNTRY_ACCOUNTS for c in site.countries}
+        accounts = data.get("country_accounts", known)
+        site.country_accounts = {str(k): [str(a) for a in v] for k, v in accounts.items()}
         return site
