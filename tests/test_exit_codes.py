@@ -152,8 +152,9 @@ def _saved_lines(db: Path) -> int:
 
 class TestInterrupted:
     """Ctrl-C in a scan said "kerio-watch: interrupted" alone: an administrator who
-    stopped an hour-long backfill near its end did not know it saved nothing (a scan
-    saves once, at its end). It says what was kept, from whether the save committed."""
+    stopped an hour-long backfill near its end did not know what it saved. It says what
+    was kept: nothing before its first checkpoint, else up to where its last one got
+    (``tests/faults/test_scan_resume.py``), everything once its final save committed."""
 
     def scan(self, tmp_path: Path) -> Result:
         db = tmp_path / "s.db"
@@ -185,7 +186,7 @@ class TestInterrupted:
         monkeypatch.setattr("kerio_watch.pipeline.core.Pipeline.flush_journal", _interrupt)
         result = self.scan(tmp_path)
         assert result.exit_code == 130, result.output
-        assert "kerio-watch: interrupted: its results were saved" in result.stderr
+        assert "interrupted: it had read every line and its results were saved" in result.stderr
         assert "nothing" not in result.stderr
         assert _saved_lines(tmp_path / "s.db") > 0
 

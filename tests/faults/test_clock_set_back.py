@@ -140,3 +140,22 @@ def test_a_follower_restarted_after_the_jump_reads_on(
     wait_for(lambda: events() == 100, 60)
     assert follow.stop() == 0
     assert follow.totals().already_seen == 200
+
+
+def test_a_jump_in_the_first_scan_is_not_read_twice(tmp_path: Path) -> None:
+    """The clock set back inside the logs a new database's first scan reads: a second
+    scan of the same logs processes nothing. The first scan saved no back mark (it had
+    no watermark to be behind), so the second took every line after the jump, dated
+    before the watermark, for new: 200 of 400 lines processed twice."""
+    lines = site_lines(400)
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    text = "".join(x + "\n" for x in lines[:400] + [shifted(x, -4) for x in lines[400:]])
+    (logs / "mail.log").write_text(text)
+    db = tmp_path / "s.db"
+    done = []
+    for _ in range(2):
+        result = cli("scan", "--db", str(db), str(logs))
+        assert result.returncode == 0, result.stderr
+        done.append(processed(result.stderr))
+    assert done == [800, 0]

@@ -26,11 +26,18 @@ from kerio_watch.cli.options import (
     severity_choice,
 )
 from kerio_watch.cli.output import make_console, open_output, output_file_option
+from kerio_watch.cli.stopping import (
+    continue_scan,
+    print_continued,
+    stop_on_signals,
+    what_was_kept,
+)
 from kerio_watch.errors import Interrupted, SourceError
 from kerio_watch.exitcodes import ExitStatus
 from kerio_watch.gcpace import paced_collection
 from kerio_watch.native.reader import scan_records
 from kerio_watch.pipeline import AlertListener, Pipeline, RunStats
+from kerio_watch.pipeline.autosave import DEFAULT_SECONDS, NOT_SAVED, Autosave
 from kerio_watch.pipeline.runner import Run, Wiring, build
 from kerio_watch.pipeline.timeguard import LISTED, Doubt
 from kerio_watch.service.state import META_PREFIX
@@ -84,6 +91,7 @@ def run_scan(
     delivery: list[str] | None = None,
     already_sent: Callable[[Alert], bool] | None = None,
     locked: bool = False,
+    autosave: Autosave | None = None,
 ) -> tuple[Pipeline, list[LogFile], RunStats]:
     """Shared by ``scan``, ``demo`` and ``db recover``: discover, run the pipeline, save.
 
@@ -91,7 +99,9 @@ def run_scan(
     (queued in the save's transaction, sent after it) and one line per sink is
     appended to the list. The database's writer lock is held throughout
     (:mod:`kerio_watch.store.lock`; ``locked``: the caller holds it): a scan never runs
-    beside a follower. ``already_sent`` alerts are recorded but not reported.
+    beside a follower. ``already_sent`` alerts are recorded but not reported. With
+    ``autosave``, the scan saves checkpoints as it goes, and SIGINT or SIGTERM stop it
+    at the next safe point after one (:mod:`kerio_watch.pipeline.autosave`).
     """
     config = load(config_path)
     files = find_logs(paths)
@@ -111,10 +121,12 @@ def run_scan(
             )
             run = build(config, store, timebase, wiring)
             run.pipeline.on_save.append(partial(_hand_over, run.pipeline))
+            if autosave is not None:
+                continue_scan(run.pipeline, autosave, paths, files)
         except BaseException as exc:
             store.close()
             if isinstance(exc, KeyboardInterrupt):
-                raise Interrupted(NOT_SAVED) from exc
+                raise Interrupted(autosave.kept() if autosave else NOT_SAVED) from exc
             raise
         return _scan(run, files, show_progress, delivery)
 
@@ -129,33 +141,31 @@ def _hand_over(pipeline: Pipeline, store: Store) -> None:
     store.set_meta(META_PREFIX + "scan_marks", json.dumps(pipeline.watermarks.merged()))
 
 
-NOT_SAVED = "nothing of this scan was saved (a scan saves once, at its end): run it again"
-"""What an interrupted scan says when its save had not committed."""
-
-
 def _scan(
     run: Run, files: list[LogFile], show_progress: bool, delivery: list[str] | None
 ) -> tuple[Pipeline, list[LogFile], RunStats]:
     pipeline, router = run.pipeline, run.router
     store = pipeline.store
+    autosave = pipeline.autosave
+    queued = "; alerts not yet sent to the sinks stay queued" if router is not None else ""
     try:
-        before = router.health() if router is not None else []
-        stats = _run(pipeline, files, show_progress)
-        with paced_collection():  # with the run's heap in view, a save's passes are slow
-            pipeline.save()
-        if router is not None and delivery is not None:
-            router.deliver_pending()
-            router.close()
-            delivery.extend(delivery_report(before, router.health()))
+        with stop_on_signals(autosave):
+            before = router.health() if router is not None else []
+            stats = _run(pipeline, files, show_progress)
+            with paced_collection():  # with the run's heap in view, a save's passes are slow
+                pipeline.save()
+            if router is not None and delivery is not None:
+                router.deliver_pending()
+                router.close()
+                delivery.extend(delivery_report(before, router.health()))
     except KeyboardInterrupt as exc:
-        if not pipeline.saved:  # set once the save's transaction has committed
-            raise Interrupted(NOT_SAVED) from exc
-        queued = "; alerts not yet sent to the sinks stay queued" if router is not None else ""
-        raise Interrupted(f"its results were saved{queued}") from exc
+        raise Interrupted(what_was_kept(pipeline, exc) + queued) from exc
     finally:
         if router is not None:
             router.close()
         store.close()
+    if autosave is not None and autosave.stop:  # asked to stop after the last line
+        raise Interrupted(f"it had read every line and its results were saved{queued}")
     return pipeline, files, stats
 
 
@@ -210,6 +220,7 @@ def print_summary(
             f"[dim]{stats.already_seen:,} lines were already processed by an earlier "
             "run and were skipped[/dim]"
         )
+    print_continued(console, pipeline.autosave)
     console.print(
         f"[dim]{stats.alerts} alerts ({stats.reported} reported), "
         f"{open_incidents(pipeline)}, state in {safe(str(pipeline.store.path))}[/dim]"
@@ -305,6 +316,15 @@ def open_incidents(pipeline: Pipeline) -> str:
     default=None,
     help="Progress bar on stderr (default: when stderr is a terminal).",
 )
+@click.option(
+    "--checkpoint-every",
+    type=click.FloatRange(min=0),
+    default=DEFAULT_SECONDS,
+    show_default=True,
+    metavar="SECONDS",
+    help="Save what the scan has done so far this often (0: only at its end); an "
+    "interrupted scan run again continues from its last checkpoint.",
+)
 @min_severity_option(
     "medium",
     "Print alerts at or above this severity (alerts start at medium: low incidents are "
@@ -321,6 +341,7 @@ def scan(
     show_unparsed: bool,
     no_sinks: bool,
     progress: bool | None,
+    checkpoint_every: float,
     min_severity: str,
     output: Path | None,
     paths: tuple[str, ...],
@@ -343,9 +364,8 @@ def scan(
             listeners.append(lambda a, r: printer(a, r and a.severity >= floor))
         show = progress if progress is not None else sys.stderr.isatty()
         delivery: list[str] | None = None if no_sinks else []
-        pipeline, files, stats = run_scan(
-            paths, config_path, db_path, since, show, listeners, delivery
-        )
+        run = (paths, config_path, db_path, since, show, listeners, delivery)
+        pipeline, files, stats = run_scan(*run, autosave=Autosave(checkpoint_every))
         shown = [a for a in reported if a.severity >= floor]
         if output_format == "text":
             console = make_console(stdout)

@@ -39,17 +39,21 @@ def held_row(item: Held) -> list[Any]:
             item.host,
             item.logged_host,
             item.via_session,
+            item.event.msg_id,
         ]
     return ["l", item.ts, item.log, item.protocol, item.user, item.source, item.user_agent]
 
 
 def held_from(row: list[Any]) -> Held:
-    """Inverse of :func:`held_row` (a submission's event keeps only what learning reads)."""
+    """Inverse of :func:`held_row` (a submission's event keeps only what learning reads:
+    its Message-ID is the mail program learned, :func:`~kerio_watch.enrich.clients.client_of`;
+    a row saved without it learns none)."""
     tag = row[0]
     if tag == "h":
         return HeldHour(int(row[1]), int(row[2]), int(row[3]))
     if tag == "s":
-        _, ts, account, queue_id, new, sender, rcpts, service, host, logged, via = row
+        _, ts, account, queue_id, new, sender, rcpts, service, host, logged, via = row[:11]
+        msg_id = row[11] if len(row) > 11 else None  # older rows lack it
         recipients = tuple(str(r) for r in rcpts)
         event = MessageReceived(
             int(ts),
@@ -61,6 +65,7 @@ def held_from(row: list[Any]) -> Held:
             recipients,
             sender_host=logged,
             user=str(account),
+            msg_id=None if msg_id is None else str(msg_id),
         )
         return Submission(
             int(ts),

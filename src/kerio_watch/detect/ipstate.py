@@ -94,7 +94,8 @@ class IpState:
         )
 
     def to_dict(self, now: int) -> dict[str, Any]:
-        """The persisted form (only the last day of failures)."""
+        """The persisted form (only the last day of failures; the last lines, a signal's
+        evidence after a restart)."""
         return {
             "fails": [t for t in self.fails if t >= now - DAY],
             "accounts": self.accounts,
@@ -103,6 +104,7 @@ class IpState:
             "last_block": self.last_block,
             "first": self.first,
             "updated": self.updated,
+            "lines": list(self.lines),
         }
 
     @classmethod
@@ -115,6 +117,7 @@ class IpState:
         state.blocked = int(data.get("blocked", 0))
         state.last_block = int(data.get("last_block", 0))
         state.updated = int(data.get("updated", state.first))
+        state.lines.extend(str(line) for line in data.get("lines", ()))
         state.dirty = False
         return state
 

@@ -317,7 +317,7 @@ class Learner:
         if hour == self._hour:
             return
         self._hour = hour
-        for account, cur in self.current.items():
+        for account, cur in sorted(self.current.items()):  # one order, however restored
             if cur[0] < hour and (cur[1] or cur[2]):
                 self._close(account, cur)
                 cur[1], cur[2] = 0, 0

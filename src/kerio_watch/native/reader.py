@@ -47,12 +47,16 @@ operations.log and audit.log lines (``Reader``'s ``others``)."""
 
 
 def scan_records(files: list[LogFile], pipeline: Pipeline) -> Iterator[Record]:
-    """Every record of ``files`` in time order, through the pipeline's pre-filter."""
+    """Every record of ``files`` in time order, through the pipeline's pre-filter (with
+    the pipeline's :attr:`~Pipeline.positions`: see :mod:`kerio_watch.pipeline.resume`).
+    A file whose first lines are passed over (:attr:`LogFile.start`) is read in Python."""
     module = pipeline.core.module
+    positions = pipeline.positions
+    held, prevs = (positions.held, positions.prevs) if positions is not None else (None, None)
     if pipeline.native_ids is None or module is None:
-        return merged_records(files, pipeline.skip_line, pipeline.parsing.merge_time)
+        when = pipeline.parsing.merge_time
+        return merged_records(files, pipeline.skip_line, when, held=held, prevs=prevs)
     streams: dict[str | None, Any] = {}  # log -> the core's Stream (files of one log)
-    held: set[str] = set()
 
     def read(log_file: LogFile, skip: SkipLine | None) -> Iterator[Record]:
         stream = streams.get(log_file.log)
@@ -61,9 +65,12 @@ def scan_records(files: list[LogFile], pipeline: Pipeline) -> Iterator[Record]:
             stream = streams[log_file.log] = module.Stream(LOOKAHEAD - 1)
         if log_file.syslog or log_file.data is not None or log_file.only_lines is not None:
             return _python_records(log_file, skip, stream)
-        return native_records(log_file, pipeline, stream, held)
+        if log_file.start:
+            return _python_records(log_file, skip, stream)
+        return native_records(log_file, pipeline, stream, mirrored)
 
-    return merged_records(files, pipeline.skip_line, pipeline.parsing.merge_time, read)
+    mirrored: set[str] = set()
+    return merged_records(files, pipeline.skip_line, pipeline.parsing.merge_time, read, held, prevs)
 
 
 def _python_records(log_file: LogFile, skip: SkipLine | None, stream: Any) -> Iterator[Record]:
@@ -119,6 +126,7 @@ def native_records(
             )
     finally:
         _sync(log_file, reader, base)
+        log_file.read_to = reader.lineno
 
 
 def _reader(log_file: LogFile, pipeline: Pipeline, stream: Any) -> Any:

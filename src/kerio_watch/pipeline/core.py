@@ -31,11 +31,20 @@ from kerio_watch.incidents.sync import Memory, apply_decisions
 from kerio_watch.native import resolve as resolve_engine
 from kerio_watch.native.activity import activity_stage
 from kerio_watch.native.seam import attach as attach_native
+from kerio_watch.pipeline.autosave import Autosave
+from kerio_watch.pipeline.checkpoint import Checkpoints
 from kerio_watch.pipeline.detection import Detection
 from kerio_watch.pipeline.marks import SENT_MARK, Marks, Watermarks
 from kerio_watch.pipeline.parsing import Parsing
-from kerio_watch.pipeline.persist import DAY, IP_STATE_DAYS, load_context, prune, save_context
+from kerio_watch.pipeline.persist import (
+    DAY,
+    IP_STATE_DAYS,
+    load_context,
+    prune,
+    save_context,
+)
 from kerio_watch.pipeline.prefilter import Prefilter
+from kerio_watch.pipeline.resume import Positions
 from kerio_watch.pipeline.runstats import RunStats
 from kerio_watch.pipeline.timeguard import TimeGuard
 from kerio_watch.sources.files import Record
@@ -55,7 +64,7 @@ SaveHook = Callable[[Store], None]
 """Called inside :meth:`Pipeline.save`'s transaction."""
 
 
-class Pipeline:
+class Pipeline(Checkpoints):
     """One configured pipeline over one state store.
 
     Args:
@@ -102,9 +111,9 @@ class Pipeline:
         self._restore(store)
         self.listeners: list[AlertListener] = []
         self.on_save: list[SaveHook] = []
-        self.saved = False
-        """Whether a :meth:`save` has committed (set after the commit: what an
-        interrupted ``scan`` says it kept)."""
+        self.saved = self.final_saved = False
+        """Whether a save (a final :meth:`save`) has committed (set after the commit:
+        what an interrupted ``scan`` says it kept)."""
         """Called inside :meth:`save`'s transaction (follow checkpoints, delivery queue)."""
         self.alerts: list[tuple[Alert, bool]] = []
         self._batch = AlertBatch()
@@ -114,6 +123,12 @@ class Pipeline:
         self._unjournaled: list[Alert] = []
         self.already_sent: Callable[[Alert], bool] | None = None
         """Alerts the sinks already had (``db recover``): recorded, not reported."""
+        self.autosave: Autosave | None = None
+        """When to save a checkpoint in the middle of a run (``scan``; see
+        :mod:`kerio_watch.pipeline.autosave`); None: only at :meth:`save`."""
+        self.positions: Positions | None = None
+        """Where the run is in each file (with :attr:`autosave`)."""
+        self._rec: Record | None = None
 
     def _build_stages(self) -> None:
         """Enrichment, detection and learning over the context."""
@@ -215,6 +230,7 @@ class Pipeline:
     def _admit(self, event: Event, rec: Record) -> None:
         """Process a line whose time is trusted, unless an earlier run did."""
         stats = self.stats
+        self._rec = rec
         # Deliveries have their own watermark (see SENT_MARK).
         if self.watermarks.already_seen(
             SENT_MARK if event.__class__ is MessageDelivery else event.log, event.ts
@@ -238,7 +254,13 @@ class Pipeline:
         self.detection.observe(event, self.enrichment.enrich(event))
 
     def _advance(self, ts: int) -> None:
-        """The log clock moved to ``ts``: time-driven work once a minute."""
+        """The log clock moved to ``ts``: a checkpoint when due (between two seconds),
+        time-driven work once a minute."""
+        autosave = self.autosave
+        # not while lines the time guard let go are admitted (see Parsing.releasing)
+        releasing = self.parsing.releasing
+        if autosave is not None and self._now and not releasing and autosave.due(self._now):
+            self.checkpoint(autosave)
         self._now = ts
         self.stats.last_ts = ts
         minute = ts // 60
@@ -322,16 +344,9 @@ class Pipeline:
         if final and self._now:
             self.tick(self._now)
         self._release()
-        committed, self.alerts = self.alerts, []
-        try:
-            with self.store.transaction():
-                self._write(self.store, committed)
-        except BaseException:
-            self.alerts = committed + self.alerts
-            raise
-        self.saved = True
-        self._unjournaled.extend(alert for alert, _ in committed)
+        self._commit()
         if final:
+            self.final_saved = True
             self.flush_journal(final=True)
 
     def flush_journal(self, final: bool = False) -> None:

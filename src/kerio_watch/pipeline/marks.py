@@ -62,8 +62,11 @@ class Watermarks:
             self.last[log] = [ts, 1]
         elif ts >= last[0]:
             _advance(last, ts)
-        elif mark is not None and last[0] >= mark[0] and ts < last[0] - SET_BACK:
-            self.set_back.add(log)  # the clock set back after the watermark
+        elif ts < last[0] - SET_BACK and (mark is None or last[0] >= mark[0]):
+            # the clock set back after the watermark (or in a run without one: its back
+            # mark is saved, so that a later run reading the lines again, a scan
+            # continued after a checkpoint, skips those after the jump it processed)
+            self.set_back.add(log)
         if log not in self.set_back:
             return mark is not None and self._seen_at(log, ts)
         key = back_key(log)

@@ -54,6 +54,9 @@ class Parsing:
         self.stats = stats
         self.dropped = 0
         """Records the pre-filter dropped here (``prefilter``)."""
+        self.releasing = False
+        """Whether lines the time guard held are being admitted (no checkpoint then:
+        the lines after the one admitted are in none of the places it looks)."""
         self._next_stamp_check = 0
         """When a mail line framed in UTC is next looked at for the offset."""
 
@@ -110,13 +113,20 @@ class Parsing:
             if fits(event.ts):
                 admit(event, rec)
             else:
-                for held, held_rec in self.guard.judge(event, rec):
-                    admit(held, held_rec)
+                self._judged(event, rec)
         if progress is not None:
             progress(n)
         n += self.dropped
         self.dropped = 0
         return n
+
+    def _judged(self, event: Event, rec: Record) -> None:
+        """A line the time guard did not let through at once: admit what it lets go now
+        (:attr:`releasing` meanwhile)."""
+        self.releasing = True
+        for held, held_rec in self.guard.judge(event, rec):
+            self.admit(held, held_rec)
+        self.releasing = False
 
     def _observe_stamp(self, rec: Record, event: MessageReceived) -> None:
         """Learn the offset (inferred mode) from a mail line framed in UTC whose stamp

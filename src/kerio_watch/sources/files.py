@@ -14,7 +14,7 @@ import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import IO, NamedTuple
+from typing import IO, Any, NamedTuple
 
 from kerio_watch.errors import SourceError
 from kerio_watch.events import Event, Unparsed
@@ -25,10 +25,13 @@ from kerio_watch.sources.copies import mark_copies, own_lines, own_name
 from kerio_watch.sources.logfile import (
     LINE_BYTES,
     MAX_LINE,
+    READ_HINT,
     UNPARSED_SAMPLES,
     LogFile,
     bounded_lines,
+    check_readable,
     decode_line,
+    lines_after,
     open_binary,
     read_cr_only,
     spooled,
@@ -203,30 +206,6 @@ def _file_time(path: Path) -> tuple[int, float | None]:
     return year, (mtime if year != 1970 else None)
 
 
-READ_HINT = "run as a user who can read Kerio's logs, e.g. a member of their group, or copy them"
-
-
-def check_readable(path: Path, hint: str = READ_HINT) -> None:
-    """Raise a :class:`SourceError` that says why ``path`` cannot be read, if it cannot.
-
-    Args:
-        path: a log file or directory.
-        hint: what to do about a permission problem.
-    """
-    if not path.exists():
-        raise SourceError(f"{path}: no such file or directory")
-    try:
-        if path.is_dir():
-            next(path.iterdir(), None)
-        else:
-            with path.open("rb") as handle:
-                handle.read(1)
-    except PermissionError:
-        raise SourceError(f"{path}: permission denied ({hint})") from None
-    except OSError as exc:
-        raise SourceError(f"{path}: cannot read: {exc.strerror or exc}") from None
-
-
 def discover(paths: Iterable[str], stdin: IO[bytes] | None = None) -> list[LogFile]:
     """Find the Kerio logs among ``paths`` (files, directories, ``-``).
 
@@ -302,7 +281,8 @@ def read_records(log_file: LogFile, skip: SkipLine | None = None) -> Iterator[Re
     lines = 0
     with open_binary(log_file) as handle:
         try:
-            for data in bounded_lines(handle):
+            read, lineno = lines_after(handle, log_file.start)
+            for data in read:
                 lineno += 1
                 raw = _decoded(data, log_file)
                 if not raw:
@@ -330,6 +310,7 @@ def read_records(log_file: LogFile, skip: SkipLine | None = None) -> Iterator[Re
             )
         finally:
             log_file.lines += lines
+            log_file.read_to = lineno
 
 
 def _decoded(data: bytes, log_file: LogFile) -> str:
@@ -378,15 +359,18 @@ def merged_records(
     skip: SkipLine | None = None,
     when: Callable[[Record], int] | None = None,
     read: FileReader = read_records,
+    held: list[Any] | None = None,
+    prevs: dict[str, int] | None = None,
 ) -> Iterator[Record]:
     """All records of all files in time order (files of one log are concatenated; see
     :mod:`kerio_watch.sources.order`); ``when`` puts records framed in UTC on the local
-    clock (``Parsing.merge_time``)."""
+    clock (``Parsing.merge_time``); ``held``, ``prevs`` (by log): see :func:`merge_by_time`."""
     by_log: dict[str | None, list[LogFile]] = {}
     for f in files:
         by_log.setdefault(f.log, []).append(f)
     streams = [_chain(group, skip, read) for group in by_log.values()]
-    return merge_by_time(streams, when or _record_time)
+    before = [prevs.get(log or "") for log in by_log] if prevs else None
+    return merge_by_time(streams, when or _record_time, held, before)
 
 
 def _record_time(record: Record) -> int:

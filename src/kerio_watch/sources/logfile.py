@@ -12,6 +12,7 @@ import zlib
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import IO
 
@@ -64,6 +65,11 @@ class LogFile:
     data: IO[bytes] | None = None
     """Standard input, copied once to an unnamed temporary file (not held in memory:
     a pipe of gigabytes of logs would be), read from its start each time it is opened."""
+    start: int = 0
+    """Its first lines an interrupted scan of the same files processed: passed over
+    unread by the scan that continues it (:mod:`kerio_watch.pipeline.resume`)."""
+    read_to: int = 0
+    """The number of its last line, once read to its end."""
 
     def note_unparsed(self, record: Unparsed) -> None:
         """Count an unparsed line and keep it for inspection (up to a limit)."""
@@ -139,6 +145,37 @@ def bounded_lines(handle: IO[bytes]) -> Iterator[bytes]:
             yield from careful_lines(data, handle.read, LINE_BYTES)
             return
         yield data
+
+
+def lines_after(handle: IO[bytes], start: int) -> tuple[Iterator[bytes], int]:
+    """:func:`bounded_lines` after the first ``start`` (passed over unread: done by the
+    interrupted scan this one continues), and how many were passed over."""
+    lines = bounded_lines(handle)
+    return lines, sum(1 for _ in islice(lines, start)) if start else 0
+
+
+READ_HINT = "run as a user who can read Kerio's logs, e.g. a member of their group, or copy them"
+
+
+def check_readable(path: Path, hint: str = READ_HINT) -> None:
+    """Raise a :class:`SourceError` that says why ``path`` cannot be read, if it cannot.
+
+    Args:
+        path: a log file or directory.
+        hint: what to do about a permission problem.
+    """
+    if not path.exists():
+        raise SourceError(f"{path}: no such file or directory")
+    try:
+        if path.is_dir():
+            next(path.iterdir(), None)
+        else:
+            with path.open("rb") as handle:
+                handle.read(1)
+    except PermissionError:
+        raise SourceError(f"{path}: permission denied ({hint})") from None
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot read: {exc.strerror or exc}") from None
 
 
 def spooled(stream: IO[bytes], name: str) -> IO[bytes]:

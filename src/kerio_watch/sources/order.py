@@ -28,16 +28,24 @@ JUMP = 3600
 """Seconds a line may be ahead of the one before it before the next ones are looked at."""
 
 
-def smoothed(items: Iterable[T], time: Callable[[T], int]) -> Iterator[tuple[int, T]]:
+def smoothed(
+    items: Iterable[T],
+    time: Callable[[T], int],
+    held: list[Any] | None = None,
+    prev: int | None = None,
+) -> Iterator[tuple[int, T]]:
     """(merge time, item) for each item of one log, in its order.
 
     The next lines are read ahead only at a jump of more than :data:`JUMP` seconds, so
     that otherwise each line is read only once the one before it has been processed
-    (``scan``'s pre-parse filter depends on that).
+    (``scan``'s pre-parse filter depends on that). ``held`` is given the deque of the
+    items read ahead; ``prev`` is the merge time of the item before the first (a scan
+    continued from a checkpoint).
     """
     source = iter(items)
     ahead: deque[T] = deque()
-    prev: int | None = None
+    if held is not None:
+        held.append(ahead)
     while True:
         if ahead:
             item = ahead.popleft()
@@ -54,14 +62,48 @@ def smoothed(items: Iterable[T], time: Callable[[T], int]) -> Iterator[tuple[int
         yield key, item
 
 
-def merge_by_time(streams: list[Iterator[T]], time: Callable[[T], int]) -> Iterator[T]:
-    """The items of every stream, merged by their smoothed time (one stream: as is)."""
+def merge_by_time(
+    streams: list[Iterator[T]],
+    time: Callable[[T], int],
+    held: list[Any] | None = None,
+    prevs: list[int | None] | None = None,
+) -> Iterator[T]:
+    """The items of every stream, merged by their smoothed time (one stream: as is).
+
+    ``held`` (``scan``'s checkpoints) is given what holds the items read and not yet
+    handed out: the heap of the next item of each stream (the one handed out last
+    included) and the deques of the items read ahead (:func:`pending`, :func:`before`).
+    ``prevs``: each stream's ``prev`` (see :func:`smoothed`).
+    """
     if len(streams) == 1:
         return streams[0]
-    return _merge([smoothed(stream, time) for stream in streams])
+    prevs = prevs or [None] * len(streams)
+    smooth = [smoothed(s, time, held, p) for s, p in zip(streams, prevs, strict=True)]
+    return _merge(smooth, held, prevs)
 
 
-def _merge(streams: list[Iterator[tuple[int, T]]]) -> Iterator[T]:
+def pending(held: list[Any]) -> Iterator[Any]:
+    """The items that what :func:`merge_by_time` gave ``held`` holds."""
+    for part in held:
+        if isinstance(part, deque):
+            yield from part
+        else:
+            yield from (entry[1] for entry in part)
+
+
+def before(held: list[Any]) -> Iterator[tuple[Any, int | None]]:
+    """The next item of each stream still merged (the one handed out last, if it is
+    its stream's), with the merge time of the item before it in its stream."""
+    for part in held:
+        if not isinstance(part, deque):
+            yield from ((entry[1], entry[4]) for entry in part)
+
+
+def _merge(
+    streams: list[Iterator[tuple[int, T]]],
+    held: list[Any] | None = None,
+    prevs: list[int | None] | None = None,
+) -> Iterator[T]:
     """The items of (key, item) streams in order of key, then item, then stream.
 
     What ``heapq.merge`` over ``(key, order, item)`` generators did before, without its
@@ -69,17 +111,20 @@ def _merge(streams: list[Iterator[tuple[int, T]]]) -> Iterator[T]:
     last is asked for. Ties on the key are broken by the items themselves (a ``Record``
     is a named tuple: its own time, then ``utc``, then its log's name...): the earlier
     generators' ``order`` was bound late, to the last stream's, so it never decided.
-    A heap entry is ``[key, item, order, next]``.
+    A heap entry is ``[key, item, order, next, key of the item before]``.
     """
     heap: list[list[Any]] = []
+    if held is not None:
+        held.append(heap)
     for order, stream in enumerate(streams):
         step = stream.__next__
         for key, item in islice(stream, 1):
-            heap.append([key, item, order, step])
+            heap.append([key, item, order, step, prevs[order] if prevs else None])
     heapq.heapify(heap)
     while len(heap) > 1:
         entry = heap[0]
         yield entry[1]
+        entry[4] = entry[0]
         try:
             entry[0], entry[1] = entry[3]()
         except StopIteration:
@@ -87,7 +132,7 @@ def _merge(streams: list[Iterator[tuple[int, T]]]) -> Iterator[T]:
         else:
             heapq.heapreplace(heap, entry)
     if heap:
-        _, item, _, step = heap[0]
+        _, item, _, step, _ = heap.pop()
         yield item
         for _, item in step.__self__:
             yield item
