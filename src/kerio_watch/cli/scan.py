@@ -322,8 +322,9 @@ def open_incidents(pipeline: Pipeline) -> str:
     default=DEFAULT_SECONDS,
     show_default=True,
     metavar="SECONDS",
-    help="Save what the scan has done so far this often (0: only at its end); an "
-    "interrupted scan run again continues from its last checkpoint.",
+    help="Save what the scan has done so far this often (0: no checkpoint while it runs; "
+    "Ctrl-C or SIGTERM still saves at the next safe point); an interrupted scan run "
+    "again continues from where it was saved.",
 )
 @min_severity_option(
     "medium",
