@@ -57,19 +57,18 @@ def scan_records(files: list[LogFile], pipeline: Pipeline) -> Iterator[Record]:
         when = pipeline.parsing.merge_time
         return merged_records(files, pipeline.skip_line, when, held=held, prevs=prevs)
     streams: dict[str | None, Any] = {}  # log -> the core's Stream (files of one log)
+    mirrored: set[str] = set()
 
     def read(log_file: LogFile, skip: SkipLine | None) -> Iterator[Record]:
         stream = streams.get(log_file.log)
         if stream is None:
             # a record is processed once the merge read this many after it (order.smoothed)
             stream = streams[log_file.log] = module.Stream(LOOKAHEAD - 1)
-        if log_file.syslog or log_file.data is not None or log_file.only_lines is not None:
-            return _python_records(log_file, skip, stream)
-        if log_file.start:
+        python = log_file.syslog or log_file.data is not None or log_file.only_lines is not None
+        if python or log_file.start:  # the core reads a file from its first line only
             return _python_records(log_file, skip, stream)
         return native_records(log_file, pipeline, stream, mirrored)
 
-    mirrored: set[str] = set()
     return merged_records(files, pipeline.skip_line, pipeline.parsing.merge_time, read, held, prevs)
 
 

@@ -83,18 +83,13 @@ class Detection:
         other ticks of that hour they would return at once.
         """
         hour = now // 3600
-        if hour == self._hour:
-            for det in self.minutely:
-                signals = det.flush(now)
-                if signals:
-                    self.sink(signals)
-            return
-        self._hour = hour
-        for det in self.timed:
+        new_hour, self._hour = hour != self._hour, hour
+        for det in self.timed if new_hour else self.minutely:
             signals = det.flush(now)
             if signals:
                 self.sink(signals)
-        self.learner.flush(now)
+        if new_hour:
+            self.learner.flush(now)
 
     def load_detectors(self, store: Store) -> None:
         """Restore each detector's saved state (which may restore the hour of its last
