@@ -313,7 +313,7 @@ class CoverUpDetector(SavedState):
         )
 
     def flush(self, now: int) -> Sequence[Signal]:
-        """Forget windows that ended, and sent mail that is no longer fresh."""
+        """Forget windows that ended, and sent or received mail that is no longer fresh."""
         if now >= self._due:
             stale = [k for k, w in self.windows.items() if not w or w[-1][0] <= now - WINDOW]
             for key in stale:

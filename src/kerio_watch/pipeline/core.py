@@ -111,10 +111,10 @@ class Pipeline(Checkpoints):
         self._restore(store)
         self.listeners: list[AlertListener] = []
         self.on_save: list[SaveHook] = []
+        """Called inside :meth:`save`'s transaction (follow checkpoints, delivery queue)."""
         self.saved = self.final_saved = False
         """Whether a save (a final :meth:`save`) has committed (set after the commit:
         what an interrupted ``scan`` says it kept)."""
-        """Called inside :meth:`save`'s transaction (follow checkpoints, delivery queue)."""
         self.alerts: list[tuple[Alert, bool]] = []
         self._batch = AlertBatch()
         """The alerts of the log second being processed, one per incident (emitted when

@@ -124,9 +124,11 @@ class Parsing:
         """A line the time guard did not let through at once: admit what it lets go now
         (:attr:`releasing` meanwhile)."""
         self.releasing = True
-        for held, held_rec in self.guard.judge(event, rec):
-            self.admit(held, held_rec)
-        self.releasing = False
+        try:
+            for held, held_rec in self.guard.judge(event, rec):
+                self.admit(held, held_rec)
+        finally:
+            self.releasing = False
 
     def _observe_stamp(self, rec: Record, event: MessageReceived) -> None:
         """Learn the offset (inferred mode) from a mail line framed in UTC whose stamp

@@ -148,8 +148,9 @@ def bounded_lines(handle: IO[bytes]) -> Iterator[bytes]:
 
 
 def lines_after(handle: IO[bytes], start: int) -> tuple[Iterator[bytes], int]:
-    """:func:`bounded_lines` after the first ``start`` (passed over unread: done by the
-    interrupted scan this one continues), and how many were passed over."""
+    """:func:`bounded_lines` after the first ``start`` (done by the interrupted scan this
+    one continues: framed to be counted, never decoded or parsed), and how many were
+    passed over."""
     lines = bounded_lines(handle)
     return lines, sum(1 for _ in islice(lines, start)) if start else 0
 
