@@ -4,37 +4,15 @@ each line once, as ``follow`` does by its file positions."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import sqlite3
 from pathlib import Path
 
 import pytest
 
-from faultlib import cli, site_lines
+from faultlib import cli, counted, shifted, site_lines
 from kerio_watch.pipeline.marks import SET_BACK, Watermarks, back_key
-from logtools import kerio_stamp
 from test_follow_cli import Follow, append, wait_for
-
-
-def shifted(line: str, hours: float) -> str:
-    """The line as the server writes it with its clock moved by ``hours`` (its stamp and
-    its Queue-ID's time, which the same clock writes)."""
-    when = dt.datetime.strptime(line[1:21], "%d/%b/%Y %H:%M:%S") + dt.timedelta(hours=hours)
-    out = kerio_stamp(when) + line[22:]
-    found = re.search(r"Queue-ID: ([0-9a-f]{8})-", out)
-    if found:
-        moved = int(found.group(1), 16) + int(hours * 3600)
-        out = out.replace(found.group(1), f"{moved:08x}")
-    return out
-
-
-def counted(db: Path) -> tuple[int, int]:
-    """(sends in the activity table, the newest watermark) of a database."""
-    with sqlite3.connect(db) as conn:
-        sends = conn.execute("SELECT sum(count) FROM activity").fetchone()[0]
-        mark = conn.execute("SELECT max(ts) FROM watermarks").fetchone()[0]
-    return int(sends), int(mark)
 
 
 def processed(stderr: str) -> int:
