@@ -29,6 +29,7 @@ from kerio_watch.cli.output import make_console, open_output, output_file_option
 from kerio_watch.cli.stopping import (
     continue_scan,
     print_continued,
+    print_went_on,
     stop_on_signals,
     what_was_kept,
 )
@@ -221,6 +222,7 @@ def print_summary(
             "run and were skipped[/dim]"
         )
     print_continued(console, pipeline.autosave)
+    print_went_on(console, pipeline.positions)
     console.print(
         f"[dim]{stats.alerts} alerts ({stats.reported} reported), "
         f"{open_incidents(pipeline)}, state in {safe(str(pipeline.store.path))}[/dim]"

@@ -20,6 +20,7 @@ from rich.console import Console
 from kerio_watch.alerts.console import safe
 from kerio_watch.pipeline import Pipeline
 from kerio_watch.pipeline.autosave import NOT_SAVED, UNFINISHED, Autosave, Stopped
+from kerio_watch.pipeline.grown import go_on, load
 from kerio_watch.pipeline.resume import Positions
 from kerio_watch.sources.files import LogFile
 
@@ -55,6 +56,7 @@ def continue_scan(
     its last checkpoint (:mod:`kerio_watch.pipeline.resume`)."""
     pipeline.autosave = autosave
     positions = pipeline.positions = Positions([str(Path(p).absolute()) for p in paths], files)
+    positions.known = load(pipeline.store)
     state = autosave.resume(pipeline.store.get_meta(UNFINISHED))
     if state is not None:
         try:
@@ -65,6 +67,7 @@ def continue_scan(
             return
     autosave.resumed = autosave.at = ""  # not this scan's (other paths): not continued
     autosave.earlier = autosave.alerts = 0
+    positions.grown = go_on(positions)  # files that grew since an earlier scan
 
 
 def what_was_kept(pipeline: Pipeline, exc: KeyboardInterrupt) -> str:
@@ -87,5 +90,17 @@ def print_continued(console: Console, autosave: Autosave | None) -> None:
         f"passing over the {autosave.passed:,} lines it had done: the "
         f"{autosave.earlier:,} alerts it raised are not shown again "
         "(kerio-watch incidents lists them)[/dim]",
+        highlight=False,
+    )
+
+
+def print_went_on(console: Console, positions: Positions | None) -> None:
+    """The scan summary's line of a scan that went on where an earlier one left files."""
+    if positions is None or not positions.grown:
+        return
+    files = sum(1 for f in positions.files if f.continued)
+    console.print(
+        f"[dim]went on where an earlier scan left {files:,} file{'s' if files != 1 else ''}: "
+        f"the {positions.grown:,} lines it had already processed were not read again[/dim]",
         highlight=False,
     )

@@ -53,9 +53,14 @@ def scan_records(files: list[LogFile], pipeline: Pipeline) -> Iterator[Record]:
     module = pipeline.core.module
     positions = pipeline.positions
     held, prevs = (positions.held, positions.prevs) if positions is not None else (None, None)
+    continued = pipeline.prefilter.skip_continued  # lines an earlier scan never read
+
+    def in_python(log_file: LogFile, skip: SkipLine | None) -> Iterator[Record]:
+        return read_records(log_file, continued if log_file.continued and skip else skip)
+
     if pipeline.native_ids is None or module is None:
         when = pipeline.parsing.merge_time
-        return merged_records(files, pipeline.skip_line, when, held=held, prevs=prevs)
+        return merged_records(files, pipeline.skip_line, when, in_python, held, prevs)
     streams: dict[str | None, Any] = {}  # log -> the core's Stream (files of one log)
     mirrored: set[str] = set()
 
@@ -66,6 +71,7 @@ def scan_records(files: list[LogFile], pipeline: Pipeline) -> Iterator[Record]:
             stream = streams[log_file.log] = module.Stream(LOOKAHEAD - 1)
         python = log_file.syslog or log_file.data is not None or log_file.only_lines is not None
         if python or log_file.start:  # the core reads a file from its first line only
+            skip = continued if log_file.continued and skip else skip
             return _python_records(log_file, skip, stream)
         return native_records(log_file, pipeline, stream, mirrored)
 
@@ -113,7 +119,9 @@ def native_records(
             _sync(log_file, reader, base)
             if held or pipeline.guard.waiting:
                 _mirror_held(pipeline, held)
-        if reader.error:
+        if not reader.error:
+            log_file.end = reader.offset
+        else:
             log_file.note_unparsed(
                 Unparsed(
                     log_file.log or "unknown",

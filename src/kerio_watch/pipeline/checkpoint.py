@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from kerio_watch.pipeline.autosave import UNFINISHED, Autosave, Stopped
+from kerio_watch.pipeline.grown import KNOWN, left_json
 
 if TYPE_CHECKING:
     from kerio_watch.pipeline.marks import Watermarks
@@ -29,6 +30,7 @@ class Checkpoints:
         positions: Positions | None
         watermarks: Watermarks
         saved: bool
+        left_cleared: bool
         _now: int
         _rec: Record | None
         _unjournaled: list[Alert]
@@ -62,11 +64,23 @@ class Checkpoints:
                         autosave.record(at, self.stats.alerts, self._resume()) if unfinished else ""
                     )
                     self.store.set_meta(UNFINISHED, value)
+                self._leave(unfinished)
         except BaseException:
             self.alerts = committed + self.alerts
             raise
         self.saved = True
         self._unjournaled.extend(alert for alert, _ in committed)
+
+    def _leave(self, unfinished: bool) -> None:
+        """Where this scan leaves each file (:mod:`.grown`); a run that is not a scan
+        (``follow``) reads on by its own positions: a later scan goes by the watermarks."""
+        positions = self.positions
+        if positions is not None:
+            current = self._rec if unfinished else None
+            self.store.set_meta(KNOWN, left_json(positions, current, self._now))
+        elif not self.left_cleared:
+            self.store.set_meta(KNOWN, "")
+            self.left_cleared = True
 
     def _resume(self) -> dict[str, Any] | None:
         """What the same scan run again takes back (:mod:`.resume`)."""

@@ -128,6 +128,7 @@ class Pipeline(Checkpoints):
         :mod:`kerio_watch.pipeline.autosave`); None: only at :meth:`save`."""
         self.positions: Positions | None = None
         """Where the run is in each file (with :attr:`autosave`)."""
+        self.left_cleared = False
         self._rec: Record | None = None
 
     def _build_stages(self) -> None:
@@ -232,9 +233,10 @@ class Pipeline(Checkpoints):
         stats = self.stats
         self._rec = rec
         # Deliveries have their own watermark (see SENT_MARK).
-        if self.watermarks.already_seen(
-            SENT_MARK if event.__class__ is MessageDelivery else event.log, event.ts
-        ):
+        log = SENT_MARK if event.__class__ is MessageDelivery else event.log
+        if rec.source.continued:  # read on from where an earlier scan left it: new
+            self.watermarks.note(log, event.ts)
+        elif self.watermarks.already_seen(log, event.ts):
             stats.already_seen += 1
             return
         kind = event.kind

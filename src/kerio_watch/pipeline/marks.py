@@ -77,6 +77,22 @@ class Watermarks:
             _advance(back, ts)
         return mark is not None and ts <= mark[0] and self._seen_at(key, ts)
 
+    def note(self, log: str, ts: int) -> None:
+        """Note a line as processed without asking whether an earlier run did: a line
+        read on from where an earlier scan left its file (:mod:`.grown`). The first
+        such line of a log goes on from the earlier run's watermark (and back mark), as
+        if this run had read up to it: a later clock set back is told as one run tells
+        it, so a later scan that judges these lines by time finds them processed."""
+        if log not in self.last:
+            mark = self.marks.get(log)
+            if mark is not None:
+                self.last[log] = list(mark)
+            back = self.marks.get(back_key(log))
+            if back is not None and back[0]:
+                self.set_back.add(log)
+                self.last.setdefault(back_key(log), list(back))
+        self.already_seen(log, ts)
+
     def _seen_at(self, key: str, ts: int) -> bool:
         """Whether the earlier run's mark ``key`` is past ``ts`` (or at it, with lines
         at it not yet counted)."""
@@ -113,17 +129,21 @@ class Watermarks:
         merged = dict(self.marks)
         for log, (ts, count) in self.last.items():
             old = merged.get(log)
-            if old is None or ts > old[0]:
+            if old is None or ts > old[0] or (ts == old[0] and count > old[1]):
                 merged[log] = (ts, count)
         for key in [k for k in merged if k.endswith(BACK)]:
             log = key.removesuffix(BACK)
             if log in self.set_back:  # dropped once the lines after the jump hold the mark
                 done = merged[key][0] >= merged[log][0]
             else:  # the mark moved on: the lines after the jump passed it
-                done = merged.get(log) != self.marks.get(log)
+                done = _second(merged.get(log)) != _second(self.marks.get(log))
             if done:
                 merged[key] = (0, 0)
         return merged
+
+
+def _second(mark: tuple[int, int] | None) -> int | None:
+    return None if mark is None else mark[0]
 
 
 def _advance(last: list[int], ts: int) -> None:

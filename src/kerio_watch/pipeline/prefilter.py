@@ -43,6 +43,9 @@ class Prefilter:
         self.skip_line: SkipLine = untracked_deliveries(tracked, self.count_untracked)
         """(on-disk line, local time) -> None to process the line; else the event kind to
         count it as, or ``""`` when an earlier run already processed it (a re-scan)."""
+        self.skip_continued: SkipLine = untracked_deliveries(tracked, self.count_continued)
+        """:attr:`skip_line` of a file read on from where an earlier scan left it: its
+        lines are new (:mod:`kerio_watch.pipeline.grown`)."""
 
     def count_untracked(self, local_ts: int) -> str | None:
         """Count one ``Sent:`` line of a message no account sent; what the filter
@@ -56,6 +59,18 @@ class Prefilter:
         if self.marks.already_seen(SENT_MARK, utc):
             stats.already_seen += 1
             return ""
+        stats.events["message_delivery"] += 1
+        return "message_delivery"
+
+    def count_continued(self, local_ts: int) -> str | None:
+        """:meth:`count_untracked` of a line read on from where an earlier scan left its
+        file: new, counted and noted in the watermark, never skipped."""
+        utc = self.timebase.to_utc(local_ts)
+        if not self.guard.near(utc):
+            return None
+        stats = self.stats
+        stats.skipped += 1
+        self.marks.note(SENT_MARK, utc)
         stats.events["message_delivery"] += 1
         return "message_delivery"
 

@@ -46,6 +46,11 @@ class Positions:
         """By log, the merge time of the last line the interrupted scan took from it
         before the first it had not processed (the merge orders the next ones from it)."""
         self._ids: dict[int, str] = {}
+        self.known: dict[str, Any] = {}
+        """Where the scans of this database left each file (:mod:`.grown`)."""
+        self.grown = 0
+        """Lines an earlier (finished) scan had done in files that grew or did not
+        change, passed over unread (:func:`.grown.go_on`)."""
 
     def done(self, current: Record | None) -> list[tuple[LogFile, int]]:
         """Each file with lines done, and how many of its first lines are; ``current``:
@@ -57,7 +62,8 @@ class Positions:
                 first[key] = rec.lineno
         out = []
         for f in self.files:
-            lines = first[id(f)] - 1 if id(f) in first else f.read_to
+            # a file not opened yet: the lines passed over are done
+            lines = first[id(f)] - 1 if id(f) in first else max(f.read_to, f.start)
             if lines > 0:
                 out.append((f, lines))
         return out
@@ -66,7 +72,7 @@ class Positions:
         """The JSON-ready state a continued scan takes back (:func:`apply`)."""
         return {
             "paths": self.paths,
-            "files": {self._id(f): lines for f, lines in self.done(current)},
+            "files": {self.identity(f): lines for f, lines in self.done(current)},
             "prevs": {
                 rec.source.log or "": key for rec, key in before(self.held) if key is not None
             },
@@ -74,6 +80,7 @@ class Positions:
             "last": marks.last,
             "seen_at_mark": marks.seen_at_mark,
             "set_back": sorted(marks.set_back),
+            "continued": sorted(self.identity(f) for f in self.files if f.continued),
         }
 
     def apply(self, state: dict[str, Any], marks: Watermarks) -> int:
@@ -88,13 +95,15 @@ class Positions:
         marks.last = {str(k): [int(v[0]), int(v[1])] for k, v in state["last"].items()}
         marks.seen_at_mark = {str(k): int(v) for k, v in state["seen_at_mark"].items()}
         marks.set_back = {str(k) for k in state["set_back"]}
+        continued = {str(k) for k in state.get("continued", [])}
         total = 0
         for f in self.files:
-            f.start = done.get(self._id(f), 0)
+            f.start = done.get(self.identity(f), 0)
+            f.continued = self.identity(f) in continued
             total += f.start
         return total
 
-    def _id(self, f: LogFile) -> str:
+    def identity(self, f: LogFile) -> str:
         """The file's identity: its log and a digest of its first line."""
         key = id(f)
         found = self._ids.get(key)

@@ -279,9 +279,16 @@ def read_records(log_file: LogFile, skip: SkipLine | None = None) -> Iterator[Re
     newest = firewall.newest_time(log_file.path) if syslog and log_file.data is None else None
     lineno = 0
     lines = 0
+    if log_file.whole:  # an earlier scan read it to its end, and it did not change
+        log_file.read_to, log_file.end = log_file.start, log_file.offset
+        return
     with open_binary(log_file) as handle:
         try:
-            read, lineno = lines_after(handle, log_file.start)
+            if log_file.offset:
+                handle.seek(log_file.offset)
+                read, lineno = bounded_lines(handle), log_file.start
+            else:
+                read, lineno = lines_after(handle, log_file.start)
             for data in read:
                 lineno += 1
                 raw = _decoded(data, log_file)
@@ -304,6 +311,7 @@ def read_records(log_file: LogFile, skip: SkipLine | None = None) -> Iterator[Re
                 record = _framed(log_file, stamp_parser, newest, raw, lineno)
                 if record is not None:
                     yield record
+            log_file.end = handle.tell()
         except (OSError, EOFError, gzip.BadGzipFile) as exc:
             log_file.note_unparsed(
                 Unparsed(log or "unknown", "", f"read error: {exc}", log_file.path, lineno)

@@ -70,6 +70,17 @@ class LogFile:
     unread by the scan that continues it (:mod:`kerio_watch.pipeline.resume`)."""
     read_to: int = 0
     """The number of its last line, once read to its end."""
+    offset: int = 0
+    """Where its line :attr:`start` + 1 begins (bytes, decompressed), when known: the
+    reader seeks there instead of passing the first lines over one by one."""
+    continued: bool = False
+    """Read on from where an earlier scan left it (:mod:`kerio_watch.pipeline.grown`):
+    its lines after :attr:`start` are new, never judged by the watermarks."""
+    whole: bool = False
+    """A compressed file an earlier scan read to its end, unchanged since: not opened."""
+    end: int | None = None
+    """Where its last line read ends (bytes, decompressed), once read to its end
+    without a read error."""
 
     def note_unparsed(self, record: Unparsed) -> None:
         """Count an unparsed line and keep it for inspection (up to a limit)."""

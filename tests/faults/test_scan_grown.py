@@ -1,0 +1,211 @@
+"""A later scan of logs that grew goes on where the earlier scan left each file, by
+position, so each line is processed once whatever its time says
+(:mod:`kerio_watch.pipeline.grown`).
+
+Scans skipped what an earlier scan processed by the time written in each log alone: a
+clock set back by under 5 minutes is not told from lines written out of order, so the
+lines after such a jump dated at or before the earlier scan's watermark were lost.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import os
+import re
+import shutil
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from faultlib import cli, counted, shifted, site_lines
+from kerio_watch.pipeline.autosave import Autosave
+from logtools import kerio_stamp
+from scanresume import Site, differences, make_site, scan, tables
+
+ENGINES = ["python", "native"]
+
+
+def run(engine: str, db: Path, *paths: Path) -> tuple[int, int]:
+    """A scan of ``paths``: (lines it read, lines of those it skipped as processed)."""
+    result = cli("--engine", engine, "scan", "--db", str(db), *map(str, paths))
+    assert result.returncode == 0, result.stderr
+    read = sum(
+        int(n.replace(",", "")) for n in re.findall(r"\(mail\): ([\d,]+) lines", result.stderr)
+    )
+    skipped = re.search(r"([\d,]+) lines were already processed", result.stderr)
+    return read, int(skipped.group(1).replace(",", "")) if skipped else 0
+
+
+def write(path: Path, lines: list[str], mode: str = "a") -> None:
+    with path.open(mode, encoding="utf-8") as handle:
+        handle.write("".join(x + "\n" for x in lines))
+
+
+def reference(tmp_path: Path, engine: str, lines: list[str]) -> Path:
+    """The database of one scan of ``lines`` as one mail.log."""
+    ref = tmp_path / "ref"
+    ref.mkdir()
+    write(ref / "mail.log", lines, "w")
+    run(engine, tmp_path / "ref.db", ref)
+    return tmp_path / "ref.db"
+
+
+@pytest.mark.parametrize("minutes", [2, 4])
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_clock_set_back_minutes_loses_no_line(tmp_path: Path, engine: str, minutes: int) -> None:
+    """A mail.log scanned, then grown by 400 lines written after the clock was set back
+    a few minutes: the second scan processes all 400 (it skipped 4 of them set back 2
+    minutes, 8 set back 4), and ends as one scan of the whole file."""
+    lines = site_lines(400)
+    grown = lines[:400] + [shifted(x, -minutes / 60) for x in lines[400:]]
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    db = tmp_path / "s.db"
+    write(logs / "mail.log", grown[:400])
+    assert run(engine, db, logs) == (400, 0)
+    write(logs / "mail.log", grown[400:])
+    assert run(engine, db, logs) == (400, 0)
+    assert counted(db) == counted(reference(tmp_path, engine, grown))
+
+
+def rotate_renamed(logs: Path) -> None:
+    (logs / "mail.log").rename(logs / "mail.log.1")
+
+
+def rotate_gzipped(logs: Path) -> None:
+    with (logs / "mail.log").open("rb") as src, gzip.open(logs / "mail.log.1.gz", "wb") as dst:
+        shutil.copyfileobj(src, dst)
+    (logs / "mail.log").unlink()
+
+
+@pytest.mark.parametrize("rotate", [rotate_renamed, rotate_gzipped])
+@pytest.mark.parametrize("engine", ENGINES)
+def test_grown_then_rotated(tmp_path: Path, engine: str, rotate: Any) -> None:
+    """Scanned; grown (after the clock was set back 2 minutes), then rotated (renamed to
+    mail.log.1, or compressed to mail.log.1.gz) and a new mail.log started: the next
+    scan reads the rotated file on from where the first left it and the new one whole,
+    each line once."""
+    lines = site_lines(400)
+    grown = lines[:300] + [shifted(x, -2 / 60) for x in lines[300:]]
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    db = tmp_path / "s.db"
+    write(logs / "mail.log", grown[:300])
+    assert run(engine, db, logs) == (300, 0)
+    write(logs / "mail.log", grown[300:600])
+    rotate(logs)
+    write(logs / "mail.log", grown[600:])
+    assert run(engine, db, logs) == (500, 0)
+    assert run(engine, db, logs) == (0, 0)
+    assert counted(db) == counted(reference(tmp_path, engine, grown))
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_file_replaced_is_read_from_its_start(tmp_path: Path, engine: str) -> None:
+    """mail.log scanned, then replaced by another file with the same first line (a log
+    rewritten, a backup of another day restored over it) that is longer: its lines are
+    not taken for the first one's grown, but judged from its start by the watermarks
+    (those after them are new)."""
+    lines = site_lines(400)
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    db = tmp_path / "s.db"
+    write(logs / "mail.log", lines[:200])
+    assert run(engine, db, logs) == (200, 0)
+    later = [shifted(x, 24) for x in lines[1:500]]  # a day later, 499 lines
+    os.unlink(logs / "mail.log")
+    write(logs / "mail.log", lines[:1] + later)
+    # read from its start: its first line is the one processed, the rest new
+    assert run(engine, db, logs) == (500, 1)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_unchanged_logs_are_not_read_again(tmp_path: Path, engine: str) -> None:
+    """A second scan of logs that did not change reads no line (it read every line again
+    and skipped each by its time); a compressed file is not opened."""
+    lines = site_lines(300)
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    with gzip.open(logs / "mail.log.1.gz", "wt", encoding="utf-8") as handle:
+        handle.write("".join(x + "\n" for x in lines[:300]))
+    write(logs / "mail.log", lines[300:])
+    db = tmp_path / "s.db"
+    assert run(engine, db, logs) == (600, 0)
+    assert run(engine, db, logs) == (0, 0)
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM watermarks").fetchone()[0] > 0
+
+
+CUTS = {
+    2: ["04/Mar/2026 09:00:00"],
+    3: ["03/Mar/2026 12:00:00", "05/Mar/2026 10:00:00"],
+    4: ["02/Mar/2026 15:00:00", "03/Mar/2026 12:00:00", "04/Mar/2026 09:00:00"],
+}
+"""Where the logs of the simulated site are cut (local time), away from the lines the
+time guard holds (a glitch from 5 March 13:25 and a jump of audit.log's clock from 18:30,
+both 30 hours ahead: lines held across the end of a scan are judged there)."""
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
+    return make_site(tmp_path_factory.mktemp("grown"))
+
+
+def _stamp(line: str) -> dt.datetime | None:
+    try:
+        return dt.datetime.strptime(line[1:21], "%d/%b/%Y %H:%M:%S")
+    except ValueError:
+        return None
+
+
+def _prefix(lines: list[str], cut: dt.datetime) -> int:
+    """How many of a file's lines were written before ``cut``: up to the first of three
+    lines in a row dated at or after it (a line or two of a glitch are not the end)."""
+    for i in range(len(lines)):
+        ahead = [_stamp(x) for x in lines[i : i + 3]]
+        if all(t is not None and t >= cut for t in ahead):
+            return i
+    return len(lines)
+
+
+def _late(lines: list[str], at: int) -> None:
+    """Date line ``at`` two seconds before the line before it, as a server writes a
+    line a moment out of order."""
+    before = _stamp(lines[at - 1])
+    assert before is not None and _stamp(lines[at]) - before < dt.timedelta(minutes=5)  # type: ignore[operator]
+    lines[at] = kerio_stamp(before - dt.timedelta(seconds=2)) + lines[at][22:]
+
+
+@pytest.mark.parametrize("late", [False, True], ids=["in order", "a line late"])
+@pytest.mark.parametrize("parts", sorted(CUTS))
+def test_a_scan_in_parts_is_one_scan(site: Site, tmp_path: Path, parts: int, late: bool) -> None:
+    """The site's logs grown in ``parts`` steps, scanned after each: the database ends
+    as one scan's of the whole logs (in the same place), row for row, and the sink
+    received each alert once. Also when mail.log's first line of each part is dated a
+    moment before the last line of the part before: scans took it for processed (dated
+    before the watermark, it was lost)."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    sources = sorted(site.logs.glob("*.log"))
+    text = {f: f.read_text(encoding="utf-8").splitlines() for f in sources}
+    done = dict.fromkeys(sources, 0)
+    cuts = [dt.datetime.strptime(c, "%d/%b/%Y %H:%M:%S") for c in CUTS[parts]]
+    for cut in [*cuts, None]:
+        for source in sources:
+            lines = text[source]
+            upto = len(lines) if cut is None else _prefix(lines, cut)
+            if late and source.name == "mail.log" and cut is not None:
+                _late(lines, upto)
+            write(logs / source.name, lines[done[source] : upto])
+            shutil.copystat(source, logs / source.name)
+            done[source] = upto
+        scan(Site(logs, site.config), tmp_path / "parts", Autosave(0))
+    scan(Site(logs, site.config), tmp_path / "one", Autosave(0))
+    got, want = tables(tmp_path / "parts" / "s.db"), tables(tmp_path / "one" / "s.db")
+    assert differences(got, want) == {}
+    sent = site.sent(tmp_path / "parts")
+    assert len(sent) == len(set(sent))
+    assert sorted(sent) == sorted(site.sent(tmp_path / "one"))
