@@ -209,3 +209,34 @@ def test_a_scan_in_parts_is_one_scan(site: Site, tmp_path: Path, parts: int, lat
     sent = site.sent(tmp_path / "parts")
     assert len(sent) == len(set(sent))
     assert sorted(sent) == sorted(site.sent(tmp_path / "one"))
+
+
+def test_a_line_cut_across_a_rotation(tmp_path: Path) -> None:
+    """The last line of mail.log without its line end when it is scanned, its rest at the
+    start of the new mail.log after the rotation: read as two lines, as one scan of both
+    files reads them (its first part a message received without recipient, its rest an
+    unparsed line without a time); the file gets no position, and the watermarks take
+    the lines the first scan read for processed (docs/service.md)."""
+    lines = site_lines(40)
+    at = lines[30].index(", To:")
+    head, rest = lines[30][:at], lines[30][at:]
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    db = tmp_path / "s.db"
+    write(logs / "mail.log", lines[:30])
+    with (logs / "mail.log").open("a", encoding="utf-8") as handle:
+        handle.write(head)
+    assert run("native", db, logs) == (31, 0)
+    (logs / "mail.log").rename(logs / "mail.log.1")
+    write(logs / "mail.log", [rest, *lines[31:]])
+    result = cli("scan", "--show-unparsed", "--db", str(db), str(logs))
+    assert "logs/mail.log.1 (mail): 31 lines\n" in result.stderr
+    assert "31 lines were already processed by an earlier run" in result.stderr
+    assert f"unparsed line 1: no timestamp: {rest}" in result.stderr
+    ref = tmp_path / "ref"
+    ref.mkdir()
+    (ref / "mail.log.1").write_bytes((logs / "mail.log.1").read_bytes())
+    (ref / "mail.log").write_bytes((logs / "mail.log").read_bytes())
+    one = cli("scan", "--db", str(tmp_path / "ref.db"), str(ref))
+    assert one.returncode == 0, one.stderr
+    assert counted(db) == counted(tmp_path / "ref.db")
