@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import json
 import os
 import re
 import shutil
@@ -22,6 +23,7 @@ import pytest
 
 from faultlib import cli, counted, shifted, site_lines
 from kerio_watch.pipeline.autosave import Autosave
+from kerio_watch.pipeline.grown import KNOWN
 from logtools import kerio_stamp
 from scanresume import Site, differences, make_site, scan, tables
 
@@ -240,3 +242,20 @@ def test_a_line_cut_across_a_rotation(tmp_path: Path) -> None:
     one = cli("scan", "--db", str(tmp_path / "ref.db"), str(ref))
     assert one.returncode == 0, one.stderr
     assert counted(db) == counted(tmp_path / "ref.db")
+
+
+def test_a_damaged_record_falls_back_to_the_watermarks(tmp_path: Path) -> None:
+    """A record that is not of its form is left out: the scan judges the file by the
+    watermarks (it read every line again and skipped each), and records it anew."""
+    lines = site_lines(100)
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    db = tmp_path / "s.db"
+    write(logs / "mail.log", lines)
+    assert run("native", db, logs) == (200, 0)
+    with sqlite3.connect(db) as conn:
+        (value,) = conn.execute("SELECT value FROM meta WHERE key = ?", (KNOWN,)).fetchone()
+        damaged = {key: ["x", *left[1:]] for key, left in json.loads(value).items()}
+        conn.execute("UPDATE meta SET value = ? WHERE key = ?", (json.dumps(damaged), KNOWN))
+    assert run("native", db, logs) == (200, 200)
+    assert run("native", db, logs) == (0, 0)

@@ -62,7 +62,15 @@ def load(store: Store) -> dict[str, Left]:
         return {}
     if not isinstance(data, dict):
         return {}
-    return {str(k): v for k, v in data.items() if isinstance(v, list) and len(v) == 5}
+    return {str(k): v for k, v in data.items() if _valid(v)}
+
+
+def _valid(left: object) -> bool:
+    """Whether a record's entry has its form (:data:`Left`): a damaged one is left out."""
+    if not isinstance(left, list) or len(left) != 5:
+        return False
+    numbers, texts = (left[0], left[1], left[4]), (left[2], left[3])
+    return all(type(x) is int for x in numbers) and all(isinstance(x, str) for x in texts)
 
 
 def eligible(f: LogFile) -> bool:
@@ -77,14 +85,16 @@ def go_on(positions: Positions) -> int:
     the record."""
     known = positions.known
     total = 0
+    taken: set[str] = set()  # one file goes on from a position, another of its start not
     for f in positions.files:
         if not eligible(f):
             continue
         key = positions.identity(f)
         left = known.get(key)
-        if left is None:
+        if left is None or key in taken:
             continue
-        lines, end, tail, raw = int(left[0]), int(left[1]), str(left[2]), str(left[3])
+        lines, end, tail, raw = left[:4]
+        taken.add(key)
         if f.compressed and raw and raw == _raw(f.path):
             f.whole = True
         elif not tail or _tail(f, end) != tail:
