@@ -76,7 +76,7 @@ def test_rescanning_security_log_alone_keeps_the_offset(tmp_path: Path) -> None:
     assert again.exit_code == 0, again.output
     assert "time zone unknown" not in again.stderr
     assert "UTC offset +07:00" in again.stderr and "stored" in again.stderr
-    assert "26 lines were already processed" in again.stderr
+    assert "the 26 lines it had already processed were not read again" in again.stderr
     assert incident_times(db) == before
 
 
@@ -195,12 +195,21 @@ def test_a_scan_without_configuration_keeps_the_recorded_zone(tmp_path: Path) ->
 
 def test_a_recorded_zone_the_logs_contradict_is_told(tmp_path: Path) -> None:
     """Reused without a configuration, a recorded zone is checked as a configured one
-    is, and the message says where it came from."""
+    is (on the lines a later scan reads: those the log gained), and the message says
+    where it came from."""
     logs = write_site(tmp_path)
     db = tmp_path / "state.db"
     config = tmp_path / "kw.toml"
     config.write_text('[site]\ntimezone = "Europe/Berlin"\n', encoding="utf-8")
     assert run("scan", "--db", str(db), "-c", str(config), str(logs)).exit_code == 0
+    later = START + dt.timedelta(days=15)  # the log grew: its new lines are checked
+    more = [
+        recv_line(later + dt.timedelta(hours=h), OFFSET, 100 + h, sender="alice@example.com",
+                  to="bob@partner.test", user="alice@example.com")
+        for h in range(4)
+    ]  # fmt: skip
+    with (logs / "mail.log").open("a", encoding="utf-8") as handle:
+        handle.write("\n".join(more) + "\n")
     again = run("scan", "--db", str(db), str(logs))
     said = " ".join(again.stderr.split())
     assert "the time zone Europe/Berlin the state database recorded from an earlier scan " in said
