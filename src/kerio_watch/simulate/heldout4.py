@@ -19,9 +19,10 @@ the same with it on or off), on accounts no other scenario uses.
   Nothing is sent from the server.
 - ``check_then_sell`` (hijack): a credential checker on a rented server tries the
   password over SMTP at night and sends one test message from the account to its own
-  freemail inbox; two to four days later the buyer, from a rented server in another
-  country with its own mail tool, sends 80 to 150 spam messages to strangers in the
-  evening. Its first harm is the check.
+  freemail inbox; two to four days later the checker itself from the same server (odd
+  seeds) or a buyer from a rented server in another country (even seeds), with its own
+  mail tool, sends 80 to 150 spam messages to strangers in the evening. Its first harm
+  is the check.
 - ``event_invitation``, ``junk_cleanup``, ``laptop_setup`` (benign): see
   :mod:`.heldout4_benign`.
 """
@@ -152,6 +153,8 @@ def _mule_day(
         peer = out.stranger()
         subj = f"{rng.choice(text.replies)}{campaign}"
         pending.append(inbound(out, t, peer, v, subj))
+    if first and pending:  # the tool's first poll finds the first answer
+        start = min(pending)[0]
     t = start + rng.randrange(20 * MINUTE, 60 * MINUTE)
     while t < day.end:
         out.login(t, "IMAP", v.address, ip)
@@ -175,6 +178,7 @@ def _check(out: Out, days: list[Day], day: Day, v: Persona) -> None:
     buyer = rng.choice([n for n in nets.hosting_abroad if n.country != checker.country]
                        or nets.hosting_abroad)  # fmt: skip
     ip = address_in(checker, rng)
+    back = out.seed % 2 == 1  # odd seeds: the checker spams itself, from the same server
     plan(
         out,
         "check_then_sell",
@@ -183,14 +187,18 @@ def _check(out: Out, days: list[Day], day: Day, v: Persona) -> None:
         "Hijack: a credential checker on a rented server ({ip}, "
         + checker.owner
         + ") tried {a}'s password over SMTP at night and sent one test message to its own "
-        "freemail inbox; days later the buyer, from a rented server in another country ("
-        + buyer.owner
-        + ") with its own mail tool, sent spam to strangers: {n} messages to {recipients} "
-        "recipients ({span}); {bounces}.",
+        "freemail inbox; days later "
+        + (
+            "it came back from the same server with its own mail tool and sent spam"
+            if back
+            else f"the buyer, from a rented server in another country ({buyer.owner}) "
+            "with its own mail tool, sent spam"
+        )
+        + " to strangers: {n} messages to {recipients} recipients ({span}); {bounces}.",
     )
     hook(out, day, partial(_test_message, out, ip, v))
     later = days[min(len(days) - 1, day.index + rng.randrange(2, 5))]
-    hook(out, later, partial(_spam_run, out, address_in(buyer, rng), v))
+    hook(out, later, partial(_spam_run, out, ip if back else address_in(buyer, rng), v))
 
 
 def _test_message(out: Out, ip: str, v: Persona, day: Day) -> None:
