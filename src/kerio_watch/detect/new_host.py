@@ -151,8 +151,9 @@ class NewHostDetector(SavedState):
             if (host in prof.hosts or host in prof.login_ips) and (
                 not self.episodes or key not in self.episodes or not self.recent.seen(key, sub.ts)
             ):
-                if host in prof.hosts:
-                    return hijack or None
+                if host in prof.hosts:  # a rented server sent from once is still one
+                    hosting = self._hosting(account, prof, host, sub.ts, sub.service, raw)
+                    return [*hijack, *hosting] or None
                 # read from before, never sent from: a cloud address is still a cloud's,
                 # and a place only read from lately is not yet one it sends from
                 found: Sequence[Signal] | None = [
