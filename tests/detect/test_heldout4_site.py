@@ -8,10 +8,16 @@ from a phone, a new laptop at home.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+from kerio_watch.severity import Severity
 from kerio_watch.simulate import HELDOUT4_BENIGN_KINDS, HELDOUT4_HIJACK_KINDS, SimConfig, simulate
-from simscan import assert_only_added, log_lines, planted_kinds
+from simscan import assert_only_added, log_lines, planted_kinds, scan_alerts, worst_by_user
+
+STAMP = "%d/%b/%Y %H:%M:%S"
+ZONE = ZoneInfo("Europe/Berlin")
 
 
 def test_the_kinds_are_planted_and_only_add_lines(tmp_path: Path) -> None:
@@ -45,3 +51,40 @@ def test_the_kinds_are_planted_and_only_add_lines(tmp_path: Path) -> None:
         ("mail.log", "audit.log", "operations.log"),
         ("security.log", "spam.log", "warning.log", "config.log"),
     )
+
+
+def test_the_answers_removed_and_the_checker_back_are_high_and_the_look_alikes_are_not(
+    tmp_path: Path,
+) -> None:
+    """The invitations are high at the first one; the mule at the answers it removes (it
+    was medium at most: deleting mail harmed no rule); the checker back from the same
+    rented server by its fifth spam message (it was medium: its one test message, learned
+    unconfirmed, had made the server the account's own). Customers invited from the
+    desk, junk deleted from home and a new laptop at home never are."""
+    result = simulate(SimConfig(seed=3, users=40, days=29, heldout4=True), tmp_path / "logs")
+    planted = planted_kinds(result, *HELDOUT4_HIJACK_KINDS, *HELDOUT4_BENIGN_KINDS)
+    alerts = scan_alerts(result, tmp_path / "state.db", "--since", "2026-03-09")
+    worst = worst_by_user(alerts)
+
+    def first_high(account: str) -> datetime:
+        return min(
+            datetime.fromisoformat(a["time"])
+            for a in alerts
+            if a.get("user") == account and Severity.parse(a["severity"]) >= Severity.HIGH
+        )
+
+    mail = log_lines(result.directory / "mail.log")
+    invite = planted["invite_spam"]
+    assert first_high(invite.account) <= invite.start + timedelta(minutes=1)
+    mule = planted["reply_mule"]
+    assert worst.get(mule.account, Severity.INFO) >= Severity.HIGH
+    check = planted["check_then_sell"]
+    spam = sorted(
+        datetime.strptime(x[1:21], STAMP).replace(tzinfo=ZONE)
+        for x in mail
+        if f"Sender-Host: {check.source_ip}, User: {check.account}, SSL: yes" in x
+    )
+    assert spam and spam[0] > check.start + timedelta(days=1)  # back days later
+    assert first_high(check.account) <= spam[min(4, len(spam) - 1)]
+    for kind in HELDOUT4_BENIGN_KINDS:
+        assert worst.get(planted[kind].account, Severity.INFO) < Severity.HIGH, kind
