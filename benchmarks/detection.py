@@ -32,7 +32,8 @@ Usage::
                                    [--geo auto|off] [--country DE|US|FR|JP|CZ|IT]
                                    [--forwarding] [--admin] [--lateral] [--newcomer]
                                    [--recon] [--shifts] [--noise] [--attacks] [--heldout]
-                                   [--heldout2] [--heldout3] [--remote SHARE] [--webmail-proxy]
+                                   [--heldout2] [--heldout3] [--heldout4]
+                                   [--remote SHARE] [--webmail-proxy]
                                    [--shift-work]
                                    [--first-scan]
                                    [--keep DIR] [--verbose]
@@ -68,6 +69,8 @@ from kerio_watch.simulate import (
     HELDOUT2_HIJACK_KINDS,
     HELDOUT3_BENIGN_KINDS,
     HELDOUT3_HIJACK_KINDS,
+    HELDOUT4_BENIGN_KINDS,
+    HELDOUT4_HIJACK_KINDS,
     HELDOUT_BENIGN_KINDS,
     HELDOUT_HIJACK_KINDS,
     HIJACK_KINDS,
@@ -99,6 +102,7 @@ HIJACKS = (
     *HELDOUT_HIJACK_KINDS,
     *HELDOUT2_HIJACK_KINDS,
     *HELDOUT3_HIJACK_KINDS,
+    *HELDOUT4_HIJACK_KINDS,
 )
 """Every hijack kind (the filter-rule ones are planted with ``--forwarding`` only, the
 administration ones with ``--admin``, mail to the staff with ``--lateral``, reading
@@ -114,6 +118,7 @@ BENIGN = (
     *HELDOUT_BENIGN_KINDS,
     *HELDOUT2_BENIGN_KINDS,
     *HELDOUT3_BENIGN_KINDS,
+    *HELDOUT4_BENIGN_KINDS,
 )
 SITE = "*"
 """The truth account of a scenario of the whole site (``office_isp``): judged by every
@@ -321,6 +326,7 @@ def judge(
         heldout="heldout" in wanted,
         heldout2="heldout2" in wanted,
         heldout3="heldout3" in wanted,
+        heldout4="heldout4" in wanted,
         remote=remote,
         webmail_proxy="webmail_proxy" in wanted,
         shift_work="shift_work" in wanted,
@@ -691,6 +697,13 @@ def main() -> int:
         "years of mail filed in an evening, a phone paired on holiday, an administrator at home",
     )
     parser.add_argument(
+        "--heldout4",
+        action="store_true",
+        help="also plant round four: calendar-invitation spam from the webmail, a mailbox "
+        "receiving a fraud's replies, a password checked then sold; customers invited to "
+        "an event, junk deleted from a phone, a new laptop at home",
+    )
+    parser.add_argument(
         "--remote",
         type=float,
         default=0.0,
@@ -744,6 +757,7 @@ def main() -> int:
                     "heldout",
                     "heldout2",
                     "heldout3",
+                    "heldout4",
                     "webmail_proxy",
                     "shift_work",
                 )

@@ -326,6 +326,30 @@ class TestNewHostWithIdentity:
         assert p.ctx.profile(ALICE).place_days("AS20473") >= 3
         assert RULE_HOSTING in rules(feed(p, [recv(at(19, "11:00"), host=cloud)]))
 
+    def test_one_night_of_sending_from_a_cloud_does_not_make_it_the_accounts(
+        self, mmdb: dict[str, str]
+    ) -> None:
+        """A credential checker logs in from a rented server at night and sends one test
+        message (learned when its incident stays below high); when it comes back days
+        later from the same address to send, that is still a hosting network: an address
+        sent from once is not a network used on several days. Once a VPN in a cloud has
+        been read and sent from on three days, sending from a known address of it is
+        quiet."""
+        p = _with_geo(mmdb)
+        checker = "45.77.3.4"
+        check = feed(
+            p, [login(at(15, "02:00"), ALICE, checker), recv(at(15, "02:01"), host=checker)]
+        )
+        assert RULE_HOSTING in rules(check)
+        feed(p, [login(at(16, "14:00"), ALICE), login(at(17, "14:00"), ALICE)])  # the office
+        assert checker in p.ctx.profile(ALICE).hosts  # learned: its incident stayed medium
+        assert RULE_HOSTING in rules(feed(p, [recv(at(18, "19:00"), host=checker)]))
+        q = _with_geo(mmdb)
+        vpn = "45.77.8.8"
+        for d in range(15, 18):
+            feed(q, [login(at(d, "19:00"), ALICE, vpn, "IMAP"), recv(at(d, "19:05"), host=vpn)])
+        assert RULE_HOSTING not in rules(feed(q, [recv(at(19, "21:00"), host=vpn)]))
+
     def test_days_of_use_of_a_network_owner(self) -> None:
         """Counted per UTC day; a profile saved before days were counted is read as the
         most days its uses and span allow (an established network stays established)."""

@@ -17,6 +17,7 @@ from factories import (
     rules,
     severity,
 )
+from kerio_watch.detect.cover_replies import RULE_REPLIES, answered
 from kerio_watch.detect.cover_up import RULE_BOUNCES, RULE_HIDDEN, RULE_MASS, RULE_SENT
 from kerio_watch.events import MailboxOperation, MessageReceived
 from kerio_watch.formats.operations import OperationsParser
@@ -223,6 +224,101 @@ class TestNewMailHidden:
         assert feed(q, kept) == []
         (s,) = feed(q, [op(at(1, "12:05") + i, "INBOX", "X", mid=f"in1-{i}@x") for i in (2, 3)])
         assert s.rule == RULE_HIDDEN
+
+
+class TestAnswersHidden:
+    """Answers to mail the account never sent, from strangers, removed from the Inbox."""
+
+    CAMPAIGN = "Outstanding invoice 4711 - new bank details"
+
+    @staticmethod
+    def answers(day: int, senders: list[str], subjects: list[str]) -> list[MessageReceived]:
+        """One message from each sender to Alice in the morning of ``day``."""
+        return [
+            replace(inbound(at(day, "08:00") + 60 * i, who), subject=subj, msg_id=f"a{i}@x")
+            for i, (who, subj) in enumerate(zip(senders, subjects, strict=True))
+        ]
+
+    @staticmethod
+    def removed(
+        day: int, senders: list[str], subjects: list[str], **kw: str
+    ) -> list[MailboxOperation]:
+        """Each answer moved from the Inbox to Deleted Items at noon of ``day``."""
+        pairs = enumerate(zip(senders, subjects, strict=True))
+        return [
+            op(at(day, "12:00") + i, "INBOX", "Deleted Items", who, subj, mid=f"a{i}@x", **kw)
+            for i, (who, subj) in pairs
+        ]
+
+    def test_the_answered_subject(self) -> None:
+        """Reply prefixes of several languages, repeated or numbered, are one subject; a
+        forward or a plain subject answers nothing."""
+        assert answered("AW: RE: Re[2]:  Outstanding  Invoice") == "outstanding invoice"
+        assert answered("SV: Tilbud") == "tilbud" and answered("Fwd: Re: x") is None
+        assert answered("Outstanding invoice") is None and answered(None) is None
+
+    def test_three_strangers_answering_one_subject_removed_from_outside_is_use(self) -> None:
+        """Three people the account never wrote to answer the same subject, and their
+        answers are deleted from outside the same day: use, with the address (two are not
+        enough)."""
+        p = pipeline("cover_up")
+        who = ["anna@victim1.test", "ben@victim2.test", "cleo@victim3.test"]
+        subjects = [f"{pre}{self.CAMPAIGN}" for pre in ("Re: ", "AW: ", "RE: ")]
+        feed(p, self.answers(1, who, subjects))
+        moves = self.removed(1, who, subjects)
+        assert feed(p, moves[:2]) == []
+        (s,) = feed(p, moves[2:])
+        assert s.rule == RULE_REPLIES and s.side == "use" and s.score == 30
+        assert s.source_ip == STRANGER and "answers from 3 people it never wrote to" in s.summary
+
+    def test_answers_to_its_own_mail_junk_and_the_office_do_not_count(self) -> None:
+        """Answers from people it wrote to (its own mailing), fake replies with a subject
+        each (junk), plain subjects, and the same answers removed at the desk: nothing."""
+        p = pipeline("cover_up")
+        known = ["anna@customer.test", "ben@customer.test", "cleo@customer.test"]
+        feed(p, [recv(at(0, "10:00"), to=tuple(known))])
+        same = [f"Re: {self.CAMPAIGN}"] * 3
+        feed(p, self.answers(1, known, same))
+        assert RULE_REPLIES not in rules(feed(p, self.removed(1, known, same)))
+        q = pipeline("cover_up")
+        who = ["x@spam1.test", "y@spam2.test", "z@spam3.test"]
+        for subjects in (["Re: cheap meds", "Re: your prize", "RE: hot deal"], [self.CAMPAIGN] * 3):
+            feed(q, self.answers(1, who, subjects))
+            assert RULE_REPLIES not in rules(feed(q, self.removed(1, who, subjects)))
+        r = pipeline("cover_up")
+        feed(r, self.answers(1, who, same))
+        assert RULE_REPLIES not in rules(feed(r, self.removed(1, who, same, ip="192.168.1.10")))
+
+    def test_with_a_strangers_imap_login_from_a_new_place_it_is_high(self) -> None:
+        """A tool on a server the account never used logs in over IMAP, which it never
+        uses, and deletes the campaign's answers: a stranger doing harm (the login alone
+        is below it)."""
+        p = pipeline(enrich={"geo": "off"})
+        feed(p, [login(at(d, "08:00"), protocol="HTTP/WebMail") for d in range(15)])
+        feed(p, [login(at(15, "03:00"), source=STRANGER, protocol="IMAP")])  # never IMAP
+        who = ["anna@victim1.test", "ben@victim2.test", "cleo@victim3.test"]
+        same = [f"Re: {self.CAMPAIGN}"] * 3
+        feed(p, self.answers(15, who, same))
+        assert severity(p) < Severity.HIGH
+        feed(p, self.removed(15, who, same))
+        assert severity(p) >= Severity.HIGH
+
+    def test_the_answers_survive_a_restart(self) -> None:
+        """Answers already removed are kept across a restart (keys only)."""
+        store = MemoryStore()
+        p = pipeline("cover_up", store=store)
+        who = ["anna@victim1.test", "ben@victim2.test", "cleo@victim3.test"]
+        same = [f"Re: {self.CAMPAIGN}"] * 3
+        feed(p, self.answers(1, who, same))
+        feed(p, self.removed(1, who[:2], same[:2]))
+        det: Any = p.detectors[0]
+        saved = det.dump_state(at(1, "12:30"))["replies"]
+        assert len(saved) == 1 and len(saved[0][2]) == 2  # one subject, two senders
+        assert "victim" not in str(saved) and "invoice" not in str(saved)  # keys only
+        p.save()
+        q = pipeline("cover_up", store=store)
+        (s,) = feed(q, self.removed(1, who, same)[2:])
+        assert s.rule == RULE_REPLIES
 
 
 def test_the_address_from_the_log_is_escaped() -> None:

@@ -22,10 +22,14 @@ Within :data:`WINDOW` seconds, per account:
   networks, into a folder the account never filed to from the office (not the deleted
   items, junk or spam): an invoice fraud's first step hides the supplier's or the bank's
   new mail where the owner never looks.
+- ``kerio.mailbox.replies_hidden``: ``campaign_replies`` people the account never wrote to
+  whose replies to one subject, fresh from outside, were taken out of the Inbox from
+  outside the trusted networks within a day (:mod:`.cover_replies`): the answers to a
+  fraud sent elsewhere in the account's name, removed before the owner sees them.
 
 Each is ``use`` evidence with the address it came from when it hides something: mail
-the account just sent, bounces, new mail from outside, or items deleted for good (a
-wipe). Alone it is low (an
+the account just sent, bounces, new mail from outside, answers to mail it never sent, or
+items deleted for good (a wipe). Alone it is low (an
 owner tidying up raises no alert), from the office it never corroborates a stranger, and
 with a stranger's access the same day it makes the incident high. Items out of Sent
 Items none of which the account just sent, and items only moved to the deleted items,
@@ -43,6 +47,8 @@ from typing import Any, ClassVar
 
 from kerio_watch.detect.base import RuleDoc, Signal
 from kerio_watch.detect.context import Context
+from kerio_watch.detect.cover_replies import DOC as REPLIES_DOC
+from kerio_watch.detect.cover_replies import FRESH_IN, CampaignReplies, leaf
 from kerio_watch.detect.state import SavedState
 from kerio_watch.detect.window import Recent
 from kerio_watch.enrich.messages import Submission
@@ -60,8 +66,6 @@ FRESH = 7200
 """A sent item is fresh for this many seconds after the account sent it."""
 MAX_FRESH = 500
 """Message-IDs of fresh sent (or received) mail remembered per account."""
-FRESH_IN = 86_400
-"""Mail from outside is new for this many seconds after it came in."""
 MAX_FOLDERS = 200
 """Folders remembered per account as ones it files to from the office."""
 _DELETED = re.compile(r"(deleted|trash|papierkorb|gelöscht|junk|spam)", re.IGNORECASE)
@@ -83,15 +87,9 @@ class CoverUpOptions:
     bounces: int = threshold(5)
     mass_delete: int = threshold(200)
     hidden_items: int = threshold(2)
+    campaign_replies: int = threshold(3)
     score: int = points(30)
     score_tidy: int = points(10)
-
-
-def _leaf(path: str | None) -> str:
-    """A folder's path inside its mailbox (``~owner/Sent Items`` -> ``Sent Items``)."""
-    if not path:
-        return ""
-    return path.partition("/")[2] if path.startswith("~") else path
 
 
 class CoverUpDetector(SavedState):
@@ -149,6 +147,7 @@ class CoverUpDetector(SavedState):
             "(with a stranger's place that is high: worth a call to confirm).",
             side="use",
         ),
+        REPLIES_DOC,
     )
     options_class: ClassVar[type[CoverUpOptions]] = CoverUpOptions
 
@@ -173,6 +172,7 @@ class CoverUpDetector(SavedState):
         :data:`FRESH_IN` seconds)."""
         self.folders: dict[str, set[str]] = {}
         """account -> the folders (lower case) it filed to from the trusted networks."""
+        self.replies = CampaignReplies(ctx, options.campaign_replies, options.score)
         self.recent = Recent(WINDOW)
         self._due: float = 0
         """No window ends before this log time (at most the earliest last entry's time
@@ -192,12 +192,16 @@ class CoverUpDetector(SavedState):
         if not account:
             return None
         if item.destination and self.ctx.networks.is_trusted(item.source or ""):
-            self._filed(account, _leaf(item.destination).lower())
+            self._filed(account, leaf(item.destination).lower())
         out = []
         for rule, n in self._kinds(item):
             signal = self._count(account, rule, n, item)
             if signal is not None:
                 out.append(signal)
+        came = self.received.get(account, {}).get(item.msg_id or "")
+        answers = self.replies.observe(account, item, came)
+        if answers is not None:
+            out.append(answers)
         return out or None
 
     def _sent(self, sub: Submission) -> None:
@@ -246,7 +250,7 @@ class CoverUpDetector(SavedState):
 
     def _kinds(self, op: MailboxOperation) -> list[tuple[str, int]]:
         """(rule, items) this operation counts for."""
-        source, dest = _leaf(op.folder), _leaf(op.destination)
+        source, dest = leaf(op.folder), leaf(op.destination)
         if source and _DELETED.search(source):
             return []  # emptying what was already thrown away
         removed = op.action.upper().startswith("DELETE") or bool(dest and _DELETED.search(dest))
@@ -292,7 +296,7 @@ class CoverUpDetector(SavedState):
             RULE_BOUNCES: "bounces (delivery failure notices) deleted",
             RULE_MASS: "items deleted",
             RULE_HIDDEN: "messages just received from outside moved out of the Inbox into "
-            f"{printable(_leaf(op.destination))}, a folder it never files to from the office",
+            f"{printable(leaf(op.destination))}, a folder it never files to from the office",
         }[rule]
         recently = (
             f", {fresh} of them sent within {FRESH // 3600} hours"
@@ -322,6 +326,7 @@ class CoverUpDetector(SavedState):
         if now % 3600 < 60:  # hourly (flush runs once a log minute)
             _forget(self.sent, now - FRESH)
             _forget(self.received, now - FRESH_IN)
+            self.replies.forget(now - FRESH_IN)
         return ()
 
     def dump_state(self, now: int) -> dict[str, Any]:
@@ -340,6 +345,7 @@ class CoverUpDetector(SavedState):
                 for a, got in self.received.items()
             },
             "folders": {a: sorted(f) for a, f in self.folders.items()},
+            "replies": self.replies.dump(now),
         }
 
     def restore_state(self, data: dict[str, Any]) -> None:
@@ -359,6 +365,7 @@ class CoverUpDetector(SavedState):
             for a, rows in data.get("received", {}).items()
         }
         self.folders = {str(a): {str(f) for f in fs} for a, fs in data.get("folders", {}).items()}
+        self.replies.load(data.get("replies", []))
 
     def reset_state(self) -> None:
         """Forget everything."""
@@ -366,6 +373,7 @@ class CoverUpDetector(SavedState):
         self.sent.clear()
         self.received.clear()
         self.folders.clear()
+        self.replies.clear()
 
 
 def _forget(kept: dict[str, dict[str, int]], before: int) -> None:

@@ -151,13 +151,12 @@ class NewHostDetector(SavedState):
             if (host in prof.hosts or host in prof.login_ips) and (
                 not self.episodes or key not in self.episodes or not self.recent.seen(key, sub.ts)
             ):
-                if host in prof.hosts:
-                    return hijack or None
-                # read from before, never sent from: a cloud address is still a cloud's,
-                # and a place only read from lately is not yet one it sends from
+                # a cloud address is a cloud's until used on days (sent from once, or read
+                # from); a place only read from lately is not yet one it sends from
+                at = (account, prof, host, sub.ts, sub.service, raw)
                 found: Sequence[Signal] | None = [
-                    *self._hosting(account, prof, host, sub.ts, sub.service, raw),
-                    *self._read_only(account, prof, host, sub.ts, sub.service, raw),
+                    *self._hosting(*at),
+                    *(() if host in prof.hosts else self._read_only(*at)),
                 ]
             else:
                 found = self._check(account, prof, host, sub.ts, True, sub.service, raw)

@@ -21,6 +21,7 @@ from kerio_watch.simulate.forwards import plan_rules
 from kerio_watch.simulate.heldout import plan_heldout
 from kerio_watch.simulate.heldout2 import plan_heldout2
 from kerio_watch.simulate.heldout3 import plan_heldout3
+from kerio_watch.simulate.heldout4 import plan_heldout4
 from kerio_watch.simulate.internet import Internet, NoiseLogs
 from kerio_watch.simulate.lateral import plan_lateral
 from kerio_watch.simulate.mail import MailLog
@@ -169,6 +170,8 @@ def _generators(
             plan_heldout2(scenarios, days, config.seed)
         if config.heldout3:  # after round two, for the same reason
             plan_heldout3(scenarios, days, config.seed, sinks["config"])
+        if config.heldout4:  # after round three, for the same reason
+            plan_heldout4(scenarios, days, config.seed)
     if config.webmail_proxy:
         for name in ("audit", "security", "operations"):
             sinks[name].rewrite = chain(sinks[name].rewrite, proxy_rewrite)

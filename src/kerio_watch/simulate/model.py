@@ -70,6 +70,9 @@ HELDOUT2_BENIGN_KINDS: tuple[str, ...] = ("field_engineer", "outside_bookkeeper"
 #: Planted only with ``SimConfig.heldout3`` (:mod:`.heldout3`): traces outside mail.log.
 HELDOUT3_HIJACK_KINDS: tuple[str, ...] = ("inbox_diversion", "device_pair", "admin_alias")
 HELDOUT3_BENIGN_KINDS: tuple[str, ...] = ("mass_archive", "holiday_phone", "admin_from_home")
+#: Planted only with ``SimConfig.heldout4`` (:mod:`.heldout4`): invitations, replies, a check.
+HELDOUT4_HIJACK_KINDS: tuple[str, ...] = ("invite_spam", "reply_mule", "check_then_sell")
+HELDOUT4_BENIGN_KINDS: tuple[str, ...] = ("event_invitation", "junk_cleanup", "laptop_setup")
 #: Every hijack kind, the opt-in ones too.
 ALL_HIJACK_KINDS: frozenset[str] = frozenset(
     (
@@ -83,6 +86,7 @@ ALL_HIJACK_KINDS: frozenset[str] = frozenset(
         *HELDOUT_HIJACK_KINDS,
         *HELDOUT2_HIJACK_KINDS,
         *HELDOUT3_HIJACK_KINDS,
+        *HELDOUT4_HIJACK_KINDS,
     )
 )
 #: Machines on the LAN that speak SMTP to the internet (firewall log), infected first.
@@ -134,6 +138,7 @@ class SimConfig:
     heldout: bool = False  # plant kinds no other group plants: a spray, a mobile proxy, ...
     heldout2: bool = False  # round two: spam from a desk PC at night, an intruder on the VPN, ...
     heldout3: bool = False  # round three: mail hidden in a folder, a phone paired from abroad, ...
+    heldout4: bool = False  # round four: invitation spam, a reply mule, a checked password sold
     country: str = "DE"  # the site's country: its people's home, mobile and hotel networks
     remote: float = 0.0  # share of the staff working from home lines for good (remote-first)
     webmail_proxy: bool = False  # web logins logged at a reverse proxy's LAN address
