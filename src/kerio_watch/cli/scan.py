@@ -40,11 +40,11 @@ from kerio_watch.pipeline import AlertListener, Pipeline, RunStats
 from kerio_watch.pipeline.autosave import DEFAULT_SECONDS, NOT_SAVED, Autosave
 from kerio_watch.pipeline.runner import Run, Wiring, build
 from kerio_watch.pipeline.timeguard import LISTED, Doubt
-from kerio_watch.service.state import META_PREFIX
 from kerio_watch.severity import Severity
 from kerio_watch.sources.files import MAX_LINE, UNPARSED_SAMPLES, LogFile
 from kerio_watch.sources.logfile import NOT_KERIO, NOT_KERIO_HINT
 from kerio_watch.store import Store, default_db_path, open_store
+from kerio_watch.store.base import FOLLOW_META
 from kerio_watch.store.journal import Journal
 from kerio_watch.store.lock import WriterLock
 from kerio_watch.textsafe import printable
@@ -136,9 +136,9 @@ def _hand_over(pipeline: Pipeline, store: Store) -> None:
     scan processed are skipped by the follower's next start, as those of a scan before
     its first start are (it resumes at its own positions, which know nothing of them:
     a scan while the service was stopped had its lines counted twice)."""
-    if store.get_meta(META_PREFIX + "initialized") is None or not pipeline.stats.events:
+    if store.get_meta(FOLLOW_META + "initialized") is None or not pipeline.stats.events:
         return  # no follower yet, or nothing new: its own positions say it all
-    store.set_meta(META_PREFIX + "scan_marks", json.dumps(pipeline.watermarks.merged()))
+    store.set_meta(FOLLOW_META + "scan_marks", json.dumps(pipeline.watermarks.merged()))
 
 
 def _scan(
