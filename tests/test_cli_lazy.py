@@ -49,6 +49,9 @@ def test_scan_does_not_import_the_dashboard_or_the_follower() -> None:
 NOT_FOR_A_SCAN = (
     "kerio_watch.service",  # the follower
     "kerio_watch.respond",  # containment through Kerio's API
+    "kerio_watch.alerts.registry",  # the sinks, and what they load:
+    "kerio_watch.alerts.email",
+    "smtplib",
 )
 """Modules a scan without ``[[sinks]]`` or a progress bar has no use for."""
 
