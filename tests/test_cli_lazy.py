@@ -52,6 +52,7 @@ NOT_FOR_A_SCAN = (
     "kerio_watch.alerts.registry",  # the sinks, and what they load:
     "kerio_watch.alerts.email",
     "smtplib",
+    "importlib.metadata",  # an install hint of a few error messages
 )
 """Modules a scan without ``[[sinks]]`` or a progress bar has no use for."""
 
