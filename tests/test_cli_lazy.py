@@ -53,6 +53,7 @@ NOT_FOR_A_SCAN = (
     "kerio_watch.alerts.email",
     "smtplib",
     "importlib.metadata",  # an install hint of a few error messages
+    "rich.progress",  # the bar, on a terminal only
 )
 """Modules a scan without ``[[sinks]]`` or a progress bar has no use for."""
 

@@ -13,7 +13,6 @@ from pathlib import Path
 import click
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from kerio_watch.alerts.console import JsonLinesPrinter, quoted, render_alerts, safe
 from kerio_watch.alerts.router import delivery_report
@@ -51,34 +50,15 @@ from kerio_watch.textsafe import printable
 from kerio_watch.values.alert import Alert
 
 
-def _estimate_lines(files: list[LogFile]) -> int | None:
-    total = 0
-    for f in files:
-        if f.data is not None or f.compressed:
-            return None
-        try:
-            total += Path(f.path).stat().st_size
-        except OSError:
-            return None
-    return max(1, total // 200)
-
-
 def _run(pipeline: Pipeline, files: list[LogFile], show_progress: bool) -> RunStats:
     """Run the pipeline over every record of ``files`` (collection paced: gcpace)."""
     records = scan_records(files, pipeline)
+    if show_progress:
+        from kerio_watch.cli.progress import run_with_bar  # noqa: PLC0415 (a terminal only)
+
+        return run_with_bar(pipeline, records, files)
     with paced_collection():
-        if not show_progress:
-            return pipeline.run(records)
-        with Progress(
-            TextColumn("[bold]scanning"),
-            BarColumn(),
-            TextColumn("{task.completed:,} lines"),
-            TimeElapsedColumn(),
-            console=Console(stderr=True),
-            transient=True,
-        ) as progress:
-            task = progress.add_task("scan", total=_estimate_lines(files))
-            return pipeline.run(records, lambda n: progress.update(task, completed=n))
+        return pipeline.run(records)
 
 
 def run_scan(
