@@ -50,10 +50,13 @@ NOT_FOR_A_SCAN = (
     "kerio_watch.service",  # the follower
     "kerio_watch.respond",  # containment through Kerio's API
     "kerio_watch.alerts.registry",  # the sinks, and what they load:
-    "kerio_watch.alerts.email",
     "smtplib",
+    "ssl",
+    "urllib.request",
+    "subprocess",
     "importlib.metadata",  # an install hint of a few error messages
     "rich.progress",  # the bar, on a terminal only
+    "geoip2fast",  # its data file is read by the geo table
 )
 """Modules a scan without ``[[sinks]]`` or a progress bar has no use for."""
 
