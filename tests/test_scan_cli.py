@@ -26,7 +26,7 @@ from kerio_watch.cli.scan import _print_implausible
 from kerio_watch.exitcodes import ExitStatus
 from kerio_watch.pipeline.timeguard import KEPT_CHARS, LISTED, Doubt, TimeGuard
 from kerio_watch.sources.files import MAX_LINE
-from logtools import recv_line, sent_line
+from logtools import SAMPLES, recv_line, sent_line
 
 T0 = dt.datetime(2026, 3, 10, 10, 0, 0)  # local time, site at UTC+1
 
@@ -604,3 +604,19 @@ def test_parse_jsonl_escapes_controls_from_the_log(
     assert "\\u009b" in result.stdout and "\\u202e" in result.stdout
     (record,) = [json.loads(x) for x in result.stdout.splitlines()]
     assert user in json.dumps(record, ensure_ascii=False)
+
+
+def test_the_progress_bar_changes_no_result(tmp_path: Path, cli: Callable[..., Result]) -> None:
+    """``--progress`` (the bar, in a module of its own) finds what ``--no-progress``
+    finds: the same alerts, the same summary, the same state database."""
+    out = {}
+    for option in ("--progress", "--no-progress"):
+        db = tmp_path / f"{option.strip('-')}.db"
+        result = cli("scan", option, "--format", "jsonl", "--db", str(db), str(SAMPLES))
+        assert result.exit_code == 0, result.output
+        with contextlib.closing(sqlite3.connect(db)) as conn:
+            rows = conn.execute("SELECT count(*), group_concat(id) FROM incidents").fetchone()
+        summary = result.stderr.replace(str(db), "DB").lstrip("\n")  # where the bar stood
+        out[option] = (result.stdout, summary, rows)
+    assert out["--progress"] == out["--no-progress"]
+    assert out["--progress"][2][0] > 0

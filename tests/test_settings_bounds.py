@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from boundslib import bounded_fields, invalid_values
-from kerio_watch.alerts import SINKS
+from kerio_watch.alerts.registry import SINKS
 from kerio_watch.app.config import config_from_dict
 from kerio_watch.app.reference import reference_markdown
 from kerio_watch.errors import ConfigError

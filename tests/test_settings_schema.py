@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import typing
+from collections import Counter
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import pytest
 
 from kerio_watch.app.config import config_from_dict
 from kerio_watch.errors import ConfigError
+from kerio_watch.settings import bounds
+from kerio_watch.settings.bounds import field_types
 from kerio_watch.settings.schema import CONFIG, Style, build, defaults, setting
 from kerio_watch.severity import Severity
 
@@ -156,3 +160,28 @@ def test_office_hours_are_parsed_once_with_the_section() -> None:
     assert site.office == (frozenset({0, 1, 2, 3, 4}), 420, 1140)
     assert site.office is site.office
     assert config_from_dict({}).site.office is None
+
+
+def test_each_sections_annotations_are_evaluated_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Loading a configuration evaluated every section's annotations again for each
+    table (``[users.X]`` once per account, and again for its bounds): most of the
+    load's time. They are evaluated once per class, and the answer is read-only."""
+    calls: Counter[type] = Counter()
+    real = typing.get_type_hints
+
+    def counted(obj: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        calls[obj] += 1
+        return real(obj, *args, **kwargs)
+
+    monkeypatch.setattr(typing, "get_type_hints", counted)
+    monkeypatch.setattr(bounds, "_FIELD_TYPES", {})  # as in a new process
+    users = {f"u{i}@example.com": {"aliases": [f"a{i}@example.com"]} for i in range(5)}
+    for _ in range(2):
+        config = config_from_dict({"users": users, "site": {"local_domains": ["example.com"]}})
+        assert config.user("u3@example.com") is not None
+    assert calls and max(calls.values()) == 1
+    types = field_types(Section)
+    assert types == real(Section)
+    assert field_types(Section) is types
+    with pytest.raises(TypeError):
+        types["name"] = int  # type: ignore[index]

@@ -8,11 +8,14 @@ the default thresholds a fifth of a scan's time went to collections that found n
 nothing. This paces them: the objects alive when the run starts (modules, the loaded
 state) are frozen out of the collector's sight, and young passes run every
 :data:`YOUNG` allocations. Collection still happens, so memory stays bounded; results
-cannot change (collection only frees unreachable objects).
+cannot change (collection only frees unreachable objects). At the process's exit the
+heap is frozen too (:func:`skip_exit_collection`), so that the interpreter's last full
+collections do not traverse it.
 """
 
 from __future__ import annotations
 
+import atexit
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -36,3 +39,19 @@ def paced_collection() -> Iterator[None]:
     finally:
         gc.set_threshold(*before)
         gc.unfreeze()
+
+
+def skip_exit_collection() -> None:
+    """Leave what is alive at the process's exit out of the collector's sight.
+
+    At exit CPython runs full collections over every object still alive before it
+    frees the modules: after a scan of a site (its profiles, windows and incidents, a
+    hundred megabytes) that took 0.1-0.3 s CPU, for memory the system takes back
+    anyway. Run at exit (:mod:`atexit`, registered once however often a command runs in
+    one process), this freezes the heap first (:func:`gc.freeze`). Objects are still
+    freed as their references go; only those in reference cycles stay until the
+    process ends, unfinalized: kerio-watch closes its files, databases and sockets
+    itself and defines no ``__del__``.
+    """
+    atexit.unregister(gc.freeze)
+    atexit.register(gc.freeze)

@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 
-from kerio_watch.alerts import SINKS, validate_sink
+from kerio_watch.alerts import validate_sink
 from kerio_watch.alerts.base import Sink, SinkOptions, option_fields
+from kerio_watch.alerts.registry import SINKS
 from kerio_watch.app.config import config_from_dict
 from kerio_watch.errors import ConfigError, SinkError
 from kerio_watch.values.alert import Alert

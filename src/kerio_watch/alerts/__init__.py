@@ -1,33 +1,21 @@
-"""Alert sinks, registered by ``type``.
+"""Alert sinks, registered by ``type`` in :data:`kerio_watch.alerts.registry.SINKS`.
 
 To add a sink: write ``alerts/<type>.py`` with a class implementing
-:class:`kerio_watch.alerts.base.Sink`, add one line to :data:`SINKS`, and add
-``tests/alerts/test_<type>.py`` against a real local server.
+:class:`kerio_watch.alerts.base.Sink`, add one line to ``SINKS`` in
+``alerts/registry.py``, and add ``tests/alerts/test_<type>.py`` against a real local
+server. This package's own module imports no sink: a scan without ``[[sinks]]`` never
+loads them.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from kerio_watch.alerts.base import Sink
-from kerio_watch.alerts.command import CommandSink
-from kerio_watch.alerts.email import EmailSink
-from kerio_watch.alerts.jsonl import JsonlSink
-from kerio_watch.alerts.syslog import SyslogSink
-from kerio_watch.alerts.webhook import WebhookSink
-
-SINKS: dict[str, type[Sink[Any]]] = {
-    JsonlSink.type: JsonlSink,
-    SyslogSink.type: SyslogSink,
-    EmailSink.type: EmailSink,
-    WebhookSink.type: WebhookSink,
-    CommandSink.type: CommandSink,
-}
-"""Sink type -> class."""
-
 
 def validate_sink(table: dict[str, Any]) -> list[str]:
     """Problems with one ``[[sinks]]`` table (empty when valid)."""
+    from kerio_watch.alerts.registry import SINKS  # noqa: PLC0415 (only with [[sinks]])
+
     kind = table.get("type")
     if not isinstance(kind, str):
         return ["type: expected a sink type (one of: " + ", ".join(sorted(SINKS)) + ")"]

@@ -16,7 +16,6 @@ from __future__ import annotations
 import builtins
 import dataclasses
 import os
-import ssl
 import typing
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -170,40 +169,6 @@ def exactly_one(what: str, **sources: str | None) -> list[str]:
     if not given:
         return [f"{what}: missing; set one of {keys}"]
     return [f"{what}: set only one of {keys} (got {', '.join(given)})"]
-
-
-def tls_context(sink: str, files: dict[str, str], verify: bool = True) -> ssl.SSLContext:
-    """A client TLS context for a sink: the system's CAs or ``files["ca_file"]``, the
-    server's certificate and name checked unless ``verify`` is off, and a client
-    certificate from ``files["client_cert"]`` (and ``files["client_key"]``) when set.
-
-    Args:
-        sink: the sink type, for messages.
-        files: the sink's file options by key (its ``ca_file``, ...), empty when unset.
-
-    Raises:
-        SinkError: a file is missing, unreadable or not PEM, naming the key.
-    """
-    for key, path in files.items():
-        if path and not os.access(path, os.R_OK):
-            why = "permission denied" if Path(path).exists() else "no such file"
-            raise SinkError(f"{sink} sink: {key} {path}: {why}")
-    try:
-        ctx = ssl.create_default_context(cafile=files.get("ca_file") or None)
-        if files.get("client_cert"):
-            ctx.load_cert_chain(files["client_cert"], files.get("client_key") or None)
-    except (OSError, ValueError) as exc:
-        keys = list(files)
-        named = f"{', '.join(keys[:-1])} or {keys[-1]}" if len(keys) > 1 else keys[0]
-        detail = getattr(exc, "reason", None) or exc
-        raise SinkError(
-            f"{sink} sink: cannot use {named} ({detail}); expected PEM certificates"
-            + (" and an unencrypted PEM key" if "client_key" in files else "")
-        ) from None
-    if not verify:
-        ctx.check_hostname = False
-        ctx.verify_mode = ssl.CERT_NONE
-    return ctx
 
 
 # -- digests ----------------------------------------------------------------------------

@@ -28,9 +28,9 @@ from kerio_watch.alerts.base import (
     exactly_one,
     option,
     read_secret,
-    tls_context,
 )
 from kerio_watch.alerts.render import subject, text_body
+from kerio_watch.alerts.tls import tls_context
 from kerio_watch.errors import SinkError
 from kerio_watch.textsafe import header_safe, printable
 from kerio_watch.values.alert import Alert

@@ -42,7 +42,6 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from kerio_watch.alerts import SINKS
 from kerio_watch.alerts.base import Digest, DigestSink, Sink
 from kerio_watch.alerts.digests import schedule_digests, summarize_held
 from kerio_watch.alerts.enqueue import delivery_of, enqueue
@@ -79,6 +78,8 @@ def build_sinks(config: Config) -> list[Sink[Any]]:
     Raises:
         ConfigError: a table is invalid (only when the config was not validated).
     """
+    from kerio_watch.alerts.registry import SINKS  # noqa: PLC0415 (only with [[sinks]])
+
     return [SINKS[table["type"]].from_table(table) for table in config.sinks]
 
 

@@ -25,8 +25,9 @@ import socket
 import ssl
 from dataclasses import dataclass
 
-from kerio_watch.alerts.base import PORT, Sink, SinkOptions, option, tls_context
+from kerio_watch.alerts.base import PORT, Sink, SinkOptions, option
 from kerio_watch.alerts.render import HELD_RULE, TEST_RULE, hostname, one_line
+from kerio_watch.alerts.tls import tls_context
 from kerio_watch.errors import SinkError
 from kerio_watch.settings.bounds import Bounds
 from kerio_watch.severity import Severity

@@ -31,9 +31,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from kerio_watch import __version__
-from kerio_watch.alerts.base import Sink, SinkOptions, exactly_one, option, read_secret, tls_context
+from kerio_watch.alerts.base import Sink, SinkOptions, exactly_one, option, read_secret
 from kerio_watch.alerts.jsonl import alert_record
 from kerio_watch.alerts.render import evidence_lines, is_notice, next_steps, one_line, who
+from kerio_watch.alerts.tls import tls_context
 from kerio_watch.errors import SinkError
 from kerio_watch.severity import Severity
 from kerio_watch.textsafe import json_text, printable

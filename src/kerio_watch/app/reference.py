@@ -10,7 +10,7 @@ import enum
 import typing
 from typing import Any
 
-from kerio_watch.alerts import SINKS
+from kerio_watch.alerts.registry import SINKS
 from kerio_watch.alerts.timing import format_duration
 from kerio_watch.detect import DETECTORS
 from kerio_watch.settings.bounds import expectation

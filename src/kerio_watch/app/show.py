@@ -10,8 +10,8 @@ import re
 import typing
 from typing import Any
 
-from kerio_watch.alerts import SINKS
 from kerio_watch.alerts.base import option_fields, parse_options
+from kerio_watch.alerts.registry import SINKS
 from kerio_watch.alerts.timing import format_duration
 from kerio_watch.detect import detector_enabled, detector_options
 from kerio_watch.masking import MASK, redacted

@@ -14,6 +14,7 @@ import click
 from kerio_watch import __version__
 from kerio_watch.errors import Interrupted, KerioWatchError
 from kerio_watch.exitcodes import ExitStatus
+from kerio_watch.gcpace import skip_exit_collection
 from kerio_watch.native import ENGINES, describe, set_engine
 from kerio_watch.store.diagnose import unusable
 from kerio_watch.textsafe import printable
@@ -114,6 +115,7 @@ def main(ctx: click.Context, debug: bool) -> None:
     """
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
+    skip_exit_collection()
 
 
 COMMANDS: dict[str, str] = {

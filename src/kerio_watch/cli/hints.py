@@ -13,7 +13,6 @@ import json
 import shlex
 import shutil
 import sys
-from importlib import metadata
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -75,6 +74,10 @@ def same_store() -> str:
 def install_source() -> str:
     """What to give pip to reinstall this kerio-watch: the checkout it came from
     (``.`` when that is the working directory) or the package name."""
+    # imported here: ``importlib.metadata`` (and the ``email`` package it loads) would
+    # cost every command's start-up, for a hint only a few error messages give
+    from importlib import metadata  # noqa: PLC0415
+
     try:
         text = metadata.distribution("kerio-watch").read_text("direct_url.json")
     except metadata.PackageNotFoundError:

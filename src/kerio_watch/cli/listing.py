@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from kerio_watch.alerts import SINKS
+from kerio_watch.alerts.registry import SINKS
 from kerio_watch.cli.output import make_console, open_output, output_file_option
 from kerio_watch.detect import DETECTORS
 from kerio_watch.formats import FORMATS

@@ -13,7 +13,6 @@ from pathlib import Path
 import click
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from kerio_watch.alerts.console import JsonLinesPrinter, quoted, render_alerts, safe
 from kerio_watch.alerts.router import delivery_report
@@ -41,45 +40,26 @@ from kerio_watch.pipeline import AlertListener, Pipeline, RunStats
 from kerio_watch.pipeline.autosave import DEFAULT_SECONDS, NOT_SAVED, Autosave
 from kerio_watch.pipeline.runner import Run, Wiring, build
 from kerio_watch.pipeline.timeguard import LISTED, Doubt
-from kerio_watch.service.state import META_PREFIX
 from kerio_watch.severity import Severity
 from kerio_watch.sources.files import MAX_LINE, UNPARSED_SAMPLES, LogFile
 from kerio_watch.sources.logfile import NOT_KERIO, NOT_KERIO_HINT
 from kerio_watch.store import Store, default_db_path, open_store
+from kerio_watch.store.base import FOLLOW_META
 from kerio_watch.store.journal import Journal
 from kerio_watch.store.lock import WriterLock
 from kerio_watch.textsafe import printable
 from kerio_watch.values.alert import Alert
 
 
-def _estimate_lines(files: list[LogFile]) -> int | None:
-    total = 0
-    for f in files:
-        if f.data is not None or f.compressed:
-            return None
-        try:
-            total += Path(f.path).stat().st_size
-        except OSError:
-            return None
-    return max(1, total // 200)
-
-
 def _run(pipeline: Pipeline, files: list[LogFile], show_progress: bool) -> RunStats:
     """Run the pipeline over every record of ``files`` (collection paced: gcpace)."""
     records = scan_records(files, pipeline)
+    if show_progress:
+        from kerio_watch.cli.progress import run_with_bar  # noqa: PLC0415 (a terminal only)
+
+        return run_with_bar(pipeline, records, files)
     with paced_collection():
-        if not show_progress:
-            return pipeline.run(records)
-        with Progress(
-            TextColumn("[bold]scanning"),
-            BarColumn(),
-            TextColumn("{task.completed:,} lines"),
-            TimeElapsedColumn(),
-            console=Console(stderr=True),
-            transient=True,
-        ) as progress:
-            task = progress.add_task("scan", total=_estimate_lines(files))
-            return pipeline.run(records, lambda n: progress.update(task, completed=n))
+        return pipeline.run(records)
 
 
 def run_scan(
@@ -137,9 +117,9 @@ def _hand_over(pipeline: Pipeline, store: Store) -> None:
     scan processed are skipped by the follower's next start, as those of a scan before
     its first start are (it resumes at its own positions, which know nothing of them:
     a scan while the service was stopped had its lines counted twice)."""
-    if store.get_meta(META_PREFIX + "initialized") is None or not pipeline.stats.events:
+    if store.get_meta(FOLLOW_META + "initialized") is None or not pipeline.stats.events:
         return  # no follower yet, or nothing new: its own positions say it all
-    store.set_meta(META_PREFIX + "scan_marks", json.dumps(pipeline.watermarks.merged()))
+    store.set_meta(FOLLOW_META + "scan_marks", json.dumps(pipeline.watermarks.merged()))
 
 
 def _scan(

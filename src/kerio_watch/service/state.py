@@ -9,9 +9,10 @@ from pathlib import Path
 
 from kerio_watch.pipeline import RunStats
 from kerio_watch.sources.follow import FollowOptions
+from kerio_watch.store.base import FOLLOW_META
 from kerio_watch.store.lock import WriterLock, lock_holder
 
-META_PREFIX = "follow."
+META_PREFIX = FOLLOW_META
 """Metadata keys the service writes (read by ``kerio-watch status``)."""
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import types
 import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -24,6 +25,24 @@ from typing import Any, TypeGuard
 
 Report = Callable[[str, str], None]
 """Called with (key, message) for each problem."""
+
+
+_FIELD_TYPES: dict[type[Any], Mapping[str, Any]] = {}
+
+
+def field_types(cls: type[Any]) -> Mapping[str, Any]:
+    """Each field's type (:func:`typing.get_type_hints`), evaluated once per class.
+
+    The sections' annotations are strings (postponed evaluation), and evaluating them
+    compiles each one: done for every section and table a file has (``[users.X]``
+    once per account, and twice per section with the bounds' check), it was most of
+    loading a configuration. A class's annotations do not change, so the answer is
+    kept, read-only.
+    """
+    found = _FIELD_TYPES.get(cls)
+    if found is None:
+        found = _FIELD_TYPES[cls] = types.MappingProxyType(typing.get_type_hints(cls))
+    return found
 
 
 @dataclass(frozen=True)
@@ -104,7 +123,7 @@ def words(bounds: Bounds, integer: bool) -> str:
 
 def _bounded(cls: type[Any]) -> dict[str, tuple[Bounds, bool]]:
     """Field name -> (bounds, whether it is whole) for each bounded field of ``cls``."""
-    hints = typing.get_type_hints(cls)
+    hints = field_types(cls)
     out = {}
     for f in dataclasses.fields(cls):
         bounds = f.metadata.get("bounds")

@@ -28,7 +28,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import MISSING, dataclass, field
 from typing import Any, Literal, TypeVar
 
-from kerio_watch.settings.bounds import Bounds, enforce, words
+from kerio_watch.settings.bounds import Bounds, enforce, field_types, words
 from kerio_watch.settings.durations import parse_clock, parse_duration
 from kerio_watch.severity import SEVERITY_NAMES, Severity
 
@@ -253,7 +253,7 @@ def build(cls: type[T], data: Any, where: str, report: Report, style: Style = CO
     if not isinstance(data, dict):
         report(where or "(top level)", f"expected a table, got {data!r}")
         return _defaults(cls)
-    hints = typing.get_type_hints(cls)
+    hints = field_types(cls)
     fields = {toml_key(f): f for f in dataclasses.fields(cls) if f.init}  # type: ignore[arg-type]
     fields.pop("source", None)
     kwargs: dict[str, Any] = {}

@@ -34,6 +34,13 @@ class StoreConnection(Protocol):
         ...
 
 
+FOLLOW_META = "follow."
+"""The prefix of the metadata keys the follower (:mod:`kerio_watch.service`) writes
+(``kerio-watch status`` reads them; a ``scan`` reads and writes the hand-over's two).
+Defined here, beside the store, so that ``scan`` has it without importing the
+follower's modules."""
+
+
 class MetaStore(Protocol):
     """Metadata values and the schema version."""
 
