@@ -25,7 +25,6 @@ The hosting flag comes from an Anonymous-IP database when one is configured, els
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ from typing import Any, Protocol
 
 from kerio_watch.enrich import geocache
 from kerio_watch.enrich.hosting import HostingList
+from kerio_watch.enrich.network import address_of
 
 log = logging.getLogger(__name__)
 
@@ -233,13 +233,8 @@ class GeoIndex:
     def _lookup(self, host: str) -> NetInfo:
         if self.failed:
             return UNKNOWN
-        try:
-            address = ipaddress.ip_address(host)
-        except ValueError:
-            return UNKNOWN
-        if address.version == 6 and address.ipv4_mapped is not None:
-            address = address.ipv4_mapped  # an IPv4 client of a dual-stack socket
-        if not address.is_global:
+        address = address_of(host)  # an IPv4-mapped address is its IPv4 address
+        if address is None or not address.is_global:
             return UNKNOWN
         try:
             return self.reader.lookup(str(address))
