@@ -40,6 +40,7 @@ from kerio_watch.detect.ipstate import DAY, IpState, shared_with
 from kerio_watch.detect.state import SavedState
 from kerio_watch.detect.window import Recent, count
 from kerio_watch.enrich.messages import Submission
+from kerio_watch.enrich.network import machine_of
 from kerio_watch.events import Event, HostBlocked, LoginFailed, LoginSucceeded
 from kerio_watch.settings.numbers import factor, points, threshold
 from kerio_watch.severity import Severity
@@ -186,10 +187,9 @@ class AuthDetector(SavedState):
         return state
 
     def _failed(self, ev: LoginFailed) -> Sequence[Signal] | None:
-        ip = ev.source
-        if self.ctx.networks.is_trusted(ip):
+        if self.ctx.networks.is_trusted(ev.source):
             return None
-        ts = ev.ts
+        ip, ts = machine_of(ev.source), ev.ts  # an IPv6 client's whole /64 is one machine
         state = self._state(ip, ts)
         user = ev.user
         state.failed(ts, ev.raw, user)
@@ -205,6 +205,7 @@ class AuthDetector(SavedState):
                     ts,
                     self.score_brute,
                     f"{ip} failed {count(hourly, 'login')} within an hour" + state.tried(),
+                    ev.source,
                 )
             )
         tried = len(state.accounts)
@@ -218,6 +219,7 @@ class AuthDetector(SavedState):
                     ts,
                     self.score_spray,
                     f"{ip} tried the passwords of {count(tried, 'account')}" + state.tried(),
+                    ev.source,
                 )
             )
         if user and ev.reason != "unknown_user" and self.ctx.is_local(user):
@@ -247,21 +249,23 @@ class AuthDetector(SavedState):
     def _blocked(self, ev: HostBlocked) -> Sequence[Signal] | None:
         if ev.action != "block" or self.ctx.networks.is_trusted(ev.source):
             return None
-        state = self._state(ev.source, ev.ts)
+        ip = machine_of(ev.source)
+        state = self._state(ip, ev.ts)
         state.blocked += 1
         state.last_block = ev.ts
         state.lines.append(ev.raw)
-        if not self.recent.due((RULE_BLOCKED, ev.source), ev.ts, state.blocked.bit_length()):
+        if not self.recent.due((RULE_BLOCKED, ip), ev.ts, state.blocked.bit_length()):
             return None
         minutes = f" for {ev.minutes} minutes" if ev.minutes else ""
         summary = f"AntiHammering blocked {ev.source} ({ev.protocol}){minutes}" + state.tried()
-        return (state.signal(RULE_BLOCKED, ev.source, ev.ts, self.score_blocked, summary),)
+        return (state.signal(RULE_BLOCKED, ip, ev.ts, self.score_blocked, summary, ev.source),)
 
     # -- the compromise -----------------------------------------------------------------
     def _guessing(self, ip: str, ts: int, user: str) -> IpState | None:
-        """The address's state when it was guessing passwords within the last day, unless
-        ``user`` shares the address with the guesser (:func:`.ipstate.shared_with`)."""
-        state = self.ips.get(ip)
+        """The address's state (its /64's for IPv6) when it was guessing passwords within
+        the last day, unless ``user`` shares the address with the guesser
+        (:func:`.ipstate.shared_with`)."""
+        state = self.ips.get(machine_of(ip))
         if state is None:
             return None
         if (
@@ -285,9 +289,10 @@ class AuthDetector(SavedState):
                 fails = state.failures_since(ts - DAY)
                 about = f", {mine:,} of them for {user}" if mine else ""
                 block = ", blocked by AntiHammering" if state.last_block else ""
+                origin = "it" if machine_of(ip) == ip else f"its network {machine_of(ip)}"
                 summary = printable(
                     f"{user} logged in via {ev.protocol} from {ip} after "
-                    f"{count(fails, 'failed login')} from it within a day{about}{block}"
+                    f"{count(fails, 'failed login')} from {origin} within a day{about}{block}"
                 )
                 self.guessed[user] = (ip, ts, summary)
                 evidence = (*tuple(state.lines)[-3:], ev.raw)
@@ -324,7 +329,7 @@ class AuthDetector(SavedState):
                 guessed = (
                     sub.host,
                     ts,
-                    f"{sub.host} failed {count(fails, 'login')} within a day before",
+                    f"{machine_of(sub.host)} failed {count(fails, 'login')} within a day before",
                 )
         if guessed is None or not self.recent.due((RULE_SENT, account), ts, 1):
             return None

@@ -80,17 +80,21 @@ class IpState:
         more = len(self.accounts) - len(names)
         return f" (accounts tried: {', '.join(names)}" + (f" and {more:,} more)" if more else ")")
 
-    def signal(self, rule: str, ip: str, ts: int, score: int, summary: str) -> Signal:
-        """A signal about the address alone (key ``ip:<addr>``), with its last lines."""
+    def signal(
+        self, rule: str, ip: str, ts: int, score: int, summary: str, source: str | None = None
+    ) -> Signal:
+        """A signal about the address alone (key ``ip:<addr>``; an IPv6 client's /64),
+        with its last lines; ``source``: the address of the line (default ``ip``)."""
+        source = source or ip
         return Signal(
             rule,
             f"ip:{ip}",
             ts,
             score,
             printable(summary),
-            ip,
+            source,
             tuple(self.lines),
-            facts={"hosts": [ip]},
+            facts={"hosts": [source]},
         )
 
     def to_dict(self, now: int) -> dict[str, Any]:

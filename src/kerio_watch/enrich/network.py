@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 from kerio_watch.settings.site import DEFAULT_TRUSTED
 
-__all__ = ["DEFAULT_TRUSTED", "IPNetwork", "Networks", "address_of", "network_of"]
+__all__ = ["DEFAULT_TRUSTED", "IPNetwork", "Networks", "address_of", "machine_of", "network_of"]
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -103,6 +103,24 @@ def network_of(host: str) -> str:
         return host
     prefix = 24 if address.version == 4 else 48
     return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
+
+
+@functools.lru_cache(maxsize=65536)
+def machine_of(host: str) -> str:
+    """What one client machine sends from: an IPv4 address itself (a NAT's address is
+    one place too), the /64 of an IPv6 address. A rented server, a home network and a
+    phone's attach each own a whole /64 and may use any address of it: a guessing tool
+    can take a new one for every attempt. Names stay as they are.
+
+    >>> machine_of("203.0.113.7"), machine_of("2a01:4f8:c17:1a2b::2")
+    ('203.0.113.7', '2a01:4f8:c17:1a2b::/64')
+    """
+    if ":" not in host and "[" not in host:
+        return host
+    address = address_of(host)
+    if address is None or address.version == 4:
+        return host if address is None else str(address)
+    return str(ipaddress.ip_network(f"{address}/64", strict=False))
 
 
 def provider_range(network: str) -> str | None:
