@@ -187,8 +187,8 @@ def _ipv6(config: SimConfig, site: Site, away: Away, sinks: dict[str, LogSink]) 
     writes the addresses as the server sees them (after any other rewrite)."""
     v6 = Ipv6Site(site, config.seed, config.ipv6)
     away.noted = v6.noted
-    for sink in sinks.values():
-        sink.rewrite = v6.after(sink.rewrite)
+    for name, sink in sinks.items():
+        sink.rewrite = v6.after(sink.rewrite, guesses=name == "security")
     return v6
 
 

@@ -12,7 +12,10 @@ has it, so this option rewrites the addresses of the same site as they are writt
   new CGNAT address of the IPv4 site) is a new /64 of the carrier;
 - attackers use IPv6 where it is realistic: that share of the addresses of cloud and
   hosting networks (a rented server: one address of its /64), Tor exits, and mobile and
-  home networks of the site's country (mobile and residential proxies) are IPv6.
+  home networks of the site's country (mobile and residential proxies) are IPv6. Half
+  the servers guess passwords from a new address of their /64 at every attempt (the
+  server owns the whole /64; Kerio's AntiHammering counts single addresses), and log in
+  and send from their one address.
 
 Each IPv6 range is a real range of the same provider, noted as geoip2fast's
 GeoLite2-derived data (June 2024) resolves it; a test checks that. Providers without a
@@ -124,6 +127,9 @@ class Ipv6Site:
         self._net_of: dict[str, tuple[str, Net] | None] = {}
         self._fixed: dict[str, str] = {}
         self._daily: dict[tuple[str, int], str] = {}
+        self._rotating: set[str] = set()
+        """Servers that guess from any address of their /64."""
+        self._spin = random.Random(seed * 7_000_003 + 83)
 
     # -- what the site hands out --------------------------------------------------------
 
@@ -134,11 +140,29 @@ class Ipv6Site:
 
     # -- what the logs say --------------------------------------------------------------
 
-    def after(self, first: Callable[[int, str], str] | None) -> Callable[[int, str], str]:
-        """A sink's rewrite: ``first`` (if any), then this one."""
+    def after(
+        self, first: Callable[[int, str], str] | None, guesses: bool = False
+    ) -> Callable[[int, str], str]:
+        """A sink's rewrite: ``first`` (if any), then this one (``guesses``: the log of
+        failed logins, where a server may use any address of its /64)."""
+        own = self.guessing if guesses else self.rewrite
         if first is None:
-            return self.rewrite
-        return lambda t, text: self.rewrite(t, first(t, text))
+            return own
+        return lambda t, text: own(t, first(t, text))
+
+    def guessing(self, t: int, text: str) -> str:
+        """:meth:`rewrite` for the log of failed logins: a rotating server's address is
+        a new one of its /64 in every line."""
+        if "." not in text:
+            return text
+        return _IPV4.sub(lambda m: self._attempt(m.group(1), t), text)
+
+    def _attempt(self, ip: str, t: int) -> str:
+        address = self.address(ip, t)
+        if ip not in self._rotating:
+            return address
+        net64 = int(ipaddress.IPv6Address(address)) >> 64 << 64
+        return str(ipaddress.IPv6Address(net64 | self._spin.getrandbits(64)))
 
     def truth(self, scenario: Scenario) -> Scenario:
         """The scenario with its source address as the logs write it."""
@@ -199,6 +223,8 @@ class Ipv6Site:
         if net6 is None or rnd.random() >= self.share:
             return ip
         if kind == "hosting":  # a rented server: a low address of its /64
+            if rnd.random() < 0.5:
+                self._rotating.add(ip)
             return _host(net6, rnd, 64, rnd.randrange(1, 4096))
         return _host(net6, rnd, 64 if kind == "mobile" else 56, rnd.getrandbits(64))
 
