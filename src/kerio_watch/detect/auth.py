@@ -1,12 +1,11 @@
 """Authentication: password guessing, and the successful login that follows it.
 
 Failed logins are internet background noise; what matters is the moment a guess works.
-The detector keeps, per outside IP, its failed logins of the last day (which accounts
-it tried, whether AntiHammering blocked it), across runs in the state database. Rules:
+The detector keeps, per outside IP (an IPv6 client's /64), its failed logins of the last
+day (which accounts it tried, whether AntiHammering blocked it), across runs. Rules:
 
 - about an IP alone (key ``ip:<addr>``, never above ``low``): many failures in an hour
-  (brute force), failures for many accounts (password spraying), an AntiHammering
-  block;
+  (brute force), failures for many accounts (password spraying), an AntiHammering block;
 - about an account: many failed logins for it in an hour (weak: attackers pick real
   names from the web); a **successful login from an IP that was guessing passwords**
   (the compromise itself: at least ``medium``); **mail sent after it** (``high``); and
@@ -189,10 +188,9 @@ class AuthDetector(SavedState):
     def _failed(self, ev: LoginFailed) -> Sequence[Signal] | None:
         if self.ctx.networks.is_trusted(ev.source):
             return None
-        ip, ts = machine_of(ev.source), ev.ts  # an IPv6 client's whole /64 is one machine
-        state = self._state(ip, ts)
+        state = self._state(ip := machine_of(ev.source), ts := ev.ts)  # IPv6: the /64
         user = ev.user
-        state.failed(ts, ev.raw, user)
+        state.failed(ts, ev.raw, user, ev.source)
         out: list[Signal] = []
         hourly = state.failures_since(ts - HOUR + 1)
         if hourly >= self.ip_failures and self.recent.due(
@@ -205,7 +203,6 @@ class AuthDetector(SavedState):
                     ts,
                     self.score_brute,
                     f"{ip} failed {count(hourly, 'login')} within an hour" + state.tried(),
-                    ev.source,
                 )
             )
         tried = len(state.accounts)
@@ -219,7 +216,6 @@ class AuthDetector(SavedState):
                     ts,
                     self.score_spray,
                     f"{ip} tried the passwords of {count(tried, 'account')}" + state.tried(),
-                    ev.source,
                 )
             )
         if user and ev.reason != "unknown_user" and self.ctx.is_local(user):
@@ -249,8 +245,8 @@ class AuthDetector(SavedState):
     def _blocked(self, ev: HostBlocked) -> Sequence[Signal] | None:
         if ev.action != "block" or self.ctx.networks.is_trusted(ev.source):
             return None
-        ip = machine_of(ev.source)
-        state = self._state(ip, ev.ts)
+        state = self._state(ip := machine_of(ev.source), ev.ts)
+        state.source = ev.source
         state.blocked += 1
         state.last_block = ev.ts
         state.lines.append(ev.raw)
@@ -258,13 +254,12 @@ class AuthDetector(SavedState):
             return None
         minutes = f" for {ev.minutes} minutes" if ev.minutes else ""
         summary = f"AntiHammering blocked {ev.source} ({ev.protocol}){minutes}" + state.tried()
-        return (state.signal(RULE_BLOCKED, ip, ev.ts, self.score_blocked, summary, ev.source),)
+        return (state.signal(RULE_BLOCKED, ip, ev.ts, self.score_blocked, summary),)
 
     # -- the compromise -----------------------------------------------------------------
     def _guessing(self, ip: str, ts: int, user: str) -> IpState | None:
-        """The address's state (its /64's for IPv6) when it was guessing passwords within
-        the last day, unless ``user`` shares the address with the guesser
-        (:func:`.ipstate.shared_with`)."""
+        """The address's (an IPv6 client's /64's) state when it was guessing passwords in
+        the last day, unless ``user`` shares it with the guesser (:func:`.ipstate.shared_with`)."""
         state = self.ips.get(machine_of(ip))
         if state is None:
             return None
