@@ -165,12 +165,14 @@ class Ipv6Site:
         return str(ipaddress.IPv6Address(net64 | self._spin.getrandbits(64)))
 
     def truth(self, scenario: Scenario) -> Scenario:
-        """The scenario with its source address as the logs write it."""
+        """The scenario with its addresses (its source, those its description names) as
+        the logs write them."""
+        t = int(scenario.start.timestamp())
         ip = scenario.source_ip
-        if not ip or "/" in ip:
-            return scenario
-        new = self.address(ip, int(scenario.start.timestamp()))
-        return scenario if new == ip else dataclasses.replace(scenario, source_ip=new)
+        if ip and "/" not in ip:
+            ip = self.address(ip, t)
+        text = self.rewrite(t, scenario.description)
+        return dataclasses.replace(scenario, source_ip=ip, description=text)
 
     def rewrite(self, t: int, text: str) -> str:
         """A log line with its IPv4 addresses as the site's IPv6 clients write them."""
