@@ -34,7 +34,7 @@ Usage::
                                    [--recon] [--shifts] [--noise] [--attacks] [--heldout]
                                    [--heldout2] [--heldout3] [--heldout4]
                                    [--remote SHARE] [--webmail-proxy]
-                                   [--shift-work]
+                                   [--shift-work] [--ipv6 SHARE]
                                    [--first-scan]
                                    [--keep DIR] [--verbose]
 
@@ -300,13 +300,15 @@ def judge(
     country: str = "DE",
     first_scan: bool = False,
     remote: float = 0.0,
+    ipv6: float = 0.0,
 ) -> SeedResult:
     """Simulate one site, scan it, compare with the truth (``extras``: ``forwarding``
     ``admin``, ``lateral``, ``newcomer`` and/or ``recon``, the opt-in scenarios;
     ``country``: the site's, in a time zone of it; ``first_scan``: judge every alert from
     the first log line, as a new installation's first scan reports them; ``remote``,
     ``webmail_proxy`` and ``shift_work``: a site of another shape, see
-    :mod:`kerio_watch.simulate.shapes`)."""
+    :mod:`kerio_watch.simulate.shapes`; ``ipv6``: that share of the outside clients on
+    IPv6, see :mod:`kerio_watch.simulate.ipv6`)."""
     directory = workdir / f"u{users}-seed{seed}"
     wanted = set(extras.split())  # words: "heldout" is not "heldout2"
     site = SimConfig(
@@ -330,6 +332,7 @@ def judge(
         remote=remote,
         webmail_proxy="webmail_proxy" in wanted,
         shift_work="shift_work" in wanted,
+        ipv6=ipv6,
     )
     result = simulate(site, directory)
     config = directory / "kerio-watch.toml"
@@ -724,6 +727,14 @@ def main() -> int:
         "night) and a branch office abroad working its own hours",
     )
     parser.add_argument(
+        "--ipv6",
+        type=float,
+        default=0.0,
+        metavar="SHARE",
+        help="clients on IPv6: this share (0 to 1) of the staff's home lines and phones "
+        "(privacy addresses, prefixes delegated anew) and of the attackers' servers and proxies",
+    )
+    parser.add_argument(
         "--country",
         choices=COUNTRIES,
         default="DE",
@@ -772,6 +783,7 @@ def main() -> int:
                     args.country,
                     args.first_scan,
                     args.remote,
+                    args.ipv6,
                 )
                 by_size[users].append(res)
                 print(
@@ -794,6 +806,7 @@ def main() -> int:
             f"{f', remote {args.remote:g}' if args.remote else ''}"
             f"{', webmail proxy' if args.webmail_proxy else ''}"
             f"{', shift work' if args.shift_work else ''}"
+            f"{f', ipv6 {args.ipv6:g}' if args.ipv6 else ''}"
         )
         ok_all &= print_kinds(results)
         ok_all &= print_benign(results)

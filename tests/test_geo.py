@@ -120,6 +120,10 @@ def test_hosting_networks() -> None:
                  "TimeWeb Ltd."):  # fmt: skip
         assert hosting.matches(0, name), name
     assert hosting.matches(9370, "") and hosting.matches(4694, "")
+    # Google by the names GeoLite2 gives its AS15169 and AS19527 (its cloud's IPv6
+    # ranges are named so), not its fibre lines or its public Wi-Fi
+    assert hosting.matches(0, "GOOGLE") and hosting.matches(0, "GOOGLE-2")
+    assert not hosting.matches(0, "GOOGLE-FIBER") and not hosting.matches(0, "GOOGLEWIFI")
     # a site's home providers are not hosting networks, whatever the country
     for name in ("COMCAST-7922", "ATT-INTERNET4", "CELLCO-PART", "T-MOBILE-AS21928", "Free SAS",
                  "Orange", "Bouygues Telecom SA", "NTT Communications Corporation",
@@ -129,7 +133,7 @@ def test_hosting_networks() -> None:
 
 
 def test_geoip2fast_data_file() -> None:
-    """The data file that installs with geoip2fast knows real networks (IPv4)."""
+    """The data files that install with geoip2fast know real networks (IPv4 and IPv6)."""
     pytest.importorskip("geoip2fast")
     geo = open_geo(EnrichConfig(geo="geoip2fast"))
     telekom = geo.lookup("84.128.0.1")
@@ -139,8 +143,11 @@ def test_geoip2fast_data_file() -> None:
         info = geo.lookup(net.cidr.split("/")[0].rsplit(".", 1)[0] + ".7")
         assert info.hosting and info.as_name == net.owner and info.country == net.country
     assert geo.lookup("10.0.0.1") == UNKNOWN
-    # not in the (IPv4) data: unknown, not a country called "--"
-    assert geo.lookup("2a01:4f8:c17:1b2e::1") == UNKNOWN
+    # IPv6 from its own file (before, it was unknown: the IPv4 file has none)
+    hetzner = geo.lookup("2a01:4f8:c17:1b2e::1")
+    assert hetzner.as_name == "Hetzner Online GmbH" and hetzner.hosting
+    # an IPv6 address outside the data: unknown, not a country called "--"
+    assert geo.lookup("2001:db8::1") == geo.lookup("3fff::1") == UNKNOWN
 
 
 def test_the_compact_table_answers_as_geoip2fast_does() -> None:

@@ -39,11 +39,36 @@ def test_network_of() -> None:
     assert network_of("mail.example.com") == "mail.example.com"
 
 
+def test_ipv6_hosts_in_the_forms_a_server_may_write() -> None:
+    """An IPv4 client written as an IPv4-mapped address (a dual-stack socket) is that
+    IPv4 client: at a desk of the LAN it is trusted, outside it is in its /24 (before,
+    it was outside, and every such client was one network, ``::/48``). An IPv6
+    address in brackets is an address, not a LAN host name without a dot (it was
+    trusted). Upper case and leading zeros are the same network."""
+    nets = Networks(["192.168.10.0/24", "2001:db8:10::/48"])
+    for desk in (
+        "::ffff:192.168.10.23",
+        "::FFFF:192.168.10.23",
+        "::ffff:c0a8:a17",
+        "::ffff:127.0.0.1",
+    ):
+        assert nets.is_trusted(desk) is True, desk
+    for outside in ("::ffff:84.130.7.9", "[2003:e5:4f1a:9b00::1]", "2003:E5:4F1A:9B00::1"):
+        assert nets.is_trusted(outside) is False, outside
+    assert nets.is_trusted("[2001:db8:10::7]") is True and nets.is_trusted("fe80::1%eth0") is False
+    assert network_of("::ffff:84.130.7.9") == network_of("84.130.7.9") == "84.130.7.0/24"
+    assert network_of("::ffff:84.130.7.9") != network_of("::ffff:93.192.1.1")
+    assert network_of("[2003:e5:4f1a:9b00::1]") == "2003:e5:4f1a::/48"
+    assert network_of("2003:00E5:4F1A:9B00:0:0:0:1") == "2003:e5:4f1a::/48"
+
+
 def _reference_network_of(host: str) -> str:
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
         return host
+    if address.version == 6 and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
     prefix = 24 if address.version == 4 else 48
     return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
 

@@ -264,3 +264,51 @@ class TestManyAddresses:
         p = pipeline("auth")
         ips = ["198.51.100.1", "198.51.100.2", "203.0.113.7"]
         assert feed(p, [login(at(2, "09:00") + 600 * i, BOB, ip) for i, ip in enumerate(ips)]) == []
+
+
+class TestIpv6:
+    """An IPv6 client owns a whole /64 (a rented server, a home network, a phone's
+    attach) and may use any address of it: guessing is counted per /64."""
+
+    NET = "2a01:4f8:c17:1a2b"
+
+    def _rotating(self, n: int = 12, user: str = ALICE) -> list[LoginFailed]:
+        return [
+            failed(at(22, "10:00") + 20 * i, f"{self.NET}::{i + 100:x}", user) for i in range(n)
+        ]
+
+    def test_a_guesser_rotating_in_its_64_is_one_address(self) -> None:
+        """Every attempt from another address of one /64 is still one address guessing:
+        brute force, spray and the block name it (before, each address failed once)."""
+        p = pipeline("auth")
+        victims = [f"user{i}@example.com" for i in range(6)]
+        events: list[Event] = [
+            failed(at(1, "03:00") + 5 * i, f"{self.NET}::{i + 1:x}", victims[i % 6])
+            for i in range(30)
+        ]
+        events.append(blocked(at(1, "03:03"), f"{self.NET}::99"))
+        signals = feed(p, events)
+        assert rules(signals) >= {RULE_BRUTE, RULE_SPRAY, RULE_BLOCKED}
+        assert {s.key for s in signals if s.rule != RULE_ACCOUNT} == {f"ip:{self.NET}::/64"}
+        assert all(s.source_ip and s.source_ip.startswith(self.NET) for s in signals)
+
+    def test_the_login_from_another_address_of_the_guessing_64(self) -> None:
+        """The guessing tool's server logs in from its own address: the guess worked."""
+        p = pipeline("auth")
+        feed(p, office_history(ALICE, days=21))
+        feed(p, self._rotating())
+        (s,) = feed(p, [login(at(22, "10:30"), ALICE, f"{self.NET}::2", "IMAP")])
+        assert s.rule == RULE_GUESSED and s.min_severity == Severity.MEDIUM
+        assert f"12 failed logins from its network {self.NET}::/64 within a day" in s.summary
+        signals = feed(p, [recv(at(22, "10:31"), host=f"{self.NET}::2")])
+        assert rules(signals) == {RULE_SENT}
+        assert severity(p) >= Severity.HIGH
+
+    def test_a_neighbour_64_is_another_machine(self) -> None:
+        """Another /64 of the same /48 (another customer of the hoster) is not the
+        guesser."""
+        p = pipeline("auth")
+        feed(p, office_history(ALICE, days=21))
+        feed(p, self._rotating())
+        signals = feed(p, [login(at(22, "10:30"), ALICE, "2a01:4f8:c17:1a2c::2", "IMAP")])
+        assert RULE_GUESSED not in rules(signals)

@@ -152,6 +152,19 @@ class TestHijackAddress:
         # on its own (no harm from Alice's account yet), medium: strong access alone
         assert severity(p, ALICE) == Severity.MEDIUM
 
+    def test_another_address_of_the_ipv6_machine_of_bobs_hijack(self) -> None:
+        """An IPv6 server owns its /64: another address of it is the same stranger; an
+        address of the next /64 (another customer of the hoster) is not."""
+        p = self._site()
+        _bob_hijacked_from(p, at(15, "09:00"), "2a01:4f8:c17:1a2b::5")
+        signals = feed(p, [login(at(15, "09:30"), ALICE, "2a01:4f8:c17:1a2b:9::1", "SMTP")])
+        (s,) = [s for s in signals if s.rule == RULE_HIJACK]
+        assert s.source_ip == "2a01:4f8:c17:1a2b:9::1" and f"{BOB}'s hijack" in s.summary
+        q = self._site()
+        _bob_hijacked_from(q, at(15, "09:00"), "2a01:4f8:c17:1a2b::5")
+        later = feed(q, [login(at(15, "09:30"), ALICE, "2a01:4f8:c17:1a2c::5", "SMTP")])
+        assert RULE_HIJACK not in rules(later)
+
     def test_other_addresses_and_old_or_closed_hijacks_are_quiet(self) -> None:
         p = self._site()
         _bob_hijacked_from(p, at(15, "09:00"))

@@ -253,11 +253,13 @@ def test_simulated_sites_agree(tmp_path: Path) -> None:
 
     native = extension()
     files = {"control": "filter.log", "operations": "operations.log", "audit": "audit.log"}
-    for seed in (1, 2):
+    for seed, ipv6 in ((1, 0.0), (2, 0.0), (3, 1.0)):  # clients on IPv6 too
         folder = tmp_path / str(seed)
-        simulate(SimConfig(seed=seed, days=4, users=10, firewall="control"), folder)
+        simulate(SimConfig(seed=seed, days=4, users=10, firewall="control", ipv6=ipv6), folder)
         for log, name in files.items():
             kinds = {check_log(native, log, m) for m in _messages(folder / name)}
+            if ipv6:  # the core leaves a filter line with an IPv6 address to Python
+                kinds.discard("defer")
             assert kinds == {"event"}, (log, kinds)
 
 

@@ -162,12 +162,14 @@ def test_mutated_sample_lines_agree(rnd: random.Random, edits: int) -> None:
 
 
 def test_simulated_sites_agree(tmp_path: Path) -> None:
-    """Every mail.log line of three small simulated sites (different seeds)."""
+    """Every mail.log line of four small simulated sites (different seeds; one whose
+    clients are on IPv6)."""
     from kerio_watch.simulate import SimConfig, simulate  # noqa: PLC0415
 
     native = extension()
-    for seed in (1, 2, 5):
-        result = simulate(SimConfig(seed=seed, days=6, users=12), tmp_path / str(seed))
+    for seed, ipv6 in ((1, 0.0), (2, 0.0), (5, 0.0), (3, 1.0)):  # clients on IPv6 too
+        site = SimConfig(seed=seed, days=6, users=12, ipv6=ipv6)
+        result = simulate(site, tmp_path / str(seed))
         lines = result.files["mail"].read_text(encoding="utf-8").splitlines()
         kinds = {check_parse(native, line[23:]) for line in lines}
         assert "defer" not in kinds

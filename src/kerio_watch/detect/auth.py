@@ -1,12 +1,11 @@
 """Authentication: password guessing, and the successful login that follows it.
 
 Failed logins are internet background noise; what matters is the moment a guess works.
-The detector keeps, per outside IP, its failed logins of the last day (which accounts
-it tried, whether AntiHammering blocked it), across runs in the state database. Rules:
+The detector keeps, per outside IP (an IPv6 client's /64), its failed logins of the last
+day (which accounts it tried, whether AntiHammering blocked it), across runs. Rules:
 
 - about an IP alone (key ``ip:<addr>``, never above ``low``): many failures in an hour
-  (brute force), failures for many accounts (password spraying), an AntiHammering
-  block;
+  (brute force), failures for many accounts (password spraying), an AntiHammering block;
 - about an account: many failed logins for it in an hour (weak: attackers pick real
   names from the web); a **successful login from an IP that was guessing passwords**
   (the compromise itself: at least ``medium``); **mail sent after it** (``high``); and
@@ -40,6 +39,7 @@ from kerio_watch.detect.ipstate import DAY, IpState, shared_with
 from kerio_watch.detect.state import SavedState
 from kerio_watch.detect.window import Recent, count
 from kerio_watch.enrich.messages import Submission
+from kerio_watch.enrich.network import machine_of
 from kerio_watch.events import Event, HostBlocked, LoginFailed, LoginSucceeded
 from kerio_watch.settings.numbers import factor, points, threshold
 from kerio_watch.severity import Severity
@@ -186,13 +186,11 @@ class AuthDetector(SavedState):
         return state
 
     def _failed(self, ev: LoginFailed) -> Sequence[Signal] | None:
-        ip = ev.source
-        if self.ctx.networks.is_trusted(ip):
+        if self.ctx.networks.is_trusted(ev.source):
             return None
-        ts = ev.ts
-        state = self._state(ip, ts)
+        state = self._state(ip := machine_of(ev.source), ts := ev.ts)  # IPv6: the /64
         user = ev.user
-        state.failed(ts, ev.raw, user)
+        state.failed(ts, ev.raw, user, ev.source)
         out: list[Signal] = []
         hourly = state.failures_since(ts - HOUR + 1)
         if hourly >= self.ip_failures and self.recent.due(
@@ -247,21 +245,22 @@ class AuthDetector(SavedState):
     def _blocked(self, ev: HostBlocked) -> Sequence[Signal] | None:
         if ev.action != "block" or self.ctx.networks.is_trusted(ev.source):
             return None
-        state = self._state(ev.source, ev.ts)
+        state = self._state(ip := machine_of(ev.source), ev.ts)
+        state.source = ev.source
         state.blocked += 1
         state.last_block = ev.ts
         state.lines.append(ev.raw)
-        if not self.recent.due((RULE_BLOCKED, ev.source), ev.ts, state.blocked.bit_length()):
+        if not self.recent.due((RULE_BLOCKED, ip), ev.ts, state.blocked.bit_length()):
             return None
         minutes = f" for {ev.minutes} minutes" if ev.minutes else ""
         summary = f"AntiHammering blocked {ev.source} ({ev.protocol}){minutes}" + state.tried()
-        return (state.signal(RULE_BLOCKED, ev.source, ev.ts, self.score_blocked, summary),)
+        return (state.signal(RULE_BLOCKED, ip, ev.ts, self.score_blocked, summary),)
 
     # -- the compromise -----------------------------------------------------------------
     def _guessing(self, ip: str, ts: int, user: str) -> IpState | None:
-        """The address's state when it was guessing passwords within the last day, unless
-        ``user`` shares the address with the guesser (:func:`.ipstate.shared_with`)."""
-        state = self.ips.get(ip)
+        """The address's (an IPv6 client's /64's) state when it was guessing passwords in
+        the last day, unless ``user`` shares it with the guesser (:func:`.ipstate.shared_with`)."""
+        state = self.ips.get(machine_of(ip))
         if state is None:
             return None
         if (
@@ -285,9 +284,10 @@ class AuthDetector(SavedState):
                 fails = state.failures_since(ts - DAY)
                 about = f", {mine:,} of them for {user}" if mine else ""
                 block = ", blocked by AntiHammering" if state.last_block else ""
+                origin = "it" if machine_of(ip) == ip else f"its network {machine_of(ip)}"
                 summary = printable(
                     f"{user} logged in via {ev.protocol} from {ip} after "
-                    f"{count(fails, 'failed login')} from it within a day{about}{block}"
+                    f"{count(fails, 'failed login')} from {origin} within a day{about}{block}"
                 )
                 self.guessed[user] = (ip, ts, summary)
                 evidence = (*tuple(state.lines)[-3:], ev.raw)
@@ -324,7 +324,7 @@ class AuthDetector(SavedState):
                 guessed = (
                     sub.host,
                     ts,
-                    f"{sub.host} failed {count(fails, 'login')} within a day before",
+                    f"{machine_of(sub.host)} failed {count(fails, 'login')} within a day before",
                 )
         if guessed is None or not self.recent.due((RULE_SENT, account), ts, 1):
             return None

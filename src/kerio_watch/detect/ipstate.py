@@ -36,6 +36,7 @@ class IpState:
         "last",
         "last_block",
         "lines",
+        "source",
         "updated",
     )
 
@@ -49,6 +50,8 @@ class IpState:
         self.first = ts
         self.updated = ts
         self.lines: deque[str] = deque(maxlen=5)
+        self.source = ""
+        """The address of its latest line (an IPv6 client's state is its /64's)."""
         self.dirty = True
 
     def failures_since(self, since: int) -> int:
@@ -60,10 +63,12 @@ class IpState:
             n += 1
         return n
 
-    def failed(self, ts: int, raw: str, user: str | None) -> None:
-        """Count a failed login, and the account it tried (up to ``MAX_ACCOUNTS``)."""
+    def failed(self, ts: int, raw: str, user: str | None, source: str = "") -> None:
+        """Count a failed login from ``source``, and the account it tried (up to
+        ``MAX_ACCOUNTS``)."""
         self.fails.append(ts)
         self.lines.append(raw)
+        self.source = source
         if user:
             if user in self.accounts:
                 self.accounts[user] += 1
@@ -81,16 +86,18 @@ class IpState:
         return f" (accounts tried: {', '.join(names)}" + (f" and {more:,} more)" if more else ")")
 
     def signal(self, rule: str, ip: str, ts: int, score: int, summary: str) -> Signal:
-        """A signal about the address alone (key ``ip:<addr>``), with its last lines."""
+        """A signal about the address alone (key ``ip:<addr>``; an IPv6 client's /64),
+        with its last lines, from the address of its latest line."""
+        source = self.source or ip
         return Signal(
             rule,
             f"ip:{ip}",
             ts,
             score,
             printable(summary),
-            ip,
+            source,
             tuple(self.lines),
-            facts={"hosts": [ip]},
+            facts={"hosts": [source]},
         )
 
     def to_dict(self, now: int) -> dict[str, Any]:

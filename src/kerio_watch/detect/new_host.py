@@ -100,11 +100,11 @@ class NewHostDetector(SavedState):
         RuleDoc(
             RULE_HIJACK,
             "Used from another account's hijack address",
-            "An account sent mail or logged in from an outside address that, within the "
-            "last day, another account's hijack was worked from (an address its open high "
-            "or critical incident rests on that did harm, or was used before the harm: an "
-            "archive reading the mailbox later is not), unless three colleagues without "
-            "suspicion work from it too (the office's line, not in the trusted networks).",
+            "An account sent mail or logged in from an outside address (IPv6: its /64) that, "
+            "within the last day, another account's hijack was worked from (an address its "
+            "open high or critical incident rests on that did harm, or was used before the "
+            "harm: an archive reading the mailbox later is not), unless three colleagues "
+            "without suspicion work from it too (the office's line, not in the trusted networks).",
             "One stranger often holds several passwords and works them from the same "
             "addresses: once one account's hijack is known, every account that address "
             "touches has been opened by the same stranger, whatever its own history says "

@@ -12,8 +12,9 @@ The data comes from files, never from the network at run time (``[enrich] geo``)
 - ``maxmind``: MaxMind-format databases the administrator already has (GeoLite2 or
   GeoIP2 Country/City and ASN, optionally Anonymous-IP for its hosting flag), read with
   the ``maxminddb`` package;
-- ``geoip2fast``: the data file that installs with the ``geoip2fast`` package (country
-  and AS name from MaxMind's GeoLite2, IPv4; no AS number);
+- ``geoip2fast``: the data files that install with the ``geoip2fast`` package (country
+  and AS name from MaxMind's GeoLite2; no AS number): the IPv4 one, and its IPv6
+  sibling from the first public IPv6 address on (a site without IPv6 never loads it);
 - ``auto`` (the default): ``maxmind`` when a database is configured, else
   ``geoip2fast`` when installed (``pip install 'kerio-watch[geo]'``), else ``off``;
 - ``off``: no identity; detectors fall back to network prefixes (/24, /16).
@@ -24,7 +25,6 @@ The hosting flag comes from an Anonymous-IP database when one is configured, els
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,11 +34,13 @@ from typing import Any, Protocol
 
 from kerio_watch.enrich import geocache
 from kerio_watch.enrich.hosting import HostingList
+from kerio_watch.enrich.network import address_of
 
 log = logging.getLogger(__name__)
 
 GEO_SOURCES = ("auto", "maxmind", "geoip2fast", "off")
 GEOIP2FAST_FILE = "geoip2fast-asn.dat.gz"
+GEOIP2FAST_IPV6_FILE = "geoip2fast-asn-ipv6.dat.gz"
 CACHE_LIMIT = 100_000
 
 
@@ -112,12 +114,18 @@ class Geoip2FastReader:
     def __init__(self, hosting: HostingList) -> None:
         self.hosting = hosting
         self._find: Callable[[str], tuple[str, str]] | None = None
+        self._find6: Callable[[str], tuple[str, str]] | None = None
 
     def lookup(self, ip: str) -> NetInfo:
-        """Country and AS name of an IPv4 address."""
-        if self._find is None:
-            self._find = _geoip2fast()
-        code, name = self._find(ip)
+        """Country and AS name of an address."""
+        if ":" in ip:
+            if self._find6 is None:
+                self._find6 = _geoip2fast6()
+            code, name = self._find6(ip)
+        else:
+            if self._find is None:
+                self._find = _geoip2fast()
+            code, name = self._find(ip)
         country = code if len(code) == 2 and code.isalpha() else ""  # "--": not in the data
         if not country and not name:
             return UNKNOWN
@@ -145,6 +153,19 @@ def _geoip2fast() -> Callable[[str], tuple[str, str]]:
         return r.country_code or "", r.asn_name or ""
 
     return find
+
+
+def _geoip2fast6() -> Callable[[str], tuple[str, str]]:
+    """(country code, AS name) of an IPv6 address, from geoip2fast's installed IPv6
+    data file; nothing is known when the package has none."""
+    import geoip2fast  # noqa: PLC0415 (optional, loaded when used)
+
+    path = Path(geoip2fast.__file__).parent / GEOIP2FAST_IPV6_FILE
+    table = geocache.table6(path) if path.is_file() else None
+    if table is None:
+        log.info("no IPv6 network identity: %s is missing or of another layout", path)
+        return lambda _ip: ("", "")
+    return table.lookup
 
 
 class MaxMindReader:
@@ -219,14 +240,11 @@ class GeoIndex:
     def _lookup(self, host: str) -> NetInfo:
         if self.failed:
             return UNKNOWN
-        try:
-            address = ipaddress.ip_address(host)
-        except ValueError:
-            return UNKNOWN
-        if not address.is_global:
+        address = address_of(host)  # an IPv4-mapped address is its IPv4 address
+        if address is None or not address.is_global:
             return UNKNOWN
         try:
-            return self.reader.lookup(host)
+            return self.reader.lookup(str(address))
         except Exception as exc:  # a broken data file must not stop detection
             log.warning("network identity is off: %s could not be read: %s", self.source, exc)
             self.failed = True

@@ -87,6 +87,11 @@ HOSTING_WORDS = re.compile(
 )
 """Words in the name of a hosting, cloud or data-centre network."""
 
+HOSTING_NAMES: frozenset[str] = frozenset({"google", "google 2"})
+"""Whole names of hosting networks whose words would also name others: Google's AS15169
+and AS19527 as GeoLite2 names them (``GOOGLE``, ``GOOGLE-2``; its cloud's IPv6 ranges
+are there), not Google Fiber or Google's public Wi-Fi (``GOOGLE-FIBER``, ``GOOGLEWIFI``)."""
+
 
 class HostingList:
     """Answers "is this AS a hosting network?" from numbers and name words."""
@@ -114,7 +119,8 @@ class HostingList:
             return True
         if not name:
             return False
-        if HOSTING_WORDS.search(name.replace("-", " ").replace("_", " ")):
+        spaced = name.replace("-", " ").replace("_", " ")
+        if HOSTING_WORDS.search(spaced) or spaced.strip().lower() in HOSTING_NAMES:
             return True
         lowered = name.lower()
         return any(w in lowered for w in self.words)

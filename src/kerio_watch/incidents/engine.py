@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
+from kerio_watch.enrich.network import machine_of
 from kerio_watch.incidents import lifecycle, sharing
 from kerio_watch.incidents.changes import FACT, iso_records
 from kerio_watch.severity import Severity
@@ -97,18 +98,22 @@ class IncidentEngine:
         """Another account whose open hijack (an incident at ``high`` or above) was
         worked from ``address`` (:meth:`~kerio_watch.values.incident.Incident.worked_from`),
         with a signal from it within :data:`~kerio_watch.values.verdict.COMBINE` before
-        log time ``ts``; None if there is none."""
+        log time ``ts``; None if there is none. An IPv6 address is its /64, the
+        machine's (:func:`~kerio_watch.enrich.network.machine_of`)."""
         if self._hijacks is None:
             self._hijacks = {}
             for key in sorted(self._high):
                 inc = self.open.get(key)
                 if inc is not None and inc.user is not None and inc.severity >= Severity.HIGH:
-                    for ip in inc.worked_from():
-                        self._hijacks.setdefault(ip, []).append(key)
-        for key in self._hijacks.get(address, ()):
+                    for machine in dict.fromkeys(map(machine_of, inc.worked_from())):
+                        self._hijacks.setdefault(machine, []).append(key)
+        machine = machine_of(address)
+        for key in self._hijacks.get(machine, ()):
             inc = self.open.get(key)
-            span = inc.ip_span.get(address) if inc is not None else None
-            if key != account and span is not None and ts - COMBINE <= span[1] <= ts:
+            if key == account or inc is None:
+                continue
+            spans = [s for ip, s in inc.ip_span.items() if machine_of(ip) == machine]
+            if any(ts - COMBINE <= span[1] <= ts for span in spans):
                 return key
         return None
 

@@ -15,6 +15,7 @@ Real sites are noisy in exactly the ways a hijack detector must live with:
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 
 from kerio_watch.simulate.clock import Day
 from kerio_watch.simulate.sink import LogSink
@@ -32,6 +33,8 @@ class Away:
         self.rng = rng
         self.full = full
         self.back: dict[str, int] = {}  # account -> first working day after its leave
+        self.noted: Callable[[Persona, str, str], None] | None = None
+        """Told of every address handed to a home line or phone (person, kind, address)."""
 
     # -- planning -----------------------------------------------------------------------
 
@@ -74,11 +77,18 @@ class Away:
         if not ip or day.index - leased >= 1 + int(ip.rpartition(".")[2]) % 10:
             ip = self.site.ips.in_net(p.home_net)
             p.home_ip = (day.index, ip)
+            if self.noted is not None:
+                self.noted(p, "home", ip)
         return ip
 
     def phone(self, p: Persona) -> str | None:
         """A CGNAT address of the phone's carrier (it changes all day)."""
-        return self.site.ips.in_net(p.carrier) if p.carrier else None
+        if p.carrier is None:
+            return None
+        ip = self.site.ips.in_net(p.carrier)
+        if self.noted is not None:
+            self.noted(p, "phone", ip)
+        return ip
 
     def connection(self, where: str) -> str:
         """An address for one connection: a hotel /24 (``"a.b.c."``) leases a new one."""

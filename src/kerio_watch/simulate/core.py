@@ -23,6 +23,7 @@ from kerio_watch.simulate.heldout2 import plan_heldout2
 from kerio_watch.simulate.heldout3 import plan_heldout3
 from kerio_watch.simulate.heldout4 import plan_heldout4
 from kerio_watch.simulate.internet import Internet, NoiseLogs
+from kerio_watch.simulate.ipv6 import Ipv6Site
 from kerio_watch.simulate.lateral import plan_lateral
 from kerio_watch.simulate.mail import MailLog
 from kerio_watch.simulate.model import LOG_FILES, Scenario, SimConfig, SimResult
@@ -91,6 +92,7 @@ class _Generators:
     full: bool
     office: OfficeLine | None = None
     shifts: Shifts | None = None
+    ipv6: Ipv6Site | None = None
 
 
 def _reshape(config: SimConfig, site: Site) -> Shifts | None:
@@ -118,6 +120,8 @@ def _simulate(config: SimConfig, directory: Path) -> SimResult:
         for sink in sinks.values():
             sink.close_file()
     truth = gen.scenarios.results(cut) if gen.scenarios is not None else []
+    if gen.ipv6 is not None:
+        truth = [gen.ipv6.truth(s) for s in truth]
     return _result(config, directory, site, sinks, truth, firewall, gen.office)
 
 
@@ -175,7 +179,20 @@ def _generators(
     if config.webmail_proxy:
         for name in ("audit", "security", "operations"):
             sinks[name].rewrite = chain(sinks[name].rewrite, proxy_rewrite)
-    return _Generators(mail, traffic, internet, services, scenarios, days, full, office)
+    gen = _Generators(mail, traffic, internet, services, scenarios, days, full, office)
+    if config.ipv6 > 0:
+        gen.ipv6 = _ipv6(config, site, away, sinks)
+    return gen
+
+
+def _ipv6(config: SimConfig, site: Site, away: Away, sinks: dict[str, LogSink]) -> Ipv6Site:
+    """Clients on IPv6: the home lines and phones handed out are noted, and every log
+    writes the addresses as the server sees them (after any other rewrite)."""
+    v6 = Ipv6Site(site, config.seed, config.ipv6)
+    away.noted = v6.noted
+    for name, sink in sinks.items():
+        sink.rewrite = v6.after(sink.rewrite, guesses=name == "security")
+    return v6
 
 
 def _write_days(gen: _Generators, site: Site, sinks: dict[str, LogSink]) -> int | None:

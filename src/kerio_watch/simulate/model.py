@@ -143,6 +143,7 @@ class SimConfig:
     remote: float = 0.0  # share of the staff working from home lines for good (remote-first)
     webmail_proxy: bool = False  # web logins logged at a reverse proxy's LAN address
     shift_work: bool = False  # rotating shifts round the clock and a branch office abroad
+    ipv6: float = 0.0  # share of home lines, phones and attackers' servers on IPv6
 
     @property
     def firewall_format(self) -> str | None:
@@ -164,6 +165,8 @@ class SimConfig:
             raise ValueError(f"domain must be a bare domain name, got {self.domain!r}")
         if not 0.0 <= self.remote <= 1.0:
             raise ValueError(f"remote must be a share from 0 to 1, got {self.remote}")
+        if not 0.0 <= self.ipv6 <= 1.0:
+            raise ValueError(f"ipv6 must be a share from 0 to 1, got {self.ipv6}")
         if self.country not in COUNTRIES:
             raise ValueError(f"country must be one of {COUNTRIES}, got {self.country!r}")
         if self.firewall not in (None, "auto", *FIREWALL_FORMATS):
