@@ -260,5 +260,6 @@ def test_a_read_error_among_the_lines_passed_over_names_the_line_reached(tmp_pat
     assert list(read_records(log_file)) == []
     (error,) = log_file.unparsed_samples
     assert error.reason.startswith("read error")
+    assert error.lineno is not None
     assert 0 < error.lineno == log_file.read_to < 49000
     assert log_file.lines == 0

@@ -288,9 +288,7 @@ def read_records(log_file: LogFile, skip: SkipLine | None = None) -> Iterator[Re
             if log_file.offset:
                 handle.seek(log_file.offset)
                 lineno = log_file.start
-            else:
-                # lines done: framed to be counted, never decoded; one by one, so that a
-                # read error among them names the line reached (as the core does)
+            else:  # lines done, counted one by one: a read error names the line reached
                 for _ in islice(read, log_file.start):
                     lineno += 1
             for data in read:
