@@ -74,6 +74,21 @@ class Prefilter:
         stats.events["message_delivery"] += 1
         return "message_delivery"
 
+    def count_dropped_continued(self, n: int, first: int, last: int, at_last: int) -> bool:
+        """:meth:`count_dropped_deliveries` of lines read on from where an earlier scan
+        left their file: exactly what ``n`` calls of :meth:`count_continued` do, if all
+        are near the guard's reference and the watermark notes them at once
+        (:meth:`Watermarks.noted_at_once`); False (nothing counted) otherwise."""
+        guard = self.guard
+        if not (guard.near(first) and guard.near(last)):
+            return False
+        if not self.marks.noted_at_once(SENT_MARK, first, last, at_last):
+            return False
+        stats = self.stats
+        stats.skipped += n
+        stats.events["message_delivery"] += n
+        return True
+
     def count_dropped_deliveries(self, n: int, first: int, last: int, at_last: int) -> bool:
         """Count ``n`` dropped ``Sent:`` lines at once (the native reader), if exact.
 
