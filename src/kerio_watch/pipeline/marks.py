@@ -105,6 +105,13 @@ class Watermarks:
         :data:`SET_BACK` behind a line before it (``first``, ``last``: their lowest and
         highest times; ``at_last`` of them at ``last``). False: nothing noted."""
         self.go_on(log)
+        return self.seen_at_once(log, first, last, at_last)
+
+    def seen_at_once(self, log: str, first: int, last: int, at_last: int) -> bool:
+        """Note lines of ``log`` at once (:meth:`add_run`) if that is exactly what one
+        :meth:`already_seen` per line does (each False): as :meth:`noted_at_once`.
+        A clock set back by more than :data:`SET_BACK` among the lines, or before them,
+        is noted line by line (it starts, or moves, the log's back mark)."""
         seen = self.last.get(log)
         newest = last if seen is None else max(seen[0], last)
         if log in self.set_back or self.reaches(log, first) or first < newest - SET_BACK:

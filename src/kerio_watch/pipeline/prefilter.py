@@ -95,16 +95,17 @@ class Prefilter:
         ``first`` and ``last`` are their lowest and highest UTC times, ``at_last`` how
         many are at ``last``. Exactly what ``n`` calls of :meth:`count_untracked` do
         when all are near the guard's reference (counting moves no reference, so all
-        stay near) and none is at or before the watermark; False (nothing counted)
-        otherwise.
+        stay near), none is at or before the watermark and the clock was not set back
+        (:meth:`Watermarks.seen_at_once`; the run was counted at once across a clock set
+        back more than 5 minutes, which then never started the back mark); False
+        (nothing counted) otherwise.
         """
-        if self.marks.reaches(SENT_MARK, first):
-            return False
         guard = self.guard
         if not (guard.near(first) and guard.near(last)):
             return False  # line by line: those not near are parsed
+        if not self.marks.seen_at_once(SENT_MARK, first, last, at_last):
+            return False  # at or before the watermark, or the clock set back
         stats = self.stats
         stats.skipped += n
         stats.events["message_delivery"] += n
-        self.marks.add_run(SENT_MARK, last, at_last)
         return True
