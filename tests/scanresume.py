@@ -15,17 +15,19 @@ import datetime as dt
 import json
 import sqlite3
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from kerio_watch import native
 from kerio_watch.cli import scan as scan_cli
 from kerio_watch.native import reader
 from kerio_watch.pipeline.autosave import Autosave
 from kerio_watch.simulate import CONFIG_FILE, SimConfig, simulate
-from kerio_watch.sources.files import Record
+from kerio_watch.sources.files import LogFile, Record
 
 TABLES = {
     "alerts": "SELECT * FROM alerts ORDER BY id",
@@ -84,14 +86,20 @@ def _hold_lines(path: Path, where: float, hours: int, count: int) -> None:
 
 
 def scan(
-    site: Site, work: Path, autosave: Autosave | None = None, kill_after: int | None = None
+    site: Site,
+    work: Path,
+    autosave: Autosave | None = None,
+    kill_after: int | None = None,
+    engine: str | None = None,
 ) -> None:
     """One scan of the site into ``work/s.db`` (its sink writes ``work/sent.jsonl``);
-    killed after ``kill_after`` records."""
+    killed after ``kill_after`` records; with ``engine`` (default: as the tests run)."""
     work.mkdir(exist_ok=True)
     config = work / "kw.toml"
     config.write_text(site.config.read_text().replace("SENT", str(work / "sent.jsonl")))
     with pytest.MonkeyPatch.context() as patch:
+        if engine is not None:
+            patch.setattr(native, "_requested", engine)
         if kill_after is not None:
             real = reader.scan_records
 
@@ -105,6 +113,29 @@ def scan(
         scan_cli.run_scan(
             (str(site.logs),), config, work / "s.db", None, False, delivery=[], autosave=autosave
         )
+
+
+Read = list[tuple[str, int, int, bool]]
+"""Files a reader read: (name, first line passed over, offset, continued)."""
+
+
+@contextmanager
+def readers() -> Iterator[dict[str, Read]]:
+    """Which reader of the native engine read each file (``"native"``: the core,
+    ``"python"``: the Python reader), and from where."""
+    used: dict[str, Read] = {"native": [], "python": []}
+    with pytest.MonkeyPatch.context() as patch:
+        for name, attr in (("native", "native_records"), ("python", "_python_records")):
+            patch.setattr(reader, attr, _spy(used[name], getattr(reader, attr)))
+        yield used
+
+
+def _spy(used: Read, real: Any) -> Any:
+    def spy(log_file: LogFile, *args: Any) -> Iterator[Record]:
+        used.append((Path(log_file.path).name, log_file.start, log_file.offset, log_file.continued))
+        return real(log_file, *args)  # type: ignore[no-any-return]
+
+    return spy
 
 
 def tables(db: Path) -> dict[str, list[Any]]:

@@ -16,7 +16,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kerio_watch.errors import SourceError
-from kerio_watch.sources.files import MAX_LINE, LogFile, decode_line, discover, merged_records
+from kerio_watch.sources.files import (
+    MAX_LINE,
+    LogFile,
+    decode_line,
+    discover,
+    merged_records,
+    read_records,
+)
 
 SEC = (
     "[17/May/2017 19:43:42] SMTP: User printer@verinion.com doesn't exist. "
@@ -240,3 +247,19 @@ def test_parse_table_is_inert(tmp_path: Path, cli: Callable[..., Result]) -> Non
     assert result.exit_code == 0
     assert "[red]Mozilla[/red]" in result.stdout.replace("\n", "")
     assert "\x1b" not in result.stdout
+
+
+def test_a_read_error_among_the_lines_passed_over_names_the_line_reached(tmp_path: Path) -> None:
+    """A compressed file continued after the lines an interrupted scan did (LogFile.start),
+    damaged among them: the read error names the line reached, and the file was read to
+    it (both were 0, as if no line had been passed over), as in the native core."""
+    data = gzip.compress(b"".join(b"[24/Aug/2022 16:28:11] line %d\n" % i for i in range(50000)))
+    path = tmp_path / "mail.log.1.gz"
+    path.write_bytes(data[: len(data) // 2])
+    log_file = LogFile(str(path), "mail", compressed=True, start=49000)
+    assert list(read_records(log_file)) == []
+    (error,) = log_file.unparsed_samples
+    assert error.reason.startswith("read error")
+    assert error.lineno is not None
+    assert 0 < error.lineno == log_file.read_to < 49000
+    assert log_file.lines == 0

@@ -5,7 +5,7 @@
 
 use std::borrow::Cow;
 use std::fs::File;
-use std::io::{self, BufReader, Read};
+use std::io::{self, BufReader, Read, Seek, SeekFrom};
 
 use crate::text::{char_len, take_chars};
 
@@ -190,6 +190,34 @@ impl LineSource {
         Ok(Self::new(reader))
     }
 
+    /// Open a file to read from byte `offset` (decompressed) on, as `read_records` does
+    /// after `handle.seek(offset)`: a plain file is read from there (a position past
+    /// its end reads nothing, and stays the position); a compressed one is decompressed
+    /// and the bytes before `offset` dropped (one that ends before it is at its end).
+    /// Lines are numbered from 1 as if the file started there; a failed seek is a read
+    /// error ([`LineSource::error`]), as Python's is.
+    pub fn open_at(path: &str, compressed: bool, offset: u64) -> io::Result<Self> {
+        if compressed {
+            let mut src = Self::open(path, true)?;
+            src.discard(offset);
+            return Ok(src);
+        }
+        let mut file = File::open(path)?;
+        match file.seek(SeekFrom::Start(offset)) {
+            Ok(at) => {
+                let mut src = Self::new(Box::new(file));
+                src.offset = at;
+                Ok(src)
+            }
+            Err(e) => {
+                let mut src = Self::new(Box::new(io::empty()));
+                src.eof = true;
+                src.error = Some(e.to_string());
+                Ok(src)
+            }
+        }
+    }
+
     /// Lines of any reader.
     pub fn new(reader: Box<dyn Read + Send>) -> Self {
         Self::with_buffer(reader, BUFFER * 4)
@@ -284,6 +312,34 @@ impl LineSource {
         self.lineno += 1;
         self.offset += line.len() as u64;
         Some((self.lineno, line))
+    }
+
+    /// Read and drop the next `n` bytes (fewer at the end, or at a read error), before
+    /// any line is read: where a compressed file cannot seek.
+    pub fn discard(&mut self, n: u64) {
+        let mut left = n;
+        while left > 0 {
+            if self.start == self.end && !self.fill() {
+                return;
+            }
+            let take = (self.end - self.start).min(usize::try_from(left).unwrap_or(usize::MAX));
+            self.consume(take);
+            left -= take as u64;
+        }
+    }
+
+    /// Pass over lines unread until `lines` are read in all (`files.lines_after`:
+    /// framed to be counted, never decoded, not counted in [`Counters`]); how many
+    /// were read in all (fewer at the end of the file or at a read error).
+    pub fn pass_over(&mut self, lines: u64) -> u64 {
+        while self.lineno < lines && self.next_line().is_some() {}
+        self.lineno
+    }
+
+    /// Take the lines before this position as read: the next line is `lineno` + 1
+    /// (after [`LineSource::open_at`], at the end of line `lineno`).
+    pub fn number_from(&mut self, lineno: u64) {
+        self.lineno = lineno;
     }
 
     /// Take `n` unread bytes as read.
@@ -522,6 +578,84 @@ mod tests {
         let data = [&[b'y'; 100][..], &[0; 7], b"z\n"].concat();
         let (lines, _) = all_lines(&data, 64);
         assert_eq!(lines, vec![(1, data.clone())]);
+    }
+
+    fn rest(mut src: LineSource) -> (Vec<(u64, Vec<u8>)>, u64) {
+        let mut out = Vec::new();
+        while let Some((n, line)) = src.next_line() {
+            out.push((n, line.to_vec()));
+        }
+        (out, src.offset)
+    }
+
+    fn temp_file(name: &str, data: &[u8]) -> String {
+        let path = std::env::temp_dir().join(format!("kerio-frame-{}-{name}", std::process::id()));
+        std::fs::write(&path, data).unwrap();
+        path.to_string_lossy().into_owned()
+    }
+
+    fn gzipped(data: &[u8]) -> Vec<u8> {
+        use std::io::Write;
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        enc.write_all(data).unwrap();
+        enc.finish().unwrap()
+    }
+
+    #[test]
+    fn lines_passed_over_are_numbered_not_returned() {
+        let nuls = vec![0u8; 20];
+        let long = vec![b'y'; LINE_BYTES + 5];
+        let data = [&b"a\n\nb"[..], &nuls, b"c\n", &long, b"\nd\ne"].concat();
+        for buffer in [64, 4096, BUFFER * 4] {
+            let (all, end) = all_lines(&data, buffer);
+            for start in 0..=all.len() as u64 + 1 {
+                let mut src =
+                    LineSource::with_buffer(Box::new(io::Cursor::new(data.clone())), buffer);
+                assert_eq!(src.pass_over(start), start.min(all.len() as u64));
+                let (after, offset) = rest(src);
+                let from = (start as usize).min(all.len());
+                assert_eq!(after, all[from..], "start {start}, buffer {buffer}");
+                assert_eq!(offset, end);
+            }
+        }
+    }
+
+    #[test]
+    fn a_file_is_read_from_an_offset() {
+        let data = b"[24/Aug/2022 16:28:11] a\n\n\xffb\r\nc\nlast".to_vec();
+        let (all, _) = all_lines(&data, 64);
+        let ends: Vec<u64> = {
+            let mut src = LineSource::from_bytes(data.clone());
+            let mut ends = Vec::new();
+            while src.next_line().is_some() {
+                ends.push(src.offset);
+            }
+            ends
+        };
+        let plain = temp_file("plain", &data);
+        let packed = temp_file("gz", &[gzipped(&data[..9]), gzipped(&data[9..])].concat());
+        for (path, compressed) in [(&plain, false), (&packed, true)] {
+            for (i, &end) in ends.iter().enumerate() {
+                let mut src = LineSource::open_at(path, compressed, end).unwrap();
+                src.number_from(i as u64 + 1);
+                let (after, offset) = rest(src);
+                assert_eq!(after, all[i + 1..], "from line {}", i + 1);
+                assert_eq!(offset, data.len() as u64);
+            }
+            // past the end: nothing read; a plain file stays at the offset, as Python's
+            // seek does, a compressed one is at its end (GzipFile.tell())
+            let src = LineSource::open_at(path, compressed, 1000).unwrap();
+            let want = if compressed { data.len() as u64 } else { 1000 };
+            assert_eq!((rest(src), compressed), ((vec![], want), compressed));
+        }
+        // a damaged archive: a read error, no line
+        let cut = gzipped(&b"x\n".repeat(100_000));
+        let damaged = temp_file("damaged", &cut[..cut.len() / 2]);
+        let mut src = LineSource::open_at(&damaged, true, 200_000).unwrap();
+        assert!(src.error.is_some() && src.next_line().is_none() && src.lineno == 0);
+        for path in [plain, packed, damaged] {
+            std::fs::remove_file(path).unwrap();
+        }
     }
 
     #[test]

@@ -25,7 +25,7 @@ use crate::pylogs::{Kind, Others};
 const RULE_SERVICE: &str = "sieve";
 
 /// Version of this boundary; the Python side refuses an extension of another one.
-pub const ABI: u32 = 6;
+pub const ABI: u32 = 7;
 
 /// Queue-IDs the Python message tracker holds (kept in step by it).
 #[pyclass(module = "kerio_watch._native")]
@@ -353,7 +353,7 @@ impl Emit {
 impl Reader {
     #[new]
     #[allow(clippy::too_many_arguments)]
-    #[pyo3(signature = (path, compressed, log, parse, source, record_cls, recv_cls, sent_cls, others, tracked, stream, batch=256))]
+    #[pyo3(signature = (path, compressed, log, parse, source, record_cls, recv_cls, sent_cls, others, tracked, stream, batch=256, start=0, offset=0))]
     fn new(
         py: Python<'_>,
         path: &str,
@@ -368,8 +368,10 @@ impl Reader {
         tracked: Py<QidSet>,
         stream: Py<Stream>,
         batch: usize,
+        start: u64,
+        offset: u64,
     ) -> PyResult<Self> {
-        let src = LineSource::open(path, compressed)?;
+        let src = open_from(py, path, compressed, start, offset)?;
         let record_new = py.get_type::<PyTuple>().getattr("__new__")?.unbind();
         Ok(Self {
             src,
@@ -520,6 +522,30 @@ impl Reader {
     fn error(&self) -> Option<String> {
         self.src.error.clone()
     }
+}
+
+/// A file's lines after its first `start` (`LogFile.start`, `read_records`): read
+/// from byte `offset` on when it is known (not 0), the lines before it passed over
+/// unread otherwise (the GIL released).
+fn open_from(
+    py: Python<'_>,
+    path: &str,
+    compressed: bool,
+    start: u64,
+    offset: u64,
+) -> PyResult<LineSource> {
+    if offset == 0 {
+        let mut src = LineSource::open(path, compressed)?;
+        if start > 0 {
+            py.detach(|| src.pass_over(start));
+        }
+        return Ok(src);
+    }
+    let mut src = py.detach(|| LineSource::open_at(path, compressed, offset))?;
+    if src.error.is_none() {
+        src.number_from(start); // a failed seek has read no line (Python's lineno is 0)
+    }
+    Ok(src)
 }
 
 /// Parses single mail.log messages into events (Python parses what this leaves).

@@ -21,11 +21,12 @@ from typing import Any
 
 import pytest
 
-from faultlib import cli, counted, shifted, site_lines
+from faultlib import T0, cli, counted, shifted, site_lines
 from kerio_watch.pipeline.autosave import Autosave
 from kerio_watch.pipeline.grown import KNOWN
-from logtools import kerio_stamp
-from scanresume import Site, differences, make_site, scan, tables
+from logtools import kerio_stamp, recv_line, sent_line
+from nativediff import extension
+from scanresume import Read, Site, differences, make_site, readers, scan, tables
 
 ENGINES = ["python", "native"]
 
@@ -71,6 +72,37 @@ def test_a_clock_set_back_minutes_loses_no_line(tmp_path: Path, engine: str, min
     write(logs / "mail.log", grown[400:])
     assert run(engine, db, logs) == (400, 0)
     assert counted(db) == counted(reference(tmp_path, engine, grown))
+
+
+def inbound_lines(messages: int) -> list[str]:
+    """A mail.log of ``messages`` messages from outside to local mailboxes, one every 50
+    seconds: no account sent them, so the pre-filter drops their ``Sent:`` lines."""
+    lines = []
+    for n in range(messages):
+        when, to = T0 + dt.timedelta(seconds=50 * n), f"u{n % 16}@example.com"
+        lines += [
+            recv_line(when, 1, n, sender=f"x{n}@outside.test", to=to),
+            sent_line(when + dt.timedelta(seconds=2), 1, n, to=to),
+        ]
+    return lines
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_dropped_lines_after_a_clock_set_back_are_new(tmp_path: Path, engine: str) -> None:
+    """As above, for the ``Sent:`` lines the pre-filter drops (those of mail from
+    outside, counted without being parsed): the second scan counts all of them as new,
+    and the watermarks end as one scan's of the whole file."""
+    lines = inbound_lines(400)
+    grown = lines[:400] + [shifted(x, -2 / 60) for x in lines[400:]]
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    db = tmp_path / "s.db"
+    write(logs / "mail.log", grown[:400])
+    assert run(engine, db, logs) == (400, 0)
+    write(logs / "mail.log", grown[400:])
+    assert run(engine, db, logs) == (400, 0)
+    ref = reference(tmp_path, engine, grown)
+    assert tables(db)["watermarks"] == tables(ref)["watermarks"]
 
 
 def rotate_renamed(logs: Path) -> None:
@@ -181,20 +213,20 @@ def _late(lines: list[str], at: int) -> None:
     lines[at] = kerio_stamp(before - dt.timedelta(seconds=2)) + lines[at][22:]
 
 
-@pytest.mark.parametrize("late", [False, True], ids=["in order", "a line late"])
-@pytest.mark.parametrize("parts", sorted(CUTS))
-def test_a_scan_in_parts_is_one_scan(site: Site, tmp_path: Path, parts: int, late: bool) -> None:
-    """The site's logs grown in ``parts`` steps, scanned after each: the database ends
-    as one scan's of the whole logs (in the same place), row for row, and the sink
-    received each alert once. Also when mail.log's first line of each part is dated a
-    moment before the last line of the part before: scans took it for processed (dated
-    before the watermark, it was lost)."""
+def in_parts(
+    site: Site, tmp_path: Path, parts: int, late: bool, engine: str | None = None
+) -> list[dict[str, Read]]:
+    """The site's logs grown in ``parts`` steps in ``tmp_path/logs``, scanned after each
+    into ``tmp_path/parts`` (with ``engine``): the readers each scan used (:func:`readers`).
+    ``late``: mail.log's first line of each part is dated a moment before the last line
+    of the part before."""
     logs = tmp_path / "logs"
     logs.mkdir()
     sources = sorted(site.logs.glob("*.log"))
     text = {f: f.read_text(encoding="utf-8").splitlines() for f in sources}
     done = dict.fromkeys(sources, 0)
     cuts = [dt.datetime.strptime(c, "%d/%b/%Y %H:%M:%S") for c in CUTS[parts]]
+    used = []
     for cut in [*cuts, None]:
         for source in sources:
             lines = text[source]
@@ -204,13 +236,47 @@ def test_a_scan_in_parts_is_one_scan(site: Site, tmp_path: Path, parts: int, lat
             write(logs / source.name, lines[done[source] : upto])
             shutil.copystat(source, logs / source.name)
             done[source] = upto
-        scan(Site(logs, site.config), tmp_path / "parts", Autosave(0))
-    scan(Site(logs, site.config), tmp_path / "one", Autosave(0))
+        with readers() as reading:
+            scan(Site(logs, site.config), tmp_path / "parts", Autosave(0), engine=engine)
+        used.append(reading)
+    return used
+
+
+@pytest.mark.parametrize("late", [False, True], ids=["in order", "a line late"])
+@pytest.mark.parametrize("parts", sorted(CUTS))
+def test_a_scan_in_parts_is_one_scan(site: Site, tmp_path: Path, parts: int, late: bool) -> None:
+    """The site's logs grown in ``parts`` steps, scanned after each: the database ends
+    as one scan's of the whole logs (in the same place), row for row, and the sink
+    received each alert once. Also when mail.log's first line of each part is dated a
+    moment before the last line of the part before: scans took it for processed (dated
+    before the watermark, it was lost)."""
+    in_parts(site, tmp_path, parts, late)
+    scan(Site(tmp_path / "logs", site.config), tmp_path / "one", Autosave(0))
     got, want = tables(tmp_path / "parts" / "s.db"), tables(tmp_path / "one" / "s.db")
     assert differences(got, want) == {}
     sent = site.sent(tmp_path / "parts")
     assert len(sent) == len(set(sent))
     assert sorted(sent) == sorted(site.sent(tmp_path / "one"))
+
+
+@pytest.mark.parametrize("late", [False, True], ids=["in order", "a line late"])
+def test_the_core_reads_grown_logs_on(site: Site, tmp_path: Path, late: bool) -> None:
+    """The native engine's scans of the grown logs: the core reads each file on from
+    where the scan before left it (by its byte position; the Python reader reads none),
+    and the database ends as the pure-Python engine's one scan of the whole logs, row
+    for row (they were read in Python: the core read a file from its first line only)."""
+    extension()
+    used = in_parts(site, tmp_path, 3, late, engine="native")
+    assert all(start == 0 and not continued for _, start, _, continued in used[0]["native"])
+    for later in used[1:]:
+        assert later["python"] == []
+        continued = {name: (start, offset) for name, start, offset, on in later["native"] if on}
+        assert {"mail.log", "filter.log", "audit.log"} <= set(continued)
+        assert all(start > 0 and offset > 0 for start, offset in continued.values())
+    scan(Site(tmp_path / "logs", site.config), tmp_path / "one", Autosave(0), engine="python")
+    got, want = tables(tmp_path / "parts" / "s.db"), tables(tmp_path / "one" / "s.db")
+    assert differences(got, want) == {}
+    assert sorted(site.sent(tmp_path / "parts")) == sorted(site.sent(tmp_path / "one"))
 
 
 def test_a_line_cut_across_a_rotation(tmp_path: Path) -> None:

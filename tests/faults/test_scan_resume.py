@@ -9,7 +9,9 @@ last one (:mod:`kerio_watch.pipeline.resume`). CI runs these with both engines.
 
 from __future__ import annotations
 
+import gzip
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -25,7 +27,8 @@ from kerio_watch.cli import scan as scan_cli
 from kerio_watch.native import reader
 from kerio_watch.pipeline.autosave import UNFINISHED, Autosave
 from kerio_watch.sources.files import Record
-from scanresume import Killed, Site, differences, make_site, scan, tables
+from nativediff import extension
+from scanresume import Killed, Site, differences, make_site, readers, scan, tables
 
 
 @pytest.fixture(scope="module")
@@ -107,6 +110,39 @@ def test_killed_twice(site: Site, reference: tuple[Path, list[Any]], tmp_path: P
     scan(site, tmp_path, Autosave(0))
     assert differences(tables(tmp_path / "s.db"), tables(ref / "s.db")) == {}
     assert sorted(site.sent(tmp_path)) == sorted(site.sent(ref))
+
+
+@pytest.fixture(scope="module")
+def gzip_site(site: Site, tmp_path_factory: pytest.TempPathFactory) -> Site:
+    """The site with its mail.log rotated and compressed (``mail.log.1.gz``)."""
+    logs = tmp_path_factory.mktemp("gzip") / "logs"
+    shutil.copytree(site.logs, logs)
+    with (logs / "mail.log").open("rb") as src, gzip.open(logs / "mail.log.1.gz", "wb") as dst:
+        shutil.copyfileobj(src, dst)
+    (logs / "mail.log").unlink()
+    return Site(logs, site.config)
+
+
+@pytest.mark.parametrize("compressed", [False, True], ids=["plain", "gzip"])
+def test_the_core_continues_an_interrupted_scan(
+    site: Site, gzip_site: Site, tmp_path: Path, compressed: bool
+) -> None:
+    """The native engine killed half way, then run again: the core reads each file after
+    the lines done (passed over in Rust; the Python reader reads none), and the database
+    is the pure-Python engine's of one uninterrupted scan, row for row (they were read
+    in Python: the core read a file from its first line only)."""
+    extension()
+    logs = gzip_site if compressed else site
+    scan(logs, tmp_path / "python", Autosave(0), engine="python")
+    with pytest.raises(Killed):
+        scan(logs, tmp_path / "n", Autosave(0, seconds_of_log=1800), 9000, engine="native")
+    with readers() as used:
+        scan(logs, tmp_path / "n", Autosave(0), engine="native")
+    assert used["python"] == []
+    started = {name: start for name, start, _offset, _on in used["native"] if start}
+    assert ("mail.log.1.gz" if compressed else "mail.log") in started
+    assert differences(tables(tmp_path / "n" / "s.db"), tables(tmp_path / "python" / "s.db")) == {}
+    assert sorted(logs.sent(tmp_path / "n")) == sorted(logs.sent(tmp_path / "python"))
 
 
 CLI = [sys.executable, "-m", "kerio_watch"]

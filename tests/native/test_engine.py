@@ -20,6 +20,7 @@ from kerio_watch.cli import main
 from kerio_watch.config import Config
 from kerio_watch.exitcodes import ExitStatus
 from kerio_watch.pipeline import SENT_MARK, Pipeline
+from kerio_watch.pipeline.marks import back_key
 from kerio_watch.store.sqlite import SQLiteStore
 from kerio_watch.timebase import Timebase
 
@@ -140,6 +141,80 @@ def test_dropped_runs_count_as_line_by_line(
     assert bulk.stats == one.stats
     assert bulk.watermarks.last == one.watermarks.last
     assert bulk.watermarks.seen_at_mark == one.watermarks.seen_at_mark
+
+
+SET_BACK_RUNS = st.lists(
+    st.lists(st.integers(1_699_999_000, 1_700_000_100), min_size=1, max_size=6), max_size=5
+)
+"""Runs of times that may hold a clock set back by more than 5 minutes."""
+SET_BACK_MARKS = st.one_of(
+    st.none(), st.tuples(st.integers(1_699_998_900, 1_699_999_500), st.integers(0, 3))
+)
+
+
+@settings(max_examples=300)
+@given(SET_BACK_RUNS, SET_BACK_MARKS, st.sampled_from([None, "Europe/Berlin"]))
+def test_dropped_runs_across_a_clock_set_back_count_as_line_by_line(
+    runs: list[list[int]], mark: tuple[int, int] | None, zone: str | None
+) -> None:
+    """``count_dropped_deliveries`` across a clock set back more than 5 minutes (all near
+    the guard's reference: it accepts 400 days behind it): as line by line, the back mark
+    included (it was counted at once, and the set back never noted)."""
+    one, bulk = _pipeline(zone, mark, "near"), _pipeline(zone, mark, "near")
+    for run in runs:
+        kinds = [one.count_untracked(ts) for ts in run]
+        shift = bulk.timebase.shift_between(min(run), max(run))
+        top = max(run)
+        done = shift is not None and bulk.count_dropped_deliveries(
+            len(run), min(run) + shift, top + shift, run.count(top)
+        )
+        if not done:
+            assert [bulk.count_untracked(ts) for ts in run] == kinds
+    assert bulk.stats == one.stats
+    assert bulk.watermarks.last == one.watermarks.last
+    assert bulk.watermarks.seen_at_mark == one.watermarks.seen_at_mark
+    assert bulk.watermarks.set_back == one.watermarks.set_back
+
+
+@settings(max_examples=300)
+@given(
+    SET_BACK_RUNS,
+    SET_BACK_MARKS,
+    st.one_of(st.none(), st.tuples(st.integers(1_699_998_000, 1_699_999_500), st.integers(1, 3))),
+    st.sampled_from([None, "Europe/Berlin"]),
+    st.sampled_from(["none", "near", "edge"]),
+)
+def test_dropped_runs_of_a_continued_file_count_as_line_by_line(
+    runs: list[list[int]],
+    mark: tuple[int, int] | None,
+    back: tuple[int, int] | None,
+    zone: str | None,
+    ref: str,
+) -> None:
+    """``count_dropped_continued`` (or its fallback) == one ``count_continued`` per line
+    (a file read on from where an earlier scan left it), whatever the watermark and its
+    back mark, the order of times (a clock set back more than 5 minutes in a run, or
+    before it), the time base and the time guard's reference."""
+    one, bulk = _pipeline(zone, mark, ref), _pipeline(zone, mark, ref)
+    for p in (one, bulk):
+        if back is not None:
+            p.watermarks.marks[back_key(SENT_MARK)] = back
+        p.guard.past = 86400
+    for run in runs:
+        kinds = [one.prefilter.count_continued(ts) for ts in run]
+        shift = bulk.timebase.shift_between(min(run), max(run))
+        top = max(run)
+        done = shift is not None and bulk.prefilter.count_dropped_continued(
+            len(run), min(run) + shift, top + shift, run.count(top)
+        )
+        if done:
+            assert None not in kinds
+        else:
+            assert [bulk.prefilter.count_continued(ts) for ts in run] == kinds
+    assert bulk.stats == one.stats
+    assert bulk.watermarks.last == one.watermarks.last
+    assert bulk.watermarks.seen_at_mark == one.watermarks.seen_at_mark
+    assert bulk.watermarks.set_back == one.watermarks.set_back
 
 
 def test_shift_between_refuses_a_daylight_saving_change() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from kerio_watch.events import MessageDelivery, MessageReceived, Unparsed
 from kerio_watch.formats.mail import MailParser
 from kerio_watch.native.reader import OTHER_EVENTS
 from kerio_watch.sources.files import MAX_LINE, LogFile, Record, read_records
+from kerio_watch.sources.logfile import bounded_lines, open_binary
 from logtools import SAMPLES
 from nativediff import extension, native_frames, python_frames
 
@@ -192,6 +194,66 @@ def test_dropped_lines_are_rebuilt_as_read_records_reads_them(
     assert got == expected
     with pytest.raises(IndexError):
         reader.skipped_record(0)  # the last call found no more lines
+
+
+def _line_end(log_file: LogFile, lines: int) -> int:
+    """Where line ``lines`` + 1 of a file begins (bytes, decompressed)."""
+    with open_binary(log_file) as handle:
+        for _ in islice(bounded_lines(handle), lines):
+            pass
+        return handle.tell()
+
+
+@settings(
+    max_examples=300,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(mail_lines, st.integers(0, 32), st.booleans(), st.booleans(), st.integers(1, 4))
+def test_a_file_is_read_from_a_position_as_read_records_reads_it(
+    tmp_path: Path, lines: list[bytes], start: int, by_offset: bool, compressed: bool, batch: int
+) -> None:
+    """After the lines an interrupted scan did (:attr:`LogFile.start`), passed over, or
+    from where an earlier scan left the file (:attr:`LogFile.offset`): the same records
+    (dropped lines rebuilt), numbers, counts, last line and end as the Python reader."""
+    native = extension()
+    path = tmp_path / "mail.log.gz"
+    data = b"\n".join(lines)
+    path.write_bytes(gzip.compress(data) if compressed else data)
+
+    def log_file() -> LogFile:
+        f = LogFile(str(path), "mail", compressed=compressed, start=start)
+        f.offset = _line_end(f, start) if by_offset else 0
+        return f
+
+    python_file, source = log_file(), log_file()
+    expected = [_shape(rec) for rec in read_records(python_file)]
+    ids = native.QidSet()
+    reader = native.Reader(
+        str(path), compressed, "mail", "mail", source, Record, MessageReceived, MessageDelivery,
+        OTHER_EVENTS, ids, native.Stream(0), batch, source.start, source.offset,
+    )  # fmt: skip
+    got = []
+    while (items := reader.next_batch()) is not None:
+        for item in items:
+            if isinstance(item, Record):
+                got.append(_shape(item))
+            elif item[0] == 0:
+                got.append(_shape(item[1]))
+            elif item[0] == 2:
+                got += [_shape(reader.skipped_record(i)) for i in range(item[5], item[6])]
+            else:
+                assert item[0] == 1  # framed by Python: its lineno and text
+                got += [r for r in expected if r[-1] == item[1] and r[-2] == item[2]]
+    assert got == expected
+    counts = (reader.lines, reader.decode_errors, reader.cut_lines, reader.lineno, reader.offset)
+    assert counts == (
+        python_file.lines,
+        python_file.decode_errors,
+        python_file.cut_lines,
+        python_file.read_to,
+        python_file.end,
+    )
+    assert reader.error is None
 
 
 def _kinds(folder: Path, lines: list[str], lookahead: int) -> list[str]:

@@ -21,7 +21,7 @@ core's ``Stream``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from kerio_watch.events import (
@@ -49,7 +49,8 @@ operations.log and audit.log lines (``Reader``'s ``others``)."""
 def scan_records(files: list[LogFile], pipeline: Pipeline) -> Iterator[Record]:
     """Every record of ``files`` in time order, through the pipeline's pre-filter (with
     the pipeline's :attr:`~Pipeline.positions`: see :mod:`kerio_watch.pipeline.resume`).
-    A file whose first lines are passed over (:attr:`LogFile.start`) is read in Python."""
+    The core reads a file from a position too: after the lines an interrupted scan did
+    (:attr:`LogFile.start`), or from where an earlier scan left it (:attr:`LogFile.offset`)."""
     module = pipeline.core.module
     positions = pipeline.positions
     held, prevs = (positions.held, positions.prevs) if positions is not None else (None, None)
@@ -70,7 +71,7 @@ def scan_records(files: list[LogFile], pipeline: Pipeline) -> Iterator[Record]:
             # a record is processed once the merge read this many after it (order.smoothed)
             stream = streams[log_file.log] = module.Stream(LOOKAHEAD - 1)
         python = log_file.syslog or log_file.data is not None or log_file.only_lines is not None
-        if python or log_file.start:  # the core reads a file from its first line only
+        if python:
             skip = continued if log_file.continued and skip else skip
             return _python_records(log_file, skip, stream)
         return native_records(log_file, pipeline, stream, mirrored)
@@ -92,9 +93,13 @@ def native_records(
     ``stream``: the core's ``Stream`` of the file's log; ``held``: the Queue-IDs
     :func:`_mirror_held` added to the core's set (both shared by the files of a scan).
     """
+    if log_file.whole:  # an earlier scan read it to its end, and it did not change
+        log_file.read_to, log_file.end = log_file.start, log_file.offset
+        return
     reader = _reader(log_file, pipeline, stream)
     base = (log_file.lines, log_file.decode_errors, log_file.cut_lines)
-    skip_line = pipeline.skip_line
+    count = Counting(pipeline, log_file.continued)
+    skip_line = count.skip_line
     events = log_file.events
     try:
         while (batch := reader.next_batch()) is not None:
@@ -114,8 +119,8 @@ def native_records(
                     framed = _frame(log_file, item[1], item[2])
                     if framed is not None:
                         yield framed
-                elif not _counted(pipeline, log_file, item):
-                    yield from _line_by_line(pipeline, log_file, reader, item)
+                elif not _counted(pipeline, count, log_file, item):
+                    yield from _line_by_line(count, log_file, reader, item)
             _sync(log_file, reader, base)
             if held or pipeline.guard.waiting:
                 _mirror_held(pipeline, held)
@@ -153,6 +158,8 @@ def _reader(log_file: LogFile, pipeline: Pipeline, stream: Any) -> Any:
         pipeline.native_ids,
         stream,
         BATCH,
+        log_file.start,  # lines done: passed over unread (resume)
+        log_file.offset,  # where they end, when known: read from there on (grown)
     )
 
 
@@ -173,27 +180,44 @@ def _frame(log_file: LogFile, lineno: int, raw: str) -> Record | None:
     return Record(framed.ts, framed.utc, framed.log or log, framed.message, raw, log_file, lineno)
 
 
-def _counted(pipeline: Pipeline, log_file: LogFile, item: tuple[int, ...]) -> bool:
+class Counting:
+    """How the dropped ``Sent:`` lines of a file are counted: as the Python reader's
+    filter (:attr:`Pipeline.skip_line`) counts them, or, in a file read on from where an
+    earlier scan left it (:attr:`LogFile.continued`), as new lines
+    (:attr:`Prefilter.skip_continued <kerio_watch.pipeline.prefilter.Prefilter.skip_continued>`)."""
+
+    def __init__(self, pipeline: Pipeline, continued: bool) -> None:
+        pre = pipeline.prefilter
+        self.skip_line: SkipLine = pre.skip_continued if continued else pipeline.skip_line
+        self.one: Callable[[int], str | None] = (
+            pre.count_continued if continued else pipeline.count_untracked
+        )
+        self.run: Callable[[int, int, int, int], bool] = (
+            pre.count_dropped_continued if continued else pipeline.count_dropped_deliveries
+        )
+
+
+def _counted(pipeline: Pipeline, count: Counting, log_file: LogFile, item: tuple[int, ...]) -> bool:
     """Count a run of dropped ``Sent:`` lines in one step, if that is exact: the time
     base maps the run's local times by one constant shift, all are near the time guard's
     reference and no watermark is at or after them (the usual case)."""
     _, n, lo, hi, top, _start, _end = item
     shift = pipeline.timebase.shift_between(lo, hi)
-    if shift is None or not pipeline.count_dropped_deliveries(n, lo + shift, hi + shift, top):
+    if shift is None or not count.run(n, lo + shift, hi + shift, top):
         return False
     log_file.events["message_delivery"] += n
     return True
 
 
 def _line_by_line(
-    pipeline: Pipeline, log_file: LogFile, reader: Any, item: tuple[int, ...]
+    count: Counting, log_file: LogFile, reader: Any, item: tuple[int, ...]
 ) -> Iterator[Record]:
     """A run of dropped ``Sent:`` lines as the Python reader takes them, line by line:
     each is counted, or yielded in its place when the pipeline wants it parsed (its
     time is not near the guard's reference; the lines after it are decided when the
     next record is asked for, as the Python reader decides them)."""
     start, end = item[5], item[6]
-    untracked = pipeline.count_untracked
+    untracked = count.one
     for i, ts in enumerate(reader.skipped_times(start, end), start):
         kind = untracked(ts)
         if kind is None:

@@ -83,6 +83,12 @@ class Watermarks:
         such line of a log goes on from the earlier run's watermark (and back mark), as
         if this run had read up to it: a later clock set back is told as one run tells
         it, so a later scan that judges these lines by time finds them processed."""
+        self.go_on(log)
+        self.already_seen(log, ts)
+
+    def go_on(self, log: str) -> None:
+        """Before the first line of ``log`` :meth:`note` notes: this run goes on from the
+        earlier run's watermark (and back mark). Once done, does nothing."""
         if log not in self.last:
             mark = self.marks.get(log)
             if mark is not None:
@@ -91,7 +97,27 @@ class Watermarks:
             if back is not None and back[0]:
                 self.set_back.add(log)
                 self.last.setdefault(back_key(log), list(back))
-        self.already_seen(log, ts)
+
+    def noted_at_once(self, log: str, first: int, last: int, at_last: int) -> bool:
+        """Note lines of ``log`` at once (:meth:`add_run`) if that is exactly what one
+        :meth:`note` per line does: its clock is not set back (in this run, or before
+        it), the lines are after the earlier run's watermark, and none is more than
+        :data:`SET_BACK` behind a line before it (``first``, ``last``: their lowest and
+        highest times; ``at_last`` of them at ``last``). False: nothing noted."""
+        self.go_on(log)
+        return self.seen_at_once(log, first, last, at_last)
+
+    def seen_at_once(self, log: str, first: int, last: int, at_last: int) -> bool:
+        """Note lines of ``log`` at once (:meth:`add_run`) if that is exactly what one
+        :meth:`already_seen` per line does (each False): as :meth:`noted_at_once`.
+        A clock set back by more than :data:`SET_BACK` among the lines, or before them,
+        is noted line by line (it starts, or moves, the log's back mark)."""
+        seen = self.last.get(log)
+        newest = last if seen is None else max(seen[0], last)
+        if log in self.set_back or self.reaches(log, first) or first < newest - SET_BACK:
+            return False
+        self.add_run(log, last, at_last)
+        return True
 
     def _seen_at(self, key: str, ts: int) -> bool:
         """Whether the earlier run's mark ``key`` is past ``ts`` (or at it, with lines

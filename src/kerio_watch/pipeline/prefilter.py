@@ -74,22 +74,38 @@ class Prefilter:
         stats.events["message_delivery"] += 1
         return "message_delivery"
 
+    def count_dropped_continued(self, n: int, first: int, last: int, at_last: int) -> bool:
+        """:meth:`count_dropped_deliveries` of lines read on from where an earlier scan
+        left their file: exactly what ``n`` calls of :meth:`count_continued` do, if all
+        are near the guard's reference and the watermark notes them at once
+        (:meth:`Watermarks.noted_at_once`); False (nothing counted) otherwise."""
+        guard = self.guard
+        if not (guard.near(first) and guard.near(last)):
+            return False
+        if not self.marks.noted_at_once(SENT_MARK, first, last, at_last):
+            return False
+        stats = self.stats
+        stats.skipped += n
+        stats.events["message_delivery"] += n
+        return True
+
     def count_dropped_deliveries(self, n: int, first: int, last: int, at_last: int) -> bool:
         """Count ``n`` dropped ``Sent:`` lines at once (the native reader), if exact.
 
         ``first`` and ``last`` are their lowest and highest UTC times, ``at_last`` how
         many are at ``last``. Exactly what ``n`` calls of :meth:`count_untracked` do
         when all are near the guard's reference (counting moves no reference, so all
-        stay near) and none is at or before the watermark; False (nothing counted)
-        otherwise.
+        stay near), none is at or before the watermark and the clock was not set back
+        (:meth:`Watermarks.seen_at_once`; the run was counted at once across a clock set
+        back more than 5 minutes, which then never started the back mark); False
+        (nothing counted) otherwise.
         """
-        if self.marks.reaches(SENT_MARK, first):
-            return False
         guard = self.guard
         if not (guard.near(first) and guard.near(last)):
             return False  # line by line: those not near are parsed
+        if not self.marks.seen_at_once(SENT_MARK, first, last, at_last):
+            return False  # at or before the watermark, or the clock set back
         stats = self.stats
         stats.skipped += n
         stats.events["message_delivery"] += n
-        self.marks.add_run(SENT_MARK, last, at_last)
         return True

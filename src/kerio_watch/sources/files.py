@@ -13,6 +13,7 @@ import gzip
 import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
@@ -31,7 +32,6 @@ from kerio_watch.sources.logfile import (
     bounded_lines,
     check_readable,
     decode_line,
-    lines_after,
     open_binary,
     read_cr_only,
     spooled,
@@ -284,11 +284,13 @@ def read_records(log_file: LogFile, skip: SkipLine | None = None) -> Iterator[Re
         return
     with open_binary(log_file) as handle:
         try:
+            read = bounded_lines(handle)
             if log_file.offset:
                 handle.seek(log_file.offset)
-                read, lineno = bounded_lines(handle), log_file.start
-            else:
-                read, lineno = lines_after(handle, log_file.start)
+                lineno = log_file.start
+            else:  # lines done, counted one by one: a read error names the line reached
+                for _ in islice(read, log_file.start):
+                    lineno += 1
             for data in read:
                 lineno += 1
                 raw = _decoded(data, log_file)

@@ -12,7 +12,6 @@ import zlib
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import islice
 from pathlib import Path
 from typing import IO
 
@@ -156,14 +155,6 @@ def bounded_lines(handle: IO[bytes]) -> Iterator[bytes]:
             yield from careful_lines(data, handle.read, LINE_BYTES)
             return
         yield data
-
-
-def lines_after(handle: IO[bytes], start: int) -> tuple[Iterator[bytes], int]:
-    """:func:`bounded_lines` after the first ``start`` (done by the interrupted scan this
-    one continues: framed to be counted, never decoded or parsed), and how many were
-    passed over."""
-    lines = bounded_lines(handle)
-    return lines, sum(1 for _ in islice(lines, start)) if start else 0
 
 
 READ_HINT = "run as a user who can read Kerio's logs, e.g. a member of their group, or copy them"
