@@ -40,7 +40,15 @@ from functools import partial
 from kerio_watch.simulate.clock import Day
 from kerio_watch.simulate.draws import HOUR
 from kerio_watch.simulate.heldout_benign import plan_benign
-from kerio_watch.simulate.heldout_kit import MINUTE, Out, free_people, hook, people_of, plan
+from kerio_watch.simulate.heldout_kit import (
+    MINUTE,
+    Out,
+    hook,
+    late_workdays,
+    people_of,
+    plan,
+    shuffled_people,
+)
 from kerio_watch.simulate.internet import named_failure
 from kerio_watch.simulate.netplan import Net, address_in
 from kerio_watch.simulate.plan import Planner
@@ -53,9 +61,8 @@ def plan_heldout(sc: Planner, days: list[Day], seed: int) -> None:
     hijacks first)."""
     out = Out(sc, seed)
     rng = out.rng
-    people = free_people(sc)
-    rng.shuffle(people)
-    late = [d for d in days[(2 * len(days) + 2) // 3 :] if d.workday] or days[-1:]
+    people = shuffled_people(out)
+    late = late_workdays(days)
     middle = [d for d in days[len(days) // 3 : (2 * len(days)) // 3 + 1] if d.workday]
     middle = middle or [d for d in days if d.workday] or days
     phones = [p for p in people if p.carrier][:2]

@@ -31,7 +31,15 @@ from kerio_watch.simulate.clock import Day
 from kerio_watch.simulate.data import ATTACKER_AGENTS
 from kerio_watch.simulate.draws import HOUR
 from kerio_watch.simulate.heldout2_benign import plan_benign2
-from kerio_watch.simulate.heldout_kit import MINUTE, Out, free_people, hook, people_of, plan
+from kerio_watch.simulate.heldout_kit import (
+    MINUTE,
+    Out,
+    hook,
+    late_workdays,
+    people_of,
+    plan,
+    shuffled_people,
+)
 from kerio_watch.simulate.mail import MailLog, Spec
 from kerio_watch.simulate.netplan import address_in
 from kerio_watch.simulate.plan import Planner
@@ -47,9 +55,8 @@ def plan_heldout2(sc: Planner, days: list[Day], seed: int) -> None:
     hijacks first); the auto-reply's answers hang on the mail writer's ``after``."""
     out = Out(sc, seed, SALT)
     rng = out.rng
-    people = free_people(sc)
-    rng.shuffle(people)
-    late = [d for d in days[(2 * len(days) + 2) // 3 :] if d.workday] or days[-1:]
+    people = shuffled_people(out)
+    late = late_workdays(days)
     desk = [p for p in people if not p.webmail]
     if desk:
         people.remove(desk[0])

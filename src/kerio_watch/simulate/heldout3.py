@@ -33,7 +33,7 @@ from kerio_watch.simulate.countries import COUNTRIES, net_plan
 from kerio_watch.simulate.data import FREEMAIL, WEBMAIL_AGENTS
 from kerio_watch.simulate.draws import HOUR
 from kerio_watch.simulate.heldout3_benign import ROUTINE, admin_history, plan_benign3
-from kerio_watch.simulate.heldout_kit import MINUTE, Out, free_people, hook, plan
+from kerio_watch.simulate.heldout_kit import MINUTE, Out, hook, late_workdays, plan, shuffled_people
 from kerio_watch.simulate.mailbox import quoted
 from kerio_watch.simulate.netplan import Net, address_in
 from kerio_watch.simulate.plan import Planner
@@ -51,9 +51,8 @@ def plan_heldout3(sc: Planner, days: list[Day], seed: int, config: LogSink) -> N
     hijacks first; ``config``: config.log)."""
     out = Out(sc, seed, SALT)
     rng = out.rng
-    people = free_people(sc)
-    rng.shuffle(people)
-    late = [d for d in days[(2 * len(days) + 2) // 3 :] if d.workday] or days[-1:]
+    people = shuffled_people(out)
+    late = late_workdays(days)
     if people:
         _diversion(out, days, rng.choice(late[: max(1, len(late) - 2)]), people.pop())
     if people:

@@ -36,7 +36,7 @@ from kerio_watch.simulate.data import FREEMAIL
 from kerio_watch.simulate.draws import HOUR
 from kerio_watch.simulate.heldout3 import other_browser
 from kerio_watch.simulate.heldout4_benign import Item, inbound, plan_benign4, remove
-from kerio_watch.simulate.heldout_kit import MINUTE, Out, free_people, hook, plan
+from kerio_watch.simulate.heldout_kit import MINUTE, Out, hook, late_workdays, plan, shuffled_people
 from kerio_watch.simulate.netplan import address_in
 from kerio_watch.simulate.plan import Planner
 from kerio_watch.simulate.site import Persona
@@ -64,9 +64,8 @@ def plan_heldout4(sc: Planner, days: list[Day], seed: int) -> None:
     hijacks first)."""
     out = Out(sc, seed, SALT)
     rng = out.rng
-    people = free_people(sc)
-    rng.shuffle(people)
-    late = [d for d in days[(2 * len(days) + 2) // 3 :] if d.workday] or days[-1:]
+    people = shuffled_people(out)
+    late = late_workdays(days)
     if people:
         _invite(out, rng.choice(late), people.pop())
     if people:

@@ -22,7 +22,7 @@ from functools import partial
 from kerio_watch.simulate.clock import Day
 from kerio_watch.simulate.data import FIRST_NAMES, FREEMAIL, LAST_NAMES, ascii_name
 from kerio_watch.simulate.draws import HOUR
-from kerio_watch.simulate.heldout_kit import MINUTE, Out, hook, people_of, plan
+from kerio_watch.simulate.heldout_kit import MINUTE, Out, hook, late_workdays, people_of, plan
 from kerio_watch.simulate.mailbox import quoted
 from kerio_watch.simulate.netplan import address_in
 from kerio_watch.simulate.site import LOCALHOST, Persona, make_person, ssl_of
@@ -76,7 +76,7 @@ def remove(out: Out, t: int, how: tuple[str, str, str], v: Persona, item: Item) 
 def plan_benign4(out: Out, days: list[Day], people: list[Persona]) -> None:
     """Plant the benign kinds on the free people left."""
     rng = out.rng
-    late = [d for d in days[(2 * len(days) + 2) // 3 :] if d.workday] or days[-1:]
+    late = late_workdays(days)
     middle = [d for d in days[len(days) // 3 : (2 * len(days)) // 3] if d.workday] or late
     if people:
         _invitation(out, rng.choice(late), people.pop())

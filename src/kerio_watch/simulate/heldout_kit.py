@@ -81,6 +81,18 @@ def free_people(sc: Planner) -> list[Persona]:
     return [p for p in sc.site.users if p.address not in taken and p.lan_ip not in sc.site.desks]
 
 
+def shuffled_people(out: Out) -> list[Persona]:
+    """The accounts no other scenario uses, in the round's own random order."""
+    people = free_people(out.sc)
+    out.rng.shuffle(people)
+    return people
+
+
+def late_workdays(days: list[Day]) -> list[Day]:
+    """The workdays of the last third of the simulated days (the last day if none)."""
+    return [d for d in days[(2 * len(days) + 2) // 3 :] if d.workday] or days[-1:]
+
+
 def people_of(v: Persona) -> list[str]:
     """The account's own correspondents and colleagues (no duplicates, no itself)."""
     seen = dict.fromkeys(p[0] for p in v.contacts + v.colleagues if p[0] != v.address)
