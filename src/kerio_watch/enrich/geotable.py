@@ -26,8 +26,11 @@ import gzip
 import pickle
 import socket
 import struct
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 VERSIONS = (120, 121)
 """geoip2fast's data format versions this reader knows."""
@@ -52,8 +55,7 @@ class Geoip2FastTable:
 
     def __init__(self, columns: tuple[Any, ...]) -> None:
         (_, _, countries, as_names, first, as_first, ids, as_ids, lens, as_lens) = columns
-        self.countries: list[str] = [str(c).split(":")[0] for c in countries]
-        self.as_names: list[str] = [str(n) for n in as_names]
+        self.countries, self.as_names = names(countries, as_names)
         self.first = _flat("I", first)
         self.lens = _flat("B", lens)
         self.ids = _flat("I", ids)
@@ -70,10 +72,7 @@ class Geoip2FastTable:
         from a cache file (:mod:`.geocache`); ValueError when they do not fit."""
         table = cls.__new__(cls)
         table.countries, table.as_names = countries, as_names
-        for (name, code), column in zip(COLUMNS, columns, strict=True):
-            if column.typecode != code:
-                raise ValueError(f"column {name}: type {column.typecode}, not {code}")
-            setattr(table, name, column)
+        fill(table, COLUMNS, columns)
         table._check()
         return table
 
@@ -124,16 +123,38 @@ def _flat(code: str, chunks: list[list[int]]) -> array.array[int]:
 def load(path: Path) -> Geoip2FastTable | None:
     """The table of a geoip2fast data file, or None when its layout is not the IPv4
     country-and-AS one this reader knows (or it cannot be read)."""
+    return load_with(path, Geoip2FastTable)
+
+
+def load_with(path: Path, build: Callable[[tuple[Any, ...]], T], *, ipv6: bool = False) -> T | None:
+    """``build`` of a geoip2fast data file's ten columns, or None when its layout is not
+    the country-and-AS one this reader knows (``ipv6``: with IPv6 rows), or it (or
+    ``build``) cannot read it."""
     try:
         with gzip.open(path, "rb") as f:
             # the data file that installs with geoip2fast, read as geoip2fast reads it
             version, info, _, columns = pickle.load(f)  # noqa: S301
         if version not in VERSIONS or not isinstance(info, dict):
             return None
-        if not (info.get("country") and info.get("asn")) or info.get("city"):
+        wanted = info.get("country") and info.get("asn") and (info.get("ipv6") or not ipv6)
+        if not wanted or info.get("city"):
             return None
         if not isinstance(columns, (list, tuple)) or len(columns) != 10:
             return None
-        return Geoip2FastTable(tuple(columns))
+        return build(tuple(columns))
     except (OSError, EOFError, ValueError, TypeError, OverflowError, pickle.UnpicklingError):
         return None
+
+
+def names(countries: list[Any], as_names: list[Any]) -> tuple[list[str], list[str]]:
+    """The country codes and AS names of geoip2fast's columns."""
+    return [str(c).split(":")[0] for c in countries], [str(n) for n in as_names]
+
+
+def fill(table: object, spec: tuple[tuple[str, str], ...], columns: tuple[Any, ...]) -> None:
+    """Set a table's arrays, named and typed as ``spec`` says; ValueError when a column's
+    type differs."""
+    for (name, code), column in zip(spec, columns, strict=True):
+        if column.typecode != code:
+            raise ValueError(f"column {name}: type {column.typecode}, not {code}")
+        setattr(table, name, column)

@@ -15,13 +15,11 @@ from __future__ import annotations
 
 import array
 import bisect
-import gzip
 import ipaddress
-import pickle
 from pathlib import Path
 from typing import Any
 
-from kerio_watch.enrich.geotable import PRIVATE_COUNTRIES, VERSIONS
+from kerio_watch.enrich.geotable import PRIVATE_COUNTRIES, fill, load_with, names
 
 COLUMNS6 = (
     ("hi", "Q"),
@@ -73,10 +71,7 @@ class Geoip6Table:
         they do not fit."""
         table = cls.__new__(cls)
         table.countries, table.as_names = countries, as_names
-        for (name, code), column in zip(COLUMNS6, columns, strict=True):
-            if column.typecode != code:
-                raise ValueError(f"column {name}: type {column.typecode}, not {code}")
-            setattr(table, name, column)
+        fill(table, COLUMNS6, columns)
         sizes = (
             {len(table.column(n)) for n, _ in COLUMNS6[:4]},
             {len(table.column(n)) for n, _ in COLUMNS6[4:]},
@@ -137,8 +132,7 @@ def table_of(columns: tuple[Any, ...]) -> Geoip6Table:
     """The IPv6 table of geoip2fast's ten columns (as its data file holds them)."""
     (_, _, countries, as_names, first, as_first, ids, as_ids, lens, as_lens) = columns
     return Geoip6Table.of(
-        [str(c).split(":")[0] for c in countries],
-        [str(n) for n in as_names],
+        *names(countries, as_names),
         *_split(first, lens, ids),
         *_split(as_first, as_lens, as_ids),
     )
@@ -147,16 +141,4 @@ def table_of(columns: tuple[Any, ...]) -> Geoip6Table:
 def load6(path: Path) -> Geoip6Table | None:
     """The IPv6 table of a geoip2fast data file, or None when it is not the
     country-and-AS layout with IPv6 this reader knows (or it cannot be read)."""
-    try:
-        with gzip.open(path, "rb") as f:
-            # the data file that installs with geoip2fast, read as geoip2fast reads it
-            version, info, _, columns = pickle.load(f)  # noqa: S301
-        if version not in VERSIONS or not isinstance(info, dict):
-            return None
-        if not (info.get("country") and info.get("asn") and info.get("ipv6")) or info.get("city"):
-            return None
-        if not isinstance(columns, (list, tuple)) or len(columns) != 10:
-            return None
-        return table_of(tuple(columns))
-    except (OSError, EOFError, ValueError, TypeError, OverflowError, pickle.UnpicklingError):
-        return None
+    return load_with(path, table_of, ipv6=True)
