@@ -93,8 +93,7 @@ def native_records(
     ``stream``: the core's ``Stream`` of the file's log; ``held``: the Queue-IDs
     :func:`_mirror_held` added to the core's set (both shared by the files of a scan).
     """
-    if log_file.whole:  # an earlier scan read it to its end, and it did not change
-        log_file.read_to, log_file.end = log_file.start, log_file.offset
+    if log_file.passed_whole():  # an earlier scan read it to its end; unchanged since
         return
     reader = _reader(log_file, pipeline, stream)
     base = (log_file.lines, log_file.decode_errors, log_file.cut_lines)

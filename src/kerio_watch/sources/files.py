@@ -279,8 +279,7 @@ def read_records(log_file: LogFile, skip: SkipLine | None = None) -> Iterator[Re
     newest = firewall.newest_time(log_file.path) if syslog and log_file.data is None else None
     lineno = 0
     lines = 0
-    if log_file.whole:  # an earlier scan read it to its end, and it did not change
-        log_file.read_to, log_file.end = log_file.start, log_file.offset
+    if log_file.passed_whole():  # an earlier scan read it to its end; unchanged since
         return
     with open_binary(log_file) as handle:
         try:

@@ -81,6 +81,13 @@ class LogFile:
     """Where its last line read ends (bytes, decompressed), once read to its end
     without a read error."""
 
+    def passed_whole(self) -> bool:
+        """Whether the file is :attr:`whole`: then it counts as read to where the earlier
+        scan left it (:attr:`read_to`, :attr:`end`), and no reader opens it."""
+        if self.whole:
+            self.read_to, self.end = self.start, self.offset
+        return self.whole
+
     def note_unparsed(self, record: Unparsed) -> None:
         """Count an unparsed line and keep it for inspection (up to a limit)."""
         self.unparsed[record.reason] += 1
