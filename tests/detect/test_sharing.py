@@ -182,3 +182,21 @@ def test_what_to_do_never_says_to_block_an_archive_that_read_after_the_harm() ->
     text = " ".join(s.text for s in incident_steps(inc, Config(), st))
     assert sender in text and ARCHIVE not in text
     assert ARCHIVE in inc.suspect_ips()  # it is in the verdict's signals all the same
+
+
+def test_an_ipv6_reader_is_one_address_by_its_slash_64() -> None:
+    """A server on IPv6 owns a whole /64 and may read each mailbox from a new address of
+    it: that is one address to the rule, as it is to the auth rules, so the accounts
+    after the first go to one incident about the /64 instead of an alert each."""
+    eng = _engine()
+    net = "2a01:4f8:c17:1a2b"
+    assert [a.user for a in _read(eng, ALICE, 1000, ip=f"{net}::11")] == [ALICE]
+    second = _read(eng, BOB, 1100, ip=f"{net}::2:5")
+    assert [(a.user, a.rule) for a in second] == [(None, RULE)]
+    assert _read(eng, CAROL, 1200, ip=f"{net}:0:3::9") == []
+    key = f"ip:{net}::/64"
+    assert eng.open[key].facts["accounts"] == [ALICE, BOB, CAROL]
+    assert eng.severity_of(CAROL) == Severity.LOW
+    assert eng.shared_on(CAROL, f"{net}::ffff") and not eng.shared_on(CAROL, "2a01:4f8:c17:1a2c::1")
+    # another /64 of the same provider is another machine
+    assert [a.user for a in _read(eng, DAVE, 1300, ip="2a01:4f8:c17:1a2c::1")] == [DAVE]

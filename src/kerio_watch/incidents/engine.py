@@ -130,12 +130,15 @@ class IncidentEngine:
 
     def shared_on(self, key: str, address: str | None = None) -> bool:
         """Whether the key's open incident gave its access alone from ``address`` (from
-        any address, with None) to the address's own incident (:mod:`.sharing`)."""
+        any address, with None) to the address's own incident (:mod:`.sharing`; an IPv6
+        address counts by its /64)."""
         inc = self.open.get(key)
         if inc is None:
             return False
         shared = inc.facts.get(SHARED_FACT, ())
-        return bool(shared) if address is None else address in shared
+        if address is None:
+            return bool(shared)
+        return address in shared or machine_of(address) in shared
 
     def ingest(self, signal: Signal) -> Alert | None:
         """Fold one signal into its key's incident; an alert if it opened, escalated, or

@@ -33,6 +33,7 @@ from kerio_watch.detect.base import RuleDoc
 from kerio_watch.severity import Severity
 from kerio_watch.textsafe import printable
 from kerio_watch.values.incident import SHARED_FACT, Incident
+from kerio_watch.values.ip import machine_of
 from kerio_watch.values.signal import Signal
 from kerio_watch.values.verdict import (
     ACCESS,
@@ -114,7 +115,7 @@ def cause(open_: Mapping[str, Incident], signal: Signal) -> tuple[str, list[str]
         return None
     shared = set(inc.facts.get(SHARED_FACT, ())) if inc is not None else set()
     explained = bool(shared) and judge(recent, shared) < Severity.MEDIUM
-    for ip in sorted({s.source_ip for s in recent if s.source_ip and candidate(s)}):
+    for ip in sorted({machine_of(s.source_ip) for s in recent if s.source_ip and candidate(s)}):
         if explained:
             if ip not in shared:
                 continue  # an address already given explains it: keep its incident open
@@ -122,13 +123,23 @@ def cause(open_: Mapping[str, Incident], signal: Signal) -> tuple[str, list[str]
             continue
         others = sharers(open_, ip, signal.key, signal.ts)
         if others:
-            best = max((s for s in recent if s.source_ip == ip and candidate(s)), key=_strength)
+            best = max((s for s in recent if _from(s, ip) and candidate(s)), key=_strength)
             return ip, others, best
     return None
 
 
 def _strength(signal: Signal) -> tuple[int, int]:
     return signal.score, -signal.ts
+
+
+def _from(signal: Signal, machine: str) -> bool:
+    return bool(signal.source_ip) and machine_of(signal.source_ip or "") == machine
+
+
+def _last_seen(inc: Incident, machine: str) -> int | None:
+    """The log time ``inc`` last saw ``machine`` (any address of an IPv6 /64)."""
+    seen = [span[1] for ip, span in inc.ip_span.items() if machine_of(ip) == machine]
+    return max(seen) if seen else None
 
 
 def sharers(open_: Mapping[str, Incident], ip: str, account: str, ts: int) -> list[str]:
@@ -139,8 +150,8 @@ def sharers(open_: Mapping[str, Incident], ip: str, account: str, ts: int) -> li
     for key, inc in open_.items():
         if inc.user is None or key == account or key in found:
             continue
-        span = inc.ip_span.get(ip)
-        if span is None or ts - span[1] > COMBINE:
+        last = _last_seen(inc, ip)
+        if last is None or ts - last > COMBINE:
             continue
         if ip in inc.facts.get(SHARED_FACT, ()) or (
             inc.severity == Severity.MEDIUM

@@ -58,6 +58,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 
 from kerio_watch.severity import Severity
+from kerio_watch.values.ip import machine_of
 from kerio_watch.values.signal import Signal
 
 ACCESS = "access"
@@ -123,10 +124,12 @@ def _pairs(signals: list[Signal]) -> tuple[tuple[int, int], tuple[int, int]]:
 
 def shared_access(signal: Signal, shared: Collection[str]) -> bool:
     """Whether ``signal`` is access of a :data:`SHARED_RULES` rule from one of the
-    ``shared`` addresses (given to the address's own incident)."""
+    ``shared`` addresses (given to the address's own incident; an IPv6 address counts
+    by its /64, :func:`~kerio_watch.values.ip.machine_of`)."""
     return (
         signal.rule in SHARED_RULES
-        and signal.source_ip in shared
+        and signal.source_ip is not None
+        and (signal.source_ip in shared or machine_of(signal.source_ip) in shared)
         and side_of(signal) == ACCESS
         and not signal.inside
     )
