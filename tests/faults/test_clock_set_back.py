@@ -4,14 +4,16 @@ each line once, as ``follow`` does by its file positions."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import sqlite3
 from pathlib import Path
 
 import pytest
 
-from faultlib import cli, counted, shifted, site_lines
+from faultlib import T0, cli, counted, shifted, site_lines
 from kerio_watch.pipeline.marks import SET_BACK, Watermarks, back_key
+from logtools import recv_line
 from test_follow_cli import Follow, append, wait_for
 
 
@@ -137,3 +139,46 @@ def test_a_jump_in_the_first_scan_is_not_read_twice(tmp_path: Path) -> None:
         assert result.returncode == 0, result.stderr
         done.append(processed(result.stderr))
     assert done == [800, 0]
+
+
+def campaign(start: dt.datetime, messages: int) -> list[str]:
+    """u3's mail of one subject to a partner, one message every 30 s from ``start``."""
+    return [
+        recv_line(
+            start + dt.timedelta(seconds=30 * k + 7),
+            1,
+            90_000 + k,
+            sender="u3@example.com",
+            to="p3@partner.test",
+            user="u3@example.com",
+            host="192.168.1.13",
+        )
+        for k in range(messages)
+    ]
+
+
+def test_a_window_across_a_restart_after_the_jump(tmp_path: Path) -> None:
+    """The clock set back two hours, then 16 messages of one subject (one to many), the
+    logs scanned in two parts split after the eighth: the second scan raises what one
+    scan of the whole log does. Detector state was saved as of the newest log time,
+    before the jump, so everything the windows held after it was more than their hour
+    old and dropped: the second scan counted 8 messages and raised nothing."""
+    lines = site_lines(400)
+    jump = T0 + dt.timedelta(seconds=50 * 300, hours=-2)
+    after = sorted(
+        [shifted(x, -2) for x in lines[600:]] + campaign(jump, 16),
+        key=lambda x: dt.datetime.strptime(x[1:21], "%d/%b/%Y %H:%M:%S"),
+    )
+    eighth = [i for i, x in enumerate(after) if "Msg-Id: <9000" in x][7] + 1
+    logs, whole = tmp_path / "logs", tmp_path / "whole"
+    logs.mkdir()
+    whole.mkdir()
+    (whole / "mail.log").write_text("".join(x + "\n" for x in lines[:600] + after))
+    assert cli("scan", "--db", str(tmp_path / "whole.db"), str(whole)).returncode == 0
+    for part in (lines[:600] + after[:eighth], after[eighth:]):
+        with (logs / "mail.log").open("a") as handle:
+            handle.write("".join(x + "\n" for x in part))
+        result = cli("scan", "--db", str(tmp_path / "parts.db"), str(logs))
+        assert result.returncode == 0, result.stderr
+    assert ("u3@example.com", "kerio.mail.one_to_many") in alerts(tmp_path / "whole.db")
+    assert alerts(tmp_path / "parts.db") == alerts(tmp_path / "whole.db")

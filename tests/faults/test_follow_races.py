@@ -204,7 +204,7 @@ def test_archives_shifted_after_the_listing_keep_their_identity(
         if not shift:
             stale = list_files(follower.paths)  # the next poll lists the first shift
     with monkeypatch.context() as patched:
-        patched.setattr(follow, "list_files", lambda _paths: stale)  # what poll() calls
+        patched.setattr(follow, "list_files", lambda _paths, _unlisted=None: stale)  # poll()
         service.read()
     heads = {}  # inode -> the hash of its first line
     for path in logs.iterdir():

@@ -484,6 +484,38 @@ class TestRotation:
         events = [r.getMessage() for r in caplog.records]
         assert events.count("path_gone") == 1 and events.count("path_back") == 1
 
+    def test_a_folder_that_cannot_be_listed_for_a_while(
+        self, logs: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """A followed folder whose rights are lost (permission denied when it is listed)
+        and come back, with lines written meanwhile: told once, read on once it can be
+        listed, each line once. ``cannot_list`` was logged at every look, twice a
+        second, for as long as the rights were missing."""
+        caplog.set_level(logging.INFO, logger="kerio_watch")
+        path = logs / "mail.log"
+        append(path, [mail(1), mail(2)])
+        h = Harness([logs])
+        assert h.read() == [mail(1), mail(2)]
+        denied = True
+        scandir = os.scandir
+
+        def guarded(text: str) -> object:
+            if denied and Path(text) == logs:
+                raise PermissionError(13, "Permission denied", text)
+            return scandir(text)
+
+        monkeypatch.setattr(os, "scandir", guarded)
+        append(path, mail(3))
+        for _ in range(20):
+            h.clock.now += 0.5
+            h.read()
+        denied = False
+        append(path, mail(4))
+        h.settle()
+        assert h.committed == [mail(1), mail(2), mail(3), mail(4)]
+        events = [r.getMessage() for r in caplog.records]
+        assert events.count("cannot_list") == 1 and events.count("listed_again") == 1
+
 
 class TestRestart:
     """Checkpoints: resume exactly where the committed state ends."""

@@ -20,7 +20,7 @@ from rich.console import Console
 from kerio_watch.alerts.console import safe
 from kerio_watch.pipeline import Pipeline
 from kerio_watch.pipeline.autosave import NOT_SAVED, UNFINISHED, Autosave, Stopped
-from kerio_watch.pipeline.grown import go_on, load
+from kerio_watch.pipeline.grown import go_on, load, merge_from
 from kerio_watch.pipeline.resume import Positions
 from kerio_watch.sources.files import LogFile
 
@@ -68,6 +68,7 @@ def continue_scan(
     autosave.resumed = autosave.at = ""  # not this scan's (other paths): not continued
     autosave.earlier = autosave.alerts = 0
     positions.grown = go_on(positions)  # files that grew since an earlier scan
+    merge_from(positions, pipeline.watermarks.marks, pipeline.timebase.wall)
 
 
 def what_was_kept(pipeline: Pipeline, exc: KeyboardInterrupt) -> str:

@@ -34,7 +34,7 @@ from kerio_watch.native.seam import attach as attach_native
 from kerio_watch.pipeline.autosave import Autosave
 from kerio_watch.pipeline.checkpoint import Checkpoints
 from kerio_watch.pipeline.detection import Detection
-from kerio_watch.pipeline.marks import SENT_MARK, Marks, Watermarks
+from kerio_watch.pipeline.marks import SENT_MARK, SET_BACK, Marks, Watermarks
 from kerio_watch.pipeline.parsing import Parsing
 from kerio_watch.pipeline.persist import (
     DAY,
@@ -153,6 +153,8 @@ class Pipeline(Checkpoints):
     def _restore(self, store: Store) -> None:
         """Take back what an earlier run saved: incidents, state, clock, watermarks."""
         self._now = 0
+        self._behind = 0
+        """The latest event more than SET_BACK behind :attr:`_now` since it moved (0: none)."""
         self._pruned_day = 0
         self.engine.restore(store.open_incidents())
         self.learner.load(store)
@@ -253,6 +255,8 @@ class Pipeline(Checkpoints):
         if ts > self._now:
             self._release()
             self._advance(ts)
+        elif ts < self._now - SET_BACK:
+            self._behind = ts  # the clock set back: detector state is saved at this time
         self.detection.observe(event, self.enrichment.enrich(event))
 
     def _advance(self, ts: int) -> None:
@@ -264,6 +268,7 @@ class Pipeline(Checkpoints):
         if autosave is not None and self._now and not releasing and autosave.due(self._now):
             self.checkpoint(autosave)
         self._now = ts
+        self._behind = 0
         self.stats.last_ts = ts
         minute = ts // 60
         if minute != self._minute:
@@ -376,7 +381,9 @@ class Pipeline(Checkpoints):
             "timeguard",
             {"v": STATE_VERSION, "now": self._now, **self.guard.dump(keep_held=self.hold)},
         )
-        save_context(store, self.ctx, self._now, self._minute)
+        # After a clock set back, detector state is saved as of the lines after the jump
+        # (the latest log time would drop what they hold: a restart lost their windows).
+        save_context(store, self.ctx, self._behind or self._now, self._minute)
         self.detection.save(store)
         timezone.record(store, self.timebase, self.stats.first_ts)
         store.set_meta("engine", self.core.name)

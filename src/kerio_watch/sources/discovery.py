@@ -60,8 +60,15 @@ class Retired:
     at: float  # wall clock, for pruning
 
 
-def list_files(paths: Iterable[str]) -> dict[tuple[int, int], tuple[str, os.stat_result]]:
-    """(dev, ino) -> (path, stat) of every regular file under the watched paths."""
+def list_files(
+    paths: Iterable[str], unlisted: set[str] | None = None
+) -> dict[tuple[int, int], tuple[str, os.stat_result]]:
+    """(dev, ino) -> (path, stat) of every regular file under the watched paths.
+
+    ``unlisted``: the directories that could not be listed at the last look (updated):
+    ``cannot_list`` is logged once when one cannot be listed, and ``listed_again`` once
+    it can (the follower looks twice a second: a warning at each look flooded the log
+    while a directory's rights were lost)."""
     found: dict[tuple[int, int], tuple[str, os.stat_result]] = {}
     for text in paths:
         try:
@@ -72,8 +79,14 @@ def list_files(paths: Iterable[str]) -> dict[tuple[int, int], tuple[str, os.stat
             try:
                 entries = sorted(os.scandir(text), key=lambda e: e.name)
             except OSError as exc:
-                note(logging.WARNING, "cannot_list", path=text, error=exc.strerror)
+                if unlisted is None or text not in unlisted:
+                    note(logging.WARNING, "cannot_list", path=text, error=exc.strerror)
+                if unlisted is not None:
+                    unlisted.add(text)
                 continue
+            if unlisted and text in unlisted:
+                unlisted.discard(text)
+                note(logging.INFO, "listed_again", path=text)
             for entry in entries:
                 try:
                     est = entry.stat()

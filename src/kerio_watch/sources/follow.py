@@ -134,6 +134,8 @@ class Follower(FileSet):
         self._saved: dict[tuple[int, int, str], FileCheckpoint] = {}
         self._missing: set[str] = set()
         """Followed paths found gone (warned about once)."""
+        self._unlisted: set[str] = set()
+        """Followed directories that could not be listed (warned about once)."""
         now_wall = wall()
         self._newest_saved: dict[str, int] = {}
         """log -> the first line's time of its newest file followed at the last stop."""
@@ -158,7 +160,7 @@ class Follower(FileSet):
     # -- discovery -------------------------------------------------------------------
     def _start(self) -> None:
         """First look: claim exact checkpoints before anything else is placed."""
-        listing = list_files(self.paths)
+        listing = list_files(self.paths, self._unlisted)
         fresh: list[FollowedFile] = []
         for key, (path, st) in listing.items():
             f = self._adopt(path, st)
@@ -209,7 +211,7 @@ class Follower(FileSet):
         """Notice changes (new, rotated, truncated, vanished files); return what is readable."""
         now = self.clock()
         self._watch_paths()
-        listing = list_files(self.paths)
+        listing = list_files(self.paths, self._unlisted)
         for key, f in list(self.files.items()):
             seen = listing.pop(key, None)
             if seen is None:
