@@ -259,6 +259,29 @@ class TestManyAddresses:
         ips = [f"198.51.100.{i}" for i in range(1, 7)]
         assert feed(p, [login(at(2, "09:00") + 600 * i, BOB, ip) for i, ip in enumerate(ips)]) == []
 
+    def test_places_are_asked_only_with_enough_addresses(self) -> None:
+        """An account that uses three places a day needs nine (``ips_factor`` 3) to stand
+        out: six addresses cannot be nine places, so none of them is looked up; with
+        nine the places are counted (and here are nine networks: the signal)."""
+        p = pipeline("auth")
+        assert feed(p, [login(at(1, "09:00"), BOB)]) == []  # a day at the office first
+        p.ctx.profile(BOB).ip_days = [3]
+        asked: list[str] = []
+        place_of = p.ctx.place_of
+
+        def counted(host: str) -> str:
+            asked.append(host)
+            return place_of(host)
+
+        p.ctx.place_of = counted  # type: ignore[method-assign]
+        ips = [f"198.51.{i}.7" for i in range(1, 10)]
+        logins = [login(at(2, "09:00") + 300 * i, BOB, ip) for i, ip in enumerate(ips)]
+        assert feed(p, logins[:6]) == []
+        assert not set(asked) & set(ips)
+        (s,) = feed(p, logins[6:])
+        assert s.rule == RULE_MANY_IPS and "9 outside networks (9 addresses)" in s.summary
+        assert set(ips) <= set(asked)
+
     def test_a_phone_moving_around_is_quiet(self) -> None:
         """Three addresses in a day (phone, home, hotel) is life."""
         p = pipeline("auth")

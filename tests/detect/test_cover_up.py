@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from factories import (
     ALICE,
     at,
@@ -18,7 +21,13 @@ from factories import (
     severity,
 )
 from kerio_watch.detect.cover_replies import RULE_REPLIES, answered
-from kerio_watch.detect.cover_up import RULE_BOUNCES, RULE_HIDDEN, RULE_MASS, RULE_SENT
+from kerio_watch.detect.cover_up import (
+    RULE_BOUNCES,
+    RULE_HIDDEN,
+    RULE_MASS,
+    RULE_SENT,
+    _forget,
+)
 from kerio_watch.events import MailboxOperation, MessageReceived
 from kerio_watch.formats.operations import OperationsParser
 from kerio_watch.severity import Severity
@@ -353,3 +362,41 @@ def test_a_flush_forgets_every_window_that_ended_and_only_those() -> None:
     det.restore_state(saved)
     det.flush(t + 1800)
     assert windows_at(det, t) == []
+
+
+# -- forgetting old Message-IDs (the hourly flush) -------------------------------------
+ids_by_account = st.dictionaries(
+    st.sampled_from(["a", "b", "c"]),
+    st.dictionaries(st.text("mxyz", max_size=3), st.integers(0, 20), max_size=12),
+    max_size=3,
+)
+
+
+@given(ids_by_account, st.integers(-1, 21), st.booleans())
+def test_forgetting_keeps_the_same_ids_in_the_same_order(
+    kept: dict[str, dict[str, int]], before: int, in_order: bool
+) -> None:
+    """_forget leaves what rebuilding every account's IDs without the old ones left (its
+    former formulation): the same accounts, IDs, times and order; IDs kept in time order
+    (as mail comes) are not copied."""
+    if in_order:  # each account's IDs by time, as they are when mail comes in order
+        kept = {a: dict(sorted(ids.items(), key=lambda kv: kv[1])) for a, ids in kept.items()}
+    expected = {
+        a: list(keep.items())
+        for a, ids in kept.items()
+        if (keep := {m: t for m, t in ids.items() if t > before})
+    }
+    before_ids = dict(kept)
+    _forget(kept, before)
+    assert {a: list(ids.items()) for a, ids in kept.items()} == expected
+    assert list(kept) == list(expected)
+    if in_order:
+        assert all(kept[a] is before_ids[a] for a in kept)
+
+
+def test_an_id_out_of_order_is_forgotten_too() -> None:
+    """An old ID after a newer one (a time logged late) goes, the others keep their order."""
+    kept = {"a": {"m1": 5, "m2": 9, "m3": 2, "m4": 7}, "b": {"m5": 1}}
+    _forget(kept, 5)
+    assert kept == {"a": {"m2": 9, "m4": 7}}
+    assert list(kept["a"]) == ["m2", "m4"]

@@ -6,6 +6,9 @@ import itertools
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from factories import (
     ALICE,
     BOB,
@@ -22,13 +25,15 @@ from factories import (
 from kerio_watch.app.config import config_from_dict
 from kerio_watch.detect import DETECTORS
 from kerio_watch.detect.direct_smtp import RULE
-from kerio_watch.detect.smtp_hosts import HostUsers
+from kerio_watch.detect.smtp_hosts import Exclusions, HostUsers
+from kerio_watch.enrich.network import Networks
 from kerio_watch.events import Connection, Event
 from kerio_watch.severity import Severity
 from kerio_watch.store.base import Store
 from kerio_watch.store.memory import MemoryStore
 from kerio_watch.store.sqlite import SQLiteStore
 from kerio_watch.timebase import Timebase
+from kerio_watch.values.ip import is_ip
 
 PC = "192.168.1.41"
 SERVER = "192.168.1.5"
@@ -305,3 +310,25 @@ def test_the_hourly_prune_forgets_only_old_uses_and_keeps_their_order() -> None:
     assert users.dump() == {"10.0.0.1": {"alice": 5000}, "10.0.0.2": {"carol": 4000, "alice": 4500}}
     assert users.hosts["10.0.0.2"] is kept
     assert list(users.dump()) == ["10.0.0.1", "10.0.0.2"]
+
+
+addresses = st.sampled_from(
+    ["192.168.1.5", "192.168.1.8", "203.0.113.25", "198.51.100.250", "198.51.100.7",
+     "::ffff:198.51.100.249", "[2001:db8::1]", "mx.example.net", "gateway", "", "300.1.2.3"]
+)  # fmt: skip
+
+
+@given(st.lists(st.tuples(addresses, addresses), max_size=20))
+def test_exclusions_answer_as_the_configured_networks_do(pairs: list[tuple[str, str]]) -> None:
+    """The kept answers are the networks' own, however often and in whatever order an
+    address is asked (as a source and as a destination)."""
+    servers, relays, allowed = [SERVER, "203.0.113.25"], ["198.51.100.248/29"], ["192.168.1.8"]
+    fixed = Exclusions(servers, relays, allowed)
+    nets = Networks(servers), Networks(relays), Networks(allowed)
+    for host, dst in pairs * 2:
+        assert fixed.source(host) == (
+            nets[0].is_trusted(host) is True or nets[2].is_trusted(host) is True
+        )
+        assert fixed.destination(dst) == (
+            is_ip(dst) and bool(nets[0].is_trusted(dst) or nets[1].is_trusted(dst))
+        )

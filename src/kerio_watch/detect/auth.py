@@ -358,9 +358,9 @@ class AuthDetector(SavedState):
         prof = self.ctx.profile(user)
         if prof.days_known(ts) < 1:
             return None  # no day of its own to compare with: "none on any day before" is empty
-        n = len({self.ctx.place_of(ip) for ip in seen})
-        usual = max(prof.ip_days, default=0)
-        if n < max(self.min_ips, self.ips_factor * usual):
+        usual = max(prof.ip_days, default=0)  # no more places than addresses: asked if enough
+        need = max(self.min_ips, self.ips_factor * usual)
+        if len(seen) < need or (n := len({self.ctx.place_of(ip) for ip in seen})) < need:
             return None
         if not self.recent.due((RULE_MANY_IPS, user), ts, n.bit_length()):
             return None

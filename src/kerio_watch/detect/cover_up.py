@@ -43,6 +43,7 @@ import re
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any, ClassVar
 
 from kerio_watch.detect.base import RuleDoc, Signal
@@ -377,10 +378,23 @@ class CoverUpDetector(SavedState):
 
 
 def _forget(kept: dict[str, dict[str, int]], before: int) -> None:
-    """Drop the Message-IDs seen at ``before`` or earlier."""
+    """Drop the Message-IDs seen at ``before`` or earlier, keeping the others' order.
+
+    The old ones are almost always the first (kept in the order mail came): they are
+    deleted in place once one C-level ``min`` shows none further on; else (a time out
+    of order, an ID seen again) the IDs are copied without them."""
     for account, ids in list(kept.items()):
-        keep = {m: t for m, t in ids.items() if t > before}
-        if keep:
-            kept[account] = keep
-        else:
+        times = iter(ids.values())
+        old = 0
+        for t in times:
+            if t > before:
+                break
+            old += 1
+        else:  # every one is old (or there are none)
             del kept[account]
+            continue
+        if min(times, default=before + 1) <= before:
+            kept[account] = {m: t for m, t in ids.items() if t > before}
+        elif old:
+            for m in list(islice(ids, old)):
+                del ids[m]

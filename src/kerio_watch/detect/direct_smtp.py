@@ -41,16 +41,17 @@ from kerio_watch.detect.context import Context
 from kerio_watch.detect.smtp_hosts import (
     DAY,
     HOUR,
+    Exclusions,
     HostActivity,
     HostUsers,
     MailServers,
     Pending,
     blocked_text,
+    remember,
     users_text,
 )
 from kerio_watch.detect.state import SavedState
 from kerio_watch.detect.window import Recent, count
-from kerio_watch.enrich.network import Networks
 from kerio_watch.events import Connection
 from kerio_watch.settings.numbers import period, points, share, threshold
 from kerio_watch.severity import Severity
@@ -132,9 +133,7 @@ class DirectSmtpDetector(SavedState):
         )
         self.scores = (0, o.score_low, o.score_medium, o.score_high, o.score_critical)
         fw = ctx.config.firewall
-        self.servers = Networks(fw.mail_servers)
-        self.relays = Networks(fw.relays)
-        self.allowed = Networks(fw.allowed_hosts)
+        self.fixed = Exclusions(fw.mail_servers, fw.relays, fw.allowed_hosts)
         self.infer = fw.infer_mail_server
         self.pending: deque[Pending] = deque()
         self._inside: dict[str, bool] = {}
@@ -206,9 +205,7 @@ class DirectSmtpDetector(SavedState):
         inside = self._inside.get(host)
         if inside is None:
             inside = bool(self.ctx.networks.is_trusted(host)) and is_ip(host)
-            if len(self._inside) > 100_000:
-                self._inside.clear()
-            self._inside[host] = inside
+            remember(self._inside, host, inside)
         return inside
 
     def _settle(self, now: int, limit: int | None = None) -> list[Signal]:
@@ -249,12 +246,8 @@ class DirectSmtpDetector(SavedState):
 
     # -- judging one connection -----------------------------------------------------------
     def _excluded(self, host: str, dst: str) -> bool:
-        return (
-            self.servers.is_trusted(host) is True
-            or self.allowed.is_trusted(host) is True
-            or host in self.benign
-            or (is_ip(dst) and bool(self.servers.is_trusted(dst) or self.relays.is_trusted(dst)))
-        )
+        fixed = self.fixed
+        return fixed.source(host) or host in self.benign or fixed.destination(dst)
 
     def _count(self, conn: Pending) -> Signal | None:
         ts, host, dst, sport, dport, _action, _raw = conn

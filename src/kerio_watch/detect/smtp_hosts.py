@@ -17,7 +17,11 @@ from __future__ import annotations
 
 import bisect
 from collections import Counter, deque
+from collections.abc import Iterable
 from typing import Any
+
+from kerio_watch.enrich.network import Networks
+from kerio_watch.values.ip import is_ip
 
 DAY = 86400
 HOUR = 3600
@@ -332,6 +336,43 @@ class HostActivity:
         self.lines = [str(line) for line in data["lines"]]
         self.first = int(data["first"])
         self.last = int(data["last"])
+
+
+class Exclusions:
+    """The configured machines whose connections are not counted: from the mail servers
+    (``mail_servers``) or allowed machines, to the mail servers or relays. Each
+    address's answer is kept (the same few recur on every connection)."""
+
+    def __init__(
+        self, servers: Iterable[str], relays: Iterable[str], allowed: Iterable[str]
+    ) -> None:
+        self.servers, self.relays = Networks(servers), Networks(relays)
+        self.allowed = Networks(allowed)
+        self.sources: dict[str, bool] = {}
+        self.destinations: dict[str, bool] = {}
+
+    def source(self, host: str) -> bool:
+        """A connection from ``host`` is not counted."""
+        out = self.sources.get(host)
+        if out is None:
+            out = self.servers.is_trusted(host) is True or self.allowed.is_trusted(host) is True
+            remember(self.sources, host, out)
+        return out
+
+    def destination(self, dst: str) -> bool:
+        """A connection to ``dst`` is not counted."""
+        out = self.destinations.get(dst)
+        if out is None:
+            out = is_ip(dst) and bool(self.servers.is_trusted(dst) or self.relays.is_trusted(dst))
+            remember(self.destinations, dst, out)
+        return out
+
+
+def remember(cache: dict[str, bool], key: str, value: bool) -> None:
+    """Keep ``value`` for ``key`` in a bounded cache (emptied past 100,000 keys)."""
+    if len(cache) > 100_000:
+        cache.clear()
+    cache[key] = value
 
 
 def blocked_text(actions: Counter[str]) -> str:
