@@ -55,3 +55,40 @@ def test_role_mailboxes_are_used_from_many_places(tmp_path: Path) -> None:
             desks.setdefault(user, set()).add(ip)
     roles = [u for u in desks if "." not in u.partition("@")[0] and len(desks[u]) >= 2]
     assert len(roles) >= 2
+
+
+def test_a_small_office_plants_every_hijack_kind(tmp_path: Path) -> None:
+    """With no account left that no scenario uses, the hijacks are planted on the
+    accounts with the fewest scenarios all the same."""
+    small = simulate(replace(SMALL, users=8, lateral=True), tmp_path / "small")
+    large = simulate(replace(SMALL, users=40, lateral=True), tmp_path / "large")
+    kinds = {s.kind for s in small.scenarios if s.malicious}
+    assert kinds == {s.kind for s in large.scenarios if s.malicious}
+
+
+_RECV = re.compile(r"Queue-ID: ([0-9a-f-]+), Service: [^,]+, From: <([^>]+)>, To: <([^>]+)>")
+
+
+def _recipients(directory: Path, account: str, subject: str) -> list[str]:
+    """Every To of the messages ``account`` sent with ``subject``."""
+    out: list[str] = []
+    for line in (directory / "mail.log").read_text(encoding="utf-8").splitlines():
+        m = _RECV.search(line)
+        if m and m.group(2) == account and f"Subject: {subject}," in line:
+            out.append(m.group(3))
+    return out
+
+
+def test_mail_to_the_staff_reaches_each_colleague_of_the_company_once(tmp_path: Path) -> None:
+    """Internal phishing goes to the victim's own company, each address once (several
+    people work in one role mailbox; a provider hosts other companies)."""
+    for name, shape in (("roles", {"role_mailboxes": True}), ("hosting", {"hosting": 3})):
+        config = replace(SMALL, lateral=True, **shape)
+        result = simulate(config, tmp_path / name)
+        phish = next(s for s in result.scenarios if s.kind == "internal_phish")
+        subject = phish.description.split("('", 1)[1].split("')", 1)[0]
+        rcpts = _recipients(result.directory, phish.account, subject)
+        assert len(rcpts) >= 3 and len(rcpts) == len(set(rcpts)), name
+        domain = phish.account.rpartition("@")[2]
+        if name == "hosting" and domain not in (config.domain, "example.org"):
+            assert {r.rpartition("@")[2] for r in rcpts} == {domain}

@@ -73,9 +73,10 @@ def hosting(site: Site, rng: random.Random, companies: int) -> list[list[Persona
         for p in group:
             renamed[p.address] = _move(p, domain, taken, rng, site)
             p.start, p.end = p.start + shift, p.end + shift
-            if office is None:  # a fixed line at home when the lease is not known yet
-                p.remote, p.home_days = True, frozenset(range(5))
-                p.lan_ip = address_in(rng.choice(site.nets.home), rng)
+            if office is None:  # works at home, on a line with a fixed address
+                p.remote, p.home_days, p.vpn_ip = False, frozenset(), None
+                home = [n for n in site.nets.home if n.cidr == p.home_net]
+                p.lan_ip = address_in(home[0] if home else rng.choice(site.nets.home), rng)
             else:
                 p.lan_ip = office
     for group in groups:
