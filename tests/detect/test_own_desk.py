@@ -48,3 +48,15 @@ def test_a_desk_of_a_few_days_is_not_yet_the_own_desk() -> None:
     p.inject([_access(at(4, "18:57"))])
     p.inject([_use(at(5, "10:00"), DESK)])
     assert severity(p) >= Severity.HIGH
+
+
+def test_access_from_the_own_desk_is_judged_as_before() -> None:
+    """Only use from the desk is inside: access from it (a cloud service sending as the
+    account for weeks) stays outside, so one address several accounts' access came from
+    is still one shared address."""
+    p = _site()
+    access = Signal("kerio.net.hosting", ALICE, at(28, "10:00"), 20, "cloud", DESK, side="access")
+    use = _use(at(28, "10:05"), DESK)
+    p.inject([access, use])
+    assert access.inside is False
+    assert use.inside is True

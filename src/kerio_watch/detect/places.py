@@ -80,8 +80,9 @@ def own_desk(ctx: Context, account: str, host: str | None) -> bool:
     """Whether ``host`` is the account's own desk outside the trusted networks: the
     address it has sent from most, for a week or more (the office line of a company
     whose mail server is elsewhere, a provider's server hosting it; a fixed line at
-    home). What happens there is the owner at the desk, as in the office: use from it
-    pairs only with a stranger's access from there too."""
+    home). Use from there is the owner at the desk, as in the office: it pairs only
+    with access from inside the trusted networks (access from the desk itself is judged
+    as before: a cloud service sending as the account is still one shared address)."""
     if not host:
         return False
     prof = ctx.profiles.get(account)

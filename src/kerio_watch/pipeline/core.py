@@ -285,9 +285,9 @@ class Pipeline(Checkpoints):
         """Fold signals into their incidents; emit the alerts that makes."""
         for signal in signals:
             signal.side = signal.side or self.sides.get(signal.rule, "")
-            if signal.inside is None:  # the office, the VPN, or the account's own desk
+            if signal.inside is None:  # the office, the VPN; use from the account's own desk
                 signal.inside = self.ctx.networks.is_trusted(signal.source_ip) is True or (
-                    own_desk(self.ctx, signal.key, signal.source_ip)
+                    signal.side == "use" and own_desk(self.ctx, signal.key, signal.source_ip)
                 )
             alert = self.engine.ingest(signal)
             if alert is not None:
