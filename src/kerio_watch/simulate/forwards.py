@@ -30,7 +30,7 @@ from kerio_watch.simulate.data import ascii_name
 from kerio_watch.simulate.draws import HOUR
 from kerio_watch.simulate.mail import MailLog, Spec
 from kerio_watch.simulate.netplan import Net
-from kerio_watch.simulate.plan import Plan, Planner, least_planned
+from kerio_watch.simulate.plan import Plan, Planner
 from kerio_watch.simulate.site import Persona
 
 PRIVATE_DOMAINS = ("gmx.de", "web.de", "gmail.com", "t-online.de")
@@ -128,8 +128,6 @@ def plan_rules(sc: Planner, days: list[Day], seed: int) -> Rules:
     # most telling first: a small site without enough free accounts plants fewer
     if people:
         _forward_rule(sc, rules, rng.choice(work), people.pop(), end)
-    elif sc.site.users:  # a small office: the hijack all the same
-        _forward_rule(sc, rules, rng.choice(work), least_planned(sc), end)
     if people:
         _private_forward(sc, rules, rng.choice(work), people.pop(), end)
     if people:

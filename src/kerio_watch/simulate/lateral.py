@@ -20,7 +20,7 @@ from kerio_watch.simulate.clock import Day
 from kerio_watch.simulate.data import WEBMAIL_AGENTS
 from kerio_watch.simulate.draws import HOUR
 from kerio_watch.simulate.netplan import ANONYMIZERS, address_in
-from kerio_watch.simulate.plan import Plan, Planner, least_planned
+from kerio_watch.simulate.plan import Plan, Planner
 from kerio_watch.simulate.site import Persona
 from kerio_watch.simulate.text import Text
 from kerio_watch.simulate.users import WEBMAIL_HOST, WEBMAIL_SERVICE
@@ -84,8 +84,8 @@ def plan_lateral(sc: Planner, days: list[Day], seed: int) -> None:
     people = [p for p in sc.site.users if p.address not in taken]
     rng.shuffle(people)
     work = [d for d in days[(2 * len(days) + 2) // 3 :] if d.workday] or days[-1:]
-    if people or sc.site.users:  # a small office: the hijack all the same
-        v = people.pop() if people else least_planned(sc)
+    if people:
+        v = people.pop()
         net = rng.choice(ANONYMIZERS)
         ip = address_in(net, rng)
         plan = Plan("internal_phish", v.address, ip)

@@ -32,7 +32,6 @@ from kerio_watch.simulate.lookalikes import (
     new_phone,
     send_as,
 )
-from kerio_watch.simulate.model import HIJACK_KINDS
 from kerio_watch.simulate.netplan import Net
 from kerio_watch.simulate.plan import Plan, Planner
 from kerio_watch.simulate.site import ERP_IP, Peer, Persona
@@ -53,16 +52,6 @@ class Victims:
     def take(self, wanted: Callable[[Persona], bool]) -> Persona:
         """A fresh account as wanted, else any fresh one, else any."""
         return self.fresh(wanted) or self.fresh(bool) or self.rng.choice(self.pool)
-
-    def again(self, wanted: Callable[[Persona], bool]) -> Persona | None:
-        """When no account is fresh (a small office): the one that suits and is used
-        least, so that every hijack kind is planted all the same."""
-        fits = [p for p in self.pool if wanted(p)] or self.pool
-        if not fits:
-            return None
-        p = min(fits, key=self.used.count)
-        self.used.append(p)
-        return p
 
     def fresh(self, wanted: Callable[[Persona], bool]) -> Persona | None:
         """An account no other scenario uses (None when none is left)."""
@@ -104,18 +93,13 @@ HOOKS: dict[str, Hook] = {
 }
 
 
-def plan_more(
-    sc: Planner, days: list[Day], work: list[Day], fresh: Fresh, again: Fresh | None = None
-) -> None:
-    """Plant the newer scenarios on the working days ``work`` of the last third (the
-    hijacks on an account used ``again`` when none is fresh)."""
+def plan_more(sc: Planner, days: list[Day], work: list[Day], fresh: Fresh) -> None:
+    """Plant the newer scenarios on the working days ``work`` of the last third."""
     rng = sc.rng
     ips = sc.site.ips
     for kind, suits, where in ORDER:
         nets = where(sc.site.nets) if where else None
         victim = fresh(suits)
-        if victim is None and again is not None and kind in HIJACK_KINDS:
-            victim = again(suits)
         if victim is None:
             continue
         day = rng.choice(work)

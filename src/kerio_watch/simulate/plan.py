@@ -61,13 +61,3 @@ class Planner(Protocol):
     def _stranger(self, domains: tuple[str, ...] = ...) -> Peer: ...
 
     def _times(self, t0: int, n: int, span: int) -> list[int]: ...
-
-
-def least_planned(sc: Planner) -> Persona:
-    """On a site with no account left that no scenario uses (a small office): the one
-    with the fewest scenarios, so that every hijack kind is planted all the same."""
-    counts = {p.address: 0 for p in sc.site.users}
-    for plan in sc.plans:
-        if plan.account in counts:
-            counts[plan.account] += 1
-    return min(sc.site.users, key=lambda p: counts[p.address])

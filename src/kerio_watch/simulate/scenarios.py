@@ -111,7 +111,7 @@ class Scenarios:
             Plan("erp_invoices", svc.billing, ERP_IP),
             Plan("helpdesk", svc.support.address, HELPDESK_IPS[0]),
         ]
-        plan_more(self, days, work, victims.fresh, victims.again)
+        plan_more(self, days, work, victims.fresh)
 
     def _plan_lookalikes(self, work: list[Day], traveller: Persona, late: Persona) -> None:
         """The traveller's three hotel days and the late worker's three evenings."""
