@@ -35,6 +35,7 @@ Usage::
                                    [--heldout2] [--heldout3] [--heldout4]
                                    [--remote SHARE] [--webmail-proxy]
                                    [--shift-work] [--ipv6 SHARE]
+                                   [--hosting N] [--role-mailboxes]
                                    [--first-scan]
                                    [--keep DIR] [--verbose]
 
@@ -301,6 +302,7 @@ def judge(
     first_scan: bool = False,
     remote: float = 0.0,
     ipv6: float = 0.0,
+    hosting: int = 0,
 ) -> SeedResult:
     """Simulate one site, scan it, compare with the truth (``extras``: ``forwarding``
     ``admin``, ``lateral``, ``newcomer`` and/or ``recon``, the opt-in scenarios;
@@ -333,6 +335,8 @@ def judge(
         webmail_proxy="webmail_proxy" in wanted,
         shift_work="shift_work" in wanted,
         ipv6=ipv6,
+        hosting=hosting,
+        role_mailboxes="role_mailboxes" in wanted,
     )
     result = simulate(site, directory)
     config = directory / "kerio-watch.toml"
@@ -735,6 +739,20 @@ def main() -> int:
         "(privacy addresses, prefixes delegated anew) and of the attackers' servers and proxies",
     )
     parser.add_argument(
+        "--hosting",
+        type=int,
+        default=0,
+        metavar="N",
+        help="a provider's server for N small companies, each on its own domain, office "
+        "line (or none) and hours; the first is the provider's own staff on the LAN",
+    )
+    parser.add_argument(
+        "--role-mailboxes",
+        action="store_true",
+        help="most of the staff also works in shared role mailboxes (info@, sales@...), "
+        "each used by several people from their desks, home lines and phones",
+    )
+    parser.add_argument(
         "--country",
         choices=COUNTRIES,
         default="DE",
@@ -771,6 +789,7 @@ def main() -> int:
                     "heldout4",
                     "webmail_proxy",
                     "shift_work",
+                    "role_mailboxes",
                 )
                 extras = " ".join(x for x in optional if getattr(args, x))
                 res = judge(
@@ -784,6 +803,7 @@ def main() -> int:
                     args.first_scan,
                     args.remote,
                     args.ipv6,
+                    args.hosting,
                 )
                 by_size[users].append(res)
                 print(
@@ -807,6 +827,8 @@ def main() -> int:
             f"{', webmail proxy' if args.webmail_proxy else ''}"
             f"{', shift work' if args.shift_work else ''}"
             f"{f', ipv6 {args.ipv6:g}' if args.ipv6 else ''}"
+            f"{f', hosting {args.hosting}' if args.hosting else ''}"
+            f"{', role mailboxes' if args.role_mailboxes else ''}"
         )
         ok_all &= print_kinds(results)
         ok_all &= print_benign(results)

@@ -24,7 +24,13 @@ def _lines(directory: Path, name: str) -> list[str]:
 def test_a_shape_left_off_draws_the_default_site(tmp_path: Path) -> None:
     """Options at their defaults are the default site, byte for byte."""
     a = simulate(SMALL, tmp_path / "a")
-    b = simulate(replace(SMALL, remote=0.0, webmail_proxy=False, shift_work=False), tmp_path / "b")
+    b = simulate(
+        replace(SMALL, remote=0.0, webmail_proxy=False, shift_work=False, hosting=0),
+        tmp_path / "b",
+    )
+    c = simulate(replace(SMALL, role_mailboxes=False), tmp_path / "c")
+    for name, path in a.files.items():
+        assert path.read_bytes() == c.files[name].read_bytes(), name
     for name, path in a.files.items():
         assert path.read_bytes() == b.files[name].read_bytes(), name
 

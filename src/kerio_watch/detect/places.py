@@ -69,3 +69,24 @@ def usual_host(prof: Profile) -> str | None:
         if table:
             return max(table.items(), key=lambda kv: kv[1][0])[0]
     return None
+
+
+OWN_DESK = 7 * DAY
+"""How long an address outside the trusted networks must have been the account's most
+used sending address to be its own desk (:func:`own_desk`)."""
+
+
+def own_desk(ctx: Context, account: str, host: str | None) -> bool:
+    """Whether ``host`` is the account's own desk outside the trusted networks: the
+    address it has sent from most, for a week or more (the office line of a company
+    whose mail server is elsewhere, a provider's server hosting it; a fixed line at
+    home). Use from there is the owner at the desk, as in the office: it pairs only
+    with access from inside the trusted networks (access from the desk itself is judged
+    as before: a cloud service sending as the account is still one shared address)."""
+    if not host:
+        return False
+    prof = ctx.profiles.get(account)
+    entry = prof.hosts.get(host) if prof is not None else None
+    if prof is None or entry is None or entry[2] - entry[1] < OWN_DESK:
+        return False
+    return usual_host(prof) == host

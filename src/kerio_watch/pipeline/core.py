@@ -20,6 +20,7 @@ from kerio_watch.config import Config
 from kerio_watch.detect import all_rules
 from kerio_watch.detect.context import Context
 from kerio_watch.detect.direct_smtp import MAIL_PORTS
+from kerio_watch.detect.places import own_desk
 from kerio_watch.detect.state import STATE_VERSION
 from kerio_watch.enrich.enrichers import standard
 from kerio_watch.enrich.stage import Enrichment
@@ -289,8 +290,10 @@ class Pipeline(Checkpoints):
         """Fold signals into their incidents; emit the alerts that makes."""
         for signal in signals:
             signal.side = signal.side or self.sides.get(signal.rule, "")
-            if signal.inside is None:
-                signal.inside = self.ctx.networks.is_trusted(signal.source_ip) is True
+            if signal.inside is None:  # the office, the VPN; use from the account's own desk
+                signal.inside = self.ctx.networks.is_trusted(signal.source_ip) is True or (
+                    signal.side == "use" and own_desk(self.ctx, signal.key, signal.source_ip)
+                )
             alert = self.engine.ingest(signal)
             if alert is not None:
                 self._batch.add(alert)

@@ -10,8 +10,10 @@ Used by ``kerio-watch demo``, by tests and by benchmarks::
 country (DE by default; US, FR, JP, CZ, IT): its people on that country's networks.
 ``remote``, ``webmail_proxy`` and ``shift_work`` give the site another shape (a
 remote-first company, web logins behind a reverse proxy, shifts round the clock and a
-branch abroad; :mod:`kerio_watch.simulate.shapes`); ``ipv6`` puts a share of its
-outside clients on IPv6 (:mod:`kerio_watch.simulate.ipv6`).
+branch abroad; :mod:`kerio_watch.simulate.shapes`), and so do ``hosting`` and
+``role_mailboxes`` (a provider's server for several companies, staff in shared role
+mailboxes; :mod:`kerio_watch.simulate.tenants`); ``ipv6`` puts a share of its outside
+clients on IPv6 (:mod:`kerio_watch.simulate.ipv6`).
 """
 
 from kerio_watch.simulate.core import CONFIG_FILE, TRUTH_FILE, simulate

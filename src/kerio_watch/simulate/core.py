@@ -43,6 +43,7 @@ from kerio_watch.simulate.shapes import (
 from kerio_watch.simulate.shifts import OfficeLine, plan_shifts
 from kerio_watch.simulate.sink import LogSink, NullSink
 from kerio_watch.simulate.site import ADMIN_IP, LAN_PREFIX, TRUSTED_NETWORKS, Site, SiteBuilder
+from kerio_watch.simulate.tenants import hosting, role_mailboxes
 from kerio_watch.simulate.text import Text
 from kerio_watch.simulate.users import Logs, UserTraffic
 
@@ -96,8 +97,13 @@ class _Generators:
 
 
 def _reshape(config: SimConfig, site: Site) -> Shifts | None:
-    """Redraw the site's people for another shape of site (``remote``, ``shift_work``),
-    with random numbers of their own; the rotating shifts to apply day by day."""
+    """Redraw the site's people for another shape of site (``hosting``, ``role_mailboxes``,
+    ``remote``, ``shift_work``), with random numbers of their own; the rotating shifts to
+    apply day by day."""
+    if config.hosting:
+        hosting(site, shape_rng(config.seed, 79), config.hosting)
+    if config.role_mailboxes:
+        role_mailboxes(site, shape_rng(config.seed, 83))
     remote_first(site, shape_rng(config.seed, 71), config.remote)
     return shift_work(site, shape_rng(config.seed, 73)) if config.shift_work else None
 

@@ -101,15 +101,34 @@ def plan_lateral(sc: Planner, days: list[Day], seed: int) -> None:
         sc.hooks.setdefault(rng.choice(work).index, []).append(hook)
 
 
+def _staff(sc: Planner, p: Persona) -> list[str]:
+    """Everybody else of ``p``'s company, once each (several people may work in one role
+    mailbox; a provider's server hosts several companies, each on its own domain)."""
+    site = sc.site
+    own = (
+        (site.domain, site.second_domain)
+        if p.domain in (site.domain, site.second_domain)
+        else (p.domain,)
+    )
+    staff = (q.address for q in site.users if q.address != p.address and q.domain in own)
+    return list(dict.fromkeys(staff))
+
+
 def _phish(sc: Planner, w: _Writer, text: Text, v: Persona, plan: Plan, day: Day) -> None:
     rng = w.rng
     ip = plan.source_ip or ""
     t = day.at(rng.uniform(8.5, 16.0) * HOUR)
     sc._login(t, "HTTP/WebMail", v.address, ip, rng.choice(WEBMAIL_AGENTS))
     known = {peer[0] for peer in v.colleagues}
-    staff = [p.address for p in sc.site.users if p is not v and p.address not in known]
+    everybody = _staff(sc, v)
+    staff = [a for a in everybody if a not in known]
     rng.shuffle(staff)
-    targets = staff[: rng.randrange(14, 25)]
+    k = rng.randrange(14, 25)
+    targets = staff[:k]
+    strangers = "it never wrote to"
+    if len(targets) < k:  # a small company: the colleagues it knows as well
+        strangers = f"({len(targets)} of them it never wrote to)"
+        targets += [a for a in everybody if a in known][: k - len(targets)]
     subj = rng.choice(LURES).format(y=2026, n=rng.randrange(10_000, 99_999))
     t += rng.randrange(120, 600)
     while targets:
@@ -122,7 +141,7 @@ def _phish(sc: Planner, w: _Writer, text: Text, v: Persona, plan: Plan, day: Day
         t += rng.randrange(90, 420)
     plan.notes["describe"] = (
         "Hijack: a webmail login for {a} from the Tor exit {ip} sent one lure "
-        f"('{subj}') in {{n}} messages to {{recipients}} colleagues it never wrote to "
+        f"('{subj}') in {{n}} messages to {{recipients}} colleagues {strangers} "
         "({span}); nothing left the company."
     )
 
@@ -131,7 +150,7 @@ def _announce(sc: Planner, w: _Writer, text: Text, p: Persona, plan: Plan, day: 
     rng = w.rng
     t = day.at(rng.uniform(9.0, 15.0) * HOUR)
     sc._login(t - rng.randrange(2, 8), "SMTP", p.address, p.lan_ip)
-    staff = [q.address for q in sc.site.users if q is not p]
+    staff = _staff(sc, p)
     subj = rng.choice(ANNOUNCEMENTS).format(d=rng.randrange(1, 29))
     mid = text.mid(p.client, sc.site.domain)
     last = w.message(t, ("SMTP", p.lan_ip), p.address, staff, subj, mid)

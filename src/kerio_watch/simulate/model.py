@@ -144,6 +144,8 @@ class SimConfig:
     webmail_proxy: bool = False  # web logins logged at a reverse proxy's LAN address
     shift_work: bool = False  # rotating shifts round the clock and a branch office abroad
     ipv6: float = 0.0  # share of home lines, phones and attackers' servers on IPv6
+    hosting: int = 0  # companies on one provider's server, each on its own domain (0: one)
+    role_mailboxes: bool = False  # most of the staff also works in shared role mailboxes
 
     @property
     def firewall_format(self) -> str | None:
@@ -167,6 +169,8 @@ class SimConfig:
             raise ValueError(f"remote must be a share from 0 to 1, got {self.remote}")
         if not 0.0 <= self.ipv6 <= 1.0:
             raise ValueError(f"ipv6 must be a share from 0 to 1, got {self.ipv6}")
+        if self.hosting < 0:
+            raise ValueError(f"hosting must be a number of companies, got {self.hosting}")
         if self.country not in COUNTRIES:
             raise ValueError(f"country must be one of {COUNTRIES}, got {self.country!r}")
         if self.firewall not in (None, "auto", *FIREWALL_FORMATS):

@@ -156,13 +156,17 @@ class Site:
     holidays: frozenset[int] = frozenset()  # day indexes the office is closed
     nets: NetPlan = field(default_factory=net_plan)
     """The networks of the site's country and abroad."""
+    more_domains: tuple[str, ...] = ()
+    """Other companies' domains on the same server (a hosting provider's)."""
 
     @property
-    def local_domains(self) -> tuple[str, str]:
-        return (self.domain, self.second_domain)
+    def local_domains(self) -> tuple[str, ...]:
+        return (self.domain, self.second_domain, *self.more_domains)
 
     def accounts(self) -> tuple[str, ...]:
-        return (*(p.address for p in self.users), self.admin, *self.service_accounts)
+        """Every account once (several people may work in one role mailbox)."""
+        users = dict.fromkeys(p.address for p in self.users)
+        return (*users, self.admin, *self.service_accounts)
 
     def aliases(self) -> dict[str, tuple[str, ...]]:
         return {p.address: p.aliases for p in self.users if p.aliases}
