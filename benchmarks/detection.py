@@ -32,7 +32,7 @@ Usage::
                                    [--geo auto|off] [--country DE|US|FR|JP|CZ|IT]
                                    [--forwarding] [--admin] [--lateral] [--newcomer]
                                    [--recon] [--shifts] [--noise] [--attacks] [--heldout]
-                                   [--heldout2] [--heldout3] [--heldout4]
+                                   [--heldout2] [--heldout3] [--heldout4] [--heldout5]
                                    [--remote SHARE] [--webmail-proxy]
                                    [--shift-work] [--ipv6 SHARE]
                                    [--hosting N] [--role-mailboxes]
@@ -72,6 +72,8 @@ from kerio_watch.simulate import (
     HELDOUT3_HIJACK_KINDS,
     HELDOUT4_BENIGN_KINDS,
     HELDOUT4_HIJACK_KINDS,
+    HELDOUT5_BENIGN_KINDS,
+    HELDOUT5_HIJACK_KINDS,
     HELDOUT_BENIGN_KINDS,
     HELDOUT_HIJACK_KINDS,
     HIJACK_KINDS,
@@ -104,6 +106,7 @@ HIJACKS = (
     *HELDOUT2_HIJACK_KINDS,
     *HELDOUT3_HIJACK_KINDS,
     *HELDOUT4_HIJACK_KINDS,
+    *HELDOUT5_HIJACK_KINDS,
 )
 """Every hijack kind (the filter-rule ones are planted with ``--forwarding`` only, the
 administration ones with ``--admin``, mail to the staff with ``--lateral``, reading
@@ -120,6 +123,7 @@ BENIGN = (
     *HELDOUT2_BENIGN_KINDS,
     *HELDOUT3_BENIGN_KINDS,
     *HELDOUT4_BENIGN_KINDS,
+    *HELDOUT5_BENIGN_KINDS,
 )
 SITE = "*"
 """The truth account of a scenario of the whole site (``office_isp``): judged by every
@@ -331,6 +335,7 @@ def judge(
         heldout2="heldout2" in wanted,
         heldout3="heldout3" in wanted,
         heldout4="heldout4" in wanted,
+        heldout5="heldout5" in wanted,
         remote=remote,
         webmail_proxy="webmail_proxy" in wanted,
         shift_work="shift_work" in wanted,
@@ -711,6 +716,13 @@ def main() -> int:
         "an event, junk deleted from a phone, a new laptop at home",
     )
     parser.add_argument(
+        "--heldout5",
+        action="store_true",
+        help="also plant round five: one campaign spread thin over several accounts, spam "
+        "mimicking the owner from its own home provider, password resets hidden; a leave's "
+        "backlog answered, trade-fair follow-ups from a hotel, an assistant at home",
+    )
+    parser.add_argument(
         "--remote",
         type=float,
         default=0.0,
@@ -787,6 +799,7 @@ def main() -> int:
                     "heldout2",
                     "heldout3",
                     "heldout4",
+                    "heldout5",
                     "webmail_proxy",
                     "shift_work",
                     "role_mailboxes",

@@ -15,7 +15,8 @@ shows in the other rules too).
 The score grows with each doubling above the threshold. When most of the window's
 recipients are people the account knows (it wrote to them or they wrote to it, and every
 colleague: mail to the staff never leaves the company), the score is weak
-(``known_factor``).
+(``known_factor``), and below what pairs with a stranger's access on its own (an owner
+answering a backlog of 200 mails one evening from home is busy, not abused).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from kerio_watch.enrich.messages import Submission
 from kerio_watch.settings.numbers import factor, period, points, share, threshold
 from kerio_watch.textsafe import printable
 from kerio_watch.values.profile import Profile
+from kerio_watch.values.verdict import MODERATE
 
 if TYPE_CHECKING:
     pass
@@ -211,8 +213,9 @@ class VolumeDetector(SavedState):
         strangers = acc.novel.b / acc.novel.a if acc.novel.a else 0.0
         busy = ""
         if strangers < self.known_share:
-            # Mostly people it knows: a busy day, weak evidence of abuse on its own.
-            score = round(score * self.known_factor)
+            # Mostly people it knows: a busy day, weak evidence of abuse on its own. Weak
+            # evidence corroborates but never decides: below what pairs with a stranger.
+            score = min(round(score * self.known_factor), MODERATE - 1)
             busy = f"; {percent(1 - strangers)} of the recipients are people it knows"
         n_m, n_r = (w.short_a, w.short_b) if short else (w.long_a, w.long_b)
         minutes = max(1, -(-(ts - (w.first_ts(short) or ts)) // 60))

@@ -73,6 +73,9 @@ HELDOUT3_BENIGN_KINDS: tuple[str, ...] = ("mass_archive", "holiday_phone", "admi
 #: Planted only with ``SimConfig.heldout4`` (:mod:`.heldout4`): invitations, replies, a check.
 HELDOUT4_HIJACK_KINDS: tuple[str, ...] = ("invite_spam", "reply_mule", "check_then_sell")
 HELDOUT4_BENIGN_KINDS: tuple[str, ...] = ("event_invitation", "junk_cleanup", "laptop_setup")
+#: Planted only with ``SimConfig.heldout5`` (:mod:`.heldout5`): a thin campaign, a mimic, resets.
+HELDOUT5_HIJACK_KINDS: tuple[str, ...] = ("thin_campaign", "mimic_spam", "reset_pivot")
+HELDOUT5_BENIGN_KINDS: tuple[str, ...] = ("leave_backlog", "fair_followup", "assistant_home")
 #: Every hijack kind, the opt-in ones too.
 ALL_HIJACK_KINDS: frozenset[str] = frozenset(
     (
@@ -87,6 +90,7 @@ ALL_HIJACK_KINDS: frozenset[str] = frozenset(
         *HELDOUT2_HIJACK_KINDS,
         *HELDOUT3_HIJACK_KINDS,
         *HELDOUT4_HIJACK_KINDS,
+        *HELDOUT5_HIJACK_KINDS,
     )
 )
 #: Machines on the LAN that speak SMTP to the internet (firewall log), infected first.
@@ -139,6 +143,7 @@ class SimConfig:
     heldout2: bool = False  # round two: spam from a desk PC at night, an intruder on the VPN, ...
     heldout3: bool = False  # round three: mail hidden in a folder, a phone paired from abroad, ...
     heldout4: bool = False  # round four: invitation spam, a reply mule, a checked password sold
+    heldout5: bool = False  # round five: a campaign spread thin, a mimic, password resets hidden
     country: str = "DE"  # the site's country: its people's home, mobile and hotel networks
     remote: float = 0.0  # share of the staff working from home lines for good (remote-first)
     webmail_proxy: bool = False  # web logins logged at a reverse proxy's LAN address

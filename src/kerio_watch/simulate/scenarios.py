@@ -374,7 +374,7 @@ class Scenarios:
     def results(self, until: int | None) -> list[Scenario]:
         out = []
         for plan in self.plans:
-            st = self.mail.stats.get(plan.kind)
+            st = self.mail.stats.get(plan.notes.get("tag", plan.kind))
             if st is None or (until is not None and st.first > until):
                 continue
             out.append(
