@@ -36,7 +36,15 @@ from kerio_watch.simulate.data import FREEMAIL
 from kerio_watch.simulate.draws import HOUR
 from kerio_watch.simulate.heldout3 import other_browser
 from kerio_watch.simulate.heldout4_benign import Item, inbound, plan_benign4, remove
-from kerio_watch.simulate.heldout_kit import MINUTE, Out, hook, late_workdays, plan, shuffled_people
+from kerio_watch.simulate.heldout_kit import (
+    MINUTE,
+    Out,
+    hook,
+    intruder_abroad,
+    late_workdays,
+    plan,
+    shuffled_people,
+)
 from kerio_watch.simulate.netplan import address_in
 from kerio_watch.simulate.plan import Planner
 from kerio_watch.simulate.site import Persona
@@ -84,16 +92,14 @@ def _stranger_list(out: Out, n: int) -> list[str]:
 
 
 def _invite(out: Out, day: Day, v: Persona) -> None:
-    rng, nets = out.rng, out.sc.site.nets
-    cloud = out.seed % 2 == 0
-    ip = address_in(rng.choice(nets.hosting_abroad if cloud else nets.abroad), rng)
+    ip, where = intruder_abroad(out)
     plan(
         out,
         "invite_spam",
         v.address,
         ip,
         "Hijack: with {a}'s password, from {ip} ("
-        + ("a cloud server abroad" if cloud else "a home line abroad")
+        + where
         + ") and a browser the owner never used, the intruder logged in to the webmail and "
         "sent calendar invitations, each one message to hundreds of strangers: {n} "
         "invitations to {recipients} attendees ({span}); {bounces}.",

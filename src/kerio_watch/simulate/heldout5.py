@@ -33,7 +33,15 @@ from kerio_watch.simulate.draws import HOUR
 from kerio_watch.simulate.heldout3 import other_browser
 from kerio_watch.simulate.heldout4_benign import inbound, remove
 from kerio_watch.simulate.heldout5_benign import plan_benign5
-from kerio_watch.simulate.heldout_kit import MINUTE, Out, hook, late_workdays, plan, shuffled_people
+from kerio_watch.simulate.heldout_kit import (
+    MINUTE,
+    Out,
+    hook,
+    intruder_abroad,
+    late_workdays,
+    plan,
+    shuffled_people,
+)
 from kerio_watch.simulate.netplan import Net, address_in
 from kerio_watch.simulate.plan import Plan, Planner
 from kerio_watch.simulate.site import Persona
@@ -174,16 +182,14 @@ def _mimic_day(out: Out, ip: str, v: Persona, day: Day) -> None:
 
 
 def _reset(out: Out, day: Day, v: Persona) -> None:
-    rng, nets = out.rng, out.sc.site.nets
-    cloud = out.seed % 2 == 0
-    ip = address_in(rng.choice(nets.hosting_abroad if cloud else nets.abroad), rng)
+    ip, where = intruder_abroad(out)
     plan(
         out,
         "reset_pivot",
         v.address,
         ip,
         "Hijack: from {ip} ("
-        + ("a cloud server abroad" if cloud else "a home line abroad")
+        + where
         + ") and a browser the owner never used, the intruder logged in to {a}'s webmail, "
         "asked outside services for new passwords and moved each reset message and each "
         "'password changed' notice to Deleted Items a minute or two after it came in "

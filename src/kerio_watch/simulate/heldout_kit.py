@@ -107,3 +107,12 @@ def plan(out: Out, kind: str, v: str, ip: str | None, describe: str) -> None:
     planned = Plan(kind, v, ip)
     planned.notes["describe"] = describe
     out.sc.plans.append(planned)
+
+
+def intruder_abroad(out: Out) -> tuple[str, str]:
+    """An intruder's address abroad and what it is: a cloud server on even seeds, a home
+    line on odd ones."""
+    cloud = out.seed % 2 == 0
+    nets = out.sc.site.nets
+    ip = address_in(out.rng.choice(nets.hosting_abroad if cloud else nets.abroad), out.rng)
+    return ip, "a cloud server abroad" if cloud else "a home line abroad"
