@@ -91,6 +91,11 @@ def hint(error: str) -> str:
         return "the database file is damaged: kerio-watch db check, then db recover"
     if "locked" in low or "busy" in low:
         return "another program holds a write lock on the database"
-    if "full" in low or "i/o" in low:
+    if "full" in low:
         return "the disk may be full (or a file size limit reached)"
+    if "i/o" in low:  # SQLite says only "disk I/O error" for several causes
+        return (
+            "the disk may be full (or a file size limit reached), or the file system failed, "
+            "went away or made the database's files read-only"
+        )
     return "see the error"
