@@ -84,10 +84,6 @@ def plan_heldout4(sc: Planner, days: list[Day], seed: int) -> None:
     plan_benign4(out, days, people)
 
 
-def _stranger_list(out: Out, n: int) -> list[str]:
-    return list(dict.fromkeys(out.stranger() for _ in range(n)))
-
-
 # -- invite_spam ----------------------------------------------------------------------------
 
 
@@ -116,7 +112,7 @@ def _invitations(out: Out, how: tuple[str, str], v: Persona, day: Day) -> None:
         t += rng.randrange(4 * MINUTE, 40 * MINUTE)
         when = f"{rng.randrange(1, 29):02d}.04.2026 {rng.randrange(9, 20)}:00"
         subj = f"Invitation: {rng.choice(LURES)} @ {when}"
-        rcpts = _stranger_list(out, rng.randrange(150, 401))
+        rcpts = out.strangers(rng.randrange(150, 401))
         mid = text.mid("webmail", out.sc.site.hostname)
         out.message(t, WEBMAIL, v, rcpts, (subj, rng.randrange(6000, 14000), mid), "invite_spam",
                     0.08)  # fmt: skip
@@ -223,7 +219,7 @@ def _spam_run(out: Out, ip: str, v: Persona, day: Day) -> None:
     out.login(t, "SMTP", v.address, ip)
     for _ in range(rng.randrange(80, 151)):
         t += rng.randrange(10, 70)
-        rcpts = _stranger_list(out, rng.randrange(1, 4))
+        rcpts = out.strangers(rng.randrange(1, 4))
         mid = text.mid("generic", v.domain)
         out.message(t, ("SMTP", ip, "yes"), v, rcpts, (text.pick(text.spam), text.size(), mid),
                     "check_then_sell", 0.12)  # fmt: skip

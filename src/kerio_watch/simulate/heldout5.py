@@ -92,10 +92,6 @@ def plan_heldout5(sc: Planner, days: list[Day], seed: int) -> None:
     plan_benign5(out, days, people)
 
 
-def _strangers(out: Out, lo: int, hi: int) -> list[str]:
-    return list(dict.fromkeys(out.stranger() for _ in range(out.rng.randrange(lo, hi))))
-
-
 # -- thin_campaign --------------------------------------------------------------------------
 
 
@@ -130,7 +126,7 @@ def _thin_account(out: Out, how: tuple[str, str], v: Persona, day: Day) -> None:
             session = t
         subj = lure.format(n=rng.randrange(100000, 999999))
         mid = text.mid("outlook", v.domain)
-        rcpts = _strangers(out, 1, 3)  # before the size: the round's draws in their order
+        rcpts = out.strangers(rng.randrange(1, 3))  # before the size (draw order)
         out.message(t, ("SMTP", ip, "yes"), v, rcpts, (subj, rng.randrange(9000, 40000), mid),
                     tag, 0.1)  # fmt: skip
 
@@ -174,7 +170,7 @@ def _mimic_day(out: Out, ip: str, v: Persona, day: Day) -> None:
             out.login(t - rng.randrange(2, 9), "SMTP", v.address, ip)
             session = t
         mid = text.mid(v.client, v.domain)
-        out.message(t, ("SMTP", ip, "yes"), v, _strangers(out, 1, 4),
+        out.message(t, ("SMTP", ip, "yes"), v, out.strangers(rng.randrange(1, 4)),
                     (text.pick(text.spam), text.size(), mid), "mimic_spam", 0.08)  # fmt: skip
 
 

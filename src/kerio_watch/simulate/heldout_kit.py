@@ -35,6 +35,10 @@ class Out:
         rng, text = self.rng, self.text
         return f"{text.token(rng.randrange(5, 10))}{rng.randrange(1, 999)}@{rng.choice(FREEMAIL)}"
 
+    def strangers(self, n: int) -> list[str]:
+        """Up to ``n`` strangers' addresses (repeats drawn are dropped)."""
+        return list(dict.fromkeys(self.stranger() for _ in range(n)))
+
     def message(self, t: int, how: tuple[str, str, str], v: Persona, rcpts: list[str],
                 what: tuple[str, int, str], tag: str, fail: float = 0.01) -> None:  # fmt: skip
         """One message by ``v`` (``how``: service, Sender-Host, SSL; ``what``: subject,
