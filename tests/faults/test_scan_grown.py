@@ -56,6 +56,19 @@ def reference(tmp_path: Path, engine: str, lines: list[str]) -> Path:
     return tmp_path / "ref.db"
 
 
+def scanned_then_grown(tmp_path: Path, engine: str, grown: list[str]) -> Path:
+    """The database of a mail.log of ``grown``'s first 400 lines scanned, then grown by
+    the other 400 and scanned again (each scan processing 400)."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    db = tmp_path / "s.db"
+    write(logs / "mail.log", grown[:400])
+    assert run(engine, db, logs) == (400, 0)
+    write(logs / "mail.log", grown[400:])
+    assert run(engine, db, logs) == (400, 0)
+    return db
+
+
 @pytest.mark.parametrize("minutes", [2, 4])
 @pytest.mark.parametrize("engine", ENGINES)
 def test_a_clock_set_back_minutes_loses_no_line(tmp_path: Path, engine: str, minutes: int) -> None:
@@ -64,13 +77,7 @@ def test_a_clock_set_back_minutes_loses_no_line(tmp_path: Path, engine: str, min
     minutes, 8 set back 4), and ends as one scan of the whole file."""
     lines = site_lines(400)
     grown = lines[:400] + [shifted(x, -minutes / 60) for x in lines[400:]]
-    logs = tmp_path / "logs"
-    logs.mkdir()
-    db = tmp_path / "s.db"
-    write(logs / "mail.log", grown[:400])
-    assert run(engine, db, logs) == (400, 0)
-    write(logs / "mail.log", grown[400:])
-    assert run(engine, db, logs) == (400, 0)
+    db = scanned_then_grown(tmp_path, engine, grown)
     assert counted(db) == counted(reference(tmp_path, engine, grown))
 
 
@@ -94,13 +101,7 @@ def test_dropped_lines_after_a_clock_set_back_are_new(tmp_path: Path, engine: st
     and the watermarks end as one scan's of the whole file."""
     lines = inbound_lines(400)
     grown = lines[:400] + [shifted(x, -2 / 60) for x in lines[400:]]
-    logs = tmp_path / "logs"
-    logs.mkdir()
-    db = tmp_path / "s.db"
-    write(logs / "mail.log", grown[:400])
-    assert run(engine, db, logs) == (400, 0)
-    write(logs / "mail.log", grown[400:])
-    assert run(engine, db, logs) == (400, 0)
+    db = scanned_then_grown(tmp_path, engine, grown)
     ref = reference(tmp_path, engine, grown)
     assert tables(db)["watermarks"] == tables(ref)["watermarks"]
 
