@@ -5,14 +5,20 @@ each line once, as ``follow`` does by its file positions."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import sqlite3
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+import factories
 from faultlib import T0, cli, counted, shifted, site_lines
+from kerio_watch.events import Event
 from kerio_watch.pipeline.marks import SET_BACK, Watermarks, back_key
+from kerio_watch.sources.files import LogFile, Record
 from logtools import recv_line
 from test_follow_cli import Follow, append, wait_for
 
@@ -182,3 +188,125 @@ def test_a_window_across_a_restart_after_the_jump(tmp_path: Path) -> None:
         assert result.returncode == 0, result.stderr
     assert ("u3@example.com", "kerio.mail.one_to_many") in alerts(tmp_path / "whole.db")
     assert alerts(tmp_path / "parts.db") == alerts(tmp_path / "whole.db")
+
+
+def steady(messages: int, back_at: int | None, hours: int = -2) -> list[str]:
+    """u5's usual mail, one message every 4 minutes (15 an hour) to five partners it
+    writes to all the time, with its delivery lines; from message ``back_at`` on, the
+    server's clock set back ``hours``."""
+    lines = []
+    for n in range(messages):
+        when = T0 + dt.timedelta(seconds=240 * n)
+        to = f"p{n % 5}@partner.test"
+        recv = recv_line(when, 1, n, sender="u5@example.com", to=to, user="u5@example.com",
+                         host="192.168.1.15", subject=f"re: order {n}")  # fmt: skip
+        recv = recv.replace("Size: 1200", f"Size: {1200 + 700 * (n % 9)}")
+        qid = recv.split("Queue-ID: ")[1][:17]
+        sent = (
+            f"{recv[:23]}Sent: Queue-ID: {qid}, Recipient: <{to}>, Result: delivered, "
+            f"Status: 2.0.0 , Remote-Host: 198.51.100.25, Msg-Id: <{n}@mail.example.com>"
+        )
+        pair = [recv, sent]
+        if back_at is not None and n >= back_at:
+            pair = [shifted(x, hours) for x in pair]
+        lines += pair
+    return lines
+
+
+WEEK_AND_A_DAY = 8 * 24 * 15
+"""Messages of :func:`steady` in eight days (a week of history, then a day)."""
+
+
+def scan_signals(tmp_path: Path, name: str, parts: list[list[str]]) -> list[tuple[str, str]]:
+    """(account, rule) of the signals (of every incident, alerted or not) of scans of a
+    mail.log grown by each part in turn."""
+    logs = tmp_path / name
+    logs.mkdir()
+    for part in parts:
+        with (logs / "mail.log").open("a") as handle:
+            handle.write("".join(x + "\n" for x in part))
+        result = cli("scan", "--db", str(tmp_path / f"{name}.db"), str(logs))
+        assert result.returncode == 0, result.stderr
+    with sqlite3.connect(tmp_path / f"{name}.db") as conn:
+        rows = conn.execute("SELECT data FROM incidents").fetchall()
+    return sorted(
+        (i["user"], s["rule"]) for (x,) in rows for i in [json.loads(x)] for s in i["signals"]
+    )
+
+
+@pytest.mark.parametrize("hours", [-2, -3])
+def test_a_steady_sender_through_a_jump(tmp_path: Path, hours: int) -> None:
+    """An account sending at its usual rate through a clock set back two or three hours
+    raises nothing, as the same mail without the jump: the windows forget what is dated
+    after the new clock. They kept the messages before the jump counted until the log's
+    time passed them again: "u5@example.com sent 23 messages to 23 recipients in 1
+    minute" (`volume`; people it knows, so no alert here)."""
+    back_at = WEEK_AND_A_DAY - 4 * 15
+    assert scan_signals(tmp_path, "plain", [steady(WEEK_AND_A_DAY, None)]) == []
+    assert scan_signals(tmp_path, "jump", [steady(WEEK_AND_A_DAY, back_at, hours)]) == []
+
+
+def test_a_steady_sender_restarted_at_the_jump(tmp_path: Path) -> None:
+    """The same mail scanned in two parts, split at the jump (the second scan starts
+    with the first line after it) or an hour after it: as one scan, nothing."""
+    back_at = WEEK_AND_A_DAY - 4 * 15
+    lines = steady(WEEK_AND_A_DAY, back_at)
+    for cut in (2 * back_at, 2 * back_at + 30):
+        parts = [lines[:cut], lines[cut:]]
+        assert scan_signals(tmp_path, f"cut{cut}", parts) == []
+
+
+def told_jumps(mail: list[int], security: list[int], lag: int, jump: int | None) -> list[int]:
+    """The horizons the detectors are told of (:class:`SetBack`) when a pipeline admits a
+    mail.log line a minute (moved by its jitter, in seconds) and a security.log line a
+    minute, the security log read ``lag`` seconds late; from the middle of each log on,
+    the server's clock set back ``jump`` seconds. Every line is processed."""
+    p = factories.pipeline()
+    told: list[int] = []
+    p.setback.tell = lambda _old, new: told.append(new)
+    base = factories.at(3)
+    back = [0 if jump is None or i < len(mail) // 2 else jump for i in range(len(mail))]
+    lines: list[tuple[int, Event]] = [
+        (60 * i, factories.recv(base + 60 * i + j - back[i])) for i, j in enumerate(mail)
+    ]
+    back = [0 if jump is None or i < len(security) // 2 else jump for i in range(len(security))]
+    lines += [
+        (60 * i + lag, factories.failed(base + 60 * i + j - back[i], "198.51.100.7"))
+        for i, j in enumerate(security)
+    ]
+    files = {log: LogFile(f"{log}.log", log) for log in ("mail", "security")}
+    for n, (_, event) in enumerate(sorted(lines, key=lambda x: x[0])):
+        p._admit(event, Record(event.ts, True, event.log, "", event.raw, files[event.log], n))
+    assert sum(p.stats.events.values()) == len(mail) + len(security)
+    return told
+
+
+JITTER = st.lists(st.integers(-120, 120), min_size=4, max_size=30)
+"""Seconds each line of a log is out of order (two lines at most 4 minutes apart)."""
+
+
+@settings(max_examples=40, deadline=None)
+@given(mail=JITTER, security=JITTER, lag=st.integers(0, 4 * 3600))
+def test_lines_out_of_order_are_no_jump(mail: list[int], security: list[int], lag: int) -> None:
+    """Lines of each log up to 4 minutes out of order, and a log read up to four hours
+    late (more than SET_BACK behind the other's): no clock set back is told, so no
+    window forgets anything (a fix inside the windows, forgetting after any line 5
+    minutes behind, dropped counts whenever lines reached detection out of order)."""
+    assert told_jumps(mail, security, lag, None) == []
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    mail=JITTER,
+    security=JITTER,
+    lag=st.integers(0, 4 * 3600),
+    jump=st.integers(2 * SET_BACK + 120, 3 * 3600),
+)
+def test_a_jump_is_told(mail: list[int], security: list[int], lag: int, jump: int) -> None:
+    """The same logs with the server's clock set back half way: the detectors are told,
+    of a horizon before mail.log's newest line before the jump (what is dated after it is
+    forgotten). A log read late may tell it again: its lines from before the jump are in
+    the new clock's future when they come after the other's from after it."""
+    told = told_jumps(mail, security, lag, jump)
+    half = len(mail) // 2
+    assert told and told[0] < max(factories.at(3) + 60 * i + j for i, j in enumerate(mail[:half]))

@@ -174,6 +174,8 @@ class BouncesDetector(SavedState):
         for account, rows in data["windows"].items():
             self.windows[account] = Window.restore(self.span, rows)
 
+    dated: ClassVar[tuple[str, ...]] = ("windows",)
+
     def reset_state(self) -> None:
         """Forget the windows."""
         self.windows.clear()

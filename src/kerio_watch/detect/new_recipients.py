@@ -59,6 +59,7 @@ class NewRecipientsDetector(SavedState):
 
     name: ClassVar[str] = "new_recipients"
     wants: ClassVar[frozenset[str]] = frozenset({"submission"})
+    dated: ClassVar[tuple[str, ...]] = ("windows", "hosts", "pooled")
     rules: ClassVar[tuple[RuleDoc, ...]] = (
         RuleDoc(
             RULE,

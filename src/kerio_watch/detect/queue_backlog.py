@@ -166,7 +166,15 @@ class QueueBacklogDetector(SavedState):
         for account, rows in data["windows"].items():
             self.windows[account] = Window.restore(self.span, rows)
 
+    dated: ClassVar[tuple[str, ...]] = ("windows",)
+
     def reset_state(self) -> None:
         """Forget the waiting messages and the windows."""
         self.queue.clear()
         self.windows.clear()
+
+    def forget_after(self, new: int) -> None:
+        """The clock set back to ``new``: messages accepted after it and not checked yet
+        count as accepted at ``new`` (checked ``after_minutes`` after the jump, not once
+        the log's time passes them again); the windows forget (:attr:`dated`)."""
+        self.queue = deque((min(ts, new), qid, who, raw) for ts, qid, who, raw in self.queue)

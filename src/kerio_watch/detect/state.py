@@ -21,6 +21,8 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from kerio_watch.detect.window import forget_future
+
 if TYPE_CHECKING:
     from kerio_watch.detect.context import Context
 
@@ -58,6 +60,9 @@ class Stateless:
     def load(self, store: Any) -> None:
         """Nothing to restore."""
 
+    def clock_set_back(self, old: int, new: int) -> None:
+        """Nothing dated to forget."""
+
 
 class SavedState:
     """``save`` and ``load`` for a detector, around its own three methods.
@@ -70,6 +75,9 @@ class SavedState:
 
     name: ClassVar[str]
     ctx: Context
+    dated: ClassVar[tuple[str, ...]] = ()
+    """Attributes that map keys to windows (``forget_after(new)``, see
+    :func:`~.window.forget_future`): forgotten after the clock was set back."""
 
     def dump_state(self, now: int) -> dict[str, Any]:
         """This detector's own state at log time ``now`` (JSON-ready); none by default."""
@@ -80,6 +88,23 @@ class SavedState:
 
     def reset_state(self) -> None:
         """Forget this detector's own state (after a failed restore)."""
+
+    def forget_after(self, new: int) -> None:
+        """Forget what this detector's own state holds dated after ``new`` (the server's
+        clock was set back to ``new``); nothing by default."""
+
+    def clock_set_back(self, old: int, new: int) -> None:
+        """The server's clock was set back from ``old`` to ``new``: what ``recent``
+        fired after ``new`` counts as fired at ``new`` (it stays quiet for its quiet
+        period from the jump, not until the log's time passes it again), and the
+        detector's windows (:attr:`dated`) and own state (:meth:`forget_after`) forget
+        what is dated after ``new``."""
+        recent = getattr(self, "recent", None)
+        if recent is not None:
+            recent.clock_set_back(new)
+        for name in self.dated:
+            forget_future(getattr(self, name), new)
+        self.forget_after(new)
 
     def save(self, store: Any) -> None:
         """Save the state (a checkpoint)."""

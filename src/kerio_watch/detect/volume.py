@@ -337,6 +337,12 @@ class VolumeDetector(SavedState):
         """Forget the windows."""
         self.accounts.clear()
 
+    def forget_after(self, new: int) -> None:
+        """The clock set back to ``new``: each account's windows forget what is after it."""
+        for account, acc in list(self.accounts.items()):
+            if not acc.window.forget_after(new) + acc.novel.forget_after(new):
+                del self.accounts[account]
+
 
 def _accepted_peak(prof: Profile) -> int:
     values = prof.accepted.get("peak")

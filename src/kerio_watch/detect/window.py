@@ -60,6 +60,23 @@ class Window:
         """Log time of the oldest entry still in the window."""
         return self.entries[0][0] if self.entries else None
 
+    def forget_after(self, new: int) -> int:
+        """Drop the entries dated after ``new``, the server's clock set back to it (they
+        blocked the oldest end until the log's time passed them again); how many are left.
+
+        >>> w = Window(600)
+        >>> w.add(0, 1, 5); w.add(7000, 1, 2); w.add(300, 1, 1)
+        >>> w.forget_after(400), (w.a, w.b)
+        (2, (2, 6))
+        """
+        kept = [e for e in self.entries if e[0] <= new]
+        if len(kept) < len(self.entries):
+            self.entries = deque(kept)
+            self.a = sum(e[1] for e in kept)
+            self.b = sum(e[2] for e in kept)
+            self.c = sum(e[3] for e in kept)
+        return len(self.entries)
+
     def dump(self, now: int) -> list[list[int]]:
         """The entries still inside the window at ``now`` (compact, for saving)."""
         edge = now - self.span
@@ -155,6 +172,25 @@ class DualWindow:
         self.long_head = i
         self.short_head = j
 
+    def forget_after(self, new: int) -> int:
+        """Drop the entries dated after ``new`` (see :meth:`Window.forget_after`); the
+        number left. The sums are lazy again afterwards.
+
+        >>> w = DualWindow(600, 3600)
+        >>> for t in (0, 100, 9000, 200): w.add(t, 1, 2)
+        >>> w.forget_after(300); w.expire(300); (w.long_a, w.long_b, w.short_a)
+        3
+        (3, 6, 3)
+        """
+        live = self.entries[self.long_head :]
+        kept = [e for e in live if e[0] <= new]
+        if len(kept) < len(live):
+            self.entries = kept
+            self.long_head = self.short_head = 0
+            self.long_a = self.short_a = sum(e[1] for e in kept)
+            self.long_b = self.short_b = sum(e[2] for e in kept)
+        return len(self.entries) - self.long_head
+
     def first_ts(self, short: bool = False) -> int | None:
         """Log time of the oldest entry in the (short or long) window."""
         head = self.short_head if short else self.long_head
@@ -216,6 +252,19 @@ class Recent:
             for k, (ts, level) in self.fired.items()
             if now - ts < self.quiet
         ]
+
+    def clock_set_back(self, new: int) -> None:
+        """The server's clock set back to ``new``: what fired after it counts as fired
+        at ``new`` (quiet for ``quiet`` seconds from the jump).
+
+        >>> r = Recent(600); r.due("a", 9000, 1.0)
+        True
+        >>> r.clock_set_back(100); r.due("a", 650, 1.0), r.due("a", 700, 1.0)
+        (False, True)
+        """
+        for key, (ts, level) in list(self.fired.items()):
+            if ts > new:
+                self.fired[key] = (new, level)
 
     def restore(self, rows: list[list[Any]]) -> None:
         """Add what :meth:`dump` saved (list keys become tuples again)."""
@@ -295,6 +344,29 @@ class Expiring(Protocol):
 
 
 W = TypeVar("W", bound=Expiring)
+
+
+class Forgetting(Protocol):
+    """A window that forgets what is dated after a time and says how many entries are left."""
+
+    def forget_after(self, new: int) -> int: ...
+
+
+F = TypeVar("F", bound=Forgetting)
+
+
+def forget_future(accounts: MutableMapping[Any, F], new: int) -> None:
+    """The server's clock set back to ``new``: every window (:class:`Forgetting`) forgets
+    what is dated after it; the empty ones are dropped.
+
+    >>> accounts = {"a": Window(600), "b": Window(600)}
+    >>> accounts["a"].add(5, 1); accounts["b"].add(900, 1)
+    >>> forget_future(accounts, 100); list(accounts)
+    ['a']
+    """
+    for key, window in list(accounts.items()):
+        if not window.forget_after(new):
+            del accounts[key]
 
 
 def forget_idle(accounts: MutableMapping[str, W], edge: int) -> None:

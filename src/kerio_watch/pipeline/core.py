@@ -47,6 +47,7 @@ from kerio_watch.pipeline.persist import (
 from kerio_watch.pipeline.prefilter import Prefilter
 from kerio_watch.pipeline.resume import Positions
 from kerio_watch.pipeline.runstats import RunStats
+from kerio_watch.pipeline.setback import SetBack
 from kerio_watch.pipeline.timeguard import TimeGuard
 from kerio_watch.sources.files import Record
 from kerio_watch.store import timezone
@@ -162,6 +163,7 @@ class Pipeline(Checkpoints):
         self._minute = load_context(store, self.ctx)
         self.detection.load_detectors(store)
         self.watermarks = Watermarks(store.watermarks())
+        self.setback = SetBack(self.watermarks, self.detection.clock_set_back, store)
         self.guard = TimeGuard(*self.config.state.time_limits())
         held = self.guard.load(store, self.watermarks.newest())
         self.timebase.resumed = self.guard.ref  # a restart inside the repeated hour
@@ -253,6 +255,10 @@ class Pipeline(Checkpoints):
         stats = self.stats
         if stats.first_ts is None:
             stats.first_ts = ts
+        if ts > self.setback.clock:
+            self.setback.clock = ts
+        elif ts < self.setback.clock - SET_BACK:  # the clock set back, or a log read late
+            self.setback.behind(SENT_MARK if event.__class__ is MessageDelivery else event.log, ts)
         if ts > self._now:
             self._release()
             self._advance(ts)
@@ -384,10 +390,10 @@ class Pipeline(Checkpoints):
             "timeguard",
             {"v": STATE_VERSION, "now": self._now, **self.guard.dump(keep_held=self.hold)},
         )
-        # After a clock set back, detector state is saved as of the lines after the jump
-        # (the latest log time would drop what they hold: a restart lost their windows).
+        # After a clock set back, as of the lines since (the newest time dropped them).
         save_context(store, self.ctx, self._behind or self._now, self._minute)
         self.detection.save(store)
+        self.setback.save(store)
         timezone.record(store, self.timebase, self.stats.first_ts)
         store.set_meta("engine", self.core.name)
         for hook in self.on_save:

@@ -91,6 +91,12 @@ class Detection:
         if new_hour:
             self.learner.flush(now)
 
+    def clock_set_back(self, old: int, new: int) -> None:
+        """The server's clock was set back from log time ``old``: each detector forgets
+        what is dated after ``new``, the new clock's future (:mod:`.pipeline.setback`)."""
+        for det in self.detectors:
+            det.clock_set_back(old, new)
+
     def load_detectors(self, store: Store) -> None:
         """Restore each detector's saved state (which may restore the hour of its last
         hourly work: the next tick calls every timed flush again)."""

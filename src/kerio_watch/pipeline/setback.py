@@ -1,0 +1,91 @@
+"""The server's clock set back: the pipeline tells the detectors, once per jump.
+
+An administrator correcting the server's clock by an hour makes every later line dated
+before lines already processed. Windows that forget from their oldest end then keep
+the lines before the jump, dated after the new clock, counted until the log's time
+passes them again (set back two hours, a steady sender's usual mail was counted "23
+messages in 1 minute"). A window cannot tell a jump from lines that reach detection out
+of order (a log read late, lines of several logs merged): forgetting there would drop
+counts. The pipeline can: a line more than :data:`~.marks.SET_BACK` behind the newest
+line *of its own log* (one writer, a few seconds out of order at most) and behind the
+newest line of any log since the last jump is the clock set back. Then every detector's
+``clock_set_back(old, new)`` is called once (:meth:`.Detection.clock_set_back`): it
+forgets what is dated after ``new``, the future of the new clock: the first line after
+the jump, and SET_BACK more (lines that far out of order are no jump; a log read late,
+its lines from before the jump, tells it again when the next line is behind them).
+
+The newest time since the last jump and each log's newest are saved with every
+checkpoint, so a run that starts with the first line after the jump tells it as one
+run does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from kerio_watch.detect.state import RESTORE_ERRORS, STATE_VERSION, load_state, restore_failed
+from kerio_watch.pipeline.marks import BACK, SET_BACK, Watermarks
+from kerio_watch.store.base import Store
+
+NAME = "setback"
+"""Its row in the saved detector state."""
+
+
+class SetBack:
+    """Watches the log clock for a jump back (see the module documentation).
+
+    Args:
+        marks: this run's watermarks, whose ``last`` holds each log's newest line.
+        tell: called with the newest time before the jump and the horizon of the new
+            clock (the first line after it, and SET_BACK more).
+        store: where the last run saved its clock (see :meth:`load`).
+    """
+
+    __slots__ = ("clock", "logs", "marks", "tell", "told")
+
+    def __init__(self, marks: Watermarks, tell: Callable[[int, int], None], store: Store) -> None:
+        self.marks = marks
+        self.tell = tell
+        self.clock = 0
+        """The newest log time processed since the clock was last set back."""
+        self.logs: dict[str, int] = {}
+        """Each log's newest time as the last run saved it (for a log's first lines in
+        this run; forgotten once a jump was told)."""
+        self.told = 0
+        """Jumps told in this run."""
+        self.load(store)
+
+    def behind(self, log: str, ts: int) -> None:
+        """A line of ``log`` at ``ts``, more than SET_BACK behind :attr:`clock`: tells the
+        detectors when its own log's clock went back too."""
+        last = self.marks.last.get(log)
+        newest = max(last[0] if last else 0, self.logs.get(log, 0))
+        if ts >= newest - SET_BACK:
+            return  # another log's lines, read late: not a jump
+        old, self.clock = self.clock, ts
+        self.logs.clear()
+        self.told += 1
+        self.tell(old, ts + SET_BACK)
+
+    def dump(self) -> dict[str, object]:
+        """The saved form: the clock and each log's newest time."""
+        logs = dict(self.logs)
+        for log, (ts, _) in self.marks.last.items():
+            if not log.endswith(BACK):
+                logs[log] = max(ts, logs.get(log, 0))
+        return {"v": STATE_VERSION, "clock": self.clock, "logs": logs}
+
+    def save(self, store: Store) -> None:
+        """Save :meth:`dump` (inside a checkpoint's transaction)."""
+        if self.clock:
+            store.save_detector_state(NAME, self.dump())
+
+    def load(self, store: Store) -> None:
+        """Take back what the last run saved (nothing: start from no clock)."""
+        try:
+            data = load_state(store, NAME)
+            if data is not None:
+                self.clock = int(data["clock"])
+                self.logs = {str(k): int(v) for k, v in data["logs"].items()}
+        except RESTORE_ERRORS as exc:
+            restore_failed(NAME, exc)
