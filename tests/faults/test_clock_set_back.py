@@ -227,11 +227,7 @@ def scan_signals(tmp_path: Path, name: str, parts: list[list[str]]) -> list[tupl
             handle.write("".join(x + "\n" for x in part))
         result = cli("scan", "--db", str(tmp_path / f"{name}.db"), str(logs))
         assert result.returncode == 0, result.stderr
-    with sqlite3.connect(tmp_path / f"{name}.db") as conn:
-        rows = conn.execute("SELECT data FROM incidents").fetchall()
-    return sorted(
-        (i["user"], s["rule"]) for (x,) in rows for i in [json.loads(x)] for s in i["signals"]
-    )
+    return signals(tmp_path / f"{name}.db")
 
 
 @pytest.mark.parametrize("hours", [-2, -3])
@@ -254,6 +250,37 @@ def test_a_steady_sender_restarted_at_the_jump(tmp_path: Path) -> None:
     for cut in (2 * back_at, 2 * back_at + 30):
         parts = [lines[:cut], lines[cut:]]
         assert scan_signals(tmp_path, f"cut{cut}", parts) == []
+
+
+def signals(db: Path) -> list[tuple[str, str]]:
+    """(account, rule) of the signals of every incident in a database, alerted or not."""
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT data FROM incidents").fetchall()
+    return sorted(
+        (x["user"], s["rule"]) for (data,) in rows for x in [json.loads(data)] for s in x["signals"]
+    )
+
+
+def test_a_steady_sender_followed_through_a_jump(follow: Follow, logs: Path) -> None:
+    """``follow`` through the same jump, killed (kill -9) an hour after it and started
+    again: nothing, as a scan of the mail without the jump."""
+    back_at = WEEK_AND_A_DAY - 4 * 15
+    lines = steady(WEEK_AND_A_DAY, back_at)
+    append(logs / "mail.log", lines[: 2 * back_at])
+    follow.start()
+
+    def events() -> int:
+        return sum(follow.totals().events.values())
+
+    wait_for(lambda: events() == 2 * back_at, 120)
+    append(logs / "mail.log", lines[2 * back_at : 2 * back_at + 30])
+    wait_for(lambda: events() == 2 * back_at + 30, 60)
+    follow.kill9()
+    append(logs / "mail.log", lines[2 * back_at + 30 :])
+    follow.start()
+    wait_for(lambda: events() == len(lines), 60)
+    assert follow.stop() == 0
+    assert signals(follow.db) == []
 
 
 def told_jumps(mail: list[int], security: list[int], lag: int, jump: int | None) -> list[int]:
