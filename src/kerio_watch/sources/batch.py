@@ -134,12 +134,20 @@ class Batch:
         raise StopIteration
 
 
+def read_order(f: FollowedFile) -> tuple[bool, int, int]:
+    """Sort key of a log's files, read oldest first: by the time of the first line, and
+    those whose first line has no time last (the new ``mail.log`` after a rotation that
+    cut a line starts with the rest of it: it was read first, before the rotated file's
+    last lines)."""
+    return (f.first_ts is None, f.first_ts or 0, f.seq)
+
+
 def streams_of(
     group: list[tuple[FollowedFile, int]], when: Callable[[Record], int] | None
 ) -> Stream:
     """The lines of one log's files (each up to its given size), oldest file first,
     each with the time it merges at (``when``; None: its own)."""
-    group = sorted(group, key=lambda item: (item[0].first_ts or 0, item[0].seq))
+    group = sorted(group, key=lambda item: read_order(item[0]))
     return smoothed(_chain(group, when), _item_time)
 
 
@@ -147,8 +155,9 @@ def _chain(
     group: list[tuple[FollowedFile, int]], when: Callable[[Record], int] | None
 ) -> Iterator[_Item]:
     last = _NO_TS
-    for f, end in group:
-        lines = read_gz_lines(f) if f.compressed else read_lines(f, end)
+    for n, (f, end) in enumerate(group):
+        ended = n + 1 < len(group) and f.echo is None  # a newer file of the log has lines
+        lines = read_gz_lines(f) if f.compressed else read_lines(f, end, ended)
         lineno = max(f.lineno, 0)
         for data, end in lines:
             lineno += 1

@@ -41,8 +41,11 @@ A file's identity is ``(device, inode, SHA-256 of its first complete line)``
   saved with other line ends (CRLF, a byte order mark: its first line's bytes differ,
   the line as the readers frame it does not).
 - **partial last line**: waits for its newline (a vanished file's last partial line is
-  read when the file is closed). Lines longer than a megabyte are cut, without keeping
-  them in memory.
+  read when the file is closed; a file's, once a newer file of its log has lines: the
+  writer moved on, as when a rotation cut its last line, the rest at the top of the new
+  file). Files of a log are read by the time of their first line, those whose first
+  line has no time last. Lines longer than a megabyte are cut, without keeping them in
+  memory.
 
 The wall clock is used only to schedule (linger, closing idle descriptors) and to
 label checkpoints; nothing here looks at log time except to order lines.
@@ -58,7 +61,7 @@ from pathlib import Path
 
 from kerio_watch.errors import SourceError
 from kerio_watch.log import note
-from kerio_watch.sources.batch import Batch, Stream, descriptor, streams_of
+from kerio_watch.sources.batch import Batch, Stream, descriptor, read_order, streams_of
 from kerio_watch.sources.discovery import (
     OLD_COPY_MARGIN,
     FileCheckpoint,
@@ -362,7 +365,7 @@ class Follower(FileSet):
         waiting: set[str] = set()
         """Logs with a file left for the next poll: none of their later files is read."""
         known = list(self.files.values())
-        for f in sorted(known, key=lambda f: (f.first_ts or 0, f.seq)):
+        for f in sorted(known, key=read_order):
             if f.state not in (State.LIVE, State.GONE) or f.log in waiting:
                 continue
             if f.compressed and f.tried == f.size:

@@ -135,8 +135,12 @@ class FollowedFile:
             self.fd = None
 
 
-def read_lines(f: FollowedFile, end: int) -> Iterator[tuple[bytes, int]]:
-    """Complete lines of a plain file from its checkpoint up to ``end``: (bytes, end offset)."""
+def read_lines(f: FollowedFile, end: int, ended: bool = False) -> Iterator[tuple[bytes, int]]:
+    """Complete lines of a plain file from its checkpoint up to ``end``: (bytes, end offset).
+
+    ``ended``: a newer file of its log has lines: the unterminated last line is read as
+    it is, as ``scan`` reads it (its newline never comes: the writer moved on).
+    """
     fd = f.fd
     if fd is None:
         return
@@ -187,8 +191,8 @@ def read_lines(f: FollowedFile, end: int) -> Iterator[tuple[bytes, int]]:
         f.partial = (long_start, read_at)
         return
     f.partial = None
-    if f.final and buf and pos + len(buf) == end:
-        yield buf, end  # a vanished file's unterminated last line
+    if (f.final or ended) and buf and pos + len(buf) == end:
+        yield buf, end  # a vanished or rotated file's unterminated last line
 
 
 def read_gz_lines(f: FollowedFile) -> Iterator[tuple[bytes, int]]:
