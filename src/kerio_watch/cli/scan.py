@@ -14,7 +14,7 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from kerio_watch.alerts.console import JsonLinesPrinter, quoted, render_alerts, safe
+from kerio_watch.alerts.console import quoted, render_alerts, safe
 from kerio_watch.alerts.router import delivery_report
 from kerio_watch.cli.common import find_logs, load, make_timebase, parse_time
 from kerio_watch.cli.options import (
@@ -26,6 +26,7 @@ from kerio_watch.cli.options import (
 )
 from kerio_watch.cli.output import make_console, open_output, output_file_option
 from kerio_watch.cli.stopping import (
+    SavedPrinter,
     continue_scan,
     print_continued,
     print_went_on,
@@ -73,6 +74,7 @@ def run_scan(
     already_sent: Callable[[Alert], bool] | None = None,
     locked: bool = False,
     autosave: Autosave | None = None,
+    on_commit: Sequence[Callable[[], None]] = (),
 ) -> tuple[Pipeline, list[LogFile], RunStats]:
     """Shared by ``scan``, ``demo`` and ``db recover``: discover, run the pipeline, save.
 
@@ -83,6 +85,7 @@ def run_scan(
     beside a follower. ``already_sent`` alerts are recorded but not reported. With
     ``autosave``, the scan saves checkpoints as it goes, and SIGINT or SIGTERM stop it
     at the next safe point after one (:mod:`kerio_watch.pipeline.autosave`).
+    ``on_commit``: called after each save's transaction commits.
     """
     config = load(config_path)
     files = find_logs(paths)
@@ -102,6 +105,7 @@ def run_scan(
             )
             run = build(config, store, timebase, wiring)
             run.pipeline.on_save.append(partial(_hand_over, run.pipeline))
+            run.pipeline.on_commit.extend(on_commit)
             if autosave is not None:
                 continue_scan(run.pipeline, autosave, paths, files)
         except BaseException as exc:
@@ -342,13 +346,14 @@ def scan(
 
     with open_output(output) as stdout:
         listeners: list[AlertListener] = [collect]
+        printer = SavedPrinter(stdout, floor)
         if output_format == "jsonl":
-            printer = JsonLinesPrinter(stdout)
-            listeners.append(lambda a, r: printer(a, r and a.severity >= floor))
+            listeners.append(printer)
         show = progress if progress is not None else sys.stderr.isatty()
         delivery: list[str] | None = None if no_sinks else []
         run = (paths, config_path, db_path, since, show, listeners, delivery)
-        pipeline, files, stats = run_scan(*run, autosave=Autosave(checkpoint_every))
+        saving = Autosave(checkpoint_every)
+        pipeline, files, stats = run_scan(*run, autosave=saving, on_commit=[printer.committed])
         shown = [a for a in reported if a.severity >= floor]
         if output_format == "text":
             console = make_console(stdout)

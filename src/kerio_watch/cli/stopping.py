@@ -14,15 +14,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
+from typing import IO
 
 from rich.console import Console
 
-from kerio_watch.alerts.console import safe
+from kerio_watch.alerts.console import JsonLinesPrinter, safe
 from kerio_watch.pipeline import Pipeline
 from kerio_watch.pipeline.autosave import NOT_SAVED, UNFINISHED, Autosave, Stopped
 from kerio_watch.pipeline.grown import go_on, load, merge_from
 from kerio_watch.pipeline.resume import Positions
+from kerio_watch.severity import Severity
 from kerio_watch.sources.files import LogFile
+from kerio_watch.values.alert import Alert
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -105,3 +108,26 @@ def print_went_on(console: Console, positions: Positions | None) -> None:
         f"the {positions.grown:,} lines it had already processed were not read again[/dim]",
         highlight=False,
     )
+
+
+class SavedPrinter:
+    """``--format jsonl``: prints each reported alert at or above ``floor`` once the save
+    that records it has committed. A save that fails (a full disk: exit status 7) prints
+    none of its alerts: the same scan run again continues from the last checkpoint and
+    raises and prints them, once (printed as they were raised, they were printed again)."""
+
+    def __init__(self, stream: IO[str], floor: Severity) -> None:
+        self.printer = JsonLinesPrinter(stream)
+        self.floor = floor
+        self.waiting: list[Alert] = []
+
+    def __call__(self, alert: Alert, reported: bool) -> None:
+        """Listener for the pipeline: keeps the alert until its save."""
+        if reported and alert.severity >= self.floor:
+            self.waiting.append(alert)
+
+    def committed(self) -> None:
+        """After a save's commit: print what it recorded."""
+        waiting, self.waiting = self.waiting, []
+        for alert in waiting:
+            self.printer(alert, True)

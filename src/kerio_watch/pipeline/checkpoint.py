@@ -3,6 +3,7 @@ it is in each file (:mod:`.resume`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from kerio_watch.pipeline.autosave import UNFINISHED, Autosave, Stopped
@@ -34,6 +35,7 @@ class Checkpoints:
         _now: int
         _rec: Record | None
         _unjournaled: list[Alert]
+        on_commit: list[Callable[[], None]]
 
         def format_time(self, ts: int) -> str: ...
         def flush_journal(self, final: bool = False) -> None: ...
@@ -70,6 +72,8 @@ class Checkpoints:
             raise
         self.saved = True
         self._unjournaled.extend(alert for alert, _ in committed)
+        for hook in self.on_commit:
+            hook()
 
     def _leave(self, unfinished: bool) -> None:
         """Where this scan leaves each file (:mod:`.grown`); a run that is not a scan

@@ -114,6 +114,8 @@ class Pipeline(Checkpoints):
         self.listeners: list[AlertListener] = []
         self.on_save: list[SaveHook] = []
         """Called inside :meth:`save`'s transaction (follow checkpoints, delivery queue)."""
+        self.on_commit: list[Callable[[], None]] = []
+        """Called once a save's transaction committed (``scan`` prints its alerts then)."""
         self.saved = self.final_saved = False
         """Whether a save (a final :meth:`save`) has committed (set after the commit:
         what an interrupted ``scan`` says it kept)."""
@@ -175,6 +177,9 @@ class Pipeline(Checkpoints):
         )
         self.skip_line = self.prefilter.skip_line
         """mail.log's pre-parse filter, for sources (see :class:`Prefilter`)."""
+        # the native reader's seam (see Prefilter)
+        self.count_untracked = self.prefilter.count_untracked
+        self.count_dropped_deliveries = self.prefilter.count_dropped_deliveries
         self.parsing = Parsing(
             self.parsers,
             self.timebase,
@@ -202,14 +207,6 @@ class Pipeline(Checkpoints):
         """Skip only up to these log-time watermarks (``follow``: what a ``scan`` of this
         database processed before it first started), not the store's."""
         self.watermarks.marks = marks
-
-    def count_untracked(self, local_ts: int) -> str | None:
-        """See :meth:`Prefilter.count_untracked` (the native reader's seam)."""
-        return self.prefilter.count_untracked(local_ts)
-
-    def count_dropped_deliveries(self, n: int, first: int, last: int, at_last: int) -> bool:
-        """See :meth:`Prefilter.count_dropped_deliveries` (the native reader's seam)."""
-        return self.prefilter.count_dropped_deliveries(n, first, last, at_last)
 
     # -- the loop -------------------------------------------------------------------
     def run(
