@@ -35,6 +35,7 @@ from typing import Any, ClassVar
 
 from kerio_watch.detect.base import RuleDoc, Signal, hourly
 from kerio_watch.detect.context import Context
+from kerio_watch.detect.desk import AT_DESK_DOC, at_desk
 from kerio_watch.detect.new_recipients_parts import (
     MAX_FACTS,
     MAX_SAMPLES,
@@ -75,6 +76,7 @@ class NewRecipientsDetector(SavedState):
             'accounts with [users."x"] bulk = true or ack --benign the incident.',
             side="use",
         ),
+        AT_DESK_DOC,
     )
     options_class: ClassVar[type[NewRecipientsOptions]] = NewRecipientsOptions
 
@@ -162,8 +164,9 @@ class NewRecipientsDetector(SavedState):
         if not new or warmup is None:
             return None
         out = self._judge(account, prof, window, ts, warmup, None, item)
-        # this address alone, else all the addresses it never sent from together, else a
-        # mail program it never wrote with, wherever it sent from
+        if any(host == item.host for host, _, _ in tallies):  # never sent from there
+            out += at_desk(ctx, prof, ts, item.host, item.event.raw)
+        # this address, else all it never sent from together, else a program never used
         for host, pooled, tally in tallies:
             found = self._judge(account, prof, tally, ts, warmup, host, item, pooled)
             if found:
@@ -202,8 +205,7 @@ class NewRecipientsDetector(SavedState):
     def _host_tally(
         self, item: Submission, prof: Profile, outside: int, new: int, new_domains: int
     ) -> tuple[Window, ...]:
-        """Counts for this sending address, if the account had never sent from it, and
-        for all such addresses together."""
+        """Counts for this address if the account never sent from it, and for all such."""
         host = item.host
         if host is None:
             return ()
