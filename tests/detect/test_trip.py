@@ -29,17 +29,24 @@ def _follow_ups(start: int) -> list[Event]:
     ]
 
 
-@pytest.mark.parametrize(("desk", "expected"), [(False, Severity.MEDIUM), (True, Severity.HIGH)])
+@pytest.mark.parametrize(
+    ("desk", "expected"),
+    [("away", Severity.MEDIUM), ("before", Severity.HIGH), ("after", Severity.HIGH)],
+)
 def test_follow_ups_from_a_hotel_are_high_only_while_the_desk_is_in_use(
-    desk: bool, expected: Severity
+    desk: str, expected: Severity
 ) -> None:
+    """Away all evening: medium. The desk in use ten minutes before the first follow-up
+    (a login there), or ten minutes after one (mail sent there): high."""
     p = pipeline()
     feed(p, office_history(days=21))
     evening = at(22, "18:00")
     events = _follow_ups(evening)
-    if desk:  # the owner's own desk, in use ten minutes before the first follow-up
+    if desk == "before":
         events.append(login(evening - 600, source="192.168.1.10"))
+    elif desk == "after":
+        events.append(recv(evening + 600, to=("contact1@partner1.test",), subject="Re: offer"))
     signals = feed(p, events)
     assert "kerio.mail.new_recipients" in rules(signals)
-    assert ("kerio.net.at_desk" in rules(signals)) == desk
+    assert ("kerio.net.at_desk" in rules(signals)) == (desk != "away")
     assert severity(p) == expected

@@ -37,10 +37,12 @@ from kerio_watch.detect.base import RuleDoc, Signal, hourly
 from kerio_watch.detect.context import Context
 from kerio_watch.detect.desk import AT_DESK_DOC, at_desk
 from kerio_watch.detect.new_recipients_parts import (
-    MAX_FACTS,
     MAX_SAMPLES,
+    PROGRAM,
+    Evidence,
     NewRecipientsOptions,
     Sample,
+    evidence,
     novelty_score,
 )
 from kerio_watch.detect.state import SavedState
@@ -51,8 +53,6 @@ from kerio_watch.textsafe import printable
 from kerio_watch.values.profile import Profile
 
 RULE = "kerio.mail.new_recipients"
-PROGRAM = "program:"
-"""Key prefix of a mail program's tally (beside the addresses' tallies in ``hosts``)."""
 
 
 class NewRecipientsDetector(SavedState):
@@ -113,7 +113,13 @@ class NewRecipientsDetector(SavedState):
         return len(prof.recipients) + len(prof.correspondents) < self.min_history
 
     def observe(self, item: Submission) -> Sequence[Signal] | None:
-        """Count one submission's recipients; fire when the novelty is unusual."""
+        """Count one submission's recipients; fire when the novelty is unusual (and say
+        when it went out from elsewhere while the owner used its desk, :mod:`.desk`)."""
+        found = self._novelty(item) or []
+        desk = at_desk(self.ctx, item, self.samples.get(item.account), self.hosts)
+        return [*found, *desk] or None
+
+    def _novelty(self, item: Submission) -> list[Signal] | None:
         ctx, account = self.ctx, item.account
         prof = ctx.profile(account)
         warmup: bool | None = None
@@ -164,8 +170,6 @@ class NewRecipientsDetector(SavedState):
         if not new or warmup is None:
             return None
         out = self._judge(account, prof, window, ts, warmup, None, item)
-        if any(host == item.host for host, _, _ in tallies):  # never sent from there
-            out += at_desk(ctx, prof, ts, item.host, item.event.raw)
         # this address, else all it never sent from together, else a program never used
         for host, pooled, tally in tallies:
             found = self._judge(account, prof, tally, ts, warmup, host, item, pooled)
@@ -298,33 +302,9 @@ class NewRecipientsDetector(SavedState):
             )
         ]
 
-    def _evidence(
-        self, account: str, since: int, host: str | None
-    ) -> tuple[list[str], list[str], tuple[str, ...]]:
-        """New recipients, their new domains and lines within the judged window (and
-        from the judged address or program); lines sent from outside the trusted
-        networks first."""
-        recipients: list[str] = []
-        domains: list[str] = []
-        outside: dict[str, None] = {}
-        inside: dict[str, None] = {}
-        program = host[len(PROGRAM) :] if host and host.startswith(PROGRAM) else None
-        for sample in self.samples.get(account, ()):
-            if sample.ts < since:
-                continue
-            if program is not None:
-                if sample.client != program:
-                    continue
-            elif host is not None and (account, sample.host) not in self.hosts:
-                continue
-            if len(recipients) < MAX_FACTS and sample.recipient not in recipients:
-                recipients.append(sample.recipient)
-            if sample.fresh_domain and sample.domain not in domains and len(domains) < MAX_FACTS:
-                domains.append(sample.domain)
-            lines = inside if self.ctx.networks.is_trusted(sample.host) else outside
-            if len(lines) < 5:
-                lines.setdefault(sample.raw, None)
-        return recipients, domains, tuple([*outside, *inside][:5])
+    def _evidence(self, account: str, since: int, host: str | None) -> Evidence:
+        remembered = (self.samples.get(account, ()), self.hosts)
+        return evidence(self.ctx.networks, remembered, account, since, host)
 
     def _usual_rate(self, prof: Profile, window: Window) -> float:
         """The account's recent novelty rate without this window (whose first recipients

@@ -23,6 +23,10 @@ strength is the sum of its rules' scores, with two limits:
   alone is then at most low) without evidence a trip does not explain (a program or
   service the account never uses, a hosting network, an address that was guessing
   passwords).
+- **A trip explains the people met on it.** Place rules alone with mail to people the
+  account never wrote to alone, all from outside, are at most medium
+  (:func:`explained_by_trip`), unless the owner used its desk just before that mail
+  went out (:data:`AT_DESK`): a person is not on a trip and at its desk at once.
 - **The stranger must be where the harm is.** Use sent from inside the trusted networks
   (the office, the VPN) pairs only with access evidence from inside too: the owner at
   their desk is not the stranger at a foreign address.
