@@ -24,16 +24,17 @@ from kerio_watch.values.profile import Profile
 from kerio_watch.values.verdict import AT_DESK
 
 DESK_SECONDS = 30 * 60
-"""How long before a send from elsewhere the desk must have been in use."""
+"""How close to a message from elsewhere the desk must be in use: a login or a message
+there before it, or a message there after it (what :mod:`.new_recipients` sees)."""
 
 AT_DESK_DOC = RuleDoc(
     AT_DESK,
     "Mail to strangers from elsewhere while the owner is at its desk",
     "A message to people the account never wrote to went out from an outside address "
-    "it never sent from within 30 minutes of the account's own use of its desk (before "
-    "or after): an "
-    "address inside the trusted networks (the office LAN, the VPN) or its own desk "
-    "outside them. No points: it keeps a trip from explaining the people written to.",
+    "it never sent from within 30 minutes of the account's own use of its desk (a login "
+    "or a message there before it, a message there after it): an address inside the "
+    "trusted networks (the office LAN, the VPN) or its own desk outside them. No "
+    "points: it keeps a trip from explaining the people written to.",
     "A trip explains a new place and new people, but a person is not at its desk and "
     "on a trip at once: someone else is sending as the account.",
     "A person on the VPN whose phone sends from the hotel's Wi-Fi at the same time; "

@@ -15,7 +15,7 @@ Every signal says which side of that question it answers (``Signal.side``):
 
 Within an incident each rule counts once, at its best score among the signals of the
 last :data:`COMBINE` seconds (evidence a day apart is not one stranger's work); a side's
-strength is the sum of its rules' scores, with two limits:
+strength is the sum of its rules' scores, with these limits:
 
 - **Travel explains place and time.** A new network, a new country, an odd hour and many
   addresses in a day (:data:`PLACE_RULES`) together count at most :data:`PLACE_CAP`
@@ -25,8 +25,9 @@ strength is the sum of its rules' scores, with two limits:
   passwords).
 - **A trip explains the people met on it.** Place rules alone with mail to people the
   account never wrote to alone, all from outside, are at most medium
-  (:func:`explained_by_trip`), unless the owner used its desk just before that mail
-  went out (:data:`AT_DESK`): a person is not on a trip and at its desk at once.
+  (:func:`explained_by_trip`), unless the owner used its desk just before or after
+  that mail went out (:data:`AT_DESK`): a person is not on a trip and at its desk at
+  once.
 - **The stranger must be where the harm is.** Use sent from inside the trusted networks
   (the office, the VPN) pairs only with access evidence from inside too: the owner at
   their desk is not the stranger at a foreign address.
