@@ -49,10 +49,10 @@ def test_the_kinds_are_planted_and_only_add_lines(tmp_path: Path) -> None:
 
 def test_a_backlog_from_home_is_not_high_and_every_thin_account_is(tmp_path: Path) -> None:
     """An owner back from leave answering its backlog one evening from home (a busy
-    evening with people it knows) and an assistant answering for the manager at home
-    stay below high; every account of the thin campaign is high. The salesperson's
-    follow-ups from the hotel alert too (a documented limit: for one account they are
-    what a thin campaign's spam is, a network it never used and new people)."""
+    evening with people it knows), an assistant answering for the manager at home and a
+    salesperson's follow-ups from a trade fair's hotel stay below high (the follow-ups
+    alert at medium: a trip explains a new place and the people met on it); every
+    account of the thin campaign is high (sent while its owner used its desk)."""
     result = simulate(
         SimConfig(
             seed=3, users=40, days=28, forwarding=True, admin=True, lateral=True, heldout5=True
@@ -63,7 +63,7 @@ def test_a_backlog_from_home_is_not_high_and_every_thin_account_is(tmp_path: Pat
     worst = worst_by_user(scan_alerts(result, tmp_path / "state.db", "--since", "2026-03-09"))
     for kind in ("leave_backlog", "assistant_home"):
         assert worst.get(planted[kind].account, Severity.INFO) < Severity.HIGH, kind
-    assert worst.get(planted["fair_followup"].account, Severity.INFO) >= Severity.MEDIUM
+    assert worst.get(planted["fair_followup"].account, Severity.INFO) == Severity.MEDIUM
     thin = [worst.get(s.account, Severity.INFO) for s in result.scenarios
             if s.kind == "thin_campaign"]  # fmt: skip
     assert len(thin) >= 3 and min(thin) >= Severity.HIGH

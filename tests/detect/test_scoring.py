@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 from kerio_watch.incidents.engine import IncidentEngine
 from kerio_watch.severity import Severity
@@ -177,3 +178,29 @@ def test_an_alert_shows_the_lines_that_decided_it() -> None:
     assert alert.evidence[:2] == ("login 185", "Recv 185")
     assert len(alert.evidence) == 20
     assert alert.source_ip == "185.1.2.3"
+
+
+def _trip(eng: IncidentEngine, who: str, *extra: Signal) -> Severity:
+    """A new network abroad (a place rule) and mail to people the account never wrote
+    to, from there (``extra``: more of that evening's signals)."""
+    out = "198.51.100.7"
+    eng.ingest(Signal("kerio.net.new_host", who, 100, 25, "hotel", out, side="access"))
+    for s in extra:
+        eng.ingest(s)
+    eng.ingest(Signal("kerio.mail.new_recipients", who, 300, 45, "leads", out, side="use"))
+    severity: Severity = eng.open[who].severity
+    return severity
+
+
+def test_a_trip_explains_the_people_met_on_it_unless_the_owner_is_at_its_desk() -> None:
+    """A new place and new people from there, and nothing else, are a salesperson's
+    follow-ups from a trade fair's hotel: medium, not high. The same while the owner was
+    at its desk a few minutes before is someone else, and so is a program never used."""
+    eng = _engine()
+    assert _trip(eng, "sales@example.com") == Severity.MEDIUM
+    desk = Signal("kerio.net.at_desk", "a@example.com", 200, 0, "desk", "198.51.100.7")
+    assert _trip(eng, "a@example.com", replace(desk, side="context")) == Severity.HIGH
+    tool = Signal("kerio.mail.new_client", "b@example.com", 200, 15, "tool", side="access")
+    assert _trip(eng, "b@example.com", tool) == Severity.HIGH
+    flood = Signal("kerio.mail.volume", "c@example.com", 200, 25, "flood", side="use")
+    assert _trip(eng, "c@example.com", flood) == Severity.HIGH

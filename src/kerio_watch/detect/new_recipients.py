@@ -35,11 +35,14 @@ from typing import Any, ClassVar
 
 from kerio_watch.detect.base import RuleDoc, Signal, hourly
 from kerio_watch.detect.context import Context
+from kerio_watch.detect.desk import AT_DESK_DOC, at_desk
 from kerio_watch.detect.new_recipients_parts import (
-    MAX_FACTS,
     MAX_SAMPLES,
+    PROGRAM,
+    Evidence,
     NewRecipientsOptions,
     Sample,
+    evidence,
     novelty_score,
 )
 from kerio_watch.detect.state import SavedState
@@ -50,8 +53,6 @@ from kerio_watch.textsafe import printable
 from kerio_watch.values.profile import Profile
 
 RULE = "kerio.mail.new_recipients"
-PROGRAM = "program:"
-"""Key prefix of a mail program's tally (beside the addresses' tallies in ``hosts``)."""
 
 
 class NewRecipientsDetector(SavedState):
@@ -76,6 +77,7 @@ class NewRecipientsDetector(SavedState):
             'accounts with [users."x"] bulk = true or ack --benign the incident.',
             side="use",
         ),
+        AT_DESK_DOC,
     )
     options_class: ClassVar[type[NewRecipientsOptions]] = NewRecipientsOptions
 
@@ -112,7 +114,13 @@ class NewRecipientsDetector(SavedState):
         return len(prof.recipients) + len(prof.correspondents) < self.min_history
 
     def observe(self, item: Submission) -> Sequence[Signal] | None:
-        """Count one submission's recipients; fire when the novelty is unusual."""
+        """Count one submission's recipients; fire when the novelty is unusual (and say
+        when it went out from elsewhere while the owner used its desk, :mod:`.desk`)."""
+        found = self._novelty(item) or []
+        desk = at_desk(self.ctx, item, self.samples.get(item.account), self.hosts)
+        return [*found, *desk] or None
+
+    def _novelty(self, item: Submission) -> list[Signal] | None:
         ctx, account = self.ctx, item.account
         prof = ctx.profile(account)
         warmup: bool | None = None
@@ -163,8 +171,7 @@ class NewRecipientsDetector(SavedState):
         if not new or warmup is None:
             return None
         out = self._judge(account, prof, window, ts, warmup, None, item)
-        # this address alone, else all the addresses it never sent from together, else a
-        # mail program it never wrote with, wherever it sent from
+        # this address, else all it never sent from together, else a program never used
         for host, pooled, tally in tallies:
             found = self._judge(account, prof, tally, ts, warmup, host, item, pooled)
             if found:
@@ -203,8 +210,7 @@ class NewRecipientsDetector(SavedState):
     def _host_tally(
         self, item: Submission, prof: Profile, outside: int, new: int, new_domains: int
     ) -> tuple[Window, ...]:
-        """Counts for this sending address, if the account had never sent from it, and
-        for all such addresses together."""
+        """Counts for this address if the account never sent from it, and for all such."""
         host = item.host
         if host is None:
             return ()
@@ -297,33 +303,9 @@ class NewRecipientsDetector(SavedState):
             )
         ]
 
-    def _evidence(
-        self, account: str, since: int, host: str | None
-    ) -> tuple[list[str], list[str], tuple[str, ...]]:
-        """New recipients, their new domains and lines within the judged window (and
-        from the judged address or program); lines sent from outside the trusted
-        networks first."""
-        recipients: list[str] = []
-        domains: list[str] = []
-        outside: dict[str, None] = {}
-        inside: dict[str, None] = {}
-        program = host[len(PROGRAM) :] if host and host.startswith(PROGRAM) else None
-        for sample in self.samples.get(account, ()):
-            if sample.ts < since:
-                continue
-            if program is not None:
-                if sample.client != program:
-                    continue
-            elif host is not None and (account, sample.host) not in self.hosts:
-                continue
-            if len(recipients) < MAX_FACTS and sample.recipient not in recipients:
-                recipients.append(sample.recipient)
-            if sample.fresh_domain and sample.domain not in domains and len(domains) < MAX_FACTS:
-                domains.append(sample.domain)
-            lines = inside if self.ctx.networks.is_trusted(sample.host) else outside
-            if len(lines) < 5:
-                lines.setdefault(sample.raw, None)
-        return recipients, domains, tuple([*outside, *inside][:5])
+    def _evidence(self, account: str, since: int, host: str | None) -> Evidence:
+        remembered = (self.samples.get(account, ()), self.hosts)
+        return evidence(self.ctx.networks, remembered, account, since, host)
 
     def _usual_rate(self, prof: Profile, window: Window) -> float:
         """The account's recent novelty rate without this window (whose first recipients

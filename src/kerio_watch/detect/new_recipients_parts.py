@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Container, Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from kerio_watch.enrich.network import Networks
 from kerio_watch.settings.numbers import factor, period, points, share, threshold
 
 MAX_FACTS = 50
@@ -64,3 +66,44 @@ def novelty_score(
     ):
         score += options.score_domains
     return score
+
+
+Evidence = tuple[list[str], list[str], tuple[str, ...]]
+"""New recipients, their new domains, and raw lines (:func:`evidence`)."""
+PROGRAM = "program:"
+"""Key prefix of a mail program's tally (beside the addresses' tallies in ``hosts``)."""
+
+
+def evidence(
+    networks: Networks,
+    remembered: tuple[Iterable[Sample], Container[tuple[str, str]]],
+    account: str,
+    since: int,
+    host: str | None,
+) -> Evidence:
+    """New recipients, their new domains and lines within the judged window (and from
+    the judged address or program; ``remembered``: the account's samples and the
+    tallied addresses it never sent from); lines sent from outside the trusted networks
+    first."""
+    samples, hosts = remembered
+    recipients: list[str] = []
+    domains: list[str] = []
+    outside: dict[str, None] = {}
+    inside: dict[str, None] = {}
+    program = host[len(PROGRAM) :] if host and host.startswith(PROGRAM) else None
+    for sample in samples:
+        if sample.ts < since:
+            continue
+        if program is not None:
+            if sample.client != program:
+                continue
+        elif host is not None and (account, sample.host) not in hosts:
+            continue
+        if len(recipients) < MAX_FACTS and sample.recipient not in recipients:
+            recipients.append(sample.recipient)
+        if sample.fresh_domain and sample.domain not in domains and len(domains) < MAX_FACTS:
+            domains.append(sample.domain)
+        lines = inside if networks.is_trusted(sample.host) else outside
+        if len(lines) < 5:
+            lines.setdefault(sample.raw, None)
+    return recipients, domains, tuple([*outside, *inside][:5])

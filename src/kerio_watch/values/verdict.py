@@ -15,7 +15,7 @@ Every signal says which side of that question it answers (``Signal.side``):
 
 Within an incident each rule counts once, at its best score among the signals of the
 last :data:`COMBINE` seconds (evidence a day apart is not one stranger's work); a side's
-strength is the sum of its rules' scores, with two limits:
+strength is the sum of its rules' scores, with these limits:
 
 - **Travel explains place and time.** A new network, a new country, an odd hour and many
   addresses in a day (:data:`PLACE_RULES`) together count at most :data:`PLACE_CAP`
@@ -23,6 +23,11 @@ strength is the sum of its rules' scores, with two limits:
   alone is then at most low) without evidence a trip does not explain (a program or
   service the account never uses, a hosting network, an address that was guessing
   passwords).
+- **A trip explains the people met on it.** Place rules alone with mail to people the
+  account never wrote to alone, all from outside, are at most medium
+  (:func:`explained_by_trip`), unless the owner used its desk just before or after
+  that mail went out (:data:`AT_DESK`): a person is not on a trip and at its desk at
+  once.
 - **The stranger must be where the harm is.** Use sent from inside the trusted networks
   (the office, the VPN) pairs only with access evidence from inside too: the owner at
   their desk is not the stranger at a foreign address.
@@ -79,6 +84,11 @@ PLACE_RULES = frozenset(("kerio.net.new_host", "kerio.time.odd_hours", "kerio.au
 """Access rules about where and when: a trip explains them."""
 PLACE_CAP = 40
 """The most the place rules count together (below :data:`STRONG`)."""
+TRIP_USE = frozenset(("kerio.mail.new_recipients",))
+"""Use rules a trip explains: mail to people met on it (:func:`explained_by_trip`)."""
+AT_DESK = "kerio.net.at_desk"
+"""Mail to strangers from elsewhere while the owner used its desk
+(:mod:`kerio_watch.detect.desk`): a person is not on a trip and at its desk at once."""
 SHARED_RULES = frozenset(
     (
         "kerio.net.new_host",
@@ -120,6 +130,25 @@ def _pairs(signals: list[Signal]) -> tuple[tuple[int, int], tuple[int, int]]:
     outside = strengths(s for s in signals if not (s.inside and side_of(s) == USE))
     inside = strengths(s for s in signals if s.inside)
     return (outside[ACCESS], outside[USE]), (inside[ACCESS], inside[USE])
+
+
+def explained_by_trip(signals: list[Signal]) -> bool:
+    """Whether a trip explains the incident: every access from outside is about where
+    and when (:data:`PLACE_RULES`: a new network or country, an odd hour), every use is
+    mail to people the account never wrote to (:data:`TRIP_USE`: the people met there),
+    all of it from outside the trusted networks, and the owner was not at its desk while
+    that mail went out (:data:`AT_DESK`). A salesperson's follow-ups to a fair's leads
+    from the hotel are this; a program it never used, a hosting network, a guessing
+    address, bounces, a flood, one message to many, a From not its own are not.
+    """
+    access = [s for s in signals if side_of(s) == ACCESS and s.score > 0]
+    use = [s for s in signals if side_of(s) == USE and s.score > 0]
+    return (
+        bool(access and use)
+        and all(s.rule in PLACE_RULES and not s.inside for s in access)
+        and all(s.rule in TRIP_USE and not s.inside for s in use)
+        and not any(s.rule == AT_DESK for s in signals)
+    )
 
 
 def shared_access(signal: Signal, shared: Collection[str]) -> bool:
@@ -173,7 +202,7 @@ def judge(signals: Iterable[Signal], shared: Collection[str] = ()) -> Severity:
     elif any(min(a, u) >= STRONG for a, u in pairs):
         severity = Severity.CRITICAL
     elif any(a >= MODERATE and u >= MODERATE for a, u in pairs):
-        severity = Severity.HIGH
+        severity = Severity.MEDIUM if explained_by_trip(signals) else Severity.HIGH
     elif max(alone, use) >= STRONG:
         severity = Severity.MEDIUM
     elif max(access, use) >= MODERATE or access + use + points[CONTEXT] >= MODERATE:

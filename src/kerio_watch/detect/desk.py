@@ -1,0 +1,110 @@
+"""The owner at its desk while mail goes out from elsewhere (:mod:`.new_recipients`).
+
+A trip explains a place the account never used, an odd hour and the people met on it
+(:func:`kerio_watch.values.verdict.explained_by_trip`); it does not explain mail to
+strangers from an address the account never sent from while its owner works at its
+desk: a person is not at the office and in a hotel at once. This is the fact the
+verdict asks for before it lets a trip explain the people (a context signal of no
+points: it adds nothing else to any incident, and says in the alert why a trip does not
+explain it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Container, Sequence
+from typing import Any
+
+from kerio_watch.detect.base import RuleDoc, Signal
+from kerio_watch.detect.context import Context
+from kerio_watch.detect.new_recipients_parts import Sample
+from kerio_watch.detect.places import own_desk
+from kerio_watch.enrich.messages import Submission
+from kerio_watch.textsafe import printable
+from kerio_watch.values.profile import Profile
+from kerio_watch.values.verdict import AT_DESK
+
+DESK_SECONDS = 30 * 60
+"""How close to a message from elsewhere the desk must be in use: a login or a message
+there before it, or a message there after it (what :mod:`.new_recipients` sees)."""
+
+AT_DESK_DOC = RuleDoc(
+    AT_DESK,
+    "Mail to strangers from elsewhere while the owner is at its desk",
+    "A message to people the account never wrote to went out from an outside address "
+    "it never sent from within 30 minutes of the account's own use of its desk (a login "
+    "or a message there before it, a message there after it): an address inside the "
+    "trusted networks (the office LAN, the VPN) or its own desk outside them. No "
+    "points: it keeps a trip from explaining the people written to.",
+    "A trip explains a new place and new people, but a person is not at its desk and "
+    "on a trip at once: someone else is sending as the account.",
+    "A person on the VPN whose phone sends from the hotel's Wi-Fi at the same time; "
+    "a colleague at home using the account while its owner works at the desk.",
+    side="context",
+)
+
+
+def desk_in_use(ctx: Context, prof: Profile, ts: int) -> tuple[str, int] | None:
+    """The account's desk address and when it was last used (sent or logged in from),
+    if that was within :data:`DESK_SECONDS` before ``ts``: an address inside the
+    trusted networks, or its own desk outside them (:func:`.places.own_desk`)."""
+    best: tuple[str, int] | None = None
+    for table in (prof.hosts, prof.login_ips):
+        for host, entry in table.items():
+            last = entry[2]
+            if not ts - DESK_SECONDS <= last <= ts or (best is not None and last <= best[1]):
+                continue
+            if is_desk(ctx, prof.account, host):
+                best = (host, last)
+    return best
+
+
+def is_desk(ctx: Context, account: str, host: str | None) -> bool:
+    """Inside the trusted networks, or the account's own desk outside them."""
+    return ctx.networks.is_trusted(host) is True or own_desk(ctx, account, host)
+
+
+def at_desk(
+    ctx: Context, item: Submission, samples: Sequence[Sample] | None, hosts: Container[Any]
+) -> list[Signal]:
+    """The context signal :data:`AT_DESK` about this submission, either way round: it
+    wrote to people it never wrote to from an outside address it never sent from (the
+    latest ``samples``, tallied in ``hosts``) while the desk was in use just before; or
+    it is the owner at its desk just after such a message went out from elsewhere."""
+    if not samples:
+        return []
+    account, ts, host = item.account, item.ts, item.host
+    latest = samples[-1]
+    lines: tuple[str, ...]
+    mine = latest.ts == ts and latest.host == host and latest.raw == item.event.raw
+    if mine and (account, host) in hosts:  # strangers, from an address it never sent from
+        desk = desk_in_use(ctx, ctx.profile(account), ts)
+        if desk is None:
+            return []
+        minutes = (ts - desk[1]) // 60
+        away, lines = host, (item.event.raw,)
+        when = f"{minutes} min after using its desk at {desk[0]}"
+    else:
+        found = _away_before(ctx, item, samples, hosts)
+        if found is None or not is_desk(ctx, account, host):
+            return []
+        minutes = (ts - found.ts) // 60
+        away, lines = found.host, (found.raw, item.event.raw)
+        when = f"{minutes} min before using its desk at {host}"
+    summary = (
+        f"{account} wrote to people it never wrote to from {ctx.describe_host(away)} {when}: "
+        "not a trip (a person is not at its desk and elsewhere at once)"
+    )
+    return [Signal(AT_DESK, account, ts, 0, printable(summary), away, lines, side="context")]
+
+
+def _away_before(
+    ctx: Context, item: Submission, samples: Sequence[Sample], hosts: Container[Any]
+) -> Sample | None:
+    """The latest message to strangers from an outside address the account never sent
+    from within :data:`DESK_SECONDS` before this submission (from another address)."""
+    for sample in reversed(samples):
+        if sample.ts < item.ts - DESK_SECONDS:
+            return None
+        if sample.host != item.host and (item.account, sample.host) in hosts:
+            return sample
+    return None

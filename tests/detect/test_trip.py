@@ -1,0 +1,52 @@
+"""A trip explains a new place and the people met on it, not the owner at its desk at once.
+
+A salesperson at a trade fair writes one follow-up to each lead from the hotel in the
+evening: a network the account never used and people it never wrote to, nothing else
+(``medium``). The same mail while the owner used its desk in the office minutes before
+is someone else sending as the account (``high``), and the alert says why.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from factories import at, feed, login, office_history, pipeline, recv, rules, severity
+from kerio_watch.events import Event
+from kerio_watch.severity import Severity
+
+
+def _follow_ups(start: int) -> list[Event]:
+    """One message to each of 12 leads, a new address of the hotel's /24 each time."""
+    return [
+        recv(
+            start + k * 240,
+            to=(f"lead{k}@fair{k}.test",),
+            host=f"198.51.100.{20 + k}",
+            subject=f"Our talk at the fair, Mr {k}",
+            size=2000 + 400 * k,
+        )
+        for k in range(12)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("desk", "expected"),
+    [("away", Severity.MEDIUM), ("before", Severity.HIGH), ("after", Severity.HIGH)],
+)
+def test_follow_ups_from_a_hotel_are_high_only_while_the_desk_is_in_use(
+    desk: str, expected: Severity
+) -> None:
+    """Away all evening: medium. The desk in use ten minutes before the first follow-up
+    (a login there), or ten minutes after one (mail sent there): high."""
+    p = pipeline()
+    feed(p, office_history(days=21))
+    evening = at(22, "18:00")
+    events = _follow_ups(evening)
+    if desk == "before":
+        events.append(login(evening - 600, source="192.168.1.10"))
+    elif desk == "after":
+        events.append(recv(evening + 600, to=("contact1@partner1.test",), subject="Re: offer"))
+    signals = feed(p, events)
+    assert "kerio.mail.new_recipients" in rules(signals)
+    assert ("kerio.net.at_desk" in rules(signals)) == (desk != "away")
+    assert severity(p) == expected
