@@ -17,8 +17,16 @@ fn reload(m: &MailServers, now: i64) -> MailServers {
         .into_iter()
         .map(|(r, t)| (r.to_owned(), t))
         .collect();
-    let tally = m.tally.iter().map(|(h, c)| (h.to_owned(), c[0], c[1])).collect();
-    let inbound = m.inbound.iter().map(|(h, s)| (h.to_owned(), s.clone())).collect();
+    let tally = m
+        .tally
+        .iter()
+        .map(|(h, c)| (h.to_owned(), c[0], c[1]))
+        .collect();
+    let inbound = m
+        .inbound
+        .iter()
+        .map(|(h, s)| (h.to_owned(), s.clone()))
+        .collect();
     let inferred = m
         .inferred
         .iter()
