@@ -14,6 +14,7 @@ pub mod mail;
 pub mod ops;
 pub mod parsed;
 pub mod scan;
+pub mod smtp;
 pub mod text;
 
 #[cfg(feature = "python")]
@@ -24,3 +25,5 @@ mod pyactivity;
 mod pybook;
 #[cfg(feature = "python")]
 mod pylogs;
+#[cfg(feature = "python")]
+mod pysmtp;

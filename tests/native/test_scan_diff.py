@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import json
 import shutil
 import sqlite3
 from collections.abc import Callable
@@ -361,3 +362,49 @@ def test_scans_writing_many_batches_agree(tmp_path: Path, monkeypatch: pytest.Mo
     _both(tmp_path, [[part], [folder]], folder / "kerio-watch.toml")
     assert writes.count("Activity") > 10  # the core's, at ticks and saves
     assert writes.count("ActivityRecorder") == writes.count("Activity")
+
+
+def _stamp(line: bytes, near: dt.datetime) -> dt.datetime:
+    """The time of a Kerio log line or a syslog line (of ``near``'s year)."""
+    if line.startswith(b"["):
+        return _time(line)
+    return dt.datetime.strptime(f"{near.year} {line[:15].decode()}", "%Y %b %d %H:%M:%S")
+
+
+def _firewall_state(db: Path) -> dict[str, Any]:
+    con = sqlite3.connect(db)
+    try:
+        row = con.execute("SELECT data FROM detector_state WHERE name = 'direct_smtp'").fetchone()
+    finally:
+        con.close()
+    return dict(json.loads(row[0]))
+
+
+def test_firewall_site_in_chunks_agrees_across_engines(site: Path, tmp_path: Path) -> None:
+    """``direct_smtp``'s mail-server state (Kerio's deliveries, each address's tally, the
+    inferred server; in the core with the native engine) saved after the first half of
+    every log and taken back for the whole site: the same database with each engine, and
+    with a database one engine wrote and the other one read on."""
+    part = tmp_path / "part"
+    part.mkdir()
+    mail = (site / "mail.log").read_bytes().splitlines(keepends=True)
+    cut = _time(mail[len(mail) // 2])  # a working hour: Kerio delivers, the PCs connect
+    for log in site.glob("*.log"):
+        lines = log.read_bytes().splitlines(keepends=True)
+        (part / log.name).write_bytes(b"".join(x for x in lines if _stamp(x, cut) <= cut))
+    config = site / "kerio-watch.toml"
+    runs = [[part], [site]]
+    outputs = _both(tmp_path, runs, config)
+    db = tmp_path / "state.db"
+    states = []
+    for first, second in (("python", "native"), ("native", "python"), ("python", "python")):
+        crossed = [_scan(first, [part], db, config)]
+        saved = _firewall_state(db)
+        assert saved["mail"]["inferred"] and saved["mail"]["tally"]
+        assert saved["mail"]["deliveries"] and saved["pending"]
+        crossed.append(_scan(second, [site], db, config))
+        assert crossed == outputs
+        states.append(_state(db))
+        for path in tmp_path.glob("state.db*"):
+            path.unlink()
+    assert states[0] == states[1] == states[2]

@@ -40,16 +40,15 @@ from kerio_watch.detect.base import RuleDoc, Signal
 from kerio_watch.detect.context import Context
 from kerio_watch.detect.smtp_hosts import (
     DAY,
-    HOUR,
     Exclusions,
     HostActivity,
     HostUsers,
-    MailServers,
     Pending,
     blocked_text,
     remember,
     users_text,
 )
+from kerio_watch.detect.smtp_hosts_mail import HOUR, new_mail_servers, saved_mail
 from kerio_watch.detect.state import SavedState
 from kerio_watch.detect.window import Recent, count
 from kerio_watch.events import Connection
@@ -141,7 +140,7 @@ class DirectSmtpDetector(SavedState):
         """LAN address -> its connections in ``pending``."""
         self.hosts: dict[str, HostActivity] = {}
         self.users = HostUsers(int(o.users_days) * DAY)
-        self.mail = MailServers(int(o.infer_matches), float(o.infer_share))
+        self.mail = new_mail_servers(int(o.infer_matches), float(o.infer_share))
         self.recent = Recent(DAY)
         self.benign: set[str] = set()
         self.seen = 0
@@ -253,11 +252,8 @@ class DirectSmtpDetector(SavedState):
         ts, host, dst, sport, dport, _action, _raw = conn
         if self._excluded(host, dst):
             return None
-        matched = self.mail.kerio_delivered(dst, ts - SLACK, ts + self.settle)
-        if self.mail.outbound(host, matched, ts, self.infer):
-            return None
-        if matched:
-            return None
+        if self.mail.carried(host, dst, ts, ts - SLACK, ts + self.settle, self.infer):
+            return None  # Kerio's delivery, or the mail server's connection
         activity = self.hosts.get(host)
         if activity is None:
             activity = self.hosts[host] = HostActivity(self.window, ts)
@@ -372,7 +368,7 @@ class DirectSmtpDetector(SavedState):
             activity.restore(saved)
             self.hosts[str(host)] = activity
         self.users.restore(data["users"])
-        self.mail.restore(data["mail"])
+        self.mail.load(*saved_mail(data["mail"]))
         self.seen = int(data.get("seen", 0))
 
     def reset_state(self) -> None:
@@ -381,7 +377,7 @@ class DirectSmtpDetector(SavedState):
         self.waiting.clear()
         self.hosts.clear()
         self.users = HostUsers(self.users.keep)
-        self.mail = MailServers(self.mail.need_matches, self.mail.need_share)
+        self.mail = new_mail_servers(self.mail.need_matches, self.mail.need_share)
 
 
 def benign_hosts(store: IncidentStore) -> set[str]:

@@ -4,34 +4,25 @@
   of log time (O(1) amortised per connection); :class:`HostActivity`: one machine's.
 - :class:`HostUsers`: which accounts use which LAN machine, from mail.log
   ``Sender-Host`` (and webmail sessions) and audit.log logins.
-- :class:`MailServers`: Kerio's own outbound deliveries (``Sent:`` lines with a
-  ``Remote-Host``), to tell a connection the mail server made for Kerio from one a PC
-  made on its own; and the inference of the mail server's LAN address: the address
-  whose outbound SMTP matches Kerio's deliveries, or that receives SMTP from the
-  internet.
+- :class:`~kerio_watch.detect.smtp_hosts_mail.MailServers` (its own module, with the
+  native core's twin): Kerio's own outbound deliveries and the mail server's addresses.
 
 Everything is bounded and saved between runs as plain JSON data.
 """
 
 from __future__ import annotations
 
-import bisect
 from collections import Counter, deque
 from collections.abc import Iterable
 from typing import Any
 
+from kerio_watch.detect.smtp_hosts_mail import HOUR
 from kerio_watch.enrich.network import Networks
 from kerio_watch.values.ip import is_ip
 
 DAY = 86400
-HOUR = 3600
 MAX_WINDOW = 20_000
 MAX_DESTINATIONS = 10_000
-MAX_DELIVERY_HOSTS = 50_000
-INBOUND_SOURCES = 3
-PROVEN = 3
-"""Outbound SMTP connections, none of them Kerio's, after which a machine is judged at once."""
-"""Outside addresses that must reach a LAN machine on port 25 before it counts as an MX."""
 
 Pending = tuple[int, str, str, int | None, int | None, str, str]
 """A connection waiting to be judged: (log time, LAN address, destination, source port,
@@ -138,131 +129,6 @@ class HostUsers:
         for host, users in data.items():
             for account, ts in users.items():
                 self.saw(str(host), str(account), int(ts))
-
-
-class MailServers:
-    """Kerio's outbound deliveries and the mail server's inferred addresses.
-
-    Args:
-        matches: connections matching Kerio's deliveries before an address is inferred.
-        share: the part of the address's outbound SMTP connections that must match.
-    """
-
-    def __init__(self, matches: int, share: float) -> None:
-        self.need_matches = matches
-        self.need_share = share
-        self.deliveries: dict[str, list[int]] = {}
-        """Remote host -> log times Kerio delivered (or tried) to it, oldest first."""
-        self.tally: dict[str, list[int]] = {}
-        """LAN address -> [connections matching a delivery, outbound SMTP connections]."""
-        self.inbound: dict[str, list[str]] = {}
-        """LAN address -> outside addresses that connected to it on port 25."""
-        self.inferred: dict[str, dict[str, Any]] = {}
-        """LAN address -> {"since": log time, "why": text}."""
-
-    # -- Kerio's deliveries ---------------------------------------------------------------
-    def delivered(self, remote: str, ts: int) -> None:
-        """Kerio's mail.log says it delivered to ``remote`` at ``ts``."""
-        times = self.deliveries.get(remote)
-        if times is None:
-            if len(self.deliveries) >= MAX_DELIVERY_HOSTS:
-                self.prune(ts)
-            times = self.deliveries[remote] = []
-        if times and ts < times[-1]:
-            bisect.insort(times, ts)
-        else:
-            times.append(ts)
-        if len(times) > 256:
-            del times[:128]
-
-    def kerio_delivered(self, remote: str, start: int, end: int) -> bool:
-        """Whether Kerio delivered to ``remote`` between ``start`` and ``end``."""
-        times = self.deliveries.get(remote)
-        if not times:
-            return False
-        i = bisect.bisect_left(times, start)
-        return i < len(times) and times[i] <= end
-
-    # -- inference ------------------------------------------------------------------------
-    def outbound(self, host: str, matched: bool, ts: int, infer: bool = True) -> bool:
-        """Count one outbound SMTP connection of ``host``; True once it is inferred."""
-        tally = self.tally.get(host)
-        if tally is None:
-            tally = self.tally[host] = [0, 0]
-        tally[0] += matched
-        tally[1] += 1
-        if not infer:
-            return False
-        if host in self.inferred:
-            return True
-        hits, total = tally
-        if hits >= self.need_matches and hits >= self.need_share * total:
-            self.inferred[host] = {
-                "since": ts,
-                "why": f"{hits:,} of its {total:,} SMTP connections carried Kerio's deliveries",
-            }
-            return True
-        return False
-
-    def carries_no_kerio_mail(self, host: str) -> bool:
-        """``host`` made :data:`PROVEN` outbound SMTP connections and none carried Kerio's
-        deliveries: its next ones need not wait for Kerio's ``Sent:`` lines."""
-        tally = self.tally.get(host)
-        return tally is not None and tally[0] == 0 and tally[1] >= PROVEN
-
-    def received(self, host: str, source: str, ts: int) -> bool:
-        """An outside address connected to ``host`` on port 25; True once it is inferred."""
-        if host in self.inferred:
-            return True
-        sources = self.inbound.setdefault(host, [])
-        if source not in sources:
-            sources.append(source)
-            if len(sources) > 64:
-                del sources[:32]
-        if len(sources) >= INBOUND_SOURCES:
-            self.inferred[host] = {
-                "since": ts,
-                "why": f"it accepts SMTP from the internet ({len(sources)} outside senders)",
-            }
-            return True
-        return False
-
-    def prune(self, now: int) -> None:
-        """Forget deliveries older than an hour."""
-        edge = now - HOUR
-        for remote in list(self.deliveries):
-            times = self.deliveries[remote]
-            i = bisect.bisect_left(times, edge)
-            if i >= len(times):
-                del self.deliveries[remote]
-            elif i:
-                del times[:i]
-
-    def dump(self, now: int) -> dict[str, Any]:
-        """For saving: deliveries of the last hour, tallies, inbound evidence, inferences."""
-        edge = now - HOUR
-        return {
-            "deliveries": {
-                r: [t for t in times if t > edge]
-                for r, times in self.deliveries.items()
-                if times and times[-1] > edge
-            },
-            "tally": self.tally,
-            "inbound": self.inbound,
-            "inferred": self.inferred,
-        }
-
-    def restore(self, data: dict[str, Any]) -> None:
-        """Take back :meth:`dump`."""
-        for remote, times in data["deliveries"].items():
-            for t in times:
-                self.delivered(str(remote), int(t))
-        self.tally = {str(h): [int(a), int(b)] for h, (a, b) in data["tally"].items()}
-        self.inbound = {str(h): [str(s) for s in v] for h, v in data["inbound"].items()}
-        self.inferred = {
-            str(h): {"since": int(v["since"]), "why": str(v["why"])}
-            for h, v in data["inferred"].items()
-        }
 
 
 class HostActivity:

@@ -21,6 +21,7 @@ from kerio_watch.detect import all_rules
 from kerio_watch.detect.context import Context
 from kerio_watch.detect.direct_smtp import MAIL_PORTS
 from kerio_watch.detect.places import own_desk
+from kerio_watch.detect.smtp_hosts_mail import use_native_mail_servers
 from kerio_watch.detect.state import STATE_VERSION
 from kerio_watch.enrich.enrichers import standard
 from kerio_watch.enrich.stage import Enrichment
@@ -104,6 +105,7 @@ class Pipeline(Checkpoints):
         # tracker's Queue-IDs mirrored.
         self.core = resolve_engine(engine)
         use_native_books(self.core.module)
+        use_native_mail_servers(self.core.module)
         self.ctx = Context(config, timebase, store.load_profile, self.engine)
         self.parsers = build_parsers()
         self.native_ids: Any = None
