@@ -23,6 +23,7 @@ from kerio_watch.simulate.heldout2 import plan_heldout2
 from kerio_watch.simulate.heldout3 import plan_heldout3
 from kerio_watch.simulate.heldout4 import plan_heldout4
 from kerio_watch.simulate.heldout5 import plan_heldout5
+from kerio_watch.simulate.heldout6 import plan_heldout6
 from kerio_watch.simulate.internet import Internet, NoiseLogs
 from kerio_watch.simulate.ipv6 import Ipv6Site
 from kerio_watch.simulate.lateral import plan_lateral
@@ -185,6 +186,8 @@ def _generators(
             plan_heldout4(scenarios, days, config.seed)
         if config.heldout5:  # after round four, for the same reason
             plan_heldout5(scenarios, days, config.seed)
+        if config.heldout6:  # after round five, for the same reason
+            plan_heldout6(scenarios, days, config.seed)
     if config.webmail_proxy:
         for name in ("audit", "security", "operations"):
             sinks[name].rewrite = chain(sinks[name].rewrite, proxy_rewrite)
