@@ -20,8 +20,9 @@ are this round's own).
 - ``vpn_thread_spam`` (hijack): a thread hijack (the way QakBot and Emotet spread) from a
   commercial VPN exit of the site's own country: an IMAP login reads the mailbox, then,
   from the same address, 30 to 60 replies ("AW: <a real subject>") to the account's real
-  correspondents, one each, half a minute to two minutes apart, each with the same
-  archive attachment, with a mail program the owner never used.
+  correspondents, one each, half a minute to two minutes apart, with a mail program the
+  owner never used; each with the same archive attachment (even seeds) or with a
+  document made for that message, of its own size (odd seeds, as Emotet did).
 - ``failed_spray``, ``scan_cloud``, ``vpn_catchup`` (benign): see :mod:`.heldout6_benign`.
 """
 
@@ -172,8 +173,10 @@ def _thread_spam(out: Out, day: Day, v: Persona) -> None:
         "Hijack: from a commercial VPN exit of the site's country ({ip}, "
         + exit_net.owner
         + ") an IMAP login read {a}'s mailbox, then the same address sent {n} replies in the "
-        "account's real threads to {recipients} of its real correspondents ({span}), one "
-        "archive attachment, with a mail program the owner never used.",
+        "account's real threads to {recipients} of its real correspondents ({span}), with "
+        "a mail program the owner never used and "
+        + ("a document made for each message" if out.seed % 2 else "one archive attachment")
+        + ".",
     )
     hook(out, day, partial(_thread_replies, out, ip, v))
 
@@ -187,9 +190,11 @@ def _thread_replies(out: Out, ip: str, v: Persona, day: Day) -> None:
     threads = threads_of(out, v)
     style = "outlook" if v.client == "thunderbird" else "thunderbird"
     size = rng.randrange(120_000, 260_000)
+    own = out.seed % 2 == 1  # a document made for each message (Emotet), else one archive
     for peer, subj in threads[: rng.randrange(30, 61)]:
         t += rng.randrange(30, 120)
         reply = subj if subj[:3].lower() in ("aw:", "re:") else f"AW: {subj}"
         mid = text.mid(style, v.domain)
-        what = (reply, size + rng.randrange(0, 900), mid)
+        one = rng.randrange(60_000, 400_000) if own else size + rng.randrange(0, 900)
+        what = (reply, one, mid)
         out.message(t, ("SMTP", ip, "yes"), v, [peer], what, "vpn_thread_spam", 0.02)
