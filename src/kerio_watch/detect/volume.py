@@ -52,6 +52,8 @@ if TYPE_CHECKING:
     pass
 
 RULE = "kerio.mail.volume"
+WEBMAIL = "Kerio webmail"
+"""The family of Message-IDs Kerio's own webmail writes (:func:`.client_of`)."""
 
 
 class _Limits:
@@ -260,8 +262,8 @@ class VolumeDetector(SavedState):
         """Whether the message was written by a mail program (Message-ID shape) the
         account never wrote with, once it has ``program_messages`` of its own."""
         client = client_of(item.event.msg_id)
-        if not client:
-            return False
+        if not client or client == WEBMAIL:
+            return False  # the server writes the webmail's: every owner's program anywhere
         if client == acc.program and item.ts - acc.program_ts < self.long_span:
             acc.program_ts = item.ts
             return True
