@@ -33,6 +33,7 @@ Usage::
                                    [--forwarding] [--admin] [--lateral] [--newcomer]
                                    [--recon] [--shifts] [--noise] [--attacks] [--heldout]
                                    [--heldout2] [--heldout3] [--heldout4] [--heldout5]
+                                   [--heldout6]
                                    [--remote SHARE] [--webmail-proxy]
                                    [--shift-work] [--ipv6 SHARE]
                                    [--hosting N] [--role-mailboxes]
@@ -74,6 +75,8 @@ from kerio_watch.simulate import (
     HELDOUT4_HIJACK_KINDS,
     HELDOUT5_BENIGN_KINDS,
     HELDOUT5_HIJACK_KINDS,
+    HELDOUT6_BENIGN_KINDS,
+    HELDOUT6_HIJACK_KINDS,
     HELDOUT_BENIGN_KINDS,
     HELDOUT_HIJACK_KINDS,
     HIJACK_KINDS,
@@ -107,6 +110,7 @@ HIJACKS = (
     *HELDOUT3_HIJACK_KINDS,
     *HELDOUT4_HIJACK_KINDS,
     *HELDOUT5_HIJACK_KINDS,
+    *HELDOUT6_HIJACK_KINDS,
 )
 """Every hijack kind (the filter-rule ones are planted with ``--forwarding`` only, the
 administration ones with ``--admin``, mail to the staff with ``--lateral``, reading
@@ -124,6 +128,7 @@ BENIGN = (
     *HELDOUT3_BENIGN_KINDS,
     *HELDOUT4_BENIGN_KINDS,
     *HELDOUT5_BENIGN_KINDS,
+    *HELDOUT6_BENIGN_KINDS,
 )
 SITE = "*"
 """The truth account of a scenario of the whole site (``office_isp``): judged by every
@@ -336,6 +341,7 @@ def judge(
         heldout3="heldout3" in wanted,
         heldout4="heldout4" in wanted,
         heldout5="heldout5" in wanted,
+        heldout6="heldout6" in wanted,
         remote=remote,
         webmail_proxy="webmail_proxy" in wanted,
         shift_work="shift_work" in wanted,
@@ -723,6 +729,14 @@ def main() -> int:
         "backlog answered, trade-fair follow-ups from a hotel, an assistant at home",
     )
     parser.add_argument(
+        "--heldout6",
+        action="store_true",
+        help="also plant round six: a botnet guessing one password from hundreds of "
+        "addresses then sending, a copier's scan account used from a rented server, a "
+        "thread hijack from a VPN exit of the country; a brute force that fails, a copier "
+        "moved to its maker's cloud, a first evening on a VPN app",
+    )
+    parser.add_argument(
         "--remote",
         type=float,
         default=0.0,
@@ -800,6 +814,7 @@ def main() -> int:
                     "heldout3",
                     "heldout4",
                     "heldout5",
+                    "heldout6",
                     "webmail_proxy",
                     "shift_work",
                     "role_mailboxes",

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
+
 from factories import ALICE, Recorder, at, feed, office_history, pipeline, recv, rules
 from kerio_watch.detect.volume import RULE
-from kerio_watch.events import MessageReceived
+from kerio_watch.events import Event, MessageReceived
 from kerio_watch.values.verdict import MODERATE
 
 
@@ -105,3 +108,42 @@ class TestVolume:
         p = _settled()
         p.ctx.profile(ALICE).accept("peak", [300, 300])
         assert feed(p, _burst(22, "10:00", 250, every=2)) == []
+
+
+def _written_by(events: Sequence[Event], style: str) -> list[Event]:
+    """The same events, the account's own mail with Message-IDs of one mail program."""
+    out: list[Event] = []
+    for i, e in enumerate(events):
+        if isinstance(e, MessageReceived) and e.user == ALICE:
+            e = replace(e, msg_id=STYLES[style].format(i=i))
+        out.append(e)
+    return out
+
+
+STYLES = {
+    "outlook": "000001{i:06x}$3c4d5e60$b5e81b20$@example.com",
+    "thunderbird": "0b2f{i:04x}-8c1d-4e2f-9a3b-5c6d7e8f9a0b@example.com",
+    "webmail": "1774{i:06d}-{i}@mail.example.com",
+}
+
+
+class TestAProgramItNeverUsed:
+    """Mail to people it knows, written by a program the account never wrote with."""
+
+    def test_is_not_a_busy_day(self) -> None:
+        """Thirty replies in half an hour to its own correspondents: with its own
+        program a busy hour (weak), with a program it never wrote with (a stranger's
+        tool replaying its threads, as Emotet did) the volume counts in full. The webmail
+        is not one: the server writes its Message-IDs, and it is every owner's program
+        in a hotel."""
+        contacts = [f"contact{i}@partner{i % 5}.test" for i in range(30)]
+        for style, strong in (("outlook", False), ("thunderbird", True), ("webmail", False)):
+            p = pipeline("volume")
+            feed(p, _written_by(office_history(ALICE, days=21), "outlook"))
+            t0 = at(22, "10:00")
+            burst = [recv(t0 + 60 * i, to=(c,)) for i, c in enumerate(contacts)]
+            signals = feed(p, _written_by(burst, style))
+            assert signals, style
+            assert (max(s.score for s in signals) >= MODERATE) is strong, style
+            assert "people it knows" in signals[-1].summary
+            assert ("a program it never used" in signals[-1].summary) is strong

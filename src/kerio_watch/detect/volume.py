@@ -16,7 +16,10 @@ The score grows with each doubling above the threshold. When most of the window'
 recipients are people the account knows (it wrote to them or they wrote to it, and every
 colleague: mail to the staff never leaves the company), the score is weak
 (``known_factor``), and below what pairs with a stranger's access on its own (an owner
-answering a backlog of 200 mails one evening from home is busy, not abused).
+answering a backlog of 200 mails one evening from home is busy, not abused) -- unless
+most of it was written by a mail program the account never wrote with
+(``program_share``): the owner answers its backlog with its own program; a stranger
+replaying the mailbox's threads to their people uses its tool.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from kerio_watch.detect.window import (
     percent,
     stepped,
 )
+from kerio_watch.enrich.clients import client_of, program_name
 from kerio_watch.enrich.messages import Submission
 from kerio_watch.settings.numbers import factor, period, points, share, threshold
 from kerio_watch.textsafe import printable
@@ -48,6 +52,8 @@ if TYPE_CHECKING:
     pass
 
 RULE = "kerio.mail.volume"
+WEBMAIL = "Kerio webmail"
+"""The family of Message-IDs Kerio's own webmail writes (:func:`.client_of`)."""
 
 
 class _Limits:
@@ -75,12 +81,17 @@ class _Limits:
 
 
 class _Account:
-    __slots__ = ("limits", "novel", "window")
+    __slots__ = ("limits", "novel", "program", "program_ts", "window")
 
     def __init__(self, short: int, long: int) -> None:
         self.window = DualWindow(short, long)
         self.novel = Window(long)
-        """Recipients, and those the account never wrote to nor heard from."""
+        """Recipients, those the account never wrote to nor heard from, and those of mail
+        written by a program it never wrote with."""
+        self.program = ""
+        """The last such program: it stays one while it writes (the learner may learn it
+        from its first message), and it names it in the summary."""
+        self.program_ts = 0
         self.limits: _Limits | None = None
 
 
@@ -106,6 +117,8 @@ class VolumeOptions:
     warmup_score_max: int = points(35)
     known_share: float = share(0.3)
     known_factor: float = share(0.4)
+    program_share: float = share(0.5)
+    program_messages: int = threshold(20, low=0)
 
 
 class VolumeDetector(SavedState):
@@ -152,6 +165,8 @@ class VolumeDetector(SavedState):
         self.warmup_max = options.warmup_score_max
         self.known_share = options.known_share
         self.known_factor = options.known_factor
+        self.program_share = options.program_share
+        self.program_messages = options.program_messages
         self.accounts: dict[str, _Account] = {}
         self.recent = Recent(self.long_span)
 
@@ -174,7 +189,8 @@ class VolumeDetector(SavedState):
             fresh = sum(
                 1 for x in item.recipients if x not in known and x not in heard and not is_local(x)
             )
-            acc.novel.add(ts, r, fresh)
+            foreign = self._foreign(item, prof, acc)
+            acc.novel.add(ts, r, fresh, r if foreign else 0)
         # Sums over-estimate until expired; the long sums bound the short ones, and the
         # short floors are the lower ones: below them there is nothing to do.
         if w.long_a < self.min_sm and w.long_b < self.min_sr:
@@ -212,7 +228,14 @@ class VolumeDetector(SavedState):
         acc.novel.expire(ts)
         strangers = acc.novel.b / acc.novel.a if acc.novel.a else 0.0
         busy = ""
-        if strangers < self.known_share:
+        foreign = acc.novel.c / acc.novel.a if acc.novel.a else 0.0
+        if strangers < self.known_share and foreign >= self.program_share:
+            program = program_name(acc.program) if acc.program else "a mail program"
+            busy = (
+                f"; {percent(1 - strangers)} of the recipients are people it knows, "
+                f"in mail written by {program}, a program it never used"
+            )
+        elif strangers < self.known_share:
             # Mostly people it knows: a busy day, weak evidence of abuse on its own. Weak
             # evidence corroborates but never decides: below what pairs with a stranger.
             score = min(round(score * self.known_factor), MODERATE - 1)
@@ -234,6 +257,22 @@ class VolumeDetector(SavedState):
             facts={"peak": [w.long_a, w.long_b]},
             who=self.ctx.describe_host(item.host),
         )
+
+    def _foreign(self, item: Submission, prof: Profile, acc: _Account) -> bool:
+        """Whether the message was written by a mail program (Message-ID shape) the
+        account never wrote with, once it has ``program_messages`` of its own."""
+        client = client_of(item.event.msg_id)
+        if not client or client == WEBMAIL:
+            return False  # the server writes the webmail's: every owner's program anywhere
+        if client == acc.program and item.ts - acc.program_ts < self.long_span:
+            acc.program_ts = item.ts
+            return True
+        if client in prof.clients or prof.is_accepted("clients", client):
+            return False
+        if sum(e[0] for e in prof.clients.values()) < self.program_messages:
+            return False
+        acc.program, acc.program_ts = client, item.ts
+        return True
 
     def _limits(self, account: str, ts: int) -> _Limits:
         ctx = self.ctx

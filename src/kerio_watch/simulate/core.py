@@ -23,6 +23,7 @@ from kerio_watch.simulate.heldout2 import plan_heldout2
 from kerio_watch.simulate.heldout3 import plan_heldout3
 from kerio_watch.simulate.heldout4 import plan_heldout4
 from kerio_watch.simulate.heldout5 import plan_heldout5
+from kerio_watch.simulate.heldout6 import plan_heldout6
 from kerio_watch.simulate.internet import Internet, NoiseLogs
 from kerio_watch.simulate.ipv6 import Ipv6Site
 from kerio_watch.simulate.lateral import plan_lateral
@@ -177,14 +178,7 @@ def _generators(
                 sink.rewrite = office.rewrite
         if config.noise:
             plan_noise(scenarios, days, config.seed)
-        if config.heldout2:  # last: the others' choice of people is the same without it
-            plan_heldout2(scenarios, days, config.seed)
-        if config.heldout3:  # after round two, for the same reason
-            plan_heldout3(scenarios, days, config.seed, sinks["config"])
-        if config.heldout4:  # after round three, for the same reason
-            plan_heldout4(scenarios, days, config.seed)
-        if config.heldout5:  # after round four, for the same reason
-            plan_heldout5(scenarios, days, config.seed)
+        _later_rounds(config, scenarios, days, sinks["config"])
     if config.webmail_proxy:
         for name in ("audit", "security", "operations"):
             sinks[name].rewrite = chain(sinks[name].rewrite, proxy_rewrite)
@@ -192,6 +186,23 @@ def _generators(
     if config.ipv6 > 0:
         gen.ipv6 = _ipv6(config, site, away, sinks)
     return gen
+
+
+def _later_rounds(
+    config: SimConfig, scenarios: Scenarios, days: list[Day], config_log: LogSink
+) -> None:
+    """The held-out rounds two to six, each after the ones before it: the others'
+    choice of people is the same without it."""
+    if config.heldout2:
+        plan_heldout2(scenarios, days, config.seed)
+    if config.heldout3:
+        plan_heldout3(scenarios, days, config.seed, config_log)
+    if config.heldout4:
+        plan_heldout4(scenarios, days, config.seed)
+    if config.heldout5:
+        plan_heldout5(scenarios, days, config.seed)
+    if config.heldout6:
+        plan_heldout6(scenarios, days, config.seed)
 
 
 def _ipv6(config: SimConfig, site: Site, away: Away, sinks: dict[str, LogSink]) -> Ipv6Site:

@@ -76,6 +76,9 @@ HELDOUT4_BENIGN_KINDS: tuple[str, ...] = ("event_invitation", "junk_cleanup", "l
 #: Planted only with ``SimConfig.heldout5`` (:mod:`.heldout5`): a thin campaign, a mimic, resets.
 HELDOUT5_HIJACK_KINDS: tuple[str, ...] = ("thin_campaign", "mimic_spam", "reset_pivot")
 HELDOUT5_BENIGN_KINDS: tuple[str, ...] = ("leave_backlog", "fair_followup", "assistant_home")
+#: Planted only with ``SimConfig.heldout6`` (:mod:`.heldout6`): a botnet, a copier, a thread hijack.
+HELDOUT6_HIJACK_KINDS: tuple[str, ...] = ("botnet_guess", "scanner_takeover", "vpn_thread_spam")
+HELDOUT6_BENIGN_KINDS: tuple[str, ...] = ("failed_spray", "scan_cloud", "vpn_catchup")
 #: Every hijack kind, the opt-in ones too.
 ALL_HIJACK_KINDS: frozenset[str] = frozenset(
     (
@@ -91,6 +94,7 @@ ALL_HIJACK_KINDS: frozenset[str] = frozenset(
         *HELDOUT3_HIJACK_KINDS,
         *HELDOUT4_HIJACK_KINDS,
         *HELDOUT5_HIJACK_KINDS,
+        *HELDOUT6_HIJACK_KINDS,
     )
 )
 #: Machines on the LAN that speak SMTP to the internet (firewall log), infected first.
@@ -144,6 +148,7 @@ class SimConfig:
     heldout3: bool = False  # round three: mail hidden in a folder, a phone paired from abroad, ...
     heldout4: bool = False  # round four: invitation spam, a reply mule, a checked password sold
     heldout5: bool = False  # round five: a campaign spread thin, a mimic, password resets hidden
+    heldout6: bool = False  # round six: a botnet guessing, a copier's account, a thread hijack
     country: str = "DE"  # the site's country: its people's home, mobile and hotel networks
     remote: float = 0.0  # share of the staff working from home lines for good (remote-first)
     webmail_proxy: bool = False  # web logins logged at a reverse proxy's LAN address
