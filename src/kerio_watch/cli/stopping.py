@@ -92,7 +92,7 @@ def print_continued(console: Console, autosave: Autosave | None) -> None:
     console.print(
         f"[dim]continued a scan interrupted after {safe(autosave.resumed)} (log time), "
         f"passing over the {autosave.passed:,} lines it had done: the "
-        f"{autosave.earlier:,} alerts it raised are not shown again "
+        f"{autosave.earlier:,} alerts it raised and saved are not in this scan's list "
         "(kerio-watch incidents lists them)[/dim]",
         highlight=False,
     )
