@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from kerio_watch.cli import main
 from kerio_watch.severity import Severity
-from kerio_watch.simulate import CONFIG_FILE, SimResult
+from kerio_watch.simulate import CONFIG_FILE, SimConfig, SimResult, simulate
 from kerio_watch.simulate.model import Scenario
 
 
@@ -42,6 +42,27 @@ def planted_kinds(result: SimResult, *kinds: str) -> dict[str, Scenario]:
     found = {s.kind: s for s in result.scenarios if s.kind in kinds}
     assert set(found) == set(kinds), f"planted {sorted(found)}, expected {sorted(kinds)}"
     return found
+
+
+def with_round(
+    config: SimConfig, flag: str, hijacks: tuple[str, ...], benign: tuple[str, ...], tmp: Path
+) -> tuple[SimResult, dict[str, Scenario]]:
+    """The site of ``config`` with the opt-in group ``flag`` on too (in ``tmp/on``), and
+    its planted kinds by kind: the ``hijacks`` malicious, the ``benign`` look-alikes not."""
+    on = simulate(SimConfig(**{**config.__dict__, flag: True}), tmp / "on")
+    planted = planted_kinds(on, *hijacks, *benign)
+    assert all(planted[k].malicious for k in hijacks)
+    assert not any(planted[k].malicious for k in benign)
+    return on, planted
+
+
+def only_adds(
+    config: SimConfig, on: SimResult, tmp: Path, added: tuple[str, ...], same: tuple[str, ...]
+) -> None:
+    """The site ``on`` (:func:`with_round`) only adds lines to the site of ``config``
+    without the group (simulated in ``tmp/off``; see :func:`assert_only_added`)."""
+    off = simulate(config, tmp / "off")
+    assert_only_added(on.directory, off.directory, added, same)
 
 
 def log_lines(path: Path) -> list[str]:

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from kerio_watch.severity import Severity
 from kerio_watch.simulate import HELDOUT2_BENIGN_KINDS, HELDOUT2_HIJACK_KINDS, SimConfig, simulate
 from kerio_watch.simulate.site import TRUSTED_NETWORKS
-from simscan import assert_only_added, log_lines, planted_kinds, scan_alerts, worst_by_user
+from simscan import log_lines, only_adds, planted_kinds, scan_alerts, with_round, worst_by_user
 
 SIEVE = re.compile(r"Service: Sieve, From: <([^>]+)>, To: <([^>]+)>")
 STAMP = "%d/%b/%Y %H:%M:%S"
@@ -29,10 +29,8 @@ def test_the_kinds_are_planted_and_only_add_lines(tmp_path: Path) -> None:
     site (the other groups' filter rules and auto-replies included) is the same as
     without them."""
     config = SimConfig(seed=2, users=40, days=29, forwarding=True, heldout=True, noise=True)
-    on = simulate(SimConfig(**{**config.__dict__, "heldout2": True}), tmp_path / "on")
-    planted = planted_kinds(on, *HELDOUT2_HIJACK_KINDS, *HELDOUT2_BENIGN_KINDS)
-    assert all(planted[k].malicious for k in HELDOUT2_HIJACK_KINDS)
-    assert not any(planted[k].malicious for k in HELDOUT2_BENIGN_KINDS)
+    kinds = (HELDOUT2_HIJACK_KINDS, HELDOUT2_BENIGN_KINDS)
+    on, planted = with_round(config, "heldout2", *kinds, tmp_path)
     mail = log_lines(on.directory / "mail.log")
     sent = {m.groups() for x in mail if (m := SENDER.search(x))}
     night, vpn = planted["lan_night_spam"], planted["vpn_intruder"]
@@ -43,10 +41,10 @@ def test_the_kinds_are_planted_and_only_add_lines(tmp_path: Path) -> None:
     lure = planted["autoreply_lure"]
     answers = [m.groups() for x in mail if (m := SIEVE.search(x)) and m[1] == lure.account]
     assert len(answers) > 5 and not any(f"Sender-Host: {lure.source_ip}," in x for x in mail)
-    off = simulate(config, tmp_path / "off")
-    assert_only_added(
-        on.directory,
-        off.directory,
+    only_adds(
+        config,
+        on,
+        tmp_path,
         ("mail.log", "audit.log", "operations.log"),
         ("security.log", "spam.log", "config.log", "warning.log"),
     )

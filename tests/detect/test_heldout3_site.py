@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from kerio_watch.severity import Severity
 from kerio_watch.simulate import HELDOUT3_BENIGN_KINDS, HELDOUT3_HIJACK_KINDS, SimConfig, simulate
-from simscan import assert_only_added, log_lines, planted_kinds, scan_alerts, worst_by_user
+from simscan import log_lines, only_adds, planted_kinds, scan_alerts, with_round, worst_by_user
 
 STAMP = "%d/%b/%Y %H:%M:%S"
 ZONE = ZoneInfo("Europe/Berlin")
@@ -23,10 +23,8 @@ def test_the_kinds_are_planted_and_only_add_lines(tmp_path: Path) -> None:
     """Planted as the truth says, with other opt-in groups on too: the rest of the site
     is the same as without them, and nothing of it is in mail.log."""
     config = SimConfig(seed=3, users=40, days=29, admin=True, heldout=True, heldout2=True)
-    on = simulate(SimConfig(**{**config.__dict__, "heldout3": True}), tmp_path / "on")
-    planted = planted_kinds(on, *HELDOUT3_HIJACK_KINDS, *HELDOUT3_BENIGN_KINDS)
-    assert all(planted[k].malicious for k in HELDOUT3_HIJACK_KINDS)
-    assert not any(planted[k].malicious for k in HELDOUT3_BENIGN_KINDS)
+    kinds = (HELDOUT3_HIJACK_KINDS, HELDOUT3_BENIGN_KINDS)
+    on, planted = with_round(config, "heldout3", *kinds, tmp_path)
     accounts = [planted[k].account for k in (*HELDOUT3_HIJACK_KINDS, *HELDOUT3_BENIGN_KINDS)]
     assert len(set(accounts)) == len(accounts), "each kind on an account of its own"
     ops = log_lines(on.directory / "operations.log")
@@ -40,10 +38,10 @@ def test_the_kinds_are_planted_and_only_add_lines(tmp_path: Path) -> None:
     assert any(
         x.split("] ", 1)[1].startswith(f"{alias.account} - Insert Alias") for x in config_log
     )
-    off = simulate(config, tmp_path / "off")
-    assert_only_added(
-        on.directory,
-        off.directory,
+    only_adds(
+        config,
+        on,
+        tmp_path,
         ("audit.log", "operations.log", "config.log"),
         ("mail.log", "security.log", "spam.log", "warning.log"),
     )

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from kerio_watch.severity import Severity
 from kerio_watch.simulate import HELDOUT4_BENIGN_KINDS, HELDOUT4_HIJACK_KINDS, SimConfig, simulate
-from simscan import assert_only_added, log_lines, planted_kinds, scan_alerts, worst_by_user
+from simscan import log_lines, only_adds, planted_kinds, scan_alerts, with_round, worst_by_user
 
 STAMP = "%d/%b/%Y %H:%M:%S"
 ZONE = ZoneInfo("Europe/Berlin")
@@ -25,10 +25,8 @@ def test_the_kinds_are_planted_and_only_add_lines(tmp_path: Path) -> None:
     is the same as without them, and security.log, spam.log, warning.log and config.log
     are untouched."""
     config = SimConfig(seed=2, users=40, days=29, admin=True, heldout2=True, heldout3=True)
-    on = simulate(SimConfig(**{**config.__dict__, "heldout4": True}), tmp_path / "on")
-    planted = planted_kinds(on, *HELDOUT4_HIJACK_KINDS, *HELDOUT4_BENIGN_KINDS)
-    assert all(planted[k].malicious for k in HELDOUT4_HIJACK_KINDS)
-    assert not any(planted[k].malicious for k in HELDOUT4_BENIGN_KINDS)
+    kinds = (HELDOUT4_HIJACK_KINDS, HELDOUT4_BENIGN_KINDS)
+    on, planted = with_round(config, "heldout4", *kinds, tmp_path)
     accounts = [planted[k].account for k in (*HELDOUT4_HIJACK_KINDS, *HELDOUT4_BENIGN_KINDS)]
     assert len(set(accounts)) == len(accounts), "each kind on an account of its own"
     mail = log_lines(on.directory / "mail.log")
@@ -44,10 +42,10 @@ def test_the_kinds_are_planted_and_only_add_lines(tmp_path: Path) -> None:
     assert any(f"Protocol: IMAP, User: {mule.account}, IP: {mule.source_ip}, " in x for x in ops)
     check = planted["check_then_sell"]
     assert any(f"Sender-Host: {check.source_ip}, User: {check.account}, " in x for x in mail)
-    off = simulate(config, tmp_path / "off")
-    assert_only_added(
-        on.directory,
-        off.directory,
+    only_adds(
+        config,
+        on,
+        tmp_path,
         ("mail.log", "audit.log", "operations.log"),
         ("security.log", "spam.log", "warning.log", "config.log"),
     )

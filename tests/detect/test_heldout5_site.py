@@ -12,7 +12,7 @@ from pathlib import Path
 
 from kerio_watch.severity import Severity
 from kerio_watch.simulate import HELDOUT5_BENIGN_KINDS, HELDOUT5_HIJACK_KINDS, SimConfig, simulate
-from simscan import assert_only_added, log_lines, planted_kinds, scan_alerts, worst_by_user
+from simscan import log_lines, only_adds, planted_kinds, scan_alerts, with_round, worst_by_user
 
 
 def test_the_kinds_are_planted_and_only_add_lines(tmp_path: Path) -> None:
@@ -20,10 +20,8 @@ def test_the_kinds_are_planted_and_only_add_lines(tmp_path: Path) -> None:
     is the same as without them, and security.log, spam.log, warning.log and config.log
     are untouched."""
     config = SimConfig(seed=2, users=40, days=29, admin=True, heldout3=True, heldout4=True)
-    on = simulate(SimConfig(**{**config.__dict__, "heldout5": True}), tmp_path / "on")
-    planted = planted_kinds(on, *HELDOUT5_HIJACK_KINDS, *HELDOUT5_BENIGN_KINDS)
-    assert all(planted[k].malicious for k in HELDOUT5_HIJACK_KINDS)
-    assert not any(planted[k].malicious for k in HELDOUT5_BENIGN_KINDS)
+    kinds = (HELDOUT5_HIJACK_KINDS, HELDOUT5_BENIGN_KINDS)
+    on, planted = with_round(config, "heldout5", *kinds, tmp_path)
     thin = [s for s in on.scenarios if s.kind == "thin_campaign"]
     assert len(thin) >= 3, "a campaign over several accounts"
     accounts = [s.account for s in thin] + [planted[k].account for k in HELDOUT5_HIJACK_KINDS[1:]]
@@ -38,10 +36,10 @@ def test_the_kinds_are_planted_and_only_add_lines(tmp_path: Path) -> None:
     reset = planted["reset_pivot"]
     ops = log_lines(on.directory / "operations.log")
     assert any(f"User: {reset.account}, IP: {reset.source_ip}, " in x for x in ops)
-    off = simulate(config, tmp_path / "off")
-    assert_only_added(
-        on.directory,
-        off.directory,
+    only_adds(
+        config,
+        on,
+        tmp_path,
         ("mail.log", "audit.log", "operations.log"),
         ("security.log", "spam.log", "warning.log", "config.log"),
     )

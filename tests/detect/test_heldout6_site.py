@@ -13,7 +13,7 @@ from pathlib import Path
 
 from kerio_watch.severity import Severity
 from kerio_watch.simulate import HELDOUT6_BENIGN_KINDS, HELDOUT6_HIJACK_KINDS, SimConfig, simulate
-from simscan import assert_only_added, log_lines, planted_kinds, scan_alerts, worst_by_user
+from simscan import log_lines, only_adds, planted_kinds, scan_alerts, with_round, worst_by_user
 
 
 def test_the_kinds_are_planted_and_only_add_lines(tmp_path: Path) -> None:
@@ -21,10 +21,8 @@ def test_the_kinds_are_planted_and_only_add_lines(tmp_path: Path) -> None:
     is the same as without them, and operations.log, spam.log, warning.log and
     config.log are untouched."""
     config = SimConfig(seed=2, users=40, days=29, admin=True, heldout4=True, heldout5=True)
-    on = simulate(SimConfig(**{**config.__dict__, "heldout6": True}), tmp_path / "on")
-    planted = planted_kinds(on, *HELDOUT6_HIJACK_KINDS, *HELDOUT6_BENIGN_KINDS)
-    assert all(planted[k].malicious for k in HELDOUT6_HIJACK_KINDS)
-    assert not any(planted[k].malicious for k in HELDOUT6_BENIGN_KINDS)
+    kinds = (HELDOUT6_HIJACK_KINDS, HELDOUT6_BENIGN_KINDS)
+    on, planted = with_round(config, "heldout6", *kinds, tmp_path)
     accounts = [planted[k].account for k in (*HELDOUT6_HIJACK_KINDS, *HELDOUT6_BENIGN_KINDS)]
     assert len(set(accounts)) == len(accounts), "each kind on an account of its own"
     security = log_lines(on.directory / "security.log")
@@ -37,10 +35,10 @@ def test_the_kinds_are_planted_and_only_add_lines(tmp_path: Path) -> None:
     assert any(f"Sender-Host: {printer.source_ip}, User: {printer.account}, " in x for x in mail)
     thread = planted["vpn_thread_spam"]
     assert any(f"Sender-Host: {thread.source_ip}, User: {thread.account}, " in x for x in mail)
-    off = simulate(config, tmp_path / "off")
-    assert_only_added(
-        on.directory,
-        off.directory,
+    only_adds(
+        config,
+        on,
+        tmp_path,
         ("mail.log", "audit.log", "security.log"),
         ("operations.log", "spam.log", "warning.log", "config.log"),
     )

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from kerio_watch.severity import Severity
 from kerio_watch.simulate import HELDOUT_BENIGN_KINDS, HELDOUT_HIJACK_KINDS, SimConfig, simulate
-from simscan import assert_only_added, log_lines, planted_kinds, scan_alerts, worst_by_user
+from simscan import log_lines, only_adds, planted_kinds, scan_alerts, with_round, worst_by_user
 
 OWN = re.compile(r"Queue-ID: \w+-h\w+, .*Sender-Host: ([\d.]+),")
 LOGIN = re.compile(r"(\S+): User (\S+) authenticated {1,2}from IP address ([\d.]+\d)")
@@ -23,10 +23,8 @@ LOGIN = re.compile(r"(\S+): User (\S+) authenticated {1,2}from IP address ([\d.]
 def test_the_heldout_kinds_are_planted_and_only_add_lines(tmp_path: Path) -> None:
     """Planted as the truth says; the rest of the site is the same as without them."""
     config = SimConfig(seed=1, users=30, days=22)
-    on = simulate(SimConfig(**{**config.__dict__, "heldout": True}), tmp_path / "on")
-    planted = planted_kinds(on, *HELDOUT_HIJACK_KINDS, *HELDOUT_BENIGN_KINDS)
-    assert all(planted[k].malicious for k in HELDOUT_HIJACK_KINDS)
-    assert not any(planted[k].malicious for k in HELDOUT_BENIGN_KINDS)
+    kinds = (HELDOUT_HIJACK_KINDS, HELDOUT_BENIGN_KINDS)
+    on, planted = with_round(config, "heldout", *kinds, tmp_path)
     logins = [m.groups() for x in log_lines(on.directory / "audit.log") if (m := LOGIN.search(x))]
     replay = planted["session_replay"]
     assert not any(ip == replay.source_ip for *_, ip in logins), "a replayed session: no login"
@@ -42,10 +40,10 @@ def test_the_heldout_kinds_are_planted_and_only_add_lines(tmp_path: Path) -> Non
     archive = planted["archive_reader"]
     boxes = {a for _, a, ip in logins if ip == archive.source_ip}
     assert len(boxes) == 30 and planted["archive_reader"].account in boxes, "every mailbox"
-    off = simulate(config, tmp_path / "off")
-    assert_only_added(
-        on.directory,
-        off.directory,
+    only_adds(
+        config,
+        on,
+        tmp_path,
         ("mail.log", "audit.log", "security.log", "operations.log"),
         ("spam.log", "config.log", "warning.log"),
     )
