@@ -21,12 +21,12 @@ from factories import (
     severity,
 )
 from kerio_watch.detect.cover_replies import RULE_REPLIES, answered
+from kerio_watch.detect.cover_replies import forget_ids as _forget
 from kerio_watch.detect.cover_up import (
     RULE_BOUNCES,
     RULE_HIDDEN,
     RULE_MASS,
     RULE_SENT,
-    _forget,
 )
 from kerio_watch.events import MailboxOperation, MessageReceived
 from kerio_watch.formats.operations import OperationsParser
@@ -221,6 +221,30 @@ class TestNewMailHidden:
         assert severity(p) < Severity.HIGH
         feed(p, [op(at(15, "21:05") + i, "INBOX", "RSS Feeds", mid=f"in15-{i}@x") for i in (0, 1)])
         assert severity(p) >= Severity.HIGH
+
+    def test_a_remote_workers_filing_from_home_is_learned(self) -> None:
+        """A remote worker files the day's mail into its archive folder from its home
+        line, each week from another lease of it: filing from its desk, as from the
+        office, so a night's stranger-like login (a hosting archive, a new place) does
+        not pair with the owner's filing the next morning. A stranger's place (where the
+        account never sent from) teaches nothing and still hides."""
+        home = "84.130.7.9"
+        p = pipeline()
+        feed(p, office_history(ALICE, days=14, host=home))
+        feed(p, self.mail(8, 2))
+        first = [op(at(8, "11:00") + i, "INBOX", "Archiv/2026", ip="84.130.9.20",
+                    mid=f"in8-{i}@x") for i in (0, 1)]  # fmt: skip
+        assert RULE_HIDDEN not in rules(feed(p, first))
+        feed(p, [login(at(15, "01:00"), source=STRANGER), *self.mail(15, 4)])
+        later = [op(at(15, "11:00") + i, "INBOX", "Archiv/2026", ip="84.130.200.3",
+                    mid=f"in15-{i}@x") for i in (0, 1)]  # fmt: skip
+        assert RULE_HIDDEN not in rules(feed(p, later))
+        assert severity(p) < Severity.HIGH
+        away = [op(at(15, "12:00") + i, "INBOX", "RSS Feeds", mid=f"in15-{i}@x") for i in (2, 3)]
+        assert RULE_HIDDEN in rules(feed(p, away))
+        feed(p, self.mail(16, 2))
+        again = [op(at(16, "12:00") + i, "INBOX", "RSS Feeds", mid=f"in16-{i}@x") for i in (0, 1)]
+        assert RULE_HIDDEN in rules(feed(p, again))
 
     def test_what_it_learned_survives_a_restart(self) -> None:
         """New mail and the folders filed to from the office are kept across a restart."""

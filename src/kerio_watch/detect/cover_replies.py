@@ -18,6 +18,7 @@ sender, :func:`~kerio_watch.values.addresses.address_key`), for a day.
 from __future__ import annotations
 
 import re
+from itertools import islice
 from typing import Any
 
 from kerio_watch.detect.base import RuleDoc, Signal
@@ -171,3 +172,26 @@ class CampaignReplies:
             kept = {int(s): int(t) for s, t in senders}
             if kept:
                 self.seen.setdefault(str(a), {})[int(k)] = kept
+
+
+def forget_ids(kept: dict[str, dict[str, int]], before: int) -> None:
+    """Drop the Message-IDs seen at ``before`` or earlier, keeping the others' order.
+
+    The old ones are almost always the first (kept in the order mail came): they are
+    deleted in place once one C-level ``min`` shows none further on; else (a time out
+    of order, an ID seen again) the IDs are copied without them."""
+    for account, ids in list(kept.items()):
+        times = iter(ids.values())
+        old = 0
+        for t in times:
+            if t > before:
+                break
+            old += 1
+        else:  # every one is old (or there are none)
+            del kept[account]
+            continue
+        if min(times, default=before + 1) <= before:
+            kept[account] = {m: t for m, t in ids.items() if t > before}
+        elif old:
+            for m in list(islice(ids, old)):
+                del ids[m]

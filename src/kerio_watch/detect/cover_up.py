@@ -19,9 +19,9 @@ Within :data:`WINDOW` seconds, per account:
   (what is already in the deleted items, junk or spam folders does not count);
 - ``kerio.mailbox.inbox_hidden``: ``hidden_items`` messages that came in from outside
   within :data:`FRESH_IN` seconds moved out of the Inbox, from outside the trusted
-  networks, into a folder the account never filed to from the office (not the deleted
-  items, junk or spam): an invoice fraud's first step hides the supplier's or the bank's
-  new mail where the owner never looks.
+  networks, into a folder the account never filed to from its desk (the office, or a
+  place it has sent from for a week: :func:`.places.own_place`; not the deleted items,
+  junk or spam): an invoice fraud hides the supplier's new mail where the owner never looks.
 - ``kerio.mailbox.replies_hidden``: ``campaign_replies`` people the account never wrote to
   whose replies to one subject, fresh from outside, were taken out of the Inbox from
   outside the trusted networks within a day (:mod:`.cover_replies`): the answers to a
@@ -29,9 +29,9 @@ Within :data:`WINDOW` seconds, per account:
 
 Each is ``use`` evidence with the address it came from when it hides something: mail
 the account just sent, bounces, new mail from outside, answers to mail it never sent, or
-items deleted for good (a wipe). Alone it is low (an
-owner tidying up raises no alert), from the office it never corroborates a stranger, and
-with a stranger's access the same day it makes the incident high. Items out of Sent
+items deleted for good (a wipe). Alone it is low (an owner tidying up raises no alert),
+from the office it never corroborates a stranger, and with a stranger's access the same
+day it makes the incident high. Items out of Sent
 Items none of which the account just sent, and items only moved to the deleted items,
 are housekeeping (a full mailbox cleared out): ``context`` at ``score_tidy``, never use.
 """
@@ -43,13 +43,14 @@ import re
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import islice
 from typing import Any, ClassVar
 
 from kerio_watch.detect.base import RuleDoc, Signal
 from kerio_watch.detect.context import Context
 from kerio_watch.detect.cover_replies import DOC as REPLIES_DOC
 from kerio_watch.detect.cover_replies import FRESH_IN, CampaignReplies, leaf
+from kerio_watch.detect.cover_replies import forget_ids as _forget
+from kerio_watch.detect.places import own_place
 from kerio_watch.detect.state import SavedState
 from kerio_watch.detect.window import Recent
 from kerio_watch.enrich.messages import Submission
@@ -68,7 +69,7 @@ FRESH = 7200
 MAX_FRESH = 500
 """Message-IDs of fresh sent (or received) mail remembered per account."""
 MAX_FOLDERS = 200
-"""Folders remembered per account as ones it files to from the office."""
+"""Folders remembered per account as ones it files to from its desk."""
 _DELETED = re.compile(r"(deleted|trash|papierkorb|gelöscht|junk|spam)", re.IGNORECASE)
 _SENT = re.compile(r"^(sent|gesendet)", re.IGNORECASE)
 _DAEMON = re.compile(r"^(mailer-daemon|postmaster)@", re.IGNORECASE)
@@ -139,7 +140,8 @@ class CoverUpDetector(SavedState):
             "New mail hidden",
             "Messages that came in from outside within the last day were moved out of an "
             "account's Inbox, from outside the trusted networks, into a folder it never "
-            "files to from the office (not the deleted items, junk or spam).",
+            "files to from its desk: the office, or a place it has sent mail from for a "
+            "week (a remote worker's home line); not the deleted items, junk or spam.",
             "An invoice fraud starts by hiding the supplier's or the bank's new mail "
             "where the owner never looks, so that the owner does not see the real "
             "conversation while the intruder takes it over; filing old mail is "
@@ -172,7 +174,7 @@ class CoverUpDetector(SavedState):
         """account -> Message-ID -> when it came in from outside (the last
         :data:`FRESH_IN` seconds)."""
         self.folders: dict[str, set[str]] = {}
-        """account -> the folders (lower case) it filed to from the trusted networks."""
+        """account -> the folders (lower case) it filed to from its desk (:meth:`_filed`)."""
         self.replies = CampaignReplies(ctx, options.campaign_replies, options.score)
         self.recent = Recent(WINDOW)
         self._due: float = 0
@@ -192,8 +194,8 @@ class CoverUpDetector(SavedState):
         account = (item.user or "").lower()
         if not account:
             return None
-        if item.destination and self.ctx.networks.is_trusted(item.source or ""):
-            self._filed(account, leaf(item.destination).lower())
+        if item.destination:
+            self._filed(account, item)
         out = []
         for rule, n in self._kinds(item):
             signal = self._count(account, rule, n, item)
@@ -228,14 +230,23 @@ class CoverUpDetector(SavedState):
             if len(seen) > MAX_FRESH:
                 del seen[next(iter(seen))]
 
-    def _filed(self, account: str, folder: str) -> None:
-        known = self.folders.setdefault(account, set())
-        if len(known) < MAX_FOLDERS:
-            known.add(folder)
+    def _filed(self, account: str, op: MailboxOperation) -> None:
+        """The owner files there: from the office, or new mail out of the Inbox from a
+        place it has sent mail from for a week (a remote worker's home line and its next
+        lease, :func:`own_place`)."""
+        known, folder, src = self.folders.get(account, set()), leaf(op.destination), op.source
+        if folder.lower() in known or len(known) >= MAX_FOLDERS:
+            return
+        if self.ctx.networks.is_trusted(src or "") or (
+            leaf(op.folder).lower() == "inbox"
+            and not _DELETED.search(folder)
+            and own_place(self.ctx, account, src, op.ts)
+        ):
+            self.folders[account] = known | {folder.lower()}
 
     def _hidden(self, account: str, op: MailboxOperation, source: str, dest: str) -> bool:
         """The move takes new mail from outside out of the Inbox, from outside the
-        trusted networks, into a folder the account never filed to from the office."""
+        trusted networks, into a folder the account never filed to from its desk."""
         if source.lower() != "inbox" or not dest or _DELETED.search(dest) or _SENT.match(dest):
             return False
         if op.action.upper() != "MOVE" or self.ctx.networks.is_trusted(op.source or ""):
@@ -297,7 +308,7 @@ class CoverUpDetector(SavedState):
             RULE_BOUNCES: "bounces (delivery failure notices) deleted",
             RULE_MASS: "items deleted",
             RULE_HIDDEN: "messages just received from outside moved out of the Inbox into "
-            f"{printable(leaf(op.destination))}, a folder it never files to from the office",
+            f"{printable(leaf(op.destination))}, a folder it never files to from its desk",
         }[rule]
         recently = (
             f", {fresh} of them sent within {FRESH // 3600} hours"
@@ -375,26 +386,3 @@ class CoverUpDetector(SavedState):
         self.received.clear()
         self.folders.clear()
         self.replies.clear()
-
-
-def _forget(kept: dict[str, dict[str, int]], before: int) -> None:
-    """Drop the Message-IDs seen at ``before`` or earlier, keeping the others' order.
-
-    The old ones are almost always the first (kept in the order mail came): they are
-    deleted in place once one C-level ``min`` shows none further on; else (a time out
-    of order, an ID seen again) the IDs are copied without them."""
-    for account, ids in list(kept.items()):
-        times = iter(ids.values())
-        old = 0
-        for t in times:
-            if t > before:
-                break
-            old += 1
-        else:  # every one is old (or there are none)
-            del kept[account]
-            continue
-        if min(times, default=before + 1) <= before:
-            kept[account] = {m: t for m, t in ids.items() if t > before}
-        elif old:
-            for m in list(islice(ids, old)):
-                del ids[m]

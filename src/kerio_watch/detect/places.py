@@ -90,3 +90,20 @@ def own_desk(ctx: Context, account: str, host: str | None) -> bool:
     if prof is None or entry is None or entry[2] - entry[1] < OWN_DESK:
         return False
     return usual_host(prof) == host
+
+
+def own_place(ctx: Context, account: str, host: str | None, ts: int) -> bool:
+    """Whether ``host``, outside the trusted networks, is at a place the account has sent
+    mail from for a week or more (:data:`OWN_DESK`): the owner (else the provider range,
+    :func:`place_of`) of an address it sent from that long ago. A remote worker's home
+    line is one, its next lease too; a stranger's network, which the account never sent
+    from, is not, nor is a place it has only read mail from (an intruder reads first)."""
+    prof = ctx.profiles.get(account)
+    if not host or prof is None or not ctx.networks.is_external(host):
+        return False
+    place = place_of(ctx, host)
+    return any(
+        ts - entry[1] >= OWN_DESK and place_of(ctx, sent) == place
+        for sent, entry in prof.hosts.items()
+        if ctx.networks.is_external(sent)
+    )
