@@ -236,6 +236,35 @@ class TestForwarding:
         feed(abroad, [original(at(11, "14:20"), "m1"), forward(at(11, "14:20:01"), "m1")])
         assert severity(abroad) >= Severity.HIGH
 
+    def test_without_network_data_a_new_lease_in_its_providers_range_is_no_new_place(
+        self,
+    ) -> None:
+        """The same remote worker without network data: its line's new address is in
+        another /24 of the /16 it has used all along, which ``new_host`` counts as weak
+        (a new /24 in its provider's range, 10); the tie must not count it again (it did
+        when the account had used only one /24 of the range, and the private forward
+        was high). A /16 it never used is a new place: high."""
+
+        def remote_user() -> Recorder:
+            p = pipeline(enrich={"geo": "off"})
+            history: list[Event] = []
+            for d in range(10):
+                history.append(login(at(d, "08:00"), source=HOME, protocol="HTTP/WebMail"))
+                history.append(recv(at(d, "09:00"), to=(PARTNER,), service="HTTP/WebMail"))
+                history.append(original(at(d, "10:00"), f"h{d}"))
+            feed(p, history)
+            return p
+
+        p = remote_user()
+        feed(p, [login(at(11, "08:00"), source="84.130.77.5", protocol="HTTP/WebMail")])
+        signals = feed(p, [original(at(11, "14:20"), "m1"), forward(at(11, "14:20:01"), "m1")])
+        assert rules(signals) == {RULE} and severity(p) == Severity.MEDIUM
+
+        elsewhere = remote_user()
+        feed(elsewhere, [login(at(11, "08:00"), source=NEW_LEASE, protocol="HTTP/WebMail")])
+        feed(elsewhere, [original(at(11, "14:20"), "m1"), forward(at(11, "14:20:01"), "m1")])
+        assert severity(elsewhere) >= Severity.HIGH
+
     def test_a_forward_set_from_the_office_does_not_pair_with_a_new_place(self) -> None:
         """The owner mails in the evening from a home line the history does not know (a
         first scan of a few days of logs), then sets a private forward in a webmail

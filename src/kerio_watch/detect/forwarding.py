@@ -26,7 +26,8 @@ last web session (webmail, Outlook's connector) is from outside and still live w
 new forward comes, from an address its incident already holds as a place it never used, the
 forward also raises an ``access`` signal that ties them (a login alone from a new place
 is weak: travel, a new phone; the session that changed where its mail goes is not). A new
-address of a network the account uses (its home line's next lease, its carrier) is no
+address of a network the account uses (its home line's next lease, its carrier; without
+network data a new /24 of a provider's range it used ``usual_network_uses`` times) is no
 new place: ``new_host`` counts it as weak, and the tie does not count it again.
 When every web session of the account in the 72 hours before the new forward (a rule
 shows when it first forwards a message, which may be after a night or a weekend) is inside
@@ -69,6 +70,8 @@ RING = 512
 within seconds of delivery, so the last few hundred cover the first one)."""
 MAX_DESTINATIONS = 50
 """Destinations remembered per account (the least recently used go)."""
+USUAL_USES = 3
+"""``[detectors.new_host] usual_network_uses``'s default (:attr:`ForwardingDetector.usual_uses`)."""
 PROBATION = 24 * 3600
 """A reported destination is learned when the account's incident stayed below high this
 long (an unconfirmed medium is the owner's forward, as the learner judges it); one seen
@@ -122,6 +125,10 @@ class ForwardingDetector(SavedState):
         self.ctx = ctx
         self.score = options.score
         self.score_session = options.score_session
+        self.usual_uses = int(
+            ctx.config.detectors.get("new_host", {}).get("usual_network_uses", USUAL_USES)
+        )
+        """Uses of a provider range after which ``new_host`` counts a new /24 in it weak."""
         self.warmup = int(options.warmup_hours * 3600)
         self.started = 0
         """Log time of the first message this detector saw (its warm-up runs from it)."""
@@ -247,7 +254,8 @@ class ForwardingDetector(SavedState):
         as_key = ctx.net_info(ip).as_key
         if as_key:
             return as_key in prof.asns
-        return prof.range_use(provider_range(ctx.network_of(ip)), ts)[0]
+        rotates, uses = prof.range_use(provider_range(ctx.network_of(ip)), ts)
+        return rotates or uses >= self.usual_uses  # new_host's weak "its provider's range"
 
     def _remember(self, msg: MessageReceived) -> None:
         if msg.msg_id is None or msg.is_dsn:
