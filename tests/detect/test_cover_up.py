@@ -246,6 +246,22 @@ class TestNewMailHidden:
         again = [op(at(16, "12:00") + i, "INBOX", "RSS Feeds", mid=f"in16-{i}@x") for i in (0, 1)]
         assert RULE_HIDDEN in rules(feed(p, again))
 
+    def test_filing_from_the_phone_it_has_read_on_for_weeks_is_the_owners(self) -> None:
+        """A phone that has read the mailbox from its carrier for three weeks, and never
+        sent, files the morning's mail: the owner's place. An address that has only
+        read for a few days (an intruder reads first) still hides."""
+        p = pipeline()
+        feed(p, office_history(ALICE, days=22))
+        phone = [login(at(d, "07:30"), source=f"80.187.{d}.9") for d in range(22)]
+        reader = [login(at(d, "02:00"), source="198.51.100.77") for d in (19, 20, 21)]
+        feed(p, [*phone, *reader, *self.mail(22, 4)])
+        mine = [op(at(22, "09:00") + i, "INBOX", "Projekte", ip="80.187.40.1",
+                   mid=f"in22-{i}@x") for i in (0, 1)]  # fmt: skip
+        assert RULE_HIDDEN not in rules(feed(p, mine))
+        theirs = [op(at(22, "10:00") + i, "INBOX", "Notes/old", ip="198.51.100.77",
+                     mid=f"in22-{i}@x") for i in (2, 3)]  # fmt: skip
+        assert RULE_HIDDEN in rules(feed(p, theirs))
+
     def test_what_it_learned_survives_a_restart(self) -> None:
         """New mail and the folders filed to from the office are kept across a restart."""
         store = MemoryStore()

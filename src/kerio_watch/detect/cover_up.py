@@ -20,8 +20,8 @@ Within :data:`WINDOW` seconds, per account:
 - ``kerio.mailbox.inbox_hidden``: ``hidden_items`` messages that came in from outside
   within :data:`FRESH_IN` seconds moved out of the Inbox, from outside the trusted
   networks, into a folder the account never filed to from its desk (the office, or a
-  place it has sent from for a week: :func:`.places.own_place`; not the deleted items,
-  junk or spam): an invoice fraud hides the supplier's new mail where the owner never looks.
+  place of its own: :func:`.places.own_place`; not the deleted items, junk or spam): an
+  invoice fraud hides the supplier's new mail where the owner never looks.
 - ``kerio.mailbox.replies_hidden``: ``campaign_replies`` people the account never wrote to
   whose replies to one subject, fresh from outside, were taken out of the Inbox from
   outside the trusted networks within a day (:mod:`.cover_replies`): the answers to a
@@ -141,7 +141,8 @@ class CoverUpDetector(SavedState):
             "Messages that came in from outside within the last day were moved out of an "
             "account's Inbox, from outside the trusted networks, into a folder it never "
             "files to from its desk: the office, or a place it has sent mail from for a "
-            "week (a remote worker's home line); not the deleted items, junk or spam.",
+            "week or used for two (a remote worker's home line, its phone); not the "
+            "deleted items, junk or spam.",
             "An invoice fraud starts by hiding the supplier's or the bank's new mail "
             "where the owner never looks, so that the owner does not see the real "
             "conversation while the intruder takes it over; filing old mail is "
@@ -232,8 +233,8 @@ class CoverUpDetector(SavedState):
 
     def _filed(self, account: str, op: MailboxOperation) -> None:
         """The owner files there: from the office, or new mail out of the Inbox from a
-        place it has sent mail from for a week (a remote worker's home line and its next
-        lease, :func:`own_place`)."""
+        place of its own (a remote worker's home line and its next lease, the phone it
+        reads on all month: :func:`own_place`)."""
         known, folder, src = self.folders.get(account, set()), leaf(op.destination), op.source
         if folder.lower() in known or len(known) >= MAX_FOLDERS:
             return

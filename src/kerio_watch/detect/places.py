@@ -93,17 +93,18 @@ def own_desk(ctx: Context, account: str, host: str | None) -> bool:
 
 
 def own_place(ctx: Context, account: str, host: str | None, ts: int) -> bool:
-    """Whether ``host``, outside the trusted networks, is at a place the account has sent
-    mail from for a week or more (:data:`OWN_DESK`): the owner (else the provider range,
-    :func:`place_of`) of an address it sent from that long ago. A remote worker's home
-    line is one, its next lease too; a stranger's network, which the account never sent
-    from, is not, nor is a place it has only read mail from (an intruder reads first)."""
+    """Whether ``host``, outside the trusted networks, is at a place (the network's
+    owner, else its provider range: :func:`place_of`) the account has sent mail from
+    for a week or more (:data:`OWN_DESK`), or used at all for longer than
+    :data:`READ_ONLY` (its phone reading all month): a remote worker's home line is one,
+    its next lease too. A stranger's network is not, nor a place first used lately and
+    only read from (an intruder reads for days first)."""
     prof = ctx.profiles.get(account)
     if not host or prof is None or not ctx.networks.is_external(host):
         return False
     place = place_of(ctx, host)
-    return any(
-        ts - entry[1] >= OWN_DESK and place_of(ctx, sent) == place
-        for sent, entry in prof.hosts.items()
-        if ctx.networks.is_external(sent)
-    )
+    sent = (e[1] for h, e in prof.hosts.items() if place_of(ctx, h) == place)
+    if ts - min(sent, default=ts) >= OWN_DESK:
+        return True
+    used = (e[1] for n, e in prof.networks.items() if place_of(ctx, n, network=True) == place)
+    return ts - min(used, default=ts) > READ_ONLY
