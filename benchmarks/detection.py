@@ -19,7 +19,10 @@ line, as a new installation's first scan reports them (with a short ``--days``: 
 impression of a server that keeps a few days of logs). A small site plants several
 scenarios on one account: a hijack that alerts no more because an earlier hijack's
 incident is open at high or above and holds its address is caught ("joined the open
-incident"), and a look-alike is judged by its account's alerts outside the hijacks.
+incident"), and a look-alike is judged by its account's alerts outside the hijacks. A
+kind of a group asked for that the simulator could not plant (no free account left when
+rounds are combined on a small site) is named with its seeds, on stderr as each site is
+simulated and under the table (``NOT PLANTED``), and in the last line: it was not tested.
 
 Machines (the firewall log the simulator writes, one format per seed): every infected PC
 at high or above within 5 minutes of its first SMTP connection, naming exactly the
@@ -211,6 +214,8 @@ class SeedResult:
     scan_seconds: float
     hosts: list[HostOutcome] = field(default_factory=list)
     """The planted machines of the site's firewall log."""
+    unplanted: tuple[tuple[str, str], ...] = ()
+    """(kind, why) of the kinds asked for that the simulator could not plant."""
 
 
 def third_message(directory: Path, scenario: Scenario, zone: ZoneInfo) -> datetime | None:
@@ -413,6 +418,7 @@ def judge(
         lines,
         took,
         judge_hosts(seed, directory),
+        result.unplanted,
     )
 
 
@@ -584,6 +590,18 @@ def print_kinds(results: list[SeedResult]) -> bool:
             f"{target}: {'ok' if met else 'MISSED'}"
         )
     return ok_all
+
+
+def print_unplanted(results: list[SeedResult]) -> None:
+    """The kinds asked for that the simulator could not plant, with the seeds and why
+    (a held-out round combined with others may run out of free accounts)."""
+    seeds: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for r in results:
+        for kind, why in r.unplanted:
+            seeds[kind, why].append(r.seed)
+    for (kind, why), which in seeds.items():
+        listed = " ".join(map(str, which))
+        print(f"  NOT PLANTED  {kind:<17} seeds {listed}: {why}")
 
 
 def print_benign(results: list[SeedResult]) -> bool:
@@ -839,6 +857,8 @@ def main() -> int:
                     f"{res.scan_seconds:.1f} s, {len(res.false_alarms)} false alarms",
                     file=sys.stderr,
                 )
+                for kind, why in res.unplanted:
+                    print(f"  NOT PLANTED: {kind} ({why})", file=sys.stderr)
                 if args.keep is None:
                     shutil.rmtree(workdir / f"u{users}-seed{seed}", ignore_errors=True)
     finally:
@@ -859,6 +879,7 @@ def main() -> int:
             f"{', role mailboxes' if args.role_mailboxes else ''}"
         )
         ok_all &= print_kinds(results)
+        print_unplanted(results)
         ok_all &= print_benign(results)
         ok_all &= report_hosts([h for r in results for h in r.hosts])
         if args.verbose:
@@ -874,7 +895,12 @@ def main() -> int:
                         f"  seed {r.seed} {a.when:%m-%d %H:%M} {a.user} {a.severity:<8} "
                         f"{a.summary[:300]}"
                     )
+    missing = sorted(
+        {k for r in (r for rs in by_size.values() for r in rs) for k, _ in r.unplanted}
+    )
     print("\nall targets met" if ok_all else "\nSOME TARGETS MISSED")
+    if missing:
+        print(f"NOT PLANTED in some seed, so not tested there: {', '.join(missing)}")
     return 0 if ok_all else 1
 
 

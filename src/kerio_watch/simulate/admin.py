@@ -36,7 +36,7 @@ ROUTINE = (
 
 def plan_admin(sc: Planner, days: list[Day], seed: int, config: LogSink) -> None:
     """Plant the service provider's sessions and the takeover (``config``: config.log)."""
-    rng = random.Random(seed * 7_000_003 + 29)
+    rng = sc.site.ips.group(seed * 7_000_003 + 29)
     site = sc.site
     office = address_in(rng.choice(site.nets.home), rng)
     work = [d for d in days if d.workday]

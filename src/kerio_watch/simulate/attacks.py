@@ -53,7 +53,7 @@ class _Attacks:
     def __init__(self, sc: Planner, seed: int, security: LogSink) -> None:
         self.sc = sc
         self.seed = seed
-        self.rng = random.Random(seed * 7_000_003 + 61)
+        self.rng = sc.site.ips.group(seed * 7_000_003 + 61)
         self.text = Text(random.Random(seed * 7_000_003 + 67), sc.site.hostname)
         self.security = security
 

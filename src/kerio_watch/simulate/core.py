@@ -7,7 +7,7 @@ import json
 import random
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -28,7 +28,7 @@ from kerio_watch.simulate.internet import Internet, NoiseLogs
 from kerio_watch.simulate.ipv6 import Ipv6Site
 from kerio_watch.simulate.lateral import plan_lateral
 from kerio_watch.simulate.mail import MailLog
-from kerio_watch.simulate.model import LOG_FILES, Scenario, SimConfig, SimResult
+from kerio_watch.simulate.model import GROUP_KINDS, LOG_FILES, Scenario, SimConfig, SimResult
 from kerio_watch.simulate.newcomer import plan_newcomer
 from kerio_watch.simulate.noise import plan_noise
 from kerio_watch.simulate.recon import plan_recon
@@ -130,7 +130,30 @@ def _simulate(config: SimConfig, directory: Path) -> SimResult:
     truth = gen.scenarios.results(cut) if gen.scenarios is not None else []
     if gen.ipv6 is not None:
         truth = [gen.ipv6.truth(s) for s in truth]
-    return _result(config, directory, site, sinks, truth, firewall, gen.office)
+    result = _result(config, directory, site, sinks, truth, firewall, gen.office)
+    if gen.scenarios is None:
+        return result
+    planned = {p.kind for p in gen.scenarios.plans}
+    return replace(result, unplanted=unplanted(config, planned, truth))
+
+
+def unplanted(
+    config: SimConfig, planned: set[str], truth: list[Scenario]
+) -> tuple[tuple[str, str], ...]:
+    """(kind, why) of every kind of the groups ``config`` asks for missing from the truth."""
+    planted = {s.kind for s in truth}
+    out = []
+    for group, kinds in GROUP_KINDS.items():
+        for kind in kinds if getattr(config, group) else ():
+            if kind not in planted:
+                why = (
+                    "planned, but it wrote nothing before the logs end"
+                    if kind in planned
+                    else "no account was free for it (every account another scenario's, "
+                    "or none with what it needs)"
+                )
+                out.append((kind, why))
+    return tuple(out)
 
 
 def _generators(

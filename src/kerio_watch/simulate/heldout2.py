@@ -41,7 +41,7 @@ from kerio_watch.simulate.heldout_kit import (
     shuffled_people,
 )
 from kerio_watch.simulate.mail import MailLog, Spec
-from kerio_watch.simulate.netplan import address_in
+from kerio_watch.simulate.netplan import address_in, server_in
 from kerio_watch.simulate.plan import Planner
 from kerio_watch.simulate.site import VPN_PREFIX, Persona
 
@@ -174,7 +174,7 @@ class AutoReplies:
         qid = f"{t:08x}-r{self.counter:07x}"
         user = f", User: {self.account}" if self.with_user else ""
         mid = f"{t:x}.{rng.getrandbits(32):08x}@{out.sc.site.hostname}"
-        remote = address_in(rng.choice(out.sc.site.nets.hosting_abroad), rng)
+        remote = server_in(rng.choice(out.sc.site.nets.hosting_abroad), rng)
         mail.sink.add(
             t + 1,
             f"Recv: Queue-ID: {qid}, Service: Sieve, From: <{self.account}>, To: <{to}>, "

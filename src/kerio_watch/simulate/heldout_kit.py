@@ -9,7 +9,7 @@ from functools import partial
 from kerio_watch.simulate.clock import Day
 from kerio_watch.simulate.data import FREEMAIL
 from kerio_watch.simulate.draws import HOUR
-from kerio_watch.simulate.netplan import address_in
+from kerio_watch.simulate.netplan import address_in, server_in
 from kerio_watch.simulate.plan import Plan, Planner
 from kerio_watch.simulate.site import LOCALHOST, Persona
 from kerio_watch.simulate.text import Text
@@ -24,7 +24,7 @@ class Out:
     def __init__(self, sc: Planner, seed: int, salt: int = 0) -> None:
         self.sc = sc
         self.seed = seed
-        self.rng = random.Random(seed * 11_000_027 + 83 + salt * 1_000)
+        self.rng = sc.site.ips.group(seed * 11_000_027 + 83 + salt * 1_000)
         self.text = Text(random.Random(seed * 11_000_027 + 89 + salt * 1_000), sc.site.hostname)
         self.counter = 0
 
@@ -60,7 +60,7 @@ class Out:
         for r in rcpts:
             last += rng.randrange(1, 6)
             local = r.rpartition("@")[2] in sc.site.local_domains
-            remote = LOCALHOST if local else address_in(rng.choice(sc.site.nets.hosting), rng)
+            remote = LOCALHOST if local else server_in(rng.choice(sc.site.nets.hosting), rng)
             if not local and rng.random() < fail:
                 trouble.append(last)
                 status = f"5.1.1 <{r}>: Recipient address rejected: User unknown"

@@ -6,7 +6,7 @@ import ipaddress
 import random
 
 from kerio_watch.simulate.data import ATTACKER_PREFIXES, PUBLIC_OCTETS
-from kerio_watch.simulate.netplan import Net
+from kerio_watch.simulate.netplan import GroupRandom, Net
 
 
 class IpRegistry:
@@ -15,6 +15,13 @@ class IpRegistry:
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
         self.used: set[str] = set()
+        self.groups: list[tuple[set[str], set[str]]] = []
+        """The clients' and servers' addresses each opt-in group drew (:meth:`group`)."""
+
+    def group(self, seed: int) -> GroupRandom:
+        """An opt-in group's own random numbers (seeded with ``seed``), whose addresses
+        are never one another group drew for another actor."""
+        return GroupRandom(seed, self.groups)
 
     def fresh(self, prefix: str) -> str:
         rnd = self.rng.randrange

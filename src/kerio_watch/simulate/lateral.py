@@ -77,7 +77,7 @@ class _Writer:
 
 def plan_lateral(sc: Planner, days: list[Day], seed: int) -> None:
     """Plant the two kinds on accounts no other scenario uses."""
-    rng = random.Random(seed * 5_000_011 + 41)
+    rng = sc.site.ips.group(seed * 5_000_011 + 41)
     text = Text(random.Random(seed * 5_000_011 + 43), sc.site.hostname)
     writer = _Writer(sc, rng)
     taken = {p.account for p in sc.plans}

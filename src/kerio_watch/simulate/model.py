@@ -97,6 +97,25 @@ ALL_HIJACK_KINDS: frozenset[str] = frozenset(
         *HELDOUT6_HIJACK_KINDS,
     )
 )
+#: The kinds each opt-in group plants (``SimConfig`` field -> kinds): a kind of a group
+#: asked for that is not in the truth was not planted (:attr:`SimResult.unplanted`).
+GROUP_KINDS: dict[str, tuple[str, ...]] = {
+    "scenarios": SCENARIO_KINDS,
+    "forwarding": FORWARD_HIJACK_KINDS + FORWARD_BENIGN_KINDS,
+    "admin": ADMIN_HIJACK_KINDS + ADMIN_BENIGN_KINDS,
+    "lateral": LATERAL_HIJACK_KINDS + LATERAL_BENIGN_KINDS,
+    "newcomer": NEWCOMER_BENIGN_KINDS,
+    "recon": RECON_HIJACK_KINDS,
+    "shifts": SHIFT_HIJACK_KINDS + SHIFT_BENIGN_KINDS,
+    "noise": NOISE_BENIGN_KINDS,
+    "attacks": ATTACK_HIJACK_KINDS,
+    "heldout": HELDOUT_HIJACK_KINDS + HELDOUT_BENIGN_KINDS,
+    "heldout2": HELDOUT2_HIJACK_KINDS + HELDOUT2_BENIGN_KINDS,
+    "heldout3": HELDOUT3_HIJACK_KINDS + HELDOUT3_BENIGN_KINDS,
+    "heldout4": HELDOUT4_HIJACK_KINDS + HELDOUT4_BENIGN_KINDS,
+    "heldout5": HELDOUT5_HIJACK_KINDS + HELDOUT5_BENIGN_KINDS,
+    "heldout6": HELDOUT6_HIJACK_KINDS + HELDOUT6_BENIGN_KINDS,
+}
 #: Machines on the LAN that speak SMTP to the internet (firewall log), infected first.
 HOST_MALICIOUS_KINDS: tuple[str, ...] = ("infected_pc",)
 HOST_BENIGN_KINDS: tuple[str, ...] = ("mail_server", "smarthost", "swaks_test", "monitoring_probe")
@@ -252,3 +271,7 @@ class SimResult:
     hosts: tuple[HostScenario, ...] = ()  # planted machines (firewall log)
     firewall_file: Path | None = None  # the firewall log written, if any
     firewall_lines: int = 0
+    unplanted: tuple[tuple[str, str], ...] = ()
+    """(kind, why) of the kinds of the groups asked for that were not planted: no account
+    was free for them (every account another scenario's, or none with what they need),
+    or they wrote nothing before the logs end."""

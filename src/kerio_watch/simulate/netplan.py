@@ -134,7 +134,59 @@ HOSTING: frozenset[str] = frozenset(n.cidr for n in (*HOSTING_DE, *HOSTING_ABROA
 """The prefixes of hosting and cloud providers."""
 
 
+class GroupRandom(random.Random):
+    """An opt-in group's own random numbers that know the addresses the other groups drew
+    (``groups``: every group's, shared by the site's :class:`.ips.IpRegistry`):
+    :func:`address_in` never gives a client's address another group gave to a client or
+    a server, nor :func:`server_in` a server's another group gave to a client, so two
+    groups' actors (one held-out round's intruder and another's, or a benign service's,
+    or a delivery host) never share an address by chance. A group's own draws are not
+    checked against each other, nor against the site's: the numbers are a plain
+    ``random.Random(seed)``'s until another group holds the address, so a group alone
+    draws what it always drew."""
+
+    def __init__(self, seed: int, groups: list[tuple[set[str], set[str]]]) -> None:
+        super().__init__(seed)
+        self.clients: set[str] = set()
+        self.servers: set[str] = set()
+        """Servers this group's mail was delivered to (:func:`server_in`)."""
+        self.groups = groups
+        groups.append((self.clients, self.servers))
+
+    def taken(self, ip: str, servers: bool) -> bool:
+        """Whether another group holds ``ip`` for a client (or, ``servers``, a server)."""
+        mine = self.clients
+        return any(c is not mine and (ip in c or (servers and ip in s)) for c, s in self.groups)
+
+
 def address_in(net: Net, rng: random.Random) -> str:
-    """A random host address inside ``net`` (drawn from ``rng``, not the site's)."""
+    """A random host address inside ``net`` (drawn from ``rng``, not the site's) for a
+    client (a person, a service, an intruder); with a :class:`GroupRandom`, none another
+    group holds (drawn again)."""
+    for _ in range(1000):
+        ip = _draw(net, rng)
+        if not isinstance(rng, GroupRandom):
+            return ip
+        if not rng.taken(ip, servers=True):
+            rng.clients.add(ip)
+            return ip
+    raise RuntimeError(f"address space {net.cidr} exhausted")
+
+
+def server_in(net: Net, rng: random.Random) -> str:
+    """A random host address inside ``net``, drawn from ``rng``, for a server the site
+    delivers to: many messages go to one, so servers may repeat, but with a
+    :class:`GroupRandom` never a client's address another group holds (drawn again)."""
+    for _ in range(1000):
+        ip = _draw(net, rng)
+        if not isinstance(rng, GroupRandom):
+            return ip
+        if not rng.taken(ip, servers=False):
+            rng.servers.add(ip)
+            return ip
+    raise RuntimeError(f"address space {net.cidr} exhausted")
+
+
+def _draw(net: Net, rng: random.Random) -> str:
     prefix = ipaddress.ip_network(net.cidr)
     return str(prefix[rng.randrange(2, min(prefix.num_addresses - 2, 60_000))])

@@ -29,7 +29,7 @@ from kerio_watch.simulate.data import (
     ascii_name,
 )
 from kerio_watch.simulate.draws import HOUR
-from kerio_watch.simulate.netplan import address_in
+from kerio_watch.simulate.netplan import address_in, server_in
 from kerio_watch.simulate.plan import Plan, Planner
 from kerio_watch.simulate.site import LAN_PREFIX, LOCALHOST
 from kerio_watch.simulate.text import Text
@@ -42,7 +42,7 @@ class _Newcomer:
 
     def __init__(self, sc: Planner, seed: int) -> None:
         self.sc = sc
-        self.rng = rng = random.Random(seed * 7_000_003 + 29)
+        self.rng = rng = sc.site.ips.group(seed * 7_000_003 + 29)
         self.text = Text(random.Random(seed * 7_000_003 + 31), sc.site.hostname)
         taken = set(sc.site.accounts())
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
@@ -56,8 +56,7 @@ class _Newcomer:
         self.home = address_in(rng.choice(sc.site.nets.home), rng)
         mx = sc.site.nets.hosting
         self.prospects = [
-            (self._prospect(), address_in(rng.choice(mx), rng))
-            for _ in range(rng.randrange(30, 46))
+            (self._prospect(), server_in(rng.choice(mx), rng)) for _ in range(rng.randrange(30, 46))
         ]
         self.colleagues = [p.address for p in sc.site.users]
         self.counter = 0

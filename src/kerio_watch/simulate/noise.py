@@ -42,7 +42,7 @@ from kerio_watch.simulate.data import (
 )
 from kerio_watch.simulate.draws import HOUR, poisson
 from kerio_watch.simulate.internet import named_failure
-from kerio_watch.simulate.netplan import Net, address_in
+from kerio_watch.simulate.netplan import Net, address_in, server_in
 from kerio_watch.simulate.plan import Plan, Planner
 from kerio_watch.simulate.site import LAN_PREFIX, LOCALHOST, Persona, make_person
 from kerio_watch.simulate.text import Text
@@ -58,7 +58,7 @@ class _Out:
 
     def __init__(self, sc: Planner, seed: int) -> None:
         self.sc = sc
-        self.rng = random.Random(seed * 7_000_003 + 71)
+        self.rng = sc.site.ips.group(seed * 7_000_003 + 71)
         self.text = Text(random.Random(seed * 7_000_003 + 73), sc.site.hostname)
         self.counter = 0
 
@@ -78,7 +78,7 @@ class _Out:
             size, mid = rng.randrange(150_000, 4_000_000), f"{t}.{rng.randrange(10**5)}@{s.names}"
         else:
             size, mid = rng.randrange(12_000, 90_000), f"{self.text.token(24)}@{s.names}"
-        remote = LOCALHOST if local else address_in(rng.choice(sc.site.nets.hosting), rng)
+        remote = LOCALHOST if local else server_in(rng.choice(sc.site.nets.hosting), rng)
         add = sc.mail.sink.add
         add(
             t,

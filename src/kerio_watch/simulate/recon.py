@@ -17,7 +17,7 @@ from functools import partial
 from kerio_watch.simulate.clock import Day
 from kerio_watch.simulate.data import FREEMAIL
 from kerio_watch.simulate.draws import HOUR
-from kerio_watch.simulate.netplan import address_in
+from kerio_watch.simulate.netplan import address_in, server_in
 from kerio_watch.simulate.plan import Plan, Planner
 from kerio_watch.simulate.site import Persona
 from kerio_watch.simulate.text import Text
@@ -30,7 +30,7 @@ class _Intruder:
 
     def __init__(self, sc: Planner, seed: int, victim: Persona) -> None:
         self.sc = sc
-        self.rng = rng = random.Random(seed * 9_000_011 + 37)
+        self.rng = rng = sc.site.ips.group(seed * 9_000_011 + 37)
         self.text = Text(random.Random(seed * 9_000_011 + 39), sc.site.hostname)
         self.victim = victim
         self.cloud = address_in(rng.choice(sc.site.nets.hosting_abroad), rng)
@@ -75,7 +75,7 @@ class _Intruder:
                 add(
                     last,
                     f"Sent: Queue-ID: {qid}, Recipient: <{r}>, Result: delivered, "
-                    f"Status: 2.0.0 , Remote-Host: {address_in(rng.choice(self.mx), rng)}, "
+                    f"Status: 2.0.0 , Remote-Host: {server_in(rng.choice(self.mx), rng)}, "
                     f"Msg-Id: <{mid}>\n",
                 )
             sc.mail.count(t, last, False, len(rcpts), [], KIND)
@@ -84,7 +84,7 @@ class _Intruder:
 
 def plan_recon(sc: Planner, days: list[Day], seed: int) -> None:
     """Plant the intruder on an account no other scenario uses (none left: nothing)."""
-    rng = random.Random(seed * 9_000_011 + 41)
+    rng = sc.site.ips.group(seed * 9_000_011 + 41)
     taken = {p.account for p in sc.plans}
     people = [p for p in sc.site.users if p.address not in taken]
     if not people:

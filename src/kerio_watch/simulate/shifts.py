@@ -66,7 +66,7 @@ class OfficeLine:
 def plan_shifts(sc: Planner, days: list[Day], seed: int) -> OfficeLine:
     """Plant the five kinds (the persons ones on accounts no other scenario uses); returns
     the office line, which the logs' writers apply."""
-    rng = random.Random(seed * 9_000_011 + 53)
+    rng = sc.site.ips.group(seed * 9_000_011 + 53)
     nets = sc.site.nets
     work = [d for d in days[(2 * len(days) + 2) // 3 :] if d.workday] or days[-1:]
     old = rng.choice(nets.hotel)  # business lines of the country
