@@ -858,7 +858,7 @@ def main() -> int:
                     file=sys.stderr,
                 )
                 for kind, why in res.unplanted:
-                    print(f"  NOT PLANTED: {kind} ({why})", file=sys.stderr)
+                    print(f"  NOT PLANTED: {kind}: {why}", file=sys.stderr)
                 if args.keep is None:
                     shutil.rmtree(workdir / f"u{users}-seed{seed}", ignore_errors=True)
     finally:
