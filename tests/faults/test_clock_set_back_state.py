@@ -1,0 +1,208 @@
+"""The server's clock set back, detector by detector: what each holds of the lines
+before the jump (dated after the new clock) judges the lines after it as the same lines
+without the jump are judged, in one run and in two split at the jump or an hour after
+it. Each test's logs are the same events written by a clock that was not set back."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+import factories
+from factories import ALICE, at, failed, inbound, login, office_history, recv
+from kerio_watch.detect.auth_rules import RULE_ACCOUNT, RULE_BRUTE
+from kerio_watch.detect.cover_up import RULE_HIDDEN, RULE_MASS
+from kerio_watch.detect.internal_fanout import RULE as RULE_FANOUT
+from kerio_watch.events import Event, MailboxOperation
+from kerio_watch.formats.operations import OperationsParser
+from kerio_watch.sources.files import LogFile, Record
+from kerio_watch.store.memory import MemoryStore
+
+JUMP = 2 * 3600
+"""The server's clock set back two hours."""
+BOT = "203.0.113.66"
+STRANGER = "203.0.113.80"
+STAFF = [f"colleague{i}@example.com" for i in range(24)]
+
+
+def judged(
+    names: Sequence[str], history: Sequence[Event], before: Sequence[Event], after: Sequence[Event],
+    jump: int = 0, split: int | None = None, options: dict[str, dict[str, int]] | None = None,
+) -> list[tuple[str, str]]:  # fmt: skip
+    """(rule, key) of the signals a pipeline running ``names`` raises at the
+    ``before`` and ``after`` events, the clock set back ``jump`` seconds between them;
+    with ``split``, saved and restarted before the ``split``-th event after the jump."""
+    store = MemoryStore()
+    p = factories.pipeline(*names, store=store, options=options)
+    lines = sorted(history, key=lambda e: e.ts) + sorted(before, key=lambda e: e.ts)
+    admit(p, lines)
+    p.signals.clear()  # (the history's)
+    later = [replace(e, ts=e.ts - jump) for e in sorted(after, key=lambda e: e.ts)]
+    cut = len(later) if split is None else split
+    admit(p, later[:cut])
+    signals = list(p.signals)
+    if split is not None:
+        p.save()
+        p = factories.pipeline(*names, store=store, options=options)
+        admit(p, later[cut:], continued=True)
+        signals += p.signals
+    return sorted((s.rule, s.key) for s in signals)
+
+
+def admit(p: factories.Recorder, events: Sequence[Event], continued: bool = False) -> None:
+    """Events as lines of their logs, read in this order (``continued``: read on from
+    where the last run left their files, as a scan of grown logs does)."""
+    for n, event in enumerate(events):
+        source = LogFile(f"{event.log}.log", event.log, continued=continued)
+        p._admit(event, Record(event.ts, True, event.log, "", event.raw, source, n))
+
+
+def the_same_through_a_jump(
+    names: Sequence[str], history: Sequence[Event], before: Sequence[Event], after: Sequence[Event],
+    options: dict[str, dict[str, int]] | None = None,
+) -> list[tuple[str, str]]:  # fmt: skip
+    """What the lines raise without the jump; asserts they raise the same through it, in
+    one run and split at the jump or after the first half of the lines after it."""
+    plain = judged(names, history, before, after, options=options)
+    for split in (None, 0, len(after) // 2):
+        assert judged(names, history, before, after, JUMP, split, options) == plain, split
+    return plain
+
+
+def heartbeat(start: int, minutes: int) -> list[Event]:
+    """Mail from outside to Bob every 5 minutes: a server's mail.log is never quiet."""
+    return [
+        inbound(start + 300 * k, "news@list.test", (factories.BOB,)) for k in range(minutes // 5)
+    ]
+
+
+class TestAuth:
+    """Failed logins counted "within an hour" (per account and per address)."""
+
+    def test_failures_before_the_jump_are_not_counted_after_it(self) -> None:
+        """Six failed logins, then five an hour and a half later: no "11 within an hour",
+        as without the jump (it was, for the account and for the address: the six stayed
+        counted until the log's time passed them again)."""
+        start = at(22, "10:00")
+        before: list[Event] = [failed(start + 100 * i, BOT) for i in range(6)] + heartbeat(
+            start - 600, 20
+        )
+        after: list[Event] = [failed(start + 90 * 60 + 100 * i, BOT) for i in range(5)]
+        after += heartbeat(start + 600, 120)
+        assert the_same_through_a_jump(["auth"], [], before, after) == []
+
+    def test_failures_across_the_jump_are_counted_together(self) -> None:
+        """Six failed logins, then five right after the jump: eleven within an hour, as
+        without the jump (forgetting what is dated after the new clock drops the six)."""
+        start = at(22, "10:00")
+        before: list[Event] = [failed(start + 100 * i, BOT) for i in range(6)] + heartbeat(
+            start - 600, 20
+        )
+        after: list[Event] = [failed(start + 700 + 100 * i, BOT) for i in range(5)]
+        after += heartbeat(start + 600, 60)
+        plain = the_same_through_a_jump(["auth"], [], before, after)
+        assert set(plain) == {(RULE_ACCOUNT, ALICE), (RULE_BRUTE, f"ip:{BOT}")}
+
+
+class TestInternalFanout:
+    """Colleagues reached "within the hour"."""
+
+    @staticmethod
+    def history() -> list[Event]:
+        return office_history(ALICE, days=14) + [
+            login(at(1, "08:00") + i, user=c, source=f"192.168.1.{20 + i}")
+            for i, c in enumerate(STAFF)
+        ]
+
+    @staticmethod
+    def lure(colleagues: list[str], start: int) -> list[Event]:
+        return [
+            recv(start + 60 * k, to=(c,), host=STRANGER, subject="doc")
+            for k, c in enumerate(colleagues)
+        ]
+
+    def test_colleagues_before_the_jump_are_not_counted_after_it(self) -> None:
+        """Six colleagues it never wrote to, then five others an hour and a half later:
+        not "11 colleagues", as without the jump."""
+        start = at(15, "10:00")
+        before = self.lure(STAFF[:6], start) + heartbeat(start - 600, 20)
+        after = self.lure(STAFF[6:11], start + 90 * 60) + heartbeat(start + 600, 120)
+        assert the_same_through_a_jump(["internal_fanout"], self.history(), before, after) == []
+
+    def test_colleagues_across_the_jump_are_counted_together(self) -> None:
+        """Six, then five right after the jump: 11 colleagues within the hour, as
+        without the jump."""
+        start = at(15, "10:00")
+        before = self.lure(STAFF[:6], start) + heartbeat(start - 600, 20)
+        after = self.lure(STAFF[6:11], start + 600) + heartbeat(start + 600, 60)
+        plain = the_same_through_a_jump(["internal_fanout"], self.history(), before, after)
+        assert plain == [(RULE_FANOUT, ALICE)]
+
+
+def operation(
+    ts: int, source: str, dest: str | None, mid: str, action: str = "MOVE"
+) -> MailboxOperation:
+    """An operations.log line of Alice's, from a stranger's address."""
+    where = f"Folder: ~{ALICE}/{source}"
+    if dest is not None:
+        where += f", Destination Folder: ~{ALICE}/{dest}"
+    text = (
+        f"{{{action}}} Protocol: HTTP/WebMail, User: {ALICE}, IP: {STRANGER}, {where}, "
+        f'From: "X" <billing@supplier.test>, Subject: "hi", Msg-Id: <<{mid}>>, '
+        "Delivered: 16/Mar/2026 12:29:27, Size: 100"
+    )
+    event = OperationsParser().parse(text, ts, f"[..] {text}")
+    assert isinstance(event, MailboxOperation), event
+    return event
+
+
+class TestCoverUp:
+    """Items deleted "within 30 minutes", and new mail hidden."""
+
+    def test_deletions_before_the_jump_are_not_counted_after_it(self) -> None:
+        """Three items deleted for good, and three an hour later: no "6 items deleted
+        within 30 minutes" (with ``mass_delete = 5``), as without the jump."""
+        start = at(3, "10:00")
+        before: list[Event] = [
+            operation(start + 10 * i, "INBOX", None, f"a{i}@x", "DELETE") for i in range(3)
+        ]
+        before += heartbeat(start - 600, 20)
+        after: list[Event] = [
+            operation(start + 3600 + 10 * i, "INBOX", None, f"b{i}@x", "DELETE") for i in range(3)
+        ]
+        after = heartbeat(start + 600, 90) + after
+        options = {"cover_up": {"mass_delete": 5}}
+        assert the_same_through_a_jump(["cover_up"], [], before, after, options) == []
+
+    def test_deletions_across_the_jump_are_counted_together(self) -> None:
+        """Three deleted just before the jump, three right after it: six within 30
+        minutes, as without the jump."""
+        start = at(3, "10:00")
+        before: list[Event] = [
+            operation(start + 10 * i, "INBOX", None, f"a{i}@x", "DELETE") for i in range(3)
+        ]
+        before += heartbeat(start - 600, 20)
+        after: list[Event] = [
+            operation(start + 600 + 10 * i, "INBOX", None, f"b{i}@x", "DELETE") for i in range(3)
+        ]
+        after = heartbeat(start + 300, 30) + after
+        options = {"cover_up": {"mass_delete": 5}}
+        plain = the_same_through_a_jump(["cover_up"], [], before, after, options)
+        assert plain == [(RULE_MASS, ALICE)]
+
+    def test_mail_that_came_before_the_jump_hidden_after_it(self) -> None:
+        """Two messages from a supplier that came in just before the jump, moved into a
+        folder the account never uses from a stranger's address 20 minutes later: new mail
+        hidden, as without the jump (they came "after" the move and were no new mail)."""
+        start = at(3, "10:00")
+        mail = [
+            replace(inbound(start + 60 * i, "billing@supplier.test"), msg_id=f"in{i}@x")
+            for i in range(2)
+        ]
+        before = mail + heartbeat(start - 600, 20)
+        moves = [
+            operation(start + 1800 + 60 * i, "INBOX", "RSS Feeds", f"in{i}@x") for i in range(2)
+        ]
+        after = heartbeat(start + 600, 60) + moves
+        plain = the_same_through_a_jump(["cover_up"], [], before, after)
+        assert plain == [(RULE_HIDDEN, ALICE)]
