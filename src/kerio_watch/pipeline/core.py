@@ -159,8 +159,6 @@ class Pipeline(Checkpoints):
     def _restore(self, store: Store) -> None:
         """Take back what an earlier run saved: incidents, state, clock, watermarks."""
         self._now = 0
-        self._behind = 0
-        """The latest event more than SET_BACK behind :attr:`_now` since it moved (0: none)."""
         self._pruned_day = 0
         self.engine.restore(store.open_incidents())
         self.learner.load(store)
@@ -254,15 +252,16 @@ class Pipeline(Checkpoints):
         stats = self.stats
         if stats.first_ts is None:
             stats.first_ts = ts
-        if ts > self.setback.clock:
-            self.setback.clock = ts
-        elif ts < self.setback.clock - SET_BACK:  # the clock set back, or a log read late
-            self.setback.behind(SENT_MARK if event.__class__ is MessageDelivery else event.log, ts)
+        setback = self.setback
+        if ts > setback.clock:
+            setback.clock = ts
+        elif ts < setback.clock - SET_BACK:  # the clock set back, or a log read late
+            setback.behind(SENT_MARK if event.__class__ is MessageDelivery else event.log, ts)
+        if setback.late and ts >= setback.clock - SET_BACK:  # a log read late caught up?
+            setback.late.pop(SENT_MARK if event.__class__ is MessageDelivery else event.log, 0)
         if ts > self._now:
             self._release()
             self._advance(ts)
-        elif ts < self._now - SET_BACK:
-            self._behind = ts  # the clock set back: detector state is saved at this time
         self.detection.observe(event, self.enrichment.enrich(event))
 
     def _advance(self, ts: int) -> None:
@@ -274,7 +273,6 @@ class Pipeline(Checkpoints):
         if autosave is not None and self._now and not releasing and autosave.due(self._now):
             self.checkpoint(autosave)
         self._now = ts
-        self._behind = 0
         self.stats.last_ts = ts
         minute = ts // 60
         if minute != self._minute:
@@ -389,8 +387,9 @@ class Pipeline(Checkpoints):
             "timeguard",
             {"v": STATE_VERSION, "now": self._now, **self.guard.dump(keep_held=self.hold)},
         )
-        # After a clock set back, as of the lines since (the newest time dropped them).
-        save_context(store, self.ctx, self._behind or self._now, self._minute)
+        # After a clock set back as of the lines since, and as of a log read late (the
+        # newest time dropped what they hold): SetBack.horizon.
+        save_context(store, self.ctx, self._now and self.setback.horizon(), self._minute)
         self.detection.save(store)
         self.setback.save(store)
         timezone.record(store, self.timebase, self.stats.first_ts)
