@@ -13,6 +13,7 @@ from factories import ALICE, at, failed, inbound, login, office_history, recv
 from kerio_watch.detect.auth_rules import RULE_ACCOUNT, RULE_BRUTE
 from kerio_watch.detect.cover_up import RULE_HIDDEN, RULE_MASS
 from kerio_watch.detect.internal_fanout import RULE as RULE_FANOUT
+from kerio_watch.detect.new_host import RULE_HIJACK
 from kerio_watch.events import Event, MailboxOperation
 from kerio_watch.formats.operations import OperationsParser
 from kerio_watch.sources.files import LogFile, Record
@@ -206,6 +207,23 @@ class TestCoverUp:
         after = heartbeat(start + 600, 60) + moves
         plain = the_same_through_a_jump(["cover_up"], [], before, after)
         assert plain == [(RULE_HIDDEN, ALICE)]
+
+
+class TestHijackAddress:
+    """An address another account's hijack was worked from "within the last day"."""
+
+    def test_a_login_from_bobs_hijack_address_after_the_jump(self) -> None:
+        """Bob's password guessed from an address, a login and mail from it (high); the
+        clock set back; Alice logs in from that address 30 minutes later: "an address
+        Bob's hijack was worked from", as without the jump."""
+        bob, start = factories.BOB, at(15, "10:00")
+        history = office_history(ALICE, days=14) + office_history(bob, days=14)
+        before: list[Event] = [failed(start + 20 * i, BOT, bob) for i in range(12)]
+        before += [login(start + 600, bob, BOT, "SMTP"), recv(start + 660, user=bob, host=BOT)]
+        before += heartbeat(start - 600, 25)
+        after: list[Event] = [*heartbeat(start + 900, 60), login(start + 2400, ALICE, BOT, "IMAP")]
+        plain = the_same_through_a_jump(["auth", "new_host"], history, before, after)
+        assert (RULE_HIJACK, ALICE) in plain
 
 
 class TestLogReadLate:

@@ -166,6 +166,7 @@ class Pipeline(Checkpoints):
         self.detection.load_detectors(store)
         self.watermarks = Watermarks(store.watermarks())
         self.setback = SetBack(self.watermarks, self.detection.clock_set_back, store)
+        self.engine.set_back = self.setback
         self.guard = TimeGuard(*self.config.state.time_limits())
         held = self.guard.load(store, self.watermarks.newest())
         self.timebase.resumed = self.guard.ref  # a restart inside the repeated hour

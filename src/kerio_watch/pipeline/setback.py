@@ -49,13 +49,17 @@ class SetBack:
         store: where the last run saved its clock (see :meth:`load`).
     """
 
-    __slots__ = ("clock", "late", "logs", "marks", "tell", "told")
+    __slots__ = ("before", "clock", "late", "logs", "marks", "tell", "told")
 
     def __init__(self, marks: Watermarks, tell: Callable[[int, int], None], store: Store) -> None:
         self.marks = marks
         self.tell = tell
         self.clock = 0
         """The newest log time processed since the clock was last set back."""
+        self.before = 0
+        """The newest log time before the clock was last set back (0: never): what an
+        open incident saw dated up to it came before the lines since, whatever their
+        date (:meth:`.IncidentEngine.hijacked_from`)."""
         self.logs: dict[str, int] = {}
         """Each log's newest time as the last run saved it (for a log's first lines in
         this run; forgotten once a jump was told)."""
@@ -75,6 +79,7 @@ class SetBack:
             self.late[log] = ts  # another log's lines, read late: not a jump
             return
         old, self.clock = self.clock, ts
+        self.before = old
         self.logs.clear()
         self.told += 1
         self.tell(old, ts + SET_BACK)
@@ -91,7 +96,13 @@ class SetBack:
         for log, (ts, _) in self.marks.last.items():
             if not log.endswith(BACK):
                 logs[log] = max(ts, logs.get(log, 0))
-        return {"v": STATE_VERSION, "clock": self.clock, "logs": logs, "late": self.late}
+        return {
+            "v": STATE_VERSION,
+            "clock": self.clock,
+            "before": self.before,
+            "logs": logs,
+            "late": self.late,
+        }
 
     def save(self, store: Store) -> None:
         """Save :meth:`dump` (inside a checkpoint's transaction)."""
@@ -104,6 +115,7 @@ class SetBack:
             data = load_state(store, NAME)
             if data is not None:
                 self.clock = int(data["clock"])
+                self.before = int(data.get("before", 0))
                 self.logs = {str(k): int(v) for k, v in data["logs"].items()}
                 self.late = {str(k): int(v) for k, v in data.get("late", {}).items()}
         except RESTORE_ERRORS as exc:
