@@ -9,11 +9,12 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 import factories
-from factories import ALICE, at, failed, inbound, login, office_history, recv
+from factories import ALICE, at, failed, inbound, login, office_history, recv, sent
 from kerio_watch.detect.auth_rules import RULE_ACCOUNT, RULE_BRUTE
 from kerio_watch.detect.cover_up import RULE_HIDDEN, RULE_MASS
 from kerio_watch.detect.internal_fanout import RULE as RULE_FANOUT
 from kerio_watch.detect.new_host import RULE_HIJACK
+from kerio_watch.detect.queue_backlog import RULE as RULE_BACKLOG
 from kerio_watch.events import Event, MailboxOperation
 from kerio_watch.formats.operations import OperationsParser
 from kerio_watch.sources.files import LogFile, Record
@@ -266,3 +267,29 @@ class TestLogReadLate:
         assert whole == [(RULE_ACCOUNT, ALICE), (RULE_BRUTE, f"ip:{BOT}")]
         for split in range(250, 290, 3):
             assert self.scanned(split) == whole, split
+
+
+class TestTicks:
+    """What the pipeline's ticks do (once a log minute) goes on after the jump."""
+
+    def test_a_stuck_queue_right_after_the_jump(self) -> None:
+        """30 messages to 60 recipients the server cannot deliver, sent right after the
+        clock was set back three hours, the log going on for an hour: "no final delivery
+        30 minutes after", as without the jump. The ticks followed the newest time before
+        the jump, so they paused for three hours of the new clock and ``queue_backlog``
+        never looked (a run restarted after the jump did)."""
+        start = at(22, "02:00")
+        before = heartbeat(start - 1200, 20)
+        after: list[Event] = []
+        for i in range(30):
+            msg = recv(start + 600 + 10 * i, to=(f"a{i}@list.test", f"b{i}@list.test"))
+            after += [
+                msg,
+                *(sent(msg.ts + 5, msg.queue_id, r, "delayed", "4.4.1") for r in msg.recipients),
+            ]
+        after += heartbeat(start + 300, 60)
+        names, history = ["queue_backlog"], office_history(ALICE, days=21)
+        plain = judged(names, history, before, after)
+        assert plain == [(RULE_BACKLOG, ALICE)]
+        for split in (None, 0, len(after) // 2):
+            assert judged(names, history, before, after, 3 * 3600, split) == plain, split

@@ -38,13 +38,7 @@ from kerio_watch.pipeline.checkpoint import Checkpoints
 from kerio_watch.pipeline.detection import Detection
 from kerio_watch.pipeline.marks import SENT_MARK, SET_BACK, Marks, Watermarks
 from kerio_watch.pipeline.parsing import Parsing
-from kerio_watch.pipeline.persist import (
-    DAY,
-    IP_STATE_DAYS,
-    load_context,
-    prune,
-    save_context,
-)
+from kerio_watch.pipeline.persist import IP_STATE_DAYS, Pruning, load_context, save_context
 from kerio_watch.pipeline.prefilter import Prefilter
 from kerio_watch.pipeline.resume import Positions
 from kerio_watch.pipeline.runstats import RunStats
@@ -159,13 +153,13 @@ class Pipeline(Checkpoints):
     def _restore(self, store: Store) -> None:
         """Take back what an earlier run saved: incidents, state, clock, watermarks."""
         self._now = 0
-        self._pruned_day = 0
+        self._prune = Pruning(self.config)
         self.engine.restore(store.open_incidents())
         self.learner.load(store)
         self._minute = load_context(store, self.ctx)
         self.detection.load_detectors(store)
         self.watermarks = Watermarks(store.watermarks())
-        self.setback = SetBack(self.watermarks, self.detection.clock_set_back, store)
+        self.setback = SetBack(self.watermarks, self._set_back, store)
         self.engine.set_back = self.setback
         self.guard = TimeGuard(*self.config.state.time_limits())
         held = self.guard.load(store, self.watermarks.newest())
@@ -265,6 +259,14 @@ class Pipeline(Checkpoints):
             self._advance(ts)
         self.detection.observe(event, self.enrichment.enrich(event))
 
+    def _set_back(self, old: int, new: int) -> None:
+        """The server's clock set back (:class:`SetBack`): the detectors forget what is
+        dated after ``new``; the ticks go on from the first line after the jump, as in a
+        run that starts with it (they followed the newest time, and paused until the
+        log's time passed it again: ``queue_backlog`` did not look for three hours)."""
+        self.detection.clock_set_back(old, new)
+        self._now = 0
+
     def _advance(self, ts: int) -> None:
         """The log clock moved to ``ts``: a checkpoint when due (between two seconds),
         time-driven work once a minute."""
@@ -328,14 +330,6 @@ class Pipeline(Checkpoints):
                 self.activity.write(self.store)
 
     # -- persistence ----------------------------------------------------------------
-    def _prune(self, store: Store) -> None:
-        """Once a log day, delete what is too old to keep (:func:`.persist.prune`)."""
-        now = self._now
-        if not now or now // DAY == self._pruned_day:
-            return
-        self._pruned_day = now // DAY
-        prune(store, self.config, now)
-
     def _apply_acks(self) -> None:
         """Apply decisions made (CLI, dashboard) since this pipeline started.
 
@@ -376,7 +370,7 @@ class Pipeline(Checkpoints):
         """The body of :meth:`save`'s transaction."""
         self._apply_acks()
         self.activity.write(store)
-        self._prune(store)
+        self._prune(store, self._now)
         store.save_incidents(self.engine.take_changed())
         if alerts:
             store.save_alerts(alerts)
