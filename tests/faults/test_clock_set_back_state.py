@@ -12,10 +12,11 @@ import factories
 from factories import ALICE, at, failed, inbound, login, office_history, recv, sent
 from kerio_watch.detect.auth_rules import RULE_ACCOUNT, RULE_BRUTE
 from kerio_watch.detect.cover_up import RULE_HIDDEN, RULE_MASS
+from kerio_watch.detect.direct_smtp import RULE as RULE_DIRECT
 from kerio_watch.detect.internal_fanout import RULE as RULE_FANOUT
 from kerio_watch.detect.new_host import RULE_HIJACK
 from kerio_watch.detect.queue_backlog import RULE as RULE_BACKLOG
-from kerio_watch.events import Event, MailboxOperation
+from kerio_watch.events import Connection, Event, MailboxOperation
 from kerio_watch.formats.operations import OperationsParser
 from kerio_watch.sources.files import LogFile, Record
 from kerio_watch.store.memory import MemoryStore
@@ -293,3 +294,31 @@ class TestTicks:
         assert plain == [(RULE_BACKLOG, ALICE)]
         for split in (None, 0, len(after) // 2):
             assert judged(names, history, before, after, 3 * 3600, split) == plain, split
+
+
+class TestDirectSmtp:
+    """LAN machines speaking SMTP to the internet, judged once their connections settle."""
+
+    def test_a_pc_spamming_right_after_the_jump(self) -> None:
+        """A connection of one machine 30 s before the clock was set back three hours,
+        then a PC connecting to 30 outside mail servers right after it: the PC is
+        judged, as without the jump. The connection from before the jump, dated after
+        the new clock, waited to settle until the log's time passed it again and held
+        every later one back: the PC raised nothing for three hours."""
+        start = at(10, "10:00")
+        before = [*heartbeat(start - 1200, 20), connection(start - 30, "192.168.1.77")]
+        after: list[Event] = [
+            connection(start + 300 + 6 * i, PC, f"198.51.100.{1 + i}") for i in range(30)
+        ]
+        after += heartbeat(start + 300, 60)
+        plain = the_same_through_a_jump(["direct_smtp"], [], before, after)
+        assert (RULE_DIRECT, f"host:{PC}") in plain
+
+
+PC = "192.168.1.41"
+
+
+def connection(ts: int, src: str, dst: str = "203.0.113.200") -> Connection:
+    """A firewall line: ``src`` on the LAN opened a connection to ``dst`` port 25."""
+    raw = f"mail-egress: IN=eth1 OUT=eth0 SRC={src} DST={dst} PROTO=TCP SPT=40000 DPT=25"
+    return Connection(ts, "netfilter", raw, "block", "tcp", src, dst, 40000, 25)

@@ -19,6 +19,7 @@ detector only says what its own state is::
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from kerio_watch.detect.clockback import redate_attrs
@@ -26,6 +27,7 @@ from kerio_watch.detect.window import forget_future
 
 if TYPE_CHECKING:
     from kerio_watch.detect.context import Context
+    from kerio_watch.values.signal import Signal
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +63,9 @@ class Stateless:
     def load(self, store: Any) -> None:
         """Nothing to restore."""
 
-    def clock_set_back(self, old: int, new: int) -> None:
+    def clock_set_back(self, old: int, new: int) -> Sequence[Signal] | None:
         """Nothing dated to forget."""
+        return None
 
 
 class SavedState:
@@ -97,7 +100,7 @@ class SavedState:
         """Forget what this detector's own state holds dated after ``new`` (the server's
         clock was set back to ``new``); nothing by default."""
 
-    def clock_set_back(self, old: int, new: int) -> None:
+    def clock_set_back(self, old: int, new: int) -> Sequence[Signal] | None:
         """The server's clock was set back from ``old`` to ``new``: what ``recent``
         fired after ``new`` counts as fired at ``new`` (it stays quiet for its quiet
         period from the jump, not until the log's time passes it again), and so does
@@ -110,6 +113,7 @@ class SavedState:
             forget_future(getattr(self, name), new)
         redate_attrs(self, self.redated, new)
         self.forget_after(new)
+        return None
 
     def save(self, store: Any) -> None:
         """Save the state (a checkpoint)."""

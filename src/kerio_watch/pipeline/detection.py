@@ -93,9 +93,12 @@ class Detection:
 
     def clock_set_back(self, old: int, new: int) -> None:
         """The server's clock was set back from log time ``old``: each detector forgets
-        what is dated after ``new``, the new clock's future (:mod:`.pipeline.setback`)."""
+        what is dated after ``new``, the new clock's future (:mod:`.pipeline.setback`);
+        the signals of what they judge at the jump go to the sink."""
         for det in self.detectors:
-            det.clock_set_back(old, new)
+            signals = det.clock_set_back(old, new)
+            if signals:
+                self.sink(signals)
 
     def load_detectors(self, store: Store) -> None:
         """Restore each detector's saved state (which may restore the hour of its last
