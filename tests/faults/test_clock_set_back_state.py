@@ -10,14 +10,17 @@ from dataclasses import replace
 
 import factories
 from factories import ALICE, at, failed, inbound, login, office_history, recv, sent
+from kerio_watch.detect import clockback
 from kerio_watch.detect.auth_rules import RULE_ACCOUNT, RULE_BRUTE
 from kerio_watch.detect.cover_up import RULE_HIDDEN, RULE_MASS
 from kerio_watch.detect.direct_smtp import RULE as RULE_DIRECT
+from kerio_watch.detect.forwarding import RULE as RULE_FORWARD
 from kerio_watch.detect.internal_fanout import RULE as RULE_FANOUT
 from kerio_watch.detect.new_host import RULE_HIJACK
 from kerio_watch.detect.queue_backlog import RULE as RULE_BACKLOG
 from kerio_watch.events import Connection, Event, MailboxOperation
 from kerio_watch.formats.operations import OperationsParser
+from kerio_watch.pipeline.marks import SET_BACK
 from kerio_watch.sources.files import LogFile, Record
 from kerio_watch.store.memory import MemoryStore
 
@@ -322,3 +325,34 @@ def connection(ts: int, src: str, dst: str = "203.0.113.200") -> Connection:
     """A firewall line: ``src`` on the LAN opened a connection to ``dst`` port 25."""
     raw = f"mail-egress: IN=eth1 OUT=eth0 SRC={src} DST={dst} PROTO=TCP SPT=40000 DPT=25"
     return Connection(ts, "netfilter", raw, "block", "tcp", src, dst, 40000, 25)
+
+
+class TestForwarding:
+    """A filter rule's forward to a new outside address, after the warm-up."""
+
+    def test_the_warm_up_is_not_longer_by_the_jump(self) -> None:
+        """Warm-up 3 hours (``warmup_hours``): the detector's first message, the clock
+        set back two hours two hours later, a new forward an hour and a half after it:
+        reported, as without the jump. The warm-up ran from the first message's time,
+        so the jump made it two hours longer and the forward was learned as the owner's
+        (a rule set before kerio-watch watched), for good."""
+        start = at(5, "10:00")
+        before = heartbeat(start - 7200, 120)
+        mid = "m1@partner.test"
+        mail = replace(inbound(start + 5400, "carol@partner.test"), msg_id=mid)
+        rule = recv(
+            start + 5402,
+            to=("collector@mailbox.test",),
+            host="127.0.0.1",
+            service="Sieve",
+            msg_id=mid,
+        )
+        after = [*heartbeat(start + 300, 120), mail, rule]
+        options = {"forwarding": {"warmup_hours": 3}}
+        plain = the_same_through_a_jump(["forwarding"], [], before, after, options)
+        assert plain == [(RULE_FORWARD, ALICE)]
+
+    def test_the_jump_is_measured_as_the_pipeline_tells_it(self) -> None:
+        """``new`` is the first line after the jump and SET_BACK more: the detectors'
+        copy of SET_BACK (they are below the pipeline) is the pipeline's."""
+        assert clockback.SET_BACK == SET_BACK

@@ -10,7 +10,8 @@ it counts as at the jump, as :meth:`.Recent.clock_set_back` counts what fired: i
 the windows that were open at the jump, for their span from it, and no longer.
 
 A detector names what holds log times in ``redated`` (see
-:class:`~kerio_watch.detect.state.SavedState`); :func:`redate` goes through it.
+:class:`~kerio_watch.detect.state.SavedState`); :func:`redate` goes through it. What
+measures the time elapsed since it (a warm-up) goes back by the jump (:func:`jump`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,19 @@ from __future__ import annotations
 from collections import deque
 from operator import attrgetter
 from typing import Any
+
+SET_BACK = 300
+"""``pipeline.marks.SET_BACK``: ``new`` is the first line after the jump and this more."""
+
+
+def jump(old: int, new: int) -> int:
+    """How far the clock went back: from ``old``, the newest line before the jump, to
+    the first line after it (a line written in between makes it that much less).
+
+    >>> jump(10_000, 3_100)
+    7200
+    """
+    return old - (new - SET_BACK)
 
 
 def redate(value: Any, new: int) -> Any:
