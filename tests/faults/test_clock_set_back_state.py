@@ -16,6 +16,7 @@ from kerio_watch.detect.cover_up import RULE_HIDDEN, RULE_MASS
 from kerio_watch.detect.direct_smtp import RULE as RULE_DIRECT
 from kerio_watch.detect.forwarding import RULE as RULE_FORWARD
 from kerio_watch.detect.internal_fanout import RULE as RULE_FANOUT
+from kerio_watch.detect.new_host import RULE as RULE_NEW_HOST
 from kerio_watch.detect.new_host import RULE_HIJACK
 from kerio_watch.detect.queue_backlog import RULE as RULE_BACKLOG
 from kerio_watch.events import Connection, Event, MailboxOperation
@@ -356,3 +357,25 @@ class TestForwarding:
         """``new`` is the first line after the jump and SET_BACK more: the detectors'
         copy of SET_BACK (they are below the pipeline) is the pipeline's."""
         assert clockback.SET_BACK == SET_BACK
+
+
+class TestWebmailSessions:
+    """A webmail send belongs to its session (the address it was logged in from)."""
+
+    def test_a_webmail_send_right_after_the_jump(self) -> None:
+        """Alice's webmail logged in from a stranger's address just before the clock was
+        set back two hours, three messages sent through it right after: sent from a new
+        address, to new recipients, as without the jump. The session was last used
+        "after" the sends, which belonged to no session and came from nowhere."""
+        start = at(15, "10:00")
+        history = office_history(ALICE, days=14)
+        before = [*heartbeat(start - 1200, 20), login(start - 300, ALICE, STRANGER, "HTTP/WebMail")]
+        after = heartbeat(start + 300, 60)
+        after += [
+            recv(
+                start + 600 + 30 * i, host="0.0.0.0", service="HTTP/WebMail", to=(f"x{i}@far.test",)
+            )
+            for i in range(3)
+        ]
+        plain = the_same_through_a_jump([], history, before, after)
+        assert (RULE_NEW_HOST, ALICE) in plain
