@@ -86,9 +86,10 @@ class SetBack:
 
     def horizon(self) -> int:
         """The log time detector state is saved as of: :attr:`clock`, or the line of a
-        log read late furthest behind it (at most :data:`LATE` behind)."""
+        log read late furthest behind it (at most :data:`LATE` behind; one read late
+        before the clock was set back may be ahead of it)."""
         clock = self.clock
-        return min((t for t in self.late.values() if t >= clock - LATE), default=clock)
+        return min([clock, *(t for t in self.late.values() if t >= clock - LATE)])
 
     def dump(self) -> dict[str, object]:
         """The saved form: the clock, each log's newest time and the logs read late."""
