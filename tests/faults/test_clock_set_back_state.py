@@ -273,6 +273,18 @@ class TestLogReadLate:
         for split in range(250, 290, 3):
             assert self.scanned(split) == whole, split
 
+    def test_the_horizon_is_the_clock_or_behind_it(self) -> None:
+        """State is saved as of the log read late furthest behind, never ahead of the
+        newest time since the jump (a log read an hour late before a jump of two hours
+        is ahead of the lines after it), nor more than a day behind."""
+        setback = factories.pipeline("auth").setback
+        setback.clock = at(3)
+        setback.late = {"security": at(3) + 3600}
+        assert setback.horizon() == at(3)
+        setback.late["audit"] = at(3) - 4 * 3600
+        setback.late["operations"] = at(1)
+        assert setback.horizon() == at(3) - 4 * 3600
+
 
 class TestTicks:
     """What the pipeline's ticks do (once a log minute) goes on after the jump."""
@@ -379,15 +391,3 @@ class TestWebmailSessions:
         ]
         plain = the_same_through_a_jump([], history, before, after)
         assert (RULE_NEW_HOST, ALICE) in plain
-
-    def test_the_horizon_is_the_clock_or_behind_it(self) -> None:
-        """State is saved as of the log read late furthest behind, never ahead of the
-        newest time since the jump (a log read an hour late before a jump of two hours
-        is ahead of the lines after it), nor more than a day behind."""
-        setback = factories.pipeline("auth").setback
-        setback.clock = at(3)
-        setback.late = {"security": at(3) + 3600}
-        assert setback.horizon() == at(3)
-        setback.late["audit"] = at(3) - 4 * 3600
-        setback.late["operations"] = at(1)
-        assert setback.horizon() == at(3) - 4 * 3600
