@@ -337,3 +337,52 @@ def test_a_jump_is_told(mail: list[int], security: list[int], lag: int, jump: in
     told = told_jumps(mail, security, lag, jump)
     half = len(mail) // 2
     assert told and told[0] < max(factories.at(3) + 60 * i + j for i, j in enumerate(mail[:half]))
+
+
+def stuck(start: dt.datetime, messages: int) -> list[str]:
+    """u5's messages to two list addresses each, every 10 s from ``start``, that the
+    server cannot deliver (no ``Sent:`` line)."""
+    return [
+        recv_line(
+            start + dt.timedelta(seconds=10 * k),
+            1,
+            95_000 + k,
+            sender="u5@example.com",
+            to=f"a{k}@list.test>, <b{k}@list.test",
+            user="u5@example.com",
+            host="192.168.1.15",
+        )
+        for k in range(messages)
+    ]
+
+
+@pytest.mark.parametrize("kill", [False, True])
+def test_a_stuck_queue_followed_through_a_jump(follow: Follow, logs: Path, kill: bool) -> None:
+    """``follow`` through a clock set back three hours: u5's usual mail for a week, and
+    right after the jump 30 messages to 60 addresses the server cannot deliver, the log
+    going on for two hours; in one run, and killed (kill -9) an hour after the jump and
+    started again. The follower raises "no final delivery 30 minutes after" while it
+    follows, in both. Its ticks (once a log minute) followed the newest time before the
+    jump, so in one run they paused for three hours of the new clock: the alert came only
+    when the follower was stopped (a follower restarted after the jump raised it)."""
+    back_at = WEEK_AND_A_DAY - 4 * 15
+    lines = steady(back_at + 30, back_at, hours=-3)
+    jump = T0 + dt.timedelta(seconds=240 * back_at + 30, hours=-3)
+    post = lines[2 * back_at : 2 * back_at + 2] + stuck(jump, 30) + lines[2 * back_at + 2 :]
+    append(logs / "mail.log", lines[: 2 * back_at])
+    follow.start()
+
+    def events() -> int:
+        return sum(follow.totals().events.values())
+
+    wait_for(lambda: events() == 2 * back_at, 120)
+    half = 2 + 30 + 30 if kill else len(post)
+    append(logs / "mail.log", post[:half])
+    wait_for(lambda: events() == 2 * back_at + half, 60)
+    if kill:
+        follow.kill9()
+        append(logs / "mail.log", post[half:])
+        follow.start()
+        wait_for(lambda: events() == 2 * back_at + len(post), 60)
+    wait_for(lambda: ("u5@example.com", "kerio.queue.backlog") in signals(follow.db), 30)
+    assert follow.stop() == 0

@@ -35,8 +35,7 @@ from kerio_watch.detect.auth_rules import (
 )
 from kerio_watch.detect.base import RuleDoc, Signal, hourly
 from kerio_watch.detect.context import Context
-from kerio_watch.detect.ipstate import DAY, IpState, shared_with
-from kerio_watch.detect.state import SavedState
+from kerio_watch.detect.ipstate import DAY, IpClock, IpState, shared_with
 from kerio_watch.detect.window import Recent, count
 from kerio_watch.enrich.messages import Submission
 from kerio_watch.enrich.network import machine_of
@@ -72,7 +71,7 @@ class AuthOptions:
     score_many_ips: int = points(30)
 
 
-class AuthDetector(SavedState):
+class AuthDetector(IpClock):
     """Failed logins per IP and account, and logins that follow password guessing."""
 
     name: ClassVar[str] = "auth"
@@ -81,6 +80,7 @@ class AuthDetector(SavedState):
     )
     rules: ClassVar[tuple[RuleDoc, ...]] = RULES
     options_class: ClassVar[type[AuthOptions]] = AuthOptions
+    redated: ClassVar[tuple[str, ...]] = ("ips", "account_fails", "guessed", "logins")
 
     def __init__(self, ctx: Context, options: AuthOptions) -> None:
         self.ctx = ctx

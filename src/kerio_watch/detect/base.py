@@ -76,12 +76,13 @@ class Detector(Stateful, Protocol):
         """Time-driven checks at log time ``now`` (windows that ended)."""
         ...
 
-    def clock_set_back(self, old: int, new: int) -> None:
+    def clock_set_back(self, old: int, new: int) -> Sequence[Signal] | None:
         """The server's clock was set back from log time ``old`` (told once per jump,
         before the first line after it): forget what is dated after ``new``, the new
         clock's future, which would stay counted until the log's time passed it again
         (:mod:`kerio_watch.pipeline.setback`). :class:`~.state.SavedState` does it for
-        ``recent`` and the windows it is told of; a detector forgets the rest."""
+        ``recent`` and the windows it is told of; a detector forgets the rest. Returns
+        the signals of what it judges at the jump (what waited for later lines)."""
         ...
 
 

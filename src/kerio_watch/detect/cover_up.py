@@ -154,6 +154,7 @@ class CoverUpDetector(SavedState):
         REPLIES_DOC,
     )
     options_class: ClassVar[type[CoverUpOptions]] = CoverUpOptions
+    redated = ("windows", "sent", "received", "replies.seen", "replies.recent", "_due")
 
     def __init__(self, ctx: Context, options: CoverUpOptions) -> None:
         self.ctx = ctx
@@ -179,8 +180,7 @@ class CoverUpDetector(SavedState):
         self.replies = CampaignReplies(ctx, options.campaign_replies, options.score)
         self.recent = Recent(WINDOW)
         self._due: float = 0
-        """No window ends before this log time (at most the earliest last entry's time
-        plus :data:`WINDOW`): a flush before it has no window to forget."""
+        """No window ends before this log time: a flush before it has none to forget."""
 
     def observe(
         self, item: MailboxOperation | Submission | MessageReceived

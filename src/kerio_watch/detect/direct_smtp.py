@@ -335,6 +335,13 @@ class DirectSmtpDetector(SavedState):
             self._refresh_benign()
         return signals
 
+    def clock_set_back(self, old: int, new: int) -> Sequence[Signal]:
+        """The server's clock set back from ``old``: the connections waiting from before
+        the jump are judged now (no line after it is dated near them to carry them; they
+        held every later one back until the log's time passed them again)."""
+        super().clock_set_back(old, new)
+        return self._settle(old + self.settle) if self.pending else []
+
     def _refresh_benign(self) -> None:
         store = self._store
         if store is not None:

@@ -46,6 +46,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from kerio_watch.detect.base import RuleDoc, Signal, untimed
+from kerio_watch.detect.clockback import jump
 from kerio_watch.detect.context import Context
 from kerio_watch.detect.ipstate import staff_place
 from kerio_watch.detect.state import SavedState
@@ -324,6 +325,14 @@ class ForwardingDetector(SavedState):
     def flush(self, now: int) -> Sequence[Signal]:
         """Nothing time-driven."""
         return ()
+
+    def clock_set_back(self, old: int, new: int) -> None:
+        """The server's clock set back from ``old``: the warm-up's start goes back by the
+        jump, so that it ends when it would have (it went on that much longer, and new
+        forwards in that time were learned as the owner's)."""
+        super().clock_set_back(old, new)
+        if self.started:
+            self.started -= jump(old, new)
 
     def dump_state(self, now: int) -> dict[str, Any]:
         """Destinations, the warm-up's start, and the last hour's inbound Message-IDs."""

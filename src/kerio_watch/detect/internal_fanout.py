@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from kerio_watch.detect.base import RuleDoc, Signal, hourly
+from kerio_watch.detect.clockback import redate
 from kerio_watch.detect.context import Context
 from kerio_watch.detect.state import SavedState
 from kerio_watch.detect.window import IdleSweep, Recent, count, doublings, stepped
@@ -62,6 +63,11 @@ class _Account:
             self.strangers -= stranger
         self.reached[colleague] = (ts, stranger)
         self.strangers += stranger
+
+    def clock_set_back(self, new: int) -> None:
+        """What it reached after ``new``, the server's clock set back, reached at ``new``."""
+        redate(self.reached, new)
+        redate(self.messages, new)
 
     def expire(self, edge: int) -> None:
         reached = self.reached
@@ -111,6 +117,7 @@ class InternalFanoutDetector(SavedState):
         ),
     )
     options_class: ClassVar[type[InternalFanoutOptions]] = InternalFanoutOptions
+    redated: ClassVar[tuple[str, ...]] = ("accounts",)
 
     def __init__(self, ctx: Context, options: InternalFanoutOptions) -> None:
         self.ctx = ctx

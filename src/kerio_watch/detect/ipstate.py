@@ -7,12 +7,15 @@ from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from kerio_watch.detect.base import Signal
+from kerio_watch.detect.clockback import redate
+from kerio_watch.detect.state import SavedState
 from kerio_watch.enrich.network import provider_range
 from kerio_watch.severity import Severity
 from kerio_watch.textsafe import printable
 
 if TYPE_CHECKING:
     from kerio_watch.detect.context import Context
+    from kerio_watch.store.base import Store
     from kerio_watch.values.profile import Profile
 
 DAY = 86400
@@ -77,6 +80,15 @@ class IpState:
                 self.accounts[user] = 1
                 self.last[user] = ts
 
+    def clock_set_back(self, new: int) -> None:
+        """The server's clock set back to ``new``: what this address did after it counts
+        as done at ``new`` (:mod:`.clockback`); saved again."""
+        redate(self.fails, new)
+        redate(self.last, new)
+        self.first, self.updated = min(self.first, new), min(self.updated, new)
+        self.last_block = min(self.last_block, new)
+        self.dirty = True
+
     def tried(self) -> str:
         """The accounts it tried most, for a summary ("" if none)."""
         if not self.accounts:
@@ -127,6 +139,22 @@ class IpState:
         state.lines.extend(str(line) for line in data.get("lines", ()))
         state.dirty = False
         return state
+
+
+class IpClock(SavedState):
+    """``auth``'s ``clock_set_back``: the state of the addresses the last run saved is
+    read first (a run that starts with the jump reads it at its first event, after)."""
+
+    _store: Store | None
+
+    def _load(self, ts: int) -> None:
+        raise NotImplementedError
+
+    def clock_set_back(self, old: int, new: int) -> None:
+        """Read the addresses' state, then re-date it (:attr:`~.SavedState.redated`)."""
+        if self._store is not None:
+            self._load(new)
+        super().clock_set_back(old, new)
 
 
 def shared_with(

@@ -19,12 +19,15 @@ detector only says what its own state is::
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from kerio_watch.detect.clockback import redate_attrs
 from kerio_watch.detect.window import forget_future
 
 if TYPE_CHECKING:
     from kerio_watch.detect.context import Context
+    from kerio_watch.values.signal import Signal
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +63,9 @@ class Stateless:
     def load(self, store: Any) -> None:
         """Nothing to restore."""
 
-    def clock_set_back(self, old: int, new: int) -> None:
+    def clock_set_back(self, old: int, new: int) -> Sequence[Signal] | None:
         """Nothing dated to forget."""
+        return None
 
 
 class SavedState:
@@ -78,6 +82,9 @@ class SavedState:
     dated: ClassVar[tuple[str, ...]] = ()
     """Attributes that map keys to windows (``forget_after(new)``, see
     :func:`~.window.forget_future`): forgotten after the clock was set back."""
+    redated: ClassVar[tuple[str, ...]] = ()
+    """Attributes (dotted: an attribute's) that hold log times, re-dated to the new clock
+    after the clock was set back (:func:`~.clockback.redate`)."""
 
     def dump_state(self, now: int) -> dict[str, Any]:
         """This detector's own state at log time ``now`` (JSON-ready); none by default."""
@@ -93,18 +100,20 @@ class SavedState:
         """Forget what this detector's own state holds dated after ``new`` (the server's
         clock was set back to ``new``); nothing by default."""
 
-    def clock_set_back(self, old: int, new: int) -> None:
+    def clock_set_back(self, old: int, new: int) -> Sequence[Signal] | None:
         """The server's clock was set back from ``old`` to ``new``: what ``recent``
         fired after ``new`` counts as fired at ``new`` (it stays quiet for its quiet
-        period from the jump, not until the log's time passes it again), and the
-        detector's windows (:attr:`dated`) and own state (:meth:`forget_after`) forget
-        what is dated after ``new``."""
+        period from the jump, not until the log's time passes it again), and so does
+        what :attr:`redated` holds; the detector's windows (:attr:`dated`) and own state
+        (:meth:`forget_after`) forget what is dated after ``new``."""
         recent = getattr(self, "recent", None)
         if recent is not None:
             recent.clock_set_back(new)
         for name in self.dated:
             forget_future(getattr(self, name), new)
+        redate_attrs(self, self.redated, new)
         self.forget_after(new)
+        return None
 
     def save(self, store: Any) -> None:
         """Save the state (a checkpoint)."""

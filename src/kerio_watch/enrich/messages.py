@@ -280,6 +280,18 @@ class SessionTracker:
         session = self.sessions.get(account)
         return session if session is not None and 0 <= ts - session[1] <= SESSION_TTL else None
 
+    def clock_set_back(self, first: int) -> None:
+        """The server's clock set back, ``first`` the first line after the jump: what
+        was used after it counts as used at it, live for its time from the jump (a
+        webmail send right after the jump was dated before its session's last use and
+        belonged to no session)."""
+        for table in (self.sessions, self.webmail):
+            for account, (ip, ts, agent) in table.items():
+                table[account] = (ip, min(ts, first), agent)
+        for places in self.places.values():
+            for ip, ts in places.items():
+                places[ip] = min(ts, first)
+
     def ip_for(self, account: str, ts: int) -> str | None:
         """The webmail session IP in force for ``account`` at ``ts``, if any: the live
         webmail session's, else the live HTTP session's."""

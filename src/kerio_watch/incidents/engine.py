@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Protocol
 
 from kerio_watch.enrich.network import machine_of
 from kerio_watch.incidents import lifecycle, sharing
@@ -35,6 +36,13 @@ QUIET_SECONDS = 24 * 3600
 MAX_CHANGES = 20
 """Configuration changes an alert carries (the latest; the incident keeps them all)."""
 EXPIRE_EVERY = 300
+
+
+class SetBackClock(Protocol):
+    """When the server's clock was last set back (:class:`.pipeline.setback.SetBack`)."""
+
+    before: int
+    """The newest log time before that jump (0: none)."""
 
 
 def _alert_evidence(inc: Incident, trigger: Signal, reasons: list[Signal]) -> tuple[str, ...]:
@@ -78,6 +86,8 @@ class IncidentEngine:
         self._hijacks: dict[str, list[str]] | None = None
         """Outside address -> accounts whose open high or critical incident it made
         (:meth:`hijacked_from`); None: to be rebuilt (an incident changed)."""
+        self.set_back: SetBackClock | None = None
+        """The pipeline's watch on the log clock (:class:`.pipeline.setback.SetBack`)."""
 
     def severity_of(self, key: str) -> int:
         """The open incident's severity for ``key`` (0 = info or none)."""
@@ -98,7 +108,8 @@ class IncidentEngine:
         """Another account whose open hijack (an incident at ``high`` or above) was
         worked from ``address`` (:meth:`~kerio_watch.values.incident.Incident.worked_from`),
         with a signal from it within :data:`~kerio_watch.values.verdict.COMBINE` before
-        log time ``ts``; None if there is none. An IPv6 address is its /64, the
+        log time ``ts`` (or after it, up to the newest time before the server's clock was
+        last set back); None if there is none. An IPv6 address is its /64, the
         machine's (:func:`~kerio_watch.enrich.network.machine_of`)."""
         if self._hijacks is None:
             self._hijacks = {}
@@ -108,12 +119,15 @@ class IncidentEngine:
                     for machine in dict.fromkeys(map(machine_of, inc.worked_from())):
                         self._hijacks.setdefault(machine, []).append(key)
         machine = machine_of(address)
+        # The server's clock set back: a signal dated after ``ts``, before the jump, came
+        # before this line, within the day (``<= ts`` missed it, set back two hours)
+        upto = ts if self.set_back is None else max(ts, self.set_back.before)
         for key in self._hijacks.get(machine, ()):
             inc = self.open.get(key)
             if key == account or inc is None:
                 continue
             spans = [s for ip, s in inc.ip_span.items() if machine_of(ip) == machine]
-            if any(ts - COMBINE <= span[1] <= ts for span in spans):
+            if any(ts - COMBINE <= span[1] <= upto for span in spans):
                 return key
         return None
 

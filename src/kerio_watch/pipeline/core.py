@@ -38,13 +38,7 @@ from kerio_watch.pipeline.checkpoint import Checkpoints
 from kerio_watch.pipeline.detection import Detection
 from kerio_watch.pipeline.marks import SENT_MARK, SET_BACK, Marks, Watermarks
 from kerio_watch.pipeline.parsing import Parsing
-from kerio_watch.pipeline.persist import (
-    DAY,
-    IP_STATE_DAYS,
-    load_context,
-    prune,
-    save_context,
-)
+from kerio_watch.pipeline.persist import IP_STATE_DAYS, Pruning, load_context, save_context
 from kerio_watch.pipeline.prefilter import Prefilter
 from kerio_watch.pipeline.resume import Positions
 from kerio_watch.pipeline.runstats import RunStats
@@ -159,15 +153,14 @@ class Pipeline(Checkpoints):
     def _restore(self, store: Store) -> None:
         """Take back what an earlier run saved: incidents, state, clock, watermarks."""
         self._now = 0
-        self._behind = 0
-        """The latest event more than SET_BACK behind :attr:`_now` since it moved (0: none)."""
-        self._pruned_day = 0
+        self._prune = Pruning(self.config)
         self.engine.restore(store.open_incidents())
         self.learner.load(store)
         self._minute = load_context(store, self.ctx)
         self.detection.load_detectors(store)
         self.watermarks = Watermarks(store.watermarks())
-        self.setback = SetBack(self.watermarks, self.detection.clock_set_back, store)
+        self.setback = SetBack(self.watermarks, self._set_back, store)
+        self.engine.set_back = self.setback
         self.guard = TimeGuard(*self.config.state.time_limits())
         held = self.guard.load(store, self.watermarks.newest())
         self.timebase.resumed = self.guard.ref  # a restart inside the repeated hour
@@ -254,16 +247,25 @@ class Pipeline(Checkpoints):
         stats = self.stats
         if stats.first_ts is None:
             stats.first_ts = ts
-        if ts > self.setback.clock:
-            self.setback.clock = ts
-        elif ts < self.setback.clock - SET_BACK:  # the clock set back, or a log read late
-            self.setback.behind(SENT_MARK if event.__class__ is MessageDelivery else event.log, ts)
+        setback = self.setback
+        if ts > setback.clock:
+            setback.clock = ts
+        elif ts < setback.clock - SET_BACK:  # the clock set back, or a log read late
+            setback.behind(SENT_MARK if event.__class__ is MessageDelivery else event.log, ts)
+        if setback.late and ts >= setback.clock - SET_BACK:  # a log read late caught up?
+            setback.late.pop(SENT_MARK if event.__class__ is MessageDelivery else event.log, 0)
         if ts > self._now:
             self._release()
             self._advance(ts)
-        elif ts < self._now - SET_BACK:
-            self._behind = ts  # the clock set back: detector state is saved at this time
         self.detection.observe(event, self.enrichment.enrich(event))
+
+    def _set_back(self, old: int, new: int) -> None:
+        """The server's clock set back (:class:`SetBack`): the detectors forget what is
+        dated after ``new``; the ticks go on from the first line after the jump, as in a
+        run that starts with it (they followed the newest time, and paused until the
+        log's time passed it again: ``queue_backlog`` did not look for three hours)."""
+        self.detection.clock_set_back(old, new)
+        self._now = 0
 
     def _advance(self, ts: int) -> None:
         """The log clock moved to ``ts``: a checkpoint when due (between two seconds),
@@ -274,7 +276,6 @@ class Pipeline(Checkpoints):
         if autosave is not None and self._now and not releasing and autosave.due(self._now):
             self.checkpoint(autosave)
         self._now = ts
-        self._behind = 0
         self.stats.last_ts = ts
         minute = ts // 60
         if minute != self._minute:
@@ -329,14 +330,6 @@ class Pipeline(Checkpoints):
                 self.activity.write(self.store)
 
     # -- persistence ----------------------------------------------------------------
-    def _prune(self, store: Store) -> None:
-        """Once a log day, delete what is too old to keep (:func:`.persist.prune`)."""
-        now = self._now
-        if not now or now // DAY == self._pruned_day:
-            return
-        self._pruned_day = now // DAY
-        prune(store, self.config, now)
-
     def _apply_acks(self) -> None:
         """Apply decisions made (CLI, dashboard) since this pipeline started.
 
@@ -377,7 +370,7 @@ class Pipeline(Checkpoints):
         """The body of :meth:`save`'s transaction."""
         self._apply_acks()
         self.activity.write(store)
-        self._prune(store)
+        self._prune(store, self._now)
         store.save_incidents(self.engine.take_changed())
         if alerts:
             store.save_alerts(alerts)
@@ -389,8 +382,9 @@ class Pipeline(Checkpoints):
             "timeguard",
             {"v": STATE_VERSION, "now": self._now, **self.guard.dump(keep_held=self.hold)},
         )
-        # After a clock set back, as of the lines since (the newest time dropped them).
-        save_context(store, self.ctx, self._behind or self._now, self._minute)
+        # After a clock set back as of the lines since, and as of a log read late (the
+        # newest time dropped what they hold): SetBack.horizon.
+        save_context(store, self.ctx, self._now and self.setback.horizon(), self._minute)
         self.detection.save(store)
         self.setback.save(store)
         timezone.record(store, self.timebase, self.stats.first_ts)

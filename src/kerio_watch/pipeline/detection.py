@@ -17,6 +17,7 @@ from kerio_watch.detect.context import Context
 from kerio_watch.detect.learner import Learner
 from kerio_watch.enrich.messages import Submission
 from kerio_watch.events import Event, LoginSucceeded, MessageReceived
+from kerio_watch.pipeline.marks import SET_BACK
 from kerio_watch.store.base import Store
 
 Observe = Callable[[Any], Sequence[Signal] | None]
@@ -93,9 +94,14 @@ class Detection:
 
     def clock_set_back(self, old: int, new: int) -> None:
         """The server's clock was set back from log time ``old``: each detector forgets
-        what is dated after ``new``, the new clock's future (:mod:`.pipeline.setback`)."""
+        what is dated after ``new``, the new clock's future (:mod:`.pipeline.setback`);
+        the signals of what they judge at the jump go to the sink. The webmail sessions
+        count as used at the first line after the jump."""
+        self.ctx.sessions.clock_set_back(new - SET_BACK)
         for det in self.detectors:
-            det.clock_set_back(old, new)
+            signals = det.clock_set_back(old, new)
+            if signals:
+                self.sink(signals)
 
     def load_detectors(self, store: Store) -> None:
         """Restore each detector's saved state (which may restore the hour of its last

@@ -51,6 +51,22 @@ def save_context(store: Store, ctx: Context, now: int, minute: int) -> None:
     store.save_detector_state("sessions", {"v": v, "now": now, "sessions": sessions})
 
 
+class Pruning:
+    """Once a log day, delete what is too old to keep (:func:`prune`)."""
+
+    __slots__ = ("config", "day")
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.day = 0
+
+    def __call__(self, store: Store, now: int) -> None:
+        """At the first call of a log day (``now``: the log time), :func:`prune`."""
+        if now and now // DAY != self.day:
+            self.day = now // DAY
+            prune(store, self.config, now)
+
+
 def prune(store: Store, config: Config, now: int) -> None:
     """Keep the database from growing without end: delete hourly activity older than
     ``[state] activity_days`` and the state of addresses quiet for :data:`IP_STATE_DAYS`

@@ -17,6 +17,12 @@ its lines from before the jump, tells it again when the next line is behind them
 The newest time since the last jump and each log's newest are saved with every
 checkpoint, so a run that starts with the first line after the jump tells it as one
 run does.
+
+Detector state is saved as of :meth:`SetBack.horizon`: the newest time since the last
+jump, or the line of a log read late that is furthest behind it (hours behind, no jump):
+the windows of its lines, saved as of the newest time, were more than their span old and
+dropped, so a restart forgot them (the log read late is :attr:`SetBack.late` until one
+of its lines comes within SET_BACK of the clock; saved too).
 """
 
 from __future__ import annotations
@@ -29,6 +35,8 @@ from kerio_watch.store.base import Store
 
 NAME = "setback"
 """Its row in the saved detector state."""
+LATE = 86400
+"""A log more than this behind the clock holds no save back (a log not written for a day)."""
 
 
 class SetBack:
@@ -41,18 +49,25 @@ class SetBack:
         store: where the last run saved its clock (see :meth:`load`).
     """
 
-    __slots__ = ("clock", "logs", "marks", "tell", "told")
+    __slots__ = ("before", "clock", "late", "logs", "marks", "tell", "told")
 
     def __init__(self, marks: Watermarks, tell: Callable[[int, int], None], store: Store) -> None:
         self.marks = marks
         self.tell = tell
         self.clock = 0
         """The newest log time processed since the clock was last set back."""
+        self.before = 0
+        """The newest log time before the clock was last set back (0: never): what an
+        open incident saw dated up to it came before the lines since, whatever their
+        date (:meth:`.IncidentEngine.hijacked_from`)."""
         self.logs: dict[str, int] = {}
         """Each log's newest time as the last run saved it (for a log's first lines in
         this run; forgotten once a jump was told)."""
         self.told = 0
         """Jumps told in this run."""
+        self.late: dict[str, int] = {}
+        """Each log read late (its last line more than SET_BACK behind :attr:`clock`, no
+        jump): that line's time."""
         self.load(store)
 
     def behind(self, log: str, ts: int) -> None:
@@ -61,19 +76,34 @@ class SetBack:
         last = self.marks.last.get(log)
         newest = max(last[0] if last else 0, self.logs.get(log, 0))
         if ts >= newest - SET_BACK:
-            return  # another log's lines, read late: not a jump
+            self.late[log] = ts  # another log's lines, read late: not a jump
+            return
         old, self.clock = self.clock, ts
+        self.before = old
         self.logs.clear()
         self.told += 1
         self.tell(old, ts + SET_BACK)
 
+    def horizon(self) -> int:
+        """The log time detector state is saved as of: :attr:`clock`, or the line of a
+        log read late furthest behind it (at most :data:`LATE` behind; one read late
+        before the clock was set back may be ahead of it)."""
+        clock = self.clock
+        return min([clock, *(t for t in self.late.values() if t >= clock - LATE)])
+
     def dump(self) -> dict[str, object]:
-        """The saved form: the clock and each log's newest time."""
+        """The saved form: the clock, each log's newest time and the logs read late."""
         logs = dict(self.logs)
         for log, (ts, _) in self.marks.last.items():
             if not log.endswith(BACK):
                 logs[log] = max(ts, logs.get(log, 0))
-        return {"v": STATE_VERSION, "clock": self.clock, "logs": logs}
+        return {
+            "v": STATE_VERSION,
+            "clock": self.clock,
+            "before": self.before,
+            "logs": logs,
+            "late": self.late,
+        }
 
     def save(self, store: Store) -> None:
         """Save :meth:`dump` (inside a checkpoint's transaction)."""
@@ -86,6 +116,8 @@ class SetBack:
             data = load_state(store, NAME)
             if data is not None:
                 self.clock = int(data["clock"])
+                self.before = int(data.get("before", 0))
                 self.logs = {str(k): int(v) for k, v in data["logs"].items()}
+                self.late = {str(k): int(v) for k, v in data.get("late", {}).items()}
         except RESTORE_ERRORS as exc:
             restore_failed(NAME, exc)
