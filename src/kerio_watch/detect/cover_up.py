@@ -11,7 +11,9 @@ Within :data:`WINDOW` seconds, per account:
 - ``kerio.mailbox.sent_purged``: ``sent_items`` items taken out of Sent Items (deleted,
   or moved to the deleted items), or ``fresh_items`` of them that the account sent
   from outside the trusted networks within :data:`FRESH` seconds (matched by
-  Message-ID: an owner does not purge what it just sent, an intruder hides it at once);
+  Message-ID: an owner does not purge what it just sent, an intruder hides it at once;
+  an owner who regrets one message takes out that one, an invoice fraud hides the three
+  or four it sent);
 - ``kerio.mailbox.bounces_hidden``: ``bounces`` delivery failure notices deleted or
   moved to another folder (from a mailer daemon or postmaster, or with an
   "undeliverable" subject);
@@ -84,7 +86,7 @@ class CoverUpOptions:
     """``[detectors.cover_up]`` options."""
 
     sent_items: int = threshold(10)
-    fresh_items: int = threshold(5)
+    fresh_items: int = threshold(3)
     bounces: int = threshold(5)
     mass_delete: int = threshold(200)
     hidden_items: int = threshold(2)

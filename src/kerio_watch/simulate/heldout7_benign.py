@@ -225,10 +225,11 @@ def role_box(out: Out, days: list[Day], local: str, tag: str) -> Persona | None:
     month (None if the site has an account of that name)."""
     sc, rng = out.sc, out.rng
     address = f"{local}@{sc.site.domain}"
-    if address in sc.site.accounts() or len(sc.site.users) < 3 + len(sc.site.desks):
+    if address in sc.site.accounts() or len(sc.site.users) < 3:
         return None
-    desks = set(sc.site.desks)  # not the desks of the site's planted machines
-    helpers = rng.sample([p for p in sc.site.users if p.lan_ip not in desks], 3)
+    helpers = rng.sample(sc.site.users, 3)
+    for h in helpers:  # a machine's users at these desks include the box (the firewall)
+        sc.site.desks.setdefault(h.lan_ip, []).append(address)
     box = Persona(address, "Info", "outlook", helpers[0].lan_ip, 8 * HOUR, 17 * HOUR, 0.0,
                   0.0, 0.0, "", domain=sc.site.domain)  # fmt: skip
     customers = [_customer(out) for _ in range(40)]
