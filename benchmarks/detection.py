@@ -36,7 +36,7 @@ Usage::
                                    [--forwarding] [--admin] [--lateral] [--newcomer]
                                    [--recon] [--shifts] [--noise] [--attacks] [--heldout]
                                    [--heldout2] [--heldout3] [--heldout4] [--heldout5]
-                                   [--heldout6]
+                                   [--heldout6] [--heldout7]
                                    [--remote SHARE] [--webmail-proxy]
                                    [--shift-work] [--ipv6 SHARE]
                                    [--hosting N] [--role-mailboxes]
@@ -80,6 +80,8 @@ from kerio_watch.simulate import (
     HELDOUT5_HIJACK_KINDS,
     HELDOUT6_BENIGN_KINDS,
     HELDOUT6_HIJACK_KINDS,
+    HELDOUT7_BENIGN_KINDS,
+    HELDOUT7_HIJACK_KINDS,
     HELDOUT_BENIGN_KINDS,
     HELDOUT_HIJACK_KINDS,
     HIJACK_KINDS,
@@ -114,6 +116,7 @@ HIJACKS = (
     *HELDOUT4_HIJACK_KINDS,
     *HELDOUT5_HIJACK_KINDS,
     *HELDOUT6_HIJACK_KINDS,
+    *HELDOUT7_HIJACK_KINDS,
 )
 """Every hijack kind (the filter-rule ones are planted with ``--forwarding`` only, the
 administration ones with ``--admin``, mail to the staff with ``--lateral``, reading
@@ -132,6 +135,7 @@ BENIGN = (
     *HELDOUT4_BENIGN_KINDS,
     *HELDOUT5_BENIGN_KINDS,
     *HELDOUT6_BENIGN_KINDS,
+    *HELDOUT7_BENIGN_KINDS,
 )
 SITE = "*"
 """The truth account of a scenario of the whole site (``office_isp``): judged by every
@@ -347,6 +351,7 @@ def judge(
         heldout4="heldout4" in wanted,
         heldout5="heldout5" in wanted,
         heldout6="heldout6" in wanted,
+        heldout7="heldout7" in wanted,
         remote=remote,
         webmail_proxy="webmail_proxy" in wanted,
         shift_work="shift_work" in wanted,
@@ -755,6 +760,13 @@ def main() -> int:
         "moved to its maker's cloud, a first evening on a VPN app",
     )
     parser.add_argument(
+        "--heldout7",
+        action="store_true",
+        help="also plant round seven: a stolen laptop used in its owner's hours, a few "
+        "bank-change messages from a residential proxy's webmail, a shared role mailbox "
+        "spamming; holiday greetings from home, a team in a co-working space, a night shift",
+    )
+    parser.add_argument(
         "--remote",
         type=float,
         default=0.0,
@@ -833,6 +845,7 @@ def main() -> int:
                     "heldout4",
                     "heldout5",
                     "heldout6",
+                    "heldout7",
                     "webmail_proxy",
                     "shift_work",
                     "role_mailboxes",

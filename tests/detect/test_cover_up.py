@@ -72,8 +72,8 @@ class TestCoverUp:
         assert feed(p, [op(at(1, "09:06"), "Sent Items", "Deleted Items")]) == []  # once
 
     def test_purging_what_it_just_sent(self) -> None:
-        """Five items it sent from outside within two hours are enough; five old ones, or
-        five sent from the office, are not."""
+        """Three items it sent from outside within two hours are enough (at the third);
+        five old ones, or five sent from the office, are not."""
         p = pipeline("cover_up")
         sent = [recv(at(1, "10:00") + 30 * i, msg_id=f"lure{i}@x", host=STRANGER) for i in range(9)]
         old = [recv(at(0, "10:00") + 30 * i, msg_id=f"old{i}@x", host=STRANGER) for i in range(5)]
@@ -90,9 +90,22 @@ class TestCoverUp:
         (s,) = feed(p, moves)
         assert s.rule == RULE_SENT and s.side == "use"
         assert (
-            "5 items taken out of Sent Items within 30 minutes, 5 of them sent within 2 hours"
+            "3 items taken out of Sent Items within 30 minutes, 3 of them sent within 2 hours"
             in s.summary
         )
+
+    def test_hiding_the_few_messages_of_a_fraud(self) -> None:
+        """An invoice fraud sends three or four messages and hides them: three of the mail
+        it sent from outside within two hours are enough; an owner who regrets one
+        message, or two, takes out only those."""
+        p = pipeline("cover_up")
+        feed(p, [recv(at(1, "10:00") + 60 * i, msg_id=f"m{i}@x", host=STRANGER) for i in range(5)])
+        moves = [op(at(1, "10:08") + i, "Sent Items", "Deleted Items", mid=f"m{i}@x")
+                 for i in range(2)]  # fmt: skip
+        assert feed(p, moves) == []
+        (s,) = feed(p, [op(at(1, "10:09"), "Sent Items", "Deleted Items", mid="m2@x")])
+        assert s.rule == RULE_SENT and s.side == "use" and s.source_ip == STRANGER
+        assert "3 of them sent within 2 hours" in s.summary
 
     def test_spread_over_the_day_it_is_nothing(self) -> None:
         """The window: one a minute is ordinary tidying, one an hour never adds up."""

@@ -9,9 +9,9 @@ address (formats doc section 6, which names "hiding bounces" as what would show 
 Within :data:`WINDOW` seconds, per account:
 
 - ``kerio.mailbox.sent_purged``: ``sent_items`` items taken out of Sent Items (deleted,
-  or moved to the deleted items), or ``fresh_items`` of them that the account sent
-  from outside the trusted networks within :data:`FRESH` seconds (matched by
-  Message-ID: an owner does not purge what it just sent, an intruder hides it at once);
+  or moved to the deleted items), or ``fresh_items`` (a few) of them that the account
+  sent from outside the trusted networks within :data:`FRESH` seconds (by Message-ID:
+  an owner takes out one message it regrets, an intruder hides all it just sent);
 - ``kerio.mailbox.bounces_hidden``: ``bounces`` delivery failure notices deleted or
   moved to another folder (from a mailer daemon or postmaster, or with an
   "undeliverable" subject);
@@ -85,7 +85,7 @@ class CoverUpOptions:
     """``[detectors.cover_up]`` options."""
 
     sent_items: int = threshold(10)
-    fresh_items: int = threshold(5)
+    fresh_items: int = threshold(3)
     bounces: int = threshold(5)
     mass_delete: int = threshold(200)
     hidden_items: int = threshold(2)

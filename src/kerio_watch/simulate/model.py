@@ -79,6 +79,9 @@ HELDOUT5_BENIGN_KINDS: tuple[str, ...] = ("leave_backlog", "fair_followup", "ass
 #: Planted only with ``SimConfig.heldout6`` (:mod:`.heldout6`): a botnet, a copier, a thread hijack.
 HELDOUT6_HIJACK_KINDS: tuple[str, ...] = ("botnet_guess", "scanner_takeover", "vpn_thread_spam")
 HELDOUT6_BENIGN_KINDS: tuple[str, ...] = ("failed_spray", "scan_cloud", "vpn_catchup")
+#: Planted only with ``SimConfig.heldout7`` (:mod:`.heldout7`): a laptop, a bank change, a role box.
+HELDOUT7_HIJACK_KINDS: tuple[str, ...] = ("laptop_theft", "bank_change", "role_box_spam")
+HELDOUT7_BENIGN_KINDS: tuple[str, ...] = ("holiday_greetings", "team_move", "night_shift")
 #: Every hijack kind, the opt-in ones too.
 ALL_HIJACK_KINDS: frozenset[str] = frozenset(
     (
@@ -95,6 +98,7 @@ ALL_HIJACK_KINDS: frozenset[str] = frozenset(
         *HELDOUT4_HIJACK_KINDS,
         *HELDOUT5_HIJACK_KINDS,
         *HELDOUT6_HIJACK_KINDS,
+        *HELDOUT7_HIJACK_KINDS,
     )
 )
 #: The kinds each opt-in group plants (``SimConfig`` field -> kinds): a kind of a group
@@ -168,6 +172,7 @@ class SimConfig:
     heldout4: bool = False  # round four: invitation spam, a reply mule, a checked password sold
     heldout5: bool = False  # round five: a campaign spread thin, a mimic, password resets hidden
     heldout6: bool = False  # round six: a botnet guessing, a copier's account, a thread hijack
+    heldout7: bool = False  # round seven: a stolen laptop, a bank change, a role mailbox
     country: str = "DE"  # the site's country: its people's home, mobile and hotel networks
     remote: float = 0.0  # share of the staff working from home lines for good (remote-first)
     webmail_proxy: bool = False  # web logins logged at a reverse proxy's LAN address
