@@ -15,6 +15,7 @@ pub mod ops;
 pub mod parsed;
 pub mod scan;
 pub mod smtp;
+pub mod smtpnet;
 pub mod text;
 
 #[cfg(feature = "python")]

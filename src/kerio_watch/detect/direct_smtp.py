@@ -49,13 +49,13 @@ from kerio_watch.detect.smtp_hosts import (
     users_text,
 )
 from kerio_watch.detect.smtp_hosts_mail import HOUR, new_mail_servers, saved_mail
+from kerio_watch.detect.smtp_hosts_nets import EXTERNAL, LAN, new_smtp_nets
 from kerio_watch.detect.state import SavedState
 from kerio_watch.detect.window import Recent, count
 from kerio_watch.events import Connection
 from kerio_watch.settings.numbers import period, points, share, threshold
 from kerio_watch.severity import Severity
 from kerio_watch.textsafe import printable
-from kerio_watch.values.ip import is_ip
 
 if TYPE_CHECKING:
     from kerio_watch.store.base import IncidentStore, Store
@@ -132,7 +132,8 @@ class DirectSmtpDetector(SavedState):
         )
         self.scores = (0, o.score_low, o.score_medium, o.score_high, o.score_critical)
         fw = ctx.config.firewall
-        self.fixed = Exclusions(fw.mail_servers, fw.relays, fw.allowed_hosts)
+        fixed = Exclusions(fw.mail_servers, fw.relays, fw.allowed_hosts)
+        self.nets = new_smtp_nets(ctx.networks, fixed)
         self.infer = fw.infer_mail_server
         self.pending: deque[Pending] = deque()
         self._inside: dict[str, bool] = {}
@@ -142,7 +143,6 @@ class DirectSmtpDetector(SavedState):
         self.users = HostUsers(int(o.users_days) * DAY)
         self.mail = new_mail_servers(int(o.infer_matches), float(o.infer_share))
         self.recent = Recent(DAY)
-        self.benign: set[str] = set()
         self.seen = 0
         """Firewall connections seen, ever (the report says when there were none)."""
         self._store: Store | None = None
@@ -175,9 +175,9 @@ class DirectSmtpDetector(SavedState):
         if dport not in MAIL_PORTS or ev.action == "close" or ev.protocol not in (None, "tcp"):
             return []
         src, dst = ev.source, ev.destination
-        nets = self.ctx.networks
-        if self._lan(src):
-            if not nets.is_external(dst):
+        source = self.nets.classify(src)
+        if source & LAN:
+            if not self.nets.classify(dst) & EXTERNAL:
                 return []
             conn = (ev.ts, src, dst, ev.source_port, dport, ev.action, ev.raw)
             if self.mail.carries_no_kerio_mail(src):  # no need to wait for Sent: lines
@@ -192,18 +192,19 @@ class DirectSmtpDetector(SavedState):
             self.infer
             and dport == 25
             and ev.action != "block"
-            and nets.is_external(src)
-            and is_ip(dst)
-            and nets.is_trusted(dst)
+            and source & EXTERNAL
+            and self.nets.classify(dst) & LAN
         ):
             self.mail.received(dst, src, ev.ts)
         return []
 
     def _lan(self, host: str) -> bool:
         """An IP address inside the trusted networks (cached: the same hosts recur)."""
+        if not host:
+            return False
         inside = self._inside.get(host)
         if inside is None:
-            inside = bool(self.ctx.networks.is_trusted(host)) and is_ip(host)
+            inside = bool(self.nets.classify(host) & LAN)
             remember(self._inside, host, inside)
         return inside
 
@@ -244,13 +245,9 @@ class DirectSmtpDetector(SavedState):
         return out
 
     # -- judging one connection -----------------------------------------------------------
-    def _excluded(self, host: str, dst: str) -> bool:
-        fixed = self.fixed
-        return fixed.source(host) or host in self.benign or fixed.destination(dst)
-
     def _count(self, conn: Pending) -> Signal | None:
         ts, host, dst, sport, dport, _action, _raw = conn
-        if self._excluded(host, dst):
+        if self.nets.excluded(host, dst):
             return None
         if self.mail.carried(host, dst, ts, ts - SLACK, ts + self.settle, self.infer):
             return None  # Kerio's delivery, or the mail server's connection
@@ -338,7 +335,7 @@ class DirectSmtpDetector(SavedState):
     def _refresh_benign(self) -> None:
         store = self._store
         if store is not None:
-            self.benign = benign_hosts(store)
+            self.nets.set_benign(sorted(benign_hosts(store)))
 
     def load(self, store: Store) -> None:
         """Restore the saved state and the machines marked benign."""

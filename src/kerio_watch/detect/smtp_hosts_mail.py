@@ -163,13 +163,21 @@ class MailServers:
 
 
 _mail_class: Any = MailServers
+_module: Any = None
 
 
 def use_native_mail_servers(module: Any | None) -> None:
     """Make :func:`new_mail_servers` build ``module.MailServers`` (the native core), or
-    Python's :class:`MailServers`."""
-    global _mail_class  # noqa: PLW0603 (one engine per process, like the address books)
+    Python's :class:`MailServers`; the detector's other state follows
+    (:func:`native_module`)."""
+    global _mail_class, _module  # noqa: PLW0603 (one engine per process, like the books)
     _mail_class = module.MailServers if module is not None else MailServers
+    _module = module
+
+
+def native_module() -> Any:
+    """The native extension the direct-SMTP detector's state uses, or None (Python)."""
+    return _module
 
 
 def new_mail_servers(matches: int, share: float) -> MailServers:
