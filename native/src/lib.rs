@@ -16,6 +16,7 @@ pub mod parsed;
 pub mod scan;
 pub mod smtp;
 pub mod smtpnet;
+pub mod smtpq;
 pub mod text;
 
 #[cfg(feature = "python")]
@@ -28,3 +29,5 @@ mod pybook;
 mod pylogs;
 #[cfg(feature = "python")]
 mod pysmtp;
+#[cfg(feature = "python")]
+mod pysmtpq;
