@@ -321,8 +321,9 @@ class DirectSmtpDetector(SavedState):
         """Start empty."""
         self.hosts.clear()
         self.users = HostUsers(self.users.keep)
-        self.mail = new_mail_servers(self.mail.need_matches, self.mail.need_share)
-        self.queue = new_connection_queue(self.settle, self.infer, self.nets, self.mail)
+        # the same engine's classes as this detector's address tests
+        self.mail = type(self.mail)(self.mail.need_matches, self.mail.need_share)
+        self.queue = type(self.queue)(self.settle, self.infer, self.nets, self.mail)
         self._due = None
 
 
