@@ -13,11 +13,18 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from factories import pipeline
 from kerio_watch.detect.smtp_hosts import Exclusions
-from kerio_watch.detect.smtp_hosts_mail import MailServers, saved_mail
+from kerio_watch.detect.smtp_hosts_mail import (
+    MailServers,
+    native_module,
+    saved_mail,
+    use_native_mail_servers,
+)
 from kerio_watch.detect.smtp_hosts_nets import SmtpNets, ipv4_prefixes
 from kerio_watch.detect.smtp_hosts_queue import MAX_PENDING, ConnectionQueue, saved_pending
 from kerio_watch.enrich.network import Networks
+from kerio_watch.native import set_engine
 from nativediff import extension
 
 LAN_HOSTS = ["192.168.1.2", "192.168.1.9", "192.168.1.5", "192.168.1.7", "::ffff:192.168.1.2"]
@@ -167,3 +174,27 @@ def test_the_bound_settles_the_oldest_in_order() -> None:
         engine.load(saved)
     assert engines[0].state() == engines[1].state()
     assert engines[0].queue.settle(100) == engines[1].queue.settle(100)
+
+
+def test_a_reset_keeps_the_engine_of_the_detectors_address_tests() -> None:
+    """A detector made with the Python engine and reset after another pipeline in the
+    process chose the native one still counts connections: its queue and mail
+    server's state stay the engine of its address tests (a native queue refuses
+    Python's)."""
+    ext = extension()
+    before = native_module()
+    set_engine("python")
+    try:
+        detector: Any = pipeline("direct_smtp").detectors[0]
+        use_native_mail_servers(ext)  # another pipeline chose the native engine
+        detector.reset_state()
+        for i in range(3):
+            dst = f"198.51.100.{i + 1}"
+            got = detector.queue.connection(
+                1000 + i, "192.168.1.41", dst, None, 25, "block", f"SRC=192.168.1.41 DST={dst}"
+            )
+            assert got is None  # waiting for Kerio's Sent: lines
+        assert len(detector.queue) == 3
+    finally:
+        set_engine(None)
+        use_native_mail_servers(before)
