@@ -15,6 +15,8 @@ pub mod ops;
 pub mod parsed;
 pub mod scan;
 pub mod smtp;
+pub mod smtpnet;
+pub mod smtpq;
 pub mod text;
 
 #[cfg(feature = "python")]
@@ -27,3 +29,5 @@ mod pybook;
 mod pylogs;
 #[cfg(feature = "python")]
 mod pysmtp;
+#[cfg(feature = "python")]
+mod pysmtpq;

@@ -25,7 +25,7 @@ use crate::pylogs::{Kind, Others};
 const RULE_SERVICE: &str = "sieve";
 
 /// Version of this boundary; the Python side refuses an extension of another one.
-pub const ABI: u32 = 8;
+pub const ABI: u32 = 10;
 
 /// Queue-IDs the Python message tracker holds (kept in step by it).
 #[pyclass(module = "kerio_watch._native")]
@@ -833,6 +833,8 @@ fn native_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<crate::pybook::PyBook>()?;
     m.add_class::<crate::pyactivity::PyActivity>()?;
     m.add_class::<crate::pysmtp::PyMailServers>()?;
+    m.add_class::<crate::pysmtp::PySmtpNets>()?;
+    m.add_class::<crate::pysmtpq::PyConnectionQueue>()?;
     m.add_function(wrap_pyfunction!(crate::pybook::address_key, m)?)?;
     m.add_function(wrap_pyfunction!(parse_mail, m)?)?;
     m.add_function(wrap_pyfunction!(crate::pylogs::parse_log, m)?)?;

@@ -1,17 +1,19 @@
 //! `kerio_watch._native.MailServers`: [`MailServers`] with the methods of Python's
 //! `kerio_watch.detect.smtp_hosts.MailServers` (a native run's `direct_smtp` keeps the
-//! mail server's side of its connection state here).
+//! mail server's side of its connection state here), and `SmtpNets`: [`SmtpNets`] with the
+//! methods of Python's `kerio_watch.detect.smtp_hosts_nets.SmtpNets` (its address tests).
 
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
 use crate::smtp::MailServers;
+use crate::smtpnet::{Prefixes, SmtpNets};
 
 /// Kerio's outbound deliveries, each LAN address's outbound SMTP tally and the mail
 /// server's inferred addresses.
 #[pyclass(module = "kerio_watch._native", name = "MailServers")]
 pub struct PyMailServers {
-    inner: MailServers,
+    pub(crate) inner: MailServers,
 }
 
 #[pymethods]
@@ -123,5 +125,69 @@ impl PyMailServers {
         inferred: Vec<(String, i64, String)>,
     ) {
         self.inner.load(deliveries, tally, inbound, inferred);
+    }
+}
+
+/// The trusted networks, `[firewall]`'s exclusions and the benign machines.
+#[pyclass(module = "kerio_watch._native", name = "SmtpNets")]
+pub struct PySmtpNets {
+    pub(crate) inner: SmtpNets,
+    /// Python's answer for a text that is no dotted quad.
+    pub(crate) ask: Py<PyAny>,
+}
+
+pub(crate) fn asker<'py>(
+    py: Python<'py>,
+    ask: &'py Py<PyAny>,
+) -> impl FnMut(&str) -> PyResult<u8> + 'py {
+    move |host: &str| ask.bind(py).call1((host,))?.extract::<u8>()
+}
+
+#[pymethods]
+impl PySmtpNets {
+    /// Each table as `(network address, prefix length)` pairs of its IPv4 networks;
+    /// `ask(host)` answers for any other text.
+    #[new]
+    fn new(
+        trusted: Vec<(u32, u8)>,
+        servers: Vec<(u32, u8)>,
+        relays: Vec<(u32, u8)>,
+        allowed: Vec<(u32, u8)>,
+        ask: Py<PyAny>,
+    ) -> Self {
+        Self {
+            inner: SmtpNets {
+                trusted: Prefixes::new(&trusted),
+                servers: Prefixes::new(&servers),
+                relays: Prefixes::new(&relays),
+                allowed: Prefixes::new(&allowed),
+                ..SmtpNets::default()
+            },
+            ask,
+        }
+    }
+
+    /// The answers for `host` (the bits `LAN`, `EXTERNAL`, `FROM_EXCLUDED`,
+    /// `TO_EXCLUDED`).
+    fn classify(&mut self, py: Python<'_>, host: &str) -> PyResult<u8> {
+        self.inner.classify(host, &mut asker(py, &self.ask))
+    }
+
+    /// A connection from `host` to `dst` is not counted.
+    fn excluded(&mut self, py: Python<'_>, host: &str, dst: &str) -> PyResult<bool> {
+        self.inner.excluded(host, dst, &mut asker(py, &self.ask))
+    }
+
+    /// The machines an administrator marked benign (replaced).
+    fn set_benign(&mut self, hosts: Vec<String>) {
+        self.inner.benign = hosts.into_iter().collect();
+    }
+
+    /// The machines marked benign, sorted.
+    #[getter]
+    fn benign(&self) -> Vec<String> {
+        let mut out: Vec<String> = self.inner.benign.iter().cloned().collect();
+        out.sort();
+        out
     }
 }

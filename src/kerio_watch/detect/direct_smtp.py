@@ -31,7 +31,6 @@ impersonate); the incident names the accounts that use the machine (mail.log
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -49,13 +48,14 @@ from kerio_watch.detect.smtp_hosts import (
     users_text,
 )
 from kerio_watch.detect.smtp_hosts_mail import HOUR, new_mail_servers, saved_mail
+from kerio_watch.detect.smtp_hosts_nets import LAN, new_smtp_nets
+from kerio_watch.detect.smtp_hosts_queue import new_connection_queue, saved_pending
 from kerio_watch.detect.state import SavedState
 from kerio_watch.detect.window import Recent, count
 from kerio_watch.events import Connection
 from kerio_watch.settings.numbers import period, points, share, threshold
 from kerio_watch.severity import Severity
 from kerio_watch.textsafe import printable
-from kerio_watch.values.ip import is_ip
 
 if TYPE_CHECKING:
     from kerio_watch.store.base import IncidentStore, Store
@@ -65,9 +65,7 @@ NAME = "direct_smtp"
 MAIL_PORTS = frozenset({25, 465, 587, 2525})
 """SMTP, SMTPS, submission, and the alternative port spam tools use."""
 KEY_PREFIX = "host:"
-SLACK = 30
-"""Seconds a Kerio delivery may be logged before the firewall's line (clock skew)."""
-MAX_PENDING = 200_000
+TCP = (None, "tcp")
 LEVELS = (Severity.INFO, Severity.LOW, Severity.MEDIUM, Severity.HIGH, Severity.CRITICAL)
 
 
@@ -132,17 +130,17 @@ class DirectSmtpDetector(SavedState):
         )
         self.scores = (0, o.score_low, o.score_medium, o.score_high, o.score_critical)
         fw = ctx.config.firewall
-        self.fixed = Exclusions(fw.mail_servers, fw.relays, fw.allowed_hosts)
+        fixed = Exclusions(fw.mail_servers, fw.relays, fw.allowed_hosts)
+        self.nets = new_smtp_nets(ctx.networks, fixed)
         self.infer = fw.infer_mail_server
-        self.pending: deque[Pending] = deque()
         self._inside: dict[str, bool] = {}
-        self.waiting: dict[str, int] = {}
-        """LAN address -> its connections in ``pending``."""
         self.hosts: dict[str, HostActivity] = {}
         self.users = HostUsers(int(o.users_days) * DAY)
         self.mail = new_mail_servers(int(o.infer_matches), float(o.infer_share))
+        self.queue = new_connection_queue(self.settle, self.infer, self.nets, self.mail)
+        self._due: int | None = None
+        """The log time the queue's oldest connection is due at."""
         self.recent = Recent(DAY)
-        self.benign: set[str] = set()
         self.seen = 0
         """Firewall connections seen, ever (the report says when there were none)."""
         self._store: Store | None = None
@@ -152,10 +150,16 @@ class DirectSmtpDetector(SavedState):
     def observe(self, item: Any) -> Sequence[Signal] | None:
         """Take in one event; judge the connections that have settled."""
         kind = item.kind
-        signals: list[Signal] = []
         if kind == "connection":
             self.seen += 1
-            signals = self._connection(item)
+            dport = item.destination_port
+            if dport in MAIL_PORTS and item.action != "close" and item.protocol in TCP:
+                ev: Connection = item
+                counted = self.queue.connection(
+                    ev.ts, ev.source, ev.destination, ev.source_port, dport, ev.action, ev.raw
+                )  # the settling due at its time included
+                self._due = self.queue.due
+                return self._judged(counted)
         elif kind == "message_delivery":
             remote = item.remote_host
             if remote and not item.is_local and self.ctx.networks.is_external(remote):
@@ -166,94 +170,37 @@ class DirectSmtpDetector(SavedState):
                 self.users.saw(host, item.account, item.ts)
         elif kind == "login_succeeded" and self._lan(item.source):
             self.users.saw(item.source, item.user, item.ts)
-        if self.pending and self.pending[0][0] <= item.ts - self.settle:
-            signals += self._settle(item.ts)
-        return signals or None
+        due = self._due
+        if due is not None and item.ts >= due:
+            return self._settle(item.ts)
+        return None
 
-    def _connection(self, ev: Connection) -> list[Signal]:
-        dport = ev.destination_port
-        if dport not in MAIL_PORTS or ev.action == "close" or ev.protocol not in (None, "tcp"):
-            return []
-        src, dst = ev.source, ev.destination
-        nets = self.ctx.networks
-        if self._lan(src):
-            if not nets.is_external(dst):
-                return []
-            conn = (ev.ts, src, dst, ev.source_port, dport, ev.action, ev.raw)
-            if self.mail.carries_no_kerio_mail(src):  # no need to wait for Sent: lines
-                out = self._drain(src) if self.waiting.get(src) else []
-                signal = self._count(conn)
-                return [*out, signal] if signal is not None else out
-            self.pending.append(conn)
-            self.waiting[src] = self.waiting.get(src, 0) + 1
-            if len(self.pending) > MAX_PENDING:
-                return self._settle(1 << 62, limit=len(self.pending) - MAX_PENDING)
-        elif (
-            self.infer
-            and dport == 25
-            and ev.action != "block"
-            and nets.is_external(src)
-            and is_ip(dst)
-            and nets.is_trusted(dst)
-        ):
-            self.mail.received(dst, src, ev.ts)
-        return []
+    def _settle(self, now: int) -> list[Signal] | None:
+        counted = self.queue.settle(now)
+        self._due = self.queue.due
+        return self._judged(counted)
+
+    def _judged(self, counted: list[Pending] | None) -> list[Signal] | None:
+        """Count the settled connections the queue handed back, in order."""
+        if counted is None:
+            return None
+        signals = [s for s in map(self._count, counted) if s is not None]
+        return signals or None
 
     def _lan(self, host: str) -> bool:
         """An IP address inside the trusted networks (cached: the same hosts recur)."""
+        if not host:
+            return False
         inside = self._inside.get(host)
         if inside is None:
-            inside = bool(self.ctx.networks.is_trusted(host)) and is_ip(host)
+            inside = bool(self.nets.classify(host) & LAN)
             remember(self._inside, host, inside)
         return inside
 
-    def _settle(self, now: int, limit: int | None = None) -> list[Signal]:
-        out: list[Signal] = []
-        edge = now - self.settle
-        pending = self.pending
-        while pending and pending[0][0] <= edge and (limit is None or limit > 0):
-            conn = pending.popleft()
-            self._unwait(conn[1])
-            signal = self._count(conn)
-            if signal is not None:
-                out.append(signal)
-            if limit is not None:
-                limit -= 1
-        return out
-
-    def _unwait(self, host: str) -> None:
-        left = self.waiting[host] - 1
-        if left:
-            self.waiting[host] = left
-        else:
-            del self.waiting[host]
-
-    def _drain(self, host: str) -> list[Signal]:
-        """Judge the waiting connections of one machine now, in order."""
-        out: list[Signal] = []
-        keep: deque[Pending] = deque()
-        for conn in self.pending:
-            if conn[1] != host:
-                keep.append(conn)
-                continue
-            signal = self._count(conn)
-            if signal is not None:
-                out.append(signal)
-        self.pending = keep
-        self.waiting.pop(host, None)
-        return out
-
     # -- judging one connection -----------------------------------------------------------
-    def _excluded(self, host: str, dst: str) -> bool:
-        fixed = self.fixed
-        return fixed.source(host) or host in self.benign or fixed.destination(dst)
-
     def _count(self, conn: Pending) -> Signal | None:
+        """A settled connection neither excluded nor Kerio's: the machine's windows."""
         ts, host, dst, sport, dport, _action, _raw = conn
-        if self._excluded(host, dst):
-            return None
-        if self.mail.carried(host, dst, ts, ts - SLACK, ts + self.settle, self.infer):
-            return None  # Kerio's delivery, or the mail server's connection
         activity = self.hosts.get(host)
         if activity is None:
             activity = self.hosts[host] = HostActivity(self.window, ts)
@@ -321,7 +268,8 @@ class DirectSmtpDetector(SavedState):
     # -- housekeeping and state ------------------------------------------------------------
     def flush(self, now: int) -> Sequence[Signal]:
         """Judge what has settled; hourly, forget what is old."""
-        signals = self._settle(now) if self.pending else []
+        due = self._due
+        signals = (self._settle(now) or []) if due is not None and now >= due else []
         hour = now // HOUR
         if hour != self._hour:
             self._hour = hour
@@ -345,7 +293,7 @@ class DirectSmtpDetector(SavedState):
     def _refresh_benign(self) -> None:
         store = self._store
         if store is not None:
-            self.benign = benign_hosts(store)
+            self.nets.set_benign(sorted(benign_hosts(store)))
 
     def load(self, store: Store) -> None:
         """Restore the saved state and the machines marked benign."""
@@ -357,7 +305,7 @@ class DirectSmtpDetector(SavedState):
         """Unsettled connections, active machines, who uses which machine, the mail server."""
         edge = now - DAY
         return {
-            "pending": [list(p) for p in self.pending],
+            "pending": self.queue.dump(),
             "hosts": {h: a.dump() for h, a in self.hosts.items() if a.last > edge},
             "users": self.users.dump(),
             "mail": self.mail.dump(now),
@@ -366,10 +314,8 @@ class DirectSmtpDetector(SavedState):
 
     def restore_state(self, data: dict[str, Any]) -> None:
         """Take back :meth:`dump_state`."""
-        for row in data["pending"]:
-            ts, host, dst, sport, dport, action, raw = row
-            self.pending.append((int(ts), str(host), str(dst), sport, dport, str(action), str(raw)))
-            self.waiting[str(host)] = self.waiting.get(str(host), 0) + 1
+        self.queue.load(saved_pending(data["pending"]))
+        self._due = self.queue.due
         for host, saved in data["hosts"].items():
             activity = HostActivity(self.window, int(saved["first"]))
             activity.restore(saved)
@@ -380,11 +326,12 @@ class DirectSmtpDetector(SavedState):
 
     def reset_state(self) -> None:
         """Start empty."""
-        self.pending.clear()
-        self.waiting.clear()
         self.hosts.clear()
         self.users = HostUsers(self.users.keep)
-        self.mail = new_mail_servers(self.mail.need_matches, self.mail.need_share)
+        # the same engine's classes as this detector's address tests
+        self.mail = type(self.mail)(self.mail.need_matches, self.mail.need_share)
+        self.queue = type(self.queue)(self.settle, self.infer, self.nets, self.mail)
+        self._due = None
 
 
 def benign_hosts(store: IncidentStore) -> set[str]:

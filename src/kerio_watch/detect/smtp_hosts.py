@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import Counter, deque
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 from kerio_watch.detect.smtp_hosts_mail import HOUR
 from kerio_watch.enrich.network import Networks
@@ -23,6 +23,8 @@ from kerio_watch.values.ip import is_ip
 DAY = 86400
 MAX_WINDOW = 20_000
 MAX_DESTINATIONS = 10_000
+
+T = TypeVar("T")
 
 Pending = tuple[int, str, str, int | None, int | None, str, str]
 """A connection waiting to be judged: (log time, LAN address, destination, source port,
@@ -234,7 +236,7 @@ class Exclusions:
         return out
 
 
-def remember(cache: dict[str, bool], key: str, value: bool) -> None:
+def remember(cache: dict[str, T], key: str, value: T) -> None:
     """Keep ``value`` for ``key`` in a bounded cache (emptied past 100,000 keys)."""
     if len(cache) > 100_000:
         cache.clear()

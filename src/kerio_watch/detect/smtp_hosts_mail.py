@@ -163,13 +163,21 @@ class MailServers:
 
 
 _mail_class: Any = MailServers
+_module: Any = None
 
 
 def use_native_mail_servers(module: Any | None) -> None:
     """Make :func:`new_mail_servers` build ``module.MailServers`` (the native core), or
-    Python's :class:`MailServers`."""
-    global _mail_class  # noqa: PLW0603 (one engine per process, like the address books)
+    Python's :class:`MailServers`; the detector's other state follows
+    (:func:`native_module`)."""
+    global _mail_class, _module  # noqa: PLW0603 (one engine per process, like the books)
     _mail_class = module.MailServers if module is not None else MailServers
+    _module = module
+
+
+def native_module() -> Any:
+    """The native extension the direct-SMTP detector's state uses, or None (Python)."""
+    return _module
 
 
 def new_mail_servers(matches: int, share: float) -> MailServers:
@@ -178,7 +186,7 @@ def new_mail_servers(matches: int, share: float) -> MailServers:
     return mail
 
 
-def _int(value: Any) -> int:
+def saved_int(value: Any) -> int:
     """A saved integer (``int()``), refused beyond 64 bits (the core keeps 64)."""
     number = int(value)
     if not -INT64 <= number < INT64:
@@ -186,7 +194,7 @@ def _int(value: Any) -> int:
     return number
 
 
-def _text(value: Any) -> str:
+def saved_text(value: Any) -> str:
     """A saved text (``str()``), refused when it is no UTF-8 (a lone surrogate, which no
     log line yields: lines are decoded with replacement)."""
     text = str(value)
@@ -197,8 +205,13 @@ def _text(value: Any) -> str:
 def saved_mail(data: dict[str, Any]) -> tuple[list[Any], list[Any], list[Any], list[Any]]:
     """:meth:`MailServers.dump`'s form read for :meth:`MailServers.load` (raises what
     malformed saved state raises, before either engine's state changes)."""
-    deliveries = [(_text(r), [_int(t) for t in times]) for r, times in data["deliveries"].items()]
-    tally = [(_text(h), _int(a), _int(b)) for h, (a, b) in data["tally"].items()]
-    inbound = [(_text(h), [_text(s) for s in v]) for h, v in data["inbound"].items()]
-    inferred = [(_text(h), _int(v["since"]), _text(v["why"])) for h, v in data["inferred"].items()]
+    deliveries = [
+        (saved_text(r), [saved_int(t) for t in times]) for r, times in data["deliveries"].items()
+    ]
+    tally = [(saved_text(h), saved_int(a), saved_int(b)) for h, (a, b) in data["tally"].items()]
+    inbound = [(saved_text(h), [saved_text(s) for s in v]) for h, v in data["inbound"].items()]
+    inferred = [
+        (saved_text(h), saved_int(v["since"]), saved_text(v["why"]))
+        for h, v in data["inferred"].items()
+    ]
     return deliveries, tally, inbound, inferred
