@@ -288,7 +288,7 @@ class DirectSmtpDetector(SavedState):
         the jump are judged now (no line after it is dated near them to carry them; they
         held every later one back until the log's time passed them again)."""
         super().clock_set_back(old, new)
-        return self._settle(old + self.settle) if len(self.queue) else []
+        return (self._settle(old + self.settle) or []) if len(self.queue) else []
 
     def _refresh_benign(self) -> None:
         store = self._store
