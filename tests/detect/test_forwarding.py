@@ -50,6 +50,19 @@ def warm(p: object, day: int = 0) -> None:
     feed(p, [original(at(day, "08:00"), "warm@partner.test")])  # type: ignore[arg-type]
 
 
+def remote_user(geo: str) -> Recorder:
+    """A remote worker reading webmail from its home line and writing to a partner
+    every day for ten days (network data as ``geo`` says)."""
+    p = pipeline(enrich={"geo": geo})
+    history: list[Event] = []
+    for d in range(10):
+        history.append(login(at(d, "08:00"), source=HOME, protocol="HTTP/WebMail"))
+        history.append(recv(at(d, "09:00"), to=(PARTNER,), service="HTTP/WebMail"))
+        history.append(original(at(d, "10:00"), f"h{d}"))
+    feed(p, history)
+    return p
+
+
 class TestForwarding:
     """Rule-made messages, attribution and learning."""
 
@@ -216,22 +229,12 @@ class TestForwarding:
         from the office. From a network it never used the tie holds: high."""
         pytest.importorskip("geoip2fast")
 
-        def remote_user() -> Recorder:
-            p = pipeline(enrich={"geo": "geoip2fast"})
-            history: list[Event] = []
-            for d in range(10):
-                history.append(login(at(d, "08:00"), source=HOME, protocol="HTTP/WebMail"))
-                history.append(recv(at(d, "09:00"), to=(PARTNER,), service="HTTP/WebMail"))
-                history.append(original(at(d, "10:00"), f"h{d}"))
-            feed(p, history)
-            return p
-
-        p = remote_user()
+        p = remote_user("geoip2fast")
         feed(p, [login(at(11, "08:00"), source=NEW_LEASE, protocol="HTTP/WebMail")])
         signals = feed(p, [original(at(11, "14:20"), "m1"), forward(at(11, "14:20:01"), "m1")])
         assert rules(signals) == {RULE} and severity(p) == Severity.MEDIUM
 
-        abroad = remote_user()
+        abroad = remote_user("geoip2fast")
         feed(abroad, [login(at(11, "08:00"), source=ABROAD, protocol="HTTP/WebMail")])
         feed(abroad, [original(at(11, "14:20"), "m1"), forward(at(11, "14:20:01"), "m1")])
         assert severity(abroad) >= Severity.HIGH
@@ -245,22 +248,12 @@ class TestForwarding:
         when the account had used only one /24 of the range, and the private forward
         was high). A /16 it never used is a new place: high."""
 
-        def remote_user() -> Recorder:
-            p = pipeline(enrich={"geo": "off"})
-            history: list[Event] = []
-            for d in range(10):
-                history.append(login(at(d, "08:00"), source=HOME, protocol="HTTP/WebMail"))
-                history.append(recv(at(d, "09:00"), to=(PARTNER,), service="HTTP/WebMail"))
-                history.append(original(at(d, "10:00"), f"h{d}"))
-            feed(p, history)
-            return p
-
-        p = remote_user()
+        p = remote_user("off")
         feed(p, [login(at(11, "08:00"), source="84.130.77.5", protocol="HTTP/WebMail")])
         signals = feed(p, [original(at(11, "14:20"), "m1"), forward(at(11, "14:20:01"), "m1")])
         assert rules(signals) == {RULE} and severity(p) == Severity.MEDIUM
 
-        elsewhere = remote_user()
+        elsewhere = remote_user("off")
         feed(elsewhere, [login(at(11, "08:00"), source=NEW_LEASE, protocol="HTTP/WebMail")])
         feed(elsewhere, [original(at(11, "14:20"), "m1"), forward(at(11, "14:20:01"), "m1")])
         assert severity(elsewhere) >= Severity.HIGH

@@ -163,26 +163,25 @@ def address_in(net: Net, rng: random.Random) -> str:
     """A random host address inside ``net`` (drawn from ``rng``, not the site's) for a
     client (a person, a service, an intruder); with a :class:`GroupRandom`, none another
     group holds (drawn again)."""
-    for _ in range(1000):
-        ip = _draw(net, rng)
-        if not isinstance(rng, GroupRandom):
-            return ip
-        if not rng.taken(ip, servers=True):
-            rng.clients.add(ip)
-            return ip
-    raise RuntimeError(f"address space {net.cidr} exhausted")
+    return _pick(net, rng, server=False)
 
 
 def server_in(net: Net, rng: random.Random) -> str:
     """A random host address inside ``net``, drawn from ``rng``, for a server the site
     delivers to: many messages go to one, so servers may repeat, but with a
     :class:`GroupRandom` never a client's address another group holds (drawn again)."""
+    return _pick(net, rng, server=True)
+
+
+def _pick(net: Net, rng: random.Random, server: bool) -> str:
+    """A client's address is none another group holds; a server's none another group's
+    client holds (``taken``'s ``servers``)."""
     for _ in range(1000):
         ip = _draw(net, rng)
         if not isinstance(rng, GroupRandom):
             return ip
-        if not rng.taken(ip, servers=False):
-            rng.servers.add(ip)
+        if not rng.taken(ip, servers=not server):
+            (rng.servers if server else rng.clients).add(ip)
             return ip
     raise RuntimeError(f"address space {net.cidr} exhausted")
 
