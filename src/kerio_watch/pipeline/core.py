@@ -36,7 +36,7 @@ from kerio_watch.native.seam import attach as attach_native
 from kerio_watch.pipeline.autosave import Autosave
 from kerio_watch.pipeline.checkpoint import Checkpoints
 from kerio_watch.pipeline.detection import Detection
-from kerio_watch.pipeline.marks import SENT_MARK, SET_BACK, Marks, Watermarks
+from kerio_watch.pipeline.marks import SENT_MARK, SET_BACK, Marks, Watermarks, mark_of
 from kerio_watch.pipeline.parsing import Parsing
 from kerio_watch.pipeline.persist import IP_STATE_DAYS, Pruning, load_context, save_context
 from kerio_watch.pipeline.prefilter import Prefilter
@@ -229,7 +229,7 @@ class Pipeline(Checkpoints):
         """Process a line whose time is trusted, unless an earlier run did."""
         stats = self.stats
         self._rec = rec
-        # Deliveries have their own watermark (see SENT_MARK).
+        # Deliveries have their own watermark (marks.mark_of, inline on the hot path).
         log = SENT_MARK if event.__class__ is MessageDelivery else event.log
         if rec.source.continued:  # read on from where an earlier scan left it: new
             self.watermarks.note(log, event.ts)
@@ -251,9 +251,9 @@ class Pipeline(Checkpoints):
         if ts > setback.clock:
             setback.clock = ts
         elif ts < setback.clock - SET_BACK:  # the clock set back, or a log read late
-            setback.behind(SENT_MARK if event.__class__ is MessageDelivery else event.log, ts)
+            setback.behind(mark_of(event), ts)
         if setback.late and ts >= setback.clock - SET_BACK:  # a log read late caught up?
-            setback.late.pop(SENT_MARK if event.__class__ is MessageDelivery else event.log, 0)
+            setback.late.pop(mark_of(event), 0)
         if ts > self._now:
             self._release()
             self._advance(ts)

@@ -17,6 +17,8 @@ The back mark is kept until the log's time passes the watermark again.
 
 from __future__ import annotations
 
+from kerio_watch.events import Event, MessageDelivery
+
 SENT_MARK = "mail/sent"
 """The watermark of ``Sent:`` lines (parsed, or dropped by mail.log's pre-filter).
 They are kept out of the ``mail`` watermark, whose count at its last second is of the
@@ -27,6 +29,13 @@ counted as new."""
 SET_BACK = 300
 """Seconds a line of a log must be behind the newest one before it for the clock to
 count as set back (lines of one log are a few seconds out of order at most)."""
+
+
+def mark_of(event: Event) -> str:
+    """The watermark an event counts under: its log's, or :data:`SENT_MARK` for a
+    delivery (``Pipeline._admit`` has it inline, once per line)."""
+    return SENT_MARK if event.__class__ is MessageDelivery else event.log
+
 
 Marks = dict[str, tuple[int, int]]
 """log -> (latest UTC second processed, lines at that second)."""
