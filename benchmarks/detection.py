@@ -36,7 +36,7 @@ Usage::
                                    [--forwarding] [--admin] [--lateral] [--newcomer]
                                    [--recon] [--shifts] [--noise] [--attacks] [--heldout]
                                    [--heldout2] [--heldout3] [--heldout4] [--heldout5]
-                                   [--heldout6] [--heldout7]
+                                   [--heldout6] [--heldout7] [--heldout8]
                                    [--remote SHARE] [--webmail-proxy]
                                    [--shift-work] [--ipv6 SHARE]
                                    [--hosting N] [--role-mailboxes]
@@ -82,6 +82,8 @@ from kerio_watch.simulate import (
     HELDOUT6_HIJACK_KINDS,
     HELDOUT7_BENIGN_KINDS,
     HELDOUT7_HIJACK_KINDS,
+    HELDOUT8_BENIGN_KINDS,
+    HELDOUT8_HIJACK_KINDS,
     HELDOUT_BENIGN_KINDS,
     HELDOUT_HIJACK_KINDS,
     HIJACK_KINDS,
@@ -117,6 +119,7 @@ HIJACKS = (
     *HELDOUT5_HIJACK_KINDS,
     *HELDOUT6_HIJACK_KINDS,
     *HELDOUT7_HIJACK_KINDS,
+    *HELDOUT8_HIJACK_KINDS,
 )
 """Every hijack kind (the filter-rule ones are planted with ``--forwarding`` only, the
 administration ones with ``--admin``, mail to the staff with ``--lateral``, reading
@@ -136,6 +139,7 @@ BENIGN = (
     *HELDOUT5_BENIGN_KINDS,
     *HELDOUT6_BENIGN_KINDS,
     *HELDOUT7_BENIGN_KINDS,
+    *HELDOUT8_BENIGN_KINDS,
 )
 SITE = "*"
 """The truth account of a scenario of the whole site (``office_isp``): judged by every
@@ -352,6 +356,7 @@ def judge(
         heldout5="heldout5" in wanted,
         heldout6="heldout6" in wanted,
         heldout7="heldout7" in wanted,
+        heldout8="heldout8" in wanted,
         remote=remote,
         webmail_proxy="webmail_proxy" in wanted,
         shift_work="shift_work" in wanted,
@@ -767,6 +772,14 @@ def main() -> int:
         "spamming; holiday greetings from home, a team in a co-working space, a night shift",
     )
     parser.add_argument(
+        "--heldout8",
+        action="store_true",
+        help="also plant round eight: a password guessed once an hour for days, a lure "
+        "while the owner is on leave, documents forwarded by hand to an outside address; a "
+        "home PC with the old password, a trip through three countries, documents "
+        "forwarded to one's own private address",
+    )
+    parser.add_argument(
         "--remote",
         type=float,
         default=0.0,
@@ -846,6 +859,7 @@ def main() -> int:
                     "heldout5",
                     "heldout6",
                     "heldout7",
+                    "heldout8",
                     "webmail_proxy",
                     "shift_work",
                     "role_mailboxes",

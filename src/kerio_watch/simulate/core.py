@@ -25,6 +25,7 @@ from kerio_watch.simulate.heldout4 import plan_heldout4
 from kerio_watch.simulate.heldout5 import plan_heldout5
 from kerio_watch.simulate.heldout6 import plan_heldout6
 from kerio_watch.simulate.heldout7 import plan_heldout7
+from kerio_watch.simulate.heldout8 import plan_heldout8
 from kerio_watch.simulate.internet import Internet, NoiseLogs
 from kerio_watch.simulate.ipv6 import Ipv6Site
 from kerio_watch.simulate.lateral import plan_lateral
@@ -215,7 +216,7 @@ def _generators(
 def _later_rounds(
     config: SimConfig, scenarios: Scenarios, days: list[Day], config_log: LogSink
 ) -> None:
-    """The held-out rounds two to seven, each after the ones before it: the others'
+    """The held-out rounds two to eight, each after the ones before it: the others'
     choice of people is the same without it."""
     if config.heldout2:
         plan_heldout2(scenarios, days, config.seed)
@@ -229,6 +230,8 @@ def _later_rounds(
         plan_heldout6(scenarios, days, config.seed)
     if config.heldout7:
         plan_heldout7(scenarios, days, config.seed)
+    if config.heldout8:
+        plan_heldout8(scenarios, days, config.seed)
 
 
 def _ipv6(config: SimConfig, site: Site, away: Away, sinks: dict[str, LogSink]) -> Ipv6Site:

@@ -82,6 +82,9 @@ HELDOUT6_BENIGN_KINDS: tuple[str, ...] = ("failed_spray", "scan_cloud", "vpn_cat
 #: Planted only with ``SimConfig.heldout7`` (:mod:`.heldout7`): a laptop, a bank change, a role box.
 HELDOUT7_HIJACK_KINDS: tuple[str, ...] = ("laptop_theft", "bank_change", "role_box_spam")
 HELDOUT7_BENIGN_KINDS: tuple[str, ...] = ("holiday_greetings", "team_move", "night_shift")
+#: Planted only with ``SimConfig.heldout8`` (:mod:`.heldout8`): a slow guess, a leave, a theft.
+HELDOUT8_HIJACK_KINDS: tuple[str, ...] = ("slow_guess", "leave_hijack", "hand_forward")
+HELDOUT8_BENIGN_KINDS: tuple[str, ...] = ("stale_home_pc", "grand_tour", "forward_home")
 #: Every hijack kind, the opt-in ones too.
 ALL_HIJACK_KINDS: frozenset[str] = frozenset(
     (
@@ -99,6 +102,7 @@ ALL_HIJACK_KINDS: frozenset[str] = frozenset(
         *HELDOUT5_HIJACK_KINDS,
         *HELDOUT6_HIJACK_KINDS,
         *HELDOUT7_HIJACK_KINDS,
+        *HELDOUT8_HIJACK_KINDS,
     )
 )
 #: The kinds each opt-in group plants (``SimConfig`` field -> kinds): a kind of a group
@@ -119,6 +123,8 @@ GROUP_KINDS: dict[str, tuple[str, ...]] = {
     "heldout4": HELDOUT4_HIJACK_KINDS + HELDOUT4_BENIGN_KINDS,
     "heldout5": HELDOUT5_HIJACK_KINDS + HELDOUT5_BENIGN_KINDS,
     "heldout6": HELDOUT6_HIJACK_KINDS + HELDOUT6_BENIGN_KINDS,
+    "heldout7": HELDOUT7_HIJACK_KINDS + HELDOUT7_BENIGN_KINDS,
+    "heldout8": HELDOUT8_HIJACK_KINDS + HELDOUT8_BENIGN_KINDS,
 }
 #: Machines on the LAN that speak SMTP to the internet (firewall log), infected first.
 HOST_MALICIOUS_KINDS: tuple[str, ...] = ("infected_pc",)
@@ -173,6 +179,7 @@ class SimConfig:
     heldout5: bool = False  # round five: a campaign spread thin, a mimic, password resets hidden
     heldout6: bool = False  # round six: a botnet guessing, a copier's account, a thread hijack
     heldout7: bool = False  # round seven: a stolen laptop, a bank change, a role mailbox
+    heldout8: bool = False  # round eight: a slow guess, a hijack on leave, documents forwarded
     country: str = "DE"  # the site's country: its people's home, mobile and hotel networks
     remote: float = 0.0  # share of the staff working from home lines for good (remote-first)
     webmail_proxy: bool = False  # web logins logged at a reverse proxy's LAN address
