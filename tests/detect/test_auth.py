@@ -200,6 +200,31 @@ class TestCompromise:
         signals = feed(p, [login(at(22, "21:00"), ALICE, home), recv(at(22, "21:05"), host=home)])
         assert rules(signals) & {RULE_GUESSED, RULE_SENT} == set()
 
+    def test_an_old_password_at_a_home_line_it_used_once(self) -> None:
+        """A person who works from home now and then: its line's address of the week was
+        used once, the evening before its home PC started trying the old password once
+        an hour, for days and for this account only; then the new one works and the PC
+        sends what waited: the owner's own place, not a guess that worked."""
+        p = pipeline("auth")
+        feed(p, office_history(ALICE, days=21))
+        home = "198.51.100.23"
+        feed(p, [login(at(21, "20:00"), ALICE, home), recv(at(21, "20:02"), host=home)])
+        hourly = [at(d, "18:00") + 3600 * h for d in (22, 23, 24) for h in range(6)]
+        feed(p, [failed(t, home, ALICE) for t in [*hourly, at(25, "18:00")]])
+        signals = feed(p, [login(at(25, "19:00"), ALICE, home), recv(at(25, "19:02"), host=home)])
+        assert rules(signals) & {RULE_GUESSED, RULE_SENT} == set()
+
+    def test_a_slow_guesser_is_no_place_of_the_account(self) -> None:
+        """The same hourly failures from an address the account never used before them:
+        the login that works there is the guess, and its mail is high."""
+        p = pipeline("auth")
+        feed(p, office_history(ALICE, days=21))
+        hourly = [at(22, "00:30") + 3600 * h for h in range(3 * 24 + 18)]
+        feed(p, [failed(t, BOT, ALICE) for t in hourly])
+        signals = feed(p, [login(at(25, "19:00"), ALICE, BOT), recv(at(25, "19:02"), host=BOT)])
+        assert {RULE_GUESSED, RULE_SENT} <= rules(signals)
+        assert severity(p) >= Severity.HIGH
+
     def test_mail_from_the_office_after_a_guessed_login_is_not_the_guessers(self) -> None:
         """After the login from the guessing address, the owner sends from the desk: the
         login stays the compromise (medium), but the desk's mail is not its use."""

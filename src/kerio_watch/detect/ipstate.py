@@ -168,7 +168,9 @@ def shared_with(
       (:meth:`Profile.range_use`): a carrier's CGNAT address or a hotel's NAT carries
       many customers at once, a sprayer among them.
     - It tried only this account's password, from a network (AS) the account uses
-      regularly: the owner's phone or home PC keeps the old password after a change.
+      regularly, or from this very address after the account had used it (logged in
+      or sent from it before its first failure here): the owner's phone or home PC
+      keeps the old password after a change. A guesser has no login before its guesses.
 
     Either way the owner's login from there is not a guess that worked; a sprayer that
     tried this account among others is, wherever it is, unless the address is a place
@@ -186,10 +188,22 @@ def shared_with(
     entry = prof.networks.get(network)
     if entry is not None and entry[0] >= USUAL_USES:
         return True
+    if user in tried and used_before(prof, ip, state.first):
+        return True
     if user in tried and as_key:
         used = prof.asns.get(as_key)
         return used is not None and used[0] >= USUAL_USES
     return prof.range_use(provider_range(network), ts, USUAL_USES)[0]
+
+
+def used_before(prof: Profile, ip: str, ts: int) -> bool:
+    """Whether the account logged in or sent mail from ``ip`` before ``ts`` (what it
+    learned: a use held under suspicion is not its own)."""
+    for table in (prof.login_ips, prof.hosts):
+        entry = table.get(ip)
+        if entry is not None and entry[1] < ts:
+            return True
+    return False
 
 
 def staff_place(ctx: Context, ip: str, user: str, ts: int | None = None) -> bool:
