@@ -70,9 +70,9 @@ def test_the_lure_comes_while_the_owner_is_away(tmp_path: Path) -> None:
 
 
 def test_hijacks_and_look_alikes(tmp_path: Path) -> None:
-    """The slow guess's spam is high; the lure on leave and the documents forwarded by
-    hand are alerts; the home PC with the old password, the trip through three countries
-    and the documents forwarded to one's own address are not high."""
+    """The slow guess's spam, the lure on leave and the documents forwarded by hand
+    are high; the home PC with the old password, the trip through three countries and
+    the documents forwarded to one's own address are not."""
     result = simulate(
         SimConfig(
             seed=1, users=40, days=28, forwarding=True, admin=True, lateral=True, heldout8=True
@@ -81,8 +81,7 @@ def test_hijacks_and_look_alikes(tmp_path: Path) -> None:
     )
     planted = planted_kinds(result, *HELDOUT8_HIJACK_KINDS, *HELDOUT8_BENIGN_KINDS)
     worst = worst_by_user(scan_alerts(result, tmp_path / "state.db"))
-    assert worst.get(planted["slow_guess"].account, Severity.INFO) >= Severity.HIGH
-    for kind in ("leave_hijack", "hand_forward"):
-        assert worst.get(planted[kind].account, Severity.INFO) >= Severity.MEDIUM, kind
+    for kind in HELDOUT8_HIJACK_KINDS:
+        assert worst.get(planted[kind].account, Severity.INFO) >= Severity.HIGH, kind
     for kind in HELDOUT8_BENIGN_KINDS:
         assert worst.get(planted[kind].account, Severity.INFO) < Severity.HIGH, kind

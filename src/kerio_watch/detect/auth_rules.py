@@ -61,8 +61,9 @@ RULES: tuple[RuleDoc, ...] = (
         "logins (5 failures within a day, several accounts, or an AntiHammering block). "
         "Not from a place of the account's own: an address in a /24 or a phone carrier's "
         "range it regularly uses that never tried its password (a CGNAT address a "
-        "sprayer shares), or one of a network it regularly uses that tried only its "
-        "password (its own phone or PC with the old password after a change). Not from "
+        "sprayer shares), or one that tried only its password, of a network it regularly "
+        "uses or itself used by the account before it failed (its own phone or PC with "
+        "the old password after a change). Not from "
         "a place of the staff: an address three colleagues without suspicion use (the "
         "office's line when the trusted networks do not name it; their typos).",
         "This is the compromise itself: the guess worked. At least medium on its own.",
