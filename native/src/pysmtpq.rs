@@ -154,11 +154,6 @@ impl PyConnectionQueue {
         );
     }
 
-    /// Forget the connections logged after `ts` (the clock was set back).
-    fn forget_after(&mut self, ts: i64) {
-        self.inner.forget_after(ts);
-    }
-
     /// Forget every connection.
     fn clear(&mut self) {
         self.inner.clear();

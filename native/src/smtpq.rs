@@ -225,23 +225,6 @@ impl Queue {
         }
     }
 
-    /// Forget the connections logged after `ts` (the clock was set back).
-    pub fn forget_after(&mut self, ts: i64) {
-        let waiting = &mut self.waiting;
-        self.pending.retain(|c| {
-            if c.ts <= ts {
-                return true;
-            }
-            if let Some(left) = waiting.get_mut(&c.src) {
-                *left -= 1;
-                if *left == 0 {
-                    waiting.remove(&c.src);
-                }
-            }
-            false
-        });
-    }
-
     pub fn clear(&mut self) {
         self.pending.clear();
         self.waiting.clear();
@@ -299,7 +282,5 @@ mod tests {
         assert_eq!(q.pending.len(), 1);
         assert_eq!(q.waiting.get("192.168.1.3"), Some(&1));
         assert_eq!(q.due(), Some(145));
-        q.forget_after(54);
-        assert!(q.pending.is_empty() && q.waiting.is_empty() && q.due().is_none());
     }
 }

@@ -185,6 +185,27 @@ class TestHijackAddress:
         _bob_hijacked_from(q, at(15, "09:00"), "192.168.1.10")  # Bob's desk PC
         assert RULE_HIJACK not in rules(feed(q, [recv(at(15, "09:30"))]))
 
+    def test_the_open_hijacks_are_asked_only_about_outside_addresses(self) -> None:
+        """A login or mail from the office cannot be from a hijack's address (only an
+        outside one can): the open hijacks are not searched for it, an outside address
+        still is (and fires)."""
+        p = self._site()
+        _bob_hijacked_from(p, at(15, "09:00"), "192.168.1.10")  # Bob's desk PC
+        asked: list[str] = []
+        hijacked_from = p.engine.hijacked_from
+
+        def counted(address: str, account: str, ts: int) -> str | None:
+            asked.append(address)
+            return hijacked_from(address, account, ts)
+
+        p.engine.hijacked_from = counted  # type: ignore[method-assign]
+        assert RULE_HIJACK not in rules(feed(p, [recv(at(15, "09:30"))]))
+        assert RULE_HIJACK not in rules(feed(p, [login(at(15, "09:31"), ALICE, "192.168.1.10")]))
+        assert asked == []
+        _bob_hijacked_from(p, at(15, "09:40"))
+        signals = feed(p, [login(at(15, "09:45"), ALICE, ATTACKER, "SMTP")])
+        assert RULE_HIJACK in rules(signals) and asked == [ATTACKER]
+
     def test_an_office_line_colleagues_work_from_is_no_strangers_address(self) -> None:
         """Bob's hijack rests on the office's public line (the trusted networks do not
         name it: never set, or the office just moved). Three colleagues without any

@@ -1,6 +1,6 @@
 """The core's ``ConnectionQueue`` against Python's (``kerio_watch.detect.smtp_hosts_queue``),
 each with its own engine's ``SmtpNets`` and ``MailServers``: after any sequence of
-connections, Kerio's deliveries, settling, benign machines, forgetting and saves read
+connections, Kerio's deliveries, settling, benign machines and saves read
 back (by the same engine or by the other), the same connections are handed back in
 the same order (a proven machine's drain included), the same ones wait, and the
 saved rows and the mail server's state are the same JSON text."""
@@ -50,7 +50,6 @@ STEP = st.one_of(
     st.tuples(st.just("delivered"), st.sampled_from(["203.0.113.2", "mx.example.com"]), TIMES),
     st.tuples(st.just("settle"), TIMES),
     st.tuples(st.just("benign"), st.lists(HOSTS, max_size=2)),
-    st.tuples(st.just("forget_after"), TIMES),
     st.tuples(st.just("reload"), TIMES, st.booleans()),
 )
 
@@ -105,9 +104,7 @@ class Engine:
             return self.mail.delivered(*args)
         if op == "settle":
             return self.queue.settle(*args)
-        if op == "benign":
-            return self.nets.set_benign(*args)
-        return self.queue.forget_after(*args)
+        return self.nets.set_benign(*args)
 
     def state(self) -> tuple[Any, ...]:
         return (self.queue.due, len(self.queue), dict(self.queue.waiting))

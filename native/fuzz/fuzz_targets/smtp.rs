@@ -2,7 +2,7 @@
 //! prunes and reloads: no panic, times stay sorted and bounded, a host counted in the
 //! tally is never counted down, and the saved form reloads into the same saved form.
 //! Then `direct_smtp`'s pending connections on any sequence of connections (any
-//! address text), deliveries, settling, benign machines, forgetting and reloads: no
+//! address text), deliveries, settling, benign machines and reloads: no
 //! panic, each machine's waiting count is its connections in the queue, and every
 //! connection handed back is from a LAN machine and not excluded.
 #![no_main]
@@ -85,11 +85,11 @@ fn queue_ops(mut rest: &[u8]) {
                 let _ = queue.settle_due(clock, &mut cx, &mut out);
             }
             4 => {
-                if a % 2 == 0 {
-                    cx.nets.benign = [address(*b, tail)].into_iter().collect();
+                cx.nets.benign = if a % 2 == 0 {
+                    [address(*b, tail)].into_iter().collect()
                 } else {
-                    queue.forget_after(clock - i64::from(*b));
-                }
+                    Default::default()
+                };
             }
             _ => {
                 let rows: Vec<Conn> = queue.pending.iter().cloned().collect();

@@ -188,7 +188,13 @@ class DirectSmtpDetector(SavedState):
         return signals or None
 
     def _lan(self, host: str) -> bool:
-        """An IP address inside the trusted networks (cached: the same hosts recur)."""
+        """An IP address inside the trusted networks (cached: the same hosts recur).
+
+        ``nets.classify`` keeps its answers too, but this dictionary is the cheaper
+        look-up of the two for the submissions' and logins' hosts: asking ``classify``
+        each time took 635 more instructions a look-up with the core's ``SmtpNets``
+        and 730 with Python's (callgrind, the site's 52,126 look-ups, docs/native.md).
+        """
         if not host:
             return False
         inside = self._inside.get(host)

@@ -176,10 +176,10 @@ class NewHostDetector(SavedState):
     ) -> list[Signal]:
         """From an address another account's open hijack was worked from in the last
         day (once a day per account and address)."""
-        if not self.score_hijack:
-            return []
+        if not self.score_hijack or not self.ctx.networks.is_external(host):
+            return []  # the office's addresses first: most logins and mail come from there
         other = self.ctx.incidents.hijacked_from(host, account, ts)
-        if other is None or not self.ctx.networks.is_external(host):
+        if other is None:
             return []
         if prof.is_accepted("hosts", host) or staff_place(self.ctx, host, account, ts):
             return []  # the office's line: colleagues not hijacked work from there too

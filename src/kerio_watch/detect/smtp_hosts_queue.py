@@ -146,12 +146,6 @@ class ConnectionQueue:
             self.pending.append(conn)
             self.waiting[conn[1]] = self.waiting.get(conn[1], 0) + 1
 
-    def forget_after(self, ts: int) -> None:
-        """Forget the connections logged after ``ts`` (the clock was set back)."""
-        for conn in [c for c in self.pending if c[0] > ts]:
-            self._unwait(conn[1])
-        self.pending = deque(c for c in self.pending if c[0] <= ts)
-
     def clear(self) -> None:
         """Forget every connection."""
         self.pending.clear()
