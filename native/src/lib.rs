@@ -26,6 +26,8 @@ mod pyactivity;
 #[cfg(feature = "python")]
 mod pybook;
 #[cfg(feature = "python")]
+mod pylearn;
+#[cfg(feature = "python")]
 mod pylogs;
 #[cfg(feature = "python")]
 mod pysmtp;

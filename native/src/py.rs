@@ -25,7 +25,7 @@ use crate::pylogs::{Kind, Others};
 const RULE_SERVICE: &str = "sieve";
 
 /// Version of this boundary; the Python side refuses an extension of another one.
-pub const ABI: u32 = 11;
+pub const ABI: u32 = 12;
 
 /// Queue-IDs the Python message tracker holds (kept in step by it).
 #[pyclass(module = "kerio_watch._native")]
@@ -835,6 +835,7 @@ fn native_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<crate::pysmtp::PyMailServers>()?;
     m.add_class::<crate::pysmtp::PySmtpNets>()?;
     m.add_class::<crate::pysmtpq::PyConnectionQueue>()?;
+    m.add_class::<crate::pylearn::PyCorrespondents>()?;
     m.add_function(wrap_pyfunction!(crate::pybook::address_key, m)?)?;
     m.add_function(wrap_pyfunction!(parse_mail, m)?)?;
     m.add_function(wrap_pyfunction!(crate::pylogs::parse_log, m)?)?;

@@ -9,7 +9,7 @@ use crate::book::{Book, key_of_cached};
 
 /// The key of a Python string: its UTF-8 bytes, or (lone surrogates) what
 /// `str.encode("utf-8", "replace")` gives, as Python's `address_key` does.
-fn key_of_str(address: &Bound<'_, PyString>) -> PyResult<i64> {
+pub(crate) fn key_of_str(address: &Bound<'_, PyString>) -> PyResult<i64> {
     match address.to_str() {
         Ok(text) => Ok(key_of_cached(text.as_bytes())),
         Err(_) => {
@@ -46,6 +46,13 @@ pub fn address_key(address: &Bound<'_, PyString>) -> PyResult<i64> {
 #[pyclass(module = "kerio_watch._native", name = "AddressBook")]
 pub struct PyBook {
     book: Book,
+}
+
+impl PyBook {
+    /// `see` by the address's key (the core's own callers: `pylearn.rs`).
+    pub(crate) fn see_key(&mut self, key: i64, ts: i64) -> bool {
+        self.book.see(key, ts)
+    }
 }
 
 #[pymethods]

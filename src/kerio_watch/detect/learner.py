@@ -30,6 +30,7 @@ from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from kerio_watch.detect.context import Context
+from kerio_watch.detect.correspondents import new_correspondents
 from kerio_watch.detect.held import (
     Held,
     HeldHour,
@@ -82,6 +83,8 @@ class Learner:
         messages the restored message tracker no longer holds."""
         self._day = 0
         self._hour = 0
+        self.correspondents = new_correspondents(ctx)
+        """Inbound mail's correspondents (the engine's: :mod:`.correspondents`)."""
 
     # -- hygiene ------------------------------------------------------------------------
     def _holding(self, account: str, ts: int, item: Held | None = None) -> bool:
@@ -187,8 +190,9 @@ class Learner:
         ctx.dirty.add(account)
 
     def event(self, event: Event) -> None:
-        """Logins, inbound mail (correspondents) and DSNs (each sent message's delivery
-        results are learned once, :data:`DELIVERY_DELAY` later: :meth:`_learn_deliveries`)."""
+        """Logins, inbound mail (correspondents, :mod:`.correspondents`) and DSNs (each
+        sent message's delivery results are learned once, :data:`DELIVERY_DELAY` later:
+        :meth:`_learn_deliveries`)."""
         ctx = self.ctx
         cls = event.__class__
         if cls is MessageDelivery:
@@ -203,16 +207,8 @@ class Learner:
                         ctx.profile(rcpt).bounces += 1
                         ctx.dirty.add(rcpt)
                 return
-            sender = msg.sender
-            if not sender:
-                return
-            local, aliases, profiles = ctx.local_domains, ctx.domain_aliases, ctx.profiles
-            for rcpt in msg.recipients:
-                domain = rcpt.rpartition("@")[2]
-                if domain in local or domain in aliases:
-                    prof = profiles.get(rcpt) or ctx.profile(rcpt)
-                    prof.correspondents.see(sender, msg.ts)
-                    ctx.dirty.add(rcpt)
+            if msg.sender:
+                self.correspondents.learn(msg.recipients, msg.sender, msg.ts)
         elif cls is LoginSucceeded:
             login: LoginSucceeded = event  # type: ignore[assignment]
             if not self._holding(login.user, login.ts, login):

@@ -18,7 +18,7 @@ from types import ModuleType
 from kerio_watch.errors import KerioWatchError
 from kerio_watch.exitcodes import ExitStatus
 
-ABI = 11
+ABI = 12
 """The boundary version this Python code speaks (``_native.ABI`` must match)."""
 ENGINES = ("auto", "python", "native")
 ENV = "KERIO_WATCH_ENGINE"

@@ -19,6 +19,7 @@ from typing import Any
 from kerio_watch.config import Config
 from kerio_watch.detect import all_rules
 from kerio_watch.detect.context import Context
+from kerio_watch.detect.correspondents import use_native_correspondents
 from kerio_watch.detect.direct_smtp import MAIL_PORTS
 from kerio_watch.detect.places import own_desk
 from kerio_watch.detect.smtp_hosts_mail import use_native_mail_servers
@@ -100,6 +101,7 @@ class Pipeline(Checkpoints):
         self.core = resolve_engine(engine)
         use_native_books(self.core.module)
         use_native_mail_servers(self.core.module)
+        use_native_correspondents(self.core.module)
         self.ctx = Context(config, timebase, store.load_profile, self.engine)
         self.parsers = build_parsers()
         self.native_ids: Any = None
