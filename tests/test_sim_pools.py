@@ -56,6 +56,8 @@ def test_a_round_without_free_accounts_names_what_it_did_not_plant(tmp_path: Pat
     assert kinds and not kinds & planted
     assert all("free" in why or "nothing" in why for _, why in small.unplanted)
     assert simulate(SimConfig(seed=1, days=10), tmp_path / "default").unplanted == ()
+    seventh = simulate(SimConfig(seed=1, users=12, days=8, heldout7=True), tmp_path / "seventh")
+    assert {"laptop_theft", "bank_change"} <= {k for k, _ in seventh.unplanted}
 
 
 @pytest.fixture(scope="module")

@@ -119,6 +119,7 @@ GROUP_KINDS: dict[str, tuple[str, ...]] = {
     "heldout4": HELDOUT4_HIJACK_KINDS + HELDOUT4_BENIGN_KINDS,
     "heldout5": HELDOUT5_HIJACK_KINDS + HELDOUT5_BENIGN_KINDS,
     "heldout6": HELDOUT6_HIJACK_KINDS + HELDOUT6_BENIGN_KINDS,
+    "heldout7": HELDOUT7_HIJACK_KINDS + HELDOUT7_BENIGN_KINDS,
 }
 #: Machines on the LAN that speak SMTP to the internet (firewall log), infected first.
 HOST_MALICIOUS_KINDS: tuple[str, ...] = ("infected_pc",)
