@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import pytest
 
-from factories import at, feed, login, office_history, pipeline, recv, rules, severity
+from factories import ALICE, at, feed, login, office_history, pipeline, recv, rules, severity
 from kerio_watch.events import Event
 from kerio_watch.severity import Severity
+from kerio_watch.values.signal import Signal
+from kerio_watch.values.verdict import judge
 
 
 def _follow_ups(start: int) -> list[Event]:
@@ -96,3 +98,19 @@ def test_strangers_from_the_owners_own_provider_while_it_works_at_its_desk(
     desk = [s for s in signals if s.rule == "kerio.net.at_desk"]
     assert all(s.score == (10 if len(desks) == 1 else 0) for s in desk)
     assert severity(p) == expected
+
+
+def test_the_desk_in_use_pairs_with_harm_but_is_no_access_alone() -> None:
+    """The owner's phone on its carrier reads for days, then sends a reply to someone new
+    while the owner works at its desk: a place it never sent from and a mail program it
+    never used (40 points) are low, and the desk in use (10) does not make them medium
+    on their own; with harm from there the same access is a stranger's (high)."""
+    phone = "176.0.16.150"
+    access = [
+        Signal("kerio.net.new_host", ALICE, 100, 25, "place", phone, side="access"),
+        Signal("kerio.mail.new_client", ALICE, 100, 15, "program", phone, side="access"),
+        Signal("kerio.net.at_desk", ALICE, 100, 10, "desk", phone, side="access"),
+    ]
+    assert judge(access) == Severity.LOW
+    harm = Signal("kerio.mail.new_recipients", ALICE, 100, 45, "strangers", phone, side="use")
+    assert judge([*access, harm]) >= Severity.HIGH

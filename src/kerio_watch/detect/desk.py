@@ -31,7 +31,9 @@ there before it, or a message there after it (what :mod:`.new_recipients` sees).
 AT_DESK_SCORE = 10
 """Access points of :data:`AT_DESK` for an account one person uses (one desk): weak, a
 corroboration; with a new address of a network the account uses (10) it is a stranger's
-access that pairs with harm."""
+access that pairs with harm. It never makes access alone ``medium``
+(:func:`kerio_watch.values.verdict.judge`): without harm from there it is the owner's
+phone on its carrier while the owner works at its desk."""
 DESK_USES = 5
 """Messages from an address inside the trusted networks that make it one of the
 account's desks (:func:`several_desks`)."""
@@ -43,9 +45,9 @@ AT_DESK_DOC = RuleDoc(
     "it never sent from within 30 minutes of the account's own use of its desk (a login "
     "or a message there before it, a message there after it): an address inside the "
     "trusted networks (the office LAN, the VPN) or its own desk outside them. 10 points "
-    "of access, none for an account sent from at several desks inside the trusted "
-    "networks (a role mailbox several people use); either way a trip no longer explains "
-    "the people written to.",
+    "of access that pair with harm (never medium on their own), none for an account "
+    "sent from at several desks inside the trusted networks (a role mailbox several "
+    "people use); either way a trip no longer explains the people written to.",
     "A trip explains a new place and new people, but a person is not at its desk and "
     "on a trip at once: someone else is sending as the account.",
     "A person on the VPN whose phone sends from the hotel's Wi-Fi at the same time; "
