@@ -56,6 +56,8 @@ def test_a_round_without_free_accounts_names_what_it_did_not_plant(tmp_path: Pat
     assert kinds and not kinds & planted
     assert all("free" in why or "nothing" in why for _, why in small.unplanted)
     assert simulate(SimConfig(seed=1, days=10), tmp_path / "default").unplanted == ()
+    seventh = simulate(SimConfig(seed=1, users=12, days=8, heldout7=True), tmp_path / "seventh")
+    assert {"laptop_theft", "bank_change"} <= {k for k, _ in seventh.unplanted}
 
 
 @pytest.fixture(scope="module")
@@ -86,3 +88,28 @@ def test_the_benchmark_says_which_kinds_were_not_planted(
     detection.print_unplanted(results)
     out = capsys.readouterr().out
     assert "NOT PLANTED" in out and "vpn_thread_spam" in out and "seeds 1 3" in out and why in out
+
+
+def test_the_benchmark_grows_a_site_a_round_ran_out_of_accounts_on(
+    detection: ModuleType, tmp_path: Path
+) -> None:
+    """Held-out rounds take accounts no other scenario uses: where a round finds none
+    left, the benchmark simulates the site a few accounts larger until every kind is
+    planted. A site that plants every kind is the one asked for, byte for byte, and a
+    small site's default kinds that need an account of their own stay left out (the
+    small offices are measured so)."""
+    short = SimConfig(seed=1, users=16, days=8, heldout5=True)
+    assert simulate(short, tmp_path / "asked").unplanted
+    grown, result = detection.planted_site(short, tmp_path / "grown")
+    assert grown.users > short.users and result.unplanted == ()
+    assert {"thin_campaign", "mimic_spam", "reset_pivot", "assistant_home"} <= {
+        s.kind for s in result.scenarios
+    }
+    default = SimConfig(seed=1, days=8)
+    same, again = detection.planted_site(default, tmp_path / "default")
+    plain = simulate(default, tmp_path / "plain")
+    assert same == default and again.unplanted == ()
+    assert (tmp_path / "default" / "mail.log").read_bytes() == plain.files["mail"].read_bytes()
+    small = SimConfig(seed=1, users=10, days=8)
+    kept, left = detection.planted_site(small, tmp_path / "small")
+    assert kept == small and left.unplanted

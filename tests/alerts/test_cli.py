@@ -187,7 +187,9 @@ class TestScanDelivers:
         assert result.exit_code == 0, result.output
         (record,) = [json.loads(x) for x in out.read_text().splitlines()]
         assert record["user"] == "alice@example.com"
-        assert record["rule"] == "kerio.mail.from_external"
+        # decisive; the desk in use 5 minutes before (at_desk) escalates it to critical
+        assert "kerio.mail.from_external" in record["rules"]
+        assert record["summary"].startswith("Decisive: ")
         assert "sink file (jsonl): 1 sent" in result.stderr
         assert (
             "sink hook (webhook): 0 sent, 1 waiting (cooldown or retry); last error: "

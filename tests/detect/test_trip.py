@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import pytest
 
-from factories import at, feed, login, office_history, pipeline, recv, rules, severity
+from factories import ALICE, at, feed, login, office_history, pipeline, recv, rules, severity
 from kerio_watch.events import Event
 from kerio_watch.severity import Severity
+from kerio_watch.values.signal import Signal
+from kerio_watch.values.verdict import judge
 
 
 def _follow_ups(start: int) -> list[Event]:
@@ -49,4 +51,66 @@ def test_follow_ups_from_a_hotel_are_high_only_while_the_desk_is_in_use(
     signals = feed(p, events)
     assert "kerio.mail.new_recipients" in rules(signals)
     assert ("kerio.net.at_desk" in rules(signals)) == (desk != "away")
+    assert severity(p) == expected or (expected == Severity.HIGH and severity(p) > expected)
+
+
+def _own_provider(desks: tuple[str, ...]) -> list[Event]:
+    """Three weeks at the desk(s) and evenings from the home line (198.51.100.5): the
+    provider's /16 is a network the account uses."""
+    events = []
+    for k, desk in enumerate(desks):
+        events += office_history(days=21, host=desk, seed=1 + k, per_day=6 // len(desks))
+    for day in range(21):
+        if day % 7 < 5:
+            events.append(recv(at(day, "20:00"), to=("contact1@partner1.test",), host=HOME))
+    return events
+
+
+HOME = "198.51.100.5"
+
+
+@pytest.mark.parametrize(
+    ("desks", "expected"),
+    [(("192.168.1.10",), Severity.HIGH), (("192.168.1.10", "192.168.1.11"), Severity.MEDIUM)],
+)
+def test_strangers_from_the_owners_own_provider_while_it_works_at_its_desk(
+    desks: tuple[str, ...], expected: Severity
+) -> None:
+    """Mail to strangers only from a new address of the owner's own home provider (a
+    network it uses: weak access) while the owner works at its one desk is a stranger's
+    (at_desk counts 10 points of access): high. An account sent from at several desks
+    (a role mailbox several people use) is not: a colleague at home writes while
+    another works at the desk, so the desk gives no points and it stays medium."""
+    p = pipeline()
+    feed(p, _own_provider(desks))
+    morning = at(22, "10:00")
+    events: list[Event] = [login(morning - 600, source=desks[0])]
+    events += [
+        recv(
+            morning + 300 * k,
+            to=(f"x{k}@spam{k}.test", f"y{k}@spam{k}.test"),
+            host=f"198.51.{77 + k}.9",
+        )
+        for k in range(12)
+    ]
+    signals = feed(p, events)
+    assert "kerio.net.at_desk" in rules(signals)
+    desk = [s for s in signals if s.rule == "kerio.net.at_desk"]
+    assert all(s.score == (10 if len(desks) == 1 else 0) for s in desk)
     assert severity(p) == expected
+
+
+def test_the_desk_in_use_pairs_with_harm_but_is_no_access_alone() -> None:
+    """The owner's phone on its carrier reads for days, then sends a reply to someone new
+    while the owner works at its desk: a place it never sent from and a mail program it
+    never used (40 points) are low, and the desk in use (10) does not make them medium
+    on their own; with harm from there the same access is a stranger's (high)."""
+    phone = "176.0.16.150"
+    access = [
+        Signal("kerio.net.new_host", ALICE, 100, 25, "place", phone, side="access"),
+        Signal("kerio.mail.new_client", ALICE, 100, 15, "program", phone, side="access"),
+        Signal("kerio.net.at_desk", ALICE, 100, 10, "desk", phone, side="access"),
+    ]
+    assert judge(access) == Severity.LOW
+    harm = Signal("kerio.mail.new_recipients", ALICE, 100, 45, "strangers", phone, side="use")
+    assert judge([*access, harm]) >= Severity.HIGH

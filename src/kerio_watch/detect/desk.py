@@ -4,9 +4,11 @@ A trip explains a place the account never used, an odd hour and the people met o
 (:func:`kerio_watch.values.verdict.explained_by_trip`); it does not explain mail to
 strangers from an address the account never sent from while its owner works at its
 desk: a person is not at the office and in a hotel at once. This is the fact the
-verdict asks for before it lets a trip explain the people (a context signal of no
-points: it adds nothing else to any incident, and says in the alert why a trip does not
-explain it).
+verdict asks for before it lets a trip explain the people, and weak access evidence of
+its own (:data:`AT_DESK_SCORE`): a stranger writing from a new address of the owner's
+own provider is someone else while the owner works at its desk. An account several
+people send from at their desks (a role mailbox) gets no points: a colleague at home
+writes while another works at the desk.
 """
 
 from __future__ import annotations
@@ -26,6 +28,15 @@ from kerio_watch.values.verdict import AT_DESK
 DESK_SECONDS = 30 * 60
 """How close to a message from elsewhere the desk must be in use: a login or a message
 there before it, or a message there after it (what :mod:`.new_recipients` sees)."""
+AT_DESK_SCORE = 10
+"""Access points of :data:`AT_DESK` for an account one person uses (one desk): weak, a
+corroboration; with a new address of a network the account uses (10) it is a stranger's
+access that pairs with harm. It never makes access alone ``medium``
+(:func:`kerio_watch.values.verdict.judge`): without harm from there it is the owner's
+phone on its carrier while the owner works at its desk."""
+DESK_USES = 5
+"""Messages from an address inside the trusted networks that make it one of the
+account's desks (:func:`several_desks`)."""
 
 AT_DESK_DOC = RuleDoc(
     AT_DESK,
@@ -33,13 +44,16 @@ AT_DESK_DOC = RuleDoc(
     "A message to people the account never wrote to went out from an outside address "
     "it never sent from within 30 minutes of the account's own use of its desk (a login "
     "or a message there before it, a message there after it): an address inside the "
-    "trusted networks (the office LAN, the VPN) or its own desk outside them. No "
-    "points: it keeps a trip from explaining the people written to.",
+    "trusted networks (the office LAN, the VPN) or its own desk outside them. 10 points "
+    "of access that pair with harm (never medium on their own), none for an account "
+    "sent from at several desks inside the trusted networks (a role mailbox several "
+    "people use); either way a trip no longer explains the people written to.",
     "A trip explains a new place and new people, but a person is not at its desk and "
     "on a trip at once: someone else is sending as the account.",
     "A person on the VPN whose phone sends from the hotel's Wi-Fi at the same time; "
-    "a colleague at home using the account while its owner works at the desk.",
-    side="context",
+    "a colleague at home using the account while its owner works at the desk. An "
+    "account several people send from at their desks (a role mailbox) gets no points.",
+    side="access",
 )
 
 
@@ -90,11 +104,30 @@ def at_desk(
         minutes = (ts - found.ts) // 60
         away, lines = found.host, (found.raw, item.event.raw)
         when = f"{minutes} min before using its desk at {host}"
-    summary = (
-        f"{account} wrote to people it never wrote to from {ctx.describe_host(away)} {when}: "
-        "not a trip (a person is not at its desk and elsewhere at once)"
+    desks = several_desks(ctx, ctx.profile(account))
+    why = (
+        f"several people use it (sent from {desks} desks): not a trip"
+        if desks
+        else "not a trip (a person is not at its desk and elsewhere at once)"
     )
-    return [Signal(AT_DESK, account, ts, 0, printable(summary), away, lines, side="context")]
+    summary = (
+        f"{account} wrote to people it never wrote to from {ctx.describe_host(away)} {when}: {why}"
+    )
+    score, side = (0, "context") if desks else (AT_DESK_SCORE, "access")
+    return [Signal(AT_DESK, account, ts, score, printable(summary), away, lines, side=side)]
+
+
+def several_desks(ctx: Context, prof: Profile) -> int:
+    """How many addresses inside the trusted networks the account sent from
+    :data:`DESK_USES` times or more, when more than one (0 otherwise): an account
+    several people use from their desks (a role mailbox), whose desk in use says nothing
+    about who writes from elsewhere."""
+    desks = sum(
+        1
+        for host, entry in prof.hosts.items()
+        if entry[0] >= DESK_USES and ctx.networks.is_trusted(host) is True
+    )
+    return desks if desks > 1 else 0
 
 
 def _away_before(

@@ -54,6 +54,11 @@ from kerio_watch.simulate.users import Logs, UserTraffic
 TRUTH_FILE = "truth.json"
 CONFIG_FILE = "kerio-watch.toml"
 _SPILL = 3600  # mail.log keeps deliveries of the last messages up to an hour past the end
+NO_FREE_ACCOUNT = (
+    "no account was free for it (every account another scenario's, or none with what it needs)"
+)
+"""Why a kind was not planted when the site had no account left for it
+(:attr:`SimResult.unplanted`): a larger site plants it."""
 
 
 @contextmanager
@@ -151,8 +156,7 @@ def unplanted(
                 why = (
                     "planned, but it wrote nothing before the logs end"
                     if kind in planned
-                    else "no account was free for it (every account another scenario's, "
-                    "or none with what it needs)"
+                    else NO_FREE_ACCOUNT
                 )
                 out.append((kind, why))
     return tuple(out)

@@ -27,7 +27,8 @@ strength is the sum of its rules' scores, with these limits:
   account never wrote to alone, all from outside, are at most medium
   (:func:`explained_by_trip`), unless the owner used its desk just before or after
   that mail went out (:data:`AT_DESK`): a person is not on a trip and at its desk at
-  once.
+  once. That fact is weak access of its own that pairs with harm, but never makes
+  access alone ``medium``: without harm it is the owner's phone while it works.
 - **The stranger must be where the harm is.** Use sent from inside the trusted networks
   (the office, the VPN) pairs only with access evidence from inside too: the owner at
   their desk is not the stranger at a foreign address.
@@ -193,9 +194,9 @@ def judge(signals: Iterable[Signal], shared: Collection[str] = ()) -> Severity:
     signals = list(signals)
     points = strengths(signals)
     access, use = points[ACCESS], points[USE]
-    alone = access
-    if shared:
-        alone = strengths(s for s in signals if not shared_access(s, shared))[ACCESS]
+    alone = strengths(
+        s for s in signals if s.rule != AT_DESK and not (shared and shared_access(s, shared))
+    )[ACCESS]
     pairs = _pairs(signals)
     if points[DECISIVE]:
         severity = Severity.CRITICAL if access >= MODERATE or use >= STRONG else Severity.HIGH
