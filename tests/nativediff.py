@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import gzip
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
 
+from kerio_watch.cli.common import load, make_timebase
 from kerio_watch.events import MessageDelivery, MessageReceived, Unparsed
 from kerio_watch.formats import FORMATS
 from kerio_watch.formats.mail import MailParser
 from kerio_watch.native import load_extension
 from kerio_watch.native.reader import OTHER_EVENTS
+from kerio_watch.pipeline import Pipeline
+from kerio_watch.simulate import SimConfig, simulate
 from kerio_watch.sources.files import LogFile, read_records
+from kerio_watch.store import open_store
 
 
 def extension() -> ModuleType:
@@ -102,3 +108,19 @@ def check_log(native: ModuleType, log: str, message: str) -> str:
     elif got[0] == "other":
         assert expected is None, message
     return str(got[0])
+
+
+@contextmanager
+def both_pipelines(tmp_path: Path) -> Iterator[tuple[Pipeline, Pipeline]]:
+    """A native and a Python pipeline over one small simulated site and one store
+    (to ask which classes each engine chose)."""
+    folder = tmp_path / "site"
+    simulate(SimConfig(seed=5, days=2, users=4), folder)
+    config = load(folder / "kerio-watch.toml")
+    store = open_store(tmp_path / "state.db")
+    try:
+        native = Pipeline(config, store, make_timebase(config, []), engine="native")
+        python = Pipeline(config, store, make_timebase(config, []), engine="python")
+        yield native, python
+    finally:
+        store.close()

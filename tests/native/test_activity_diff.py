@@ -12,7 +12,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kerio_watch.cli.common import load, make_timebase
 from kerio_watch.detect.direct_smtp import MAIL_PORTS
 from kerio_watch.enrich.enrichers import Activity
 from kerio_watch.enrich.messages import MessageState, MessageTracker, Submission
@@ -25,11 +24,8 @@ from kerio_watch.events import (
     MessageReceived,
 )
 from kerio_watch.native.activity import NativeActivity
-from kerio_watch.pipeline import Pipeline
-from kerio_watch.simulate import SimConfig, simulate
-from kerio_watch.store import open_store
 from kerio_watch.store.activity import ActivityRecorder
-from nativediff import extension
+from nativediff import both_pipelines, extension
 
 PIECES = ["a", "B", "@", "|", "x.com", "é", "\ud800", "😀", " ", "0", "None"]
 TEXT = st.lists(st.sampled_from(PIECES), max_size=5).map("".join) | st.text(max_size=8)
@@ -160,15 +156,7 @@ def test_a_native_pipeline_counts_in_the_core(tmp_path: Path) -> None:
     """The native engine's recorder and enricher are the core's (so the differential
     scans in ``test_scan_diff.py`` compare its activity rows with Python's)."""
     module = extension()
-    folder = tmp_path / "site"
-    simulate(SimConfig(seed=5, days=2, users=4), folder)
-    config = load(folder / "kerio-watch.toml")
-    store = open_store(tmp_path / "state.db")
-    try:
-        pipeline = Pipeline(config, store, make_timebase(config, []), engine="native")
-        assert isinstance(pipeline.activity, module.Activity)
-        assert any(isinstance(e, NativeActivity) for e in pipeline.enrichment.enrichers)
-        python = Pipeline(config, store, make_timebase(config, []), engine="python")
+    with both_pipelines(tmp_path) as (native, python):
+        assert isinstance(native.activity, module.Activity)
+        assert any(isinstance(e, NativeActivity) for e in native.enrichment.enrichers)
         assert isinstance(python.activity, ActivityRecorder)
-    finally:
-        store.close()

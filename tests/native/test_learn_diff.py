@@ -15,17 +15,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from factories import ALICE, BOB, at, dsn, inbound, login, pipeline, recv
-from kerio_watch.cli.common import load, make_timebase
 from kerio_watch.detect.correspondents import Correspondents
 from kerio_watch.native import set_engine
-from kerio_watch.pipeline import Pipeline
-from kerio_watch.simulate import SimConfig, simulate
-from kerio_watch.store import open_store
 from kerio_watch.store.sqlite import SQLiteStore
 from kerio_watch.values.addresses import AddressBook
 from kerio_watch.values.profile import Profile
 from kerio_watch.values.signal import Signal
-from nativediff import extension
+from nativediff import both_pipelines, extension
 
 LOCAL = ["example.com", "Example.com", "ex.org"]
 ALIASES = {"alias.example": "example.com", "ü.example": "ex.org"}
@@ -114,17 +110,9 @@ def test_a_native_pipeline_learns_correspondents_in_the_core(tmp_path: Path) -> 
     ``test_scan_diff.py`` compare its profiles with Python's), the Python engine's the
     reference."""
     module = extension()
-    folder = tmp_path / "site"
-    simulate(SimConfig(seed=5, days=2, users=4), folder)
-    config = load(folder / "kerio-watch.toml")
-    store = open_store(tmp_path / "state.db")
-    try:
-        pipeline = Pipeline(config, store, make_timebase(config, []), engine="native")
-        assert isinstance(pipeline.learner.correspondents, module.Correspondents)
-        python = Pipeline(config, store, make_timebase(config, []), engine="python")
+    with both_pipelines(tmp_path) as (native, python):
+        assert isinstance(native.learner.correspondents, module.Correspondents)
         assert isinstance(python.learner.correspondents, Correspondents)
-    finally:
-        store.close()
 
 
 OUTSIDE = ["x@partner.test", "y@else.test", "a.b@partner.test"]
