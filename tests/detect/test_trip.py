@@ -97,6 +97,10 @@ def test_strangers_from_the_owners_own_provider_while_it_works_at_its_desk(
     assert "kerio.net.at_desk" in rules(signals)
     desk = [s for s in signals if s.rule == "kerio.net.at_desk"]
     assert all(s.score == (10 if len(desks) == 1 else 0) for s in desk)
+    # says what it saw (several desks), not who uses them: one person's PC and VPN laptop
+    said = f"no points, as it sends from {len(desks)} desks"
+    assert all((said in s.summary) == (len(desks) > 1) for s in desk)
+    assert not any("several people use it" in s.summary for s in desk)
     assert severity(p) == expected
 
 

@@ -47,7 +47,8 @@ AT_DESK_DOC = RuleDoc(
     "trusted networks (the office LAN, the VPN) or its own desk outside them. 10 points "
     "of access that pair with harm (never medium on their own), none for an account "
     "sent from at several desks inside the trusted networks (a role mailbox several "
-    "people use); either way a trip no longer explains the people written to.",
+    "people use, or one person's PC and its laptop on the VPN); either way a trip no "
+    "longer explains the people written to.",
     "A trip explains a new place and new people, but a person is not at its desk and "
     "on a trip at once: someone else is sending as the account.",
     "A person on the VPN whose phone sends from the hotel's Wi-Fi at the same time; "
@@ -106,7 +107,8 @@ def at_desk(
         when = f"{minutes} min before using its desk at {host}"
     desks = several_desks(ctx, ctx.profile(account))
     why = (
-        f"several people use it (sent from {desks} desks): not a trip"
+        f"not a trip; no points, as it sends from {desks} desks (as an account several "
+        "people share does)"
         if desks
         else "not a trip (a person is not at its desk and elsewhere at once)"
     )
