@@ -163,6 +163,8 @@ DB_NAME = "state.db"
 GROW = 5
 """Accounts a site grows by when the groups asked for left a kind no free account
 (:func:`planted_site`)."""
+ROUND_KINDS = frozenset(k for g, ks in GROUP_KINDS.items() if g.startswith("heldout") for k in ks)
+"""The held-out rounds' kinds (they take accounts no other scenario uses)."""
 
 
 def kerio_watch() -> list[str]:
@@ -460,8 +462,7 @@ def _short_of_accounts(result: SimResult) -> bool:
     """Whether a held-out round's kind found no free account (the rounds take accounts no
     other scenario uses; a small site's default kinds that need one are left out by
     design, and measured so)."""
-    rounds = {k for g, kinds in GROUP_KINDS.items() if g.startswith("heldout") for k in kinds}
-    return any(why == NO_FREE_ACCOUNT and kind in rounds for kind, why in result.unplanted)
+    return any(why == NO_FREE_ACCOUNT and kind in ROUND_KINDS for kind, why in result.unplanted)
 
 
 def _joined(out: Outcome, sc: Scenario, db: Path) -> None:

@@ -54,6 +54,9 @@ def test_follow_ups_from_a_hotel_are_high_only_while_the_desk_is_in_use(
     assert severity(p) == expected or (expected == Severity.HIGH and severity(p) > expected)
 
 
+HOME = "198.51.100.5"
+
+
 def _own_provider(desks: tuple[str, ...]) -> list[Event]:
     """Three weeks at the desk(s) and evenings from the home line (198.51.100.5): the
     provider's /16 is a network the account uses."""
@@ -64,9 +67,6 @@ def _own_provider(desks: tuple[str, ...]) -> list[Event]:
         if day % 7 < 5:
             events.append(recv(at(day, "20:00"), to=("contact1@partner1.test",), host=HOME))
     return events
-
-
-HOME = "198.51.100.5"
 
 
 @pytest.mark.parametrize(

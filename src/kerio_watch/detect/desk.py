@@ -81,18 +81,19 @@ def is_desk(ctx: Context, account: str, host: str | None) -> bool:
 def at_desk(
     ctx: Context, item: Submission, samples: Sequence[Sample] | None, hosts: Container[Any]
 ) -> list[Signal]:
-    """The context signal :data:`AT_DESK` about this submission, either way round: it
+    """The signal :data:`AT_DESK` about this submission, either way round: it
     wrote to people it never wrote to from an outside address it never sent from (the
     latest ``samples``, tallied in ``hosts``) while the desk was in use just before; or
     it is the owner at its desk just after such a message went out from elsewhere."""
     if not samples:
         return []
     account, ts, host = item.account, item.ts, item.host
+    prof = ctx.profile(account)
     latest = samples[-1]
     lines: tuple[str, ...]
     mine = latest.ts == ts and latest.host == host and latest.raw == item.event.raw
     if mine and (account, host) in hosts:  # strangers, from an address it never sent from
-        desk = desk_in_use(ctx, ctx.profile(account), ts)
+        desk = desk_in_use(ctx, prof, ts)
         if desk is None:
             return []
         minutes = (ts - desk[1]) // 60
@@ -105,7 +106,7 @@ def at_desk(
         minutes = (ts - found.ts) // 60
         away, lines = found.host, (found.raw, item.event.raw)
         when = f"{minutes} min before using its desk at {host}"
-    desks = several_desks(ctx, ctx.profile(account))
+    desks = several_desks(ctx, prof)
     why = (
         f"not a trip; no points, as it sends from {desks} desks (as an account several "
         "people share does)"

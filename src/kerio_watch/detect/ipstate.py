@@ -188,11 +188,12 @@ def shared_with(
     entry = prof.networks.get(network)
     if entry is not None and entry[0] >= USUAL_USES:
         return True
-    if user in tried and used_before(prof, ip, state.first):
-        return True
-    if user in tried and as_key:
-        used = prof.asns.get(as_key)
-        return used is not None and used[0] >= USUAL_USES
+    if user in tried:
+        if used_before(prof, ip, state.first):
+            return True
+        if as_key:
+            used = prof.asns.get(as_key)
+            return used is not None and used[0] >= USUAL_USES
     return prof.range_use(provider_range(network), ts, USUAL_USES)[0]
 
 
